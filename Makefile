@@ -1,0 +1,106 @@
+# mailsim - an educational simulator of Internet e-mail.
+#   make run     install missing build dependencies, build, run the default scenario
+#   make test    same set-up, then every test under AddressSanitizer + UBSan
+#   make bench   event-queue and rendering benchmarks (optimised build)
+#   make install PREFIX=/usr/local
+
+PREFIX   ?= /usr/local
+SCENARIO ?= scenarios/smtp-basic.mss
+VERSION  := 0.1.0
+
+CC       ?= cc
+PKGS     := glib-2.0 json-glib-1.0 libcgraph libgvc
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
+BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DMS_VERSION='"$(VERSION)"' \
+              -DMS_LOCALEDIR='"$(LOCALEDIR)"' -Iinclude -Isim $(WARN) \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+TEST_LIBS = $(LIBS) $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
+
+OPT_CFLAGS  := -O2 -g
+SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LOCALEDIR   ?= $(abspath build/locale)
+
+LIB_SRCS  := $(sort $(filter-out sim/cli/%,$(wildcard sim/*/*.c)))
+CLI_SRCS  := $(sort $(wildcard sim/cli/*.c))
+TEST_SRCS := $(sort $(wildcard tests/test_*.c))
+TEST_UTIL := tests/testutil.c
+HEADERS   := $(wildcard include/mailsim/*.h sim/*/*.h tests/*.h)
+
+OPT_OBJS  := $(LIB_SRCS:%.c=build/opt/%.o)
+SAN_OBJS  := $(LIB_SRCS:%.c=build/san/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=build/opt/%.o)
+SAN_CLI_OBJS := $(CLI_SRCS:%.c=build/san/%.o)
+TEST_BINS := $(TEST_SRCS:tests/%.c=build/tests/%)
+
+.PHONY: all deps run test check-tests bench install clean help unit
+.DEFAULT_GOAL := all
+
+all: deps mailsim
+
+help:
+	@sed -n '2,6p' Makefile
+
+deps:
+	@./scripts/deps.sh
+
+build/opt/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) -c $< -o $@
+
+build/san/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+build/opt/libmailsim.a: $(OPT_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/san/libmailsim.a: $(SAN_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+mailsim: $(CLI_OBJS) build/opt/libmailsim.a
+	$(CC) $(OPT_CFLAGS) -o $@ $(CLI_OBJS) build/opt/libmailsim.a $(LIBS)
+
+# The CLI built with sanitizers, for the end-to-end tests.
+build/san/mailsim: $(SAN_CLI_OBJS) build/san/libmailsim.a
+	$(CC) $(SAN_CFLAGS) -o $@ $(SAN_CLI_OBJS) build/san/libmailsim.a $(LIBS)
+
+build/tests/%: tests/%.c $(TEST_UTIL) build/san/libmailsim.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Itests -o $@ $< $(TEST_UTIL) build/san/libmailsim.a $(TEST_LIBS)
+
+run: deps mailsim
+	./mailsim run $(SCENARIO)
+
+test: deps
+	@$(MAKE) --no-print-directory check-tests
+
+check-tests: $(TEST_BINS) build/san/mailsim
+	@./tests/run-tests.sh $(TEST_BINS)
+
+build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/opt/libmailsim.a $(LIBS)
+
+bench: deps $(patsubst bench/%.c,build/bench/%,$(wildcard bench/bench_*.c))
+	@for b in build/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailsim/scenarios \
+	           $(DESTDIR)$(PREFIX)/share/doc/mailsim
+	install -m 755 mailsim $(DESTDIR)$(PREFIX)/bin/mailsim
+	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/mailsim/scenarios/
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mailsim/
+
+clean:
+	rm -rf build mailsim
+
+# Quick build of one suite against some sources only, for work in progress:
+#   make unit T=net SRCS="sim/core/*.c sim/net/*.c"
+unit:
+	@mkdir -p build/unit
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Itests -o build/unit/test_$(T) tests/test_$(T).c \
+	    $(TEST_UTIL) $(wildcard $(SRCS)) $(TEST_LIBS)
+	@./tests/run-tests.sh build/unit/test_$(T)

@@ -1,0 +1,100 @@
+/* core.h - simulated time, the pending-event set and the world's random source.
+ *
+ * Simulated time is a gint64 count of nanoseconds since the scenario started.
+ * Events are ordered by (time, sequence number): two events scheduled for the
+ * same instant run in the order they were scheduled, so a run is a pure
+ * function of the scenario and the seed.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef gint64 MsTime;
+
+#define MS_NSEC ((MsTime) 1)
+#define MS_USEC ((MsTime) 1000)
+#define MS_MSEC ((MsTime) 1000000)
+#define MS_SEC ((MsTime) 1000000000)
+#define MS_MINUTE (60 * MS_SEC)
+#define MS_HOUR (60 * MS_MINUTE)
+#define MS_DAY (24 * MS_HOUR)
+#define MS_TIME_NEVER G_MAXINT64
+
+/* One error domain for the whole program; codes say which layer failed. */
+#define MS_ERROR (ms_error_quark())
+GQuark ms_error_quark(void);
+
+typedef enum {
+    MS_ERROR_SCENARIO = 1, /* the scenario file is wrong (message has file:line:col) */
+    MS_ERROR_IO,           /* a file could not be read or written */
+    MS_ERROR_SIMULATION,   /* the simulation could not go on */
+    MS_ERROR_USAGE,        /* bad command line */
+    MS_ERROR_PARSE,        /* malformed protocol or message data */
+} MsErrorCode;
+
+/* ---- The pending-event set --------------------------------------------
+ * A binary heap keyed on (time, seq).  Cancellation is lazy: a cancelled
+ * event stays in the heap, marked dead, and is skipped when it surfaces.
+ */
+typedef struct MsEventQueue MsEventQueue;
+typedef void (*MsEventFn)(gpointer data);
+
+/* An event handle: stays valid (and harmless to cancel) after the event ran. */
+typedef guint64 MsEventId;
+#define MS_EVENT_ID_NONE ((MsEventId) 0)
+
+MsEventQueue *ms_event_queue_new(void);
+void ms_event_queue_free(MsEventQueue *queue);
+MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gpointer data);
+/* Returns TRUE if the event was pending and is now cancelled. */
+gboolean ms_event_queue_cancel(MsEventQueue *queue, MsEventId id);
+/* Pops the earliest live event; FALSE when none is left. */
+gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn_out, gpointer *data_out);
+/* Earliest live event time, or MS_TIME_NEVER. */
+MsTime ms_event_queue_peek_time(MsEventQueue *queue);
+guint ms_event_queue_size(const MsEventQueue *queue); /* live events */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsEventQueue, ms_event_queue_free)
+
+/* ---- The simulator: clock + event queue + RNG + trace bus -------------- */
+typedef struct MsSim MsSim;
+typedef struct MsTrace MsTrace;
+
+/* transfer full */
+MsSim *ms_sim_new(guint64 seed);
+void ms_sim_free(MsSim *sim);
+MsTime ms_sim_now(const MsSim *sim);
+/* Schedules fn(data) after `delay` (>= 0) from now. */
+MsEventId ms_sim_schedule(MsSim *sim, MsTime delay, MsEventFn fn, gpointer data);
+/* Schedules at an absolute time, which must not be in the past. */
+MsEventId ms_sim_schedule_at(MsSim *sim, MsTime when, MsEventFn fn, gpointer data);
+gboolean ms_sim_cancel(MsSim *sim, MsEventId id);
+/* Time of the next pending event, or MS_TIME_NEVER. */
+MsTime ms_sim_next_time(MsSim *sim);
+/* Runs one event; FALSE when nothing is pending. */
+gboolean ms_sim_step(MsSim *sim);
+/* Runs events whose time is <= until (including ones they schedule); returns
+ * how many ran.  The clock stops at the last event run: it is not advanced to
+ * `until` when nothing more is due by then. */
+guint64 ms_sim_run(MsSim *sim, MsTime until);
+/* The world's only source of randomness (transfer none). */
+GRand *ms_sim_rand(MsSim *sim);
+guint64 ms_sim_seed(const MsSim *sim);
+/* The trace bus of this world (transfer none). */
+MsTrace *ms_sim_trace(MsSim *sim);
+guint64 ms_sim_events_run(const MsSim *sim);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSim, ms_sim_free)
+
+/* Formats a time as milliseconds with three decimals, i.e. microsecond
+ * precision, truncated and without a unit: 42001000 ns -> "42.001",
+ * 42000800 ns -> "42.000".  Returns a newly allocated string. */
+char *ms_time_format_ms(MsTime t);
+/* Short human form: "800 µs", "40 ms", "1.5 s", "30 min", "2 h", "5 d";
+ * at most one decimal, rounded; "0 s" for 0, "never" for MS_TIME_NEVER
+ * (newly allocated). */
+char *ms_time_format_human(MsTime t);
+
+G_END_DECLS

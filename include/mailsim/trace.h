@@ -1,0 +1,115 @@
+/* trace.h - the trace bus: every observable step of a run, as typed records.
+ *
+ * Nothing in the simulator writes an output file directly.  Agents, the TCP
+ * model and the servers emit records here; the transcript, the diagram, the
+ * summary and the JSON trace are all built from the recorded log after the
+ * run (and live subscribers may watch it as it grows).  The trace owns
+ * copies of every string it is given.
+ */
+#pragma once
+
+#include <glib.h>
+#include "mailsim/core.h"
+
+G_BEGIN_DECLS
+
+/* X-macro: enum constant, printable name (used in trace.json). */
+#define MS_TRACE_KINDS(X)                         \
+    X(MS_TRACE_SCENARIO, "scenario")              \
+    X(MS_TRACE_ACTION, "action")                  \
+    X(MS_TRACE_CONN_OPEN, "conn-open")            \
+    X(MS_TRACE_CONN_ESTABLISHED, "conn-established") \
+    X(MS_TRACE_CONN_REFUSED, "conn-refused")      \
+    X(MS_TRACE_CONN_CLOSE, "conn-close")          \
+    X(MS_TRACE_CONN_ABORT, "conn-abort")          \
+    X(MS_TRACE_SEGMENT_SENT, "segment-sent")      \
+    X(MS_TRACE_SEGMENT_RECEIVED, "segment-received") \
+    X(MS_TRACE_SEGMENT_LOST, "segment-lost")      \
+    X(MS_TRACE_LINE, "line")                      \
+    X(MS_TRACE_PHASE, "phase")                    \
+    X(MS_TRACE_QUEUE, "queue")                    \
+    X(MS_TRACE_MAILBOX, "mailbox")                \
+    X(MS_TRACE_MESSAGE, "message")                \
+    X(MS_TRACE_LINK, "link")                      \
+    X(MS_TRACE_ERROR, "error")
+
+#define MS_TRACE_ENUM_(e, s) e,
+typedef enum { MS_TRACE_KINDS(MS_TRACE_ENUM_) MS_TRACE_N_KINDS } MsTraceKind;
+#undef MS_TRACE_ENUM_
+
+const char *ms_trace_kind_name(MsTraceKind kind);
+
+/* Which side of a connection produced a line. */
+typedef enum {
+    MS_DIR_NONE = 0,
+    MS_DIR_CLIENT, /* "C:" the side that opened the connection */
+    MS_DIR_SERVER, /* "S:" the side that accepted it */
+} MsDir;
+
+/* TCP flags carried by segment records. */
+enum {
+    MS_TCP_SYN = 1 << 0,
+    MS_TCP_ACK = 1 << 1,
+    MS_TCP_FIN = 1 << 2,
+    MS_TCP_RST = 1 << 3,
+    MS_TCP_PSH = 1 << 4,
+};
+
+/* One record.  Fields that do not apply to a kind are 0 / NULL; times that
+ * are not known are -1.  Strings are owned by the trace. */
+typedef struct {
+    guint64 id;          /* position in the log, from 0 */
+    MsTraceKind kind;
+    MsTime time;         /* when it happened (for a line: when it was sent) */
+    MsTime arrival;      /* line/segment: when the peer received it, or -1 */
+
+    guint conn;          /* connection id (from 1), 0 when none */
+    const char *protocol;/* "SMTP", "POP3", "TCP", ... */
+    MsDir dir;           /* line/segment: which side sent it */
+    const char *src;     /* host that sent it / acted */
+    const char *dst;     /* host it went to */
+    guint16 src_port;
+    guint16 dst_port;
+
+    const char *text;    /* the line as sent, without the trailing CRLF */
+    const char *eol;     /* how the line ended: "\r\n", "\n", "\r" or "" */
+    const char *phase;   /* protocol phase key, e.g. "smtp.handshake" */
+    const char *note;    /* annotation key, e.g. "smtp.reply.354" */
+
+    /* segments */
+    guint flags;         /* MS_TCP_* */
+    guint32 seq;
+    guint32 ack;
+    guint32 len;         /* payload bytes */
+    guint retransmit;    /* 0 for a first transmission */
+
+    /* queue / mailbox / message / action / error */
+    const char *subject; /* mailbox owner, queue name, message id, ... */
+    const char *detail;  /* free text: what happened */
+    gint64 count;        /* e.g. queue length after the change */
+} MsTraceRecord;
+
+typedef void (*MsTraceFn)(const MsTraceRecord *record, gpointer user_data);
+
+MsTrace *ms_trace_new(void);
+void ms_trace_free(MsTrace *trace);
+
+/* Copies the record (and its strings) into the log, gives it an id and tells
+ * every subscriber.  Returns the new record's id. */
+guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record);
+/* Fills in the arrival time of a record already logged (lines, segments). */
+void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival);
+
+guint ms_trace_subscribe(MsTrace *trace, MsTraceFn fn, gpointer user_data);
+void ms_trace_unsubscribe(MsTrace *trace, guint handle);
+
+guint64 ms_trace_length(const MsTrace *trace);
+/* transfer none; valid until the trace is freed. */
+const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id);
+
+/* Interns a string in the trace's string pool (transfer none). */
+const char *ms_trace_intern(MsTrace *trace, const char *s);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsTrace, ms_trace_free)
+
+G_END_DECLS

@@ -1,0 +1,355 @@
+/* event_queue.c - the pending-event set of the discrete-event simulator.
+ *
+ * An array binary heap of 16-byte entries {time, key}, ordered by (time,
+ * key).  The key's high 32 bits are a sequence number given at push time and
+ * its low 32 bits the slot that says what to run, so events due at the same
+ * instant come out in the order they were scheduled and a run never depends
+ * on how the heap happens to break ties.  What to run (fn, data) lives in a
+ * slab of slots beside the heap, recycled through a free list, so a push or a
+ * pop allocates nothing once the arrays have grown.
+ *
+ * An MsEventId is (generation << 32 | slot).  A slot's generation changes
+ * every time the slot is recycled, so an id of an event that already ran (or
+ * was cancelled and has since surfaced) no longer matches and cancelling it is
+ * a harmless FALSE.  Cancellation is lazy: the slot forgets its function and
+ * the heap entry is dropped when it reaches the top.  If dead entries come to
+ * outnumber live ones the heap is rebuilt, so a program that re-arms a timer
+ * on every packet cannot make the heap grow without bound.
+ */
+#include "mailsim/core.h"
+#include "core/core-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One heap entry.  16 bytes, so that with the root at index 1 and the array
+ * aligned to a cache line, two siblings always share a line and the four
+ * grandchildren of a node fill exactly one: a walk down the heap touches one
+ * line per level and can ask for the lines it will need next. */
+typedef struct {
+    MsTime time;
+    guint64 key; /* seq << 32 | slot */
+} HeapEntry;
+
+#define KEY_SLOT(key) ((guint32) ((key) & G_MAXUINT32))
+#define SEQ_LIMIT (G_GUINT64_CONSTANT(1) << 32)
+#define CACHE_LINE 64u
+
+/* What a scheduled event does.  fn == NULL marks a slot whose event was
+ * cancelled (entry still in the heap) or a free slot (on the free list). */
+typedef struct {
+    MsEventFn fn;
+    gpointer data;
+    guint32 gen;
+    guint32 next_free;
+} Slot;
+
+#define NO_SLOT G_MAXUINT32
+#define MIN_CAPACITY 64u
+/* Rebuild only when it pays: more dead entries than live, and a fair few. */
+#define COMPACT_MIN_DEAD 256u
+
+struct MsEventQueue {
+    HeapEntry *heap;    /* heap[1..heap_len]; heap[0] is unused */
+    gpointer heap_mem;  /* the allocation heap points into */
+    guint heap_len;
+    guint heap_cap;     /* entries available, including heap[0] */
+
+    Slot *slots;
+    guint32 n_slots;
+    guint32 slots_cap;
+    guint32 free_head;
+
+    guint64 next_seq;   /* always < SEQ_LIMIT */
+    guint live;
+};
+
+/* (time, key) order.  Sequence numbers are unique, so this is a strict total
+ * order and the slot bits never decide anything.  Bitwise rather than
+ * short-circuit operators: in a heap the outcome is a coin toss, and a branch
+ * would be mispredicted half the time. */
+static inline gboolean entry_before(const HeapEntry *a, const HeapEntry *b)
+{
+    return (a->time < b->time) | ((a->time == b->time) & (a->key < b->key));
+}
+
+/* Grows the heap array to hold `cap` entries, aligned to a cache line. */
+static void heap_reserve(MsEventQueue *queue, guint cap)
+{
+    gpointer mem = g_malloc((gsize) cap * sizeof(HeapEntry) + CACHE_LINE);
+    HeapEntry *heap = (HeapEntry *) (((guintptr) mem + CACHE_LINE - 1) & ~(guintptr) (CACHE_LINE - 1));
+    if (queue->heap != NULL)
+        memcpy(heap, queue->heap, (gsize) (queue->heap_len + 1) * sizeof(HeapEntry));
+    g_free(queue->heap_mem);
+    queue->heap_mem = mem;
+    queue->heap = heap;
+    queue->heap_cap = cap;
+}
+
+MsEventQueue *ms_event_queue_new(void)
+{
+    MsEventQueue *queue = g_new0(MsEventQueue, 1);
+    heap_reserve(queue, MIN_CAPACITY);
+    queue->slots_cap = MIN_CAPACITY;
+    queue->slots = g_new(Slot, queue->slots_cap);
+    queue->free_head = NO_SLOT;
+    return queue;
+}
+
+/* Pending events are dropped without being run; their data is not the
+ * queue's to free. */
+void ms_event_queue_free(MsEventQueue *queue)
+{
+    if (queue == NULL)
+        return;
+    g_free(queue->heap_mem);
+    g_free(queue->slots);
+    g_free(queue);
+}
+
+static guint32 slot_alloc(MsEventQueue *queue)
+{
+    guint32 slot = queue->free_head;
+    if (G_LIKELY(slot != NO_SLOT)) {
+        queue->free_head = queue->slots[slot].next_free;
+        return slot;
+    }
+    if (queue->n_slots == queue->slots_cap) {
+        /* Slot numbers are 32-bit and NO_SLOT is reserved. */
+        g_assert(queue->slots_cap <= G_MAXUINT32 / 2);
+        queue->slots_cap *= 2;
+        queue->slots = g_renew(Slot, queue->slots, queue->slots_cap);
+    }
+    slot = queue->n_slots++;
+    queue->slots[slot].gen = 1;
+    return slot;
+}
+
+/* Recycling a slot bumps its generation, which invalidates old ids.  The
+ * generation skips 0 so that no id is ever MS_EVENT_ID_NONE. */
+static inline void slot_release(MsEventQueue *queue, guint32 slot)
+{
+    Slot *s = &queue->slots[slot];
+    s->fn = NULL;
+    s->data = NULL;
+    s->gen++;
+    if (G_UNLIKELY(s->gen == 0))
+        s->gen = 1;
+    s->next_free = queue->free_head;
+    queue->free_head = slot;
+}
+
+static inline void sift_up(HeapEntry *heap, guint pos, HeapEntry entry)
+{
+    while (pos > 1) {
+        guint parent = pos / 2;
+        if (!entry_before(&entry, &heap[parent]))
+            break;
+        heap[pos] = heap[parent];
+        pos = parent;
+    }
+    heap[pos] = entry;
+}
+
+/* Restores the heap below `pos` for an entry that belongs at or under it. */
+static void sift_down(HeapEntry *heap, guint len, guint pos, HeapEntry entry)
+{
+    for (;;) {
+        guint child = 2 * pos;
+        if (child > len)
+            break;
+        if (child < len && entry_before(&heap[child + 1], &heap[child]))
+            child++;
+        if (!entry_before(&heap[child], &entry))
+            break;
+        heap[pos] = heap[child];
+        pos = child;
+    }
+    heap[pos] = entry;
+}
+
+/* Removes the root.  The last entry, which replaces it, is usually among the
+ * largest, so instead of comparing it at every level on the way down we walk
+ * the hole to a leaf along the smaller children and then sift the entry up
+ * from there (Floyd's bottom-up deletion).  The branch-free walk loads
+ * nothing ahead by speculation, so in a heap bigger than the cache it asks
+ * for what it may need three levels further down: the sixteen descendants
+ * of the two children, four cache lines. */
+static void heap_remove_top(MsEventQueue *queue)
+{
+    HeapEntry *heap = queue->heap;
+    guint len = --queue->heap_len;
+    if (len == 0)
+        return;
+    HeapEntry last = heap[len + 1];
+    guint pos = 1;
+    guint child = 2;
+    while (child < len) {
+        if ((gsize) child * 8 + 15 <= len) {
+            __builtin_prefetch(&heap[8 * child]);
+            __builtin_prefetch(&heap[8 * child + 4]);
+            __builtin_prefetch(&heap[8 * child + 8]);
+            __builtin_prefetch(&heap[8 * child + 12]);
+        }
+        child += entry_before(&heap[child + 1], &heap[child]);
+        heap[pos] = heap[child];
+        pos = child;
+        child = 2 * pos;
+    }
+    if (child == len) {
+        heap[pos] = heap[child];
+        pos = child;
+    }
+    sift_up(heap, pos, last);
+}
+
+static int entry_compare(const void *a, const void *b)
+{
+    const HeapEntry *x = a;
+    const HeapEntry *y = b;
+    if (entry_before(x, y))
+        return -1;
+    return entry_before(y, x) ? 1 : 0;
+}
+
+/* Sequence numbers have 32 bits in the key.  When they run out (after some
+ * four billion pushes) they are handed out again from 0 in the current
+ * (time, seq) order of the entries; a sorted array is a valid heap. */
+static void renumber(MsEventQueue *queue)
+{
+    HeapEntry *heap = queue->heap;
+    qsort(&heap[1], queue->heap_len, sizeof(HeapEntry), entry_compare);
+    for (guint i = 1; i <= queue->heap_len; i++)
+        heap[i].key = ((guint64) (i - 1) << 32) | KEY_SLOT(heap[i].key);
+    queue->next_seq = queue->heap_len;
+}
+
+MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gpointer data)
+{
+    g_return_val_if_fail(queue != NULL, MS_EVENT_ID_NONE);
+    g_return_val_if_fail(fn != NULL, MS_EVENT_ID_NONE);
+    /* MS_TIME_NEVER is what peek says when nothing is pending. */
+    g_return_val_if_fail(time < MS_TIME_NEVER, MS_EVENT_ID_NONE);
+
+    if (G_UNLIKELY(queue->next_seq >= SEQ_LIMIT))
+        renumber(queue);
+    if (G_UNLIKELY(queue->heap_len + 1 == queue->heap_cap)) {
+        g_assert(queue->heap_cap <= G_MAXUINT / 2);
+        heap_reserve(queue, queue->heap_cap * 2);
+    }
+
+    guint32 slot = slot_alloc(queue);
+    Slot *s = &queue->slots[slot];
+    s->fn = fn;
+    s->data = data;
+
+    HeapEntry entry = { time, (queue->next_seq++ << 32) | slot };
+    sift_up(queue->heap, ++queue->heap_len, entry);
+    queue->live++;
+    return ((MsEventId) s->gen << 32) | slot;
+}
+
+/* Drops every dead entry and rebuilds the heap bottom-up in O(n).  The
+ * (time, seq) keys are untouched, so the order of live events is too. */
+static void compact(MsEventQueue *queue)
+{
+    HeapEntry *heap = queue->heap;
+    guint kept = 0;
+    for (guint i = 1; i <= queue->heap_len; i++) {
+        guint32 slot = KEY_SLOT(heap[i].key);
+        if (queue->slots[slot].fn != NULL)
+            heap[++kept] = heap[i];
+        else
+            slot_release(queue, slot);
+    }
+    queue->heap_len = kept;
+    for (guint i = kept / 2; i >= 1; i--)
+        sift_down(heap, kept, i, heap[i]);
+}
+
+gboolean ms_event_queue_cancel(MsEventQueue *queue, MsEventId id)
+{
+    g_return_val_if_fail(queue != NULL, FALSE);
+    guint32 slot = (guint32) (id & G_MAXUINT32);
+    guint32 gen = (guint32) (id >> 32);
+    if (slot >= queue->n_slots)
+        return FALSE;
+    Slot *s = &queue->slots[slot];
+    /* A stale generation means the event ran (or surfaced cancelled) and the
+     * slot may now hold someone else's event; fn == NULL means it is already
+     * cancelled. */
+    if (s->gen != gen || s->fn == NULL)
+        return FALSE;
+    s->fn = NULL;
+    s->data = NULL;
+    queue->live--;
+
+    guint dead = queue->heap_len - queue->live;
+    if (dead >= COMPACT_MIN_DEAD && dead > queue->live)
+        compact(queue);
+    return TRUE;
+}
+
+gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn_out, gpointer *data_out)
+{
+    g_return_val_if_fail(queue != NULL, FALSE);
+    while (queue->heap_len > 0) {
+        HeapEntry top = queue->heap[1];
+        heap_remove_top(queue);
+        guint32 slot = KEY_SLOT(top.key);
+        Slot *s = &queue->slots[slot];
+        MsEventFn fn = s->fn;
+        gpointer data = s->data;
+        slot_release(queue, slot);
+        /* The next pop will want the new root's slot: start loading it while
+         * the caller runs this event. */
+        if (queue->heap_len > 0)
+            __builtin_prefetch(&queue->slots[KEY_SLOT(queue->heap[1].key)]);
+        if (G_UNLIKELY(fn == NULL))
+            continue; /* cancelled: skip it */
+        queue->live--;
+        if (time_out != NULL)
+            *time_out = top.time;
+        if (fn_out != NULL)
+            *fn_out = fn;
+        if (data_out != NULL)
+            *data_out = data;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+MsTime ms_event_queue_peek_time(MsEventQueue *queue)
+{
+    g_return_val_if_fail(queue != NULL, MS_TIME_NEVER);
+    /* Cancelled events at the top are discarded now rather than reported. */
+    while (queue->heap_len > 0) {
+        guint32 slot = KEY_SLOT(queue->heap[1].key);
+        if (queue->slots[slot].fn != NULL)
+            return queue->heap[1].time;
+        heap_remove_top(queue);
+        slot_release(queue, slot);
+    }
+    return MS_TIME_NEVER;
+}
+
+guint ms_event_queue_size(const MsEventQueue *queue)
+{
+    g_return_val_if_fail(queue != NULL, 0);
+    return queue->live;
+}
+
+/* ---- For the tests (core-private.h) ---- */
+
+void ms_event_queue_set_next_seq_for_tests(MsEventQueue *queue, guint64 seq)
+{
+    g_return_if_fail(queue != NULL);
+    g_return_if_fail(seq >= queue->next_seq && seq <= SEQ_LIMIT);
+    queue->next_seq = seq;
+}
+
+guint64 ms_event_queue_next_seq_for_tests(const MsEventQueue *queue)
+{
+    g_return_val_if_fail(queue != NULL, 0);
+    return queue->next_seq;
+}

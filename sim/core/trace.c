@@ -1,0 +1,192 @@
+/* trace.c - the trace bus: an append-only log of typed records plus the
+ * subscribers that watch it grow.
+ *
+ * Records live in fixed-size chunks that are never moved, so a pointer from
+ * ms_trace_get() stays valid however long the log grows; renderers keep such
+ * pointers (a line and the segment that carried it, say).  Every string a
+ * record carries is interned in one pool: a run repeats the same host names,
+ * protocols, phases and replies thousands of times, and this keeps one copy
+ * of each.
+ */
+#include "mailsim/trace.h"
+
+#define CHUNK_BITS 8u
+#define CHUNK_SIZE (1u << CHUNK_BITS)
+#define CHUNK_MASK (CHUNK_SIZE - 1u)
+
+typedef struct {
+    guint handle;
+    MsTraceFn fn; /* NULL once unsubscribed while a dispatch was running */
+    gpointer user_data;
+} Subscriber;
+
+struct MsTrace {
+    GPtrArray *chunks;      /* of MsTraceRecord[CHUNK_SIZE] */
+    guint64 length;
+    GStringChunk *strings;
+
+    GArray *subscribers;    /* of Subscriber, in registration order */
+    guint next_handle;
+    guint64 dispatched;     /* records already shown to the subscribers */
+    gboolean dispatching;
+    gboolean has_removed;   /* subscribers marked NULL, to be dropped */
+};
+
+#define KIND_NAME_(e, s) s,
+static const char *const kind_names[] = { MS_TRACE_KINDS(KIND_NAME_) };
+#undef KIND_NAME_
+
+G_STATIC_ASSERT(G_N_ELEMENTS(kind_names) == MS_TRACE_N_KINDS);
+
+const char *ms_trace_kind_name(MsTraceKind kind)
+{
+    if ((guint) kind >= MS_TRACE_N_KINDS)
+        return "unknown";
+    return kind_names[kind];
+}
+
+MsTrace *ms_trace_new(void)
+{
+    MsTrace *trace = g_new0(MsTrace, 1);
+    trace->chunks = g_ptr_array_new_with_free_func(g_free);
+    trace->strings = g_string_chunk_new(4096);
+    trace->subscribers = g_array_new(FALSE, FALSE, sizeof(Subscriber));
+    trace->next_handle = 1;
+    return trace;
+}
+
+void ms_trace_free(MsTrace *trace)
+{
+    if (trace == NULL)
+        return;
+    g_ptr_array_unref(trace->chunks);
+    g_string_chunk_free(trace->strings);
+    g_array_unref(trace->subscribers);
+    g_free(trace);
+}
+
+const char *ms_trace_intern(MsTrace *trace, const char *s)
+{
+    g_return_val_if_fail(trace != NULL, NULL);
+    if (s == NULL)
+        return NULL;
+    return g_string_chunk_insert_const(trace->strings, s);
+}
+
+static MsTraceRecord *record_at(const MsTrace *trace, guint64 id)
+{
+    MsTraceRecord *chunk = g_ptr_array_index(trace->chunks, (guint) (id >> CHUNK_BITS));
+    return &chunk[id & CHUNK_MASK];
+}
+
+/* Drops subscribers that left while a dispatch was walking the list. */
+static void sweep_subscribers(MsTrace *trace)
+{
+    guint kept = 0;
+    for (guint i = 0; i < trace->subscribers->len; i++) {
+        Subscriber sub = g_array_index(trace->subscribers, Subscriber, i);
+        if (sub.fn != NULL)
+            g_array_index(trace->subscribers, Subscriber, kept++) = sub;
+    }
+    g_array_set_size(trace->subscribers, kept);
+    trace->has_removed = FALSE;
+}
+
+/* Shows every record not yet shown to every subscriber, in log order.  A
+ * subscriber that emits a record itself only appends it here; the loop below
+ * delivers it after the current one has reached everybody, so all
+ * subscribers see the log in id order.  Subscribers that join during a
+ * delivery see the records after it. */
+static void dispatch(MsTrace *trace)
+{
+    trace->dispatching = TRUE;
+    while (trace->dispatched < trace->length) {
+        const MsTraceRecord *record = record_at(trace, trace->dispatched++);
+        guint n = trace->subscribers->len;
+        for (guint i = 0; i < n; i++) {
+            /* Copied, as a callback may subscribe and so move the array. */
+            Subscriber sub = g_array_index(trace->subscribers, Subscriber, i);
+            if (sub.fn != NULL)
+                sub.fn(record, sub.user_data);
+        }
+    }
+    trace->dispatching = FALSE;
+    if (trace->has_removed)
+        sweep_subscribers(trace);
+}
+
+guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail(record != NULL, 0);
+    g_return_val_if_fail((guint) record->kind < MS_TRACE_N_KINDS, 0);
+
+    guint64 id = trace->length;
+    if ((id & CHUNK_MASK) == 0)
+        g_ptr_array_add(trace->chunks, g_new0(MsTraceRecord, CHUNK_SIZE));
+    MsTraceRecord *r = record_at(trace, id);
+    *r = *record;
+    r->id = id;
+    r->protocol = ms_trace_intern(trace, record->protocol);
+    r->src = ms_trace_intern(trace, record->src);
+    r->dst = ms_trace_intern(trace, record->dst);
+    r->text = ms_trace_intern(trace, record->text);
+    r->eol = ms_trace_intern(trace, record->eol);
+    r->phase = ms_trace_intern(trace, record->phase);
+    r->note = ms_trace_intern(trace, record->note);
+    r->subject = ms_trace_intern(trace, record->subject);
+    r->detail = ms_trace_intern(trace, record->detail);
+    trace->length++;
+
+    if (!trace->dispatching)
+        dispatch(trace);
+    return id;
+}
+
+void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
+{
+    g_return_if_fail(trace != NULL);
+    g_return_if_fail(id < trace->length);
+    record_at(trace, id)->arrival = arrival;
+}
+
+guint ms_trace_subscribe(MsTrace *trace, MsTraceFn fn, gpointer user_data)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail(fn != NULL, 0);
+    Subscriber sub = { trace->next_handle++, fn, user_data };
+    g_array_append_val(trace->subscribers, sub);
+    return sub.handle;
+}
+
+/* Unknown or already removed handles are ignored. */
+void ms_trace_unsubscribe(MsTrace *trace, guint handle)
+{
+    g_return_if_fail(trace != NULL);
+    for (guint i = 0; i < trace->subscribers->len; i++) {
+        Subscriber *sub = &g_array_index(trace->subscribers, Subscriber, i);
+        if (sub->handle != handle || sub->fn == NULL)
+            continue;
+        if (trace->dispatching) {
+            /* Removing now would shift the list under the running loop. */
+            sub->fn = NULL;
+            trace->has_removed = TRUE;
+        } else {
+            g_array_remove_index(trace->subscribers, i);
+        }
+        return;
+    }
+}
+
+guint64 ms_trace_length(const MsTrace *trace)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    return trace->length;
+}
+
+const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id)
+{
+    g_return_val_if_fail(trace != NULL, NULL);
+    g_return_val_if_fail(id < trace->length, NULL);
+    return record_at(trace, id);
+}

@@ -1,0 +1,848 @@
+/* test_core.c - the discrete-event core: event queue order and cancellation,
+ * the simulator's clock and random source, the trace bus, time formatting. */
+#include "testutil.h"
+
+#include "core/core-private.h"
+#include "mailsim/core.h"
+#include "mailsim/trace.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- core/event_queue ------------------------------------------------- */
+
+static void noop(gpointer data)
+{
+    (void) data;
+}
+
+/* Pops everything, returning the data pointers as integers, in pop order. */
+static GArray *drain(MsEventQueue *q, GArray *times_out)
+{
+    GArray *order = g_array_new(FALSE, FALSE, sizeof(guint));
+    MsTime t = 0;
+    MsEventFn fn = NULL;
+    gpointer data = NULL;
+    while (ms_event_queue_pop(q, &t, &fn, &data)) {
+        guint v = GPOINTER_TO_UINT(data);
+        g_array_append_val(order, v);
+        if (times_out != NULL)
+            g_array_append_val(times_out, t);
+    }
+    return order;
+}
+
+static void test_empty_queue(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    MsTime t = 7;
+    CU_ASSERT_FALSE(ms_event_queue_pop(q, &t, NULL, NULL));
+    CU_ASSERT_EQUAL(t, 7); /* untouched when nothing was popped */
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 0);
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, MS_EVENT_ID_NONE));
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, G_GUINT64_CONSTANT(0x0000000500000003)));
+}
+
+static void test_order_by_time(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    /* Pushed out of order; data is the expected rank. */
+    static const MsTime times[] = { 50, 10, 40, 0, 30, 20, 60 };
+    static const guint rank[] = { 5, 1, 4, 0, 3, 2, 6 };
+    for (gsize i = 0; i < G_N_ELEMENTS(times); i++)
+        ms_event_queue_push(q, times[i], noop, GUINT_TO_POINTER(rank[i]));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), G_N_ELEMENTS(times));
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), 0);
+    g_autoptr(GArray) ts = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    g_autoptr(GArray) order = drain(q, ts);
+    CU_ASSERT_EQUAL(order->len, G_N_ELEMENTS(times));
+    for (guint i = 0; i < order->len; i++) {
+        CU_ASSERT_EQUAL(g_array_index(order, guint, i), i);
+        CU_ASSERT_EQUAL(g_array_index(ts, MsTime, i), (MsTime) i * 10);
+    }
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 0);
+}
+
+/* Events due at the same instant run in the order they were scheduled, even
+ * when thousands of them pass through the heap together. */
+static void test_ties_in_scheduling_order(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    const guint n = 5000;
+    /* Two instants interleaved: evens at 7, odds at 3. */
+    for (guint i = 0; i < n; i++)
+        ms_event_queue_push(q, (i % 2) ? 3 : 7, noop, GUINT_TO_POINTER(i));
+    g_autoptr(GArray) order = drain(q, NULL);
+    CU_ASSERT_EQUAL_FATAL(order->len, n);
+    /* First all odds ascending (time 3), then all evens ascending (time 7). */
+    for (guint i = 0; i < n / 2; i++) {
+        CU_ASSERT_EQUAL(g_array_index(order, guint, i), 2 * i + 1);
+        CU_ASSERT_EQUAL(g_array_index(order, guint, n / 2 + i), 2 * i);
+    }
+}
+
+static void test_ids_distinct(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(MsEventId));
+    /* Interleave pops so that slots get reused; ids must still differ. */
+    for (guint i = 0; i < 2000; i++) {
+        MsEventId id = ms_event_queue_push(q, i, noop, NULL);
+        g_array_append_val(ids, id);
+        if (i % 3 == 0)
+            ms_event_queue_pop(q, NULL, NULL, NULL);
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        MsEventId *id = &g_array_index(ids, MsEventId, i);
+        CU_ASSERT_NOT_EQUAL(*id, MS_EVENT_ID_NONE);
+        CU_ASSERT_FALSE(g_hash_table_contains(seen, id));
+        g_hash_table_add(seen, id);
+    }
+}
+
+static void test_cancel_pending(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    ms_event_queue_push(q, 10, noop, GUINT_TO_POINTER(1));
+    MsEventId mid = ms_event_queue_push(q, 20, noop, GUINT_TO_POINTER(2));
+    ms_event_queue_push(q, 30, noop, GUINT_TO_POINTER(3));
+    CU_ASSERT_TRUE(ms_event_queue_cancel(q, mid));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 2);
+    g_autoptr(GArray) order = drain(q, NULL);
+    CU_ASSERT_EQUAL_FATAL(order->len, 2);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 0), 1);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 1), 3);
+}
+
+static void test_cancel_twice(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    MsEventId id = ms_event_queue_push(q, 5, noop, NULL);
+    CU_ASSERT_TRUE(ms_event_queue_cancel(q, id));
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, id));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 0);
+    CU_ASSERT_FALSE(ms_event_queue_pop(q, NULL, NULL, NULL));
+    /* Still harmless once the dead entry has been discarded. */
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, id));
+}
+
+/* An id whose event already ran must not cancel the event that now occupies
+ * the same storage. */
+static void test_cancel_after_run(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    MsEventId old = ms_event_queue_push(q, 1, noop, GUINT_TO_POINTER(1));
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, NULL, NULL, NULL));
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, old));
+    MsEventId fresh = ms_event_queue_push(q, 2, noop, GUINT_TO_POINTER(2));
+    CU_ASSERT_NOT_EQUAL(fresh, old);
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, old));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 1);
+    gpointer data = NULL;
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, NULL, NULL, &data));
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 2);
+}
+
+static void test_cancel_head(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    MsEventId head = ms_event_queue_push(q, 100, noop, GUINT_TO_POINTER(1));
+    ms_event_queue_push(q, 200, noop, GUINT_TO_POINTER(2));
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), 100);
+    CU_ASSERT_TRUE(ms_event_queue_cancel(q, head));
+    /* A cancelled head is never reported, by peek or by pop. */
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), 200);
+    MsTime t = 0;
+    gpointer data = NULL;
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, &t, NULL, &data));
+    CU_ASSERT_EQUAL(t, 200);
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 2);
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), MS_TIME_NEVER);
+}
+
+/* Cancelling most of a big queue triggers a rebuild; the survivors must keep
+ * their (time, seq) order, ties included. */
+static void test_cancel_most(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    const guint n = 3000;
+    g_autofree MsEventId *ids = g_new(MsEventId, n);
+    for (guint i = 0; i < n; i++)
+        ids[i] = ms_event_queue_push(q, (MsTime) (n - i) / 4, noop, GUINT_TO_POINTER(i));
+    guint kept = 0;
+    for (guint i = 0; i < n; i++) {
+        if (i % 5 == 0) {
+            kept++;
+            continue;
+        }
+        CU_ASSERT_TRUE(ms_event_queue_cancel(q, ids[i]));
+    }
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), kept);
+    /* Ids of survivors still work after the rebuild. */
+    CU_ASSERT_TRUE(ms_event_queue_cancel(q, ids[0]));
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, ids[1]));
+    kept--;
+    g_autoptr(GArray) ts = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    g_autoptr(GArray) order = drain(q, ts);
+    CU_ASSERT_EQUAL_FATAL(order->len, kept);
+    for (guint i = 0; i < order->len; i++) {
+        guint v = g_array_index(order, guint, i);
+        CU_ASSERT(v % 5 == 0 && v != 0);
+        if (i > 0) {
+            MsTime prev_t = g_array_index(ts, MsTime, i - 1);
+            MsTime t = g_array_index(ts, MsTime, i);
+            guint prev = g_array_index(order, guint, i - 1);
+            CU_ASSERT(prev_t < t || (prev_t == t && prev < v));
+        }
+    }
+}
+
+/* Sequence numbers wrap after 2^32 pushes and are renumbered; same-time
+ * events pushed across the wrap must still come out in push order. */
+static void test_seq_wrap(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    const guint64 limit = G_GUINT64_CONSTANT(1) << 32;
+    ms_event_queue_set_next_seq_for_tests(q, limit - 5);
+    for (guint i = 0; i < 20; i++)
+        ms_event_queue_push(q, (i % 2) ? 40 : 10, noop, GUINT_TO_POINTER(i));
+    CU_ASSERT(ms_event_queue_next_seq_for_tests(q) < limit - 5);
+    g_autoptr(GArray) order = drain(q, NULL);
+    CU_ASSERT_EQUAL_FATAL(order->len, 20);
+    for (guint i = 0; i < 10; i++) {
+        CU_ASSERT_EQUAL(g_array_index(order, guint, i), 2 * i);
+        CU_ASSERT_EQUAL(g_array_index(order, guint, 10 + i), 2 * i + 1);
+    }
+}
+
+/* The reference model: an unsorted array scanned for the (time, seq) minimum. */
+typedef struct {
+    MsTime time;
+    guint64 seq;
+    MsEventId id;
+    guint token;
+} RefEvent;
+
+static guint ref_min(GArray *ref)
+{
+    guint best = 0;
+    for (guint i = 1; i < ref->len; i++) {
+        RefEvent *a = &g_array_index(ref, RefEvent, i);
+        RefEvent *b = &g_array_index(ref, RefEvent, best);
+        if (a->time < b->time || (a->time == b->time && a->seq < b->seq))
+            best = i;
+    }
+    return best;
+}
+
+static void test_random_against_reference(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    g_autoptr(GArray) ref = g_array_new(FALSE, FALSE, sizeof(RefEvent));
+    g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(MsEventId));
+    GRand *rand = g_rand_new_with_seed(12345);
+    guint64 seq = 0;
+    guint token = 0;
+    MsTime now = 0;
+    guint mismatches = 0;
+
+    for (guint step = 0; step < 40000; step++) {
+        guint op = g_rand_int_range(rand, 0, 100);
+        if (op < 50 || ref->len == 0) {
+            /* Narrow time range so that ties are common. */
+            MsTime t = now + g_rand_int_range(rand, 0, 50);
+            RefEvent e = { t, seq++, 0, token++ };
+            e.id = ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(e.token));
+            g_array_append_val(ref, e);
+        } else if (op < 85) {
+            guint i = ref_min(ref);
+            RefEvent e = g_array_index(ref, RefEvent, i);
+            g_array_remove_index_fast(ref, i);
+            MsTime t = -1;
+            gpointer data = NULL;
+            if (!ms_event_queue_pop(q, &t, NULL, &data) || t != e.time
+                || GPOINTER_TO_UINT(data) != e.token)
+                mismatches++;
+            now = t;
+            g_array_append_val(gone, e.id);
+        } else if (op < 95) {
+            guint i = g_rand_int_range(rand, 0, (gint32) ref->len);
+            RefEvent e = g_array_index(ref, RefEvent, i);
+            g_array_remove_index_fast(ref, i);
+            if (!ms_event_queue_cancel(q, e.id))
+                mismatches++;
+            g_array_append_val(gone, e.id);
+        } else if (gone->len > 0) {
+            /* Ids that ran or were cancelled must stay inert. */
+            guint i = g_rand_int_range(rand, 0, (gint32) gone->len);
+            if (ms_event_queue_cancel(q, g_array_index(gone, MsEventId, i)))
+                mismatches++;
+        }
+        if (ms_event_queue_size(q) != ref->len)
+            mismatches++;
+        MsTime expect = ref->len ? g_array_index(ref, RefEvent, ref_min(ref)).time : MS_TIME_NEVER;
+        if (ms_event_queue_peek_time(q) != expect)
+            mismatches++;
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    g_rand_free(rand);
+}
+
+/* ---- core/sim ----------------------------------------------------------- */
+
+typedef struct {
+    MsSim *sim;
+    GArray *log; /* of MsTime: ms_sim_now() at each call */
+    GArray *who; /* of guint: which event ran */
+    guint remaining;
+    MsTime period;
+} Probe;
+
+typedef struct {
+    Probe *probe;
+    guint tag;
+} Tagged;
+
+static void record_now(gpointer data)
+{
+    Tagged *t = data;
+    MsTime now = ms_sim_now(t->probe->sim);
+    g_array_append_val(t->probe->log, now);
+    g_array_append_val(t->probe->who, t->tag);
+}
+
+static void probe_init(Probe *p, MsSim *sim)
+{
+    memset(p, 0, sizeof(*p));
+    p->sim = sim;
+    p->log = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    p->who = g_array_new(FALSE, FALSE, sizeof(guint));
+}
+
+static void probe_clear(Probe *p)
+{
+    g_array_unref(p->log);
+    g_array_unref(p->who);
+}
+
+static void test_clock_advances(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    Probe p;
+    probe_init(&p, sim);
+    Tagged a = { &p, 1 }, b = { &p, 2 };
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 0);
+    ms_sim_schedule(sim, 20 * MS_MSEC, record_now, &b);
+    ms_sim_schedule(sim, 10 * MS_MSEC, record_now, &a);
+    CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 2);
+    CU_ASSERT_EQUAL_FATAL(p.log->len, 2);
+    CU_ASSERT_EQUAL(g_array_index(p.log, MsTime, 0), 10 * MS_MSEC);
+    CU_ASSERT_EQUAL(g_array_index(p.log, MsTime, 1), 20 * MS_MSEC);
+    CU_ASSERT_EQUAL(g_array_index(p.who, guint, 0), 1);
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 20 * MS_MSEC);
+    CU_ASSERT_EQUAL(ms_sim_events_run(sim), 2);
+    /* Delays are relative to the new now. */
+    ms_sim_schedule(sim, 5, record_now, &a);
+    CU_ASSERT_TRUE(ms_sim_step(sim));
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 20 * MS_MSEC + 5);
+    CU_ASSERT_FALSE(ms_sim_step(sim));
+    CU_ASSERT_EQUAL(ms_sim_events_run(sim), 3);
+    probe_clear(&p);
+}
+
+static void test_run_until_bounds(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    Probe p;
+    probe_init(&p, sim);
+    Tagged t10 = { &p, 10 }, t20 = { &p, 20 }, t30 = { &p, 30 };
+    ms_sim_schedule_at(sim, 30, record_now, &t30);
+    ms_sim_schedule_at(sim, 10, record_now, &t10);
+    ms_sim_schedule_at(sim, 20, record_now, &t20);
+    /* An event exactly at the bound runs. */
+    CU_ASSERT_EQUAL(ms_sim_run(sim, 20), 2);
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 20);
+    /* Nothing due by 25: the clock stays at the last event. */
+    CU_ASSERT_EQUAL(ms_sim_run(sim, 25), 0);
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 20);
+    CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 1);
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 30);
+    CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 0);
+    CU_ASSERT_EQUAL(ms_sim_events_run(sim), 3);
+    probe_clear(&p);
+}
+
+static void tick(gpointer data)
+{
+    Probe *p = data;
+    MsTime now = ms_sim_now(p->sim);
+    g_array_append_val(p->log, now);
+    if (--p->remaining > 0)
+        ms_sim_schedule(p->sim, p->period, tick, p);
+}
+
+static void test_events_schedule_events(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    Probe p;
+    probe_init(&p, sim);
+    p.remaining = 10;
+    p.period = 7;
+    ms_sim_schedule(sim, 0, tick, &p);
+    /* run(until) also runs events scheduled during the run, within the bound:
+     * ticks at 0, 7, ..., 35 are <= 40. */
+    CU_ASSERT_EQUAL(ms_sim_run(sim, 40), 6);
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 35);
+    CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 4);
+    CU_ASSERT_EQUAL_FATAL(p.log->len, 10);
+    for (guint i = 0; i < 10; i++)
+        CU_ASSERT_EQUAL(g_array_index(p.log, MsTime, i), (MsTime) i * 7);
+    probe_clear(&p);
+}
+
+typedef struct {
+    Probe *probe;
+    Tagged *later;
+} Chain;
+
+static void schedule_zero(gpointer data)
+{
+    Chain *c = data;
+    record_now(&(Tagged){ c->probe, 1 });
+    ms_sim_schedule(c->probe->sim, 0, record_now, c->later);
+}
+
+/* A zero-delay event scheduled while running at time T runs at T, after the
+ * events that were already due at T (they were scheduled earlier). */
+static void test_zero_delay_after_same_time(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    Probe p;
+    probe_init(&p, sim);
+    Tagged two = { &p, 2 }, three = { &p, 3 };
+    Chain c = { &p, &three };
+    ms_sim_schedule_at(sim, 50, schedule_zero, &c);
+    ms_sim_schedule_at(sim, 50, record_now, &two);
+    ms_sim_run(sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL_FATAL(p.who->len, 3);
+    for (guint i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(g_array_index(p.who, guint, i), i + 1);
+        CU_ASSERT_EQUAL(g_array_index(p.log, MsTime, i), 50);
+    }
+    probe_clear(&p);
+}
+
+static void test_sim_cancel(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    Probe p;
+    probe_init(&p, sim);
+    Tagged a = { &p, 1 }, b = { &p, 2 };
+    MsEventId ia = ms_sim_schedule(sim, 10, record_now, &a);
+    ms_sim_schedule(sim, 20, record_now, &b);
+    CU_ASSERT_TRUE(ms_sim_cancel(sim, ia));
+    CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 1);
+    CU_ASSERT_EQUAL_FATAL(p.who->len, 1);
+    CU_ASSERT_EQUAL(g_array_index(p.who, guint, 0), 2);
+    /* The clock skipped the cancelled event's time. */
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 20);
+    CU_ASSERT_FALSE(ms_sim_cancel(sim, ia));
+    probe_clear(&p);
+}
+
+static void draw(MsSim *sim, guint32 *out, guint n)
+{
+    for (guint i = 0; i < n; i++)
+        out[i] = g_rand_int(ms_sim_rand(sim));
+}
+
+static void test_rng_determinism(void)
+{
+    guint32 a[64], b[64], c[64], d[64];
+    g_autoptr(MsSim) s1 = ms_sim_new(42);
+    g_autoptr(MsSim) s2 = ms_sim_new(42);
+    g_autoptr(MsSim) s3 = ms_sim_new(43);
+    /* Differs from 42 only in the high 32 bits of the seed. */
+    g_autoptr(MsSim) s4 = ms_sim_new((G_GUINT64_CONSTANT(1) << 32) | 42);
+    draw(s1, a, 64);
+    draw(s2, b, 64);
+    draw(s3, c, 64);
+    draw(s4, d, 64);
+    CU_ASSERT_EQUAL(memcmp(a, b, sizeof(a)), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(a, c, sizeof(a)), 0);
+    CU_ASSERT_NOT_EQUAL(memcmp(a, d, sizeof(a)), 0);
+    CU_ASSERT_EQUAL(ms_sim_seed(s4), (G_GUINT64_CONSTANT(1) << 32) | 42);
+    CU_ASSERT_EQUAL(ms_sim_seed(s1), 42);
+}
+
+/* Scheduling into the past is a programming error and must abort. */
+static gboolean aborts_in_child(void (*fn)(void))
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* GLib reports the failed assertion on both streams. */
+        if (freopen("/dev/null", "w", stderr) == NULL || freopen("/dev/null", "w", stdout) == NULL)
+            _exit(3);
+        fn();
+        _exit(0);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return FALSE;
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void schedule_negative(void)
+{
+    MsSim *sim = ms_sim_new(1);
+    ms_sim_schedule(sim, -1, noop, NULL);
+    ms_sim_free(sim);
+}
+
+static void schedule_in_past(void)
+{
+    MsSim *sim = ms_sim_new(1);
+    ms_sim_schedule_at(sim, 100, noop, NULL);
+    ms_sim_step(sim);
+    ms_sim_schedule_at(sim, 99, noop, NULL);
+    ms_sim_free(sim);
+}
+
+static void schedule_fine(void)
+{
+    MsSim *sim = ms_sim_new(1);
+    ms_sim_schedule(sim, 0, noop, NULL);
+    ms_sim_free(sim);
+}
+
+static void test_past_is_fatal(void)
+{
+    CU_ASSERT_TRUE(aborts_in_child(schedule_negative));
+    CU_ASSERT_TRUE(aborts_in_child(schedule_in_past));
+    CU_ASSERT_FALSE(aborts_in_child(schedule_fine));
+}
+
+static void test_sim_owns_trace(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(9);
+    MsTrace *trace = ms_sim_trace(sim);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(trace);
+    MsTraceRecord r = { .kind = MS_TRACE_ACTION, .time = 0, .arrival = -1, .detail = "start" };
+    CU_ASSERT_EQUAL(ms_trace_emit(trace, &r), 0);
+    CU_ASSERT_EQUAL(ms_trace_length(ms_sim_trace(sim)), 1);
+}
+
+/* ---- core/trace --------------------------------------------------------- */
+
+static void test_emit_copies_strings(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    char host[16];
+    char text[32];
+    g_strlcpy(host, "crepes.fr", sizeof(host));
+    g_strlcpy(text, "HELO crepes.fr", sizeof(text));
+    MsTraceRecord r = { .kind = MS_TRACE_LINE, .time = 5, .arrival = -1, .conn = 1,
+                        .protocol = "SMTP", .dir = MS_DIR_CLIENT, .src = host,
+                        .dst = "hamburger.edu", .src_port = 1025, .dst_port = 25,
+                        .text = text, .eol = "\r\n", .id = 99 };
+    CU_ASSERT_EQUAL(ms_trace_emit(trace, &r), 0);
+    /* The caller's buffers change; the log must not. */
+    g_strlcpy(host, "XXXXXXXX", sizeof(host));
+    g_strlcpy(text, "garbage", sizeof(text));
+    const MsTraceRecord *got = ms_trace_get(trace, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    CU_ASSERT_EQUAL(got->id, 0); /* the trace assigns ids */
+    CU_ASSERT_EQUAL(got->kind, MS_TRACE_LINE);
+    MS_ASSERT_STR(got->src, "crepes.fr");
+    MS_ASSERT_STR(got->text, "HELO crepes.fr");
+    MS_ASSERT_STR(got->eol, "\r\n");
+    CU_ASSERT_EQUAL(got->src_port, 1025);
+    CU_ASSERT_EQUAL(got->dst_port, 25);
+    CU_ASSERT_EQUAL(got->dir, MS_DIR_CLIENT);
+    CU_ASSERT_PTR_NULL(got->phase);
+    CU_ASSERT_PTR_NULL(got->detail);
+    CU_ASSERT_EQUAL(ms_trace_length(trace), 1);
+}
+
+static void test_intern_shares(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autofree char *a = g_strdup("hamburger.edu");
+    g_autofree char *b = g_strdup("hamburger.edu");
+    const char *ia = ms_trace_intern(trace, a);
+    const char *ib = ms_trace_intern(trace, b);
+    CU_ASSERT_PTR_EQUAL(ia, ib);
+    CU_ASSERT_PTR_NOT_EQUAL(ia, a);
+    MS_ASSERT_STR(ia, "hamburger.edu");
+    CU_ASSERT_PTR_NOT_EQUAL(ms_trace_intern(trace, "crepes.fr"), ia);
+    CU_ASSERT_PTR_NULL(ms_trace_intern(trace, NULL));
+    /* Records' strings come from the same pool. */
+    MsTraceRecord r1 = { .kind = MS_TRACE_QUEUE, .arrival = -1, .src = a, .subject = "outq" };
+    MsTraceRecord r2 = { .kind = MS_TRACE_QUEUE, .arrival = -1, .src = b, .subject = "outq" };
+    guint64 id1 = ms_trace_emit(trace, &r1);
+    guint64 id2 = ms_trace_emit(trace, &r2);
+    CU_ASSERT_EQUAL(id2, id1 + 1);
+    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, id1)->src, ia);
+    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, id2)->src, ia);
+    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, id1)->subject, ms_trace_get(trace, id2)->subject);
+}
+
+typedef struct {
+    MsTrace *trace;
+    GString *log;
+    guint self_handle; /* for the subscriber that leaves */
+} Watch;
+
+static void watch_a(const MsTraceRecord *r, gpointer user_data)
+{
+    Watch *w = user_data;
+    g_string_append_printf(w->log, "A%" G_GUINT64_FORMAT " ", r->id);
+}
+
+static void watch_b(const MsTraceRecord *r, gpointer user_data)
+{
+    Watch *w = user_data;
+    g_string_append_printf(w->log, "B%" G_GUINT64_FORMAT " ", r->id);
+}
+
+static void watch_leaves(const MsTraceRecord *r, gpointer user_data)
+{
+    Watch *w = user_data;
+    g_string_append_printf(w->log, "L%" G_GUINT64_FORMAT " ", r->id);
+    ms_trace_unsubscribe(w->trace, w->self_handle);
+}
+
+/* On a "scenario" record, emits an "error" record from inside the callback. */
+static void watch_echoes(const MsTraceRecord *r, gpointer user_data)
+{
+    Watch *w = user_data;
+    g_string_append_printf(w->log, "E%" G_GUINT64_FORMAT " ", r->id);
+    if (r->kind == MS_TRACE_SCENARIO) {
+        MsTraceRecord echo = { .kind = MS_TRACE_ERROR, .arrival = -1, .detail = "echo" };
+        ms_trace_emit(w->trace, &echo);
+    }
+}
+
+static void emit_action(MsTrace *trace)
+{
+    MsTraceRecord r = { .kind = MS_TRACE_ACTION, .arrival = -1 };
+    ms_trace_emit(trace, &r);
+}
+
+static void test_subscribe_order(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GString) log = g_string_new(NULL);
+    Watch w = { trace, log, 0 };
+    emit_action(trace); /* before anyone listens: seen by nobody */
+    guint hb = ms_trace_subscribe(trace, watch_b, &w);
+    guint ha = ms_trace_subscribe(trace, watch_a, &w);
+    CU_ASSERT_NOT_EQUAL(ha, hb);
+    CU_ASSERT_NOT_EQUAL(ha, 0);
+    emit_action(trace);
+    emit_action(trace);
+    /* Registration order, not name order. */
+    MS_ASSERT_STR(log->str, "B1 A1 B2 A2 ");
+    ms_trace_unsubscribe(trace, hb);
+    emit_action(trace);
+    MS_ASSERT_STR(log->str, "B1 A1 B2 A2 A3 ");
+    ms_trace_unsubscribe(trace, hb); /* twice: ignored */
+    ms_trace_unsubscribe(trace, ha);
+    emit_action(trace);
+    MS_ASSERT_STR(log->str, "B1 A1 B2 A2 A3 ");
+    CU_ASSERT_EQUAL(ms_trace_length(trace), 5);
+}
+
+static void test_unsubscribe_during_dispatch(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GString) log = g_string_new(NULL);
+    Watch w = { trace, log, 0 };
+    ms_trace_subscribe(trace, watch_a, &w);
+    w.self_handle = ms_trace_subscribe(trace, watch_leaves, &w);
+    ms_trace_subscribe(trace, watch_b, &w);
+    emit_action(trace);
+    emit_action(trace);
+    /* L saw the first record only; B, after it in the list, saw both. */
+    MS_ASSERT_STR(log->str, "A0 L0 B0 A1 B1 ");
+}
+
+/* A record emitted by a subscriber is delivered after the current one has
+ * reached every subscriber, so everybody sees ids in increasing order. */
+static void test_emit_from_subscriber(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GString) log = g_string_new(NULL);
+    Watch w = { trace, log, 0 };
+    ms_trace_subscribe(trace, watch_echoes, &w);
+    ms_trace_subscribe(trace, watch_b, &w);
+    MsTraceRecord r = { .kind = MS_TRACE_SCENARIO, .arrival = -1 };
+    CU_ASSERT_EQUAL(ms_trace_emit(trace, &r), 0);
+    MS_ASSERT_STR(log->str, "E0 B0 E1 B1 ");
+    CU_ASSERT_EQUAL(ms_trace_length(trace), 2);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, 1)->kind, MS_TRACE_ERROR);
+}
+
+static void test_set_arrival(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    MsTraceRecord r = { .kind = MS_TRACE_SEGMENT_SENT, .time = 100, .arrival = -1,
+                        .flags = MS_TCP_SYN, .seq = 1000 };
+    guint64 first = ms_trace_emit(trace, &r);
+    guint64 second = ms_trace_emit(trace, &r);
+    ms_trace_set_arrival(trace, first, 2100);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, first)->arrival, 2100);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, first)->time, 100);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, second)->arrival, -1);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, first)->flags, MS_TCP_SYN);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, first)->seq, 1000);
+}
+
+/* Callers keep record pointers while the log grows by thousands. */
+static void test_pointer_stability(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    MsTraceRecord r = { .kind = MS_TRACE_LINE, .arrival = -1, .text = "220 ready" };
+    ms_trace_emit(trace, &r);
+    const MsTraceRecord *first = ms_trace_get(trace, 0);
+    const MsTraceRecord *kept[10];
+    for (guint i = 0; i < 20000; i++) {
+        char buf[32];
+        g_snprintf(buf, sizeof(buf), "line %u", i);
+        MsTraceRecord more = { .kind = MS_TRACE_LINE, .arrival = -1, .text = buf, .count = i };
+        guint64 id = ms_trace_emit(trace, &more);
+        if (i % 2000 == 0)
+            kept[i / 2000] = ms_trace_get(trace, id);
+    }
+    CU_ASSERT_EQUAL(ms_trace_length(trace), 20001);
+    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, 0), first);
+    MS_ASSERT_STR(first->text, "220 ready");
+    for (guint k = 0; k < 10; k++) {
+        char buf[32];
+        g_snprintf(buf, sizeof(buf), "line %u", k * 2000);
+        CU_ASSERT_EQUAL(kept[k]->id, (guint64) k * 2000 + 1);
+        CU_ASSERT_EQUAL(kept[k]->count, (gint64) k * 2000);
+        MS_ASSERT_STR(kept[k]->text, buf);
+        CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, kept[k]->id), kept[k]);
+    }
+}
+
+static void test_kind_names(void)
+{
+    MS_ASSERT_STR(ms_trace_kind_name(MS_TRACE_SCENARIO), "scenario");
+    MS_ASSERT_STR(ms_trace_kind_name(MS_TRACE_SEGMENT_SENT), "segment-sent");
+    MS_ASSERT_STR(ms_trace_kind_name(MS_TRACE_CONN_ESTABLISHED), "conn-established");
+    MS_ASSERT_STR(ms_trace_kind_name(MS_TRACE_ERROR), "error");
+    MS_ASSERT_STR(ms_trace_kind_name(MS_TRACE_N_KINDS), "unknown");
+    /* Every kind has its own non-empty name (trace.json relies on it). */
+    for (int i = 0; i < MS_TRACE_N_KINDS; i++) {
+        const char *name = ms_trace_kind_name((MsTraceKind) i);
+        CU_ASSERT(name != NULL && name[0] != '\0');
+        for (int j = 0; j < i; j++)
+            CU_ASSERT(strcmp(name, ms_trace_kind_name((MsTraceKind) j)) != 0);
+    }
+}
+
+/* ---- core/time ---------------------------------------------------------- */
+
+/* Macros rather than functions, so that a failure names the line. */
+#define CHECK_FORMAT(format, t, expected)         \
+    do {                                           \
+        g_autofree char *s_ = format(t);           \
+        MS_ASSERT_STR(s_, expected);               \
+    } while (0)
+#define check_ms(t, expected) CHECK_FORMAT(ms_time_format_ms, t, expected)
+#define check_human(t, expected) CHECK_FORMAT(ms_time_format_human, t, expected)
+
+/* Whole milliseconds, a dot, then three digits of microseconds; the
+ * nanoseconds below a microsecond are dropped, not rounded. */
+static void test_format_ms(void)
+{
+    check_ms(0, "0.000");
+    check_ms(42000800, "42.000"); /* 42 ms 0 µs 800 ns */
+    check_ms(42001000, "42.001"); /* 42 ms 1 µs */
+    check_ms(999, "0.000");
+    check_ms(1000, "0.001");
+    check_ms(MS_SEC, "1000.000");
+    check_ms(1234567890, "1234.567");
+    check_ms(3 * MS_MINUTE + 5 * MS_USEC, "180000.005");
+    check_ms(-1500 * MS_USEC, "-1.500");
+}
+
+/* Largest unit the value reaches once rounded to a tenth; one decimal at
+ * most, dropped when it is zero. */
+static void test_format_human(void)
+{
+    check_human(800 * MS_USEC, "800 µs");
+    check_human(40 * MS_MSEC, "40 ms");
+    check_human(1500 * MS_MSEC, "1.5 s");
+    check_human(30 * MS_MINUTE, "30 min");
+    check_human(2 * MS_HOUR, "2 h");
+    check_human(5 * MS_DAY, "5 d");
+    check_human(90 * MS_SEC, "1.5 min");  /* 90 / 60 */
+    check_human(1250 * MS_MSEC, "1.3 s"); /* half a tenth rounds up */
+    check_human(1240 * MS_MSEC, "1.2 s");
+    check_human(999960 * MS_USEC, "1 s"); /* 0.99996 s rounds to 1.0 */
+    check_human(940, "940 ns");          /* 0.94 µs rounds to 0.9 */
+    check_human(950, "1 µs");            /* 0.95 µs rounds to 1.0 */
+    check_human(999, "1 µs");
+    check_human(0, "0 s");
+    check_human(-40 * MS_MSEC, "-40 ms");
+    check_human(MS_TIME_NEVER, "never");
+}
+
+int main(void)
+{
+    static const MsTestCase queue_cases[] = {
+        MS_TEST(test_empty_queue),
+        MS_TEST(test_order_by_time),
+        MS_TEST(test_ties_in_scheduling_order),
+        MS_TEST(test_ids_distinct),
+        MS_TEST(test_cancel_pending),
+        MS_TEST(test_cancel_twice),
+        MS_TEST(test_cancel_after_run),
+        MS_TEST(test_cancel_head),
+        MS_TEST(test_cancel_most),
+        MS_TEST(test_seq_wrap),
+        MS_TEST(test_random_against_reference),
+        MS_TEST_END,
+    };
+    static const MsTestCase sim_cases[] = {
+        MS_TEST(test_clock_advances),
+        MS_TEST(test_run_until_bounds),
+        MS_TEST(test_events_schedule_events),
+        MS_TEST(test_zero_delay_after_same_time),
+        MS_TEST(test_sim_cancel),
+        MS_TEST(test_rng_determinism),
+        MS_TEST(test_past_is_fatal),
+        MS_TEST(test_sim_owns_trace),
+        MS_TEST_END,
+    };
+    static const MsTestCase trace_cases[] = {
+        MS_TEST(test_emit_copies_strings),
+        MS_TEST(test_intern_shares),
+        MS_TEST(test_subscribe_order),
+        MS_TEST(test_unsubscribe_during_dispatch),
+        MS_TEST(test_emit_from_subscriber),
+        MS_TEST(test_set_arrival),
+        MS_TEST(test_pointer_stability),
+        MS_TEST(test_kind_names),
+        MS_TEST_END,
+    };
+    static const MsTestCase time_cases[] = {
+        MS_TEST(test_format_ms),
+        MS_TEST(test_format_human),
+        MS_TEST_END,
+    };
+    ms_test_add_suite("core/event_queue", queue_cases);
+    ms_test_add_suite("core/sim", sim_cases);
+    ms_test_add_suite("core/trace", trace_cases);
+    ms_test_add_suite("core/time", time_cases);
+    return ms_test_run();
+}

@@ -1,0 +1,94 @@
+/* testutil.c - CUnit harness shared by every suite (see testutil.h). */
+#include "testutil.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <string.h>
+
+static gboolean registry_ready;
+
+static void ensure_registry(void)
+{
+    if (!registry_ready) {
+        if (CU_initialize_registry() != CUE_SUCCESS) {
+            fprintf(stderr, "CUnit: cannot initialise the registry\n");
+            exit(2);
+        }
+        registry_ready = TRUE;
+    }
+}
+
+void ms_test_add_suite(const char *name, const MsTestCase *cases)
+{
+    ensure_registry();
+    CU_pSuite suite = CU_add_suite(name, NULL, NULL);
+    g_assert(suite != NULL);
+    for (const MsTestCase *c = cases; c->name != NULL; c++) {
+        if (CU_add_test(suite, c->name, c->fn) == NULL) {
+            fprintf(stderr, "CUnit: cannot add %s/%s\n", name, c->name);
+            exit(2);
+        }
+    }
+}
+
+int ms_test_run(void)
+{
+    ensure_registry();
+    CU_basic_set_mode(g_getenv("MS_TEST_VERBOSE") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_tests_failed();
+    unsigned run = CU_get_number_of_tests_run();
+    unsigned asserts_failed = CU_get_number_of_failures();
+    /* One machine-readable line for tests/run-tests.sh to add up. */
+    printf("\nMS-TESTS run=%u failed=%u\n", run, failed);
+    CU_cleanup_registry();
+    registry_ready = FALSE;
+    return (failed == 0 && asserts_failed == 0) ? 0 : 1;
+}
+
+char *ms_test_read_file(const char *path, gsize *len_out)
+{
+    char *data = NULL;
+    gsize len = 0;
+    g_autoptr(GError) error = NULL;
+    if (!g_file_get_contents(path, &data, &len, &error)) {
+        fprintf(stderr, "\n  cannot read %s: %s\n", path, error->message);
+        CU_FAIL("cannot read a test data file");
+        return NULL;
+    }
+    if (len_out != NULL)
+        *len_out = len;
+    return data;
+}
+
+gboolean ms_test_matches_golden(const char *actual, gsize len, const char *golden_path)
+{
+    gsize glen = 0;
+    g_autofree char *golden = ms_test_read_file(golden_path, &glen);
+    if (golden == NULL)
+        return FALSE;
+    if (glen == len && memcmp(golden, actual, len) == 0)
+        return TRUE;
+
+    /* Report the first differing line, then keep the actual output for review. */
+    guint line = 1;
+    gsize i = 0;
+    gsize start = 0;
+    while (i < len && i < glen && actual[i] == golden[i]) {
+        if (actual[i] == '\n') {
+            line++;
+            start = i + 1;
+        }
+        i++;
+    }
+    const char *a_end = memchr(actual + start, '\n', len - start);
+    const char *g_end = memchr(golden + start, '\n', glen - start);
+    int a_n = (int) ((a_end ? (gsize) (a_end - actual) : len) - start);
+    int g_n = (int) ((g_end ? (gsize) (g_end - golden) : glen) - start);
+    fprintf(stderr, "\n  %s differs at line %u:\n    expected: %.*s\n    actual:   %.*s\n",
+            golden_path, line, g_n, golden + start, a_n, actual + start);
+    g_autofree char *actual_path = g_strconcat(golden_path, ".actual", NULL);
+    if (g_file_set_contents(actual_path, actual, (gssize) len, NULL))
+        fprintf(stderr, "  actual output written to %s\n", actual_path);
+    return FALSE;
+}
