@@ -1,0 +1,69 @@
+/* proto.h - what every sans-I/O protocol engine shares.
+ *
+ * An engine takes bytes in (ms_*_feed) and produces lines out, each tagged
+ * with the protocol phase it belongs to and an annotation key, plus events
+ * for the glue in sim/agents (a message arrived, close the connection, ...).
+ * It never touches a socket, a clock or a global.  The line reader below is
+ * the one place where CRLF framing, bare CR / bare LF and over-long lines
+ * are recognised.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* One line an engine wants sent. */
+typedef struct {
+    char *text;        /* without the line ending */
+    const char *eol;   /* static: "\r\n" normally; a broken client may use "\n" */
+    const char *phase; /* static phase key, e.g. "smtp.transfer" */
+    const char *note;  /* static annotation key, e.g. "smtp.reply.354"; may be NULL */
+} MsProtoLine;
+
+/* transfer full */
+MsProtoLine *ms_proto_line_new(const char *text, const char *phase, const char *note);
+MsProtoLine *ms_proto_line_new_len(const char *text, gsize len, const char *eol,
+                                   const char *phase, const char *note);
+void ms_proto_line_free(MsProtoLine *line);
+/* A GPtrArray that frees MsProtoLine elements. */
+GPtrArray *ms_proto_lines_new(void);
+/* Concatenates text+eol of every line (transfer full). */
+GBytes *ms_proto_lines_to_bytes(const GPtrArray *lines);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsProtoLine, ms_proto_line_free)
+
+/* How a line ended. */
+typedef enum {
+    MS_EOL_CRLF = 0,
+    MS_EOL_LF,   /* bare LF: RFC 5321 2.3.8 forbids it */
+    MS_EOL_CR,   /* bare CR */
+} MsEol;
+
+const char *ms_eol_text(MsEol eol); /* "\r\n", "\n", "\r" */
+
+/* Splits a byte stream into lines.  A line ends at CRLF, at a bare LF, or at
+ * a bare CR followed by anything but LF (reported as MS_EOL_CR).  A line
+ * longer than max_len octets (without its ending) is reported as too long;
+ * the reader then skips to the end of that line. */
+typedef struct MsLineReader MsLineReader;
+
+typedef enum {
+    MS_LINE_NONE = 0,   /* need more input */
+    MS_LINE_OK = 1,     /* a complete line */
+    MS_LINE_TOO_LONG = -1, /* a complete line that exceeded max_len (text truncated) */
+} MsLineResult;
+
+MsLineReader *ms_line_reader_new(gsize max_len);
+void ms_line_reader_free(MsLineReader *reader);
+void ms_line_reader_set_max(MsLineReader *reader, gsize max_len);
+void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len);
+/* line_out: transfer full, NUL-terminated (may contain other NULs: use len_out). */
+MsLineResult ms_line_reader_next(MsLineReader *reader, char **line_out, gsize *len_out,
+                                 MsEol *eol_out);
+/* Bytes fed but not yet returned as a line. */
+gsize ms_line_reader_pending(const MsLineReader *reader);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsLineReader, ms_line_reader_free)
+
+G_END_DECLS

@@ -1,0 +1,75 @@
+/* pop3-private.h - what the POP3 server, client and profile files share.
+ *
+ * The server's free-text replies are data: each reply has an id, a status
+ * (+OK or -ERR) and a note key fixed here, and a wording that a profile
+ * ("default", "textbook") supplies as a template with {name} placeholders.
+ * Replies whose format the RFC fixes ("+OK 2 320" to STAT, scan listings)
+ * are built in the server and are not part of any profile.
+ */
+#pragma once
+
+#include "mailsim/pop3.h"
+
+G_BEGIN_DECLS
+
+/* RFC 1939 section 3: each argument may be up to 40 characters long. */
+#define MS_POP3_ARG_MAX 40
+/* RFC 2449 section 4: a command line is at most 255 octets with its CRLF. */
+#define MS_POP3_COMMAND_MAX (255 - 2)
+/* How long a reply or data line the client accepts before calling it
+ * broken (RFC 2449 section 4 caps status lines at 512 octets; message lines
+ * may be longer, RFC 5322 allows 998 plus the stuffed dot). */
+#define MS_POP3_CLIENT_LINE_MAX 65536
+
+/* X-macro: reply id, TRUE for +OK / FALSE for -ERR, note key. */
+#define MS_POP3_TEXTS(X)                                                    \
+    X(MS_POP3_T_GREETING, TRUE, "pop3.greeting")                            \
+    X(MS_POP3_T_USER_OK, TRUE, "pop3.reply.user")                           \
+    X(MS_POP3_T_USER_UNKNOWN, FALSE, "pop3.reply.err.auth")                 \
+    X(MS_POP3_T_LOGIN_OK, TRUE, "pop3.reply.login")                         \
+    X(MS_POP3_T_AUTH_FAILED, FALSE, "pop3.reply.err.auth")                  \
+    X(MS_POP3_T_NO_USER, FALSE, "pop3.reply.err.sequence")                  \
+    X(MS_POP3_T_APOP_UNAVAILABLE, FALSE, "pop3.reply.err.unknown")          \
+    X(MS_POP3_T_LOCKED, FALSE, "pop3.reply.err.locked")                     \
+    X(MS_POP3_T_LOAD_FAILED, FALSE, "pop3.reply.err.maildrop")              \
+    X(MS_POP3_T_QUIT_AUTH, TRUE, "pop3.reply.quit")                         \
+    X(MS_POP3_T_QUIT_EMPTY, TRUE, "pop3.reply.quit.update")                 \
+    X(MS_POP3_T_QUIT_LEFT, TRUE, "pop3.reply.quit.update")                  \
+    X(MS_POP3_T_LIST_ALL, TRUE, "pop3.reply.list")                          \
+    X(MS_POP3_T_RETR, TRUE, "pop3.reply.retr")                              \
+    X(MS_POP3_T_TOP, TRUE, "pop3.reply.top")                                \
+    X(MS_POP3_T_DELE, TRUE, "pop3.reply.dele")                              \
+    X(MS_POP3_T_NOOP, TRUE, "pop3.reply.ok")                                \
+    X(MS_POP3_T_RSET, TRUE, "pop3.reply.rset")                              \
+    X(MS_POP3_T_UIDL_ALL, TRUE, "pop3.reply.uidl")                          \
+    X(MS_POP3_T_CAPA, TRUE, "pop3.reply.capa")                              \
+    X(MS_POP3_T_NO_SUCH, FALSE, "pop3.reply.err.nomsg")                     \
+    X(MS_POP3_T_DELETED, FALSE, "pop3.reply.err.deleted")                   \
+    X(MS_POP3_T_BAD_ARG, FALSE, "pop3.reply.err.syntax")                    \
+    X(MS_POP3_T_UNKNOWN, FALSE, "pop3.reply.err.unknown")                   \
+    X(MS_POP3_T_WRONG_STATE, FALSE, "pop3.reply.err.state")                 \
+    X(MS_POP3_T_TOO_LONG, FALSE, "pop3.reply.err.toolong")
+
+#define MS_POP3_TEXT_ENUM_(e, ok, note) e,
+typedef enum { MS_POP3_TEXTS(MS_POP3_TEXT_ENUM_) MS_POP3_N_TEXTS } MsPop3TextId;
+#undef MS_POP3_TEXT_ENUM_
+
+typedef struct MsPop3Profile MsPop3Profile;
+
+/* NULL for an unknown name; NULL name means "default". */
+const MsPop3Profile *ms_pop3_profile_find(const char *name);
+gboolean ms_pop3_text_is_ok(MsPop3TextId id);
+const char *ms_pop3_text_note(MsPop3TextId id);
+/* The whole status line, "+OK ..." or "-ERR ...", with the profile's
+ * template for id expanded; vars is a NULL-terminated list of name, value
+ * pairs.  An empty wording gives the bare "+OK" (transfer full). */
+char *ms_pop3_profile_reply(const MsPop3Profile *profile, MsPop3TextId id,
+                            const char *const *vars);
+
+/* RFC 1939 section 7, UIDL: 1 to 70 characters in the range 0x21..0x7E. */
+gboolean ms_pop3_uidl_is_valid(const char *uidl);
+
+/* A new, zeroed event of the given kind (transfer full). */
+MsPop3Event *ms_pop3_event_new(MsPop3EventKind kind);
+
+G_END_DECLS

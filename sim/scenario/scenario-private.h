@@ -1,0 +1,153 @@
+/* scenario-private.h - what the files of the scenario module share.
+ *
+ * Reading a scenario takes four steps: the lexer cuts the text into
+ * statements of tokens (lexer.c), the parser turns each statement into
+ * plain data (parser.c, with the value syntax of units.c), and the checker
+ * looks at the whole scenario at once (validate.c).  Every step reports its
+ * findings into one list of diagnostics, so the user sees every mistake of
+ * the file in one go, sorted by position (scenario.c).
+ */
+#pragma once
+
+#include "mailsim/scenario.h"
+
+/* ---- Diagnostics ------------------------------------------------------ */
+
+/* More than this many errors are counted but not kept: a binary file fed
+ * to the parser must not make it allocate an error per byte. */
+#define MS_SC_MAX_KEPT_ERRORS 1000
+/* The message names at most this many errors, then "too many errors". */
+#define MS_SC_MAX_SHOWN_ERRORS 50
+
+typedef struct {
+    MsLoc loc;
+    guint seq; /* order of reporting, to keep the sort stable */
+    char *message;
+} MsScDiag;
+
+typedef struct {
+    GPtrArray *items; /* MsScDiag* */
+    guint dropped;    /* errors found after the list was full */
+} MsScDiags;
+
+void ms_sc_diags_init(MsScDiags *diags);
+void ms_sc_diags_clear(MsScDiags *diags);
+void ms_sc_diag(MsScDiags *diags, MsLoc loc, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+guint ms_sc_diags_count(const MsScDiags *diags);
+gboolean ms_sc_diags_full(const MsScDiags *diags);
+/* One error line per diagnostic, sorted by position (transfer full). */
+char *ms_sc_diags_format(MsScDiags *diags, const char *file);
+
+/* Quotes a piece of input for a message: printable, at most ~40 bytes,
+ * control characters escaped (transfer full). */
+char *ms_sc_quote(const char *text);
+
+/* ---- Building a scenario (scenario.c) --------------------------------- */
+
+/* An empty scenario: seed 1, no name yet, empty arrays (transfer full). */
+MsScenario *ms_sc_scenario_new(void);
+/* An action with empty (never NULL) to, cc and bcc lists (transfer full). */
+MsScAction *ms_sc_action_new(MsScActionKind kind);
+void ms_sc_server_free(gpointer server);
+void ms_sc_agent_free(gpointer agent);
+void ms_sc_link_free(gpointer link);
+void ms_sc_action_free(gpointer action);
+
+/* ---- Tokens and statements (lexer.c) ---------------------------------- */
+
+#define MS_SC_TOKENS(X)                  \
+    X(MS_SC_TOK_WORD, "word")            \
+    X(MS_SC_TOK_STRING, "string")        \
+    X(MS_SC_TOK_COMMA, "comma")
+
+#define MS_SC_TOK_ENUM_(e, s) e,
+typedef enum { MS_SC_TOKENS(MS_SC_TOK_ENUM_) MS_SC_N_TOKENS } MsScTokenKind;
+#undef MS_SC_TOK_ENUM_
+
+typedef struct {
+    MsScTokenKind kind;
+    char *text; /* a word as written; a string with its escapes decoded */
+    MsLoc loc;  /* of the first byte (the opening quote of a string) */
+} MsScToken;
+
+/* One logical line: a statement, possibly joined from several physical
+ * lines with trailing backslashes. */
+typedef struct {
+    GPtrArray *tokens; /* MsScToken*; empty only when broken */
+    MsLoc end;         /* where the statement ends: "found end of line" */
+    gboolean broken;   /* a lexical error was reported inside it */
+} MsScStatement;
+
+/* Cuts text into statements (transfer full: MsScStatement*, freed by the
+ * array).  Lexical errors go to diags; the statement holding one is marked
+ * broken and keeps the tokens read before the error. */
+GPtrArray *ms_sc_lex(const char *text, gsize len, MsScDiags *diags);
+const char *ms_sc_token_kind_name(MsScTokenKind kind);
+
+/* ---- Values (units.c) -------------------------------------------------
+ * Each returns TRUE and the value, or FALSE and a reason in *why_out
+ * (transfer full) that completes "expected ..., found '...'". */
+gboolean ms_sc_parse_duration(const char *text, MsTime *out, char **why_out);
+gboolean ms_sc_parse_rate(const char *text, guint64 *out, char **why_out);
+gboolean ms_sc_parse_loss(const char *text, double *out, char **why_out);
+gboolean ms_sc_parse_seed(const char *text, guint64 *out, char **why_out);
+gboolean ms_sc_is_host_name(const char *text);
+gboolean ms_sc_is_address(const char *text);
+/* The domain part of an address (points into address). */
+const char *ms_sc_address_domain(const char *address);
+
+/* Damerau-Levenshtein distance (optimal string alignment), case-blind. */
+guint ms_sc_edit_distance(const char *a, const char *b);
+/* The candidate closest to word, if close enough to be a likely typo. */
+const char *ms_sc_suggest(const char *word, const char *const *candidates);
+
+/* ---- The parse in progress (parser.c, validate.c) ---------------------
+ * Positions of the parts of each declaration, kept beside the public
+ * structures (index for index) so the checks can point at the exact token. */
+typedef struct {
+    MsLoc name;
+    MsLoc domain;
+} MsScServerLocs;
+
+typedef struct {
+    MsLoc host;
+    MsLoc user;
+    MsLoc server;
+} MsScAgentLocs;
+
+typedef struct {
+    MsLoc a;
+    MsLoc b;
+} MsScLinkLocs;
+
+typedef struct {
+    MsLoc time;
+    MsLoc host;
+    MsLoc verb;
+    char *time_text; /* as written, for "earlier than ..." messages */
+    GArray *to;      /* MsLoc, one per address */
+    GArray *cc;
+    GArray *bcc;
+} MsScActionLocs;
+
+typedef struct {
+    MsScenario *sc;
+    MsScDiags diags;
+    GArray *server_locs; /* MsScServerLocs */
+    GArray *agent_locs;  /* MsScAgentLocs */
+    GArray *link_locs;   /* MsScLinkLocs */
+    GPtrArray *action_locs; /* MsScActionLocs* */
+    /* Lower-cased words of statements that could not be read: they may
+     * have declared a host or a domain, so "undefined" errors about them
+     * would only repeat the first mistake. Looked up, never iterated. */
+    GHashTable *unsure;
+    gboolean links_unsure;   /* a link statement could not be read */
+    guint scenario_line;     /* line of the 'scenario' statement, 0 if none */
+    guint seed_line;         /* line of the 'seed' statement, 0 if none */
+} MsScParse;
+
+/* Reads every statement into p->sc, reporting syntax errors. */
+void ms_sc_parse_statements(MsScParse *p, GPtrArray *statements);
+/* Cross-statement checks: names, references, times, reachability. */
+void ms_sc_validate(MsScParse *p);
+gboolean ms_sc_is_unsure(const MsScParse *p, const char *name);

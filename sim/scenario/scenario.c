@@ -1,0 +1,266 @@
+/* scenario.c - the scenario as data: freeing it, looking things up in it,
+ * and the list of errors found while reading it.
+ *
+ * Errors are collected, not thrown: the reader goes on after a mistake so
+ * that one run shows every problem of the file, sorted by position, in the
+ * "file:line:column: error: ..." form editors and graders understand.
+ */
+#include "scenario-private.h"
+
+#include <string.h>
+
+static const char *const action_names[] = {
+#define MS_SC_ACTION_NAME_(e, s) s,
+    MS_SC_ACTIONS(MS_SC_ACTION_NAME_)
+#undef MS_SC_ACTION_NAME_
+};
+
+const char *ms_sc_action_name(MsScActionKind kind)
+{
+    g_return_val_if_fail(kind < MS_SC_N_ACTIONS, "?");
+    return action_names[kind];
+}
+
+/* ---- Freeing ---------------------------------------------------------- */
+
+void ms_sc_server_free(gpointer data)
+{
+    MsScServer *s = data;
+    if (s == NULL)
+        return;
+    g_free(s->name);
+    g_free(s->domain);
+    g_free(s);
+}
+
+void ms_sc_agent_free(gpointer data)
+{
+    MsScAgent *a = data;
+    if (a == NULL)
+        return;
+    g_free(a->host);
+    g_free(a->user);
+    g_free(a->server);
+    g_free(a->password);
+    g_free(a);
+}
+
+void ms_sc_link_free(gpointer data)
+{
+    MsScLink *l = data;
+    if (l == NULL)
+        return;
+    g_free(l->a);
+    g_free(l->b);
+    g_free(l);
+}
+
+MsScAction *ms_sc_action_new(MsScActionKind kind)
+{
+    MsScAction *a = g_new0(MsScAction, 1);
+    a->kind = kind;
+    a->to = g_ptr_array_new_with_free_func(g_free);
+    a->cc = g_ptr_array_new_with_free_func(g_free);
+    a->bcc = g_ptr_array_new_with_free_func(g_free);
+    return a;
+}
+
+void ms_sc_action_free(gpointer data)
+{
+    MsScAction *a = data;
+    if (a == NULL)
+        return;
+    g_free(a->host);
+    g_clear_pointer(&a->to, g_ptr_array_unref);
+    g_clear_pointer(&a->cc, g_ptr_array_unref);
+    g_clear_pointer(&a->bcc, g_ptr_array_unref);
+    g_free(a->subject);
+    g_free(a->body);
+    g_free(a);
+}
+
+MsScenario *ms_sc_scenario_new(void)
+{
+    MsScenario *sc = g_new0(MsScenario, 1);
+    sc->seed = 1;
+    sc->servers = g_ptr_array_new_with_free_func(ms_sc_server_free);
+    sc->agents = g_ptr_array_new_with_free_func(ms_sc_agent_free);
+    sc->links = g_ptr_array_new_with_free_func(ms_sc_link_free);
+    sc->actions = g_ptr_array_new_with_free_func(ms_sc_action_free);
+    return sc;
+}
+
+void ms_scenario_free(MsScenario *scenario)
+{
+    if (scenario == NULL)
+        return;
+    g_free(scenario->file);
+    g_free(scenario->name);
+    g_clear_pointer(&scenario->servers, g_ptr_array_unref);
+    g_clear_pointer(&scenario->agents, g_ptr_array_unref);
+    g_clear_pointer(&scenario->links, g_ptr_array_unref);
+    g_clear_pointer(&scenario->actions, g_ptr_array_unref);
+    g_free(scenario);
+}
+
+/* ---- Look-ups ----------------------------------------------------------
+ * Host names and domains are compared without regard to ASCII case, as
+ * DNS does (RFC 4343); scenarios are small, so a scan is fast enough and
+ * keeps "the first declared wins" obvious. */
+
+const MsScServer *ms_scenario_find_server(const MsScenario *sc, const char *name)
+{
+    g_return_val_if_fail(sc != NULL && name != NULL, NULL);
+    for (guint i = 0; i < sc->servers->len; i++) {
+        const MsScServer *s = g_ptr_array_index(sc->servers, i);
+        if (g_ascii_strcasecmp(s->name, name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+const MsScServer *ms_scenario_server_for_domain(const MsScenario *sc, const char *domain)
+{
+    g_return_val_if_fail(sc != NULL && domain != NULL, NULL);
+    for (guint i = 0; i < sc->servers->len; i++) {
+        const MsScServer *s = g_ptr_array_index(sc->servers, i);
+        if (g_ascii_strcasecmp(s->domain, domain) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+const MsScAgent *ms_scenario_find_agent(const MsScenario *sc, const char *host)
+{
+    g_return_val_if_fail(sc != NULL && host != NULL, NULL);
+    for (guint i = 0; i < sc->agents->len; i++) {
+        const MsScAgent *a = g_ptr_array_index(sc->agents, i);
+        if (g_ascii_strcasecmp(a->host, host) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+/* ---- Diagnostics ------------------------------------------------------ */
+
+static void diag_free(gpointer data)
+{
+    MsScDiag *d = data;
+    if (d == NULL)
+        return;
+    g_free(d->message);
+    g_free(d);
+}
+
+void ms_sc_diags_init(MsScDiags *diags)
+{
+    diags->items = g_ptr_array_new_with_free_func(diag_free);
+    diags->dropped = 0;
+}
+
+void ms_sc_diags_clear(MsScDiags *diags)
+{
+    g_clear_pointer(&diags->items, g_ptr_array_unref);
+    diags->dropped = 0;
+}
+
+void ms_sc_diag(MsScDiags *diags, MsLoc loc, const char *fmt, ...)
+{
+    if (diags->items->len >= MS_SC_MAX_KEPT_ERRORS) {
+        diags->dropped++;
+        return;
+    }
+    MsScDiag *d = g_new0(MsScDiag, 1);
+    d->loc = loc;
+    d->seq = diags->items->len;
+    va_list ap;
+    va_start(ap, fmt);
+    d->message = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_ptr_array_add(diags->items, d);
+}
+
+guint ms_sc_diags_count(const MsScDiags *diags)
+{
+    return diags->items->len + diags->dropped;
+}
+
+gboolean ms_sc_diags_full(const MsScDiags *diags)
+{
+    return diags->items->len >= MS_SC_MAX_KEPT_ERRORS;
+}
+
+static gint diag_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const MsScDiag *a = *(const MsScDiag *const *) pa;
+    const MsScDiag *b = *(const MsScDiag *const *) pb;
+    if (a->loc.line != b->loc.line)
+        return a->loc.line < b->loc.line ? -1 : 1;
+    if (a->loc.column != b->loc.column)
+        return a->loc.column < b->loc.column ? -1 : 1;
+    return a->seq < b->seq ? -1 : (a->seq > b->seq ? 1 : 0);
+}
+
+char *ms_sc_diags_format(MsScDiags *diags, const char *file)
+{
+    g_ptr_array_sort(diags->items, diag_cmp);
+    GString *out = g_string_new(NULL);
+    guint total = ms_sc_diags_count(diags);
+    guint shown = MIN(diags->items->len, (guint) MS_SC_MAX_SHOWN_ERRORS);
+    for (guint i = 0; i < shown; i++) {
+        const MsScDiag *d = g_ptr_array_index(diags->items, i);
+        if (i > 0)
+            g_string_append_c(out, '\n');
+        g_string_append_printf(out, "%s:%u:%u: error: %s", file, d->loc.line,
+                               d->loc.column, d->message);
+    }
+    if (total > shown) {
+        const MsScDiag *next = g_ptr_array_index(diags->items, shown);
+        if (ms_sc_diags_full(diags))
+            g_string_append_printf(out, "\n%s:%u:%u: error: too many errors (more than %u); "
+                                   "the rest of the file was not checked",
+                                   file, next->loc.line, next->loc.column, total);
+        else
+            g_string_append_printf(out, "\n%s:%u:%u: error: too many errors; %u more not shown",
+                                   file, next->loc.line, next->loc.column, total - shown);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Longest piece of input quoted in a message, in bytes. */
+#define QUOTE_MAX 40
+
+char *ms_sc_quote(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    const char *p = text;
+    while (*p != '\0') {
+        if (out->len >= QUOTE_MAX) {
+            g_string_append(out, "...");
+            break;
+        }
+        guchar c = (guchar) *p;
+        if (c == '\n') {
+            g_string_append(out, "\\n");
+        } else if (c == '\t') {
+            g_string_append(out, "\\t");
+        } else if (c < 0x20 || c == 0x7F) {
+            g_string_append_printf(out, "\\x%02X", c);
+        } else if (c >= 0x80) {
+            /* Keep whole UTF-8 characters; escape bytes that are not. */
+            gunichar u = g_utf8_get_char_validated(p, -1);
+            if (u == (gunichar) -1 || u == (gunichar) -2) {
+                g_string_append_printf(out, "\\x%02X", c);
+            } else {
+                gsize n = (gsize) g_unichar_to_utf8(u, NULL);
+                g_string_append_len(out, p, (gssize) n);
+                p += n;
+                continue;
+            }
+        } else {
+            g_string_append_c(out, (char) c);
+        }
+        p++;
+    }
+    return g_string_free(out, FALSE);
+}

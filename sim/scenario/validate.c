@@ -1,0 +1,365 @@
+/* validate.c - checks that need the whole scenario at once.
+ *
+ * Statements may come in any order, so names are resolved only after every
+ * line has been read: duplicate and undefined hosts, agents whose server is
+ * not a server, recipients no server receives mail for, actions out of time
+ * order, fetches without a password, and hosts that no chain of links
+ * joins.  Reachability is plain graph connectivity (union-find over the
+ * links): routes are computed later by the network layer, but a scenario
+ * where mail could never arrive is a mistake worth naming now.
+ */
+#include "scenario-private.h"
+
+#include <string.h>
+
+typedef enum { HOST_SERVER, HOST_AGENT } HostKind;
+
+typedef struct {
+    HostKind kind;
+    guint index; /* into sc->servers or sc->agents */
+    guint id;    /* node of the link graph */
+    MsLoc loc;   /* of the name, where it is declared */
+} Host;
+
+typedef struct {
+    MsScParse *p;
+    MsScenario *sc;
+    GHashTable *hosts;   /* lower-cased name -> Host* (first declaration) */
+    GArray *all;         /* Host, every declaration in file order */
+    guint *parent;       /* union-find over host ids */
+    guint n_ids;
+    GPtrArray *names;    /* host names for suggestions, NULL-terminated */
+    GPtrArray *server_names;
+} Checker;
+
+static Host *lookup(const Checker *k, const char *name)
+{
+    g_autofree char *key = g_ascii_strdown(name, -1);
+    return g_hash_table_lookup(k->hosts, key);
+}
+
+static gint host_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const Host *a = pa;
+    const Host *b = pb;
+    if (a->loc.line != b->loc.line)
+        return a->loc.line < b->loc.line ? -1 : 1;
+    return a->loc.column < b->loc.column ? -1 : (a->loc.column > b->loc.column ? 1 : 0);
+}
+
+/* " Did you mean 'x'?" when a declared name is close, else "". */
+static char *hint(GPtrArray *names, const char *word)
+{
+    const char *best = ms_sc_suggest(word, (const char *const *) names->pdata);
+    return best != NULL ? g_strdup_printf("; did you mean '%s'?", best) : g_strdup("");
+}
+
+static void check_hosts(Checker *k)
+{
+    MsScenario *sc = k->sc;
+    for (guint i = 0; i < sc->servers->len; i++) {
+        const MsScServerLocs *l = &g_array_index(k->p->server_locs, MsScServerLocs, i);
+        Host h = { HOST_SERVER, i, 0, l->name };
+        g_array_append_val(k->all, h);
+    }
+    for (guint i = 0; i < sc->agents->len; i++) {
+        const MsScAgentLocs *l = &g_array_index(k->p->agent_locs, MsScAgentLocs, i);
+        Host h = { HOST_AGENT, i, 0, l->host };
+        g_array_append_val(k->all, h);
+    }
+    g_array_sort(k->all, host_cmp);
+    /* Pointers into k->all stay valid: the array does not grow any more. */
+    for (guint i = 0; i < k->all->len; i++) {
+        Host *h = &g_array_index(k->all, Host, i);
+        const char *name = h->kind == HOST_SERVER
+                               ? ((MsScServer *) g_ptr_array_index(sc->servers, h->index))->name
+                               : ((MsScAgent *) g_ptr_array_index(sc->agents, h->index))->host;
+        Host *first = lookup(k, name);
+        if (first != NULL) {
+            g_autofree char *q = ms_sc_quote(name);
+            ms_sc_diag(&k->p->diags, h->loc, "duplicate host '%s' (first declared at line %u)",
+                       q, first->loc.line);
+            h->id = first->id;
+            continue;
+        }
+        h->id = k->n_ids++;
+        g_hash_table_insert(k->hosts, g_ascii_strdown(name, -1), h);
+        g_ptr_array_add(k->names, (gpointer) name);
+        if (h->kind == HOST_SERVER)
+            g_ptr_array_add(k->server_names, (gpointer) name);
+    }
+    g_ptr_array_add(k->names, NULL);
+    g_ptr_array_add(k->server_names, NULL);
+}
+
+static void check_domains(Checker *k)
+{
+    MsScenario *sc = k->sc;
+    for (guint i = 0; i < sc->servers->len; i++) {
+        const MsScServer *s = g_ptr_array_index(sc->servers, i);
+        const MsScServer *owner = ms_scenario_server_for_domain(sc, s->domain);
+        if (owner != s) {
+            const MsScServerLocs *l = &g_array_index(k->p->server_locs, MsScServerLocs, i);
+            g_autofree char *q = ms_sc_quote(s->domain);
+            g_autofree char *o = ms_sc_quote(owner->name);
+            ms_sc_diag(&k->p->diags, l->domain,
+                       "domain '%s' is already served by '%s' (line %u): one server per domain",
+                       q, o, owner->loc.line);
+        }
+    }
+}
+
+static void check_agents(Checker *k)
+{
+    MsScenario *sc = k->sc;
+    for (guint i = 0; i < sc->agents->len; i++) {
+        const MsScAgent *a = g_ptr_array_index(sc->agents, i);
+        const MsScAgentLocs *l = &g_array_index(k->p->agent_locs, MsScAgentLocs, i);
+        const Host *h = lookup(k, a->server);
+        g_autofree char *q = ms_sc_quote(a->server);
+        if (h == NULL) {
+            if (!ms_sc_is_unsure(k->p, a->server)) {
+                g_autofree char *more = hint(k->server_names, a->server);
+                ms_sc_diag(&k->p->diags, l->server,
+                           "undefined server '%s': no server statement declares it%s", q, more);
+            }
+            continue;
+        }
+        if (h->kind != HOST_SERVER) {
+            ms_sc_diag(&k->p->diags, l->server,
+                       "'%s' is an agent, not a server: an agent's server must be declared "
+                       "with 'server NAME domain DOMAIN'", q);
+            continue;
+        }
+        /* The user's mailbox lives on the server of its domain (RFC 5321
+         * 2.3.5); a user fetching from another server would find nothing. */
+        const MsScServer *s = g_ptr_array_index(sc->servers, h->index);
+        const char *domain = ms_sc_address_domain(a->user);
+        if (g_ascii_strcasecmp(domain, s->domain) != 0) {
+            g_autofree char *u = ms_sc_quote(a->user);
+            g_autofree char *d = ms_sc_quote(s->domain);
+            ms_sc_diag(&k->p->diags, l->user,
+                       "user '%s' is not in domain '%s', the domain of its server '%s'",
+                       u, d, q);
+        }
+    }
+}
+
+static void check_links(Checker *k, gboolean *complete_out)
+{
+    MsScenario *sc = k->sc;
+    g_autoptr(GHashTable) pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    *complete_out = !k->p->links_unsure;
+    for (guint i = 0; i < sc->links->len; i++) {
+        const MsScLink *link = g_ptr_array_index(sc->links, i);
+        const MsScLinkLocs *l = &g_array_index(k->p->link_locs, MsScLinkLocs, i);
+        const char *ends[2] = { link->a, link->b };
+        const MsLoc locs[2] = { l->a, l->b };
+        gboolean known = TRUE;
+        for (int e = 0; e < 2; e++) {
+            if (lookup(k, ends[e]) != NULL)
+                continue;
+            known = FALSE;
+            if (ms_sc_is_unsure(k->p, ends[e]))
+                continue;
+            g_autofree char *q = ms_sc_quote(ends[e]);
+            g_autofree char *more = hint(k->names, ends[e]);
+            ms_sc_diag(&k->p->diags, locs[e],
+                       "undefined host '%s': no server or agent statement declares it%s", q,
+                       more);
+        }
+        if (!known) {
+            /* The graph lacks this edge; "cannot reach" would mislead. */
+            *complete_out = FALSE;
+            continue;
+        }
+        /* Links are undirected: a-b and b-a are the same cable. */
+        g_autofree char *x = g_ascii_strdown(link->a, -1);
+        g_autofree char *y = g_ascii_strdown(link->b, -1);
+        char *key = strcmp(x, y) < 0 ? g_strconcat(x, "\n", y, NULL)
+                                     : g_strconcat(y, "\n", x, NULL);
+        gpointer first = g_hash_table_lookup(pairs, key);
+        if (first != NULL) {
+            g_autofree char *qa = ms_sc_quote(link->a);
+            g_autofree char *qb = ms_sc_quote(link->b);
+            ms_sc_diag(&k->p->diags, l->a,
+                       "duplicate link between '%s' and '%s' (first at line %u)", qa, qb,
+                       GPOINTER_TO_UINT(first));
+            g_free(key);
+            continue;
+        }
+        g_hash_table_insert(pairs, key, GUINT_TO_POINTER(link->loc.line));
+    }
+}
+
+static guint find_root(Checker *k, guint x)
+{
+    while (k->parent[x] != x) {
+        k->parent[x] = k->parent[k->parent[x]]; /* path halving */
+        x = k->parent[x];
+    }
+    return x;
+}
+
+static void join_links(Checker *k)
+{
+    k->parent = g_new(guint, MAX(k->n_ids, 1));
+    for (guint i = 0; i < k->n_ids; i++)
+        k->parent[i] = i;
+    for (guint i = 0; i < k->sc->links->len; i++) {
+        const MsScLink *link = g_ptr_array_index(k->sc->links, i);
+        guint ra = find_root(k, lookup(k, link->a)->id);
+        guint rb = find_root(k, lookup(k, link->b)->id);
+        k->parent[ra] = rb;
+    }
+}
+
+static gboolean joined(Checker *k, const Host *a, const Host *b)
+{
+    return find_root(k, a->id) == find_root(k, b->id);
+}
+
+/* The server of agent a, or NULL when it has none we know of. */
+static const Host *server_of(const Checker *k, const MsScAgent *a)
+{
+    const Host *s = lookup(k, a->server);
+    return s != NULL && s->kind == HOST_SERVER ? s : NULL;
+}
+
+static void check_reach_agents(Checker *k)
+{
+    for (guint i = 0; i < k->sc->agents->len; i++) {
+        const MsScAgent *a = g_ptr_array_index(k->sc->agents, i);
+        const MsScAgentLocs *l = &g_array_index(k->p->agent_locs, MsScAgentLocs, i);
+        const Host *self = lookup(k, a->host);
+        const Host *s = server_of(k, a);
+        if (s == NULL || joined(k, self, s))
+            continue;
+        g_autofree char *qa = ms_sc_quote(a->host);
+        g_autofree char *qs = ms_sc_quote(a->server);
+        ms_sc_diag(&k->p->diags, l->host,
+                   "agent '%s' cannot reach its server '%s': no chain of links joins them",
+                   qa, qs);
+    }
+}
+
+static void check_recipients(Checker *k, const MsScAction *act, GPtrArray *list, GArray *locs,
+                             gboolean reach, GHashTable *reported)
+{
+    const MsScAgent *sender = ms_scenario_find_agent(k->sc, act->host);
+    const Host *from = sender != NULL ? server_of(k, sender) : NULL;
+    for (guint i = 0; i < list->len; i++) {
+        const char *addr = g_ptr_array_index(list, i);
+        MsLoc loc = g_array_index(locs, MsLoc, i);
+        const char *domain = ms_sc_address_domain(addr);
+        const MsScServer *dest = ms_scenario_server_for_domain(k->sc, domain);
+        if (dest == NULL) {
+            if (!ms_sc_is_unsure(k->p, domain)) {
+                g_autofree char *qa = ms_sc_quote(addr);
+                g_autofree char *qd = ms_sc_quote(domain);
+                ms_sc_diag(&k->p->diags, loc,
+                           "no server serves the domain of '%s': declare one, as in "
+                           "server mail.%s domain %s", qa, qd, qd);
+            }
+            continue;
+        }
+        if (!reach || from == NULL)
+            continue;
+        const Host *to = lookup(k, dest->name);
+        if (joined(k, from, to))
+            continue;
+        /* One error per pair of servers is enough to show the missing link. */
+        const MsScServer *fs = g_ptr_array_index(k->sc->servers, from->index);
+        char *key = g_strdup_printf("%u %u", from->id, to->id);
+        if (!g_hash_table_add(reported, key))
+            continue;
+        g_autofree char *qf = ms_sc_quote(fs->name);
+        g_autofree char *qt = ms_sc_quote(dest->name);
+        g_autofree char *qa = ms_sc_quote(addr);
+        ms_sc_diag(&k->p->diags, loc,
+                   "server '%s' cannot reach '%s', the server for '%s': no chain of links "
+                   "joins them", qf, qt, qa);
+    }
+}
+
+static void check_actions(Checker *k, gboolean reach)
+{
+    MsScenario *sc = k->sc;
+    g_autoptr(GHashTable) reported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < sc->actions->len; i++) {
+        const MsScAction *act = g_ptr_array_index(sc->actions, i);
+        const MsScActionLocs *l = g_ptr_array_index(k->p->action_locs, i);
+        if (i > 0) {
+            const MsScAction *prev = g_ptr_array_index(sc->actions, i - 1);
+            const MsScActionLocs *pl = g_ptr_array_index(k->p->action_locs, i - 1);
+            if (act->at < prev->at) {
+                g_autofree char *t = ms_sc_quote(l->time_text);
+                g_autofree char *pt = ms_sc_quote(pl->time_text);
+                ms_sc_diag(&k->p->diags, l->time,
+                           "time %s is earlier than the previous action at %s (line %u): "
+                           "actions must be in time order", t, pt, prev->loc.line);
+            }
+        }
+        const Host *h = lookup(k, act->host);
+        g_autofree char *q = ms_sc_quote(act->host);
+        if (h == NULL) {
+            if (!ms_sc_is_unsure(k->p, act->host)) {
+                g_autofree char *more = hint(k->names, act->host);
+                ms_sc_diag(&k->p->diags, l->host,
+                           "undefined host '%s': no agent statement declares it%s", q, more);
+            }
+        } else if (h->kind != HOST_AGENT) {
+            ms_sc_diag(&k->p->diags, l->host,
+                       "'%s' is a server: only an agent can act (declare one with 'agent')", q);
+        }
+        if (act->kind == MS_SC_SEND) {
+            check_recipients(k, act, act->to, l->to, reach, reported);
+            check_recipients(k, act, act->cc, l->cc, reach, reported);
+            check_recipients(k, act, act->bcc, l->bcc, reach, reported);
+        } else if (act->kind == MS_SC_POP3_FETCH && h != NULL && h->kind == HOST_AGENT) {
+            /* RFC 1939 7: the USER/PASS exchange needs a password. */
+            const MsScAgent *a = g_ptr_array_index(sc->agents, h->index);
+            if (a->password == NULL)
+                ms_sc_diag(&k->p->diags, l->verb,
+                           "'pop3 fetch' needs a password, but agent '%s' (line %u) has "
+                           "none: add 'password WORD' to it", q, a->loc.line);
+        }
+    }
+}
+
+void ms_sc_validate(MsScParse *p)
+{
+    MsScenario *sc = p->sc;
+    if (sc->servers->len == 0 && sc->agents->len == 0) {
+        /* Only worth saying when nothing else is wrong: a file whose every
+         * line failed is not "empty". */
+        if (ms_sc_diags_count(&p->diags) == 0) {
+            MsLoc start = { 1, 1 };
+            ms_sc_diag(&p->diags, start, "the scenario declares no hosts: expected at "
+                                         "least one 'server' and one 'agent' statement");
+        }
+        return;
+    }
+    Checker k = { .p = p, .sc = sc };
+    k.hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    k.all = g_array_new(FALSE, FALSE, sizeof(Host));
+    k.names = g_ptr_array_new();
+    k.server_names = g_ptr_array_new();
+
+    check_hosts(&k);
+    check_domains(&k);
+    check_agents(&k);
+    gboolean complete = FALSE;
+    check_links(&k, &complete);
+    if (complete) {
+        join_links(&k);
+        check_reach_agents(&k);
+    }
+    check_actions(&k, complete);
+
+    g_free(k.parent);
+    g_ptr_array_unref(k.names);
+    g_ptr_array_unref(k.server_names);
+    g_hash_table_unref(k.hosts);
+    g_array_unref(k.all);
+}
