@@ -1,0 +1,437 @@
+/* compose.c - writing a new message from what a simulated user typed.
+ *
+ * This is the user agent's half of RFC 5322 and MIME: header fields in a
+ * fixed order, non-ASCII header text as RFC 2047 words, the text body in a
+ * transfer encoding that survives a 7-bit SMTP path, an HTML alternative
+ * and attachments as nested multiparts.  Everything is deterministic: the
+ * Date comes from simulated time and the boundaries from the Message-ID.
+ */
+#include "message-private.h"
+
+#include <string.h>
+
+#include "mailsim/core.h"
+
+#define CRLF "\r\n"
+
+/* RFC 2047 2: lines holding encoded-words stay within 76 characters. */
+#define EW_LINE 76
+
+/* A MIME entity being written: its Content-* fields and encoded body. */
+typedef struct {
+    char *content_type;
+    const char *encoding;  /* Content-Transfer-Encoding, NULL: none */
+    char *disposition;
+    GString *body;         /* encoded, CRLF line ends */
+} Entity;
+
+static void entity_free(Entity *e)
+{
+    if (e == NULL)
+        return;
+    g_free(e->content_type);
+    g_free(e->disposition);
+    if (e->body != NULL)
+        g_string_free(e->body, TRUE);
+    g_free(e);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Entity, entity_free)
+
+/* A GString holding s, which is consumed (GLib 2.74 has no
+ * g_string_new_take). */
+static GString *string_take(char *s)
+{
+    GString *out = g_string_new(s);
+    g_free(s);
+    return out;
+}
+
+static gboolean is_ascii(const char *s)
+{
+    return ms_message_is_7bit(s, strlen(s));
+}
+
+/* Header text that needs RFC 2047: non-ASCII, or "=?" that a reader would
+ * take for the start of an encoded-word. */
+static gboolean needs_ew(const char *s)
+{
+    return !is_ascii(s) || strstr(s, "=?") != NULL;
+}
+
+/* Removes the CRLFs of the encoder's folding ("w1 CRLF SP w2" becomes
+ * "w1 SP w2"), so the field can be folded as a whole. */
+static void drop_line_breaks(char *s)
+{
+    char *out = s;
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p != '\r' && *p != '\n')
+            *out++ = *p;
+    }
+    *out = '\0';
+}
+
+/* LF (or CRLF) line ends become CRLF, and the text ends with one
+ * (RFC 5322 2.3: CR and LF only together, as CRLF). */
+static GString *to_crlf(const char *data, gsize len)
+{
+    GString *out = g_string_sized_new(len + len / 16 + 2);
+    for (gsize i = 0; i < len; i++) {
+        if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
+            g_string_append_c(out, '\r');
+        g_string_append_c(out, data[i]);
+    }
+    if (out->len > 0 && out->str[out->len - 1] != '\n')
+        g_string_append(out, CRLF);
+    return out;
+}
+
+/* One mailbox for From/To/Cc: a non-ASCII display name becomes RFC 2047
+ * words (RFC 2047 5 (3): an encoded-word may replace a phrase word). */
+static char *format_mailbox(const char *mailbox)
+{
+    g_autofree char *trimmed = g_strstrip(g_strdup(mailbox));
+    const char *lt = strrchr(trimmed, '<');
+    if (lt == NULL || !needs_ew(trimmed))
+        return g_strdup(trimmed);
+    g_autofree char *name = g_strstrip(g_strndup(trimmed, (gsize) (lt - trimmed)));
+    gsize n = strlen(name);
+    if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
+        memmove(name, name + 1, n - 2);
+        name[n - 2] = '\0';
+    }
+    g_autofree char *words = ms_rfc2047_encode(name, MS_EW_AUTO, 0);
+    /* The encoder folds; the field is folded again as a whole below. */
+    drop_line_breaks(words);
+    return g_strdup_printf("%s %s", words, lt);
+}
+
+static void add_address_field(MsMessage *msg, const char *name, const char *const *list)
+{
+    if (list == NULL || list[0] == NULL)
+        return;
+    GString *v = g_string_new(NULL);
+    gboolean any_ew = FALSE;
+    for (guint i = 0; list[i] != NULL; i++) {
+        g_autofree char *m = format_mailbox(list[i]);
+        any_ew = any_ew || strstr(m, "=?") != NULL;
+        if (i > 0)
+            g_string_append(v, ", ");
+        g_string_append(v, m);
+    }
+    ms_message_add_width(msg, name, v->str, any_ew ? EW_LINE : MS_MESSAGE_LINE_SHOULD);
+    g_string_free(v, TRUE);
+}
+
+/* A parameter value: a quoted-string when it is not a token (RFC 2045 5.1),
+ * or the RFC 2231 extended form when it is not ASCII. */
+static void append_param(GString *out, const char *name, const char *value)
+{
+    if (!is_ascii(value)) {
+        /* RFC 2231 4: name*=charset''percent-encoded */
+        g_string_append_printf(out, "; %s*=UTF-8''", name);
+        for (const guchar *p = (const guchar *) value; *p != '\0'; p++) {
+            if (ms_mime_is_token_char(*p) && *p != '*' && *p != '\'' && *p != '%')
+                g_string_append_c(out, (char) *p);
+            else
+                g_string_append_printf(out, "%%%02X", *p);
+        }
+        return;
+    }
+    gboolean token = value[0] != '\0';
+    for (const guchar *p = (const guchar *) value; *p != '\0'; p++)
+        token = token && ms_mime_is_token_char(*p);
+    if (token) {
+        g_string_append_printf(out, "; %s=%s", name, value);
+        return;
+    }
+    g_string_append_printf(out, "; %s=\"", name);
+    for (const char *p = value; *p != '\0'; p++) {
+        /* RFC 5322 3.2.4: quoted-pair for "\" and DQUOTE. */
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(out, '\\');
+        g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '"');
+}
+
+/* Serialises an entity as a body part: its fields, the empty line, body. */
+static void write_entity(GString *out, const Entity *e)
+{
+    const char *names[] = { "Content-Type", "Content-Transfer-Encoding", "Content-Disposition" };
+    const char *values[] = { e->content_type, e->encoding, e->disposition };
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (values[i] == NULL)
+            continue;
+        g_autofree char *f = ms_message_fold_field(names[i], values[i], CRLF);
+        g_string_append(out, f);
+        g_string_append(out, CRLF);
+    }
+    g_string_append(out, CRLF);
+    g_string_append_len(out, e->body->str, (gssize) e->body->len);
+}
+
+/* A text/plain or text/html part, its content already in the charset. */
+static Entity *text_entity(const char *subtype, const char *charset, const char *content,
+                           gsize len, MsTransferEncoding enc, GError **error)
+{
+    g_autoptr(Entity) e = g_new0(Entity, 1);
+    g_autoptr(GString) text = to_crlf(content, len);
+    gboolean ascii = ms_message_is_7bit(text->str, text->len);
+    if (enc == MS_TE_AUTO)
+        enc = ascii ? MS_TE_7BIT : MS_TE_QUOTED_PRINTABLE;
+    GString *ct = g_string_new(NULL);
+    g_string_append_printf(ct, "text/%s", subtype);
+    append_param(ct, "charset", charset);
+    e->content_type = g_string_free(ct, FALSE);
+    switch (enc) {
+    case MS_TE_7BIT:
+        /* RFC 2045 2.7: 7bit data is US-ASCII only. */
+        if (!ascii) {
+            g_set_error(error, MS_ERROR, MS_ERROR_PARSE,
+                        "7bit was asked for, but the text is not US-ASCII");
+            return NULL;
+        }
+        e->encoding = "7bit";
+        e->body = g_steal_pointer(&text);
+        break;
+    case MS_TE_8BIT:
+    case MS_TE_BINARY:
+        e->encoding = ms_transfer_encoding_name(enc);
+        e->body = g_steal_pointer(&text);
+        break;
+    case MS_TE_BASE64: {
+        char *b = ms_base64_encode(text->str, text->len, TRUE);
+        e->encoding = "base64";
+        e->body = string_take(b);
+        break;
+    }
+    default: {
+        /* Text mode: the CRLFs are hard line breaks (RFC 2045 6.7 (4)). */
+        char *q = ms_qp_encode(text->str, text->len, FALSE);
+        e->encoding = "quoted-printable";
+        e->body = string_take(q);
+        break;
+    }
+    }
+    return g_steal_pointer(&e);
+}
+
+static Entity *attachment_entity(const MsAttachment *a)
+{
+    Entity *e = g_new0(Entity, 1);
+    const char *type = a->content_type != NULL ? a->content_type : "application/octet-stream";
+    const char *fname = a->filename != NULL ? a->filename : "attachment";
+    GString *ct = g_string_new(type);
+    append_param(ct, "name", fname);
+    e->content_type = g_string_free(ct, FALSE);
+    GString *cd = g_string_new("attachment");
+    append_param(cd, "filename", fname);
+    e->disposition = g_string_free(cd, FALSE);
+    e->encoding = "base64";
+    gsize len = 0;
+    const void *data = a->data != NULL ? g_bytes_get_data(a->data, &len) : NULL;
+    e->body = string_take(ms_base64_encode(data, len, TRUE));
+    return e;
+}
+
+/* FNV-1a: a fixed, portable hash, so boundaries are the same everywhere. */
+static guint32 fnv1a(const char *s)
+{
+    guint32 h = 2166136261u;
+    for (const guchar *p = (const guchar *) s; *p != '\0'; p++) {
+        h ^= *p;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static gboolean body_contains(const GPtrArray *parts, const char *needle)
+{
+    gsize n = strlen(needle);
+    for (guint i = 0; i < parts->len; i++) {
+        const Entity *e = g_ptr_array_index(parts, i);
+        for (gsize k = 0; k + n <= e->body->len; k++) {
+            if (memcmp(e->body->str + k, needle, n) == 0)
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* A multipart entity holding parts (consumed).  *counter numbers the
+ * boundaries of one message. */
+static Entity *multipart_entity(const char *subtype, GPtrArray *parts, const char *seed,
+                                guint *counter, gboolean preamble)
+{
+    /* "=_" never occurs in quoted-printable or base64 text (RFC 2045 6.7
+     * note, 6.8 alphabet), so only 7bit/8bit parts can collide; those are
+     * checked and the counter moves on (RFC 2046 5.1.1: the boundary must
+     * not appear in the encapsulated parts). */
+    g_autofree char *boundary = NULL;
+    do {
+        g_free(boundary);
+        boundary = g_strdup_printf("=_mailsim_%08x_%u", fnv1a(seed), (*counter)++);
+    } while (body_contains(parts, boundary));
+    Entity *e = g_new0(Entity, 1);
+    GString *ct = g_string_new(NULL);
+    g_string_append_printf(ct, "multipart/%s", subtype);
+    append_param(ct, "boundary", boundary);
+    e->content_type = g_string_free(ct, FALSE);
+    /* RFC 2045 6.4: a multipart is labelled 8bit when any part is. */
+    for (guint i = 0; i < parts->len; i++) {
+        const Entity *p = g_ptr_array_index(parts, i);
+        if (p->encoding != NULL && (strcmp(p->encoding, "8bit") == 0 || strcmp(p->encoding, "binary") == 0))
+            e->encoding = p->encoding;
+    }
+    e->body = g_string_new(NULL);
+    if (preamble)
+        g_string_append(e->body, "This is a multi-part message in MIME format." CRLF);
+    for (guint i = 0; i < parts->len; i++) {
+        const Entity *p = g_ptr_array_index(parts, i);
+        /* RFC 2046 5.1.1: the CRLF before "--boundary" belongs to it. */
+        if (i > 0 || preamble)
+            g_string_append(e->body, CRLF);
+        g_string_append_printf(e->body, "--%s" CRLF, boundary);
+        gsize before = e->body->len;
+        write_entity(e->body, p);
+        /* A base64 body's last CRLF would make an empty line before the
+         * delimiter; it is not data, so it goes. */
+        if (p->encoding != NULL && strcmp(p->encoding, "base64") == 0 && e->body->len > before + 2 &&
+            g_str_has_suffix(e->body->str, CRLF))
+            g_string_truncate(e->body, e->body->len - 2);
+    }
+    g_string_append_printf(e->body, CRLF "--%s--" CRLF, boundary);
+    g_ptr_array_unref(parts);
+    return e;
+}
+
+static char *convert_text(const char *utf8, const char *charset, gsize *len_out, GError **error)
+{
+    if (g_ascii_strcasecmp(charset, "UTF-8") == 0 || g_ascii_strcasecmp(charset, "UTF8") == 0) {
+        *len_out = strlen(utf8);
+        return g_strdup(utf8);
+    }
+    g_autoptr(GError) conv_error = NULL;
+    char *out = g_convert(utf8, -1, charset, "UTF-8", NULL, len_out, &conv_error);
+    if (out == NULL)
+        g_set_error(error, MS_ERROR, MS_ERROR_PARSE, "the text cannot be written in %s: %s",
+                    charset, conv_error->message);
+    return out;
+}
+
+/* The body entity: text, text+html alternative, plus attachments. */
+static Entity *body_entity(const MsMessageDraft *d, const char *text, GError **error)
+{
+    const char *charset = d->charset != NULL ? d->charset : "UTF-8";
+    gsize len = 0;
+    g_autofree char *conv = convert_text(text, charset, &len, error);
+    if (conv == NULL)
+        return NULL;
+    Entity *body = text_entity("plain", charset, conv, len, d->text_encoding, error);
+    if (body == NULL)
+        return NULL;
+    const char *seed = d->message_id != NULL ? d->message_id : "";
+    guint counter = 0;
+    gboolean mixed = d->n_attachments > 0;
+    if (d->html != NULL) {
+        g_autofree char *hconv = convert_text(d->html, charset, &len, error);
+        Entity *html = hconv != NULL ? text_entity("html", charset, hconv, len, d->text_encoding, error)
+                                     : NULL;
+        if (html == NULL) {
+            entity_free(body);
+            return NULL;
+        }
+        /* RFC 2046 5.1.4: alternatives in increasing faithfulness, plain
+         * text first. */
+        GPtrArray *alt = g_ptr_array_new_with_free_func((GDestroyNotify) entity_free);
+        g_ptr_array_add(alt, body);
+        g_ptr_array_add(alt, html);
+        body = multipart_entity("alternative", alt, seed, &counter, !mixed);
+    }
+    if (mixed) {
+        GPtrArray *parts = g_ptr_array_new_with_free_func((GDestroyNotify) entity_free);
+        g_ptr_array_add(parts, body);
+        for (guint i = 0; i < d->n_attachments; i++)
+            g_ptr_array_add(parts, attachment_entity(&d->attachments[i]));
+        body = multipart_entity("mixed", parts, seed, &counter, TRUE);
+    }
+    return body;
+}
+
+MsMessage *ms_message_compose(const MsMessageDraft *d, GError **error)
+{
+    if (d->from == NULL || d->from[0] == '\0') {
+        g_set_error(error, MS_ERROR, MS_ERROR_PARSE, "a message needs a From address (RFC 5322 3.6)");
+        return NULL;
+    }
+    g_autoptr(MsMessage) msg = ms_message_new();
+    /* RFC 5322 3.6: Date and From are the only required fields. */
+    g_autofree char *date = ms_message_format_date(d->date);
+    ms_message_add(msg, "Date", date);
+    const char *from[] = { d->from, NULL };
+    add_address_field(msg, "From", from);
+    add_address_field(msg, "To", d->to);
+    add_address_field(msg, "Cc", d->cc);
+    /* Bcc recipients are envelope-only: writing them would show them to
+     * everyone (RFC 5322 3.6.3 allows omitting the field's content). */
+    if (d->subject != NULL) {
+        if (needs_ew(d->subject)) {
+            g_autofree char *words = ms_rfc2047_encode(d->subject, MS_EW_AUTO, strlen("Subject: "));
+            drop_line_breaks(words);
+            ms_message_add_width(msg, "Subject", words, EW_LINE);
+        } else {
+            ms_message_add(msg, "Subject", d->subject);
+        }
+    }
+    if (d->message_id != NULL)
+        ms_message_add(msg, "Message-ID", d->message_id);
+
+    const char *text = d->text != NULL ? d->text : "";
+    if (d->raw_8bit) {
+        /* Deliberately wrong: 8-bit octets with no MIME labels at all. */
+        g_autoptr(GString) body = to_crlf(text, strlen(text));
+        ms_message_set_body(msg, body->str, body->len);
+        return g_steal_pointer(&msg);
+    }
+    /* RFC 2045 5.2: plain US-ASCII text is the default and needs no MIME
+     * fields, unless the draft asks for something explicitly. */
+    gboolean plain = d->html == NULL && d->n_attachments == 0 && d->charset == NULL &&
+                     (d->text_encoding == MS_TE_AUTO || d->text_encoding == MS_TE_7BIT) &&
+                     is_ascii(text);
+    if (plain) {
+        g_autoptr(GString) body = to_crlf(text, strlen(text));
+        ms_message_set_body(msg, body->str, body->len);
+        return g_steal_pointer(&msg);
+    }
+    g_autoptr(Entity) body = body_entity(d, text, error);
+    if (body == NULL)
+        return NULL;
+    /* RFC 2045 4: the version field marks the message as MIME. */
+    ms_message_add(msg, "MIME-Version", "1.0");
+    ms_message_add(msg, "Content-Type", body->content_type);
+    if (body->encoding != NULL)
+        ms_message_add(msg, "Content-Transfer-Encoding", body->encoding);
+    ms_message_set_body(msg, body->body->str, body->body->len);
+    return g_steal_pointer(&msg);
+}
+
+char **ms_message_draft_recipients(const MsMessageDraft *d)
+{
+    GPtrArray *out = g_ptr_array_new();
+    const char *const *lists[] = { d->to, d->cc, d->bcc };
+    for (guint l = 0; l < G_N_ELEMENTS(lists); l++) {
+        for (guint i = 0; lists[l] != NULL && lists[l][i] != NULL; i++) {
+            char *addr = ms_message_addr_spec(lists[l][i]);
+            gboolean dup = addr[0] == '\0';
+            for (guint k = 0; k < out->len && !dup; k++)
+                dup = g_ascii_strcasecmp(g_ptr_array_index(out, k), addr) == 0;
+            if (dup)
+                g_free(addr);
+            else
+                g_ptr_array_add(out, addr);
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **) g_ptr_array_free(out, FALSE);
+}

@@ -1,0 +1,709 @@
+/* message.c - an Internet message (RFC 5322) as an ordered list of header
+ * fields and a body, kept byte for byte.
+ *
+ * Relays and mailboxes must not change a message they only pass on, so the
+ * parser keeps each field's raw text (folding and line endings included)
+ * and anything malformed in place, with a warning, instead of "repairing"
+ * it.  Only fields the simulator adds or changes are written fresh, folded
+ * at white space to the RFC 5322 2.1.1 limits.
+ */
+#include "message-private.h"
+
+#include <string.h>
+
+#include "mailsim/core.h"
+
+typedef struct {
+    char *raw;     /* the field as written, final line ending included */
+    gsize raw_len;
+    char *name;    /* NULL: a malformed line kept in place */
+    char *value;   /* unfolded, trimmed */
+} Field;
+
+struct MsMessage {
+    GPtrArray *fields;     /* Field * */
+    char *separator;       /* the empty line: "\r\n", "\n" or "" (none) */
+    GBytes *body;
+    const char *eol;       /* static "\r\n" or "\n": for fields added later */
+    GPtrArray *warnings;   /* char * */
+};
+
+static void field_free(gpointer p)
+{
+    Field *f = p;
+    g_free(f->raw);
+    g_free(f->name);
+    g_free(f->value);
+    g_free(f);
+}
+
+static gboolean is_wsp(guchar c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* RFC 5322 2.2.3: unfolding removes every line ending that is followed by
+ * white space; the value is also trimmed of the white space around it. */
+static char *unfold(const char *p, gsize len)
+{
+    GString *s = g_string_sized_new(len);
+    for (gsize i = 0; i < len; i++) {
+        if (p[i] == '\n')
+            continue;
+        if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
+            continue;
+        g_string_append_c(s, p[i]);
+    }
+    gsize start = 0;
+    while (start < s->len && is_wsp((guchar) s->str[start]))
+        start++;
+    gsize end = s->len;
+    while (end > start && is_wsp((guchar) s->str[end - 1]))
+        end--;
+    char *out = g_strndup(s->str + start, end - start);
+    g_string_free(s, TRUE);
+    return out;
+}
+
+/* ---- Life cycle ------------------------------------------------------------ */
+
+MsMessage *ms_message_new(void)
+{
+    MsMessage *msg = g_new0(MsMessage, 1);
+    msg->fields = g_ptr_array_new_with_free_func(field_free);
+    msg->separator = g_strdup("\r\n");
+    msg->body = g_bytes_new(NULL, 0);
+    msg->eol = "\r\n";
+    msg->warnings = g_ptr_array_new_with_free_func(g_free);
+    return msg;
+}
+
+void ms_message_free(MsMessage *msg)
+{
+    if (msg == NULL)
+        return;
+    g_ptr_array_unref(msg->fields);
+    g_free(msg->separator);
+    g_bytes_unref(msg->body);
+    g_ptr_array_unref(msg->warnings);
+    g_free(msg);
+}
+
+MsMessage *ms_message_copy(const MsMessage *msg)
+{
+    MsMessage *copy = ms_message_new();
+    for (guint i = 0; i < msg->fields->len; i++) {
+        const Field *f = g_ptr_array_index(msg->fields, i);
+        Field *c = g_new0(Field, 1);
+        c->raw = g_memdup2(f->raw, f->raw_len + 1);
+        c->raw_len = f->raw_len;
+        c->name = g_strdup(f->name);
+        c->value = g_strdup(f->value);
+        g_ptr_array_add(copy->fields, c);
+    }
+    g_free(copy->separator);
+    copy->separator = g_strdup(msg->separator);
+    g_bytes_unref(copy->body);
+    copy->body = g_bytes_ref(msg->body);
+    copy->eol = msg->eol;
+    for (guint i = 0; i < msg->warnings->len; i++)
+        g_ptr_array_add(copy->warnings, g_strdup(g_ptr_array_index(msg->warnings, i)));
+    return copy;
+}
+
+MsMessage *ms_message_new_body_only(const void *data, gsize len)
+{
+    MsMessage *msg = ms_message_new();
+    msg->separator[0] = '\0';
+    g_bytes_unref(msg->body);
+    msg->body = g_bytes_new(data, len);
+    return msg;
+}
+
+/* ---- Parsing ----------------------------------------------------------------- */
+
+/* One line of input: [start, content_end) is the text, [content_end, end)
+ * the line ending ("" for a last line without one). */
+typedef struct {
+    gsize start, content_end, end;
+} Line;
+
+static gboolean next_line(const char *p, gsize len, gsize pos, Line *line)
+{
+    if (pos >= len)
+        return FALSE;
+    const char *nl = memchr(p + pos, '\n', len - pos);
+    line->start = pos;
+    if (nl == NULL) {
+        line->content_end = len;
+        line->end = len;
+        return TRUE;
+    }
+    line->end = (gsize) (nl - p) + 1;
+    line->content_end = line->end - 1;
+    if (line->content_end > pos && p[line->content_end - 1] == '\r')
+        line->content_end--;
+    return TRUE;
+}
+
+static void warn(MsMessage *msg, guint lineno, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void warn(MsMessage *msg, guint lineno, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_ptr_array_add(msg->warnings, g_strdup_printf("line %u: %s", lineno, text));
+}
+
+/* Where a field name ends, per RFC 5322 3.6.8: field-name = 1*ftext, ftext
+ * being printable ASCII but ":".  Returns the length of the name and sets
+ * *colon_out to the colon's offset; 0 when the line is not a field.  The
+ * obsolete form with white space before the colon (RFC 5322 4.5) is
+ * accepted and flagged through *obs_out. */
+static gsize field_name_len(const char *p, gsize n, gsize *colon_out, gboolean *obs_out)
+{
+    gsize i = 0;
+    while (i < n && (guchar) p[i] >= 33 && (guchar) p[i] <= 126 && p[i] != ':')
+        i++;
+    gsize name_len = i;
+    if (name_len == 0)
+        return 0;
+    while (i < n && is_wsp((guchar) p[i]))
+        i++;
+    if (i >= n || p[i] != ':')
+        return 0;
+    *obs_out = i > name_len;
+    *colon_out = i;
+    return name_len;
+}
+
+static gboolean has_empty_line(const char *p, gsize len)
+{
+    Line l;
+    for (gsize pos = 0; next_line(p, len, pos, &l); pos = l.end) {
+        if (l.content_end == l.start && l.end > l.start)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Warns about one field's content: 8-bit octets, over-long lines. */
+static void check_field(MsMessage *msg, const Field *f, guint first_line)
+{
+    if (!ms_message_is_7bit(f->raw, f->raw_len))
+        warn(msg, first_line, "8-bit octets in a header field (RFC 5322 2.2 allows US-ASCII only)");
+    guint lineno = first_line;
+    Line l;
+    for (gsize pos = 0; next_line(f->raw, f->raw_len, pos, &l); pos = l.end, lineno++) {
+        if (l.content_end - l.start > MS_MESSAGE_LINE_MUST)
+            warn(msg, lineno, "line of %" G_GSIZE_FORMAT " characters (RFC 5322 2.1.1 allows 998)",
+                 l.content_end - l.start);
+    }
+}
+
+/* The field being read while its continuation lines are still coming. */
+typedef struct {
+    gboolean open;
+    gsize start;      /* input offset of its first line */
+    gsize value_off;  /* offset of the value within the field (after ":"), 0 if none */
+    char *name;       /* NULL for a malformed line */
+    guint lineno;
+} Pending;
+
+/* Closes the pending field: its raw text runs up to `end`. */
+static void pending_close(MsMessage *msg, Pending *pend, const char *p, gsize end)
+{
+    if (!pend->open)
+        return;
+    Field *f = g_new0(Field, 1);
+    f->raw = g_strndup(p + pend->start, end - pend->start);
+    f->raw_len = end - pend->start;
+    f->name = g_steal_pointer(&pend->name);
+    f->value = unfold(f->raw + pend->value_off, f->raw_len - pend->value_off);
+    check_field(msg, f, pend->lineno);
+    g_ptr_array_add(msg->fields, f);
+    pend->open = FALSE;
+}
+
+MsMessage *ms_message_parse(const void *data, gsize len, GError **error)
+{
+    const char *p = data;
+    if (len == 0) {
+        g_set_error(error, MS_ERROR, MS_ERROR_PARSE, "empty message");
+        return NULL;
+    }
+    g_autoptr(MsMessage) msg = ms_message_new();
+    gboolean blank_ahead = has_empty_line(p, len);
+    Line l;
+    next_line(p, len, 0, &l);
+    /* Fields added later follow the convention of the first line. */
+    msg->eol = (l.end == l.content_end + 1) ? "\n" : "\r\n";
+    g_free(msg->separator);
+    msg->separator = NULL;
+
+    Pending pend = { 0 };
+    guint good = 0;           /* well-formed fields */
+    gsize body_start = len;
+    guint lineno = 0;
+    for (gsize pos = 0; next_line(p, len, pos, &l); pos = l.end) {
+        lineno++;
+        if (memchr(p + l.start, '\0', l.end - l.start) != NULL) {
+            g_free(pend.name);
+            g_set_error(error, MS_ERROR, MS_ERROR_PARSE,
+                        "line %u: NUL octet in the header section", lineno);
+            return NULL;
+        }
+        /* RFC 5322 3.5: the header section ends at the first empty line. */
+        if (l.content_end == l.start && l.end > l.start) {
+            pending_close(msg, &pend, p, l.start);
+            msg->separator = g_strndup(p + l.start, l.end - l.start);
+            body_start = l.end;
+            break;
+        }
+        /* RFC 5322 2.2.3: a line starting with white space continues the
+         * field before it. */
+        gboolean starts_wsp = is_wsp((guchar) p[l.start]);
+        if (starts_wsp && pend.open)
+            continue;
+        gsize colon = 0;
+        gboolean obs = FALSE;
+        gsize name_len =
+            starts_wsp ? 0 : field_name_len(p + l.start, l.content_end - l.start, &colon, &obs);
+        if (name_len == 0 && !blank_ahead) {
+            if (good == 0) {
+                g_free(pend.name);
+                g_set_error(error, MS_ERROR, MS_ERROR_PARSE,
+                            "line %u: not a header field, and no header field before it", lineno);
+                return NULL;
+            }
+            /* No empty line anywhere: the header section must end here. */
+            pending_close(msg, &pend, p, l.start);
+            warn(msg, lineno, "not a header field and no empty line before it: the body starts here");
+            msg->separator = g_strdup("");
+            body_start = l.start;
+            break;
+        }
+        pending_close(msg, &pend, p, l.start);
+        pend.open = TRUE;
+        pend.start = l.start;
+        pend.lineno = lineno;
+        pend.value_off = 0;
+        if (name_len > 0) {
+            pend.name = g_strndup(p + l.start, name_len);
+            pend.value_off = colon + 1;
+            good++;
+            if (obs)
+                warn(msg, lineno, "white space before the colon of \"%s\" (obsolete syntax, RFC 5322 4.5)",
+                     pend.name);
+        } else if (starts_wsp) {
+            warn(msg, lineno, "a continuation line with no field before it; kept as it is");
+        } else {
+            warn(msg, lineno, "no colon in a header line (RFC 5322 2.2); kept as it is");
+        }
+    }
+    pending_close(msg, &pend, p, body_start);
+    if (msg->separator == NULL)
+        msg->separator = g_strdup("");
+    /* A message may have no fields only if it starts with the empty line. */
+    if (good == 0 && !(msg->fields->len == 0 && msg->separator[0] != '\0')) {
+        g_set_error(error, MS_ERROR, MS_ERROR_PARSE,
+                    "no header field at all: this is not an RFC 5322 message");
+        return NULL;
+    }
+    g_bytes_unref(msg->body);
+    msg->body = g_bytes_new(p + body_start, len - body_start);
+    return g_steal_pointer(&msg);
+}
+
+MsMessage *ms_message_parse_bytes(GBytes *bytes, GError **error)
+{
+    gsize len = 0;
+    const void *data = g_bytes_get_data(bytes, &len);
+    return ms_message_parse(data, len, error);
+}
+
+const GPtrArray *ms_message_warnings(const MsMessage *msg)
+{
+    return msg->warnings;
+}
+
+const char *ms_message_eol(const MsMessage *msg)
+{
+    return msg->eol;
+}
+
+/* ---- Serialising ---------------------------------------------------------------- */
+
+gsize ms_message_header_bytes_count(const MsMessage *msg)
+{
+    gsize n = strlen(msg->separator);
+    for (guint i = 0; i < msg->fields->len; i++)
+        n += ((const Field *) g_ptr_array_index(msg->fields, i))->raw_len;
+    return n;
+}
+
+gsize ms_message_body_bytes_count(const MsMessage *msg)
+{
+    return g_bytes_get_size(msg->body);
+}
+
+gsize ms_message_size(const MsMessage *msg)
+{
+    return ms_message_header_bytes_count(msg) + ms_message_body_bytes_count(msg);
+}
+
+static GByteArray *header_section(const MsMessage *msg)
+{
+    GByteArray *out = g_byte_array_sized_new((guint) ms_message_size(msg));
+    for (guint i = 0; i < msg->fields->len; i++) {
+        const Field *f = g_ptr_array_index(msg->fields, i);
+        g_byte_array_append(out, (const guint8 *) f->raw, (guint) f->raw_len);
+    }
+    g_byte_array_append(out, (const guint8 *) msg->separator, (guint) strlen(msg->separator));
+    return out;
+}
+
+GBytes *ms_message_to_bytes(const MsMessage *msg)
+{
+    GByteArray *out = header_section(msg);
+    gsize blen = 0;
+    const guint8 *body = g_bytes_get_data(msg->body, &blen);
+    g_byte_array_append(out, body, (guint) blen);
+    return g_byte_array_free_to_bytes(out);
+}
+
+guint ms_message_count_lines(const void *data, gsize len)
+{
+    const char *p = data;
+    guint n = 0;
+    for (gsize i = 0; i < len; i++) {
+        if (p[i] == '\n')
+            n++;
+    }
+    if (len > 0 && p[len - 1] != '\n')
+        n++;
+    return n;
+}
+
+guint ms_message_header_lines(const MsMessage *msg)
+{
+    guint n = msg->separator[0] != '\0' ? 1 : 0;
+    for (guint i = 0; i < msg->fields->len; i++) {
+        const Field *f = g_ptr_array_index(msg->fields, i);
+        n += ms_message_count_lines(f->raw, f->raw_len);
+    }
+    return n;
+}
+
+guint ms_message_body_lines(const MsMessage *msg)
+{
+    gsize len = 0;
+    const void *data = g_bytes_get_data(msg->body, &len);
+    return ms_message_count_lines(data, len);
+}
+
+GBytes *ms_message_top(const MsMessage *msg, guint n)
+{
+    GByteArray *out = header_section(msg);
+    gsize blen = 0;
+    const char *body = g_bytes_get_data(msg->body, &blen);
+    gsize end = 0;
+    /* RFC 1939 7: the header, the blank line, then n lines of the body. */
+    for (guint k = 0; k < n && end < blen; k++) {
+        const char *nl = memchr(body + end, '\n', blen - end);
+        end = nl != NULL ? (gsize) (nl - body) + 1 : blen;
+    }
+    g_byte_array_append(out, (const guint8 *) body, (guint) end);
+    return g_byte_array_free_to_bytes(out);
+}
+
+/* ---- Reading fields --------------------------------------------------------------- */
+
+guint ms_message_n_fields(const MsMessage *msg)
+{
+    return msg->fields->len;
+}
+
+static const Field *field_at(const MsMessage *msg, guint index)
+{
+    g_return_val_if_fail(index < msg->fields->len, NULL);
+    return g_ptr_array_index(msg->fields, index);
+}
+
+const char *ms_message_field_name(const MsMessage *msg, guint index)
+{
+    const Field *f = field_at(msg, index);
+    return f != NULL ? f->name : NULL;
+}
+
+const char *ms_message_field_value(const MsMessage *msg, guint index)
+{
+    const Field *f = field_at(msg, index);
+    return f != NULL ? f->value : NULL;
+}
+
+const char *ms_message_field_raw(const MsMessage *msg, guint index, gsize *len_out)
+{
+    const Field *f = field_at(msg, index);
+    if (len_out != NULL)
+        *len_out = f != NULL ? f->raw_len : 0;
+    return f != NULL ? f->raw : NULL;
+}
+
+/* RFC 5322 1.2.2: field names are case-insensitive. */
+static gboolean name_is(const Field *f, const char *name)
+{
+    return f->name != NULL && g_ascii_strcasecmp(f->name, name) == 0;
+}
+
+const char *ms_message_get(const MsMessage *msg, const char *name)
+{
+    for (guint i = 0; i < msg->fields->len; i++) {
+        const Field *f = g_ptr_array_index(msg->fields, i);
+        if (name_is(f, name))
+            return f->value;
+    }
+    return NULL;
+}
+
+char **ms_message_get_all(const MsMessage *msg, const char *name)
+{
+    GPtrArray *all = g_ptr_array_new();
+    for (guint i = 0; i < msg->fields->len; i++) {
+        const Field *f = g_ptr_array_index(msg->fields, i);
+        if (name_is(f, name))
+            g_ptr_array_add(all, g_strdup(f->value));
+    }
+    g_ptr_array_add(all, NULL);
+    return (char **) g_ptr_array_free(all, FALSE);
+}
+
+char *ms_message_get_decoded(const MsMessage *msg, const char *name)
+{
+    const char *value = ms_message_get(msg, name);
+    return value != NULL ? ms_rfc2047_decode(value) : NULL;
+}
+
+/* ---- Writing fields ------------------------------------------------------------------ */
+
+char *ms_message_fold_field_width(const char *name, const char *value, const char *eol,
+                                  gsize width)
+{
+    /* CR and LF would end the field early: a value is one logical line. */
+    g_autofree char *v = g_strdup(value != NULL ? value : "");
+    for (char *c = v; *c != '\0'; c++) {
+        if (*c == '\r' || *c == '\n')
+            *c = ' ';
+    }
+    const char *s = v;
+    while (is_wsp((guchar) *s))
+        s++;
+    gsize n = strlen(s);
+    while (n > 0 && is_wsp((guchar) s[n - 1]))
+        n--;
+
+    GString *out = g_string_new(name);
+    g_string_append_c(out, ':');
+    if (n == 0)
+        return g_string_free(out, FALSE);
+    g_string_append_c(out, ' ');
+    gsize line_len = out->len;
+    gsize i = 0;
+    gboolean first = TRUE;
+    while (i < n) {
+        /* The next segment: its leading white space, then one word.  The
+         * first word stays on the name's line. */
+        gsize seg = i;
+        while (seg < n && is_wsp((guchar) s[seg]))
+            seg++;
+        while (seg < n && !is_wsp((guchar) s[seg]))
+            seg++;
+        gsize seg_len = seg - i;
+        /* RFC 5322 2.2.3: fold by putting a line ending before white
+         * space, when the line would pass the preferred width. */
+        if (!first && line_len + seg_len > width) {
+            g_string_append(out, eol);
+            line_len = 0;
+        }
+        for (gsize k = i; k < seg; k++) {
+            /* RFC 5322 2.1.1: 998 is a hard limit; an unbreakable word
+             * that long is broken anyway. */
+            if (line_len >= MS_MESSAGE_LINE_MUST) {
+                g_string_append(out, eol);
+                g_string_append_c(out, ' ');
+                line_len = 1;
+            }
+            g_string_append_c(out, s[k]);
+            line_len++;
+        }
+        first = FALSE;
+        i = seg;
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *ms_message_fold_field(const char *name, const char *value, const char *eol)
+{
+    return ms_message_fold_field_width(name, value, eol, MS_MESSAGE_LINE_SHOULD);
+}
+
+static Field *new_field(const MsMessage *msg, const char *name, const char *value, gsize width)
+{
+    Field *f = g_new0(Field, 1);
+    g_autofree char *folded = ms_message_fold_field_width(name, value, msg->eol, width);
+    f->raw = g_strconcat(folded, msg->eol, NULL);
+    f->raw_len = strlen(f->raw);
+    f->name = g_strdup(name);
+    f->value = unfold(f->raw + strlen(name) + 1, f->raw_len - strlen(name) - 1);
+    return f;
+}
+
+/* A last field without a line ending (input that stopped mid-header)
+ * gets one before anything is written after it. */
+static void terminate_last_field(MsMessage *msg)
+{
+    if (msg->fields->len == 0)
+        return;
+    Field *last = g_ptr_array_index(msg->fields, msg->fields->len - 1);
+    if (last->raw_len > 0 && last->raw[last->raw_len - 1] == '\n')
+        return;
+    char *raw = g_strconcat(last->raw, msg->eol, NULL);
+    g_free(last->raw);
+    last->raw = raw;
+    last->raw_len = strlen(raw);
+}
+
+void ms_message_add_width(MsMessage *msg, const char *name, const char *value, gsize width)
+{
+    terminate_last_field(msg);
+    g_ptr_array_add(msg->fields, new_field(msg, name, value, width));
+}
+
+void ms_message_add(MsMessage *msg, const char *name, const char *value)
+{
+    ms_message_add_width(msg, name, value, MS_MESSAGE_LINE_SHOULD);
+}
+
+void ms_message_prepend(MsMessage *msg, const char *name, const char *value)
+{
+    g_ptr_array_insert(msg->fields, 0, new_field(msg, name, value, MS_MESSAGE_LINE_SHOULD));
+}
+
+void ms_message_set(MsMessage *msg, const char *name, const char *value)
+{
+    guint i = 0;
+    while (i < msg->fields->len && !name_is(g_ptr_array_index(msg->fields, i), name))
+        i++;
+    if (i == msg->fields->len) {
+        ms_message_add(msg, name, value);
+        return;
+    }
+    field_free(g_ptr_array_index(msg->fields, i));
+    msg->fields->pdata[i] = new_field(msg, name, value, MS_MESSAGE_LINE_SHOULD);
+    for (guint k = msg->fields->len; k-- > i + 1;) {
+        if (name_is(g_ptr_array_index(msg->fields, k), name))
+            g_ptr_array_remove_index(msg->fields, k);
+    }
+}
+
+guint ms_message_remove(MsMessage *msg, const char *name)
+{
+    guint removed = 0;
+    for (guint k = msg->fields->len; k-- > 0;) {
+        if (name_is(g_ptr_array_index(msg->fields, k), name)) {
+            g_ptr_array_remove_index(msg->fields, k);
+            removed++;
+        }
+    }
+    return removed;
+}
+
+/* ---- Body ------------------------------------------------------------------------------ */
+
+GBytes *ms_message_body(const MsMessage *msg)
+{
+    return g_bytes_ref(msg->body);
+}
+
+void ms_message_set_body(MsMessage *msg, const void *data, gsize len)
+{
+    /* RFC 5322 3.5: a body is separated from the header by an empty line. */
+    if (msg->separator[0] == '\0') {
+        terminate_last_field(msg);
+        g_free(msg->separator);
+        msg->separator = g_strdup(msg->eol);
+    }
+    g_bytes_unref(msg->body);
+    msg->body = g_bytes_new(data, len);
+}
+
+/* ---- The 7-bit rule ---------------------------------------------------------------------- */
+
+gssize ms_message_first_8bit(const void *data, gsize len)
+{
+    const guchar *p = data;
+    for (gsize i = 0; i < len; i++) {
+        /* RFC 2045 2.7: 7bit data has no octet above 127 and no NUL. */
+        if (p[i] == 0 || p[i] > 127)
+            return (gssize) i;
+    }
+    return -1;
+}
+
+gboolean ms_message_is_7bit(const void *data, gsize len)
+{
+    return ms_message_first_8bit(data, len) < 0;
+}
+
+/* ---- Dates and addresses ------------------------------------------------------------------ */
+
+char *ms_message_format_date(gint64 unix_seconds)
+{
+    static const char *const days[] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
+    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    /* Floor division, so times before 1970 land on the right day. */
+    gint64 day = unix_seconds / 86400;
+    gint64 secs = unix_seconds % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        day--;
+    }
+    /* Days from 1970-01-01 (a Thursday) to a civil date, after H. Hinnant's
+     * days_from_civil inverse: eras of 400 years starting in March. */
+    gint64 z = day + 719468;
+    gint64 era = (z >= 0 ? z : z - 146096) / 146097;
+    gint64 doe = z - era * 146097;
+    gint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    gint64 y = yoe + era * 400;
+    gint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    gint64 mp = (5 * doy + 2) / 153;
+    gint64 d = doy - (153 * mp + 2) / 5 + 1;
+    gint64 m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    gint64 wd = day % 7;
+    if (wd < 0)
+        wd += 7;
+    /* RFC 5322 3.3: day-name "," day month year time zone. */
+    return g_strdup_printf("%s, %02d %s %04d %02d:%02d:%02d +0000", days[wd], (int) d,
+                           months[m - 1], (int) y, (int) (secs / 3600), (int) (secs / 60 % 60),
+                           (int) (secs % 60));
+}
+
+char *ms_message_addr_spec(const char *mailbox)
+{
+    if (mailbox == NULL)
+        return g_strdup("");
+    /* RFC 5322 3.4: name-addr = [display-name] angle-addr; the last "<"
+     * starts the angle-addr even if the display name holds one. */
+    const char *lt = strrchr(mailbox, '<');
+    if (lt != NULL) {
+        const char *gt = strchr(lt, '>');
+        gsize n = gt != NULL ? (gsize) (gt - lt - 1) : strlen(lt + 1);
+        char *addr = g_strndup(lt + 1, n);
+        return g_strstrip(addr);
+    }
+    return g_strstrip(g_strdup(mailbox));
+}
