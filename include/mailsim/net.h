@@ -1,0 +1,131 @@
+/* net.h - hosts, links, routes and the TCP model that carries every dialogue.
+ *
+ * Hosts are joined by links with a latency, a bandwidth, a loss probability
+ * and times when they are down.  A packet follows the shortest-latency route;
+ * on each hop it waits for the link to be free, is transmitted (size /
+ * bandwidth) and propagates (latency): store and forward.  TCP is modelled
+ * enough to teach with: the three-way handshake, one segment per application
+ * write (split at the MSS), an ACK for every segment, retransmission after a
+ * timeout when a segment is lost, and the FIN teardown.  There is no flow or
+ * congestion control; docs/network-model.md lists every simplification.
+ */
+#pragma once
+
+#include <glib.h>
+#include "mailsim/core.h"
+#include "mailsim/trace.h"
+
+G_BEGIN_DECLS
+
+typedef struct MsNet MsNet;
+typedef struct MsHost MsHost;
+typedef struct MsLink MsLink;
+typedef struct MsTcpConn MsTcpConn;
+
+/* Well-known ports (the lecture notes' numbers). */
+#define MS_PORT_SMTP 25
+#define MS_PORT_HTTP 80
+#define MS_PORT_POP3 110
+#define MS_PORT_IMAP 143
+#define MS_PORT_SUBMISSION 587
+#define MS_PORT_EPHEMERAL_FIRST 49152
+
+#define MS_TCP_HEADER_BYTES 40 /* IPv4 + TCP headers without options */
+#define MS_TCP_DEFAULT_MSS 1460
+
+/* transfer full; the net keeps a pointer to sim, which must outlive it. */
+MsNet *ms_net_new(MsSim *sim);
+void ms_net_free(MsNet *net);
+MsSim *ms_net_sim(MsNet *net);
+
+/* Returns NULL and sets error when the name is taken. (transfer none) */
+MsHost *ms_net_add_host(MsNet *net, const char *name, GError **error);
+MsHost *ms_net_find_host(MsNet *net, const char *name); /* NULL if none */
+const char *ms_host_name(const MsHost *host);
+/* A host that is down neither sends nor receives (segments to it are lost). */
+void ms_host_schedule_down(MsHost *host, MsTime from, MsTime until);
+gboolean ms_host_is_up(const MsHost *host, MsTime t);
+
+/* bandwidth in bit/s (0 = infinite); loss a probability in [0, 1).
+ * (transfer none) */
+MsLink *ms_net_add_link(MsNet *net, MsHost *a, MsHost *b, MsTime latency,
+                        guint64 bandwidth_bps, double loss);
+/* The link is down in [from, until); until may be MS_TIME_NEVER. */
+void ms_link_schedule_down(MsLink *link, MsTime from, MsTime until);
+gboolean ms_link_is_up(const MsLink *link, MsTime t);
+MsTime ms_link_latency(const MsLink *link);
+guint64 ms_link_bandwidth(const MsLink *link);
+
+/* Shortest-latency route (ties broken by fewer hops, then by the order the
+ * links were declared).  Returns the hosts from `from` to `to` inclusive
+ * (transfer container), or NULL when `to` cannot be reached. */
+GPtrArray *ms_net_route(MsNet *net, MsHost *from, MsHost *to);
+
+/* Transmission time of `bytes` on a link of `bandwidth_bps`: exact, rounded
+ * up to the nanosecond (1000 bytes at 10 Mbit/s = 800 µs). */
+MsTime ms_net_transmission_time(guint64 bytes, guint64 bandwidth_bps);
+
+/* Packet layer.  Sends `bytes` from src to dst along the route; fn is called
+ * once, at delivery time with lost = FALSE, or at the time of the loss with
+ * lost = TRUE (where names the host before the hop that lost it).  Returns
+ * FALSE (and calls nothing) when no route exists. */
+typedef void (*MsPacketFn)(gpointer data, gboolean lost, const char *where);
+gboolean ms_net_send_packet(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
+                            MsPacketFn fn, gpointer data);
+
+/* ---- TCP ---------------------------------------------------------------- */
+
+typedef struct {
+    /* Client: the SYN-ACK arrived.  Server: the final ACK of the handshake arrived. */
+    void (*established)(MsTcpConn *conn, gpointer user_data);
+    /* In-order bytes from the peer. */
+    void (*data)(MsTcpConn *conn, const char *bytes, gsize len, gpointer user_data);
+    /* The peer sent FIN (after all its data). */
+    void (*peer_closed)(MsTcpConn *conn, gpointer user_data);
+    /* Client only: nothing listens on that port (RST), or no route, or the
+     * SYN was never answered. `why` is a short English reason. */
+    void (*refused)(MsTcpConn *conn, const char *why, gpointer user_data);
+    /* The connection is gone: closed both ways, or aborted after too many
+     * retransmissions.  Last callback for this side. */
+    void (*closed)(MsTcpConn *conn, gboolean aborted, gpointer user_data);
+} MsTcpCallbacks;
+
+/* Called when a SYN reaches a listening port.  The listener sets the server
+ * side's callbacks with ms_tcp_conn_set_callbacks() before returning. */
+typedef void (*MsTcpAcceptFn)(MsTcpConn *conn, gpointer listener_data);
+
+/* protocol names the application ("SMTP"); it labels trace records. */
+gboolean ms_tcp_listen(MsNet *net, MsHost *host, guint16 port, const char *protocol,
+                       MsTcpAcceptFn accept, gpointer listener_data, GError **error);
+void ms_tcp_unlisten(MsNet *net, MsHost *host, guint16 port);
+
+/* Opens a connection from an ephemeral port of `client` (transfer none: the
+ * net owns every connection until it is freed). */
+MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 port,
+                          const char *protocol, const MsTcpCallbacks *callbacks,
+                          gpointer user_data);
+void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks *callbacks,
+                               gpointer user_data);
+
+/* One application write from `side`: one segment, or several if len > MSS.
+ * Returns the stream offset just past the last byte written. */
+guint64 ms_tcp_send(MsTcpConn *conn, MsDir side, const char *bytes, gsize len);
+/* When the peer of `side` has received the stream up to `end_offset`, set the
+ * arrival time of trace record `trace_id`.  Used for protocol lines. */
+void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint64 trace_id);
+/* Sends FIN from `side` once everything written before has been sent. */
+void ms_tcp_close(MsTcpConn *conn, MsDir side);
+
+guint ms_tcp_conn_id(const MsTcpConn *conn);
+const char *ms_tcp_conn_protocol(const MsTcpConn *conn);
+MsHost *ms_tcp_conn_host(const MsTcpConn *conn, MsDir side);
+guint16 ms_tcp_conn_port(const MsTcpConn *conn, MsDir side);
+gboolean ms_tcp_conn_is_open(const MsTcpConn *conn, MsDir side); /* may still send */
+
+/* Tuning, for scenarios and tests. */
+void ms_net_set_mss(MsNet *net, guint32 mss);
+void ms_net_set_rto(MsNet *net, MsTime initial_rto, guint max_retries);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsNet, ms_net_free)
+
+G_END_DECLS

@@ -1,0 +1,191 @@
+/* tcp-private.h - what tcp.c (connections, sending, timers) and
+ * tcp_input.c (segments arriving) share.
+ *
+ * Both ends of a connection live in one MsTcpConn; a side is indexed MS_TCP_CLIENT
+ * or MS_TCP_SERVER.  Sequence numbers are 64-bit inside the model and shown modulo
+ * 2^32 in the trace.
+ */
+#pragma once
+
+#include "net/net-private.h"
+
+G_BEGIN_DECLS
+
+#define MS_TCP_DEFAULT_RTO MS_SEC        /* RFC 6298 2.1: initial RTO 1 s */
+#define MS_TCP_DEFAULT_RETRIES 6         /* retransmissions of one segment */
+#define MS_TCP_RTO_MIN (200 * MS_MSEC)   /* Linux TCP_RTO_MIN (RFC 6298 2.4: 1 s) */
+#define MS_TCP_RTO_MAX (120 * MS_SEC)    /* Linux TCP_RTO_MAX (RFC 6298 2.5: >= 60 s) */
+#define MS_TCP_CLOCK_G MS_NSEC           /* the clock granularity G of RFC 6298 */
+
+/* RFC 9293 3.3.2 states, minus LISTEN (a listener is not a connection) and
+ * TIME-WAIT (a side goes straight to CLOSED).  IDLE is a server side no SYN
+ * has reached yet; REFUSED and ABORTED are how a connection can fail. */
+#define MS_TCP_STATES(X)                             \
+    X(MS_TCP_STATE_IDLE, "IDLE")                     \
+    X(MS_TCP_STATE_SYN_SENT, "SYN-SENT")             \
+    X(MS_TCP_STATE_SYN_RECEIVED, "SYN-RECEIVED")     \
+    X(MS_TCP_STATE_ESTABLISHED, "ESTABLISHED")       \
+    X(MS_TCP_STATE_FIN_WAIT_1, "FIN-WAIT-1")         \
+    X(MS_TCP_STATE_FIN_WAIT_2, "FIN-WAIT-2")         \
+    X(MS_TCP_STATE_CLOSE_WAIT, "CLOSE-WAIT")         \
+    X(MS_TCP_STATE_CLOSING, "CLOSING")               \
+    X(MS_TCP_STATE_LAST_ACK, "LAST-ACK")             \
+    X(MS_TCP_STATE_CLOSED, "CLOSED")                 \
+    X(MS_TCP_STATE_REFUSED, "REFUSED")               \
+    X(MS_TCP_STATE_ABORTED, "ABORTED")
+
+#define MS_TCP_STATE_ENUM_(e, s) e,
+typedef enum { MS_TCP_STATES(MS_TCP_STATE_ENUM_) } MsTcpState;
+#undef MS_TCP_STATE_ENUM_
+
+enum { MS_TCP_CLIENT = 0, MS_TCP_SERVER = 1 };
+
+/* A segment that consumes sequence space (SYN, data, FIN) and waits for its
+ * acknowledgement in the sender's retransmission queue. */
+typedef struct {
+    int side;
+    guint flags;           /* SYN / FIN / PSH; ACK is added when sent */
+    guint64 seq;
+    guint32 len;
+    GBytes *payload;       /* NULL when len == 0 */
+    guint retransmits;
+    MsTime first_start;    /* first transmission left the host (RTT sample) */
+} MsTcpSeg;
+
+/* One transmission of a segment, travelling as a packet. */
+typedef struct {
+    MsTcpConn *conn;
+    int from;
+    guint flags;
+    guint64 seq;
+    guint64 ack;
+    guint32 len;
+    GBytes *payload;
+    guint retransmit;
+    guint64 trace_id;      /* its SEGMENT_SENT record */
+} MsTcpWire;
+
+/* Received out of order (or not yet handed to the application). */
+typedef struct {
+    guint64 seq;
+    guint32 len;
+    gboolean fin;
+    GBytes *payload;
+} MsTcpChunk;
+
+typedef struct {
+    guint64 end;           /* stream offset the peer must have received */
+    guint64 trace_id;
+} MsTcpTracker;
+
+typedef struct {
+    MsTcpConn *conn;
+    int index;             /* MS_TCP_CLIENT or MS_TCP_SERVER */
+    MsTcpState state;
+    MsHost *host;
+    guint16 port;
+    MsTcpCallbacks cb;
+    gpointer user_data;
+    gboolean finished;     /* its last callback (closed / refused) was made */
+
+    /* Sending.  ISN 0: the SYN is sequence number 0, data starts at 1. */
+    guint64 written;       /* bytes the application wrote */
+    guint64 snd_una;
+    guint64 snd_nxt;
+    GQueue rtx;            /* MsTcpSeg, by sequence number */
+    GQueue pending;        /* GBytes writes waiting for the handshake */
+    gboolean close_requested;
+    gboolean fin_sent;
+    GArray *trackers;      /* MsTcpTracker on bytes this side wrote */
+
+    /* Receiving. */
+    gboolean rcv_synced;   /* the peer's SYN arrived: rcv_nxt is valid */
+    guint64 rcv_nxt;
+    guint64 received;      /* in-order payload bytes handed up */
+    GList *ooo;            /* MsTcpChunk, by sequence number */
+
+    /* RFC 6298 state: one retransmission timer for the oldest segment. */
+    MsNetTask *timer;
+    gboolean have_rtt;
+    MsTime srtt;
+    MsTime rttvar;
+    MsTime rto;
+} MsTcpSide;
+
+struct MsTcpConn {
+    MsNet *net;
+    guint id;
+    char *protocol;
+    MsTcpSide sides[2];
+    gboolean dead;         /* refused or aborted: ignores every segment */
+    gboolean close_traced;
+};
+
+typedef struct {
+    MsHost *host;
+    guint16 port;
+    char *protocol;
+    MsTcpAcceptFn accept;
+    gpointer data;
+} MsListener;
+
+struct MsTcpTable {
+    GPtrArray *conns;      /* MsTcpConn, owned, by id */
+    GPtrArray *listeners;  /* MsListener, owned */
+    guint32 mss;
+    MsTime initial_rto;
+    guint max_retries;
+};
+
+static inline MsTcpTable *conn_table(const MsTcpConn *conn)
+{
+    return ms_net_tcp_table(conn->net);
+}
+
+static inline MsTime conn_now(const MsTcpConn *conn)
+{
+    return ms_sim_now(ms_net_sim(conn->net));
+}
+
+static inline MsTrace *conn_trace(const MsTcpConn *conn)
+{
+    return ms_sim_trace(ms_net_sim(conn->net));
+}
+
+static inline guint64 ms_tcp_seg_end(const MsTcpSeg *seg)
+{
+    guint64 end = seg->seq + seg->len;
+
+    /* RFC 9293 3.4: SYN and FIN each occupy one sequence number. */
+    if (seg->flags & (MS_TCP_SYN | MS_TCP_FIN))
+        end++;
+    return end;
+}
+
+/* ---- tcp.c --------------------------------------------------------------- */
+void ms_tcp_set_state(MsTcpConn *conn, int s, MsTcpState state);
+/* A record about the connection, seen from side s (time: now). */
+MsTraceRecord ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s);
+/* Puts one segment on the network from side s and traces it; returns when
+ * its transmission on the first link starts. */
+MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,
+                        GBytes *payload, guint retransmit);
+void ms_tcp_send_ack(MsTcpConn *conn, int s);
+/* Queues a segment consuming sequence space (takes payload) and sends it. */
+void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload);
+void ms_tcp_seg_free(gpointer seg);
+void ms_tcp_chunk_free(gpointer chunk);
+/* (Re)starts side s's retransmission timer to expire one RTO after `from`. */
+void ms_tcp_timer_start(MsTcpConn *conn, int s, MsTime from);
+void ms_tcp_timer_stop(MsTcpConn *conn, int s);
+/* Sends pending writes, then the FIN if asked, once s is synchronised. */
+void ms_tcp_side_flush(MsTcpConn *conn, int s);
+/* Refusal or abort: every side still running is told, and it is over. */
+void ms_tcp_conn_terminate(MsTcpConn *conn, const char *why);
+MsListener *ms_tcp_listener_find(MsTcpTable *table, const MsHost *host, guint16 port);
+
+/* ---- tcp_input.c ----------------------------------------------------------- */
+/* A transmission of a segment reached its destination. */
+void ms_tcp_deliver(MsTcpConn *conn, const MsTcpWire *wire);
+
+G_END_DECLS

@@ -1,0 +1,581 @@
+/* tcp.c - TCP connections carried by the packet layer: opening, sending,
+ * the retransmission timer, ending, and the public API.
+ *
+ * Both ends of a connection live in one MsTcpConn; segments travel between
+ * them as packets on the simulated network and can be delayed or lost there.
+ * The model keeps what a course on e-mail needs: the three-way handshake, an
+ * application write becoming one segment (or several, split at the MSS), an
+ * immediate cumulative ACK for every segment, retransmission on timeout with
+ * the RTO and the single timer of RFC 6298, and the FIN teardown.  There is
+ * no window, no flow or congestion control and no TIME-WAIT;
+ * docs/network-model.md lists every simplification.  Segments arriving are
+ * handled in tcp_input.c.
+ */
+#include "net/tcp-private.h"
+
+#define MS_TCP_STATE_NAME_(e, s) s,
+static const char *const state_names[] = { MS_TCP_STATES(MS_TCP_STATE_NAME_) };
+#undef MS_TCP_STATE_NAME_
+
+/* ---- Allocation ---------------------------------------------------------- */
+
+void ms_tcp_chunk_free(gpointer data)
+{
+    MsTcpChunk *chunk = data;
+
+    if (chunk->payload != NULL)
+        g_bytes_unref(chunk->payload);
+    g_free(chunk);
+}
+
+void ms_tcp_seg_free(gpointer data)
+{
+    MsTcpSeg *seg = data;
+
+    if (seg->payload != NULL)
+        g_bytes_unref(seg->payload);
+    g_free(seg);
+}
+
+static void wire_free(gpointer data)
+{
+    MsTcpWire *wire = data;
+
+    if (wire->payload != NULL)
+        g_bytes_unref(wire->payload);
+    g_free(wire);
+}
+
+/* Timers must already be cancelled (or freed with the net's tasks). */
+static void conn_free(gpointer data)
+{
+    MsTcpConn *conn = data;
+
+    for (int s = 0; s < 2; s++) {
+        MsTcpSide *side = &conn->sides[s];
+
+        g_queue_clear_full(&side->rtx, ms_tcp_seg_free);
+        g_queue_clear_full(&side->pending, (GDestroyNotify) g_bytes_unref);
+        g_list_free_full(side->ooo, ms_tcp_chunk_free);
+        g_array_unref(side->trackers);
+    }
+    g_free(conn->protocol);
+    g_free(conn);
+}
+
+static void listener_free(gpointer data)
+{
+    MsListener *listener = data;
+
+    g_free(listener->protocol);
+    g_free(listener);
+}
+
+MsTcpTable *ms_tcp_table_new(void)
+{
+    MsTcpTable *table = g_new0(MsTcpTable, 1);
+
+    table->conns = g_ptr_array_new_with_free_func(conn_free);
+    table->listeners = g_ptr_array_new_with_free_func(listener_free);
+    table->mss = MS_TCP_DEFAULT_MSS;
+    table->initial_rto = MS_TCP_DEFAULT_RTO;
+    table->max_retries = MS_TCP_DEFAULT_RETRIES;
+    return table;
+}
+
+void ms_tcp_table_free(MsTcpTable *table)
+{
+    if (table == NULL)
+        return;
+    g_ptr_array_unref(table->conns);
+    g_ptr_array_unref(table->listeners);
+    g_free(table);
+}
+
+void ms_net_set_mss(MsNet *net, guint32 mss)
+{
+    g_return_if_fail(mss > 0);
+    ms_net_tcp_table(net)->mss = mss;
+}
+
+void ms_net_set_rto(MsNet *net, MsTime initial_rto, guint max_retries)
+{
+    MsTcpTable *table = ms_net_tcp_table(net);
+
+    g_return_if_fail(initial_rto > 0);
+    table->initial_rto = initial_rto;
+    table->max_retries = max_retries;
+}
+
+/* ---- Small helpers ------------------------------------------------------- */
+
+static int side_index(MsDir dir)
+{
+    if (dir == MS_DIR_CLIENT)
+        return MS_TCP_CLIENT;
+    if (dir == MS_DIR_SERVER)
+        return MS_TCP_SERVER;
+    return -1;
+}
+
+static MsDir side_dir(int s)
+{
+    return s == MS_TCP_CLIENT ? MS_DIR_CLIENT : MS_DIR_SERVER;
+}
+
+void ms_tcp_set_state(MsTcpConn *conn, int s, MsTcpState state)
+{
+    MsTcpSide *side = &conn->sides[s];
+
+    g_debug("tcp conn %u %s: %s -> %s", conn->id, s == MS_TCP_CLIENT ? "client" : "server",
+            state_names[side->state], state_names[state]);
+    side->state = state;
+}
+
+static gboolean side_is_open(const MsTcpConn *conn, int s)
+{
+    const MsTcpSide *side = &conn->sides[s];
+
+    if (conn->dead || side->finished || side->close_requested)
+        return FALSE;
+    return side->state == MS_TCP_STATE_SYN_SENT || side->state == MS_TCP_STATE_SYN_RECEIVED
+           || side->state == MS_TCP_STATE_ESTABLISHED || side->state == MS_TCP_STATE_CLOSE_WAIT;
+}
+
+/* A record about the connection, seen from side s. */
+MsTraceRecord ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s)
+{
+    MsTraceRecord rec = { 0 };
+
+    rec.kind = kind;
+    rec.time = conn_now(conn);
+    rec.arrival = -1;
+    rec.conn = conn->id;
+    rec.protocol = conn->protocol;
+    rec.dir = side_dir(s);
+    rec.src = ms_host_name(conn->sides[s].host);
+    rec.dst = ms_host_name(conn->sides[1 - s].host);
+    rec.src_port = conn->sides[s].port;
+    rec.dst_port = conn->sides[1 - s].port;
+    return rec;
+}
+
+static MsTraceRecord wire_record(const MsTcpWire *wire, MsTraceKind kind)
+{
+    MsTraceRecord rec = ms_tcp_conn_record(wire->conn, kind, wire->from);
+
+    rec.protocol = "TCP";
+    rec.flags = wire->flags;
+    /* Sequence numbers wrap at 2^32 on the wire (RFC 9293 3.4). */
+    rec.seq = (guint32) wire->seq;
+    rec.ack = (guint32) wire->ack;
+    rec.len = wire->len;
+    rec.retransmit = wire->retransmit;
+    return rec;
+}
+
+/* ---- Sending segments ---------------------------------------------------- */
+
+static void wire_done(gpointer data, gboolean lost, const MsHost *where, const char *why)
+{
+    MsTcpWire *wire = data;
+    MsTcpConn *conn = wire->conn;
+
+    (void) where;
+    if (lost) {
+        MsTraceRecord rec = wire_record(wire, MS_TRACE_SEGMENT_LOST);
+
+        rec.detail = why;
+        ms_trace_emit(conn_trace(conn), &rec);
+    } else {
+        ms_trace_set_arrival(conn_trace(conn), wire->trace_id, conn_now(conn));
+        ms_tcp_deliver(conn, wire);
+    }
+    wire_free(wire);
+}
+
+/* Puts one segment on the network from side s and traces it.  Returns when
+ * its transmission on the first link starts. */
+MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,
+                        GBytes *payload, guint retransmit)
+{
+    MsTcpWire *wire = g_new0(MsTcpWire, 1);
+    MsTraceRecord rec;
+    MsTime start = conn_now(conn);
+
+    wire->conn = conn;
+    wire->from = s;
+    wire->flags = flags;
+    wire->seq = seq;
+    wire->ack = ack;
+    wire->len = payload != NULL ? (guint32) g_bytes_get_size(payload) : 0;
+    wire->payload = payload != NULL ? g_bytes_ref(payload) : NULL;
+    wire->retransmit = retransmit;
+    rec = wire_record(wire, MS_TRACE_SEGMENT_SENT);
+    wire->trace_id = ms_trace_emit(conn_trace(conn), &rec);
+    if (!ms_net_send_packet_full(conn->net, conn->sides[s].host, conn->sides[1 - s].host,
+                                 MS_TCP_HEADER_BYTES + wire->len, wire_done, wire, wire_free,
+                                 &start)) {
+        rec = wire_record(wire, MS_TRACE_SEGMENT_LOST);
+        rec.detail = "no route to host";
+        ms_trace_emit(conn_trace(conn), &rec);
+        wire_free(wire);
+    }
+    return start;
+}
+
+void ms_tcp_send_ack(MsTcpConn *conn, int s)
+{
+    MsTcpSide *side = &conn->sides[s];
+
+    ms_tcp_wire_send(conn, s, MS_TCP_ACK, side->snd_nxt, side->rcv_nxt, NULL, 0);
+}
+
+static void rtx_timer_fired(gpointer data);
+
+/* (Re)starts side s's retransmission timer to expire RTO after `from`. */
+void ms_tcp_timer_start(MsTcpConn *conn, int s, MsTime from)
+{
+    MsTcpSide *side = &conn->sides[s];
+    MsTime due = from > MS_TIME_NEVER - side->rto ? MS_TIME_NEVER : from + side->rto;
+
+    ms_net_task_cancel(conn->net, side->timer);
+    side->timer = ms_net_task_at(conn->net, due, rtx_timer_fired, side, NULL);
+}
+
+void ms_tcp_timer_stop(MsTcpConn *conn, int s)
+{
+    ms_net_task_cancel(conn->net, conn->sides[s].timer);
+    conn->sides[s].timer = NULL;
+}
+
+/* Sends (or resends) a segment from the retransmission queue. */
+static void seg_transmit(MsTcpConn *conn, MsTcpSeg *seg)
+{
+    MsTcpSide *side = &conn->sides[seg->side];
+    guint flags = seg->flags;
+    guint64 ack = 0;
+    MsTime start;
+
+    if (side->rcv_synced) {
+        flags |= MS_TCP_ACK;
+        ack = side->rcv_nxt;
+    }
+    start = ms_tcp_wire_send(conn, seg->side, flags, seg->seq, ack, seg->payload,
+                             seg->retransmits);
+    if (seg->retransmits == 0)
+        seg->first_start = start;
+    /* RFC 6298 5.1: start the timer if it is not running (5.6: always after
+     * a retransmission).  It runs from when the segment leaves the host, as
+     * a stack's timer runs from when the interface takes the segment. */
+    if (side->timer == NULL || seg->retransmits > 0)
+        ms_tcp_timer_start(conn, seg->side, start);
+}
+
+/* Queues a segment consuming sequence space and sends it. */
+void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload)
+{
+    MsTcpSide *side = &conn->sides[s];
+    MsTcpSeg *seg = g_new0(MsTcpSeg, 1);
+
+    seg->side = s;
+    seg->flags = flags;
+    seg->seq = side->snd_nxt;
+    seg->payload = payload;
+    seg->len = payload != NULL ? (guint32) g_bytes_get_size(payload) : 0;
+    side->snd_nxt = ms_tcp_seg_end(seg);
+    g_queue_push_tail(&side->rtx, seg);
+    seg_transmit(conn, seg);
+}
+
+/* One application write: segments of at most MSS bytes, back to back; PSH
+ * marks the last one, as stacks do at the end of a write. */
+static void send_write(MsTcpConn *conn, int s, GBytes *bytes)
+{
+    gsize len = g_bytes_get_size(bytes);
+    gsize mss = conn_table(conn)->mss;
+
+    for (gsize off = 0; off < len; off += mss) {
+        gsize n = MIN(mss, len - off);
+        guint flags = off + n == len ? MS_TCP_PSH : 0;
+
+        ms_tcp_seg_send_new(conn, s, flags, g_bytes_new_from_bytes(bytes, off, n));
+    }
+}
+
+/* Sends what the application wrote and, if it asked, the FIN behind it;
+ * only once the side is synchronised and before its FIN. */
+void ms_tcp_side_flush(MsTcpConn *conn, int s)
+{
+    MsTcpSide *side = &conn->sides[s];
+
+    if (side->state != MS_TCP_STATE_ESTABLISHED && side->state != MS_TCP_STATE_CLOSE_WAIT)
+        return;
+    while (!g_queue_is_empty(&side->pending)) {
+        GBytes *bytes = g_queue_pop_head(&side->pending);
+
+        send_write(conn, s, bytes);
+        g_bytes_unref(bytes);
+    }
+    if (side->close_requested && !side->fin_sent) {
+        side->fin_sent = TRUE;
+        /* RFC 9293 3.10.4: CLOSE in ESTABLISHED goes to FIN-WAIT-1, in
+         * CLOSE-WAIT to LAST-ACK. */
+        ms_tcp_set_state(conn, s,
+                         side->state == MS_TCP_STATE_ESTABLISHED ? MS_TCP_STATE_FIN_WAIT_1
+                                                                 : MS_TCP_STATE_LAST_ACK);
+        ms_tcp_seg_send_new(conn, s, MS_TCP_FIN, NULL);
+    }
+}
+
+/* ---- Ending a connection ------------------------------------------------- */
+
+/* Refusal or abort: every side still running hears of it, the client with
+ * `refused` if it never got through the handshake, otherwise `closed`. */
+void ms_tcp_conn_terminate(MsTcpConn *conn, const char *why)
+{
+    conn->dead = TRUE;
+    ms_tcp_timer_stop(conn, MS_TCP_CLIENT);
+    ms_tcp_timer_stop(conn, MS_TCP_SERVER);
+    for (int s = 0; s < 2; s++) {
+        MsTcpSide *side = &conn->sides[s];
+        gboolean never_connected = side->state == MS_TCP_STATE_SYN_SENT;
+
+        if (side->finished || side->state == MS_TCP_STATE_IDLE)
+            continue;
+        side->finished = TRUE;
+        ms_tcp_set_state(conn, s, never_connected ? MS_TCP_STATE_REFUSED : MS_TCP_STATE_ABORTED);
+        if (never_connected) {
+            MsTraceRecord rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_REFUSED, s);
+
+            rec.detail = why;
+            ms_trace_emit(conn_trace(conn), &rec);
+            if (side->cb.refused != NULL)
+                side->cb.refused(conn, why, side->user_data);
+        } else if (side->cb.closed != NULL) {
+            side->cb.closed(conn, TRUE, side->user_data);
+        }
+    }
+}
+
+static void conn_give_up(MsTcpConn *conn, int s)
+{
+    MsTraceRecord rec;
+    g_autofree char *detail = NULL;
+
+    if (s == MS_TCP_CLIENT && conn->sides[s].state == MS_TCP_STATE_SYN_SENT) {
+        ms_tcp_conn_terminate(conn, "connection timed out");
+        return;
+    }
+    detail = g_strdup_printf("%s gave up after %u retransmissions",
+                             ms_host_name(conn->sides[s].host), conn_table(conn)->max_retries);
+    rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_ABORT, s);
+    rec.detail = detail;
+    ms_trace_emit(conn_trace(conn), &rec);
+    ms_tcp_conn_terminate(conn, "connection timed out");
+}
+
+static void rtx_timer_fired(gpointer data)
+{
+    MsTcpSide *side = data;
+    MsTcpConn *conn = side->conn;
+    MsTcpSeg *seg = g_queue_peek_head(&side->rtx);
+
+    side->timer = NULL;
+    if (seg == NULL || conn->dead)
+        return;
+    if (seg->retransmits >= conn_table(conn)->max_retries) {
+        conn_give_up(conn, side->index);
+        return;
+    }
+    /* RFC 6298 5.4: resend the earliest unacknowledged segment; 5.5: back
+     * off the timer; 5.6: restart it (in seg_transmit). */
+    seg->retransmits++;
+    if (side->rto < MS_TCP_RTO_MAX)
+        side->rto = MIN(side->rto * 2, MS_TCP_RTO_MAX);
+    seg_transmit(conn, seg);
+}
+
+MsListener *ms_tcp_listener_find(MsTcpTable *table, const MsHost *host, guint16 port)
+{
+    for (guint i = 0; i < table->listeners->len; i++) {
+        MsListener *listener = table->listeners->pdata[i];
+
+        if (listener->host == host && listener->port == port)
+            return listener;
+    }
+    return NULL;
+}
+
+/* ---- Public API ---------------------------------------------------------- */
+
+gboolean ms_tcp_listen(MsNet *net, MsHost *host, guint16 port, const char *protocol,
+                       MsTcpAcceptFn accept, gpointer listener_data, GError **error)
+{
+    MsTcpTable *table = ms_net_tcp_table(net);
+    MsListener *listener;
+
+    g_return_val_if_fail(host != NULL && accept != NULL, FALSE);
+    if (ms_tcp_listener_find(table, host, port) != NULL) {
+        g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION, "%s already listens on port %u",
+                    ms_host_name(host), port);
+        return FALSE;
+    }
+    listener = g_new0(MsListener, 1);
+    listener->host = host;
+    listener->port = port;
+    listener->protocol = g_strdup(protocol != NULL ? protocol : "TCP");
+    listener->accept = accept;
+    listener->data = listener_data;
+    g_ptr_array_add(table->listeners, listener);
+    return TRUE;
+}
+
+void ms_tcp_unlisten(MsNet *net, MsHost *host, guint16 port)
+{
+    MsTcpTable *table = ms_net_tcp_table(net);
+    MsListener *listener = ms_tcp_listener_find(table, host, port);
+
+    if (listener != NULL)
+        g_ptr_array_remove(table->listeners, listener);
+}
+
+static void side_init(MsTcpConn *conn, int s, MsTcpTable *table, MsHost *host, guint16 port)
+{
+    MsTcpSide *side = &conn->sides[s];
+
+    side->conn = conn;
+    side->index = s;
+    side->host = host;
+    side->port = port;
+    side->rto = table->initial_rto;
+    side->trackers = g_array_new(FALSE, FALSE, sizeof(MsTcpTracker));
+    g_queue_init(&side->rtx);
+    g_queue_init(&side->pending);
+}
+
+static void refuse_no_route(gpointer data)
+{
+    MsTcpConn *conn = data;
+
+    if (!conn->dead)
+        ms_tcp_conn_terminate(conn, "no route to host");
+}
+
+MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 port,
+                          const char *protocol, const MsTcpCallbacks *callbacks,
+                          gpointer user_data)
+{
+    MsTcpTable *table = ms_net_tcp_table(net);
+    MsTcpConn *conn;
+    MsTraceRecord rec;
+    g_autoptr(GPtrArray) route = NULL;
+
+    g_return_val_if_fail(client != NULL && server != NULL, NULL);
+    conn = g_new0(MsTcpConn, 1);
+    conn->net = net;
+    conn->id = table->conns->len + 1;
+    conn->protocol = g_strdup(protocol != NULL ? protocol : "TCP");
+    side_init(conn, MS_TCP_CLIENT, table, client, ms_host_take_ephemeral_port(client));
+    side_init(conn, MS_TCP_SERVER, table, server, port);
+    if (callbacks != NULL)
+        conn->sides[MS_TCP_CLIENT].cb = *callbacks;
+    conn->sides[MS_TCP_CLIENT].user_data = user_data;
+    conn->sides[MS_TCP_CLIENT].state = MS_TCP_STATE_SYN_SENT;
+    g_ptr_array_add(table->conns, conn);
+
+    rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_OPEN, MS_TCP_CLIENT);
+    ms_trace_emit(conn_trace(conn), &rec);
+    route = ms_net_route(net, client, server);
+    if (route == NULL) {
+        /* Refused at once, but from an event: the caller has not even got
+         * the connection back yet. */
+        ms_net_task_at(net, conn_now(conn), refuse_no_route, conn, NULL);
+        return conn;
+    }
+    ms_tcp_seg_send_new(conn, MS_TCP_CLIENT, MS_TCP_SYN, NULL); /* ISN 0 (see the docs) */
+    return conn;
+}
+
+void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks *callbacks,
+                               gpointer user_data)
+{
+    int s = side_index(side);
+    MsTcpCallbacks none = { 0 };
+
+    g_return_if_fail(conn != NULL && s >= 0);
+    conn->sides[s].cb = callbacks != NULL ? *callbacks : none;
+    conn->sides[s].user_data = user_data;
+}
+
+guint64 ms_tcp_send(MsTcpConn *conn, MsDir side, const char *bytes, gsize len)
+{
+    int s = side_index(side);
+    MsTcpSide *me;
+
+    g_return_val_if_fail(conn != NULL && s >= 0, 0);
+    me = &conn->sides[s];
+    if (len == 0 || bytes == NULL || !side_is_open(conn, s))
+        return me->written;
+    me->written += len;
+    g_queue_push_tail(&me->pending, g_bytes_new(bytes, len));
+    ms_tcp_side_flush(conn, s);
+    return me->written;
+}
+
+void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint64 trace_id)
+{
+    int s = side_index(side);
+    MsTcpTracker tracker = { end_offset, trace_id };
+
+    g_return_if_fail(conn != NULL && s >= 0);
+    if (conn->sides[1 - s].received >= end_offset) {
+        ms_trace_set_arrival(conn_trace(conn), trace_id, conn_now(conn));
+        return;
+    }
+    g_array_append_val(conn->sides[s].trackers, tracker);
+}
+
+void ms_tcp_close(MsTcpConn *conn, MsDir side)
+{
+    int s = side_index(side);
+    MsTcpSide *me;
+
+    g_return_if_fail(conn != NULL && s >= 0);
+    me = &conn->sides[s];
+    if (!side_is_open(conn, s))
+        return;
+    me->close_requested = TRUE;
+    ms_tcp_side_flush(conn, s);
+}
+
+guint ms_tcp_conn_id(const MsTcpConn *conn)
+{
+    return conn->id;
+}
+
+const char *ms_tcp_conn_protocol(const MsTcpConn *conn)
+{
+    return conn->protocol;
+}
+
+MsHost *ms_tcp_conn_host(const MsTcpConn *conn, MsDir side)
+{
+    int s = side_index(side);
+
+    return s >= 0 ? conn->sides[s].host : NULL;
+}
+
+guint16 ms_tcp_conn_port(const MsTcpConn *conn, MsDir side)
+{
+    int s = side_index(side);
+
+    return s >= 0 ? conn->sides[s].port : 0;
+}
+
+gboolean ms_tcp_conn_is_open(const MsTcpConn *conn, MsDir side)
+{
+    int s = side_index(side);
+
+    return s >= 0 && side_is_open(conn, s);
+}

@@ -1,0 +1,1321 @@
+/* test_net.c - the network model: exact store-and-forward delays, routes,
+ * and TCP (handshake, segmentation, retransmission, refusal, teardown).
+ *
+ * Every expected time is worked out in a comment from the model in
+ * docs/network-model.md: a packet of B bytes on a link of bandwidth W and
+ * latency L takes B*8/W to transmit and L to propagate, and waits for the
+ * link direction to be free first.
+ */
+#include "testutil.h"
+#include "mailsim/net.h"
+
+#include <string.h>
+
+/* 40 bytes (a bare TCP segment) at 10 Mbit/s: 320 bits / 1e7 bit/s = 32 µs. */
+#define TX40 (32 * MS_USEC)
+/* One way over the 10 ms, 10 Mbit/s test link for a bare segment. */
+#define D40 (10 * MS_MSEC + TX40)
+
+/* ---- Packets ------------------------------------------------------------- */
+
+typedef struct {
+    MsSim *sim;
+    guint calls;
+    MsTime time;
+    gboolean lost;
+    char *where;
+} PacketResult;
+
+static void packet_done(gpointer data, gboolean lost, const char *where)
+{
+    PacketResult *r = data;
+
+    r->calls++;
+    r->time = ms_sim_now(r->sim);
+    r->lost = lost;
+    g_free(r->where);
+    r->where = g_strdup(where);
+}
+
+static void result_clear(PacketResult *r, guint n)
+{
+    for (guint i = 0; i < n; i++)
+        g_clear_pointer(&r[i].where, g_free);
+}
+
+typedef struct {
+    MsNet *net;
+    MsHost *src;
+    MsHost *dst;
+    guint32 bytes;
+    PacketResult *result;
+} LaterSend;
+
+static void later_send_fire(gpointer data)
+{
+    LaterSend *ls = data;
+
+    CU_ASSERT_TRUE(ms_net_send_packet(ls->net, ls->src, ls->dst, ls->bytes, packet_done,
+                                      ls->result));
+}
+
+static void test_transmission_time(void)
+{
+    /* 1000 bytes = 8000 bits; at 1e7 bit/s that is 8e-4 s = 800 µs. */
+    CU_ASSERT_EQUAL(ms_net_transmission_time(1000, 10000000), 800 * MS_USEC);
+    CU_ASSERT_EQUAL(ms_net_transmission_time(40, 10000000), TX40);
+    /* 1 byte at 3 bit/s: 8e9/3 ns = 2666666666.67 ns, rounded up. */
+    CU_ASSERT_EQUAL(ms_net_transmission_time(1, 3), 2666666667);
+    CU_ASSERT_EQUAL(ms_net_transmission_time(1000, 0), 0); /* infinite bandwidth */
+    CU_ASSERT_EQUAL(ms_net_transmission_time(0, 10000000), 0);
+    /* 2^40 bytes at 1 bit/s does not fit in 64-bit nanoseconds. */
+    CU_ASSERT_EQUAL(ms_net_transmission_time(G_GUINT64_CONSTANT(1) << 40, 1), MS_TIME_NEVER);
+}
+
+static void test_single_hop(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    MsLink *link = ms_net_add_link(net, a, b, 5 * MS_MSEC, 10000000, 0.0);
+    PacketResult r = { .sim = sim };
+
+    CU_ASSERT_EQUAL(ms_link_latency(link), 5 * MS_MSEC);
+    CU_ASSERT_EQUAL(ms_link_bandwidth(link), 10000000);
+    CU_ASSERT_TRUE(ms_net_send_packet(net, a, b, 1000, packet_done, &r));
+    CU_ASSERT_EQUAL(r.calls, 0); /* never called back from inside the send */
+    ms_sim_run(sim, MS_TIME_NEVER);
+    /* 800 µs transmission + 5 ms propagation. */
+    CU_ASSERT_EQUAL(r.calls, 1);
+    CU_ASSERT_FALSE(r.lost);
+    CU_ASSERT_EQUAL(r.time, 5 * MS_MSEC + 800 * MS_USEC);
+    result_clear(&r, 1);
+}
+
+static void test_multi_hop_store_and_forward(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    MsHost *c = ms_net_add_host(net, "c", NULL);
+    PacketResult r = { .sim = sim };
+
+    ms_net_add_link(net, a, b, 1 * MS_MSEC, 10000000, 0.0);
+    ms_net_add_link(net, b, c, 2 * MS_MSEC, 100000000, 0.0);
+    CU_ASSERT_TRUE(ms_net_send_packet(net, a, c, 1000, packet_done, &r));
+    ms_sim_run(sim, MS_TIME_NEVER);
+    /* Hop 1: 800 µs + 1 ms = 1.8 ms; b must receive the whole packet before
+     * forwarding it.  Hop 2: 8000 bits at 1e8 bit/s = 80 µs, + 2 ms. */
+    CU_ASSERT_EQUAL(r.time, 1800 * MS_USEC + 80 * MS_USEC + 2 * MS_MSEC);
+    CU_ASSERT_FALSE(r.lost);
+    result_clear(&r, 1);
+}
+
+static void test_back_to_back_queueing(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    PacketResult r[3] = { { .sim = sim }, { .sim = sim }, { .sim = sim } };
+
+    ms_net_add_link(net, a, b, 5 * MS_MSEC, 10000000, 0.0);
+    ms_net_send_packet(net, a, b, 1000, packet_done, &r[0]);
+    ms_net_send_packet(net, a, b, 1000, packet_done, &r[1]);
+    ms_net_send_packet(net, b, a, 1000, packet_done, &r[2]);
+    ms_sim_run(sim, MS_TIME_NEVER);
+    /* The first leaves at 0: 0.8 + 5 = 5.8 ms. */
+    CU_ASSERT_EQUAL(r[0].time, 5800 * MS_USEC);
+    /* The second waits for the first's transmission: starts at 0.8 ms,
+     * ends at 1.6 ms, arrives at 6.6 ms. */
+    CU_ASSERT_EQUAL(r[1].time, 6600 * MS_USEC);
+    /* The other direction has its own queue. */
+    CU_ASSERT_EQUAL(r[2].time, 5800 * MS_USEC);
+    result_clear(r, 3);
+}
+
+static guint count_kind(MsTrace *trace, MsTraceKind kind)
+{
+    guint n = 0;
+
+    for (guint64 i = 0; i < ms_trace_length(trace); i++) {
+        if (ms_trace_get(trace, i)->kind == kind)
+            n++;
+    }
+    return n;
+}
+
+static const MsTraceRecord *nth_kind(MsTrace *trace, MsTraceKind kind, guint n)
+{
+    for (guint64 i = 0; i < ms_trace_length(trace); i++) {
+        const MsTraceRecord *rec = ms_trace_get(trace, i);
+
+        if (rec->kind == kind && n-- == 0)
+            return rec;
+    }
+    return NULL;
+}
+
+static void test_link_down_drops(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    MsLink *link = ms_net_add_link(net, a, b, 5 * MS_MSEC, 10000000, 0.0);
+    PacketResult r[4] = { { .sim = sim }, { .sim = sim }, { .sim = sim }, { .sim = sim } };
+    LaterSend later = { net, a, b, 1000, &r[3] };
+    MsTrace *trace = ms_sim_trace(sim);
+    const MsTraceRecord *rec;
+
+    /* Down for 1 ns at 800 µs: exactly when the second of three packets
+     * sent at 0 starts its transmission. */
+    ms_link_schedule_down(link, 800 * MS_USEC, 800 * MS_USEC + 1);
+    CU_ASSERT_TRUE(ms_link_is_up(link, 800 * MS_USEC - 1));
+    CU_ASSERT_FALSE(ms_link_is_up(link, 800 * MS_USEC));
+    CU_ASSERT_TRUE(ms_link_is_up(link, 800 * MS_USEC + 1));
+    for (int i = 0; i < 3; i++)
+        ms_net_send_packet(net, a, b, 1000, packet_done, &r[i]);
+    /* A fourth, sent while the link is up again. */
+    ms_sim_schedule_at(sim, 900 * MS_USEC, later_send_fire, &later);
+    ms_sim_run(sim, MS_TIME_NEVER);
+
+    CU_ASSERT_FALSE(r[0].lost);
+    CU_ASSERT_EQUAL(r[0].time, 5800 * MS_USEC);
+    /* Lost at the start of its transmission, named by the host before the
+     * hop; the sender still spent 800 µs sending it into the dead link. */
+    CU_ASSERT_EQUAL(r[1].calls, 1);
+    CU_ASSERT_TRUE(r[1].lost);
+    CU_ASSERT_EQUAL(r[1].time, 800 * MS_USEC);
+    MS_ASSERT_STR(r[1].where, "a");
+    /* The third starts at 1.6 ms: 1.6 + 0.8 + 5 = 7.4 ms. */
+    CU_ASSERT_FALSE(r[2].lost);
+    CU_ASSERT_EQUAL(r[2].time, 7400 * MS_USEC);
+    /* The fourth queues behind the third: starts 2.4 ms, arrives 8.2 ms. */
+    CU_ASSERT_FALSE(r[3].lost);
+    CU_ASSERT_EQUAL(r[3].time, 8200 * MS_USEC);
+
+    /* The trace says when the link went down and came back. */
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_LINK), 2);
+    rec = nth_kind(trace, MS_TRACE_LINK, 0);
+    CU_ASSERT_EQUAL(rec->time, 800 * MS_USEC);
+    MS_ASSERT_STR(rec->detail, "link a-b down");
+    rec = nth_kind(trace, MS_TRACE_LINK, 1);
+    CU_ASSERT_EQUAL(rec->time, 800 * MS_USEC + 1);
+    MS_ASSERT_STR(rec->detail, "link a-b up");
+    result_clear(r, 4);
+}
+
+static void test_host_down_drops(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    MsHost *c = ms_net_add_host(net, "c", NULL);
+    PacketResult r[3] = { { .sim = sim }, { .sim = sim }, { .sim = sim } };
+
+    ms_net_add_link(net, a, b, 1 * MS_MSEC, 10000000, 0.0);
+    ms_net_add_link(net, b, c, 1 * MS_MSEC, 10000000, 0.0);
+    /* b is down while the first packet reaches it (at 1.8 ms). */
+    ms_host_schedule_down(b, 1 * MS_MSEC, 2 * MS_MSEC);
+    ms_net_send_packet(net, a, c, 1000, packet_done, &r[0]);
+    ms_sim_run(sim, MS_TIME_NEVER);
+    CU_ASSERT_TRUE(r[0].lost);
+    CU_ASSERT_EQUAL(r[0].time, 1800 * MS_USEC);
+    MS_ASSERT_STR(r[0].where, "a");
+
+    /* From 10 ms on, c (the destination) is down for ever: lost on
+     * arriving, after a -> b -> c, so the host before the hop is b. */
+    ms_host_schedule_down(c, 10 * MS_MSEC, MS_TIME_NEVER);
+    ms_sim_run(sim, MS_TIME_NEVER);
+    CU_ASSERT_FALSE(ms_host_is_up(c, 10 * MS_MSEC));
+    ms_net_send_packet(net, a, c, 1000, packet_done, &r[1]);
+    /* A host that is down does not send either: lost at once (but from an
+     * event, not inside the call). */
+    ms_net_send_packet(net, c, a, 1000, packet_done, &r[2]);
+    CU_ASSERT_EQUAL(r[2].calls, 0);
+    ms_sim_run(sim, MS_TIME_NEVER);
+    CU_ASSERT_TRUE(r[1].lost);
+    MS_ASSERT_STR(r[1].where, "b");
+    CU_ASSERT_EQUAL(r[1].time, 10 * MS_MSEC + 3600 * MS_USEC);
+    CU_ASSERT_TRUE(r[2].lost);
+    MS_ASSERT_STR(r[2].where, "c");
+    CU_ASSERT_EQUAL(r[2].time, 10 * MS_MSEC);
+    result_clear(r, 3);
+}
+
+static void test_loss_draws(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(42);
+    g_autoptr(MsSim) replica = ms_sim_new(42);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    MsHost *c = ms_net_add_host(net, "c", NULL);
+    PacketResult r[20];
+    guint lost = 0;
+
+    /* a - b is lossless; b - c loses half. */
+    ms_net_add_link(net, a, b, 1 * MS_MSEC, 0, 0.0);
+    ms_net_add_link(net, b, c, 1 * MS_MSEC, 0, 0.5);
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < 20; i++) {
+        r[i].sim = sim;
+        ms_net_send_packet(net, a, c, 100, packet_done, &r[i]);
+    }
+    ms_sim_run(sim, MS_TIME_NEVER);
+    /* One draw per packet on the lossy hop and none on the lossless one,
+     * in sending order: the replica's draws say which packets were lost. */
+    for (int i = 0; i < 20; i++) {
+        gboolean expect = g_rand_double(ms_sim_rand(replica)) < 0.5;
+
+        CU_ASSERT_EQUAL(r[i].calls, 1);
+        CU_ASSERT_EQUAL(r[i].lost, expect);
+        if (r[i].lost) {
+            MS_ASSERT_STR(r[i].where, "b");
+            lost++;
+        }
+    }
+    CU_ASSERT_TRUE(lost > 0 && lost < 20);
+    CU_ASSERT_EQUAL(g_rand_int(ms_sim_rand(sim)), g_rand_int(ms_sim_rand(replica)));
+    result_clear(r, 20);
+
+    /* Traffic on lossless links consumes no randomness at all. */
+    for (int i = 0; i < 5; i++) {
+        r[i].sim = sim;
+        ms_net_send_packet(net, b, a, 100, packet_done, &r[i]);
+    }
+    ms_sim_run(sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(g_rand_int(ms_sim_rand(sim)), g_rand_int(ms_sim_rand(replica)));
+    result_clear(r, 5);
+}
+
+static void test_unreachable_packet(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    PacketResult r = { .sim = sim };
+    g_autoptr(GError) error = NULL;
+
+    CU_ASSERT_FALSE(ms_net_send_packet(net, a, b, 100, packet_done, &r));
+    ms_sim_run(sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(r.calls, 0);
+    /* Host names are unique. */
+    CU_ASSERT_PTR_NULL(ms_net_add_host(net, "a", &error));
+    CU_ASSERT_PTR_NOT_NULL(error);
+    CU_ASSERT_PTR_EQUAL(ms_net_find_host(net, "b"), b);
+    CU_ASSERT_PTR_NULL(ms_net_find_host(net, "zz"));
+    MS_ASSERT_STR(ms_host_name(a), "a");
+}
+
+/* Packets still travelling when the net is freed are dropped silently. */
+static void test_free_with_packets_in_flight(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    MsNet *net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    PacketResult r = { .sim = sim };
+
+    ms_net_add_link(net, a, b, 5 * MS_MSEC, 10000000, 0.0);
+    ms_link_schedule_down(ms_net_add_link(net, a, b, 6 * MS_MSEC, 0, 0.0), MS_SEC, 2 * MS_SEC);
+    ms_net_send_packet(net, a, b, 1000, packet_done, &r);
+    ms_net_free(net);
+    CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 0);
+    CU_ASSERT_EQUAL(r.calls, 0);
+}
+
+/* ---- Routes -------------------------------------------------------------- */
+
+static char *route_str(MsNet *net, const char *from, const char *to)
+{
+    g_autoptr(GPtrArray) route = ms_net_route(net, ms_net_find_host(net, from),
+                                              ms_net_find_host(net, to));
+    GString *s;
+
+    if (route == NULL)
+        return g_strdup("NULL");
+    s = g_string_new(NULL);
+    for (guint i = 0; i < route->len; i++)
+        g_string_append_printf(s, "%s%s", i > 0 ? "," : "", ms_host_name(route->pdata[i]));
+    return g_string_free(s, FALSE);
+}
+
+static MsNet *route_net(MsSim *sim, const char *names)
+{
+    MsNet *net = ms_net_new(sim);
+    g_auto(GStrv) v = g_strsplit(names, " ", -1);
+
+    for (guint i = 0; v[i] != NULL; i++)
+        ms_net_add_host(net, v[i], NULL);
+    return net;
+}
+
+static void link_ms(MsNet *net, const char *a, const char *b, gint64 ms)
+{
+    ms_net_add_link(net, ms_net_find_host(net, a), ms_net_find_host(net, b), ms * MS_MSEC,
+                    0, 0.0);
+}
+
+#define ASSERT_ROUTE(net, from, to, expected)             \
+    do {                                                  \
+        g_autofree char *got_ = route_str(net, from, to); \
+        MS_ASSERT_STR(got_, expected);                    \
+    } while (0)
+
+static void test_route_latency_beats_hops(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = route_net(sim, "a b c d");
+    PacketResult r = { .sim = sim };
+
+    link_ms(net, "a", "b", 10);
+    link_ms(net, "a", "c", 2);
+    link_ms(net, "c", "d", 2);
+    link_ms(net, "d", "b", 2);
+    /* 2 + 2 + 2 = 6 ms over three hops beats 10 ms over one. */
+    ASSERT_ROUTE(net, "a", "b", "a,c,d,b");
+    ASSERT_ROUTE(net, "b", "a", "b,d,c,a");
+    ASSERT_ROUTE(net, "a", "a", "a");
+    /* A packet takes that route: 6 ms with infinite bandwidth. */
+    ms_net_send_packet(net, ms_net_find_host(net, "a"), ms_net_find_host(net, "b"), 1000,
+                       packet_done, &r);
+    ms_sim_run(sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(r.time, 6 * MS_MSEC);
+    result_clear(&r, 1);
+}
+
+static void test_route_ties(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = route_net(sim, "a b c d e");
+    g_autoptr(MsNet) net2 = route_net(sim, "a b c d");
+
+    /* Equal latency (6 ms): the path with fewer hops wins. */
+    link_ms(net, "a", "c", 3);
+    link_ms(net, "c", "b", 3);
+    link_ms(net, "a", "b", 6);
+    ASSERT_ROUTE(net, "a", "b", "a,b");
+    /* Equal latency and hops: the path whose links were declared first. */
+    link_ms(net, "a", "d", 1);
+    link_ms(net, "d", "e", 1);
+    link_ms(net, "a", "e", 5);
+    link_ms(net, "c", "e", 1); /* a-c-e = 4 ms, a-d-e = 2 ms */
+    ASSERT_ROUTE(net, "a", "e", "a,d,e");
+
+    link_ms(net2, "a", "d", 1);
+    link_ms(net2, "d", "b", 1);
+    link_ms(net2, "a", "c", 1);
+    link_ms(net2, "c", "b", 1);
+    ASSERT_ROUTE(net2, "a", "b", "a,d,b");
+    ASSERT_ROUTE(net2, "b", "a", "b,d,a");
+}
+
+static void test_route_ties_declaration_order(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = route_net(sim, "a b c d");
+
+    /* Same as the end of test_route_ties with the c path declared first. */
+    link_ms(net, "a", "c", 1);
+    link_ms(net, "c", "b", 1);
+    link_ms(net, "a", "d", 1);
+    link_ms(net, "d", "b", 1);
+    ASSERT_ROUTE(net, "a", "b", "a,c,b");
+}
+
+static void test_route_unreachable_and_cache(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = route_net(sim, "a b c");
+
+    link_ms(net, "a", "b", 5);
+    ASSERT_ROUTE(net, "a", "c", "NULL");
+    ASSERT_ROUTE(net, "a", "b", "a,b");
+    /* Adding links invalidates cached routes. */
+    link_ms(net, "b", "c", 5);
+    ASSERT_ROUTE(net, "a", "c", "a,b,c");
+    link_ms(net, "a", "c", 1);
+    ASSERT_ROUTE(net, "a", "c", "a,c");
+    ASSERT_ROUTE(net, "a", "b", "a,b");
+    /* A host added later is unreachable until linked. */
+    ms_net_add_host(net, "d", NULL);
+    ASSERT_ROUTE(net, "d", "a", "NULL");
+    link_ms(net, "d", "c", 1);
+    /* d-c-b = 6 ms beats d-c-a-b = 7 ms. */
+    ASSERT_ROUTE(net, "d", "b", "d,c,b");
+}
+
+/* ---- TCP ----------------------------------------------------------------- */
+
+typedef struct {
+    MsSim *sim;
+    MsNet *net;
+    MsHost *c;
+    MsHost *s;
+    MsLink *link;
+    MsTcpConn *conn;
+    GPtrArray *log;        /* "time side event" */
+    GString *client_rx;
+    GString *server_rx;
+    /* behaviours */
+    const char *send_on_established; /* client writes this when established */
+    gsize send_len;
+    gboolean client_close_on_established;
+    gboolean server_close_on_peer_closed;
+    gboolean client_close_on_data;
+    gboolean server_echo;
+} Tcp;
+
+static void tcp_log(Tcp *t, const char *side, const char *what)
+{
+    g_ptr_array_add(t->log, g_strdup_printf("%" G_GINT64_FORMAT " %s %s", ms_sim_now(t->sim),
+                                            side, what));
+}
+
+static void cl_established(MsTcpConn *conn, gpointer data)
+{
+    Tcp *t = data;
+
+    tcp_log(t, "client", "established");
+    if (t->send_on_established != NULL)
+        ms_tcp_send(conn, MS_DIR_CLIENT, t->send_on_established, t->send_len);
+    if (t->client_close_on_established)
+        ms_tcp_close(conn, MS_DIR_CLIENT);
+}
+
+static void cl_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+{
+    Tcp *t = data;
+    g_autofree char *what = g_strdup_printf("data %zu", len);
+
+    tcp_log(t, "client", what);
+    g_string_append_len(t->client_rx, bytes, (gssize) len);
+    if (t->client_close_on_data)
+        ms_tcp_close(conn, MS_DIR_CLIENT);
+}
+
+static void cl_peer_closed(MsTcpConn *conn, gpointer data)
+{
+    (void) conn;
+    tcp_log(data, "client", "peer_closed");
+}
+
+static void cl_refused(MsTcpConn *conn, const char *why, gpointer data)
+{
+    g_autofree char *what = g_strdup_printf("refused %s", why);
+
+    (void) conn;
+    tcp_log(data, "client", what);
+}
+
+static void cl_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+{
+    (void) conn;
+    tcp_log(data, "client", aborted ? "closed aborted" : "closed");
+}
+
+static void sv_established(MsTcpConn *conn, gpointer data)
+{
+    (void) conn;
+    tcp_log(data, "server", "established");
+}
+
+static void sv_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+{
+    Tcp *t = data;
+    g_autofree char *what = g_strdup_printf("data %zu", len);
+
+    tcp_log(t, "server", what);
+    g_string_append_len(t->server_rx, bytes, (gssize) len);
+    if (t->server_echo)
+        ms_tcp_send(conn, MS_DIR_SERVER, bytes, len);
+}
+
+static void sv_peer_closed(MsTcpConn *conn, gpointer data)
+{
+    Tcp *t = data;
+
+    tcp_log(t, "server", "peer_closed");
+    if (t->server_close_on_peer_closed)
+        ms_tcp_close(conn, MS_DIR_SERVER);
+}
+
+static void sv_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+{
+    (void) conn;
+    tcp_log(data, "server", aborted ? "closed aborted" : "closed");
+}
+
+static const MsTcpCallbacks client_cbs = {
+    cl_established, cl_data, cl_peer_closed, cl_refused, cl_closed,
+};
+static const MsTcpCallbacks server_cbs = {
+    sv_established, sv_data, sv_peer_closed, NULL, sv_closed,
+};
+
+static void sv_accept(MsTcpConn *conn, gpointer data)
+{
+    tcp_log(data, "server", "accept");
+    ms_tcp_conn_set_callbacks(conn, MS_DIR_SERVER, &server_cbs, data);
+}
+
+/* Client c and server s joined by one 10 ms, 10 Mbit/s link; s listens on
+ * port 25. */
+static void tcp_setup(Tcp *t, MsTime latency)
+{
+    memset(t, 0, sizeof *t);
+    t->sim = ms_sim_new(7);
+    t->net = ms_net_new(t->sim);
+    t->c = ms_net_add_host(t->net, "c", NULL);
+    t->s = ms_net_add_host(t->net, "s", NULL);
+    t->link = ms_net_add_link(t->net, t->c, t->s, latency, 10000000, 0.0);
+    t->log = g_ptr_array_new_with_free_func(g_free);
+    t->client_rx = g_string_new(NULL);
+    t->server_rx = g_string_new(NULL);
+    CU_ASSERT_TRUE(ms_tcp_listen(t->net, t->s, MS_PORT_SMTP, "SMTP", sv_accept, t, NULL));
+}
+
+static void tcp_connect(Tcp *t)
+{
+    t->conn = ms_tcp_connect(t->net, t->c, t->s, MS_PORT_SMTP, "SMTP", &client_cbs, t);
+}
+
+static void tcp_teardown(Tcp *t)
+{
+    ms_net_free(t->net);
+    ms_sim_free(t->sim);
+    g_ptr_array_unref(t->log);
+    g_string_free(t->client_rx, TRUE);
+    g_string_free(t->server_rx, TRUE);
+}
+
+/* Compares the callback log with expected entries (NULL-terminated). */
+static void assert_log(Tcp *t, const char *const *expected)
+{
+    guint n = 0;
+
+    while (expected[n] != NULL)
+        n++;
+    CU_ASSERT_EQUAL(t->log->len, n);
+    for (guint i = 0; i < MIN(n, t->log->len); i++) {
+        if (strcmp(t->log->pdata[i], expected[i]) != 0)
+            printf("\n  log[%u]: got \"%s\", want \"%s\"", i, (char *) t->log->pdata[i],
+                   expected[i]);
+        MS_ASSERT_STR(t->log->pdata[i], expected[i]);
+    }
+}
+
+static char *at(MsTime time, const char *what)
+{
+    return g_strdup_printf("%" G_GINT64_FORMAT " %s", time, what);
+}
+
+/* The n-th SEGMENT_SENT (or _LOST) record from `dir` with exactly `flags`. */
+static const MsTraceRecord *seg_nth(MsTrace *trace, MsTraceKind kind, MsDir dir, guint flags,
+                                    guint n)
+{
+    for (guint64 i = 0; i < ms_trace_length(trace); i++) {
+        const MsTraceRecord *rec = ms_trace_get(trace, i);
+
+        if (rec->kind == kind && rec->dir == dir && rec->flags == flags && n-- == 0)
+            return rec;
+    }
+    return NULL;
+}
+
+static guint seg_count(MsTrace *trace, MsTraceKind kind, MsDir dir, guint flags)
+{
+    guint n = 0;
+
+    while (seg_nth(trace, kind, dir, flags, n) != NULL)
+        n++;
+    return n;
+}
+
+static void test_handshake_timing(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+    MsTcpConn *second;
+    g_autofree char *e0 = at(D40, "server accept");
+    g_autofree char *e1 = at(2 * D40, "client established");
+    g_autofree char *e2 = at(3 * D40, "server established");
+    const char *expected[] = { e0, e1, e2, NULL };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    tcp_connect(&t);
+    CU_ASSERT_EQUAL(ms_tcp_conn_id(t.conn), 1);
+    MS_ASSERT_STR(ms_tcp_conn_protocol(t.conn), "SMTP");
+    CU_ASSERT_PTR_EQUAL(ms_tcp_conn_host(t.conn, MS_DIR_CLIENT), t.c);
+    CU_ASSERT_PTR_EQUAL(ms_tcp_conn_host(t.conn, MS_DIR_SERVER), t.s);
+    CU_ASSERT_EQUAL(ms_tcp_conn_port(t.conn, MS_DIR_CLIENT), MS_PORT_EPHEMERAL_FIRST);
+    CU_ASSERT_EQUAL(ms_tcp_conn_port(t.conn, MS_DIR_SERVER), 25);
+    CU_ASSERT_EQUAL(t.log->len, 0);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    /* Each bare segment takes D40 = 32 µs + 10 ms one way: the SYN reaches
+     * s at D40, the SYN-ACK reaches c at 2 D40, the ACK reaches s at 3 D40. */
+    assert_log(&t, expected);
+    CU_ASSERT_TRUE(ms_tcp_conn_is_open(t.conn, MS_DIR_CLIENT));
+    CU_ASSERT_TRUE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
+
+    rec = nth_kind(trace, MS_TRACE_CONN_OPEN, 0);
+    CU_ASSERT_EQUAL(rec->time, 0);
+    CU_ASSERT_EQUAL(rec->conn, 1);
+    MS_ASSERT_STR(rec->protocol, "SMTP");
+    MS_ASSERT_STR(rec->src, "c");
+    MS_ASSERT_STR(rec->dst, "s");
+    CU_ASSERT_EQUAL(rec->src_port, 49152);
+    CU_ASSERT_EQUAL(rec->dst_port, 25);
+
+    /* SYN seq 0 (ISN 0); SYN-ACK seq 0 ack 1; ACK seq 1 ack 1. */
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN, 0);
+    CU_ASSERT_EQUAL(rec->time, 0);
+    CU_ASSERT_EQUAL(rec->arrival, D40);
+    CU_ASSERT_EQUAL(rec->seq, 0);
+    CU_ASSERT_EQUAL(rec->len, 0);
+    CU_ASSERT_EQUAL(rec->retransmit, 0);
+    MS_ASSERT_STR(rec->protocol, "TCP");
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_SYN | MS_TCP_ACK, 0);
+    CU_ASSERT_EQUAL(rec->time, D40);
+    CU_ASSERT_EQUAL(rec->arrival, 2 * D40);
+    CU_ASSERT_EQUAL(rec->seq, 0);
+    CU_ASSERT_EQUAL(rec->ack, 1);
+    MS_ASSERT_STR(rec->src, "s");
+    CU_ASSERT_EQUAL(rec->src_port, 25);
+    CU_ASSERT_EQUAL(rec->dst_port, 49152);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK, 0);
+    CU_ASSERT_EQUAL(rec->time, 2 * D40);
+    CU_ASSERT_EQUAL(rec->arrival, 3 * D40);
+    CU_ASSERT_EQUAL(rec->seq, 1);
+    CU_ASSERT_EQUAL(rec->ack, 1);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_SEGMENT_SENT), 3);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_CONN_ESTABLISHED), 2);
+    CU_ASSERT_EQUAL(nth_kind(trace, MS_TRACE_CONN_ESTABLISHED, 0)->dir, MS_DIR_CLIENT);
+    CU_ASSERT_EQUAL(nth_kind(trace, MS_TRACE_CONN_ESTABLISHED, 1)->time, 3 * D40);
+
+    /* The next connection from c gets the next port and id. */
+    second = ms_tcp_connect(t.net, t.c, t.s, MS_PORT_SMTP, "SMTP", NULL, NULL);
+    CU_ASSERT_EQUAL(ms_tcp_conn_id(second), 2);
+    CU_ASSERT_EQUAL(ms_tcp_conn_port(second, MS_DIR_CLIENT), 49153);
+    tcp_teardown(&t);
+}
+
+static void test_data_split_at_mss(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    char data[4000];
+    MsTraceRecord line = { .kind = MS_TRACE_LINE, .time = 0, .arrival = -1, .text = "x" };
+    guint64 id_all;
+    guint64 id_first;
+    /* The ACK of the handshake goes first: 2 D40 .. 2 D40 + 32 µs. */
+    const MsTime t0 = 2 * D40 + TX40;
+    /* 1500-byte segments take 1.2 ms, the last (1080 + 40 bytes) 896 µs. */
+    const MsTime arr[3] = { t0 + 1200 * MS_USEC + 10 * MS_MSEC,
+                            t0 + 2400 * MS_USEC + 10 * MS_MSEC,
+                            t0 + 3296 * MS_USEC + 10 * MS_MSEC };
+    const guint32 lens[3] = { 1460, 1460, 1080 };
+    const guint32 seqs[3] = { 1, 1461, 2921 };
+
+    for (guint i = 0; i < sizeof data; i++)
+        data[i] = (char) ('a' + i % 26);
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = data;
+    t.send_len = sizeof data;
+    tcp_connect(&t);
+    ms_sim_run(t.sim, 2 * D40);
+    /* A protocol line covering all 4000 bytes, and one for the first 1460. */
+    id_all = ms_trace_emit(trace, &line);
+    ms_tcp_track_arrival(t.conn, MS_DIR_CLIENT, 4000, id_all);
+    id_first = ms_trace_emit(trace, &line);
+    ms_tcp_track_arrival(t.conn, MS_DIR_CLIENT, 1460, id_first);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+
+    /* ceil(4000 / 1460) = 3 segments, PSH only on the last of the write
+     * (the first bare ACK is the handshake's). */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK), 3);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT,
+                              MS_TCP_ACK | MS_TCP_PSH), 1);
+    for (guint i = 0; i < 3; i++) {
+        guint flags = i == 2 ? MS_TCP_ACK | MS_TCP_PSH : MS_TCP_ACK;
+        const MsTraceRecord *rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, flags,
+                                           i == 2 ? 0 : i + 1);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+        CU_ASSERT_EQUAL(rec->len, lens[i]);
+        CU_ASSERT_EQUAL(rec->seq, seqs[i]);
+        CU_ASSERT_EQUAL(rec->ack, 1);
+        CU_ASSERT_EQUAL(rec->time, 2 * D40);
+        CU_ASSERT_EQUAL(rec->arrival, arr[i]);
+    }
+    CU_ASSERT_EQUAL(t.server_rx->len, sizeof data);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str, data, sizeof data), 0);
+    /* An ACK for every segment, cumulative, sent on arrival. */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_ACK), 3);
+    for (guint i = 0; i < 3; i++) {
+        const MsTraceRecord *ack = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER,
+                                           MS_TCP_ACK, i);
+
+        CU_ASSERT_EQUAL(ack->ack, seqs[i] + lens[i]);
+        CU_ASSERT_EQUAL(ack->time, arr[i]);
+        CU_ASSERT_EQUAL(ack->seq, 1);
+    }
+    /* Tracked arrivals: the last byte arrives with the third segment. */
+    CU_ASSERT_EQUAL(ms_trace_get(trace, id_all)->arrival, arr[2]);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, id_first)->arrival, arr[0]);
+    /* Already received: set at once. */
+    id_all = ms_trace_emit(trace, &line);
+    ms_tcp_track_arrival(t.conn, MS_DIR_CLIENT, 2000, id_all);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, id_all)->arrival, ms_sim_now(t.sim));
+    tcp_teardown(&t);
+}
+
+/* The SYN is lost: retransmitted exactly one initial RTO (1 s) later, and
+ * the RTO doubles (RFC 6298 5.5).  The SYN-ACK then gives no valid RTT
+ * sample (Karn: it answers a retransmitted SYN), so the backed-off 2 s RTO
+ * stays for the data. */
+static void test_syn_retransmission(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+    const MsTime est = MS_SEC + 2 * D40;
+    /* The data segment starts after the handshake ACK's 32 µs. */
+    const MsTime data_start = est + TX40;
+    g_autofree char *e0 = at(MS_SEC + D40, "server accept");
+    g_autofree char *e1 = at(est, "client established");
+    g_autofree char *e2 = at(est + D40, "server established");
+    /* Retransmitted 2 s after the lost transmission started; 120 bytes +
+     * 40 take 128 µs. */
+    g_autofree char *e3 = at(data_start + 2 * MS_SEC + 128 * MS_USEC + 10 * MS_MSEC,
+                             "server data 120");
+    const char *expected[] = { e0, e1, e2, e3, NULL };
+    char data[120];
+
+    memset(data, 'x', sizeof data);
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = data;
+    t.send_len = sizeof data;
+    /* Down for exactly the SYN's transmission, and for the data's. */
+    ms_link_schedule_down(t.link, 0, TX40);
+    ms_link_schedule_down(t.link, data_start, data_start + 128 * MS_USEC);
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_LOST, MS_DIR_CLIENT, MS_TCP_SYN, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    CU_ASSERT_EQUAL(rec->time, 0);
+    MS_ASSERT_STR(rec->detail, "link c-s down");
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN, 1);
+    CU_ASSERT_EQUAL(rec->time, MS_SEC);
+    CU_ASSERT_EQUAL(rec->retransmit, 1);
+    CU_ASSERT_EQUAL(rec->arrival, MS_SEC + D40);
+    CU_ASSERT_EQUAL(seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN, 0)->arrival,
+                    -1);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 1);
+    CU_ASSERT_EQUAL(rec->time, data_start + 2 * MS_SEC);
+    CU_ASSERT_EQUAL(rec->retransmit, 1);
+    CU_ASSERT_EQUAL(rec->seq, 1);
+    tcp_teardown(&t);
+}
+
+/* The SYN-ACK is lost: the server's own timer resends it 1 s after it left
+ * (the client's repeated SYN, arriving at that same instant, is ignored in
+ * SYN-RECEIVED), and the handshake completes one RTO late. */
+static void test_synack_lost(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+    g_autofree char *e0 = at(D40, "server accept");
+    g_autofree char *e1 = at(MS_SEC + 2 * D40, "client established");
+    g_autofree char *e2 = at(MS_SEC + 3 * D40, "server established");
+    const char *expected[] = { e0, e1, e2, NULL };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    ms_link_schedule_down(t.link, D40, D40 + TX40);
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER,
+                              MS_TCP_SYN | MS_TCP_ACK), 2);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_SYN | MS_TCP_ACK, 1);
+    CU_ASSERT_EQUAL(rec->time, D40 + MS_SEC);
+    CU_ASSERT_EQUAL(rec->retransmit, 1);
+    /* The client resent its SYN at 1 s as well. */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN), 2);
+    tcp_teardown(&t);
+}
+
+/* The handshake's last ACK is lost, but the client's first data segment
+ * carries the same acknowledgement and completes the server's handshake. */
+static void test_handshake_ack_lost(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    /* "hello" + 40 bytes = 360 bits: 36 µs, after the lost ACK's 32 µs. */
+    const MsTime arrival = 2 * D40 + TX40 + 36 * MS_USEC + 10 * MS_MSEC;
+    g_autofree char *e0 = at(D40, "server accept");
+    g_autofree char *e1 = at(2 * D40, "client established");
+    g_autofree char *e2 = at(arrival, "server established");
+    g_autofree char *e3 = at(arrival, "server data 5");
+    const char *expected[] = { e0, e1, e2, e3, NULL };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = "hello";
+    t.send_len = 5;
+    ms_link_schedule_down(t.link, 2 * D40, 2 * D40 + TX40);
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_LOST, MS_DIR_CLIENT, MS_TCP_ACK), 1);
+    /* The SYN-ACK was acknowledged in time: never resent. */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER,
+                              MS_TCP_SYN | MS_TCP_ACK), 1);
+    tcp_teardown(&t);
+}
+
+/* After the handshake's RTT sample R = 2 D40: RTO = R + 4 (R / 2) = 3 R
+ * (RFC 6298 2.2), at least 200 ms. */
+static void check_data_rto(MsTime latency, MsTime expected_rto)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTime d40 = latency + TX40;
+    const MsTime data_start = 2 * d40 + TX40;
+    const MsTraceRecord *rec;
+
+    tcp_setup(&t, latency);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = "hello";
+    t.send_len = 5;
+    ms_link_schedule_down(t.link, data_start, data_start + 1);
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    CU_ASSERT_EQUAL(rec->retransmit, 1);
+    CU_ASSERT_EQUAL(rec->time, data_start + expected_rto);
+    MS_ASSERT_STR(t.server_rx->str, "hello");
+    tcp_teardown(&t);
+}
+
+static void test_rto_after_rtt_sample(void)
+{
+    /* 10 ms links: R = 20.064 ms, 3 R = 60.192 ms < 200 ms (Linux minimum). */
+    check_data_rto(10 * MS_MSEC, 200 * MS_MSEC);
+    /* 100 ms links: R = 200.064 ms, RTO = 3 R = 600.192 ms. */
+    check_data_rto(100 * MS_MSEC, 600192 * MS_USEC);
+}
+
+/* The middle one of three segments is lost: the third waits in the
+ * receiver's buffer and is handed up only once the second is resent. */
+static void test_out_of_order_delivery(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    char data[4000];
+    const MsTime t0 = 2 * D40 + TX40;
+    const MsTime seg2_start = t0 + 1200 * MS_USEC;
+    const MsTime seg3_start = t0 + 2400 * MS_USEC;
+    /* The first segment arrives at seg2_start + 10 ms; its ACK is back one
+     * D40 later and restarts the timer (RFC 6298 5.3), with RTO 200 ms (see
+     * test_rto_after_rtt_sample). */
+    const MsTime ack1_back = seg2_start + 10 * MS_MSEC + D40;
+    const MsTime rtx2 = ack1_back + 200 * MS_MSEC;
+    const MsTime rtx2_arrival = rtx2 + 1200 * MS_USEC + 10 * MS_MSEC;
+    g_autofree char *e0 = at(D40, "server accept");
+    g_autofree char *e1 = at(2 * D40, "client established");
+    g_autofree char *e2 = at(3 * D40, "server established");
+    g_autofree char *e3 = at(seg2_start + 10 * MS_MSEC, "server data 1460");
+    g_autofree char *e4 = at(rtx2_arrival, "server data 1460");
+    g_autofree char *e5 = at(rtx2_arrival, "server data 1080");
+    const char *expected[] = { e0, e1, e2, e3, e4, e5, NULL };
+    const MsTraceRecord *rec;
+
+    for (guint i = 0; i < sizeof data; i++)
+        data[i] = (char) ('A' + i % 26);
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = data;
+    t.send_len = sizeof data;
+    /* Covers exactly the second segment's 1.2 ms transmission. */
+    ms_link_schedule_down(t.link, seg2_start, seg3_start);
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+    CU_ASSERT_EQUAL(t.server_rx->len, sizeof data);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str, data, sizeof data), 0);
+
+    /* The timer resends only the earliest unacknowledged segment (RFC 6298
+     * 5.4), whose ACK then covers the buffered third one too. */
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    CU_ASSERT_EQUAL(rec->time, rtx2);
+    CU_ASSERT_EQUAL(rec->seq, 1461);
+    CU_ASSERT_EQUAL(rec->retransmit, 1);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT,
+                              MS_TCP_ACK | MS_TCP_PSH), 1);
+    /* ACKs: 1461, then 1461 again for the out-of-order third, then 4001 for
+     * the resent second. */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_ACK), 3);
+    CU_ASSERT_EQUAL(seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_ACK, 0)->ack, 1461);
+    CU_ASSERT_EQUAL(seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_ACK, 1)->ack, 1461);
+    CU_ASSERT_EQUAL(seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_ACK, 2)->ack, 4001);
+    tcp_teardown(&t);
+}
+
+static void send_hundred(gpointer data)
+{
+    Tcp *t = data;
+    char buf[100];
+
+    memset(buf, 'z', sizeof buf);
+    CU_ASSERT_EQUAL(ms_tcp_send(t->conn, MS_DIR_CLIENT, buf, sizeof buf), 100);
+}
+
+static void test_abort_after_retries(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+    const MsTime sent = 40 * MS_MSEC;
+    /* RTO 200 ms, doubling: resent at +200 ms and +600 ms; after the
+     * second retransmission's 800 ms timer, give up at +1400 ms. */
+    g_autofree char *e0 = at(D40, "server accept");
+    g_autofree char *e1 = at(2 * D40, "client established");
+    g_autofree char *e2 = at(3 * D40, "server established");
+    g_autofree char *e3 = at(sent + 1400 * MS_MSEC, "client closed aborted");
+    g_autofree char *e4 = at(sent + 1400 * MS_MSEC, "server closed aborted");
+    const char *expected[] = { e0, e1, e2, e3, e4, NULL };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    ms_net_set_rto(t.net, MS_SEC, 2);
+    ms_link_schedule_down(t.link, 35 * MS_MSEC, MS_TIME_NEVER);
+    tcp_connect(&t);
+    ms_sim_schedule_at(t.sim, sent, send_hundred, &t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+    CU_ASSERT_EQUAL(seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT,
+                            MS_TCP_ACK | MS_TCP_PSH, 1)->time, sent + 200 * MS_MSEC);
+    CU_ASSERT_EQUAL(seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT,
+                            MS_TCP_ACK | MS_TCP_PSH, 2)->time, sent + 600 * MS_MSEC);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_LOST, MS_DIR_CLIENT,
+                              MS_TCP_ACK | MS_TCP_PSH), 3);
+    rec = nth_kind(trace, MS_TRACE_CONN_ABORT, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    CU_ASSERT_EQUAL(rec->time, sent + 1400 * MS_MSEC);
+    CU_ASSERT_EQUAL(rec->dir, MS_DIR_CLIENT);
+    MS_ASSERT_STR(rec->detail, "c gave up after 2 retransmissions");
+    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_CLIENT));
+    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
+    /* Writes after the end go nowhere. */
+    CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, "late", 4), 100);
+    CU_ASSERT_EQUAL(ms_sim_run(t.sim, MS_TIME_NEVER), 0);
+    tcp_teardown(&t);
+}
+
+static void test_syn_timeout(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    /* Timers 1, 2, 4, 8, 16, 32 s, then 64 s after the sixth
+     * retransmission (at 63 s): refused at 127 s. */
+    const MsTime times[7] = { 0, 1, 3, 7, 15, 31, 63 };
+    g_autofree char *e0 = at(127 * MS_SEC, "client refused connection timed out");
+    const char *expected[] = { e0, NULL };
+    const MsTraceRecord *rec;
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    ms_link_schedule_down(t.link, 0, MS_TIME_NEVER);
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN), 7);
+    for (guint i = 0; i < 7; i++) {
+        rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN, i);
+        CU_ASSERT_EQUAL(rec->time, times[i] * MS_SEC);
+        CU_ASSERT_EQUAL(rec->retransmit, i);
+    }
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_LOST, MS_DIR_CLIENT, MS_TCP_SYN), 7);
+    rec = nth_kind(trace, MS_TRACE_CONN_REFUSED, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    CU_ASSERT_EQUAL(rec->time, 127 * MS_SEC);
+    MS_ASSERT_STR(rec->detail, "connection timed out");
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_LINK), 1);
+    tcp_teardown(&t);
+}
+
+static void test_connection_refused(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+    g_autofree char *e0 = at(2 * D40, "client refused connection refused");
+    const char *expected[] = { e0, NULL };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.conn = ms_tcp_connect(t.net, t.c, t.s, MS_PORT_POP3, "POP3", &client_cbs, &t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    /* The RST (a bare 40-byte segment) comes straight back: 2 D40. */
+    assert_log(&t, expected);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_RST | MS_TCP_ACK, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    CU_ASSERT_EQUAL(rec->seq, 0);
+    CU_ASSERT_EQUAL(rec->ack, 1);
+    CU_ASSERT_EQUAL(rec->arrival, 2 * D40);
+    rec = nth_kind(trace, MS_TRACE_CONN_REFUSED, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    MS_ASSERT_STR(rec->detail, "connection refused");
+    MS_ASSERT_STR(rec->protocol, "POP3");
+    /* The SYN's timer went with the connection: no retransmission. */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN), 1);
+    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_CLIENT));
+    tcp_teardown(&t);
+}
+
+static void test_no_route(void)
+{
+    Tcp t;
+    MsHost *x;
+    MsTrace *trace;
+    const char *expected[] = { "0 client refused no route to host", NULL };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    x = ms_net_add_host(t.net, "x", NULL);
+    t.conn = ms_tcp_connect(t.net, t.c, x, MS_PORT_SMTP, "SMTP", &client_cbs, &t);
+    CU_ASSERT_PTR_NOT_NULL(t.conn);
+    CU_ASSERT_EQUAL(t.log->len, 0); /* not from inside ms_tcp_connect */
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_SEGMENT_SENT), 0);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_CONN_REFUSED), 1);
+    MS_ASSERT_STR(nth_kind(trace, MS_TRACE_CONN_REFUSED, 0)->detail, "no route to host");
+    tcp_teardown(&t);
+}
+
+static void test_fin_teardown(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+    /* c closes as soon as it is established: its FIN follows the handshake
+     * ACK (each 32 µs to send) and reaches s at 3 D40 + 32 µs.  s ACKs it
+     * and closes from peer_closed: its FIN follows that ACK and reaches c
+     * at 4 D40 + 64 µs; c's last ACK reaches s at 5 D40 + 64 µs. */
+    g_autofree char *e0 = at(D40, "server accept");
+    g_autofree char *e1 = at(2 * D40, "client established");
+    g_autofree char *e2 = at(3 * D40, "server established");
+    g_autofree char *e3 = at(3 * D40 + TX40, "server peer_closed");
+    g_autofree char *e4 = at(4 * D40 + 2 * TX40, "client peer_closed");
+    g_autofree char *e5 = at(4 * D40 + 2 * TX40, "client closed");
+    g_autofree char *e6 = at(5 * D40 + 2 * TX40, "server closed");
+    const char *expected[] = { e0, e1, e2, e3, e4, e5, e6, NULL };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.client_close_on_established = TRUE;
+    t.server_close_on_peer_closed = TRUE;
+    tcp_connect(&t);
+    ms_sim_run(t.sim, 2 * D40);
+    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_CLIENT));
+    CU_ASSERT_TRUE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+
+    /* FIN seq 1 (the SYN took 0); the server's FIN acknowledges it (ack 2). */
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_FIN | MS_TCP_ACK, 0);
+    CU_ASSERT_EQUAL(rec->seq, 1);
+    CU_ASSERT_EQUAL(rec->ack, 1);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_FIN | MS_TCP_ACK, 0);
+    CU_ASSERT_EQUAL(rec->seq, 1);
+    CU_ASSERT_EQUAL(rec->ack, 2);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK, 1);
+    CU_ASSERT_EQUAL(rec->seq, 2);
+    CU_ASSERT_EQUAL(rec->ack, 2);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_CONN_CLOSE), 1);
+    CU_ASSERT_EQUAL(nth_kind(trace, MS_TRACE_CONN_CLOSE, 0)->time, 5 * D40 + 2 * TX40);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_CONN_ABORT), 0);
+    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
+    tcp_teardown(&t);
+}
+
+/* Callbacks that write and close re-entrantly; a write made before the
+ * handshake completes waits for it. */
+static void test_echo_reentrant(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.server_echo = TRUE;
+    t.client_close_on_data = TRUE;
+    t.server_close_on_peer_closed = TRUE;
+    tcp_connect(&t);
+    CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, "HELO x\r\n", 8), 8);
+    CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, "", 0), 8);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    MS_ASSERT_STR(t.server_rx->str, "HELO x\r\n");
+    MS_ASSERT_STR(t.client_rx->str, "HELO x\r\n");
+    /* The early write leaves right after the handshake's ACK. */
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 0);
+    CU_ASSERT_EQUAL(rec->time, 2 * D40);
+    CU_ASSERT_EQUAL(rec->len, 8);
+    CU_ASSERT_EQUAL(rec->arrival, 2 * D40 + TX40 + 48 * 8 * 100 + 10 * MS_MSEC);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_CONN_CLOSE), 1);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_CONN_ABORT), 0);
+    CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_SEGMENT_LOST), 0);
+    tcp_teardown(&t);
+}
+
+static void test_listen_errors(void)
+{
+    Tcp t;
+    g_autoptr(GError) error = NULL;
+    const char *expected[] = { NULL };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    CU_ASSERT_FALSE(ms_tcp_listen(t.net, t.s, MS_PORT_SMTP, "SMTP", sv_accept, &t, &error));
+    CU_ASSERT_PTR_NOT_NULL(error);
+    ms_tcp_unlisten(t.net, t.s, MS_PORT_SMTP);
+    ms_tcp_unlisten(t.net, t.s, MS_PORT_SMTP); /* harmless twice */
+    t.conn = ms_tcp_connect(t.net, t.c, t.s, MS_PORT_SMTP, "SMTP", NULL, NULL);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    /* Nobody listens any more: refused (no callbacks were given). */
+    assert_log(&t, expected);
+    CU_ASSERT_EQUAL(count_kind(ms_sim_trace(t.sim), MS_TRACE_CONN_REFUSED), 1);
+    tcp_teardown(&t);
+}
+
+/* A small busy world on lossy links, run twice with the same seed. */
+static MsSim *busy_run(guint64 seed)
+{
+    MsSim *sim = ms_sim_new(seed);
+    MsNet *net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *r = ms_net_add_host(net, "r", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    Tcp t;
+    char data[5000];
+
+    memset(&t, 0, sizeof t);
+    t.sim = sim;
+    t.log = g_ptr_array_new_with_free_func(g_free);
+    t.client_rx = g_string_new(NULL);
+    t.server_rx = g_string_new(NULL);
+    t.server_echo = TRUE;
+    t.server_close_on_peer_closed = TRUE;
+    t.client_close_on_data = TRUE;
+    memset(data, 'q', sizeof data);
+    t.send_on_established = data;
+    t.send_len = sizeof data;
+    ms_net_add_link(net, a, r, 5 * MS_MSEC, 10000000, 0.2);
+    ms_net_add_link(net, r, b, 20 * MS_MSEC, 100000000, 0.2);
+    ms_tcp_listen(net, b, MS_PORT_SMTP, "SMTP", sv_accept, &t, NULL);
+    for (int i = 0; i < 4; i++)
+        ms_tcp_connect(net, a, b, MS_PORT_SMTP, "SMTP", &client_cbs, &t);
+    ms_sim_run(sim, MS_TIME_NEVER);
+    ms_net_free(net);
+    g_ptr_array_unref(t.log);
+    g_string_free(t.client_rx, TRUE);
+    g_string_free(t.server_rx, TRUE);
+    return sim;
+}
+
+static void test_determinism(void)
+{
+    g_autoptr(MsSim) one = busy_run(3);
+    g_autoptr(MsSim) two = busy_run(3);
+    MsTrace *x = ms_sim_trace(one);
+    MsTrace *y = ms_sim_trace(two);
+
+    CU_ASSERT_TRUE(count_kind(x, MS_TRACE_SEGMENT_LOST) > 0);
+    CU_ASSERT_TRUE(count_kind(x, MS_TRACE_SEGMENT_SENT) > 20);
+    CU_ASSERT_EQUAL_FATAL(ms_trace_length(x), ms_trace_length(y));
+    for (guint64 i = 0; i < ms_trace_length(x); i++) {
+        const MsTraceRecord *p = ms_trace_get(x, i);
+        const MsTraceRecord *q = ms_trace_get(y, i);
+
+        CU_ASSERT_EQUAL(p->kind, q->kind);
+        CU_ASSERT_EQUAL(p->time, q->time);
+        CU_ASSERT_EQUAL(p->arrival, q->arrival);
+        CU_ASSERT_EQUAL(p->conn, q->conn);
+        CU_ASSERT_EQUAL(p->dir, q->dir);
+        CU_ASSERT_EQUAL(p->flags, q->flags);
+        CU_ASSERT_EQUAL(p->seq, q->seq);
+        CU_ASSERT_EQUAL(p->ack, q->ack);
+        CU_ASSERT_EQUAL(p->len, q->len);
+        CU_ASSERT_EQUAL(p->retransmit, q->retransmit);
+        CU_ASSERT_EQUAL(p->src_port, q->src_port);
+        CU_ASSERT_STRING_EQUAL(p->src != NULL ? p->src : "", q->src != NULL ? q->src : "");
+        CU_ASSERT_STRING_EQUAL(p->detail != NULL ? p->detail : "",
+                               q->detail != NULL ? q->detail : "");
+    }
+}
+
+static const MsTestCase link_cases[] = {
+    MS_TEST(test_transmission_time),
+    MS_TEST(test_single_hop),
+    MS_TEST(test_multi_hop_store_and_forward),
+    MS_TEST(test_back_to_back_queueing),
+    MS_TEST(test_link_down_drops),
+    MS_TEST(test_host_down_drops),
+    MS_TEST(test_loss_draws),
+    MS_TEST(test_unreachable_packet),
+    MS_TEST(test_free_with_packets_in_flight),
+    MS_TEST_END,
+};
+
+static const MsTestCase route_cases[] = {
+    MS_TEST(test_route_latency_beats_hops),
+    MS_TEST(test_route_ties),
+    MS_TEST(test_route_ties_declaration_order),
+    MS_TEST(test_route_unreachable_and_cache),
+    MS_TEST_END,
+};
+
+static const MsTestCase tcp_cases[] = {
+    MS_TEST(test_handshake_timing),
+    MS_TEST(test_data_split_at_mss),
+    MS_TEST(test_syn_retransmission),
+    MS_TEST(test_synack_lost),
+    MS_TEST(test_handshake_ack_lost),
+    MS_TEST(test_rto_after_rtt_sample),
+    MS_TEST(test_out_of_order_delivery),
+    MS_TEST(test_abort_after_retries),
+    MS_TEST(test_syn_timeout),
+    MS_TEST(test_connection_refused),
+    MS_TEST(test_no_route),
+    MS_TEST(test_fin_teardown),
+    MS_TEST(test_echo_reentrant),
+    MS_TEST(test_listen_errors),
+    MS_TEST(test_determinism),
+    MS_TEST_END,
+};
+
+int main(void)
+{
+    ms_test_add_suite("net/link", link_cases);
+    ms_test_add_suite("net/route", route_cases);
+    ms_test_add_suite("net/tcp", tcp_cases);
+    return ms_test_run();
+}
