@@ -1,0 +1,206 @@
+/* line.c - protocol lines and the line reader every text protocol shares.
+ *
+ * SMTP, POP3, IMAP and HTTP all frame their dialogues as lines ending in
+ * CRLF (RFC 5321 2.3.8, RFC 1939 3, RFC 3501 2.2, RFC 9112 2.2).  The reader
+ * here is the single place where a byte stream becomes lines, so every
+ * engine sees bare LF, bare CR and over-long lines the same way: it reports
+ * how each line ended and lets the engine decide what the RFC wants done.
+ */
+#include <string.h>
+
+#include "mailsim/proto.h"
+
+/* ---- Lines an engine sends ------------------------------------------------ */
+
+MsProtoLine *ms_proto_line_new_len(const char *text, gsize len, const char *eol,
+                                   const char *phase, const char *note)
+{
+    MsProtoLine *line = g_new0(MsProtoLine, 1);
+
+    line->text = g_malloc(len + 1);
+    if (len > 0)
+        memcpy(line->text, text, len);
+    line->text[len] = '\0';
+    line->eol = eol != NULL ? eol : "\r\n";
+    line->phase = phase;
+    line->note = note;
+    return line;
+}
+
+MsProtoLine *ms_proto_line_new(const char *text, const char *phase, const char *note)
+{
+    return ms_proto_line_new_len(text, text != NULL ? strlen(text) : 0, "\r\n", phase, note);
+}
+
+void ms_proto_line_free(MsProtoLine *line)
+{
+    if (line == NULL)
+        return;
+    g_free(line->text);
+    g_free(line);
+}
+
+GPtrArray *ms_proto_lines_new(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify) ms_proto_line_free);
+}
+
+GBytes *ms_proto_lines_to_bytes(const GPtrArray *lines)
+{
+    GByteArray *out = g_byte_array_new();
+
+    for (guint i = 0; lines != NULL && i < lines->len; i++) {
+        const MsProtoLine *line = g_ptr_array_index((GPtrArray *) lines, i);
+
+        g_byte_array_append(out, (const guint8 *) line->text, (guint) strlen(line->text));
+        g_byte_array_append(out, (const guint8 *) line->eol, (guint) strlen(line->eol));
+    }
+    return g_byte_array_free_to_bytes(out);
+}
+
+const char *ms_eol_text(MsEol eol)
+{
+    switch (eol) {
+    case MS_EOL_LF:
+        return "\n";
+    case MS_EOL_CR:
+        return "\r";
+    case MS_EOL_CRLF:
+    default:
+        return "\r\n";
+    }
+}
+
+/* ---- The line reader --------------------------------------------------------
+ * buf holds the bytes fed and not yet returned.  scan is where the search
+ * for a line ending resumes: everything before it is known to hold no
+ * ending (a trailing CR is never passed over, because whether it is a CRLF
+ * or a bare CR depends on the next byte).  When the current line grows past
+ * max_len, only its first max_len octets are kept and `overflow` remembers
+ * that the rest was dropped, so a flood of bytes without an ending costs
+ * bounded memory.  max_len 0 means no limit.
+ */
+struct MsLineReader {
+    GByteArray *buf;
+    gsize max_len;
+    gsize scan;
+    gboolean overflow;
+};
+
+MsLineReader *ms_line_reader_new(gsize max_len)
+{
+    MsLineReader *reader = g_new0(MsLineReader, 1);
+
+    reader->buf = g_byte_array_new();
+    reader->max_len = max_len;
+    return reader;
+}
+
+void ms_line_reader_free(MsLineReader *reader)
+{
+    if (reader == NULL)
+        return;
+    g_byte_array_unref(reader->buf);
+    g_free(reader);
+}
+
+void ms_line_reader_set_max(MsLineReader *reader, gsize max_len)
+{
+    reader->max_len = max_len;
+}
+
+void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len)
+{
+    if (len == 0)
+        return;
+    g_byte_array_append(reader->buf, (const guint8 *) bytes, (guint) len);
+}
+
+gsize ms_line_reader_pending(const MsLineReader *reader)
+{
+    return reader->buf->len;
+}
+
+/* Finds the end of the first line in buf from reader->scan on.
+ * Returns TRUE with the line length and the octets consumed (line plus
+ * ending); FALSE when more input is needed, leaving scan where to resume. */
+static gboolean find_line_end(MsLineReader *reader, gsize *line_len, gsize *consumed,
+                              MsEol *eol)
+{
+    const guint8 *data = reader->buf->data;
+    gsize len = reader->buf->len;
+
+    for (gsize i = reader->scan; i < len; i++) {
+        if (data[i] == '\n') {
+            *line_len = i;
+            *consumed = i + 1;
+            *eol = MS_EOL_LF;
+            return TRUE;
+        }
+        if (data[i] != '\r')
+            continue;
+        if (i + 1 == len) {
+            /* CR as the last byte: CRLF or bare CR is decided by the next
+             * feed, so stop here and look at this CR again then. */
+            reader->scan = i;
+            return FALSE;
+        }
+        *line_len = i;
+        if (data[i + 1] == '\n') {
+            *consumed = i + 2;
+            *eol = MS_EOL_CRLF;
+        } else {
+            *consumed = i + 1;
+            *eol = MS_EOL_CR;
+        }
+        return TRUE;
+    }
+    reader->scan = len;
+    return FALSE;
+}
+
+MsLineResult ms_line_reader_next(MsLineReader *reader, char **line_out, gsize *len_out,
+                                 MsEol *eol_out)
+{
+    gsize line_len = 0;
+    gsize consumed = 0;
+    MsEol eol = MS_EOL_CRLF;
+
+    if (!find_line_end(reader, &line_len, &consumed, &eol)) {
+        gsize max = reader->max_len;
+
+        /* Keep only the first max octets of a line that has no ending yet;
+         * a pending CR at scan stays, it may start the ending. */
+        if (max > 0 && reader->scan > max) {
+            g_byte_array_remove_range(reader->buf, (guint) max, (guint) (reader->scan - max));
+            reader->scan = max;
+            reader->overflow = TRUE;
+        }
+        return MS_LINE_NONE;
+    }
+
+    gboolean too_long = reader->overflow || (reader->max_len > 0 && line_len > reader->max_len);
+    gsize keep = line_len;
+
+    if (too_long && reader->max_len > 0 && keep > reader->max_len)
+        keep = reader->max_len;
+
+    char *line = g_malloc(keep + 1);
+
+    if (keep > 0)
+        memcpy(line, reader->buf->data, keep);
+    line[keep] = '\0';
+    g_byte_array_remove_range(reader->buf, 0, (guint) consumed);
+    reader->scan = 0;
+    reader->overflow = FALSE;
+
+    if (line_out != NULL)
+        *line_out = line;
+    else
+        g_free(line);
+    if (len_out != NULL)
+        *len_out = keep;
+    if (eol_out != NULL)
+        *eol_out = eol;
+    return too_long ? MS_LINE_TOO_LONG : MS_LINE_OK;
+}

@@ -1,0 +1,699 @@
+/* smtp_client.c - the sending side of SMTP (RFC 5321) as a sans-I/O engine.
+ *
+ * The client waits for one reply at a time and its state says which: the
+ * greeting, the reply to EHLO (or HELO), to MAIL, to each RCPT, to DATA
+ * (354), to the final "." and so on; one handler per awaited reply.  It acts
+ * on reply codes only (RFC 5321 4.2.1: "the text is not to be interpreted"
+ * beyond the EHLO keywords), reads multi-line replies to their last line,
+ * and runs the messages it is given as successive transactions on one
+ * connection.  With PIPELINING (RFC 2920) MAIL, every RCPT and DATA go out
+ * as one group and the replies are matched to them in order.
+ */
+#include <string.h>
+
+#include "smtp-private.h"
+
+/* Lenient: RFC 5321 4.5.3.1.5 allows servers only 512 octets per reply line. */
+#define REPLY_MAX (MS_SMTP_TEXT_LINE_MAX - 2)
+
+/* A message queued for this connection. */
+typedef struct {
+    char *reverse_path;
+    GPtrArray *recipients;   /* char* */
+    GPtrArray *lines;        /* char*: the text split into lines, no endings */
+    gboolean is_8bit;
+    guint64 size;            /* RFC 1870 3: octets with CRLFs, before stuffing */
+    gpointer tag;
+    GPtrArray *rcpt_results; /* MsSmtpRcptResult* */
+    guint rcpt_replies;      /* RCPT replies seen so far */
+    guint n_accepted;
+    gboolean mail_accepted;
+    gboolean pipelined;      /* MAIL, RCPT..., DATA went as one group */
+    guint decided_code;      /* the failure that decided the result, if any */
+    char *decided_text;
+} Outgoing;
+
+struct MsSmtpClient {
+    char *helo_name;
+    gboolean use_ehlo;
+    gboolean pipelining;
+    gboolean use_8bitmime;
+    gboolean use_size;
+    gboolean force_8bit;
+    gboolean bare_lf_data;
+    gboolean textbook_syntax;
+
+    MsSmtpClientState state;
+    MsLineReader *reader;
+    GPtrArray *output; /* MsProtoLine* */
+    GQueue events;     /* MsSmtpEvent* */
+    GQueue queue;      /* Outgoing*, not started */
+    Outgoing *current;
+    gboolean finished;
+
+    /* what the server offered in its EHLO reply */
+    gboolean srv_pipelining;
+    gboolean srv_8bitmime;
+    gboolean srv_size;
+
+    /* the reply being read: RFC 5321 4.2.1 multi-line replies */
+    GPtrArray *reply_lines; /* char*: text after "ddd-" / "ddd " */
+};
+
+/* The one place the state changes. */
+static void client_state(MsSmtpClient *client, MsSmtpClientState state)
+{
+    if (client->state == state)
+        return;
+    g_debug("smtp client %s: %s -> %s", client->helo_name,
+            ms_smtp_client_state_name(client->state), ms_smtp_client_state_name(state));
+    client->state = state;
+}
+
+/* ---- Messages ------------------------------------------------------------------ */
+static void outgoing_free(Outgoing *out)
+{
+    if (out == NULL)
+        return;
+    g_free(out->reverse_path);
+    g_ptr_array_unref(out->recipients);
+    g_ptr_array_unref(out->lines);
+    if (out->rcpt_results != NULL)
+        g_ptr_array_unref(out->rcpt_results);
+    g_free(out->decided_text);
+    g_free(out);
+}
+
+/* Splits the text at CRLF, LF or a lone CR: the client sends every line
+ * with CRLF (RFC 5321 2.3.8) whatever the text came with. */
+static void split_lines(Outgoing *out, GBytes *data)
+{
+    gsize len = 0;
+    const char *p = data != NULL ? g_bytes_get_data(data, &len) : NULL;
+    gsize start = 0;
+
+    for (gsize i = 0; i <= len; i++) {
+        gboolean at_end = i == len;
+
+        if (!at_end && p[i] != '\n' && p[i] != '\r')
+            continue;
+        if (at_end && start == len)
+            break; /* the text ended with a line ending */
+        g_ptr_array_add(out->lines, g_strndup(p + start, i - start));
+        for (gsize k = start; k < i; k++) {
+            if ((guchar) p[k] >= 0x80)
+                out->is_8bit = TRUE;
+        }
+        out->size += (i - start) + 2;
+        if (!at_end && p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
+            i++;
+        start = i + 1;
+    }
+}
+
+/* ---- Output --------------------------------------------------------------------- */
+static void send_line(MsSmtpClient *client, const char *text, const char *eol, const char *phase,
+                      const char *note)
+{
+    g_ptr_array_add(client->output, ms_proto_line_new_len(text, strlen(text), eol, phase, note));
+}
+
+static void send_command(MsSmtpClient *client, const char *text)
+{
+    const char *phase = NULL;
+    const char *note = ms_smtp_command_note(text, strlen(text), &phase);
+
+    send_line(client, text, "\r\n", phase, note);
+}
+
+static void push_event(MsSmtpClient *client, MsSmtpEvent *event)
+{
+    g_queue_push_tail(&client->events, event);
+}
+
+/* ---- Outcomes -------------------------------------------------------------------- */
+static MsSmtpResult result_of_code(guint code)
+{
+    return code / 100 == 5 ? MS_SMTP_RESULT_PERM_FAILURE : MS_SMTP_RESULT_TEMP_FAILURE;
+}
+
+/* Emits MESSAGE_DONE for `out` and frees it.  delivered: the "." got 2xx. */
+static void message_done(MsSmtpClient *client, Outgoing *out, gboolean delivered, guint code,
+                         const char *text)
+{
+    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_MESSAGE_DONE);
+    gboolean any_temp = FALSE;
+
+    for (guint i = 0; i < out->rcpt_results->len; i++) {
+        const MsSmtpRcptResult *r = out->rcpt_results->pdata[i];
+
+        if (r->code / 100 == 4)
+            any_temp = TRUE;
+    }
+    if (delivered) {
+        event->result = out->n_accepted == out->recipients->len ? MS_SMTP_RESULT_DELIVERED
+                                                                : MS_SMTP_RESULT_PARTIAL;
+    } else if (out->mail_accepted && out->n_accepted == 0 && out->rcpt_replies > 0) {
+        /* Every recipient was refused: try again later if any refusal
+         * was temporary (RFC 5321 4.2.1, 4yz means "try again"). */
+        event->result = any_temp ? MS_SMTP_RESULT_TEMP_FAILURE : MS_SMTP_RESULT_PERM_FAILURE;
+    } else if (code == 0) {
+        event->result = MS_SMTP_RESULT_TEMP_FAILURE;
+    } else {
+        event->result = result_of_code(code);
+    }
+    event->tag = out->tag;
+    event->code = code;
+    event->text = g_strdup(text);
+    event->rcpt_results = g_steal_pointer(&out->rcpt_results);
+    push_event(client, event);
+    outgoing_free(out);
+}
+
+/* A local decision, no reply involved: code 0. */
+static void message_refused_locally(MsSmtpClient *client, Outgoing *out, MsSmtpResult result,
+                                    const char *text)
+{
+    message_done(client, out, FALSE, 0, text);
+    MsSmtpEvent *event = g_queue_peek_tail(&client->events);
+
+    event->result = result;
+}
+
+static void emit_close(MsSmtpClient *client, guint code, const char *text)
+{
+    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_CLOSE);
+
+    event->code = code;
+    event->text = g_strdup(text);
+    push_event(client, event);
+    client_state(client, MS_SMTP_CLIENT_CLOSED);
+}
+
+/* Every message not done ends with `code` / `text`; then QUIT (the server
+ * is still listening) or close (it is gone, e.g. after 421). */
+static void session_fail(MsSmtpClient *client, guint code, const char *text, gboolean quit)
+{
+    if (client->current != NULL)
+        message_done(client, g_steal_pointer(&client->current), FALSE, code, text);
+    while (!g_queue_is_empty(&client->queue))
+        message_done(client, g_queue_pop_head(&client->queue), FALSE, code, text);
+    client->finished = TRUE;
+    if (quit) {
+        send_command(client, "QUIT");
+        client_state(client, MS_SMTP_CLIENT_QUIT);
+    } else {
+        emit_close(client, code, text);
+    }
+}
+
+/* ---- Transactions ---------------------------------------------------------------- */
+static void send_rcpt(MsSmtpClient *client, guint i)
+{
+    const char *rcpt = client->current->recipients->pdata[i];
+    g_autofree char *line = g_strdup_printf("RCPT TO:%s<%s>",
+                                            client->textbook_syntax ? " " : "", rcpt);
+
+    send_command(client, line);
+}
+
+static void send_transaction(MsSmtpClient *client)
+{
+    Outgoing *out = client->current;
+    GString *mail = g_string_new(NULL);
+
+    /* RFC 5321 4.1.1.2: MAIL FROM:<reverse-path> [SP Mail-parameters] */
+    g_string_printf(mail, "MAIL FROM:%s<%s>", client->textbook_syntax ? " " : "",
+                    out->reverse_path);
+    if (client->use_size && client->srv_size)
+        g_string_append_printf(mail, " SIZE=%" G_GUINT64_FORMAT, out->size); /* RFC 1870 */
+    if (out->is_8bit && client->use_8bitmime && client->srv_8bitmime)
+        g_string_append(mail, " BODY=8BITMIME"); /* RFC 6152 2 */
+    send_command(client, mail->str);
+    g_string_free(mail, TRUE);
+
+    out->pipelined = client->pipelining && client->srv_pipelining;
+    if (out->pipelined) {
+        /* RFC 2920 3.1: MAIL, RCPT... and DATA in one group; DATA is last
+         * because the text may only follow its 354. */
+        for (guint i = 0; i < out->recipients->len; i++)
+            send_rcpt(client, i);
+        send_command(client, "DATA");
+    }
+    client_state(client, MS_SMTP_CLIENT_MAIL);
+}
+
+/* Starts the next queued message, or QUITs, or waits. */
+static void start_next(MsSmtpClient *client)
+{
+    while (client->current == NULL && !g_queue_is_empty(&client->queue)) {
+        Outgoing *out = g_queue_pop_head(&client->queue);
+        gboolean eight_ok = client->use_8bitmime && client->srv_8bitmime;
+
+        if (out->is_8bit && !eight_ok && !client->force_8bit) {
+            /* RFC 6152 3 / RFC 5321 2.4: without 8BITMIME the text must be
+             * 7-bit; a correct client does not send it. */
+            message_refused_locally(client, out, MS_SMTP_RESULT_PERM_FAILURE,
+                                    "not sent: the message has 8-bit data and the server did"
+                                    " not offer 8BITMIME (RFC 6152); encode it as 7-bit"
+                                    " (quoted-printable or base64) first");
+            continue;
+        }
+        client->current = out;
+        send_transaction(client);
+        return;
+    }
+    if (client->current != NULL)
+        return;
+    if (client->finished) {
+        send_command(client, "QUIT"); /* RFC 5321 4.1.1.10 */
+        client_state(client, MS_SMTP_CLIENT_QUIT);
+    } else {
+        client_state(client, MS_SMTP_CLIENT_IDLE);
+    }
+}
+
+/* The transaction failed before the text was accepted.  If MAIL was
+ * accepted the server still holds it: RSET clears it (RFC 5321 4.1.1.5). */
+static void transaction_failed(MsSmtpClient *client, guint code, const char *text)
+{
+    Outgoing *out = g_steal_pointer(&client->current);
+    gboolean open = out->mail_accepted;
+
+    message_done(client, out, FALSE, code, text);
+    if (open) {
+        send_command(client, "RSET");
+        client_state(client, MS_SMTP_CLIENT_RSET);
+    } else {
+        start_next(client);
+    }
+}
+
+static void send_text(MsSmtpClient *client)
+{
+    Outgoing *out = client->current;
+    const char *eol = client->bare_lf_data ? "\n" : "\r\n";
+
+    for (guint i = 0; i < out->lines->len; i++) {
+        const char *line = out->lines->pdata[i];
+
+        if (line[0] == '.') {
+            /* RFC 5321 4.5.2: a leading "." is doubled so the line cannot
+             * be taken for the end of the text. */
+            g_autofree char *stuffed = g_strconcat(".", line, NULL);
+
+            send_line(client, stuffed, eol, MS_SMTP_PHASE_TRANSFER, "smtp.data.stuffed");
+        } else {
+            send_line(client, line, eol, MS_SMTP_PHASE_TRANSFER, "smtp.data.line");
+        }
+    }
+    /* RFC 5321 4.1.1.4: the text ends with CRLF "." CRLF. */
+    send_line(client, ".", "\r\n", MS_SMTP_PHASE_TRANSFER, "smtp.data.end");
+}
+
+/* ---- One handler per awaited reply --------------------------------------------------- */
+static void on_greeting(MsSmtpClient *client, guint code, const char *text)
+{
+    if (code / 100 != 2) {
+        /* RFC 5321 3.1: a 554 (or other refusal) greeting; the client
+         * should QUIT. */
+        session_fail(client, code, text, TRUE);
+        return;
+    }
+    g_autofree char *line =
+        g_strdup_printf("%s %s", client->use_ehlo ? "EHLO" : "HELO", client->helo_name);
+
+    send_command(client, line);
+    client_state(client, client->use_ehlo ? MS_SMTP_CLIENT_EHLO : MS_SMTP_CLIENT_HELO);
+}
+
+static void server_info(MsSmtpClient *client, gboolean esmtp)
+{
+    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_SERVER_INFO);
+
+    event->esmtp = esmtp;
+    event->extensions = g_ptr_array_new_with_free_func(g_free);
+    /* RFC 5321 4.1.1.1: every line after the first is "keyword [params]". */
+    for (guint i = 1; esmtp && i < client->reply_lines->len; i++) {
+        const char *ext = client->reply_lines->pdata[i];
+        gsize n = strlen(ext);
+
+        g_ptr_array_add(event->extensions, g_strdup(ext));
+        if (g_ascii_strcasecmp(ext, "PIPELINING") == 0)
+            client->srv_pipelining = TRUE;
+        else if (g_ascii_strcasecmp(ext, "8BITMIME") == 0)
+            client->srv_8bitmime = TRUE;
+        else if (ms_smtp_has_prefix(ext, n, "SIZE") && (n == 4 || ext[4] == ' ')) {
+            client->srv_size = TRUE;
+            if (n > 5)
+                g_ascii_string_to_unsigned(ext + 5, 10, 0, G_MAXUINT64, &event->max_size, NULL);
+        }
+    }
+    push_event(client, event);
+}
+
+static void on_ehlo(MsSmtpClient *client, guint code, const char *text)
+{
+    if (code / 100 == 2) {
+        server_info(client, TRUE);
+        start_next(client);
+    } else if (code == 500 || code == 502) {
+        /* RFC 5321 3.2: a server that does not know EHLO answers 500 or 502;
+         * the client falls back to HELO (RFC 1869 4.5). */
+        g_autofree char *line = g_strdup_printf("HELO %s", client->helo_name);
+
+        send_command(client, line);
+        client_state(client, MS_SMTP_CLIENT_HELO);
+    } else {
+        session_fail(client, code, text, TRUE);
+    }
+}
+
+static void on_helo(MsSmtpClient *client, guint code, const char *text)
+{
+    if (code / 100 != 2) {
+        session_fail(client, code, text, TRUE);
+        return;
+    }
+    server_info(client, FALSE);
+    start_next(client);
+}
+
+static void on_mail(MsSmtpClient *client, guint code, const char *text)
+{
+    Outgoing *out = client->current;
+
+    if (code / 100 == 2) {
+        out->mail_accepted = TRUE;
+        if (!out->pipelined)
+            send_rcpt(client, 0);
+    } else if (!out->pipelined) {
+        transaction_failed(client, code, text);
+        return;
+    } else {
+        /* The RCPTs and DATA are already on their way: read their replies
+         * (RFC 2920 3.1), but MAIL's refusal is what decided. */
+        out->decided_code = code;
+        out->decided_text = g_strdup(text);
+    }
+    client_state(client, MS_SMTP_CLIENT_RCPT);
+}
+
+static void on_rcpt(MsSmtpClient *client, guint code, const char *text)
+{
+    Outgoing *out = client->current;
+    MsSmtpRcptResult *r = out->rcpt_results->pdata[out->rcpt_replies++];
+
+    r->code = code;
+    r->text = g_strdup(text);
+    r->accepted = code / 100 == 2;
+    if (r->accepted)
+        out->n_accepted++;
+    if (out->rcpt_replies < out->recipients->len) {
+        if (!out->pipelined)
+            send_rcpt(client, out->rcpt_replies);
+        return;
+    }
+    if (out->pipelined) {
+        client_state(client, MS_SMTP_CLIENT_DATA);
+    } else if (out->n_accepted > 0) {
+        send_command(client, "DATA");
+        client_state(client, MS_SMTP_CLIENT_DATA);
+    } else {
+        /* RFC 5321 3.3: no recipient, no DATA. */
+        transaction_failed(client, code, text);
+    }
+}
+
+static void on_data(MsSmtpClient *client, guint code, const char *text)
+{
+    Outgoing *out = client->current;
+
+    if (code / 100 != 3) {
+        if (out->decided_code != 0)
+            transaction_failed(client, out->decided_code, out->decided_text);
+        else
+            transaction_failed(client, code, text);
+        return;
+    }
+    if (out->n_accepted == 0 || !out->mail_accepted) {
+        /* RFC 2920 3.1: a server that said 354 although nothing was
+         * accepted gets the "." alone; the message is not sent. */
+        send_line(client, ".", "\r\n", MS_SMTP_PHASE_TRANSFER, "smtp.data.end");
+        if (out->decided_code == 0) {
+            out->decided_code = code;
+            out->decided_text = g_strdup(text);
+        }
+    } else {
+        send_text(client);
+    }
+    client_state(client, MS_SMTP_CLIENT_DOT);
+}
+
+static void on_dot(MsSmtpClient *client, guint code, const char *text)
+{
+    Outgoing *out = g_steal_pointer(&client->current);
+
+    if (out->decided_code != 0)
+        message_done(client, out, FALSE, out->decided_code, out->decided_text);
+    else
+        message_done(client, out, code / 100 == 2, code, text);
+    start_next(client);
+}
+
+static void on_rset(MsSmtpClient *client, guint code, const char *text)
+{
+    (void) code;
+    (void) text;
+    start_next(client);
+}
+
+static void on_quit(MsSmtpClient *client, guint code, const char *text)
+{
+    emit_close(client, code, text);
+}
+
+static void handle_reply(MsSmtpClient *client, guint code, const char *text)
+{
+    if (code == 421 && client->state != MS_SMTP_CLIENT_QUIT) {
+        /* RFC 5321 3.8: the server is closing the channel; whatever was
+         * under way fails for now. */
+        session_fail(client, code, text, FALSE);
+        return;
+    }
+    switch (client->state) {
+    case MS_SMTP_CLIENT_CONNECTING:
+        on_greeting(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_EHLO:
+        on_ehlo(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_HELO:
+        on_helo(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_MAIL:
+        on_mail(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_RCPT:
+        on_rcpt(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_DATA:
+        on_data(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_DOT:
+        on_dot(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_RSET:
+        on_rset(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_QUIT:
+        on_quit(client, code, text);
+        break;
+    case MS_SMTP_CLIENT_IDLE:
+    case MS_SMTP_CLIENT_CLOSED:
+    default: {
+        /* Nothing was asked: say so and go on. */
+        MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_PROTOCOL_ERROR);
+
+        event->code = code;
+        event->text = g_strdup_printf("unexpected reply %03u %s", code, text);
+        event->note = "smtp.error.bad-reply";
+        push_event(client, event);
+        break;
+    }
+    }
+}
+
+/* ---- Input ------------------------------------------------------------------------ */
+
+/* One reply line:  Reply-line = *( Reply-code "-" [ textstring ] CRLF )
+ *                               Reply-code [ SP textstring ] CRLF
+ * (RFC 5321 4.2).  Returns 1 when the reply is complete, 0 when more lines
+ * follow, -1 when the line is not a reply line. */
+static int reply_line(MsSmtpClient *client, const char *line, gsize len, guint *code_out)
+{
+    if (len < 3 || !g_ascii_isdigit(line[0]) || !g_ascii_isdigit(line[1]) ||
+        !g_ascii_isdigit(line[2]) || line[0] < '2' || line[0] > '5')
+        return -1;
+    if (len > 3 && line[3] != ' ' && line[3] != '-')
+        return -1;
+    *code_out = (guint) ((line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0'));
+    g_ptr_array_add(client->reply_lines, g_strndup(len > 4 ? line + 4 : "", len > 4 ? len - 4 : 0));
+    return len > 3 && line[3] == '-' ? 0 : 1;
+}
+
+void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
+{
+    if (client->state == MS_SMTP_CLIENT_CLOSED)
+        return;
+    ms_line_reader_feed(client->reader, bytes, len);
+    while (client->state != MS_SMTP_CLIENT_CLOSED) {
+        g_autofree char *line = NULL;
+        gsize n = 0;
+        MsEol eol = MS_EOL_CRLF;
+        guint code = 0;
+
+        /* A lenient reader: bare LF and over-long reply lines are taken as
+         * they come (RFC 5321 4.5.3.1: avoid imposing length limits where
+         * possible; an over-long line is cut, its code still read). */
+        if (ms_line_reader_next(client->reader, &line, &n, &eol) == MS_LINE_NONE)
+            break;
+        int done = reply_line(client, line, n, &code);
+
+        if (done < 0) {
+            MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_PROTOCOL_ERROR);
+
+            event->text = g_strdup_printf("malformed reply line \"%s\"", line);
+            event->note = "smtp.error.bad-reply";
+            push_event(client, event);
+            g_ptr_array_set_size(client->reply_lines, 0);
+            if (client->state != MS_SMTP_CLIENT_QUIT)
+                session_fail(client, 0, "malformed reply from the server", TRUE);
+            continue;
+        }
+        if (done == 0)
+            continue;
+        g_autofree char *text = NULL;
+
+        g_ptr_array_add(client->reply_lines, NULL);
+        text = g_strjoinv("\n", (char **) client->reply_lines->pdata);
+        g_ptr_array_remove_index(client->reply_lines, client->reply_lines->len - 1);
+        handle_reply(client, code, text);
+        g_ptr_array_set_size(client->reply_lines, 0);
+    }
+}
+
+/* ---- Life cycle ------------------------------------------------------------------------ */
+void ms_smtp_client_config_init(MsSmtpClientConfig *config, const char *helo_name)
+{
+    memset(config, 0, sizeof *config);
+    config->helo_name = helo_name;
+    config->use_ehlo = TRUE;
+    config->pipelining = TRUE;
+    config->use_8bitmime = TRUE;
+    config->use_size = TRUE;
+}
+
+MsSmtpClient *ms_smtp_client_new(const MsSmtpClientConfig *config)
+{
+    MsSmtpClient *client = g_new0(MsSmtpClient, 1);
+
+    client->helo_name = g_strdup(config->helo_name != NULL ? config->helo_name : "localhost");
+    client->use_ehlo = config->use_ehlo;
+    client->pipelining = config->pipelining;
+    client->use_8bitmime = config->use_8bitmime;
+    client->use_size = config->use_size;
+    client->force_8bit = config->force_8bit;
+    client->bare_lf_data = config->bare_lf_data;
+    client->textbook_syntax = config->textbook_syntax;
+    client->state = MS_SMTP_CLIENT_CONNECTING;
+    client->reader = ms_line_reader_new(REPLY_MAX);
+    client->output = ms_proto_lines_new();
+    g_queue_init(&client->events);
+    g_queue_init(&client->queue);
+    client->reply_lines = g_ptr_array_new_with_free_func(g_free);
+    return client;
+}
+
+void ms_smtp_client_free(MsSmtpClient *client)
+{
+    if (client == NULL)
+        return;
+    g_free(client->helo_name);
+    ms_line_reader_free(client->reader);
+    g_ptr_array_unref(client->output);
+    g_queue_clear_full(&client->events, (GDestroyNotify) ms_smtp_event_free);
+    g_queue_clear_full(&client->queue, (GDestroyNotify) outgoing_free);
+    outgoing_free(client->current);
+    g_ptr_array_unref(client->reply_lines);
+    g_free(client);
+}
+
+void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
+                                const char *const *recipients, guint n_recipients,
+                                GBytes *data, gpointer tag)
+{
+    Outgoing *out = g_new0(Outgoing, 1);
+
+    out->reverse_path = g_strdup(reverse_path != NULL ? reverse_path : "");
+    out->recipients = g_ptr_array_new_with_free_func(g_free);
+    out->rcpt_results =
+        g_ptr_array_new_with_free_func((GDestroyNotify) ms_smtp_rcpt_result_free);
+    for (guint i = 0; i < n_recipients; i++) {
+        g_ptr_array_add(out->recipients, g_strdup(recipients[i]));
+        g_ptr_array_add(out->rcpt_results, ms_smtp_rcpt_result_new(recipients[i]));
+    }
+    out->lines = g_ptr_array_new_with_free_func(g_free);
+    split_lines(out, data);
+    out->tag = tag;
+
+    /* Every message gets exactly one MESSAGE_DONE, even one that cannot
+     * be sent. */
+    if (n_recipients == 0) {
+        message_refused_locally(client, out, MS_SMTP_RESULT_PERM_FAILURE,
+                                "not sent: no recipients");
+        return;
+    }
+    if (client->finished || client->state == MS_SMTP_CLIENT_CLOSED) {
+        message_refused_locally(client, out, MS_SMTP_RESULT_TEMP_FAILURE,
+                                "not sent: the session is ending");
+        return;
+    }
+    g_queue_push_tail(&client->queue, out);
+    if (client->state == MS_SMTP_CLIENT_IDLE)
+        start_next(client);
+}
+
+void ms_smtp_client_finish(MsSmtpClient *client)
+{
+    if (client->finished || client->state == MS_SMTP_CLIENT_CLOSED)
+        return;
+    client->finished = TRUE;
+    if (client->state == MS_SMTP_CLIENT_IDLE)
+        start_next(client);
+}
+
+void ms_smtp_client_connection_lost(MsSmtpClient *client)
+{
+    if (client->state == MS_SMTP_CLIENT_CLOSED)
+        return;
+    session_fail(client, 0, "connection lost", FALSE);
+}
+
+GPtrArray *ms_smtp_client_take_output(MsSmtpClient *client)
+{
+    GPtrArray *out = client->output;
+
+    client->output = ms_proto_lines_new();
+    return out;
+}
+
+MsSmtpEvent *ms_smtp_client_next_event(MsSmtpClient *client)
+{
+    return g_queue_pop_head(&client->events);
+}
+
+MsSmtpClientState ms_smtp_client_state(const MsSmtpClient *client)
+{
+    return client->state;
+}

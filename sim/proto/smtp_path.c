@@ -1,0 +1,240 @@
+/* smtp_path.c - the arguments of MAIL and RCPT: a path in angle brackets
+ * and ESMTP parameters (RFC 5321 4.1.2).
+ *
+ *   Reverse-path   = Path / "<>"
+ *   Forward-path   = Path
+ *   Path           = "<" [ A-d-l ":" ] Mailbox ">"
+ *   A-d-l          = At-domain *( "," At-domain )   ; a source route
+ *   Mailbox        = Local-part "@" ( Domain / address-literal )
+ *   Local-part     = Dot-string / Quoted-string
+ *   Dot-string     = Atom *("." Atom)
+ *   Domain         = sub-domain *("." sub-domain)
+ *   sub-domain     = Let-dig [Ldh-str]
+ *   esmtp-param    = esmtp-keyword ["=" esmtp-value]
+ *   esmtp-keyword  = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
+ *   esmtp-value    = 1*(%d33-60 / %d62-126)
+ */
+#include <string.h>
+
+#include "smtp-private.h"
+
+/* RFC 5322 3.2.3 atext, which RFC 5321 4.1.2 reuses for Atom. */
+static gboolean is_atext(char c)
+{
+    return g_ascii_isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+static gboolean valid_dot_string(const char *s, gsize len)
+{
+    gboolean need_atext = TRUE;
+
+    if (len == 0)
+        return FALSE;
+    for (gsize i = 0; i < len; i++) {
+        if (s[i] == '.' && !need_atext) {
+            need_atext = TRUE;
+        } else if (is_atext(s[i])) {
+            need_atext = FALSE;
+        } else {
+            return FALSE;
+        }
+    }
+    return !need_atext;
+}
+
+/* Quoted-string = DQUOTE *(qtextSMTP / quoted-pairSMTP) DQUOTE, where
+ * qtextSMTP is %d32-33 / %d35-91 / %d93-126 and a quoted pair is "\" with
+ * %d32-126.  Returns the length of the quoted string at s, 0 if none. */
+static gsize quoted_string_len(const char *s, gsize len)
+{
+    if (len < 2 || s[0] != '"')
+        return 0;
+    for (gsize i = 1; i < len; i++) {
+        guchar c = (guchar) s[i];
+
+        if (c == '"')
+            return i + 1;
+        if (c == '\\') {
+            if (i + 1 >= len || s[i + 1] < 32 || (guchar) s[i + 1] > 126)
+                return 0;
+            i++;
+        } else if (c < 32 || c > 126) {
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static gboolean valid_domain(const char *s, gsize len)
+{
+    if (len == 0)
+        return FALSE;
+    if (s[0] == '[') {
+        /* address-literal: checked loosely, dcontent is %d33-90 / %d94-126. */
+        if (len < 3 || s[len - 1] != ']')
+            return FALSE;
+        for (gsize i = 1; i + 1 < len; i++) {
+            guchar c = (guchar) s[i];
+
+            if (c < 33 || c > 126 || c == '[' || c == '\\' || c == ']')
+                return FALSE;
+        }
+        return TRUE;
+    }
+    gsize label = 0;
+
+    for (gsize i = 0; i <= len; i++) {
+        if (i == len || s[i] == '.') {
+            /* sub-domain = Let-dig [Ldh-str]: no empty label, no hyphen at
+             * either end. */
+            if (label == 0 || s[i - 1] == '-' || s[i - label] == '-')
+                return FALSE;
+            label = 0;
+        } else if (g_ascii_isalnum(s[i]) || s[i] == '-') {
+            label++;
+        } else {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* Mailbox = Local-part "@" ( Domain / address-literal ), with the lengths of
+ * RFC 5321 4.5.3.1.1 (local part 64) and 4.5.3.1.2 (domain 255). */
+static gboolean valid_mailbox(const char *s, gsize len)
+{
+    gsize local = quoted_string_len(s, len);
+
+    if (local == 0) {
+        const char *at = memchr(s, '@', len);
+
+        if (at == NULL)
+            return FALSE;
+        local = (gsize) (at - s);
+        if (!valid_dot_string(s, local))
+            return FALSE;
+    }
+    if (local > 64 || local >= len || s[local] != '@')
+        return FALSE;
+    gsize dlen = len - local - 1;
+
+    return dlen <= 255 && valid_domain(s + local + 1, dlen);
+}
+
+/* Skips a source route "@a,@b:" (RFC 5321 4.1.1.3: accepted and ignored). */
+static gsize source_route_len(const char *s, gsize len)
+{
+    if (len == 0 || s[0] != '@')
+        return 0;
+    const char *colon = memchr(s, ':', len);
+
+    return colon != NULL ? (gsize) (colon - s) + 1 : 0;
+}
+
+/* Parses `<path>` at the start of args.  On success path_out gets the
+ * mailbox (or "" for "<>", "Postmaster" for "<Postmaster>") and rest_out
+ * what follows the ">". */
+MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null, char **path_out,
+                                    const char **rest_out)
+{
+    *path_out = NULL;
+    *rest_out = NULL;
+    if (args[0] != '<')
+        return MS_SMTP_PATH_SYNTAX;
+
+    /* Find the closing ">", stepping over a quoted local part. */
+    const char *p = args + 1;
+    gsize route = source_route_len(p, strlen(p));
+    const char *mbox = p + route;
+    gsize qlen = quoted_string_len(mbox, strlen(mbox));
+    const char *close = strchr(mbox + qlen, '>');
+
+    if (close == NULL)
+        return MS_SMTP_PATH_SYNTAX;
+    gsize mlen = (gsize) (close - mbox);
+
+    *path_out = g_strndup(mbox, mlen);
+    *rest_out = close + 1;
+    /* RFC 5321 4.5.3.1.3: a path is at most 256 octets with its brackets. */
+    if ((gsize) (close - args) + 1 > 256)
+        return MS_SMTP_PATH_TOO_LONG;
+    if (mlen == 0 && route == 0)
+        return allow_null ? MS_SMTP_PATH_OK : MS_SMTP_PATH_BAD_ADDRESS;
+    /* RFC 5321 4.5.1: "<Postmaster>" without a domain must be accepted. */
+    if (!allow_null && route == 0 && g_ascii_strcasecmp(*path_out, "postmaster") == 0)
+        return MS_SMTP_PATH_OK;
+    return valid_mailbox(mbox, mlen) ? MS_SMTP_PATH_OK : MS_SMTP_PATH_BAD_ADDRESS;
+}
+
+/* Splits "KEY=VALUE KEY2" into MsSmtpParam entries; FALSE when a parameter
+ * does not follow the esmtp-param grammar (transfer full in params_out). */
+gboolean ms_smtp_parse_params(const char *text, GPtrArray **params_out)
+{
+    g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) words = g_strsplit(text, " ", -1);
+
+    *params_out = NULL;
+    for (guint i = 0; words[i] != NULL; i++) {
+        const char *w = words[i];
+
+        if (w[0] == '\0')
+            continue;
+        const char *eq = strchr(w, '=');
+        gsize klen = eq != NULL ? (gsize) (eq - w) : strlen(w);
+
+        if (klen == 0 || !g_ascii_isalnum(w[0]))
+            return FALSE;
+        for (gsize k = 0; k < klen; k++) {
+            if (!g_ascii_isalnum(w[k]) && w[k] != '-')
+                return FALSE;
+        }
+        if (eq != NULL) {
+            if (eq[1] == '\0')
+                return FALSE;
+            for (const char *v = eq + 1; *v != '\0'; v++) {
+                if ((guchar) *v < 33 || (guchar) *v > 126 || *v == '=')
+                    return FALSE;
+            }
+        }
+        g_ptr_array_add(params, g_strdup(w));
+    }
+    *params_out = g_steal_pointer(&params);
+    return TRUE;
+}
+
+/* The parameters of MAIL (RFC 5321 4.1.1.2): SIZE=n (RFC 1870 3) when
+ * size_ok, BODY=7BIT|8BITMIME (RFC 6152 2) when body_ok.  Returns
+ * MS_SMTP_N_REPLIES when all are fine, otherwise the reply id and, in
+ * bad_out, the offending parameter (transfer none). */
+MsSmtpReplyId ms_smtp_mail_params(GPtrArray *params, gboolean size_ok, gboolean body_ok,
+                                  guint64 *size_out, gboolean *body_8bitmime_out,
+                                  const char **bad_out)
+{
+    for (guint i = 0; i < params->len; i++) {
+        const char *param = params->pdata[i];
+        const char *value = strchr(param, '=');
+
+        *bad_out = param;
+        /* RFC 5321 4.1.1.11: a parameter of an extension not advertised
+         * (or any parameter after plain HELO) is refused with 555. */
+        if (size_ok && ms_smtp_has_prefix(param, strlen(param), "SIZE=")) {
+            /* size-value = 1*20DIGIT */
+            gsize n = strlen(value + 1);
+
+            if (n > 20 || strspn(value + 1, "0123456789") != n ||
+                !g_ascii_string_to_unsigned(value + 1, 10, 0, G_MAXUINT64, size_out, NULL))
+                return MS_SMTP_R_BAD_PARAM_VALUE;
+        } else if (body_ok && ms_smtp_has_prefix(param, strlen(param), "BODY=")) {
+            if (g_ascii_strcasecmp(value + 1, "8BITMIME") == 0)
+                *body_8bitmime_out = TRUE;
+            else if (g_ascii_strcasecmp(value + 1, "7BIT") == 0)
+                *body_8bitmime_out = FALSE;
+            else
+                return MS_SMTP_R_BAD_PARAM_VALUE;
+        } else {
+            return MS_SMTP_R_BAD_PARAM;
+        }
+    }
+    *bad_out = NULL;
+    return MS_SMTP_N_REPLIES;
+}

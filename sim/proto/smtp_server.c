@@ -1,0 +1,806 @@
+/* smtp_server.c - the receiving side of SMTP (RFC 5321) as a sans-I/O engine.
+ *
+ * The server greets, then answers one command line at a time.  Commands go
+ * through a table: each entry says in which states the command is allowed
+ * (otherwise 503, and the state does not change: RFC 5321 4.1.4), what
+ * arguments it takes, a check that sends the error reply and stops, and a
+ * proceed that does the work.  Between DATA's 354 and the final "." the
+ * lines are message text, not commands: they are collected, dot-unstuffed,
+ * and judged as a whole at the end (size, line endings, line length, the
+ * 7-bit rule) because RFC 5321 gives the server no way to interrupt the
+ * client in the middle of the text.
+ */
+#include <string.h>
+
+#include "smtp-private.h"
+
+/* RFC 5321 4.5.3.1.4 and 4.5.3.1.6: limits include the CRLF. */
+#define COMMAND_MAX (MS_SMTP_COMMAND_LINE_MAX - 2)
+#define TEXT_MAX (MS_SMTP_TEXT_LINE_MAX - 2)
+
+struct MsSmtpServer {
+    /* configuration */
+    char *hostname;
+    char *peer_name;
+    const MsSmtpProfile *profile;
+    guint64 max_size;
+    gboolean offer_8bitmime;
+    gboolean offer_pipelining;
+    gboolean offer_size;
+    gboolean refuse;
+    guint max_recipients;
+    MsSmtpRcptFn check_rcpt;
+    gpointer user_data;
+
+    MsSmtpServerState state;
+    MsLineReader *reader;
+    GPtrArray *output; /* MsProtoLine* */
+    GQueue events;     /* MsSmtpEvent* */
+    const char *phase; /* of the command being answered */
+
+    /* session: RFC 5321 4.1.1.1 */
+    char *helo_name;
+    gboolean esmtp;
+
+    /* transaction: RFC 5321 3.3 */
+    char *reverse_path;
+    GPtrArray *recipients; /* char* */
+    guint rcpt_attempts;
+    gboolean body_8bitmime;
+    guint64 declared_size;
+
+    /* message text, while in DATA */
+    GByteArray *data;
+    gboolean data_too_big;
+    gboolean data_bare_lf;
+    gboolean data_bare_cr;
+    gboolean data_line_too_long;
+    gboolean data_8bit;
+};
+
+static const char *const state_phases[] = {
+#define PHASE_(e, name, phase) phase,
+    MS_SMTP_SERVER_STATES(PHASE_)
+#undef PHASE_
+};
+
+/* The one place the state changes. */
+static void server_state(MsSmtpServer *server, MsSmtpServerState state)
+{
+    if (server->state == state)
+        return;
+    g_debug("smtp server %s: %s -> %s", server->hostname,
+            ms_smtp_server_state_name(server->state), ms_smtp_server_state_name(state));
+    server->state = state;
+}
+
+/* ---- Configuration and life cycle ------------------------------------------ */
+void ms_smtp_server_config_init(MsSmtpServerConfig *config, const char *hostname)
+{
+    memset(config, 0, sizeof *config);
+    config->hostname = hostname;
+    config->profile = "default";
+    config->offer_8bitmime = TRUE;
+    config->offer_pipelining = TRUE;
+    config->offer_size = TRUE;
+    config->max_recipients = MS_SMTP_DEFAULT_MAX_RECIPIENTS;
+}
+
+static void clear_transaction(MsSmtpServer *server)
+{
+    g_clear_pointer(&server->reverse_path, g_free);
+    g_ptr_array_set_size(server->recipients, 0);
+    server->rcpt_attempts = 0;
+    server->body_8bitmime = FALSE;
+    server->declared_size = 0;
+    g_byte_array_set_size(server->data, 0);
+    server->data_too_big = FALSE;
+    server->data_bare_lf = FALSE;
+    server->data_bare_cr = FALSE;
+    server->data_line_too_long = FALSE;
+    server->data_8bit = FALSE;
+}
+
+MsSmtpServer *ms_smtp_server_new(const MsSmtpServerConfig *config, const char *peer_name)
+{
+    MsSmtpServer *server = g_new0(MsSmtpServer, 1);
+
+    server->hostname = g_strdup(config->hostname != NULL ? config->hostname : "localhost");
+    server->peer_name = g_strdup(peer_name);
+    server->profile = ms_smtp_profile_lookup(config->profile);
+    if (server->profile == NULL)
+        server->profile = ms_smtp_profile_lookup(NULL);
+    server->max_size = config->max_size;
+    server->offer_8bitmime = config->offer_8bitmime;
+    server->offer_pipelining = config->offer_pipelining;
+    server->offer_size = config->offer_size;
+    server->refuse = config->refuse;
+    server->max_recipients = config->max_recipients > 0 ? config->max_recipients
+                                                        : MS_SMTP_DEFAULT_MAX_RECIPIENTS;
+    server->check_rcpt = config->check_rcpt;
+    server->user_data = config->user_data;
+
+    server->state = MS_SMTP_SERVER_INIT;
+    server->reader = ms_line_reader_new(COMMAND_MAX);
+    server->output = ms_proto_lines_new();
+    g_queue_init(&server->events);
+    server->phase = MS_SMTP_PHASE_HANDSHAKE;
+    server->recipients = g_ptr_array_new_with_free_func(g_free);
+    server->data = g_byte_array_new();
+    return server;
+}
+
+void ms_smtp_server_free(MsSmtpServer *server)
+{
+    if (server == NULL)
+        return;
+    g_free(server->hostname);
+    g_free(server->peer_name);
+    ms_line_reader_free(server->reader);
+    g_ptr_array_unref(server->output);
+    g_queue_clear_full(&server->events, (GDestroyNotify) ms_smtp_event_free);
+    g_free(server->helo_name);
+    g_free(server->reverse_path);
+    g_ptr_array_unref(server->recipients);
+    g_byte_array_unref(server->data);
+    g_free(server);
+}
+
+GPtrArray *ms_smtp_server_take_output(MsSmtpServer *server)
+{
+    GPtrArray *out = server->output;
+
+    server->output = ms_proto_lines_new();
+    return out;
+}
+
+MsSmtpEvent *ms_smtp_server_next_event(MsSmtpServer *server)
+{
+    return g_queue_pop_head(&server->events);
+}
+
+MsSmtpServerState ms_smtp_server_state(const MsSmtpServer *server)
+{
+    return server->state;
+}
+
+/* ---- Replies ----------------------------------------------------------------- */
+static void emit_line(MsSmtpServer *server, guint code, gboolean last, const char *text,
+                      const char *note)
+{
+    g_autofree char *line = NULL;
+
+    /* RFC 5321 4.2.1: "ddd-text" on every line of a multi-line reply but the
+     * last, which is "ddd text" (or "ddd" alone when there is no text). */
+    if (text == NULL || text[0] == '\0')
+        line = g_strdup_printf("%03u%s", code, last ? "" : "-");
+    else
+        line = g_strdup_printf("%03u%c%s", code, last ? ' ' : '-', text);
+    g_ptr_array_add(server->output, ms_proto_line_new(line, server->phase, note));
+}
+
+/* Sends reply `id`; code 0 takes the id's code.  Returns the text sent
+ * (transfer none, valid until the next reply) through text_out. */
+static guint reply_full(MsSmtpServer *server, MsSmtpReplyId id, guint code,
+                        const MsSmtpVars *extra, char **text_out)
+{
+    MsSmtpVars vars = { 0 };
+
+    if (extra != NULL)
+        vars = *extra;
+    vars.host = server->hostname;
+    vars.helo = server->helo_name;
+    if (code == 0)
+        code = ms_smtp_reply_code(id);
+    g_assert(code >= 200 && code <= 599);
+
+    char *text = ms_smtp_expand(ms_smtp_profile_template(server->profile, id), &vars);
+
+    emit_line(server, code, TRUE, text, ms_smtp_reply_note(id));
+    if (text_out != NULL)
+        *text_out = text;
+    else
+        g_free(text);
+    return code;
+}
+
+static void reply(MsSmtpServer *server, MsSmtpReplyId id)
+{
+    reply_full(server, id, 0, NULL, NULL);
+}
+
+static void reply_addr(MsSmtpServer *server, MsSmtpReplyId id, const char *addr)
+{
+    MsSmtpVars vars = { .addr = addr };
+
+    reply_full(server, id, 0, &vars, NULL);
+}
+
+/* A framing rule was broken: the reply says so, and so does an event, for
+ * the transcript cannot show a missing CR. */
+static void protocol_error(MsSmtpServer *server, MsSmtpReplyId id, const MsSmtpVars *vars)
+{
+    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_PROTOCOL_ERROR);
+
+    event->code = reply_full(server, id, 0, vars, &event->text);
+    event->note = ms_smtp_reply_note(id);
+    g_queue_push_tail(&server->events, event);
+}
+
+static void close_session(MsSmtpServer *server, MsSmtpReplyId id)
+{
+    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_CLOSE);
+
+    event->code = reply_full(server, id, 0, NULL, &event->text);
+    event->note = ms_smtp_reply_note(id);
+    g_queue_push_tail(&server->events, event);
+    clear_transaction(server);
+    server_state(server, MS_SMTP_SERVER_CLOSED);
+}
+
+void ms_smtp_server_start(MsSmtpServer *server)
+{
+    if (server->state != MS_SMTP_SERVER_INIT)
+        return;
+    server->phase = MS_SMTP_PHASE_HANDSHAKE;
+    if (server->refuse) {
+        /* RFC 5321 3.1: 554 instead of 220; then wait for QUIT. */
+        reply(server, MS_SMTP_R_NO_SERVICE);
+        server_state(server, MS_SMTP_SERVER_REFUSED);
+    } else {
+        reply(server, MS_SMTP_R_GREETING);
+        server_state(server, MS_SMTP_SERVER_CONNECTED);
+    }
+    /* Bytes that came before the greeting are answered now. */
+    ms_smtp_server_feed(server, NULL, 0);
+}
+
+void ms_smtp_server_shutdown(MsSmtpServer *server)
+{
+    if (server->state == MS_SMTP_SERVER_CLOSED)
+        return;
+    /* RFC 5321 3.8: 421 may be sent at any time when the server must shut
+     * down; the transaction in progress is abandoned. */
+    server->phase = MS_SMTP_PHASE_CLOSURE;
+    close_session(server, MS_SMTP_R_SHUTDOWN);
+}
+
+/* ---- Commands ---------------------------------------------------------------- */
+typedef struct Command Command;
+
+typedef enum {
+    ARGS_NONE,     /* RFC 5321 4.1.1: e.g. "DATA" CRLF */
+    ARGS_REQUIRED,
+    ARGS_OPTIONAL, /* NOOP and HELP take an optional string */
+} ArgPolicy;
+
+/* A parsed request: what check() found, for proceed() to use. */
+typedef struct {
+    const Command *cmd;
+    const char *args; /* after the verb and its space; "" when none */
+    char *path;
+    guint64 size;
+    gboolean body_8bitmime;
+} Request;
+
+struct Command {
+    const char *verb;
+    guint states; /* bit (1 << state) for each state it is allowed in */
+    const char *phase;
+    ArgPolicy args;
+    MsSmtpReplyId syntax_reply;     /* for a missing or unexpected argument */
+    MsSmtpReplyId sequence_reply;   /* when not allowed in this state */
+    gboolean (*check)(MsSmtpServer *server, Request *req);
+    void (*proceed)(MsSmtpServer *server, Request *req);
+};
+
+#define ST(s) (1u << (MS_SMTP_SERVER_##s))
+#define SESSION (ST(CONNECTED) | ST(READY) | ST(MAIL) | ST(RCPT))
+
+/* HELO / EHLO: the argument is one domain or address literal (RFC 5321
+ * 4.1.1.1); anything with spaces is a syntax error. */
+static gboolean check_hello(MsSmtpServer *server, Request *req)
+{
+    if (strchr(req->args, ' ') != NULL) {
+        reply(server, req->cmd->syntax_reply);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void start_session(MsSmtpServer *server, Request *req, gboolean esmtp)
+{
+    /* RFC 5321 4.1.4: a HELO or EHLO in the middle of a session resets it
+     * like RSET. */
+    clear_transaction(server);
+    g_free(server->helo_name);
+    server->helo_name = g_strdup(req->args);
+    server->esmtp = esmtp;
+    server_state(server, MS_SMTP_SERVER_READY);
+}
+
+static void proceed_helo(MsSmtpServer *server, Request *req)
+{
+    start_session(server, req, FALSE);
+    reply(server, MS_SMTP_R_HELO_OK);
+}
+
+static void proceed_ehlo(MsSmtpServer *server, Request *req)
+{
+    MsSmtpVars vars = { .host = server->hostname };
+
+    start_session(server, req, TRUE);
+    vars.helo = server->helo_name;
+
+    /* RFC 5321 4.1.1.1: the first line greets, each further line names an
+     * extension keyword with its parameters. */
+    g_autoptr(GPtrArray) ext = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *notes = g_ptr_array_new();
+
+    if (server->offer_size) {
+        /* RFC 1870 4: "SIZE" alone means no fixed limit. */
+        g_ptr_array_add(ext, server->max_size > 0
+                                 ? g_strdup_printf("SIZE %" G_GUINT64_FORMAT, server->max_size)
+                                 : g_strdup("SIZE"));
+        g_ptr_array_add(notes, (gpointer) "smtp.ext.size");
+    }
+    if (server->offer_8bitmime) {
+        g_ptr_array_add(ext, g_strdup("8BITMIME"));
+        g_ptr_array_add(notes, (gpointer) "smtp.ext.8bitmime");
+    }
+    if (server->offer_pipelining) {
+        g_ptr_array_add(ext, g_strdup("PIPELINING"));
+        g_ptr_array_add(notes, (gpointer) "smtp.ext.pipelining");
+    }
+    if (server->profile->enhanced_codes) {
+        /* RFC 2034 3: enhanced codes are used only when advertised. */
+        g_ptr_array_add(ext, g_strdup("ENHANCEDSTATUSCODES"));
+        g_ptr_array_add(notes, (gpointer) "smtp.ext.enhancedstatuscodes");
+    }
+    g_ptr_array_add(ext, g_strdup("HELP"));
+    g_ptr_array_add(notes, (gpointer) "smtp.ext.help");
+
+    g_autofree char *first =
+        ms_smtp_expand(ms_smtp_profile_template(server->profile, MS_SMTP_R_EHLO_OK), &vars);
+
+    emit_line(server, 250, FALSE, first, ms_smtp_reply_note(MS_SMTP_R_EHLO_OK));
+    for (guint i = 0; i < ext->len; i++)
+        emit_line(server, 250, i + 1 == ext->len, ext->pdata[i], notes->pdata[i]);
+    g_ptr_array_unref(notes);
+}
+
+/* "FROM:" or "TO:" then the path; a space before the path is tolerated (the
+ * textbook prints one, RFC 5321 4.1.2 has none).  Sends the error reply and
+ * returns FALSE when the argument is malformed. */
+static gboolean parse_path_arg(MsSmtpServer *server, Request *req, const char *keyword,
+                               gboolean is_mail, const char **rest_out)
+{
+    MsSmtpReplyId syntax = req->cmd->syntax_reply;
+    const char *p = req->args;
+
+    if (!ms_smtp_has_prefix(p, strlen(p), keyword)) {
+        reply(server, syntax);
+        return FALSE;
+    }
+    p += strlen(keyword);
+    while (*p == ' ')
+        p++;
+
+    MsSmtpPathStatus status = ms_smtp_parse_path(p, is_mail, &req->path, rest_out);
+
+    switch (status) {
+    case MS_SMTP_PATH_OK:
+        return TRUE;
+    case MS_SMTP_PATH_SYNTAX:
+        reply(server, syntax);
+        return FALSE;
+    case MS_SMTP_PATH_TOO_LONG:
+        /* RFC 5321 4.5.3.1.10: "501 Path too long". */
+        reply(server, MS_SMTP_R_PATH_TOO_LONG);
+        return FALSE;
+    case MS_SMTP_PATH_BAD_ADDRESS:
+    default:
+        reply_addr(server, is_mail ? MS_SMTP_R_BAD_SENDER : MS_SMTP_R_BAD_RECIPIENT, req->path);
+        return FALSE;
+    }
+}
+
+static void reply_param(MsSmtpServer *server, MsSmtpReplyId id, const char *param)
+{
+    MsSmtpVars vars = { .param = param };
+
+    reply_full(server, id, 0, &vars, NULL);
+}
+
+/* MAIL FROM:<reverse-path> [SP Mail-parameters]  (RFC 5321 4.1.1.2) */
+static gboolean check_mail(MsSmtpServer *server, Request *req)
+{
+    const char *rest = NULL;
+    g_autoptr(GPtrArray) params = NULL;
+
+    if (!parse_path_arg(server, req, "FROM:", TRUE, &rest))
+        return FALSE;
+    if ((rest[0] != '\0' && rest[0] != ' ') || !ms_smtp_parse_params(rest, &params)) {
+        reply(server, req->cmd->syntax_reply);
+        return FALSE;
+    }
+    const char *bad = NULL;
+    MsSmtpReplyId id = ms_smtp_mail_params(params, server->esmtp && server->offer_size,
+                                           server->esmtp && server->offer_8bitmime, &req->size,
+                                           &req->body_8bitmime, &bad);
+
+    if (id != MS_SMTP_N_REPLIES) {
+        reply_param(server, id, bad);
+        return FALSE;
+    }
+    /* RFC 1870 6.1: a declared size over the fixed limit gets 552 at once,
+     * before any text is sent. */
+    if (server->max_size > 0 && req->size > server->max_size) {
+        MsSmtpVars vars = { .size = server->max_size };
+
+        reply_full(server, MS_SMTP_R_SIZE_TOO_BIG, 0, &vars, NULL);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void proceed_mail(MsSmtpServer *server, Request *req)
+{
+    /* RFC 5321 3.3: MAIL starts a new transaction with a clean slate. */
+    clear_transaction(server);
+    server->reverse_path = g_steal_pointer(&req->path);
+    server->body_8bitmime = req->body_8bitmime;
+    server->declared_size = req->size;
+    server_state(server, MS_SMTP_SERVER_MAIL);
+    /* The null path is shown as "<>", as it was sent. */
+    reply_addr(server, MS_SMTP_R_MAIL_OK,
+               server->reverse_path[0] != '\0' ? server->reverse_path : "<>");
+}
+
+/* RCPT TO:<forward-path> [SP Rcpt-parameters]  (RFC 5321 4.1.1.3) */
+static gboolean check_rcpt(MsSmtpServer *server, Request *req)
+{
+    const char *rest = NULL;
+    g_autoptr(GPtrArray) params = NULL;
+
+    server->rcpt_attempts++;
+    if (!parse_path_arg(server, req, "TO:", FALSE, &rest))
+        return FALSE;
+    if ((rest[0] != '\0' && rest[0] != ' ') || !ms_smtp_parse_params(rest, &params)) {
+        reply(server, req->cmd->syntax_reply);
+        return FALSE;
+    }
+    if (params->len > 0) {
+        /* No RCPT parameter extension is offered (RFC 5321 4.1.1.11). */
+        reply_param(server, MS_SMTP_R_BAD_PARAM, params->pdata[0]);
+        return FALSE;
+    }
+    /* RFC 5321 4.5.3.1.8 and 4.5.3.1.10: past the recipient buffer, 452
+     * (temporary: the client sends the rest in a later transaction). */
+    if (server->recipients->len >= server->max_recipients) {
+        reply(server, MS_SMTP_R_TOO_MANY_RCPTS);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void proceed_rcpt(MsSmtpServer *server, Request *req)
+{
+    guint code = 250;
+    g_autofree char *text = NULL;
+
+    if (server->check_rcpt != NULL)
+        code = server->check_rcpt(req->path, server->user_data, &text);
+    /* Only 2xx, 4xx and 5xx answer RCPT (RFC 5321 4.3.2); anything else
+     * from the policy is a local error. */
+    if (code < 200 || code > 599 || code / 100 == 3) {
+        g_clear_pointer(&text, g_free);
+        code = 451;
+    }
+
+    MsSmtpReplyId id = ms_smtp_rcpt_reply_id(code);
+
+    if (text != NULL) {
+        g_autofree char *line = g_strdup_printf("%03u %s", code, text);
+
+        g_ptr_array_add(server->output, ms_proto_line_new(line, server->phase,
+                                                          ms_smtp_reply_note(id)));
+    } else {
+        MsSmtpVars vars = { .addr = req->path };
+
+        reply_full(server, id, code, &vars, NULL);
+    }
+    if (code / 100 == 2) {
+        g_ptr_array_add(server->recipients, g_steal_pointer(&req->path));
+        server_state(server, MS_SMTP_SERVER_RCPT);
+    }
+}
+
+/* DATA needs at least one accepted recipient.  RFC 5321 3.3: with no
+ * RCPT at all the answer is 503; when every RCPT was refused, 554 "no
+ * valid recipients". */
+static gboolean check_data(MsSmtpServer *server, Request *req)
+{
+    (void) req;
+    if (server->recipients->len > 0)
+        return TRUE;
+    reply(server, server->rcpt_attempts == 0 ? MS_SMTP_R_NEED_RCPT : MS_SMTP_R_NO_VALID_RCPTS);
+    return FALSE;
+}
+
+static void proceed_data(MsSmtpServer *server, Request *req)
+{
+    (void) req;
+    reply(server, MS_SMTP_R_DATA_START);
+    ms_line_reader_set_max(server->reader, TEXT_MAX);
+    server_state(server, MS_SMTP_SERVER_DATA);
+}
+
+static void proceed_rset(MsSmtpServer *server, Request *req)
+{
+    (void) req;
+    /* RFC 5321 4.1.1.5: drop the transaction; the HELO stays. */
+    clear_transaction(server);
+    if (server->state != MS_SMTP_SERVER_CONNECTED)
+        server_state(server, MS_SMTP_SERVER_READY);
+    reply(server, MS_SMTP_R_RSET_OK);
+}
+
+static void proceed_noop(MsSmtpServer *server, Request *req)
+{
+    (void) req;
+    reply(server, MS_SMTP_R_NOOP_OK); /* RFC 5321 4.1.1.9 */
+}
+
+static void proceed_vrfy(MsSmtpServer *server, Request *req)
+{
+    /* RFC 5321 3.5.3: 252 when the server will not say whether the address
+     * is real but will take mail for it. */
+    reply_addr(server, MS_SMTP_R_VRFY_CANNOT, req->args);
+}
+
+static void proceed_help(MsSmtpServer *server, Request *req)
+{
+    (void) req;
+    reply(server, MS_SMTP_R_HELP); /* RFC 5321 4.1.1.8 */
+}
+
+static void proceed_not_implemented(MsSmtpServer *server, Request *req)
+{
+    (void) req;
+    reply(server, MS_SMTP_R_NOT_IMPLEMENTED); /* RFC 5321 4.2.4 */
+}
+
+static void proceed_quit(MsSmtpServer *server, Request *req)
+{
+    (void) req;
+    /* RFC 5321 4.1.1.10: 221, then close; an unfinished transaction is
+     * abandoned. */
+    close_session(server, MS_SMTP_R_CLOSING);
+}
+
+static const Command commands[] = {
+    { "HELO", SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_HELO,
+      MS_SMTP_R_BAD_SEQUENCE, check_hello, proceed_helo },
+    { "EHLO", SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_EHLO,
+      MS_SMTP_R_BAD_SEQUENCE, check_hello, proceed_ehlo },
+    { "MAIL", ST(READY), MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_MAIL,
+      MS_SMTP_R_NESTED_MAIL, check_mail, proceed_mail },
+    { "RCPT", ST(MAIL) | ST(RCPT), MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_RCPT,
+      MS_SMTP_R_NEED_MAIL, check_rcpt, proceed_rcpt },
+    { "DATA", ST(MAIL) | ST(RCPT), MS_SMTP_PHASE_TRANSFER, ARGS_NONE, MS_SMTP_R_SYNTAX_NO_ARGS,
+      MS_SMTP_R_NEED_MAIL, check_data, proceed_data },
+    { "RSET", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_NONE, MS_SMTP_R_SYNTAX_NO_ARGS,
+      MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_rset },
+    { "NOOP", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
+      MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_noop },
+    { "VRFY", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_VRFY,
+      MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_vrfy },
+    { "HELP", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
+      MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_help },
+    { "EXPN", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
+      MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_not_implemented },
+    { "TURN", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
+      MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_not_implemented },
+    { "QUIT", SESSION | ST(REFUSED), MS_SMTP_PHASE_CLOSURE, ARGS_NONE,
+      MS_SMTP_R_SYNTAX_NO_ARGS, MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_quit },
+};
+
+#undef SESSION
+#undef ST
+
+static const Command *find_command(const char *verb, gsize len)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        /* RFC 5321 2.4: verbs are case-insensitive. */
+        if (len == strlen(commands[i].verb) &&
+            g_ascii_strncasecmp(verb, commands[i].verb, len) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
+static MsSmtpReplyId sequence_reply(const MsSmtpServer *server, const Command *cmd)
+{
+    /* RFC 5321 3.1: after a 554 greeting, 503 to everything but QUIT. */
+    if (server->state == MS_SMTP_SERVER_REFUSED)
+        return MS_SMTP_R_BAD_SEQUENCE;
+    /* RFC 5321 4.1.4: a mail transaction needs HELO or EHLO first. */
+    if (server->state == MS_SMTP_SERVER_CONNECTED)
+        return MS_SMTP_R_NEED_HELO;
+    return cmd->sequence_reply;
+}
+
+static void dispatch(MsSmtpServer *server, const char *line, gsize len)
+{
+    const char *space = memchr(line, ' ', len);
+    gsize verb_len = space != NULL ? (gsize) (space - line) : len;
+    const Command *cmd = find_command(line, verb_len);
+
+    server->phase = state_phases[server->state];
+    if (cmd == NULL) {
+        if (server->state == MS_SMTP_SERVER_REFUSED)
+            reply(server, MS_SMTP_R_BAD_SEQUENCE); /* RFC 5321 3.1 */
+        else
+            reply(server, MS_SMTP_R_UNKNOWN); /* RFC 5321 4.2.4: 500 */
+        return;
+    }
+    server->phase = cmd->phase;
+    if ((cmd->states & (1u << server->state)) == 0) {
+        /* The state is left as it was: RFC 5321 4.1.4. */
+        reply(server, sequence_reply(server, cmd));
+        return;
+    }
+
+    /* A NUL would cut the argument short: treat it as a syntax error. */
+    gboolean has_nul = memchr(line, '\0', len) != NULL;
+    Request req = { .cmd = cmd, .args = space != NULL ? space + 1 : "" };
+
+    if (has_nul || (cmd->args == ARGS_NONE && req.args[0] != '\0') ||
+        (cmd->args == ARGS_REQUIRED && req.args[0] == '\0')) {
+        if (cmd->syntax_reply == MS_SMTP_R_SYNTAX_NO_ARGS) {
+            MsSmtpVars vars = { .verb = cmd->verb };
+
+            reply_full(server, cmd->syntax_reply, 0, &vars, NULL);
+        } else {
+            reply(server, cmd->syntax_reply);
+        }
+        return;
+    }
+    if (cmd->check == NULL || cmd->check(server, &req))
+        cmd->proceed(server, &req);
+    g_free(req.path);
+}
+
+/* ---- Message text ------------------------------------------------------------ */
+static void end_of_data(MsSmtpServer *server)
+{
+    MsSmtpReplyId refusal = MS_SMTP_N_REPLIES;
+
+    server->phase = MS_SMTP_PHASE_TRANSFER;
+    if (server->data_too_big) {
+        refusal = MS_SMTP_R_DATA_TOO_BIG; /* RFC 1870 6.1, RFC 5321 4.5.3.1.10 */
+    } else if (server->data_bare_lf) {
+        refusal = MS_SMTP_R_DATA_BARE_LF; /* RFC 5321 2.3.8 */
+    } else if (server->data_bare_cr) {
+        refusal = MS_SMTP_R_DATA_BARE_CR; /* RFC 5321 2.3.8 */
+    } else if (server->data_line_too_long) {
+        /* RFC 5321 4.5.3.1.6 sets the limit and 4.5.3.1.10 names the reply,
+         * "500 Line too long"; it can only come after the ".". */
+        refusal = MS_SMTP_R_DATA_LINE_TOO_LONG;
+    } else if (server->data_8bit && !server->body_8bitmime) {
+        /* RFC 5321 2.4 / 3.6: SMTP text is 7-bit US-ASCII unless the 8BITMIME
+         * extension was used for this message (RFC 6152 3). */
+        refusal = MS_SMTP_R_DATA_8BIT;
+    }
+
+    if (refusal != MS_SMTP_N_REPLIES) {
+        MsSmtpVars vars = { .size = server->max_size };
+
+        if (refusal == MS_SMTP_R_DATA_TOO_BIG)
+            reply_full(server, refusal, 0, &vars, NULL);
+        else
+            protocol_error(server, refusal, NULL);
+    } else {
+        MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_MESSAGE);
+
+        reply(server, MS_SMTP_R_DATA_OK);
+        event->code = 250;
+        event->helo_name = g_strdup(server->helo_name);
+        event->peer_name = g_strdup(server->peer_name);
+        event->reverse_path = g_strdup(server->reverse_path);
+        event->recipients = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < server->recipients->len; i++)
+            g_ptr_array_add(event->recipients, g_strdup(server->recipients->pdata[i]));
+        event->data = g_bytes_new(server->data->data, server->data->len);
+        event->body_8bitmime = server->body_8bitmime;
+        event->declared_size = server->declared_size;
+        g_queue_push_tail(&server->events, event);
+    }
+    /* RFC 5321 4.1.1.4: accepted or not, the transaction is over. */
+    clear_transaction(server);
+    ms_line_reader_set_max(server->reader, COMMAND_MAX);
+    server_state(server, MS_SMTP_SERVER_READY);
+}
+
+static void data_line(MsSmtpServer *server, const char *line, gsize len, MsLineResult res,
+                      MsEol eol)
+{
+    /* RFC 5321 4.1.1.4: the text ends with a line holding only ".".  A "."
+     * ended by a bare LF ends it too, so that a client that uses bare LFs
+     * throughout gets its refusal instead of hanging. */
+    if (len == 1 && line[0] == '.') {
+        if (eol == MS_EOL_LF)
+            server->data_bare_lf = TRUE;
+        else if (eol == MS_EOL_CR)
+            server->data_bare_cr = TRUE;
+        end_of_data(server);
+        return;
+    }
+    /* RFC 5321 2.3.8: lines end with CRLF; bare CR and LF are not allowed. */
+    if (eol == MS_EOL_LF)
+        server->data_bare_lf = TRUE;
+    else if (eol == MS_EOL_CR)
+        server->data_bare_cr = TRUE;
+    if (res == MS_LINE_TOO_LONG)
+        server->data_line_too_long = TRUE;
+    /* RFC 5321 4.5.2: a leading "." was doubled by the client; drop one. */
+    if (len > 0 && line[0] == '.') {
+        line++;
+        len--;
+    }
+    for (gsize i = 0; i < len && !server->data_8bit; i++) {
+        if ((guchar) line[i] >= 0x80)
+            server->data_8bit = TRUE;
+    }
+    if (server->data_too_big)
+        return;
+    if (server->max_size > 0 && server->data->len + len + 2 > server->max_size) {
+        /* Stop keeping the text (memory stays bounded) but read to the ".". */
+        server->data_too_big = TRUE;
+        g_byte_array_set_size(server->data, 0);
+        return;
+    }
+    g_byte_array_append(server->data, (const guint8 *) line, (guint) len);
+    g_byte_array_append(server->data, (const guint8 *) "\r\n", 2);
+}
+
+/* ---- Input -------------------------------------------------------------------- */
+static void command_line(MsSmtpServer *server, const char *line, gsize len, MsLineResult res,
+                         MsEol eol)
+{
+    server->phase = state_phases[server->state];
+    if (res == MS_LINE_TOO_LONG) {
+        /* RFC 5321 4.5.3.1.4 and 4.5.3.1.10: "500 Line too long". */
+        protocol_error(server, MS_SMTP_R_LINE_TOO_LONG, NULL);
+        return;
+    }
+    if (eol != MS_EOL_CRLF) {
+        /* RFC 5321 2.3.8: a command ended by a bare LF or CR is refused, not
+         * guessed at. */
+        protocol_error(server, eol == MS_EOL_LF ? MS_SMTP_R_BARE_LF : MS_SMTP_R_BARE_CR, NULL);
+        return;
+    }
+    dispatch(server, line, len);
+}
+
+void ms_smtp_server_feed(MsSmtpServer *server, const char *bytes, gsize len)
+{
+    if (server->state == MS_SMTP_SERVER_CLOSED)
+        return;
+    ms_line_reader_feed(server->reader, bytes, len);
+    /* Before the greeting nothing is answered (the bytes wait). */
+    while (server->state != MS_SMTP_SERVER_INIT && server->state != MS_SMTP_SERVER_CLOSED) {
+        g_autofree char *line = NULL;
+        gsize n = 0;
+        MsEol eol = MS_EOL_CRLF;
+        MsLineResult res = ms_line_reader_next(server->reader, &line, &n, &eol);
+
+        if (res == MS_LINE_NONE)
+            break;
+        if (server->state == MS_SMTP_SERVER_DATA)
+            data_line(server, line, n, res, eol);
+        else
+            command_line(server, line, n, res, eol);
+    }
+}

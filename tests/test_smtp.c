@@ -1,0 +1,1922 @@
+/* test_smtp.c - the shared line reader and the SMTP engines (RFC 5321).
+ *
+ * The server is driven with exact client lines and its replies compared with
+ * what RFC 5321 says it must answer; the client is driven with scripted
+ * server replies; the session suite wires both engines together.
+ */
+#include <string.h>
+
+#include "testutil.h"
+#include "mailsim/proto.h"
+#include "mailsim/smtp.h"
+#include "proto/smtp-private.h"
+
+/* ---- smtp/line ------------------------------------------------------------ */
+
+/* Pulls the next line; returns the result and fills text/len/eol. */
+static MsLineResult next_line(MsLineReader *r, char **text, gsize *len, MsEol *eol)
+{
+    *text = NULL;
+    return ms_line_reader_next(r, text, len, eol);
+}
+
+static void test_line_crlf(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(510);
+    char *text;
+    gsize len;
+    MsEol eol;
+
+    ms_line_reader_feed(r, "HELO a\r\nNOOP\r\n", 14);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "HELO a");
+    CU_ASSERT_EQUAL(len, 6);
+    CU_ASSERT_EQUAL(eol, MS_EOL_CRLF);
+    g_free(text);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "NOOP");
+    g_free(text);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_NONE);
+    CU_ASSERT_PTR_NULL(text);
+    CU_ASSERT_EQUAL(ms_line_reader_pending(r), 0);
+}
+
+static void test_line_bare_lf(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(510);
+    char *text;
+    gsize len;
+    MsEol eol;
+
+    ms_line_reader_feed(r, "one\ntwo\r\n", 9);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "one");
+    CU_ASSERT_EQUAL(eol, MS_EOL_LF);
+    g_free(text);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "two");
+    CU_ASSERT_EQUAL(eol, MS_EOL_CRLF);
+    g_free(text);
+}
+
+static void test_line_bare_cr(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(510);
+    char *text;
+    gsize len;
+    MsEol eol;
+
+    /* A CR followed by anything but LF ends a line as a bare CR. */
+    ms_line_reader_feed(r, "a\rb\r\n", 5);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "a");
+    CU_ASSERT_EQUAL(eol, MS_EOL_CR);
+    g_free(text);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "b");
+    CU_ASSERT_EQUAL(eol, MS_EOL_CRLF);
+    g_free(text);
+    CU_ASSERT_STRING_EQUAL(ms_eol_text(MS_EOL_CR), "\r");
+    CU_ASSERT_STRING_EQUAL(ms_eol_text(MS_EOL_LF), "\n");
+    CU_ASSERT_STRING_EQUAL(ms_eol_text(MS_EOL_CRLF), "\r\n");
+}
+
+static void test_line_split_feeds(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(510);
+    char *text;
+    gsize len;
+    MsEol eol;
+
+    /* The CR arrives at the end of one feed and its LF in the next: it must
+     * not be taken for a bare CR. */
+    ms_line_reader_feed(r, "MAIL FR", 7);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_NONE);
+    ms_line_reader_feed(r, "OM:<a@b>\r", 9);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_NONE);
+    CU_ASSERT_EQUAL(ms_line_reader_pending(r), 16);
+    ms_line_reader_feed(r, "\nX", 2);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "MAIL FROM:<a@b>");
+    CU_ASSERT_EQUAL(eol, MS_EOL_CRLF);
+    g_free(text);
+    CU_ASSERT_EQUAL(ms_line_reader_pending(r), 1);
+    /* A trailing CR then a non-LF byte is a bare CR. */
+    ms_line_reader_feed(r, "\r", 1);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_NONE);
+    ms_line_reader_feed(r, "Y", 1);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "X");
+    CU_ASSERT_EQUAL(eol, MS_EOL_CR);
+    g_free(text);
+}
+
+static void test_line_too_long(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(8);
+    char *text;
+    gsize len;
+    MsEol eol;
+
+    /* Exactly max_len octets is allowed; one more is too long. */
+    ms_line_reader_feed(r, "12345678\r\n123456789\r\nok\r\n", 25);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    CU_ASSERT_EQUAL(len, 8);
+    g_free(text);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_TOO_LONG);
+    CU_ASSERT_EQUAL(len, 8);
+    MS_ASSERT_STR(text, "12345678");
+    g_free(text);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "ok");
+    g_free(text);
+}
+
+static void test_line_too_long_across_feeds(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(4);
+    char *text;
+    gsize len;
+    MsEol eol;
+
+    /* The reader keeps only max_len octets of a line without an ending, so
+     * pending stays bounded however much arrives. */
+    for (int i = 0; i < 100; i++) {
+        ms_line_reader_feed(r, "abcdefghij", 10);
+        CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_NONE);
+    }
+    CU_ASSERT(ms_line_reader_pending(r) <= 5);
+    ms_line_reader_feed(r, "\r", 1);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_NONE);
+    ms_line_reader_feed(r, "\nnext\r\n", 7);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_TOO_LONG);
+    MS_ASSERT_STR(text, "abcd");
+    CU_ASSERT_EQUAL(eol, MS_EOL_CRLF);
+    g_free(text);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(text, "next");
+    g_free(text);
+}
+
+static void test_line_embedded_nul(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(0);
+    char *text;
+    gsize len;
+    MsEol eol;
+
+    ms_line_reader_feed(r, "a\0b\r\n", 5);
+    CU_ASSERT_EQUAL(next_line(r, &text, &len, &eol), MS_LINE_OK);
+    CU_ASSERT_EQUAL(len, 3);
+    CU_ASSERT(memcmp(text, "a\0b", 4) == 0);
+    g_free(text);
+}
+
+static void test_line_proto_lines(void)
+{
+    g_autoptr(GPtrArray) lines = ms_proto_lines_new();
+
+    g_ptr_array_add(lines, ms_proto_line_new("220 x", "smtp.handshake", "smtp.reply.220"));
+    g_ptr_array_add(lines, ms_proto_line_new_len("abc", 2, "\n", "smtp.transfer", NULL));
+    g_autoptr(GBytes) bytes = ms_proto_lines_to_bytes(lines);
+    gsize n = 0;
+    const char *data = g_bytes_get_data(bytes, &n);
+
+    CU_ASSERT_EQUAL(n, 10);
+    CU_ASSERT(memcmp(data, "220 x\r\nab\n", 10) == 0);
+    const MsProtoLine *first = g_ptr_array_index(lines, 0);
+    MS_ASSERT_STR(first->eol, "\r\n");
+    MS_ASSERT_STR(first->note, "smtp.reply.220");
+    ms_proto_line_free(NULL);
+}
+
+static const MsTestCase line_cases[] = {
+    MS_TEST(test_line_crlf),
+    MS_TEST(test_line_bare_lf),
+    MS_TEST(test_line_bare_cr),
+    MS_TEST(test_line_split_feeds),
+    MS_TEST(test_line_too_long),
+    MS_TEST(test_line_too_long_across_feeds),
+    MS_TEST(test_line_embedded_nul),
+    MS_TEST(test_line_proto_lines),
+    MS_TEST_END,
+};
+
+
+/* ---- Helpers ------------------------------------------------------------------ */
+
+/* The lines as they go on the wire. */
+static char *lines_text(GPtrArray *lines)
+{
+    g_autoptr(GBytes) bytes = ms_proto_lines_to_bytes(lines);
+    gsize n = 0;
+    const char *data = g_bytes_get_data(bytes, &n);
+
+    return n > 0 ? g_strndup(data, n) : g_strdup("");
+}
+
+static char *server_take(MsSmtpServer *server)
+{
+    g_autoptr(GPtrArray) lines = ms_smtp_server_take_output(server);
+
+    return lines_text(lines);
+}
+
+static void server_feed_str(MsSmtpServer *server, const char *text)
+{
+    ms_smtp_server_feed(server, text, strlen(text));
+}
+
+/* Feeds `input` and checks the server answers exactly `expected`. */
+static void server_expect(MsSmtpServer *server, const char *input, const char *expected)
+{
+    ms_smtp_server_feed(server, input, strlen(input));
+    g_autofree char *got = server_take(server);
+
+    if (strcmp(got, expected) != 0)
+        g_printerr("\n  input:    %s  expected: %s  got:      %s", input, expected, got);
+    CU_ASSERT_STRING_EQUAL(got, expected);
+}
+
+/* Does the output start with a reply of this code? */
+static void server_expect_code(MsSmtpServer *server, const char *input, const char *code)
+{
+    ms_smtp_server_feed(server, input, strlen(input));
+    g_autofree char *got = server_take(server);
+
+    if (strncmp(got, code, 3) != 0)
+        g_printerr("\n  input: %s  expected code %s, got: %s", input, code, got);
+    CU_ASSERT(strncmp(got, code, 3) == 0);
+}
+
+static MsSmtpServer *new_server(const char *profile, guint64 max_size)
+{
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    config.profile = profile;
+    config.max_size = max_size;
+    MsSmtpServer *server = ms_smtp_server_new(&config, "crepes.fr");
+
+    ms_smtp_server_start(server);
+    g_free(server_take(server));
+    return server;
+}
+
+/* A server already past EHLO. */
+static MsSmtpServer *ready_server(guint64 max_size)
+{
+    MsSmtpServer *server = new_server(NULL, max_size);
+
+    server_feed_str(server, "EHLO crepes.fr\r\n");
+    g_free(server_take(server));
+    return server;
+}
+
+/* Drains events; returns how many of `kind` there were, the last kept. */
+static guint server_events(MsSmtpServer *server, MsSmtpEventKind kind, MsSmtpEvent **last)
+{
+    guint n = 0;
+    MsSmtpEvent *event;
+
+    if (last != NULL)
+        *last = NULL;
+    while ((event = ms_smtp_server_next_event(server)) != NULL) {
+        if (event->kind == kind) {
+            n++;
+            if (last != NULL) {
+                ms_smtp_event_free(*last);
+                *last = event;
+                continue;
+            }
+        }
+        ms_smtp_event_free(event);
+    }
+    return n;
+}
+
+static gboolean bytes_equal(GBytes *bytes, const char *expected)
+{
+    gsize n = 0;
+    const char *data = g_bytes_get_data(bytes, &n);
+
+    return n == strlen(expected) && memcmp(data, expected, n) == 0;
+}
+
+/* ---- smtp/server --------------------------------------------------------------- */
+
+static void test_server_greeting(void)
+{
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    g_autoptr(MsSmtpServer) server = ms_smtp_server_new(&config, NULL);
+
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_INIT);
+    ms_smtp_server_start(server);
+    g_autoptr(GPtrArray) lines = ms_smtp_server_take_output(server);
+
+    CU_ASSERT_EQUAL_FATAL(lines->len, 1);
+    const MsProtoLine *line = lines->pdata[0];
+
+    MS_ASSERT_STR(line->text, "220 hamburger.edu ESMTP mailsim");
+    MS_ASSERT_STR(line->eol, "\r\n");
+    MS_ASSERT_STR(line->phase, "smtp.handshake");
+    MS_ASSERT_STR(line->note, "smtp.reply.220");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CONNECTED);
+}
+
+static void test_server_input_before_greeting(void)
+{
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    g_autoptr(MsSmtpServer) server = ms_smtp_server_new(&config, NULL);
+
+    /* An impatient client: its HELO is answered after the greeting. */
+    server_feed_str(server, "HELO crepes.fr\r\n");
+    g_autofree char *before = server_take(server);
+
+    MS_ASSERT_STR(before, "");
+    ms_smtp_server_start(server);
+    g_autofree char *after = server_take(server);
+
+    MS_ASSERT_STR(after, "220 hamburger.edu ESMTP mailsim\r\n250 hamburger.edu\r\n");
+}
+
+static void test_server_ehlo_extensions(void)
+{
+    g_autoptr(MsSmtpServer) server = new_server(NULL, 10240000);
+
+    /* RFC 5321 4.1.1.1: "250-" on all lines but the last. */
+    server_expect(server, "EHLO crepes.fr\r\n",
+                  "250-hamburger.edu\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n"
+                  "250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+}
+
+static void test_server_ehlo_no_extensions(void)
+{
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    config.profile = "textbook";
+    config.offer_8bitmime = FALSE;
+    config.offer_pipelining = FALSE;
+    config.offer_size = FALSE;
+    g_autoptr(MsSmtpServer) server = ms_smtp_server_new(&config, NULL);
+
+    ms_smtp_server_start(server);
+    g_free(server_take(server));
+    g_autoptr(GPtrArray) lines = NULL;
+
+    server_feed_str(server, "EHLO crepes.fr\r\n");
+    lines = ms_smtp_server_take_output(server);
+    CU_ASSERT_EQUAL_FATAL(lines->len, 2);
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[0])->text,
+                  "250-hamburger.edu Hello crepes.fr, pleased to meet you");
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[1])->text, "250 HELP");
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[1])->note, "smtp.ext.help");
+}
+
+static void test_server_helo_and_case(void)
+{
+    g_autoptr(MsSmtpServer) server = new_server(NULL, 0);
+
+    /* RFC 5321 2.4: verbs are case-insensitive. */
+    server_expect(server, "hElO crepes.fr\r\n", "250 hamburger.edu\r\n");
+    server_expect(server, "mail from:<alice@crepes.fr>\r\n", "250 2.1.0 Ok\r\n");
+    server_expect(server, "Rcpt To:<bob@hamburger.edu>\r\n", "250 2.1.5 Ok\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_RCPT);
+}
+
+static void test_server_mail_before_helo(void)
+{
+    g_autoptr(MsSmtpServer) server = new_server(NULL, 0);
+
+    server_expect(server, "MAIL FROM:<alice@crepes.fr>\r\n",
+                  "503 5.5.1 Error: send HELO/EHLO first\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CONNECTED);
+}
+
+static void test_server_rcpt_before_mail(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    server_expect(server, "RCPT TO:<bob@hamburger.edu>\r\n",
+                  "503 5.5.1 Error: need MAIL command\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+    server_expect_code(server, "DATA\r\n", "503");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+}
+
+static void test_server_data_without_rcpt(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    /* RFC 5321 3.3: no RCPT at all -> 503, state unchanged. */
+    server_expect(server, "DATA\r\n", "503 5.5.1 Error: need RCPT command\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_MAIL);
+}
+
+static guint reject_nobody(const char *address, gpointer user_data, char **text_out)
+{
+    guint *calls = user_data;
+
+    if (calls != NULL)
+        (*calls)++;
+    (void) text_out;
+    if (g_str_has_prefix(address, "nobody@"))
+        return 550;
+    if (g_str_has_prefix(address, "busy@"))
+        return 450;
+    return 250;
+}
+
+static MsSmtpServer *policy_server(guint *calls, guint max_recipients)
+{
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    config.check_rcpt = reject_nobody;
+    config.user_data = calls;
+    config.max_recipients = max_recipients;
+    MsSmtpServer *server = ms_smtp_server_new(&config, "crepes.fr");
+
+    ms_smtp_server_start(server);
+    server_feed_str(server, "EHLO crepes.fr\r\n");
+    g_free(server_take(server));
+    return server;
+}
+
+static void test_server_data_no_valid_rcpt(void)
+{
+    guint calls = 0;
+    g_autoptr(MsSmtpServer) server = policy_server(&calls, 0);
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    server_expect(server, "RCPT TO:<nobody@hamburger.edu>\r\n",
+                  "550 5.1.1 <nobody@hamburger.edu>: Recipient address rejected: "
+                  "User unknown\r\n");
+    CU_ASSERT_EQUAL(calls, 1);
+    /* RFC 5321 3.3: RCPTs given but all refused -> 554 "no valid recipients". */
+    server_expect(server, "DATA\r\n", "554 5.5.1 Error: no valid recipients\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_MAIL);
+}
+
+static void test_server_nested_mail(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    server_expect(server, "MAIL FROM:<eve@crepes.fr>\r\n",
+                  "503 5.5.1 Error: nested MAIL command\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_MAIL);
+}
+
+static void test_server_unknown_command(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    server_expect(server, "XYZZY\r\n", "500 5.5.2 Error: command not recognized\r\n");
+    server_expect_code(server, "\r\n", "500");
+    server_expect_code(server, "MAILFROM:<a@b.c>\r\n", "500");
+    server_expect(server, "EXPN staff\r\n", "502 5.5.1 Error: command not implemented\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+}
+
+static void test_server_syntax_errors(void)
+{
+    g_autoptr(MsSmtpServer) server = new_server(NULL, 0);
+
+    server_expect(server, "HELO\r\n", "501 5.5.4 Syntax: HELO hostname\r\n");
+    server_expect_code(server, "EHLO two words\r\n", "501");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CONNECTED);
+    server_expect_code(server, "EHLO crepes.fr\r\n", "250");
+    server_expect(server, "MAIL alice@crepes.fr\r\n", "501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
+    server_expect_code(server, "MAIL FROM:alice@crepes.fr\r\n", "501");
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr\r\n", "501");
+    server_expect(server, "MAIL FROM:<alice>\r\n",
+                  "501 5.1.7 <alice>: Bad sender address syntax\r\n");
+    server_expect_code(server, "MAIL FROM:<alice@-crepes.fr>\r\n", "501");
+    server_expect_code(server, "MAIL FROM:<al ice@crepes.fr>\r\n", "501");
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>junk\r\n", "501");
+    server_expect(server, "RSET now\r\n", "501 5.5.4 Syntax: RSET takes no arguments\r\n");
+    server_expect_code(server, "VRFY\r\n", "501");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    server_expect(server, "RCPT TO:<>\r\n", "501 5.1.3 <>: Bad recipient address syntax\r\n");
+    server_expect_code(server, "RCPT TO:<bob@hamburger.edu>\r\n", "250");
+    server_expect_code(server, "DATA now\r\n", "501");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_RCPT);
+}
+
+static void test_server_path_forms(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    /* RFC 5321 4.1.1.3: a source route is accepted and ignored;
+     * 4.5.1: <Postmaster> needs no domain; quoted local parts are fine. */
+    server_expect_code(server, "MAIL FROM:<@relay.fr:alice@crepes.fr>\r\n", "250");
+    server_expect_code(server, "RCPT TO:<Postmaster>\r\n", "250");
+    server_expect_code(server, "RCPT TO:<\"bob smith\"@hamburger.edu>\r\n", "250");
+    server_expect_code(server, "RCPT TO:<bob@[192.0.2.1]>\r\n", "250");
+    server_expect_code(server, "DATA\r\n", "354");
+    server_expect_code(server, "Hi\r\n.\r\n", "250");
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    MS_ASSERT_STR(event->reverse_path, "alice@crepes.fr");
+    CU_ASSERT_EQUAL_FATAL(event->recipients->len, 3);
+    MS_ASSERT_STR(event->recipients->pdata[0], "Postmaster");
+    MS_ASSERT_STR(event->recipients->pdata[1], "\"bob smith\"@hamburger.edu");
+    ms_smtp_event_free(event);
+
+    /* RFC 5321 4.5.3.1.3: a path is at most 256 octets. */
+    g_autofree char *local = g_strnfill(60, 'a');
+    g_autofree char *domain = g_strnfill(200, 'b');
+    g_autofree char *cmd = g_strdup_printf("MAIL FROM:<%s@%s.fr>\r\n", local, domain);
+
+    server_expect(server, cmd, "501 5.5.4 Error: path too long\r\n");
+}
+
+static void test_server_null_reverse_path(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    /* RFC 5321 4.5.5: bounces have the null reverse path. */
+    server_expect(server, "MAIL FROM:<>\r\n", "250 2.1.0 Ok\r\n");
+    server_expect_code(server, "RCPT TO:<alice@crepes.fr>\r\nDATA\r\n", "250");
+    server_expect_code(server, "Subject: bounce\r\n.\r\n", "250");
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    MS_ASSERT_STR(event->reverse_path, "");
+    ms_smtp_event_free(event);
+}
+
+static void test_server_command_line_too_long(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    /* RFC 5321 4.5.3.1.4: 512 octets with the CRLF is allowed... */
+    g_autofree char *pad_ok = g_strnfill(510 - 5, 'x');
+    g_autofree char *ok = g_strdup_printf("NOOP %s\r\n", pad_ok);
+    /* ...513 is not. */
+    g_autofree char *pad_long = g_strnfill(511 - 5, 'x');
+    g_autofree char *too_long = g_strdup_printf("NOOP %s\r\n", pad_long);
+
+    CU_ASSERT_EQUAL(strlen(ok), 512);
+    server_expect(server, ok, "250 2.0.0 Ok\r\n");
+    server_expect(server, too_long,
+                  "500 5.5.2 Error: line too long, a command line is limited to 512 octets"
+                  " (RFC 5321 4.5.3.1.4)\r\n");
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_PROTOCOL_ERROR, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    MS_ASSERT_STR(event->note, "smtp.reply.500.line-too-long");
+    CU_ASSERT_EQUAL(event->code, 500);
+    ms_smtp_event_free(event);
+    /* The next line is read normally. */
+    server_expect(server, "NOOP\r\n", "250 2.0.0 Ok\r\n");
+}
+
+static void test_server_bare_lf_command(void)
+{
+    g_autoptr(MsSmtpServer) server = new_server(NULL, 0);
+
+    /* RFC 5321 2.3.8: the command is refused, not executed. */
+    server_expect(server, "HELO crepes.fr\n",
+                  "500 5.5.2 Error: bare LF not allowed, lines must end with CRLF"
+                  " (RFC 5321 2.3.8)\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CONNECTED);
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_PROTOCOL_ERROR, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    MS_ASSERT_STR(event->note, "smtp.reply.500.bare-lf");
+    ms_smtp_event_free(event);
+
+    g_autoptr(GPtrArray) lines = NULL;
+
+    server_feed_str(server, "HELO crepes.fr\rNOOP\r\n");
+    lines = ms_smtp_server_take_output(server);
+    CU_ASSERT_EQUAL_FATAL(lines->len, 2);
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[0])->note, "smtp.reply.500.bare-cr");
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[1])->text, "250 2.0.0 Ok");
+}
+
+/* Runs MAIL / RCPT / DATA with `mail_args` after the path and returns the
+ * reply to the end of the text. */
+static char *send_text(MsSmtpServer *server, const char *mail_args, const char *text)
+{
+    g_autofree char *mail = g_strdup_printf("MAIL FROM:<alice@crepes.fr>%s\r\n", mail_args);
+
+    ms_smtp_server_feed(server, mail, strlen(mail));
+    server_feed_str(server, "RCPT TO:<bob@hamburger.edu>\r\nDATA\r\n");
+    g_free(server_take(server));
+    ms_smtp_server_feed(server, text, strlen(text));
+    return server_take(server);
+}
+
+static void test_server_8bit_refused(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    g_autofree char *reply = send_text(server, "", "Subject: caf\xc3\xa9\r\n\r\nhi\r\n.\r\n");
+
+    /* RFC 5321 2.4 / RFC 6152: 8-bit text needs BODY=8BITMIME. */
+    MS_ASSERT_STR(reply, "554 5.6.1 Message rejected: message must be 7-bit ASCII unless"
+                         " BODY=8BITMIME was negotiated (RFC 5321 2.4, RFC 6152)\r\n");
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, NULL), 0);
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+}
+
+static void test_server_8bit_accepted(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    g_autofree char *reply =
+        send_text(server, " BODY=8BITMIME", "Subject: caf\xc3\xa9\r\n\r\nhi\r\n.\r\n");
+
+    MS_ASSERT_STR(reply, "250 2.0.0 Ok: queued\r\n");
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    CU_ASSERT(event->body_8bitmime);
+    CU_ASSERT(bytes_equal(event->data, "Subject: caf\xc3\xa9\r\n\r\nhi\r\n"));
+    ms_smtp_event_free(event);
+}
+
+static void test_server_8bit_after_helo(void)
+{
+    g_autoptr(MsSmtpServer) server = new_server(NULL, 0);
+
+    server_expect_code(server, "HELO crepes.fr\r\n", "250");
+    /* RFC 5321 4.1.1.11: no extension parameters without EHLO. */
+    server_expect(server, "MAIL FROM:<alice@crepes.fr> BODY=8BITMIME\r\n",
+                  "555 5.5.4 Unsupported option: BODY=8BITMIME\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+    g_autofree char *reply = send_text(server, "", "caf\xc3\xa9\r\n.\r\n");
+
+    CU_ASSERT(g_str_has_prefix(reply, "554 5.6.1"));
+}
+
+static void test_server_size_declared(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(100);
+
+    /* RFC 1870 6.1: declared size over the limit -> 552 at MAIL. */
+    server_expect(server, "MAIL FROM:<alice@crepes.fr> SIZE=101\r\n",
+                  "552 5.3.4 Message size exceeds fixed limit of 100 octets\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+    server_expect(server, "MAIL FROM:<alice@crepes.fr> SIZE=abc\r\n",
+                  "501 5.5.4 Bad parameter value: SIZE=abc\r\n");
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr> XFOO=1\r\n", "555");
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr> size=100\r\n", "250");
+}
+
+static void test_server_size_actual(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(20);
+    /* Two lines of 10 octets + CRLF = 24 > 20, although SIZE said 10. */
+    g_autofree char *reply = send_text(server, " SIZE=10", "0123456789\r\n0123456789\r\n.\r\n");
+
+    MS_ASSERT_STR(reply, "552 5.3.4 Error: message too big (limit 20 octets)\r\n");
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, NULL), 0);
+
+    /* 18 octets fit. */
+    g_autofree char *ok = send_text(server, "", "0123456789\r\n0123\r\n.\r\n");
+
+    MS_ASSERT_STR(ok, "250 2.0.0 Ok: queued\r\n");
+}
+
+static void test_server_multi_rcpt(void)
+{
+    guint calls = 0;
+    g_autoptr(MsSmtpServer) server = policy_server(&calls, 0);
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    server_expect(server, "RCPT TO:<bob@hamburger.edu>\r\n", "250 2.1.5 Ok\r\n");
+    server_expect_code(server, "RCPT TO:<nobody@hamburger.edu>\r\n", "550");
+    server_expect(server, "RCPT TO:<busy@hamburger.edu>\r\n",
+                  "450 4.2.1 <busy@hamburger.edu>: Mailbox unavailable, try again later\r\n");
+    server_expect_code(server, "RCPT TO:<carol@hamburger.edu>\r\n", "250");
+    CU_ASSERT_EQUAL(calls, 4);
+    server_expect_code(server, "DATA\r\n", "354");
+    server_expect_code(server, "Hello\r\n.\r\n", "250");
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    CU_ASSERT_EQUAL_FATAL(event->recipients->len, 2);
+    MS_ASSERT_STR(event->recipients->pdata[0], "bob@hamburger.edu");
+    MS_ASSERT_STR(event->recipients->pdata[1], "carol@hamburger.edu");
+    MS_ASSERT_STR(event->helo_name, "crepes.fr");
+    MS_ASSERT_STR(event->peer_name, "crepes.fr");
+    ms_smtp_event_free(event);
+}
+
+static guint policy_with_text(const char *address, gpointer user_data, char **text_out)
+{
+    (void) user_data;
+    *text_out = g_strdup_printf("5.2.2 <%s>: Mailbox full, sorry", address);
+    return 552;
+}
+
+static void test_server_rcpt_policy_text(void)
+{
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    config.check_rcpt = policy_with_text;
+    g_autoptr(MsSmtpServer) server = ms_smtp_server_new(&config, NULL);
+
+    ms_smtp_server_start(server);
+    server_feed_str(server, "EHLO a.b\r\nMAIL FROM:<a@b.c>\r\n");
+    g_free(server_take(server));
+    g_autoptr(GPtrArray) lines = NULL;
+
+    server_feed_str(server, "RCPT TO:<bob@hamburger.edu>\r\n");
+    lines = ms_smtp_server_take_output(server);
+    CU_ASSERT_EQUAL_FATAL(lines->len, 1);
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[0])->text,
+                  "552 5.2.2 <bob@hamburger.edu>: Mailbox full, sorry");
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[0])->note, "smtp.reply.552");
+}
+
+static void test_server_too_many_rcpts(void)
+{
+    guint calls = 0;
+    g_autoptr(MsSmtpServer) server = policy_server(&calls, 2);
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    server_expect_code(server, "RCPT TO:<a@hamburger.edu>\r\n", "250");
+    server_expect_code(server, "RCPT TO:<b@hamburger.edu>\r\n", "250");
+    /* RFC 5321 4.5.3.1.10: 452 past the limit, and the policy is not asked. */
+    server_expect(server, "RCPT TO:<c@hamburger.edu>\r\n",
+                  "452 4.5.3 Error: too many recipients\r\n");
+    CU_ASSERT_EQUAL(calls, 2);
+}
+
+static void test_server_default_limit_100(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    for (int i = 0; i < 100; i++) {
+        g_autofree char *cmd = g_strdup_printf("RCPT TO:<u%d@hamburger.edu>\r\n", i);
+
+        server_expect_code(server, cmd, "250");
+    }
+    server_expect_code(server, "RCPT TO:<u100@hamburger.edu>\r\n", "452");
+}
+
+static void test_server_dot_unstuffing(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    /* RFC 5321 4.5.2: the client doubled leading dots; the server removes
+     * one.  "..." arrives as "..", "." alone would end the text. */
+    g_autofree char *reply = send_text(server, "", "..hidden\r\n...\r\nend.\r\n.\r\n");
+
+    MS_ASSERT_STR(reply, "250 2.0.0 Ok: queued\r\n");
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    CU_ASSERT(bytes_equal(event->data, ".hidden\r\n..\r\nend.\r\n"));
+    ms_smtp_event_free(event);
+}
+
+static void test_server_bare_lf_in_data(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    g_autofree char *reply = send_text(server, "", "line one\nline two\r\n.\r\n");
+
+    /* RFC 5321 2.3.8: refused at the end of the text. */
+    MS_ASSERT_STR(reply, "554 5.6.0 Message rejected: bare LF in message text, lines must end"
+                         " with CRLF (RFC 5321 2.3.8)\r\n");
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_PROTOCOL_ERROR, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    MS_ASSERT_STR(event->note, "smtp.reply.554.bare-lf");
+    ms_smtp_event_free(event);
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+
+    /* A client that uses LF throughout still gets its answer. */
+    g_autofree char *reply2 = send_text(server, "", "a\nb\n.\n");
+
+    CU_ASSERT(g_str_has_prefix(reply2, "554 5.6.0"));
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+}
+
+static void test_server_data_line_too_long(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    /* RFC 5321 4.5.3.1.6: 1000 octets with CRLF is the most... */
+    g_autofree char *fits = g_strnfill(998, 'a');
+    g_autofree char *text_ok = g_strdup_printf("%s\r\n.\r\n", fits);
+    g_autofree char *reply_ok = send_text(server, "", text_ok);
+
+    MS_ASSERT_STR(reply_ok, "250 2.0.0 Ok: queued\r\n");
+    /* ...1001 gets "500 Line too long" (RFC 5321 4.5.3.1.10) after the ".". */
+    g_autofree char *over = g_strnfill(999, 'a');
+    g_autofree char *text_long = g_strdup_printf("%s\r\nshort\r\n.\r\n", over);
+    g_autofree char *reply = send_text(server, "", text_long);
+
+    MS_ASSERT_STR(reply, "500 5.5.2 Message rejected: line too long, a text line is limited"
+                         " to 1000 octets (RFC 5321 4.5.3.1.6)\r\n");
+    /* Back to commands, with the 512-octet limit again. */
+    server_expect(server, "NOOP\r\n", "250 2.0.0 Ok\r\n");
+}
+
+static void test_server_rset_noop_vrfy_help(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    server_expect_code(server, "RCPT TO:<bob@hamburger.edu>\r\n", "250");
+    /* RFC 5321 4.1.1.5: RSET drops the transaction. */
+    server_expect(server, "RSET\r\n", "250 2.0.0 Ok\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+    server_expect_code(server, "DATA\r\n", "503");
+    server_expect(server, "NOOP anything\r\n", "250 2.0.0 Ok\r\n");
+    server_expect(server, "VRFY bob\r\n", "252 2.0.0 Cannot VRFY user, but will accept message"
+                                          " and attempt delivery\r\n");
+    server_expect_code(server, "HELP\r\n", "214");
+    server_expect_code(server, "HELP MAIL\r\n", "214");
+}
+
+static void test_server_quit(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    g_autoptr(GPtrArray) lines = NULL;
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    server_feed_str(server, "QUIT\r\nNOOP\r\n");
+    lines = ms_smtp_server_take_output(server);
+    CU_ASSERT_EQUAL_FATAL(lines->len, 1);
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[0])->text, "221 2.0.0 Bye");
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[0])->phase, "smtp.closure");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_CLOSE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    CU_ASSERT_EQUAL(event->code, 221);
+    ms_smtp_event_free(event);
+    /* Nothing more is answered. */
+    server_expect(server, "NOOP\r\n", "");
+}
+
+static void test_server_refuse(void)
+{
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    config.refuse = TRUE;
+    g_autoptr(MsSmtpServer) server = ms_smtp_server_new(&config, NULL);
+
+    ms_smtp_server_start(server);
+    g_autofree char *greeting = server_take(server);
+
+    MS_ASSERT_STR(greeting, "554 5.3.2 hamburger.edu No SMTP service here\r\n");
+    /* RFC 5321 3.1: 503 to everything but QUIT. */
+    server_expect_code(server, "EHLO crepes.fr\r\n", "503");
+    server_expect_code(server, "FOO\r\n", "503");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_REFUSED);
+    server_expect_code(server, "QUIT\r\n", "221");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
+}
+
+static void test_server_shutdown(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    ms_smtp_server_shutdown(server);
+    g_autofree char *out = server_take(server);
+
+    /* RFC 5321 3.8. */
+    MS_ASSERT_STR(out, "421 4.3.2 hamburger.edu Service not available, closing transmission"
+                       " channel\r\n");
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_CLOSE, NULL), 1);
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
+}
+
+static void test_server_pipelined_input(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    const char *group = "MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+                        "RCPT TO:<carol@hamburger.edu>\r\nDATA\r\n";
+
+    /* RFC 2920 3.1: the replies come in the order of the commands. */
+    server_expect(server, group,
+                  "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.1.5 Ok\r\n"
+                  "354 End data with <CR><LF>.<CR><LF>\r\n");
+    /* The text split anywhere, even inside the CRLF.CRLF. */
+    const char *text = "Subject: x\r\n\r\nbody\r\n.\r\nQUIT\r\n";
+
+    for (const char *p = text; *p != '\0'; p++)
+        ms_smtp_server_feed(server, p, 1);
+    g_autofree char *out = server_take(server);
+
+    MS_ASSERT_STR(out, "250 2.0.0 Ok: queued\r\n221 2.0.0 Bye\r\n");
+    MsSmtpEvent *event = NULL;
+
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    CU_ASSERT(bytes_equal(event->data, "Subject: x\r\n\r\nbody\r\n"));
+    ms_smtp_event_free(event);
+}
+
+static void test_server_textbook_dialogue(void)
+{
+    g_autoptr(MsSmtpServer) server = new_server("textbook", 0);
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    config.profile = "textbook";
+    g_autoptr(MsSmtpServer) fresh = ms_smtp_server_new(&config, NULL);
+
+    /* Kurose & Ross, section 2.3, word for word. */
+    ms_smtp_server_start(fresh);
+    g_autofree char *greeting = server_take(fresh);
+
+    MS_ASSERT_STR(greeting, "220 hamburger.edu\r\n");
+    server_expect(fresh, "HELO crepes.fr\r\n", "250 Hello crepes.fr, pleased to meet you\r\n");
+    server_expect(fresh, "MAIL FROM: <alice@crepes.fr>\r\n",
+                  "250 alice@crepes.fr ... Sender ok\r\n");
+    server_expect(fresh, "RCPT TO: <bob@hamburger.edu>\r\n",
+                  "250 bob@hamburger.edu ... Recipient ok\r\n");
+    server_expect(fresh, "DATA\r\n", "354 Enter mail, end with \".\" on a line by itself\r\n");
+    server_expect(fresh, "Do you like ketchup?\r\nHow about pickles?\r\n", "");
+    server_expect(fresh, ".\r\n", "250 Message accepted for delivery\r\n");
+    server_expect(fresh, "QUIT\r\n", "221 hamburger.edu closing connection\r\n");
+    /* No enhanced status codes in this profile. */
+    server_expect(server, "MAIL FROM:<a@b.c>\r\n", "503 Polite people say HELO first\r\n");
+}
+
+static void test_server_unknown_profile(void)
+{
+    CU_ASSERT(ms_smtp_profile_exists(NULL));
+    CU_ASSERT(ms_smtp_profile_exists("default"));
+    CU_ASSERT(ms_smtp_profile_exists("textbook"));
+    CU_ASSERT_FALSE(ms_smtp_profile_exists("nonsense"));
+    g_autoptr(MsSmtpServer) server = new_server("nonsense", 0);
+
+    /* Falls back to the default wording. */
+    server_expect(server, "HELO x.y\r\n", "250 hamburger.edu\r\n");
+    const char *const *names = ms_smtp_profile_names();
+
+    MS_ASSERT_STR(names[0], "default");
+    MS_ASSERT_STR(names[1], "textbook");
+    CU_ASSERT_PTR_NULL(names[2]);
+}
+
+static void test_server_garbage_never_crashes(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    /* NULs, control bytes, 8-bit in commands: replies, never a crash. */
+    static const char junk[] = "MAIL FROM:<a\0b@c.d>\r\n\x01\x02\r\nRCPT \xff\xfe\r\n";
+
+    ms_smtp_server_feed(server, junk, sizeof junk - 1);
+    g_autoptr(GPtrArray) lines = ms_smtp_server_take_output(server);
+
+    CU_ASSERT_EQUAL_FATAL(lines->len, 3);
+    CU_ASSERT(g_str_has_prefix(((MsProtoLine *) lines->pdata[0])->text, "501"));
+    CU_ASSERT(g_str_has_prefix(((MsProtoLine *) lines->pdata[1])->text, "500"));
+    CU_ASSERT(g_str_has_prefix(((MsProtoLine *) lines->pdata[2])->text, "503"));
+}
+
+static const MsTestCase server_cases[] = {
+    MS_TEST(test_server_greeting),
+    MS_TEST(test_server_input_before_greeting),
+    MS_TEST(test_server_ehlo_extensions),
+    MS_TEST(test_server_ehlo_no_extensions),
+    MS_TEST(test_server_helo_and_case),
+    MS_TEST(test_server_mail_before_helo),
+    MS_TEST(test_server_rcpt_before_mail),
+    MS_TEST(test_server_data_without_rcpt),
+    MS_TEST(test_server_data_no_valid_rcpt),
+    MS_TEST(test_server_nested_mail),
+    MS_TEST(test_server_unknown_command),
+    MS_TEST(test_server_syntax_errors),
+    MS_TEST(test_server_path_forms),
+    MS_TEST(test_server_null_reverse_path),
+    MS_TEST(test_server_command_line_too_long),
+    MS_TEST(test_server_bare_lf_command),
+    MS_TEST(test_server_8bit_refused),
+    MS_TEST(test_server_8bit_accepted),
+    MS_TEST(test_server_8bit_after_helo),
+    MS_TEST(test_server_size_declared),
+    MS_TEST(test_server_size_actual),
+    MS_TEST(test_server_multi_rcpt),
+    MS_TEST(test_server_rcpt_policy_text),
+    MS_TEST(test_server_too_many_rcpts),
+    MS_TEST(test_server_default_limit_100),
+    MS_TEST(test_server_dot_unstuffing),
+    MS_TEST(test_server_bare_lf_in_data),
+    MS_TEST(test_server_data_line_too_long),
+    MS_TEST(test_server_rset_noop_vrfy_help),
+    MS_TEST(test_server_quit),
+    MS_TEST(test_server_refuse),
+    MS_TEST(test_server_shutdown),
+    MS_TEST(test_server_pipelined_input),
+    MS_TEST(test_server_textbook_dialogue),
+    MS_TEST(test_server_unknown_profile),
+    MS_TEST(test_server_garbage_never_crashes),
+    MS_TEST_END,
+};
+
+/* ---- smtp/client ----------------------------------------------------------------- */
+
+static char *client_take(MsSmtpClient *client)
+{
+    g_autoptr(GPtrArray) lines = ms_smtp_client_take_output(client);
+
+    return lines_text(lines);
+}
+
+static void client_feed_str(MsSmtpClient *client, const char *text)
+{
+    ms_smtp_client_feed(client, text, strlen(text));
+}
+
+/* Feeds server replies and checks what the client sends back. */
+static void client_expect(MsSmtpClient *client, const char *replies, const char *expected)
+{
+    ms_smtp_client_feed(client, replies, strlen(replies));
+    g_autofree char *got = client_take(client);
+
+    if (strcmp(got, expected) != 0)
+        g_printerr("\n  replies:  %s  expected: %s  got:      %s", replies, expected, got);
+    CU_ASSERT_STRING_EQUAL(got, expected);
+}
+
+static MsSmtpClient *new_client(gboolean pipelining)
+{
+    MsSmtpClientConfig config;
+
+    ms_smtp_client_config_init(&config, "crepes.fr");
+    config.pipelining = pipelining;
+    return ms_smtp_client_new(&config);
+}
+
+static void add_message(MsSmtpClient *client, const char *const *rcpts, guint n,
+                        const char *text, gpointer tag)
+{
+    g_autoptr(GBytes) data = g_bytes_new(text, strlen(text));
+
+    ms_smtp_client_add_message(client, "alice@crepes.fr", rcpts, n, data, tag);
+}
+
+/* Pops events until one of `kind` (transfer full), NULL if none. */
+static MsSmtpEvent *client_event(MsSmtpClient *client, MsSmtpEventKind kind)
+{
+    MsSmtpEvent *event;
+
+    while ((event = ms_smtp_client_next_event(client)) != NULL) {
+        if (event->kind == kind)
+            return event;
+        ms_smtp_event_free(event);
+    }
+    return NULL;
+}
+
+static const char *const BOB[] = { "bob@hamburger.edu" };
+static const char *const BOB_CAROL[] = { "bob@hamburger.edu", "carol@hamburger.edu" };
+
+/* A plain EHLO reply without PIPELINING. */
+#define EHLO_PLAIN "250-hamburger.edu\r\n250 8BITMIME\r\n"
+
+static void test_client_basic_flow(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+
+    add_message(client, BOB, 1, "Subject: hi\n\nDo you like ketchup?\n", GINT_TO_POINTER(7));
+    ms_smtp_client_finish(client);
+    CU_ASSERT_EQUAL(ms_smtp_client_state(client), MS_SMTP_CLIENT_CONNECTING);
+    client_expect(client, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
+    /* Without PIPELINING offered, one command per reply. */
+    client_expect(client, EHLO_PLAIN, "MAIL FROM:<alice@crepes.fr>\r\n");
+    client_expect(client, "250 2.1.0 Ok\r\n", "RCPT TO:<bob@hamburger.edu>\r\n");
+    client_expect(client, "250 2.1.5 Ok\r\n", "DATA\r\n");
+    /* LF line ends become CRLF (RFC 5321 2.3.8), then CRLF.CRLF. */
+    client_expect(client, "354 go ahead\r\n",
+                  "Subject: hi\r\n\r\nDo you like ketchup?\r\n.\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_client_state(client), MS_SMTP_CLIENT_DOT);
+    client_expect(client, "250 2.0.0 Ok: queued\r\n", "QUIT\r\n");
+    client_expect(client, "221 2.0.0 Bye\r\n", "");
+    CU_ASSERT_EQUAL(ms_smtp_client_state(client), MS_SMTP_CLIENT_CLOSED);
+
+    g_autoptr(MsSmtpEvent) info = client_event(client, MS_SMTP_EVENT_SERVER_INFO);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+    CU_ASSERT(info->esmtp);
+    CU_ASSERT_EQUAL_FATAL(info->extensions->len, 1);
+    MS_ASSERT_STR(info->extensions->pdata[0], "8BITMIME");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->tag, GINT_TO_POINTER(7));
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_DELIVERED);
+    CU_ASSERT_EQUAL(done->code, 250);
+    MS_ASSERT_STR(done->text, "2.0.0 Ok: queued");
+    CU_ASSERT_EQUAL_FATAL(done->rcpt_results->len, 1);
+    CU_ASSERT_EQUAL(((MsSmtpRcptResult *) done->rcpt_results->pdata[0])->code, 250);
+    g_autoptr(MsSmtpEvent) close = client_event(client, MS_SMTP_EVENT_CLOSE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(close);
+    CU_ASSERT_EQUAL(close->code, 221);
+}
+
+static void test_client_output_notes(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB, 1, ".hidden\r\nplain", NULL);
+    client_feed_str(client, "220 x\r\n" EHLO_PLAIN "250 ok\r\n250 ok\r\n354 go\r\n");
+    g_autoptr(GPtrArray) lines = ms_smtp_client_take_output(client);
+    /* EHLO, MAIL, RCPT, DATA, 2 text lines, "." */
+    static const char *const notes[] = {
+        "smtp.cmd.ehlo", "smtp.cmd.mail", "smtp.cmd.rcpt", "smtp.cmd.data",
+        "smtp.data.stuffed", "smtp.data.line", "smtp.data.end",
+    };
+    static const char *const phases[] = {
+        "smtp.handshake", "smtp.transfer", "smtp.transfer", "smtp.transfer",
+        "smtp.transfer", "smtp.transfer", "smtp.transfer",
+    };
+
+    CU_ASSERT_EQUAL_FATAL(lines->len, G_N_ELEMENTS(notes));
+    for (guint i = 0; i < lines->len; i++) {
+        const MsProtoLine *line = lines->pdata[i];
+
+        MS_ASSERT_STR(line->note, notes[i]);
+        MS_ASSERT_STR(line->phase, phases[i]);
+        CU_ASSERT_PTR_NOT_NULL(ms_smtp_note_text(line->note));
+    }
+    /* RFC 5321 4.5.2: the leading dot is doubled. */
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[4])->text, "..hidden");
+    MS_ASSERT_STR(((MsProtoLine *) lines->pdata[5])->text, "plain");
+}
+
+static void test_client_rcpt_temp_failure(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB, 1, "hi\n", NULL);
+    client_expect(client, "220 x\r\n", "EHLO crepes.fr\r\n");
+    client_expect(client, EHLO_PLAIN, "MAIL FROM:<alice@crepes.fr>\r\n");
+    client_expect(client, "250 ok\r\n", "RCPT TO:<bob@hamburger.edu>\r\n");
+    /* No recipient: no DATA; RSET closes the open transaction. */
+    client_expect(client, "450 4.2.1 busy\r\n", "RSET\r\n");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_TEMP_FAILURE);
+    CU_ASSERT_EQUAL(done->code, 450);
+    CU_ASSERT_FALSE(((MsSmtpRcptResult *) done->rcpt_results->pdata[0])->accepted);
+    client_expect(client, "250 ok\r\n", "");
+    CU_ASSERT_EQUAL(ms_smtp_client_state(client), MS_SMTP_CLIENT_IDLE);
+    ms_smtp_client_finish(client);
+    g_autofree char *quit = client_take(client);
+
+    MS_ASSERT_STR(quit, "QUIT\r\n");
+}
+
+static void test_client_mail_perm_failure(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB, 1, "hi\n", NULL);
+    ms_smtp_client_finish(client);
+    client_expect(client, "220 x\r\n" EHLO_PLAIN,
+                  "EHLO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\n");
+    /* MAIL refused: nothing is open, so no RSET. */
+    client_expect(client, "553 5.7.1 sender rejected\r\n", "QUIT\r\n");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_PERM_FAILURE);
+    CU_ASSERT_EQUAL(done->code, 553);
+    CU_ASSERT_EQUAL(((MsSmtpRcptResult *) done->rcpt_results->pdata[0])->code, 0);
+}
+
+static void test_client_data_failures(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB, 1, "one\n", GINT_TO_POINTER(1));
+    add_message(client, BOB, 1, "two\n", GINT_TO_POINTER(2));
+    ms_smtp_client_finish(client);
+    client_feed_str(client, "220 x\r\n" EHLO_PLAIN "250 ok\r\n250 ok\r\n354 go\r\n");
+    g_free(client_take(client));
+    /* 5xx to the "." -> permanent; the next transaction starts at once. */
+    client_expect(client, "554 5.7.1 spam\r\n", "MAIL FROM:<alice@crepes.fr>\r\n");
+    client_expect(client, "250 ok\r\n250 ok\r\n", "RCPT TO:<bob@hamburger.edu>\r\nDATA\r\n");
+    client_expect(client, "354 go\r\n", "two\r\n.\r\n");
+    /* 4xx to the "." -> temporary. */
+    client_expect(client, "451 4.3.0 try later\r\n", "QUIT\r\n");
+    g_autoptr(MsSmtpEvent) first = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+    g_autoptr(MsSmtpEvent) second = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(second);
+    CU_ASSERT_EQUAL(first->tag, GINT_TO_POINTER(1));
+    CU_ASSERT_EQUAL(first->result, MS_SMTP_RESULT_PERM_FAILURE);
+    CU_ASSERT_EQUAL(first->code, 554);
+    CU_ASSERT_EQUAL(second->tag, GINT_TO_POINTER(2));
+    CU_ASSERT_EQUAL(second->result, MS_SMTP_RESULT_TEMP_FAILURE);
+    CU_ASSERT_EQUAL(second->code, 451);
+}
+
+static void test_client_partial(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB_CAROL, 2, "hi\n", NULL);
+    client_feed_str(client, "220 x\r\n" EHLO_PLAIN "250 ok\r\n");
+    g_free(client_take(client));
+    client_expect(client, "550 5.1.1 no bob\r\n", "RCPT TO:<carol@hamburger.edu>\r\n");
+    client_expect(client, "250 ok\r\n", "DATA\r\n");
+    client_expect(client, "354 go\r\n", "hi\r\n.\r\n");
+    client_expect(client, "250 queued\r\n", "");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_PARTIAL);
+    const MsSmtpRcptResult *bob = done->rcpt_results->pdata[0];
+    const MsSmtpRcptResult *carol = done->rcpt_results->pdata[1];
+
+    MS_ASSERT_STR(bob->address, "bob@hamburger.edu");
+    CU_ASSERT_EQUAL(bob->code, 550);
+    MS_ASSERT_STR(bob->text, "5.1.1 no bob");
+    CU_ASSERT_FALSE(bob->accepted);
+    CU_ASSERT_EQUAL(carol->code, 250);
+    CU_ASSERT(carol->accepted);
+}
+
+static void test_client_multiline_replies(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+
+    add_message(client, BOB, 1, "hi\n", NULL);
+    client_expect(client, "220-hamburger.edu ESMTP\r\n", "");
+    client_expect(client, "220-second line\r\n220 last\r\n", "EHLO crepes.fr\r\n");
+    /* The EHLO reply in pieces: nothing is sent before its last line. */
+    client_expect(client, "250-hamburger.edu\r\n250-SIZE 1000\r\n250-PIPE", "");
+    client_expect(client, "LINING\r\n250-X-UNKNOWN 1 2\r\n250 8BITMIME\r\n",
+                  "MAIL FROM:<alice@crepes.fr> SIZE=4\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+                  "DATA\r\n");
+    g_autoptr(MsSmtpEvent) info = client_event(client, MS_SMTP_EVENT_SERVER_INFO);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+    CU_ASSERT_EQUAL_FATAL(info->extensions->len, 4);
+    MS_ASSERT_STR(info->extensions->pdata[0], "SIZE 1000");
+    MS_ASSERT_STR(info->extensions->pdata[2], "X-UNKNOWN 1 2");
+    CU_ASSERT_EQUAL(info->max_size, 1000);
+    /* A multi-line refusal is one reply; its text keeps every line. */
+    client_expect(client, "250 ok\r\n550-5.1.1 no such user\r\n550 5.1.1 really\r\n"
+                          "554 no valid recipients\r\n", "RSET\r\n");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_PERM_FAILURE);
+    MS_ASSERT_STR(((MsSmtpRcptResult *) done->rcpt_results->pdata[0])->text,
+                  "5.1.1 no such user\n5.1.1 really");
+}
+
+static void test_client_ehlo_fallback(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+
+    add_message(client, BOB, 1, "hi\n", NULL);
+    client_expect(client, "220 old.server\r\n", "EHLO crepes.fr\r\n");
+    /* RFC 5321 3.2: EHLO not understood -> HELO. */
+    client_expect(client, "500 Command unrecognized\r\n", "HELO crepes.fr\r\n");
+    /* After HELO: no extensions, so no SIZE and no pipelining. */
+    client_expect(client, "250 old.server\r\n", "MAIL FROM:<alice@crepes.fr>\r\n");
+    g_autoptr(MsSmtpEvent) info = client_event(client, MS_SMTP_EVENT_SERVER_INFO);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+    CU_ASSERT_FALSE(info->esmtp);
+    CU_ASSERT_EQUAL(info->extensions->len, 0);
+
+    g_autoptr(MsSmtpClient) client2 = new_client(TRUE);
+
+    client_expect(client2, "220 old.server\r\n", "EHLO crepes.fr\r\n");
+    client_expect(client2, "502 not implemented\r\n", "HELO crepes.fr\r\n");
+}
+
+static void test_client_pipelining_groups(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+
+    add_message(client, BOB_CAROL, 2, "hi\n", NULL);
+    ms_smtp_client_finish(client);
+    client_expect(client, "220 x\r\n", "EHLO crepes.fr\r\n");
+    /* RFC 2920 3.1: MAIL, both RCPTs and DATA in one group. */
+    g_autoptr(GPtrArray) group = NULL;
+
+    client_feed_str(client, "250-x\r\n250 PIPELINING\r\n");
+    group = ms_smtp_client_take_output(client);
+    CU_ASSERT_EQUAL_FATAL(group->len, 4);
+    MS_ASSERT_STR(((MsProtoLine *) group->pdata[0])->text, "MAIL FROM:<alice@crepes.fr>");
+    MS_ASSERT_STR(((MsProtoLine *) group->pdata[1])->text, "RCPT TO:<bob@hamburger.edu>");
+    MS_ASSERT_STR(((MsProtoLine *) group->pdata[2])->text, "RCPT TO:<carol@hamburger.edu>");
+    MS_ASSERT_STR(((MsProtoLine *) group->pdata[3])->text, "DATA");
+    /* Replies matched in order; the text follows only the 354. */
+    client_expect(client, "250 ok\r\n250 ok\r\n", "");
+    client_expect(client, "550 no carol\r\n", "");
+    client_expect(client, "354 go\r\n", "hi\r\n.\r\n");
+    client_expect(client, "250 queued\r\n", "QUIT\r\n");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_PARTIAL);
+    CU_ASSERT_EQUAL(((MsSmtpRcptResult *) done->rcpt_results->pdata[1])->code, 550);
+}
+
+static void test_client_pipelining_mail_refused(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+
+    add_message(client, BOB, 1, "hi\n", NULL);
+    ms_smtp_client_finish(client);
+    client_feed_str(client, "220 x\r\n250-x\r\n250 PIPELINING\r\n");
+    g_free(client_take(client));
+    /* MAIL refused: the RCPT and DATA replies (503) are read, the MAIL
+     * reply decides, and nothing needs RSET. */
+    client_expect(client, "550 5.7.1 sender refused\r\n503 need MAIL\r\n", "");
+    client_expect(client, "503 need MAIL\r\n", "QUIT\r\n");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_PERM_FAILURE);
+    CU_ASSERT_EQUAL(done->code, 550);
+    MS_ASSERT_STR(done->text, "5.7.1 sender refused");
+}
+
+static void test_client_8bit_not_offered(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+
+    add_message(client, BOB, 1, "caf\xc3\xa9\n", GINT_TO_POINTER(3));
+    add_message(client, BOB, 1, "plain\n", GINT_TO_POINTER(4));
+    client_expect(client, "220 x\r\n", "EHLO crepes.fr\r\n");
+    /* RFC 6152: no 8BITMIME, so the 8-bit message is not sent at all; the
+     * 7-bit one goes. */
+    client_expect(client, "250 x\r\n", "MAIL FROM:<alice@crepes.fr>\r\n");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->tag, GINT_TO_POINTER(3));
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_PERM_FAILURE);
+    CU_ASSERT_EQUAL(done->code, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(done->text, "8BITMIME"));
+}
+
+static void test_client_8bit_modes(void)
+{
+    MsSmtpClientConfig config;
+
+    /* Offered: BODY=8BITMIME is declared. */
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB, 1, "caf\xc3\xa9\n", NULL);
+    client_feed_str(client, "220 x\r\n");
+    g_free(client_take(client));
+    client_expect(client, "250-x\r\n250-8BITMIME\r\n250 SIZE\r\n",
+                  "MAIL FROM:<alice@crepes.fr> SIZE=7 BODY=8BITMIME\r\n");
+
+    /* Forced: sent raw, without BODY=, for the server to refuse. */
+    ms_smtp_client_config_init(&config, "crepes.fr");
+    config.force_8bit = TRUE;
+    g_autoptr(MsSmtpClient) careless = ms_smtp_client_new(&config);
+
+    add_message(careless, BOB, 1, "caf\xc3\xa9\n", NULL);
+    client_feed_str(careless, "220 x\r\n");
+    g_free(client_take(careless));
+    client_expect(careless, "250 x\r\n", "MAIL FROM:<alice@crepes.fr>\r\n");
+}
+
+static void test_client_greeting_554(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+
+    add_message(client, BOB, 1, "hi\n", NULL);
+    /* RFC 5321 3.1: no service; QUIT politely. */
+    client_expect(client, "554 No SMTP service here\r\n", "QUIT\r\n");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_PERM_FAILURE);
+    CU_ASSERT_EQUAL(done->code, 554);
+    client_expect(client, "221 bye\r\n", "");
+    g_autoptr(MsSmtpEvent) close = client_event(client, MS_SMTP_EVENT_CLOSE);
+
+    CU_ASSERT_PTR_NOT_NULL(close);
+    CU_ASSERT_EQUAL(ms_smtp_client_state(client), MS_SMTP_CLIENT_CLOSED);
+}
+
+static void test_client_421(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB, 1, "one\n", GINT_TO_POINTER(1));
+    add_message(client, BOB, 1, "two\n", GINT_TO_POINTER(2));
+    client_feed_str(client, "220 x\r\n" EHLO_PLAIN);
+    g_free(client_take(client));
+    /* RFC 5321 3.8: 421 closes the channel: no QUIT, both messages fail
+     * temporarily, then CLOSE. */
+    client_expect(client, "421 4.3.2 shutting down\r\n", "");
+    MsSmtpEvent *events[4] = { NULL };
+
+    for (int i = 0; i < 4; i++)
+        events[i] = ms_smtp_client_next_event(client);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(events[3]);
+    CU_ASSERT_EQUAL(events[0]->kind, MS_SMTP_EVENT_SERVER_INFO);
+    CU_ASSERT_EQUAL(events[1]->kind, MS_SMTP_EVENT_MESSAGE_DONE);
+    CU_ASSERT_EQUAL(events[1]->result, MS_SMTP_RESULT_TEMP_FAILURE);
+    CU_ASSERT_EQUAL(events[1]->code, 421);
+    CU_ASSERT_EQUAL(events[2]->tag, GINT_TO_POINTER(2));
+    CU_ASSERT_EQUAL(events[3]->kind, MS_SMTP_EVENT_CLOSE);
+    for (int i = 0; i < 4; i++)
+        ms_smtp_event_free(events[i]);
+    CU_ASSERT_EQUAL(ms_smtp_client_state(client), MS_SMTP_CLIENT_CLOSED);
+}
+
+static void test_client_connection_lost(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB, 1, "one\n", NULL);
+    ms_smtp_client_connection_lost(client);
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_TEMP_FAILURE);
+    CU_ASSERT_EQUAL(done->code, 0);
+    g_autoptr(MsSmtpEvent) close = client_event(client, MS_SMTP_EVENT_CLOSE);
+
+    CU_ASSERT_PTR_NOT_NULL(close);
+    /* A message added afterwards still gets its MESSAGE_DONE. */
+    add_message(client, BOB, 1, "late\n", GINT_TO_POINTER(9));
+    g_autoptr(MsSmtpEvent) late = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(late);
+    CU_ASSERT_EQUAL(late->tag, GINT_TO_POINTER(9));
+}
+
+static void test_client_malformed_reply(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, BOB, 1, "one\n", NULL);
+    client_expect(client, "hello there\r\n", "QUIT\r\n");
+    g_autoptr(MsSmtpEvent) error = client_event(client, MS_SMTP_EVENT_PROTOCOL_ERROR);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    MS_ASSERT_STR(error->note, "smtp.error.bad-reply");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_TEMP_FAILURE);
+}
+
+static void test_client_textbook_syntax(void)
+{
+    MsSmtpClientConfig config;
+
+    ms_smtp_client_config_init(&config, "crepes.fr");
+    config.use_ehlo = FALSE;
+    config.textbook_syntax = TRUE;
+    g_autoptr(MsSmtpClient) client = ms_smtp_client_new(&config);
+
+    add_message(client, BOB, 1, "hi\n", NULL);
+    client_expect(client, "220 hamburger.edu\r\n", "HELO crepes.fr\r\n");
+    client_expect(client, "250 Hello\r\n", "MAIL FROM: <alice@crepes.fr>\r\n");
+    client_expect(client, "250 ok\r\n", "RCPT TO: <bob@hamburger.edu>\r\n");
+}
+
+static void test_client_bare_lf_data(void)
+{
+    MsSmtpClientConfig config;
+
+    ms_smtp_client_config_init(&config, "crepes.fr");
+    config.bare_lf_data = TRUE;
+    config.pipelining = FALSE;
+    g_autoptr(MsSmtpClient) client = ms_smtp_client_new(&config);
+
+    add_message(client, BOB, 1, "a\r\nb\r\n", NULL);
+    client_feed_str(client, "220 x\r\n" EHLO_PLAIN "250 ok\r\n250 ok\r\n");
+    g_free(client_take(client));
+    /* The careless client: text lines end in LF; the "." still in CRLF. */
+    client_expect(client, "354 go\r\n", "a\nb\n.\r\n");
+}
+
+static const MsTestCase client_cases[] = {
+    MS_TEST(test_client_basic_flow),
+    MS_TEST(test_client_output_notes),
+    MS_TEST(test_client_rcpt_temp_failure),
+    MS_TEST(test_client_mail_perm_failure),
+    MS_TEST(test_client_data_failures),
+    MS_TEST(test_client_partial),
+    MS_TEST(test_client_multiline_replies),
+    MS_TEST(test_client_ehlo_fallback),
+    MS_TEST(test_client_pipelining_groups),
+    MS_TEST(test_client_pipelining_mail_refused),
+    MS_TEST(test_client_8bit_not_offered),
+    MS_TEST(test_client_8bit_modes),
+    MS_TEST(test_client_greeting_554),
+    MS_TEST(test_client_421),
+    MS_TEST(test_client_connection_lost),
+    MS_TEST(test_client_malformed_reply),
+    MS_TEST(test_client_textbook_syntax),
+    MS_TEST(test_client_bare_lf_data),
+    MS_TEST_END,
+};
+
+/* ---- smtp/session ------------------------------------------------------------------ */
+
+/* Moves lines between the engines until both are quiet; when transcript is
+ * not NULL, appends "C: ..." / "S: ..." lines to it. */
+static void pump(MsSmtpClient *client, MsSmtpServer *server, GString *transcript)
+{
+    for (int round = 0; round < 1000; round++) {
+        g_autoptr(GPtrArray) from_server = ms_smtp_server_take_output(server);
+        g_autoptr(GPtrArray) from_client = NULL;
+
+        for (guint i = 0; transcript != NULL && i < from_server->len; i++)
+            g_string_append_printf(transcript, "S: %s\n",
+                                   ((MsProtoLine *) from_server->pdata[i])->text);
+        g_autoptr(GBytes) s_bytes = ms_proto_lines_to_bytes(from_server);
+
+        ms_smtp_client_feed(client, g_bytes_get_data(s_bytes, NULL), g_bytes_get_size(s_bytes));
+        from_client = ms_smtp_client_take_output(client);
+        for (guint i = 0; transcript != NULL && i < from_client->len; i++)
+            g_string_append_printf(transcript, "C: %s\n",
+                                   ((MsProtoLine *) from_client->pdata[i])->text);
+        g_autoptr(GBytes) c_bytes = ms_proto_lines_to_bytes(from_client);
+
+        ms_smtp_server_feed(server, g_bytes_get_data(c_bytes, NULL), g_bytes_get_size(c_bytes));
+        if (from_server->len == 0 && from_client->len == 0)
+            return;
+    }
+    CU_FAIL("the engines never went quiet");
+}
+
+static MsSmtpServer *session_server(const char *profile, gboolean offer_8bitmime)
+{
+    MsSmtpServerConfig config;
+
+    ms_smtp_server_config_init(&config, "hamburger.edu");
+    config.profile = profile;
+    config.offer_8bitmime = offer_8bitmime;
+    config.max_size = 1000000;
+    config.check_rcpt = reject_nobody;
+    return ms_smtp_server_new(&config, "crepes.fr");
+}
+
+static void run_three_messages(gboolean pipelining)
+{
+    guint calls = 0;
+    MsSmtpServerConfig sconfig;
+
+    ms_smtp_server_config_init(&sconfig, "hamburger.edu");
+    sconfig.check_rcpt = reject_nobody;
+    sconfig.user_data = &calls;
+    g_autoptr(MsSmtpServer) server = ms_smtp_server_new(&sconfig, "crepes.fr");
+    g_autoptr(MsSmtpClient) client = new_client(pipelining);
+    static const char *const texts[] = {
+        "Subject: one\n\nDo you like ketchup?\n",
+        "Subject: two\r\n\r\n.starts with a dot\r\n.\r\n..\r\n",
+        "Subject: three\n\nHow about pickles?",
+    };
+    static const char *const expected[] = {
+        "Subject: one\r\n\r\nDo you like ketchup?\r\n",
+        "Subject: two\r\n\r\n.starts with a dot\r\n.\r\n..\r\n",
+        "Subject: three\r\n\r\nHow about pickles?\r\n",
+    };
+    static const char *const rcpts2[] = { "bob@hamburger.edu", "nobody@hamburger.edu" };
+
+    ms_smtp_server_start(server);
+    add_message(client, BOB, 1, texts[0], GINT_TO_POINTER(1));
+    pump(client, server, NULL);
+    /* Added while the session runs: same connection, next transaction. */
+    add_message(client, rcpts2, 2, texts[1], GINT_TO_POINTER(2));
+    add_message(client, BOB_CAROL, 2, texts[2], GINT_TO_POINTER(3));
+    ms_smtp_client_finish(client);
+    pump(client, server, NULL);
+
+    guint n_messages = 0;
+    MsSmtpEvent *event;
+
+    while ((event = ms_smtp_server_next_event(server)) != NULL) {
+        if (event->kind == MS_SMTP_EVENT_MESSAGE) {
+            CU_ASSERT(n_messages < 3);
+            if (n_messages < 3)
+                CU_ASSERT(bytes_equal(event->data, expected[n_messages]));
+            MS_ASSERT_STR(event->reverse_path, "alice@crepes.fr");
+            CU_ASSERT_EQUAL(event->recipients->len, n_messages == 2 ? 2 : 1);
+            n_messages++;
+        }
+        ms_smtp_event_free(event);
+    }
+    CU_ASSERT_EQUAL(n_messages, 3);
+    CU_ASSERT_EQUAL(calls, 5);
+
+    MsSmtpResult want[] = { MS_SMTP_RESULT_DELIVERED, MS_SMTP_RESULT_PARTIAL,
+                            MS_SMTP_RESULT_DELIVERED };
+    guint n_done = 0;
+    gboolean closed = FALSE;
+
+    while ((event = ms_smtp_client_next_event(client)) != NULL) {
+        if (event->kind == MS_SMTP_EVENT_MESSAGE_DONE) {
+            CU_ASSERT_FALSE(closed);
+            CU_ASSERT_EQUAL(event->tag, GINT_TO_POINTER(n_done + 1));
+            if (n_done < 3)
+                CU_ASSERT_EQUAL(event->result, want[n_done]);
+            n_done++;
+        } else if (event->kind == MS_SMTP_EVENT_CLOSE) {
+            closed = TRUE;
+        }
+        ms_smtp_event_free(event);
+    }
+    CU_ASSERT_EQUAL(n_done, 3);
+    CU_ASSERT(closed);
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
+    CU_ASSERT_EQUAL(ms_smtp_client_state(client), MS_SMTP_CLIENT_CLOSED);
+}
+
+static void test_session_three_messages(void)
+{
+    run_three_messages(FALSE);
+}
+
+static void test_session_three_messages_pipelined(void)
+{
+    run_three_messages(TRUE);
+}
+
+static void test_session_textbook(void)
+{
+    MsSmtpClientConfig cconfig;
+
+    ms_smtp_client_config_init(&cconfig, "crepes.fr");
+    cconfig.use_ehlo = FALSE;
+    cconfig.textbook_syntax = TRUE;
+    g_autoptr(MsSmtpClient) client = ms_smtp_client_new(&cconfig);
+    g_autoptr(MsSmtpServer) server = session_server("textbook", TRUE);
+    g_autoptr(GString) transcript = g_string_new(NULL);
+
+    add_message(client, BOB, 1, "Do you like ketchup?\nHow about pickles?\n", NULL);
+    ms_smtp_client_finish(client);
+    ms_smtp_server_start(server);
+    pump(client, server, transcript);
+    /* Kurose & Ross, section 2.3. */
+    MS_ASSERT_STR(transcript->str,
+                  "S: 220 hamburger.edu\n"
+                  "C: HELO crepes.fr\n"
+                  "S: 250 Hello crepes.fr, pleased to meet you\n"
+                  "C: MAIL FROM: <alice@crepes.fr>\n"
+                  "S: 250 alice@crepes.fr ... Sender ok\n"
+                  "C: RCPT TO: <bob@hamburger.edu>\n"
+                  "S: 250 bob@hamburger.edu ... Recipient ok\n"
+                  "C: DATA\n"
+                  "S: 354 Enter mail, end with \".\" on a line by itself\n"
+                  "C: Do you like ketchup?\n"
+                  "C: How about pickles?\n"
+                  "C: .\n"
+                  "S: 250 Message accepted for delivery\n"
+                  "C: QUIT\n"
+                  "S: 221 hamburger.edu closing connection\n");
+}
+
+static MsSmtpResult session_result(MsSmtpClient *client, guint *code_out)
+{
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    *code_out = done->code;
+    return done->result;
+}
+
+static void test_session_8bit_refused(void)
+{
+    MsSmtpClientConfig cconfig;
+
+    ms_smtp_client_config_init(&cconfig, "crepes.fr");
+    cconfig.force_8bit = TRUE;
+    g_autoptr(MsSmtpClient) client = ms_smtp_client_new(&cconfig);
+    g_autoptr(MsSmtpServer) server = session_server(NULL, FALSE);
+    guint code = 0;
+
+    add_message(client, BOB, 1, "Subject: caf\xc3\xa9\n\nhi\n", NULL);
+    ms_smtp_client_finish(client);
+    ms_smtp_server_start(server);
+    pump(client, server, NULL);
+    CU_ASSERT_EQUAL(session_result(client, &code), MS_SMTP_RESULT_PERM_FAILURE);
+    CU_ASSERT_EQUAL(code, 554);
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, NULL), 0);
+}
+
+static void test_session_8bit_negotiated(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+    g_autoptr(MsSmtpServer) server = session_server(NULL, TRUE);
+    guint code = 0;
+
+    add_message(client, BOB, 1, "Subject: caf\xc3\xa9\n\nhi\n", NULL);
+    ms_smtp_client_finish(client);
+    ms_smtp_server_start(server);
+    pump(client, server, NULL);
+    CU_ASSERT_EQUAL(session_result(client, &code), MS_SMTP_RESULT_DELIVERED);
+    CU_ASSERT_EQUAL(code, 250);
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, NULL), 1);
+}
+
+static void test_session_bare_lf_refused(void)
+{
+    MsSmtpClientConfig cconfig;
+
+    ms_smtp_client_config_init(&cconfig, "crepes.fr");
+    cconfig.bare_lf_data = TRUE;
+    g_autoptr(MsSmtpClient) client = ms_smtp_client_new(&cconfig);
+    g_autoptr(MsSmtpServer) server = session_server(NULL, TRUE);
+    guint code = 0;
+
+    add_message(client, BOB, 1, "Subject: x\n\nhi\n", NULL);
+    ms_smtp_client_finish(client);
+    ms_smtp_server_start(server);
+    pump(client, server, NULL);
+    CU_ASSERT_EQUAL(session_result(client, &code), MS_SMTP_RESULT_PERM_FAILURE);
+    CU_ASSERT_EQUAL(code, 554);
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
+}
+
+static void test_session_deterministic(void)
+{
+    /* Same input, byte-identical dialogue. */
+    g_autoptr(GString) first = g_string_new(NULL);
+    g_autoptr(GString) second = g_string_new(NULL);
+    GString *runs[] = { first, second };
+
+    for (int r = 0; r < 2; r++) {
+        g_autoptr(MsSmtpClient) client = new_client(TRUE);
+        g_autoptr(MsSmtpServer) server = session_server(NULL, TRUE);
+
+        add_message(client, BOB_CAROL, 2, "a\n.b\n", NULL);
+        add_message(client, BOB, 1, "c\n", NULL);
+        ms_smtp_client_finish(client);
+        ms_smtp_server_start(server);
+        pump(client, server, runs[r]);
+    }
+    CU_ASSERT(first->len > 0);
+    MS_ASSERT_STR(first->str, second->str);
+}
+
+static const MsTestCase session_cases[] = {
+    MS_TEST(test_session_three_messages),
+    MS_TEST(test_session_three_messages_pipelined),
+    MS_TEST(test_session_textbook),
+    MS_TEST(test_session_8bit_refused),
+    MS_TEST(test_session_8bit_negotiated),
+    MS_TEST(test_session_bare_lf_refused),
+    MS_TEST(test_session_deterministic),
+    MS_TEST_END,
+};
+
+/* ---- smtp/tables ---------------------------------------------------------------------- */
+
+static void test_tables_profiles_complete(void)
+{
+    /* Every reply has wording in every profile, with a valid code. */
+    for (const char *const *name = ms_smtp_profile_names(); *name != NULL; name++) {
+        const MsSmtpProfile *profile = ms_smtp_profile_lookup(*name);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(profile);
+        for (int id = 0; id < MS_SMTP_N_REPLIES; id++) {
+            gboolean found = FALSE;
+
+            for (gsize i = 0; i < profile->n_texts; i++)
+                found = found || profile->texts[i].id == (MsSmtpReplyId) id;
+            if (!found)
+                g_printerr("\n  profile %s lacks %s", *name,
+                           ms_smtp_reply_id_name((MsSmtpReplyId) id));
+            CU_ASSERT(found);
+            guint code = ms_smtp_reply_code((MsSmtpReplyId) id);
+
+            CU_ASSERT(code == 0 || (code >= 200 && code <= 599));
+        }
+        CU_ASSERT_EQUAL(profile->n_texts, MS_SMTP_N_REPLIES);
+    }
+}
+
+static void test_tables_enhanced_codes(void)
+{
+    const MsSmtpProfile *def = ms_smtp_profile_lookup("default");
+    const MsSmtpProfile *book = ms_smtp_profile_lookup("textbook");
+
+    /* RFC 3463 2: the enhanced code's class is the reply code's first
+     * digit.  The textbook profile has none. */
+    for (gsize i = 0; i < def->n_texts; i++) {
+        const char *text = def->texts[i].text;
+        guint code = ms_smtp_reply_code(def->texts[i].id);
+
+        if (g_ascii_isdigit(text[0]) && text[1] == '.' && code != 0)
+            CU_ASSERT_EQUAL((guint) (text[0] - '0'), code / 100);
+    }
+    for (gsize i = 0; i < book->n_texts; i++) {
+        const char *text = book->texts[i].text;
+
+        CU_ASSERT_FALSE(g_ascii_isdigit(text[0]) && text[1] == '.');
+    }
+}
+
+static void test_tables_notes(void)
+{
+    gsize n = 0;
+    const MsSmtpNote *notes = ms_smtp_notes(&n);
+
+    CU_ASSERT(n > 40);
+    for (gsize i = 1; i < n; i++) {
+        if (strcmp(notes[i - 1].key, notes[i].key) >= 0)
+            g_printerr("\n  notes out of order: %s, %s", notes[i - 1].key, notes[i].key);
+        CU_ASSERT(strcmp(notes[i - 1].key, notes[i].key) < 0);
+    }
+    /* Every reply's note is explained. */
+    for (int id = 0; id < MS_SMTP_N_REPLIES; id++) {
+        const char *note = ms_smtp_reply_note((MsSmtpReplyId) id);
+
+        if (ms_smtp_note_text(note) == NULL)
+            g_printerr("\n  no text for note %s", note);
+        CU_ASSERT_PTR_NOT_NULL(ms_smtp_note_text(note));
+    }
+    static const char *const ext[] = { "smtp.ext.size", "smtp.ext.8bitmime",
+                                       "smtp.ext.pipelining", "smtp.ext.help",
+                                       "smtp.ext.enhancedstatuscodes", "smtp.error.bad-reply" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(ext); i++)
+        CU_ASSERT_PTR_NOT_NULL(ms_smtp_note_text(ext[i]));
+    CU_ASSERT_PTR_NULL(ms_smtp_note_text("pop3.cmd.user"));
+    CU_ASSERT_PTR_NULL(ms_smtp_note_text(NULL));
+}
+
+static void test_tables_command_note(void)
+{
+    const char *phase = NULL;
+
+    MS_ASSERT_STR(ms_smtp_command_note("rcpt to:<b@x>", 13, &phase), "smtp.cmd.rcpt");
+    MS_ASSERT_STR(phase, "smtp.transfer");
+    MS_ASSERT_STR(ms_smtp_command_note("EHLO x", 6, &phase), "smtp.cmd.ehlo");
+    MS_ASSERT_STR(phase, "smtp.handshake");
+    MS_ASSERT_STR(ms_smtp_command_note("QUIT", 4, &phase), "smtp.cmd.quit");
+    MS_ASSERT_STR(phase, "smtp.closure");
+    MS_ASSERT_STR(ms_smtp_command_note("QUITE", 5, NULL), "smtp.cmd.unknown");
+    MS_ASSERT_STR(ms_smtp_command_note("", 0, NULL), "smtp.cmd.unknown");
+}
+
+static void test_tables_names(void)
+{
+    MS_ASSERT_STR(ms_smtp_server_state_name(MS_SMTP_SERVER_RCPT), "rcpt");
+    MS_ASSERT_STR(ms_smtp_server_state_name(MS_SMTP_SERVER_REFUSED), "refused");
+    MS_ASSERT_STR(ms_smtp_client_state_name(MS_SMTP_CLIENT_DOT), "dot");
+    MS_ASSERT_STR(ms_smtp_event_kind_name(MS_SMTP_EVENT_MESSAGE_DONE), "message-done");
+    MS_ASSERT_STR(ms_smtp_result_name(MS_SMTP_RESULT_PARTIAL), "partly-delivered");
+    MS_ASSERT_STR(ms_smtp_server_state_name((MsSmtpServerState) 99), "?");
+    ms_smtp_event_free(NULL);
+    ms_smtp_server_free(NULL);
+    ms_smtp_client_free(NULL);
+}
+
+static void test_tables_expand(void)
+{
+    MsSmtpVars vars = { .host = "h", .addr = "a@b", .size = 42 };
+    g_autofree char *text = ms_smtp_expand("{host} {addr} {size} {helo}|{nope} {", &vars);
+
+    MS_ASSERT_STR(text, "h a@b 42 |{nope} {");
+}
+
+static const MsTestCase table_cases[] = {
+    MS_TEST(test_tables_profiles_complete),
+    MS_TEST(test_tables_enhanced_codes),
+    MS_TEST(test_tables_notes),
+    MS_TEST(test_tables_command_note),
+    MS_TEST(test_tables_names),
+    MS_TEST(test_tables_expand),
+    MS_TEST_END,
+};
+
+int main(void)
+{
+    ms_test_add_suite("smtp/line", line_cases);
+    ms_test_add_suite("smtp/server", server_cases);
+    ms_test_add_suite("smtp/client", client_cases);
+    ms_test_add_suite("smtp/session", session_cases);
+    ms_test_add_suite("smtp/tables", table_cases);
+    return ms_test_run();
+}
