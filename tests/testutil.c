@@ -64,9 +64,14 @@ char *ms_test_read_file(const char *path, gsize *len_out)
 gboolean ms_test_matches_golden(const char *actual, gsize len, const char *golden_path)
 {
     gsize glen = 0;
+    g_autofree char *actual_path = g_strconcat(golden_path, ".actual", NULL);
     g_autofree char *golden = ms_test_read_file(golden_path, &glen);
-    if (golden == NULL)
+    if (golden == NULL) {
+        /* A new golden file starts as the actual output, to be reviewed. */
+        if (g_file_set_contents(actual_path, actual, (gssize) len, NULL))
+            fprintf(stderr, "  actual output written to %s\n", actual_path);
         return FALSE;
+    }
     if (glen == len && memcmp(golden, actual, len) == 0)
         return TRUE;
 
@@ -87,7 +92,6 @@ gboolean ms_test_matches_golden(const char *actual, gsize len, const char *golde
     int g_n = (int) ((g_end ? (gsize) (g_end - golden) : glen) - start);
     fprintf(stderr, "\n  %s differs at line %u:\n    expected: %.*s\n    actual:   %.*s\n",
             golden_path, line, g_n, golden + start, a_n, actual + start);
-    g_autofree char *actual_path = g_strconcat(golden_path, ".actual", NULL);
     if (g_file_set_contents(actual_path, actual, (gssize) len, NULL))
         fprintf(stderr, "  actual output written to %s\n", actual_path);
     return FALSE;

@@ -1,0 +1,123 @@
+/* agents-private.h - what the parts of the world (servers, user agents, the
+ * session glue) share.  The world owns everything; servers and agents hold
+ * a back pointer to it and never outlive it.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "mailsim/core.h"
+#include "mailsim/mailbox.h"
+#include "mailsim/net.h"
+#include "mailsim/proto.h"
+#include "mailsim/scenario.h"
+#include "mailsim/trace.h"
+#include "mailsim/world.h"
+
+/* The simulated wall clock: the scenario starts at this Unix time, so Date:
+ * headers and Message-IDs are the same on every run.  (23 March 2023, the
+ * day the lecture notes were written, 12:00 UTC.) */
+#define MS_WORLD_EPOCH_UNIX G_GINT64_CONSTANT(1679572800)
+
+typedef struct MsMailServer MsMailServer;
+typedef struct MsUserAgent MsUserAgent;
+
+struct MsWorld {
+    const MsScenario *scenario;
+    MsSim *sim;
+    MsNet *net;
+    GPtrArray *servers;   /* MsMailServer*, scenario order */
+    GPtrArray *agents;    /* MsUserAgent*, scenario order */
+    guint64 message_serial; /* for Message-IDs */
+    GPtrArray *owned;     /* small allocations freed with the world */
+    GError *failure;      /* first simulation error, if any */
+};
+
+/* ---- session glue (session.c) ----
+ * Every per-connection session struct starts with an MsSessionBase so the
+ * server or agent that owns it can free it without knowing its type. */
+typedef struct {
+    void (*free)(gpointer self);
+} MsSessionBase;
+
+/* GDestroyNotify for arrays of sessions. */
+void ms_session_free(gpointer session);
+
+/* Writes an engine's output lines on a connection: one trace record per line
+ * (its arrival filled in by TCP), then one application write for them all. */
+void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArray *lines);
+/* Emits a record of kind (ACTION, QUEUE, MAILBOX, MESSAGE, ERROR) now.  key
+ * names the event ("queue.add", "mailbox.deliver", ...: the list is in
+ * docs/trace-format.md) and goes in the record's note field; detail is the
+ * English sentence. */
+void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
+                   const char *subject, gint64 count, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
+/* Records the first simulation failure; the run stops with it. */
+void ms_world_fail(MsWorld *world, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+gint64 ms_world_unix_time(MsWorld *world);
+
+MsMailServer *ms_world_server_by_name(MsWorld *world, const char *name);
+MsMailServer *ms_world_server_for_domain(MsWorld *world, const char *domain);
+
+/* ---- mail servers (mail_server.c, server_smtp.c, server_pop3.c) ---- */
+typedef struct {
+    char *local;         /* "bob" */
+    char *address;       /* "bob@hamburger.edu" */
+    char *password;      /* NULL: cannot log in */
+    char *agent_host;    /* the agent's host, NULL if none */
+    MsMailbox *mailbox;
+    gboolean locked;     /* a POP3 session holds the maildrop */
+} MsServerUser;
+
+struct MsMailServer {
+    MsWorld *world;
+    MsHost *host;
+    char *name;
+    char *domain;
+    GPtrArray *users;     /* MsServerUser*, declaration order */
+    GPtrArray *queue;     /* MsQueuedMessage*, queue order */
+    guint64 queue_serial;
+    GPtrArray *sessions;  /* live inbound/outbound sessions (owned, see *_session_free) */
+    MsEventId queue_timer;
+    MsTime queue_timer_at;
+    guint64 pop3_sessions;
+    guint64 smtp_ids;     /* for Received ids */
+    MsTime retry_interval;/* between relay attempts (default 30 min) */
+    MsTime give_up_after; /* bounce after this long in the queue (5 days) */
+};
+
+MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user);
+/* Delivers a message to a local user's mailbox (adds Return-Path and
+ * Received), tracing the change. */
+void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
+                            GBytes *data, const char *message_id);
+/* Puts a message in the outgoing queue and schedules a queue run. */
+void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
+                            GPtrArray *recipients, GBytes *data, const char *message_id);
+/* Makes the queue run at `at` (or earlier if it is already due earlier). */
+void ms_mail_server_wake_queue(MsMailServer *server, MsTime at);
+/* Removes a queue entry (and frees it), tracing why. */
+void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char *why);
+gboolean ms_server_pop3_listen(MsMailServer *server, GError **error);
+gboolean ms_server_smtp_listen(MsMailServer *server, GError **error);
+void ms_server_run_queue(MsMailServer *server);
+
+MsMailServer *ms_mail_server_new(MsWorld *world, const MsScServer *spec, GError **error);
+void ms_mail_server_free(MsMailServer *server);
+const char *ms_mail_server_domain(const MsMailServer *server);
+const char *ms_mail_server_name(const MsMailServer *server);
+MsHost *ms_mail_server_host(const MsMailServer *server);
+/* Creates the mailbox of a local user (local part, e.g. "bob"). */
+void ms_mail_server_add_user(MsMailServer *server, const char *local, const char *password,
+                             const char *agent_host);
+MsMailbox *ms_mail_server_mailbox(MsMailServer *server, const char *local);
+
+/* ---- user agents (user_agent.c) ---- */
+MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **error);
+void ms_user_agent_free(MsUserAgent *agent);
+const char *ms_user_agent_host_name(const MsUserAgent *agent);
+void ms_user_agent_act(MsUserAgent *agent, const MsScAction *action);
+
+/* "bob@hamburger.edu" -> "bob" / "hamburger.edu" (transfer full). */
+char *ms_address_local(const char *address);
+char *ms_address_domain(const char *address);

@@ -1,0 +1,212 @@
+/* mail_server.c - a mail server: its users' mailboxes, its outgoing message
+ * queue, and the listeners that let agents and other servers reach it
+ * (SMTP on port 25, POP3 on port 110).  The protocol sides live in
+ * server_smtp.c and server_pop3.c.
+ */
+#include <string.h>
+
+#include "agents/agents-private.h"
+#include "mailsim/message.h"
+
+static void server_user_free(gpointer p)
+{
+    MsServerUser *u = p;
+    g_free(u->local);
+    g_free(u->address);
+    g_free(u->password);
+    g_free(u->agent_host);
+    ms_mailbox_free(u->mailbox);
+    g_free(u);
+}
+
+MsMailServer *ms_mail_server_new(MsWorld *world, const MsScServer *spec, GError **error)
+{
+    MsMailServer *server = g_new0(MsMailServer, 1);
+    server->world = world;
+    server->name = g_strdup(spec->name);
+    server->domain = g_strdup(spec->domain);
+    server->host = ms_net_find_host(world->net, spec->name);
+    server->users = g_ptr_array_new_with_free_func(server_user_free);
+    server->queue = g_ptr_array_new_with_free_func((GDestroyNotify) ms_queued_message_free);
+    server->sessions = g_ptr_array_new_with_free_func(ms_session_free);
+    server->retry_interval = 30 * MS_MINUTE;
+    server->give_up_after = 5 * MS_DAY;
+    g_assert(server->host != NULL);
+    if (!ms_server_smtp_listen(server, error) || !ms_server_pop3_listen(server, error)) {
+        ms_mail_server_free(server);
+        return NULL;
+    }
+    return server;
+}
+
+void ms_mail_server_free(MsMailServer *server)
+{
+    if (server == NULL)
+        return;
+    g_ptr_array_unref(server->sessions);
+    g_ptr_array_unref(server->queue);
+    g_ptr_array_unref(server->users);
+    g_free(server->name);
+    g_free(server->domain);
+    g_free(server);
+}
+
+const char *ms_mail_server_domain(const MsMailServer *server)
+{
+    return server->domain;
+}
+
+const char *ms_mail_server_name(const MsMailServer *server)
+{
+    return server->name;
+}
+
+MsHost *ms_mail_server_host(const MsMailServer *server)
+{
+    return server->host;
+}
+
+void ms_mail_server_add_user(MsMailServer *server, const char *local, const char *password,
+                             const char *agent_host)
+{
+    MsServerUser *u = ms_mail_server_find_user(server, local);
+    if (u == NULL) {
+        u = g_new0(MsServerUser, 1);
+        u->local = g_strdup(local);
+        u->address = g_strdup_printf("%s@%s", local, server->domain);
+        u->mailbox = ms_mailbox_new(u->address);
+        g_ptr_array_add(server->users, u);
+    }
+    if (password != NULL && u->password == NULL)
+        u->password = g_strdup(password);
+    if (agent_host != NULL && u->agent_host == NULL)
+        u->agent_host = g_strdup(agent_host);
+}
+
+/* Users log in with the local part ("bob") or the full address
+ * ("bob@hamburger.edu"); the domain part must be this server's. */
+MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user)
+{
+    const char *at = strrchr(user, '@');
+    gsize local_len = at != NULL ? (gsize) (at - user) : strlen(user);
+    if (at != NULL && g_ascii_strcasecmp(at + 1, server->domain) != 0)
+        return NULL;
+    for (guint i = 0; i < server->users->len; i++) {
+        MsServerUser *u = g_ptr_array_index(server->users, i);
+        if (strlen(u->local) == local_len && strncmp(u->local, user, local_len) == 0)
+            return u;
+    }
+    return NULL;
+}
+
+MsMailbox *ms_mail_server_mailbox(MsMailServer *server, const char *local)
+{
+    MsServerUser *u = ms_mail_server_find_user(server, local);
+    return u != NULL ? u->mailbox : NULL;
+}
+
+void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
+                            GBytes *data, const char *message_id)
+{
+    /* RFC 5321 4.4: the final delivery records the envelope sender. */
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
+    g_autoptr(GBytes) stored = NULL;
+    if (msg != NULL) {
+        g_autofree char *rp = g_strdup_printf("<%s>", reverse_path);
+        ms_message_prepend(msg, "Return-Path", rp);
+        stored = ms_message_to_bytes(msg);
+    } else {
+        stored = g_bytes_ref(data);
+    }
+    ms_mailbox_add(user->mailbox, message_id, stored, ms_sim_now(server->world->sim));
+    ms_world_note(server->world, MS_TRACE_MAILBOX, "mailbox.deliver", server->name, user->address,
+                  ms_mailbox_count(user->mailbox),
+                  "message %s placed in %s's mailbox (%u message%s)",
+                  message_id != NULL ? message_id : "(no Message-ID)", user->address,
+                  ms_mailbox_count(user->mailbox),
+                  ms_mailbox_count(user->mailbox) == 1 ? "" : "s");
+}
+
+static void queue_timer_fired(gpointer data)
+{
+    MsMailServer *server = data;
+    server->queue_timer = MS_EVENT_ID_NONE;
+    ms_server_run_queue(server);
+}
+
+static void enqueue_one(MsMailServer *server, const char *reverse_path,
+                        GPtrArray *recipients, GBytes *data, const char *message_id)
+{
+    MsQueuedMessage *q = g_new0(MsQueuedMessage, 1);
+    q->serial = ++server->queue_serial;
+    q->message_id = g_strdup(message_id);
+    q->reverse_path = g_strdup(reverse_path);
+    q->recipients = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < recipients->len; i++)
+        g_ptr_array_add(q->recipients, g_strdup(g_ptr_array_index(recipients, i)));
+    q->data = g_bytes_ref(data);
+    q->queued = ms_sim_now(server->world->sim);
+    q->next_attempt = q->queued;
+    g_ptr_array_add(server->queue, q);
+    g_autofree char *rcpts = NULL;
+    {
+        GString *r = g_string_new(NULL);
+        for (guint i = 0; i < recipients->len; i++)
+            g_string_append_printf(r, "%s%s", i ? ", " : "",
+                                   (const char *) g_ptr_array_index(recipients, i));
+        rcpts = g_string_free(r, FALSE);
+    }
+    ms_world_note(server->world, MS_TRACE_QUEUE, "queue.add", server->name, message_id,
+                  server->queue->len, "message %s for %s placed in the outgoing queue (%u queued)",
+                  message_id != NULL ? message_id : "(no Message-ID)", rcpts,
+                  server->queue->len);
+    /* The queue runs as a separate event, so a whole SMTP session's messages
+     * are queued before the first relay connection opens. */
+    ms_mail_server_wake_queue(server, ms_sim_now(server->world->sim));
+}
+
+void ms_mail_server_wake_queue(MsMailServer *server, MsTime at)
+{
+    MsSim *sim = server->world->sim;
+    if (server->queue_timer != MS_EVENT_ID_NONE) {
+        if (server->queue_timer_at <= at)
+            return;
+        ms_sim_cancel(sim, server->queue_timer);
+    }
+    server->queue_timer_at = at;
+    server->queue_timer = ms_sim_schedule_at(sim, at, queue_timer_fired, server);
+}
+
+void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char *why)
+{
+    g_autofree char *mid = g_strdup(q->message_id);
+    g_ptr_array_remove(server->queue, q);
+    ms_world_note(server->world, MS_TRACE_QUEUE, "queue.remove", server->name, mid, server->queue->len,
+                  "message %s left the outgoing queue: %s (%u queued)",
+                  mid != NULL ? mid : "(no Message-ID)", why, server->queue->len);
+}
+
+/* One queue entry per destination domain, as real MTAs keep them: each
+ * domain's server is a separate SMTP transaction and may fail on its own. */
+void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
+                            GPtrArray *recipients, GBytes *data, const char *message_id)
+{
+    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < recipients->len; i++) {
+        g_autofree char *domain = ms_address_domain(g_ptr_array_index(recipients, i));
+        gboolean seen = FALSE;
+        for (guint j = 0; j < done->len && !seen; j++)
+            seen = g_ascii_strcasecmp(g_ptr_array_index(done, j), domain) == 0;
+        if (seen)
+            continue;
+        g_autoptr(GPtrArray) group = g_ptr_array_new();
+        for (guint j = i; j < recipients->len; j++) {
+            const char *r = g_ptr_array_index(recipients, j);
+            g_autofree char *d = ms_address_domain(r);
+            if (g_ascii_strcasecmp(d, domain) == 0)
+                g_ptr_array_add(group, (gpointer) r);
+        }
+        enqueue_one(server, reverse_path, group, data, message_id);
+        g_ptr_array_add(done, g_steal_pointer(&domain));
+    }
+}

@@ -1,0 +1,207 @@
+/* server_pop3.c - the POP3 side of a mail server (RFC 1939, port 110): one
+ * engine per connection, the maildrop lock, and the update state's deletions
+ * applied to the user's mailbox.
+ */
+#include <string.h>
+
+#include "agents/agents-private.h"
+#include "mailsim/pop3.h"
+
+typedef struct {
+    MsSessionBase base;
+    MsMailServer *server;
+    MsTcpConn *conn;
+    MsPop3Server *engine;
+    gboolean closing;
+} Pop3Session;
+
+static void pop3_session_free(gpointer p)
+{
+    Pop3Session *s = p;
+    ms_pop3_server_free(s->engine);
+    g_free(s);
+}
+
+static gboolean pop3_authenticate(const char *user, const char *password, gpointer data,
+                                  char **maildrop_out)
+{
+    MsMailServer *server = data;
+    MsServerUser *u = ms_mail_server_find_user(server, user);
+    if (u == NULL || u->password == NULL || strcmp(u->password, password) != 0)
+        return FALSE;
+    *maildrop_out = g_strdup(u->local);
+    return TRUE;
+}
+
+static char *pop3_secret(const char *user, gpointer data, char **maildrop_out)
+{
+    MsMailServer *server = data;
+    MsServerUser *u = ms_mail_server_find_user(server, user);
+    if (u == NULL || u->password == NULL)
+        return NULL;
+    *maildrop_out = g_strdup(u->local);
+    return g_strdup(u->password);
+}
+
+static gboolean pop3_known_user(const char *user, gpointer data)
+{
+    return ms_mail_server_find_user(data, user) != NULL;
+}
+
+static gboolean pop3_lock(const char *maildrop, gpointer data)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, maildrop);
+    if (u == NULL || u->locked)
+        return FALSE;
+    u->locked = TRUE;
+    return TRUE;
+}
+
+static void pop3_unlock(const char *maildrop, gpointer data)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, maildrop);
+    if (u != NULL)
+        u->locked = FALSE;
+}
+
+static GPtrArray *pop3_load(const char *maildrop, gpointer data)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, maildrop);
+    if (u == NULL)
+        return NULL;
+    GPtrArray *out = ms_pop3_messages_new();
+    for (guint i = 0; i < ms_mailbox_count(u->mailbox); i++) {
+        MsStoredMessage *m = ms_mailbox_get(u->mailbox, i);
+        g_autofree char *uidl = g_strdup_printf("UID%u", m->uid);
+        g_ptr_array_add(out, ms_pop3_message_new(uidl, m->data));
+    }
+    return out;
+}
+
+static void apply_update(Pop3Session *s, const MsPop3Event *ev)
+{
+    MsServerUser *u = ms_mail_server_find_user(s->server, ev->maildrop);
+    if (u == NULL || ev->uidls == NULL)
+        return;
+    for (guint i = 0; i < ev->uidls->len; i++) {
+        const char *uidl = g_ptr_array_index(ev->uidls, i);
+        guint64 uid = 0;
+        if (!g_str_has_prefix(uidl, "UID") ||
+            !g_ascii_string_to_unsigned(uidl + 3, 10, 1, G_MAXUINT32, &uid, NULL))
+            continue;
+        MsStoredMessage *m = ms_mailbox_find_uid(u->mailbox, (guint32) uid);
+        g_autofree char *mid = m != NULL ? g_strdup(m->message_id) : NULL;
+        if (ms_mailbox_remove_uid(u->mailbox, (guint32) uid)) {
+            ms_world_note(s->server->world, MS_TRACE_MAILBOX, "mailbox.delete", s->server->name, u->address,
+                          ms_mailbox_count(u->mailbox),
+                          "POP3 update state: message %s deleted from %s's mailbox (%u left)",
+                          mid != NULL ? mid : uidl, u->local, ms_mailbox_count(u->mailbox));
+        }
+    }
+}
+
+/* Events first: the update state removes the messages before the +OK to
+ * QUIT goes out, as a real server does; the connection closes last. */
+static void pump(Pop3Session *s)
+{
+    g_autoptr(GPtrArray) lines = ms_pop3_server_take_output(s->engine);
+    gboolean close = FALSE;
+    MsPop3Event *ev;
+    while ((ev = ms_pop3_server_next_event(s->engine)) != NULL) {
+        if (ev->kind == MS_POP3_EVENT_UPDATE)
+            apply_update(s, ev);
+        else if (ev->kind == MS_POP3_EVENT_CLOSE)
+            close = TRUE;
+        ms_pop3_event_free(ev);
+    }
+    ms_session_send_lines(s->server->world, s->conn, MS_DIR_SERVER, lines);
+    if (close && !s->closing) {
+        s->closing = TRUE;
+        ms_tcp_close(s->conn, MS_DIR_SERVER);
+    }
+}
+
+static void on_established(MsTcpConn *conn, gpointer data)
+{
+    (void) conn;
+    Pop3Session *s = data;
+    ms_pop3_server_start(s->engine);
+    pump(s);
+}
+
+static void on_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+{
+    (void) conn;
+    Pop3Session *s = data;
+    ms_pop3_server_feed(s->engine, bytes, len);
+    pump(s);
+}
+
+static void on_peer_closed(MsTcpConn *conn, gpointer data)
+{
+    Pop3Session *s = data;
+    if (ms_pop3_server_state(s->engine) != MS_POP3_STATE_CLOSED) {
+        /* RFC 1939 6: a session that ends without QUIT deletes nothing. */
+        ms_pop3_server_abort(s->engine);
+        pump(s);
+    }
+    if (!s->closing) {
+        s->closing = TRUE;
+        ms_tcp_close(conn, MS_DIR_SERVER);
+    }
+}
+
+static void on_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+{
+    (void) conn;
+    Pop3Session *s = data;
+    if (aborted && ms_pop3_server_state(s->engine) != MS_POP3_STATE_CLOSED) {
+        ms_pop3_server_abort(s->engine);
+        g_autoptr(GPtrArray) lines = ms_pop3_server_take_output(s->engine);
+        MsPop3Event *ev;
+        while ((ev = ms_pop3_server_next_event(s->engine)) != NULL)
+            ms_pop3_event_free(ev);
+    }
+    g_ptr_array_remove(s->server->sessions, s);
+}
+
+static const MsTcpCallbacks pop3_callbacks = {
+    .established = on_established,
+    .data = on_data,
+    .peer_closed = on_peer_closed,
+    .closed = on_closed,
+};
+
+static void on_accept(MsTcpConn *conn, gpointer data)
+{
+    MsMailServer *server = data;
+    MsPop3ServerConfig cfg = {
+        .hostname = server->name,
+        .profile = NULL,
+        .known_user = pop3_known_user,
+        .authenticate = pop3_authenticate,
+        .apop_secret = pop3_secret,
+        .lock = pop3_lock,
+        .unlock = pop3_unlock,
+        .load = pop3_load,
+        .user_data = server,
+        .apop_pid = ++server->pop3_sessions,
+        .apop_clock = (guint64) ms_world_unix_time(server->world),
+    };
+    g_autoptr(GError) error = NULL;
+    MsPop3Server *engine = ms_pop3_server_new(&cfg, &error);
+    g_assert(engine != NULL); /* the configuration above is always complete */
+    Pop3Session *s = g_new0(Pop3Session, 1);
+    s->base.free = pop3_session_free;
+    s->server = server;
+    s->conn = conn;
+    s->engine = engine;
+    g_ptr_array_add(server->sessions, s);
+    ms_tcp_conn_set_callbacks(conn, MS_DIR_SERVER, &pop3_callbacks, s);
+}
+
+gboolean ms_server_pop3_listen(MsMailServer *server, GError **error)
+{
+    return ms_tcp_listen(server->world->net, server->host, MS_PORT_POP3, "POP3", on_accept,
+                         server, error);
+}

@@ -1,0 +1,334 @@
+/* server_relay.c - the outgoing side of a mail server: the queue runner.
+ *
+ * Each queue entry holds one message for one destination domain.  A queue
+ * run opens one SMTP connection per destination domain and sends every due
+ * entry for it over that connection (SMTP's persistent connection), then
+ * QUIT.  A 4xx reply or an unreachable server leaves the entry queued for
+ * another attempt after the retry interval; a 5xx reply, or no success
+ * within the give-up time, sends a bounce (a delivery status notification)
+ * back to the sender.
+ */
+#include <string.h>
+
+#include "agents/agents-private.h"
+#include "mailsim/message.h"
+#include "mailsim/smtp.h"
+
+typedef struct {
+    MsSessionBase base;
+    MsMailServer *server;
+    MsTcpConn *conn;
+    MsSmtpClient *engine;
+    char *domain;
+    GArray *serials;   /* guint64: the queue entries given to this session */
+    gboolean closing;
+} RelaySession;
+
+static void relay_free(gpointer p)
+{
+    RelaySession *s = p;
+    ms_smtp_client_free(s->engine);
+    g_array_unref(s->serials);
+    g_free(s->domain);
+    g_free(s);
+}
+
+static MsQueuedMessage *find_entry(MsMailServer *server, guint64 serial)
+{
+    for (guint i = 0; i < server->queue->len; i++) {
+        MsQueuedMessage *q = g_ptr_array_index(server->queue, i);
+        if (q->serial == serial)
+            return q;
+    }
+    return NULL;
+}
+
+static char *entry_domain(const MsQueuedMessage *q)
+{
+    return ms_address_domain(g_ptr_array_index(q->recipients, 0));
+}
+
+/* RFC 3464 shape: a multipart/report with a human-readable part and a
+ * message/delivery-status part, sent with the null reverse path so that a
+ * bounce can never cause another bounce (RFC 5321 4.5.5). */
+static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const char *rcpt,
+                        guint code, const char *why)
+{
+    MsWorld *world = server->world;
+    if (q->reverse_path == NULL || *q->reverse_path == '\0') {
+        ms_world_note(world, MS_TRACE_MESSAGE, "message.dropped", server->name, q->message_id, 0,
+                      "%s undeliverable to %s, and it was itself a bounce: dropped",
+                      q->message_id != NULL ? q->message_id : "message", rcpt);
+        return;
+    }
+    g_autofree char *date = ms_message_format_date(ms_world_unix_time(world));
+    g_autofree char *mid = g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT
+                                           ".bounce@%s>", ++world->message_serial,
+                                           ms_world_unix_time(world), server->domain);
+    g_autofree char *boundary = g_strdup_printf("bounce-%" G_GUINT64_FORMAT,
+                                                world->message_serial);
+    g_autoptr(MsMessage) original = ms_message_parse_bytes(q->data, NULL);
+    GString *m = g_string_new(NULL);
+    g_string_append_printf(m, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n", server->domain);
+    g_string_append_printf(m, "To: <%s>\r\n", q->reverse_path);
+    g_string_append(m, "Subject: Undelivered Mail Returned to Sender\r\n");
+    g_string_append_printf(m, "Date: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\n", date, mid);
+    g_string_append_printf(m, "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+                              "\tboundary=\"%s\"\r\n\r\n", boundary);
+    g_string_append_printf(m, "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n",
+                           boundary);
+    g_string_append_printf(m, "This is the mail system at host %s.\r\n\r\n"
+                              "Your message could not be delivered to <%s>:\r\n%u %s\r\n\r\n",
+                           server->name, rcpt, code, why);
+    g_string_append_printf(m, "--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary);
+    g_string_append_printf(m, "Reporting-MTA: dns; %s\r\n\r\nFinal-Recipient: rfc822; %s\r\n"
+                              "Action: failed\r\nStatus: %s\r\nDiagnostic-Code: smtp; %u %s\r\n\r\n",
+                           server->name, rcpt, code >= 500 || code == 0 ? "5.0.0" : "4.0.0",
+                           code, why);
+    g_string_append_printf(m, "--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary);
+    if (original != NULL) {
+        for (guint i = 0; i < ms_message_n_fields(original); i++) {
+            gsize len = 0;
+            const char *raw = ms_message_field_raw(original, i, &len);
+            g_string_append_len(m, raw, (gssize) len);
+        }
+    }
+    g_string_append_printf(m, "\r\n--%s--\r\n", boundary);
+    gsize size = m->len;
+    g_autoptr(GBytes) data = g_string_free_to_bytes(m);
+
+    ms_world_note(world, MS_TRACE_MESSAGE, "message.bounce", server->name, mid, 0,
+                  "bounce %s to %s: %s could not be delivered to %s (%zu bytes)", mid,
+                  q->reverse_path, q->message_id != NULL ? q->message_id : "message", rcpt, size);
+    g_autoptr(GPtrArray) to = g_ptr_array_new();
+    g_ptr_array_add(to, q->reverse_path);
+    MsServerUser *u = ms_mail_server_find_user(server, q->reverse_path);
+    if (u != NULL)
+        ms_mail_server_deliver(server, u, "", data, mid);
+    else
+        ms_mail_server_enqueue(server, "", to, data, mid);
+}
+
+static void entry_failed_for_good(MsMailServer *server, MsQueuedMessage *q, guint code,
+                                  const char *why)
+{
+    for (guint i = 0; i < q->recipients->len; i++)
+        send_bounce(server, q, g_ptr_array_index(q->recipients, i), code, why);
+    ms_mail_server_dequeue(server, q, "returned to the sender");
+}
+
+static void entry_try_later(MsMailServer *server, MsQueuedMessage *q, guint code,
+                            const char *why)
+{
+    MsTime now = ms_sim_now(server->world->sim);
+    q->in_flight = FALSE;
+    if (now - q->queued >= server->give_up_after) {
+        g_autofree char *span = ms_time_format_human(server->give_up_after);
+        g_autofree char *text = g_strdup_printf("gave up after %s in the queue (%u attempts): %s",
+                                                span, q->attempts, why);
+        entry_failed_for_good(server, q, code, text);
+        return;
+    }
+    q->next_attempt = now + server->retry_interval;
+    g_autofree char *wait = ms_time_format_human(server->retry_interval);
+    ms_world_note(server->world, MS_TRACE_QUEUE, "queue.retry", server->name, q->message_id,
+                  server->queue->len, "attempt %u for %s failed (%s); stays queued, next "
+                  "attempt in %s", q->attempts, q->message_id != NULL ? q->message_id : "message",
+                  why, wait);
+    ms_mail_server_wake_queue(server, q->next_attempt);
+}
+
+static void relay_done(RelaySession *s, const MsSmtpEvent *ev)
+{
+    MsMailServer *server = s->server;
+    MsQueuedMessage *q = find_entry(server, GPOINTER_TO_SIZE(ev->tag));
+    if (q == NULL)
+        return;
+    g_autofree char *why = ev->code != 0
+                               ? g_strdup_printf("%u %s", ev->code, ev->text != NULL ? ev->text : "")
+                               : g_strdup("connection lost before the server answered");
+    switch (ev->result) {
+    case MS_SMTP_RESULT_DELIVERED: {
+        g_autofree char *how = g_strdup_printf("relayed to %s", ms_host_name(
+                                                   ms_tcp_conn_host(s->conn, MS_DIR_SERVER)));
+        ms_mail_server_dequeue(server, q, how);
+        break;
+    }
+    case MS_SMTP_RESULT_PARTIAL:
+    case MS_SMTP_RESULT_PERM_FAILURE:
+    case MS_SMTP_RESULT_TEMP_FAILURE: {
+        /* Sort the recipients: accepted ones are done (if the message went),
+         * 5xx ones bounce, the rest stay queued. */
+        gboolean sent = ev->result == MS_SMTP_RESULT_PARTIAL;
+        g_autoptr(GPtrArray) later = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; ev->rcpt_results != NULL && i < ev->rcpt_results->len; i++) {
+            const MsSmtpRcptResult *r = g_ptr_array_index(ev->rcpt_results, i);
+            if (r->accepted && sent)
+                continue;
+            guint code = r->code != 0 && !r->accepted ? r->code : ev->code;
+            if (code >= 500 && code < 600) {
+                g_autofree char *rwhy = g_strdup_printf(
+                    "%u %s", code, (r->code == code && r->text != NULL) ? r->text
+                                   : (ev->text != NULL ? ev->text : ""));
+                send_bounce(server, q, r->address, code, rwhy);
+            } else {
+                g_ptr_array_add(later, g_strdup(r->address));
+            }
+        }
+        if (later->len == 0) {
+            ms_mail_server_dequeue(server, q, sent ? "relayed (some recipients refused)"
+                                                   : "refused by the receiving server");
+        } else {
+            g_ptr_array_unref(q->recipients);
+            q->recipients = g_steal_pointer(&later);
+            entry_try_later(server, q, ev->code, why);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void relay_pump(RelaySession *s)
+{
+    g_autoptr(GPtrArray) lines = ms_smtp_client_take_output(s->engine);
+    gboolean close = FALSE;
+    MsSmtpEvent *ev;
+    while ((ev = ms_smtp_client_next_event(s->engine)) != NULL) {
+        if (ev->kind == MS_SMTP_EVENT_MESSAGE_DONE)
+            relay_done(s, ev);
+        else if (ev->kind == MS_SMTP_EVENT_CLOSE)
+            close = TRUE;
+        ms_smtp_event_free(ev);
+    }
+    if (s->conn != NULL)
+        ms_session_send_lines(s->server->world, s->conn, MS_DIR_CLIENT, lines);
+    if (close && !s->closing) {
+        s->closing = TRUE;
+        if (s->conn != NULL)
+            ms_tcp_close(s->conn, MS_DIR_CLIENT);
+    }
+}
+
+static void relay_lost(RelaySession *s)
+{
+    if (ms_smtp_client_state(s->engine) != MS_SMTP_CLIENT_CLOSED) {
+        ms_smtp_client_connection_lost(s->engine);
+        relay_pump(s);
+    }
+}
+
+static void relay_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+{
+    (void) conn;
+    RelaySession *s = data;
+    ms_smtp_client_feed(s->engine, bytes, len);
+    relay_pump(s);
+}
+
+static void relay_peer_closed(MsTcpConn *conn, gpointer data)
+{
+    RelaySession *s = data;
+    relay_lost(s);
+    if (!s->closing) {
+        s->closing = TRUE;
+        ms_tcp_close(conn, MS_DIR_CLIENT);
+    }
+}
+
+static void relay_refused(MsTcpConn *conn, const char *why, gpointer data)
+{
+    (void) conn;
+    RelaySession *s = data;
+    ms_world_note(s->server->world, MS_TRACE_ACTION, "relay.unreachable", s->server->name, NULL, 0,
+                  "cannot reach the mail server of %s: %s", s->domain, why);
+    s->closing = TRUE;
+    relay_lost(s);
+    g_ptr_array_remove(s->server->sessions, s);
+}
+
+static void relay_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+{
+    (void) conn;
+    (void) aborted;
+    RelaySession *s = data;
+    relay_lost(s);
+    g_ptr_array_remove(s->server->sessions, s);
+}
+
+static const MsTcpCallbacks relay_callbacks = {
+    .data = relay_data,
+    .peer_closed = relay_peer_closed,
+    .refused = relay_refused,
+    .closed = relay_closed,
+};
+
+static void start_relay(MsMailServer *server, const char *domain, GPtrArray *entries)
+{
+    MsWorld *world = server->world;
+    MsMailServer *target = ms_world_server_for_domain(world, domain);
+    if (target == NULL) {
+        /* No server for the domain: as a DNS lookup with no MX would, fail
+         * for good (RFC 5321 5.1). */
+        for (guint i = 0; i < entries->len; i++) {
+            entry_failed_for_good(server, g_ptr_array_index(entries, i), 550,
+                                  "no mail server for that domain");
+        }
+        return;
+    }
+    RelaySession *s = g_new0(RelaySession, 1);
+    s->base.free = relay_free;
+    s->server = server;
+    s->domain = g_strdup(domain);
+    s->serials = g_array_new(FALSE, FALSE, sizeof(guint64));
+    MsSmtpClientConfig cfg;
+    ms_smtp_client_config_init(&cfg, server->domain);
+    s->engine = ms_smtp_client_new(&cfg);
+    for (guint i = 0; i < entries->len; i++) {
+        MsQueuedMessage *q = g_ptr_array_index(entries, i);
+        q->in_flight = TRUE;
+        q->attempts++;
+        g_array_append_val(s->serials, q->serial);
+        ms_world_note(world, MS_TRACE_QUEUE, "queue.attempt", server->name, q->message_id, server->queue->len,
+                      "attempt %u: relaying %s to %s by direct transfer", q->attempts,
+                      q->message_id != NULL ? q->message_id : "message", target->name);
+        ms_smtp_client_add_message(s->engine, q->reverse_path,
+                                   (const char *const *) q->recipients->pdata,
+                                   q->recipients->len, q->data, GSIZE_TO_POINTER(q->serial));
+    }
+    ms_smtp_client_finish(s->engine);
+    g_ptr_array_add(server->sessions, s);
+    s->conn = ms_tcp_connect(world->net, server->host, target->host, MS_PORT_SMTP, "SMTP",
+                             &relay_callbacks, s);
+}
+
+void ms_server_run_queue(MsMailServer *server)
+{
+    MsTime now = ms_sim_now(server->world->sim);
+    g_autoptr(GPtrArray) domains = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
+    MsTime next = MS_TIME_NEVER;
+    for (guint i = 0; i < server->queue->len; i++) {
+        MsQueuedMessage *q = g_ptr_array_index(server->queue, i);
+        if (q->in_flight)
+            continue;
+        if (q->next_attempt > now) {
+            next = MIN(next, q->next_attempt);
+            continue;
+        }
+        g_autofree char *domain = entry_domain(q);
+        guint g = 0;
+        while (g < domains->len && g_ascii_strcasecmp(g_ptr_array_index(domains, g), domain) != 0)
+            g++;
+        if (g == domains->len) {
+            g_ptr_array_add(domains, g_steal_pointer(&domain));
+            g_ptr_array_add(groups, g_ptr_array_new());
+        }
+        g_ptr_array_add(g_ptr_array_index(groups, g), q);
+    }
+    for (guint g = 0; g < domains->len; g++)
+        start_relay(server, g_ptr_array_index(domains, g), g_ptr_array_index(groups, g));
+    if (next != MS_TIME_NEVER)
+        ms_mail_server_wake_queue(server, next);
+}

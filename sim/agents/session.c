@@ -1,0 +1,62 @@
+/* session.c - the glue between a protocol engine and a TCP connection: each
+ * line an engine produces becomes one trace record (the transcript's line)
+ * and the lines of one engine step go out as one application write, so a
+ * reply and the data that follows it share segments as a real stack would.
+ */
+#include <string.h>
+
+#include "agents/agents-private.h"
+
+void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArray *lines)
+{
+    if (lines == NULL || lines->len == 0)
+        return;
+    if (!ms_tcp_conn_is_open(conn, side))
+        return; /* the engine spoke after the connection closed: nothing goes out */
+
+    MsTrace *trace = ms_sim_trace(world->sim);
+    MsDir peer = side == MS_DIR_CLIENT ? MS_DIR_SERVER : MS_DIR_CLIENT;
+    GString *buf = g_string_new(NULL);
+    g_autoptr(GArray) ids = g_array_sized_new(FALSE, FALSE, sizeof(guint64), lines->len);
+    g_autoptr(GArray) ends = g_array_sized_new(FALSE, FALSE, sizeof(gsize), lines->len);
+
+    for (guint i = 0; i < lines->len; i++) {
+        const MsProtoLine *line = g_ptr_array_index(lines, i);
+        MsTraceRecord r = { 0 };
+        r.kind = MS_TRACE_LINE;
+        r.time = ms_sim_now(world->sim);
+        r.arrival = -1;
+        r.conn = ms_tcp_conn_id(conn);
+        r.protocol = ms_tcp_conn_protocol(conn);
+        r.dir = side;
+        r.src = ms_host_name(ms_tcp_conn_host(conn, side));
+        r.dst = ms_host_name(ms_tcp_conn_host(conn, peer));
+        r.src_port = ms_tcp_conn_port(conn, side);
+        r.dst_port = ms_tcp_conn_port(conn, peer);
+        r.text = line->text;
+        r.eol = line->eol;
+        r.phase = line->phase;
+        r.note = line->note;
+        guint64 id = ms_trace_emit(trace, &r);
+        g_string_append(buf, line->text);
+        g_string_append(buf, line->eol);
+        gsize end = buf->len;
+        g_array_append_val(ids, id);
+        g_array_append_val(ends, end);
+    }
+
+    guint64 stream_end = ms_tcp_send(conn, side, buf->str, buf->len);
+    guint64 stream_start = stream_end - buf->len;
+    for (guint i = 0; i < ids->len; i++) {
+        ms_tcp_track_arrival(conn, side, stream_start + g_array_index(ends, gsize, i),
+                             g_array_index(ids, guint64, i));
+    }
+    g_string_free(buf, TRUE);
+}
+
+void ms_session_free(gpointer session)
+{
+    MsSessionBase *base = session;
+    if (base != NULL)
+        base->free(session);
+}

@@ -1,0 +1,406 @@
+/* user_agent.c - a user agent (mail reader) on a user's own machine: it
+ * composes messages and submits them with SMTP to the user's mail server,
+ * and retrieves mail with POP3 into a local store.
+ */
+#include <string.h>
+
+#include "agents/agents-private.h"
+#include "mailsim/message.h"
+#include "mailsim/pop3.h"
+#include "mailsim/smtp.h"
+
+typedef struct {
+    char *uidl;
+    GBytes *data;
+} LocalCopy;
+
+struct MsUserAgent {
+    MsWorld *world;
+    MsHost *host;
+    char *host_name;
+    char *address;
+    char *local;
+    char *server_name;
+    char *password;
+    GPtrArray *store;     /* LocalCopy*: what this agent has downloaded */
+    GPtrArray *sessions;  /* live sessions (MsSessionBase) */
+};
+
+typedef struct {
+    MsSessionBase base;
+    MsUserAgent *agent;
+    MsTcpConn *conn;
+    MsSmtpClient *engine;
+    char *message_id;
+    gboolean closing;
+} SubmitSession;
+
+typedef struct {
+    MsSessionBase base;
+    MsUserAgent *agent;
+    MsTcpConn *conn;
+    MsPop3Client *engine;
+    gboolean closing;
+} FetchSession;
+
+static void local_copy_free(gpointer p)
+{
+    LocalCopy *c = p;
+    g_free(c->uidl);
+    g_bytes_unref(c->data);
+    g_free(c);
+}
+
+MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **error)
+{
+    MsMailServer *server = ms_world_server_by_name(world, spec->server);
+    if (server == NULL) {
+        g_set_error(error, MS_ERROR, MS_ERROR_SCENARIO, "agent %s: no server named %s",
+                    spec->host, spec->server);
+        return NULL;
+    }
+    MsUserAgent *agent = g_new0(MsUserAgent, 1);
+    agent->world = world;
+    agent->host = ms_net_find_host(world->net, spec->host);
+    agent->host_name = g_strdup(spec->host);
+    agent->address = g_strdup(spec->user);
+    agent->local = ms_address_local(spec->user);
+    agent->server_name = g_strdup(spec->server);
+    agent->password = g_strdup(spec->password);
+    agent->store = g_ptr_array_new_with_free_func(local_copy_free);
+    agent->sessions = g_ptr_array_new_with_free_func(ms_session_free);
+    g_autofree char *domain = ms_address_domain(spec->user);
+    /* The user's mailbox lives on the server of the user's domain. */
+    MsMailServer *home = ms_world_server_for_domain(world, domain);
+    if (home != NULL)
+        ms_mail_server_add_user(home, agent->local, spec->password, spec->host);
+    return agent;
+}
+
+void ms_user_agent_free(MsUserAgent *agent)
+{
+    if (agent == NULL)
+        return;
+    g_ptr_array_unref(agent->sessions);
+    g_ptr_array_unref(agent->store);
+    g_free(agent->host_name);
+    g_free(agent->address);
+    g_free(agent->local);
+    g_free(agent->server_name);
+    g_free(agent->password);
+    g_free(agent);
+}
+
+const char *ms_user_agent_host_name(const MsUserAgent *agent)
+{
+    return agent->host_name;
+}
+
+static MsHost *server_host(MsUserAgent *agent)
+{
+    MsMailServer *server = ms_world_server_by_name(agent->world, agent->server_name);
+    return ms_mail_server_host(server);
+}
+
+/* ---- POP3 fetch --------------------------------------------------------- */
+
+static void fetch_session_free(gpointer p)
+{
+    FetchSession *s = p;
+    ms_pop3_client_free(s->engine);
+    g_free(s);
+}
+
+static void fetch_close(FetchSession *s)
+{
+    if (!s->closing) {
+        s->closing = TRUE;
+        ms_tcp_close(s->conn, MS_DIR_CLIENT);
+    }
+}
+
+static void fetch_keep(FetchSession *s, const MsPop3Event *ev)
+{
+    MsUserAgent *agent = s->agent;
+    LocalCopy *c = g_new0(LocalCopy, 1);
+    c->uidl = g_strdup(ev->uidl);
+    c->data = g_bytes_ref(ev->data);
+    g_ptr_array_add(agent->store, c);
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(ev->data, NULL);
+    const char *mid = msg != NULL ? ms_message_get(msg, "Message-ID") : NULL;
+    g_autofree char *subject = msg != NULL ? ms_message_get_decoded(msg, "Subject") : NULL;
+    ms_world_note(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name, mid,
+                  agent->store->len, "%s's agent downloaded message %u%s%s%s (%zu bytes)",
+                  agent->local, ev->number, subject != NULL ? " \"" : "",
+                  subject != NULL ? subject : "", subject != NULL ? "\"" : "",
+                  g_bytes_get_size(ev->data));
+}
+
+static void fetch_pump(FetchSession *s)
+{
+    g_autoptr(GPtrArray) lines = ms_pop3_client_take_output(s->engine);
+    gboolean close = FALSE;
+    MsPop3Event *ev;
+    while ((ev = ms_pop3_client_next_event(s->engine)) != NULL) {
+        switch (ev->kind) {
+        case MS_POP3_EVENT_MESSAGE:
+            fetch_keep(s, ev);
+            break;
+        case MS_POP3_EVENT_AUTH_FAILED:
+            ms_world_note(s->agent->world, MS_TRACE_ACTION, "pop3.login-refused", s->agent->host_name, NULL, 0,
+                          "POP3 login as %s refused: %s", s->agent->local,
+                          ev->text != NULL ? ev->text : "");
+            break;
+        case MS_POP3_EVENT_CLOSE:
+            close = TRUE;
+            break;
+        default:
+            break;
+        }
+        ms_pop3_event_free(ev);
+    }
+    ms_session_send_lines(s->agent->world, s->conn, MS_DIR_CLIENT, lines);
+    if (close)
+        fetch_close(s);
+}
+
+static void fetch_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+{
+    (void) conn;
+    FetchSession *s = data;
+    ms_pop3_client_feed(s->engine, bytes, len);
+    fetch_pump(s);
+}
+
+static void fetch_peer_closed(MsTcpConn *conn, gpointer data)
+{
+    (void) conn;
+    FetchSession *s = data;
+    if (ms_pop3_client_state(s->engine) != MS_POP3_CLIENT_DONE)
+        ms_pop3_client_abort(s->engine);
+    fetch_close(s);
+}
+
+static void fetch_refused(MsTcpConn *conn, const char *why, gpointer data)
+{
+    (void) conn;
+    FetchSession *s = data;
+    ms_world_note(s->agent->world, MS_TRACE_ACTION, "pop3.unreachable", s->agent->host_name, NULL, 0,
+                  "cannot reach the POP3 server: %s", why);
+    ms_pop3_client_abort(s->engine);
+    g_ptr_array_remove(s->agent->sessions, s);
+}
+
+static void fetch_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+{
+    (void) conn;
+    (void) aborted;
+    FetchSession *s = data;
+    g_ptr_array_remove(s->agent->sessions, s);
+}
+
+static const MsTcpCallbacks fetch_callbacks = {
+    .data = fetch_data,
+    .peer_closed = fetch_peer_closed,
+    .refused = fetch_refused,
+    .closed = fetch_closed,
+};
+
+static void start_fetch(MsUserAgent *agent, const MsScAction *action)
+{
+    g_autoptr(GPtrArray) known = g_ptr_array_new();
+    for (guint i = 0; i < agent->store->len; i++) {
+        LocalCopy *c = g_ptr_array_index(agent->store, i);
+        if (c->uidl != NULL)
+            g_ptr_array_add(known, c->uidl);
+    }
+    g_ptr_array_add(known, NULL);
+    MsPop3ClientConfig cfg = {
+        .user = agent->local,
+        .password = agent->password != NULL ? agent->password : "",
+        .keep = action->keep,
+        .known_uidls = (const char *const *) known->pdata,
+        .use_uidl = action->keep,
+    };
+    ms_world_note(agent->world, MS_TRACE_ACTION, "action.pop3-fetch", agent->host_name, NULL, 0,
+                  "%s's agent checks the mailbox with POP3 (download-and-%s)", agent->local,
+                  action->keep ? "keep" : "delete");
+    FetchSession *s = g_new0(FetchSession, 1);
+    s->base.free = fetch_session_free;
+    s->agent = agent;
+    s->engine = ms_pop3_client_new(&cfg);
+    g_ptr_array_add(agent->sessions, s);
+    s->conn = ms_tcp_connect(agent->world->net, agent->host, server_host(agent), MS_PORT_POP3,
+                             "POP3", &fetch_callbacks, s);
+}
+
+/* ---- SMTP submission ---------------------------------------------------- */
+
+static void submit_session_free(gpointer p)
+{
+    SubmitSession *s = p;
+    ms_smtp_client_free(s->engine);
+    g_free(s->message_id);
+    g_free(s);
+}
+
+static void submit_close(SubmitSession *s)
+{
+    if (!s->closing) {
+        s->closing = TRUE;
+        ms_tcp_close(s->conn, MS_DIR_CLIENT);
+    }
+}
+
+static void submit_pump(SubmitSession *s)
+{
+    g_autoptr(GPtrArray) lines = ms_smtp_client_take_output(s->engine);
+    gboolean close = FALSE;
+    MsSmtpEvent *ev;
+    while ((ev = ms_smtp_client_next_event(s->engine)) != NULL) {
+        if (ev->kind == MS_SMTP_EVENT_MESSAGE_DONE) {
+            ms_world_note(s->agent->world, MS_TRACE_MESSAGE, "message.submitted", s->agent->host_name,
+                          s->message_id, 0, "submission of %s to %s: %s%s%s", s->message_id,
+                          s->agent->server_name, ms_smtp_result_name(ev->result),
+                          ev->text != NULL ? ": " : "", ev->text != NULL ? ev->text : "");
+        } else if (ev->kind == MS_SMTP_EVENT_CLOSE) {
+            close = TRUE;
+        }
+        ms_smtp_event_free(ev);
+    }
+    ms_session_send_lines(s->agent->world, s->conn, MS_DIR_CLIENT, lines);
+    if (close)
+        submit_close(s);
+}
+
+static void submit_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+{
+    (void) conn;
+    SubmitSession *s = data;
+    ms_smtp_client_feed(s->engine, bytes, len);
+    submit_pump(s);
+}
+
+static void submit_lost(SubmitSession *s)
+{
+    if (ms_smtp_client_state(s->engine) != MS_SMTP_CLIENT_CLOSED) {
+        ms_smtp_client_connection_lost(s->engine);
+        submit_pump(s);
+    }
+}
+
+static void submit_peer_closed(MsTcpConn *conn, gpointer data)
+{
+    (void) conn;
+    SubmitSession *s = data;
+    submit_lost(s);
+    submit_close(s);
+}
+
+static void submit_refused(MsTcpConn *conn, const char *why, gpointer data)
+{
+    (void) conn;
+    SubmitSession *s = data;
+    ms_world_note(s->agent->world, MS_TRACE_ACTION, "submit.unreachable", s->agent->host_name, s->message_id, 0,
+                  "cannot reach the mail server %s: %s", s->agent->server_name, why);
+    s->closing = TRUE;
+    submit_lost(s);
+    g_ptr_array_remove(s->agent->sessions, s);
+}
+
+static void submit_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+{
+    (void) conn;
+    (void) aborted;
+    SubmitSession *s = data;
+    submit_lost(s);
+    g_ptr_array_remove(s->agent->sessions, s);
+}
+
+static const MsTcpCallbacks submit_callbacks = {
+    .data = submit_data,
+    .peer_closed = submit_peer_closed,
+    .refused = submit_refused,
+    .closed = submit_closed,
+};
+
+static void add_all(GPtrArray *into, const GPtrArray *from)
+{
+    for (guint i = 0; from != NULL && i < from->len; i++)
+        g_ptr_array_add(into, g_ptr_array_index(from, i));
+}
+
+static void start_send(MsUserAgent *agent, const MsScAction *action)
+{
+    MsWorld *world = agent->world;
+    g_autofree char *domain = ms_address_domain(agent->address);
+    g_autofree char *message_id = g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT
+                                                  "@%s>", ++world->message_serial,
+                                                  ms_world_unix_time(world), domain);
+    g_autoptr(GPtrArray) to = g_ptr_array_new();
+    g_autoptr(GPtrArray) cc = g_ptr_array_new();
+    g_autoptr(GPtrArray) bcc = g_ptr_array_new();
+    add_all(to, action->to);
+    add_all(cc, action->cc);
+    add_all(bcc, action->bcc);
+    g_ptr_array_add(to, NULL);
+    g_ptr_array_add(cc, NULL);
+    g_ptr_array_add(bcc, NULL);
+
+    MsMessageDraft draft = {
+        .from = agent->address,
+        .to = (const char *const *) to->pdata,
+        .cc = cc->len > 1 ? (const char *const *) cc->pdata : NULL,
+        .bcc = bcc->len > 1 ? (const char *const *) bcc->pdata : NULL,
+        .subject = action->subject,
+        .date = ms_world_unix_time(world),
+        .message_id = message_id,
+        .text = action->body != NULL ? action->body : "",
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsMessage) msg = ms_message_compose(&draft, &error);
+    if (msg == NULL) {
+        ms_world_fail(world, "%s: cannot compose the message: %s", agent->host_name,
+                      error->message);
+        return;
+    }
+    g_autoptr(GBytes) data = ms_message_to_bytes(msg);
+    g_auto(GStrv) recipients = ms_message_draft_recipients(&draft);
+
+    ms_world_note(world, MS_TRACE_MESSAGE, "message.composed", agent->host_name, message_id, 0,
+                  "%s composes message %s to %u recipient%s (%zu bytes) and submits it to %s",
+                  agent->address, message_id, g_strv_length(recipients),
+                  g_strv_length(recipients) == 1 ? "" : "s", g_bytes_get_size(data),
+                  agent->server_name);
+
+    MsSmtpClientConfig cfg;
+    ms_smtp_client_config_init(&cfg, agent->host_name);
+    SubmitSession *s = g_new0(SubmitSession, 1);
+    s->base.free = submit_session_free;
+    s->agent = agent;
+    s->message_id = g_strdup(message_id);
+    s->engine = ms_smtp_client_new(&cfg);
+    ms_smtp_client_add_message(s->engine, agent->address, (const char *const *) recipients,
+                               g_strv_length(recipients), data, NULL);
+    ms_smtp_client_finish(s->engine);
+    g_ptr_array_add(agent->sessions, s);
+    /* The notes' figure: the user agent speaks SMTP to port 25 of its server. */
+    s->conn = ms_tcp_connect(world->net, agent->host, server_host(agent), MS_PORT_SMTP, "SMTP",
+                             &submit_callbacks, s);
+}
+
+void ms_user_agent_act(MsUserAgent *agent, const MsScAction *action)
+{
+    switch (action->kind) {
+    case MS_SC_SEND:
+        start_send(agent, action);
+        break;
+    case MS_SC_POP3_FETCH:
+        start_fetch(agent, action);
+        break;
+    default:
+        ms_world_fail(agent->world, "%s: action '%s' is not supported yet", agent->host_name,
+                      ms_sc_action_name(action->kind));
+        break;
+    }
+}

@@ -1,0 +1,241 @@
+/* world.c - builds a world from a scenario (hosts, links, servers, agents),
+ * schedules the scenario's actions, and runs the simulator.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "agents/agents-private.h"
+
+/* A run that has not settled after this much simulated time is stuck (a
+ * scenario with polling runs until its last action plus this). */
+#define MS_WORLD_SAFETY_SPAN (30 * MS_DAY)
+#define MS_WORLD_MAX_EVENTS G_GUINT64_CONSTANT(200000000)
+
+typedef struct {
+    MsWorld *world;
+    const MsScAction *action;
+} ActionEvent;
+
+char *ms_address_local(const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return at != NULL ? g_strndup(address, (gsize) (at - address)) : g_strdup(address);
+}
+
+char *ms_address_domain(const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return g_strdup(at != NULL ? at + 1 : "");
+}
+
+gint64 ms_world_unix_time(MsWorld *world)
+{
+    return MS_WORLD_EPOCH_UNIX + ms_sim_now(world->sim) / MS_SEC;
+}
+
+void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
+                   const char *subject, gint64 count, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *detail = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    MsTraceRecord r = { 0 };
+    r.kind = kind;
+    r.time = ms_sim_now(world->sim);
+    r.arrival = -1;
+    r.src = host;
+    r.note = key;
+    r.subject = subject;
+    r.count = count;
+    r.detail = detail;
+    ms_trace_emit(ms_sim_trace(world->sim), &r);
+}
+
+void ms_world_fail(MsWorld *world, const char *fmt, ...)
+{
+    if (world->failure != NULL)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(&world->failure, MS_ERROR, MS_ERROR_SIMULATION, msg);
+    ms_world_note(world, MS_TRACE_ERROR, "error", NULL, NULL, 0, "%s", msg);
+}
+
+MsMailServer *ms_world_server_by_name(MsWorld *world, const char *name)
+{
+    for (guint i = 0; i < world->servers->len; i++) {
+        MsMailServer *s = g_ptr_array_index(world->servers, i);
+        if (strcmp(ms_mail_server_name(s), name) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+MsMailServer *ms_world_server_for_domain(MsWorld *world, const char *domain)
+{
+    for (guint i = 0; i < world->servers->len; i++) {
+        MsMailServer *s = g_ptr_array_index(world->servers, i);
+        if (g_ascii_strcasecmp(ms_mail_server_domain(s), domain) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+static MsUserAgent *agent_by_host(MsWorld *world, const char *host)
+{
+    for (guint i = 0; i < world->agents->len; i++) {
+        MsUserAgent *a = g_ptr_array_index(world->agents, i);
+        if (strcmp(ms_user_agent_host_name(a), host) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+static void run_action(gpointer data)
+{
+    ActionEvent *ev = data;
+    MsUserAgent *agent = agent_by_host(ev->world, ev->action->host);
+    /* The parser guarantees the host is an agent. */
+    g_assert(agent != NULL);
+    ms_user_agent_act(agent, ev->action);
+}
+
+static gboolean add_hosts_and_links(MsWorld *world, GError **error)
+{
+    const MsScenario *sc = world->scenario;
+    for (guint i = 0; i < sc->servers->len; i++) {
+        const MsScServer *s = g_ptr_array_index(sc->servers, i);
+        if (ms_net_add_host(world->net, s->name, error) == NULL)
+            return FALSE;
+    }
+    for (guint i = 0; i < sc->agents->len; i++) {
+        const MsScAgent *a = g_ptr_array_index(sc->agents, i);
+        if (ms_net_add_host(world->net, a->host, error) == NULL)
+            return FALSE;
+    }
+    for (guint i = 0; i < sc->links->len; i++) {
+        const MsScLink *l = g_ptr_array_index(sc->links, i);
+        MsHost *a = ms_net_find_host(world->net, l->a);
+        MsHost *b = ms_net_find_host(world->net, l->b);
+        if (a == NULL || b == NULL) {
+            g_set_error(error, MS_ERROR, MS_ERROR_SCENARIO, "link %s %s names an unknown host",
+                        l->a, l->b);
+            return FALSE;
+        }
+        ms_net_add_link(world->net, a, b, l->latency, l->bandwidth, l->loss);
+    }
+    return TRUE;
+}
+
+MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
+{
+    g_autoptr(MsWorld) world = g_new0(MsWorld, 1);
+    world->scenario = scenario;
+    world->sim = ms_sim_new(seed);
+    world->net = ms_net_new(world->sim);
+    world->servers = g_ptr_array_new_with_free_func((GDestroyNotify) ms_mail_server_free);
+    world->agents = g_ptr_array_new_with_free_func((GDestroyNotify) ms_user_agent_free);
+    world->owned = g_ptr_array_new_with_free_func(g_free);
+
+    if (!add_hosts_and_links(world, error))
+        return NULL;
+    for (guint i = 0; i < scenario->servers->len; i++) {
+        MsMailServer *s = ms_mail_server_new(world, g_ptr_array_index(scenario->servers, i),
+                                             error);
+        if (s == NULL)
+            return NULL;
+        g_ptr_array_add(world->servers, s);
+    }
+    for (guint i = 0; i < scenario->agents->len; i++) {
+        MsUserAgent *a = ms_user_agent_new(world, g_ptr_array_index(scenario->agents, i),
+                                           error);
+        if (a == NULL)
+            return NULL;
+        g_ptr_array_add(world->agents, a);
+    }
+
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_SCENARIO;
+    r.arrival = -1;
+    r.subject = scenario->name;
+    r.detail = scenario->file;
+    r.count = (gint64) seed;
+    ms_trace_emit(ms_sim_trace(world->sim), &r);
+
+    for (guint i = 0; i < scenario->actions->len; i++) {
+        ActionEvent *ev = g_new0(ActionEvent, 1);
+        ev->world = world;
+        ev->action = g_ptr_array_index(scenario->actions, i);
+        g_ptr_array_add(world->owned, ev);
+        ms_sim_schedule_at(world->sim, ev->action->at, run_action, ev);
+    }
+    return g_steal_pointer(&world);
+}
+
+void ms_world_free(MsWorld *world)
+{
+    if (world == NULL)
+        return;
+    /* Agents and servers first: they may hold connections the net owns. */
+    g_clear_pointer(&world->agents, g_ptr_array_unref);
+    g_clear_pointer(&world->servers, g_ptr_array_unref);
+    g_clear_pointer(&world->net, ms_net_free);
+    g_clear_pointer(&world->sim, ms_sim_free);
+    g_clear_pointer(&world->owned, g_ptr_array_unref);
+    g_clear_error(&world->failure);
+    g_free(world);
+}
+
+gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error)
+{
+    const MsScenario *sc = world->scenario;
+    MsTime last_action = 0;
+    if (sc->actions->len > 0) {
+        const MsScAction *a = g_ptr_array_index(sc->actions, sc->actions->len - 1);
+        last_action = a->at;
+    }
+    MsTime cap = last_action + MS_WORLD_SAFETY_SPAN;
+    if (limit < cap)
+        cap = limit;
+
+    guint64 events = 0;
+    while (world->failure == NULL) {
+        MsTime next = ms_sim_next_time(world->sim);
+        if (next == MS_TIME_NEVER)
+            break;
+        if (next > cap) {
+            if (limit == MS_TIME_NEVER) {
+                g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION,
+                            "the simulation had not settled %s after the last action; "
+                            "stopped (is something retrying forever?)",
+                            "30 days");
+                return FALSE;
+            }
+            break;
+        }
+        ms_sim_step(world->sim);
+        if (++events > MS_WORLD_MAX_EVENTS) {
+            g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION,
+                        "more than %" G_GUINT64_FORMAT " events; stopped", MS_WORLD_MAX_EVENTS);
+            return FALSE;
+        }
+    }
+    if (world->failure != NULL) {
+        g_propagate_error(error, g_error_copy(world->failure));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+MsTrace *ms_world_trace(MsWorld *world)
+{
+    return ms_sim_trace(world->sim);
+}
+
+MsSim *ms_world_sim(MsWorld *world)
+{
+    return world->sim;
+}

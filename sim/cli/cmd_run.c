@@ -1,0 +1,137 @@
+/* cmd_run.c - `mailsim run FILE`: simulate a scenario and write its outputs
+ * to output/<file stem>/ (or -o DIR).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "mailsim/report.h"
+#include "mailsim/scenario.h"
+#include "mailsim/world.h"
+
+static char *default_output_dir(const char *path)
+{
+    g_autofree char *base = g_path_get_basename(path);
+    char *dot = strrchr(base, '.');
+    if (dot != NULL && dot != base)
+        *dot = '\0';
+    return g_build_filename("output", base, NULL);
+}
+
+static gboolean write_file(const char *dir, const char *name, const char *data, gsize len,
+                           GPtrArray *written, GError **error)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    if (!g_file_set_contents(path, data, (gssize) len, error))
+        return FALSE;
+    g_ptr_array_add(written, g_steal_pointer(&path));
+    return TRUE;
+}
+
+static gboolean parse_seed(const char *text, guint64 *seed_out)
+{
+    g_autoptr(GError) error = NULL;
+    return g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, seed_out, &error);
+}
+
+int ms_cli_run(int argc, char **argv)
+{
+    g_autofree char *out_dir = NULL;
+    g_autofree char *seed_text = NULL;
+    g_autofree char *lang = NULL;
+    gboolean tcp = FALSE;
+    gboolean no_notes = FALSE;
+    gboolean full_bodies = FALSE;
+    gboolean quiet = FALSE;
+    GOptionEntry entries[] = {
+        { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+          "Write outputs to DIR (default: output/<scenario file stem>)", "DIR" },
+        { "seed", 0, 0, G_OPTION_ARG_STRING, &seed_text,
+          "Random seed (default: the scenario's `seed`, else 1)", "N" },
+        { "tcp", 0, 0, G_OPTION_ARG_NONE, &tcp, "Include TCP segments in the transcript", NULL },
+        { "no-notes", 0, 0, G_OPTION_ARG_NONE, &no_notes, "Leave out the annotations", NULL },
+        { "full-bodies", 0, 0, G_OPTION_ARG_NONE, &full_bodies,
+          "Show long message bodies in full", NULL },
+        { "lang", 0, 0, G_OPTION_ARG_STRING, &lang, "Language of the words: en or zh", "LANG" },
+        { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("FILE - simulate a scenario");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        ms_cli_error("%s", error->message);
+        return MS_EXIT_USAGE;
+    }
+    if (argc != 2) {
+        ms_cli_error("run needs exactly one scenario file (try 'mailsim run --help')");
+        return MS_EXIT_USAGE;
+    }
+    guint64 seed = 0;
+    if (seed_text != NULL && !parse_seed(seed_text, &seed)) {
+        ms_cli_error("--seed expects a non-negative integer, found '%s'", seed_text);
+        return MS_EXIT_USAGE;
+    }
+    if (lang != NULL && strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0) {
+        ms_cli_error("--lang expects en or zh, found '%s'", lang);
+        return MS_EXIT_USAGE;
+    }
+
+    const char *path = argv[1];
+    g_autoptr(MsScenario) sc = ms_scenario_parse_file(path, &error);
+    if (sc == NULL) {
+        fprintf(stderr, "%s\n", error->message);
+        return MS_EXIT_FAILURE;
+    }
+    if (seed_text == NULL)
+        seed = sc->seed;
+
+    g_autoptr(MsWorld) world = ms_world_new(sc, seed, &error);
+    if (world == NULL) {
+        fprintf(stderr, "%s: error: %s\n", path, error->message);
+        return MS_EXIT_FAILURE;
+    }
+    /* A simulation error still leaves a trace worth writing: write the
+     * outputs first, then report the failure. */
+    g_autoptr(GError) sim_error = NULL;
+    gboolean ok = ms_world_run(world, MS_TIME_NEVER, &sim_error);
+
+    if (out_dir == NULL)
+        out_dir = default_output_dir(path);
+    if (g_mkdir_with_parents(out_dir, 0755) != 0) {
+        ms_cli_error("cannot create %s: %s", out_dir, g_strerror(errno));
+        return MS_EXIT_FAILURE;
+    }
+
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    options.scenario_name = sc->name;
+    options.scenario_file = path;
+    options.seed = seed;
+    options.tcp = tcp;
+    options.notes = !no_notes;
+    options.full_bodies = full_bodies;
+    options.lang = lang != NULL ? lang : "en";
+
+    MsTrace *trace = ms_world_trace(world);
+    g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *transcript = ms_report_transcript(trace, &options);
+    gsize json_len = 0;
+    g_autofree char *json = ms_report_json(trace, &options, &json_len);
+    if (!write_file(out_dir, "transcript.txt", transcript, strlen(transcript), written, &error) ||
+        !write_file(out_dir, "trace.json", json, json_len, written, &error)) {
+        ms_cli_error("%s", error->message);
+        return MS_EXIT_FAILURE;
+    }
+    if (!ok) {
+        fprintf(stderr, "%s: error: %s\n", path, sim_error->message);
+        return MS_EXIT_FAILURE;
+    }
+    if (!quiet) {
+        printf("%s: simulated %s; outputs:\n", path, sc->name);
+        for (guint i = 0; i < written->len; i++)
+            printf("  %s\n", (const char *) g_ptr_array_index(written, i));
+    }
+    return MS_EXIT_OK;
+}

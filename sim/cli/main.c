@@ -1,0 +1,73 @@
+/* main.c - the mailsim program: dispatches to a subcommand. */
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} Command;
+
+static const Command commands[] = {
+    { "run", ms_cli_run, "simulate a scenario and write its transcript, trace and diagrams" },
+    { "check", ms_cli_check, "validate a scenario file without running it" },
+};
+
+void ms_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mailsim: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void usage(FILE *out)
+{
+    fputs("Usage: mailsim COMMAND [OPTIONS] FILE\n"
+          "\n"
+          "Simulates Internet e-mail (user agents, mail servers, SMTP, POP3, TCP links) from a\n"
+          "scenario file and writes annotated transcripts, traces and diagrams.\n"
+          "\n"
+          "Commands:\n",
+          out);
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
+          "Options:\n"
+          "  -h, --help     show this help (mailsim COMMAND --help for a command's options)\n"
+          "  --version      show the version\n"
+          "\n"
+          "Exit status: 0 success, 1 scenario or simulation error, 2 usage error.\n"
+          "Example: mailsim run scenarios/smtp-basic.mss   (outputs in output/smtp-basic/)\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    if (argc < 2) {
+        usage(stderr);
+        return MS_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return MS_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("mailsim %s\n", MS_VERSION);
+        return MS_EXIT_OK;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    }
+    ms_cli_error("unknown command '%s' (try 'mailsim --help')", argv[1]);
+    return MS_EXIT_USAGE;
+}

@@ -1,0 +1,231 @@
+/* test_e2e.c - whole runs: a shipped scenario through the world to its
+ * transcript and trace, the CLI's exit statuses, and determinism.
+ *
+ * Golden files live in tests/golden/<scenario>/; they change only in a
+ * commit that says why.  A mismatch leaves <golden>.actual for review.
+ */
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "mailsim/report.h"
+#include "mailsim/scenario.h"
+#include "mailsim/world.h"
+#include "testutil.h"
+
+typedef struct {
+    char *transcript;
+    char *json;
+    gsize json_len;
+} RunOutput;
+
+static void run_output_clear(RunOutput *out)
+{
+    g_free(out->transcript);
+    g_free(out->json);
+    memset(out, 0, sizeof *out);
+}
+
+static gboolean run_scenario(const char *path, guint64 seed, gboolean use_file_seed,
+                             gboolean tcp, RunOutput *out)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_file(path, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    if (use_file_seed)
+        seed = sc->seed;
+    g_autoptr(MsWorld) world = ms_world_new(sc, seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(world);
+    gboolean ok = ms_world_run(world, MS_TIME_NEVER, &error);
+    if (!ok)
+        fprintf(stderr, "\n  %s: %s\n", path, error->message);
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    options.scenario_name = sc->name;
+    options.scenario_file = path;
+    options.seed = seed;
+    options.tcp = tcp;
+    out->transcript = ms_report_transcript(ms_world_trace(world), &options);
+    out->json = ms_report_json(ms_world_trace(world), &options, &out->json_len);
+    return ok;
+}
+
+/* The acceptance scenario: Alice's agent submits to crepes.fr, crepes.fr
+ * relays to hamburger.edu, Bob fetches with POP3. */
+static void smtp_basic_golden(void)
+{
+    RunOutput out = { 0 };
+    CU_ASSERT_TRUE(run_scenario("scenarios/smtp-basic.mss", 0, TRUE, FALSE, &out));
+    CU_ASSERT_TRUE(ms_test_matches_golden(out.transcript, strlen(out.transcript),
+                                          "tests/golden/smtp-basic/transcript.txt"));
+    run_output_clear(&out);
+}
+
+static void smtp_basic_tells_the_story(void)
+{
+    RunOutput out = { 0 };
+    CU_ASSERT_TRUE(run_scenario("scenarios/smtp-basic.mss", 0, TRUE, FALSE, &out));
+    const char *t = out.transcript;
+    /* Step 2: submission from Alice's agent to her server. */
+    const char *submit = strstr(t, "alice-pc:49152 opens a TCP connection to crepes.fr:25");
+    /* Step 3: crepes.fr opens a connection to hamburger.edu's port 25. */
+    const char *relay = strstr(t, "opens a TCP connection to hamburger.edu:25");
+    /* Step 5: the message lands in Bob's mailbox. */
+    const char *mailbox = strstr(t, "placed in bob@hamburger.edu's mailbox");
+    /* Step 6: Bob's agent retrieves it with POP3. */
+    const char *pop3 = strstr(t, "opens a TCP connection to hamburger.edu:110");
+    CU_ASSERT_PTR_NOT_NULL(submit);
+    CU_ASSERT_PTR_NOT_NULL(relay);
+    CU_ASSERT_PTR_NOT_NULL(mailbox);
+    CU_ASSERT_PTR_NOT_NULL(pop3);
+    if (submit != NULL && relay != NULL && mailbox != NULL && pop3 != NULL) {
+        CU_ASSERT_TRUE(submit < relay);
+        CU_ASSERT_TRUE(relay < mailbox);
+        CU_ASSERT_TRUE(mailbox < pop3);
+    }
+    /* The textbook's dialogue lines, from both sides. */
+    CU_ASSERT_TRUE(strstr(t, "C: HELO crepes.fr") != NULL || strstr(t, "C: EHLO crepes.fr") != NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "C: MAIL FROM:<alice@crepes.fr>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "C: RCPT TO:<bob@hamburger.edu>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "S: 354"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "C: Do you like ketchup?"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "C: How about pickles?"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "C: ."));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "S: 221"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "C: RETR 1"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "C: DELE 1"));
+    run_output_clear(&out);
+}
+
+static void same_seed_same_bytes(void)
+{
+    RunOutput a = { 0 }, b = { 0 };
+    CU_ASSERT_TRUE(run_scenario("scenarios/smtp-basic.mss", 7, FALSE, TRUE, &a));
+    CU_ASSERT_TRUE(run_scenario("scenarios/smtp-basic.mss", 7, FALSE, TRUE, &b));
+    CU_ASSERT_STRING_EQUAL(a.transcript, b.transcript);
+    CU_ASSERT_EQUAL(a.json_len, b.json_len);
+    CU_ASSERT_TRUE(a.json_len == b.json_len && memcmp(a.json, b.json, a.json_len) == 0);
+    run_output_clear(&a);
+    run_output_clear(&b);
+}
+
+/* Runs the sanitizer-built CLI; returns its exit status. */
+static int run_cli(const char *const *args, char **out, char **err)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, "build/san/mailsim");
+    for (const char *const *a = args; *a != NULL; a++)
+        g_ptr_array_add(argv, (gpointer) *a);
+    g_ptr_array_add(argv, NULL);
+    int status = -1;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out, err, &status, &error);
+    CU_ASSERT_TRUE_FATAL(ok);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return -1;
+}
+
+static void cli_exit_statuses(void)
+{
+    char *out = NULL, *err = NULL;
+    const char *help[] = { "--help", NULL };
+    CU_ASSERT_EQUAL(run_cli(help, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: mailsim"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    const char *version[] = { "--version", NULL };
+    CU_ASSERT_EQUAL(run_cli(version, &out, &err), 0);
+    CU_ASSERT_TRUE(g_str_has_prefix(out, "mailsim "));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    const char *unknown[] = { "frobnicate", NULL };
+    CU_ASSERT_EQUAL(run_cli(unknown, &out, &err), 2);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    const char *no_file[] = { "run", NULL };
+    CU_ASSERT_EQUAL(run_cli(no_file, &out, &err), 2);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    const char *bad_seed[] = { "run", "--seed", "minus-one", "scenarios/smtp-basic.mss", NULL };
+    CU_ASSERT_EQUAL(run_cli(bad_seed, &out, &err), 2);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    const char *check_ok[] = { "check", "scenarios/smtp-basic.mss", NULL };
+    CU_ASSERT_EQUAL(run_cli(check_ok, &out, &err), 0);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    const char *missing[] = { "check", "tests/data/no-such-file.mss", NULL };
+    CU_ASSERT_EQUAL(run_cli(missing, &out, &err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no-such-file.mss"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+}
+
+static void cli_reports_scenario_errors_with_position(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    g_autofree char *path = g_build_filename(dir, "broken.mss", NULL);
+    const char *text = "server crepes.fr domain crepes.fr\n"
+                       "link crepes.fr nowhere latency 2ms\n"
+                       "serverr x domain y\n";
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(path, text, -1, NULL));
+    char *out = NULL, *err = NULL;
+    const char *args[] = { "run", path, "-o", dir, NULL };
+    CU_ASSERT_EQUAL(run_cli(args, &out, &err), 1);
+    g_autofree char *line2 = g_strdup_printf("%s:2:", path);
+    g_autofree char *line3 = g_strdup_printf("%s:3:1: error:", path);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, line2));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, line3));
+    g_free(out);
+    g_free(err);
+    g_remove(path);
+    g_rmdir(dir);
+}
+
+static void cli_writes_outputs(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char *out = NULL, *err = NULL;
+    const char *args[] = { "run", "scenarios/smtp-basic.mss", "-o", dir, NULL };
+    CU_ASSERT_EQUAL(run_cli(args, &out, &err), 0);
+    const char *names[] = { "transcript.txt", "trace.json" };
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *p = g_build_filename(dir, names[i], NULL);
+        CU_ASSERT_TRUE(g_file_test(p, G_FILE_TEST_IS_REGULAR));
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, names[i]));
+        g_remove(p);
+    }
+    g_free(out);
+    g_free(err);
+    g_rmdir(dir);
+}
+
+int main(void)
+{
+    static const MsTestCase e2e[] = {
+        MS_TEST(smtp_basic_golden),
+        MS_TEST(smtp_basic_tells_the_story),
+        MS_TEST(same_seed_same_bytes),
+        MS_TEST_END,
+    };
+    static const MsTestCase cli[] = {
+        MS_TEST(cli_exit_statuses),
+        MS_TEST(cli_reports_scenario_errors_with_position),
+        MS_TEST(cli_writes_outputs),
+        MS_TEST_END,
+    };
+    ms_test_add_suite("e2e/scenario", e2e);
+    ms_test_add_suite("e2e/cli", cli);
+    return ms_test_run();
+}
