@@ -21,6 +21,9 @@ OPT_CFLAGS  := -O2 -g
 SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LOCALEDIR   ?= $(abspath build/locale)
 
+# `make V=1` shows the full commands.
+Q := $(if $(V),,@)
+
 LIB_SRCS  := $(sort $(filter-out sim/cli/%,$(wildcard sim/*/*.c)))
 CLI_SRCS  := $(sort $(wildcard sim/cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/test_*.c))
@@ -46,30 +49,35 @@ deps:
 
 build/opt/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) -c $< -o $@
 
 build/san/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC san  $<")
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
 
 build/opt/libmailsim.a: $(OPT_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 build/san/libmailsim.a: $(SAN_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 mailsim: $(CLI_OBJS) build/opt/libmailsim.a
-	$(CC) $(OPT_CFLAGS) -o $@ $(CLI_OBJS) build/opt/libmailsim.a $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(OPT_CFLAGS) -o $@ $(CLI_OBJS) build/opt/libmailsim.a $(LIBS)
 
 # The CLI built with sanitizers, for the end-to-end tests.
 build/san/mailsim: $(SAN_CLI_OBJS) build/san/libmailsim.a
-	$(CC) $(SAN_CFLAGS) -o $@ $(SAN_CLI_OBJS) build/san/libmailsim.a $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(SAN_CFLAGS) -o $@ $(SAN_CLI_OBJS) build/san/libmailsim.a $(LIBS)
 
 build/tests/%: tests/%.c $(TEST_UTIL) build/san/libmailsim.a $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Itests -o $@ $< $(TEST_UTIL) build/san/libmailsim.a $(TEST_LIBS)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Itests -o $@ $< $(TEST_UTIL) build/san/libmailsim.a $(TEST_LIBS)
 
 run: deps mailsim
 	./mailsim run $(SCENARIO)

@@ -65,8 +65,12 @@ int main(int argc, char **argv)
         return MS_EXIT_OK;
     }
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            /* So that `mailsim run --help` says "mailsim run [OPTION…] FILE". */
+            g_autofree char *prgname = g_strdup_printf("mailsim %s", commands[i].name);
+            g_set_prgname(prgname);
             return commands[i].fn(argc - 1, argv + 1);
+        }
     }
     ms_cli_error("unknown command '%s' (try 'mailsim --help')", argv[1]);
     return MS_EXIT_USAGE;
