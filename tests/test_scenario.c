@@ -539,7 +539,8 @@ static void unknown_keyword(void)
     ASSERT_ONE_ERROR(BASE "Link crepes.fr hamburger.edu\n", 4, 1, "did you mean 'link'?");
     ASSERT_ONE_ERROR(BASE "banana 1\n", 4, 1, "unknown keyword 'banana'");
     ASSERT_ONE_ERROR(BASE "\"server\" x domain y\n", 4, 1,
-                     "expected a keyword (scenario, seed, server, agent, link or at), "
+                     "expected a keyword (scenario, seed, start, mss, rto, server, agent, "
+                     "mailbox, link or at), "
                      "found the string \"server\"");
 }
 
@@ -576,7 +577,7 @@ static void missing_values(void)
     ASSERT_ONE_ERROR(BASE "server mx.hamburger.edu\n", 4, 24, "expected 'domain'");
     ASSERT_ONE_ERROR("scenario\n" BASE PEOPLE, 1, 9, "expected the scenario's name");
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s alice-pc\n", 8, 15,
-                     "expected an action, 'send' or 'pop3 fetch', found end of line");
+                     "expected 'send', 'pop3', 'imap' or 'telnet' as the action, found end of line");
 }
 
 static void unexpected_words(void)
@@ -593,7 +594,8 @@ static void unexpected_words(void)
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s bob-pc pop3 fetch kepe\n", 8, 25,
                      "did you mean 'keep'?");
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s bob-pc pop3 fetch keep now\n", 8, 30,
-                     "expected the end of the pop3 fetch statement, found 'now'");
+                     "expected 'delete', 'keep', 'list-only', 'apop', 'every', 'until' or "
+                     "'password' in a pop3 fetch action, found 'now'");
     /* A forgotten comma, then a comma too many ("at 0s alice-pc send to
      * bob@hamburger.edu" is 23 + 17 = 40 bytes). */
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s alice-pc send to bob@hamburger.edu alice@crepes.fr\n",
@@ -837,6 +839,558 @@ static void garbage_does_not_crash(void)
                                 == big);
 }
 
+/* ---- scenario/values (sizes, dates, whole numbers) ------------------------ */
+
+static void sizes_dates_and_numbers(void)
+{
+    guint64 v = 0;
+    g_autofree char *why = NULL;
+    /* SI prefixes are powers of 10, IEC ones powers of 2. */
+    CU_ASSERT(ms_sc_parse_size("1MB", &v, &why) && v == 1000000);
+    CU_ASSERT(ms_sc_parse_size("64KiB", &v, &why) && v == 65536);
+    CU_ASSERT(ms_sc_parse_size("1.5kB", &v, &why) && v == 1500);
+    CU_ASSERT(ms_sc_parse_size("2MiB", &v, &why) && v == 2097152);
+    CU_ASSERT(ms_sc_parse_size("536", &v, &why) && v == 536); /* bare: bytes */
+    CU_ASSERT(ms_sc_parse_size("536B", &v, &why) && v == 536);
+    CU_ASSERT_FALSE(ms_sc_parse_size("0.5B", &v, &why));
+    CU_ASSERT(why != NULL && strstr(why, "not a whole number of bytes") != NULL);
+    g_clear_pointer(&why, g_free);
+    CU_ASSERT_FALSE(ms_sc_parse_size("10Mbit", &v, &why));
+    CU_ASSERT(why != NULL && strstr(why, "not bits") != NULL);
+    g_clear_pointer(&why, g_free);
+
+    /* 2023-03-23 is day 19439 after 1970-01-01: 19439 * 86400 + 12 h. */
+    gint64 t = 0;
+    CU_ASSERT(ms_sc_parse_date("2023-03-23 12:00", &t, &why) && t == 1679572800);
+    CU_ASSERT_EQUAL(t, MS_SC_DEFAULT_START);
+    CU_ASSERT(ms_sc_parse_date("1970-01-01", &t, &why) && t == 0);
+    /* 2024-01-01 is day 19723; +31 (Jan) +28 days = Feb 29, a leap day. */
+    CU_ASSERT(ms_sc_parse_date("2024-02-29 23:59:30", &t, &why)
+              && t == 19782LL * 86400 + 86370);
+    CU_ASSERT(ms_sc_parse_date("2000-03-01T00:00:01Z", &t, &why) && t == 951868801);
+    CU_ASSERT(ms_sc_parse_date("2023-03-23 12:00 UTC", &t, &why) && t == 1679572800);
+    CU_ASSERT_FALSE(ms_sc_parse_date("2023-02-29", &t, &why)); /* 2023 is no leap year */
+    g_clear_pointer(&why, g_free);
+    CU_ASSERT_FALSE(ms_sc_parse_date("1900-02-29", &t, &why)); /* before 1970 */
+    g_clear_pointer(&why, g_free);
+    CU_ASSERT_FALSE(ms_sc_parse_date("2023-03-23 24:00", &t, &why));
+    g_clear_pointer(&why, g_free);
+    CU_ASSERT_FALSE(ms_sc_parse_date("23.03.2023", &t, &why));
+    g_clear_pointer(&why, g_free);
+
+    CU_ASSERT(ms_sc_parse_whole("65535", 1, 65535, "a port", &v, &why) && v == 65535);
+    CU_ASSERT_FALSE(ms_sc_parse_whole("65536", 1, 65535, "a port", &v, &why));
+    CU_ASSERT(why != NULL && strstr(why, "out of range") != NULL);
+    g_clear_pointer(&why, g_free);
+    CU_ASSERT_FALSE(ms_sc_parse_whole("2.0", 1, 65535, "a port", &v, &why));
+    g_clear_pointer(&why, g_free);
+    CU_ASSERT_FALSE(ms_sc_parse_whole("99999999999999999999", 1, 65535, "a port", &v, &why));
+}
+
+static void slash_is_part_of_a_word(void)
+{
+    MsScDiags diags;
+    GPtrArray *sts = lex("attach files/a.png type image/png\n", &diags);
+    CU_ASSERT_EQUAL(ms_sc_diags_count(&diags), 0);
+    CU_ASSERT_EQUAL_FATAL(n_tokens(sts, 0), 4);
+    MS_ASSERT_STR(tok_at(sts, 0, 1)->text, "files/a.png");
+    MS_ASSERT_STR(tok_at(sts, 0, 3)->text, "image/png");
+    g_ptr_array_unref(sts);
+    ms_sc_diags_clear(&diags);
+}
+
+/* ---- scenario/language (the statements of issues 3 to 5) ------------------ */
+
+static const MsScAction *action(const MsScenario *sc, guint i)
+{
+    return g_ptr_array_index(sc->actions, i);
+}
+
+static void everything_parses(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_file("tests/data/scenario/everything.mss",
+                                                      &error);
+    if (error != NULL)
+        fprintf(stderr, "\n%s\n", error->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    CU_ASSERT_EQUAL(sc->seed, 7);
+    CU_ASSERT_EQUAL(sc->start, 19782LL * 86400 + 86370); /* 2024-02-29 23:59:30 */
+    CU_ASSERT_EQUAL(sc->mss, 536);
+    CU_ASSERT_EQUAL(sc->rto, 1500 * MS_MSEC);
+
+    CU_ASSERT_EQUAL_FATAL(sc->servers->len, 3);
+    const MsScServer *cr = g_ptr_array_index(sc->servers, 0);
+    CU_ASSERT_EQUAL(cr->profile, MS_SC_PROFILE_TEXTBOOK);
+    MS_ASSERT_STR(ms_sc_profile_name(cr->profile), "textbook");
+    CU_ASSERT_FALSE(cr->open_relay);
+    CU_ASSERT_EQUAL(cr->retry, 10 * MS_MINUTE);
+    CU_ASSERT_EQUAL(cr->give_up, 2 * MS_DAY);
+    CU_ASSERT_FALSE(cr->persistent);
+    CU_ASSERT_FALSE(cr->pipelining);
+    CU_ASSERT_FALSE(cr->eightbitmime);
+    CU_ASSERT_EQUAL(cr->max_size, 1000000);
+    CU_ASSERT_EQUAL(cr->submission_port, 587);
+    const MsScServer *hb = g_ptr_array_index(sc->servers, 1);
+    CU_ASSERT_EQUAL(hb->profile, MS_SC_PROFILE_DEFAULT);
+    CU_ASSERT_TRUE(hb->open_relay);
+    CU_ASSERT_EQUAL(hb->max_size, 65536);
+    CU_ASSERT_TRUE(hb->persistent && hb->pipelining && hb->eightbitmime);
+    CU_ASSERT_EQUAL(hb->submission_port, 25);
+
+    CU_ASSERT_EQUAL_FATAL(sc->agents->len, 3);
+    const MsScAgent *alice = g_ptr_array_index(sc->agents, 0);
+    CU_ASSERT_TRUE(alice->pipelining);
+    CU_ASSERT_FALSE(alice->ehlo);
+    CU_ASSERT_TRUE(alice->lowercase);
+    const MsScAgent *phone = g_ptr_array_index(sc->agents, 2);
+    MS_ASSERT_STR(phone->user, "bob@hamburger.edu"); /* a second device of Bob */
+    CU_ASSERT_FALSE(phone->pipelining);
+    CU_ASSERT_TRUE(phone->ehlo);
+    CU_ASSERT_EQUAL_FATAL(sc->mailboxes->len, 2);
+    const MsScMailbox *carol = g_ptr_array_index(sc->mailboxes, 0);
+    MS_ASSERT_STR(carol->address, "carol@hamburger.edu");
+    MS_ASSERT_STR(carol->password, "pickles");
+    CU_ASSERT_PTR_NULL(((MsScMailbox *) g_ptr_array_index(sc->mailboxes, 1))->password);
+
+    /* The first send: envelope, header and files (read relative to the
+     * scenario's directory; CRLF in the file becomes "\n"). */
+    CU_ASSERT_EQUAL_FATAL(sc->actions->len, 38);
+    const MsScAction *s0 = action(sc, 0);
+    CU_ASSERT_EQUAL(s0->kind, MS_SC_SEND);
+    CU_ASSERT_EQUAL(s0->to->len, 2);
+    MS_ASSERT_STR(g_ptr_array_index(s0->cc, 0), "dave@nowhere.org");
+    MS_ASSERT_STR(g_ptr_array_index(s0->bcc, 0), "alice@crepes.fr");
+    MS_ASSERT_STR(s0->from, "Alice Liddell <alice@crepes.fr>");
+    MS_ASSERT_STR(s0->body, "Dear Bob,\nthe minutes are attached.\nAlice\n");
+    MS_ASSERT_STR(s0->body_file, "files/letter.txt");
+    MS_ASSERT_STR(s0->html, "<p>Dear Bob,</p>\n<p>the minutes are attached.</p>\n");
+    MS_ASSERT_STR(s0->html_file, "files/page.html");
+    CU_ASSERT_EQUAL_FATAL(s0->attachments->len, 2);
+    const MsScAttachment *png = g_ptr_array_index(s0->attachments, 0);
+    MS_ASSERT_STR(png->path, "files/checker.png");
+    MS_ASSERT_STR(png->filename, "checker.png");
+    MS_ASSERT_STR(png->content_type, "image/png"); /* from the extension */
+    gsize len = 0;
+    const guint8 *bytes = g_bytes_get_data(png->data, &len);
+    CU_ASSERT_EQUAL(len, 73);
+    CU_ASSERT(len >= 8 && memcmp(bytes, "\x89PNG\r\n\x1a\n", 8) == 0); /* PNG signature */
+    const MsScAttachment *dat = g_ptr_array_index(s0->attachments, 1);
+    MS_ASSERT_STR(dat->content_type, "application/x-minutes");
+    CU_ASSERT_EQUAL(g_bytes_get_size(dat->data), 256);
+    CU_ASSERT_EQUAL_FATAL(s0->headers->len, 2);
+    MS_ASSERT_STR(g_ptr_array_index(s0->headers, 0), "X-Mailer: mailsim");
+    MS_ASSERT_STR(s0->charset, "utf-8");
+    CU_ASSERT_EQUAL(s0->encoding, MS_TE_QUOTED_PRINTABLE);
+    CU_ASSERT_EQUAL(s0->count, 2);
+    CU_ASSERT_EQUAL(action(sc, 1)->encoding, MS_TE_BASE64);
+    MS_ASSERT_STR(action(sc, 1)->charset, "iso-8859-1");
+    CU_ASSERT_TRUE(action(sc, 2)->raw8bit);
+    CU_ASSERT_EQUAL(action(sc, 3)->encoding, MS_TE_8BIT);
+    CU_ASSERT_EQUAL(action(sc, 4)->encoding, MS_TE_7BIT);
+
+    const MsScAction *p0 = action(sc, 5);
+    CU_ASSERT_EQUAL(p0->kind, MS_SC_POP3_FETCH);
+    CU_ASSERT_FALSE(p0->keep || p0->list_only || p0->apop);
+    CU_ASSERT_EQUAL(p0->every, 0);
+    CU_ASSERT_TRUE(action(sc, 6)->apop);
+    CU_ASSERT_TRUE(action(sc, 7)->keep && action(sc, 7)->list_only);
+    MS_ASSERT_STR(action(sc, 7)->password, "wrong");
+    CU_ASSERT_EQUAL(action(sc, 8)->every, 5 * MS_MINUTE);
+    CU_ASSERT_EQUAL(action(sc, 8)->until, MS_HOUR);
+
+    static const MsScActionKind imap[] = {
+        MS_SC_IMAP_LOGIN, MS_SC_IMAP_LIST, MS_SC_IMAP_SELECT, MS_SC_IMAP_EXAMINE,
+        MS_SC_IMAP_FETCH_NEW, MS_SC_IMAP_READ, MS_SC_IMAP_FLAG, MS_SC_IMAP_UNFLAG,
+        MS_SC_IMAP_CREATE, MS_SC_IMAP_COPY, MS_SC_IMAP_MOVE, MS_SC_IMAP_SEARCH,
+        MS_SC_IMAP_EXPUNGE, MS_SC_IMAP_RENAME, MS_SC_IMAP_DELETE, MS_SC_IMAP_IDLE,
+        MS_SC_IMAP_LOGOUT, MS_SC_IMAP_LOGIN, MS_SC_IMAP_LOGOUT, MS_SC_IMAP_POLL,
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(imap); i++)
+        CU_ASSERT_EQUAL(action(sc, 9 + i)->kind, imap[i]);
+    MS_ASSERT_STR(action(sc, 11)->folder, "INBOX");
+    MS_ASSERT_STR(action(sc, 12)->folder, "INBOX"); /* quoted: same name */
+    CU_ASSERT_EQUAL(action(sc, 14)->number, 1);
+    MS_ASSERT_STR(action(sc, 15)->flag, "\\Flagged");
+    MS_ASSERT_STR(action(sc, 16)->flag, "\\Seen");
+    MS_ASSERT_STR(action(sc, 17)->folder, "Work");
+    CU_ASSERT_EQUAL(action(sc, 19)->number, 2);
+    MS_ASSERT_STR(action(sc, 19)->folder, "Work"); /* "move 2 to Work" */
+    MS_ASSERT_STR(action(sc, 20)->criteria, "UNSEEN FROM \"Alice Liddell\"");
+    MS_ASSERT_STR(action(sc, 22)->folder, "Work");
+    MS_ASSERT_STR(action(sc, 22)->new_folder, "Projects");
+    CU_ASSERT_EQUAL(action(sc, 24)->duration, 10 * MS_MINUTE);
+    MS_ASSERT_STR(action(sc, 26)->password, "hungry");
+    CU_ASSERT_EQUAL(action(sc, 28)->every, 5 * MS_MINUTE);
+    MS_ASSERT_STR(action(sc, 28)->folder, "INBOX");
+
+    static const MsScActionKind net[] = {
+        MS_SC_LINK_DOWN, MS_SC_LINK_UP, MS_SC_HOST_DOWN, MS_SC_HOST_DOWN,
+        MS_SC_HOST_UP, MS_SC_HOST_DOWN, MS_SC_HOST_UP, MS_SC_LINK_DOWN,
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(net); i++) {
+        CU_ASSERT_EQUAL(action(sc, 29 + i)->kind, net[i]);
+        CU_ASSERT_PTR_NULL(action(sc, 29 + i)->host); /* no agent acts */
+    }
+    MS_ASSERT_STR(action(sc, 29)->link_a, "crepes.fr");
+    MS_ASSERT_STR(action(sc, 29)->link_b, "hamburger.edu");
+    CU_ASSERT_EQUAL(action(sc, 29)->duration, 0); /* down until 'up' */
+    MS_ASSERT_STR(action(sc, 31)->target, "hamburger.edu");
+    CU_ASSERT_EQUAL(action(sc, 31)->duration, 30 * MS_MINUTE);
+    MS_ASSERT_STR(action(sc, 34)->target, "bob-pc");
+    CU_ASSERT_EQUAL(action(sc, 36)->duration, MS_MINUTE);
+
+    const MsScAction *tn = action(sc, 37);
+    CU_ASSERT_EQUAL(tn->kind, MS_SC_TELNET);
+    MS_ASSERT_STR(tn->host, "alice-pc");
+    MS_ASSERT_STR(tn->target, "hamburger.edu");
+    CU_ASSERT_EQUAL(tn->port, 25);
+    CU_ASSERT_EQUAL_FATAL(tn->steps->len, 6);
+    const MsScTelnetStep *st0 = g_ptr_array_index(tn->steps, 0);
+    CU_ASSERT_EQUAL(st0->kind, MS_SC_STEP_TYPE);
+    MS_ASSERT_STR(st0->text, "HELO crepes.fr");
+    CU_ASSERT_EQUAL(st0->end, MS_SC_EOL_CRLF);
+    CU_ASSERT_EQUAL(st0->loc.line, 84);
+    CU_ASSERT_EQUAL(st0->loc.column, 5);
+    const MsScTelnetStep *st2 = g_ptr_array_index(tn->steps, 2);
+    CU_ASSERT_EQUAL(st2->kind, MS_SC_STEP_PAUSE);
+    CU_ASSERT_EQUAL(st2->pause, 2 * MS_SEC);
+    CU_ASSERT_EQUAL(((MsScTelnetStep *) g_ptr_array_index(tn->steps, 3))->end, MS_SC_EOL_LF);
+    CU_ASSERT_EQUAL(((MsScTelnetStep *) g_ptr_array_index(tn->steps, 4))->end, MS_SC_EOL_CR);
+    MS_ASSERT_STR(((MsScTelnetStep *) g_ptr_array_index(tn->steps, 5))->text, "QUIT");
+    MS_ASSERT_STR(ms_sc_line_end_name(MS_SC_EOL_LF), "lf");
+    /* Times never decrease, whatever kind of action. */
+    for (guint i = 1; i < sc->actions->len; i++)
+        CU_ASSERT(action(sc, i)->at >= action(sc, i - 1)->at);
+    /* The block's lines are not actions: the last action is the telnet. */
+    CU_ASSERT_PTR_EQUAL(action(sc, sc->actions->len - 1), tn);
+}
+
+static void new_defaults(void)
+{
+    g_autoptr(MsScenario) sc = parse_ok(BASE PEOPLE
+                                        "at 0s alice-pc send to bob@hamburger.edu\n"
+                                        "at 1s bob-pc pop3 fetch\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    CU_ASSERT_EQUAL(sc->start, G_GINT64_CONSTANT(1679572800)); /* 2023-03-23 12:00 UTC */
+    CU_ASSERT_EQUAL(sc->mss, 0);
+    CU_ASSERT_EQUAL(sc->rto, 0);
+    CU_ASSERT_EQUAL(sc->mailboxes->len, 0);
+    const MsScServer *s = g_ptr_array_index(sc->servers, 0);
+    CU_ASSERT_EQUAL(s->profile, MS_SC_PROFILE_DEFAULT);
+    CU_ASSERT_FALSE(s->open_relay);               /* 550 relay denied */
+    CU_ASSERT_EQUAL(s->retry, 30 * 60 * MS_SEC);  /* 30 min */
+    CU_ASSERT_EQUAL(s->give_up, 5 * 86400 * MS_SEC); /* 5 d */
+    CU_ASSERT_TRUE(s->persistent && s->pipelining && s->eightbitmime);
+    CU_ASSERT_EQUAL(s->max_size, 0);
+    CU_ASSERT_EQUAL(s->submission_port, 25);
+    const MsScAgent *a = g_ptr_array_index(sc->agents, 0);
+    CU_ASSERT_FALSE(a->pipelining);
+    CU_ASSERT_TRUE(a->ehlo);
+    CU_ASSERT_FALSE(a->lowercase);
+    const MsScAction *send = action(sc, 0);
+    CU_ASSERT_EQUAL(send->count, 1);
+    CU_ASSERT_EQUAL(send->encoding, MS_TE_AUTO);
+    CU_ASSERT_FALSE(send->raw8bit);
+    CU_ASSERT_PTR_NULL(send->from);
+    CU_ASSERT_PTR_NULL(send->charset);
+    CU_ASSERT_PTR_NOT_NULL(send->attachments);
+    CU_ASSERT_EQUAL(send->headers->len, 0);
+    CU_ASSERT_EQUAL(send->steps->len, 0);
+    CU_ASSERT_PTR_NULL(action(sc, 1)->password);
+}
+
+static void files_are_relative_to_the_scenario(void)
+{
+    /* The scenario is said to live in tests/data/scenario, so "files/..."
+     * is found there, whatever the current directory. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_string(
+        BASE PEOPLE "at 0s alice-pc send to bob@hamburger.edu attach files/minutes.dat "
+                    "attach files/letter.txt\n",
+        -1, "tests/data/scenario/inline.mss", &error);
+    CU_ASSERT_PTR_NULL(error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    const MsScAction *s = action(sc, 0);
+    CU_ASSERT_EQUAL_FATAL(s->attachments->len, 2);
+    const MsScAttachment *dat = g_ptr_array_index(s->attachments, 0);
+    const MsScAttachment *txt = g_ptr_array_index(s->attachments, 1);
+    MS_ASSERT_STR(dat->content_type, "application/octet-stream"); /* RFC 2046 4.5.1 */
+    MS_ASSERT_STR(txt->content_type, "text/plain");
+    /* An attachment keeps its bytes as they are: CRLF stays CRLF. */
+    gsize len = 0;
+    const char *data = g_bytes_get_data(txt->data, &len);
+    CU_ASSERT(len == 45 && memcmp(data, "Dear Bob,\r\n", 11) == 0);
+}
+
+static void devices_names_and_criteria(void)
+{
+    /* Several devices of one user: same password, or none on one of them. */
+    g_autoptr(MsScenario) sc = parse_ok(
+        BASE PEOPLE
+        "agent bob-phone user bob@hamburger.edu server hamburger.edu password x\n"
+        "agent bob-tv user bob@hamburger.edu server hamburger.edu\n"
+        "link bob-phone hamburger.edu\nlink bob-tv hamburger.edu\n"
+        /* An agent called "server": the verb after it says it acts. */
+        "agent server user s@crepes.fr server crepes.fr\nlink server crepes.fr\n"
+        "at 0s server send to bob@hamburger.edu\n"
+        "at 0s bob-phone imap login\n"
+        "at 0s bob-phone imap search \"UNSEEN FROM alice\"\n"
+        "at 0s bob-phone imap search 1,3 SEEN\n"
+        "at 0s bob-phone imap flag 2 SEEN\n"
+        "at 0s bob-phone imap unflag 2 \"\\\\draft\"\n"
+        "at 0s bob-phone imap move 1 to\n"
+        "at 0s bob-phone imap select to\n"
+        "at 0s bob-tv pop3 fetch password x\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    CU_ASSERT_EQUAL(action(sc, 0)->kind, MS_SC_SEND);
+    MS_ASSERT_STR(action(sc, 0)->host, "server");
+    MS_ASSERT_STR(action(sc, 2)->criteria, "UNSEEN FROM alice"); /* one string: as it is */
+    MS_ASSERT_STR(action(sc, 3)->criteria, "1,3 SEEN");
+    MS_ASSERT_STR(action(sc, 4)->flag, "\\Seen");  /* flags ignore case */
+    MS_ASSERT_STR(action(sc, 5)->flag, "\\Draft");
+    MS_ASSERT_STR(action(sc, 6)->folder, "to");    /* nothing after 'to': the folder */
+    MS_ASSERT_STR(action(sc, 7)->folder, "to");
+}
+
+/* ---- scenario/checks: one mistake per case --------------------------------
+ * Each text follows BASE PEOPLE, so its first line is line 8.  `at` names
+ * where the error must point: the column of the text after '|' in the
+ * first place the whole of `at` (without '|') occurs on that line; NULL
+ * means just after the last word of the line.  The columns are derived
+ * from the input text, not from the parser. */
+typedef struct {
+    const char *text;
+    guint line;
+    const char *at;
+    const char *fragment;
+} Mistake;
+
+static void check_mistakes(const Mistake *m, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        g_autofree char *text = g_strconcat(BASE PEOPLE, m[i].text, NULL);
+        g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+        g_assert(m[i].line >= 1 && m[i].line <= g_strv_length(lines));
+        const char *line = lines[m[i].line - 1];
+        guint col = (guint) strlen(line) + 1;
+        if (m[i].at != NULL) {
+            const char *bar = strchr(m[i].at, '|');
+            g_assert(bar != NULL);
+            g_autofree char *head = g_strndup(m[i].at, (gsize) (bar - m[i].at));
+            g_autofree char *whole = g_strconcat(head, bar + 1, NULL);
+            const char *found = strstr(line, whole);
+            g_assert(found != NULL);
+            col = (guint) (found - line + (bar - m[i].at)) + 1;
+        }
+        g_autofree char *msg = errors_of(text, -1);
+        gboolean ok = has_error(msg, m[i].line, col, m[i].fragment) && count_lines(msg) == 1;
+        if (!ok)
+            fprintf(stderr, "  (case %" G_GSIZE_FORMAT ": %s)\n%s\n", i, m[i].text, msg);
+        CU_ASSERT(ok);
+    }
+}
+
+static void statement_mistakes(void)
+{
+    static const Mistake m[] = {
+        { "start \"23.03.2023\"\n", 8, "|\"23", "expected a date and time in UTC" },
+        { "start \"2023-02-29 12:00\"\n", 8, "|\"2023", "is not a valid date and time" },
+        { "start \"2024-01-01\"\nstart \"2024-01-02\"\n", 9, "|start",
+          "a second 'start' statement: the start time was already given at line 8" },
+        { "mss 70000\n", 8, "|70000", "out of range: expected 1 to 65495 bytes" },
+        { "mss 1.5B\n", 8, "|1.5B", "not a whole number of bytes" },
+        { "rto 0s\n", 8, "|0s", "expected more than 0s" },
+        { "mailbox carol@nowhere.org\n", 8, "|carol",
+          "no server serves the domain of mailbox 'carol@nowhere.org'" },
+        { "mailbox carol@crepes.fr\nmailbox Carol@crepes.fr\n", 9, "|Carol",
+          "duplicate mailbox 'Carol@crepes.fr' (first declared at line 8)" },
+        { "mailbox carol\n", 8, "|carol", "expected the mailbox's address" },
+        { "mailbox bob@hamburger.edu password y\n", 8, "password |y",
+          "user 'bob@hamburger.edu' already has another password (line 5)" },
+        { "server x.org domain x.org profile fancy\n", 8, "|fancy",
+          "expected 'default' or 'textbook' after 'profile', found 'fancy'" },
+        { "server x.org domain x.org profile textbok\n", 8, "|textbok",
+          "did you mean 'textbook'?" },
+        { "server x.org domain x.org relay maybe\n", 8, "|maybe",
+          "expected 'closed' or 'open' after 'relay'" },
+        { "server x.org domain x.org retry 0s\n", 8, "|0s",
+          "a retry interval of 0s makes no sense" },
+        { "server x.org domain x.org give-up 0s\n", 8, "|0s", "a give-up time of 0s" },
+        { "server x.org domain x.org persistent yes\n", 8, "|yes",
+          "expected 'on' or 'off', found 'yes'" },
+        { "server x.org domain x.org max-size 0\n", 8, "max-size |0",
+          "a size limit of 0 bytes would refuse every message" },
+        { "server x.org domain x.org max-size 10Mbit\n", 8, "|10Mbit",
+          "sizes count bytes, not bits" },
+        { "server x.org domain x.org submission 2525\n", 8, "|2525",
+          "expected '25' or '587' after 'submission'" },
+        { "server x.org profile textbook\n", 8, NULL,
+          "expected 'domain' and the mail domain the server serves, found end of line" },
+        { "server x.org domain x.org 8bitmime on 8bitmime off\n", 8, "on |8bitmime",
+          "'8bitmime' is given twice in one server statement (first at 8:27)" },
+        { "agent c-pc user c@crepes.fr server crepes.fr ehlo maybe\nlink c-pc crepes.fr\n", 8,
+          "|maybe", "expected 'on' or 'off'" },
+        { "agent c-pc user c@crepes.fr server crepes.fr lowercse on\nlink c-pc crepes.fr\n",
+          8, "|lowercse", "did you mean 'lowercase'?" },
+        { "agent bob-phone user bob@hamburger.edu server hamburger.edu password y\n"
+          "link bob-phone hamburger.edu\n",
+          8, "password |y", "user 'bob@hamburger.edu' already has another password (line 5)" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+}
+
+#define SEND "at 0s alice-pc send to bob@hamburger.edu "
+#define FILES "tests/data/scenario/files/"
+
+static void send_mistakes(void)
+{
+    static const Mistake m[] = {
+        { SEND "body-file nope.txt\n", 8, "|nope.txt",
+          "cannot read the file 'nope.txt' (./nope.txt): No such file or directory" },
+        { SEND "attach missing.png\n", 8, "|missing", "cannot read the file 'missing.png'" },
+        { SEND "body-file " FILES "latin1.txt\n", 8, "|tests/",
+          "is not UTF-8 text (byte 0xE9 at offset 3)" }, /* "caf" then 0xE9 */
+        { SEND "body \"x\" body-file " FILES "letter.txt\n", 8, "|body-file",
+          "'body-file' cannot go with 'body' (at 8:42)" },
+        { SEND "html-file " FILES "page.html html \"x\"\n", 8, "|html \"",
+          "'html' cannot go with 'html-file'" },
+        { SEND "attach " FILES "checker.png raw8bit\n", 8, "|raw8bit",
+          "'raw8bit' cannot go with 'attach'" },
+        { SEND "raw8bit charset utf-8\n", 8, "|charset", "'charset' cannot go with 'raw8bit'" },
+        { SEND "header \"From: mallory@evil.org\"\n", 8, "|\"From",
+          "mailsim writes the From: field itself; set it with from" },
+        { SEND "header \"content-type: text/html\"\n", 8, "|\"content",
+          "mailsim writes the Content-Type: field itself" },
+        { SEND "header \"No colon here\"\n", 8, "|\"No", "expected a header line 'Name: value'" },
+        { SEND "header \"X-A: 1\\nX-B: 2\"\n", 8, "|\"X-A", "cannot hold a line break" },
+        { SEND "from \"Alice\"\n", 8, "|\"Alice", "expected a From: such as" },
+        { SEND "from \"Alice <alice>\"\n", 8, "|\"Alice", "expected a From: such as" },
+        { SEND "charset \"utf 8\"\n", 8, "|\"utf", "is not a charset name" },
+        { SEND "body \"x\" charset no-such-charset-x\n", 8, "|no-such",
+          "unknown charset 'no-such-charset-x'" },
+        { SEND "body \"caf\\xC3\\xA9\" charset us-ascii\n", 8, "|us-ascii",
+          "the body cannot be written in charset 'us-ascii'" },
+        { SEND "html \"caf\\xC3\\xA9\" encoding 7bit\n", 8, "|7bit",
+          "the HTML is not 7-bit ASCII" },
+        { SEND "encoding binary\n", 8, "|binary",
+          "expected '7bit', '8bit', 'quoted-printable' or 'base64' after 'encoding'" },
+        { SEND "count 0\n", 8, "count |0",
+          "'0' is out of range: expected a number of messages from 1 to 10000" },
+        { SEND "attach " FILES "checker.png type image\n", 8, "|image",
+          "expected a media type TYPE/SUBTYPE" },
+        { SEND "subject \"a\" subject \"b\"\n", 8, "\"a\" |subject", "'subject' is given twice" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+}
+
+static void access_mistakes(void)
+{
+    static const Mistake m[] = {
+        { "at 0s bob-pc pop3 fetch delete keep\n", 8, "|keep",
+          "'delete' and 'keep' contradict each other" },
+        { "at 0s bob-pc pop3 fetch list-only delete\n", 8, "|list-only",
+          "'list-only' downloads nothing" },
+        { "at 0s bob-pc pop3 fetch every 5min\n", 8, NULL,
+          "expected 'until' and the time polling stops" },
+        { "at 0s bob-pc pop3 fetch until 1h\n", 8, "|until", "'until' goes with 'every'" },
+        { "at 5min bob-pc pop3 fetch every 1min until 1min\n", 8, "until |1min",
+          "polling would stop at 1min, before it starts at 5min" },
+        /* 1 h / 1 ms = 3 600 000 intervals, plus the first poll. */
+        { "at 0s bob-pc pop3 fetch every 1ms until 1h\n", 8, "until |1h",
+          "would poll 3600001 times: at most 100000" },
+        { "at 0s bob-pc pop3 fetch every 0s until 1h\n", 8, "every |0s",
+          "a polling interval of 0s" },
+        { "at 0s alice-pc pop3 fetch apop\n", 8, "|pop3",
+          "'pop3 fetch' needs a password, but agent 'alice-pc' (line 4) has none" },
+        { "at 0s bob-pc imap selct INBOX\n", 8, "|selct", "did you mean 'select'?" },
+        { "at 0s bob-pc imap read 1\n", 8, "|imap",
+          "'imap read' needs an IMAP session, but agent 'bob-pc' has not logged in" },
+        { "at 0s bob-pc imap login\nat 1s bob-pc imap logout\nat 2s bob-pc imap select INBOX\n",
+          10, "|imap", "'imap select' needs an IMAP session, but agent 'bob-pc' logged out "
+                       "at line 9" },
+        { "at 0s bob-pc imap login\nat 1s bob-pc imap login\n", 9, "|imap",
+          "agent 'bob-pc' is already logged in to IMAP (line 8)" },
+        { "at 0s alice-pc imap login\n", 8, "|imap",
+          "'imap login' needs a password, but agent 'alice-pc' (line 4) has none" },
+        { "at 0s alice-pc imap poll every 1min until 5min\n", 8, "|imap",
+          "'imap poll' needs a password" },
+        { "at 0s bob-pc imap login\nat 0s bob-pc imap read 0\n", 9, "read |0",
+          "'0' is out of range: expected a message number" },
+        { "at 0s bob-pc imap login\nat 0s bob-pc imap flag 1 shiny\n", 9, "|shiny",
+          "expected 'seen', 'answered', 'flagged', 'deleted' or 'draft' as the flag" },
+        { "at 0s bob-pc imap login\nat 0s bob-pc imap create \"Work*\"\n", 9, "|\"Work",
+          "is not a folder name" },
+        { "at 0s bob-pc imap login\nat 0s bob-pc imap fetch all\n", 9, "|all",
+          "expected 'new' after 'imap fetch'" },
+        { "at 0s bob-pc imap login\nat 0s bob-pc imap idle 5min\n", 9, "|5min",
+          "expected 'for' and how long to idle" },
+        { "at 0s bob-pc imap poll\n", 8, NULL, "expected 'every' and the polling interval" },
+        { "at 0s bob-pc imap login\nat 0s bob-pc imap search\n", 9, NULL,
+          "expected search criteria" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+}
+
+static void network_and_telnet_mistakes(void)
+{
+    static const Mistake m[] = {
+        { "at 0s link alice-pc bob-pc down\n", 8, "|alice-pc",
+          "no link joins 'alice-pc' and 'bob-pc'" },
+        { "at 0s link alice-pc carol-pc down\n", 8, "|carol-pc", "undefined host 'carol-pc'" },
+        { "at 0s server bob-pc down\n", 8, "|bob-pc",
+          "'bob-pc' is an agent, not a server: write 'host bob-pc down'" },
+        { "at 0s host carol-pc down\n", 8, "|carol-pc", "undefined host 'carol-pc'" },
+        { "at 0s server hamburger.ed down\n", 8, "|hamburger.ed",
+          "undefined server 'hamburger.ed': no server statement declares it; did you mean "
+          "'hamburger.edu'?" },
+        { "at 0s link crepes.fr hamburger.edu up for 5min\n", 8, "|for",
+          "'for' goes with 'down' only" },
+        { "at 0s server crepes.fr sideways\n", 8, "|sideways",
+          "expected 'down' or 'up', found 'sideways'" },
+        { "at 0s server crepes.fr down for 0s\n", 8, "for |0s",
+          "down for 0s would change nothing" },
+        { "at 5s link crepes.fr hamburger.edu down\nat 1s server crepes.fr up\n", 9, "|1s",
+          "time 1s is earlier than the previous action at 5s (line 8)" },
+        { "type \"HELO x\"\n", 8, "|type", "'type' belongs in a telnet block" },
+        { "imap login\n", 8, "|imap", "an action starts with 'at TIME HOST', as in 'at 0s "
+                                       "alice-pc imap ...'" },
+        { "agent c-pc user c@crepes.fr server crepes.fr telnet\nlink c-pc crepes.fr\n", 8,
+          "|telnet", "in an agent statement, found 'telnet'" },
+        { "end\n", 8, "|end", "'end' without a telnet block to end" },
+        { "at 0s alice-pc telnet crepes.fr 25\n  type \"QUIT\"\nat 1s bob-pc pop3 fetch\n", 8,
+          "|telnet", "the telnet block that starts here has no 'end': expected 'end' before "
+                     "line 10" },
+        { "at 0s alice-pc telnet crepes.fr 25\n  type \"QUIT\"\n", 8, "|telnet",
+          "expected 'end' before the end of the file" },
+        { "at 0s alice-pc telnet crepes.fr 25\n  tpye \"QUIT\"\nend\n", 9, "|tpye",
+          "expected 'type', 'pause' or 'end' in the telnet block opened at line 8, found "
+          "'tpye'; did you mean 'type'?" },
+        { "at 0s alice-pc telnet bob-pc 25\nend\n", 8, "|bob-pc",
+          "'bob-pc' is an agent, not a server: telnet connects to a mail server" },
+        { "at 0s crepes.fr telnet hamburger.edu 25\nend\n", 8, "|crepes.fr",
+          "'crepes.fr' is a server: only an agent can act" },
+        { "at 0s alice-pc telnet crepes.fr 0\nend\n", 8, "fr |0",
+          "'0' is out of range: expected a port number from 1 to 65535" },
+        { "at 0s alice-pc telnet crepes.fr 65536\nend\n", 8, "|65536", "out of range" },
+        { "at 0s alice-pc telnet crepes.fr 25\n  type \"a\\r\\nb\"\nend\n", 9, "|\"a",
+          "a typed line cannot hold a line break" },
+        { "at 0s alice-pc telnet crepes.fr 25\n  type \"a\" crlf2\nend\n", 9, "|crlf2",
+          "expected 'crlf', 'lf' or 'cr' as the line's ending" },
+        { "at 0s alice-pc telnet crepes.fr 25\n  pause 0s\nend\n", 9, "|0s",
+          "a pause of 0s does nothing" },
+        /* A first line that cannot be read still opens its block: the
+         * typed lines after it are not blamed for being outside one. */
+        { "at 0s alice-pc telnet crepes.fr\n  type \"QUIT\"\n  pause 1s\nend\n", 8, NULL,
+          "expected a port number from 1 to 65535, such as 25, found end of line" },
+        { "at 0s alice-pc telnet crepes.fr 25 \"x\n  type \"QUIT\"\nend\n", 8, "|\"x",
+          "unterminated string" },
+        { "server island.org domain island.org\nat 0s alice-pc telnet island.org 25\nend\n", 9,
+          "telnet |island.org", "agent 'alice-pc' cannot reach 'island.org'" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+}
+
 int main(void)
 {
     static const MsTestCase lexer[] = {
@@ -849,6 +1403,8 @@ int main(void)
         MS_TEST(durations_are_exact),
         MS_TEST(rates_loss_and_seeds),
         MS_TEST(names_and_suggestions),
+        MS_TEST(slash_is_part_of_a_word),
+        MS_TEST(sizes_dates_and_numbers),
         MS_TEST_END,
     };
     static const MsTestCase parser[] = {
@@ -880,8 +1436,24 @@ int main(void)
         MS_TEST(garbage_does_not_crash),
         MS_TEST_END,
     };
+    static const MsTestCase language[] = {
+        MS_TEST(everything_parses),
+        MS_TEST(new_defaults),
+        MS_TEST(files_are_relative_to_the_scenario),
+        MS_TEST(devices_names_and_criteria),
+        MS_TEST_END,
+    };
+    static const MsTestCase checks[] = {
+        MS_TEST(statement_mistakes),
+        MS_TEST(send_mistakes),
+        MS_TEST(access_mistakes),
+        MS_TEST(network_and_telnet_mistakes),
+        MS_TEST_END,
+    };
     ms_test_add_suite("scenario/lexer", lexer);
     ms_test_add_suite("scenario/parser", parser);
     ms_test_add_suite("scenario/errors", errors);
+    ms_test_add_suite("scenario/language", language);
+    ms_test_add_suite("scenario/checks", checks);
     return ms_test_run();
 }

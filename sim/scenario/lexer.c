@@ -123,7 +123,7 @@ static gsize micro_len(const char *p, gsize avail)
 
 static gboolean is_word_byte(char c)
 {
-    return g_ascii_isalnum(c) || strchr("._@+%-", c) != NULL;
+    return g_ascii_isalnum(c) || strchr("._@+%-/", c) != NULL;
 }
 
 /* Length of the word character at i (1 or 2 bytes), 0 if none. */

@@ -1,12 +1,13 @@
-/* parser.c - turns statements of tokens into a scenario.
+/* parser.c - turns statements of tokens into a scenario: the declarations
+ * (scenario, seed, start, mss, rto, server, agent, mailbox, link) and the
+ * dispatch of every statement to its reader.
  *
- * Each statement starts with a keyword that picks its reader from a table;
- * the reader walks the tokens left to right and stops at the first thing it
- * cannot accept, reporting "expected X, found Y" at that token.  One error
- * per statement is enough: once a statement is off the rails, what follows
- * in it says little.  The words of a statement that could not be read are
- * remembered as "unsure", so the later checks do not blame other lines for
- * a host that this one was probably meant to declare.
+ * Each statement starts with a keyword that picks its reader from a table.
+ * The words of a statement that could not be read are remembered as
+ * "unsure", so the later checks do not blame other lines for a host that
+ * this one was probably meant to declare.  A telnet block ('at ... telnet'
+ * up to 'end') is the one construct that spans lines: while it is open,
+ * 'type' and 'pause' lines belong to it.
  */
 #include "scenario-private.h"
 
@@ -14,312 +15,278 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct {
-    MsScParse *p;
-    MsScStatement *st;
-    guint pos;       /* next token */
-    gboolean failed; /* an error was reported in this statement */
-} Cursor;
+/* ---- Statements ------------------------------------------------------- */
 
-static MsScToken *peek(const Cursor *c)
+/* A statement that may appear once per file: FALSE, after reporting,
+ * on the second. */
+static gboolean first_time(MsScCursor *c, const MsScToken *kw, guint *line, const char *what)
 {
-    return c->pos < c->st->tokens->len ? g_ptr_array_index(c->st->tokens, c->pos) : NULL;
-}
-
-static MsScToken *take(Cursor *c)
-{
-    MsScToken *tok = peek(c);
-    if (tok != NULL)
-        c->pos++;
-    return tok;
-}
-
-/* Where a token is, or where the statement ends when there is none. */
-static MsLoc loc_of(const Cursor *c, const MsScToken *tok)
-{
-    return tok != NULL ? tok->loc : c->st->end;
-}
-
-/* How a token reads in "found ...". */
-static char *describe(const MsScToken *tok)
-{
-    if (tok == NULL)
-        return g_strdup("end of line");
-    g_autofree char *q = ms_sc_quote(tok->text);
-    switch (tok->kind) {
-    case MS_SC_TOK_STRING: return g_strdup_printf("the string \"%s\"", q);
-    case MS_SC_TOK_COMMA: return g_strdup("','");
-    case MS_SC_TOK_WORD:
-    case MS_SC_N_TOKENS:
-    default: return g_strdup_printf("'%s'", q);
-    }
-}
-
-static void G_GNUC_PRINTF(3, 4) fail(Cursor *c, MsLoc loc, const char *fmt, ...)
-{
-    if (c->failed)
-        return;
-    c->failed = TRUE;
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    ms_sc_diag(&c->p->diags, loc, "%s", msg);
-}
-
-/* "expected <what>, found <token>" at the token (or the end of line). */
-static void fail_expected(Cursor *c, const MsScToken *tok, const char *what)
-{
-    g_autofree char *found = describe(tok);
-    fail(c, loc_of(c, tok), "expected %s, found %s", what, found);
-}
-
-static gboolean is_text(const MsScToken *tok)
-{
-    return tok != NULL && (tok->kind == MS_SC_TOK_WORD || tok->kind == MS_SC_TOK_STRING);
-}
-
-/* A host name, bare or quoted. */
-static MsScToken *expect_host(Cursor *c, const char *what)
-{
-    MsScToken *tok = take(c);
-    if (!is_text(tok) || !ms_sc_is_host_name(tok->text)) {
-        fail_expected(c, tok, what);
-        return NULL;
-    }
-    return tok;
-}
-
-static MsScToken *expect_address(Cursor *c, const char *what)
-{
-    MsScToken *tok = take(c);
-    if (!is_text(tok) || !ms_sc_is_address(tok->text)) {
-        fail_expected(c, tok, what);
-        return NULL;
-    }
-    return tok;
-}
-
-/* Any word or string: a name, a subject, a body, a password. */
-static MsScToken *expect_text(Cursor *c, const char *what)
-{
-    MsScToken *tok = take(c);
-    if (!is_text(tok)) {
-        fail_expected(c, tok, what);
-        return NULL;
-    }
-    return tok;
-}
-
-static gboolean expect_end(Cursor *c, const char *statement)
-{
-    MsScToken *tok = peek(c);
-    if (tok == NULL)
-        return TRUE;
-    g_autofree char *found = describe(tok);
-    fail(c, tok->loc, "expected the end of the %s statement, found %s", statement, found);
-    return FALSE;
-}
-
-static const MsScToken *value_text(Cursor *c, const char *what)
-{
-    MsScToken *tok = take(c);
-    if (!is_text(tok)) {
-        fail_expected(c, tok, what);
-        return NULL;
-    }
-    return tok;
-}
-
-static gboolean read_duration(Cursor *c, MsTime *out, const MsScToken **tok_out)
-{
-    const MsScToken *tok = value_text(c, "a duration such as 40ms or 2s");
-    if (tok == NULL)
-        return FALSE;
-    g_autofree char *why = NULL;
-    if (!ms_sc_parse_duration(tok->text, out, &why)) {
-        fail(c, tok->loc, "%s", why);
+    if (*line != 0) {
+        ms_sc_fail(c, kw->loc, "a second '%s' statement: the %s was already given at line %u",
+                   kw->text, what, *line);
         return FALSE;
     }
-    if (tok_out != NULL)
-        *tok_out = tok;
+    *line = kw->loc.line;
     return TRUE;
 }
 
-/* ---- Options: "keyword value" pairs in any order, each at most once ---- */
-
-#define MAX_OPTIONS 8
-
-/* "'latency', 'bandwidth' or 'loss'" (transfer full). */
-static char *option_list(const char *const *names)
-{
-    GString *s = g_string_new(NULL);
-    for (guint i = 0; names[i] != NULL; i++) {
-        if (i > 0)
-            g_string_append(s, names[i + 1] == NULL ? " or " : ", ");
-        g_string_append_printf(s, "'%s'", names[i]);
-    }
-    return g_string_free(s, FALSE);
-}
-
-/* Returns the index of the next option keyword in names, -1 at the end of
- * the statement, -2 after reporting an error. */
-static int next_option(Cursor *c, const char *const *names, MsLoc *seen, const char *where)
-{
-    MsScToken *tok = peek(c);
-    if (tok == NULL)
-        return -1;
-    if (tok->kind == MS_SC_TOK_WORD) {
-        for (int i = 0; names[i] != NULL; i++) {
-            if (strcmp(tok->text, names[i]) != 0)
-                continue;
-            if (seen[i].line != 0) {
-                fail(c, tok->loc, "'%s' is given twice in one %s (first at %u:%u)",
-                     names[i], where, seen[i].line, seen[i].column);
-                return -2;
-            }
-            seen[i] = tok->loc;
-            c->pos++;
-            return i;
-        }
-    }
-    g_autofree char *found = describe(tok);
-    g_autofree char *list = option_list(names);
-    if (tok->kind == MS_SC_TOK_COMMA || (tok->kind == MS_SC_TOK_WORD && strchr(tok->text, '@'))) {
-        /* An address where an option was expected: most likely a list of
-         * addresses with a comma forgotten, or a comma too many. */
-        fail(c, tok->loc, "expected %s, found %s (separate addresses with one ',')", list,
-             found);
-        return -2;
-    }
-    const char *hint = tok->kind == MS_SC_TOK_WORD ? ms_sc_suggest(tok->text, names) : NULL;
-    if (hint != NULL)
-        fail(c, tok->loc, "expected %s in a %s, found %s; did you mean '%s'?", list, where,
-             found, hint);
-    else
-        fail(c, tok->loc, "expected %s in a %s, found %s", list, where, found);
-    return -2;
-}
-
-/* ---- Statements ------------------------------------------------------- */
-
-static void parse_scenario(Cursor *c, const MsScToken *kw)
+static void parse_scenario(MsScCursor *c, const MsScToken *kw)
 {
     MsScParse *p = c->p;
-    if (p->scenario_line != 0) {
-        fail(c, kw->loc, "a second 'scenario' statement: the name was already given "
-                         "at line %u", p->scenario_line);
+    if (!first_time(c, kw, &p->scenario_line, "name"))
         return;
-    }
-    p->scenario_line = kw->loc.line;
-    MsScToken *name = expect_text(c, "the scenario's name in double quotes, such as "
-                                     "\"Alice sends Bob a message\"");
-    if (name == NULL || !expect_end(c, "scenario"))
+    MsScToken *name = ms_sc_expect_text(c, "the scenario's name in double quotes, such as "
+                                           "\"Alice sends Bob a message\"");
+    if (name == NULL || !ms_sc_expect_end(c, "scenario"))
         return;
     if (name->text[0] == '\0') {
-        fail(c, name->loc, "the scenario's name is empty");
+        ms_sc_fail(c, name->loc, "the scenario's name is empty");
         return;
     }
     g_free(p->sc->name);
     p->sc->name = g_strdup(name->text);
 }
 
-static void parse_seed(Cursor *c, const MsScToken *kw)
+static void parse_seed(MsScCursor *c, const MsScToken *kw)
 {
     MsScParse *p = c->p;
-    if (p->seed_line != 0) {
-        fail(c, kw->loc, "a second 'seed' statement: the seed was already given at line %u",
-             p->seed_line);
+    if (!first_time(c, kw, &p->seed_line, "seed"))
         return;
-    }
-    p->seed_line = kw->loc.line;
-    MsScToken *tok = expect_text(c, "a seed, a whole number such as 1 or 42");
+    MsScToken *tok = ms_sc_expect_text(c, "a seed, a whole number such as 1 or 42");
     if (tok == NULL)
         return;
     guint64 seed = 0;
     g_autofree char *why = NULL;
     if (!ms_sc_parse_seed(tok->text, &seed, &why)) {
-        fail(c, tok->loc, "%s", why);
+        ms_sc_fail(c, tok->loc, "%s", why);
         return;
     }
-    if (expect_end(c, "seed"))
+    if (ms_sc_expect_end(c, "seed"))
         p->sc->seed = seed;
 }
 
-static void parse_server(Cursor *c, const MsScToken *kw)
+static void parse_start(MsScCursor *c, const MsScToken *kw)
 {
-    MsScToken *name = expect_host(c, "a server's host name such as crepes.fr");
-    if (name == NULL)
+    MsScParse *p = c->p;
+    if (!first_time(c, kw, &p->start_line, "start time"))
         return;
-    static const char *const names[] = { "domain", NULL };
-    MsLoc seen[1] = { { 0, 0 } };
-    MsScToken *domain = NULL;
-    int opt = next_option(c, names, seen, "server statement");
-    if (opt == -1) {
-        fail_expected(c, NULL, "'domain' and the mail domain the server serves");
+    MsScToken *tok = ms_sc_expect_text(c, "a date and time in UTC, such as "
+                                          "\"2023-03-23 12:00\"");
+    if (tok == NULL)
+        return;
+    gint64 start = 0;
+    g_autofree char *why = NULL;
+    if (!ms_sc_parse_date(tok->text, &start, &why)) {
+        ms_sc_fail(c, tok->loc, "%s", why);
         return;
     }
-    if (opt < 0)
-        return;
-    domain = expect_host(c, "a mail domain such as crepes.fr");
-    if (domain == NULL || !expect_end(c, "server"))
-        return;
+    if (ms_sc_expect_end(c, "start"))
+        p->sc->start = start;
+}
 
-    MsScServer *s = g_new0(MsScServer, 1);
-    s->name = g_strdup(name->text);
-    s->domain = g_strdup(domain->text);
-    s->loc = kw->loc;
-    g_ptr_array_add(c->p->sc->servers, s);
+/* RFC 9293 3.7.1: the MSS counts the data of a segment; an IPv4 datagram of
+ * at most 65535 bytes with 20-byte IP and TCP headers holds 65495. */
+#define MAX_MSS 65495
+
+static void parse_mss(MsScCursor *c, const MsScToken *kw)
+{
+    MsScParse *p = c->p;
+    if (!first_time(c, kw, &p->mss_line, "segment size"))
+        return;
+    MsScToken *tok = ms_sc_expect_text(c, "a segment size in bytes, such as 1460 or 536B");
+    if (tok == NULL)
+        return;
+    guint64 mss = 0;
+    g_autofree char *why = NULL;
+    if (!ms_sc_parse_size(tok->text, &mss, &why)) {
+        ms_sc_fail(c, tok->loc, "%s", why);
+        return;
+    }
+    if (mss == 0 || mss > MAX_MSS) {
+        g_autofree char *q = ms_sc_quote(tok->text);
+        ms_sc_fail(c, tok->loc, "segment size '%s' is out of range: expected 1 to %u bytes",
+                   q, MAX_MSS);
+        return;
+    }
+    if (ms_sc_expect_end(c, "mss"))
+        p->sc->mss = (guint32) mss;
+}
+
+static void parse_rto(MsScCursor *c, const MsScToken *kw)
+{
+    MsScParse *p = c->p;
+    if (!first_time(c, kw, &p->rto_line, "retransmission timeout"))
+        return;
+    MsTime rto = 0;
+    const MsScToken *tok = NULL;
+    if (!ms_sc_read_duration(c, &rto, &tok))
+        return;
+    if (rto == 0) {
+        ms_sc_fail(c, tok->loc, "a retransmission timeout of 0s would resend at once: "
+                                "expected more than 0s");
+        return;
+    }
+    if (ms_sc_expect_end(c, "rto"))
+        p->sc->rto = rto;
+}
+
+/* A duration that must be more than zero (what: "a retry interval"). */
+static gboolean read_positive(MsScCursor *c, const char *what, MsTime *out)
+{
+    const MsScToken *tok = NULL;
+    if (!ms_sc_read_duration(c, out, &tok))
+        return FALSE;
+    if (*out == 0) {
+        ms_sc_fail(c, tok->loc, "%s of 0s makes no sense: expected more than 0s", what);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean read_max_size(MsScCursor *c, guint64 *out)
+{
+    MsScToken *tok = ms_sc_expect_text(c, "a size such as 10MB, or 'none'");
+    if (tok == NULL)
+        return FALSE;
+    if (ms_sc_is_word(tok, "none")) {
+        *out = 0;
+        return TRUE;
+    }
+    g_autofree char *why = NULL;
+    if (!ms_sc_parse_size(tok->text, out, &why)) {
+        ms_sc_fail(c, tok->loc, "%s", why);
+        return FALSE;
+    }
+    if (*out == 0) {
+        ms_sc_fail(c, tok->loc, "a size limit of 0 bytes would refuse every message; "
+                                "write 'max-size none' (or leave it out) for no limit");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void parse_server(MsScCursor *c, const MsScToken *kw)
+{
+    MsScToken *name = ms_sc_expect_host(c, "a server's host name such as crepes.fr");
+    if (name == NULL)
+        return;
+    enum { OPT_DOMAIN, OPT_PROFILE, OPT_RELAY, OPT_RETRY, OPT_GIVE_UP, OPT_PERSISTENT,
+           OPT_PIPELINING, OPT_8BITMIME, OPT_MAX_SIZE, OPT_SUBMISSION };
+    static const char *const names[] = { "domain", "profile", "relay", "retry", "give-up",
+                                         "persistent", "pipelining", "8bitmime", "max-size",
+                                         "submission", NULL };
+    static const char *const relays[] = { "closed", "open", NULL };
+    static const char *const ports[] = { "25", "587", NULL };
+    static const char *const profiles[] = {
+#define MS_SC_PROFILE_NAME_(e, s) s,
+        MS_SC_PROFILES(MS_SC_PROFILE_NAME_)
+#undef MS_SC_PROFILE_NAME_
+        NULL
+    };
+    /* Defaults: see docs/scenario-language.md, "server". */
+    MsScServer s = { .retry = 30 * MS_MINUTE, .give_up = 5 * MS_DAY, .persistent = TRUE,
+                     .pipelining = TRUE, .eightbitmime = TRUE, .submission_port = 25 };
+    MsLoc seen[MS_SC_MAX_OPTIONS] = { { 0, 0 } };
+    MsScToken *domain = NULL;
+    for (int opt = ms_sc_next_option(c, names, seen, 0, "server statement"); opt >= 0;
+         opt = ms_sc_next_option(c, names, seen, 0, "server statement")) {
+        gboolean ok = FALSE;
+        int i = 0;
+        switch (opt) {
+        case OPT_DOMAIN:
+            domain = ms_sc_expect_host(c, "a mail domain such as crepes.fr");
+            ok = domain != NULL;
+            break;
+        case OPT_PROFILE:
+            i = ms_sc_read_choice(c, profiles, " after 'profile'");
+            s.profile = (MsScProfile) i;
+            ok = i >= 0;
+            break;
+        case OPT_RELAY:
+            i = ms_sc_read_choice(c, relays, " after 'relay'");
+            s.open_relay = i == 1;
+            ok = i >= 0;
+            break;
+        case OPT_RETRY: ok = read_positive(c, "a retry interval", &s.retry); break;
+        case OPT_GIVE_UP: ok = read_positive(c, "a give-up time", &s.give_up); break;
+        case OPT_PERSISTENT: ok = ms_sc_read_switch(c, &s.persistent); break;
+        case OPT_PIPELINING: ok = ms_sc_read_switch(c, &s.pipelining); break;
+        case OPT_8BITMIME: ok = ms_sc_read_switch(c, &s.eightbitmime); break;
+        case OPT_MAX_SIZE: ok = read_max_size(c, &s.max_size); break;
+        case OPT_SUBMISSION:
+            /* RFC 6409 3.1: 587 is the submission port; the lecture notes
+             * submit to 25 like any other SMTP client. */
+            i = ms_sc_read_choice(c, ports, " after 'submission'");
+            s.submission_port = i == 1 ? 587 : 25;
+            ok = i >= 0;
+            break;
+        default: g_assert_not_reached();
+        }
+        if (!ok)
+            return;
+    }
+    if (c->failed)
+        return;
+    if (domain == NULL) {
+        ms_sc_fail_expected(c, NULL, "'domain' and the mail domain the server serves");
+        return;
+    }
+
+    MsScServer *out = g_new(MsScServer, 1);
+    *out = s;
+    out->name = g_strdup(name->text);
+    out->domain = g_strdup(domain->text);
+    out->loc = kw->loc;
+    g_ptr_array_add(c->p->sc->servers, out);
     MsScServerLocs locs = { name->loc, domain->loc };
     g_array_append_val(c->p->server_locs, locs);
 }
 
-static gboolean has_control(const char *text)
+static void parse_agent(MsScCursor *c, const MsScToken *kw)
 {
-    for (const char *q = text; *q != '\0'; q++) {
-        if ((guchar) *q < 0x20 || *q == 0x7F)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static void parse_agent(Cursor *c, const MsScToken *kw)
-{
-    MsScToken *host = expect_host(c, "the agent's host name such as alice-pc");
+    MsScToken *host = ms_sc_expect_host(c, "the agent's host name such as alice-pc");
     if (host == NULL)
         return;
-    enum { OPT_USER, OPT_SERVER, OPT_PASSWORD };
-    static const char *const names[] = { "user", "server", "password", NULL };
-    MsLoc seen[MAX_OPTIONS] = { { 0, 0 } };
+    enum { OPT_USER, OPT_SERVER, OPT_PASSWORD, OPT_PIPELINING, OPT_EHLO, OPT_LOWERCASE };
+    static const char *const names[] = { "user", "server", "password", "pipelining", "ehlo",
+                                         "lowercase", NULL };
+    MsLoc seen[MS_SC_MAX_OPTIONS] = { { 0, 0 } };
     MsScToken *val[3] = { NULL, NULL, NULL };
-    int opt;
-    for (opt = next_option(c, names, seen, "agent statement"); opt >= 0;
-         opt = next_option(c, names, seen, "agent statement")) {
-        if (opt == OPT_USER)
-            val[opt] = expect_address(c, "the user's address such as alice@crepes.fr");
-        else if (opt == OPT_SERVER)
-            val[opt] = expect_host(c, "the user's mail server such as crepes.fr");
-        else
-            val[opt] = expect_text(c, "a password, a word or a string");
-        if (val[opt] == NULL)
+    /* Defaults: see docs/scenario-language.md, "agent". */
+    gboolean pipelining = FALSE, ehlo = TRUE, lowercase = FALSE;
+    for (int opt = ms_sc_next_option(c, names, seen, 0, "agent statement"); opt >= 0;
+         opt = ms_sc_next_option(c, names, seen, 0, "agent statement")) {
+        gboolean ok = FALSE;
+        switch (opt) {
+        case OPT_USER:
+            val[opt] = ms_sc_expect_address(c, "the user's address such as alice@crepes.fr");
+            ok = val[opt] != NULL;
+            break;
+        case OPT_SERVER:
+            val[opt] = ms_sc_expect_host(c, "the user's mail server such as crepes.fr");
+            ok = val[opt] != NULL;
+            break;
+        case OPT_PASSWORD:
+            val[opt] = ms_sc_read_password(c);
+            ok = val[opt] != NULL;
+            break;
+        case OPT_PIPELINING: ok = ms_sc_read_switch(c, &pipelining); break;
+        case OPT_EHLO: ok = ms_sc_read_switch(c, &ehlo); break;
+        case OPT_LOWERCASE: ok = ms_sc_read_switch(c, &lowercase); break;
+        default: g_assert_not_reached();
+        }
+        if (!ok)
             return;
     }
-    if (opt == -2)
+    if (c->failed)
         return;
     if (val[OPT_USER] == NULL) {
-        fail_expected(c, NULL, "'user' and the user's address, as in user alice@crepes.fr");
+        ms_sc_fail_expected(c, NULL, "'user' and the user's address, as in user alice@crepes.fr");
         return;
     }
     if (val[OPT_SERVER] == NULL) {
-        fail_expected(c, NULL, "'server' and the user's mail server, as in server crepes.fr");
-        return;
-    }
-    /* RFC 1939 7: PASS takes the rest of the line, so a password may hold
-     * spaces but no line break or other control character. */
-    if (val[OPT_PASSWORD] != NULL
-        && (val[OPT_PASSWORD]->text[0] == '\0' || has_control(val[OPT_PASSWORD]->text))) {
-        fail(c, val[OPT_PASSWORD]->loc,
-             "a password must be non-empty and hold no control character or line break");
+        ms_sc_fail_expected(c, NULL,
+                            "'server' and the user's mail server, as in server crepes.fr");
         return;
     }
 
@@ -329,40 +296,72 @@ static void parse_agent(Cursor *c, const MsScToken *kw)
     a->server = g_strdup(val[OPT_SERVER]->text);
     a->password = val[OPT_PASSWORD] != NULL ? g_strdup(val[OPT_PASSWORD]->text) : NULL;
     a->loc = kw->loc;
+    a->pipelining = pipelining;
+    a->ehlo = ehlo;
+    a->lowercase = lowercase;
     g_ptr_array_add(c->p->sc->agents, a);
-    MsScAgentLocs locs = { host->loc, val[OPT_USER]->loc, val[OPT_SERVER]->loc };
+    MsLoc none = { 0, 0 };
+    MsScAgentLocs locs = { host->loc, val[OPT_USER]->loc, val[OPT_SERVER]->loc,
+                           val[OPT_PASSWORD] != NULL ? val[OPT_PASSWORD]->loc : none };
     g_array_append_val(c->p->agent_locs, locs);
 }
 
-static void parse_link(Cursor *c, const MsScToken *kw)
+static void parse_mailbox(MsScCursor *c, const MsScToken *kw)
 {
-    MsScToken *a = expect_host(c, "the host at one end of the link, such as alice-pc");
+    MsScToken *addr = ms_sc_expect_address(c, "the mailbox's address such as "
+                                              "carol@hamburger.edu");
+    if (addr == NULL)
+        return;
+    static const char *const names[] = { "password", NULL };
+    MsLoc seen[MS_SC_MAX_OPTIONS] = { { 0, 0 } };
+    MsScToken *password = NULL;
+    for (int opt = ms_sc_next_option(c, names, seen, 0, "mailbox statement"); opt >= 0;
+         opt = ms_sc_next_option(c, names, seen, 0, "mailbox statement")) {
+        password = ms_sc_read_password(c);
+        if (password == NULL)
+            return;
+    }
+    if (c->failed)
+        return;
+    MsScMailbox *m = g_new0(MsScMailbox, 1);
+    m->address = g_strdup(addr->text);
+    m->password = password != NULL ? g_strdup(password->text) : NULL;
+    m->loc = kw->loc;
+    g_ptr_array_add(c->p->sc->mailboxes, m);
+    MsLoc none = { 0, 0 };
+    MsScMailboxLocs locs = { addr->loc, password != NULL ? password->loc : none };
+    g_array_append_val(c->p->mailbox_locs, locs);
+}
+
+static void parse_link(MsScCursor *c, const MsScToken *kw)
+{
+    MsScToken *a = ms_sc_expect_host(c, "the host at one end of the link, such as alice-pc");
     if (a == NULL)
         return;
-    MsScToken *b = expect_host(c, "the host at the other end of the link, such as crepes.fr");
+    MsScToken *b = ms_sc_expect_host(c, "the host at the other end of the link, such as crepes.fr");
     if (b == NULL)
         return;
     if (g_ascii_strcasecmp(a->text, b->text) == 0) {
         g_autofree char *q = ms_sc_quote(b->text);
-        fail(c, b->loc, "a link joins two different hosts, but both ends are '%s'", q);
+        ms_sc_fail(c, b->loc, "a link joins two different hosts, but both ends are '%s'", q);
         return;
     }
     enum { OPT_LATENCY, OPT_BANDWIDTH, OPT_LOSS };
     static const char *const names[] = { "latency", "bandwidth", "loss", NULL };
-    MsLoc seen[MAX_OPTIONS] = { { 0, 0 } };
+    MsLoc seen[MS_SC_MAX_OPTIONS] = { { 0, 0 } };
     MsTime latency = MS_MSEC;         /* defaults: see docs/scenario-language.md */
     guint64 bandwidth = 10000000;     /* 10 Mbit/s */
     double loss = 0.0;
     int opt;
-    for (opt = next_option(c, names, seen, "link statement"); opt >= 0;
-         opt = next_option(c, names, seen, "link statement")) {
+    for (opt = ms_sc_next_option(c, names, seen, 0, "link statement"); opt >= 0;
+         opt = ms_sc_next_option(c, names, seen, 0, "link statement")) {
         g_autofree char *why = NULL;
         if (opt == OPT_LATENCY) {
-            if (!read_duration(c, &latency, NULL))
+            if (!ms_sc_read_duration(c, &latency, NULL))
                 return;
             continue;
         }
-        const MsScToken *tok = value_text(c, opt == OPT_BANDWIDTH
+        const MsScToken *tok = ms_sc_expect_text(c, opt == OPT_BANDWIDTH
                                                  ? "a rate such as 10Mbit or 512kbit"
                                                  : "a loss such as 1% or 0.01");
         if (tok == NULL)
@@ -370,7 +369,7 @@ static void parse_link(Cursor *c, const MsScToken *kw)
         gboolean ok = opt == OPT_BANDWIDTH ? ms_sc_parse_rate(tok->text, &bandwidth, &why)
                                            : ms_sc_parse_loss(tok->text, &loss, &why);
         if (!ok) {
-            fail(c, tok->loc, "%s", why);
+            ms_sc_fail(c, tok->loc, "%s", why);
             return;
         }
     }
@@ -389,163 +388,7 @@ static void parse_link(Cursor *c, const MsScToken *kw)
     g_array_append_val(c->p->link_locs, locs);
 }
 
-/* ADDRESS ("," ADDRESS)* into list, positions into locs. */
-static gboolean read_addresses(Cursor *c, GPtrArray *list, GArray *locs)
-{
-    const char *what = "an address such as bob@hamburger.edu";
-    for (;;) {
-        MsScToken *tok = expect_address(c, what);
-        if (tok == NULL)
-            return FALSE;
-        g_ptr_array_add(list, g_strdup(tok->text));
-        g_array_append_val(locs, tok->loc);
-        MsScToken *next = peek(c);
-        if (next == NULL || next->kind != MS_SC_TOK_COMMA)
-            return TRUE;
-        c->pos++;
-        what = "another address after ','";
-    }
-}
-
-static gboolean parse_send(Cursor *c, MsScAction *act, MsScActionLocs *locs)
-{
-    enum { OPT_TO, OPT_CC, OPT_BCC, OPT_SUBJECT, OPT_BODY };
-    static const char *const names[] = { "to", "cc", "bcc", "subject", "body", NULL };
-    MsLoc seen[MAX_OPTIONS] = { { 0, 0 } };
-    int opt;
-    for (opt = next_option(c, names, seen, "send action"); opt >= 0;
-         opt = next_option(c, names, seen, "send action")) {
-        if (opt == OPT_TO || opt == OPT_CC || opt == OPT_BCC) {
-            GPtrArray *list = opt == OPT_TO ? act->to : opt == OPT_CC ? act->cc : act->bcc;
-            GArray *where = opt == OPT_TO ? locs->to : opt == OPT_CC ? locs->cc : locs->bcc;
-            if (!read_addresses(c, list, where))
-                return FALSE;
-            continue;
-        }
-        MsScToken *tok = expect_text(c, opt == OPT_SUBJECT
-                                            ? "the subject in double quotes, such as \"Ketchup\""
-                                            : "the body in double quotes, such as \"Hi!\\n\"");
-        if (tok == NULL)
-            return FALSE;
-        if (opt == OPT_SUBJECT) {
-            /* RFC 5322 2.2: a header field is one line; an unfolded
-             * subject cannot hold a line break. */
-            if (strpbrk(tok->text, "\r\n") != NULL) {
-                fail(c, tok->loc, "a subject is one line: it cannot hold a line break");
-                return FALSE;
-            }
-            act->subject = g_strdup(tok->text);
-        } else {
-            act->body = g_strdup(tok->text);
-        }
-    }
-    if (opt == -2)
-        return FALSE;
-    if (act->to->len == 0) {
-        fail_expected(c, NULL, "'to' and at least one address, as in to bob@hamburger.edu");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean parse_pop3(Cursor *c, MsScAction *act)
-{
-    MsScToken *tok = take(c);
-    if (tok == NULL || tok->kind != MS_SC_TOK_WORD || strcmp(tok->text, "fetch") != 0) {
-        fail_expected(c, tok, "'fetch' after 'pop3'");
-        return FALSE;
-    }
-    tok = take(c);
-    if (tok != NULL) {
-        /* RFC 1939 3: DELE in the transaction state removes a message at
-         * QUIT; "keep" fetches without DELE. */
-        if (tok->kind == MS_SC_TOK_WORD && strcmp(tok->text, "keep") == 0) {
-            act->keep = TRUE;
-        } else if (tok->kind != MS_SC_TOK_WORD || strcmp(tok->text, "delete") != 0) {
-            static const char *const modes[] = { "delete", "keep", NULL };
-            const char *hint = tok->kind == MS_SC_TOK_WORD ? ms_sc_suggest(tok->text, modes) : NULL;
-            g_autofree char *found = describe(tok);
-            if (hint != NULL)
-                fail(c, tok->loc, "expected 'delete' or 'keep', found %s; did you mean '%s'?",
-                     found, hint);
-            else
-                fail(c, tok->loc, "expected 'delete' or 'keep', found %s", found);
-            return FALSE;
-        }
-    }
-    return expect_end(c, "pop3 fetch");
-}
-
-static void action_locs_free(gpointer data)
-{
-    MsScActionLocs *l = data;
-    if (l == NULL)
-        return;
-    g_free(l->time_text);
-    g_clear_pointer(&l->to, g_array_unref);
-    g_clear_pointer(&l->cc, g_array_unref);
-    g_clear_pointer(&l->bcc, g_array_unref);
-    g_free(l);
-}
-
-static MsScActionLocs *action_locs_new(void)
-{
-    MsScActionLocs *l = g_new0(MsScActionLocs, 1);
-    l->to = g_array_new(FALSE, FALSE, sizeof(MsLoc));
-    l->cc = g_array_new(FALSE, FALSE, sizeof(MsLoc));
-    l->bcc = g_array_new(FALSE, FALSE, sizeof(MsLoc));
-    return l;
-}
-
-static void parse_at(Cursor *c, const MsScToken *kw)
-{
-    MsTime at = 0;
-    const MsScToken *time_tok = NULL;
-    if (!read_duration(c, &at, &time_tok))
-        return;
-    MsScToken *host = expect_host(c, "the host name of the agent that acts, such as alice-pc");
-    if (host == NULL)
-        return;
-    MsScToken *verb = take(c);
-    static const char *const verbs[] = { "send", "pop3", NULL };
-    MsScActionKind kind;
-    if (verb != NULL && verb->kind == MS_SC_TOK_WORD && strcmp(verb->text, "send") == 0) {
-        kind = MS_SC_SEND;
-    } else if (verb != NULL && verb->kind == MS_SC_TOK_WORD && strcmp(verb->text, "pop3") == 0) {
-        kind = MS_SC_POP3_FETCH;
-    } else {
-        const char *hint = is_text(verb) ? ms_sc_suggest(verb->text, verbs) : NULL;
-        g_autofree char *found = describe(verb);
-        if (hint != NULL)
-            fail(c, loc_of(c, verb), "expected an action, 'send' or 'pop3 fetch', found %s; "
-                                     "did you mean '%s'?", found, hint);
-        else
-            fail(c, loc_of(c, verb), "expected an action, 'send' or 'pop3 fetch', found %s",
-                 found);
-        return;
-    }
-
-    MsScAction *act = ms_sc_action_new(kind);
-    MsScActionLocs *locs = action_locs_new();
-    act->at = at;
-    act->host = g_strdup(host->text);
-    act->loc = kw->loc;
-    locs->time = time_tok->loc;
-    locs->host = host->loc;
-    locs->verb = verb->loc;
-    locs->time_text = g_strdup(time_tok->text);
-
-    gboolean ok = kind == MS_SC_SEND ? parse_send(c, act, locs) : parse_pop3(c, act);
-    if (!ok) {
-        ms_sc_action_free(act);
-        action_locs_free(locs);
-        return;
-    }
-    g_ptr_array_add(c->p->sc->actions, act);
-    g_ptr_array_add(c->p->action_locs, locs);
-}
-
-typedef void (*StatementFn)(Cursor *c, const MsScToken *kw);
+typedef void (*StatementFn)(MsScCursor *c, const MsScToken *kw);
 
 static const struct {
     const char *keyword;
@@ -553,14 +396,38 @@ static const struct {
 } statement_table[] = {
     { "scenario", parse_scenario },
     { "seed", parse_seed },
+    { "start", parse_start },
+    { "mss", parse_mss },
+    { "rto", parse_rto },
     { "server", parse_server },
     { "agent", parse_agent },
+    { "mailbox", parse_mailbox },
     { "link", parse_link },
-    { "at", parse_at },
+    { "at", ms_sc_parse_at },
 };
 
-static const char *const keywords[] = { "scenario", "seed", "server", "agent", "link", "at",
-                                        NULL };
+static const char *const keywords[] = { "scenario", "seed", "start", "mss", "rto", "server",
+                                        "agent", "mailbox", "link", "at", NULL };
+/* The lines of a telnet block. */
+static const char *const block_words[] = { "type", "pause", "end", NULL };
+
+static StatementFn statement_reader(const MsScToken *kw)
+{
+    for (guint k = 0; kw->kind == MS_SC_TOK_WORD && k < G_N_ELEMENTS(statement_table); k++) {
+        if (strcmp(kw->text, statement_table[k].keyword) == 0)
+            return statement_table[k].parse;
+    }
+    return NULL;
+}
+
+static gboolean is_block_word(const MsScToken *kw)
+{
+    for (guint k = 0; block_words[k] != NULL; k++) {
+        if (ms_sc_is_word(kw, block_words[k]))
+            return TRUE;
+    }
+    return FALSE;
+}
 
 /* A statement that could not be read: remember its words (see top). */
 static void give_up(MsScParse *p, const MsScStatement *st)
@@ -573,13 +440,26 @@ static void give_up(MsScParse *p, const MsScStatement *st)
     /* A link we could not read, or a statement we cannot tell is not one,
      * may be the missing piece of a path between two hosts. */
     const MsScToken *first = st->tokens->len > 0 ? g_ptr_array_index(st->tokens, 0) : NULL;
-    gboolean other = FALSE;
+    gboolean other = first != NULL && is_block_word(first);
     for (guint k = 0; first != NULL && k < G_N_ELEMENTS(statement_table); k++) {
         if (strcmp(first->text, statement_table[k].keyword) == 0)
             other = strcmp(first->text, "link") != 0;
     }
     if (!other)
         p->links_unsure = TRUE;
+    /* An 'at ... telnet' line that could not be read still opens its
+     * block: its 'type' lines must not each be blamed for being outside
+     * one. */
+    if (first != NULL && ms_sc_is_word(first, "at") && !p->block_open) {
+        for (guint i = 1; i < st->tokens->len && i <= 3; i++) {
+            const MsScToken *tok = g_ptr_array_index(st->tokens, i);
+            if (ms_sc_is_word(tok, "telnet")) {
+                p->block_open = TRUE;
+                p->block = NULL;
+                p->block_loc = tok->loc;
+            }
+        }
+    }
 }
 
 gboolean ms_sc_is_unsure(const MsScParse *p, const char *name)
@@ -588,39 +468,81 @@ gboolean ms_sc_is_unsure(const MsScParse *p, const char *name)
     return g_hash_table_contains(p->unsure, key);
 }
 
+/* The open telnet block ends without its 'end' line, at next (the first
+ * statement after it) or at the end of the file (next NULL). */
+static void block_unclosed(MsScParse *p, const MsScToken *next)
+{
+    if (p->block != NULL) {
+        if (next != NULL)
+            ms_sc_diag(&p->diags, p->block_loc, "the telnet block that starts here has no "
+                                                "'end': expected 'end' before line %u",
+                       next->loc.line);
+        else
+            ms_sc_diag(&p->diags, p->block_loc, "the telnet block that starts here has no "
+                                                "'end': expected 'end' before the end of "
+                                                "the file");
+    }
+    p->block_open = FALSE;
+    p->block = NULL;
+}
+
+static void unknown_keyword(MsScCursor *c, const MsScToken *kw)
+{
+    g_autofree char *found = ms_sc_describe(kw);
+    if (c->p->block_open) {
+        /* Inside a block a stray word is most likely a misspelt line of it. */
+        g_autofree char *where = g_strdup_printf(" in the telnet block opened at line %u",
+                                                 c->p->block_loc.line);
+        ms_sc_fail_choice(c, kw, block_words, where);
+        return;
+    }
+    static const char *const verbs[] = { "send", "pop3", "imap", "telnet", NULL };
+    for (guint k = 0; kw->kind == MS_SC_TOK_WORD && verbs[k] != NULL; k++) {
+        if (strcmp(kw->text, verbs[k]) == 0) {
+            ms_sc_fail(c, kw->loc, "an action starts with 'at TIME HOST', as in 'at 0s "
+                                   "alice-pc %s ...', found %s", verbs[k], found);
+            return;
+        }
+    }
+    const char *hint = kw->kind == MS_SC_TOK_WORD ? ms_sc_suggest(kw->text, keywords) : NULL;
+    if (hint == NULL && kw->kind == MS_SC_TOK_WORD)
+        hint = ms_sc_suggest(kw->text, block_words);
+    if (hint != NULL)
+        ms_sc_fail(c, kw->loc, "unknown keyword %s; did you mean '%s'?", found, hint);
+    else if (kw->kind == MS_SC_TOK_WORD)
+        ms_sc_fail(c, kw->loc, "unknown keyword %s: a statement starts with scenario, seed, "
+                               "start, mss, rto, server, agent, mailbox, link or at", found);
+    else
+        ms_sc_fail(c, kw->loc, "expected a keyword (scenario, seed, start, mss, rto, server, "
+                               "agent, mailbox, link or at), found %s", found);
+}
+
 void ms_sc_parse_statements(MsScParse *p, GPtrArray *statements)
 {
     for (guint i = 0; i < statements->len && !ms_sc_diags_full(&p->diags); i++) {
         MsScStatement *st = g_ptr_array_index(statements, i);
+        const MsScToken *kw = st->tokens->len > 0 ? g_ptr_array_index(st->tokens, 0) : NULL;
+        StatementFn fn = kw != NULL ? statement_reader(kw) : NULL;
+        /* A statement of another kind ends an open block: its 'end' is
+         * missing. */
+        if (p->block_open && fn != NULL)
+            block_unclosed(p, kw);
         if (st->broken) {
             give_up(p, st);
             continue;
         }
-        Cursor c = { .p = p, .st = st, .pos = 1 };
-        const MsScToken *kw = g_ptr_array_index(st->tokens, 0);
-        StatementFn fn = NULL;
-        for (guint k = 0; kw->kind == MS_SC_TOK_WORD && k < G_N_ELEMENTS(statement_table); k++) {
-            if (strcmp(kw->text, statement_table[k].keyword) == 0)
-                fn = statement_table[k].parse;
-        }
-        if (fn != NULL) {
+        MsScCursor c = { .p = p, .st = st, .pos = 1 };
+        if (fn != NULL)
             fn(&c, kw);
-        } else {
-            g_autofree char *found = describe(kw);
-            const char *hint = kw->kind == MS_SC_TOK_WORD ? ms_sc_suggest(kw->text, keywords)
-                                                          : NULL;
-            if (hint != NULL)
-                fail(&c, kw->loc, "unknown keyword %s; did you mean '%s'?", found, hint);
-            else if (kw->kind == MS_SC_TOK_WORD)
-                fail(&c, kw->loc, "unknown keyword %s: a statement starts with scenario, "
-                                  "seed, server, agent, link or at", found);
-            else
-                fail(&c, kw->loc, "expected a keyword (scenario, seed, server, agent, link "
-                                  "or at), found %s", found);
-        }
+        else if (is_block_word(kw))
+            ms_sc_parse_block_line(&c, kw);
+        else
+            unknown_keyword(&c, kw);
         if (c.failed)
             give_up(p, st);
     }
+    if (p->block_open)
+        block_unclosed(p, NULL);
 }
 
 /* ---- Entry points ----------------------------------------------------- */
@@ -650,7 +572,9 @@ MsScenario *ms_scenario_parse_string(const char *text, gssize len, const char *f
     p.server_locs = g_array_new(FALSE, FALSE, sizeof(MsScServerLocs));
     p.agent_locs = g_array_new(FALSE, FALSE, sizeof(MsScAgentLocs));
     p.link_locs = g_array_new(FALSE, FALSE, sizeof(MsScLinkLocs));
-    p.action_locs = g_ptr_array_new_with_free_func(action_locs_free);
+    p.mailbox_locs = g_array_new(FALSE, FALSE, sizeof(MsScMailboxLocs));
+    p.action_locs = g_ptr_array_new_with_free_func(ms_sc_action_locs_free);
+    p.base_dir = filename != NULL ? g_path_get_dirname(filename) : g_strdup(".");
     p.unsure = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     GPtrArray *statements = ms_sc_lex(text != NULL ? text : "", n, &p.diags);
@@ -675,7 +599,9 @@ MsScenario *ms_scenario_parse_string(const char *text, gssize len, const char *f
     g_array_unref(p.server_locs);
     g_array_unref(p.agent_locs);
     g_array_unref(p.link_locs);
+    g_array_unref(p.mailbox_locs);
     g_ptr_array_unref(p.action_locs);
+    g_free(p.base_dir);
     g_hash_table_unref(p.unsure);
     return result;
 }

@@ -2,8 +2,10 @@
  *
  * Reading a scenario takes four steps: the lexer cuts the text into
  * statements of tokens (lexer.c), the parser turns each statement into
- * plain data (parser.c, with the value syntax of units.c), and the checker
- * looks at the whole scenario at once (validate.c).  Every step reports its
+ * plain data (parser.c for declarations, actions.c and send.c for what
+ * happens, with the token cursor of cursor.c and the value syntax of
+ * units.c), and the checker looks at the whole scenario at once
+ * (validate.c, validate_actions.c).  Every step reports its
  * findings into one list of diagnostics, so the user sees every mistake of
  * the file in one go, sorted by position (scenario.c).
  */
@@ -46,11 +48,14 @@ char *ms_sc_quote(const char *text);
 
 /* An empty scenario: seed 1, no name yet, empty arrays (transfer full). */
 MsScenario *ms_sc_scenario_new(void);
-/* An action with empty (never NULL) to, cc and bcc lists (transfer full). */
+/* An action with empty (never NULL) lists, count 1 (transfer full). */
 MsScAction *ms_sc_action_new(MsScActionKind kind);
 void ms_sc_server_free(gpointer server);
 void ms_sc_agent_free(gpointer agent);
 void ms_sc_link_free(gpointer link);
+void ms_sc_mailbox_free(gpointer mailbox);
+void ms_sc_attachment_free(gpointer attachment);
+void ms_sc_step_free(gpointer step);
 void ms_sc_action_free(gpointer action);
 
 /* ---- Tokens and statements (lexer.c) ---------------------------------- */
@@ -91,6 +96,14 @@ gboolean ms_sc_parse_duration(const char *text, MsTime *out, char **why_out);
 gboolean ms_sc_parse_rate(const char *text, guint64 *out, char **why_out);
 gboolean ms_sc_parse_loss(const char *text, double *out, char **why_out);
 gboolean ms_sc_parse_seed(const char *text, guint64 *out, char **why_out);
+/* A whole number from min to max; what names it ("a port such as 25"). */
+gboolean ms_sc_parse_whole(const char *text, guint64 min, guint64 max, const char *what,
+                           guint64 *out, char **why_out);
+/* Bytes: a number with no unit or B, kB (= KB), MB, GB (powers of 10) or
+ * KiB, MiB, GiB (powers of 2). */
+gboolean ms_sc_parse_size(const char *text, guint64 *out, char **why_out);
+/* "YYYY-MM-DD[ HH:MM[:SS]]" in UTC, to seconds since 1970-01-01 00:00 UTC. */
+gboolean ms_sc_parse_date(const char *text, gint64 *out, char **why_out);
 gboolean ms_sc_is_host_name(const char *text);
 gboolean ms_sc_is_address(const char *text);
 /* The domain part of an address (points into address). */
@@ -113,7 +126,13 @@ typedef struct {
     MsLoc host;
     MsLoc user;
     MsLoc server;
+    MsLoc password; /* line 0 when none */
 } MsScAgentLocs;
+
+typedef struct {
+    MsLoc address;
+    MsLoc password; /* line 0 when none */
+} MsScMailboxLocs;
 
 typedef struct {
     MsLoc a;
@@ -123,8 +142,17 @@ typedef struct {
 typedef struct {
     MsLoc time;
     MsLoc host;
-    MsLoc verb;
+    MsLoc verb;      /* 'send', 'pop3', 'imap', 'telnet', 'link', 'server', 'host' */
+    MsLoc target;    /* telnet server, host of host down/up */
+    MsLoc link_a;
+    MsLoc link_b;
+    MsLoc until;     /* of the time after 'until'; line 0 when none */
+    MsLoc until_word; /* of the word 'until' */
+    MsLoc charset;   /* of the value after 'charset' */
+    MsLoc encoding;  /* of the value after 'encoding' */
+    gboolean server_only; /* written 'server NAME down', not 'host NAME down' */
     char *time_text; /* as written, for "earlier than ..." messages */
+    char *until_text;
     GArray *to;      /* MsLoc, one per address */
     GArray *cc;
     GArray *bcc;
@@ -136,7 +164,15 @@ typedef struct {
     GArray *server_locs; /* MsScServerLocs */
     GArray *agent_locs;  /* MsScAgentLocs */
     GArray *link_locs;   /* MsScLinkLocs */
+    GArray *mailbox_locs; /* MsScMailboxLocs */
     GPtrArray *action_locs; /* MsScActionLocs* */
+    char *base_dir;      /* files named by the scenario are relative to it */
+    /* The telnet block being read: open from 'at ... telnet' to 'end'.
+     * block is NULL when its first line could not be read; its lines are
+     * then skipped quietly. */
+    gboolean block_open;
+    MsScAction *block;
+    MsLoc block_loc;
     /* Lower-cased words of statements that could not be read: they may
      * have declared a host or a domain, so "undefined" errors about them
      * would only repeat the first mistake. Looked up, never iterated. */
@@ -144,6 +180,9 @@ typedef struct {
     gboolean links_unsure;   /* a link statement could not be read */
     guint scenario_line;     /* line of the 'scenario' statement, 0 if none */
     guint seed_line;         /* line of the 'seed' statement, 0 if none */
+    guint start_line;        /* ... of 'start', 'mss' and 'rto' */
+    guint mss_line;
+    guint rto_line;
 } MsScParse;
 
 /* Reads every statement into p->sc, reporting syntax errors. */
@@ -151,3 +190,58 @@ void ms_sc_parse_statements(MsScParse *p, GPtrArray *statements);
 /* Cross-statement checks: names, references, times, reachability. */
 void ms_sc_validate(MsScParse *p);
 gboolean ms_sc_is_unsure(const MsScParse *p, const char *name);
+
+/* ---- Reading one statement (cursor.c) ---------------------------------
+ * A cursor walks the tokens of a statement left to right.  The first
+ * error of a statement is reported, the rest are swallowed. */
+typedef struct {
+    MsScParse *p;
+    MsScStatement *st;
+    guint pos;       /* next token */
+    gboolean failed; /* an error was reported in this statement */
+} MsScCursor;
+
+/* Options of one statement, at most this many kinds. */
+#define MS_SC_MAX_OPTIONS 16
+
+MsScToken *ms_sc_peek(const MsScCursor *c);
+MsScToken *ms_sc_take(MsScCursor *c);
+/* Where a token is, or where the statement ends when there is none. */
+MsLoc ms_sc_loc_of(const MsScCursor *c, const MsScToken *tok);
+/* How a token reads in "found ..." (transfer full). */
+char *ms_sc_describe(const MsScToken *tok);
+void ms_sc_fail(MsScCursor *c, MsLoc loc, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* "expected <what>, found <token>" at the token (or the end of line). */
+void ms_sc_fail_expected(MsScCursor *c, const MsScToken *tok, const char *what);
+/* "expected 'a', 'b' or 'c'<where>, found X[; did you mean 'b'?]". */
+void ms_sc_fail_choice(MsScCursor *c, const MsScToken *tok, const char *const *choices,
+                       const char *where);
+gboolean ms_sc_is_text(const MsScToken *tok);
+gboolean ms_sc_is_word(const MsScToken *tok, const char *word);
+MsScToken *ms_sc_expect_host(MsScCursor *c, const char *what);
+MsScToken *ms_sc_expect_address(MsScCursor *c, const char *what);
+MsScToken *ms_sc_expect_text(MsScCursor *c, const char *what);
+gboolean ms_sc_expect_end(MsScCursor *c, const char *statement);
+gboolean ms_sc_read_duration(MsScCursor *c, MsTime *out, const MsScToken **tok_out);
+/* 'on' or 'off' after the option keyword. */
+gboolean ms_sc_read_switch(MsScCursor *c, gboolean *out);
+/* One of choices (a NULL-terminated list); its index, or -1 on error. */
+int ms_sc_read_choice(MsScCursor *c, const char *const *choices, const char *where);
+gboolean ms_sc_read_whole(MsScCursor *c, guint64 min, guint64 max, const char *what,
+                          guint64 *out);
+/* A password: a word or a one-line string (transfer none). */
+MsScToken *ms_sc_read_password(MsScCursor *c);
+/* The index in names of the next option keyword, -1 at the end of the
+ * statement, -2 after reporting an error.  Each option may be given once,
+ * except those whose bit (1 << index) is set in repeatable. */
+int ms_sc_next_option(MsScCursor *c, const char *const *names, MsLoc *seen, guint repeatable,
+                      const char *where);
+
+/* ---- Actions (actions.c, send.c) --------------------------------------- */
+
+void ms_sc_parse_at(MsScCursor *c, const MsScToken *kw);
+/* The lines of a telnet block: 'type', 'pause' and 'end'. */
+void ms_sc_parse_block_line(MsScCursor *c, const MsScToken *kw);
+gboolean ms_sc_parse_send(MsScCursor *c, MsScAction *act, MsScActionLocs *locs);
+MsScActionLocs *ms_sc_action_locs_new(void);
+void ms_sc_action_locs_free(gpointer locs);

@@ -15,10 +15,34 @@ static const char *const action_names[] = {
 #undef MS_SC_ACTION_NAME_
 };
 
+static const char *const profile_names[] = {
+#define MS_SC_PROFILE_NAME_(e, s) s,
+    MS_SC_PROFILES(MS_SC_PROFILE_NAME_)
+#undef MS_SC_PROFILE_NAME_
+};
+
+static const char *const line_end_names[] = {
+#define MS_SC_LINE_END_NAME_(e, s) s,
+    MS_SC_LINE_ENDS(MS_SC_LINE_END_NAME_)
+#undef MS_SC_LINE_END_NAME_
+};
+
 const char *ms_sc_action_name(MsScActionKind kind)
 {
     g_return_val_if_fail(kind < MS_SC_N_ACTIONS, "?");
     return action_names[kind];
+}
+
+const char *ms_sc_profile_name(MsScProfile profile)
+{
+    g_return_val_if_fail(profile < MS_SC_N_PROFILES, "?");
+    return profile_names[profile];
+}
+
+const char *ms_sc_line_end_name(MsScLineEnd end)
+{
+    g_return_val_if_fail(end < MS_SC_N_LINE_ENDS, "?");
+    return line_end_names[end];
 }
 
 /* ---- Freeing ---------------------------------------------------------- */
@@ -45,6 +69,37 @@ void ms_sc_agent_free(gpointer data)
     g_free(a);
 }
 
+void ms_sc_mailbox_free(gpointer data)
+{
+    MsScMailbox *m = data;
+    if (m == NULL)
+        return;
+    g_free(m->address);
+    g_free(m->password);
+    g_free(m);
+}
+
+void ms_sc_attachment_free(gpointer data)
+{
+    MsScAttachment *a = data;
+    if (a == NULL)
+        return;
+    g_free(a->path);
+    g_free(a->filename);
+    g_free(a->content_type);
+    g_clear_pointer(&a->data, g_bytes_unref);
+    g_free(a);
+}
+
+void ms_sc_step_free(gpointer data)
+{
+    MsScTelnetStep *st = data;
+    if (st == NULL)
+        return;
+    g_free(st->text);
+    g_free(st);
+}
+
 void ms_sc_link_free(gpointer data)
 {
     MsScLink *l = data;
@@ -62,6 +117,11 @@ MsScAction *ms_sc_action_new(MsScActionKind kind)
     a->to = g_ptr_array_new_with_free_func(g_free);
     a->cc = g_ptr_array_new_with_free_func(g_free);
     a->bcc = g_ptr_array_new_with_free_func(g_free);
+    a->attachments = g_ptr_array_new_with_free_func(ms_sc_attachment_free);
+    a->headers = g_ptr_array_new_with_free_func(g_free);
+    a->steps = g_ptr_array_new_with_free_func(ms_sc_step_free);
+    a->encoding = MS_TE_AUTO;
+    a->count = 1;
     return a;
 }
 
@@ -76,6 +136,22 @@ void ms_sc_action_free(gpointer data)
     g_clear_pointer(&a->bcc, g_ptr_array_unref);
     g_free(a->subject);
     g_free(a->body);
+    g_free(a->from);
+    g_free(a->body_file);
+    g_free(a->html);
+    g_free(a->html_file);
+    g_clear_pointer(&a->attachments, g_ptr_array_unref);
+    g_clear_pointer(&a->headers, g_ptr_array_unref);
+    g_free(a->charset);
+    g_free(a->password);
+    g_free(a->folder);
+    g_free(a->new_folder);
+    g_free(a->flag);
+    g_free(a->criteria);
+    g_free(a->link_a);
+    g_free(a->link_b);
+    g_free(a->target);
+    g_clear_pointer(&a->steps, g_ptr_array_unref);
     g_free(a);
 }
 
@@ -87,6 +163,8 @@ MsScenario *ms_sc_scenario_new(void)
     sc->agents = g_ptr_array_new_with_free_func(ms_sc_agent_free);
     sc->links = g_ptr_array_new_with_free_func(ms_sc_link_free);
     sc->actions = g_ptr_array_new_with_free_func(ms_sc_action_free);
+    sc->mailboxes = g_ptr_array_new_with_free_func(ms_sc_mailbox_free);
+    sc->start = MS_SC_DEFAULT_START;
     return sc;
 }
 
@@ -100,6 +178,7 @@ void ms_scenario_free(MsScenario *scenario)
     g_clear_pointer(&scenario->agents, g_ptr_array_unref);
     g_clear_pointer(&scenario->links, g_ptr_array_unref);
     g_clear_pointer(&scenario->actions, g_ptr_array_unref);
+    g_clear_pointer(&scenario->mailboxes, g_ptr_array_unref);
     g_free(scenario);
 }
 

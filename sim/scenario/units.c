@@ -233,6 +233,143 @@ gboolean ms_sc_parse_seed(const char *text, guint64 *out, char **why_out)
     return TRUE;
 }
 
+gboolean ms_sc_parse_whole(const char *text, guint64 min, guint64 max, const char *what,
+                           guint64 *out, char **why_out)
+{
+    g_autofree char *shown = ms_sc_quote(text);
+    Decimal d;
+    gsize n = read_decimal(text, &d);
+    if (n == 0 || text[n] != '\0' || strchr(text, '.') != NULL) {
+        *why_out = g_strdup_printf("expected %s, found '%s'", what, shown);
+        return FALSE;
+    }
+    if (d.overflow || d.whole < min || d.whole > max) {
+        *why_out = g_strdup_printf("'%s' is out of range: expected %s", shown, what);
+        return FALSE;
+    }
+    *out = d.whole;
+    return TRUE;
+}
+
+/* Byte units: SI prefixes are powers of 10 (IEC 80000-13), the binary
+ * ones powers of 2; "KB" is accepted for kB since mail servers write it. */
+static const Unit size_units[] = {
+    { "", 1 },
+    { "B", 1 },
+    { "kB", 1000 },
+    { "KB", 1000 },
+    { "MB", 1000000 },
+    { "GB", 1000000000 },
+    { "KiB", 1024 },
+    { "MiB", 1024 * 1024 },
+    { "GiB", 1024 * 1024 * 1024 },
+    { NULL, 0 },
+};
+
+gboolean ms_sc_parse_size(const char *text, guint64 *out, char **why_out)
+{
+    g_autofree char *shown = ms_sc_quote(text);
+    Decimal d;
+    gsize n = read_decimal(text, &d);
+    const Unit *unit = n > 0 ? find_unit(size_units, text + n, FALSE) : NULL;
+    if (unit == NULL) {
+        *why_out = g_strdup_printf("expected a size in bytes such as 10MB or 64KiB, found "
+                                   "'%s' (units: B, kB, MB, GB, KiB, MiB, GiB)%s", shown,
+                                   strstr(text, "bit") != NULL ? "; sizes count bytes, "
+                                                                 "not bits"
+                                                               : "");
+        return FALSE;
+    }
+    guint64 bytes = 0;
+    ScaleResult r = scale(&d, unit->factor, &bytes);
+    if (r == SCALE_TOO_FINE) {
+        *why_out = g_strdup_printf("size '%s' is not a whole number of bytes", shown);
+        return FALSE;
+    }
+    if (r == SCALE_OVERFLOW) {
+        *why_out = g_strdup_printf("size '%s' is too large", shown);
+        return FALSE;
+    }
+    *out = bytes;
+    return TRUE;
+}
+
+/* Reads exactly n digits at *p into *out; advances *p. */
+static gboolean read_digits(const char **p, guint n, guint *out)
+{
+    guint v = 0;
+    for (guint i = 0; i < n; i++) {
+        if (!g_ascii_isdigit((*p)[i]))
+            return FALSE;
+        v = v * 10 + (guint) ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return TRUE;
+}
+
+/* Skips the byte c at *p, if it is there. */
+static gboolean skip_char(const char **p, char c)
+{
+    if (**p != c)
+        return FALSE;
+    (*p)++;
+    return TRUE;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (the "days from civil" algorithm: years start in March, so the leap day
+ * is the last day of its year). */
+static gint64 days_from_civil(gint64 y, guint m, guint d)
+{
+    y -= m <= 2;
+    gint64 era = (y >= 0 ? y : y - 399) / 400;
+    gint64 yoe = y - era * 400;
+    gint64 doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    gint64 doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static guint days_in_month(guint y, guint m)
+{
+    static const guint days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    gboolean leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+gboolean ms_sc_parse_date(const char *text, gint64 *out, char **why_out)
+{
+    g_autofree char *shown = ms_sc_quote(text);
+    const char *p = text;
+    guint y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    gboolean ok = read_digits(&p, 4, &y) && skip_char(&p, '-') && read_digits(&p, 2, &mo)
+                  && skip_char(&p, '-') && read_digits(&p, 2, &d);
+    /* The time of day is optional; ISO 8601's 'T' may stand for the space. */
+    if (ok && (*p == ' ' || *p == 'T') && g_ascii_isdigit(p[1])) {
+        p++;
+        ok = read_digits(&p, 2, &h) && skip_char(&p, ':') && read_digits(&p, 2, &mi);
+        if (ok && *p == ':')
+            ok = skip_char(&p, ':') && read_digits(&p, 2, &s);
+    }
+    if (ok && strcmp(p, " UTC") != 0 && strcmp(p, "Z") != 0 && *p != '\0')
+        ok = FALSE;
+    if (!ok) {
+        *why_out = g_strdup_printf("expected a date and time in UTC such as "
+                                   "\"2023-03-23 12:00\" (YYYY-MM-DD HH:MM[:SS]), found '%s'",
+                                   shown);
+        return FALSE;
+    }
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23
+        || mi > 59 || s > 59) {
+        *why_out = g_strdup_printf("'%s' is not a valid date and time from 1970 on "
+                                   "(month 01-12, day within the month, hour 00-23, "
+                                   "minute and second 00-59)", shown);
+        return FALSE;
+    }
+    *out = days_from_civil(y, mo, d) * 86400 + (gint64) h * 3600 + (gint64) mi * 60 + s;
+    return TRUE;
+}
+
 /* RFC 1123 2.1 / RFC 1035 2.3.4: labels of letters, digits and hyphens,
  * at most 63 bytes each, joined by dots, at most 253 bytes in all.  We also
  * allow '_' (common in lab host names) and demand an alphanumeric first

@@ -2,11 +2,13 @@
  *
  * Statements may come in any order, so names are resolved only after every
  * line has been read: duplicate and undefined hosts, agents whose server is
- * not a server, recipients no server receives mail for, actions out of time
- * order, fetches without a password, and hosts that no chain of links
- * joins.  Reachability is plain graph connectivity (union-find over the
- * links): routes are computed later by the network layer, but a scenario
- * where mail could never arrive is a mistake worth naming now.
+ * not a server, users given two passwords, recipients no server receives
+ * mail for, actions out of time order, fetches and logins without a
+ * password, IMAP steps outside a session, network events naming no link or
+ * host, and hosts that no chain of links joins.  Reachability is plain
+ * graph connectivity (union-find over the links): routes are computed later
+ * by the network layer, but a scenario where mail could never arrive is a
+ * mistake worth naming now.
  */
 #include "scenario-private.h"
 
@@ -141,6 +143,91 @@ static void check_agents(Checker *k)
             ms_sc_diag(&k->p->diags, l->user,
                        "user '%s' is not in domain '%s', the domain of its server '%s'",
                        u, d, q);
+        }
+    }
+}
+
+/* Who holds a password for a user: an agent or a mailbox statement. */
+typedef struct {
+    const char *user;
+    const char *password;
+    MsLoc statement;
+    MsLoc at; /* of the password */
+} Holder;
+
+static gint holder_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const Holder *a = pa;
+    const Holder *b = pb;
+    return a->statement.line < b->statement.line ? -1 : a->statement.line > b->statement.line;
+}
+
+/* Several agents (devices) may serve one user, but the user has one
+ * password on the server: two different ones would leave the server
+ * guessing.  A wrong password is shown with 'password' on an action. */
+static void check_passwords(Checker *k)
+{
+    MsScenario *sc = k->sc;
+    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Holder));
+    for (guint i = 0; i < sc->agents->len; i++) {
+        const MsScAgent *a = g_ptr_array_index(sc->agents, i);
+        Holder h = { a->user, a->password, a->loc,
+                     g_array_index(k->p->agent_locs, MsScAgentLocs, i).password };
+        if (h.password != NULL)
+            g_array_append_val(all, h);
+    }
+    for (guint i = 0; i < sc->mailboxes->len; i++) {
+        const MsScMailbox *m = g_ptr_array_index(sc->mailboxes, i);
+        Holder h = { m->address, m->password, m->loc,
+                     g_array_index(k->p->mailbox_locs, MsScMailboxLocs, i).password };
+        if (h.password != NULL)
+            g_array_append_val(all, h);
+    }
+    /* One statement per line, so the order by line is total: the first
+     * password given in the file is the user's. */
+    g_array_sort(all, holder_cmp);
+    g_autoptr(GHashTable) first = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < all->len; i++) {
+        Holder *h = &g_array_index(all, Holder, i);
+        char *key = g_ascii_strdown(h->user, -1);
+        const Holder *earlier = g_hash_table_lookup(first, key);
+        if (earlier == NULL) {
+            g_hash_table_insert(first, key, h);
+            continue;
+        }
+        g_free(key);
+        if (strcmp(earlier->password, h->password) == 0)
+            continue;
+        g_autofree char *q = ms_sc_quote(h->user);
+        ms_sc_diag(&k->p->diags, h->at,
+                   "user '%s' already has another password (line %u): a user has one "
+                   "password; to show a wrong one, write 'password WORD' on the pop3 or "
+                   "imap action", q, earlier->statement.line);
+    }
+}
+
+static void check_mailboxes(Checker *k)
+{
+    MsScenario *sc = k->sc;
+    for (guint i = 0; i < sc->mailboxes->len; i++) {
+        const MsScMailbox *m = g_ptr_array_index(sc->mailboxes, i);
+        const MsScMailboxLocs *l = &g_array_index(k->p->mailbox_locs, MsScMailboxLocs, i);
+        g_autofree char *q = ms_sc_quote(m->address);
+        for (guint j = 0; j < i; j++) {
+            const MsScMailbox *other = g_ptr_array_index(sc->mailboxes, j);
+            if (g_ascii_strcasecmp(other->address, m->address) == 0) {
+                ms_sc_diag(&k->p->diags, l->address,
+                           "duplicate mailbox '%s' (first declared at line %u)", q,
+                           other->loc.line);
+                break;
+            }
+        }
+        const char *domain = ms_sc_address_domain(m->address);
+        if (ms_scenario_server_for_domain(sc, domain) == NULL && !ms_sc_is_unsure(k->p, domain)) {
+            g_autofree char *qd = ms_sc_quote(domain);
+            ms_sc_diag(&k->p->diags, l->address,
+                       "no server serves the domain of mailbox '%s': declare one, as in "
+                       "server mail.%s domain %s", q, qd, qd);
         }
     }
 }
@@ -282,47 +369,201 @@ static void check_recipients(Checker *k, const MsScAction *act, GPtrArray *list,
     }
 }
 
+/* The agent an action names, or NULL after reporting why there is none. */
+static const MsScAgent *acting_agent(Checker *k, const MsScAction *act,
+                                     const MsScActionLocs *l, const Host **host_out)
+{
+    const Host *h = lookup(k, act->host);
+    *host_out = h;
+    g_autofree char *q = ms_sc_quote(act->host);
+    if (h == NULL) {
+        if (!ms_sc_is_unsure(k->p, act->host)) {
+            g_autofree char *more = hint(k->names, act->host);
+            ms_sc_diag(&k->p->diags, l->host,
+                       "undefined host '%s': no agent statement declares it%s", q, more);
+        }
+        return NULL;
+    }
+    if (h->kind != HOST_AGENT) {
+        ms_sc_diag(&k->p->diags, l->host,
+                   "'%s' is a server: only an agent can act (declare one with 'agent')", q);
+        return NULL;
+    }
+    return g_ptr_array_index(k->sc->agents, h->index);
+}
+
+/* RFC 1939 7 (USER/PASS, APOP) and RFC 3501 6.2.3 (LOGIN): logging in
+ * needs a password, the agent's or the action's own. */
+static void need_password(Checker *k, const MsScAction *act, const MsScActionLocs *l,
+                          const MsScAgent *a)
+{
+    if (act->password != NULL || a->password != NULL)
+        return;
+    g_autofree char *q = ms_sc_quote(a->host);
+    ms_sc_diag(&k->p->diags, l->verb,
+               "'%s' needs a password, but agent '%s' (line %u) has none: add 'password "
+               "WORD' to it", ms_sc_action_name(act->kind), q, a->loc.line);
+}
+
+/* Where each agent's IMAP session stands while the actions are read. */
+typedef struct {
+    guint open_line;   /* the 'imap login' of the open session; 0 when none */
+    guint closed_line; /* the 'imap logout' that ended the last one */
+} Session;
+
+/* A session opens at 'imap login' and ends at 'imap logout'; every step
+ * in between travels over its connection (RFC 3501 3: the states). */
+static void check_imap(Checker *k, const MsScAction *act, const MsScActionLocs *l,
+                       const MsScAgent *a, Session *s)
+{
+    g_autofree char *q = ms_sc_quote(a->host);
+    const char *name = ms_sc_action_name(act->kind);
+    switch (act->kind) {
+    case MS_SC_IMAP_POLL:
+        /* A poll is its own short sessions, beside any open one. */
+        need_password(k, act, l, a);
+        return;
+    case MS_SC_IMAP_LOGIN:
+        need_password(k, act, l, a);
+        if (s->open_line != 0) {
+            ms_sc_diag(&k->p->diags, l->verb,
+                       "agent '%s' is already logged in to IMAP (line %u): end that session "
+                       "with 'imap logout' first", q, s->open_line);
+            return;
+        }
+        s->open_line = act->loc.line;
+        return;
+    default:
+        break;
+    }
+    if (s->open_line == 0 && s->closed_line != 0)
+        ms_sc_diag(&k->p->diags, l->verb,
+                   "'%s' needs an IMAP session, but agent '%s' logged out at line %u: log in "
+                   "again with 'imap login'", name, q, s->closed_line);
+    else if (s->open_line == 0)
+        ms_sc_diag(&k->p->diags, l->verb,
+                   "'%s' needs an IMAP session, but agent '%s' has not logged in: write "
+                   "'at TIME %s imap login' before it", name, q, q);
+    if (act->kind == MS_SC_IMAP_LOGOUT && s->open_line != 0) {
+        s->open_line = 0;
+        s->closed_line = act->loc.line;
+    }
+}
+
+/* A declared host named by a network event or a telnet action, or NULL
+ * after reporting (what: "server" or "host"). */
+static const Host *named_host(Checker *k, const char *name, MsLoc loc, gboolean server)
+{
+    const Host *h = lookup(k, name);
+    if (h != NULL || ms_sc_is_unsure(k->p, name))
+        return h;
+    g_autofree char *q = ms_sc_quote(name);
+    g_autofree char *more = hint(server ? k->server_names : k->names, name);
+    if (server)
+        ms_sc_diag(&k->p->diags, loc, "undefined server '%s': no server statement declares "
+                                      "it%s", q, more);
+    else
+        ms_sc_diag(&k->p->diags, loc, "undefined host '%s': no server or agent statement "
+                                      "declares it%s", q, more);
+    return NULL;
+}
+
+static void check_telnet(Checker *k, const MsScAction *act, const MsScActionLocs *l,
+                         const Host *self, gboolean reach)
+{
+    const Host *t = named_host(k, act->target, l->target, TRUE);
+    if (t == NULL)
+        return;
+    g_autofree char *q = ms_sc_quote(act->target);
+    if (t->kind != HOST_SERVER) {
+        ms_sc_diag(&k->p->diags, l->target,
+                   "'%s' is an agent, not a server: telnet connects to a mail server", q);
+        return;
+    }
+    if (reach && !joined(k, self, t)) {
+        g_autofree char *qa = ms_sc_quote(act->host);
+        ms_sc_diag(&k->p->diags, l->target,
+                   "agent '%s' cannot reach '%s': no chain of links joins them", qa, q);
+    }
+}
+
+static void check_link_event(Checker *k, const MsScAction *act, const MsScActionLocs *l)
+{
+    const Host *a = named_host(k, act->link_a, l->link_a, FALSE);
+    const Host *b = named_host(k, act->link_b, l->link_b, FALSE);
+    if (a == NULL || b == NULL || k->p->links_unsure)
+        return;
+    for (guint i = 0; i < k->sc->links->len; i++) {
+        const MsScLink *link = g_ptr_array_index(k->sc->links, i);
+        const Host *x = lookup(k, link->a);
+        const Host *y = lookup(k, link->b);
+        if ((x == a && y == b) || (x == b && y == a))
+            return;
+    }
+    g_autofree char *qa = ms_sc_quote(act->link_a);
+    g_autofree char *qb = ms_sc_quote(act->link_b);
+    ms_sc_diag(&k->p->diags, l->link_a,
+               "no link joins '%s' and '%s': only a declared link can go down or up", qa, qb);
+}
+
+static void check_host_event(Checker *k, const MsScAction *act, const MsScActionLocs *l)
+{
+    const Host *h = named_host(k, act->target, l->target, l->server_only);
+    if (h != NULL && l->server_only && h->kind != HOST_SERVER) {
+        g_autofree char *q = ms_sc_quote(act->target);
+        ms_sc_diag(&k->p->diags, l->target,
+                   "'%s' is an agent, not a server: write 'host %s %s' for an agent's "
+                   "machine", q, q, act->kind == MS_SC_HOST_DOWN ? "down" : "up");
+    }
+}
+
+static void check_time_order(Checker *k, guint i)
+{
+    if (i == 0)
+        return;
+    const MsScAction *act = g_ptr_array_index(k->sc->actions, i);
+    const MsScActionLocs *l = g_ptr_array_index(k->p->action_locs, i);
+    const MsScAction *prev = g_ptr_array_index(k->sc->actions, i - 1);
+    const MsScActionLocs *pl = g_ptr_array_index(k->p->action_locs, i - 1);
+    if (act->at >= prev->at)
+        return;
+    g_autofree char *t = ms_sc_quote(l->time_text);
+    g_autofree char *pt = ms_sc_quote(pl->time_text);
+    ms_sc_diag(&k->p->diags, l->time,
+               "time %s is earlier than the previous action at %s (line %u): actions must "
+               "be in time order", t, pt, prev->loc.line);
+}
+
 static void check_actions(Checker *k, gboolean reach)
 {
     MsScenario *sc = k->sc;
     g_autoptr(GHashTable) reported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autofree Session *sessions = g_new0(Session, MAX(sc->agents->len, 1));
     for (guint i = 0; i < sc->actions->len; i++) {
         const MsScAction *act = g_ptr_array_index(sc->actions, i);
         const MsScActionLocs *l = g_ptr_array_index(k->p->action_locs, i);
-        if (i > 0) {
-            const MsScAction *prev = g_ptr_array_index(sc->actions, i - 1);
-            const MsScActionLocs *pl = g_ptr_array_index(k->p->action_locs, i - 1);
-            if (act->at < prev->at) {
-                g_autofree char *t = ms_sc_quote(l->time_text);
-                g_autofree char *pt = ms_sc_quote(pl->time_text);
-                ms_sc_diag(&k->p->diags, l->time,
-                           "time %s is earlier than the previous action at %s (line %u): "
-                           "actions must be in time order", t, pt, prev->loc.line);
-            }
+        check_time_order(k, i);
+        if (act->kind == MS_SC_LINK_DOWN || act->kind == MS_SC_LINK_UP) {
+            check_link_event(k, act, l);
+            continue;
         }
-        const Host *h = lookup(k, act->host);
-        g_autofree char *q = ms_sc_quote(act->host);
-        if (h == NULL) {
-            if (!ms_sc_is_unsure(k->p, act->host)) {
-                g_autofree char *more = hint(k->names, act->host);
-                ms_sc_diag(&k->p->diags, l->host,
-                           "undefined host '%s': no agent statement declares it%s", q, more);
-            }
-        } else if (h->kind != HOST_AGENT) {
-            ms_sc_diag(&k->p->diags, l->host,
-                       "'%s' is a server: only an agent can act (declare one with 'agent')", q);
+        if (act->kind == MS_SC_HOST_DOWN || act->kind == MS_SC_HOST_UP) {
+            check_host_event(k, act, l);
+            continue;
         }
+        const Host *h = NULL;
+        const MsScAgent *a = acting_agent(k, act, l, &h);
         if (act->kind == MS_SC_SEND) {
             check_recipients(k, act, act->to, l->to, reach, reported);
             check_recipients(k, act, act->cc, l->cc, reach, reported);
             check_recipients(k, act, act->bcc, l->bcc, reach, reported);
-        } else if (act->kind == MS_SC_POP3_FETCH && h != NULL && h->kind == HOST_AGENT) {
-            /* RFC 1939 7: the USER/PASS exchange needs a password. */
-            const MsScAgent *a = g_ptr_array_index(sc->agents, h->index);
-            if (a->password == NULL)
-                ms_sc_diag(&k->p->diags, l->verb,
-                           "'pop3 fetch' needs a password, but agent '%s' (line %u) has "
-                           "none: add 'password WORD' to it", q, a->loc.line);
+        } else if (act->kind == MS_SC_TELNET) {
+            if (a != NULL)
+                check_telnet(k, act, l, h, reach);
+        } else if (a != NULL && act->kind == MS_SC_POP3_FETCH) {
+            need_password(k, act, l, a);
+        } else if (a != NULL) {
+            check_imap(k, act, l, a, &sessions[h->index]);
         }
     }
 }
@@ -349,6 +590,8 @@ void ms_sc_validate(MsScParse *p)
     check_hosts(&k);
     check_domains(&k);
     check_agents(&k);
+    check_passwords(&k);
+    check_mailboxes(&k);
     gboolean complete = FALSE;
     check_links(&k, &complete);
     if (complete) {

@@ -1,0 +1,449 @@
+/* send.c - reads a 'send' action: the envelope, the header and the body.
+ *
+ * The language keeps apart what the notes keep apart: the envelope (to, cc,
+ * bcc: whom the message is delivered to) and the header a user sees (the
+ * same To: and Cc:, and a From: that may differ from the sender).  Bodies,
+ * HTML alternatives and attachments may come from files next to the
+ * scenario; the parser reads them here, so a missing picture is reported at
+ * its line and column like any other mistake, and a run never touches the
+ * file system again.
+ */
+#include "scenario-private.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Files larger than this are not lesson material but a mistake. */
+#define MAX_FILE_BYTES (10 * 1000 * 1000)
+/* Messages one 'send' may ask for ('count'). */
+#define MAX_COUNT 10000
+
+/* ADDRESS ("," ADDRESS)* into list, positions into locs. */
+static gboolean read_addresses(MsScCursor *c, GPtrArray *list, GArray *locs)
+{
+    const char *what = "an address such as bob@hamburger.edu";
+    for (;;) {
+        MsScToken *tok = ms_sc_expect_address(c, what);
+        if (tok == NULL)
+            return FALSE;
+        g_ptr_array_add(list, g_strdup(tok->text));
+        g_array_append_val(locs, tok->loc);
+        MsScToken *next = ms_sc_peek(c);
+        if (next == NULL || next->kind != MS_SC_TOK_COMMA)
+            return TRUE;
+        c->pos++;
+        what = "another address after ','";
+    }
+}
+
+/* ---- Files ------------------------------------------------------------- */
+
+/* Reads the file a token names, relative to the scenario's directory. */
+static GBytes *read_file(MsScCursor *c, const MsScToken *tok)
+{
+    g_autofree char *q = ms_sc_quote(tok->text);
+    if (tok->text[0] == '\0') {
+        ms_sc_fail(c, tok->loc, "the file name is empty");
+        return NULL;
+    }
+    g_autofree char *path = g_path_is_absolute(tok->text)
+                                ? g_strdup(tok->text)
+                                : g_build_filename(c->p->base_dir, tok->text, NULL);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        int e = errno;
+        ms_sc_fail(c, tok->loc, "cannot read the file '%s' (%s): %s", q, path, g_strerror(e));
+        return NULL;
+    }
+    GByteArray *buf = g_byte_array_new();
+    guint8 chunk[8192];
+    size_t got = fread(chunk, 1, sizeof chunk, f);
+    while (got > 0 && buf->len <= MAX_FILE_BYTES) {
+        g_byte_array_append(buf, chunk, (guint) got);
+        got = fread(chunk, 1, sizeof chunk, f);
+    }
+    int e = errno;
+    gboolean bad = ferror(f) != 0;
+    fclose(f);
+    if (bad) {
+        g_byte_array_unref(buf);
+        ms_sc_fail(c, tok->loc, "cannot read the file '%s' (%s): %s", q, path, g_strerror(e));
+        return NULL;
+    }
+    if (buf->len > MAX_FILE_BYTES) {
+        g_byte_array_unref(buf);
+        ms_sc_fail(c, tok->loc, "the file '%s' is larger than %d bytes: too large to send "
+                                "in a simulation", q, MAX_FILE_BYTES);
+        return NULL;
+    }
+    return g_byte_array_free_to_bytes(buf);
+}
+
+/* A text file as a string with "\n" line ends (transfer full). */
+static char *read_text_file(MsScCursor *c, const MsScToken *tok)
+{
+    g_autoptr(GBytes) bytes = read_file(c, tok);
+    if (bytes == NULL)
+        return NULL;
+    gsize len = 0;
+    const char *data = g_bytes_get_data(bytes, &len);
+    if (len == 0)
+        return g_strdup("");
+    /* With a length, g_utf8_validate also stops at a NUL byte. */
+    const char *end = NULL;
+    if (!g_utf8_validate(data, (gssize) len, &end)) {
+        g_autofree char *q = ms_sc_quote(tok->text);
+        ms_sc_fail(c, tok->loc, "the file '%s' is not UTF-8 text (byte 0x%02X at offset "
+                                "%" G_GSIZE_FORMAT "); send it with 'attach' instead", q,
+                   (guchar) *end, (gsize) (end - data));
+        return NULL;
+    }
+    /* Windows line ends become "\n" like those of a string. */
+    GString *out = g_string_sized_new(len);
+    for (gsize i = 0; i < len; i++) {
+        if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
+            continue;
+        g_string_append_c(out, data[i]);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* Replaces a string an option set before (transfer full of value). */
+static void set_string(char **slot, char *value)
+{
+    g_free(*slot);
+    *slot = value;
+}
+
+/* ---- Values of the header ---------------------------------------------- */
+
+/* RFC 5322 3.4: a From: is an addr-spec or "display-name <addr-spec>". */
+static gboolean is_mailbox(const char *text)
+{
+    if (strpbrk(text, "\r\n") != NULL)
+        return FALSE;
+    const char *lt = strrchr(text, '<');
+    if (lt == NULL)
+        return ms_sc_is_address(text);
+    gsize len = strlen(text);
+    if (len == 0 || text[len - 1] != '>')
+        return FALSE;
+    g_autofree char *addr = g_strndup(lt + 1, (gsize) (text + len - 1 - (lt + 1)));
+    return ms_sc_is_address(addr);
+}
+
+/* The fields mailsim writes itself, and the option that sets each. */
+static const struct {
+    const char *field;
+    const char *instead;
+} own_fields[] = {
+    { "From", "from" },
+    { "To", "to" },
+    { "Cc", "cc" },
+    { "Bcc", "bcc" },
+    { "Subject", "subject" },
+    { "MIME-Version", "body, html or attach" },
+    { "Content-Type", "body, html, attach and charset" },
+    { "Content-Transfer-Encoding", "encoding" },
+};
+
+static gboolean read_header(MsScCursor *c, GPtrArray *headers)
+{
+    MsScToken *tok = ms_sc_expect_text(c, "a header line in double quotes, such as "
+                                          "\"X-Mailer: mailsim\"");
+    if (tok == NULL)
+        return FALSE;
+    g_autofree char *q = ms_sc_quote(tok->text);
+    /* RFC 5322 2.2 and 3.6.8: field-name = 1*ftext (printable US-ASCII but
+     * ':'), then ':', then an unstructured value on one (unfolded) line. */
+    const char *colon = strchr(tok->text, ':');
+    gboolean ok = colon != NULL && colon != tok->text;
+    for (const char *p = tok->text; ok && p < colon; p++) {
+        if ((guchar) *p < 33 || (guchar) *p > 126)
+            ok = FALSE;
+    }
+    if (!ok) {
+        ms_sc_fail(c, tok->loc, "expected a header line 'Name: value' with a name of "
+                                "printable ASCII and no spaces, found \"%s\"", q);
+        return FALSE;
+    }
+    if (strpbrk(colon, "\r\n") != NULL) {
+        ms_sc_fail(c, tok->loc, "a header line is one line here: it cannot hold a line "
+                                "break (mailsim folds long lines itself)");
+        return FALSE;
+    }
+    g_autofree char *name = g_strndup(tok->text, (gsize) (colon - tok->text));
+    for (guint i = 0; i < G_N_ELEMENTS(own_fields); i++) {
+        if (g_ascii_strcasecmp(name, own_fields[i].field) == 0) {
+            ms_sc_fail(c, tok->loc, "mailsim writes the %s: field itself; set it with %s "
+                                    "instead of 'header'", own_fields[i].field,
+                       own_fields[i].instead);
+            return FALSE;
+        }
+    }
+    g_ptr_array_add(headers, g_strdup(tok->text));
+    return TRUE;
+}
+
+/* RFC 2978 2.3: the characters of a charset name. */
+static gboolean is_charset_name(const char *text)
+{
+    if (*text == '\0' || strlen(text) > 40)
+        return FALSE;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p) && strchr("!#$%&'+-^_`{}~", *p) == NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- Attachments ------------------------------------------------------- */
+
+static const struct {
+    const char *extension;
+    const char *type;
+} known_types[] = {
+    { "jpg", "image/jpeg" },      { "jpeg", "image/jpeg" },
+    { "png", "image/png" },       { "gif", "image/gif" },
+    { "svg", "image/svg+xml" },   { "txt", "text/plain" },
+    { "html", "text/html" },      { "htm", "text/html" },
+    { "csv", "text/csv" },        { "pdf", "application/pdf" },
+    { "zip", "application/zip" }, { "json", "application/json" },
+    { "mp3", "audio/mpeg" },      { "wav", "audio/wav" },
+    { "mp4", "video/mp4" },
+};
+
+/* RFC 2045 5.1: token = 1*<any CHAR except SPACE, CTLs, or tspecials>. */
+static gboolean is_token(const char *p, const char *end)
+{
+    if (p == end)
+        return FALSE;
+    for (; p < end; p++) {
+        if ((guchar) *p <= 32 || (guchar) *p >= 127 || strchr("()<>@,;:\\\"/[]?=", *p) != NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean is_media_type(const char *text)
+{
+    const char *slash = strchr(text, '/');
+    return slash != NULL && is_token(text, slash) && is_token(slash + 1, slash + strlen(slash));
+}
+
+static gboolean read_attachment(MsScCursor *c, MsScAction *act)
+{
+    MsScToken *tok = ms_sc_expect_text(c, "the file to attach, such as picture.jpg");
+    if (tok == NULL)
+        return FALSE;
+    GBytes *data = read_file(c, tok);
+    if (data == NULL)
+        return FALSE;
+    MsScAttachment *a = g_new0(MsScAttachment, 1);
+    a->path = g_strdup(tok->text);
+    a->filename = g_path_get_basename(tok->text);
+    a->data = data;
+    a->loc = tok->loc;
+    g_ptr_array_add(act->attachments, a);
+    if (ms_sc_is_word(ms_sc_peek(c), "type")) {
+        c->pos++;
+        MsScToken *type = ms_sc_expect_text(c, "a media type such as image/jpeg");
+        if (type == NULL)
+            return FALSE;
+        if (!is_media_type(type->text)) {
+            g_autofree char *q = ms_sc_quote(type->text);
+            ms_sc_fail(c, type->loc, "expected a media type TYPE/SUBTYPE such as image/jpeg "
+                                     "(RFC 2045 5.1), found '%s'", q);
+            return FALSE;
+        }
+        a->content_type = g_strdup(type->text);
+        return TRUE;
+    }
+    const char *dot = strrchr(a->filename, '.');
+    for (guint i = 0; dot != NULL && i < G_N_ELEMENTS(known_types); i++) {
+        if (g_ascii_strcasecmp(dot + 1, known_types[i].extension) == 0)
+            a->content_type = g_strdup(known_types[i].type);
+    }
+    /* RFC 2046 4.5.1: bytes of unknown kind. */
+    if (a->content_type == NULL)
+        a->content_type = g_strdup("application/octet-stream");
+    return TRUE;
+}
+
+/* ---- The action --------------------------------------------------------- */
+
+enum { OPT_TO, OPT_CC, OPT_BCC, OPT_FROM, OPT_SUBJECT, OPT_BODY, OPT_BODY_FILE, OPT_HTML,
+       OPT_HTML_FILE, OPT_ATTACH, OPT_HEADER, OPT_CHARSET, OPT_ENCODING, OPT_RAW8BIT,
+       OPT_COUNT };
+static const char *const send_options[] = { "to", "cc", "bcc", "from", "subject", "body",
+                                            "body-file", "html", "html-file", "attach",
+                                            "header", "charset", "encoding", "raw8bit",
+                                            "count", NULL };
+
+static gboolean read_option(MsScCursor *c, int opt, MsScAction *act, MsScActionLocs *locs)
+{
+    static const char *const encodings[] = { "7bit", "8bit", "quoted-printable", "base64",
+                                             NULL };
+    static const MsTransferEncoding encoding_values[] = { MS_TE_7BIT, MS_TE_8BIT,
+                                                          MS_TE_QUOTED_PRINTABLE,
+                                                          MS_TE_BASE64 };
+    MsScToken *tok = NULL;
+    guint64 n = 0;
+    int i = 0;
+    switch (opt) {
+    case OPT_TO: return read_addresses(c, act->to, locs->to);
+    case OPT_CC: return read_addresses(c, act->cc, locs->cc);
+    case OPT_BCC: return read_addresses(c, act->bcc, locs->bcc);
+    case OPT_FROM:
+        tok = ms_sc_expect_text(c, "the From: line such as \"Alice <alice@crepes.fr>\"");
+        if (tok != NULL && !is_mailbox(tok->text)) {
+            g_autofree char *q = ms_sc_quote(tok->text);
+            ms_sc_fail(c, tok->loc, "expected a From: such as \"Alice <alice@crepes.fr>\" or "
+                                    "alice@crepes.fr, found \"%s\"", q);
+            return FALSE;
+        }
+        act->from = tok != NULL ? g_strdup(tok->text) : NULL;
+        return tok != NULL;
+    case OPT_SUBJECT:
+        tok = ms_sc_expect_text(c, "the subject in double quotes, such as \"Ketchup\"");
+        /* RFC 5322 2.2: a header field is one line; an unfolded subject
+         * cannot hold a line break. */
+        if (tok != NULL && strpbrk(tok->text, "\r\n") != NULL) {
+            ms_sc_fail(c, tok->loc, "a subject is one line: it cannot hold a line break");
+            return FALSE;
+        }
+        act->subject = tok != NULL ? g_strdup(tok->text) : NULL;
+        return tok != NULL;
+    case OPT_BODY:
+    case OPT_HTML:
+        tok = ms_sc_expect_text(c, opt == OPT_BODY ? "the body in double quotes, such as "
+                                                     "\"Hi!\\n\""
+                                                   : "the HTML in double quotes, such as "
+                                                     "\"<p>Hi!</p>\"");
+        if (tok == NULL)
+            return FALSE;
+        set_string(opt == OPT_BODY ? &act->body : &act->html, g_strdup(tok->text));
+        return TRUE;
+    case OPT_BODY_FILE:
+    case OPT_HTML_FILE:
+        tok = ms_sc_expect_text(c, "a file name such as letter.txt, relative to the "
+                                   "scenario file");
+        if (tok == NULL)
+            return FALSE;
+        set_string(opt == OPT_BODY_FILE ? &act->body : &act->html, read_text_file(c, tok));
+        set_string(opt == OPT_BODY_FILE ? &act->body_file : &act->html_file,
+                   g_strdup(tok->text));
+        return !c->failed;
+    case OPT_ATTACH: return read_attachment(c, act);
+    case OPT_HEADER: return read_header(c, act->headers);
+    case OPT_CHARSET:
+        tok = ms_sc_expect_text(c, "a charset name such as utf-8 or iso-8859-1");
+        locs->charset = ms_sc_loc_of(c, tok);
+        if (tok != NULL && !is_charset_name(tok->text)) {
+            g_autofree char *q = ms_sc_quote(tok->text);
+            ms_sc_fail(c, tok->loc, "'%s' is not a charset name (RFC 2978 2.3)", q);
+            return FALSE;
+        }
+        act->charset = tok != NULL ? g_strdup(tok->text) : NULL;
+        return tok != NULL;
+    case OPT_ENCODING:
+        locs->encoding = ms_sc_loc_of(c, ms_sc_peek(c));
+        i = ms_sc_read_choice(c, encodings, " after 'encoding'");
+        act->encoding = i >= 0 ? encoding_values[i] : MS_TE_AUTO;
+        return i >= 0;
+    case OPT_RAW8BIT: act->raw8bit = TRUE; return TRUE;
+    case OPT_COUNT:
+        if (!ms_sc_read_whole(c, 1, MAX_COUNT, "a number of messages from 1 to 10000, "
+                                                "such as 3", &n))
+            return FALSE;
+        act->count = (guint) n;
+        return TRUE;
+    default: g_assert_not_reached();
+    }
+    return FALSE;
+}
+
+/* Two options that cannot go together: the error at the later one. */
+static gboolean clash(MsScCursor *c, const MsLoc *seen, int a, int b, const char *why)
+{
+    if (seen[a].line == 0 || seen[b].line == 0)
+        return FALSE;
+    gboolean a_first = seen[a].line < seen[b].line
+                       || (seen[a].line == seen[b].line && seen[a].column < seen[b].column);
+    int later = a_first ? b : a;
+    int earlier = a_first ? a : b;
+    ms_sc_fail(c, seen[later], "'%s' cannot go with '%s' (at %u:%u): %s", send_options[later],
+               send_options[earlier], seen[earlier].line, seen[earlier].column, why);
+    return TRUE;
+}
+
+/* The text parts, as they will be written in the charset, must fit the
+ * charset and the encoding; compose would refuse them at run time. */
+static gboolean check_text(MsScCursor *c, const MsScAction *act, const MsScActionLocs *locs)
+{
+    const char *parts[] = { act->body, act->html };
+    const char *names[] = { "body", "HTML" };
+    for (guint i = 0; i < G_N_ELEMENTS(parts); i++) {
+        if (parts[i] == NULL)
+            continue;
+        g_autofree char *converted = NULL;
+        gsize len = strlen(parts[i]);
+        if (act->charset != NULL) {
+            g_autoptr(GError) error = NULL;
+            converted = g_convert(parts[i], -1, act->charset, "UTF-8", NULL, &len, &error);
+            g_autofree char *q = ms_sc_quote(act->charset);
+            if (converted == NULL && g_error_matches(error, G_CONVERT_ERROR,
+                                                     G_CONVERT_ERROR_NO_CONVERSION)) {
+                ms_sc_fail(c, locs->charset, "unknown charset '%s'", q);
+                return FALSE;
+            }
+            if (converted == NULL) {
+                ms_sc_fail(c, locs->charset, "the %s cannot be written in charset '%s': "
+                                                 "it holds characters '%s' does not have",
+                           names[i], q, q);
+                return FALSE;
+            }
+        }
+        const char *bytes = converted != NULL ? converted : parts[i];
+        gboolean eight = FALSE;
+        for (gsize k = 0; k < len; k++)
+            eight = eight || (guchar) bytes[k] >= 0x80;
+        /* RFC 2045 2.7: 7bit data is US-ASCII only. */
+        if (eight && act->encoding == MS_TE_7BIT) {
+            ms_sc_fail(c, locs->encoding, "the %s is not 7-bit ASCII, so it cannot be "
+                                              "sent with 'encoding 7bit': use "
+                                              "quoted-printable or base64", names[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+gboolean ms_sc_parse_send(MsScCursor *c, MsScAction *act, MsScActionLocs *locs)
+{
+    MsLoc seen[MS_SC_MAX_OPTIONS] = { { 0, 0 } };
+    guint repeatable = (1u << OPT_ATTACH) | (1u << OPT_HEADER);
+    int opt;
+    for (opt = ms_sc_next_option(c, send_options, seen, repeatable, "send action"); opt >= 0;
+         opt = ms_sc_next_option(c, send_options, seen, repeatable, "send action")) {
+        if (!read_option(c, opt, act, locs))
+            return FALSE;
+    }
+    if (opt == -2)
+        return FALSE;
+    if (act->to->len == 0) {
+        ms_sc_fail_expected(c, NULL, "'to' and at least one address, as in to bob@hamburger.edu");
+        return FALSE;
+    }
+    const char *raw = "raw 8-bit text has no MIME, so no parts, charset or encoding";
+    if (clash(c, seen, OPT_BODY, OPT_BODY_FILE, "both give the text; keep one")
+        || clash(c, seen, OPT_HTML, OPT_HTML_FILE, "both give the HTML; keep one")
+        || clash(c, seen, OPT_RAW8BIT, OPT_HTML, raw)
+        || clash(c, seen, OPT_RAW8BIT, OPT_HTML_FILE, raw)
+        || clash(c, seen, OPT_RAW8BIT, OPT_ATTACH, raw)
+        || clash(c, seen, OPT_RAW8BIT, OPT_CHARSET, raw)
+        || clash(c, seen, OPT_RAW8BIT, OPT_ENCODING, raw))
+        return FALSE;
+    return check_text(c, act, locs);
+}
