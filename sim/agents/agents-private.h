@@ -14,11 +14,6 @@
 #include "mailsim/trace.h"
 #include "mailsim/world.h"
 
-/* The simulated wall clock: the scenario starts at this Unix time, so Date:
- * headers and Message-IDs are the same on every run.  (23 March 2023, the
- * day the lecture notes were written, 12:00 UTC.) */
-#define MS_WORLD_EPOCH_UNIX G_GINT64_CONSTANT(1679572800)
-
 typedef struct MsMailServer MsMailServer;
 typedef struct MsUserAgent MsUserAgent;
 
@@ -30,6 +25,7 @@ struct MsWorld {
     GPtrArray *agents;    /* MsUserAgent*, scenario order */
     guint64 message_serial; /* for Message-IDs */
     GPtrArray *owned;     /* small allocations freed with the world */
+    GPtrArray *links;     /* MsLink*, in scenario order (parallel to scenario->links) */
     GError *failure;      /* first simulation error, if any */
 };
 
@@ -71,6 +67,7 @@ typedef struct {
 
 struct MsMailServer {
     MsWorld *world;
+    const MsScServer *spec; /* its options (profile, relay policy, ...) */
     MsHost *host;
     char *name;
     char *domain;
@@ -78,6 +75,7 @@ struct MsMailServer {
     GPtrArray *queue;     /* MsQueuedMessage*, queue order */
     guint64 queue_serial;
     GPtrArray *sessions;  /* live inbound/outbound sessions (owned, see *_session_free) */
+    GPtrArray *relaying;  /* char*: domains with a relay connection open now */
     MsEventId queue_timer;
     MsTime queue_timer_at;
     guint64 pop3_sessions;
@@ -91,7 +89,8 @@ MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user);
  * Received), tracing the change. */
 void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
                             GBytes *data, const char *message_id);
-/* Puts a message in the outgoing queue and schedules a queue run. */
+/* Puts a message in the outgoing queue; the caller wakes the queue (see
+ * ms_mail_server_wake_queue) when it is time to send. */
 void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
                             GPtrArray *recipients, GBytes *data, const char *message_id);
 /* Makes the queue run at `at` (or earlier if it is already due earlier). */
@@ -117,6 +116,12 @@ MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **e
 void ms_user_agent_free(MsUserAgent *agent);
 const char *ms_user_agent_host_name(const MsUserAgent *agent);
 void ms_user_agent_act(MsUserAgent *agent, const MsScAction *action);
+
+/* ---- raw dialogues (telnet.c) ----
+ * `at T host telnet SERVER PORT` with typed lines: a person at a terminal,
+ * not a user agent.  The session is added to `sessions` (owned there). */
+void ms_telnet_start(MsWorld *world, MsHost *from, const MsScAction *action,
+                     GPtrArray *sessions);
 
 /* "bob@hamburger.edu" -> "bob" / "hamburger.edu" (transfer full). */
 char *ms_address_local(const char *address);

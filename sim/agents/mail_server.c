@@ -23,14 +23,16 @@ MsMailServer *ms_mail_server_new(MsWorld *world, const MsScServer *spec, GError 
 {
     MsMailServer *server = g_new0(MsMailServer, 1);
     server->world = world;
+    server->spec = spec;
     server->name = g_strdup(spec->name);
     server->domain = g_strdup(spec->domain);
     server->host = ms_net_find_host(world->net, spec->name);
     server->users = g_ptr_array_new_with_free_func(server_user_free);
     server->queue = g_ptr_array_new_with_free_func((GDestroyNotify) ms_queued_message_free);
     server->sessions = g_ptr_array_new_with_free_func(ms_session_free);
-    server->retry_interval = 30 * MS_MINUTE;
-    server->give_up_after = 5 * MS_DAY;
+    server->relaying = g_ptr_array_new_with_free_func(g_free);
+    server->retry_interval = spec->retry > 0 ? spec->retry : 30 * MS_MINUTE;
+    server->give_up_after = spec->give_up > 0 ? spec->give_up : 5 * MS_DAY;
     g_assert(server->host != NULL);
     if (!ms_server_smtp_listen(server, error) || !ms_server_pop3_listen(server, error)) {
         ms_mail_server_free(server);
@@ -44,6 +46,7 @@ void ms_mail_server_free(MsMailServer *server)
     if (server == NULL)
         return;
     g_ptr_array_unref(server->sessions);
+    g_ptr_array_unref(server->relaying);
     g_ptr_array_unref(server->queue);
     g_ptr_array_unref(server->users);
     g_free(server->name);
@@ -160,9 +163,6 @@ static void enqueue_one(MsMailServer *server, const char *reverse_path,
                   server->queue->len, "message %s for %s placed in the outgoing queue (%u queued)",
                   message_id != NULL ? message_id : "(no Message-ID)", rcpts,
                   server->queue->len);
-    /* The queue runs as a separate event, so a whole SMTP session's messages
-     * are queued before the first relay connection opens. */
-    ms_mail_server_wake_queue(server, ms_sim_now(server->world->sim));
 }
 
 void ms_mail_server_wake_queue(MsMailServer *server, MsTime at)

@@ -177,7 +177,7 @@ static void on_accept(MsTcpConn *conn, gpointer data)
     MsMailServer *server = data;
     MsPop3ServerConfig cfg = {
         .hostname = server->name,
-        .profile = NULL,
+        .profile = ms_sc_profile_name(server->spec->profile),
         .known_user = pop3_known_user,
         .authenticate = pop3_authenticate,
         .apop_secret = pop3_secret,

@@ -24,6 +24,29 @@ typedef struct {
     gboolean closing;
 } RelaySession;
 
+static gboolean is_relaying(MsMailServer *server, const char *domain)
+{
+    for (guint i = 0; i < server->relaying->len; i++) {
+        if (g_ascii_strcasecmp(g_ptr_array_index(server->relaying, i), domain) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The connection to a domain is over: what queued up for that domain in the
+ * meantime (or waits its turn with persistence off) can go now. */
+static void relay_finished(RelaySession *s)
+{
+    MsMailServer *server = s->server;
+    for (guint i = 0; i < server->relaying->len; i++) {
+        if (g_ascii_strcasecmp(g_ptr_array_index(server->relaying, i), s->domain) == 0) {
+            g_ptr_array_remove_index(server->relaying, i);
+            break;
+        }
+    }
+    ms_mail_server_wake_queue(server, ms_sim_now(server->world->sim));
+}
+
 static void relay_free(gpointer p)
 {
     RelaySession *s = p;
@@ -78,13 +101,13 @@ static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const ch
     g_string_append_printf(m, "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n",
                            boundary);
     g_string_append_printf(m, "This is the mail system at host %s.\r\n\r\n"
-                              "Your message could not be delivered to <%s>:\r\n%u %s\r\n\r\n",
-                           server->name, rcpt, code, why);
+                              "Your message could not be delivered to <%s>:\r\n%s\r\n\r\n",
+                           server->name, rcpt, why);
     g_string_append_printf(m, "--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary);
     g_string_append_printf(m, "Reporting-MTA: dns; %s\r\n\r\nFinal-Recipient: rfc822; %s\r\n"
-                              "Action: failed\r\nStatus: %s\r\nDiagnostic-Code: smtp; %u %s\r\n\r\n",
+                              "Action: failed\r\nStatus: %s\r\nDiagnostic-Code: smtp; %s\r\n\r\n",
                            server->name, rcpt, code >= 500 || code == 0 ? "5.0.0" : "4.0.0",
-                           code, why);
+                           why);
     g_string_append_printf(m, "--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary);
     if (original != NULL) {
         for (guint i = 0; i < ms_message_n_fields(original); i++) {
@@ -105,8 +128,10 @@ static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const ch
     MsServerUser *u = ms_mail_server_find_user(server, q->reverse_path);
     if (u != NULL)
         ms_mail_server_deliver(server, u, "", data, mid);
-    else
+    else {
         ms_mail_server_enqueue(server, "", to, data, mid);
+        ms_mail_server_wake_queue(server, ms_sim_now(world->sim));
+    }
 }
 
 static void entry_failed_for_good(MsMailServer *server, MsQueuedMessage *q, guint code,
@@ -245,6 +270,7 @@ static void relay_refused(MsTcpConn *conn, const char *why, gpointer data)
                   "cannot reach the mail server of %s: %s", s->domain, why);
     s->closing = TRUE;
     relay_lost(s);
+    relay_finished(s);
     g_ptr_array_remove(s->server->sessions, s);
 }
 
@@ -254,6 +280,7 @@ static void relay_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
     (void) aborted;
     RelaySession *s = data;
     relay_lost(s);
+    relay_finished(s);
     g_ptr_array_remove(s->server->sessions, s);
 }
 
@@ -284,6 +311,13 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
     s->serials = g_array_new(FALSE, FALSE, sizeof(guint64));
     MsSmtpClientConfig cfg;
     ms_smtp_client_config_init(&cfg, server->domain);
+    if (server->spec->profile == MS_SC_PROFILE_TEXTBOOK) {
+        /* The textbook's client: HELO, one command per reply, and
+         * "MAIL FROM: <...>" spelled as printed in the book. */
+        cfg.use_ehlo = FALSE;
+        cfg.pipelining = FALSE;
+        cfg.textbook_syntax = TRUE;
+    }
     s->engine = ms_smtp_client_new(&cfg);
     for (guint i = 0; i < entries->len; i++) {
         MsQueuedMessage *q = g_ptr_array_index(entries, i);
@@ -299,6 +333,7 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
     }
     ms_smtp_client_finish(s->engine);
     g_ptr_array_add(server->sessions, s);
+    g_ptr_array_add(server->relaying, g_strdup(domain));
     s->conn = ms_tcp_connect(world->net, server->host, target->host, MS_PORT_SMTP, "SMTP",
                              &relay_callbacks, s);
 }
@@ -327,8 +362,19 @@ void ms_server_run_queue(MsMailServer *server)
         }
         g_ptr_array_add(g_ptr_array_index(groups, g), q);
     }
-    for (guint g = 0; g < domains->len; g++)
-        start_relay(server, g_ptr_array_index(domains, g), g_ptr_array_index(groups, g));
+    /* One connection per destination at a time: with persistence, every due
+     * message goes over it; without, only the first, and the next one gets
+     * a connection of its own once this one is closed - the sequence of
+     * connections the notes compare with SMTP's persistent one. */
+    for (guint g = 0; g < domains->len; g++) {
+        const char *domain = g_ptr_array_index(domains, g);
+        GPtrArray *group = g_ptr_array_index(groups, g);
+        if (is_relaying(server, domain))
+            continue;
+        if (!server->spec->persistent)
+            g_ptr_array_set_size(group, 1);
+        start_relay(server, domain, group);
+    }
     if (next != MS_TIME_NEVER)
         ms_mail_server_wake_queue(server, next);
 }

@@ -18,6 +18,7 @@ typedef struct {
     MsTcpConn *conn;
     MsSmtpServer *engine;
     char *peer;       /* client host name */
+    gboolean queued;  /* this session put messages in the outgoing queue */
     gboolean closing;
 } InboundSession;
 
@@ -53,7 +54,7 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
         *text_out = g_strdup_printf("5.1.1 <%s>: no such user here", address);
         return 550;
     }
-    if (peer_is_local_agent(server, s->peer))
+    if (peer_is_local_agent(server, s->peer) || server->spec->open_relay)
         return 250;
     *text_out = g_strdup_printf("5.7.1 <%s>: relay access denied", address);
     return 550;
@@ -62,8 +63,14 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
 static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes *data)
 {
     g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
-    if (msg == NULL)
-        return g_bytes_ref(data);
+    if (msg == NULL) {
+        /* Text with no header at all (typed by hand): all of it is body,
+         * below the header lines the server adds. */
+        msg = ms_message_new();
+        gsize len = 0;
+        const char *bytes = g_bytes_get_data(data, &len);
+        ms_message_set_body(msg, bytes, len);
+    }
     g_autofree char *date = ms_message_format_date(ms_world_unix_time(server->world));
     /* RFC 5321 4.4: every SMTP server that accepts a message for relay or
      * delivery inserts a trace line at the top of the header. */
@@ -83,6 +90,16 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
     g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
     const char *mid = msg != NULL ? ms_message_get(msg, "Message-ID") : NULL;
     g_autofree char *message_id = g_strdup(mid);
+    if (msg != NULL && message_id == NULL) {
+        /* RFC 6409 8.3: a submission server may add a missing Message-ID
+         * (a message typed by hand has none), so the message can be followed. */
+        message_id = g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT "@%s>",
+                                     ++server->world->message_serial,
+                                     ms_world_unix_time(server->world), server->domain);
+        ms_message_add(msg, "Message-ID", message_id);
+        g_bytes_unref(data);
+        data = ms_message_to_bytes(msg);
+    }
     g_autoptr(GPtrArray) remote = g_ptr_array_new();
     for (guint i = 0; i < ev->recipients->len; i++) {
         const char *rcpt = g_ptr_array_index(ev->recipients, i);
@@ -92,8 +109,20 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
         else
             g_ptr_array_add(remote, (gpointer) rcpt);
     }
-    if (remote->len > 0)
+    if (remote->len > 0) {
         ms_mail_server_enqueue(server, ev->reverse_path, remote, data, message_id);
+        s->queued = TRUE;
+    }
+}
+
+/* The queue runs once the session that filled it is over, so all of a
+ * session's messages can leave over one persistent connection. */
+static void inbound_wake_queue(InboundSession *s)
+{
+    if (s->queued) {
+        s->queued = FALSE;
+        ms_mail_server_wake_queue(s->server, ms_sim_now(s->server->world->sim));
+    }
 }
 
 static void inbound_pump(InboundSession *s)
@@ -114,6 +143,7 @@ static void inbound_pump(InboundSession *s)
     if (close && !s->closing) {
         s->closing = TRUE;
         ms_tcp_close(s->conn, MS_DIR_SERVER);
+        inbound_wake_queue(s);
     }
 }
 
@@ -142,6 +172,7 @@ static void inbound_peer_closed(MsTcpConn *conn, gpointer data)
         s->closing = TRUE;
         ms_tcp_close(conn, MS_DIR_SERVER);
     }
+    inbound_wake_queue(s);
 }
 
 static void inbound_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
@@ -149,6 +180,7 @@ static void inbound_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
     (void) conn;
     (void) aborted;
     InboundSession *s = data;
+    inbound_wake_queue(s);
     g_ptr_array_remove(s->server->sessions, s);
 }
 
@@ -169,6 +201,11 @@ static void inbound_accept(MsTcpConn *conn, gpointer data)
     s->peer = g_strdup(ms_host_name(ms_tcp_conn_host(conn, MS_DIR_CLIENT)));
     MsSmtpServerConfig cfg;
     ms_smtp_server_config_init(&cfg, server->domain);
+    cfg.profile = ms_sc_profile_name(server->spec->profile);
+    cfg.max_size = server->spec->max_size;
+    cfg.offer_size = TRUE;
+    cfg.offer_8bitmime = server->spec->eightbitmime;
+    cfg.offer_pipelining = server->spec->pipelining;
     cfg.check_rcpt = inbound_check_rcpt;
     cfg.user_data = s;
     s->engine = ms_smtp_server_new(&cfg, s->peer);
@@ -178,6 +215,13 @@ static void inbound_accept(MsTcpConn *conn, gpointer data)
 
 gboolean ms_server_smtp_listen(MsMailServer *server, GError **error)
 {
-    return ms_tcp_listen(server->world->net, server->host, MS_PORT_SMTP, "SMTP", inbound_accept,
-                         server, error);
+    if (!ms_tcp_listen(server->world->net, server->host, MS_PORT_SMTP, "SMTP", inbound_accept,
+                       server, error))
+        return FALSE;
+    /* RFC 6409: message submission on its own port, when the scenario asks. */
+    guint port = server->spec->submission_port;
+    if (port != 0 && port != MS_PORT_SMTP)
+        return ms_tcp_listen(server->world->net, server->host, (guint16) port, "SMTP",
+                             inbound_accept, server, error);
+    return TRUE;
 }

@@ -16,6 +16,7 @@ typedef struct {
 
 struct MsUserAgent {
     MsWorld *world;
+    const MsScAgent *spec;
     MsHost *host;
     char *host_name;
     char *address;
@@ -31,7 +32,8 @@ typedef struct {
     MsUserAgent *agent;
     MsTcpConn *conn;
     MsSmtpClient *engine;
-    char *message_id;
+    char *message_id;      /* the first message's, for notes about the session */
+    GPtrArray *message_ids; /* char*, by tag - 1 */
     gboolean closing;
 } SubmitSession;
 
@@ -61,6 +63,7 @@ MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **e
     }
     MsUserAgent *agent = g_new0(MsUserAgent, 1);
     agent->world = world;
+    agent->spec = spec;
     agent->host = ms_net_find_host(world->net, spec->host);
     agent->host_name = g_strdup(spec->host);
     agent->address = g_strdup(spec->user);
@@ -208,6 +211,7 @@ static const MsTcpCallbacks fetch_callbacks = {
 
 static void start_fetch(MsUserAgent *agent, const MsScAction *action)
 {
+    const char *password = action->password != NULL ? action->password : agent->password;
     g_autoptr(GPtrArray) known = g_ptr_array_new();
     for (guint i = 0; i < agent->store->len; i++) {
         LocalCopy *c = g_ptr_array_index(agent->store, i);
@@ -217,14 +221,19 @@ static void start_fetch(MsUserAgent *agent, const MsScAction *action)
     g_ptr_array_add(known, NULL);
     MsPop3ClientConfig cfg = {
         .user = agent->local,
-        .password = agent->password != NULL ? agent->password : "",
-        .keep = action->keep,
+        .password = password != NULL ? password : "",
+        .keep = action->keep || action->list_only,
+        .list_only = action->list_only,
         .known_uidls = (const char *const *) known->pdata,
-        .use_uidl = action->keep,
+        .use_uidl = action->keep || action->list_only,
+        .use_apop = action->apop,
+        .lowercase = agent->spec->lowercase,
     };
     ms_world_note(agent->world, MS_TRACE_ACTION, "action.pop3-fetch", agent->host_name, NULL, 0,
-                  "%s's agent checks the mailbox with POP3 (download-and-%s)", agent->local,
-                  action->keep ? "keep" : "delete");
+                  "%s's agent checks the mailbox with POP3 (%s)", agent->local,
+                  action->list_only ? "list only"
+                  : action->keep    ? "download-and-keep"
+                                    : "download-and-delete");
     FetchSession *s = g_new0(FetchSession, 1);
     s->base.free = fetch_session_free;
     s->agent = agent;
@@ -241,6 +250,8 @@ static void submit_session_free(gpointer p)
     SubmitSession *s = p;
     ms_smtp_client_free(s->engine);
     g_free(s->message_id);
+    if (s->message_ids != NULL)
+        g_ptr_array_unref(s->message_ids);
     g_free(s);
 }
 
@@ -259,8 +270,12 @@ static void submit_pump(SubmitSession *s)
     MsSmtpEvent *ev;
     while ((ev = ms_smtp_client_next_event(s->engine)) != NULL) {
         if (ev->kind == MS_SMTP_EVENT_MESSAGE_DONE) {
-            ms_world_note(s->agent->world, MS_TRACE_MESSAGE, "message.submitted", s->agent->host_name,
-                          s->message_id, 0, "submission of %s to %s: %s%s%s", s->message_id,
+            guint i = GPOINTER_TO_UINT(ev->tag);
+            const char *mid = i >= 1 && i <= s->message_ids->len
+                                  ? g_ptr_array_index(s->message_ids, i - 1)
+                                  : s->message_id;
+            ms_world_note(s->agent->world, MS_TRACE_MESSAGE, "message.submitted",
+                          s->agent->host_name, mid, 0, "submission of %s to %s: %s%s%s", mid,
                           s->agent->server_name, ms_smtp_result_name(ev->result),
                           ev->text != NULL ? ": " : "", ev->text != NULL ? ev->text : "");
         } else if (ev->kind == MS_SMTP_EVENT_CLOSE) {
@@ -330,7 +345,10 @@ static void add_all(GPtrArray *into, const GPtrArray *from)
         g_ptr_array_add(into, g_ptr_array_index(from, i));
 }
 
-static void start_send(MsUserAgent *agent, const MsScAction *action)
+/* Composes one message of a send action (transfer full), or NULL after
+ * failing the world.  *message_id_out gets its Message-ID. */
+static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index, guint count,
+                       char **message_id_out, GStrv *recipients_out)
 {
     MsWorld *world = agent->world;
     g_autofree char *domain = ms_address_domain(agent->address);
@@ -346,47 +364,129 @@ static void start_send(MsUserAgent *agent, const MsScAction *action)
     g_ptr_array_add(to, NULL);
     g_ptr_array_add(cc, NULL);
     g_ptr_array_add(bcc, NULL);
-
+    g_autoptr(GArray) files = g_array_new(FALSE, TRUE, sizeof(MsAttachment));
+    for (guint i = 0; i < action->attachments->len; i++) {
+        const MsScAttachment *a = g_ptr_array_index(action->attachments, i);
+        MsAttachment att = { .filename = a->filename, .content_type = a->content_type,
+                             .data = a->data };
+        g_array_append_val(files, att);
+    }
+    /* Several messages of one action are told apart by their subject. */
+    g_autofree char *subject = count > 1 && action->subject != NULL
+                                   ? g_strdup_printf("%s (%u of %u)", action->subject,
+                                                     index + 1, count)
+                                   : g_strdup(action->subject);
     MsMessageDraft draft = {
-        .from = agent->address,
+        .from = action->from != NULL ? action->from : agent->address,
         .to = (const char *const *) to->pdata,
         .cc = cc->len > 1 ? (const char *const *) cc->pdata : NULL,
         .bcc = bcc->len > 1 ? (const char *const *) bcc->pdata : NULL,
-        .subject = action->subject,
+        .subject = subject,
         .date = ms_world_unix_time(world),
         .message_id = message_id,
         .text = action->body != NULL ? action->body : "",
+        .html = action->html,
+        .attachments = (const MsAttachment *) (void *) files->data,
+        .n_attachments = files->len,
+        .charset = action->charset,
+        .text_encoding = action->encoding,
+        .raw_8bit = action->raw8bit,
     };
     g_autoptr(GError) error = NULL;
     g_autoptr(MsMessage) msg = ms_message_compose(&draft, &error);
     if (msg == NULL) {
         ms_world_fail(world, "%s: cannot compose the message: %s", agent->host_name,
                       error->message);
-        return;
+        return NULL;
     }
-    g_autoptr(GBytes) data = ms_message_to_bytes(msg);
-    g_auto(GStrv) recipients = ms_message_draft_recipients(&draft);
-
+    for (guint i = 0; i < action->headers->len; i++) {
+        const char *h = g_ptr_array_index(action->headers, i);
+        const char *colon = strchr(h, ':');
+        if (colon == NULL)
+            continue;
+        g_autofree char *name = g_strndup(h, (gsize) (colon - h));
+        g_autofree char *value = g_strdup(colon + 1);
+        ms_message_add(msg, g_strstrip(name), g_strstrip(value));
+    }
+    GBytes *data = ms_message_to_bytes(msg);
+    *recipients_out = ms_message_draft_recipients(&draft);
+    guint n = g_strv_length(*recipients_out);
     ms_world_note(world, MS_TRACE_MESSAGE, "message.composed", agent->host_name, message_id, 0,
                   "%s composes message %s to %u recipient%s (%zu bytes) and submits it to %s",
-                  agent->address, message_id, g_strv_length(recipients),
-                  g_strv_length(recipients) == 1 ? "" : "s", g_bytes_get_size(data),
+                  agent->address, message_id, n, n == 1 ? "" : "s", g_bytes_get_size(data),
                   agent->server_name);
+    *message_id_out = g_steal_pointer(&message_id);
+    return data;
+}
 
+static void start_send(MsUserAgent *agent, const MsScAction *action)
+{
+    MsWorld *world = agent->world;
+    const MsScServer *server_spec = ms_scenario_find_server(world->scenario, agent->server_name);
     MsSmtpClientConfig cfg;
     ms_smtp_client_config_init(&cfg, agent->host_name);
+    cfg.use_ehlo = agent->spec->ehlo;
+    cfg.pipelining = agent->spec->pipelining;
+    /* A user agent that puts raw 8-bit text in a message also sends it
+     * raw, 8BITMIME or not: what the 7-bit rule is there to stop. */
+    cfg.force_8bit = action->raw8bit;
+
     SubmitSession *s = g_new0(SubmitSession, 1);
     s->base.free = submit_session_free;
     s->agent = agent;
-    s->message_id = g_strdup(message_id);
     s->engine = ms_smtp_client_new(&cfg);
-    ms_smtp_client_add_message(s->engine, agent->address, (const char *const *) recipients,
-                               g_strv_length(recipients), data, NULL);
+    s->message_ids = g_ptr_array_new_with_free_func(g_free);
+    guint count = MAX(action->count, 1);
+    for (guint i = 0; i < count; i++) {
+        g_autofree char *message_id = NULL;
+        g_auto(GStrv) recipients = NULL;
+        g_autoptr(GBytes) data = compose(agent, action, i, count, &message_id, &recipients);
+        if (data == NULL) {
+            submit_session_free(s);
+            return;
+        }
+        ms_smtp_client_add_message(s->engine, agent->address, (const char *const *) recipients,
+                                   g_strv_length(recipients), data, GUINT_TO_POINTER(i + 1));
+        if (s->message_id == NULL)
+            s->message_id = g_strdup(message_id);
+        g_ptr_array_add(s->message_ids, g_steal_pointer(&message_id));
+    }
     ms_smtp_client_finish(s->engine);
     g_ptr_array_add(agent->sessions, s);
-    /* The notes' figure: the user agent speaks SMTP to port 25 of its server. */
-    s->conn = ms_tcp_connect(world->net, agent->host, server_host(agent), MS_PORT_SMTP, "SMTP",
+    /* The notes' figure: the user agent speaks SMTP to port 25 of its
+     * server (587, message submission, when the scenario says so). */
+    guint port = server_spec != NULL && server_spec->submission_port != 0
+                     ? server_spec->submission_port
+                     : MS_PORT_SMTP;
+    s->conn = ms_tcp_connect(world->net, agent->host, server_host(agent), (guint16) port, "SMTP",
                              &submit_callbacks, s);
+}
+
+typedef struct {
+    MsUserAgent *agent;
+    const MsScAction *action;
+} Repeat;
+
+static void repeat_fetch(gpointer data);
+
+/* Polling: the same fetch again every `every`, while it starts by `until`. */
+static void schedule_repeat(MsUserAgent *agent, const MsScAction *action)
+{
+    MsTime next = ms_sim_now(agent->world->sim) + action->every;
+    if (action->every <= 0 || next > action->until)
+        return;
+    Repeat *r = g_new0(Repeat, 1);
+    r->agent = agent;
+    r->action = action;
+    g_ptr_array_add(agent->world->owned, r);
+    ms_sim_schedule_at(agent->world->sim, next, repeat_fetch, r);
+}
+
+static void repeat_fetch(gpointer data)
+{
+    Repeat *r = data;
+    start_fetch(r->agent, r->action);
+    schedule_repeat(r->agent, r->action);
 }
 
 void ms_user_agent_act(MsUserAgent *agent, const MsScAction *action)
@@ -397,6 +497,10 @@ void ms_user_agent_act(MsUserAgent *agent, const MsScAction *action)
         break;
     case MS_SC_POP3_FETCH:
         start_fetch(agent, action);
+        schedule_repeat(agent, action);
+        break;
+    case MS_SC_TELNET:
+        ms_telnet_start(agent->world, agent->host, action, agent->sessions);
         break;
     default:
         ms_world_fail(agent->world, "%s: action '%s' is not supported yet", agent->host_name,

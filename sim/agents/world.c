@@ -30,7 +30,10 @@ char *ms_address_domain(const char *address)
 
 gint64 ms_world_unix_time(MsWorld *world)
 {
-    return MS_WORLD_EPOCH_UNIX + ms_sim_now(world->sim) / MS_SEC;
+    /* The simulated wall clock starts at the scenario's `start` (by default
+     * 23 March 2023, 12:00 UTC, the day of the lecture notes), so Date:
+     * headers and Message-IDs are the same on every run. */
+    return world->scenario->start + ms_sim_now(world->sim) / MS_SEC;
 }
 
 void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
@@ -125,9 +128,91 @@ static gboolean add_hosts_and_links(MsWorld *world, GError **error)
                         l->a, l->b);
             return FALSE;
         }
-        ms_net_add_link(world->net, a, b, l->latency, l->bandwidth, l->loss);
+        g_ptr_array_add(world->links,
+                        ms_net_add_link(world->net, a, b, l->latency, l->bandwidth, l->loss));
+    }
+    if (sc->mss != 0)
+        ms_net_set_mss(world->net, sc->mss);
+    if (sc->rto != 0)
+        ms_net_set_rto(world->net, sc->rto, 6);
+    return TRUE;
+}
+
+static MsLink *find_link(MsWorld *world, const char *a, const char *b)
+{
+    const MsScenario *sc = world->scenario;
+    for (guint i = 0; i < sc->links->len; i++) {
+        const MsScLink *l = g_ptr_array_index(sc->links, i);
+        if ((g_ascii_strcasecmp(l->a, a) == 0 && g_ascii_strcasecmp(l->b, b) == 0) ||
+            (g_ascii_strcasecmp(l->a, b) == 0 && g_ascii_strcasecmp(l->b, a) == 0))
+            return g_ptr_array_index(world->links, i);
+    }
+    return NULL;
+}
+
+/* When does what `down` took down come back?  Its own `for DURATION`, or the
+ * next matching `up` action, or never. */
+static MsTime down_until(const MsScenario *sc, guint index)
+{
+    const MsScAction *down = g_ptr_array_index(sc->actions, index);
+    if (down->duration > 0)
+        return down->at + down->duration;
+    MsScActionKind up_kind = down->kind == MS_SC_LINK_DOWN ? MS_SC_LINK_UP : MS_SC_HOST_UP;
+    for (guint i = index + 1; i < sc->actions->len; i++) {
+        const MsScAction *a = g_ptr_array_index(sc->actions, i);
+        if (a->kind != up_kind)
+            continue;
+        if (up_kind == MS_SC_HOST_UP && g_ascii_strcasecmp(a->target, down->target) == 0)
+            return a->at;
+        if (up_kind == MS_SC_LINK_UP &&
+            ((g_ascii_strcasecmp(a->link_a, down->link_a) == 0 &&
+              g_ascii_strcasecmp(a->link_b, down->link_b) == 0) ||
+             (g_ascii_strcasecmp(a->link_a, down->link_b) == 0 &&
+              g_ascii_strcasecmp(a->link_b, down->link_a) == 0)))
+            return a->at;
+    }
+    return MS_TIME_NEVER;
+}
+
+/* Link and host outages are known in advance, so they are handed to the
+ * network as down intervals; the network traces each change. */
+static gboolean schedule_outages(MsWorld *world, GError **error)
+{
+    const MsScenario *sc = world->scenario;
+    for (guint i = 0; i < sc->actions->len; i++) {
+        const MsScAction *a = g_ptr_array_index(sc->actions, i);
+        if (a->kind == MS_SC_LINK_DOWN) {
+            MsLink *link = find_link(world, a->link_a, a->link_b);
+            if (link == NULL) {
+                g_set_error(error, MS_ERROR, MS_ERROR_SCENARIO, "%u:%u: no link %s %s",
+                            a->loc.line, a->loc.column, a->link_a, a->link_b);
+                return FALSE;
+            }
+            ms_link_schedule_down(link, a->at, down_until(sc, i));
+        } else if (a->kind == MS_SC_HOST_DOWN) {
+            MsHost *host = ms_net_find_host(world->net, a->target);
+            if (host == NULL) {
+                g_set_error(error, MS_ERROR, MS_ERROR_SCENARIO, "%u:%u: no host %s",
+                            a->loc.line, a->loc.column, a->target);
+                return FALSE;
+            }
+            ms_host_schedule_down(host, a->at, down_until(sc, i));
+        }
     }
     return TRUE;
+}
+
+static gboolean is_agent_action(MsScActionKind kind)
+{
+    switch (kind) {
+    case MS_SC_LINK_DOWN:
+    case MS_SC_LINK_UP:
+    case MS_SC_HOST_DOWN:
+    case MS_SC_HOST_UP:
+        return FALSE;
+    default:
+        return TRUE;
+    }
 }
 
 MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
@@ -139,6 +224,7 @@ MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
     world->servers = g_ptr_array_new_with_free_func((GDestroyNotify) ms_mail_server_free);
     world->agents = g_ptr_array_new_with_free_func((GDestroyNotify) ms_user_agent_free);
     world->owned = g_ptr_array_new_with_free_func(g_free);
+    world->links = g_ptr_array_new();
 
     if (!add_hosts_and_links(world, error))
         return NULL;
@@ -156,6 +242,17 @@ MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
             return NULL;
         g_ptr_array_add(world->agents, a);
     }
+    /* Recipients that exist but read no mail in this scenario. */
+    for (guint i = 0; i < scenario->mailboxes->len; i++) {
+        const MsScMailbox *m = g_ptr_array_index(scenario->mailboxes, i);
+        g_autofree char *domain = ms_address_domain(m->address);
+        g_autofree char *local = ms_address_local(m->address);
+        MsMailServer *home = ms_world_server_for_domain(world, domain);
+        if (home != NULL)
+            ms_mail_server_add_user(home, local, m->password, NULL);
+    }
+    if (!schedule_outages(world, error))
+        return NULL;
 
     MsTraceRecord r = { 0 };
     r.kind = MS_TRACE_SCENARIO;
@@ -166,6 +263,8 @@ MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
     ms_trace_emit(ms_sim_trace(world->sim), &r);
 
     for (guint i = 0; i < scenario->actions->len; i++) {
+        if (!is_agent_action(((const MsScAction *) g_ptr_array_index(scenario->actions, i))->kind))
+            continue;
         ActionEvent *ev = g_new0(ActionEvent, 1);
         ev->world = world;
         ev->action = g_ptr_array_index(scenario->actions, i);
@@ -185,6 +284,7 @@ void ms_world_free(MsWorld *world)
     g_clear_pointer(&world->net, ms_net_free);
     g_clear_pointer(&world->sim, ms_sim_free);
     g_clear_pointer(&world->owned, g_ptr_array_unref);
+    g_clear_pointer(&world->links, g_ptr_array_unref);
     g_clear_error(&world->failure);
     g_free(world);
 }
