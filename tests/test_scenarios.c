@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "mailsim/message.h"
 #include "mailsim/scenario.h"
 #include "mailsim/trace.h"
 #include "mailsim/world.h"
@@ -89,7 +90,7 @@ static void every_scenario_runs_twice_the_same(void)
         if (g_str_has_suffix(name, ".mss"))
             g_ptr_array_add(names, g_build_filename("scenarios", name, NULL));
     }
-    CU_ASSERT_TRUE(names->len >= 9);
+    CU_ASSERT_TRUE(names->len >= 13);
     for (guint i = 0; i < names->len; i++) {
         const char *path = g_ptr_array_index(names, i);
         MsScenario *sa = NULL, *sb = NULL;
@@ -293,6 +294,165 @@ static void typed_dialogue_delivers_and_bare_lf_is_refused(void)
     ms_scenario_free(sc);
 }
 
+
+/* The messages a host received by POP3 RETR, rebuilt from the trace: runs
+ * of "pop3.data.line" lines sent to `dst`, byte-unstuffed (RFC 1939 3). */
+static GPtrArray *retrieved_messages(MsTrace *trace, const char *dst)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
+    GString *cur = NULL;
+    for (guint64 i = 0; i < ms_trace_length(trace); i++) {
+        const MsTraceRecord *r = ms_trace_get(trace, i);
+        if (r->kind != MS_TRACE_LINE || strcmp(r->dst, dst) != 0 || r->dir != MS_DIR_SERVER)
+            continue;
+        gboolean data = g_strcmp0(r->note, "pop3.data.line") == 0;
+        if (data) {
+            if (cur == NULL)
+                cur = g_string_new(NULL);
+            const char *text = r->text[0] == '.' ? r->text + 1 : r->text;
+            g_string_append(cur, text);
+            g_string_append(cur, "\r\n");
+        } else if (cur != NULL) {
+            g_ptr_array_add(out, g_string_free_to_bytes(cur));
+            cur = NULL;
+        }
+    }
+    if (cur != NULL)
+        g_ptr_array_add(out, g_string_free_to_bytes(cur));
+    return out;
+}
+
+static const MsMimePart *find_part(const MsMimePart *part, const char *type)
+{
+    if (g_ascii_strcasecmp(ms_mime_part_type(part), type) == 0)
+        return part;
+    for (guint i = 0; i < ms_mime_part_n_children(part); i++) {
+        const MsMimePart *found = find_part(ms_mime_part_child(part, i), type);
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+static void header_is_not_the_envelope(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/message-format.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    /* Carol gets the message by RCPT TO, but no header line names her. */
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "RCPT TO:<carol@hamburger.edu>"), 1);
+    g_autoptr(GPtrArray) bobs = retrieved_messages(t, "bob-pc");
+    g_autoptr(GPtrArray) carols = retrieved_messages(t, "carol-pc");
+    CU_ASSERT_EQUAL_FATAL(bobs->len, 1);
+    CU_ASSERT_EQUAL_FATAL(carols->len, 1);
+    gsize len = 0;
+    const char *text = g_bytes_get_data(g_ptr_array_index(bobs, 0), &len);
+    g_autofree char *copy = g_strndup(text, len);
+    CU_ASSERT_PTR_NULL(strstr(copy, "carol"));
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(g_ptr_array_index(bobs, 0), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    /* The forged From: versus the envelope's reverse path. */
+    CU_ASSERT_STRING_EQUAL(ms_message_get(msg, "From"),
+                           "The Queen of Hearts <queen@wonderland.example>");
+    CU_ASSERT_STRING_EQUAL(ms_message_get(msg, "Return-Path"), "<alice@crepes.fr>");
+    g_auto(GStrv) received = ms_message_get_all(msg, "Received");
+    CU_ASSERT_EQUAL(g_strv_length(received), 2);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+static void picture_survives_base64(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/mime-picture.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    gsize jpeg_len = 0;
+    g_autofree char *jpeg = ms_test_read_file("scenarios/files/ketchup.jpg", &jpeg_len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(jpeg);
+    /* RFC 2045 6.8: 57 bytes per 76-character line; 4 * ceil(n / 3) chars. */
+    guint full_lines = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind == MS_TRACE_LINE && strcmp(r->src, "alice-pc") == 0 && strlen(r->text) == 76)
+            full_lines++;
+    }
+    CU_ASSERT_EQUAL(full_lines, jpeg_len / 57);
+    /* Every line Alice's agent sent is 7-bit. */
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind == MS_TRACE_LINE && strcmp(r->src, "alice-pc") == 0)
+            CU_ASSERT_TRUE(ms_message_is_7bit(r->text, strlen(r->text)));
+    }
+    g_autoptr(GPtrArray) got = retrieved_messages(t, "bob-pc");
+    CU_ASSERT_EQUAL_FATAL(got->len, 1);
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(g_ptr_array_index(got, 0), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    g_autoptr(MsMimePart) root = ms_mime_parse(msg);
+    const MsMimePart *image = find_part(root, "image/jpeg");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(image);
+    CU_ASSERT_EQUAL(ms_mime_part_encoding(image), MS_TE_BASE64);
+    g_autoptr(GBytes) decoded = ms_mime_part_decode(image, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(decoded);
+    CU_ASSERT_EQUAL(g_bytes_get_size(decoded), jpeg_len);
+    CU_ASSERT_TRUE(memcmp(g_bytes_get_data(decoded, NULL), jpeg, jpeg_len) == 0);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+static void multipart_has_its_parts(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/mime-multipart.mss", &sc);
+    g_autoptr(GPtrArray) got = retrieved_messages(ms_world_trace(w), "bob-pc");
+    CU_ASSERT_EQUAL_FATAL(got->len, 1);
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(g_ptr_array_index(got, 0), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    g_autoptr(MsMimePart) root = ms_mime_parse(msg);
+    CU_ASSERT_STRING_EQUAL(ms_mime_part_type(root), "multipart/mixed");
+    CU_ASSERT_EQUAL_FATAL(ms_mime_part_n_children(root), 2);
+    const MsMimePart *alt = ms_mime_part_child(root, 0);
+    CU_ASSERT_STRING_EQUAL(ms_mime_part_type(alt), "multipart/alternative");
+    CU_ASSERT_PTR_NOT_NULL(find_part(alt, "text/plain"));
+    CU_ASSERT_PTR_NOT_NULL(find_part(alt, "text/html"));
+    CU_ASSERT_STRING_EQUAL(ms_mime_part_filename(ms_mime_part_child(root, 1)), "ketchup.jpg");
+    const MsMimePart *plain = find_part(alt, "text/plain");
+    g_autoptr(GBytes) text = ms_mime_part_decode(plain, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    g_autofree char *s = g_strndup(g_bytes_get_data(text, NULL), g_bytes_get_size(text));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "Crêpes with ketchup"));
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+static void chinese_travels_as_7bit(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/mime-chinese.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind == MS_TRACE_LINE)
+            CU_ASSERT_TRUE(ms_message_is_7bit(r->text, strlen(r->text)));
+    }
+    g_autoptr(GPtrArray) got = retrieved_messages(t, "bob-pc");
+    CU_ASSERT_EQUAL_FATAL(got->len, 2);
+    const MsTransferEncoding expect[] = { MS_TE_QUOTED_PRINTABLE, MS_TE_BASE64 };
+    for (guint i = 0; i < 2; i++) {
+        g_autoptr(MsMessage) msg = ms_message_parse_bytes(g_ptr_array_index(got, i), NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+        g_autofree char *subject = ms_message_get_decoded(msg, "Subject");
+        CU_ASSERT_TRUE(g_str_has_prefix(subject, "邮件测试"));
+        g_autoptr(MsMimePart) root = ms_mime_parse(msg);
+        CU_ASSERT_EQUAL(ms_mime_part_encoding(root), expect[i]);
+        g_autoptr(GBytes) body = ms_mime_part_decode(root, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+        g_autofree char *text = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, "这是一封测试邮件。"));
+    }
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
@@ -307,6 +467,14 @@ int main(void)
         MS_TEST(typed_dialogue_delivers_and_bare_lf_is_refused),
         MS_TEST_END,
     };
+    static const MsTestCase mime[] = {
+        MS_TEST(header_is_not_the_envelope),
+        MS_TEST(picture_survives_base64),
+        MS_TEST(multipart_has_its_parts),
+        MS_TEST(chinese_travels_as_7bit),
+        MS_TEST_END,
+    };
     ms_test_add_suite("scenarios/smtp", cases);
+    ms_test_add_suite("scenarios/mime", mime);
     return ms_test_run();
 }
