@@ -90,7 +90,7 @@ static void every_scenario_runs_twice_the_same(void)
         if (g_str_has_suffix(name, ".mss"))
             g_ptr_array_add(names, g_build_filename("scenarios", name, NULL));
     }
-    CU_ASSERT_TRUE(names->len >= 13);
+    CU_ASSERT_TRUE(names->len >= 17);
     for (guint i = 0; i < names->len; i++) {
         const char *path = g_ptr_array_index(names, i);
         MsScenario *sa = NULL, *sb = NULL;
@@ -453,6 +453,100 @@ static void chinese_travels_as_7bit(void)
     ms_scenario_free(sc);
 }
 
+static guint downloads_by(MsTrace *trace, const char *host)
+{
+    guint n = 0;
+    for (guint64 i = 0; i < ms_trace_length(trace); i++) {
+        const MsTraceRecord *r = ms_trace_get(trace, i);
+        if (r->kind != MS_TRACE_LINE && g_strcmp0(r->note, "message.downloaded") == 0 &&
+            g_strcmp0(r->src, host) == 0)
+            n++;
+    }
+    return n;
+}
+
+static void pop3_textbook_session(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/pop3-basic.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    const char *typed[] = { "user bob", "pass hungry", "list", "retr 1", "dele 1", "retr 2",
+                            "dele 2", "quit" };
+    for (gsize i = 0; i < G_N_ELEMENTS(typed); i++)
+        CU_ASSERT_EQUAL(count_lines(t, "bob-pc", MS_DIR_CLIENT, typed[i]), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "+OK POP3 server ready"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER,
+                                "+OK POP3 server signing off"), 1);
+    /* RFC 1939 6: the deletions happen in the update state, after quit. */
+    MsTime quit = -1;
+    guint deleted_before = 0, deleted_after = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind == MS_TRACE_LINE && strcmp(r->text, "quit") == 0)
+            quit = r->time;
+        if (r->kind == MS_TRACE_MAILBOX && g_strcmp0(r->note, "mailbox.delete") == 0) {
+            if (quit < 0 || r->time <= quit)
+                deleted_before++;
+            else
+                deleted_after++;
+        }
+    }
+    CU_ASSERT_EQUAL(deleted_before, 0);
+    CU_ASSERT_EQUAL(deleted_after, 2);
+    CU_ASSERT_EQUAL(downloads_by(t, "bob-pc"), 2);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+static void pop3_delete_versus_keep(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/pop3-delete-vs-keep.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    /* Second check: Bob's maildrop holds only the new message, Carol's all
+     * three, and UIDL keeps her agent from downloading the old ones again. */
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "+OK bob's maildrop has 2"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "+OK bob's maildrop has 1"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER,
+                                "+OK carol's maildrop has 3"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "carol-pc", MS_DIR_CLIENT, "DELE"), 0);
+    CU_ASSERT_EQUAL(count_lines(t, "carol-pc", MS_DIR_CLIENT, "UIDL"), 2);
+    CU_ASSERT_EQUAL(downloads_by(t, "bob-pc"), 3);
+    CU_ASSERT_EQUAL(downloads_by(t, "carol-pc"), 3);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+static void pop3_changing_clients(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/pop3-two-clients.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_EQUAL(downloads_by(t, "bob-pc"), 1);
+    CU_ASSERT_EQUAL(downloads_by(t, "bob-laptop"), 0);
+    CU_ASSERT_EQUAL(downloads_by(t, "carol-pc"), 1);
+    CU_ASSERT_EQUAL(downloads_by(t, "carol-laptop"), 1);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+static void pop3_lock_and_bad_password(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/pop3-lock.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER,
+                                "-ERR maildrop already locked"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "bob-phone", MS_DIR_CLIENT, "PASS wrong"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "-ERR"), 2);
+    /* The PC gets both; the phone gets both on its second try, and nothing
+     * new later (download-and-keep with UIDL). */
+    CU_ASSERT_EQUAL(downloads_by(t, "bob-pc"), 2);
+    CU_ASSERT_EQUAL(downloads_by(t, "bob-phone"), 2);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
@@ -474,7 +568,15 @@ int main(void)
         MS_TEST(chinese_travels_as_7bit),
         MS_TEST_END,
     };
+    static const MsTestCase pop3[] = {
+        MS_TEST(pop3_textbook_session),
+        MS_TEST(pop3_delete_versus_keep),
+        MS_TEST(pop3_changing_clients),
+        MS_TEST(pop3_lock_and_bad_password),
+        MS_TEST_END,
+    };
     ms_test_add_suite("scenarios/smtp", cases);
+    ms_test_add_suite("scenarios/pop3", pop3);
     ms_test_add_suite("scenarios/mime", mime);
     return ms_test_run();
 }
