@@ -1,0 +1,233 @@
+/* imap_client_read.c - what the IMAP client learns from the server's
+ * untagged responses (RFC 3501 7): the capabilities, the selected
+ * mailbox's counts and codes (EXISTS, RECENT, UIDVALIDITY, UIDNEXT,
+ * UNSEEN), FETCH data (messages and flag changes), EXPUNGE, SEARCH, LIST
+ * and STATUS.  They may come at any time, not only as the answer to the
+ * command under way; imap_client.c runs the script around them.
+ */
+#include "imap-private.h"
+
+#include <string.h>
+
+#define EXT_(e, bit, name) { bit, name },
+static const struct {
+    guint bit;
+    const char *name;
+} extensions[] = { MS_IMAP_EXTENSIONS(EXT_) };
+#undef EXT_
+
+
+static void read_capabilities(MsImapClient *c, const char *const *words, guint n)
+{
+    c->caps_known = TRUE;
+    c->ext = 0;
+    for (guint i = 0; i < n; i++) {
+        for (gsize k = 0; k < G_N_ELEMENTS(extensions); k++) {
+            if (g_ascii_strcasecmp(words[i], extensions[k].name) == 0)
+                c->ext |= extensions[k].bit;
+        }
+    }
+}
+
+/* resp-text-code (RFC 3501 7.1) of an untagged OK: what SELECT says. */
+void ms_imap_client_read_code(MsImapClient *c, const char *code)
+{
+    g_autofree char *word = ms_imap_code_word(code);
+    if (word == NULL)
+        return;
+    const char *arg = strchr(code, ' ');
+    guint64 v = 0;
+    gboolean number = arg != NULL && g_ascii_string_to_unsigned(arg + 1, 10, 0, G_MAXUINT32, &v,
+                                                                NULL);
+    if (strcmp(word, "CAPABILITY") == 0) {
+        g_auto(GStrv) words = g_strsplit(arg != NULL ? arg + 1 : "", " ", -1);
+        read_capabilities(c, (const char *const *) words, g_strv_length(words));
+    } else if (strcmp(word, "UIDVALIDITY") == 0 && number) {
+        c->uidvalidity = (guint32) v;
+    } else if (strcmp(word, "UIDNEXT") == 0 && number) {
+        c->uidnext = (guint32) v;
+    } else if (strcmp(word, "UNSEEN") == 0 && number) {
+        c->unseen = (guint) v;
+    } else if (strcmp(word, "READ-ONLY") == 0) {
+        c->read_only = TRUE;
+    }
+}
+
+static gboolean selecting(const MsImapClient *c)
+{
+    return c->op != NULL && (c->op->kind == MS_IMAP_OP_SELECT || c->op->kind == MS_IMAP_OP_EXAMINE);
+}
+
+static guint read_flags(const MsImapArg *list)
+{
+    guint flags = 0;
+    for (guint i = 0; list != NULL && list->kind == MS_IMAP_ARG_LIST && i < list->list->len; i++) {
+        const MsImapArg *a = g_ptr_array_index(list->list, i);
+        if (a->kind == MS_IMAP_ARG_ATOM)
+            flags |= ms_imap_flag_from_name(a->data);
+    }
+    return flags;
+}
+
+/*   message-data = nz-number SP ("EXPUNGE" / ("FETCH" SP msg-att))
+ *   msg-att      = "(" (msg-att-dynamic / msg-att-static)
+ *                  *(SP (msg-att-dynamic / msg-att-static)) ")" */
+static void on_fetch(MsImapClient *c, guint32 seq, const MsImapArg *att)
+{
+    if (att == NULL || att->kind != MS_IMAP_ARG_LIST || att->list->len % 2 != 0) {
+        ms_imap_client_push_error(c, "malformed FETCH response");
+        return;
+    }
+    MsImapEvent *ev = ms_imap_event_new(MS_IMAP_EVENT_FLAGS);
+    gboolean has_flags = FALSE, body = FALSE;
+    ev->seq = seq;
+    for (guint i = 0; i + 1 < att->list->len; i += 2) {
+        const MsImapArg *name = g_ptr_array_index(att->list, i);
+        const MsImapArg *value = g_ptr_array_index(att->list, i + 1);
+        if (name->kind != MS_IMAP_ARG_ATOM)
+            continue;
+        guint32 n = 0;
+        if (g_ascii_strcasecmp(name->data, "UID") == 0 && ms_imap_arg_number(value, &n)) {
+            ev->uid = n;
+        } else if (g_ascii_strcasecmp(name->data, "FLAGS") == 0) {
+            ev->flags = read_flags(value);
+            has_flags = TRUE;
+        } else if (g_ascii_strcasecmp(name->data, "RFC822.SIZE") == 0
+                   && ms_imap_arg_number(value, &n)) {
+            ev->size = n;
+        } else if (g_ascii_strcasecmp(name->data, "INTERNALDATE") == 0
+                   && value->kind == MS_IMAP_ARG_STRING) {
+            ms_imap_parse_date_time(value->data, &ev->internal_date);
+        } else if (g_ascii_strncasecmp(name->data, "BODY[", 5) == 0
+                   || g_ascii_strncasecmp(name->data, "RFC822", 6) == 0) {
+            body = TRUE;
+            ev->header_only = g_ascii_strcasecmp(name->data, "BODY[HEADER]") == 0
+                              || g_ascii_strcasecmp(name->data, "RFC822.HEADER") == 0;
+            if (value->kind == MS_IMAP_ARG_STRING)
+                ev->data = g_bytes_new(value->data, value->len);
+        }
+    }
+    if (body) {
+        /* RFC 3501 6.4.8: "n:*" names the highest UID even when it is below
+         * n, so a UID FETCH of new mail can return an old message. */
+        if (c->op != NULL && c->op->kind == MS_IMAP_OP_FETCH_NEW && ev->uid != 0
+            && ev->uid < c->since) {
+            ms_imap_event_free(ev);
+            return;
+        }
+        if (c->op != NULL && c->op->kind == MS_IMAP_OP_FETCH_NEW)
+            c->max_uid = MAX(c->max_uid, ev->uid);
+        ev->kind = MS_IMAP_EVENT_MESSAGE;
+        ms_imap_client_push_event(c, ev);
+    } else if (has_flags) {
+        ms_imap_client_push_event(c, ev);
+    } else {
+        ms_imap_event_free(ev);
+    }
+}
+
+static void on_numbered(MsImapClient *c, guint32 n, const char *what, const MsImapLine *line)
+{
+    if (g_ascii_strcasecmp(what, "EXISTS") == 0) {
+        /* 7.3.1: the new number of messages.  SELECT's is the start. */
+        if (!selecting(c) && n > c->exists) {
+            MsImapEvent *ev = ms_imap_event_new(MS_IMAP_EVENT_EXISTS);
+            ev->count = n;
+            ev->idling = c->state == MS_IMAP_CLIENT_IDLING;
+            ms_imap_client_push_event(c, ev);
+            c->grew = TRUE;
+        }
+        c->exists = n;
+    } else if (g_ascii_strcasecmp(what, "RECENT") == 0) {
+        c->recent = n;
+    } else if (g_ascii_strcasecmp(what, "EXPUNGE") == 0) {
+        /* 7.4.1: the messages above n move down by one. */
+        if (c->exists > 0)
+            c->exists--;
+        MsImapEvent *ev = ms_imap_event_new(MS_IMAP_EVENT_EXPUNGE);
+        ev->seq = n;
+        ms_imap_client_push_event(c, ev);
+    } else if (g_ascii_strcasecmp(what, "FETCH") == 0) {
+        on_fetch(c, n, ms_imap_line_arg(line, 3));
+    }
+}
+
+static void on_status(MsImapClient *c, const MsImapLine *line)
+{
+    const char *name = ms_imap_arg_astring(ms_imap_line_arg(line, 2));
+    const MsImapArg *items = ms_imap_line_arg(line, 3);
+    if (name == NULL || items == NULL || items->kind != MS_IMAP_ARG_LIST) {
+        ms_imap_client_push_error(c, "malformed STATUS response");
+        return;
+    }
+    MsImapEvent *ev = ms_imap_event_new(MS_IMAP_EVENT_STATUS);
+    ev->folder = g_strdup(name);
+    for (guint i = 0; i + 1 < items->list->len; i += 2) {
+        const MsImapArg *item = g_ptr_array_index(items->list, i);
+        guint32 v = 0;
+        if (!ms_imap_arg_number(g_ptr_array_index(items->list, i + 1), &v))
+            continue;
+        if (ms_imap_arg_is_atom(item, "MESSAGES"))
+            ev->count = v;
+        else if (ms_imap_arg_is_atom(item, "RECENT"))
+            ev->recent = v;
+        else if (ms_imap_arg_is_atom(item, "UIDNEXT"))
+            ev->uidnext = v;
+        else if (ms_imap_arg_is_atom(item, "UIDVALIDITY"))
+            ev->uidvalidity = v;
+        else if (ms_imap_arg_is_atom(item, "UNSEEN"))
+            ev->unseen = v;
+    }
+    ms_imap_client_push_event(c, ev);
+}
+
+void ms_imap_client_read_untagged(MsImapClient *c, const MsImapLine *line)
+{
+    const MsImapArg *second = ms_imap_line_arg(line, 1);
+    if (second == NULL || second->kind != MS_IMAP_ARG_ATOM) {
+        ms_imap_client_push_error(c, "malformed untagged response");
+        return;
+    }
+    guint32 n = 0;
+    const MsImapArg *third = ms_imap_line_arg(line, 2);
+    if (ms_imap_arg_number(second, &n) && third != NULL && third->kind == MS_IMAP_ARG_ATOM) {
+        on_numbered(c, n, third->data, line);
+        return;
+    }
+    const char *word = second->data;
+    if (line->has_text) {
+        ms_imap_client_read_code(c, line->code);
+        if (g_ascii_strcasecmp(word, "BYE") == 0 && c->phase != MS_IMAP_STATE_LOGOUT) {
+            /* 7.1.5: the server is closing on its own. */
+            ms_imap_client_push_error(c, line->text);
+            ms_imap_client_set_state(c, MS_IMAP_CLIENT_DONE);
+            ms_imap_client_push_event(c, ms_imap_event_new(MS_IMAP_EVENT_CLOSE));
+        }
+        return;
+    }
+    if (g_ascii_strcasecmp(word, "CAPABILITY") == 0) {
+        g_autoptr(GPtrArray) words = g_ptr_array_new();
+        for (guint i = 2; i < line->args->len; i++) {
+            const MsImapArg *a = ms_imap_line_arg(line, i);
+            if (a->kind == MS_IMAP_ARG_ATOM)
+                g_ptr_array_add(words, a->data);
+        }
+        read_capabilities(c, (const char *const *) words->pdata, words->len);
+    } else if (g_ascii_strcasecmp(word, "SEARCH") == 0) {
+        for (guint i = 2; i < line->args->len; i++) {
+            if (ms_imap_arg_number(ms_imap_line_arg(line, i), &n))
+                g_array_append_val(c->numbers, n);
+        }
+    } else if (g_ascii_strcasecmp(word, "LIST") == 0 || g_ascii_strcasecmp(word, "LSUB") == 0) {
+        /* mailbox-list = "(" [mbx-list-flags] ")" SP (DQUOTE QUOTED-CHAR
+         *                DQUOTE / nil) SP mailbox */
+        const char *name = ms_imap_arg_astring(ms_imap_line_arg(line, 4));
+        if (name != NULL)
+            g_ptr_array_add(c->names, g_strdup(name));
+        else
+            ms_imap_client_push_error(c, "malformed LIST response");
+    } else if (g_ascii_strcasecmp(word, "STATUS") == 0) {
+        on_status(c, line);
+    }
+    /* FLAGS and anything unknown: nothing to do. */
+}

@@ -1,0 +1,730 @@
+/* imap_parse.c - reading IMAP's wire format: the byte stream cut into
+ * command or response lines of arguments, and sequence sets.
+ *
+ * IMAP cannot be read a line at a time the way SMTP and POP3 are: a literal
+ * "{n}" CRLF is followed by exactly n octets that may hold line ends of
+ * their own (RFC 3501 4.3), after which the same command line goes on.  So
+ * the parser here works on the raw bytes; it still treats CRLF as the one
+ * line ending, accepting a bare LF as the line reader does.  It is a state
+ * machine that can stop anywhere: it returns 1 for a complete line, 0 when
+ * it needs more input (after telling the server when a synchronizing
+ * literal is waiting for its "+"), and -1 for a syntax error.  Writing
+ * IMAP is in imap_writer.c.
+ */
+#include "imap-private.h"
+
+#include <string.h>
+
+struct MsImapParser {
+    GByteArray *buf;
+    gsize pos;             /* next octet to read */
+    gboolean response;
+    gsize max_literal;
+
+    MsImapLine *line;      /* the line being built, NULL between lines */
+    GPtrArray *stack;      /* GPtrArray*: open lists, [0] is line->args */
+    guint n_top;           /* complete top-level arguments */
+    gboolean need_sep;     /* an argument ended: SP, ")" or the line end next */
+    gboolean just_opened;  /* "(" was the last octet: ")" may follow */
+    gboolean text_next;    /* response: resp-text follows */
+    gsize literal_octets;  /* octets of literals in this line so far */
+
+    gboolean literal_pending;
+    gboolean literal_sync;
+    gboolean literal_announced;
+    gsize literal_size;
+
+    gboolean skipping;     /* after an error: drop octets to the line end */
+    gsize skip_octets;     /* ... after first dropping this many */
+};
+
+/* ---- Lines and arguments ----------------------------------------------------- */
+
+static void arg_free(gpointer p)
+{
+    MsImapArg *arg = p;
+    if (arg == NULL)
+        return;
+    g_free(arg->data);
+    if (arg->list != NULL)
+        g_ptr_array_unref(arg->list);
+    g_free(arg);
+}
+
+static MsImapArg *arg_new_data(MsImapArgKind kind, const char *data, gsize len)
+{
+    MsImapArg *arg = g_new0(MsImapArg, 1);
+    arg->kind = kind;
+    arg->data = g_malloc(len + 1);
+    if (len > 0)
+        memcpy(arg->data, data, len);
+    arg->data[len] = '\0';
+    arg->len = len;
+    return arg;
+}
+
+void ms_imap_line_free(MsImapLine *line)
+{
+    if (line == NULL)
+        return;
+    g_ptr_array_unref(line->args);
+    g_free(line->code);
+    g_free(line->text);
+    g_free(line->error);
+    g_free(line);
+}
+
+const MsImapArg *ms_imap_line_arg(const MsImapLine *line, guint index)
+{
+    if (line == NULL || index >= line->args->len)
+        return NULL;
+    return g_ptr_array_index(line->args, index);
+}
+
+const char *ms_imap_line_tag(const MsImapLine *line)
+{
+    const MsImapArg *arg = ms_imap_line_arg(line, 0);
+    return arg != NULL && arg->kind == MS_IMAP_ARG_ATOM ? arg->data : NULL;
+}
+
+gboolean ms_imap_arg_is_atom(const MsImapArg *arg, const char *word)
+{
+    return arg != NULL && arg->kind == MS_IMAP_ARG_ATOM && g_ascii_strcasecmp(arg->data, word) == 0;
+}
+
+const char *ms_imap_arg_astring(const MsImapArg *arg)
+{
+    if (arg == NULL || arg->kind == MS_IMAP_ARG_LIST)
+        return NULL;
+    /* A NUL cannot be part of a name or a password. */
+    if (memchr(arg->data, '\0', arg->len) != NULL)
+        return NULL;
+    return arg->data;
+}
+
+gboolean ms_imap_arg_number(const MsImapArg *arg, guint32 *out)
+{
+    /* RFC 3501 section 9: number = 1*DIGIT, an unsigned 32-bit integer. */
+    if (arg == NULL || arg->kind != MS_IMAP_ARG_ATOM || arg->len == 0 || arg->len > 10)
+        return FALSE;
+    guint64 v = 0;
+    for (gsize i = 0; i < arg->len; i++) {
+        if (!g_ascii_isdigit(arg->data[i]))
+            return FALSE;
+        v = v * 10 + (guint64) (arg->data[i] - '0');
+    }
+    if (v > G_MAXUINT32)
+        return FALSE;
+    *out = (guint32) v;
+    return TRUE;
+}
+
+/* ---- The parser ------------------------------------------------------------------- */
+
+MsImapParser *ms_imap_parser_new(gboolean response, gsize max_literal)
+{
+    MsImapParser *p = g_new0(MsImapParser, 1);
+    p->buf = g_byte_array_new();
+    p->response = response;
+    p->max_literal = max_literal > 0 ? max_literal : MS_IMAP_LITERAL_MAX_DEFAULT;
+    p->stack = g_ptr_array_new();
+    return p;
+}
+
+static void reset_line(MsImapParser *p)
+{
+    g_clear_pointer(&p->line, ms_imap_line_free);
+    g_ptr_array_set_size(p->stack, 0);
+    p->n_top = 0;
+    p->need_sep = FALSE;
+    p->just_opened = FALSE;
+    p->text_next = FALSE;
+    p->literal_octets = 0;
+    p->literal_pending = FALSE;
+    p->literal_sync = FALSE;
+    p->literal_announced = FALSE;
+    p->literal_size = 0;
+}
+
+void ms_imap_parser_free(MsImapParser *parser)
+{
+    if (parser == NULL)
+        return;
+    reset_line(parser);
+    g_ptr_array_unref(parser->stack);
+    g_byte_array_unref(parser->buf);
+    g_free(parser);
+}
+
+void ms_imap_parser_feed(MsImapParser *parser, const char *bytes, gsize len)
+{
+    if (len > 0)
+        g_byte_array_append(parser->buf, (const guint8 *) bytes, (guint) len);
+}
+
+gsize ms_imap_parser_pending(const MsImapParser *parser)
+{
+    return parser->buf->len - parser->pos;
+}
+
+gboolean ms_imap_parser_literal_wanted(MsImapParser *parser, gsize *size_out)
+{
+    if (!parser->literal_pending || !parser->literal_sync || parser->literal_announced)
+        return FALSE;
+    parser->literal_announced = TRUE;
+    if (size_out != NULL)
+        *size_out = parser->literal_size;
+    return TRUE;
+}
+
+/* Drops consumed octets so the buffer does not grow without end. */
+static void compact(MsImapParser *p)
+{
+    if (p->pos == 0)
+        return;
+    g_byte_array_remove_range(p->buf, 0, (guint) p->pos);
+    p->pos = 0;
+}
+
+static void begin_line(MsImapParser *p)
+{
+    if (p->line != NULL)
+        return;
+    p->line = g_new0(MsImapLine, 1);
+    p->line->args = g_ptr_array_new_with_free_func(arg_free);
+    g_ptr_array_add(p->stack, p->line->args);
+}
+
+/* An error: the line so far goes out with the message; the rest of the
+ * line is skipped unless the error was found at its end. */
+static int fail(MsImapParser *p, const char *message, const char *code, gboolean at_end,
+                MsImapLine **line_out)
+{
+    begin_line(p);
+    p->line->error = g_strdup(message);
+    if (code != NULL)
+        p->line->code = g_strdup(code);
+    *line_out = g_steal_pointer(&p->line);
+    reset_line(p);
+    p->skipping = !at_end;
+    compact(p);
+    return -1;
+}
+
+static void add_arg(MsImapParser *p, MsImapArg *arg)
+{
+    GPtrArray *top = g_ptr_array_index(p->stack, p->stack->len - 1);
+    g_ptr_array_add(top, arg);
+    p->need_sep = TRUE;
+    p->just_opened = FALSE;
+    if (p->stack->len != 1)
+        return;
+    p->n_top++;
+    if (!p->response || arg->kind != MS_IMAP_ARG_ATOM)
+        return;
+    /* RFC 3501 section 9: continue-req = "+" SP (resp-text / base64);
+     * resp-cond-state / resp-cond-bye / greeting put resp-text after the
+     * status word; resp-text is free text, not arguments. */
+    if (p->n_top == 1 && strcmp(arg->data, "+") == 0) {
+        p->text_next = TRUE;
+    } else if (p->n_top == 2 && ms_imap_line_tag(p->line) != NULL) {
+        static const char *const words[] = { "OK", "NO", "BAD", "PREAUTH", "BYE" };
+        for (gsize i = 0; i < G_N_ELEMENTS(words); i++) {
+            if (g_ascii_strcasecmp(arg->data, words[i]) == 0)
+                p->text_next = TRUE;
+        }
+    }
+}
+
+/* The octets of this line outside literals, read so far. */
+static gsize line_octets(const MsImapParser *p, gsize upto)
+{
+    return upto - p->literal_octets;
+}
+
+/* Scans the resp-text from pos to the line end: [code] and text.
+ * 1 when the line end was found, 0 for more input, -1 for a bare CR. */
+static int scan_text(MsImapParser *p, gsize *end_out, gsize *next_out)
+{
+    const guint8 *d = p->buf->data;
+    for (gsize i = p->pos; i < p->buf->len; i++) {
+        if (d[i] == '\n') {
+            *end_out = i;
+            *next_out = i + 1;
+            return 1;
+        }
+        if (d[i] != '\r')
+            continue;
+        if (i + 1 == p->buf->len)
+            return 0;
+        if (d[i + 1] != '\n')
+            return -1;
+        *end_out = i;
+        *next_out = i + 2;
+        return 1;
+    }
+    return 0;
+}
+
+static void set_text(MsImapParser *p, const char *s, gsize len)
+{
+    p->line->has_text = TRUE;
+    /* resp-text = ["[" resp-text-code "]" SP] text */
+    if (len > 0 && s[0] == '[') {
+        const char *close = memchr(s, ']', len);
+        if (close != NULL) {
+            p->line->code = g_strndup(s + 1, (gsize) (close - s - 1));
+            gsize used = (gsize) (close - s) + 1;
+            if (used < len && s[used] == ' ')
+                used++;
+            s += used;
+            len -= used;
+        }
+    }
+    p->line->text = g_strndup(s, len);
+}
+
+/* Scans an atom from pos: 1 with its end, 0 for more input, -1 with a
+ * message.  Inside "[...]" (BODY[HEADER.FIELDS (From)], response codes)
+ * spaces, parentheses and quoted strings are part of the atom. */
+static int scan_atom(const MsImapParser *p, gsize *end_out, const char **error_out)
+{
+    const guint8 *d = p->buf->data;
+    guint depth = 0;
+    gboolean quoted = FALSE;
+    for (gsize i = p->pos; i < p->buf->len; i++) {
+        guint8 c = d[i];
+        if (c == '\r' || c == '\n') {
+            if (depth > 0) {
+                *error_out = "Missing \"]\"";
+                return -1;
+            }
+            *end_out = i;
+            return 1;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            *error_out = "Control character in command";
+            return -1;
+        }
+        if (depth > 0) {
+            if (quoted && c == '\\' && i + 1 < p->buf->len)
+                i++;
+            else if (c == '"')
+                quoted = !quoted;
+            else if (!quoted && c == '[')
+                depth++;
+            else if (!quoted && c == ']')
+                depth--;
+            continue;
+        }
+        if (c >= 0x80) {
+            *error_out = "8-bit octet outside a string";
+            return -1;
+        }
+        if (c == ' ' || c == '(' || c == ')' || c == '"' || c == '{') {
+            *end_out = i;
+            return 1;
+        }
+        if (c == '[')
+            depth++;
+    }
+    return 0;
+}
+
+/* Scans a quoted string from pos (at the DQUOTE): 1 with its value and
+ * end, 0 for more input, -1 with a message. */
+static int scan_quoted(const MsImapParser *p, GString *value, gsize *end_out,
+                       const char **error_out)
+{
+    const guint8 *d = p->buf->data;
+    for (gsize i = p->pos + 1; i < p->buf->len; i++) {
+        guint8 c = d[i];
+        if (c == '"') {
+            *end_out = i + 1;
+            return 1;
+        }
+        if (c == '\r' || c == '\n' || c == '\0') {
+            *error_out = "Unterminated quoted string";
+            return -1;
+        }
+        if (c == '\\') {
+            if (i + 1 == p->buf->len)
+                return 0;
+            /* quoted-specials = DQUOTE / "\" : the only escapes. */
+            if (d[i + 1] != '"' && d[i + 1] != '\\') {
+                *error_out = "Invalid escape in quoted string";
+                return -1;
+            }
+            i++;
+            c = d[i];
+        }
+        g_string_append_c(value, (char) c);
+    }
+    return 0;
+}
+
+/* Scans "{" number ["+"] "}" CRLF from pos: 1 with the size, 0, or -1. */
+static int scan_literal_header(const MsImapParser *p, guint64 *size_out, gboolean *plus_out,
+                               gsize *end_out, const char **error_out)
+{
+    const guint8 *d = p->buf->data;
+    gsize i = p->pos + 1;
+    guint64 n = 0;
+    gsize digits = 0;
+    while (i < p->buf->len && g_ascii_isdigit(d[i])) {
+        n = n * 10 + (guint64) (d[i] - '0');
+        if (++digits > 10) {
+            *error_out = "Literal size too long";
+            return -1;
+        }
+        i++;
+    }
+    if (i == p->buf->len)
+        return 0;
+    gboolean plus = FALSE;
+    if (d[i] == '+') {
+        plus = TRUE;
+        if (++i == p->buf->len)
+            return 0;
+    }
+    if (digits == 0 || d[i] != '}' || n > G_MAXUINT32) {
+        *error_out = "Malformed literal size";
+        return -1;
+    }
+    if (++i == p->buf->len)
+        return 0;
+    if (d[i] == '\r') {
+        if (++i == p->buf->len)
+            return 0;
+    }
+    if (d[i] != '\n') {
+        *error_out = "A literal's size must end the line";
+        return -1;
+    }
+    *size_out = n;
+    *plus_out = plus;
+    *end_out = i + 1;
+    return 1;
+}
+
+/* Drops octets after an error, up to the end of the line. */
+static gboolean skip_rest(MsImapParser *p)
+{
+    if (p->skip_octets > 0) {
+        gsize n = MIN(p->skip_octets, p->buf->len - p->pos);
+        p->pos += n;
+        p->skip_octets -= n;
+        if (p->skip_octets > 0) {
+            compact(p);
+            return FALSE;
+        }
+    }
+    const guint8 *nl = memchr(p->buf->data + p->pos, '\n', p->buf->len - p->pos);
+    if (nl == NULL) {
+        p->pos = p->buf->len;
+        compact(p);
+        return FALSE;
+    }
+    p->pos = (gsize) (nl - p->buf->data) + 1;
+    p->skipping = FALSE;
+    compact(p);
+    return TRUE;
+}
+
+/* RFC 3501 section 9 (the parts this parser knows; which argument may
+ * stand where is checked by the command or response handlers):
+ *   command       = tag SP (command-any / command-auth / command-nonauth /
+ *                   command-select) CRLF
+ *   response      = *(continue-req / response-data) response-done
+ *   argument      = atom / quoted / literal / "(" [argument *(SP argument)] ")"
+ *   atom          = 1*ATOM-CHAR
+ *   ATOM-CHAR     = <any CHAR except atom-specials>
+ *   atom-specials = "(" / ")" / "{" / SP / CTL / list-wildcards /
+ *                   quoted-specials / resp-specials
+ *   quoted        = DQUOTE *QUOTED-CHAR DQUOTE
+ *   QUOTED-CHAR   = <any TEXT-CHAR except quoted-specials> /
+ *                   "\" quoted-specials
+ *   literal       = "{" number "}" CRLF *CHAR8     ; RFC 7888: "{" number "+}"
+ * The atoms here are looser than ATOM-CHAR - "*", "%", "\" and "]" are let
+ * in, and "[...]" may hold spaces - because sequence sets, LIST patterns,
+ * flags and BODY[...] are atom-like; the handlers check them. */
+int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
+{
+    *line_out = NULL;
+    if (p->skipping && !skip_rest(p))
+        return 0;
+    for (;;) {
+        if (p->literal_pending) {
+            if (p->buf->len - p->pos < p->literal_size)
+                return 0;
+            begin_line(p);
+            MsImapArg *arg = arg_new_data(MS_IMAP_ARG_STRING,
+                                          (const char *) p->buf->data + p->pos, p->literal_size);
+            arg->literal = TRUE;
+            add_arg(p, arg);
+            p->pos += p->literal_size;
+            p->literal_octets += p->literal_size;
+            p->literal_pending = FALSE;
+            p->literal_announced = FALSE;
+            continue;
+        }
+        if (p->pos >= p->buf->len)
+            return 0;
+        begin_line(p);
+        if (line_octets(p, p->buf->len) > MS_IMAP_LINE_MAX
+            && memchr(p->buf->data + p->pos, '\n', p->buf->len - p->pos) == NULL)
+            return fail(p, "Line too long", NULL, FALSE, line_out);
+
+        const guint8 c = p->buf->data[p->pos];
+        const char *error = NULL;
+
+        if (p->text_next) {
+            gsize end = 0, next = 0;
+            int r = scan_text(p, &end, &next);
+            if (r == 0)
+                return 0;
+            if (r < 0)
+                return fail(p, "Bare CR in line", NULL, FALSE, line_out);
+            const char *s = (const char *) p->buf->data + p->pos;
+            gsize len = end - p->pos;
+            if (len > 0 && s[0] != ' ') {
+                p->pos = next;
+                return fail(p, "Missing space before text", NULL, TRUE, line_out);
+            }
+            if (len > 0) {
+                s++;
+                len--;
+            }
+            set_text(p, s, len);
+            p->pos = next;
+            p->text_next = FALSE;
+            *line_out = g_steal_pointer(&p->line);
+            reset_line(p);
+            compact(p);
+            return 1;
+        }
+
+        if (p->need_sep) {
+            switch (c) {
+            case ' ':
+                p->pos++;
+                p->need_sep = FALSE;
+                continue;
+            case ')':
+                if (p->stack->len < 2)
+                    return fail(p, "Unexpected \")\"", NULL, FALSE, line_out);
+                g_ptr_array_remove_index(p->stack, p->stack->len - 1);
+                p->pos++;
+                continue;
+            case '\r':
+            case '\n': {
+                gsize next = p->pos + 1;
+                if (c == '\r') {
+                    if (next == p->buf->len)
+                        return 0;
+                    if (p->buf->data[next] != '\n')
+                        return fail(p, "Bare CR in line", NULL, FALSE, line_out);
+                    next++;
+                }
+                p->pos = next;
+                if (p->stack->len > 1)
+                    return fail(p, "Missing \")\"", NULL, TRUE, line_out);
+                if (line_octets(p, next) > MS_IMAP_LINE_MAX + 2)
+                    return fail(p, "Line too long", NULL, TRUE, line_out);
+                *line_out = g_steal_pointer(&p->line);
+                reset_line(p);
+                compact(p);
+                return 1;
+            }
+            default:
+                return fail(p, "Expected a space between arguments", NULL, FALSE, line_out);
+            }
+        }
+
+        /* An argument starts here. */
+        switch (c) {
+        case '\r':
+        case '\n': {
+            gboolean empty = p->n_top == 0 && p->stack->len == 1;
+            /* Consume the line end so the next line starts clean. */
+            gsize next = p->pos + 1;
+            if (c == '\r') {
+                if (next == p->buf->len)
+                    return 0;
+                if (p->buf->data[next] == '\n')
+                    next++;
+            }
+            p->pos = next;
+            const char *what = empty ? "Empty line"
+                             : p->stack->len > 1 ? "Missing \")\""
+                             : "Unexpected end of line";
+            return fail(p, what, NULL, TRUE, line_out);
+        }
+        case ' ':
+            return fail(p, "Unexpected space", NULL, FALSE, line_out);
+        case ')':
+            if (!p->just_opened)
+                return fail(p, "Unexpected \")\"", NULL, FALSE, line_out);
+            g_ptr_array_remove_index(p->stack, p->stack->len - 1);
+            p->pos++;
+            p->need_sep = TRUE;
+            p->just_opened = FALSE;
+            continue;
+        case '(': {
+            if (p->stack->len > MS_IMAP_NESTING_MAX)
+                return fail(p, "Lists nested too deeply", NULL, FALSE, line_out);
+            MsImapArg *list = g_new0(MsImapArg, 1);
+            list->kind = MS_IMAP_ARG_LIST;
+            list->list = g_ptr_array_new_with_free_func(arg_free);
+            add_arg(p, list);
+            g_ptr_array_add(p->stack, list->list);
+            p->need_sep = FALSE;
+            p->just_opened = TRUE;
+            p->pos++;
+            continue;
+        }
+        case '"': {
+            g_autoptr(GString) value = g_string_new(NULL);
+            gsize end = 0;
+            int r = scan_quoted(p, value, &end, &error);
+            if (r == 0)
+                return 0;
+            if (r < 0)
+                return fail(p, error, NULL, FALSE, line_out);
+            add_arg(p, arg_new_data(MS_IMAP_ARG_STRING, value->str, value->len));
+            p->pos = end;
+            continue;
+        }
+        case '{': {
+            guint64 size = 0;
+            gboolean plus = FALSE;
+            gsize end = 0;
+            int r = scan_literal_header(p, &size, &plus, &end, &error);
+            if (r == 0)
+                return 0;
+            if (r < 0)
+                return fail(p, error, NULL, FALSE, line_out);
+            p->pos = end;
+            if (plus && p->response)
+                return fail(p, "Non-synchronizing literal in a response", NULL, TRUE, line_out);
+            if (size > p->max_literal) {
+                /* RFC 7888 4: a non-synchronizing literal's octets come
+                 * anyway and must be skipped with the rest of the line. */
+                p->skip_octets = plus ? size : 0;
+                return fail(p, "Literal too large", "TOOBIG", !plus, line_out);
+            }
+            p->literal_pending = TRUE;
+            p->literal_size = size;
+            /* RFC 3501 7.5: a synchronizing literal waits for "+"; RFC 7888
+             * "{n+}" does not. */
+            p->literal_sync = !plus && !p->response;
+            p->literal_announced = FALSE;
+            continue;
+        }
+        default: {
+            gsize end = 0;
+            int r = scan_atom(p, &end, &error);
+            if (r == 0)
+                return 0;
+            if (r < 0)
+                return fail(p, error, NULL, FALSE, line_out);
+            add_arg(p, arg_new_data(MS_IMAP_ARG_ATOM, (const char *) p->buf->data + p->pos,
+                                    end - p->pos));
+            p->pos = end;
+            continue;
+        }
+        }
+    }
+}
+
+/* ---- Sequence sets ------------------------------------------------------------------
+ *   sequence-set = (seq-number / seq-range) *("," sequence-set)
+ *   seq-range    = seq-number ":" seq-number
+ *   seq-number   = nz-number / "*"
+ *   nz-number    = digit-nz *DIGIT        ; unsigned 32-bit, not 0 */
+static gboolean parse_seq_number(const char **p, guint32 *out)
+{
+    if (**p == '*') {
+        (*p)++;
+        *out = 0;
+        return TRUE;
+    }
+    if (**p < '1' || **p > '9')
+        return FALSE;
+    guint64 v = 0;
+    while (g_ascii_isdigit(**p)) {
+        v = v * 10 + (guint64) (**p - '0');
+        if (v > G_MAXUINT32)
+            return FALSE;
+        (*p)++;
+    }
+    *out = (guint32) v;
+    return TRUE;
+}
+
+GArray *ms_imap_seqset_parse(const char *text)
+{
+    if (text == NULL || *text == '\0')
+        return NULL;
+    g_autoptr(GArray) set = g_array_new(FALSE, FALSE, sizeof(MsImapRange));
+    const char *p = text;
+    for (;;) {
+        MsImapRange r = { 0, 0 };
+        if (!parse_seq_number(&p, &r.lo))
+            return NULL;
+        r.hi = r.lo;
+        if (*p == ':') {
+            p++;
+            if (!parse_seq_number(&p, &r.hi))
+                return NULL;
+        }
+        g_array_append_val(set, r);
+        if (*p == '\0')
+            break;
+        if (*p++ != ',')
+            return NULL;
+    }
+    return g_steal_pointer(&set);
+}
+
+gboolean ms_imap_seqset_contains(const GArray *set, guint32 n, guint32 star)
+{
+    for (guint i = 0; set != NULL && i < set->len; i++) {
+        const MsImapRange *r = &g_array_index(set, MsImapRange, i);
+        guint32 a = r->lo == 0 ? star : r->lo;
+        guint32 b = r->hi == 0 ? star : r->hi;
+        /* RFC 3501 section 9: "2:4" and "4:2" are the same range. */
+        if (n >= MIN(a, b) && n <= MAX(a, b))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+guint32 ms_imap_seqset_max(const GArray *set, guint32 star)
+{
+    guint32 max = 0;
+    for (guint i = 0; set != NULL && i < set->len; i++) {
+        const MsImapRange *r = &g_array_index(set, MsImapRange, i);
+        max = MAX(max, r->lo == 0 ? star : r->lo);
+        max = MAX(max, r->hi == 0 ? star : r->hi);
+    }
+    return max;
+}
+
+char *ms_imap_seqset_format(const guint32 *numbers, guint n)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < n;) {
+        guint j = i;
+        while (j + 1 < n && numbers[j + 1] == numbers[j] + 1)
+            j++;
+        if (s->len > 0)
+            g_string_append_c(s, ',');
+        if (j == i)
+            g_string_append_printf(s, "%u", numbers[i]);
+        else
+            g_string_append_printf(s, "%u:%u", numbers[i], numbers[j]);
+        i = j + 1;
+    }
+    return g_string_free(s, FALSE);
+}

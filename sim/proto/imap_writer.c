@@ -1,0 +1,142 @@
+/* imap_writer.c - writing IMAP's wire format: atoms, quoted strings and
+ * literals (RFC 3501 4.1 - 4.3), and a response or command cut into the
+ * lines a transcript shows.
+ *
+ * A literal's octets may hold line ends of their own, and what follows a
+ * literal goes on the same line as its last octets, so a response is built
+ * whole in bytes and only then cut at each LF; the cut lines, put back
+ * together, are exactly the bytes built.
+ */
+#include "imap-private.h"
+
+#include <string.h>
+
+void ms_imap_writer_init(MsImapWriter *w)
+{
+    w->buf = g_byte_array_new();
+    w->literals = g_array_new(FALSE, FALSE, sizeof(gsize));
+}
+
+void ms_imap_writer_clear(MsImapWriter *w)
+{
+    g_clear_pointer(&w->buf, g_byte_array_unref);
+    g_clear_pointer(&w->literals, g_array_unref);
+}
+
+void ms_imap_writer_add_len(MsImapWriter *w, const char *data, gsize len)
+{
+    if (len > 0)
+        g_byte_array_append(w->buf, (const guint8 *) data, (guint) len);
+}
+
+void ms_imap_writer_add(MsImapWriter *w, const char *text)
+{
+    ms_imap_writer_add_len(w, text, strlen(text));
+}
+
+void ms_imap_writer_printf(MsImapWriter *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *s = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    ms_imap_writer_add(w, s);
+}
+
+void ms_imap_writer_literal(MsImapWriter *w, const char *data, gsize len)
+{
+    /* RFC 3501 4.3: "{" octet count "}" CRLF, then the octets. */
+    ms_imap_writer_printf(w, "{%" G_GSIZE_FORMAT "}\r\n", len);
+    gsize start = w->buf->len;
+    ms_imap_writer_add_len(w, data, len);
+    gsize end = w->buf->len;
+    g_array_append_val(w->literals, start);
+    g_array_append_val(w->literals, end);
+}
+
+static gboolean quotable(const char *data, gsize len)
+{
+    for (gsize i = 0; i < len; i++) {
+        guchar c = (guchar) data[i];
+        /* QUOTED-CHAR is a 7-bit TEXT-CHAR: no NUL, CR or LF. */
+        if (c == 0 || c == '\r' || c == '\n' || c >= 0x80)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+void ms_imap_writer_string(MsImapWriter *w, const char *data, gsize len)
+{
+    if (!quotable(data, len)) {
+        ms_imap_writer_literal(w, data, len);
+        return;
+    }
+    g_byte_array_append(w->buf, (const guint8 *) "\"", 1);
+    for (gsize i = 0; i < len; i++) {
+        if (data[i] == '"' || data[i] == '\\')
+            g_byte_array_append(w->buf, (const guint8 *) "\\", 1);
+        g_byte_array_append(w->buf, (const guint8 *) data + i, 1);
+    }
+    g_byte_array_append(w->buf, (const guint8 *) "\"", 1);
+}
+
+void ms_imap_writer_nstring(MsImapWriter *w, const char *text)
+{
+    if (text == NULL)
+        ms_imap_writer_add(w, "NIL");
+    else
+        ms_imap_writer_string(w, text, strlen(text));
+}
+
+void ms_imap_writer_astring(MsImapWriter *w, const char *text)
+{
+    /* ASTRING-CHAR = ATOM-CHAR / resp-specials */
+    gboolean atom = text[0] != '\0' && g_ascii_strcasecmp(text, "NIL") != 0;
+    for (const char *p = text; atom && *p != '\0'; p++) {
+        guchar c = (guchar) *p;
+        atom = c > 0x20 && c < 0x7f && strchr("(){%*\"\\", c) == NULL;
+    }
+    if (atom)
+        ms_imap_writer_add(w, text);
+    else
+        ms_imap_writer_string(w, text, strlen(text));
+}
+
+static gboolean in_literal(const MsImapWriter *w, gsize offset)
+{
+    for (guint i = 0; i + 1 < w->literals->len; i += 2) {
+        if (offset >= g_array_index(w->literals, gsize, i)
+            && offset < g_array_index(w->literals, gsize, i + 1))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+void ms_imap_writer_emit_range(const MsImapWriter *w, gsize from, gsize to, GPtrArray *output,
+                               const char *phase, const char *note, const char *literal_note)
+{
+    const char *data = (const char *) w->buf->data;
+    gsize start = from;
+    while (start < to) {
+        const char *nl = memchr(data + start, '\n', to - start);
+        gsize end = nl != NULL ? (gsize) (nl - data) : to;
+        gsize next = nl != NULL ? end + 1 : to;
+        const char *eol = nl != NULL ? "\n" : "";
+        if (nl != NULL && end > start && data[end - 1] == '\r') {
+            end--;
+            eol = "\r\n";
+        }
+        const char *n = in_literal(w, start) ? literal_note : note;
+        g_ptr_array_add(output, ms_proto_line_new_len(data + start, end - start, eol, phase, n));
+        start = next;
+    }
+}
+
+void ms_imap_writer_emit(MsImapWriter *w, GPtrArray *output, const char *phase,
+                         const char *note, const char *literal_note)
+{
+    ms_imap_writer_add(w, "\r\n");
+    ms_imap_writer_emit_range(w, 0, w->buf->len, output, phase, note, literal_note);
+    g_byte_array_set_size(w->buf, 0);
+    g_array_set_size(w->literals, 0);
+}
