@@ -90,7 +90,7 @@ static void every_scenario_runs_twice_the_same(void)
         if (g_str_has_suffix(name, ".mss"))
             g_ptr_array_add(names, g_build_filename("scenarios", name, NULL));
     }
-    CU_ASSERT_TRUE(names->len >= 17);
+    CU_ASSERT_TRUE(names->len >= 20);
     for (guint i = 0; i < names->len; i++) {
         const char *path = g_ptr_array_index(names, i);
         MsScenario *sa = NULL, *sb = NULL;
@@ -547,6 +547,90 @@ static void pop3_lock_and_bad_password(void)
     ms_scenario_free(sc);
 }
 
+static MsTime first_event_time(MsTrace *trace, const char *key, const char *host, guint nth)
+{
+    guint seen = 0;
+    for (guint64 i = 0; i < ms_trace_length(trace); i++) {
+        const MsTraceRecord *r = ms_trace_get(trace, i);
+        if (r->kind != MS_TRACE_LINE && g_strcmp0(r->note, key) == 0 &&
+            (host == NULL || g_strcmp0(r->src, host) == 0) && ++seen == nth)
+            return r->time;
+    }
+    return -1;
+}
+
+static void imap_folders_persist(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/imap-folders.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    /* Two sessions, two connections; the second one's LIST still shows the
+     * folder the first created, and the moved message is read from it. */
+    CU_ASSERT_EQUAL(count_conns(t, "bob-pc", "hamburger.edu", 143), 2);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "* LIST () \"/\" Recipes"),
+                    2);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "* 1 EXISTS"), 1);
+    guint moved_read = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER && r->time > 60 * MS_SEC &&
+            strcmp(r->text, "Subject: Ketchup recipe") == 0)
+            moved_read++;
+    }
+    CU_ASSERT_EQUAL(moved_read, 1);
+    /* Nothing is ever deleted from the server. */
+    CU_ASSERT_EQUAL(count_events(t, "mailbox.delete"), 0);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+static void imap_devices_share_flags(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/imap-two-devices.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    /* The PC's STORE reaches the idling phone as untagged FETCH FLAGS. */
+    guint pushed = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER &&
+            strcmp(r->dst, "bob-phone") == 0 && strstr(r->text, "FETCH (") != NULL &&
+            strstr(r->text, "\\Flagged") != NULL)
+            pushed++;
+    }
+    CU_ASSERT_EQUAL(pushed, 1);
+    /* The phone is told of the new message while idling, before the PC
+     * even logs in. */
+    MsTime noticed = first_event_time(t, "message.noticed", "bob-phone", 1);
+    CU_ASSERT_TRUE(noticed > 0 && noticed < 10 * MS_SEC);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+static void idle_beats_polling(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/imap-idle-vs-polling.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    for (guint n = 1; n <= 2; n++) {
+        /* Delivery to bob, then to carol, in the same relay session. */
+        MsTime delivered = first_event_time(t, "mailbox.deliver", NULL, 2 * n - 1);
+        MsTime bob = first_event_time(t, "message.noticed", "bob-pc", n);
+        MsTime carol = first_event_time(t, "message.downloaded", "carol-pc", n);
+        CU_ASSERT_TRUE(delivered > 0 && bob > 0 && carol > 0);
+        /* IDLE: one 2 ms hop plus transmission after delivery.  Polling:
+         * the next poll, at a multiple of 5 min. */
+        CU_ASSERT_TRUE(bob - delivered < 10 * MS_MSEC);
+        CU_ASSERT_TRUE(carol - delivered > 2 * MS_MINUTE);
+        CU_ASSERT_TRUE(carol - delivered <= 5 * MS_MINUTE + MS_SEC);
+    }
+    /* One connection for Bob; one per poll (0, 5, 10, 15 min) for Carol. */
+    CU_ASSERT_EQUAL(count_conns(t, "bob-pc", "hamburger.edu", 143), 1);
+    CU_ASSERT_EQUAL(count_conns(t, "carol-pc", "hamburger.edu", 143), 4);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
@@ -575,7 +659,14 @@ int main(void)
         MS_TEST(pop3_lock_and_bad_password),
         MS_TEST_END,
     };
+    static const MsTestCase imap[] = {
+        MS_TEST(imap_folders_persist),
+        MS_TEST(imap_devices_share_flags),
+        MS_TEST(idle_beats_polling),
+        MS_TEST_END,
+    };
     ms_test_add_suite("scenarios/smtp", cases);
+    ms_test_add_suite("scenarios/imap", imap);
     ms_test_add_suite("scenarios/pop3", pop3);
     ms_test_add_suite("scenarios/mime", mime);
     return ms_test_run();

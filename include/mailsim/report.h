@@ -1,5 +1,9 @@
-/* report.h - outputs built from the trace after a run: the transcript, the
- * JSON trace (and, in their own files, the summary and the diagrams).
+/* report.h - outputs built from the trace after a run: the annotated
+ * transcript (text and Markdown), the summary (exchanges, push or pull,
+ * per-message delays, end state), the JSON trace (and, in their own files,
+ * the diagrams).  Words come in English and, through gettext's zh_CN
+ * catalogue (po/zh_CN.po), in Chinese; numbers and order never change with
+ * the language.
  *
  * Renderers read only the trace log (and the scenario's name and file); they
  * never look into engines or agents, so any output can be rebuilt from a
@@ -26,7 +30,35 @@ void ms_report_options_init(MsReportOptions *options);
 
 /* transfer full; NUL-terminated UTF-8 text. */
 char *ms_report_transcript(const MsTrace *trace, const MsReportOptions *options);
+/* The same transcript as a Markdown document: a timeline of events, then one
+ * table per connection (transfer full). */
+char *ms_report_transcript_md(const MsTrace *trace, const MsReportOptions *options);
+/* summary.txt: per exchange, per message, the end state and the push-vs-pull
+ * comparison (transfer full). */
+char *ms_report_summary(const MsTrace *trace, const MsReportOptions *options);
+/* The summary as a JSON object, with language-neutral keys; the same object
+ * is trace.json's "summary" member (transfer full). */
+char *ms_report_summary_json(const MsTrace *trace, gsize *len_out);
 char *ms_report_json(const MsTrace *trace, const MsReportOptions *options, gsize *len_out);
+
+/* ---- Languages --------------------------------------------------------------
+ * The language of the words when --lang is not given: "zh" when the first
+ * set of LC_ALL, LC_MESSAGES, LANG starts with "zh", else "en" (static). */
+const char *ms_report_default_lang(void);
+/* TRUE when lang is one the reports can write ("en", "zh"). */
+gboolean ms_report_lang_supported(const char *lang);
+
+/* Every English text the reports may translate, with the key it belongs to
+ * (a note, phase or event key; NULL for the words of the layout): the
+ * engines' note tables (SMTP, POP3, IMAP), the phase names, the event
+ * sentences.  For the catalogue's generator and for the tests. */
+typedef void (*MsReportMsgidFn)(const char *key, const char *msgid, gpointer user_data);
+void ms_report_foreach_msgid(MsReportMsgidFn fn, gpointer user_data);
+/* The msgids that had no translation when a report was written in a
+ * language other than English since the start or the last reset (transfer
+ * container; static strings).  For the tests. */
+GPtrArray *ms_report_untranslated(void);
+void ms_report_untranslated_reset(void);
 
 /* Makes a line printable: control bytes and invalid UTF-8 as \xHH, a
  * backslash doubled only when ambiguous (transfer full). */

@@ -48,6 +48,8 @@ typedef struct {
     gboolean eightbitmime;  /* offers 8BITMIME after EHLO; default TRUE */
     guint64 max_size;       /* SIZE limit in bytes; 0 (default): no limit */
     guint submission_port;  /* where its agents submit: 25 (default) or 587 */
+    gboolean webmail;       /* also serves web mail over HTTP on port 80
+                             * ('webmail on'); default FALSE */
 } MsScServer;
 
 typedef struct {
@@ -104,7 +106,12 @@ typedef struct {
     X(MS_SC_LINK_UP, "link up")                    \
     X(MS_SC_HOST_DOWN, "host down")                \
     X(MS_SC_HOST_UP, "host up")                    \
-    X(MS_SC_TELNET, "telnet")
+    X(MS_SC_TELNET, "telnet")                      \
+    X(MS_SC_WEB_LOGIN, "web login")                \
+    X(MS_SC_WEB_INBOX, "web inbox")                \
+    X(MS_SC_WEB_READ, "web read")                  \
+    X(MS_SC_WEB_SEND, "web send")                  \
+    X(MS_SC_WEB_LOGOUT, "web logout")
 
 #define MS_SC_ENUM_(e, s) e,
 typedef enum { MS_SC_ACTIONS(MS_SC_ENUM_) MS_SC_N_ACTIONS } MsScActionKind;
@@ -158,7 +165,7 @@ typedef struct {
                         * host down/up, which no agent performs */
     MsLoc loc;
 
-    /* send */
+    /* send; web send uses to, subject and body only */
     GPtrArray *to;     /* char* addresses */
     GPtrArray *cc;
     GPtrArray *bcc;
@@ -181,7 +188,7 @@ typedef struct {
     gboolean list_only; /* LIST (and UIDL), no RETR, no DELE */
     gboolean apop;     /* authenticate with APOP instead of USER/PASS */
 
-    /* pop3 fetch, imap login, imap poll */
+    /* pop3 fetch, imap login, imap poll, web login */
     char *password;    /* overrides the agent's; NULL: the agent's */
 
     /* pop3 fetch and imap poll: repeat at at, at + every, ... while <= until */
@@ -193,7 +200,8 @@ typedef struct {
                         * copy/move (destination), poll ("INBOX") */
     char *new_folder;  /* rename: the new name */
     guint number;      /* read, flag, unflag, copy, move: message sequence
-                        * number, from 1 */
+                        * number, from 1; web read: the N of /message/N,
+                        * from 1 (position in the inbox listing) */
     char *flag;        /* flag, unflag: "\\Seen", "\\Answered", "\\Flagged",
                         * "\\Deleted" or "\\Draft" */
     char *criteria;    /* search: the SEARCH arguments, "UNSEEN FROM alice" */

@@ -7,7 +7,8 @@
 #include <glib.h>
 
 #include "mailsim/core.h"
-#include "mailsim/mailbox.h"
+#include "mailsim/imap.h"
+#include "mailsim/queue.h"
 #include "mailsim/net.h"
 #include "mailsim/proto.h"
 #include "mailsim/scenario.h"
@@ -61,7 +62,11 @@ typedef struct {
     char *address;       /* "bob@hamburger.edu" */
     char *password;      /* NULL: cannot log in */
     char *agent_host;    /* the agent's host, NULL if none */
-    MsMailbox *mailbox;
+    /* The user's mail: folders with INBOX first, on the server.  POP3 sees
+     * INBOX only; IMAP sees every folder.  One store, so what one protocol
+     * or device does, the others see. */
+    MsImapStore *store;
+    guint store_watch;
     gboolean locked;     /* a POP3 session holds the maildrop */
 } MsServerUser;
 
@@ -98,6 +103,10 @@ void ms_mail_server_wake_queue(MsMailServer *server, MsTime at);
 /* Removes a queue entry (and frees it), tracing why. */
 void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char *why);
 gboolean ms_server_pop3_listen(MsMailServer *server, GError **error);
+gboolean ms_server_imap_listen(MsMailServer *server, GError **error);
+/* A user's store changed: tell the user's IMAP sessions (server_imap.c). */
+void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
+                                  const MsImapChange *change);
 gboolean ms_server_smtp_listen(MsMailServer *server, GError **error);
 void ms_server_run_queue(MsMailServer *server);
 
@@ -109,9 +118,43 @@ MsHost *ms_mail_server_host(const MsMailServer *server);
 /* Creates the mailbox of a local user (local part, e.g. "bob"). */
 void ms_mail_server_add_user(MsMailServer *server, const char *local, const char *password,
                              const char *agent_host);
-MsMailbox *ms_mail_server_mailbox(MsMailServer *server, const char *local);
+MsImapStore *ms_mail_server_store(MsMailServer *server, const char *local);
+/* The Message-ID of a stored message, for traces (transfer full; NULL if none). */
+char *ms_message_id_of(GBytes *data);
 
-/* ---- user agents (user_agent.c) ---- */
+/* ---- user agents (user_agent.c, agent_imap.c) ---- */
+typedef struct {
+    char *uidl;
+    GBytes *data;
+} LocalCopy;
+
+/* What an agent learnt of a server folder, so "fetch new" in a later IMAP
+ * session asks only for messages it has not seen. */
+typedef struct {
+    char *folder;
+    guint32 uidvalidity;
+    guint32 uidnext;
+} MsAgentKnownFolder;
+
+void ms_agent_known_folder_clear(gpointer p);
+
+struct MsUserAgent {
+    MsWorld *world;
+    const MsScAgent *spec;
+    MsHost *host;
+    char *host_name;
+    char *address;
+    char *local;
+    char *server_name;
+    char *password;
+    GPtrArray *store;     /* LocalCopy*: what this agent has downloaded (POP3) */
+    GPtrArray *sessions;  /* live sessions (MsSessionBase) */
+    gpointer imap;        /* the IMAP session its actions drive, or NULL */
+    GArray *imap_known;   /* MsAgentKnownFolder */
+};
+
+MsHost *ms_user_agent_server_host(MsUserAgent *agent);
+void ms_agent_imap_act(MsUserAgent *agent, const MsScAction *action);
 MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **error);
 void ms_user_agent_free(MsUserAgent *agent);
 const char *ms_user_agent_host_name(const MsUserAgent *agent);

@@ -15,7 +15,9 @@ static void server_user_free(gpointer p)
     g_free(u->address);
     g_free(u->password);
     g_free(u->agent_host);
-    ms_mailbox_free(u->mailbox);
+    if (u->store_watch != 0)
+        ms_imap_store_unwatch(u->store, u->store_watch);
+    ms_imap_store_unref(u->store);
     g_free(u);
 }
 
@@ -34,7 +36,8 @@ MsMailServer *ms_mail_server_new(MsWorld *world, const MsScServer *spec, GError 
     server->retry_interval = spec->retry > 0 ? spec->retry : 30 * MS_MINUTE;
     server->give_up_after = spec->give_up > 0 ? spec->give_up : 5 * MS_DAY;
     g_assert(server->host != NULL);
-    if (!ms_server_smtp_listen(server, error) || !ms_server_pop3_listen(server, error)) {
+    if (!ms_server_smtp_listen(server, error) || !ms_server_pop3_listen(server, error) ||
+        !ms_server_imap_listen(server, error)) {
         ms_mail_server_free(server);
         return NULL;
     }
@@ -69,6 +72,18 @@ MsHost *ms_mail_server_host(const MsMailServer *server)
     return server->host;
 }
 
+static void store_changed(MsImapStore *store, const MsImapChange *change, gpointer data)
+{
+    MsMailServer *server = data;
+    for (guint i = 0; i < server->users->len; i++) {
+        MsServerUser *u = g_ptr_array_index(server->users, i);
+        if (u->store == store) {
+            ms_server_imap_store_changed(server, u, change);
+            return;
+        }
+    }
+}
+
 void ms_mail_server_add_user(MsMailServer *server, const char *local, const char *password,
                              const char *agent_host)
 {
@@ -77,7 +92,10 @@ void ms_mail_server_add_user(MsMailServer *server, const char *local, const char
         u = g_new0(MsServerUser, 1);
         u->local = g_strdup(local);
         u->address = g_strdup_printf("%s@%s", local, server->domain);
-        u->mailbox = ms_mailbox_new(u->address);
+        /* UIDVALIDITY only has to differ between incarnations of a folder;
+         * a per-server counter keeps it deterministic. */
+        u->store = ms_imap_store_new(u->address, (guint32) (server->users->len + 1) * 1000u);
+        u->store_watch = ms_imap_store_watch(u->store, store_changed, server);
         g_ptr_array_add(server->users, u);
     }
     if (password != NULL && u->password == NULL)
@@ -102,10 +120,17 @@ MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user)
     return NULL;
 }
 
-MsMailbox *ms_mail_server_mailbox(MsMailServer *server, const char *local)
+MsImapStore *ms_mail_server_store(MsMailServer *server, const char *local)
 {
     MsServerUser *u = ms_mail_server_find_user(server, local);
-    return u != NULL ? u->mailbox : NULL;
+    return u != NULL ? u->store : NULL;
+}
+
+char *ms_message_id_of(GBytes *data)
+{
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
+    const char *mid = msg != NULL ? ms_message_get(msg, "Message-ID") : NULL;
+    return g_strdup(mid);
 }
 
 void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
@@ -121,13 +146,13 @@ void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char
     } else {
         stored = g_bytes_ref(data);
     }
-    ms_mailbox_add(user->mailbox, message_id, stored, ms_sim_now(server->world->sim));
+    guint before = ms_imap_store_count(user->store, "INBOX");
+    ms_imap_store_append(user->store, "INBOX", stored, 0, ms_world_unix_time(server->world));
+    guint n = before + 1;
     ms_world_note(server->world, MS_TRACE_MAILBOX, "mailbox.deliver", server->name, user->address,
-                  ms_mailbox_count(user->mailbox),
-                  "message %s placed in %s's mailbox (%u message%s)",
-                  message_id != NULL ? message_id : "(no Message-ID)", user->address,
-                  ms_mailbox_count(user->mailbox),
-                  ms_mailbox_count(user->mailbox) == 1 ? "" : "s");
+                  n, "message %s placed in %s's mailbox (%u message%s)",
+                  message_id != NULL ? message_id : "(no Message-ID)", user->address, n,
+                  n == 1 ? "" : "s");
 }
 
 static void queue_timer_fired(gpointer data)

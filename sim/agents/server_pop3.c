@@ -70,10 +70,17 @@ static GPtrArray *pop3_load(const char *maildrop, gpointer data)
     if (u == NULL)
         return NULL;
     GPtrArray *out = ms_pop3_messages_new();
-    for (guint i = 0; i < ms_mailbox_count(u->mailbox); i++) {
-        MsStoredMessage *m = ms_mailbox_get(u->mailbox, i);
-        g_autofree char *uidl = g_strdup_printf("UID%u", m->uid);
-        g_ptr_array_add(out, ms_pop3_message_new(uidl, m->data));
+    guint n = ms_imap_store_count(u->store, "INBOX");
+    for (guint i = 0; i < n; i++) {
+        MsImapMessageInfo m;
+        if (!ms_imap_store_message(u->store, "INBOX", i, &m))
+            continue;
+        /* The UIDL is the IMAP UID with the folder's UIDVALIDITY: unique
+         * and stable, as RFC 1939 7 asks. */
+        g_autofree char *uidl = g_strdup_printf("%u.%u", ms_imap_store_uidvalidity(u->store,
+                                                                                 "INBOX"),
+                                                m.uid);
+        g_ptr_array_add(out, ms_pop3_message_new(uidl, m.data));
     }
     return out;
 }
@@ -85,17 +92,20 @@ static void apply_update(Pop3Session *s, const MsPop3Event *ev)
         return;
     for (guint i = 0; i < ev->uidls->len; i++) {
         const char *uidl = g_ptr_array_index(ev->uidls, i);
+        const char *dot = strchr(uidl, '.');
         guint64 uid = 0;
-        if (!g_str_has_prefix(uidl, "UID") ||
-            !g_ascii_string_to_unsigned(uidl + 3, 10, 1, G_MAXUINT32, &uid, NULL))
+        if (dot == NULL || !g_ascii_string_to_unsigned(dot + 1, 10, 1, G_MAXUINT32, &uid, NULL))
             continue;
-        MsStoredMessage *m = ms_mailbox_find_uid(u->mailbox, (guint32) uid);
-        g_autofree char *mid = m != NULL ? g_strdup(m->message_id) : NULL;
-        if (ms_mailbox_remove_uid(u->mailbox, (guint32) uid)) {
-            ms_world_note(s->server->world, MS_TRACE_MAILBOX, "mailbox.delete", s->server->name, u->address,
-                          ms_mailbox_count(u->mailbox),
+        MsImapMessageInfo m;
+        if (!ms_imap_store_find_uid(u->store, "INBOX", (guint32) uid, &m))
+            continue;
+        g_autofree char *mid = ms_message_id_of(m.data);
+        if (ms_imap_store_remove(u->store, "INBOX", (guint32) uid)) {
+            guint left = ms_imap_store_count(u->store, "INBOX");
+            ms_world_note(s->server->world, MS_TRACE_MAILBOX, "mailbox.delete", s->server->name,
+                          u->address, left,
                           "POP3 update state: message %s deleted from %s's mailbox (%u left)",
-                          mid != NULL ? mid : uidl, u->local, ms_mailbox_count(u->mailbox));
+                          mid != NULL ? mid : uidl, u->local, left);
         }
     }
 }

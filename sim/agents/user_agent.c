@@ -9,23 +9,6 @@
 #include "mailsim/pop3.h"
 #include "mailsim/smtp.h"
 
-typedef struct {
-    char *uidl;
-    GBytes *data;
-} LocalCopy;
-
-struct MsUserAgent {
-    MsWorld *world;
-    const MsScAgent *spec;
-    MsHost *host;
-    char *host_name;
-    char *address;
-    char *local;
-    char *server_name;
-    char *password;
-    GPtrArray *store;     /* LocalCopy*: what this agent has downloaded */
-    GPtrArray *sessions;  /* live sessions (MsSessionBase) */
-};
 
 typedef struct {
     MsSessionBase base;
@@ -72,6 +55,8 @@ MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **e
     agent->password = g_strdup(spec->password);
     agent->store = g_ptr_array_new_with_free_func(local_copy_free);
     agent->sessions = g_ptr_array_new_with_free_func(ms_session_free);
+    agent->imap_known = g_array_new(FALSE, TRUE, sizeof(MsAgentKnownFolder));
+    g_array_set_clear_func(agent->imap_known, ms_agent_known_folder_clear);
     g_autofree char *domain = ms_address_domain(spec->user);
     /* The user's mailbox lives on the server of the user's domain. */
     MsMailServer *home = ms_world_server_for_domain(world, domain);
@@ -86,6 +71,7 @@ void ms_user_agent_free(MsUserAgent *agent)
         return;
     g_ptr_array_unref(agent->sessions);
     g_ptr_array_unref(agent->store);
+    g_array_unref(agent->imap_known);
     g_free(agent->host_name);
     g_free(agent->address);
     g_free(agent->local);
@@ -99,7 +85,7 @@ const char *ms_user_agent_host_name(const MsUserAgent *agent)
     return agent->host_name;
 }
 
-static MsHost *server_host(MsUserAgent *agent)
+MsHost *ms_user_agent_server_host(MsUserAgent *agent)
 {
     MsMailServer *server = ms_world_server_by_name(agent->world, agent->server_name);
     return ms_mail_server_host(server);
@@ -239,7 +225,7 @@ static void start_fetch(MsUserAgent *agent, const MsScAction *action)
     s->agent = agent;
     s->engine = ms_pop3_client_new(&cfg);
     g_ptr_array_add(agent->sessions, s);
-    s->conn = ms_tcp_connect(agent->world->net, agent->host, server_host(agent), MS_PORT_POP3,
+    s->conn = ms_tcp_connect(agent->world->net, agent->host, ms_user_agent_server_host(agent), MS_PORT_POP3,
                              "POP3", &fetch_callbacks, s);
 }
 
@@ -458,7 +444,7 @@ static void start_send(MsUserAgent *agent, const MsScAction *action)
     guint port = server_spec != NULL && server_spec->submission_port != 0
                      ? server_spec->submission_port
                      : MS_PORT_SMTP;
-    s->conn = ms_tcp_connect(world->net, agent->host, server_host(agent), (guint16) port, "SMTP",
+    s->conn = ms_tcp_connect(world->net, agent->host, ms_user_agent_server_host(agent), (guint16) port, "SMTP",
                              &submit_callbacks, s);
 }
 
@@ -501,6 +487,26 @@ void ms_user_agent_act(MsUserAgent *agent, const MsScAction *action)
         break;
     case MS_SC_TELNET:
         ms_telnet_start(agent->world, agent->host, action, agent->sessions);
+        break;
+    case MS_SC_IMAP_LOGIN:
+    case MS_SC_IMAP_SELECT:
+    case MS_SC_IMAP_EXAMINE:
+    case MS_SC_IMAP_LIST:
+    case MS_SC_IMAP_FETCH_NEW:
+    case MS_SC_IMAP_READ:
+    case MS_SC_IMAP_FLAG:
+    case MS_SC_IMAP_UNFLAG:
+    case MS_SC_IMAP_COPY:
+    case MS_SC_IMAP_MOVE:
+    case MS_SC_IMAP_EXPUNGE:
+    case MS_SC_IMAP_CREATE:
+    case MS_SC_IMAP_RENAME:
+    case MS_SC_IMAP_DELETE:
+    case MS_SC_IMAP_SEARCH:
+    case MS_SC_IMAP_IDLE:
+    case MS_SC_IMAP_LOGOUT:
+    case MS_SC_IMAP_POLL:
+        ms_agent_imap_act(agent, action);
         break;
     default:
         ms_world_fail(agent->world, "%s: action '%s' is not supported yet", agent->host_name,
