@@ -577,7 +577,7 @@ static void missing_values(void)
     ASSERT_ONE_ERROR(BASE "server mx.hamburger.edu\n", 4, 24, "expected 'domain'");
     ASSERT_ONE_ERROR("scenario\n" BASE PEOPLE, 1, 9, "expected the scenario's name");
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s alice-pc\n", 8, 15,
-                     "expected 'send', 'pop3', 'imap' or 'telnet' as the action, found end of line");
+                     "expected 'send', 'pop3', 'imap', 'telnet' or 'web' as the action, found end of line");
 }
 
 static void unexpected_words(void)
@@ -1391,6 +1391,131 @@ static void network_and_telnet_mistakes(void)
     check_mistakes(m, G_N_ELEMENTS(m));
 }
 
+/* ---- web mail ------------------------------------------------------------
+ * Five lines a web-mail scenario starts from:
+ *   1 server crepes.fr domain crepes.fr webmail on
+ *   2 server hamburger.edu domain hamburger.edu
+ *   3 link crepes.fr hamburger.edu
+ *   4 agent alice-browser user alice@crepes.fr server crepes.fr password hungry
+ *   5 link alice-browser crepes.fr
+ * "at 0s alice-browser " is 20 bytes, so the word 'web' of an action line
+ * is at column 21. */
+#define WEB                                                                   \
+    "server crepes.fr domain crepes.fr webmail on\n"                          \
+    "server hamburger.edu domain hamburger.edu\n"                             \
+    "link crepes.fr hamburger.edu\n"                                          \
+    "agent alice-browser user alice@crepes.fr server crepes.fr password hungry\n" \
+    "link alice-browser crepes.fr\n"
+
+static void web_actions_parse(void)
+{
+    g_autoptr(MsScenario) sc = parse_ok(
+        WEB
+        "at 1s alice-browser web login\n"
+        "at 2s alice-browser web inbox\n"
+        "at 3s alice-browser web read 2\n"
+        "at 4s alice-browser web send to bob@hamburger.edu, carol@hamburger.edu "
+        "subject \"Hi\" body \"a\\nb\"\n"
+        "at 5s alice-browser web logout\n"
+        "at 6s alice-browser web login password other\n"
+        "at 7s alice-browser web send to bob@hamburger.edu\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    const MsScServer *cr = g_ptr_array_index(sc->servers, 0);
+    const MsScServer *hb = g_ptr_array_index(sc->servers, 1);
+    CU_ASSERT_TRUE(cr->webmail);
+    CU_ASSERT_FALSE(hb->webmail); /* the default is off */
+    const MsScActionKind kinds[] = { MS_SC_WEB_LOGIN, MS_SC_WEB_INBOX, MS_SC_WEB_READ,
+                                     MS_SC_WEB_SEND, MS_SC_WEB_LOGOUT, MS_SC_WEB_LOGIN,
+                                     MS_SC_WEB_SEND };
+    CU_ASSERT_EQUAL_FATAL(sc->actions->len, G_N_ELEMENTS(kinds));
+    for (guint i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        CU_ASSERT_EQUAL(action(sc, i)->kind, kinds[i]);
+        MS_ASSERT_STR(action(sc, i)->host, "alice-browser");
+        CU_ASSERT_EQUAL(action(sc, i)->at, (MsTime) (i + 1) * MS_SEC);
+    }
+    CU_ASSERT_PTR_NULL(action(sc, 0)->password);
+    CU_ASSERT_EQUAL(action(sc, 2)->number, 2);
+    const MsScAction *send = action(sc, 3);
+    CU_ASSERT_EQUAL_FATAL(send->to->len, 2);
+    MS_ASSERT_STR(g_ptr_array_index(send->to, 1), "carol@hamburger.edu");
+    MS_ASSERT_STR(send->subject, "Hi");
+    MS_ASSERT_STR(send->body, "a\nb");
+    MS_ASSERT_STR(action(sc, 5)->password, "other");
+    CU_ASSERT_PTR_NULL(action(sc, 6)->subject);
+    CU_ASSERT_PTR_NULL(action(sc, 6)->body);
+    MS_ASSERT_STR(ms_sc_action_name(MS_SC_WEB_SEND), "web send");
+    MS_ASSERT_STR(ms_sc_action_name(MS_SC_WEB_LOGOUT), "web logout");
+    /* 'webmail off' is the default written out. */
+    g_autoptr(MsScenario) off = parse_ok(BASE PEOPLE "server x.org domain x.org webmail off\n");
+    CU_ASSERT_FALSE(((MsScServer *) g_ptr_array_index(off->servers, 2))->webmail);
+}
+
+static void web_sessions_and_servers(void)
+{
+    /* A step before any login. */
+    ASSERT_ONE_ERROR(WEB "at 0s alice-browser web inbox\n", 6, 21,
+                     "'web inbox' needs a web-mail session, but agent 'alice-browser' has "
+                     "not logged in: write 'at TIME alice-browser web login' before it");
+    /* A step after the logout. */
+    ASSERT_ONE_ERROR(WEB "at 0s alice-browser web login\nat 1s alice-browser web logout\n"
+                         "at 2s alice-browser web read 1\n", 8, 21,
+                     "'web read' needs a web-mail session, but agent 'alice-browser' logged "
+                     "out at line 7");
+    /* Logging in again while logged in is allowed: it replaces the session. */
+    g_autoptr(MsScenario) twice = parse_ok(WEB "at 0s alice-browser web login\n"
+                                               "at 1s alice-browser web login\n"
+                                               "at 2s alice-browser web inbox\n");
+    CU_ASSERT_PTR_NOT_NULL(twice);
+    /* Sessions belong to agents: bob's browser has none of alice's. */
+    ASSERT_ONE_ERROR(WEB "agent alice-tab user alice@crepes.fr server crepes.fr\n"
+                         "link alice-tab crepes.fr\n"
+                         "at 0s alice-browser web login\nat 1s alice-tab web inbox\n", 9, 17,
+                     "agent 'alice-tab' has not logged in");
+    /* Login needs a password: the agent's or the action's. */
+    ASSERT_ONE_ERROR(WEB "agent alice-tab user alice@crepes.fr server crepes.fr\n"
+                         "link alice-tab crepes.fr\n"
+                         "at 0s alice-tab web login\n", 8, 17,
+                     "'web login' needs a password, but agent 'alice-tab' (line 6) has none");
+    g_autoptr(MsScenario) pw = parse_ok(WEB "agent alice-tab user alice@crepes.fr server "
+                                            "crepes.fr\nlink alice-tab crepes.fr\n"
+                                            "at 0s alice-tab web login password hungry\n");
+    CU_ASSERT_PTR_NOT_NULL(pw);
+}
+
+static void web_mistakes(void)
+{
+    static const Mistake m[] = {
+        /* BASE's servers serve no web mail. */
+        { "at 0s bob-pc web login\n", 8, "|web",
+          "'web login' needs web mail on server 'hamburger.edu' (line 2), the server of "
+          "agent 'bob-pc': add 'webmail on' to its server statement" },
+        { "server x.org domain x.org webmail maybe\n", 8, "|maybe",
+          "expected 'on' or 'off'" },
+        { "server x.org domain x.org webmail on webmail off\n", 8, "on |webmail", "webmail" },
+        { "at 0s bob-pc web frobnicate\n", 8, "|frobnicate",
+          "expected 'login', 'inbox', 'read', 'send' or 'logout' after 'web', found "
+          "'frobnicate'" },
+        { "at 0s bob-pc web\n", 8, NULL, "after 'web', found end of line" },
+        { "at 0s bob-pc web read 0\n", 8, "read |0", "a message number" },
+        { "at 0s bob-pc web read\n", 8, NULL, "a message number" },
+        { "at 0s bob-pc web inbox now\n", 8, "|now",
+          "expected the end of the web inbox statement, found 'now'" },
+        { "at 0s bob-pc web send subject \"x\"\n", 8, NULL,
+          "expected 'to' and at least one address" },
+        { "at 0s bob-pc web send to bob@hamburger.edu subject \"a\\nb\"\n", 8, "|\"a",
+          "a subject is one line" },
+        { "at 0s bob-pc web send to bob@hamburger.edu cc bob@hamburger.edu\n", 8, "|cc",
+          "cc" },
+        { "at 0s bob-pc web send to bob\n", 8, "to |bob", "an address such as" },
+        { "at 0s bob-pc web login password\n", 8, NULL, "password" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+    /* A recipient's domain must be served, as for 'send'. */
+    ASSERT_ONE_ERROR(WEB "at 0s alice-browser web login\n"
+                         "at 1s alice-browser web send to x@nowhere.org\n", 7, 33,
+                     "no server serves the domain of 'x@nowhere.org'");
+}
+
 int main(void)
 {
     static const MsTestCase lexer[] = {
@@ -1448,6 +1573,9 @@ int main(void)
         MS_TEST(send_mistakes),
         MS_TEST(access_mistakes),
         MS_TEST(network_and_telnet_mistakes),
+        MS_TEST(web_actions_parse),
+        MS_TEST(web_sessions_and_servers),
+        MS_TEST(web_mistakes),
         MS_TEST_END,
     };
     ms_test_add_suite("scenario/lexer", lexer);

@@ -1,7 +1,7 @@
 /* actions.c - reads what happens, and when: the 'at' statements.
  *
  * An 'at TIME' statement is either an agent acting (send, pop3, imap,
- * telnet) or the network changing (a link or a host going down or up).
+ * telnet, web) or the network changing (a link or a host going down or up).
  * The IMAP actions are steps of one session each agent opens with 'imap
  * login'; a telnet action opens a block of typed lines that ends with
  * 'end'.  Expanding polls, sessions and typed lines into events is the
@@ -572,16 +572,17 @@ static gboolean parse_host_event(MsScCursor *c, MsScAction *act, MsScActionLocs 
 
 static const struct {
     const char *word;
-    MsScActionKind kind; /* imap: refined by parse_imap */
+    MsScActionKind kind; /* imap, web: refined by parse_imap, ms_sc_parse_web */
     ActionFn parse;
 } agent_verbs[] = {
     { "send", MS_SC_SEND, ms_sc_parse_send },
     { "pop3", MS_SC_POP3_FETCH, parse_pop3 },
     { "imap", MS_SC_IMAP_LOGIN, parse_imap },
     { "telnet", MS_SC_TELNET, parse_telnet },
+    { "web", MS_SC_WEB_LOGIN, ms_sc_parse_web },
 };
 
-static const char *const verb_words[] = { "send", "pop3", "imap", "telnet", NULL };
+static const char *const verb_words[] = { "send", "pop3", "imap", "telnet", "web", NULL };
 
 static int agent_verb(const MsScToken *tok)
 {

@@ -171,10 +171,10 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
     if (name == NULL)
         return;
     enum { OPT_DOMAIN, OPT_PROFILE, OPT_RELAY, OPT_RETRY, OPT_GIVE_UP, OPT_PERSISTENT,
-           OPT_PIPELINING, OPT_8BITMIME, OPT_MAX_SIZE, OPT_SUBMISSION };
+           OPT_PIPELINING, OPT_8BITMIME, OPT_MAX_SIZE, OPT_SUBMISSION, OPT_WEBMAIL };
     static const char *const names[] = { "domain", "profile", "relay", "retry", "give-up",
                                          "persistent", "pipelining", "8bitmime", "max-size",
-                                         "submission", NULL };
+                                         "submission", "webmail", NULL };
     static const char *const relays[] = { "closed", "open", NULL };
     static const char *const ports[] = { "25", "587", NULL };
     static const char *const profiles[] = {
@@ -219,6 +219,11 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
             i = ms_sc_read_choice(c, ports, " after 'submission'");
             s.submission_port = i == 1 ? 587 : 25;
             ok = i >= 0;
+            break;
+        case OPT_WEBMAIL:
+            /* Web mail: the server also answers browsers over HTTP on
+             * port 80. */
+            ok = ms_sc_read_switch(c, &s.webmail);
             break;
         default: g_assert_not_reached();
         }

@@ -2,7 +2,7 @@
  *
  * Reading a scenario takes four steps: the lexer cuts the text into
  * statements of tokens (lexer.c), the parser turns each statement into
- * plain data (parser.c for declarations, actions.c and send.c for what
+ * plain data (parser.c for declarations, actions.c, send.c and web.c for what
  * happens, with the token cursor of cursor.c and the value syntax of
  * units.c), and the checker looks at the whole scenario at once
  * (validate.c, validate_actions.c).  Every step reports its
@@ -142,7 +142,8 @@ typedef struct {
 typedef struct {
     MsLoc time;
     MsLoc host;
-    MsLoc verb;      /* 'send', 'pop3', 'imap', 'telnet', 'link', 'server', 'host' */
+    MsLoc verb;      /* 'send', 'pop3', 'imap', 'telnet', 'web', 'link', 'server',
+                      * 'host' */
     MsLoc target;    /* telnet server, host of host down/up */
     MsLoc link_a;
     MsLoc link_b;
@@ -243,5 +244,9 @@ void ms_sc_parse_at(MsScCursor *c, const MsScToken *kw);
 /* The lines of a telnet block: 'type', 'pause' and 'end'. */
 void ms_sc_parse_block_line(MsScCursor *c, const MsScToken *kw);
 gboolean ms_sc_parse_send(MsScCursor *c, MsScAction *act, MsScActionLocs *locs);
+/* ADDRESS ("," ADDRESS)* into list, the position of each into locs. */
+gboolean ms_sc_read_addresses(MsScCursor *c, GPtrArray *list, GArray *locs);
+/* 'web login|inbox|read|send|logout ...' (web.c): sets act->kind. */
+gboolean ms_sc_parse_web(MsScCursor *c, MsScAction *act, MsScActionLocs *locs);
 MsScActionLocs *ms_sc_action_locs_new(void);
 void ms_sc_action_locs_free(gpointer locs);

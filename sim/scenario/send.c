@@ -20,7 +20,7 @@
 #define MAX_COUNT 10000
 
 /* ADDRESS ("," ADDRESS)* into list, positions into locs. */
-static gboolean read_addresses(MsScCursor *c, GPtrArray *list, GArray *locs)
+gboolean ms_sc_read_addresses(MsScCursor *c, GPtrArray *list, GArray *locs)
 {
     const char *what = "an address such as bob@hamburger.edu";
     for (;;) {
@@ -292,9 +292,9 @@ static gboolean read_option(MsScCursor *c, int opt, MsScAction *act, MsScActionL
     guint64 n = 0;
     int i = 0;
     switch (opt) {
-    case OPT_TO: return read_addresses(c, act->to, locs->to);
-    case OPT_CC: return read_addresses(c, act->cc, locs->cc);
-    case OPT_BCC: return read_addresses(c, act->bcc, locs->bcc);
+    case OPT_TO: return ms_sc_read_addresses(c, act->to, locs->to);
+    case OPT_CC: return ms_sc_read_addresses(c, act->cc, locs->cc);
+    case OPT_BCC: return ms_sc_read_addresses(c, act->bcc, locs->bcc);
     case OPT_FROM:
         tok = ms_sc_expect_text(c, "the From: line such as \"Alice <alice@crepes.fr>\"");
         if (tok != NULL && !is_mailbox(tok->text)) {

@@ -4,7 +4,8 @@
  * line has been read: duplicate and undefined hosts, agents whose server is
  * not a server, users given two passwords, recipients no server receives
  * mail for, actions out of time order, fetches and logins without a
- * password, IMAP steps outside a session, network events naming no link or
+ * password, IMAP and web-mail steps outside a session, web mail asked of a
+ * server without it, network events naming no link or
  * host, and hosts that no chain of links joins.  Reachability is plain
  * graph connectivity (union-find over the links): routes are computed later
  * by the network layer, but a scenario where mail could never arrive is a
@@ -450,6 +451,46 @@ static void check_imap(Checker *k, const MsScAction *act, const MsScActionLocs *
     }
 }
 
+static gboolean is_web(MsScActionKind kind)
+{
+    return kind == MS_SC_WEB_LOGIN || kind == MS_SC_WEB_INBOX || kind == MS_SC_WEB_READ
+           || kind == MS_SC_WEB_SEND || kind == MS_SC_WEB_LOGOUT;
+}
+
+/* Web mail: the browser talks HTTP to the agent's own server, which must
+ * serve it ('webmail on'); the login sets a session cookie that every
+ * later step sends back, until 'web logout' (or a new login). */
+static void check_web(Checker *k, const MsScAction *act, const MsScActionLocs *l,
+                      const MsScAgent *a, Session *s)
+{
+    const char *name = ms_sc_action_name(act->kind);
+    g_autofree char *q = ms_sc_quote(a->host);
+    const MsScServer *server = ms_scenario_find_server(k->sc, a->server);
+    if (server != NULL && !server->webmail) {
+        g_autofree char *qs = ms_sc_quote(server->name);
+        ms_sc_diag(&k->p->diags, l->verb,
+                   "'%s' needs web mail on server '%s' (line %u), the server of agent '%s': "
+                   "add 'webmail on' to its server statement", name, qs, server->loc.line, q);
+    }
+    if (act->kind == MS_SC_WEB_LOGIN) {
+        need_password(k, act, l, a);
+        s->open_line = act->loc.line;
+        return;
+    }
+    if (s->open_line == 0 && s->closed_line != 0)
+        ms_sc_diag(&k->p->diags, l->verb,
+                   "'%s' needs a web-mail session, but agent '%s' logged out at line %u: "
+                   "log in again with 'web login'", name, q, s->closed_line);
+    else if (s->open_line == 0)
+        ms_sc_diag(&k->p->diags, l->verb,
+                   "'%s' needs a web-mail session, but agent '%s' has not logged in: write "
+                   "'at TIME %s web login' before it", name, q, q);
+    if (act->kind == MS_SC_WEB_LOGOUT && s->open_line != 0) {
+        s->open_line = 0;
+        s->closed_line = act->loc.line;
+    }
+}
+
 /* A declared host named by a network event or a telnet action, or NULL
  * after reporting (what: "server" or "host"). */
 static const Host *named_host(Checker *k, const char *name, MsLoc loc, gboolean server)
@@ -539,6 +580,7 @@ static void check_actions(Checker *k, gboolean reach)
     MsScenario *sc = k->sc;
     g_autoptr(GHashTable) reported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autofree Session *sessions = g_new0(Session, MAX(sc->agents->len, 1));
+    g_autofree Session *web_sessions = g_new0(Session, MAX(sc->agents->len, 1));
     for (guint i = 0; i < sc->actions->len; i++) {
         const MsScAction *act = g_ptr_array_index(sc->actions, i);
         const MsScActionLocs *l = g_ptr_array_index(k->p->action_locs, i);
@@ -562,6 +604,11 @@ static void check_actions(Checker *k, gboolean reach)
                 check_telnet(k, act, l, h, reach);
         } else if (a != NULL && act->kind == MS_SC_POP3_FETCH) {
             need_password(k, act, l, a);
+        } else if (is_web(act->kind)) {
+            if (act->kind == MS_SC_WEB_SEND)
+                check_recipients(k, act, act->to, l->to, reach, reported);
+            if (a != NULL)
+                check_web(k, act, l, a, &web_sessions[h->index]);
         } else if (a != NULL) {
             check_imap(k, act, l, a, &sessions[h->index]);
         }

@@ -1,0 +1,761 @@
+/* webmail.c - the web-mail application: pages for logging in, listing the
+ * INBOX, reading a message, writing one and logging out.
+ *
+ * A request comes in as method, target, header fields and content, and
+ * goes out as a status, header fields and a small HTML page; nothing here
+ * touches a connection or a clock.  HTTP keeps no state between requests,
+ * so the login is remembered by a session cookie: POST /login sets
+ * "session=sN" and the browser sends it back in a Cookie field with every
+ * later request (RFC 6265).  Real servers draw session ids at random so
+ * they cannot be guessed; here they are numbered so that every run of a
+ * scenario shows the same dialogue.  Forms arrive URL-encoded (the WHATWG
+ * URL standard's application/x-www-form-urlencoded), and everything taken
+ * from a message or a form is HTML-escaped before it is shown.
+ */
+#include "mailsim/webmail.h"
+
+#include <string.h>
+
+#include "mailsim/core.h"
+#include "mailsim/message.h"
+
+#define OUTCOME_NAME_(e, name) [e] = name,
+static const char *const outcome_names[] = { MS_WEBMAIL_OUTCOMES(OUTCOME_NAME_) };
+#undef OUTCOME_NAME_
+
+typedef struct {
+    char *id;       /* the cookie value, "s1" */
+    char *address;  /* whose mailbox */
+} Session;
+
+struct MsWebmail {
+    char *hostname;
+    MsWebmailAuthFn authenticate;
+    MsWebmailListFn list;
+    MsWebmailGetFn get;
+    MsWebmailSendFn send;
+    gpointer user_data;
+    GPtrArray *sessions;  /* Session, in login order */
+    guint next_session;
+};
+
+/* One request being answered. */
+typedef struct {
+    MsWebmail *app;
+    const char *method;
+    const char *path;     /* without the query */
+    const char *query;    /* after '?', or "" */
+    const GPtrArray *headers;
+    GBytes *body;
+    const Session *session;
+    MsWebmailResponse *resp;
+} Ctx;
+
+const char *ms_webmail_outcome_name(MsWebmailOutcome outcome)
+{
+    g_return_val_if_fail(outcome < MS_WEBMAIL_N_OUTCOMES, "?");
+    return outcome_names[outcome];
+}
+
+/* ---- HTML --------------------------------------------------------------------- */
+
+/* Appends text with the five characters HTML gives meaning to escaped,
+ * invalid UTF-8 repaired and control characters (but TAB) dropped, so
+ * nothing a message or a form holds can become markup. */
+static void append_escaped(GString *out, const char *text, gssize len)
+{
+    g_autofree char *valid = g_utf8_make_valid(text, len);
+    for (const char *p = valid; *p != '\0'; p++) {
+        switch (*p) {
+        case '&':
+            g_string_append(out, "&amp;");
+            break;
+        case '<':
+            g_string_append(out, "&lt;");
+            break;
+        case '>':
+            g_string_append(out, "&gt;");
+            break;
+        case '"':
+            g_string_append(out, "&quot;");
+            break;
+        case '\'':
+            g_string_append(out, "&#39;");
+            break;
+        default:
+            if ((guchar) *p >= 0x20 || *p == '\t')
+                g_string_append_c(out, *p);
+            break;
+        }
+    }
+}
+
+/* Appends one page line: fmt with every %s argument escaped, then CRLF.
+ * Only %s is understood; %% gives %. */
+static void line(GString *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    for (const char *p = fmt; *p != '\0'; p++) {
+        if (p[0] == '%' && p[1] == 's') {
+            append_escaped(out, va_arg(ap, const char *), -1);
+            p++;
+        } else if (p[0] == '%' && p[1] == '%') {
+            g_string_append_c(out, '%');
+            p++;
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    va_end(ap);
+    g_string_append(out, "\r\n");
+}
+
+static GString *page(const char *title)
+{
+    GString *out = g_string_new("<!DOCTYPE html>\r\n");
+    line(out, "<title>%s</title>", title);
+    return out;
+}
+
+/* Sets the response: status, a text/html page, outcome. */
+static void answer(Ctx *ctx, guint status, GString *html, MsWebmailOutcome outcome)
+{
+    MsWebmailResponse *r = ctx->resp;
+    r->status = status;
+    r->outcome = outcome;
+    ms_http_headers_add(r->headers, "Content-Type", "text/html; charset=utf-8");
+    gsize len = html->len;
+    r->body = g_bytes_new_take(g_string_free(html, FALSE), len);
+}
+
+/* A redirect (RFC 9110 15.4): Location, and a one-line page with the link
+ * for a browser that does not follow it. */
+static void redirect(Ctx *ctx, guint status, const char *location, MsWebmailOutcome outcome)
+{
+    ms_http_headers_add(ctx->resp->headers, "Location", location);
+    GString *html = g_string_new(NULL);
+    line(html, "<a href=\"%s\">%s</a>", location, location);
+    answer(ctx, status, html, outcome);
+}
+
+static void error_page(Ctx *ctx, guint status, const char *why, MsWebmailOutcome outcome)
+{
+    g_autofree char *title = g_strdup_printf("%u %s", status, ms_http_status_reason(status));
+    GString *html = page(title);
+    line(html, "<p>%s <a href=\"/\">Start again</a></p>", why);
+    answer(ctx, status, html, outcome);
+}
+
+/* ---- Forms ------------------------------------------------------------------------ */
+
+char *ms_webmail_form_encode(const char *const *pairs)
+{
+    GString *out = g_string_new(NULL);
+    for (guint i = 0; pairs != NULL && pairs[i] != NULL && pairs[i + 1] != NULL; i += 2) {
+        if (i > 0)
+            g_string_append_c(out, '&');
+        for (guint k = 0; k < 2; k++) {
+            if (k == 1)
+                g_string_append_c(out, '=');
+            /* WHATWG URL 5.2: the urlencoded byte serializer. */
+            for (const guchar *p = (const guchar *) pairs[i + k]; *p != '\0'; p++) {
+                if (*p == ' ')
+                    g_string_append_c(out, '+');
+                else if (g_ascii_isalnum(*p) || *p == '*' || *p == '-' || *p == '.' || *p == '_')
+                    g_string_append_c(out, (char) *p);
+                else
+                    g_string_append_printf(out, "%%%02X", *p);
+            }
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* '+' and %XX decoded; FALSE on a bad escape, a NUL or bytes that are not
+ * UTF-8. */
+static gboolean form_unescape(const char *s, gsize len, char **out)
+{
+    GString *buf = g_string_sized_new(len);
+    for (gsize i = 0; i < len; i++) {
+        if (s[i] == '+') {
+            g_string_append_c(buf, ' ');
+        } else if (s[i] == '%') {
+            if (i + 2 >= len) {
+                g_string_free(buf, TRUE);
+                return FALSE;
+            }
+            int hi = g_ascii_xdigit_value(s[i + 1]);
+            int lo = g_ascii_xdigit_value(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                g_string_free(buf, TRUE);
+                return FALSE;
+            }
+            g_string_append_c(buf, (char) (hi * 16 + lo));
+            i += 2;
+        } else if (s[i] == '\0') {
+            g_string_free(buf, TRUE);
+            return FALSE;
+        } else {
+            g_string_append_c(buf, s[i]);
+        }
+    }
+    if (!g_utf8_validate(buf->str, (gssize) buf->len, NULL)) {
+        g_string_free(buf, TRUE);
+        return FALSE;
+    }
+    *out = g_string_free(buf, FALSE);
+    return TRUE;
+}
+
+GPtrArray *ms_webmail_form_decode(const char *data, gsize len, GError **error)
+{
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    g_autoptr(GPtrArray) pairs = ms_http_headers_new();
+    gsize pos = 0;
+    while (pos < len) {
+        const char *amp = memchr(data + pos, '&', len - pos);
+        gsize end = amp != NULL ? (gsize) (amp - data) : len;
+        /* WHATWG URL 5.1: empty sequences are skipped; a sequence without
+         * '=' is a name with an empty value. */
+        if (end > pos) {
+            const char *eq = memchr(data + pos, '=', end - pos);
+            gsize name_end = eq != NULL ? (gsize) (eq - data) : end;
+            g_autofree char *name = NULL;
+            g_autofree char *value = NULL;
+            if (!form_unescape(data + pos, name_end - pos, &name)
+                || !form_unescape(data + name_end + (eq != NULL ? 1 : 0),
+                                  end - name_end - (eq != NULL ? 1 : 0), &value)) {
+                g_set_error(error, MS_ERROR, MS_ERROR_PARSE,
+                            "form data with a bad %%-escape or bytes that are not UTF-8");
+                return NULL;
+            }
+            ms_http_headers_add(pairs, name, value);
+        }
+        pos = end + 1;
+    }
+    return g_steal_pointer(&pairs);
+}
+
+/* The form of a POST, or NULL after answering 415 or 400. */
+static GPtrArray *read_form(Ctx *ctx)
+{
+    const char *type = ms_http_headers_get(ctx->headers, "Content-Type");
+    g_autofree char *token = type != NULL ? ms_mime_value_token(type) : NULL;
+    if (token == NULL || strcmp(token, MS_WEBMAIL_FORM_TYPE) != 0) {
+        /* RFC 9110 15.5.16: content in a format the target does not take. */
+        error_page(ctx, 415, "The form must be sent as application/x-www-form-urlencoded.",
+                   MS_WEBMAIL_BAD_REQUEST);
+        return NULL;
+    }
+    gsize len = 0;
+    const char *data = ctx->body != NULL ? g_bytes_get_data(ctx->body, &len) : "";
+    g_autoptr(GError) error = NULL;
+    GPtrArray *form = ms_webmail_form_decode(data != NULL ? data : "", len, &error);
+    if (form == NULL)
+        error_page(ctx, 400, "The form data could not be read.", MS_WEBMAIL_BAD_REQUEST);
+    return form;
+}
+
+/* ---- Sessions ------------------------------------------------------------------------ */
+
+static void session_free(Session *s)
+{
+    g_free(s->id);
+    g_free(s->address);
+    g_free(s);
+}
+
+static const Session *find_session(const MsWebmail *app, const GPtrArray *headers)
+{
+    g_autofree char *id = ms_http_cookie_get(headers, MS_WEBMAIL_COOKIE);
+    for (guint i = 0; id != NULL && i < app->sessions->len; i++) {
+        const Session *s = g_ptr_array_index(app->sessions, i);
+        if (strcmp(s->id, id) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+/* ---- Routes ------------------------------------------------------------------------------ */
+
+static void do_login_form(Ctx *ctx)
+{
+    g_autofree char *title = g_strdup_printf("Web mail at %s", ctx->app->hostname);
+    GString *html = page(title);
+    line(html, "<form method=\"post\" action=\"/login\">");
+    line(html, "<p>User <input name=\"user\"> Password <input name=\"password\" "
+               "type=\"password\"> <button>Log in</button></p>");
+    line(html, "</form>");
+    answer(ctx, 200, html, MS_WEBMAIL_LOGIN_FORM);
+}
+
+static void do_login(Ctx *ctx)
+{
+    g_autoptr(GPtrArray) form = read_form(ctx);
+    if (form == NULL)
+        return;
+    const char *user = ms_http_headers_get(form, "user");
+    const char *password = ms_http_headers_get(form, "password");
+    if (user == NULL || password == NULL || user[0] == '\0') {
+        error_page(ctx, 400, "The login form needs a user and a password.",
+                   MS_WEBMAIL_BAD_REQUEST);
+        return;
+    }
+    MsWebmail *app = ctx->app;
+    char *address = NULL;
+    if (!app->authenticate(user, password, app->user_data, &address)) {
+        g_free(address);
+        /* RFC 9110 15.5.2: a 401 carries a WWW-Authenticate challenge.
+         * "Form" is no registered scheme: it tells the browser to use the
+         * login form, which is what web mail does instead of HTTP
+         * authentication. */
+        ms_http_headers_add(ctx->resp->headers, "WWW-Authenticate", "Form realm=\"webmail\"");
+        ctx->resp->user = g_strdup(user);
+        error_page(ctx, 401, "Wrong user name or password.", MS_WEBMAIL_LOGIN_FAILED);
+        return;
+    }
+    Session *s = g_new0(Session, 1);
+    s->id = g_strdup_printf("s%u", ++app->next_session);
+    s->address = address != NULL ? address : g_strdup(user);
+    g_ptr_array_add(app->sessions, s);
+    g_autofree char *cookie = g_strdup_printf("%s=%s; Path=/; HttpOnly", MS_WEBMAIL_COOKIE,
+                                              s->id);
+    ms_http_headers_add(ctx->resp->headers, "Set-Cookie", cookie);
+    ctx->resp->user = g_strdup(s->address);
+    redirect(ctx, 302, "/inbox", MS_WEBMAIL_LOGIN_OK);
+}
+
+static void do_inbox(Ctx *ctx)
+{
+    MsWebmail *app = ctx->app;
+    g_autoptr(GPtrArray) list = app->list(ctx->session->address, app->user_data);
+    if (list == NULL) {
+        error_page(ctx, 500, "The mailbox could not be read.", MS_WEBMAIL_SERVER_ERROR);
+        return;
+    }
+    g_autofree char *title = g_strdup_printf("Inbox of %s", ctx->session->address);
+    GString *html = page(title);
+    if (strcmp(ctx->query, "sent=1") == 0)
+        line(html, "<p>Message sent.</p>");
+    char count[32];
+    g_snprintf(count, sizeof count, "%u message%s", list->len, list->len == 1 ? "" : "s");
+    line(html, "<p>%s | <a href=\"/compose\">Compose</a> | <a href=\"/logout\">Log out</a></p>",
+         count);
+    if (list->len > 0) {
+        line(html, "<ol>");
+        for (guint i = 0; i < list->len; i++) {
+            const MsWebmailSummary *m = g_ptr_array_index(list, i);
+            char href[32], size[32];
+            g_snprintf(href, sizeof href, "/message/%u", i + 1);
+            g_snprintf(size, sizeof size, "%" G_GUINT64_FORMAT " bytes", m->size);
+            line(html, "<li><a href=\"%s\">%s</a> from %s, %s, %s</li>", href,
+                 m->subject[0] != '\0' ? m->subject : "(no subject)", m->from, m->date, size);
+        }
+        line(html, "</ol>");
+    }
+    answer(ctx, 200, html, MS_WEBMAIL_INBOX);
+}
+
+/* The first text/plain part of a message, depth first, or NULL. */
+static const MsMimePart *find_text(const MsMimePart *part)
+{
+    guint n = ms_mime_part_n_children(part);
+    if (n == 0) {
+        const char *disposition = ms_mime_part_disposition(part);
+        gboolean attached = disposition != NULL && strcmp(disposition, "attachment") == 0;
+        return strcmp(ms_mime_part_type(part), "text/plain") == 0 && !attached ? part : NULL;
+    }
+    for (guint i = 0; i < n; i++) {
+        const MsMimePart *found = find_text(ms_mime_part_child(part, i));
+        if (found != NULL)
+            return found;
+    }
+    return NULL;
+}
+
+/* The text a reader sees: the first text/plain part with its transfer
+ * encoding undone and converted to UTF-8 (transfer full). */
+static char *readable_text(const MsMessage *msg)
+{
+    g_autoptr(MsMimePart) root = ms_mime_parse(msg);
+    const MsMimePart *part = find_text(root);
+    if (part == NULL)
+        return g_strdup("(this message has no plain text part)");
+    g_autoptr(GBytes) data = ms_mime_part_decode(part, NULL);
+    if (data == NULL)
+        return g_strdup("(the text of this message could not be decoded)");
+    gsize len = 0;
+    const char *bytes = g_bytes_get_data(data, &len);
+    const char *charset = ms_mime_part_param(part, "charset");
+    if (charset != NULL && g_ascii_strcasecmp(charset, "utf-8") != 0
+        && g_ascii_strcasecmp(charset, "us-ascii") != 0) {
+        char *converted = g_convert(bytes != NULL ? bytes : "", (gssize) len, "UTF-8", charset,
+                                    NULL, NULL, NULL);
+        if (converted != NULL)
+            return converted;
+    }
+    return g_utf8_make_valid(bytes != NULL ? bytes : "", (gssize) len);
+}
+
+/* "/message/N" with N a decimal from 1: N, else 0. */
+static guint message_number(const char *path)
+{
+    const char *n = path + strlen("/message/");
+    if (*n == '\0' || *n == '0' || strlen(n) > 9)
+        return 0;
+    guint v = 0;
+    for (const char *p = n; *p != '\0'; p++) {
+        if (!g_ascii_isdigit(*p))
+            return 0;
+        v = v * 10 + (guint) (*p - '0');
+    }
+    return v;
+}
+
+static void do_message(Ctx *ctx)
+{
+    MsWebmail *app = ctx->app;
+    guint number = message_number(ctx->path);
+    g_autoptr(GBytes) text = number > 0 ? app->get(ctx->session->address, number,
+                                                    app->user_data)
+                                        : NULL;
+    g_autoptr(MsMessage) msg = text != NULL ? ms_message_parse_bytes(text, NULL) : NULL;
+    if (msg == NULL) {
+        error_page(ctx, 404, "There is no such message.", MS_WEBMAIL_NOT_FOUND);
+        return;
+    }
+    g_autofree char *subject = ms_message_get_decoded(msg, "Subject");
+    GString *html = page(subject != NULL && subject[0] != '\0' ? subject : "(no subject)");
+    line(html, "<p><a href=\"/inbox\">Inbox</a></p>");
+    line(html, "<pre>");
+    static const char *const shown[] = { "From", "To", "Cc", "Date", "Subject" };
+    for (gsize i = 0; i < G_N_ELEMENTS(shown); i++) {
+        g_autofree char *value = ms_message_get_decoded(msg, shown[i]);
+        if (value != NULL)
+            line(html, "%s: %s", shown[i], value);
+    }
+    line(html, "");
+    g_autofree char *body = readable_text(msg);
+    g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
+    guint n = g_strv_length(lines);
+    /* A final line end does not start another line. */
+    if (n > 0 && lines[n - 1][0] == '\0')
+        n--;
+    for (guint i = 0; i < n; i++) {
+        gsize len = strlen(lines[i]);
+        if (len > 0 && lines[i][len - 1] == '\r')
+            lines[i][len - 1] = '\0';
+        line(html, "%s", lines[i]);
+    }
+    line(html, "</pre>");
+    answer(ctx, 200, html, MS_WEBMAIL_MESSAGE);
+}
+
+static void do_compose(Ctx *ctx)
+{
+    g_autofree char *title = g_strdup_printf("New message from %s", ctx->session->address);
+    GString *html = page(title);
+    line(html, "<form method=\"post\" action=\"/send\">");
+    line(html, "<p>To <input name=\"to\"> Subject <input name=\"subject\"></p>");
+    line(html, "<p><textarea name=\"body\"></textarea> <button>Send</button></p>");
+    line(html, "</form>");
+    answer(ctx, 200, html, MS_WEBMAIL_COMPOSE);
+}
+
+/* An addr-spec as a form gives it: local@domain, no spaces or brackets. */
+static gboolean address_is_plain(const char *a)
+{
+    const char *at = strchr(a, '@');
+    if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+        return FALSE;
+    for (const char *p = a; *p != '\0'; p++) {
+        if ((guchar) *p <= 0x20 || (guchar) *p >= 0x7f || strchr("<>()[],;:\\\"", *p) != NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void do_send(Ctx *ctx)
+{
+    g_autoptr(GPtrArray) form = read_form(ctx);
+    if (form == NULL)
+        return;
+    const char *to = ms_http_headers_get(form, "to");
+    const char *subject = ms_http_headers_get(form, "subject");
+    const char *body = ms_http_headers_get(form, "body");
+    g_autoptr(GPtrArray) rcpts = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) parts = g_strsplit(to != NULL ? to : "", ",", -1);
+    for (guint i = 0; parts[i] != NULL; i++) {
+        const char *a = g_strstrip(parts[i]);
+        if (a[0] == '\0')
+            continue;
+        if (!address_is_plain(a)) {
+            error_page(ctx, 400, "A recipient is not an address like bob@hamburger.edu.",
+                       MS_WEBMAIL_BAD_REQUEST);
+            return;
+        }
+        g_ptr_array_add(rcpts, g_strdup(a));
+    }
+    if (rcpts->len == 0) {
+        error_page(ctx, 400, "The message needs at least one recipient.",
+                   MS_WEBMAIL_BAD_REQUEST);
+        return;
+    }
+    g_ptr_array_add(rcpts, NULL);
+    /* HTML 4.10.21.8: a textarea is submitted with CRLF line ends; the
+     * message is handed on with LF, as composing expects. */
+    g_autoptr(GString) text = g_string_new(body != NULL ? body : "");
+    g_string_replace(text, "\r\n", "\n", 0);
+    MsWebmailOutgoing out = {
+        .from = ctx->session->address,
+        .to = (const char *const *) rcpts->pdata,
+        .subject = subject != NULL ? subject : "",
+        .body = text->str,
+    };
+    MsWebmail *app = ctx->app;
+    g_autofree char *why = NULL;
+    if (!app->send(&out, app->user_data, &why)) {
+        error_page(ctx, 400, why != NULL ? why : "The message was refused.",
+                   MS_WEBMAIL_BAD_REQUEST);
+        return;
+    }
+    /* RFC 9110 15.4.4: 303 after a POST sends the browser to GET the
+     * result, so reloading the page does not send the message again. */
+    redirect(ctx, 303, "/inbox?sent=1", MS_WEBMAIL_SENT);
+}
+
+static void do_logout(Ctx *ctx)
+{
+    if (ctx->session != NULL)
+        g_ptr_array_remove(ctx->app->sessions, (gpointer) ctx->session);
+    ctx->session = NULL;
+    /* RFC 6265 5.2.2: Max-Age=0 makes the browser forget the cookie. */
+    ms_http_headers_add(ctx->resp->headers, "Set-Cookie",
+                        MS_WEBMAIL_COOKIE "=; Path=/; Max-Age=0");
+    redirect(ctx, 302, "/", MS_WEBMAIL_LOGOUT);
+}
+
+typedef struct {
+    const char *path;      /* exact, or a prefix ending in '/' */
+    const char *allow;     /* methods, as the Allow field lists them */
+    gboolean needs_session;
+    void (*handle)(Ctx *ctx);
+} Route;
+
+static const Route routes[] = {
+    { "/", "GET, HEAD", FALSE, do_login_form },
+    { "/login", "POST", FALSE, do_login },
+    { "/inbox", "GET, HEAD", TRUE, do_inbox },
+    { "/message/", "GET, HEAD", TRUE, do_message },
+    { "/compose", "GET, HEAD", TRUE, do_compose },
+    { "/send", "POST", TRUE, do_send },
+    { "/logout", "GET, HEAD", FALSE, do_logout },
+};
+
+static gboolean method_allowed(const char *allow, const char *method)
+{
+    g_auto(GStrv) methods = g_strsplit(allow, ", ", -1);
+    return g_strv_contains((const char *const *) methods, method);
+}
+
+static const Route *find_route(const char *path)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(routes); i++) {
+        const char *p = routes[i].path;
+        gsize n = strlen(p);
+        gboolean prefix = n > 1 && p[n - 1] == '/';
+        if (prefix ? strncmp(path, p, n) == 0 : strcmp(path, p) == 0)
+            return &routes[i];
+    }
+    return NULL;
+}
+
+/* ---- Public ------------------------------------------------------------------------------ */
+
+MsWebmail *ms_webmail_new(const MsWebmailConfig *config, GError **error)
+{
+    g_return_val_if_fail(config != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    if (config->authenticate == NULL || config->list == NULL || config->get == NULL
+        || config->send == NULL) {
+        g_set_error(error, MS_ERROR, MS_ERROR_SCENARIO,
+                    "web mail needs authenticate, list, get and send callbacks");
+        return NULL;
+    }
+    MsWebmail *app = g_new0(MsWebmail, 1);
+    app->hostname = g_strdup(config->hostname != NULL ? config->hostname : "localhost");
+    app->authenticate = config->authenticate;
+    app->list = config->list;
+    app->get = config->get;
+    app->send = config->send;
+    app->user_data = config->user_data;
+    app->sessions = g_ptr_array_new_with_free_func((GDestroyNotify) session_free);
+    return app;
+}
+
+void ms_webmail_free(MsWebmail *app)
+{
+    if (app == NULL)
+        return;
+    g_ptr_array_unref(app->sessions);
+    g_free(app->hostname);
+    g_free(app);
+}
+
+guint ms_webmail_sessions(const MsWebmail *app)
+{
+    g_return_val_if_fail(app != NULL, 0);
+    return app->sessions->len;
+}
+
+void ms_webmail_response_free(MsWebmailResponse *response)
+{
+    if (response == NULL)
+        return;
+    if (response->headers != NULL)
+        g_ptr_array_unref(response->headers);
+    if (response->body != NULL)
+        g_bytes_unref(response->body);
+    g_free(response->user);
+    g_free(response);
+}
+
+MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *method, const char *target,
+                                     const GPtrArray *headers, GBytes *body)
+{
+    g_return_val_if_fail(app != NULL, NULL);
+    MsWebmailResponse *resp = g_new0(MsWebmailResponse, 1);
+    resp->headers = ms_http_headers_new();
+    const char *t = target != NULL ? target : "";
+    const char *q = strchr(t, '?');
+    g_autofree char *path = q != NULL ? g_strndup(t, (gsize) (q - t)) : g_strdup(t);
+    Ctx ctx = {
+        .app = app,
+        .method = method != NULL ? method : "",
+        .path = path,
+        .query = q != NULL ? q + 1 : "",
+        .headers = headers,
+        .body = body,
+        .session = find_session(app, headers),
+        .resp = resp,
+    };
+    const Route *route = find_route(path);
+    if (route == NULL) {
+        error_page(&ctx, 404, "There is no such page.", MS_WEBMAIL_NOT_FOUND);
+    } else if (!method_allowed(route->allow, ctx.method)) {
+        /* RFC 9110 15.5.6: 405 lists the methods the target supports. */
+        ms_http_headers_add(resp->headers, "Allow", route->allow);
+        error_page(&ctx, 405, "This page does not take that method.", MS_WEBMAIL_BAD_METHOD);
+    } else if (route->needs_session && ctx.session == NULL) {
+        /* No valid session cookie: back to the login form. */
+        redirect(&ctx, 302, "/", MS_WEBMAIL_NO_SESSION);
+    } else {
+        if (ctx.session != NULL)
+            resp->user = g_strdup(ctx.session->address);
+        route->handle(&ctx);
+    }
+    return resp;
+}
+
+/* ---- Summaries ------------------------------------------------------------------------- */
+
+MsWebmailSummary *ms_webmail_summary_new(const char *from, const char *subject,
+                                         const char *date, guint64 size)
+{
+    MsWebmailSummary *s = g_new0(MsWebmailSummary, 1);
+    s->from = g_strdup(from != NULL ? from : "");
+    s->subject = g_strdup(subject != NULL ? subject : "");
+    s->date = g_strdup(date != NULL ? date : "");
+    s->size = size;
+    return s;
+}
+
+MsWebmailSummary *ms_webmail_summary_from_bytes(GBytes *message)
+{
+    g_return_val_if_fail(message != NULL, NULL);
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(message, NULL);
+    g_autofree char *from = msg != NULL ? ms_message_get_decoded(msg, "From") : NULL;
+    g_autofree char *subject = msg != NULL ? ms_message_get_decoded(msg, "Subject") : NULL;
+    const char *date = msg != NULL ? ms_message_get(msg, "Date") : NULL;
+    return ms_webmail_summary_new(from, subject, date, g_bytes_get_size(message));
+}
+
+void ms_webmail_summary_free(MsWebmailSummary *summary)
+{
+    if (summary == NULL)
+        return;
+    g_free(summary->from);
+    g_free(summary->subject);
+    g_free(summary->date);
+    g_free(summary);
+}
+
+GPtrArray *ms_webmail_summaries_new(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify) ms_webmail_summary_free);
+}
+
+/* ---- What a browser sends ---------------------------------------------------------------- */
+
+void ms_webmail_request_free(MsWebmailRequest *request)
+{
+    if (request == NULL)
+        return;
+    g_free(request->target);
+    if (request->headers != NULL)
+        g_ptr_array_unref(request->headers);
+    if (request->body != NULL)
+        g_bytes_unref(request->body);
+    g_free(request);
+}
+
+static MsWebmailRequest *request_new(const char *method, const char *target, const char *cookie)
+{
+    MsWebmailRequest *r = g_new0(MsWebmailRequest, 1);
+    r->method = method;
+    r->target = g_strdup(target);
+    r->headers = ms_http_headers_new();
+    /* RFC 6265 5.4: the browser sends back the cookie it was given. */
+    if (cookie != NULL)
+        ms_http_headers_add(r->headers, "Cookie", cookie);
+    return r;
+}
+
+static void set_form(MsWebmailRequest *r, const char *const *pairs)
+{
+    ms_http_headers_add(r->headers, "Content-Type", MS_WEBMAIL_FORM_TYPE);
+    char *form = ms_webmail_form_encode(pairs);
+    r->body = g_bytes_new_take(form, strlen(form));
+}
+
+MsWebmailRequest *ms_webmail_request_get(const char *target, const char *cookie)
+{
+    g_return_val_if_fail(target != NULL, NULL);
+    return request_new("GET", target, cookie);
+}
+
+MsWebmailRequest *ms_webmail_request_login(const char *user, const char *password,
+                                           const char *cookie)
+{
+    MsWebmailRequest *r = request_new("POST", "/login", cookie);
+    const char *pairs[] = { "user", user != NULL ? user : "", "password",
+                            password != NULL ? password : "", NULL };
+    set_form(r, pairs);
+    return r;
+}
+
+MsWebmailRequest *ms_webmail_request_send(const char *const *to, const char *subject,
+                                          const char *body, const char *cookie)
+{
+    MsWebmailRequest *r = request_new("POST", "/send", cookie);
+    g_autofree char *rcpts = to != NULL ? g_strjoinv(",", (char **) to) : g_strdup("");
+    /* HTML 4.10.21.8: a browser submits a textarea's lines with CRLF. */
+    g_autoptr(GString) text = g_string_new(body != NULL ? body : "");
+    g_string_replace(text, "\r\n", "\n", 0);
+    g_string_replace(text, "\n", "\r\n", 0);
+    const char *pairs[] = { "to", rcpts, "subject", subject != NULL ? subject : "",
+                            "body", text->str, NULL };
+    set_form(r, pairs);
+    return r;
+}
