@@ -65,7 +65,16 @@ build/san/libmailsim.a: $(SAN_OBJS)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-mailsim: $(CLI_OBJS) build/opt/libmailsim.a
+# The zh_CN catalogue of the reports' words (po/zh_CN.po); the program finds
+# it in LOCALEDIR (the build tree by default) or in <bin>/../share/locale.
+MO := build/locale/zh_CN/LC_MESSAGES/mailsim.mo
+
+$(MO): po/zh_CN.po
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MSGFMT  $@")
+	$(Q)msgfmt --check -o $@ $<
+
+mailsim: $(CLI_OBJS) build/opt/libmailsim.a $(MO)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(OPT_CFLAGS) -o $@ $(CLI_OBJS) build/opt/libmailsim.a $(LIBS)
 
@@ -85,7 +94,7 @@ run: deps mailsim
 test: deps
 	@$(MAKE) --no-print-directory check-tests
 
-check-tests: $(TEST_BINS) build/san/mailsim
+check-tests: $(TEST_BINS) build/san/mailsim $(MO)
 	@./tests/run-tests.sh $(TEST_BINS)
 
 build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
@@ -95,9 +104,11 @@ build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
 bench: deps $(patsubst bench/%.c,build/bench/%,$(wildcard bench/bench_*.c))
 	@for b in build/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
 
-install: all
+install: all $(MO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailsim/scenarios \
-	           $(DESTDIR)$(PREFIX)/share/doc/mailsim
+	           $(DESTDIR)$(PREFIX)/share/doc/mailsim \
+	           $(DESTDIR)$(PREFIX)/share/locale/zh_CN/LC_MESSAGES
+	install -m 644 $(MO) $(DESTDIR)$(PREFIX)/share/locale/zh_CN/LC_MESSAGES/mailsim.mo
 	install -m 755 mailsim $(DESTDIR)$(PREFIX)/bin/mailsim
 	cp -R scenarios/. $(DESTDIR)$(PREFIX)/share/mailsim/scenarios/
 	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/mailsim/

@@ -16,6 +16,8 @@
 
 typedef struct {
     char *transcript;
+    char *transcript_zh;
+    char *summary;
     char *json;
     gsize json_len;
 } RunOutput;
@@ -23,6 +25,8 @@ typedef struct {
 static void run_output_clear(RunOutput *out)
 {
     g_free(out->transcript);
+    g_free(out->transcript_zh);
+    g_free(out->summary);
     g_free(out->json);
     memset(out, 0, sizeof *out);
 }
@@ -47,8 +51,23 @@ static gboolean run_scenario(const char *path, guint64 seed, gboolean use_file_s
     options.seed = seed;
     options.tcp = tcp;
     out->transcript = ms_report_transcript(ms_world_trace(world), &options);
+    out->summary = ms_report_summary(ms_world_trace(world), &options);
     out->json = ms_report_json(ms_world_trace(world), &options, &out->json_len);
+    options.lang = "zh";
+    out->transcript_zh = ms_report_transcript(ms_world_trace(world), &options);
     return ok;
+}
+
+static void check_goldens(const RunOutput *out, const char *dir, gboolean summary)
+{
+    g_autofree char *en = g_build_filename(dir, "transcript.txt", NULL);
+    g_autofree char *zh = g_build_filename(dir, "transcript.zh.txt", NULL);
+    CU_ASSERT_TRUE(ms_test_matches_golden(out->transcript, strlen(out->transcript), en));
+    CU_ASSERT_TRUE(ms_test_matches_golden(out->transcript_zh, strlen(out->transcript_zh), zh));
+    if (summary) {
+        g_autofree char *sum = g_build_filename(dir, "summary.txt", NULL);
+        CU_ASSERT_TRUE(ms_test_matches_golden(out->summary, strlen(out->summary), sum));
+    }
 }
 
 /* The acceptance scenario: Alice's agent submits to crepes.fr, crepes.fr
@@ -57,9 +76,32 @@ static void smtp_basic_golden(void)
 {
     RunOutput out = { 0 };
     CU_ASSERT_TRUE(run_scenario("scenarios/smtp-basic.mss", 0, TRUE, FALSE, &out));
-    CU_ASSERT_TRUE(ms_test_matches_golden(out.transcript, strlen(out.transcript),
-                                          "tests/golden/smtp-basic/transcript.txt"));
+    check_goldens(&out, "tests/golden/smtp-basic", TRUE);
     run_output_clear(&out);
+}
+
+/* The textbook's POP3 session: authorization, transaction, update. */
+static void pop3_basic_golden(void)
+{
+    RunOutput out = { 0 };
+    CU_ASSERT_TRUE(run_scenario("scenarios/pop3-basic.mss", 0, TRUE, FALSE, &out));
+    check_goldens(&out, "tests/golden/pop3-basic", FALSE);
+    run_output_clear(&out);
+}
+
+/* The first line of text holding both a and b (NULL if none). */
+static const char *line_with(const char *text, const char *a, const char *b)
+{
+    for (const char *p = strstr(text, a); p != NULL; p = strstr(p + 1, a)) {
+        const char *start = p;
+        while (start > text && start[-1] != '\n')
+            start--;
+        const char *end = strchr(p, '\n');
+        const char *hit = strstr(start, b);
+        if (hit != NULL && (end == NULL || hit < end))
+            return start;
+    }
+    return NULL;
 }
 
 static void smtp_basic_tells_the_story(void)
@@ -68,13 +110,13 @@ static void smtp_basic_tells_the_story(void)
     CU_ASSERT_TRUE(run_scenario("scenarios/smtp-basic.mss", 0, TRUE, FALSE, &out));
     const char *t = out.transcript;
     /* Step 2: submission from Alice's agent to her server. */
-    const char *submit = strstr(t, "alice-pc:49152 opens a TCP connection to crepes.fr:25");
+    const char *submit = line_with(t, "[1] alice-pc:49152 \u2192 crepes.fr:25 ", "SYN: alice-pc opens");
     /* Step 3: crepes.fr opens a connection to hamburger.edu's port 25. */
-    const char *relay = strstr(t, "opens a TCP connection to hamburger.edu:25");
+    const char *relay = line_with(t, "[2] crepes.fr:49152 \u2192 hamburger.edu:25 ", "SYN: crepes.fr opens");
     /* Step 5: the message lands in Bob's mailbox. */
     const char *mailbox = strstr(t, "placed in bob@hamburger.edu's mailbox");
     /* Step 6: Bob's agent retrieves it with POP3. */
-    const char *pop3 = strstr(t, "opens a TCP connection to hamburger.edu:110");
+    const char *pop3 = line_with(t, "bob-pc:49152 \u2192 hamburger.edu:110 ", "SYN: bob-pc opens");
     CU_ASSERT_PTR_NOT_NULL(submit);
     CU_ASSERT_PTR_NOT_NULL(relay);
     CU_ASSERT_PTR_NOT_NULL(mailbox);
@@ -192,6 +234,62 @@ static void cli_reports_scenario_errors_with_position(void)
     g_rmdir(dir);
 }
 
+/* --lang zh, or a Chinese locale without --lang, writes Chinese words;
+ * a locale that is not Chinese gives English. */
+static void cli_language(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    g_autofree char *path = g_build_filename(dir, "transcript.txt", NULL);
+    static const struct {
+        const char *lang;   /* --lang, or NULL */
+        const char *locale; /* LANG, with LC_ALL and LC_MESSAGES unset */
+        gboolean zh;
+    } cases[] = {
+        { "zh", "C.UTF-8", TRUE },
+        { NULL, "zh_CN.UTF-8", TRUE },
+        { NULL, "C.UTF-8", FALSE },
+        { "en", "zh_CN.UTF-8", FALSE },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        g_ptr_array_add(argv, "build/san/mailsim");
+        g_ptr_array_add(argv, "run");
+        g_ptr_array_add(argv, "-q");
+        g_ptr_array_add(argv, "-o");
+        g_ptr_array_add(argv, dir);
+        if (cases[i].lang != NULL) {
+            g_ptr_array_add(argv, "--lang");
+            g_ptr_array_add(argv, (gpointer) cases[i].lang);
+        }
+        g_ptr_array_add(argv, "scenarios/smtp-basic.mss");
+        g_ptr_array_add(argv, NULL);
+        g_auto(GStrv) env = g_get_environ();
+        env = g_environ_unsetenv(env, "LC_ALL");
+        env = g_environ_unsetenv(env, "LC_MESSAGES");
+        env = g_environ_unsetenv(env, "LANGUAGE");
+        env = g_environ_setenv(env, "LANG", cases[i].locale, TRUE);
+        int status = -1;
+        gboolean ok = g_spawn_sync(NULL, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL,
+                                   NULL, NULL, NULL, &status, NULL);
+        CU_ASSERT_TRUE(ok && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        g_autofree char *text = NULL;
+        CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &text, NULL, NULL));
+        gboolean zh = strstr(text, "SMTP 消息传输") != NULL;
+        gboolean en = strstr(text, "SMTP message transfer") != NULL;
+        CU_ASSERT_EQUAL(zh, cases[i].zh);
+        CU_ASSERT_EQUAL(en, !cases[i].zh);
+    }
+    /* Whatever the run wrote. */
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    for (const char *n = d != NULL ? g_dir_read_name(d) : NULL; n != NULL;
+         n = g_dir_read_name(d)) {
+        g_autofree char *p = g_build_filename(dir, n, NULL);
+        g_remove(p);
+    }
+    g_rmdir(dir);
+}
+
 static void cli_writes_outputs(void)
 {
     g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
@@ -199,7 +297,7 @@ static void cli_writes_outputs(void)
     char *out = NULL, *err = NULL;
     const char *args[] = { "run", "scenarios/smtp-basic.mss", "-o", dir, NULL };
     CU_ASSERT_EQUAL(run_cli(args, &out, &err), 0);
-    const char *names[] = { "transcript.txt", "trace.json" };
+    const char *names[] = { "transcript.txt", "transcript.md", "summary.txt", "trace.json" };
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
         g_autofree char *p = g_build_filename(dir, names[i], NULL);
         CU_ASSERT_TRUE(g_file_test(p, G_FILE_TEST_IS_REGULAR));
@@ -215,6 +313,7 @@ int main(void)
 {
     static const MsTestCase e2e[] = {
         MS_TEST(smtp_basic_golden),
+        MS_TEST(pop3_basic_golden),
         MS_TEST(smtp_basic_tells_the_story),
         MS_TEST(same_seed_same_bytes),
         MS_TEST_END,
@@ -223,6 +322,7 @@ int main(void)
         MS_TEST(cli_exit_statuses),
         MS_TEST(cli_reports_scenario_errors_with_position),
         MS_TEST(cli_writes_outputs),
+        MS_TEST(cli_language),
         MS_TEST_END,
     };
     ms_test_add_suite("e2e/scenario", e2e);

@@ -53,7 +53,9 @@ int ms_cli_run(int argc, char **argv)
         { "no-notes", 0, 0, G_OPTION_ARG_NONE, &no_notes, "Leave out the annotations", NULL },
         { "full-bodies", 0, 0, G_OPTION_ARG_NONE, &full_bodies,
           "Show long message bodies in full", NULL },
-        { "lang", 0, 0, G_OPTION_ARG_STRING, &lang, "Language of the words: en or zh", "LANG" },
+        { "lang", 0, 0, G_OPTION_ARG_STRING, &lang,
+          "Language of the words: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG"
+          " starts with zh, else en)", "LANG" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
@@ -73,7 +75,7 @@ int ms_cli_run(int argc, char **argv)
         ms_cli_error("--seed expects a non-negative integer, found '%s'", seed_text);
         return MS_EXIT_USAGE;
     }
-    if (lang != NULL && strcmp(lang, "en") != 0 && strcmp(lang, "zh") != 0) {
+    if (lang != NULL && !ms_report_lang_supported(lang)) {
         ms_cli_error("--lang expects en or zh, found '%s'", lang);
         return MS_EXIT_USAGE;
     }
@@ -112,14 +114,19 @@ int ms_cli_run(int argc, char **argv)
     options.tcp = tcp;
     options.notes = !no_notes;
     options.full_bodies = full_bodies;
-    options.lang = lang != NULL ? lang : "en";
+    options.lang = lang != NULL ? lang : ms_report_default_lang();
 
     MsTrace *trace = ms_world_trace(world);
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *transcript = ms_report_transcript(trace, &options);
+    g_autofree char *transcript_md = ms_report_transcript_md(trace, &options);
+    g_autofree char *summary = ms_report_summary(trace, &options);
     gsize json_len = 0;
     g_autofree char *json = ms_report_json(trace, &options, &json_len);
     if (!write_file(out_dir, "transcript.txt", transcript, strlen(transcript), written, &error) ||
+        !write_file(out_dir, "transcript.md", transcript_md, strlen(transcript_md), written,
+                    &error) ||
+        !write_file(out_dir, "summary.txt", summary, strlen(summary), written, &error) ||
         !write_file(out_dir, "trace.json", json, json_len, written, &error)) {
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;

@@ -6,6 +6,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "report/report-private.h"
+
 static void add_string(JsonBuilder *b, const char *name, const char *value)
 {
     if (value == NULL)
@@ -99,6 +101,10 @@ char *ms_report_json(const MsTrace *trace, const MsReportOptions *options, gsize
     for (guint64 i = 0; i < n; i++)
         add_record(b, ms_trace_get(trace, i));
     json_builder_end_array(b);
+    /* What summary.txt says, with language-neutral keys (summary.c). */
+    json_builder_set_member_name(b, "summary");
+    g_autoptr(MsSummary) summary = ms_summary_build(trace);
+    ms_summary_add_json(summary, b);
     json_builder_end_object(b);
 
     g_autoptr(JsonGenerator) gen = json_generator_new();

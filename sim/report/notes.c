@@ -1,55 +1,242 @@
 /* notes.c - the words of the outputs: phase names and the annotation of
  * each protocol step, keyed by the engines' phase and note keys.
+ *
+ * The English annotation of a note key lives beside its engine, in the
+ * engine's static table (ms_smtp_notes(), ms_pop3_notes(), ms_imap_notes());
+ * this file only finds it and asks gettext for its translation.  A new
+ * protocol plugs in with its header check and one line in `engines` below.  The report's own keys
+ * (what a TCP segment does, a line ending that is not CRLF) and the phase
+ * names are here.
  */
 #include <string.h>
 
+#include "mailsim/pop3.h"
+#include "mailsim/smtp.h"
 #include "report/report-private.h"
+
+/* The engines that exist in this tree plug in by their header. */
+#if defined(__has_include)
+#if __has_include("mailsim/imap.h")
+#include "mailsim/imap.h"
+#define MS_REPORT_HAVE_IMAP 1
+#endif
+#if __has_include("mailsim/http.h")
+#include "mailsim/http.h"
+#define MS_REPORT_HAVE_HTTP 1
+#endif
+#endif
 
 typedef struct {
     const char *key;
     const char *en;
-    const char *zh;
 } Words;
 
-/* The lecture notes' terms: 握手 / 消息传输 / 结束; 特许阶段 / 事务处理阶段 / 更新阶段. */
+/* The lecture notes' terms: 握手（问候）/ 消息传输 / 结束 for SMTP; 特许阶段 /
+ * 事务处理阶段 / 更新阶段 for POP3 (po/zh_CN.po). */
 static const Words phases[] = {
-    { "tcp.handshake", "TCP handshake", "TCP 三次握手" },
-    { "tcp.teardown", "TCP teardown", "TCP 连接释放" },
-    { "smtp.handshake", "SMTP handshake", "SMTP 握手（问候）" },
-    { "smtp.transfer", "SMTP message transfer", "SMTP 消息传输" },
-    { "smtp.closure", "SMTP closure", "SMTP 结束" },
-    { "pop3.authorization", "POP3 authorization", "POP3 特许阶段" },
-    { "pop3.transaction", "POP3 transaction", "POP3 事务处理阶段" },
-    { "pop3.update", "POP3 update", "POP3 更新阶段" },
+    { "tcp.handshake", N_("TCP handshake") },
+    { "tcp.teardown", N_("TCP teardown") },
+    { "smtp.handshake", N_("SMTP handshake (greeting)") },
+    { "smtp.transfer", N_("SMTP message transfer") },
+    { "smtp.closure", N_("SMTP closure") },
+    { "pop3.authorization", N_("POP3 authorization phase") },
+    { "pop3.transaction", N_("POP3 transaction phase") },
+    { "pop3.update", N_("POP3 update phase") },
+    /* RFC 3501 section 3: the states of an IMAP session. */
+    { "imap.not-authenticated", N_("IMAP not authenticated state") },
+    { "imap.authenticated", N_("IMAP authenticated state") },
+    { "imap.selected", N_("IMAP selected state") },
+    { "imap.logout", N_("IMAP logout state") },
+    { "http.request", N_("HTTP request") },
+    { "http.response", N_("HTTP response") },
 };
 
-static const char *lookup(const Words *table, gsize n, const char *key, const char *lang)
+/* What the transcript says about TCP segments (with --tcp) and about a line
+ * that did not end in CRLF. */
+static const Words own_notes[] = {
+    { "tcp.syn", N_("SYN: the client asks to open a connection (step 1 of the three-way"
+                    " handshake)") },
+    { "tcp.synack", N_("SYN+ACK: the server agrees and acknowledges the SYN (step 2)") },
+    { "tcp.ack.handshake", N_("ACK: the client acknowledges the SYN+ACK (step 3); the"
+                              " connection is open") },
+    { "tcp.data", N_("a segment carrying application bytes (40 bytes of headers plus the"
+                     " data); the receiver acknowledges every one") },
+    { "tcp.ack", N_("ACK: acknowledges every byte before this number") },
+    { "tcp.fin", N_("FIN: this side has nothing more to send") },
+    { "tcp.rst", N_("RST: the connection is refused or reset") },
+    { "tcp.retransmit", N_("retransmission: no acknowledgement came before the timer expired") },
+    { "tcp.lost", N_("this segment was lost; the sender will retransmit it when its timer"
+                     " expires") },
+    /* The lines of a message text: RFC 5322 2.1, RFC 5321 4.4, RFC 2045,
+     * RFC 2046 5.1. */
+    { "msg.header", N_("the message itself begins with its header: From:, To:, Subject: ..."
+                       " lines (RFC 5322), which are not the SMTP commands MAIL FROM and"
+                       " RCPT TO") },
+    { "msg.separator", N_("an empty line: the header ends and the body begins (RFC 5322"
+                          " 2.1)") },
+    { "msg.received", N_("Received: a trace field each server adds at the top: who passed"
+                         " the message on, and when (RFC 5321 4.4)") },
+    { "msg.return-path", N_("Return-Path: the envelope sender (MAIL FROM), added at final"
+                            " delivery (RFC 5321 4.4)") },
+    { "msg.cte", N_("Content-Transfer-Encoding: how the content is written as 7-bit ASCII"
+                    " lines, e.g. base64 (RFC 2045 6)") },
+    { "msg.mime", N_("MIME-Version: the message follows MIME, so it can carry more than"
+                     " ASCII text (RFC 2045)") },
+    { "msg.boundary", N_("a MIME boundary: the next part of the multipart body begins"
+                         " (RFC 2046 5.1)") },
+    { "msg.boundary.end", N_("the closing MIME boundary: the multipart body ends here"
+                             " (RFC 2046 5.1)") },
+    /* RFC 5321 2.3.8 / RFC 1939 3: lines end with CRLF. */
+    { "eol.lf", N_("this line ended with a bare LF (shown <LF>), not CRLF as the protocol"
+                   " requires") },
+    { "eol.cr", N_("this line ended with a bare CR (shown <CR>), not CRLF as the protocol"
+                   " requires") },
+    { "eol.none", N_("this line was never ended: the connection closed first") },
+};
+
+/* One engine's note table, read through functions so that the struct types
+ * of the engines (MsSmtpNote, MsPop3Note, ...) stay theirs. */
+typedef struct {
+    const char *prefix;
+    gsize (*count)(void);
+    const char *(*key)(gsize i);
+    const char *(*text)(gsize i);
+    const char *(*lookup)(const char *key);
+} Engine;
+
+static gsize smtp_count(void)
+{
+    gsize n = 0;
+    ms_smtp_notes(&n);
+    return n;
+}
+
+static const char *smtp_key(gsize i)
+{
+    return ms_smtp_notes(NULL)[i].key;
+}
+
+static const char *smtp_text(gsize i)
+{
+    return ms_smtp_notes(NULL)[i].text;
+}
+
+static gsize pop3_count(void)
+{
+    gsize n = 0;
+    ms_pop3_notes(&n);
+    return n;
+}
+
+static const char *pop3_key(gsize i)
+{
+    return ms_pop3_notes(NULL)[i].key;
+}
+
+static const char *pop3_text(gsize i)
+{
+    return ms_pop3_notes(NULL)[i].text;
+}
+
+#ifdef MS_REPORT_HAVE_IMAP
+static gsize imap_count(void)
+{
+    gsize n = 0;
+    ms_imap_notes(&n);
+    return n;
+}
+
+static const char *imap_key(gsize i)
+{
+    return ms_imap_notes(NULL)[i].key;
+}
+
+static const char *imap_text(gsize i)
+{
+    return ms_imap_notes(NULL)[i].text;
+}
+#endif
+
+#ifdef MS_REPORT_HAVE_HTTP
+static gsize http_count(void)
+{
+    gsize n = 0;
+    ms_http_notes(&n);
+    return n;
+}
+
+static const char *http_key(gsize i)
+{
+    return ms_http_notes(NULL)[i].key;
+}
+
+static const char *http_text(gsize i)
+{
+    return ms_http_notes(NULL)[i].text;
+}
+#endif
+
+static const Engine engines[] = {
+    { "smtp.", smtp_count, smtp_key, smtp_text, ms_smtp_note_text },
+    { "pop3.", pop3_count, pop3_key, pop3_text, ms_pop3_note_text },
+#ifdef MS_REPORT_HAVE_IMAP
+    { "imap.", imap_count, imap_key, imap_text, ms_imap_note_text },
+#endif
+#ifdef MS_REPORT_HAVE_HTTP
+    { "http.", http_count, http_key, http_text, ms_http_note_text },
+#endif
+};
+
+static const char *lookup(const Words *table, gsize n, const char *key)
 {
     if (key == NULL)
         return NULL;
     for (gsize i = 0; i < n; i++) {
         if (strcmp(table[i].key, key) == 0)
-            return (lang != NULL && strcmp(lang, "zh") == 0) ? table[i].zh : table[i].en;
+            return table[i].en;
     }
     return NULL;
 }
 
 const char *ms_report_phase_text(const char *key, const char *lang)
 {
-    return lookup(phases, G_N_ELEMENTS(phases), key, lang);
+    const char *en = lookup(phases, G_N_ELEMENTS(phases), key);
+    return en != NULL ? ms_report_tr(lang, en) : NULL;
+}
+
+const char *ms_report_note_english(const char *key)
+{
+    if (key == NULL)
+        return NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(engines); i++) {
+        if (g_str_has_prefix(key, engines[i].prefix))
+            return engines[i].lookup(key);
+    }
+    return lookup(own_notes, G_N_ELEMENTS(own_notes), key);
 }
 
 const char *ms_report_note_text(const char *key, const char *lang)
 {
-    /* Annotations come with the transcript issue; until then none are printed. */
-    (void) key;
-    (void) lang;
-    return NULL;
+    const char *en = ms_report_note_english(key);
+    return en != NULL ? ms_report_tr(lang, en) : NULL;
+}
+
+void ms_report_foreach_msgid(MsReportMsgidFn fn, gpointer user_data)
+{
+    for (gsize e = 0; e < G_N_ELEMENTS(engines); e++) {
+        gsize n = engines[e].count();
+        for (gsize i = 0; i < n; i++)
+            fn(engines[e].key(i), engines[e].text(i), user_data);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(own_notes); i++)
+        fn(own_notes[i].key, own_notes[i].en, user_data);
+    for (gsize i = 0; i < G_N_ELEMENTS(phases); i++)
+        fn(phases[i].key, phases[i].en, user_data);
+    ms_report_foreach_event_msgid(fn, user_data);
 }
 
 void ms_report_append_segment(GString *out, const MsTraceRecord *r)
 {
-    GString *flags = g_string_new(NULL);
     static const struct {
         guint bit;
         const char *name;
@@ -57,20 +244,15 @@ void ms_report_append_segment(GString *out, const MsTraceRecord *r)
         { MS_TCP_SYN, "SYN" }, { MS_TCP_FIN, "FIN" }, { MS_TCP_RST, "RST" },
         { MS_TCP_PSH, "PSH" }, { MS_TCP_ACK, "ACK" },
     };
+    gboolean any = FALSE;
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
         if ((r->flags & names[i].bit) != 0) {
-            if (flags->len > 0)
-                g_string_append_c(flags, '+');
-            g_string_append(flags, names[i].name);
+            g_string_append(out, any ? "+" : "TCP ");
+            g_string_append(out, names[i].name);
+            any = TRUE;
         }
     }
-    g_string_append_printf(out, "[%u] %s:%u \u2192 %s:%u TCP %s seq=%u ack=%u len=%u", r->conn,
-                           r->src, r->src_port, r->dst, r->dst_port,
-                           flags->len > 0 ? flags->str : "-", r->seq, r->ack, r->len);
-    if (r->retransmit > 0)
-        g_string_append_printf(out, " (retransmission %u)", r->retransmit);
-    if (r->kind == MS_TRACE_SEGMENT_LOST)
-        g_string_append_printf(out, " LOST%s%s", r->detail != NULL ? ": " : "",
-                               r->detail != NULL ? r->detail : "");
-    g_string_free(flags, TRUE);
+    if (!any)
+        g_string_append(out, "TCP -");
+    g_string_append_printf(out, " seq=%u ack=%u len=%u", r->seq, r->ack, r->len);
 }

@@ -1,13 +1,148 @@
-/* report-private.h - what the renderers of sim/report share. */
+/* report-private.h - what the renderers of sim/report share: the words (and
+ * their translations), the sentences of trace events, the transcript's list
+ * of items that both the text and the Markdown transcript print, and the
+ * summary's model of a run.
+ */
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+#include "mailsim/report.h"
 #include "mailsim/trace.h"
+
+/* Marks a string for translation without translating it (xgettext's N_). */
+#ifndef N_
+#define N_(s) (s)
+#endif
+/* Translates an English text marked for translation in `lang`. */
+#define TR(lang, s) ms_report_tr((lang), (s))
+
+/* ---- Words (i18n.c, notes.c) -------------------------------------------- */
+
+/* TRUE for "zh" (and "zh_CN", "zh-CN"...). */
+gboolean ms_report_lang_is_zh(const char *lang);
+/* The text of an English msgid in a language: itself for English, the
+ * catalogue's translation for zh (the msgid again when there is none).
+ * transfer none: the msgid or gettext's static string. */
+const char *ms_report_tr(const char *lang, const char *msgid);
+/* Brackets the writing of a report in a language, so that the switch of
+ * gettext to it (and back) is made once, not at every lookup. */
+void ms_report_lang_enter(const char *lang);
+void ms_report_lang_leave(const char *lang);
+/* Substitutes "{1}".."{9}" in the translation of msgid with the arguments
+ * (a NULL-terminated list of strings); "{{" is not special (transfer full). */
+char *ms_report_format(const char *lang, const char *msgid, ...) G_GNUC_NULL_TERMINATED;
+char *ms_report_format_args(const char *lang, const char *msgid, const char *const *args,
+                            guint n_args);
 
 /* Human text for a phase key ("smtp.handshake") or annotation key
  * ("smtp.reply.354") in a language; NULL when the key is unknown. */
 const char *ms_report_phase_text(const char *key, const char *lang);
 const char *ms_report_note_text(const char *key, const char *lang);
+/* The English text of a note key, from the engines' tables or the
+ * report's own keys (tcp.*, eol.*); NULL when unknown. */
+const char *ms_report_note_english(const char *key);
 
-/* "[1] alice-pc:49152 → crepes.fr:25 SYN seq=0 ..." for a segment record. */
+/* "TCP SYN+ACK seq=0 ack=1 len=0" for a segment record. */
 void ms_report_append_segment(GString *out, const MsTraceRecord *r);
+
+/* ---- Event sentences (events.c) ----------------------------------------- */
+
+/* The sentence of a non-line record (action, queue, mailbox, message, link,
+ * error) in a language, or NULL when it has nothing to say (transfer full).
+ * The English sentence is the record's `detail`; other languages rebuild it
+ * from the template the detail matches, and fall back to the detail. */
+char *ms_report_event_text(const MsTraceRecord *r, const char *lang);
+/* Matches a record's detail against the templates of its note key: returns
+ * the template (static English msgid) and its arguments (transfer full,
+ * NULL-terminated), or NULL when no template matches. */
+const char *ms_report_event_parse(const MsTraceRecord *r, char ***args_out);
+/* Translates a phrase that appears inside event sentences (a refusal
+ * reason, a duration "30 min"); returns a copy when it knows none. */
+char *ms_report_phrase(const char *text, const char *lang);
+/* Calls fn for every event template and phrase (for the catalogue). */
+void ms_report_foreach_event_msgid(MsReportMsgidFn fn, gpointer user_data);
+
+/* ---- The transcript's items (transcript_items.c) ------------------------ */
+
+/* One TCP connection as the transcript names it, from its conn-open. */
+typedef struct {
+    guint id;
+    const char *protocol;
+    const char *client;
+    const char *server;
+    guint16 client_port;
+    guint16 server_port;
+} MsReportConn;
+
+typedef enum {
+    MS_ITEM_PHASE,   /* a phase heading of one connection */
+    MS_ITEM_LINE,    /* a protocol line */
+    MS_ITEM_CONN,    /* the connection opened, was established, closed ... */
+    MS_ITEM_SEGMENT, /* a TCP segment (only with options->tcp) */
+    MS_ITEM_EVENT,   /* a queue, mailbox, message, action, link or error record */
+    MS_ITEM_ELIDED,  /* message body lines left out */
+} MsItemKind;
+
+/* Which way an item went on its connection, for the arrow between the two
+ * ends: the connection is always written client first. */
+typedef enum {
+    MS_ARROW_NONE,
+    MS_ARROW_TO_SERVER, /* → */
+    MS_ARROW_TO_CLIENT, /* ← */
+    MS_ARROW_BOTH,      /* ↔ */
+} MsArrow;
+
+typedef struct {
+    MsItemKind kind;
+    const MsTraceRecord *record; /* NULL for PHASE and ELIDED */
+    const MsReportConn *conn;    /* NULL for events */
+    MsTime time;
+    MsArrow arrow;
+    char *text;  /* LINE: the line made printable, with a visible odd line end;
+                  * CONN/SEGMENT/EVENT: the sentence; PHASE: the phase name;
+                  * ELIDED: "… 57 lines left out …" */
+    const char *who;   /* EVENT: the host that acted (may be NULL) */
+    GPtrArray *notes;  /* char*: annotations to print under it (may be empty) */
+} MsItem;
+
+/* TRUE for the note key of a line of a message text (SMTP DATA, POP3 RETR,
+ * an IMAP literal): "*.data.line", "*.data.stuffed", ... */
+gboolean ms_report_is_text_note(const char *note);
+/* TRUE when a header line starts with the field name and a colon. */
+gboolean ms_report_has_field(const char *line, const char *name);
+
+/* The items of a transcript in print order (transfer full, element type
+ * MsItem, freed with the array), and the connections by id (conns_out,
+ * transfer full, index = id, entry 0 unused; may be NULL). */
+GPtrArray *ms_report_items(const MsTrace *trace, const MsReportOptions *options,
+                           GPtrArray **conns_out);
+/* The connection column: "[1] alice-pc:49152 → crepes.fr:25" with the
+ * arrow of the item (transfer full). */
+char *ms_report_conn_label(const MsReportConn *conn, MsArrow arrow);
+
+/* ---- Layout helpers (transcript.c) -------------------------------------- */
+
+/* Columns a string takes on a terminal (East Asian wide characters 2). */
+guint ms_report_text_width(const char *s);
+/* Appends s, wrapped at `width` columns: continuation lines start with
+ * `indent` spaces.  Breaks between words, and anywhere between wide
+ * characters; a single word longer than the line is not broken. */
+void ms_report_append_wrapped(GString *out, const char *s, guint first_col, guint indent,
+                              guint width);
+/* Appends s then spaces up to `width` columns. */
+void ms_report_append_padded(GString *out, const char *s, guint width);
+
+/* ---- The summary's model (summary.c) ------------------------------------ */
+
+typedef struct MsSummary MsSummary;
+
+MsSummary *ms_summary_build(const MsTrace *trace);
+void ms_summary_free(MsSummary *summary);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSummary, ms_summary_free)
+
+/* Renders the summary in words (summary_text.c, transfer full). */
+char *ms_summary_to_text(const MsSummary *summary, const MsReportOptions *options);
+/* Adds the summary as one JSON object value to a builder (the caller has
+ * set the member name). */
+void ms_summary_add_json(const MsSummary *summary, JsonBuilder *b);

@@ -1,15 +1,23 @@
-/* transcript.c - the transcript: every protocol line of every connection in
- * time order, with the simulated time, the connection, the two hosts, C: or
- * S: for the client and server side, and the protocol phase it belongs to.
+/* transcript.c - the transcript as text: every protocol line of every
+ * connection in time order, one per line, with the simulated time, the
+ * connection (client host:port, an arrow for the way the line went, server
+ * host:port), C: or S:, the line as sent, and below it what the step does;
+ * phase headings where a protocol changes phase; the events of queues and
+ * mailboxes between them.
  *
- * It is built from the trace log alone.  Lines are printed when they were
- * sent; the diagram shows when they arrived.
+ *     16.601  [1] alice-pc:49152 → crepes.fr:25   C: .
+ *             ↳ a line with only ".": the end of the message text (CRLF.CRLF)
+ *
+ * The items come from transcript_items.c; this file only lays them out.
  */
 #include "mailsim/report.h"
 
 #include <string.h>
 
 #include "report/report-private.h"
+
+/* Annotations and event sentences wrap at this many columns. */
+#define WRAP_WIDTH 100
 
 void ms_report_options_init(MsReportOptions *options)
 {
@@ -49,172 +57,232 @@ char *ms_report_escape_text(const char *text)
     return g_string_free(out, FALSE);
 }
 
-/* Per connection: what the transcript remembers to print headings. */
-typedef struct {
-    const char *protocol;
-    const char *client;
-    const char *server;
-    guint16 client_port;
-    guint16 server_port;
-    const char *phase; /* last phase heading printed */
-} ConnInfo;
+/* ---- Columns and wrapping --------------------------------------------------- */
 
-static ConnInfo *conn_info(GPtrArray *conns, guint id)
+static guint char_width(gunichar c)
 {
-    while (conns->len <= id)
-        g_ptr_array_add(conns, g_new0(ConnInfo, 1));
-    return g_ptr_array_index(conns, id);
+    if (g_unichar_iszerowidth(c))
+        return 0;
+    return g_unichar_iswide(c) ? 2 : 1;
 }
 
-static void append_time(GString *out, MsTime t)
+guint ms_report_text_width(const char *s)
 {
-    g_autofree char *ms = ms_time_format_ms(t);
-    g_string_append_printf(out, "%12s  ", ms);
+    guint w = 0;
+    for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p))
+        w += char_width(g_utf8_get_char(p));
+    return w;
 }
 
-/* The width of the "[n] a → b" column, so C:/S: line up for the whole file. */
-static guint route_width(const MsTrace *trace)
+void ms_report_append_padded(GString *out, const char *s, guint width)
 {
-    guint width = 0;
-    guint64 n = ms_trace_length(trace);
-    for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
-        if (r->kind != MS_TRACE_LINE)
-            continue;
-        g_autofree char *s = g_strdup_printf("[%u] %s > %s", r->conn, r->src, r->dst);
-        width = MAX(width, (guint) g_utf8_strlen(s, -1));
-    }
-    return width;
-}
-
-static void append_route(GString *out, const MsTraceRecord *r, guint width)
-{
-    g_autofree char *s = g_strdup_printf("[%u] %s \u2192 %s", r->conn, r->src, r->dst);
     g_string_append(out, s);
-    for (guint n = (guint) g_utf8_strlen(s, -1); n < width + 2; n++)
+    for (guint w = ms_report_text_width(s); w < width; w++)
         g_string_append_c(out, ' ');
 }
 
-static void append_line(GString *out, const MsTraceRecord *r, guint width,
-                        const MsReportOptions *options)
+static void append_spaces(GString *out, guint n)
 {
-    append_time(out, r->time);
-    append_route(out, r, width);
-    g_string_append(out, r->dir == MS_DIR_CLIENT ? "C: " : "S: ");
-    g_autofree char *text = ms_report_escape_text(r->text != NULL ? r->text : "");
-    g_string_append(out, text);
-    /* RFC 5321 2.3.8: only CRLF ends a line; make any other ending visible. */
-    if (r->eol != NULL && strcmp(r->eol, "\r\n") != 0) {
-        g_autofree char *eol = ms_report_escape_text(r->eol);
-        g_string_append_printf(out, "%s", *r->eol != '\0' ? eol : "<no line end>");
-    }
-    if (options->notes && r->note != NULL) {
-        const char *note = ms_report_note_text(r->note, options->lang);
-        if (note != NULL)
-            g_string_append_printf(out, "\n%*s%s", 14 + (int) width + 2 + 3, "", note);
-    }
-    g_string_append_c(out, '\n');
+    for (guint i = 0; i < n; i++)
+        g_string_append_c(out, ' ');
 }
 
-static void append_heading(GString *out, guint conn, const char *phase,
-                           const MsReportOptions *options)
+/* Chinese punctuation that must not begin a line, and that must not end
+ * one. */
+static gboolean no_break_before(gunichar c)
 {
-    const char *name = ms_report_phase_text(phase, options->lang);
-    g_string_append_printf(out, "%14s-- [%u] %s --\n", "", conn, name != NULL ? name : phase);
+    return c != 0 && g_utf8_strchr("，。、；：）」』！？》”", -1, c) != NULL;
 }
 
-static void append_event(GString *out, const MsTraceRecord *r, GPtrArray *conns,
-                         const MsReportOptions *options)
+static gboolean no_break_after(gunichar c)
 {
-    ConnInfo *ci = r->conn != 0 ? conn_info(conns, r->conn) : NULL;
-    switch (r->kind) {
-    case MS_TRACE_CONN_OPEN:
-        ci->protocol = r->protocol;
-        ci->client = r->src;
-        ci->server = r->dst;
-        ci->client_port = r->src_port;
-        ci->server_port = r->dst_port;
-        ci->phase = NULL;
-        append_time(out, r->time);
-        g_string_append_printf(out, "[%u] %s:%u opens a TCP connection to %s:%u (%s)\n",
-                               r->conn, r->src, r->src_port, r->dst, r->dst_port,
-                               r->protocol != NULL ? r->protocol : "?");
-        break;
-    case MS_TRACE_CONN_ESTABLISHED:
-        append_time(out, r->time);
-        if (r->dir == MS_DIR_CLIENT)
-            g_string_append_printf(out, "[%u] %s: SYN-ACK received, connection established\n",
-                                   r->conn, r->src);
-        else
-            g_string_append_printf(out, "[%u] %s: ACK received, three-way handshake complete\n",
-                                   r->conn, r->src);
-        break;
-    case MS_TRACE_CONN_REFUSED:
-        append_time(out, r->time);
-        g_string_append_printf(out, "[%u] connection to %s:%u failed: %s\n", r->conn,
-                               ci->server != NULL ? ci->server : "?", ci->server_port,
-                               r->detail != NULL ? r->detail : "refused");
-        break;
-    case MS_TRACE_CONN_CLOSE:
-        append_time(out, r->time);
-        g_string_append_printf(out, "[%u] TCP connection closed\n", r->conn);
-        break;
-    case MS_TRACE_CONN_ABORT:
-        append_time(out, r->time);
-        g_string_append_printf(out, "[%u] TCP connection aborted: %s\n", r->conn,
-                               r->detail != NULL ? r->detail : "too many retransmissions");
-        break;
-    case MS_TRACE_SEGMENT_SENT:
-    case MS_TRACE_SEGMENT_LOST:
-        if (!options->tcp)
+    return c != 0 && g_utf8_strchr("（「『《“", -1, c) != NULL;
+}
+
+void ms_report_append_wrapped(GString *out, const char *s, guint first_col, guint indent,
+                              guint width)
+{
+    guint col = first_col;
+    gboolean first = TRUE;
+    const char *p = s;
+    while (*p != '\0') {
+        gboolean space = FALSE;
+        while (*p == ' ') {
+            space = TRUE;
+            p++;
+        }
+        if (*p == '\0')
             break;
-        append_time(out, r->time);
-        ms_report_append_segment(out, r);
+        /* A token runs up to a space, or up to where a line may break
+         * between two characters when one of them is wide (Chinese has no
+         * spaces), except before closing and after opening punctuation. */
+        const char *start = p;
+        guint w = 0;
+        gunichar last = 0;
+        while (*p != '\0' && *p != ' ') {
+            gunichar d = g_utf8_get_char(p);
+            gboolean breakable = p != start && !no_break_after(last) && !no_break_before(d) &&
+                                 (g_unichar_iswide(d) || g_unichar_iswide(last));
+            if (breakable)
+                break;
+            w += char_width(d);
+            last = d;
+            p = g_utf8_next_char(p);
+        }
+        guint gap = space && !first ? 1 : 0;
+        if (!first && col + gap + w > width) {
+            g_string_append_c(out, '\n');
+            append_spaces(out, indent);
+            col = indent;
+            gap = 0;
+        }
+        if (gap > 0)
+            g_string_append_c(out, ' ');
+        g_string_append_len(out, start, p - start);
+        col += gap + w;
+        first = FALSE;
+    }
+}
+
+/* ---- Layout ------------------------------------------------------------------ */
+
+typedef struct {
+    guint time_width;  /* "5037.585" */
+    guint label_width; /* "[2] crepes.fr:49152 → hamburger.edu:25" */
+} Columns;
+
+static Columns measure(GPtrArray *items)
+{
+    Columns c = { 8, 0 };
+    for (guint i = 0; i < items->len; i++) {
+        const MsItem *item = g_ptr_array_index(items, i);
+        g_autofree char *t = ms_time_format_ms(item->time);
+        c.time_width = MAX(c.time_width, ms_report_text_width(t));
+        if (item->conn != NULL) {
+            g_autofree char *l = ms_report_conn_label(item->conn, MS_ARROW_TO_SERVER);
+            c.label_width = MAX(c.label_width, ms_report_text_width(l));
+        }
+    }
+    return c;
+}
+
+static void append_time(GString *out, const Columns *c, MsTime t)
+{
+    g_autofree char *ms = ms_time_format_ms(t);
+    append_spaces(out, c->time_width - MIN(c->time_width, ms_report_text_width(ms)));
+    g_string_append(out, ms);
+    g_string_append(out, "  ");
+}
+
+static void append_notes(GString *out, const Columns *c, const MsItem *item)
+{
+    guint indent = c->time_width + 2;
+    for (guint i = 0; i < item->notes->len; i++) {
+        append_spaces(out, indent);
+        g_string_append(out, "\u21b3 ");
+        ms_report_append_wrapped(out, g_ptr_array_index(item->notes, i), indent + 2, indent + 2,
+                                 WRAP_WIDTH);
+        g_string_append_c(out, '\n');
+    }
+}
+
+static void append_item(GString *out, const Columns *c, const MsItem *item)
+{
+    guint text_col = c->time_width + 2 + c->label_width + 2;
+    switch (item->kind) {
+    case MS_ITEM_PHASE:
+        append_spaces(out, c->time_width + 2);
+        g_string_append_printf(out, "-- [%u] %s --\n", item->conn->id, item->text);
+        return;
+    case MS_ITEM_EVENT: {
+        append_time(out, c, item->time);
+        g_autofree char *line = item->who != NULL ? g_strdup_printf("%s: %s", item->who,
+                                                                    item->text)
+                                                  : g_strdup(item->text);
+        ms_report_append_wrapped(out, line, c->time_width + 2, c->time_width + 4, WRAP_WIDTH);
         g_string_append_c(out, '\n');
         break;
-    case MS_TRACE_ACTION:
-    case MS_TRACE_QUEUE:
-    case MS_TRACE_MAILBOX:
-    case MS_TRACE_MESSAGE:
-    case MS_TRACE_LINK:
-    case MS_TRACE_ERROR:
-        if (r->detail == NULL)
-            break;
-        append_time(out, r->time);
-        g_string_append_printf(out, "%s%s%s\n", r->src != NULL ? r->src : "",
-                               r->src != NULL ? ": " : "", r->detail);
-        break;
-    default:
+    }
+    case MS_ITEM_ELIDED: {
+        append_spaces(out, c->time_width + 2);
+        g_autofree char *label = ms_report_conn_label(item->conn, item->arrow);
+        ms_report_append_padded(out, label, c->label_width + 2);
+        g_string_append_printf(out, "   %s\n", item->text);
         break;
     }
+    case MS_ITEM_LINE:
+    case MS_ITEM_CONN:
+    case MS_ITEM_SEGMENT:
+    default: {
+        append_time(out, c, item->time);
+        g_autofree char *label = ms_report_conn_label(item->conn, item->arrow);
+        ms_report_append_padded(out, label, c->label_width + 2);
+        if (item->kind == MS_ITEM_LINE) {
+            g_string_append(out, item->record->dir == MS_DIR_SERVER ? "S: " : "C: ");
+            g_string_append(out, item->text);
+        } else if (item->kind == MS_ITEM_CONN) {
+            ms_report_append_wrapped(out, item->text, text_col, text_col, WRAP_WIDTH);
+        } else {
+            g_string_append(out, item->text);
+        }
+        g_string_append_c(out, '\n');
+        break;
+    }
+    }
+    append_notes(out, c, item);
+}
+
+static void append_header(GString *out, const MsReportOptions *options)
+{
+    const char *lang = options->lang;
+    g_autofree char *seed = g_strdup_printf("%" G_GUINT64_FORMAT, options->seed);
+    g_autofree char *title = ms_report_format(lang, N_("Transcript: {1}"),
+                                              options->scenario_name, NULL);
+    g_autofree char *file = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
+                                             options->scenario_file, seed, NULL);
+    g_string_append_printf(out, "%s\n%s\n\n", title, file);
+    /* One paragraph per variant, so that a language joins its sentences in
+     * its own way. */
+    const char *legend =
+        options->notes
+            ? N_("Times are simulated milliseconds since the start, to the microsecond. [n]"
+                 " is a TCP connection, written client host:port first; the arrow shows which"
+                 " way each line went (→ to the server, ← to the client). C: is the client,"
+                 " the side that opened the connection; S: is the server. ↳ says what the"
+                 " step does. A line ending other than CRLF is shown as <CR> or <LF>.")
+            : N_("Times are simulated milliseconds since the start, to the microsecond. [n]"
+                 " is a TCP connection, written client host:port first; the arrow shows which"
+                 " way each line went (→ to the server, ← to the client). C: is the client,"
+                 " the side that opened the connection; S: is the server. A line ending other"
+                 " than CRLF is shown as <CR> or <LF>.");
+    ms_report_append_wrapped(out, TR(lang, legend), 0, 0, WRAP_WIDTH);
+    g_string_append(out, "\n");
+}
+
+static char *transcript_text(const MsTrace *trace, const MsReportOptions *options)
+{
+    g_autoptr(GPtrArray) conns = NULL;
+    g_autoptr(GPtrArray) items = ms_report_items(trace, options, &conns);
+    Columns c = measure(items);
+    GString *out = g_string_new(NULL);
+    append_header(out, options);
+    for (guint i = 0; i < items->len; i++) {
+        const MsItem *item = g_ptr_array_index(items, i);
+        /* A blank line before each connection's opening separates the
+         * exchanges. */
+        const MsItem *next = i + 1 < items->len ? g_ptr_array_index(items, i + 1) : NULL;
+        if (i == 0 || (item->kind == MS_ITEM_PHASE && next != NULL &&
+                       next->kind == MS_ITEM_CONN && next->record->kind == MS_TRACE_CONN_OPEN))
+            g_string_append_c(out, '\n');
+        append_item(out, &c, item);
+    }
+    return g_string_free(out, FALSE);
 }
 
 char *ms_report_transcript(const MsTrace *trace, const MsReportOptions *options)
 {
-    GString *out = g_string_new(NULL);
-    g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func(g_free);
-    guint width = route_width(trace);
-
-    g_string_append_printf(out, "Transcript: %s\n", options->scenario_name);
-    g_string_append_printf(out, "Scenario file: %s, seed %" G_GUINT64_FORMAT "\n",
-                           options->scenario_file, options->seed);
-    g_string_append(out, "Time: simulated milliseconds since the start (microsecond precision).\n"
-                         "[n] is the TCP connection; C: is the client, the side that opened it; "
-                         "S: is the server.\n\n");
-
-    guint64 n = ms_trace_length(trace);
-    for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
-        if (r->kind != MS_TRACE_LINE) {
-            append_event(out, r, conns, options);
-            continue;
-        }
-        ConnInfo *ci = conn_info(conns, r->conn);
-        if (r->phase != NULL && (ci->phase == NULL || strcmp(ci->phase, r->phase) != 0)) {
-            append_heading(out, r->conn, r->phase, options);
-            ci->phase = r->phase;
-        }
-        append_line(out, r, width, options);
-    }
-    return g_string_free(out, FALSE);
+    ms_report_lang_enter(options->lang);
+    char *text = transcript_text(trace, options);
+    ms_report_lang_leave(options->lang);
+    return text;
 }

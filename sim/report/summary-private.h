@@ -1,0 +1,89 @@
+/* summary-private.h - the summary's model of a run, shared by summary.c
+ * (which builds it from the trace) and summary_text.c (which writes it as
+ * text and JSON).
+ */
+#pragma once
+
+#include "report/report-private.h"
+
+/* Which way the mail moved on a connection, relative to the side that
+ * opened it (the client). */
+typedef enum {
+    MS_MOVED_NONE,        /* no message text crossed it */
+    MS_MOVED_AWAY,        /* client → server: the opener pushed */
+    MS_MOVED_TOWARD,      /* server → client: the opener pulled */
+    MS_MOVED_BOTH,
+} MsMoved;
+
+/* One exchange: one TCP connection and the dialogue on it. */
+typedef struct {
+    guint id;
+    const char *protocol;
+    const char *client;
+    const char *server;
+    guint16 client_port;
+    guint16 server_port;
+    MsTime opened;
+    MsTime closed;         /* conn-close, -refused or -abort; -1 if never */
+    const char *end;       /* "closed", "refused", "aborted", "open" */
+    guint round_trips;     /* client turns answered by the server */
+    guint64 bytes[2];      /* application bytes: [0] C→S, [1] S→C */
+    guint lines[2];
+    guint texts[2];        /* message texts carried each way */
+    GPtrArray *message_ids;/* char*: Message-IDs of the texts, in order */
+    MsMoved moved;
+    gboolean push;         /* by the direction, or the protocol's rule */
+    /* while reading the trace */
+    MsDir last_dir;
+    gboolean in_text[2];
+    gboolean in_header[2];
+} MsSumExchange;
+
+/* One stage of a message's way, from one milestone to the next. */
+typedef struct {
+    const char *id;    /* "submission", "queue", "relay", "mailbox", "retrieval" */
+    char *where;       /* host(s) it concerns, for the label */
+    guint attempts;    /* queue: relay attempts made */
+    MsTime from;
+    MsTime to;
+} MsSumStage;
+
+/* A message reaching one mailbox, and when its owner's agent saw it. */
+typedef struct {
+    const char *server;
+    const char *mailbox;
+    MsTime delivered;
+    const char *agent;       /* NULL when never downloaded */
+    const char *protocol;    /* of the retrieval */
+    MsTime fetch_start;
+    MsTime seen;             /* -1 when never */
+    GArray *stages;          /* MsSumStage */
+} MsSumDelivery;
+
+typedef struct {
+    char *message_id;
+    const char *author;      /* host that composed it (or the bouncing server) */
+    char *from;              /* address from the composed event */
+    MsTime composed;         /* -1 when not composed in the run (a bounce) */
+    GPtrArray *events;       /* const MsTraceRecord* about this message */
+    GPtrArray *deliveries;   /* MsSumDelivery* */
+} MsSumMessage;
+
+/* A mailbox (or IMAP folder), an outgoing queue, or an agent's local store
+ * at the end of the run. */
+typedef struct {
+    const char *host;
+    char *name;              /* mailbox address ("bob@x/Sent" for a folder) */
+    GPtrArray *ids;          /* char*: Message-IDs, in order */
+    gint64 count;
+} MsSumContainer;
+
+struct MsSummary {
+    GPtrArray *exchanges;    /* MsSumExchange*, by connection id */
+    GPtrArray *messages;     /* MsSumMessage*, in order of first appearance */
+    GPtrArray *mailboxes;    /* MsSumContainer* */
+    GPtrArray *queues;
+    GPtrArray *stores;
+    gboolean from_state;     /* the end state came from state.* records */
+    GPtrArray *actions;      /* const MsTraceRecord*: action records */
+};

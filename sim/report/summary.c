@@ -1,0 +1,502 @@
+/* summary.c - what a run amounts to, built from the trace alone: one
+ * exchange per TCP connection (who opened it, which way the mail moved and
+ * so push or pull, round trips, bytes, duration), the way of every message
+ * from its composition to its recipient's agent split into stages, and what
+ * every mailbox, queue and agent holds at the end.
+ *
+ * Push or pull follows the lecture notes: a push protocol's TCP connection
+ * is opened by the machine that sends the mail (SMTP), a pull protocol's by
+ * the machine that wants it (HTTP, POP3, IMAP).  Here it is read from the
+ * trace: which side of each connection sent message text.
+ */
+#include <string.h>
+
+#include "report/summary-private.h"
+
+#define MAX_HOPS 16
+
+/* ---- Building blocks ------------------------------------------------------ */
+
+static void exchange_free(gpointer p)
+{
+    MsSumExchange *e = p;
+    if (e == NULL)
+        return;
+    g_ptr_array_unref(e->message_ids);
+    g_free(e);
+}
+
+static void delivery_free(gpointer p)
+{
+    MsSumDelivery *d = p;
+    for (guint i = 0; i < d->stages->len; i++)
+        g_free(g_array_index(d->stages, MsSumStage, i).where);
+    g_array_unref(d->stages);
+    g_free(d);
+}
+
+static void message_free(gpointer p)
+{
+    MsSumMessage *m = p;
+    g_free(m->message_id);
+    g_free(m->from);
+    g_ptr_array_unref(m->events);
+    g_ptr_array_unref(m->deliveries);
+    g_free(m);
+}
+
+static void container_free(gpointer p)
+{
+    MsSumContainer *c = p;
+    g_free(c->name);
+    g_ptr_array_unref(c->ids);
+    g_free(c);
+}
+
+void ms_summary_free(MsSummary *summary)
+{
+    if (summary == NULL)
+        return;
+    g_ptr_array_unref(summary->exchanges);
+    g_ptr_array_unref(summary->messages);
+    g_ptr_array_unref(summary->mailboxes);
+    g_ptr_array_unref(summary->queues);
+    g_ptr_array_unref(summary->stores);
+    g_ptr_array_unref(summary->actions);
+    g_free(summary);
+}
+
+static MsSumExchange *exchange_of(MsSummary *s, guint id)
+{
+    if (id == 0 || id >= s->exchanges->len)
+        return NULL;
+    return g_ptr_array_index(s->exchanges, id);
+}
+
+typedef struct {
+    MsSummary *s;
+    GHashTable *by_id; /* Message-ID -> MsSumMessage*, for lookups only */
+} Build;
+
+static MsSumMessage *message_of(Build *b, const char *mid)
+{
+    if (mid == NULL || *mid == '\0')
+        return NULL;
+    MsSumMessage *m = g_hash_table_lookup(b->by_id, mid);
+    if (m == NULL) {
+        m = g_new0(MsSumMessage, 1);
+        m->message_id = g_strdup(mid);
+        m->composed = -1;
+        m->events = g_ptr_array_new();
+        m->deliveries = g_ptr_array_new_with_free_func(delivery_free);
+        g_ptr_array_add(b->s->messages, m);
+        g_hash_table_insert(b->by_id, m->message_id, m);
+    }
+    return m;
+}
+
+static MsSumContainer *container_of(GPtrArray *list, const char *host, const char *name)
+{
+    for (guint i = 0; i < list->len; i++) {
+        MsSumContainer *c = g_ptr_array_index(list, i);
+        if (g_strcmp0(c->host, host) == 0 && g_strcmp0(c->name, name) == 0)
+            return c;
+    }
+    MsSumContainer *c = g_new0(MsSumContainer, 1);
+    c->host = host;
+    c->name = g_strdup(name);
+    c->ids = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(list, c);
+    return c;
+}
+
+static void container_add(MsSumContainer *c, const char *mid, gint64 count)
+{
+    if (mid != NULL && !g_ptr_array_find_with_equal_func(c->ids, mid, g_str_equal, NULL))
+        g_ptr_array_add(c->ids, g_strdup(mid));
+    c->count = count;
+}
+
+static void container_remove(MsSumContainer *c, const char *mid, gint64 count)
+{
+    guint at = 0;
+    if (mid != NULL && g_ptr_array_find_with_equal_func(c->ids, mid, g_str_equal, &at))
+        g_ptr_array_remove_index(c->ids, at);
+    c->count = count;
+}
+
+/* ---- Exchanges -------------------------------------------------------------- */
+
+static void conn_record(Build *b, const MsTraceRecord *r)
+{
+    MsSummary *s = b->s;
+    if (r->kind == MS_TRACE_CONN_OPEN) {
+        while (s->exchanges->len <= r->conn)
+            g_ptr_array_add(s->exchanges, NULL);
+        if (g_ptr_array_index(s->exchanges, r->conn) != NULL)
+            return;
+        MsSumExchange *e = g_new0(MsSumExchange, 1);
+        e->id = r->conn;
+        e->protocol = r->protocol != NULL ? r->protocol : "TCP";
+        e->client = r->src;
+        e->server = r->dst;
+        e->client_port = r->src_port;
+        e->server_port = r->dst_port;
+        e->opened = r->time;
+        e->closed = -1;
+        e->end = "open";
+        e->message_ids = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_index(s->exchanges, r->conn) = e;
+        return;
+    }
+    MsSumExchange *e = exchange_of(s, r->conn);
+    if (e == NULL || e->closed >= 0)
+        return;
+    if (r->kind == MS_TRACE_CONN_CLOSE)
+        e->end = "closed";
+    else if (r->kind == MS_TRACE_CONN_REFUSED)
+        e->end = "refused";
+    else if (r->kind == MS_TRACE_CONN_ABORT)
+        e->end = "aborted";
+    else
+        return;
+    e->closed = r->time;
+}
+
+/* The value of a header field, without the surrounding blanks. */
+static char *field_value(const char *line)
+{
+    const char *colon = strchr(line, ':');
+    return g_strstrip(g_strdup(colon != NULL ? colon + 1 : ""));
+}
+
+static void line_record(Build *b, const MsTraceRecord *r)
+{
+    MsSumExchange *e = exchange_of(b->s, r->conn);
+    if (e == NULL)
+        return;
+    guint d = r->dir == MS_DIR_SERVER ? 1 : 0;
+    const char *text = r->text != NULL ? r->text : "";
+    e->bytes[d] += strlen(text) + (r->eol != NULL ? strlen(r->eol) : 0);
+    e->lines[d]++;
+    /* A round trip: the client spoke, and the server answered. */
+    if (r->dir == MS_DIR_SERVER && e->last_dir == MS_DIR_CLIENT)
+        e->round_trips++;
+    e->last_dir = r->dir;
+
+    /* What carries mail: a message text, or the content of an HTTP
+     * message (a web mail page, a form with a new message). */
+    gboolean carries = ms_report_is_text_note(r->note) ||
+                       (r->note != NULL && g_str_has_prefix(r->note, "http.body."));
+    if (!carries) {
+        e->in_text[d] = FALSE;
+        return;
+    }
+    if (!e->in_text[d]) {
+        e->in_text[d] = TRUE;
+        e->in_header[d] = TRUE;
+        e->texts[d]++;
+    }
+    /* RFC 5322 2.1: the header ends at the first empty line. */
+    if (*text == '\0') {
+        e->in_header[d] = FALSE;
+    } else if (e->in_header[d] && ms_report_has_field(text, "Message-ID")) {
+        g_autofree char *mid = field_value(text);
+        if (*mid != '\0' &&
+            !g_ptr_array_find_with_equal_func(e->message_ids, mid, g_str_equal, NULL))
+            g_ptr_array_add(e->message_ids, g_steal_pointer(&mid));
+    }
+}
+
+static void finish_exchange(MsSumExchange *e)
+{
+    if (e->texts[0] > 0 && e->texts[1] > 0)
+        e->moved = MS_MOVED_BOTH;
+    else if (e->texts[0] > 0)
+        e->moved = MS_MOVED_AWAY;
+    else if (e->texts[1] > 0)
+        e->moved = MS_MOVED_TOWARD;
+    else
+        e->moved = MS_MOVED_NONE;
+    /* The notes' rule where the data does not decide: SMTP pushes; the
+     * mail access protocols (POP3, IMAP, HTTP) pull. */
+    if (e->moved == MS_MOVED_AWAY)
+        e->push = TRUE;
+    else if (e->moved == MS_MOVED_TOWARD)
+        e->push = FALSE;
+    else
+        e->push = g_ascii_strcasecmp(e->protocol, "SMTP") == 0;
+}
+
+/* ---- Events ------------------------------------------------------------------ */
+
+static const char *arg(char **args, guint n)
+{
+    return args != NULL && g_strv_length(args) > n ? args[n] : NULL;
+}
+
+static void state_record(Build *b, const MsTraceRecord *r)
+{
+    MsSummary *s = b->s;
+    GPtrArray *list = strcmp(r->note, "state.mailbox") == 0  ? s->mailboxes
+                      : strcmp(r->note, "state.queue") == 0 ? s->queues
+                      : strcmp(r->note, "state.store") == 0 ? s->stores
+                                                             : NULL;
+    if (list == NULL)
+        return;
+    if (!s->from_state) {
+        /* State records describe the end exactly: drop what was derived. */
+        g_ptr_array_set_size(s->mailboxes, 0);
+        g_ptr_array_set_size(s->queues, 0);
+        g_ptr_array_set_size(s->stores, 0);
+        s->from_state = TRUE;
+    }
+    MsSumContainer *c = container_of(list, r->src, r->subject != NULL ? r->subject : "");
+    g_auto(GStrv) ids = g_strsplit(r->text != NULL ? r->text : "", " ", -1);
+    for (guint i = 0; ids[i] != NULL; i++) {
+        if (*ids[i] != '\0')
+            container_add(c, ids[i], r->count);
+    }
+    c->count = r->count;
+}
+
+static void event_record(Build *b, const MsTraceRecord *r)
+{
+    MsSummary *s = b->s;
+    if (r->note == NULL)
+        return;
+    if (g_str_has_prefix(r->note, "state.")) {
+        state_record(b, r);
+        return;
+    }
+    if (r->kind == MS_TRACE_ACTION)
+        g_ptr_array_add(s->actions, (gpointer) r);
+    g_auto(GStrv) args = NULL;
+    ms_report_event_parse(r, &args);
+    const char *key = r->note;
+    MsSumMessage *m = NULL;
+
+    if (strcmp(key, "mailbox.expunge") == 0) {
+        /* An IMAP expunge names the UID, not the Message-ID: only the
+         * count is known (the list is then not shown). */
+        if (!s->from_state && r->subject != NULL)
+            container_of(s->mailboxes, r->src, r->subject)->count = r->count;
+        return;
+    }
+    if (strcmp(key, "mailbox.deliver") == 0 || strcmp(key, "mailbox.delete") == 0) {
+        /* The Message-ID is in the sentence; the subject is the mailbox. */
+        m = message_of(b, arg(args, 0));
+        if (!s->from_state && r->subject != NULL) {
+            MsSumContainer *c = container_of(s->mailboxes, r->src, r->subject);
+            if (strcmp(key, "mailbox.deliver") == 0)
+                container_add(c, arg(args, 0), r->count);
+            else
+                container_remove(c, arg(args, 0), r->count);
+        }
+        if (m != NULL && strcmp(key, "mailbox.deliver") == 0 && r->subject != NULL) {
+            MsSumDelivery *d = g_new0(MsSumDelivery, 1);
+            d->server = r->src;
+            d->mailbox = r->subject;
+            d->delivered = r->time;
+            d->fetch_start = -1;
+            d->seen = -1;
+            d->stages = g_array_new(FALSE, TRUE, sizeof(MsSumStage));
+            g_ptr_array_add(m->deliveries, d);
+        }
+    } else if (strcmp(key, "message.bounce") == 0) {
+        /* A bounce is a message of its own, about the original. */
+        MsSumMessage *original = message_of(b, arg(args, 2));
+        if (original != NULL)
+            g_ptr_array_add(original->events, (gpointer) r);
+        m = message_of(b, r->subject);
+        if (m != NULL && m->author == NULL) {
+            m->author = r->src;
+            m->composed = r->time;
+        }
+    } else if (g_str_has_prefix(key, "message.") || g_str_has_prefix(key, "queue.") ||
+               strcmp(key, "submit.unreachable") == 0) {
+        m = message_of(b, r->subject);
+        if (m != NULL && strcmp(key, "message.composed") == 0) {
+            m->author = r->src;
+            m->composed = r->time;
+            g_free(m->from);
+            m->from = g_strdup(arg(args, 0));
+        }
+        if (!s->from_state && strcmp(key, "queue.add") == 0)
+            container_add(container_of(s->queues, r->src, "outgoing"), r->subject, r->count);
+        else if (!s->from_state && strcmp(key, "queue.remove") == 0)
+            container_remove(container_of(s->queues, r->src, "outgoing"), r->subject,
+                             r->count);
+        else if (!s->from_state && strcmp(key, "message.downloaded") == 0)
+            container_add(container_of(s->stores, r->src, arg(args, 0)), r->subject,
+                          r->count);
+    }
+    if (m != NULL)
+        g_ptr_array_add(m->events, (gpointer) r);
+}
+
+/* ---- The way of a message, split into stages -------------------------------- */
+
+static void add_stage(GArray *stages, const char *id, const char *where, MsTime from, MsTime to,
+                      guint attempts)
+{
+    MsSumStage st = { id, g_strdup(where), attempts, from, MAX(from, to) };
+    g_array_prepend_val(stages, st);
+}
+
+/* The latest event of a key about the message, at or before `before`, with
+ * an optional host and target (the third argument of queue.attempt). */
+static const MsTraceRecord *latest(const MsSumMessage *m, const char *key, const char *host,
+                                   const char *target, MsTime before)
+{
+    const MsTraceRecord *found = NULL;
+    for (guint i = 0; i < m->events->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(m->events, i);
+        if (r->time > before || g_strcmp0(r->note, key) != 0)
+            continue;
+        if (host != NULL && g_strcmp0(r->src, host) != 0)
+            continue;
+        if (target != NULL) {
+            g_auto(GStrv) args = NULL;
+            ms_report_event_parse(r, &args);
+            if (g_strcmp0(arg(args, 2), target) != 0)
+                continue;
+        }
+        found = r;
+    }
+    return found;
+}
+
+static guint count_events(const MsSumMessage *m, const char *key, const char *host,
+                          MsTime before)
+{
+    guint n = 0;
+    for (guint i = 0; i < m->events->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(m->events, i);
+        if (r->time <= before && g_strcmp0(r->note, key) == 0 && g_strcmp0(r->src, host) == 0)
+            n++;
+    }
+    return n;
+}
+
+static char *local_part(const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return at != NULL ? g_strndup(address, (gsize) (at - address)) : g_strdup(address);
+}
+
+/* The first download of the message by the owner of the mailbox: by an
+ * agent whose retrieval connection went to the delivering server. */
+static void find_retrieval(MsSummary *s, const MsSumMessage *m, MsSumDelivery *d)
+{
+    g_autofree char *local = local_part(d->mailbox);
+    for (guint i = 0; i < m->events->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(m->events, i);
+        if (r->time < d->delivered || g_strcmp0(r->note, "message.downloaded") != 0)
+            continue;
+        g_auto(GStrv) args = NULL;
+        ms_report_event_parse(r, &args);
+        if (arg(args, 0) != NULL && strcmp(arg(args, 0), local) != 0)
+            continue;
+        const MsSumExchange *via = NULL;
+        for (guint k = 1; k < s->exchanges->len && via == NULL; k++) {
+            const MsSumExchange *e = g_ptr_array_index(s->exchanges, k);
+            if (e != NULL && g_strcmp0(e->client, r->src) == 0 && e->opened <= r->time &&
+                (e->closed < 0 || e->closed >= r->time) &&
+                g_ascii_strcasecmp(e->protocol, "SMTP") != 0)
+                via = e;
+        }
+        if (via == NULL || g_strcmp0(via->server, d->server) != 0)
+            continue;
+        d->agent = r->src;
+        d->protocol = via->protocol;
+        d->seen = r->time;
+        d->fetch_start = via->opened;
+        /* The user's action that started the check, if there was one. */
+        for (guint k = 0; k < s->actions->len; k++) {
+            const MsTraceRecord *a = g_ptr_array_index(s->actions, k);
+            if (g_strcmp0(a->src, r->src) == 0 && a->time <= via->opened)
+                d->fetch_start = a->time;
+        }
+        d->fetch_start = MAX(d->fetch_start, d->delivered);
+        return;
+    }
+}
+
+static void split_stages(MsSummary *s, const MsSumMessage *m, MsSumDelivery *d)
+{
+    find_retrieval(s, m, d);
+    if (d->seen >= 0) {
+        add_stage(d->stages, "retrieval", d->agent, d->fetch_start, d->seen, 0);
+        add_stage(d->stages, "mailbox", d->mailbox, d->delivered, d->fetch_start, 0);
+    }
+    /* Walk back from the mailbox's server through the relays. */
+    const char *current = d->server;
+    MsTime t_in = d->delivered;
+    for (guint hop = 0; hop < MAX_HOPS; hop++) {
+        const MsTraceRecord *attempt = latest(m, "queue.attempt", NULL, current, t_in);
+        if (attempt == NULL)
+            break;
+        g_autofree char *route = g_strdup_printf("%s \u2192 %s", attempt->src, current);
+        add_stage(d->stages, "relay", route, attempt->time, t_in, 0);
+        const MsTraceRecord *queued = latest(m, "queue.add", attempt->src, NULL, attempt->time);
+        MsTime t_q = queued != NULL ? queued->time : attempt->time;
+        add_stage(d->stages, "queue", attempt->src, t_q, attempt->time,
+                  count_events(m, "queue.attempt", attempt->src, attempt->time));
+        current = attempt->src;
+        t_in = t_q;
+    }
+    if (m->composed >= 0 && m->author != NULL && g_strcmp0(m->author, current) != 0) {
+        g_autofree char *route = g_strdup_printf("%s \u2192 %s", m->author, current);
+        add_stage(d->stages, "submission", route, m->composed, t_in, 0);
+    }
+}
+
+MsSummary *ms_summary_build(const MsTrace *trace)
+{
+    MsSummary *s = g_new0(MsSummary, 1);
+    s->exchanges = g_ptr_array_new_with_free_func(exchange_free);
+    g_ptr_array_add(s->exchanges, NULL);
+    s->messages = g_ptr_array_new_with_free_func(message_free);
+    s->mailboxes = g_ptr_array_new_with_free_func(container_free);
+    s->queues = g_ptr_array_new_with_free_func(container_free);
+    s->stores = g_ptr_array_new_with_free_func(container_free);
+    s->actions = g_ptr_array_new();
+    Build b = { s, g_hash_table_new(g_str_hash, g_str_equal) };
+
+    guint64 n = ms_trace_length(trace);
+    for (guint64 i = 0; i < n; i++) {
+        const MsTraceRecord *r = ms_trace_get(trace, i);
+        switch (r->kind) {
+        case MS_TRACE_CONN_OPEN:
+        case MS_TRACE_CONN_REFUSED:
+        case MS_TRACE_CONN_CLOSE:
+        case MS_TRACE_CONN_ABORT:
+            conn_record(&b, r);
+            break;
+        case MS_TRACE_LINE:
+            line_record(&b, r);
+            break;
+        case MS_TRACE_ACTION:
+        case MS_TRACE_QUEUE:
+        case MS_TRACE_MAILBOX:
+        case MS_TRACE_MESSAGE:
+            event_record(&b, r);
+            break;
+        default:
+            break;
+        }
+    }
+    for (guint i = 1; i < s->exchanges->len; i++) {
+        MsSumExchange *e = g_ptr_array_index(s->exchanges, i);
+        if (e != NULL)
+            finish_exchange(e);
+    }
+    for (guint i = 0; i < s->messages->len; i++) {
+        MsSumMessage *m = g_ptr_array_index(s->messages, i);
+        for (guint k = 0; k < m->deliveries->len; k++)
+            split_stages(s, m, g_ptr_array_index(m->deliveries, k));
+    }
+    g_hash_table_unref(b.by_id);
+    return s;
+}

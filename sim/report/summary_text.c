@@ -1,0 +1,706 @@
+/* summary_text.c - the summary in words (summary.txt) and as JSON (the
+ * "summary" object of trace.json): the exchanges, the way of each message
+ * with its delay split into stages, the end state, and the push-vs-pull
+ * comparison in the terms of the lecture notes.
+ */
+#include "mailsim/report.h"
+
+#include <string.h>
+
+#include "report/summary-private.h"
+
+#define WRAP_WIDTH 100
+
+static char *ms(MsTime t)
+{
+    return ms_time_format_ms(t);
+}
+
+static char *num(guint64 n)
+{
+    return g_strdup_printf("%" G_GUINT64_FORMAT, n);
+}
+
+/* A block of "label   value" rows, the labels padded to the widest. */
+typedef struct {
+    GPtrArray *labels; /* char* */
+    GPtrArray *values; /* char* */
+} Rows;
+
+static void rows_init(Rows *rows)
+{
+    rows->labels = g_ptr_array_new_with_free_func(g_free);
+    rows->values = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void rows_add(Rows *rows, const char *label, char *value)
+{
+    g_ptr_array_add(rows->labels, g_strdup(label));
+    g_ptr_array_add(rows->values, value);
+}
+
+static void rows_flush(Rows *rows, GString *out, guint indent)
+{
+    guint width = 0;
+    for (guint i = 0; i < rows->labels->len; i++)
+        width = MAX(width, ms_report_text_width(g_ptr_array_index(rows->labels, i)));
+    for (guint i = 0; i < rows->labels->len; i++) {
+        for (guint k = 0; k < indent; k++)
+            g_string_append_c(out, ' ');
+        ms_report_append_padded(out, g_ptr_array_index(rows->labels, i), width + 2);
+        ms_report_append_wrapped(out, g_ptr_array_index(rows->values, i), indent + width + 2,
+                                 indent + width + 2, WRAP_WIDTH);
+        g_string_append_c(out, '\n');
+    }
+    g_ptr_array_unref(rows->labels);
+    g_ptr_array_unref(rows->values);
+}
+
+static void heading(GString *out, const char *text)
+{
+    g_string_append_printf(out, "\n%s\n", text);
+    for (guint w = ms_report_text_width(text); w > 0; w--)
+        g_string_append_c(out, '=');
+    g_string_append_c(out, '\n');
+}
+
+/* ---- Exchanges ------------------------------------------------------------- */
+
+static char *moved_text(const MsSumExchange *e, const char *lang)
+{
+    switch (e->moved) {
+    case MS_MOVED_AWAY:
+        return g_strdup(TR(lang, N_("client → server, away from the opener: a push")));
+    case MS_MOVED_TOWARD:
+        return g_strdup(TR(lang, N_("server → client, toward the opener: a pull")));
+    case MS_MOVED_BOTH:
+        return ms_report_format(lang, e->push ? N_("both ways; {1} is a push protocol")
+                                              : N_("both ways; {1} is a pull protocol"),
+                                e->protocol, NULL);
+    case MS_MOVED_NONE:
+    default:
+        return ms_report_format(lang, e->push ? N_("no message moved; {1} is a push protocol")
+                                              : N_("no message moved; {1} is a pull protocol"),
+                                e->protocol, NULL);
+    }
+}
+
+static const char *end_text(const char *end)
+{
+    if (strcmp(end, "closed") == 0)
+        return N_("closed");
+    if (strcmp(end, "refused") == 0)
+        return N_("refused");
+    if (strcmp(end, "aborted") == 0)
+        return N_("aborted");
+    return N_("still open at the end");
+}
+
+static char *id_list(GPtrArray *ids)
+{
+    g_autofree char *n = num(ids->len);
+    GString *s = g_string_new(n);
+    for (guint i = 0; i < ids->len; i++)
+        g_string_append_printf(s, "%s %s", i == 0 ? ":" : "", (const char *) ids->pdata[i]);
+    return g_string_free(s, FALSE);
+}
+
+static void append_exchange(GString *out, const MsSumExchange *e, const char *lang)
+{
+    g_string_append_printf(out, "\n  [%u] %s  %s:%u \u2192 %s:%u\n", e->id, e->protocol,
+                           e->client, e->client_port, e->server, e->server_port);
+    Rows rows;
+    rows_init(&rows);
+    rows_add(&rows, TR(lang, N_("opened by")),
+             ms_report_format(lang, N_("{1}, the client"), e->client, NULL));
+    rows_add(&rows, TR(lang, N_("mail moved")), moved_text(e, lang));
+    rows_add(&rows, TR(lang, N_("messages")), id_list(e->message_ids));
+    g_autofree char *rt = num(e->round_trips);
+    rows_add(&rows, TR(lang, N_("round trips")),
+             ms_report_format(lang, N_("{1}, plus 1 for the TCP handshake"), rt, NULL));
+    g_autofree char *up = num(e->bytes[0]);
+    g_autofree char *down = num(e->bytes[1]);
+    rows_add(&rows, TR(lang, N_("bytes")),
+             ms_report_format(lang, N_("{1} client → server, {2} server → client"
+                                       " (application data)"),
+                              up, down, NULL));
+    if (e->closed >= 0) {
+        g_autofree char *d = ms(e->closed - e->opened);
+        g_autofree char *a = ms(e->opened);
+        g_autofree char *b = ms(e->closed);
+        rows_add(&rows, TR(lang, N_("duration")),
+                 ms_report_format(lang, N_("{1} ms ({2} → {3}), {4}"), d, a, b,
+                                  TR(lang, end_text(e->end)), NULL));
+    } else {
+        g_autofree char *a = ms(e->opened);
+        rows_add(&rows, TR(lang, N_("duration")),
+                 ms_report_format(lang, N_("from {1}, {2}"), a, TR(lang, end_text(e->end)),
+                                  NULL));
+    }
+    rows_flush(&rows, out, 6);
+}
+
+/* ---- Messages -------------------------------------------------------------- */
+
+static char *stage_label(const MsSumStage *st, const MsSumDelivery *d, const char *lang)
+{
+    if (strcmp(st->id, "submission") == 0)
+        return ms_report_format(lang, N_("submission to the sender's mail server ({1})"),
+                                st->where, NULL);
+    if (strcmp(st->id, "queue") == 0) {
+        g_autofree char *n = num(st->attempts);
+        return ms_report_format(lang, N_("in the outgoing message queue of {1} (attempts: {2})"),
+                                st->where, n, NULL);
+    }
+    if (strcmp(st->id, "relay") == 0)
+        return ms_report_format(lang, N_("SMTP between the mail servers ({1})"), st->where,
+                                NULL);
+    if (strcmp(st->id, "mailbox") == 0)
+        return ms_report_format(lang, N_("in the mailbox until the user agent checks"), NULL);
+    return ms_report_format(lang, N_("retrieval by {1} ({2})"), d->agent,
+                            d->protocol != NULL ? d->protocol : "?", NULL);
+}
+
+static void append_stages(GString *out, const MsSumDelivery *d, const char *lang)
+{
+    guint n = d->stages->len;
+    if (n == 0)
+        return;
+    g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < n; i++) {
+        const MsSumStage *st = &g_array_index(d->stages, MsSumStage, i);
+        g_ptr_array_add(cells, stage_label(st, d, lang));
+        g_ptr_array_add(cells, ms(st->from));
+        g_ptr_array_add(cells, ms(st->to));
+        g_ptr_array_add(cells, ms(st->to - st->from));
+    }
+    const MsSumStage *first = &g_array_index(d->stages, MsSumStage, 0);
+    const MsSumStage *last = &g_array_index(d->stages, MsSumStage, n - 1);
+    g_ptr_array_add(cells, g_strdup(TR(lang, d->seen >= 0 ? N_("end to end")
+                                                          : N_("end to end (to the mailbox)"))));
+    g_ptr_array_add(cells, ms(first->from));
+    g_ptr_array_add(cells, ms(last->to));
+    g_ptr_array_add(cells, ms(last->to - first->from));
+
+    const char *head[4] = { TR(lang, N_("stage")), TR(lang, N_("from")), TR(lang, N_("to")),
+                            TR(lang, N_("delay (ms)")) };
+    guint width[4];
+    for (guint c = 0; c < 4; c++) {
+        width[c] = ms_report_text_width(head[c]);
+        for (guint i = c; i < cells->len; i += 4)
+            width[c] = MAX(width[c], ms_report_text_width(cells->pdata[i]));
+    }
+    guint rows = cells->len / 4;
+    for (guint r = 0; r <= rows; r++) {
+        g_string_append(out, "      ");
+        for (guint c = 0; c < 4; c++) {
+            const char *cell = r == 0 ? head[c] : cells->pdata[(r - 1) * 4 + c];
+            guint w = ms_report_text_width(cell);
+            if (c == 0) {
+                ms_report_append_padded(out, cell, width[0]);
+            } else {
+                for (guint k = w; k < width[c] + 2; k++)
+                    g_string_append_c(out, ' ');
+                g_string_append(out, cell);
+            }
+        }
+        g_string_append_c(out, '\n');
+    }
+}
+
+static void append_message(GString *out, const MsSumMessage *m, const char *lang)
+{
+    g_string_append_c(out, '\n');
+    g_autofree char *title = NULL;
+    if (m->from != NULL)
+        title = ms_report_format(lang, N_("{1} from {2}, composed on {3}"), m->message_id,
+                                 m->from, m->author != NULL ? m->author : "?", NULL);
+    else if (m->author != NULL)
+        title = ms_report_format(lang, N_("{1}, made by {2}"), m->message_id, m->author, NULL);
+    else
+        title = g_strdup(m->message_id);
+    g_string_append_printf(out, "  %s\n", title);
+    for (guint i = 0; i < m->events->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(m->events, i);
+        g_autofree char *t = ms(r->time);
+        g_autofree char *text = ms_report_event_text(r, lang);
+        g_autofree char *line = g_strdup_printf("%s: %s", r->src != NULL ? r->src : "",
+                                                text != NULL ? text : "");
+        g_string_append_printf(out, "    %12s  ", t);
+        ms_report_append_wrapped(out, line, 18, 20, WRAP_WIDTH);
+        g_string_append_c(out, '\n');
+    }
+    for (guint i = 0; i < m->deliveries->len; i++) {
+        const MsSumDelivery *d = g_ptr_array_index(m->deliveries, i);
+        g_autofree char *head = NULL;
+        if (d->seen >= 0)
+            head = ms_report_format(lang, N_("to the mailbox {1} on {2}, first seen by {3}:"),
+                                    d->mailbox, d->server, d->agent, NULL);
+        else
+            head = ms_report_format(lang, N_("to the mailbox {1} on {2}, not yet seen by the"
+                                             " recipient's agent:"),
+                                    d->mailbox, d->server, NULL);
+        g_string_append_printf(out, "    %s\n", head);
+        append_stages(out, d, lang);
+    }
+}
+
+/* ---- End state --------------------------------------------------------------- */
+
+static void append_containers(GString *out, GPtrArray *list, const char *title,
+                              gboolean with_name, const char *lang)
+{
+    g_string_append_printf(out, "\n  %s\n", TR(lang, title));
+    if (list->len == 0) {
+        g_string_append_printf(out, "    %s\n", TR(lang, N_("(none)")));
+        return;
+    }
+    Rows rows;
+    rows_init(&rows);
+    for (guint i = 0; i < list->len; i++) {
+        const MsSumContainer *c = g_ptr_array_index(list, i);
+        g_autofree char *label = with_name ? g_strdup_printf("%s  %s", c->host, c->name)
+                                           : g_strdup(c->host);
+        g_autofree char *count = g_strdup_printf("%" G_GINT64_FORMAT, c->count);
+        GString *v = g_string_new(NULL);
+        g_autofree char *n = ms_report_format(lang, N_("messages: {1}"), count, NULL);
+        g_string_append(v, n);
+        /* The list only when it is known to be complete. */
+        for (guint k = 0; c->ids->len == (guint64) c->count && k < c->ids->len; k++)
+            g_string_append_printf(v, "%s %s", k == 0 ? "," : "", (const char *) c->ids->pdata[k]);
+        rows_add(&rows, label, g_string_free(v, FALSE));
+    }
+    rows_flush(&rows, out, 4);
+}
+
+/* ---- Push vs pull -------------------------------------------------------------- */
+
+typedef struct {
+    const char *protocol;
+    const char *connection; /* persistent or not */
+    const char *objects;    /* one message vs one response per object */
+    const char *dialogue;   /* commands and replies */
+} Rule;
+
+/* The lecture notes' comparison (SMTP 总结; 邮件访问协议). */
+static const Rule rules[] = {
+    { "SMTP", N_("persistent: one connection can carry several messages"),
+      N_("one message: all its parts travel together in one multipart message"),
+      N_("ASCII commands; replies with a 3-digit status code") },
+    { "POP3", N_("one connection per session; every command of the session uses it"),
+      N_("one response per message (RETR)"),
+      N_("ASCII commands; replies +OK or -ERR") },
+    { "IMAP", N_("one long session; the server keeps its state (folders, flags)"),
+      N_("one FETCH response per message or part"),
+      N_("tagged ASCII commands; tagged replies OK, NO or BAD") },
+    { "HTTP", N_("persistent in HTTP/1.1, one connection per object in HTTP/1.0"),
+      N_("each object in its own HTTP response"),
+      N_("ASCII request line and headers; responses with a 3-digit status code") },
+};
+
+static const Rule *rule_of(const char *protocol)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(rules); i++) {
+        if (g_ascii_strcasecmp(rules[i].protocol, protocol) == 0)
+            return &rules[i];
+    }
+    return NULL;
+}
+
+typedef struct {
+    const char *protocol;
+    GPtrArray *exchanges; /* const MsSumExchange* */
+    gboolean away, toward;
+    guint messages, most_per_connection, round_trips;
+    guint64 bytes[2];
+} Group;
+
+static GArray *group_exchanges(const MsSummary *s)
+{
+    GArray *groups = g_array_new(FALSE, TRUE, sizeof(Group));
+    for (guint i = 1; i < s->exchanges->len; i++) {
+        const MsSumExchange *e = g_ptr_array_index(s->exchanges, i);
+        if (e == NULL)
+            continue;
+        Group *g = NULL;
+        for (guint k = 0; k < groups->len && g == NULL; k++) {
+            Group *c = &g_array_index(groups, Group, k);
+            if (strcmp(c->protocol, e->protocol) == 0)
+                g = c;
+        }
+        if (g == NULL) {
+            Group fresh = { e->protocol, g_ptr_array_new(), FALSE, FALSE, 0, 0, 0, { 0, 0 } };
+            g_array_append_val(groups, fresh);
+            g = &g_array_index(groups, Group, groups->len - 1);
+        }
+        g_ptr_array_add(g->exchanges, (gpointer) e);
+        g->away = g->away || e->moved == MS_MOVED_AWAY || e->moved == MS_MOVED_BOTH;
+        g->toward = g->toward || e->moved == MS_MOVED_TOWARD || e->moved == MS_MOVED_BOTH;
+        guint moved = MAX(e->texts[0], e->texts[1]);
+        g->messages += moved;
+        g->most_per_connection = MAX(g->most_per_connection, moved);
+        g->round_trips += e->round_trips;
+        g->bytes[0] += e->bytes[0];
+        g->bytes[1] += e->bytes[1];
+    }
+    return groups;
+}
+
+static void groups_free(GArray *groups)
+{
+    for (guint i = 0; i < groups->len; i++)
+        g_ptr_array_unref(g_array_index(groups, Group, i).exchanges);
+    g_array_unref(groups);
+}
+
+static char *group_label(const Group *g)
+{
+    GString *s = g_string_new(g->protocol);
+    for (guint i = 0; i < g->exchanges->len; i++)
+        g_string_append_printf(s, " [%u]", ((const MsSumExchange *) g->exchanges->pdata[i])->id);
+    return g_string_free(s, FALSE);
+}
+
+static char *openers(const Group *g)
+{
+    GString *s = g_string_new(NULL);
+    g_autoptr(GPtrArray) seen = g_ptr_array_new();
+    for (guint i = 0; i < g->exchanges->len; i++) {
+        const MsSumExchange *e = g->exchanges->pdata[i];
+        if (g_ptr_array_find_with_equal_func(seen, e->client, g_str_equal, NULL))
+            continue;
+        g_ptr_array_add(seen, (gpointer) e->client);
+        g_string_append_printf(s, "%s%s", s->len > 0 ? ", " : "", e->client);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void append_push_pull(GString *out, const MsSummary *s, const char *lang)
+{
+    GArray *groups = group_exchanges(s);
+    if (groups->len == 0) {
+        g_string_append_printf(out, "  %s\n", TR(lang, N_("(no exchanges)")));
+        groups_free(groups);
+        return;
+    }
+    static const char *const aspects[] = {
+        N_("Who opens the TCP connection"), N_("Which way the mail moves"),
+        N_("Persistent connection or not"), N_("One message, or one response per object"),
+        N_("Commands and replies"), N_("Round trips and bytes in this run"),
+    };
+    for (gsize a = 0; a < G_N_ELEMENTS(aspects); a++) {
+        g_string_append_printf(out, "\n  %s\n", TR(lang, aspects[a]));
+        Rows rows;
+        rows_init(&rows);
+        for (guint i = 0; i < groups->len; i++) {
+            const Group *g = &g_array_index(groups, Group, i);
+            const Rule *rule = rule_of(g->protocol);
+            g_autofree char *label = group_label(g);
+            char *value = NULL;
+            if (a == 0) {
+                g_autofree char *who = openers(g);
+                const char *role = g->away && !g->toward   ? N_("the machine that sends the mail: {1}")
+                                   : g->toward && !g->away ? N_("the machine that wants the mail: {1}")
+                                                           : N_("the client: {1}");
+                value = ms_report_format(lang, role, who, NULL);
+            } else if (a == 1) {
+                const char *dir = g->away && !g->toward   ? N_("away from the opener: a push protocol")
+                                  : g->toward && !g->away ? N_("toward the opener: a pull protocol")
+                                  : g->away               ? N_("both ways")
+                                                          : N_("no message moved in this run");
+                value = g_strdup(TR(lang, dir));
+            } else if (a == 2) {
+                g_autofree char *m = num(g->most_per_connection);
+                g_autofree char *c = num(g->exchanges->len);
+                value = ms_report_format(lang, N_("{1} (this run: connections {2}, messages"
+                                                  " per connection at most {3})"),
+                                         rule != NULL ? TR(lang, rule->connection) : "-", c, m,
+                                         NULL);
+            } else if (a == 3) {
+                value = g_strdup(rule != NULL ? TR(lang, rule->objects) : "-");
+            } else if (a == 4) {
+                value = g_strdup(rule != NULL ? TR(lang, rule->dialogue) : "-");
+            } else {
+                g_autofree char *rt = num(g->round_trips);
+                g_autofree char *up = num(g->bytes[0]);
+                g_autofree char *down = num(g->bytes[1]);
+                value = ms_report_format(lang, N_("round trips {1}; bytes {2} client → server,"
+                                                  " {3} server → client"),
+                                         rt, up, down, NULL);
+            }
+            rows_add(&rows, label, value);
+        }
+        rows_flush(&rows, out, 4);
+    }
+    groups_free(groups);
+}
+
+static char *summary_text(const MsSummary *s, const MsReportOptions *options)
+{
+    const char *lang = options->lang;
+    GString *out = g_string_new(NULL);
+    g_autofree char *title = ms_report_format(lang, N_("Summary: {1}"), options->scenario_name,
+                                              NULL);
+    g_autofree char *seed = num(options->seed);
+    g_autofree char *file = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
+                                             options->scenario_file, seed, NULL);
+    g_string_append_printf(out, "%s\n%s\n%s\n", title, file,
+                           TR(lang, N_("Times are simulated milliseconds since the start.")));
+
+    heading(out, TR(lang, N_("Exchanges (one per TCP connection)")));
+    guint exchanges = 0;
+    for (guint i = 1; i < s->exchanges->len; i++) {
+        const MsSumExchange *e = g_ptr_array_index(s->exchanges, i);
+        if (e != NULL) {
+            append_exchange(out, e, lang);
+            exchanges++;
+        }
+    }
+    if (exchanges == 0)
+        g_string_append_printf(out, "  %s\n", TR(lang, N_("(no exchanges)")));
+
+    heading(out, TR(lang, N_("Messages, and where their delay went")));
+    for (guint i = 0; i < s->messages->len; i++)
+        append_message(out, g_ptr_array_index(s->messages, i), lang);
+    if (s->messages->len == 0)
+        g_string_append_printf(out, "  %s\n", TR(lang, N_("(no messages)")));
+
+    heading(out, TR(lang, N_("End state")));
+    append_containers(out, s->mailboxes, N_("Mailboxes"), TRUE, lang);
+    append_containers(out, s->queues, N_("Outgoing message queues"), FALSE, lang);
+    append_containers(out, s->stores, N_("Copies kept by user agents"), TRUE, lang);
+    if (!s->from_state)
+        g_string_append_printf(out, "\n  %s\n",
+                               TR(lang, N_("(from the changes seen in the run: mailboxes and"
+                                           " queues that never changed are not listed)")));
+
+    heading(out, TR(lang, N_("Push vs pull (SMTP is a push protocol; POP3, IMAP and HTTP"
+                             " retrieval pull)")));
+    append_push_pull(out, s, lang);
+    return g_string_free(out, FALSE);
+}
+
+/* ---- JSON ----------------------------------------------------------------------- */
+
+static void add_str(JsonBuilder *b, const char *name, const char *value)
+{
+    json_builder_set_member_name(b, name);
+    if (value != NULL)
+        json_builder_add_string_value(b, value);
+    else
+        json_builder_add_null_value(b);
+}
+
+static void add_int(JsonBuilder *b, const char *name, gint64 value)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, value);
+}
+
+static void add_ids(JsonBuilder *b, const char *name, GPtrArray *ids)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; i < ids->len; i++)
+        json_builder_add_string_value(b, ids->pdata[i]);
+    json_builder_end_array(b);
+}
+
+static const char *moved_key(MsMoved moved)
+{
+    static const char *const keys[] = { "none", "away-from-opener", "toward-opener", "both" };
+    return keys[moved];
+}
+
+static void json_exchange(JsonBuilder *b, const MsSumExchange *e)
+{
+    json_builder_begin_object(b);
+    add_int(b, "conn", e->id);
+    add_str(b, "protocol", e->protocol);
+    add_str(b, "client", e->client);
+    add_int(b, "client_port", e->client_port);
+    add_str(b, "server", e->server);
+    add_int(b, "server_port", e->server_port);
+    add_str(b, "opened_by", e->client);
+    add_str(b, "mail_moved", moved_key(e->moved));
+    add_str(b, "kind", e->push ? "push" : "pull");
+    add_ids(b, "messages", e->message_ids);
+    add_int(b, "round_trips", e->round_trips);
+    add_int(b, "bytes_client_to_server", (gint64) e->bytes[0]);
+    add_int(b, "bytes_server_to_client", (gint64) e->bytes[1]);
+    add_int(b, "opened_ns", e->opened);
+    if (e->closed >= 0) {
+        add_int(b, "closed_ns", e->closed);
+        add_int(b, "duration_ns", e->closed - e->opened);
+    }
+    add_str(b, "end", e->end);
+    json_builder_end_object(b);
+}
+
+static void json_message(JsonBuilder *b, const MsSumMessage *m)
+{
+    json_builder_begin_object(b);
+    add_str(b, "message_id", m->message_id);
+    add_str(b, "from", m->from);
+    add_str(b, "author", m->author);
+    if (m->composed >= 0)
+        add_int(b, "composed_ns", m->composed);
+    json_builder_set_member_name(b, "events");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < m->events->len; i++) {
+        const MsTraceRecord *r = m->events->pdata[i];
+        json_builder_begin_object(b);
+        add_int(b, "time_ns", r->time);
+        add_str(b, "event", r->note);
+        add_str(b, "host", r->src);
+        add_int(b, "record", (gint64) r->id);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "deliveries");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < m->deliveries->len; i++) {
+        const MsSumDelivery *d = m->deliveries->pdata[i];
+        json_builder_begin_object(b);
+        add_str(b, "mailbox", d->mailbox);
+        add_str(b, "server", d->server);
+        add_int(b, "delivered_ns", d->delivered);
+        if (d->seen >= 0) {
+            add_str(b, "seen_by", d->agent);
+            add_str(b, "retrieval_protocol", d->protocol);
+            add_int(b, "seen_ns", d->seen);
+        }
+        json_builder_set_member_name(b, "stages");
+        json_builder_begin_array(b);
+        for (guint k = 0; k < d->stages->len; k++) {
+            const MsSumStage *st = &g_array_index(d->stages, MsSumStage, k);
+            json_builder_begin_object(b);
+            add_str(b, "stage", st->id);
+            add_str(b, "where", st->where);
+            if (strcmp(st->id, "queue") == 0)
+                add_int(b, "attempts", st->attempts);
+            add_int(b, "from_ns", st->from);
+            add_int(b, "to_ns", st->to);
+            add_int(b, "delay_ns", st->to - st->from);
+            json_builder_end_object(b);
+        }
+        json_builder_end_array(b);
+        if (d->stages->len > 0) {
+            const MsSumStage *first = &g_array_index(d->stages, MsSumStage, 0);
+            const MsSumStage *last = &g_array_index(d->stages, MsSumStage, d->stages->len - 1);
+            add_int(b, "end_to_end_ns", last->to - first->from);
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+static void json_containers(JsonBuilder *b, const char *name, const char *host_key,
+                            GPtrArray *list)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; i < list->len; i++) {
+        const MsSumContainer *c = list->pdata[i];
+        json_builder_begin_object(b);
+        add_str(b, host_key, c->host);
+        add_str(b, "name", c->name);
+        add_int(b, "count", c->count);
+        add_ids(b, "messages", c->ids);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+void ms_summary_add_json(const MsSummary *s, JsonBuilder *b)
+{
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "exchanges");
+    json_builder_begin_array(b);
+    for (guint i = 1; i < s->exchanges->len; i++) {
+        const MsSumExchange *e = g_ptr_array_index(s->exchanges, i);
+        if (e != NULL)
+            json_exchange(b, e);
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "messages");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < s->messages->len; i++)
+        json_message(b, g_ptr_array_index(s->messages, i));
+    json_builder_end_array(b);
+
+    json_builder_set_member_name(b, "end_state");
+    json_builder_begin_object(b);
+    add_str(b, "source", s->from_state ? "state-records" : "derived-from-changes");
+    json_containers(b, "mailboxes", "server", s->mailboxes);
+    json_containers(b, "queues", "server", s->queues);
+    json_containers(b, "agent_copies", "agent", s->stores);
+    json_builder_end_object(b);
+
+    json_builder_set_member_name(b, "push_pull");
+    json_builder_begin_array(b);
+    GArray *groups = group_exchanges(s);
+    for (guint i = 0; i < groups->len; i++) {
+        const Group *g = &g_array_index(groups, Group, i);
+        json_builder_begin_object(b);
+        add_str(b, "protocol", g->protocol);
+        json_builder_set_member_name(b, "exchanges");
+        json_builder_begin_array(b);
+        for (guint k = 0; k < g->exchanges->len; k++)
+            json_builder_add_int_value(b, ((const MsSumExchange *) g->exchanges->pdata[k])->id);
+        json_builder_end_array(b);
+        g_autofree char *who = openers(g);
+        add_str(b, "opened_by", who);
+        add_str(b, "direction", g->away && !g->toward   ? "away-from-opener"
+                                : g->toward && !g->away ? "toward-opener"
+                                : g->away               ? "both"
+                                                        : "none");
+        gboolean push = g->away && !g->toward;
+        if (!g->away && !g->toward)
+            push = g_ascii_strcasecmp(g->protocol, "SMTP") == 0;
+        add_str(b, "kind", push ? "push" : "pull");
+        add_int(b, "messages", g->messages);
+        add_int(b, "most_messages_per_connection", g->most_per_connection);
+        add_int(b, "round_trips", g->round_trips);
+        add_int(b, "bytes_client_to_server", (gint64) g->bytes[0]);
+        add_int(b, "bytes_server_to_client", (gint64) g->bytes[1]);
+        json_builder_end_object(b);
+    }
+    groups_free(groups);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+/* ---- Public entry points ---------------------------------------------------------- */
+
+char *ms_report_summary(const MsTrace *trace, const MsReportOptions *options)
+{
+    g_autoptr(MsSummary) s = ms_summary_build(trace);
+    return ms_summary_to_text(s, options);
+}
+
+char *ms_report_summary_json(const MsTrace *trace, gsize *len_out)
+{
+    g_autoptr(MsSummary) s = ms_summary_build(trace);
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    ms_summary_add_json(s, b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 1);
+    gsize len = 0;
+    char *text = json_generator_to_data(gen, &len);
+    if (len_out != NULL)
+        *len_out = len;
+    return text;
+}
+
+char *ms_summary_to_text(const MsSummary *s, const MsReportOptions *options)
+{
+    ms_report_lang_enter(options->lang);
+    char *text = summary_text(s, options);
+    ms_report_lang_leave(options->lang);
+    return text;
+}

@@ -1,0 +1,538 @@
+/* transcript_items.c - what a transcript shows, in order, before it is laid
+ * out as text or Markdown: phase headings, protocol lines with their
+ * annotations, connection events, TCP segments (with --tcp), the events of
+ * queues and mailboxes, and the lines of long message bodies left out
+ * (without --full-bodies).
+ *
+ * Built from the trace log alone.  Lines are placed when they were sent.
+ */
+#include <string.h>
+
+#include "report/report-private.h"
+
+/* A run of more than ELIDE_MIN body lines keeps its first ELIDE_HEAD and
+ * last ELIDE_TAIL lines; the headers of a message are always shown. */
+#define ELIDE_MIN 10
+#define ELIDE_HEAD 3
+#define ELIDE_TAIL 2
+
+/* Where a line stands in a message text (SMTP DATA, POP3 RETR, IMAP
+ * literal): RFC 5322 header, body, or a MIME part's boundary and headers. */
+typedef enum {
+    TEXT_OUT,
+    TEXT_HEADER,
+    TEXT_BODY,
+    TEXT_PART_HEADER,
+} TextState;
+
+typedef enum {
+    BODY_NONE,      /* not a body line */
+    BODY_CONTENT,   /* may be left out */
+    BODY_STRUCTURE, /* boundary, part header, separator: always shown */
+} BodyClass;
+
+typedef struct {
+    MsReportConn *conn;
+    const char *phase;     /* last phase heading printed */
+    const char *last_note; /* note key of its last line */
+    TextState text;
+    gboolean teardown;     /* the teardown heading is printed */
+    gboolean client_acked; /* the client's handshake ACK has been seen */
+    gboolean data_noted;   /* a data segment has been annotated */
+    gboolean ack_noted;    /* a plain ACK has been annotated */
+} ConnState;
+
+typedef struct {
+    const MsReportOptions *options;
+    const char *lang;
+    GPtrArray *items;   /* MsItem* */
+    GArray *body;       /* BodyClass per item */
+    GPtrArray *conns;   /* MsReportConn*, by id */
+    GPtrArray *states;  /* ConnState*, by id */
+} Builder;
+
+static void item_free(gpointer p)
+{
+    MsItem *item = p;
+    if (item == NULL)
+        return;
+    g_free(item->text);
+    if (item->notes != NULL)
+        g_ptr_array_unref(item->notes);
+    g_free(item);
+}
+
+static MsItem *add_item(Builder *b, MsItemKind kind, const MsTraceRecord *r,
+                        const MsReportConn *conn, MsTime time, char *text)
+{
+    MsItem *item = g_new0(MsItem, 1);
+    item->kind = kind;
+    item->record = r;
+    item->conn = conn;
+    item->time = time;
+    item->text = text;
+    item->notes = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(b->items, item);
+    BodyClass none = BODY_NONE;
+    g_array_append_val(b->body, none);
+    return item;
+}
+
+static void add_note(Builder *b, MsItem *item, const char *key)
+{
+    if (!b->options->notes)
+        return;
+    const char *text = ms_report_note_text(key, b->lang);
+    if (text != NULL)
+        g_ptr_array_add(item->notes, g_strdup(text));
+}
+
+static ConnState *state_of(Builder *b, guint id)
+{
+    if (id == 0 || id >= b->states->len)
+        return NULL;
+    return g_ptr_array_index(b->states, id);
+}
+
+static ConnState *open_conn(Builder *b, const MsTraceRecord *r)
+{
+    while (b->states->len <= r->conn) {
+        g_ptr_array_add(b->states, NULL);
+        g_ptr_array_add(b->conns, NULL);
+    }
+    ConnState *s = g_ptr_array_index(b->states, r->conn);
+    if (s == NULL) {
+        s = g_new0(ConnState, 1);
+        s->conn = g_new0(MsReportConn, 1);
+        g_ptr_array_index(b->states, r->conn) = s;
+        g_ptr_array_index(b->conns, r->conn) = s->conn;
+    }
+    s->conn->id = r->conn;
+    s->conn->protocol = r->protocol != NULL ? r->protocol : "TCP";
+    s->conn->client = r->src;
+    s->conn->server = r->dst;
+    s->conn->client_port = r->src_port;
+    s->conn->server_port = r->dst_port;
+    return s;
+}
+
+static void heading(Builder *b, ConnState *s, const char *phase, MsTime time)
+{
+    const char *name = ms_report_phase_text(phase, b->lang);
+    add_item(b, MS_ITEM_PHASE, NULL, s->conn, time, g_strdup(name != NULL ? name : phase));
+    s->phase = phase;
+}
+
+static MsArrow arrow_of(MsDir dir)
+{
+    return dir == MS_DIR_SERVER ? MS_ARROW_TO_CLIENT : MS_ARROW_TO_SERVER;
+}
+
+/* ---- Connection records ------------------------------------------------- */
+
+static void conn_record(Builder *b, const MsTraceRecord *r)
+{
+    const char *lang = b->lang;
+    if (r->kind == MS_TRACE_CONN_OPEN) {
+        ConnState *s = open_conn(b, r);
+        heading(b, s, "tcp.handshake", r->time);
+        MsItem *item = add_item(b, MS_ITEM_CONN, r, s->conn, r->time,
+                                ms_report_format(lang, N_("SYN: {1} opens a TCP connection ({2})"),
+                                                 r->src, s->conn->protocol, NULL));
+        item->arrow = MS_ARROW_TO_SERVER;
+        return;
+    }
+    ConnState *s = state_of(b, r->conn);
+    if (s == NULL)
+        return;
+    MsItem *item = NULL;
+    switch (r->kind) {
+    case MS_TRACE_CONN_ESTABLISHED:
+        if (r->dir == MS_DIR_CLIENT) {
+            item = add_item(b, MS_ITEM_CONN, r, s->conn, r->time,
+                            ms_report_format(lang, N_("{1} gets SYN+ACK: connection"
+                                                      " established"),
+                                             r->src, NULL));
+            item->arrow = MS_ARROW_TO_CLIENT;
+        } else {
+            item = add_item(b, MS_ITEM_CONN, r, s->conn, r->time,
+                            ms_report_format(lang, N_("{1} gets the ACK: handshake"
+                                                      " complete"),
+                                             r->src, NULL));
+            item->arrow = MS_ARROW_TO_SERVER;
+        }
+        break;
+    case MS_TRACE_CONN_REFUSED: {
+        g_autofree char *why = ms_report_phrase(r->detail != NULL ? r->detail
+                                                                  : "connection refused",
+                                                lang);
+        item = add_item(b, MS_ITEM_CONN, r, s->conn, r->time,
+                        ms_report_format(lang, N_("connection failed: {1}"), why, NULL));
+        item->arrow = MS_ARROW_TO_SERVER;
+        break;
+    }
+    case MS_TRACE_CONN_CLOSE:
+        if (!s->teardown) {
+            heading(b, s, "tcp.teardown", r->time);
+            s->teardown = TRUE;
+        }
+        item = add_item(b, MS_ITEM_CONN, r, s->conn, r->time,
+                        g_strdup(TR(lang, N_("connection closed: FIN and ACK both ways"))));
+        item->arrow = MS_ARROW_BOTH;
+        break;
+    case MS_TRACE_CONN_ABORT: {
+        g_autofree char *why = ms_report_phrase(r->detail != NULL ? r->detail : "", lang);
+        item = add_item(b, MS_ITEM_CONN, r, s->conn, r->time,
+                        ms_report_format(lang, N_("connection aborted: {1}"), why, NULL));
+        item->arrow = MS_ARROW_BOTH;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- TCP segments (--tcp) ----------------------------------------------- */
+
+static void segment_record(Builder *b, const MsTraceRecord *r)
+{
+    ConnState *s = state_of(b, r->conn);
+    if (s == NULL)
+        return;
+    gboolean lost = r->kind == MS_TRACE_SEGMENT_LOST;
+    if ((r->flags & MS_TCP_FIN) != 0 && !s->teardown && !lost) {
+        heading(b, s, "tcp.teardown", r->time);
+        s->teardown = TRUE;
+    }
+    GString *text = g_string_new(NULL);
+    ms_report_append_segment(text, r);
+    if (r->retransmit > 0) {
+        g_autofree char *n = g_strdup_printf("%u", r->retransmit);
+        g_autofree char *s2 = ms_report_format(b->lang, N_(" (retransmission {1})"), n, NULL);
+        g_string_append(text, s2);
+    }
+    if (lost) {
+        g_autofree char *why = ms_report_phrase(r->detail != NULL ? r->detail : "", b->lang);
+        g_autofree char *s2 = ms_report_format(b->lang, N_(" LOST: {1}"), why, NULL);
+        g_string_append(text, s2);
+    }
+    MsItem *item = add_item(b, MS_ITEM_SEGMENT, r, s->conn, r->time, g_string_free(text, FALSE));
+    item->arrow = arrow_of(r->dir);
+
+    /* Annotate what teaches: the handshake, FIN, RST, a loss, a
+     * retransmission, and the first data segment and plain ACK only. */
+    if (lost) {
+        add_note(b, item, "tcp.lost");
+        return;
+    }
+    if (r->retransmit > 0) {
+        add_note(b, item, "tcp.retransmit");
+        return;
+    }
+    const char *key = NULL;
+    if ((r->flags & MS_TCP_RST) != 0) {
+        key = "tcp.rst";
+    } else if ((r->flags & MS_TCP_SYN) != 0) {
+        key = (r->flags & MS_TCP_ACK) != 0 ? "tcp.synack" : "tcp.syn";
+    } else if ((r->flags & MS_TCP_FIN) != 0) {
+        key = "tcp.fin";
+    } else if (r->dir == MS_DIR_CLIENT && !s->client_acked) {
+        /* The client's first segment after SYN+ACK completes the
+         * handshake (it may already carry data). */
+        key = r->len > 0 ? "tcp.data" : "tcp.ack.handshake";
+        s->data_noted = s->data_noted || r->len > 0;
+    } else if (r->len > 0) {
+        key = s->data_noted ? NULL : "tcp.data";
+        s->data_noted = TRUE;
+    } else {
+        key = s->ack_noted ? NULL : "tcp.ack";
+        s->ack_noted = TRUE;
+    }
+    if (r->dir == MS_DIR_CLIENT && (r->flags & MS_TCP_SYN) == 0)
+        s->client_acked = TRUE;
+    if (key != NULL)
+        add_note(b, item, key);
+}
+
+/* ---- Protocol lines ------------------------------------------------------ */
+
+gboolean ms_report_is_text_note(const char *note)
+{
+    return note != NULL &&
+           (g_str_has_suffix(note, ".data.line") || g_str_has_suffix(note, ".data.stuffed") ||
+            strcmp(note, "imap.data.literal") == 0 || strcmp(note, "imap.cmd.literal") == 0);
+}
+
+gboolean ms_report_has_field(const char *text, const char *name)
+{
+    gsize n = strlen(name);
+    return g_ascii_strncasecmp(text, name, n) == 0 && text[n] == ':';
+}
+
+/* Classifies a line of a message text and picks the report's own notes
+ * for it (at most two): RFC 5322 2.1 (header, empty line, body), RFC 5321
+ * 4.4 (trace fields), RFC 2045 (MIME), RFC 2046 5.1 (boundaries). */
+static BodyClass classify_text(ConnState *s, const char *text, const char **notes)
+{
+    notes[0] = notes[1] = NULL;
+    guint n = 0;
+    if (s->text == TEXT_OUT) {
+        s->text = TEXT_HEADER;
+        notes[n++] = "msg.header";
+    }
+    const char *field = NULL;
+    if (ms_report_has_field(text, "Received"))
+        field = "msg.received";
+    else if (ms_report_has_field(text, "Return-Path"))
+        field = "msg.return-path";
+    else if (ms_report_has_field(text, "Content-Transfer-Encoding"))
+        field = "msg.cte";
+    else if (ms_report_has_field(text, "MIME-Version"))
+        field = "msg.mime";
+
+    switch (s->text) {
+    case TEXT_HEADER:
+        if (*text == '\0') {
+            s->text = TEXT_BODY;
+            notes[n] = "msg.separator";
+        } else {
+            notes[n] = field;
+        }
+        return BODY_STRUCTURE;
+    case TEXT_BODY:
+        if (g_str_has_prefix(text, "--") && text[2] != '\0' && text[2] != ' ') {
+            gsize len = strlen(text);
+            gboolean last = len > 4 && text[len - 1] == '-' && text[len - 2] == '-';
+            s->text = last ? TEXT_BODY : TEXT_PART_HEADER;
+            notes[n] = last ? "msg.boundary.end" : "msg.boundary";
+            return BODY_STRUCTURE;
+        }
+        return BODY_CONTENT;
+    case TEXT_PART_HEADER:
+    case TEXT_OUT:
+    default:
+        if (*text == '\0')
+            s->text = TEXT_BODY;
+        else if (field != NULL && strcmp(field, "msg.cte") == 0)
+            notes[n] = field;
+        return BODY_STRUCTURE;
+    }
+}
+
+static char *line_text(const MsTraceRecord *r)
+{
+    g_autofree char *text = ms_report_escape_text(r->text != NULL ? r->text : "");
+    GString *out = g_string_new(text);
+    /* RFC 5321 2.3.8, RFC 1939 3: only CRLF ends a line; make any other
+     * ending visible. */
+    if (r->eol != NULL && strcmp(r->eol, "\r\n") != 0) {
+        if (*r->eol == '\0') {
+            g_string_append(out, "<no line end>");
+        } else {
+            g_autofree char *eol = ms_report_escape_text(r->eol);
+            g_string_append(out, eol);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+static void line_record(Builder *b, const MsTraceRecord *r)
+{
+    ConnState *s = state_of(b, r->conn);
+    if (s == NULL) {
+        /* A line on a connection the trace never opened (a trace cut
+         * short): name the connection after the line itself. */
+        MsTraceRecord open = *r;
+        if (r->dir == MS_DIR_SERVER) {
+            open.src = r->dst;
+            open.dst = r->src;
+            open.src_port = r->dst_port;
+            open.dst_port = r->src_port;
+        }
+        s = open_conn(b, &open);
+    }
+    if (r->phase != NULL && (s->phase == NULL || strcmp(s->phase, r->phase) != 0))
+        heading(b, s, r->phase, r->time);
+
+    MsItem *item = add_item(b, MS_ITEM_LINE, r, s->conn, r->time, line_text(r));
+    item->arrow = arrow_of(r->dir);
+
+    const char *own[2] = { NULL, NULL };
+    BodyClass body = BODY_NONE;
+    if (ms_report_is_text_note(r->note)) {
+        body = classify_text(s, r->text != NULL ? r->text : "", own);
+    } else {
+        s->text = TEXT_OUT;
+        /* The content of an HTTP response (a web page) is no message
+         * text, but a long one is cut short all the same. */
+        if (g_strcmp0(r->note, "http.body.line") == 0)
+            body = BODY_CONTENT;
+    }
+    g_array_index(b->body, BodyClass, b->body->len - 1) = body;
+
+    /* The same annotation on consecutive lines of a connection (the lines
+     * of a message, repeated RCPTs) is said once; the first line of a
+     * message text gets the report's note on headers instead. */
+    gboolean header_note = own[0] != NULL && strcmp(own[0], "msg.header") == 0;
+    if (r->note != NULL && !header_note &&
+        (s->last_note == NULL || strcmp(s->last_note, r->note) != 0))
+        add_note(b, item, r->note);
+    s->last_note = r->note;
+    for (guint k = 0; k < G_N_ELEMENTS(own); k++) {
+        if (own[k] != NULL)
+            add_note(b, item, own[k]);
+    }
+    if (r->eol != NULL && strcmp(r->eol, "\r\n") != 0) {
+        if (strcmp(r->eol, "\n") == 0)
+            add_note(b, item, "eol.lf");
+        else if (strcmp(r->eol, "\r") == 0)
+            add_note(b, item, "eol.cr");
+        else if (*r->eol == '\0')
+            add_note(b, item, "eol.none");
+    }
+}
+
+/* ---- Events --------------------------------------------------------------- */
+
+/* An event at the same instant as the next line sent by the same host
+ * belongs to that line's step (the POP3 update's deletions come with the
+ * reply to QUIT): print the line's phase heading before the event. */
+static void early_heading(Builder *b, const MsTrace *trace, guint64 i)
+{
+    const MsTraceRecord *r = ms_trace_get(trace, i);
+    guint64 n = ms_trace_length(trace);
+    for (guint64 j = i + 1; j < n; j++) {
+        const MsTraceRecord *next = ms_trace_get(trace, j);
+        if (next->time != r->time)
+            return;
+        if (next->kind != MS_TRACE_LINE)
+            continue;
+        ConnState *s = state_of(b, next->conn);
+        if (s == NULL || next->phase == NULL || r->src == NULL || next->src == NULL ||
+            strcmp(r->src, next->src) != 0)
+            return;
+        if (s->phase == NULL || strcmp(s->phase, next->phase) != 0)
+            heading(b, s, next->phase, r->time);
+        return;
+    }
+}
+
+static void event_record(Builder *b, const MsTrace *trace, guint64 i)
+{
+    const MsTraceRecord *r = ms_trace_get(trace, i);
+    /* Final-state records are for the summary. */
+    if (r->note != NULL && g_str_has_prefix(r->note, "state."))
+        return;
+    char *text = ms_report_event_text(r, b->lang);
+    if (text == NULL)
+        return;
+    early_heading(b, trace, i);
+    MsItem *item = add_item(b, MS_ITEM_EVENT, r, NULL, r->time, text);
+    item->who = r->src;
+}
+
+/* ---- Leaving out the middle of long bodies -------------------------------- */
+
+static GPtrArray *elide(Builder *b)
+{
+    GPtrArray *in = b->items;
+    GPtrArray *out = g_ptr_array_new_with_free_func(item_free);
+    guint i = 0;
+    while (i < in->len) {
+        MsItem *item = g_ptr_array_index(in, i);
+        guint end = i;
+        while (end < in->len && g_array_index(b->body, BodyClass, end) == BODY_CONTENT &&
+               ((MsItem *) g_ptr_array_index(in, end))->conn == item->conn)
+            end++;
+        guint run = end - i;
+        if (run <= ELIDE_MIN || b->options->full_bodies) {
+            for (guint k = i; k < MAX(end, i + 1); k++)
+                g_ptr_array_add(out, g_steal_pointer(&in->pdata[k]));
+            i = MAX(end, i + 1);
+            continue;
+        }
+        for (guint k = i; k < i + ELIDE_HEAD; k++)
+            g_ptr_array_add(out, g_steal_pointer(&in->pdata[k]));
+        MsItem *first = g_ptr_array_index(in, i + ELIDE_HEAD);
+        guint left_out = run - ELIDE_HEAD - ELIDE_TAIL;
+        g_autofree char *count = g_strdup_printf("%u", left_out);
+        MsItem *gap = g_new0(MsItem, 1);
+        gap->kind = MS_ITEM_ELIDED;
+        gap->conn = first->conn;
+        gap->time = first->time;
+        gap->arrow = first->arrow;
+        gap->text = ms_report_format(b->lang, N_("… {1} lines of the body left out"
+                                                 " (--full-bodies shows them) …"),
+                                     count, NULL);
+        gap->notes = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(out, gap);
+        for (guint k = end - ELIDE_TAIL; k < end; k++)
+            g_ptr_array_add(out, g_steal_pointer(&in->pdata[k]));
+        i = end;
+    }
+    return out;
+}
+
+GPtrArray *ms_report_items(const MsTrace *trace, const MsReportOptions *options,
+                           GPtrArray **conns_out)
+{
+    Builder b = { 0 };
+    b.options = options;
+    b.lang = options->lang;
+    b.items = g_ptr_array_new_with_free_func(item_free);
+    b.body = g_array_new(FALSE, FALSE, sizeof(BodyClass));
+    b.conns = g_ptr_array_new_with_free_func(g_free);
+    b.states = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(b.conns, NULL);
+    g_ptr_array_add(b.states, NULL);
+
+    guint64 n = ms_trace_length(trace);
+    for (guint64 i = 0; i < n; i++) {
+        const MsTraceRecord *r = ms_trace_get(trace, i);
+        switch (r->kind) {
+        case MS_TRACE_CONN_OPEN:
+        case MS_TRACE_CONN_ESTABLISHED:
+        case MS_TRACE_CONN_REFUSED:
+        case MS_TRACE_CONN_CLOSE:
+        case MS_TRACE_CONN_ABORT:
+            conn_record(&b, r);
+            break;
+        case MS_TRACE_SEGMENT_SENT:
+        case MS_TRACE_SEGMENT_LOST:
+            if (options->tcp)
+                segment_record(&b, r);
+            break;
+        case MS_TRACE_LINE:
+            line_record(&b, r);
+            break;
+        case MS_TRACE_ACTION:
+        case MS_TRACE_QUEUE:
+        case MS_TRACE_MAILBOX:
+        case MS_TRACE_MESSAGE:
+        case MS_TRACE_LINK:
+        case MS_TRACE_ERROR:
+            event_record(&b, trace, i);
+            break;
+        default:
+            break;
+        }
+    }
+    GPtrArray *items = elide(&b);
+    g_ptr_array_unref(b.items);
+    g_array_unref(b.body);
+    g_ptr_array_unref(b.states);
+    if (conns_out != NULL)
+        *conns_out = b.conns;
+    else
+        g_ptr_array_unref(b.conns);
+    return items;
+}
+
+char *ms_report_conn_label(const MsReportConn *conn, MsArrow arrow)
+{
+    const char *sign = arrow == MS_ARROW_TO_CLIENT ? "\u2190"
+                       : arrow == MS_ARROW_BOTH    ? "\u2194"
+                                                   : "\u2192";
+    return g_strdup_printf("[%u] %s:%u %s %s:%u", conn->id, conn->client, conn->client_port,
+                           sign, conn->server, conn->server_port);
+}
