@@ -1,0 +1,272 @@
+/* diagram.h - the sequence diagram of a run: one lifeline per host, one
+ * arrow per protocol line from its send time to its arrival time.
+ *
+ * Built from the trace log alone, in two steps.  ms_diagram_new() is pure
+ * computation: it picks the arrows (filters, pages), orders the lifelines
+ * as the mail flows and places everything on a page in points (y grows
+ * downward, like reading).  The renderers then only draw that model: a
+ * Graphviz graph with every coordinate pinned (SVG, PNG, PDF, DOT) or a text
+ * export (terminal text, mscgen, PlantUML, Mermaid).  docs/diagrams.md says
+ * what the picture shows.
+ */
+#pragma once
+
+#include <glib.h>
+#include <graphviz/cgraph.h>
+
+#include "mailsim/report.h"
+
+G_BEGIN_DECLS
+
+/* X-macro: constant, name in --format, file name suffix. */
+#define MS_DIAGRAM_FORMATS(X)                        \
+    X(MS_DIAGRAM_SVG, "svg", ".svg")                 \
+    X(MS_DIAGRAM_PNG, "png", ".png")                 \
+    X(MS_DIAGRAM_PDF, "pdf", ".pdf")                 \
+    X(MS_DIAGRAM_DOT, "dot", ".dot")                 \
+    X(MS_DIAGRAM_TXT, "txt", ".txt")                 \
+    X(MS_DIAGRAM_MSC, "msc", ".msc")                 \
+    X(MS_DIAGRAM_PLANTUML, "plantuml", ".puml")      \
+    X(MS_DIAGRAM_MERMAID, "mermaid", ".mmd")
+
+#define MS_DIAGRAM_FORMAT_ENUM_(e, name, suffix) e,
+typedef enum { MS_DIAGRAM_FORMATS(MS_DIAGRAM_FORMAT_ENUM_) MS_DIAGRAM_N_FORMATS } MsDiagramFormat;
+#undef MS_DIAGRAM_FORMAT_ENUM_
+
+#define MS_DIAGRAM_FORMAT_BIT(f) (1u << (guint) (f))
+
+const char *ms_diagram_format_name(MsDiagramFormat format);
+const char *ms_diagram_format_suffix(MsDiagramFormat format);
+/* Formats drawn by Graphviz (svg, png, pdf, dot) rather than written as text. */
+gboolean ms_diagram_format_is_graphviz(MsDiagramFormat format);
+
+/* X-macro: constant, English and Chinese name (shown under the host name). */
+#define MS_DIAGRAM_ROLES(X)                                                  \
+    X(MS_DIAGRAM_ROLE_HOST, "host", "主机")                                  \
+    X(MS_DIAGRAM_ROLE_USER_AGENT, "user agent", "用户代理")                  \
+    X(MS_DIAGRAM_ROLE_MAIL_SERVER, "mail server", "邮件服务器")              \
+    X(MS_DIAGRAM_ROLE_BROWSER, "browser", "浏览器")                          \
+    X(MS_DIAGRAM_ROLE_WEBMAIL_SERVER, "web-mail server", "Web 邮件服务器")
+
+#define MS_DIAGRAM_ROLE_ENUM_(e, en, zh) e,
+typedef enum { MS_DIAGRAM_ROLES(MS_DIAGRAM_ROLE_ENUM_) MS_DIAGRAM_N_ROLES } MsDiagramRole;
+#undef MS_DIAGRAM_ROLE_ENUM_
+
+const char *ms_diagram_role_name(MsDiagramRole role, const char *lang);
+
+/* Which way the mail moves on an arrow: SMTP pushes it towards the
+ * recipient; POP3, IMAP and HTTP pull it to the reader.  X-macro: constant,
+ * name. */
+#define MS_DIAGRAM_FLOWS(X)                   \
+    X(MS_DIAGRAM_FLOW_OTHER, "other")         \
+    X(MS_DIAGRAM_FLOW_PUSH, "push")           \
+    X(MS_DIAGRAM_FLOW_PULL, "pull")           \
+    X(MS_DIAGRAM_FLOW_TCP, "tcp")
+
+#define MS_DIAGRAM_FLOW_ENUM_(e, name) e,
+typedef enum { MS_DIAGRAM_FLOWS(MS_DIAGRAM_FLOW_ENUM_) MS_DIAGRAM_N_FLOWS } MsDiagramFlow;
+#undef MS_DIAGRAM_FLOW_ENUM_
+
+const char *ms_diagram_flow_name(MsDiagramFlow flow);
+/* The flow of a protocol name ("SMTP" -> push); OTHER when unknown. */
+MsDiagramFlow ms_diagram_flow_of_protocol(const char *protocol);
+
+typedef struct {
+    guint formats;          /* MS_DIAGRAM_FORMAT_BIT()s; default: svg */
+    double dpi;             /* PNG resolution; default 96 */
+    gboolean tcp;           /* draw TCP segments too; default FALSE */
+    gboolean events;        /* queue / mailbox / message notes; default TRUE */
+    const char *lang;       /* "en" or "zh"; NULL: the report's */
+    const char *protocols;  /* comma-separated, any case; NULL or "": all */
+    const char *hosts;      /* comma-separated; NULL or "": all (see docs) */
+    MsTime from;            /* only what was sent at or after; default 0 */
+    MsTime until;           /* ...and before; default MS_TIME_NEVER */
+    guint page_arrows;      /* at most this many arrows a page; 0: no limit */
+    MsTime page_time;       /* at most this much simulated time a page; 0: none */
+    double scale;           /* points per simulated millisecond; 0: automatic */
+    MsTime gap;             /* compress idle gaps longer than this; 0: auto, <0: never */
+    const char *basename;   /* output file names; default "sequence" */
+} MsDiagramOptions;
+
+void ms_diagram_options_init(MsDiagramOptions *options);
+/* "svg,png,txt" -> options->formats.  Empty names are skipped; an unknown
+ * name is an MS_ERROR_USAGE error that lists the valid ones. */
+gboolean ms_diagram_options_parse_formats(MsDiagramOptions *options, const char *list,
+                                          GError **error);
+/* "2s", "150ms", "1.5min", "250" (milliseconds) -> nanoseconds. */
+gboolean ms_diagram_parse_time(const char *text, MsTime *time_out, GError **error);
+
+/* The diagram's options on the `mailsim run` command line.  The command
+ * adds the entries, parses, then turns what was given into options:
+ *
+ *     MsDiagramArgs dargs = { 0 };
+ *     GOptionEntry dentries[MS_DIAGRAM_N_ARGS];
+ *     ms_diagram_args_entries(&dargs, dentries);
+ *     g_option_context_add_main_entries(ctx, dentries, NULL);
+ *     ... parse ...
+ *     MsDiagramOptions dopt;
+ *     if (!ms_diagram_args_to_options(&dargs, &dopt, &error)) -> usage error
+ *     dopt.tcp = tcp;
+ *     ms_diagram_write(trace, &report_options, &dopt, out_dir, written, &error);
+ *     ms_diagram_args_clear(&dargs);
+ */
+typedef struct {
+    char *format;      /* --format LIST */
+    double dpi;        /* --dpi N (0: not given) */
+    char *protocols;   /* --filter-protocol LIST */
+    char *hosts;       /* --filter-host LIST */
+    char *from;        /* --from TIME */
+    char *until;       /* --until TIME */
+    gint page_arrows;  /* --page-arrows N */
+    char *page_time;   /* --page-time TIME */
+} MsDiagramArgs;
+
+#define MS_DIAGRAM_N_ARGS 9 /* entries, with the closing empty one */
+
+/* Writes MS_DIAGRAM_N_ARGS entries whose values land in args. */
+void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries);
+/* Options from what was given (a wrong value is an MS_ERROR_USAGE error that
+ * names its option).  The options point into args: keep args until the
+ * diagram is written. */
+gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions *options,
+                                    GError **error);
+void ms_diagram_args_clear(MsDiagramArgs *args);
+
+/* ---- The model ----------------------------------------------------------- */
+
+typedef struct MsDiagram MsDiagram;
+
+typedef struct {
+    const char *host;
+    MsDiagramRole role;
+    double x;
+} MsDiagramLifeline;
+
+typedef enum {
+    MS_DIAGRAM_ARROW_LINE,    /* a protocol line */
+    MS_DIAGRAM_ARROW_SEGMENT, /* a TCP segment */
+    MS_DIAGRAM_ARROW_ELIDED,  /* stands for the middle of a long message body */
+} MsDiagramArrowKind;
+
+typedef struct {
+    MsDiagramArrowKind kind;
+    const MsTraceRecord *record; /* ELIDED: the first line left out */
+    guint page;
+    guint from, to;              /* lifeline indexes */
+    MsDiagramFlow flow;
+    MsTime send;
+    MsTime arrival;              /* arrived, or was lost; -1 when unknown */
+    gboolean lost;               /* never arrived: ends in a cross */
+    guint retransmit;
+    guint group;                 /* lines sent together on one connection */
+    guint elided;                /* ELIDED: how many lines it stands for */
+    double x1, y1, x2, y2;       /* from the sender to the tip, in points */
+    const char *text;            /* the whole line, printable */
+    const char *label;           /* shortened to fit between the lifelines */
+    const char *tooltip;         /* the whole line and its times */
+} MsDiagramArrow;
+
+/* Something that happened on one host: queued, delivered, downloaded. */
+typedef struct {
+    guint page;
+    guint lifeline;
+    MsTime time;
+    double y;                    /* top of the note */
+    const char *label;
+    const char *tooltip;
+} MsDiagramNote;
+
+/* The lines of one protocol phase on one connection. */
+typedef struct {
+    guint page;
+    guint conn;
+    guint left, right;           /* lifelines it spans */
+    guint lane;                  /* column of its label in the right margin */
+    MsDiagramFlow flow;
+    double y1, y2;
+    const char *label;
+} MsDiagramBand;
+
+/* An idle stretch drawn shorter than its time. */
+typedef struct {
+    guint page;
+    MsTime from, to;
+    double y1, y2;
+    const char *label;
+} MsDiagramBreak;
+
+/* Every instant the page places something at; only some are labelled. */
+typedef struct {
+    guint page;
+    MsTime time;
+    double y;
+    const char *label;           /* NULL: not labelled (too close to another) */
+} MsDiagramTick;
+
+typedef struct {
+    double width, height;
+    double lifeline_top;         /* below the host boxes */
+    guint first_arrow, n_arrows; /* arrows are sorted by page */
+    MsTime from, to;             /* send times of its first and last arrow */
+} MsDiagramPage;
+
+/* Never fails: a trace with nothing to draw gives one page that says so.
+ * The trace must outlive the diagram (transfer full). */
+MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
+                          const MsDiagramOptions *options);
+void ms_diagram_free(MsDiagram *diagram);
+
+const char *ms_diagram_title(const MsDiagram *diagram);
+const char *ms_diagram_lang(const MsDiagram *diagram);
+const MsDiagramOptions *ms_diagram_options(const MsDiagram *diagram);
+/* Whether any arrow of this flow is drawn (the legend shows only those). */
+gboolean ms_diagram_has_flow(const MsDiagram *diagram, MsDiagramFlow flow);
+
+guint ms_diagram_n_pages(const MsDiagram *diagram);
+const MsDiagramPage *ms_diagram_page(const MsDiagram *diagram, guint i);
+guint ms_diagram_n_lifelines(const MsDiagram *diagram);
+const MsDiagramLifeline *ms_diagram_lifeline(const MsDiagram *diagram, guint i);
+guint ms_diagram_n_arrows(const MsDiagram *diagram);
+const MsDiagramArrow *ms_diagram_arrow(const MsDiagram *diagram, guint i);
+guint ms_diagram_n_notes(const MsDiagram *diagram);
+const MsDiagramNote *ms_diagram_note(const MsDiagram *diagram, guint i);
+guint ms_diagram_n_bands(const MsDiagram *diagram);
+const MsDiagramBand *ms_diagram_band(const MsDiagram *diagram, guint i);
+guint ms_diagram_n_breaks(const MsDiagram *diagram);
+const MsDiagramBreak *ms_diagram_break(const MsDiagram *diagram, guint i);
+guint ms_diagram_n_ticks(const MsDiagram *diagram);
+const MsDiagramTick *ms_diagram_tick(const MsDiagram *diagram, guint i);
+/* The y of an instant on a page, or -1 when nothing is placed at it. */
+double ms_diagram_time_y(const MsDiagram *diagram, guint page, MsTime time);
+
+/* "sequence.svg", or "sequence-2.svg" when there are several pages
+ * (page counts from 0; text formats are never paged). Transfer full. */
+char *ms_diagram_file_name(const MsDiagram *diagram, guint page, MsDiagramFormat format);
+
+/* ---- Renderers ----------------------------------------------------------- */
+
+/* A text format (txt, msc, plantuml, mermaid) of the whole diagram, all
+ * pages; NULL for a Graphviz format.  Transfer full. */
+char *ms_diagram_export(const MsDiagram *diagram, MsDiagramFormat format);
+
+/* The Graphviz graph of one page, every node and edge pinned, not yet laid
+ * out (transfer full: agclose() it).  Edges named "a<N>" are arrow N. */
+Agraph_t *ms_diagram_graph(const MsDiagram *diagram, guint page);
+
+/* Lays one page out with `nop2` and renders it in a Graphviz format. */
+gboolean ms_diagram_render(const MsDiagram *diagram, guint page, MsDiagramFormat format,
+                           const char *path, GError **error);
+
+/* Builds the diagram and writes every requested format into dir, adding
+ * each path written to written_paths_out (may be NULL; paths transfer full). */
+gboolean ms_diagram_write(const MsTrace *trace, const MsReportOptions *report,
+                          const MsDiagramOptions *options, const char *dir,
+                          GPtrArray *written_paths_out, GError **error);
+
+/* Frees the process's Graphviz context (created on first use, also freed
+ * at exit).  Safe to call more than once. */
+void ms_diagram_shutdown(void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsDiagram, ms_diagram_free)
+
+G_END_DECLS

@@ -1,0 +1,90 @@
+/* diagram-private.h - what the files of the sequence diagram share: the
+ * model's body, its page geometry and the words it draws.
+ *
+ * Geometry is in points (1/72 inch), y growing downward from the top of a
+ * page; only diagram_gv.c turns it over for Graphviz.
+ */
+#pragma once
+
+#include "mailsim/diagram.h"
+
+/* Page geometry. */
+#define MS_DG_MARGIN 16.0        /* around everything */
+#define MS_DG_AXIS_X 92.0        /* the time axis; tick labels to its left */
+#define MS_DG_COLUMN 250.0       /* between two lifelines */
+#define MS_DG_LANE 170.0         /* one column of phase labels, right margin */
+#define MS_DG_TITLE_Y 22.0       /* centre of the title row */
+#define MS_DG_LEGEND_Y 44.0      /* centre of the legend row */
+#define MS_DG_HEAD_Y 64.0        /* top of the host boxes */
+#define MS_DG_HEAD_H 36.0
+#define MS_DG_FIRST_Y 124.0      /* the first instant of a page */
+#define MS_DG_BOTTOM 28.0        /* below the last thing drawn */
+
+/* Vertical rhythm. */
+#define MS_DG_ROW 15.0           /* one line of label text */
+#define MS_DG_MIN_SLOPE 16.0     /* even a zero-delay arrow drops this much */
+#define MS_DG_MIN_STEP 2.0       /* between two different instants */
+#define MS_DG_NOTE_H 16.0
+#define MS_DG_BREAK_H 38.0
+#define MS_DG_DELAY_PT 90.0      /* automatic scale: the slowest path */
+#define MS_DG_LOST_REACH 0.8     /* a lost arrow stops this far across */
+
+/* Fonts: protocol lines in a monospaced face, as the RFCs print them.
+ * PostScript names, which Graphviz knows: SVG gets "Helvetica,sans-Serif"
+ * (a viewer without Helvetica still picks a sans face) and bitmaps get
+ * whatever fontconfig matches (DejaVu on Debian, CJK glyphs from any font
+ * that has them). */
+#define MS_DG_FONT "Helvetica"
+#define MS_DG_FONT_BOLD "Helvetica-Bold"
+#define MS_DG_FONT_MONO "Courier"
+#define MS_DG_LINE_PT 10.0
+#define MS_DG_SMALL_PT 9.0
+
+/* Long bodies: a group longer than this shows its head and tail only. */
+#define MS_DG_ELIDE_OVER 12u
+#define MS_DG_ELIDE_HEAD 8u
+#define MS_DG_ELIDE_TAIL 2u
+
+struct MsDiagram {
+    MsDiagramOptions options;  /* strings below are copies */
+    char *lang;
+    char *title;
+    char *protocols;
+    char *hosts;
+    char *basename;
+    gboolean full_bodies;
+    GStringChunk *strings;     /* labels and tooltips */
+
+    GArray *lifelines;         /* MsDiagramLifeline */
+    GArray *arrows;            /* MsDiagramArrow, by page then send time */
+    GArray *notes;             /* MsDiagramNote */
+    GArray *bands;             /* MsDiagramBand */
+    GArray *breaks;            /* MsDiagramBreak */
+    GArray *ticks;             /* MsDiagramTick, by page then time */
+    GArray *pages;             /* MsDiagramPage */
+    GArray *note_order;        /* guint64 per note: its record id, for layout */
+    gboolean has_flow[MS_DIAGRAM_N_FLOWS];
+    gboolean has_lost;
+    gboolean has_retransmit;
+    guint n_lanes;
+    double scale;              /* points per millisecond in force */
+    MsTime gap;                /* compression threshold in force (<0 never) */
+};
+
+/* diagram_layout.c: pages, the time axis, y of everything, bands. */
+void ms_dg_layout(MsDiagram *d);
+
+/* Words in the diagram's language (they live here, beside their use; the
+ * phase names come from the reports' catalogue). */
+gboolean ms_dg_is_zh(const MsDiagram *d);
+const char *ms_dg_word(const MsDiagram *d, const char *en, const char *zh);
+/* g_strdup_printf() of the English or the Chinese format; both literal, so
+ * the compiler checks them against the arguments. */
+#define MS_DG_PRINTF(d, en, zh, ...)                                                   \
+    (ms_dg_is_zh(d) ? g_strdup_printf(zh, __VA_ARGS__) : g_strdup_printf(en, __VA_ARGS__))
+const char *ms_dg_intern(MsDiagram *d, const char *s);
+/* Rough width of text in points: CJK characters are square, others about
+ * 0.6 em in the monospaced face and, erring wide, 0.62 em in the other. */
+double ms_dg_text_width(const char *text, double size, gboolean mono);
+/* Cuts text to at most max_chars characters, ending in "…" (transfer full). */
+char *ms_dg_shorten(const char *text, guint max_chars);

@@ -1,0 +1,444 @@
+/* diagram_layout.c - where things go on the page: the time axis, the y of
+ * every arrow end and note, idle gaps drawn short, pages and phase bands.
+ *
+ * Every instant at which something is placed gets an anchor y on the time
+ * axis.  Between two instants the axis advances in proportion to the time
+ * (the scale, points per millisecond), so an arrow from its send time to
+ * its arrival time slopes by its real delay.  Text bends that: on one
+ * lifeline successive ends stay at least a row apart (lines sent together
+ * become parallel arrows a row apart), and every arrow drops at least a row
+ * (a long delay still looks longer than a short one).  The room text takes
+ * pushes what follows down; it never flattens an arrow.  A gap too long for
+ * the page (a retry half an hour later) is drawn as a short break that says
+ * how long it was.  At one instant, on one lifeline, arrivals come before
+ * sends (a reply leaves from where the request arrived) and sends and notes
+ * keep the trace's order.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/diagram-private.h"
+#include "report/report-private.h"
+
+enum { EV_ARRIVE, EV_SEND, EV_NOTE, EV_LOSS };
+
+typedef struct {
+    MsTime time;
+    guint cls;      /* 0 arrivals, 1 sends and notes, 2 loss points */
+    guint64 order;  /* within a class: trace order */
+    guint kind;
+    guint item;     /* arrow or note index */
+    guint lifeline; /* G_MAXUINT for a loss point */
+} Event;
+
+static gint compare_events(gconstpointer pa, gconstpointer pb)
+{
+    const Event *a = pa, *b = pb;
+    if (a->time != b->time)
+        return a->time < b->time ? -1 : 1;
+    if (a->cls != b->cls)
+        return a->cls < b->cls ? -1 : 1;
+    return a->order < b->order ? -1 : (a->order > b->order);
+}
+
+/* Automatic scale: the slowest path gets MS_DG_DELAY_PT.  A connection's
+ * path delay is the shortest delay of anything it carried (a line held up
+ * by a retransmission says nothing about the path); lost segments count up
+ * to where they were lost, so a connection that never got through still
+ * has its distance.  Taking the slowest path means no arrow on it is drawn
+ * across a compressed gap. */
+static double pick_scale(const MsDiagram *d)
+{
+    if (d->options.scale > 0)
+        return d->options.scale;
+    g_autoptr(GArray) path = g_array_new(FALSE, TRUE, sizeof(MsTime)); /* by conn; 0: none */
+    for (guint i = 0; i < d->arrows->len; i++) {
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+        guint conn = a->record->conn;
+        if (a->arrival <= a->send)
+            continue;
+        if (path->len <= conn)
+            g_array_set_size(path, conn + 1);
+        MsTime *p = &g_array_index(path, MsTime, conn);
+        if (*p == 0 || a->arrival - a->send < *p)
+            *p = a->arrival - a->send;
+    }
+    MsTime slowest = 0;
+    for (guint c = 0; c < path->len; c++)
+        slowest = MAX(slowest, g_array_index(path, MsTime, c));
+    if (slowest == 0)
+        return 10.0;
+    return CLAMP(MS_DG_DELAY_PT / ((double) slowest / (double) MS_MSEC), 1e-9, 200.0);
+}
+
+static MsTime pick_gap(const MsDiagram *d)
+{
+    if (d->options.gap != 0)
+        return d->options.gap;
+    /* Auto: anything that would take more than twice the longest slope. */
+    double ns = 2.0 * MS_DG_DELAY_PT / d->scale * (double) MS_MSEC;
+    return ns >= (double) (G_MAXINT64 / 2) ? G_MAXINT64 / 2 : (MsTime) ns;
+}
+
+/* ---- Pages -------------------------------------------------------------- */
+
+static void assign_pages(MsDiagram *d)
+{
+    const MsDiagramOptions *o = &d->options;
+    guint page = 0, count = 0;
+    MsTime first = 0;
+    gint64 window = 0;
+    for (guint i = 0; i < d->arrows->len; i++) {
+        MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+        if (i == 0) {
+            first = a->send;
+        } else {
+            gboolean cut = FALSE;
+            if (o->page_time > 0 && (a->send - first) / o->page_time != window) {
+                window = (a->send - first) / o->page_time;
+                cut = TRUE;
+            }
+            /* Never split lines that travelled together. */
+            if (o->page_arrows > 0 && count >= o->page_arrows &&
+                a->group != g_array_index(d->arrows, MsDiagramArrow, i - 1).group)
+                cut = TRUE;
+            if (cut) {
+                page++;
+                count = 0;
+            }
+        }
+        a->page = page;
+        count++;
+    }
+    for (guint p = 0; p <= page; p++) {
+        MsDiagramPage pg = { 0 };
+        g_array_append_val(d->pages, pg);
+    }
+    for (guint i = 0; i < d->arrows->len; i++) {
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+        MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, a->page);
+        if (pg->n_arrows == 0) {
+            pg->first_arrow = i;
+            pg->from = a->send;
+        }
+        pg->n_arrows++;
+        pg->to = a->send;
+    }
+    /* A note goes on the last page that had begun by its time. */
+    for (guint i = 0; i < d->notes->len; i++) {
+        MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, i);
+        n->page = 0;
+        for (guint p = 1; p < d->pages->len; p++) {
+            if (g_array_index(d->pages, MsDiagramPage, p).from <= n->time)
+                n->page = p;
+        }
+    }
+}
+
+/* ---- The y of everything on one page ------------------------------------ */
+
+typedef struct {
+    gboolean has_last;
+    double last_y;
+    guint last_kind;
+    guint stamp;    /* key + 1 when it was last touched at the current key */
+    double off;
+    guint kind;
+} LifeState;
+
+/* How far below the previous end on a lifeline the next one goes. */
+static double spacing(guint prev, guint next)
+{
+    if (prev == EV_ARRIVE && next == EV_SEND)
+        return 0; /* the reply leaves where the request arrived */
+    if (prev == EV_NOTE)
+        return MS_DG_NOTE_H + 6.0;
+    if (next == EV_NOTE)
+        return 6.0;
+    return MS_DG_ROW;
+}
+
+/* How far an arrow drops at least: its delay at the scale, so an arrow that
+ * leaves below others (the reply after a multi-line burst) still slopes by
+ * its own delay; at least a row; at most what a compressed gap would be. */
+static double drop(const MsDiagram *d, const MsDiagramArrow *a)
+{
+    double px = d->scale * (double) (a->arrival - a->send) / (double) MS_MSEC;
+    if (d->gap >= 0)
+        px = MIN(px, d->scale * (double) d->gap / (double) MS_MSEC);
+    return MAX(px, MS_DG_MIN_SLOPE);
+}
+
+static GArray *page_events(MsDiagram *d, guint page)
+{
+    GArray *ev = g_array_new(FALSE, FALSE, sizeof(Event));
+    const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, page);
+    for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+        Event s = { a->send, 1, 2 * a->record->id, EV_SEND, i, a->from };
+        g_array_append_val(ev, s);
+        if (!a->lost) {
+            Event r = { a->arrival, 0, i, EV_ARRIVE, i, a->to };
+            g_array_append_val(ev, r);
+        } else if (a->arrival >= 0) {
+            Event l = { a->arrival, 2, i, EV_LOSS, i, G_MAXUINT };
+            g_array_append_val(ev, l);
+        }
+    }
+    for (guint i = 0; i < d->notes->len; i++) {
+        const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, i);
+        if (n->page != page)
+            continue;
+        Event e = { n->time, 1, 2 * g_array_index(d->note_order, guint64, i), EV_NOTE, i,
+                    n->lifeline };
+        g_array_append_val(ev, e);
+    }
+    g_array_sort(ev, compare_events);
+    return ev;
+}
+
+static void add_break(MsDiagram *d, guint page, MsTime from, MsTime to, double y1, double y2)
+{
+    g_autofree char *span = ms_time_format_human(to - from);
+    g_autofree char *label = MS_DG_PRINTF(d, "%s later", "%s 后", span);
+    MsDiagramBreak b = { page, from, to, y1, y2, ms_dg_intern(d, label) };
+    g_array_append_val(d->breaks, b);
+}
+
+static void layout_page(MsDiagram *d, guint page)
+{
+    g_autoptr(GArray) ev = page_events(d, page);
+    guint nl = d->lifelines->len;
+    g_autofree LifeState *life = g_new0(LifeState, nl + 1);
+    g_autofree double *off = g_new0(double, ev->len + 1);
+    double floor_y = MS_DG_FIRST_Y, y = MS_DG_FIRST_Y, last_label = -1e9;
+    MsTime prev_t = 0;
+    guint key = 0;
+
+    for (guint a = 0; a < ev->len; key++) {
+        MsTime t = g_array_index(ev, Event, a).time;
+        guint b = a;
+        while (b < ev->len && g_array_index(ev, Event, b).time == t)
+            b++;
+        gboolean after_break = FALSE;
+        if (key > 0) {
+            MsTime dt = t - prev_t;
+            if (d->gap >= 0 && dt > d->gap) {
+                double y_break = floor_y + 6.0;
+                y = MAX(y + MS_DG_MIN_STEP, floor_y + MS_DG_BREAK_H);
+                add_break(d, page, prev_t, t, y_break, y - 6.0);
+                after_break = TRUE;
+            } else {
+                y += MAX(MS_DG_MIN_STEP, d->scale * (double) dt / (double) MS_MSEC);
+            }
+        }
+        /* Offsets within this instant, and how far down the anchor must go
+         * for every lifeline's spacing and every arrival's slope. */
+        double need = y;
+        for (guint i = a; i < b; i++) {
+            const Event *e = &g_array_index(ev, Event, i);
+            if (e->kind == EV_LOSS)
+                continue;
+            LifeState *ls = &life[e->lifeline];
+            if (ls->stamp != key + 1) {
+                ls->stamp = key + 1;
+                ls->off = 0;
+                if (ls->has_last)
+                    need = MAX(need, ls->last_y + spacing(ls->last_kind, e->kind));
+            } else {
+                ls->off += spacing(ls->kind, e->kind);
+            }
+            ls->kind = e->kind;
+            off[i] = ls->off;
+            if (e->kind == EV_ARRIVE) {
+                const MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
+                if (ar->y1 >= 0)
+                    need = MAX(need, ar->y1 + drop(d, ar) - off[i]);
+            }
+        }
+        y = need;
+        for (guint i = a; i < b; i++) {
+            const Event *e = &g_array_index(ev, Event, i);
+            double at = y + off[i];
+            if (e->kind == EV_LOSS) {
+                MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
+                ar->y2 = MAX(y, ar->y1 + MS_DG_MIN_SLOPE / 2);
+                floor_y = MAX(floor_y, ar->y2);
+                continue;
+            }
+            if (e->kind == EV_SEND)
+                g_array_index(d->arrows, MsDiagramArrow, e->item).y1 = at;
+            else if (e->kind == EV_ARRIVE)
+                g_array_index(d->arrows, MsDiagramArrow, e->item).y2 = at;
+            else
+                g_array_index(d->notes, MsDiagramNote, e->item).y = at;
+            life[e->lifeline].has_last = TRUE;
+            life[e->lifeline].last_y = at;
+            life[e->lifeline].last_kind = e->kind;
+            floor_y = MAX(floor_y, at + (e->kind == EV_NOTE ? MS_DG_NOTE_H : 0));
+        }
+        /* A zero-delay arrow sent at this very instant: level, not rising. */
+        for (guint i = a; i < b; i++) {
+            const Event *e = &g_array_index(ev, Event, i);
+            if (e->kind != EV_ARRIVE)
+                continue;
+            MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
+            if (ar->y2 < ar->y1)
+                ar->y2 = ar->y1;
+        }
+        gboolean labelled = after_break || y - last_label >= 12.0;
+        g_autofree char *text = labelled ? ms_time_format_ms(t) : NULL;
+        MsDiagramTick tick = { page, t, y, labelled ? ms_dg_intern(d, text) : NULL };
+        g_array_append_val(d->ticks, tick);
+        if (labelled)
+            last_label = y;
+        prev_t = t;
+        a = b;
+    }
+
+    /* Lost with no time known (still in flight at the end of the run). */
+    const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, page);
+    for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
+        MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, i);
+        if (ar->lost && ar->arrival < 0)
+            ar->y2 = ar->y1 + MS_DG_MIN_SLOPE;
+        floor_y = MAX(floor_y, MAX(ar->y1, ar->y2));
+    }
+    MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
+    out->lifeline_top = MS_DG_HEAD_Y + MS_DG_HEAD_H;
+    out->height = floor_y + MS_DG_BOTTOM + (d->pages->len > 1 ? 14.0 : 0.0);
+}
+
+/* ---- Phase bands -------------------------------------------------------- */
+
+typedef struct {
+    const char *phase; /* of the open run, NULL when none */
+    MsDiagramBand band;
+    gint last_band;    /* index in d->bands of its previous band, -1 */
+    gboolean synack, established, fin;
+} ConnRun;
+
+static const char *segment_phase(ConnRun *c, const MsTraceRecord *r)
+{
+    if ((r->flags & MS_TCP_SYN) != 0) {
+        c->synack |= (r->flags & MS_TCP_ACK) != 0;
+        return "tcp.handshake";
+    }
+    /* RFC 9293 3.5: the client's ACK of the SYN+ACK completes the handshake. */
+    if (c->synack && !c->established && r->dir == MS_DIR_CLIENT && r->flags == MS_TCP_ACK &&
+        r->len == 0) {
+        c->established = TRUE;
+        return "tcp.handshake";
+    }
+    if ((r->flags & MS_TCP_FIN) != 0 || c->fin) {
+        c->fin = TRUE;
+        return "tcp.teardown";
+    }
+    return NULL;
+}
+
+static void close_run(MsDiagram *d, ConnRun *c)
+{
+    if (c->phase == NULL)
+        return;
+    const char *name = ms_report_phase_text(c->phase, d->lang);
+    g_autofree char *label = g_strdup_printf("[%u] %s", c->band.conn, name != NULL ? name : c->phase);
+    c->band.label = ms_dg_intern(d, label);
+    g_array_append_val(d->bands, c->band);
+    c->last_band = (gint) d->bands->len - 1;
+    c->phase = NULL;
+}
+
+static gint compare_bands(gconstpointer pa, gconstpointer pb)
+{
+    const MsDiagramBand *a = pa, *b = pb;
+    if (a->y1 != b->y1)
+        return a->y1 < b->y1 ? -1 : 1;
+    return a->conn < b->conn ? -1 : (a->conn > b->conn);
+}
+
+static void page_bands(MsDiagram *d, guint page)
+{
+    const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, page);
+    g_autoptr(GArray) conns = g_array_new(FALSE, TRUE, sizeof(ConnRun));
+    guint start = d->bands->len;
+    for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+        const MsTraceRecord *r = a->record;
+        while (conns->len <= r->conn) {
+            ConnRun fresh = { 0 };
+            fresh.last_band = -1;
+            g_array_append_val(conns, fresh);
+        }
+        ConnRun *c = &g_array_index(conns, ConnRun, r->conn);
+        const char *phase = a->kind == MS_DIAGRAM_ARROW_SEGMENT ? segment_phase(c, r) : r->phase;
+        double lo = MIN(a->y1, a->y2), hi = MAX(a->y1, a->y2);
+        if (phase == NULL) {
+            if (c->phase != NULL)
+                c->band.y2 = MAX(c->band.y2, hi);
+            continue;
+        }
+        if (c->phase != NULL && strcmp(c->phase, phase) == 0) {
+            c->band.y1 = MIN(c->band.y1, lo);
+            c->band.y2 = MAX(c->band.y2, hi);
+            continue;
+        }
+        close_run(d, c);
+        /* Bands of one connection follow one another; never overlap. */
+        if (c->last_band >= 0) {
+            MsDiagramBand *prev = &g_array_index(d->bands, MsDiagramBand, c->last_band);
+            prev->y2 = MAX(prev->y1, MIN(prev->y2, lo));
+        }
+        c->phase = phase;
+        memset(&c->band, 0, sizeof c->band);
+        c->band.page = page;
+        c->band.conn = r->conn;
+        c->band.left = MIN(a->from, a->to);
+        c->band.right = MAX(a->from, a->to);
+        c->band.flow = a->kind == MS_DIAGRAM_ARROW_SEGMENT ? MS_DIAGRAM_FLOW_TCP : a->flow;
+        c->band.y1 = lo;
+        c->band.y2 = hi;
+    }
+    for (guint k = 0; k < conns->len; k++)
+        close_run(d, &g_array_index(conns, ConnRun, k));
+
+    /* Labels in the right margin: the first free lane from the left. */
+    guint n = d->bands->len - start;
+    if (n > 1)
+        qsort(&g_array_index(d->bands, MsDiagramBand, start), n, sizeof(MsDiagramBand),
+              compare_bands);
+    g_autoptr(GArray) lane_end = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint k = start; k < d->bands->len; k++) {
+        MsDiagramBand *bd = &g_array_index(d->bands, MsDiagramBand, k);
+        double mid = (bd->y1 + bd->y2) / 2;
+        double top = MIN(bd->y1, mid - 8.0), bottom = MAX(bd->y2, mid + 8.0);
+        guint lane = 0;
+        while (lane < lane_end->len && g_array_index(lane_end, double, lane) > top + 0.5)
+            lane++;
+        if (lane == lane_end->len)
+            g_array_append_val(lane_end, bottom);
+        g_array_index(lane_end, double, lane) = bottom;
+        bd->lane = lane;
+    }
+    d->n_lanes = MAX(d->n_lanes, lane_end->len);
+}
+
+void ms_dg_layout(MsDiagram *d)
+{
+    d->scale = pick_scale(d);
+    d->gap = pick_gap(d);
+    assign_pages(d);
+    for (guint p = 0; p < d->pages->len; p++) {
+        layout_page(d, p);
+        page_bands(d, p);
+    }
+    double width = MS_DG_AXIS_X + 300.0;
+    if (d->lifelines->len > 0) {
+        const MsDiagramLifeline *last =
+            &g_array_index(d->lifelines, MsDiagramLifeline, d->lifelines->len - 1);
+        width = last->x + MS_DG_COLUMN / 2 + d->n_lanes * MS_DG_LANE + MS_DG_MARGIN;
+    }
+    for (guint p = 0; p < d->pages->len; p++)
+        g_array_index(d->pages, MsDiagramPage, p).width = width;
+}

@@ -1,0 +1,287 @@
+/* diagram_options.c - what can be asked of a sequence diagram: the formats
+ * and their names, the roles and flows it tells apart, filters, pages, and
+ * the `mailsim run` options that set them.
+ */
+#include <string.h>
+
+#include "report/diagram-private.h"
+#include "report/report-private.h"
+
+/* ---- Names ---------------------------------------------------------------- */
+
+#define FORMAT_NAME_(e, name, suffix) name,
+static const char *const format_names[] = { MS_DIAGRAM_FORMATS(FORMAT_NAME_) };
+#undef FORMAT_NAME_
+#define FORMAT_SUFFIX_(e, name, suffix) suffix,
+static const char *const format_suffixes[] = { MS_DIAGRAM_FORMATS(FORMAT_SUFFIX_) };
+#undef FORMAT_SUFFIX_
+#define ROLE_EN_(e, en, zh) en,
+static const char *const role_en[] = { MS_DIAGRAM_ROLES(ROLE_EN_) };
+#undef ROLE_EN_
+#define ROLE_ZH_(e, en, zh) zh,
+static const char *const role_zh[] = { MS_DIAGRAM_ROLES(ROLE_ZH_) };
+#undef ROLE_ZH_
+#define FLOW_NAME_(e, name) name,
+static const char *const flow_names[] = { MS_DIAGRAM_FLOWS(FLOW_NAME_) };
+#undef FLOW_NAME_
+
+G_STATIC_ASSERT(G_N_ELEMENTS(format_names) == MS_DIAGRAM_N_FORMATS);
+G_STATIC_ASSERT(G_N_ELEMENTS(role_en) == MS_DIAGRAM_N_ROLES);
+G_STATIC_ASSERT(G_N_ELEMENTS(flow_names) == MS_DIAGRAM_N_FLOWS);
+G_STATIC_ASSERT(MS_DIAGRAM_N_FORMATS <= 32);
+
+const char *ms_diagram_format_name(MsDiagramFormat format)
+{
+    return (guint) format < MS_DIAGRAM_N_FORMATS ? format_names[format] : "unknown";
+}
+
+const char *ms_diagram_format_suffix(MsDiagramFormat format)
+{
+    return (guint) format < MS_DIAGRAM_N_FORMATS ? format_suffixes[format] : "";
+}
+
+gboolean ms_diagram_format_is_graphviz(MsDiagramFormat format)
+{
+    return format == MS_DIAGRAM_SVG || format == MS_DIAGRAM_PNG || format == MS_DIAGRAM_PDF ||
+           format == MS_DIAGRAM_DOT;
+}
+
+const char *ms_diagram_role_name(MsDiagramRole role, const char *lang)
+{
+    if ((guint) role >= MS_DIAGRAM_N_ROLES)
+        role = MS_DIAGRAM_ROLE_HOST;
+    return ms_report_lang_is_zh(lang) ? role_zh[role] : role_en[role];
+}
+
+const char *ms_diagram_flow_name(MsDiagramFlow flow)
+{
+    return (guint) flow < MS_DIAGRAM_N_FLOWS ? flow_names[flow] : "unknown";
+}
+
+MsDiagramFlow ms_diagram_flow_of_protocol(const char *protocol)
+{
+    static const char *const pull[] = { "POP3", "IMAP", "HTTP", "HTTPS" };
+    if (protocol == NULL)
+        return MS_DIAGRAM_FLOW_OTHER;
+    if (g_ascii_strcasecmp(protocol, "SMTP") == 0)
+        return MS_DIAGRAM_FLOW_PUSH;
+    if (g_ascii_strcasecmp(protocol, "TCP") == 0)
+        return MS_DIAGRAM_FLOW_TCP;
+    for (gsize i = 0; i < G_N_ELEMENTS(pull); i++) {
+        if (g_ascii_strcasecmp(protocol, pull[i]) == 0)
+            return MS_DIAGRAM_FLOW_PULL;
+    }
+    return MS_DIAGRAM_FLOW_OTHER;
+}
+
+/* ---- Options ---------------------------------------------------------------- */
+
+void ms_diagram_options_init(MsDiagramOptions *options)
+{
+    memset(options, 0, sizeof *options);
+    options->formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG);
+    options->dpi = 96.0;
+    options->events = TRUE;
+    options->until = MS_TIME_NEVER;
+    options->basename = "sequence";
+}
+
+gboolean ms_diagram_options_parse_formats(MsDiagramOptions *options, const char *list,
+                                          GError **error)
+{
+    guint formats = 0;
+    g_auto(GStrv) names = g_strsplit(list != NULL ? list : "", ",", -1);
+    for (char **n = names; *n != NULL; n++) {
+        char *name = g_strstrip(*n);
+        if (*name == '\0')
+            continue;
+        guint f = 0;
+        while (f < MS_DIAGRAM_N_FORMATS && g_ascii_strcasecmp(name, format_names[f]) != 0)
+            f++;
+        if (f == MS_DIAGRAM_N_FORMATS) {
+            g_autofree char *valid = g_strjoinv(", ", (char **) format_names);
+            g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
+                        "unknown diagram format '%s' (expected a comma-separated list of: %s)",
+                        name, valid);
+            return FALSE;
+        }
+        formats |= MS_DIAGRAM_FORMAT_BIT(f);
+    }
+    options->formats = formats;
+    return TRUE;
+}
+
+gboolean ms_diagram_parse_time(const char *text, MsTime *time_out, GError **error)
+{
+    static const struct {
+        const char *name;
+        MsTime unit;
+    } units[] = {
+        { "ns", MS_NSEC }, { "us", MS_USEC }, { "ms", MS_MSEC }, { "s", MS_SEC },
+        { "min", MS_MINUTE }, { "h", MS_HOUR }, { "", MS_MSEC },
+    };
+    const char *p = text != NULL ? text : "";
+    guint64 whole = 0, frac = 0, frac_scale = 1;
+    gboolean digits = FALSE;
+    while (g_ascii_isdigit(*p)) {
+        if (whole > G_MAXINT64 / 10 / MS_HOUR)
+            goto bad;
+        whole = whole * 10 + (guint64) (*p++ - '0');
+        digits = TRUE;
+    }
+    if (*p == '.') {
+        p++;
+        while (g_ascii_isdigit(*p)) {
+            /* Beyond nine decimals nothing is left at nanosecond precision. */
+            if (frac_scale < 1000000000u) {
+                frac = frac * 10 + (guint64) (*p - '0');
+                frac_scale *= 10;
+            }
+            p++;
+            digits = TRUE;
+        }
+    }
+    while (*p == ' ')
+        p++;
+    if (!digits)
+        goto bad;
+    for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
+        if (g_ascii_strcasecmp(p, units[i].name) == 0) {
+            MsTime unit = units[i].unit;
+            *time_out = (MsTime) whole * unit + (MsTime) (frac * (guint64) unit / frac_scale);
+            return TRUE;
+        }
+    }
+bad:
+    g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
+                "'%s' is not a time (examples: 250ms, 2s, 1.5min; a bare number is ms)",
+                text != NULL ? text : "");
+    return FALSE;
+}
+
+/* ---- Small text helpers --------------------------------------------------- */
+
+gboolean ms_dg_is_zh(const MsDiagram *d)
+{
+    return ms_report_lang_is_zh(d->lang);
+}
+
+const char *ms_dg_word(const MsDiagram *d, const char *en, const char *zh)
+{
+    return ms_dg_is_zh(d) ? zh : en;
+}
+
+const char *ms_dg_intern(MsDiagram *d, const char *s)
+{
+    return g_string_chunk_insert_const(d->strings, s != NULL ? s : "");
+}
+
+double ms_dg_text_width(const char *text, double size, gboolean mono)
+{
+    double w = 0;
+    for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        w += g_unichar_iswide(c) ? size : size * (mono ? 0.602 : 0.62);
+    }
+    return w;
+}
+
+char *ms_dg_shorten(const char *text, guint max_chars)
+{
+    if (max_chars < 2)
+        max_chars = 2;
+    if ((guint) g_utf8_strlen(text, -1) <= max_chars)
+        return g_strdup(text);
+    const char *cut = g_utf8_offset_to_pointer(text, max_chars - 1);
+    return g_strdup_printf("%.*s\u2026", (int) (cut - text), text);
+}
+
+/* ---- `mailsim run` --------------------------------------------------------- */
+
+void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries)
+{
+    const GOptionEntry e[MS_DIAGRAM_N_ARGS] = {
+        { "format", 0, 0, G_OPTION_ARG_STRING, &args->format,
+          "Diagram formats, comma-separated: svg, png, pdf, dot, txt, msc, plantuml, mermaid "
+          "(default: svg)", "LIST" },
+        { "dpi", 0, 0, G_OPTION_ARG_DOUBLE, &args->dpi,
+          "Resolution of the PNG diagram (default: 96)", "N" },
+        { "filter-protocol", 0, 0, G_OPTION_ARG_STRING, &args->protocols,
+          "Draw only these protocols, e.g. SMTP,POP3", "LIST" },
+        { "filter-host", 0, 0, G_OPTION_ARG_STRING, &args->hosts,
+          "Draw only these hosts: one host, all it takes part in; several, what passes "
+          "between them", "LIST" },
+        { "from", 0, 0, G_OPTION_ARG_STRING, &args->from,
+          "Draw only what was sent at or after TIME (e.g. 5s, 250ms)", "TIME" },
+        { "until", 0, 0, G_OPTION_ARG_STRING, &args->until,
+          "Draw only what was sent before TIME", "TIME" },
+        { "page-arrows", 0, 0, G_OPTION_ARG_INT, &args->page_arrows,
+          "At most N arrows a diagram page (sequence-1.svg, sequence-2.svg, ...)", "N" },
+        { "page-time", 0, 0, G_OPTION_ARG_STRING, &args->page_time,
+          "At most TIME of simulated time a diagram page", "TIME" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    memcpy(entries, e, sizeof e);
+}
+
+static gboolean arg_time(const char *option, const char *text, MsTime *out, GError **error)
+{
+    g_autoptr(GError) why = NULL;
+    if (text == NULL)
+        return TRUE;
+    if (!ms_diagram_parse_time(text, out, &why)) {
+        g_set_error(error, MS_ERROR, MS_ERROR_USAGE, "--%s: %s", option, why->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions *options,
+                                    GError **error)
+{
+    ms_diagram_options_init(options);
+    if (args->format != NULL) {
+        g_autoptr(GError) why = NULL;
+        if (!ms_diagram_options_parse_formats(options, args->format, &why)) {
+            g_set_error(error, MS_ERROR, MS_ERROR_USAGE, "--format: %s", why->message);
+            return FALSE;
+        }
+    }
+    if (args->dpi != 0) {
+        /* Below 10 nothing is legible; above 1200 a page is hundreds of MB. */
+        if (args->dpi < 10 || args->dpi > 1200) {
+            g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
+                        "--dpi expects a resolution from 10 to 1200, found %g", args->dpi);
+            return FALSE;
+        }
+        options->dpi = args->dpi;
+    }
+    if (args->page_arrows < 0) {
+        g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
+                    "--page-arrows expects a positive number, found %d", args->page_arrows);
+        return FALSE;
+    }
+    options->page_arrows = (guint) args->page_arrows;
+    options->protocols = args->protocols;
+    options->hosts = args->hosts;
+    if (!arg_time("from", args->from, &options->from, error) ||
+        !arg_time("until", args->until, &options->until, error) ||
+        !arg_time("page-time", args->page_time, &options->page_time, error))
+        return FALSE;
+    if (options->from >= options->until) {
+        g_set_error(error, MS_ERROR, MS_ERROR_USAGE, "--from must come before --until");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+void ms_diagram_args_clear(MsDiagramArgs *args)
+{
+    g_free(args->format);
+    g_free(args->protocols);
+    g_free(args->hosts);
+    g_free(args->from);
+    g_free(args->until);
+    g_free(args->page_time);
+    memset(args, 0, sizeof *args);
+}

@@ -1,0 +1,1056 @@
+/* test_diagram.c - the sequence diagram: its model (lifelines, arrows, the
+ * time axis, breaks, filters, pages), the Graphviz graph and files, and the
+ * text exports.
+ *
+ * Every trace here is written by hand with ms_trace_emit(), so the
+ * expected lifelines, arrows and times follow from the records alone.
+ */
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mailsim/diagram.h"
+#include "report/report-private.h"
+#include "testutil.h"
+
+#define MS(x) ((MsTime) ((x) * (double) MS_MSEC))
+
+/* ---- Building traces ----------------------------------------------------- */
+
+typedef struct {
+    guint conn;
+    const char *protocol;
+    const char *client, *server;
+    guint16 cport, sport;
+} Conn;
+
+static void emit_open(MsTrace *t, const Conn *c, double at_ms)
+{
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_CONN_OPEN;
+    r.time = MS(at_ms);
+    r.arrival = -1;
+    r.conn = c->conn;
+    r.protocol = c->protocol;
+    r.dir = MS_DIR_CLIENT;
+    r.src = c->client;
+    r.dst = c->server;
+    r.src_port = c->cport;
+    r.dst_port = c->sport;
+    ms_trace_emit(t, &r);
+}
+
+/* A line from the client (dir C) or the server (dir S), sent at send_ms and
+ * arriving at arrive_ms (< 0: never). */
+static guint64 emit_line(MsTrace *t, const Conn *c, MsDir dir, double send_ms, double arrive_ms,
+                         const char *text, const char *phase)
+{
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_LINE;
+    r.time = MS(send_ms);
+    r.arrival = arrive_ms < 0 ? -1 : MS(arrive_ms);
+    r.conn = c->conn;
+    r.protocol = c->protocol;
+    r.dir = dir;
+    r.src = dir == MS_DIR_CLIENT ? c->client : c->server;
+    r.dst = dir == MS_DIR_CLIENT ? c->server : c->client;
+    r.src_port = dir == MS_DIR_CLIENT ? c->cport : c->sport;
+    r.dst_port = dir == MS_DIR_CLIENT ? c->sport : c->cport;
+    r.text = text;
+    r.eol = "\r\n";
+    r.phase = phase;
+    return ms_trace_emit(t, &r);
+}
+
+static guint64 emit_segment(MsTrace *t, const Conn *c, MsTraceKind kind, MsDir dir,
+                            double send_ms, double arrive_ms, guint flags, guint retransmit)
+{
+    MsTraceRecord r = { 0 };
+    r.kind = kind;
+    r.time = MS(send_ms);
+    r.arrival = arrive_ms < 0 ? -1 : MS(arrive_ms);
+    r.conn = c->conn;
+    r.protocol = "TCP";
+    r.dir = dir;
+    r.src = dir == MS_DIR_CLIENT ? c->client : c->server;
+    r.dst = dir == MS_DIR_CLIENT ? c->server : c->client;
+    r.src_port = dir == MS_DIR_CLIENT ? c->cport : c->sport;
+    r.dst_port = dir == MS_DIR_CLIENT ? c->sport : c->cport;
+    r.flags = flags;
+    r.retransmit = retransmit;
+    return ms_trace_emit(t, &r);
+}
+
+static void emit_event(MsTrace *t, MsTraceKind kind, const char *note, const char *host,
+                       double at_ms, gint64 count, const char *detail)
+{
+    MsTraceRecord r = { 0 };
+    r.kind = kind;
+    r.time = MS(at_ms);
+    r.arrival = -1;
+    r.src = host;
+    r.note = note;
+    r.count = count;
+    r.detail = detail;
+    ms_trace_emit(t, &r);
+}
+
+static const Conn submit = { 1, "SMTP", "alice-pc", "crepes.fr", 49152, 25 };
+static const Conn relay = { 2, "SMTP", "crepes.fr", "hamburger.edu", 49153, 25 };
+static const Conn fetch = { 3, "POP3", "bob-pc", "hamburger.edu", 49154, 110 };
+
+#define N_STORY_LINES 23
+
+/* Alice's agent submits to crepes.fr over a 2 ms link, crepes.fr relays to
+ * hamburger.edu over a 40 ms one, and five seconds later Bob's agent
+ * fetches with POP3.  Emitted in time order, as a run would. */
+static MsTrace *story(void)
+{
+    MsTrace *t = ms_trace_new();
+    emit_event(t, MS_TRACE_MESSAGE, "message.composed", "alice-pc", 0, 0, "alice composes");
+    emit_open(t, &submit, 0);
+    emit_line(t, &submit, MS_DIR_SERVER, 2, 4, "220 crepes.fr ESMTP", "smtp.handshake");
+    emit_line(t, &submit, MS_DIR_CLIENT, 4, 6, "HELO alice-pc", "smtp.handshake");
+    emit_line(t, &submit, MS_DIR_SERVER, 6, 8, "250 crepes.fr", "smtp.handshake");
+    emit_line(t, &submit, MS_DIR_CLIENT, 8, 10, "MAIL FROM:<alice@crepes.fr>", "smtp.transfer");
+    emit_line(t, &submit, MS_DIR_SERVER, 10, 12, "250 Ok", "smtp.transfer");
+    emit_line(t, &submit, MS_DIR_CLIENT, 12, 14, "DATA", "smtp.transfer");
+    emit_line(t, &submit, MS_DIR_SERVER, 14, 16, "354 End data with <CR><LF>.<CR><LF>",
+              "smtp.transfer");
+    /* One segment: three lines sent together, arriving together. */
+    emit_line(t, &submit, MS_DIR_CLIENT, 16, 18, "Subject: Ketchup", "smtp.transfer");
+    emit_line(t, &submit, MS_DIR_CLIENT, 16, 18, "Do you like ketchup?", "smtp.transfer");
+    emit_line(t, &submit, MS_DIR_CLIENT, 16, 18, ".", "smtp.transfer");
+    emit_line(t, &submit, MS_DIR_SERVER, 18, 20, "250 Ok: queued", "smtp.transfer");
+    emit_event(t, MS_TRACE_QUEUE, "queue.add", "crepes.fr", 18, 1, "queued");
+    emit_open(t, &relay, 20);
+    emit_line(t, &submit, MS_DIR_CLIENT, 20, 22, "QUIT", "smtp.closure");
+    emit_line(t, &submit, MS_DIR_SERVER, 22, 24, "221 Bye", "smtp.closure");
+    emit_line(t, &relay, MS_DIR_SERVER, 100, 140, "220 hamburger.edu ESMTP", "smtp.handshake");
+    emit_line(t, &relay, MS_DIR_CLIENT, 140, 180, "HELO crepes.fr", "smtp.handshake");
+    emit_line(t, &relay, MS_DIR_SERVER, 180, 220, "250 hamburger.edu", "smtp.handshake");
+    emit_event(t, MS_TRACE_MAILBOX, "mailbox.deliver", "hamburger.edu", 200, 1, "delivered");
+    emit_line(t, &relay, MS_DIR_CLIENT, 220, 260, "QUIT", "smtp.closure");
+    emit_line(t, &relay, MS_DIR_SERVER, 260, 300, "221 Bye", "smtp.closure");
+    emit_open(t, &fetch, 5000);
+    emit_line(t, &fetch, MS_DIR_SERVER, 5004, 5006, "+OK POP3 server ready", "pop3.authorization");
+    emit_line(t, &fetch, MS_DIR_CLIENT, 5006, 5008, "USER bob", "pop3.authorization");
+    emit_line(t, &fetch, MS_DIR_SERVER, 5008, 5010, "+OK", "pop3.authorization");
+    emit_line(t, &fetch, MS_DIR_CLIENT, 5010, 5012, "QUIT", "pop3.update");
+    emit_line(t, &fetch, MS_DIR_SERVER, 5012, 5014, "+OK bye", "pop3.update");
+    return t;
+}
+
+static MsDiagram *diagram_with(const MsTrace *t, const MsDiagramOptions *o)
+{
+    MsReportOptions report;
+    ms_report_options_init(&report);
+    report.scenario_name = "Alice sends Bob a message";
+    return ms_diagram_new(t, &report, o);
+}
+
+static MsDiagram *diagram_of(const MsTrace *t)
+{
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    return diagram_with(t, &o);
+}
+
+static guint count_kind(const MsDiagram *d, MsDiagramArrowKind kind)
+{
+    guint n = 0;
+    for (guint i = 0; i < ms_diagram_n_arrows(d); i++)
+        n += ms_diagram_arrow(d, i)->kind == kind;
+    return n;
+}
+
+/* ---- diagram/layout ------------------------------------------------------ */
+
+/* The textbook order: sender's agent, sender's server, receiver's server,
+ * receiver's agent, whatever order the hosts first appear in. */
+static void lifelines_follow_the_mail(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    static const char *const hosts[] = { "alice-pc", "crepes.fr", "hamburger.edu", "bob-pc" };
+    static const MsDiagramRole roles[] = { MS_DIAGRAM_ROLE_USER_AGENT, MS_DIAGRAM_ROLE_MAIL_SERVER,
+                                           MS_DIAGRAM_ROLE_MAIL_SERVER,
+                                           MS_DIAGRAM_ROLE_USER_AGENT };
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(d), 4);
+    for (guint i = 0; i < 4; i++) {
+        MS_ASSERT_STR(ms_diagram_lifeline(d, i)->host, hosts[i]);
+        CU_ASSERT_EQUAL(ms_diagram_lifeline(d, i)->role, roles[i]);
+        if (i > 0)
+            CU_ASSERT_TRUE(ms_diagram_lifeline(d, i)->x > ms_diagram_lifeline(d, i - 1)->x);
+    }
+    MS_ASSERT_STR(ms_diagram_role_name(MS_DIAGRAM_ROLE_MAIL_SERVER, "zh"), "邮件服务器");
+}
+
+/* Bob's agent shows up first in the trace (a POP3 check that finds nothing)
+ * but only fetches: it still goes to the right of the servers; a browser
+ * that POSTs to a web-mail server is the sender. */
+static void roles_and_order_from_connections(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    const Conn early = { 1, "POP3", "bob-pc", "hamburger.edu", 50000, 110 };
+    const Conn web = { 2, "HTTP", "alice-browser", "webmail.fr", 50001, 80 };
+    const Conn out = { 3, "SMTP", "webmail.fr", "hamburger.edu", 50002, 25 };
+    emit_line(t, &early, MS_DIR_SERVER, 0, 1, "+OK", "pop3.authorization");
+    emit_line(t, &web, MS_DIR_CLIENT, 10, 11, "POST /send HTTP/1.1", NULL);
+    emit_line(t, &web, MS_DIR_SERVER, 11, 12, "HTTP/1.1 200 OK", NULL);
+    emit_line(t, &out, MS_DIR_SERVER, 20, 30, "220 hamburger.edu", "smtp.handshake");
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    static const char *const hosts[] = { "alice-browser", "webmail.fr", "hamburger.edu", "bob-pc" };
+    static const MsDiagramRole roles[] = { MS_DIAGRAM_ROLE_BROWSER, MS_DIAGRAM_ROLE_WEBMAIL_SERVER,
+                                           MS_DIAGRAM_ROLE_MAIL_SERVER,
+                                           MS_DIAGRAM_ROLE_USER_AGENT };
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(d), 4);
+    for (guint i = 0; i < 4; i++) {
+        MS_ASSERT_STR(ms_diagram_lifeline(d, i)->host, hosts[i]);
+        CU_ASSERT_EQUAL(ms_diagram_lifeline(d, i)->role, roles[i]);
+    }
+    /* HTTP is a pull, SMTP a push. */
+    CU_ASSERT_EQUAL(ms_diagram_arrow(d, 1)->flow, MS_DIAGRAM_FLOW_PULL);
+    CU_ASSERT_EQUAL(ms_diagram_arrow(d, 3)->flow, MS_DIAGRAM_FLOW_PUSH);
+}
+
+static void one_arrow_per_line_in_trace_order(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(d), N_STORY_LINES);
+    guint64 last = 0;
+    for (guint i = 0; i < ms_diagram_n_arrows(d); i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+        CU_ASSERT_EQUAL(a->kind, MS_DIAGRAM_ARROW_LINE);
+        CU_ASSERT_EQUAL(a->record->kind, MS_TRACE_LINE);
+        CU_ASSERT_TRUE(i == 0 || a->record->id > last);
+        last = a->record->id;
+        MS_ASSERT_STR(ms_diagram_lifeline(d, a->from)->host, a->record->src);
+        MS_ASSERT_STR(ms_diagram_lifeline(d, a->to)->host, a->record->dst);
+        CU_ASSERT_EQUAL(a->x1, ms_diagram_lifeline(d, a->from)->x);
+        CU_ASSERT_EQUAL(a->x2, ms_diagram_lifeline(d, a->to)->x);
+        CU_ASSERT_EQUAL(a->flow, a->record->conn == 3 ? MS_DIAGRAM_FLOW_PULL : MS_DIAGRAM_FLOW_PUSH);
+        CU_ASSERT_TRUE(a->y2 >= a->y1);
+    }
+}
+
+/* With a fixed scale of 2 pt/ms, an arrow alone in its stretch of time
+ * drops 2 pt per millisecond of delay: 40 ms -> 80 pt.  A 2 ms delay would
+ * be 4 pt, less than a row of text, so it drops the minimum (16 pt) -
+ * still less than the slow one.  Both ends sit exactly on the axis' y of
+ * the send and arrival times. */
+static void arrows_slope_by_their_delay(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    const Conn c = { 1, "SMTP", "a.example", "b.example", 40000, 25 };
+    emit_line(t, &c, MS_DIR_CLIENT, 0, 2, "HELO a.example", NULL);
+    emit_line(t, &c, MS_DIR_SERVER, 10, 50, "250 b.example", NULL);
+    emit_line(t, &c, MS_DIR_CLIENT, 100, 101, "QUIT", NULL);
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.scale = 2.0;
+    g_autoptr(MsDiagram) d = diagram_with(t, &o);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(d), 3);
+    for (guint i = 0; i < 3; i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+        CU_ASSERT_DOUBLE_EQUAL(a->y1, ms_diagram_time_y(d, 0, a->send), 1e-9);
+        CU_ASSERT_DOUBLE_EQUAL(a->y2, ms_diagram_time_y(d, 0, a->arrival), 1e-9);
+    }
+    const MsDiagramArrow *fast = ms_diagram_arrow(d, 0), *slow = ms_diagram_arrow(d, 1);
+    CU_ASSERT_DOUBLE_EQUAL(slow->y2 - slow->y1, 80.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(fast->y2 - fast->y1, 16.0, 1e-9);
+    /* 2 ms -> 10 ms: nothing in between, so 8 ms * 2 pt. */
+    CU_ASSERT_DOUBLE_EQUAL(slow->y1 - fast->y2, 16.0, 1e-9);
+    /* The tick marks every instant, in order, on the axis. */
+    for (guint i = 1; i < ms_diagram_n_ticks(d); i++) {
+        CU_ASSERT_TRUE(ms_diagram_tick(d, i)->time > ms_diagram_tick(d, i - 1)->time);
+        CU_ASSERT_TRUE(ms_diagram_tick(d, i)->y > ms_diagram_tick(d, i - 1)->y);
+    }
+    CU_ASSERT_EQUAL(ms_diagram_n_ticks(d), 6);
+}
+
+/* Lines of one segment: parallel arrows a text row apart, the first on the
+ * axis' y of the send time. */
+static void lines_sent_together_are_parallel(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    const MsDiagramArrow *body[3];
+    guint n = 0;
+    for (guint i = 0; i < ms_diagram_n_arrows(d) && n < 3; i++) {
+        if (ms_diagram_arrow(d, i)->send == MS(16))
+            body[n++] = ms_diagram_arrow(d, i);
+    }
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    CU_ASSERT_DOUBLE_EQUAL(body[0]->y1, ms_diagram_time_y(d, 0, MS(16)), 1e-9);
+    for (guint k = 1; k < 3; k++) {
+        CU_ASSERT_EQUAL(body[k]->group, body[0]->group);
+        CU_ASSERT_DOUBLE_EQUAL(body[k]->y1 - body[k - 1]->y1, body[1]->y1 - body[0]->y1, 1e-9);
+        CU_ASSERT_TRUE(body[k]->y1 - body[k - 1]->y1 >= 12.0);
+        CU_ASSERT_DOUBLE_EQUAL(body[k]->y2 - body[k]->y1, body[0]->y2 - body[0]->y1, 1e-9);
+    }
+}
+
+/* The 4.7 s between the relay's last line (300 ms) and the POP3 greeting
+ * (5004 ms) would be thousands of points at the scale of a 40 ms hop: it
+ * becomes one short break that says how long it was. */
+static void idle_gap_becomes_a_break(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_breaks(d), 1);
+    const MsDiagramBreak *b = ms_diagram_break(d, 0);
+    CU_ASSERT_EQUAL(b->from, MS(300));
+    CU_ASSERT_EQUAL(b->to, MS(5004));
+    CU_ASSERT_PTR_NOT_NULL(strstr(b->label, "4.7 s"));
+    double y_before = ms_diagram_time_y(d, 0, MS(300)), y_after = ms_diagram_time_y(d, 0, MS(5004));
+    CU_ASSERT_TRUE(b->y1 >= y_before && b->y2 <= y_after && b->y2 > b->y1);
+    CU_ASSERT_TRUE(y_after - y_before < 100.0);
+
+    /* Told never to compress, the axis keeps its scale across the gap. */
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.gap = -1;
+    o.scale = 1.0;
+    g_autoptr(MsDiagram) full = diagram_with(t, &o);
+    CU_ASSERT_EQUAL(ms_diagram_n_breaks(full), 0);
+    CU_ASSERT_TRUE(ms_diagram_time_y(full, 0, MS(5004)) - ms_diagram_time_y(full, 0, MS(300)) >=
+                   4704.0);
+}
+
+static void filters_by_protocol_host_and_time(void)
+{
+    g_autoptr(MsTrace) t = story();
+    MsDiagramOptions o;
+
+    ms_diagram_options_init(&o);
+    o.protocols = "pop3";
+    g_autoptr(MsDiagram) pop = diagram_with(t, &o);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(pop), 5);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(pop), 2);
+    MS_ASSERT_STR(ms_diagram_lifeline(pop, 0)->host, "hamburger.edu");
+    MS_ASSERT_STR(ms_diagram_lifeline(pop, 1)->host, "bob-pc");
+
+    /* Two hosts: what passes between them, the relay alone. */
+    ms_diagram_options_init(&o);
+    o.hosts = "crepes.fr, hamburger.edu";
+    g_autoptr(MsDiagram) servers = diagram_with(t, &o);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(servers), 5);
+    CU_ASSERT_EQUAL(ms_diagram_n_lifelines(servers), 2);
+    for (guint i = 0; i < ms_diagram_n_arrows(servers); i++)
+        CU_ASSERT_EQUAL(ms_diagram_arrow(servers, i)->record->conn, 2);
+
+    /* One host: everything it takes part in. */
+    ms_diagram_options_init(&o);
+    o.hosts = "alice-pc";
+    g_autoptr(MsDiagram) alice = diagram_with(t, &o);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(alice), 13);
+    CU_ASSERT_EQUAL(ms_diagram_n_lifelines(alice), 2);
+
+    /* [100 ms, 300 ms): sends at 100, 140, 180, 220, 260. */
+    ms_diagram_options_init(&o);
+    o.from = MS(100);
+    o.until = MS(300);
+    g_autoptr(MsDiagram) window = diagram_with(t, &o);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(window), 5);
+    for (guint i = 0; i < ms_diagram_n_arrows(window); i++) {
+        CU_ASSERT_TRUE(ms_diagram_arrow(window, i)->send >= MS(100));
+        CU_ASSERT_TRUE(ms_diagram_arrow(window, i)->send < MS(300));
+    }
+    /* Notes follow the window too: only the delivery at 200 ms. */
+    CU_ASSERT_EQUAL(ms_diagram_n_notes(window), 1);
+}
+
+/* 23 arrows, at most 10 a page: 10 + 10 + 3, never splitting the three
+ * body lines that travelled together. */
+static void pages_by_arrow_count_and_time(void)
+{
+    g_autoptr(MsTrace) t = story();
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.page_arrows = 10;
+    g_autoptr(MsDiagram) d = diagram_with(t, &o);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_pages(d), 3);
+    guint total = 0;
+    for (guint p = 0; p < 3; p++) {
+        const MsDiagramPage *pg = ms_diagram_page(d, p);
+        CU_ASSERT_EQUAL(pg->first_arrow, total);
+        CU_ASSERT_EQUAL(pg->n_arrows, p < 2 ? 10 : 3);
+        for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++)
+            CU_ASSERT_EQUAL(ms_diagram_arrow(d, i)->page, p);
+        total += pg->n_arrows;
+        /* Each page starts its own axis at the top. */
+        const MsDiagramArrow *first = ms_diagram_arrow(d, pg->first_arrow);
+        CU_ASSERT_DOUBLE_EQUAL(first->y1, ms_diagram_time_y(d, p, first->send), 1e-9);
+    }
+    CU_ASSERT_EQUAL(total, N_STORY_LINES);
+    for (guint i = 1; i < ms_diagram_n_arrows(d); i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i - 1), *b = ms_diagram_arrow(d, i);
+        if (a->group == b->group)
+            CU_ASSERT_EQUAL(a->page, b->page);
+    }
+    g_autofree char *second = ms_diagram_file_name(d, 1, MS_DIAGRAM_SVG);
+    MS_ASSERT_STR(second, "sequence-2.svg");
+    g_autofree char *text = ms_diagram_file_name(d, 0, MS_DIAGRAM_TXT);
+    MS_ASSERT_STR(text, "sequence.txt");
+
+    /* One-second windows: the SMTP part and the POP3 part. */
+    ms_diagram_options_init(&o);
+    o.page_time = MS_SEC;
+    g_autoptr(MsDiagram) w = diagram_with(t, &o);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_pages(w), 2);
+    CU_ASSERT_EQUAL(ms_diagram_page(w, 1)->n_arrows, 5);
+    CU_ASSERT_EQUAL(ms_diagram_page(w, 1)->from, MS(5004));
+}
+
+/* SMTP's three phases on the submission each get a band over its lines. */
+static void phases_become_labelled_bands(void)
+{
+    g_autoptr(MsTrace) t = story();
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.lang = "en";
+    g_autoptr(MsDiagram) d = diagram_with(t, &o);
+    guint n = 0;
+    for (guint i = 0; i < ms_diagram_n_bands(d); i++) {
+        const MsDiagramBand *b = ms_diagram_band(d, i);
+        CU_ASSERT_TRUE(b->y2 >= b->y1);
+        if (b->conn != 1)
+            continue;
+        n++;
+        CU_ASSERT_EQUAL(b->flow, MS_DIAGRAM_FLOW_PUSH);
+        CU_ASSERT_EQUAL(b->left, 0);
+        CU_ASSERT_EQUAL(b->right, 1);
+        CU_ASSERT_TRUE(g_str_has_prefix(b->label, "[1] SMTP"));
+    }
+    CU_ASSERT_EQUAL(n, 3);
+    /* 3 + 2 (relay) + 2 (POP3) bands in all. */
+    CU_ASSERT_EQUAL(ms_diagram_n_bands(d), 7);
+}
+
+static void tcp_segments_lost_and_retransmitted(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    emit_open(t, &submit, 0);
+    emit_segment(t, &submit, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, 0, -1, MS_TCP_SYN, 0);
+    emit_segment(t, &submit, MS_TRACE_SEGMENT_LOST, MS_DIR_CLIENT, 1, -1, MS_TCP_SYN, 0);
+    emit_segment(t, &submit, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, 1000, 1002, MS_TCP_SYN, 1);
+    emit_segment(t, &submit, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, 1002, 1004,
+                 MS_TCP_SYN | MS_TCP_ACK, 0);
+    emit_segment(t, &submit, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, 1004, 1006, MS_TCP_ACK, 0);
+    emit_line(t, &submit, MS_DIR_SERVER, 1006, 1008, "220 crepes.fr", "smtp.handshake");
+
+    g_autoptr(MsDiagram) plain = diagram_of(t);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(plain), 1);
+
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.tcp = TRUE;
+    g_autoptr(MsDiagram) d = diagram_with(t, &o);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(d), 5);
+    CU_ASSERT_EQUAL(count_kind(d, MS_DIAGRAM_ARROW_SEGMENT), 4);
+    const MsDiagramArrow *lost = ms_diagram_arrow(d, 0);
+    CU_ASSERT_TRUE(lost->lost);
+    CU_ASSERT_EQUAL(lost->arrival, MS(1));
+    /* It stops short of the server, where its cross is drawn. */
+    double xs = ms_diagram_lifeline(d, 1)->x;
+    CU_ASSERT_TRUE(lost->x2 > lost->x1 && lost->x2 < xs);
+    CU_ASSERT_TRUE(lost->y2 > lost->y1);
+    const MsDiagramArrow *again = ms_diagram_arrow(d, 1);
+    CU_ASSERT_FALSE(again->lost);
+    CU_ASSERT_EQUAL(again->retransmit, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(again->label, "SYN"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(again->label, "retransmission 1"));
+    CU_ASSERT_TRUE(ms_diagram_has_flow(d, MS_DIAGRAM_FLOW_TCP));
+    /* The RTO wait of a second is compressed, like any idle gap. */
+    CU_ASSERT_EQUAL(ms_diagram_n_breaks(d), 1);
+    /* SYN, SYN+ACK, ACK: a "TCP handshake" band. */
+    gboolean handshake = FALSE;
+    for (guint i = 0; i < ms_diagram_n_bands(d); i++)
+        handshake |= strstr(ms_diagram_band(d, i)->label, "TCP handshake") != NULL;
+    CU_ASSERT_TRUE(handshake);
+}
+
+/* A body of 20 lines in one segment: the first 8, one arrow standing for
+ * the 20 - 8 - 2 = 10 in the middle, the last 2. */
+static void long_bodies_are_elided(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    char text[32];
+    for (int i = 0; i < 20; i++) {
+        g_snprintf(text, sizeof text, "body line %d", i + 1);
+        emit_line(t, &submit, MS_DIR_CLIENT, 10, 12, text, "smtp.transfer");
+    }
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(d), 11);
+    CU_ASSERT_EQUAL(count_kind(d, MS_DIAGRAM_ARROW_ELIDED), 1);
+    const MsDiagramArrow *e = ms_diagram_arrow(d, 8);
+    CU_ASSERT_EQUAL(e->kind, MS_DIAGRAM_ARROW_ELIDED);
+    CU_ASSERT_EQUAL(e->elided, 10);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e->label, "10 more lines"));
+    MS_ASSERT_STR(ms_diagram_arrow(d, 10)->record->text, "body line 20");
+
+    MsReportOptions report;
+    ms_report_options_init(&report);
+    report.full_bodies = TRUE;
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    g_autoptr(MsDiagram) full = ms_diagram_new(t, &report, &o);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(full), 20);
+}
+
+static void labels_shortened_and_in_chinese(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    const char *longline = "Received: from alice-pc (alice-pc) by crepes.fr with SMTP id 1; "
+                           "Thu, 23 Mar 2023 12:00:00 +0000";
+    emit_line(t, &relay, MS_DIR_CLIENT, 0, 40, longline, "smtp.transfer");
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.lang = "zh";
+    g_autoptr(MsDiagram) d = diagram_with(t, &o);
+    const MsDiagramArrow *a = ms_diagram_arrow(d, 0);
+    /* Shortened to fit between two lifelines, with the whole line in the
+     * tooltip. */
+    CU_ASSERT_TRUE(g_utf8_strlen(a->label, -1) < g_utf8_strlen(longline, -1));
+    CU_ASSERT_TRUE(g_str_has_suffix(a->label, "\u2026"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(a->tooltip, longline));
+    MS_ASSERT_STR(ms_diagram_lang(d), "zh");
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_bands(d), 1);
+    /* The band names the phase as the transcript does in that language. */
+    g_autofree char *band = g_strdup_printf("[2] %s", ms_report_phase_text("smtp.transfer", "zh"));
+    MS_ASSERT_STR(ms_diagram_band(d, 0)->label, band);
+    /* The roles are in Chinese whatever the catalogue. */
+    MS_ASSERT_STR(ms_diagram_role_name(ms_diagram_lifeline(d, 1)->role, "zh"), "邮件服务器");
+}
+
+static void empty_trace_draws_one_page(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    CU_ASSERT_EQUAL(ms_diagram_n_pages(d), 1);
+    CU_ASSERT_EQUAL(ms_diagram_n_lifelines(d), 0);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(d), 0);
+    Agraph_t *g = ms_diagram_graph(d, 0);
+    CU_ASSERT_PTR_NOT_NULL(g);
+    if (g != NULL)
+        agclose(g);
+    for (guint f = 0; f < MS_DIAGRAM_N_FORMATS; f++) {
+        g_autofree char *text = ms_diagram_export(d, f);
+        CU_ASSERT_EQUAL(text != NULL, !ms_diagram_format_is_graphviz(f));
+    }
+}
+
+static void options_parse(void)
+{
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    CU_ASSERT_EQUAL(o.formats, MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG));
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_TRUE(ms_diagram_options_parse_formats(&o, "svg, PNG,,txt", &error));
+    CU_ASSERT_EQUAL(o.formats, MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG) |
+                                   MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_PNG) |
+                                   MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_TXT));
+    CU_ASSERT_FALSE(ms_diagram_options_parse_formats(&o, "svg,jpeg", &error));
+    CU_ASSERT_TRUE(error != NULL && strstr(error->message, "jpeg") != NULL &&
+                   strstr(error->message, "mermaid") != NULL);
+    g_clear_error(&error);
+
+    MsTime v = 0;
+    CU_ASSERT_TRUE(ms_diagram_parse_time("2s", &v, NULL));
+    CU_ASSERT_EQUAL(v, 2 * MS_SEC);
+    CU_ASSERT_TRUE(ms_diagram_parse_time("1.5ms", &v, NULL));
+    CU_ASSERT_EQUAL(v, 1500 * MS_USEC);
+    CU_ASSERT_TRUE(ms_diagram_parse_time("250", &v, NULL));
+    CU_ASSERT_EQUAL(v, 250 * MS_MSEC);
+    CU_ASSERT_TRUE(ms_diagram_parse_time("0.5min", &v, NULL));
+    CU_ASSERT_EQUAL(v, 30 * MS_SEC);
+    CU_ASSERT_FALSE(ms_diagram_parse_time("soon", &v, &error));
+    CU_ASSERT_FALSE(ms_diagram_parse_time("3 parsecs", &v, NULL));
+    CU_ASSERT_FALSE(ms_diagram_parse_time("", &v, NULL));
+}
+
+/* The run command's options, parsed the way the command does it. */
+static gboolean parse_args(const char *const *argv, MsDiagramOptions *o, MsDiagramArgs *args,
+                           GError **error)
+{
+    GOptionEntry entries[MS_DIAGRAM_N_ARGS];
+    ms_diagram_args_entries(args, entries);
+    GOptionContext *ctx = g_option_context_new(NULL);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_auto(GStrv) copy = g_strdupv((char **) argv);
+    char **p = copy;
+    gboolean ok = g_option_context_parse_strv(ctx, &p, error) &&
+                  ms_diagram_args_to_options(args, o, error);
+    g_option_context_free(ctx);
+    return ok;
+}
+
+static void run_command_options(void)
+{
+    const char *argv[] = { "run", "--format", "svg,pdf", "--dpi", "150", "--filter-protocol",
+                           "SMTP", "--filter-host", "crepes.fr", "--from", "1s", "--until",
+                           "2.5s", "--page-arrows", "40", "--page-time", "500ms", "x.mss", NULL };
+    MsDiagramArgs args = { 0 };
+    MsDiagramOptions o;
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_TRUE(parse_args(argv, &o, &args, &error));
+    CU_ASSERT_EQUAL(o.formats, MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG) |
+                                   MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_PDF));
+    CU_ASSERT_DOUBLE_EQUAL(o.dpi, 150.0, 1e-9);
+    MS_ASSERT_STR(o.protocols, "SMTP");
+    MS_ASSERT_STR(o.hosts, "crepes.fr");
+    CU_ASSERT_EQUAL(o.from, MS_SEC);
+    CU_ASSERT_EQUAL(o.until, 2500 * MS_MSEC);
+    CU_ASSERT_EQUAL(o.page_arrows, 40);
+    CU_ASSERT_EQUAL(o.page_time, 500 * MS_MSEC);
+    ms_diagram_args_clear(&args);
+
+    /* Nothing given: the defaults. */
+    const char *bare[] = { "run", "x.mss", NULL };
+    CU_ASSERT_TRUE(parse_args(bare, &o, &args, &error));
+    CU_ASSERT_EQUAL(o.formats, MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG));
+    CU_ASSERT_EQUAL(o.until, MS_TIME_NEVER);
+    ms_diagram_args_clear(&args);
+
+    /* Wrong values name their option. */
+    static const char *const bad[][4] = {
+        { "--dpi", "5", "--dpi", NULL },
+        { "--from", "soon", "--from", NULL },
+        { "--format", "gif", "--format", NULL },
+        { "--page-arrows", "-3", "--page-arrows", NULL },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        const char *v[] = { "run", bad[i][0], bad[i][1], NULL };
+        CU_ASSERT_FALSE(parse_args(v, &o, &args, &error));
+        CU_ASSERT_TRUE(error != NULL && strstr(error->message, bad[i][2]) != NULL);
+        g_clear_error(&error);
+        ms_diagram_args_clear(&args);
+    }
+    const char *backwards[] = { "run", "--from", "2s", "--until", "1s", NULL };
+    CU_ASSERT_FALSE(parse_args(backwards, &o, &args, &error));
+    ms_diagram_args_clear(&args);
+}
+
+/* ---- diagram/graphviz ----------------------------------------------------- */
+
+/* Reads "x,y" at *p and moves past it. */
+static gboolean read_point(const char **p, double *x, double *y)
+{
+    char *end = NULL;
+    *x = g_ascii_strtod(*p, &end);
+    if (end == *p || *end != ',')
+        return FALSE;
+    const char *q = end + 1;
+    *y = g_ascii_strtod(q, &end);
+    if (end == q)
+        return FALSE;
+    *p = end;
+    return TRUE;
+}
+
+/* Every arrow is an edge "a<N>" from the sender's box to the receiver's,
+ * whose spline starts at the send point and whose tip ("e,") is the
+ * arrival point (Graphviz's y points up: page height - y). */
+static void graph_pins_every_arrow(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    Agraph_t *g = ms_diagram_graph(d, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    double h = ms_diagram_page(d, 0)->height;
+    guint edges = 0;
+    for (Agnode_t *n = agfstnode(g); n != NULL; n = agnxtnode(g, n)) {
+        const char *pos = agget(n, "pos");
+        CU_ASSERT_TRUE(pos != NULL && g_str_has_suffix(pos, "!"));
+        for (Agedge_t *e = agfstout(g, n); e != NULL; e = agnxtout(g, e)) {
+            const char *name = agnameof(e);
+            if (name == NULL || name[0] != 'a')
+                continue;
+            guint i = (guint) g_ascii_strtoull(name + 1, NULL, 10);
+            CU_ASSERT_FATAL(i < ms_diagram_n_arrows(d));
+            const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+            edges++;
+            g_autofree char *tail = g_strdup_printf("h%u", a->from);
+            g_autofree char *head = g_strdup_printf("h%u", a->to);
+            MS_ASSERT_STR(agnameof(agtail(e)), tail);
+            MS_ASSERT_STR(agnameof(aghead(e)), head);
+            const char *p = agget(e, "pos");
+            double tx, ty, sx, sy;
+            CU_ASSERT_FATAL(g_str_has_prefix(p, "e,"));
+            p += 2;
+            CU_ASSERT_FATAL(read_point(&p, &tx, &ty));
+            while (*p == ' ')
+                p++;
+            CU_ASSERT_FATAL(read_point(&p, &sx, &sy));
+            CU_ASSERT_DOUBLE_EQUAL(sx, a->x1, 0.01);
+            CU_ASSERT_DOUBLE_EQUAL(sy, h - a->y1, 0.01);
+            CU_ASSERT_DOUBLE_EQUAL(tx, a->x2, 0.01);
+            CU_ASSERT_DOUBLE_EQUAL(ty, h - a->y2, 0.01);
+        }
+    }
+    CU_ASSERT_EQUAL(edges, ms_diagram_n_arrows(d));
+    /* The host boxes carry the names, in lifeline order, left to right. */
+    Agnode_t *h0 = agnode(g, "h0", 0), *h3 = agnode(g, "h3", 0);
+    CU_ASSERT_PTR_NOT_NULL(h0);
+    CU_ASSERT_PTR_NOT_NULL(h3);
+    Agnode_t *n0 = agnode(g, "hn0", 0), *n3 = agnode(g, "hn3", 0);
+    CU_ASSERT_TRUE(n0 != NULL && strcmp(agget(n0, "label"), "alice-pc") == 0);
+    CU_ASSERT_TRUE(n3 != NULL && strcmp(agget(n3, "label"), "bob-pc") == 0);
+    if (h0 != NULL && h3 != NULL) {
+        const char *p0 = agget(h0, "pos"), *p3 = agget(h3, "pos");
+        double x0, y0, x3, y3;
+        CU_ASSERT_TRUE(read_point(&p0, &x0, &y0) && read_point(&p3, &x3, &y3) && x0 < x3 &&
+                       y0 == y3);
+    }
+    agclose(g);
+}
+
+static char *temp_dir(void)
+{
+    g_autoptr(GError) error = NULL;
+    char *dir = g_dir_make_tmp("mailsim-diagram-XXXXXX", &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    return dir;
+}
+
+static void remove_dir(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d == NULL)
+        return;
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_unlink(path);
+    }
+    g_dir_close(d);
+    g_rmdir(dir);
+}
+
+static gboolean xml_well_formed(const char *text, GError **error)
+{
+    static const GMarkupParser parser = { 0 };
+    GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, NULL, NULL);
+    gboolean ok = g_markup_parse_context_parse(ctx, text, -1, error) &&
+                  g_markup_parse_context_end_parse(ctx, error);
+    g_markup_parse_context_free(ctx);
+    return ok;
+}
+
+static gboolean has_magic(const char *path, const char *magic, gsize len)
+{
+    g_autofree char *data = NULL;
+    gsize n = 0;
+    if (!g_file_get_contents(path, &data, &n, NULL))
+        return FALSE;
+    return n > 1000 && memcmp(data, magic, len) == 0;
+}
+
+static void svg_png_pdf_dot_written(void)
+{
+    g_autoptr(MsTrace) t = story();
+    /* Bytes that are not text, Graphviz escapes, XML's specials. */
+    emit_line(t, &fetch, MS_DIR_SERVER, 6000, 6002, "bad \xff byte \\N \"q\" <tag> & \x01", NULL);
+    g_autofree char *dir = temp_dir();
+    MsReportOptions report;
+    ms_report_options_init(&report);
+    report.scenario_name = "Alice & Bob <test>";
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_TRUE(ms_diagram_options_parse_formats(&o, "svg,png,pdf,dot,txt,msc,plantuml,mermaid",
+                                                    &error));
+    g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, &report, &o, dir, written, &error));
+    CU_ASSERT_EQUAL(written->len, MS_DIAGRAM_N_FORMATS);
+
+    g_autofree char *svg_path = g_build_filename(dir, "sequence.svg", NULL);
+    g_autofree char *svg = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(svg_path, &svg, NULL, NULL));
+    CU_ASSERT_TRUE(xml_well_formed(svg, &error));
+    if (error != NULL)
+        fprintf(stderr, "\n  sequence.svg: %s\n", error->message);
+    /* Host names, a line, its tooltip, the escaped title. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, "hamburger.edu"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, "HELO alice&#45;pc"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, "xlink:title"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, "Alice &amp; Bob &lt;test&gt;"));
+
+    g_autofree char *png = g_build_filename(dir, "sequence.png", NULL);
+    g_autofree char *pdf = g_build_filename(dir, "sequence.pdf", NULL);
+    g_autofree char *dot = g_build_filename(dir, "sequence.dot", NULL);
+    CU_ASSERT_TRUE(has_magic(png, "\x89PNG\r\n\x1a\n", 8));
+    CU_ASSERT_TRUE(has_magic(pdf, "%PDF-", 5));
+    g_autofree char *dot_text = NULL;
+    CU_ASSERT_TRUE(g_file_get_contents(dot, &dot_text, NULL, NULL));
+    CU_ASSERT_TRUE(dot_text != NULL && strstr(dot_text, "digraph") != NULL &&
+                   strstr(dot_text, "pos=") != NULL);
+
+    /* Same trace, same bytes, even for a PDF (cairo would stamp the time). */
+    g_autoptr(MsDiagram) d = ms_diagram_new(t, &report, &o);
+    g_autofree char *pdf_again = g_build_filename(dir, "again.pdf", NULL);
+    CU_ASSERT_TRUE(ms_diagram_render(d, 0, MS_DIAGRAM_PDF, pdf_again, &error));
+    g_autofree char *a = NULL, *b = NULL;
+    gsize la = 0, lb = 0;
+    CU_ASSERT_TRUE(g_file_get_contents(pdf, &a, &la, NULL));
+    CU_ASSERT_TRUE(g_file_get_contents(pdf_again, &b, &lb, NULL));
+    CU_ASSERT_TRUE(la == lb && a != NULL && b != NULL && memcmp(a, b, la) == 0);
+    static const char stamp[] = "/CreationDate (D:20000101000000";
+    gboolean fixed = FALSE;
+    for (gsize k = 0; a != NULL && k + strlen(stamp) <= la && !fixed; k++)
+        fixed = memcmp(a + k, stamp, strlen(stamp)) == 0;
+    CU_ASSERT_TRUE(fixed);
+    remove_dir(dir);
+}
+
+/* PNG width from its IHDR chunk (bytes 16-19, big-endian). */
+static guint32 png_width(const char *path)
+{
+    g_autofree guchar *data = NULL;
+    gsize n = 0;
+    if (!g_file_get_contents(path, (char **) &data, &n, NULL) || n < 24)
+        return 0;
+    return ((guint32) data[16] << 24) | ((guint32) data[17] << 16) | ((guint32) data[18] << 8) |
+           data[19];
+}
+
+static void png_dpi_and_pages(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autofree char *dir = temp_dir();
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_PNG);
+    o.page_arrows = 10;
+    o.dpi = 72;
+    g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, NULL, &o, dir, written, &error));
+    CU_ASSERT_EQUAL(written->len, 3);
+    g_autofree char *p1 = g_build_filename(dir, "sequence-1.png", NULL);
+    g_autofree char *p3 = g_build_filename(dir, "sequence-3.png", NULL);
+    CU_ASSERT_TRUE(g_file_test(p3, G_FILE_TEST_EXISTS));
+    guint32 w72 = png_width(p1);
+
+    o.dpi = 144;
+    o.basename = "hires";
+    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, NULL, &o, dir, NULL, &error));
+    g_autofree char *h1 = g_build_filename(dir, "hires-1.png", NULL);
+    guint32 w144 = png_width(h1);
+    /* Twice the dots per inch, twice the pixels (give or take rounding). */
+    CU_ASSERT_TRUE(w72 > 100);
+    CU_ASSERT_TRUE(w144 >= 2 * w72 - 4 && w144 <= 2 * w72 + 4);
+
+    /* A directory that is not there: an error, not silence. */
+    g_autofree char *missing = g_build_filename(dir, "no", "such", NULL);
+    o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG);
+    CU_ASSERT_FALSE(ms_diagram_write(t, NULL, &o, missing, NULL, &error));
+    CU_ASSERT_TRUE(g_error_matches(error, MS_ERROR, MS_ERROR_IO));
+    remove_dir(dir);
+}
+
+/* ---- diagram/text --------------------------------------------------------- */
+
+static void txt_has_a_column_per_lifeline(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    g_autofree char *txt = ms_diagram_export(d, MS_DIAGRAM_TXT);
+    g_auto(GStrv) lines = g_strsplit(txt, "\n", -1);
+    /* The host row: every host name, left to right. */
+    const char *hosts = NULL;
+    for (char **l = lines; *l != NULL && hosts == NULL; l++) {
+        if (strstr(*l, "alice-pc") != NULL && strstr(*l, "bob-pc") != NULL)
+            hosts = *l;
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(hosts);
+    const char *a = strstr(hosts, "alice-pc"), *c = strstr(hosts, "crepes.fr");
+    const char *h = strstr(hosts, "hamburger.edu"), *b = strstr(hosts, "bob-pc");
+    CU_ASSERT_TRUE(a < c && c < h && h < b);
+
+    /* One row per arrow (each shows its arrival after "→"), and on every
+     * row of the diagram one mark per lifeline column. */
+    guint arrows = 0;
+    for (char **l = lines; *l != NULL; l++) {
+        if (strstr(*l, "\u2192 ") == NULL)
+            continue;
+        arrows++;
+        guint marks = 0;
+        glong n = g_utf8_strlen(*l, -1);
+        for (guint k = 0; k < ms_diagram_n_lifelines(d); k++) {
+            glong col = 12 + 2 + 13 + 26 * (glong) k;
+            if (col >= n)
+                continue;
+            gunichar ch = g_utf8_get_char(g_utf8_offset_to_pointer(*l, col));
+            marks += ch == '|' || ch == '>' || ch == '<' || ch == '-' || ch == '=' || ch == ' ';
+        }
+        CU_ASSERT_EQUAL(marks, ms_diagram_n_lifelines(d));
+    }
+    CU_ASSERT_EQUAL(arrows, ms_diagram_n_arrows(d));
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "HELO alice-pc"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "4.7 s later"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "[1] SMTP"));
+}
+
+/* Runs a diagram tool on a source file; FALSE (and says so) when the tool
+ * is not installed. */
+static gboolean tool_accepts(const char *tool, const char *const *args, const char *source,
+                             const char *name, gboolean *ran)
+{
+    *ran = g_file_test(tool, G_FILE_TEST_IS_EXECUTABLE);
+    if (!*ran) {
+        printf("\n  skipped: %s is not installed\n", tool);
+        return FALSE;
+    }
+    g_autofree char *dir = temp_dir();
+    g_autofree char *in = g_build_filename(dir, name, NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(in, source, -1, NULL));
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (gpointer) tool);
+    for (const char *const *a = args; *a != NULL; a++)
+        g_ptr_array_add(argv, (gpointer) *a);
+    g_ptr_array_add(argv, in);
+    g_ptr_array_add(argv, NULL);
+    int status = -1;
+    g_autofree char *out = NULL, *err = NULL;
+    gboolean ok = g_spawn_sync(dir, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                               &err, &status, NULL) &&
+                  g_spawn_check_wait_status(status, NULL);
+    if (!ok)
+        fprintf(stderr, "\n  %s: %s%s\n", tool, out != NULL ? out : "", err != NULL ? err : "");
+    remove_dir(dir);
+    return ok;
+}
+
+static MsTrace *story_with_losses(void)
+{
+    MsTrace *t = story();
+    emit_segment(t, &fetch, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, 6000, -1, MS_TCP_SYN, 0);
+    emit_segment(t, &fetch, MS_TRACE_SEGMENT_LOST, MS_DIR_CLIENT, 6001, -1, MS_TCP_SYN, 0);
+    emit_segment(t, &fetch, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, 7000, 7002, MS_TCP_SYN, 1);
+    emit_line(t, &fetch, MS_DIR_SERVER, 7010, -1, "+OK never seen", "pop3.authorization");
+    return t;
+}
+
+static void msc_accepted_by_mscgen(void)
+{
+    g_autoptr(MsTrace) t = story_with_losses();
+    emit_line(t, &fetch, MS_DIR_SERVER, 8000, 8002, "a \"quoted\" \\n line; and \\", NULL);
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.tcp = TRUE;
+    g_autoptr(MsDiagram) d = diagram_with(t, &o);
+    g_autofree char *msc = ms_diagram_export(d, MS_DIAGRAM_MSC);
+    CU_ASSERT_TRUE(g_str_has_prefix(msc, "# "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msc, "msc {"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msc, "arcskip"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msc, " -x "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msc, "\\\"quoted\\\""));
+    static const char *const args[] = { "-T", "png", "-o", "sequence.png", NULL };
+    gboolean ran = FALSE;
+    gboolean ok = tool_accepts("/usr/bin/mscgen", args, msc, "sequence.msc", &ran);
+    if (ran)
+        CU_ASSERT_TRUE(ok);
+}
+
+static void plantuml_accepts_source(void)
+{
+    g_autoptr(MsTrace) t = story_with_losses();
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.tcp = TRUE;
+    g_autoptr(MsDiagram) d = diagram_with(t, &o);
+    g_autofree char *puml = ms_diagram_export(d, MS_DIAGRAM_PLANTUML);
+    /* Lost: ">x"; a retransmitted segment: dotted, thin head. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(puml, "]>x h"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(puml, "-[#8a8a8a]->> h"));
+    /* -failfast2: exit status 200 on any syntax error. */
+    static const char *const args[] = { "-tpng", "-failfast2", NULL };
+    gboolean ran = FALSE;
+    gboolean ok = tool_accepts("/usr/bin/plantuml", args, puml, "sequence.puml", &ran);
+    if (ran)
+        CU_ASSERT_TRUE(ok);
+}
+
+static guint count_lines_with(const char *text, const char *needle)
+{
+    guint n = 0;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l != NULL; l++)
+        n += strstr(*l, needle) != NULL;
+    return n;
+}
+
+static void plantuml_and_mermaid_sources(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    g_autofree char *puml = ms_diagram_export(d, MS_DIAGRAM_PLANTUML);
+    CU_ASSERT_TRUE(g_str_has_prefix(puml, "@startuml\n"));
+    CU_ASSERT_TRUE(g_str_has_suffix(puml, "@enduml\n"));
+    CU_ASSERT_EQUAL(count_lines_with(puml, "participant "), 4);
+    /* One message a line: "hN -[#colour]> hM : text". */
+    CU_ASSERT_EQUAL(count_lines_with(puml, "> h"), N_STORY_LINES);
+    CU_ASSERT_PTR_NOT_NULL(strstr(puml, "== [1] SMTP"));
+    g_autoptr(MsTrace) odd = ms_trace_new();
+    emit_line(odd, &submit, MS_DIR_CLIENT, 0, 2, "--=_b a-b **x** <y>", NULL);
+    g_autoptr(MsDiagram) od = diagram_of(odd);
+    g_autofree char *oddp = ms_diagram_export(od, MS_DIAGRAM_PLANTUML);
+    CU_ASSERT_PTR_NOT_NULL(strstr(oddp, ": ~-~-=_b a-b ~*~*x~*~* ~<y>\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(puml, "...4.7 s later..."));
+    /* Creole and tags are made plain: "<CR>" would be an unknown tag. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(puml, "~<CR>"));
+
+    g_autofree char *mmd = ms_diagram_export(d, MS_DIAGRAM_MERMAID);
+    CU_ASSERT_TRUE(g_str_has_prefix(mmd, "sequenceDiagram\n"));
+    CU_ASSERT_EQUAL(count_lines_with(mmd, "participant h"), 4);
+    CU_ASSERT_EQUAL(count_lines_with(mmd, ">>h"), N_STORY_LINES);
+    /* ; and < > would end the statement or start HTML. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(mmd, "MAIL FROM:#lt;alice@crepes.fr#gt;"));
+    CU_ASSERT_PTR_NULL(strstr(mmd, "<alice"));
+    CU_ASSERT_EQUAL(count_lines_with(mmd, "h0->>h1"), 7); /* alice's lines: 4 + 3 body */
+    CU_ASSERT_EQUAL(count_lines_with(mmd, "h3-->>h2"), 2); /* bob pulls: USER, QUIT */
+}
+
+int main(void)
+{
+    static const MsTestCase layout[] = {
+        MS_TEST(lifelines_follow_the_mail),
+        MS_TEST(roles_and_order_from_connections),
+        MS_TEST(one_arrow_per_line_in_trace_order),
+        MS_TEST(arrows_slope_by_their_delay),
+        MS_TEST(lines_sent_together_are_parallel),
+        MS_TEST(idle_gap_becomes_a_break),
+        MS_TEST(filters_by_protocol_host_and_time),
+        MS_TEST(pages_by_arrow_count_and_time),
+        MS_TEST(phases_become_labelled_bands),
+        MS_TEST(tcp_segments_lost_and_retransmitted),
+        MS_TEST(long_bodies_are_elided),
+        MS_TEST(labels_shortened_and_in_chinese),
+        MS_TEST(empty_trace_draws_one_page),
+        MS_TEST(options_parse),
+        MS_TEST(run_command_options),
+        MS_TEST_END,
+    };
+    static const MsTestCase graphviz[] = {
+        MS_TEST(graph_pins_every_arrow),
+        MS_TEST(svg_png_pdf_dot_written),
+        MS_TEST(png_dpi_and_pages),
+        MS_TEST_END,
+    };
+    static const MsTestCase text[] = {
+        MS_TEST(txt_has_a_column_per_lifeline),
+        MS_TEST(msc_accepted_by_mscgen),
+        MS_TEST(plantuml_accepts_source),
+        MS_TEST(plantuml_and_mermaid_sources),
+        MS_TEST_END,
+    };
+    ms_test_add_suite("diagram/layout", layout);
+    ms_test_add_suite("diagram/graphviz", graphviz);
+    ms_test_add_suite("diagram/text", text);
+    int rc = ms_test_run();
+    ms_diagram_shutdown();
+    return rc;
+}
