@@ -16,12 +16,8 @@
 #include "report/report-private.h"
 #include "testutil.h"
 
-#if defined(__has_include)
-#if __has_include("mailsim/imap.h")
+#include "mailsim/http.h"
 #include "mailsim/imap.h"
-#define HAVE_IMAP 1
-#endif
-#endif
 
 #define MO_PATH MS_LOCALEDIR "/zh_CN/LC_MESSAGES/mailsim.mo"
 
@@ -227,13 +223,16 @@ static void engine_keys_resolve(void)
     check_phase_key(MS_SMTP_PHASE_CLOSURE);
     for (int s = 0; s < MS_POP3_N_STATES; s++)
         check_phase_key(ms_pop3_state_phase((MsPop3State) s));
-#ifdef HAVE_IMAP
     const MsImapNote *imap = ms_imap_notes(&n);
     for (gsize i = 0; i < n; i++)
         check_note_key(imap[i].key);
     for (int s = 0; s < MS_IMAP_N_STATES; s++)
         check_phase_key(ms_imap_state_phase((MsImapState) s));
-#endif
+    const MsHttpNote *http = ms_http_notes(&n);
+    for (gsize i = 0; i < n; i++)
+        check_note_key(http[i].key);
+    check_phase_key("http.request");
+    check_phase_key("http.response");
     check_phase_key("tcp.handshake");
     check_phase_key("tcp.teardown");
     /* The lecture notes' own terms. */

@@ -49,6 +49,14 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
  * English sentence. */
 void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
                    const char *subject, gint64 count, const char *fmt, ...) G_GNUC_PRINTF(7, 8);
+/* The same, with `text` holding what the event is about in machine form
+ * (the Message-ID of a delivered message, the IDs a mailbox holds). */
+void ms_world_note_text(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
+                        const char *subject, const char *text, gint64 count, const char *fmt,
+                        ...) G_GNUC_PRINTF(8, 9);
+/* At the end of a run: one "state.*" record per mailbox folder, outgoing
+ * queue and agent's local store, with the Message-IDs they hold (state.c). */
+void ms_world_note_end_state(MsWorld *world);
 /* Records the first simulation failure; the run stops with it. */
 void ms_world_fail(MsWorld *world, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 gint64 ms_world_unix_time(MsWorld *world);
@@ -81,6 +89,7 @@ struct MsMailServer {
     guint64 queue_serial;
     GPtrArray *sessions;  /* live inbound/outbound sessions (owned, see *_session_free) */
     GPtrArray *relaying;  /* char*: domains with a relay connection open now */
+    gboolean pop3_update; /* a POP3 update is removing messages (its own notes) */
     MsEventId queue_timer;
     MsTime queue_timer_at;
     guint64 pop3_sessions;

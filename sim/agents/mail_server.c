@@ -149,8 +149,8 @@ void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char
     guint before = ms_imap_store_count(user->store, "INBOX");
     ms_imap_store_append(user->store, "INBOX", stored, 0, ms_world_unix_time(server->world));
     guint n = before + 1;
-    ms_world_note(server->world, MS_TRACE_MAILBOX, "mailbox.deliver", server->name, user->address,
-                  n, "message %s placed in %s's mailbox (%u message%s)",
+    ms_world_note_text(server->world, MS_TRACE_MAILBOX, "mailbox.deliver", server->name,
+                       user->address, message_id, n, "message %s placed in %s's mailbox (%u message%s)",
                   message_id != NULL ? message_id : "(no Message-ID)", user->address, n,
                   n == 1 ? "" : "s");
 }

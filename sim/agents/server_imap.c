@@ -99,7 +99,9 @@ void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
     /* Folder changes are worth a line in the transcript; deliveries and
      * POP3 deletions have their own, and flags show in the dialogue. */
     const char *words = change_words(change->kind);
-    if (words != NULL && change->kind == MS_IMAP_CHANGE_EXPUNGE) {
+    if (words != NULL && change->kind == MS_IMAP_CHANGE_EXPUNGE && server->pop3_update) {
+        /* POP3's update state has its own note ("mailbox.delete"). */
+    } else if (words != NULL && change->kind == MS_IMAP_CHANGE_EXPUNGE) {
         ms_world_note(server->world, MS_TRACE_MAILBOX, "mailbox.expunge", server->name,
                       user->address, change->count,
                       "message UID %u expunged from %s's folder %s (%u left)", change->uid,

@@ -100,10 +100,13 @@ static void apply_update(Pop3Session *s, const MsPop3Event *ev)
         if (!ms_imap_store_find_uid(u->store, "INBOX", (guint32) uid, &m))
             continue;
         g_autofree char *mid = ms_message_id_of(m.data);
-        if (ms_imap_store_remove(u->store, "INBOX", (guint32) uid)) {
+        s->server->pop3_update = TRUE;
+        gboolean removed = ms_imap_store_remove(u->store, "INBOX", (guint32) uid);
+        s->server->pop3_update = FALSE;
+        if (removed) {
             guint left = ms_imap_store_count(u->store, "INBOX");
-            ms_world_note(s->server->world, MS_TRACE_MAILBOX, "mailbox.delete", s->server->name,
-                          u->address, left,
+            ms_world_note_text(s->server->world, MS_TRACE_MAILBOX, "mailbox.delete",
+                               s->server->name, u->address, mid, left,
                           "POP3 update state: message %s deleted from %s's mailbox (%u left)",
                           mid != NULL ? mid : uidl, u->local, left);
         }

@@ -36,14 +36,17 @@ gint64 ms_world_unix_time(MsWorld *world)
     return world->scenario->start + ms_sim_now(world->sim) / MS_SEC;
 }
 
-void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
-                   const char *subject, gint64 count, const char *fmt, ...)
+static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
+                    const char *subject, const char *text, gint64 count, const char *fmt,
+                    va_list ap) G_GNUC_PRINTF(8, 0);
+
+static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
+                    const char *subject, const char *text, gint64 count, const char *fmt,
+                    va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     g_autofree char *detail = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
     MsTraceRecord r = { 0 };
+    r.text = text;
     r.kind = kind;
     r.time = ms_sim_now(world->sim);
     r.arrival = -1;
@@ -53,6 +56,25 @@ void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char
     r.count = count;
     r.detail = detail;
     ms_trace_emit(ms_sim_trace(world->sim), &r);
+}
+
+void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
+                   const char *subject, gint64 count, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    note_va(world, kind, key, host, subject, NULL, count, fmt, ap);
+    va_end(ap);
+}
+
+void ms_world_note_text(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
+                        const char *subject, const char *text, gint64 count, const char *fmt,
+                        ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    note_va(world, kind, key, host, subject, text, count, fmt, ap);
+    va_end(ap);
 }
 
 void ms_world_fail(MsWorld *world, const char *fmt, ...)
@@ -327,6 +349,7 @@ gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error)
         g_propagate_error(error, g_error_copy(world->failure));
         return FALSE;
     }
+    ms_world_note_end_state(world);
     return TRUE;
 }
 

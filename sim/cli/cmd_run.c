@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "mailsim/diagram.h"
 #include "mailsim/report.h"
 #include "mailsim/scenario.h"
 #include "mailsim/world.h"
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MsDiagramArgs, ms_diagram_args_clear)
 
 static char *default_output_dir(const char *path)
 {
@@ -61,6 +64,11 @@ int ms_cli_run(int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE - simulate a scenario");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    /* The diagram's options (--format, --dpi, filters, pages). */
+    g_auto(MsDiagramArgs) dargs = { 0 };
+    GOptionEntry dentries[MS_DIAGRAM_N_ARGS];
+    ms_diagram_args_entries(&dargs, dentries);
+    g_option_context_add_main_entries(ctx, dentries, NULL);
     g_autoptr(GError) error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         ms_cli_error("%s", error->message);
@@ -79,6 +87,12 @@ int ms_cli_run(int argc, char **argv)
         ms_cli_error("--lang expects en or zh, found '%s'", lang);
         return MS_EXIT_USAGE;
     }
+    MsDiagramOptions dopt;
+    if (!ms_diagram_args_to_options(&dargs, &dopt, &error)) {
+        ms_cli_error("%s", error->message);
+        return MS_EXIT_USAGE;
+    }
+    dopt.tcp = tcp;
 
     const char *path = argv[1];
     g_autoptr(MsScenario) sc = ms_scenario_parse_file(path, &error);
@@ -128,6 +142,10 @@ int ms_cli_run(int argc, char **argv)
                     &error) ||
         !write_file(out_dir, "summary.txt", summary, strlen(summary), written, &error) ||
         !write_file(out_dir, "trace.json", json, json_len, written, &error)) {
+        ms_cli_error("%s", error->message);
+        return MS_EXIT_FAILURE;
+    }
+    if (!ms_diagram_write(trace, &options, &dopt, out_dir, written, &error)) {
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;
     }

@@ -64,6 +64,12 @@ static const Template templates[] = {
     { "mailbox.deliver", N_("message {1} placed in {2}'s mailbox ({3} messages)"), NUM(3) },
     { "mailbox.delete", N_("POP3 update state: message {1} deleted from {2}'s mailbox ({3}"
                            " left)"), NUM(3) },
+    /* state.c */
+    { "state.mailbox", N_("end state: mailbox {1} is empty"), 0 },
+    { "state.mailbox", N_("end state: mailbox {1} holds {2} message(s)"), NUM(2) },
+    { "state.queue", N_("end state: {1}'s outgoing queue is empty"), 0 },
+    { "state.queue", N_("end state: {1}'s outgoing queue holds {2} message(s)"), NUM(2) },
+    { "state.store", N_("end state: {1} keeps {2} downloaded message(s) on {3}"), NUM(2) },
     /* server_relay.c */
     { "queue.attempt", N_("attempt {1}: relaying {2} to {3} by direct transfer"), NUM(1) },
     { "queue.retry", N_("attempt {1} for {2} failed ({3}); stays queued, next attempt in {4}"),

@@ -14,17 +14,8 @@
 #include "mailsim/smtp.h"
 #include "report/report-private.h"
 
-/* The engines that exist in this tree plug in by their header. */
-#if defined(__has_include)
-#if __has_include("mailsim/imap.h")
-#include "mailsim/imap.h"
-#define MS_REPORT_HAVE_IMAP 1
-#endif
-#if __has_include("mailsim/http.h")
 #include "mailsim/http.h"
-#define MS_REPORT_HAVE_HTTP 1
-#endif
-#endif
+#include "mailsim/imap.h"
 
 typedef struct {
     const char *key;
@@ -138,7 +129,6 @@ static const char *pop3_text(gsize i)
     return ms_pop3_notes(NULL)[i].text;
 }
 
-#ifdef MS_REPORT_HAVE_IMAP
 static gsize imap_count(void)
 {
     gsize n = 0;
@@ -155,9 +145,7 @@ static const char *imap_text(gsize i)
 {
     return ms_imap_notes(NULL)[i].text;
 }
-#endif
 
-#ifdef MS_REPORT_HAVE_HTTP
 static gsize http_count(void)
 {
     gsize n = 0;
@@ -174,17 +162,12 @@ static const char *http_text(gsize i)
 {
     return ms_http_notes(NULL)[i].text;
 }
-#endif
 
 static const Engine engines[] = {
     { "smtp.", smtp_count, smtp_key, smtp_text, ms_smtp_note_text },
     { "pop3.", pop3_count, pop3_key, pop3_text, ms_pop3_note_text },
-#ifdef MS_REPORT_HAVE_IMAP
     { "imap.", imap_count, imap_key, imap_text, ms_imap_note_text },
-#endif
-#ifdef MS_REPORT_HAVE_HTTP
     { "http.", http_count, http_key, http_text, ms_http_note_text },
-#endif
 };
 
 static const char *lookup(const Words *table, gsize n, const char *key)
