@@ -26,6 +26,10 @@ for pair in $PROGRAMS; do
         case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
     fi
 done
+# Chinese labels in PNG/PDF diagrams need a font with CJK glyphs.
+if ! command -v fc-list >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+    case " $missing " in *" fonts-wqy-microhei "*) ;; *) missing="$missing fonts-wqy-microhei" ;; esac
+fi
 # Optional: mscgen lets the test suite check the .msc export; not needed to build.
 if [ "${MAILSIM_OPTIONAL_DEPS:-1}" = 1 ] && ! command -v mscgen >/dev/null 2>&1; then
     optional="mscgen"
