@@ -90,7 +90,7 @@ static void every_scenario_runs_twice_the_same(void)
         if (g_str_has_suffix(name, ".mss"))
             g_ptr_array_add(names, g_build_filename("scenarios", name, NULL));
     }
-    CU_ASSERT_TRUE(names->len >= 20);
+    CU_ASSERT_TRUE(names->len >= 21);
     for (guint i = 0; i < names->len; i++) {
         const char *path = g_ptr_array_index(names, i);
         MsScenario *sa = NULL, *sb = NULL;
@@ -631,6 +631,36 @@ static void idle_beats_polling(void)
     ms_scenario_free(sc);
 }
 
+static void web_mail_uses_http_then_smtp(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/http-vs-smtp.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    /* The browsers speak HTTP to their own servers; the servers SMTP. */
+    CU_ASSERT_EQUAL(count_conns(t, "alice-browser", "crepes.fr", 80), 1);
+    CU_ASSERT_EQUAL(count_conns(t, "bob-browser", "hamburger.edu", 80), 1);
+    CU_ASSERT_EQUAL(count_conns(t, "crepes.fr", "hamburger.edu", 25), 1);
+    CU_ASSERT_EQUAL(count_conns(t, "alice-browser", "crepes.fr", 25), 0);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-browser", MS_DIR_CLIENT, "POST /send HTTP/1.1"), 1);
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "bob@hamburger.edu"));
+    /* Bob's browser gets the message as a web page after the delivery. */
+    MsTime delivered = first_event_time(t, "mailbox.deliver", NULL, 1);
+    guint shown = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind == MS_TRACE_LINE && strcmp(r->dst, "bob-browser") == 0 &&
+            strstr(r->text, "Do you like ketchup?") != NULL) {
+            CU_ASSERT_TRUE(r->time > delivered);
+            shown++;
+        }
+    }
+    CU_ASSERT_EQUAL(shown, 1);
+    /* One persistent HTTP connection each, whatever the number of pages. */
+    CU_ASSERT_TRUE(count_lines(t, "bob-browser", MS_DIR_CLIENT, "GET ") >= 3);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
@@ -663,10 +693,11 @@ int main(void)
         MS_TEST(imap_folders_persist),
         MS_TEST(imap_devices_share_flags),
         MS_TEST(idle_beats_polling),
+        MS_TEST(web_mail_uses_http_then_smtp),
         MS_TEST_END,
     };
     ms_test_add_suite("scenarios/smtp", cases);
-    ms_test_add_suite("scenarios/imap", imap);
+    ms_test_add_suite("scenarios/access", imap);
     ms_test_add_suite("scenarios/pop3", pop3);
     ms_test_add_suite("scenarios/mime", mime);
     return ms_test_run();

@@ -90,6 +90,7 @@ struct MsMailServer {
     GPtrArray *sessions;  /* live inbound/outbound sessions (owned, see *_session_free) */
     GPtrArray *relaying;  /* char*: domains with a relay connection open now */
     gboolean pop3_update; /* a POP3 update is removing messages (its own notes) */
+    struct MsWebmail *webmail; /* the web-mail application, with `webmail on` */
     MsEventId queue_timer;
     MsTime queue_timer_at;
     guint64 pop3_sessions;
@@ -113,6 +114,7 @@ void ms_mail_server_wake_queue(MsMailServer *server, MsTime at);
 void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char *why);
 gboolean ms_server_pop3_listen(MsMailServer *server, GError **error);
 gboolean ms_server_imap_listen(MsMailServer *server, GError **error);
+gboolean ms_server_web_listen(MsMailServer *server, GError **error);
 /* A user's store changed: tell the user's IMAP sessions (server_imap.c). */
 void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
                                   const MsImapChange *change);
@@ -160,10 +162,13 @@ struct MsUserAgent {
     GPtrArray *sessions;  /* live sessions (MsSessionBase) */
     gpointer imap;        /* the IMAP session its actions drive, or NULL */
     GArray *imap_known;   /* MsAgentKnownFolder */
+    gpointer web;         /* the browser's HTTP connection, or NULL */
+    char *web_cookie;     /* "session=s1" while logged in to web mail */
 };
 
 MsHost *ms_user_agent_server_host(MsUserAgent *agent);
 void ms_agent_imap_act(MsUserAgent *agent, const MsScAction *action);
+void ms_agent_web_act(MsUserAgent *agent, const MsScAction *action);
 MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **error);
 void ms_user_agent_free(MsUserAgent *agent);
 const char *ms_user_agent_host_name(const MsUserAgent *agent);

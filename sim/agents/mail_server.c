@@ -7,6 +7,7 @@
 
 #include "agents/agents-private.h"
 #include "mailsim/message.h"
+#include "mailsim/webmail.h"
 
 static void server_user_free(gpointer p)
 {
@@ -37,7 +38,7 @@ MsMailServer *ms_mail_server_new(MsWorld *world, const MsScServer *spec, GError 
     server->give_up_after = spec->give_up > 0 ? spec->give_up : 5 * MS_DAY;
     g_assert(server->host != NULL);
     if (!ms_server_smtp_listen(server, error) || !ms_server_pop3_listen(server, error) ||
-        !ms_server_imap_listen(server, error)) {
+        !ms_server_imap_listen(server, error) || !ms_server_web_listen(server, error)) {
         ms_mail_server_free(server);
         return NULL;
     }
@@ -49,6 +50,7 @@ void ms_mail_server_free(MsMailServer *server)
     if (server == NULL)
         return;
     g_ptr_array_unref(server->sessions);
+    ms_webmail_free(server->webmail);
     g_ptr_array_unref(server->relaying);
     g_ptr_array_unref(server->queue);
     g_ptr_array_unref(server->users);

@@ -72,6 +72,7 @@ void ms_user_agent_free(MsUserAgent *agent)
     g_ptr_array_unref(agent->sessions);
     g_ptr_array_unref(agent->store);
     g_array_unref(agent->imap_known);
+    g_free(agent->web_cookie);
     g_free(agent->host_name);
     g_free(agent->address);
     g_free(agent->local);
@@ -507,6 +508,13 @@ void ms_user_agent_act(MsUserAgent *agent, const MsScAction *action)
     case MS_SC_IMAP_LOGOUT:
     case MS_SC_IMAP_POLL:
         ms_agent_imap_act(agent, action);
+        break;
+    case MS_SC_WEB_LOGIN:
+    case MS_SC_WEB_INBOX:
+    case MS_SC_WEB_READ:
+    case MS_SC_WEB_SEND:
+    case MS_SC_WEB_LOGOUT:
+        ms_agent_web_act(agent, action);
         break;
     default:
         ms_world_fail(agent->world, "%s: action '%s' is not supported yet", agent->host_name,

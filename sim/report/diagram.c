@@ -106,9 +106,10 @@ static void hosts_read(Hosts *hs, const MsTrace *trace)
         } else if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER) {
             host_conn(hs, r->dst, r->src, r->src_port, r->protocol, i);
         }
-        /* A browser that POSTs a form is sending mail through its server. */
+        /* A browser that POSTs a form (other than its login) is sending
+         * mail through its server. */
         if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT && r->text != NULL &&
-            g_str_has_prefix(r->text, "POST "))
+            g_str_has_prefix(r->text, "POST ") && !g_str_has_prefix(r->text, "POST /login"))
             host_get(hs, r->src, i)->sends = TRUE;
     }
 }
@@ -452,6 +453,8 @@ static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
         gboolean quiet = FALSE;
         for (gsize q = 0; r->note != NULL && q < G_N_ELEMENTS(quiet_notes); q++)
             quiet |= strcmp(r->note, quiet_notes[q]) == 0;
+        /* The end state is the summary's; it has no moment in the dialogue. */
+        quiet |= r->note != NULL && g_str_has_prefix(r->note, "state.");
         if (!is_note_kind(r->kind) || quiet || r->src == NULL || r->time < d->options.from ||
             r->time >= d->options.until)
             continue;

@@ -70,6 +70,8 @@ static const Template templates[] = {
     { "state.queue", N_("end state: {1}'s outgoing queue is empty"), 0 },
     { "state.queue", N_("end state: {1}'s outgoing queue holds {2} message(s)"), NUM(2) },
     { "state.store", N_("end state: {1} keeps {2} downloaded message(s) on {3}"), NUM(2) },
+    /* agent_web.c */
+    { "web.unreachable", N_("cannot reach the web-mail server: {1}"), 0 },
     /* server_relay.c */
     { "queue.attempt", N_("attempt {1}: relaying {2} to {3} by direct transfer"), NUM(1) },
     { "queue.retry", N_("attempt {1} for {2} failed ({3}); stays queued, next attempt in {4}"),

@@ -1,0 +1,191 @@
+/* agent_web.c - a browser as the user agent (web mail): the scenario's
+ * `web ...` steps become HTTP requests to the user's mail server on port
+ * 80, over one persistent connection while it stays open.  The browser
+ * keeps the session cookie and follows redirects, as browsers do.
+ */
+#include <string.h>
+
+#include "agents/agents-private.h"
+#include "mailsim/http.h"
+#include "mailsim/webmail.h"
+
+typedef struct {
+    MsSessionBase base;
+    MsUserAgent *agent;
+    MsTcpConn *conn;
+    MsHttpClient *engine;
+    gboolean established; /* requests wait for the handshake */
+    gboolean closing;
+} AgentWeb;
+
+static void agent_web_free(gpointer p)
+{
+    AgentWeb *s = p;
+    if (s->agent->web == s)
+        s->agent->web = NULL;
+    ms_http_client_free(s->engine);
+    g_free(s);
+}
+
+static void web_close(AgentWeb *s)
+{
+    if (s->agent->web == s)
+        s->agent->web = NULL;
+    if (!s->closing) {
+        s->closing = TRUE;
+        ms_tcp_close(s->conn, MS_DIR_CLIENT);
+    }
+}
+
+static void queue_request(AgentWeb *s, MsWebmailRequest *req)
+{
+    ms_http_client_request(s->engine, req->method, req->target, req->headers, req->body, NULL);
+    ms_webmail_request_free(req);
+}
+
+static void on_response(AgentWeb *s, const MsHttpEvent *ev)
+{
+    MsUserAgent *agent = s->agent;
+    const char *set_cookie = ms_http_headers_get(ev->headers, "Set-Cookie");
+    if (set_cookie != NULL) {
+        g_free(agent->web_cookie);
+        agent->web_cookie = ms_http_set_cookie_pair(set_cookie);
+    }
+    /* RFC 9110 15.4: follow 302/303 with a GET, as a browser does. */
+    const char *location = ms_http_headers_get(ev->headers, "Location");
+    if ((ev->status == 302 || ev->status == 303) && location != NULL && !s->closing)
+        queue_request(s, ms_webmail_request_get(location, agent->web_cookie));
+}
+
+static void pump(AgentWeb *s)
+{
+    gboolean close = FALSE;
+    MsHttpEvent *ev;
+    while ((ev = ms_http_client_next_event(s->engine)) != NULL) {
+        if (ev->kind == MS_HTTP_EVENT_RESPONSE && ev->status != 0)
+            on_response(s, ev);
+        else if (ev->kind == MS_HTTP_EVENT_CLOSE)
+            close = TRUE;
+        ms_http_event_free(ev);
+    }
+    g_autoptr(GPtrArray) lines = ms_http_client_take_output(s->engine);
+    ms_session_send_lines(s->agent->world, s->conn, MS_DIR_CLIENT, lines);
+    if (close)
+        web_close(s);
+}
+
+static void on_established(MsTcpConn *conn, gpointer data)
+{
+    (void) conn;
+    AgentWeb *s = data;
+    s->established = TRUE;
+    pump(s);
+}
+
+static void on_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+{
+    (void) conn;
+    AgentWeb *s = data;
+    ms_http_client_feed(s->engine, bytes, len);
+    pump(s);
+}
+
+static void on_peer_closed(MsTcpConn *conn, gpointer data)
+{
+    (void) conn;
+    AgentWeb *s = data;
+    ms_http_client_connection_lost(s->engine);
+    MsHttpEvent *ev;
+    while ((ev = ms_http_client_next_event(s->engine)) != NULL)
+        ms_http_event_free(ev);
+    web_close(s);
+}
+
+static void on_refused(MsTcpConn *conn, const char *why, gpointer data)
+{
+    (void) conn;
+    AgentWeb *s = data;
+    ms_world_note(s->agent->world, MS_TRACE_ACTION, "web.unreachable", s->agent->host_name,
+                  NULL, 0, "cannot reach the web-mail server: %s", why);
+    if (s->agent->web == s)
+        s->agent->web = NULL;
+    g_ptr_array_remove(s->agent->sessions, s);
+}
+
+static void on_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+{
+    (void) conn;
+    (void) aborted;
+    AgentWeb *s = data;
+    g_ptr_array_remove(s->agent->sessions, s);
+}
+
+static const MsTcpCallbacks callbacks = {
+    .established = on_established,
+    .data = on_data,
+    .peer_closed = on_peer_closed,
+    .refused = on_refused,
+    .closed = on_closed,
+};
+
+/* The browser's connection to the server, opened when there is none. */
+static AgentWeb *connection(MsUserAgent *agent)
+{
+    if (agent->web != NULL)
+        return agent->web;
+    MsHttpClientConfig cfg;
+    ms_http_client_config_init(&cfg, agent->server_name);
+    AgentWeb *s = g_new0(AgentWeb, 1);
+    s->base.free = agent_web_free;
+    s->agent = agent;
+    s->engine = ms_http_client_new(&cfg);
+    g_ptr_array_add(agent->sessions, s);
+    agent->web = s;
+    s->conn = ms_tcp_connect(agent->world->net, agent->host, ms_user_agent_server_host(agent),
+                             MS_PORT_HTTP, "HTTP", &callbacks, s);
+    return s;
+}
+
+void ms_agent_web_act(MsUserAgent *agent, const MsScAction *action)
+{
+    AgentWeb *s = connection(agent);
+    const char *cookie = agent->web_cookie;
+    MsWebmailRequest *req = NULL;
+    switch (action->kind) {
+    case MS_SC_WEB_LOGIN: {
+        const char *password = action->password != NULL ? action->password : agent->password;
+        req = ms_webmail_request_login(agent->local, password != NULL ? password : "", cookie);
+        break;
+    }
+    case MS_SC_WEB_INBOX:
+        req = ms_webmail_request_get("/inbox", cookie);
+        break;
+    case MS_SC_WEB_READ: {
+        g_autofree char *target = g_strdup_printf("/message/%u", action->number);
+        req = ms_webmail_request_get(target, cookie);
+        break;
+    }
+    case MS_SC_WEB_SEND: {
+        g_autoptr(GPtrArray) to = g_ptr_array_new();
+        for (guint i = 0; i < action->to->len; i++)
+            g_ptr_array_add(to, g_ptr_array_index(action->to, i));
+        g_ptr_array_add(to, NULL);
+        req = ms_webmail_request_send((const char *const *) to->pdata, action->subject,
+                                      action->body, cookie);
+        break;
+    }
+    case MS_SC_WEB_LOGOUT:
+        req = ms_webmail_request_get("/logout", cookie);
+        break;
+    default:
+        return;
+    }
+    queue_request(s, req);
+    if (action->kind == MS_SC_WEB_LOGOUT) {
+        /* The last request of the visit: the browser lets the connection go. */
+        ms_http_client_finish(s->engine);
+        g_clear_pointer(&agent->web_cookie, g_free);
+    }
+    if (s->established)
+        pump(s);
+}

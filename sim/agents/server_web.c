@@ -1,0 +1,196 @@
+/* server_web.c - web mail on a mail server (`webmail on`): HTTP on port 80,
+ * where the browser is the user agent.  Each request goes to the web-mail
+ * application (sim/proto/webmail.c), which reads the user's INBOX from the
+ * same store POP3 and IMAP use; a message sent from the browser goes into
+ * the server's outgoing queue and leaves with SMTP like any other.
+ */
+#include <string.h>
+
+#include "agents/agents-private.h"
+#include "mailsim/http.h"
+#include "mailsim/message.h"
+#include "mailsim/webmail.h"
+
+typedef struct {
+    MsSessionBase base;
+    MsMailServer *server;
+    MsTcpConn *conn;
+    MsHttpServer *engine;
+    gboolean closing;
+} WebSession;
+
+static void web_session_free(gpointer p)
+{
+    WebSession *s = p;
+    ms_http_server_free(s->engine);
+    g_free(s);
+}
+
+static gboolean web_auth(const char *user, const char *password, gpointer data,
+                         char **address_out)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, user);
+    if (u == NULL || u->password == NULL || strcmp(u->password, password) != 0)
+        return FALSE;
+    *address_out = g_strdup(u->address);
+    return TRUE;
+}
+
+static GPtrArray *web_list(const char *address, gpointer data)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, address);
+    if (u == NULL)
+        return NULL;
+    GPtrArray *out = ms_webmail_summaries_new();
+    guint n = ms_imap_store_count(u->store, "INBOX");
+    for (guint i = 0; i < n; i++) {
+        MsImapMessageInfo m;
+        if (ms_imap_store_message(u->store, "INBOX", i, &m))
+            g_ptr_array_add(out, ms_webmail_summary_from_bytes(m.data));
+    }
+    return out;
+}
+
+static GBytes *web_get(const char *address, guint number, gpointer data)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, address);
+    MsImapMessageInfo m;
+    if (u == NULL || number == 0 || !ms_imap_store_message(u->store, "INBOX", number - 1, &m))
+        return NULL;
+    return g_bytes_ref(m.data);
+}
+
+/* The server composes the message for the browser, as a web-mail service
+ * does, then treats it like a submission: local recipients get it at once,
+ * the others wait in the queue for SMTP. */
+static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **error_out)
+{
+    MsMailServer *server = data;
+    MsWorld *world = server->world;
+    g_autofree char *message_id = g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT
+                                                  "@%s>", ++world->message_serial,
+                                                  ms_world_unix_time(world), server->domain);
+    MsMessageDraft draft = {
+        .from = out->from,
+        .to = out->to,
+        .subject = out->subject != NULL && *out->subject != '\0' ? out->subject : NULL,
+        .date = ms_world_unix_time(world),
+        .message_id = message_id,
+        .text = out->body != NULL ? out->body : "",
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsMessage) msg = ms_message_compose(&draft, &error);
+    if (msg == NULL) {
+        *error_out = g_strdup(error->message);
+        return FALSE;
+    }
+    g_autoptr(GBytes) data_bytes = ms_message_to_bytes(msg);
+    guint n = g_strv_length((char **) out->to);
+    ms_world_note(world, MS_TRACE_MESSAGE, "message.composed", server->name, message_id, 0,
+                  "%s composes message %s to %u recipient%s (%zu bytes) and submits it to %s",
+                  out->from, message_id, n, n == 1 ? "" : "s", g_bytes_get_size(data_bytes),
+                  server->name);
+    g_autoptr(GPtrArray) remote = g_ptr_array_new();
+    for (guint i = 0; i < n; i++) {
+        MsServerUser *u = ms_mail_server_find_user(server, out->to[i]);
+        if (u != NULL)
+            ms_mail_server_deliver(server, u, out->from, data_bytes, message_id);
+        else
+            g_ptr_array_add(remote, (gpointer) out->to[i]);
+    }
+    if (remote->len > 0) {
+        ms_mail_server_enqueue(server, out->from, remote, data_bytes, message_id);
+        ms_mail_server_wake_queue(server, ms_sim_now(world->sim));
+    }
+    return TRUE;
+}
+
+static void pump(WebSession *s)
+{
+    gboolean close = FALSE;
+    MsHttpEvent *ev;
+    while ((ev = ms_http_server_next_event(s->engine)) != NULL) {
+        if (ev->kind == MS_HTTP_EVENT_REQUEST) {
+            g_autoptr(MsWebmailResponse) r = ms_webmail_handle(
+                s->server->webmail, ev->method, ev->path, ev->headers, ev->body);
+            ms_http_server_respond(s->engine, r->status, NULL, r->headers, r->body);
+        } else if (ev->kind == MS_HTTP_EVENT_CLOSE) {
+            close = TRUE;
+        }
+        ms_http_event_free(ev);
+    }
+    g_autoptr(GPtrArray) lines = ms_http_server_take_output(s->engine);
+    ms_session_send_lines(s->server->world, s->conn, MS_DIR_SERVER, lines);
+    /* Responding may have produced the close. */
+    while ((ev = ms_http_server_next_event(s->engine)) != NULL) {
+        close = close || ev->kind == MS_HTTP_EVENT_CLOSE;
+        ms_http_event_free(ev);
+    }
+    if (close && !s->closing) {
+        s->closing = TRUE;
+        ms_tcp_close(s->conn, MS_DIR_SERVER);
+    }
+}
+
+static void on_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+{
+    (void) conn;
+    WebSession *s = data;
+    ms_http_server_feed(s->engine, bytes, len);
+    pump(s);
+}
+
+static void on_peer_closed(MsTcpConn *conn, gpointer data)
+{
+    WebSession *s = data;
+    ms_http_server_connection_lost(s->engine);
+    if (!s->closing) {
+        s->closing = TRUE;
+        ms_tcp_close(conn, MS_DIR_SERVER);
+    }
+}
+
+static void on_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+{
+    (void) conn;
+    (void) aborted;
+    WebSession *s = data;
+    g_ptr_array_remove(s->server->sessions, s);
+}
+
+static const MsTcpCallbacks web_callbacks = {
+    .data = on_data,
+    .peer_closed = on_peer_closed,
+    .closed = on_closed,
+};
+
+static void on_accept(MsTcpConn *conn, gpointer data)
+{
+    MsMailServer *server = data;
+    WebSession *s = g_new0(WebSession, 1);
+    s->base.free = web_session_free;
+    s->server = server;
+    s->conn = conn;
+    s->engine = ms_http_server_new(NULL);
+    g_ptr_array_add(server->sessions, s);
+    ms_tcp_conn_set_callbacks(conn, MS_DIR_SERVER, &web_callbacks, s);
+}
+
+gboolean ms_server_web_listen(MsMailServer *server, GError **error)
+{
+    if (!server->spec->webmail)
+        return TRUE;
+    MsWebmailConfig cfg = {
+        .hostname = server->name,
+        .authenticate = web_auth,
+        .list = web_list,
+        .get = web_get,
+        .send = web_send,
+        .user_data = server,
+    };
+    server->webmail = ms_webmail_new(&cfg, error);
+    if (server->webmail == NULL)
+        return FALSE;
+    return ms_tcp_listen(server->world->net, server->host, MS_PORT_HTTP, "HTTP", on_accept,
+                         server, error);
+}
