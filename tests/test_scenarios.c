@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mailsim/message.h"
+#include "mailsim/report.h"
 #include "mailsim/scenario.h"
 #include "mailsim/trace.h"
 #include "mailsim/world.h"
@@ -377,6 +378,12 @@ static void picture_survives_base64(void)
             full_lines++;
     }
     CU_ASSERT_EQUAL(full_lines, jpeg_len / 57);
+    /* The note on the growth: 4 * ceil(3436 / 3) = 4584 characters, plus a
+     * CRLF for each of the ceil(4584 / 76) = 61 lines: 4706 bytes. */
+    const MsTraceRecord *grow = find_event(t, "message.attachment", "ketchup.jpg");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(grow);
+    CU_ASSERT_EQUAL(jpeg_len, 3436);
+    CU_ASSERT_EQUAL(grow->count, 4706);
     /* Every line Alice's agent sent is 7-bit. */
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
         const MsTraceRecord *r = ms_trace_get(t, i);
@@ -661,10 +668,44 @@ static void web_mail_uses_http_then_smtp(void)
     ms_scenario_free(sc);
 }
 
+/* Every shipped scenario's English transcript is a reviewed golden file
+ * (tests/golden/<name>/transcript.txt); a change to one shows up here and
+ * is committed with a message that says why. */
+static void every_scenario_matches_its_golden_transcript(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("scenarios", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(dir)) != NULL) {
+        if (g_str_has_suffix(name, ".mss"))
+            g_ptr_array_add(names, g_strndup(name, strlen(name) - 4));
+    }
+    g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
+    for (guint i = 0; i < names->len; i++) {
+        const char *stem = g_ptr_array_index(names, i);
+        g_autofree char *path = g_strdup_printf("scenarios/%s.mss", stem);
+        g_autofree char *golden = g_strdup_printf("tests/golden/%s/transcript.txt", stem);
+        MsScenario *sc = NULL;
+        MsWorld *w = run(path, &sc);
+        MsReportOptions options;
+        ms_report_options_init(&options);
+        options.scenario_name = sc->name;
+        options.scenario_file = path;
+        options.seed = sc->seed;
+        options.lang = "en";
+        g_autofree char *text = ms_report_transcript(ms_world_trace(w), &options);
+        CU_ASSERT_TRUE(ms_test_matches_golden(text, strlen(text), golden));
+        ms_world_free(w);
+        ms_scenario_free(sc);
+    }
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
         MS_TEST(every_scenario_runs_twice_the_same),
+        MS_TEST(every_scenario_matches_its_golden_transcript),
         MS_TEST(textbook_profile_reads_like_the_book),
         MS_TEST(persistence_uses_one_connection),
         MS_TEST(unknown_recipient_fails_alone),

@@ -402,6 +402,18 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index
                   "%s composes message %s to %u recipient%s (%zu bytes) and submits it to %s",
                   agent->address, message_id, n, n == 1 ? "" : "s", g_bytes_get_size(data),
                   agent->server_name);
+    /* RFC 2045 6.8: what base64 costs - 4 characters per 3 bytes, plus a
+     * CRLF every 76 characters.  The notes' "picture as 7-bit text". */
+    for (guint i = 0; i < action->attachments->len; i++) {
+        const MsScAttachment *a = g_ptr_array_index(action->attachments, i);
+        gsize raw = g_bytes_get_size(a->data);
+        gsize encoded = ms_base64_encoded_size(raw, TRUE);
+        ms_world_note(world, MS_TRACE_MESSAGE, "message.attachment", agent->host_name,
+                      message_id, (gint64) encoded,
+                      "attachment %s (%s): %zu bytes become %zu bytes of base64 text (x%.2f)",
+                      a->filename, a->content_type, raw, encoded,
+                      raw > 0 ? (double) encoded / (double) raw : 0.0);
+    }
     *message_id_out = g_steal_pointer(&message_id);
     return data;
 }

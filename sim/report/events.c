@@ -38,6 +38,8 @@ static const Template templates[] = {
       NUM(2) | NUM(4) },
     { "message.downloaded", N_("{1}'s agent downloaded message {2} ({3} bytes)"),
       NUM(2) | NUM(3) },
+    { "message.attachment", N_("attachment {1} ({2}): {3} bytes become {4} bytes of base64 text"
+                               " (x{5})"), NUM(3) | NUM(4) },
     { "action.pop3-fetch", N_("{1}'s agent checks the mailbox with POP3 ({2})"), 0 },
     { "pop3.login-refused", N_("POP3 login as {1} refused: {2}"), 0 },
     { "pop3.unreachable", N_("cannot reach the POP3 server: {1}"), 0 },
