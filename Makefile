@@ -99,7 +99,8 @@ check-tests: $(TEST_BINS) build/san/mailsim $(MO)
 
 build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/opt/libmailsim.a $(LIBS)
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/opt/libmailsim.a $(LIBS)
 
 bench: deps $(patsubst bench/%.c,build/bench/%,$(wildcard bench/bench_*.c))
 	@for b in build/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
