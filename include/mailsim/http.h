@@ -103,10 +103,7 @@ const char *ms_http_status_note(guint status);
  * lines ("http.body.line"; "http.body.form" for form data) - with a short
  * English description, in one static table (for the transcript's legend and
  * for translation). */
-typedef struct {
-    const char *key;
-    const char *text;
-} MsHttpNote;
+typedef MsProtoNote MsHttpNote;
 
 const MsHttpNote *ms_http_notes(gsize *n_out);
 /* The English text of a key, or NULL if the key is not HTTP's. */

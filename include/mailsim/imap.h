@@ -99,10 +99,7 @@ enum { MS_IMAP_EXTENSIONS(MS_IMAP_EXT_ENUM_) };
  * "imap.resp.ok", "imap.resp.exists", "imap.cont", ...) with a short
  * English description, in one static table (for translation and for the
  * transcript's legend). */
-typedef struct {
-    const char *key;
-    const char *text;
-} MsImapNote;
+typedef MsProtoNote MsImapNote;
 
 /* The whole table (static, in the order a session meets them). */
 const MsImapNote *ms_imap_notes(gsize *n_out);

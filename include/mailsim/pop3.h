@@ -39,10 +39,7 @@ const char *ms_pop3_state_phase(MsPop3State state); /* "pop3.authorization", ...
  * "pop3.reply.err.locked", "pop3.data.end", ...) with a short English
  * description, in one static table (for translation and for the
  * transcript's legend). */
-typedef struct {
-    const char *key;
-    const char *text;
-} MsPop3Note;
+typedef MsProtoNote MsPop3Note;
 
 /* The whole table (static, in the order a session meets them); n_out gets
  * its length. */

@@ -13,6 +13,17 @@
 
 G_BEGIN_DECLS
 
+/* One annotation key of an engine with its English text (the transcript's
+ * note; translated through po/zh_CN.po).  Each engine has one static table
+ * of them. */
+typedef struct {
+    const char *key;
+    const char *text;
+} MsProtoNote;
+
+/* The text of key in a table of n notes, or NULL (also for a NULL key). */
+const char *ms_proto_note_find(const MsProtoNote *notes, gsize n, const char *key);
+
 /* One line an engine wants sent. */
 typedef struct {
     char *text;        /* without the line ending */

@@ -84,10 +84,7 @@ const char *ms_smtp_client_state_name(MsSmtpClientState state);
  * "smtp.reply.354", "smtp.reply.500.bare-lf", "smtp.data.line", ...) with a
  * short English description, in one static table sorted by key (for the
  * transcript's legend and for translation). */
-typedef struct {
-    const char *key;
-    const char *text;
-} MsSmtpNote;
+typedef MsProtoNote MsSmtpNote;
 
 const MsSmtpNote *ms_smtp_notes(gsize *n_out);
 /* The English text of a key, or NULL if the key is not SMTP's. */

@@ -171,13 +171,7 @@ const MsHttpNote *ms_http_notes(gsize *n_out)
 
 const char *ms_http_note_text(const char *key)
 {
-    if (key == NULL)
-        return NULL;
-    for (gsize i = 0; i < G_N_ELEMENTS(notes); i++) {
-        if (strcmp(notes[i].key, key) == 0)
-            return notes[i].text;
-    }
-    return NULL;
+    return ms_proto_note_find(notes, G_N_ELEMENTS(notes), key);
 }
 
 const char *ms_http_request_note(const char *line, gsize len)

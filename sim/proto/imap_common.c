@@ -231,13 +231,7 @@ const MsImapNote *ms_imap_notes(gsize *n_out)
 
 const char *ms_imap_note_text(const char *key)
 {
-    if (key == NULL)
-        return NULL;
-    for (gsize i = 0; i < G_N_ELEMENTS(notes); i++) {
-        if (strcmp(notes[i].key, key) == 0)
-            return notes[i].text;
-    }
-    return NULL;
+    return ms_proto_note_find(notes, G_N_ELEMENTS(notes), key);
 }
 
 /* The word at *pos (up to a space or the end), moving *pos past it. */

@@ -27,6 +27,17 @@ MsProtoLine *ms_proto_line_new_len(const char *text, gsize len, const char *eol,
     return line;
 }
 
+const char *ms_proto_note_find(const MsProtoNote *notes, gsize n, const char *key)
+{
+    if (key == NULL)
+        return NULL;
+    for (gsize i = 0; i < n; i++) {
+        if (strcmp(notes[i].key, key) == 0)
+            return notes[i].text;
+    }
+    return NULL;
+}
+
 MsProtoLine *ms_proto_line_new(const char *text, const char *phase, const char *note)
 {
     return ms_proto_line_new_len(text, text != NULL ? strlen(text) : 0, "\r\n", phase, note);

@@ -188,18 +188,9 @@ const MsSmtpNote *ms_smtp_notes(gsize *n_out)
     return notes;
 }
 
-static int note_cmp(const void *key, const void *elem)
-{
-    return strcmp(key, ((const MsSmtpNote *) elem)->key);
-}
-
 const char *ms_smtp_note_text(const char *key)
 {
-    if (key == NULL)
-        return NULL;
-    const MsSmtpNote *note = bsearch(key, notes, G_N_ELEMENTS(notes), sizeof notes[0],
-                                     note_cmp);
-    return note != NULL ? note->text : NULL;
+    return ms_proto_note_find(notes, G_N_ELEMENTS(notes), key);
 }
 
 /* ---- Classifying a command line --------------------------------------------- */

@@ -85,89 +85,18 @@ static const Words own_notes[] = {
     { "eol.none", N_("this line was never ended: the connection closed first") },
 };
 
-/* One engine's note table, read through functions so that the struct types
- * of the engines (MsSmtpNote, MsPop3Note, ...) stay theirs. */
+/* One engine's note table (every engine's notes are MsProtoNote). */
 typedef struct {
     const char *prefix;
-    gsize (*count)(void);
-    const char *(*key)(gsize i);
-    const char *(*text)(gsize i);
+    const MsProtoNote *(*notes)(gsize *n_out);
     const char *(*lookup)(const char *key);
 } Engine;
 
-static gsize smtp_count(void)
-{
-    gsize n = 0;
-    ms_smtp_notes(&n);
-    return n;
-}
-
-static const char *smtp_key(gsize i)
-{
-    return ms_smtp_notes(NULL)[i].key;
-}
-
-static const char *smtp_text(gsize i)
-{
-    return ms_smtp_notes(NULL)[i].text;
-}
-
-static gsize pop3_count(void)
-{
-    gsize n = 0;
-    ms_pop3_notes(&n);
-    return n;
-}
-
-static const char *pop3_key(gsize i)
-{
-    return ms_pop3_notes(NULL)[i].key;
-}
-
-static const char *pop3_text(gsize i)
-{
-    return ms_pop3_notes(NULL)[i].text;
-}
-
-static gsize imap_count(void)
-{
-    gsize n = 0;
-    ms_imap_notes(&n);
-    return n;
-}
-
-static const char *imap_key(gsize i)
-{
-    return ms_imap_notes(NULL)[i].key;
-}
-
-static const char *imap_text(gsize i)
-{
-    return ms_imap_notes(NULL)[i].text;
-}
-
-static gsize http_count(void)
-{
-    gsize n = 0;
-    ms_http_notes(&n);
-    return n;
-}
-
-static const char *http_key(gsize i)
-{
-    return ms_http_notes(NULL)[i].key;
-}
-
-static const char *http_text(gsize i)
-{
-    return ms_http_notes(NULL)[i].text;
-}
-
 static const Engine engines[] = {
-    { "smtp.", smtp_count, smtp_key, smtp_text, ms_smtp_note_text },
-    { "pop3.", pop3_count, pop3_key, pop3_text, ms_pop3_note_text },
-    { "imap.", imap_count, imap_key, imap_text, ms_imap_note_text },
-    { "http.", http_count, http_key, http_text, ms_http_note_text },
+    { "smtp.", ms_smtp_notes, ms_smtp_note_text },
+    { "pop3.", ms_pop3_notes, ms_pop3_note_text },
+    { "imap.", ms_imap_notes, ms_imap_note_text },
+    { "http.", ms_http_notes, ms_http_note_text },
 };
 
 static const char *lookup(const Words *table, gsize n, const char *key)
@@ -207,9 +136,10 @@ const char *ms_report_note_text(const char *key, const char *lang)
 void ms_report_foreach_msgid(MsReportMsgidFn fn, gpointer user_data)
 {
     for (gsize e = 0; e < G_N_ELEMENTS(engines); e++) {
-        gsize n = engines[e].count();
+        gsize n = 0;
+        const MsProtoNote *notes = engines[e].notes(&n);
         for (gsize i = 0; i < n; i++)
-            fn(engines[e].key(i), engines[e].text(i), user_data);
+            fn(notes[i].key, notes[i].text, user_data);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(own_notes); i++)
         fn(own_notes[i].key, own_notes[i].en, user_data);
