@@ -60,6 +60,9 @@ void ms_world_note_end_state(MsWorld *world);
 /* Records the first simulation failure; the run stops with it. */
 void ms_world_fail(MsWorld *world, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 gint64 ms_world_unix_time(MsWorld *world);
+/* A new Message-ID "<serial.unixtime[.tag]@domain>" (RFC 5322 3.6.4): unique
+ * in the run, the same on every run (transfer full).  tag may be NULL. */
+char *ms_world_message_id(MsWorld *world, const char *domain, const char *tag);
 
 MsMailServer *ms_world_server_by_name(MsWorld *world, const char *name);
 MsMailServer *ms_world_server_for_domain(MsWorld *world, const char *domain);

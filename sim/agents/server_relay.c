@@ -85,9 +85,7 @@ static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const ch
         return;
     }
     g_autofree char *date = ms_message_format_date(ms_world_unix_time(world));
-    g_autofree char *mid = g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT
-                                           ".bounce@%s>", ++world->message_serial,
-                                           ms_world_unix_time(world), server->domain);
+    g_autofree char *mid = ms_world_message_id(world, server->domain, "bounce");
     g_autofree char *boundary = g_strdup_printf("bounce-%" G_GUINT64_FORMAT,
                                                 world->message_serial);
     g_autoptr(MsMessage) original = ms_message_parse_bytes(q->data, NULL);

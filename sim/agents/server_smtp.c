@@ -93,9 +93,7 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
     if (msg != NULL && message_id == NULL) {
         /* RFC 6409 8.3: a submission server may add a missing Message-ID
          * (a message typed by hand has none), so the message can be followed. */
-        message_id = g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT "@%s>",
-                                     ++server->world->message_serial,
-                                     ms_world_unix_time(server->world), server->domain);
+        message_id = ms_world_message_id(server->world, server->domain, NULL);
         ms_message_add(msg, "Message-ID", message_id);
         g_bytes_unref(data);
         data = ms_message_to_bytes(msg);

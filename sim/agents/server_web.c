@@ -67,9 +67,7 @@ static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **err
 {
     MsMailServer *server = data;
     MsWorld *world = server->world;
-    g_autofree char *message_id = g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT
-                                                  "@%s>", ++world->message_serial,
-                                                  ms_world_unix_time(world), server->domain);
+    g_autofree char *message_id = ms_world_message_id(world, server->domain, NULL);
     MsMessageDraft draft = {
         .from = out->from,
         .to = out->to,

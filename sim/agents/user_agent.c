@@ -339,9 +339,7 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index
 {
     MsWorld *world = agent->world;
     g_autofree char *domain = ms_address_domain(agent->address);
-    g_autofree char *message_id = g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT
-                                                  "@%s>", ++world->message_serial,
-                                                  ms_world_unix_time(world), domain);
+    g_autofree char *message_id = ms_world_message_id(world, domain, NULL);
     g_autoptr(GPtrArray) to = g_ptr_array_new();
     g_autoptr(GPtrArray) cc = g_ptr_array_new();
     g_autoptr(GPtrArray) bcc = g_ptr_array_new();

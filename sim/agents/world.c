@@ -58,6 +58,13 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
     ms_trace_emit(ms_sim_trace(world->sim), &r);
 }
 
+char *ms_world_message_id(MsWorld *world, const char *domain, const char *tag)
+{
+    return g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT "%s%s@%s>",
+                           ++world->message_serial, ms_world_unix_time(world),
+                           tag != NULL ? "." : "", tag != NULL ? tag : "", domain);
+}
+
 void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
                    const char *subject, gint64 count, const char *fmt, ...)
 {
