@@ -43,6 +43,77 @@ void ms_session_free(gpointer session);
 /* Writes an engine's output lines on a connection: one trace record per line
  * (its arrival filled in by TCP), then one application write for them all. */
 void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArray *lines);
+/* ---- server sessions (server_session.c) ----
+ * The server side of one connection: a protocol engine working for a mail
+ * server, and the transport its bytes travel on.  The plumbing (start the
+ * engine, feed it, write what it says, close when it is done or when the
+ * client goes) is written once here; a protocol supplies the few steps that
+ * differ (MsServerProtocol), and a transport says how lines are recorded and
+ * written (MsServerTransport): simulated TCP (this file) or a real socket
+ * (sim/live).  Both kinds of session live in the server's `sessions`. */
+typedef struct MsServerSession MsServerSession;
+
+typedef struct {
+    const char *protocol; /* "POP3": labels the listener and its records */
+    gsize size;           /* of the protocol's session struct, which starts
+                           * with an MsServerSession */
+    /* Makes the engine (s->server and s->peer are set). */
+    void (*init)(MsServerSession *s);
+    /* The connection is up: the engine greets.  NULL when the client speaks
+     * first (HTTP). */
+    void (*start)(MsServerSession *s);
+    void (*feed)(MsServerSession *s, const char *bytes, gsize len);
+    /* Acts on the engine's events (stores mail, ...) and returns its output
+     * lines (transfer full, may be NULL); sets *close_out when the engine
+     * has ended the session. */
+    GPtrArray *(*step)(MsServerSession *s, gboolean *close_out);
+    /* The client closed its side (may be NULL).  TRUE: step the engine once
+     * more, for what it says on the way out. */
+    gboolean (*peer_closed)(MsServerSession *s);
+    /* This side has just closed (may be NULL). */
+    void (*after_close)(MsServerSession *s);
+    /* The connection is gone, closed both ways or aborted (may be NULL). */
+    void (*gone)(MsServerSession *s, gboolean aborted);
+    /* Frees the engine and whatever else the protocol added. */
+    void (*finalize)(MsServerSession *s);
+} MsServerProtocol;
+
+typedef struct {
+    /* Records each line in the trace and writes them all, in one write. */
+    void (*send)(MsServerSession *s, GPtrArray *lines);
+    /* Closes the server's side once everything written has gone. */
+    void (*close)(MsServerSession *s);
+} MsServerTransport;
+
+struct MsServerSession {
+    MsSessionBase base;
+    const MsServerProtocol *proto;
+    MsMailServer *server;
+    const MsServerTransport *transport;
+    gpointer transport_data; /* the MsTcpConn, or the live connection */
+    char *peer;              /* the client's host name */
+    gboolean closing;        /* this side has closed */
+};
+
+/* A session for a connection that has just been accepted, added to the
+ * server's sessions (which own it). */
+MsServerSession *ms_server_session_new(MsMailServer *server, const MsServerProtocol *proto,
+                                       const char *peer, const MsServerTransport *transport,
+                                       gpointer transport_data);
+/* What the transport tells the session. */
+void ms_server_session_established(MsServerSession *s);
+void ms_server_session_data(MsServerSession *s, const char *bytes, gsize len);
+void ms_server_session_peer_closed(MsServerSession *s);
+/* Steps the engine and writes what it says (for news it has of its own). */
+void ms_server_session_pump(MsServerSession *s);
+/* Whether a session in a server's `sessions` is one of proto's. */
+gboolean ms_server_session_is(gpointer session, const MsServerProtocol *proto);
+/* Last call: the session is removed from the server's sessions and freed. */
+void ms_server_session_closed(MsServerSession *s, gboolean aborted);
+/* Listens on a simulated TCP port of the server for proto's sessions. */
+gboolean ms_server_session_listen(MsMailServer *server, guint16 port,
+                                  const MsServerProtocol *proto, GError **error);
+
 /* Emits a record of kind (ACTION, QUEUE, MAILBOX, MESSAGE, ERROR) now.  key
  * names the event ("queue.add", "mailbox.deliver", ...: the list is in
  * docs/trace-format.md) and goes in the record's note field; detail is the
@@ -118,6 +189,11 @@ void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char
 gboolean ms_server_pop3_listen(MsMailServer *server, GError **error);
 gboolean ms_server_imap_listen(MsMailServer *server, GError **error);
 gboolean ms_server_web_listen(MsMailServer *server, GError **error);
+/* The server-side protocols, for listeners on other transports. */
+extern const MsServerProtocol ms_server_smtp_protocol;
+extern const MsServerProtocol ms_server_pop3_protocol;
+extern const MsServerProtocol ms_server_imap_protocol;
+extern const MsServerProtocol ms_server_web_protocol;
 /* A user's store changed: tell the user's IMAP sessions (server_imap.c). */
 void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
                                   const MsImapChange *change);

@@ -9,31 +9,10 @@
 #include "agents/agents-private.h"
 
 typedef struct {
-    MsSessionBase base;
-    MsMailServer *server;
-    MsTcpConn *conn;
+    MsServerSession base;
     MsImapServer *engine;
-    gboolean closing;
     MsEventId notify_event;
 } ImapSession;
-
-/* IMAP sessions are found among all of a server's sessions by their free
- * function. */
-static void imap_session_free(gpointer p);
-
-static gboolean is_imap_session(gpointer p)
-{
-    return ((MsSessionBase *) p)->free == imap_session_free;
-}
-
-static void imap_session_free(gpointer p)
-{
-    ImapSession *s = p;
-    if (s->notify_event != MS_EVENT_ID_NONE)
-        ms_sim_cancel(s->server->world->sim, s->notify_event);
-    ms_imap_server_free(s->engine);
-    g_free(s);
-}
 
 static MsImapStore *imap_login(const char *user, const char *password, gpointer data)
 {
@@ -50,31 +29,27 @@ static gint64 imap_clock(gpointer data)
     return ms_world_unix_time(server->world);
 }
 
-static void pump(ImapSession *s)
+static GPtrArray *imap_step(MsServerSession *base, gboolean *close_out)
 {
-    g_autoptr(GPtrArray) lines = ms_imap_server_take_output(s->engine);
-    gboolean close = FALSE;
+    ImapSession *s = (ImapSession *) base;
+    GPtrArray *lines = ms_imap_server_take_output(s->engine);
     MsImapEvent *ev;
     while ((ev = ms_imap_server_next_event(s->engine)) != NULL) {
         if (ev->kind == MS_IMAP_EVENT_CLOSE)
-            close = TRUE;
+            *close_out = TRUE;
         ms_imap_event_free(ev);
     }
-    ms_session_send_lines(s->server->world, s->conn, MS_DIR_SERVER, lines);
-    if (close && !s->closing) {
-        s->closing = TRUE;
-        ms_tcp_close(s->conn, MS_DIR_SERVER);
-    }
+    return lines;
 }
 
 static void notify_now(gpointer data)
 {
     ImapSession *s = data;
     s->notify_event = MS_EVENT_ID_NONE;
-    if (s->closing)
+    if (s->base.closing)
         return;
     ms_imap_server_notify(s->engine);
-    pump(s);
+    ms_server_session_pump(&s->base);
 }
 
 static const char *change_words(MsImapChangeKind kind)
@@ -119,7 +94,7 @@ void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
      * watcher must not run engines (the change may come from inside one). */
     for (guint i = 0; i < server->sessions->len; i++) {
         gpointer p = g_ptr_array_index(server->sessions, i);
-        if (!is_imap_session(p))
+        if (!ms_server_session_is(p, &ms_server_imap_protocol))
             continue;
         ImapSession *s = p;
         if (ms_imap_server_store(s->engine) != user->store || s->notify_event != MS_EVENT_ID_NONE)
@@ -128,25 +103,19 @@ void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
     }
 }
 
-static void on_established(MsTcpConn *conn, gpointer data)
+static void imap_start(MsServerSession *base)
 {
-    (void) conn;
-    ImapSession *s = data;
-    ms_imap_server_start(s->engine);
-    pump(s);
+    ms_imap_server_start(((ImapSession *) base)->engine);
 }
 
-static void on_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+static void imap_feed(MsServerSession *base, const char *bytes, gsize len)
 {
-    (void) conn;
-    ImapSession *s = data;
-    ms_imap_server_feed(s->engine, bytes, len);
-    pump(s);
+    ms_imap_server_feed(((ImapSession *) base)->engine, bytes, len);
 }
 
-static void on_peer_closed(MsTcpConn *conn, gpointer data)
+static gboolean imap_peer_closed(MsServerSession *base)
 {
-    ImapSession *s = data;
+    ImapSession *s = (ImapSession *) base;
     if (ms_imap_server_state(s->engine) != MS_IMAP_STATE_CLOSED) {
         ms_imap_server_abort(s->engine);
         g_autoptr(GPtrArray) lines = ms_imap_server_take_output(s->engine);
@@ -154,50 +123,43 @@ static void on_peer_closed(MsTcpConn *conn, gpointer data)
         while ((ev = ms_imap_server_next_event(s->engine)) != NULL)
             ms_imap_event_free(ev);
     }
-    if (!s->closing) {
-        s->closing = TRUE;
-        ms_tcp_close(conn, MS_DIR_SERVER);
-    }
+    return FALSE;
 }
 
-static void on_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+static void imap_init(MsServerSession *base)
 {
-    (void) conn;
-    (void) aborted;
-    ImapSession *s = data;
-    g_ptr_array_remove(s->server->sessions, s);
-}
-
-static const MsTcpCallbacks imap_callbacks = {
-    .established = on_established,
-    .data = on_data,
-    .peer_closed = on_peer_closed,
-    .closed = on_closed,
-};
-
-static void on_accept(MsTcpConn *conn, gpointer data)
-{
-    MsMailServer *server = data;
+    ImapSession *s = (ImapSession *) base;
     MsImapServerConfig cfg = {
-        .hostname = server->name,
+        .hostname = base->server->name,
         .login = imap_login,
         .clock = imap_clock,
-        .user_data = server,
+        .user_data = base->server,
     };
     g_autoptr(GError) error = NULL;
-    MsImapServer *engine = ms_imap_server_new(&cfg, &error);
-    g_assert(engine != NULL); /* the configuration above is always complete */
-    ImapSession *s = g_new0(ImapSession, 1);
-    s->base.free = imap_session_free;
-    s->server = server;
-    s->conn = conn;
-    s->engine = engine;
-    g_ptr_array_add(server->sessions, s);
-    ms_tcp_conn_set_callbacks(conn, MS_DIR_SERVER, &imap_callbacks, s);
+    s->engine = ms_imap_server_new(&cfg, &error);
+    g_assert(s->engine != NULL); /* the configuration above is always complete */
 }
+
+static void imap_finalize(MsServerSession *base)
+{
+    ImapSession *s = (ImapSession *) base;
+    if (s->notify_event != MS_EVENT_ID_NONE)
+        ms_sim_cancel(base->server->world->sim, s->notify_event);
+    ms_imap_server_free(s->engine);
+}
+
+const MsServerProtocol ms_server_imap_protocol = {
+    .protocol = "IMAP",
+    .size = sizeof(ImapSession),
+    .init = imap_init,
+    .start = imap_start,
+    .feed = imap_feed,
+    .step = imap_step,
+    .peer_closed = imap_peer_closed,
+    .finalize = imap_finalize,
+};
 
 gboolean ms_server_imap_listen(MsMailServer *server, GError **error)
 {
-    return ms_tcp_listen(server->world->net, server->host, MS_PORT_IMAP, "IMAP", on_accept,
-                         server, error);
+    return ms_server_session_listen(server, MS_PORT_IMAP, &ms_server_imap_protocol, error);
 }

@@ -8,19 +8,9 @@
 #include "mailsim/pop3.h"
 
 typedef struct {
-    MsSessionBase base;
-    MsMailServer *server;
-    MsTcpConn *conn;
+    MsServerSession base;
     MsPop3Server *engine;
-    gboolean closing;
 } Pop3Session;
-
-static void pop3_session_free(gpointer p)
-{
-    Pop3Session *s = p;
-    ms_pop3_server_free(s->engine);
-    g_free(s);
-}
 
 static gboolean pop3_authenticate(const char *user, const char *password, gpointer data,
                                   char **maildrop_out)
@@ -85,9 +75,9 @@ static GPtrArray *pop3_load(const char *maildrop, gpointer data)
     return out;
 }
 
-static void apply_update(Pop3Session *s, const MsPop3Event *ev)
+static void apply_update(MsMailServer *server, const MsPop3Event *ev)
 {
-    MsServerUser *u = ms_mail_server_find_user(s->server, ev->maildrop);
+    MsServerUser *u = ms_mail_server_find_user(server, ev->maildrop);
     if (u == NULL || ev->uidls == NULL)
         return;
     for (guint i = 0; i < ev->uidls->len; i++) {
@@ -100,13 +90,13 @@ static void apply_update(Pop3Session *s, const MsPop3Event *ev)
         if (!ms_imap_store_find_uid(u->store, "INBOX", (guint32) uid, &m))
             continue;
         g_autofree char *mid = ms_message_id_of(m.data);
-        s->server->pop3_update = TRUE;
+        server->pop3_update = TRUE;
         gboolean removed = ms_imap_store_remove(u->store, "INBOX", (guint32) uid);
-        s->server->pop3_update = FALSE;
+        server->pop3_update = FALSE;
         if (removed) {
             guint left = ms_imap_store_count(u->store, "INBOX");
-            ms_world_note_text(s->server->world, MS_TRACE_MAILBOX, "mailbox.delete",
-                               s->server->name, u->address, mid, left,
+            ms_world_note_text(server->world, MS_TRACE_MAILBOX, "mailbox.delete",
+                               server->name, u->address, mid, left,
                           "POP3 update state: message %s deleted from %s's mailbox (%u left)",
                           mid != NULL ? mid : uidl, u->local, left);
         }
@@ -115,59 +105,44 @@ static void apply_update(Pop3Session *s, const MsPop3Event *ev)
 
 /* Events first: the update state removes the messages before the +OK to
  * QUIT goes out, as a real server does; the connection closes last. */
-static void pump(Pop3Session *s)
+static GPtrArray *pop3_step(MsServerSession *base, gboolean *close_out)
 {
-    g_autoptr(GPtrArray) lines = ms_pop3_server_take_output(s->engine);
-    gboolean close = FALSE;
+    Pop3Session *s = (Pop3Session *) base;
+    GPtrArray *lines = ms_pop3_server_take_output(s->engine);
     MsPop3Event *ev;
     while ((ev = ms_pop3_server_next_event(s->engine)) != NULL) {
         if (ev->kind == MS_POP3_EVENT_UPDATE)
-            apply_update(s, ev);
+            apply_update(base->server, ev);
         else if (ev->kind == MS_POP3_EVENT_CLOSE)
-            close = TRUE;
+            *close_out = TRUE;
         ms_pop3_event_free(ev);
     }
-    ms_session_send_lines(s->server->world, s->conn, MS_DIR_SERVER, lines);
-    if (close && !s->closing) {
-        s->closing = TRUE;
-        ms_tcp_close(s->conn, MS_DIR_SERVER);
-    }
+    return lines;
 }
 
-static void on_established(MsTcpConn *conn, gpointer data)
+static void pop3_start(MsServerSession *base)
 {
-    (void) conn;
-    Pop3Session *s = data;
-    ms_pop3_server_start(s->engine);
-    pump(s);
+    ms_pop3_server_start(((Pop3Session *) base)->engine);
 }
 
-static void on_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+static void pop3_feed(MsServerSession *base, const char *bytes, gsize len)
 {
-    (void) conn;
-    Pop3Session *s = data;
-    ms_pop3_server_feed(s->engine, bytes, len);
-    pump(s);
+    ms_pop3_server_feed(((Pop3Session *) base)->engine, bytes, len);
 }
 
-static void on_peer_closed(MsTcpConn *conn, gpointer data)
+static gboolean pop3_peer_closed(MsServerSession *base)
 {
-    Pop3Session *s = data;
-    if (ms_pop3_server_state(s->engine) != MS_POP3_STATE_CLOSED) {
-        /* RFC 1939 6: a session that ends without QUIT deletes nothing. */
-        ms_pop3_server_abort(s->engine);
-        pump(s);
-    }
-    if (!s->closing) {
-        s->closing = TRUE;
-        ms_tcp_close(conn, MS_DIR_SERVER);
-    }
+    Pop3Session *s = (Pop3Session *) base;
+    if (ms_pop3_server_state(s->engine) == MS_POP3_STATE_CLOSED)
+        return FALSE;
+    /* RFC 1939 6: a session that ends without QUIT deletes nothing. */
+    ms_pop3_server_abort(s->engine);
+    return TRUE;
 }
 
-static void on_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+static void pop3_gone(MsServerSession *base, gboolean aborted)
 {
-    (void) conn;
-    Pop3Session *s = data;
+    Pop3Session *s = (Pop3Session *) base;
     if (aborted && ms_pop3_server_state(s->engine) != MS_POP3_STATE_CLOSED) {
         ms_pop3_server_abort(s->engine);
         g_autoptr(GPtrArray) lines = ms_pop3_server_take_output(s->engine);
@@ -175,19 +150,12 @@ static void on_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
         while ((ev = ms_pop3_server_next_event(s->engine)) != NULL)
             ms_pop3_event_free(ev);
     }
-    g_ptr_array_remove(s->server->sessions, s);
 }
 
-static const MsTcpCallbacks pop3_callbacks = {
-    .established = on_established,
-    .data = on_data,
-    .peer_closed = on_peer_closed,
-    .closed = on_closed,
-};
-
-static void on_accept(MsTcpConn *conn, gpointer data)
+static void pop3_init(MsServerSession *base)
 {
-    MsMailServer *server = data;
+    Pop3Session *s = (Pop3Session *) base;
+    MsMailServer *server = base->server;
     MsPop3ServerConfig cfg = {
         .hostname = server->name,
         .profile = ms_sc_profile_name(server->spec->profile),
@@ -202,19 +170,28 @@ static void on_accept(MsTcpConn *conn, gpointer data)
         .apop_clock = (guint64) ms_world_unix_time(server->world),
     };
     g_autoptr(GError) error = NULL;
-    MsPop3Server *engine = ms_pop3_server_new(&cfg, &error);
-    g_assert(engine != NULL); /* the configuration above is always complete */
-    Pop3Session *s = g_new0(Pop3Session, 1);
-    s->base.free = pop3_session_free;
-    s->server = server;
-    s->conn = conn;
-    s->engine = engine;
-    g_ptr_array_add(server->sessions, s);
-    ms_tcp_conn_set_callbacks(conn, MS_DIR_SERVER, &pop3_callbacks, s);
+    s->engine = ms_pop3_server_new(&cfg, &error);
+    g_assert(s->engine != NULL); /* the configuration above is always complete */
 }
+
+static void pop3_finalize(MsServerSession *base)
+{
+    ms_pop3_server_free(((Pop3Session *) base)->engine);
+}
+
+const MsServerProtocol ms_server_pop3_protocol = {
+    .protocol = "POP3",
+    .size = sizeof(Pop3Session),
+    .init = pop3_init,
+    .start = pop3_start,
+    .feed = pop3_feed,
+    .step = pop3_step,
+    .peer_closed = pop3_peer_closed,
+    .gone = pop3_gone,
+    .finalize = pop3_finalize,
+};
 
 gboolean ms_server_pop3_listen(MsMailServer *server, GError **error)
 {
-    return ms_tcp_listen(server->world->net, server->host, MS_PORT_POP3, "POP3", on_accept,
-                         server, error);
+    return ms_server_session_listen(server, MS_PORT_POP3, &ms_server_pop3_protocol, error);
 }

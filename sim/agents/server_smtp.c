@@ -13,22 +13,10 @@
 /* ---- inbound ------------------------------------------------------------ */
 
 typedef struct {
-    MsSessionBase base;
-    MsMailServer *server;
-    MsTcpConn *conn;
+    MsServerSession base;
     MsSmtpServer *engine;
-    char *peer;       /* client host name */
     gboolean queued;  /* this session put messages in the outgoing queue */
-    gboolean closing;
 } InboundSession;
-
-static void inbound_free(gpointer p)
-{
-    InboundSession *s = p;
-    ms_smtp_server_free(s->engine);
-    g_free(s->peer);
-    g_free(s);
-}
 
 /* Whether the client is the machine of one of this server's users: such a
  * client may send mail anywhere (submission); anyone else may only send to
@@ -46,7 +34,7 @@ static gboolean peer_is_local_agent(MsMailServer *server, const char *peer)
 static guint inbound_check_rcpt(const char *address, gpointer data, char **text_out)
 {
     InboundSession *s = data;
-    MsMailServer *server = s->server;
+    MsMailServer *server = s->base.server;
     g_autofree char *domain = ms_address_domain(address);
     if (g_ascii_strcasecmp(domain, server->domain) == 0 || *domain == '\0') {
         if (ms_mail_server_find_user(server, address) != NULL)
@@ -54,7 +42,7 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
         *text_out = g_strdup_printf("5.1.1 <%s>: no such user here", address);
         return 550;
     }
-    if (peer_is_local_agent(server, s->peer) || server->spec->open_relay)
+    if (peer_is_local_agent(server, s->base.peer) || server->spec->open_relay)
         return 250;
     *text_out = g_strdup_printf("5.7.1 <%s>: relay access denied", address);
     return 550;
@@ -85,7 +73,7 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
 
 static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
 {
-    MsMailServer *server = s->server;
+    MsMailServer *server = s->base.server;
     g_autoptr(GBytes) data = add_received(server, ev, ev->data);
     g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
     const char *mid = msg != NULL ? ms_message_get(msg, "Message-ID") : NULL;
@@ -115,18 +103,27 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
 
 /* The queue runs once the session that filled it is over, so all of a
  * session's messages can leave over one persistent connection. */
-static void inbound_wake_queue(InboundSession *s)
+static void inbound_wake_queue(MsServerSession *base)
 {
+    InboundSession *s = (InboundSession *) base;
     if (s->queued) {
         s->queued = FALSE;
-        ms_mail_server_wake_queue(s->server, ms_sim_now(s->server->world->sim));
+        ms_mail_server_wake_queue(base->server, ms_sim_now(base->server->world->sim));
     }
 }
 
-static void inbound_pump(InboundSession *s)
+/* A client that goes away mid-transaction loses that transaction
+ * (RFC 5321 3.8): nothing was accepted, nothing to undo. */
+static void inbound_gone(MsServerSession *base, gboolean aborted)
 {
-    g_autoptr(GPtrArray) lines = ms_smtp_server_take_output(s->engine);
-    gboolean close = FALSE;
+    (void) aborted;
+    inbound_wake_queue(base);
+}
+
+static GPtrArray *inbound_step(MsServerSession *base, gboolean *close_out)
+{
+    InboundSession *s = (InboundSession *) base;
+    GPtrArray *lines = ms_smtp_server_take_output(s->engine);
     MsSmtpEvent *ev;
     /* The message is stored (mailbox or queue) before the 250 that takes
      * responsibility for it leaves (RFC 5321 4.1.1.4). */
@@ -134,69 +131,26 @@ static void inbound_pump(InboundSession *s)
         if (ev->kind == MS_SMTP_EVENT_MESSAGE)
             inbound_message(s, ev);
         else if (ev->kind == MS_SMTP_EVENT_CLOSE)
-            close = TRUE;
+            *close_out = TRUE;
         ms_smtp_event_free(ev);
     }
-    ms_session_send_lines(s->server->world, s->conn, MS_DIR_SERVER, lines);
-    if (close && !s->closing) {
-        s->closing = TRUE;
-        ms_tcp_close(s->conn, MS_DIR_SERVER);
-        inbound_wake_queue(s);
-    }
+    return lines;
 }
 
-static void inbound_established(MsTcpConn *conn, gpointer data)
+static void inbound_start(MsServerSession *base)
 {
-    (void) conn;
-    InboundSession *s = data;
-    ms_smtp_server_start(s->engine);
-    inbound_pump(s);
+    ms_smtp_server_start(((InboundSession *) base)->engine);
 }
 
-static void inbound_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+static void inbound_feed(MsServerSession *base, const char *bytes, gsize len)
 {
-    (void) conn;
-    InboundSession *s = data;
-    ms_smtp_server_feed(s->engine, bytes, len);
-    inbound_pump(s);
+    ms_smtp_server_feed(((InboundSession *) base)->engine, bytes, len);
 }
 
-static void inbound_peer_closed(MsTcpConn *conn, gpointer data)
+static void inbound_init(MsServerSession *base)
 {
-    InboundSession *s = data;
-    /* A client that goes away mid-transaction loses that transaction
-     * (RFC 5321 3.8): nothing was accepted, nothing to undo. */
-    if (!s->closing) {
-        s->closing = TRUE;
-        ms_tcp_close(conn, MS_DIR_SERVER);
-    }
-    inbound_wake_queue(s);
-}
-
-static void inbound_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
-{
-    (void) conn;
-    (void) aborted;
-    InboundSession *s = data;
-    inbound_wake_queue(s);
-    g_ptr_array_remove(s->server->sessions, s);
-}
-
-static const MsTcpCallbacks inbound_callbacks = {
-    .established = inbound_established,
-    .data = inbound_data,
-    .peer_closed = inbound_peer_closed,
-    .closed = inbound_closed,
-};
-
-static void inbound_accept(MsTcpConn *conn, gpointer data)
-{
-    MsMailServer *server = data;
-    InboundSession *s = g_new0(InboundSession, 1);
-    s->base.free = inbound_free;
-    s->server = server;
-    s->conn = conn;
-    s->peer = g_strdup(ms_host_name(ms_tcp_conn_host(conn, MS_DIR_CLIENT)));
+    InboundSession *s = (InboundSession *) base;
+    MsMailServer *server = base->server;
     MsSmtpServerConfig cfg;
     ms_smtp_server_config_init(&cfg, server->domain);
     cfg.profile = ms_sc_profile_name(server->spec->profile);
@@ -206,20 +160,34 @@ static void inbound_accept(MsTcpConn *conn, gpointer data)
     cfg.offer_pipelining = server->spec->pipelining;
     cfg.check_rcpt = inbound_check_rcpt;
     cfg.user_data = s;
-    s->engine = ms_smtp_server_new(&cfg, s->peer);
-    g_ptr_array_add(server->sessions, s);
-    ms_tcp_conn_set_callbacks(conn, MS_DIR_SERVER, &inbound_callbacks, s);
+    s->engine = ms_smtp_server_new(&cfg, base->peer);
 }
+
+static void inbound_finalize(MsServerSession *base)
+{
+    ms_smtp_server_free(((InboundSession *) base)->engine);
+}
+
+const MsServerProtocol ms_server_smtp_protocol = {
+    .protocol = "SMTP",
+    .size = sizeof(InboundSession),
+    .init = inbound_init,
+    .start = inbound_start,
+    .feed = inbound_feed,
+    .step = inbound_step,
+    .after_close = inbound_wake_queue,
+    .gone = inbound_gone,
+    .finalize = inbound_finalize,
+};
 
 gboolean ms_server_smtp_listen(MsMailServer *server, GError **error)
 {
-    if (!ms_tcp_listen(server->world->net, server->host, MS_PORT_SMTP, "SMTP", inbound_accept,
-                       server, error))
+    if (!ms_server_session_listen(server, MS_PORT_SMTP, &ms_server_smtp_protocol, error))
         return FALSE;
     /* RFC 6409: message submission on its own port, when the scenario asks. */
     guint port = server->spec->submission_port;
     if (port != 0 && port != MS_PORT_SMTP)
-        return ms_tcp_listen(server->world->net, server->host, (guint16) port, "SMTP",
-                             inbound_accept, server, error);
+        return ms_server_session_listen(server, (guint16) port, &ms_server_smtp_protocol,
+                                        error);
     return TRUE;
 }

@@ -12,19 +12,9 @@
 #include "mailsim/webmail.h"
 
 typedef struct {
-    MsSessionBase base;
-    MsMailServer *server;
-    MsTcpConn *conn;
+    MsServerSession base;
     MsHttpServer *engine;
-    gboolean closing;
 } WebSession;
-
-static void web_session_free(gpointer p)
-{
-    WebSession *s = p;
-    ms_http_server_free(s->engine);
-    g_free(s);
-}
 
 static gboolean web_auth(const char *user, const char *password, gpointer data,
                          char **address_out)
@@ -103,76 +93,60 @@ static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **err
     return TRUE;
 }
 
-static void pump(WebSession *s)
+static GPtrArray *web_step(MsServerSession *base, gboolean *close_out)
 {
-    gboolean close = FALSE;
+    WebSession *s = (WebSession *) base;
     MsHttpEvent *ev;
     while ((ev = ms_http_server_next_event(s->engine)) != NULL) {
         if (ev->kind == MS_HTTP_EVENT_REQUEST) {
             g_autoptr(MsWebmailResponse) r = ms_webmail_handle(
-                s->server->webmail, ev->method, ev->path, ev->headers, ev->body);
+                base->server->webmail, ev->method, ev->path, ev->headers, ev->body);
             ms_http_server_respond(s->engine, r->status, NULL, r->headers, r->body);
         } else if (ev->kind == MS_HTTP_EVENT_CLOSE) {
-            close = TRUE;
+            *close_out = TRUE;
         }
         ms_http_event_free(ev);
     }
-    g_autoptr(GPtrArray) lines = ms_http_server_take_output(s->engine);
-    ms_session_send_lines(s->server->world, s->conn, MS_DIR_SERVER, lines);
+    GPtrArray *lines = ms_http_server_take_output(s->engine);
     /* Responding may have produced the close. */
     while ((ev = ms_http_server_next_event(s->engine)) != NULL) {
-        close = close || ev->kind == MS_HTTP_EVENT_CLOSE;
+        *close_out = *close_out || ev->kind == MS_HTTP_EVENT_CLOSE;
         ms_http_event_free(ev);
     }
-    if (close && !s->closing) {
-        s->closing = TRUE;
-        ms_tcp_close(s->conn, MS_DIR_SERVER);
-    }
+    return lines;
 }
 
-static void on_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data)
+static void web_feed(MsServerSession *base, const char *bytes, gsize len)
 {
-    (void) conn;
-    WebSession *s = data;
-    ms_http_server_feed(s->engine, bytes, len);
-    pump(s);
+    ms_http_server_feed(((WebSession *) base)->engine, bytes, len);
 }
 
-static void on_peer_closed(MsTcpConn *conn, gpointer data)
+static gboolean web_peer_closed(MsServerSession *base)
 {
-    WebSession *s = data;
-    ms_http_server_connection_lost(s->engine);
-    if (!s->closing) {
-        s->closing = TRUE;
-        ms_tcp_close(conn, MS_DIR_SERVER);
-    }
+    ms_http_server_connection_lost(((WebSession *) base)->engine);
+    return FALSE;
 }
 
-static void on_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
+static void web_init(MsServerSession *base)
 {
-    (void) conn;
-    (void) aborted;
-    WebSession *s = data;
-    g_ptr_array_remove(s->server->sessions, s);
+    ((WebSession *) base)->engine = ms_http_server_new(NULL);
 }
 
-static const MsTcpCallbacks web_callbacks = {
-    .data = on_data,
-    .peer_closed = on_peer_closed,
-    .closed = on_closed,
+static void web_finalize(MsServerSession *base)
+{
+    ms_http_server_free(((WebSession *) base)->engine);
+}
+
+/* The browser speaks first: no start. */
+const MsServerProtocol ms_server_web_protocol = {
+    .protocol = "HTTP",
+    .size = sizeof(WebSession),
+    .init = web_init,
+    .feed = web_feed,
+    .step = web_step,
+    .peer_closed = web_peer_closed,
+    .finalize = web_finalize,
 };
-
-static void on_accept(MsTcpConn *conn, gpointer data)
-{
-    MsMailServer *server = data;
-    WebSession *s = g_new0(WebSession, 1);
-    s->base.free = web_session_free;
-    s->server = server;
-    s->conn = conn;
-    s->engine = ms_http_server_new(NULL);
-    g_ptr_array_add(server->sessions, s);
-    ms_tcp_conn_set_callbacks(conn, MS_DIR_SERVER, &web_callbacks, s);
-}
 
 gboolean ms_server_web_listen(MsMailServer *server, GError **error)
 {
@@ -189,6 +163,5 @@ gboolean ms_server_web_listen(MsMailServer *server, GError **error)
     server->webmail = ms_webmail_new(&cfg, error);
     if (server->webmail == NULL)
         return FALSE;
-    return ms_tcp_listen(server->world->net, server->host, MS_PORT_HTTP, "HTTP", on_accept,
-                         server, error);
+    return ms_server_session_listen(server, MS_PORT_HTTP, &ms_server_web_protocol, error);
 }
