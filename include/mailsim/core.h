@@ -97,4 +97,22 @@ char *ms_time_format_ms(MsTime t);
  * (newly allocated). */
 char *ms_time_format_human(MsTime t);
 
+/* Time arithmetic that cannot overflow (sim/core/time.c).  A scenario may
+ * write times up to the longest duration (about 292 years), so adding two of
+ * them, or one to the clock, can pass G_MAXINT64: the sum saturates at
+ * MS_TIME_NEVER, "later than anything the simulation reaches". */
+MsTime ms_time_add(MsTime t, MsTime d);
+/* t * n for n >= 0, saturating at MS_TIME_NEVER likewise. */
+MsTime ms_time_mul(MsTime t, guint64 n);
+
+/* ---- Names (sim/core/names.c) -------------------------------------------
+ * Host names and domains compare without regard to ASCII case (RFC 4343);
+ * every look-up of a name a scenario gives uses these, and nothing else. */
+gboolean ms_name_equal(const char *a, const char *b);
+/* For GHashTable: a hash and an equality that follow ms_name_equal. */
+guint ms_name_hash(gconstpointer name);
+gboolean ms_name_hash_equal(gconstpointer a, gconstpointer b);
+/* The lower-cased form, as a key for tables of names (transfer full). */
+char *ms_name_key(const char *name);
+
 G_END_DECLS

@@ -46,7 +46,7 @@ const char *ms_host_name(const MsHost *host);
 void ms_host_schedule_down(MsHost *host, MsTime from, MsTime until);
 gboolean ms_host_is_up(const MsHost *host, MsTime t);
 
-/* bandwidth in bit/s (0 = infinite); loss a probability in [0, 1).
+/* bandwidth in bit/s (0 = infinite); loss a probability in [0, 1] (1: the link loses everything).
  * (transfer none) */
 MsLink *ms_net_add_link(MsNet *net, MsHost *a, MsHost *b, MsTime latency,
                         guint64 bandwidth_bps, double loss);

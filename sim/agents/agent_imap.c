@@ -246,7 +246,8 @@ static void poll_once(gpointer data)
     const char *password = p->action->password != NULL ? p->action->password
                                                        : p->agent->password;
     open_session(p->agent, password, ops, G_N_ELEMENTS(ops));
-    poll_schedule(p->agent, p->action, ms_sim_now(p->agent->world->sim) + p->action->every);
+    MsTime next = ms_time_add(ms_sim_now(p->agent->world->sim), p->action->every);
+    poll_schedule(p->agent, p->action, next);
 }
 
 /* The scenario's step as an IMAP operation; FALSE for steps that are not one. */
@@ -351,7 +352,7 @@ void ms_agent_imap_act(MsUserAgent *agent, const MsScAction *action)
     if (!action_op(action, &op))
         return;
     if (op.kind == MS_IMAP_OP_IDLE) {
-        s->idle_until = ms_sim_now(world->sim) + action->duration;
+        s->idle_until = ms_time_add(ms_sim_now(world->sim), action->duration);
         if (s->idle_timer != MS_EVENT_ID_NONE)
             ms_sim_cancel(world->sim, s->idle_timer);
         s->idle_timer = ms_sim_schedule(world->sim, action->duration, idle_over, s);

@@ -107,16 +107,23 @@ void ms_mail_server_add_user(MsMailServer *server, const char *local, const char
 }
 
 /* Users log in with the local part ("bob") or the full address
- * ("bob@hamburger.edu"); the domain part must be this server's. */
+ * ("bob@hamburger.edu"); the domain part must be this server's.
+ *
+ * RFC 5321 2.4 lets the host of a mailbox decide whether its local parts are
+ * case-sensitive, and warns against exploiting it; real servers (Postfix,
+ * Dovecot) find the mailbox whatever the case, as the users of Appendix D.1
+ * expect ("RCPT TO:<Jones@foo.com>" reaches jones).  So does this one, in
+ * SMTP, POP3, IMAP and web mail alike; the message keeps the case written
+ * in it. */
 MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user)
 {
     const char *at = strrchr(user, '@');
     gsize local_len = at != NULL ? (gsize) (at - user) : strlen(user);
-    if (at != NULL && g_ascii_strcasecmp(at + 1, server->domain) != 0)
+    if (at != NULL && !ms_name_equal(at + 1, server->domain))
         return NULL;
     for (guint i = 0; i < server->users->len; i++) {
         MsServerUser *u = g_ptr_array_index(server->users, i);
-        if (strlen(u->local) == local_len && strncmp(u->local, user, local_len) == 0)
+        if (strlen(u->local) == local_len && g_ascii_strncasecmp(u->local, user, local_len) == 0)
             return u;
     }
     return NULL;
@@ -223,14 +230,14 @@ void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
         g_autofree char *domain = ms_address_domain(g_ptr_array_index(recipients, i));
         gboolean seen = FALSE;
         for (guint j = 0; j < done->len && !seen; j++)
-            seen = g_ascii_strcasecmp(g_ptr_array_index(done, j), domain) == 0;
+            seen = ms_name_equal(g_ptr_array_index(done, j), domain);
         if (seen)
             continue;
         g_autoptr(GPtrArray) group = g_ptr_array_new();
         for (guint j = i; j < recipients->len; j++) {
             const char *r = g_ptr_array_index(recipients, j);
             g_autofree char *d = ms_address_domain(r);
-            if (g_ascii_strcasecmp(d, domain) == 0)
+            if (ms_name_equal(d, domain))
                 g_ptr_array_add(group, (gpointer) r);
         }
         enqueue_one(server, reverse_path, group, data, message_id);

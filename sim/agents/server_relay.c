@@ -27,7 +27,7 @@ typedef struct {
 static gboolean is_relaying(MsMailServer *server, const char *domain)
 {
     for (guint i = 0; i < server->relaying->len; i++) {
-        if (g_ascii_strcasecmp(g_ptr_array_index(server->relaying, i), domain) == 0)
+        if (ms_name_equal(g_ptr_array_index(server->relaying, i), domain))
             return TRUE;
     }
     return FALSE;
@@ -39,7 +39,7 @@ static void relay_finished(RelaySession *s)
 {
     MsMailServer *server = s->server;
     for (guint i = 0; i < server->relaying->len; i++) {
-        if (g_ascii_strcasecmp(g_ptr_array_index(server->relaying, i), s->domain) == 0) {
+        if (ms_name_equal(g_ptr_array_index(server->relaying, i), s->domain)) {
             g_ptr_array_remove_index(server->relaying, i);
             break;
         }
@@ -152,7 +152,7 @@ static void entry_try_later(MsMailServer *server, MsQueuedMessage *q, guint code
         entry_failed_for_good(server, q, code, text);
         return;
     }
-    q->next_attempt = now + server->retry_interval;
+    q->next_attempt = ms_time_add(now, server->retry_interval);
     g_autofree char *wait = ms_time_format_human(server->retry_interval);
     ms_world_note(server->world, MS_TRACE_QUEUE, "queue.retry", server->name, q->message_id,
                   server->queue->len, "attempt %u for %s failed (%s); stays queued, next "
@@ -352,7 +352,7 @@ void ms_server_run_queue(MsMailServer *server)
         }
         g_autofree char *domain = entry_domain(q);
         guint g = 0;
-        while (g < domains->len && g_ascii_strcasecmp(g_ptr_array_index(domains, g), domain) != 0)
+        while (g < domains->len && !ms_name_equal(g_ptr_array_index(domains, g), domain))
             g++;
         if (g == domains->len) {
             g_ptr_array_add(domains, g_steal_pointer(&domain));

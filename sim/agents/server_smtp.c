@@ -25,7 +25,7 @@ static gboolean peer_is_local_agent(MsMailServer *server, const char *peer)
 {
     for (guint i = 0; i < server->users->len; i++) {
         MsServerUser *u = g_ptr_array_index(server->users, i);
-        if (u->agent_host != NULL && strcmp(u->agent_host, peer) == 0)
+        if (u->agent_host != NULL && ms_name_equal(u->agent_host, peer))
             return TRUE;
     }
     return FALSE;
@@ -36,7 +36,7 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
     InboundSession *s = data;
     MsMailServer *server = s->base.server;
     g_autofree char *domain = ms_address_domain(address);
-    if (g_ascii_strcasecmp(domain, server->domain) == 0 || *domain == '\0') {
+    if (ms_name_equal(domain, server->domain) || *domain == '\0') {
         if (ms_mail_server_find_user(server, address) != NULL)
             return 250;
         *text_out = g_strdup_printf("5.1.1 <%s>: no such user here", address);

@@ -51,7 +51,7 @@ MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **e
     agent->host_name = g_strdup(spec->host);
     agent->address = g_strdup(spec->user);
     agent->local = ms_address_local(spec->user);
-    agent->server_name = g_strdup(spec->server);
+    agent->server_name = g_strdup(ms_mail_server_name(server));
     agent->password = g_strdup(spec->password);
     agent->store = g_ptr_array_new_with_free_func(local_copy_free);
     agent->sessions = g_ptr_array_new_with_free_func(ms_session_free);
@@ -469,7 +469,7 @@ static void repeat_fetch(gpointer data);
 /* Polling: the same fetch again every `every`, while it starts by `until`. */
 static void schedule_repeat(MsUserAgent *agent, const MsScAction *action)
 {
-    MsTime next = ms_sim_now(agent->world->sim) + action->every;
+    MsTime next = ms_time_add(ms_sim_now(agent->world->sim), action->every);
     if (action->every <= 0 || next > action->until)
         return;
     Repeat *r = g_new0(Repeat, 1);

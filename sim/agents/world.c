@@ -100,7 +100,7 @@ MsMailServer *ms_world_server_by_name(MsWorld *world, const char *name)
 {
     for (guint i = 0; i < world->servers->len; i++) {
         MsMailServer *s = g_ptr_array_index(world->servers, i);
-        if (strcmp(ms_mail_server_name(s), name) == 0)
+        if (ms_name_equal(ms_mail_server_name(s), name))
             return s;
     }
     return NULL;
@@ -110,7 +110,7 @@ MsMailServer *ms_world_server_for_domain(MsWorld *world, const char *domain)
 {
     for (guint i = 0; i < world->servers->len; i++) {
         MsMailServer *s = g_ptr_array_index(world->servers, i);
-        if (g_ascii_strcasecmp(ms_mail_server_domain(s), domain) == 0)
+        if (ms_name_equal(ms_mail_server_domain(s), domain))
             return s;
     }
     return NULL;
@@ -120,7 +120,7 @@ static MsUserAgent *agent_by_host(MsWorld *world, const char *host)
 {
     for (guint i = 0; i < world->agents->len; i++) {
         MsUserAgent *a = g_ptr_array_index(world->agents, i);
-        if (strcmp(ms_user_agent_host_name(a), host) == 0)
+        if (ms_name_equal(ms_user_agent_host_name(a), host))
             return a;
     }
     return NULL;
@@ -172,8 +172,8 @@ static MsLink *find_link(MsWorld *world, const char *a, const char *b)
     const MsScenario *sc = world->scenario;
     for (guint i = 0; i < sc->links->len; i++) {
         const MsScLink *l = g_ptr_array_index(sc->links, i);
-        if ((g_ascii_strcasecmp(l->a, a) == 0 && g_ascii_strcasecmp(l->b, b) == 0) ||
-            (g_ascii_strcasecmp(l->a, b) == 0 && g_ascii_strcasecmp(l->b, a) == 0))
+        if ((ms_name_equal(l->a, a) && ms_name_equal(l->b, b)) ||
+            (ms_name_equal(l->a, b) && ms_name_equal(l->b, a)))
             return g_ptr_array_index(world->links, i);
     }
     return NULL;
@@ -185,19 +185,19 @@ static MsTime down_until(const MsScenario *sc, guint index)
 {
     const MsScAction *down = g_ptr_array_index(sc->actions, index);
     if (down->duration > 0)
-        return down->at + down->duration;
+        return ms_time_add(down->at, down->duration);
     MsScActionKind up_kind = down->kind == MS_SC_LINK_DOWN ? MS_SC_LINK_UP : MS_SC_HOST_UP;
     for (guint i = index + 1; i < sc->actions->len; i++) {
         const MsScAction *a = g_ptr_array_index(sc->actions, i);
         if (a->kind != up_kind)
             continue;
-        if (up_kind == MS_SC_HOST_UP && g_ascii_strcasecmp(a->target, down->target) == 0)
+        if (up_kind == MS_SC_HOST_UP && ms_name_equal(a->target, down->target))
             return a->at;
         if (up_kind == MS_SC_LINK_UP &&
-            ((g_ascii_strcasecmp(a->link_a, down->link_a) == 0 &&
-              g_ascii_strcasecmp(a->link_b, down->link_b) == 0) ||
-             (g_ascii_strcasecmp(a->link_a, down->link_b) == 0 &&
-              g_ascii_strcasecmp(a->link_b, down->link_a) == 0)))
+            ((ms_name_equal(a->link_a, down->link_a) &&
+              ms_name_equal(a->link_b, down->link_b)) ||
+             (ms_name_equal(a->link_a, down->link_b) &&
+              ms_name_equal(a->link_b, down->link_a))))
             return a->at;
     }
     return MS_TIME_NEVER;
@@ -326,7 +326,7 @@ gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error)
         const MsScAction *a = g_ptr_array_index(sc->actions, sc->actions->len - 1);
         last_action = a->at;
     }
-    MsTime cap = last_action + MS_WORLD_SAFETY_SPAN;
+    MsTime cap = ms_time_add(last_action, MS_WORLD_SAFETY_SPAN);
     if (limit < cap)
         cap = limit;
 

@@ -1,8 +1,10 @@
-/* cmd_check.c - `mailsim check FILE`: parse and validate, run nothing. */
+/* cmd_check.c - `mailsim check FILE`: parse, validate and build the world,
+ * simulate nothing. */
 #include <stdio.h>
 
 #include "cli/cli.h"
 #include "mailsim/scenario.h"
+#include "mailsim/world.h"
 
 int ms_cli_check(int argc, char **argv)
 {
@@ -21,6 +23,14 @@ int ms_cli_check(int argc, char **argv)
     g_autoptr(MsScenario) sc = ms_scenario_parse_file(argv[1], &error);
     if (sc == NULL) {
         fprintf(stderr, "%s\n", error->message);
+        return MS_EXIT_FAILURE;
+    }
+    /* What check accepts, run must run: build the world as run would (it
+     * costs little; nothing is simulated).  The checker is meant to find
+     * everything first, with a position; this is the safety net. */
+    g_autoptr(MsWorld) world = ms_world_new(sc, sc->seed, &error);
+    if (world == NULL) {
+        fprintf(stderr, "%s: error: %s\n", argv[1], error->message);
         return MS_EXIT_FAILURE;
     }
     printf("%s: ok (%u servers, %u agents, %u links, %u actions)\n", argv[1], sc->servers->len,

@@ -53,16 +53,21 @@ MsEventId ms_sim_schedule(MsSim *sim, MsTime delay, MsEventFn fn, gpointer data)
     /* A negative delay would be scheduling into the past: a bug in the
      * caller, not something a scenario can cause. */
     g_assert(delay >= 0);
-    /* MS_TIME_NEVER itself is reserved for "nothing pending". */
-    g_assert(delay < MS_TIME_NEVER - sim->now);
-    return ms_event_queue_push(sim->queue, sim->now + delay, fn, data);
+    /* A scenario may reach the end of simulated time (its longest duration
+     * added to a late action): what would fall after it never happens.
+     * MS_TIME_NEVER itself is reserved for "nothing pending". */
+    MsTime when = ms_time_add(sim->now, delay);
+    if (when == MS_TIME_NEVER)
+        return MS_EVENT_ID_NONE;
+    return ms_event_queue_push(sim->queue, when, fn, data);
 }
 
 MsEventId ms_sim_schedule_at(MsSim *sim, MsTime when, MsEventFn fn, gpointer data)
 {
     g_return_val_if_fail(sim != NULL, MS_EVENT_ID_NONE);
     g_assert(when >= sim->now);
-    g_assert(when < MS_TIME_NEVER);
+    if (when == MS_TIME_NEVER)
+        return MS_EVENT_ID_NONE;
     return ms_event_queue_push(sim->queue, when, fn, data);
 }
 

@@ -60,3 +60,24 @@ char *ms_time_format_human(MsTime t)
     }
     return g_strdup_printf("%s%" G_GUINT64_FORMAT " ns", sign, m);
 }
+
+MsTime ms_time_add(MsTime t, MsTime d)
+{
+    if (t == MS_TIME_NEVER || d == MS_TIME_NEVER)
+        return MS_TIME_NEVER;
+    if (d > 0 && t > MS_TIME_NEVER - d)
+        return MS_TIME_NEVER;
+    if (d < 0 && t < G_MININT64 - d)
+        return G_MININT64;
+    return t + d;
+}
+
+MsTime ms_time_mul(MsTime t, guint64 n)
+{
+    g_return_val_if_fail(t >= 0, 0);
+    if (t == 0 || n == 0)
+        return 0;
+    if (n > (guint64) (MS_TIME_NEVER / t))
+        return MS_TIME_NEVER;
+    return t * (MsTime) n;
+}

@@ -55,7 +55,7 @@ struct MsNet {
     MsSim *sim;
     GPtrArray *hosts;      /* MsHost, owned, by index */
     GPtrArray *links;      /* MsLink, owned, by index */
-    GHashTable *by_name;   /* name -> MsHost, for lookup only */
+    GHashTable *by_name;   /* name -> MsHost (ms_name_equal), for lookup only */
     GPtrArray *trees;      /* per source host: gint[] predecessor link, or NULL */
     GQueue tasks;          /* pending MsNetTask */
     MsTcpTable *tcp;
@@ -148,7 +148,7 @@ MsNet *ms_net_new(MsSim *sim)
     net->sim = sim;
     net->hosts = g_ptr_array_new_with_free_func(host_free);
     net->links = g_ptr_array_new_with_free_func(link_free);
-    net->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    net->by_name = g_hash_table_new(ms_name_hash, ms_name_hash_equal);
     net->trees = g_ptr_array_new_with_free_func(g_free);
     g_queue_init(&net->tasks);
     net->tcp = ms_tcp_table_new();
@@ -322,7 +322,7 @@ MsLink *ms_net_add_link(MsNet *net, MsHost *a, MsHost *b, MsTime latency,
     g_return_val_if_fail(a != NULL && b != NULL && a != b, NULL);
     g_return_val_if_fail(a->net == net && b->net == net, NULL);
     g_return_val_if_fail(latency >= 0, NULL);
-    g_return_val_if_fail(loss >= 0.0 && loss < 1.0, NULL);
+    g_return_val_if_fail(loss >= 0.0 && loss <= 1.0, NULL);
 
     link = g_new0(MsLink, 1);
     link->net = net;

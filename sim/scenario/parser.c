@@ -131,11 +131,13 @@ static void parse_rto(MsScCursor *c, const MsScToken *kw)
 }
 
 /* A duration that must be more than zero (what: "a retry interval"). */
-static gboolean read_positive(MsScCursor *c, const char *what, MsTime *out)
+static gboolean read_positive(MsScCursor *c, const char *what, MsTime *out, MsLoc *loc_out)
 {
     const MsScToken *tok = NULL;
     if (!ms_sc_read_duration(c, out, &tok))
         return FALSE;
+    if (loc_out != NULL)
+        *loc_out = tok->loc;
     if (*out == 0) {
         ms_sc_fail(c, tok->loc, "%s of 0s makes no sense: expected more than 0s", what);
         return FALSE;
@@ -165,6 +167,29 @@ static gboolean read_max_size(MsScCursor *c, guint64 *out)
     return TRUE;
 }
 
+/* RFC 5321 4.5.4.1: the retry interval SHOULD be at least 30 minutes.  A
+ * lecture wants to see retries sooner, so the floor is one second: below it
+ * a queue that cannot deliver would fill the trace with attempts. */
+#define MS_SC_MIN_RETRY MS_SEC
+/* A message is retried at most this many times before it is bounced
+ * (give-up / retry), which bounds the work of a queue that never empties. */
+#define MS_SC_MAX_ATTEMPTS 10000
+
+static gboolean read_retry(MsScCursor *c, MsTime *out, MsLoc *loc_out)
+{
+    const MsScToken *tok = NULL;
+    if (!ms_sc_read_duration(c, out, &tok))
+        return FALSE;
+    *loc_out = tok->loc;
+    if (*out < MS_SC_MIN_RETRY) {
+        g_autofree char *q = ms_sc_quote(tok->text);
+        ms_sc_fail(c, tok->loc, "a retry interval of %s is too short: expected at least 1s "
+                                "(RFC 5321 4.5.4.1 suggests 30min)", q);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static void parse_server(MsScCursor *c, const MsScToken *kw)
 {
     MsScToken *name = ms_sc_expect_host(c, "a server's host name such as crepes.fr");
@@ -188,6 +213,8 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
                      .pipelining = TRUE, .eightbitmime = TRUE, .submission_port = 25 };
     MsLoc seen[MS_SC_MAX_OPTIONS] = { { 0, 0 } };
     MsScToken *domain = NULL;
+    MsLoc retry_loc = kw->loc;
+    MsLoc give_up_loc = { 0, 0 };
     for (int opt = ms_sc_next_option(c, names, seen, 0, "server statement"); opt >= 0;
          opt = ms_sc_next_option(c, names, seen, 0, "server statement")) {
         gboolean ok = FALSE;
@@ -207,8 +234,10 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
             s.open_relay = i == 1;
             ok = i >= 0;
             break;
-        case OPT_RETRY: ok = read_positive(c, "a retry interval", &s.retry); break;
-        case OPT_GIVE_UP: ok = read_positive(c, "a give-up time", &s.give_up); break;
+        case OPT_RETRY: ok = read_retry(c, &s.retry, &retry_loc); break;
+        case OPT_GIVE_UP:
+            ok = read_positive(c, "a give-up time", &s.give_up, &give_up_loc);
+            break;
         case OPT_PERSISTENT: ok = ms_sc_read_switch(c, &s.persistent); break;
         case OPT_PIPELINING: ok = ms_sc_read_switch(c, &s.pipelining); break;
         case OPT_8BITMIME: ok = ms_sc_read_switch(c, &s.eightbitmime); break;
@@ -234,6 +263,14 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
         return;
     if (domain == NULL) {
         ms_sc_fail_expected(c, NULL, "'domain' and the mail domain the server serves");
+        return;
+    }
+    if (s.give_up / s.retry > MS_SC_MAX_ATTEMPTS) {
+        g_autofree char *r = ms_time_format_human(s.retry);
+        g_autofree char *g = ms_time_format_human(s.give_up);
+        ms_sc_fail(c, give_up_loc.line != 0 ? give_up_loc : retry_loc, "a retry every %s until the give-up time of %s makes more "
+                                 "than %d attempts per message: retry less often or give up "
+                                 "sooner", r, g, MS_SC_MAX_ATTEMPTS);
         return;
     }
 

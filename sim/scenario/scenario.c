@@ -183,8 +183,8 @@ void ms_scenario_free(MsScenario *scenario)
 }
 
 /* ---- Look-ups ----------------------------------------------------------
- * Host names and domains are compared without regard to ASCII case, as
- * DNS does (RFC 4343); scenarios are small, so a scan is fast enough and
+ * Host names and domains are compared by the program's one rule,
+ * ms_name_equal (without regard to ASCII case, as DNS does); scenarios are small, so a scan is fast enough and
  * keeps "the first declared wins" obvious. */
 
 const MsScServer *ms_scenario_find_server(const MsScenario *sc, const char *name)
@@ -192,7 +192,7 @@ const MsScServer *ms_scenario_find_server(const MsScenario *sc, const char *name
     g_return_val_if_fail(sc != NULL && name != NULL, NULL);
     for (guint i = 0; i < sc->servers->len; i++) {
         const MsScServer *s = g_ptr_array_index(sc->servers, i);
-        if (g_ascii_strcasecmp(s->name, name) == 0)
+        if (ms_name_equal(s->name, name))
             return s;
     }
     return NULL;
@@ -203,7 +203,7 @@ const MsScServer *ms_scenario_server_for_domain(const MsScenario *sc, const char
     g_return_val_if_fail(sc != NULL && domain != NULL, NULL);
     for (guint i = 0; i < sc->servers->len; i++) {
         const MsScServer *s = g_ptr_array_index(sc->servers, i);
-        if (g_ascii_strcasecmp(s->domain, domain) == 0)
+        if (ms_name_equal(s->domain, domain))
             return s;
     }
     return NULL;
@@ -214,7 +214,7 @@ const MsScAgent *ms_scenario_find_agent(const MsScenario *sc, const char *host)
     g_return_val_if_fail(sc != NULL && host != NULL, NULL);
     for (guint i = 0; i < sc->agents->len; i++) {
         const MsScAgent *a = g_ptr_array_index(sc->agents, i);
-        if (g_ascii_strcasecmp(a->host, host) == 0)
+        if (ms_name_equal(a->host, host))
             return a;
     }
     return NULL;

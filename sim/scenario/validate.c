@@ -27,7 +27,7 @@ typedef struct {
 typedef struct {
     MsScParse *p;
     MsScenario *sc;
-    GHashTable *hosts;   /* lower-cased name -> Host* (first declaration) */
+    GHashTable *hosts;   /* name (ms_name_equal) -> Host* (first declaration) */
     GArray *all;         /* Host, every declaration in file order */
     guint *parent;       /* union-find over host ids */
     guint n_ids;
@@ -37,8 +37,7 @@ typedef struct {
 
 static Host *lookup(const Checker *k, const char *name)
 {
-    g_autofree char *key = g_ascii_strdown(name, -1);
-    return g_hash_table_lookup(k->hosts, key);
+    return g_hash_table_lookup(k->hosts, name);
 }
 
 static gint host_cmp(gconstpointer pa, gconstpointer pb)
@@ -86,7 +85,7 @@ static void check_hosts(Checker *k)
             continue;
         }
         h->id = k->n_ids++;
-        g_hash_table_insert(k->hosts, g_ascii_strdown(name, -1), h);
+        g_hash_table_insert(k->hosts, (gpointer) name, h);
         g_ptr_array_add(k->names, (gpointer) name);
         if (h->kind == HOST_SERVER)
             g_ptr_array_add(k->server_names, (gpointer) name);
@@ -138,7 +137,7 @@ static void check_agents(Checker *k)
          * 2.3.5); a user fetching from another server would find nothing. */
         const MsScServer *s = g_ptr_array_index(sc->servers, h->index);
         const char *domain = ms_sc_address_domain(a->user);
-        if (g_ascii_strcasecmp(domain, s->domain) != 0) {
+        if (!ms_name_equal(domain, s->domain)) {
             g_autofree char *u = ms_sc_quote(a->user);
             g_autofree char *d = ms_sc_quote(s->domain);
             ms_sc_diag(&k->p->diags, l->user,
@@ -262,8 +261,8 @@ static void check_links(Checker *k, gboolean *complete_out)
             continue;
         }
         /* Links are undirected: a-b and b-a are the same cable. */
-        g_autofree char *x = g_ascii_strdown(link->a, -1);
-        g_autofree char *y = g_ascii_strdown(link->b, -1);
+        g_autofree char *x = ms_name_key(link->a);
+        g_autofree char *y = ms_name_key(link->b);
         char *key = strcmp(x, y) < 0 ? g_strconcat(x, "\n", y, NULL)
                                      : g_strconcat(y, "\n", x, NULL);
         gpointer first = g_hash_table_lookup(pairs, key);
@@ -615,6 +614,49 @@ static void check_actions(Checker *k, gboolean reach)
     }
 }
 
+static const char *declared_name(const Checker *k, const Host *h)
+{
+    return h->kind == HOST_SERVER
+               ? ((const MsScServer *) g_ptr_array_index(k->sc->servers, h->index))->name
+               : ((const MsScAgent *) g_ptr_array_index(k->sc->agents, h->index))->host;
+}
+
+/* A name that refers to a host is found whatever its case (ms_name_equal),
+ * and from here on is spelt as the host was declared, so every output
+ * shows one spelling per host. */
+static void respell(const Checker *k, char **name)
+{
+    if (*name == NULL)
+        return;
+    const Host *h = lookup(k, *name);
+    if (h == NULL)
+        return;
+    const char *declared = declared_name(k, h);
+    if (strcmp(*name, declared) != 0) {
+        g_free(*name);
+        *name = g_strdup(declared);
+    }
+}
+
+static void respell_references(const Checker *k)
+{
+    MsScenario *sc = k->sc;
+    for (guint i = 0; i < sc->agents->len; i++)
+        respell(k, &((MsScAgent *) g_ptr_array_index(sc->agents, i))->server);
+    for (guint i = 0; i < sc->links->len; i++) {
+        MsScLink *l = g_ptr_array_index(sc->links, i);
+        respell(k, &l->a);
+        respell(k, &l->b);
+    }
+    for (guint i = 0; i < sc->actions->len; i++) {
+        MsScAction *a = g_ptr_array_index(sc->actions, i);
+        respell(k, &a->host);
+        respell(k, &a->target);
+        respell(k, &a->link_a);
+        respell(k, &a->link_b);
+    }
+}
+
 void ms_sc_validate(MsScParse *p)
 {
     MsScenario *sc = p->sc;
@@ -629,7 +671,7 @@ void ms_sc_validate(MsScParse *p)
         return;
     }
     Checker k = { .p = p, .sc = sc };
-    k.hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    k.hosts = g_hash_table_new(ms_name_hash, ms_name_hash_equal);
     k.all = g_array_new(FALSE, FALSE, sizeof(Host));
     k.names = g_ptr_array_new();
     k.server_names = g_ptr_array_new();
@@ -646,6 +688,8 @@ void ms_sc_validate(MsScParse *p)
         check_reach_agents(&k);
     }
     check_actions(&k, complete);
+    if (ms_sc_diags_count(&p->diags) == 0)
+        respell_references(&k);
 
     g_free(k.parent);
     g_ptr_array_unref(k.names);
