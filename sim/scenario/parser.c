@@ -181,6 +181,10 @@ static gboolean read_retry(MsScCursor *c, MsTime *out, MsLoc *loc_out)
     if (!ms_sc_read_duration(c, out, &tok))
         return FALSE;
     *loc_out = tok->loc;
+    if (*out == 0) {
+        ms_sc_fail(c, tok->loc, "a retry interval of 0s makes no sense: expected at least 1s");
+        return FALSE;
+    }
     if (*out < MS_SC_MIN_RETRY) {
         g_autofree char *q = ms_sc_quote(tok->text);
         ms_sc_fail(c, tok->loc, "a retry interval of %s is too short: expected at least 1s "
