@@ -167,7 +167,8 @@ static void append_timeline(GString *out, GPtrArray *items, const char *lang)
     g_string_append_c(out, '\n');
 }
 
-static void append_connection(GString *out, GPtrArray *items, const MsReportConn *conn,
+/* rows: the connection's items (const MsItem *), in print order. */
+static void append_connection(GString *out, GPtrArray *rows, const MsReportConn *conn,
                               const MsReportOptions *options)
 {
     const char *lang = options->lang;
@@ -179,12 +180,37 @@ static void append_connection(GString *out, GPtrArray *items, const MsReportConn
     if (options->notes)
         g_string_append_printf(out, " %s |", TR(lang, N_("What it does")));
     g_string_append(out, options->notes ? "\n|---:|:-:|---|---|\n" : "\n|---:|:-:|---|\n");
+    for (guint i = 0; i < rows->len; i++)
+        append_row(out, g_ptr_array_index(rows, i), options);
+    g_string_append_c(out, '\n');
+}
+
+/* The items of each connection, by connection id (entry 0 unused), in one
+ * pass over the items: the tables then cost their own length, not a scan
+ * of the whole transcript each (transfer full). */
+static void rows_free(gpointer rows)
+{
+    if (rows != NULL)
+        g_ptr_array_unref(rows);
+}
+
+static GPtrArray *rows_by_conn(GPtrArray *items, guint n_conns)
+{
+    GPtrArray *by_conn = g_ptr_array_new_full(n_conns, rows_free);
+    for (guint id = 0; id < n_conns; id++)
+        g_ptr_array_add(by_conn, NULL);
     for (guint i = 0; i < items->len; i++) {
         const MsItem *item = g_ptr_array_index(items, i);
-        if (item->conn == conn && item->kind != MS_ITEM_EVENT)
-            append_row(out, item, options);
+        if (item->conn == NULL || item->kind == MS_ITEM_EVENT || item->conn->id >= n_conns)
+            continue;
+        GPtrArray *rows = g_ptr_array_index(by_conn, item->conn->id);
+        if (rows == NULL) {
+            rows = g_ptr_array_new();
+            g_ptr_array_index(by_conn, item->conn->id) = rows;
+        }
+        g_ptr_array_add(rows, (gpointer) item);
     }
-    g_string_append_c(out, '\n');
+    return by_conn;
 }
 
 static char *transcript_md(const MsTrace *trace, const MsReportOptions *options)
@@ -209,10 +235,13 @@ static char *transcript_md(const MsTrace *trace, const MsReportOptions *options)
                                      " TCP event went.")));
     g_string_append(out, "\n\n");
     append_timeline(out, items, lang);
+    g_autoptr(GPtrArray) by_conn = rows_by_conn(items, conns->len);
+    g_autoptr(GPtrArray) none = g_ptr_array_new();
     for (guint id = 1; id < conns->len; id++) {
         const MsReportConn *conn = g_ptr_array_index(conns, id);
+        GPtrArray *rows = g_ptr_array_index(by_conn, id);
         if (conn != NULL)
-            append_connection(out, items, conn, options);
+            append_connection(out, rows != NULL ? rows : none, conn, options);
     }
     return g_string_free(out, FALSE);
 }
