@@ -76,6 +76,10 @@ typedef struct {
     char *name;              /* mailbox address ("bob@x/Sent" for a folder) */
     GPtrArray *ids;          /* char*: Message-IDs, in order */
     gint64 count;
+    /* while reading the trace: Message-ID -> its index in ids (a removed
+     * one leaves a NULL there until the end, so removals cost O(1)) */
+    GHashTable *index;
+    guint holes;
 } MsSumContainer;
 
 struct MsSummary {

@@ -50,6 +50,8 @@ static void container_free(gpointer p)
     MsSumContainer *c = p;
     g_free(c->name);
     g_ptr_array_unref(c->ids);
+    if (c->index != NULL)
+        g_hash_table_unref(c->index);
     g_free(c);
 }
 
@@ -73,10 +75,34 @@ static MsSumExchange *exchange_of(MsSummary *s, guint id)
     return g_ptr_array_index(s->exchanges, id);
 }
 
+/* Which container: one of the summary's lists, a host and a name. */
+typedef struct {
+    const GPtrArray *list;
+    const char *host;
+    const char *name;
+} ContainerKey;
+
 typedef struct {
     MsSummary *s;
-    GHashTable *by_id; /* Message-ID -> MsSumMessage*, for lookups only */
+    GHashTable *by_id;      /* Message-ID -> MsSumMessage*, for lookups only */
+    GHashTable *containers; /* ContainerKey* (in the container) -> MsSumContainer* */
+    GHashTable *fetches;    /* client host -> GPtrArray of its non-SMTP exchanges */
+    GHashTable *actions;    /* host -> GPtrArray of its action records, in order */
 } Build;
+
+static guint container_key_hash(gconstpointer p)
+{
+    const ContainerKey *k = p;
+    return g_direct_hash(k->list) ^ g_str_hash(k->host != NULL ? k->host : "") ^
+           (g_str_hash(k->name != NULL ? k->name : "") * 31u);
+}
+
+static gboolean container_key_equal(gconstpointer a, gconstpointer b)
+{
+    const ContainerKey *x = a, *y = b;
+    return x->list == y->list && g_strcmp0(x->host, y->host) == 0 &&
+           g_strcmp0(x->name, y->name) == 0;
+}
 
 static MsSumMessage *message_of(Build *b, const char *mid)
 {
@@ -95,34 +121,69 @@ static MsSumMessage *message_of(Build *b, const char *mid)
     return m;
 }
 
-static MsSumContainer *container_of(GPtrArray *list, const char *host, const char *name)
+/* A container with its key, so that the index can point into it. */
+typedef struct {
+    MsSumContainer c;
+    ContainerKey key;
+} KeyedContainer;
+
+static MsSumContainer *container_of(Build *b, GPtrArray *list, const char *host,
+                                    const char *name)
 {
-    for (guint i = 0; i < list->len; i++) {
-        MsSumContainer *c = g_ptr_array_index(list, i);
-        if (g_strcmp0(c->host, host) == 0 && g_strcmp0(c->name, name) == 0)
-            return c;
-    }
-    MsSumContainer *c = g_new0(MsSumContainer, 1);
+    ContainerKey probe = { list, host, name };
+    MsSumContainer *found = g_hash_table_lookup(b->containers, &probe);
+    if (found != NULL)
+        return found;
+    KeyedContainer *k = g_new0(KeyedContainer, 1);
+    MsSumContainer *c = &k->c;
     c->host = host;
     c->name = g_strdup(name);
     c->ids = g_ptr_array_new_with_free_func(g_free);
+    c->index = g_hash_table_new(g_str_hash, g_str_equal);
+    k->key = (ContainerKey){ list, host, c->name };
     g_ptr_array_add(list, c);
+    g_hash_table_insert(b->containers, &k->key, c);
     return c;
 }
 
 static void container_add(MsSumContainer *c, const char *mid, gint64 count)
 {
-    if (mid != NULL && !g_ptr_array_find_with_equal_func(c->ids, mid, g_str_equal, NULL))
-        g_ptr_array_add(c->ids, g_strdup(mid));
+    if (mid != NULL && !g_hash_table_contains(c->index, mid)) {
+        char *copy = g_strdup(mid);
+        g_hash_table_insert(c->index, copy, GUINT_TO_POINTER(c->ids->len));
+        g_ptr_array_add(c->ids, copy);
+    }
     c->count = count;
 }
 
 static void container_remove(MsSumContainer *c, const char *mid, gint64 count)
 {
-    guint at = 0;
-    if (mid != NULL && g_ptr_array_find_with_equal_func(c->ids, mid, g_str_equal, &at))
-        g_ptr_array_remove_index(c->ids, at);
+    gpointer at = NULL;
+    if (mid != NULL && g_hash_table_lookup_extended(c->index, mid, NULL, &at)) {
+        guint i = GPOINTER_TO_UINT(at);
+        g_hash_table_remove(c->index, mid);
+        g_clear_pointer(&c->ids->pdata[i], g_free);
+        c->holes++;
+    }
     c->count = count;
+}
+
+/* Closes the holes that removals left, keeping the order, and drops the
+ * index once the trace is read. */
+static void container_finish(gpointer p, gpointer user_data)
+{
+    (void) user_data;
+    MsSumContainer *c = p;
+    if (c->holes > 0) {
+        guint kept = 0;
+        for (guint i = 0; i < c->ids->len; i++) {
+            if (c->ids->pdata[i] != NULL)
+                c->ids->pdata[kept++] = c->ids->pdata[i];
+        }
+        c->ids->len = kept;
+        c->holes = 0;
+    }
+    g_clear_pointer(&c->index, g_hash_table_unref);
 }
 
 /* ---- Exchanges -------------------------------------------------------------- */
@@ -246,12 +307,13 @@ static void state_record(Build *b, const MsTraceRecord *r)
         return;
     if (!s->from_state) {
         /* State records describe the end exactly: drop what was derived. */
+        g_hash_table_remove_all(b->containers);
         g_ptr_array_set_size(s->mailboxes, 0);
         g_ptr_array_set_size(s->queues, 0);
         g_ptr_array_set_size(s->stores, 0);
         s->from_state = TRUE;
     }
-    MsSumContainer *c = container_of(list, r->src, r->subject != NULL ? r->subject : "");
+    MsSumContainer *c = container_of(b, list, r->src, r->subject != NULL ? r->subject : "");
     g_auto(GStrv) ids = g_strsplit(r->text != NULL ? r->text : "", " ", -1);
     for (guint i = 0; ids[i] != NULL; i++) {
         if (*ids[i] != '\0')
@@ -280,14 +342,14 @@ static void event_record(Build *b, const MsTraceRecord *r)
         /* An IMAP expunge names the UID, not the Message-ID: only the
          * count is known (the list is then not shown). */
         if (!s->from_state && r->subject != NULL)
-            container_of(s->mailboxes, r->src, r->subject)->count = r->count;
+            container_of(b, s->mailboxes, r->src, r->subject)->count = r->count;
         return;
     }
     if (strcmp(key, "mailbox.deliver") == 0 || strcmp(key, "mailbox.delete") == 0) {
         /* The Message-ID is in the sentence; the subject is the mailbox. */
         m = message_of(b, arg(args, 0));
         if (!s->from_state && r->subject != NULL) {
-            MsSumContainer *c = container_of(s->mailboxes, r->src, r->subject);
+            MsSumContainer *c = container_of(b, s->mailboxes, r->src, r->subject);
             if (strcmp(key, "mailbox.deliver") == 0)
                 container_add(c, arg(args, 0), r->count);
             else
@@ -323,12 +385,12 @@ static void event_record(Build *b, const MsTraceRecord *r)
             m->from = g_strdup(arg(args, 0));
         }
         if (!s->from_state && strcmp(key, "queue.add") == 0)
-            container_add(container_of(s->queues, r->src, "outgoing"), r->subject, r->count);
+            container_add(container_of(b, s->queues, r->src, "outgoing"), r->subject, r->count);
         else if (!s->from_state && strcmp(key, "queue.remove") == 0)
-            container_remove(container_of(s->queues, r->src, "outgoing"), r->subject,
+            container_remove(container_of(b, s->queues, r->src, "outgoing"), r->subject,
                              r->count);
         else if (!s->from_state && strcmp(key, "message.downloaded") == 0)
-            container_add(container_of(s->stores, r->src, arg(args, 0)), r->subject,
+            container_add(container_of(b, s->stores, r->src, arg(args, 0)), r->subject,
                           r->count);
     }
     if (m != NULL)
@@ -385,9 +447,37 @@ static char *local_part(const char *address)
     return at != NULL ? g_strndup(address, (gsize) (at - address)) : g_strdup(address);
 }
 
+/* A list in a table of lists by host, made on first use. */
+static GPtrArray *list_of(GHashTable *table, const char *host)
+{
+    GPtrArray *list = g_hash_table_lookup(table, host);
+    if (list == NULL) {
+        list = g_ptr_array_new();
+        g_hash_table_insert(table, (gpointer) host, list);
+    }
+    return list;
+}
+
+/* The indexes of the stages' lookups: each agent's retrieval exchanges (in
+ * order of id) and actions (in order of time). */
+static void index_for_stages(Build *b)
+{
+    MsSummary *s = b->s;
+    for (guint k = 1; k < s->exchanges->len; k++) {
+        MsSumExchange *e = g_ptr_array_index(s->exchanges, k);
+        if (e != NULL && e->client != NULL && g_ascii_strcasecmp(e->protocol, "SMTP") != 0)
+            g_ptr_array_add(list_of(b->fetches, e->client), e);
+    }
+    for (guint k = 0; k < s->actions->len; k++) {
+        const MsTraceRecord *a = g_ptr_array_index(s->actions, k);
+        if (a->src != NULL)
+            g_ptr_array_add(list_of(b->actions, a->src), (gpointer) a);
+    }
+}
+
 /* The first download of the message by the owner of the mailbox: by an
  * agent whose retrieval connection went to the delivering server. */
-static void find_retrieval(MsSummary *s, const MsSumMessage *m, MsSumDelivery *d)
+static void find_retrieval(Build *b, const MsSumMessage *m, MsSumDelivery *d)
 {
     g_autofree char *local = local_part(d->mailbox);
     for (guint i = 0; i < m->events->len; i++) {
@@ -399,11 +489,10 @@ static void find_retrieval(MsSummary *s, const MsSumMessage *m, MsSumDelivery *d
         if (arg(args, 0) != NULL && strcmp(arg(args, 0), local) != 0)
             continue;
         const MsSumExchange *via = NULL;
-        for (guint k = 1; k < s->exchanges->len && via == NULL; k++) {
-            const MsSumExchange *e = g_ptr_array_index(s->exchanges, k);
-            if (e != NULL && g_strcmp0(e->client, r->src) == 0 && e->opened <= r->time &&
-                (e->closed < 0 || e->closed >= r->time) &&
-                g_ascii_strcasecmp(e->protocol, "SMTP") != 0)
+        GPtrArray *fetches = r->src != NULL ? g_hash_table_lookup(b->fetches, r->src) : NULL;
+        for (guint k = 0; fetches != NULL && k < fetches->len && via == NULL; k++) {
+            const MsSumExchange *e = g_ptr_array_index(fetches, k);
+            if (e->opened <= r->time && (e->closed < 0 || e->closed >= r->time))
                 via = e;
         }
         if (via == NULL || g_strcmp0(via->server, d->server) != 0)
@@ -412,20 +501,29 @@ static void find_retrieval(MsSummary *s, const MsSumMessage *m, MsSumDelivery *d
         d->protocol = via->protocol;
         d->seen = r->time;
         d->fetch_start = via->opened;
-        /* The user's action that started the check, if there was one. */
-        for (guint k = 0; k < s->actions->len; k++) {
-            const MsTraceRecord *a = g_ptr_array_index(s->actions, k);
-            if (g_strcmp0(a->src, r->src) == 0 && a->time <= via->opened)
-                d->fetch_start = a->time;
+        /* The user's action that started the check, if there was one: the
+         * agent's last action at or before the connection opened (its
+         * actions are in the order of time, so a binary search finds it). */
+        GPtrArray *acts = g_hash_table_lookup(b->actions, r->src);
+        guint lo = 0, hi = acts != NULL ? acts->len : 0;
+        while (lo < hi) {
+            guint mid = lo + (hi - lo) / 2;
+            const MsTraceRecord *a = g_ptr_array_index(acts, mid);
+            if (a->time <= via->opened)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        if (lo > 0)
+            d->fetch_start = ((const MsTraceRecord *) g_ptr_array_index(acts, lo - 1))->time;
         d->fetch_start = MAX(d->fetch_start, d->delivered);
         return;
     }
 }
 
-static void split_stages(MsSummary *s, const MsSumMessage *m, MsSumDelivery *d)
+static void split_stages(Build *b, const MsSumMessage *m, MsSumDelivery *d)
 {
-    find_retrieval(s, m, d);
+    find_retrieval(b, m, d);
     if (d->seen >= 0) {
         add_stage(d->stages, "retrieval", d->agent, d->fetch_start, d->seen, 0);
         add_stage(d->stages, "mailbox", d->mailbox, d->delivered, d->fetch_start, 0);
@@ -462,7 +560,14 @@ MsSummary *ms_summary_build(const MsTrace *trace)
     s->queues = g_ptr_array_new_with_free_func(container_free);
     s->stores = g_ptr_array_new_with_free_func(container_free);
     s->actions = g_ptr_array_new();
-    Build b = { s, g_hash_table_new(g_str_hash, g_str_equal) };
+    Build b = { 0 };
+    b.s = s;
+    b.by_id = g_hash_table_new(g_str_hash, g_str_equal);
+    b.containers = g_hash_table_new(container_key_hash, container_key_equal);
+    b.fetches = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                      (GDestroyNotify) g_ptr_array_unref);
+    b.actions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                      (GDestroyNotify) g_ptr_array_unref);
 
     guint64 n = ms_trace_length(trace);
     for (guint64 i = 0; i < n; i++) {
@@ -492,11 +597,18 @@ MsSummary *ms_summary_build(const MsTrace *trace)
         if (e != NULL)
             finish_exchange(e);
     }
+    index_for_stages(&b);
     for (guint i = 0; i < s->messages->len; i++) {
         MsSumMessage *m = g_ptr_array_index(s->messages, i);
         for (guint k = 0; k < m->deliveries->len; k++)
-            split_stages(s, m, g_ptr_array_index(m->deliveries, k));
+            split_stages(&b, m, g_ptr_array_index(m->deliveries, k));
     }
+    g_ptr_array_foreach(s->mailboxes, container_finish, NULL);
+    g_ptr_array_foreach(s->queues, container_finish, NULL);
+    g_ptr_array_foreach(s->stores, container_finish, NULL);
     g_hash_table_unref(b.by_id);
+    g_hash_table_unref(b.containers);
+    g_hash_table_unref(b.fetches);
+    g_hash_table_unref(b.actions);
     return s;
 }
