@@ -364,12 +364,11 @@ static char *group_label(const Group *g)
 static char *openers(const Group *g)
 {
     GString *s = g_string_new(NULL);
-    g_autoptr(GPtrArray) seen = g_ptr_array_new();
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < g->exchanges->len; i++) {
         const MsSumExchange *e = g->exchanges->pdata[i];
-        if (g_ptr_array_find_with_equal_func(seen, e->client, g_str_equal, NULL))
+        if (!g_hash_table_add(seen, (gpointer) e->client))
             continue;
-        g_ptr_array_add(seen, (gpointer) e->client);
         g_string_append_printf(s, "%s%s", s->len > 0 ? ", " : "", e->client);
     }
     return g_string_free(s, FALSE);
