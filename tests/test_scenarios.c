@@ -2,6 +2,8 @@
  * shows what its comment header says it teaches.  The checks read the
  * trace (not the transcript's wording), so they hold in any language.
  */
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "mailsim/message.h"
@@ -9,6 +11,7 @@
 #include "mailsim/scenario.h"
 #include "mailsim/trace.h"
 #include "mailsim/world.h"
+#include "report/report-private.h"
 #include "testutil.h"
 
 static MsWorld *run(const char *path, MsScenario **sc_out)
@@ -703,11 +706,148 @@ static void every_scenario_matches_its_golden_transcript(void)
     }
 }
 
+static void file_is(const char *dir, const char *name, const char *text, gsize len)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *got = NULL;
+    gsize got_len = 0;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &got, &got_len, NULL));
+    CU_ASSERT_EQUAL(got_len, len);
+    if (got_len != len || memcmp(got, text, len) != 0) {
+        fprintf(stderr, "\n  %s differs from what the string API gives\n", path);
+        CU_FAIL("streamed output differs");
+    }
+    g_remove(path);
+}
+
+/* The streamed outputs (ms_report_write) are the very bytes of the string
+ * API, and trace.json is laid out exactly as JSON-GLib's pretty generator
+ * (indent 1) lays out the same document, which trace.json always was:
+ * parsed and generated again, it comes back byte for byte. */
+static void every_scenario_streams_the_same_outputs(void)
+{
+    g_autoptr(GPtrArray) names = shipped_scenarios();
+    g_autofree char *dir = g_dir_make_tmp("mailsim-stream-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    for (guint i = 0; i < names->len; i++) {
+        const char *stem = g_ptr_array_index(names, i);
+        g_autofree char *path = g_strdup_printf("scenarios/%s.mss", stem);
+        MsScenario *sc = NULL;
+        MsWorld *w = run(path, &sc);
+        MsTrace *trace = ms_world_trace(w);
+        MsReportOptions options;
+        ms_report_options_init(&options);
+        options.scenario_name = sc->name;
+        options.scenario_file = path;
+        options.seed = sc->seed;
+        options.lang = i % 2 == 0 ? "en" : "zh";
+        options.tcp = i % 3 == 0;
+
+        g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+        g_autoptr(GError) error = NULL;
+        CU_ASSERT_TRUE_FATAL(ms_report_write(trace, &options, dir, written, &error));
+        CU_ASSERT_EQUAL(written->len, 4);
+        g_autofree char *txt = ms_report_transcript(trace, &options);
+        g_autofree char *md = ms_report_transcript_md(trace, &options);
+        g_autofree char *sum = ms_report_summary(trace, &options);
+        gsize json_len = 0;
+        g_autofree char *json = ms_report_json(trace, &options, &json_len);
+        file_is(dir, "transcript.txt", txt, strlen(txt));
+        file_is(dir, "transcript.md", md, strlen(md));
+        file_is(dir, "summary.txt", sum, strlen(sum));
+        file_is(dir, "trace.json", json, json_len);
+
+        g_autoptr(JsonParser) parser = json_parser_new();
+        CU_ASSERT_TRUE_FATAL(json_parser_load_from_data(parser, json, (gssize) json_len, NULL));
+        g_autoptr(JsonGenerator) gen = json_generator_new();
+        json_generator_set_root(gen, json_parser_get_root(parser));
+        json_generator_set_pretty(gen, TRUE);
+        json_generator_set_indent(gen, 1);
+        gsize again_len = 0;
+        g_autofree char *again = json_generator_to_data(gen, &again_len);
+        CU_ASSERT_EQUAL(again_len, json_len);
+        if (again_len != json_len || memcmp(again, json, json_len) != 0) {
+            fprintf(stderr, "\n  %s: trace.json is not laid out as JSON-GLib lays it out\n",
+                    path);
+            CU_FAIL("trace.json layout");
+        }
+        ms_world_free(w);
+        ms_scenario_free(sc);
+    }
+    g_rmdir(dir);
+}
+
+/* The writer's corners that no scenario reaches: empty containers, the
+ * escapes, the extreme integers. */
+static void json_writer_matches_json_glib(void)
+{
+    static const char *const strings[] = { "", "plain", "a\x01b\x1f\x7f\xc3\xa9",
+                                           "\\ \" / \b\f\n\r\t\x1e" };
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "empty_object");
+    json_builder_begin_object(b);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "empty_array");
+    json_builder_begin_array(b);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "list");
+    json_builder_begin_array(b);
+    json_builder_begin_object(b);
+    json_builder_end_object(b);
+    json_builder_add_int_value(b, G_MININT64);
+    json_builder_add_int_value(b, G_MAXINT64);
+    json_builder_add_int_value(b, 0);
+    json_builder_add_null_value(b);
+    for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
+        json_builder_add_string_value(b, strings[i]);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "na\"me");
+    json_builder_add_int_value(b, -7);
+    json_builder_end_object(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 1);
+    gsize want_len = 0;
+    g_autofree char *want = json_generator_to_data(gen, &want_len);
+
+    g_autoptr(MsJsonWriter) w = ms_json_writer_new(NULL);
+    ms_json_begin_object(w);
+    ms_json_member(w, "empty_object");
+    ms_json_begin_object(w);
+    ms_json_end_object(w);
+    ms_json_member(w, "empty_array");
+    ms_json_begin_array(w);
+    ms_json_end_array(w);
+    ms_json_member(w, "list");
+    ms_json_begin_array(w);
+    ms_json_begin_object(w);
+    ms_json_end_object(w);
+    ms_json_int(w, G_MININT64);
+    ms_json_int(w, G_MAXINT64);
+    ms_json_int(w, 0);
+    ms_json_null(w);
+    for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
+        ms_json_string(w, strings[i]);
+    ms_json_end_array(w);
+    ms_json_member(w, "na\"me");
+    ms_json_int(w, -7);
+    ms_json_end_object(w);
+    gsize got_len = 0;
+    g_autofree char *got = ms_json_writer_steal(w, &got_len);
+    CU_ASSERT_EQUAL(got_len, want_len);
+    MS_ASSERT_STR(got, want);
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
         MS_TEST(every_scenario_runs_twice_the_same),
         MS_TEST(every_scenario_matches_its_golden_transcript),
+        MS_TEST(every_scenario_streams_the_same_outputs),
+        MS_TEST(json_writer_matches_json_glib),
         MS_TEST(textbook_profile_reads_like_the_book),
         MS_TEST(persistence_uses_one_connection),
         MS_TEST(unknown_recipient_fails_alone),

@@ -40,6 +40,18 @@ char *ms_report_summary(const MsTrace *trace, const MsReportOptions *options);
  * is trace.json's "summary" member (transfer full). */
 char *ms_report_summary_json(const MsTrace *trace, gsize *len_out);
 char *ms_report_json(const MsTrace *trace, const MsReportOptions *options, gsize *len_out);
+/* Writes trace.json to `path` as a stream, record by record, in constant
+ * memory beyond the trace; the same bytes as ms_report_json(). */
+gboolean ms_report_json_write(const MsTrace *trace, const MsReportOptions *options,
+                              const char *path, GError **error);
+
+/* Writes transcript.txt, transcript.md, summary.txt and trace.json into
+ * `dir` (which must exist), each streamed to its file, the transcript's
+ * items and the summary built once for all; appends the path of every file
+ * written to `written` (char*, freed by the array's free function).  The
+ * same bytes as the functions above. */
+gboolean ms_report_write(const MsTrace *trace, const MsReportOptions *options, const char *dir,
+                         GPtrArray *written, GError **error);
 
 /* ---- Languages --------------------------------------------------------------
  * The language of the words when --lang is not given: "zh" when the first

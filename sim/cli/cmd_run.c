@@ -22,16 +22,6 @@ static char *default_output_dir(const char *path)
     return g_build_filename("output", base, NULL);
 }
 
-static gboolean write_file(const char *dir, const char *name, const char *data, gsize len,
-                           GPtrArray *written, GError **error)
-{
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-    if (!g_file_set_contents(path, data, (gssize) len, error))
-        return FALSE;
-    g_ptr_array_add(written, g_steal_pointer(&path));
-    return TRUE;
-}
-
 static gboolean parse_seed(const char *text, guint64 *seed_out)
 {
     g_autoptr(GError) error = NULL;
@@ -132,16 +122,7 @@ int ms_cli_run(int argc, char **argv)
 
     MsTrace *trace = ms_world_trace(world);
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *transcript = ms_report_transcript(trace, &options);
-    g_autofree char *transcript_md = ms_report_transcript_md(trace, &options);
-    g_autofree char *summary = ms_report_summary(trace, &options);
-    gsize json_len = 0;
-    g_autofree char *json = ms_report_json(trace, &options, &json_len);
-    if (!write_file(out_dir, "transcript.txt", transcript, strlen(transcript), written, &error) ||
-        !write_file(out_dir, "transcript.md", transcript_md, strlen(transcript_md), written,
-                    &error) ||
-        !write_file(out_dir, "summary.txt", summary, strlen(summary), written, &error) ||
-        !write_file(out_dir, "trace.json", json, json_len, written, &error)) {
+    if (!ms_report_write(trace, &options, out_dir, written, &error)) {
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;
     }

@@ -4,22 +4,24 @@
  */
 #include "mailsim/report.h"
 
-#include <json-glib/json-glib.h>
+#include <errno.h>
+#include <stdio.h>
 
 #include "report/report-private.h"
+#include "report/summary-private.h"
 
-static void add_string(JsonBuilder *b, const char *name, const char *value)
+static void add_string(MsJsonWriter *w, const char *name, const char *value)
 {
     if (value == NULL)
         return;
-    json_builder_set_member_name(b, name);
-    json_builder_add_string_value(b, value);
+    ms_json_member(w, name);
+    ms_json_string(w, value);
 }
 
-static void add_int(JsonBuilder *b, const char *name, gint64 value)
+static void add_int(MsJsonWriter *w, const char *name, gint64 value)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, value);
+    ms_json_member(w, name);
+    ms_json_int(w, value);
 }
 
 static const char *dir_name(MsDir dir)
@@ -34,32 +36,32 @@ static const char *dir_name(MsDir dir)
     }
 }
 
-static void add_record(JsonBuilder *b, const MsTraceRecord *r)
+static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
 {
-    json_builder_begin_object(b);
-    add_int(b, "id", (gint64) r->id);
-    add_string(b, "kind", ms_trace_kind_name(r->kind));
-    add_int(b, "time_ns", r->time);
+    ms_json_begin_object(w);
+    add_int(w, "id", (gint64) r->id);
+    add_string(w, "kind", ms_trace_kind_name(r->kind));
+    add_int(w, "time_ns", r->time);
     if (r->arrival >= 0 && (r->kind == MS_TRACE_LINE || r->kind == MS_TRACE_SEGMENT_SENT))
-        add_int(b, "arrival_ns", r->arrival);
+        add_int(w, "arrival_ns", r->arrival);
     if (r->conn != 0)
-        add_int(b, "conn", r->conn);
-    add_string(b, "protocol", r->protocol);
-    add_string(b, "dir", dir_name(r->dir));
-    add_string(b, "src", r->src);
-    add_string(b, "dst", r->dst);
+        add_int(w, "conn", r->conn);
+    add_string(w, "protocol", r->protocol);
+    add_string(w, "dir", dir_name(r->dir));
+    add_string(w, "src", r->src);
+    add_string(w, "dst", r->dst);
     if (r->src_port != 0)
-        add_int(b, "src_port", r->src_port);
+        add_int(w, "src_port", r->src_port);
     if (r->dst_port != 0)
-        add_int(b, "dst_port", r->dst_port);
-    add_string(b, "text", r->text);
-    add_string(b, "eol", r->eol);
-    add_string(b, "phase", r->phase);
-    add_string(b, "note", r->note);
+        add_int(w, "dst_port", r->dst_port);
+    add_string(w, "text", r->text);
+    add_string(w, "eol", r->eol);
+    add_string(w, "phase", r->phase);
+    add_string(w, "note", r->note);
     if (r->kind == MS_TRACE_SEGMENT_SENT || r->kind == MS_TRACE_SEGMENT_LOST ||
         r->kind == MS_TRACE_SEGMENT_RECEIVED) {
-        json_builder_set_member_name(b, "flags");
-        json_builder_begin_array(b);
+        ms_json_member(w, "flags");
+        ms_json_begin_array(w);
         static const struct {
             guint bit;
             const char *name;
@@ -69,52 +71,81 @@ static void add_record(JsonBuilder *b, const MsTraceRecord *r)
         };
         for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
             if ((r->flags & names[i].bit) != 0)
-                json_builder_add_string_value(b, names[i].name);
+                ms_json_string(w, names[i].name);
         }
-        json_builder_end_array(b);
-        add_int(b, "seq", r->seq);
-        add_int(b, "ack", r->ack);
-        add_int(b, "len", r->len);
+        ms_json_end_array(w);
+        add_int(w, "seq", r->seq);
+        add_int(w, "ack", r->ack);
+        add_int(w, "len", r->len);
         if (r->retransmit != 0)
-            add_int(b, "retransmit", r->retransmit);
+            add_int(w, "retransmit", r->retransmit);
     }
-    add_string(b, "subject", r->subject);
-    add_string(b, "detail", r->detail);
+    add_string(w, "subject", r->subject);
+    add_string(w, "detail", r->detail);
     if (r->kind == MS_TRACE_QUEUE || r->kind == MS_TRACE_MAILBOX)
-        add_int(b, "count", r->count);
-    json_builder_end_object(b);
+        add_int(w, "count", r->count);
+    ms_json_end_object(w);
+}
+
+/* The whole document, record by record; summary NULL: built here. */
+static void write_trace(MsJsonWriter *w, const MsTrace *trace, const MsSummary *summary,
+                        const MsReportOptions *options)
+{
+    ms_json_begin_object(w);
+    add_string(w, "format", "mailsim-trace");
+    add_int(w, "version", 1);
+    add_string(w, "scenario", options->scenario_name);
+    add_string(w, "file", options->scenario_file);
+    add_int(w, "seed", (gint64) options->seed);
+    ms_json_member(w, "records");
+    ms_json_begin_array(w);
+    guint64 n = ms_trace_length(trace);
+    for (guint64 i = 0; i < n; i++)
+        add_record(w, ms_trace_get(trace, i));
+    ms_json_end_array(w);
+    /* What summary.txt says, with language-neutral keys (summary.c). */
+    ms_json_member(w, "summary");
+    g_autoptr(MsSummary) own = summary == NULL ? ms_summary_build(trace) : NULL;
+    ms_summary_add_json(summary != NULL ? summary : own, w);
+    ms_json_end_object(w);
 }
 
 char *ms_report_json(const MsTrace *trace, const MsReportOptions *options, gsize *len_out)
 {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    add_string(b, "format", "mailsim-trace");
-    add_int(b, "version", 1);
-    add_string(b, "scenario", options->scenario_name);
-    add_string(b, "file", options->scenario_file);
-    /* A seed can exceed JSON's safe integer range; write it as a string too. */
-    add_int(b, "seed", (gint64) options->seed);
-    json_builder_set_member_name(b, "records");
-    json_builder_begin_array(b);
-    guint64 n = ms_trace_length(trace);
-    for (guint64 i = 0; i < n; i++)
-        add_record(b, ms_trace_get(trace, i));
-    json_builder_end_array(b);
-    /* What summary.txt says, with language-neutral keys (summary.c). */
-    json_builder_set_member_name(b, "summary");
-    g_autoptr(MsSummary) summary = ms_summary_build(trace);
-    ms_summary_add_json(summary, b);
-    json_builder_end_object(b);
+    g_autoptr(MsJsonWriter) w = ms_json_writer_new(NULL);
+    write_trace(w, trace, NULL, options);
+    return ms_json_writer_steal(w, len_out);
+}
 
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_indent(gen, 1);
-    gsize len = 0;
-    char *text = json_generator_to_data(gen, &len);
-    if (len_out != NULL)
-        *len_out = len;
-    return text;
+gboolean ms_report_json_write_summary(const MsTrace *trace, const MsSummary *summary,
+                                      const MsReportOptions *options, const char *path,
+                                      GError **error)
+{
+    FILE *file = fopen(path, "wb");
+    if (file == NULL) {
+        int saved = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot write %s: %s",
+                    path, g_strerror(saved));
+        return FALSE;
+    }
+    g_autoptr(MsJsonWriter) w = ms_json_writer_new(file);
+    write_trace(w, trace, summary, options);
+    g_autoptr(GError) werr = NULL;
+    gboolean ok = ms_json_writer_finish(w, &werr);
+    if (fclose(file) != 0 && ok) {
+        int saved = errno;
+        g_set_error_literal(&werr, G_FILE_ERROR, g_file_error_from_errno(saved),
+                            g_strerror(saved));
+        ok = FALSE;
+    }
+    if (!ok)
+        g_set_error(error, G_FILE_ERROR, werr->code, "cannot write %s: %s", path,
+                    werr->message);
+    return ok;
+}
+
+gboolean ms_report_json_write(const MsTrace *trace, const MsReportOptions *options,
+                              const char *path, GError **error)
+{
+    return ms_report_json_write_summary(trace, NULL, options, path, error);
 }

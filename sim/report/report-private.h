@@ -6,7 +6,7 @@
 #pragma once
 
 #include <glib.h>
-#include <json-glib/json-glib.h>
+#include <stdio.h>
 #include "mailsim/report.h"
 #include "mailsim/trace.h"
 
@@ -121,6 +121,18 @@ GPtrArray *ms_report_items(const MsTrace *trace, const MsReportOptions *options,
  * arrow of the item (transfer full). */
 char *ms_report_conn_label(const MsReportConn *conn, MsArrow arrow);
 
+/* Lays out the items as transcript.txt (transcript.c) or transcript.md
+ * (transcript_md.c), appending to `out`; with `file` non-NULL, `out` is
+ * written to the file and emptied whenever it grows past a block, so a long
+ * transcript never sits whole in memory (the caller writes what is left).
+ * The caller has entered the options' language. */
+void ms_report_transcript_write(GString *out, FILE *file, GPtrArray *items,
+                                const MsReportOptions *options);
+void ms_report_transcript_md_write(GString *out, FILE *file, GPtrArray *items, GPtrArray *conns,
+                                   const MsReportOptions *options);
+/* Writes `out` to `file` and empties it once it holds more than a block. */
+void ms_report_flush(GString *out, FILE *file);
+
 /* ---- Layout helpers (transcript.c) -------------------------------------- */
 
 /* Columns a string takes on a terminal (East Asian wide characters 2). */
@@ -133,6 +145,31 @@ void ms_report_append_wrapped(GString *out, const char *s, guint first_col, guin
 /* Appends s then spaces up to `width` columns. */
 void ms_report_append_padded(GString *out, const char *s, guint width);
 
+/* ---- Streaming JSON (json_writer.c) ------------------------------------- */
+
+/* Writes JSON as it goes, laid out as JSON-GLib's pretty generator with an
+ * indent of 1 (trace.json's layout).  To a file, flushed in blocks (the
+ * caller opens and closes it), or with file NULL into memory. */
+typedef struct MsJsonWriter MsJsonWriter;
+
+MsJsonWriter *ms_json_writer_new(FILE *file);
+void ms_json_writer_free(MsJsonWriter *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsJsonWriter, ms_json_writer_free)
+void ms_json_begin_object(MsJsonWriter *w);
+void ms_json_end_object(MsJsonWriter *w);
+void ms_json_begin_array(MsJsonWriter *w);
+void ms_json_end_array(MsJsonWriter *w);
+/* The name of the next value in an object (transfer none: it must stay
+ * valid until that value is written). */
+void ms_json_member(MsJsonWriter *w, const char *name);
+void ms_json_string(MsJsonWriter *w, const char *value);
+void ms_json_int(MsJsonWriter *w, gint64 value);
+void ms_json_null(MsJsonWriter *w);
+/* Flushes what is left; FALSE with a file error if any write failed. */
+gboolean ms_json_writer_finish(MsJsonWriter *w, GError **error);
+/* The text written into memory (transfer full). */
+char *ms_json_writer_steal(MsJsonWriter *w, gsize *len_out);
+
 /* ---- The summary's model (summary.c) ------------------------------------ */
 
 typedef struct MsSummary MsSummary;
@@ -141,8 +178,13 @@ MsSummary *ms_summary_build(const MsTrace *trace);
 void ms_summary_free(MsSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSummary, ms_summary_free)
 
+/* trace.json with a summary already built (NULL: built here). */
+gboolean ms_report_json_write_summary(const MsTrace *trace, const MsSummary *summary,
+                                      const MsReportOptions *options, const char *path,
+                                      GError **error);
+
 /* Renders the summary in words (summary_text.c, transfer full). */
 char *ms_summary_to_text(const MsSummary *summary, const MsReportOptions *options);
-/* Adds the summary as one JSON object value to a builder (the caller has
- * set the member name). */
-void ms_summary_add_json(const MsSummary *summary, JsonBuilder *b);
+/* Writes the summary as one JSON object value (the caller has set the
+ * member name, if any). */
+void ms_summary_add_json(const MsSummary *summary, MsJsonWriter *w);

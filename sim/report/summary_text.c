@@ -481,28 +481,28 @@ static char *summary_text(const MsSummary *s, const MsReportOptions *options)
 
 /* ---- JSON ----------------------------------------------------------------------- */
 
-static void add_str(JsonBuilder *b, const char *name, const char *value)
+static void add_str(MsJsonWriter *b, const char *name, const char *value)
 {
-    json_builder_set_member_name(b, name);
+    ms_json_member(b, name);
     if (value != NULL)
-        json_builder_add_string_value(b, value);
+        ms_json_string(b, value);
     else
-        json_builder_add_null_value(b);
+        ms_json_null(b);
 }
 
-static void add_int(JsonBuilder *b, const char *name, gint64 value)
+static void add_int(MsJsonWriter *b, const char *name, gint64 value)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, value);
+    ms_json_member(b, name);
+    ms_json_int(b, value);
 }
 
-static void add_ids(JsonBuilder *b, const char *name, GPtrArray *ids)
+static void add_ids(MsJsonWriter *b, const char *name, GPtrArray *ids)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_begin_array(b);
+    ms_json_member(b, name);
+    ms_json_begin_array(b);
     for (guint i = 0; i < ids->len; i++)
-        json_builder_add_string_value(b, ids->pdata[i]);
-    json_builder_end_array(b);
+        ms_json_string(b, ids->pdata[i]);
+    ms_json_end_array(b);
 }
 
 static const char *moved_key(MsMoved moved)
@@ -511,9 +511,9 @@ static const char *moved_key(MsMoved moved)
     return keys[moved];
 }
 
-static void json_exchange(JsonBuilder *b, const MsSumExchange *e)
+static void json_exchange(MsJsonWriter *b, const MsSumExchange *e)
 {
-    json_builder_begin_object(b);
+    ms_json_begin_object(b);
     add_int(b, "conn", e->id);
     add_str(b, "protocol", e->protocol);
     add_str(b, "client", e->client);
@@ -533,34 +533,34 @@ static void json_exchange(JsonBuilder *b, const MsSumExchange *e)
         add_int(b, "duration_ns", e->closed - e->opened);
     }
     add_str(b, "end", e->end);
-    json_builder_end_object(b);
+    ms_json_end_object(b);
 }
 
-static void json_message(JsonBuilder *b, const MsSumMessage *m)
+static void json_message(MsJsonWriter *b, const MsSumMessage *m)
 {
-    json_builder_begin_object(b);
+    ms_json_begin_object(b);
     add_str(b, "message_id", m->message_id);
     add_str(b, "from", m->from);
     add_str(b, "author", m->author);
     if (m->composed >= 0)
         add_int(b, "composed_ns", m->composed);
-    json_builder_set_member_name(b, "events");
-    json_builder_begin_array(b);
+    ms_json_member(b, "events");
+    ms_json_begin_array(b);
     for (guint i = 0; i < m->events->len; i++) {
         const MsTraceRecord *r = m->events->pdata[i];
-        json_builder_begin_object(b);
+        ms_json_begin_object(b);
         add_int(b, "time_ns", r->time);
         add_str(b, "event", r->note);
         add_str(b, "host", r->src);
         add_int(b, "record", (gint64) r->id);
-        json_builder_end_object(b);
+        ms_json_end_object(b);
     }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "deliveries");
-    json_builder_begin_array(b);
+    ms_json_end_array(b);
+    ms_json_member(b, "deliveries");
+    ms_json_begin_array(b);
     for (guint i = 0; i < m->deliveries->len; i++) {
         const MsSumDelivery *d = m->deliveries->pdata[i];
-        json_builder_begin_object(b);
+        ms_json_begin_object(b);
         add_str(b, "mailbox", d->mailbox);
         add_str(b, "server", d->server);
         add_int(b, "delivered_ns", d->delivered);
@@ -569,11 +569,11 @@ static void json_message(JsonBuilder *b, const MsSumMessage *m)
             add_str(b, "retrieval_protocol", d->protocol);
             add_int(b, "seen_ns", d->seen);
         }
-        json_builder_set_member_name(b, "stages");
-        json_builder_begin_array(b);
+        ms_json_member(b, "stages");
+        ms_json_begin_array(b);
         for (guint k = 0; k < d->stages->len; k++) {
             const MsSumStage *st = &g_array_index(d->stages, MsSumStage, k);
-            json_builder_begin_object(b);
+            ms_json_begin_object(b);
             add_str(b, "stage", st->id);
             add_str(b, "where", st->where);
             if (strcmp(st->id, "queue") == 0)
@@ -581,74 +581,74 @@ static void json_message(JsonBuilder *b, const MsSumMessage *m)
             add_int(b, "from_ns", st->from);
             add_int(b, "to_ns", st->to);
             add_int(b, "delay_ns", st->to - st->from);
-            json_builder_end_object(b);
+            ms_json_end_object(b);
         }
-        json_builder_end_array(b);
+        ms_json_end_array(b);
         if (d->stages->len > 0) {
             const MsSumStage *first = &g_array_index(d->stages, MsSumStage, 0);
             const MsSumStage *last = &g_array_index(d->stages, MsSumStage, d->stages->len - 1);
             add_int(b, "end_to_end_ns", last->to - first->from);
         }
-        json_builder_end_object(b);
+        ms_json_end_object(b);
     }
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+    ms_json_end_array(b);
+    ms_json_end_object(b);
 }
 
-static void json_containers(JsonBuilder *b, const char *name, const char *host_key,
+static void json_containers(MsJsonWriter *b, const char *name, const char *host_key,
                             GPtrArray *list)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_begin_array(b);
+    ms_json_member(b, name);
+    ms_json_begin_array(b);
     for (guint i = 0; i < list->len; i++) {
         const MsSumContainer *c = list->pdata[i];
-        json_builder_begin_object(b);
+        ms_json_begin_object(b);
         add_str(b, host_key, c->host);
         add_str(b, "name", c->name);
         add_int(b, "count", c->count);
         add_ids(b, "messages", c->ids);
-        json_builder_end_object(b);
+        ms_json_end_object(b);
     }
-    json_builder_end_array(b);
+    ms_json_end_array(b);
 }
 
-void ms_summary_add_json(const MsSummary *s, JsonBuilder *b)
+void ms_summary_add_json(const MsSummary *s, MsJsonWriter *b)
 {
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "exchanges");
-    json_builder_begin_array(b);
+    ms_json_begin_object(b);
+    ms_json_member(b, "exchanges");
+    ms_json_begin_array(b);
     for (guint i = 1; i < s->exchanges->len; i++) {
         const MsSumExchange *e = g_ptr_array_index(s->exchanges, i);
         if (e != NULL)
             json_exchange(b, e);
     }
-    json_builder_end_array(b);
-    json_builder_set_member_name(b, "messages");
-    json_builder_begin_array(b);
+    ms_json_end_array(b);
+    ms_json_member(b, "messages");
+    ms_json_begin_array(b);
     for (guint i = 0; i < s->messages->len; i++)
         json_message(b, g_ptr_array_index(s->messages, i));
-    json_builder_end_array(b);
+    ms_json_end_array(b);
 
-    json_builder_set_member_name(b, "end_state");
-    json_builder_begin_object(b);
+    ms_json_member(b, "end_state");
+    ms_json_begin_object(b);
     add_str(b, "source", s->from_state ? "state-records" : "derived-from-changes");
     json_containers(b, "mailboxes", "server", s->mailboxes);
     json_containers(b, "queues", "server", s->queues);
     json_containers(b, "agent_copies", "agent", s->stores);
-    json_builder_end_object(b);
+    ms_json_end_object(b);
 
-    json_builder_set_member_name(b, "push_pull");
-    json_builder_begin_array(b);
+    ms_json_member(b, "push_pull");
+    ms_json_begin_array(b);
     GArray *groups = group_exchanges(s);
     for (guint i = 0; i < groups->len; i++) {
         const Group *g = &g_array_index(groups, Group, i);
-        json_builder_begin_object(b);
+        ms_json_begin_object(b);
         add_str(b, "protocol", g->protocol);
-        json_builder_set_member_name(b, "exchanges");
-        json_builder_begin_array(b);
+        ms_json_member(b, "exchanges");
+        ms_json_begin_array(b);
         for (guint k = 0; k < g->exchanges->len; k++)
-            json_builder_add_int_value(b, ((const MsSumExchange *) g->exchanges->pdata[k])->id);
-        json_builder_end_array(b);
+            ms_json_int(b, ((const MsSumExchange *) g->exchanges->pdata[k])->id);
+        ms_json_end_array(b);
         g_autofree char *who = openers(g);
         add_str(b, "opened_by", who);
         add_str(b, "direction", g->away && !g->toward   ? "away-from-opener"
@@ -664,11 +664,11 @@ void ms_summary_add_json(const MsSummary *s, JsonBuilder *b)
         add_int(b, "round_trips", g->round_trips);
         add_int(b, "bytes_client_to_server", (gint64) g->bytes[0]);
         add_int(b, "bytes_server_to_client", (gint64) g->bytes[1]);
-        json_builder_end_object(b);
+        ms_json_end_object(b);
     }
     groups_free(groups);
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+    ms_json_end_array(b);
+    ms_json_end_object(b);
 }
 
 /* ---- Public entry points ---------------------------------------------------------- */
@@ -682,18 +682,9 @@ char *ms_report_summary(const MsTrace *trace, const MsReportOptions *options)
 char *ms_report_summary_json(const MsTrace *trace, gsize *len_out)
 {
     g_autoptr(MsSummary) s = ms_summary_build(trace);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    ms_summary_add_json(s, b);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autoptr(JsonNode) root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_indent(gen, 1);
-    gsize len = 0;
-    char *text = json_generator_to_data(gen, &len);
-    if (len_out != NULL)
-        *len_out = len;
-    return text;
+    g_autoptr(MsJsonWriter) w = ms_json_writer_new(NULL);
+    ms_summary_add_json(s, w);
+    return ms_json_writer_steal(w, len_out);
 }
 
 char *ms_summary_to_text(const MsSummary *s, const MsReportOptions *options)

@@ -259,12 +259,21 @@ static void append_header(GString *out, const MsReportOptions *options)
     g_string_append(out, "\n");
 }
 
-static char *transcript_text(const MsTrace *trace, const MsReportOptions *options)
+void ms_report_flush(GString *out, FILE *file)
 {
-    g_autoptr(GPtrArray) conns = NULL;
-    g_autoptr(GPtrArray) items = ms_report_items(trace, options, &conns);
+    if (file != NULL && out->len >= 64u * 1024u) {
+        /* A short write leaves ferror() set, which the caller checks when
+         * it closes the file. */
+        size_t done = fwrite(out->str, 1, out->len, file);
+        (void) done;
+        g_string_truncate(out, 0);
+    }
+}
+
+void ms_report_transcript_write(GString *out, FILE *file, GPtrArray *items,
+                                const MsReportOptions *options)
+{
     Columns c = measure(items);
-    GString *out = g_string_new(NULL);
     append_header(out, options);
     for (guint i = 0; i < items->len; i++) {
         const MsItem *item = g_ptr_array_index(items, i);
@@ -275,7 +284,17 @@ static char *transcript_text(const MsTrace *trace, const MsReportOptions *option
                        next->kind == MS_ITEM_CONN && next->record->kind == MS_TRACE_CONN_OPEN))
             g_string_append_c(out, '\n');
         append_item(out, &c, item);
+        ms_report_flush(out, file);
     }
+}
+
+static char *transcript_text(const MsTrace *trace, const MsReportOptions *options)
+{
+    /* The items point into the connections: both live until the end. */
+    g_autoptr(GPtrArray) conns = NULL;
+    g_autoptr(GPtrArray) items = ms_report_items(trace, options, &conns);
+    GString *out = g_string_new(NULL);
+    ms_report_transcript_write(out, NULL, items, options);
     return g_string_free(out, FALSE);
 }
 

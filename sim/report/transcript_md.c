@@ -142,7 +142,7 @@ static void append_row(GString *out, const MsItem *item, const MsReportOptions *
     g_string_append_c(out, '\n');
 }
 
-static void append_timeline(GString *out, GPtrArray *items, const char *lang)
+static void append_timeline(GString *out, FILE *file, GPtrArray *items, const char *lang)
 {
     g_string_append_printf(out, "## %s\n\n", TR(lang, N_("Timeline")));
     g_string_append_printf(out, "| %s | %s | %s |\n|---:|---|---|\n", TR(lang, N_("Time (ms)")),
@@ -163,13 +163,14 @@ static void append_timeline(GString *out, GPtrArray *items, const char *lang)
         g_string_append(out, " | ");
         append_escaped(out, item->text);
         g_string_append(out, " |\n");
+        ms_report_flush(out, file);
     }
     g_string_append_c(out, '\n');
 }
 
 /* rows: the connection's items (const MsItem *), in print order. */
-static void append_connection(GString *out, GPtrArray *rows, const MsReportConn *conn,
-                              const MsReportOptions *options)
+static void append_connection(GString *out, FILE *file, GPtrArray *rows,
+                              const MsReportConn *conn, const MsReportOptions *options)
 {
     const char *lang = options->lang;
     g_autofree char *label = ms_report_conn_label(conn, MS_ARROW_TO_SERVER);
@@ -180,8 +181,10 @@ static void append_connection(GString *out, GPtrArray *rows, const MsReportConn 
     if (options->notes)
         g_string_append_printf(out, " %s |", TR(lang, N_("What it does")));
     g_string_append(out, options->notes ? "\n|---:|:-:|---|---|\n" : "\n|---:|:-:|---|\n");
-    for (guint i = 0; i < rows->len; i++)
+    for (guint i = 0; i < rows->len; i++) {
         append_row(out, g_ptr_array_index(rows, i), options);
+        ms_report_flush(out, file);
+    }
     g_string_append_c(out, '\n');
 }
 
@@ -213,36 +216,42 @@ static GPtrArray *rows_by_conn(GPtrArray *items, guint n_conns)
     return by_conn;
 }
 
-static char *transcript_md(const MsTrace *trace, const MsReportOptions *options)
+void ms_report_transcript_md_write(GString *out, FILE *file, GPtrArray *items, GPtrArray *conns,
+                                   const MsReportOptions *options)
 {
     const char *lang = options->lang;
-    g_autoptr(GPtrArray) conns = NULL;
-    g_autoptr(GPtrArray) items = ms_report_items(trace, options, &conns);
-    GString *out = g_string_new(NULL);
     g_autofree char *title = ms_report_format(lang, N_("Transcript: {1}"),
                                               options->scenario_name, NULL);
     g_autofree char *seed = g_strdup_printf("%" G_GUINT64_FORMAT, options->seed);
-    g_autofree char *file = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
-                                             options->scenario_file, seed, NULL);
+    g_autofree char *file_line = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
+                                                  options->scenario_file, seed, NULL);
     g_string_append(out, "# ");
     append_escaped(out, title);
     g_string_append(out, "\n\n");
-    append_escaped(out, file);
+    append_escaped(out, file_line);
     g_string_append(out, "\n\n");
     g_string_append(out, TR(lang, N_("Times are simulated milliseconds since the start, to the"
                                      " microsecond. C: is the client, the side that opened the"
                                      " connection; S: is the server; → and ← show which way a"
                                      " TCP event went.")));
     g_string_append(out, "\n\n");
-    append_timeline(out, items, lang);
+    append_timeline(out, file, items, lang);
     g_autoptr(GPtrArray) by_conn = rows_by_conn(items, conns->len);
     g_autoptr(GPtrArray) none = g_ptr_array_new();
     for (guint id = 1; id < conns->len; id++) {
         const MsReportConn *conn = g_ptr_array_index(conns, id);
         GPtrArray *rows = g_ptr_array_index(by_conn, id);
         if (conn != NULL)
-            append_connection(out, rows != NULL ? rows : none, conn, options);
+            append_connection(out, file, rows != NULL ? rows : none, conn, options);
     }
+}
+
+static char *transcript_md(const MsTrace *trace, const MsReportOptions *options)
+{
+    g_autoptr(GPtrArray) conns = NULL;
+    g_autoptr(GPtrArray) items = ms_report_items(trace, options, &conns);
+    GString *out = g_string_new(NULL);
+    ms_report_transcript_md_write(out, NULL, items, conns, options);
     return g_string_free(out, FALSE);
 }
 
