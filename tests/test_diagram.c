@@ -617,6 +617,8 @@ static void run_command_options(void)
     /* Wrong values name their option. */
     static const char *const bad[][4] = {
         { "--dpi", "5", "--dpi", NULL },
+        { "--dpi", "0", "--dpi", NULL },
+        { "--dpi", "nan", "--dpi", NULL },
         { "--from", "soon", "--from", NULL },
         { "--format", "gif", "--format", NULL },
         { "--page-arrows", "-3", "--page-arrows", NULL },
@@ -901,7 +903,8 @@ static gboolean tool_accepts(const char *tool, const char *const *args, const ch
 {
     *ran = g_file_test(tool, G_FILE_TEST_IS_EXECUTABLE);
     if (!*ran) {
-        printf("\n  skipped: %s is not installed\n", tool);
+        g_autofree char *why = g_strdup_printf("%s is not installed", tool);
+        ms_test_skip(why);
         return FALSE;
     }
     g_autofree char *dir = temp_dir();

@@ -212,6 +212,96 @@ static void cli_exit_statuses(void)
     g_clear_pointer(&err, g_free);
 }
 
+/* Usage errors exit 2 and write nothing; output-folder trouble exits 1,
+ * says which folder, and leaves what was there before as it was. */
+static void cli_refuses_bad_options_and_folders(void)
+{
+    static const char *const usage[][6] = {
+        { "run", "--lang", "xx", "scenarios/smtp-basic.mss", NULL },
+        { "run", "-o", "", "scenarios/smtp-basic.mss", NULL },
+        { "run", "--dpi", "0", "scenarios/smtp-basic.mss", NULL },
+        { "run", "--dpi", "nan", "scenarios/smtp-basic.mss", NULL },
+        { "check", "scenarios/smtp-basic.mss", "scenarios/pop3-basic.mss", NULL },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(usage); i++) {
+        g_autofree char *out = NULL, *err = NULL;
+        CU_ASSERT_EQUAL(run_cli(usage[i], &out, &err), 2);
+        CU_ASSERT_TRUE(g_str_has_prefix(err, "mailsim"));
+    }
+    g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    /* A file where the folder should be. */
+    g_autofree char *file = g_build_filename(dir, "a-file", NULL);
+    g_autofree char *below = g_build_filename(file, "out", NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(file, "x", -1, NULL));
+    const char *blocked[] = { "run", "-o", below, "scenarios/smtp-basic.mss", NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run_cli(blocked, &out, &err), 1);
+    g_autofree char *says = g_strdup_printf("cannot create the output folder %s: ", below);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, says));
+    /* A later output cannot be written: the earlier ones are not touched
+     * either, and nothing temporary is left behind. */
+    g_autofree char *od = g_build_filename(dir, "od", NULL);
+    g_autofree char *in_the_way = g_build_filename(od, "trace.json", NULL);
+    g_autofree char *old = g_build_filename(od, "transcript.txt", NULL);
+    CU_ASSERT_EQUAL_FATAL(g_mkdir_with_parents(in_the_way, 0755), 0);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(old, "old", -1, NULL));
+    const char *stale[] = { "run", "-o", od, "scenarios/smtp-basic.mss", NULL };
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    CU_ASSERT_EQUAL(run_cli(stale, &out, &err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "trace.json"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "left as they were"));
+    g_autofree char *text = NULL;
+    CU_ASSERT_TRUE(g_file_get_contents(old, &text, NULL, NULL) && strcmp(text, "old") == 0);
+    g_autoptr(GDir) d = g_dir_open(od, 0, NULL);
+    guint entries = 0;
+    for (const char *n = d != NULL ? g_dir_read_name(d) : NULL; n != NULL;
+         n = g_dir_read_name(d))
+        entries++;
+    CU_ASSERT_EQUAL(entries, 2);
+    ms_test_remove_tree(dir);
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Without -o, outputs go to output/<file stem>/ under the current folder:
+ * every output, and nothing else. */
+static void cli_default_output_folder(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    g_autofree char *cwd = g_get_current_dir();
+    g_autofree char *bin = g_build_filename(cwd, "build/san/mailsim", NULL);
+    g_autofree char *scenario = g_build_filename(cwd, "scenarios/smtp-basic.mss", NULL);
+    const char *argv[] = { bin, "run", scenario, NULL };
+    g_autofree char *out = NULL;
+    int status = -1;
+    CU_ASSERT_TRUE_FATAL(g_spawn_sync(dir, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                      &out, NULL, &status, NULL));
+    CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    g_autofree char *outputs = g_build_filename(dir, "output", "smtp-basic", NULL);
+    const char *names[] = { "sequence.svg", "summary.txt", "trace.json", "transcript.md",
+                            "transcript.txt" };
+    g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GDir) d = g_dir_open(outputs, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL(d);
+    for (const char *n = d != NULL ? g_dir_read_name(d) : NULL; n != NULL;
+         n = g_dir_read_name(d))
+        g_ptr_array_add(found, g_strdup(n));
+    g_ptr_array_sort(found, compare_names);
+    CU_ASSERT_EQUAL(found->len, G_N_ELEMENTS(names));
+    for (guint i = 0; i < MIN(found->len, G_N_ELEMENTS(names)); i++) {
+        MS_ASSERT_STR(g_ptr_array_index(found, i), names[i]);
+        g_autofree char *line = g_strdup_printf("  output/smtp-basic/%s\n", names[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    }
+    ms_test_remove_tree(dir);
+}
+
 static void cli_reports_scenario_errors_with_position(void)
 {
     g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
@@ -230,8 +320,7 @@ static void cli_reports_scenario_errors_with_position(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err, line3));
     g_free(out);
     g_free(err);
-    g_remove(path);
-    g_rmdir(dir);
+    ms_test_remove_tree(dir);
 }
 
 /* --lang zh, or a Chinese locale without --lang, writes Chinese words;
@@ -280,14 +369,7 @@ static void cli_language(void)
         CU_ASSERT_EQUAL(zh, cases[i].zh);
         CU_ASSERT_EQUAL(en, !cases[i].zh);
     }
-    /* Whatever the run wrote. */
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    for (const char *n = d != NULL ? g_dir_read_name(d) : NULL; n != NULL;
-         n = g_dir_read_name(d)) {
-        g_autofree char *p = g_build_filename(dir, n, NULL);
-        g_remove(p);
-    }
-    g_rmdir(dir);
+    ms_test_remove_tree(dir);
 }
 
 static void cli_writes_outputs(void)
@@ -302,11 +384,26 @@ static void cli_writes_outputs(void)
         g_autofree char *p = g_build_filename(dir, names[i], NULL);
         CU_ASSERT_TRUE(g_file_test(p, G_FILE_TEST_IS_REGULAR));
         CU_ASSERT_PTR_NOT_NULL(strstr(out, names[i]));
-        g_remove(p);
     }
     g_free(out);
     g_free(err);
-    g_rmdir(dir);
+    ms_test_remove_tree(dir);
+    CU_ASSERT_FALSE(g_file_test(dir, G_FILE_TEST_EXISTS));
+}
+
+/* The closing count of tests/run-tests.sh: a skipped test is not a pass,
+ * and a binary that dies loses every test it announced. */
+static void harness_counts_skips_and_crashes(void)
+{
+    const char *argv[] = { "tests/run-tests.sh", "tests/data/harness/skips.sh",
+                           "tests/data/harness/crashes.sh", NULL };
+    g_autofree char *out = NULL;
+    int status = -1;
+    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                                      NULL, NULL, &out, NULL, &status, NULL));
+    CU_ASSERT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n2 passed, 5 failed, 1 skipped\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "failing: crashes.sh"));
 }
 
 int main(void)
@@ -323,6 +420,9 @@ int main(void)
         MS_TEST(cli_reports_scenario_errors_with_position),
         MS_TEST(cli_writes_outputs),
         MS_TEST(cli_language),
+        MS_TEST(harness_counts_skips_and_crashes),
+        MS_TEST(cli_refuses_bad_options_and_folders),
+        MS_TEST(cli_default_output_folder),
         MS_TEST_END,
     };
     ms_test_add_suite("e2e/scenario", e2e);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 static gboolean registry_ready;
 
 static void ensure_registry(void)
@@ -31,16 +33,36 @@ void ms_test_add_suite(const char *name, const MsTestCase *cases)
     }
 }
 
+/* The tests that called ms_test_skip(), each once. */
+static GHashTable *skipped;
+
+void ms_test_skip(const char *why)
+{
+    CU_pTest test = CU_get_current_test();
+    if (skipped == NULL)
+        skipped = g_hash_table_new(NULL, NULL);
+    if (test != NULL)
+        g_hash_table_add(skipped, test);
+    printf("\n  skipped: %s\n", why);
+}
+
 int ms_test_run(void)
 {
     ensure_registry();
+    /* Announced first, so that tests/run-tests.sh knows how many tests a
+     * binary that dies half-way has lost. */
+    printf("MS-TESTS-PLAN total=%u\n", CU_get_registry()->uiNumberOfTests);
+    fflush(stdout);
     CU_basic_set_mode(g_getenv("MS_TEST_VERBOSE") ? CU_BRM_VERBOSE : CU_BRM_NORMAL);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_tests_failed();
     unsigned run = CU_get_number_of_tests_run();
     unsigned asserts_failed = CU_get_number_of_failures();
-    /* One machine-readable line for tests/run-tests.sh to add up. */
-    printf("\nMS-TESTS run=%u failed=%u\n", run, failed);
+    unsigned n_skipped = skipped != NULL ? g_hash_table_size(skipped) : 0;
+    g_clear_pointer(&skipped, g_hash_table_unref);
+    /* One machine-readable line for tests/run-tests.sh to add up; a skipped
+     * test that also failed counts as failed. */
+    printf("\nMS-TESTS run=%u failed=%u skipped=%u\n", run, failed, n_skipped);
     CU_cleanup_registry();
     registry_ready = FALSE;
     return (failed == 0 && asserts_failed == 0) ? 0 : 1;
@@ -95,4 +117,20 @@ gboolean ms_test_matches_golden(const char *actual, gsize len, const char *golde
     if (g_file_set_contents(actual_path, actual, (gssize) len, NULL))
         fprintf(stderr, "  actual output written to %s\n", actual_path);
     return FALSE;
+}
+
+void ms_test_remove_tree(const char *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        for (const char *n = dir != NULL ? g_dir_read_name(dir) : NULL; n != NULL;
+             n = g_dir_read_name(dir)) {
+            g_autofree char *child = g_build_filename(path, n, NULL);
+            ms_test_remove_tree(child);
+        }
+        if (g_rmdir(path) != 0)
+            fprintf(stderr, "\n  cannot remove %s\n", path);
+        return;
+    }
+    g_remove(path);
 }

@@ -29,4 +29,11 @@ char *ms_test_read_file(const char *path, gsize *len_out);
  * line and writes the actual text next to the golden one as <path>.actual. */
 gboolean ms_test_matches_golden(const char *actual, gsize len, const char *golden_path);
 
+/* Marks the current test as skipped (a tool it needs is missing, say) and
+ * says why; the closing count reports it as skipped, not passed. */
+void ms_test_skip(const char *why);
+/* Removes a file or a folder with everything in it (for temporary output
+ * folders, so that tests leave nothing behind). */
+void ms_test_remove_tree(const char *path);
+
 #define MS_ASSERT_STR(actual, expected) CU_ASSERT_STRING_EQUAL((actual), (expected))

@@ -110,9 +110,12 @@ gboolean ms_diagram_parse_time(const char *text, MsTime *time_out, GError **erro
  *     ms_diagram_write(trace, &report_options, &dopt, out_dir, written, &error);
  *     ms_diagram_args_clear(&dargs);
  */
+/* What ms_diagram_args_entries() leaves in dpi until --dpi is given. */
+#define MS_DIAGRAM_DPI_UNSET (-G_MAXDOUBLE)
+
 typedef struct {
     char *format;      /* --format LIST */
-    double dpi;        /* --dpi N (0: not given) */
+    double dpi;        /* --dpi N (MS_DIAGRAM_DPI_UNSET: not given) */
     char *protocols;   /* --filter-protocol LIST */
     char *hosts;       /* --filter-host LIST */
     char *from;        /* --from TIME */

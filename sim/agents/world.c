@@ -326,7 +326,15 @@ gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error)
         const MsScAction *a = g_ptr_array_index(sc->actions, sc->actions->len - 1);
         last_action = a->at;
     }
-    MsTime cap = ms_time_add(last_action, MS_WORLD_SAFETY_SPAN);
+    /* A queue may rightly keep a message until its give-up time (check
+     * bounds how many attempts that takes), so that long is not "stuck". */
+    MsTime patience = MS_WORLD_SAFETY_SPAN;
+    for (guint i = 0; i < sc->servers->len; i++) {
+        const MsScServer *s = g_ptr_array_index(sc->servers, i);
+        patience = MAX(patience, ms_time_add(ms_time_add(s->give_up, s->retry),
+                                             MS_WORLD_SAFETY_SPAN));
+    }
+    MsTime cap = ms_time_add(last_action, patience);
     if (limit < cap)
         cap = limit;
 
@@ -337,10 +345,10 @@ gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error)
             break;
         if (next > cap) {
             if (limit == MS_TIME_NEVER) {
+                g_autofree char *span = ms_time_format_human(patience);
                 g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION,
                             "the simulation had not settled %s after the last action; "
-                            "stopped (is something retrying forever?)",
-                            "30 days");
+                            "stopped (is something retrying forever?)", span);
                 return FALSE;
             }
             break;

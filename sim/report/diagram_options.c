@@ -200,6 +200,9 @@ char *ms_dg_shorten(const char *text, guint max_chars)
 
 void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries)
 {
+    /* So that `--dpi 0` is seen, and refused, rather than taken for "not
+     * given". */
+    args->dpi = MS_DIAGRAM_DPI_UNSET;
     const GOptionEntry e[MS_DIAGRAM_N_ARGS] = {
         { "format", 0, 0, G_OPTION_ARG_STRING, &args->format,
           "Diagram formats, comma-separated: svg, png, pdf, dot, txt, msc, plantuml, mermaid "
@@ -247,9 +250,10 @@ gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions 
             return FALSE;
         }
     }
-    if (args->dpi != 0) {
-        /* Below 10 nothing is legible; above 1200 a page is hundreds of MB. */
-        if (args->dpi < 10 || args->dpi > 1200) {
+    if (args->dpi != MS_DIAGRAM_DPI_UNSET) {
+        /* Below 10 nothing is legible; above 1200 a page is hundreds of MB
+         * (written so that NaN is refused too). */
+        if (!(args->dpi >= 10 && args->dpi <= 1200)) {
             g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
                         "--dpi expects a resolution from 10 to 1200, found %g", args->dpi);
             return FALSE;

@@ -173,7 +173,7 @@ static gboolean read_max_size(MsScCursor *c, guint64 *out)
 #define MS_SC_MIN_RETRY MS_SEC
 /* A message is retried at most this many times before it is bounced
  * (give-up / retry), which bounds the work of a queue that never empties. */
-#define MS_SC_MAX_ATTEMPTS 10000
+#define MS_SC_MAX_ATTEMPTS 1000
 
 static gboolean read_retry(MsScCursor *c, MsTime *out, MsLoc *loc_out)
 {
