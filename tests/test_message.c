@@ -846,6 +846,87 @@ static void compose_raw_8bit(void)
     CU_ASSERT(!ms_message_is_7bit(g_bytes_get_data(body, NULL), g_bytes_get_size(body)));
 }
 
+/* RFC 6152 3: 8-bit MIME text becomes quoted-printable, a multipart
+ * labelled 8bit is relabelled 7bit, everything else stays byte for byte. */
+static void downgrade_converts_mime_text(void)
+{
+    const char *in = "From: a@b\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: multipart/mixed; boundary=\"XX\"\r\n"
+                     "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                     "preamble\r\n--XX\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Transfer-Encoding: 8bit\r\n\r\nCr\xc3\xaapes\r\n"
+                     "--XX\r\nContent-Type: application/octet-stream\r\n\r\n\xff\x01\r\n"
+                     "--XX\r\nContent-Type: text/plain\r\n\r\nplain ascii\r\n"
+                     "--XX--\r\nepilogue\r\n";
+    g_autoptr(GBytes) data = g_bytes_new(in, strlen(in));
+    g_autofree char *how = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) out = ms_message_downgrade(data, &how, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    gsize len = 0;
+    const char *text = g_bytes_get_data(out, &len);
+    CU_ASSERT_TRUE(ms_message_is_7bit(text, len));
+    CU_ASSERT_STRING_EQUAL(how, "quoted-printable and base64");
+    g_autofree char *s = g_strndup(text, len);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "Content-Transfer-Encoding: 7bit\r\n\r\npreamble\r\n--XX\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                                     "Cr=C3=AApes\r\n--XX\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "Content-Transfer-Encoding: base64\r\n\r\n/wE=\r\n--XX\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "\r\n\r\nplain ascii\r\n--XX--\r\nepilogue\r\n"));
+    /* What it says decodes back to what was written. */
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(out, NULL);
+    g_autoptr(MsMimePart) root = ms_mime_parse(msg);
+    CU_ASSERT_EQUAL_FATAL(ms_mime_part_n_children(root), 3);
+    g_autoptr(GBytes) first = ms_mime_part_decode(ms_mime_part_child(root, 0), NULL);
+    CU_ASSERT(bytes_eq(first, "Cr\xc3\xaapes", 7));
+    /* A 7-bit message comes back unchanged. */
+    const char *plain = "From: a@b\r\n\r\nhello\r\n";
+    g_autoptr(GBytes) p = g_bytes_new(plain, strlen(plain));
+    g_autoptr(GBytes) same = ms_message_downgrade(p, NULL, NULL);
+    CU_ASSERT_TRUE(g_bytes_equal(p, same));
+}
+
+/* Raw 8-bit text names no charset, and 8-bit header text would need words
+ * only the author can write: neither can be converted. */
+static void downgrade_refuses_what_it_cannot_convert(void)
+{
+    const char *raw = "From: a@b\r\nSubject: x\r\n\r\nCr\xc3\xaapes\r\n";
+    g_autoptr(GBytes) a = g_bytes_new(raw, strlen(raw));
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_PTR_NULL(ms_message_downgrade(a, NULL, &error));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "character set"));
+    const char *header = "From: a@b\r\nSubject: Cr\xc3\xaapes\r\nMIME-Version: 1.0\r\n\r\nx\r\n";
+    g_autoptr(GBytes) b = g_bytes_new(header, strlen(header));
+    g_autoptr(GError) error2 = NULL;
+    CU_ASSERT_PTR_NULL(ms_message_downgrade(b, NULL, &error2));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error2->message, "Subject"));
+}
+
+/* RFC 2046 4.1.1, 4.1.2: a text attachment names its charset and its
+ * base64 encodes CRLF line ends. */
+static void compose_text_attachment_charset_and_crlf(void)
+{
+    g_autoptr(GBytes) menu = g_bytes_new("cr\xc3\xaapes\nwaffles\n", 16);
+    const MsAttachment atts[] = { { "menu.txt", "text/plain", menu } };
+    MsMessageDraft d = base_draft();
+    d.attachments = atts;
+    d.n_attachments = 1;
+    g_autoptr(MsMessage) msg = ms_message_compose(&d, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    g_autoptr(MsMimePart) root = ms_mime_parse(msg);
+    CU_ASSERT_EQUAL_FATAL(ms_mime_part_n_children(root), 2);
+    const MsMimePart *att = ms_mime_part_child(root, 1);
+    CU_ASSERT_STRING_EQUAL(ms_mime_part_param(att, "charset"), "utf-8");
+    g_autoptr(GBytes) decoded = ms_mime_part_decode(att, NULL);
+    CU_ASSERT(bytes_eq(decoded, "cr\xc3\xaapes\r\nwaffles\r\n", 18));
+    g_autoptr(GBytes) ascii = g_bytes_new("abc", 3);
+    g_autoptr(GBytes) latin = g_bytes_new("\xe9t\xe9", 3);
+    CU_ASSERT_STRING_EQUAL(ms_mime_guess_charset(ascii), "us-ascii");
+    CU_ASSERT_STRING_EQUAL(ms_mime_guess_charset(latin), "unknown-8bit");
+}
+
 static void compose_multipart_parses_back(void)
 {
     guint8 blob[3000];
@@ -968,6 +1049,9 @@ static const MsTestCase mime_cases[] = {
     MS_TEST(compose_bcc_absent),
     MS_TEST(compose_non_ascii),
     MS_TEST(compose_raw_8bit),
+    MS_TEST(compose_text_attachment_charset_and_crlf),
+    MS_TEST(downgrade_converts_mime_text),
+    MS_TEST(downgrade_refuses_what_it_cannot_convert),
     MS_TEST(compose_multipart_parses_back),
     MS_TEST(compose_boundary_avoids_content),
     MS_TEST_END,

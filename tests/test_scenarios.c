@@ -154,6 +154,23 @@ static void textbook_profile_reads_like_the_book(void)
     /* No EHLO extensions, no enhanced status codes anywhere. */
     CU_ASSERT_EQUAL(count_lines(t, NULL, MS_DIR_CLIENT, "EHLO"), 0);
     CU_ASSERT_EQUAL(count_lines(t, NULL, MS_DIR_SERVER, "250 2."), 0);
+    /* RFC 5321 4.1.2 has no space after "FROM:": the notes say the book's
+     * spelling is not allowed and that the server took it leniently. */
+    guint told = 0, lenient = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind != MS_TRACE_LINE)
+            continue;
+        told += g_strcmp0(r->note, "smtp.cmd.mail.textbook") == 0 ||
+                g_strcmp0(r->note, "smtp.cmd.rcpt.textbook") == 0;
+        lenient += g_strcmp0(r->note, "smtp.reply.250.mail.lenient") == 0 ||
+                   g_strcmp0(r->note, "smtp.reply.250.rcpt.lenient") == 0;
+    }
+    CU_ASSERT_EQUAL(told, 2);
+    CU_ASSERT_EQUAL(lenient, 2);
+    /* RFC 3848: after HELO the Received: line says "with SMTP". */
+    CU_ASSERT_TRUE(count_lines(t, NULL, MS_DIR_CLIENT, "Received: from alice-pc (alice-pc) by"
+                                                       " crepes.fr with SMTP id 1;") >= 1);
     ms_world_free(w);
     ms_scenario_free(sc);
 }
@@ -240,6 +257,17 @@ static void bounce_reaches_the_sender(void)
                     1);
     /* No retry for a 5xx. */
     CU_ASSERT_EQUAL(count_events(t, "queue.retry"), 0);
+    /* RFC 3464: the report carries the receiving server's own status and
+     * reply, and its header folds with a space, never a tab. */
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Status: 5.1.1"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Remote-MTA: dns; hamburger.edu"),
+                    1);
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "\t"), 0);
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, " boundary=\"bounce-"), 1);
+    /* RFC 3848: the relay's session began with EHLO. */
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Received: from alice-pc"
+                                                               " (alice-pc) by crepes.fr with"
+                                                               " ESMTP id 1;"), 1);
     ms_world_free(w);
     ms_scenario_free(sc);
 }
@@ -275,13 +303,25 @@ static void eight_bit_needs_8bitmime(void)
     MsWorld *w = run("scenarios/smtp-8bit.mss", &sc);
     MsTrace *t = ms_world_trace(w);
     CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "554"), 1);
-    CU_ASSERT_EQUAL(count_lines(t, "walter-pc", MS_DIR_CLIENT, "MAIL FROM:<walter@waffles.be>"),
-                    1);
-    CU_ASSERT_TRUE(count_lines(t, "walter-pc", MS_DIR_CLIENT, "MAIL FROM:") == 1);
-    /* Bob gets Walter's 8-bit message and Alice's MIME one, not her raw one. */
-    CU_ASSERT_EQUAL(count_events(t, "message.downloaded"), 2);
+    CU_ASSERT_EQUAL(count_lines(t, "walter-pc", MS_DIR_CLIENT,
+                                "MAIL FROM:<walter@waffles.be> SIZE=168 BODY=8BITMIME"), 1);
+    CU_ASSERT_TRUE(count_lines(t, "walter-pc", MS_DIR_CLIENT, "MAIL FROM:") == 3);
+    /* Bob gets Walter's 8-bit message and Alice's MIME one, not her raw
+     * one; Walter gets his bounce. */
+    CU_ASSERT_EQUAL(count_events(t, "message.downloaded"), 3);
     CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT,
                                 "Content-Transfer-Encoding: quoted-printable"), 1);
+    /* RFC 6152 3 at the relay: pizza.it has no 8BITMIME.  The MIME message
+     * is converted and delivered, the raw one returned at once (5.6.3):
+     * one connection each, never a retry. */
+    CU_ASSERT_EQUAL(count_conns(t, "waffles.be", "pizza.it", 25), 2);
+    CU_ASSERT_EQUAL(count_events(t, "queue.converted"), 1);
+    CU_ASSERT_EQUAL(count_events(t, "queue.retry"), 0);
+    CU_ASSERT_EQUAL(count_lines(t, "waffles.be", MS_DIR_CLIENT,
+                                "Content-Transfer-Encoding: quoted-printable"), 1);
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "carol@pizza.it"));
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "queue.remove", "cannot be converted to 7-bit MIME"));
+    CU_ASSERT_EQUAL(count_lines(t, "waffles.be", MS_DIR_SERVER, "Status: 5.6.3"), 1);
     ms_world_free(w);
     ms_scenario_free(sc);
 }

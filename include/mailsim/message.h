@@ -97,6 +97,11 @@ void ms_message_add(MsMessage *msg, const char *name, const char *value);
 /* Puts the field first: this is how each relay adds Received:
  * (RFC 5321 4.4). */
 void ms_message_prepend(MsMessage *msg, const char *name, const char *value);
+/* Puts a field first with its line breaks where the caller chose them:
+ * each "\n" in value becomes the message's line ending and one space
+ * (RFC 5322 2.2.3 folding), so a trace field breaks at a sensible place,
+ * e.g. before its "; date".  A CR is turned into a space. */
+void ms_message_prepend_folded(MsMessage *msg, const char *name, const char *value);
 /* Replaces the first field with this name in place and removes the others;
  * appends when there is none. */
 void ms_message_set(MsMessage *msg, const char *name, const char *value);
@@ -191,6 +196,27 @@ typedef struct {
  * the charset cannot represent, or with MS_TE_7BIT for non-ASCII text.
  * Transfer full. */
 MsMessage *ms_message_compose(const MsMessageDraft *draft, GError **error);
+
+/* Attachments.  Whether a media type is a text type (case-insensitive). */
+gboolean ms_mime_type_is_text(const char *content_type);
+/* What a file becomes before base64: for text, its lines broken with CRLF
+ * (RFC 2046 4.1.1 canonical form); anything else as it is.  Transfer full. */
+GBytes *ms_mime_attachment_canonical(const char *content_type, GBytes *data);
+/* The charset a text file's bytes are in, as far as they tell:
+ * "us-ascii", "utf-8", or "unknown-8bit" (RFC 1428).  Static. */
+const char *ms_mime_guess_charset(GBytes *data);
+
+/* RFC 6152 3: the message converted to 7-bit MIME for a server without
+ * 8BITMIME.  Each leaf part whose body has 8-bit bytes is re-encoded
+ * (quoted-printable for text, base64 otherwise) and a multipart labelled
+ * 8bit is relabelled 7bit; everything else is kept byte for byte.  A
+ * message that is already 7-bit comes back unchanged.  Fails
+ * (MS_ERROR_PARSE, with a sentence that completes "cannot be converted
+ * because ...") when there is no MIME header to name the charset, when a
+ * header line has 8-bit bytes, or for an 8-bit message/rfc822 part.
+ * how_out (may be NULL) gets "quoted-printable", "base64" or both.
+ * Transfer full. */
+GBytes *ms_message_downgrade(GBytes *data, char **how_out, GError **error);
 
 /* Every envelope recipient of a draft - To, Cc and Bcc - as addr-specs, in
  * that order, duplicates removed (for RCPT TO).  Transfer full. */

@@ -149,7 +149,9 @@ typedef struct {
  *                   accepted forward paths without <>, in RCPT order), data
  *                   (the message text, CRLF line ends, dot-unstuffed,
  *                   without the final "."), body_8bitmime (MAIL had
- *                   BODY=8BITMIME), declared_size (MAIL's SIZE=, 0 if none).
+ *                   BODY=8BITMIME), declared_size (MAIL's SIZE=, 0 if none),
+ *                   esmtp (the session began with EHLO: "with ESMTP" in
+ *                   Received:, RFC 3848).
  *   PROTOCOL_ERROR  the client broke a framing rule the reply alone does
  *                   not show: note (the reply's note key, e.g.
  *                   "smtp.reply.500.bare-lf"), code and text (the reply sent).
@@ -269,6 +271,15 @@ typedef struct {
                               * with a bare LF (RFC 5321 2.3.8 forbids it) */
     gboolean textbook_syntax;/* "MAIL FROM: <a>" with a space, as printed in
                               * Kurose & Ross (RFC 5321 4.1.2 has none) */
+    /* RFC 6152 3: a message with 8-bit text for a server that did not offer
+     * 8BITMIME must be converted to 7-bit MIME or returned.  When downgrade
+     * is set the client calls it with the message text and the message's
+     * tag; it returns the converted text (transfer full), which is sent
+     * instead, or NULL with *why_out set (transfer full), and the message
+     * ends at once with a permanent failure (code 0, that text).  When
+     * unset, such a message is refused the same way without a try. */
+    GBytes *(*downgrade)(GBytes *data, gpointer tag, char **why_out, gpointer user_data);
+    gpointer downgrade_data;
 } MsSmtpClientConfig;
 
 /* Fills in the defaults: EHLO, pipelining, 8BITMIME and SIZE used when

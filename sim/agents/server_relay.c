@@ -21,6 +21,7 @@ typedef struct {
     MsSmtpClient *engine;
     char *domain;
     GArray *serials;   /* guint64: the queue entries given to this session */
+    char *lost_why;    /* why the connection could not be made, if it could not */
     gboolean closing;
 } RelaySession;
 
@@ -52,6 +53,7 @@ static void relay_free(gpointer p)
     RelaySession *s = p;
     ms_smtp_client_free(s->engine);
     g_array_unref(s->serials);
+    g_free(s->lost_why);
     g_free(s->domain);
     g_free(s);
 }
@@ -71,12 +73,48 @@ static char *entry_domain(const MsQueuedMessage *q)
     return ms_address_domain(g_ptr_array_index(q->recipients, 0));
 }
 
+/* Why a delivery failed, as the bounce reports it. */
+typedef struct {
+    guint code;             /* the receiving server's reply code; 0: none came */
+    const char *reply;      /* that reply ("550 5.1.1 <b@x>: no such user"), or NULL */
+    const char *why;        /* the sentence for the person who sent the message */
+    char status[16];        /* RFC 3463 class.subject.detail, e.g. "5.1.1" */
+    const char *remote_mta; /* the server that answered, or NULL */
+} Failure;
+
+/* RFC 3463 2: the reply's own enhanced status when its text starts with
+ * one of the code's class (RFC 2034 says it follows the code), else
+ * `fallback`. */
+static void failure_status(Failure *f, const char *text, const char *fallback)
+{
+    const char *p = text;
+    gsize n = 0;
+    gboolean ok = p != NULL && f->code != 0 && p[0] == '0' + (char) (f->code / 100) && p[1] == '.';
+    if (ok) {
+        gsize dots = 0;
+        for (n = 0; p[n] != '\0' && p[n] != ' ' && n < sizeof f->status - 1; n++) {
+            if (p[n] == '.')
+                dots++;
+            else if (!g_ascii_isdigit(p[n]))
+                ok = FALSE;
+        }
+        ok = ok && dots == 2 && p[n - 1] != '.' && (p[n] == '\0' || p[n] == ' ');
+    }
+    if (ok) {
+        memcpy(f->status, p, n);
+        f->status[n] = '\0';
+    } else {
+        g_strlcpy(f->status, fallback, sizeof f->status);
+    }
+}
+
 /* RFC 3464 shape: a multipart/report with a human-readable part and a
  * message/delivery-status part, sent with the null reverse path so that a
  * bounce can never cause another bounce (RFC 5321 4.5.5). */
 static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const char *rcpt,
-                        guint code, const char *why)
+                        const Failure *f)
 {
+    const char *why = f->why;
     MsWorld *world = server->world;
     if (q->reverse_path == NULL || *q->reverse_path == '\0') {
         ms_world_note(world, MS_TRACE_MESSAGE, "message.dropped", server->name, q->message_id, 0,
@@ -95,17 +133,24 @@ static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const ch
     g_string_append(m, "Subject: Undelivered Mail Returned to Sender\r\n");
     g_string_append_printf(m, "Date: %s\r\nMessage-ID: %s\r\nMIME-Version: 1.0\r\n", date, mid);
     g_string_append_printf(m, "Content-Type: multipart/report; report-type=delivery-status;\r\n"
-                              "\tboundary=\"%s\"\r\n\r\n", boundary);
+                              " boundary=\"%s\"\r\n\r\n", boundary);
     g_string_append_printf(m, "--%s\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n",
                            boundary);
     g_string_append_printf(m, "This is the mail system at host %s.\r\n\r\n"
                               "Your message could not be delivered to <%s>:\r\n%s\r\n\r\n",
                            server->name, rcpt, why);
     g_string_append_printf(m, "--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary);
+    /* RFC 3464 2.2, 2.3: per-message fields, then per-recipient ones; the
+     * Status is the receiving server's own enhanced code when it gave one
+     * (RFC 3463), and the Diagnostic-Code quotes its reply. */
     g_string_append_printf(m, "Reporting-MTA: dns; %s\r\n\r\nFinal-Recipient: rfc822; %s\r\n"
-                              "Action: failed\r\nStatus: %s\r\nDiagnostic-Code: smtp; %s\r\n\r\n",
-                           server->name, rcpt, code >= 500 || code == 0 ? "5.0.0" : "4.0.0",
-                           why);
+                              "Action: failed\r\nStatus: %s\r\n",
+                           server->name, rcpt, f->status);
+    if (f->remote_mta != NULL)
+        g_string_append_printf(m, "Remote-MTA: dns; %s\r\n", f->remote_mta);
+    if (f->code != 0)
+        g_string_append_printf(m, "Diagnostic-Code: smtp; %s\r\n", f->reply);
+    g_string_append(m, "\r\n");
     g_string_append_printf(m, "--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary);
     if (original != NULL) {
         for (guint i = 0; i < ms_message_n_fields(original); i++) {
@@ -132,24 +177,25 @@ static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const ch
     }
 }
 
-static void entry_failed_for_good(MsMailServer *server, MsQueuedMessage *q, guint code,
-                                  const char *why)
+static void entry_failed_for_good(MsMailServer *server, MsQueuedMessage *q, const Failure *f)
 {
     for (guint i = 0; i < q->recipients->len; i++)
-        send_bounce(server, q, g_ptr_array_index(q->recipients, i), code, why);
-    ms_mail_server_dequeue(server, q, "returned to the sender");
+        send_bounce(server, q, g_ptr_array_index(q->recipients, i), f);
+    g_autofree char *how = g_strdup_printf("returned to the sender: %s", f->why);
+    ms_mail_server_dequeue(server, q, how);
 }
 
-static void entry_try_later(MsMailServer *server, MsQueuedMessage *q, guint code,
-                            const char *why)
+static void entry_try_later(MsMailServer *server, MsQueuedMessage *q, const Failure *f)
 {
     MsTime now = ms_sim_now(server->world->sim);
     q->in_flight = FALSE;
     if (now - q->queued >= server->give_up_after) {
         g_autofree char *span = ms_time_format_human(server->give_up_after);
         g_autofree char *text = g_strdup_printf("gave up after %s in the queue (%u attempts): %s",
-                                                span, q->attempts, why);
-        entry_failed_for_good(server, q, code, text);
+                                                span, q->attempts, f->why);
+        Failure last = *f;
+        last.why = text;
+        entry_failed_for_good(server, q, &last);
         return;
     }
     q->next_attempt = ms_time_add(now, server->retry_interval);
@@ -157,7 +203,7 @@ static void entry_try_later(MsMailServer *server, MsQueuedMessage *q, guint code
     ms_world_note(server->world, MS_TRACE_QUEUE, "queue.retry", server->name, q->message_id,
                   server->queue->len, "attempt %u for %s failed (%s); stays queued, next "
                   "attempt in %s", q->attempts, q->message_id != NULL ? q->message_id : "message",
-                  why, wait);
+                  f->why, wait);
     ms_mail_server_wake_queue(server, q->next_attempt);
 }
 
@@ -167,13 +213,29 @@ static void relay_done(RelaySession *s, const MsSmtpEvent *ev)
     MsQueuedMessage *q = find_entry(server, GPOINTER_TO_SIZE(ev->tag));
     if (q == NULL)
         return;
-    g_autofree char *why = ev->code != 0
-                               ? g_strdup_printf("%u %s", ev->code, ev->text != NULL ? ev->text : "")
-                               : g_strdup("connection lost before the server answered");
+    const char *remote = ms_host_name(ms_tcp_conn_host(s->conn, MS_DIR_SERVER));
+    g_autofree char *reply = ev->code != 0 ? g_strdup_printf("%u %s", ev->code,
+                                                            ev->text != NULL ? ev->text : "")
+                                           : NULL;
+    Failure f = { .code = ev->code, .reply = reply, .why = reply,
+                  .remote_mta = ev->code != 0 ? remote : NULL };
+    if (ev->code != 0) {
+        failure_status(&f, ev->text, ev->code >= 500 ? "5.0.0" : "4.0.0");
+    } else if (ev->result == MS_SMTP_RESULT_PERM_FAILURE) {
+        /* Decided here, not by the other server: the 8-bit text it cannot
+         * take (RFC 3463 5.6.3, conversion required but not possible). */
+        f.why = ev->text;
+        failure_status(&f, NULL, "5.6.3");
+    } else if (s->lost_why != NULL) {
+        f.why = s->lost_why;
+        failure_status(&f, NULL, "4.4.1"); /* RFC 3463: no answer from host */
+    } else {
+        f.why = "connection lost before the server answered";
+        failure_status(&f, NULL, "4.4.2"); /* RFC 3463: bad connection */
+    }
     switch (ev->result) {
     case MS_SMTP_RESULT_DELIVERED: {
-        g_autofree char *how = g_strdup_printf("relayed to %s", ms_host_name(
-                                                   ms_tcp_conn_host(s->conn, MS_DIR_SERVER)));
+        g_autofree char *how = g_strdup_printf("relayed to %s", remote);
         ms_mail_server_dequeue(server, q, how);
         break;
     }
@@ -183,34 +245,66 @@ static void relay_done(RelaySession *s, const MsSmtpEvent *ev)
         /* Sort the recipients: accepted ones are done (if the message went),
          * 5xx ones bounce, the rest stay queued. */
         gboolean sent = ev->result == MS_SMTP_RESULT_PARTIAL;
+        gboolean local = ev->code == 0 && ev->result == MS_SMTP_RESULT_PERM_FAILURE;
         g_autoptr(GPtrArray) later = g_ptr_array_new_with_free_func(g_free);
         for (guint i = 0; ev->rcpt_results != NULL && i < ev->rcpt_results->len; i++) {
             const MsSmtpRcptResult *r = g_ptr_array_index(ev->rcpt_results, i);
             if (r->accepted && sent)
                 continue;
-            guint code = r->code != 0 && !r->accepted ? r->code : ev->code;
-            if (code >= 500 && code < 600) {
-                g_autofree char *rwhy = g_strdup_printf(
-                    "%u %s", code, (r->code == code && r->text != NULL) ? r->text
-                                   : (ev->text != NULL ? ev->text : ""));
-                send_bounce(server, q, r->address, code, rwhy);
+            gboolean own = r->code != 0 && !r->accepted;
+            guint code = own ? r->code : ev->code;
+            if (local) {
+                continue; /* all of them, below */
+            } else if (code >= 500 && code < 600) {
+                const char *text = own ? r->text : ev->text;
+                g_autofree char *rwhy = g_strdup_printf("%u %s", code, text != NULL ? text : "");
+                Failure rf = { .code = code, .reply = rwhy, .why = rwhy, .remote_mta = remote };
+                failure_status(&rf, text, "5.0.0");
+                send_bounce(server, q, r->address, &rf);
             } else {
                 g_ptr_array_add(later, g_strdup(r->address));
             }
         }
-        if (later->len == 0) {
+        if (local) {
+            entry_failed_for_good(server, q, &f);
+        } else if (later->len == 0) {
             ms_mail_server_dequeue(server, q, sent ? "relayed (some recipients refused)"
                                                    : "refused by the receiving server");
         } else {
             g_ptr_array_unref(q->recipients);
             q->recipients = g_steal_pointer(&later);
-            entry_try_later(server, q, ev->code, why);
+            entry_try_later(server, q, &f);
         }
         break;
     }
     default:
         break;
     }
+}
+
+/* RFC 6152 3: the receiving server did not offer 8BITMIME; a message with
+ * MIME is converted to 7-bit MIME, one without is returned at once. */
+static GBytes *relay_downgrade(GBytes *data, gpointer tag, char **why_out, gpointer user_data)
+{
+    RelaySession *s = user_data;
+    MsMailServer *server = s->server;
+    MsQueuedMessage *q = find_entry(server, GPOINTER_TO_SIZE(tag));
+    const char *mid = q != NULL && q->message_id != NULL ? q->message_id : "the message";
+    const char *remote = ms_host_name(ms_tcp_conn_host(s->conn, MS_DIR_SERVER));
+    g_autoptr(GError) error = NULL;
+    g_autofree char *how = NULL;
+    GBytes *converted = ms_message_downgrade(data, &how, &error);
+    if (converted == NULL) {
+        *why_out = g_strdup_printf("%s does not offer 8BITMIME and %s cannot be converted to"
+                                   " 7-bit MIME: %s (RFC 6152 3)", remote, mid, error->message);
+        return NULL;
+    }
+    ms_world_note(server->world, MS_TRACE_QUEUE, "queue.converted", server->name,
+                  q != NULL ? q->message_id : NULL, server->queue->len,
+                  "%s does not offer 8BITMIME: %s converted to 7-bit MIME (%s), %zu bytes"
+                  " become %zu (RFC 6152 3)", remote, mid, how, g_bytes_get_size(data),
+                  g_bytes_get_size(converted));
+    return converted;
 }
 
 static void relay_pump(RelaySession *s)
@@ -266,6 +360,7 @@ static void relay_refused(MsTcpConn *conn, const char *why, gpointer data)
     RelaySession *s = data;
     ms_world_note(s->server->world, MS_TRACE_ACTION, "relay.unreachable", s->server->name, NULL, 0,
                   "cannot reach the mail server of %s: %s", s->domain, why);
+    s->lost_why = g_strdup(why);
     s->closing = TRUE;
     relay_lost(s);
     relay_finished(s);
@@ -296,10 +391,10 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
     if (target == NULL) {
         /* No server for the domain: as a DNS lookup with no MX would, fail
          * for good (RFC 5321 5.1). */
-        for (guint i = 0; i < entries->len; i++) {
-            entry_failed_for_good(server, g_ptr_array_index(entries, i), 550,
-                                  "no mail server for that domain");
-        }
+        Failure f = { .why = "no mail server for that domain" };
+        failure_status(&f, NULL, "5.1.2"); /* RFC 3463: bad destination system */
+        for (guint i = 0; i < entries->len; i++)
+            entry_failed_for_good(server, g_ptr_array_index(entries, i), &f);
         return;
     }
     RelaySession *s = g_new0(RelaySession, 1);
@@ -316,6 +411,8 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
         cfg.pipelining = FALSE;
         cfg.textbook_syntax = TRUE;
     }
+    cfg.downgrade = relay_downgrade;
+    cfg.downgrade_data = s;
     s->engine = ms_smtp_client_new(&cfg);
     for (guint i = 0; i < entries->len; i++) {
         MsQueuedMessage *q = g_ptr_array_index(entries, i);

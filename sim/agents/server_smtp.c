@@ -61,13 +61,20 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
     }
     g_autofree char *date = ms_message_format_date(ms_world_unix_time(server->world));
     /* RFC 5321 4.4: every SMTP server that accepts a message for relay or
-     * delivery inserts a trace line at the top of the header. */
-    g_autofree char *received = g_strdup_printf(
-        "from %s (%s) by %s with SMTP id %" G_GUINT64_FORMAT "; %s",
-        ev->helo_name != NULL ? ev->helo_name : "unknown", ev->peer_name != NULL ? ev->peer_name
-                                                                                 : "unknown",
-        server->name, ++server->smtp_ids, date);
-    ms_message_prepend(msg, "Received", received);
+     * delivery inserts a trace line at the top of the header; RFC 3848:
+     * "with ESMTP" after EHLO, "with SMTP" after HELO.  It is folded before
+     * "by" when the first line would be long, and before the date. */
+    g_autofree char *from = g_strdup_printf(
+        "from %s (%s)", ev->helo_name != NULL ? ev->helo_name : "unknown",
+        ev->peer_name != NULL ? ev->peer_name : "unknown");
+    g_autofree char *by = g_strdup_printf("by %s with %s id %" G_GUINT64_FORMAT ";",
+                                          server->name, ev->esmtp ? "ESMTP" : "SMTP",
+                                          ++server->smtp_ids);
+    gboolean long_line = strlen("Received: ") + strlen(from) + 1 + strlen(by)
+                         > MS_MESSAGE_LINE_SHOULD;
+    g_autofree char *received = g_strdup_printf("%s%s%s\n%s", from, long_line ? "\n" : " ",
+                                                by, date);
+    ms_message_prepend_folded(msg, "Received", received);
     return ms_message_to_bytes(msg);
 }
 

@@ -404,7 +404,8 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index
      * CRLF every 76 characters.  The notes' "picture as 7-bit text". */
     for (guint i = 0; i < action->attachments->len; i++) {
         const MsScAttachment *a = g_ptr_array_index(action->attachments, i);
-        gsize raw = g_bytes_get_size(a->data);
+        g_autoptr(GBytes) canonical = ms_mime_attachment_canonical(a->content_type, a->data);
+        gsize raw = g_bytes_get_size(canonical);
         gsize encoded = ms_base64_encoded_size(raw, TRUE);
         ms_world_note(world, MS_TRACE_MESSAGE, "message.attachment", agent->host_name,
                       message_id, (gint64) encoded,

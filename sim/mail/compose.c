@@ -217,20 +217,67 @@ static Entity *text_entity(const char *subtype, const char *charset, const char 
     return g_steal_pointer(&e);
 }
 
+gboolean ms_mime_type_is_text(const char *content_type)
+{
+    return content_type != NULL && g_ascii_strncasecmp(content_type, "text/", 5) == 0;
+}
+
+GBytes *ms_mime_attachment_canonical(const char *content_type, GBytes *data)
+{
+    if (data == NULL)
+        return g_bytes_new(NULL, 0);
+    if (!ms_mime_type_is_text(content_type))
+        return g_bytes_ref(data);
+    /* RFC 2046 4.1.1: text in canonical form breaks its lines with CRLF,
+     * and that is what base64 encodes; a bare LF or CR becomes CRLF. */
+    gsize len = 0;
+    const char *p = g_bytes_get_data(data, &len);
+    GString *out = g_string_sized_new(len + len / 16);
+    for (gsize i = 0; i < len; i++) {
+        if (p[i] == '\r') {
+            g_string_append(out, CRLF);
+            if (i + 1 < len && p[i + 1] == '\n')
+                i++;
+        } else if (p[i] == '\n') {
+            g_string_append(out, CRLF);
+        } else {
+            g_string_append_c(out, p[i]);
+        }
+    }
+    return g_string_free_to_bytes(out);
+}
+
+const char *ms_mime_guess_charset(GBytes *data)
+{
+    gsize len = 0;
+    const char *p = data != NULL ? g_bytes_get_data(data, &len) : NULL;
+    if (len == 0 || ms_message_is_7bit(p, len))
+        return "us-ascii";
+    /* RFC 1428: 8-bit text in no known charset is labelled so, rather
+     * than guessed. */
+    return g_utf8_validate(p, (gssize) len, NULL) ? "utf-8" : "unknown-8bit";
+}
+
 static Entity *attachment_entity(const MsAttachment *a)
 {
     Entity *e = g_new0(Entity, 1);
     const char *type = a->content_type != NULL ? a->content_type : "application/octet-stream";
     const char *fname = a->filename != NULL ? a->filename : "attachment";
     GString *ct = g_string_new(type);
+    g_autofree char *given = ms_mime_value_param(type, "charset");
+    /* RFC 2046 4.1.2: a text part names its charset; the default,
+     * US-ASCII, would be wrong for most files. */
+    if (ms_mime_type_is_text(type) && given == NULL)
+        append_param(ct, "charset", ms_mime_guess_charset(a->data));
     append_param(ct, "name", fname);
     e->content_type = g_string_free(ct, FALSE);
     GString *cd = g_string_new("attachment");
     append_param(cd, "filename", fname);
     e->disposition = g_string_free(cd, FALSE);
     e->encoding = "base64";
+    g_autoptr(GBytes) canonical = ms_mime_attachment_canonical(type, a->data);
     gsize len = 0;
-    const void *data = a->data != NULL ? g_bytes_get_data(a->data, &len) : NULL;
+    const void *data = g_bytes_get_data(canonical, &len);
     e->body = string_take(ms_base64_encode(data, len, TRUE));
     return e;
 }

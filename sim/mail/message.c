@@ -590,6 +590,27 @@ void ms_message_prepend(MsMessage *msg, const char *name, const char *value)
     g_ptr_array_insert(msg->fields, 0, new_field(msg, name, value, MS_MESSAGE_LINE_SHOULD));
 }
 
+void ms_message_prepend_folded(MsMessage *msg, const char *name, const char *value)
+{
+    GString *raw = g_string_new(name);
+    g_string_append(raw, ": ");
+    for (const char *c = value; *c != '\0'; c++) {
+        if (*c == '\n') {
+            g_string_append(raw, msg->eol);
+            g_string_append_c(raw, ' ');
+        } else {
+            g_string_append_c(raw, *c == '\r' ? ' ' : *c);
+        }
+    }
+    g_string_append(raw, msg->eol);
+    Field *f = g_new0(Field, 1);
+    f->raw_len = raw->len;
+    f->raw = g_string_free(raw, FALSE);
+    f->name = g_strdup(name);
+    f->value = unfold(f->raw + strlen(name) + 1, f->raw_len - strlen(name) - 1);
+    g_ptr_array_insert(msg->fields, 0, f);
+}
+
 void ms_message_set(MsMessage *msg, const char *name, const char *value)
 {
     guint i = 0;

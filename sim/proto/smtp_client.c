@@ -21,6 +21,7 @@ typedef struct {
     char *reverse_path;
     GPtrArray *recipients;   /* char* */
     GPtrArray *lines;        /* char*: the text split into lines, no endings */
+    GBytes *data;            /* the text as given, kept while it is 8-bit */
     gboolean is_8bit;
     guint64 size;            /* RFC 1870 3: octets with CRLFs, before stuffing */
     gpointer tag;
@@ -42,6 +43,8 @@ struct MsSmtpClient {
     gboolean force_8bit;
     gboolean bare_lf_data;
     gboolean textbook_syntax;
+    GBytes *(*downgrade)(GBytes *data, gpointer tag, char **why_out, gpointer user_data);
+    gpointer downgrade_data;
 
     MsSmtpClientState state;
     MsLineReader *reader;
@@ -78,6 +81,8 @@ static void outgoing_free(Outgoing *out)
     g_free(out->reverse_path);
     g_ptr_array_unref(out->recipients);
     g_ptr_array_unref(out->lines);
+    if (out->data != NULL)
+        g_bytes_unref(out->data);
     if (out->rcpt_results != NULL)
         g_ptr_array_unref(out->rcpt_results);
     g_free(out->decided_text);
@@ -214,7 +219,10 @@ static void send_rcpt(MsSmtpClient *client, guint i)
     g_autofree char *line = g_strdup_printf("RCPT TO:%s<%s>",
                                             client->textbook_syntax ? " " : "", rcpt);
 
-    send_command(client, line);
+    if (client->textbook_syntax)
+        send_line(client, line, "\r\n", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.rcpt.textbook");
+    else
+        send_command(client, line);
 }
 
 static void send_transaction(MsSmtpClient *client)
@@ -229,7 +237,10 @@ static void send_transaction(MsSmtpClient *client)
         g_string_append_printf(mail, " SIZE=%" G_GUINT64_FORMAT, out->size); /* RFC 1870 */
     if (out->is_8bit && client->use_8bitmime && client->srv_8bitmime)
         g_string_append(mail, " BODY=8BITMIME"); /* RFC 6152 2 */
-    send_command(client, mail->str);
+    if (client->textbook_syntax)
+        send_line(client, mail->str, "\r\n", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.mail.textbook");
+    else
+        send_command(client, mail->str);
     g_string_free(mail, TRUE);
 
     out->pipelined = client->pipelining && client->srv_pipelining;
@@ -243,6 +254,32 @@ static void send_transaction(MsSmtpClient *client)
     client_state(client, MS_SMTP_CLIENT_MAIL);
 }
 
+/* RFC 6152 3 / RFC 5321 2.4: without 8BITMIME the text must be 7-bit: it
+ * is converted to 7-bit MIME when the owner can, or the message is
+ * returned at once (a permanent failure, never a retry: the next attempt
+ * would meet the same server).  Returns FALSE when `out` was refused. */
+static gboolean downgrade(MsSmtpClient *client, Outgoing *out)
+{
+    g_autofree char *why = NULL;
+    g_autoptr(GBytes) converted = NULL;
+
+    if (client->downgrade != NULL)
+        converted = client->downgrade(out->data, out->tag, &why, client->downgrade_data);
+    if (converted == NULL) {
+        message_refused_locally(client, out, MS_SMTP_RESULT_PERM_FAILURE,
+                                why != NULL ? why
+                                            : "not sent: the message has 8-bit data and the"
+                                              " server did not offer 8BITMIME (RFC 6152); encode"
+                                              " it as 7-bit (quoted-printable or base64) first");
+        return FALSE;
+    }
+    g_ptr_array_set_size(out->lines, 0);
+    out->is_8bit = FALSE;
+    out->size = 0;
+    split_lines(out, converted);
+    return TRUE;
+}
+
 /* Starts the next queued message, or QUITs, or waits. */
 static void start_next(MsSmtpClient *client)
 {
@@ -250,15 +287,8 @@ static void start_next(MsSmtpClient *client)
         Outgoing *out = g_queue_pop_head(&client->queue);
         gboolean eight_ok = client->use_8bitmime && client->srv_8bitmime;
 
-        if (out->is_8bit && !eight_ok && !client->force_8bit) {
-            /* RFC 6152 3 / RFC 5321 2.4: without 8BITMIME the text must be
-             * 7-bit; a correct client does not send it. */
-            message_refused_locally(client, out, MS_SMTP_RESULT_PERM_FAILURE,
-                                    "not sent: the message has 8-bit data and the server did"
-                                    " not offer 8BITMIME (RFC 6152); encode it as 7-bit"
-                                    " (quoted-printable or base64) first");
+        if (out->is_8bit && !eight_ok && !client->force_8bit && !downgrade(client, out))
             continue;
-        }
         client->current = out;
         send_transaction(client);
         return;
@@ -606,6 +636,8 @@ MsSmtpClient *ms_smtp_client_new(const MsSmtpClientConfig *config)
     client->force_8bit = config->force_8bit;
     client->bare_lf_data = config->bare_lf_data;
     client->textbook_syntax = config->textbook_syntax;
+    client->downgrade = config->downgrade;
+    client->downgrade_data = config->downgrade_data;
     client->state = MS_SMTP_CLIENT_CONNECTING;
     client->reader = ms_line_reader_new(REPLY_MAX);
     client->output = ms_proto_lines_new();
@@ -645,6 +677,8 @@ void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
     }
     out->lines = g_ptr_array_new_with_free_func(g_free);
     split_lines(out, data);
+    if (out->is_8bit && data != NULL)
+        out->data = g_bytes_ref(data);
     out->tag = tag;
 
     /* Every message gets exactly one MESSAGE_DONE, even one that cannot

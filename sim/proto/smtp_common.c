@@ -98,9 +98,16 @@ static const MsSmtpNote notes[] = {
     { "smtp.cmd.help", "HELP: the client asks for help" },
     { "smtp.cmd.mail", "MAIL FROM: starts a mail transaction and gives the reverse"
                        " path, the sender that errors go back to" },
+    { "smtp.cmd.mail.textbook", "MAIL FROM: starts a mail transaction and gives the reverse"
+                                " path; written as the textbook prints it, with a space"
+                                " before \"<\", which RFC 5321 4.1.2 does not allow"
+                                " (MAIL FROM:<...>); only a lenient server takes it" },
     { "smtp.cmd.noop", "NOOP: does nothing; checks the server is still there" },
     { "smtp.cmd.quit", "QUIT: the client ends the session" },
     { "smtp.cmd.rcpt", "RCPT TO: names one recipient (forward path); repeated for each" },
+    { "smtp.cmd.rcpt.textbook", "RCPT TO: names one recipient; written as the textbook"
+                                " prints it, with a space before \"<\", which RFC 5321"
+                                " 4.1.2 does not allow (RCPT TO:<...>)" },
     { "smtp.cmd.rset", "RSET: abandons the current transaction" },
     { "smtp.cmd.unknown", "a command the server does not know" },
     { "smtp.cmd.vrfy", "VRFY: asks whether an address is a valid mailbox" },
@@ -127,8 +134,14 @@ static const MsSmtpNote notes[] = {
                              " one extension" },
     { "smtp.reply.250.helo", "250: the server greets the client" },
     { "smtp.reply.250.mail", "250: sender accepted" },
+    { "smtp.reply.250.mail.lenient", "250: sender accepted; the server is lenient here:"
+                                     " it took \"MAIL FROM: <...>\" with the space that"
+                                     " RFC 5321 4.1.2 does not allow" },
     { "smtp.reply.250.noop", "250: ok, nothing done" },
     { "smtp.reply.250.rcpt", "250: recipient accepted" },
+    { "smtp.reply.250.rcpt.lenient", "250: recipient accepted; the server is lenient here:"
+                                     " it took \"RCPT TO: <...>\" with the space that"
+                                     " RFC 5321 4.1.2 does not allow" },
     { "smtp.reply.250.rset", "250: transaction abandoned" },
     { "smtp.reply.251", "251: recipient not local; the server will forward the message" },
     { "smtp.reply.252", "252: the server will not verify the address but will try to"

@@ -281,6 +281,7 @@ typedef struct {
     char *path;
     guint64 size;
     gboolean body_8bitmime;
+    gboolean spaced; /* "MAIL FROM: <a>": a space before the path */
 } Request;
 
 struct Command {
@@ -383,6 +384,7 @@ static gboolean parse_path_arg(MsSmtpServer *server, Request *req, const char *k
         return FALSE;
     }
     p += strlen(keyword);
+    req->spaced = *p == ' ';
     while (*p == ' ')
         p++;
 
@@ -410,6 +412,17 @@ static void reply_param(MsSmtpServer *server, MsSmtpReplyId id, const char *para
     MsSmtpVars vars = { .param = param };
 
     reply_full(server, id, 0, &vars, NULL);
+}
+
+/* RFC 5321 4.1.2 has no space between "FROM:" and the path; a server that
+ * takes one anyway is being lenient, and its reply's note says so. */
+static void note_lenient(MsSmtpServer *server, const Request *req, const char *note)
+{
+    if (!req->spaced || server->output->len == 0)
+        return;
+    MsProtoLine *last = g_ptr_array_index(server->output, server->output->len - 1);
+    if (last->text[0] == '2')
+        last->note = note;
 }
 
 /* MAIL FROM:<reverse-path> [SP Mail-parameters]  (RFC 5321 4.1.1.2) */
@@ -455,6 +468,7 @@ static void proceed_mail(MsSmtpServer *server, Request *req)
     /* The null path is shown as "<>", as it was sent. */
     reply_addr(server, MS_SMTP_R_MAIL_OK,
                server->reverse_path[0] != '\0' ? server->reverse_path : "<>");
+    note_lenient(server, req, "smtp.reply.250.mail.lenient");
 }
 
 /* RCPT TO:<forward-path> [SP Rcpt-parameters]  (RFC 5321 4.1.1.3) */
@@ -510,6 +524,7 @@ static void proceed_rcpt(MsSmtpServer *server, Request *req)
 
         reply_full(server, id, code, &vars, NULL);
     }
+    note_lenient(server, req, "smtp.reply.250.rcpt.lenient");
     if (code / 100 == 2) {
         g_ptr_array_add(server->recipients, g_steal_pointer(&req->path));
         server_state(server, MS_SMTP_SERVER_RCPT);
@@ -715,6 +730,7 @@ static void end_of_data(MsSmtpServer *server)
         event->data = g_bytes_new(server->data->data, server->data->len);
         event->body_8bitmime = server->body_8bitmime;
         event->declared_size = server->declared_size;
+        event->esmtp = server->esmtp;
         g_queue_push_tail(&server->events, event);
     }
     /* RFC 5321 4.1.1.4: accepted or not, the transaction is over. */

@@ -80,6 +80,8 @@ static const Template templates[] = {
       NUM(1) },
     { "message.bounce", N_("bounce {1} to {2}: {3} could not be delivered to {4} ({5} bytes)"),
       NUM(5) },
+    { "queue.converted", N_("{1} does not offer 8BITMIME: {2} converted to 7-bit MIME ({3}),"
+                            " {4} bytes become {5} (RFC 6152 3)"), NUM(4) | NUM(5) },
     { "message.dropped", N_("{1} undeliverable to {2}, and it was itself a bounce: dropped"), 0 },
     { "relay.unreachable", N_("cannot reach the mail server of {1}: {2}"), 0 },
     /* telnet.c */
@@ -102,6 +104,8 @@ static const Template templates[] = {
     { "phrase", N_("relayed (some recipients refused)"), 0 },
     { "phrase", N_("refused by the receiving server"), 0 },
     { "phrase", N_("returned to the sender"), 0 },
+    { "phrase", N_("returned to the sender: {1}"), 0 },
+    { "phrase", N_("gave up after {1} in the queue ({2} attempts): {3}"), NUM(2) },
     { "phrase", N_("connection refused"), 0 },
     { "phrase", N_("no route to host"), 0 },
     { "phrase", N_("connection timed out"), 0 },
@@ -111,6 +115,10 @@ static const Template templates[] = {
     { "phrase", N_("link {1} down"), 0 },
     { "phrase", N_("host {1} down"), 0 },
     { "phrase", N_("no mail server for that domain"), 0 },
+    { "phrase", N_("{1} does not offer 8BITMIME and {2} cannot be converted to 7-bit MIME: {3}"
+                   " (RFC 6152 3)"), 0 },
+    { "phrase", N_("it has no MIME header lines to say which character set its 8-bit text is"
+                   " in"), 0 },
     { "phrase", N_("download-and-delete"), 0 },
     { "phrase", N_("download-and-keep"), 0 },
     { "phrase", N_("list only"), 0 },
@@ -213,7 +221,14 @@ char *ms_report_phrase(const char *text, const char *lang)
     const Template *t = match("phrase", text, &args);
     if (t == NULL)
         return g_strdup(text);
-    return ms_report_format_args(lang, t->en, (const char *const *) args, g_strv_length(args));
+    /* A phrase's parts may be phrases themselves ("returned to the sender:
+     * gave up after 5 d ..."); each is shorter than the whole, so this ends. */
+    guint n = g_strv_length(args);
+    g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < n; i++)
+        g_ptr_array_add(words, strcmp(args[i], text) != 0 ? ms_report_phrase(args[i], lang)
+                                                          : g_strdup(args[i]));
+    return ms_report_format_args(lang, t->en, (const char *const *) words->pdata, n);
 }
 
 static const char *record_key(const MsTraceRecord *r)
