@@ -9,7 +9,7 @@ SCENARIO ?= scenarios/smtp-basic.mss
 VERSION  := 0.1.0
 
 CC       ?= cc
-PKGS     := glib-2.0 json-glib-1.0 libcgraph libgvc
+PKGS     := glib-2.0 gio-2.0 json-glib-1.0 libcgraph libgvc
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DMS_VERSION='"$(VERSION)"' \
               -DMS_LOCALEDIR='"$(LOCALEDIR)"' -Iinclude -Isim $(WARN) \
@@ -95,7 +95,7 @@ test: deps
 	@$(MAKE) --no-print-directory check-tests
 
 check-tests: $(TEST_BINS) build/san/mailsim $(MO)
-	@./tests/run-tests.sh $(TEST_BINS)
+	@./tests/run-tests.sh $(TEST_BINS) tests/live/run.sh
 
 build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
 	@mkdir -p $(dir $@)

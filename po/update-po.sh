@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 mkdir -p build/po
 make --no-print-directory build/opt/libmailsim.a
-pkgs="glib-2.0 json-glib-1.0 libcgraph libgvc"
+pkgs="glib-2.0 gio-2.0 json-glib-1.0 libcgraph libgvc"
 # shellcheck disable=SC2046
 cc -std=c11 -Iinclude -Isim $(pkg-config --cflags $pkgs) -o build/po/dump-msgids \
     po/dump-msgids.c build/opt/libmailsim.a $(pkg-config --libs $pkgs) -lm

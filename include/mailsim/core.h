@@ -79,6 +79,10 @@ gboolean ms_sim_step(MsSim *sim);
  * how many ran.  The clock stops at the last event run: it is not advanced to
  * `until` when nothing more is due by then. */
 guint64 ms_sim_run(MsSim *sim, MsTime until);
+/* The same, then sets the clock to `until` (if it is later): for a world
+ * that follows a real clock (live mode), where things happen between
+ * events. */
+guint64 ms_sim_advance(MsSim *sim, MsTime until);
 /* The world's only source of randomness (transfer none). */
 GRand *ms_sim_rand(MsSim *sim);
 guint64 ms_sim_seed(const MsSim *sim);

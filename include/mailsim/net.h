@@ -117,6 +117,9 @@ void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint
 void ms_tcp_close(MsTcpConn *conn, MsDir side);
 
 guint ms_tcp_conn_id(const MsTcpConn *conn);
+/* A connection id for a connection the net does not carry (a real socket in
+ * live mode), from the same sequence as the simulated ones. */
+guint ms_net_take_conn_id(MsNet *net);
 const char *ms_tcp_conn_protocol(const MsTcpConn *conn);
 MsHost *ms_tcp_conn_host(const MsTcpConn *conn, MsDir side);
 guint16 ms_tcp_conn_port(const MsTcpConn *conn, MsDir side);

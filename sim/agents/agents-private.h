@@ -76,6 +76,14 @@ typedef struct {
     void (*gone)(MsServerSession *s, gboolean aborted);
     /* Frees the engine and whatever else the protocol added. */
     void (*finalize)(MsServerSession *s);
+    /* For transports that record what the client sends (live mode), before
+     * the line is fed: the note key of a line from the client, and its
+     * phase in *phase_out. */
+    const char *(*client_note)(MsServerSession *s, const char *line, gsize len,
+                               const char **phase_out);
+    /* The lines that tell a client it is being cut off and why ("idle for
+     * 5 min"), before the transport closes (transfer full). */
+    GPtrArray *(*farewell)(MsServerSession *s, const char *why);
 } MsServerProtocol;
 
 typedef struct {
@@ -92,6 +100,9 @@ struct MsServerSession {
     const MsServerTransport *transport;
     gpointer transport_data; /* the MsTcpConn, or the live connection */
     char *peer;              /* the client's host name */
+    gboolean trusted;        /* the client is one of the server's own users'
+                              * machines, whatever its name: it may send
+                              * mail anywhere (live mode's clients) */
     gboolean closing;        /* this side has closed */
 };
 
@@ -104,6 +115,9 @@ MsServerSession *ms_server_session_new(MsMailServer *server, const MsServerProto
 void ms_server_session_established(MsServerSession *s);
 void ms_server_session_data(MsServerSession *s, const char *bytes, gsize len);
 void ms_server_session_peer_closed(MsServerSession *s);
+/* The transport cuts the client off (idle, flooding, shutting down): the
+ * protocol's farewell saying why, then this side closes. */
+void ms_server_session_cut(MsServerSession *s, const char *why);
 /* Steps the engine and writes what it says (for news it has of its own). */
 void ms_server_session_pump(MsServerSession *s);
 /* Whether a session in a server's `sessions` is one of proto's. */

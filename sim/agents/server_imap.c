@@ -148,6 +148,25 @@ static void imap_finalize(MsServerSession *base)
     ms_imap_server_free(s->engine);
 }
 
+static const char *imap_client_note(MsServerSession *base, const char *line, gsize len,
+                                    const char **phase_out)
+{
+    *phase_out = ms_imap_state_phase(ms_imap_server_state(((ImapSession *) base)->engine));
+    return ms_imap_command_note(line, len);
+}
+
+/* RFC 3501 7.1.5: BYE, when the server is about to close the connection. */
+static GPtrArray *imap_farewell(MsServerSession *base, const char *why)
+{
+    ImapSession *s = (ImapSession *) base;
+    GPtrArray *lines = ms_proto_lines_new();
+    g_autofree char *text = g_strdup_printf("* BYE %s, closing connection", why);
+    g_ptr_array_add(lines, ms_proto_line_new(
+                               text, ms_imap_state_phase(ms_imap_server_state(s->engine)),
+                               "imap.resp.bye"));
+    return lines;
+}
+
 const MsServerProtocol ms_server_imap_protocol = {
     .protocol = "IMAP",
     .size = sizeof(ImapSession),
@@ -157,6 +176,8 @@ const MsServerProtocol ms_server_imap_protocol = {
     .step = imap_step,
     .peer_closed = imap_peer_closed,
     .finalize = imap_finalize,
+    .client_note = imap_client_note,
+    .farewell = imap_farewell,
 };
 
 gboolean ms_server_imap_listen(MsMailServer *server, GError **error)

@@ -179,6 +179,24 @@ static void pop3_finalize(MsServerSession *base)
     ms_pop3_server_free(((Pop3Session *) base)->engine);
 }
 
+static const char *pop3_client_note(MsServerSession *base, const char *line, gsize len,
+                                    const char **phase_out)
+{
+    *phase_out = ms_pop3_state_phase(ms_pop3_server_state(((Pop3Session *) base)->engine));
+    return ms_pop3_command_note(line, len);
+}
+
+static GPtrArray *pop3_farewell(MsServerSession *base, const char *why)
+{
+    Pop3Session *s = (Pop3Session *) base;
+    GPtrArray *lines = ms_proto_lines_new();
+    g_autofree char *text = g_strdup_printf("-ERR %s, closing connection", why);
+    g_ptr_array_add(lines, ms_proto_line_new(
+                               text, ms_pop3_state_phase(ms_pop3_server_state(s->engine)),
+                               "live.cutoff"));
+    return lines;
+}
+
 const MsServerProtocol ms_server_pop3_protocol = {
     .protocol = "POP3",
     .size = sizeof(Pop3Session),
@@ -189,6 +207,8 @@ const MsServerProtocol ms_server_pop3_protocol = {
     .peer_closed = pop3_peer_closed,
     .gone = pop3_gone,
     .finalize = pop3_finalize,
+    .client_note = pop3_client_note,
+    .farewell = pop3_farewell,
 };
 
 gboolean ms_server_pop3_listen(MsMailServer *server, GError **error)

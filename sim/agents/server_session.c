@@ -59,6 +59,17 @@ void ms_server_session_pump(MsServerSession *s)
         close_session(s);
 }
 
+void ms_server_session_cut(MsServerSession *s, const char *why)
+{
+    if (s->closing)
+        return;
+    if (s->proto->farewell != NULL) {
+        g_autoptr(GPtrArray) lines = s->proto->farewell(s, why);
+        s->transport->send(s, lines);
+    }
+    close_session(s);
+}
+
 void ms_server_session_established(MsServerSession *s)
 {
     if (s->proto->start == NULL)

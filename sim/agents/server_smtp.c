@@ -42,7 +42,7 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
         *text_out = g_strdup_printf("5.1.1 <%s>: no such user here", address);
         return 550;
     }
-    if (peer_is_local_agent(server, s->base.peer) || server->spec->open_relay)
+    if (s->base.trusted || peer_is_local_agent(server, s->base.peer) || server->spec->open_relay)
         return 250;
     *text_out = g_strdup_printf("5.7.1 <%s>: relay access denied", address);
     return 550;
@@ -175,6 +175,27 @@ static void inbound_finalize(MsServerSession *base)
     ms_smtp_server_free(((InboundSession *) base)->engine);
 }
 
+static const char *inbound_client_note(MsServerSession *base, const char *line, gsize len,
+                                       const char **phase_out)
+{
+    InboundSession *s = (InboundSession *) base;
+    if (ms_smtp_server_state(s->engine) == MS_SMTP_SERVER_DATA) {
+        *phase_out = MS_SMTP_PHASE_TRANSFER;
+        return len == 1 && line[0] == '.' ? "smtp.data.end" : "smtp.data.line";
+    }
+    return ms_smtp_command_note(line, len, phase_out);
+}
+
+/* RFC 5321 3.8: a server that must end a session says 421 first. */
+static GPtrArray *inbound_farewell(MsServerSession *base, const char *why)
+{
+    GPtrArray *lines = ms_proto_lines_new();
+    g_autofree char *text = g_strdup_printf("421 4.4.2 %s %s, closing connection",
+                                            base->server->domain, why);
+    g_ptr_array_add(lines, ms_proto_line_new(text, MS_SMTP_PHASE_CLOSURE, "smtp.reply.421"));
+    return lines;
+}
+
 const MsServerProtocol ms_server_smtp_protocol = {
     .protocol = "SMTP",
     .size = sizeof(InboundSession),
@@ -185,6 +206,8 @@ const MsServerProtocol ms_server_smtp_protocol = {
     .after_close = inbound_wake_queue,
     .gone = inbound_gone,
     .finalize = inbound_finalize,
+    .client_note = inbound_client_note,
+    .farewell = inbound_farewell,
 };
 
 gboolean ms_server_smtp_listen(MsMailServer *server, GError **error)

@@ -137,6 +137,41 @@ static void web_finalize(MsServerSession *base)
     ms_http_server_free(((WebSession *) base)->engine);
 }
 
+static const char *web_client_note(MsServerSession *base, const char *line, gsize len,
+                                   const char **phase_out)
+{
+    *phase_out = MS_HTTP_PHASE_REQUEST;
+    switch (ms_http_server_state(((WebSession *) base)->engine)) {
+    case MS_HTTP_SERVER_IDLE:
+        return ms_http_request_note(line, len);
+    case MS_HTTP_SERVER_HEADERS:
+        return len == 0 ? "http.header.end" : ms_http_header_note(line, len);
+    default:
+        return "http.body.line";
+    }
+}
+
+/* RFC 9110 15.6.4: 503, and the connection closes (RFC 9112 9.6). */
+static GPtrArray *web_farewell(MsServerSession *base, const char *why)
+{
+    (void) base;
+    GPtrArray *lines = ms_proto_lines_new();
+    g_autofree char *body = g_strdup_printf("%s, closing connection", why);
+    g_autofree char *length = g_strdup_printf("Content-Length: %zu", strlen(body));
+    g_ptr_array_add(lines, ms_proto_line_new("HTTP/1.1 503 Service Unavailable",
+                                             MS_HTTP_PHASE_RESPONSE, "http.status.503"));
+    g_ptr_array_add(lines, ms_proto_line_new("Content-Type: text/plain; charset=utf-8",
+                                             MS_HTTP_PHASE_RESPONSE, "http.header.content-type"));
+    g_ptr_array_add(lines, ms_proto_line_new(length, MS_HTTP_PHASE_RESPONSE,
+                                             "http.header.content-length"));
+    g_ptr_array_add(lines, ms_proto_line_new("Connection: close", MS_HTTP_PHASE_RESPONSE,
+                                             "http.header.connection"));
+    g_ptr_array_add(lines, ms_proto_line_new("", MS_HTTP_PHASE_RESPONSE, "http.header.end"));
+    g_ptr_array_add(lines, ms_proto_line_new_len(body, strlen(body), "", MS_HTTP_PHASE_RESPONSE,
+                                                 "http.body.line"));
+    return lines;
+}
+
 /* The browser speaks first: no start. */
 const MsServerProtocol ms_server_web_protocol = {
     .protocol = "HTTP",
@@ -146,6 +181,8 @@ const MsServerProtocol ms_server_web_protocol = {
     .step = web_step,
     .peer_closed = web_peer_closed,
     .finalize = web_finalize,
+    .client_note = web_client_note,
+    .farewell = web_farewell,
 };
 
 gboolean ms_server_web_listen(MsMailServer *server, GError **error)

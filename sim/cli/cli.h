@@ -3,6 +3,10 @@
 
 #include <glib.h>
 
+#include "mailsim/diagram.h"
+#include "mailsim/report.h"
+#include "mailsim/trace.h"
+
 /* Exit statuses (documented in `mailsim --help`). */
 enum {
     MS_EXIT_OK = 0,
@@ -11,7 +15,15 @@ enum {
 };
 
 int ms_cli_run(int argc, char **argv);
+int ms_cli_serve(int argc, char **argv);
 int ms_cli_check(int argc, char **argv);
+
+/* Writes what `mailsim run` writes from a trace into out_dir (which must
+ * exist): transcript.txt, transcript.md, summary.txt, trace.json and the
+ * diagrams; the paths written are added to `written` (outputs.c). */
+gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
+                              const MsDiagramOptions *dopt, const char *out_dir,
+                              GPtrArray *written, GError **error);
 
 /* Prints "mailsim: <message>" on stderr. */
 void ms_cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);

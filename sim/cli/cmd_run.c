@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <glib/gstdio.h>
-
 #include "cli/cli.h"
 #include "mailsim/diagram.h"
 #include "mailsim/report.h"
@@ -22,51 +20,6 @@ static char *default_output_dir(const char *path)
     if (dot != NULL && dot != base)
         *dot = '\0';
     return g_build_filename("output", base, NULL);
-}
-
-/* Outputs are written to a fresh folder inside the output folder, and moved
- * into place only when every one was written: a run that fails half-way
- * leaves the previous run's outputs as they were, never a mix. */
-static void remove_staging(const char *staging)
-{
-    g_autoptr(GDir) dir = g_dir_open(staging, 0, NULL);
-    for (const char *n = dir != NULL ? g_dir_read_name(dir) : NULL; n != NULL;
-         n = g_dir_read_name(dir)) {
-        g_autofree char *p = g_build_filename(staging, n, NULL);
-        g_remove(p);
-    }
-    g_rmdir(staging);
-}
-
-static gboolean move_into_place(const char *staging, const char *out_dir, GPtrArray *written,
-                                GError **error)
-{
-    /* Everything that could stop a rename half-way is looked at first. */
-    for (guint i = 0; i < written->len; i++) {
-        g_autofree char *name = g_path_get_basename(g_ptr_array_index(written, i));
-        g_autofree char *to = g_build_filename(out_dir, name, NULL);
-        if (g_file_test(to, G_FILE_TEST_EXISTS) && !g_file_test(to, G_FILE_TEST_IS_REGULAR)) {
-            g_set_error(error, MS_ERROR, MS_ERROR_IO, "cannot write %s: %s is in the way "
-                        "and is not a file", name, to);
-            return FALSE;
-        }
-    }
-    for (guint i = 0; i < written->len; i++) {
-        char *from = g_ptr_array_index(written, i);
-        g_autofree char *name = g_path_get_basename(from);
-        char *to = g_build_filename(out_dir, name, NULL);
-        if (g_rename(from, to) != 0) {
-            int e = errno;
-            g_set_error(error, MS_ERROR, MS_ERROR_IO, "cannot move %s into %s: %s", name,
-                        out_dir, g_strerror(e));
-            g_free(to);
-            return FALSE;
-        }
-        g_free(from);
-        written->pdata[i] = to;
-    }
-    g_rmdir(staging);
-    return TRUE;
 }
 
 static gboolean parse_seed(const char *text, guint64 *seed_out)
@@ -156,16 +109,6 @@ int ms_cli_run(int argc, char **argv)
 
     if (out_dir == NULL)
         out_dir = default_output_dir(path);
-    if (g_mkdir_with_parents(out_dir, 0755) != 0) {
-        ms_cli_error("cannot create the output folder %s: %s", out_dir, g_strerror(errno));
-        return MS_EXIT_FAILURE;
-    }
-    g_autofree char *staging = g_build_filename(out_dir, ".mailsim-XXXXXX", NULL);
-    if (g_mkdtemp(staging) == NULL) {
-        ms_cli_error("cannot write to the output folder %s: %s", out_dir, g_strerror(errno));
-        return MS_EXIT_FAILURE;
-    }
-
     MsReportOptions options;
     ms_report_options_init(&options);
     options.scenario_name = sc->name;
@@ -176,13 +119,10 @@ int ms_cli_run(int argc, char **argv)
     options.full_bodies = full_bodies;
     options.lang = lang != NULL ? lang : ms_report_default_lang();
 
-    MsTrace *trace = ms_world_trace(world);
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-    if (!ms_report_write(trace, &options, staging, written, &error) ||
-        !ms_diagram_write(trace, &options, &dopt, staging, written, &error) ||
-        !move_into_place(staging, out_dir, written, &error)) {
-        remove_staging(staging);
-        ms_cli_error("%s; the outputs in %s were left as they were", error->message, out_dir);
+    if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, out_dir, written,
+                              &error)) {
+        ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;
     }
     if (!ok) {

@@ -15,6 +15,8 @@ typedef struct {
 static const Command commands[] = {
     { "run", ms_cli_run, "simulate a scenario and write its transcript, trace and diagrams" },
     { "check", ms_cli_check, "validate a scenario file without running it" },
+    { "serve", ms_cli_serve, "serve a simulated mail server to real clients (telnet, mail"
+                             " clients, browsers)" },
 };
 
 void ms_cli_error(const char *fmt, ...)

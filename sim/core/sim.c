@@ -121,6 +121,15 @@ guint64 ms_sim_run(MsSim *sim, MsTime until)
     return ran;
 }
 
+guint64 ms_sim_advance(MsSim *sim, MsTime until)
+{
+    g_return_val_if_fail(sim != NULL, 0);
+    guint64 ran = ms_sim_run(sim, until);
+    if (until > sim->now)
+        sim->now = until;
+    return ran;
+}
+
 GRand *ms_sim_rand(MsSim *sim)
 {
     g_return_val_if_fail(sim != NULL, NULL);

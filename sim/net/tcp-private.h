@@ -130,7 +130,8 @@ typedef struct {
 } MsListener;
 
 struct MsTcpTable {
-    GPtrArray *conns;      /* MsTcpConn, owned, by id */
+    GPtrArray *conns;      /* MsTcpConn, owned */
+    guint last_id;         /* connection ids, shared with real sockets */
     GPtrArray *listeners;  /* MsListener, owned */
     guint32 mss;
     MsTime initial_rto;

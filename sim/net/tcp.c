@@ -474,7 +474,7 @@ MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 po
     g_return_val_if_fail(client != NULL && server != NULL, NULL);
     conn = g_new0(MsTcpConn, 1);
     conn->net = net;
-    conn->id = table->conns->len + 1;
+    conn->id = ++table->last_id;
     conn->protocol = g_strdup(protocol != NULL ? protocol : "TCP");
     side_init(conn, MS_TCP_CLIENT, table, client, ms_host_take_ephemeral_port(client));
     side_init(conn, MS_TCP_SERVER, table, server, port);
@@ -547,6 +547,11 @@ void ms_tcp_close(MsTcpConn *conn, MsDir side)
         return;
     me->close_requested = TRUE;
     ms_tcp_side_flush(conn, s);
+}
+
+guint ms_net_take_conn_id(MsNet *net)
+{
+    return ++ms_net_tcp_table(net)->last_id;
 }
 
 guint ms_tcp_conn_id(const MsTcpConn *conn)

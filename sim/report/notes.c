@@ -56,6 +56,9 @@ static const Words own_notes[] = {
     { "tcp.fin", N_("FIN: this side has nothing more to send") },
     { "tcp.rst", N_("RST: the connection is refused or reset") },
     { "tcp.retransmit", N_("retransmission: no acknowledgement came before the timer expired") },
+    /* Live mode (docs/serve.md): the server ends a client's session. */
+    { "live.cutoff", N_("the server cuts this client off and says why (idle too long, a line"
+                        " too long, too many sessions, shutting down)") },
     { "tcp.lost", N_("this segment was lost; the sender will retransmit it when its timer"
                      " expires") },
     /* The lines of a message text: RFC 5322 2.1, RFC 5321 4.4, RFC 2045,

@@ -1,0 +1,83 @@
+/* outputs.c - the files a run leaves behind, written from its trace: the
+ * same for a simulated run (`mailsim run`) and a live one (`mailsim serve`).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "cli/cli.h"
+
+/* Outputs are written to a fresh folder inside the output folder, and moved
+ * into place only when every one was written: a run that fails half-way
+ * leaves the previous run's outputs as they were, never a mix. */
+static void remove_staging(const char *staging)
+{
+    g_autoptr(GDir) dir = g_dir_open(staging, 0, NULL);
+    for (const char *n = dir != NULL ? g_dir_read_name(dir) : NULL; n != NULL;
+         n = g_dir_read_name(dir)) {
+        g_autofree char *p = g_build_filename(staging, n, NULL);
+        g_remove(p);
+    }
+    g_rmdir(staging);
+}
+
+static gboolean move_into_place(const char *staging, const char *out_dir, GPtrArray *written,
+                                GError **error)
+{
+    /* Everything that could stop a rename half-way is looked at first. */
+    for (guint i = 0; i < written->len; i++) {
+        g_autofree char *name = g_path_get_basename(g_ptr_array_index(written, i));
+        g_autofree char *to = g_build_filename(out_dir, name, NULL);
+        if (g_file_test(to, G_FILE_TEST_EXISTS) && !g_file_test(to, G_FILE_TEST_IS_REGULAR)) {
+            g_set_error(error, MS_ERROR, MS_ERROR_IO, "cannot write %s: %s is in the way "
+                        "and is not a file", name, to);
+            return FALSE;
+        }
+    }
+    for (guint i = 0; i < written->len; i++) {
+        char *from = g_ptr_array_index(written, i);
+        g_autofree char *name = g_path_get_basename(from);
+        char *to = g_build_filename(out_dir, name, NULL);
+        if (g_rename(from, to) != 0) {
+            int e = errno;
+            g_set_error(error, MS_ERROR, MS_ERROR_IO, "cannot move %s into %s: %s", name,
+                        out_dir, g_strerror(e));
+            g_free(to);
+            return FALSE;
+        }
+        g_free(from);
+        written->pdata[i] = to;
+    }
+    g_rmdir(staging);
+    return TRUE;
+}
+
+gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
+                              const MsDiagramOptions *dopt, const char *out_dir,
+                              GPtrArray *written, GError **error)
+{
+    if (g_mkdir_with_parents(out_dir, 0755) != 0) {
+        int e = errno;
+        g_set_error(error, MS_ERROR, MS_ERROR_IO, "cannot create the output folder %s: %s",
+                    out_dir, g_strerror(e));
+        return FALSE;
+    }
+    g_autofree char *staging = g_build_filename(out_dir, ".mailsim-XXXXXX", NULL);
+    if (g_mkdtemp(staging) == NULL) {
+        int e = errno;
+        g_set_error(error, MS_ERROR, MS_ERROR_IO, "cannot write to the output folder %s: %s",
+                    out_dir, g_strerror(e));
+        return FALSE;
+    }
+    g_autoptr(GError) local = NULL;
+    if (!ms_report_write(trace, options, staging, written, &local) ||
+        !ms_diagram_write(trace, options, dopt, staging, written, &local) ||
+        !move_into_place(staging, out_dir, written, &local)) {
+        remove_staging(staging);
+        g_set_error(error, MS_ERROR, MS_ERROR_IO, "%s; the outputs in %s were left as they were",
+                    local->message, out_dir);
+        return FALSE;
+    }
+    return TRUE;
+}

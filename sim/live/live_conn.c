@@ -1,0 +1,512 @@
+/* live_conn.c - one real client connection in live mode: the transport
+ * under a server session.  Bytes from the socket are cut into the lines the
+ * client sent (and an HTTP request's content), each recorded in the trace as
+ * a simulated client's line would be, then fed to the session's engine; the
+ * engine's lines are recorded and written back.  Nothing here blocks: reads
+ * and writes wait for the socket in the main loop, and a client that does
+ * not read, never stops a line, floods or falls silent is cut off alone.
+ */
+#include <string.h>
+
+#include "live/live-private.h"
+#include "mailsim/http.h"
+
+/* After our FIN, how long the client has to close its side. */
+#define LINGER (2 * MS_SEC)
+#define READ_CHUNK 16384
+/* An HTTP request's content is recorded whole up to this size. */
+#define HTTP_BODY_RECORD_MAX (2 * 1024 * 1024)
+
+struct LiveConn {
+    MsLive *live;
+    MsLiveService service;
+    GSocketConnection *connection;
+    GSocket *socket;
+    GSource *in_source;
+    GSource *out_source;
+    guint settle_source;
+    MsServerSession *session;
+    guint id;                /* the trace's connection id */
+    char *peer;              /* client address */
+    guint16 peer_port;
+    guint16 port;            /* ours */
+    gboolean counted;        /* counts against the limits (not refused) */
+    GByteArray *in;          /* received, not yet a whole line */
+    GByteArray *out;         /* to write */
+    gsize out_pos;
+    MsTime opened;
+    MsTime last_input;
+    MsTime shut_at;          /* when our FIN went, or -1 */
+    gboolean want_close;     /* the session closed its side */
+    gboolean write_shut;     /* FIN sent */
+    gboolean read_closed;    /* the client's FIN came */
+    gboolean finished;
+    char *abort_why;         /* the connection broke (reset, write error) */
+    char *cut_why;           /* why the server cut the client off */
+    guint64 lines_in;
+    guint64 lines_out;
+    /* HTTP: where a request's header section ends and its content begins. */
+    gboolean http_in_headers;
+    guint64 http_length;
+    guint64 http_body_left;
+};
+
+static void settle_later(LiveConn *c);
+static void finish(LiveConn *c);
+
+/* ---- recording ---------------------------------------------------------- */
+
+static guint64 record_line(LiveConn *c, MsDir dir, const char *text, gsize len, const char *eol,
+                           const char *phase, const char *note)
+{
+    MsWorld *world = c->live->world;
+    g_autofree char *copy = g_strndup(text, len);
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_LINE;
+    r.time = ms_sim_now(world->sim);
+    /* On a real socket the moment of sending is all that is known. */
+    r.arrival = r.time;
+    r.conn = c->id;
+    r.protocol = ms_live_service_name(c->service);
+    r.dir = dir;
+    gboolean client = dir == MS_DIR_CLIENT;
+    r.src = client ? c->peer : c->live->server->name;
+    r.dst = client ? c->live->server->name : c->peer;
+    r.src_port = client ? c->peer_port : c->port;
+    r.dst_port = client ? c->port : c->peer_port;
+    r.text = copy;
+    r.eol = eol;
+    r.phase = phase;
+    r.note = note;
+    return ms_trace_emit(ms_sim_trace(world->sim), &r);
+}
+
+static void record_conn(LiveConn *c, MsTraceKind kind, MsDir dir, const char *detail)
+{
+    MsWorld *world = c->live->world;
+    MsTraceRecord r = { 0 };
+    r.kind = kind;
+    r.time = ms_sim_now(world->sim);
+    r.arrival = -1;
+    r.conn = c->id;
+    r.protocol = ms_live_service_name(c->service);
+    r.dir = dir;
+    gboolean server = dir == MS_DIR_SERVER;
+    r.src = server ? c->live->server->name : c->peer;
+    r.dst = server ? c->peer : c->live->server->name;
+    r.src_port = server ? c->port : c->peer_port;
+    r.dst_port = server ? c->peer_port : c->port;
+    r.detail = detail;
+    ms_trace_emit(ms_sim_trace(world->sim), &r);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+static void stop_source(GSource **source)
+{
+    if (*source != NULL) {
+        g_source_destroy(*source);
+        g_source_unref(*source);
+        *source = NULL;
+    }
+}
+
+static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer data);
+
+static void set_abort(LiveConn *c, const char *why)
+{
+    if (c->abort_why == NULL)
+        c->abort_why = g_strdup(why);
+    settle_later(c);
+}
+
+/* Writes what the socket takes now; waits for it to take more. */
+static void flush(LiveConn *c)
+{
+    while (c->out_pos < c->out->len && c->abort_why == NULL) {
+        g_autoptr(GError) error = NULL;
+        gssize n = g_socket_send(c->socket, (const char *) c->out->data + c->out_pos,
+                                 c->out->len - c->out_pos, NULL, &error);
+        if (n < 0) {
+            if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+                break;
+            set_abort(c, error->message);
+            return;
+        }
+        c->out_pos += (gsize) n;
+    }
+    if (c->out_pos == c->out->len) {
+        g_byte_array_set_size(c->out, 0);
+        c->out_pos = 0;
+        stop_source(&c->out_source);
+        if (c->want_close)
+            settle_later(c);
+        return;
+    }
+    if (c->out->len - c->out_pos > c->live->limits.max_output) {
+        /* It does not read what it asked for: nothing more can be said. */
+        c->cut_why = g_strdup("it does not read the replies");
+        set_abort(c, "the client does not read the replies");
+        return;
+    }
+    if (c->out_source == NULL) {
+        c->out_source = g_socket_create_source(c->socket, G_IO_OUT, NULL);
+        g_source_set_callback(c->out_source, G_SOURCE_FUNC(on_writable), c, NULL);
+        g_source_attach(c->out_source, NULL);
+    }
+}
+
+static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer data)
+{
+    (void) socket;
+    (void) cond;
+    LiveConn *c = data;
+    ms_live_sync(c->live);
+    flush(c);
+    ms_live_sync(c->live);
+    return G_SOURCE_CONTINUE; /* flush() removes it when done */
+}
+
+/* MsServerTransport: the engine's lines, recorded and written. */
+static void transport_send(MsServerSession *s, GPtrArray *lines)
+{
+    LiveConn *c = s->transport_data;
+    if (lines == NULL || lines->len == 0 || c->write_shut || c->abort_why != NULL)
+        return;
+    for (guint i = 0; i < lines->len; i++) {
+        const MsProtoLine *line = g_ptr_array_index(lines, i);
+        record_line(c, MS_DIR_SERVER, line->text, strlen(line->text), line->eol, line->phase,
+                    line->note);
+        g_byte_array_append(c->out, (const guint8 *) line->text, (guint) strlen(line->text));
+        g_byte_array_append(c->out, (const guint8 *) line->eol, (guint) strlen(line->eol));
+        c->lines_out++;
+    }
+    flush(c);
+}
+
+static void transport_close(MsServerSession *s)
+{
+    LiveConn *c = s->transport_data;
+    c->want_close = TRUE;
+    settle_later(c);
+}
+
+static const MsServerTransport live_transport = {
+    .send = transport_send,
+    .close = transport_close,
+};
+
+/* ---- reading ------------------------------------------------------------ */
+
+static void cut(LiveConn *c, const char *why)
+{
+    if (c->cut_why == NULL)
+        c->cut_why = g_strdup(why);
+    ms_server_session_cut(c->session, why);
+}
+
+/* One line from the client: recorded, then fed to the engine (whose answer
+ * is recorded after it). */
+static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len)
+{
+    const char *eol = eol_len == 2 ? "\r\n" : eol_len == 1 ? "\n" : "";
+    const char *phase = NULL;
+    const MsServerProtocol *proto = c->session->proto;
+    const char *note = proto->client_note != NULL
+                           ? proto->client_note(c->session, bytes, len, &phase)
+                           : NULL;
+    record_line(c, MS_DIR_CLIENT, bytes, len, eol, phase, note);
+    if (c->service == MS_LIVE_HTTP) {
+        /* RFC 9112 6.3: Content-Length says where the content ends; the
+         * engine frames it, this only records it as content. */
+        if (!c->http_in_headers && len > 0) {
+            c->http_in_headers = TRUE;
+            c->http_length = 0;
+        } else if (c->http_in_headers && len == 0) {
+            c->http_in_headers = FALSE;
+            c->http_body_left = c->http_length;
+        } else if (c->http_in_headers && len > 15 &&
+                   g_ascii_strncasecmp(bytes, "Content-Length:", 15) == 0) {
+            g_autofree char *v = g_strstrip(g_strndup(bytes + 15, len - 15));
+            guint64 n = 0;
+            if (g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT64, &n, NULL))
+                c->http_length = n;
+        }
+    }
+    c->lines_in++;
+    ms_server_session_data(c->session, bytes, len + eol_len);
+}
+
+static void record_body(LiveConn *c, const char *p, gsize size)
+{
+    gsize pos = 0;
+    while (pos < size) {
+        const char *nl = memchr(p + pos, '\n', size - pos);
+        gsize end = nl != NULL ? (gsize) (nl - p) : size;
+        gsize next = nl != NULL ? end + 1 : size;
+        const char *eol = nl != NULL ? "\n" : "";
+        if (nl != NULL && end > pos && p[end - 1] == '\r') {
+            end--;
+            eol = "\r\n";
+        }
+        record_line(c, MS_DIR_CLIENT, p + pos, end - pos, eol, MS_HTTP_PHASE_REQUEST,
+                    "http.body.form");
+        pos = next;
+    }
+}
+
+static void drop_input(LiveConn *c, gsize n)
+{
+    g_byte_array_remove_range(c->in, 0, (guint) n);
+}
+
+/* Cuts what has arrived into lines (and HTTP contents) and hands them on,
+ * as long as the session listens. */
+static void process_input(LiveConn *c)
+{
+    while (c->in->len > 0 && !c->session->closing && c->abort_why == NULL) {
+        const char *data = (const char *) c->in->data;
+        if (c->http_body_left > 0) {
+            gsize take = (gsize) MIN((guint64) c->in->len, c->http_body_left);
+            if (take < c->http_body_left && c->http_body_left <= HTTP_BODY_RECORD_MAX)
+                return; /* the rest of the content is on its way */
+            record_body(c, data, take);
+            c->http_body_left -= take;
+            g_autofree char *copy = g_memdup2(data, take);
+            drop_input(c, take);
+            ms_server_session_data(c->session, copy, take);
+            continue;
+        }
+        const char *nl = memchr(data, '\n', c->in->len);
+        if (nl == NULL) {
+            if (c->in->len > c->live->limits.max_line) {
+                g_byte_array_set_size(c->in, 0);
+                cut(c, "line too long");
+            }
+            return;
+        }
+        gsize end = (gsize) (nl - data);
+        gsize eol_len = 1;
+        if (end > 0 && data[end - 1] == '\r') {
+            end--;
+            eol_len = 2;
+        }
+        if (end > c->live->limits.max_line) {
+            drop_input(c, end + eol_len);
+            cut(c, "line too long");
+            return;
+        }
+        if (c->lines_in >= c->live->limits.max_lines) {
+            drop_input(c, c->in->len);
+            cut(c, "too many lines in one session");
+            return;
+        }
+        g_autofree char *line = g_memdup2(data, end + eol_len);
+        drop_input(c, end + eol_len);
+        client_line(c, line, end, eol_len);
+    }
+    if (c->session->closing)
+        g_byte_array_set_size(c->in, 0); /* said after the end: not heard */
+}
+
+static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer data)
+{
+    (void) cond;
+    LiveConn *c = data;
+    MsLive *live = c->live;
+    ms_live_sync(live);
+    char buf[READ_CHUNK];
+    g_autoptr(GError) error = NULL;
+    gssize n = g_socket_receive(socket, buf, sizeof buf, NULL, &error);
+    if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        return G_SOURCE_CONTINUE;
+    if (n < 0) {
+        set_abort(c, error->message);
+        g_source_unref(c->in_source);
+        c->in_source = NULL;
+        return G_SOURCE_REMOVE;
+    }
+    if (n == 0) {
+        c->read_closed = TRUE;
+        g_source_unref(c->in_source);
+        c->in_source = NULL;
+        if (!c->session->closing && c->in->len > 0) {
+            /* A last line without its end: the client meant it. */
+            g_autofree char *rest = g_memdup2(c->in->data, c->in->len);
+            gsize len = c->in->len;
+            g_byte_array_set_size(c->in, 0);
+            client_line(c, rest, len, 0);
+        }
+        ms_server_session_peer_closed(c->session);
+        settle_later(c);
+        ms_live_sync(live);
+        return G_SOURCE_REMOVE;
+    }
+    c->last_input = ms_live_now(live);
+    if (!c->session->closing) {
+        g_byte_array_append(c->in, (const guint8 *) buf, (guint) n);
+        process_input(c);
+    }
+    ms_live_sync(live);
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- the end ------------------------------------------------------------ */
+
+/* Moves the connection on once the session has had its say: FIN when all
+ * is written, the end when both sides are closed (or the client does not
+ * close in time, or the connection broke).  Runs from the main loop, never
+ * from inside the session. */
+static void settle(LiveConn *c)
+{
+    if (c->finished)
+        return;
+    if (c->abort_why != NULL) {
+        finish(c);
+        return;
+    }
+    if (c->want_close && !c->write_shut && c->out_pos == c->out->len) {
+        c->write_shut = TRUE;
+        c->shut_at = ms_sim_now(c->live->world->sim);
+        g_autoptr(GError) error = NULL;
+        if (!g_socket_shutdown(c->socket, FALSE, TRUE, &error)) {
+            set_abort(c, error->message);
+            return;
+        }
+    }
+    if (c->write_shut && c->read_closed)
+        finish(c);
+}
+
+static gboolean on_settle(gpointer data)
+{
+    LiveConn *c = data;
+    MsLive *live = c->live; /* settle() may free c */
+    c->settle_source = 0;
+    ms_live_sync(live);
+    settle(c);
+    ms_live_sync(live);
+    return G_SOURCE_REMOVE;
+}
+
+static void settle_later(LiveConn *c)
+{
+    if (c->settle_source == 0 && !c->finished)
+        c->settle_source = g_idle_add(on_settle, c);
+}
+
+static void conn_free(LiveConn *c)
+{
+    stop_source(&c->in_source);
+    stop_source(&c->out_source);
+    if (c->settle_source != 0)
+        g_source_remove(c->settle_source);
+    g_object_unref(c->connection);
+    g_byte_array_unref(c->in);
+    g_byte_array_unref(c->out);
+    g_free(c->peer);
+    g_free(c->abort_why);
+    g_free(c->cut_why);
+    g_free(c);
+}
+
+static void finish(LiveConn *c)
+{
+    MsLive *live = c->live;
+    c->finished = TRUE;
+    gboolean aborted = c->abort_why != NULL || !c->read_closed;
+    if (c->abort_why != NULL) {
+        record_conn(c, MS_TRACE_CONN_ABORT, MS_DIR_SERVER, c->abort_why);
+    } else if (!c->read_closed) {
+        record_conn(c, MS_TRACE_CONN_ABORT, MS_DIR_SERVER,
+                    "the client did not close its side; the server reset the connection");
+    } else {
+        record_conn(c, MS_TRACE_CONN_CLOSE, MS_DIR_NONE, NULL);
+    }
+    ms_server_session_closed(c->session, aborted);
+    c->session = NULL;
+    g_io_stream_close(G_IO_STREAM(c->connection), NULL, NULL);
+    MsTime took = ms_sim_now(live->world->sim) - c->opened;
+    g_autofree char *secs = ms_time_format_human(took);
+    ms_live_log(live, "close [%u] %s %s:%u after %s, %" G_GUINT64_FORMAT " lines in, %"
+                G_GUINT64_FORMAT " out%s%s",
+                c->id, ms_live_service_name(c->service), c->peer, c->peer_port, secs,
+                c->lines_in, c->lines_out, c->cut_why != NULL ? "; cut off: " : "",
+                c->cut_why != NULL ? c->cut_why : "");
+    ms_live_forget(live, c, c->peer, c->counted);
+    conn_free(c);
+}
+
+void ms_live_conn_finish_now(LiveConn *c)
+{
+    flush(c);
+    finish(c);
+}
+
+void ms_live_conn_cut(LiveConn *c, const char *why)
+{
+    if (c->session == NULL || c->finished)
+        return;
+    cut(c, why);
+}
+
+void ms_live_conn_tick(LiveConn *c, MsTime now)
+{
+    if (c->finished)
+        return;
+    if (c->write_shut && now - c->shut_at >= LINGER) {
+        finish(c);
+        return;
+    }
+    MsTime idle = c->live->limits.idle;
+    if (!c->session->closing && idle > 0 && now - c->last_input >= idle) {
+        g_autofree char *span = ms_time_format_human(idle);
+        g_autofree char *why = g_strdup_printf("idle for %s", span);
+        cut(c, why);
+    }
+}
+
+LiveConn *ms_live_conn_new(MsLive *live, MsLiveService service, GSocketConnection *connection,
+                           const char *peer, const char *refuse)
+{
+    LiveConn *c = g_new0(LiveConn, 1);
+    c->live = live;
+    c->service = service;
+    c->connection = g_object_ref(connection);
+    c->socket = g_socket_connection_get_socket(connection);
+    g_socket_set_blocking(c->socket, FALSE);
+    c->id = ms_net_take_conn_id(live->world->net);
+    c->peer = g_strdup(peer);
+    c->counted = refuse == NULL;
+    g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(connection, NULL);
+    if (remote != NULL && G_IS_INET_SOCKET_ADDRESS(remote))
+        c->peer_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(remote));
+    c->port = live->ports[service];
+    c->in = g_byte_array_new();
+    c->out = g_byte_array_new();
+    c->opened = ms_sim_now(live->world->sim);
+    c->last_input = ms_live_now(live);
+    c->shut_at = -1;
+    live->total++;
+
+    /* The handshake happened in the kernel: open and established at once. */
+    record_conn(c, MS_TRACE_CONN_OPEN, MS_DIR_CLIENT, NULL);
+    record_conn(c, MS_TRACE_CONN_ESTABLISHED, MS_DIR_CLIENT, NULL);
+    record_conn(c, MS_TRACE_CONN_ESTABLISHED, MS_DIR_SERVER, NULL);
+    ms_live_log(live, "open  [%u] %s %s:%u -> %s:%u (%u open)%s%s", c->id,
+                ms_live_service_name(service), peer, c->peer_port, live->server->name, c->port,
+                live->conns->len + 1, refuse != NULL ? "; refused: " : "",
+                refuse != NULL ? refuse : "");
+
+    c->session = ms_server_session_new(live->server, ms_live_service_protocol(service), peer,
+                                       &live_transport, c);
+    c->session->trusted = TRUE;
+    c->in_source = g_socket_create_source(c->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+    g_source_set_callback(c->in_source, G_SOURCE_FUNC(on_readable), c, NULL);
+    g_source_attach(c->in_source, NULL);
+    if (refuse != NULL)
+        cut(c, refuse);
+    else
+        ms_server_session_established(c->session);
+    return c;
+}

@@ -1,0 +1,378 @@
+#!/usr/bin/env python3
+"""Real clients against `mailsim serve`: a raw-socket telnet session, curl,
+Python's smtplib/poplib/imaplib, broken and abusive clients, and many at
+once.  Each test starts its own server on free loopback ports and stops it.
+Usage: test_serve.py MAILSIM [TEST...]; prints one line per test and a last
+line "MS-TESTS run=N failed=N skipped=N", skipped ones counted in run
+(tests/run-tests.sh reads it)."""
+import imaplib
+import os
+import poplib
+import selectors
+import shutil
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve import Lines, Server  # noqa: E402
+
+BIN = None
+TESTS = []
+
+
+class Skip(Exception):
+    pass
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def stop_clean(srv):
+    rc, text = srv.stop()
+    check(rc == 0, "serve exited %s: %s" % (rc, srv.err()[-3000:]))
+    check("ERROR: AddressSanitizer" not in srv.err(), "sanitizer: " + srv.err()[-3000:])
+    return text
+
+
+def pop3_retr(srv, user, password, n):
+    p = poplib.POP3("127.0.0.1", srv.pop3, timeout=30)
+    p.user(user)
+    p.pass_(password)
+    resp, lines, octets = p.retr(n)
+    p.quit()
+    return lines
+
+
+def body_of(lines):
+    """The body (after the first empty line) of a message as poplib gives it
+    (dot-stuffing undone, lines without ends)."""
+    i = lines.index(b"")
+    return lines[i + 1:]
+
+
+@test
+def telnet_session_bare_lf_lowercase_pipelined():
+    srv = Server(BIN)
+    try:
+        s = Lines(srv.connect(srv.smtp))
+        check(s.line().startswith("220 "), "greeting")
+        # A bare LF is refused (RFC 5321 2.3.8), and the session goes on.
+        s.send("helo student\n")
+        check(s.smtp_reply().startswith("500"), "bare LF is answered 500")
+        # Lower case, and pipelined: every command in one write.
+        s.send("ehlo student\r\nmail from:<alice@crepes.fr>\r\nrcpt to:<bob@hamburger.edu>\r\n"
+               "data\r\n")
+        check(s.smtp_reply().startswith("250 "), "ehlo")
+        check(s.smtp_reply().startswith("250"), "mail")
+        check(s.smtp_reply().startswith("250"), "rcpt")
+        check(s.smtp_reply().startswith("354"), "data")
+        s.send("Subject: dots\r\n\r\n..leading dot\r\nplain\r\n...\r\n.\r\nquit\r\n")
+        check(s.smtp_reply().startswith("250"), "message accepted")
+        check(s.smtp_reply().startswith("221"), "quit")
+        s.sock.close()
+        body = body_of(pop3_retr(srv, "bob", "hungry", 1))
+        check(body == [b".leading dot", b"plain", b".."], "dot-stuffing undone: %r" % body)
+        text = stop_clean(srv)
+        check("open  [" in text and "close [" in text, "a line per session: " + text)
+        t = srv.output("transcript.txt")
+        check("C: mail from:<alice@crepes.fr>" in t, "the client's lines are recorded")
+        check("C: helo student<LF>" in t or "helo student" in t, "the bare-LF line is recorded")
+        check("S: 354" in t and "POP3" in t, "replies and the POP3 session recorded")
+        for name in ("summary.txt", "trace.json", "transcript.md"):
+            check(os.path.getsize(os.path.join(srv.out, name)) > 0, name)
+    finally:
+        srv.kill()
+
+
+@test
+def python_smtplib_poplib_imaplib():
+    srv = Server(BIN)
+    try:
+        msg = ("From: alice@crepes.fr\r\nTo: bob@hamburger.edu\r\nSubject: Ketchup\r\n\r\n"
+               "Do you like ketchup?\r\n.How about pickles?\r\n")
+        with smtplib.SMTP("127.0.0.1", srv.smtp, timeout=30) as c:
+            c.sendmail("alice@crepes.fr", ["bob@hamburger.edu"], msg)
+        lines = pop3_retr(srv, "bob", "hungry", 1)
+        check(body_of(lines) == [b"Do you like ketchup?", b".How about pickles?"],
+              "POP3 body: %r" % lines)
+        m = imaplib.IMAP4("127.0.0.1", srv.imap, timeout=30)
+        m.login("bob", "hungry")
+        typ, data = m.select("INBOX")
+        check(typ == "OK" and data[0] == b"1", "one message: %r" % data)
+        typ, data = m.fetch("1", "(BODY.PEEK[TEXT])")
+        check(typ == "OK", "fetch")
+        check(data[0][1] == b"Do you like ketchup?\r\n.How about pickles?\r\n",
+              "IMAP body byte for byte: %r" % data[0][1])
+        typ, _ = m.store("1", "+FLAGS", "(\\Flagged)")
+        check(typ == "OK", "store")
+        typ, _ = m.create("Saved")
+        check(typ == "OK", "create")
+        typ, _ = m.copy("1", "Saved")
+        check(typ == "OK", "copy")
+        m.logout()
+        # Wrong password: refused, and the server goes on.
+        try:
+            p = poplib.POP3("127.0.0.1", srv.pop3, timeout=30)
+            p.user("bob")
+            p.pass_("wrong")
+            check(False, "a wrong password is refused")
+        except poplib.error_proto:
+            pass
+        stop_clean(srv)
+        t = srv.output("transcript.txt")
+        check("IMAP" in t and "LOGIN" in t.upper(), "IMAP recorded")
+    finally:
+        srv.kill()
+
+
+@test
+def relay_inside_the_world():
+    # Mail for crepes.fr leaves hamburger.edu by simulated SMTP, with its
+    # simulated delays, and lands in alice's mailbox there.
+    srv = Server(BIN)
+    try:
+        with smtplib.SMTP("127.0.0.1", srv.smtp, timeout=30) as c:
+            c.sendmail("bob@hamburger.edu", ["alice@crepes.fr"],
+                       "Subject: hi\r\n\r\nrelayed\r\n")
+        time.sleep(1.5)
+        stop_clean(srv)
+        t = srv.output("transcript.txt")
+        check("crepes.fr:25" in t, "a simulated SMTP connection to crepes.fr")
+        check("placed in alice@crepes.fr's mailbox" in t, "delivered to alice: " + t[-2000:])
+    finally:
+        srv.kill()
+
+
+@test
+def curl_smtp_pop3_imap():
+    if shutil.which("curl") is None:
+        raise Skip("curl is not installed (scripts/deps.sh installs it)")
+    srv = Server(BIN)
+    try:
+        mail = b"Subject: curl\r\n\r\nfrom curl\r\n.dot line\r\n"
+        r = subprocess.run(["curl", "-sS", "--max-time", "30", "smtp://127.0.0.1:%d" % srv.smtp,
+                            "--mail-from", "alice@crepes.fr", "--mail-rcpt",
+                            "bob@hamburger.edu", "-T", "-"], input=mail, capture_output=True)
+        check(r.returncode == 0, "curl smtp: %r" % r.stderr)
+        r = subprocess.run(["curl", "-sS", "--max-time", "30", "-u", "bob:hungry",
+                            "pop3://127.0.0.1:%d/1" % srv.pop3], capture_output=True)
+        check(r.returncode == 0, "curl pop3: %r" % r.stderr)
+        check(r.stdout.endswith(b"\r\nfrom curl\r\n.dot line\r\n"), "pop3 %r" % r.stdout)
+        r = subprocess.run(["curl", "-sS", "--max-time", "30", "-u", "bob:hungry",
+                            "imap://127.0.0.1:%d/INBOX;UID=1" % srv.imap], capture_output=True)
+        check(r.returncode == 0, "curl imap: %r" % r.stderr)
+        check(r.stdout.endswith(b"\r\nfrom curl\r\n.dot line\r\n"), "imap %r" % r.stdout)
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
+def abrupt_disconnect_mid_data():
+    srv = Server(BIN)
+    try:
+        s = Lines(srv.connect(srv.smtp))
+        s.line()
+        s.send("EHLO x\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n")
+        for _ in range(4):
+            s.smtp_reply()
+        s.send("Subject: half\r\n\r\nhalf a mess")
+        s.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.sock.close()  # RST
+        time.sleep(0.3)
+        # Nothing was delivered, and the server still serves.
+        p = poplib.POP3("127.0.0.1", srv.pop3, timeout=30)
+        p.user("bob")
+        p.pass_("hungry")
+        count, _ = p.stat()
+        p.quit()
+        check(count == 0, "a message cut short is not delivered (%d)" % count)
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
+def oversized_lines():
+    srv = Server(BIN)
+    try:
+        s = Lines(srv.connect(srv.smtp))
+        s.line()
+        s.send("HELO " + "x" * 600 + "\r\n")
+        check(s.smtp_reply().startswith("500"), "a 600-octet command is too long (RFC 5321)")
+        s.send("NOOP\r\n")
+        check(s.smtp_reply().startswith("250"), "the session goes on")
+        s.send("y" * (200 * 1024))  # no line end at all
+        reply = s.smtp_reply()
+        check(reply.startswith("421") and "line too long" in reply, "cut off: %r" % reply)
+        check(s.line() == "", "and closed")
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
+def idle_client_is_cut_off_and_others_go_on():
+    srv = Server(BIN, "--idle", "1s")
+    try:
+        silent = Lines(srv.connect(srv.smtp))
+        check(silent.line().startswith("220"), "greeting")
+        p = Lines(srv.connect(srv.pop3))
+        check(p.line().startswith("+OK"), "pop3 greeting")
+        p.send("USER bob\r\n")
+        check(p.line().startswith("+OK"), "USER answered while the other is silent")
+        reply = silent.smtp_reply()
+        check(reply.startswith("421") and "idle" in reply, "told why: %r" % reply)
+        check(silent.line() == "", "closed")
+        stop_clean(srv)
+        check("cut off: idle" in srv.text, "the session line says why")
+    finally:
+        srv.kill()
+
+
+@test
+def sessions_per_client_address():
+    srv = Server(BIN, "--max-per-client", "2")
+    try:
+        a = Lines(srv.connect(srv.smtp))
+        b = Lines(srv.connect(srv.pop3))
+        check(a.line().startswith("220") and b.line().startswith("+OK"), "two are served")
+        c = Lines(srv.connect(srv.smtp))
+        reply = c.smtp_reply()
+        check(reply.startswith("421") and "too many sessions" in reply, "third: %r" % reply)
+        a.send("QUIT\r\n")
+        a.smtp_reply()
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+def many_sessions(srv, n):
+    """n SMTP sessions at once, driven by one selector; returns the
+    seconds each took."""
+    sel = selectors.DefaultSelector()
+    script = [b"EHLO c%d\r\n", b"MAIL FROM:<alice@crepes.fr>\r\n",
+              b"RCPT TO:<bob@hamburger.edu>\r\n", b"DATA\r\n",
+              b"Subject: n%d\r\n\r\nmessage %d\r\n.\r\n", b"QUIT\r\n"]
+    state = {}
+    for i in range(n):
+        s = srv.connect(srv.smtp)
+        s.setblocking(False)
+        state[s] = {"i": i, "step": -1, "buf": b"", "t0": time.time(), "done": None}
+        sel.register(s, selectors.EVENT_READ)
+    deadline = time.time() + 120
+    left = n
+    while left and time.time() < deadline:
+        for key, _ in sel.select(timeout=1):
+            s = key.fileobj
+            st = state[s]
+            data = s.recv(65536)
+            if not data:
+                sel.unregister(s)
+                s.close()
+                left -= 1
+                st["done"] = time.time()
+                continue
+            st["buf"] += data
+            while b"\r\n" in st["buf"]:
+                line, st["buf"] = st["buf"].split(b"\r\n", 1)
+                if line[3:4] == b"-":
+                    continue
+                st["step"] += 1
+                if st["step"] < len(script):
+                    cmd = script[st["step"]]
+                    cmd = cmd % ((st["i"],) * cmd.count(b"%d"))
+                    s.setblocking(True)
+                    s.sendall(cmd)
+                    s.setblocking(False)
+    check(left == 0, "%d of %d sessions unfinished" % (left, n))
+    check(all(st["step"] == len(script) for st in state.values()), "every session completed")
+    return [st["done"] - st["t0"] for st in state.values()]
+
+
+@test
+def two_hundred_concurrent_sessions():
+    # A text diagram: drawing 200 sessions as SVG under the sanitizers
+    # would take most of the test's time.
+    srv = Server(BIN, "--max-per-client", "300", "-q", "--format", "txt")
+    try:
+        many_sessions(srv, 200)
+        p = poplib.POP3("127.0.0.1", srv.pop3, timeout=60)
+        p.user("bob")
+        p.pass_("hungry")
+        count, _ = p.stat()
+        p.quit()
+        check(count == 200, "200 messages delivered (%d)" % count)
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
+def shutdown_tells_open_sessions():
+    srv = Server(BIN)
+    try:
+        s = Lines(srv.connect(srv.imap))
+        check(s.line().startswith("* OK"), "imap greeting")
+        rc, text = srv.stop()
+        check(rc == 0, "exit 0")
+        reply = s.line()
+        check(reply.startswith("* BYE") and "shutting down" in reply, "told: %r" % reply)
+        check("* BYE" in srv.output("transcript.txt"), "recorded")
+    finally:
+        srv.kill()
+
+
+@test
+def bad_command_lines():
+    for args, what in ((["--smtp", "70000"], "port"), (["--duration", "soon"], "duration"),
+                       (["--server", "nowhere.org"], "server"),
+                       (["--listen", "not-an-address"], "listen")):
+        r = subprocess.run([BIN, "serve", "--pop3", "0", "--imap", "0", "--http", "0",
+                            "-o", "/nonexistent-never/x"] + args if what == "x" else
+                           [BIN, "serve"] + args, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 2, "%s: exit %d %s" % (what, r.returncode, r.stderr))
+        check("mailsim:" in r.stderr, "%s: says why: %s" % (what, r.stderr))
+
+
+def main():
+    global BIN
+    BIN = sys.argv[1]
+    wanted = set(sys.argv[2:])
+    run = failed = skipped = 0
+    chosen = [fn for fn in TESTS if not wanted or fn.__name__ in wanted]
+    print("MS-TESTS-PLAN total=%d" % len(chosen))
+    sys.stdout.flush()
+    for fn in chosen:
+        t0 = time.time()
+        try:
+            fn()
+            print("ok      serve/%s (%.1f s)" % (fn.__name__, time.time() - t0))
+            run += 1
+        except Skip as e:
+            print("  skipped: serve/%s: %s" % (fn.__name__, e))
+            run += 1
+            skipped += 1
+        except Exception:
+            print("FAILED  serve/%s" % fn.__name__)
+            traceback.print_exc(file=sys.stdout)
+            run += 1
+            failed += 1
+        sys.stdout.flush()
+    print("MS-TESTS run=%d failed=%d skipped=%d" % (run, failed, skipped))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
