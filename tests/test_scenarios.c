@@ -234,11 +234,48 @@ static void queue_retries_until_the_server_is_back(void)
      * attempts at ~1 s, ~22 min, ~44 min fail; the fourth, ~66 min, works. */
     CU_ASSERT_EQUAL(count_events(t, "queue.attempt"), 4);
     CU_ASSERT_EQUAL(count_events(t, "queue.retry"), 3);
+    /* Each relay connection carries its attempt number: three refused
+     * (after their SYNs went unanswered) numbered 1, 2, 3, then 4. */
+    guint opened = 0, refused = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind == MS_TRACE_CONN_OPEN && strcmp(r->src, "crepes.fr") == 0)
+            CU_ASSERT_EQUAL(r->count, ++opened);
+        if (r->kind == MS_TRACE_CONN_REFUSED && strcmp(r->src, "crepes.fr") == 0)
+            CU_ASSERT_EQUAL(r->count, ++refused);
+        if (r->kind == MS_TRACE_CONN_OPEN && strcmp(r->src, "alice-pc") == 0)
+            CU_ASSERT_EQUAL(r->count, 0);
+    }
+    CU_ASSERT_EQUAL(opened, 4);
+    CU_ASSERT_EQUAL(refused, 3);
     const MsTraceRecord *d = find_event(t, "mailbox.deliver", "bob@hamburger.edu");
     CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     CU_ASSERT_TRUE(d->time > 50 * MS_MINUTE);
     CU_ASSERT_TRUE(d->time < 70 * MS_MINUTE);
     CU_ASSERT_EQUAL(count_events(t, "message.downloaded"), 1);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+/* The notes' "mail access protocols" figure: one push into Bob's server,
+ * then three pulls opened by his devices, and the message still there. */
+static void three_readers_pull_from_one_server(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/mail-access.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_EQUAL(count_conns(t, "crepes.fr", "hamburger.edu", 25), 1);
+    CU_ASSERT_EQUAL(count_conns(t, "bob-pc", "hamburger.edu", 110), 1);
+    CU_ASSERT_EQUAL(count_conns(t, "bob-phone", "hamburger.edu", 143), 1);
+    CU_ASSERT_EQUAL(count_conns(t, "bob-browser", "hamburger.edu", 80), 1);
+    /* POP3 RETR, IMAP FETCH (with its UID) and the web page all carry it. */
+    CU_ASSERT_EQUAL(count_lines(t, "bob-pc", MS_DIR_CLIENT, "RETR 1"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "* 1 FETCH (UID 1 BODY[]"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "bob-browser", MS_DIR_CLIENT, "GET /message/1 HTTP/1.1"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "<title>Ketchup</title>"), 1);
+    /* Download-and-keep, IMAP and the browser leave it on the server. */
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "state.mailbox", "bob@hamburger.edu holds 1 message"));
+    CU_ASSERT_EQUAL(count_events(t, "mailbox.delete"), 0);
     ms_world_free(w);
     ms_scenario_free(sc);
 }
@@ -893,6 +930,7 @@ int main(void)
         MS_TEST(unknown_recipient_fails_alone),
         MS_TEST(queue_retries_until_the_server_is_back),
         MS_TEST(bounce_reaches_the_sender),
+        MS_TEST(three_readers_pull_from_one_server),
         MS_TEST(dots_are_stuffed_on_the_wire),
         MS_TEST(eight_bit_needs_8bitmime),
         MS_TEST(typed_dialogue_delivers_and_bare_lf_is_refused),

@@ -104,6 +104,13 @@ void ms_tcp_unlisten(MsNet *net, MsHost *host, guint16 port);
 MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 port,
                           const char *protocol, const MsTcpCallbacks *callbacks,
                           gpointer user_data);
+/* The same for a delivery attempt: the connection's records (conn-open,
+ * conn-established, conn-refused, conn-abort, conn-close) carry `attempt`
+ * (1 for the first try of the messages it carries, 2 for the first retry,
+ * ...) in their count, trace.json's "attempt". */
+MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, guint16 port,
+                                  const char *protocol, const MsTcpCallbacks *callbacks,
+                                  gpointer user_data, guint attempt);
 void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks *callbacks,
                                gpointer user_data);
 

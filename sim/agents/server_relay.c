@@ -429,8 +429,11 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
     ms_smtp_client_finish(s->engine);
     g_ptr_array_add(server->sessions, s);
     g_ptr_array_add(server->relaying, g_strdup(domain));
-    s->conn = ms_tcp_connect(world->net, server->host, target->host, MS_PORT_SMTP, "SMTP",
-                             &relay_callbacks, s);
+    /* The attempt of the connection: that of its first entry (the others
+     * joined it; each counts its own in the queue notes). */
+    guint attempt = ((MsQueuedMessage *) g_ptr_array_index(entries, 0))->attempts;
+    s->conn = ms_tcp_connect_attempt(world->net, server->host, target->host, MS_PORT_SMTP,
+                                     "SMTP", &relay_callbacks, s, attempt);
 }
 
 void ms_server_run_queue(MsMailServer *server)

@@ -261,9 +261,16 @@ static void submit_pump(SubmitSession *s)
             const char *mid = i >= 1 && i <= s->message_ids->len
                                   ? g_ptr_array_index(s->message_ids, i - 1)
                                   : s->message_id;
+            /* Submitted is not delivered: the 250 only says the user's own
+             * server took responsibility for the message (RFC 5321 4.1.1.4). */
+            const char *result = ev->result == MS_SMTP_RESULT_DELIVERED
+                                     ? "accepted by the server"
+                                 : ev->result == MS_SMTP_RESULT_PARTIAL
+                                     ? "accepted for some recipients"
+                                     : ms_smtp_result_name(ev->result);
             ms_world_note(s->agent->world, MS_TRACE_MESSAGE, "message.submitted",
                           s->agent->host_name, mid, 0, "submission of %s to %s: %s%s%s", mid,
-                          s->agent->server_name, ms_smtp_result_name(ev->result),
+                          s->agent->server_name, result,
                           ev->text != NULL ? ": " : "", ev->text != NULL ? ev->text : "");
         } else if (ev->kind == MS_SMTP_EVENT_CLOSE) {
             close = TRUE;

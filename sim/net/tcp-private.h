@@ -118,6 +118,8 @@ struct MsTcpConn {
     char *protocol;
     MsTcpSide sides[2];
     gboolean dead;         /* refused or aborted: ignores every segment */
+    guint attempt;         /* delivery attempt it carries (count of its
+                            * connection records), 0: not counted */
     gboolean close_traced;
 };
 

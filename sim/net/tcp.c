@@ -157,6 +157,7 @@ MsTraceRecord ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s)
     rec.dst = ms_host_name(conn->sides[1 - s].host);
     rec.src_port = conn->sides[s].port;
     rec.dst_port = conn->sides[1 - s].port;
+    rec.count = conn->attempt;
     return rec;
 }
 
@@ -165,6 +166,7 @@ static MsTraceRecord wire_record(const MsTcpWire *wire, MsTraceKind kind)
     MsTraceRecord rec = ms_tcp_conn_record(wire->conn, kind, wire->from);
 
     rec.protocol = "TCP";
+    rec.count = 0;
     rec.flags = wire->flags;
     /* Sequence numbers wrap at 2^32 on the wire (RFC 9293 3.4). */
     rec.seq = (guint32) wire->seq;
@@ -466,6 +468,13 @@ MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 po
                           const char *protocol, const MsTcpCallbacks *callbacks,
                           gpointer user_data)
 {
+    return ms_tcp_connect_attempt(net, client, server, port, protocol, callbacks, user_data, 0);
+}
+
+MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, guint16 port,
+                                  const char *protocol, const MsTcpCallbacks *callbacks,
+                                  gpointer user_data, guint attempt)
+{
     MsTcpTable *table = ms_net_tcp_table(net);
     MsTcpConn *conn;
     MsTraceRecord rec;
@@ -476,6 +485,7 @@ MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 po
     conn->net = net;
     conn->id = ++table->last_id;
     conn->protocol = g_strdup(protocol != NULL ? protocol : "TCP");
+    conn->attempt = attempt;
     side_init(conn, MS_TCP_CLIENT, table, client, ms_host_take_ephemeral_port(client));
     side_init(conn, MS_TCP_SERVER, table, server, port);
     if (callbacks != NULL)

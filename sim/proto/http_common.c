@@ -124,6 +124,8 @@ static const MsHttpNote notes[] = {
     { "http.header.location", "Location: where the browser should go next" },
     { "http.header.set-cookie", "Set-Cookie: the server gives the browser a session"
                                 " cookie to send back" },
+    { "http.header.set-cookie.remove", "Set-Cookie with Max-Age=0: the browser forgets the"
+                                       " session cookie (RFC 6265 5.2.2): logged out" },
     { "http.header.allow", "Allow: the methods this target supports" },
     { "http.header.www-authenticate", "WWW-Authenticate: how to authenticate (here: the"
                                       " login form)" },
@@ -188,6 +190,21 @@ const char *ms_http_request_note(const char *line, gsize len)
     return "http.request.other";
 }
 
+/* Whether a Set-Cookie line carries Max-Age=0 or a negative Max-Age. */
+static gboolean max_age_zero(const char *line, gsize len)
+{
+    g_autofree char *s = g_ascii_strdown(line, (gssize) len);
+    const char *p = strstr(s, "max-age=");
+    if (p == NULL)
+        return FALSE;
+    p += strlen("max-age=");
+    if (*p == '-')
+        return TRUE;
+    while (*p == '0')
+        p++;
+    return !g_ascii_isdigit(*p) && p[-1] == '0';
+}
+
 const char *ms_http_header_note(const char *line, gsize len)
 {
     static const char *const known[] = {
@@ -207,8 +224,12 @@ const char *ms_http_header_note(const char *line, gsize len)
     gsize n = colon != NULL ? (gsize) (colon - line) : len;
     for (gsize i = 0; i < G_N_ELEMENTS(known); i++) {
         /* RFC 9110 5.1: field names are case-insensitive. */
-        if (strlen(known[i]) == n && g_ascii_strncasecmp(known[i], line, n) == 0)
-            return keys[i];
+        if (strlen(known[i]) != n || g_ascii_strncasecmp(known[i], line, n) != 0)
+            continue;
+        /* RFC 6265 5.2.2: Max-Age=0 (or less) removes the cookie. */
+        if (strcmp(keys[i], "http.header.set-cookie") == 0 && max_age_zero(line, len))
+            return "http.header.set-cookie.remove";
+        return keys[i];
     }
     return "http.header.other";
 }

@@ -300,8 +300,13 @@ static gboolean begin_op(MsImapClient *c)
         break;
     case MS_IMAP_OP_FETCH_NEW: return begin_fetch_new(c);
     case MS_IMAP_OP_READ: {
-        g_autofree char *cmd = g_strdup_printf("%sFETCH %s BODY%s[]", uid, set,
-                                               op->peek ? ".PEEK" : "");
+        /* By sequence number the UID is asked for too, so the reader
+         * learns it (RFC 3501 6.4.8: UID FETCH returns it anyway). */
+        g_autofree char *cmd = *uid != '\0'
+                                   ? g_strdup_printf("%sFETCH %s BODY%s[]", uid, set,
+                                                     op->peek ? ".PEEK" : "")
+                                   : g_strdup_printf("FETCH %s (UID BODY%s[])", set,
+                                                     op->peek ? ".PEEK" : "");
         send_simple(c, cmd);
         return TRUE;
     }

@@ -98,9 +98,14 @@ static void finish(MsPop3Client *c)
 static void send_quit(MsPop3Client *c)
 {
     send_command(c, MS_POP3_CLIENT_QUIT, "QUIT", NULL);
-    /* RFC 1939 section 6: QUIT from TRANSACTION enters UPDATE. */
-    if (c->phase == MS_POP3_STATE_TRANSACTION)
+    /* RFC 1939 section 6: QUIT from TRANSACTION enters UPDATE; from
+     * AUTHORIZATION (section 4) it only ends the session. */
+    if (c->phase == MS_POP3_STATE_TRANSACTION) {
         c->phase = MS_POP3_STATE_UPDATE;
+    } else {
+        MsProtoLine *line = g_ptr_array_index(c->output, c->output->len - 1);
+        line->note = "pop3.cmd.quit.auth";
+    }
 }
 
 /* The status line said +OK: the lines of the response follow. */

@@ -63,6 +63,8 @@ static const MsPop3Note notes[] = {
     { "pop3.cmd.uidl", "UIDL: the unique id of each message, stable across sessions" },
     { "pop3.cmd.capa", "CAPA: which optional commands the server supports (RFC 2449)" },
     { "pop3.cmd.quit", "QUIT: end the session; from TRANSACTION it enters UPDATE" },
+    { "pop3.cmd.quit.auth", "QUIT: end the session before logging in; there is no UPDATE"
+                            " state, nothing changes (RFC 1939 4)" },
     { "pop3.cmd.unknown", "a command POP3 does not define" },
     { "pop3.reply.user", "+OK: the name is accepted, the password must follow" },
     { "pop3.reply.login", "+OK: maildrop locked and opened; now in the TRANSACTION state" },

@@ -97,6 +97,8 @@ static const Template templates[] = {
 
     /* Parts of sentences: results, reasons, modes, durations. */
     { "phrase", N_("delivered"), 0 },
+    { "phrase", N_("accepted by the server"), 0 },
+    { "phrase", N_("accepted for some recipients"), 0 },
     { "phrase", N_("partly-delivered"), 0 },
     { "phrase", N_("temporary-failure"), 0 },
     { "phrase", N_("permanent-failure"), 0 },

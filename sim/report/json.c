@@ -84,6 +84,8 @@ static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
     add_string(w, "detail", r->detail);
     if (r->kind == MS_TRACE_QUEUE || r->kind == MS_TRACE_MAILBOX)
         add_int(w, "count", r->count);
+    else if (r->count > 0 && r->kind >= MS_TRACE_CONN_OPEN && r->kind <= MS_TRACE_CONN_ABORT)
+        add_int(w, "attempt", r->count); /* a relay's delivery attempt */
     ms_json_end_object(w);
 }
 
