@@ -102,8 +102,9 @@ build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
 	@$(if $(Q),echo "  BENCH   $@")
 	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/opt/libmailsim.a $(LIBS)
 
-bench: deps $(patsubst bench/%.c,build/bench/%,$(wildcard bench/bench_*.c))
+bench: deps mailsim $(patsubst bench/%.c,build/bench/%,$(wildcard bench/bench_*.c))
 	@for b in build/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+	@echo "== bench/bench_serve.py"; python3 bench/bench_serve.py ./mailsim
 
 install: all $(MO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailsim/scenarios \

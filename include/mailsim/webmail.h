@@ -50,7 +50,8 @@ G_BEGIN_DECLS
     X(MS_WEBMAIL_BAD_REQUEST, "bad-request")                                  \
     X(MS_WEBMAIL_NOT_FOUND, "not-found")                                      \
     X(MS_WEBMAIL_BAD_METHOD, "method-not-allowed")                            \
-    X(MS_WEBMAIL_SERVER_ERROR, "server-error")
+    X(MS_WEBMAIL_SERVER_ERROR, "server-error")                                \
+    X(MS_WEBMAIL_CHANGED, "changed")
 
 #define MS_WEBMAIL_OUTCOME_ENUM_(e, name) e,
 typedef enum {
@@ -68,6 +69,7 @@ typedef struct {
     char *subject;  /* the Subject field, decoded; "" when none */
     char *date;     /* the Date field as written; "" when none */
     guint64 size;   /* the message's size in octets */
+    gboolean flagged; /* marked \\Flagged (shown with folders on) */
 } MsWebmailSummary;
 
 /* Copies the strings; NULL is taken as "". */
@@ -118,6 +120,42 @@ typedef struct {
     gpointer user_data;
 } MsWebmailConfig;
 
+/* ---- Folders (optional) -------------------------------------------------------
+ * With these callbacks the pages also show the user's folders and each
+ * message's flag, and offer to delete, flag, copy or move a message and to
+ * create a folder (all through POST /change, then 303 back to the folder):
+ *   GET  /inbox?folder=NAME      a folder's listing (INBOX without it)
+ *   GET  /message/N?folder=NAME  message N of that folder
+ *   POST /change                 op=delete|flag|unflag|copy|move with
+ *                                folder, n (and to); op=create with name
+ * Live mode turns them on; a scenario's browsers see the INBOX pages only. */
+typedef enum {
+    MS_WEBMAIL_OP_DELETE,
+    MS_WEBMAIL_OP_FLAG,
+    MS_WEBMAIL_OP_UNFLAG,
+    MS_WEBMAIL_OP_COPY,
+    MS_WEBMAIL_OP_MOVE,
+    MS_WEBMAIL_OP_CREATE,
+} MsWebmailOp;
+
+typedef struct {
+    MsWebmailOp op;
+    const char *folder;  /* where the message is (or the new folder's name) */
+    guint number;        /* from 1, in that folder's listing */
+    const char *target;  /* COPY / MOVE: the folder it goes to */
+} MsWebmailChange;
+
+typedef struct {
+    /* The folders, INBOX first (transfer full, NULL-terminated). */
+    char **(*folders)(const char *address, gpointer user_data);
+    /* Like MsWebmailListFn / MsWebmailGetFn, in a folder. */
+    GPtrArray *(*list)(const char *address, const char *folder, gpointer user_data);
+    GBytes *(*get)(const char *address, const char *folder, guint number, gpointer user_data);
+    /* FALSE refuses the change with a reason (transfer full) for a 400 page. */
+    gboolean (*change)(const char *address, const MsWebmailChange *change, gpointer user_data,
+                       char **error_out);
+} MsWebmailFolders;
+
 /* ---- The application --------------------------------------------------------- */
 
 typedef struct {
@@ -142,6 +180,9 @@ void ms_webmail_free(MsWebmail *app);
  * request gets a 4xx page.  Transfer full. */
 MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *method, const char *target,
                                      const GPtrArray *headers, GBytes *body);
+/* Turns the folder pages on (callbacks copied; all four required; the
+ * config's user_data is passed to them). */
+void ms_webmail_enable_folders(MsWebmail *app, const MsWebmailFolders *folders);
 /* How many sessions are logged in. */
 guint ms_webmail_sessions(const MsWebmail *app);
 

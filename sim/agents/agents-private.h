@@ -203,6 +203,8 @@ void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char
 gboolean ms_server_pop3_listen(MsMailServer *server, GError **error);
 gboolean ms_server_imap_listen(MsMailServer *server, GError **error);
 gboolean ms_server_web_listen(MsMailServer *server, GError **error);
+/* Web mail with folders, flags, delete, copy and move (live mode). */
+void ms_server_web_enable_folders(MsMailServer *server);
 /* The server-side protocols, for listeners on other transports. */
 extern const MsServerProtocol ms_server_smtp_protocol;
 extern const MsServerProtocol ms_server_pop3_protocol;

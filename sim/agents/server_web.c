@@ -50,6 +50,100 @@ static GBytes *web_get(const char *address, guint number, gpointer data)
     return g_bytes_ref(m.data);
 }
 
+/* ---- folders (live mode) ---- */
+
+static char **web_folders(const char *address, gpointer data)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, address);
+    return u != NULL ? ms_imap_store_folders(u->store) : NULL;
+}
+
+static GPtrArray *web_list_in(const char *address, const char *folder, gpointer data)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, address);
+    if (u == NULL || !ms_imap_store_has_folder(u->store, folder))
+        return NULL;
+    GPtrArray *out = ms_webmail_summaries_new();
+    guint n = ms_imap_store_count(u->store, folder);
+    for (guint i = 0; i < n; i++) {
+        MsImapMessageInfo m;
+        if (!ms_imap_store_message(u->store, folder, i, &m))
+            continue;
+        MsWebmailSummary *s = ms_webmail_summary_from_bytes(m.data);
+        s->flagged = (m.flags & MS_IMAP_FLAG_FLAGGED) != 0;
+        g_ptr_array_add(out, s);
+    }
+    return out;
+}
+
+static GBytes *web_get_in(const char *address, const char *folder, guint number, gpointer data)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, address);
+    MsImapMessageInfo m;
+    if (u == NULL || number == 0 || !ms_imap_store_message(u->store, folder, number - 1, &m))
+        return NULL;
+    return g_bytes_ref(m.data);
+}
+
+/* The same changes an IMAP client makes (RFC 3501 6.3.3, 6.4.6, 6.4.7,
+ * RFC 6851), on the same store: the user's IMAP sessions hear of them. */
+static gboolean web_change(const char *address, const MsWebmailChange *c, gpointer data,
+                           char **error_out)
+{
+    MsServerUser *u = ms_mail_server_find_user(data, address);
+    if (u == NULL) {
+        *error_out = g_strdup("The mailbox could not be read.");
+        return FALSE;
+    }
+    if (c->op == MS_WEBMAIL_OP_CREATE) {
+        MsImapStoreResult r = ms_imap_store_create(u->store, c->folder);
+        if (r != MS_IMAP_STORE_OK) {
+            *error_out = g_strdup(ms_imap_store_result_text(r));
+            return FALSE;
+        }
+        return TRUE;
+    }
+    MsImapMessageInfo m;
+    if (!ms_imap_store_message(u->store, c->folder, c->number - 1, &m)) {
+        *error_out = g_strdup("There is no such message.");
+        return FALSE;
+    }
+    guint32 uid = m.uid;
+    switch (c->op) {
+    case MS_WEBMAIL_OP_DELETE:
+        return ms_imap_store_remove(u->store, c->folder, uid);
+    case MS_WEBMAIL_OP_FLAG:
+        return ms_imap_store_set_flags(u->store, c->folder, uid, m.flags | MS_IMAP_FLAG_FLAGGED);
+    case MS_WEBMAIL_OP_UNFLAG:
+        return ms_imap_store_set_flags(u->store, c->folder, uid,
+                                       m.flags & ~(guint) MS_IMAP_FLAG_FLAGGED);
+    case MS_WEBMAIL_OP_COPY:
+    case MS_WEBMAIL_OP_MOVE:
+        if (strcmp(c->target, c->folder) == 0 ||
+            ms_imap_store_copy(u->store, c->folder, uid, c->target) == 0) {
+            *error_out = g_strdup("The message cannot go to that folder.");
+            return FALSE;
+        }
+        if (c->op == MS_WEBMAIL_OP_MOVE)
+            ms_imap_store_remove(u->store, c->folder, uid);
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+void ms_server_web_enable_folders(MsMailServer *server)
+{
+    static const MsWebmailFolders folders = {
+        .folders = web_folders,
+        .list = web_list_in,
+        .get = web_get_in,
+        .change = web_change,
+    };
+    if (server->webmail != NULL)
+        ms_webmail_enable_folders(server->webmail, &folders);
+}
+
 /* The server composes the message for the browser, as a web-mail service
  * does, then treats it like a submission: local recipients get it at once,
  * the others wait in the queue for SMTP. */

@@ -276,6 +276,7 @@ MsLive *ms_live_new(MsWorld *world, const MsLiveConfig *config, GError **error)
         if (!open_port(live, i, ip, config->ports[i], error))
             return NULL;
     }
+    ms_server_web_enable_folders(server);
     live->rss = resident_bytes();
     live->tick_timer = g_timeout_add_seconds(1, on_tick, live);
     ms_live_sync(live);

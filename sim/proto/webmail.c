@@ -37,6 +37,7 @@ struct MsWebmail {
     gpointer user_data;
     GPtrArray *sessions;  /* Session, in login order */
     guint next_session;
+    MsWebmailFolders folders; /* all NULL: INBOX pages only */
 };
 
 /* One request being answered. */
@@ -326,9 +327,99 @@ static void do_login(Ctx *ctx)
     redirect(ctx, 302, "/inbox", MS_WEBMAIL_LOGIN_OK);
 }
 
+static gboolean folders_on(const MsWebmail *app)
+{
+    return app->folders.list != NULL;
+}
+
+/* A field of the query ("folder=Saved"), or NULL (transfer full). */
+static char *query_get(const Ctx *ctx, const char *name)
+{
+    g_autoptr(GPtrArray) pairs = ms_webmail_form_decode(ctx->query, strlen(ctx->query), NULL);
+    const char *v = pairs != NULL ? ms_http_headers_get(pairs, name) : NULL;
+    return v != NULL && v[0] != '\0' ? g_strdup(v) : NULL;
+}
+
+/* "/inbox?folder=..." or "/message/N?folder=..." (transfer full). */
+static char *folder_link(const char *base, const char *folder)
+{
+    const char *pairs[] = { "folder", folder, NULL };
+    g_autofree char *q = ms_webmail_form_encode(pairs);
+    return g_strdup_printf("%s?%s", base, q);
+}
+
+static void folder_nav(Ctx *ctx, GString *html, const char *current)
+{
+    MsWebmail *app = ctx->app;
+    g_auto(GStrv) names = app->folders.folders(ctx->session->address, app->user_data);
+    GString *nav = g_string_new("<p>Folders:");
+    for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+        g_autofree char *href = folder_link("/inbox", names[i]);
+        g_string_append(nav, " ");
+        if (strcmp(names[i], current) == 0) {
+            g_string_append(nav, "<b>");
+            append_escaped(nav, names[i], -1);
+            g_string_append(nav, "</b>");
+        } else {
+            g_string_append(nav, "<a href=\"");
+            append_escaped(nav, href, -1);
+            g_string_append(nav, "\">");
+            append_escaped(nav, names[i], -1);
+            g_string_append(nav, "</a>");
+        }
+    }
+    g_string_append(nav, "</p>\r\n");
+    g_string_append(html, nav->str);
+    g_string_free(nav, TRUE);
+    line(html, "<form method=\"post\" action=\"/change\"><p><input type=\"hidden\" "
+               "name=\"op\" value=\"create\">New folder <input name=\"name\"> "
+               "<button id=\"create\">Create folder</button></p></form>");
+}
+
+static void do_folder(Ctx *ctx, const char *folder)
+{
+    MsWebmail *app = ctx->app;
+    g_autoptr(GPtrArray) list = app->folders.list(ctx->session->address, folder,
+                                                  app->user_data);
+    if (list == NULL) {
+        error_page(ctx, 404, "There is no such folder.", MS_WEBMAIL_NOT_FOUND);
+        return;
+    }
+    g_autofree char *title = g_strdup_printf("%s of %s", folder, ctx->session->address);
+    GString *html = page(title);
+    g_autofree char *sent = query_get(ctx, "sent");
+    if (sent != NULL)
+        line(html, "<p>Message sent.</p>");
+    char count[32];
+    g_snprintf(count, sizeof count, "%u message%s", list->len, list->len == 1 ? "" : "s");
+    line(html, "<p>%s | <a href=\"/compose\">Compose</a> | <a href=\"/logout\">Log out</a></p>",
+         count);
+    folder_nav(ctx, html, folder);
+    if (list->len > 0) {
+        line(html, "<ol>");
+        for (guint i = 0; i < list->len; i++) {
+            const MsWebmailSummary *m = g_ptr_array_index(list, i);
+            char base[32], size[32];
+            g_snprintf(base, sizeof base, "/message/%u", i + 1);
+            g_autofree char *href = folder_link(base, folder);
+            g_snprintf(size, sizeof size, "%" G_GUINT64_FORMAT " bytes", m->size);
+            line(html, "<li><a href=\"%s\">%s</a> from %s, %s, %s%s</li>", href,
+                 m->subject[0] != '\0' ? m->subject : "(no subject)", m->from, m->date, size,
+                 m->flagged ? " [flagged]" : "");
+        }
+        line(html, "</ol>");
+    }
+    answer(ctx, 200, html, MS_WEBMAIL_INBOX);
+}
+
 static void do_inbox(Ctx *ctx)
 {
     MsWebmail *app = ctx->app;
+    if (folders_on(app)) {
+        g_autofree char *folder = query_get(ctx, "folder");
+        do_folder(ctx, folder != NULL ? folder : "INBOX");
+        return;
+    }
     g_autoptr(GPtrArray) list = app->list(ctx->session->address, app->user_data);
     if (list == NULL) {
         error_page(ctx, 500, "The mailbox could not be read.", MS_WEBMAIL_SERVER_ERROR);
@@ -413,13 +504,93 @@ static guint message_number(const char *path)
     return v;
 }
 
+/* The buttons under a message: delete, flag, copy or move it. */
+static void message_actions(Ctx *ctx, GString *html, const char *folder, guint number)
+{
+    MsWebmail *app = ctx->app;
+    char n[16];
+    g_snprintf(n, sizeof n, "%u", number);
+    g_auto(GStrv) names = app->folders.folders(ctx->session->address, app->user_data);
+    line(html, "<form method=\"post\" action=\"/change\">");
+    line(html, "<p><input type=\"hidden\" name=\"folder\" value=\"%s\"><input "
+               "type=\"hidden\" name=\"n\" value=\"%s\">", folder, n);
+    line(html, "<button name=\"op\" value=\"delete\" id=\"delete\">Delete</button> "
+               "<button name=\"op\" value=\"flag\" id=\"flag\">Flag</button> "
+               "<button name=\"op\" value=\"unflag\" id=\"unflag\">Unflag</button>");
+    line(html, "Folder <select name=\"to\" id=\"to\">");
+    for (guint i = 0; names != NULL && names[i] != NULL; i++)
+        line(html, "<option>%s</option>", names[i]);
+    line(html, "</select> <button name=\"op\" value=\"copy\" id=\"copy\">Copy</button> "
+               "<button name=\"op\" value=\"move\" id=\"move\">Move</button></p>");
+    line(html, "</form>");
+}
+
+static void do_change(Ctx *ctx)
+{
+    MsWebmail *app = ctx->app;
+    if (!folders_on(app)) {
+        error_page(ctx, 404, "There is no such page.", MS_WEBMAIL_NOT_FOUND);
+        return;
+    }
+    g_autoptr(GPtrArray) form = read_form(ctx);
+    if (form == NULL)
+        return;
+    static const struct {
+        const char *name;
+        MsWebmailOp op;
+    } ops[] = {
+        { "delete", MS_WEBMAIL_OP_DELETE }, { "flag", MS_WEBMAIL_OP_FLAG },
+        { "unflag", MS_WEBMAIL_OP_UNFLAG }, { "copy", MS_WEBMAIL_OP_COPY },
+        { "move", MS_WEBMAIL_OP_MOVE },     { "create", MS_WEBMAIL_OP_CREATE },
+    };
+    const char *op = ms_http_headers_get(form, "op");
+    MsWebmailChange change = { 0 };
+    gboolean known = FALSE;
+    for (gsize i = 0; op != NULL && i < G_N_ELEMENTS(ops); i++) {
+        if (strcmp(op, ops[i].name) == 0) {
+            change.op = ops[i].op;
+            known = TRUE;
+        }
+    }
+    const char *n = ms_http_headers_get(form, "n");
+    guint64 number = 0;
+    if (change.op == MS_WEBMAIL_OP_CREATE) {
+        change.folder = ms_http_headers_get(form, "name");
+    } else {
+        change.folder = ms_http_headers_get(form, "folder");
+        change.target = ms_http_headers_get(form, "to");
+        if (n == NULL || !g_ascii_string_to_unsigned(n, 10, 1, G_MAXUINT32, &number, NULL))
+            known = FALSE;
+        change.number = (guint) number;
+    }
+    if (!known || change.folder == NULL || change.folder[0] == '\0' ||
+        ((change.op == MS_WEBMAIL_OP_COPY || change.op == MS_WEBMAIL_OP_MOVE) &&
+         (change.target == NULL || change.target[0] == '\0'))) {
+        error_page(ctx, 400, "The form does not say what to change.", MS_WEBMAIL_BAD_REQUEST);
+        return;
+    }
+    g_autofree char *why = NULL;
+    if (!app->folders.change(ctx->session->address, &change, app->user_data, &why)) {
+        error_page(ctx, 400, why != NULL ? why : "The change was refused.",
+                   MS_WEBMAIL_BAD_REQUEST);
+        return;
+    }
+    g_autofree char *back = folder_link("/inbox", change.folder);
+    redirect(ctx, 303, back, MS_WEBMAIL_CHANGED);
+}
+
 static void do_message(Ctx *ctx)
 {
     MsWebmail *app = ctx->app;
     guint number = message_number(ctx->path);
-    g_autoptr(GBytes) text = number > 0 ? app->get(ctx->session->address, number,
-                                                    app->user_data)
-                                        : NULL;
+    g_autofree char *folder = folders_on(app) ? query_get(ctx, "folder") : NULL;
+    if (folders_on(app) && folder == NULL)
+        folder = g_strdup("INBOX");
+    g_autoptr(GBytes) text = number == 0 ? NULL
+                             : folder != NULL ? app->folders.get(ctx->session->address, folder,
+                                                                 number, app->user_data)
+                                              : app->get(ctx->session->address, number,
+                                                         app->user_data);
     g_autoptr(MsMessage) msg = text != NULL ? ms_message_parse_bytes(text, NULL) : NULL;
     if (msg == NULL) {
         error_page(ctx, 404, "There is no such message.", MS_WEBMAIL_NOT_FOUND);
@@ -449,6 +620,8 @@ static void do_message(Ctx *ctx)
         line(html, "%s", lines[i]);
     }
     line(html, "</pre>");
+    if (folder != NULL)
+        message_actions(ctx, html, folder, number);
     answer(ctx, 200, html, MS_WEBMAIL_MESSAGE);
 }
 
@@ -550,6 +723,7 @@ static const Route routes[] = {
     { "/message/", "GET, HEAD", TRUE, do_message },
     { "/compose", "GET, HEAD", TRUE, do_compose },
     { "/send", "POST", TRUE, do_send },
+    { "/change", "POST", TRUE, do_change },
     { "/logout", "GET, HEAD", FALSE, do_logout },
 };
 
@@ -601,6 +775,14 @@ void ms_webmail_free(MsWebmail *app)
     g_ptr_array_unref(app->sessions);
     g_free(app->hostname);
     g_free(app);
+}
+
+void ms_webmail_enable_folders(MsWebmail *app, const MsWebmailFolders *folders)
+{
+    g_return_if_fail(app != NULL && folders != NULL);
+    g_return_if_fail(folders->folders != NULL && folders->list != NULL && folders->get != NULL &&
+                     folders->change != NULL);
+    app->folders = *folders;
 }
 
 guint ms_webmail_sessions(const MsWebmail *app)

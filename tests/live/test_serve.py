@@ -346,6 +346,90 @@ def bad_command_lines():
         check("mailsim:" in r.stderr, "%s: says why: %s" % (what, r.stderr))
 
 
+@test
+def web_mail_in_chromium():
+    import webdriver
+    if webdriver.tools() is None:
+        raise Skip("chromium or chromedriver is not installed (scripts/deps.sh installs"
+                   " chromium and chromium-driver)")
+    srv = Server(BIN)
+    b = None
+    try:
+        b = webdriver.Browser()
+        home = "http://127.0.0.1:%d" % srv.http
+        b.go(home + "/")
+        b.type("input[name=user]", "bob")
+        b.type("input[name=password]", "hungry")
+        b.click("button")
+        src = b.wait_for("INBOX of bob@hamburger.edu")
+        check("INBOX of bob@hamburger.edu" in src, "logged in: " + src)
+        # Send to several recipients: bob here, alice on the other server.
+        b.go(home + "/compose")
+        b.type("input[name=to]", "bob@hamburger.edu, alice@crepes.fr")
+        b.type("input[name=subject]", "Pickles")
+        typed = ["Do you like pickles?", ".a line that starts with a dot", ".", "..", "end"]
+        b.type("textarea", "\n".join(typed))
+        b.click("form button")
+        src = b.wait_for("Message sent.")
+        check("Message sent." in src, "sent: " + src)
+        check("Pickles" in src, "listed")
+        # Retrieved over POP3 byte for byte as typed (dot-stuffing undone).
+        body = body_of(pop3_retr(srv, "bob", "hungry", 1))
+        check(body == [t.encode() for t in typed], "POP3 gives what was typed: %r" % body)
+        # Read it in the browser.
+        b.click(element=b.find_xpath("//a[text()='Pickles']"))
+        b.wait_for("id=\"flag\"")
+        pre = b.text("pre")
+        check(pre.endswith("\n".join(typed)), "the page shows the text: %r" % pre)
+        # Flag it; then create a folder, copy it there, move the original.
+        b.click("#flag")
+        check("[flagged]" in b.wait_for("[flagged]"), "flagged in the listing")
+        b.type("input[name=name]", "Saved")
+        b.click("#create")
+        src = b.wait_for("Saved of bob@hamburger.edu")
+        check("Saved of bob@hamburger.edu" in src, "folder created: " + src)
+        b.go(home + "/message/1?folder=INBOX")
+        b.click(element=b.find_xpath("//select[@id='to']/option[text()='Saved']"))
+        b.click("#copy")
+        src = b.wait_for("INBOX of bob@hamburger.edu")
+        check("INBOX of bob@hamburger.edu" in src, "back to INBOX: " + src)
+        b.go(home + "/message/1?folder=INBOX")
+        src = b.wait_for("id=\"move\"")
+        check("id=\"move\"" in src, "the message page again: " + src)
+        b.click(element=b.find_xpath("//select[@id='to']/option[text()='Saved']"))
+        b.click("#move")
+        src = b.wait_for("0 messages")
+        check("0 messages" in src, "INBOX empty after the move: " + src)
+        b.go(home + "/inbox?folder=Saved")
+        check("2 messages" in b.source(), "two in Saved: " + b.source())
+        # Delete one of the two.
+        b.go(home + "/message/2?folder=Saved")
+        b.click("#delete")
+        src = b.wait_for("1 message ")
+        check("1 message " in src, "one left: " + src)
+        # IMAP sees the same store: one flagged message in Saved, same text.
+        m = imaplib.IMAP4("127.0.0.1", srv.imap, timeout=30)
+        m.login("bob", "hungry")
+        typ, data = m.select("Saved")
+        check(data[0] == b"1", "IMAP: one in Saved: %r" % data)
+        typ, data = m.fetch("1", "(FLAGS BODY.PEEK[TEXT])")
+        check(b"\\Flagged" in data[0][0], "IMAP: flagged: %r" % data)
+        check(data[0][1] == "\r\n".join(typed).encode() + b"\r\n", "IMAP body: %r" % data)
+        m.logout()
+        b.go(home + "/logout")
+        b.close()
+        b = None
+        time.sleep(1)
+        stop_clean(srv)
+        t = srv.output("transcript.txt")
+        check("C: POST /send HTTP/1.1" in t, "the browser's requests are recorded")
+        check("placed in alice@crepes.fr's mailbox" in t, "relayed by SMTP to crepes.fr")
+    finally:
+        if b is not None:
+            b.close()
+        srv.kill()
+
+
 def main():
     global BIN
     BIN = sys.argv[1]
