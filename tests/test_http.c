@@ -1425,6 +1425,109 @@ static void test_webmail_new_needs_callbacks(void)
     MS_ASSERT_STR(ms_webmail_outcome_name(MS_WEBMAIL_SENT), "sent");
 }
 
+/* ---- webmail/folders ------------------------------------------------------------- */
+
+static char **box_folders(const char *address, gpointer data)
+{
+    (void) address;
+    (void) data;
+    const char *names[] = { "INBOX", "Saved <&>", NULL };
+    return g_strdupv((char **) names);
+}
+
+static GPtrArray *box_list_in(const char *address, const char *folder, gpointer data)
+{
+    Box *b = data;
+    if (strcmp(folder, "INBOX") != 0)
+        return strcmp(folder, "Saved <&>") == 0 ? ms_webmail_summaries_new() : NULL;
+    GPtrArray *list = box_list(address, data);
+    if (list != NULL && list->len > 0)
+        ((MsWebmailSummary *) g_ptr_array_index(list, 0))->flagged = TRUE;
+    (void) b;
+    return list;
+}
+
+static GBytes *box_get_in(const char *address, const char *folder, guint number, gpointer data)
+{
+    return strcmp(folder, "INBOX") == 0 ? box_get(address, number, data) : NULL;
+}
+
+static gboolean box_change(const char *address, const MsWebmailChange *c, gpointer data,
+                           char **error_out)
+{
+    Box *b = data;
+    if (b->refuse) {
+        *error_out = g_strdup("No <such> folder.");
+        return FALSE;
+    }
+    g_ptr_array_add(b->sent, g_strdup_printf("%s|%d|%s|%u|%s", address, (int) c->op, c->folder,
+                                             c->number, c->target != NULL ? c->target : "-"));
+    return TRUE;
+}
+
+static void test_webmail_folders(void)
+{
+    g_autoptr(Box) b = box_new();
+    g_autoptr(MsWebmail) app = app_new(b);
+    g_autofree char *cookie = login(app);
+    /* Off by default: the INBOX pages only, no /change. */
+    g_autoptr(MsWebmailResponse) off = call(app, "POST", "/change", cookie, "op=create&name=X");
+    CU_ASSERT_EQUAL(off->status, 404);
+    CU_ASSERT_EQUAL(b->sent->len, 0);
+    const MsWebmailFolders folders = { box_folders, box_list_in, box_get_in, box_change };
+    ms_webmail_enable_folders(app, &folders);
+
+    g_autoptr(MsWebmailResponse) inbox = call(app, "GET", "/inbox", cookie, NULL);
+    CU_ASSERT_EQUAL(inbox->status, 200);
+    g_autofree char *html = page_of(inbox);
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<title>INBOX of alice@crepes.fr</title>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<b>INBOX</b> <a href=\"/inbox?folder=Saved+%3C%26%3E\">"
+                                        "Saved &lt;&amp;&gt;</a>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "href=\"/message/1?folder=INBOX\">Ketchup</a>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, " [flagged]</li>"));
+    CU_ASSERT_TRUE(all_crlf(html));
+    g_autoptr(MsWebmailResponse) saved = call(app, "GET", "/inbox?folder=Saved+%3C%26%3E",
+                                              cookie, NULL);
+    g_autofree char *shtml = page_of(saved);
+    CU_ASSERT_PTR_NOT_NULL(strstr(shtml, "0 messages"));
+    g_autoptr(MsWebmailResponse) none = call(app, "GET", "/inbox?folder=Nope", cookie, NULL);
+    CU_ASSERT_EQUAL(none->status, 404);
+
+    g_autoptr(MsWebmailResponse) msg = call(app, "GET", "/message/1?folder=INBOX", cookie, NULL);
+    g_autofree char *mhtml = page_of(msg);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mhtml, "name=\"n\" value=\"1\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(mhtml, "<option>Saved &lt;&amp;&gt;</option>"));
+
+    g_autoptr(MsWebmailResponse) mv = call(app, "POST", "/change", cookie,
+                                           "folder=INBOX&n=2&to=Saved+%3C%26%3E&op=move");
+    CU_ASSERT_EQUAL(mv->status, 303);
+    CU_ASSERT_EQUAL(mv->outcome, MS_WEBMAIL_CHANGED);
+    MS_ASSERT_STR(ms_http_headers_get(mv->headers, "Location"), "/inbox?folder=INBOX");
+    g_autoptr(MsWebmailResponse) cr = call(app, "POST", "/change", cookie, "op=create&name=New");
+    MS_ASSERT_STR(ms_http_headers_get(cr->headers, "Location"), "/inbox?folder=New");
+    CU_ASSERT_EQUAL(b->sent->len, 2);
+    MS_ASSERT_STR(g_ptr_array_index(b->sent, 0), "alice@crepes.fr|4|INBOX|2|Saved <&>");
+    MS_ASSERT_STR(g_ptr_array_index(b->sent, 1), "alice@crepes.fr|5|New|0|-");
+    /* Forms that do not say what to change. */
+    static const char *const bad[] = { "op=zap&folder=INBOX&n=1", "op=delete&folder=INBOX",
+                                       "op=delete&folder=INBOX&n=0", "op=copy&folder=INBOX&n=1",
+                                       "op=create" };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(MsWebmailResponse) r = call(app, "POST", "/change", cookie, bad[i]);
+        CU_ASSERT_EQUAL(r->status, 400);
+    }
+    CU_ASSERT_EQUAL(b->sent->len, 2);
+    b->refuse = TRUE;
+    g_autoptr(MsWebmailResponse) refused = call(app, "POST", "/change", cookie,
+                                                "op=flag&folder=INBOX&n=1");
+    CU_ASSERT_EQUAL(refused->status, 400);
+    g_autofree char *rhtml = page_of(refused);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rhtml, "No &lt;such&gt; folder."));
+    /* Without a session: back to the login form. */
+    g_autoptr(MsWebmailResponse) anon = call(app, "POST", "/change", NULL, "op=create&name=X");
+    CU_ASSERT_EQUAL(anon->status, 302);
+}
+
 static const MsTestCase webmail_route_cases[] = {
     MS_TEST(test_webmail_login_form),
     MS_TEST(test_webmail_login),
@@ -1437,6 +1540,7 @@ static const MsTestCase webmail_route_cases[] = {
     MS_TEST(test_webmail_logout),
     MS_TEST(test_webmail_methods_and_paths),
     MS_TEST(test_webmail_new_needs_callbacks),
+    MS_TEST(test_webmail_folders),
     MS_TEST_END,
 };
 
