@@ -277,6 +277,20 @@ MsLive *ms_live_new(MsWorld *world, const MsLiveConfig *config, GError **error)
             return NULL;
     }
     ms_server_web_enable_folders(server);
+    /* The outputs count time from here: say when that was. */
+    GString *where = g_string_new(listen);
+    for (guint i = 0; i < MS_LIVE_N_SERVICES; i++) {
+        if (live->ports[i] != 0)
+            g_string_append_printf(where, "%s %s %u", i == 0 ? "" : ",", service_names[i],
+                                   live->ports[i]);
+    }
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S UTC");
+    ms_world_note(world, MS_TRACE_ACTION, "live.start", server->name, NULL, 0,
+                  "%s serves real clients on %s from %s; times count from then, on the real "
+                  "clock",
+                  server->name, where->str, stamp);
+    g_string_free(where, TRUE);
     live->rss = resident_bytes();
     live->tick_timer = g_timeout_add_seconds(1, on_tick, live);
     ms_live_sync(live);

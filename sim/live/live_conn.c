@@ -209,6 +209,14 @@ static void cut(LiveConn *c, const char *why)
  * is recorded after it). */
 static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len)
 {
+    /* Each line at its own time, at least a microsecond after the last
+     * (pipelined lines arrive together), and the answer a microsecond
+     * after it: the outputs keep the order in which the server read and
+     * answered, and the simulated clock stays the one clock of the
+     * trace. */
+    MsSim *sim = c->live->world->sim;
+    ms_live_sync(c->live);
+    ms_sim_advance(sim, ms_sim_now(sim) + MS_USEC);
     const char *eol = eol_len == 2 ? "\r\n" : eol_len == 1 ? "\n" : "";
     const char *phase = NULL;
     const MsServerProtocol *proto = c->session->proto;
@@ -234,6 +242,7 @@ static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len
         }
     }
     c->lines_in++;
+    ms_sim_advance(sim, ms_sim_now(sim) + MS_USEC);
     ms_server_session_data(c->session, bytes, len + eol_len);
 }
 

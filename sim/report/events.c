@@ -66,6 +66,9 @@ static const Template templates[] = {
     { "mailbox.deliver", N_("message {1} placed in {2}'s mailbox ({3} messages)"), NUM(3) },
     { "mailbox.delete", N_("POP3 update state: message {1} deleted from {2}'s mailbox ({3}"
                            " left)"), NUM(3) },
+    /* sim/live/live.c */
+    { "live.start", N_("{1} serves real clients on {2} from {3}; times count from then, on the"
+                       " real clock"), 0 },
     /* state.c */
     { "state.mailbox", N_("end state: mailbox {1} is empty"), 0 },
     { "state.mailbox", N_("end state: mailbox {1} holds {2} message(s)"), NUM(2) },
