@@ -376,36 +376,32 @@ static void folder_nav(Ctx *ctx, GString *html, const char *current)
                "<button id=\"create\">Create folder</button></p></form>");
 }
 
-static void do_folder(Ctx *ctx, const char *folder)
+/* A listing page: the INBOX (folder NULL: the pages without folders) or a
+ * folder, with its navigation, links and flags. */
+static void listing(Ctx *ctx, GPtrArray *list, const char *folder, gboolean sent)
 {
-    MsWebmail *app = ctx->app;
-    g_autoptr(GPtrArray) list = app->folders.list(ctx->session->address, folder,
-                                                  app->user_data);
-    if (list == NULL) {
-        error_page(ctx, 404, "There is no such folder.", MS_WEBMAIL_NOT_FOUND);
-        return;
-    }
-    g_autofree char *title = g_strdup_printf("%s of %s", folder, ctx->session->address);
+    g_autofree char *title = g_strdup_printf("%s of %s", folder != NULL ? folder : "Inbox",
+                                             ctx->session->address);
     GString *html = page(title);
-    g_autofree char *sent = query_get(ctx, "sent");
-    if (sent != NULL)
+    if (sent)
         line(html, "<p>Message sent.</p>");
     char count[32];
     g_snprintf(count, sizeof count, "%u message%s", list->len, list->len == 1 ? "" : "s");
     line(html, "<p>%s | <a href=\"/compose\">Compose</a> | <a href=\"/logout\">Log out</a></p>",
          count);
-    folder_nav(ctx, html, folder);
+    if (folder != NULL)
+        folder_nav(ctx, html, folder);
     if (list->len > 0) {
         line(html, "<ol>");
         for (guint i = 0; i < list->len; i++) {
             const MsWebmailSummary *m = g_ptr_array_index(list, i);
             char base[32], size[32];
             g_snprintf(base, sizeof base, "/message/%u", i + 1);
-            g_autofree char *href = folder_link(base, folder);
+            g_autofree char *href = folder != NULL ? folder_link(base, folder) : g_strdup(base);
             g_snprintf(size, sizeof size, "%" G_GUINT64_FORMAT " bytes", m->size);
             line(html, "<li><a href=\"%s\">%s</a> from %s, %s, %s%s</li>", href,
                  m->subject[0] != '\0' ? m->subject : "(no subject)", m->from, m->date, size,
-                 m->flagged ? " [flagged]" : "");
+                 folder != NULL && m->flagged ? " [flagged]" : "");
         }
         line(html, "</ol>");
     }
@@ -417,7 +413,14 @@ static void do_inbox(Ctx *ctx)
     MsWebmail *app = ctx->app;
     if (folders_on(app)) {
         g_autofree char *folder = query_get(ctx, "folder");
-        do_folder(ctx, folder != NULL ? folder : "INBOX");
+        g_autofree char *sent = query_get(ctx, "sent");
+        const char *name = folder != NULL ? folder : "INBOX";
+        g_autoptr(GPtrArray) list = app->folders.list(ctx->session->address, name,
+                                                      app->user_data);
+        if (list == NULL)
+            error_page(ctx, 404, "There is no such folder.", MS_WEBMAIL_NOT_FOUND);
+        else
+            listing(ctx, list, name, sent != NULL);
         return;
     }
     g_autoptr(GPtrArray) list = app->list(ctx->session->address, app->user_data);
@@ -425,27 +428,7 @@ static void do_inbox(Ctx *ctx)
         error_page(ctx, 500, "The mailbox could not be read.", MS_WEBMAIL_SERVER_ERROR);
         return;
     }
-    g_autofree char *title = g_strdup_printf("Inbox of %s", ctx->session->address);
-    GString *html = page(title);
-    if (strcmp(ctx->query, "sent=1") == 0)
-        line(html, "<p>Message sent.</p>");
-    char count[32];
-    g_snprintf(count, sizeof count, "%u message%s", list->len, list->len == 1 ? "" : "s");
-    line(html, "<p>%s | <a href=\"/compose\">Compose</a> | <a href=\"/logout\">Log out</a></p>",
-         count);
-    if (list->len > 0) {
-        line(html, "<ol>");
-        for (guint i = 0; i < list->len; i++) {
-            const MsWebmailSummary *m = g_ptr_array_index(list, i);
-            char href[32], size[32];
-            g_snprintf(href, sizeof href, "/message/%u", i + 1);
-            g_snprintf(size, sizeof size, "%" G_GUINT64_FORMAT " bytes", m->size);
-            line(html, "<li><a href=\"%s\">%s</a> from %s, %s, %s</li>", href,
-                 m->subject[0] != '\0' ? m->subject : "(no subject)", m->from, m->date, size);
-        }
-        line(html, "</ol>");
-    }
-    answer(ctx, 200, html, MS_WEBMAIL_INBOX);
+    listing(ctx, list, NULL, strcmp(ctx->query, "sent=1") == 0);
 }
 
 /* The first text/plain part of a message, depth first, or NULL. */
