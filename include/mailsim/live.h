@@ -43,10 +43,12 @@ typedef struct {
                             * allows (64 KiB); the engines answer the RFC
                             * limits (SMTP 512/1000) themselves */
     gsize max_output;      /* octets waiting for a client that does not
-                            * read (8 MiB) */
+                            * read (64 MiB: more than the largest
+                            * message's RETR or FETCH) */
     guint64 max_lines;     /* lines one session may send (100000) */
     guint64 max_memory;    /* resident memory of the process; above it no
-                            * new session is taken (1 GiB) */
+                            * new session is taken, and the session that
+                            * sent the most lines is cut off (1 GiB) */
 } MsLiveLimits;
 
 void ms_live_limits_init(MsLiveLimits *limits);

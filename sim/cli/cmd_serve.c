@@ -92,6 +92,7 @@ int ms_cli_serve(int argc, char **argv)
     g_autofree char *out_dir = NULL;
     g_autofree char *duration_text = NULL;
     g_autofree char *idle_text = NULL;
+    g_autofree char *memory_text = NULL;
     int ports[MS_LIVE_N_SERVICES];
     for (guint i = 0; i < MS_LIVE_N_SERVICES; i++)
         ports[i] = ms_live_service_default_port(i);
@@ -120,6 +121,8 @@ int ms_cli_serve(int argc, char **argv)
           "Sessions open at once, all clients (default 512)", "N" },
         { "max-per-client", 0, 0, G_OPTION_ARG_INT, &max_per_client,
           "Sessions open at once from one address (default 64)", "N" },
+        { "max-memory", 0, 0, G_OPTION_ARG_STRING, &memory_text,
+          "Resident memory above which sessions are refused and cut (default 1GiB)", "SIZE" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print no line per session", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
@@ -151,6 +154,13 @@ int ms_cli_serve(int argc, char **argv)
         return MS_EXIT_USAGE;
     if (idle_text != NULL && !parse_time("--idle", idle_text, &config.limits.idle))
         return MS_EXIT_USAGE;
+    if (memory_text != NULL) {
+        g_autofree char *why = NULL;
+        if (!ms_sc_parse_size(memory_text, &config.limits.max_memory, &why)) {
+            ms_cli_error("--max-memory: %s", why);
+            return MS_EXIT_USAGE;
+        }
+    }
     if (max_sessions < 0 || max_per_client < 0) {
         ms_cli_error("--max-sessions and --max-per-client expect a positive number");
         return MS_EXIT_USAGE;

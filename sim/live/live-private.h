@@ -46,6 +46,8 @@ LiveConn *ms_live_conn_new(MsLive *live, MsLiveService service, GSocketConnectio
                            const char *peer, const char *refuse);
 /* Idle and output checks, once a second. */
 void ms_live_conn_tick(LiveConn *c, MsTime now);
+/* Lines the client has sent so far. */
+guint64 ms_live_conn_lines(const LiveConn *c);
 /* Cuts the client off with a reason (the server is shutting down). */
 void ms_live_conn_cut(LiveConn *c, const char *why);
 /* Ends the connection now, whatever its state (at shutdown, after cut). */

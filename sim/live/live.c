@@ -47,7 +47,7 @@ void ms_live_limits_init(MsLiveLimits *limits)
         .max_per_client = 64,
         .idle = 5 * MS_MINUTE,
         .max_line = 64 * 1024,
-        .max_output = 8 * 1024 * 1024,
+        .max_output = 64 * 1024 * 1024,
         .max_lines = 100000,
         .max_memory = G_GUINT64_CONSTANT(1) << 30,
     };
@@ -136,6 +136,21 @@ static gboolean on_tick(gpointer data)
     for (guint i = live->conns->len; i-- > 0;) {
         if (i < live->conns->len)
             ms_live_conn_tick(g_ptr_array_index(live->conns, i), now);
+    }
+    /* Short of memory: the heaviest talker goes first (the trace holds
+     * every line it sent). */
+    if (live->limits.max_memory > 0 && live->rss > live->limits.max_memory) {
+        LiveConn *heaviest = NULL;
+        guint64 most = 0;
+        for (guint i = 0; i < live->conns->len; i++) {
+            LiveConn *c = g_ptr_array_index(live->conns, i);
+            if (ms_live_conn_lines(c) > most) {
+                most = ms_live_conn_lines(c);
+                heaviest = c;
+            }
+        }
+        if (heaviest != NULL)
+            ms_live_conn_cut(heaviest, "the server is short of memory");
     }
     ms_live_sync(live);
     return G_SOURCE_CONTINUE;

@@ -452,6 +452,11 @@ void ms_live_conn_finish_now(LiveConn *c)
     finish(c);
 }
 
+guint64 ms_live_conn_lines(const LiveConn *c)
+{
+    return c->finished || c->session == NULL || c->session->closing ? 0 : c->lines_in;
+}
+
 void ms_live_conn_cut(LiveConn *c, const char *why)
 {
     if (c->session == NULL || c->finished)

@@ -40,7 +40,7 @@ def check(cond, what):
 
 def stop_clean(srv):
     rc, text = srv.stop()
-    check(rc == 0, "serve exited %s: %s" % (rc, srv.err()[-3000:]))
+    check(rc == 0, "serve exited %s: %s %s" % (rc, srv.err()[-3000:], text[-1500:]))
     check("ERROR: AddressSanitizer" not in srv.err(), "sanitizer: " + srv.err()[-3000:])
     return text
 
@@ -315,6 +315,25 @@ def two_hundred_concurrent_sessions():
         p.quit()
         check(count == 200, "200 messages delivered (%d)" % count)
         stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
+def short_of_memory():
+    # A limit below what the server already holds: newcomers are refused,
+    # each told why in its protocol, and the server goes on.
+    srv = Server(BIN, "--max-memory", "1MiB")
+    try:
+        s = Lines(srv.connect(srv.smtp))
+        reply = s.smtp_reply()
+        check(reply.startswith("421") and "short of memory" in reply, "smtp: %r" % reply)
+        p = Lines(srv.connect(srv.pop3))
+        reply = p.line()
+        check(reply.startswith("-ERR") and "short of memory" in reply, "pop3: %r" % reply)
+        check(p.line() == "", "closed")
+        stop_clean(srv)
+        check("refused: the server is short of memory" in srv.text, "the session line says so")
     finally:
         srv.kill()
 
