@@ -46,7 +46,8 @@ static void usage(FILE *out)
           "  --version      show the version\n"
           "\n"
           "Exit status: 0 success, 1 scenario or simulation error, 2 usage error.\n"
-          "Example: mailsim run scenarios/smtp-basic.mss   (outputs in output/smtp-basic/)\n",
+          "Example: mailsim run scenarios/smtp-basic.mss   (outputs in output/smtp-basic/)\n"
+          "         mailsim serve   (then: telnet localhost 2525, or http://127.0.0.1:8080/)\n",
           out);
 }
 

@@ -339,6 +339,37 @@ def short_of_memory():
 
 
 @test
+def garbage_on_every_port():
+    # Random bytes (NULs, bare CRs, huge literals, half requests), then an
+    # abrupt close, on every port: the server answers or cuts off, never
+    # crashes (the sanitizer build is watching), and still serves.
+    import random
+    rnd = random.Random(11)
+    srv = Server(BIN)
+    try:
+        nasty = [b"\x00\xff\r\r\n", b"a1 LOGIN {99999999}\r\n", b"GET / HTTP/1.1\r\nContent-Length: 5000000\r\n\r\nab",
+                 b"DATA\r\n" * 50, b"\r\n" * 300, b"USER " + b"x" * 5000 + b"\n",
+                 b"a1 APPEND INBOX {20}\r\n12345", b"POST /login HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]
+        for port in (srv.smtp, srv.pop3, srv.imap, srv.http):
+            for k in range(6):
+                c = srv.connect(port)
+                data = rnd.choice(nasty) + bytes(rnd.getrandbits(8) for _ in range(rnd.randint(0, 3000)))
+                try:
+                    c.sendall(data)
+                    c.settimeout(0.2)
+                    c.recv(65536)
+                except OSError:
+                    pass
+                c.close()
+        with smtplib.SMTP("127.0.0.1", srv.smtp, timeout=30) as m:
+            m.sendmail("alice@crepes.fr", ["bob@hamburger.edu"], "Subject: after\r\n\r\nstill here\r\n")
+        check(body_of(pop3_retr(srv, "bob", "hungry", 1)) == [b"still here"], "still serves")
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def shutdown_tells_open_sessions():
     srv = Server(BIN)
     try:
