@@ -339,6 +339,29 @@ def short_of_memory():
 
 
 @test
+def imap_idle_hears_of_new_mail():
+    # RFC 2177: a client idling on INBOX is told at once of mail that a
+    # real SMTP client delivers.
+    srv = Server(BIN)
+    try:
+        i = Lines(srv.connect(srv.imap))
+        check(i.line().startswith("* OK"), "greeting")
+        i.send("a1 login bob hungry\r\na2 select INBOX\r\na3 idle\r\n")
+        while True:
+            line = i.line()
+            check(line != "", "the session stays open")
+            if line.startswith("+ "):
+                break
+        with smtplib.SMTP("127.0.0.1", srv.smtp, timeout=30) as c:
+            c.sendmail("alice@crepes.fr", ["bob@hamburger.edu"], "Subject: push\r\n\r\nnew\r\n")
+        check(i.line() == "* 1 EXISTS", "told of the new message")
+        i.send("DONE\r\na4 logout\r\n")
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def garbage_on_every_port():
     # Random bytes (NULs, bare CRs, huge literals, half requests), then an
     # abrupt close, on every port: the server answers or cuts off, never
