@@ -4,6 +4,7 @@ directory, and a stop that checks the server exits cleanly (sanitizers
 included) and wrote its outputs."""
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -66,10 +67,15 @@ class Server:
         return self.rc, self.text
 
     def kill(self):
+        """Ends the server if it still runs and removes its folder (the
+        tests call it last, in their finally)."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self.stopped = True
+        if not self.stderr.closed:
+            self.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def output(self, name):
         with open(os.path.join(self.out, name), encoding="utf-8") as f:
