@@ -17,6 +17,8 @@ enum {
 int ms_cli_run(int argc, char **argv);
 int ms_cli_serve(int argc, char **argv);
 int ms_cli_check(int argc, char **argv);
+int ms_cli_grade(int argc, char **argv);
+int ms_cli_exercise(int argc, char **argv);
 
 /* Writes what `mailsim run` writes from a trace into out_dir (which must
  * exist): transcript.txt, transcript.md, summary.txt, trace.json and the

@@ -17,6 +17,8 @@ static const Command commands[] = {
     { "check", ms_cli_check, "validate a scenario file without running it" },
     { "serve", ms_cli_serve, "serve a simulated mail server to real clients (telnet, mail"
                              " clients, browsers)" },
+    { "grade", ms_cli_grade, "grade students' submissions to an exercise" },
+    { "exercise", ms_cli_exercise, "show, check or solve an exercise" },
 };
 
 void ms_cli_error(const char *fmt, ...)

@@ -1,0 +1,188 @@
+/* cmd_grade.c - `mailsim grade EXERCISE SUBMISSION...` and
+ * `mailsim grade --merge RESULTS...`: a class graded in parallel, reported
+ * for the teaching assistant and written for autograders.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "mailsim/grade.h"
+#include "mailsim/report.h"
+
+static int compare_students(gconstpointer a, gconstpointer b)
+{
+    g_autofree char *x = ms_grade_student_id(*(const char *const *) a);
+    g_autofree char *y = ms_grade_student_id(*(const char *const *) b);
+    int c = strcmp(x, y);
+    return c != 0 ? c : strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static int compare_results(gconstpointer a, gconstpointer b)
+{
+    const MsGradeResult *x = *(const MsGradeResult *const *) a;
+    const MsGradeResult *y = *(const MsGradeResult *const *) b;
+    return strcmp(x->student, y->student);
+}
+
+static gboolean parse_shard(const char *text, guint *k_out, guint *n_out)
+{
+    guint k = 0, n = 0;
+    char tail = 0;
+    if (text == NULL || sscanf(text, "%u/%u%c", &k, &n, &tail) != 2 || n == 0 || k == 0 ||
+        k > n)
+        return FALSE;
+    *k_out = k;
+    *n_out = n;
+    return TRUE;
+}
+
+/* A student id as a folder name: never "." or "..", never empty. */
+static char *safe_dir_name(const char *student)
+{
+    if (*student == '\0' || strcmp(student, ".") == 0 || strcmp(student, "..") == 0)
+        return g_strdup("_");
+    return g_strdup(student);
+}
+
+static gboolean write_results_dir(const char *dir, const GPtrArray *results,
+                                  MsGradeFormat format, const char *lang)
+{
+    MsGradeFormat per = format == MS_GRADE_FMT_PRAIRIELEARN ? format : MS_GRADE_FMT_GRADESCOPE;
+    for (guint i = 0; i < results->len; i++) {
+        const MsGradeResult *r = g_ptr_array_index(results, i);
+        g_autofree char *name = safe_dir_name(r->student);
+        g_autofree char *sub = g_build_filename(dir, name, NULL);
+        if (g_mkdir_with_parents(sub, 0755) != 0) {
+            ms_cli_error("cannot create %s: %s", sub, g_strerror(errno));
+            return FALSE;
+        }
+        g_autofree char *file = g_build_filename(sub, "results.json", NULL);
+        g_autofree char *text = ms_grade_format_one(r, per, lang);
+        g_autoptr(GError) err = NULL;
+        if (!g_file_set_contents(file, text, -1, &err)) {
+            ms_cli_error("%s", err->message);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+int ms_cli_grade(int argc, char **argv)
+{
+    int jobs = 0;
+    g_autofree char *format_text = NULL;
+    g_autofree char *results_dir = NULL;
+    g_autofree char *lang = NULL;
+    g_autofree char *shard = NULL;
+    gboolean merge = FALSE;
+    double time_limit = 10;
+    int memory_mb = 1024;
+    GOptionEntry entries[] = {
+        { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+          "Grade N submissions at once (default: one per core)", "N" },
+        { "format", 0, 0, G_OPTION_ARG_STRING, &format_text,
+          "What to print: text (default), gradescope, prairielearn, junit, tap, csv or "
+          "results (for --merge)",
+          "FORMAT" },
+        { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &results_dir,
+          "Also write DIR/<student>/results.json (Gradescope's format, or PrairieLearn's with "
+          "--format prairielearn)",
+          "DIR" },
+        { "lang", 0, 0, G_OPTION_ARG_STRING, &lang, "Language of the feedback: en or zh",
+          "LANG" },
+        { "shard", 0, 0, G_OPTION_ARG_STRING, &shard,
+          "Grade only part K of N of the submissions (in sorted order)", "K/N" },
+        { "merge", 0, 0, G_OPTION_ARG_NONE, &merge,
+          "Merge results files written with --format results (the arguments are those files)",
+          NULL },
+        { "time-limit", 0, 0, G_OPTION_ARG_DOUBLE, &time_limit,
+          "CPU seconds one submission may take (default 10)", "SECONDS" },
+        { "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_mb,
+          "Memory one submission may take, in MiB (default 1024)", "MIB" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("EXERCISE SUBMISSION... | --merge RESULTS... - grade students' "
+                             "work");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_summary(
+        ctx, "A SUBMISSION is a file or a folder, one student each; the student id is its name "
+             "without extension.\nPrints each student's checks, points and feedback and the "
+             "class summary.\nExit status: 0 when grading worked, whatever the scores; 1 when "
+             "the exercise (or a results file) is broken; 2 usage error.");
+    g_autoptr(GError) error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        ms_cli_error("%s", error->message);
+        return MS_EXIT_USAGE;
+    }
+    if (lang == NULL)
+        lang = g_strdup(ms_report_default_lang());
+    if (!ms_report_lang_supported(lang)) {
+        ms_cli_error("--lang must be en or zh, not '%s'", lang);
+        return MS_EXIT_USAGE;
+    }
+    MsGradeFormat format = MS_GRADE_FMT_TEXT;
+    if (format_text != NULL && !ms_grade_format_parse(format_text, &format)) {
+        ms_cli_error("unknown --format '%s' (text, gradescope, prairielearn, junit, tap, csv, "
+                     "results)",
+                     format_text);
+        return MS_EXIT_USAGE;
+    }
+    MsGradeBatchOptions opts = { .lang = lang, .time_limit = time_limit };
+    if (jobs < 0 || jobs > 1024 || time_limit <= 0 || time_limit > 3600 || memory_mb < 64) {
+        ms_cli_error("-j takes 0..1024, --time-limit 0..3600 s, --memory-limit at least 64 MiB");
+        return MS_EXIT_USAGE;
+    }
+    opts.jobs = (guint) jobs;
+    opts.memory_limit = (guint64) memory_mb << 20;
+    if (shard != NULL && !parse_shard(shard, &opts.shard_k, &opts.shard_n)) {
+        ms_cli_error("--shard takes K/N with 1 <= K <= N, such as 2/8, not '%s'", shard);
+        return MS_EXIT_USAGE;
+    }
+
+    g_autoptr(GPtrArray) results = NULL;
+    if (merge) {
+        if (argc < 2) {
+            ms_cli_error("--merge needs the results files to merge");
+            return MS_EXIT_USAGE;
+        }
+        results = g_ptr_array_new_with_free_func((GDestroyNotify) ms_grade_result_free);
+        for (int i = 1; i < argc; i++) {
+            g_autofree char *text = NULL;
+            gsize len = 0;
+            if (!g_file_get_contents(argv[i], &text, &len, &error) ||
+                !ms_grade_results_read(text, len, argv[i], results, &error)) {
+                ms_cli_error("%s", error->message);
+                return MS_EXIT_FAILURE;
+            }
+        }
+        /* Shards interleave: put the class back in student order. */
+        g_ptr_array_sort(results, compare_results);
+    } else {
+        if (argc < 3) {
+            ms_cli_error("grade needs an exercise and at least one submission "
+                         "(try 'mailsim grade --help')");
+            return MS_EXIT_USAGE;
+        }
+        g_autoptr(MsExercise) ex = ms_exercise_load(argv[1], &error);
+        if (ex == NULL) {
+            fprintf(stderr, "%s\n", error->message);
+            return MS_EXIT_FAILURE;
+        }
+        g_autoptr(GPtrArray) paths = g_ptr_array_new();
+        for (int i = 2; i < argc; i++) {
+            if (!g_file_test(argv[i], G_FILE_TEST_EXISTS))
+                ms_cli_error("warning: %s does not exist; graded as an empty submission",
+                             argv[i]);
+            g_ptr_array_add(paths, argv[i]);
+        }
+        g_ptr_array_sort(paths, compare_students);
+        results = ms_grade_batch(ex, (const char *const *) paths->pdata, paths->len, &opts);
+    }
+    if (results_dir != NULL && !write_results_dir(results_dir, results, format, lang))
+        return MS_EXIT_FAILURE;
+    g_autofree char *out = ms_grade_format_class(results, format, lang);
+    fputs(out, stdout);
+    return MS_EXIT_OK;
+}

@@ -1,0 +1,228 @@
+/* batch.c - grading a class: one worker process per submission.
+ *
+ * Each submission is graded in a child process with limits on CPU time,
+ * address space, file writes and the size of what it hands back, so a
+ * submission that makes the simulator loop, allocate without end or crash
+ * fails alone: the parent records "exceeded the time limit" (or what
+ * happened) and goes on.  At most `jobs` children run at once; each hands
+ * its result back as mailsim's results JSON on a pipe; results are stored
+ * by the submission's position, so the output order and bytes never depend
+ * on which child finished first.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "grade/grade-private.h"
+
+/* What a child may hand back: far more than any honest result. */
+#define MAX_RESULT_BYTES (8u * 1024u * 1024u)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MS_UNDER_ASAN 1
+#endif
+#endif
+
+typedef struct {
+    pid_t pid;
+    int fd;
+    guint index;
+    GString *buf;
+    gint64 started;     /* monotonic, microseconds */
+    gboolean overflow;  /* handed back more than MAX_RESULT_BYTES */
+    gboolean killed;    /* by the parent's wall-clock limit */
+} Worker;
+
+static void set_limit(int resource, rlim_t soft, rlim_t hard)
+{
+    struct rlimit rl = { soft, hard };
+    setrlimit(resource, &rl);
+}
+
+static void write_all(int fd, const char *data, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        data += n;
+        len -= (gsize) n;
+    }
+}
+
+G_GNUC_NORETURN static void child(const MsExercise *ex, const char *path,
+                                  const MsGradeBatchOptions *o, int fd)
+{
+    double cpu = o->time_limit > 0 ? o->time_limit : 10;
+    /* SIGXCPU at the limit, SIGKILL a second later should it be caught. */
+    rlim_t secs = (rlim_t) MAX(1.0, cpu + 0.999);
+    set_limit(RLIMIT_CPU, secs, secs + 1);
+    set_limit(RLIMIT_CORE, 0, 0);
+    /* Nothing to write but the pipe. */
+    set_limit(RLIMIT_FSIZE, 0, 0);
+#ifndef MS_UNDER_ASAN
+    /* AddressSanitizer reserves terabytes of address space for its
+     * shadow memory, so the limit only applies to ordinary builds. */
+    rlim_t mem = (rlim_t) (o->memory_limit > 0 ? o->memory_limit : (1ull << 30));
+    set_limit(RLIMIT_AS, mem, mem);
+#endif
+    MsGradeOptions go = { .lang = o->lang };
+    MsGradeResult *r = ms_grade_submission(ex, path, &go);
+    JsonNode *node = ms_grade_result_to_json(r);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_root(gen, node);
+    gsize len = 0;
+    char *text = json_generator_to_data(gen, &len);
+    write_all(fd, text, len);
+    close(fd);
+    /* No clean-up: the process ends here, and exit handlers (the parent's
+     * leak checks among them) are not the child's to run. */
+    _exit(0);
+}
+
+static gboolean spawn(Worker *w, const MsExercise *ex, const char *path,
+                      const MsGradeBatchOptions *o)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return FALSE;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return FALSE;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        child(ex, path, o, fds[1]);
+    }
+    close(fds[1]);
+    w->pid = pid;
+    w->fd = fds[0];
+    w->buf = g_string_new(NULL);
+    w->started = g_get_monotonic_time();
+    w->overflow = FALSE;
+    w->killed = FALSE;
+    return TRUE;
+}
+
+static MsGradeResult *collect(Worker *w, const MsExercise *ex, const char *path,
+                              const MsGradeBatchOptions *o)
+{
+    int status = 0;
+    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    g_autofree char *student = ms_grade_student_id(path);
+    g_autofree char *why = NULL;
+    if (w->overflow) {
+        why = g_strdup("grading it produced too much output");
+    } else if (w->killed || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU ||
+                                                      WTERMSIG(status) == SIGKILL))) {
+        why = g_strdup_printf("grading it exceeded the time limit (%g s)",
+                              o->time_limit > 0 ? o->time_limit : 10);
+    } else if (WIFSIGNALED(status)) {
+        why = g_strdup_printf("grading it stopped with signal %d (out of memory?)",
+                              WTERMSIG(status));
+    } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        why = g_strdup_printf("grading it failed (exit status %d)", WEXITSTATUS(status));
+    }
+    MsGradeResult *r = NULL;
+    if (why == NULL) {
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) err = NULL;
+        if (json_parser_load_from_data(parser, w->buf->str, (gssize) w->buf->len, &err))
+            r = ms_grade_result_from_json(json_parser_get_root(parser), &err);
+        if (r == NULL)
+            why = g_strdup_printf("grading it gave no result (%s)",
+                                  err != NULL ? err->message : "empty");
+    }
+    if (r == NULL) {
+        g_autoptr(MsGradeParams) params = ms_exercise_params(ex, student);
+        r = ms_grade_result_failing(ex, student, params, why, o->lang);
+    }
+    g_string_free(w->buf, TRUE);
+    w->buf = NULL;
+    return r;
+}
+
+GPtrArray *ms_grade_batch(const MsExercise *ex, const char *const *paths, guint n_paths,
+                          const MsGradeBatchOptions *options)
+{
+    MsGradeBatchOptions o = *options;
+    guint jobs = o.jobs > 0 ? o.jobs : MAX(1u, g_get_num_processors());
+    double wall = (o.time_limit > 0 ? o.time_limit : 10) * 3 + 5;
+    /* The positions this shard grades. */
+    g_autoptr(GArray) todo = g_array_new(FALSE, FALSE, sizeof(guint));
+    for (guint i = 0; i < n_paths; i++) {
+        if (o.shard_n == 0 || i % o.shard_n == o.shard_k - 1)
+            g_array_append_val(todo, i);
+    }
+    GPtrArray *results = g_ptr_array_new_with_free_func((GDestroyNotify) ms_grade_result_free);
+    g_ptr_array_set_size(results, (gint) todo->len);
+    Worker *workers = g_new0(Worker, jobs);
+    guint active = 0;
+    guint next = 0;
+    while (next < todo->len || active > 0) {
+        while (active < jobs && next < todo->len) {
+            Worker *w = &workers[active];
+            w->index = next;
+            const char *path = paths[g_array_index(todo, guint, next)];
+            if (!spawn(w, ex, path, &o)) {
+                /* No process to spare: grade it here rather than not at all. */
+                MsGradeOptions go = { .lang = o.lang };
+                results->pdata[next++] = ms_grade_submission(ex, path, &go);
+                continue;
+            }
+            next++;
+            active++;
+        }
+        struct pollfd *pfds = g_new0(struct pollfd, active);
+        for (guint i = 0; i < active; i++) {
+            pfds[i].fd = workers[i].fd;
+            pfds[i].events = POLLIN;
+        }
+        int rc = poll(pfds, active, 200);
+        for (guint i = active; rc >= 0 && i > 0; i--) {
+            Worker *w = &workers[i - 1];
+            gboolean done = FALSE;
+            if (pfds[i - 1].revents & (POLLIN | POLLHUP | POLLERR)) {
+                char buf[65536];
+                ssize_t n = read(w->fd, buf, sizeof buf);
+                if (n > 0 && !w->overflow) {
+                    g_string_append_len(w->buf, buf, n);
+                    if (w->buf->len > MAX_RESULT_BYTES) {
+                        w->overflow = TRUE;
+                        kill(w->pid, SIGKILL);
+                    }
+                }
+                done = n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN);
+            }
+            if (!done && (double) (g_get_monotonic_time() - w->started) / 1e6 > wall) {
+                w->killed = TRUE;
+                kill(w->pid, SIGKILL);
+            }
+            if (done) {
+                close(w->fd);
+                const char *path = paths[g_array_index(todo, guint, w->index)];
+                results->pdata[w->index] = collect(w, ex, path, &o);
+                workers[i - 1] = workers[active - 1];
+                active--;
+            }
+        }
+        g_free(pfds);
+    }
+    g_free(workers);
+    return results;
+}

@@ -1,0 +1,1095 @@
+/* exercise.c - reads an exercise file (docs/exercises.md).
+ *
+ * The file is line-oriented like a scenario and is cut into statements by
+ * the scenario module's lexer; its statements are read with the same token
+ * cursor, so an error reads "file:line:column: error: expected ..., found
+ * ...".  A scenario may be embedded between 'begin scenario' and 'end
+ * scenario': those lines are kept, in place, as the scenario's text (every
+ * other line blanked), so the scenario's own errors point at the exercise's
+ * lines too.  Checks are blocks from 'check NAME ...' to 'end'.
+ */
+#include <string.h>
+
+#include "grade/grade-private.h"
+#include "scenario/scenario-private.h"
+
+static const char *const kind_names[] = {
+#define MS_GRADE_NAME_(e, s) s,
+    MS_GRADE_KINDS(MS_GRADE_NAME_)
+#undef MS_GRADE_NAME_
+};
+
+const char *ms_grade_kind_name(MsGradeKind kind)
+{
+    g_return_val_if_fail(kind < MS_GRADE_N_KINDS, "?");
+    return kind_names[kind];
+}
+
+static const char *const visibility_names[] = {
+#define MS_GRADE_NAME_(e, s) s,
+    MS_GRADE_VISIBILITIES(MS_GRADE_NAME_)
+#undef MS_GRADE_NAME_
+};
+
+const char *ms_grade_visibility_name(MsGradeVisibility v)
+{
+    g_return_val_if_fail(v < MS_GRADE_N_VISIBILITIES, "?");
+    return visibility_names[v];
+}
+
+const char *ms_grade_pick(char *const texts[2], const char *lang)
+{
+    const char *t = texts[LANG_INDEX(lang)];
+    return t != NULL ? t : texts[0];
+}
+
+/* The rules a 'rule' predicate may name (checks.c implements them). */
+static const char *const rule_names[] = {
+    "helo-first", "mail-before-rcpt", "rcpt-before-data", "data-ended", "quit", "crlf",
+    "user-before-pass", "retr-before-dele", NULL,
+};
+
+typedef struct {
+    MsScParse p;        /* diagnostics, for the scenario module's cursor */
+    MsExercise *ex;
+    Check *check;       /* the check block being read */
+    MsLoc check_loc;
+    gboolean saw_submit;
+    MsLoc scenario_loc; /* line 0: no scenario yet */
+    MsLoc title_loc[2];
+} Reader;
+
+static void exercise_free_fields(MsExercise *ex)
+{
+    g_free(ex->path);
+    g_free(ex->id);
+    g_free(ex->dir);
+    for (int i = 0; i < 2; i++) {
+        g_free(ex->title[i]);
+        if (ex->instructions[i] != NULL)
+            g_string_free(ex->instructions[i], TRUE);
+    }
+    g_free(ex->host);
+    g_free(ex->server);
+    g_free(ex->file);
+    g_clear_pointer(&ex->params, g_ptr_array_unref);
+    g_free(ex->scenario);
+    g_free(ex->scenario_file);
+    g_free(ex->model);
+    g_clear_pointer(&ex->checks, g_ptr_array_unref);
+}
+
+void ms_exercise_free(MsExercise *ex)
+{
+    if (ex == NULL)
+        return;
+    exercise_free_fields(ex);
+    g_free(ex);
+}
+
+const char *ms_exercise_id(const MsExercise *ex) { return ex->id; }
+const char *ms_exercise_path(const MsExercise *ex) { return ex->path; }
+MsGradeKind ms_exercise_kind(const MsExercise *ex) { return ex->kind; }
+double ms_exercise_max_score(const MsExercise *ex) { return ex->max_score; }
+const char *ms_exercise_model(const MsExercise *ex) { return ex->model; }
+
+const char *ms_exercise_title(const MsExercise *ex, const char *lang)
+{
+    const char *t = ms_grade_pick(ex->title, lang);
+    return t != NULL ? t : ex->id;
+}
+
+const char *ms_exercise_submission_file(const MsExercise *ex)
+{
+    if (ex->file != NULL)
+        return ex->file;
+    switch (ex->kind) {
+    case MS_GRADE_ANSWERS: return "answers.txt";
+    case MS_GRADE_SCENARIO: return "scenario.mss";
+    default: return "dialogue.txt";
+    }
+}
+
+/* ---- Statements ------------------------------------------------------------- */
+
+/* 'en' or 'zh', then a string.  Returns the index, -1 after an error. */
+static int read_lang_text(MsScCursor *c, const char **text_out)
+{
+    static const char *const langs[] = { "en", "zh", NULL };
+    int i = ms_sc_read_choice(c, langs, " (the language of the text)");
+    if (i < 0)
+        return -1;
+    MsScToken *tok = ms_sc_take(c);
+    if (tok == NULL || tok->kind != MS_SC_TOK_STRING) {
+        ms_sc_fail_expected(c, tok, "a text in double quotes");
+        return -1;
+    }
+    *text_out = tok->text;
+    return i;
+}
+
+static void set_once(MsScCursor *c, char **slot, const char *text, MsLoc loc, const char *what)
+{
+    if (*slot != NULL) {
+        ms_sc_fail(c, loc, "%s is given twice", what);
+        return;
+    }
+    *slot = g_strdup(text);
+}
+
+static void parse_title(Reader *r, MsScCursor *c, char **slots)
+{
+    const char *text = NULL;
+    MsLoc loc = ms_sc_loc_of(c, ms_sc_peek(c));
+    int i = read_lang_text(c, &text);
+    if (i < 0 || !ms_sc_expect_end(c, "title"))
+        return;
+    (void) r;
+    set_once(c, &slots[i], text, loc, i == 0 ? "the English title" : "the Chinese title");
+}
+
+static void parse_submit(Reader *r, MsScCursor *c, MsLoc kw)
+{
+    MsExercise *ex = r->ex;
+    if (r->saw_submit) {
+        ms_sc_fail(c, kw, "'submit' is given twice");
+        return;
+    }
+    r->saw_submit = TRUE;
+    static const char *const kinds[] = { "dialogue", "answers", "scenario", "program", NULL };
+    int k = ms_sc_read_choice(c, kinds, " (what the student submits)");
+    if (k < 0)
+        return;
+    ex->kind = (MsGradeKind) k;
+    if (ex->kind == MS_GRADE_PROGRAM) {
+        ms_sc_fail(c, kw, "'program' submissions are graded through 'mailsim serve', "
+                          "which records them; this version grades dialogue, answers "
+                          "and scenario submissions");
+        return;
+    }
+    static const char *const opts[] = { "from", "to", "port", "at", "file", NULL };
+    MsLoc seen[G_N_ELEMENTS(opts)] = { { 0, 0 } };
+    for (;;) {
+        int o = ms_sc_next_option(c, opts, seen, 0, "submit statement");
+        if (o < 0)
+            break;
+        MsScToken *tok = NULL;
+        guint64 port = 0;
+        switch (o) {
+        case 0:
+            tok = ms_sc_expect_host(c, "the host the student types on, such as alice-pc");
+            if (tok != NULL)
+                ex->host = g_strdup(tok->text);
+            break;
+        case 1:
+            tok = ms_sc_expect_host(c, "the server the student connects to");
+            if (tok != NULL)
+                ex->server = g_strdup(tok->text);
+            break;
+        case 2:
+            if (ms_sc_read_whole(c, 1, 65535, "a port such as 25", &port))
+                ex->port = (guint) port;
+            break;
+        case 3:
+            ms_sc_read_duration(c, &ex->at, NULL);
+            break;
+        case 4:
+            tok = ms_sc_expect_text(c, "a file name such as dialogue.txt");
+            if (tok != NULL)
+                ex->file = g_strdup(tok->text);
+            break;
+        default:
+            break;
+        }
+        if (c->failed)
+            return;
+    }
+    if (c->failed)
+        return;
+    if (ex->kind == MS_GRADE_DIALOGUE && (ex->host == NULL || ex->server == NULL)) {
+        ms_sc_fail(c, kw, "a dialogue submission needs 'from HOST to SERVER' (where the "
+                          "student types, and which server answers)");
+        return;
+    }
+    if (ex->kind != MS_GRADE_DIALOGUE && (ex->host != NULL || ex->server != NULL)) {
+        ms_sc_fail(c, kw, "'from' and 'to' are for dialogue submissions only");
+        return;
+    }
+    if (ex->kind == MS_GRADE_DIALOGUE && ex->port == 0)
+        ex->port = 25;
+}
+
+/* "40ms" -> 40 and "ms"; "2.5" -> 2.5 and "".  Digits with one optional
+ * point, then a unit of letters (or 'µ'). */
+static gboolean split_number(const char *text, double *value_out, char **unit_out,
+                             int *decimals_out)
+{
+    const char *p = text;
+    if (*p == '-')
+        p++;
+    const char *digits = p;
+    int decimals = -1;
+    while (g_ascii_isdigit(*p) || (*p == '.' && decimals < 0)) {
+        if (*p == '.')
+            decimals = 0;
+        else if (decimals >= 0)
+            decimals++;
+        p++;
+    }
+    if (p == digits || (p == digits + 1 && *digits == '.'))
+        return FALSE;
+    for (const char *u = p; *u != '\0'; u++) {
+        if (!g_ascii_isalpha(*u) && (guchar) *u < 0x80)
+            return FALSE;
+    }
+    g_autofree char *num = g_strndup(text, (gsize) (p - text));
+    *value_out = g_ascii_strtod(num, NULL);
+    *unit_out = g_strdup(p);
+    *decimals_out = decimals < 0 ? 0 : decimals;
+    return TRUE;
+}
+
+static gboolean param_name_ok(const char *name)
+{
+    if (!g_ascii_isalpha(name[0]))
+        return FALSE;
+    for (const char *p = name; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void parse_param(Reader *r, MsScCursor *c)
+{
+    MsScToken *name = ms_sc_expect_text(c, "a parameter name such as latency");
+    if (name == NULL)
+        return;
+    if (!param_name_ok(name->text)) {
+        ms_sc_fail(c, name->loc, "a parameter name is letters, digits, '_' and '-', "
+                                 "starting with a letter");
+        return;
+    }
+    for (guint i = 0; i < r->ex->params->len; i++) {
+        GradeParam *o = g_ptr_array_index(r->ex->params, i);
+        if (strcmp(o->name, name->text) == 0) {
+            ms_sc_fail(c, name->loc, "parameter '%s' is declared twice (first at %u:%u)",
+                       name->text, o->loc.line, o->loc.column);
+            return;
+        }
+    }
+    GradeParam *pa = g_new0(GradeParam, 1);
+    pa->name = g_strdup(name->text);
+    pa->loc = name->loc;
+    pa->choices = g_ptr_array_new_with_free_func(g_free);
+    pa->unit = g_strdup("");
+    static const char *const kinds[] = { "range", "choice", NULL };
+    int k = ms_sc_read_choice(c, kinds, " (how the values are chosen)");
+    if (k < 0) {
+        ms_grade_param_free(pa);
+        return;
+    }
+    pa->kind = k == 0 ? PARAM_RANGE : PARAM_CHOICE;
+    if (pa->kind == PARAM_RANGE) {
+        const char *what[3] = { "the lowest value, such as 10ms", "the highest value",
+                                "'step' and the step, such as 'step 5ms'" };
+        double v[3] = { 0, 0, 0 };
+        for (int i = 0; i < 3 && !c->failed; i++) {
+            if (i == 2) {
+                MsScToken *kw = ms_sc_take(c);
+                if (!ms_sc_is_word(kw, "step")) {
+                    ms_sc_fail_expected(c, kw, what[2]);
+                    break;
+                }
+            }
+            MsScToken *tok = ms_sc_expect_text(c, what[i]);
+            if (tok == NULL)
+                break;
+            g_autofree char *unit = NULL;
+            int decimals = 0;
+            if (!split_number(tok->text, &v[i], &unit, &decimals)) {
+                ms_sc_fail(c, tok->loc, "expected a number with an optional unit, such as "
+                                        "40ms or 1500, found '%s'", tok->text);
+                break;
+            }
+            if (i == 0) {
+                g_free(pa->unit);
+                pa->unit = g_steal_pointer(&unit);
+            } else if (strcmp(unit, pa->unit) != 0) {
+                ms_sc_fail(c, tok->loc, "expected the unit '%s' of the lowest value, "
+                                        "found '%s'", pa->unit, tok->text);
+                break;
+            }
+            pa->decimals = MAX(pa->decimals, decimals);
+        }
+        pa->low = v[0];
+        pa->high = v[1];
+        pa->step = v[2];
+        if (!c->failed && (pa->step <= 0 || pa->high < pa->low)) {
+            ms_sc_fail(c, pa->loc, "a range needs lowest <= highest and a step above 0");
+        } else if (!c->failed && (pa->high - pa->low) / pa->step > 1e6) {
+            ms_sc_fail(c, pa->loc, "a range may have at most a million values");
+        }
+    } else {
+        while (!c->failed && ms_sc_peek(c) != NULL && !ms_sc_is_word(ms_sc_peek(c), "default")) {
+            MsScToken *tok = ms_sc_take(c);
+            if (!ms_sc_is_text(tok)) {
+                ms_sc_fail_expected(c, tok, "a value (a word or a text in double quotes)");
+                break;
+            }
+            g_ptr_array_add(pa->choices, g_strdup(tok->text));
+        }
+        if (!c->failed && pa->choices->len == 0)
+            ms_sc_fail_expected(c, ms_sc_peek(c), "at least one value to choose from");
+    }
+    if (!c->failed && ms_sc_is_word(ms_sc_peek(c), "default")) {
+        ms_sc_take(c);
+        MsScToken *tok = ms_sc_expect_text(c, "the default value");
+        if (tok != NULL)
+            pa->def = g_strdup(tok->text);
+    }
+    if (c->failed || !ms_sc_expect_end(c, "param")) {
+        ms_grade_param_free(pa);
+        return;
+    }
+    if (pa->def == NULL) {
+        if (pa->kind == PARAM_CHOICE)
+            pa->def = g_strdup(g_ptr_array_index(pa->choices, 0));
+        else
+            pa->def = g_strdup_printf("%.*f%s", pa->decimals, pa->low, pa->unit);
+    }
+    g_ptr_array_add(r->ex->params, pa);
+}
+
+static void parse_scenario_file(Reader *r, MsScCursor *c, MsLoc kw)
+{
+    MsScToken *tok = ms_sc_expect_text(c, "the scenario file, such as \"smtp-send.mss\"");
+    if (tok == NULL || !ms_sc_expect_end(c, "scenario"))
+        return;
+    if (r->scenario_loc.line != 0) {
+        ms_sc_fail(c, kw, "the scenario is given twice (first at %u:%u)", r->scenario_loc.line,
+                   r->scenario_loc.column);
+        return;
+    }
+    r->scenario_loc = kw;
+    g_autofree char *path = g_path_is_absolute(tok->text)
+                                ? g_strdup(tok->text)
+                                : g_build_filename(r->ex->dir, tok->text, NULL);
+    g_autoptr(GError) err = NULL;
+    char *text = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &text, &len, &err)) {
+        ms_sc_fail(c, tok->loc, "cannot read the scenario: %s", err->message);
+        return;
+    }
+    r->ex->scenario = text;
+    r->ex->scenario_file = g_steal_pointer(&path);
+}
+
+static void parse_instructions(Reader *r, MsScCursor *c)
+{
+    const char *text = NULL;
+    int i = read_lang_text(c, &text);
+    if (i < 0 || !ms_sc_expect_end(c, "instructions"))
+        return;
+    GString **s = &r->ex->instructions[i];
+    if (*s == NULL)
+        *s = g_string_new(NULL);
+    g_string_append(*s, text);
+    g_string_append_c(*s, '\n');
+}
+
+static void parse_model(Reader *r, MsScCursor *c)
+{
+    MsScToken *tok = ms_sc_expect_text(c, "the model solution's file");
+    if (tok == NULL || !ms_sc_expect_end(c, "model"))
+        return;
+    g_free(r->ex->model);
+    r->ex->model = g_path_is_absolute(tok->text) ? g_strdup(tok->text)
+                                                 : g_build_filename(r->ex->dir, tok->text, NULL);
+}
+
+static gboolean check_id_ok(const char *id)
+{
+    for (const char *p = id; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+            return FALSE;
+    }
+    return *id != '\0';
+}
+
+static void parse_check_head(Reader *r, MsScCursor *c, MsLoc kw)
+{
+    MsScToken *id = ms_sc_expect_text(c, "the check's name, such as helo-first");
+    if (id == NULL)
+        return;
+    if (!check_id_ok(id->text)) {
+        ms_sc_fail(c, id->loc, "a check's name is letters, digits, '.', '_' and '-'");
+        return;
+    }
+    for (guint i = 0; i < r->ex->checks->len; i++) {
+        Check *o = g_ptr_array_index(r->ex->checks, i);
+        if (strcmp(o->id, id->text) == 0) {
+            ms_sc_fail(c, id->loc, "check '%s' is declared twice (first at %u:%u)", id->text,
+                       o->loc.line, o->loc.column);
+            return;
+        }
+    }
+    Check *ck = g_new0(Check, 1);
+    ck->id = g_strdup(id->text);
+    ck->loc = kw;
+    ck->points = 1;
+    ck->preds = g_ptr_array_new_with_free_func(ms_grade_pred_free);
+    static const char *const opts[] = { "points", "visibility", NULL };
+    MsLoc seen[G_N_ELEMENTS(opts)] = { { 0, 0 } };
+    for (;;) {
+        int o = ms_sc_next_option(c, opts, seen, 0, "check statement");
+        if (o < 0)
+            break;
+        if (o == 0) {
+            MsScToken *tok = ms_sc_expect_text(c, "the points, such as 2 or 0.5");
+            double v = 0;
+            g_autofree char *unit = NULL;
+            int dec = 0;
+            if (tok != NULL && (!split_number(tok->text, &v, &unit, &dec) || *unit != '\0' ||
+                                v < 0 || v > 1000)) {
+                ms_sc_fail(c, tok->loc, "expected points from 0 to 1000, such as 2 or 0.5, "
+                                        "found '%s'", tok->text);
+            }
+            ck->points = v;
+        } else {
+            static const char *const vis[] = { "visible", "after-due", "after-published",
+                                               "hidden", NULL };
+            int v = ms_sc_read_choice(c, vis, " (when the student sees the result)");
+            if (v >= 0)
+                ck->visibility = (MsGradeVisibility) v;
+        }
+        if (c->failed)
+            break;
+    }
+    if (c->failed) {
+        ms_grade_check_free(ck);
+        /* Still a block: its lines up to 'end' belong to it. */
+        r->check = g_new0(Check, 1);
+        r->check->preds = g_ptr_array_new_with_free_func(ms_grade_pred_free);
+        r->check_loc = kw;
+        return;
+    }
+    r->check = ck;
+    r->check_loc = kw;
+}
+
+/* COUNT, or ">= N" written "min N" / "max N" after the word 'count'. */
+static gboolean read_count(MsScCursor *c, Pred *p)
+{
+    MsScToken *kw = ms_sc_peek(c);
+    if (ms_sc_is_word(kw, "count"))
+        p->cmp = CMP_EQ;
+    else if (ms_sc_is_word(kw, "min"))
+        p->cmp = CMP_GE;
+    else if (ms_sc_is_word(kw, "max"))
+        p->cmp = CMP_LE;
+    else
+        return FALSE;
+    ms_sc_take(c);
+    guint64 n = 0;
+    if (!ms_sc_read_whole(c, 0, 1000000, "a number of messages", &n))
+        return FALSE;
+    p->has_count = TRUE;
+    p->count = (gint64) n;
+    return TRUE;
+}
+
+static gboolean parse_quantity(MsScCursor *c, Quantity *q)
+{
+    static const char *const kinds[] = { "summary", "record", "reply-to", NULL };
+    int k = ms_sc_read_choice(c, kinds, " (where the expected value is computed from)");
+    if (k < 0)
+        return FALSE;
+    q->kind = (QuantityKind) k;
+    MsScToken *tok = NULL;
+    switch (q->kind) {
+    case QTY_SUMMARY:
+        tok = ms_sc_expect_text(c, "a path in the summary, such as "
+                                   "\"messages[0].deliveries[0].end_to_end_ns\"");
+        if (tok != NULL)
+            q->path = g_strdup(tok->text);
+        break;
+    case QTY_RECORD:
+        tok = ms_sc_expect_text(c, "a trace note key, such as message.attachment");
+        if (tok != NULL)
+            q->note = g_strdup(tok->text);
+        if (tok != NULL && ms_sc_is_word(ms_sc_peek(c), "index")) {
+            ms_sc_take(c);
+            guint64 n = 0;
+            if (ms_sc_read_whole(c, 0, 100000, "an index from 0", &n))
+                q->index = (guint) n;
+        }
+        break;
+    case QTY_REPLY_TO:
+        tok = ms_sc_expect_text(c, "a command, such as RCPT");
+        if (tok != NULL)
+            q->verb = g_ascii_strup(tok->text, -1);
+        break;
+    }
+    return !c->failed;
+}
+
+/* answer NAME number|choice|token QUANTITY [unit U] [tolerance T] [choices ...] */
+static gboolean parse_answer(MsScCursor *c, Pred *p)
+{
+    MsScToken *name = ms_sc_expect_text(c, "the answer's name, such as delay_ms");
+    if (name == NULL)
+        return FALSE;
+    if (!param_name_ok(name->text)) {
+        ms_sc_fail(c, name->loc, "an answer's name is letters, digits, '_' and '-'");
+        return FALSE;
+    }
+    p->answer = g_strdup(name->text);
+    static const char *const kinds[] = { "number", "choice", "token", NULL };
+    int k = ms_sc_read_choice(c, kinds, " (the kind of answer)");
+    if (k < 0)
+        return FALSE;
+    p->answer_kind = (AnswerKind) k;
+    if (!parse_quantity(c, &p->qty))
+        return FALSE;
+    p->unit = g_strdup("");
+    static const char *const opts[] = { "unit", "tolerance", "choices", NULL };
+    MsLoc seen[G_N_ELEMENTS(opts)] = { { 0, 0 } };
+    for (;;) {
+        int o = ms_sc_next_option(c, opts, seen, 0, "answer");
+        if (o < 0)
+            break;
+        MsScToken *tok = NULL;
+        if (o == 0) {
+            tok = ms_sc_expect_text(c, "a unit such as ms, s, bytes or kB");
+            double scale = 0;
+            const char *family = NULL;
+            if (tok != NULL && !ms_grade_unit(tok->text, &scale, &family)) {
+                ms_sc_fail(c, tok->loc, "expected a unit (ns, us, ms, s, B, bytes, kB, KiB, "
+                                        "MB, MiB), found '%s'", tok->text);
+            } else if (tok != NULL) {
+                g_free(p->unit);
+                p->unit = g_strdup(tok->text);
+            }
+        } else if (o == 1) {
+            tok = ms_sc_expect_text(c, "a tolerance such as 1ms, 2 or 5%");
+            double v = 0;
+            g_autofree char *unit = NULL;
+            int dec = 0;
+            if (tok != NULL && !split_number(tok->text, &v, &unit, &dec)) {
+                if (g_str_has_suffix(tok->text, "%")) {
+                    g_autofree char *num = g_strndup(tok->text, strlen(tok->text) - 1);
+                    if (split_number(num, &v, &unit, &dec) && *unit == '\0') {
+                        p->tol_rel = v / 100.0;
+                        continue;
+                    }
+                }
+                ms_sc_fail(c, tok->loc, "expected a tolerance such as 1ms, 2 or 5%%, "
+                                        "found '%s'", tok->text);
+            } else if (tok != NULL) {
+                double scale = 1, uscale = 1;
+                const char *fam = NULL, *ufam = NULL;
+                if (*unit != '\0' && !ms_grade_unit(unit, &scale, &fam)) {
+                    ms_sc_fail(c, tok->loc, "unknown unit in tolerance '%s'", tok->text);
+                } else if (*unit != '\0' && ms_grade_unit(p->unit, &uscale, &ufam) &&
+                           g_strcmp0(fam, ufam) == 0) {
+                    p->tol_abs = v * scale / uscale;
+                } else if (*unit != '\0') {
+                    ms_sc_fail(c, tok->loc, "give 'unit' before 'tolerance', in the same "
+                                            "kind of unit");
+                } else {
+                    p->tol_abs = v;
+                }
+            }
+        } else {
+            p->choices = g_ptr_array_new_with_free_func(g_free);
+            while (ms_sc_peek(c) != NULL && ms_sc_is_text(ms_sc_peek(c)) &&
+                   !ms_sc_is_word(ms_sc_peek(c), "unit") &&
+                   !ms_sc_is_word(ms_sc_peek(c), "tolerance"))
+                g_ptr_array_add(p->choices, g_strdup(ms_sc_take(c)->text));
+            if (p->choices->len == 0)
+                ms_sc_fail_expected(c, ms_sc_peek(c), "the words a student may answer");
+        }
+        if (c->failed)
+            return FALSE;
+    }
+    return !c->failed;
+}
+
+static void parse_pred(Reader *r, MsScCursor *c, MsScToken *kw)
+{
+    Pred *p = g_new0(Pred, 1);
+    p->loc = kw->loc;
+    p->min_fraction = 1.0;
+    MsScToken *word = kw;
+    if (ms_sc_is_word(kw, "not")) {
+        p->negate = TRUE;
+        word = ms_sc_take(c);
+    }
+    static const char *const names[] = {
+#define PRED_NAME_(e, s) s,
+        PRED_KINDS(PRED_NAME_)
+#undef PRED_NAME_
+        "title", "pass", "fail", "end", NULL,
+    };
+    int k = -1;
+    for (int i = 0; word != NULL && word->kind == MS_SC_TOK_WORD && i < PRED_N_KINDS; i++) {
+        if (strcmp(word->text, names[i]) == 0)
+            k = i;
+    }
+    if (k < 0) {
+        ms_sc_fail_choice(c, word, names, " in a check");
+        ms_grade_pred_free(p);
+        return;
+    }
+    p->kind = (PredKind) k;
+    MsScToken *tok = NULL;
+    switch (p->kind) {
+    case PRED_RULE: {
+        int i = ms_sc_read_choice(c, rule_names, " (a rule of the protocol)");
+        if (i >= 0)
+            p->word = g_strdup(rule_names[i]);
+        break;
+    }
+    case PRED_REPLY:
+        tok = ms_sc_expect_text(c, "a reply such as 250, +OK or -ERR");
+        if (tok != NULL)
+            p->word = g_ascii_strup(tok->text, -1);
+        if (tok != NULL) {
+            MsScToken *to = ms_sc_take(c);
+            if (!ms_sc_is_word(to, "to")) {
+                ms_sc_fail_expected(c, to, "'to' and the command it answers, such as 'to DATA'");
+                break;
+            }
+            tok = ms_sc_expect_text(c, "a command such as DATA, or \".\" for the end of "
+                                       "the message");
+            if (tok != NULL)
+                p->verb = g_ascii_strup(tok->text, -1);
+        }
+        break;
+    case PRED_PREDICTIONS:
+        if (ms_sc_is_word(ms_sc_peek(c), "min")) {
+            ms_sc_take(c);
+            guint64 pct = 0;
+            if (ms_sc_read_whole(c, 0, 100, "a percentage from 0 to 100", &pct))
+                p->min_fraction = (double) pct / 100.0;
+        }
+        break;
+    case PRED_TYPED:
+        tok = ms_sc_expect_text(c, "a command such as RETR");
+        if (tok != NULL)
+            p->word = g_ascii_strup(tok->text, -1);
+        break;
+    case PRED_ORDER:
+        p->verbs = g_ptr_array_new_with_free_func(g_free);
+        while (ms_sc_peek(c) != NULL && ms_sc_is_text(ms_sc_peek(c)))
+            g_ptr_array_add(p->verbs, g_ascii_strup(ms_sc_take(c)->text, -1));
+        if (p->verbs->len < 2)
+            ms_sc_fail_expected(c, ms_sc_peek(c), "at least two commands, in order");
+        break;
+    case PRED_MAILBOX:
+        tok = ms_sc_expect_address(c, "a mailbox address, such as bob@hamburger.edu");
+        if (tok == NULL)
+            break;
+        p->word = g_strdup(tok->text);
+        for (;;) {
+            if (read_count(c, p))
+                continue;
+            if (c->failed)
+                break;
+            MsScToken *o = ms_sc_peek(c);
+            if (ms_sc_is_word(o, "subject")) {
+                ms_sc_take(c);
+                tok = ms_sc_expect_text(c, "the subject");
+                if (tok != NULL)
+                    p->subject = g_strdup(tok->text);
+            } else if (ms_sc_is_word(o, "from")) {
+                ms_sc_take(c);
+                tok = ms_sc_expect_text(c, "the sender's address");
+                if (tok != NULL)
+                    p->sender = g_strdup(tok->text);
+            } else {
+                break;
+            }
+        }
+        if (!c->failed && !p->has_count && p->subject == NULL && p->sender == NULL)
+            ms_sc_fail_expected(c, ms_sc_peek(c), "'count N', 'min N', 'max N', 'subject "
+                                                  "TEXT' or 'from ADDRESS'");
+        break;
+    case PRED_DELIVERED:
+        tok = ms_sc_expect_address(c, "the recipient's address");
+        if (tok != NULL)
+            p->word = g_strdup(tok->text);
+        break;
+    case PRED_BOUNCED:
+        read_count(c, p);
+        break;
+    case PRED_DOWNLOADED:
+    case PRED_STORE:
+    case PRED_QUEUE:
+        tok = ms_sc_expect_host(c, p->kind == PRED_QUEUE ? "a server" : "an agent's host");
+        if (tok != NULL)
+            p->word = g_strdup(tok->text);
+        if (tok != NULL && !read_count(c, p) && !c->failed)
+            ms_sc_fail_expected(c, ms_sc_peek(c), "'count N', 'min N' or 'max N'");
+        break;
+    case PRED_ANSWER:
+        parse_answer(c, p);
+        break;
+    case PRED_N_KINDS:
+        break;
+    }
+    if (c->failed || !ms_sc_expect_end(c, names[k])) {
+        ms_grade_pred_free(p);
+        return;
+    }
+    g_ptr_array_add(r->check->preds, p);
+}
+
+static void finish_check(Reader *r, MsScCursor *c, MsLoc kw)
+{
+    Check *ck = g_steal_pointer(&r->check);
+    if (ck->id == NULL) {
+        ms_grade_check_free(ck); /* its head was broken, already reported */
+        return;
+    }
+    if (ck->preds->len == 0)
+        ms_sc_fail(c, kw, "check '%s' has nothing to check (add a line such as "
+                          "'rule helo-first')", ck->id);
+    else if (ck->fail[0] == NULL || ck->pass[0] == NULL)
+        ms_sc_fail(c, kw, "check '%s' needs feedback for the student: 'pass en \"...\"' "
+                          "and 'fail en \"...\"'", ck->id);
+    else if (ck->fail[1] == NULL || ck->pass[1] == NULL || ck->title[1] == NULL)
+        ms_sc_fail(c, kw, "check '%s' needs its Chinese texts too: 'title zh', 'pass zh' "
+                          "and 'fail zh'", ck->id);
+    if (c->failed) {
+        ms_grade_check_free(ck);
+        return;
+    }
+    g_ptr_array_add(r->ex->checks, ck);
+}
+
+static void parse_check_line(Reader *r, MsScCursor *c, MsScToken *kw)
+{
+    char **slots = NULL;
+    if (ms_sc_is_word(kw, "title"))
+        slots = r->check->title;
+    else if (ms_sc_is_word(kw, "pass"))
+        slots = r->check->pass;
+    else if (ms_sc_is_word(kw, "fail"))
+        slots = r->check->fail;
+    if (slots != NULL) {
+        const char *text = NULL;
+        MsLoc loc = ms_sc_loc_of(c, ms_sc_peek(c));
+        int i = read_lang_text(c, &text);
+        if (i >= 0 && ms_sc_expect_end(c, kw->text))
+            set_once(c, &slots[i], text, loc, "this text");
+        return;
+    }
+    if (ms_sc_is_word(kw, "end")) {
+        if (ms_sc_expect_end(c, "end"))
+            finish_check(r, c, kw->loc);
+        else
+            g_clear_pointer(&r->check, ms_grade_check_free);
+        return;
+    }
+    parse_pred(r, c, kw);
+}
+
+static void parse_statement(Reader *r, MsScStatement *st)
+{
+    MsScCursor cur = { &r->p, st, 0, FALSE };
+    MsScCursor *c = &cur;
+    if (st->broken)
+        return;
+    MsScToken *kw = ms_sc_take(c);
+    if (kw == NULL)
+        return;
+    if (r->check != NULL) {
+        if (kw->kind != MS_SC_TOK_WORD) {
+            ms_sc_fail_expected(c, kw, "a line of a check");
+            return;
+        }
+        parse_check_line(r, c, kw);
+        return;
+    }
+    static const char *const keywords[] = { "title", "submit", "param", "scenario",
+                                            "instructions", "model", "check", NULL };
+    int k = -1;
+    for (int i = 0; kw->kind == MS_SC_TOK_WORD && keywords[i] != NULL; i++) {
+        if (strcmp(kw->text, keywords[i]) == 0)
+            k = i;
+    }
+    switch (k) {
+    case 0: parse_title(r, c, r->ex->title); break;
+    case 1: parse_submit(r, c, kw->loc); break;
+    case 2: parse_param(r, c); break;
+    case 3: parse_scenario_file(r, c, kw->loc); break;
+    case 4: parse_instructions(r, c); break;
+    case 5: parse_model(r, c); break;
+    case 6: parse_check_head(r, c, kw->loc); break;
+    default: ms_sc_fail_choice(c, kw, keywords, " at the start of a statement"); break;
+    }
+}
+
+/* ---- The embedded scenario ------------------------------------------------- */
+
+static gboolean line_is(const char *line, gsize n, const char *a, const char *b)
+{
+    g_autofree char *s = g_strndup(line, n);
+    g_auto(GStrv) words = g_strsplit_set(g_strstrip(s), " \t\r", -1);
+    guint k = 0;
+    const char *want[2] = { a, b };
+    for (guint i = 0; words[i] != NULL; i++) {
+        if (*words[i] == '\0')
+            continue;
+        if (k >= 2 || strcmp(words[i], want[k]) != 0)
+            return FALSE;
+        k++;
+    }
+    return k == 2;
+}
+
+/* Splits text into the exercise's own lines (out_ex) and the embedded
+ * scenario's (out_sc), each the size of the whole with the other's lines
+ * blanked, so both keep the file's line numbers. */
+static void split_embedded(Reader *r, const char *text, gsize len, GString *out_ex,
+                           GString *out_sc, gboolean *found_out)
+{
+    gboolean inside = FALSE;
+    MsLoc begin = { 0, 0 };
+    guint line = 1;
+    *found_out = FALSE;
+    for (gsize i = 0; i < len;) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        gsize n = nl != NULL ? (gsize) (nl - (text + i)) : len - i;
+        const char *s = text + i;
+        gboolean is_begin = !inside && line_is(s, n, "begin", "scenario");
+        gboolean is_end = inside && line_is(s, n, "end", "scenario");
+        if (is_begin) {
+            if (r->scenario_loc.line != 0 || *found_out) {
+                ms_sc_diag(&r->p.diags, (MsLoc) { line, 1 },
+                           "the scenario is given twice");
+            }
+            inside = TRUE;
+            *found_out = TRUE;
+            begin = (MsLoc) { line, 1 };
+            r->scenario_loc = begin;
+        } else if (is_end) {
+            inside = FALSE;
+        } else if (inside) {
+            g_string_append_len(out_sc, s, (gssize) n);
+        } else {
+            g_string_append_len(out_ex, s, (gssize) n);
+        }
+        if (nl != NULL) {
+            g_string_append_c(out_ex, '\n');
+            g_string_append_c(out_sc, '\n');
+        }
+        i += n + (nl != NULL ? 1 : 0);
+        line++;
+    }
+    if (inside)
+        ms_sc_diag(&r->p.diags, begin, "'begin scenario' is never closed by 'end scenario'");
+}
+
+/* ---- Checking the whole ------------------------------------------------------ */
+
+/* The scenario must parse with every parameter set the students may get;
+ * the dialogue's hosts must be in it. */
+static void validate_scenario(Reader *r)
+{
+    MsExercise *ex = r->ex;
+    g_autoptr(GPtrArray) sets = ms_grade_param_sets(ex);
+    for (guint s = 0; s < sets->len; s++) {
+        const MsGradeParams *params = g_ptr_array_index(sets, s);
+        gsize bad = 0;
+        g_autofree char *text = ms_grade_substitute(ex->scenario, params, &bad);
+        if (text == NULL) {
+            /* Count the line and column of the unknown ${name}. */
+            guint line = 1;
+            gsize start = 0;
+            for (gsize i = 0; i < bad; i++) {
+                if (ex->scenario[i] == '\n') {
+                    line++;
+                    start = i + 1;
+                }
+            }
+            g_autofree char *name = g_strndup(ex->scenario + bad,
+                                              strcspn(ex->scenario + bad, "}\n"));
+            ms_sc_diag(&r->p.diags, (MsLoc) { line, (guint) (bad - start + 1) },
+                       "'%s}' is not a parameter of the exercise (declare it with 'param')",
+                       name);
+            return;
+        }
+        g_autoptr(GError) err = NULL;
+        g_autoptr(MsScenario) sc = ms_scenario_parse_string(text, -1, ex->scenario_file, &err);
+        if (sc == NULL) {
+            /* The scenario's own messages already hold file:line:column. */
+            GString *msg = g_string_new(err->message);
+            if (s > 0) {
+                g_string_append(msg, "\n  (with the parameters");
+                for (guint i = 0; i < params->names->len; i++)
+                    g_string_append_printf(msg, " %s=%s",
+                                           (char *) g_ptr_array_index(params->names, i),
+                                           (char *) g_ptr_array_index(params->values, i));
+                g_string_append(msg, ")");
+            }
+            /* Reported as is, outside the sorted diagnostics. */
+            ms_sc_diag(&r->p.diags, (MsLoc) { 0, 0 }, "\x01%s", msg->str);
+            g_string_free(msg, TRUE);
+            return;
+        }
+        if (ex->kind == MS_GRADE_DIALOGUE) {
+            if (ms_scenario_find_agent(sc, ex->host) == NULL) {
+                ms_sc_diag(&r->p.diags, r->scenario_loc,
+                           "the scenario has no agent '%s' for the student to type on", ex->host);
+                return;
+            }
+            if (ms_scenario_find_server(sc, ex->server) == NULL) {
+                ms_sc_diag(&r->p.diags, r->scenario_loc,
+                           "the scenario has no server '%s' for the student to connect to",
+                           ex->server);
+                return;
+            }
+        }
+    }
+}
+
+/* Each predicate must suit the kind of submission. */
+static void check_names(Reader *r, const MsGradeParams *defaults, const char *text, MsLoc loc)
+{
+    gsize bad = 0;
+    g_autofree char *s = text != NULL ? ms_grade_substitute(text, defaults, &bad) : NULL;
+    if (text != NULL && s == NULL) {
+        g_autofree char *name = g_strndup(text + bad, strcspn(text + bad, "}\n"));
+        ms_sc_diag(&r->p.diags, loc, "'%s}' is not a parameter of the exercise (declare it "
+                                     "with 'param')", name);
+    }
+}
+
+static void validate_checks(Reader *r)
+{
+    MsExercise *ex = r->ex;
+    g_autoptr(MsGradeParams) defaults = ms_exercise_params(ex, NULL);
+    for (int l = 0; l < 2; l++) {
+        if (ex->instructions[l] != NULL)
+            check_names(r, defaults, ex->instructions[l]->str, (MsLoc) { 1, 1 });
+    }
+    for (guint i = 0; i < ex->checks->len; i++) {
+        Check *ck = g_ptr_array_index(ex->checks, i);
+        ex->max_score += ck->points;
+        for (int l = 0; l < 2; l++) {
+            check_names(r, defaults, ck->title[l], ck->loc);
+            check_names(r, defaults, ck->pass[l], ck->loc);
+            check_names(r, defaults, ck->fail[l], ck->loc);
+        }
+        for (guint j = 0; j < ck->preds->len; j++) {
+            Pred *p = g_ptr_array_index(ck->preds, j);
+            check_names(r, defaults, p->subject, p->loc);
+            check_names(r, defaults, p->sender, p->loc);
+            gboolean dialogue_only = p->kind == PRED_RULE || p->kind == PRED_REPLY ||
+                                     p->kind == PRED_PREDICTIONS || p->kind == PRED_TYPED ||
+                                     p->kind == PRED_ORDER;
+            if (dialogue_only && ex->kind != MS_GRADE_DIALOGUE && ex->kind != MS_GRADE_PROGRAM)
+                ms_sc_diag(&r->p.diags, p->loc, "this check reads a typed dialogue, and the "
+                                                "exercise's submission is %s",
+                           ms_grade_kind_name(ex->kind));
+            if (p->kind == PRED_ANSWER && ex->kind != MS_GRADE_ANSWERS)
+                ms_sc_diag(&r->p.diags, p->loc, "'answer' checks need 'submit answers'");
+            if (p->kind != PRED_ANSWER && ex->kind == MS_GRADE_ANSWERS)
+                ms_sc_diag(&r->p.diags, p->loc, "an answers exercise grades answers only: "
+                                                "use 'answer NAME ...'");
+        }
+    }
+}
+
+MsExercise *ms_exercise_parse(const char *text, gsize len, const char *path, GError **error)
+{
+    Reader r = { 0 };
+    ms_sc_diags_init(&r.p.diags);
+    g_autoptr(MsExercise) ex = g_new0(MsExercise, 1);
+    r.ex = ex;
+    ex->path = g_strdup(path);
+    g_autofree char *base = g_path_get_basename(path);
+    char *dot = strrchr(base, '.');
+    if (dot != NULL && dot != base)
+        *dot = '\0';
+    ex->id = g_strdup(base);
+    ex->dir = g_path_get_dirname(path);
+    ex->params = g_ptr_array_new_with_free_func(ms_grade_param_free);
+    ex->checks = g_ptr_array_new_with_free_func(ms_grade_check_free);
+
+    GString *own = g_string_sized_new(len);
+    GString *embedded = g_string_sized_new(len);
+    gboolean found = FALSE;
+    split_embedded(&r, text, len, own, embedded, &found);
+    if (found) {
+        ex->scenario = g_string_free(embedded, FALSE);
+        ex->scenario_file = g_strdup(path);
+    } else {
+        g_string_free(embedded, TRUE);
+    }
+    GPtrArray *statements = ms_sc_lex(own->str, own->len, &r.p.diags);
+    g_string_free(own, TRUE);
+    for (guint i = 0; i < statements->len && !ms_sc_diags_full(&r.p.diags); i++)
+        parse_statement(&r, g_ptr_array_index(statements, i));
+    g_ptr_array_unref(statements);
+    if (r.check != NULL) {
+        ms_sc_diag(&r.p.diags, r.check_loc, "this check is never closed by 'end'");
+        g_clear_pointer(&r.check, ms_grade_check_free);
+    }
+    MsLoc top = { 1, 1 };
+    if (!r.saw_submit)
+        ms_sc_diag(&r.p.diags, top, "the exercise says nothing about what is submitted: "
+                                    "add 'submit dialogue|answers|scenario ...'");
+    if (ex->scenario == NULL)
+        ms_sc_diag(&r.p.diags, top, "the exercise has no scenario: add 'scenario \"FILE\"' "
+                                    "or a 'begin scenario' ... 'end scenario' block");
+    if (ex->title[0] == NULL || ex->title[1] == NULL)
+        ms_sc_diag(&r.p.diags, top, "the exercise needs a title in English and in Chinese "
+                                    "('title en \"...\"' and 'title zh \"...\"')");
+    if (ex->instructions[0] == NULL || ex->instructions[1] == NULL)
+        ms_sc_diag(&r.p.diags, top, "the exercise needs instructions in English and in "
+                                    "Chinese ('instructions en \"...\"', 'instructions zh')");
+    if (ex->checks->len == 0)
+        ms_sc_diag(&r.p.diags, top, "the exercise has no checks ('check NAME points N' ... "
+                                    "'end')");
+    if (ms_sc_diags_count(&r.p.diags) == 0) {
+        validate_checks(&r);
+        if (ex->scenario != NULL && ms_sc_diags_count(&r.p.diags) == 0)
+            validate_scenario(&r);
+    }
+    if (ms_sc_diags_count(&r.p.diags) > 0) {
+        g_autofree char *msg = ms_sc_diags_format(&r.p.diags, path);
+        /* A scenario's error list is already formatted: unwrap it. */
+        GString *out = g_string_new(NULL);
+        g_auto(GStrv) lines = g_strsplit(msg, "\n", -1);
+        for (guint i = 0; lines[i] != NULL; i++) {
+            const char *mark = strstr(lines[i], "\x01");
+            g_string_append(out, mark != NULL ? mark + 1 : lines[i]);
+            if (lines[i + 1] != NULL)
+                g_string_append_c(out, '\n');
+        }
+        g_set_error_literal(error, MS_ERROR, MS_ERROR_SCENARIO, out->str);
+        g_string_free(out, TRUE);
+        ms_sc_diags_clear(&r.p.diags);
+        return NULL;
+    }
+    ms_sc_diags_clear(&r.p.diags);
+    return g_steal_pointer(&ex);
+}
+
+MsExercise *ms_exercise_load(const char *path, GError **error)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_autoptr(GError) err = NULL;
+    if (!g_file_get_contents(path, &text, &len, &err)) {
+        g_set_error(error, MS_ERROR, MS_ERROR_IO, "%s: cannot read the exercise: %s", path,
+                    err->message);
+        return NULL;
+    }
+    return ms_exercise_parse(text, len, path, error);
+}

@@ -1,0 +1,888 @@
+/* test_grade.c - exercises, submissions, the rubric's checks, worker
+ * isolation and the output formats of `mailsim grade`.
+ *
+ * tests/data/grade/<exercise>/ holds submissions (the model and wrong ones)
+ * and expected.txt with each one's score, reviewed by hand; the model
+ * solutions the exercises name must reach full marks for several students'
+ * values.  Hostile submissions are made here, not committed.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "mailsim/grade.h"
+#include "mailsim/report.h"
+#include "report/report-private.h"
+#include "testutil.h"
+
+/* Every shipped exercise; the test data has a folder for each. */
+static const char *const shipped[] = {
+    "smtp-send",
+    NULL,
+};
+
+static MsExercise *load_shipped(const char *name)
+{
+    g_autofree char *path = g_strdup_printf("scenarios/exercises/%s.exercise", name);
+    g_autoptr(GError) error = NULL;
+    MsExercise *ex = ms_exercise_load(path, &error);
+    if (ex == NULL)
+        fprintf(stderr, "%s\n", error->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+    return ex;
+}
+
+static char *error_of(const char *text)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsExercise) ex = ms_exercise_parse(text, strlen(text), "t.exercise", &error);
+    CU_ASSERT_PTR_NULL(ex);
+    return error != NULL ? g_strdup(error->message) : g_strdup("");
+}
+
+/* ---- The exercise format ------------------------------------------------------ */
+
+#define HEAD                                                                          \
+    "title en \"T\"\ntitle zh \"T\"\ninstructions en \"Do it\"\ninstructions zh \"做\"\n"
+#define SCEN                                                                          \
+    "begin scenario\nserver hamburger.edu domain hamburger.edu\n"                     \
+    "agent alice-pc user alice@hamburger.edu server hamburger.edu\n"                  \
+    "link alice-pc hamburger.edu latency 10ms\nend scenario\n"
+#define CHECK                                                                         \
+    "check q points 1\n  title en \"Q\"\n  title zh \"Q\"\n  rule quit\n"             \
+    "  pass en \"y\"\n  pass zh \"是\"\n  fail en \"n\"\n  fail zh \"否\"\nend\n"
+
+static void test_format_minimal(void)
+{
+    const char *text = HEAD "submit dialogue from alice-pc to hamburger.edu\n" SCEN CHECK;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsExercise) ex = ms_exercise_parse(text, strlen(text), "t.exercise", &error);
+    if (ex == NULL)
+        fprintf(stderr, "%s\n", error->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+    CU_ASSERT_EQUAL(ms_exercise_kind(ex), MS_GRADE_DIALOGUE);
+    CU_ASSERT_DOUBLE_EQUAL(ms_exercise_max_score(ex), 1.0, 1e-9);
+    MS_ASSERT_STR(ms_exercise_id(ex), "t");
+    MS_ASSERT_STR(ms_exercise_submission_file(ex), "dialogue.txt");
+}
+
+static void test_format_errors(void)
+{
+    struct {
+        const char *text;
+        const char *want;
+    } cases[] = {
+        /* An unknown statement, with a suggestion. */
+        { HEAD "sumbit dialogue from alice-pc to hamburger.edu\n" SCEN CHECK,
+          "t.exercise:5:1: error: expected 'title', 'submit'" },
+        /* An error inside the embedded scenario names the exercise's line. */
+        { HEAD "submit dialogue from alice-pc to hamburger.edu\n"
+               "begin scenario\nserver hamburger.edu domain hamburger.edu\n"
+               "agent alice-pc user alice@hamburger.edu server nowhere.org\n"
+               "end scenario\n" CHECK,
+          "t.exercise:8:" },
+        /* A check block never closed. */
+        { HEAD "submit dialogue from alice-pc to hamburger.edu\n" SCEN
+               "check q points 1\n  rule quit\n",
+          "t.exercise:11:1: error: this check is never closed by 'end'" },
+        /* A check with no Chinese feedback. */
+        { HEAD "submit dialogue from alice-pc to hamburger.edu\n" SCEN
+               "check q\n title en \"Q\"\n rule quit\n pass en \"y\"\n fail en \"n\"\nend\n",
+          "needs its Chinese texts too" },
+        /* A parameter that is not declared. */
+        { HEAD "submit dialogue from alice-pc to hamburger.edu\n"
+               "begin scenario\nserver hamburger.edu domain hamburger.edu\n"
+               "agent alice-pc user alice@hamburger.edu server hamburger.edu\n"
+               "link alice-pc hamburger.edu latency ${lat}\nend scenario\n" CHECK,
+          "t.exercise:9:37: error: '${lat}' is not a parameter" },
+        /* A range whose units differ. */
+        { HEAD "param lat range 10ms 2s step 5ms\n"
+               "submit dialogue from alice-pc to hamburger.edu\n" SCEN CHECK,
+          "t.exercise:5:22: error: expected the unit 'ms'" },
+        /* A rule that does not exist. */
+        { HEAD "submit dialogue from alice-pc to hamburger.edu\n" SCEN
+               "check q\n rule helo-frist\nend\n",
+          "did you mean 'helo-first'?" },
+        /* An answer check in a dialogue exercise. */
+        { HEAD "submit dialogue from alice-pc to hamburger.edu\n" SCEN
+               "check q\n title en \"Q\"\n title zh \"Q\"\n"
+               " answer d number summary \"x\"\n pass en \"y\"\n pass zh \"是\"\n"
+               " fail en \"n\"\n fail zh \"否\"\nend\n",
+          "'answer' checks need 'submit answers'" },
+        /* The dialogue's host is not in the scenario. */
+        { HEAD "submit dialogue from carol-pc to hamburger.edu\n" SCEN CHECK,
+          "no agent 'carol-pc'" },
+        /* No submit at all. */
+        { HEAD SCEN CHECK, "t.exercise:1:1: error: the exercise says nothing about what is "
+                           "submitted" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *msg = error_of(cases[i].text);
+        if (strstr(msg, cases[i].want) == NULL)
+            fprintf(stderr, "case %zu: wanted '%s' in:\n%s\n", i, cases[i].want, msg);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg, cases[i].want));
+    }
+}
+
+/* ---- Shipped exercises -------------------------------------------------------- */
+
+static MsGradeResult *grade_filled(const MsExercise *ex, const char *student, const char *text,
+                                   const char *lang)
+{
+    g_autoptr(MsGradeParams) params = ms_exercise_params(ex, student);
+    g_autofree char *filled = ms_exercise_fill(ex, params, text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(filled);
+    MsGradeOptions o = { .lang = lang };
+    return ms_grade_text(ex, student, filled, strlen(filled), &o);
+}
+
+static void test_shipped_models(void)
+{
+    static const char *const students[] = { "model", "s1", "s2", "s3", "zhang-wei" };
+    for (gsize e = 0; shipped[e] != NULL; e++) {
+        g_autoptr(MsExercise) ex = load_shipped(shipped[e]);
+        CU_ASSERT_TRUE(ms_exercise_max_score(ex) > 0);
+        const char *model = ms_exercise_model(ex);
+        g_autofree char *text = NULL;
+        gsize len = 0;
+        if (model != NULL) {
+            CU_ASSERT_TRUE_FATAL(g_file_get_contents(model, &text, &len, NULL));
+        } else {
+            CU_ASSERT_EQUAL(ms_exercise_kind(ex), MS_GRADE_ANSWERS);
+        }
+        for (gsize s = 0; s < G_N_ELEMENTS(students); s++) {
+            g_autoptr(MsGradeParams) params = ms_exercise_params(ex, students[s]);
+            g_autofree char *answers = text == NULL ? ms_exercise_solve(ex, params, NULL) : NULL;
+            g_autoptr(MsGradeResult) r =
+                grade_filled(ex, students[s], text != NULL ? text : answers, "en");
+            if (r->score != r->max_score) {
+                g_autofree char *out = ms_grade_format_one(r, MS_GRADE_FMT_TEXT, "en");
+                fprintf(stderr, "%s", out);
+            }
+            CU_ASSERT_DOUBLE_EQUAL(r->score, r->max_score, 1e-9);
+            CU_ASSERT_PTR_NULL(r->error);
+        }
+    }
+}
+
+/* Every file listed in tests/data/grade/<exercise>/expected.txt gets its
+ * score, graded in this process. */
+static void test_shipped_expected_scores(void)
+{
+    for (gsize e = 0; shipped[e] != NULL; e++) {
+        g_autoptr(MsExercise) ex = load_shipped(shipped[e]);
+        g_autofree char *dir = g_strdup_printf("tests/data/grade/%s", shipped[e]);
+        g_autofree char *list_path = g_build_filename(dir, "expected.txt", NULL);
+        g_autofree char *list = ms_test_read_file(list_path, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(list);
+        g_auto(GStrv) lines = g_strsplit(list, "\n", -1);
+        guint n = 0;
+        for (guint i = 0; lines[i] != NULL; i++) {
+            if (lines[i][0] == '#' || lines[i][0] == '\0')
+                continue;
+            g_auto(GStrv) f = g_strsplit(lines[i], " ", 2);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(f[1]);
+            /* The submission is the file of that name, any extension. */
+            g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+            g_autofree char *path = NULL;
+            for (const char *name = g_dir_read_name(d); name != NULL; name = g_dir_read_name(d)) {
+                g_autofree char *p = g_build_filename(dir, name, NULL);
+                g_autofree char *id = ms_grade_student_id(p);
+                if (strcmp(id, f[0]) == 0 && strcmp(name, "expected.txt") != 0)
+                    path = g_steal_pointer(&p);
+            }
+            CU_ASSERT_PTR_NOT_NULL_FATAL(path);
+            MsGradeOptions o = { .lang = "en" };
+            g_autoptr(MsGradeResult) r = ms_grade_submission(ex, path, &o);
+            double want = g_ascii_strtod(f[1], NULL);
+            if (r->score != want) {
+                g_autofree char *out = ms_grade_format_one(r, MS_GRADE_FMT_TEXT, "en");
+                fprintf(stderr, "%s: expected %g\n%s", path, want, out);
+            }
+            CU_ASSERT_DOUBLE_EQUAL(r->score, want, 1e-9);
+            n++;
+        }
+        /* The model and several wrong solutions. */
+        CU_ASSERT_TRUE(n >= 4);
+    }
+}
+
+/* ---- Dialogues ------------------------------------------------------------------ */
+
+/* A line ended by a bare LF reaches the server as one: the server's line
+ * reader sees it and refuses it (RFC 5321 2.3.8), and the transcript shows
+ * it. */
+static void test_dialogue_bare_lf(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    const char *text = "HELO crepes.fr\r\nNOOP\nQUIT\r\n";
+    MsGradeOptions o = { .lang = "en" };
+    g_autoptr(MsGradeResult) r = ms_grade_text(ex, "x", text, strlen(text), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->transcript);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "C: NOOP\\n\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "C: HELO crepes.fr\\r\\n\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "S: 500 "));
+    const MsGradeTest *crlf = NULL;
+    for (guint i = 0; i < r->tests->len; i++) {
+        const MsGradeTest *t = g_ptr_array_index(r->tests, i);
+        if (strcmp(t->id, "crlf") == 0)
+            crlf = t;
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(crlf);
+    CU_ASSERT_EQUAL(crlf->status, MS_GRADE_FAILED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(crlf->output, "typed line 2 ended with a bare LF"));
+}
+
+/* Lines after the server closed the connection are reported as never sent. */
+static void test_dialogue_after_quit(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    /* The line right after QUIT may still go out before the server's FIN
+     * arrives (as with a real telnet); the one after it cannot. */
+    const char *text = "HELO crepes.fr\r\nQUIT\r\nNOOP\r\nNOOP\r\n";
+    MsGradeOptions o = { .lang = "en" };
+    g_autoptr(MsGradeResult) r = ms_grade_text(ex, "x", text, strlen(text), &o);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "line 4 was never sent"));
+}
+
+/* ---- Variants -------------------------------------------------------------------- */
+
+static void test_variants(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(MsGradeParams) a1 = ms_exercise_params(ex, "alice");
+    g_autoptr(MsGradeParams) a2 = ms_exercise_params(ex, "alice");
+    g_autoptr(MsGradeParams) def = ms_exercise_params(ex, NULL);
+    MS_ASSERT_STR(ms_grade_params_get(a1, "subject"), ms_grade_params_get(a2, "subject"));
+    MS_ASSERT_STR(ms_grade_params_get(a1, "latency"), ms_grade_params_get(a2, "latency"));
+    MS_ASSERT_STR(ms_grade_params_get(def, "subject"), "Ketchup");
+    MS_ASSERT_STR(ms_grade_params_get(def, "latency"), "10ms");
+    /* Different students get different values, all within the range. */
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (int i = 0; i < 40; i++) {
+        g_autofree char *id = g_strdup_printf("student%d", i);
+        g_autoptr(MsGradeParams) p = ms_exercise_params(ex, id);
+        const char *lat = ms_grade_params_get(p, "latency");
+        int ms = atoi(lat);
+        CU_ASSERT_TRUE(ms >= 10 && ms <= 60 && ms % 5 == 0);
+        CU_ASSERT_TRUE(g_str_has_suffix(lat, "ms"));
+        g_hash_table_add(seen, g_strdup_printf("%s/%s", lat, ms_grade_params_get(p, "subject")));
+    }
+    CU_ASSERT_TRUE(g_hash_table_size(seen) > 10);
+    /* The student's values are in the instructions and in the grading:
+     * alice's own subject passes, another one does not. */
+    g_autofree char *ins = ms_exercise_instructions(ex, a1, "en");
+    g_autofree char *line = g_strdup_printf("Subject: %s", ms_grade_params_get(a1, "subject"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(ins, line));
+    g_autofree char *zh = ms_exercise_instructions(ex, a1, "zh");
+    CU_ASSERT_PTR_NOT_NULL(strstr(zh, line));
+    CU_ASSERT_PTR_NULL(strstr(zh, "${"));
+}
+
+/* ---- Hostile submissions and isolation ------------------------------------------ */
+
+static char *write_temp(const char *dir, const char *name, const char *data, gsize len)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    CU_ASSERT_TRUE(g_file_set_contents(path, data, (gssize) len, NULL));
+    return path;
+}
+
+static void results_free(gpointer p)
+{
+    g_ptr_array_unref(p);
+}
+
+static char *results_json(GPtrArray *results)
+{
+    return ms_grade_format_class(results, MS_GRADE_FMT_RESULTS, "en");
+}
+
+static void test_hostile_batch(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autofree char *dir = g_dir_make_tmp("mailsim-grade-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+
+    /* Binary junk: bytes from a fixed generator. */
+    GString *junk = g_string_new(NULL);
+    GRand *rand = g_rand_new_with_seed(7);
+    for (int i = 0; i < 4096; i++)
+        g_string_append_c(junk, (char) g_rand_int_range(rand, 0, 256));
+    g_rand_free(rand);
+    g_ptr_array_add(paths, write_temp(dir, "a-junk.bin", junk->str, junk->len));
+    g_string_free(junk, TRUE);
+    /* NUL bytes inside text. */
+    g_ptr_array_add(paths, write_temp(dir, "b-nul.txt", "HELO a\r\nMA\0IL\r\n", 15));
+    /* 100 MB: a sparse file, read only up to the bound. */
+    g_autofree char *big = g_build_filename(dir, "c-big.txt", NULL);
+    int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(ftruncate(fd, 100 * 1000 * 1000), 0);
+    close(fd);
+    g_ptr_array_add(paths, g_strdup(big));
+    /* One endless line. */
+    gsize endless = 900 * 1024;
+    char *line = g_malloc(endless);
+    memset(line, 'A', endless);
+    g_ptr_array_add(paths, write_temp(dir, "d-endless.txt", line, endless));
+    g_free(line);
+    /* 10^5 lines. */
+    GString *many = g_string_new(NULL);
+    for (int i = 0; i < 100000; i++)
+        g_string_append(many, "NOOP\r\n");
+    g_ptr_array_add(paths, write_temp(dir, "e-many.txt", many->str, many->len));
+    g_string_free(many, TRUE);
+    /* Invalid UTF-8. */
+    g_ptr_array_add(paths, write_temp(dir, "f-latin1.txt", "HELO caf\xe9\r\nQUIT\r\n", 17));
+    /* A missing file and an empty folder. */
+    g_ptr_array_add(paths, g_build_filename(dir, "g-missing.txt", NULL));
+    g_autofree char *empty = g_build_filename(dir, "h-empty", NULL);
+    g_mkdir(empty, 0755);
+    g_ptr_array_add(paths, g_strdup(empty));
+    /* And the model, among them: nothing above may change its result. */
+    g_ptr_array_add(paths, g_strdup("tests/data/grade/smtp-send/model.txt"));
+
+    MsGradeBatchOptions o = { .lang = "en", .jobs = 2 };
+    g_autoptr(GPtrArray) results =
+        ms_grade_batch(ex, (const char *const *) paths->pdata, paths->len, &o);
+    CU_ASSERT_EQUAL_FATAL(results->len, paths->len);
+    const char *why[] = { "not valid UTF-8", "a NUL byte", "larger than", "longer than",
+                          "more than 5000 lines", "not valid UTF-8", "cannot open",
+                          "the folder holds no dialogue.txt" };
+    for (guint i = 0; i + 1 < results->len; i++) {
+        const MsGradeResult *r = g_ptr_array_index(results, i);
+        CU_ASSERT_DOUBLE_EQUAL(r->score, 0, 1e-9);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r->error);
+        /* Binary junk fails on whichever comes first, NUL or UTF-8. */
+        gboolean explained = strstr(r->error, why[i]) != NULL ||
+                             (i == 0 && strstr(r->error, "NUL") != NULL);
+        if (!explained)
+            fprintf(stderr, "%u: '%s' lacks '%s'\n", i, r->error, why[i]);
+        CU_ASSERT_TRUE(explained);
+        CU_ASSERT_EQUAL(r->tests->len, 6);
+    }
+    const MsGradeResult *model = g_ptr_array_index(results, results->len - 1);
+    CU_ASSERT_DOUBLE_EQUAL(model->score, 10, 1e-9);
+    MS_ASSERT_STR(model->student, "model");
+
+    /* The same class with one worker: byte-identical results, and the same
+     * as grading in this process. */
+    o.jobs = 1;
+    g_autoptr(GPtrArray) again =
+        ms_grade_batch(ex, (const char *const *) paths->pdata, paths->len, &o);
+    g_autofree char *j1 = results_json(results);
+    g_autofree char *j2 = results_json(again);
+    MS_ASSERT_STR(j1, j2);
+    g_autoptr(GPtrArray) inproc = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) ms_grade_result_free);
+    for (guint i = 0; i < paths->len; i++) {
+        MsGradeOptions go = { .lang = "en" };
+        g_ptr_array_add(inproc, ms_grade_submission(ex, paths->pdata[i], &go));
+    }
+    g_autofree char *j3 = results_json(inproc);
+    MS_ASSERT_STR(j1, j3);
+
+    /* Shards 1/2 and 2/2, written and read back, make the whole class. */
+    g_autoptr(GPtrArray) merged = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) ms_grade_result_free);
+    for (guint k = 1; k <= 2; k++) {
+        MsGradeBatchOptions so = { .lang = "en", .jobs = 2, .shard_k = k, .shard_n = 2 };
+        g_autoptr(GPtrArray) part =
+            ms_grade_batch(ex, (const char *const *) paths->pdata, paths->len, &so);
+        CU_ASSERT_EQUAL(part->len, k == 1 ? 5 : 4);
+        g_autofree char *text = results_json(part);
+        g_autoptr(GError) error = NULL;
+        CU_ASSERT_TRUE(ms_grade_results_read(text, strlen(text), "part", merged, &error));
+    }
+    CU_ASSERT_EQUAL_FATAL(merged->len, results->len);
+    /* Shard k holds positions k-1, k-1+N, ...: put them back in order. */
+    g_autoptr(GPtrArray) ordered = g_ptr_array_new();
+    for (guint i = 0; i < merged->len; i++) {
+        guint part = i % 2;
+        guint idx = part == 0 ? i / 2 : 5 + i / 2;
+        g_ptr_array_add(ordered, g_ptr_array_index(merged, idx));
+    }
+    g_autofree char *j4 = results_json(ordered);
+    MS_ASSERT_STR(j1, j4);
+
+    /* Only the files made here: the last path is the shipped model. */
+    for (guint i = 0; i + 1 < paths->len; i++) {
+        if (g_str_has_prefix(paths->pdata[i], dir))
+            g_remove(paths->pdata[i]);
+    }
+    g_rmdir(empty);
+    g_rmdir(dir);
+    (void) results_free;
+}
+
+/* The limits do not get in the way of an ordinary submission. */
+static void test_limits_allow_normal(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    const char *paths[] = { "tests/data/grade/smtp-send/model.txt" };
+    MsGradeBatchOptions o = { .lang = "en", .jobs = 1, .time_limit = 5,
+                              .memory_limit = 512u << 20 };
+    g_autoptr(GPtrArray) r = ms_grade_batch(ex, paths, 1, &o);
+    CU_ASSERT_EQUAL_FATAL(r->len, 1);
+    const MsGradeResult *res = g_ptr_array_index(r, 0);
+    CU_ASSERT_PTR_NULL(res->error);
+    CU_ASSERT_DOUBLE_EQUAL(res->score, 10, 1e-9);
+}
+
+/* ---- Output formats against their schemas -------------------------------------- */
+
+static GPtrArray *sample_class(MsExercise *ex, const char *lang)
+{
+    static const char *const files[] = { "tests/data/grade/smtp-send/model.txt",
+                                         "tests/data/grade/smtp-send/no-quit.txt",
+                                         "tests/data/grade/smtp-send/bare-lf.txt" };
+    GPtrArray *rs = g_ptr_array_new_with_free_func((GDestroyNotify) ms_grade_result_free);
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        MsGradeOptions o = { .lang = lang };
+        g_ptr_array_add(rs, ms_grade_submission(ex, files[i], &o));
+    }
+    /* And one that could not be graded. */
+    MsGradeOptions o = { .lang = lang };
+    g_ptr_array_add(rs, ms_grade_text(ex, "broken", "\xff", 1, &o));
+    return rs;
+}
+
+static JsonNode *parse_json(const char *text)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(GError) error = NULL;
+    if (!json_parser_load_from_data(p, text, -1, &error)) {
+        fprintf(stderr, "%s\n", error->message);
+        return NULL;
+    }
+    return json_node_copy(json_parser_get_root(p));
+}
+
+static gboolean is_number(JsonObject *o, const char *name)
+{
+    if (!json_object_has_member(o, name))
+        return FALSE;
+    JsonNode *n = json_object_get_member(o, name);
+    return JSON_NODE_HOLDS_VALUE(n) && (json_node_get_value_type(n) == G_TYPE_DOUBLE ||
+                                        json_node_get_value_type(n) == G_TYPE_INT64);
+}
+
+static gboolean is_string(JsonObject *o, const char *name)
+{
+    if (!json_object_has_member(o, name))
+        return FALSE;
+    JsonNode *n = json_object_get_member(o, name);
+    return JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING;
+}
+
+/* Gradescope's results.json: score, output, tests[] of name, score,
+ * max_score, status (passed|failed), output, visibility (visible|hidden|
+ * after_due_date|after_published); the score is the sum of the tests'. */
+static void test_format_gradescope(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    for (guint i = 0; i < rs->len; i++) {
+        const MsGradeResult *r = g_ptr_array_index(rs, i);
+        g_autofree char *text = ms_grade_format_one(r, MS_GRADE_FMT_GRADESCOPE, "en");
+        g_autoptr(JsonNode) root = parse_json(text);
+        CU_ASSERT_TRUE_FATAL(root != NULL && JSON_NODE_HOLDS_OBJECT(root));
+        JsonObject *o = json_node_get_object(root);
+        CU_ASSERT_TRUE(is_number(o, "score"));
+        CU_ASSERT_TRUE(is_string(o, "output"));
+        JsonArray *tests = json_object_get_array_member(o, "tests");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tests);
+        CU_ASSERT_EQUAL(json_array_get_length(tests), r->tests->len);
+        double sum = 0;
+        for (guint k = 0; k < json_array_get_length(tests); k++) {
+            JsonObject *t = json_array_get_object_element(tests, k);
+            CU_ASSERT_TRUE(is_string(t, "name") && is_number(t, "score") &&
+                           is_number(t, "max_score") && is_string(t, "output") &&
+                           is_string(t, "status") && is_string(t, "visibility"));
+            const char *st = json_object_get_string_member(t, "status");
+            CU_ASSERT_TRUE(strcmp(st, "passed") == 0 || strcmp(st, "failed") == 0);
+            const char *v = json_object_get_string_member(t, "visibility");
+            CU_ASSERT_TRUE(strcmp(v, "visible") == 0 || strcmp(v, "hidden") == 0 ||
+                           strcmp(v, "after_due_date") == 0 ||
+                           strcmp(v, "after_published") == 0);
+            sum += json_object_get_double_member(t, "score");
+        }
+        CU_ASSERT_DOUBLE_EQUAL(sum, json_object_get_double_member(o, "score"), 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(r->score, json_object_get_double_member(o, "score"), 1e-6);
+    }
+}
+
+/* PrairieLearn's external grader results: gradable, score in [0, 1],
+ * message, output, tests[] of name, points, max_points, output. */
+static void test_format_prairielearn(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    for (guint i = 0; i < rs->len; i++) {
+        const MsGradeResult *r = g_ptr_array_index(rs, i);
+        g_autofree char *text = ms_grade_format_one(r, MS_GRADE_FMT_PRAIRIELEARN, "en");
+        g_autoptr(JsonNode) root = parse_json(text);
+        CU_ASSERT_TRUE_FATAL(root != NULL && JSON_NODE_HOLDS_OBJECT(root));
+        JsonObject *o = json_node_get_object(root);
+        CU_ASSERT_TRUE(json_object_get_boolean_member(o, "gradable"));
+        double score = json_object_get_double_member(o, "score");
+        CU_ASSERT_TRUE(score >= 0 && score <= 1);
+        CU_ASSERT_DOUBLE_EQUAL(score, r->score / r->max_score, 1e-4);
+        CU_ASSERT_TRUE(is_string(o, "message") && is_string(o, "output"));
+        JsonArray *tests = json_object_get_array_member(o, "tests");
+        CU_ASSERT_EQUAL(json_array_get_length(tests), r->tests->len);
+        for (guint k = 0; k < json_array_get_length(tests); k++) {
+            JsonObject *t = json_array_get_object_element(tests, k);
+            CU_ASSERT_TRUE(is_string(t, "name") && is_number(t, "points") &&
+                           is_number(t, "max_points") && is_string(t, "output"));
+        }
+    }
+}
+
+/* JUnit XML, read back with GMarkup: <testsuites> of one <testsuite> per
+ * student whose tests and failures attributes count its <testcase>s. */
+typedef struct {
+    int depth;
+    guint suites;
+    guint cases;
+    guint failures;
+    guint declared_tests;
+    guint declared_failures;
+    gboolean bad;
+} JunitState;
+
+static void junit_start(GMarkupParseContext *ctx, const char *element, const char **names,
+                        const char **values, gpointer data, GError **error)
+{
+    (void) ctx;
+    (void) error;
+    JunitState *s = data;
+    if (s->depth == 0 && strcmp(element, "testsuites") != 0)
+        s->bad = TRUE;
+    if (strcmp(element, "testsuite") == 0) {
+        s->suites++;
+        if (s->depth != 1)
+            s->bad = TRUE;
+        for (int i = 0; names[i] != NULL; i++) {
+            if (strcmp(names[i], "tests") == 0)
+                s->declared_tests += (guint) atoi(values[i]);
+            if (strcmp(names[i], "failures") == 0)
+                s->declared_failures += (guint) atoi(values[i]);
+        }
+    }
+    if (strcmp(element, "testcase") == 0) {
+        s->cases++;
+        gboolean has_name = FALSE, has_class = FALSE;
+        for (int i = 0; names[i] != NULL; i++) {
+            has_name = has_name || strcmp(names[i], "name") == 0;
+            has_class = has_class || strcmp(names[i], "classname") == 0;
+        }
+        if (!has_name || !has_class || s->depth != 2)
+            s->bad = TRUE;
+    }
+    if (strcmp(element, "failure") == 0)
+        s->failures++;
+    s->depth++;
+}
+
+static void junit_end(GMarkupParseContext *ctx, const char *element, gpointer data,
+                      GError **error)
+{
+    (void) ctx;
+    (void) element;
+    (void) error;
+    ((JunitState *) data)->depth--;
+}
+
+static void test_format_junit(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    g_autofree char *xml = ms_grade_format_class(rs, MS_GRADE_FMT_JUNIT, "en");
+    GMarkupParser parser = { junit_start, junit_end, NULL, NULL, NULL };
+    JunitState s = { 0 };
+    GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, &s, NULL);
+    g_autoptr(GError) error = NULL;
+    /* GMarkup does not read the XML declaration: skip it. */
+    const char *body = strstr(xml, "?>");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+    gboolean ok = g_markup_parse_context_parse(ctx, body + 2, -1, &error) &&
+                  g_markup_parse_context_end_parse(ctx, &error);
+    g_markup_parse_context_free(ctx);
+    if (!ok)
+        fprintf(stderr, "%s\n", error->message);
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_FALSE(s.bad);
+    CU_ASSERT_EQUAL(s.suites, rs->len);
+    guint cases = 0, failures = 0;
+    for (guint i = 0; i < rs->len; i++) {
+        const MsGradeResult *r = g_ptr_array_index(rs, i);
+        cases += r->tests->len;
+        for (guint k = 0; k < r->tests->len; k++)
+            failures += ((MsGradeTest *) g_ptr_array_index(r->tests, k))->status !=
+                        MS_GRADE_PASSED;
+    }
+    CU_ASSERT_EQUAL(s.cases, cases);
+    CU_ASSERT_EQUAL(s.declared_tests, cases);
+    CU_ASSERT_EQUAL(s.failures, failures);
+    CU_ASSERT_EQUAL(s.declared_failures, failures);
+}
+
+/* TAP version 13: the version line, the plan 1..N, then N test points
+ * "ok|not ok <n> - ...", numbered in order, each with a YAML block. */
+static void test_format_tap(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    g_autofree char *tap = ms_grade_format_class(rs, MS_GRADE_FMT_TAP, "en");
+    g_auto(GStrv) lines = g_strsplit(tap, "\n", -1);
+    MS_ASSERT_STR(lines[0], "TAP version 13");
+    guint plan = 0;
+    CU_ASSERT_EQUAL(sscanf(lines[1], "1..%u", &plan), 1);
+    guint n = 0, not_ok = 0;
+    gboolean in_yaml = FALSE;
+    for (guint i = 2; lines[i] != NULL; i++) {
+        const char *l = lines[i];
+        if (in_yaml) {
+            if (strcmp(l, "  ...") == 0)
+                in_yaml = FALSE;
+            else
+                CU_ASSERT_TRUE(g_str_has_prefix(l, "  "));
+            continue;
+        }
+        if (strcmp(l, "  ---") == 0) {
+            in_yaml = TRUE;
+            continue;
+        }
+        if (*l == '\0')
+            continue;
+        guint num = 0;
+        gboolean bad = g_str_has_prefix(l, "not ok ");
+        const char *rest = bad ? l + 7 : g_str_has_prefix(l, "ok ") ? l + 3 : NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(rest);
+        CU_ASSERT_EQUAL(sscanf(rest, "%u - ", &num), 1);
+        CU_ASSERT_EQUAL(num, ++n);
+        CU_ASSERT_PTR_NULL(strchr(rest, '#'));
+        not_ok += bad;
+    }
+    CU_ASSERT_FALSE(in_yaml);
+    CU_ASSERT_EQUAL(n, plan);
+    CU_ASSERT_TRUE(not_ok > 0 && not_ok < n);
+}
+
+/* RFC 4180 CSV: a header, then a record per student, each with as many
+ * fields as the header; quoted fields, CRLF records. */
+static GPtrArray *csv_record(const char **p)
+{
+    GPtrArray *fields = g_ptr_array_new_with_free_func(g_free);
+    for (;;) {
+        GString *f = g_string_new(NULL);
+        if (**p == '"') {
+            (*p)++;
+            for (;;) {
+                if (**p == '\0')
+                    break;
+                if (**p == '"' && (*p)[1] == '"') {
+                    g_string_append_c(f, '"');
+                    *p += 2;
+                } else if (**p == '"') {
+                    (*p)++;
+                    break;
+                } else {
+                    g_string_append_c(f, *(*p)++);
+                }
+            }
+        } else {
+            while (**p != ',' && **p != '\r' && **p != '\0')
+                g_string_append_c(f, *(*p)++);
+        }
+        g_ptr_array_add(fields, g_string_free(f, FALSE));
+        if (**p == ',') {
+            (*p)++;
+            continue;
+        }
+        if (**p == '\r' && (*p)[1] == '\n')
+            *p += 2;
+        return fields;
+    }
+}
+
+static void test_format_csv(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    g_autofree char *csv = ms_grade_format_class(rs, MS_GRADE_FMT_CSV, "en");
+    const char *p = csv;
+    g_autoptr(GPtrArray) head = csv_record(&p);
+    CU_ASSERT_EQUAL(head->len, 3 + 6 + 1);
+    MS_ASSERT_STR(head->pdata[0], "student");
+    MS_ASSERT_STR(head->pdata[1], "score");
+    guint rows = 0;
+    while (*p != '\0') {
+        g_autoptr(GPtrArray) rec = csv_record(&p);
+        CU_ASSERT_EQUAL(rec->len, head->len);
+        const MsGradeResult *r = g_ptr_array_index(rs, rows);
+        MS_ASSERT_STR(rec->pdata[0], r->student);
+        CU_ASSERT_DOUBLE_EQUAL(g_ascii_strtod(rec->pdata[1], NULL), r->score, 0.005);
+        rows++;
+    }
+    CU_ASSERT_EQUAL(rows, rs->len);
+}
+
+/* The results format reads back to the same results. */
+static void test_format_results_roundtrip(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    g_autofree char *a = ms_grade_format_class(rs, MS_GRADE_FMT_RESULTS, "en");
+    g_autoptr(GPtrArray) back = g_ptr_array_new_with_free_func(
+        (GDestroyNotify) ms_grade_result_free);
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_TRUE_FATAL(ms_grade_results_read(a, strlen(a), "r", back, &error));
+    g_autofree char *b = ms_grade_format_class(back, MS_GRADE_FMT_RESULTS, "en");
+    MS_ASSERT_STR(a, b);
+    g_autofree char *ta = ms_grade_format_class(rs, MS_GRADE_FMT_TEXT, "en");
+    g_autofree char *tb = ms_grade_format_class(back, MS_GRADE_FMT_TEXT, "en");
+    MS_ASSERT_STR(ta, tb);
+    /* Not a results file: a clear error. */
+    g_autoptr(GPtrArray) none = g_ptr_array_new();
+    g_clear_error(&error);
+    CU_ASSERT_FALSE(ms_grade_results_read("{\"score\": 1}", 12, "x.json", none, &error));
+    CU_ASSERT_PTR_NOT_NULL(error != NULL ? strstr(error->message, "x.json: not a results file")
+                                         : NULL);
+}
+
+static void test_class_summary(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    g_autofree char *s = ms_grade_class_summary(rs, "en");
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "Class summary of smtp-send: 4 submission(s)"));
+    /* Scores 10, 9, 0, 0: mean 4.75, median 4.5. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "mean 4.75, median 4.5, lowest 0, highest 10"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "1 submission(s) could not be graded"));
+    /* quit is failed by no-quit, bare-lf and broken: three of four. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(s, "quit (Ends the session with QUIT): not passed by 3 of 4"));
+}
+
+/* ---- Chinese -------------------------------------------------------------------- */
+
+/* Every text the grader marks N_("...") in sim/grade has a translation. */
+static void test_zh_catalogue(void)
+{
+    g_autoptr(GDir) d = g_dir_open("sim/grade", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    guint found = 0;
+    /* ms_report_tr keeps untranslated msgids: they must outlive it. */
+    g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
+    for (const char *name = g_dir_read_name(d); name != NULL; name = g_dir_read_name(d)) {
+        if (!g_str_has_suffix(name, ".c"))
+            continue;
+        g_autofree char *path = g_build_filename("sim/grade", name, NULL);
+        g_autofree char *src = ms_test_read_file(path, NULL);
+        for (const char *p = strstr(src, "N_("); p != NULL; p = strstr(p + 1, "N_(")) {
+            /* The literal, joined from adjacent pieces, escapes decoded. */
+            const char *q = p + 3;
+            GString *msgid = g_string_new(NULL);
+            for (;;) {
+                while (g_ascii_isspace(*q))
+                    q++;
+                if (*q != '"')
+                    break;
+                for (q++; *q != '"' && *q != '\0'; q++) {
+                    if (*q == '\\') {
+                        q++;
+                        g_string_append_c(msgid, *q == 'n' ? '\n' : *q);
+                    } else {
+                        g_string_append_c(msgid, *q);
+                    }
+                }
+                q++;
+            }
+            if (msgid->len > 0) {
+                found++;
+                const char *zh = ms_report_tr("zh", msgid->str);
+                if (strcmp(zh, msgid->str) == 0)
+                    fprintf(stderr, "%s: no zh_CN translation of \"%s\"\n", path, msgid->str);
+                CU_ASSERT_STRING_NOT_EQUAL(zh, msgid->str);
+            }
+            g_ptr_array_add(keep, g_string_free(msgid, FALSE));
+        }
+    }
+    CU_ASSERT_TRUE(found > 40);
+    ms_report_untranslated_reset();
+}
+
+/* Graded in Chinese: the author's zh feedback, the grader's zh words. */
+static void test_zh_feedback(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    ms_report_untranslated_reset();
+    g_autoptr(GPtrArray) rs = sample_class(ex, "zh");
+    g_autofree char *text = ms_grade_format_class(rs, MS_GRADE_FMT_TEXT, "zh");
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "以 QUIT 结束会话"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "全班小结"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "QUIT 的应答为 221"));
+    g_autoptr(GPtrArray) missing = ms_report_untranslated();
+    for (guint i = 0; i < missing->len; i++)
+        fprintf(stderr, "untranslated: %s\n", (char *) missing->pdata[i]);
+    CU_ASSERT_EQUAL(missing->len, 0);
+}
+
+static const MsTestCase format_cases[] = {
+    MS_TEST(test_format_minimal),
+    MS_TEST(test_format_errors),
+    MS_TEST_END,
+};
+
+static const MsTestCase shipped_cases[] = {
+    MS_TEST(test_shipped_models),
+    MS_TEST(test_shipped_expected_scores),
+    MS_TEST(test_variants),
+    MS_TEST_END,
+};
+
+static const MsTestCase dialogue_cases[] = {
+    MS_TEST(test_dialogue_bare_lf),
+    MS_TEST(test_dialogue_after_quit),
+    MS_TEST_END,
+};
+
+static const MsTestCase batch_cases[] = {
+    MS_TEST(test_hostile_batch),
+    MS_TEST(test_limits_allow_normal),
+    MS_TEST_END,
+};
+
+static const MsTestCase output_cases[] = {
+    MS_TEST(test_format_gradescope),
+    MS_TEST(test_format_prairielearn),
+    MS_TEST(test_format_junit),
+    MS_TEST(test_format_tap),
+    MS_TEST(test_format_csv),
+    MS_TEST(test_format_results_roundtrip),
+    MS_TEST(test_class_summary),
+    MS_TEST_END,
+};
+
+static const MsTestCase zh_cases[] = {
+    MS_TEST(test_zh_catalogue),
+    MS_TEST(test_zh_feedback),
+    MS_TEST_END,
+};
+
+int main(void)
+{
+    ms_test_add_suite("grade/exercise", format_cases);
+    ms_test_add_suite("grade/shipped", shipped_cases);
+    ms_test_add_suite("grade/dialogue", dialogue_cases);
+    ms_test_add_suite("grade/batch", batch_cases);
+    ms_test_add_suite("grade/formats", output_cases);
+    ms_test_add_suite("grade/zh", zh_cases);
+    return ms_test_run();
+}
