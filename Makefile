@@ -1,7 +1,7 @@
 # mailsim - an educational simulator of Internet e-mail.
 #   make run     install missing build dependencies, build, run the default scenario
 #   make test    same set-up, then every test under AddressSanitizer + UBSan
-#   make bench   event-queue and rendering benchmarks (optimised build)
+#   make bench   event-queue, rendering and grading benchmarks (optimised build)
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local

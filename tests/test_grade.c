@@ -20,8 +20,8 @@
 
 /* Every shipped exercise; the test data has a folder for each. */
 static const char *const shipped[] = {
-    "smtp-send",
-    NULL,
+    "smtp-send", "smtp-predict", "pop3-session", "delay", "push-pull", "mime-size",
+    "pop3-vs-imap", NULL,
 };
 
 static MsExercise *load_shipped(const char *name)
@@ -158,7 +158,7 @@ static void test_shipped_models(void)
             g_autofree char *answers = text == NULL ? ms_exercise_solve(ex, params, NULL) : NULL;
             g_autoptr(MsGradeResult) r =
                 grade_filled(ex, students[s], text != NULL ? text : answers, "en");
-            if (r->score != r->max_score) {
+            if (r->score < r->max_score - 1e-9) {
                 g_autofree char *out = ms_grade_format_one(r, MS_GRADE_FMT_TEXT, "en");
                 fprintf(stderr, "%s", out);
             }
@@ -198,7 +198,7 @@ static void test_shipped_expected_scores(void)
             MsGradeOptions o = { .lang = "en" };
             g_autoptr(MsGradeResult) r = ms_grade_submission(ex, path, &o);
             double want = g_ascii_strtod(f[1], NULL);
-            if (r->score != want) {
+            if (r->score < want - 1e-9 || r->score > want + 1e-9) {
                 g_autofree char *out = ms_grade_format_one(r, MS_GRADE_FMT_TEXT, "en");
                 fprintf(stderr, "%s: expected %g\n%s", path, want, out);
             }
@@ -246,6 +246,58 @@ static void test_dialogue_after_quit(void)
     MsGradeOptions o = { .lang = "en" };
     g_autoptr(MsGradeResult) r = ms_grade_text(ex, "x", text, strlen(text), &o);
     CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "line 4 was never sent"));
+}
+
+static const MsGradeTest *test_named(const MsGradeResult *r, const char *id)
+{
+    for (guint i = 0; i < r->tests->len; i++) {
+        const MsGradeTest *t = g_ptr_array_index(r->tests, i);
+        if (strcmp(t->id, id) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* Predictions earn part of the points and name the first wrong one. */
+static void test_dialogue_predictions(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-predict");
+    MsGradeOptions o = { .lang = "en" };
+    g_autoptr(MsGradeResult) r =
+        ms_grade_submission(ex, "tests/data/grade/smtp-predict/all-250.txt", &o);
+    const MsGradeTest *t = test_named(r, "predictions");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(t->status, MS_GRADE_PARTIAL);
+    CU_ASSERT_DOUBLE_EQUAL(t->score, 6.22, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t->output, "7 of 9 replies predicted right"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(t->output, "after \"RCPT TO: <bob@hamburger.edu>\" you "
+                                             "predicted 250; the server answered 503"));
+}
+
+/* A visible answer check gives a hint, never the expected value. */
+static void test_answers_hint(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("delay");
+    g_autoptr(MsGradeParams) p = ms_exercise_params(ex, "hint");
+    g_autofree char *right = ms_exercise_solve(ex, p, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(right);
+    const char *text = "delivered_ms = 1\nend_to_end_ms = 1 h\nrelay_round_trips = 400\n";
+    MsGradeOptions o = { .lang = "en" };
+    g_autoptr(MsGradeResult) r = ms_grade_text(ex, "hint", text, strlen(text), &o);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(r, "delivered")->output, "delivered_ms: 1 is too low"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(r, "end-to-end")->output, "is not a number in ms"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(r, "waiting")->output, "waiting_ms: no answer"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(r, "round-trips")->output, "400 is too high"));
+    /* The expected value appears nowhere in the feedback. */
+    g_auto(GStrv) lines = g_strsplit(right, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        const char *eq = strstr(lines[i], " = ");
+        if (eq == NULL || strstr(lines[i], "round_trips") != NULL)
+            continue;
+        g_autofree char *v = g_strndup(eq + 3, strcspn(eq + 3, " "));
+        for (guint k = 0; k < r->tests->len; k++)
+            CU_ASSERT_PTR_NULL(strstr(((MsGradeTest *) r->tests->pdata[k])->output, v));
+    }
 }
 
 /* ---- Variants -------------------------------------------------------------------- */
@@ -432,6 +484,38 @@ static void test_limits_allow_normal(void)
     const MsGradeResult *res = g_ptr_array_index(r, 0);
     CU_ASSERT_PTR_NULL(res->error);
     CU_ASSERT_DOUBLE_EQUAL(res->score, 10, 1e-9);
+}
+
+/* A submitted scenario that keeps the simulator busy is stopped by the
+ * worker's CPU limit and fails alone; the other result is untouched. */
+static void test_time_limit(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("pop3-vs-imap");
+    g_autofree char *model = ms_test_read_file("tests/data/grade/pop3-vs-imap/model.mss", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(model);
+    /* Bob's PC polls every millisecond for 94 s: 94,000 POP3 sessions. */
+    const char *from = "at 5s  bob-pc pop3 fetch delete";
+    char *at = strstr(model, from);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    GString *loop = g_string_new_len(model, at - model);
+    g_string_append(loop, "at 5s  bob-pc pop3 fetch delete every 1ms until 99s");
+    g_string_append(loop, at + strlen(from));
+    g_autofree char *dir = g_dir_make_tmp("mailsim-grade-XXXXXX", NULL);
+    g_autofree char *path = write_temp(dir, "loop.mss", loop->str, loop->len);
+    g_string_free(loop, TRUE);
+    const char *paths[] = { path, "tests/data/grade/pop3-vs-imap/model.mss" };
+    MsGradeBatchOptions o = { .lang = "en", .jobs = 2, .time_limit = 1 };
+    g_autoptr(GPtrArray) r = ms_grade_batch(ex, paths, 2, &o);
+    CU_ASSERT_EQUAL_FATAL(r->len, 2);
+    const MsGradeResult *slow = g_ptr_array_index(r, 0);
+    const MsGradeResult *ok = g_ptr_array_index(r, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(slow->error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(slow->error, "exceeded the time limit"));
+    CU_ASSERT_DOUBLE_EQUAL(slow->score, 0, 1e-9);
+    CU_ASSERT_PTR_NULL(ok->error);
+    CU_ASSERT_DOUBLE_EQUAL(ok->score, 10, 1e-9);
+    g_remove(path);
+    g_rmdir(dir);
 }
 
 /* ---- Output formats against their schemas -------------------------------------- */
@@ -850,12 +934,15 @@ static const MsTestCase shipped_cases[] = {
 static const MsTestCase dialogue_cases[] = {
     MS_TEST(test_dialogue_bare_lf),
     MS_TEST(test_dialogue_after_quit),
+    MS_TEST(test_dialogue_predictions),
+    MS_TEST(test_answers_hint),
     MS_TEST_END,
 };
 
 static const MsTestCase batch_cases[] = {
     MS_TEST(test_hostile_batch),
     MS_TEST(test_limits_allow_normal),
+    MS_TEST(test_time_limit),
     MS_TEST_END,
 };
 

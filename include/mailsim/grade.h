@@ -141,6 +141,11 @@ void ms_grade_result_free(MsGradeResult *result);
 
 typedef struct {
     const char *lang;      /* "en" (default) or "zh": feedback and titles */
+    const MsGradeParams *params; /* NULL: the student's own, from their id;
+                                  * else these (for `exercise check|solve`) */
+    const char *student;   /* ms_grade_submission: the student id, instead
+                            * of the file's name (an autograder's one
+                            * submission folder); NULL: from the name */
 } MsGradeOptions;
 
 /* Grades one submission file or folder in this process (transfer full;
@@ -183,6 +188,8 @@ typedef struct {
                             * shard_k - 1; shard_n 0: all */
     guint shard_n;
     double time_limit;     /* seconds of CPU per submission; 0: 10 */
+    const char *student;   /* the id of the one submission (see
+                            * MsGradeOptions.student); NULL: its name */
     guint64 memory_limit;  /* bytes of address space per submission; 0: 1 GiB */
 } MsGradeBatchOptions;
 

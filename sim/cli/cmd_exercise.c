@@ -68,7 +68,7 @@ static int solve(const MsExercise *ex, const char *student, const char *model, c
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;
     }
-    MsGradeOptions go = { .lang = lang };
+    MsGradeOptions go = { .lang = lang, .params = params };
     g_autofree char *filled = ms_exercise_fill(ex, params, text);
     const char *sol = filled != NULL ? filled : text;
     g_autoptr(MsGradeResult) r =
@@ -105,7 +105,7 @@ static int check(const MsExercise *ex, const char *model, const char *lang)
         const char *sol = answers != NULL ? answers : filled != NULL ? filled : text;
         if (sol == NULL)
             continue;
-        MsGradeOptions go = { .lang = lang };
+        MsGradeOptions go = { .lang = lang, .params = params };
         const char *who = students[i] != NULL ? students[i] : "model";
         g_autoptr(MsGradeResult) r = ms_grade_text(ex, who, sol, strlen(sol), &go);
         if (r->score < r->max_score - 1e-9) {

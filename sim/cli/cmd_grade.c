@@ -76,6 +76,7 @@ int ms_cli_grade(int argc, char **argv)
     g_autofree char *lang = NULL;
     g_autofree char *shard = NULL;
     gboolean merge = FALSE;
+    g_autofree char *student = NULL;
     double time_limit = 10;
     int memory_mb = 1024;
     GOptionEntry entries[] = {
@@ -93,6 +94,10 @@ int ms_cli_grade(int argc, char **argv)
           "LANG" },
         { "shard", 0, 0, G_OPTION_ARG_STRING, &shard,
           "Grade only part K of N of the submissions (in sorted order)", "K/N" },
+        { "student", 0, 0, G_OPTION_ARG_STRING, &student,
+          "The student id of the one submission (default: its name), as an autograder "
+          "container knows it",
+          "ID" },
         { "merge", 0, 0, G_OPTION_ARG_NONE, &merge,
           "Merge results files written with --format results (the arguments are those files)",
           NULL },
@@ -178,6 +183,11 @@ int ms_cli_grade(int argc, char **argv)
             g_ptr_array_add(paths, argv[i]);
         }
         g_ptr_array_sort(paths, compare_students);
+        if (student != NULL && paths->len != 1) {
+            ms_cli_error("--student names the one submission; %u were given", paths->len);
+            return MS_EXIT_USAGE;
+        }
+        opts.student = student;
         results = ms_grade_batch(ex, (const char *const *) paths->pdata, paths->len, &opts);
     }
     if (results_dir != NULL && !write_results_dir(results_dir, results, format, lang))

@@ -76,7 +76,7 @@ G_GNUC_NORETURN static void child(const MsExercise *ex, const char *path,
     rlim_t mem = (rlim_t) (o->memory_limit > 0 ? o->memory_limit : (1ull << 30));
     set_limit(RLIMIT_AS, mem, mem);
 #endif
-    MsGradeOptions go = { .lang = o->lang };
+    MsGradeOptions go = { .lang = o->lang, .student = o->student };
     MsGradeResult *r = ms_grade_submission(ex, path, &go);
     JsonNode *node = ms_grade_result_to_json(r);
     g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -124,7 +124,8 @@ static MsGradeResult *collect(Worker *w, const MsExercise *ex, const char *path,
     int status = 0;
     while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
     }
-    g_autofree char *student = ms_grade_student_id(path);
+    g_autofree char *student = o->student != NULL ? g_strdup(o->student)
+                                                  : ms_grade_student_id(path);
     g_autofree char *why = NULL;
     if (w->overflow) {
         why = g_strdup("grading it produced too much output");
@@ -181,7 +182,7 @@ GPtrArray *ms_grade_batch(const MsExercise *ex, const char *const *paths, guint 
             const char *path = paths[g_array_index(todo, guint, next)];
             if (!spawn(w, ex, path, &o)) {
                 /* No process to spare: grade it here rather than not at all. */
-                MsGradeOptions go = { .lang = o.lang };
+                MsGradeOptions go = { .lang = o.lang, .student = o.student };
                 results->pdata[next++] = ms_grade_submission(ex, path, &go);
                 continue;
             }

@@ -22,6 +22,7 @@ void ms_grade_pred_free(gpointer data)
     g_clear_pointer(&p->verbs, g_ptr_array_unref);
     g_free(p->subject);
     g_free(p->sender);
+    g_free(p->after);
     g_free(p->answer);
     g_free(p->qty.path);
     g_free(p->qty.note);
@@ -67,6 +68,14 @@ gboolean ms_grade_unit(const char *unit, double *scale_out, const char **family_
         }
     }
     return FALSE;
+}
+
+static char *join(const GPtrArray *words, const char *sep)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < words->len; i++)
+        g_string_append_printf(s, "%s%s", i > 0 ? sep : "", (char *) words->pdata[i]);
+    return g_string_free(s, FALSE);
 }
 
 /* ---- Dialogue rules ------------------------------------------------------------ */
@@ -336,7 +345,7 @@ static double eval_order(const Pred *p, const Facts *f, const char *lang, GStrin
         }
         from = (guint) i + 1;
     }
-    g_autofree char *list = g_strjoinv(" ", (char **) p->verbs->pdata);
+    g_autofree char *list = join(p->verbs, " ");
     g_autofree char *s = ms_grade_fmt(lang, N_("the commands came in the order {1}"), list, NULL);
     g_string_append(out, s);
     return 1;
@@ -531,12 +540,31 @@ static double eval_simple_count(const Pred *p, const Facts *f, const char *lang,
         n = state_count(f, "queue", p->word);
         msgid = N_("at the end, {1}'s outgoing queue holds {2} message(s)");
         break;
+    case PRED_CONNECTED: {
+        gpointer v = g_hash_table_lookup(f->connections, p->word);
+        n = v != NULL ? (gint64) GPOINTER_TO_SIZE(v) - 1 : 0;
+        msgid = N_("{1} opened {2} connection(s)");
+        break;
+    }
     default:
         g_assert_not_reached();
     }
     g_autofree char *ns = g_strdup_printf("%" G_GINT64_FORMAT, n);
     g_autofree char *s = ms_grade_fmt(lang, msgid, p->word != NULL ? p->word : "", ns, NULL);
     g_string_append(out, s);
+    if (p->after != NULL) {
+        /* Its last connection came after the other host's first. */
+        const MsTime *last = g_hash_table_lookup(f->last_open, p->word);
+        const MsTime *first = g_hash_table_lookup(f->first_open, p->after);
+        gboolean later = last != NULL && first != NULL && *last > *first;
+        g_autofree char *a = ms_grade_fmt(lang, later ? N_("{1} connected after {2}")
+                                                      : N_("{1} did not connect after {2}"),
+                                          p->word, p->after, NULL);
+        g_string_append(out, "; ");
+        g_string_append(out, a);
+        if (!later)
+            return 0;
+    }
     if (p->has_count)
         return count_ok(p, n) ? 1 : 0;
     return n > 0 ? 1 : 0;
@@ -720,6 +748,14 @@ static double eval_answer(const Pred *p, const Facts *f, const char *lang, GStri
             return 0;
         }
         ok = fabs(v - e) <= p->tol_abs + p->tol_rel * fabs(e) + 1e-9 * MAX(1.0, fabs(e));
+        if (!ok && !f->reveal) {
+            /* Seen before the deadline: a hint, not the answer. */
+            g_autofree char *s = ms_grade_fmt(lang, v > e ? N_("{1}: {2} is too high")
+                                                          : N_("{1}: {2} is too low"),
+                                              p->answer, given, NULL);
+            g_string_append(out, s);
+            return 0;
+        }
     } else {
         ok = g_ascii_strcasecmp(given, expected) == 0;
         if (!ok && p->choices != NULL) {
@@ -727,7 +763,7 @@ static double eval_answer(const Pred *p, const Facts *f, const char *lang, GStri
             for (guint i = 0; i < p->choices->len; i++)
                 allowed = allowed || g_ascii_strcasecmp(given, p->choices->pdata[i]) == 0;
             if (!allowed) {
-                g_autofree char *list = g_strjoinv(", ", (char **) p->choices->pdata);
+                g_autofree char *list = join(p->choices, ", ");
                 g_autofree char *s = ms_grade_fmt(lang, N_("{1}: \"{2}\" is not one of {3}"),
                                                   p->answer, given, list, NULL);
                 g_string_append(out, s);
@@ -735,10 +771,11 @@ static double eval_answer(const Pred *p, const Facts *f, const char *lang, GStri
             }
         }
     }
-    g_autofree char *s = ok ? ms_grade_fmt(lang, N_("{1}: {2} is right"), p->answer, given, NULL)
-                            : ms_grade_fmt(lang, N_("{1}: you answered {2}; the simulation "
-                                                    "gives {3}"),
-                                           p->answer, given, expected, NULL);
+    g_autofree char *s =
+        ok ? ms_grade_fmt(lang, N_("{1}: {2} is right"), p->answer, given, NULL)
+        : f->reveal ? ms_grade_fmt(lang, N_("{1}: you answered {2}; the simulation gives {3}"),
+                                   p->answer, given, expected, NULL)
+                    : ms_grade_fmt(lang, N_("{1}: {2} is not right"), p->answer, given, NULL);
     g_string_append(out, s);
     return ok ? 1 : 0;
 }
@@ -765,15 +802,17 @@ static double eval_pred(const Pred *p, const Facts *f, const char *lang, GString
     case PRED_BOUNCED:
     case PRED_DOWNLOADED:
     case PRED_STORE:
-    case PRED_QUEUE: return eval_simple_count(p, f, lang, out);
+    case PRED_QUEUE:
+    case PRED_CONNECTED: return eval_simple_count(p, f, lang, out);
     case PRED_ANSWER: return eval_answer(p, f, lang, out);
     case PRED_N_KINDS: break;
     }
     return 0;
 }
 
-double ms_grade_check_eval(const Check *c, const Facts *f, const char *lang, char **detail_out)
+double ms_grade_check_eval(const Check *c, Facts *f, const char *lang, char **detail_out)
 {
+    f->reveal = c->visibility != MS_GRADE_VISIBLE;
     double frac = 1;
     GString *detail = g_string_new(NULL);
     for (guint i = 0; i < c->preds->len; i++) {

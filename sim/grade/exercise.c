@@ -728,11 +728,19 @@ static void parse_pred(Reader *r, MsScCursor *c, MsScToken *kw)
     case PRED_DOWNLOADED:
     case PRED_STORE:
     case PRED_QUEUE:
+    case PRED_CONNECTED:
         tok = ms_sc_expect_host(c, p->kind == PRED_QUEUE ? "a server" : "an agent's host");
         if (tok != NULL)
             p->word = g_strdup(tok->text);
-        if (tok != NULL && !read_count(c, p) && !c->failed)
+        /* 'connected HOST' alone: at least one connection. */
+        if (tok != NULL && !read_count(c, p) && !c->failed && p->kind != PRED_CONNECTED)
             ms_sc_fail_expected(c, ms_sc_peek(c), "'count N', 'min N' or 'max N'");
+        if (p->kind == PRED_CONNECTED && !c->failed && ms_sc_is_word(ms_sc_peek(c), "after")) {
+            ms_sc_take(c);
+            tok = ms_sc_expect_host(c, "the host that must have connected first");
+            if (tok != NULL)
+                p->after = g_strdup(tok->text);
+        }
         break;
     case PRED_ANSWER:
         parse_answer(c, p);

@@ -171,6 +171,9 @@ Facts *ms_grade_facts_new(const MsGradeRun *run)
                                           (GDestroyNotify) g_ptr_array_unref);
     f->state_count = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     f->downloads = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    f->connections = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    f->first_open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    f->last_open = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) conns = g_hash_table_new_full(NULL, NULL, NULL, conn_state_free);
     g_autoptr(GPtrArray) carried = g_ptr_array_new_with_free_func(carried_free);
 
@@ -192,6 +195,14 @@ Facts *ms_grade_facts_new(const MsGradeRun *run)
                 }
             }
             continue;
+        }
+        if (r->kind == MS_TRACE_CONN_OPEN && r->src != NULL) {
+            add_count(f->connections, r->src, 1, FALSE);
+            if (!g_hash_table_contains(f->first_open, r->src))
+                g_hash_table_insert(f->first_open, g_strdup(r->src), g_memdup2(&r->time,
+                                                                               sizeof r->time));
+            g_hash_table_insert(f->last_open, g_strdup(r->src), g_memdup2(&r->time,
+                                                                          sizeof r->time));
         }
         const char *note = r->note != NULL ? r->note : "";
         if (r->kind == MS_TRACE_MAILBOX && strcmp(note, "mailbox.deliver") == 0 &&
@@ -241,6 +252,9 @@ void ms_grade_facts_free(Facts *f)
     g_hash_table_unref(f->deliveries);
     g_hash_table_unref(f->state_count);
     g_hash_table_unref(f->downloads);
+    g_hash_table_unref(f->connections);
+    g_hash_table_unref(f->first_open);
+    g_hash_table_unref(f->last_open);
     g_free(f);
 }
 
@@ -297,7 +311,8 @@ static gboolean member_matches(JsonNode *elem, const char *key, const char *want
 }
 
 /* "a.b[2].c[kind=push].d": a member name, then any number of [N] (index
- * from 0) or [key=value] (the first element whose member key is value). */
+ * from 0) or [key=value,key=value] (the first element whose members have
+ * those values). */
 JsonNode *ms_grade_json_path(JsonNode *root, const char *path)
 {
     JsonNode *cur = root;
@@ -322,10 +337,20 @@ JsonNode *ms_grade_json_path(JsonNode *root, const char *path)
                     return NULL;
                 next = json_array_get_element(a, (guint) k);
             } else {
-                *eq = '\0';
+                /* key=value[,key=value...]: every condition holds. */
+                g_auto(GStrv) conds = g_strsplit(inner, ",", -1);
                 for (guint k = 0; k < json_array_get_length(a) && next == NULL; k++) {
                     JsonNode *e = json_array_get_element(a, k);
-                    if (member_matches(e, inner, eq + 1))
+                    gboolean all = TRUE;
+                    for (guint c = 0; conds[c] != NULL && all; c++) {
+                        char *ceq = strchr(conds[c], '=');
+                        if (ceq == NULL)
+                            return NULL;
+                        *ceq = '\0';
+                        all = member_matches(e, conds[c], ceq + 1);
+                        *ceq = '=';
+                    }
+                    if (all)
                         next = e;
                 }
             }

@@ -70,6 +70,7 @@ typedef enum {
     X(PRED_DOWNLOADED, "downloaded")                    \
     X(PRED_STORE, "store")                              \
     X(PRED_QUEUE, "queue")                              \
+    X(PRED_CONNECTED, "connected")                      \
     X(PRED_ANSWER, "answer")
 
 #define PRED_ENUM_(e, s) e,
@@ -92,6 +93,7 @@ typedef struct {
     gint64 count;
     char *subject;     /* mailbox: a message with this subject */
     char *sender;      /* mailbox: a message from this envelope sender */
+    char *after;       /* connected: ... after this host first did */
     /* answer */
     char *answer;      /* the answer's name */
     AnswerKind answer_kind;
@@ -186,6 +188,9 @@ GHashTable *ms_grade_answers_parse(const char *text, gsize len, char **why_out);
 typedef struct {
     const MsGradeRun *run;
     const MsGradeParams *params; /* the student's, for ${name} in checks */
+    gboolean reveal;         /* the check being graded may show expected
+                              * answers (it is not visible before the
+                              * deadline) */
     GPtrArray *lines;        /* const MsTraceRecord*: the dialogue's lines */
     GPtrArray *typed;        /* const MsTraceRecord*: its client lines */
     GPtrArray *groups;       /* GPtrArray* of records: 0 = before the first
@@ -196,6 +201,9 @@ typedef struct {
     GHashTable *deliveries;  /* mailbox address -> GPtrArray* of Delivery* */
     GHashTable *state_count; /* "mailbox:ADDR", "store:HOST", "queue:HOST" -> count */
     GHashTable *downloads;   /* host -> count of message.downloaded */
+    GHashTable *connections; /* host -> count of connections it opened */
+    GHashTable *first_open;  /* host -> MsTime* of its first connection */
+    GHashTable *last_open;   /* host -> MsTime* of its last connection */
     guint bounces;
 } Facts;
 
@@ -235,7 +243,7 @@ gboolean ms_grade_quantity(const Facts *f, const Quantity *q, double *number_out
 char *ms_grade_expected_text(const Facts *f, const Pred *p, char **why_out);
 /* Grades one check: fraction of its points earned in [0, 1], and what was
  * found (transfer full, in lang) in *detail_out. */
-double ms_grade_check_eval(const Check *c, const Facts *f, const char *lang, char **detail_out);
+double ms_grade_check_eval(const Check *c, Facts *f, const char *lang, char **detail_out);
 
 /* ---- Units (units in answers) ------------------------------------------------ */
 

@@ -118,7 +118,7 @@ static char *dialogue_transcript(const Facts *f, const Dialogue *d, const char *
 }
 
 static MsGradeResult *evaluate(const MsExercise *ex, const char *student,
-                               const MsGradeParams *params, const Facts *f, const char *lang)
+                               const MsGradeParams *params, Facts *f, const char *lang)
 {
     MsGradeResult *res = ms_grade_result_new(student, ex->id);
     for (guint i = 0; params != NULL && i < params->names->len; i++)
@@ -188,6 +188,13 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
 {
     const char *lang = options != NULL && options->lang != NULL ? options->lang : "en";
     g_autoptr(MsGradeParams) params = ms_exercise_params(ex, student);
+    if (options != NULL && options->params != NULL) {
+        ms_grade_params_free(params);
+        params = ms_grade_params_new();
+        for (guint i = 0; i < options->params->names->len; i++)
+            ms_grade_params_add(params, options->params->names->pdata[i],
+                                options->params->values->pdata[i]);
+    }
     g_autofree char *why = NULL;
     if (!ms_grade_screen(text, len, &why))
         return ms_grade_result_failing(ex, student, params, why, lang);
@@ -283,7 +290,9 @@ MsGradeResult *ms_grade_submission(const MsExercise *ex, const char *path,
                                    const MsGradeOptions *options)
 {
     const char *lang = options != NULL && options->lang != NULL ? options->lang : "en";
-    g_autofree char *student = ms_grade_student_id(path);
+    g_autofree char *student = options != NULL && options->student != NULL
+                                   ? g_strdup(options->student)
+                                   : ms_grade_student_id(path);
     g_autofree char *why = NULL;
     g_autofree char *file = g_file_test(path, G_FILE_TEST_IS_DIR)
                                 ? file_in_folder(ex, path, &why)

@@ -1,0 +1,86 @@
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+scenario "Bob's two devices"
+seed 1
+server crepes.fr      domain crepes.fr
+server hamburger.edu  domain hamburger.edu
+agent alice-pc   user alice@crepes.fr    server crepes.fr
+agent bob-pc     user bob@hamburger.edu  server hamburger.edu  password hungry
+agent bob-phone  user bob@hamburger.edu  server hamburger.edu  password hungry
+link alice-pc crepes.fr       latency 2ms  bandwidth 10Mbit
+link crepes.fr hamburger.edu  latency 40ms bandwidth 100Mbit
+link bob-pc hamburger.edu     latency 2ms  bandwidth 10Mbit
+link bob-phone hamburger.edu  latency 30ms bandwidth 2Mbit
+at 0s  alice-pc send to bob@hamburger.edu subject "Ketchup" body "Do you like ketchup?"
+at 5s  bob-pc imap login
+at 5s  bob-pc imap select INBOX
+at 5s  bob-pc imap read 1
+at 5s  bob-pc imap logout
+at 10s bob-phone imap login
+at 10s bob-phone imap select INBOX
+at 10s bob-phone imap read 1
+at 10s bob-phone imap logout
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
