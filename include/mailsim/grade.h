@@ -93,6 +93,10 @@ char *ms_exercise_instructions(const MsExercise *ex, const MsGradeParams *params
  * solution may use them); NULL when a name is not a parameter (transfer
  * full). */
 char *ms_exercise_fill(const MsExercise *ex, const MsGradeParams *params, const char *text);
+/* What `mailsim exercise show` prints: title, instructions with the
+ * student's values (the defaults for NULL), what to submit, and for a
+ * scenario exercise the scenario to start from (transfer full). */
+char *ms_exercise_show(const MsExercise *ex, const char *student, const char *lang);
 /* The scenario text for these parameters (transfer full). */
 char *ms_exercise_scenario_text(const MsExercise *ex, const MsGradeParams *params);
 

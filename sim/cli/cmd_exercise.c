@@ -10,34 +10,10 @@
 #include "mailsim/grade.h"
 #include "mailsim/report.h"
 
-static void print_params(const MsGradeParams *p)
-{
-    for (guint i = 0; i < p->names->len; i++)
-        printf("  %s = %s\n", (char *) p->names->pdata[i], (char *) p->values->pdata[i]);
-}
-
 static int show(const MsExercise *ex, const char *student, const char *lang)
 {
-    g_autoptr(MsGradeParams) params = ms_exercise_params(ex, student);
-    printf("%s\n", ms_exercise_title(ex, lang));
-    g_autofree char *underline = g_strnfill(MIN(strlen(ms_exercise_title(ex, lang)), 72), '=');
-    printf("%s\n\n", underline);
-    g_autofree char *text = ms_exercise_instructions(ex, params, lang);
+    g_autofree char *text = ms_exercise_show(ex, student, lang);
     fputs(text, stdout);
-    if (*text != '\0' && text[strlen(text) - 1] != '\n')
-        fputc('\n', stdout);
-    gboolean zh = g_str_has_prefix(lang, "zh");
-    printf("\n%s %s (%s: %s)\n", zh ? "提交：" : "Submit:", ms_grade_kind_name(ms_exercise_kind(ex)),
-           zh ? "文件" : "file", ms_exercise_submission_file(ex));
-    if (params->names->len > 0) {
-        printf("\n%s\n", student != NULL ? (zh ? "你的数值：" : "Your values:")
-                                       : (zh ? "数值（默认）：" : "Values (defaults):"));
-        print_params(params);
-    }
-    if (ms_exercise_kind(ex) == MS_GRADE_SCENARIO) {
-        g_autofree char *sc = ms_exercise_scenario_text(ex, params);
-        printf("\n%s\n%s", zh ? "起点场景：" : "The scenario to start from:", sc);
-    }
     return MS_EXIT_OK;
 }
 

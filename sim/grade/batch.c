@@ -128,16 +128,18 @@ static MsGradeResult *collect(Worker *w, const MsExercise *ex, const char *path,
                                                   : ms_grade_student_id(path);
     g_autofree char *why = NULL;
     if (w->overflow) {
-        why = g_strdup("grading it produced too much output");
+        why = g_strdup(ms_grade_tr(o->lang, N_("grading it produced too much output")));
     } else if (w->killed || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGXCPU ||
                                                       WTERMSIG(status) == SIGKILL))) {
-        why = g_strdup_printf("grading it exceeded the time limit (%g s)",
-                              o->time_limit > 0 ? o->time_limit : 10);
+        g_autofree char *secs = g_strdup_printf("%g", o->time_limit > 0 ? o->time_limit : 10);
+        why = ms_grade_fmt(o->lang, N_("grading it exceeded the time limit ({1} s)"), secs, NULL);
     } else if (WIFSIGNALED(status)) {
-        why = g_strdup_printf("grading it stopped with signal %d (out of memory?)",
-                              WTERMSIG(status));
+        g_autofree char *sig = g_strdup_printf("%d", WTERMSIG(status));
+        why = ms_grade_fmt(o->lang, N_("grading it stopped with signal {1} (out of memory?)"),
+                           sig, NULL);
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        why = g_strdup_printf("grading it failed (exit status %d)", WEXITSTATUS(status));
+        g_autofree char *st = g_strdup_printf("%d", WEXITSTATUS(status));
+        why = ms_grade_fmt(o->lang, N_("grading it failed (exit status {1})"), st, NULL);
     }
     MsGradeResult *r = NULL;
     if (why == NULL) {
@@ -146,8 +148,8 @@ static MsGradeResult *collect(Worker *w, const MsExercise *ex, const char *path,
         if (json_parser_load_from_data(parser, w->buf->str, (gssize) w->buf->len, &err))
             r = ms_grade_result_from_json(json_parser_get_root(parser), &err);
         if (r == NULL)
-            why = g_strdup_printf("grading it gave no result (%s)",
-                                  err != NULL ? err->message : "empty");
+            why = ms_grade_fmt(o->lang, N_("grading it gave no result ({1})"),
+                               err != NULL ? err->message : "-", NULL);
     }
     if (r == NULL) {
         g_autoptr(MsGradeParams) params = ms_exercise_params(ex, student);

@@ -176,11 +176,13 @@ char *ms_grade_read_bounded(const char *path, gsize *len_out, GError **error);
 /* Checks the text is a submission at all: not too large, no NUL byte,
  * valid UTF-8, lines not too long nor too many.  FALSE and a message
  * ("line 3, column 7: ...") in *why_out otherwise. */
-gboolean ms_grade_screen(const char *text, gsize len, char **why_out);
-Dialogue *ms_grade_dialogue_parse(const char *text, gsize len, char **why_out);
+gboolean ms_grade_screen(const char *text, gsize len, const char *lang, char **why_out);
+Dialogue *ms_grade_dialogue_parse(const char *text, gsize len, const char *lang,
+                                  char **why_out);
 void ms_grade_dialogue_free(Dialogue *d);
 /* name -> value; FALSE with a message on a line that is not "name = value". */
-GHashTable *ms_grade_answers_parse(const char *text, gsize len, char **why_out);
+GHashTable *ms_grade_answers_parse(const char *text, gsize len, const char *lang,
+                                   char **why_out);
 
 /* ---- The trace, indexed (facts.c) ----------------------------------------- */
 

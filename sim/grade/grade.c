@@ -167,16 +167,17 @@ MsGradeResult *ms_grade_run_evaluate(const MsExercise *ex, const char *student,
 }
 
 /* Builds and runs the world; FALSE with a reason when it cannot run. */
-static MsWorld *run_world(const MsScenario *sc, char **why_out)
+static MsWorld *run_world(const MsScenario *sc, const char *lang, char **why_out)
 {
     g_autoptr(GError) err = NULL;
     MsWorld *world = ms_world_new(sc, sc->seed, &err);
     if (world == NULL) {
-        *why_out = g_strdup_printf("the simulation could not start: %s", err->message);
+        *why_out = ms_grade_fmt(lang, N_("the simulation could not start: {1}"), err->message,
+                                NULL);
         return NULL;
     }
     if (!ms_world_run(world, MS_TIME_NEVER, &err)) {
-        *why_out = g_strdup_printf("the simulation stopped: %s", err->message);
+        *why_out = ms_grade_fmt(lang, N_("the simulation stopped: {1}"), err->message, NULL);
         ms_world_free(world);
         return NULL;
     }
@@ -196,7 +197,7 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
                                 options->params->values->pdata[i]);
     }
     g_autofree char *why = NULL;
-    if (!ms_grade_screen(text, len, &why))
+    if (!ms_grade_screen(text, len, lang, &why))
         return ms_grade_result_failing(ex, student, params, why, lang);
 
     g_autoptr(MsScenario) sc = NULL;
@@ -204,14 +205,14 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
     g_autoptr(GHashTable) answers = NULL;
     switch (ex->kind) {
     case MS_GRADE_DIALOGUE:
-        d = ms_grade_dialogue_parse(text, len, &why);
+        d = ms_grade_dialogue_parse(text, len, lang, &why);
         if (d != NULL)
             sc = exercise_scenario(ex, params, &why);
         if (sc != NULL)
             add_dialogue(ex, sc, d);
         break;
     case MS_GRADE_ANSWERS:
-        answers = ms_grade_answers_parse(text, len, &why);
+        answers = ms_grade_answers_parse(text, len, lang, &why);
         if (answers != NULL)
             sc = exercise_scenario(ex, params, &why);
         break;
@@ -220,10 +221,10 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
         g_autofree char *name = g_strdup_printf("%s.mss", student);
         sc = ms_scenario_parse_string(text, (gssize) len, name, &err);
         if (sc == NULL)
-            why = g_strdup_printf("the scenario has errors:\n%s", err->message);
+            why = ms_grade_fmt(lang, N_("the scenario has errors:\n{1}"), err->message, NULL);
         else if (reads_files(sc)) {
-            why = g_strdup("a submitted scenario may not read files (attach, body-file, "
-                           "html-file)");
+            why = g_strdup(ms_grade_tr(lang, N_("a submitted scenario may not read files "
+                                                "(attach, body-file, html-file)")));
             g_clear_pointer(&sc, ms_scenario_free);
         }
         break;
@@ -233,7 +234,7 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
                               ms_grade_kind_name(ex->kind));
         break;
     }
-    MsWorld *world = sc != NULL ? run_world(sc, &why) : NULL;
+    MsWorld *world = sc != NULL ? run_world(sc, lang, &why) : NULL;
     if (world == NULL) {
         ms_grade_dialogue_free(d);
         return ms_grade_result_failing(ex, student, params, why, lang);
@@ -260,7 +261,8 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
 }
 
 /* A folder is one student's: the exercise's file in it, or its only file. */
-static char *file_in_folder(const MsExercise *ex, const char *dir, char **why_out)
+static char *file_in_folder(const MsExercise *ex, const char *dir, const char *lang,
+                            char **why_out)
 {
     char *named = g_build_filename(dir, ms_exercise_submission_file(ex), NULL);
     if (g_file_test(named, G_FILE_TEST_IS_REGULAR))
@@ -281,8 +283,8 @@ static char *file_in_folder(const MsExercise *ex, const char *dir, char **why_ou
     if (n == 1)
         return only;
     g_free(only);
-    *why_out = g_strdup_printf("the folder holds no %s (and not exactly one file)",
-                               ms_exercise_submission_file(ex));
+    *why_out = ms_grade_fmt(lang, N_("the folder holds no {1} (and not exactly one file)"),
+                            ms_exercise_submission_file(ex), NULL);
     return NULL;
 }
 
@@ -295,7 +297,7 @@ MsGradeResult *ms_grade_submission(const MsExercise *ex, const char *path,
                                    : ms_grade_student_id(path);
     g_autofree char *why = NULL;
     g_autofree char *file = g_file_test(path, G_FILE_TEST_IS_DIR)
-                                ? file_in_folder(ex, path, &why)
+                                ? file_in_folder(ex, path, lang, &why)
                                 : g_strdup(path);
     g_autoptr(GError) err = NULL;
     gsize len = 0;
@@ -312,7 +314,7 @@ char *ms_exercise_solve(const MsExercise *ex, const MsGradeParams *params, GErro
 {
     g_autofree char *why = NULL;
     g_autoptr(MsScenario) sc = exercise_scenario(ex, params, &why);
-    g_autoptr(MsWorld) world = sc != NULL ? run_world(sc, &why) : NULL;
+    g_autoptr(MsWorld) world = sc != NULL ? run_world(sc, "en", &why) : NULL;
     if (world == NULL) {
         g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION, "%s: %s", ex->path, why);
         return NULL;

@@ -47,41 +47,54 @@ char *ms_grade_read_bounded(const char *path, gsize *len_out, GError **error)
     return buf;
 }
 
-gboolean ms_grade_screen(const char *text, gsize len, char **why_out)
+/* A number as text, for the words' {1}..{9}. */
+static char *num(guint64 n)
 {
+    return g_strdup_printf("%" G_GUINT64_FORMAT, n);
+}
+
+gboolean ms_grade_screen(const char *text, gsize len, const char *lang, char **why_out)
+{
+    g_autofree char *max_bytes = num(MS_GRADE_MAX_BYTES);
+    g_autofree char *max_line = num(MS_GRADE_MAX_LINE);
+    g_autofree char *max_lines = num(MS_GRADE_MAX_LINES);
     if (len > MS_GRADE_MAX_BYTES) {
-        *why_out = g_strdup_printf("the submission is larger than %u bytes; a submission "
-                                   "is a short text file",
-                                   (guint) MS_GRADE_MAX_BYTES);
+        *why_out = ms_grade_fmt(lang, N_("the submission is larger than {1} bytes; a submission "
+                                         "is a short text file"),
+                                max_bytes, NULL);
         return FALSE;
     }
     guint line = 1;
     gsize start = 0;
     for (gsize i = 0; i < len; i++) {
         if (text[i] == '\0') {
-            *why_out = g_strdup_printf("line %u, column %zu: a NUL byte; a submission is "
-                                       "text, not a binary file",
-                                       line, i - start + 1);
+            g_autofree char *l = num(line);
+            g_autofree char *c = num(i - start + 1);
+            *why_out = ms_grade_fmt(lang, N_("line {1}, column {2}: a NUL byte; a submission is "
+                                             "text, not a binary file"),
+                                    l, c, NULL);
             return FALSE;
         }
         if (text[i] == '\n') {
             if (i - start > MS_GRADE_MAX_LINE) {
-                *why_out = g_strdup_printf("line %u is longer than %u bytes", line,
-                                           (guint) MS_GRADE_MAX_LINE);
+                g_autofree char *l = num(line);
+                *why_out = ms_grade_fmt(lang, N_("line {1} is longer than {2} bytes"), l,
+                                        max_line, NULL);
                 return FALSE;
             }
             line++;
             start = i + 1;
             if (line > MS_GRADE_MAX_LINES) {
-                *why_out = g_strdup_printf("the submission has more than %u lines",
-                                           (guint) MS_GRADE_MAX_LINES);
+                *why_out = ms_grade_fmt(lang, N_("the submission has more than {1} lines"),
+                                        max_lines, NULL);
                 return FALSE;
             }
         }
     }
     if (len - start > MS_GRADE_MAX_LINE) {
-        *why_out = g_strdup_printf("line %u is longer than %u bytes", line,
-                                   (guint) MS_GRADE_MAX_LINE);
+        g_autofree char *l = num(line);
+        *why_out = ms_grade_fmt(lang, N_("line {1} is longer than {2} bytes"), l, max_line,
+                                NULL);
         return FALSE;
     }
     const char *bad = NULL;
@@ -94,9 +107,12 @@ gboolean ms_grade_screen(const char *text, gsize len, char **why_out)
                 s = (gsize) (p - text) + 1;
             }
         }
-        *why_out = g_strdup_printf("line %u, column %zu: byte 0x%02X is not valid UTF-8; save "
-                                   "the file as UTF-8 text",
-                                   l, (gsize) (bad - text) - s + 1, (guint) (guchar) *bad);
+        g_autofree char *ls = num(l);
+        g_autofree char *cs = num((gsize) (bad - text) - s + 1);
+        g_autofree char *bs = g_strdup_printf("0x%02X", (guint) (guchar) *bad);
+        *why_out = ms_grade_fmt(lang, N_("line {1}, column {2}: byte {3} is not valid UTF-8; "
+                                         "save the file as UTF-8 text"),
+                                ls, cs, bs, NULL);
         return FALSE;
     }
     return TRUE;
@@ -176,7 +192,8 @@ static char prefix_of(const RawLine *l, const char **rest_out, gsize *n_out)
     return c;
 }
 
-Dialogue *ms_grade_dialogue_parse(const char *text, gsize len, char **why_out)
+Dialogue *ms_grade_dialogue_parse(const char *text, gsize len, const char *lang,
+                                  char **why_out)
 {
     GArray *lines = split_lines(text, len);
     gboolean prefixed = FALSE;
@@ -200,10 +217,12 @@ Dialogue *ms_grade_dialogue_parse(const char *text, gsize len, char **why_out)
                 blank = blank && g_ascii_isspace(l->s[k]);
             if (blank || l->s[0] == '#')
                 continue;
-            *why_out = g_strdup_printf("line %u: in a dialogue written with C: and S: lines, "
-                                       "every line starts with C: (what you type) or S: (what "
-                                       "you expect the server to answer), or is blank",
-                                       i + 1);
+            g_autofree char *ln = num(i + 1);
+            *why_out = ms_grade_fmt(lang, N_("line {1}: in a dialogue written with C: and S: "
+                                             "lines, every line starts with C: (what you type) "
+                                             "or S: (what you expect the server to answer), or "
+                                             "is blank"),
+                                    ln, NULL);
             g_string_free(group, TRUE);
             g_array_unref(lines);
             ms_grade_dialogue_free(d);
@@ -227,7 +246,7 @@ Dialogue *ms_grade_dialogue_parse(const char *text, gsize len, char **why_out)
     g_ptr_array_add(d->predictions, g_string_free(group, FALSE));
     g_array_unref(lines);
     if (d->typed->len == 0) {
-        *why_out = g_strdup("the dialogue has no line to type");
+        *why_out = g_strdup(ms_grade_tr(lang, N_("the dialogue has no line to type")));
         ms_grade_dialogue_free(d);
         return NULL;
     }
@@ -239,7 +258,8 @@ static gboolean name_char(char c)
     return g_ascii_isalnum(c) || c == '_' || c == '-';
 }
 
-GHashTable *ms_grade_answers_parse(const char *text, gsize len, char **why_out)
+GHashTable *ms_grade_answers_parse(const char *text, gsize len, const char *lang,
+                                   char **why_out)
 {
     GHashTable *answers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     GArray *lines = split_lines(text, len);
@@ -259,16 +279,18 @@ GHashTable *ms_grade_answers_parse(const char *text, gsize len, char **why_out)
         while (s[eq] == ' ' || s[eq] == '\t')
             eq++;
         if (k == 0 || (s[eq] != '=' && s[eq] != ':')) {
-            *why_out = g_strdup_printf("line %u: expected 'name = value', such as "
-                                       "'delay_ms = 85'",
-                                       i + 1);
+            g_autofree char *n = num(i + 1);
+            *why_out = ms_grade_fmt(lang, N_("line {1}: expected 'name = value', such as "
+                                             "'delay_ms = 85'"),
+                                    n, NULL);
             g_array_unref(lines);
             g_hash_table_unref(answers);
             return NULL;
         }
         g_autofree char *name = g_strndup(s, k);
         if (g_hash_table_contains(answers, name)) {
-            *why_out = g_strdup_printf("line %u: '%s' is answered twice", i + 1, name);
+            g_autofree char *n = num(i + 1);
+            *why_out = ms_grade_fmt(lang, N_("line {1}: '{2}' is answered twice"), n, name, NULL);
             g_array_unref(lines);
             g_hash_table_unref(answers);
             return NULL;
