@@ -27,5 +27,9 @@ gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
                               const MsDiagramOptions *dopt, const char *out_dir,
                               GPtrArray *written, GError **error);
 
+/* --lang: the environment's language when not given (transfer full into
+ * *lang); FALSE after saying so when it is not one the reports write. */
+gboolean ms_cli_lang(char **lang);
+
 /* Prints "mailsim: <message>" on stderr. */
 void ms_cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);

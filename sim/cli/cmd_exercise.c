@@ -125,12 +125,8 @@ int ms_cli_exercise(int argc, char **argv)
         ms_cli_error("%s", error->message);
         return MS_EXIT_USAGE;
     }
-    if (lang == NULL)
-        lang = g_strdup(ms_report_default_lang());
-    if (!ms_report_lang_supported(lang)) {
-        ms_cli_error("--lang must be en or zh, not '%s'", lang);
+    if (!ms_cli_lang(&lang))
         return MS_EXIT_USAGE;
-    }
     static const char *const verbs[] = { "show", "check", "solve" };
     int verb = -1;
     for (int i = 0; argc == 3 && i < 3; i++) {

@@ -121,12 +121,8 @@ int ms_cli_grade(int argc, char **argv)
         ms_cli_error("%s", error->message);
         return MS_EXIT_USAGE;
     }
-    if (lang == NULL)
-        lang = g_strdup(ms_report_default_lang());
-    if (!ms_report_lang_supported(lang)) {
-        ms_cli_error("--lang must be en or zh, not '%s'", lang);
+    if (!ms_cli_lang(&lang))
         return MS_EXIT_USAGE;
-    }
     MsGradeFormat format = MS_GRADE_FMT_TEXT;
     if (format_text != NULL && !ms_grade_format_parse(format_text, &format)) {
         ms_cli_error("unknown --format '%s' (text, gradescope, prairielearn, junit, tap, csv, "

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "mailsim/report.h"
 
 typedef struct {
     const char *name;
@@ -29,6 +30,17 @@ void ms_cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+gboolean ms_cli_lang(char **lang)
+{
+    if (*lang == NULL)
+        *lang = g_strdup(ms_report_default_lang());
+    if (!ms_report_lang_supported(*lang)) {
+        ms_cli_error("--lang expects en or zh, found '%s'", *lang);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static void usage(FILE *out)

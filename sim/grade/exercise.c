@@ -6,7 +6,8 @@
  * ...".  A scenario may be embedded between 'begin scenario' and 'end
  * scenario': those lines are kept, in place, as the scenario's text (every
  * other line blanked), so the scenario's own errors point at the exercise's
- * lines too.  Checks are blocks from 'check NAME ...' to 'end'.
+ * lines too.  Checks are blocks from 'check NAME ...' to 'end', read by
+ * rubric.c.
  */
 #include <string.h>
 
@@ -43,21 +44,7 @@ const char *ms_grade_pick(char *const texts[2], const char *lang)
     return t != NULL ? t : texts[0];
 }
 
-/* The rules a 'rule' predicate may name (checks.c implements them). */
-static const char *const rule_names[] = {
-    "helo-first", "mail-before-rcpt", "rcpt-before-data", "data-ended", "quit", "crlf",
-    "user-before-pass", "retr-before-dele", NULL,
-};
 
-typedef struct {
-    MsScParse p;        /* diagnostics, for the scenario module's cursor */
-    MsExercise *ex;
-    Check *check;       /* the check block being read */
-    MsLoc check_loc;
-    gboolean saw_submit;
-    MsLoc scenario_loc; /* line 0: no scenario yet */
-    MsLoc title_loc[2];
-} Reader;
 
 static void exercise_free_fields(MsExercise *ex)
 {
@@ -113,7 +100,7 @@ const char *ms_exercise_submission_file(const MsExercise *ex)
 /* ---- Statements ------------------------------------------------------------- */
 
 /* 'en' or 'zh', then a string.  Returns the index, -1 after an error. */
-static int read_lang_text(MsScCursor *c, const char **text_out)
+int ms_grade_read_lang_text(MsScCursor *c, const char **text_out)
 {
     static const char *const langs[] = { "en", "zh", NULL };
     int i = ms_sc_read_choice(c, langs, " (the language of the text)");
@@ -128,7 +115,7 @@ static int read_lang_text(MsScCursor *c, const char **text_out)
     return i;
 }
 
-static void set_once(MsScCursor *c, char **slot, const char *text, MsLoc loc, const char *what)
+void ms_grade_set_once(MsScCursor *c, char **slot, const char *text, MsLoc loc, const char *what)
 {
     if (*slot != NULL) {
         ms_sc_fail(c, loc, "%s is given twice", what);
@@ -137,18 +124,18 @@ static void set_once(MsScCursor *c, char **slot, const char *text, MsLoc loc, co
     *slot = g_strdup(text);
 }
 
-static void parse_title(Reader *r, MsScCursor *c, char **slots)
+static void parse_title(GradeReader *r, MsScCursor *c, char **slots)
 {
     const char *text = NULL;
     MsLoc loc = ms_sc_loc_of(c, ms_sc_peek(c));
-    int i = read_lang_text(c, &text);
+    int i = ms_grade_read_lang_text(c, &text);
     if (i < 0 || !ms_sc_expect_end(c, "title"))
         return;
     (void) r;
-    set_once(c, &slots[i], text, loc, i == 0 ? "the English title" : "the Chinese title");
+    ms_grade_set_once(c, &slots[i], text, loc, i == 0 ? "the English title" : "the Chinese title");
 }
 
-static void parse_submit(Reader *r, MsScCursor *c, MsLoc kw)
+static void parse_submit(GradeReader *r, MsScCursor *c, MsLoc kw)
 {
     MsExercise *ex = r->ex;
     if (r->saw_submit) {
@@ -221,7 +208,7 @@ static void parse_submit(Reader *r, MsScCursor *c, MsLoc kw)
 
 /* "40ms" -> 40 and "ms"; "2.5" -> 2.5 and "".  Digits with one optional
  * point, then a unit of letters (or 'µ'). */
-static gboolean split_number(const char *text, double *value_out, char **unit_out,
+gboolean ms_grade_split_number(const char *text, double *value_out, char **unit_out,
                              int *decimals_out)
 {
     const char *p = text;
@@ -249,7 +236,7 @@ static gboolean split_number(const char *text, double *value_out, char **unit_ou
     return TRUE;
 }
 
-static gboolean param_name_ok(const char *name)
+gboolean ms_grade_name_ok(const char *name)
 {
     if (!g_ascii_isalpha(name[0]))
         return FALSE;
@@ -260,12 +247,12 @@ static gboolean param_name_ok(const char *name)
     return TRUE;
 }
 
-static void parse_param(Reader *r, MsScCursor *c)
+static void parse_param(GradeReader *r, MsScCursor *c)
 {
     MsScToken *name = ms_sc_expect_text(c, "a parameter name such as latency");
     if (name == NULL)
         return;
-    if (!param_name_ok(name->text)) {
+    if (!ms_grade_name_ok(name->text)) {
         ms_sc_fail(c, name->loc, "a parameter name is letters, digits, '_' and '-', "
                                  "starting with a letter");
         return;
@@ -307,7 +294,7 @@ static void parse_param(Reader *r, MsScCursor *c)
                 break;
             g_autofree char *unit = NULL;
             int decimals = 0;
-            if (!split_number(tok->text, &v[i], &unit, &decimals)) {
+            if (!ms_grade_split_number(tok->text, &v[i], &unit, &decimals)) {
                 ms_sc_fail(c, tok->loc, "expected a number with an optional unit, such as "
                                         "40ms or 1500, found '%s'", tok->text);
                 break;
@@ -361,7 +348,7 @@ static void parse_param(Reader *r, MsScCursor *c)
     g_ptr_array_add(r->ex->params, pa);
 }
 
-static void parse_scenario_file(Reader *r, MsScCursor *c, MsLoc kw)
+static void parse_scenario_file(GradeReader *r, MsScCursor *c, MsLoc kw)
 {
     MsScToken *tok = ms_sc_expect_text(c, "the scenario file, such as \"smtp-send.mss\"");
     if (tok == NULL || !ms_sc_expect_end(c, "scenario"))
@@ -386,10 +373,10 @@ static void parse_scenario_file(Reader *r, MsScCursor *c, MsLoc kw)
     r->ex->scenario_file = g_steal_pointer(&path);
 }
 
-static void parse_instructions(Reader *r, MsScCursor *c)
+static void parse_instructions(GradeReader *r, MsScCursor *c)
 {
     const char *text = NULL;
-    int i = read_lang_text(c, &text);
+    int i = ms_grade_read_lang_text(c, &text);
     if (i < 0 || !ms_sc_expect_end(c, "instructions"))
         return;
     GString **s = &r->ex->instructions[i];
@@ -399,7 +386,7 @@ static void parse_instructions(Reader *r, MsScCursor *c)
     g_string_append_c(*s, '\n');
 }
 
-static void parse_model(Reader *r, MsScCursor *c)
+static void parse_model(GradeReader *r, MsScCursor *c)
 {
     MsScToken *tok = ms_sc_expect_text(c, "the model solution's file");
     if (tok == NULL || !ms_sc_expect_end(c, "model"))
@@ -409,403 +396,7 @@ static void parse_model(Reader *r, MsScCursor *c)
                                                  : g_build_filename(r->ex->dir, tok->text, NULL);
 }
 
-static gboolean check_id_ok(const char *id)
-{
-    for (const char *p = id; *p != '\0'; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
-            return FALSE;
-    }
-    return *id != '\0';
-}
-
-static void parse_check_head(Reader *r, MsScCursor *c, MsLoc kw)
-{
-    MsScToken *id = ms_sc_expect_text(c, "the check's name, such as helo-first");
-    if (id == NULL)
-        return;
-    if (!check_id_ok(id->text)) {
-        ms_sc_fail(c, id->loc, "a check's name is letters, digits, '.', '_' and '-'");
-        return;
-    }
-    for (guint i = 0; i < r->ex->checks->len; i++) {
-        Check *o = g_ptr_array_index(r->ex->checks, i);
-        if (strcmp(o->id, id->text) == 0) {
-            ms_sc_fail(c, id->loc, "check '%s' is declared twice (first at %u:%u)", id->text,
-                       o->loc.line, o->loc.column);
-            return;
-        }
-    }
-    Check *ck = g_new0(Check, 1);
-    ck->id = g_strdup(id->text);
-    ck->loc = kw;
-    ck->points = 1;
-    ck->preds = g_ptr_array_new_with_free_func(ms_grade_pred_free);
-    static const char *const opts[] = { "points", "visibility", NULL };
-    MsLoc seen[G_N_ELEMENTS(opts)] = { { 0, 0 } };
-    for (;;) {
-        int o = ms_sc_next_option(c, opts, seen, 0, "check statement");
-        if (o < 0)
-            break;
-        if (o == 0) {
-            MsScToken *tok = ms_sc_expect_text(c, "the points, such as 2 or 0.5");
-            double v = 0;
-            g_autofree char *unit = NULL;
-            int dec = 0;
-            if (tok != NULL && (!split_number(tok->text, &v, &unit, &dec) || *unit != '\0' ||
-                                v < 0 || v > 1000)) {
-                ms_sc_fail(c, tok->loc, "expected points from 0 to 1000, such as 2 or 0.5, "
-                                        "found '%s'", tok->text);
-            }
-            ck->points = v;
-        } else {
-            static const char *const vis[] = { "visible", "after-due", "after-published",
-                                               "hidden", NULL };
-            int v = ms_sc_read_choice(c, vis, " (when the student sees the result)");
-            if (v >= 0)
-                ck->visibility = (MsGradeVisibility) v;
-        }
-        if (c->failed)
-            break;
-    }
-    if (c->failed) {
-        ms_grade_check_free(ck);
-        /* Still a block: its lines up to 'end' belong to it. */
-        r->check = g_new0(Check, 1);
-        r->check->preds = g_ptr_array_new_with_free_func(ms_grade_pred_free);
-        r->check_loc = kw;
-        return;
-    }
-    r->check = ck;
-    r->check_loc = kw;
-}
-
-/* COUNT, or ">= N" written "min N" / "max N" after the word 'count'. */
-static gboolean read_count(MsScCursor *c, Pred *p)
-{
-    MsScToken *kw = ms_sc_peek(c);
-    if (ms_sc_is_word(kw, "count"))
-        p->cmp = CMP_EQ;
-    else if (ms_sc_is_word(kw, "min"))
-        p->cmp = CMP_GE;
-    else if (ms_sc_is_word(kw, "max"))
-        p->cmp = CMP_LE;
-    else
-        return FALSE;
-    ms_sc_take(c);
-    guint64 n = 0;
-    if (!ms_sc_read_whole(c, 0, 1000000, "a number of messages", &n))
-        return FALSE;
-    p->has_count = TRUE;
-    p->count = (gint64) n;
-    return TRUE;
-}
-
-static gboolean parse_quantity(MsScCursor *c, Quantity *q)
-{
-    static const char *const kinds[] = { "summary", "record", "reply-to", NULL };
-    int k = ms_sc_read_choice(c, kinds, " (where the expected value is computed from)");
-    if (k < 0)
-        return FALSE;
-    q->kind = (QuantityKind) k;
-    MsScToken *tok = NULL;
-    switch (q->kind) {
-    case QTY_SUMMARY:
-        tok = ms_sc_expect_text(c, "a path in the summary, such as "
-                                   "\"messages[0].deliveries[0].end_to_end_ns\"");
-        if (tok != NULL)
-            q->path = g_strdup(tok->text);
-        break;
-    case QTY_RECORD:
-        tok = ms_sc_expect_text(c, "a trace note key, such as message.attachment");
-        if (tok != NULL)
-            q->note = g_strdup(tok->text);
-        if (tok != NULL && ms_sc_is_word(ms_sc_peek(c), "index")) {
-            ms_sc_take(c);
-            guint64 n = 0;
-            if (ms_sc_read_whole(c, 0, 100000, "an index from 0", &n))
-                q->index = (guint) n;
-        }
-        break;
-    case QTY_REPLY_TO:
-        tok = ms_sc_expect_text(c, "a command, such as RCPT");
-        if (tok != NULL)
-            q->verb = g_ascii_strup(tok->text, -1);
-        break;
-    }
-    return !c->failed;
-}
-
-/* answer NAME number|choice|token QUANTITY [unit U] [tolerance T] [choices ...] */
-static gboolean parse_answer(MsScCursor *c, Pred *p)
-{
-    MsScToken *name = ms_sc_expect_text(c, "the answer's name, such as delay_ms");
-    if (name == NULL)
-        return FALSE;
-    if (!param_name_ok(name->text)) {
-        ms_sc_fail(c, name->loc, "an answer's name is letters, digits, '_' and '-'");
-        return FALSE;
-    }
-    p->answer = g_strdup(name->text);
-    static const char *const kinds[] = { "number", "choice", "token", NULL };
-    int k = ms_sc_read_choice(c, kinds, " (the kind of answer)");
-    if (k < 0)
-        return FALSE;
-    p->answer_kind = (AnswerKind) k;
-    if (!parse_quantity(c, &p->qty))
-        return FALSE;
-    p->unit = g_strdup("");
-    static const char *const opts[] = { "unit", "tolerance", "choices", NULL };
-    MsLoc seen[G_N_ELEMENTS(opts)] = { { 0, 0 } };
-    for (;;) {
-        int o = ms_sc_next_option(c, opts, seen, 0, "answer");
-        if (o < 0)
-            break;
-        MsScToken *tok = NULL;
-        if (o == 0) {
-            tok = ms_sc_expect_text(c, "a unit such as ms, s, bytes or kB");
-            double scale = 0;
-            const char *family = NULL;
-            if (tok != NULL && !ms_grade_unit(tok->text, &scale, &family)) {
-                ms_sc_fail(c, tok->loc, "expected a unit (ns, us, ms, s, B, bytes, kB, KiB, "
-                                        "MB, MiB), found '%s'", tok->text);
-            } else if (tok != NULL) {
-                g_free(p->unit);
-                p->unit = g_strdup(tok->text);
-            }
-        } else if (o == 1) {
-            tok = ms_sc_expect_text(c, "a tolerance such as 1ms, 2 or 5%");
-            double v = 0;
-            g_autofree char *unit = NULL;
-            int dec = 0;
-            if (tok != NULL && !split_number(tok->text, &v, &unit, &dec)) {
-                if (g_str_has_suffix(tok->text, "%")) {
-                    g_autofree char *num = g_strndup(tok->text, strlen(tok->text) - 1);
-                    if (split_number(num, &v, &unit, &dec) && *unit == '\0') {
-                        p->tol_rel = v / 100.0;
-                        continue;
-                    }
-                }
-                ms_sc_fail(c, tok->loc, "expected a tolerance such as 1ms, 2 or 5%%, "
-                                        "found '%s'", tok->text);
-            } else if (tok != NULL) {
-                double scale = 1, uscale = 1;
-                const char *fam = NULL, *ufam = NULL;
-                if (*unit != '\0' && !ms_grade_unit(unit, &scale, &fam)) {
-                    ms_sc_fail(c, tok->loc, "unknown unit in tolerance '%s'", tok->text);
-                } else if (*unit != '\0' && ms_grade_unit(p->unit, &uscale, &ufam) &&
-                           g_strcmp0(fam, ufam) == 0) {
-                    p->tol_abs = v * scale / uscale;
-                } else if (*unit != '\0') {
-                    ms_sc_fail(c, tok->loc, "give 'unit' before 'tolerance', in the same "
-                                            "kind of unit");
-                } else {
-                    p->tol_abs = v;
-                }
-            }
-        } else {
-            p->choices = g_ptr_array_new_with_free_func(g_free);
-            while (ms_sc_peek(c) != NULL && ms_sc_is_text(ms_sc_peek(c)) &&
-                   !ms_sc_is_word(ms_sc_peek(c), "unit") &&
-                   !ms_sc_is_word(ms_sc_peek(c), "tolerance"))
-                g_ptr_array_add(p->choices, g_strdup(ms_sc_take(c)->text));
-            if (p->choices->len == 0)
-                ms_sc_fail_expected(c, ms_sc_peek(c), "the words a student may answer");
-        }
-        if (c->failed)
-            return FALSE;
-    }
-    return !c->failed;
-}
-
-static void parse_pred(Reader *r, MsScCursor *c, MsScToken *kw)
-{
-    Pred *p = g_new0(Pred, 1);
-    p->loc = kw->loc;
-    p->min_fraction = 1.0;
-    MsScToken *word = kw;
-    if (ms_sc_is_word(kw, "not")) {
-        p->negate = TRUE;
-        word = ms_sc_take(c);
-    }
-    static const char *const names[] = {
-#define PRED_NAME_(e, s) s,
-        PRED_KINDS(PRED_NAME_)
-#undef PRED_NAME_
-        "title", "pass", "fail", "end", NULL,
-    };
-    int k = -1;
-    for (int i = 0; word != NULL && word->kind == MS_SC_TOK_WORD && i < PRED_N_KINDS; i++) {
-        if (strcmp(word->text, names[i]) == 0)
-            k = i;
-    }
-    if (k < 0) {
-        ms_sc_fail_choice(c, word, names, " in a check");
-        ms_grade_pred_free(p);
-        return;
-    }
-    p->kind = (PredKind) k;
-    MsScToken *tok = NULL;
-    switch (p->kind) {
-    case PRED_RULE: {
-        int i = ms_sc_read_choice(c, rule_names, " (a rule of the protocol)");
-        if (i >= 0)
-            p->word = g_strdup(rule_names[i]);
-        break;
-    }
-    case PRED_REPLY:
-        tok = ms_sc_expect_text(c, "a reply such as 250, +OK or -ERR");
-        if (tok != NULL)
-            p->word = g_ascii_strup(tok->text, -1);
-        if (tok != NULL) {
-            MsScToken *to = ms_sc_take(c);
-            if (!ms_sc_is_word(to, "to")) {
-                ms_sc_fail_expected(c, to, "'to' and the command it answers, such as 'to DATA'");
-                break;
-            }
-            tok = ms_sc_expect_text(c, "a command such as DATA, or \".\" for the end of "
-                                       "the message");
-            if (tok != NULL)
-                p->verb = g_ascii_strup(tok->text, -1);
-        }
-        break;
-    case PRED_PREDICTIONS:
-        if (ms_sc_is_word(ms_sc_peek(c), "min")) {
-            ms_sc_take(c);
-            guint64 pct = 0;
-            if (ms_sc_read_whole(c, 0, 100, "a percentage from 0 to 100", &pct))
-                p->min_fraction = (double) pct / 100.0;
-        }
-        break;
-    case PRED_TYPED:
-        tok = ms_sc_expect_text(c, "a command such as RETR");
-        if (tok != NULL)
-            p->word = g_ascii_strup(tok->text, -1);
-        break;
-    case PRED_ORDER:
-        p->verbs = g_ptr_array_new_with_free_func(g_free);
-        while (ms_sc_peek(c) != NULL && ms_sc_is_text(ms_sc_peek(c)))
-            g_ptr_array_add(p->verbs, g_ascii_strup(ms_sc_take(c)->text, -1));
-        if (p->verbs->len < 2)
-            ms_sc_fail_expected(c, ms_sc_peek(c), "at least two commands, in order");
-        break;
-    case PRED_MAILBOX:
-        tok = ms_sc_expect_address(c, "a mailbox address, such as bob@hamburger.edu");
-        if (tok == NULL)
-            break;
-        p->word = g_strdup(tok->text);
-        for (;;) {
-            if (read_count(c, p))
-                continue;
-            if (c->failed)
-                break;
-            MsScToken *o = ms_sc_peek(c);
-            if (ms_sc_is_word(o, "subject")) {
-                ms_sc_take(c);
-                tok = ms_sc_expect_text(c, "the subject");
-                if (tok != NULL)
-                    p->subject = g_strdup(tok->text);
-            } else if (ms_sc_is_word(o, "from")) {
-                ms_sc_take(c);
-                tok = ms_sc_expect_text(c, "the sender's address");
-                if (tok != NULL)
-                    p->sender = g_strdup(tok->text);
-            } else {
-                break;
-            }
-        }
-        if (!c->failed && !p->has_count && p->subject == NULL && p->sender == NULL)
-            ms_sc_fail_expected(c, ms_sc_peek(c), "'count N', 'min N', 'max N', 'subject "
-                                                  "TEXT' or 'from ADDRESS'");
-        break;
-    case PRED_DELIVERED:
-        tok = ms_sc_expect_address(c, "the recipient's address");
-        if (tok != NULL)
-            p->word = g_strdup(tok->text);
-        break;
-    case PRED_BOUNCED:
-        read_count(c, p);
-        break;
-    case PRED_DOWNLOADED:
-    case PRED_STORE:
-    case PRED_QUEUE:
-    case PRED_CONNECTED:
-        tok = ms_sc_expect_host(c, p->kind == PRED_QUEUE ? "a server" : "an agent's host");
-        if (tok != NULL)
-            p->word = g_strdup(tok->text);
-        /* 'connected HOST' alone: at least one connection. */
-        if (tok != NULL && !read_count(c, p) && !c->failed && p->kind != PRED_CONNECTED)
-            ms_sc_fail_expected(c, ms_sc_peek(c), "'count N', 'min N' or 'max N'");
-        if (p->kind == PRED_CONNECTED && !c->failed && ms_sc_is_word(ms_sc_peek(c), "after")) {
-            ms_sc_take(c);
-            tok = ms_sc_expect_host(c, "the host that must have connected first");
-            if (tok != NULL)
-                p->after = g_strdup(tok->text);
-        }
-        break;
-    case PRED_ANSWER:
-        parse_answer(c, p);
-        break;
-    case PRED_N_KINDS:
-        break;
-    }
-    if (c->failed || !ms_sc_expect_end(c, names[k])) {
-        ms_grade_pred_free(p);
-        return;
-    }
-    g_ptr_array_add(r->check->preds, p);
-}
-
-static void finish_check(Reader *r, MsScCursor *c, MsLoc kw)
-{
-    Check *ck = g_steal_pointer(&r->check);
-    if (ck->id == NULL) {
-        ms_grade_check_free(ck); /* its head was broken, already reported */
-        return;
-    }
-    if (ck->preds->len == 0)
-        ms_sc_fail(c, kw, "check '%s' has nothing to check (add a line such as "
-                          "'rule helo-first')", ck->id);
-    else if (ck->fail[0] == NULL || ck->pass[0] == NULL)
-        ms_sc_fail(c, kw, "check '%s' needs feedback for the student: 'pass en \"...\"' "
-                          "and 'fail en \"...\"'", ck->id);
-    else if (ck->fail[1] == NULL || ck->pass[1] == NULL || ck->title[1] == NULL)
-        ms_sc_fail(c, kw, "check '%s' needs its Chinese texts too: 'title zh', 'pass zh' "
-                          "and 'fail zh'", ck->id);
-    if (c->failed) {
-        ms_grade_check_free(ck);
-        return;
-    }
-    g_ptr_array_add(r->ex->checks, ck);
-}
-
-static void parse_check_line(Reader *r, MsScCursor *c, MsScToken *kw)
-{
-    char **slots = NULL;
-    if (ms_sc_is_word(kw, "title"))
-        slots = r->check->title;
-    else if (ms_sc_is_word(kw, "pass"))
-        slots = r->check->pass;
-    else if (ms_sc_is_word(kw, "fail"))
-        slots = r->check->fail;
-    if (slots != NULL) {
-        const char *text = NULL;
-        MsLoc loc = ms_sc_loc_of(c, ms_sc_peek(c));
-        int i = read_lang_text(c, &text);
-        if (i >= 0 && ms_sc_expect_end(c, kw->text))
-            set_once(c, &slots[i], text, loc, "this text");
-        return;
-    }
-    if (ms_sc_is_word(kw, "end")) {
-        if (ms_sc_expect_end(c, "end"))
-            finish_check(r, c, kw->loc);
-        else
-            g_clear_pointer(&r->check, ms_grade_check_free);
-        return;
-    }
-    parse_pred(r, c, kw);
-}
-
-static void parse_statement(Reader *r, MsScStatement *st)
+static void parse_statement(GradeReader *r, MsScStatement *st)
 {
     MsScCursor cur = { &r->p, st, 0, FALSE };
     MsScCursor *c = &cur;
@@ -819,7 +410,7 @@ static void parse_statement(Reader *r, MsScStatement *st)
             ms_sc_fail_expected(c, kw, "a line of a check");
             return;
         }
-        parse_check_line(r, c, kw);
+        ms_grade_parse_check_line(r, c, kw);
         return;
     }
     static const char *const keywords[] = { "title", "submit", "param", "scenario",
@@ -836,7 +427,7 @@ static void parse_statement(Reader *r, MsScStatement *st)
     case 3: parse_scenario_file(r, c, kw->loc); break;
     case 4: parse_instructions(r, c); break;
     case 5: parse_model(r, c); break;
-    case 6: parse_check_head(r, c, kw->loc); break;
+    case 6: ms_grade_parse_check_head(r, c, kw->loc); break;
     default: ms_sc_fail_choice(c, kw, keywords, " at the start of a statement"); break;
     }
 }
@@ -862,7 +453,7 @@ static gboolean line_is(const char *line, gsize n, const char *a, const char *b)
 /* Splits text into the exercise's own lines (out_ex) and the embedded
  * scenario's (out_sc), each the size of the whole with the other's lines
  * blanked, so both keep the file's line numbers. */
-static void split_embedded(Reader *r, const char *text, gsize len, GString *out_ex,
+static void split_embedded(GradeReader *r, const char *text, gsize len, GString *out_ex,
                            GString *out_sc, gboolean *found_out)
 {
     gboolean inside = FALSE;
@@ -906,7 +497,7 @@ static void split_embedded(Reader *r, const char *text, gsize len, GString *out_
 
 /* The scenario must parse with every parameter set the students may get;
  * the dialogue's hosts must be in it. */
-static void validate_scenario(Reader *r)
+static void validate_scenario(GradeReader *r)
 {
     MsExercise *ex = r->ex;
     g_autoptr(GPtrArray) sets = ms_grade_param_sets(ex);
@@ -966,7 +557,7 @@ static void validate_scenario(Reader *r)
 }
 
 /* Each predicate must suit the kind of submission. */
-static void check_names(Reader *r, const MsGradeParams *defaults, const char *text, MsLoc loc)
+static void check_names(GradeReader *r, const MsGradeParams *defaults, const char *text, MsLoc loc)
 {
     gsize bad = 0;
     g_autofree char *s = text != NULL ? ms_grade_substitute(text, defaults, &bad) : NULL;
@@ -977,7 +568,7 @@ static void check_names(Reader *r, const MsGradeParams *defaults, const char *te
     }
 }
 
-static void validate_checks(Reader *r)
+static void validate_checks(GradeReader *r)
 {
     MsExercise *ex = r->ex;
     g_autoptr(MsGradeParams) defaults = ms_exercise_params(ex, NULL);
@@ -1015,7 +606,7 @@ static void validate_checks(Reader *r)
 
 MsExercise *ms_exercise_parse(const char *text, gsize len, const char *path, GError **error)
 {
-    Reader r = { 0 };
+    GradeReader r = { 0 };
     ms_sc_diags_init(&r.p.diags);
     g_autoptr(MsExercise) ex = g_new0(MsExercise, 1);
     r.ex = ex;

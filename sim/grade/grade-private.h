@@ -141,6 +141,34 @@ struct MsExercise {
 /* The text in a language, English when it has none. */
 const char *ms_grade_pick(char *const texts[2], const char *lang);
 
+/* ---- Reading an exercise (exercise.c, rubric.c) ---------------------------- */
+
+#include "scenario/scenario-private.h"
+
+typedef struct {
+    MsScParse p;        /* diagnostics, for the scenario module's cursor */
+    MsExercise *ex;
+    Check *check;       /* the check block being read */
+    MsLoc check_loc;
+    gboolean saw_submit;
+    MsLoc scenario_loc; /* line 0: no scenario yet */
+    MsLoc title_loc[2];
+} GradeReader;
+
+/* 'en' or 'zh', then a string: the index, -1 after an error. */
+int ms_grade_read_lang_text(MsScCursor *c, const char **text_out);
+void ms_grade_set_once(MsScCursor *c, char **slot, const char *text, MsLoc loc,
+                       const char *what);
+/* "40ms" -> 40 and "ms"; "2.5" -> 2.5 and "". */
+gboolean ms_grade_split_number(const char *text, double *value_out, char **unit_out,
+                               int *decimals_out);
+/* Letters, digits, '_' and '-', starting with a letter. */
+gboolean ms_grade_name_ok(const char *name);
+/* 'check NAME [points N] [visibility V]' opens r->check. */
+void ms_grade_parse_check_head(GradeReader *r, MsScCursor *c, MsLoc kw);
+/* A line inside a check block (title, pass, fail, a predicate, 'end'). */
+void ms_grade_parse_check_line(GradeReader *r, MsScCursor *c, MsScToken *kw);
+
 /* ---- Parameters (params.c) -------------------------------------------------- */
 
 /* Replaces ${name} with the parameter's value; FALSE and the position of
@@ -253,11 +281,14 @@ double ms_grade_check_eval(const Check *c, Facts *f, const char *lang, char **de
  * the family in *family_out ("time", "size"); FALSE when unknown. */
 gboolean ms_grade_unit(const char *unit, double *scale_out, const char **family_out);
 
-/* ---- Words (words.c) ---------------------------------------------------------- */
-
-/* The grader's text of an English msgid in lang (see sim/report/i18n.c). */
-const char *ms_grade_tr(const char *lang, const char *msgid);
-char *ms_grade_fmt(const char *lang, const char *msgid, ...) G_GNUC_NULL_TERMINATED;
+/* ---- Words ------------------------------------------------------------------------
+ * The feedback an author writes comes from the exercise (en and zh); what
+ * the grader adds is English text marked N_() and translated through the
+ * reports' gettext catalogue (po/zh_CN.po, sim/report/i18n.c), so one
+ * catalogue and one test cover every word. */
+#include "report/report-private.h"
+#define ms_grade_tr ms_report_tr
+#define ms_grade_fmt ms_report_format
 
 /* ---- Results (result.c) ---------------------------------------------------------- */
 
