@@ -280,6 +280,41 @@ static void three_readers_pull_from_one_server(void)
     ms_scenario_free(sc);
 }
 
+static char *summary_of(const char *path)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run(path, &sc);
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    options.scenario_name = sc->name;
+    options.scenario_file = path;
+    options.seed = sc->seed;
+    options.lang = "en";
+    char *text = ms_report_summary(ms_world_trace(w), &options);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+    return text;
+}
+
+/* The summary says what happened: web mail's POST is a push and its GET a
+ * pull; no multipart message, no claim of one; long runs in clock time. */
+static void summary_says_what_happened(void)
+{
+    g_autofree char *web = summary_of("scenarios/http-vs-smtp.mss");
+    CU_ASSERT_PTR_NOT_NULL(strstr(web, "1 uploaded to the server (POST: a push), 0 fetched"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(web, "0 uploaded to the server (POST: a push), 1 fetched"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(web, "both ways: away from the opener (a push) on [1],"
+                                       " toward it (a pull) on [3]"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(web, "no multipart message in this run"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(web, "none carried more than one message"));
+    g_autofree char *multi = summary_of("scenarios/mime-multipart.mss");
+    CU_ASSERT_PTR_NULL(strstr(multi, "no multipart message in this run"));
+    g_autofree char *retry = summary_of("scenarios/smtp-server-down-retry.mss");
+    CU_ASSERT_PTR_NOT_NULL(strstr(retry, "2.1 min (22:08.031 \u2192 24:15.031), refused"));
+    g_autofree char *many = summary_of("scenarios/smtp-persistent.mss");
+    CU_ASSERT_PTR_NOT_NULL(strstr(many, "]-["));
+}
+
 static void bounce_reaches_the_sender(void)
 {
     MsScenario *sc = NULL;
@@ -931,6 +966,7 @@ int main(void)
         MS_TEST(queue_retries_until_the_server_is_back),
         MS_TEST(bounce_reaches_the_sender),
         MS_TEST(three_readers_pull_from_one_server),
+        MS_TEST(summary_says_what_happened),
         MS_TEST(dots_are_stuffed_on_the_wire),
         MS_TEST(eight_bit_needs_8bitmime),
         MS_TEST(typed_dialogue_delivers_and_bare_lf_is_refused),

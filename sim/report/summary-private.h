@@ -29,7 +29,8 @@ typedef struct {
     guint round_trips;     /* client turns answered by the server */
     guint64 bytes[2];      /* application bytes: [0] C→S, [1] S→C */
     guint lines[2];
-    guint texts[2];        /* message texts carried each way */
+    guint texts[2];        /* message texts carried each way (for HTTP: mail
+                            * messages, a POST /send up, a message page down) */
     GPtrArray *message_ids;/* char*: Message-IDs of the texts, in order */
     MsMoved moved;
     gboolean push;         /* by the direction, or the protocol's rule */
@@ -37,6 +38,8 @@ typedef struct {
     MsDir last_dir;
     gboolean in_text[2];
     gboolean in_header[2];
+    gboolean http_page;    /* a GET /message/N awaits its response */
+    gboolean multipart;    /* a message text on it was MIME multipart */
 } MsSumExchange;
 
 /* One stage of a message's way, from one milestone to the next. */

@@ -245,10 +245,23 @@ static void line_record(Build *b, const MsTraceRecord *r)
         e->round_trips++;
     e->last_dir = r->dir;
 
-    /* What carries mail: a message text, or the content of an HTTP
-     * message (a web mail page, a form with a new message). */
-    gboolean carries = ms_report_is_text_note(r->note) ||
-                       (r->note != NULL && g_str_has_prefix(r->note, "http.body."));
+    /* Web mail moves a mail message in two requests only: POST /send
+     * uploads one (a push toward the server), a 200 to GET /message/N
+     * brings one down (a pull); login forms and inbox pages are not mail. */
+    if (g_ascii_strcasecmp(e->protocol, "HTTP") == 0) {
+        if (r->dir == MS_DIR_CLIENT && g_str_has_prefix(text, "POST /send "))
+            e->texts[0]++;
+        else if (r->dir == MS_DIR_CLIENT && g_str_has_prefix(text, "GET /message/"))
+            e->http_page = TRUE;
+        else if (r->dir == MS_DIR_SERVER && e->http_page && g_str_has_prefix(text, "HTTP/")) {
+            e->http_page = FALSE;
+            if (g_str_has_prefix(strchr(text, ' ') != NULL ? strchr(text, ' ') + 1 : "", "200"))
+                e->texts[1]++;
+        }
+        return;
+    }
+    /* What carries mail: a message text. */
+    gboolean carries = ms_report_is_text_note(r->note);
     if (!carries) {
         e->in_text[d] = FALSE;
         return;
@@ -261,6 +274,10 @@ static void line_record(Build *b, const MsTraceRecord *r)
     /* RFC 5322 2.1: the header ends at the first empty line. */
     if (*text == '\0') {
         e->in_header[d] = FALSE;
+    } else if (e->in_header[d] && ms_report_has_field(text, "Content-Type")) {
+        g_autofree char *type = field_value(text);
+        if (g_ascii_strncasecmp(type, "multipart/", 10) == 0)
+            e->multipart = TRUE;
     } else if (e->in_header[d] && ms_report_has_field(text, "Message-ID")) {
         g_autofree char *mid = field_value(text);
         if (*mid != '\0' &&

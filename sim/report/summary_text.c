@@ -21,6 +21,31 @@ static char *num(guint64 n)
     return g_strdup_printf("%" G_GUINT64_FORMAT, n);
 }
 
+/* A moment as a clock reading, "22:08.031" (min:s) or "1:06:22.031"
+ * (h:min:s), to the millisecond: for times past 10 s. */
+static char *clock_time(MsTime t)
+{
+    gint64 msec = t / MS_MSEC;
+    gint64 h = msec / 3600000, m = msec / 60000 % 60, s = msec / 1000 % 60, f = msec % 1000;
+    if (h > 0)
+        return g_strdup_printf("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT
+                               ".%03" G_GINT64_FORMAT, h, m, s, f);
+    return g_strdup_printf("%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT, m, s,
+                           f);
+}
+
+/* A span as "37.394 ms", or past 10 s in the unit a person reads it in:
+ * "127 s", "20 min", "1.2 h" (the exact ms stay in trace.json). */
+static char *duration(MsTime t, const char *lang)
+{
+    if (t <= 10 * MS_SEC) {
+        g_autofree char *m = ms(t);
+        return ms_report_format(lang, N_("{1} ms"), m, NULL);
+    }
+    g_autofree char *h = ms_time_format_human(t);
+    return ms_report_phrase(h, lang);
+}
+
 /* A block of "label   value" rows, the labels padded to the widest. */
 typedef struct {
     GPtrArray *labels; /* char* */
@@ -114,7 +139,17 @@ static void append_exchange(GString *out, const MsSumExchange *e, const char *la
     rows_add(&rows, TR(lang, N_("opened by")),
              ms_report_format(lang, N_("{1}, the client"), e->client, NULL));
     rows_add(&rows, TR(lang, N_("mail moved")), moved_text(e, lang));
-    rows_add(&rows, TR(lang, N_("messages")), id_list(e->message_ids));
+    if (e->message_ids->len > 0 || (e->texts[0] == 0 && e->texts[1] == 0)) {
+        rows_add(&rows, TR(lang, N_("messages")), id_list(e->message_ids));
+    } else {
+        /* Web mail: no Message-ID on the wire, but the requests say what
+         * moved: POST /send up (a push), a message page down (a pull). */
+        g_autofree char *up = num(e->texts[0]);
+        g_autofree char *down = num(e->texts[1]);
+        rows_add(&rows, TR(lang, N_("messages")),
+                 ms_report_format(lang, N_("{1} uploaded to the server (POST: a push), {2}"
+                                           " fetched from it (GET: a pull)"), up, down, NULL));
+    }
     g_autofree char *rt = num(e->round_trips);
     rows_add(&rows, TR(lang, N_("round trips")),
              ms_report_format(lang, N_("{1}, plus 1 for the TCP handshake"), rt, NULL));
@@ -125,11 +160,13 @@ static void append_exchange(GString *out, const MsSumExchange *e, const char *la
                                        " (application data)"),
                               up, down, NULL));
     if (e->closed >= 0) {
-        g_autofree char *d = ms(e->closed - e->opened);
-        g_autofree char *a = ms(e->opened);
-        g_autofree char *b = ms(e->closed);
+        g_autofree char *d = duration(e->closed - e->opened, lang);
+        /* Both ends in the same form: the later one decides. */
+        gboolean clock = e->closed > 10 * MS_SEC;
+        g_autofree char *a = clock ? clock_time(e->opened) : ms(e->opened);
+        g_autofree char *b = clock ? clock_time(e->closed) : ms(e->closed);
         rows_add(&rows, TR(lang, N_("duration")),
-                 ms_report_format(lang, N_("{1} ms ({2} → {3}), {4}"), d, a, b,
+                 ms_report_format(lang, N_("{1} ({2} → {3}), {4}"), d, a, b,
                                   TR(lang, end_text(e->end)), NULL));
     } else {
         g_autofree char *a = ms(e->opened);
@@ -310,7 +347,7 @@ static const Rule *rule_of(const char *protocol)
 typedef struct {
     const char *protocol;
     GPtrArray *exchanges; /* const MsSumExchange* */
-    gboolean away, toward;
+    gboolean away, toward, multipart;
     guint messages, most_per_connection, round_trips;
     guint64 bytes[2];
 } Group;
@@ -329,13 +366,15 @@ static GArray *group_exchanges(const MsSummary *s)
                 g = c;
         }
         if (g == NULL) {
-            Group fresh = { e->protocol, g_ptr_array_new(), FALSE, FALSE, 0, 0, 0, { 0, 0 } };
+            Group fresh = { e->protocol, g_ptr_array_new(), FALSE, FALSE, FALSE, 0, 0, 0,
+                            { 0, 0 } };
             g_array_append_val(groups, fresh);
             g = &g_array_index(groups, Group, groups->len - 1);
         }
         g_ptr_array_add(g->exchanges, (gpointer) e);
         g->away = g->away || e->moved == MS_MOVED_AWAY || e->moved == MS_MOVED_BOTH;
         g->toward = g->toward || e->moved == MS_MOVED_TOWARD || e->moved == MS_MOVED_BOTH;
+        g->multipart = g->multipart || e->multipart;
         guint moved = MAX(e->texts[0], e->texts[1]);
         g->messages += moved;
         g->most_per_connection = MAX(g->most_per_connection, moved);
@@ -353,11 +392,40 @@ static void groups_free(GArray *groups)
     g_array_unref(groups);
 }
 
+/* "SMTP [1] [3]-[7]": runs of consecutive connections collapse into a
+ * range, so a long run's label stays one short line. */
 static char *group_label(const Group *g)
 {
     GString *s = g_string_new(g->protocol);
-    for (guint i = 0; i < g->exchanges->len; i++)
-        g_string_append_printf(s, " [%u]", ((const MsSumExchange *) g->exchanges->pdata[i])->id);
+    for (guint i = 0; i < g->exchanges->len;) {
+        guint first = ((const MsSumExchange *) g->exchanges->pdata[i])->id;
+        guint k = i;
+        while (k + 1 < g->exchanges->len &&
+               ((const MsSumExchange *) g->exchanges->pdata[k + 1])->id ==
+                   ((const MsSumExchange *) g->exchanges->pdata[k])->id + 1)
+            k++;
+        guint last = ((const MsSumExchange *) g->exchanges->pdata[k])->id;
+        if (k >= i + 2)
+            g_string_append_printf(s, " [%u]-[%u]", first, last);
+        else
+            for (guint j = i; j <= k; j++)
+                g_string_append_printf(s, " [%u]",
+                                       ((const MsSumExchange *) g->exchanges->pdata[j])->id);
+        i = k + 1;
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* The connections of a group on which mail moved away from (or toward)
+ * the opener: "[1] [4]". */
+static char *moved_ids(const Group *g, gboolean away)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < g->exchanges->len; i++) {
+        const MsSumExchange *e = g->exchanges->pdata[i];
+        if (e->texts[away ? 0 : 1] > 0)
+            g_string_append_printf(s, "%s[%u]", s->len > 0 ? " " : "", e->id);
+    }
     return g_string_free(s, FALSE);
 }
 
@@ -405,18 +473,38 @@ static void append_push_pull(GString *out, const MsSummary *s, const char *lang)
             } else if (a == 1) {
                 const char *dir = g->away && !g->toward   ? N_("away from the opener: a push protocol")
                                   : g->toward && !g->away ? N_("toward the opener: a pull protocol")
-                                  : g->away               ? N_("both ways")
+                                  : g->away               ? NULL
                                                           : N_("no message moved in this run");
-                value = g_strdup(TR(lang, dir));
+                if (dir != NULL) {
+                    value = g_strdup(TR(lang, dir));
+                } else {
+                    /* Web mail both ways: each upload is a push toward the
+                     * server, each message fetched a pull. */
+                    g_autofree char *up = moved_ids(g, TRUE);
+                    g_autofree char *down = moved_ids(g, FALSE);
+                    value = ms_report_format(lang, N_("both ways: away from the opener (a push)"
+                                                      " on {1}, toward it (a pull) on {2}"),
+                                             up, down, NULL);
+                }
             } else if (a == 2) {
                 g_autofree char *m = num(g->most_per_connection);
                 g_autofree char *c = num(g->exchanges->len);
-                value = ms_report_format(lang, N_("{1} (this run: connections {2}, messages"
-                                                  " per connection at most {3})"),
+                /* Said as it happened: a connection that carried one
+                 * message shows nothing of persistence. */
+                const char *fmt = g->most_per_connection > 1
+                                      ? N_("{1} (this run: connections {2}, messages per"
+                                           " connection at most {3})")
+                                      : N_("{1} (this run: connections {2}, none carried more"
+                                           " than one message)");
+                value = ms_report_format(lang, fmt,
                                          rule != NULL ? TR(lang, rule->connection) : "-", c, m,
                                          NULL);
             } else if (a == 3) {
-                value = g_strdup(rule != NULL ? TR(lang, rule->objects) : "-");
+                const char *objects = rule != NULL ? rule->objects : NULL;
+                if (rule != NULL && strcmp(rule->protocol, "SMTP") == 0 && !g->multipart)
+                    objects = N_("one message: header and body in one transfer (no"
+                                 " multipart message in this run)");
+                value = g_strdup(objects != NULL ? TR(lang, objects) : "-");
             } else if (a == 4) {
                 value = g_strdup(rule != NULL ? TR(lang, rule->dialogue) : "-");
             } else {
@@ -444,7 +532,8 @@ static char *summary_text(const MsSummary *s, const MsReportOptions *options)
     g_autofree char *file = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
                                              options->scenario_file, seed, NULL);
     g_string_append_printf(out, "%s\n%s\n%s\n", title, file,
-                           TR(lang, N_("Times are simulated milliseconds since the start.")));
+                           TR(lang, N_("Times: simulated ms since the start; past 10 s, min:s or"
+                                       " h:min:s (durations in s, min or h).")));
 
     heading(out, TR(lang, N_("Exchanges (one per TCP connection)")));
     guint exchanges = 0;
