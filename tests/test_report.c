@@ -328,14 +328,14 @@ static void event_sentences_round_trip(void)
     g_autofree char *en = ms_report_event_text(&r, "en");
     MS_ASSERT_STR(en, r.detail);
     g_autofree char *zh = ms_report_event_text(&r, "zh");
-    MS_ASSERT_STR(zh, "邮件 <1.2@crepes.fr> 离开外出邮件队列：已转发（部分收件人被拒绝）（队列中 0 封）");
+    MS_ASSERT_STR(zh, "邮件 <1.2@crepes.fr> 离开外出报文队列：已转发（部分收件人被拒绝）（队列中 0 封）");
 
     /* The retry interval comes in ms_time_format_human's units. */
     r.note = "queue.retry";
     r.detail = "attempt 2 for <1.2@crepes.fr> failed (connection lost before the server "
                "answered); stays queued, next attempt in 30 min";
     g_autofree char *retry = ms_report_event_text(&r, "zh");
-    MS_ASSERT_STR(retry, "第 2 次投递 <1.2@crepes.fr> 失败（服务器应答之前连接已断开）；留在邮件队列中，"
+    MS_ASSERT_STR(retry, "第 2 次投递 <1.2@crepes.fr> 失败（服务器应答之前连接已断开）；留在报文队列中，"
                          "30 分钟后再试");
 
     /* A sentence no template knows is printed as it is. */
@@ -530,7 +530,7 @@ static void chinese_changes_words_only(void)
     g_autofree char *text = ms_report_transcript(trace, &zh);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "-- [1] SMTP 握手（问候） --"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "-- [3] POP3 特许阶段 --"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "外出邮件队列"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "外出报文队列"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "邮箱"));
     g_autofree char *summary = ms_report_summary(trace, &zh);
     CU_ASSERT_PTR_NOT_NULL(strstr(summary, "推协议"));
