@@ -66,6 +66,25 @@ static const Words own_notes[] = {
     { "msg.header", N_("the message itself begins with its header: From:, To:, Subject: ..."
                        " lines (RFC 5322), which are not the SMTP commands MAIL FROM and"
                        " RCPT TO") },
+    { "msg.header.none", N_("the message text begins: typed without header lines, so all of"
+                            " it is body; the server adds its Received: line, and a reader"
+                            " sees no From: or Subject:") },
+    { "msg.date", N_("Date: when the author's agent wrote the message (RFC 5322 3.6.1)") },
+    { "msg.from", N_("From: the author as the reader sees it; it need not match MAIL FROM,"
+                     " the envelope sender that bounces go to (RFC 5322 3.6.2)") },
+    { "msg.to", N_("To: the primary recipients as the reader sees them; the envelope's"
+                   " RCPT TO decides delivery, and Bcc recipients appear in neither To: nor"
+                   " Cc: (RFC 5322 3.6.3)") },
+    { "msg.cc", N_("Cc: copies to other recipients, shown to everyone (RFC 5322 3.6.3)") },
+    { "msg.subject", N_("Subject: the topic; non-ASCII text is written as =?UTF-8?B?...?="
+                        " encoded words (RFC 5322 3.6.5, RFC 2047)") },
+    { "msg.message-id", N_("Message-ID: a unique name for this message, made by the author's"
+                           " side (RFC 5322 3.6.4)") },
+    { "msg.content-type", N_("Content-Type: the media type of the content and its charset"
+                             " (RFC 2045 5)") },
+    { "msg.content-type.multipart", N_("Content-Type: multipart: several parts follow, each"
+                                       " after a line \"--\" + the boundary parameter"
+                                       " (RFC 2046 5.1)") },
     { "msg.separator", N_("an empty line: the header ends and the body begins (RFC 5322"
                           " 2.1)") },
     { "msg.received", N_("Received: a trace field each server adds at the top: who passed"

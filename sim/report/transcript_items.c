@@ -278,17 +278,30 @@ static BodyClass classify_text(ConnState *s, const char *text, const char **note
     guint n = 0;
     if (s->text == TEXT_OUT) {
         s->text = TEXT_HEADER;
-        notes[n++] = "msg.header";
+        /* A text typed without header lines starts straight with its body:
+         * the note must not promise From: or Subject: lines. */
+        const char *colon = strchr(text, ':');
+        gboolean field_like = colon != NULL && colon > text && strcspn(text, " \t") > (gsize) (colon - text - 1);
+        notes[n++] = field_like || *text == '\0' ? "msg.header" : "msg.header.none";
     }
+    /* The header lines a lecturer points at (RFC 5322 3.6, RFC 2045). */
+    static const struct {
+        const char *name;
+        const char *note;
+    } fields[] = {
+        { "Received", "msg.received" }, { "Return-Path", "msg.return-path" },
+        { "Content-Transfer-Encoding", "msg.cte" }, { "MIME-Version", "msg.mime" },
+        { "Date", "msg.date" }, { "From", "msg.from" }, { "To", "msg.to" }, { "Cc", "msg.cc" },
+        { "Subject", "msg.subject" }, { "Message-ID", "msg.message-id" },
+        { "Content-Type", "msg.content-type" },
+    };
     const char *field = NULL;
-    if (ms_report_has_field(text, "Received"))
-        field = "msg.received";
-    else if (ms_report_has_field(text, "Return-Path"))
-        field = "msg.return-path";
-    else if (ms_report_has_field(text, "Content-Transfer-Encoding"))
-        field = "msg.cte";
-    else if (ms_report_has_field(text, "MIME-Version"))
-        field = "msg.mime";
+    for (gsize i = 0; i < G_N_ELEMENTS(fields) && field == NULL; i++) {
+        if (ms_report_has_field(text, fields[i].name))
+            field = fields[i].note;
+    }
+    if (field != NULL && strcmp(field, "msg.content-type") == 0 && strstr(text, "multipart/") != NULL)
+        field = "msg.content-type.multipart";
 
     switch (s->text) {
     case TEXT_HEADER:
@@ -313,7 +326,8 @@ static BodyClass classify_text(ConnState *s, const char *text, const char **note
     default:
         if (*text == '\0')
             s->text = TEXT_BODY;
-        else if (field != NULL && strcmp(field, "msg.cte") == 0)
+        else if (field != NULL && (strcmp(field, "msg.cte") == 0 ||
+                                   g_str_has_prefix(field, "msg.content-type")))
             notes[n] = field;
         return BODY_STRUCTURE;
     }
