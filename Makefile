@@ -2,6 +2,7 @@
 #   make run     install missing build dependencies, build, run the default scenario
 #   make test    same set-up, then every test under AddressSanitizer + UBSan
 #   make bench   event-queue, rendering and grading benchmarks (optimised build)
+#   make fuzz    libFuzzer on every harness in tests/fuzz/ (FUZZ_TIME seconds each; clang)
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -36,13 +37,13 @@ CLI_OBJS  := $(CLI_SRCS:%.c=build/opt/%.o)
 SAN_CLI_OBJS := $(CLI_SRCS:%.c=build/san/%.o)
 TEST_BINS := $(TEST_SRCS:tests/%.c=build/tests/%)
 
-.PHONY: all deps run test check-tests bench install clean help unit
+.PHONY: all deps run test check-tests bench install clean help unit fuzz
 .DEFAULT_GOAL := all
 
 all: deps mailsim
 
 help:
-	@sed -n '2,6p' Makefile
+	@sed -n '2,7p' Makefile
 
 deps:
 	@./scripts/deps.sh
@@ -88,14 +89,59 @@ build/tests/%: tests/%.c $(TEST_UTIL) build/san/libmailsim.a $(HEADERS)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Itests -o $@ $< $(TEST_UTIL) build/san/libmailsim.a $(TEST_LIBS)
 
+# ---- Fuzzing (tests/fuzz/) ------------------------------------------------
+# Every harness is built twice: for `make test` with the normal compiler and
+# a replay main() that runs its seeds, corpus and past crashes once (fast,
+# no libFuzzer needed); for `make fuzz` with clang's libFuzzer.
+FUZZ_SRCS    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(FUZZ_SRCS:tests/fuzz/%.c=%)
+REPLAY_BINS  := $(FUZZ_NAMES:%=build/fuzz-replay/%)
+FUZZ_TIME    ?= 60
+FUZZ_CC      ?= clang
+# (clang counts a g_autoptr variable that is only cleaned up as unused)
+FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined -Wno-unused-variable
+FUZZ_OBJS    := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+.SECONDARY: $(FUZZ_OBJS)
+# The seed corpora: what the harness reads, from the tree.
+SEEDS_fuzz_scenario := scenarios tests/data/scenario
+SEEDS_fuzz_run      := scenarios tests/data/scenario
+SEEDS_fuzz_message  := tests/data/message
+
+build/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h build/san/libmailsim.a $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  REPLAY  $@")
+	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Itests/fuzz -DMS_FUZZ_SEEDS='"$(SEEDS_$*)"' \
+	    -o $@ $< tests/fuzz/replay.c build/san/libmailsim.a $(LIBS)
+
+build/fuzz/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC fuzz $<")
+	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZER  $@")
+	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
+	    $(FUZZ_OBJS) $(LIBS)
+
+# Runs each harness for FUZZ_TIME seconds on a working corpus under
+# build/fuzz/corpus/ (seeded from tests/fuzz/corpus/ and the seeds above);
+# a crash lands in build/fuzz/crashes/<harness>/: fix it, then copy the
+# input to tests/fuzz/crashes/<harness>/ so that `make test` replays it.
+fuzz:
+	@MAILSIM_FUZZ=1 ./scripts/deps.sh
+	@$(MAKE) --no-print-directory $(FUZZ_NAMES:%=build/fuzz/bin/%)
+	@./scripts/fuzz.sh $(FUZZ_TIME) $(foreach n,$(FUZZ_NAMES),'$(n):$(SEEDS_$(n))')
+
 run: deps mailsim
 	./mailsim run $(SCENARIO)
 
 test: deps
 	@$(MAKE) --no-print-directory check-tests
 
-check-tests: $(TEST_BINS) build/san/mailsim $(MO)
-	@./tests/run-tests.sh $(TEST_BINS) tests/live/run.sh
+check-tests: $(TEST_BINS) $(REPLAY_BINS) build/san/mailsim $(MO)
+	@./tests/run-tests.sh $(TEST_BINS) tests/live/run.sh $(REPLAY_BINS)
 
 build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
 	@mkdir -p $(dir $@)

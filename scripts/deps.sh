@@ -43,6 +43,12 @@ if [ "${MAILSIM_OPTIONAL_DEPS:-1}" = 1 ]; then
     done
 fi
 
+# `make fuzz` only: clang with libFuzzer and its sanitizers (Debian's clang
+# package ships them); `make test` replays the fuzz corpora without it.
+if [ "${MAILSIM_FUZZ:-0}" = 1 ] && ! command -v clang >/dev/null 2>&1; then
+    missing="$missing clang"
+fi
+
 if [ -z "$missing" ] && [ -z "$optional" ]; then
     echo "deps: all build dependencies present"
     exit 0

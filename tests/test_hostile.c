@@ -335,6 +335,62 @@ static void retry_has_a_floor(void)
     CU_ASSERT_PTR_NOT_NULL(sc);
 }
 
+static const char small_world[] =
+    "server a.org domain a.org\n"
+    "agent pc user u@a.org server a.org password x\n"
+    "link pc a.org\n";
+
+/* The documented maximums run in bounded time and memory, or check refuses
+ * them at the word that goes too far. */
+static void documented_maximums_are_bounded(void)
+{
+    /* count: at most 1000 a send, 2000 messages a scenario. */
+    g_autofree char *one = g_strconcat(small_world,
+                                       "at 0s pc send to u@a.org count 1001\n", NULL);
+    g_autofree char *e1 = refusal(one);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e1, "hostile.mss:4:32: error: '1001' is out of range: "
+                                      "expected a number of messages from 1 to 1000"));
+    g_autofree char *many = g_strconcat(small_world,
+                                        "at 0s pc send to u@a.org count 1000\n"
+                                        "at 0s pc send to u@a.org count 1000\n"
+                                        "at 0s pc send to u@a.org, x@a.org\n", NULL);
+    g_autofree char *e2 = refusal(many);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e2, "hostile.mss:6:10: error: the sends up to here deliver "
+                                      "more than 2000 messages"));
+    /* A body written inline shares the 10 MB cap of a body file. */
+    GString *big = g_string_new(small_world);
+    g_string_append(big, "at 0s pc send to u@a.org body \"");
+    for (guint i = 0; i < 10 * 1000 * 1000 + 1; i += 100)
+        g_string_append(big, "0123456789012345678901234567890123456789012345678901234567890123"
+                             "456789012345678901234567890123456789");
+    g_string_append(big, "\"\n");
+    g_autofree char *e3 = refusal(big->str);
+    g_string_free(big, TRUE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e3, "hostile.mss:4:31: error: the body is larger than "
+                                      "10000000 bytes"));
+    /* mss 1 with a large body: more segments than a run carries. */
+    GString *tiny = g_string_new("mss 1\n");
+    g_string_append(tiny, small_world);
+    g_string_append(tiny, "at 0s pc send to u@a.org body \"");
+    for (guint i = 0; i < 300000; i++)
+        g_string_append_c(tiny, 'x');
+    g_string_append(tiny, "\"\n");
+    g_autofree char *e4 = refusal(tiny->str);
+    g_string_free(tiny, TRUE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e4, "hostile.mss:5:10: error: the messages sent up to here "
+                                      "make more than 500000 TCP segments of 1 bytes"));
+    /* 10^5 typed lines: a block holds 1000. */
+    GString *typed = g_string_new(small_world);
+    g_string_append(typed, "at 0s pc telnet a.org 25\n");
+    for (guint i = 0; i < 100000; i++)
+        g_string_append(typed, "type \"RCPT TO:<u@a.org>\"\n");
+    g_string_append(typed, "end\n");
+    g_autofree char *e5 = refusal(typed->str);
+    g_string_free(typed, TRUE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e5, "hostile.mss:1005:1: error: a telnet block holds at "
+                                      "most 1000 lines"));
+}
+
 /* ---- Check and run agree --------------------------------------------- */
 
 /* Every scenario the checker accepts builds a world (run's first step) -
@@ -389,6 +445,7 @@ int main(void)
     };
     static const MsTestCase cost[] = {
         MS_TEST(retry_has_a_floor),
+        MS_TEST(documented_maximums_are_bounded),
         MS_TEST_END,
     };
     static const MsTestCase agree[] = {

@@ -14,6 +14,7 @@
 /* A poll that would start more fetches than this is a typo ("every 1ms
  * until 30d"), not a lesson. */
 #define MAX_POLLS 100000
+#define MS_SC_MAX_TELNET_LINES 1000
 
 /* Past the 'at TIME' and the verb: the rest of the action. */
 typedef gboolean (*ActionFn)(MsScCursor *c, MsScAction *act, MsScActionLocs *locs);
@@ -467,6 +468,13 @@ void ms_sc_parse_block_line(MsScCursor *c, const MsScToken *kw)
             p->block_open = FALSE;
             p->block = NULL;
         }
+        return;
+    }
+    /* Each line is a round trip and two lines of transcript; a block is
+     * something a person types, not a load test (docs/limits.md). */
+    if (p->block != NULL && p->block->steps->len == MS_SC_MAX_TELNET_LINES) {
+        ms_sc_fail(c, kw->loc, "a telnet block holds at most %d lines: split the session",
+                   MS_SC_MAX_TELNET_LINES);
         return;
     }
     MsScTelnetStep *step = g_new0(MsScTelnetStep, 1);

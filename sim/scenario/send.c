@@ -17,7 +17,7 @@
 /* Files larger than this are not lesson material but a mistake. */
 #define MAX_FILE_BYTES (10 * 1000 * 1000)
 /* Messages one 'send' may ask for ('count'). */
-#define MAX_COUNT 10000
+#define MAX_COUNT 1000
 
 /* ADDRESS ("," ADDRESS)* into list, positions into locs. */
 gboolean ms_sc_read_addresses(MsScCursor *c, GPtrArray *list, GArray *locs)
@@ -323,6 +323,13 @@ static gboolean read_option(MsScCursor *c, int opt, MsScAction *act, MsScActionL
                                                      "\"<p>Hi!</p>\"");
         if (tok == NULL)
             return FALSE;
+        /* A text written inline shares the cap of one read from a file. */
+        if (strlen(tok->text) > MAX_FILE_BYTES) {
+            ms_sc_fail(c, tok->loc, "the %s is larger than %d bytes: too large to send in a "
+                                    "simulation", opt == OPT_BODY ? "body" : "HTML",
+                       MAX_FILE_BYTES);
+            return FALSE;
+        }
         set_string(opt == OPT_BODY ? &act->body : &act->html, g_strdup(tok->text));
         return TRUE;
     case OPT_BODY_FILE:
@@ -354,7 +361,7 @@ static gboolean read_option(MsScCursor *c, int opt, MsScAction *act, MsScActionL
         return i >= 0;
     case OPT_RAW8BIT: act->raw8bit = TRUE; return TRUE;
     case OPT_COUNT:
-        if (!ms_sc_read_whole(c, 1, MAX_COUNT, "a number of messages from 1 to 10000, "
+        if (!ms_sc_read_whole(c, 1, MAX_COUNT, "a number of messages from 1 to 1000, "
                                                 "such as 3", &n))
             return FALSE;
         act->count = (guint) n;

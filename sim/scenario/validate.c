@@ -574,8 +574,56 @@ static void check_time_order(Checker *k, guint i)
                "be in time order", t, pt, prev->loc.line);
 }
 
+/* How much the simulation may carry: every message a scenario sends goes
+ * through TCP one segment of at most `mss` bytes at a time, each segment a
+ * few events and trace records; past this many segments a run takes
+ * minutes and gigabytes (docs/limits.md). */
+#define MS_SC_MAX_SEGMENTS G_GUINT64_CONSTANT(500000)
+#define MS_SC_DEFAULT_MSS 1460
+/* Each message delivered is a whole SMTP dialogue (and a POP3 or IMAP one
+ * to read it): a scenario sends at most this many, counting every `count`
+ * and every recipient. */
+#define MS_SC_MAX_MESSAGES 2000
+
+/* The bytes one send puts on the wire, roughly: its texts and files, each
+ * message of `count` once per hop (submission and relay). */
+static guint64 send_bytes(const MsScAction *act)
+{
+    guint64 size = 1024; /* the header, and what the servers add */
+    size += act->body != NULL ? strlen(act->body) : 0;
+    size += act->html != NULL ? strlen(act->html) : 0;
+    for (guint i = 0; i < act->attachments->len; i++) {
+        const MsScAttachment *a = g_ptr_array_index(act->attachments, i);
+        /* base64: 4 bytes for 3, plus line ends */
+        size += a->data != NULL ? g_bytes_get_size(a->data) / 3 * 4 * 78 / 76 + 4 : 0;
+    }
+    guint64 recipients = act->to->len + act->cc->len + act->bcc->len;
+    return size * MAX(act->count, 1) * 2 * MAX(recipients, 1);
+}
+
+static void check_traffic(Checker *k, const MsScAction *act, const MsScActionLocs *l,
+                          guint64 *segments, guint64 *messages)
+{
+    guint64 before = *messages;
+    guint64 recipients = act->to->len + act->cc->len + act->bcc->len;
+    *messages += (guint64) MAX(act->count, 1) * MAX(recipients, 1);
+    if (before <= MS_SC_MAX_MESSAGES && *messages > MS_SC_MAX_MESSAGES)
+        ms_sc_diag(&k->p->diags, l->verb,
+                   "the sends up to here deliver more than %d messages (each 'count' and "
+                   "each recipient counts): send fewer", MS_SC_MAX_MESSAGES);
+    guint64 mss = k->sc->mss != 0 ? k->sc->mss : MS_SC_DEFAULT_MSS;
+    before = *segments;
+    *segments += send_bytes(act) / mss + 1;
+    if (before <= MS_SC_MAX_SEGMENTS && *segments > MS_SC_MAX_SEGMENTS)
+        ms_sc_diag(&k->p->diags, l->verb,
+                   "the messages sent up to here make more than %" G_GUINT64_FORMAT " TCP "
+                   "segments of %" G_GUINT64_FORMAT " bytes: send fewer or smaller messages, "
+                   "or raise 'mss'", MS_SC_MAX_SEGMENTS, mss);
+}
+
 static void check_actions(Checker *k, gboolean reach)
 {
+    guint64 segments = 0, messages = 0;
     MsScenario *sc = k->sc;
     g_autoptr(GHashTable) reported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autofree Session *sessions = g_new0(Session, MAX(sc->agents->len, 1));
@@ -594,6 +642,8 @@ static void check_actions(Checker *k, gboolean reach)
         }
         const Host *h = NULL;
         const MsScAgent *a = acting_agent(k, act, l, &h);
+        if (act->kind == MS_SC_SEND || act->kind == MS_SC_WEB_SEND)
+            check_traffic(k, act, l, &segments, &messages);
         if (act->kind == MS_SC_SEND) {
             check_recipients(k, act, act->to, l->to, reach, reported);
             check_recipients(k, act, act->cc, l->cc, reach, reported);
