@@ -1276,7 +1276,7 @@ static void send_mistakes(void)
         { SEND "encoding binary\n", 8, "|binary",
           "expected '7bit', '8bit', 'quoted-printable' or 'base64' after 'encoding'" },
         { SEND "count 0\n", 8, "count |0",
-          "'0' is out of range: expected a number of messages from 1 to 10000" },
+          "'0' is out of range: expected a number of messages from 1 to 1000" },
         { SEND "attach " FILES "checker.png type image\n", 8, "|image",
           "expected a media type TYPE/SUBTYPE" },
         { SEND "subject \"a\" subject \"b\"\n", 8, "\"a\" |subject", "'subject' is given twice" },
