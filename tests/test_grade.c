@@ -7,6 +7,7 @@
  * values.  Hostile submissions are made here, not committed.
  */
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -854,6 +855,76 @@ static void test_class_summary(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(s, "quit (Ends the session with QUIT): not passed by 3 of 4"));
 }
 
+/* ---- The command line ------------------------------------------------------------ */
+
+static int run_cli(const char *const *args, char **out, char **err)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_ptr_array_add(argv, "build/san/mailsim");
+    for (gsize i = 0; args[i] != NULL; i++)
+        g_ptr_array_add(argv, (gpointer) args[i]);
+    g_ptr_array_add(argv, NULL);
+    int status = -1;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               out, err, &status, &error);
+    CU_ASSERT_TRUE_FATAL(ok);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Exit 0 whatever the scores, 1 for a broken exercise, 2 for usage; the
+ * results folder gets one Gradescope results.json per student. */
+static void test_cli(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-grade-XXXXXX", NULL);
+    const char *grade[] = { "grade", "-j", "2", "--results-dir", dir,
+                            "scenarios/exercises/smtp-send.exercise",
+                            "tests/data/grade/smtp-send/no-quit.txt",
+                            "tests/data/grade/smtp-send/bare-lf.txt", NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run_cli(grade, &out, &err), 0);
+    /* Sorted by student id, whatever the order given. */
+    const char *a = strstr(out, "== bare-lf: 0 of 10 points");
+    const char *b = strstr(out, "== no-quit: 9 of 10 points");
+    CU_ASSERT_TRUE(a != NULL && b != NULL && a < b);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Class summary of smtp-send: 2 submission(s)"));
+    for (int i = 0; i < 2; i++) {
+        g_autofree char *f = g_build_filename(dir, i == 0 ? "bare-lf" : "no-quit",
+                                              "results.json", NULL);
+        g_autofree char *text = NULL;
+        CU_ASSERT_TRUE(g_file_get_contents(f, &text, NULL, NULL));
+        g_autoptr(JsonNode) root = text != NULL ? parse_json(text) : NULL;
+        CU_ASSERT_TRUE(root != NULL && JSON_NODE_HOLDS_OBJECT(root));
+        g_remove(f);
+        g_autofree char *sub = g_path_get_dirname(f);
+        g_rmdir(sub);
+    }
+    g_rmdir(dir);
+
+    /* A broken exercise: 1, with file:line:column. */
+    g_autofree char *bad = g_build_filename(g_get_tmp_dir(), "mailsim-bad.exercise", NULL);
+    g_file_set_contents(bad, "title en \"x\"\nsumbit dialogue\n", -1, NULL);
+    const char *broken[] = { "grade", bad, "tests/data/grade/smtp-send/model.txt", NULL };
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    CU_ASSERT_EQUAL(run_cli(broken, &out2, &err2), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err2, "mailsim-bad.exercise:2:1: error: expected 'title', "
+                                        "'submit'"));
+    g_remove(bad);
+
+    /* Usage errors: 2. */
+    const char *usage[] = { "grade", "--shard", "3/2", "x", "y", NULL };
+    g_autofree char *out3 = NULL, *err3 = NULL;
+    CU_ASSERT_EQUAL(run_cli(usage, &out3, &err3), 2);
+
+    /* exercise show, with a student's own values, in Chinese. */
+    const char *show[] = { "exercise", "show", "--lang", "zh", "--student", "alice",
+                           "scenarios/exercises/smtp-send.exercise", NULL };
+    g_autofree char *out4 = NULL, *err4 = NULL;
+    CU_ASSERT_EQUAL(run_cli(show, &out4, &err4), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out4, "你的数值："));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out4, "提交：dialogue（文件 dialogue.txt）"));
+}
+
 /* ---- Chinese -------------------------------------------------------------------- */
 
 /* Every text the grader marks N_("...") in sim/grade has a translation. */
@@ -957,6 +1028,11 @@ static const MsTestCase output_cases[] = {
     MS_TEST_END,
 };
 
+static const MsTestCase cli_cases[] = {
+    MS_TEST(test_cli),
+    MS_TEST_END,
+};
+
 static const MsTestCase zh_cases[] = {
     MS_TEST(test_zh_catalogue),
     MS_TEST(test_zh_feedback),
@@ -970,6 +1046,7 @@ int main(void)
     ms_test_add_suite("grade/dialogue", dialogue_cases);
     ms_test_add_suite("grade/batch", batch_cases);
     ms_test_add_suite("grade/formats", output_cases);
+    ms_test_add_suite("grade/cli", cli_cases);
     ms_test_add_suite("grade/zh", zh_cases);
     return ms_test_run();
 }
