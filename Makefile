@@ -31,8 +31,13 @@ TEST_SRCS := $(sort $(wildcard tests/test_*.c))
 TEST_UTIL := tests/testutil.c
 HEADERS   := $(wildcard include/mailsim/*.h sim/*/*.h tests/*.h)
 
-OPT_OBJS  := $(LIB_SRCS:%.c=build/opt/%.o)
-SAN_OBJS  := $(LIB_SRCS:%.c=build/san/%.o)
+# report.html's page, style and script, built into the library as byte
+# arrays by a small generator (scripts/embed.c).
+HTML_ASSETS := sim/report/html/report.html sim/report/html/report.css sim/report/html/report.js
+GEN_SRCS  := build/gen/html_assets.c
+
+OPT_OBJS  := $(LIB_SRCS:%.c=build/opt/%.o) $(GEN_SRCS:%.c=build/opt/%.o)
+SAN_OBJS  := $(LIB_SRCS:%.c=build/san/%.o) $(GEN_SRCS:%.c=build/san/%.o)
 CLI_OBJS  := $(CLI_SRCS:%.c=build/opt/%.o)
 SAN_CLI_OBJS := $(CLI_SRCS:%.c=build/san/%.o)
 TEST_BINS := $(TEST_SRCS:tests/%.c=build/tests/%)
@@ -57,6 +62,17 @@ build/san/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC san  $<")
 	$(Q)$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -c $< -o $@
+
+build/tools/embed: scripts/embed.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=c11 -O1 $(WARN) -o $@ $<
+
+build/gen/html_assets.c: build/tools/embed $(HTML_ASSETS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  EMBED   $@")
+	$(Q)build/tools/embed $@ ms_html_template=sim/report/html/report.html \
+	    ms_html_css=sim/report/html/report.css ms_html_js=sim/report/html/report.js
 
 build/opt/libmailsim.a: $(OPT_OBJS)
 	@rm -f $@
@@ -140,8 +156,10 @@ run: deps mailsim
 test: deps
 	@$(MAKE) --no-print-directory check-tests
 
+# The browser test of report.html runs like a suite (skipped, and said so,
+# when Chromium is missing).
 check-tests: $(TEST_BINS) $(REPLAY_BINS) build/san/mailsim $(MO)
-	@./tests/run-tests.sh $(TEST_BINS) tests/live/run.sh $(REPLAY_BINS)
+	@./tests/run-tests.sh $(TEST_BINS) tests/live/run.sh tests/report-browser.sh $(REPLAY_BINS)
 
 build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
 	@mkdir -p $(dir $@)

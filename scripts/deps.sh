@@ -32,7 +32,8 @@ if ! command -v fc-list >/dev/null 2>&1 || ! fc-list :lang=zh 2>/dev/null | grep
 fi
 # Optional, for the test suite only (a test whose tool is missing reports
 # itself skipped): mscgen checks the .msc export; python3, curl and chromium
-# (with chromium-driver) are the real clients of the live-mode tests (tests/live).
+# (with chromium-driver) are the real clients of the live-mode tests (tests/live)
+# and drive report.html in the browser test (tests/test_report_browser.py).
 optional=""
 if [ "${MAILSIM_OPTIONAL_DEPS:-1}" = 1 ]; then
     for pair in mscgen:mscgen python3:python3 curl:curl chromium:chromium chromedriver:chromium-driver; do

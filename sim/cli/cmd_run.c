@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "mailsim/diagram.h"
+#include "mailsim/html.h"
 #include "mailsim/report.h"
 #include "mailsim/scenario.h"
 #include "mailsim/world.h"
@@ -37,6 +38,7 @@ int ms_cli_run(int argc, char **argv)
     gboolean no_notes = FALSE;
     gboolean full_bodies = FALSE;
     gboolean quiet = FALSE;
+    gboolean no_html = FALSE;
     GOptionEntry entries[] = {
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
           "Write outputs to DIR (default: output/<scenario file stem>)", "DIR" },
@@ -49,6 +51,8 @@ int ms_cli_run(int argc, char **argv)
         { "lang", 0, 0, G_OPTION_ARG_STRING, &lang,
           "Language of the words: en or zh (default: zh when LC_ALL, LC_MESSAGES or LANG"
           " starts with zh, else en)", "LANG" },
+        { "no-html", 0, 0, G_OPTION_ARG_NONE, &no_html,
+          "Do not write report.html (the page that steps through the run)", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
@@ -124,6 +128,15 @@ int ms_cli_run(int argc, char **argv)
                               &error)) {
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;
+    }
+    if (!no_html) {
+        gsize html_len = 0;
+        g_autofree char *html = ms_report_html(trace, &options, &dopt, &html_len, &error);
+        if (html == NULL ||
+            !write_file(out_dir, "report.html", html, html_len, written, &error)) {
+            ms_cli_error("%s", error->message);
+            return MS_EXIT_FAILURE;
+        }
     }
     if (!ok) {
         fprintf(stderr, "%s: error: %s\n", path, sim_error->message);

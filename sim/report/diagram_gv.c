@@ -289,6 +289,9 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
                                 g_ptr_array_index(heads, a->to), name, a->x1, a->y1, a->x2, a->y2,
                                 a->lost ? 0 : (line ? 8.0 : 6.0));
         g_autofree char *tip = gv_escape(a->tooltip);
+        /* SVG ids "a<N>" and "al<N>" (arrow N, its label) let report.html
+         * find the drawing of each arrow. */
+        agsafeset(e, "id", name, "");
         set(e, gv->e_color, flow_colour[a->flow]);
         set_num(e, gv->e_penwidth, line ? 1.3 : 0.9);
         set(e, gv->e_tooltip, tip);
@@ -305,6 +308,8 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
         set(n, gv->n_style, "filled");
         set(n, gv->n_color, "white");
         set(n, gv->n_tooltip, tip);
+        g_snprintf(name, sizeof name, "al%u", i);
+        agsafeset(n, "id", name, "");
         if (a->lost)
             text_node(gv, "x", i, a->x2, a->y2, "\u2715", MS_DG_FONT, 13.0, LOST_COLOUR);
     }

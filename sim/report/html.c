@@ -1,0 +1,250 @@
+/* html.c - report.html: the run as one page that steps through it in a
+ * browser.  The page is a template (sim/report/html/report.html) with
+ * slots filled here: the style and the script (built in from the same
+ * folder), the trace exactly as trace.json has it, and what only the C side
+ * knows: the diagram's SVG in both languages, which SVG element draws which
+ * record, and the words of the notes, phases and events in English and
+ * Chinese from the gettext catalogue.
+ *
+ * Data goes into <script type="application/json"> elements: every '<' in
+ * it is written as \u003c (only strings can hold one), so no text of the
+ * trace can end the element or open markup.
+ */
+#include "mailsim/html.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/report-private.h"
+
+/* scripts/embed.c writes these from sim/report/html/ (build/gen/). */
+extern const char ms_html_template[];
+extern const unsigned long ms_html_template_len;
+extern const char ms_html_css[];
+extern const unsigned long ms_html_css_len;
+extern const char ms_html_js[];
+extern const unsigned long ms_html_js_len;
+
+static const char *const page_langs[] = { "en", "zh" };
+
+/* Appends JSON text made safe inside a <script> element. */
+static void append_script_json(GString *out, const char *json, gsize len)
+{
+    const char *p = json, *end = json + len;
+    while (p < end) {
+        const char *lt = memchr(p, '<', (gsize) (end - p));
+        if (lt == NULL) {
+            g_string_append_len(out, p, end - p);
+            break;
+        }
+        g_string_append_len(out, p, lt - p);
+        g_string_append(out, "\\u003c");
+        p = lt + 1;
+    }
+}
+
+/* One page of the diagram as SVG text, from its <svg> element on (the XML
+ * prolog and doctype have no place inside HTML). */
+static char *render_svg(const MsDiagram *d, guint page, GError **error)
+{
+    g_autofree char *tmp = NULL;
+    int fd = g_file_open_tmp("mailsim-report-XXXXXX.svg", &tmp, error);
+    if (fd < 0)
+        return NULL;
+    close(fd);
+    char *text = NULL;
+    gsize len = 0;
+    gboolean ok = ms_diagram_render(d, page, MS_DIAGRAM_SVG, tmp, error) &&
+                  g_file_get_contents(tmp, &text, &len, error);
+    g_unlink(tmp);
+    if (!ok)
+        return NULL;
+    char *svg = strstr(text, "<svg");
+    if (svg == NULL) {
+        g_set_error(error, MS_ERROR, MS_ERROR_IO, "the diagram's SVG has no <svg> element");
+        g_free(text);
+        return NULL;
+    }
+    memmove(text, svg, strlen(svg) + 1);
+    return text;
+}
+
+/* "arrows": per arrow of the diagram, [record id, kind, lines it stands
+ * for, page]; kind 0 a line, 1 a segment, 2 elided body lines. */
+static void add_arrows(JsonBuilder *b, const MsDiagram *d)
+{
+    json_builder_set_member_name(b, "arrows");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < ms_diagram_n_arrows(d); i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+        json_builder_begin_array(b);
+        json_builder_add_int_value(b, (gint64) a->record->id);
+        json_builder_add_int_value(b, a->kind == MS_DIAGRAM_ARROW_LINE      ? 0
+                                      : a->kind == MS_DIAGRAM_ARROW_SEGMENT ? 1
+                                                                            : 2);
+        json_builder_add_int_value(b, a->kind == MS_DIAGRAM_ARROW_ELIDED ? a->elided : 1);
+        json_builder_add_int_value(b, a->page);
+        json_builder_end_array(b);
+    }
+    json_builder_end_array(b);
+}
+
+/* "svg": {lang: [the SVG of each page]}, and the arrows of the diagram
+ * (the same in both languages). */
+static gboolean add_svgs(JsonBuilder *b, const MsTrace *trace, const MsReportOptions *options,
+                         const MsDiagramOptions *dopt, GError **error)
+{
+    g_autoptr(MsDiagram) first = NULL;
+    json_builder_set_member_name(b, "svg");
+    json_builder_begin_object(b);
+    for (gsize l = 0; l < G_N_ELEMENTS(page_langs); l++) {
+        MsDiagramOptions o = *dopt;
+        o.lang = page_langs[l];
+        g_autoptr(MsDiagram) d = ms_diagram_new(trace, options, &o);
+        json_builder_set_member_name(b, page_langs[l]);
+        json_builder_begin_array(b);
+        for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
+            g_autofree char *svg = render_svg(d, p, error);
+            if (svg == NULL)
+                return FALSE;
+            json_builder_add_string_value(b, svg);
+        }
+        json_builder_end_array(b);
+        if (first == NULL)
+            first = g_steal_pointer(&d);
+    }
+    json_builder_end_object(b);
+    add_arrows(b, first);
+    return TRUE;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* {key: [english, chinese]} for the note and phase keys the lines use. */
+static void add_words(JsonBuilder *b, const char *member, GHashTable *keys,
+                      const char *(*text)(const char *key, const char *lang))
+{
+    guint n = 0;
+    g_autofree gpointer *sorted = g_hash_table_get_keys_as_array(keys, &n);
+    qsort(sorted, n, sizeof *sorted, compare_strings);
+    json_builder_set_member_name(b, member);
+    json_builder_begin_object(b);
+    for (guint i = 0; i < n; i++) {
+        const char *key = sorted[i];
+        const char *en = text(key, "en");
+        if (en == NULL)
+            continue;
+        json_builder_set_member_name(b, key);
+        json_builder_begin_array(b);
+        json_builder_add_string_value(b, en);
+        json_builder_add_string_value(b, text(key, "zh"));
+        json_builder_end_array(b);
+    }
+    json_builder_end_object(b);
+}
+
+/* Every word the page shows that the C side knows: annotations and phases
+ * by key, and each event record's sentence in Chinese (the English one is
+ * its detail). */
+static void add_texts(JsonBuilder *b, const MsTrace *trace)
+{
+    g_autoptr(GHashTable) notes = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) phases = g_hash_table_new(g_str_hash, g_str_equal);
+    guint64 n = ms_trace_length(trace);
+    ms_report_lang_enter("zh");
+    json_builder_set_member_name(b, "events_zh");
+    json_builder_begin_object(b);
+    for (guint64 i = 0; i < n; i++) {
+        const MsTraceRecord *r = ms_trace_get(trace, i);
+        if (r->kind == MS_TRACE_LINE) {
+            if (r->note != NULL)
+                g_hash_table_add(notes, (gpointer) r->note);
+            if (r->phase != NULL)
+                g_hash_table_add(phases, (gpointer) r->phase);
+            continue;
+        }
+        if (r->detail == NULL)
+            continue;
+        g_autofree char *zh = ms_report_event_text(r, "zh");
+        if (zh == NULL)
+            continue;
+        char id[24];
+        g_snprintf(id, sizeof id, "%" G_GUINT64_FORMAT, r->id);
+        json_builder_set_member_name(b, id);
+        json_builder_add_string_value(b, zh);
+    }
+    json_builder_end_object(b);
+    add_words(b, "notes", notes, ms_report_note_text);
+    add_words(b, "phases", phases, ms_report_phase_text);
+    ms_report_lang_leave("zh");
+}
+
+static char *page_json(const MsTrace *trace, const MsReportOptions *options,
+                       const MsDiagramOptions *dopt, gsize *len_out, GError **error)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "lang");
+    json_builder_add_string_value(b, ms_report_lang_is_zh(options->lang) ? "zh" : "en");
+    if (!add_svgs(b, trace, options, dopt, error))
+        return NULL;
+    add_texts(b, trace);
+    json_builder_end_object(b);
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    return json_generator_to_data(gen, len_out);
+}
+
+char *ms_report_html(const MsTrace *trace, const MsReportOptions *options,
+                     const MsDiagramOptions *diagram, gsize *len_out, GError **error)
+{
+    gsize page_len = 0, trace_len = 0;
+    g_autofree char *page = page_json(trace, options, diagram, &page_len, error);
+    if (page == NULL)
+        return NULL;
+    g_autofree char *json = ms_report_json(trace, options, &trace_len);
+    const char *lang = ms_report_lang_is_zh(options->lang) ? "zh" : "en";
+    g_autofree char *title = g_markup_escape_text(
+        options->scenario_name != NULL ? options->scenario_name : "mailsim", -1);
+
+    /* The template's slots, each "{{NAME}}" once. */
+    GString *out = g_string_sized_new(ms_html_template_len + ms_html_css_len + ms_html_js_len +
+                                      page_len + trace_len + 1024);
+    const char *p = ms_html_template;
+    for (;;) {
+        const char *open = strstr(p, "{{");
+        const char *close = open != NULL ? strstr(open, "}}") : NULL;
+        if (close == NULL) {
+            g_string_append(out, p);
+            break;
+        }
+        g_string_append_len(out, p, open - p);
+        g_autofree char *slot = g_strndup(open + 2, (gsize) (close - open - 2));
+        if (strcmp(slot, "LANG") == 0)
+            g_string_append(out, lang);
+        else if (strcmp(slot, "TITLE") == 0)
+            g_string_append(out, title);
+        else if (strcmp(slot, "CSS") == 0)
+            g_string_append_len(out, ms_html_css, (gssize) ms_html_css_len);
+        else if (strcmp(slot, "JS") == 0)
+            g_string_append_len(out, ms_html_js, (gssize) ms_html_js_len);
+        else if (strcmp(slot, "TRACE") == 0)
+            append_script_json(out, json, trace_len);
+        else if (strcmp(slot, "PAGE") == 0)
+            append_script_json(out, page, page_len);
+        else
+            g_assert_not_reached(); /* a slot the template should not have */
+        p = close + 2;
+    }
+    if (len_out != NULL)
+        *len_out = out->len;
+    return g_string_free(out, FALSE);
+}

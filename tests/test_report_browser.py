@@ -1,0 +1,451 @@
+#!/usr/bin/env python3
+"""test_report_browser.py - report.html in a real browser.
+
+Runs `mailsim run` on shipped scenarios, opens each report.html from
+file:// in headless Chromium driven by chromedriver (WebDriver is HTTP and
+JSON: only the standard library is needed), steps with the keyboard, clicks
+arrows and the language button, and checks the text of the page against
+what trace.json says.  Screenshots go to build/tests/report-*.png (for
+people; the checks read DOM text, never pixels).
+
+Prints "MS-TESTS run=N failed=M" like the CUnit suites; when Chromium or
+chromedriver is missing, every test is reported skipped ("  skipped: "
+lines and skipped=N), never passed.  Every browser process started here is stopped on
+the way out, whatever happens.
+
+    tests/test_report_browser.py [MAILSIM]      (default build/san/mailsim)
+"""
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHOTS = os.path.join(ROOT, "build", "tests")
+KEYS = {"right": "\ue014", "left": "\ue012", "space": "\ue00d", "home": "\ue011", "end": "\ue010"}
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+TIMEOUT = 240  # seconds for the whole file
+
+
+def find(*names):
+    for n in names:
+        p = shutil.which(n)
+        if p:
+            return p
+    return None
+
+
+class Driver:
+    """A chromedriver process and one browser session, always cleaned up."""
+
+    def __init__(self, chromium, chromedriver):
+        self.proc = None
+        self.session = None
+        self.profile = tempfile.mkdtemp(prefix="mailsim-chromium-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        # Its own process group, so that the browser it starts is stopped
+        # with it.
+        self.proc = subprocess.Popen([chromedriver, "--port=%d" % self.port],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.base = "http://127.0.0.1:%d" % self.port
+        try:
+            self.start(chromium)
+        except BaseException:
+            self.close()
+            raise
+
+    def start(self, chromium):
+        for _ in range(100):
+            try:
+                self.call("GET", "/status")
+                break
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.1)
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--allow-file-access-from-files",
+                "--window-size=1024,768", "--user-data-dir=" + self.profile]
+        caps = {"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args}}}}
+        value = self.call("POST", "/session", caps)
+        self.session = value["sessionId"]
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return json.loads(resp.read().decode())["value"]
+        except urllib.error.HTTPError as e:
+            raise RuntimeError("%s %s: %s" % (method, path, e.read().decode()[:500]))
+
+    def s(self, method, path, body=None):
+        return self.call(method, "/session/%s%s" % (self.session, path), body)
+
+    def open(self, url):
+        self.s("POST", "/url", {"url": url})
+
+    def js(self, script, *args):
+        return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def keys(self, *names):
+        acts = []
+        for n in names:
+            k = KEYS[n]
+            acts += [{"type": "keyDown", "value": k}, {"type": "keyUp", "value": k}]
+        self.s("POST", "/actions", {"actions": [{"type": "key", "id": "kb", "actions": acts}]})
+
+    def element(self, css):
+        return self.s("POST", "/element", {"using": "css selector", "value": css})[ELEMENT]
+
+    def click(self, css):
+        self.s("POST", "/element/%s/click" % self.element(css), {})
+
+    def text(self, css):
+        return self.js("var e = document.querySelector(arguments[0]);"
+                       "return e ? e.textContent : null;", css)
+
+    def screenshot(self, name):
+        png = base64.b64decode(self.s("GET", "/screenshot"))
+        os.makedirs(SHOTS, exist_ok=True)
+        with open(os.path.join(SHOTS, name), "wb") as f:
+            f.write(png)
+
+    def close(self):
+        try:
+            if self.session:
+                self.call("DELETE", "/session/" + self.session)
+        except Exception:
+            pass
+        if self.proc is not None:
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(self.proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.proc.wait(timeout=5)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            # Whatever the browser left in the group.
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+# ---- What trace.json says -------------------------------------------------
+
+def fmt_time(ns):
+    """The page's time format (report.js fmtTime)."""
+    if ns < 1e9:
+        return "%.3f ms" % (ns / 1e6)
+    if ns < 600e9:
+        return "%.3f s" % (ns / 1e9)
+    m = int(ns // 60e9)
+    return "%d min %.3f s" % (m, (ns - m * 60e9) / 1e9)
+
+
+def run_scenario(mailsim, name, out, *extra):
+    d = os.path.join(out, name)
+    subprocess.run([mailsim, "run", "-q", "-o", d, *extra, "scenarios/%s.mss" % name],
+                   check=True, cwd=ROOT, timeout=120)
+    with open(os.path.join(d, "trace.json"), encoding="utf-8") as f:
+        trace = json.load(f)
+    with open(os.path.join(d, "report.html"), encoding="utf-8") as f:
+        html = f.read()
+    m = re.search(r'<script type="application/json" id="ms-page">(.*?)</script>', html, re.S)
+    page = json.loads(m.group(1))
+    return "file://" + os.path.join(d, "report.html"), trace, page
+
+
+def lines_of(trace):
+    return [r for r in trace["records"] if r["kind"] == "line"]
+
+
+def inbox_at(trace, t):
+    """Message-IDs in each owner's INBOX at time t: deliveries minus POP3
+    deletions (enough for the scenarios below, which do not use IMAP)."""
+    boxes = {}
+    for r in trace["records"]:
+        if r["time_ns"] > t:
+            break
+        if r.get("note") == "mailbox.deliver":
+            boxes.setdefault(r["subject"], []).append(r["text"])
+        elif r.get("note") == "mailbox.delete":
+            boxes.setdefault(r["subject"], []).remove(r["text"])
+    return boxes
+
+
+def conn_label(trace, conn):
+    for r in trace["records"]:
+        if r["kind"] == "conn-open" and r["conn"] == conn:
+            return "[%d] %s %s:%d → %s:%d" % (conn, r["protocol"], r["src"], r["src_port"],
+                                              r["dst"], r["dst_port"])
+    raise AssertionError("no conn-open for %d" % conn)
+
+
+# ---- The checks -------------------------------------------------------------
+
+class Failed(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+def wait_ready(drv):
+    for _ in range(100):
+        st = drv.js("return document.body.getAttribute('data-state');")
+        if st in ("ready", "error"):
+            break
+        time.sleep(0.05)
+    check(st == "ready", "page not ready: %s %s" % (st, drv.text("#problem")))
+
+
+def go_to_line(drv, n):
+    """Steps with the keyboard from the start to protocol line n."""
+    drv.keys("home")
+    drv.keys(*(["right"] * n))
+    got = drv.js("return +document.body.getAttribute('data-line');")
+    check(got == n, "after %d steps the page is at line %s" % (n, got))
+
+
+def check_line_panel(drv, trace, page, n, lang):
+    line = lines_of(trace)[n - 1]
+    det = drv.text("#details")
+    check(line["text"] in det, "details lack the line %r: %r" % (line["text"], det[:300]))
+    if line["eol"] == "\r\n":
+        check("CRLF" in re.sub(r"\s", "", drv.text(".sent-line")), "CR LF not shown")
+    check(conn_label(trace, line["conn"]) in det, "details lack the connection")
+    check(fmt_time(line["time_ns"]) in det, "details lack the send time")
+    if "arrival_ns" in line:
+        check(fmt_time(line["arrival_ns"]) in det, "details lack the arrival time")
+    idx = 1 if lang == "zh" else 0
+    if line.get("note") in page["notes"]:
+        want = page["notes"][line["note"]][idx]
+        check(want in det, "annotation %r not in %r" % (want, det[:400]))
+    if line.get("phase") in page["phases"]:
+        check(page["phases"][line["phase"]][idx] in det, "phase not shown")
+
+
+def check_mailboxes(drv, trace, n):
+    t = lines_of(trace)[n - 1]["time_ns"]
+    want = inbox_at(trace, t)
+    got = drv.js("""
+        var out = {};
+        document.querySelectorAll('#mailboxes .mailbox').forEach(function (b) {
+          var f = b.querySelector('.folder[data-folder="INBOX"]');
+          out[b.getAttribute('data-owner')] = f ? Array.prototype.map.call(
+            f.querySelectorAll('li[data-id]'), function (li) { return li.getAttribute('data-id'); }) : [];
+        });
+        return out;""")
+    for owner, ids in want.items():
+        check(got.get(owner) == ids, "at line %d %s holds %r, page shows %r"
+              % (n, owner, ids, got.get(owner)))
+    for owner, ids in got.items():
+        check(ids == want.get(owner, []), "page shows %r in %s at line %d" % (ids, owner, n))
+    return want
+
+
+def test_strings_bilingual(drv, urls):
+    drv.open(urls["smtp-basic"])
+    wait_ready(drv)
+    missing = drv.js("""
+        var ui = window.mailsimReport.ui, bad = [];
+        Object.keys(ui).forEach(function (k) {
+          if (!ui[k].en || !ui[k].zh) bad.push(k);
+        });
+        return bad;""")
+    check(missing == [], "UI strings without both languages: %r" % missing)
+    check(drv.js("return Object.keys(window.mailsimReport.ui).length;") > 50, "too few UI strings")
+
+
+def test_offline(drv, urls):
+    drv.open(urls["smtp-basic"])
+    wait_ready(drv)
+    # Nothing but the page itself was loaded.
+    res = drv.js("return performance.getEntriesByType('resource').map(function (e) { return e.name; });")
+    check(res == [], "the page loaded %r" % res)
+
+
+def test_step_smtp_basic(drv, urls, traces, pages):
+    trace, page = traces["smtp-basic"], pages["smtp-basic"]
+    drv.open(urls["smtp-basic"])
+    wait_ready(drv)
+    check(drv.js("return window.mailsimReport.lang();") == "en", "default language not en")
+    lines = lines_of(trace)
+    deliver = next(r for r in trace["records"] if r.get("note") == "mailbox.deliver")
+    after = next(i + 1 for i, l in enumerate(lines) if l["time_ns"] >= deliver["time_ns"])
+    before = after - 1
+    go_to_line(drv, before)
+    check_line_panel(drv, trace, page, before, "en")
+    check(deliver["text"] not in check_mailboxes(drv, trace, before).get(deliver["subject"], []),
+          "delivery seen too early")
+    drv.keys("right")
+    check_line_panel(drv, trace, page, after, "en")
+    check(deliver["text"] in check_mailboxes(drv, trace, after)[deliver["subject"]],
+          "delivered message not in the mailbox")
+    check("Protocol line %d of %d" % (after, len(lines)) in drv.text("#details"), "heading")
+    # Back one line, and the message is gone again.
+    drv.keys("left")
+    check_mailboxes(drv, trace, before)
+    # Arrows up to the cursor are drawn as sent, the later ones are not.
+    sent = drv.js("return document.querySelectorAll('#diagram g.arw.sent').length;")
+    total = drv.js("return document.querySelectorAll('#diagram g.arw').length;")
+    check(0 < sent < total, "sent arrows %d of %d" % (sent, total))
+    drv.screenshot("report-smtp-basic-en.png")
+    # Switch to Chinese on the page.
+    drv.click("#b-lang")
+    check(drv.js("return document.documentElement.lang;") == "zh-CN", "lang attribute")
+    check("协议行 %d / %d" % (before, len(lines)) in drv.text("#details"), "zh heading")
+    check_line_panel(drv, trace, page, before, "zh")
+    check("时的状态" in drv.text("#state"), "zh state heading")
+    check("时序图" in drv.text("#diagram-pane"), "zh diagram heading")
+    check(drv.js("return document.querySelectorAll('#diagram g.arw').length;") == total,
+          "zh diagram has other arrows")
+    drv.screenshot("report-smtp-basic-zh.png")
+    drv.click("#b-lang")
+    check("Protocol line" in drv.text("#details"), "back to English")
+
+
+def test_queue_retry_zh(drv, urls, traces, pages):
+    name = "smtp-server-down-retry"
+    trace, page = traces[name], pages[name]
+    drv.open(urls[name])
+    wait_ready(drv)
+    check(drv.js("return window.mailsimReport.lang();") == "zh", "--lang zh is not the default")
+    recs = trace["records"]
+    retry = next(r for r in recs if r.get("note") == "queue.retry")
+    nxt = next(r for r in recs if r["id"] > retry["id"] and r.get("note") == "queue.attempt")
+    lines = lines_of(trace)
+    # No line is sent while the server is down: step to the last line before
+    # the retry, then move the slider (by keyboard, 1/100 of the way to the
+    # next line a press) into the wait.
+    n = next(i for i, l in enumerate(lines) if l["time_ns"] >= retry["time_ns"])
+    go_to_line(drv, n)
+    check_line_panel(drv, trace, page, n, "zh")
+    a, b = lines[n - 1]["time_ns"], lines[n]["time_ns"]
+    presses = next(j for j in range(1, 100) if a + j / 100 * (b - a) >= retry["time_ns"])
+    check(a + presses / 100 * (b - a) < nxt["time_ns"], "no slider position inside the wait")
+    drv.js("document.getElementById('slider').focus();")
+    drv.keys(*(["right"] * presses))
+    check(drv.js("return +document.body.getAttribute('data-line');") == n, "slider left the line")
+    q = drv.text('#queues .queue[data-server="%s"]' % retry["src"])
+    check(q is not None and retry["subject"] in q, "queued message not shown: %r" % q)
+    check("下次尝试在 %s" % fmt_time(nxt["time_ns"]) in q, "retry timer not shown: %r" % q)
+    check("第 1 次尝试失败" in q, "attempt count not shown: %r" % q)
+    drv.screenshot("report-%s-zh.png" % name)
+    # At the end the queue is empty and the message reached Bob.
+    drv.keys("end")
+    check(drv.js("return document.querySelectorAll('#queues li').length;") == 0,
+          "queue not empty at the end")
+
+
+def test_click_picture(drv, urls, traces, pages):
+    name = "mime-picture"
+    trace, page = traces[name], pages[name]
+    drv.open(urls[name])
+    wait_ready(drv)
+    # The first arrow drawn for a base64 body line.
+    recs = trace["records"]
+    idx = next(i for i, a in enumerate(page["arrows"])
+               if recs[a[0]]["kind"] == "line" and recs[a[0]].get("note", "").endswith(".data.line")
+               and a[2] == 1 and re.fullmatch(r"[A-Za-z0-9+/=]{40,}", recs[a[0]]["text"]))
+    drv.click("#al%d" % idx)
+    rid = page["arrows"][idx][0]
+    n = [r["id"] for r in lines_of(trace)].index(rid) + 1
+    check(drv.js("return +document.body.getAttribute('data-line');") == n, "click did not select")
+    det = drv.text("#details")
+    check(recs[rid]["text"] in det, "clicked line not shown")
+    check("image/jpeg" in det and "ketchup.jpg" in det, "picture part not described: %r" % det[-400:])
+    ok = drv.js("""
+        var img = document.querySelector('#details .part img');
+        return img ? img.complete && img.naturalWidth > 0 : false;""")
+    check(ok, "the picture is not decoded and shown")
+    check("Do you like ketchup" in det or "ketchup" in det.lower(), "text part not decoded")
+    drv.screenshot("report-%s.png" % name)
+
+
+TESTS = [
+    ("report/strings_bilingual", lambda drv, urls, traces, pages: test_strings_bilingual(drv, urls)),
+    ("report/offline", lambda drv, urls, traces, pages: test_offline(drv, urls)),
+    ("report/step_smtp_basic", test_step_smtp_basic),
+    ("report/queue_retry_zh", test_queue_retry_zh),
+    ("report/click_picture", test_click_picture),
+]
+
+
+def main():
+    mailsim = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/san/mailsim")
+    chromium = find("chromium", "chromium-browser", "google-chrome")
+    chromedriver = find("chromedriver")
+    if chromium is None or chromedriver is None:
+        for name, _ in TESTS:
+            print("  skipped: %s needs chromium and chromedriver (Debian: chromium, "
+                  "chromium-driver; scripts/deps.sh installs them)" % name)
+        print("\nMS-TESTS run=%d failed=0 skipped=%d" % (len(TESTS), len(TESTS)))
+        return 0
+
+    def on_signal(signum, frame):
+        raise SystemExit("stopped by signal %d" % signum)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGALRM):
+        signal.signal(sig, on_signal)
+    signal.alarm(TIMEOUT)
+
+    out = tempfile.mkdtemp(prefix="mailsim-report-")
+    urls, traces, pages = {}, {}, {}
+    run = failed = 0
+    drv = None
+    try:
+        for name, extra in (("smtp-basic", ()), ("smtp-server-down-retry", ("--lang", "zh")),
+                            ("mime-picture", ())):
+            urls[name], traces[name], pages[name] = run_scenario(mailsim, name, out, *extra)
+        drv = Driver(chromium, chromedriver)
+        drv.s("POST", "/window/rect", {"width": 1024, "height": 768})
+        for name, fn in TESTS:
+            run += 1
+            try:
+                fn(drv, urls, traces, pages)
+                print("  %-36s ok" % name)
+            except Failed as e:
+                failed += 1
+                print("  %-36s FAILED: %s" % (name, e))
+            except Exception:
+                failed += 1
+                print("  %-36s ERROR" % name)
+                traceback.print_exc(file=sys.stdout)
+    except BaseException:
+        traceback.print_exc(file=sys.stdout)
+        failed += 1
+        run = max(run, 1)
+    finally:
+        signal.alarm(0)
+        if drv is not None:
+            drv.close()
+        shutil.rmtree(out, ignore_errors=True)
+    print("\nMS-TESTS run=%d failed=%d" % (run, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
