@@ -132,11 +132,12 @@ int ms_cli_run(int argc, char **argv)
     if (!no_html) {
         gsize html_len = 0;
         g_autofree char *html = ms_report_html(trace, &options, &dopt, &html_len, &error);
-        if (html == NULL ||
-            !write_file(out_dir, "report.html", html, html_len, written, &error)) {
+        g_autofree char *html_path = g_build_filename(out_dir, "report.html", NULL);
+        if (html == NULL || !g_file_set_contents(html_path, html, (gssize) html_len, &error)) {
             ms_cli_error("%s", error->message);
             return MS_EXIT_FAILURE;
         }
+        g_ptr_array_add(written, g_steal_pointer(&html_path));
     }
     if (!ok) {
         fprintf(stderr, "%s: error: %s\n", path, sim_error->message);
