@@ -284,8 +284,8 @@ static void cli_default_output_folder(void)
                                       &out, NULL, &status, NULL));
     CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     g_autofree char *outputs = g_build_filename(dir, "output", "smtp-basic", NULL);
-    const char *names[] = { "sequence.svg", "summary.txt", "trace.json", "transcript.md",
-                            "transcript.txt" };
+    const char *names[] = { "report.html", "sequence.svg", "summary.txt", "trace.json",
+                            "transcript.md", "transcript.txt" };
     g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GDir) d = g_dir_open(outputs, 0, NULL);
     CU_ASSERT_PTR_NOT_NULL(d);

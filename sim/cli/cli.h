@@ -21,10 +21,11 @@ int ms_cli_grade(int argc, char **argv);
 int ms_cli_exercise(int argc, char **argv);
 
 /* Writes what `mailsim run` writes from a trace into out_dir (which must
- * exist): transcript.txt, transcript.md, summary.txt, trace.json and the
- * diagrams; the paths written are added to `written` (outputs.c). */
+ * exist): transcript.txt, transcript.md, summary.txt, trace.json, the
+ * diagrams and, when `html`, report.html; the paths written are added to
+ * `written` (outputs.c). */
 gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
-                              const MsDiagramOptions *dopt, const char *out_dir,
+                              const MsDiagramOptions *dopt, gboolean html, const char *out_dir,
                               GPtrArray *written, GError **error);
 
 /* --lang: the environment's language when not given (transfer full into

@@ -7,7 +7,6 @@
 
 #include "cli/cli.h"
 #include "mailsim/diagram.h"
-#include "mailsim/html.h"
 #include "mailsim/report.h"
 #include "mailsim/scenario.h"
 #include "mailsim/world.h"
@@ -124,20 +123,10 @@ int ms_cli_run(int argc, char **argv)
     options.lang = lang != NULL ? lang : ms_report_default_lang();
 
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-    if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, out_dir, written,
-                              &error)) {
+    if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, !no_html, out_dir,
+                              written, &error)) {
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;
-    }
-    if (!no_html) {
-        gsize html_len = 0;
-        g_autofree char *html = ms_report_html(trace, &options, &dopt, &html_len, &error);
-        g_autofree char *html_path = g_build_filename(out_dir, "report.html", NULL);
-        if (html == NULL || !g_file_set_contents(html_path, html, (gssize) html_len, &error)) {
-            ms_cli_error("%s", error->message);
-            return MS_EXIT_FAILURE;
-        }
-        g_ptr_array_add(written, g_steal_pointer(&html_path));
     }
     if (!ok) {
         fprintf(stderr, "%s: error: %s\n", path, sim_error->message);

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "cli/cli.h"
+#include "mailsim/html.h"
 
 /* Outputs are written to a fresh folder inside the output folder, and moved
  * into place only when every one was written: a run that fails half-way
@@ -53,8 +54,24 @@ static gboolean move_into_place(const char *staging, const char *out_dir, GPtrAr
     return TRUE;
 }
 
+/* report.html, the page that steps through the run. */
+static gboolean write_html(const MsTrace *trace, const MsReportOptions *options,
+                           const MsDiagramOptions *dopt, const char *dir, GPtrArray *written,
+                           GError **error)
+{
+    gsize len = 0;
+    g_autofree char *html = ms_report_html(trace, options, dopt, &len, error);
+    if (html == NULL)
+        return FALSE;
+    g_autofree char *path = g_build_filename(dir, "report.html", NULL);
+    if (!g_file_set_contents(path, html, (gssize) len, error))
+        return FALSE;
+    g_ptr_array_add(written, g_steal_pointer(&path));
+    return TRUE;
+}
+
 gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
-                              const MsDiagramOptions *dopt, const char *out_dir,
+                              const MsDiagramOptions *dopt, gboolean html, const char *out_dir,
                               GPtrArray *written, GError **error)
 {
     if (g_mkdir_with_parents(out_dir, 0755) != 0) {
@@ -73,6 +90,7 @@ gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
     g_autoptr(GError) local = NULL;
     if (!ms_report_write(trace, options, staging, written, &local) ||
         !ms_diagram_write(trace, options, dopt, staging, written, &local) ||
+        (html && !write_html(trace, options, dopt, staging, written, &local)) ||
         !move_into_place(staging, out_dir, written, &local)) {
         remove_staging(staging);
         g_set_error(error, MS_ERROR, MS_ERROR_IO, "%s; the outputs in %s were left as they were",
