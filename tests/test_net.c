@@ -429,6 +429,128 @@ static void test_route_ties_declaration_order(void)
     ASSERT_ROUTE(net, "a", "b", "a,c,b");
 }
 
+/* A reference for the route search: Dijkstra over whole labels (latency,
+ * hops, then the list of link indices), each label a copy of its path. */
+typedef struct {
+    guint a, b;
+    MsTime latency;
+} RefLink;
+
+static int ref_cmp(MsTime da, const GArray *pa, MsTime db, const GArray *pb)
+{
+    if (da != db)
+        return da < db ? -1 : 1;
+    if (pa->len != pb->len)
+        return pa->len < pb->len ? -1 : 1;
+    for (guint i = 0; i < pa->len; i++) {
+        guint x = g_array_index(pa, guint, i), y = g_array_index(pb, guint, i);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+/* The hosts of the least path from src to dst, or NULL (transfer full). */
+static GArray *ref_route(const RefLink *links, guint n_links, guint n, guint src, guint dst)
+{
+    MsTime dist[16];
+    GArray *path[16] = { NULL };
+    gboolean done[16] = { FALSE };
+    path[src] = g_array_new(FALSE, FALSE, sizeof(guint));
+    dist[src] = 0;
+    for (;;) {
+        gint best = -1;
+        for (guint i = 0; i < n; i++) {
+            if (!done[i] && path[i] != NULL &&
+                (best < 0 || ref_cmp(dist[i], path[i], dist[best], path[best]) < 0))
+                best = (gint) i;
+        }
+        if (best < 0)
+            break;
+        done[best] = TRUE;
+        for (guint k = 0; k < n_links; k++) {
+            guint v = links[k].a == (guint) best ? links[k].b
+                      : links[k].b == (guint) best ? links[k].a
+                                                   : G_MAXUINT;
+            if (v == G_MAXUINT || done[v])
+                continue;
+            GArray *p = g_array_copy(path[best]);
+            g_array_append_val(p, k);
+            MsTime d = dist[best] + links[k].latency;
+            if (path[v] == NULL || ref_cmp(d, p, dist[v], path[v]) < 0) {
+                if (path[v] != NULL)
+                    g_array_unref(path[v]);
+                path[v] = p;
+                dist[v] = d;
+            } else {
+                g_array_unref(p);
+            }
+        }
+    }
+    GArray *hosts = NULL;
+    if (path[dst] != NULL) {
+        hosts = g_array_new(FALSE, FALSE, sizeof(guint));
+        guint at = src;
+        g_array_append_val(hosts, at);
+        for (guint i = 0; i < path[dst]->len; i++) {
+            const RefLink *l = &links[g_array_index(path[dst], guint, i)];
+            at = l->a == at ? l->b : l->a;
+            g_array_append_val(hosts, at);
+        }
+    }
+    for (guint i = 0; i < n; i++) {
+        if (path[i] != NULL)
+            g_array_unref(path[i]);
+    }
+    return hosts;
+}
+
+/* Random small networks with many equal latencies: every route is the
+ * reference's, whatever order the searches come in. */
+static void test_route_matches_reference(void)
+{
+    GRand *rand = g_rand_new_with_seed(12);
+    for (guint round = 0; round < 200; round++) {
+        g_autoptr(MsSim) sim = ms_sim_new(1);
+        g_autoptr(MsNet) net = ms_net_new(sim);
+        guint n = 2 + (guint) g_rand_int_range(rand, 0, 13);
+        MsHost *hosts[16];
+        for (guint i = 0; i < n; i++) {
+            g_autofree char *name = g_strdup_printf("h%u", i);
+            hosts[i] = ms_net_add_host(net, name, NULL);
+        }
+        RefLink links[64];
+        guint n_links = 0;
+        for (guint a = 0; a < n; a++) {
+            for (guint b = a + 1; b < n && n_links < G_N_ELEMENTS(links); b++) {
+                if (g_rand_int_range(rand, 0, 3) != 0)
+                    continue;
+                MsTime latency = g_rand_int_range(rand, 0, 3) * MS_MSEC;
+                /* Declared in a shuffled direction, so that link order and
+                 * host order differ. */
+                gboolean swap = g_rand_boolean(rand);
+                links[n_links] = (RefLink){ swap ? b : a, swap ? a : b, latency };
+                ms_net_add_link(net, hosts[links[n_links].a], hosts[links[n_links].b], latency,
+                                10000000, 0.0);
+                n_links++;
+            }
+        }
+        for (guint q = 0; q < n * n; q++) {
+            guint src = (guint) g_rand_int_range(rand, 0, (gint32) n);
+            guint dst = (guint) g_rand_int_range(rand, 0, (gint32) n);
+            g_autoptr(GArray) want = ref_route(links, n_links, n, src, dst);
+            g_autoptr(GPtrArray) got = ms_net_route(net, hosts[src], hosts[dst]);
+            CU_ASSERT_EQUAL_FATAL(got == NULL, want == NULL);
+            if (got == NULL)
+                continue;
+            CU_ASSERT_EQUAL_FATAL(got->len, want->len);
+            for (guint i = 0; i < got->len; i++)
+                CU_ASSERT_PTR_EQUAL(got->pdata[i], hosts[g_array_index(want, guint, i)]);
+        }
+    }
+    g_rand_free(rand);
+}
+
 static void test_route_unreachable_and_cache(void)
 {
     g_autoptr(MsSim) sim = ms_sim_new(1);
@@ -1289,6 +1411,7 @@ static const MsTestCase route_cases[] = {
     MS_TEST(test_route_latency_beats_hops),
     MS_TEST(test_route_ties),
     MS_TEST(test_route_ties_declaration_order),
+    MS_TEST(test_route_matches_reference),
     MS_TEST(test_route_unreachable_and_cache),
     MS_TEST_END,
 };

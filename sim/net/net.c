@@ -51,12 +51,39 @@ struct MsNetTask {
     GList node;            /* in net->tasks */
 };
 
+/* Route search (see "Routes" below). */
+typedef struct {
+    MsTime dist;
+    guint hops;
+    gint pred;   /* link index into the host, -1 for the source */
+    guint stamp; /* == net->stamp when reached in the current search */
+    gboolean done;
+} MsLabel;
+
+typedef struct {
+    MsTime dist;
+    guint hops;
+    guint host;
+} MsHeapItem;
+
+typedef struct {
+    gint64 key;       /* source index * number of hosts + destination index */
+    GPtrArray *hosts; /* the route, hosts[0] = source; NULL: unreachable */
+    GPtrArray *links; /* links[i] joins hosts[i] and hosts[i + 1] */
+} MsRoute;
+
+static void route_free(gpointer data);
+
 struct MsNet {
     MsSim *sim;
     GPtrArray *hosts;      /* MsHost, owned, by index */
     GPtrArray *links;      /* MsLink, owned, by index */
     GHashTable *by_name;   /* name -> MsHost (ms_name_equal), for lookup only */
-    GPtrArray *trees;      /* per source host: gint[] predecessor link, or NULL */
+    GHashTable *routes;    /* (source, destination) -> MsRoute, searched on use */
+    MsLabel *labels;       /* the search's labels, by host index */
+    guint n_labels;
+    guint stamp;           /* marks the labels of the current search */
+    GArray *heap;          /* the search's pending hosts */
     GQueue tasks;          /* pending MsNetTask */
     MsTcpTable *tcp;
 };
@@ -149,7 +176,8 @@ MsNet *ms_net_new(MsSim *sim)
     net->hosts = g_ptr_array_new_with_free_func(host_free);
     net->links = g_ptr_array_new_with_free_func(link_free);
     net->by_name = g_hash_table_new(ms_name_hash, ms_name_hash_equal);
-    net->trees = g_ptr_array_new_with_free_func(g_free);
+    net->routes = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, route_free);
+    net->heap = g_array_new(FALSE, FALSE, sizeof(MsHeapItem));
     g_queue_init(&net->tasks);
     net->tcp = ms_tcp_table_new();
     return net;
@@ -162,7 +190,9 @@ void ms_net_free(MsNet *net)
     /* Packets in flight hold TCP segments; free them before the connections. */
     tasks_free_all(net);
     ms_tcp_table_free(net->tcp);
-    g_ptr_array_unref(net->trees);
+    g_hash_table_unref(net->routes);
+    g_free(net->labels);
+    g_array_unref(net->heap);
     g_hash_table_unref(net->by_name);
     g_ptr_array_unref(net->links);
     g_ptr_array_unref(net->hosts);
@@ -181,7 +211,7 @@ MsTcpTable *ms_net_tcp_table(MsNet *net)
 
 static void routes_invalidate(MsNet *net)
 {
-    g_ptr_array_set_size(net->trees, 0);
+    g_hash_table_remove_all(net->routes);
 }
 
 /* ---- Down times and their trace records -------------------------------- */
@@ -393,131 +423,208 @@ MsTime ms_net_transmission_time(guint64 bytes, guint64 bandwidth_bps)
  * element.  This is a total order that extending a path by one link
  * preserves, so Dijkstra finds the unique least path and the result does not
  * depend on the order hosts are visited in.
+ *
+ * A route is searched when a packet first needs it, from its source until
+ * its destination is reached (a user's computer needs the route to its own
+ * server, not the whole campus), and kept: packets share the cached host
+ * and link lists.  The heap orders by (latency, hops) only: every path
+ * through a host not yet settled is longer in that order, so a host's label
+ * is final when it is popped.  The third key, the link indices, only
+ * decides between two paths of equal latency and hops to the same host;
+ * both end in hosts already settled, whose least paths form a tree, so the
+ * lists differ first just below the two hosts' common ancestor and
+ * comparing them costs a walk up the tree, not a copy of the paths.
  */
-typedef struct {
-    MsTime dist;
-    GArray *path; /* guint link indices from the source; NULL = unreached */
-} MsLabel;
-
-static int label_cmp(MsTime dist_a, const GArray *path_a, MsTime dist_b, const GArray *path_b)
+static void route_free(gpointer data)
 {
-    if (dist_a != dist_b)
-        return dist_a < dist_b ? -1 : 1;
-    if (path_a->len != path_b->len)
-        return path_a->len < path_b->len ? -1 : 1;
-    for (guint i = 0; i < path_a->len; i++) {
-        guint x = g_array_index(path_a, guint, i);
-        guint y = g_array_index(path_b, guint, i);
+    MsRoute *route = data;
 
-        if (x != y)
-            return x < y ? -1 : 1;
+    if (route->hosts != NULL) {
+        g_ptr_array_unref(route->hosts);
+        g_ptr_array_unref(route->links);
     }
-    return 0;
+    g_free(route);
 }
 
-static gint *route_tree_compute(MsNet *net, const MsHost *src)
+static gboolean heap_less(const MsHeapItem *x, const MsHeapItem *y)
+{
+    if (x->dist != y->dist)
+        return x->dist < y->dist;
+    if (x->hops != y->hops)
+        return x->hops < y->hops;
+    return x->host < y->host;
+}
+
+static void heap_push(GArray *heap, MsHeapItem item)
+{
+    guint i = heap->len;
+
+    g_array_set_size(heap, heap->len + 1);
+    MsHeapItem *a = (MsHeapItem *) (void *) heap->data;
+    while (i > 0 && heap_less(&item, &a[(i - 1) / 2])) {
+        a[i] = a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    a[i] = item;
+}
+
+static MsHeapItem heap_pop(GArray *heap)
+{
+    MsHeapItem *a = (MsHeapItem *) (void *) heap->data;
+    MsHeapItem top = a[0];
+    MsHeapItem last = a[heap->len - 1];
+    guint n = heap->len - 1;
+    guint i = 0;
+
+    for (;;) {
+        guint c = 2 * i + 1;
+
+        if (c >= n)
+            break;
+        if (c + 1 < n && heap_less(&a[c + 1], &a[c]))
+            c++;
+        if (!heap_less(&a[c], &last))
+            break;
+        a[i] = a[c];
+        i = c;
+    }
+    if (n > 0)
+        a[i] = last;
+    g_array_set_size(heap, n);
+    return top;
+}
+
+/* Compares, by their link indices, the path to settled host u extended by
+ * link lu with the path to settled host w extended by link lw; both paths
+ * have the same number of hops. */
+static int path_cmp(MsNet *net, guint u, guint lu, guint w, guint lw)
+{
+    const MsLabel *labels = net->labels;
+
+    while (u != w) {
+        lu = (guint) labels[u].pred;
+        lw = (guint) labels[w].pred;
+        u = link_other_end(net->links->pdata[lu], net->hosts->pdata[u])->index;
+        w = link_other_end(net->links->pdata[lw], net->hosts->pdata[w])->index;
+    }
+    return lu < lw ? -1 : lu > lw ? 1 : 0;
+}
+
+/* Searches the least path from `from` to `to` (NULL lists when there is
+ * none). */
+static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
 {
     guint n = net->hosts->len;
-    g_autofree MsLabel *labels = g_new0(MsLabel, n);
-    g_autofree gboolean *done = g_new0(gboolean, n);
-    gint *pred = g_new(gint, n);
+    MsRoute *route = g_new0(MsRoute, 1);
 
-    for (guint i = 0; i < n; i++)
-        pred[i] = -1;
-    labels[src->index].path = g_array_new(FALSE, FALSE, sizeof(guint));
-    for (;;) {
-        gint best = -1;
-        MsHost *u;
+    if (net->n_labels < n) {
+        g_free(net->labels);
+        net->labels = g_new0(MsLabel, n);
+        net->n_labels = n;
+        net->stamp = 0;
+    }
+    if (++net->stamp == 0) {
+        memset(net->labels, 0, sizeof(MsLabel) * net->n_labels);
+        net->stamp = 1;
+    }
+    MsLabel *labels = net->labels;
+    GArray *heap = net->heap;
+    g_array_set_size(heap, 0);
+    labels[from->index] = (MsLabel){ 0, 0, -1, net->stamp, FALSE };
+    heap_push(heap, (MsHeapItem){ 0, 0, from->index });
+    gboolean found = FALSE;
+    while (heap->len > 0) {
+        MsHeapItem top = heap_pop(heap);
+        MsLabel *lu = &labels[top.host];
 
-        for (guint i = 0; i < n; i++) {
-            if (done[i] || labels[i].path == NULL)
-                continue;
-            if (best < 0 || label_cmp(labels[i].dist, labels[i].path,
-                                      labels[best].dist, labels[best].path) < 0)
-                best = (gint) i;
-        }
-        if (best < 0)
+        if (lu->done || lu->dist != top.dist || lu->hops != top.hops)
+            continue; /* a stale entry */
+        lu->done = TRUE;
+        if (top.host == to->index) {
+            found = TRUE;
             break;
-        done[best] = TRUE;
-        u = net->hosts->pdata[best];
+        }
+        MsHost *u = net->hosts->pdata[top.host];
         for (guint k = 0; k < u->links->len; k++) {
             MsLink *link = u->links->pdata[k];
             MsHost *v = link_other_end(link, u);
-            MsTime dist = time_add(labels[best].dist, link->latency);
-            GArray *path;
+            MsLabel *lv = &labels[v->index];
+            MsTime dist = time_add(lu->dist, link->latency);
+            guint hops = lu->hops + 1;
 
-            if (done[v->index])
-                continue;
-            path = g_array_copy(labels[best].path);
-            g_array_append_val(path, link->index);
-            if (labels[v->index].path == NULL
-                || label_cmp(dist, path, labels[v->index].dist, labels[v->index].path) < 0) {
-                if (labels[v->index].path != NULL)
-                    g_array_unref(labels[v->index].path);
-                labels[v->index].dist = dist;
-                labels[v->index].path = path;
-                pred[v->index] = (gint) link->index;
-            } else {
-                g_array_unref(path);
+            if (lv->stamp == net->stamp) {
+                if (lv->done)
+                    continue;
+                if (dist > lv->dist || (dist == lv->dist && hops > lv->hops))
+                    continue;
+                if (dist == lv->dist && hops == lv->hops) {
+                    /* Equal so far: the link indices decide; the heap
+                     * entry stays as it is. */
+                    MsLink *old = net->links->pdata[lv->pred];
+                    guint w = link_other_end(old, v)->index;
+                    if (path_cmp(net, top.host, link->index, w, (guint) lv->pred) < 0)
+                        lv->pred = (gint) link->index;
+                    continue;
+                }
             }
+            *lv = (MsLabel){ dist, hops, (gint) link->index, net->stamp, FALSE };
+            heap_push(heap, (MsHeapItem){ dist, hops, v->index });
         }
     }
-    for (guint i = 0; i < n; i++) {
-        if (labels[i].path != NULL)
-            g_array_unref(labels[i].path);
+    if (!found)
+        return route;
+    /* Walk back from the destination, then reverse. */
+    route->hosts = g_ptr_array_sized_new(labels[to->index].hops + 1);
+    route->links = g_ptr_array_sized_new(labels[to->index].hops);
+    MsHost *v = to;
+    g_ptr_array_add(route->hosts, v);
+    while (v != from) {
+        MsLink *link = net->links->pdata[labels[v->index].pred];
+
+        g_ptr_array_add(route->links, link);
+        v = link_other_end(link, v);
+        g_ptr_array_add(route->hosts, v);
     }
-    return pred;
+    for (guint i = 0, j = route->hosts->len - 1; i < j; i++, j--) {
+        gpointer t = route->hosts->pdata[i];
+
+        route->hosts->pdata[i] = route->hosts->pdata[j];
+        route->hosts->pdata[j] = t;
+    }
+    for (guint i = 0, j = route->links->len; i + 1 < j; i++, j--) {
+        gpointer t = route->links->pdata[i];
+
+        route->links->pdata[i] = route->links->pdata[j - 1];
+        route->links->pdata[j - 1] = t;
+    }
+    return route;
 }
 
-/* Fills hosts (and links, if not NULL) with the route; FALSE if none. */
-static gboolean route_find(MsNet *net, MsHost *from, MsHost *to, GPtrArray *hosts,
-                           GPtrArray *links)
+/* The cached route from `from` to `to`, searched on first use (transfer
+ * none; its lists are NULL when there is no route). */
+static const MsRoute *route_find(MsNet *net, MsHost *from, MsHost *to)
 {
-    const gint *pred;
-    MsHost *v = to;
+    gint64 key = (gint64) from->index * (gint64) net->hosts->len + (gint64) to->index;
+    MsRoute *route = g_hash_table_lookup(net->routes, &key);
 
-    if (net->trees->len < net->hosts->len)
-        g_ptr_array_set_size(net->trees, (gint) net->hosts->len);
-    if (net->trees->pdata[from->index] == NULL)
-        net->trees->pdata[from->index] = route_tree_compute(net, from);
-    pred = net->trees->pdata[from->index];
-    if (from != to && pred[to->index] < 0)
-        return FALSE;
-    /* Walk back from the destination, then reverse. */
-    g_ptr_array_add(hosts, v);
-    while (v != from) {
-        MsLink *link = net->links->pdata[pred[v->index]];
-
-        if (links != NULL)
-            g_ptr_array_add(links, link);
-        v = link_other_end(link, v);
-        g_ptr_array_add(hosts, v);
+    if (route == NULL) {
+        route = route_search(net, from, to);
+        route->key = key;
+        g_hash_table_insert(net->routes, &route->key, route);
     }
-    for (guint i = 0, j = hosts->len - 1; i < j; i++, j--) {
-        gpointer t = hosts->pdata[i];
-
-        hosts->pdata[i] = hosts->pdata[j];
-        hosts->pdata[j] = t;
-    }
-    if (links != NULL && links->len > 1) {
-        for (guint i = 0, j = links->len - 1; i < j; i++, j--) {
-            gpointer t = links->pdata[i];
-
-            links->pdata[i] = links->pdata[j];
-            links->pdata[j] = t;
-        }
-    }
-    return TRUE;
+    return route;
 }
 
 GPtrArray *ms_net_route(MsNet *net, MsHost *from, MsHost *to)
 {
-    g_autoptr(GPtrArray) hosts = g_ptr_array_new();
-
     g_return_val_if_fail(from != NULL && to != NULL, NULL);
-    if (!route_find(net, from, to, hosts, NULL))
+    const MsRoute *route = route_find(net, from, to);
+    if (route->hosts == NULL)
         return NULL;
-    return g_steal_pointer(&hosts);
+    GPtrArray *hosts = g_ptr_array_sized_new(route->hosts->len);
+    for (guint i = 0; i < route->hosts->len; i++)
+        g_ptr_array_add(hosts, route->hosts->pdata[i]);
+    return hosts;
 }
 
 /* ---- Packets ------------------------------------------------------------- */
@@ -635,12 +742,13 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
     g_return_val_if_fail(src != NULL && dst != NULL && fn != NULL, FALSE);
     p = g_new0(MsPacket, 1);
     p->net = net;
-    p->hosts = g_ptr_array_new();
-    p->links = g_ptr_array_new();
-    if (!route_find(net, src, dst, p->hosts, p->links)) {
-        packet_free(p); /* data is not ours yet: p->data is still NULL */
+    const MsRoute *route = route_find(net, src, dst);
+    if (route->hosts == NULL) {
+        g_free(p);
         return FALSE;
     }
+    p->hosts = g_ptr_array_ref(route->hosts);
+    p->links = g_ptr_array_ref(route->links);
     p->bytes = bytes;
     p->fn = fn;
     p->data = data;
