@@ -235,6 +235,14 @@ typedef struct {
                          * MS_SC_DEFAULT_START */
     guint32 mss;        /* TCP segment size in bytes; 0: the network's default */
     MsTime rto;         /* initial TCP retransmission timeout; 0: default */
+
+    /* Indexes of the look-ups below, kept by them (rebuilt when the lists
+     * have grown since); not for other use. */
+    GHashTable *agent_index;  /* host -> first MsScAgent* declared for it */
+    guint agent_indexed;      /* agents->len when it was built */
+    GHashTable *server_index; /* name -> MsScServer* */
+    GHashTable *domain_index; /* domain -> MsScServer* */
+    guint server_indexed;
 } MsScenario;
 
 /* Parses and validates.  On failure returns NULL and sets error

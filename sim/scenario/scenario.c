@@ -179,45 +179,73 @@ void ms_scenario_free(MsScenario *scenario)
     g_clear_pointer(&scenario->links, g_ptr_array_unref);
     g_clear_pointer(&scenario->actions, g_ptr_array_unref);
     g_clear_pointer(&scenario->mailboxes, g_ptr_array_unref);
+    g_clear_pointer(&scenario->agent_index, g_hash_table_unref);
+    g_clear_pointer(&scenario->server_index, g_hash_table_unref);
+    g_clear_pointer(&scenario->domain_index, g_hash_table_unref);
     g_free(scenario);
 }
 
 /* ---- Look-ups ----------------------------------------------------------
  * Host names and domains are compared by the program's one rule,
- * ms_name_equal (without regard to ASCII case, as DNS does); scenarios are small, so a scan is fast enough and
- * keeps "the first declared wins" obvious. */
+ * ms_name_equal (without regard to ASCII case, as DNS does); the first
+ * declared wins.  A campus scenario has thousands of agents and every
+ * action looks its agent up, so the look-ups go through hash tables, built
+ * on first use and again whenever a list has grown (the scenario is plain
+ * data that its builder may extend).  The indexes are a cache: building one
+ * in a scenario passed as const changes nothing a caller can see. */
+
+static GHashTable *name_table(void)
+{
+    return g_hash_table_new(ms_name_hash, ms_name_hash_equal);
+}
+
+static void index_servers(MsScenario *sc)
+{
+    if (sc->server_index != NULL && sc->server_indexed == sc->servers->len)
+        return;
+    g_clear_pointer(&sc->server_index, g_hash_table_unref);
+    g_clear_pointer(&sc->domain_index, g_hash_table_unref);
+    sc->server_index = name_table();
+    sc->domain_index = name_table();
+    for (guint i = 0; i < sc->servers->len; i++) {
+        MsScServer *s = g_ptr_array_index(sc->servers, i);
+        if (s->name != NULL && !g_hash_table_contains(sc->server_index, s->name))
+            g_hash_table_insert(sc->server_index, s->name, s);
+        if (s->domain != NULL && !g_hash_table_contains(sc->domain_index, s->domain))
+            g_hash_table_insert(sc->domain_index, s->domain, s);
+    }
+    sc->server_indexed = sc->servers->len;
+}
 
 const MsScServer *ms_scenario_find_server(const MsScenario *sc, const char *name)
 {
     g_return_val_if_fail(sc != NULL && name != NULL, NULL);
-    for (guint i = 0; i < sc->servers->len; i++) {
-        const MsScServer *s = g_ptr_array_index(sc->servers, i);
-        if (ms_name_equal(s->name, name))
-            return s;
-    }
-    return NULL;
+    index_servers((MsScenario *) sc);
+    return g_hash_table_lookup(sc->server_index, name);
 }
 
 const MsScServer *ms_scenario_server_for_domain(const MsScenario *sc, const char *domain)
 {
     g_return_val_if_fail(sc != NULL && domain != NULL, NULL);
-    for (guint i = 0; i < sc->servers->len; i++) {
-        const MsScServer *s = g_ptr_array_index(sc->servers, i);
-        if (ms_name_equal(s->domain, domain))
-            return s;
-    }
-    return NULL;
+    index_servers((MsScenario *) sc);
+    return g_hash_table_lookup(sc->domain_index, domain);
 }
 
 const MsScAgent *ms_scenario_find_agent(const MsScenario *sc, const char *host)
 {
     g_return_val_if_fail(sc != NULL && host != NULL, NULL);
-    for (guint i = 0; i < sc->agents->len; i++) {
-        const MsScAgent *a = g_ptr_array_index(sc->agents, i);
-        if (ms_name_equal(a->host, host))
-            return a;
+    MsScenario *w = (MsScenario *) sc;
+    if (w->agent_index == NULL || w->agent_indexed != w->agents->len) {
+        g_clear_pointer(&w->agent_index, g_hash_table_unref);
+        w->agent_index = name_table();
+        for (guint i = 0; i < w->agents->len; i++) {
+            MsScAgent *a = g_ptr_array_index(w->agents, i);
+            if (a->host != NULL && !g_hash_table_contains(w->agent_index, a->host))
+                g_hash_table_insert(w->agent_index, a->host, a);
+        }
+        w->agent_indexed = w->agents->len;
     }
-    return NULL;
+    return g_hash_table_lookup(w->agent_index, host);
 }
 
 /* ---- Diagnostics ------------------------------------------------------ */
