@@ -24,6 +24,7 @@ struct MsWorld {
     MsNet *net;
     GPtrArray *servers;   /* MsMailServer*, scenario order */
     GPtrArray *agents;    /* MsUserAgent*, scenario order */
+    GHashTable *agent_index; /* host name (ms_name_hash) -> first MsUserAgent* on it */
     guint64 message_serial; /* for Message-IDs */
     GPtrArray *owned;     /* small allocations freed with the world */
     GPtrArray *links;     /* MsLink*, in scenario order (parallel to scenario->links) */
@@ -173,6 +174,8 @@ struct MsMailServer {
     char *name;
     char *domain;
     GPtrArray *users;     /* MsServerUser*, declaration order */
+    GHashTable *user_index;  /* local part in ASCII lower case -> MsServerUser* */
+    GHashTable *agent_hosts; /* host name (ms_name_hash) -> MsServerUser* using it */
     GPtrArray *queue;     /* MsQueuedMessage*, queue order */
     guint64 queue_serial;
     GPtrArray *sessions;  /* live inbound/outbound sessions (owned, see *_session_free) */

@@ -23,12 +23,7 @@ typedef struct {
  * this server's own users (no open relay). */
 static gboolean peer_is_local_agent(MsMailServer *server, const char *peer)
 {
-    for (guint i = 0; i < server->users->len; i++) {
-        MsServerUser *u = g_ptr_array_index(server->users, i);
-        if (u->agent_host != NULL && ms_name_equal(u->agent_host, peer))
-            return TRUE;
-    }
-    return FALSE;
+    return peer != NULL && g_hash_table_contains(server->agent_hosts, peer);
 }
 
 static guint inbound_check_rcpt(const char *address, gpointer data, char **text_out)

@@ -118,12 +118,7 @@ MsMailServer *ms_world_server_for_domain(MsWorld *world, const char *domain)
 
 static MsUserAgent *agent_by_host(MsWorld *world, const char *host)
 {
-    for (guint i = 0; i < world->agents->len; i++) {
-        MsUserAgent *a = g_ptr_array_index(world->agents, i);
-        if (ms_name_equal(ms_user_agent_host_name(a), host))
-            return a;
-    }
-    return NULL;
+    return g_hash_table_lookup(world->agent_index, host);
 }
 
 static void run_action(gpointer data)
@@ -252,6 +247,7 @@ MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
     world->net = ms_net_new(world->sim);
     world->servers = g_ptr_array_new_with_free_func((GDestroyNotify) ms_mail_server_free);
     world->agents = g_ptr_array_new_with_free_func((GDestroyNotify) ms_user_agent_free);
+    world->agent_index = g_hash_table_new(ms_name_hash, ms_name_hash_equal);
     world->owned = g_ptr_array_new_with_free_func(g_free);
     world->links = g_ptr_array_new();
 
@@ -270,6 +266,9 @@ MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
         if (a == NULL)
             return NULL;
         g_ptr_array_add(world->agents, a);
+        /* Every action looks its agent up: by hash, the first one wins. */
+        if (!g_hash_table_contains(world->agent_index, ms_user_agent_host_name(a)))
+            g_hash_table_insert(world->agent_index, (gpointer) ms_user_agent_host_name(a), a);
     }
     /* Recipients that exist but read no mail in this scenario. */
     for (guint i = 0; i < scenario->mailboxes->len; i++) {
@@ -308,6 +307,7 @@ void ms_world_free(MsWorld *world)
     if (world == NULL)
         return;
     /* Agents and servers first: they may hold connections the net owns. */
+    g_clear_pointer(&world->agent_index, g_hash_table_unref);
     g_clear_pointer(&world->agents, g_ptr_array_unref);
     g_clear_pointer(&world->servers, g_ptr_array_unref);
     g_clear_pointer(&world->net, ms_net_free);
