@@ -158,7 +158,7 @@ test: deps
 
 # The browser test of report.html runs like a suite (skipped, and said so,
 # when Chromium is missing).
-check-tests: $(TEST_BINS) $(REPLAY_BINS) build/san/mailsim $(MO)
+check-tests: $(TEST_BINS) $(REPLAY_BINS) build/san/mailsim mailsim $(MO)
 	@./tests/run-tests.sh $(TEST_BINS) tests/live/run.sh tests/report-browser.sh $(REPLAY_BINS)
 
 build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)

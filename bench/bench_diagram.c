@@ -1,23 +1,23 @@
 /* bench_diagram.c - how long a long sequence diagram takes to draw.
  *
- * A synthetic trace of 2,000 protocol lines (100 SMTP sessions of 20 lines
- * each, between four hosts, over a 2 ms and a 40 ms link, a quarter of the
- * replies multi-line) is turned into the diagram model and rendered to SVG
- * on one page, the case where a layout engine would hurt most.  The target
- * is under 2 s for model, Graphviz graph, `nop2` layout and SVG together;
- * each figure is the best of three runs.
+ * Synthetic traces of SMTP sessions of 20 lines each, between four hosts,
+ * over a 2 ms and a 40 ms link, a quarter of the replies multi-line, are
+ * turned into the diagram model and rendered to SVG: 2,000 and 20,000
+ * arrows on one page (the case where a layout engine would hurt most) and
+ * 20,000 and 200,000 arrows paged by 2,000.  Targets (issue 12): 20,000
+ * arrows on one page under 3 s; growth from 2,000 to 20,000 arrows at most
+ * ~12x, i.e. no quadratic stage.  Each figure is the best of a few runs.
  */
 #include "mailsim/diagram.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
 
-#define N_ARROWS 2000
 #define LINES_PER_SESSION 20
-#define REPEATS 3
-#define TARGET_SECONDS 2.0
+#define ONE_PAGE_TARGET 3.0
+#define GROWTH_TARGET 12.0
 
-static MsTrace *synthetic_trace(void)
+static MsTrace *synthetic_trace(guint n_arrows)
 {
     static const char *const commands[] = { "EHLO alice-pc", "MAIL FROM:<alice@crepes.fr>",
                                             "RCPT TO:<bob@hamburger.edu>", "DATA",
@@ -25,7 +25,7 @@ static MsTrace *synthetic_trace(void)
     MsTrace *trace = ms_trace_new();
     MsTime now = 0;
     guint line = 0;
-    for (guint session = 0; line < N_ARROWS; session++) {
+    for (guint session = 0; line < n_arrows; session++) {
         /* Submissions over the LAN, relays over the long-distance link. */
         gboolean relay = session % 2 == 1;
         const char *client = relay ? "crepes.fr" : "alice-pc";
@@ -42,11 +42,11 @@ static MsTrace *synthetic_trace(void)
         open.src_port = (guint16) (40000 + session);
         open.dst_port = 25;
         ms_trace_emit(trace, &open);
-        for (guint k = 0; k < LINES_PER_SESSION && line < N_ARROWS; k++) {
+        for (guint k = 0; k < LINES_PER_SESSION && line < n_arrows; k++) {
             gboolean from_client = k % 2 == 1;
             /* Every fourth reply is three lines in one segment. */
             guint burst = (!from_client && k % 4 == 2) ? 3 : 1;
-            for (guint b = 0; b < burst && line < N_ARROWS; b++, line++) {
+            for (guint b = 0; b < burst && line < n_arrows; b++, line++) {
                 char text[64];
                 if (from_client)
                     g_snprintf(text, sizeof text, "%s", commands[(k / 2) % G_N_ELEMENTS(commands)]);
@@ -76,42 +76,83 @@ static MsTrace *synthetic_trace(void)
     return trace;
 }
 
+typedef struct {
+    double model, total;
+    guint arrows, pages;
+    gint64 bytes;
+} Result;
+
+/* Model and every page rendered to SVG in dir; best of repeats. */
+static gboolean measure(const MsTrace *trace, guint page_arrows, int repeats, const char *dir,
+                        Result *out)
+{
+    MsDiagramOptions options;
+    ms_diagram_options_init(&options);
+    options.page_arrows = page_arrows;
+    out->model = out->total = 1e9;
+    for (int run = 0; run < repeats; run++) {
+        g_autoptr(GError) error = NULL;
+        gint64 start = g_get_monotonic_time();
+        g_autoptr(MsDiagram) d = ms_diagram_new(trace, NULL, &options);
+        gint64 built = g_get_monotonic_time();
+        out->bytes = 0;
+        for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
+            g_autofree char *name = ms_diagram_file_name(d, p, MS_DIAGRAM_SVG);
+            g_autofree char *path = g_build_filename(dir, name, NULL);
+            if (!ms_diagram_render(d, p, MS_DIAGRAM_SVG, path, &error)) {
+                fprintf(stderr, "bench_diagram: %s\n", error->message);
+                return FALSE;
+            }
+            GStatBuf st;
+            if (g_stat(path, &st) == 0)
+                out->bytes += (gint64) st.st_size;
+            g_unlink(path);
+        }
+        gint64 end = g_get_monotonic_time();
+        out->arrows = ms_diagram_n_arrows(d);
+        out->pages = ms_diagram_n_pages(d);
+        out->model = MIN(out->model, (double) (built - start) / 1e6);
+        out->total = MIN(out->total, (double) (end - start) / 1e6);
+    }
+    return TRUE;
+}
+
 int main(void)
 {
-    g_autoptr(MsTrace) trace = synthetic_trace();
+    static const struct {
+        guint lines, page_arrows;
+        int repeats;
+    } cases[] = {
+        { 2000, 0, 3 }, { 20000, 0, 2 }, { 20000, 2000, 2 }, { 200000, 2000, 1 },
+    };
     g_autoptr(GError) error = NULL;
     g_autofree char *dir = g_dir_make_tmp("mailsim-bench-XXXXXX", &error);
     if (dir == NULL) {
         fprintf(stderr, "bench_diagram: %s\n", error->message);
         return 1;
     }
-    g_autofree char *path = g_build_filename(dir, "sequence.svg", NULL);
-    MsDiagramOptions options;
-    ms_diagram_options_init(&options);
-
-    double best_model = 1e9, best_total = 1e9;
-    guint arrows = 0;
-    for (int run = 0; run < REPEATS; run++) {
-        gint64 start = g_get_monotonic_time();
-        g_autoptr(MsDiagram) d = ms_diagram_new(trace, NULL, &options);
-        gint64 built = g_get_monotonic_time();
-        if (!ms_diagram_render(d, 0, MS_DIAGRAM_SVG, path, &error)) {
-            fprintf(stderr, "bench_diagram: %s\n", error->message);
+    Result res[G_N_ELEMENTS(cases)];
+    printf("sequence diagram, model + Graphviz graph + nop2 + SVG of every page:\n");
+    printf("  %8s  %6s  %6s  %9s  %9s  %9s\n", "arrows", "page", "pages", "model s", "total s",
+           "SVG MiB");
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(MsTrace) trace = synthetic_trace(cases[i].lines);
+        if (!measure(trace, cases[i].page_arrows, cases[i].repeats, dir, &res[i]))
             return 1;
-        }
-        gint64 end = g_get_monotonic_time();
-        arrows = ms_diagram_n_arrows(d);
-        best_model = MIN(best_model, (double) (built - start) / 1e6);
-        best_total = MIN(best_total, (double) (end - start) / 1e6);
+        char page[16];
+        g_snprintf(page, sizeof page, "%u", cases[i].page_arrows);
+        printf("  %8u  %6s  %6u  %9.3f  %9.3f  %9.1f\n", res[i].arrows,
+               cases[i].page_arrows > 0 ? page : "one", res[i].pages, res[i].model, res[i].total,
+               (double) res[i].bytes / (1024.0 * 1024.0));
     }
-    GStatBuf st;
-    gint64 size = g_stat(path, &st) == 0 ? (gint64) st.st_size : -1;
-    printf("sequence diagram: %u arrows on one page, rendered to SVG (%.1f MiB)\n", arrows,
-           (double) size / (1024.0 * 1024.0));
-    printf("best of %d runs: model %.3f s, model + graph + nop2 + SVG %.3f s\n", REPEATS,
-           best_model, best_total);
-    printf("target: under %.1f s: %s\n", TARGET_SECONDS, best_total < TARGET_SECONDS ? "met" : "NOT met");
-    g_unlink(path);
+    double one_page = res[1].total;
+    double growth_one = res[1].total / res[0].total;
+    double growth_paged = res[3].total / res[2].total;
+    printf("20,000 arrows on one page: %.2f s (target < %.1f s): %s\n", one_page,
+           ONE_PAGE_TARGET, one_page < ONE_PAGE_TARGET ? "met" : "NOT met");
+    printf("growth x10 arrows: one page %.1fx, paged %.1fx (target <= %.0fx): %s\n", growth_one,
+           growth_paged, GROWTH_TARGET,
+           growth_one <= GROWTH_TARGET && growth_paged <= GROWTH_TARGET ? "met" : "NOT met");
     g_rmdir(dir);
     ms_diagram_shutdown();
     return 0;

@@ -6,6 +6,7 @@
  * expected lifelines, arrows and times follow from the records alone.
  */
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -140,6 +141,8 @@ static MsTrace *story(void)
     emit_line(t, &fetch, MS_DIR_SERVER, 5012, 5014, "+OK bye", "pop3.update");
     return t;
 }
+
+static MsTrace *story_with_losses(void);
 
 static MsDiagram *diagram_with(const MsTrace *t, const MsDiagramOptions *o)
 {
@@ -807,6 +810,173 @@ static void svg_png_pdf_dot_written(void)
     remove_dir(dir);
 }
 
+/* Every arrow's tooltip says who spoke (C: or S:), and the arrow runs from
+ * the speaker's lifeline to the listener's: a swap of either fails here. */
+static void tooltips_say_who_spoke(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    guint client = 0, server = 0;
+    for (guint i = 0; i < ms_diagram_n_arrows(d); i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+        if (a->kind != MS_DIAGRAM_ARROW_LINE)
+            continue;
+        const MsTraceRecord *r = a->record;
+        gboolean c = r->dir == MS_DIR_CLIENT;
+        client += c;
+        server += !c;
+        CU_ASSERT_TRUE(g_str_has_prefix(a->tooltip, c ? "C: " : "S: "));
+        MS_ASSERT_STR(ms_diagram_lifeline(d, a->from)->host, r->src);
+        MS_ASSERT_STR(ms_diagram_lifeline(d, a->to)->host, r->dst);
+        g_autofree char *route = g_strdup_printf("] %s \u2192 %s,", r->src, r->dst);
+        CU_ASSERT_PTR_NOT_NULL(strstr(a->tooltip, route));
+        /* The label is the line itself, or its beginning. */
+        g_autofree char *head = g_strndup(a->label, strcspn(a->label, "\u2026"));
+        CU_ASSERT_TRUE(g_str_has_prefix(a->text, head));
+    }
+    CU_ASSERT_TRUE(client >= 5 && server >= 5);
+    /* The same in the SVG: the first line of the run is the server's
+     * greeting, the second the client's HELO. */
+    g_autofree char *dir = temp_dir();
+    g_autofree char *path = g_build_filename(dir, "s.svg", NULL);
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_TRUE_FATAL(ms_diagram_render(d, 0, MS_DIAGRAM_SVG, path, &error));
+    g_autofree char *svg = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &svg, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, "xlink:title=\"S: 220 crepes.fr ESMTP"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, "xlink:title=\"C: HELO alice&#45;pc"));
+    CU_ASSERT_PTR_NULL(strstr(svg, "xlink:title=\"C: 220 crepes.fr"));
+    CU_ASSERT_PTR_NULL(strstr(svg, "xlink:title=\"S: HELO"));
+    remove_dir(dir);
+}
+
+static char *render_bytes(const MsDiagram *d, guint page, MsDiagramFormat format,
+                          const char *dir, gsize *len)
+{
+    g_autofree char *path = g_build_filename(dir, "r.out", NULL);
+    g_autoptr(GError) error = NULL;
+    char *data = NULL;
+    *len = 0;
+    if (!ms_diagram_render(d, page, format, path, &error) ||
+        !g_file_get_contents(path, &data, len, NULL))
+        return NULL;
+    g_unlink(path);
+    return data;
+}
+
+/* Phase bands are painted first, in the model's order, with no subgraph
+ * (cgraph orders subgraphs by the address of their names); and renders in
+ * one process give the same bytes whatever was allocated in between. */
+static void renders_identical_within_a_process(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsTrace) other = story_with_losses();
+    g_autofree char *dir = temp_dir();
+    static const MsDiagramFormat formats[] = { MS_DIAGRAM_SVG, MS_DIAGRAM_DOT, MS_DIAGRAM_PDF,
+                                               MS_DIAGRAM_PNG };
+    for (gsize f = 0; f < G_N_ELEMENTS(formats); f++) {
+        gsize l1 = 0, l2 = 0, lo = 0;
+        g_autoptr(MsDiagram) d1 = diagram_of(t);
+        g_autofree char *first = render_bytes(d1, 0, formats[f], dir, &l1);
+        /* Churn the allocator: other graphs, freed in between. */
+        g_autoptr(MsDiagram) o = diagram_of(other);
+        g_autofree char *between = render_bytes(o, 0, formats[f], dir, &lo);
+        g_autoptr(MsDiagram) d2 = diagram_of(t);
+        g_autofree char *second = render_bytes(d2, 0, formats[f], dir, &l2);
+        CU_ASSERT_TRUE_FATAL(first != NULL && second != NULL && between != NULL);
+        CU_ASSERT_TRUE(l1 == l2 && memcmp(first, second, l1) == 0);
+    }
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    gsize len = 0;
+    g_autofree char *svg = render_bytes(d, 0, MS_DIAGRAM_SVG, dir, &len);
+    CU_ASSERT_TRUE_FATAL(svg != NULL);
+    CU_ASSERT_PTR_NULL(strstr(svg, "class=\"cluster\""));
+    /* The band polygons, before the first node, top to bottom as listed. */
+    const MsDiagramPage *pg = ms_diagram_page(d, 0);
+    CU_ASSERT_TRUE_FATAL(pg->n_bands >= 6);
+    const char *first_node = strstr(svg, "class=\"node\"");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(first_node);
+    const char *p = svg;
+    for (guint i = pg->first_band; i < pg->first_band + pg->n_bands; i++) {
+        const MsDiagramBand *b = ms_diagram_band(d, i);
+        p = strstr(p, "<polygon fill=\"#");
+        CU_ASSERT_TRUE_FATAL(p != NULL && p < first_node);
+        p = strstr(p, "points=\"");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        p += strlen("points=\"");
+        /* Its corners span the band's two lifelines and its top. */
+        double x = g_ascii_strtod(p, NULL);
+        CU_ASSERT_DOUBLE_EQUAL(x, ms_diagram_lifeline(d, b->left)->x, 0.01);
+        gboolean has_top = FALSE;
+        const char *q = p;
+        double cx, cy;
+        while (*q != '"' && read_point(&q, &cx, &cy)) {
+            has_top |= fabs(cy + (pg->height - b->y1)) < 0.02;
+            while (*q == ' ')
+                q++;
+        }
+        CU_ASSERT_TRUE(has_top);
+    }
+    remove_dir(dir);
+}
+
+/* Runs a mailsim binary on a scenario into dir; TRUE when it exits 0. */
+static gboolean run_mailsim(const char *binary, const char *scenario, const char *dir,
+                            const char *tunables)
+{
+    const char *argv[] = { binary, "run", scenario, "-q", "-o", dir, "--format",
+                           "svg,pdf,dot,png", NULL };
+    g_auto(GStrv) env = g_get_environ();
+    env = g_environ_setenv(env, "GLIBC_TUNABLES", tunables, TRUE);
+    gint status = 0;
+    g_autoptr(GError) error = NULL;
+    if (!g_spawn_sync(NULL, (char **) argv, env, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                      NULL, &status, &error))
+        return FALSE;
+    return g_spawn_check_wait_status(status, NULL);
+}
+
+static gboolean same_file(const char *a, const char *b)
+{
+    g_autofree char *x = NULL, *y = NULL;
+    gsize lx = 0, ly = 0;
+    return g_file_get_contents(a, &x, &lx, NULL) && g_file_get_contents(b, &y, &ly, NULL) &&
+           lx == ly && memcmp(x, y, lx) == 0;
+}
+
+/* Two processes, the optimised build and the sanitizer build, with the
+ * allocator tuned differently: the same bytes.  (The sanitizers' allocator
+ * hands out addresses in order, which hid the old band-order bug.) */
+static void renders_identical_across_processes(void)
+{
+    static const char *const binaries[] = { "./mailsim", "build/san/mailsim" };
+    static const char *const scenarios[] = { "scenarios/imap-two-devices.mss",
+                                             "scenarios/smtp-basic.mss" };
+    static const char *const files[] = { "sequence.svg", "sequence.pdf", "sequence.dot",
+                                         "sequence.png" };
+    g_autofree char *dir = temp_dir();
+    for (gsize b = 0; b < G_N_ELEMENTS(binaries); b++) {
+        CU_ASSERT_TRUE_FATAL(g_file_test(binaries[b], G_FILE_TEST_IS_EXECUTABLE));
+        for (gsize s = 0; s < G_N_ELEMENTS(scenarios); s++) {
+            g_autofree char *one = g_build_filename(dir, "one", NULL);
+            g_autofree char *two = g_build_filename(dir, "two", NULL);
+            CU_ASSERT_TRUE_FATAL(run_mailsim(binaries[b], scenarios[s], one, ""));
+            CU_ASSERT_TRUE_FATAL(
+                run_mailsim(binaries[b], scenarios[s], two, "glibc.malloc.tcache_count=0"));
+            for (gsize f = 0; f < G_N_ELEMENTS(files); f++) {
+                g_autofree char *p1 = g_build_filename(one, files[f], NULL);
+                g_autofree char *p2 = g_build_filename(two, files[f], NULL);
+                if (!same_file(p1, p2))
+                    fprintf(stderr, "\n  %s %s: %s differs\n", binaries[b], scenarios[s], files[f]);
+                CU_ASSERT_TRUE(same_file(p1, p2));
+            }
+            remove_dir(one);
+            remove_dir(two);
+        }
+    }
+    remove_dir(dir);
+}
+
 /* PNG width from its IHDR chunk (bytes 16-19, big-endian). */
 static guint32 png_width(const char *path)
 {
@@ -1041,6 +1211,9 @@ int main(void)
         MS_TEST(graph_pins_every_arrow),
         MS_TEST(svg_png_pdf_dot_written),
         MS_TEST(png_dpi_and_pages),
+        MS_TEST(tooltips_say_who_spoke),
+        MS_TEST(renders_identical_within_a_process),
+        MS_TEST(renders_identical_across_processes),
         MS_TEST_END,
     };
     static const MsTestCase text[] = {

@@ -206,10 +206,16 @@ typedef struct {
     const char *label;           /* NULL: not labelled (too close to another) */
 } MsDiagramTick;
 
+/* Everything is stored page by page: a page's arrows, notes, bands, breaks
+ * and ticks are the ranges [first_x, first_x + n_x) of their lists. */
 typedef struct {
     double width, height;
     double lifeline_top;         /* below the host boxes */
-    guint first_arrow, n_arrows; /* arrows are sorted by page */
+    guint first_arrow, n_arrows;
+    guint first_note, n_notes;
+    guint first_band, n_bands;
+    guint first_break, n_breaks;
+    guint first_tick, n_ticks;
     MsTime from, to;             /* send times of its first and last arrow */
 } MsDiagramPage;
 

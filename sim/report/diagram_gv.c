@@ -8,8 +8,10 @@
  * host box to the receiver's with an explicit spline; their text is a
  * separate pinned plain-text node (cheaper than edge labels, and placed
  * exactly on the arrow's middle over a white patch).  Phase bands are
- * clusters with a given bounding box, so they are painted first, under
- * everything.  One Graphviz context serves the whole process.
+ * polygons in the graph's `_background`, so they are painted first, under
+ * everything, in the model's order; the graph has no subgraph at all.
+ * Every page's objects are ranges of the model's lists, so drawing a page
+ * costs its own size only.  One Graphviz context serves the whole process.
  */
 #include <graphviz/gvc.h>
 #include <math.h>
@@ -53,12 +55,18 @@ static void set_num(void *obj, Agsym_t *sym, double v)
     set(obj, sym, g_ascii_formatd(buf, sizeof buf, "%.3f", v));
 }
 
-/* "x,y" in Graphviz points (y up), locale-independent. */
-static void append_point(GString *s, const Gv *gv, double x, double y)
+/* "x<sep>y" in Graphviz points (y up), locale-independent. */
+static void append_xy(GString *s, const Gv *gv, double x, double y, char sep)
 {
     char bx[G_ASCII_DTOSTR_BUF_SIZE], by[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(s, "%s,%s", g_ascii_formatd(bx, sizeof bx, "%.2f", x),
+    g_string_append_printf(s, "%s%c%s", g_ascii_formatd(bx, sizeof bx, "%.2f", x), sep,
                            g_ascii_formatd(by, sizeof by, "%.2f", gv->h - y));
+}
+
+/* "x,y", as in pos. */
+static void append_point(GString *s, const Gv *gv, double x, double y)
+{
+    append_xy(s, gv, x, y, ',');
 }
 
 static void set_pos(Gv *gv, Agnode_t *n, double x, double y)
@@ -175,28 +183,33 @@ static void declare(Gv *gv)
 
 /* ---- Pieces of the page -------------------------------------------------- */
 
-static void draw_bands(Gv *gv, guint page)
+/* Phase bands are painted under everything as the graph's background: one
+ * xdot filled polygon per band, in the model's order.  No subgraphs:
+ * cgraph keeps them ordered by the address of their name, so clusters came
+ * out in a different order from run to run, and each one costs set
+ * bookkeeping that grows with the graph. */
+static void append_colour(GString *s, char op, const char *colour)
+{
+    g_string_append_printf(s, "%c %zu -%s ", op, strlen(colour), colour);
+}
+
+static void draw_bands(Gv *gv, const MsDiagramPage *pg)
 {
     const MsDiagram *d = gv->d;
     double x_last = ms_diagram_lifeline(d, ms_diagram_n_lifelines(d) - 1)->x;
-    for (guint i = 0; i < ms_diagram_n_bands(d); i++) {
+    g_autoptr(GString) bg = g_string_new(NULL);
+    for (guint i = pg->first_band; i < pg->first_band + pg->n_bands; i++) {
         const MsDiagramBand *b = ms_diagram_band(d, i);
-        if (b->page != page)
-            continue;
         double xl = ms_diagram_lifeline(d, b->left)->x, xr = ms_diagram_lifeline(d, b->right)->x;
         double y2 = MAX(b->y2, b->y1 + 2.0);
-        char name[32];
-        g_snprintf(name, sizeof name, "cluster_band%u", i);
-        Agraph_t *c = agsubg(gv->g, name, 1);
-        g_autoptr(GString) bb = g_string_new(NULL);
-        append_point(bb, gv, xl, y2);
-        g_string_append_c(bb, ',');
-        append_point(bb, gv, xr, b->y1);
-        agsafeset(c, "bb", bb->str, "");
-        agsafeset(c, "style", "filled", "");
-        agsafeset(c, "fillcolor", (char *) band_fill[b->flow], "");
-        agsafeset(c, "color", (char *) band_fill[b->flow], "");
-        agsafeset(c, "label", "", "");
+        append_colour(bg, 'C', band_fill[b->flow]);
+        append_colour(bg, 'c', band_fill[b->flow]);
+        g_string_append(bg, "P 4 ");
+        const double corners[4][2] = { { xl, y2 }, { xr, y2 }, { xr, b->y1 }, { xl, b->y1 } };
+        for (int k = 0; k < 4; k++) {
+            append_xy(bg, gv, corners[k][0], corners[k][1], ' ');
+            g_string_append_c(bg, ' ');
+        }
 
         double bx = x_last + 100.0 + b->lane * MS_DG_LANE;
         deco_edge(gv, bx, b->y1 + 1.0, bx, y2 - 1.0, band_edge[b->flow], 2.5, "solid");
@@ -204,9 +217,11 @@ static void draw_bands(Gv *gv, guint page)
         text_node(gv, "bl", i, bx + 6.0 + w / 2, (b->y1 + y2) / 2, b->label, MS_DG_FONT,
                   MS_DG_SMALL_PT, flow_text[b->flow]);
     }
+    if (bg->len > 0)
+        agsafeset(gv->g, "_background", bg->str, "");
 }
 
-static void draw_axis(Gv *gv, guint page, const MsDiagramPage *pg)
+static void draw_axis(Gv *gv, const MsDiagramPage *pg)
 {
     const MsDiagram *d = gv->d;
     double top = pg->lifeline_top, bottom = pg->height - MS_DG_BOTTOM + 8.0;
@@ -217,10 +232,9 @@ static void draw_axis(Gv *gv, guint page, const MsDiagramPage *pg)
     /* Lifelines and the axis stop at each break and start again after it. */
     guint nl = ms_diagram_n_lifelines(d);
     double from = top;
-    for (guint i = 0; i <= ms_diagram_n_breaks(d); i++) {
-        const MsDiagramBreak *b = i < ms_diagram_n_breaks(d) ? ms_diagram_break(d, i) : NULL;
-        if (b != NULL && b->page != page)
-            continue;
+    guint end_break = pg->first_break + pg->n_breaks;
+    for (guint i = pg->first_break; i <= end_break; i++) {
+        const MsDiagramBreak *b = i < end_break ? ms_diagram_break(d, i) : NULL;
         double to = b != NULL ? b->y1 : bottom;
         deco_edge(gv, MS_DG_AXIS_X, from, MS_DG_AXIS_X, to, "#444444", 1.0, "solid");
         for (guint l = 0; l < nl; l++) {
@@ -240,9 +254,9 @@ static void draw_axis(Gv *gv, guint page, const MsDiagramPage *pg)
         set(n, gv->n_style, "filled");
         from = b->y2;
     }
-    for (guint i = 0; i < ms_diagram_n_ticks(d); i++) {
+    for (guint i = pg->first_tick; i < pg->first_tick + pg->n_ticks; i++) {
         const MsDiagramTick *t = ms_diagram_tick(d, i);
-        if (t->page != page || t->label == NULL)
+        if (t->label == NULL)
             continue;
         deco_edge(gv, MS_DG_AXIS_X - 3.0, t->y, MS_DG_AXIS_X + 3.0, t->y, "#444444", 1.0, "solid");
         double w = ms_dg_text_width(t->label, MS_DG_SMALL_PT, TRUE);
@@ -315,13 +329,11 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
     }
 }
 
-static void draw_notes(Gv *gv, guint page)
+static void draw_notes(Gv *gv, const MsDiagramPage *pg)
 {
     const MsDiagram *d = gv->d;
-    for (guint i = 0; i < ms_diagram_n_notes(d); i++) {
+    for (guint i = pg->first_note; i < pg->first_note + pg->n_notes; i++) {
         const MsDiagramNote *note = ms_diagram_note(d, i);
-        if (note->page != page)
-            continue;
         Agnode_t *n = text_node(gv, "n", i, ms_diagram_lifeline(d, note->lifeline)->x,
                                 note->y + MS_DG_NOTE_H / 2, note->label, MS_DG_FONT,
                                 MS_DG_SMALL_PT, "#4a4020");
@@ -399,21 +411,20 @@ Agraph_t *ms_diagram_graph(const MsDiagram *d, guint page)
     gv.g = agopen("sequence", Agdirected, NULL);
     declare(&gv);
 
-    /* Bands first: clusters are painted before everything else anyway, and
-     * the invisible corners fix the page's size. */
+    /* The invisible corners fix the page's size. */
     Agnode_t *c0 = new_node(&gv, "corner", 0, 0, 0);
     Agnode_t *c1 = new_node(&gv, "corner", 1, pg->width, pg->height);
     set(c0, gv.n_style, "invis");
     set(c1, gv.n_style, "invis");
     gv.anchor = c0;
     if (ms_diagram_n_lifelines(d) > 0)
-        draw_bands(&gv, page);
+        draw_bands(&gv, pg);
     draw_title_legend(&gv, page, pg);
-    draw_axis(&gv, page, pg);
+    draw_axis(&gv, pg);
     g_autoptr(GPtrArray) heads = g_ptr_array_new();
     draw_heads(&gv, heads);
     draw_arrows(&gv, pg, heads);
-    draw_notes(&gv, page);
+    draw_notes(&gv, pg);
     if (ms_diagram_n_lifelines(d) == 0)
         text_node(&gv, "empty", 0, pg->width / 2, MS_DG_FIRST_Y,
                   ms_dg_word(d, "Nothing to draw: no protocol line passes the filters.",

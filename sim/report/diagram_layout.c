@@ -83,6 +83,8 @@ static MsTime pick_gap(const MsDiagram *d)
 
 /* ---- Pages -------------------------------------------------------------- */
 
+static void place_notes(MsDiagram *d);
+
 static void assign_pages(MsDiagram *d)
 {
     const MsDiagramOptions *o = &d->options;
@@ -125,15 +127,55 @@ static void assign_pages(MsDiagram *d)
         pg->n_arrows++;
         pg->to = a->send;
     }
-    /* A note goes on the last page that had begun by its time. */
-    for (guint i = 0; i < d->notes->len; i++) {
-        MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, i);
-        n->page = 0;
-        for (guint p = 1; p < d->pages->len; p++) {
-            if (g_array_index(d->pages, MsDiagramPage, p).from <= n->time)
-                n->page = p;
-        }
+    place_notes(d);
+}
+
+typedef struct {
+    MsTime time;
+    guint64 order;
+    guint index;
+} NoteKey;
+
+static gint compare_note_keys(gconstpointer pa, gconstpointer pb)
+{
+    const NoteKey *a = pa, *b = pb;
+    if (a->time != b->time)
+        return a->time < b->time ? -1 : 1;
+    return a->order < b->order ? -1 : (a->order > b->order);
+}
+
+/* A note goes on the last page that had begun by its time.  Notes are put
+ * in time order first, so each page's notes are one range. */
+static void place_notes(MsDiagram *d)
+{
+    guint n = d->notes->len;
+    g_autofree NoteKey *keys = g_new(NoteKey, n + 1);
+    for (guint i = 0; i < n; i++) {
+        keys[i].time = g_array_index(d->notes, MsDiagramNote, i).time;
+        keys[i].order = g_array_index(d->note_order, guint64, i);
+        keys[i].index = i;
     }
+    qsort(keys, n, sizeof *keys, compare_note_keys);
+    GArray *notes = g_array_sized_new(FALSE, FALSE, sizeof(MsDiagramNote), n);
+    GArray *order = g_array_sized_new(FALSE, FALSE, sizeof(guint64), n);
+    guint page = 0;
+    for (guint i = 0; i < n; i++) {
+        MsDiagramNote note = g_array_index(d->notes, MsDiagramNote, keys[i].index);
+        while (page + 1 < d->pages->len &&
+               g_array_index(d->pages, MsDiagramPage, page + 1).from <= note.time)
+            page++;
+        note.page = page;
+        MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, page);
+        if (pg->n_notes == 0)
+            pg->first_note = notes->len;
+        pg->n_notes++;
+        g_array_append_val(notes, note);
+        g_array_append_val(order, keys[i].order);
+    }
+    g_array_unref(d->notes);
+    g_array_unref(d->note_order);
+    d->notes = notes;
+    d->note_order = order;
 }
 
 /* ---- The y of everything on one page ------------------------------------ */
@@ -186,10 +228,8 @@ static GArray *page_events(MsDiagram *d, guint page)
             g_array_append_val(ev, l);
         }
     }
-    for (guint i = 0; i < d->notes->len; i++) {
+    for (guint i = pg->first_note; i < pg->first_note + pg->n_notes; i++) {
         const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, i);
-        if (n->page != page)
-            continue;
         Event e = { n->time, 1, 2 * g_array_index(d->note_order, guint64, i), EV_NOTE, i,
                     n->lifeline };
         g_array_append_val(ev, e);
@@ -208,6 +248,7 @@ static void add_break(MsDiagram *d, guint page, MsTime from, MsTime to, double y
 
 static void layout_page(MsDiagram *d, guint page)
 {
+    guint first_tick = d->ticks->len, first_break = d->breaks->len;
     g_autoptr(GArray) ev = page_events(d, page);
     guint nl = d->lifelines->len;
     g_autofree LifeState *life = g_new0(LifeState, nl + 1);
@@ -306,6 +347,10 @@ static void layout_page(MsDiagram *d, guint page)
         floor_y = MAX(floor_y, MAX(ar->y1, ar->y2));
     }
     MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
+    out->first_tick = first_tick;
+    out->n_ticks = d->ticks->len - first_tick;
+    out->first_break = first_break;
+    out->n_breaks = d->breaks->len - first_break;
     out->lifeline_top = MS_DG_HEAD_Y + MS_DG_HEAD_H;
     out->height = floor_y + MS_DG_BOTTOM + (d->pages->len > 1 ? 14.0 : 0.0);
 }
@@ -317,6 +362,7 @@ typedef struct {
     MsDiagramBand band;
     gint last_band;    /* index in d->bands of its previous band, -1 */
     gboolean synack, established, fin;
+    gboolean touched;  /* on the page being laid out */
 } ConnRun;
 
 static const char *segment_phase(ConnRun *c, const MsTraceRecord *r)
@@ -358,20 +404,28 @@ static gint compare_bands(gconstpointer pa, gconstpointer pb)
     return a->conn < b->conn ? -1 : (a->conn > b->conn);
 }
 
-static void page_bands(MsDiagram *d, guint page)
+static gint compare_uint(gconstpointer pa, gconstpointer pb)
+{
+    guint a = *(const guint *) pa, b = *(const guint *) pb;
+    return a < b ? -1 : (a > b);
+}
+
+/* conns: a ConnRun per connection id, all fresh (last_band -1) on entry
+ * and again on return; only the page's own connections are touched, so
+ * paging costs nothing per connection of the whole run. */
+static void page_bands(MsDiagram *d, guint page, GArray *conns)
 {
     const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, page);
-    g_autoptr(GArray) conns = g_array_new(FALSE, TRUE, sizeof(ConnRun));
+    g_autoptr(GArray) touched = g_array_new(FALSE, FALSE, sizeof(guint));
     guint start = d->bands->len;
     for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
         const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
         const MsTraceRecord *r = a->record;
-        while (conns->len <= r->conn) {
-            ConnRun fresh = { 0 };
-            fresh.last_band = -1;
-            g_array_append_val(conns, fresh);
-        }
         ConnRun *c = &g_array_index(conns, ConnRun, r->conn);
+        if (!c->touched) {
+            c->touched = TRUE;
+            g_array_append_val(touched, r->conn);
+        }
         const char *phase = a->kind == MS_DIAGRAM_ARROW_SEGMENT ? segment_phase(c, r) : r->phase;
         double lo = MIN(a->y1, a->y2), hi = MAX(a->y1, a->y2);
         if (phase == NULL) {
@@ -400,8 +454,13 @@ static void page_bands(MsDiagram *d, guint page)
         c->band.y1 = lo;
         c->band.y2 = hi;
     }
-    for (guint k = 0; k < conns->len; k++)
-        close_run(d, &g_array_index(conns, ConnRun, k));
+    g_array_sort(touched, compare_uint);
+    for (guint k = 0; k < touched->len; k++) {
+        ConnRun *c = &g_array_index(conns, ConnRun, g_array_index(touched, guint, k));
+        close_run(d, c);
+        memset(c, 0, sizeof *c);
+        c->last_band = -1;
+    }
 
     /* Labels in the right margin: the first free lane from the left. */
     guint n = d->bands->len - start;
@@ -422,6 +481,9 @@ static void page_bands(MsDiagram *d, guint page)
         bd->lane = lane;
     }
     d->n_lanes = MAX(d->n_lanes, lane_end->len);
+    MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
+    out->first_band = start;
+    out->n_bands = n;
 }
 
 void ms_dg_layout(MsDiagram *d)
@@ -429,9 +491,16 @@ void ms_dg_layout(MsDiagram *d)
     d->scale = pick_scale(d);
     d->gap = pick_gap(d);
     assign_pages(d);
+    guint max_conn = 0;
+    for (guint i = 0; i < d->arrows->len; i++)
+        max_conn = MAX(max_conn, g_array_index(d->arrows, MsDiagramArrow, i).record->conn);
+    g_autoptr(GArray) conns = g_array_new(FALSE, TRUE, sizeof(ConnRun));
+    g_array_set_size(conns, d->arrows->len > 0 ? max_conn + 1 : 0);
+    for (guint k = 0; k < conns->len; k++)
+        g_array_index(conns, ConnRun, k).last_band = -1;
     for (guint p = 0; p < d->pages->len; p++) {
         layout_page(d, p);
-        page_bands(d, p);
+        page_bands(d, p, conns);
     }
     double width = MS_DG_AXIS_X + 300.0;
     if (d->lifelines->len > 0) {
