@@ -667,6 +667,41 @@ static void logout_ends(void)
     MS_ASSERT_STR(after, "");
 }
 
+/* RFC 3501 7.1.5: BYE on fatal errors.  After MS_PROTO_MAX_ERRORS BAD
+ * responses (tagged or not) the server says BYE and closes; NO is an answer
+ * and does not count. */
+static void too_many_errors(void)
+{
+    g_autoptr(World) w = world_new();
+    g_autoptr(MsImapServer) s = server_selected(w, FALSE);
+    for (guint i = 0; i < 30; i++)
+        MS_ASSERT_STR(say_note(s, "n1 SELECT nosuchbox"), "imap.resp.no.mailbox");
+    g_autofree char *again = say(s, "a3 SELECT INBOX");
+    drain_events(s);
+    for (guint i = 0; i + 1 < MS_PROTO_MAX_ERRORS; i++) {
+        static const char *const bad[] = { "b1 FROB", "*** junk", "b2 FETCH", "b3 LOGIN x y" };
+        static const char *const notes[] = { "imap.resp.bad.unknown", "imap.resp.bad.syntax",
+                                             "imap.resp.bad.syntax", "imap.resp.bad.state" };
+        MS_ASSERT_STR(say_note(s, bad[i % 4]), notes[i % 4]);
+        MS_ASSERT_STR(say_note(s, "n2 NOOP"), "imap.resp.ok");
+    }
+    CU_ASSERT_EQUAL(ms_imap_server_state(s), MS_IMAP_STATE_SELECTED);
+    g_autoptr(GPtrArray) out = NULL;
+    g_autofree char *bytes = g_strdup("b4 FROB\r\nn3 NOOP\r\n");
+    ms_imap_server_feed(s, bytes, strlen(bytes));
+    out = ms_imap_server_take_output(s);
+    CU_ASSERT_EQUAL_FATAL(out->len, 2);
+    const MsProtoLine *bye = g_ptr_array_index(out, 1);
+    MS_ASSERT_STR(bye->text, "* BYE Too many invalid IMAP commands");
+    MS_ASSERT_STR(bye->note, "imap.resp.bye.errors");
+    MS_ASSERT_STR(bye->phase, "imap.logout");
+    CU_ASSERT_EQUAL(ms_imap_server_state(s), MS_IMAP_STATE_CLOSED);
+    CU_ASSERT_PTR_NULL(ms_imap_server_store(s));
+    g_autoptr(MsImapEvent) ev = ms_imap_server_next_event(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+    CU_ASSERT_EQUAL(ev->kind, MS_IMAP_EVENT_CLOSE);
+}
+
 static void abort_keeps_deleted(void)
 {
     g_autoptr(World) w = world_new();
@@ -875,7 +910,7 @@ static void login_with_literals(void)
 
 static const MsTestCase server_cases[] = {
     MS_TEST(greeting_and_capability), MS_TEST(login_paths), MS_TEST(dispatch_errors),
-    MS_TEST(logout_ends), MS_TEST(abort_keeps_deleted), MS_TEST(select_and_examine),
+    MS_TEST(logout_ends), MS_TEST(too_many_errors), MS_TEST(abort_keeps_deleted), MS_TEST(select_and_examine),
     MS_TEST(mailbox_commands), MS_TEST(append_with_literals), MS_TEST(login_with_literals),
     MS_TEST_END,
 };

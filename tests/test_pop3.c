@@ -451,6 +451,13 @@ static void error_replies(void)
     g_autoptr(World) w = world_new_rfc();
     g_autoptr(MsPop3Server) t = server_logged_in(w);
     for (gsize i = 0; i < G_N_ELEMENTS(trans); i++) {
+        if (i > 0 && i % (MS_PROTO_MAX_ERRORS / 2) == 0) {
+            /* A fresh session before the server's error limit. */
+            g_autofree char *mid = say(t, "STAT");
+            MS_ASSERT_STR(mid, "+OK 2 320");
+            g_clear_pointer(&t, ms_pop3_server_free);
+            t = server_logged_in(w);
+        }
         g_autofree char *got = say(t, trans[i].line);
         if (strcmp(got, trans[i].reply) != 0)
             fprintf(stderr, "\n  \"%s\": got \"%s\"\n", trans[i].line, got);
@@ -489,7 +496,8 @@ static void error_replies(void)
         MS_ASSERT_STR(got, auth[i].reply);
     }
     CU_ASSERT_EQUAL(ms_pop3_server_state(a), MS_POP3_STATE_AUTHORIZATION);
-    CU_ASSERT_EQUAL(w->lock_calls, 1); /* only server_logged_in's */
+    /* Only server_logged_in's, once for each session above. */
+    CU_ASSERT_EQUAL(w->lock_calls, 1 + (G_N_ELEMENTS(trans) - 1) / (MS_PROTO_MAX_ERRORS / 2));
 }
 
 /* RFC 2449 section 4: a command line is at most 255 octets with its CRLF. */
@@ -511,6 +519,39 @@ static void command_line_limit(void)
     /* The session goes on. */
     g_autofree char *noop = say(t, "NOOP");
     MS_ASSERT_STR(noop, "+OK");
+}
+
+/* Like Dovecot: after MS_PROTO_MAX_ERRORS bad commands the server says
+ * -ERR and closes; the lock is given back and no deletion happens (the
+ * session did not end with QUIT, RFC 1939 6).  A wrong message number is an
+ * answer, not a bad command. */
+static void too_many_errors(void)
+{
+    g_autoptr(World) w = world_new_rfc();
+    g_autoptr(MsPop3Server) t = server_logged_in(w);
+    g_autofree char *dele = say(t, "DELE 1");
+    CU_ASSERT(g_str_has_prefix(dele, "+OK"));
+    for (guint i = 0; i < 30; i++)
+        MS_ASSERT_STR(say_note(t, "RETR 99"), "pop3.reply.err.nomsg");
+    for (guint i = 0; i + 1 < MS_PROTO_MAX_ERRORS; i++) {
+        MS_ASSERT_STR(say_note(t, i % 2 == 0 ? "XYZZY" : "USER mrose"),
+                      i % 2 == 0 ? "pop3.reply.err.unknown" : "pop3.reply.err.state");
+        MS_ASSERT_STR(say_note(t, "NOOP"), "pop3.reply.ok");
+    }
+    CU_ASSERT_EQUAL(ms_pop3_server_state(t), MS_POP3_STATE_TRANSACTION);
+    g_autoptr(GPtrArray) before = take_events(t);
+    g_autofree char *last = say(t, "STAT x");
+    MS_ASSERT_STR(last, "-ERR invalid argument\n"
+                        "-ERR too many bad commands, closing connection");
+    CU_ASSERT_EQUAL(ms_pop3_server_state(t), MS_POP3_STATE_CLOSED);
+    CU_ASSERT_FALSE(w->locked);
+    g_autoptr(GPtrArray) events = take_events(t);
+    CU_ASSERT_EQUAL_FATAL(events->len, 2);
+    CU_ASSERT_EQUAL(event_at(events, 0)->kind, MS_POP3_EVENT_UNLOCKED);
+    CU_ASSERT(event_at(events, 0)->aborted);
+    CU_ASSERT_EQUAL(event_at(events, 1)->kind, MS_POP3_EVENT_CLOSE);
+    g_autofree char *after = say(t, "QUIT");
+    MS_ASSERT_STR(after, "");
 }
 
 static void case_insensitive_and_pipelined(void)
@@ -885,6 +926,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(every_command_every_state),
     MS_TEST(error_replies),
     MS_TEST(command_line_limit),
+    MS_TEST(too_many_errors),
     MS_TEST(case_insensitive_and_pipelined),
     MS_TEST(wrong_password_then_retry),
     MS_TEST(lock_refused_and_load_failure),

@@ -584,6 +584,46 @@ static void test_server_command_line_too_long(void)
     server_expect(server, "NOOP\r\n", "250 2.0.0 Ok\r\n");
 }
 
+/* Postfix-like: after MS_PROTO_MAX_ERRORS protocol errors the server
+ * answers 421 and closes (RFC 5321 3.8, 4.3.2); refused recipients and
+ * good commands in between do not count, and nothing is read after. */
+static void test_server_too_many_errors(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    MsSmtpEvent *event = NULL;
+
+    for (guint i = 0; i + 1 < MS_PROTO_MAX_ERRORS; i++) {
+        if (i % 2 == 0)
+            server_expect_code(server, "BOGUS\r\n", "500");
+        else
+            server_expect_code(server, "DATA\r\n", "503");
+        server_expect_code(server, "NOOP\r\n", "250");
+    }
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_CLOSE, NULL), 0);
+    /* The 20th error: its own reply, then 421 at once. */
+    server_expect(server, "MAIL FROM:bad\r\nNOOP\r\n",
+                  "501 5.5.4 Syntax: MAIL FROM:<address>\r\n"
+                  "421 4.7.0 hamburger.edu Error: too many errors\r\n");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
+    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_CLOSE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    CU_ASSERT_EQUAL(event->code, 421);
+    MS_ASSERT_STR(event->note, "smtp.reply.421.too-many-errors");
+    ms_smtp_event_free(event);
+    server_expect(server, "NOOP\r\n", "");
+}
+
+/* A refused recipient is an answer, not the client's error. */
+static void test_server_refusals_are_not_errors(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(10);
+
+    for (guint i = 0; i < MS_PROTO_MAX_ERRORS + 5; i++)
+        server_expect_code(server, "MAIL FROM:<a@crepes.fr> SIZE=100\r\n", "552");
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+}
+
 static void test_server_bare_lf_command(void)
 {
     g_autoptr(MsSmtpServer) server = new_server(NULL, 0);
@@ -1008,6 +1048,8 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_null_reverse_path),
     MS_TEST(test_server_command_line_too_long),
     MS_TEST(test_server_bare_lf_command),
+    MS_TEST(test_server_too_many_errors),
+    MS_TEST(test_server_refusals_are_not_errors),
     MS_TEST(test_server_8bit_refused),
     MS_TEST(test_server_8bit_accepted),
     MS_TEST(test_server_8bit_after_helo),

@@ -24,6 +24,15 @@ typedef struct {
 /* The text of key in a table of n notes, or NULL (also for a NULL key). */
 const char *ms_proto_note_find(const MsProtoNote *notes, gsize n, const char *key);
 
+/* How many protocol errors (an unknown command, a syntax error, a command
+ * out of sequence, a line too long or not ended by CRLF) a server takes in
+ * one session before it says so and closes the connection, as real servers
+ * do (Postfix's smtpd_hard_error_limit, Dovecot's limit on bad commands are
+ * both 20): a client that only sends garbage cannot keep a session busy.
+ * SMTP answers 421 (RFC 5321 3.8, 4.3.2), POP3 -ERR, IMAP BYE
+ * (RFC 3501 7.1.5). */
+#define MS_PROTO_MAX_ERRORS 20
+
 /* One line an engine wants sent. */
 typedef struct {
     char *text;        /* without the line ending */

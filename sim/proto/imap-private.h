@@ -283,6 +283,7 @@ struct MsImapServer {
     gboolean read_only;   /* EXAMINE */
     GArray *view;         /* MsImapViewEntry */
     char *idle_tag;       /* IDLE under way */
+    guint errors;         /* BAD responses this session (MS_PROTO_MAX_ERRORS) */
 };
 
 typedef struct {

@@ -200,6 +200,8 @@ static const MsImapNote notes[] = {
     { "imap.resp.code.permanentflags", "* OK [PERMANENTFLAGS]: flags that survive the session" },
     { "imap.resp.info", "* OK: information; no command completes here" },
     { "imap.resp.bye", "* BYE: the server is closing the connection" },
+    { "imap.resp.bye.errors", "* BYE: the client sent too many invalid commands in this"
+                              " session; the server closes the connection" },
     { "imap.data.literal", "literal data: the announced number of octets, sent as they are" },
     { "imap.resp.ok", "OK: the tagged command completed" },
     { "imap.resp.ok.login", "OK: logged in; now in the authenticated state" },

@@ -58,6 +58,8 @@ static void tagged(MsImapServer *s, const char *tag, MsImapStatus status, const 
         ? g_strdup_printf("%s %s [%s] %s", tag, ms_imap_status_name(status), code, text)
         : g_strdup_printf("%s %s %s", tag, ms_imap_status_name(status), text);
     emit_line(s, line, note);
+    if (status == MS_IMAP_STATUS_BAD)
+        s->errors++;
 }
 
 /* ---- Requests ----------------------------------------------------------------------- */
@@ -399,6 +401,7 @@ static void dispatch(MsImapServer *s, const MsImapLine *line)
     if (!tag_is_valid(tag)) {
         /* RFC 3501 7.1.3: without a usable tag the BAD is untagged. */
         ms_imap_server_untagged(s, "imap.resp.bad.syntax", "BAD Invalid tag");
+        s->errors++;
         return;
     }
     const MsImapArg *name = ms_imap_line_arg(line, 1);
@@ -455,9 +458,22 @@ static void parse_error(MsImapServer *s, const MsImapLine *line)
     const char *note = toobig ? "imap.resp.bad.toobig" : "imap.resp.bad.syntax";
     if (!tag_is_valid(tag) || line->args->len < 2) {
         ms_imap_server_untagged(s, note, "BAD %s", line->error);
+        s->errors++;
         return;
     }
     tagged(s, tag, MS_IMAP_STATUS_BAD, line->code, line->error, note);
+}
+
+/* RFC 3501 7.1.5 (RFC 9051 7.1.5): BYE when the server closes the
+ * connection, for instance on fatal errors.  A client that keeps sending
+ * BAD commands is cut off, as Dovecot does after 20. */
+static void too_many_errors(MsImapServer *s)
+{
+    s->phase = MS_IMAP_STATE_LOGOUT;
+    ms_imap_server_untagged(s, "imap.resp.bye.errors", "BYE Too many invalid IMAP commands");
+    ms_imap_server_set_state(s, MS_IMAP_STATE_CLOSED);
+    g_clear_pointer(&s->store, ms_imap_store_unref);
+    ms_imap_server_push_event(s, ms_imap_event_new(MS_IMAP_EVENT_CLOSE));
 }
 
 static gboolean running(const MsImapServer *s)
@@ -485,6 +501,8 @@ static void process(MsImapServer *s)
             parse_error(s, line);
         else
             dispatch(s, line);
+        if (s->errors >= MS_PROTO_MAX_ERRORS && running(s))
+            too_many_errors(s);
     }
 }
 

@@ -48,7 +48,8 @@ G_BEGIN_DECLS
     X(MS_POP3_T_BAD_ARG, FALSE, "pop3.reply.err.syntax")                    \
     X(MS_POP3_T_UNKNOWN, FALSE, "pop3.reply.err.unknown")                   \
     X(MS_POP3_T_WRONG_STATE, FALSE, "pop3.reply.err.state")                 \
-    X(MS_POP3_T_TOO_LONG, FALSE, "pop3.reply.err.toolong")
+    X(MS_POP3_T_TOO_LONG, FALSE, "pop3.reply.err.toolong")                 \
+    X(MS_POP3_T_TOO_MANY_ERRORS, FALSE, "pop3.reply.err.too-many-errors")
 
 #define MS_POP3_TEXT_ENUM_(e, ok, note) e,
 typedef enum { MS_POP3_TEXTS(MS_POP3_TEXT_ENUM_) MS_POP3_N_TEXTS } MsPop3TextId;

@@ -89,6 +89,8 @@ static const MsPop3Note notes[] = {
     { "pop3.reply.err.syntax", "-ERR: missing, extra or malformed argument" },
     { "pop3.reply.err.state", "-ERR: this command is not allowed in the current state" },
     { "pop3.reply.err.toolong", "-ERR: command line longer than 255 octets (RFC 2449)" },
+    { "pop3.reply.err.too-many-errors", "-ERR: the client sent too many bad commands in this"
+                                        " session; the server closes the connection" },
     { "pop3.data.scan", "one line of the listing" },
     { "pop3.data.uidl", "message number and its unique id" },
     { "pop3.data.capa", "one capability" },

@@ -60,6 +60,7 @@ static const MsPop3Profile profile_default = {
         [MS_POP3_T_UNKNOWN] = "unknown command",
         [MS_POP3_T_WRONG_STATE] = "{verb} not allowed in the {state} state",
         [MS_POP3_T_TOO_LONG] = "command line too long",
+        [MS_POP3_T_TOO_MANY_ERRORS] = "too many bad commands, closing connection",
     },
 };
 

@@ -29,6 +29,7 @@ struct MsPop3Server {
     MsPop3MaildropFn load;
     gpointer user_data;
 
+    guint errors;         /* protocol errors this session (MS_PROTO_MAX_ERRORS) */
     MsLineReader *reader;
     GPtrArray *output;    /* MsProtoLine */
     GQueue events;        /* MsPop3Event */
@@ -98,6 +99,11 @@ static void reply(MsPop3Server *s, MsPop3TextId id, ...)
     g_ptr_array_add(vars, NULL);
     g_autofree char *line = ms_pop3_profile_reply(s->profile, id, (const char *const *) vars->pdata);
     emit_text(s, line, ms_pop3_text_note(id));
+    /* The client's mistakes, not the answers about mailboxes and messages
+     * (a wrong password or message number is not a broken protocol). */
+    if (id == MS_POP3_T_UNKNOWN || id == MS_POP3_T_WRONG_STATE || id == MS_POP3_T_BAD_ARG
+        || id == MS_POP3_T_TOO_LONG || id == MS_POP3_T_NO_USER)
+        s->errors++;
 }
 
 static void push_event(MsPop3Server *s, MsPop3Event *event)
@@ -675,9 +681,18 @@ static void process(MsPop3Server *s)
             /* RFC 2449 section 4: at most 255 octets with the CRLF. */
             g_clear_pointer(&s->user_next, g_free);
             reply(s, MS_POP3_T_TOO_LONG, NULL);
-            continue;
+        } else {
+            handle_line(s, line, len);
         }
-        handle_line(s, line, len);
+        if (s->errors >= MS_PROTO_MAX_ERRORS && s->state != MS_POP3_STATE_CLOSED) {
+            /* RFC 1939 has no reply for this; like Dovecot, the server
+             * says -ERR and closes.  Not through UPDATE: the session did
+             * not end with QUIT, so nothing marked is removed (section 6). */
+            reply(s, MS_POP3_T_TOO_MANY_ERRORS, NULL);
+            release_maildrop(s, TRUE);
+            set_state(s, MS_POP3_STATE_CLOSED);
+            push_event(s, ms_pop3_event_new(MS_POP3_EVENT_CLOSE));
+        }
     }
 }
 

@@ -150,6 +150,8 @@ static const MsSmtpNote notes[] = {
                         " holding only \".\"" },
     { "smtp.reply.421", "421: the server is shutting down and closes the connection;"
                         " try again later" },
+    { "smtp.reply.421.too-many-errors", "421: the client made too many errors in this"
+                                        " session; the server closes the connection" },
     { "smtp.reply.450", "450: mailbox unavailable for now; try again later" },
     { "smtp.reply.451", "451: local error in processing; try again later" },
     { "smtp.reply.452", "452: insufficient storage; try again later" },

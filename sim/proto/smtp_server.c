@@ -33,6 +33,7 @@ struct MsSmtpServer {
     gpointer user_data;
 
     MsSmtpServerState state;
+    guint errors; /* protocol errors this session (MS_PROTO_MAX_ERRORS) */
     MsLineReader *reader;
     GPtrArray *output; /* MsProtoLine* */
     GQueue events;     /* MsSmtpEvent* */
@@ -193,6 +194,10 @@ static guint reply_full(MsSmtpServer *server, MsSmtpReplyId id, guint code,
     if (code == 0)
         code = ms_smtp_reply_code(id);
     g_assert(code >= 200 && code <= 599);
+    /* 500 to 504 say the client broke the protocol (RFC 5321 4.2.2); a
+     * refused mailbox or a full disk is not the client's error. */
+    if (code >= 500 && code <= 504)
+        server->errors++;
 
     char *text = ms_smtp_expand(ms_smtp_profile_template(server->profile, id), &vars);
 
@@ -818,5 +823,12 @@ void ms_smtp_server_feed(MsSmtpServer *server, const char *bytes, gsize len)
             data_line(server, line, n, res, eol);
         else
             command_line(server, line, n, res, eol);
+        if (server->errors >= MS_PROTO_MAX_ERRORS && server->state != MS_SMTP_SERVER_CLOSED) {
+            /* RFC 5321 3.8 and 4.3.2: a server may answer 421 and close
+             * when it must; a client that keeps sending bad commands is
+             * cut off, as Postfix does after 20 errors. */
+            server->phase = MS_SMTP_PHASE_CLOSURE;
+            close_session(server, MS_SMTP_R_TOO_MANY_ERRORS);
+        }
     }
 }
