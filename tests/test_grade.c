@@ -22,7 +22,7 @@
 /* Every shipped exercise; the test data has a folder for each. */
 static const char *const shipped[] = {
     "smtp-send", "smtp-predict", "pop3-session", "delay", "push-pull", "mime-size",
-    "pop3-vs-imap", NULL,
+    "pop3-vs-imap", "smtp-client-program", NULL,
 };
 
 static MsExercise *load_shipped(const char *name)
@@ -196,7 +196,8 @@ static void test_shipped_expected_scores(void)
                     path = g_steal_pointer(&p);
             }
             CU_ASSERT_PTR_NOT_NULL_FATAL(path);
-            MsGradeOptions o = { .lang = "en" };
+            /* A client program that hangs costs its whole time limit. */
+            MsGradeOptions o = { .lang = "en", .time_limit = 4 };
             g_autoptr(MsGradeResult) r = ms_grade_submission(ex, path, &o);
             double want = g_ascii_strtod(f[1], NULL);
             if (r->score < want - 1e-9 || r->score > want + 1e-9) {
@@ -925,6 +926,113 @@ static void test_cli(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out4, "提交：dialogue（文件 dialogue.txt）"));
 }
 
+/* ---- Program submissions ---------------------------------------------------------- */
+
+#define PROGRAM_SUBMIT "submit program to hamburger.edu port 25 file client.py\n"
+
+static void test_program_format(void)
+{
+    const char *text = HEAD PROGRAM_SUBMIT SCEN CHECK;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsExercise) ex = ms_exercise_parse(text, strlen(text), "t.exercise", &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+    CU_ASSERT_EQUAL(ms_exercise_kind(ex), MS_GRADE_PROGRAM);
+    MS_ASSERT_STR(ms_exercise_submission_file(ex), "client.py");
+    struct {
+        const char *text;
+        const char *want;
+    } cases[] = {
+        { HEAD "submit program port 25\n" SCEN CHECK, "needs 'to SERVER'" },
+        { HEAD "submit program from alice-pc to hamburger.edu\n" SCEN CHECK,
+          "needs 'to SERVER' (the server it talks to), and no 'from'" },
+        { HEAD "submit program to hamburger.edu port 2525\n" SCEN CHECK, "not 2525" },
+        { HEAD "submit program to hamburger.edu file client.rb\n" SCEN CHECK,
+          "say how the program is run" },
+        { HEAD "submit program to hamburger.edu run \"python3 '-\"\n" SCEN CHECK,
+          "expected a command such as" },
+        { HEAD "submit program to nowhere.org\n" SCEN CHECK, "no server 'nowhere.org'" },
+        { HEAD "submit dialogue from alice-pc to hamburger.edu run \"sh -s\"\n" SCEN CHECK,
+          "'run' is for program submissions only" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *msg = error_of(cases[i].text);
+        if (strstr(msg, cases[i].want) == NULL)
+            fprintf(stderr, "case %zu: wanted '%s' in:\n%s\n", i, cases[i].want, msg);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg, cases[i].want));
+    }
+}
+
+/* What happened to a program is said in every check it missed, in the
+ * student's language, and its output is shown. */
+static void test_program_feedback(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-client-program");
+    MsGradeOptions o = { .lang = "zh" };
+    g_autoptr(MsGradeResult) r =
+        ms_grade_submission(ex, "tests/data/grade/smtp-client-program/never-connects.py", &o);
+    CU_ASSERT_DOUBLE_EQUAL(r->score, 0, 1e-9);
+    for (guint i = 0; i < r->tests->len; i++) {
+        const MsGradeTest *t = g_ptr_array_index(r->tests, i);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t->output, "从未连接"));
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->transcript);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "IndexError"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "程序以退出状态 1 结束"));
+
+    /* A bare LF in the message text is found where it is. */
+    MsGradeOptions en = { .lang = "en" };
+    g_autoptr(MsGradeResult) b =
+        ms_grade_submission(ex, "tests/data/grade/smtp-client-program/bare-lf.py", &en);
+    const MsGradeTest *crlf = g_ptr_array_index(b->tests, b->tests->len - 1);
+    MS_ASSERT_STR(crlf->id, "crlf");
+    CU_ASSERT_PTR_NOT_NULL(strstr(crlf->output, "bare LF after DATA, in line 1 of the message "
+                                                "text"));
+
+    /* A flood is cut at the output limit, and the program stopped. */
+    g_autoptr(MsGradeResult) f =
+        ms_grade_submission(ex, "tests/data/grade/smtp-client-program/floods.py", &en);
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->transcript, "flooded: cut off after 1048576 bytes"));
+}
+
+/* Many programs graded at once each get their own free ports: with -j 4,
+ * eight copies of the model all reach full marks, and the output is the
+ * same as one at a time. */
+static void test_program_parallel(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-program-XXXXXX", NULL);
+    g_autofree char *model =
+        ms_test_read_file("tests/data/grade/smtp-client-program/model.py", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(model);
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(args, g_strdup("grade"));
+    g_ptr_array_add(args, g_strdup("-j"));
+    g_ptr_array_add(args, g_strdup("4"));
+    g_ptr_array_add(args, g_strdup("scenarios/exercises/smtp-client-program.exercise"));
+    for (int i = 1; i <= 8; i++) {
+        g_autofree char *name = g_strdup_printf("student%d.py", i);
+        char *path = g_build_filename(dir, name, NULL);
+        CU_ASSERT_TRUE(g_file_set_contents(path, model, -1, NULL));
+        g_ptr_array_add(args, path);
+    }
+    g_ptr_array_add(args, NULL);
+    g_autofree char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run_cli((const char *const *) args->pdata, &out, &err), 0);
+    for (int i = 1; i <= 8; i++) {
+        g_autofree char *want = g_strdup_printf("== student%d: 10 of 10 points", i);
+        if (strstr(out, want) == NULL)
+            fprintf(stderr, "%s", out);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    }
+    g_free(args->pdata[2]);
+    args->pdata[2] = g_strdup("1");
+    g_autofree char *out1 = NULL, *err1 = NULL;
+    CU_ASSERT_EQUAL(run_cli((const char *const *) args->pdata, &out1, &err1), 0);
+    MS_ASSERT_STR(out1, out);
+    for (guint i = 4; i + 1 < args->len; i++)
+        g_remove(args->pdata[i]);
+    g_rmdir(dir);
+}
+
 /* ---- Chinese -------------------------------------------------------------------- */
 
 /* Every text the grader marks N_("...") in sim/grade has a translation. */
@@ -1033,6 +1141,13 @@ static const MsTestCase cli_cases[] = {
     MS_TEST_END,
 };
 
+static const MsTestCase program_cases[] = {
+    MS_TEST(test_program_format),
+    MS_TEST(test_program_feedback),
+    MS_TEST(test_program_parallel),
+    MS_TEST_END,
+};
+
 static const MsTestCase zh_cases[] = {
     MS_TEST(test_zh_catalogue),
     MS_TEST(test_zh_feedback),
@@ -1048,5 +1163,6 @@ int main(void)
     ms_test_add_suite("grade/formats", output_cases);
     ms_test_add_suite("grade/cli", cli_cases);
     ms_test_add_suite("grade/zh", zh_cases);
+    ms_test_add_suite("grade/program", program_cases);
     return ms_test_run();
 }

@@ -14,10 +14,11 @@
  * Every check reads an MsGradeRun: a trace, the connection that carries the
  * student's dialogue (0 when none), the student's reply predictions and
  * answers.  A dialogue submission's run comes from replaying it in the
- * simulator; a client *program* submission (with `mailsim serve`, which
- * records real sockets into the same trace records) makes its MsGradeRun
- * from the recorded trace and calls ms_grade_run_evaluate(): the rubric,
- * the checks, the feedback and the output formats are the same.
+ * simulator; a client *program* submission is run against the exercise's
+ * server opened on free loopback ports by live mode (`mailsim serve`,
+ * which records real sockets into the same trace records), and its
+ * MsGradeRun is made from that recorded trace: the rubric, the checks, the
+ * feedback and the output formats are the same (sim/grade/program.c).
  */
 #pragma once
 
@@ -150,6 +151,10 @@ typedef struct {
     const char *student;   /* ms_grade_submission: the student id, instead
                             * of the file's name (an autograder's one
                             * submission folder); NULL: from the name */
+    double time_limit;     /* a program submission: seconds of wall-clock
+                            * and of CPU time it may run; 0: 10 */
+    guint64 memory_limit;  /* a program submission: bytes of address space
+                            * it may take; 0: 1 GiB */
 } MsGradeOptions;
 
 /* Grades one submission file or folder in this process (transfer full;

@@ -76,7 +76,8 @@ G_GNUC_NORETURN static void child(const MsExercise *ex, const char *path,
     rlim_t mem = (rlim_t) (o->memory_limit > 0 ? o->memory_limit : (1ull << 30));
     set_limit(RLIMIT_AS, mem, mem);
 #endif
-    MsGradeOptions go = { .lang = o->lang, .student = o->student };
+    MsGradeOptions go = { .lang = o->lang, .student = o->student,
+                          .time_limit = o->time_limit, .memory_limit = o->memory_limit };
     MsGradeResult *r = ms_grade_submission(ex, path, &go);
     JsonNode *node = ms_grade_result_to_json(r);
     g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -184,7 +185,9 @@ GPtrArray *ms_grade_batch(const MsExercise *ex, const char *const *paths, guint 
             const char *path = paths[g_array_index(todo, guint, next)];
             if (!spawn(w, ex, path, &o)) {
                 /* No process to spare: grade it here rather than not at all. */
-                MsGradeOptions go = { .lang = o.lang, .student = o.student };
+                MsGradeOptions go = { .lang = o.lang, .student = o.student,
+                                      .time_limit = o.time_limit,
+                                      .memory_limit = o.memory_limit };
                 results->pdata[next++] = ms_grade_submission(ex, path, &go);
                 continue;
             }

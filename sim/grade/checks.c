@@ -204,14 +204,27 @@ static const char *eol_name(const char *eol)
 
 static double rule_crlf(const Facts *f, const char *lang, GString *out)
 {
+    guint in_text = 0; /* lines of the message text so far */
     for (guint i = 0; i < f->typed->len; i++) {
         const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
+        gboolean data = ms_grade_is_data_line(r);
+        in_text = data ? in_text + 1 : 0;
         if (g_strcmp0(r->eol, "\r\n") != 0) {
-            g_autofree char *n = g_strdup_printf("%u", i + 1);
+            /* In the message text, where a client program usually slips:
+             * say where in the text. */
+            g_autofree char *n = g_strdup_printf("%u", data ? in_text : i + 1);
             g_autofree char *s =
-                ms_grade_fmt(lang, N_("typed line {1} ended with a bare {2}, not CRLF "
-                                      "(RFC 5321 2.3.8)"),
-                             n, eol_name(r->eol), NULL);
+                r->eol == NULL || r->eol[0] == '\0'
+                    ? ms_grade_fmt(lang, N_("typed line {1} never ended: the connection "
+                                            "closed before its CRLF came"),
+                                   n, NULL)
+                : data ? ms_grade_fmt(lang, N_("bare {2} after DATA, in line {1} of the message "
+                                             "text: every line ends with CRLF (RFC 5321 "
+                                             "2.3.8)"),
+                                    n, eol_name(r->eol), NULL)
+                     : ms_grade_fmt(lang, N_("typed line {1} ended with a bare {2}, not CRLF "
+                                             "(RFC 5321 2.3.8)"),
+                                    n, eol_name(r->eol), NULL);
             g_string_append(out, s);
             return 0;
         }

@@ -59,6 +59,7 @@ static void exercise_free_fields(MsExercise *ex)
     g_free(ex->host);
     g_free(ex->server);
     g_free(ex->file);
+    g_free(ex->run);
     g_clear_pointer(&ex->params, g_ptr_array_unref);
     g_free(ex->scenario);
     g_free(ex->scenario_file);
@@ -93,6 +94,7 @@ const char *ms_exercise_submission_file(const MsExercise *ex)
     switch (ex->kind) {
     case MS_GRADE_ANSWERS: return "answers.txt";
     case MS_GRADE_SCENARIO: return "scenario.mss";
+    case MS_GRADE_PROGRAM: return "client.py";
     default: return "dialogue.txt";
     }
 }
@@ -148,13 +150,7 @@ static void parse_submit(GradeReader *r, MsScCursor *c, MsLoc kw)
     if (k < 0)
         return;
     ex->kind = (MsGradeKind) k;
-    if (ex->kind == MS_GRADE_PROGRAM) {
-        ms_sc_fail(c, kw, "'program' submissions are graded through 'mailsim serve', "
-                          "which records them; this version grades dialogue, answers "
-                          "and scenario submissions");
-        return;
-    }
-    static const char *const opts[] = { "from", "to", "port", "at", "file", NULL };
+    static const char *const opts[] = { "from", "to", "port", "at", "file", "run", NULL };
     MsLoc seen[G_N_ELEMENTS(opts)] = { { 0, 0 } };
     for (;;) {
         int o = ms_sc_next_option(c, opts, seen, 0, "submit statement");
@@ -185,6 +181,20 @@ static void parse_submit(GradeReader *r, MsScCursor *c, MsLoc kw)
             if (tok != NULL)
                 ex->file = g_strdup(tok->text);
             break;
+        case 5:
+            tok = ms_sc_expect_text(c, "the command a program is handed to, such as "
+                                       "\"python3 -\"");
+            if (tok != NULL) {
+                g_auto(GStrv) words = NULL;
+                if (!g_shell_parse_argv(tok->text, NULL, &words, NULL)) {
+                    ms_sc_fail(c, ms_sc_loc_of(c, tok),
+                               "expected a command such as \"python3 -\", found '%s'",
+                               tok->text);
+                    return;
+                }
+                ex->run = g_strdup(tok->text);
+            }
+            break;
         default:
             break;
         }
@@ -196,6 +206,33 @@ static void parse_submit(GradeReader *r, MsScCursor *c, MsLoc kw)
     if (ex->kind == MS_GRADE_DIALOGUE && (ex->host == NULL || ex->server == NULL)) {
         ms_sc_fail(c, kw, "a dialogue submission needs 'from HOST to SERVER' (where the "
                           "student types, and which server answers)");
+        return;
+    }
+    if (ex->kind == MS_GRADE_PROGRAM) {
+        if (ex->server == NULL || ex->host != NULL) {
+            ms_sc_fail(c, kw, "a program submission needs 'to SERVER' (the server it talks "
+                              "to), and no 'from': it runs on this machine");
+            return;
+        }
+        if (ex->port == 0)
+            ex->port = 25;
+        if (ms_grade_program_service(ex->port) < 0) {
+            ms_sc_fail(c, kw, "a program talks to port 25 or 587 (SMTP), 110 (POP3), 143 "
+                              "(IMAP) or 80 (HTTP), not %u",
+                       ex->port);
+            return;
+        }
+        g_auto(GStrv) command = ms_grade_program_command(ex);
+        if (command == NULL) {
+            ms_sc_fail(c, kw, "say how the program is run: 'file NAME.py' or 'file NAME.sh', "
+                              "or 'run \"COMMAND\"' (the program's text comes on its "
+                              "standard input)");
+            return;
+        }
+        return;
+    }
+    if (ex->run != NULL) {
+        ms_sc_fail(c, kw, "'run' is for program submissions only");
         return;
     }
     if (ex->kind != MS_GRADE_DIALOGUE && (ex->host != NULL || ex->server != NULL)) {
@@ -540,6 +577,12 @@ static void validate_scenario(GradeReader *r)
             g_string_free(msg, TRUE);
             return;
         }
+        if (ex->kind == MS_GRADE_PROGRAM && ms_scenario_find_server(sc, ex->server) == NULL) {
+            ms_sc_diag(&r->p.diags, r->scenario_loc,
+                       "the scenario has no server '%s' for the program to connect to",
+                       ex->server);
+            return;
+        }
         if (ex->kind == MS_GRADE_DIALOGUE) {
             if (ms_scenario_find_agent(sc, ex->host) == NULL) {
                 ms_sc_diag(&r->p.diags, r->scenario_loc,
@@ -642,7 +685,7 @@ MsExercise *ms_exercise_parse(const char *text, gsize len, const char *path, GEr
     MsLoc top = { 1, 1 };
     if (!r.saw_submit)
         ms_sc_diag(&r.p.diags, top, "the exercise says nothing about what is submitted: "
-                                    "add 'submit dialogue|answers|scenario ...'");
+                                    "add 'submit dialogue|answers|scenario|program ...'");
     if (ex->scenario == NULL)
         ms_sc_diag(&r.p.diags, top, "the exercise has no scenario: add 'scenario \"FILE\"' "
                                     "or a 'begin scenario' ... 'end scenario' block");

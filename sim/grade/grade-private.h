@@ -128,6 +128,9 @@ struct MsExercise {
     guint port;
     MsTime at;
     char *file;         /* the file of a folder submission */
+    char *run;          /* program: the command its text is handed to on
+                         * standard input ("python3 -"), NULL: by the
+                         * file's extension */
     GPtrArray *params;  /* GradeParam* */
     GString *instructions[2];
     char *scenario;     /* template: ${name} for parameters */
@@ -258,6 +261,31 @@ JsonNode *ms_grade_json_path(JsonNode *root, const char *path);
  * or after `at`; 0 when none. */
 guint ms_grade_find_conn(const MsTrace *trace, const char *host, const char *server, guint port,
                          MsTime at);
+
+/* ---- Grading one run (grade.c) ---------------------------------------------- */
+
+/* The exercise's scenario with these parameters; NULL and why otherwise. */
+MsScenario *ms_grade_exercise_scenario(const MsExercise *ex, const MsGradeParams *params,
+                                       char **why_out);
+/* The rubric applied to an indexed run (transfer full). */
+MsGradeResult *ms_grade_evaluate(const MsExercise *ex, const char *student,
+                                 const MsGradeParams *params, Facts *f, const char *lang);
+/* A line's text and its line end made visible: CR as \r, LF as \n. */
+void ms_grade_append_visible(GString *out, const char *text, const char *eol);
+
+/* ---- Program submissions (program.c) ------------------------------------------ */
+
+/* The command a program's text is handed to (words, transfer full); NULL
+ * when the file's extension says nothing and the exercise gives no 'run'. */
+char **ms_grade_program_command(const MsExercise *ex);
+/* The live service (MsLiveService) behind a simulated server's port: 25
+ * and 587 SMTP, 110 POP3, 143 IMAP, 80 HTTP; -1 for any other. */
+int ms_grade_program_service(guint port);
+/* Runs the program against a live server of the exercise's scenario and
+ * grades the dialogue it had (transfer full; never NULL). */
+MsGradeResult *ms_grade_program(const MsExercise *ex, const char *student,
+                                const MsGradeParams *params, const char *text, gsize len,
+                                const MsGradeOptions *options);
 
 /* ---- Checks (checks.c) ------------------------------------------------------ */
 

@@ -55,8 +55,8 @@ static void add_dialogue(const MsExercise *ex, MsScenario *sc, const Dialogue *d
     g_ptr_array_insert(sc->actions, (gint) pos, act);
 }
 
-static MsScenario *exercise_scenario(const MsExercise *ex, const MsGradeParams *params,
-                                     char **why_out)
+MsScenario *ms_grade_exercise_scenario(const MsExercise *ex, const MsGradeParams *params,
+                                       char **why_out)
 {
     g_autofree char *text = ms_exercise_scenario_text(ex, params);
     g_autoptr(GError) err = NULL;
@@ -80,7 +80,7 @@ static gboolean reads_files(const MsScenario *sc)
     return FALSE;
 }
 
-static void append_visible(GString *out, const char *text, const char *eol)
+void ms_grade_append_visible(GString *out, const char *text, const char *eol)
 {
     g_autofree char *t = ms_report_escape_text(text != NULL ? text : "");
     g_string_append(out, t);
@@ -99,7 +99,7 @@ static char *dialogue_transcript(const Facts *f, const Dialogue *d, const char *
         const MsTraceRecord *r = g_ptr_array_index(f->lines, i);
         g_string_append_printf(out, "%8.3f s  %s ", (double) r->time / 1e9,
                                r->dir == MS_DIR_CLIENT ? "C:" : "S:");
-        append_visible(out, r->text, r->eol);
+        ms_grade_append_visible(out, r->text, r->eol);
         g_string_append_c(out, '\n');
     }
     if (f->lines->len == 0)
@@ -111,14 +111,14 @@ static char *dialogue_transcript(const Facts *f, const Dialogue *d, const char *
                                                    "had closed"),
                                           n, NULL);
         g_string_append_printf(out, "          -- %s: ", s);
-        append_visible(out, t->text, NULL);
+        ms_grade_append_visible(out, t->text, NULL);
         g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);
 }
 
-static MsGradeResult *evaluate(const MsExercise *ex, const char *student,
-                               const MsGradeParams *params, Facts *f, const char *lang)
+MsGradeResult *ms_grade_evaluate(const MsExercise *ex, const char *student,
+                                 const MsGradeParams *params, Facts *f, const char *lang)
 {
     MsGradeResult *res = ms_grade_result_new(student, ex->id);
     for (guint i = 0; params != NULL && i < params->names->len; i++)
@@ -161,7 +161,7 @@ MsGradeResult *ms_grade_run_evaluate(const MsExercise *ex, const char *student,
     const char *lang = options != NULL && options->lang != NULL ? options->lang : "en";
     Facts *f = ms_grade_facts_new(run);
     f->params = params;
-    MsGradeResult *res = evaluate(ex, student, params, f, lang);
+    MsGradeResult *res = ms_grade_evaluate(ex, student, params, f, lang);
     ms_grade_facts_free(f);
     return res;
 }
@@ -207,14 +207,14 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
     case MS_GRADE_DIALOGUE:
         d = ms_grade_dialogue_parse(text, len, lang, &why);
         if (d != NULL)
-            sc = exercise_scenario(ex, params, &why);
+            sc = ms_grade_exercise_scenario(ex, params, &why);
         if (sc != NULL)
             add_dialogue(ex, sc, d);
         break;
     case MS_GRADE_ANSWERS:
         answers = ms_grade_answers_parse(text, len, lang, &why);
         if (answers != NULL)
-            sc = exercise_scenario(ex, params, &why);
+            sc = ms_grade_exercise_scenario(ex, params, &why);
         break;
     case MS_GRADE_SCENARIO: {
         g_autoptr(GError) err = NULL;
@@ -229,6 +229,9 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
         }
         break;
     }
+    case MS_GRADE_PROGRAM:
+        /* Run for real, against a live server: nothing to simulate here. */
+        return ms_grade_program(ex, student, params, text, len, options);
     default:
         why = g_strdup_printf("%s submissions are not graded from a file",
                               ms_grade_kind_name(ex->kind));
@@ -248,7 +251,7 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
     run.answers = answers;
     Facts *f = ms_grade_facts_new(&run);
     f->params = params;
-    MsGradeResult *res = evaluate(ex, student, params, f, lang);
+    MsGradeResult *res = ms_grade_evaluate(ex, student, params, f, lang);
     if (d != NULL) {
         ms_report_lang_enter(lang);
         res->transcript = dialogue_transcript(f, d, lang);
@@ -313,7 +316,7 @@ MsGradeResult *ms_grade_submission(const MsExercise *ex, const char *path,
 char *ms_exercise_solve(const MsExercise *ex, const MsGradeParams *params, GError **error)
 {
     g_autofree char *why = NULL;
-    g_autoptr(MsScenario) sc = exercise_scenario(ex, params, &why);
+    g_autoptr(MsScenario) sc = ms_grade_exercise_scenario(ex, params, &why);
     g_autoptr(MsWorld) world = sc != NULL ? run_world(sc, "en", &why) : NULL;
     if (world == NULL) {
         g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION, "%s: %s", ex->path, why);
