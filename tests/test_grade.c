@@ -44,6 +44,22 @@ static char *error_of(const char *text)
     return error != NULL ? g_strdup(error->message) : g_strdup("");
 }
 
+/* An exercise text and what its error message must hold. */
+typedef struct {
+    const char *text;
+    const char *want;
+} ErrorCase;
+
+static void expect_errors(const ErrorCase *cases, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        g_autofree char *msg = error_of(cases[i].text);
+        if (strstr(msg, cases[i].want) == NULL)
+            fprintf(stderr, "case %zu: wanted '%s' in:\n%s\n", i, cases[i].want, msg);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg, cases[i].want));
+    }
+}
+
 /* ---- The exercise format ------------------------------------------------------ */
 
 #define HEAD                                                                          \
@@ -72,10 +88,7 @@ static void test_format_minimal(void)
 
 static void test_format_errors(void)
 {
-    struct {
-        const char *text;
-        const char *want;
-    } cases[] = {
+    const ErrorCase cases[] = {
         /* An unknown statement, with a suggestion. */
         { HEAD "sumbit dialogue from alice-pc to hamburger.edu\n" SCEN CHECK,
           "t.exercise:5:1: error: expected 'title', 'submit'" },
@@ -120,12 +133,7 @@ static void test_format_errors(void)
         { HEAD SCEN CHECK, "t.exercise:1:1: error: the exercise says nothing about what is "
                            "submitted" },
     };
-    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *msg = error_of(cases[i].text);
-        if (strstr(msg, cases[i].want) == NULL)
-            fprintf(stderr, "case %zu: wanted '%s' in:\n%s\n", i, cases[i].want, msg);
-        CU_ASSERT_PTR_NOT_NULL(strstr(msg, cases[i].want));
-    }
+    expect_errors(cases, G_N_ELEMENTS(cases));
 }
 
 /* ---- Shipped exercises -------------------------------------------------------- */
@@ -938,10 +946,7 @@ static void test_program_format(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
     CU_ASSERT_EQUAL(ms_exercise_kind(ex), MS_GRADE_PROGRAM);
     MS_ASSERT_STR(ms_exercise_submission_file(ex), "client.py");
-    struct {
-        const char *text;
-        const char *want;
-    } cases[] = {
+    const ErrorCase cases[] = {
         { HEAD "submit program port 25\n" SCEN CHECK, "needs 'to SERVER'" },
         { HEAD "submit program from alice-pc to hamburger.edu\n" SCEN CHECK,
           "needs 'to SERVER' (the server it talks to), and no 'from'" },
@@ -954,12 +959,7 @@ static void test_program_format(void)
         { HEAD "submit dialogue from alice-pc to hamburger.edu run \"sh -s\"\n" SCEN CHECK,
           "'run' is for program submissions only" },
     };
-    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *msg = error_of(cases[i].text);
-        if (strstr(msg, cases[i].want) == NULL)
-            fprintf(stderr, "case %zu: wanted '%s' in:\n%s\n", i, cases[i].want, msg);
-        CU_ASSERT_PTR_NOT_NULL(strstr(msg, cases[i].want));
-    }
+    expect_errors(cases, G_N_ELEMENTS(cases));
 }
 
 /* What happened to a program is said in every check it missed, in the
