@@ -1450,6 +1450,25 @@ static void web_actions_parse(void)
     CU_ASSERT_FALSE(((MsScServer *) g_ptr_array_index(off->servers, 2))->webmail);
 }
 
+/* 'unknown-users': reject at RCPT TO (the default) or accept and bounce. */
+static void unknown_users_option(void)
+{
+    g_autoptr(MsScenario) sc = parse_ok(BASE PEOPLE
+                                        "server x.org domain x.org unknown-users bounce\n"
+                                        "server y.org domain y.org unknown-users reject\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    CU_ASSERT_FALSE(((MsScServer *) g_ptr_array_index(sc->servers, 0))->bounce_unknown);
+    CU_ASSERT_TRUE(((MsScServer *) g_ptr_array_index(sc->servers, 2))->bounce_unknown);
+    CU_ASSERT_FALSE(((MsScServer *) g_ptr_array_index(sc->servers, 3))->bounce_unknown);
+    static const Mistake m[] = {
+        { "server x.org domain x.org unknown-users later\n", 8, "|later",
+          "expected 'reject' or 'bounce' after 'unknown-users', found 'later'" },
+        { "server x.org domain x.org unknown-users\n", 8, NULL,
+          "after 'unknown-users', found end of line" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+}
+
 static void web_sessions_and_servers(void)
 {
     /* A step before any login. */
@@ -1576,6 +1595,7 @@ int main(void)
         MS_TEST(web_actions_parse),
         MS_TEST(web_sessions_and_servers),
         MS_TEST(web_mistakes),
+        MS_TEST(unknown_users_option),
         MS_TEST_END,
     };
     ms_test_add_suite("scenario/lexer", lexer);

@@ -220,6 +220,12 @@ static void unknown_recipient_fails_alone(void)
     /* Alice reads the bounce. */
     CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER,
                                 "Subject: Undelivered Mail Returned to Sender"), 1);
+    /* RFC 3464: the report carries the receiving server's own status and
+     * reply; the bounce stays on crepes.fr (no SMTP session for it). */
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Status: 5.1.1"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Remote-MTA: dns; hamburger.edu"),
+                    1);
+    CU_ASSERT_EQUAL(count_lines(t, NULL, MS_DIR_CLIENT, "MAIL FROM:<>"), 0);
     ms_world_free(w);
     ms_scenario_free(sc);
 }
@@ -320,22 +326,30 @@ static void bounce_reaches_the_sender(void)
     MsScenario *sc = NULL;
     MsWorld *w = run("scenarios/smtp-bounce.mss", &sc);
     MsTrace *t = ms_world_trace(w);
+    /* hamburger.edu takes the RCPT (unknown-users bounce), finds no
+     * mailbox at delivery, and writes the bounce itself. */
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "550"), 0);
     CU_ASSERT_EQUAL(count_events(t, "message.bounce"), 1);
+    CU_ASSERT_EQUAL(count_events(t, "mailbox.unknown"), 1);
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "message.bounce", "@hamburger.edu>"));
     CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "alice@crepes.fr"));
-    /* RFC 5321 4.5.5: the bounce has the null reverse path. */
+    /* RFC 5321 4.5.5, 6.1: the bounce is a new SMTP session from
+     * hamburger.edu to crepes.fr with the null reverse path. */
+    CU_ASSERT_EQUAL(count_conns(t, "hamburger.edu", "crepes.fr", 25), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_CLIENT, "MAIL FROM:<> "), 1);
     CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Return-Path: <>"), 1);
-    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER,
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_CLIENT,
                                 "Content-Type: multipart/report; report-type=delivery-status"),
                     1);
     /* No retry for a 5xx. */
     CU_ASSERT_EQUAL(count_events(t, "queue.retry"), 0);
-    /* RFC 3464: the report carries the receiving server's own status and
-     * reply, and its header folds with a space, never a tab. */
-    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Status: 5.1.1"), 1);
-    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Remote-MTA: dns; hamburger.edu"),
-                    1);
+    /* RFC 3464: the report carries the mailbox's status; no server
+     * answered with a reply, so there is no Remote-MTA; its header folds
+     * with a space, never a tab. */
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_CLIENT, "Status: 5.1.1"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_CLIENT, "Remote-MTA:"), 0);
     CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "\t"), 0);
-    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, " boundary=\"bounce-"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_CLIENT, " boundary=\"bounce-"), 1);
     /* RFC 3848: the relay's session began with EHLO. */
     CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_SERVER, "Received: from alice-pc"
                                                                " (alice-pc) by crepes.fr with"

@@ -50,6 +50,9 @@ typedef struct {
     guint submission_port;  /* where its agents submit: 25 (default) or 587 */
     gboolean webmail;       /* also serves web mail over HTTP on port 80
                              * ('webmail on'); default FALSE */
+    gboolean bounce_unknown; /* accepts RCPT TO for unknown users of its
+                              * domain and bounces at delivery ('unknown-users
+                              * bounce'); default FALSE: 550 at RCPT TO */
 } MsScServer;
 
 typedef struct {

@@ -218,6 +218,11 @@ void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
                                   const MsImapChange *change);
 gboolean ms_server_smtp_listen(MsMailServer *server, GError **error);
 void ms_server_run_queue(MsMailServer *server);
+/* A message accepted for a user this server does not have ('unknown-users
+ * bounce'): returned to its sender in a bounce, queued for the queue run
+ * that follows the session. */
+void ms_server_bounce_unknown_user(MsMailServer *server, const char *reverse_path,
+                                   GBytes *data, const char *message_id, const char *rcpt);
 
 MsMailServer *ms_mail_server_new(MsWorld *world, const MsScServer *spec, GError **error);
 void ms_mail_server_free(MsMailServer *server);

@@ -111,8 +111,15 @@ static void failure_status(Failure *f, const char *text, const char *fallback)
 /* RFC 3464 shape: a multipart/report with a human-readable part and a
  * message/delivery-status part, sent with the null reverse path so that a
  * bounce can never cause another bounce (RFC 5321 4.5.5). */
-static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const char *rcpt,
-                        const Failure *f)
+/* The message being returned: its envelope sender, Message-ID and text. */
+typedef struct {
+    const char *reverse_path;
+    const char *message_id;
+    GBytes *data;
+} Returned;
+
+static void bounce(MsMailServer *server, const Returned *q, const char *rcpt, const Failure *f,
+                   gboolean wake)
 {
     const char *why = f->why;
     MsWorld *world = server->world;
@@ -167,14 +174,38 @@ static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const ch
                   "bounce %s to %s: %s could not be delivered to %s (%zu bytes)", mid,
                   q->reverse_path, q->message_id != NULL ? q->message_id : "message", rcpt, size);
     g_autoptr(GPtrArray) to = g_ptr_array_new();
-    g_ptr_array_add(to, q->reverse_path);
+    g_ptr_array_add(to, (gpointer) q->reverse_path);
     MsServerUser *u = ms_mail_server_find_user(server, q->reverse_path);
-    if (u != NULL)
+    if (u != NULL) {
         ms_mail_server_deliver(server, u, "", data, mid);
-    else {
+    } else {
+        /* RFC 5321 4.5.5: the sender is elsewhere, so the bounce travels
+         * like any message, by SMTP, with MAIL FROM:<>. */
         ms_mail_server_enqueue(server, "", to, data, mid);
-        ms_mail_server_wake_queue(server, ms_sim_now(world->sim));
+        if (wake)
+            ms_mail_server_wake_queue(server, ms_sim_now(world->sim));
     }
+}
+
+static void send_bounce(MsMailServer *server, const MsQueuedMessage *q, const char *rcpt,
+                        const Failure *f)
+{
+    Returned r = { q->reverse_path, q->message_id, q->data };
+    bounce(server, &r, rcpt, f, TRUE);
+}
+
+void ms_server_bounce_unknown_user(MsMailServer *server, const char *reverse_path,
+                                   GBytes *data, const char *message_id, const char *rcpt)
+{
+    g_autofree char *why = g_strdup_printf("5.1.1 <%s>: no such user here", rcpt);
+    Failure f = { .why = why };
+    failure_status(&f, NULL, "5.1.1"); /* RFC 3463: bad destination mailbox */
+    ms_world_note(server->world, MS_TRACE_MESSAGE, "mailbox.unknown", server->name, message_id,
+                  0, "%s has no mailbox %s: it accepted %s before looking, so it returns it to %s",
+                  server->name, rcpt, message_id != NULL ? message_id : "the message",
+                  reverse_path != NULL && *reverse_path != '\0' ? reverse_path : "nobody");
+    Returned r = { reverse_path, message_id, data };
+    bounce(server, &r, rcpt, &f, FALSE);
 }
 
 static void entry_failed_for_good(MsMailServer *server, MsQueuedMessage *q, const Failure *f)

@@ -34,6 +34,11 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
     if (ms_name_equal(domain, server->domain) || *domain == '\0') {
         if (ms_mail_server_find_user(server, address) != NULL)
             return 250;
+        /* A server that checks mailboxes only at delivery takes the
+         * message and, having taken responsibility for it, mails the
+         * failure notice to its sender later (RFC 5321 6.1). */
+        if (server->spec->bounce_unknown)
+            return 250;
         *text_out = g_strdup_printf("5.1.1 <%s>: no such user here", address);
         return 550;
     }
@@ -92,10 +97,15 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
     for (guint i = 0; i < ev->recipients->len; i++) {
         const char *rcpt = g_ptr_array_index(ev->recipients, i);
         MsServerUser *u = ms_mail_server_find_user(server, rcpt);
-        if (u != NULL)
+        g_autofree char *domain = ms_address_domain(rcpt);
+        if (u != NULL) {
             ms_mail_server_deliver(server, u, ev->reverse_path, data, message_id);
-        else
+        } else if (ms_name_equal(domain, server->domain) || *domain == '\0') {
+            ms_server_bounce_unknown_user(server, ev->reverse_path, data, message_id, rcpt);
+            s->queued = TRUE;
+        } else {
             g_ptr_array_add(remote, (gpointer) rcpt);
+        }
     }
     if (remote->len > 0) {
         ms_mail_server_enqueue(server, ev->reverse_path, remote, data, message_id);

@@ -98,6 +98,9 @@ static const MsSmtpNote notes[] = {
     { "smtp.cmd.help", "HELP: the client asks for help" },
     { "smtp.cmd.mail", "MAIL FROM: starts a mail transaction and gives the reverse"
                        " path, the sender that errors go back to" },
+    { "smtp.cmd.mail.null", "MAIL FROM:<>: the null reverse path, which bounces and other"
+                            " delivery notices use: nothing is ever sent back about this"
+                            " message, so bounces cannot loop (RFC 5321 4.5.5)" },
     { "smtp.cmd.mail.textbook", "MAIL FROM: starts a mail transaction and gives the reverse"
                                 " path; written as the textbook prints it, with a space"
                                 " before \"<\", which RFC 5321 4.1.2 does not allow"
@@ -239,6 +242,10 @@ const char *ms_smtp_command_note(const char *line, gsize len, const char **phase
         if (ms_smtp_has_prefix(line, len, c->verb) && (len == 4 || line[4] == ' ')) {
             if (phase_out != NULL)
                 *phase_out = c->phase;
+            /* RFC 5321 4.5.5: a bounce travels with the null reverse path. */
+            if (strcmp(c->note, "smtp.cmd.mail") == 0 && len >= 12 &&
+                g_ascii_strncasecmp(line + 4, " FROM:<>", 8) == 0)
+                return "smtp.cmd.mail.null";
             return c->note;
         }
     }

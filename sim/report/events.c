@@ -85,6 +85,8 @@ static const Template templates[] = {
       NUM(5) },
     { "queue.converted", N_("{1} does not offer 8BITMIME: {2} converted to 7-bit MIME ({3}),"
                             " {4} bytes become {5} (RFC 6152 3)"), NUM(4) | NUM(5) },
+    { "mailbox.unknown", N_("{1} has no mailbox {2}: it accepted {3} before looking, so it"
+                            " returns it to {4}"), 0 },
     { "message.dropped", N_("{1} undeliverable to {2}, and it was itself a bounce: dropped"), 0 },
     { "relay.unreachable", N_("cannot reach the mail server of {1}: {2}"), 0 },
     /* telnet.c */

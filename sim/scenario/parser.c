@@ -200,10 +200,12 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
     if (name == NULL)
         return;
     enum { OPT_DOMAIN, OPT_PROFILE, OPT_RELAY, OPT_RETRY, OPT_GIVE_UP, OPT_PERSISTENT,
-           OPT_PIPELINING, OPT_8BITMIME, OPT_MAX_SIZE, OPT_SUBMISSION, OPT_WEBMAIL };
+           OPT_PIPELINING, OPT_8BITMIME, OPT_MAX_SIZE, OPT_SUBMISSION, OPT_WEBMAIL,
+           OPT_UNKNOWN_USERS };
     static const char *const names[] = { "domain", "profile", "relay", "retry", "give-up",
                                          "persistent", "pipelining", "8bitmime", "max-size",
-                                         "submission", "webmail", NULL };
+                                         "submission", "webmail", "unknown-users", NULL };
+    static const char *const unknown[] = { "reject", "bounce", NULL };
     static const char *const relays[] = { "closed", "open", NULL };
     static const char *const ports[] = { "25", "587", NULL };
     static const char *const profiles[] = {
@@ -257,6 +259,13 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
             /* Web mail: the server also answers browsers over HTTP on
              * port 80. */
             ok = ms_sc_read_switch(c, &s.webmail);
+            break;
+        case OPT_UNKNOWN_USERS:
+            /* 'bounce': accept any RCPT TO for the domain and find out at
+             * delivery, so the bounce is a new SMTP session back. */
+            i = ms_sc_read_choice(c, unknown, " after 'unknown-users'");
+            s.bounce_unknown = i == 1;
+            ok = i >= 0;
             break;
         default: g_assert_not_reached();
         }
