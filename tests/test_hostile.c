@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "mailsim/proto.h"
 #include "mailsim/report.h"
 #include "mailsim/scenario.h"
 #include "mailsim/trace.h"
@@ -391,6 +392,94 @@ static void documented_maximums_are_bounded(void)
                                       "most 1000 lines"));
 }
 
+/* ---- Typed sessions -------------------------------------------------- */
+
+static const char typing_world[] =
+    "server a.org domain a.org webmail on\n"
+    "agent pc user u@a.org server a.org password x\n"
+    "link pc a.org latency 10ms\n";
+
+/* A line ended by a bare CR gets no answer until the next byte: the
+ * person notes the silence and types on, and both lines are answered. */
+static void bare_cr_types_on(void)
+{
+    g_autofree char *text = g_strconcat(typing_world, "at 0s pc telnet a.org 25\n"
+                                        "type \"HELO pc.a.org\" cr\n"
+                                        "type \"QUIT\"\n"
+                                        "end\n", NULL);
+    g_autoptr(MsScenario) sc = NULL;
+    gboolean ok = FALSE;
+    g_autoptr(MsWorld) w = run_text(text, &sc, &ok);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_EQUAL(count_events(t, "telnet.stall", "bare CR"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "500 5.5.2 Error: bare CR"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "221"), 1);
+}
+
+/* When the last line gets no answer the person closes the terminal, and
+ * says why; nothing is left hanging. */
+static void silence_at_the_end_is_noted(void)
+{
+    g_autofree char *text = g_strconcat(typing_world, "at 0s pc telnet a.org 110\n"
+                                        "type \"USER u\" cr\n"
+                                        "end\n", NULL);
+    g_autoptr(MsScenario) sc = NULL;
+    gboolean ok = FALSE;
+    g_autoptr(MsWorld) w = run_text(text, &sc, &ok);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_EQUAL(count_events(t, "telnet.stall", "closes the connection"), 1);
+}
+
+/* An HTTP request is typed whole (request line, fields, empty line, the
+ * body Content-Length counts) before its answer is awaited; two requests
+ * on one connection, no silence noted. */
+static void http_request_typed(void)
+{
+    g_autofree char *text = g_strconcat(typing_world, "at 0s pc telnet a.org 80\n"
+                                        "type \"GET / HTTP/1.1\"\n"
+                                        "type \"Host: a.org\"\n"
+                                        "type \"\"\n"
+                                        "type \"POST /login HTTP/1.1\"\n"
+                                        "type \"Host: a.org\"\n"
+                                        "type \"Content-Type: application/x-www-form-urlencoded\"\n"
+                                        "type \"Content-Length: 17\"\n"
+                                        "type \"Connection: close\"\n"
+                                        "type \"\"\n"
+                                        "type \"user=u&password=x\"\n"
+                                        "end\n", NULL);
+    g_autoptr(MsScenario) sc = NULL;
+    gboolean ok = FALSE;
+    g_autoptr(MsWorld) w = run_text(text, &sc, &ok);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "HTTP/1.1 200"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "HTTP/1.1 302"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_CLIENT, "user=u&password=x"), 1);
+    CU_ASSERT_EQUAL(count_events(t, "telnet.stall", NULL), 0);
+}
+
+/* Typed garbage: the server answers 421 after its error limit and closes;
+ * what follows is not answered. */
+static void typed_errors_are_cut_off(void)
+{
+    GString *text = g_string_new(typing_world);
+    g_string_append(text, "at 0s pc telnet a.org 25\ntype \"HELO pc.a.org\"\n");
+    for (guint i = 0; i < MS_PROTO_MAX_ERRORS + 5; i++)
+        g_string_append(text, "type \"FROB\"\n");
+    g_string_append(text, "end\n");
+    g_autoptr(MsScenario) sc = NULL;
+    gboolean ok = FALSE;
+    g_autoptr(MsWorld) w = run_text(text->str, &sc, &ok);
+    g_string_free(text, TRUE);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "500"), MS_PROTO_MAX_ERRORS);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "421 4.7.0 a.org Error: too many errors"), 1);
+    CU_ASSERT_TRUE(count_lines(t, MS_DIR_CLIENT, "FROB") < MS_PROTO_MAX_ERRORS + 5);
+}
+
 /* ---- Check and run agree --------------------------------------------- */
 
 /* Every scenario the checker accepts builds a world (run's first step) -
@@ -448,6 +537,13 @@ int main(void)
         MS_TEST(documented_maximums_are_bounded),
         MS_TEST_END,
     };
+    static const MsTestCase typed[] = {
+        MS_TEST(bare_cr_types_on),
+        MS_TEST(silence_at_the_end_is_noted),
+        MS_TEST(http_request_typed),
+        MS_TEST(typed_errors_are_cut_off),
+        MS_TEST_END,
+    };
     static const MsTestCase agree[] = {
         MS_TEST(check_accepts_only_what_runs),
         MS_TEST_END,
@@ -456,6 +552,7 @@ int main(void)
     ms_test_add_suite("hostile/time", time);
     ms_test_add_suite("hostile/net", net);
     ms_test_add_suite("hostile/cost", cost);
+    ms_test_add_suite("hostile/typed", typed);
     ms_test_add_suite("hostile/check_run", agree);
     return ms_test_run();
 }

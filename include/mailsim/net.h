@@ -131,6 +131,9 @@ const char *ms_tcp_conn_protocol(const MsTcpConn *conn);
 MsHost *ms_tcp_conn_host(const MsTcpConn *conn, MsDir side);
 guint16 ms_tcp_conn_port(const MsTcpConn *conn, MsDir side);
 gboolean ms_tcp_conn_is_open(const MsTcpConn *conn, MsDir side); /* may still send */
+/* Nothing written on either side waits to be sent or acknowledged: every
+ * byte has reached the other end, and the answers to it too. */
+gboolean ms_tcp_conn_quiet(const MsTcpConn *conn);
 
 /* Tuning, for scenarios and tests. */
 void ms_net_set_mss(MsNet *net, guint32 mss);

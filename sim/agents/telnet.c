@@ -3,6 +3,13 @@
  * to the previous one has arrived, exactly as typed (a line can even end
  * with a bare LF, to show what a server does with it).  No engine runs on
  * this side; the server's engine answers as it would any client.
+ *
+ * Like a person at a terminal, the typer sends a line, reads what comes
+ * and goes on.  Lines that get no answer of their own (the header lines of
+ * an HTTP request, the text after DATA) are typed one after the other.
+ * When an answer is due but none comes (a line ended by a bare CR: the
+ * server waits for the next byte to see whether an LF follows), the person
+ * waits a moment, says so in a note, and types on.
  */
 #include <string.h>
 
@@ -14,8 +21,13 @@ typedef enum {
     KIND_SMTP,
     KIND_POP3,
     KIND_IMAP,
+    KIND_HTTP,
     KIND_OTHER,
 } Kind;
+
+/* How long a person looks at a silent screen before typing on; the wait
+ * goes on while bytes are still on their way (TCP is retransmitting). */
+#define PATIENCE (2 * MS_SEC)
 
 typedef struct {
     MsSessionBase base;
@@ -34,6 +46,10 @@ typedef struct {
     char *last_command;     /* upper-cased verb of the last typed line */
     gboolean closing;
     MsEventId pause_timer;
+    MsEventId patience_timer; /* while a reply is awaited */
+    gboolean bare_cr;         /* the last typed line ended with a bare CR */
+    guint64 http_length;      /* HTTP: Content-Length of the request typed */
+    gboolean http_body;       /* HTTP: the header has ended, a body follows */
 } Telnet;
 
 static void telnet_free(gpointer p)
@@ -41,6 +57,8 @@ static void telnet_free(gpointer p)
     Telnet *t = p;
     if (t->pause_timer != MS_EVENT_ID_NONE)
         ms_sim_cancel(t->world->sim, t->pause_timer);
+    if (t->patience_timer != MS_EVENT_ID_NONE)
+        ms_sim_cancel(t->world->sim, t->patience_timer);
     ms_line_reader_free(t->reader);
     g_free(t->imap_tag);
     g_free(t->last_command);
@@ -61,7 +79,7 @@ static const char *protocol_name(guint port, Kind *kind_out)
         *kind_out = KIND_IMAP;
         return "IMAP";
     case MS_PORT_HTTP:
-        *kind_out = KIND_OTHER;
+        *kind_out = KIND_HTTP;
         return "HTTP";
     default:
         *kind_out = KIND_OTHER;
@@ -100,6 +118,48 @@ static gboolean pop3_is_multiline(const char *verb, const char *line)
            !has_arg;
 }
 
+/* RFC 9112 2.1 and 6.3: a request is its request line and field lines up
+ * to an empty line, then Content-Length octets of body; the server answers
+ * only the whole request.  Returns whether the typed line completes one. */
+static gboolean http_request_complete(Telnet *t, const MsScTelnetStep *step)
+{
+    gsize len = strlen(step->text) + strlen(eol_text(step->end));
+
+    if (t->http_body) {
+        t->http_length = len < t->http_length ? t->http_length - len : 0;
+    } else if (step->text[0] == '\0') {
+        t->http_body = t->http_length > 0;
+    } else if (g_ascii_strncasecmp(step->text, "Content-Length:", 15) == 0) {
+        t->http_length = g_ascii_strtoull(step->text + 15, NULL, 10);
+        return FALSE;
+    } else {
+        return FALSE;
+    }
+    if (t->http_body && t->http_length > 0)
+        return FALSE;
+    t->http_body = FALSE;
+    t->http_length = 0;
+    return TRUE;
+}
+
+static void patience_done(gpointer data);
+
+static void await_reply(Telnet *t)
+{
+    t->awaiting = TRUE;
+    if (t->patience_timer == MS_EVENT_ID_NONE)
+        t->patience_timer = ms_sim_schedule(t->world->sim, PATIENCE, patience_done, t);
+}
+
+static void reply_came(Telnet *t)
+{
+    t->awaiting = FALSE;
+    if (t->patience_timer != MS_EVENT_ID_NONE) {
+        ms_sim_cancel(t->world->sim, t->patience_timer);
+        t->patience_timer = MS_EVENT_ID_NONE;
+    }
+}
+
 static void type_line(Telnet *t, const MsScTelnetStep *step)
 {
     const char *phase = NULL;
@@ -126,10 +186,16 @@ static void type_line(Telnet *t, const MsScTelnetStep *step)
 
     g_free(t->last_command);
     t->last_command = g_ascii_strup(verb, -1);
-    /* In an SMTP message text nothing is answered until the final ".". */
-    t->awaiting = !(t->kind == KIND_SMTP && t->in_data);
+    t->bare_cr = step->end == MS_SC_EOL_CR;
+    /* In an SMTP message text nothing is answered until the final "."; an
+     * HTTP request is answered once it is whole. */
+    gboolean answered = !(t->kind == KIND_SMTP && t->in_data);
     if (t->kind == KIND_SMTP && strcmp(step->text, ".") == 0)
-        t->awaiting = TRUE;
+        answered = TRUE;
+    if (t->kind == KIND_HTTP)
+        answered = http_request_complete(t, step);
+    if (answered)
+        await_reply(t);
     t->pop3_first = TRUE;
     t->multiline = t->kind == KIND_POP3 && pop3_is_multiline(verb, step->text);
     if (t->kind == KIND_IMAP) {
@@ -139,6 +205,37 @@ static void type_line(Telnet *t, const MsScTelnetStep *step)
 }
 
 static void run_steps(Telnet *t);
+
+/* The person has waited; if nothing is on its way any more, no reply will
+ * come: say so, and type on (or close, when nothing is left to type). */
+static void patience_done(gpointer data)
+{
+    Telnet *t = data;
+    t->patience_timer = MS_EVENT_ID_NONE;
+    if (!t->awaiting || t->closing)
+        return;
+    if (!ms_tcp_conn_quiet(t->conn)) {
+        await_reply(t);
+        return;
+    }
+    const char *host = t->action->host;
+    const char *server = t->action->target;
+    if (t->next_step >= t->action->steps->len)
+        ms_world_note(t->world, MS_TRACE_ACTION, "telnet.stall", host, NULL, 0,
+                      "no reply from %s to what was typed on %s; nothing more to type, the"
+                      " person closes the connection", server, host);
+    else if (t->bare_cr)
+        ms_world_note(t->world, MS_TRACE_ACTION, "telnet.stall", host, NULL, 0,
+                      "no reply from %s to the line typed on %s: it ended with a bare CR,"
+                      " and the server waits for the next byte to see whether an LF"
+                      " follows; the person types on", server, host);
+    else
+        ms_world_note(t->world, MS_TRACE_ACTION, "telnet.stall", host, NULL, 0,
+                      "no reply from %s to the line typed on %s: the server waits for more"
+                      " input; the person types on", server, host);
+    t->awaiting = FALSE;
+    run_steps(t);
+}
 
 static void pause_done(gpointer data)
 {
@@ -207,7 +304,7 @@ static void telnet_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer 
     MsEol eol;
     while (ms_line_reader_next(t->reader, &line, &n, &eol) != MS_LINE_NONE) {
         if (t->awaiting && reply_complete(t, line))
-            t->awaiting = FALSE;
+            reply_came(t);
         g_free(line);
     }
     run_steps(t);
@@ -238,7 +335,18 @@ static void telnet_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
     g_ptr_array_remove(t->owner, t);
 }
 
+/* Where the client speaks first, the person starts typing once telnet
+ * says "Connected". */
+static void telnet_established(MsTcpConn *conn, gpointer data)
+{
+    (void) conn;
+    Telnet *t = data;
+    if (!t->awaiting)
+        run_steps(t);
+}
+
 static const MsTcpCallbacks telnet_callbacks = {
+    .established = telnet_established,
     .data = telnet_data,
     .peer_closed = telnet_peer_closed,
     .refused = telnet_refused,
@@ -260,15 +368,14 @@ void ms_telnet_start(MsWorld *world, MsHost *from, const MsScAction *action,
     t->action = action;
     t->reader = ms_line_reader_new(0);
     const char *protocol = protocol_name(action->port, &t->kind);
-    /* The server speaks first in SMTP, POP3 and IMAP: wait for its greeting. */
-    t->awaiting = t->kind != KIND_OTHER;
     t->pop3_first = TRUE;
     ms_world_note(world, MS_TRACE_ACTION, "action.telnet", action->host, NULL, 0,
                   "a person on %s types: telnet %s %u", action->host, action->target,
                   action->port);
     g_ptr_array_add(sessions, t);
+    /* The server speaks first in SMTP, POP3 and IMAP: wait for its greeting. */
+    if (t->kind == KIND_SMTP || t->kind == KIND_POP3 || t->kind == KIND_IMAP)
+        await_reply(t);
     t->conn = ms_tcp_connect(world->net, from, to, (guint16) action->port, protocol,
                              &telnet_callbacks, t);
-    if (t->kind == KIND_OTHER)
-        run_steps(t);
 }

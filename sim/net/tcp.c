@@ -594,3 +594,14 @@ gboolean ms_tcp_conn_is_open(const MsTcpConn *conn, MsDir side)
 
     return s >= 0 && side_is_open(conn, s);
 }
+
+gboolean ms_tcp_conn_quiet(const MsTcpConn *conn)
+{
+    for (int s = 0; s < 2; s++) {
+        const MsTcpSide *side = &conn->sides[s];
+
+        if (side->rtx.length > 0 || side->pending.length > 0)
+            return FALSE;
+    }
+    return TRUE;
+}

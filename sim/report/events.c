@@ -92,6 +92,13 @@ static const Template templates[] = {
     /* telnet.c */
     { "action.telnet", N_("a person on {1} types: telnet {2} {3}"), NUM(3) },
     { "telnet.unreachable", N_("telnet {1} {2}: {3}"), NUM(2) },
+    { "telnet.stall", N_("no reply from {1} to the line typed on {2}: it ended with a bare CR,"
+                         " and the server waits for the next byte to see whether an LF"
+                         " follows; the person types on"), 0 },
+    { "telnet.stall", N_("no reply from {1} to the line typed on {2}: the server waits for"
+                         " more input; the person types on"), 0 },
+    { "telnet.stall", N_("no reply from {1} to what was typed on {2}; nothing more to type,"
+                         " the person closes the connection"), 0 },
     /* net.c: link and host records */
     { "link", N_("link {1} down"), 0 },
     { "link", N_("link {1} up"), 0 },
