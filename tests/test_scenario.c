@@ -797,8 +797,40 @@ static void too_many_errors(void)
         g_string_append(text, "$\n");
     g_autofree char *msg2 = errors_of(text->str, (gssize) text->len);
     CU_ASSERT_EQUAL(count_lines(msg2), 51);
-    CU_ASSERT(has_error(msg2, 51, 1, "too many errors (more than 1000); the rest of the "
-                                     "file was not checked"));
+    /* ... at the place where reading stopped (the 1000th error), not at
+     * the first error left out of the list. */
+    CU_ASSERT(has_error(msg2, 1000, 1, "too many errors (more than 1000); the file was not "
+                                       "checked after this point"));
+}
+
+/* A scenario is a text file: what makes it something else is named at the
+ * byte, with file:line:column. */
+static void file_must_be_text(void)
+{
+    /* A byte order mark is skipped only at the very start. */
+    ASSERT_ONE_ERROR(BASE PEOPLE "seed 1\n\xEF\xBB\xBFseed 2\n", 9, 1,
+                     "unexpected byte order mark (U+FEFF, invisible in most editors): it may "
+                     "only begin the file");
+    /* CR-only line ends: named once, at the first, and the lines are still
+     * read as lines (nothing else is blamed). */
+    ASSERT_ONE_ERROR("server crepes.fr domain crepes.fr\r"
+                     "agent alice-pc user alice@crepes.fr server crepes.fr\r"
+                     "link alice-pc crepes.fr\r", 1, 34,
+                     "a line ends with a bare CR (byte 0x0D) not followed by LF: the file has "
+                     "CR-only line ends");
+    /* ... also when the first line is a comment. */
+    g_autofree char *m0 = errors_of("# Mac\rserver crepes.fr domain crepes.fr\r", -1);
+    CU_ASSERT(has_error(m0, 1, 6, "bare CR"));
+    /* NUL and bytes that are not UTF-8 in a comment. */
+    static const char nul[] = BASE PEOPLE "# a\0b\n";
+    g_autofree char *m1 = errors_of(nul, sizeof nul - 1);
+    CU_ASSERT(has_error(m1, 8, 4, "NUL byte in a comment: a scenario is a text file"));
+    CU_ASSERT_EQUAL(count_lines(m1), 1);
+    ASSERT_ONE_ERROR(BASE PEOPLE "seed 1 # caf\xE9\n", 8, 13,
+                     "byte 0xE9 in a comment is not valid UTF-8 text");
+    /* Text in any language is fine in a comment, and so is a CRLF end. */
+    g_autoptr(MsScenario) sc = parse_ok(BASE PEOPLE "# 中文注释 é\r\nseed 1 # ok\r\n");
+    CU_ASSERT_PTR_NOT_NULL(sc);
 }
 
 static void garbage_does_not_crash(void)
@@ -1577,6 +1609,7 @@ int main(void)
         MS_TEST(broken_line_hides_its_consequences),
         MS_TEST(several_errors_in_one_file),
         MS_TEST(too_many_errors),
+        MS_TEST(file_must_be_text),
         MS_TEST(garbage_does_not_crash),
         MS_TEST_END,
     };

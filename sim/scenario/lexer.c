@@ -21,6 +21,7 @@ typedef struct {
     MsScDiags *diags;
     GPtrArray *statements;
     MsScStatement *cur; /* statement being read, NULL between statements */
+    gboolean bare_cr_named; /* a CR-only line end was reported */
 } Lexer;
 
 static const char *const token_names[] = {
@@ -308,7 +309,10 @@ static void lex_stray(Lexer *lx)
     }
     gsize n = (gsize) g_unichar_to_utf8(u, NULL);
     g_autofree char *shown = g_strndup(lx->text + lx->i, n);
-    if (u == 0x201C || u == 0x201D || u == 0x201E)
+    if (u == 0xFEFF)
+        lex_error(lx, loc, "unexpected byte order mark (U+FEFF, invisible in most "
+                           "editors): it may only begin the file; delete it");
+    else if (u == 0x201C || u == 0x201D || u == 0x201E)
         lex_error(lx, loc, "unexpected character '%s': strings use plain double "
                            "quotes (\")", shown);
     else
@@ -316,6 +320,44 @@ static void lex_stray(Lexer *lx)
                            "letters, digits and . _ - + @ %%; put other text in "
                            "double quotes", shown);
     lx->i += n;
+}
+
+/* A CR not followed by LF ends lines in files saved with classic Mac OS
+ * line ends.  It is named once, at its first place, and then taken as the
+ * line end it was meant to be, so the rest of the file is still read line
+ * by line. */
+static void lex_bare_cr(Lexer *lx)
+{
+    if (!lx->bare_cr_named) {
+        lx->bare_cr_named = TRUE;
+        lex_error(lx, loc_at(lx, lx->i),
+                  "a line ends with a bare CR (byte 0x0D) not followed by LF: the file "
+                  "has CR-only line ends; save it with LF or CRLF line ends");
+    }
+    lx->i++;
+    finish_statement(lx);
+    new_line(lx);
+}
+
+/* A comment runs to the end of the line; a backslash inside it is part of
+ * the comment and joins nothing.  Its text must still be text: a NUL or a
+ * byte that is not UTF-8 means the file is not what it seems. */
+static void lex_comment(Lexer *lx)
+{
+    gsize start = lx->i;
+    while (lx->i < lx->len && lx->text[lx->i] != '\n' &&
+           !(lx->text[lx->i] == '\r' && line_end_len(lx, lx->i) == 0))
+        lx->i++;
+    const char *bad = NULL;
+    if (g_utf8_validate_len(lx->text + start, lx->i - start, &bad))
+        return;
+    guchar c = (guchar) *bad;
+    if (c == 0)
+        lex_error(lx, loc_at(lx, (gsize) (bad - lx->text)),
+                  "NUL byte in a comment: a scenario is a text file");
+    else
+        lex_error(lx, loc_at(lx, (gsize) (bad - lx->text)),
+                  "byte 0x%02X in a comment is not valid UTF-8 text", c);
 }
 
 GPtrArray *ms_sc_lex(const char *text, gsize len, MsScDiags *diags)
@@ -335,13 +377,12 @@ GPtrArray *ms_sc_lex(const char *text, gsize len, MsScDiags *diags)
             lx.i++;
             finish_statement(&lx);
             new_line(&lx);
+        } else if (c == '\r' && line_end_len(&lx, lx.i) == 0) {
+            lex_bare_cr(&lx);
         } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
             lx.i++;
         } else if (c == '#') {
-            /* A comment runs to the end of the line; a backslash inside it
-             * is part of the comment and joins nothing. */
-            while (lx.i < lx.len && text[lx.i] != '\n')
-                lx.i++;
+            lex_comment(&lx);
         } else if (c == '"') {
             lex_string(&lx);
         } else if (c == ',') {

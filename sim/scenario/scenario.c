@@ -323,11 +323,20 @@ char *ms_sc_diags_format(MsScDiags *diags, const char *file)
     }
     if (total > shown) {
         const MsScDiag *next = g_ptr_array_index(diags->items, shown);
-        if (ms_sc_diags_full(diags))
+        if (ms_sc_diags_full(diags)) {
+            /* Reading stopped at the last error kept, the last one found
+             * (not the first one left out of the list, which is far
+             * earlier in the file). */
+            const MsScDiag *last = next;
+            for (guint i = 0; i < diags->items->len; i++) {
+                const MsScDiag *d = g_ptr_array_index(diags->items, i);
+                if (d->seq > last->seq)
+                    last = d;
+            }
             g_string_append_printf(out, "\n%s:%u:%u: error: too many errors (more than %u); "
-                                   "the rest of the file was not checked",
-                                   file, next->loc.line, next->loc.column, total);
-        else
+                                   "the file was not checked after this point",
+                                   file, last->loc.line, last->loc.column, total);
+        } else
             g_string_append_printf(out, "\n%s:%u:%u: error: too many errors; %u more not shown",
                                    file, next->loc.line, next->loc.column, total - shown);
     }
