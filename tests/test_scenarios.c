@@ -810,13 +810,14 @@ static void web_mail_uses_http_then_smtp(void)
 /* Every shipped scenario's English transcript is a reviewed golden file
  * (tests/golden/<name>/transcript.txt); a change to one shows up here and
  * is committed with a message that says why. */
+/* The transcript in English and in Chinese, each against its reviewed
+ * golden file. */
 static void every_scenario_matches_its_golden_transcript(void)
 {
     g_autoptr(GPtrArray) names = shipped_scenarios();
     for (guint i = 0; i < names->len; i++) {
         const char *stem = g_ptr_array_index(names, i);
         g_autofree char *path = g_strdup_printf("scenarios/%s.mss", stem);
-        g_autofree char *golden = g_strdup_printf("tests/golden/%s/transcript.txt", stem);
         MsScenario *sc = NULL;
         MsWorld *w = run(path, &sc);
         MsReportOptions options;
@@ -824,9 +825,14 @@ static void every_scenario_matches_its_golden_transcript(void)
         options.scenario_name = sc->name;
         options.scenario_file = path;
         options.seed = sc->seed;
-        options.lang = "en";
-        g_autofree char *text = ms_report_transcript(ms_world_trace(w), &options);
-        CU_ASSERT_TRUE(ms_test_matches_golden(text, strlen(text), golden));
+        static const char *const langs[][2] = { { "en", "transcript.txt" },
+                                                { "zh", "transcript.zh.txt" } };
+        for (gsize l = 0; l < G_N_ELEMENTS(langs); l++) {
+            g_autofree char *golden = g_strdup_printf("tests/golden/%s/%s", stem, langs[l][1]);
+            options.lang = langs[l][0];
+            g_autofree char *text = ms_report_transcript(ms_world_trace(w), &options);
+            CU_ASSERT_TRUE(ms_test_matches_golden(text, strlen(text), golden));
+        }
         ms_world_free(w);
         ms_scenario_free(sc);
     }
@@ -846,6 +852,226 @@ static void file_is(const char *dir, const char *name, const char *text, gsize l
     g_remove(path);
 }
 
+/* ---- trace.json against docs/trace-format.md ---------------------------
+ * The document is the contract: its tables are read here, and every record
+ * of every shipped scenario's trace.json must use only the fields listed,
+ * with the listed types; the fields listed for all records are in every
+ * one; kinds and event keys are the documented ones; and every documented
+ * field shows up somewhere. */
+
+typedef struct {
+    GHashTable *field_type;  /* field -> "integer", "string", "dir", "strings" */
+    GPtrArray *required;     /* fields present for all records */
+    GHashTable *kinds;       /* documented record kinds */
+    GPtrArray *event_keys;   /* patterns, as `action.*` */
+    GPtrArray *event_kinds;  /* the kinds each pattern may have, "queue, mailbox" */
+    GHashTable *top_type;    /* top-level member -> type */
+    GHashTable *seen;        /* fields met in some record */
+} TraceDoc;
+
+/* The backticked words of a table cell, in order (transfer full). */
+static GPtrArray *ticked(const char *cell)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    const char *p = cell;
+    for (;;) {
+        const char *a = strchr(p, '`');
+        if (a == NULL)
+            break;
+        const char *b = strchr(a + 1, '`');
+        if (b == NULL)
+            break;
+        g_ptr_array_add(out, g_strndup(a + 1, (gsize) (b - a - 1)));
+        p = b + 1;
+    }
+    return out;
+}
+
+static void trace_doc_free(TraceDoc *d)
+{
+    g_hash_table_unref(d->field_type);
+    g_ptr_array_unref(d->required);
+    g_hash_table_unref(d->kinds);
+    g_ptr_array_unref(d->event_keys);
+    g_ptr_array_unref(d->event_kinds);
+    g_hash_table_unref(d->top_type);
+    g_hash_table_unref(d->seen);
+}
+
+static void trace_doc_read(TraceDoc *d)
+{
+    g_autofree char *text = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents("docs/trace-format.md", &text, NULL, NULL));
+    d->field_type = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    d->required = g_ptr_array_new_with_free_func(g_free);
+    d->kinds = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    d->event_keys = g_ptr_array_new_with_free_func(g_free);
+    d->event_kinds = g_ptr_array_new_with_free_func(g_free);
+    d->top_type = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    d->seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    const char *section = "";
+    gboolean in_code = FALSE;
+    for (guint i = 0; lines[i] != NULL; i++) {
+        const char *l = lines[i];
+        if (g_str_has_prefix(l, "## ")) {
+            section = l + 3;
+            continue;
+        }
+        if (g_str_has_prefix(l, "```")) {
+            in_code = !in_code;
+            continue;
+        }
+        if (in_code && l[0] == ' ' && l[1] == '"') {
+            /* The example document: ` "name": value` at the first level. */
+            const char *end = strchr(l + 2, '"');
+            const char *v = end != NULL ? strchr(end, ':') : NULL;
+            CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+            v++;
+            while (*v == ' ')
+                v++;
+            const char *type = *v == '"' ? "string" : *v == '[' ? "array"
+                             : *v == '{' ? "object" : "integer";
+            g_hash_table_insert(d->top_type, g_strndup(l + 2, (gsize) (end - l - 2)),
+                                (gpointer) type);
+            continue;
+        }
+        if (!g_str_has_prefix(l, "| `"))
+            continue;
+        g_auto(GStrv) cells = g_strsplit(l + 1, "|", -1);
+        if (g_strv_length(cells) < 3)
+            continue;
+        g_autoptr(GPtrArray) names = ticked(cells[0]);
+        if (strcmp(section, "Record fields") == 0) {
+            const char *t = cells[1];
+            const char *type = strstr(t, "array of strings") != NULL ? "strings"
+                             : strstr(t, "integer") != NULL          ? "integer"
+                             : strstr(t, "\"C\"") != NULL            ? "dir"
+                                                                     : "string";
+            CU_ASSERT_TRUE(strstr(t, "string") != NULL || strstr(t, "integer") != NULL ||
+                           strstr(t, "\"C\"") != NULL);
+            gboolean all = strcmp(g_strstrip(cells[2]), "all") == 0;
+            for (guint n = 0; n < names->len; n++) {
+                const char *f = g_ptr_array_index(names, n);
+                g_hash_table_insert(d->field_type, g_strdup(f), (gpointer) type);
+                if (all)
+                    g_ptr_array_add(d->required, g_strdup(f));
+            }
+        } else if (strcmp(section, "Record kinds") == 0) {
+            for (guint n = 0; n < names->len; n++)
+                g_hash_table_add(d->kinds, g_strdup(g_ptr_array_index(names, n)));
+        } else if (strcmp(section, "Event keys") == 0) {
+            for (guint n = 0; n < names->len; n++) {
+                g_ptr_array_add(d->event_keys, g_strdup(g_ptr_array_index(names, n)));
+                g_ptr_array_add(d->event_kinds, g_strdup(g_strstrip(cells[1])));
+            }
+        }
+    }
+    /* What the tests below rely on was found in the document. */
+    CU_ASSERT_TRUE_FATAL(g_hash_table_size(d->field_type) >= 20);
+    CU_ASSERT_TRUE_FATAL(d->required->len == 3);
+    CU_ASSERT_TRUE_FATAL(g_hash_table_size(d->kinds) >= 15);
+    CU_ASSERT_TRUE_FATAL(d->event_keys->len >= 20);
+    CU_ASSERT_TRUE_FATAL(g_hash_table_size(d->top_type) == 7);
+}
+
+static gboolean node_has_type(JsonNode *node, const char *type)
+{
+    if (strcmp(type, "object") == 0)
+        return JSON_NODE_HOLDS_OBJECT(node);
+    if (strcmp(type, "array") == 0)
+        return JSON_NODE_HOLDS_ARRAY(node);
+    if (strcmp(type, "strings") == 0) {
+        if (!JSON_NODE_HOLDS_ARRAY(node))
+            return FALSE;
+        JsonArray *a = json_node_get_array(node);
+        for (guint i = 0; i < json_array_get_length(a); i++) {
+            JsonNode *e = json_array_get_element(a, i);
+            if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+                return FALSE;
+        }
+        return TRUE;
+    }
+    if (!JSON_NODE_HOLDS_VALUE(node))
+        return FALSE;
+    GType t = json_node_get_value_type(node);
+    if (strcmp(type, "integer") == 0)
+        return t == G_TYPE_INT64;
+    if (strcmp(type, "dir") == 0)
+        return t == G_TYPE_STRING && (strcmp(json_node_get_string(node), "C") == 0 ||
+                                      strcmp(json_node_get_string(node), "S") == 0);
+    return t == G_TYPE_STRING;
+}
+
+/* The kinds an event key may have: its pattern's cell names them. */
+static gboolean event_key_documented(const TraceDoc *d, const char *kind, const char *key)
+{
+    for (guint i = 0; i < d->event_keys->len; i++) {
+        const char *pattern = g_ptr_array_index(d->event_keys, i);
+        const char *kinds = g_ptr_array_index(d->event_kinds, i);
+        if (g_pattern_match_simple(pattern, key) && strstr(kinds, kind) != NULL)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void trace_doc_check(TraceDoc *d, const char *path, JsonNode *root)
+{
+    CU_ASSERT_TRUE_FATAL(JSON_NODE_HOLDS_OBJECT(root));
+    JsonObject *top = json_node_get_object(root);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, d->top_type);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        JsonNode *m = json_object_get_member(top, k);
+        if (m == NULL || !node_has_type(m, v)) {
+            fprintf(stderr, "\n  %s: top-level \"%s\" missing or not %s\n", path,
+                    (char *) k, (char *) v);
+            CU_FAIL("trace.json top level");
+        }
+    }
+    CU_ASSERT_EQUAL(json_object_get_size(top), g_hash_table_size(d->top_type));
+    JsonArray *records = json_object_get_array_member(top, "records");
+    guint failures = 0;
+    for (guint r = 0; r < json_array_get_length(records) && failures < 5; r++) {
+        JsonObject *rec = json_array_get_object_element(records, r);
+        for (guint i = 0; i < d->required->len; i++) {
+            if (!json_object_has_member(rec, g_ptr_array_index(d->required, i))) {
+                fprintf(stderr, "\n  %s: record %u has no \"%s\"\n", path, r,
+                        (char *) g_ptr_array_index(d->required, i));
+                failures++;
+            }
+        }
+        CU_ASSERT_EQUAL(json_object_get_int_member(rec, "id"), r);
+        g_autoptr(GList) members = json_object_get_members(rec);
+        for (GList *m = members; m != NULL; m = m->next) {
+            const char *type = g_hash_table_lookup(d->field_type, m->data);
+            JsonNode *node = json_object_get_member(rec, m->data);
+            if (type == NULL || !node_has_type(node, type)) {
+                fprintf(stderr, "\n  %s: record %u: field \"%s\" is %s\n", path, r,
+                        (char *) m->data, type == NULL ? "not documented" : "of another type");
+                failures++;
+                continue;
+            }
+            g_hash_table_add(d->seen, g_hash_table_lookup_extended(d->field_type, m->data, &k,
+                                                                   NULL) ? k : NULL);
+        }
+        const char *kind = json_object_get_string_member(rec, "kind");
+        if (!g_hash_table_contains(d->kinds, kind)) {
+            fprintf(stderr, "\n  %s: record %u: kind \"%s\" not documented\n", path, r, kind);
+            failures++;
+        }
+        const char *note = json_object_get_string_member_with_default(rec, "note", NULL);
+        if (note != NULL && strcmp(kind, "line") != 0 && !event_key_documented(d, kind, note)) {
+            fprintf(stderr, "\n  %s: record %u: event key \"%s\" (%s) not documented\n", path,
+                    r, note, kind);
+            failures++;
+        }
+    }
+    CU_ASSERT_EQUAL(failures, 0);
+}
+
 /* The streamed outputs (ms_report_write) are the very bytes of the string
  * API, and trace.json is laid out exactly as JSON-GLib's pretty generator
  * (indent 1) lays out the same document, which trace.json always was:
@@ -853,6 +1079,8 @@ static void file_is(const char *dir, const char *name, const char *text, gsize l
 static void every_scenario_streams_the_same_outputs(void)
 {
     g_autoptr(GPtrArray) names = shipped_scenarios();
+    TraceDoc doc;
+    trace_doc_read(&doc);
     g_autofree char *dir = g_dir_make_tmp("mailsim-stream-XXXXXX", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
     for (guint i = 0; i < names->len; i++) {
@@ -897,10 +1125,22 @@ static void every_scenario_streams_the_same_outputs(void)
                     path);
             CU_FAIL("trace.json layout");
         }
+        trace_doc_check(&doc, path, json_parser_get_root(parser));
         ms_world_free(w);
         ms_scenario_free(sc);
     }
     g_rmdir(dir);
+    /* Every field the document lists is met in some shipped scenario. */
+    GHashTableIter it;
+    gpointer field;
+    g_hash_table_iter_init(&it, doc.field_type);
+    while (g_hash_table_iter_next(&it, &field, NULL)) {
+        if (!g_hash_table_contains(doc.seen, field)) {
+            fprintf(stderr, "\n  no shipped scenario's trace.json has \"%s\"\n", (char *) field);
+            CU_FAIL("documented field never seen");
+        }
+    }
+    trace_doc_free(&doc);
 }
 
 /* The writer's corners that no scenario reaches: empty containers, the
