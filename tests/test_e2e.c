@@ -391,6 +391,39 @@ static void cli_writes_outputs(void)
     CU_ASSERT_FALSE(g_file_test(dir, G_FILE_TEST_EXISTS));
 }
 
+/* A simulation that reports an error exits 1 and says why, after writing
+ * the outputs up to there (the trace shows how far it got); the same run
+ * without the limit exits 0.  --max-events is how a user (and this test)
+ * bounds a run. */
+static void cli_simulation_error_exits_nonzero(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char *out = NULL, *err = NULL;
+    const char *stopped[] = { "run", "scenarios/smtp-basic.mss", "--max-events", "10",
+                              "--no-html", "-o", dir, NULL };
+    CU_ASSERT_EQUAL(run_cli(stopped, &out, &err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "scenarios/smtp-basic.mss: error: more than 10 events; "
+                                       "stopped"));
+    g_autofree char *trace = g_build_filename(dir, "trace.json", NULL);
+    CU_ASSERT_TRUE(g_file_test(trace, G_FILE_TEST_IS_REGULAR));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    const char *bad[] = { "run", "scenarios/smtp-basic.mss", "--max-events", "0", NULL };
+    CU_ASSERT_EQUAL(run_cli(bad, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--max-events expects a number from 1 to 200000000"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    const char *enough[] = { "run", "scenarios/smtp-basic.mss", "--max-events", "100000",
+                             "--no-html", "-q", "-o", dir, NULL };
+    CU_ASSERT_EQUAL(run_cli(enough, &out, &err), 0);
+    g_free(out);
+    g_free(err);
+    ms_test_remove_tree(dir);
+}
+
 /* The closing count of tests/run-tests.sh: a skipped test is not a pass,
  * and a binary that dies loses every test it announced. */
 static void harness_counts_skips_and_crashes(void)
@@ -423,6 +456,7 @@ int main(void)
         MS_TEST(harness_counts_skips_and_crashes),
         MS_TEST(cli_refuses_bad_options_and_folders),
         MS_TEST(cli_default_output_folder),
+        MS_TEST(cli_simulation_error_exits_nonzero),
         MS_TEST_END,
     };
     ms_test_add_suite("e2e/scenario", e2e);

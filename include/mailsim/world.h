@@ -20,6 +20,10 @@ void ms_world_free(MsWorld *world);
  * (MS_TIME_NEVER: no limit besides the built-in safety cap). */
 gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error);
 
+/* Stops a run with an error after max_events events (0 or more than the
+ * built-in cap of 200 000 000: the cap), as `mailsim run --max-events`. */
+void ms_world_set_max_events(MsWorld *world, guint64 max_events);
+
 MsTrace *ms_world_trace(MsWorld *world);   /* transfer none */
 MsSim *ms_world_sim(MsWorld *world);       /* transfer none */
 

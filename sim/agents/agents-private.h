@@ -29,6 +29,7 @@ struct MsWorld {
     GPtrArray *owned;     /* small allocations freed with the world */
     GPtrArray *links;     /* MsLink*, in scenario order (parallel to scenario->links) */
     GError *failure;      /* first simulation error, if any */
+    guint64 max_events;   /* 0: the built-in cap */
 };
 
 /* ---- session glue (session.c) ----

@@ -338,6 +338,7 @@ gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error)
     if (limit < cap)
         cap = limit;
 
+    guint64 max_events = world->max_events > 0 ? world->max_events : MS_WORLD_MAX_EVENTS;
     guint64 events = 0;
     while (world->failure == NULL) {
         MsTime next = ms_sim_next_time(world->sim);
@@ -354,9 +355,9 @@ gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error)
             break;
         }
         ms_sim_step(world->sim);
-        if (++events > MS_WORLD_MAX_EVENTS) {
+        if (++events > max_events) {
             g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION,
-                        "more than %" G_GUINT64_FORMAT " events; stopped", MS_WORLD_MAX_EVENTS);
+                        "more than %" G_GUINT64_FORMAT " events; stopped", max_events);
             return FALSE;
         }
     }
@@ -366,6 +367,11 @@ gboolean ms_world_run(MsWorld *world, MsTime limit, GError **error)
     }
     ms_world_note_end_state(world);
     return TRUE;
+}
+
+void ms_world_set_max_events(MsWorld *world, guint64 max_events)
+{
+    world->max_events = MIN(max_events, MS_WORLD_MAX_EVENTS);
 }
 
 MsTrace *ms_world_trace(MsWorld *world)

@@ -38,6 +38,7 @@ int ms_cli_run(int argc, char **argv)
     gboolean full_bodies = FALSE;
     gboolean quiet = FALSE;
     gboolean no_html = FALSE;
+    g_autofree char *max_events_text = NULL;
     GOptionEntry entries[] = {
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
           "Write outputs to DIR (default: output/<scenario file stem>)", "DIR" },
@@ -53,6 +54,9 @@ int ms_cli_run(int argc, char **argv)
         { "no-html", 0, 0, G_OPTION_ARG_NONE, &no_html,
           "Do not write report.html (the page that steps through the run)", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL },
+        { "max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_text,
+          "Stop the simulation with an error after N events (1 to 200000000, the default)",
+          "N" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE - simulate a scenario");
@@ -78,6 +82,13 @@ int ms_cli_run(int argc, char **argv)
     guint64 seed = 0;
     if (seed_text != NULL && !parse_seed(seed_text, &seed)) {
         ms_cli_error("--seed expects a non-negative integer, found '%s'", seed_text);
+        return MS_EXIT_USAGE;
+    }
+    guint64 max_events = 0;
+    if (max_events_text != NULL &&
+        !g_ascii_string_to_unsigned(max_events_text, 10, 1, 200000000, &max_events, NULL)) {
+        ms_cli_error("--max-events expects a number from 1 to 200000000, found '%s'",
+                     max_events_text);
         return MS_EXIT_USAGE;
     }
     if (lang != NULL && !ms_report_lang_supported(lang)) {
@@ -107,6 +118,8 @@ int ms_cli_run(int argc, char **argv)
     }
     /* A simulation error still leaves a trace worth writing: write the
      * outputs first, then report the failure. */
+    if (max_events != 0)
+        ms_world_set_max_events(world, max_events);
     g_autoptr(GError) sim_error = NULL;
     gboolean ok = ms_world_run(world, MS_TIME_NEVER, &sim_error);
 
