@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "mailsim/diagram.h"
+#include "mailsim/scenario.h"
+#include "mailsim/world.h"
 #include "report/report-private.h"
 #include "testutil.h"
 
@@ -1187,6 +1189,309 @@ static void plantuml_and_mermaid_sources(void)
     CU_ASSERT_EQUAL(count_lines_with(mmd, "h3-->>h2"), 2); /* bob pulls: USER, QUIT */
 }
 
+/* ---- diagram/compact ------------------------------------------------------ */
+
+static guint64 emit_noted(MsTrace *t, const Conn *c, MsDir dir, double send_ms, double arrive_ms,
+                          const char *text, const char *note)
+{
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_LINE;
+    r.time = MS(send_ms);
+    r.arrival = arrive_ms < 0 ? -1 : MS(arrive_ms);
+    r.conn = c->conn;
+    r.protocol = c->protocol;
+    r.dir = dir;
+    r.src = dir == MS_DIR_CLIENT ? c->client : c->server;
+    r.dst = dir == MS_DIR_CLIENT ? c->server : c->client;
+    r.src_port = dir == MS_DIR_CLIENT ? c->cport : c->sport;
+    r.dst_port = dir == MS_DIR_CLIENT ? c->sport : c->cport;
+    r.text = text;
+    r.eol = "\r\n";
+    r.phase = "smtp.transfer";
+    r.note = note;
+    return ms_trace_emit(t, &r);
+}
+
+/* A submission with a multi-line EHLO reply, pipelined commands and their
+ * replies, a message text in two segments; then a POP3 RETR. */
+static MsTrace *pipelined_story(void)
+{
+    MsTrace *t = ms_trace_new();
+    const Conn *c = &submit;
+    emit_open(t, c, 0);
+    emit_noted(t, c, MS_DIR_SERVER, 2, 4, "220 crepes.fr ESMTP", "smtp.reply.220");
+    emit_noted(t, c, MS_DIR_CLIENT, 4, 6, "EHLO alice-pc", "smtp.cmd.ehlo");
+    emit_noted(t, c, MS_DIR_SERVER, 6, 8, "250-crepes.fr", "smtp.reply.250.ehlo");
+    emit_noted(t, c, MS_DIR_SERVER, 6, 8, "250-PIPELINING", "smtp.ext.pipelining");
+    emit_noted(t, c, MS_DIR_SERVER, 6, 8, "250 HELP", "smtp.ext.help");
+    emit_noted(t, c, MS_DIR_CLIENT, 8, 10, "MAIL FROM:<alice@crepes.fr>", "smtp.cmd.mail");
+    emit_noted(t, c, MS_DIR_CLIENT, 8, 10, "RCPT TO:<bob@hamburger.edu>", "smtp.cmd.rcpt");
+    emit_noted(t, c, MS_DIR_CLIENT, 8, 10, "DATA", "smtp.cmd.data");
+    emit_noted(t, c, MS_DIR_SERVER, 10, 12, "250 Ok", "smtp.reply.250.mail");
+    emit_noted(t, c, MS_DIR_SERVER, 10, 12, "250 Ok", "smtp.reply.250.rcpt");
+    emit_noted(t, c, MS_DIR_SERVER, 10, 12, "354 Go ahead", "smtp.reply.354");
+    /* 14 + 2 bytes, 0 + 2, 4 + 2, less the stuffed dot: 23 bytes, 3 lines. */
+    emit_noted(t, c, MS_DIR_CLIENT, 12, 14, "Subject: hello", "smtp.data.line");
+    emit_noted(t, c, MS_DIR_CLIENT, 12, 14, "", "smtp.data.line");
+    emit_noted(t, c, MS_DIR_CLIENT, 12, 15, "..hi", "smtp.data.stuffed");
+    emit_noted(t, c, MS_DIR_CLIENT, 12, 15, ".", "smtp.data.end");
+    emit_noted(t, c, MS_DIR_SERVER, 15, 17, "250 Ok: queued", "smtp.reply.250.data");
+    emit_noted(t, c, MS_DIR_CLIENT, 17, 19, "QUIT", "smtp.cmd.quit");
+    emit_open(t, &fetch, 50);
+    emit_noted(t, &fetch, MS_DIR_CLIENT, 52, 54, "RETR 1", "pop3.cmd.retr");
+    emit_noted(t, &fetch, MS_DIR_SERVER, 54, 56, "+OK 10 octets", "pop3.reply.retr");
+    emit_noted(t, &fetch, MS_DIR_SERVER, 54, 56, "Hi", "pop3.data.line");
+    emit_noted(t, &fetch, MS_DIR_SERVER, 54, 56, "Bye", "pop3.data.line");
+    emit_noted(t, &fetch, MS_DIR_SERVER, 54, 56, ".", "pop3.data.end");
+    emit_noted(t, &fetch, MS_DIR_CLIENT, 56, 58, "LIST", "pop3.cmd.list");
+    emit_noted(t, &fetch, MS_DIR_SERVER, 58, 60, "+OK 1 message", "pop3.reply.list");
+    emit_noted(t, &fetch, MS_DIR_SERVER, 58, 60, "1 10", "pop3.data.scan");
+    emit_noted(t, &fetch, MS_DIR_SERVER, 58, 60, ".", "pop3.data.end");
+    return t;
+}
+
+static MsDiagram *diagram_viewed(const MsTrace *t, MsDiagramView view, const char *lang)
+{
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.view = view;
+    o.lang = lang;
+    return diagram_with(t, &o);
+}
+
+static void compact_view_one_arrow_per_part(void)
+{
+    g_autoptr(MsTrace) t = pipelined_story();
+    g_autoptr(MsDiagram) full = diagram_viewed(t, MS_DIAGRAM_VIEW_FULL, "en");
+    CU_ASSERT_EQUAL(ms_diagram_view(full), MS_DIAGRAM_VIEW_FULL);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(full), 26);
+    /* Small: the automatic choice is the full view. */
+    g_autoptr(MsDiagram) aut = diagram_viewed(t, MS_DIAGRAM_VIEW_AUTO, "en");
+    CU_ASSERT_EQUAL(ms_diagram_view(aut), MS_DIAGRAM_VIEW_FULL);
+
+    g_autoptr(MsDiagram) d = diagram_viewed(t, MS_DIAGRAM_VIEW_COMPACT, "en");
+    CU_ASSERT_EQUAL(ms_diagram_view(d), MS_DIAGRAM_VIEW_COMPACT);
+    static const struct {
+        const char *text;
+        guint lines, rows;
+    } want[] = {
+        { "220 crepes.fr ESMTP", 1, 1 },
+        { "EHLO alice-pc", 1, 1 },
+        { "250-crepes.fr (+2 lines)", 3, 1 },
+        { "MAIL FROM:<alice@crepes.fr> | RCPT TO:<bob@hamburger.edu> | DATA", 3, 3 },
+        { "250 Ok | 250 Ok | 354 Go ahead", 3, 3 },
+        { "message text: 3 lines, 23 bytes", 4, 1 },
+        { "250 Ok: queued", 1, 1 },
+        { "QUIT", 1, 1 },
+        { "RETR 1", 1, 1 },
+        { "+OK 10 octets | message text: 2 lines, 9 bytes", 4, 2 },
+        { "LIST", 1, 1 },
+        { "+OK 1 message (+2 lines)", 3, 1 },
+    };
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(d), G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+        MS_ASSERT_STR(a->text, want[i].text);
+        CU_ASSERT_EQUAL(a->rows, want[i].rows);
+        CU_ASSERT_EQUAL(a->kind == MS_DIAGRAM_ARROW_LINE ? 1 : a->elided, want[i].lines);
+        CU_ASSERT_TRUE(a->kind == MS_DIAGRAM_ARROW_LINE || a->compact);
+    }
+    /* The message text in two segments: from its first send to its last
+     * arrival, as one arrow. */
+    const MsDiagramArrow *text = ms_diagram_arrow(d, 5);
+    CU_ASSERT_EQUAL(text->send, MS(12));
+    CU_ASSERT_EQUAL(text->arrival, MS(15));
+    /* Three rows of text: the arrow drops far enough for them. */
+    const MsDiagramArrow *pipe = ms_diagram_arrow(d, 3);
+    CU_ASSERT_TRUE(pipe->y2 - pipe->y1 >= 3 * 15.0);
+    CU_ASSERT_PTR_NOT_NULL(strchr(pipe->label, '\n'));
+
+    /* In Chinese, from the catalogue. */
+    ms_report_untranslated_reset();
+    g_autoptr(MsDiagram) zh = diagram_viewed(t, MS_DIAGRAM_VIEW_COMPACT, "zh");
+    MS_ASSERT_STR(ms_diagram_arrow(zh, 5)->text, "邮件报文：3 行，23 字节");
+    MS_ASSERT_STR(ms_diagram_arrow(zh, 2)->text, "250-crepes.fr（另 2 行）");
+    g_autoptr(GPtrArray) missing = ms_report_untranslated();
+    CU_ASSERT_EQUAL(missing->len, 0);
+    ms_report_untranslated_reset();
+}
+
+/* Many arrows: compact unless the full view is asked for. */
+static void compact_by_default_when_long(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    emit_open(t, &submit, 0);
+    for (guint i = 0; i < 40; i++) {
+        emit_noted(t, &submit, MS_DIR_CLIENT, 4 * i, 4 * i + 1, "NOOP", "smtp.cmd.noop");
+        emit_noted(t, &submit, MS_DIR_SERVER, 4 * i + 1, 4 * i + 2, "250-a", NULL);
+        emit_noted(t, &submit, MS_DIR_SERVER, 4 * i + 1, 4 * i + 2, "250 b", NULL);
+    }
+    g_autoptr(MsDiagram) aut = diagram_viewed(t, MS_DIAGRAM_VIEW_AUTO, "en");
+    CU_ASSERT_EQUAL(ms_diagram_view(aut), MS_DIAGRAM_VIEW_COMPACT);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(aut), 80);
+    g_autoptr(MsDiagram) full = diagram_viewed(t, MS_DIAGRAM_VIEW_FULL, "en");
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(full), 120);
+}
+
+/* A relay whose connection attempts fail: each is a SYN that gets nowhere,
+ * with its attempt number, ending in a cross. */
+static void failed_attempts_drawn_with_number(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    for (guint k = 1; k <= 3; k++) {
+        Conn c = relay;
+        c.conn = k;
+        MsTraceRecord r = { 0 };
+        r.kind = MS_TRACE_CONN_OPEN;
+        r.time = MS(1000.0 * k);
+        r.arrival = -1;
+        r.conn = k;
+        r.protocol = "SMTP";
+        r.dir = MS_DIR_CLIENT;
+        r.src = c.client;
+        r.dst = c.server;
+        r.dst_port = 25;
+        r.count = k;
+        ms_trace_emit(t, &r);
+        r.kind = MS_TRACE_CONN_REFUSED;
+        r.time = MS(1000.0 * k + 500);
+        r.detail = k == 3 ? "connection refused" : "connection timed out";
+        ms_trace_emit(t, &r);
+    }
+    g_autoptr(MsDiagram) d = diagram_viewed(t, MS_DIAGRAM_VIEW_FULL, "en");
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(d), 3);
+    MS_ASSERT_STR(ms_diagram_arrow(d, 0)->text, "SYN (attempt 1) \u2014 no answer");
+    MS_ASSERT_STR(ms_diagram_arrow(d, 2)->text, "SYN (attempt 3) \u2014 refused");
+    for (guint i = 0; i < 3; i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+        CU_ASSERT_EQUAL(a->kind, MS_DIAGRAM_ARROW_ATTEMPT);
+        CU_ASSERT_TRUE(a->lost);
+        CU_ASSERT_EQUAL(a->send, MS(1000.0 * (i + 1)));
+        CU_ASSERT_TRUE(a->x2 < ms_diagram_lifeline(d, a->to)->x);
+    }
+    g_autoptr(MsDiagram) zh = diagram_viewed(t, MS_DIAGRAM_VIEW_COMPACT, "zh");
+    MS_ASSERT_STR(ms_diagram_arrow(zh, 1)->text, "SYN（第 2 次尝试）\u2014 无应答");
+}
+
+/* As the summary has it: POST /send uploads (a push), the rest of web mail
+ * pulls. */
+static void http_upload_drawn_as_push(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    const Conn web = { 1, "HTTP", "alice-pc", "crepes.fr", 49152, 80 };
+    emit_open(t, &web, 0);
+    emit_noted(t, &web, MS_DIR_CLIENT, 0, 1, "POST /send HTTP/1.1", "http.request.post");
+    emit_noted(t, &web, MS_DIR_CLIENT, 0, 1, "Host: crepes.fr", "http.header.host");
+    emit_noted(t, &web, MS_DIR_SERVER, 1, 2, "HTTP/1.1 303 See Other", "http.status.303");
+    emit_noted(t, &web, MS_DIR_CLIENT, 2, 3, "GET /message/1 HTTP/1.1", "http.request.get");
+    emit_noted(t, &web, MS_DIR_SERVER, 3, 4, "HTTP/1.1 200 OK", "http.status.200");
+    g_autoptr(MsDiagram) d = diagram_viewed(t, MS_DIAGRAM_VIEW_FULL, "en");
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(d), 5);
+    static const MsDiagramFlow want[] = { MS_DIAGRAM_FLOW_PUSH, MS_DIAGRAM_FLOW_PUSH,
+                                          MS_DIAGRAM_FLOW_PUSH, MS_DIAGRAM_FLOW_PULL,
+                                          MS_DIAGRAM_FLOW_PULL };
+    for (guint i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(ms_diagram_arrow(d, i)->flow, want[i]);
+    g_autoptr(MsDiagram) c = diagram_viewed(t, MS_DIAGRAM_VIEW_COMPACT, "en");
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(c), 4);
+    MS_ASSERT_STR(ms_diagram_arrow(c, 0)->text, "POST /send HTTP/1.1 (+1 line)");
+    CU_ASSERT_EQUAL(ms_diagram_arrow(c, 0)->flow, MS_DIAGRAM_FLOW_PUSH);
+}
+
+static void view_and_slide_options(void)
+{
+    const char *argv[] = { "run", "--view", "full", "--slide", "x.mss", NULL };
+    MsDiagramArgs args = { 0 };
+    MsDiagramOptions o;
+    g_autoptr(GError) error = NULL;
+    CU_ASSERT_TRUE(parse_args(argv, &o, &args, &error));
+    CU_ASSERT_EQUAL(o.view, MS_DIAGRAM_VIEW_FULL);
+    CU_ASSERT_TRUE(o.slide);
+    ms_diagram_args_clear(&args);
+    const char *bare[] = { "run", "x.mss", NULL };
+    CU_ASSERT_TRUE(parse_args(bare, &o, &args, &error));
+    CU_ASSERT_EQUAL(o.view, MS_DIAGRAM_VIEW_AUTO);
+    CU_ASSERT_FALSE(o.slide);
+    ms_diagram_args_clear(&args);
+    const char *bad[] = { "run", "--view", "tiny", "x.mss", NULL };
+    CU_ASSERT_FALSE(parse_args(bad, &o, &args, &error));
+    CU_ASSERT_TRUE(error != NULL && strstr(error->message, "--view") != NULL);
+    ms_diagram_args_clear(&args);
+}
+
+/* PNG width and height from its IHDR chunk (bytes 16-23, big-endian). */
+static gboolean png_size(const char *path, guint32 *w, guint32 *h)
+{
+    g_autofree guchar *data = NULL;
+    gsize n = 0;
+    if (!g_file_get_contents(path, (char **) &data, &n, NULL) || n < 24 ||
+        memcmp(data + 12, "IHDR", 4) != 0)
+        return FALSE;
+    *w = ((guint32) data[16] << 24) | ((guint32) data[17] << 16) | ((guint32) data[18] << 8) |
+         data[19];
+    *h = ((guint32) data[20] << 24) | ((guint32) data[21] << 16) | ((guint32) data[22] << 8) |
+         data[23];
+    return TRUE;
+}
+
+/* Every shipped scenario, compact at the slide preset: each page a 16:9
+ * PNG that fits 1920x1080, none shrunk much below the slide's type. */
+static void shipped_slides_fit_1920x1080(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("scenarios", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (const char *n = g_dir_read_name(dir); n != NULL; n = g_dir_read_name(dir)) {
+        if (g_str_has_suffix(n, ".mss"))
+            g_ptr_array_add(names, g_strdup(n));
+    }
+    CU_ASSERT_TRUE(names->len >= 20);
+    g_autofree char *out = temp_dir();
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *path = g_build_filename("scenarios", names->pdata[i], NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(MsScenario) sc = ms_scenario_parse_file(path, &error);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+        g_autoptr(MsWorld) world = ms_world_new(sc, sc->seed, &error);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(world);
+        CU_ASSERT_TRUE(ms_world_run(world, MS_TIME_NEVER, &error));
+        MsReportOptions report;
+        ms_report_options_init(&report);
+        report.scenario_name = sc->name;
+        MsDiagramOptions o;
+        ms_diagram_options_init(&o);
+        o.slide = TRUE;
+        o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_PNG);
+        o.basename = names->pdata[i];
+        g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(world), &report, &o);
+        CU_ASSERT_EQUAL(ms_diagram_view(d), MS_DIAGRAM_VIEW_COMPACT);
+        for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
+            const MsDiagramPage *pg = ms_diagram_page(d, p);
+            CU_ASSERT_TRUE(ms_diagram_n_pages(d) == 1 || pg->n_arrows <= MS_DIAGRAM_SLIDE_ARROWS);
+            /* What the page is scaled by to fill the slide. */
+            double box_w = MAX(pg->width, pg->height * 16.0 / 9.0);
+            double zoom = 1440.0 / box_w;
+            if (zoom < 0.7)
+                fprintf(stderr, "%s page %u: shrunk to %.2f\n", path, p + 1, zoom);
+            CU_ASSERT_TRUE(zoom >= 0.7);
+        }
+        g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+        CU_ASSERT_TRUE_FATAL(ms_diagram_write(ms_world_trace(world), &report, &o, out, written,
+                                              &error));
+        CU_ASSERT_EQUAL(written->len, ms_diagram_n_pages(d));
+        for (guint k = 0; k < written->len; k++) {
+            guint32 w = 0, h = 0;
+            CU_ASSERT_TRUE_FATAL(png_size(written->pdata[k], &w, &h));
+            if (w > 1920 || h > 1080 || w < 1900 || h < 1060)
+                fprintf(stderr, "%s: %ux%u\n", (char *) written->pdata[k], w, h);
+            CU_ASSERT_TRUE(w <= 1920 && h <= 1080);
+            /* 16:9, filled. */
+            CU_ASSERT_TRUE(w >= 1900 && h >= 1060);
+        }
+    }
+    remove_dir(out);
+}
+
 int main(void)
 {
     static const MsTestCase layout[] = {
@@ -1225,7 +1530,17 @@ int main(void)
     };
     ms_test_add_suite("diagram/layout", layout);
     ms_test_add_suite("diagram/graphviz", graphviz);
+    static const MsTestCase compact[] = {
+        MS_TEST(compact_view_one_arrow_per_part),
+        MS_TEST(compact_by_default_when_long),
+        MS_TEST(failed_attempts_drawn_with_number),
+        MS_TEST(http_upload_drawn_as_push),
+        MS_TEST(view_and_slide_options),
+        MS_TEST(shipped_slides_fit_1920x1080),
+        MS_TEST_END,
+    };
     ms_test_add_suite("diagram/text", text);
+    ms_test_add_suite("diagram/compact", compact);
     int rc = ms_test_run();
     ms_diagram_shutdown();
     return rc;

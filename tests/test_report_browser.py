@@ -418,7 +418,8 @@ def main():
     drv = None
     try:
         for name, extra in (("smtp-basic", ()), ("smtp-server-down-retry", ("--lang", "zh")),
-                            ("mime-picture", ())):
+                            # one arrow per line: a base64 line is clicked
+                            ("mime-picture", ("--view", "full"))):
             urls[name], traces[name], pages[name] = run_scenario(mailsim, name, out, *extra)
         drv = Driver(chromium, chromedriver)
         drv.s("POST", "/window/rect", {"width": 1024, "height": 768})

@@ -68,6 +68,28 @@ typedef enum { MS_DIAGRAM_FLOWS(MS_DIAGRAM_FLOW_ENUM_) MS_DIAGRAM_N_FLOWS } MsDi
 #undef MS_DIAGRAM_FLOW_ENUM_
 
 const char *ms_diagram_flow_name(MsDiagramFlow flow);
+
+/* How much of the dialogue an arrow stands for.  X-macro: constant, name in
+ * --view.  FULL: one arrow per protocol line.  COMPACT: one arrow per
+ * command and per reply (a multi-line reply is one arrow), one for a
+ * message text ("message text: 12 lines, 421 bytes"); what is sent in one
+ * instant on one connection is one arrow with a row of text per part.
+ * AUTO: compact when the full view would have more than
+ * MS_DIAGRAM_COMPACT_OVER arrows. */
+#define MS_DIAGRAM_VIEWS(X)                 \
+    X(MS_DIAGRAM_VIEW_AUTO, "auto")         \
+    X(MS_DIAGRAM_VIEW_COMPACT, "compact")   \
+    X(MS_DIAGRAM_VIEW_FULL, "full")
+
+#define MS_DIAGRAM_VIEW_ENUM_(e, name) e,
+typedef enum { MS_DIAGRAM_VIEWS(MS_DIAGRAM_VIEW_ENUM_) MS_DIAGRAM_N_VIEWS } MsDiagramView;
+#undef MS_DIAGRAM_VIEW_ENUM_
+
+#define MS_DIAGRAM_COMPACT_OVER 60u
+/* --slide: arrows a page unless --page-arrows says otherwise. */
+#define MS_DIAGRAM_SLIDE_ARROWS 20u
+
+const char *ms_diagram_view_name(MsDiagramView view);
 /* The flow of a protocol name ("SMTP" -> push); OTHER when unknown. */
 MsDiagramFlow ms_diagram_flow_of_protocol(const char *protocol);
 
@@ -86,6 +108,8 @@ typedef struct {
     double scale;           /* points per simulated millisecond; 0: automatic */
     MsTime gap;             /* compress idle gaps longer than this; 0: auto, <0: never */
     const char *basename;   /* output file names; default "sequence" */
+    MsDiagramView view;     /* default AUTO */
+    gboolean slide;         /* 16:9 pages in large type (see docs/diagrams.md) */
 } MsDiagramOptions;
 
 void ms_diagram_options_init(MsDiagramOptions *options);
@@ -122,9 +146,11 @@ typedef struct {
     char *until;       /* --until TIME */
     gint page_arrows;  /* --page-arrows N */
     char *page_time;   /* --page-time TIME */
+    char *view;        /* --view compact|full */
+    gboolean slide;    /* --slide */
 } MsDiagramArgs;
 
-#define MS_DIAGRAM_N_ARGS 9 /* entries, with the closing empty one */
+#define MS_DIAGRAM_N_ARGS 11 /* entries, with the closing empty one */
 
 /* Writes MS_DIAGRAM_N_ARGS entries whose values land in args. */
 void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries);
@@ -148,7 +174,11 @@ typedef struct {
 typedef enum {
     MS_DIAGRAM_ARROW_LINE,    /* a protocol line */
     MS_DIAGRAM_ARROW_SEGMENT, /* a TCP segment */
-    MS_DIAGRAM_ARROW_ELIDED,  /* stands for the middle of a long message body */
+    MS_DIAGRAM_ARROW_ELIDED,  /* stands for `elided` lines of its connection and
+                                 direction from its record on: the middle of
+                                 a long body, or in the compact view a reply,
+                                 a message text, lines sent together */
+    MS_DIAGRAM_ARROW_ATTEMPT, /* a connection attempt that got no connection */
 } MsDiagramArrowKind;
 
 typedef struct {
@@ -163,9 +193,12 @@ typedef struct {
     guint retransmit;
     guint group;                 /* lines sent together on one connection */
     guint elided;                /* ELIDED: how many lines it stands for */
+    gboolean compact;            /* ELIDED: a compact view's arrow, not a gap */
+    guint rows;                  /* rows of text in its label (1 or more) */
     double x1, y1, x2, y2;       /* from the sender to the tip, in points */
     const char *text;            /* the whole line, printable */
-    const char *label;           /* shortened to fit between the lifelines */
+    const char *label;           /* shortened to fit between the lifelines;
+                                    rows separated by "\n" */
     const char *tooltip;         /* the whole line and its times */
 } MsDiagramArrow;
 
@@ -228,6 +261,8 @@ void ms_diagram_free(MsDiagram *diagram);
 const char *ms_diagram_title(const MsDiagram *diagram);
 const char *ms_diagram_lang(const MsDiagram *diagram);
 const MsDiagramOptions *ms_diagram_options(const MsDiagram *diagram);
+/* The view drawn: COMPACT or FULL, never AUTO. */
+MsDiagramView ms_diagram_view(const MsDiagram *diagram);
 /* Whether any arrow of this flow is drawn (the legend shows only those). */
 gboolean ms_diagram_has_flow(const MsDiagram *diagram, MsDiagramFlow flow);
 

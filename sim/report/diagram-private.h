@@ -45,8 +45,33 @@
 #define MS_DG_ELIDE_HEAD 8u
 #define MS_DG_ELIDE_TAIL 2u
 
+/* --slide: type this much larger than on a page... */
+#define MS_DG_SLIDE_TYPE 1.4
+/* ...in columns this much wider, on pages of 16:9 (points at 96 dpi). */
+#define MS_DG_SLIDE_COLUMN 1.3
+#define MS_DG_SLIDE_W 1440.0
+#define MS_DG_SLIDE_H 810.0
+/* A slide's page is shrunk at most this much to fit (tests/test_diagram.c). */
+#define MS_DG_SLIDE_MIN_ZOOM 0.7
+
+/* A part of a compact arrow: one command, one reply (all its lines), or a
+ * message text; `next` links the parts of one arrow (G_MAXUINT: last). */
+typedef enum { MS_DG_PART_LINES, MS_DG_PART_TEXT } MsDgPartKind;
+
+typedef struct {
+    MsDgPartKind kind;
+    const MsTraceRecord *first, *last;
+    guint lines;                /* LINES: how many; TEXT: every line, "." too */
+    guint text_lines;           /* TEXT: lines of the message */
+    guint64 bytes;              /* TEXT: the message's bytes, CRLF counted */
+    guint next;
+} MsDgPart;
+
 struct MsDiagram {
     MsDiagramOptions options;  /* strings below are copies */
+    MsDiagramView view;        /* COMPACT or FULL */
+    double type;               /* font and row scale: 1, larger on slides */
+    double column;             /* between two lifelines */
     char *lang;
     char *title;
     char *protocols;
@@ -63,6 +88,9 @@ struct MsDiagram {
     GArray *ticks;             /* MsDiagramTick, by page then time */
     GArray *pages;             /* MsDiagramPage */
     GArray *note_order;        /* guint64 per note: its record id, for layout */
+    GArray *parts;             /* MsDgPart, compact view */
+    GArray *arrow_part;        /* guint per arrow: its first part, or G_MAXUINT */
+    GPtrArray *refused;        /* conn id -> its conn-refused record, or NULL */
     gboolean has_flow[MS_DIAGRAM_N_FLOWS];
     gboolean has_lost;
     gboolean has_retransmit;
@@ -70,6 +98,9 @@ struct MsDiagram {
     double scale;              /* points per millisecond in force */
     MsTime gap;                /* compression threshold in force (<0 never) */
 };
+
+/* Type and rows scaled for the diagram (larger on slides). */
+#define MS_DG_T(d, v) ((v) * (d)->type)
 
 /* diagram_layout.c: pages, the time axis, y of everything, bands. */
 void ms_dg_layout(MsDiagram *d);

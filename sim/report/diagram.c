@@ -187,6 +187,7 @@ static void hosts_order(Hosts *hs)
 typedef struct {
     MsDiagram *d;
     const MsTrace *trace;
+    GArray *http_flow;       /* conn id -> MsDiagramFlow of its current exchange */
     char **protocols;        /* NULL: all */
     char **hosts;            /* NULL: all */
     guint n_hosts;
@@ -251,6 +252,20 @@ static gboolean keep(const Pick *pk, const MsTraceRecord *r, const char *protoco
     return keep_hosts(pk, r->src, r->dst);
 }
 
+/* As the summary counts them: an HTTP exchange that uploads a message
+ * (POST /send) pushes it toward the server; every other exchange (a login,
+ * an inbox page, GET of a message) belongs to a pull. */
+static MsDiagramFlow http_flow(Pick *pk, const MsTraceRecord *r)
+{
+    if (pk->http_flow->len <= r->conn)
+        g_array_set_size(pk->http_flow, r->conn + 1);
+    MsDiagramFlow *f = &g_array_index(pk->http_flow, MsDiagramFlow, r->conn);
+    const char *text = r->text != NULL ? r->text : "";
+    if (r->dir == MS_DIR_CLIENT && g_str_has_prefix(r->note != NULL ? r->note : "", "http.request."))
+        *f = g_str_has_prefix(text, "POST /send ") ? MS_DIAGRAM_FLOW_PUSH : MS_DIAGRAM_FLOW_PULL;
+    return *f != MS_DIAGRAM_FLOW_OTHER ? *f : MS_DIAGRAM_FLOW_PULL;
+}
+
 static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind, const char *protocol)
 {
     MsDiagramArrow a = { 0 };
@@ -258,6 +273,10 @@ static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind,
     a.record = r;
     a.flow = kind == MS_DIAGRAM_ARROW_SEGMENT ? MS_DIAGRAM_FLOW_TCP
                                               : ms_diagram_flow_of_protocol(protocol);
+    if (kind == MS_DIAGRAM_ARROW_LINE && protocol != NULL &&
+        g_ascii_strncasecmp(protocol, "HTTP", 4) == 0)
+        a.flow = http_flow(pk, r);
+    a.rows = 1;
     a.send = r->time;
     a.arrival = r->arrival;
     a.lost = r->arrival < 0;
@@ -284,9 +303,29 @@ static void mark_lost(Pick *pk, const MsTraceRecord *r)
     }
 }
 
+/* The connections that were never made: their conn-refused by conn id. */
+static void find_refused(Pick *pk)
+{
+    guint64 n = ms_trace_length(pk->trace);
+    for (guint64 i = 0; i < n; i++) {
+        const MsTraceRecord *r = ms_trace_get(pk->trace, i);
+        if (r->kind != MS_TRACE_CONN_REFUSED || r->conn == 0)
+            continue;
+        if (pk->d->refused->len <= r->conn)
+            g_ptr_array_set_size(pk->d->refused, (gint) r->conn + 1);
+        g_ptr_array_index(pk->d->refused, r->conn) = (gpointer) r;
+    }
+}
+
+static const MsTraceRecord *refused_of(const MsDiagram *d, guint conn)
+{
+    return conn < d->refused->len ? g_ptr_array_index(d->refused, conn) : NULL;
+}
+
 static void pick_arrows(Pick *pk)
 {
     guint64 n = ms_trace_length(pk->trace);
+    find_refused(pk);
     for (guint64 i = 0; i < n; i++) {
         const MsTraceRecord *r = ms_trace_get(pk->trace, i);
         switch (r->kind) {
@@ -294,6 +333,16 @@ static void pick_arrows(Pick *pk)
             while (pk->conn_protocol->len <= r->conn)
                 g_ptr_array_add(pk->conn_protocol, NULL);
             g_ptr_array_index(pk->conn_protocol, r->conn) = (gpointer) r->protocol;
+            /* A failed attempt is drawn as the SYN that got nowhere (with
+             * --tcp the segments themselves show it). */
+            if (!pk->d->options.tcp && pk->d->options.events &&
+                refused_of(pk->d, r->conn) != NULL && keep(pk, r, r->protocol)) {
+                add_arrow(pk, r, MS_DIAGRAM_ARROW_ATTEMPT, r->protocol);
+                MsDiagramArrow *a = &g_array_index(pk->d->arrows, MsDiagramArrow,
+                                                   pk->d->arrows->len - 1);
+                a->arrival = -1;
+                a->lost = TRUE;
+            }
             break;
         case MS_TRACE_LINE:
             if (keep(pk, r, r->protocol))
@@ -364,14 +413,156 @@ static void group_and_elide(MsDiagram *d)
     d->arrows = out;
 }
 
+/* ---- The compact view ------------------------------------------------------- */
+
+/* Whether r goes on in the same reply or request as prev (the last line of
+ * the part, same connection and direction, nothing the other way between):
+ * RFC 5321 4.2.1 "250-" says more lines follow; POP3's multi-line replies
+ * (RFC 1939 3) run to their "."; IMAP's untagged responses lead up to the
+ * tagged one (RFC 9051 7); an HTTP message's header and body follow its
+ * start line (RFC 9112 2.1). */
+static gboolean continues(const MsTraceRecord *prev, const MsTraceRecord *r)
+{
+    const char *note = r->note != NULL ? r->note : "";
+    const char *pt = prev->text != NULL ? prev->text : "";
+    const char *proto = r->protocol != NULL ? r->protocol : "";
+    if (g_ascii_strcasecmp(proto, "SMTP") == 0)
+        return g_ascii_isdigit(pt[0]) && g_ascii_isdigit(pt[1]) && g_ascii_isdigit(pt[2]) &&
+               pt[3] == '-' && r->dir == MS_DIR_SERVER;
+    if (g_str_has_prefix(note, "http.header.") || g_str_has_prefix(note, "http.body."))
+        return TRUE;
+    if (g_str_has_prefix(note, "pop3.data."))
+        return TRUE;
+    if (g_ascii_strcasecmp(proto, "IMAP") == 0 && r->dir == MS_DIR_SERVER)
+        return g_str_has_prefix(pt, "* ");
+    return FALSE;
+}
+
+/* The end of a message text, counted with it: SMTP's and POP3's "." (RFC
+ * 5321 4.1.1.4, RFC 1939 3), the rest of an IMAP FETCH item after its
+ * literal. */
+static gboolean ends_text(const MsTraceRecord *r)
+{
+    const char *note = r->note != NULL ? r->note : "";
+    const char *text = r->text != NULL ? r->text : "";
+    return g_str_has_suffix(note, ".data.end") ||
+           (strcmp(note, "imap.resp.fetch") == 0 && !g_str_has_prefix(text, "* "));
+}
+
+typedef struct {
+    guint arrow[3];      /* by MsDir: the open compact arrow in out, or G_MAXUINT */
+    guint last_part[3];
+    MsDir last_dir;      /* of the last line on the connection */
+} CompactConn;
+
+static guint new_part(MsDiagram *d, MsDgPartKind kind, const MsTraceRecord *r)
+{
+    MsDgPart p = { kind, r, r, 0, 0, 0, G_MAXUINT };
+    g_array_append_val(d->parts, p);
+    return d->parts->len - 1;
+}
+
+static void add_to_part(MsDgPart *p, const MsTraceRecord *r)
+{
+    p->last = r;
+    p->lines++;
+    if (p->kind == MS_DG_PART_TEXT && ms_report_is_text_note(r->note)) {
+        const char *note = r->note;
+        p->text_lines++;
+        /* RFC 5321 4.5.2: a stuffed dot is not part of the message. */
+        p->bytes += strlen(r->text != NULL ? r->text : "") + 2 -
+                    (g_str_has_suffix(note, ".data.stuffed") ? 1 : 0);
+    }
+}
+
+/* One arrow per command, per reply and per message text; what one side sent
+ * in one instant on one connection is one arrow with a row per part.  A
+ * single pass: each connection keeps its open arrow. */
+static void compact_arrows(MsDiagram *d)
+{
+    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(MsDiagramArrow), d->arrows->len / 4 + 1);
+    g_autoptr(GArray) conns = g_array_new(FALSE, TRUE, sizeof(CompactConn));
+    for (guint i = 0; i < d->arrows->len; i++) {
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+        const MsTraceRecord *r = a->record;
+        if (a->kind != MS_DIAGRAM_ARROW_LINE || r->dir == MS_DIR_NONE) {
+            MsDiagramArrow c = *a;
+            c.group = out->len;
+            guint none = G_MAXUINT;
+            g_array_append_val(out, c);
+            g_array_append_val(d->arrow_part, none);
+            continue;
+        }
+        while (conns->len <= r->conn) {
+            CompactConn fresh = { { G_MAXUINT, G_MAXUINT, G_MAXUINT },
+                                  { G_MAXUINT, G_MAXUINT, G_MAXUINT }, MS_DIR_NONE };
+            g_array_append_val(conns, fresh);
+        }
+        CompactConn *cc = &g_array_index(conns, CompactConn, r->conn);
+        guint dir = (guint) r->dir;
+        gboolean text = ms_report_is_text_note(r->note);
+        guint open = cc->last_dir == r->dir ? cc->arrow[dir] : G_MAXUINT;
+        MsDgPart *last = open != G_MAXUINT ? &g_array_index(d->parts, MsDgPart, cc->last_part[dir])
+                                           : NULL;
+        /* Where the line goes: on in the open part, a new part of the open
+         * arrow (sent in the same instant), or a new arrow. */
+        gboolean same_part = FALSE, same_arrow = FALSE;
+        if (last != NULL) {
+            gboolean together = last->last->time == r->time && last->last->arrival == r->arrival;
+            if (last->kind == MS_DG_PART_TEXT)
+                same_part = text || ends_text(r);
+            else
+                same_part = !text && continues(last->last, r);
+            same_arrow = same_part || together;
+        }
+        if (!same_arrow) {
+            MsDiagramArrow c = *a;
+            c.group = out->len;
+            g_array_append_val(out, c);
+            guint part = new_part(d, text ? MS_DG_PART_TEXT : MS_DG_PART_LINES, r);
+            g_array_append_val(d->arrow_part, part);
+            cc->arrow[dir] = out->len - 1;
+            cc->last_part[dir] = part;
+        } else if (!same_part) {
+            guint part = new_part(d, text ? MS_DG_PART_TEXT : MS_DG_PART_LINES, r);
+            g_array_index(d->parts, MsDgPart, cc->last_part[dir]).next = part;
+            cc->last_part[dir] = part;
+        }
+        add_to_part(&g_array_index(d->parts, MsDgPart, cc->last_part[dir]), r);
+        cc->last_dir = r->dir;
+        MsDiagramArrow *o = &g_array_index(out, MsDiagramArrow, cc->arrow[dir]);
+        if (o->record != r) {
+            o->kind = MS_DIAGRAM_ARROW_ELIDED;
+            o->compact = TRUE;
+            o->arrival = r->arrival;
+            o->lost = r->arrival < 0;
+        }
+        o->elided++;
+    }
+    g_array_unref(d->arrows);
+    d->arrows = out;
+}
+
 static void make_lifelines(MsDiagram *d, Pick *pk, Hosts *hs, GHashTable *index)
 {
+    /* A slide has the width of a slide: many lifelines get narrower
+     * columns (a row too long wraps) rather than smaller type. */
+    if (d->options.slide) {
+        guint n = 0;
+        for (guint i = 0; i < hs->hosts->len; i++)
+            n += g_hash_table_contains(pk->used, ((HostInfo *) g_ptr_array_index(hs->hosts, i))->name);
+        /* Room for two lanes of phase names (sessions side by side). */
+        double room = MS_DG_SLIDE_W / MS_DG_SLIDE_MIN_ZOOM - MS_DG_T(d, MS_DG_AXIS_X + 118.0) -
+                      2 * MS_DG_T(d, MS_DG_LANE) - MS_DG_MARGIN;
+        if (n > 1)
+            d->column = CLAMP(room / (n - 0.5), MS_DG_COLUMN * 0.7, d->column);
+    }
     for (guint i = 0; i < hs->hosts->len; i++) {
         const HostInfo *h = g_ptr_array_index(hs->hosts, i);
         if (!g_hash_table_contains(pk->used, h->name))
             continue;
         MsDiagramLifeline l = { h->name, host_role(h), 0 };
-        l.x = MS_DG_AXIS_X + 118.0 + MS_DG_COLUMN * d->lifelines->len;
+        l.x = MS_DG_T(d, MS_DG_AXIS_X + 118.0) + d->column * d->lifelines->len;
         g_hash_table_insert(index, (gpointer) h->name, GUINT_TO_POINTER(d->lifelines->len));
         g_array_append_val(d->lifelines, l);
     }
@@ -462,7 +653,9 @@ static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
         if (!g_hash_table_lookup_extended(index, r->src, NULL, &where))
             continue;
         g_autofree char *text = note_text(d, r);
-        g_autofree char *label = ms_dg_shorten(text, 34);
+        /* A note stays within its column, clear of its neighbours'. */
+        double room = (d->column - 14.0) / (MS_DG_T(d, MS_DG_SMALL_PT) * 0.62);
+        g_autofree char *label = ms_dg_shorten(text, (guint) CLAMP(room, 12.0, 34.0));
         g_autofree char *time = ms_time_format_ms(r->time);
         g_autofree char *sentence = ms_report_event_text(r, d->lang);
         g_autofree char *tip = g_strdup_printf("%s ms  %s: %s", time, r->src,
@@ -501,6 +694,19 @@ static char *arrow_text(const MsDiagram *d, const MsDiagramArrow *a)
 {
     const MsTraceRecord *r = a->record;
     GString *s = g_string_new(NULL);
+    if (a->kind == MS_DIAGRAM_ARROW_ATTEMPT) {
+        const MsTraceRecord *end = refused_of(d, r->conn);
+        gboolean rst = end != NULL && end->detail != NULL && strstr(end->detail, "refused") != NULL;
+        g_autofree char *n = g_strdup_printf("%" G_GINT64_FORMAT, r->count);
+        g_autofree char *words =
+            r->count > 0 ? ms_report_format(d->lang, rst ? N_("SYN (attempt {1}) \u2014 refused")
+                                                         : N_("SYN (attempt {1}) \u2014 no answer"),
+                                            n, NULL)
+                         : g_strdup(ms_report_tr(d->lang, rst ? N_("SYN \u2014 refused")
+                                                              : N_("SYN \u2014 no answer")));
+        g_string_append(s, words);
+        return g_string_free(s, FALSE);
+    }
     if (a->kind == MS_DIAGRAM_ARROW_ELIDED) {
         g_autofree char *more = MS_DG_PRINTF(d, "\u22ee %u more lines", "\u22ee 另外 %u 行",
                                              a->elided);
@@ -532,23 +738,112 @@ static char *arrow_text(const MsDiagram *d, const MsDiagramArrow *a)
     return g_string_free(s, FALSE);
 }
 
+/* A line as the diagram prints it (escaped, its odd ending shown). */
+static char *line_text(const MsDiagram *d, const MsTraceRecord *r)
+{
+    MsDiagramArrow one = { 0 };
+    one.kind = MS_DIAGRAM_ARROW_LINE;
+    one.record = r;
+    return arrow_text(d, &one);
+}
+
+/* A compact part in words: a line as it is, "250-crepes.fr (+5 lines)",
+ * "message text: 12 lines, 421 bytes". */
+static char *part_text(const MsDiagram *d, const MsDgPart *p)
+{
+    if (p->kind == MS_DG_PART_TEXT) {
+        g_autofree char *n = g_strdup_printf("%u", p->text_lines);
+        g_autofree char *b = g_strdup_printf("%" G_GUINT64_FORMAT, p->bytes);
+        return ms_report_format(d->lang, N_("message text: {1} lines, {2} bytes"), n, b, NULL);
+    }
+    g_autofree char *first = line_text(d, p->first);
+    if (p->lines <= 1)
+        return g_steal_pointer(&first);
+    if (p->lines == 2)
+        return ms_report_format(d->lang, N_("{1} (+1 line)"), first, NULL);
+    g_autofree char *more = g_strdup_printf("%u", p->lines - 1);
+    return ms_report_format(d->lang, N_("{1} (+{2} lines)"), first, more, NULL);
+}
+
+/* At most this many rows of text on one arrow. */
+#define COMPACT_ROWS 4u
+
+/* The rows of a compact arrow: all parts in full (joined by "\n"), and
+ * shortened to max_chars, at most COMPACT_ROWS of them. */
+static void compact_rows(const MsDiagram *d, guint first_part, guint max_chars, GString *full,
+                         GString *label, guint *rows_out)
+{
+    guint n = 0;
+    for (guint k = first_part; k != G_MAXUINT; k = g_array_index(d->parts, MsDgPart, k).next)
+        n++;
+    guint shown = 0, k = first_part;
+    for (guint i = 0; i < n; i++, k = g_array_index(d->parts, MsDgPart, k).next) {
+        g_autofree char *text = part_text(d, &g_array_index(d->parts, MsDgPart, k));
+        if (full->len > 0)
+            g_string_append_c(full, '\n');
+        g_string_append(full, text);
+        if (shown == COMPACT_ROWS)
+            continue;
+        if (label->len > 0)
+            g_string_append_c(label, '\n');
+        if (i + 1 < n && shown == COMPACT_ROWS - 1) {
+            g_autofree char *left = g_strdup_printf("%u", n - i);
+            g_autofree char *more = ms_report_format(d->lang, N_("(+{1} more)"), left, NULL);
+            g_string_append(label, more);
+        } else if (shown + 1 < COMPACT_ROWS && (guint) g_utf8_strlen(text, -1) > max_chars) {
+            /* Too long for one row: a second row rather than a cut. */
+            const char *end = g_utf8_offset_to_pointer(text, max_chars);
+            const char *at = end;
+            while (at > text && *at != ' ')
+                at--;
+            if (at - text < (end - text) / 2)
+                at = end;
+            g_autofree char *rest = ms_dg_shorten(*at == ' ' ? at + 1 : at, max_chars);
+            g_string_append_len(label, text, at - text);
+            g_string_append_c(label, '\n');
+            g_string_append(label, rest);
+            shown++;
+        } else {
+            g_autofree char *cut = ms_dg_shorten(text, max_chars);
+            g_string_append(label, cut);
+        }
+        shown++;
+    }
+    *rows_out = MAX(shown, 1u);
+}
+
 static void label_arrows(MsDiagram *d)
 {
     for (guint i = 0; i < d->arrows->len; i++) {
         MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
         const MsTraceRecord *r = a->record;
-        g_autofree char *text = arrow_text(d, a);
         double span = a->x2 > a->x1 ? a->x2 - a->x1 : a->x1 - a->x2;
-        double pt = a->kind == MS_DIAGRAM_ARROW_LINE ? MS_DG_LINE_PT : MS_DG_SMALL_PT;
+        double pt = MS_DG_T(d, a->kind == MS_DIAGRAM_ARROW_LINE || a->compact ? MS_DG_LINE_PT
+                                                                              : MS_DG_SMALL_PT);
         guint max_chars = (guint) MAX(4.0, (span - 28.0) / (pt * 0.602));
-        g_autofree char *label = ms_dg_shorten(text, max_chars);
+        guint part = i < d->arrow_part->len ? g_array_index(d->arrow_part, guint, i) : G_MAXUINT;
+        g_autofree char *text = NULL, *label = NULL, *shown = NULL;
+        if (part != G_MAXUINT) {
+            g_autoptr(GString) full = g_string_new(NULL), cut = g_string_new(NULL);
+            compact_rows(d, part, max_chars, full, cut, &a->rows);
+            shown = g_strdup(full->str);
+            /* The text formats print an arrow on one row. */
+            g_auto(GStrv) rows = g_strsplit(shown, "\n", -1);
+            text = g_strjoinv(" | ", rows);
+            label = g_strdup(cut->str);
+        } else {
+            text = arrow_text(d, a);
+            label = ms_dg_shorten(text, max_chars);
+            shown = g_strdup(text);
+            a->rows = 1;
+        }
         a->text = ms_dg_intern(d, text);
         a->label = ms_dg_intern(d, label);
 
         g_autoptr(GString) tip = g_string_new(NULL);
-        if (a->kind == MS_DIAGRAM_ARROW_LINE)
+        if (a->kind == MS_DIAGRAM_ARROW_LINE || a->compact)
             g_string_append(tip, r->dir == MS_DIR_CLIENT ? "C: " : "S: ");
-        g_string_append_printf(tip, "%s\n[%u] %s \u2192 %s, %s\n", text, r->conn, r->src, r->dst,
+        g_string_append_printf(tip, "%s\n[%u] %s \u2192 %s, %s\n", shown, r->conn, r->src, r->dst,
                                a->kind == MS_DIAGRAM_ARROW_SEGMENT ? "TCP"
                                : r->protocol != NULL                 ? r->protocol
                                                                      : "?");
@@ -613,6 +908,13 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     d->ticks = g_array_new(FALSE, FALSE, sizeof(MsDiagramTick));
     d->pages = g_array_new(FALSE, FALSE, sizeof(MsDiagramPage));
     d->note_order = g_array_new(FALSE, FALSE, sizeof(guint64));
+    d->parts = g_array_new(FALSE, FALSE, sizeof(MsDgPart));
+    d->arrow_part = g_array_new(FALSE, FALSE, sizeof(guint));
+    d->refused = g_ptr_array_new();
+    d->type = options->slide ? MS_DG_SLIDE_TYPE : 1.0;
+    d->column = MS_DG_COLUMN * (options->slide ? MS_DG_SLIDE_COLUMN : 1.0);
+    if (options->slide && d->options.page_arrows == 0)
+        d->options.page_arrows = MS_DIAGRAM_SLIDE_ARROWS;
 
     Hosts hs = { g_ptr_array_new_with_free_func(g_free), g_hash_table_new(g_str_hash, g_str_equal) };
     hosts_read(&hs, trace);
@@ -626,8 +928,27 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     pk.n_hosts = pk.hosts != NULL ? g_strv_length(pk.hosts) : 0;
     pk.conn_protocol = g_ptr_array_new();
     pk.used = g_hash_table_new(g_str_hash, g_str_equal);
+    pk.http_flow = g_array_new(FALSE, TRUE, sizeof(MsDiagramFlow));
     pick_arrows(&pk);
-    group_and_elide(d);
+    /* Compact unless asked for the full view; automatically only when the
+     * full view would be long (a slide is always compact by default). */
+    d->view = options->view;
+    g_autoptr(GArray) picked = NULL;
+    if (d->view == MS_DIAGRAM_VIEW_AUTO && !options->slide)
+        picked = g_array_copy(d->arrows);
+    if (d->view == MS_DIAGRAM_VIEW_FULL || picked != NULL)
+        group_and_elide(d);
+    if (d->view == MS_DIAGRAM_VIEW_AUTO)
+        d->view = picked != NULL && d->arrows->len <= MS_DIAGRAM_COMPACT_OVER
+                      ? MS_DIAGRAM_VIEW_FULL
+                      : MS_DIAGRAM_VIEW_COMPACT;
+    if (d->view == MS_DIAGRAM_VIEW_COMPACT) {
+        if (picked != NULL) {
+            g_array_unref(d->arrows);
+            d->arrows = g_steal_pointer(&picked);
+        }
+        compact_arrows(d);
+    }
 
     GHashTable *index = g_hash_table_new(g_str_hash, g_str_equal);
     make_lifelines(d, &pk, &hs, index);
@@ -639,6 +960,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     g_strfreev(pk.protocols);
     g_strfreev(pk.hosts);
     g_ptr_array_unref(pk.conn_protocol);
+    g_array_unref(pk.http_flow);
     g_hash_table_unref(pk.used);
     g_ptr_array_unref(hs.hosts);
     g_hash_table_unref(hs.by_name);
@@ -663,6 +985,9 @@ void ms_diagram_free(MsDiagram *d)
     g_array_unref(d->ticks);
     g_array_unref(d->pages);
     g_array_unref(d->note_order);
+    g_array_unref(d->parts);
+    g_array_unref(d->arrow_part);
+    g_ptr_array_unref(d->refused);
     g_free(d);
 }
 
@@ -679,6 +1004,11 @@ const char *ms_diagram_lang(const MsDiagram *d)
 const MsDiagramOptions *ms_diagram_options(const MsDiagram *d)
 {
     return &d->options;
+}
+
+MsDiagramView ms_diagram_view(const MsDiagram *d)
+{
+    return d->view;
 }
 
 gboolean ms_diagram_has_flow(const MsDiagram *d, MsDiagramFlow flow)

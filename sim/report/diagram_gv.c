@@ -31,12 +31,15 @@ static const char *const band_fill[MS_DIAGRAM_N_FLOWS] = { "#f2f2f2", "#eaf1fb",
 static const char *const band_edge[MS_DIAGRAM_N_FLOWS] = { "#9a9a9a", "#7f9fcf", "#e3a46f",
                                                            "#b4b4b4" };
 #define LOST_COLOUR "#c62828"
+/* Type and rows in the diagram's scale (larger on slides). */
+#define T(v) MS_DG_T(gv->d, (v))
 #define LIFELINE_COLOUR "#8c8c8c"
 
 typedef struct {
     Agraph_t *g;
     const MsDiagram *d;
     double h;          /* page height: Graphviz's y points up */
+    double dx;         /* added to every x: centres a slide's content */
     guint serial;      /* for unique names */
     Agnode_t *anchor;  /* tail and head of the decorative edges */
     Agsym_t *n_pos, *n_label, *n_shape, *n_style, *n_fill, *n_color, *n_font, *n_size,
@@ -59,7 +62,7 @@ static void set_num(void *obj, Agsym_t *sym, double v)
 static void append_xy(GString *s, const Gv *gv, double x, double y, char sep)
 {
     char bx[G_ASCII_DTOSTR_BUF_SIZE], by[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(s, "%s%c%s", g_ascii_formatd(bx, sizeof bx, "%.2f", x), sep,
+    g_string_append_printf(s, "%s%c%s", g_ascii_formatd(bx, sizeof bx, "%.2f", x + gv->dx), sep,
                            g_ascii_formatd(by, sizeof by, "%.2f", gv->h - y));
 }
 
@@ -211,11 +214,11 @@ static void draw_bands(Gv *gv, const MsDiagramPage *pg)
             g_string_append_c(bg, ' ');
         }
 
-        double bx = x_last + 100.0 + b->lane * MS_DG_LANE;
+        double bx = x_last + d->column * 0.4 + b->lane * T(MS_DG_LANE);
         deco_edge(gv, bx, b->y1 + 1.0, bx, y2 - 1.0, band_edge[b->flow], 2.5, "solid");
-        double w = ms_dg_text_width(b->label, MS_DG_SMALL_PT, FALSE);
+        double w = ms_dg_text_width(b->label, T(MS_DG_SMALL_PT), FALSE);
         text_node(gv, "bl", i, bx + 6.0 + w / 2, (b->y1 + y2) / 2, b->label, MS_DG_FONT,
-                  MS_DG_SMALL_PT, flow_text[b->flow]);
+                  T(MS_DG_SMALL_PT), flow_text[b->flow]);
     }
     if (bg->len > 0)
         agsafeset(gv->g, "_background", bg->str, "");
@@ -224,10 +227,10 @@ static void draw_bands(Gv *gv, const MsDiagramPage *pg)
 static void draw_axis(Gv *gv, const MsDiagramPage *pg)
 {
     const MsDiagram *d = gv->d;
-    double top = pg->lifeline_top, bottom = pg->height - MS_DG_BOTTOM + 8.0;
+    double top = pg->lifeline_top, bottom = pg->height - T(MS_DG_BOTTOM) + 8.0;
     const char *title = ms_dg_word(d, "time (ms)", "时间 (ms)");
-    text_node(gv, "axis", 0, MS_DG_AXIS_X - 6.0 - ms_dg_text_width(title, MS_DG_SMALL_PT, FALSE) / 2,
-              MS_DG_HEAD_Y + MS_DG_HEAD_H / 2, title, MS_DG_FONT, MS_DG_SMALL_PT, "#444444");
+    text_node(gv, "axis", 0, T(MS_DG_AXIS_X) - 6.0 - ms_dg_text_width(title, T(MS_DG_SMALL_PT), FALSE) / 2,
+              T(MS_DG_HEAD_Y + MS_DG_HEAD_H / 2), title, MS_DG_FONT, T(MS_DG_SMALL_PT), "#444444");
 
     /* Lifelines and the axis stop at each break and start again after it. */
     guint nl = ms_diagram_n_lifelines(d);
@@ -236,7 +239,7 @@ static void draw_axis(Gv *gv, const MsDiagramPage *pg)
     for (guint i = pg->first_break; i <= end_break; i++) {
         const MsDiagramBreak *b = i < end_break ? ms_diagram_break(d, i) : NULL;
         double to = b != NULL ? b->y1 : bottom;
-        deco_edge(gv, MS_DG_AXIS_X, from, MS_DG_AXIS_X, to, "#444444", 1.0, "solid");
+        deco_edge(gv, T(MS_DG_AXIS_X), from, T(MS_DG_AXIS_X), to, "#444444", 1.0, "solid");
         for (guint l = 0; l < nl; l++) {
             double x = ms_diagram_lifeline(d, l)->x;
             deco_edge(gv, x, from, x, to, LIFELINE_COLOUR, 1.0, "dashed");
@@ -244,12 +247,12 @@ static void draw_axis(Gv *gv, const MsDiagramPage *pg)
         if (b == NULL)
             break;
         double mid = (b->y1 + b->y2) / 2;
-        text_node(gv, "bka", i, MS_DG_AXIS_X, mid, "\u2248", MS_DG_FONT, 14.0, "#444444");
+        text_node(gv, "bka", i, T(MS_DG_AXIS_X), mid, "\u2248", MS_DG_FONT, 14.0, "#444444");
         for (guint l = 0; l < nl; l++)
             text_node(gv, "bkm", gv->serial++, ms_diagram_lifeline(d, l)->x, mid, "\u2248",
                       MS_DG_FONT, 14.0, "#666666");
-        double lx = nl > 0 ? (MS_DG_AXIS_X + ms_diagram_lifeline(d, 0)->x) / 2 : MS_DG_AXIS_X + 60;
-        Agnode_t *n = text_node(gv, "bkl", i, lx, mid, b->label, MS_DG_FONT, MS_DG_SMALL_PT,
+        double lx = nl > 0 ? (T(MS_DG_AXIS_X) + ms_diagram_lifeline(d, 0)->x) / 2 : T(MS_DG_AXIS_X) + 60;
+        Agnode_t *n = text_node(gv, "bkl", i, lx, mid, b->label, MS_DG_FONT, T(MS_DG_SMALL_PT),
                                 "#444444");
         set(n, gv->n_style, "filled");
         from = b->y2;
@@ -258,10 +261,10 @@ static void draw_axis(Gv *gv, const MsDiagramPage *pg)
         const MsDiagramTick *t = ms_diagram_tick(d, i);
         if (t->label == NULL)
             continue;
-        deco_edge(gv, MS_DG_AXIS_X - 3.0, t->y, MS_DG_AXIS_X + 3.0, t->y, "#444444", 1.0, "solid");
-        double w = ms_dg_text_width(t->label, MS_DG_SMALL_PT, TRUE);
-        text_node(gv, "t", i, MS_DG_AXIS_X - 6.0 - w / 2, t->y, t->label, MS_DG_FONT_MONO,
-                  MS_DG_SMALL_PT, "#444444");
+        deco_edge(gv, T(MS_DG_AXIS_X) - 3.0, t->y, T(MS_DG_AXIS_X) + 3.0, t->y, "#444444", 1.0, "solid");
+        double w = ms_dg_text_width(t->label, T(MS_DG_SMALL_PT), TRUE);
+        text_node(gv, "t", i, T(MS_DG_AXIS_X) - 6.0 - w / 2, t->y, t->label, MS_DG_FONT_MONO,
+                  T(MS_DG_SMALL_PT), "#444444");
     }
 }
 
@@ -271,7 +274,7 @@ static void draw_axis(Gv *gv, const MsDiagramPage *pg)
 static void draw_heads(Gv *gv, GPtrArray *heads)
 {
     const MsDiagram *d = gv->d;
-    double cy = MS_DG_HEAD_Y + MS_DG_HEAD_H / 2;
+    double cy = T(MS_DG_HEAD_Y + MS_DG_HEAD_H / 2);
     for (guint i = 0; i < ms_diagram_n_lifelines(d); i++) {
         const MsDiagramLifeline *l = ms_diagram_lifeline(d, i);
         Agnode_t *n = new_node(gv, "h", i, l->x, cy);
@@ -279,14 +282,14 @@ static void draw_heads(Gv *gv, GPtrArray *heads)
         set(n, gv->n_style, "rounded,filled");
         set(n, gv->n_fill, "#f5f5f5");
         set(n, gv->n_color, "#555555");
-        set_num(n, gv->n_width, (MS_DG_COLUMN - 50.0) / 72.0);
-        set_num(n, gv->n_height, MS_DG_HEAD_H / 72.0);
+        set_num(n, gv->n_width, (d->column - 50.0) / 72.0);
+        set_num(n, gv->n_height, T(MS_DG_HEAD_H) / 72.0);
         set(n, gv->n_fixed, "true");
         set(n, gv->n_tooltip, l->host);
         g_autofree char *host = ms_dg_shorten(l->host, 30);
-        text_node(gv, "hn", i, l->x, cy - 6.5, host, MS_DG_FONT_BOLD, 11.0, "#111111");
-        text_node(gv, "hr", i, l->x, cy + 8.0, ms_diagram_role_name(l->role, d->lang),
-                  MS_DG_FONT, MS_DG_SMALL_PT, "#555555");
+        text_node(gv, "hn", i, l->x, cy - T(6.5), host, MS_DG_FONT_BOLD, T(11.0), "#111111");
+        text_node(gv, "hr", i, l->x, cy + T(8.0), ms_diagram_role_name(l->role, d->lang),
+                  MS_DG_FONT, T(MS_DG_SMALL_PT), "#555555");
         g_ptr_array_add(heads, n);
     }
 }
@@ -311,14 +314,16 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
         set(e, gv->e_tooltip, tip);
         if (!line)
             set(e, gv->e_arrowsize, "0.6");
-        if (a->kind == MS_DIAGRAM_ARROW_ELIDED)
+        if (a->kind == MS_DIAGRAM_ARROW_ELIDED && !a->compact)
             set(e, gv->e_style, "dotted");
         else if (a->retransmit > 0)
             set(e, gv->e_style, "dashed");
 
+        gboolean mono = a->kind == MS_DIAGRAM_ARROW_LINE || a->compact;
         Agnode_t *n = text_node(gv, "l", i, (a->x1 + a->x2) / 2, (a->y1 + a->y2) / 2, a->label,
-                                line ? MS_DG_FONT_MONO : MS_DG_FONT,
-                                line ? MS_DG_LINE_PT : MS_DG_SMALL_PT, flow_text[a->flow]);
+                                mono ? MS_DG_FONT_MONO : MS_DG_FONT,
+                                mono || line ? T(MS_DG_LINE_PT) : T(MS_DG_SMALL_PT),
+                                flow_text[a->flow]);
         set(n, gv->n_style, "filled");
         set(n, gv->n_color, "white");
         set(n, gv->n_tooltip, tip);
@@ -335,14 +340,14 @@ static void draw_notes(Gv *gv, const MsDiagramPage *pg)
     for (guint i = pg->first_note; i < pg->first_note + pg->n_notes; i++) {
         const MsDiagramNote *note = ms_diagram_note(d, i);
         Agnode_t *n = text_node(gv, "n", i, ms_diagram_lifeline(d, note->lifeline)->x,
-                                note->y + MS_DG_NOTE_H / 2, note->label, MS_DG_FONT,
-                                MS_DG_SMALL_PT, "#4a4020");
+                                note->y + T(MS_DG_NOTE_H) / 2, note->label, MS_DG_FONT,
+                                T(MS_DG_SMALL_PT), "#4a4020");
         g_autofree char *tip = gv_escape(note->tooltip);
         set(n, gv->n_shape, "box");
         set(n, gv->n_style, "rounded,filled");
         set(n, gv->n_fill, "#fff7d6");
         set(n, gv->n_color, "#c9b458");
-        set_num(n, gv->n_height, MS_DG_NOTE_H / 72.0);
+        set_num(n, gv->n_height, T(MS_DG_NOTE_H) / 72.0);
         set(n, gv->n_margin, "0.06,0.01");
         set(n, gv->n_tooltip, tip);
     }
@@ -353,24 +358,24 @@ static double legend_item(Gv *gv, double x, const char *colour, const char *styl
                           const char *words, const char *mark)
 {
     if (mark != NULL) {
-        text_node(gv, "gm", gv->serial++, x + 6.0, MS_DG_LEGEND_Y, mark, MS_DG_FONT, 12.0,
+        text_node(gv, "gm", gv->serial++, x + 6.0, T(MS_DG_LEGEND_Y), mark, MS_DG_FONT, T(12.0),
                   colour);
-        x += 14.0;
+        x += T(14.0);
     } else {
         char name[32];
         g_snprintf(name, sizeof name, "d%u", gv->serial++);
-        Agedge_t *e = line_edge(gv, gv->anchor, gv->anchor, name, x, MS_DG_LEGEND_Y, x + 28.0,
-                                MS_DG_LEGEND_Y, 7.0);
+        Agedge_t *e = line_edge(gv, gv->anchor, gv->anchor, name, x, T(MS_DG_LEGEND_Y), x + T(28.0),
+                                T(MS_DG_LEGEND_Y), 7.0);
         set(e, gv->e_color, colour);
         set_num(e, gv->e_penwidth, 1.5);
         set(e, gv->e_style, style);
         set(e, gv->e_arrowsize, "0.7");
-        x += 34.0;
+        x += T(34.0);
     }
-    double w = ms_dg_text_width(words, MS_DG_SMALL_PT, FALSE);
-    text_node(gv, "gt", gv->serial++, x + w / 2, MS_DG_LEGEND_Y, words, MS_DG_FONT,
-              MS_DG_SMALL_PT, "#333333");
-    return x + w + 18.0;
+    double w = ms_dg_text_width(words, T(MS_DG_SMALL_PT), FALSE);
+    text_node(gv, "gt", gv->serial++, x + w / 2, T(MS_DG_LEGEND_Y), words, MS_DG_FONT,
+              T(MS_DG_SMALL_PT), "#333333");
+    return x + w + T(18.0);
 }
 
 static void draw_title_legend(Gv *gv, guint page, const MsDiagramPage *pg)
@@ -383,10 +388,10 @@ static void draw_title_legend(Gv *gv, guint page, const MsDiagramPage *pg)
                              n_pages);
     else
         title = g_strdup(d->title);
-    text_node(gv, "title", 0, pg->width / 2, MS_DG_TITLE_Y, title, MS_DG_FONT_BOLD, 14.0,
+    text_node(gv, "title", 0, pg->width / 2, T(MS_DG_TITLE_Y), title, MS_DG_FONT_BOLD, T(14.0),
               "#111111");
 
-    double x = MS_DG_AXIS_X + 12.0;
+    double x = T(MS_DG_AXIS_X) + 12.0;
     x = legend_item(gv, x, flow_colour[MS_DIAGRAM_FLOW_PUSH], "solid",
                     ms_dg_word(d, "push: SMTP", "推送：SMTP"), NULL);
     x = legend_item(gv, x, flow_colour[MS_DIAGRAM_FLOW_PULL], "solid",
@@ -408,12 +413,28 @@ Agraph_t *ms_diagram_graph(const MsDiagram *d, guint page)
     Gv gv = { 0 };
     gv.d = d;
     gv.h = pg->height;
+    double page_w = pg->width;
+    /* A slide is 16:9, the content centred left to right and at the top;
+     * the page is scaled to the slide's size (size ends in "!": up too). */
+    if (d->options.slide) {
+        page_w = MAX(pg->width, pg->height * MS_DG_SLIDE_W / MS_DG_SLIDE_H);
+        gv.h = MAX(pg->height, pg->width * MS_DG_SLIDE_H / MS_DG_SLIDE_W);
+        gv.dx = (page_w - pg->width) / 2;
+    }
     gv.g = agopen("sequence", Agdirected, NULL);
     declare(&gv);
+    if (d->options.slide) {
+        char sw[G_ASCII_DTOSTR_BUF_SIZE], sh[G_ASCII_DTOSTR_BUF_SIZE];
+        g_autofree char *size = g_strdup_printf(
+            "%s,%s!", g_ascii_formatd(sw, sizeof sw, "%.4f", MS_DG_SLIDE_W / 72.0),
+            g_ascii_formatd(sh, sizeof sh, "%.4f", MS_DG_SLIDE_H / 72.0));
+        agsafeset(gv.g, "size", size, "");
+        agsafeset(gv.g, "pad", "0", "");
+    }
 
     /* The invisible corners fix the page's size. */
-    Agnode_t *c0 = new_node(&gv, "corner", 0, 0, 0);
-    Agnode_t *c1 = new_node(&gv, "corner", 1, pg->width, pg->height);
+    Agnode_t *c0 = new_node(&gv, "corner", 0, -gv.dx, 0);
+    Agnode_t *c1 = new_node(&gv, "corner", 1, page_w - gv.dx, gv.h);
     set(c0, gv.n_style, "invis");
     set(c1, gv.n_style, "invis");
     gv.anchor = c0;
@@ -426,16 +447,16 @@ Agraph_t *ms_diagram_graph(const MsDiagram *d, guint page)
     draw_arrows(&gv, pg, heads);
     draw_notes(&gv, pg);
     if (ms_diagram_n_lifelines(d) == 0)
-        text_node(&gv, "empty", 0, pg->width / 2, MS_DG_FIRST_Y,
+        text_node(&gv, "empty", 0, pg->width / 2, MS_DG_T(d, MS_DG_FIRST_Y),
                   ms_dg_word(d, "Nothing to draw: no protocol line passes the filters.",
                              "没有可画的内容：没有协议行符合筛选条件。"),
                   MS_DG_FONT, 11.0, "#444444");
     if (ms_diagram_n_pages(d) > 1) {
         g_autofree char *foot = MS_DG_PRINTF(d, "page %u of %u", "第 %u/%u 页", page + 1,
                                              ms_diagram_n_pages(d));
-        double w = ms_dg_text_width(foot, MS_DG_SMALL_PT, FALSE);
-        text_node(&gv, "foot", 0, pg->width - MS_DG_MARGIN - w / 2, pg->height - 12.0, foot,
-                  MS_DG_FONT, MS_DG_SMALL_PT, "#666666");
+        double w = ms_dg_text_width(foot, MS_DG_T(d, MS_DG_SMALL_PT), FALSE);
+        text_node(&gv, "foot", 0, pg->width - MS_DG_MARGIN - w / 2, pg->height - MS_DG_T(d, 12.0),
+                  foot, MS_DG_FONT, MS_DG_T(d, MS_DG_SMALL_PT), "#666666");
     }
     return gv.g;
 }

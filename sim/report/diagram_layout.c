@@ -85,7 +85,9 @@ static MsTime pick_gap(const MsDiagram *d)
 
 static void place_notes(MsDiagram *d);
 
-static void assign_pages(MsDiagram *d)
+/* cuts: NULL, or a byte per arrow, set where a page must begin (a slide
+ * that would not fit). */
+static void assign_pages(MsDiagram *d, const guint8 *cuts)
 {
     const MsDiagramOptions *o = &d->options;
     guint page = 0, count = 0;
@@ -104,6 +106,8 @@ static void assign_pages(MsDiagram *d)
             /* Never split lines that travelled together. */
             if (o->page_arrows > 0 && count >= o->page_arrows &&
                 a->group != g_array_index(d->arrows, MsDiagramArrow, i - 1).group)
+                cut = TRUE;
+            if (cuts != NULL && cuts[i] != 0)
                 cut = TRUE;
             if (cut) {
                 page++;
@@ -184,21 +188,31 @@ typedef struct {
     gboolean has_last;
     double last_y;
     guint last_kind;
+    guint last_rows;
     guint stamp;    /* key + 1 when it was last touched at the current key */
     double off;
     guint kind;
+    guint rows;
 } LifeState;
 
-/* How far below the previous end on a lifeline the next one goes. */
-static double spacing(guint prev, guint next)
+/* How far below the previous end on a lifeline the next one goes; an
+ * arrow with several rows of text keeps its neighbours further off. */
+static double spacing(const MsDiagram *d, guint prev, guint prev_rows, guint next, guint next_rows)
 {
     if (prev == EV_ARRIVE && next == EV_SEND)
         return 0; /* the reply leaves where the request arrived */
     if (prev == EV_NOTE)
-        return MS_DG_NOTE_H + 6.0;
+        return MS_DG_T(d, MS_DG_NOTE_H) + 6.0;
     if (next == EV_NOTE)
         return 6.0;
-    return MS_DG_ROW;
+    return MS_DG_T(d, MS_DG_ROW) * (double) MAX(1u, (prev_rows + next_rows + 1) / 2);
+}
+
+static guint event_rows(const MsDiagram *d, guint kind, guint item)
+{
+    if (kind == EV_NOTE || kind == EV_LOSS)
+        return 1;
+    return MAX(1u, g_array_index(d->arrows, MsDiagramArrow, item).rows);
 }
 
 /* How far an arrow drops at least: its delay at the scale, so an arrow that
@@ -209,7 +223,9 @@ static double drop(const MsDiagram *d, const MsDiagramArrow *a)
     double px = d->scale * (double) (a->arrival - a->send) / (double) MS_MSEC;
     if (d->gap >= 0)
         px = MIN(px, d->scale * (double) d->gap / (double) MS_MSEC);
-    return MAX(px, MS_DG_MIN_SLOPE);
+    /* Room for its text: rows of the label stay between its two ends. */
+    double text = a->rows > 1 ? MS_DG_T(d, MS_DG_ROW) * (a->rows + 0.5) : 0;
+    return MAX(px, MAX(text, MS_DG_T(d, MS_DG_MIN_SLOPE)));
 }
 
 static GArray *page_events(MsDiagram *d, guint page)
@@ -246,14 +262,57 @@ static void add_break(MsDiagram *d, guint page, MsTime from, MsTime to, double y
     g_array_append_val(d->breaks, b);
 }
 
+/* The lowest label so far between two neighbouring lifelines, and whose
+ * connection it is: an arrow of another connection (a session running at
+ * the same time) puts its label below it, so that simultaneous sessions
+ * never write over each other. */
+typedef struct {
+    double bottom;
+    guint conn;
+} GapState;
+
+static double label_height(const MsDiagram *d, const MsDiagramArrow *a)
+{
+    return MS_DG_T(d, MS_DG_ROW) * MAX(1u, a->rows);
+}
+
+/* How low the arrival of a must be for its label to clear the labels of
+ * other connections in the columns it crosses. */
+static double clear_of_others(const MsDiagram *d, const GapState *gaps, const MsDiagramArrow *a)
+{
+    double top = -1e9;
+    for (guint g = MIN(a->from, a->to); g < MAX(a->from, a->to); g++) {
+        if (gaps[g].conn != a->record->conn)
+            top = MAX(top, gaps[g].bottom);
+    }
+    if (top < 0)
+        return -1e9;
+    /* mid = (y1 + y2) / 2 must be half a label (and a little) below top. */
+    return 2.0 * (top + label_height(d, a) / 2 + 2.0) - a->y1;
+}
+
+static void mark_label(const MsDiagram *d, GapState *gaps, const MsDiagramArrow *a)
+{
+    double bottom = (a->y1 + a->y2) / 2 + label_height(d, a) / 2;
+    for (guint g = MIN(a->from, a->to); g < MAX(a->from, a->to); g++) {
+        if (bottom >= gaps[g].bottom) {
+            gaps[g].bottom = bottom;
+            gaps[g].conn = a->record->conn;
+        }
+    }
+}
+
 static void layout_page(MsDiagram *d, guint page)
 {
     guint first_tick = d->ticks->len, first_break = d->breaks->len;
     g_autoptr(GArray) ev = page_events(d, page);
     guint nl = d->lifelines->len;
     g_autofree LifeState *life = g_new0(LifeState, nl + 1);
+    g_autofree GapState *gaps = g_new0(GapState, nl + 1);
+    for (guint g = 0; g <= nl; g++)
+        gaps[g].bottom = -1e9;
     g_autofree double *off = g_new0(double, ev->len + 1);
-    double floor_y = MS_DG_FIRST_Y, y = MS_DG_FIRST_Y, last_label = -1e9;
+    double floor_y = MS_DG_T(d, MS_DG_FIRST_Y), y = floor_y, last_label = -1e9;
     MsTime prev_t = 0;
     guint key = 0;
 
@@ -267,7 +326,7 @@ static void layout_page(MsDiagram *d, guint page)
             MsTime dt = t - prev_t;
             if (d->gap >= 0 && dt > d->gap) {
                 double y_break = floor_y + 6.0;
-                y = MAX(y + MS_DG_MIN_STEP, floor_y + MS_DG_BREAK_H);
+                y = MAX(y + MS_DG_MIN_STEP, floor_y + MS_DG_T(d, MS_DG_BREAK_H));
                 add_break(d, page, prev_t, t, y_break, y - 6.0);
                 after_break = TRUE;
             } else {
@@ -282,20 +341,25 @@ static void layout_page(MsDiagram *d, guint page)
             if (e->kind == EV_LOSS)
                 continue;
             LifeState *ls = &life[e->lifeline];
+            guint rows = event_rows(d, e->kind, e->item);
             if (ls->stamp != key + 1) {
                 ls->stamp = key + 1;
                 ls->off = 0;
                 if (ls->has_last)
-                    need = MAX(need, ls->last_y + spacing(ls->last_kind, e->kind));
+                    need = MAX(need, ls->last_y + spacing(d, ls->last_kind, ls->last_rows,
+                                                          e->kind, rows));
             } else {
-                ls->off += spacing(ls->kind, e->kind);
+                ls->off += spacing(d, ls->kind, ls->rows, e->kind, rows);
             }
             ls->kind = e->kind;
+            ls->rows = rows;
             off[i] = ls->off;
             if (e->kind == EV_ARRIVE) {
                 const MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
-                if (ar->y1 >= 0)
+                if (ar->y1 >= 0) {
                     need = MAX(need, ar->y1 + drop(d, ar) - off[i]);
+                    need = MAX(need, clear_of_others(d, gaps, ar) - off[i]);
+                }
             }
         }
         y = need;
@@ -304,20 +368,30 @@ static void layout_page(MsDiagram *d, guint page)
             double at = y + off[i];
             if (e->kind == EV_LOSS) {
                 MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
-                ar->y2 = MAX(y, ar->y1 + MS_DG_MIN_SLOPE / 2);
+                ar->y2 = MAX(y, ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE) / 2);
                 floor_y = MAX(floor_y, ar->y2);
                 continue;
             }
-            if (e->kind == EV_SEND)
+            if (e->kind == EV_SEND) {
                 g_array_index(d->arrows, MsDiagramArrow, e->item).y1 = at;
-            else if (e->kind == EV_ARRIVE)
-                g_array_index(d->arrows, MsDiagramArrow, e->item).y2 = at;
-            else
+            } else if (e->kind == EV_ARRIVE) {
+                /* One after the other, so that two arrivals of one instant
+                 * keep their labels apart too. */
+                MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
+                if (ar->y1 >= 0) {
+                    at = MAX(at, clear_of_others(d, gaps, ar));
+                    ar->y2 = MAX(at, ar->y1);
+                    mark_label(d, gaps, ar);
+                } else {
+                    ar->y2 = at;
+                }
+            } else
                 g_array_index(d->notes, MsDiagramNote, e->item).y = at;
             life[e->lifeline].has_last = TRUE;
             life[e->lifeline].last_y = at;
             life[e->lifeline].last_kind = e->kind;
-            floor_y = MAX(floor_y, at + (e->kind == EV_NOTE ? MS_DG_NOTE_H : 0));
+            life[e->lifeline].last_rows = event_rows(d, e->kind, e->item);
+            floor_y = MAX(floor_y, at + (e->kind == EV_NOTE ? MS_DG_T(d, MS_DG_NOTE_H) : 0));
         }
         /* A zero-delay arrow sent at this very instant: level, not rising. */
         for (guint i = a; i < b; i++) {
@@ -325,10 +399,12 @@ static void layout_page(MsDiagram *d, guint page)
             if (e->kind != EV_ARRIVE)
                 continue;
             MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
-            if (ar->y2 < ar->y1)
+            if (ar->y2 < ar->y1) {
                 ar->y2 = ar->y1;
+                mark_label(d, gaps, ar);
+            }
         }
-        gboolean labelled = after_break || y - last_label >= 12.0;
+        gboolean labelled = after_break || y - last_label >= MS_DG_T(d, 12.0);
         g_autofree char *text = labelled ? ms_time_format_ms(t) : NULL;
         MsDiagramTick tick = { page, t, y, labelled ? ms_dg_intern(d, text) : NULL };
         g_array_append_val(d->ticks, tick);
@@ -343,7 +419,7 @@ static void layout_page(MsDiagram *d, guint page)
     for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
         MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, i);
         if (ar->lost && ar->arrival < 0)
-            ar->y2 = ar->y1 + MS_DG_MIN_SLOPE;
+            ar->y2 = ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE);
         floor_y = MAX(floor_y, MAX(ar->y1, ar->y2));
     }
     MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
@@ -351,8 +427,8 @@ static void layout_page(MsDiagram *d, guint page)
     out->n_ticks = d->ticks->len - first_tick;
     out->first_break = first_break;
     out->n_breaks = d->breaks->len - first_break;
-    out->lifeline_top = MS_DG_HEAD_Y + MS_DG_HEAD_H;
-    out->height = floor_y + MS_DG_BOTTOM + (d->pages->len > 1 ? 14.0 : 0.0);
+    out->lifeline_top = MS_DG_T(d, MS_DG_HEAD_Y + MS_DG_HEAD_H);
+    out->height = floor_y + MS_DG_T(d, MS_DG_BOTTOM) + (d->pages->len > 1 ? MS_DG_T(d, 14.0) : 0.0);
 }
 
 /* ---- Phase bands -------------------------------------------------------- */
@@ -486,11 +562,75 @@ static void page_bands(MsDiagram *d, guint page, GArray *conns)
     out->n_bands = n;
 }
 
+/* The lowest point of an arrow, its text included. */
+static double arrow_bottom(const MsDiagram *d, const MsDiagramArrow *a)
+{
+    return MAX(a->y1, a->y2) + MS_DG_T(d, MS_DG_ROW) * (a->rows - 1) / 2.0;
+}
+
+/* A slide page taller than the slide (at the width its lifelines need)
+ * would be shrunk until its type is small: it gets a new page at its first
+ * arrow that reaches too low.  Returns whether any page was cut. */
+static gboolean cut_tall_pages(MsDiagram *d, guint8 *cuts, double width)
+{
+    double limit = MAX(MS_DG_SLIDE_H, width * MS_DG_SLIDE_H / MS_DG_SLIDE_W) -
+                   MS_DG_T(d, MS_DG_BOTTOM) - MS_DG_T(d, 14.0);
+    gboolean cut = FALSE;
+    for (guint p = 0; p < d->pages->len; p++) {
+        const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, p);
+        if (pg->height <= limit + MS_DG_T(d, MS_DG_BOTTOM) + MS_DG_T(d, 14.0) || pg->n_arrows < 2)
+            continue;
+        for (guint i = pg->first_arrow + 1; i < pg->first_arrow + pg->n_arrows; i++) {
+            if (arrow_bottom(d, &g_array_index(d->arrows, MsDiagramArrow, i)) > limit) {
+                cuts[i] = 1;
+                cut = TRUE;
+                break;
+            }
+        }
+    }
+    return cut;
+}
+
+static void clear_layout(MsDiagram *d)
+{
+    g_array_set_size(d->pages, 0);
+    g_array_set_size(d->ticks, 0);
+    g_array_set_size(d->bands, 0);
+    g_array_set_size(d->breaks, 0);
+    d->n_lanes = 0;
+    for (guint i = 0; i < d->arrows->len; i++) {
+        MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+        a->y1 = a->y2 = -1;
+    }
+}
+
+static double layout_pages(MsDiagram *d, const guint8 *cuts);
+
+/* Each pass is linear; a slide page is cut at most once a pass, and a page
+ * of a dozen arrows seldom needs more than two cuts. */
+#define MAX_FIT_PASSES 12
+
 void ms_dg_layout(MsDiagram *d)
 {
     d->scale = pick_scale(d);
     d->gap = pick_gap(d);
-    assign_pages(d);
+    if (!d->options.slide) {
+        layout_pages(d, NULL);
+        return;
+    }
+    g_autofree guint8 *cuts = g_new0(guint8, d->arrows->len + 1);
+    for (guint pass = 0;; pass++) {
+        double width = layout_pages(d, cuts);
+        if (pass == MAX_FIT_PASSES || !cut_tall_pages(d, cuts, width))
+            break;
+        clear_layout(d);
+    }
+}
+
+/* Lays out every page; returns the pages' width. */
+static double layout_pages(MsDiagram *d, const guint8 *cuts)
+{
+    assign_pages(d, cuts);
     guint max_conn = 0;
     for (guint i = 0; i < d->arrows->len; i++)
         max_conn = MAX(max_conn, g_array_index(d->arrows, MsDiagramArrow, i).record->conn);
@@ -506,8 +646,9 @@ void ms_dg_layout(MsDiagram *d)
     if (d->lifelines->len > 0) {
         const MsDiagramLifeline *last =
             &g_array_index(d->lifelines, MsDiagramLifeline, d->lifelines->len - 1);
-        width = last->x + MS_DG_COLUMN / 2 + d->n_lanes * MS_DG_LANE + MS_DG_MARGIN;
+        width = last->x + d->column / 2 + d->n_lanes * MS_DG_T(d, MS_DG_LANE) + MS_DG_MARGIN;
     }
     for (guint p = 0; p < d->pages->len; p++)
         g_array_index(d->pages, MsDiagramPage, p).width = width;
+    return width;
 }

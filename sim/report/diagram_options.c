@@ -21,6 +21,9 @@ static const char *const role_en[] = { MS_DIAGRAM_ROLES(ROLE_EN_) };
 #define ROLE_ZH_(e, en, zh) zh,
 static const char *const role_zh[] = { MS_DIAGRAM_ROLES(ROLE_ZH_) };
 #undef ROLE_ZH_
+#define VIEW_NAME_(e, name) name,
+static const char *const view_names[] = { MS_DIAGRAM_VIEWS(VIEW_NAME_) };
+#undef VIEW_NAME_
 #define FLOW_NAME_(e, name) name,
 static const char *const flow_names[] = { MS_DIAGRAM_FLOWS(FLOW_NAME_) };
 #undef FLOW_NAME_
@@ -28,6 +31,7 @@ static const char *const flow_names[] = { MS_DIAGRAM_FLOWS(FLOW_NAME_) };
 G_STATIC_ASSERT(G_N_ELEMENTS(format_names) == MS_DIAGRAM_N_FORMATS);
 G_STATIC_ASSERT(G_N_ELEMENTS(role_en) == MS_DIAGRAM_N_ROLES);
 G_STATIC_ASSERT(G_N_ELEMENTS(flow_names) == MS_DIAGRAM_N_FLOWS);
+G_STATIC_ASSERT(G_N_ELEMENTS(view_names) == MS_DIAGRAM_N_VIEWS);
 G_STATIC_ASSERT(MS_DIAGRAM_N_FORMATS <= 32);
 
 const char *ms_diagram_format_name(MsDiagramFormat format)
@@ -51,6 +55,11 @@ const char *ms_diagram_role_name(MsDiagramRole role, const char *lang)
     if ((guint) role >= MS_DIAGRAM_N_ROLES)
         role = MS_DIAGRAM_ROLE_HOST;
     return ms_report_lang_is_zh(lang) ? role_zh[role] : role_en[role];
+}
+
+const char *ms_diagram_view_name(MsDiagramView view)
+{
+    return (guint) view < MS_DIAGRAM_N_VIEWS ? view_names[view] : "unknown";
 }
 
 const char *ms_diagram_flow_name(MsDiagramFlow flow)
@@ -222,6 +231,12 @@ void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries)
           "At most N arrows a diagram page (sequence-1.svg, sequence-2.svg, ...)", "N" },
         { "page-time", 0, 0, G_OPTION_ARG_STRING, &args->page_time,
           "At most TIME of simulated time a diagram page", "TIME" },
+        { "view", 0, 0, G_OPTION_ARG_STRING, &args->view,
+          "compact: an arrow per command, reply and message text; full: an arrow per line "
+          "(default: compact over 60 arrows, else full)", "VIEW" },
+        { "slide", 0, 0, G_OPTION_ARG_NONE, &args->slide,
+          "Diagram pages for slides: 16:9, large type, compact, at most 20 arrows a page "
+          "(PNG 1920x1080)", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     memcpy(entries, e, sizeof e);
@@ -266,6 +281,18 @@ gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions 
         return FALSE;
     }
     options->page_arrows = (guint) args->page_arrows;
+    if (args->view != NULL) {
+        guint v = MS_DIAGRAM_VIEW_COMPACT;
+        while (v < MS_DIAGRAM_N_VIEWS && g_ascii_strcasecmp(args->view, view_names[v]) != 0)
+            v++;
+        if (v == MS_DIAGRAM_N_VIEWS) {
+            g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
+                        "--view expects compact or full, found '%s'", args->view);
+            return FALSE;
+        }
+        options->view = (MsDiagramView) v;
+    }
+    options->slide = args->slide;
     options->protocols = args->protocols;
     options->hosts = args->hosts;
     if (!arg_time("from", args->from, &options->from, error) ||
@@ -287,5 +314,6 @@ void ms_diagram_args_clear(MsDiagramArgs *args)
     g_free(args->from);
     g_free(args->until);
     g_free(args->page_time);
+    g_free(args->view);
     memset(args, 0, sizeof *args);
 }

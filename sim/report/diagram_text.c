@@ -40,7 +40,7 @@ static GArray *rows_of(const MsDiagram *d)
         const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
         const MsTraceRecord *r = a->record;
         guint64 order = 4 * r->id + 2;
-        if (a->kind == MS_DIAGRAM_ARROW_LINE && r->phase != NULL) {
+        if ((a->kind == MS_DIAGRAM_ARROW_LINE || a->compact) && r->phase != NULL) {
             while (phase->len <= r->conn)
                 g_ptr_array_add(phase, NULL);
             const char *last = g_ptr_array_index(phase, r->conn);
@@ -157,7 +157,7 @@ static void txt_arrow(const MsDiagram *d, Canvas *c, const MsDiagramArrow *a)
     guint from = txt_center(a->from), to = txt_center(a->to);
     gboolean right = to > from;
     guint lo = MIN(from, to) + 1, hi = MAX(from, to);
-    gunichar ch = a->kind == MS_DIAGRAM_ARROW_ELIDED ? ':' : shaft[a->flow];
+    gunichar ch = a->kind == MS_DIAGRAM_ARROW_ELIDED && !a->compact ? ':' : shaft[a->flow];
     for (guint i = lo; i < hi; i++)
         c->cells[i] = ch;
     /* A lost one ends in a cross instead of a head (and says so on the
@@ -248,6 +248,8 @@ static void append_msc_string(GString *out, const char *text)
             g_string_append(out, "\\\"");
         else if (*p == '\\' && (p[1] == 'n' || p[1] == '"' || p[1] == '\\' || p[1] == '\0'))
             g_string_append(out, "\u29f5"); /* looks like a backslash, means nothing */
+        else if (*p == '\n')
+            g_string_append(out, "\\n"); /* a compact arrow's rows: mscgen's line break */
         else
             g_string_append_c(out, *p);
     }
@@ -370,7 +372,7 @@ static char *export_plantuml(const MsDiagram *d)
             const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
             /* "-[#colour]>", dotted with "->", lost with ">x", a TCP
              * segment with the thin head ">>". */
-            gboolean dotted = a->retransmit > 0 || a->kind == MS_DIAGRAM_ARROW_ELIDED;
+            gboolean dotted = a->retransmit > 0 || (a->kind == MS_DIAGRAM_ARROW_ELIDED && !a->compact);
             const char *head = a->lost ? ">x" : a->flow == MS_DIAGRAM_FLOW_TCP ? ">>" : ">";
             g_string_append_printf(out, "h%u -[%s]%s%s h%u : ", a->from, msc_colour[a->flow],
                                    dotted ? "-" : "", head, a->to);
