@@ -399,19 +399,27 @@ static const char typing_world[] =
     "agent pc user u@a.org server a.org password x\n"
     "link pc a.org latency 10ms\n";
 
+/* Runs typing_world with a telnet block, which must run to the end
+ * (transfer full: the world, and the scenario in sc_out). */
+static MsWorld *run_typed(const char *block, MsScenario **sc_out)
+{
+    g_autofree char *text = g_strconcat(typing_world, block, NULL);
+    gboolean ok = FALSE;
+    MsWorld *w = run_text(text, sc_out, &ok);
+    CU_ASSERT_TRUE(ok);
+    return w;
+}
+
 /* A line ended by a bare CR gets no answer until the next byte: the
  * person notes the silence and types on, and both lines are answered. */
 static void bare_cr_types_on(void)
 {
-    g_autofree char *text = g_strconcat(typing_world, "at 0s pc telnet a.org 25\n"
-                                        "type \"HELO pc.a.org\" cr\n"
-                                        "type \"QUIT\"\n"
-                                        "end\n", NULL);
     g_autoptr(MsScenario) sc = NULL;
-    gboolean ok = FALSE;
-    g_autoptr(MsWorld) w = run_text(text, &sc, &ok);
+    g_autoptr(MsWorld) w = run_typed("at 0s pc telnet a.org 25\n"
+                                     "type \"HELO pc.a.org\" cr\n"
+                                     "type \"QUIT\"\n"
+                                     "end\n", &sc);
     MsTrace *t = ms_world_trace(w);
-    CU_ASSERT_TRUE(ok);
     CU_ASSERT_EQUAL(count_events(t, "telnet.stall", "bare CR"), 1);
     CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "500 5.5.2 Error: bare CR"), 1);
     CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "221"), 1);
@@ -421,14 +429,11 @@ static void bare_cr_types_on(void)
  * says why; nothing is left hanging. */
 static void silence_at_the_end_is_noted(void)
 {
-    g_autofree char *text = g_strconcat(typing_world, "at 0s pc telnet a.org 110\n"
-                                        "type \"USER u\" cr\n"
-                                        "end\n", NULL);
     g_autoptr(MsScenario) sc = NULL;
-    gboolean ok = FALSE;
-    g_autoptr(MsWorld) w = run_text(text, &sc, &ok);
+    g_autoptr(MsWorld) w = run_typed("at 0s pc telnet a.org 110\n"
+                                     "type \"USER u\" cr\n"
+                                     "end\n", &sc);
     MsTrace *t = ms_world_trace(w);
-    CU_ASSERT_TRUE(ok);
     CU_ASSERT_EQUAL(count_events(t, "telnet.stall", "closes the connection"), 1);
 }
 
@@ -437,23 +442,20 @@ static void silence_at_the_end_is_noted(void)
  * on one connection, no silence noted. */
 static void http_request_typed(void)
 {
-    g_autofree char *text = g_strconcat(typing_world, "at 0s pc telnet a.org 80\n"
-                                        "type \"GET / HTTP/1.1\"\n"
-                                        "type \"Host: a.org\"\n"
-                                        "type \"\"\n"
-                                        "type \"POST /login HTTP/1.1\"\n"
-                                        "type \"Host: a.org\"\n"
-                                        "type \"Content-Type: application/x-www-form-urlencoded\"\n"
-                                        "type \"Content-Length: 17\"\n"
-                                        "type \"Connection: close\"\n"
-                                        "type \"\"\n"
-                                        "type \"user=u&password=x\"\n"
-                                        "end\n", NULL);
     g_autoptr(MsScenario) sc = NULL;
-    gboolean ok = FALSE;
-    g_autoptr(MsWorld) w = run_text(text, &sc, &ok);
+    g_autoptr(MsWorld) w = run_typed("at 0s pc telnet a.org 80\n"
+                                     "type \"GET / HTTP/1.1\"\n"
+                                     "type \"Host: a.org\"\n"
+                                     "type \"\"\n"
+                                     "type \"POST /login HTTP/1.1\"\n"
+                                     "type \"Host: a.org\"\n"
+                                     "type \"Content-Type: application/x-www-form-urlencoded\"\n"
+                                     "type \"Content-Length: 17\"\n"
+                                     "type \"Connection: close\"\n"
+                                     "type \"\"\n"
+                                     "type \"user=u&password=x\"\n"
+                                     "end\n", &sc);
     MsTrace *t = ms_world_trace(w);
-    CU_ASSERT_TRUE(ok);
     CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "HTTP/1.1 200"), 1);
     CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "HTTP/1.1 302"), 1);
     CU_ASSERT_EQUAL(count_lines(t, MS_DIR_CLIENT, "user=u&password=x"), 1);
@@ -464,17 +466,14 @@ static void http_request_typed(void)
  * what follows is not answered. */
 static void typed_errors_are_cut_off(void)
 {
-    GString *text = g_string_new(typing_world);
-    g_string_append(text, "at 0s pc telnet a.org 25\ntype \"HELO pc.a.org\"\n");
+    GString *text = g_string_new("at 0s pc telnet a.org 25\ntype \"HELO pc.a.org\"\n");
     for (guint i = 0; i < MS_PROTO_MAX_ERRORS + 5; i++)
         g_string_append(text, "type \"FROB\"\n");
     g_string_append(text, "end\n");
     g_autoptr(MsScenario) sc = NULL;
-    gboolean ok = FALSE;
-    g_autoptr(MsWorld) w = run_text(text->str, &sc, &ok);
+    g_autoptr(MsWorld) w = run_typed(text->str, &sc);
     g_string_free(text, TRUE);
     MsTrace *t = ms_world_trace(w);
-    CU_ASSERT_TRUE(ok);
     CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "500"), MS_PROTO_MAX_ERRORS);
     CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "421 4.7.0 a.org Error: too many errors"), 1);
     CU_ASSERT_TRUE(count_lines(t, MS_DIR_CLIENT, "FROB") < MS_PROTO_MAX_ERRORS + 5);
