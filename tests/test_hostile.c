@@ -462,6 +462,24 @@ static void http_request_typed(void)
     CU_ASSERT_EQUAL(count_events(t, "telnet.stall", NULL), 0);
 }
 
+/* IMAP by hand: DONE ends an IDLE and its tagged completion is the reply
+ * awaited; nothing is taken for silence. */
+static void imap_idle_typed(void)
+{
+    g_autoptr(MsScenario) sc = NULL;
+    g_autoptr(MsWorld) w = run_typed("at 0s pc telnet a.org 143\n"
+                                     "type \"a1 LOGIN u x\"\n"
+                                     "type \"a2 SELECT INBOX\"\n"
+                                     "type \"a3 IDLE\"\n"
+                                     "type \"DONE\"\n"
+                                     "type \"a4 LOGOUT\"\n"
+                                     "end\n", &sc);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "a3 OK"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, MS_DIR_SERVER, "a4 OK"), 1);
+    CU_ASSERT_EQUAL(count_events(t, "telnet.stall", NULL), 0);
+}
+
 /* Typed garbage: the server answers 421 after its error limit and closes;
  * what follows is not answered. */
 static void typed_errors_are_cut_off(void)
@@ -540,6 +558,7 @@ int main(void)
         MS_TEST(bare_cr_types_on),
         MS_TEST(silence_at_the_end_is_noted),
         MS_TEST(http_request_typed),
+        MS_TEST(imap_idle_typed),
         MS_TEST(typed_errors_are_cut_off),
         MS_TEST_END,
     };

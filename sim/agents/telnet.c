@@ -198,7 +198,9 @@ static void type_line(Telnet *t, const MsScTelnetStep *step)
         await_reply(t);
     t->pop3_first = TRUE;
     t->multiline = t->kind == KIND_POP3 && pop3_is_multiline(verb, step->text);
-    if (t->kind == KIND_IMAP) {
+    /* RFC 2177 3: DONE has no tag; it ends the IDLE whose tagged
+     * completion is still awaited. */
+    if (t->kind == KIND_IMAP && !(t->imap_tag != NULL && strcmp(t->last_command, "DONE") == 0)) {
         g_free(t->imap_tag);
         t->imap_tag = g_strdup(verb);
     }
