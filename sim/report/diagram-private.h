@@ -93,6 +93,7 @@ struct MsDiagram {
     GPtrArray *refused;        /* conn id -> its conn-refused record, or NULL */
     gboolean has_flow[MS_DIAGRAM_N_FLOWS];
     gboolean has_lost;
+    gboolean has_http_push;    /* a web-mail upload, drawn as a push */
     gboolean has_retransmit;
     guint n_lanes;
     double scale;              /* points per millisecond in force */

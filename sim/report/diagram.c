@@ -870,6 +870,8 @@ static void label_arrows(MsDiagram *d)
             g_string_append_printf(tip, "\n%s", note);
         a->tooltip = ms_dg_intern(d, tip->str);
         d->has_flow[a->flow] = TRUE;
+        d->has_http_push |= a->flow == MS_DIAGRAM_FLOW_PUSH && r->protocol != NULL &&
+                            g_ascii_strncasecmp(r->protocol, "HTTP", 4) == 0;
         d->has_lost |= a->lost;
         d->has_retransmit |= a->retransmit > 0;
     }

@@ -393,7 +393,10 @@ static void draw_title_legend(Gv *gv, guint page, const MsDiagramPage *pg)
 
     double x = T(MS_DG_AXIS_X) + 12.0;
     x = legend_item(gv, x, flow_colour[MS_DIAGRAM_FLOW_PUSH], "solid",
-                    ms_dg_word(d, "push: SMTP", "推送：SMTP"), NULL);
+                    d->has_http_push
+                        ? ms_dg_word(d, "push: SMTP, HTTP POST /send", "推送：SMTP、HTTP POST /send")
+                        : ms_dg_word(d, "push: SMTP", "推送：SMTP"),
+                    NULL);
     x = legend_item(gv, x, flow_colour[MS_DIAGRAM_FLOW_PULL], "solid",
                     ms_dg_word(d, "pull: POP3, IMAP, HTTP", "拉取：POP3、IMAP、HTTP"), NULL);
     if (ms_diagram_has_flow(d, MS_DIAGRAM_FLOW_TCP))

@@ -385,8 +385,15 @@ static void layout_page(MsDiagram *d, guint page)
                 } else {
                     ar->y2 = at;
                 }
-            } else
+            } else {
                 g_array_index(d->notes, MsDiagramNote, e->item).y = at;
+                /* A note reaches into the columns on both sides of its
+                 * lifeline: labels of every connection keep clear of it. */
+                for (guint g = e->lifeline > 0 ? e->lifeline - 1 : 0; g <= e->lifeline; g++) {
+                    gaps[g].bottom = MAX(gaps[g].bottom, at + MS_DG_T(d, MS_DG_NOTE_H));
+                    gaps[g].conn = G_MAXUINT;
+                }
+            }
             life[e->lifeline].has_last = TRUE;
             life[e->lifeline].last_y = at;
             life[e->lifeline].last_kind = e->kind;
@@ -580,13 +587,15 @@ static gboolean cut_tall_pages(MsDiagram *d, guint8 *cuts, double width)
         const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, p);
         if (pg->height <= limit + MS_DG_T(d, MS_DG_BOTTOM) + MS_DG_T(d, 14.0) || pg->n_arrows < 2)
             continue;
+        guint at = pg->first_arrow + pg->n_arrows - 1; /* too tall by its notes */
         for (guint i = pg->first_arrow + 1; i < pg->first_arrow + pg->n_arrows; i++) {
             if (arrow_bottom(d, &g_array_index(d->arrows, MsDiagramArrow, i)) > limit) {
-                cuts[i] = 1;
-                cut = TRUE;
+                at = i;
                 break;
             }
         }
+        cuts[at] = 1;
+        cut = TRUE;
     }
     return cut;
 }
