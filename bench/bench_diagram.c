@@ -88,6 +88,7 @@ static gboolean measure(const MsTrace *trace, guint page_arrows, int repeats, co
 {
     MsDiagramOptions options;
     ms_diagram_options_init(&options);
+    options.view = MS_DIAGRAM_VIEW_FULL; /* one arrow per line, as the targets count them */
     options.page_arrows = page_arrows;
     out->model = out->total = 1e9;
     for (int run = 0; run < repeats; run++) {
