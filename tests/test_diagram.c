@@ -44,9 +44,9 @@ static void emit_open(MsTrace *t, const Conn *c, double at_ms)
 }
 
 /* A line from the client (dir C) or the server (dir S), sent at send_ms and
- * arriving at arrive_ms (< 0: never). */
-static guint64 emit_line(MsTrace *t, const Conn *c, MsDir dir, double send_ms, double arrive_ms,
-                         const char *text, const char *phase)
+ * arriving at arrive_ms (< 0: never), with its phase and annotation keys. */
+static guint64 emit_keyed(MsTrace *t, const Conn *c, MsDir dir, double send_ms, double arrive_ms,
+                          const char *text, const char *phase, const char *note)
 {
     MsTraceRecord r = { 0 };
     r.kind = MS_TRACE_LINE;
@@ -62,7 +62,14 @@ static guint64 emit_line(MsTrace *t, const Conn *c, MsDir dir, double send_ms, d
     r.text = text;
     r.eol = "\r\n";
     r.phase = phase;
+    r.note = note;
     return ms_trace_emit(t, &r);
+}
+
+static guint64 emit_line(MsTrace *t, const Conn *c, MsDir dir, double send_ms, double arrive_ms,
+                         const char *text, const char *phase)
+{
+    return emit_keyed(t, c, dir, send_ms, arrive_ms, text, phase, NULL);
 }
 
 static guint64 emit_segment(MsTrace *t, const Conn *c, MsTraceKind kind, MsDir dir,
@@ -979,15 +986,25 @@ static void renders_identical_across_processes(void)
     remove_dir(dir);
 }
 
-/* PNG width from its IHDR chunk (bytes 16-19, big-endian). */
-static guint32 png_width(const char *path)
+/* PNG width and height from its IHDR chunk (bytes 16-23, big-endian). */
+static gboolean png_size(const char *path, guint32 *w, guint32 *h)
 {
     g_autofree guchar *data = NULL;
     gsize n = 0;
-    if (!g_file_get_contents(path, (char **) &data, &n, NULL) || n < 24)
-        return 0;
-    return ((guint32) data[16] << 24) | ((guint32) data[17] << 16) | ((guint32) data[18] << 8) |
-           data[19];
+    if (!g_file_get_contents(path, (char **) &data, &n, NULL) || n < 24 ||
+        memcmp(data + 12, "IHDR", 4) != 0)
+        return FALSE;
+    *w = ((guint32) data[16] << 24) | ((guint32) data[17] << 16) | ((guint32) data[18] << 8) |
+         data[19];
+    *h = ((guint32) data[20] << 24) | ((guint32) data[21] << 16) | ((guint32) data[22] << 8) |
+         data[23];
+    return TRUE;
+}
+
+static guint32 png_width(const char *path)
+{
+    guint32 w = 0, h = 0;
+    return png_size(path, &w, &h) ? w : 0;
 }
 
 static void png_dpi_and_pages(void)
@@ -1194,22 +1211,7 @@ static void plantuml_and_mermaid_sources(void)
 static guint64 emit_noted(MsTrace *t, const Conn *c, MsDir dir, double send_ms, double arrive_ms,
                           const char *text, const char *note)
 {
-    MsTraceRecord r = { 0 };
-    r.kind = MS_TRACE_LINE;
-    r.time = MS(send_ms);
-    r.arrival = arrive_ms < 0 ? -1 : MS(arrive_ms);
-    r.conn = c->conn;
-    r.protocol = c->protocol;
-    r.dir = dir;
-    r.src = dir == MS_DIR_CLIENT ? c->client : c->server;
-    r.dst = dir == MS_DIR_CLIENT ? c->server : c->client;
-    r.src_port = dir == MS_DIR_CLIENT ? c->cport : c->sport;
-    r.dst_port = dir == MS_DIR_CLIENT ? c->sport : c->cport;
-    r.text = text;
-    r.eol = "\r\n";
-    r.phase = "smtp.transfer";
-    r.note = note;
-    return ms_trace_emit(t, &r);
+    return emit_keyed(t, c, dir, send_ms, arrive_ms, text, "smtp.transfer", note);
 }
 
 /* A submission with a multi-line EHLO reply, pipelined commands and their
@@ -1419,20 +1421,6 @@ static void view_and_slide_options(void)
     ms_diagram_args_clear(&args);
 }
 
-/* PNG width and height from its IHDR chunk (bytes 16-23, big-endian). */
-static gboolean png_size(const char *path, guint32 *w, guint32 *h)
-{
-    g_autofree guchar *data = NULL;
-    gsize n = 0;
-    if (!g_file_get_contents(path, (char **) &data, &n, NULL) || n < 24 ||
-        memcmp(data + 12, "IHDR", 4) != 0)
-        return FALSE;
-    *w = ((guint32) data[16] << 24) | ((guint32) data[17] << 16) | ((guint32) data[18] << 8) |
-         data[19];
-    *h = ((guint32) data[20] << 24) | ((guint32) data[21] << 16) | ((guint32) data[22] << 8) |
-         data[23];
-    return TRUE;
-}
 
 /* Every shipped scenario, compact at the slide preset: each page a 16:9
  * PNG that fits 1920x1080, none shrunk much below the slide's type. */
