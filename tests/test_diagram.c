@@ -1480,6 +1480,23 @@ static void shipped_slides_fit_1920x1080(void)
     remove_dir(out);
 }
 
+/* The tick of an arrow's send time is labelled rather than that of a note
+ * just before it: the label says when the arrow left. */
+static void ticks_label_the_arrows(void)
+{
+    g_autoptr(MsTrace) t = story();
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    const MsDiagramPage *pg = ms_diagram_page(d, 0);
+    const MsDiagramTick *note = ms_diagram_tick(d, pg->first_tick);
+    const MsDiagramTick *send = ms_diagram_tick(d, pg->first_tick + 1);
+    CU_ASSERT_EQUAL(note->time, 0);
+    CU_ASSERT_EQUAL(send->time, MS(2));
+    CU_ASSERT_TRUE(send->y - note->y < 12.0);
+    CU_ASSERT_PTR_NULL(note->label);
+    CU_ASSERT_PTR_NOT_NULL(send->label);
+    CU_ASSERT_DOUBLE_EQUAL(send->y, ms_diagram_arrow(d, 0)->y1, 1e-9);
+}
+
 int main(void)
 {
     static const MsTestCase layout[] = {
@@ -1525,6 +1542,7 @@ int main(void)
         MS_TEST(http_upload_drawn_as_push),
         MS_TEST(view_and_slide_options),
         MS_TEST(shipped_slides_fit_1920x1080),
+        MS_TEST(ticks_label_the_arrows),
         MS_TEST_END,
     };
     ms_test_add_suite("diagram/text", text);

@@ -313,6 +313,9 @@ static void layout_page(MsDiagram *d, guint page)
         gaps[g].bottom = -1e9;
     g_autofree double *off = g_new0(double, ev->len + 1);
     double floor_y = MS_DG_T(d, MS_DG_FIRST_Y), y = floor_y, last_label = -1e9;
+    /* The last labelled tick, and whether an arrow leaves at it. */
+    guint last_tick = G_MAXUINT;
+    gboolean last_sends = FALSE, last_after_break = FALSE;
     MsTime prev_t = 0;
     guint key = 0;
 
@@ -411,9 +414,24 @@ static void layout_page(MsDiagram *d, guint page)
                 mark_label(d, gaps, ar);
             }
         }
+        gboolean sends = FALSE;
+        for (guint i = a; i < b; i++)
+            sends |= g_array_index(ev, Event, i).kind == EV_SEND;
         gboolean labelled = after_break || y - last_label >= MS_DG_T(d, 12.0);
+        /* Too close to the last label: an instant at which an arrow leaves
+         * takes the label from one at which only a note was put. */
+        if (!labelled && sends && !last_sends && !last_after_break && last_tick != G_MAXUINT &&
+            y - g_array_index(d->ticks, MsDiagramTick, last_tick).y < MS_DG_T(d, 12.0)) {
+            g_array_index(d->ticks, MsDiagramTick, last_tick).label = NULL;
+            labelled = TRUE;
+        }
         g_autofree char *text = labelled ? ms_time_format_ms(t) : NULL;
         MsDiagramTick tick = { page, t, y, labelled ? ms_dg_intern(d, text) : NULL };
+        if (labelled) {
+            last_tick = d->ticks->len;
+            last_sends = sends;
+            last_after_break = after_break;
+        }
         g_array_append_val(d->ticks, tick);
         if (labelled)
             last_label = y;
