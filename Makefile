@@ -117,7 +117,8 @@ FUZZ_CC      ?= clang
 # (clang counts a g_autoptr variable that is only cleaned up as unused)
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -Wno-unused-variable
-FUZZ_OBJS    := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+# (the generated sources too: report.html's assets are compiled in)
+FUZZ_OBJS    := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) $(GEN_SRCS:%.c=build/fuzz/obj/%.o)
 .SECONDARY: $(FUZZ_OBJS)
 # The seed corpora: what the harness reads, from the tree.
 SEEDS_fuzz_scenario := scenarios tests/data/scenario
