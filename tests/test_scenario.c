@@ -1501,6 +1501,43 @@ static void unknown_users_option(void)
     check_mistakes(m, G_N_ELEMENTS(m));
 }
 
+/* 'server NAME service smtp down': the program stops, the host runs; and
+ * 'connect-timeout' for the relay. */
+static void services_and_connect_timeout(void)
+{
+    g_autoptr(MsScenario) sc = parse_ok(BASE PEOPLE
+                                        "server x.org domain x.org connect-timeout 30s\n"
+                                        "at 0s server hamburger.edu service smtp down for 5min\n"
+                                        "at 1s server crepes.fr service pop3 down\n"
+                                        "at 2s server crepes.fr service pop3 up\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    CU_ASSERT_EQUAL(((MsScServer *) g_ptr_array_index(sc->servers, 0))->connect_timeout, 0);
+    CU_ASSERT_EQUAL(((MsScServer *) g_ptr_array_index(sc->servers, 2))->connect_timeout,
+                    30 * MS_SEC);
+    const MsScAction *down = action(sc, 0);
+    CU_ASSERT_EQUAL(down->kind, MS_SC_SERVICE_DOWN);
+    MS_ASSERT_STR(down->target, "hamburger.edu");
+    MS_ASSERT_STR(down->service, "smtp");
+    CU_ASSERT_EQUAL(down->duration, 5 * MS_MINUTE);
+    CU_ASSERT_EQUAL(action(sc, 2)->kind, MS_SC_SERVICE_UP);
+    MS_ASSERT_STR(action(sc, 2)->service, "pop3");
+    static const Mistake m[] = {
+        { "at 0s server hamburger.edu service ftp down\n", 8, "|ftp",
+          "expected 'smtp', 'pop3', 'imap' or 'http' after 'service', found 'ftp'" },
+        { "at 0s host hamburger.edu service smtp down\n", 8, "|service",
+          "a service runs on a server: write 'server hamburger.edu service smtp down'" },
+        { "at 0s server bob-pc service smtp down\n", 8, "|bob-pc",
+          "'bob-pc' is an agent, not a server" },
+        { "at 0s server hamburger.edu service smtp up for 1min\n", 8, "|for",
+          "'for' goes with 'down' only" },
+        { "server x.org domain x.org connect-timeout 0s\n", 8, "|0s",
+          "a connect timeout of 0s makes no sense" },
+        { "server x.org domain x.org connect-timeout soon\n", 8, "|soon",
+          "expected a duration" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+}
+
 static void web_sessions_and_servers(void)
 {
     /* A step before any login. */
@@ -1629,6 +1666,7 @@ int main(void)
         MS_TEST(web_sessions_and_servers),
         MS_TEST(web_mistakes),
         MS_TEST(unknown_users_option),
+        MS_TEST(services_and_connect_timeout),
         MS_TEST_END,
     };
     ms_test_add_suite("scenario/lexer", lexer);

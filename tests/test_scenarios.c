@@ -321,6 +321,54 @@ static void summary_says_what_happened(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(many, "]-["));
 }
 
+/* A stopped service refuses at once (RST within one round trip); a host
+ * that is down stays silent until the relay's connect timeout.  Each
+ * destination counts its own attempts. */
+static void refused_port_and_silent_host(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/smtp-service-down.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    MsTime opened[2][4] = { { 0 } };
+    guint n_open[2] = { 0 }, n_refused[2] = { 0 };
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->src == NULL || strcmp(r->src, "crepes.fr") != 0 || r->dst == NULL)
+            continue;
+        int d = strcmp(r->dst, "pizza.it") == 0;
+        if (r->kind == MS_TRACE_CONN_OPEN && n_open[d] < 4)
+            opened[d][n_open[d]++] = r->time;
+        if (r->kind == MS_TRACE_CONN_REFUSED) {
+            CU_ASSERT_EQUAL(r->count, n_refused[d] + 1); /* its attempt number */
+            MsTime took = r->time - opened[d][n_refused[d]];
+            if (d == 0) {
+                /* one round trip on the 40 ms link, and a RST */
+                CU_ASSERT_TRUE(took >= 80 * MS_MSEC && took < 81 * MS_MSEC);
+                MS_ASSERT_STR(r->detail, "connection refused");
+            } else {
+                CU_ASSERT_EQUAL(took, 30 * MS_SEC);
+                MS_ASSERT_STR(r->detail, "connection timed out after 30 s");
+            }
+            n_refused[d]++;
+        }
+    }
+    CU_ASSERT_EQUAL(n_open[0], 3);
+    CU_ASSERT_EQUAL(n_open[1], 3);
+    CU_ASSERT_EQUAL(n_refused[0], 2);
+    CU_ASSERT_EQUAL(n_refused[1], 2);
+    /* The host stayed up: its other records say only that SMTP stopped. */
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, NULL, "service smtp on hamburger.edu down"));
+    CU_ASSERT_PTR_NULL(find_event(t, NULL, "host hamburger.edu down"));
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "bob@hamburger.edu"));
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "carol@pizza.it"));
+    ms_world_free(w);
+    ms_scenario_free(sc);
+    g_autofree char *summary = summary_of("scenarios/smtp-service-down.mss");
+    const char *first = strstr(summary, "queue of crepes.fr (attempts: 3)");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(first);
+    CU_ASSERT_PTR_NOT_NULL(strstr(first + 1, "queue of crepes.fr (attempts: 3)"));
+}
+
 static void bounce_reaches_the_sender(void)
 {
     MsScenario *sc = NULL;
@@ -1220,6 +1268,7 @@ int main(void)
         MS_TEST(queue_retries_until_the_server_is_back),
         MS_TEST(bounce_reaches_the_sender),
         MS_TEST(three_readers_pull_from_one_server),
+        MS_TEST(refused_port_and_silent_host),
         MS_TEST(summary_says_what_happened),
         MS_TEST(dots_are_stuffed_on_the_wire),
         MS_TEST(eight_bit_needs_8bitmime),

@@ -45,6 +45,13 @@ const char *ms_host_name(const MsHost *host);
 /* A host that is down neither sends nor receives (segments to it are lost). */
 void ms_host_schedule_down(MsHost *host, MsTime from, MsTime until);
 gboolean ms_host_is_up(const MsHost *host, MsTime t);
+/* A service of the host (a program, "smtp") is stopped in [from, until)
+ * while the host runs: its ports (one or two) refuse connections with a
+ * RST, and the trace says "service smtp on HOST down" / "up". */
+void ms_host_schedule_service_down(MsHost *host, const char *service, const guint16 *ports,
+                                   guint n_ports, MsTime from, MsTime until);
+/* FALSE while a stopped service holds the port. */
+gboolean ms_host_port_open(const MsHost *host, guint16 port, MsTime t);
 
 /* bandwidth in bit/s (0 = infinite); loss a probability in [0, 1] (1: the link loses everything).
  * (transfer none) */
@@ -111,6 +118,12 @@ MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 po
 MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, guint16 port,
                                   const char *protocol, const MsTcpCallbacks *callbacks,
                                   gpointer user_data, guint attempt);
+/* The client gives up a connection not established within `timeout` after
+ * it was opened, instead of only when its SYN retransmissions run out.
+ * RFC 5321 4.5.3.2 times each command, not the connect; mail servers give
+ * up connecting after about 30 s (Postfix's smtp_connect_timeout).  The
+ * client hears `refused` with "connection timed out after T". */
+void ms_tcp_conn_set_connect_timeout(MsTcpConn *conn, MsTime timeout);
 void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks *callbacks,
                                gpointer user_data);
 

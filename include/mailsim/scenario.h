@@ -48,6 +48,9 @@ typedef struct {
     gboolean eightbitmime;  /* offers 8BITMIME after EHLO; default TRUE */
     guint64 max_size;       /* SIZE limit in bytes; 0 (default): no limit */
     guint submission_port;  /* where its agents submit: 25 (default) or 587 */
+    MsTime connect_timeout; /* its relay gives up a connection not made
+                             * within this; 0 (default): when TCP gives up
+                             * its SYN retransmissions */
     gboolean webmail;       /* also serves web mail over HTTP on port 80
                              * ('webmail on'); default FALSE */
     gboolean bounce_unknown; /* accepts RCPT TO for unknown users of its
@@ -109,6 +112,8 @@ typedef struct {
     X(MS_SC_LINK_UP, "link up")                    \
     X(MS_SC_HOST_DOWN, "host down")                \
     X(MS_SC_HOST_UP, "host up")                    \
+    X(MS_SC_SERVICE_DOWN, "service down")          \
+    X(MS_SC_SERVICE_UP, "service up")              \
     X(MS_SC_TELNET, "telnet")                      \
     X(MS_SC_WEB_LOGIN, "web login")                \
     X(MS_SC_WEB_INBOX, "web inbox")                \
@@ -217,8 +222,13 @@ typedef struct {
     char *link_a;      /* the ends as written in the action */
     char *link_b;
 
-    /* host down/up: the host; telnet: the server connected to */
+    /* host down/up, service down/up: the host; telnet: the server
+     * connected to */
     char *target;
+
+    /* service down/up: "smtp", "pop3", "imap" or "http" (its ports refuse
+     * connections while the host stays up) */
+    char *service;
 
     /* telnet */
     guint port;        /* 1..65535 */

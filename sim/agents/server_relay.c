@@ -465,6 +465,8 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
     guint attempt = ((MsQueuedMessage *) g_ptr_array_index(entries, 0))->attempts;
     s->conn = ms_tcp_connect_attempt(world->net, server->host, target->host, MS_PORT_SMTP,
                                      "SMTP", &relay_callbacks, s, attempt);
+    if (server->spec->connect_timeout > 0)
+        ms_tcp_conn_set_connect_timeout(s->conn, server->spec->connect_timeout);
 }
 
 void ms_server_run_queue(MsMailServer *server)

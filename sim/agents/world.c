@@ -181,12 +181,17 @@ static MsTime down_until(const MsScenario *sc, guint index)
     const MsScAction *down = g_ptr_array_index(sc->actions, index);
     if (down->duration > 0)
         return ms_time_add(down->at, down->duration);
-    MsScActionKind up_kind = down->kind == MS_SC_LINK_DOWN ? MS_SC_LINK_UP : MS_SC_HOST_UP;
+    MsScActionKind up_kind = down->kind == MS_SC_LINK_DOWN      ? MS_SC_LINK_UP
+                             : down->kind == MS_SC_SERVICE_DOWN ? MS_SC_SERVICE_UP
+                                                                : MS_SC_HOST_UP;
     for (guint i = index + 1; i < sc->actions->len; i++) {
         const MsScAction *a = g_ptr_array_index(sc->actions, i);
         if (a->kind != up_kind)
             continue;
         if (up_kind == MS_SC_HOST_UP && ms_name_equal(a->target, down->target))
+            return a->at;
+        if (up_kind == MS_SC_SERVICE_UP && ms_name_equal(a->target, down->target) &&
+            strcmp(a->service, down->service) == 0)
             return a->at;
         if (up_kind == MS_SC_LINK_UP &&
             ((ms_name_equal(a->link_a, down->link_a) &&
@@ -196,6 +201,31 @@ static MsTime down_until(const MsScenario *sc, guint index)
             return a->at;
     }
     return MS_TIME_NEVER;
+}
+
+/* The ports a service of a server listens on: SMTP on 25 and, when its
+ * agents submit elsewhere, on the submission port too. */
+static guint service_ports(const MsMailServer *server, const char *service, guint16 *ports)
+{
+    if (strcmp(service, "pop3") == 0) {
+        ports[0] = MS_PORT_POP3;
+        return 1;
+    }
+    if (strcmp(service, "imap") == 0) {
+        ports[0] = MS_PORT_IMAP;
+        return 1;
+    }
+    if (strcmp(service, "http") == 0) {
+        ports[0] = MS_PORT_HTTP;
+        return 1;
+    }
+    g_assert(strcmp(service, "smtp") == 0);
+    ports[0] = MS_PORT_SMTP;
+    guint port = server->spec->submission_port;
+    if (port == 0 || port == MS_PORT_SMTP)
+        return 1;
+    ports[1] = (guint16) port;
+    return 2;
 }
 
 /* Link and host outages are known in advance, so they are handed to the
@@ -221,6 +251,17 @@ static gboolean schedule_outages(MsWorld *world, GError **error)
                 return FALSE;
             }
             ms_host_schedule_down(host, a->at, down_until(sc, i));
+        } else if (a->kind == MS_SC_SERVICE_DOWN) {
+            MsMailServer *server = ms_world_server_by_name(world, a->target);
+            if (server == NULL) {
+                g_set_error(error, MS_ERROR, MS_ERROR_SCENARIO, "%u:%u: no server %s",
+                            a->loc.line, a->loc.column, a->target);
+                return FALSE;
+            }
+            guint16 ports[2];
+            guint n = service_ports(server, a->service, ports);
+            ms_host_schedule_service_down(server->host, a->service, ports, n, a->at,
+                                          down_until(sc, i));
         }
     }
     return TRUE;
@@ -233,6 +274,8 @@ static gboolean is_agent_action(MsScActionKind kind)
     case MS_SC_LINK_UP:
     case MS_SC_HOST_DOWN:
     case MS_SC_HOST_UP:
+    case MS_SC_SERVICE_DOWN:
+    case MS_SC_SERVICE_UP:
         return FALSE;
     default:
         return TRUE;

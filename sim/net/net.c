@@ -26,7 +26,19 @@ struct MsHost {
     GPtrArray *links;      /* adjacent links in declaration order (transfer none) */
     gboolean reported_up;  /* state last written to the trace */
     guint16 next_port;     /* next ephemeral port */
+    GPtrArray *services;   /* MsService: programs that stop while the host runs */
 };
+
+/* A service of a host ("smtp"): the ports it listens on, and when it is
+ * stopped; a SYN to a stopped service's port is refused (RST). */
+typedef struct {
+    MsHost *host;
+    char *name;
+    guint16 ports[2];
+    guint n_ports;
+    GArray *down;          /* MsDownSpan */
+    gboolean reported_up;
+} MsService;
 
 struct MsLink {
     MsNet *net;
@@ -147,12 +159,22 @@ static void tasks_free_all(MsNet *net)
 
 /* ---- The net ------------------------------------------------------------ */
 
+static void service_free(gpointer data)
+{
+    MsService *svc = data;
+
+    g_free(svc->name);
+    g_array_unref(svc->down);
+    g_free(svc);
+}
+
 static void host_free(gpointer data)
 {
     MsHost *host = data;
 
     g_free(host->name);
     g_array_unref(host->down);
+    g_ptr_array_unref(host->services);
     g_ptr_array_unref(host->links);
     g_free(host);
 }
@@ -304,6 +326,7 @@ MsHost *ms_net_add_host(MsNet *net, const char *name, GError **error)
     host->index = net->hosts->len;
     host->down = g_array_new(FALSE, FALSE, sizeof(MsDownSpan));
     host->links = g_ptr_array_new();
+    host->services = g_ptr_array_new_with_free_func(service_free);
     host->reported_up = TRUE;
     host->next_port = MS_PORT_EPHEMERAL_FIRST;
     g_ptr_array_add(net->hosts, host);
@@ -332,6 +355,65 @@ void ms_host_schedule_down(MsHost *host, MsTime from, MsTime until)
 gboolean ms_host_is_up(const MsHost *host, MsTime t)
 {
     return spans_cover(host->down, t);
+}
+
+static void service_boundary(gpointer data)
+{
+    MsService *svc = data;
+    MsNet *net = svc->host->net;
+    MsTime now = ms_sim_now(net->sim);
+    gboolean up = spans_cover(svc->down, now);
+    g_autofree char *detail = NULL;
+    MsTraceRecord rec = { 0 };
+
+    if (up == svc->reported_up)
+        return;
+    svc->reported_up = up;
+    detail = g_strdup_printf("service %s on %s %s", svc->name, svc->host->name,
+                             up ? "up" : "down");
+    rec.kind = MS_TRACE_LINK;
+    rec.time = now;
+    rec.arrival = -1;
+    rec.src = svc->host->name;
+    rec.subject = svc->host->name;
+    rec.detail = detail;
+    ms_trace_emit(ms_sim_trace(net->sim), &rec);
+}
+
+void ms_host_schedule_service_down(MsHost *host, const char *service, const guint16 *ports,
+                                   guint n_ports, MsTime from, MsTime until)
+{
+    MsService *svc = NULL;
+
+    g_return_if_fail(n_ports >= 1 && n_ports <= 2);
+    for (guint i = 0; i < host->services->len && svc == NULL; i++) {
+        MsService *s = g_ptr_array_index(host->services, i);
+        if (strcmp(s->name, service) == 0)
+            svc = s;
+    }
+    if (svc == NULL) {
+        svc = g_new0(MsService, 1);
+        svc->host = host;
+        svc->name = g_strdup(service);
+        memcpy(svc->ports, ports, n_ports * sizeof *ports);
+        svc->n_ports = n_ports;
+        svc->down = g_array_new(FALSE, FALSE, sizeof(MsDownSpan));
+        svc->reported_up = TRUE;
+        g_ptr_array_add(host->services, svc);
+    }
+    schedule_span(host->net, svc->down, from, until, service_boundary, svc);
+}
+
+gboolean ms_host_port_open(const MsHost *host, guint16 port, MsTime t)
+{
+    for (guint i = 0; i < host->services->len; i++) {
+        const MsService *svc = g_ptr_array_index(host->services, i);
+        for (guint p = 0; p < svc->n_ports; p++) {
+            if (svc->ports[p] == port && !spans_cover(svc->down, t))
+                return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 guint16 ms_host_take_ephemeral_port(MsHost *host)

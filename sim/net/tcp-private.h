@@ -118,6 +118,7 @@ struct MsTcpConn {
     char *protocol;
     MsTcpSide sides[2];
     gboolean dead;         /* refused or aborted: ignores every segment */
+    MsTime connect_timeout; /* 0: none; else the client gives up the SYN then */
     guint attempt;         /* delivery attempt it carries (count of its
                             * connection records), 0: not counted */
     gboolean close_traced;

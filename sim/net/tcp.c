@@ -507,6 +507,27 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
     return conn;
 }
 
+static void connect_timeout_fired(gpointer data)
+{
+    MsTcpConn *conn = data;
+
+    if (conn->dead || conn->sides[MS_TCP_CLIENT].state != MS_TCP_STATE_SYN_SENT)
+        return;
+    g_autofree char *span = ms_time_format_human(conn->connect_timeout);
+    g_autofree char *why = g_strdup_printf("connection timed out after %s", span);
+    ms_tcp_conn_terminate(conn, why);
+}
+
+void ms_tcp_conn_set_connect_timeout(MsTcpConn *conn, MsTime timeout)
+{
+    g_return_if_fail(conn != NULL && timeout > 0);
+    if (conn->dead || conn->sides[MS_TCP_CLIENT].state != MS_TCP_STATE_SYN_SENT)
+        return;
+    conn->connect_timeout = timeout;
+    ms_net_task_at(conn->net, ms_time_add(conn_now(conn), timeout), connect_timeout_fired, conn,
+                   NULL);
+}
+
 void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks *callbacks,
                                gpointer user_data)
 {

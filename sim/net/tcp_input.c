@@ -243,6 +243,10 @@ static void server_syn(MsTcpConn *conn, const MsTcpWire *wire)
         return;
     }
     listener = ms_tcp_listener_find(conn_table(conn), side->host, side->port);
+    /* A stopped service is a closed port: the host answers, the program
+     * does not (distinct from a host that is down and answers nothing). */
+    if (listener != NULL && !ms_host_port_open(side->host, side->port, conn_now(conn)))
+        listener = NULL;
     if (listener == NULL) {
         /* RFC 9293 3.10.7.1: a SYN to a CLOSED port is answered by
          * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */

@@ -104,6 +104,8 @@ static const Template templates[] = {
     { "link", N_("link {1} up"), 0 },
     { "link", N_("host {1} down"), 0 },
     { "link", N_("host {1} up"), 0 },
+    { "link", N_("service {1} on {2} down"), 0 },
+    { "link", N_("service {1} on {2} up"), 0 },
     /* world.c: a simulation error (the message itself stays as it is) */
     { "error", N_("error: {1}"), 0 },
 
@@ -123,6 +125,7 @@ static const Template templates[] = {
     { "phrase", N_("connection refused"), 0 },
     { "phrase", N_("no route to host"), 0 },
     { "phrase", N_("connection timed out"), 0 },
+    { "phrase", N_("connection timed out after {1}"), 0 },
     { "phrase", N_("connection lost before the server answered"), 0 },
     { "phrase", N_("{1} gave up after {2} retransmissions"), NUM(2) },
     { "phrase", N_("lost on link {1}"), 0 },

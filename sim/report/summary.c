@@ -446,16 +446,15 @@ static const MsTraceRecord *latest(const MsSumMessage *m, const char *key, const
     return found;
 }
 
-static guint count_events(const MsSumMessage *m, const char *key, const char *host,
-                          MsTime before)
+/* The number a queue.attempt record gives its attempt: the queue keeps one
+ * entry per destination, so this counts the attempts toward that
+ * destination only, not those of the message's other recipients. */
+static guint attempt_number(const MsTraceRecord *attempt)
 {
-    guint n = 0;
-    for (guint i = 0; i < m->events->len; i++) {
-        const MsTraceRecord *r = g_ptr_array_index(m->events, i);
-        if (r->time <= before && g_strcmp0(r->note, key) == 0 && g_strcmp0(r->src, host) == 0)
-            n++;
-    }
-    return n;
+    g_auto(GStrv) args = NULL;
+    ms_report_event_parse(attempt, &args);
+    const char *n = arg(args, 0);
+    return n != NULL ? (guint) g_ascii_strtoull(n, NULL, 10) : 1;
 }
 
 static char *local_part(const char *address)
@@ -557,7 +556,7 @@ static void split_stages(Build *b, const MsSumMessage *m, MsSumDelivery *d)
         const MsTraceRecord *queued = latest(m, "queue.add", attempt->src, NULL, attempt->time);
         MsTime t_q = queued != NULL ? queued->time : attempt->time;
         add_stage(d->stages, "queue", attempt->src, t_q, attempt->time,
-                  count_events(m, "queue.attempt", attempt->src, attempt->time));
+                  attempt_number(attempt));
         current = attempt->src;
         t_in = t_q;
     }

@@ -573,7 +573,24 @@ static gboolean parse_host_event(MsScCursor *c, MsScAction *act, MsScActionLocs 
         return FALSE;
     act->target = g_strdup(h->text);
     locs->target = h->loc;
-    return read_down_up(c, act, MS_SC_HOST_DOWN, MS_SC_HOST_UP);
+    MsScToken *next = ms_sc_peek(c);
+    if (!ms_sc_is_word(next, "service"))
+        return read_down_up(c, act, MS_SC_HOST_DOWN, MS_SC_HOST_UP);
+    /* 'server NAME service smtp down': the program stops, the machine
+     * stays up, so its port refuses connections at once (a RST). */
+    if (!locs->server_only) {
+        g_autofree char *q = ms_sc_quote(h->text);
+        ms_sc_fail(c, next->loc, "a service runs on a server: write 'server %s service smtp "
+                                 "down' (a 'host' goes down as a whole machine)", q);
+        return FALSE;
+    }
+    c->pos++;
+    static const char *const services[] = { "smtp", "pop3", "imap", "http", NULL };
+    int i = ms_sc_read_choice(c, services, " after 'service'");
+    if (i < 0)
+        return FALSE;
+    act->service = g_strdup(services[i]);
+    return read_down_up(c, act, MS_SC_SERVICE_DOWN, MS_SC_SERVICE_UP);
 }
 
 /* ---- 'at TIME ...' ------------------------------------------------------ */

@@ -194,6 +194,19 @@ static gboolean read_retry(MsScCursor *c, MsTime *out, MsLoc *loc_out)
     return TRUE;
 }
 
+/* 'connect-timeout DURATION' (more than 0s) or 'connect-timeout none'. */
+static gboolean read_connect_timeout(MsScCursor *c, MsTime *out)
+{
+    MsScToken *tok = ms_sc_peek(c);
+    if (ms_sc_is_word(tok, "none")) {
+        c->pos++;
+        *out = 0;
+        return TRUE;
+    }
+    MsLoc loc = { 0, 0 };
+    return read_positive(c, "a connect timeout", out, &loc);
+}
+
 static void parse_server(MsScCursor *c, const MsScToken *kw)
 {
     MsScToken *name = ms_sc_expect_host(c, "a server's host name such as crepes.fr");
@@ -201,10 +214,11 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
         return;
     enum { OPT_DOMAIN, OPT_PROFILE, OPT_RELAY, OPT_RETRY, OPT_GIVE_UP, OPT_PERSISTENT,
            OPT_PIPELINING, OPT_8BITMIME, OPT_MAX_SIZE, OPT_SUBMISSION, OPT_WEBMAIL,
-           OPT_UNKNOWN_USERS };
+           OPT_UNKNOWN_USERS, OPT_CONNECT_TIMEOUT };
     static const char *const names[] = { "domain", "profile", "relay", "retry", "give-up",
                                          "persistent", "pipelining", "8bitmime", "max-size",
-                                         "submission", "webmail", "unknown-users", NULL };
+                                         "submission", "webmail", "unknown-users",
+                                         "connect-timeout", NULL };
     static const char *const unknown[] = { "reject", "bounce", NULL };
     static const char *const relays[] = { "closed", "open", NULL };
     static const char *const ports[] = { "25", "587", NULL };
@@ -266,6 +280,9 @@ static void parse_server(MsScCursor *c, const MsScToken *kw)
             i = ms_sc_read_choice(c, unknown, " after 'unknown-users'");
             s.bounce_unknown = i == 1;
             ok = i >= 0;
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            ok = read_connect_timeout(c, &s.connect_timeout);
             break;
         default: g_assert_not_reached();
         }

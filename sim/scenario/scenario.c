@@ -151,6 +151,7 @@ void ms_sc_action_free(gpointer data)
     g_free(a->link_a);
     g_free(a->link_b);
     g_free(a->target);
+    g_free(a->service);
     g_clear_pointer(&a->steps, g_ptr_array_unref);
     g_free(a);
 }

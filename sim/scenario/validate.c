@@ -557,7 +557,9 @@ static void check_host_event(Checker *k, const MsScAction *act, const MsScAction
         g_autofree char *q = ms_sc_quote(act->target);
         ms_sc_diag(&k->p->diags, l->target,
                    "'%s' is an agent, not a server: write 'host %s %s' for an agent's "
-                   "machine", q, q, act->kind == MS_SC_HOST_DOWN ? "down" : "up");
+                   "machine", q, q,
+                   act->kind == MS_SC_HOST_DOWN || act->kind == MS_SC_SERVICE_DOWN ? "down"
+                                                                                  : "up");
     }
 }
 
@@ -640,7 +642,8 @@ static void check_actions(Checker *k, gboolean reach)
             check_link_event(k, act, l);
             continue;
         }
-        if (act->kind == MS_SC_HOST_DOWN || act->kind == MS_SC_HOST_UP) {
+        if (act->kind == MS_SC_HOST_DOWN || act->kind == MS_SC_HOST_UP ||
+            act->kind == MS_SC_SERVICE_DOWN || act->kind == MS_SC_SERVICE_UP) {
             check_host_event(k, act, l);
             continue;
         }
