@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "mailsim/codec.h"
 #include "report/report-private.h"
 
 /* A run of more than ELIDE_MIN body lines keeps its first ELIDE_HEAD and
@@ -85,6 +86,26 @@ static void add_note(Builder *b, MsItem *item, const char *key)
     const char *text = ms_report_note_text(key, b->lang);
     if (text != NULL)
         g_ptr_array_add(item->notes, g_strdup(text));
+}
+
+/* RFC 2047: a Subject written in encoded words ("=?UTF-8?B?...?=") gets
+ * a note with the text they stand for, as the reader's agent shows it. */
+static void add_decoded_note(Builder *b, MsItem *item, const char *line)
+{
+    if (!b->options->notes || line == NULL || strstr(line, "=?") == NULL)
+        return;
+    const char *value = strchr(line, ':');
+    if (value == NULL)
+        return;
+    value++;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    g_autofree char *decoded = ms_rfc2047_decode(value);
+    if (decoded == NULL || strcmp(decoded, value) == 0)
+        return;
+    g_ptr_array_add(item->notes,
+                    ms_report_format(b->lang, N_("the encoded words on this line read: {1}"),
+                                     decoded, NULL));
 }
 
 static ConnState *state_of(Builder *b, guint id)
@@ -395,6 +416,8 @@ static void line_record(Builder *b, const MsTraceRecord *r)
     for (guint k = 0; k < G_N_ELEMENTS(own); k++) {
         if (own[k] != NULL)
             add_note(b, item, own[k]);
+        if (own[k] != NULL && strcmp(own[k], "msg.subject") == 0)
+            add_decoded_note(b, item, r->text);
     }
     if (r->eol != NULL && strcmp(r->eol, "\r\n") != 0) {
         if (strcmp(r->eol, "\n") == 0)
