@@ -369,6 +369,32 @@ static void refused_port_and_silent_host(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(first + 1, "queue of crepes.fr (attempts: 3)"));
 }
 
+/* A typed line carries the phase the server is in when it reads it, so
+ * the heading of a phase comes before the line that starts it. */
+static void typed_lines_carry_the_servers_phase(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("tests/data/scenario/typed-phases.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    guint checked = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind != MS_TRACE_LINE || r->dir != MS_DIR_CLIENT || r->text == NULL)
+            continue;
+        const char *want = strcmp(r->text, "USER bob") == 0    ? "pop3.authorization"
+                           : strcmp(r->text, "STAT") == 0      ? "pop3.transaction"
+                           : strcmp(r->text, "a2 LOGOUT") == 0 ? "imap.authenticated"
+                                                               : NULL;
+        if (want != NULL) {
+            MS_ASSERT_STR(r->phase, want);
+            checked++;
+        }
+    }
+    CU_ASSERT_EQUAL(checked, 3);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 static void bounce_reaches_the_sender(void)
 {
     MsScenario *sc = NULL;
@@ -1269,6 +1295,7 @@ int main(void)
         MS_TEST(bounce_reaches_the_sender),
         MS_TEST(three_readers_pull_from_one_server),
         MS_TEST(refused_port_and_silent_host),
+        MS_TEST(typed_lines_carry_the_servers_phase),
         MS_TEST(summary_says_what_happened),
         MS_TEST(dots_are_stuffed_on_the_wire),
         MS_TEST(eight_bit_needs_8bitmime),

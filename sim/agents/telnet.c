@@ -160,6 +160,22 @@ static void reply_came(Telnet *t)
     }
 }
 
+/* The server's session at the other end of the typed connection, if the
+ * target is a mail server and has accepted it. */
+static MsServerSession *serving_session(Telnet *t)
+{
+    MsMailServer *server = ms_world_server_by_name(t->world, t->action->target);
+    const MsServerProtocol *proto = t->kind == KIND_POP3 ? &ms_server_pop3_protocol
+                                                         : &ms_server_imap_protocol;
+    for (guint i = 0; server != NULL && i < server->sessions->len; i++) {
+        gpointer p = g_ptr_array_index(server->sessions, i);
+        if (ms_server_session_is(p, proto) &&
+            ((MsServerSession *) p)->transport_data == (gpointer) t->conn)
+            return p;
+    }
+    return NULL;
+}
+
 static void type_line(Telnet *t, const MsScTelnetStep *step)
 {
     const char *phase = NULL;
@@ -176,8 +192,16 @@ static void type_line(Telnet *t, const MsScTelnetStep *step)
         } else {
             note = ms_smtp_command_note(step->text, strlen(step->text), &phase);
         }
-    } else if (t->kind == KIND_POP3) {
-        note = ms_pop3_command_note(step->text, strlen(step->text));
+    } else if (t->kind == KIND_POP3 || t->kind == KIND_IMAP) {
+        /* POP3 and IMAP name their phase by the server's state (a STAT
+         * after the PASS that logged in is in the transaction phase): ask
+         * the session that serves this connection, as a live server does,
+         * so the heading comes before the line that starts the phase. */
+        MsServerSession *peer = serving_session(t);
+        if (peer != NULL && peer->proto->client_note != NULL)
+            note = peer->proto->client_note(peer, step->text, strlen(step->text), &phase);
+        else if (t->kind == KIND_POP3)
+            note = ms_pop3_command_note(step->text, strlen(step->text));
     }
     g_autoptr(GPtrArray) lines = ms_proto_lines_new();
     g_ptr_array_add(lines, ms_proto_line_new_len(step->text, strlen(step->text),
