@@ -1,8 +1,9 @@
 /* test_html.c - report.html as the program writes it: one file that loads
- * nothing, carries the run's trace.json unchanged (only '<' escaped), the
- * diagram in both languages with an id on every arrow, and the words of
- * every note and phase the run uses in English and Chinese.  What the page
- * does with them is tested in a browser (test_report_browser.py).
+ * nothing, carries the run's trace.json (its records packed, which unpack
+ * to trace.json's exactly), the diagram in both languages with an id on
+ * every arrow (a long run's as its model), and the words of every note and
+ * phase the run uses in English and Chinese.  What the page does with them
+ * is tested in a browser (test_report_browser.py).
  */
 #include <json-glib/json-glib.h>
 #include <stdio.h>
@@ -59,10 +60,36 @@ static char *data_block(const char *html, const char *id)
     return end != NULL ? g_strndup(start, (gsize) (end - start)) : NULL;
 }
 
-static char *escaped_lt(const char *text)
+/* The records of packed rows, as report.js unpacks them: a new array of
+ * objects (transfer full). */
+static JsonArray *unpack(JsonObject *packed)
 {
-    g_auto(GStrv) parts = g_strsplit(text, "<", -1);
-    return g_strjoinv("\\u003c", parts);
+    JsonArray *rows = json_object_get_array_member(packed, "rows");
+    JsonArray *shapes = json_object_get_array_member(packed, "shapes");
+    JsonArray *strings = json_object_get_array_member(packed, "strings");
+    JsonArray *out = json_array_new();
+    for (guint i = 0; i < json_array_get_length(rows); i++) {
+        JsonArray *row = json_array_get_array_element(rows, i);
+        guint n = json_array_get_length(row);
+        JsonArray *shape =
+            json_array_get_array_element(shapes, (guint) json_array_get_int_element(row, n - 1));
+        JsonArray *names = json_array_get_array_element(shape, 0);
+        const char *types = json_array_get_string_element(shape, 1);
+        CU_ASSERT_EQUAL_FATAL(json_array_get_length(names), n - 1);
+        CU_ASSERT_EQUAL_FATAL(strlen(types), n - 1);
+        JsonObject *r = json_object_new();
+        for (guint k = 0; k + 1 < n; k++) {
+            JsonNode *v = json_array_dup_element(row, k);
+            if (types[k] == 's') {
+                gint64 at = json_node_get_int(v);
+                json_node_unref(v);
+                v = json_array_dup_element(strings, (guint) at);
+            }
+            json_object_set_member(r, json_array_get_string_element(names, k), v);
+        }
+        json_array_add_object_element(out, r);
+    }
+    return out;
 }
 
 static void html_embeds_trace_and_loads_nothing(void)
@@ -79,13 +106,40 @@ static void html_embeds_trace_and_loads_nothing(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<html lang=\"en\">"));
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "<title>Alice sends Bob a message - mailsim</title>"));
 
-    /* The trace block is trace.json, byte for byte but for '<'. */
-    gsize json_len = 0;
-    g_autofree char *json = ms_report_json(trace, &run.options, &json_len);
-    g_autofree char *want = escaped_lt(json);
+    /* The trace block is trace.json: every member the same, the records
+     * once unpacked too, member for member in the same order; no '<'. */
+    g_autofree char *json = ms_report_json(trace, &run.options, NULL);
     g_autofree char *got = data_block(html, "ms-trace");
     CU_ASSERT_PTR_NOT_NULL_FATAL(got);
-    CU_ASSERT_STRING_EQUAL(got, want);
+    CU_ASSERT_PTR_NULL(strchr(got, '<'));
+    CU_ASSERT(strlen(got) * 2 < strlen(json)); /* packed: well under half */
+    g_autoptr(JsonParser) pw = json_parser_new();
+    g_autoptr(JsonParser) pg = json_parser_new();
+    CU_ASSERT_FATAL(json_parser_load_from_data(pw, json, -1, NULL));
+    CU_ASSERT_FATAL(json_parser_load_from_data(pg, got, -1, NULL));
+    JsonObject *want_o = json_node_get_object(json_parser_get_root(pw));
+    JsonObject *got_o = json_node_get_object(json_parser_get_root(pg));
+    g_autoptr(GList) members = json_object_get_members(want_o);
+    CU_ASSERT_EQUAL(json_object_get_size(got_o), g_list_length(members));
+    for (GList *m = members; m != NULL; m = m->next) {
+        if (strcmp(m->data, "records") == 0)
+            continue;
+        CU_ASSERT(json_node_equal(json_object_get_member(want_o, m->data),
+                                  json_object_get_member(got_o, m->data)));
+    }
+    JsonArray *want_r = json_object_get_array_member(want_o, "records");
+    g_autoptr(JsonArray) got_r = unpack(json_object_get_object_member(got_o, "records"));
+    CU_ASSERT_EQUAL_FATAL(json_array_get_length(got_r), json_array_get_length(want_r));
+    for (guint i = 0; i < json_array_get_length(want_r); i++) {
+        JsonObject *a = json_array_get_object_element(want_r, i);
+        JsonObject *b = json_array_get_object_element(got_r, i);
+        CU_ASSERT_FATAL(json_node_equal(json_array_get_element(want_r, i),
+                                        json_array_get_element(got_r, i)));
+        g_autoptr(GList) ma = json_object_get_members(a);
+        g_autoptr(GList) mb = json_object_get_members(b);
+        for (GList *x = ma, *y = mb; x != NULL && y != NULL; x = x->next, y = y->next)
+            CU_ASSERT_STRING_EQUAL(x->data, y->data);
+    }
 
     /* Nothing to fetch: no external script, style, font or image, and a
      * policy that forbids any. */
@@ -94,11 +148,11 @@ static void html_embeds_trace_and_loads_nothing(void)
     for (gsize i = 0; i < G_N_ELEMENTS(external); i++)
         CU_ASSERT_PTR_NULL(strstr(html, external[i]));
     CU_ASSERT_PTR_NOT_NULL(strstr(html, "Content-Security-Policy\" content=\"default-src 'none'"));
-    /* Four script elements: two data blocks, the script, and no other. */
+    /* Four script elements: two data blocks, the two scripts, no other. */
     guint scripts = 0;
     for (const char *p = html; (p = strstr(p, "<script")) != NULL; p++)
         scripts++;
-    CU_ASSERT_EQUAL(scripts, 3);
+    CU_ASSERT_EQUAL(scripts, 4);
     run_clear(&run);
 }
 
@@ -180,12 +234,58 @@ static void html_same_run_same_bytes(void)
     run_clear(&b);
 }
 
+/* A long run carries its diagram as the model, not as SVG: the page draws
+ * it, in view only (tests/data/report/campus-40.mss is
+ * bench/gen-scenario 40). */
+static void html_long_run_carries_model(void)
+{
+    Run run;
+    CU_ASSERT_FATAL(run_file("tests/data/report/campus-40.mss", "en", &run));
+    MsTrace *trace = ms_world_trace(run.world);
+    g_autoptr(MsDiagram) d = ms_diagram_new(trace, &run.options, &run.dopt);
+    CU_ASSERT_FATAL(ms_diagram_n_arrows(d) > 1000);
+    g_autofree char *html = ms_report_html(trace, &run.options, &run.dopt, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+    CU_ASSERT_PTR_NULL(strstr(html, "<svg"));
+    g_autofree char *page = data_block(html, "ms-page");
+    g_autoptr(JsonParser) parser = json_parser_new();
+    CU_ASSERT_FATAL(json_parser_load_from_data(parser, page, -1, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+    CU_ASSERT_FALSE(json_object_has_member(o, "svg"));
+    JsonObject *model = json_object_get_object_member(o, "model");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(model);
+    JsonArray *arrows = json_object_get_array_member(model, "arrows");
+    CU_ASSERT_EQUAL_FATAL(json_array_get_length(arrows), ms_diagram_n_arrows(d));
+    CU_ASSERT_EQUAL(json_array_get_length(json_object_get_array_member(o, "arrows")),
+                    ms_diagram_n_arrows(d));
+    /* Arrow by arrow the model's geometry: [from, to, flow, x1, y1, x2, y2,
+     * lost, retransmit, label]. */
+    for (guint i = 0; i < ms_diagram_n_arrows(d); i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+        JsonArray *m = json_array_get_array_element(arrows, i);
+        CU_ASSERT_EQUAL(json_array_get_int_element(m, 0), a->from);
+        CU_ASSERT_EQUAL(json_array_get_int_element(m, 1), a->to);
+        CU_ASSERT_EQUAL(json_array_get_int_element(m, 2), a->flow);
+        CU_ASSERT_DOUBLE_EQUAL(json_array_get_double_element(m, 4), a->y1, 0.01);
+        CU_ASSERT_DOUBLE_EQUAL(json_array_get_double_element(m, 6), a->y2, 0.01);
+    }
+    JsonArray *lifelines = json_object_get_array_member(model, "lifelines");
+    CU_ASSERT_EQUAL(json_array_get_length(lifelines), ms_diagram_n_lifelines(d));
+    /* Words that differ by language come in both. */
+    JsonArray *first = json_array_get_array_element(lifelines, 0);
+    JsonArray *role = json_array_get_array_element(first, 1);
+    CU_ASSERT_STRING_EQUAL(json_array_get_string_element(role, 1),
+                           ms_diagram_role_name(ms_diagram_lifeline(d, 0)->role, "zh"));
+    run_clear(&run);
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
         MS_TEST(html_embeds_trace_and_loads_nothing),
         MS_TEST(html_page_data_has_both_languages),
         MS_TEST(html_same_run_same_bytes),
+        MS_TEST(html_long_run_carries_model),
         MS_TEST_END,
     };
     ms_test_add_suite("report/html", cases);

@@ -35,6 +35,8 @@ SHOTS = os.path.join(ROOT, "build", "tests")
 KEYS = {"right": "\ue014", "left": "\ue012", "space": "\ue00d", "home": "\ue011", "end": "\ue010"}
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 TIMEOUT = 240  # seconds for the whole file
+LIST_MAX = 12  # entries a state list shows (report.js)
+LONG = "tests/data/report/campus-40.mss"  # drawn from the model, not SVG
 
 
 def find(*names):
@@ -164,8 +166,9 @@ def fmt_time(ns):
 
 
 def run_scenario(mailsim, name, out, *extra):
-    d = os.path.join(out, name)
-    subprocess.run([mailsim, "run", "-q", "-o", d, *extra, "scenarios/%s.mss" % name],
+    d = os.path.join(out, os.path.basename(name))
+    path = name if name.endswith(".mss") else "scenarios/%s.mss" % name
+    subprocess.run([mailsim, "run", "-q", "-o", d, *extra, path],
                    check=True, cwd=ROOT, timeout=120)
     with open(os.path.join(d, "trace.json"), encoding="utf-8") as f:
         trace = json.load(f)
@@ -251,19 +254,23 @@ def check_line_panel(drv, trace, page, n, lang):
 def check_mailboxes(drv, trace, n):
     t = lines_of(trace)[n - 1]["time_ns"]
     want = inbox_at(trace, t)
+    # A folder lists its latest LIST_MAX messages (report.js) and says how
+    # many it holds.
     got = drv.js("""
         var out = {};
         document.querySelectorAll('#mailboxes .mailbox').forEach(function (b) {
           var f = b.querySelector('.folder[data-folder="INBOX"]');
-          out[b.getAttribute('data-owner')] = f ? Array.prototype.map.call(
-            f.querySelectorAll('li[data-id]'), function (li) { return li.getAttribute('data-id'); }) : [];
+          out[b.getAttribute('data-owner')] = f ? [+f.getAttribute('data-count'),
+            Array.prototype.map.call(f.querySelectorAll('li[data-id]'),
+                                     function (li) { return li.getAttribute('data-id'); })] : [0, []];
         });
         return out;""")
     for owner, ids in want.items():
-        check(got.get(owner) == ids, "at line %d %s holds %r, page shows %r"
+        check(got.get(owner) == [len(ids), ids[-LIST_MAX:]], "at line %d %s holds %r, page shows %r"
               % (n, owner, ids, got.get(owner)))
-    for owner, ids in got.items():
-        check(ids == want.get(owner, []), "page shows %r in %s at line %d" % (ids, owner, n))
+    for owner, (count, ids) in got.items():
+        check(ids == want.get(owner, [])[-LIST_MAX:], "page shows %r in %s at line %d"
+              % (ids, owner, n))
     return want
 
 
@@ -386,12 +393,94 @@ def test_click_picture(drv, urls, traces, pages):
     drv.screenshot("report-%s.png" % name)
 
 
+def test_long_run_model(drv, urls, traces, pages):
+    trace, page = traces[LONG], pages[LONG]
+    check("model" in page and "svg" not in page, "the long run is not drawn from its model")
+    drv.open(urls[LONG])
+    wait_ready(drv)
+    lines = lines_of(trace)
+    n = len(lines) // 2
+    drv.js("window.mailsimReport.goToLine(arguments[0]);", n - 2)
+    drv.keys("right", "right")
+    check_line_panel(drv, trace, page, n, "en")
+    check_mailboxes(drv, trace, n)
+    # The selected arrow is drawn, marked and in view; the pane holds only
+    # what is near the view, not the whole diagram.
+    rid = lines[n - 1]["id"]
+    arrow = next((i for i, a in enumerate(page["arrows"]) if a[0] == rid), None)
+    if arrow is None:  # an elided body line: the arrow before it stands for it
+        arrow = max(i for i, a in enumerate(page["arrows"]) if a[0] < rid)
+    inview = drv.js("""
+        var g = document.getElementById('al' + arguments[0]);
+        if (!g || !g.classList.contains('selected')) return 'not drawn as selected';
+        var r = g.getBoundingClientRect(), p = document.getElementById('diagram-pane').getBoundingClientRect();
+        return r.bottom > p.top && r.top < p.bottom && r.right > p.left && r.left < p.right ? 'ok'
+          : 'out of view';""", arrow)
+    check(inview == "ok", "selected arrow al%d: %s" % (arrow, inview))
+    size = drv.js("return window.mailsimReport.diagramSize();")
+    check(size < 2 * len(page["arrows"]), "%d elements in the pane for %d arrows"
+          % (size, len(page["arrows"])))
+    sent = drv.js("return document.querySelectorAll('#diagram g.arw.sent').length;")
+    check(sent > 0, "no arrow drawn as sent")
+    drv.screenshot("report-long-run.png")
+    # Click another arrow in view.
+    other = drv.js("""
+        var gs = document.querySelectorAll('#diagram g.arw[id^="al"]');
+        var p = document.getElementById('diagram-pane').getBoundingClientRect();
+        for (var i = 0; i < gs.length; i++) {
+          var r = gs[i].getBoundingClientRect();
+          if (!gs[i].classList.contains('selected') && r.top > p.top + 10 && r.bottom < p.bottom - 10
+              && r.left > p.left && r.right < p.right) return +gs[i].id.slice(2);
+        }
+        return -1;""")
+    check(other >= 0, "no other arrow in view to click")
+    drv.click("#al%d" % other)
+    rec = trace["records"][page["arrows"][other][0]]
+    if rec["kind"] == "line":
+        check(rec["text"] in drv.text("#details"), "clicked arrow's line not shown")
+    # Zoom in: the drawing grows; Chinese: the host roles change language.
+    w0 = drv.js("return document.querySelector('#diagram svg.model-body').getBoundingClientRect().width;")
+    drv.click("#b-zoom-in")
+    w1 = drv.js("return document.querySelector('#diagram svg.model-body').getBoundingClientRect().width;")
+    check(w1 > w0 * 1.2, "zoom in: %r -> %r" % (w0, w1))
+    drv.click("#b-lang")
+    drv.keys("home")
+    check("用户代理" in drv.text("#diagram"), "model drawing not in Chinese")
+    drv.keys("end")
+    check(drv.js("return +document.body.getAttribute('data-line');") == len(lines), "End")
+
+
+def test_greyscale(drv, urls, traces, pages):
+    """Push and pull arrows differ in grey, not only in hue (luminance of
+    the colour each is drawn in, as the browser computes it)."""
+    for name in ("smtp-basic", LONG):
+        drv.open(urls[name])
+        wait_ready(drv)
+        lum = drv.js("""
+            function lum(c) {
+              var m = /rgba?\((\d+), (\d+), (\d+)/.exec(c);
+              return m ? (0.2126 * m[1] + 0.7152 * m[2] + 0.0722 * m[3]) / 255 : -1;
+            }
+            var out = {};
+            ['push', 'pull'].forEach(function (f) {
+              var p = document.querySelector('#diagram g.arw.f-' + f + ' path, ' +
+                                              '#diagram g.legend-item.f-' + f + ' path');
+              out[f] = p ? lum(getComputedStyle(p).stroke) : -1;
+            });
+            return out;""")
+        check(lum["push"] >= 0 and lum["pull"] >= 0, "%s: no push or pull arrow: %r" % (name, lum))
+        check(abs(lum["push"] - lum["pull"]) >= 0.25, "%s: push and pull alike in grey: %r"
+              % (name, lum))
+
+
 TESTS = [
     ("report/strings_bilingual", lambda drv, urls, traces, pages: test_strings_bilingual(drv, urls)),
     ("report/offline", lambda drv, urls, traces, pages: test_offline(drv, urls)),
     ("report/step_smtp_basic", test_step_smtp_basic),
     ("report/queue_retry_zh", test_queue_retry_zh),
     ("report/click_picture", test_click_picture),
+    ("report/long_run_model", test_long_run_model),
+    ("report/greyscale", test_greyscale),
 ]
 
 
@@ -419,7 +508,7 @@ def main():
     try:
         for name, extra in (("smtp-basic", ()), ("smtp-server-down-retry", ("--lang", "zh")),
                             # one arrow per line: a base64 line is clicked
-                            ("mime-picture", ("--view", "full"))):
+                            ("mime-picture", ("--view", "full")), (LONG, ())):
             urls[name], traces[name], pages[name] = run_scenario(mailsim, name, out, *extra)
         drv = Driver(chromium, chromedriver)
         drv.s("POST", "/window/rect", {"width": 1024, "height": 768})

@@ -1,8 +1,10 @@
 /* html.c - report.html: the run as one page that steps through it in a
  * browser.  The page is a template (sim/report/html/report.html) with
  * slots filled here: the style and the script (built in from the same
- * folder), the trace exactly as trace.json has it, and what only the C side
- * knows: the diagram's SVG in both languages, which SVG element draws which
+ * folder), the trace as trace.json has it (its records packed, a third of
+ * the size: json_writer.c), and what only the C side
+ * knows: the diagram (its SVG in both languages, or for a long run its
+ * model, which the page draws itself: html_model.c), which arrow draws which
  * record, and the words of the notes, phases and events in English and
  * Chinese from the gettext catalogue.
  *
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report/html-private.h"
 #include "report/report-private.h"
 
 /* scripts/embed.c writes these from sim/report/html/ (build/gen/). */
@@ -28,6 +31,8 @@ extern const char ms_html_css[];
 extern const unsigned long ms_html_css_len;
 extern const char ms_html_js[];
 extern const unsigned long ms_html_js_len;
+extern const char ms_html_model_js[];
+extern const unsigned long ms_html_model_js_len;
 
 static const char *const page_langs[] = { "en", "zh" };
 
@@ -74,7 +79,8 @@ static char *render_svg(const MsDiagram *d, guint page, GError **error)
 }
 
 /* "arrows": per arrow of the diagram, [record id, kind, lines it stands
- * for, page]; kind 0 a line, 1 a segment, 2 elided body lines. */
+ * for, page, flow]; kind 0 a line, 1 a segment, 2 elided body lines; flow
+ * 0 other, 1 push, 2 pull, 3 TCP (MsDiagramFlow). */
 static void add_arrows(JsonBuilder *b, const MsDiagram *d)
 {
     json_builder_set_member_name(b, "arrows");
@@ -88,38 +94,48 @@ static void add_arrows(JsonBuilder *b, const MsDiagram *d)
                                                                             : 2);
         json_builder_add_int_value(b, a->kind == MS_DIAGRAM_ARROW_ELIDED ? a->elided : 1);
         json_builder_add_int_value(b, a->page);
+        json_builder_add_int_value(b, a->flow);
         json_builder_end_array(b);
     }
     json_builder_end_array(b);
 }
 
-/* "svg": {lang: [the SVG of each page]}, and the arrows of the diagram
- * (the same in both languages). */
-static gboolean add_svgs(JsonBuilder *b, const MsTrace *trace, const MsReportOptions *options,
-                         const MsDiagramOptions *dopt, GError **error)
+/* The diagram: "svg": {lang: [the SVG of each page]} while it is small,
+ * else "model" (html_model.c), which the page draws itself; and the arrows
+ * of the diagram (the same in both languages). */
+static gboolean add_diagram(JsonBuilder *b, const MsTrace *trace, const MsReportOptions *options,
+                            const MsDiagramOptions *dopt, GError **error)
 {
-    g_autoptr(MsDiagram) first = NULL;
-    json_builder_set_member_name(b, "svg");
-    json_builder_begin_object(b);
+    MsDiagram *d[G_N_ELEMENTS(page_langs)] = { NULL };
     for (gsize l = 0; l < G_N_ELEMENTS(page_langs); l++) {
         MsDiagramOptions o = *dopt;
         o.lang = page_langs[l];
-        g_autoptr(MsDiagram) d = ms_diagram_new(trace, options, &o);
-        json_builder_set_member_name(b, page_langs[l]);
-        json_builder_begin_array(b);
-        for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
-            g_autofree char *svg = render_svg(d, p, error);
-            if (svg == NULL)
-                return FALSE;
-            json_builder_add_string_value(b, svg);
-        }
-        json_builder_end_array(b);
-        if (first == NULL)
-            first = g_steal_pointer(&d);
+        d[l] = ms_diagram_new(trace, options, &o);
     }
-    json_builder_end_object(b);
-    add_arrows(b, first);
-    return TRUE;
+    gboolean ok = TRUE;
+    if (ms_diagram_n_arrows(d[0]) > MS_HTML_SVG_MAX_ARROWS) {
+        ms_report_html_model(b, d[0], d[1]);
+    } else {
+        json_builder_set_member_name(b, "svg");
+        json_builder_begin_object(b);
+        for (gsize l = 0; ok && l < G_N_ELEMENTS(page_langs); l++) {
+            json_builder_set_member_name(b, page_langs[l]);
+            json_builder_begin_array(b);
+            for (guint p = 0; ok && p < ms_diagram_n_pages(d[l]); p++) {
+                g_autofree char *svg = render_svg(d[l], p, error);
+                ok = svg != NULL;
+                if (ok)
+                    json_builder_add_string_value(b, svg);
+            }
+            json_builder_end_array(b);
+        }
+        json_builder_end_object(b);
+    }
+    if (ok)
+        add_arrows(b, d[0]);
+    for (gsize l = 0; l < G_N_ELEMENTS(page_langs); l++)
+        ms_diagram_free(d[l]);
+    return ok;
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -193,7 +209,7 @@ static char *page_json(const MsTrace *trace, const MsReportOptions *options,
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "lang");
     json_builder_add_string_value(b, ms_report_lang_is_zh(options->lang) ? "zh" : "en");
-    if (!add_svgs(b, trace, options, dopt, error))
+    if (!add_diagram(b, trace, options, dopt, error))
         return NULL;
     add_texts(b, trace);
     json_builder_end_object(b);
@@ -210,13 +226,14 @@ char *ms_report_html(const MsTrace *trace, const MsReportOptions *options,
     g_autofree char *page = page_json(trace, options, diagram, &page_len, error);
     if (page == NULL)
         return NULL;
-    g_autofree char *json = ms_report_json(trace, options, &trace_len);
+    g_autofree char *json = ms_report_json_packed(trace, options, &trace_len);
     const char *lang = ms_report_lang_is_zh(options->lang) ? "zh" : "en";
     g_autofree char *title = g_markup_escape_text(
         options->scenario_name != NULL ? options->scenario_name : "mailsim", -1);
 
     /* The template's slots, each "{{NAME}}" once. */
     GString *out = g_string_sized_new(ms_html_template_len + ms_html_css_len + ms_html_js_len +
+                                      ms_html_model_js_len +
                                       page_len + trace_len + 1024);
     const char *p = ms_html_template;
     for (;;) {
@@ -236,6 +253,8 @@ char *ms_report_html(const MsTrace *trace, const MsReportOptions *options,
             g_string_append_len(out, ms_html_css, (gssize) ms_html_css_len);
         else if (strcmp(slot, "JS") == 0)
             g_string_append_len(out, ms_html_js, (gssize) ms_html_js_len);
+        else if (strcmp(slot, "MODEL_JS") == 0)
+            g_string_append_len(out, ms_html_model_js, (gssize) ms_html_model_js_len);
         else if (strcmp(slot, "TRACE") == 0)
             append_script_json(out, json, trace_len);
         else if (strcmp(slot, "PAGE") == 0)

@@ -91,7 +91,7 @@ static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
 
 /* The whole document, record by record; summary NULL: built here. */
 static void write_trace(MsJsonWriter *w, const MsTrace *trace, const MsSummary *summary,
-                        const MsReportOptions *options)
+                        const MsReportOptions *options, gboolean packed)
 {
     ms_json_begin_object(w);
     add_string(w, "format", "mailsim-trace");
@@ -100,11 +100,20 @@ static void write_trace(MsJsonWriter *w, const MsTrace *trace, const MsSummary *
     add_string(w, "file", options->scenario_file);
     add_int(w, "seed", (gint64) options->seed);
     ms_json_member(w, "records");
+    if (packed) {
+        ms_json_begin_object(w);
+        ms_json_member(w, "rows");
+        ms_json_pack_rows(w);
+    }
     ms_json_begin_array(w);
     guint64 n = ms_trace_length(trace);
     for (guint64 i = 0; i < n; i++)
         add_record(w, ms_trace_get(trace, i));
     ms_json_end_array(w);
+    if (packed) {
+        ms_json_pack_end(w);
+        ms_json_end_object(w);
+    }
     /* What summary.txt says, with language-neutral keys (summary.c). */
     ms_json_member(w, "summary");
     g_autoptr(MsSummary) own = summary == NULL ? ms_summary_build(trace) : NULL;
@@ -115,7 +124,14 @@ static void write_trace(MsJsonWriter *w, const MsTrace *trace, const MsSummary *
 char *ms_report_json(const MsTrace *trace, const MsReportOptions *options, gsize *len_out)
 {
     g_autoptr(MsJsonWriter) w = ms_json_writer_new(NULL);
-    write_trace(w, trace, NULL, options);
+    write_trace(w, trace, NULL, options, FALSE);
+    return ms_json_writer_steal(w, len_out);
+}
+
+char *ms_report_json_packed(const MsTrace *trace, const MsReportOptions *options, gsize *len_out)
+{
+    g_autoptr(MsJsonWriter) w = ms_json_writer_new_packed();
+    write_trace(w, trace, NULL, options, TRUE);
     return ms_json_writer_steal(w, len_out);
 }
 
@@ -131,7 +147,7 @@ gboolean ms_report_json_write_summary(const MsTrace *trace, const MsSummary *sum
         return FALSE;
     }
     g_autoptr(MsJsonWriter) w = ms_json_writer_new(file);
-    write_trace(w, trace, summary, options);
+    write_trace(w, trace, summary, options, FALSE);
     g_autoptr(GError) werr = NULL;
     gboolean ok = ms_json_writer_finish(w, &werr);
     if (fclose(file) != 0 && ok) {

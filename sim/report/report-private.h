@@ -153,6 +153,13 @@ void ms_report_append_padded(GString *out, const char *s, guint width);
 typedef struct MsJsonWriter MsJsonWriter;
 
 MsJsonWriter *ms_json_writer_new(FILE *file);
+/* A packed writer, in memory (see json_writer.c). */
+MsJsonWriter *ms_json_writer_new_packed(void);
+/* Packed writers: the objects of the array begun next are written as
+ * rows; ms_json_pack_end(), after that array and in an object, adds its
+ * members "shapes" and "strings". */
+void ms_json_pack_rows(MsJsonWriter *w);
+void ms_json_pack_end(MsJsonWriter *w);
 void ms_json_writer_free(MsJsonWriter *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsJsonWriter, ms_json_writer_free)
 void ms_json_begin_object(MsJsonWriter *w);
@@ -169,6 +176,12 @@ void ms_json_null(MsJsonWriter *w);
 gboolean ms_json_writer_finish(MsJsonWriter *w, GError **error);
 /* The text written into memory (transfer full). */
 char *ms_json_writer_steal(MsJsonWriter *w, gsize *len_out);
+
+/* trace.json for report.html: the same document, but compact, and with
+ * "records" an object {"rows", "shapes", "strings"} of packed rows (see
+ * json_writer.c).  Transfer full. */
+char *ms_report_json_packed(const MsTrace *trace, const MsReportOptions *options,
+                            gsize *len_out);
 
 /* ---- The summary's model (summary.c) ------------------------------------ */
 

@@ -25,7 +25,9 @@
     'slider': { en: 'Simulated time', zh: '模拟时间' },
     'speed': { en: 'Speed', zh: '速度' },
     'lines-per-second': { en: 'lines/s', zh: '行/秒' },
-    'keys': { en: '← → step · space play/pause · Home/End', zh: '← → 单步 · 空格 播放/暂停 · Home/End' },
+    'keys': { en: '← → step · space play/pause · Home/End · − + zoom', zh: '← → 单步 · 空格 播放/暂停 · Home/End · − + 缩放' },
+    'zoom-out': { en: 'Smaller diagram (−)', zh: '缩小时序图（−）' },
+    'zoom-in': { en: 'Larger diagram (+)', zh: '放大时序图（+）' },
     'diagram': { en: 'Sequence diagram', zh: '时序图' },
     'lang-button': { en: '中文', zh: 'English' },
     'start': { en: 'Before the first line. Press → or space.', zh: '第一行之前。按 → 或空格开始。' },
@@ -69,6 +71,9 @@
     'none': { en: 'none', zh: '无' },
     'down': { en: 'Hosts and links down', zh: '停机的主机和链路' },
     'events': { en: 'Latest events', zh: '最近的事件' },
+    'earlier-n': { en: '… {1} earlier ones not listed', zh: '…… 另有 {1} 封较早的未列出' },
+    'more-n': { en: '… {1} more not listed', zh: '…… 另有 {1} 封未列出' },
+    'latest': { en: 'the latest:', zh: '最近的：' },
     'fetched-by': { en: 'fetched by {1}', zh: '已被 {1} 取回' },
     'summary': { en: 'Summary: push and pull', zh: '小结：推与拉' },
     'exchanges': { en: 'Connections (exchanges)', zh: '连接（交互）' },
@@ -95,6 +100,10 @@
     'stage-relay': { en: 'relay', zh: '转发' },
     'stage-mailbox': { en: 'in the mailbox', zh: '在邮箱中等待' },
     'stage-retrieval': { en: 'retrieval', zh: '取回' },
+    'legend-push': { en: 'push: SMTP', zh: '推送：SMTP' },
+    'legend-pull': { en: 'pull: POP3, IMAP, HTTP', zh: '拉取：POP3、IMAP、HTTP' },
+    'legend-retransmit': { en: 'retransmission', zh: '重传' },
+    'legend-lost': { en: '✕ lost', zh: '✕ 丢失' },
     'bad-trace': { en: 'This page cannot read its trace: {1}', zh: '本页无法读取其跟踪数据：{1}' },
     'no-lines': { en: 'This run has no protocol lines.', zh: '本次运行没有协议行。' }
   };
@@ -109,6 +118,9 @@
   var applied = 0, world = null;
   var sentUpTo = 0, flyingEls = [], drawn = {};
   var svgLang = null, cursorEls = null;
+  var modelView = null;    /* a long run's diagram, drawn from its model */
+  var zoom = 0;            /* CSS pixels per point of the diagram; 0: not yet set */
+  var rankOf = [], selectedArrow = -1;
 
   function $(id) { return document.getElementById(id); }
 
@@ -146,6 +158,26 @@
   function need(r, field, type) {
     if (typeof r[field] !== type)
       throw new Error('record ' + r.id + ' (' + r.kind + ') has no ' + type + ' "' + field + '"');
+  }
+
+  /* trace.json's records from their packed rows (sim/report/json_writer.c):
+   * [value, ..., shape], the shape naming the members in order and saying
+   * which values are indexes into the strings. */
+  function unpack(t) {
+    var p = t.records;
+    if (Array.isArray(p)) return;
+    if (!p || !Array.isArray(p.rows) || !Array.isArray(p.shapes) || !Array.isArray(p.strings))
+      throw new Error('"records" are neither a list nor packed rows');
+    var str = p.strings, out = new Array(p.rows.length);
+    for (var i = 0; i < p.rows.length; i++) {
+      var row = p.rows[i], shape = p.shapes[row[row.length - 1]];
+      if (!shape || shape[0].length !== row.length - 1) throw new Error('packed record ' + i + ' is broken');
+      var names = shape[0], types = shape[1], r = {};
+      for (var k = 0; k < names.length; k++)
+        r[names[k]] = types.charCodeAt(k) === 115 ? str[row[k]] : row[k];
+      out[i] = r;
+    }
+    t.records = out;
   }
 
   /* The fields this page relies on, from docs/trace-format.md. */
@@ -223,13 +255,16 @@
     }
   }
 
+  var FLOWS = ['other', 'push', 'pull', 'tcp'];
+
   function buildArrows() {
     var list = page.arrows || [];
     for (var a = 0; a < list.length; a++) {
       var rid = list[a][0], kind = list[a][1], n = list[a][2], r = R[rid];
       var send = r.time_ns;
       var arr = typeof r.arrival_ns === 'number' ? r.arrival_ns : send;
-      arrows.push({ rid: rid, kind: kind, page: list[a][3], send: send, arrival: arr,
+      arrows.push({ rid: rid, kind: kind, page: list[a][3], flow: FLOWS[list[a][4]] || 'other',
+                    send: send, arrival: arr,
                     lost: typeof r.arrival_ns !== 'number' });
       if (arr - send > maxFlight) maxFlight = arr - send;
       arrowOf[rid] = a;
@@ -245,17 +280,41 @@
       order.push(a);
     }
     order.sort(function (x, y) { return arrows[x].send - arrows[y].send || x - y; });
+    for (var r = 0; r < order.length; r++) rankOf[order[r]] = r;
   }
 
   /* ---- The diagram ----------------------------------------------------- */
 
+  /* The classes arrow a has at the cursor (for arrows drawn later). */
+  function classOf(a) {
+    return (rankOf[a] < sentUpTo ? 'sent' : '') + (a in drawn ? ' flying' : '') +
+      (a === selectedArrow ? ' selected' : '');
+  }
+
   function showSvg() {
     if (svgLang === lang) return;
     var d = $('diagram');
+    svgLang = lang;
+    d.classList.add('stepping');
+    if (page.model) {
+      /* A long run: the page draws the part in view from the model. */
+      if (!modelView) {
+        page.model.pageOf = (page.arrows || []).map(function (a) { return a[3]; });
+        page.model.kindOf = (page.arrows || []).map(function (a) { return a[1]; });
+        arrowEls = {};
+        modelView = window.mailsimModelView(page.model, arrowEls, classOf);
+        modelView.setLang(lang);
+        applyZoom();
+        modelView.mount(d, $('diagram-pane'), tr, zoom);
+      } else {
+        modelView.setLang(lang);
+      }
+      cursorEls = null;
+      render(true);
+      return;
+    }
     var pages = (page.svg && page.svg[lang]) || [];
     d.innerHTML = pages.join('\n');
-    d.classList.add('stepping');
-    svgLang = lang;
     arrowEls = {};
     var gs = d.querySelectorAll('g[id^="a"]');
     for (var i = 0; i < gs.length; i++) {
@@ -264,14 +323,57 @@
       var e = arrowEls[m[2]] || (arrowEls[m[2]] = {});
       if (m[1]) e.label = gs[i]; else e.edge = gs[i];
       gs[i].classList.add('arw');
+      var ar = arrows[+m[2]];
+      if (ar) gs[i].classList.add('f-' + ar.flow);
     }
     var svgs = d.querySelectorAll('svg');
     for (var s = 0; s < svgs.length; s++) svgs[s].setAttribute('data-page', s);
+    applyZoom();
     sentUpTo = 0;
     drawn = {};
     flyingEls = [];
     cursorEls = null;
+    selectedArrow = -1;
     render(true);
+  }
+
+  /* The widest page, in points. */
+  function diagramWidth() {
+    if (page.model) {
+      var w = 0;
+      page.model.pages.forEach(function (p) { w = Math.max(w, p[0]); });
+      return w;
+    }
+    var svgs = $('diagram').querySelectorAll('svg'), max = 0;
+    for (var i = 0; i < svgs.length; i++) max = Math.max(max, parseFloat(svgs[i].getAttribute('width')) || 0);
+    return max;
+  }
+
+  /* The whole width of the diagram fits the pane when its words stay
+   * readable (10-point lines at 7.5 px and up); else it scrolls sideways.
+   * − and + zoom from there. */
+  function applyZoom(factor) {
+    var pane = $('diagram-pane'), w = diagramWidth();
+    if (!w) return;
+    if (!zoom) zoom = Math.min(4 / 3, Math.max(0.75, (pane.clientWidth - 4) / w));
+    if (factor) zoom = Math.min(3, Math.max(0.2, zoom * factor));
+    if (modelView) {
+      modelView.setScale(zoom);
+      return;
+    }
+    var d = $('diagram'), svgs = d.querySelectorAll('svg');
+    d.classList.add('zoomed');
+    for (var i = 0; i < svgs.length; i++) {
+      var pw = parseFloat(svgs[i].getAttribute('width')) || w;
+      svgs[i].style.width = pw * zoom + 'px';
+    }
+  }
+
+  function zoomBy(factor) {
+    applyZoom(factor);
+    cursorEls = null;
+    render(false);
+    markSelected(selected, true);
   }
 
   function els(a) { return arrowEls[a] || {}; }
@@ -285,6 +387,7 @@
   /* Where the drawing of arrow a starts, and its path, in the coordinates
    * of its page's graph (cached). */
   function geometry(a) {
+    if (modelView) return modelView.geometry(a);
     var e = els(a);
     if (e.geo !== undefined) return e.geo;
     e.geo = null;
@@ -339,7 +442,8 @@
         drawn[k2] = g ? g.graph.appendChild(svgEl('circle', { r: 4, 'class': 'ms-dot' })) : null;
       }
       if (g && drawn[k2]) {
-        var p = g.path.getPointAtLength(now[k2] * g.path.getTotalLength());
+        var p = g.path ? g.path.getPointAtLength(now[k2] * g.path.getTotalLength())
+          : { x: g.x + now[k2] * (g.x2 - g.x), y: g.y + now[k2] * (g.y2 - g.y) };
         drawn[k2].setAttribute('cx', p.x);
         drawn[k2].setAttribute('cy', p.y);
       }
@@ -366,7 +470,8 @@
     }
     if (!cursorEls || cursorEls.graph !== g.graph) {
       if (cursorEls) { cursorEls.line.remove(); cursorEls.text.remove(); }
-      var bb = g.graph.getBBox();
+      var bb = modelView ? modelView.bounds() : g.graph.getBBox();
+      if (modelView) bb = { x: bb.x1, width: bb.x2 - bb.x1 };
       cursorEls = {
         graph: g.graph, x1: bb.x, x2: bb.x + bb.width,
         line: g.graph.appendChild(svgEl('line', { 'class': 'ms-cursor' })),
@@ -382,13 +487,16 @@
     cursorEls.text.textContent = fmtTime(t);
   }
 
-  var selectedArrow = -1;
   function markSelected(rid, scroll) {
     var a = rid >= 0 && rid in arrowOf ? arrowOf[rid] : -1;
     if (selectedArrow >= 0) setArrowClass(selectedArrow, 'selected', false);
     selectedArrow = a;
     if (a < 0) return;
     setArrowClass(a, 'selected', true);
+    if (modelView) {
+      if (scroll) modelView.reveal(a);
+      return;
+    }
     var e = els(a);
     if (scroll && (e.label || e.edge)) scrollIntoPane(e.label || e.edge);
   }
@@ -398,6 +506,8 @@
     var r = el.getBoundingClientRect(), p = pane.getBoundingClientRect();
     if (r.top < p.top + 40 || r.bottom > p.bottom - 40)
       pane.scrollTop += (r.top + r.bottom) / 2 - (p.top + p.bottom) / 2;
+    if (r.left < p.left + 20 || r.right > p.right - 20)
+      pane.scrollLeft += (r.left + r.right) / 2 - (p.left + p.right) / 2;
   }
 
   /* ---- Messages (RFC 5322 and MIME, RFC 2045-2047) --------------------- */
@@ -705,8 +815,12 @@
     return esc(id) + (s ? ' <q>' + esc(s) + '</q>' : '');
   }
 
+  /* A state list shows at most this many entries: a long run's panel
+   * stays short enough to read and to redraw at every step. */
+  var LIST_MAX = 12, lastState = null;
+
   function renderState(t) {
-    var w = world, h = '<h2 id="state-heading">' + esc(tr('state-at', fmtTime(t))) + '</h2>';
+    var w = world, h = '';
     var owners = Object.keys(w.boxes).sort();
     h += '<h3>' + esc(tr('mailboxes')) + '</h3><div id="mailboxes">';
     if (!owners.length) h += '<p class="empty">' + esc(tr('none-yet')) + '</p>';
@@ -716,9 +830,12 @@
         '</span> <span class="time">@ ' + esc(b.server) + '</span>';
       Object.keys(b.folders).sort().forEach(function (f) {
         var ms = b.folders[f];
-        h += '<div class="folder" data-folder="' + esc(f) + '">' + esc(f) + ': ' +
-          esc(ms.length ? tr('messages-n', ms.length) : tr('empty')) + '<ul class="state-list">';
-        ms.forEach(function (m) {
+        h += '<div class="folder" data-folder="' + esc(f) + '" data-count="' + ms.length + '">' +
+          esc(f) + ': ' + esc(ms.length ? tr('messages-n', ms.length) : tr('empty')) +
+          '<ul class="state-list">';
+        if (ms.length > LIST_MAX)
+          h += '<li class="more">' + esc(tr('earlier-n', ms.length - LIST_MAX)) + '</li>';
+        ms.slice(-LIST_MAX).forEach(function (m) {
           var by = [];
           for (var dev in w.copies) if (w.copies[dev].indexOf(m.id) >= 0) by.push(dev);
           h += '<li data-id="' + esc(m.id) + '">' + (m.uid ? 'UID ' + m.uid + ' ' : '') +
@@ -735,9 +852,9 @@
       var q = w.queues[s];
       if (!q.length) return;
       anyQ = true;
-      h += '<div class="queue" data-server="' + esc(s) + '"><span class="owner">' + esc(s) +
-        '</span><ul class="state-list">';
-      q.forEach(function (e) {
+      h += '<div class="queue" data-server="' + esc(s) + '" data-count="' + q.length +
+        '"><span class="owner">' + esc(s) + '</span><ul class="state-list">';
+      q.slice(0, LIST_MAX).forEach(function (e) {
         var st = e.state === 'waiting' && e.next !== undefined
           ? tr('queue-waiting', e.attempts, fmtTime(e.next), fmtTime(e.next - t))
           : e.state === 'relaying' ? tr('queue-relaying', e.attempts) : tr('queue-new');
@@ -745,6 +862,7 @@
           '<br><span class="tag ' + esc(e.state) + '">' + esc(st) + '</span> <span class="time">' +
           esc(tr('queue-since', fmtTime(t - e.since))) + '</span></li>';
       });
+      if (q.length > LIST_MAX) h += '<li class="more">' + esc(tr('more-n', q.length - LIST_MAX)) + '</li>';
       h += '</ul></div>';
     });
     if (!anyQ) h += '<p class="empty">' + esc(tr('empty')) + '</p>';
@@ -752,8 +870,10 @@
     var devs = Object.keys(w.copies).sort();
     if (!devs.length) h += '<li class="empty">' + esc(tr('none-yet')) + '</li>';
     devs.forEach(function (dv) {
-      h += '<li><span class="owner">' + esc(dv) + '</span>: ' +
-        w.copies[dv].map(msgLabel).join(', ') + '</li>';
+      var c = w.copies[dv];
+      h += '<li><span class="owner">' + esc(dv) + '</span>: ' + (c.length > LIST_MAX
+        ? esc(tr('messages-n', c.length)) + ', ' + esc(tr('latest')) + ' ' : '') +
+        c.slice(-LIST_MAX).map(msgLabel).join(', ') + '</li>';
     });
     h += '</ul><h3>' + esc(tr('conns')) + '</h3><ul class="state-list" id="connections">';
     var ids = Object.keys(w.open).sort(function (a, b) { return a - b; });
@@ -776,7 +896,15 @@
       h += '<li><span class="time">' + esc(fmtTime(r.time_ns)) + '</span> ' + esc(eventText(r)) +
         '</li>';
     }
-    $('state').innerHTML = h + '</ul>';
+    if (!$('state-heading'))
+      $('state').innerHTML = '<h2 id="state-heading"></h2><div id="state-body"></div>';
+    $('state-heading').textContent = tr('state-at', fmtTime(t));
+    /* Only what changed is redrawn: a step often changes nothing here. */
+    h += '</ul>';
+    if (h !== lastState) {
+      $('state-body').innerHTML = h;
+      lastState = h;
+    }
   }
 
   /* ---- The summary ----------------------------------------------------- */
@@ -952,6 +1080,8 @@
       e.preventDefault();
     } else if (e.key === 'Home' && !field) { pause(); moveTo(-1, true); e.preventDefault(); }
     else if (e.key === 'End' && !field) { pause(); moveTo(lines.length - 1, true); e.preventDefault(); }
+    else if ((e.key === '+' || e.key === '=') && !field) { zoomBy(1.25); e.preventDefault(); }
+    else if (e.key === '-' && !field) { zoomBy(0.8); e.preventDefault(); }
   }
 
   function onDiagramClick(e) {
@@ -970,10 +1100,17 @@
     }
   }
 
+  /* How long each stage of start() took (ms): the bench prints it. */
+  var timing = {};
+  function lap(name) { timing[name] = performance.now(); }
+
   function start() {
+    lap('script');
     try {
       trace = JSON.parse($('ms-trace').textContent);
       page = JSON.parse($('ms-page').textContent);
+      lap('parsed');
+      unpack(trace);
       checkSchema(trace);
     } catch (err) {
       fail(err.message);
@@ -982,6 +1119,7 @@
     R = trace.records;
     index();
     buildArrows();
+    lap('indexed');
     $('slider').max = lines.length * 100;
     $('slider').addEventListener('input', function () {
       pause();
@@ -992,11 +1130,15 @@
     $('b-next').onclick = function () { step(1); };
     $('b-last').onclick = function () { pause(); moveTo(lines.length - 1, true); };
     $('b-play').onclick = function () { if (playing) pause(); else play(); };
+    $('b-zoom-in').onclick = function () { zoomBy(1.25); };
+    $('b-zoom-out').onclick = function () { zoomBy(0.8); };
     $('b-lang').onclick = function () { setLang(lang === 'zh' ? 'en' : 'zh'); };
     $('diagram').addEventListener('click', onDiagramClick);
     document.addEventListener('keydown', onKey);
     setLang(page.lang);
     renderDetails();
+    lap('drawn');
+    window.mailsimReport.readyAt = performance.now();
     document.body.setAttribute('data-state', 'ready');
   }
 
@@ -1005,7 +1147,10 @@
     ui: UI,
     lang: function () { return lang; },
     line: function () { return Math.floor(pos) + 1; },
-    goToLine: function (n) { pause(); moveTo(n - 1, true); }
+    goToLine: function (n) { pause(); moveTo(n - 1, true); },
+    /* Elements drawn in the diagram pane now. */
+    timing: timing,
+    diagramSize: function () { return $('diagram').getElementsByTagName('*').length; }
   };
 
   start();
