@@ -33,7 +33,8 @@ HEADERS   := $(wildcard include/mailsim/*.h sim/*/*.h tests/*.h)
 
 # report.html's page, style and script, built into the library as byte
 # arrays by a small generator (scripts/embed.c).
-HTML_ASSETS := sim/report/html/report.html sim/report/html/report.css sim/report/html/report.js
+HTML_ASSETS := sim/report/html/report.html sim/report/html/report.css sim/report/html/report.js \
+               sim/report/html/report-model.js
 GEN_SRCS  := build/gen/html_assets.c
 
 OPT_OBJS  := $(LIB_SRCS:%.c=build/opt/%.o) $(GEN_SRCS:%.c=build/opt/%.o)
@@ -72,7 +73,8 @@ build/gen/html_assets.c: build/tools/embed $(HTML_ASSETS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  EMBED   $@")
 	$(Q)build/tools/embed $@ ms_html_template=sim/report/html/report.html \
-	    ms_html_css=sim/report/html/report.css ms_html_js=sim/report/html/report.js
+	    ms_html_css=sim/report/html/report.css ms_html_js=sim/report/html/report.js \
+	    ms_html_model_js=sim/report/html/report-model.js
 
 build/opt/libmailsim.a: $(OPT_OBJS)
 	@rm -f $@
@@ -170,6 +172,7 @@ build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
 bench: deps mailsim $(patsubst bench/%.c,build/bench/%,$(wildcard bench/bench_*.c))
 	@for b in build/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
 	@echo "== bench/bench_serve.py"; python3 bench/bench_serve.py ./mailsim
+	@echo "== bench/bench_report.py"; python3 bench/bench_report.py ./mailsim
 
 install: all $(MO)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/mailsim/scenarios \
