@@ -34,7 +34,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHOTS = os.path.join(ROOT, "build", "tests")
 KEYS = {"right": "\ue014", "left": "\ue012", "space": "\ue00d", "home": "\ue011", "end": "\ue010"}
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
-TIMEOUT = 240  # seconds for the whole file
+TIMEOUT = 600  # seconds for the whole file
 LIST_MAX = 12  # entries a state list shows (report.js)
 # Drawn from the model, as a long run is (MAILSIM_HTML_SVG_MAX_ARROWS lowers
 # the threshold): a shipped run, with its TCP segments.
@@ -85,7 +85,8 @@ class Driver:
                 "--window-size=1024,768", "--user-data-dir=" + self.profile]
         caps = {"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
-            "goog:chromeOptions": {"binary": chromium, "args": args}}}}
+            "goog:chromeOptions": {"binary": chromium, "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"}}}}
         value = self.call("POST", "/session", caps)
         self.session = value["sessionId"]
 
@@ -114,6 +115,14 @@ class Driver:
             k = KEYS[n]
             acts += [{"type": "keyDown", "value": k}, {"type": "keyUp", "value": k}]
         self.s("POST", "/actions", {"actions": [{"type": "key", "id": "kb", "actions": acts}]})
+
+    def console_errors(self):
+        """The browser's console messages of level SEVERE since the last call."""
+        try:
+            logs = self.s("POST", "/se/log", {"type": "browser"})
+        except RuntimeError:
+            logs = self.s("POST", "/log", {"type": "browser"})
+        return [e["message"] for e in logs if e.get("level") == "SEVERE"]
 
     def element(self, css):
         return self.s("POST", "/element", {"using": "css selector", "value": css})[ELEMENT]
@@ -479,6 +488,58 @@ def test_greyscale(drv, urls, traces, pages):
               % (name, lum))
 
 
+def test_every_scenario(drv, urls, traces, pages, mailsim, out):
+    """Every shipped scenario: its page opens without a script error, steps
+    to the end, and there shows the end state trace.json's summary gives
+    (each mailbox folder's messages, each queue's length)."""
+    names = sorted(f[:-4] for f in os.listdir(os.path.join(ROOT, "scenarios")) if f.endswith(".mss"))
+    check(len(names) >= 20, "only %d shipped scenarios found" % len(names))
+    bad = []
+    for name in names:
+        url, trace, _ = run_scenario(mailsim, name, os.path.join(out, "all"))
+        drv.open(url)
+        wait_ready(drv)
+        drv.js("window.mailsimReport.goToLine(1);")
+        drv.keys("right", "right", "left")
+        drv.keys("end")
+        n = len(lines_of(trace))
+        got_line = drv.js("return +document.body.getAttribute('data-line');")
+        if got_line != n:
+            bad.append("%s: End went to line %s of %d" % (name, got_line, n))
+        got = drv.js("""
+            var out = {boxes: {}, queues: {}};
+            document.querySelectorAll('#mailboxes .mailbox').forEach(function (b) {
+              b.querySelectorAll('.folder').forEach(function (f) {
+                var name = b.getAttribute('data-owner') +
+                  (f.getAttribute('data-folder') === 'INBOX' ? '' : '/' + f.getAttribute('data-folder'));
+                out.boxes[name] = [+f.getAttribute('data-count'),
+                  Array.prototype.map.call(f.querySelectorAll('li[data-id]'),
+                                           function (li) { return li.getAttribute('data-id'); })];
+              });
+            });
+            document.querySelectorAll('#queues .queue').forEach(function (q) {
+              out.queues[q.getAttribute('data-server')] = +q.getAttribute('data-count');
+            });
+            return out;""")
+        end = trace["summary"]["end_state"]
+        for mb in end["mailboxes"]:
+            want = [mb["count"], mb["messages"][-LIST_MAX:]]
+            shown = got["boxes"].get(mb["name"], [0, []])
+            if mb["count"] and shown != want:
+                bad.append("%s: %s holds %r at the end, the page shows %r"
+                           % (name, mb["name"], want, shown))
+            elif not mb["count"] and shown[0] != 0:
+                bad.append("%s: %s is empty at the end, the page shows %r" % (name, mb["name"], shown))
+        for q in end["queues"]:
+            if got["queues"].get(q["server"], 0) != q["count"]:
+                bad.append("%s: %s's queue holds %d at the end, the page shows %r"
+                           % (name, q["server"], q["count"], got["queues"].get(q["server"])))
+        errors = drv.console_errors()
+        if errors:
+            bad.append("%s: console errors %r" % (name, errors[:3]))
+    check(not bad, "; ".join(bad[:6]))
+
+
 TESTS = [
     ("report/strings_bilingual", lambda drv, urls, traces, pages: test_strings_bilingual(drv, urls)),
     ("report/offline", lambda drv, urls, traces, pages: test_offline(drv, urls)),
@@ -487,6 +548,7 @@ TESTS = [
     ("report/click_picture", test_click_picture),
     ("report/long_run_model", test_long_run_model),
     ("report/greyscale", test_greyscale),
+    ("report/every_scenario", test_every_scenario),
 ]
 
 
@@ -521,7 +583,10 @@ def main():
         for name, fn in TESTS:
             run += 1
             try:
-                fn(drv, urls, traces, pages)
+                if fn is test_every_scenario:
+                    fn(drv, urls, traces, pages, mailsim, out)
+                else:
+                    fn(drv, urls, traces, pages)
                 print("  %-36s ok" % name)
             except Failed as e:
                 failed += 1

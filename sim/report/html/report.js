@@ -983,10 +983,13 @@
     var k = pos < 0 ? -1 : Math.floor(pos);
     drawArrows(t);
     if (lines.length) drawCursor(t);
-    if (worldAt(t) || full) renderState(t);
+    /* On the last line the state is the run's end: what happened after
+     * the last line (deliveries, the end-state records) included. */
+    var ts = lines.length && pos === lines.length - 1 ? Math.max(t, R[R.length - 1].time_ns) : t;
+    if (worldAt(ts) || full) renderState(ts);
     else {
       var sh = $('state-heading');
-      if (sh) sh.textContent = tr('state-at', fmtTime(t));
+      if (sh) sh.textContent = tr('state-at', fmtTime(ts));
     }
     var slider = $('slider');
     slider.value = Math.round((pos + 1) * 100);
