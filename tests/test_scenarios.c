@@ -395,6 +395,36 @@ static void typed_lines_carry_the_servers_phase(void)
     ms_scenario_free(sc);
 }
 
+/* Web steps at the login's instant wait for its Set-Cookie: every later
+ * request carries the cookie, none goes out before the login's answer. */
+static void web_steps_wait_for_the_login(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("tests/data/scenario/web-same-instant.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    gboolean cookie_set = FALSE;
+    guint requests = 0, with_cookie = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind != MS_TRACE_LINE || r->text == NULL)
+            continue;
+        if (r->dir == MS_DIR_SERVER && g_str_has_prefix(r->text, "Set-Cookie: session=s"))
+            cookie_set = TRUE;
+        if (r->dir == MS_DIR_CLIENT && (g_str_has_prefix(r->text, "GET ") ||
+                                        g_str_has_prefix(r->text, "POST /send"))) {
+            CU_ASSERT_TRUE(cookie_set);
+            requests++;
+        }
+        if (r->dir == MS_DIR_CLIENT && g_str_has_prefix(r->text, "Cookie: session=s1"))
+            with_cookie++;
+    }
+    CU_ASSERT_TRUE(requests >= 3);
+    CU_ASSERT_EQUAL(with_cookie, requests);
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "carol@hamburger.edu"));
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 static void bounce_reaches_the_sender(void)
 {
     MsScenario *sc = NULL;
@@ -1296,6 +1326,7 @@ int main(void)
         MS_TEST(three_readers_pull_from_one_server),
         MS_TEST(refused_port_and_silent_host),
         MS_TEST(typed_lines_carry_the_servers_phase),
+        MS_TEST(web_steps_wait_for_the_login),
         MS_TEST(summary_says_what_happened),
         MS_TEST(dots_are_stuffed_on_the_wire),
         MS_TEST(eight_bit_needs_8bitmime),

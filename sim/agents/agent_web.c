@@ -16,7 +16,15 @@ typedef struct {
     MsHttpClient *engine;
     gboolean established; /* requests wait for the handshake */
     gboolean closing;
+    /* A browser sends nothing that needs the session cookie before the
+     * login's answer has set it: steps taken meanwhile wait here. */
+    GPtrArray *waiting;   /* const MsScAction* (transfer none) */
+    guint64 requests;     /* requests queued on this connection */
+    guint64 responses;    /* final responses received */
+    guint64 login_reply;  /* the number of the login's response; 0: none due */
 } AgentWeb;
+
+static void act_now(AgentWeb *s, const MsScAction *action);
 
 static void agent_web_free(gpointer p)
 {
@@ -24,6 +32,7 @@ static void agent_web_free(gpointer p)
     if (s->agent->web == s)
         s->agent->web = NULL;
     ms_http_client_free(s->engine);
+    g_ptr_array_unref(s->waiting);
     g_free(s);
 }
 
@@ -39,6 +48,7 @@ static void web_close(AgentWeb *s)
 
 static void queue_request(AgentWeb *s, MsWebmailRequest *req)
 {
+    s->requests++;
     ms_http_client_request(s->engine, req->method, req->target, req->headers, req->body, NULL);
     ms_webmail_request_free(req);
 }
@@ -55,6 +65,16 @@ static void on_response(AgentWeb *s, const MsHttpEvent *ev)
     const char *location = ms_http_headers_get(ev->headers, "Location");
     if ((ev->status == 302 || ev->status == 303) && location != NULL && !s->closing)
         queue_request(s, ms_webmail_request_get(location, agent->web_cookie));
+    /* The login is answered (its cookie set, or refused): the steps that
+     * waited go now, with the cookie, up to another login. */
+    s->responses++;
+    if (s->login_reply != 0 && s->responses >= s->login_reply) {
+        s->login_reply = 0;
+        while (s->waiting->len > 0 && s->login_reply == 0 && !s->closing) {
+            const MsScAction *next = g_ptr_array_steal_index(s->waiting, 0);
+            act_now(s, next);
+        }
+    }
 }
 
 static void pump(AgentWeb *s)
@@ -139,6 +159,7 @@ static AgentWeb *connection(MsUserAgent *agent)
     s->base.free = agent_web_free;
     s->agent = agent;
     s->engine = ms_http_client_new(&cfg);
+    s->waiting = g_ptr_array_new();
     g_ptr_array_add(agent->sessions, s);
     agent->web = s;
     s->conn = ms_tcp_connect(agent->world->net, agent->host, ms_user_agent_server_host(agent),
@@ -146,9 +167,9 @@ static AgentWeb *connection(MsUserAgent *agent)
     return s;
 }
 
-void ms_agent_web_act(MsUserAgent *agent, const MsScAction *action)
+static void act_now(AgentWeb *s, const MsScAction *action)
 {
-    AgentWeb *s = connection(agent);
+    MsUserAgent *agent = s->agent;
     const char *cookie = agent->web_cookie;
     MsWebmailRequest *req = NULL;
     switch (action->kind) {
@@ -181,11 +202,23 @@ void ms_agent_web_act(MsUserAgent *agent, const MsScAction *action)
         return;
     }
     queue_request(s, req);
+    if (action->kind == MS_SC_WEB_LOGIN)
+        s->login_reply = s->requests;
     if (action->kind == MS_SC_WEB_LOGOUT) {
         /* The last request of the visit: the browser lets the connection go. */
         ms_http_client_finish(s->engine);
         g_clear_pointer(&agent->web_cookie, g_free);
     }
+}
+
+void ms_agent_web_act(MsUserAgent *agent, const MsScAction *action)
+{
+    AgentWeb *s = connection(agent);
+    if (s->login_reply != 0) {
+        g_ptr_array_add(s->waiting, (gpointer) action);
+        return;
+    }
+    act_now(s, action);
     if (s->established)
         pump(s);
 }
