@@ -268,7 +268,7 @@ int ms_cli_serve(int argc, char **argv)
     options.seed = sc->seed;
     options.lang = ms_report_default_lang();
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-    if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, FALSE, out_dir, written,
+    if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, TRUE, out_dir, written,
                               &error)) {
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;

@@ -89,7 +89,7 @@ def telnet_session_bare_lf_lowercase_pipelined():
         check("C: mail from:<alice@crepes.fr>" in t, "the client's lines are recorded")
         check("C: helo student<LF>" in t or "helo student" in t, "the bare-LF line is recorded")
         check("S: 354" in t and "POP3" in t, "replies and the POP3 session recorded")
-        for name in ("summary.txt", "trace.json", "transcript.md"):
+        for name in ("summary.txt", "trace.json", "transcript.md", "report.html"):
             check(os.path.getsize(os.path.join(srv.out, name)) > 0, name)
     finally:
         srv.kill()
