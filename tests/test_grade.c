@@ -994,6 +994,54 @@ static void test_program_feedback(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(f->transcript, "flooded: cut off after 1048576 bytes"));
 }
 
+/* Mail a program hands to the exposed server for another domain of the
+ * world is relayed there, with its simulated delays, before grading; a
+ * shell program is handed to sh. */
+static void test_program_relay(void)
+{
+    const char *text =
+        HEAD "submit program to hamburger.edu port 25 file client.sh\n"
+        "begin scenario\n"
+        "server hamburger.edu domain hamburger.edu\n"
+        "server crepes.fr domain crepes.fr\n"
+        "agent alice-pc user alice@crepes.fr server crepes.fr\n"
+        "link crepes.fr hamburger.edu latency 40ms\n"
+        "link alice-pc crepes.fr latency 2ms\n"
+        "end scenario\n"
+        "check relayed points 1\n  title en \"R\"\n  title zh \"R\"\n"
+        "  delivered alice@crepes.fr\n  rule quit\n"
+        "  pass en \"y\"\n  pass zh \"是\"\n  fail en \"n\"\n  fail zh \"否\"\nend\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsExercise) ex = ms_exercise_parse(text, strlen(text), "t.exercise", &error);
+    if (ex == NULL)
+        fprintf(stderr, "%s\n", error->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+    /* Python writes the dialogue; sh is what runs it (argument 2 the port). */
+    const char *program =
+        "python3 -c '\n"
+        "import socket, sys\n"
+        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)\n"
+        "f = s.makefile(\"rb\")\n"
+        "def say(line):\n"
+        "    f.readline()\n"
+        "    s.sendall(line.encode() + b\"\\r\\n\")\n"
+        "for line in [\"HELO me\", \"MAIL FROM:<bob@hamburger.edu>\",\n"
+        "             \"RCPT TO:<alice@crepes.fr>\", \"DATA\"]:\n"
+        "    say(line)\n"
+        "f.readline()\n"
+        "s.sendall(b\"Subject: hi\\r\\n\\r\\nhello\\r\\n.\\r\\n\")\n"
+        "say(\"QUIT\")\n"
+        "f.readline()\n"
+        "' \"$1\" \"$2\"\n";
+    MsGradeOptions o = { .lang = "en" };
+    g_autoptr(MsGradeResult) r = ms_grade_text(ex, "s", program, strlen(program), &o);
+    if (r->score < 1) {
+        g_autofree char *out = ms_grade_format_one(r, MS_GRADE_FMT_TEXT, "en");
+        fprintf(stderr, "%s", out);
+    }
+    CU_ASSERT_DOUBLE_EQUAL(r->score, 1, 1e-9);
+}
+
 /* Many programs graded at once each get their own free ports: with -j 4,
  * eight copies of the model all reach full marks, and the output is the
  * same as one at a time. */
@@ -1144,6 +1192,7 @@ static const MsTestCase cli_cases[] = {
 static const MsTestCase program_cases[] = {
     MS_TEST(test_program_format),
     MS_TEST(test_program_feedback),
+    MS_TEST(test_program_relay),
     MS_TEST(test_program_parallel),
     MS_TEST_END,
 };
