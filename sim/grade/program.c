@@ -19,6 +19,9 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <glib-unix.h>
 
@@ -295,6 +298,82 @@ static gboolean run_program(Run *run, char **argv, char **env, const Limits *lim
     return TRUE;
 }
 
+/* ---- What it left behind ------------------------------------------------------ */
+
+/* The pids of this process's children now (Linux: /proc/self/task/T/children). */
+static GHashTable *children_now(void)
+{
+    GHashTable *pids = g_hash_table_new(NULL, NULL);
+    g_autoptr(GDir) tasks = g_dir_open("/proc/self/task", 0, NULL);
+    for (const char *t = tasks != NULL ? g_dir_read_name(tasks) : NULL; t != NULL;
+         t = g_dir_read_name(tasks)) {
+        g_autofree char *path = g_build_filename("/proc/self/task", t, "children", NULL);
+        g_autofree char *text = NULL;
+        if (!g_file_get_contents(path, &text, NULL, NULL))
+            continue;
+        g_auto(GStrv) words = g_strsplit_set(text, " \n", -1);
+        for (guint i = 0; words[i] != NULL; i++) {
+            guint64 pid = 0;
+            if (g_ascii_string_to_unsigned(words[i], 10, 1, G_MAXINT32, &pid, NULL))
+                g_hash_table_add(pids, GSIZE_TO_POINTER((gsize) pid));
+        }
+    }
+    return pids;
+}
+
+/* A program may leave its process group (setsid) and live on after it
+ * ends.  While it runs this process is a "subreaper": whatever the program
+ * orphans becomes our child instead of init's, and is killed and reaped
+ * here, with whatever it started in turn. */
+typedef struct {
+    gboolean on;
+    int was;
+    GHashTable *before; /* our children before the program started */
+} Reaper;
+
+static void reaper_start(Reaper *r)
+{
+    memset(r, 0, sizeof *r);
+#if defined(__linux__) && defined(PR_SET_CHILD_SUBREAPER)
+    if (prctl(PR_GET_CHILD_SUBREAPER, &r->was) != 0)
+        r->was = 0;
+    r->on = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+    if (r->on)
+        r->before = children_now();
+#endif
+}
+
+static void reaper_sweep(Reaper *r)
+{
+    if (!r->on)
+        return;
+    /* Each round kills and reaps the orphans found; what they had started
+     * is found in the next. */
+    for (int round = 0; round < 100; round++) {
+        g_autoptr(GHashTable) now = children_now();
+        GHashTableIter it;
+        gpointer key;
+        guint killed = 0;
+        g_hash_table_iter_init(&it, now);
+        while (g_hash_table_iter_next(&it, &key, NULL)) {
+            if (g_hash_table_contains(r->before, key))
+                continue;
+            pid_t pid = (pid_t) GPOINTER_TO_SIZE(key);
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+            }
+            killed++;
+        }
+        if (killed == 0)
+            break;
+    }
+#if defined(__linux__) && defined(PR_SET_CHILD_SUBREAPER)
+    prctl(PR_SET_CHILD_SUBREAPER, r->was);
+#endif
+    g_hash_table_unref(r->before);
+    r->on = FALSE;
+}
+
 /* ---- Grading what it did ------------------------------------------------------ */
 
 /* What the program handed on (mail for another domain of the world, say)
@@ -452,7 +531,10 @@ MsGradeResult *ms_grade_program(const MsExercise *ex, const char *student,
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     Run run = { .loop = loop, .shown = g_string_new(NULL), .text = text, .len = len,
                 .in_fd = -1, .out_fd = -1, .err_fd = -1 };
+    Reaper reaper;
+    reaper_start(&reaper);
     gboolean started = run_program(&run, (char **) argv->pdata, env, &limits, &err);
+    reaper_sweep(&reaper);
     if (started) {
         /* The kernel has closed the program's sockets: let the server read
          * that, and whatever arrived before it. */
