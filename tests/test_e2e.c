@@ -222,6 +222,9 @@ static void cli_refuses_bad_options_and_folders(void)
         { "run", "--dpi", "0", "scenarios/smtp-basic.mss", NULL },
         { "run", "--dpi", "nan", "scenarios/smtp-basic.mss", NULL },
         { "check", "scenarios/smtp-basic.mss", "scenarios/pop3-basic.mss", NULL },
+        { "run", "--max-messages", "0", "scenarios/smtp-basic.mss", NULL },
+        { "run", "--max-messages", "1000001", "scenarios/smtp-basic.mss", NULL },
+        { "check", "--max-messages", "many", "scenarios/smtp-basic.mss", NULL },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(usage); i++) {
         g_autofree char *out = NULL, *err = NULL;

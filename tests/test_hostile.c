@@ -358,6 +358,31 @@ static void documented_maximums_are_bounded(void)
     g_autofree char *e2 = refusal(many);
     CU_ASSERT_PTR_NOT_NULL(strstr(e2, "hostile.mss:6:10: error: the sends up to here deliver "
                                       "more than 2000 messages"));
+    /* The one running mailsim may allow more (run --max-messages), or fewer;
+     * the bound on segments grows with it, never shrinks below its own. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) more =
+        ms_scenario_parse_string_bounded(many, -1, "hostile.mss", 2002, &error);
+    CU_ASSERT_PTR_NOT_NULL(more);
+    CU_ASSERT_PTR_NULL(error);
+    g_autoptr(MsScenario) fewer =
+        ms_scenario_parse_string_bounded(many, -1, "hostile.mss", 10, &error);
+    CU_ASSERT_PTR_NULL(fewer);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "hostile.mss:4:10: error: the sends up to "
+                                                  "here deliver more than 10 messages"));
+    g_clear_error(&error);
+    /* Past the ceiling the ceiling holds. */
+    GString *lots = g_string_new(small_world);
+    for (guint i = 0; i < MS_SCENARIO_MAX_MESSAGES_CEILING / 1000 + 1; i++)
+        g_string_append(lots, "at 0s pc send to u@a.org count 1000\n");
+    g_autoptr(MsScenario) capped = ms_scenario_parse_string_bounded(
+        lots->str, -1, "hostile.mss", G_MAXUINT, &error);
+    g_string_free(lots, TRUE);
+    CU_ASSERT_PTR_NULL(capped);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "deliver more than 1000000 messages"));
+
     /* A body written inline shares the 10 MB cap of a body file. */
     GString *big = g_string_new(small_world);
     g_string_append(big, "at 0s pc send to u@a.org body \"");

@@ -24,6 +24,10 @@ typedef struct {
     gboolean notes;             /* include annotations */
     gboolean full_bodies;       /* do not elide long message bodies */
     const char *lang;           /* "en" or "zh" */
+    /* ms_report_write calls it with each file's name as it begins writing
+     * it ("transcript.txt", ...), then once with NULL; may be NULL. */
+    void (*progress)(const char *file, gpointer data);
+    gpointer progress_data;
 } MsReportOptions;
 
 void ms_report_options_init(MsReportOptions *options);

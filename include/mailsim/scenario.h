@@ -267,6 +267,22 @@ typedef struct {
 MsScenario *ms_scenario_parse_file(const char *path, GError **error);
 MsScenario *ms_scenario_parse_string(const char *text, gssize len, const char *filename,
                                      GError **error);
+
+/* The most messages a scenario may send (every `count` and every recipient
+ * counts; docs/limits.md).  A scenario is untrusted input: the parsers above
+ * hold it to MS_SCENARIO_MAX_MESSAGES.  The person running mailsim may allow
+ * more, up to MS_SCENARIO_MAX_MESSAGES_CEILING (`mailsim run --max-messages`);
+ * the bound on TCP segments grows with it in proportion (never below its
+ * default). */
+#define MS_SCENARIO_MAX_MESSAGES 2000u
+#define MS_SCENARIO_MAX_MESSAGES_CEILING 1000000u
+/* As ms_scenario_parse_file, with max_messages (clamped to
+ * 1..MS_SCENARIO_MAX_MESSAGES_CEILING) as the bound. */
+MsScenario *ms_scenario_parse_file_bounded(const char *path, guint max_messages,
+                                           GError **error);
+MsScenario *ms_scenario_parse_string_bounded(const char *text, gssize len,
+                                             const char *filename, guint max_messages,
+                                             GError **error);
 void ms_scenario_free(MsScenario *scenario);
 
 /* Helpers shared with the rest of the program. */

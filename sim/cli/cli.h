@@ -32,5 +32,20 @@ gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
  * *lang); FALSE after saying so when it is not one the reports write. */
 gboolean ms_cli_lang(char **lang);
 
+/* --max-messages: the bound on the messages a scenario sends, the default
+ * (MS_SCENARIO_MAX_MESSAGES) when text is NULL; FALSE after saying so when
+ * text is not a whole number from 1 to the ceiling. */
+gboolean ms_cli_max_messages(const char *text, guint *max_messages);
+
+/* Progress of a long run on stderr, when it is a terminal (progress.c):
+ * new returns NULL when it is not; stage (an MsReportOptions progress
+ * function) names the file being written, and clears the line when given
+ * NULL; free clears it too. */
+typedef struct MsCliProgress MsCliProgress;
+MsCliProgress *ms_cli_progress_new(MsTrace *trace);
+void ms_cli_progress_stage(const char *what, gpointer data);
+void ms_cli_progress_free(MsCliProgress *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsCliProgress, ms_cli_progress_free)
+
 /* Prints "mailsim: <message>" on stderr. */
 void ms_cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);

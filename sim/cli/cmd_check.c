@@ -11,6 +11,13 @@ int ms_cli_check(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE - validate a scenario");
     g_option_context_set_summary(ctx, "Reports every error of the file as file:line:column: "
                                       "error: ...; exit status 1 when there is one.");
+    g_autofree char *max_text = NULL;
+    GOptionEntry entries[] = {
+        { "max-messages", 0, 0, G_OPTION_ARG_STRING, &max_text,
+          "Allow the scenario to send up to N messages (default 2000)", "N" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_option_context_add_main_entries(ctx, entries, NULL);
     g_autoptr(GError) error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         ms_cli_error("%s", error->message);
@@ -20,7 +27,10 @@ int ms_cli_check(int argc, char **argv)
         ms_cli_error("check needs exactly one scenario file (try 'mailsim check --help')");
         return MS_EXIT_USAGE;
     }
-    g_autoptr(MsScenario) sc = ms_scenario_parse_file(argv[1], &error);
+    guint max_messages = 0;
+    if (!ms_cli_max_messages(max_text, &max_messages))
+        return MS_EXIT_USAGE;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_file_bounded(argv[1], max_messages, &error);
     if (sc == NULL) {
         fprintf(stderr, "%s\n", error->message);
         return MS_EXIT_FAILURE;

@@ -33,6 +33,7 @@ int ms_cli_run(int argc, char **argv)
     g_autofree char *out_dir = NULL;
     g_autofree char *seed_text = NULL;
     g_autofree char *lang = NULL;
+    g_autofree char *max_text = NULL;
     gboolean tcp = FALSE;
     gboolean no_notes = FALSE;
     gboolean full_bodies = FALSE;
@@ -53,6 +54,9 @@ int ms_cli_run(int argc, char **argv)
           " starts with zh, else en)", "LANG" },
         { "no-html", 0, 0, G_OPTION_ARG_NONE, &no_html,
           "Do not write report.html (the page that steps through the run)", NULL },
+        { "max-messages", 0, 0, G_OPTION_ARG_STRING, &max_text,
+          "Allow the scenario to send up to N messages (default 2000; for a trusted scenario,"
+          " e.g. bench/gen-scenario's)", "N" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success", NULL },
         { "max-events", 0, 0, G_OPTION_ARG_STRING, &max_events_text,
           "Stop the simulation with an error after N events (1 to 200000000, the default)",
@@ -95,6 +99,9 @@ int ms_cli_run(int argc, char **argv)
         ms_cli_error("--lang expects en or zh, found '%s'", lang);
         return MS_EXIT_USAGE;
     }
+    guint max_messages = 0;
+    if (!ms_cli_max_messages(max_text, &max_messages))
+        return MS_EXIT_USAGE;
     MsDiagramOptions dopt;
     if (!ms_diagram_args_to_options(&dargs, &dopt, &error)) {
         ms_cli_error("%s", error->message);
@@ -103,7 +110,7 @@ int ms_cli_run(int argc, char **argv)
     dopt.tcp = tcp;
 
     const char *path = argv[1];
-    g_autoptr(MsScenario) sc = ms_scenario_parse_file(path, &error);
+    g_autoptr(MsScenario) sc = ms_scenario_parse_file_bounded(path, max_messages, &error);
     if (sc == NULL) {
         fprintf(stderr, "%s\n", error->message);
         return MS_EXIT_FAILURE;
@@ -121,6 +128,7 @@ int ms_cli_run(int argc, char **argv)
     if (max_events != 0)
         ms_world_set_max_events(world, max_events);
     g_autoptr(GError) sim_error = NULL;
+    g_autoptr(MsCliProgress) progress = quiet ? NULL : ms_cli_progress_new(ms_world_trace(world));
     gboolean ok = ms_world_run(world, MS_TIME_NEVER, &sim_error);
 
     if (out_dir == NULL)
@@ -134,10 +142,14 @@ int ms_cli_run(int argc, char **argv)
     options.notes = !no_notes;
     options.full_bodies = full_bodies;
     options.lang = lang != NULL ? lang : ms_report_default_lang();
+    options.progress = ms_cli_progress_stage;
+    options.progress_data = progress;
 
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-    if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, !no_html, out_dir,
-                              written, &error)) {
+    gboolean wrote = ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, !no_html,
+                                          out_dir, written, &error);
+    ms_cli_progress_stage(NULL, progress); /* clears the line before anything is said */
+    if (!wrote) {
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;
     }

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "mailsim/report.h"
+#include "mailsim/scenario.h"
 
 typedef struct {
     const char *name;
@@ -40,6 +41,21 @@ gboolean ms_cli_lang(char **lang)
         ms_cli_error("--lang expects en or zh, found '%s'", *lang);
         return FALSE;
     }
+    return TRUE;
+}
+
+gboolean ms_cli_max_messages(const char *text, guint *max_messages)
+{
+    *max_messages = MS_SCENARIO_MAX_MESSAGES;
+    if (text == NULL)
+        return TRUE;
+    guint64 n = 0;
+    if (!g_ascii_string_to_unsigned(text, 10, 1, MS_SCENARIO_MAX_MESSAGES_CEILING, &n, NULL)) {
+        ms_cli_error("--max-messages expects a whole number from 1 to %u, found '%s'",
+                     MS_SCENARIO_MAX_MESSAGES_CEILING, text);
+        return FALSE;
+    }
+    *max_messages = (guint) n;
     return TRUE;
 }
 

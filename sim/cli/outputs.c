@@ -70,6 +70,13 @@ static gboolean write_html(const MsTrace *trace, const MsReportOptions *options,
     return TRUE;
 }
 
+static void forward_file(const char *file, gpointer data)
+{
+    const MsReportOptions *options = data;
+    if (file != NULL)
+        options->progress(file, options->progress_data);
+}
+
 gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
                               const MsDiagramOptions *dopt, gboolean html, const char *out_dir,
                               GPtrArray *written, GError **error)
@@ -88,10 +95,23 @@ gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
         return FALSE;
     }
     g_autoptr(GError) local = NULL;
-    if (!ms_report_write(trace, options, staging, written, &local) ||
-        !ms_diagram_write(trace, options, dopt, staging, written, &local) ||
-        (html && !write_html(trace, options, dopt, staging, written, &local)) ||
-        !move_into_place(staging, out_dir, written, &local)) {
+    /* ms_report_write names its own files to options->progress (its end,
+     * NULL, is not the end here); the diagram and the page are named here. */
+    MsReportOptions quiet = *options;
+    quiet.progress = NULL;
+    MsReportOptions named = *options;
+    named.progress = options->progress != NULL ? forward_file : NULL;
+    named.progress_data = (gpointer) options;
+    gboolean ok = ms_report_write(trace, &named, staging, written, &local);
+    if (ok && options->progress != NULL)
+        options->progress("the diagram", options->progress_data);
+    ok = ok && ms_diagram_write(trace, &quiet, dopt, staging, written, &local);
+    if (ok && html && options->progress != NULL)
+        options->progress("report.html", options->progress_data);
+    ok = ok && (!html || write_html(trace, &quiet, dopt, staging, written, &local));
+    if (options->progress != NULL)
+        options->progress(NULL, options->progress_data);
+    if (!ok || !move_into_place(staging, out_dir, written, &local)) {
         remove_staging(staging);
         g_set_error(error, MS_ERROR, MS_ERROR_IO, "%s; the outputs in %s were left as they were",
                     local->message, out_dir);

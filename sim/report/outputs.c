@@ -42,10 +42,18 @@ static gboolean close_output(FILE *file, GString *out, const char *path, GError 
 
 typedef enum { OUT_TXT, OUT_MD, OUT_SUMMARY } TextOutput;
 
+static void tell(const MsReportOptions *options, const char *file)
+{
+    if (options->progress != NULL)
+        options->progress(file, options->progress_data);
+}
+
 static gboolean write_text(TextOutput which, const char *path, GPtrArray *items,
                            GPtrArray *conns, const MsSummary *summary,
                            const MsReportOptions *options, GError **error)
 {
+    g_autofree char *name = g_path_get_basename(path);
+    tell(options, name);
     FILE *file = open_output(path, error);
     if (file == NULL)
         return FALSE;
@@ -94,8 +102,10 @@ gboolean ms_report_write(const MsTrace *trace, const MsReportOptions *options, c
     if (!write_text(OUT_SUMMARY, sum, NULL, NULL, summary, options, error))
         return FALSE;
     g_ptr_array_add(written, g_strdup(sum));
+    tell(options, "trace.json");
     if (!ms_report_json_write_summary(trace, summary, options, json, error))
         return FALSE;
     g_ptr_array_add(written, g_strdup(json));
+    tell(options, NULL);
     return TRUE;
 }

@@ -632,12 +632,21 @@ static char *file_stem(const char *file)
 MsScenario *ms_scenario_parse_string(const char *text, gssize len, const char *filename,
                                      GError **error)
 {
+    return ms_scenario_parse_string_bounded(text, len, filename, MS_SCENARIO_MAX_MESSAGES,
+                                            error);
+}
+
+MsScenario *ms_scenario_parse_string_bounded(const char *text, gssize len,
+                                             const char *filename, guint max_messages,
+                                             GError **error)
+{
     g_return_val_if_fail(text != NULL || len == 0, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
     gsize n = len < 0 ? strlen(text) : (gsize) len;
     const char *file = filename != NULL ? filename : "<string>";
 
     MsScParse p = { 0 };
+    p.max_messages = CLAMP(max_messages, 1, MS_SCENARIO_MAX_MESSAGES_CEILING);
     ms_sc_diags_init(&p.diags);
     p.sc = ms_sc_scenario_new();
     p.sc->file = g_strdup(file);
@@ -708,11 +717,17 @@ static char *read_whole_file(const char *path, gsize *len_out, GError **error)
 
 MsScenario *ms_scenario_parse_file(const char *path, GError **error)
 {
+    return ms_scenario_parse_file_bounded(path, MS_SCENARIO_MAX_MESSAGES, error);
+}
+
+MsScenario *ms_scenario_parse_file_bounded(const char *path, guint max_messages,
+                                           GError **error)
+{
     g_return_val_if_fail(path != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
     gsize len = 0;
     g_autofree char *text = read_whole_file(path, &len, error);
     if (text == NULL)
         return NULL;
-    return ms_scenario_parse_string(text, (gssize) len, path, error);
+    return ms_scenario_parse_string_bounded(text, (gssize) len, path, max_messages, error);
 }

@@ -184,6 +184,7 @@ typedef struct {
     guint start_line;        /* ... of 'start', 'mss' and 'rto' */
     guint mss_line;
     guint rto_line;
+    guint max_messages;      /* the bound on messages sent (scenario.h) */
 } MsScParse;
 
 /* Reads every statement into p->sc, reporting syntax errors. */

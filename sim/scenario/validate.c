@@ -582,14 +582,14 @@ static void check_time_order(Checker *k, guint i)
 
 /* How much the simulation may carry: every message a scenario sends goes
  * through TCP one segment of at most `mss` bytes at a time, each segment a
- * few events and trace records; past this many segments a run takes
- * minutes and gigabytes (docs/limits.md). */
+ * few events and trace records; past this many segments (for the default
+ * bound on messages, MS_SCENARIO_MAX_MESSAGES; in proportion for a higher
+ * one) a run takes minutes and gigabytes (docs/limits.md). */
 #define MS_SC_MAX_SEGMENTS G_GUINT64_CONSTANT(500000)
 #define MS_SC_DEFAULT_MSS 1460
 /* Each message delivered is a whole SMTP dialogue (and a POP3 or IMAP one
- * to read it): a scenario sends at most this many, counting every `count`
- * and every recipient. */
-#define MS_SC_MAX_MESSAGES 2000
+ * to read it): a scenario sends at most p->max_messages, counting every
+ * `count` and every recipient. */
 
 /* The bytes one send puts on the wire, roughly: its texts and files, each
  * message of `count` once per hop (submission and relay). */
@@ -610,21 +610,25 @@ static guint64 send_bytes(const MsScAction *act)
 static void check_traffic(Checker *k, const MsScAction *act, const MsScActionLocs *l,
                           guint64 *segments, guint64 *messages)
 {
+    guint64 max_messages = k->p->max_messages;
+    guint64 max_segments =
+        MAX(MS_SC_MAX_SEGMENTS, MS_SC_MAX_SEGMENTS * max_messages / MS_SCENARIO_MAX_MESSAGES);
     guint64 before = *messages;
     guint64 recipients = act->to->len + act->cc->len + act->bcc->len;
     *messages += (guint64) MAX(act->count, 1) * MAX(recipients, 1);
-    if (before <= MS_SC_MAX_MESSAGES && *messages > MS_SC_MAX_MESSAGES)
+    if (before <= max_messages && *messages > max_messages)
         ms_sc_diag(&k->p->diags, l->verb,
-                   "the sends up to here deliver more than %d messages (each 'count' and "
-                   "each recipient counts): send fewer", MS_SC_MAX_MESSAGES);
+                   "the sends up to here deliver more than %" G_GUINT64_FORMAT " messages "
+                   "(each 'count' and each recipient counts): send fewer (a trusted scenario may "
+                   "be allowed more: mailsim run --max-messages)", max_messages);
     guint64 mss = k->sc->mss != 0 ? k->sc->mss : MS_SC_DEFAULT_MSS;
     before = *segments;
     *segments += send_bytes(act) / mss + 1;
-    if (before <= MS_SC_MAX_SEGMENTS && *segments > MS_SC_MAX_SEGMENTS)
+    if (before <= max_segments && *segments > max_segments)
         ms_sc_diag(&k->p->diags, l->verb,
                    "the messages sent up to here make more than %" G_GUINT64_FORMAT " TCP "
                    "segments of %" G_GUINT64_FORMAT " bytes: send fewer or smaller messages, "
-                   "or raise 'mss'", MS_SC_MAX_SEGMENTS, mss);
+                   "or raise 'mss'", max_segments, mss);
 }
 
 static void check_actions(Checker *k, gboolean reach)
