@@ -34,6 +34,16 @@ typedef enum {
     MS_ERROR_PARSE,        /* malformed protocol or message data */
 } MsErrorCode;
 
+/* g_debug() formats its message even when nobody will see it, and the
+ * engines log every change of state: MS_DEBUG formats only when debug
+ * messages are shown (G_MESSAGES_DEBUG, read once). */
+gboolean ms_debug_enabled(void);
+#define MS_DEBUG(...)                           \
+    G_STMT_START {                              \
+        if (G_UNLIKELY(ms_debug_enabled()))     \
+            g_debug(__VA_ARGS__);               \
+    } G_STMT_END
+
 /* ---- The pending-event set --------------------------------------------
  * A binary heap keyed on (time, seq).  Cancellation is lazy: a cancelled
  * event stays in the heap, marked dead, and is skipped when it surfaces.

@@ -56,38 +56,40 @@ enum {
 };
 
 /* One record.  Fields that do not apply to a kind are 0 / NULL; times that
- * are not known are -1.  Strings are owned by the trace. */
+ * are not known are -1.  Strings are owned by the trace.  A run keeps
+ * millions of these: the fields are ordered (and the small ones narrowed)
+ * so that one takes 128 bytes. */
 typedef struct {
     guint64 id;          /* position in the log, from 0 */
-    MsTraceKind kind;
     MsTime time;         /* when it happened (for a line: when it was sent) */
     MsTime arrival;      /* line/segment: when the peer received it, or -1 */
+    gint64 count;        /* queue / mailbox / ...: e.g. queue length after the change */
 
-    guint conn;          /* connection id (from 1), 0 when none */
     const char *protocol;/* "SMTP", "POP3", "TCP", ... */
-    MsDir dir;           /* line/segment: which side sent it */
     const char *src;     /* host that sent it / acted */
     const char *dst;     /* host it went to */
-    guint16 src_port;
-    guint16 dst_port;
-
     const char *text;    /* the line as sent, without the trailing CRLF */
     const char *eol;     /* how the line ended: "\r\n", "\n", "\r" or "" */
     const char *phase;   /* protocol phase key, e.g. "smtp.handshake" */
     const char *note;    /* annotation key, e.g. "smtp.reply.354" */
-
-    /* segments */
-    guint flags;         /* MS_TCP_* */
-    guint32 seq;
-    guint32 ack;
-    guint32 len;         /* payload bytes */
-    guint retransmit;    /* 0 for a first transmission */
-
     /* queue / mailbox / message / action / error */
     const char *subject; /* mailbox owner, queue name, message id, ... */
     const char *detail;  /* free text: what happened */
-    gint64 count;        /* e.g. queue length after the change */
+
+    guint conn;          /* connection id (from 1), 0 when none */
+    /* segments */
+    guint32 seq;
+    guint32 ack;
+    guint32 len;         /* payload bytes */
+    guint16 src_port;
+    guint16 dst_port;
+    guint16 retransmit;  /* 0 for a first transmission */
+    guint8 flags;        /* MS_TCP_* */
+    MsTraceKind kind : 6;
+    MsDir dir : 2;       /* line/segment: which side sent it */
 } MsTraceRecord;
+
+G_STATIC_ASSERT(MS_TRACE_N_KINDS <= 32);
 
 typedef void (*MsTraceFn)(const MsTraceRecord *record, gpointer user_data);
 

@@ -10,6 +10,8 @@
  */
 #include "mailsim/trace.h"
 
+#include <string.h>
+
 #define CHUNK_BITS 8u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
 #define CHUNK_MASK (CHUNK_SIZE - 1u)
@@ -20,10 +22,24 @@ typedef struct {
     gpointer user_data;
 } Subscriber;
 
+/* Slots of the look-aside cache in front of the string pool. */
+#define RECENT_SLOTS 256u
+
+typedef struct {
+    const char *given;  /* the pointer a caller passed */
+    const char *pooled; /* its copy in the pool */
+} Recent;
+
 struct MsTrace {
     GPtrArray *chunks;      /* of MsTraceRecord[CHUNK_SIZE] */
     guint64 length;
     GStringChunk *strings;
+    /* Most strings a record carries come, record after record, from the
+     * same few places (a host's name, a protocol's phase keys, the string
+     * constants of the engines): remembered by their address, they skip
+     * hashing; the contents are still compared, so an address reused for
+     * other text is pooled afresh. */
+    Recent recent[RECENT_SLOTS];
 
     GArray *subscribers;    /* of Subscriber, in registration order */
     guint next_handle;
@@ -65,12 +81,23 @@ void ms_trace_free(MsTrace *trace)
     g_free(trace);
 }
 
+static const char *intern(MsTrace *trace, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    Recent *slot = &trace->recent[(GPOINTER_TO_SIZE(s) >> 3) % RECENT_SLOTS];
+    if (slot->given == s && strcmp(slot->pooled, s) == 0)
+        return slot->pooled;
+    const char *pooled = g_string_chunk_insert_const(trace->strings, s);
+    slot->given = s;
+    slot->pooled = pooled;
+    return pooled;
+}
+
 const char *ms_trace_intern(MsTrace *trace, const char *s)
 {
     g_return_val_if_fail(trace != NULL, NULL);
-    if (s == NULL)
-        return NULL;
-    return g_string_chunk_insert_const(trace->strings, s);
+    return intern(trace, s);
 }
 
 static MsTraceRecord *record_at(const MsTrace *trace, guint64 id)
@@ -122,20 +149,21 @@ guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
     g_return_val_if_fail((guint) record->kind < MS_TRACE_N_KINDS, 0);
 
     guint64 id = trace->length;
+    /* Not zeroed: every record is written whole before it is read. */
     if ((id & CHUNK_MASK) == 0)
-        g_ptr_array_add(trace->chunks, g_new0(MsTraceRecord, CHUNK_SIZE));
+        g_ptr_array_add(trace->chunks, g_new(MsTraceRecord, CHUNK_SIZE));
     MsTraceRecord *r = record_at(trace, id);
     *r = *record;
     r->id = id;
-    r->protocol = ms_trace_intern(trace, record->protocol);
-    r->src = ms_trace_intern(trace, record->src);
-    r->dst = ms_trace_intern(trace, record->dst);
-    r->text = ms_trace_intern(trace, record->text);
-    r->eol = ms_trace_intern(trace, record->eol);
-    r->phase = ms_trace_intern(trace, record->phase);
-    r->note = ms_trace_intern(trace, record->note);
-    r->subject = ms_trace_intern(trace, record->subject);
-    r->detail = ms_trace_intern(trace, record->detail);
+    r->protocol = intern(trace, record->protocol);
+    r->src = intern(trace, record->src);
+    r->dst = intern(trace, record->dst);
+    r->text = intern(trace, record->text);
+    r->eol = intern(trace, record->eol);
+    r->phase = intern(trace, record->phase);
+    r->note = intern(trace, record->note);
+    r->subject = intern(trace, record->subject);
+    r->detail = intern(trace, record->detail);
     trace->length++;
 
     if (!trace->dispatching)

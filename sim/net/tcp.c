@@ -12,6 +12,7 @@
  * handled in tcp_input.c.
  */
 #include "net/tcp-private.h"
+#include "mailsim/core.h"
 
 #define MS_TCP_STATE_NAME_(e, s) s,
 static const char *const state_names[] = { MS_TCP_STATES(MS_TCP_STATE_NAME_) };
@@ -127,7 +128,7 @@ void ms_tcp_set_state(MsTcpConn *conn, int s, MsTcpState state)
 {
     MsTcpSide *side = &conn->sides[s];
 
-    g_debug("tcp conn %u %s: %s -> %s", conn->id, s == MS_TCP_CLIENT ? "client" : "server",
+    MS_DEBUG("tcp conn %u %s: %s -> %s", conn->id, s == MS_TCP_CLIENT ? "client" : "server",
             state_names[side->state], state_names[state]);
     side->state = state;
 }

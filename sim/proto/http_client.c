@@ -11,6 +11,7 @@
  * has no more requests (finish), the last one carries "Connection: close".
  */
 #include "http-private.h"
+#include "mailsim/core.h"
 
 #include <string.h>
 
@@ -55,7 +56,7 @@ static void set_state(MsHttpClient *c, MsHttpClientState state)
 {
     if (c->state == state)
         return;
-    g_debug("http client: %s -> %s", ms_http_client_state_name(c->state),
+    MS_DEBUG("http client: %s -> %s", ms_http_client_state_name(c->state),
             ms_http_client_state_name(state));
     c->state = state;
 }

@@ -14,6 +14,7 @@
  * HTTP/1.0 without keep-alive, or could not be framed (RFC 9112 9.3, 9.6).
  */
 #include "http-private.h"
+#include "mailsim/core.h"
 
 #include <string.h>
 
@@ -69,7 +70,7 @@ static void set_state(MsHttpServer *s, MsHttpServerState state)
 {
     if (s->state == state)
         return;
-    g_debug("http server: %s -> %s", ms_http_server_state_name(s->state),
+    MS_DEBUG("http server: %s -> %s", ms_http_server_state_name(s->state),
             ms_http_server_state_name(state));
     s->state = state;
 }

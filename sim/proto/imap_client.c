@@ -13,6 +13,7 @@
 #include "imap-private.h"
 
 #include <string.h>
+#include "mailsim/core.h"
 
 /* Steps of the operations that take more than one command: what was
  * sent last. */
@@ -31,7 +32,7 @@ void ms_imap_client_set_state(MsImapClient *c, MsImapClientState state)
 {
     if (c->state == state)
         return;
-    g_debug("imap client: %s -> %s", ms_imap_client_state_name(c->state),
+    MS_DEBUG("imap client: %s -> %s", ms_imap_client_state_name(c->state),
             ms_imap_client_state_name(state));
     c->state = state;
 }

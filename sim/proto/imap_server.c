@@ -15,6 +15,7 @@
 #include "imap-private.h"
 
 #include <string.h>
+#include "mailsim/core.h"
 
 /* ---- Output, events, state --------------------------------------------------------- */
 
@@ -22,7 +23,7 @@ void ms_imap_server_set_state(MsImapServer *s, MsImapState state)
 {
     if (s->state == state)
         return;
-    g_debug("imap server: %s -> %s", ms_imap_state_name(s->state), ms_imap_state_name(state));
+    MS_DEBUG("imap server: %s -> %s", ms_imap_state_name(s->state), ms_imap_state_name(state));
     s->state = state;
 }
 

@@ -11,6 +11,7 @@
 #include "pop3-private.h"
 
 #include <string.h>
+#include "mailsim/core.h"
 
 typedef struct {
     guint number;
@@ -52,7 +53,7 @@ static void set_state(MsPop3Client *c, MsPop3ClientState state)
 {
     if (c->state == state)
         return;
-    g_debug("pop3 client: %s -> %s", ms_pop3_client_state_name(c->state),
+    MS_DEBUG("pop3 client: %s -> %s", ms_pop3_client_state_name(c->state),
             ms_pop3_client_state_name(state));
     c->state = state;
 }

@@ -12,6 +12,7 @@
 #include "pop3-private.h"
 
 #include <string.h>
+#include "mailsim/core.h"
 
 #define IN_AUTH (1u << MS_POP3_STATE_AUTHORIZATION)
 #define IN_TRANS (1u << MS_POP3_STATE_TRANSACTION)
@@ -67,7 +68,7 @@ static void set_state(MsPop3Server *s, MsPop3State state)
 {
     if (s->state == state)
         return;
-    g_debug("pop3 server: %s -> %s", ms_pop3_state_name(s->state), ms_pop3_state_name(state));
+    MS_DEBUG("pop3 server: %s -> %s", ms_pop3_state_name(s->state), ms_pop3_state_name(state));
     s->state = state;
 }
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "smtp-private.h"
+#include "mailsim/core.h"
 
 /* Lenient: RFC 5321 4.5.3.1.5 allows servers only 512 octets per reply line. */
 #define REPLY_MAX (MS_SMTP_TEXT_LINE_MAX - 2)
@@ -68,7 +69,7 @@ static void client_state(MsSmtpClient *client, MsSmtpClientState state)
 {
     if (client->state == state)
         return;
-    g_debug("smtp client %s: %s -> %s", client->helo_name,
+    MS_DEBUG("smtp client %s: %s -> %s", client->helo_name,
             ms_smtp_client_state_name(client->state), ms_smtp_client_state_name(state));
     client->state = state;
 }

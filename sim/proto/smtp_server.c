@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "smtp-private.h"
+#include "mailsim/core.h"
 
 /* RFC 5321 4.5.3.1.4 and 4.5.3.1.6: limits include the CRLF. */
 #define COMMAND_MAX (MS_SMTP_COMMAND_LINE_MAX - 2)
@@ -70,7 +71,7 @@ static void server_state(MsSmtpServer *server, MsSmtpServerState state)
 {
     if (server->state == state)
         return;
-    g_debug("smtp server %s: %s -> %s", server->hostname,
+    MS_DEBUG("smtp server %s: %s -> %s", server->hostname,
             ms_smtp_server_state_name(server->state), ms_smtp_server_state_name(state));
     server->state = state;
 }
