@@ -50,6 +50,9 @@ typedef struct {
     GArray *body;       /* BodyClass per item */
     GPtrArray *conns;   /* MsReportConn*, by id */
     GPtrArray *states;  /* ConnState*, by id */
+    /* Where early_heading's last look ahead stopped (0: none yet): the
+     * events of one instant share it, so the trace is walked once. */
+    guint64 ahead;
 } Builder;
 
 static void item_free(gpointer p)
@@ -438,20 +441,29 @@ static void early_heading(Builder *b, const MsTrace *trace, guint64 i)
 {
     const MsTraceRecord *r = ms_trace_get(trace, i);
     guint64 n = ms_trace_length(trace);
-    for (guint64 j = i + 1; j < n; j++) {
+    /* The first record after i that is a line or at another instant.  A
+     * look ahead from an earlier record that stopped beyond i crossed only
+     * records of this instant that are not lines: it stopped where this one
+     * would. */
+    guint64 j = b->ahead > i ? b->ahead : i + 1;
+    while (j < n) {
         const MsTraceRecord *next = ms_trace_get(trace, j);
-        if (next->time != r->time)
-            return;
-        if (next->kind != MS_TRACE_LINE)
-            continue;
-        ConnState *s = state_of(b, next->conn);
-        if (s == NULL || next->phase == NULL || r->src == NULL || next->src == NULL ||
-            strcmp(r->src, next->src) != 0)
-            return;
-        if (s->phase == NULL || strcmp(s->phase, next->phase) != 0)
-            heading(b, s, next->phase, r->time);
-        return;
+        if (next->time != r->time || next->kind == MS_TRACE_LINE)
+            break;
+        j++;
     }
+    b->ahead = j;
+    if (j >= n)
+        return;
+    const MsTraceRecord *next = ms_trace_get(trace, j);
+    if (next->time != r->time)
+        return;
+    ConnState *s = state_of(b, next->conn);
+    if (s == NULL || next->phase == NULL || r->src == NULL || next->src == NULL ||
+        strcmp(r->src, next->src) != 0)
+        return;
+    if (s->phase == NULL || strcmp(s->phase, next->phase) != 0)
+        heading(b, s, next->phase, r->time);
 }
 
 static void event_record(Builder *b, const MsTrace *trace, guint64 i)
