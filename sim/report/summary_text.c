@@ -64,15 +64,31 @@ static void rows_add(Rows *rows, const char *label, char *value)
     g_ptr_array_add(rows->values, value);
 }
 
+/* A label wider than this (a long run's list of connections) goes on a
+ * line of its own, wrapped, its value below it: the other labels are not
+ * padded to it, nor the value squeezed into the last columns. */
+#define LABEL_MAX 64
+
 static void rows_flush(Rows *rows, GString *out, guint indent)
 {
     guint width = 0;
-    for (guint i = 0; i < rows->labels->len; i++)
-        width = MAX(width, ms_report_text_width(g_ptr_array_index(rows->labels, i)));
     for (guint i = 0; i < rows->labels->len; i++) {
+        guint w = ms_report_text_width(g_ptr_array_index(rows->labels, i));
+        if (w <= LABEL_MAX)
+            width = MAX(width, w);
+    }
+    for (guint i = 0; i < rows->labels->len; i++) {
+        const char *label = g_ptr_array_index(rows->labels, i);
         for (guint k = 0; k < indent; k++)
             g_string_append_c(out, ' ');
-        ms_report_append_padded(out, g_ptr_array_index(rows->labels, i), width + 2);
+        if (ms_report_text_width(label) > LABEL_MAX) {
+            ms_report_append_wrapped(out, label, indent, indent + 2, WRAP_WIDTH);
+            g_string_append_c(out, '\n');
+            for (guint k = 0; k < indent + width + 2; k++)
+                g_string_append_c(out, ' ');
+        } else {
+            ms_report_append_padded(out, label, width + 2);
+        }
         ms_report_append_wrapped(out, g_ptr_array_index(rows->values, i), indent + width + 2,
                                  indent + width + 2, WRAP_WIDTH);
         g_string_append_c(out, '\n');
