@@ -1604,6 +1604,52 @@ static void web_mistakes(void)
                      "no server serves the domain of 'x@nowhere.org'");
 }
 
+/* The slips a newcomer makes most: each error says what was expected and
+ * then the statement as it was probably meant. */
+static void did_you_mean_hints(void)
+{
+    static const Mistake m[] = {
+        /* A space between a number and its unit. */
+        { "at 1 min bob-pc pop3 fetch\n", 8, "at |1",
+          "expected a duration such as 40ms or 2s, found '1' (units: ns, us, ms, s, min, h, "
+          "d); did you mean '1min'? (write the unit right after the number, with no space)" },
+        { "link alice-pc hamburger.edu latency 40 ms\n", 8, "|40", "did you mean '40ms'?" },
+        { "link alice-pc hamburger.edu bandwidth 10 Mbit\n", 8, "|10",
+          "did you mean '10Mbit'?" },
+        { "at 0s bob-pc pop3 fetch every 5 min until 1h\n", 8, "|5 ",
+          "did you mean '5min'?" },
+        /* A link value without the name of its option. */
+        { "link alice-pc hamburger.edu 2ms\n", 8, "|2ms",
+          "expected 'latency', 'bandwidth' or 'loss' before the value in a link statement, "
+          "found '2ms'; did you mean 'latency 2ms'?" },
+        { "link alice-pc hamburger.edu latency 2ms 10Mbit\n", 8, "|10Mbit",
+          "did you mean 'bandwidth 10Mbit'?" },
+        { "link alice-pc hamburger.edu 1%\n", 8, "|1%", "did you mean 'loss 1%'?" },
+        /* A network event without the word that says what changes. */
+        { "at 0s hamburger.edu down\n", 8, "|down",
+          "expected 'send', 'pop3', 'imap', 'telnet' or 'web' as the action, found 'down'; "
+          "did you mean 'at 0s server hamburger.edu down'? (a network event says what "
+          "changes: 'server NAME', 'host NAME' or 'link HOST HOST')" },
+        { "at 2s bob-pc down for 1h\n", 8, "|down",
+          "did you mean 'at 2s host bob-pc down ...'?" },
+        { "at 0s crepes.fr up\n", 8, "|up", "did you mean 'at 0s server crepes.fr up'?" },
+        /* A host nobody declared: both forms are offered. */
+        { "at 0s mx.nowhere.org down\n", 8, "|down",
+          "did you mean 'at 0s server mx.nowhere.org down' or 'at 0s host mx.nowhere.org "
+          "down'?" },
+        { "at 1s alice-pc crepes.fr down\n", 8, "|crepes.fr down",
+          "did you mean 'at 1s link alice-pc crepes.fr down'?" },
+        /* Not an event: the usual list of actions, with its own hint. */
+        { "at 0s alice-pc sned to bob@hamburger.edu\n", 8, "|sned", "did you mean 'send'?" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+    /* Two words that make no value together get no hint. */
+    g_autofree char *msg = errors_of(BASE PEOPLE "link alice-pc hamburger.edu latency 40 "
+                                                 "loss 1%\n", -1);
+    CU_ASSERT(has_error(msg, 8, 37, "found '40' (units: ns, us, ms, s, min, h, d)"));
+    CU_ASSERT_PTR_NULL(strstr(msg, "did you mean"));
+}
+
 int main(void)
 {
     static const MsTestCase lexer[] = {
@@ -1667,6 +1713,7 @@ int main(void)
         MS_TEST(web_mistakes),
         MS_TEST(unknown_users_option),
         MS_TEST(services_and_connect_timeout),
+        MS_TEST(did_you_mean_hints),
         MS_TEST_END,
     };
     ms_test_add_suite("scenario/lexer", lexer);

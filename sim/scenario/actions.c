@@ -618,6 +618,47 @@ static int agent_verb(const MsScToken *tok)
     return -1;
 }
 
+/* "at 0s hamburger.edu down" and "at 0s alice-pc crepes.fr down": a
+ * network event written without the word that says what changes.  Reports
+ * the error with the statement as it was probably meant; FALSE when the
+ * words do not look like such an event. */
+static gboolean event_hint(MsScCursor *c, const MsScToken *time_tok, const MsScToken *host,
+                           const MsScToken *verb)
+{
+    static const char *const expected = "expected 'send', 'pop3', 'imap', 'telnet' or 'web' "
+                                        "as the action";
+    static const char *const why = "a network event says what changes: 'server NAME', "
+                                   "'host NAME' or 'link HOST HOST'";
+    g_autofree char *t = ms_sc_quote(time_tok->text);
+    g_autofree char *h = ms_sc_quote(host->text);
+    g_autofree char *found = ms_sc_describe(verb);
+    const MsScToken *after = ms_sc_peek(c);
+    const char *more = c->pos + 1 < c->st->tokens->len ? " ..." : "";
+    if (ms_sc_is_word(verb, "down") || ms_sc_is_word(verb, "up")) {
+        const char *rest = c->pos < c->st->tokens->len ? " ..." : "";
+        const MsScenario *sc = c->p->sc;
+        if (ms_scenario_find_server(sc, host->text) != NULL)
+            ms_sc_fail(c, verb->loc, "%s, found %s; did you mean 'at %s server %s %s%s'? (%s)",
+                       expected, found, t, h, verb->text, rest, why);
+        else if (ms_scenario_find_agent(sc, host->text) != NULL)
+            ms_sc_fail(c, verb->loc, "%s, found %s; did you mean 'at %s host %s %s%s'? (%s)",
+                       expected, found, t, h, verb->text, rest, why);
+        else
+            ms_sc_fail(c, verb->loc, "%s, found %s; did you mean 'at %s server %s %s%s' or "
+                                     "'at %s host %s %s%s'? (%s)", expected, found, t, h,
+                       verb->text, rest, t, h, verb->text, rest, why);
+        return TRUE;
+    }
+    if (ms_sc_is_text(verb) && ms_sc_is_host_name(verb->text)
+        && (ms_sc_is_word(after, "down") || ms_sc_is_word(after, "up"))) {
+        g_autofree char *b = ms_sc_quote(verb->text);
+        ms_sc_fail(c, verb->loc, "%s, found %s; did you mean 'at %s link %s %s %s%s'? (%s)",
+                   expected, found, t, h, b, after->text, more, why);
+        return TRUE;
+    }
+    return FALSE;
+}
+
 void ms_sc_parse_at(MsScCursor *c, const MsScToken *kw)
 {
     MsTime at = 0;
@@ -650,7 +691,7 @@ void ms_sc_parse_at(MsScCursor *c, const MsScToken *kw)
                                                "as alice-pc");
         MsScToken *verb = host != NULL ? ms_sc_take(c) : NULL;
         int v = host != NULL ? agent_verb(verb) : -1;
-        if (host != NULL && v < 0)
+        if (host != NULL && v < 0 && !event_hint(c, time_tok, host, verb))
             ms_sc_fail_choice(c, verb, verb_words, " as the action");
         if (v >= 0) {
             act->kind = agent_verbs[v].kind;

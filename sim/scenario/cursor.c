@@ -139,6 +139,38 @@ gboolean ms_sc_expect_end(MsScCursor *c, const char *statement)
     return FALSE;
 }
 
+static gboolean value_parses(MsScValueKind kind, const char *text)
+{
+    g_autofree char *why = NULL;
+    MsTime t = 0;
+    guint64 v = 0;
+    switch (kind) {
+    case MS_SC_VALUE_DURATION: return ms_sc_parse_duration(text, &t, &why);
+    case MS_SC_VALUE_RATE: return ms_sc_parse_rate(text, &v, &why);
+    default: g_assert_not_reached();
+    }
+}
+
+void ms_sc_fail_value(MsScCursor *c, const MsScToken *tok, const char *why, MsScValueKind kind)
+{
+    /* "1 min", "10 Mbit": the number and its unit written apart, the
+     * slip most often made (units are written right after the number). */
+    const MsScToken *next = ms_sc_peek(c);
+    gboolean number = tok->kind == MS_SC_TOK_WORD && g_ascii_isdigit(tok->text[0]);
+    for (const char *q = tok->text; number && *q != '\0'; q++)
+        number = g_ascii_isdigit(*q) || *q == '.';
+    if (number && next != NULL && next->kind == MS_SC_TOK_WORD) {
+        g_autofree char *joined = g_strconcat(tok->text, next->text, NULL);
+        if (value_parses(kind, joined)) {
+            g_autofree char *q = ms_sc_quote(joined);
+            ms_sc_fail(c, tok->loc, "%s; did you mean '%s'? (write the unit right after the "
+                                    "number, with no space)", why, q);
+            return;
+        }
+    }
+    ms_sc_fail(c, tok->loc, "%s", why);
+}
+
 gboolean ms_sc_read_duration(MsScCursor *c, MsTime *out, const MsScToken **tok_out)
 {
     const MsScToken *tok = ms_sc_expect_text(c, "a duration such as 40ms or 2s");
@@ -146,7 +178,7 @@ gboolean ms_sc_read_duration(MsScCursor *c, MsTime *out, const MsScToken **tok_o
         return FALSE;
     g_autofree char *why = NULL;
     if (!ms_sc_parse_duration(tok->text, out, &why)) {
-        ms_sc_fail(c, tok->loc, "%s", why);
+        ms_sc_fail_value(c, tok, why, MS_SC_VALUE_DURATION);
         return FALSE;
     }
     if (tok_out != NULL)

@@ -405,6 +405,41 @@ static void parse_mailbox(MsScCursor *c, const MsScToken *kw)
     g_array_append_val(c->p->mailbox_locs, locs);
 }
 
+/* "link a b 2ms": a value with the name of its option left out.  Which
+ * option it belongs to shows in the value itself (a duration is a
+ * latency, a rate a bandwidth, a percentage a loss), so the hint names it. */
+static int next_link_option(MsScCursor *c, const char *const *names, MsLoc *seen)
+{
+    MsScToken *tok = ms_sc_peek(c);
+    gboolean known = FALSE;
+    for (guint i = 0; tok != NULL && names[i] != NULL; i++)
+        known = known || ms_sc_is_word(tok, names[i]);
+    if (tok != NULL && tok->kind == MS_SC_TOK_WORD && !known) {
+        g_autofree char *why_t = NULL;
+        g_autofree char *why_r = NULL;
+        g_autofree char *why_l = NULL;
+        MsTime t = 0;
+        guint64 rate = 0;
+        double loss = 0.0;
+        const char *option = NULL;
+        if (ms_sc_parse_duration(tok->text, &t, &why_t))
+            option = "latency";
+        else if (ms_sc_parse_rate(tok->text, &rate, &why_r))
+            option = "bandwidth";
+        else if (g_str_has_suffix(tok->text, "%")
+                 && ms_sc_parse_loss(tok->text, &loss, &why_l))
+            option = "loss";
+        if (option != NULL) {
+            g_autofree char *q = ms_sc_quote(tok->text);
+            ms_sc_fail(c, tok->loc, "expected 'latency', 'bandwidth' or 'loss' before the "
+                                    "value in a link statement, found '%s'; did you mean "
+                                    "'%s %s'?", q, option, q);
+            return -2;
+        }
+    }
+    return ms_sc_next_option(c, names, seen, 0, "link statement");
+}
+
 static void parse_link(MsScCursor *c, const MsScToken *kw)
 {
     MsScToken *a = ms_sc_expect_host(c, "the host at one end of the link, such as alice-pc");
@@ -425,8 +460,8 @@ static void parse_link(MsScCursor *c, const MsScToken *kw)
     guint64 bandwidth = 10000000;     /* 10 Mbit/s */
     double loss = 0.0;
     int opt;
-    for (opt = ms_sc_next_option(c, names, seen, 0, "link statement"); opt >= 0;
-         opt = ms_sc_next_option(c, names, seen, 0, "link statement")) {
+    for (opt = next_link_option(c, names, seen); opt >= 0;
+         opt = next_link_option(c, names, seen)) {
         g_autofree char *why = NULL;
         if (opt == OPT_LATENCY) {
             if (!ms_sc_read_duration(c, &latency, NULL))
@@ -441,7 +476,10 @@ static void parse_link(MsScCursor *c, const MsScToken *kw)
         gboolean ok = opt == OPT_BANDWIDTH ? ms_sc_parse_rate(tok->text, &bandwidth, &why)
                                            : ms_sc_parse_loss(tok->text, &loss, &why);
         if (!ok) {
-            ms_sc_fail(c, tok->loc, "%s", why);
+            if (opt == OPT_BANDWIDTH)
+                ms_sc_fail_value(c, tok, why, MS_SC_VALUE_RATE);
+            else
+                ms_sc_fail(c, tok->loc, "%s", why);
             return;
         }
     }

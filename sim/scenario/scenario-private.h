@@ -225,6 +225,12 @@ MsScToken *ms_sc_expect_address(MsScCursor *c, const char *what);
 MsScToken *ms_sc_expect_text(MsScCursor *c, const char *what);
 gboolean ms_sc_expect_end(MsScCursor *c, const char *statement);
 gboolean ms_sc_read_duration(MsScCursor *c, MsTime *out, const MsScToken **tok_out);
+/* The kinds of value whose number and unit a user may write apart. */
+typedef enum { MS_SC_VALUE_DURATION, MS_SC_VALUE_RATE } MsScValueKind;
+/* Reports why (a value that does not parse) at tok, with a hint when tok
+ * and the next word make a value together ("1 min": did you mean '1min'?). */
+void ms_sc_fail_value(MsScCursor *c, const MsScToken *tok, const char *why,
+                      MsScValueKind kind);
 /* 'on' or 'off' after the option keyword. */
 gboolean ms_sc_read_switch(MsScCursor *c, gboolean *out);
 /* One of choices (a NULL-terminated list); its index, or -1 on error. */
