@@ -488,6 +488,126 @@ def test_greyscale(drv, urls, traces, pages):
               % (name, lum))
 
 
+def folder_messages(drv, owner, folder):
+    """{Message-ID: [UID, flags]} the page shows in one folder."""
+    return drv.js("""
+        var out = {}, owner = arguments[0], folder = arguments[1], f = null;
+        document.querySelectorAll('#mailboxes .mailbox').forEach(function (b) {
+          if (b.getAttribute('data-owner') !== owner) return;
+          b.querySelectorAll('.folder').forEach(function (e) {
+            if (e.getAttribute('data-folder') === folder) f = e;
+          });
+        });
+        if (!f) return null;
+        f.querySelectorAll('li[data-id]').forEach(function (li) {
+          out[li.getAttribute('data-id')] = [+li.getAttribute('data-uid'),
+            li.getAttribute('data-flags').split(' ').filter(Boolean), li.textContent];
+        });
+        return out;""", owner, folder)
+
+
+def store_at(trace, t):
+    """Each folder's {uid: [Message-ID, flags]} at time t, from the store
+    records (docs/trace-format.md)."""
+    boxes = {}
+    for r in trace["records"]:
+        if r["time_ns"] > t:
+            break
+        if r["kind"] != "store":
+            continue
+        box = boxes.setdefault(r["subject"], {"INBOX": {}})
+        f = box.setdefault(r["folder"], {})
+        if r["note"] == "store.append":
+            f[r["uid"]] = [r.get("text", ""), r["flags"]]
+        elif r["note"] == "store.flags":
+            f[r["uid"]][1] = r["flags"]
+        elif r["note"] == "store.expunge":
+            del f[r["uid"]]
+        elif r["note"] == "store.delete":
+            del box[r["folder"]]
+        elif r["note"] == "store.rename":
+            box[r["text"]] = box.pop(r["folder"])
+    return boxes
+
+
+def test_imap_flags(drv, urls, traces, pages):
+    """The state panel shows each IMAP message with its flags at the
+    cursor: \\Seen appears on the protocol line the FETCH that set it is
+    answered on, not before; \\Flagged after the STORE; and moving back
+    takes them away."""
+    name = "imap-two-devices"
+    trace = traces[name]
+    drv.open(urls[name])
+    wait_ready(drv)
+    lines = lines_of(trace)
+    recs = trace["records"]
+    seen = next(r for r in recs if r["kind"] == "store" and r["note"] == "store.flags"
+                and "\\Seen" in r["flags"])
+    flagged = next(r for r in recs if r["kind"] == "store" and r["note"] == "store.flags"
+                   and "\\Flagged" in r["flags"])
+    mid = next(r["text"] for r in recs if r["kind"] == "store" and r["note"] == "store.append"
+               and r["uid"] == seen["uid"] and r["folder"] == seen["folder"])
+    owner, folder = seen["subject"], seen["folder"]
+    after = next(i + 1 for i, l in enumerate(lines) if l["time_ns"] >= seen["time_ns"])
+    # The line the server answers the FETCH with says what the panel shows.
+    check("\\Seen" in lines[after - 1]["text"] or "FETCH" in lines[after - 1]["text"],
+          "line %d is not the FETCH's: %r" % (after, lines[after - 1]["text"]))
+    go_to_line(drv, after - 1)
+    got = folder_messages(drv, owner, folder)
+    check(got is not None and mid in got, "%s's %s lacks %s before the FETCH: %r"
+          % (owner, folder, mid, got))
+    check(got[mid][1] == [], "flags before the FETCH: %r" % got[mid][1])
+    check(got[mid][0] == seen["uid"], "UID shown %r" % got[mid][0])
+    want = store_at(trace, lines[after - 2]["time_ns"])[owner][folder][seen["uid"]]
+    check(want[1] == [], "the trace has flags before the FETCH: %r" % want)
+    drv.keys("right")
+    got = folder_messages(drv, owner, folder)
+    check(got[mid][1] == seen["flags"], "after the FETCH the page shows %r, the trace %r"
+          % (got[mid][1], seen["flags"]))
+    check("\\Seen" in got[mid][2], "\\Seen not written in the panel: %r" % got[mid][2])
+    # The STORE +FLAGS (\\Flagged): on its line, both flags.
+    n = next(i + 1 for i, l in enumerate(lines) if l["time_ns"] >= flagged["time_ns"])
+    drv.js("window.mailsimReport.goToLine(arguments[0]);", n)
+    got = folder_messages(drv, owner, folder)
+    check(sorted(got[mid][1]) == sorted(flagged["flags"]), "after the STORE: %r" % got[mid][1])
+    drv.screenshot("report-%s-flags.png" % name)
+    drv.keys("left")
+    got = folder_messages(drv, owner, folder)
+    check("\\Flagged" not in got[mid][1], "\\Flagged shown before the STORE: %r" % got[mid][1])
+    # In Chinese, the flags stay as IMAP writes them.
+    drv.click("#b-lang")
+    check("\\Seen" in folder_messages(drv, owner, folder)[mid][2], "zh: \\Seen not shown")
+    drv.click("#b-lang")
+
+
+def test_imap_folders(drv, urls, traces, pages):
+    """A run with folders: at every tenth line (and the last), each folder
+    the page shows holds exactly the messages, UIDs and flags the store
+    records give."""
+    name = "imap-folders"
+    trace = traces[name]
+    drv.open(urls[name])
+    wait_ready(drv)
+    lines = lines_of(trace)
+    checked = set()
+    for n in list(range(1, len(lines), 10)) + [len(lines)]:
+        drv.js("window.mailsimReport.goToLine(arguments[0]);", n)
+        t = lines[n - 1]["time_ns"]
+        if n == len(lines):
+            t = max(t, trace["records"][-1]["time_ns"])
+        for owner, box in store_at(trace, t).items():
+            for folder, msgs in box.items():
+                got = folder_messages(drv, owner, folder)
+                check(got is not None, "line %d: %s's folder %s not shown" % (n, owner, folder))
+                shown = {v[0]: [k, v[1]] for k, v in got.items()}
+                want = {uid: [m[0], m[1]] for uid, m in msgs.items()}
+                check(shown == want, "line %d: %s/%s shows %r, the trace says %r"
+                      % (n, owner, folder, shown, want))
+                if msgs:
+                    checked.add(folder)
+    check(len(checked) >= 2, "only the folders %r ever held a message" % sorted(checked))
+
+
 def test_every_scenario(drv, urls, traces, pages, mailsim, out):
     """Every shipped scenario: its page opens without a script error, steps
     to the end, and there shows the end state trace.json's summary gives
@@ -548,6 +668,8 @@ TESTS = [
     ("report/click_picture", test_click_picture),
     ("report/long_run_model", test_long_run_model),
     ("report/greyscale", test_greyscale),
+    ("report/imap_flags", test_imap_flags),
+    ("report/imap_folders", test_imap_folders),
     ("report/every_scenario", test_every_scenario),
 ]
 
@@ -576,7 +698,8 @@ def main():
     try:
         for name, extra in (("smtp-basic", ()), ("smtp-server-down-retry", ("--lang", "zh")),
                             # one arrow per line: a base64 line is clicked
-                            ("mime-picture", ("--view", "full")), (LONG, LONG_ARGS)):
+                            ("mime-picture", ("--view", "full")), (LONG, LONG_ARGS),
+                            ("imap-two-devices", ()), ("imap-folders", ())):
             urls[name], traces[name], pages[name] = run_scenario(mailsim, name, out, *extra)
         drv = Driver(chromium, chromedriver)
         drv.s("POST", "/window/rect", {"width": 1024, "height": 768})

@@ -31,7 +31,8 @@ G_BEGIN_DECLS
     X(MS_TRACE_MAILBOX, "mailbox")                \
     X(MS_TRACE_MESSAGE, "message")                \
     X(MS_TRACE_LINK, "link")                      \
-    X(MS_TRACE_ERROR, "error")
+    X(MS_TRACE_ERROR, "error")                    \
+    X(MS_TRACE_STORE, "store")
 
 #define MS_TRACE_ENUM_(e, s) e,
 typedef enum { MS_TRACE_KINDS(MS_TRACE_ENUM_) MS_TRACE_N_KINDS } MsTraceKind;
@@ -68,8 +69,12 @@ typedef struct {
     const char *protocol;/* "SMTP", "POP3", "TCP", ... */
     const char *src;     /* host that sent it / acted */
     const char *dst;     /* host it went to */
-    const char *text;    /* the line as sent, without the trailing CRLF */
-    const char *eol;     /* how the line ended: "\r\n", "\n", "\r" or "" */
+    const char *text;    /* the line as sent, without the trailing CRLF; store: the
+                          * Message-ID (append), the new name (rename) */
+    union {
+        const char *eol;    /* line: how it ended: "\r\n", "\n", "\r" or "" */
+        const char *folder; /* store: the IMAP folder (for a rename, its old name) */
+    };
     const char *phase;   /* protocol phase key, e.g. "smtp.handshake" */
     const char *note;    /* annotation key, e.g. "smtp.reply.354" */
     /* queue / mailbox / message / action / error */
@@ -78,18 +83,22 @@ typedef struct {
 
     guint conn;          /* connection id (from 1), 0 when none */
     /* segments */
-    guint32 seq;
+    union {
+        guint32 seq;     /* segments */
+        guint32 uid;     /* store: the message's UID in its folder */
+    };
     guint32 ack;
     guint32 len;         /* payload bytes */
     guint16 src_port;
     guint16 dst_port;
     guint16 retransmit;  /* 0 for a first transmission */
-    guint8 flags;        /* MS_TCP_* */
+    guint8 flags;        /* segments: MS_TCP_*; store: MS_IMAP_FLAG_* */
     MsTraceKind kind : 6;
     MsDir dir : 2;       /* line/segment: which side sent it */
 } MsTraceRecord;
 
 G_STATIC_ASSERT(MS_TRACE_N_KINDS <= 32);
+G_STATIC_ASSERT(sizeof(void *) != 8 || sizeof(MsTraceRecord) == 128);
 
 typedef void (*MsTraceFn)(const MsTraceRecord *record, gpointer user_data);
 

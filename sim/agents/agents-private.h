@@ -182,6 +182,7 @@ struct MsMailServer {
     GPtrArray *sessions;  /* live inbound/outbound sessions (owned, see *_session_free) */
     GPtrArray *relaying;  /* char*: domains with a relay connection open now */
     gboolean pop3_update; /* a POP3 update is removing messages (its own notes) */
+    const char *appending_id; /* a delivery's Message-ID while it is stored */
     struct MsWebmail *webmail; /* the web-mail application, with `webmail on` */
     MsEventId queue_timer;
     MsTime queue_timer_at;

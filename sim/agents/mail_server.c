@@ -162,7 +162,9 @@ void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char
         stored = g_bytes_ref(data);
     }
     guint before = ms_imap_store_count(user->store, "INBOX");
+    server->appending_id = message_id;
     ms_imap_store_append(user->store, "INBOX", stored, 0, ms_world_unix_time(server->world));
+    server->appending_id = NULL;
     guint n = before + 1;
     ms_world_note_text(server->world, MS_TRACE_MAILBOX, "mailbox.deliver", server->name,
                        user->address, message_id, n, "message %s placed in %s's mailbox (%u message%s)",

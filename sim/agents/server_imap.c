@@ -68,9 +68,72 @@ static const char *change_words(MsImapChangeKind kind)
     }
 }
 
+/* The note key of a store record, or NULL for a change it does not show
+ * (subscriptions). */
+static const char *store_key(MsImapChangeKind kind)
+{
+    switch (kind) {
+    case MS_IMAP_CHANGE_APPEND:
+        return "store.append";
+    case MS_IMAP_CHANGE_FLAGS:
+        return "store.flags";
+    case MS_IMAP_CHANGE_EXPUNGE:
+        return "store.expunge";
+    case MS_IMAP_CHANGE_CREATE:
+        return "store.create";
+    case MS_IMAP_CHANGE_DELETE:
+        return "store.delete";
+    case MS_IMAP_CHANGE_RENAME:
+        return "store.rename";
+    default:
+        return NULL;
+    }
+}
+
+/* Every change to what a user's store holds, as data: which message (by
+ * folder and UID) came, went or got which flags, and which folders.  The
+ * notes below are sentences for people; these records let a tool (the
+ * interactive report's state panel) replay each folder with its flags
+ * without reading protocol text.  A message is named by its Message-ID
+ * once, when it is appended; later records name it by folder and UID. */
+static void store_record(MsMailServer *server, MsServerUser *user, const MsImapChange *change)
+{
+    const char *key = store_key(change->kind);
+    if (key == NULL)
+        return;
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_STORE;
+    r.time = ms_sim_now(server->world->sim);
+    r.arrival = -1;
+    r.src = server->name;
+    r.subject = user->address;
+    r.note = key;
+    r.folder = change->folder;
+    r.count = change->count;
+    g_autofree char *mid = NULL;
+    if (change->kind == MS_IMAP_CHANGE_APPEND || change->kind == MS_IMAP_CHANGE_FLAGS) {
+        r.uid = change->uid;
+        r.flags = (guint8) (change->flags & MS_IMAP_FLAGS_ALL);
+    } else if (change->kind == MS_IMAP_CHANGE_EXPUNGE) {
+        r.uid = change->uid;
+    } else if (change->kind == MS_IMAP_CHANGE_RENAME) {
+        r.text = change->folder2;
+    }
+    if (change->kind == MS_IMAP_CHANGE_APPEND) {
+        /* A delivery knows its Message-ID; a COPY or APPEND reads it. */
+        MsImapMessageInfo info;
+        if (server->appending_id != NULL)
+            r.text = server->appending_id;
+        else if (ms_imap_store_find_uid(user->store, change->folder, change->uid, &info))
+            r.text = mid = ms_message_id_of(info.data);
+    }
+    ms_trace_emit(ms_sim_trace(server->world->sim), &r);
+}
+
 void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
                                   const MsImapChange *change)
 {
+    store_record(server, user, change);
     /* Folder changes are worth a line in the transcript; deliveries and
      * POP3 deletions have their own, and flags show in the dialogue. */
     const char *words = change_words(change->kind);

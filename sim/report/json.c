@@ -6,6 +6,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "mailsim/imap.h"
 
 #include "report/report-private.h"
 #include "report/summary-private.h"
@@ -55,7 +58,10 @@ static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
     if (r->dst_port != 0)
         add_int(w, "dst_port", r->dst_port);
     add_string(w, "text", r->text);
-    add_string(w, "eol", r->eol);
+    if (r->kind == MS_TRACE_STORE)
+        add_string(w, "folder", r->folder);
+    else
+        add_string(w, "eol", r->eol);
     add_string(w, "phase", r->phase);
     add_string(w, "note", r->note);
     if (r->kind == MS_TRACE_SEGMENT_SENT || r->kind == MS_TRACE_SEGMENT_LOST ||
@@ -80,9 +86,23 @@ static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
         if (r->retransmit != 0)
             add_int(w, "retransmit", r->retransmit);
     }
+    if (r->kind == MS_TRACE_STORE && r->uid != 0) {
+        /* A message's UID and, but on an expunge, its flags after the change. */
+        add_int(w, "uid", r->uid);
+        if (strcmp(r->note, "store.expunge") != 0) {
+            ms_json_member(w, "flags");
+            ms_json_begin_array(w);
+#define FLAG_NAME_(e, bit, name)          \
+    if ((r->flags & (bit)) != 0)          \
+        ms_json_string(w, name);
+            MS_IMAP_FLAGS(FLAG_NAME_)
+#undef FLAG_NAME_
+            ms_json_end_array(w);
+        }
+    }
     add_string(w, "subject", r->subject);
     add_string(w, "detail", r->detail);
-    if (r->kind == MS_TRACE_QUEUE || r->kind == MS_TRACE_MAILBOX)
+    if (r->kind == MS_TRACE_QUEUE || r->kind == MS_TRACE_MAILBOX || r->kind == MS_TRACE_STORE)
         add_int(w, "count", r->count);
     else if (r->count > 0 && r->kind >= MS_TRACE_CONN_OPEN && r->kind <= MS_TRACE_CONN_ABORT)
         add_int(w, "attempt", r->count); /* a relay's delivery attempt */

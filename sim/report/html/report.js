@@ -75,6 +75,12 @@
     'more-n': { en: '… {1} more not listed', zh: '…… 另有 {1} 封未列出' },
     'latest': { en: 'the latest:', zh: '最近的：' },
     'fetched-by': { en: 'fetched by {1}', zh: '已被 {1} 取回' },
+    'no-flags': { en: 'no flags (unread)', zh: '无标志（未读）' },
+    'flag-seen': { en: 'read', zh: '已读' },
+    'flag-answered': { en: 'answered', zh: '已回复' },
+    'flag-flagged': { en: 'flagged for attention', zh: '已加旗标（重要）' },
+    'flag-deleted': { en: 'marked for deletion (removed at EXPUNGE)', zh: '已标记删除（EXPUNGE 时移除）' },
+    'flag-draft': { en: 'draft', zh: '草稿' },
     'summary': { en: 'Summary: push and pull', zh: '小结：推与拉' },
     'exchanges': { en: 'Connections (exchanges)', zh: '连接（交互）' },
     'col-conn': { en: 'Conn.', zh: '连接' },
@@ -198,6 +204,12 @@
         need(r, 'src_port', 'number'); need(r, 'dst_port', 'number');
       } else if (r.kind === 'queue' || r.kind === 'mailbox') {
         need(r, 'note', 'string'); need(r, 'src', 'string'); need(r, 'count', 'number');
+      } else if (r.kind === 'store') {
+        need(r, 'note', 'string'); need(r, 'src', 'string'); need(r, 'subject', 'string');
+        need(r, 'folder', 'string'); need(r, 'count', 'number');
+        if (/^store\.(append|flags|expunge)$/.test(r.note)) need(r, 'uid', 'number');
+        if (r.note !== 'store.expunge' && r.uid !== undefined && !Array.isArray(r.flags))
+          throw new Error('record ' + r.id + ' (store) has no "flags" list');
       }
     }
     if (typeof t.summary !== 'object') throw new Error('no "summary" object');
@@ -714,7 +726,7 @@
   }
 
   function box(w, owner, server) {
-    return w.boxes[owner] || (w.boxes[owner] = { server: server, folders: { INBOX: [] }, uid: {} });
+    return w.boxes[owner] || (w.boxes[owner] = { server: server, folders: { INBOX: [] } });
   }
 
   function eventText(r) {
@@ -733,8 +745,8 @@
     case 'conn-close': case 'conn-abort': case 'conn-refused':
       delete w.open[r.conn];
       break;
-    case 'mailbox':
-      applyMailbox(w, r);
+    case 'store':
+      applyStore(w, r);
       break;
     case 'queue':
       applyQueue(w, r);
@@ -757,33 +769,36 @@
     }
   }
 
-  function applyMailbox(w, r) {
-    var slash = (r.subject || '').indexOf('/');
-    var owner = slash >= 0 ? r.subject.slice(0, slash) : r.subject;
-    var b = box(w, owner, r.src), m;
-    var inbox = b.folders.INBOX;
-    if (r.note === 'mailbox.deliver') {
-      b.uid.INBOX = (b.uid.INBOX || 0) + 1;
-      inbox.push({ id: r.text, uid: b.uid.INBOX });
-    } else if (r.note === 'mailbox.delete') {
-      for (var i = 0; i < inbox.length; i++) if (inbox[i].id === r.text) { inbox.splice(i, 1); break; }
-    } else if (r.note === 'mailbox.expunge' &&
-               (m = /UID (\d+) expunged from .*folder (.+) \(\d+ left\)$/.exec(r.detail || ''))) {
-      var f = b.folders[m[2]] || [];
-      for (var k = 0; k < f.length; k++) if (f[k].uid === +m[1]) { f.splice(k, 1); break; }
-    } else if (r.note === 'mailbox.folder' &&
-               (m = /folder (.+) (created|renamed|deleted)/.exec(r.detail || ''))) {
-      if (m[2] === 'created' && !b.folders[m[1]]) b.folders[m[1]] = [];
-      if (m[2] === 'deleted') delete b.folders[m[1]];
-    } else if (r.note === 'state.mailbox') {
-      /* The end state names each folder's messages: it also shows what
-       * IMAP copied or moved, which no earlier record says. */
-      var folder = slash >= 0 ? r.subject.slice(slash + 1) : 'INBOX';
-      var ids = (r.text || '').split(' ').filter(Boolean), old = b.folders[folder] || [];
-      b.folders[folder] = ids.map(function (id) {
-        for (var j = 0; j < old.length; j++) if (old[j].id === id) return old[j];
-        return { id: id, uid: null };
-      });
+  /* Each folder of each user's mailbox, message by message with its
+   * flags, from the store records (docs/trace-format.md): data, never the
+   * protocol's text. */
+  function applyStore(w, r) {
+    var b = box(w, r.subject, r.src), f = b.folders[r.folder], i;
+    switch (r.note) {
+    case 'store.append':
+      if (!f) f = b.folders[r.folder] = [];
+      f.push({ id: r.text || '', uid: r.uid, flags: r.flags || [] });
+      break;
+    case 'store.flags':
+      for (i = 0; f && i < f.length; i++) {
+        if (f[i].uid === r.uid) { f[i].flags = r.flags || []; break; }
+      }
+      break;
+    case 'store.expunge':
+      for (i = 0; f && i < f.length; i++) if (f[i].uid === r.uid) { f.splice(i, 1); break; }
+      break;
+    case 'store.create':
+      if (!f) b.folders[r.folder] = [];
+      break;
+    case 'store.delete':
+      if (r.folder !== 'INBOX') delete b.folders[r.folder];
+      break;
+    case 'store.rename':
+      if (typeof r.text === 'string') {
+        b.folders[r.text] = f || [];
+        delete b.folders[r.folder];
+      }
+      break;
     }
   }
 
@@ -808,6 +823,16 @@
     var changed = false;
     while (applied < R.length && R[applied].time_ns <= t) { apply(world, R[applied++]); changed = true; }
     return changed;
+  }
+
+  /* IMAP flags (RFC 3501 2.3.2) as they are written on the wire, each
+   * with its meaning as a tooltip; none: "no flags" (not yet read). */
+  function flagTags(flags) {
+    if (!flags.length) return '<span class="flags none">' + esc(tr('no-flags')) + '</span> ';
+    return '<span class="flags">' + flags.map(function (f) {
+      var key = 'flag-' + f.replace(/^\\/, '').toLowerCase();
+      return '<span class="flag mono" title="' + esc(UI[key] ? tr(key) : f) + '">' + esc(f) + '</span>';
+    }).join(' ') + '</span> ';
   }
 
   function msgLabel(id) {
@@ -838,9 +863,11 @@
         ms.slice(-LIST_MAX).forEach(function (m) {
           var by = [];
           for (var dev in w.copies) if (w.copies[dev].indexOf(m.id) >= 0) by.push(dev);
-          h += '<li data-id="' + esc(m.id) + '">' + (m.uid ? 'UID ' + m.uid + ' ' : '') +
-            msgLabel(m.id) + (by.length ? '<span class="tag">' + esc(tr('fetched-by', by.join(', '))) +
-            '</span>' : '') + '</li>';
+          h += '<li data-id="' + esc(m.id) + '" data-uid="' + m.uid + '" data-flags="' +
+            esc(m.flags.join(' ')) + '"' + (m.flags.indexOf('\\Deleted') >= 0 ? ' class="deleted"' : '') +
+            '>UID ' + m.uid + ' ' + msgLabel(m.id) + ' ' + flagTags(m.flags) +
+            (by.length ? '<span class="tag">' + esc(tr('fetched-by', by.join(', '))) + '</span>' : '') +
+            '</li>';
         });
         h += '</ul></div>';
       });
