@@ -1497,6 +1497,53 @@ static void ticks_label_the_arrows(void)
     CU_ASSERT_DOUBLE_EQUAL(send->y, ms_diagram_arrow(d, 0)->y1, 1e-9);
 }
 
+/* The diagram of a shipped or generated scenario, laid out as `run` does. */
+static MsDiagram *diagram_of_scenario(const char *path, const MsDiagramOptions *o, MsWorld **world)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_file(path, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    *world = ms_world_new(sc, sc->seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(*world);
+    CU_ASSERT_TRUE_FATAL(ms_world_run(*world, MS_TIME_NEVER, &error));
+    MsReportOptions report;
+    ms_report_options_init(&report);
+    report.scenario_name = sc->name;
+    return ms_diagram_new(ms_world_trace(*world), &report, o);
+}
+
+/* Forty messages among four users, sessions overlapping all the time: a
+ * label that had to clear another session's label or a note pushed its
+ * arrival twice as far as the obstacle, and those pushes compounded until
+ * pages were 1e22 points tall (an SVG height of -2147483648pt).  The
+ * height of a page grows with its arrows, by a bounded amount each. */
+static void page_height_grows_with_arrows(void)
+{
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    g_autoptr(MsWorld) world = NULL; /* freed after the diagram */
+    g_autoptr(MsDiagram) d = diagram_of_scenario("tests/data/report/campus-40.mss", &o, &world);
+    CU_ASSERT_TRUE(ms_diagram_n_arrows(d) > 500);
+    for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
+        const MsDiagramPage *pg = ms_diagram_page(d, p);
+        CU_ASSERT_TRUE(isfinite(pg->height));
+        CU_ASSERT_TRUE(pg->height > 0);
+        /* At most a few rows an arrow: a note and two rows of text beside
+         * each, with room to spare; far from compounding. */
+        double per_arrow = (pg->height - pg->lifeline_top) / MAX(1u, pg->n_arrows);
+        if (per_arrow > 60.0)
+            fprintf(stderr, "\n  page %u: %u arrows, %.0f pt\n", p + 1, pg->n_arrows,
+                    pg->height);
+        CU_ASSERT_TRUE(per_arrow <= 60.0);
+        /* Every arrow end and label on the page lies within it. */
+        for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
+            const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+            CU_ASSERT_TRUE(a->y1 > 0 && a->y2 >= a->y1 && a->y2 < pg->height);
+            CU_ASSERT_TRUE(a->label_y >= a->y1 && a->label_y <= MAX(a->y2, a->y1 + 1e-9));
+        }
+    }
+}
+
 int main(void)
 {
     static const MsTestCase layout[] = {
@@ -1543,6 +1590,7 @@ int main(void)
         MS_TEST(view_and_slide_options),
         MS_TEST(shipped_slides_fit_1920x1080),
         MS_TEST(ticks_label_the_arrows),
+        MS_TEST(page_height_grows_with_arrows),
         MS_TEST_END,
     };
     ms_test_add_suite("diagram/text", text);

@@ -320,7 +320,7 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
             set(e, gv->e_style, "dashed");
 
         gboolean mono = a->kind == MS_DIAGRAM_ARROW_LINE || a->compact;
-        Agnode_t *n = text_node(gv, "l", i, (a->x1 + a->x2) / 2, (a->y1 + a->y2) / 2, a->label,
+        Agnode_t *n = text_node(gv, "l", i, (a->x1 + a->x2) / 2, a->label_y, a->label,
                                 mono ? MS_DG_FONT_MONO : MS_DG_FONT,
                                 mono || line ? T(MS_DG_LINE_PT) : T(MS_DG_SMALL_PT),
                                 flow_text[a->flow]);

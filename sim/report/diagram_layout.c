@@ -276,8 +276,9 @@ static double label_height(const MsDiagram *d, const MsDiagramArrow *a)
     return MS_DG_T(d, MS_DG_ROW) * MAX(1u, a->rows);
 }
 
-/* How low the arrival of a must be for its label to clear the labels of
- * other connections in the columns it crosses. */
+/* The highest centre a's label may have to clear the labels (and notes)
+ * of other connections in the columns it crosses; -1e9 when nothing is in
+ * the way. */
 static double clear_of_others(const MsDiagram *d, const GapState *gaps, const MsDiagramArrow *a)
 {
     double top = -1e9;
@@ -287,13 +288,30 @@ static double clear_of_others(const MsDiagram *d, const GapState *gaps, const Ms
     }
     if (top < 0)
         return -1e9;
-    /* mid = (y1 + y2) / 2 must be half a label (and a little) below top. */
-    return 2.0 * (top + label_height(d, a) / 2 + 2.0) - a->y1;
+    return top + label_height(d, a) / 2 + 2.0;
+}
+
+/* How low a's arrival must be for its label to stay between its ends and
+ * clear of others: either the middle of the arrow is already low enough,
+ * or the label slides down the arrow to `clear` and the arrival goes just
+ * below it.  Never further: a label pushed by its middle alone would take
+ * the arrival twice as far, and those pushes compound over a long run. */
+static double arrival_for_label(const MsDiagram *d, const MsDiagramArrow *a, double clear)
+{
+    if (clear < 0)
+        return -1e9;
+    return MIN(2.0 * clear - a->y1, clear + label_height(d, a) / 2);
+}
+
+/* Puts a's label at its middle, or at `clear` when that is lower. */
+static void place_label(MsDiagramArrow *a, double clear)
+{
+    a->label_y = MAX((a->y1 + a->y2) / 2, clear);
 }
 
 static void mark_label(const MsDiagram *d, GapState *gaps, const MsDiagramArrow *a)
 {
-    double bottom = (a->y1 + a->y2) / 2 + label_height(d, a) / 2;
+    double bottom = a->label_y + label_height(d, a) / 2;
     for (guint g = MIN(a->from, a->to); g < MAX(a->from, a->to); g++) {
         if (bottom >= gaps[g].bottom) {
             gaps[g].bottom = bottom;
@@ -361,7 +379,8 @@ static void layout_page(MsDiagram *d, guint page)
                 const MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
                 if (ar->y1 >= 0) {
                     need = MAX(need, ar->y1 + drop(d, ar) - off[i]);
-                    need = MAX(need, clear_of_others(d, gaps, ar) - off[i]);
+                    need = MAX(need, arrival_for_label(d, ar, clear_of_others(d, gaps, ar)) -
+                                         off[i]);
                 }
             }
         }
@@ -382,8 +401,10 @@ static void layout_page(MsDiagram *d, guint page)
                  * keep their labels apart too. */
                 MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
                 if (ar->y1 >= 0) {
-                    at = MAX(at, clear_of_others(d, gaps, ar));
+                    double clear = clear_of_others(d, gaps, ar);
+                    at = MAX(at, arrival_for_label(d, ar, clear));
                     ar->y2 = MAX(at, ar->y1);
+                    place_label(ar, clear);
                     mark_label(d, gaps, ar);
                 } else {
                     ar->y2 = at;
@@ -411,6 +432,7 @@ static void layout_page(MsDiagram *d, guint page)
             MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
             if (ar->y2 < ar->y1) {
                 ar->y2 = ar->y1;
+                ar->label_y = MAX(ar->label_y, ar->y1);
                 mark_label(d, gaps, ar);
             }
         }
@@ -445,6 +467,8 @@ static void layout_page(MsDiagram *d, guint page)
         MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, i);
         if (ar->lost && ar->arrival < 0)
             ar->y2 = ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE);
+        if (ar->label_y < 0) /* lost, or not placed by its arrival */
+            ar->label_y = (ar->y1 + ar->y2) / 2;
         floor_y = MAX(floor_y, MAX(ar->y1, ar->y2));
     }
     MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
@@ -627,7 +651,7 @@ static void clear_layout(MsDiagram *d)
     d->n_lanes = 0;
     for (guint i = 0; i < d->arrows->len; i++) {
         MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
-        a->y1 = a->y2 = -1;
+        a->y1 = a->y2 = a->label_y = -1;
     }
 }
 
