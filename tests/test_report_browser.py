@@ -444,8 +444,11 @@ def test_long_run_model(drv, urls, traces, pages):
         var p = document.getElementById('diagram-pane').getBoundingClientRect();
         for (var i = 0; i < gs.length; i++) {
           var r = gs[i].getBoundingClientRect();
-          if (!gs[i].classList.contains('selected') && r.top > p.top + 10 && r.bottom < p.bottom - 10
-              && r.left > p.left && r.right < p.right) return +gs[i].id.slice(2);
+          if (gs[i].classList.contains('selected') || r.top < p.top + 10 || r.bottom > p.bottom - 10
+              || r.left < p.left || r.right > p.right) continue;
+          // Not under the lifelines' heads, which stay on top of the pane.
+          var hit = document.elementFromPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+          if (hit && gs[i].contains(hit)) return +gs[i].id.slice(2);
         }
         return -1;""")
     check(other >= 0, "no other arrow in view to click")
