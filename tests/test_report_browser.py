@@ -32,7 +32,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHOTS = os.path.join(ROOT, "build", "tests")
-KEYS = {"right": "\ue014", "left": "\ue012", "space": "\ue00d", "home": "\ue011", "end": "\ue010"}
+KEYS = {"right": "\ue014", "left": "\ue012", "space": "\ue00d", "home": "\ue011", "end": "\ue010",
+        "tab": "\ue004", "shift": "\ue008"}
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 TIMEOUT = 600  # seconds for the whole file
 LIST_MAX = 12  # entries a state list shows (report.js)
@@ -110,10 +111,14 @@ class Driver:
         return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
 
     def keys(self, *names):
+        """Presses each key in turn; "shift+right" holds Shift for it."""
         acts = []
         for n in names:
-            k = KEYS[n]
+            mods = [KEYS[m] for m in n.split("+")[:-1]]
+            k = KEYS[n.split("+")[-1]]
+            acts += [{"type": "keyDown", "value": m} for m in mods]
             acts += [{"type": "keyDown", "value": k}, {"type": "keyUp", "value": k}]
+            acts += [{"type": "keyUp", "value": m} for m in mods]
         self.s("POST", "/actions", {"actions": [{"type": "key", "id": "kb", "actions": acts}]})
 
     def console_errors(self):
@@ -370,7 +375,7 @@ def test_queue_retry_zh(drv, urls, traces, pages):
     presses = next(j for j in range(1, 100) if a + j / 100 * (b - a) >= retry["time_ns"])
     check(a + presses / 100 * (b - a) < nxt["time_ns"], "no slider position inside the wait")
     drv.js("document.getElementById('slider').focus();")
-    drv.keys(*(["right"] * presses))
+    drv.keys(*(["shift+right"] * presses))
     check(drv.js("return +document.body.getAttribute('data-line');") == n, "slider left the line")
     q = drv.text('#queues .queue[data-server="%s"]' % retry["src"])
     check(q is not None and retry["subject"] in q, "queued message not shown: %r" % q)
@@ -611,6 +616,98 @@ def test_imap_folders(drv, urls, traces, pages):
     check(len(checked) >= 2, "only the folders %r ever held a message" % sorted(checked))
 
 
+def test_keyboard_only(drv, urls, traces, pages):
+    """Everything from the keyboard: Tab reaches the controls with a visible
+    focus; ← → step one line wherever the focus is (the slider included;
+    Shift moves the slider finely); space plays and pauses."""
+    name = "pop3-two-clients"
+    trace = traces[name]
+    n_lines = len(lines_of(trace))
+    drv.open(urls[name])
+    wait_ready(drv)
+    seen = []
+    for _ in range(20):
+        drv.keys("tab")
+        seen.append(drv.js("return document.activeElement.id;"))
+        if seen[-1] == "b-next":
+            break
+    check(seen[-1] == "b-next", "Tab did not reach the next-line button: %r" % seen)
+    ring = drv.js("""
+        var e = document.activeElement, s = getComputedStyle(e);
+        return [e.matches(':focus-visible'), s.outlineStyle, parseFloat(s.outlineWidth)];""")
+    check(ring[0] and ring[1] != "none" and ring[2] >= 2, "focus not visible: %r" % ring)
+    drv.keys("right", "right", "right", "left")
+    check(drv.js("return +document.body.getAttribute('data-line');") == 2, "← → on a button")
+    for _ in range(20):
+        if drv.js("return document.activeElement.id;") == "slider":
+            break
+        drv.keys("tab")
+    check(drv.js("return document.activeElement.id;") == "slider", "Tab did not reach the slider")
+    drv.keys("right")
+    check(drv.js("return +document.body.getAttribute('data-line');") == 3, "→ on the slider")
+    v0 = drv.js("return +document.getElementById('slider').value;")
+    drv.keys("shift+right", "shift+right")
+    check(drv.js("return +document.getElementById('slider').value;") == v0 + 2,
+          "Shift+→ on the slider does not move it finely")
+    check(drv.js("return +document.body.getAttribute('data-line');") == 3, "Shift+→ left the line")
+    # ← from between lines 3 and 4 goes back to line 3 itself, then to 2.
+    drv.keys("left")
+    check(drv.js("return +document.getElementById('slider').value;") == v0, "← back to line 3")
+    drv.keys("left")
+    check(drv.js("return +document.body.getAttribute('data-line');") == 2, "← on the slider")
+    drv.screenshot("report-%s-keyboard.png" % name)
+    # Space plays (speed 2 lines a second) and pauses.
+    drv.keys("space")
+    moved = False
+    for _ in range(60):
+        time.sleep(0.1)
+        if drv.js("return +document.body.getAttribute('data-line');") > 2:
+            moved = True
+            break
+    check(moved, "space did not play")
+    drv.keys("space")
+    at = drv.js("return +document.body.getAttribute('data-line');")
+    time.sleep(1.2)
+    check(drv.js("return +document.body.getAttribute('data-line');") == at, "space did not pause")
+    check(at < n_lines, "played to the end")
+
+
+def test_second_client_sees_nothing(drv, urls, traces, pages):
+    """POP3 download-and-delete: Bob's laptop, checking after his PC, is
+    listed with nothing, and the mailbox shows Bob's copy gone; a message
+    sent to Bob and Carol is not shown as fetched from Carol's mailbox by
+    Bob's PC."""
+    name = "pop3-two-clients"
+    trace = traces[name]
+    recs, lines = trace["records"], lines_of(trace)
+    drv.open(urls[name])
+    wait_ready(drv)
+    look = next(r for r in recs if r["kind"] == "conn-open" and r["src"] == "bob-laptop")
+    n = next(i + 1 for i, l in enumerate(lines) if l["time_ns"] >= look["time_ns"])
+
+    def agent(dev):
+        return drv.js("""
+            var li = document.querySelector('#copies li[data-agent="' + arguments[0] + '"]');
+            return li ? [+li.getAttribute('data-count'), li.textContent] : null;""", dev)
+    drv.js("window.mailsimReport.goToLine(arguments[0]);", n - 1)
+    check(agent("bob-laptop") is None, "bob-laptop listed before it looked: %r" % agent("bob-laptop"))
+    check(agent("bob-pc") is not None and agent("bob-pc")[0] == 1, "bob-pc: %r" % agent("bob-pc"))
+    drv.keys("end")
+    got = agent("bob-laptop")
+    check(got is not None and got[0] == 0 and "nothing" in got[1], "bob-laptop at the end: %r" % got)
+    check(fmt_time(look["time_ns"]) in got[1], "when bob-laptop looked is not said: %r" % got[1])
+    check(drv.js("""return document.querySelector('#mailboxes .mailbox[data-owner="bob@hamburger.edu"]'
+                    + ' .folder[data-folder="INBOX"]').getAttribute('data-count');""") == "0",
+          "Bob's mailbox is not empty at the end")
+    carol = drv.text('#mailboxes .mailbox[data-owner="carol@hamburger.edu"] li[data-id]')
+    check("carol-pc" in carol and "carol-laptop" in carol and "bob-pc" not in carol,
+          "who fetched Carol's copy: %r" % carol)
+    drv.screenshot("report-%s-end.png" % name)
+    drv.click("#b-lang")
+    check("什么也没有" in agent("bob-laptop")[1], "zh: %r" % agent("bob-laptop")[1])
+    drv.click("#b-lang")
+
+
 def test_every_scenario(drv, urls, traces, pages, mailsim, out):
     """Every shipped scenario: its page opens without a script error, steps
     to the end, and there shows the end state trace.json's summary gives
@@ -673,6 +770,8 @@ TESTS = [
     ("report/greyscale", test_greyscale),
     ("report/imap_flags", test_imap_flags),
     ("report/imap_folders", test_imap_folders),
+    ("report/keyboard_only", test_keyboard_only),
+    ("report/second_client_sees_nothing", test_second_client_sees_nothing),
     ("report/every_scenario", test_every_scenario),
 ]
 
@@ -702,7 +801,8 @@ def main():
         for name, extra in (("smtp-basic", ()), ("smtp-server-down-retry", ("--lang", "zh")),
                             # one arrow per line: a base64 line is clicked
                             ("mime-picture", ("--view", "full")), (LONG, LONG_ARGS),
-                            ("imap-two-devices", ()), ("imap-folders", ())):
+                            ("imap-two-devices", ()), ("imap-folders", ()),
+                            ("pop3-two-clients", ())):
             urls[name], traces[name], pages[name] = run_scenario(mailsim, name, out, *extra)
         drv = Driver(chromium, chromedriver)
         drv.s("POST", "/window/rect", {"width": 1024, "height": 768})

@@ -67,9 +67,10 @@ static void on_message(AgentImap *s, const MsImapEvent *ev)
     if (ev->data == NULL)
         return;
     g_autofree char *mid = ms_message_id_of(ev->data);
-    ms_world_note(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name, mid, 0,
-                  "%s's agent on %s fetched message %u (UID %u) with IMAP; it stays on the "
-                  "server", agent->local, agent->host_name, ev->seq, ev->uid);
+    ms_world_note_text(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name,
+                       mid, agent->address, 0,
+                       "%s's agent on %s fetched message %u (UID %u) with IMAP; it stays on "
+                       "the server", agent->local, agent->host_name, ev->seq, ev->uid);
 }
 
 static void pump(AgentImap *s)

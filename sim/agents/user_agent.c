@@ -119,11 +119,11 @@ static void fetch_keep(FetchSession *s, const MsPop3Event *ev)
     g_autoptr(MsMessage) msg = ms_message_parse_bytes(ev->data, NULL);
     const char *mid = msg != NULL ? ms_message_get(msg, "Message-ID") : NULL;
     g_autofree char *subject = msg != NULL ? ms_message_get_decoded(msg, "Subject") : NULL;
-    ms_world_note(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name, mid,
-                  agent->store->len, "%s's agent downloaded message %u%s%s%s (%zu bytes)",
-                  agent->local, ev->number, subject != NULL ? " \"" : "",
-                  subject != NULL ? subject : "", subject != NULL ? "\"" : "",
-                  g_bytes_get_size(ev->data));
+    ms_world_note_text(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name,
+                       mid, agent->address, agent->store->len,
+                       "%s's agent downloaded message %u%s%s%s (%zu bytes)", agent->local,
+                       ev->number, subject != NULL ? " \"" : "", subject != NULL ? subject : "",
+                       subject != NULL ? "\"" : "", g_bytes_get_size(ev->data));
 }
 
 static void fetch_pump(FetchSession *s)

@@ -65,6 +65,8 @@
     'queue-since': { en: 'in the queue for {1}', zh: '已在队列中 {1}' },
     'copies': { en: 'Downloaded by user agents', zh: '用户代理已取回的邮件' },
     'none-yet': { en: 'nothing yet', zh: '还没有' },
+    'nothing': { en: 'nothing', zh: '什么也没有' },
+    'checked-at': { en: '(last looked at its mailbox at {1})', zh: '（最近一次查看邮箱：{1}）' },
     'conns': { en: 'Open connections', zh: '打开的连接' },
     'conn-opening': { en: 'opening (handshake)', zh: '正在建立（握手）' },
     'conn-open': { en: 'open', zh: '已建立' },
@@ -75,7 +77,7 @@
     'more-n': { en: '… {1} more not listed', zh: '…… 另有 {1} 封未列出' },
     'latest': { en: 'the latest:', zh: '最近的：' },
     'fetched-by': { en: 'fetched by {1}', zh: '已被 {1} 取回' },
-    'no-flags': { en: 'no flags (unread)', zh: '无标志（未读）' },
+    'no-flags': { en: 'no IMAP flags', zh: '无 IMAP 标志' },
     'flag-seen': { en: 'read', zh: '已读' },
     'flag-answered': { en: 'answered', zh: '已回复' },
     'flag-flagged': { en: 'flagged for attention', zh: '已加旗标（重要）' },
@@ -722,7 +724,7 @@
   /* ---- The state panel: the world replayed up to the cursor ------------ */
 
   function freshWorld() {
-    return { boxes: {}, queues: {}, open: {}, copies: {}, down: {}, events: [] };
+    return { boxes: {}, queues: {}, open: {}, copies: {}, checked: {}, down: {}, events: [] };
   }
 
   function box(w, owner, server) {
@@ -738,6 +740,9 @@
     switch (r.kind) {
     case 'conn-open':
       w.open[r.conn] = { state: 'opening', since: r.time_ns };
+      /* A user agent looks at its mailbox: it is listed below from now on,
+       * with nothing if it finds nothing. */
+      if (r.protocol === 'POP3' || r.protocol === 'IMAP') w.checked[r.src] = r.time_ns;
       break;
     case 'conn-established':
       if (w.open[r.conn] && r.dir === 'C') w.open[r.conn].state = 'open';
@@ -753,8 +758,11 @@
       break;
     case 'message':
       if (r.note === 'message.downloaded' && r.subject) {
-        var c = w.copies[r.src] || (w.copies[r.src] = []);
-        if (c.indexOf(r.subject) < 0) c.push(r.subject);
+        /* text: the mailbox it came from (a message sent to two users is
+         * two copies with one Message-ID). */
+        var c = w.copies[r.src] || (w.copies[r.src] = []), owner = r.text || '';
+        if (!c.some(function (x) { return x.id === r.subject && x.owner === owner; }))
+          c.push({ id: r.subject, owner: owner });
       }
       break;
     case 'link':
@@ -862,7 +870,10 @@
           h += '<li class="more">' + esc(tr('earlier-n', ms.length - LIST_MAX)) + '</li>';
         ms.slice(-LIST_MAX).forEach(function (m) {
           var by = [];
-          for (var dev in w.copies) if (w.copies[dev].indexOf(m.id) >= 0) by.push(dev);
+          for (var dev in w.copies) {
+            if (w.copies[dev].some(function (x) { return x.id === m.id && x.owner === o; }))
+              by.push(dev);
+          }
           h += '<li data-id="' + esc(m.id) + '" data-uid="' + m.uid + '" data-flags="' +
             esc(m.flags.join(' ')) + '"' + (m.flags.indexOf('\\Deleted') >= 0 ? ' class="deleted"' : '') +
             '>UID ' + m.uid + ' ' + msgLabel(m.id) + ' ' + flagTags(m.flags) +
@@ -894,13 +905,18 @@
     });
     if (!anyQ) h += '<p class="empty">' + esc(tr('empty')) + '</p>';
     h += '</div><h3>' + esc(tr('copies')) + '</h3><ul class="state-list" id="copies">';
-    var devs = Object.keys(w.copies).sort();
+    var devs = Object.keys(w.copies);
+    Object.keys(w.checked).forEach(function (dv) { if (!(dv in w.copies)) devs.push(dv); });
+    devs.sort();
     if (!devs.length) h += '<li class="empty">' + esc(tr('none-yet')) + '</li>';
     devs.forEach(function (dv) {
-      var c = w.copies[dv];
-      h += '<li><span class="owner">' + esc(dv) + '</span>: ' + (c.length > LIST_MAX
-        ? esc(tr('messages-n', c.length)) + ', ' + esc(tr('latest')) + ' ' : '') +
-        c.slice(-LIST_MAX).map(msgLabel).join(', ') + '</li>';
+      var c = (w.copies[dv] || []).map(function (x) { return x.id; });
+      h += '<li data-agent="' + esc(dv) + '" data-count="' + c.length + '"><span class="owner">' +
+        esc(dv) + '</span>: ' + (!c.length ? '<strong class="nothing">' + esc(tr('nothing')) +
+        '</strong>' : c.length > LIST_MAX ? esc(tr('messages-n', c.length)) + ', ' +
+        esc(tr('latest')) + ' ' : '') + c.slice(-LIST_MAX).map(msgLabel).join(', ') +
+        (dv in w.checked ? ' <span class="time">' + esc(tr('checked-at', fmtTime(w.checked[dv]))) +
+        '</span>' : '') + '</li>';
     });
     h += '</ul><h3>' + esc(tr('conns')) + '</h3><ul class="state-list" id="connections">';
     var ids = Object.keys(w.open).sort(function (a, b) { return a - b; });
@@ -1102,7 +1118,13 @@
   function onKey(e) {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
     var tag = e.target && e.target.tagName;
-    var field = tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA';
+    /* On the slider too, ← and → step one line and space plays, as
+     * everywhere on the page (a lecturer who dragged it and then steps must
+     * not crawl a hundredth of a line a press); with Shift the keys move
+     * it finely, through the waits between lines. */
+    var range = tag === 'INPUT' && e.target.type === 'range';
+    if (range && e.shiftKey) return;
+    var field = (tag === 'INPUT' && !range) || tag === 'SELECT' || tag === 'TEXTAREA';
     if (e.key === 'ArrowRight' && !field) { step(1); e.preventDefault(); }
     else if (e.key === 'ArrowLeft' && !field) { step(-1); e.preventDefault(); }
     else if (e.key === ' ' && !field && tag !== 'BUTTON') {
