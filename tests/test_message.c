@@ -1010,6 +1010,89 @@ static void compose_boundary_avoids_content(void)
     CU_ASSERT(bytes_eq(t, want, strlen(want)));
 }
 
+/* ms_message_peek_field() and ms_message_prepend_to_bytes() give what a
+ * full parse gives, on the corpus and on inputs at the parser's edges. */
+static void check_fast_paths(const char *data, gsize len, const char *what)
+{
+    g_autoptr(GBytes) bytes = g_bytes_new(data, len);
+    g_autoptr(MsMessage) msg = ms_message_parse(data, len, NULL);
+    static const char *const names[] = { "Message-ID", "subject", "X-Folded", "To", "Absent" };
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        const char *want = msg != NULL ? ms_message_get(msg, names[i]) : NULL;
+        g_autofree char *got = ms_message_peek_field(bytes, names[i]);
+        if (g_strcmp0(want, got) != 0)
+            fprintf(stderr, "\n  %s: %s is \"%s\", parsed \"%s\"\n", what, names[i],
+                    got != NULL ? got : "(null)", want != NULL ? want : "(null)");
+        CU_ASSERT_STRING_EQUAL(got != NULL ? got : "(null)", want != NULL ? want : "(null)");
+    }
+    static const char *const values[] = { "<a@b>", "from x (y)\nby z with ESMTP id 1;\n"
+                                                   "Sat, 1 Jan 2000 00:00:00 +0000" };
+    for (guint f = 0; f < 2; f++) {
+        g_autoptr(GBytes) got = ms_message_prepend_to_bytes(bytes, "Return-Path", values[f], f);
+        CU_ASSERT_EQUAL(got == NULL, msg == NULL);
+        if (got == NULL || msg == NULL)
+            continue;
+        g_autoptr(MsMessage) copy = ms_message_copy(msg);
+        if (f)
+            ms_message_prepend_folded(copy, "Return-Path", values[f]);
+        else
+            ms_message_prepend(copy, "Return-Path", values[f]);
+        g_autoptr(GBytes) want = ms_message_to_bytes(copy);
+        if (!g_bytes_equal(got, want))
+            fprintf(stderr, "\n  %s: prepend differs from the parsed message's\n", what);
+        CU_ASSERT(g_bytes_equal(got, want));
+    }
+}
+
+static void fast_paths_match_parse(void)
+{
+    g_autoptr(GDir) dir = g_dir_open(DATA_DIR, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    const char *name;
+    guint files = 0;
+    while ((name = g_dir_read_name(dir)) != NULL) {
+        if (!g_str_has_suffix(name, ".eml"))
+            continue;
+        g_autofree char *path = g_build_filename(DATA_DIR, name, NULL);
+        g_autofree char *data = NULL;
+        gsize len = 0;
+        CU_ASSERT_FATAL(g_file_get_contents(path, &data, &len, NULL));
+        check_fast_paths(data, len, name);
+        files++;
+    }
+    CU_ASSERT(files >= 12);
+    /* sizeof, not strlen: two of them hold a NUL. */
+#define EDGE(s) { s, sizeof s - 1 }
+    static const struct {
+        const char *text;
+        gsize len;
+    } edges[] = {
+        EDGE("Message-ID: <1@x>\r\nSubject: hi\r\n\r\nbody\r\n"),
+        EDGE("message-id:   <2@x>  \r\n\r\n"),
+        EDGE("Message-ID:\r\n <3@x>\r\n\tmore\r\nTo: a\r\n\r\nb"),
+        EDGE("Message-ID : <obs@x>\n\nbody\n"),
+        EDGE("Subject: a\nMessage-ID: <4@x>\nno colon here\nbody without blank\n"),
+        EDGE("Subject: a\nno colon here\nMessage-ID: <5@x>\n\nbody\n"),
+        EDGE(" starts with space\nMessage-ID: <6@x>\n\n"),
+        EDGE(" starts with space\nMessage-ID: <7@x>\n"),
+        EDGE("no field at all\n\nbody"),
+        EDGE("no field at all and no blank line"),
+        EDGE("\r\nonly a body"),
+        EDGE("\n"),
+        EDGE("Message-ID: <8@x>"),
+        EDGE("Message-ID: <9@x>\r\n folded to the end"),
+        EDGE("Message-ID: <10@x>\r\nSubject: a\0b\r\n\r\n"),
+        EDGE("Message-ID: <11@x>\r\n\r\nbody with \0 in it"),
+        EDGE("Subject: first\r\nSubject: second\r\nX-Folded: a\r\n  b\r\n\r\n"),
+        EDGE("To: x\r\nMessage-ID: <12@x>\r\n"),
+    };
+#undef EDGE
+    for (guint i = 0; i < G_N_ELEMENTS(edges); i++) {
+        g_autofree char *what = g_strdup_printf("edge %u", i);
+        check_fast_paths(edges[i].text, edges[i].len, what);
+    }
+}
+
 static const MsTestCase codec_cases[] = {
     MS_TEST(base64_rfc4648_vectors),
     MS_TEST(base64_rejects_invalid),
@@ -1038,6 +1121,7 @@ static const MsTestCase message_cases[] = {
     MS_TEST(folding_at_78),
     MS_TEST(seven_bit_rule),
     MS_TEST(dates_and_addresses),
+    MS_TEST(fast_paths_match_parse),
     MS_TEST_END,
 };
 

@@ -53,6 +53,17 @@ MsMessage *ms_message_copy(const MsMessage *msg);
 MsMessage *ms_message_parse(const void *data, gsize len, GError **error);
 /* The same on GBytes. */
 MsMessage *ms_message_parse_bytes(GBytes *bytes, GError **error);
+/* The unfolded value of the first field called `name` (case-insensitive) of
+ * the message in `data`, or NULL when it has none or is not a message: what
+ * ms_message_get() on ms_message_parse_bytes() gives, without building the
+ * message (one pass over its header section). */
+char *ms_message_peek_field(GBytes *data, const char *name);
+/* The message in `data` with a field in front: what ms_message_prepend()
+ * (folded: ms_message_prepend_folded()) and ms_message_to_bytes() give on
+ * ms_message_parse_bytes(data), without building the message; NULL when
+ * `data` is not a message. */
+GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *value,
+                                    gboolean folded);
 
 /* What the parser noticed, in input order: "line 3: no colon in a header
  * line; kept as it is".  Transfer none: an array of const char *. */

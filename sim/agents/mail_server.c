@@ -143,24 +143,17 @@ MsImapStore *ms_mail_server_store(MsMailServer *server, const char *local)
 
 char *ms_message_id_of(GBytes *data)
 {
-    g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
-    const char *mid = msg != NULL ? ms_message_get(msg, "Message-ID") : NULL;
-    return g_strdup(mid);
+    return ms_message_peek_field(data, "Message-ID");
 }
 
 void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
                             GBytes *data, const char *message_id)
 {
     /* RFC 5321 4.4: the final delivery records the envelope sender. */
-    g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
-    g_autoptr(GBytes) stored = NULL;
-    if (msg != NULL) {
-        g_autofree char *rp = g_strdup_printf("<%s>", reverse_path);
-        ms_message_prepend(msg, "Return-Path", rp);
-        stored = ms_message_to_bytes(msg);
-    } else {
+    g_autofree char *rp = g_strdup_printf("<%s>", reverse_path);
+    g_autoptr(GBytes) stored = ms_message_prepend_to_bytes(data, "Return-Path", rp, FALSE);
+    if (stored == NULL)
         stored = g_bytes_ref(data);
-    }
     guint before = ms_imap_store_count(user->store, "INBOX");
     server->appending_id = message_id;
     ms_imap_store_append(user->store, "INBOX", stored, 0, ms_world_unix_time(server->world));

@@ -50,15 +50,6 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
 
 static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes *data)
 {
-    g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
-    if (msg == NULL) {
-        /* Text with no header at all (typed by hand): all of it is body,
-         * below the header lines the server adds. */
-        msg = ms_message_new();
-        gsize len = 0;
-        const char *bytes = g_bytes_get_data(data, &len);
-        ms_message_set_body(msg, bytes, len);
-    }
     g_autofree char *date = ms_message_format_date(ms_world_unix_time(server->world));
     /* RFC 5321 4.4: every SMTP server that accepts a message for relay or
      * delivery inserts a trace line at the top of the header; RFC 3848:
@@ -74,6 +65,15 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
                          > MS_MESSAGE_LINE_SHOULD;
     g_autofree char *received = g_strdup_printf("%s%s%s\n%s", from, long_line ? "\n" : " ",
                                                 by, date);
+    GBytes *out = ms_message_prepend_to_bytes(data, "Received", received, TRUE);
+    if (out != NULL)
+        return out;
+    /* Text with no header at all (typed by hand): all of it is body, below
+     * the header lines the server adds. */
+    g_autoptr(MsMessage) msg = ms_message_new();
+    gsize len = 0;
+    const char *bytes = g_bytes_get_data(data, &len);
+    ms_message_set_body(msg, bytes, len);
     ms_message_prepend_folded(msg, "Received", received);
     return ms_message_to_bytes(msg);
 }
@@ -82,10 +82,9 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
 {
     MsMailServer *server = s->base.server;
     g_autoptr(GBytes) data = add_received(server, ev, ev->data);
-    g_autoptr(MsMessage) msg = ms_message_parse_bytes(data, NULL);
-    const char *mid = msg != NULL ? ms_message_get(msg, "Message-ID") : NULL;
-    g_autofree char *message_id = g_strdup(mid);
-    if (msg != NULL && message_id == NULL) {
+    g_autofree char *message_id = ms_message_peek_field(data, "Message-ID");
+    g_autoptr(MsMessage) msg = message_id == NULL ? ms_message_parse_bytes(data, NULL) : NULL;
+    if (msg != NULL) {
         /* RFC 6409 8.3: a submission server may add a missing Message-ID
          * (a message typed by hand has none), so the message can be followed. */
         message_id = ms_world_message_id(server->world, server->domain, NULL);

@@ -116,9 +116,9 @@ static void fetch_keep(FetchSession *s, const MsPop3Event *ev)
     c->uidl = g_strdup(ev->uidl);
     c->data = g_bytes_ref(ev->data);
     g_ptr_array_add(agent->store, c);
-    g_autoptr(MsMessage) msg = ms_message_parse_bytes(ev->data, NULL);
-    const char *mid = msg != NULL ? ms_message_get(msg, "Message-ID") : NULL;
-    g_autofree char *subject = msg != NULL ? ms_message_get_decoded(msg, "Subject") : NULL;
+    g_autofree char *mid = ms_message_peek_field(ev->data, "Message-ID");
+    g_autofree char *raw_subject = ms_message_peek_field(ev->data, "Subject");
+    g_autofree char *subject = raw_subject != NULL ? ms_rfc2047_decode(raw_subject) : NULL;
     ms_world_note_text(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name,
                        mid, agent->address, agent->store->len,
                        "%s's agent downloaded message %u%s%s%s (%zu bytes)", agent->local,

@@ -234,7 +234,7 @@ MsMessage *ms_message_parse(const void *data, gsize len, GError **error)
         return NULL;
     }
     g_autoptr(MsMessage) msg = ms_message_new();
-    gboolean blank_ahead = has_empty_line(p, len);
+    int blank_ahead = -1; /* has_empty_line(), asked only when a line is not a field */
     Line l;
     next_line(p, len, 0, &l);
     /* Fields added later follow the convention of the first line. */
@@ -270,6 +270,8 @@ MsMessage *ms_message_parse(const void *data, gsize len, GError **error)
         gboolean obs = FALSE;
         gsize name_len =
             starts_wsp ? 0 : field_name_len(p + l.start, l.content_end - l.start, &colon, &obs);
+        if (name_len == 0 && blank_ahead < 0)
+            blank_ahead = has_empty_line(p, len);
         if (name_len == 0 && !blank_ahead) {
             if (good == 0) {
                 g_free(pend.name);
@@ -321,6 +323,87 @@ MsMessage *ms_message_parse_bytes(GBytes *bytes, GError **error)
     gsize len = 0;
     const void *data = g_bytes_get_data(bytes, &len);
     return ms_message_parse(data, len, error);
+}
+
+/* ---- Reading the header without building the message ---------------------- */
+
+/* What ms_message_parse() would make of a header section, found in one pass
+ * over it and without allocating: whether it parses, the line ending of its
+ * first line, and where the first field named `want` (if any) is.  Relays and
+ * mailboxes ask this of every message they pass on, so it must not cost a
+ * parse; it follows the parser's rules line by line, and
+ * tests/test_message.c holds the two to the same answers. */
+typedef struct {
+    const char *eol;          /* "\r\n" or "\n", as ms_message_parse() sets msg->eol */
+    gboolean found;
+    gsize value_start;        /* the first `want` field's value, before unfolding */
+    gsize value_end;
+} HeaderScan;
+
+static gboolean header_scan(const char *p, gsize len, const char *want, HeaderScan *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len == 0)
+        return FALSE;
+    Line l;
+    next_line(p, len, 0, &l);
+    out->eol = (l.end == l.content_end + 1) ? "\n" : "\r\n";
+    int blank_ahead = -1; /* has_empty_line(), asked only when needed */
+    gboolean open = FALSE, matching = FALSE;
+    guint good = 0, fields = 0;
+    gboolean separator = FALSE;
+    for (gsize pos = 0; next_line(p, len, pos, &l); pos = l.end) {
+        if (memchr(p + l.start, '\0', l.end - l.start) != NULL)
+            return FALSE;
+        if (l.content_end == l.start && l.end > l.start) {
+            separator = TRUE;
+            break;
+        }
+        gboolean starts_wsp = is_wsp((guchar) p[l.start]);
+        if (starts_wsp && open)
+            continue;
+        if (matching) {
+            out->value_end = l.start;
+            matching = FALSE;
+        }
+        gsize colon = 0;
+        gboolean obs = FALSE;
+        gsize name_len =
+            starts_wsp ? 0 : field_name_len(p + l.start, l.content_end - l.start, &colon, &obs);
+        if (name_len == 0) {
+            if (blank_ahead < 0)
+                blank_ahead = has_empty_line(p, len);
+            if (!blank_ahead) {
+                if (good == 0)
+                    return FALSE;
+                return TRUE; /* the body starts here, with no separator */
+            }
+        }
+        open = TRUE;
+        fields++;
+        if (name_len > 0) {
+            good++;
+            if (!out->found && want != NULL && name_len == strlen(want) &&
+                g_ascii_strncasecmp(p + l.start, want, name_len) == 0) {
+                out->found = TRUE;
+                matching = TRUE;
+                out->value_start = l.start + colon + 1;
+            }
+        }
+    }
+    if (matching)
+        out->value_end = separator ? l.start : len;
+    return good > 0 || (fields == 0 && separator);
+}
+
+char *ms_message_peek_field(GBytes *data, const char *name)
+{
+    gsize len = 0;
+    const char *p = g_bytes_get_data(data, &len);
+    HeaderScan scan;
+    if (!header_scan(p, len, name, &scan) || !scan.found)
+        return NULL;
+    return unfold(p + scan.value_start, scan.value_end - scan.value_start);
 }
 
 const GPtrArray *ms_message_warnings(const MsMessage *msg)
@@ -590,19 +673,26 @@ void ms_message_prepend(MsMessage *msg, const char *name, const char *value)
     g_ptr_array_insert(msg->fields, 0, new_field(msg, name, value, MS_MESSAGE_LINE_SHOULD));
 }
 
-void ms_message_prepend_folded(MsMessage *msg, const char *name, const char *value)
+/* A field folded where the value has line breaks, with its line ending. */
+static GString *folded_raw(const char *name, const char *value, const char *eol)
 {
     GString *raw = g_string_new(name);
     g_string_append(raw, ": ");
     for (const char *c = value; *c != '\0'; c++) {
         if (*c == '\n') {
-            g_string_append(raw, msg->eol);
+            g_string_append(raw, eol);
             g_string_append_c(raw, ' ');
         } else {
             g_string_append_c(raw, *c == '\r' ? ' ' : *c);
         }
     }
-    g_string_append(raw, msg->eol);
+    g_string_append(raw, eol);
+    return raw;
+}
+
+void ms_message_prepend_folded(MsMessage *msg, const char *name, const char *value)
+{
+    GString *raw = folded_raw(name, value, msg->eol);
     Field *f = g_new0(Field, 1);
     f->raw_len = raw->len;
     f->raw = g_string_free(raw, FALSE);
@@ -727,4 +817,28 @@ char *ms_message_addr_spec(const char *mailbox)
         return g_strstrip(addr);
     }
     return g_strstrip(g_strdup(mailbox));
+}
+
+GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *value,
+                                    gboolean folded)
+{
+    gsize len = 0;
+    const char *p = g_bytes_get_data(data, &len);
+    HeaderScan scan;
+    if (!header_scan(p, len, NULL, &scan))
+        return NULL;
+    /* A parsed message is written back byte for byte, so the new field
+     * followed by the text is what parse, prepend and serialise would give. */
+    GString *raw;
+    if (folded) {
+        raw = folded_raw(name, value, scan.eol);
+    } else {
+        g_autofree char *field =
+            ms_message_fold_field_width(name, value, scan.eol, MS_MESSAGE_LINE_SHOULD);
+        raw = g_string_sized_new(strlen(field) + 2 + len);
+        g_string_append(raw, field);
+        g_string_append(raw, scan.eol);
+    }
+    g_string_append_len(raw, p, (gssize) len);
+    return g_string_free_to_bytes(raw);
 }
