@@ -1085,6 +1085,59 @@ static void txt_has_a_column_per_lifeline(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(txt, "[1] SMTP"));
 }
 
+/* A run with more hosts than a terminal's width holds: the picture comes in
+ * sections of at most eight columns, each headed by its own hosts, and every
+ * row is still there (a campus has a thousand hosts: one row across all of
+ * them would be 26 KB wide). */
+static void txt_sections_of_many_hosts(void)
+{
+    GString *src = g_string_new("scenario \"Twelve users\"\n");
+    for (guint s = 0; s < 3; s++)
+        g_string_append_printf(src, "server mx%u.example domain d%u.example\n", s, s);
+    g_string_append(src, "link mx0.example mx1.example latency 5ms\n"
+                         "link mx0.example mx2.example latency 5ms\n"
+                         "link mx1.example mx2.example latency 5ms\n");
+    for (guint u = 0; u < 12; u++)
+        g_string_append_printf(src, "agent u%u-pc user u%u@d%u.example server mx%u.example "
+                               "password pw\nlink u%u-pc mx%u.example latency 1ms\n",
+                               u, u, u % 3, u % 3, u, u % 3);
+    for (guint m = 0; m < 12; m++)
+        g_string_append_printf(src, "at %ums u%u-pc send to u%u@d%u.example subject \"N%u\" "
+                               "body \"Hi.\"\n", m * 200, m, (m + 5) % 12, (m + 5) % 3, m);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_string(src->str, -1, "twelve.mss", &error);
+    g_string_free(src, TRUE);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    g_autoptr(MsWorld) world = ms_world_new(sc, sc->seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(world);
+    CU_ASSERT_TRUE_FATAL(ms_world_run(world, MS_TIME_NEVER, &error));
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.lang = "en";
+    g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(world), NULL, &o);
+    CU_ASSERT_TRUE_FATAL(ms_diagram_n_lifelines(d) > 8);
+    g_autofree char *txt = ms_diagram_export(d, MS_DIAGRAM_TXT);
+    g_auto(GStrv) lines = g_strsplit(txt, "\n", -1);
+    guint arrows = 0, headings = 0;
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (char **l = lines; *l != NULL; l++) {
+        /* Eight columns, the time and the arrival beside them. */
+        CU_ASSERT_TRUE(g_utf8_strlen(*l, -1) <= 12 + 2 + 8 * 26 + 16);
+        arrows += strstr(*l, "\u2192 ") != NULL;
+        if (g_str_has_prefix(*l, "        ms")) {
+            headings++;
+            for (guint k = 0; k < ms_diagram_n_lifelines(d); k++) {
+                const char *host = ms_diagram_lifeline(d, k)->host;
+                if (strstr(*l, host) != NULL)
+                    g_hash_table_add(seen, (gpointer) host);
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(arrows, ms_diagram_n_arrows(d));
+    CU_ASSERT_TRUE(headings >= 2);
+    CU_ASSERT_EQUAL(g_hash_table_size(seen), ms_diagram_n_lifelines(d));
+}
+
 /* Runs a diagram tool on a source file; FALSE (and says so) when the tool
  * is not installed. */
 static gboolean tool_accepts(const char *tool, const char *const *args, const char *source,
@@ -1575,6 +1628,7 @@ int main(void)
     };
     static const MsTestCase text[] = {
         MS_TEST(txt_has_a_column_per_lifeline),
+        MS_TEST(txt_sections_of_many_hosts),
         MS_TEST(msc_accepted_by_mscgen),
         MS_TEST(plantuml_accepts_source),
         MS_TEST(plantuml_and_mermaid_sources),

@@ -4,7 +4,10 @@
  * the figure in the tool of their slides.
  *
  * All four read the same model as the Graphviz picture, in time order, and
- * ignore its pages: text scrolls.
+ * ignore its pages: text scrolls.  The plain-text picture of a run with more
+ * than TXT_MAX_LIFELINES hosts is cut into sections of consecutive rows, each
+ * with the columns of the hosts it uses only: one row across every host of a
+ * campus would be tens of kilobytes wide.
  */
 #include <string.h>
 
@@ -83,6 +86,7 @@ static const MsDiagramLifeline *life(const MsDiagram *d, guint i)
 
 #define TXT_TIME 12 /* the time column */
 #define TXT_COL 26  /* one lifeline's column */
+#define TXT_MAX_LIFELINES 8 /* columns of a section, when there are more */
 
 typedef struct {
     gunichar *cells; /* 0: the right half of a wide character */
@@ -138,10 +142,18 @@ static guint txt_center(guint lifeline)
     return TXT_TIME + 2 + TXT_COL / 2 + lifeline * TXT_COL;
 }
 
-static void txt_lifelines(const MsDiagram *d, Canvas *c)
+/* The lifelines a section shows: shown[k] is the k-th column's lifeline,
+ * col[lifeline] its column or G_MAXUINT. */
+typedef struct {
+    guint *shown;
+    guint n;
+    guint *col;
+} Columns;
+
+static void txt_lifelines(const Columns *cols, Canvas *c)
 {
-    for (guint i = 0; i < d->lifelines->len; i++)
-        c->cells[txt_center(i)] = '|';
+    for (guint k = 0; k < cols->n; k++)
+        c->cells[txt_center(k)] = '|';
 }
 
 static void txt_centered(Canvas *c, guint center, const char *text)
@@ -151,10 +163,11 @@ static void txt_centered(Canvas *c, guint center, const char *text)
     canvas_put(c, center - MIN(center, w / 2), s, c->n);
 }
 
-static void txt_arrow(const MsDiagram *d, Canvas *c, const MsDiagramArrow *a)
+static void txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
+                      const MsDiagramArrow *a)
 {
     static const gunichar shaft[MS_DIAGRAM_N_FLOWS] = { '-', '-', '=', '.' };
-    guint from = txt_center(a->from), to = txt_center(a->to);
+    guint from = txt_center(cols->col[a->from]), to = txt_center(cols->col[a->to]);
     gboolean right = to > from;
     guint lo = MIN(from, to) + 1, hi = MAX(from, to);
     gunichar ch = a->kind == MS_DIAGRAM_ARROW_ELIDED && !a->compact ? ':' : shaft[a->flow];
@@ -171,19 +184,113 @@ static void txt_arrow(const MsDiagram *d, Canvas *c, const MsDiagramArrow *a)
 
     g_autofree char *sent = ms_time_format_ms(a->send);
     canvas_put(c, TXT_TIME - MIN((guint) TXT_TIME, (guint) strlen(sent)), sent, TXT_TIME);
-    guint tail = txt_center(d->lifelines->len - 1) + 3;
+    guint tail = txt_center(cols->n - 1) + 3;
     g_autofree char *arrival = a->lost ? g_strdup(ms_dg_word(d, "lost", "丢失"))
                                        : ms_time_format_ms(a->arrival);
     g_autofree char *arrives = a->lost ? g_strdup(arrival) : g_strdup_printf("\u2192 %s", arrival);
     canvas_put(c, tail, arrives, c->n);
 }
 
+/* The lifelines a row draws on (at most two); returns how many. */
+static guint row_lifelines(const MsDiagram *d, const Row *row, guint out[2])
+{
+    if (row->kind == ROW_BREAK)
+        return 0;
+    if (row->kind == ROW_NOTE) {
+        out[0] = g_array_index(d->notes, MsDiagramNote, row->item).lifeline;
+        return 1;
+    }
+    const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
+    out[0] = a->from;
+    out[1] = a->to;
+    return 2;
+}
+
+/* The rows from `start` that fit in one section of at most `max` lifelines
+ * (at least one row); fills cols with their lifelines in lifeline order. */
+static guint txt_section(const MsDiagram *d, const GArray *rows, guint start, guint max,
+                         Columns *cols)
+{
+    for (guint k = 0; k < cols->n; k++)
+        cols->col[cols->shown[k]] = G_MAXUINT;
+    cols->n = 0;
+    guint end = start;
+    for (; end < rows->len; end++) {
+        guint used[2];
+        guint n = row_lifelines(d, &g_array_index(rows, Row, end), used), extra = 0;
+        for (guint i = 0; i < n; i++)
+            extra += cols->col[used[i]] == G_MAXUINT && (i == 0 || used[1] != used[0]);
+        if (cols->n + extra > max && end > start)
+            break;
+        for (guint i = 0; i < n; i++) {
+            if (cols->col[used[i]] == G_MAXUINT) {
+                cols->col[used[i]] = 0;
+                cols->shown[cols->n++] = used[i];
+            }
+        }
+    }
+    /* Columns in lifeline order, as the whole picture has them. */
+    for (guint k = 1; k < cols->n; k++) {
+        guint v = cols->shown[k], j = k;
+        for (; j > 0 && cols->shown[j - 1] > v; j--)
+            cols->shown[j] = cols->shown[j - 1];
+        cols->shown[j] = v;
+    }
+    for (guint k = 0; k < cols->n; k++)
+        cols->col[cols->shown[k]] = k;
+    return end;
+}
+
+static void txt_heading(const MsDiagram *d, const Columns *cols, Canvas *c, GString *out)
+{
+    canvas_reset(c, ' ');
+    canvas_put(c, TXT_TIME - 4, "ms", c->n);
+    for (guint k = 0; k < cols->n; k++)
+        txt_centered(c, txt_center(k), life(d, cols->shown[k])->host);
+    canvas_flush(c, out);
+    canvas_reset(c, ' ');
+    for (guint k = 0; k < cols->n; k++)
+        txt_centered(c, txt_center(k), ms_diagram_role_name(life(d, cols->shown[k])->role, d->lang));
+    canvas_flush(c, out);
+}
+
+static void txt_row(const MsDiagram *d, const Columns *cols, Canvas *c, const Row *row,
+                    GString *out)
+{
+    canvas_reset(c, row->kind == ROW_BREAK ? '~' : ' ');
+    if (row->kind == ROW_BREAK) {
+        const MsDiagramBreak *b = &g_array_index(d->breaks, MsDiagramBreak, row->item);
+        g_autofree char *label = g_strdup_printf(" %s ", b->label);
+        canvas_put(c, TXT_TIME + 4, label, c->n);
+        canvas_flush(c, out);
+        return;
+    }
+    txt_lifelines(cols, c);
+    if (row->kind == ROW_ARROW) {
+        txt_arrow(d, cols, c, &g_array_index(d->arrows, MsDiagramArrow, row->item));
+    } else if (row->kind == ROW_NOTE) {
+        const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
+        g_autofree char *label = g_strdup_printf("[%s]", n->label);
+        canvas_put(c, txt_center(cols->col[n->lifeline]), label, c->n);
+    } else {
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
+        g_autofree char *owned = NULL;
+        g_autofree char *label = g_strdup_printf("-- %s --", phase_name(d, a, &owned));
+        canvas_put(c, txt_center(MIN(cols->col[a->from], cols->col[a->to])) + 2, label, c->n);
+    }
+    canvas_flush(c, out);
+}
+
 static char *export_txt(const MsDiagram *d)
 {
     GString *out = g_string_new(NULL);
     guint nl = d->lifelines->len;
-    Canvas c = { NULL, TXT_TIME + 2 + MAX(nl, 1) * TXT_COL + 16 };
+    guint width = nl <= TXT_MAX_LIFELINES ? nl : TXT_MAX_LIFELINES;
+    Canvas c = { NULL, TXT_TIME + 2 + MAX(width, 1) * TXT_COL + 16 };
     c.cells = g_new(gunichar, c.n);
+    Columns cols = { g_new(guint, MAX(nl, 1)), 0, g_new(guint, MAX(nl, 1)) };
+    for (guint i = 0; i < nl; i++)
+        cols.col[i] = G_MAXUINT;
 
     g_string_append_printf(out, "%s\n", d->title);
     g_string_append(out, ms_dg_word(d,
@@ -191,44 +298,32 @@ static char *export_txt(const MsDiagram *d)
         "---> push (SMTP)   ===> pull (POP3, IMAP, HTTP)   ...> TCP segment   x lost\n\n",
         "按时间顺序，每行是发送时刻；右侧是到达时刻。\n"
         "---> 推送 (SMTP)   ===> 拉取 (POP3、IMAP、HTTP)   ...> TCP 报文段   x 丢失\n\n"));
-    canvas_reset(&c, ' ');
-    canvas_put(&c, TXT_TIME - 4, "ms", c.n);
-    for (guint i = 0; i < nl; i++)
-        txt_centered(&c, txt_center(i), life(d, i)->host);
-    canvas_flush(&c, out);
-    canvas_reset(&c, ' ');
-    for (guint i = 0; i < nl; i++)
-        txt_centered(&c, txt_center(i), ms_diagram_role_name(life(d, i)->role, d->lang));
-    canvas_flush(&c, out);
-
     g_autoptr(GArray) rows = rows_of(d);
-    for (guint k = 0; k < rows->len; k++) {
-        const Row *row = &g_array_index(rows, Row, k);
-        canvas_reset(&c, row->kind == ROW_BREAK ? '~' : ' ');
-        if (row->kind == ROW_BREAK) {
-            const MsDiagramBreak *b = &g_array_index(d->breaks, MsDiagramBreak, row->item);
-            g_autofree char *label = g_strdup_printf(" %s ", b->label);
-            canvas_put(&c, TXT_TIME + 4, label, c.n);
-            canvas_flush(&c, out);
-            continue;
+    if (nl <= TXT_MAX_LIFELINES) {
+        /* One section with every lifeline, used or not. */
+        for (guint i = 0; i < nl; i++) {
+            cols.shown[i] = i;
+            cols.col[i] = i;
         }
-        txt_lifelines(d, &c);
-        if (row->kind == ROW_ARROW) {
-            txt_arrow(d, &c, &g_array_index(d->arrows, MsDiagramArrow, row->item));
-        } else if (row->kind == ROW_NOTE) {
-            const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
-            g_autofree char *label = g_strdup_printf("[%s]", n->label);
-            canvas_put(&c, txt_center(n->lifeline), label, c.n);
-        } else {
-            const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
-            g_autofree char *owned = NULL;
-            g_autofree char *label = g_strdup_printf("-- %s --", phase_name(d, a, &owned));
-            canvas_put(&c, txt_center(MIN(a->from, a->to)) + 2, label, c.n);
+        cols.n = nl;
+        txt_heading(d, &cols, &c, out);
+        for (guint k = 0; k < rows->len; k++)
+            txt_row(d, &cols, &c, &g_array_index(rows, Row, k), out);
+    } else {
+        for (guint start = 0; start < rows->len;) {
+            guint end = txt_section(d, rows, start, TXT_MAX_LIFELINES, &cols);
+            if (start > 0)
+                g_string_append_c(out, '\n');
+            txt_heading(d, &cols, &c, out);
+            for (guint k = start; k < end; k++)
+                txt_row(d, &cols, &c, &g_array_index(rows, Row, k), out);
+            start = end;
         }
-        canvas_flush(&c, out);
     }
     if (nl == 0)
         g_string_append(out, ms_dg_word(d, "(nothing to draw)\n", "（没有可画的内容）\n"));
+    g_free(cols.shown);
+    g_free(cols.col);
     g_free(c.cells);
     return g_string_free(out, FALSE);
 }
