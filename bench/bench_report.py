@@ -59,6 +59,19 @@ def main():
             print("report: open #%d: interactive %.0f ms after navigation start (browser clock), "
                   "%.2f s by the driver's clock; %d elements in the diagram pane"
                   % (attempt, tti, wall, drv.js("return window.mailsimReport.diagramSize();")))
+            # Where the time went (report.js's marks, ms since navigation start).
+            laps = drv.js("""
+                var n = performance.getEntriesByType('navigation')[0], t = window.mailsimReport.timing;
+                var out = [['file read', n.responseEnd]];
+                ['script', 'parsed-trace', 'parsed', 'unpacked', 'checked', 'index', 'indexed',
+                 'diagram', 'drawn'].forEach(function (k) { if (k in t) out.push([k, t[k]]); });
+                return out;""")
+            prev, parts = 0, []
+            for name, at in laps:
+                parts.append("%s %.0f" % (name, at - prev))
+                prev = at
+            print("report:   ms per stage: " + ", ".join(parts) +
+                  " (then the summary below the fold, after it is interactive)")
         steps = drv.js("""
             var r = window.mailsimReport, n = Math.min(100, arguments[0] - 1), t0 = performance.now();
             var mid = Math.floor(arguments[0] / 2);

@@ -708,6 +708,49 @@ def test_second_client_sees_nothing(drv, urls, traces, pages):
     drv.click("#b-lang")
 
 
+def test_summary_bars(drv, urls, traces, pages):
+    """The delay table: one bar per delivery, its length the end-to-end
+    delay on one scale (the longest fills the column), and its stages in
+    proportion to their delays, in the order the summary gives them."""
+    for name in ("pop3-two-clients", "smtp-server-down-retry"):
+        trace = traces[name]
+        drv.open(urls[name])
+        wait_ready(drv)
+        for _ in range(100):
+            if drv.js("return document.body.getAttribute('data-summary');") == "ready":
+                break
+            time.sleep(0.05)
+        rows = drv.js("""
+            return Array.prototype.map.call(document.querySelectorAll('#summary .bar'), function (b) {
+              return [b.getBoundingClientRect().width, b.parentNode.getBoundingClientRect().width,
+                      Array.prototype.map.call(b.children, function (c) {
+                        return [c.className, c.getBoundingClientRect().width]; })];
+            });""")
+        want = [d for m in trace["summary"]["messages"] for d in m.get("deliveries", [])]
+        check(len(rows) == len(want) and rows, "%s: %d bars for %d deliveries"
+              % (name, len(rows), len(want)))
+        totals = [d["end_to_end_ns"] if "end_to_end_ns" in d
+                  else sum(s.get("delay_ns", 0) for s in d.get("stages", [])) for d in want]
+        top = max(totals)
+        full = max(r[0] for r in rows)
+        for (width, cell, parts), total, d in zip(rows, totals, want):
+            check(abs(width - full * total / top) <= 2, "%s: bar %.1f px for %d ns (full %.1f px = %d ns)"
+                  % (name, width, total, full, top))
+            check(full <= cell, "%s: a bar wider than its column" % name)
+            stages = d.get("stages", [])
+            check([p[0] for p in parts] == ["st-" + s["stage"] for s in stages],
+                  "%s: stages %r" % (name, parts))
+            for (cls, w), st in zip(parts, stages):
+                # Inside the bar's 1-pixel border; a stage too short to see
+                # is drawn one pixel wide (the others give way a little).
+                exp = (width - 2) * st["delay_ns"] / total if total else 0
+                check(abs(w - max(exp, 1)) <= 3, "%s: %s %.1f px, to scale %.1f px"
+                      % (name, cls, w, exp))
+        said = ("整条宽度 = %s" if drv.js("return window.mailsimReport.lang();") == "zh"
+                else "Full width = %s") % fmt_time(top)
+        check(said in drv.text("#summary"), "%s: scale not said (%r)" % (name, said))
+
+
 def test_every_scenario(drv, urls, traces, pages, mailsim, out):
     """Every shipped scenario: its page opens without a script error, steps
     to the end, and there shows the end state trace.json's summary gives
@@ -772,6 +815,7 @@ TESTS = [
     ("report/imap_folders", test_imap_folders),
     ("report/keyboard_only", test_keyboard_only),
     ("report/second_client_sees_nothing", test_second_client_sees_nothing),
+    ("report/summary_bars", test_summary_bars),
     ("report/every_scenario", test_every_scenario),
 ]
 
