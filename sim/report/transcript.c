@@ -61,6 +61,10 @@ char *ms_report_escape_text(const char *text)
 
 static guint char_width(gunichar c)
 {
+    /* ASCII (controls included) is neither zero-width nor wide: most of a
+     * transcript, and it is written once per line. */
+    if (c < 0x80)
+        return 1;
     if (g_unichar_iszerowidth(c))
         return 0;
     return g_unichar_iswide(c) ? 2 : 1;
@@ -69,9 +73,21 @@ static guint char_width(gunichar c)
 guint ms_report_text_width(const char *s)
 {
     guint w = 0;
-    for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p))
+    for (const char *p = s; *p != '\0';) {
+        if ((guchar) *p < 0x80) {
+            w++;
+            p++;
+            continue;
+        }
         w += char_width(g_utf8_get_char(p));
+        p = g_utf8_next_char(p);
+    }
     return w;
+}
+
+static gboolean is_wide(gunichar c)
+{
+    return c >= 0x80 && g_unichar_iswide(c);
 }
 
 void ms_report_append_padded(GString *out, const char *s, guint width)
@@ -121,8 +137,9 @@ void ms_report_append_wrapped(GString *out, const char *s, guint first_col, guin
         gunichar last = 0;
         while (*p != '\0' && *p != ' ') {
             gunichar d = g_utf8_get_char(p);
-            gboolean breakable = p != start && !no_break_after(last) && !no_break_before(d) &&
-                                 (g_unichar_iswide(d) || g_unichar_iswide(last));
+            /* The punctuation tables are asked only beside a wide one. */
+            gboolean breakable = p != start && (is_wide(d) || is_wide(last)) &&
+                                 !no_break_after(last) && !no_break_before(d);
             if (breakable)
                 break;
             w += char_width(d);
