@@ -743,6 +743,39 @@ static void compose_plain(void)
     CU_ASSERT(g_error_matches(err, MS_ERROR, MS_ERROR_PARSE));
 }
 
+/* RFC 5322 3.4: a display name is a phrase: atoms as they are, anything
+ * else quoted (with '"' and '\\' escaped), non-ASCII as RFC 2047 words,
+ * never inside quotes; the envelope takes the addresses only. */
+static void compose_display_names(void)
+{
+    static const char *const to[] = { "Bob Smith <bob@hamburger.edu>",
+                                      "Smith, Carol <carol@hamburger.edu>",
+                                      "\"Already, quoted\" <dave@hamburger.edu>",
+                                      "Say \"hi\" <eve@hamburger.edu>", NULL };
+    static const char *const cc[] = { "\"\u5f20\u4e09\" <zhang@hamburger.edu>", NULL };
+    MsMessageDraft d = base_draft();
+    d.from = "Dr. Alice <alice@crepes.fr>";
+    d.to = to;
+    d.cc = cc;
+    g_autoptr(MsMessage) msg = ms_message_compose(&d, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    MS_ASSERT_STR(ms_message_get(msg, "From"), "\"Dr. Alice\" <alice@crepes.fr>");
+    /* The field is folded at 78 columns; unfolded it reads: */
+    g_autofree char *field = g_strdup(ms_message_get(msg, "To"));
+    g_auto(GStrv) parts = g_strsplit(field, "\r\n", -1);
+    g_autofree char *unfolded = g_strjoinv("", parts);
+    MS_ASSERT_STR(unfolded, "Bob Smith <bob@hamburger.edu>, \"Smith, Carol\" "
+                            "<carol@hamburger.edu>, \"Already, quoted\" <dave@hamburger.edu>, "
+                            "\"Say \\\"hi\\\"\" <eve@hamburger.edu>");
+    MS_ASSERT_STR(ms_message_get(msg, "Cc"), "=?UTF-8?B?5byg5LiJ?= <zhang@hamburger.edu>");
+    g_auto(GStrv) rcpt = ms_message_draft_recipients(&d);
+    CU_ASSERT_EQUAL_FATAL(g_strv_length(rcpt), 5);
+    MS_ASSERT_STR(rcpt[0], "bob@hamburger.edu");
+    MS_ASSERT_STR(rcpt[1], "carol@hamburger.edu");
+    MS_ASSERT_STR(rcpt[3], "eve@hamburger.edu");
+    MS_ASSERT_STR(rcpt[4], "zhang@hamburger.edu");
+}
+
 static void compose_bcc_absent(void)
 {
     static const char *const cc[] = { "carol@hamburger.edu", "bob@hamburger.edu", NULL };
@@ -1131,6 +1164,7 @@ static const MsTestCase mime_cases[] = {
     MS_TEST(multipart_missing_close),
     MS_TEST(compose_plain),
     MS_TEST(compose_bcc_absent),
+    MS_TEST(compose_display_names),
     MS_TEST(compose_non_ascii),
     MS_TEST(compose_raw_8bit),
     MS_TEST(compose_text_attachment_charset_and_crlf),

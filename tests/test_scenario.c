@@ -1273,6 +1273,7 @@ static void statement_mistakes(void)
 }
 
 #define SEND "at 0s alice-pc send to bob@hamburger.edu "
+#define SEND_TO "at 0s alice-pc send to "
 #define FILES "tests/data/scenario/files/"
 
 static void send_mistakes(void)
@@ -1604,6 +1605,58 @@ static void web_mistakes(void)
                      "no server serves the domain of 'x@nowhere.org'");
 }
 
+/* "Bob Smith" <bob@hamburger.edu>: the display name goes to the header,
+ * the address to the envelope (and to every check of the scenario). */
+static void display_names_in_addresses(void)
+{
+    g_autoptr(MsScenario) sc = parse_ok(
+        BASE PEOPLE "mailbox carol@hamburger.edu\n"
+        "at 0s alice-pc send to \"Bob Smith\" <bob@hamburger.edu>, carol@hamburger.edu "
+        "cc <carol@hamburger.edu>, \"Smith, Bob <bob@hamburger.edu>\" "
+        "from \"Alice L.\" <alice@crepes.fr>\n"
+        "at 1s alice-pc send to Bob<bob@hamburger.edu> from <alice@crepes.fr>\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    const MsScAction *a = action(sc, 0);
+    CU_ASSERT_EQUAL_FATAL(a->to->len, 2);
+    CU_ASSERT_EQUAL_FATAL(a->to_names->len, 2);
+    MS_ASSERT_STR(g_ptr_array_index(a->to, 0), "bob@hamburger.edu");
+    MS_ASSERT_STR(g_ptr_array_index(a->to_names, 0), "Bob Smith");
+    MS_ASSERT_STR(g_ptr_array_index(a->to, 1), "carol@hamburger.edu");
+    MS_ASSERT_STR(g_ptr_array_index(a->to_names, 1), "");
+    CU_ASSERT_EQUAL_FATAL(a->cc->len, 2);
+    MS_ASSERT_STR(g_ptr_array_index(a->cc, 0), "carol@hamburger.edu");
+    MS_ASSERT_STR(g_ptr_array_index(a->cc_names, 0), "");
+    MS_ASSERT_STR(g_ptr_array_index(a->cc, 1), "bob@hamburger.edu");
+    MS_ASSERT_STR(g_ptr_array_index(a->cc_names, 1), "Smith, Bob");
+    MS_ASSERT_STR(a->from, "Alice L. <alice@crepes.fr>");
+    const MsScAction *b = action(sc, 1);
+    MS_ASSERT_STR(g_ptr_array_index(b->to, 0), "bob@hamburger.edu");
+    MS_ASSERT_STR(g_ptr_array_index(b->to_names, 0), "Bob");
+    MS_ASSERT_STR(b->from, "alice@crepes.fr");
+
+    static const Mistake m[] = {
+        { SEND_TO "\"Bob\" <bob>\n", 8, "<|bob>",
+          "expected an address such as bob@hamburger.edu between '<' and '>', found '<bob>'" },
+        { SEND_TO "\"Bob\" <bob@hamburger.edu\n", 8, "|<bob",
+          "expected an address and a closing '>' after '<'" },
+        { SEND_TO "\"Bob\\nSmith\" <bob@hamburger.edu>\n", 8, "|\"Bob",
+          "a display name is one line of text" },
+        { SEND_TO "bob@hamburger.edu bcc \"Carol\" <carol@crepes.fr>\n", 8, "|\"Carol",
+          "a Bcc recipient is in no header line, so a display name would show nowhere" },
+        /* The address inside the brackets is checked like any other. */
+        { SEND_TO "\"Carol\" <carol@nowhere.org>\n", 8, "<|carol",
+          "no server serves the domain of 'carol@nowhere.org'" },
+        { SEND_TO "\"Bob Smith\"\n", 8, "|\"Bob",
+          "expected an address such as bob@hamburger.edu or \"Bob Smith\" "
+          "<bob@hamburger.edu>, found the string \"Bob Smith\"" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+    ASSERT_ONE_ERROR(WEB "at 0s alice-browser web login\n"
+                         "at 1s alice-browser web send to \"Bob\" <bob@hamburger.edu>\n", 7, 33,
+                     "the web compose form has one text field for addresses, without display "
+                     "names: write the address only");
+}
+
 /* The slips a newcomer makes most: each error says what was expected and
  * then the statement as it was probably meant. */
 static void did_you_mean_hints(void)
@@ -1701,6 +1754,7 @@ int main(void)
         MS_TEST(new_defaults),
         MS_TEST(files_are_relative_to_the_scenario),
         MS_TEST(devices_names_and_criteria),
+        MS_TEST(display_names_in_addresses),
         MS_TEST_END,
     };
     static const MsTestCase checks[] = {

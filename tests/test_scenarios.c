@@ -605,6 +605,37 @@ static void header_is_not_the_envelope(void)
     ms_scenario_free(sc);
 }
 
+/* "Bob Smith" <bob@hamburger.edu> in a scenario: the user agent writes the
+ * display names into To:, Cc: and From: (quoted or encoded as RFC 5322
+ * and RFC 2047 want), while MAIL FROM and RCPT TO carry the addresses. */
+static void display_names_stay_out_of_the_envelope(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("tests/data/scenario/display-names.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "MAIL FROM:<alice@crepes.fr>"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "RCPT TO:<bob@hamburger.edu>"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "RCPT TO:<carol@hamburger.edu>"),
+                    1);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "RCPT TO"), 2);
+    /* The header lines as they go over the wire, in the DATA. */
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT,
+                                "From: \"Alice L.\" <alice@crepes.fr>"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT,
+                                "To: Bob Smith <bob@hamburger.edu>, \"Smith, Carol\" "
+                                "<carol@hamburger.edu>"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT,
+                                "Cc: =?UTF-8?B?5byg5LiJ?= <bob@hamburger.edu>"), 1);
+    g_autoptr(GPtrArray) bobs = retrieved_messages(t, "bob-pc");
+    CU_ASSERT_EQUAL_FATAL(bobs->len, 1);
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(g_ptr_array_index(bobs, 0), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    CU_ASSERT_STRING_EQUAL(ms_message_get(msg, "Return-Path"), "<alice@crepes.fr>");
+    CU_ASSERT_STRING_EQUAL(ms_message_get(msg, "Cc"), "=?UTF-8?B?5byg5LiJ?= <bob@hamburger.edu>");
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 static void picture_survives_base64(void)
 {
     MsScenario *sc = NULL;
@@ -1335,6 +1366,7 @@ int main(void)
     };
     static const MsTestCase mime[] = {
         MS_TEST(header_is_not_the_envelope),
+        MS_TEST(display_names_stay_out_of_the_envelope),
         MS_TEST(picture_survives_base64),
         MS_TEST(multipart_has_its_parts),
         MS_TEST(chinese_travels_as_7bit),

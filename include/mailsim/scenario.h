@@ -174,9 +174,12 @@ typedef struct {
     MsLoc loc;
 
     /* send; web send uses to, subject and body only */
-    GPtrArray *to;     /* char* addresses */
+    GPtrArray *to;     /* char* addresses (addr-specs: the envelope) */
     GPtrArray *cc;
     GPtrArray *bcc;
+    GPtrArray *to_names; /* char* display names, one per address of to
+                          * ("" for none): "Bob Smith" <bob@...> */
+    GPtrArray *cc_names; /* the same for cc; bcc has none (no header) */
     char *subject;     /* NULL if none */
     char *body;        /* with "\n" line ends; NULL if none */
     char *from;        /* header From: as written ("Alice <alice@crepes.fr>");

@@ -339,6 +339,25 @@ static void add_all(GPtrArray *into, const GPtrArray *from)
         g_ptr_array_add(into, g_ptr_array_index(from, i));
 }
 
+/* The header's mailboxes: "Bob Smith <bob@hamburger.edu>" where the
+ * scenario gave a display name (the composer quotes or encodes it), the
+ * bare address otherwise.  The strings go to keep (they outlive into). */
+static void add_mailboxes(GPtrArray *into, GPtrArray *keep, const GPtrArray *addrs,
+                          const GPtrArray *names)
+{
+    for (guint i = 0; i < addrs->len; i++) {
+        const char *addr = g_ptr_array_index(addrs, i);
+        const char *name = names != NULL && i < names->len ? g_ptr_array_index(names, i) : "";
+        if (name[0] == '\0') {
+            g_ptr_array_add(into, (gpointer) addr);
+            continue;
+        }
+        char *m = g_strdup_printf("%s <%s>", name, addr);
+        g_ptr_array_add(keep, m);
+        g_ptr_array_add(into, m);
+    }
+}
+
 /* Composes one message of a send action (transfer full), or NULL after
  * failing the world.  *message_id_out gets its Message-ID. */
 static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index, guint count,
@@ -350,8 +369,9 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index
     g_autoptr(GPtrArray) to = g_ptr_array_new();
     g_autoptr(GPtrArray) cc = g_ptr_array_new();
     g_autoptr(GPtrArray) bcc = g_ptr_array_new();
-    add_all(to, action->to);
-    add_all(cc, action->cc);
+    g_autoptr(GPtrArray) mailboxes = g_ptr_array_new_with_free_func(g_free);
+    add_mailboxes(to, mailboxes, action->to, action->to_names);
+    add_mailboxes(cc, mailboxes, action->cc, action->cc_names);
     add_all(bcc, action->bcc);
     g_ptr_array_add(to, NULL);
     g_ptr_array_add(cc, NULL);

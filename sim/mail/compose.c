@@ -86,24 +86,77 @@ static GString *to_crlf(const char *data, gsize len)
     return out;
 }
 
-/* One mailbox for From/To/Cc: a non-ASCII display name becomes RFC 2047
- * words (RFC 2047 5 (3): an encoded-word may replace a phrase word). */
+/* RFC 5322 3.2.3: atext, the characters a phrase may hold unquoted. */
+static gboolean is_atext(char c)
+{
+    return g_ascii_isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+/* A phrase of atoms ("Bob Smith") needs no quotes; "Smith, Bob" or
+ * "Dr. Who" do (RFC 5322 3.4: the display name is a phrase). */
+static gboolean is_atom_phrase(const char *s)
+{
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p != ' ' && !is_atext(*p))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* RFC 5322 3.2.4 quoted-string: DQUOTE, the text with '"' and '\'
+ * escaped, DQUOTE (transfer full). */
+static char *quote_phrase(const char *s)
+{
+    GString *out = g_string_new("\"");
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(out, '\\');
+        g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '"');
+    return g_string_free(out, FALSE);
+}
+
+/* The text of a quoted-string, escapes undone (in place). */
+static void unquote_phrase(char *s)
+{
+    gsize n = strlen(s);
+    if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+        return;
+    char *out = s;
+    for (const char *p = s + 1; p < s + n - 1; p++) {
+        if (*p == '\\' && p + 1 < s + n - 1)
+            p++;
+        *out++ = *p;
+    }
+    *out = '\0';
+}
+
+/* One mailbox for From/To/Cc, "display name <addr-spec>" or a bare
+ * address.  The display name is written as RFC 5322 3.4 wants it: atoms
+ * as they are, anything else ("Smith, Bob") as a quoted-string, and a
+ * non-ASCII name as RFC 2047 words (RFC 2047 5 (3): an encoded-word may
+ * replace a phrase word, never sit inside quotes). */
 static char *format_mailbox(const char *mailbox)
 {
     g_autofree char *trimmed = g_strstrip(g_strdup(mailbox));
     const char *lt = strrchr(trimmed, '<');
-    if (lt == NULL || !needs_ew(trimmed))
+    if (lt == NULL)
         return g_strdup(trimmed);
     g_autofree char *name = g_strstrip(g_strndup(trimmed, (gsize) (lt - trimmed)));
     gsize n = strlen(name);
-    if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
-        memmove(name, name + 1, n - 2);
-        name[n - 2] = '\0';
+    gboolean quoted = n >= 2 && name[0] == '"' && name[n - 1] == '"';
+    if (needs_ew(name)) {
+        unquote_phrase(name);
+        g_autofree char *words = ms_rfc2047_encode(name, MS_EW_AUTO, 0);
+        /* The encoder folds; the field is folded again as a whole below. */
+        drop_line_breaks(words);
+        return g_strdup_printf("%s %s", words, lt);
     }
-    g_autofree char *words = ms_rfc2047_encode(name, MS_EW_AUTO, 0);
-    /* The encoder folds; the field is folded again as a whole below. */
-    drop_line_breaks(words);
-    return g_strdup_printf("%s %s", words, lt);
+    if (n == 0 || quoted || is_atom_phrase(name))
+        return g_strdup(trimmed);
+    g_autofree char *q = quote_phrase(name);
+    return g_strdup_printf("%s %s", q, lt);
 }
 
 static void add_address_field(MsMessage *msg, const char *name, const char *const *list)

@@ -309,6 +309,11 @@ static gboolean imap_search(MsScCursor *c, MsScAction *act, MsScActionLocs *locs
     GString *out = g_string_new(NULL);
     for (guint i = first; i < c->st->tokens->len; i++) {
         const MsScToken *tok = g_ptr_array_index(c->st->tokens, i);
+        if (tok->kind == MS_SC_TOK_ANGLE) {
+            g_string_free(out, TRUE);
+            ms_sc_fail_expected(c, tok, "search criteria such as UNSEEN or \"FROM alice\"");
+            return FALSE;
+        }
         if (strpbrk(tok->text, "\r\n") != NULL) {
             g_string_free(out, TRUE);
             ms_sc_fail(c, tok->loc, "search criteria are one command line: they cannot "

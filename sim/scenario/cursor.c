@@ -38,6 +38,7 @@ char *ms_sc_describe(const MsScToken *tok)
     switch (tok->kind) {
     case MS_SC_TOK_STRING: return g_strdup_printf("the string \"%s\"", q);
     case MS_SC_TOK_COMMA: return g_strdup("','");
+    case MS_SC_TOK_ANGLE: return g_strdup_printf("'<%s>'", q);
     case MS_SC_TOK_WORD:
     case MS_SC_N_TOKENS:
     default: return g_strdup_printf("'%s'", q);

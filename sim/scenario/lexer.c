@@ -149,6 +149,28 @@ static void lex_word(Lexer *lx)
     add_token(lx, MS_SC_TOK_WORD, g_strndup(lx->text + start, lx->i - start), loc);
 }
 
+/* RFC 5322 3.4 angle-addr: "<bob@hamburger.edu>", the address after a
+ * display name ("Bob Smith" <bob@hamburger.edu>).  Inside the brackets
+ * only printable ASCII without blanks, quotes or brackets; whether it is
+ * an address is the parser's business. */
+static void lex_angle(Lexer *lx)
+{
+    MsLoc loc = loc_at(lx, lx->i);
+    gsize j = lx->i + 1;
+    while (j < lx->len && lx->text[j] != '>' && g_ascii_isgraph(lx->text[j])
+           && strchr("<\"#", lx->text[j]) == NULL)
+        j++;
+    if (j >= lx->len || lx->text[j] != '>') {
+        lex_error(lx, loc, "expected an address and a closing '>' after '<', as in "
+                           "\"Bob Smith\" <bob@hamburger.edu>");
+        lx->i = j;
+        return;
+    }
+    add_token(lx, MS_SC_TOK_ANGLE, g_strndup(lx->text + lx->i + 1, j - lx->i - 1), loc);
+    lx->i = j + 1;
+    current(lx)->end = loc_at(lx, lx->i);
+}
+
 static int hex_value(char c)
 {
     return g_ascii_isxdigit(c) ? g_ascii_xdigit_value(c) : -1;
@@ -385,6 +407,8 @@ GPtrArray *ms_sc_lex(const char *text, gsize len, MsScDiags *diags)
             lex_comment(&lx);
         } else if (c == '"') {
             lex_string(&lx);
+        } else if (c == '<') {
+            lex_angle(&lx);
         } else if (c == ',') {
             lx.i++;
             add_token(&lx, MS_SC_TOK_COMMA, g_strdup(","), loc_at(&lx, lx.i - 1));

@@ -63,7 +63,8 @@ void ms_sc_action_free(gpointer action);
 #define MS_SC_TOKENS(X)                  \
     X(MS_SC_TOK_WORD, "word")            \
     X(MS_SC_TOK_STRING, "string")        \
-    X(MS_SC_TOK_COMMA, "comma")
+    X(MS_SC_TOK_COMMA, "comma")          \
+    X(MS_SC_TOK_ANGLE, "angle address")
 
 #define MS_SC_TOK_ENUM_(e, s) e,
 typedef enum { MS_SC_TOKENS(MS_SC_TOK_ENUM_) MS_SC_N_TOKENS } MsScTokenKind;
@@ -71,7 +72,8 @@ typedef enum { MS_SC_TOKENS(MS_SC_TOK_ENUM_) MS_SC_N_TOKENS } MsScTokenKind;
 
 typedef struct {
     MsScTokenKind kind;
-    char *text; /* a word as written; a string with its escapes decoded */
+    char *text; /* a word as written; a string with its escapes decoded;
+                 * the address inside the brackets of an angle address */
     MsLoc loc;  /* of the first byte (the opening quote of a string) */
 } MsScToken;
 
@@ -251,8 +253,11 @@ void ms_sc_parse_at(MsScCursor *c, const MsScToken *kw);
 /* The lines of a telnet block: 'type', 'pause' and 'end'. */
 void ms_sc_parse_block_line(MsScCursor *c, const MsScToken *kw);
 gboolean ms_sc_parse_send(MsScCursor *c, MsScAction *act, MsScActionLocs *locs);
-/* ADDRESS ("," ADDRESS)* into list, the position of each into locs. */
-gboolean ms_sc_read_addresses(MsScCursor *c, GPtrArray *list, GArray *locs);
+/* MAILBOX ("," MAILBOX)* into list (the addresses), names (the display
+ * names, "" for none) and locs (the position of each address).  With names
+ * NULL, a display name is an error and no_names says why. */
+gboolean ms_sc_read_addresses(MsScCursor *c, GPtrArray *list, GPtrArray *names, GArray *locs,
+                              const char *no_names);
 /* 'web login|inbox|read|send|logout ...' (web.c): sets act->kind. */
 gboolean ms_sc_parse_web(MsScCursor *c, MsScAction *act, MsScActionLocs *locs);
 MsScActionLocs *ms_sc_action_locs_new(void);

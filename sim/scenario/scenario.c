@@ -115,6 +115,8 @@ MsScAction *ms_sc_action_new(MsScActionKind kind)
     MsScAction *a = g_new0(MsScAction, 1);
     a->kind = kind;
     a->to = g_ptr_array_new_with_free_func(g_free);
+    a->to_names = g_ptr_array_new_with_free_func(g_free);
+    a->cc_names = g_ptr_array_new_with_free_func(g_free);
     a->cc = g_ptr_array_new_with_free_func(g_free);
     a->bcc = g_ptr_array_new_with_free_func(g_free);
     a->attachments = g_ptr_array_new_with_free_func(ms_sc_attachment_free);
@@ -132,6 +134,8 @@ void ms_sc_action_free(gpointer data)
         return;
     g_free(a->host);
     g_clear_pointer(&a->to, g_ptr_array_unref);
+    g_clear_pointer(&a->to_names, g_ptr_array_unref);
+    g_clear_pointer(&a->cc_names, g_ptr_array_unref);
     g_clear_pointer(&a->cc, g_ptr_array_unref);
     g_clear_pointer(&a->bcc, g_ptr_array_unref);
     g_free(a->subject);

@@ -19,16 +19,103 @@
 /* Messages one 'send' may ask for ('count'). */
 #define MAX_COUNT 1000
 
-/* ADDRESS ("," ADDRESS)* into list, positions into locs. */
-gboolean ms_sc_read_addresses(MsScCursor *c, GPtrArray *list, GArray *locs)
+/* A display name is one line of text (RFC 5322 3.4: a phrase, which the
+ * user agent quotes or encodes as needed). */
+static gboolean good_name(MsScCursor *c, const MsScToken *tok)
 {
-    const char *what = "an address such as bob@hamburger.edu";
-    for (;;) {
-        MsScToken *tok = ms_sc_expect_address(c, what);
-        if (tok == NULL)
+    for (const char *q = tok->text; *q != '\0'; q++) {
+        if ((guchar) *q < 0x20 || *q == 0x7F) {
+            ms_sc_fail(c, tok->loc, "a display name is one line of text: it cannot hold a "
+                                    "line break or control character");
             return FALSE;
-        g_ptr_array_add(list, g_strdup(tok->text));
-        g_array_append_val(locs, tok->loc);
+        }
+    }
+    return TRUE;
+}
+
+/* The parts of "Name <addr>" written in one string (transfer full). */
+static void split_mailbox(const char *text, char **name_out, char **addr_out)
+{
+    const char *lt = strrchr(text, '<');
+    *name_out = g_strstrip(g_strndup(text, (gsize) (lt - text)));
+    *addr_out = g_strndup(lt + 1, strlen(lt + 1) - 1);
+}
+
+static gboolean is_mailbox(const char *text);
+
+/* One recipient: an address, "Bob Smith" <bob@hamburger.edu> (a display
+ * name and an angle address, RFC 5322 3.4), <bob@hamburger.edu>, or the
+ * whole "Bob Smith <bob@hamburger.edu>" in one string.  no_names, when not
+ * NULL, says why this list takes no display name. */
+static gboolean read_mailbox(MsScCursor *c, const char *what, const char *no_names,
+                             char **addr_out, char **name_out, MsLoc *loc_out)
+{
+    MsScToken *tok = ms_sc_take(c);
+    MsScToken *angle = NULL;
+    char *name = NULL;
+    char *addr = NULL;
+    if (tok != NULL && tok->kind == MS_SC_TOK_ANGLE) {
+        angle = tok;
+    } else if (ms_sc_is_text(tok) && ms_sc_peek(c) != NULL
+               && ms_sc_peek(c)->kind == MS_SC_TOK_ANGLE) {
+        if (!good_name(c, tok))
+            return FALSE;
+        angle = ms_sc_take(c);
+        name = g_strdup(tok->text);
+    } else if (ms_sc_is_text(tok) && ms_sc_is_address(tok->text)) {
+        addr = g_strdup(tok->text);
+        *loc_out = tok->loc;
+    } else if (tok != NULL && tok->kind == MS_SC_TOK_STRING && is_mailbox(tok->text)
+               && strchr(tok->text, '<') != NULL) {
+        split_mailbox(tok->text, &name, &addr);
+        *loc_out = tok->loc;
+    } else {
+        ms_sc_fail_expected(c, tok, what);
+        return FALSE;
+    }
+    if (angle != NULL) {
+        if (!ms_sc_is_address(angle->text)) {
+            g_autofree char *found = ms_sc_describe(angle);
+            g_free(name);
+            ms_sc_fail(c, (MsLoc) { angle->loc.line, angle->loc.column + 1 },
+                       "expected an address such as bob@hamburger.edu "
+                                      "between '<' and '>', found %s", found);
+            return FALSE;
+        }
+        addr = g_strdup(angle->text);
+        *loc_out = (MsLoc) { angle->loc.line, angle->loc.column + 1 };
+    }
+    if (name != NULL && name[0] == '\0')
+        g_clear_pointer(&name, g_free);
+    if (name != NULL && no_names != NULL) {
+        g_free(name);
+        g_free(addr);
+        ms_sc_fail(c, tok->loc, "%s: write the address only, such as bob@hamburger.edu",
+                   no_names);
+        return FALSE;
+    }
+    *addr_out = addr;
+    *name_out = name != NULL ? name : g_strdup("");
+    return TRUE;
+}
+
+gboolean ms_sc_read_addresses(MsScCursor *c, GPtrArray *list, GPtrArray *names, GArray *locs,
+                              const char *no_names)
+{
+    const char *what = "an address such as bob@hamburger.edu or "
+                       "\"Bob Smith\" <bob@hamburger.edu>";
+    for (;;) {
+        char *addr = NULL;
+        char *name = NULL;
+        MsLoc loc = { 0, 0 };
+        if (!read_mailbox(c, what, no_names, &addr, &name, &loc))
+            return FALSE;
+        g_ptr_array_add(list, addr);
+        if (names != NULL)
+            g_ptr_array_add(names, name);
+        else
+            g_free(name);
+        g_array_append_val(locs, loc);
         MsScToken *next = ms_sc_peek(c);
         if (next == NULL || next->kind != MS_SC_TOK_COMMA)
             return TRUE;
@@ -292,10 +379,30 @@ static gboolean read_option(MsScCursor *c, int opt, MsScAction *act, MsScActionL
     guint64 n = 0;
     int i = 0;
     switch (opt) {
-    case OPT_TO: return ms_sc_read_addresses(c, act->to, locs->to);
-    case OPT_CC: return ms_sc_read_addresses(c, act->cc, locs->cc);
-    case OPT_BCC: return ms_sc_read_addresses(c, act->bcc, locs->bcc);
+    case OPT_TO: return ms_sc_read_addresses(c, act->to, act->to_names, locs->to, NULL);
+    case OPT_CC: return ms_sc_read_addresses(c, act->cc, act->cc_names, locs->cc, NULL);
+    case OPT_BCC:
+        return ms_sc_read_addresses(c, act->bcc, NULL, locs->bcc,
+                                    "a Bcc recipient is in no header line, so a display "
+                                    "name would show nowhere");
     case OPT_FROM:
+        tok = ms_sc_peek(c);
+        if (tok != NULL && (tok->kind == MS_SC_TOK_ANGLE
+                            || (c->pos + 1 < c->st->tokens->len
+                                && ((MsScToken *) g_ptr_array_index(c->st->tokens, c->pos + 1))
+                                           ->kind == MS_SC_TOK_ANGLE))) {
+            /* from "Alice Liddell" <alice@crepes.fr> */
+            char *addr = NULL;
+            char *name = NULL;
+            MsLoc loc = { 0, 0 };
+            if (!read_mailbox(c, "the From: line", NULL, &addr, &name, &loc))
+                return FALSE;
+            act->from = name[0] != '\0' ? g_strdup_printf("%s <%s>", name, addr)
+                                          : g_strdup(addr);
+            g_free(addr);
+            g_free(name);
+            return TRUE;
+        }
         tok = ms_sc_expect_text(c, "the From: line such as \"Alice <alice@crepes.fr>\"");
         if (tok != NULL && !is_mailbox(tok->text)) {
             g_autofree char *q = ms_sc_quote(tok->text);

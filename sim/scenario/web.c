@@ -59,7 +59,9 @@ static gboolean web_send(MsScCursor *c, MsScAction *act, MsScActionLocs *locs)
         MsScToken *tok = NULL;
         switch (opt) {
         case OPT_TO:
-            if (!ms_sc_read_addresses(c, act->to, locs->to))
+            if (!ms_sc_read_addresses(c, act->to, NULL, locs->to,
+                                      "the web compose form has one text field for "
+                                      "addresses, without display names"))
                 return FALSE;
             break;
         case OPT_SUBJECT:
