@@ -1129,6 +1129,37 @@ static void client_apop_and_stat(void)
     MS_ASSERT_STR(u, "USER mrose");
 }
 
+/* RFC 1939 5: STAT gives the drop listing; RSET undoes every DELE mark,
+ * so the session ends with nothing deleted. */
+static void client_stat_then_rset(void)
+{
+    MsPop3ClientConfig config = { .user = "bob", .password = "hungry", .use_stat = TRUE,
+                                  .use_rset = TRUE };
+    g_autoptr(MsPop3Client) c = ms_pop3_client_new(&config);
+    static const Exchange script[] = {
+        { "+OK POP3 server ready", "USER bob" },
+        { "+OK", "PASS hungry" },
+        { "+OK logged on", "STAT" },
+        { "+OK 1 120", "LIST" },
+        { "+OK 1 messages\n1 120\n.", "RETR 1" },
+        { "+OK 120 octets\nSubject: a\n\nhi\n.", "DELE 1" },
+        { "+OK message 1 deleted", "RSET" },
+        { "+OK maildrop has 1 message", "QUIT" },
+    };
+    play(c, script, G_N_ELEMENTS(script));
+    g_autofree char *end = hear(c, "+OK bye");
+    MS_ASSERT_STR(end, "");
+    g_autoptr(GPtrArray) ev = take_client_events(c);
+    MsPop3Event *done = NULL;
+    for (guint i = 0; i < ev->len; i++) {
+        if (event_at(ev, i)->kind == MS_POP3_EVENT_DONE)
+            done = event_at(ev, i);
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->retrieved, 1);
+    CU_ASSERT_EQUAL(done->deleted, 0); /* the mark was undone */
+}
+
 /* Download-and-keep with the UIDLs of messages fetched before. */
 static void client_keep_known_uidls(void)
 {
@@ -1257,6 +1288,7 @@ static const MsTestCase client_cases[] = {
     MS_TEST(client_textbook_lowercase),
     MS_TEST(client_auth_failed),
     MS_TEST(client_apop_and_stat),
+    MS_TEST(client_stat_then_rset),
     MS_TEST(client_keep_known_uidls),
     MS_TEST(client_list_only),
     MS_TEST(client_error_paths),

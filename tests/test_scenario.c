@@ -594,8 +594,8 @@ static void unexpected_words(void)
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s bob-pc pop3 fetch kepe\n", 8, 25,
                      "did you mean 'keep'?");
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s bob-pc pop3 fetch keep now\n", 8, 30,
-                     "expected 'delete', 'keep', 'list-only', 'apop', 'every', 'until' or "
-                     "'password' in a pop3 fetch action, found 'now'");
+                     "expected 'delete', 'keep', 'list-only', 'apop', 'every', 'until', "
+                     "'password', 'stat' or 'rset' in a pop3 fetch action, found 'now'");
     /* A forgotten comma, then a comma too many ("at 0s alice-pc send to
      * bob@hamburger.edu" is 23 + 17 = 40 bytes). */
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s alice-pc send to bob@hamburger.edu alice@crepes.fr\n",
@@ -1657,6 +1657,28 @@ static void display_names_in_addresses(void)
                      "names: write the address only");
 }
 
+/* pop3 fetch stat|rset, and rset only where there are marks to undo. */
+static void pop3_stat_and_rset(void)
+{
+    g_autoptr(MsScenario) sc = parse_ok(BASE PEOPLE "at 0s bob-pc pop3 fetch stat rset\n"
+                                                    "at 1s bob-pc pop3 fetch keep stat\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    CU_ASSERT_TRUE(action(sc, 0)->stat);
+    CU_ASSERT_TRUE(action(sc, 0)->rset);
+    CU_ASSERT_FALSE(action(sc, 0)->keep);
+    CU_ASSERT_TRUE(action(sc, 1)->stat);
+    CU_ASSERT_FALSE(action(sc, 1)->rset);
+    static const Mistake m[] = {
+        { "at 0s bob-pc pop3 fetch keep rset\n", 8, "|rset",
+          "'rset' undoes the deletion marks of DELE, but 'keep' sends no DELE" },
+        { "at 0s bob-pc pop3 fetch rset list-only\n", 8, "|rset",
+          "but 'list-only' sends no DELE" },
+        { "at 0s bob-pc pop3 fetch rest\n", 8, "|rest", "did you mean 'rset'?" },
+        { "at 0s bob-pc pop3 fetch stat stat\n", 8, "stat |stat", "'stat' is given twice" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+}
+
 /* The slips a newcomer makes most: each error says what was expected and
  * then the statement as it was probably meant. */
 static void did_you_mean_hints(void)
@@ -1755,6 +1777,7 @@ int main(void)
         MS_TEST(files_are_relative_to_the_scenario),
         MS_TEST(devices_names_and_criteria),
         MS_TEST(display_names_in_addresses),
+        MS_TEST(pop3_stat_and_rset),
         MS_TEST_END,
     };
     static const MsTestCase checks[] = {

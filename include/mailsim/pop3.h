@@ -212,7 +212,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsPop3Server, ms_pop3_server_free)
 
 /* ---- Client ---------------------------------------------------------------
  * A mail reader fetching a maildrop: greeting, USER/PASS (or APOP), [STAT],
- * LIST, [UIDL], then RETR (and DELE, unless keep) for each message, QUIT. */
+ * LIST, [UIDL], then RETR (and DELE, unless keep) for each message, [RSET],
+ * QUIT. */
 
 /* Client states: enum constant, printable name.  One per awaited reply. */
 #define MS_POP3_CLIENT_STATES(X)                                            \
@@ -225,6 +226,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsPop3Server, ms_pop3_server_free)
     X(MS_POP3_CLIENT_UIDL, "uidl")                                          \
     X(MS_POP3_CLIENT_RETR, "retr")                                          \
     X(MS_POP3_CLIENT_DELE, "dele")                                          \
+    X(MS_POP3_CLIENT_RSET, "rset")                                          \
     X(MS_POP3_CLIENT_QUIT, "quit")                                          \
     X(MS_POP3_CLIENT_DONE, "done")
 
@@ -248,6 +250,8 @@ typedef struct {
     gboolean use_uidl;                  /* UIDL even without known_uidls */
     gboolean use_stat;                  /* STAT before LIST, as RFC 1939
                                            section 10 does */
+    gboolean use_rset;                  /* RSET before QUIT: every DELE
+                                           mark undone (section 5) */
     gboolean lowercase;                 /* "user bob", "retr 1": Kurose &
                                            Ross's sample session */
 } MsPop3ClientConfig;

@@ -198,6 +198,8 @@ typedef struct {
     gboolean keep;     /* FALSE: download-and-delete (default) */
     gboolean list_only; /* LIST (and UIDL), no RETR, no DELE */
     gboolean apop;     /* authenticate with APOP instead of USER/PASS */
+    gboolean stat;     /* STAT after logging in (RFC 1939 5) */
+    gboolean rset;     /* RSET before QUIT: the DELE marks are undone */
 
     /* pop3 fetch, imap login, imap poll, web login */
     char *password;    /* overrides the agent's; NULL: the agent's */

@@ -214,11 +214,14 @@ static void start_fetch(MsUserAgent *agent, const MsScAction *action)
         .known_uidls = (const char *const *) known->pdata,
         .use_uidl = action->keep || action->list_only,
         .use_apop = action->apop,
+        .use_stat = action->stat,
+        .use_rset = action->rset,
         .lowercase = agent->spec->lowercase,
     };
     ms_world_note(agent->world, MS_TRACE_ACTION, "action.pop3-fetch", agent->host_name, NULL, 0,
                   "%s's agent checks the mailbox with POP3 (%s)", agent->local,
                   action->list_only ? "list only"
+                  : action->rset    ? "download, mark, then undo the marks with RSET"
                   : action->keep    ? "download-and-keep"
                                     : "download-and-delete");
     FetchSession *s = g_new0(FetchSession, 1);

@@ -28,6 +28,8 @@ struct MsPop3Client {
     gboolean use_apop;
     gboolean use_uidl;
     gboolean use_stat;
+    gboolean use_rset;
+    gboolean rset_sent;
     gboolean lowercase;
 
     MsPop3ClientState state;
@@ -133,6 +135,13 @@ static void fetch_next(MsPop3Client *c)
         if (c->keep && uidl_known(c, l->uidl))
             continue;
         send_number(c, MS_POP3_CLIENT_RETR, "RETR", l->number);
+        return;
+    }
+    /* RFC 1939 5: RSET removes every deletion mark, so the UPDATE state
+     * after QUIT removes nothing: the reader changed its mind. */
+    if (c->use_rset && !c->rset_sent) {
+        c->rset_sent = TRUE;
+        send_command(c, MS_POP3_CLIENT_RSET, "RSET", NULL);
         return;
     }
     send_quit(c);
@@ -363,6 +372,15 @@ static void on_dele(MsPop3Client *c, gboolean ok, const char *text)
     fetch_next(c);
 }
 
+static void on_rset(MsPop3Client *c, gboolean ok, const char *text)
+{
+    if (ok)
+        c->marked = 0;
+    else
+        push_error(c, text);
+    send_quit(c);
+}
+
 static void on_quit(MsPop3Client *c, gboolean ok, const char *text)
 {
     if (!ok)
@@ -409,6 +427,7 @@ static void on_status_line(MsPop3Client *c, const char *line)
     case MS_POP3_CLIENT_UIDL: on_uidl(c, ok, text); break;
     case MS_POP3_CLIENT_RETR: on_retr(c, ok, text); break;
     case MS_POP3_CLIENT_DELE: on_dele(c, ok, text); break;
+    case MS_POP3_CLIENT_RSET: on_rset(c, ok, text); break;
     case MS_POP3_CLIENT_QUIT: on_quit(c, ok, text); break;
     case MS_POP3_CLIENT_DONE:
     case MS_POP3_N_CLIENT_STATES: g_assert_not_reached();
@@ -475,6 +494,7 @@ MsPop3Client *ms_pop3_client_new(const MsPop3ClientConfig *config)
     c->use_apop = config->use_apop;
     c->use_uidl = config->use_uidl;
     c->use_stat = config->use_stat;
+    c->use_rset = config->use_rset;
     c->lowercase = config->lowercase;
     c->state = MS_POP3_CLIENT_GREETING;
     c->phase = MS_POP3_STATE_INIT;

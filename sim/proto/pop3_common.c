@@ -53,12 +53,14 @@ static const MsPop3Note notes[] = {
     { "pop3.cmd.user", "USER: the client names the maildrop it wants" },
     { "pop3.cmd.pass", "PASS: the password, sent in clear text" },
     { "pop3.cmd.apop", "APOP: name and MD5 digest of the greeting's timestamp and a shared secret" },
-    { "pop3.cmd.stat", "STAT: how many messages, how many octets" },
+    { "pop3.cmd.stat", "STAT: how many messages, how many octets; a message marked for"
+                       " deletion no longer counts (RFC 1939 5)" },
     { "pop3.cmd.list", "LIST: the size of each message" },
     { "pop3.cmd.retr", "RETR: send one whole message" },
     { "pop3.cmd.dele", "DELE: mark a message for deletion (removed only at QUIT)" },
     { "pop3.cmd.noop", "NOOP: do nothing, keep the session alive" },
-    { "pop3.cmd.rset", "RSET: unmark every message marked for deletion" },
+    { "pop3.cmd.rset", "RSET: unmark every message marked for deletion, so QUIT will"
+                       " remove nothing (RFC 1939 5)" },
     { "pop3.cmd.top", "TOP: the headers and the first lines of a message" },
     { "pop3.cmd.uidl", "UIDL: the unique id of each message, stable across sessions" },
     { "pop3.cmd.capa", "CAPA: which optional commands the server supports (RFC 2449)" },

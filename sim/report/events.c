@@ -139,6 +139,7 @@ static const Template templates[] = {
     { "phrase", N_("download-and-delete"), 0 },
     { "phrase", N_("download-and-keep"), 0 },
     { "phrase", N_("list only"), 0 },
+    { "phrase", N_("download, mark, then undo the marks with RSET"), 0 },
     { "phrase", N_("created"), 0 },
     { "phrase", N_("deleted"), 0 },
     /* ms_time_format_human()'s units */

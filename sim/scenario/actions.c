@@ -108,9 +108,10 @@ static gboolean parse_pop3(MsScCursor *c, MsScAction *act, MsScActionLocs *locs)
         ms_sc_fail_expected(c, tok, "'fetch' after 'pop3'");
         return FALSE;
     }
-    enum { OPT_DELETE, OPT_KEEP, OPT_LIST_ONLY, OPT_APOP, OPT_EVERY, OPT_UNTIL, OPT_PASSWORD };
+    enum { OPT_DELETE, OPT_KEEP, OPT_LIST_ONLY, OPT_APOP, OPT_EVERY, OPT_UNTIL, OPT_PASSWORD,
+           OPT_STAT, OPT_RSET };
     static const char *const names[] = { "delete", "keep", "list-only", "apop", "every",
-                                         "until", "password", NULL };
+                                         "until", "password", "stat", "rset", NULL };
     MsLoc seen[MS_SC_MAX_OPTIONS] = { { 0, 0 } };
     int opt;
     for (opt = ms_sc_next_option(c, names, seen, 0, "pop3 fetch action"); opt >= 0;
@@ -124,6 +125,9 @@ static gboolean parse_pop3(MsScCursor *c, MsScAction *act, MsScActionLocs *locs)
         case OPT_KEEP: act->keep = TRUE; break;
         case OPT_LIST_ONLY: act->list_only = TRUE; break;
         case OPT_APOP: act->apop = TRUE; break; /* RFC 1939 7 */
+        case OPT_STAT: act->stat = TRUE; break; /* RFC 1939 5: the drop listing */
+        /* RFC 1939 5: RSET unmarks what DELE marked, so QUIT removes nothing. */
+        case OPT_RSET: act->rset = TRUE; break;
         case OPT_EVERY: ok = read_every(c, act); break;
         case OPT_UNTIL: ok = read_until(c, act, locs); break;
         case OPT_PASSWORD:
@@ -147,6 +151,12 @@ static gboolean parse_pop3(MsScCursor *c, MsScAction *act, MsScActionLocs *locs)
     if (seen[OPT_DELETE].line != 0 && act->list_only) {
         ms_sc_fail(c, seen[OPT_LIST_ONLY], "'list-only' downloads nothing, so 'delete' "
                                            "would delete mail never read: drop one of them");
+        return FALSE;
+    }
+    if (act->rset && (act->keep || act->list_only)) {
+        ms_sc_fail(c, seen[OPT_RSET], "'rset' undoes the deletion marks of DELE, but '%s' "
+                                      "sends no DELE: drop one of them",
+                   act->list_only ? "list-only" : "keep");
         return FALSE;
     }
     return check_polling(c, act, locs, "pop3 fetch");
