@@ -376,12 +376,12 @@ static void every_command_every_state(void)
         { "RETR 1", "pop3.reply.err.state", "pop3.reply.retr" },
         { "DELE 1", "pop3.reply.err.state", "pop3.reply.dele" },
         { "NOOP", "pop3.reply.err.state", "pop3.reply.ok" },
-        { "RSET", "pop3.reply.err.state", "pop3.reply.rset" },
+        { "RSET", "pop3.reply.err.state", "pop3.reply.rset.none" },
         { "TOP 1 0", "pop3.reply.err.state", "pop3.reply.top" },
         { "UIDL", "pop3.reply.err.state", "pop3.reply.uidl" },
         { "UIDL 1", "pop3.reply.err.state", "pop3.reply.uidl" },
         { "CAPA", "pop3.reply.capa", "pop3.reply.capa" },
-        { "QUIT", "pop3.reply.quit", "pop3.reply.quit.update" },
+        { "QUIT", "pop3.reply.quit", "pop3.reply.quit.update.none" },
     };
     g_autoptr(World) w = world_new_rfc();
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -684,6 +684,41 @@ static void deleted_messages_invisible(void)
     CU_ASSERT_EQUAL(ev->len, 0);
 }
 
+/* RFC 1939 5: RSET unmarks what DELE marked.  Its note, and the note of
+ * the QUIT that follows, say whether anything was marked: a lecturer must
+ * not read "marked messages removed" when RSET has just undone the marks. */
+static void rset_and_quit_notes_follow_the_marks(void)
+{
+    static const struct {
+        const char *dele;      /* a DELE first, or NULL */
+        gboolean rset;
+        const char *rset_note; /* what RSET's reply says */
+        const char *quit_note; /* what QUIT's reply says */
+        guint removed;         /* messages UPDATE removes */
+    } cases[] = {
+        { NULL, TRUE, "pop3.reply.rset.none", "pop3.reply.quit.update.none", 0 },
+        { "DELE 1", TRUE, "pop3.reply.rset", "pop3.reply.quit.update.none", 0 },
+        { "DELE 1", FALSE, NULL, "pop3.reply.quit.update", 1 },
+        { NULL, FALSE, NULL, "pop3.reply.quit.update.none", 0 },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(World) w = world_new_rfc();
+        g_autoptr(MsPop3Server) t = server_logged_in(w);
+        if (cases[i].dele != NULL)
+            MS_ASSERT_STR(say_note(t, cases[i].dele), "pop3.reply.dele");
+        if (cases[i].rset)
+            MS_ASSERT_STR(say_note(t, "RSET"), cases[i].rset_note);
+        MS_ASSERT_STR(say_note(t, "QUIT"), cases[i].quit_note);
+        g_autoptr(GPtrArray) ev = take_events(t);
+        CU_ASSERT_FATAL(ev->len >= 1);
+        CU_ASSERT_EQUAL_FATAL(event_at(ev, 0)->kind, MS_POP3_EVENT_UPDATE);
+        CU_ASSERT_EQUAL(event_at(ev, 0)->numbers->len, cases[i].removed);
+        /* Each note has its text, in English and (through the catalogue)
+         * in Chinese. */
+        CU_ASSERT_PTR_NOT_NULL(ms_pop3_note_text(cases[i].quit_note));
+    }
+}
+
 /* RFC 1939 section 6: removal happens in UPDATE, after QUIT. */
 static void deletions_only_at_update(void)
 {
@@ -932,6 +967,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(lock_refused_and_load_failure),
     MS_TEST(deleted_messages_invisible),
     MS_TEST(deletions_only_at_update),
+    MS_TEST(rset_and_quit_notes_follow_the_marks),
     MS_TEST(abort_deletes_nothing),
     MS_TEST(byte_stuffing_and_sizes),
     MS_TEST(top_command),

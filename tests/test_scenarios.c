@@ -942,6 +942,48 @@ static void web_mail_uses_http_then_smtp(void)
     ms_scenario_free(sc);
 }
 
+/* pop3-stat-rset: the first visit's RSET undoes real marks, so its QUIT
+ * removes nothing and its note says so; the second visit's QUIT removes
+ * both messages.  The notes read so in both languages. */
+static void pop3_rset_notes_depend_on_the_marks(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/pop3-stat-rset.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    g_autoptr(GPtrArray) quit_notes = g_ptr_array_new();
+    guint rset_with_marks = 0, rset_without = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind != MS_TRACE_LINE || r->note == NULL)
+            continue;
+        if (g_str_has_prefix(r->note, "pop3.reply.quit.update"))
+            g_ptr_array_add(quit_notes, (gpointer) r->note);
+        rset_with_marks += strcmp(r->note, "pop3.reply.rset") == 0;
+        rset_without += strcmp(r->note, "pop3.reply.rset.none") == 0;
+    }
+    CU_ASSERT_EQUAL(rset_with_marks, 1);
+    CU_ASSERT_EQUAL(rset_without, 0);
+    CU_ASSERT_EQUAL_FATAL(quit_notes->len, 2);
+    MS_ASSERT_STR(g_ptr_array_index(quit_notes, 0), "pop3.reply.quit.update.none");
+    MS_ASSERT_STR(g_ptr_array_index(quit_notes, 1), "pop3.reply.quit.update");
+    CU_ASSERT_EQUAL(count_events(t, "mailbox.delete"), 2);
+
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    options.scenario_name = sc->name;
+    g_autofree char *en = ms_report_transcript(t, &options);
+    options.lang = "zh";
+    g_autofree char *zh = ms_report_transcript(t, &options);
+    /* Once each: after the RSET, nothing removed; at the end, removed. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(en, "no message is marked for deletion, so none is removed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(en, "marked messages removed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(zh, "没有邮件带删除标记"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(zh, "删除标记已全部取消"));
+    CU_ASSERT_PTR_NULL(strstr(zh, "no message is marked"));
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 /* Every shipped scenario's English transcript is a reviewed golden file
  * (tests/golden/<name>/transcript.txt); a change to one shows up here and
  * is committed with a message that says why. */
@@ -1347,6 +1389,7 @@ int main(void)
     static const MsTestCase cases[] = {
         MS_TEST(every_scenario_runs_twice_the_same),
         MS_TEST(every_scenario_matches_its_golden_transcript),
+        MS_TEST(pop3_rset_notes_depend_on_the_marks),
         MS_TEST(every_scenario_streams_the_same_outputs),
         MS_TEST(json_writer_matches_json_glib),
         MS_TEST(textbook_profile_reads_like_the_book),

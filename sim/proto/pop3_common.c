@@ -76,11 +76,15 @@ static const MsPop3Note notes[] = {
     { "pop3.reply.top", "+OK: headers and first body lines follow, ended by a single dot" },
     { "pop3.reply.dele", "+OK: message marked as deleted; it is removed at QUIT" },
     { "pop3.reply.ok", "+OK: nothing to report" },
-    { "pop3.reply.rset", "+OK: all deletion marks removed" },
+    { "pop3.reply.rset", "+OK: the deletion marks are removed; QUIT will delete nothing" },
+    { "pop3.reply.rset.none", "+OK: no message was marked for deletion, so RSET changed"
+                              " nothing" },
     { "pop3.reply.uidl", "+OK: unique-id listing (message number and unique id)" },
     { "pop3.reply.capa", "+OK: capability list follows (RFC 2449)" },
     { "pop3.reply.quit", "+OK: goodbye; QUIT before logging in changes nothing" },
     { "pop3.reply.quit.update", "+OK: UPDATE state: marked messages removed, lock released" },
+    { "pop3.reply.quit.update.none", "+OK: UPDATE state: no message is marked for deletion,"
+                                     " so none is removed; lock released" },
     { "pop3.reply.err.auth", "-ERR: authentication refused; the client may try again" },
     { "pop3.reply.err.sequence", "-ERR: PASS must come right after an accepted USER" },
     { "pop3.reply.err.unknown", "-ERR: the server does not know this command" },

@@ -107,6 +107,15 @@ static void reply(MsPop3Server *s, MsPop3TextId id, ...)
         s->errors++;
 }
 
+/* Gives the reply just emitted another note key: the same reply text can
+ * mean different things (RSET with or without marks to undo). */
+static void renote_last(MsPop3Server *s, const char *note)
+{
+    g_assert(s->output->len > 0);
+    MsProtoLine *last = g_ptr_array_index(s->output, s->output->len - 1);
+    last->note = note;
+}
+
 static void push_event(MsPop3Server *s, MsPop3Event *event)
 {
     g_queue_push_tail(&s->events, event);
@@ -432,6 +441,7 @@ static void do_quit(MsPop3Server *s, Request *req)
             g_array_append_val(ev->numbers, number);
             g_ptr_array_add(ev->uidls, g_strdup(message_at(s, number)->uidl));
         }
+        gboolean removed = ev->numbers->len > 0;
         push_event(s, ev);
         release_maildrop(s, FALSE);
         if (left == 0) {
@@ -441,6 +451,10 @@ static void do_quit(MsPop3Server *s, Request *req)
             g_snprintf(left_s, sizeof left_s, "%u", left);
             reply(s, MS_POP3_T_QUIT_LEFT, "count", left_s, "s", plural(left), NULL);
         }
+        /* Nothing marked (never, or RSET undid the marks): UPDATE removes
+         * nothing, and the note must not say it did. */
+        if (!removed)
+            renote_last(s, "pop3.reply.quit.update.none");
     }
     set_state(s, MS_POP3_STATE_CLOSED);
     push_event(s, ms_pop3_event_new(MS_POP3_EVENT_CLOSE));
@@ -520,6 +534,9 @@ static void do_rset(MsPop3Server *s, Request *req)
 {
     (void) req;
     /* RFC 1939 section 5, RSET: every deletion mark is removed. */
+    gboolean had_marks = FALSE;
+    for (guint i = 0; i < s->messages->len; i++)
+        had_marks = had_marks || s->deleted[i];
     memset(s->deleted, 0, sizeof(gboolean) * s->messages->len);
     guint count = 0;
     guint64 octets = 0;
@@ -528,6 +545,8 @@ static void do_rset(MsPop3Server *s, Request *req)
     g_snprintf(count_s, sizeof count_s, "%u", count);
     g_snprintf(octets_s, sizeof octets_s, "%" G_GUINT64_FORMAT, octets);
     reply(s, MS_POP3_T_RSET, "count", count_s, "s", plural(count), "octets", octets_s, NULL);
+    if (!had_marks)
+        renote_last(s, "pop3.reply.rset.none");
 }
 
 static void do_uidl(MsPop3Server *s, Request *req)
