@@ -577,7 +577,7 @@ static void missing_values(void)
     ASSERT_ONE_ERROR(BASE "server mx.hamburger.edu\n", 4, 24, "expected 'domain'");
     ASSERT_ONE_ERROR("scenario\n" BASE PEOPLE, 1, 9, "expected the scenario's name");
     ASSERT_ONE_ERROR(BASE PEOPLE "at 0s alice-pc\n", 8, 15,
-                     "expected 'send', 'pop3', 'imap', 'telnet' or 'web' as the action, found end of line");
+                     "expected 'send', 'reply', 'forward', 'pop3', 'imap', 'telnet' or 'web' as the action, found end of line");
 }
 
 static void unexpected_words(void)
@@ -1679,6 +1679,99 @@ static void pop3_stat_and_rset(void)
     check_mistakes(m, G_N_ELEMENTS(m));
 }
 
+/* 'reply N|"SUBJECT"' and 'forward N|"SUBJECT" to ...': which message,
+ * and the options of send that fit an answer. */
+static void reply_and_forward(void)
+{
+    g_autoptr(MsScenario) sc = parse_ok(
+        BASE PEOPLE "at 0s alice-pc send to bob@hamburger.edu subject \"Ketchup\"\n"
+                    "at 5s bob-pc pop3 fetch keep\n"
+                    "at 10s bob-pc reply \"Ketchup\" body \"Yes.\" cc alice@crepes.fr\n"
+                    "at 11s bob-pc forward 1 to \"Al\" <alice@crepes.fr> body \"FYI\" "
+                    "header \"X-A: 1\" header \"X-B: 2\"\n"
+                    "at 12s bob-pc reply Ketchup header \"X-Mood: happy\"\n"
+                    "at 13s bob-pc reply \"1\"\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    const MsScAction *r = action(sc, 2);
+    CU_ASSERT_EQUAL(r->kind, MS_SC_REPLY);
+    MS_ASSERT_STR(r->original, "Ketchup");
+    CU_ASSERT_EQUAL(r->number, 0);
+    CU_ASSERT_EQUAL(r->to->len, 0);
+    CU_ASSERT_EQUAL(r->cc->len, 1);
+    MS_ASSERT_STR(r->body, "Yes.");
+    CU_ASSERT_EQUAL(r->at, G_GINT64_CONSTANT(10000000000));
+    const MsScAction *f = action(sc, 3);
+    CU_ASSERT_EQUAL(f->kind, MS_SC_FORWARD);
+    CU_ASSERT_PTR_NULL(f->original);
+    CU_ASSERT_EQUAL(f->number, 1);
+    CU_ASSERT_EQUAL_FATAL(f->to->len, 1);
+    MS_ASSERT_STR(g_ptr_array_index(f->to, 0), "alice@crepes.fr");
+    MS_ASSERT_STR(g_ptr_array_index(f->to_names, 0), "Al");
+    CU_ASSERT_EQUAL(f->headers->len, 2);
+    /* A bare word that is not a number is a subject too; a number in
+     * quotes is a subject. */
+    MS_ASSERT_STR(action(sc, 4)->original, "Ketchup");
+    CU_ASSERT_EQUAL(action(sc, 4)->headers->len, 1);
+    MS_ASSERT_STR(action(sc, 5)->original, "1");
+    CU_ASSERT_EQUAL(action(sc, 5)->number, 0);
+
+    static const Mistake m[] = {
+        { "at 0s bob-pc reply\n", 8, NULL,
+          "expected the message to reply to: its number among the messages the agent has "
+          "downloaded, such as 1, or its subject in double quotes" },
+        { "at 0s bob-pc forward to carol@crepes.fr\n", 8, "|to",
+          "expected the message to forward: its number among the messages the agent has "
+          "downloaded, such as 1, or its subject in double quotes, such as \"Ketchup\", "
+          "found 'to'" },
+        { "at 0s bob-pc reply 0\n", 8, "reply |0", "expected a message number from 1" },
+        { "at 0s bob-pc reply \"\"\n", 8, "reply |\"", "not empty" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc reply 1 to alice@crepes.fr\n", 9, "|to",
+          "'to' cannot go in a reply: a reply goes to the original's Reply-To, or its From "
+          "when it has none" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc reply 1 subject \"x\"\n", 9, "|subject",
+          "a reply's subject is the original's with 'Re: ' in front" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc forward 1 to alice@crepes.fr subject \"x\"\n", 9,
+          "|subject", "'subject' cannot go in a forward" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc reply 1 count 2\n", 9, "|count",
+          "'count' cannot go in a reply" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc forward 1 raw8bit to alice@crepes.fr\n", 9,
+          "|raw8bit", "'raw8bit' cannot go in a forward" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc reply 1 from alice@crepes.fr\n", 9, "|from",
+          "'from' cannot go in a reply" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc forward 1 body \"x\"\n", 9, NULL,
+          "expected 'to' and the address to forward to, as in to carol@hamburger.edu" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc reply 1 header \"References: <a@b>\"\n", 9,
+          "|\"References", "mailsim writes the References: field of a reply itself" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc forward 1 to carol@nowhere.org\n", 9,
+          "|carol", "no server serves the domain of 'carol@nowhere.org'" },
+        { "at 0s bob-pc pop3 fetch\nat 1s bob-pc reply 1 bdy \"x\"\n", 9, "|bdy",
+          "in a reply action, found 'bdy'; did you mean 'body'?" },
+        { "at 0s bob-pc repyl 1\n", 8, "|repyl", "did you mean 'reply'?" },
+        /* Timing: the original must have been downloaded before. */
+        { "at 0s bob-pc reply \"Ketchup\"\n", 8, "|reply",
+          "'reply' needs a message that agent 'bob-pc' has downloaded, but no 'pop3 fetch', "
+          "'imap fetch new', 'imap read' or 'imap poll' of it comes before" },
+        { "at 0s bob-pc pop3 fetch list-only\nat 1s bob-pc forward 1 to alice@crepes.fr\n", 9,
+          "|forward", "'forward' needs a message that agent 'bob-pc' has downloaded" },
+        { "at 5s bob-pc pop3 fetch\nat 5s bob-pc reply 1\n", 9, "|5s",
+          "'reply' at 5s starts together with the first download of agent 'bob-pc' (line 8), "
+          "which takes at least a round trip: give the reply a later time" },
+    };
+    check_mistakes(m, G_N_ELEMENTS(m));
+    /* Another agent's download is not this one's. */
+    ASSERT_ONE_ERROR(BASE PEOPLE "agent bob-phone user bob@hamburger.edu server hamburger.edu\n"
+                                 "link bob-phone hamburger.edu\n"
+                                 "at 0s bob-pc pop3 fetch\n"
+                                 "at 9s bob-phone reply 1\n",
+                     11, 17, "agent 'bob-phone' has downloaded");
+    /* An IMAP read counts as a download. */
+    g_autoptr(MsScenario) imap = parse_ok(BASE PEOPLE "at 0s bob-pc imap login\n"
+                                                      "at 0s bob-pc imap select INBOX\n"
+                                                      "at 0s bob-pc imap read 1\n"
+                                                      "at 1s bob-pc reply 1\n");
+    CU_ASSERT_PTR_NOT_NULL(imap);
+}
+
 /* The slips a newcomer makes most: each error says what was expected and
  * then the statement as it was probably meant. */
 static void did_you_mean_hints(void)
@@ -1702,7 +1795,7 @@ static void did_you_mean_hints(void)
         { "link alice-pc hamburger.edu 1%\n", 8, "|1%", "did you mean 'loss 1%'?" },
         /* A network event without the word that says what changes. */
         { "at 0s hamburger.edu down\n", 8, "|down",
-          "expected 'send', 'pop3', 'imap', 'telnet' or 'web' as the action, found 'down'; "
+          "expected 'send', 'reply', 'forward', 'pop3', 'imap', 'telnet' or 'web' as the action, found 'down'; "
           "did you mean 'at 0s server hamburger.edu down'? (a network event says what "
           "changes: 'server NAME', 'host NAME' or 'link HOST HOST')" },
         { "at 2s bob-pc down for 1h\n", 8, "|down",
@@ -1778,6 +1871,7 @@ int main(void)
         MS_TEST(devices_names_and_criteria),
         MS_TEST(display_names_in_addresses),
         MS_TEST(pop3_stat_and_rset),
+        MS_TEST(reply_and_forward),
         MS_TEST_END,
     };
     static const MsTestCase checks[] = {

@@ -636,6 +636,102 @@ static void display_names_stay_out_of_the_envelope(void)
     ms_scenario_free(sc);
 }
 
+/* scenarios/reply-forward.mss: the header fields that make a thread
+ * (RFC 5322 3.6.4) and a forward's message/rfc822 part (RFC 2046 5.2.1),
+ * checked on the messages as the readers downloaded them. */
+static void replies_thread_and_forwards_nest(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/reply-forward.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    g_autoptr(GPtrArray) bobs = retrieved_messages(t, "bob-pc");
+    g_autoptr(GPtrArray) alices = retrieved_messages(t, "alice-pc");
+    g_autoptr(GPtrArray) carols = retrieved_messages(t, "carol-pc");
+    CU_ASSERT_EQUAL_FATAL(bobs->len, 2);
+    CU_ASSERT_EQUAL_FATAL(alices->len, 1);
+    CU_ASSERT_EQUAL_FATAL(carols->len, 1);
+    g_autoptr(MsMessage) original = ms_message_parse_bytes(g_ptr_array_index(bobs, 0), NULL);
+    g_autoptr(MsMessage) reply = ms_message_parse_bytes(g_ptr_array_index(alices, 0), NULL);
+    g_autoptr(MsMessage) answer = ms_message_parse_bytes(g_ptr_array_index(bobs, 1), NULL);
+    g_autoptr(MsMessage) forward = ms_message_parse_bytes(g_ptr_array_index(carols, 0), NULL);
+    CU_ASSERT_FATAL(original != NULL && reply != NULL && answer != NULL && forward != NULL);
+    const char *mid1 = ms_message_get(original, "Message-ID");
+    const char *mid2 = ms_message_get(reply, "Message-ID");
+    CU_ASSERT_FATAL(mid1 != NULL && mid2 != NULL);
+    CU_ASSERT_STRING_NOT_EQUAL(mid1, mid2);
+    CU_ASSERT_PTR_NULL(ms_message_get(original, "In-Reply-To"));
+    /* Bob's reply: to the original's From, tied to it by its Message-ID. */
+    g_autofree char *re = g_strconcat("Re: ", ms_message_get(original, "Subject"), NULL);
+    MS_ASSERT_STR(ms_message_get(reply, "Subject"), re);
+    g_autofree char *author = ms_message_addr_spec(ms_message_get(original, "From"));
+    g_autofree char *to = ms_message_addr_spec(ms_message_get(reply, "To"));
+    MS_ASSERT_STR(to, author);
+    MS_ASSERT_STR(ms_message_get(reply, "In-Reply-To"), mid1);
+    MS_ASSERT_STR(ms_message_get(reply, "References"), mid1);
+    CU_ASSERT_EQUAL(count_lines(t, "bob-pc", MS_DIR_CLIENT, "RCPT TO:<alice@crepes.fr>"), 1);
+    /* Alice's answer to the reply: one "Re:", and the thread grows. */
+    MS_ASSERT_STR(ms_message_get(answer, "Subject"), re);
+    MS_ASSERT_STR(ms_message_get(answer, "In-Reply-To"), mid2);
+    g_autofree char *thread = g_strdup_printf("%s %s", mid1, mid2);
+    MS_ASSERT_STR(ms_message_get(answer, "References"), thread);
+    /* The reply quotes the original's text. */
+    g_autoptr(GBytes) body = ms_message_body(reply);
+    g_autofree char *text = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\r\n> Do you like ketchup?\r\n"));
+    /* The forward: "Fwd:", and the original whole, not base64. */
+    g_autofree char *fwd = g_strconcat("Fwd: ", ms_message_get(original, "Subject"), NULL);
+    MS_ASSERT_STR(ms_message_get(forward, "Subject"), fwd);
+    CU_ASSERT_PTR_NULL(ms_message_get(forward, "In-Reply-To"));
+    g_autoptr(MsMimePart) root = ms_mime_parse(forward);
+    const MsMimePart *inner = find_part(root, "message/rfc822");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(inner);
+    CU_ASSERT_EQUAL(ms_mime_part_encoding(inner), MS_TE_7BIT);
+    g_autoptr(GBytes) nested = ms_mime_part_decode(inner, NULL);
+    CU_ASSERT_TRUE(g_bytes_equal(nested, g_ptr_array_index(bobs, 0)));
+    CU_ASSERT_EQUAL(count_events(t, "action.reply"), 2);
+    CU_ASSERT_EQUAL(count_events(t, "action.forward"), 1);
+    CU_ASSERT_EQUAL(count_events(t, "reply.no-original"), 0);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+/* A reply whose original is not there when it fires (the fetch is still
+ * under way, or no message has that subject) is a note, and nothing is
+ * sent; the run goes on. */
+static void answer_without_original_is_a_note(void)
+{
+    static const char text[] =
+        "server crepes.fr domain crepes.fr\n"
+        "server hamburger.edu domain hamburger.edu\n"
+        "agent alice-pc user alice@crepes.fr server crepes.fr\n"
+        "agent bob-pc user bob@hamburger.edu server hamburger.edu password x\n"
+        "link crepes.fr hamburger.edu latency 40ms\n"
+        "link alice-pc crepes.fr\nlink bob-pc hamburger.edu\n"
+        "at 0s alice-pc send to bob@hamburger.edu subject \"Ketchup\"\n"
+        "at 5s bob-pc pop3 fetch\n"
+        "at 5001ms bob-pc reply 1 body \"too early\"\n"
+        "at 20s bob-pc forward \"Mustard\" to alice@crepes.fr\n"
+        "at 21s bob-pc reply 2\n"
+        "at 22s bob-pc forward \"Ketchup\" to alice@crepes.fr\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_string(text, -1, "t.mss", &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    MsWorld *w = ms_world_new(sc, sc->seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_TRUE(ms_world_run(w, MS_TIME_NEVER, &error));
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "reply.no-original", "cannot reply to message 1: it "
+                                                             "has downloaded 0 message(s)"));
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "forward.no-original", "cannot forward \"Mustard\": "
+                                                               "none of the 1 message(s)"));
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "reply.no-original", "cannot reply to message 2: it "
+                                                             "has downloaded 1 message(s)"));
+    /* Only the original and the one forward that found it were written. */
+    CU_ASSERT_EQUAL(count_events(t, "message.composed"), 2);
+    CU_ASSERT_EQUAL(count_events(t, "action.forward"), 1);
+    ms_world_free(w);
+}
+
 static void picture_survives_base64(void)
 {
     MsScenario *sc = NULL;
@@ -1409,6 +1505,8 @@ int main(void)
     };
     static const MsTestCase mime[] = {
         MS_TEST(header_is_not_the_envelope),
+        MS_TEST(replies_thread_and_forwards_nest),
+        MS_TEST(answer_without_original_is_a_note),
         MS_TEST(display_names_stay_out_of_the_envelope),
         MS_TEST(picture_survives_base64),
         MS_TEST(multipart_has_its_parts),

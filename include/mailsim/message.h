@@ -167,9 +167,12 @@ char *ms_message_addr_spec(const char *mailbox);
 /* ---- Composition ------------------------------------------------------------ */
 
 typedef struct {
-    const char *filename;     /* UTF-8; RFC 2231 encoded when not ASCII */
+    const char *filename;     /* UTF-8; RFC 2231 encoded when not ASCII; NULL for
+                               * a message/rfc822 part: shown inline */
     const char *content_type; /* "application/pdf"; NULL: application/octet-stream */
-    GBytes *data;             /* always sent as base64 */
+    GBytes *data;             /* sent as base64, but for message/rfc822: a whole
+                               * message, sent as it is (7bit, or 8bit when it
+                               * has 8-bit bytes; RFC 2046 5.2.1) */
 } MsAttachment;
 
 /* A message as a user agent's user wrote it.  Zero-initialise, then fill;
@@ -183,6 +186,10 @@ typedef struct {
     const char *subject;            /* NULL: no Subject field */
     gint64 date;                    /* simulated unix time, seconds */
     const char *message_id;         /* "<1.0@crepes.fr>"; NULL: no Message-ID */
+    /* A reply's identification fields (RFC 5322 3.6.4): the msg-ids of
+     * the original, and of the thread up to it; NULL: no such field. */
+    const char *in_reply_to;
+    const char *references;
     const char *text;               /* plain text, LF line ends (NULL: "") */
     const char *html;               /* optional: makes multipart/alternative */
     const MsAttachment *attachments;
@@ -198,7 +205,8 @@ typedef struct {
 } MsMessageDraft;
 
 /* Writes a message from a draft, CRLF line ends throughout.  Fields, in
- * order: Date, From, To, Cc, Subject, Message-ID, then (when MIME is
+ * order: Date, From, To, Cc, Subject, Message-ID, In-Reply-To, References,
+ * then (when MIME is
  * needed) MIME-Version, Content-Type, Content-Transfer-Encoding.  A plain
  * ASCII text with no charset given and no parts needs no MIME fields
  * (RFC 2045 5.2 defaults).  Non-ASCII subjects and display names become

@@ -89,6 +89,8 @@ typedef struct {
 
 #define MS_SC_ACTIONS(X)                           \
     X(MS_SC_SEND, "send")                          \
+    X(MS_SC_REPLY, "reply")                        \
+    X(MS_SC_FORWARD, "forward")                    \
     X(MS_SC_POP3_FETCH, "pop3 fetch")              \
     X(MS_SC_IMAP_LOGIN, "imap login")              \
     X(MS_SC_IMAP_SELECT, "imap select")            \
@@ -173,7 +175,9 @@ typedef struct {
                         * host down/up, which no agent performs */
     MsLoc loc;
 
-    /* send; web send uses to, subject and body only */
+    /* send; web send uses to, subject and body only; reply and forward use
+     * them all but from, subject (made from the original's), raw8bit and
+     * count, and reply has no to (the original's Reply-To or From) */
     GPtrArray *to;     /* char* addresses (addr-specs: the envelope) */
     GPtrArray *cc;
     GPtrArray *bcc;
@@ -193,6 +197,13 @@ typedef struct {
     MsTransferEncoding encoding; /* of the text parts; MS_TE_AUTO unless given */
     gboolean raw8bit;  /* the body as it is, no MIME fields at all */
     guint count;       /* separate messages to send; default 1 */
+
+    /* reply, forward: the message answered or passed on, among those the
+     * agent has downloaded: by its number (from 1, in the order they were
+     * downloaded; 0 when chosen by subject) or by its Subject (decoded,
+     * compared exactly; NULL when chosen by number).  The latest download
+     * with that subject is the one. */
+    char *original;
 
     /* pop3 fetch */
     gboolean keep;     /* FALSE: download-and-delete (default) */
@@ -214,7 +225,8 @@ typedef struct {
     char *new_folder;  /* rename: the new name */
     guint number;      /* read, flag, unflag, copy, move: message sequence
                         * number, from 1; web read: the N of /message/N,
-                        * from 1 (position in the inbox listing) */
+                        * from 1 (position in the inbox listing); reply,
+                        * forward: the original's number (see original) */
     char *flag;        /* flag, unflag: "\\Seen", "\\Answered", "\\Flagged",
                         * "\\Deleted" or "\\Draft" */
     char *criteria;    /* search: the SEARCH arguments, "UNSEEN FROM alice" */

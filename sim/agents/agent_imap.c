@@ -66,6 +66,8 @@ static void on_message(AgentImap *s, const MsImapEvent *ev)
         k->uidnext = ev->uid + 1;
     if (ev->data == NULL)
         return;
+    if (!ev->header_only)
+        ms_user_agent_received(agent, ev->data);
     g_autofree char *mid = ms_message_id_of(ev->data);
     ms_world_note_text(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name,
                        mid, agent->address, 0,

@@ -264,6 +264,9 @@ struct MsUserAgent {
     char *server_name;
     char *password;
     GPtrArray *store;     /* LocalCopy*: what this agent has downloaded (POP3) */
+    GPtrArray *received;  /* GBytes*: every message downloaded (POP3 or IMAP),
+                           * once each, in the order they came: what 'reply'
+                           * and 'forward' choose from */
     GPtrArray *sessions;  /* live sessions (MsSessionBase) */
     gpointer imap;        /* the IMAP session its actions drive, or NULL */
     GArray *imap_known;   /* MsAgentKnownFolder */
@@ -271,7 +274,27 @@ struct MsUserAgent {
     char *web_cookie;     /* "session=s1" while logged in to web mail */
 };
 
+/* What a reply or a forward adds to a send action (agent_answer.c): the
+ * header fields taken from the original, and the original itself. */
+typedef struct {
+    const char *const *to;  /* NULL-terminated mailboxes; NULL: the action's */
+    const char *subject;    /* "Re: Ketchup" */
+    const char *in_reply_to;
+    const char *references;
+    const char *text;       /* the body, NULL: the action's */
+    GBytes *forwarded;      /* a message/rfc822 part, NULL: none */
+} MsAgentAnswer;
+
 MsHost *ms_user_agent_server_host(MsUserAgent *agent);
+/* Composes the message(s) of a send action, with answer (may be NULL)
+ * for a reply or a forward, and submits them with SMTP. */
+void ms_user_agent_submit(MsUserAgent *agent, const MsScAction *action,
+                          const MsAgentAnswer *answer);
+/* A message downloaded: kept for 'reply' and 'forward' (once per
+ * Message-ID). */
+void ms_user_agent_received(MsUserAgent *agent, GBytes *data);
+/* 'reply' and 'forward' (agent_answer.c). */
+void ms_agent_answer(MsUserAgent *agent, const MsScAction *action);
 void ms_agent_imap_act(MsUserAgent *agent, const MsScAction *action);
 void ms_agent_web_act(MsUserAgent *agent, const MsScAction *action);
 MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **error);

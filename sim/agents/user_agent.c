@@ -54,6 +54,7 @@ MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **e
     agent->server_name = g_strdup(ms_mail_server_name(server));
     agent->password = g_strdup(spec->password);
     agent->store = g_ptr_array_new_with_free_func(local_copy_free);
+    agent->received = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
     agent->sessions = g_ptr_array_new_with_free_func(ms_session_free);
     agent->imap_known = g_array_new(FALSE, TRUE, sizeof(MsAgentKnownFolder));
     g_array_set_clear_func(agent->imap_known, ms_agent_known_folder_clear);
@@ -71,6 +72,7 @@ void ms_user_agent_free(MsUserAgent *agent)
         return;
     g_ptr_array_unref(agent->sessions);
     g_ptr_array_unref(agent->store);
+    g_ptr_array_unref(agent->received);
     g_array_unref(agent->imap_known);
     g_free(agent->web_cookie);
     g_free(agent->host_name);
@@ -116,6 +118,7 @@ static void fetch_keep(FetchSession *s, const MsPop3Event *ev)
     c->uidl = g_strdup(ev->uidl);
     c->data = g_bytes_ref(ev->data);
     g_ptr_array_add(agent->store, c);
+    ms_user_agent_received(agent, ev->data);
     g_autofree char *mid = ms_message_peek_field(ev->data, "Message-ID");
     g_autofree char *raw_subject = ms_message_peek_field(ev->data, "Subject");
     g_autofree char *subject = raw_subject != NULL ? ms_rfc2047_decode(raw_subject) : NULL;
@@ -231,6 +234,21 @@ static void start_fetch(MsUserAgent *agent, const MsScAction *action)
     g_ptr_array_add(agent->sessions, s);
     s->conn = ms_tcp_connect(agent->world->net, agent->host, ms_user_agent_server_host(agent), MS_PORT_POP3,
                              "POP3", &fetch_callbacks, s);
+}
+
+void ms_user_agent_received(MsUserAgent *agent, GBytes *data)
+{
+    /* The same message fetched again (IMAP "fetch new", then "read") is
+     * one message to answer.  Linear in what the agent holds, which a
+     * scenario keeps small (MS_SCENARIO_MAX_MESSAGES). */
+    g_autofree char *mid = ms_message_peek_field(data, "Message-ID");
+    for (guint i = 0; mid != NULL && i < agent->received->len; i++) {
+        g_autofree char *other = ms_message_peek_field(g_ptr_array_index(agent->received, i),
+                                                       "Message-ID");
+        if (g_strcmp0(mid, other) == 0)
+            return;
+    }
+    g_ptr_array_add(agent->received, g_bytes_ref(data));
 }
 
 /* ---- SMTP submission ---------------------------------------------------- */
@@ -363,7 +381,8 @@ static void add_mailboxes(GPtrArray *into, GPtrArray *keep, const GPtrArray *add
 
 /* Composes one message of a send action (transfer full), or NULL after
  * failing the world.  *message_id_out gets its Message-ID. */
-static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index, guint count,
+static GBytes *compose(MsUserAgent *agent, const MsScAction *action,
+                       const MsAgentAnswer *answer, guint index, guint count,
                        char **message_id_out, GStrv *recipients_out)
 {
     MsWorld *world = agent->world;
@@ -373,7 +392,12 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index
     g_autoptr(GPtrArray) cc = g_ptr_array_new();
     g_autoptr(GPtrArray) bcc = g_ptr_array_new();
     g_autoptr(GPtrArray) mailboxes = g_ptr_array_new_with_free_func(g_free);
-    add_mailboxes(to, mailboxes, action->to, action->to_names);
+    if (answer != NULL && answer->to != NULL) {
+        for (guint i = 0; answer->to[i] != NULL; i++)
+            g_ptr_array_add(to, (gpointer) answer->to[i]);
+    } else {
+        add_mailboxes(to, mailboxes, action->to, action->to_names);
+    }
     add_mailboxes(cc, mailboxes, action->cc, action->cc_names);
     add_all(bcc, action->bcc);
     g_ptr_array_add(to, NULL);
@@ -386,11 +410,19 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index
                              .data = a->data };
         g_array_append_val(files, att);
     }
+    if (answer != NULL && answer->forwarded != NULL) {
+        MsAttachment att = { .content_type = "message/rfc822", .data = answer->forwarded };
+        g_array_prepend_val(files, att);
+    }
     /* Several messages of one action are told apart by their subject. */
-    g_autofree char *subject = count > 1 && action->subject != NULL
+    g_autofree char *subject = answer != NULL ? g_strdup(answer->subject)
+                               : count > 1 && action->subject != NULL
                                    ? g_strdup_printf("%s (%u of %u)", action->subject,
                                                      index + 1, count)
                                    : g_strdup(action->subject);
+    const char *text = answer != NULL && answer->text != NULL ? answer->text
+                       : action->body != NULL                 ? action->body
+                                                              : "";
     MsMessageDraft draft = {
         .from = action->from != NULL ? action->from : agent->address,
         .to = (const char *const *) to->pdata,
@@ -399,7 +431,9 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index
         .subject = subject,
         .date = ms_world_unix_time(world),
         .message_id = message_id,
-        .text = action->body != NULL ? action->body : "",
+        .in_reply_to = answer != NULL ? answer->in_reply_to : NULL,
+        .references = answer != NULL ? answer->references : NULL,
+        .text = text,
         .html = action->html,
         .attachments = (const MsAttachment *) (void *) files->data,
         .n_attachments = files->len,
@@ -447,7 +481,8 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action, guint index
     return data;
 }
 
-static void start_send(MsUserAgent *agent, const MsScAction *action)
+void ms_user_agent_submit(MsUserAgent *agent, const MsScAction *action,
+                          const MsAgentAnswer *answer)
 {
     MsWorld *world = agent->world;
     const MsScServer *server_spec = ms_scenario_find_server(world->scenario, agent->server_name);
@@ -468,7 +503,8 @@ static void start_send(MsUserAgent *agent, const MsScAction *action)
     for (guint i = 0; i < count; i++) {
         g_autofree char *message_id = NULL;
         g_auto(GStrv) recipients = NULL;
-        g_autoptr(GBytes) data = compose(agent, action, i, count, &message_id, &recipients);
+        g_autoptr(GBytes) data = compose(agent, action, answer, i, count, &message_id,
+                                         &recipients);
         if (data == NULL) {
             submit_session_free(s);
             return;
@@ -521,7 +557,11 @@ void ms_user_agent_act(MsUserAgent *agent, const MsScAction *action)
 {
     switch (action->kind) {
     case MS_SC_SEND:
-        start_send(agent, action);
+        ms_user_agent_submit(agent, action, NULL);
+        break;
+    case MS_SC_REPLY:
+    case MS_SC_FORWARD:
+        ms_agent_answer(agent, action);
         break;
     case MS_SC_POP3_FETCH:
         start_fetch(agent, action);

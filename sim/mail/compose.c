@@ -311,10 +311,42 @@ const char *ms_mime_guess_charset(GBytes *data)
     return g_utf8_validate(p, (gssize) len, NULL) ? "utf-8" : "unknown-8bit";
 }
 
-static Entity *attachment_entity(const MsAttachment *a)
+/* RFC 2046 5.2.1: message/rfc822, a whole message as a part. */
+static gboolean is_rfc822(const char *type)
+{
+    gsize n = strlen("message/rfc822");
+    return g_ascii_strncasecmp(type, "message/rfc822", n) == 0
+           && (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
+
+/* A forwarded message, or any message/rfc822 file: RFC 2046 5.2.1 allows
+ * no encoding but 7bit, 8bit or binary, so the message goes in as it is,
+ * its lines ended by CRLF; a reader shows it inline (RFC 2183 2.1) unless
+ * it has a file name. */
+static Entity *message_entity(const MsAttachment *a)
 {
     Entity *e = g_new0(Entity, 1);
+    e->content_type = g_strdup("message/rfc822");
+    if (a->filename != NULL) {
+        GString *cd = g_string_new("attachment");
+        append_param(cd, "filename", a->filename);
+        e->disposition = g_string_free(cd, FALSE);
+    } else {
+        e->disposition = g_strdup("inline");
+    }
+    gsize len = 0;
+    const char *data = a->data != NULL ? g_bytes_get_data(a->data, &len) : NULL;
+    e->body = to_crlf(data != NULL ? data : "", len);
+    e->encoding = ms_message_is_7bit(e->body->str, e->body->len) ? "7bit" : "8bit";
+    return e;
+}
+
+static Entity *attachment_entity(const MsAttachment *a)
+{
     const char *type = a->content_type != NULL ? a->content_type : "application/octet-stream";
+    if (is_rfc822(type))
+        return message_entity(a);
+    Entity *e = g_new0(Entity, 1);
     const char *fname = a->filename != NULL ? a->filename : "attachment";
     GString *ct = g_string_new(type);
     g_autofree char *given = ms_mime_value_param(type, "charset");
@@ -486,6 +518,10 @@ MsMessage *ms_message_compose(const MsMessageDraft *d, GError **error)
     }
     if (d->message_id != NULL)
         ms_message_add(msg, "Message-ID", d->message_id);
+    if (d->in_reply_to != NULL)
+        ms_message_add(msg, "In-Reply-To", d->in_reply_to);
+    if (d->references != NULL)
+        ms_message_add(msg, "References", d->references);
 
     const char *text = d->text != NULL ? d->text : "";
     if (d->raw_8bit) {

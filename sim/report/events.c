@@ -41,6 +41,24 @@ static const Template templates[] = {
     { "message.attachment", N_("attachment {1} ({2}): {3} bytes become {4} bytes of base64 text"
                                " (x{5})"), NUM(3) | NUM(4) },
     { "action.pop3-fetch", N_("{1}'s agent checks the mailbox with POP3 ({2})"), 0 },
+    /* agent_answer.c */
+    { "action.reply", N_("{1}'s agent replies to message {2} \"{3}\" {4}: to {5}, from its {6}:"
+                         " field"), NUM(2) },
+    { "action.forward", N_("{1}'s agent forwards message {2} \"{3}\" {4} to {5}, the original"
+                           " whole inside as a message/rfc822 part"), NUM(2) },
+    { "reply.no-original", N_("{1}'s agent cannot reply to message {2}: it has downloaded {3}"
+                              " message(s) so far, so no reply is sent"), NUM(2) | NUM(3) },
+    { "reply.no-original", N_("{1}'s agent cannot reply to \"{2}\": none of the {3} message(s)"
+                              " it has downloaded has that subject, so no reply is sent"),
+      NUM(3) },
+    { "reply.no-original", N_("{1}'s agent cannot reply to message {2}: it has neither Reply-To"
+                              " nor From, so there is no one to reply to"), NUM(2) },
+    { "forward.no-original", N_("{1}'s agent cannot forward message {2}: it has downloaded {3}"
+                                " message(s) so far, so nothing is forwarded"),
+      NUM(2) | NUM(3) },
+    { "forward.no-original", N_("{1}'s agent cannot forward \"{2}\": none of the {3}"
+                                " message(s) it has downloaded has that subject, so nothing is"
+                                " forwarded"), NUM(3) },
     { "pop3.login-refused", N_("POP3 login as {1} refused: {2}"), 0 },
     { "pop3.unreachable", N_("cannot reach the POP3 server: {1}"), 0 },
     { "submit.unreachable", N_("cannot reach the mail server {1}: {2}"), 0 },

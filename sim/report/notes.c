@@ -80,8 +80,17 @@ static const Words own_notes[] = {
                         " encoded words (RFC 5322 3.6.5, RFC 2047)") },
     { "msg.message-id", N_("Message-ID: a unique name for this message, made by the author's"
                            " side (RFC 5322 3.6.4)") },
+    { "msg.in-reply-to", N_("In-Reply-To: the Message-ID of the message this one answers,"
+                            " copied from it by the replying agent, so that mail readers can"
+                            " link the two (RFC 5322 3.6.4)") },
+    { "msg.references", N_("References: the Message-IDs of the conversation so far, oldest"
+                           " first: the original's References (or In-Reply-To), then its"
+                           " Message-ID; a reader groups a thread by them (RFC 5322 3.6.4)") },
     { "msg.content-type", N_("Content-Type: the media type of the content and its charset"
                              " (RFC 2045 5)") },
+    { "msg.content-type.message", N_("Content-Type: message/rfc822: this part is a whole"
+                                     " message, header and body, as it was received: a"
+                                     " forward; it is never base64 (RFC 2046 5.2.1)") },
     { "msg.content-type.multipart", N_("Content-Type: multipart: several parts follow, each"
                                        " after a line \"--\" + the boundary parameter"
                                        " (RFC 2046 5.1)") },

@@ -317,6 +317,7 @@ static BodyClass classify_text(ConnState *s, const char *text, const char **note
         { "Content-Transfer-Encoding", "msg.cte" }, { "MIME-Version", "msg.mime" },
         { "Date", "msg.date" }, { "From", "msg.from" }, { "To", "msg.to" }, { "Cc", "msg.cc" },
         { "Subject", "msg.subject" }, { "Message-ID", "msg.message-id" },
+        { "In-Reply-To", "msg.in-reply-to" }, { "References", "msg.references" },
         { "Content-Type", "msg.content-type" },
     };
     const char *field = NULL;
@@ -326,6 +327,10 @@ static BodyClass classify_text(ConnState *s, const char *text, const char **note
     }
     if (field != NULL && strcmp(field, "msg.content-type") == 0 && strstr(text, "multipart/") != NULL)
         field = "msg.content-type.multipart";
+    else if (field != NULL && strcmp(field, "msg.content-type") == 0
+             && g_ascii_strncasecmp(text + strlen("Content-Type:") + strspn(text + strlen("Content-Type:"), " \t"),
+                                    "message/rfc822", strlen("message/rfc822")) == 0)
+        field = "msg.content-type.message";
 
     switch (s->text) {
     case TEXT_HEADER:

@@ -616,13 +616,16 @@ static const struct {
     ActionFn parse;
 } agent_verbs[] = {
     { "send", MS_SC_SEND, ms_sc_parse_send },
+    { "reply", MS_SC_REPLY, ms_sc_parse_send },
+    { "forward", MS_SC_FORWARD, ms_sc_parse_send },
     { "pop3", MS_SC_POP3_FETCH, parse_pop3 },
     { "imap", MS_SC_IMAP_LOGIN, parse_imap },
     { "telnet", MS_SC_TELNET, parse_telnet },
     { "web", MS_SC_WEB_LOGIN, ms_sc_parse_web },
 };
 
-static const char *const verb_words[] = { "send", "pop3", "imap", "telnet", "web", NULL };
+static const char *const verb_words[] = { "send", "reply", "forward", "pop3", "imap", "telnet",
+                                          "web", NULL };
 
 static int agent_verb(const MsScToken *tok)
 {
@@ -640,8 +643,8 @@ static int agent_verb(const MsScToken *tok)
 static gboolean event_hint(MsScCursor *c, const MsScToken *time_tok, const MsScToken *host,
                            const MsScToken *verb)
 {
-    static const char *const expected = "expected 'send', 'pop3', 'imap', 'telnet' or 'web' "
-                                        "as the action";
+    static const char *const expected = "expected 'send', 'reply', 'forward', 'pop3', 'imap', "
+                                        "'telnet' or 'web' as the action";
     static const char *const why = "a network event says what changes: 'server NAME', "
                                    "'host NAME' or 'link HOST HOST'";
     g_autofree char *t = ms_sc_quote(time_tok->text);

@@ -153,6 +153,7 @@ typedef struct {
     MsLoc until_word; /* of the word 'until' */
     MsLoc charset;   /* of the value after 'charset' */
     MsLoc encoding;  /* of the value after 'encoding' */
+    MsLoc original;  /* reply, forward: of the number or subject */
     gboolean server_only; /* written 'server NAME down', not 'host NAME down' */
     char *time_text; /* as written, for "earlier than ..." messages */
     char *until_text;
@@ -252,6 +253,8 @@ int ms_sc_next_option(MsScCursor *c, const char *const *names, MsLoc *seen, guin
 void ms_sc_parse_at(MsScCursor *c, const MsScToken *kw);
 /* The lines of a telnet block: 'type', 'pause' and 'end'. */
 void ms_sc_parse_block_line(MsScCursor *c, const MsScToken *kw);
+/* 'send ...', and 'reply'/'forward' (act->kind set before): the message
+ * referred to, then the options of send that fit. */
 gboolean ms_sc_parse_send(MsScCursor *c, MsScAction *act, MsScActionLocs *locs);
 /* MAILBOX ("," MAILBOX)* into list (the addresses), names (the display
  * names, "" for none) and locs (the position of each address).  With names

@@ -139,6 +139,7 @@ void ms_sc_action_free(gpointer data)
     g_clear_pointer(&a->cc, g_ptr_array_unref);
     g_clear_pointer(&a->bcc, g_ptr_array_unref);
     g_free(a->subject);
+    g_free(a->original);
     g_free(a->body);
     g_free(a->from);
     g_free(a->body_file);

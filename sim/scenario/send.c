@@ -235,7 +235,7 @@ static const struct {
     { "Content-Transfer-Encoding", "encoding" },
 };
 
-static gboolean read_header(MsScCursor *c, GPtrArray *headers)
+static gboolean read_header(MsScCursor *c, GPtrArray *headers, MsScActionKind kind)
 {
     MsScToken *tok = ms_sc_expect_text(c, "a header line in double quotes, such as "
                                           "\"X-Mailer: mailsim\"");
@@ -268,6 +268,14 @@ static gboolean read_header(MsScCursor *c, GPtrArray *headers)
                        own_fields[i].instead);
             return FALSE;
         }
+    }
+    /* RFC 5322 3.6.4: a reply's identification fields come from the
+     * original's; a forward's would be free, a reply's must not clash. */
+    if (kind == MS_SC_REPLY && (g_ascii_strcasecmp(name, "In-Reply-To") == 0
+                                || g_ascii_strcasecmp(name, "References") == 0)) {
+        ms_sc_fail(c, tok->loc, "mailsim writes the %s: field of a reply itself, from the "
+                                "original's Message-ID", name);
+        return FALSE;
     }
     g_ptr_array_add(headers, g_strdup(tok->text));
     return TRUE;
@@ -450,7 +458,7 @@ static gboolean read_option(MsScCursor *c, int opt, MsScAction *act, MsScActionL
                    g_strdup(tok->text));
         return !c->failed;
     case OPT_ATTACH: return read_attachment(c, act);
-    case OPT_HEADER: return read_header(c, act->headers);
+    case OPT_HEADER: return read_header(c, act->headers, act->kind);
     case OPT_CHARSET:
         tok = ms_sc_expect_text(c, "a charset name such as utf-8 or iso-8859-1");
         locs->charset = ms_sc_loc_of(c, tok);
@@ -534,20 +542,90 @@ static gboolean check_text(MsScCursor *c, const MsScAction *act, const MsScActio
     return TRUE;
 }
 
+/* Why an option of 'send' has no place in a reply or a forward, or NULL
+ * when it has one. */
+static const char *not_here(MsScActionKind kind, int opt)
+{
+    switch (opt) {
+    case OPT_TO:
+        return kind == MS_SC_REPLY ? "a reply goes to the original's Reply-To, or its From "
+                                     "when it has none (RFC 5322 3.6.3): add others with cc"
+                                   : NULL;
+    case OPT_SUBJECT:
+        return kind == MS_SC_REPLY ? "a reply's subject is the original's with 'Re: ' in front "
+                                     "(RFC 5322 3.6.5)"
+                                   : "a forward's subject is the original's with 'Fwd: ' in "
+                                     "front";
+    case OPT_FROM: return "the agent's user writes it, as the author of the new message";
+    case OPT_RAW8BIT: return "the original travels inside a MIME message";
+    case OPT_COUNT: return "one message answers or passes on one original";
+    default: return NULL;
+    }
+}
+
+/* reply N | reply "SUBJECT": the message answered (or forwarded). */
+static gboolean read_original(MsScCursor *c, MsScAction *act, MsScActionLocs *locs)
+{
+    g_autofree char *what = g_strdup_printf("the message to %s: its number among the "
+                                            "messages the agent has downloaded, such as 1, or "
+                                            "its subject in double quotes, such as \"Ketchup\"",
+                                            act->kind == MS_SC_REPLY ? "reply to" : "forward");
+    MsScToken *tok = ms_sc_peek(c);
+    gboolean keyword = FALSE;
+    for (guint i = 0; tok != NULL && tok->kind == MS_SC_TOK_WORD && send_options[i] != NULL; i++)
+        keyword = keyword || strcmp(tok->text, send_options[i]) == 0;
+    /* 'forward to carol@...': the message was left out, not called "to". */
+    if (!ms_sc_is_text(tok) || keyword) {
+        ms_sc_fail_expected(c, tok, what);
+        return FALSE;
+    }
+    locs->original = tok->loc;
+    if (tok->kind == MS_SC_TOK_WORD && g_ascii_isdigit(tok->text[0])) {
+        guint64 n = 0;
+        if (!ms_sc_read_whole(c, 1, G_MAXUINT32, "a message number from 1, such as 1", &n))
+            return FALSE;
+        act->number = (guint) n;
+        return TRUE;
+    }
+    c->pos++;
+    if (tok->text[0] == '\0' || strpbrk(tok->text, "\r\n") != NULL) {
+        ms_sc_fail(c, tok->loc, "a subject to look for is one line of text, not empty");
+        return FALSE;
+    }
+    act->original = g_strdup(tok->text);
+    return TRUE;
+}
+
 gboolean ms_sc_parse_send(MsScCursor *c, MsScAction *act, MsScActionLocs *locs)
 {
     MsLoc seen[MS_SC_MAX_OPTIONS] = { { 0, 0 } };
     guint repeatable = (1u << OPT_ATTACH) | (1u << OPT_HEADER);
+    gboolean answer = act->kind == MS_SC_REPLY || act->kind == MS_SC_FORWARD;
+    g_autofree char *where = g_strdup_printf("%s action", ms_sc_action_name(act->kind));
+    if (answer && !read_original(c, act, locs))
+        return FALSE;
     int opt;
-    for (opt = ms_sc_next_option(c, send_options, seen, repeatable, "send action"); opt >= 0;
-         opt = ms_sc_next_option(c, send_options, seen, repeatable, "send action")) {
+    for (opt = ms_sc_next_option(c, send_options, seen, repeatable, where); opt >= 0;
+         opt = ms_sc_next_option(c, send_options, seen, repeatable, where)) {
+        const char *why = answer ? not_here(act->kind, opt) : NULL;
+        if (why != NULL) {
+            ms_sc_fail(c, seen[opt], "'%s' cannot go in a %s: %s", send_options[opt],
+                       ms_sc_action_name(act->kind), why);
+            return FALSE;
+        }
         if (!read_option(c, opt, act, locs))
             return FALSE;
     }
     if (opt == -2)
         return FALSE;
+    if (act->kind == MS_SC_REPLY)
+        return check_text(c, act, locs);
     if (act->to->len == 0) {
-        ms_sc_fail_expected(c, NULL, "'to' and at least one address, as in to bob@hamburger.edu");
+        ms_sc_fail_expected(c, NULL, act->kind == MS_SC_FORWARD
+                                         ? "'to' and the address to forward to, as in "
+                                           "to carol@hamburger.edu"
+                                         : "'to' and at least one address, as in "
+                                           "to bob@hamburger.edu");
         return FALSE;
     }
     const char *raw = "raw 8-bit text has no MIME, so no parts, charset or encoding";

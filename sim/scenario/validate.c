@@ -614,7 +614,8 @@ static void check_traffic(Checker *k, const MsScAction *act, const MsScActionLoc
     guint64 max_segments =
         MAX(MS_SC_MAX_SEGMENTS, MS_SC_MAX_SEGMENTS * max_messages / MS_SCENARIO_MAX_MESSAGES);
     guint64 before = *messages;
-    guint64 recipients = act->to->len + act->cc->len + act->bcc->len;
+    guint64 recipients = act->to->len + act->cc->len + act->bcc->len
+                         + (act->kind == MS_SC_REPLY ? 1 : 0);
     *messages += (guint64) MAX(act->count, 1) * MAX(recipients, 1);
     if (before <= max_messages && *messages > max_messages)
         ms_sc_diag(&k->p->diags, l->verb,
@@ -631,6 +632,51 @@ static void check_traffic(Checker *k, const MsScAction *act, const MsScActionLoc
                    "or raise 'mss'", max_segments, mss);
 }
 
+/* The first action that puts a copy of a message on an agent's machine:
+ * a POP3 download, an IMAP fetch, read, poll or idle (which fetches what
+ * the server announces).  A browser keeps no copy, and 'list-only' fetches
+ * nothing. */
+typedef struct {
+    guint line; /* 0: none yet */
+    MsTime at;
+} Retrieval;
+
+static gboolean retrieves(const MsScAction *act)
+{
+    switch (act->kind) {
+    case MS_SC_POP3_FETCH: return !act->list_only;
+    case MS_SC_IMAP_FETCH_NEW:
+    case MS_SC_IMAP_READ:
+    case MS_SC_IMAP_POLL:
+    case MS_SC_IMAP_IDLE: return TRUE;
+    default: return FALSE;
+    }
+}
+
+/* A reply or a forward answers a message the agent has downloaded; which
+ * one is known only when the run gets there, but that there is a download
+ * before it, and that it has had time to happen, is known now. */
+static void check_original(Checker *k, const MsScAction *act, const MsScActionLocs *l,
+                           const MsScAgent *a, const Retrieval *r)
+{
+    const char *name = ms_sc_action_name(act->kind);
+    g_autofree char *q = ms_sc_quote(a->host);
+    if (r->line == 0) {
+        ms_sc_diag(&k->p->diags, l->verb,
+                   "'%s' needs a message that agent '%s' has downloaded, but no 'pop3 fetch', "
+                   "'imap fetch new', 'imap read' or 'imap poll' of it comes before: fetch the "
+                   "mail first, at an earlier time", name, q);
+        return;
+    }
+    if (r->at >= act->at) {
+        g_autofree char *t = ms_sc_quote(l->time_text);
+        ms_sc_diag(&k->p->diags, l->time,
+                   "'%s' at %s starts together with the first download of agent '%s' (line "
+                   "%u), which takes at least a round trip: give the %s a later time", name, t,
+                   q, r->line, name);
+    }
+}
+
 static void check_actions(Checker *k, gboolean reach)
 {
     guint64 segments = 0, messages = 0;
@@ -638,6 +684,7 @@ static void check_actions(Checker *k, gboolean reach)
     g_autoptr(GHashTable) reported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autofree Session *sessions = g_new0(Session, MAX(sc->agents->len, 1));
     g_autofree Session *web_sessions = g_new0(Session, MAX(sc->agents->len, 1));
+    g_autofree Retrieval *retrieved = g_new0(Retrieval, MAX(sc->agents->len, 1));
     for (guint i = 0; i < sc->actions->len; i++) {
         const MsScAction *act = g_ptr_array_index(sc->actions, i);
         const MsScActionLocs *l = g_ptr_array_index(k->p->action_locs, i);
@@ -653,9 +700,16 @@ static void check_actions(Checker *k, gboolean reach)
         }
         const Host *h = NULL;
         const MsScAgent *a = acting_agent(k, act, l, &h);
-        if (act->kind == MS_SC_SEND || act->kind == MS_SC_WEB_SEND)
+        gboolean answer = act->kind == MS_SC_REPLY || act->kind == MS_SC_FORWARD;
+        if (act->kind == MS_SC_SEND || act->kind == MS_SC_WEB_SEND || answer)
             check_traffic(k, act, l, &segments, &messages);
-        if (act->kind == MS_SC_SEND) {
+        if (a != NULL && retrieves(act) && retrieved[h->index].line == 0) {
+            retrieved[h->index].line = act->loc.line;
+            retrieved[h->index].at = act->at;
+        }
+        if (a != NULL && answer)
+            check_original(k, act, l, a, &retrieved[h->index]);
+        if (act->kind == MS_SC_SEND || answer) {
             check_recipients(k, act, act->to, l->to, reach, reported);
             check_recipients(k, act, act->cc, l->cc, reach, reported);
             check_recipients(k, act, act->bcc, l->bcc, reach, reported);
