@@ -13,7 +13,8 @@ CC       ?= cc
 PKGS     := glib-2.0 gio-2.0 json-glib-1.0 libcgraph libgvc
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -DMS_VERSION='"$(VERSION)"' \
-              -DMS_LOCALEDIR='"$(LOCALEDIR)"' -Iinclude -Isim $(WARN) \
+              -DMS_LOCALEDIR='"$(LOCALEDIR)"' -DMS_SCENARIODIR='"$(SCENARIODIR)"' \
+              -Iinclude -Isim $(WARN) \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS = $(LIBS) $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
@@ -21,6 +22,10 @@ TEST_LIBS = $(LIBS) $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 OPT_CFLAGS  := -O2 -g
 SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LOCALEDIR   ?= $(abspath build/locale)
+# The shipped scenarios, where a scenario's files are looked for when they
+# are not beside it; an installed program finds <bin>/../share/mailsim/scenarios
+# first (sim/scenario/files.c).
+SCENARIODIR ?= $(abspath scenarios)
 
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)

@@ -8,6 +8,7 @@
  */
 #include "testutil.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "mailsim/scenario.h"
@@ -1155,6 +1156,102 @@ static void files_are_relative_to_the_scenario(void)
     CU_ASSERT(len == 45 && memcmp(data, "Dear Bob,\r\n", 11) == 0);
 }
 
+/* A scenario copied out of scenarios/ still finds the shipped files/...:
+ * a relative name is looked for beside the scenario first, then in the
+ * shipped scenarios' folder; when neither has it, the error names both. */
+static void files_fall_back_to_the_shipped_scenarios(void)
+{
+    g_unsetenv("MAILSIM_SCENARIODIR");
+    /* Built in this tree, not installed: the tree's scenarios/ (the tests
+     * run from the top of the tree). */
+    g_autofree char *shipped = ms_scenario_shipped_dir();
+    g_autofree char *here = g_get_current_dir();
+    g_autofree char *tree = g_build_filename(here, "scenarios", NULL);
+    g_autofree char *a = g_canonicalize_filename(shipped, NULL);
+    g_autofree char *b = g_canonicalize_filename(tree, NULL);
+    MS_ASSERT_STR(a, b);
+
+    g_autofree char *tmp = g_dir_make_tmp("mailsim-files-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+    g_autofree char *copy = g_build_filename(tmp, "mime-picture.mss", NULL);
+    gsize len = 0;
+    g_autofree char *text = ms_test_read_file("scenarios/mime-picture.mss", &len);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(copy, text, (gssize) len, NULL));
+    gsize jpeg_len = 0;
+    g_autofree char *jpeg = ms_test_read_file("scenarios/files/ketchup.jpg", &jpeg_len);
+    {
+        /* Nothing beside the copy: the shipped picture, byte for byte. */
+        g_autoptr(GError) error = NULL;
+        g_autoptr(MsScenario) sc = ms_scenario_parse_file(copy, &error);
+        CU_ASSERT_PTR_NULL(error);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+        const MsScAttachment *att = NULL;
+        for (guint i = 0; i < sc->actions->len && att == NULL; i++) {
+            const MsScAction *act = g_ptr_array_index(sc->actions, i);
+            if (act->attachments->len > 0)
+                att = g_ptr_array_index(act->attachments, 0);
+        }
+        CU_ASSERT_PTR_NOT_NULL_FATAL(att);
+        MS_ASSERT_STR(att->path, "files/ketchup.jpg");
+        CU_ASSERT_EQUAL(g_bytes_get_size(att->data), jpeg_len);
+        CU_ASSERT(memcmp(g_bytes_get_data(att->data, NULL), jpeg, jpeg_len) == 0);
+    }
+    /* A file beside the scenario comes first. */
+    g_autofree char *files = g_build_filename(tmp, "files", NULL);
+    g_autofree char *local = g_build_filename(files, "ketchup.jpg", NULL);
+    CU_ASSERT_EQUAL(g_mkdir(files, 0700), 0);
+    CU_ASSERT_TRUE(g_file_set_contents(local, "mine", 4, NULL));
+    {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(MsScenario) sc = ms_scenario_parse_string(
+            BASE PEOPLE "at 0s alice-pc send to bob@hamburger.edu attach files/ketchup.jpg\n",
+            -1, copy, &error);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+        const MsScAttachment *att = g_ptr_array_index(action(sc, 0)->attachments, 0);
+        CU_ASSERT_EQUAL(g_bytes_get_size(att->data), 4);
+    }
+    /* Neither place has it: file:line:column, and both paths tried. */
+    {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(MsScenario) sc = ms_scenario_parse_string(
+            BASE PEOPLE "at 0s alice-pc send to bob@hamburger.edu attach files/nope.png\n",
+            -1, copy, &error);
+        CU_ASSERT_PTR_NULL(sc);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+        g_autofree char *beside = g_build_filename(tmp, "files/nope.png", NULL);
+        g_autofree char *there = g_build_filename(shipped, "files/nope.png", NULL);
+        g_autofree char *want = g_strdup_printf(
+            "%s:8:49: error: cannot read the file 'files/nope.png': No such file or directory; "
+            "tried %s and %s (beside the scenario, then among the shipped scenarios)",
+            copy, beside, there);
+        MS_ASSERT_STR(error->message, want);
+    }
+    /* MAILSIM_SCENARIODIR names another folder. */
+    g_setenv("MAILSIM_SCENARIODIR", "tests/data/scenario", TRUE);
+    {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(MsScenario) sc = ms_scenario_parse_string(
+            BASE PEOPLE "at 0s alice-pc send to bob@hamburger.edu body-file files/letter.txt\n",
+            -1, copy, &error);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+        CU_ASSERT(g_str_has_prefix(action(sc, 0)->body, "Dear Bob,\n"));
+    }
+    g_unsetenv("MAILSIM_SCENARIODIR");
+    /* An absolute name is used as it is, with nowhere else to look. */
+    {
+        g_autofree char *abs = g_build_filename(tmp, "gone.txt", NULL);
+        g_autofree char *line = g_strdup_printf(BASE PEOPLE "at 0s alice-pc send to "
+                                                "bob@hamburger.edu body-file %s\n", abs);
+        g_autofree char *msg = errors_of(line, -1);
+        g_autofree char *frag = g_strdup_printf("No such file or directory; tried %s", abs);
+        CU_ASSERT(g_str_has_suffix(g_strchomp(msg), frag));
+    }
+    g_remove(local);
+    g_rmdir(files);
+    g_remove(copy);
+    g_rmdir(tmp);
+}
+
 static void devices_names_and_criteria(void)
 {
     /* Several devices of one user: same password, or none on one of them. */
@@ -1280,7 +1377,7 @@ static void send_mistakes(void)
 {
     static const Mistake m[] = {
         { SEND "body-file nope.txt\n", 8, "|nope.txt",
-          "cannot read the file 'nope.txt' (./nope.txt): No such file or directory" },
+          "cannot read the file 'nope.txt': No such file or directory; tried ./nope.txt and " },
         { SEND "attach missing.png\n", 8, "|missing", "cannot read the file 'missing.png'" },
         { SEND "body-file " FILES "latin1.txt\n", 8, "|tests/",
           "is not UTF-8 text (byte 0xE9 at offset 3)" }, /* "caf" then 0xE9 */
@@ -1868,6 +1965,7 @@ int main(void)
         MS_TEST(everything_parses),
         MS_TEST(new_defaults),
         MS_TEST(files_are_relative_to_the_scenario),
+        MS_TEST(files_fall_back_to_the_shipped_scenarios),
         MS_TEST(devices_names_and_criteria),
         MS_TEST(display_names_in_addresses),
         MS_TEST(pop3_stat_and_rset),

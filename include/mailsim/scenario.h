@@ -280,7 +280,8 @@ typedef struct {
  * as "file:line:column: error: what was expected, what was found".
  * Files a scenario names (body-file, html-file, attach) are read relative
  * to the directory of the scenario file (of filename for parse_string; the
- * current directory when filename is NULL). */
+ * current directory when filename is NULL), or failing that to
+ * ms_scenario_shipped_dir(). */
 MsScenario *ms_scenario_parse_file(const char *path, GError **error);
 MsScenario *ms_scenario_parse_string(const char *text, gssize len, const char *filename,
                                      GError **error);
@@ -301,6 +302,13 @@ MsScenario *ms_scenario_parse_string_bounded(const char *text, gssize len,
                                              const char *filename, guint max_messages,
                                              GError **error);
 void ms_scenario_free(MsScenario *scenario);
+
+/* The folder of the scenarios shipped with mailsim, where the files a
+ * scenario names are looked for when they are not beside it: the
+ * environment's MAILSIM_SCENARIODIR; else <bin>/../share/mailsim/scenarios
+ * when the program is installed there; else the source tree's scenarios/
+ * it was built from (transfer full). */
+char *ms_scenario_shipped_dir(void);
 
 /* Helpers shared with the rest of the program. */
 const MsScServer *ms_scenario_find_server(const MsScenario *sc, const char *name);

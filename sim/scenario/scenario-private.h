@@ -248,6 +248,14 @@ MsScToken *ms_sc_read_password(MsScCursor *c);
 int ms_sc_next_option(MsScCursor *c, const char *const *names, MsLoc *seen, guint repeatable,
                       const char *where);
 
+/* ---- Files a scenario names (files.c) ---------------------------------
+ * The file a token names: beside the scenario, else among the shipped
+ * scenarios (ms_scenario_shipped_dir); an absolute name as it is.  NULL
+ * after reporting at the token what went wrong and where it looked. */
+GBytes *ms_sc_read_file(MsScCursor *c, const MsScToken *tok);
+/* The same for a UTF-8 text, with "\n" line ends (transfer full). */
+char *ms_sc_read_text_file(MsScCursor *c, const MsScToken *tok);
+
 /* ---- Actions (actions.c, send.c) --------------------------------------- */
 
 void ms_sc_parse_at(MsScCursor *c, const MsScToken *kw);

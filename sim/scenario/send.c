@@ -10,11 +10,9 @@
  */
 #include "scenario-private.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
-/* Files larger than this are not lesson material but a mistake. */
+/* A text written inline shares the cap of one read from a file (files.c). */
 #define MAX_FILE_BYTES (10 * 1000 * 1000)
 /* Messages one 'send' may ask for ('count'). */
 #define MAX_COUNT 1000
@@ -122,78 +120,6 @@ gboolean ms_sc_read_addresses(MsScCursor *c, GPtrArray *list, GPtrArray *names, 
         c->pos++;
         what = "another address after ','";
     }
-}
-
-/* ---- Files ------------------------------------------------------------- */
-
-/* Reads the file a token names, relative to the scenario's directory. */
-static GBytes *read_file(MsScCursor *c, const MsScToken *tok)
-{
-    g_autofree char *q = ms_sc_quote(tok->text);
-    if (tok->text[0] == '\0') {
-        ms_sc_fail(c, tok->loc, "the file name is empty");
-        return NULL;
-    }
-    g_autofree char *path = g_path_is_absolute(tok->text)
-                                ? g_strdup(tok->text)
-                                : g_build_filename(c->p->base_dir, tok->text, NULL);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        int e = errno;
-        ms_sc_fail(c, tok->loc, "cannot read the file '%s' (%s): %s", q, path, g_strerror(e));
-        return NULL;
-    }
-    GByteArray *buf = g_byte_array_new();
-    guint8 chunk[8192];
-    size_t got = fread(chunk, 1, sizeof chunk, f);
-    while (got > 0 && buf->len <= MAX_FILE_BYTES) {
-        g_byte_array_append(buf, chunk, (guint) got);
-        got = fread(chunk, 1, sizeof chunk, f);
-    }
-    int e = errno;
-    gboolean bad = ferror(f) != 0;
-    fclose(f);
-    if (bad) {
-        g_byte_array_unref(buf);
-        ms_sc_fail(c, tok->loc, "cannot read the file '%s' (%s): %s", q, path, g_strerror(e));
-        return NULL;
-    }
-    if (buf->len > MAX_FILE_BYTES) {
-        g_byte_array_unref(buf);
-        ms_sc_fail(c, tok->loc, "the file '%s' is larger than %d bytes: too large to send "
-                                "in a simulation", q, MAX_FILE_BYTES);
-        return NULL;
-    }
-    return g_byte_array_free_to_bytes(buf);
-}
-
-/* A text file as a string with "\n" line ends (transfer full). */
-static char *read_text_file(MsScCursor *c, const MsScToken *tok)
-{
-    g_autoptr(GBytes) bytes = read_file(c, tok);
-    if (bytes == NULL)
-        return NULL;
-    gsize len = 0;
-    const char *data = g_bytes_get_data(bytes, &len);
-    if (len == 0)
-        return g_strdup("");
-    /* With a length, g_utf8_validate also stops at a NUL byte. */
-    const char *end = NULL;
-    if (!g_utf8_validate(data, (gssize) len, &end)) {
-        g_autofree char *q = ms_sc_quote(tok->text);
-        ms_sc_fail(c, tok->loc, "the file '%s' is not UTF-8 text (byte 0x%02X at offset "
-                                "%" G_GSIZE_FORMAT "); send it with 'attach' instead", q,
-                   (guchar) *end, (gsize) (end - data));
-        return NULL;
-    }
-    /* Windows line ends become "\n" like those of a string. */
-    GString *out = g_string_sized_new(len);
-    for (gsize i = 0; i < len; i++) {
-        if (data[i] == '\r' && i + 1 < len && data[i + 1] == '\n')
-            continue;
-        g_string_append_c(out, data[i]);
-    }
-    return g_string_free(out, FALSE);
 }
 
 /* Replaces a string an option set before (transfer full of value). */
@@ -332,7 +258,7 @@ static gboolean read_attachment(MsScCursor *c, MsScAction *act)
     MsScToken *tok = ms_sc_expect_text(c, "the file to attach, such as picture.jpg");
     if (tok == NULL)
         return FALSE;
-    GBytes *data = read_file(c, tok);
+    GBytes *data = ms_sc_read_file(c, tok);
     if (data == NULL)
         return FALSE;
     MsScAttachment *a = g_new0(MsScAttachment, 1);
@@ -453,7 +379,7 @@ static gboolean read_option(MsScCursor *c, int opt, MsScAction *act, MsScActionL
                                    "scenario file");
         if (tok == NULL)
             return FALSE;
-        set_string(opt == OPT_BODY_FILE ? &act->body : &act->html, read_text_file(c, tok));
+        set_string(opt == OPT_BODY_FILE ? &act->body : &act->html, ms_sc_read_text_file(c, tok));
         set_string(opt == OPT_BODY_FILE ? &act->body_file : &act->html_file,
                    g_strdup(tok->text));
         return !c->failed;
