@@ -1844,6 +1844,9 @@ static void reply_and_forward(void)
         { "at 0s bob-pc pop3 fetch\nat 1s bob-pc reply 1 bdy \"x\"\n", 9, "|bdy",
           "in a reply action, found 'bdy'; did you mean 'body'?" },
         { "at 0s bob-pc repyl 1\n", 8, "|repyl", "did you mean 'reply'?" },
+        { "forward 1 to alice@crepes.fr\n", 8, "|forward",
+          "an action starts with 'at TIME HOST', as in 'at 0s alice-pc forward ...', found "
+          "'forward'" },
         /* Timing: the original must have been downloaded before. */
         { "at 0s bob-pc reply \"Ketchup\"\n", 8, "|reply",
           "'reply' needs a message that agent 'bob-pc' has downloaded, but no 'pop3 fetch', "

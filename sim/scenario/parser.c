@@ -606,7 +606,8 @@ static void unknown_keyword(MsScCursor *c, const MsScToken *kw)
         ms_sc_fail_choice(c, kw, block_words, where);
         return;
     }
-    static const char *const verbs[] = { "send", "pop3", "imap", "telnet", NULL };
+    static const char *const verbs[] = { "send", "reply", "forward", "pop3", "imap", "telnet",
+                                         "web", NULL };
     for (guint k = 0; kw->kind == MS_SC_TOK_WORD && verbs[k] != NULL; k++) {
         if (strcmp(kw->text, verbs[k]) == 0) {
             ms_sc_fail(c, kw->loc, "an action starts with 'at TIME HOST', as in 'at 0s "
