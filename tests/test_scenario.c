@@ -1252,6 +1252,27 @@ static void files_fall_back_to_the_shipped_scenarios(void)
     g_rmdir(tmp);
 }
 
+/* An installed program (PREFIX/bin/mailsim) finds the scenarios `make
+ * install` put in PREFIX/share/mailsim/scenarios, before the source tree's.
+ * This test program is build/tests/test_scenario: its PREFIX is build/. */
+static void installed_program_finds_its_share_folder(void)
+{
+    g_unsetenv("MAILSIM_SCENARIODIR");
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(exe);
+    g_autofree char *bin = g_path_get_dirname(exe);
+    g_autofree char *prefix = g_path_get_dirname(bin);
+    g_autofree char *share = g_build_filename(prefix, "share", NULL);
+    g_autofree char *installed = g_build_filename(share, "mailsim", "scenarios", NULL);
+    ms_test_remove_tree(share); /* left over from a run that died here */
+    CU_ASSERT_EQUAL_FATAL(g_mkdir_with_parents(installed, 0700), 0);
+    g_autofree char *found = ms_scenario_shipped_dir();
+    MS_ASSERT_STR(found, installed);
+    ms_test_remove_tree(share);
+    g_autofree char *tree = ms_scenario_shipped_dir();
+    CU_ASSERT_STRING_NOT_EQUAL(tree, installed);
+}
+
 static void devices_names_and_criteria(void)
 {
     /* Several devices of one user: same password, or none on one of them. */
@@ -1969,6 +1990,7 @@ int main(void)
         MS_TEST(new_defaults),
         MS_TEST(files_are_relative_to_the_scenario),
         MS_TEST(files_fall_back_to_the_shipped_scenarios),
+        MS_TEST(installed_program_finds_its_share_folder),
         MS_TEST(devices_names_and_criteria),
         MS_TEST(display_names_in_addresses),
         MS_TEST(pop3_stat_and_rset),

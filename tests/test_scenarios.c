@@ -669,6 +669,12 @@ static void replies_thread_and_forwards_nest(void)
     MS_ASSERT_STR(ms_message_get(reply, "In-Reply-To"), mid1);
     MS_ASSERT_STR(ms_message_get(reply, "References"), mid1);
     CU_ASSERT_EQUAL(count_lines(t, "bob-pc", MS_DIR_CLIENT, "RCPT TO:<alice@crepes.fr>"), 1);
+    /* On the wire of the submission, as the user agent wrote them. */
+    g_autofree char *irt = g_strdup_printf("In-Reply-To: %s", mid1);
+    g_autofree char *refs = g_strdup_printf("References: %s", mid1);
+    CU_ASSERT_EQUAL(count_lines(t, "bob-pc", MS_DIR_CLIENT, irt), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "bob-pc", MS_DIR_CLIENT, refs), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "bob-pc", MS_DIR_CLIENT, "Content-Type: message/rfc822"), 1);
     /* Alice's answer to the reply: one "Re:", and the thread grows. */
     MS_ASSERT_STR(ms_message_get(answer, "Subject"), re);
     MS_ASSERT_STR(ms_message_get(answer, "In-Reply-To"), mid2);
