@@ -32,7 +32,7 @@ MsMailServer *ms_mail_server_new(MsWorld *world, const MsScServer *spec, GError 
     server->host = ms_net_find_host(world->net, spec->name);
     server->users = g_ptr_array_new_with_free_func(server_user_free);
     server->user_index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    server->agent_hosts = g_hash_table_new(ms_name_hash, ms_name_hash_equal);
+    server->agent_hosts = g_hash_table_new_full(ms_name_hash, ms_name_hash_equal, g_free, NULL);
     server->queue = g_ptr_array_new_with_free_func((GDestroyNotify) ms_queued_message_free);
     server->sessions = g_ptr_array_new_with_free_func(ms_session_free);
     server->relaying = g_ptr_array_new_with_free_func(g_free);
@@ -107,11 +107,12 @@ void ms_mail_server_add_user(MsMailServer *server, const char *local, const char
     }
     if (password != NULL && u->password == NULL)
         u->password = g_strdup(password);
-    if (agent_host != NULL && u->agent_host == NULL) {
+    if (agent_host != NULL && u->agent_host == NULL)
         u->agent_host = g_strdup(agent_host);
-        if (!g_hash_table_contains(server->agent_hosts, u->agent_host))
-            g_hash_table_insert(server->agent_hosts, u->agent_host, u);
-    }
+    /* Every machine of the user may submit mail, not only the first one
+     * named (a user with a browser and a PC sends from both). */
+    if (agent_host != NULL && !g_hash_table_contains(server->agent_hosts, agent_host))
+        g_hash_table_insert(server->agent_hosts, g_strdup(agent_host), u);
 }
 
 /* Users log in with the local part ("bob") or the full address
