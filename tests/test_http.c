@@ -12,6 +12,7 @@
 #include "testutil.h"
 #include "mailsim/core.h"
 #include "mailsim/http.h"
+#include "mailsim/message.h"
 #include "mailsim/webmail.h"
 
 #include <string.h>
@@ -1682,8 +1683,154 @@ static void test_browser_session(void)
     CU_ASSERT_EQUAL(ms_http_client_state(c), MS_HTTP_CLIENT_IDLE);
 }
 
+/* A picture that is not text: every octet value, NULs included. */
+static GBytes *picture_bytes(void)
+{
+    guint8 data[700];
+    for (gsize i = 0; i < sizeof data; i++)
+        data[i] = (guint8) ((i * 7) & 0xff);
+    return g_bytes_new(data, sizeof data);
+}
+
+/* A multipart/mixed message: text, a picture, a text file (transfer full). */
+static GBytes *picture_message(GBytes *picture, GBytes *menu)
+{
+    const char *to[] = { "alice@crepes.fr", NULL };
+    MsAttachment att[] = {
+        { .filename = "ketchup.jpg", .content_type = "image/jpeg", .data = picture },
+        { .filename = "Menü.txt", .content_type = "text/plain", .data = menu },
+    };
+    MsMessageDraft d = { .from = "bob@hamburger.edu", .to = to, .subject = "Picture",
+                         .date = 1679572800, .message_id = "<9.9@hamburger.edu>",
+                         .text = "Here is a picture of us.\n", .attachments = att,
+                         .n_attachments = G_N_ELEMENTS(att) };
+    g_autoptr(MsMessage) m = ms_message_compose(&d, NULL);
+    g_assert(m != NULL);
+    return ms_message_to_bytes(m);
+}
+
+/* One response per object (RFC 9110 3): the message page names each
+ * attachment, and each comes in a response of its own, decoded, with
+ * its own Content-Type, Content-Disposition and Content-Length. */
+static void test_webmail_parts(void)
+{
+    g_autoptr(Box) b = box_new();
+    g_autoptr(GBytes) picture = picture_bytes();
+    g_autoptr(GBytes) menu = bytes("Crepes\r\nKetchup\r\n");
+    g_ptr_array_add(b->messages, picture_message(picture, menu));
+    g_autoptr(MsWebmail) app = app_new(b);
+    g_autofree char *cookie = login(app);
+
+    g_autoptr(MsWebmailResponse) page = call(app, "GET", "/message/4", cookie, NULL);
+    CU_ASSERT_EQUAL_FATAL(page->status, 200);
+    g_autofree char *html = page_of(page);
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "Here is a picture of us.\r\n"));
+    /* Part 1 is the text shown; 2 the picture (an <img>), 3 the file. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<img src=\"/message/4/part/2\" alt=\"ketchup.jpg\">"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "<a href=\"/message/4/part/3\" download>Menü.txt</a>"));
+    CU_ASSERT_PTR_NULL(strstr(html, "/part/1"));
+    CU_ASSERT_TRUE(all_crlf(html));
+
+    g_autoptr(MsWebmailResponse) pic = call(app, "GET", "/message/4/part/2", cookie, NULL);
+    CU_ASSERT_EQUAL_FATAL(pic->status, 200);
+    CU_ASSERT_EQUAL(pic->outcome, MS_WEBMAIL_PART);
+    MS_ASSERT_STR(ms_http_headers_get(pic->headers, "Content-Type"), "image/jpeg");
+    MS_ASSERT_STR(ms_http_headers_get(pic->headers, "Content-Disposition"),
+                  "inline; filename=\"ketchup.jpg\"");
+    /* The octets the message carried in base64, decoded. */
+    CU_ASSERT_TRUE(g_bytes_equal(pic->body, picture));
+
+    g_autoptr(MsWebmailResponse) txt = call(app, "GET", "/message/4/part/3", cookie, NULL);
+    CU_ASSERT_EQUAL_FATAL(txt->status, 200);
+    g_autofree char *type = g_ascii_strdown(ms_http_headers_get(txt->headers, "Content-Type"),
+                                            -1);
+    CU_ASSERT_TRUE(g_str_has_prefix(type, "text/plain; charset="));
+    /* RFC 8187: a name that is not ASCII goes as filename*. */
+    MS_ASSERT_STR(ms_http_headers_get(txt->headers, "Content-Disposition"),
+                  "attachment; filename*=UTF-8''Men%C3%BC.txt");
+    CU_ASSERT_TRUE(g_bytes_equal(txt->body, menu));
+
+    /* A message that is not multipart is its own part 1. */
+    g_autoptr(MsWebmailResponse) one = call(app, "GET", "/message/1/part/1", cookie, NULL);
+    CU_ASSERT_EQUAL(one->status, 200);
+    g_autoptr(MsWebmailResponse) one_page = call(app, "GET", "/message/1", cookie, NULL);
+    g_autofree char *one_html = page_of(one_page);
+    CU_ASSERT_PTR_NULL(strstr(one_html, "/part/"));
+
+    const char *missing[] = { "/message/4/part/4", "/message/4/part/0", "/message/4/part/",
+                              "/message/4/part/02", "/message/4/parts/2", "/message/4/part/2/",
+                              "/message/5/part/1", "/message/4/part/x" };
+    for (gsize i = 0; i < G_N_ELEMENTS(missing); i++) {
+        g_autoptr(MsWebmailResponse) m = call(app, "GET", missing[i], cookie, NULL);
+        CU_ASSERT_EQUAL(m->status, 404);
+    }
+    /* Parts too need the session. */
+    g_autoptr(MsWebmailResponse) anon = call(app, "GET", "/message/4/part/2", NULL, NULL);
+    CU_ASSERT_EQUAL(anon->status, 302);
+}
+
+/* The picture through both engines: the server writes it as one binary
+ * line (its octets, not text; RFC 9112 6.2 framing by Content-Length),
+ * and the client gets exactly the octets back.  HEAD gives the length
+ * without them (RFC 9110 9.3.2). */
+static void test_browser_picture(void)
+{
+    g_autoptr(Box) b = box_new();
+    g_autoptr(GBytes) picture = picture_bytes();
+    g_autoptr(GBytes) menu = bytes("Crepes\r\n");
+    g_ptr_array_add(b->messages, picture_message(picture, menu));
+    g_autoptr(MsWebmail) app = app_new(b);
+    g_autofree char *cookie = login(app);
+    g_autoptr(MsHttpServer) s = ms_http_server_new(NULL);
+    g_autoptr(MsHttpClient) c = client_new(FALSE);
+
+    /* The server's lines: one binary line holding the picture. */
+    server_feed(s, "GET /message/4/part/2 HTTP/1.1\r\nHost: x\r\n");
+    g_autofree char *req = g_strdup_printf("Cookie: %s\r\n\r\n", cookie);
+    server_feed(s, req);
+    g_autoptr(MsHttpEvent) ev = ms_http_server_next_event(s);
+    CU_ASSERT_EQUAL_FATAL(ev->kind, MS_HTTP_EVENT_REQUEST);
+    serve_webmail(s, ev, app);
+    g_autoptr(GPtrArray) lines = ms_http_server_take_output(s);
+    const MsProtoLine *last = g_ptr_array_index(lines, lines->len - 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(last->bytes);
+    MS_ASSERT_STR(last->note, "http.body.binary");
+    g_autofree char *stand_in = g_strdup_printf("[%" G_GSIZE_FORMAT " octets of image/jpeg]",
+                                                g_bytes_get_size(picture));
+    MS_ASSERT_STR(last->text, stand_in);
+    CU_ASSERT_TRUE(g_bytes_equal(last->bytes, picture));
+    CU_ASSERT_EQUAL(ms_proto_line_wire_size(last), g_bytes_get_size(picture));
+    g_autoptr(GBytes) wire = ms_proto_lines_to_bytes(lines);
+    g_autofree char *length = g_strdup_printf("Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                                              g_bytes_get_size(picture));
+    gsize n = 0;
+    const char *w = g_bytes_get_data(wire, &n);
+    g_autofree char *head = g_strndup(w, n - g_bytes_get_size(picture));
+    CU_ASSERT_TRUE(g_str_has_prefix(head, "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"));
+    CU_ASSERT_TRUE(g_str_has_suffix(head, length));
+    CU_ASSERT_EQUAL(memcmp(w + strlen(head), g_bytes_get_data(picture, NULL),
+                           g_bytes_get_size(picture)), 0);
+
+    /* Through the client: the octets come back whole. */
+    g_autoptr(MsWebmailRequest) pr = ms_webmail_request_get("/message/4/part/2", cookie);
+    g_autoptr(MsHttpEvent) got = browse(c, s, app, pr);
+    CU_ASSERT_EQUAL_FATAL(got->status, 200);
+    CU_ASSERT_TRUE(g_bytes_equal(got->body, picture));
+    g_autoptr(MsWebmailRequest) hr = ms_webmail_request_get("/message/4/part/2", cookie);
+    hr->method = "HEAD";
+    g_autoptr(MsHttpEvent) headed = browse(c, s, app, hr);
+    CU_ASSERT_EQUAL(headed->status, 200);
+    CU_ASSERT_EQUAL(g_bytes_get_size(headed->body), 0);
+    g_autofree char *size = g_strdup_printf("%" G_GSIZE_FORMAT, g_bytes_get_size(picture));
+    MS_ASSERT_STR(ms_http_headers_get(headed->headers, "Content-Length"), size);
+    /* The connection stays open for the next object. */
+    CU_ASSERT_EQUAL(ms_http_client_state(c), MS_HTTP_CLIENT_IDLE);
+}
+
 static const MsTestCase webmail_browser_cases[] = {
     MS_TEST(test_browser_session),
+    MS_TEST(test_webmail_parts),
+    MS_TEST(test_browser_picture),
     MS_TEST_END,
 };
 

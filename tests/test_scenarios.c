@@ -286,6 +286,22 @@ static void three_readers_pull_from_one_server(void)
     ms_scenario_free(sc);
 }
 
+/* Text with every run of white space made one space: what a wrapped
+ * summary says, whatever the width (transfer full). */
+static char *unwrap(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = text; *p != '\0'; p++) {
+        if (g_ascii_isspace(*p)) {
+            if (out->len > 0 && out->str[out->len - 1] != ' ')
+                g_string_append_c(out, ' ');
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
 static char *summary_of(const char *path)
 {
     MsScenario *sc = NULL;
@@ -308,11 +324,15 @@ static void summary_says_what_happened(void)
 {
     g_autofree char *web = summary_of("scenarios/http-vs-smtp.mss");
     CU_ASSERT_PTR_NOT_NULL(strstr(web, "1 uploaded to the server (POST: a push), 0 fetched"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(web, "0 uploaded to the server (POST: a push), 1 fetched"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(web, "0 uploaded to the server (POST: a push), 2 fetched"));
     CU_ASSERT_PTR_NOT_NULL(strstr(web, "both ways: away from the opener (a push) on [1],"
-                                       " toward it (a pull) on [3]"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(web, "no multipart message in this run"));
+                                       " toward it (a pull) on [5]"));
+    CU_ASSERT_PTR_NULL(strstr(web, "no multipart message in this run"));
     CU_ASSERT_PTR_NOT_NULL(strstr(web, "none carried more than one message"));
+    g_autofree char *access_text = summary_of("scenarios/mail-access.mss");
+    g_autofree char *access = unwrap(access_text);
+    CU_ASSERT_PTR_NOT_NULL(strstr(access, "no multipart message in this run"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(access, "no attachment fetched"));
     g_autofree char *multi = summary_of("scenarios/mime-multipart.mss");
     CU_ASSERT_PTR_NULL(strstr(multi, "no multipart message in this run"));
     g_autofree char *retry = summary_of("scenarios/smtp-server-down-retry.mss");
@@ -1022,7 +1042,8 @@ static void web_mail_uses_http_then_smtp(void)
     /* The browsers speak HTTP to their own servers; the servers SMTP. */
     CU_ASSERT_EQUAL(count_conns(t, "alice-browser", "crepes.fr", 80), 1);
     CU_ASSERT_EQUAL(count_conns(t, "bob-browser", "hamburger.edu", 80), 1);
-    CU_ASSERT_EQUAL(count_conns(t, "crepes.fr", "hamburger.edu", 25), 1);
+    /* One relay for the browser's message, one for the PC's picture. */
+    CU_ASSERT_EQUAL(count_conns(t, "crepes.fr", "hamburger.edu", 25), 2);
     CU_ASSERT_EQUAL(count_conns(t, "alice-browser", "crepes.fr", 25), 0);
     CU_ASSERT_EQUAL(count_lines(t, "alice-browser", MS_DIR_CLIENT, "POST /send HTTP/1.1"), 1);
     CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "bob@hamburger.edu"));
@@ -1040,6 +1061,143 @@ static void web_mail_uses_http_then_smtp(void)
     CU_ASSERT_EQUAL(shown, 1);
     /* One persistent HTTP connection each, whatever the number of pages. */
     CU_ASSERT_TRUE(count_lines(t, "bob-browser", MS_DIR_CLIENT, "GET ") >= 3);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
+/* The JSON object of exchange `conn` in the summary member of trace.json. */
+static JsonObject *summary_exchange(JsonParser *parser, guint conn)
+{
+    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+    JsonObject *summary = json_object_get_object_member(root, "summary");
+    JsonArray *list = json_object_get_array_member(summary, "exchanges");
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *e = json_array_get_object_element(list, i);
+        if (json_object_get_int_member(e, "conn") == conn)
+            return e;
+    }
+    return NULL;
+}
+
+/* http-vs-smtp, one response per object: SMTP carried Alice's picture
+ * inside one multipart message (one DATA per hop); Bob's browser gets the
+ * page with GET /message/2, then the picture with a GET of its own on the
+ * same connection, as image/jpeg with its own Content-Length: the file's
+ * size, its octets decoded from base64.  The summary counts both. */
+static void web_mail_fetches_each_attachment(void)
+{
+    gsize jpeg_size = 0;
+    g_autofree char *jpeg = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents("scenarios/files/ketchup.jpg", &jpeg, &jpeg_size,
+                                             NULL));
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/http-vs-smtp.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+
+    /* Bob's requests in order, on one connection; what answered each. */
+    g_autoptr(GPtrArray) requests = g_ptr_array_new();
+    guint bob_conn = 0, statuses = 0, part_status = 0, binary_len = 0;
+    gboolean in_part = FALSE, jpeg_type = FALSE, length_ok = FALSE;
+    g_autofree char *want_length = g_strdup_printf("Content-Length: %" G_GSIZE_FORMAT, jpeg_size);
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind != MS_TRACE_LINE || g_strcmp0(r->protocol, "HTTP") != 0)
+            continue;
+        if (r->dir == MS_DIR_CLIENT && strcmp(r->src, "bob-browser") == 0 &&
+            g_str_has_prefix(r->text, "GET ")) {
+            if (bob_conn == 0)
+                bob_conn = r->conn;
+            CU_ASSERT_EQUAL(r->conn, bob_conn);
+            g_ptr_array_add(requests, (gpointer) r->text);
+            in_part = strstr(r->text, "/part/") != NULL;
+        } else if (r->dir == MS_DIR_SERVER && r->conn == bob_conn && bob_conn != 0) {
+            if (g_str_has_prefix(r->text, "HTTP/1.1 ")) {
+                if (in_part)
+                    part_status = (guint) g_ascii_strtoull(r->text + 9, NULL, 10);
+            } else if (in_part && strcmp(r->text, "Content-Type: image/jpeg") == 0) {
+                jpeg_type = TRUE;
+            } else if (in_part && strcmp(r->text, want_length) == 0) {
+                length_ok = TRUE;
+            } else if (in_part && ms_report_line_is_binary(r)) {
+                binary_len = r->len;
+                MS_ASSERT_STR(r->note, "http.body.binary");
+            }
+        }
+    }
+    /* GET /message/2, then its picture, each its own request/response. */
+    gboolean page_then_part = FALSE;
+    for (guint i = 0; i + 1 < requests->len; i++) {
+        if (strcmp(g_ptr_array_index(requests, i), "GET /message/2 HTTP/1.1") == 0)
+            page_then_part = strcmp(g_ptr_array_index(requests, i + 1),
+                                    "GET /message/2/part/2 HTTP/1.1") == 0;
+    }
+    CU_ASSERT_TRUE(page_then_part);
+    CU_ASSERT_EQUAL(count_lines(t, "bob-browser", MS_DIR_CLIENT, "GET /message/2/part/"), 1);
+    CU_ASSERT_EQUAL(part_status, 200);
+    CU_ASSERT_TRUE(jpeg_type);
+    CU_ASSERT_TRUE(length_ok);
+    CU_ASSERT_EQUAL(binary_len, jpeg_size);
+    /* What TCP carried from the server is what its lines say, the
+     * picture's octets included as they are (not its stand-in text). */
+    guint64 wire = 0, said = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->conn != bob_conn || r->dir != MS_DIR_SERVER)
+            continue;
+        if (r->kind == MS_TRACE_SEGMENT_SENT && r->retransmit == 0)
+            wire += r->len;
+        if (r->kind == MS_TRACE_LINE) {
+            statuses += g_str_has_prefix(r->text, "HTTP/1.1 ");
+            said += ms_report_line_is_binary(r) ? r->len : strlen(r->text) + strlen(r->eol);
+        }
+    }
+    CU_ASSERT_EQUAL(wire, said);
+    CU_ASSERT_TRUE(wire > jpeg_size);
+
+    /* SMTP: one DATA per hop carried the text and the picture together. */
+    guint data_cmds = 0, base64_parts = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_get(t, i);
+        if (r->kind != MS_TRACE_LINE || g_strcmp0(r->protocol, "SMTP") != 0 ||
+            r->dir != MS_DIR_CLIENT)
+            continue;
+        data_cmds += strcmp(r->text, "DATA") == 0;
+        base64_parts += g_ascii_strcasecmp(r->text, "Content-Transfer-Encoding: base64") == 0;
+    }
+    CU_ASSERT_EQUAL(data_cmds, 3);   /* Ketchup's relay; the picture's submission and relay */
+    CU_ASSERT_EQUAL(base64_parts, 2); /* the picture, once per hop */
+
+    /* The summary counts them: in trace.json ... */
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    options.scenario_name = sc->name;
+    gsize len = 0;
+    g_autofree char *json = ms_report_json(t, &options, &len);
+    g_autoptr(JsonParser) parser = json_parser_new();
+    CU_ASSERT_TRUE_FATAL(json_parser_load_from_data(parser, json, (gssize) len, NULL));
+    JsonObject *web = summary_exchange(parser, bob_conn);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(web);
+    CU_ASSERT_EQUAL(json_object_get_int_member(web, "http_responses"), statuses);
+    CU_ASSERT_EQUAL(json_object_get_int_member(web, "http_parts"), 1);
+    guint multipart_hops = 0;
+    for (guint c = 1; c < bob_conn; c++) {
+        JsonObject *e = summary_exchange(parser, c);
+        if (e != NULL && json_object_has_member(e, "multipart_messages")) {
+            multipart_hops++;
+            CU_ASSERT_EQUAL(json_object_get_int_member(e, "most_parts"), 2);
+        }
+    }
+    CU_ASSERT_EQUAL(multipart_hops, 2);
+    /* ... and in summary.txt. */
+    g_autofree char *wrapped = ms_report_summary(t, &options);
+    g_autofree char *text = unwrap(wrapped);
+    g_autofree char *responses = g_strdup_printf("responses %u, one object each; 1 of them an"
+                                                 " attachment", statuses);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, responses));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "MIME parts 1 multipart message(s), up to 2 parts"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "one message: all its parts travel together in one"
+                                        " multipart message (this run: 2 multipart message"
+                                        " transfer(s)"));
     ms_world_free(w);
     ms_scenario_free(sc);
 }
@@ -1492,6 +1650,7 @@ int main(void)
         MS_TEST(every_scenario_runs_twice_the_same),
         MS_TEST(every_scenario_matches_its_golden_transcript),
         MS_TEST(pop3_rset_notes_depend_on_the_marks),
+        MS_TEST(web_mail_fetches_each_attachment),
         MS_TEST(every_scenario_streams_the_same_outputs),
         MS_TEST(json_writer_matches_json_glib),
         MS_TEST(textbook_profile_reads_like_the_book),

@@ -14,8 +14,9 @@
  * (HTML pages, form data) are text, so they too are produced as lines,
  * each keeping the line ending it had ("\r\n", "\n", or "" for a last line
  * without one): the concatenation of the lines is exactly the content, and
- * Content-Length counts exactly those bytes.  Contents must not hold NUL
- * octets (MsProtoLine text is NUL-terminated).
+ * Content-Length counts exactly those bytes.  Content that is not text
+ * (NUL octets, or octets that are not UTF-8: a picture) goes as one
+ * binary MsProtoLine whose bytes are sent as they are (proto.h).
  */
 #pragma once
 

@@ -33,18 +33,30 @@ const char *ms_proto_note_find(const MsProtoNote *notes, gsize n, const char *ke
  * (RFC 3501 7.1.5). */
 #define MS_PROTO_MAX_ERRORS 20
 
-/* One line an engine wants sent. */
+/* One line an engine wants sent.  Content that is not text (HTTP's image
+ * or other attachment, sent as it is) goes out as one "line" whose bytes
+ * are sent in place of text and eol: text is then a short stand-in that
+ * the transcript and the trace show, and eol is "". */
 typedef struct {
     char *text;        /* without the line ending */
     const char *eol;   /* static: "\r\n" normally; a broken client may use "\n" */
     const char *phase; /* static phase key, e.g. "smtp.transfer" */
     const char *note;  /* static annotation key, e.g. "smtp.reply.354"; may be NULL */
+    GBytes *bytes;     /* NULL for a text line; else the octets sent */
 } MsProtoLine;
 
 /* transfer full */
 MsProtoLine *ms_proto_line_new(const char *text, const char *phase, const char *note);
 MsProtoLine *ms_proto_line_new_len(const char *text, gsize len, const char *eol,
                                    const char *phase, const char *note);
+/* Binary content: bytes are sent as they are (a reference is taken),
+ * stand_in is what is shown for them. */
+MsProtoLine *ms_proto_line_new_bytes(GBytes *bytes, const char *stand_in, const char *phase,
+                                     const char *note);
+/* The octets a line puts on the wire: text and eol, or its bytes. */
+gsize ms_proto_line_wire_size(const MsProtoLine *line);
+/* Appends those octets to out. */
+void ms_proto_line_append_wire(const MsProtoLine *line, GByteArray *out);
 void ms_proto_line_free(MsProtoLine *line);
 /* A GPtrArray that frees MsProtoLine elements. */
 GPtrArray *ms_proto_lines_new(void);

@@ -17,7 +17,14 @@
  *                     Set-Cookie: session=sN; wrong credentials 401
  *   GET  /inbox       the INBOX listing (?sent=1 adds "Message sent.")
  *   GET  /message/N   message N of the listing (from 1): header fields and
- *                     text, HTML-escaped; 404 when there is none
+ *                     text, HTML-escaped, then one line per attachment
+ *                     linking to its part (a picture as <img src>, any
+ *                     other as <a href download>); 404 when there is none
+ *   GET  /message/N/part/K
+ *                     part K of message N (its leaf MIME parts numbered
+ *                     from 1, depth first), decoded: one object per
+ *                     response, with the part's Content-Type and a
+ *                     Content-Disposition (RFC 6266); 404 when none
  *   GET  /compose     the form for a new message
  *   POST /send        form to=...&subject=...&body=...: 303 to
  *                     /inbox?sent=1 once the message is queued for SMTP
@@ -43,6 +50,7 @@ G_BEGIN_DECLS
     X(MS_WEBMAIL_LOGIN_FAILED, "login-failed")                                \
     X(MS_WEBMAIL_INBOX, "inbox")                                              \
     X(MS_WEBMAIL_MESSAGE, "message")                                          \
+    X(MS_WEBMAIL_PART, "part")                                                \
     X(MS_WEBMAIL_COMPOSE, "compose")                                          \
     X(MS_WEBMAIL_SENT, "sent")                                                \
     X(MS_WEBMAIL_LOGOUT, "logout")                                            \
@@ -162,7 +170,8 @@ typedef struct {
     guint status;
     GPtrArray *headers;        /* MsHttpHeader*: Content-Type, Location,
                                 * Set-Cookie, Allow, WWW-Authenticate */
-    GBytes *body;              /* the HTML page, CRLF line ends; never NULL */
+    GBytes *body;              /* the HTML page, CRLF line ends, or a message
+                                * part's decoded octets; never NULL */
     MsWebmailOutcome outcome;
     char *user;                /* the address the request acted for, or NULL */
 } MsWebmailResponse;

@@ -1,7 +1,10 @@
 /* agent_web.c - a browser as the user agent (web mail): the scenario's
  * `web ...` steps become HTTP requests to the user's mail server on port
  * 80, over one persistent connection while it stays open.  The browser
- * keeps the session cookie and follows redirects, as browsers do.
+ * keeps the session cookie and follows redirects, as browsers do.  A
+ * message page that lists attachments makes it fetch each one with a GET
+ * of its own: the picture an <img> shows (as every browser does), and
+ * the attachments offered for download (as if the reader clicked each).
  */
 #include <string.h>
 
@@ -46,11 +49,63 @@ static void web_close(AgentWeb *s)
     }
 }
 
-static void queue_request(AgentWeb *s, MsWebmailRequest *req)
+/* The tag of a request whose page may list attachments. */
+#define TAG_MESSAGE_PAGE GUINT_TO_POINTER(1)
+
+static void queue_request_tagged(AgentWeb *s, MsWebmailRequest *req, gpointer tag)
 {
     s->requests++;
-    ms_http_client_request(s->engine, req->method, req->target, req->headers, req->body, NULL);
+    ms_http_client_request(s->engine, req->method, req->target, req->headers, req->body, tag);
     ms_webmail_request_free(req);
+}
+
+static void queue_request(AgentWeb *s, MsWebmailRequest *req)
+{
+    queue_request_tagged(s, req, NULL);
+}
+
+/* The value of the attribute that starts at p (just after `name="`), up to
+ * its closing quote, with the one character reference the pages put in
+ * a URL (&amp;) undone; NULL when it does not end (transfer full). */
+static char *attribute_value(const char *p, const char *end)
+{
+    const char *q = memchr(p, '"', (gsize) (end - p));
+    if (q == NULL)
+        return NULL;
+    g_autoptr(GString) v = g_string_new_len(p, q - p);
+    g_string_replace(v, "&amp;", "&", 0);
+    return g_string_free(g_steal_pointer(&v), FALSE);
+}
+
+/* What a message page makes a browser fetch: every <img src="..."> and
+ * every <a href="..." download>, in page order (transfer full). */
+static GPtrArray *page_objects(GBytes *body)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    gsize len = 0;
+    const char *data = body != NULL ? g_bytes_get_data(body, &len) : NULL;
+    if (data == NULL)
+        return out;
+    const char *end = data + len;
+    static const char img[] = "<img src=\"", link[] = "<a href=\"";
+    for (const char *p = data; p < end; p++) {
+        gsize left = (gsize) (end - p);
+        gboolean is_img = left > sizeof img - 1 && memcmp(p, img, sizeof img - 1) == 0;
+        gboolean is_link = left > sizeof link - 1 && memcmp(p, link, sizeof link - 1) == 0;
+        if (!is_img && !is_link)
+            continue;
+        const char *v = p + (is_img ? sizeof img : sizeof link) - 1;
+        g_autofree char *target = attribute_value(v, end);
+        if (target == NULL)
+            break;
+        const char *after = v + strlen(target);
+        after = memchr(after, '"', (gsize) (end - after));
+        gboolean download = after != NULL && (gsize) (end - after) > 9 &&
+                            memcmp(after, "\" download", 10) == 0;
+        if (target[0] == '/' && (is_img || download))
+            g_ptr_array_add(out, g_steal_pointer(&target));
+    }
+    return out;
 }
 
 static void on_response(AgentWeb *s, const MsHttpEvent *ev)
@@ -65,6 +120,14 @@ static void on_response(AgentWeb *s, const MsHttpEvent *ev)
     const char *location = ms_http_headers_get(ev->headers, "Location");
     if ((ev->status == 302 || ev->status == 303) && location != NULL && !s->closing)
         queue_request(s, ms_webmail_request_get(location, agent->web_cookie));
+    /* The page's attachments, each in a response of its own, on the same
+     * persistent connection (RFC 9112 9.3). */
+    if (ev->tag == TAG_MESSAGE_PAGE && ev->status == 200 && !s->closing) {
+        g_autoptr(GPtrArray) objects = page_objects(ev->body);
+        for (guint i = 0; i < objects->len; i++)
+            queue_request(s, ms_webmail_request_get(g_ptr_array_index(objects, i),
+                                                    agent->web_cookie));
+    }
     /* The login is answered (its cookie set, or refused): the steps that
      * waited go now, with the cookie, up to another login. */
     s->responses++;
@@ -172,6 +235,7 @@ static void act_now(AgentWeb *s, const MsScAction *action)
     MsUserAgent *agent = s->agent;
     const char *cookie = agent->web_cookie;
     MsWebmailRequest *req = NULL;
+    gpointer tag = NULL;
     switch (action->kind) {
     case MS_SC_WEB_LOGIN: {
         const char *password = action->password != NULL ? action->password : agent->password;
@@ -184,6 +248,7 @@ static void act_now(AgentWeb *s, const MsScAction *action)
     case MS_SC_WEB_READ: {
         g_autofree char *target = g_strdup_printf("/message/%u", action->number);
         req = ms_webmail_request_get(target, cookie);
+        tag = TAG_MESSAGE_PAGE;
         break;
     }
     case MS_SC_WEB_SEND: {
@@ -201,7 +266,7 @@ static void act_now(AgentWeb *s, const MsScAction *action)
     default:
         return;
     }
-    queue_request(s, req);
+    queue_request_tagged(s, req, tag);
     if (action->kind == MS_SC_WEB_LOGIN)
         s->login_reply = s->requests;
     if (action->kind == MS_SC_WEB_LOGOUT) {

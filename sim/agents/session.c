@@ -16,7 +16,7 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
 
     MsTrace *trace = ms_sim_trace(world->sim);
     MsDir peer = side == MS_DIR_CLIENT ? MS_DIR_SERVER : MS_DIR_CLIENT;
-    GString *buf = g_string_new(NULL);
+    GByteArray *buf = g_byte_array_new();
     g_autoptr(GArray) ids = g_array_sized_new(FALSE, FALSE, sizeof(guint64), lines->len);
     g_autoptr(GArray) ends = g_array_sized_new(FALSE, FALSE, sizeof(gsize), lines->len);
 
@@ -37,21 +37,23 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         r.eol = line->eol;
         r.phase = line->phase;
         r.note = line->note;
+        /* Binary content: the text is a stand-in, len the octets sent. */
+        if (line->bytes != NULL)
+            r.len = (guint32) MIN(g_bytes_get_size(line->bytes), G_MAXUINT32);
         guint64 id = ms_trace_emit(trace, &r);
-        g_string_append(buf, line->text);
-        g_string_append(buf, line->eol);
+        ms_proto_line_append_wire(line, buf);
         gsize end = buf->len;
         g_array_append_val(ids, id);
         g_array_append_val(ends, end);
     }
 
-    guint64 stream_end = ms_tcp_send(conn, side, buf->str, buf->len);
+    guint64 stream_end = ms_tcp_send(conn, side, (const char *) buf->data, buf->len);
     guint64 stream_start = stream_end - buf->len;
     for (guint i = 0; i < ids->len; i++) {
         ms_tcp_track_arrival(conn, side, stream_start + g_array_index(ends, gsize, i),
                              g_array_index(ids, guint64, i));
     }
-    g_string_free(buf, TRUE);
+    g_byte_array_unref(buf);
 }
 
 void ms_session_free(gpointer session)

@@ -56,8 +56,10 @@ static void finish(LiveConn *c);
 
 /* ---- recording ---------------------------------------------------------- */
 
+/* wire_len: for binary content, the octets sent in place of the stand-in
+ * text (0 for a text line). */
 static guint64 record_line(LiveConn *c, MsDir dir, const char *text, gsize len, const char *eol,
-                           const char *phase, const char *note)
+                           const char *phase, const char *note, gsize wire_len)
 {
     MsWorld *world = c->live->world;
     g_autofree char *copy = g_strndup(text, len);
@@ -78,6 +80,7 @@ static guint64 record_line(LiveConn *c, MsDir dir, const char *text, gsize len, 
     r.eol = eol;
     r.phase = phase;
     r.note = note;
+    r.len = (guint32) MIN(wire_len, G_MAXUINT32);
     return ms_trace_emit(ms_sim_trace(world->sim), &r);
 }
 
@@ -176,9 +179,8 @@ static void transport_send(MsServerSession *s, GPtrArray *lines)
     for (guint i = 0; i < lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index(lines, i);
         record_line(c, MS_DIR_SERVER, line->text, strlen(line->text), line->eol, line->phase,
-                    line->note);
-        g_byte_array_append(c->out, (const guint8 *) line->text, (guint) strlen(line->text));
-        g_byte_array_append(c->out, (const guint8 *) line->eol, (guint) strlen(line->eol));
+                    line->note, line->bytes != NULL ? g_bytes_get_size(line->bytes) : 0);
+        ms_proto_line_append_wire(line, c->out);
         c->lines_out++;
     }
     flush(c);
@@ -223,7 +225,7 @@ static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len
     const char *note = proto->client_note != NULL
                            ? proto->client_note(c->session, bytes, len, &phase)
                            : NULL;
-    record_line(c, MS_DIR_CLIENT, bytes, len, eol, phase, note);
+    record_line(c, MS_DIR_CLIENT, bytes, len, eol, phase, note, 0);
     if (c->service == MS_LIVE_HTTP) {
         /* RFC 9112 6.3: Content-Length says where the content ends; the
          * engine frames it, this only records it as content. */
@@ -259,7 +261,7 @@ static void record_body(LiveConn *c, const char *p, gsize size)
             eol = "\r\n";
         }
         record_line(c, MS_DIR_CLIENT, p + pos, end - pos, eol, MS_HTTP_PHASE_REQUEST,
-                    "http.body.form");
+                    "http.body.form", 0);
         pos = next;
     }
 }

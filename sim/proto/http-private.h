@@ -83,8 +83,12 @@ int ms_http_chunked_feed(MsHttpChunked *ch, GByteArray *in, gsize max_body,
 void ms_http_emit_field(GPtrArray *out, const char *phase, const char *name, const char *value);
 /* Appends the content as lines: split after each LF, each line keeping the
  * ending it had ("\r\n" or "\n"; "" for a last line without one), so the
- * lines add up to the content byte for byte. */
-void ms_http_emit_body(GPtrArray *out, const char *phase, GBytes *body, const char *note);
+ * lines add up to the content byte for byte.  Content that is not text
+ * (NUL octets, or not UTF-8) goes as one binary line (proto.h) noted
+ * "http.body.binary", its stand-in naming the size and type (the
+ * Content-Type value, or NULL). */
+void ms_http_emit_body(GPtrArray *out, const char *phase, GBytes *body, const char *note,
+                       const char *type);
 /* TRUE for a field the engines write themselves and drop when given. */
 gboolean ms_http_is_framing_field(const char *name);
 

@@ -169,7 +169,7 @@ static void write_request(MsHttpClient *c, Req *r)
     const char *type = ms_http_headers_get(r->headers, "Content-Type");
     gboolean form = type != NULL
                     && g_ascii_strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0;
-    ms_http_emit_body(c->output, phase, r->body, form ? "http.body.form" : "http.body.line");
+    ms_http_emit_body(c->output, phase, r->body, form ? "http.body.form" : "http.body.line", type);
 }
 
 /* Sends what may be sent now: the next request when none is outstanding,

@@ -96,7 +96,8 @@ const char *ms_http_event_kind_name(MsHttpEventKind kind)
  * them.  The texts are what a lecturer would say pointing at the line;
  * they are translated elsewhere. */
 static const MsHttpNote notes[] = {
-    { "http.request.get", "GET: the browser pulls a page from the server" },
+    { "http.request.get", "GET: the browser pulls one object (a page, a picture) from the"
+                          " server" },
     { "http.request.head", "HEAD: like GET, but only the header fields come back" },
     { "http.request.post", "POST: the browser sends data (a filled-in form) to the server" },
     { "http.request.put", "PUT: replace the resource at this target with the content" },
@@ -112,7 +113,10 @@ static const MsHttpNote notes[] = {
     { "http.header.cookie", "Cookie: the session cookie the server set, sent back with"
                             " every request: this is how a stateless protocol keeps a login" },
     { "http.header.content-type", "Content-Type: the media type of the content (HTML page,"
-                                  " form data)" },
+                                  " form data, a picture)" },
+    { "http.header.content-disposition", "Content-Disposition: show the content in the page"
+                                         " (inline) or save it (attachment), and its file"
+                                         " name (RFC 6266)" },
     { "http.header.content-length", "Content-Length: the exact size of the content in"
                                     " bytes, line endings included" },
     { "http.header.transfer-encoding", "Transfer-Encoding: the content is sent in chunks,"
@@ -132,10 +136,13 @@ static const MsHttpNote notes[] = {
     { "http.header.other", "a header field" },
     { "http.header.end", "an empty line: the header section ends; the content (if any)"
                          " follows" },
-    { "http.body.line", "a line of the content (an HTML page)" },
+    { "http.body.line", "a line of the content (an HTML page, or a text part of a message)" },
+    { "http.body.binary", "the content as it is, not text (here a picture's bytes, decoded"
+                          " from the message's base64: HTTP needs no transfer encoding);"
+                          " Content-Length counts them" },
     { "http.body.form", "form data: name=value pairs joined by &, percent-encoded" },
     { "http.status.100", "100 Continue: send the rest of the request" },
-    { "http.status.200", "200 OK: the request succeeded; the page follows" },
+    { "http.status.200", "200 OK: the request succeeded; what was asked for follows" },
     { "http.status.201", "201 Created: a new resource was made" },
     { "http.status.204", "204 No Content: done, nothing to show" },
     { "http.status.301", "301 Moved Permanently: the page has a new address (Location)" },
@@ -210,7 +217,7 @@ const char *ms_http_header_note(const char *line, gsize len)
     static const char *const known[] = {
         "host", "user-agent", "accept", "cookie", "content-type", "content-length",
         "transfer-encoding", "connection", "server", "date", "location", "set-cookie",
-        "allow", "www-authenticate",
+        "allow", "www-authenticate", "content-disposition",
     };
     static const char *const keys[] = {
         "http.header.host", "http.header.user-agent", "http.header.accept",
@@ -218,6 +225,7 @@ const char *ms_http_header_note(const char *line, gsize len)
         "http.header.transfer-encoding", "http.header.connection", "http.header.server",
         "http.header.date", "http.header.location", "http.header.set-cookie",
         "http.header.allow", "http.header.www-authenticate",
+        "http.header.content-disposition",
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(known) == G_N_ELEMENTS(keys));
     const char *colon = memchr(line, ':', len);
@@ -653,12 +661,34 @@ void ms_http_emit_field(GPtrArray *out, const char *phase, const char *name, con
     g_ptr_array_add(out, ms_proto_line_new(text, phase, ms_http_header_note(text, strlen(text))));
 }
 
-void ms_http_emit_body(GPtrArray *out, const char *phase, GBytes *body, const char *note)
+/* Content that is not text: NUL octets, or octets that are not UTF-8
+ * (the bytes of a picture). */
+static gboolean is_binary(const char *p, gsize size)
+{
+    return memchr(p, '\0', size) != NULL || !g_utf8_validate(p, (gssize) size, NULL);
+}
+
+void ms_http_emit_body(GPtrArray *out, const char *phase, GBytes *body, const char *note,
+                       const char *type)
 {
     if (body == NULL)
         return;
     gsize size = 0;
     const char *p = g_bytes_get_data(body, &size);
+    if (size > 0 && is_binary(p, size)) {
+        /* HTTP has no transfer encoding for 8-bit data: the octets go as
+         * they are, Content-Length counting them (RFC 9110 8.6).  One
+         * stand-in line tells the transcript what they are. */
+        gsize type_len = type != NULL ? strcspn(type, "; \t") : 0;
+        g_autofree char *stand_in = NULL;
+        if (type_len > 0)
+            stand_in = g_strdup_printf("[%" G_GSIZE_FORMAT " octets of %.*s]", size,
+                                       (int) type_len, type);
+        else
+            stand_in = g_strdup_printf("[%" G_GSIZE_FORMAT " octets of binary content]", size);
+        g_ptr_array_add(out, ms_proto_line_new_bytes(body, stand_in, phase, "http.body.binary"));
+        return;
+    }
     gsize pos = 0;
     while (pos < size) {
         const char *nl = memchr(p + pos, '\n', size - pos);

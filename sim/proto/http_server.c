@@ -181,7 +181,8 @@ static void format_response(MsHttpServer *s, Slot *slot, guint status, const cha
         ms_http_emit_field(out, phase, "Connection", "close");
     g_ptr_array_add(out, ms_proto_line_new("", phase, "http.header.end"));
     if (has_content && !slot->head)
-        ms_http_emit_body(out, phase, body, "http.body.line");
+        ms_http_emit_body(out, phase, body, "http.body.line",
+                          ms_http_headers_get(headers, "Content-Type"));
     slot->lines = out;
     slot->answered = TRUE;
 }

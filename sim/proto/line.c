@@ -43,11 +43,43 @@ MsProtoLine *ms_proto_line_new(const char *text, const char *phase, const char *
     return ms_proto_line_new_len(text, text != NULL ? strlen(text) : 0, "\r\n", phase, note);
 }
 
+MsProtoLine *ms_proto_line_new_bytes(GBytes *bytes, const char *stand_in, const char *phase,
+                                     const char *note)
+{
+    g_return_val_if_fail(bytes != NULL, NULL);
+    MsProtoLine *line = ms_proto_line_new_len(stand_in, stand_in != NULL ? strlen(stand_in) : 0,
+                                              "", phase, note);
+    line->bytes = g_bytes_ref(bytes);
+    return line;
+}
+
+gsize ms_proto_line_wire_size(const MsProtoLine *line)
+{
+    if (line->bytes != NULL)
+        return g_bytes_get_size(line->bytes);
+    return strlen(line->text) + strlen(line->eol);
+}
+
+void ms_proto_line_append_wire(const MsProtoLine *line, GByteArray *out)
+{
+    if (line->bytes != NULL) {
+        gsize len = 0;
+        const guint8 *data = g_bytes_get_data(line->bytes, &len);
+        if (len > 0)
+            g_byte_array_append(out, data, (guint) len);
+        return;
+    }
+    g_byte_array_append(out, (const guint8 *) line->text, (guint) strlen(line->text));
+    g_byte_array_append(out, (const guint8 *) line->eol, (guint) strlen(line->eol));
+}
+
 void ms_proto_line_free(MsProtoLine *line)
 {
     if (line == NULL)
         return;
     g_free(line->text);
+    if (line->bytes != NULL)
+        g_bytes_unref(line->bytes);
     g_free(line);
 }
 
@@ -63,8 +95,7 @@ GBytes *ms_proto_lines_to_bytes(const GPtrArray *lines)
     for (guint i = 0; lines != NULL && i < lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index((GPtrArray *) lines, i);
 
-        g_byte_array_append(out, (const guint8 *) line->text, (guint) strlen(line->text));
-        g_byte_array_append(out, (const guint8 *) line->eol, (guint) strlen(line->eol));
+        ms_proto_line_append_wire(line, out);
     }
     return g_byte_array_free_to_bytes(out);
 }

@@ -450,10 +450,8 @@ static const MsMimePart *find_text(const MsMimePart *part)
 
 /* The text a reader sees: the first text/plain part with its transfer
  * encoding undone and converted to UTF-8 (transfer full). */
-static char *readable_text(const MsMessage *msg)
+static char *readable_text(const MsMimePart *part)
 {
-    g_autoptr(MsMimePart) root = ms_mime_parse(msg);
-    const MsMimePart *part = find_text(root);
     if (part == NULL)
         return g_strdup("(this message has no plain text part)");
     g_autoptr(GBytes) data = ms_mime_part_decode(part, NULL);
@@ -472,19 +470,147 @@ static char *readable_text(const MsMessage *msg)
     return g_utf8_make_valid(bytes != NULL ? bytes : "", (gssize) len);
 }
 
-/* "/message/N" with N a decimal from 1: N, else 0. */
-static guint message_number(const char *path)
+/* A decimal from 1 at *p, up to 9 digits: its value, *p moved past it;
+ * 0 when there is none. */
+static guint take_number(const char **p)
 {
-    const char *n = path + strlen("/message/");
-    if (*n == '\0' || *n == '0' || strlen(n) > 9)
+    const char *s = *p;
+    gsize n = 0;
+    while (g_ascii_isdigit(s[n]))
+        n++;
+    if (n == 0 || n > 9 || s[0] == '0')
         return 0;
     guint v = 0;
-    for (const char *p = n; *p != '\0'; p++) {
-        if (!g_ascii_isdigit(*p))
-            return 0;
-        v = v * 10 + (guint) (*p - '0');
-    }
+    for (gsize i = 0; i < n; i++)
+        v = v * 10 + (guint) (s[i] - '0');
+    *p = s + n;
     return v;
+}
+
+/* "/message/N" (*part_out 0) or "/message/N/part/K": N, else 0. */
+static guint message_number(const char *path, guint *part_out)
+{
+    const char *p = path + strlen("/message/");
+    *part_out = 0;
+    guint number = take_number(&p);
+    if (number == 0)
+        return 0;
+    if (*p == '\0')
+        return number;
+    if (!g_str_has_prefix(p, "/part/"))
+        return 0;
+    p += strlen("/part/");
+    *part_out = take_number(&p);
+    return *part_out != 0 && *p == '\0' ? number : 0;
+}
+
+/* ---- Parts: one object per response -------------------------------------------- */
+
+/* The leaf parts of a message, depth first: what /part/K numbers from 1
+ * (a message that is not multipart is its own part 1). */
+static void collect_leaves(const MsMimePart *part, GPtrArray *out)
+{
+    guint n = ms_mime_part_n_children(part);
+    if (n == 0) {
+        g_ptr_array_add(out, (gpointer) part);
+        return;
+    }
+    for (guint i = 0; i < n; i++)
+        collect_leaves(ms_mime_part_child(part, i), out);
+}
+
+/* An attachment, listed under the text with a link of its own: any leaf
+ * but the text shown, that has a file name or is not text (an HTML
+ * alternative of the text is not one). */
+static gboolean is_attachment(const MsMimePart *part, const MsMimePart *shown)
+{
+    return part != shown && (ms_mime_part_filename(part) != NULL ||
+                             !ms_mime_type_is_text(ms_mime_part_type(part)));
+}
+
+static gboolean is_image(const MsMimePart *part)
+{
+    return g_str_has_prefix(ms_mime_part_type(part), "image/");
+}
+
+/* The attachments' lines of a message page.  A browser fetches what an
+ * <img> shows by itself; a download link is what the user clicks.  Each
+ * is one more GET, one more response (RFC 9110 3: one resource each). */
+static void attachment_lines(GString *html, const GPtrArray *leaves, const MsMimePart *shown,
+                             guint number, const char *folder)
+{
+    for (guint k = 0; k < leaves->len; k++) {
+        const MsMimePart *part = g_ptr_array_index((GPtrArray *) leaves, k);
+        if (!is_attachment(part, shown))
+            continue;
+        char base[64];
+        g_snprintf(base, sizeof base, "/message/%u/part/%u", number, k + 1);
+        g_autofree char *href = folder != NULL ? folder_link(base, folder) : g_strdup(base);
+        g_autofree char *fallback = g_strdup_printf("part %u", k + 1);
+        const char *name = ms_mime_part_filename(part);
+        if (name == NULL)
+            name = fallback;
+        g_autoptr(GBytes) data = ms_mime_part_decode(part, NULL);
+        char size[48];
+        g_snprintf(size, sizeof size, "%" G_GSIZE_FORMAT " bytes",
+                   data != NULL ? g_bytes_get_size(data) : 0);
+        if (is_image(part))
+            line(html, "<p><img src=\"%s\" alt=\"%s\"> %s (%s, %s)</p>", href, name, name,
+                 ms_mime_part_type(part), size);
+        else
+            line(html, "<p><a href=\"%s\" download>%s</a> (%s, %s)</p>", href, name,
+                 ms_mime_part_type(part), size);
+    }
+}
+
+/* A file name as a Content-Disposition parameter (RFC 6266 4.1): a
+ * quoted-string when it is printable ASCII, else filename* in UTF-8
+ * with percent-encoding (RFC 8187 3.2). */
+static char *disposition(const MsMimePart *part)
+{
+    const char *how = is_image(part) ? "inline" : "attachment";
+    const char *name = ms_mime_part_filename(part);
+    if (name == NULL)
+        return g_strdup(how);
+    gboolean plain = TRUE;
+    for (const guchar *p = (const guchar *) name; *p != '\0'; p++)
+        plain = plain && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
+    if (plain)
+        return g_strdup_printf("%s; filename=\"%s\"", how, name);
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(out, "%s; filename*=UTF-8''", how);
+    for (const guchar *p = (const guchar *) name; *p != '\0'; p++) {
+        /* attr-char (RFC 8187 3.2.1) */
+        if (g_ascii_isalnum(*p) || strchr("!#$&+-.^_`|~", *p) != NULL)
+            g_string_append_c(out, (char) *p);
+        else
+            g_string_append_printf(out, "%%%02X", *p);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* One part, decoded, as its own response: the octets the message carried
+ * in base64 or quoted-printable come as they are (HTTP is 8-bit clean). */
+static void send_part(Ctx *ctx, const MsMimePart *part)
+{
+    g_autoptr(GBytes) data = ms_mime_part_decode(part, NULL);
+    if (data == NULL) {
+        error_page(ctx, 500, "This part of the message could not be decoded.",
+                   MS_WEBMAIL_SERVER_ERROR);
+        return;
+    }
+    const char *type = ms_mime_part_type(part);
+    const char *charset = ms_mime_part_param(part, "charset");
+    g_autofree char *content_type = charset != NULL && ms_mime_type_is_text(type)
+                                        ? g_strdup_printf("%s; charset=%s", type, charset)
+                                        : g_strdup(type);
+    g_autofree char *how = disposition(part);
+    MsWebmailResponse *r = ctx->resp;
+    r->status = 200;
+    r->outcome = MS_WEBMAIL_PART;
+    ms_http_headers_add(r->headers, "Content-Type", content_type);
+    ms_http_headers_add(r->headers, "Content-Disposition", how);
+    r->body = g_bytes_ref(data);
 }
 
 /* The buttons under a message: delete, flag, copy or move it. */
@@ -565,7 +691,8 @@ static void do_change(Ctx *ctx)
 static void do_message(Ctx *ctx)
 {
     MsWebmail *app = ctx->app;
-    guint number = message_number(ctx->path);
+    guint part_number = 0;
+    guint number = message_number(ctx->path, &part_number);
     g_autofree char *folder = folders_on(app) ? query_get(ctx, "folder") : NULL;
     if (folders_on(app) && folder == NULL)
         folder = g_strdup("INBOX");
@@ -579,6 +706,17 @@ static void do_message(Ctx *ctx)
         error_page(ctx, 404, "There is no such message.", MS_WEBMAIL_NOT_FOUND);
         return;
     }
+    g_autoptr(MsMimePart) root = ms_mime_parse(msg);
+    g_autoptr(GPtrArray) leaves = g_ptr_array_new();
+    collect_leaves(root, leaves);
+    if (part_number != 0) {
+        if (part_number > leaves->len)
+            error_page(ctx, 404, "This message has no such part.", MS_WEBMAIL_NOT_FOUND);
+        else
+            send_part(ctx, g_ptr_array_index(leaves, part_number - 1));
+        return;
+    }
+    const MsMimePart *text_part = find_text(root);
     g_autofree char *subject = ms_message_get_decoded(msg, "Subject");
     GString *html = page(subject != NULL && subject[0] != '\0' ? subject : "(no subject)");
     line(html, "<p><a href=\"/inbox\">Inbox</a></p>");
@@ -590,7 +728,7 @@ static void do_message(Ctx *ctx)
             line(html, "%s: %s", shown[i], value);
     }
     line(html, "");
-    g_autofree char *body = readable_text(msg);
+    g_autofree char *body = readable_text(text_part);
     g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
     guint n = g_strv_length(lines);
     /* A final line end does not start another line. */
@@ -603,6 +741,7 @@ static void do_message(Ctx *ctx)
         line(html, "%s", lines[i]);
     }
     line(html, "</pre>");
+    attachment_lines(html, leaves, text_part, number, folder);
     if (folder != NULL)
         message_actions(ctx, html, folder, number);
     answer(ctx, 200, html, MS_WEBMAIL_MESSAGE);

@@ -724,6 +724,10 @@ static char *arrow_text(const MsDiagram *d, const MsDiagramArrow *a)
                                                 r->retransmit);
             g_string_append(s, rtx);
         }
+    } else if (ms_report_line_is_binary(r)) {
+        g_autofree char *what = ms_report_binary_text(r, d->lang);
+        g_string_append(s, what);
+        return g_string_free(s, FALSE);
     } else if (r->text == NULL || r->text[0] == '\0') {
         g_string_append(s, ms_dg_word(d, "(empty line)", "（空行）"));
     } else {

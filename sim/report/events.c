@@ -160,6 +160,9 @@ static const Template templates[] = {
     { "phrase", N_("download, mark, then undo the marks with RSET"), 0 },
     { "phrase", N_("created"), 0 },
     { "phrase", N_("deleted"), 0 },
+    /* http_common.c: the stand-in of binary content in a transcript */
+    { "phrase", N_("[{1} octets of binary content]"), NUM(1) },
+    { "phrase", N_("[{1} octets of {2}]"), NUM(1) },
     /* ms_time_format_human()'s units */
     { "phrase", N_("{1} µs"), NUM(1) },
     { "phrase", N_("{1} ms"), NUM(1) },

@@ -64,6 +64,9 @@ static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
         add_string(w, "eol", r->eol);
     add_string(w, "phase", r->phase);
     add_string(w, "note", r->note);
+    /* Binary content: text is a stand-in, len the octets sent. */
+    if (r->kind == MS_TRACE_LINE && r->len > 0)
+        add_int(w, "len", r->len);
     if (r->kind == MS_TRACE_SEGMENT_SENT || r->kind == MS_TRACE_SEGMENT_LOST ||
         r->kind == MS_TRACE_SEGMENT_RECEIVED) {
         ms_json_member(w, "flags");

@@ -61,6 +61,11 @@ static const Words own_notes[] = {
                         " too long, too many sessions, shutting down)") },
     { "tcp.lost", N_("this segment was lost; the sender will retransmit it when its timer"
                      " expires") },
+    /* Web mail's attachments (sim/proto/webmail.c): one object per
+     * response, where SMTP carried one multipart message. */
+    { "webmail.object", N_("one object per response: the page named this attachment, and the"
+                        " browser fetches it with a GET of its own; SMTP carried it inside"
+                        " the one multipart message, base64-encoded beside the text") },
     /* The lines of a message text: RFC 5322 2.1, RFC 5321 4.4, RFC 2045,
      * RFC 2046 5.1. */
     { "msg.header", N_("the message itself begins with its header: From:, To:, Subject: ..."

@@ -109,6 +109,12 @@ typedef struct {
 /* TRUE for the note key of a line of a message text (SMTP DATA, POP3 RETR,
  * an IMAP literal): "*.data.line", "*.data.stuffed", ... */
 gboolean ms_report_is_text_note(const char *note);
+/* TRUE for a line record of binary content (an HTTP response's picture):
+ * its text is a stand-in ("[3436 octets of image/jpeg]"), its len the
+ * octets sent. */
+gboolean ms_report_line_is_binary(const MsTraceRecord *r);
+/* That stand-in in the report's language (transfer full). */
+char *ms_report_binary_text(const MsTraceRecord *r, const char *lang);
 /* TRUE when a header line starts with the field name and a colon. */
 gboolean ms_report_has_field(const char *line, const char *name);
 

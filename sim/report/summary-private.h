@@ -39,7 +39,14 @@ typedef struct {
     gboolean in_text[2];
     gboolean in_header[2];
     gboolean http_page;    /* a GET /message/N awaits its response */
+    gboolean http_part;    /* a GET /message/N/part/K awaits its response */
+    guint http_responses;  /* HTTP: responses, one object each */
+    guint http_parts;      /* HTTP: 200 responses carrying one message part */
     gboolean multipart;    /* a message text on it was MIME multipart */
+    guint multiparts;      /* message texts on it that were multipart */
+    guint most_parts;      /* the most leaf parts one of them had */
+    gboolean text_multipart[2]; /* the text being read each way is multipart */
+    guint text_parts[2];   /* its part headers' Content-Type lines so far */
 } MsSumExchange;
 
 /* One stage of a message's way, from one milestone to the next. */

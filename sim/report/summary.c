@@ -238,7 +238,10 @@ static void line_record(Build *b, const MsTraceRecord *r)
         return;
     guint d = r->dir == MS_DIR_SERVER ? 1 : 0;
     const char *text = r->text != NULL ? r->text : "";
-    e->bytes[d] += strlen(text) + (r->eol != NULL ? strlen(r->eol) : 0);
+    /* Binary content (an HTTP picture): its len is what was sent. */
+    e->bytes[d] += ms_report_line_is_binary(r)
+                       ? r->len
+                       : strlen(text) + (r->eol != NULL ? strlen(r->eol) : 0);
     e->lines[d]++;
     /* A round trip: the client spoke, and the server answered. */
     if (r->dir == MS_DIR_SERVER && e->last_dir == MS_DIR_CLIENT)
@@ -247,16 +250,31 @@ static void line_record(Build *b, const MsTraceRecord *r)
 
     /* Web mail moves a mail message in two requests only: POST /send
      * uploads one (a push toward the server), a 200 to GET /message/N
-     * brings one down (a pull); login forms and inbox pages are not mail. */
+     * brings one down (a pull); login forms and inbox pages are not mail.
+     * Each attachment of a message page comes in a response of its own
+     * (GET /message/N/part/K): one object per response. */
     if (g_ascii_strcasecmp(e->protocol, "HTTP") == 0) {
-        if (r->dir == MS_DIR_CLIENT && g_str_has_prefix(text, "POST /send "))
+        if (r->dir == MS_DIR_CLIENT && g_str_has_prefix(text, "POST /send ")) {
             e->texts[0]++;
-        else if (r->dir == MS_DIR_CLIENT && g_str_has_prefix(text, "GET /message/"))
-            e->http_page = TRUE;
-        else if (r->dir == MS_DIR_SERVER && e->http_page && g_str_has_prefix(text, "HTTP/")) {
-            e->http_page = FALSE;
-            if (g_str_has_prefix(strchr(text, ' ') != NULL ? strchr(text, ' ') + 1 : "", "200"))
+        } else if (r->dir == MS_DIR_CLIENT && g_str_has_prefix(text, "GET /message/")) {
+            const char *target_end = strchr(text + 4, ' ');
+            g_autofree char *target = target_end != NULL
+                                          ? g_strndup(text + 4, (gsize) (target_end - text - 4))
+                                          : g_strdup(text + 4);
+            if (strstr(target, "/part/") != NULL)
+                e->http_part = TRUE;
+            else
+                e->http_page = TRUE;
+        } else if (r->dir == MS_DIR_SERVER && g_str_has_prefix(text, "HTTP/")) {
+            const char *sp = strchr(text, ' ');
+            gboolean ok = g_str_has_prefix(sp != NULL ? sp + 1 : "", "200");
+            e->http_responses++;
+            if (ok && e->http_page)
                 e->texts[1]++;
+            if (ok && e->http_part)
+                e->http_parts++;
+            e->http_page = FALSE;
+            e->http_part = FALSE;
         }
         return;
     }
@@ -270,14 +288,29 @@ static void line_record(Build *b, const MsTraceRecord *r)
         e->in_text[d] = TRUE;
         e->in_header[d] = TRUE;
         e->texts[d]++;
+        e->text_multipart[d] = FALSE;
+        e->text_parts[d] = 0;
     }
     /* RFC 5322 2.1: the header ends at the first empty line. */
     if (*text == '\0') {
         e->in_header[d] = FALSE;
     } else if (e->in_header[d] && ms_report_has_field(text, "Content-Type")) {
         g_autofree char *type = field_value(text);
-        if (g_ascii_strncasecmp(type, "multipart/", 10) == 0)
+        if (g_ascii_strncasecmp(type, "multipart/", 10) == 0) {
             e->multipart = TRUE;
+            e->text_multipart[d] = TRUE;
+            e->multiparts++;
+        }
+    } else if (!e->in_header[d] && e->text_multipart[d] &&
+               ms_report_has_field(text, "Content-Type")) {
+        /* A part's header in the body of a multipart message (RFC 2046
+         * 5.1.1): each leaf part names its type; nested multiparts do not
+         * count as parts of their own. */
+        g_autofree char *type = field_value(text);
+        if (g_ascii_strncasecmp(type, "multipart/", 10) != 0) {
+            e->text_parts[d]++;
+            e->most_parts = MAX(e->most_parts, e->text_parts[d]);
+        }
     } else if (e->in_header[d] && ms_report_has_field(text, "Message-ID")) {
         g_autofree char *mid = field_value(text);
         if (*mid != '\0' &&

@@ -166,6 +166,25 @@ static void append_exchange(GString *out, const MsSumExchange *e, const char *la
                  ms_report_format(lang, N_("{1} uploaded to the server (POST: a push), {2}"
                                            " fetched from it (GET: a pull)"), up, down, NULL));
     }
+    if (e->http_responses > 0) {
+        /* HTTP: one object per response, an attachment too. */
+        g_autofree char *n = num(e->http_responses);
+        g_autofree char *parts = num(e->http_parts);
+        rows_add(&rows, TR(lang, N_("responses")),
+                 ms_report_format(lang, e->http_parts > 0
+                                            ? N_("{1}, one object each; {2} of them an"
+                                                 " attachment, fetched with a GET of its own")
+                                            : N_("{1}, one object (a page) each"),
+                                  n, parts, NULL));
+    } else if (e->multiparts > 0) {
+        /* SMTP (and POP3, IMAP): all the parts inside one message. */
+        g_autofree char *n = num(e->multiparts);
+        g_autofree char *parts = num(e->most_parts);
+        rows_add(&rows, TR(lang, N_("MIME parts")),
+                 ms_report_format(lang, N_("{1} multipart message(s), up to {2} parts each,"
+                                           " every part inside its message, in one transfer"),
+                                  n, parts, NULL));
+    }
     g_autofree char *rt = num(e->round_trips);
     rows_add(&rows, TR(lang, N_("round trips")),
              ms_report_format(lang, N_("{1}, plus 1 for the TCP handshake"), rt, NULL));
@@ -366,6 +385,8 @@ typedef struct {
     gboolean away, toward, multipart;
     guint messages, most_per_connection, round_trips;
     guint64 bytes[2];
+    guint http_responses, http_parts; /* HTTP: responses, message parts among them */
+    guint multiparts, most_parts;     /* SMTP & co: multipart texts, most parts in one */
 } Group;
 
 static GArray *group_exchanges(const MsSummary *s)
@@ -383,7 +404,7 @@ static GArray *group_exchanges(const MsSummary *s)
         }
         if (g == NULL) {
             Group fresh = { e->protocol, g_ptr_array_new(), FALSE, FALSE, FALSE, 0, 0, 0,
-                            { 0, 0 } };
+                            { 0, 0 }, 0, 0, 0, 0 };
             g_array_append_val(groups, fresh);
             g = &g_array_index(groups, Group, groups->len - 1);
         }
@@ -397,6 +418,10 @@ static GArray *group_exchanges(const MsSummary *s)
         g->round_trips += e->round_trips;
         g->bytes[0] += e->bytes[0];
         g->bytes[1] += e->bytes[1];
+        g->http_responses += e->http_responses;
+        g->http_parts += e->http_parts;
+        g->multiparts += e->multiparts;
+        g->most_parts = MAX(g->most_parts, e->most_parts);
     }
     return groups;
 }
@@ -458,6 +483,38 @@ static char *openers(const Group *g)
     return g_string_free(s, FALSE);
 }
 
+/* "One message, or one response per object", with this run's counts:
+ * how many HTTP responses, how many of them one part of a message each;
+ * how many multipart messages SMTP carried whole (transfer full). */
+static char *objects_value(const Group *g, const Rule *rule, const char *lang)
+{
+    if (rule == NULL)
+        return g_strdup("-");
+    gboolean smtp = strcmp(rule->protocol, "SMTP") == 0;
+    if (smtp && !g->multipart)
+        return g_strdup(TR(lang, N_("one message: header and body in one transfer (no"
+                                    " multipart message in this run)")));
+    if (smtp) {
+        g_autofree char *n = num(g->multiparts);
+        g_autofree char *parts = num(g->most_parts);
+        return ms_report_format(lang, N_("{1} (this run: {2} multipart message transfer(s), up"
+                                         " to {3} parts each, every part inside the one"
+                                         " message)"),
+                                TR(lang, rule->objects), n, parts, NULL);
+    }
+    if (strcmp(rule->protocol, "HTTP") == 0 && g->http_responses > 0) {
+        g_autofree char *n = num(g->http_responses);
+        g_autofree char *parts = num(g->http_parts);
+        const char *fmt = g->http_parts > 0
+                              ? N_("{1} (this run: {2} responses; {3} of them an attachment,"
+                                   " each fetched with a GET of its own)")
+                              : N_("{1} (this run: {2} responses, each one page; no"
+                                   " attachment fetched)");
+        return ms_report_format(lang, fmt, TR(lang, rule->objects), n, parts, NULL);
+    }
+    return g_strdup(TR(lang, rule->objects));
+}
+
 static void append_push_pull(GString *out, const MsSummary *s, const char *lang)
 {
     GArray *groups = group_exchanges(s);
@@ -516,11 +573,7 @@ static void append_push_pull(GString *out, const MsSummary *s, const char *lang)
                                          rule != NULL ? TR(lang, rule->connection) : "-", c, m,
                                          NULL);
             } else if (a == 3) {
-                const char *objects = rule != NULL ? rule->objects : NULL;
-                if (rule != NULL && strcmp(rule->protocol, "SMTP") == 0 && !g->multipart)
-                    objects = N_("one message: header and body in one transfer (no"
-                                 " multipart message in this run)");
-                value = g_strdup(objects != NULL ? TR(lang, objects) : "-");
+                value = objects_value(g, rule, lang);
             } else if (a == 4) {
                 value = g_strdup(rule != NULL ? TR(lang, rule->dialogue) : "-");
             } else {
@@ -632,6 +685,14 @@ static void json_exchange(MsJsonWriter *b, const MsSumExchange *e)
     add_int(b, "round_trips", e->round_trips);
     add_int(b, "bytes_client_to_server", (gint64) e->bytes[0]);
     add_int(b, "bytes_server_to_client", (gint64) e->bytes[1]);
+    if (g_ascii_strcasecmp(e->protocol, "HTTP") == 0) {
+        /* One object per response: how many, and how many a message part. */
+        add_int(b, "http_responses", e->http_responses);
+        add_int(b, "http_parts", e->http_parts);
+    } else if (e->multiparts > 0) {
+        add_int(b, "multipart_messages", e->multiparts);
+        add_int(b, "most_parts", e->most_parts);
+    }
     add_int(b, "opened_ns", e->opened);
     if (e->closed >= 0) {
         add_int(b, "closed_ns", e->closed);

@@ -287,6 +287,16 @@ gboolean ms_report_is_text_note(const char *note)
             strcmp(note, "imap.data.literal") == 0 || strcmp(note, "imap.cmd.literal") == 0);
 }
 
+gboolean ms_report_line_is_binary(const MsTraceRecord *r)
+{
+    return r->kind == MS_TRACE_LINE && r->len > 0;
+}
+
+char *ms_report_binary_text(const MsTraceRecord *r, const char *lang)
+{
+    return ms_report_phrase(r->text != NULL ? r->text : "", lang);
+}
+
 gboolean ms_report_has_field(const char *text, const char *name)
 {
     gsize n = strlen(name);
@@ -362,8 +372,11 @@ static BodyClass classify_text(ConnState *s, const char *text, const char **note
     }
 }
 
-static char *line_text(const MsTraceRecord *r)
+static char *line_text(const Builder *b, const MsTraceRecord *r)
 {
+    /* Octets sent as they are: what they are, not what they hold. */
+    if (ms_report_line_is_binary(r))
+        return ms_report_binary_text(r, b->lang);
     g_autofree char *text = ms_report_escape_text(r->text != NULL ? r->text : "");
     GString *out = g_string_new(text);
     /* RFC 5321 2.3.8, RFC 1939 3: only CRLF ends a line; make any other
@@ -377,6 +390,18 @@ static char *line_text(const MsTraceRecord *r)
         }
     }
     return g_string_free(out, FALSE);
+}
+
+/* A browser's GET of one part of a message (GET /message/N/part/K). */
+static gboolean is_part_request(const MsTraceRecord *r)
+{
+    const char *t = r->text;
+    if (r->dir != MS_DIR_CLIENT || t == NULL || g_strcmp0(r->note, "http.request.get") != 0 ||
+        !g_str_has_prefix(t, "GET /message/"))
+        return FALSE;
+    const char *sp = strchr(t + 4, ' ');
+    const char *part = strstr(t + 4, "/part/");
+    return part != NULL && (sp == NULL || part < sp);
 }
 
 static void line_record(Builder *b, const MsTraceRecord *r)
@@ -397,7 +422,7 @@ static void line_record(Builder *b, const MsTraceRecord *r)
     if (r->phase != NULL && (s->phase == NULL || strcmp(s->phase, r->phase) != 0))
         heading(b, s, r->phase, r->time);
 
-    MsItem *item = add_item(b, MS_ITEM_LINE, r, s->conn, r->time, line_text(r));
+    MsItem *item = add_item(b, MS_ITEM_LINE, r, s->conn, r->time, line_text(b, r));
     item->arrow = arrow_of(r->dir);
 
     const char *own[2] = { NULL, NULL };
@@ -421,13 +446,15 @@ static void line_record(Builder *b, const MsTraceRecord *r)
         (s->last_note == NULL || strcmp(s->last_note, r->note) != 0))
         add_note(b, item, r->note);
     s->last_note = r->note;
+    if (is_part_request(r))
+        add_note(b, item, "webmail.object");
     for (guint k = 0; k < G_N_ELEMENTS(own); k++) {
         if (own[k] != NULL)
             add_note(b, item, own[k]);
         if (own[k] != NULL && strcmp(own[k], "msg.subject") == 0)
             add_decoded_note(b, item, r->text);
     }
-    if (r->eol != NULL && strcmp(r->eol, "\r\n") != 0) {
+    if (r->eol != NULL && strcmp(r->eol, "\r\n") != 0 && !ms_report_line_is_binary(r)) {
         if (strcmp(r->eol, "\n") == 0)
             add_note(b, item, "eol.lf");
         else if (strcmp(r->eol, "\r") == 0)

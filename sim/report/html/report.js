@@ -113,7 +113,8 @@
     'legend-retransmit': { en: 'retransmission', zh: '重传' },
     'legend-lost': { en: '✕ lost', zh: '✕ 丢失' },
     'bad-trace': { en: 'This page cannot read its trace: {1}', zh: '本页无法读取其跟踪数据：{1}' },
-    'no-lines': { en: 'This run has no protocol lines.', zh: '本次运行没有协议行。' }
+    'no-lines': { en: 'This run has no protocol lines.', zh: '本次运行没有协议行。' },
+    'binary': { en: '{1} octets sent as they are (not text, not shown)', zh: '按原样发送的 {1} 个八位组（不是文本，不显示）' }
   };
 
   var lang = 'en';
@@ -682,6 +683,10 @@
   /* ---- The details panel ----------------------------------------------- */
 
   function visibleLine(r) {
+    /* Binary content (docs/trace-format.md: a line with "len"): its text
+     * is a stand-in for octets sent as they are, with no line end. */
+    if (typeof r.len === 'number' && r.len > 0)
+      return '<div class="sent-line mono">' + esc(tr('binary', r.len)) + '</div>';
     var t = esc(r.text).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, function (c) {
       var n = c.charCodeAt(0);
       return '<span class="ctl">' + (n === 127 ? 'DEL' : '^' + String.fromCharCode(n + 64)) + '</span>';
