@@ -189,24 +189,14 @@ typedef struct {
     double last_y;
     guint last_kind;
     guint last_rows;
+    guint last_item;
     guint stamp;    /* key + 1 when it was last touched at the current key */
     double off;
+    double shift;   /* how much lower an arrival here was put than planned */
     guint kind;
     guint rows;
+    guint item;
 } LifeState;
-
-/* How far below the previous end on a lifeline the next one goes; an
- * arrow with several rows of text keeps its neighbours further off. */
-static double spacing(const MsDiagram *d, guint prev, guint prev_rows, guint next, guint next_rows)
-{
-    if (prev == EV_ARRIVE && next == EV_SEND)
-        return 0; /* the reply leaves where the request arrived */
-    if (prev == EV_NOTE)
-        return MS_DG_T(d, MS_DG_NOTE_H) + 6.0;
-    if (next == EV_NOTE)
-        return 6.0;
-    return MS_DG_T(d, MS_DG_ROW) * (double) MAX(1u, (prev_rows + next_rows + 1) / 2);
-}
 
 static guint event_rows(const MsDiagram *d, guint kind, guint item)
 {
@@ -226,6 +216,580 @@ static double drop(const MsDiagram *d, const MsDiagramArrow *a)
     /* Room for its text: rows of the label stay between its two ends. */
     double text = a->rows > 1 ? MS_DG_T(d, MS_DG_ROW) * (a->rows + 0.5) : 0;
     return MAX(px, MAX(text, MS_DG_T(d, MS_DG_MIN_SLOPE)));
+}
+
+/* ---- Texts kept clear ---------------------------------------------------- */
+
+/* White space kept around a label, beyond the patch Graphviz draws. */
+#define PAD 1.5
+
+/* The size of an arrow's label as diagram_gv.c draws it: a plain-text node
+ * in the arrow's face, a row per line at Graphviz's 1.2 em, with its margin
+ * of 0.02 x 0.005 inch on each side; and PAD all round. */
+static void label_size(const MsDiagram *d, const MsDiagramArrow *a, double *w, double *h)
+{
+    gboolean line = a->kind != MS_DIAGRAM_ARROW_SEGMENT;
+    gboolean mono = a->kind == MS_DIAGRAM_ARROW_LINE || a->compact;
+    double size = MS_DG_T(d, mono || line ? MS_DG_LINE_PT : MS_DG_SMALL_PT);
+    double widest = 0, width = 0;
+    guint rows = 1;
+    for (const char *p = a->label != NULL ? a->label : ""; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c == '\n') {
+            rows++;
+            width = 0;
+            continue;
+        }
+        width += g_unichar_iswide(c) ? size : size * (mono ? 0.602 : 0.62);
+        widest = MAX(widest, width);
+    }
+    *w = widest + 2 * 1.44 + 2 * PAD;
+    *h = rows * size * 1.2 + 2 * 0.36 + 2 * PAD;
+}
+
+/* The line of an arrow as y = y0 + k * x between x lo and hi, its end on
+ * the shared lifeline (its sender when `sending`, else its receiver) at
+ * y = 0; with its label box at its middle. */
+typedef struct {
+    double lo, hi, y0, k;
+    double left, right, top, bottom; /* label */
+} Shape;
+
+static Shape shape_of(const MsDiagram *d, const MsDiagramArrow *a, gboolean sending, double extra)
+{
+    Shape sh;
+    double w, h, dy = drop(d, a) + extra;
+    label_size(d, a, &w, &h);
+    double xs = sending ? a->x1 : a->x2, xo = sending ? a->x2 : a->x1;
+    double yo = sending ? dy : -dy;
+    sh.lo = MIN(xs, xo);
+    sh.hi = MAX(xs, xo);
+    sh.k = xo != xs ? yo / (xo - xs) : 0;
+    sh.y0 = -sh.k * xs;
+    double cx = (xs + xo) / 2, mid = yo / 2;
+    sh.left = cx - w / 2;
+    sh.right = cx + w / 2;
+    sh.top = mid - h / 2;
+    sh.bottom = mid + h / 2;
+    return sh;
+}
+
+/* How far the line of b must be moved down to pass below the label of a
+ * wherever both are (-G_MAXDOUBLE when they never meet). */
+static double below_label(const Shape *a, const Shape *b)
+{
+    double xa = MAX(a->left, b->lo), xb = MIN(a->right, b->hi);
+    if (xa >= xb)
+        return -G_MAXDOUBLE;
+    return a->bottom - MIN(b->y0 + b->k * xa, b->y0 + b->k * xb);
+}
+
+/* ...and how far, for the line of a to pass above the label of b. */
+static double above_label(const Shape *a, const Shape *b)
+{
+    double xa = MAX(b->left, a->lo), xb = MIN(b->right, a->hi);
+    if (xa >= xb)
+        return -G_MAXDOUBLE;
+    return MAX(a->y0 + a->k * xa, a->y0 + a->k * xb) - b->top;
+}
+
+/* Two arrows leaving (or arriving at) one lifeline one after the other, b
+ * a distance s below a: s must let b pass below a's label, a pass above
+ * b's, and b's label sit below a's.  Lines of one segment between the same
+ * two hosts are parallel; as they arrive one after the other they drop a
+ * little more than their delay says: a row more is allowed for. */
+static double pair_gap(const MsDiagram *d, const MsDiagramArrow *a, const MsDiagramArrow *b,
+                       gboolean sending)
+{
+    double extra = a->from == b->from && a->to == b->to ? MS_DG_T(d, MS_DG_ROW) : 0;
+    Shape sa = shape_of(d, a, sending, extra), sb = shape_of(d, b, sending, extra);
+    double s = MAX(below_label(&sa, &sb), above_label(&sa, &sb));
+    if (sa.left < sb.right && sb.left < sa.right)
+        s = MAX(s, sa.bottom - sb.top);
+    return s;
+}
+
+/* How far below the previous end on a lifeline the next one goes; an
+ * arrow with several rows of text keeps its neighbours further off, and
+ * two arrows leaving or arriving one after the other keep clear of each
+ * other's labels. */
+static double spacing(const MsDiagram *d, const LifeState *ls, guint next, guint next_rows,
+                      guint next_item)
+{
+    guint prev = ls->kind, prev_rows = ls->rows;
+    if (prev == EV_ARRIVE && next == EV_SEND)
+        return 0; /* the reply leaves where the request arrived */
+    if (prev == EV_NOTE)
+        return MS_DG_T(d, MS_DG_NOTE_H) + 6.0;
+    if (next == EV_NOTE)
+        return 6.0;
+    double s = MS_DG_T(d, MS_DG_ROW) * (double) MAX(1u, (prev_rows + next_rows + 1) / 2);
+    if (prev == next && (next == EV_SEND || next == EV_ARRIVE))
+        s = MAX(s, pair_gap(d, &g_array_index(d->arrows, MsDiagramArrow, ls->item),
+                            &g_array_index(d->arrows, MsDiagramArrow, next_item),
+                            next == EV_SEND));
+    return s;
+}
+
+/* Something a label must not be drawn over: an arrow (a segment from x1,y1
+ * to x2,y2), or a box (x1..x2, y1..y2): another label or a note. */
+typedef struct {
+    gboolean segment;
+    double x1, y1, x2, y2;
+    guint owner; /* page-local arrow, G_MAXUINT for a note */
+    guint stamp;
+} Obstacle;
+
+typedef struct {
+    double lo, hi;
+} Span;
+
+/* Where the texts of one page are, by column: bucket 0 is left of the first
+ * lifeline, bucket k between lifelines k-1 and k, the last one right of the
+ * last lifeline.  What lies wholly above every arrow still to be placed is
+ * dropped as the page goes down, so each look is at the few things near
+ * the arrow (a sweep down the page with an interval list per column). */
+enum { LINES, TEXTS, FLYING, HEADED, N_LISTS };
+
+typedef struct {
+    MsDiagram *d;
+    guint first, n;     /* the page's arrows */
+    guint n_buckets;
+    double x0, column;
+    GArray *obs;        /* Obstacle */
+    /* Per bucket, what may be in the way: LINES every line and text,
+     * TEXTS the labels and notes only (for lines crossing many columns),
+     * FLYING the arrows sent and not yet placed, across their columns, and
+     * HEADED the same, in the columns where their labels will go. */
+    GArray **list[N_LISTS];
+    guint8 *done;       /* page-local arrow placed (or never will be) */
+    guint *astamp;
+    double *lw, *lh;    /* label sizes */
+    guint stamp;
+    guint oldest;       /* the first page-local arrow not yet done */
+    double low;         /* nothing above this can be in the way any more */
+    double now;         /* the instant's y */
+    GArray *iv;         /* Span, scratch */
+    /* While an instant is placed (it may be placed again): nothing is
+     * dropped, and what is added can be taken back. */
+    gboolean keep;
+    guint snap, snap_obs;
+    guint *stamps[N_LISTS]; /* per bucket: snap when first added to */
+    GArray *touched;        /* guint pairs: bucket (+ n_buckets: flying), length */
+} Placer;
+
+static void placer_init(Placer *p, MsDiagram *d, guint page)
+{
+    const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, page);
+    memset(p, 0, sizeof *p);
+    p->d = d;
+    p->first = pg->first_arrow;
+    p->n = pg->n_arrows;
+    guint nl = d->lifelines->len;
+    p->n_buckets = nl + 1;
+    p->x0 = nl > 0 ? g_array_index(d->lifelines, MsDiagramLifeline, 0).x : 0;
+    p->column = d->column > 0 ? d->column : 1;
+    p->obs = g_array_new(FALSE, FALSE, sizeof(Obstacle));
+    for (guint k = 0; k < N_LISTS; k++) {
+        p->list[k] = g_new0(GArray *, p->n_buckets);
+        for (guint b = 0; b < p->n_buckets; b++)
+            p->list[k][b] = g_array_new(FALSE, FALSE, sizeof(guint));
+        p->stamps[k] = g_new0(guint, p->n_buckets);
+    }
+    p->done = g_new0(guint8, p->n + 1);
+    p->astamp = g_new0(guint, p->n + 1);
+    p->lw = g_new0(double, p->n + 1);
+    p->lh = g_new0(double, p->n + 1);
+    for (guint i = 0; i < p->n; i++)
+        label_size(d, &g_array_index(d->arrows, MsDiagramArrow, p->first + i), &p->lw[i], &p->lh[i]);
+    p->iv = g_array_new(FALSE, FALSE, sizeof(Span));
+    p->low = -1e9;
+    p->touched = g_array_new(FALSE, FALSE, sizeof(guint));
+}
+
+static void placer_snapshot(Placer *p)
+{
+    p->keep = TRUE;
+    p->snap++;
+    p->snap_obs = p->obs->len;
+    g_array_set_size(p->touched, 0);
+}
+
+static void placer_rollback(Placer *p)
+{
+    for (guint k = 0; k + 1 < p->touched->len; k += 2) {
+        guint b = g_array_index(p->touched, guint, k), len = g_array_index(p->touched, guint, k + 1);
+        g_array_set_size(p->list[b / p->n_buckets][b % p->n_buckets], len);
+    }
+    g_array_set_size(p->obs, p->snap_obs);
+}
+
+static void placer_release(Placer *p)
+{
+    p->keep = FALSE;
+}
+
+static guint bucket_of(const Placer *p, double x)
+{
+    double k = floor((x - p->x0) / p->column) + 1.0;
+    return (guint) CLAMP(k, 0.0, (double) (p->n_buckets - 1));
+}
+
+/* Adds item to the lists of kind k in the buckets of [lo, hi]. */
+static void add_to(Placer *p, guint k, double lo, double hi, guint item)
+{
+    for (guint b = bucket_of(p, lo), b1 = bucket_of(p, hi); b <= b1; b++) {
+        GArray *list = p->list[k][b];
+        if (p->keep && p->stamps[k][b] != p->snap) {
+            p->stamps[k][b] = p->snap;
+            guint pair[2] = { k * p->n_buckets + b, list->len };
+            g_array_append_vals(p->touched, pair, 2);
+        }
+        g_array_append_val(list, item);
+    }
+}
+
+static void placer_clear(Placer *p)
+{
+    for (guint b = 0; b < p->n_buckets; b++) {
+        for (guint k = 0; k < N_LISTS; k++)
+            g_array_unref(p->list[k][b]);
+    }
+    for (guint k = 0; k < N_LISTS; k++) {
+        g_free(p->list[k]);
+        g_free(p->stamps[k]);
+    }
+    g_array_unref(p->obs);
+    g_array_unref(p->iv);
+    g_free(p->done);
+    g_free(p->astamp);
+    g_free(p->lw);
+    g_free(p->lh);
+    g_array_unref(p->touched);
+}
+
+
+static MsDiagramArrow *arrow_at(const Placer *p, guint local)
+{
+    return &g_array_index(p->d->arrows, MsDiagramArrow, p->first + local);
+}
+
+/* At the start of an instant at y: what lies above every arrow in flight
+ * and above y can no longer be in anyone's way. */
+static void placer_advance(Placer *p, double y)
+{
+    p->now = y;
+    while (p->oldest < p->n && p->done[p->oldest])
+        p->oldest++;
+    double low = y;
+    if (p->oldest < p->n && arrow_at(p, p->oldest)->y1 >= 0)
+        low = MIN(low, arrow_at(p, p->oldest)->y1);
+    /* An arrow in flight far longer than any path's delay (held up, or
+     * crossing a break) does not keep everything above it in view. */
+    low = MAX(low, y - 4 * MS_DG_T(p->d, MS_DG_DELAY_PT + MS_DG_BREAK_H));
+    p->low = MAX(p->low, low - 1.0);
+}
+
+static void add_obstacle(Placer *p, const Obstacle *o)
+{
+    guint id = p->obs->len;
+    g_array_append_val(p->obs, *o);
+    double lo = MIN(o->x1, o->x2), hi = MAX(o->x1, o->x2);
+    add_to(p, LINES, lo, o->segment ? hi - 1e-6 : hi, id);
+    if (!o->segment)
+        add_to(p, TEXTS, lo, hi, id);
+}
+
+/* Calls back each obstacle in the buckets of [lo, hi] once, dropping those
+ * wholly above p->low. */
+#define FOR_OBSTACLES(p, k, lo, hi, o)                                                       \
+    for (guint b_ = bucket_of((p), (lo)), b1_ = bucket_of((p), (hi)), s_ = ++(p)->stamp;     \
+         b_ <= b1_; b_++)                                                                    \
+        for (guint k_ = 0, w_ = 0, n_ = (p)->list[(k)][b_]->len; k_ <= n_; k_++)                \
+            if (k_ == n_) {                                                                  \
+                g_array_set_size((p)->list[(k)][b_], w_);                                       \
+            } else if (((o) = &g_array_index((p)->obs, Obstacle,                             \
+                                             g_array_index((p)->list[(k)][b_], guint, k_))),    \
+                       !(p)->keep && MAX((o)->y1, (o)->y2) < (p)->low) {                     \
+            } else if ((g_array_index((p)->list[(k)][b_], guint, w_++) =                        \
+                            g_array_index((p)->list[(k)][b_], guint, k_)),                      \
+                       (o)->stamp == s_ || MAX((o)->y1, (o)->y2) < (p)->low) {               \
+            } else if (((o)->stamp = s_), TRUE)
+
+/* The y of a segment at x. */
+static double y_at(double x1, double y1, double x2, double y2, double x)
+{
+    return x2 == x1 ? MAX(y1, y2) : y1 + (y2 - y1) * (x - x1) / (x2 - x1);
+}
+
+static void push_span(GArray *iv, double lo, double hi)
+{
+    Span s = { lo, hi };
+    g_array_append_val(iv, s);
+}
+
+static gint compare_lo(gconstpointer pa, gconstpointer pb)
+{
+    const Span *a = pa, *b = pb;
+    return a->lo < b->lo ? -1 : (a->lo > b->lo);
+}
+
+static gint compare_hi_down(gconstpointer pa, gconstpointer pb)
+{
+    const Span *a = pa, *b = pb;
+    return a->hi > b->hi ? -1 : (a->hi < b->hi);
+}
+
+/* The first y at or below `from` inside none of the (open) spans. */
+static double first_free(GArray *iv, double from)
+{
+    g_array_sort(iv, compare_lo);
+    double y = from;
+    for (guint k = 0; k < iv->len; k++) {
+        const Span *s = &g_array_index(iv, Span, k);
+        if (s->lo >= y)
+            break;
+        if (s->hi > y)
+            y = s->hi;
+    }
+    return y;
+}
+
+/* The last y at or above `from` inside none of the spans, or NAN when
+ * there is none down to `floor`. */
+static double last_free(GArray *iv, double from, double floor_y)
+{
+    g_array_sort(iv, compare_hi_down);
+    double y = from;
+    for (guint k = 0; k < iv->len; k++) {
+        const Span *s = &g_array_index(iv, Span, k);
+        if (s->hi <= y)
+            break;
+        if (s->lo < y)
+            y = s->lo;
+    }
+    return y >= floor_y ? y : NAN;
+}
+
+/* The label centres at which the label of `self`, between x lo and hi and
+ * hh high each side of its centre, would meet something already placed. */
+static void label_spans(Placer *p, guint self, double lo, double hi, double hh)
+{
+    g_array_set_size(p->iv, 0);
+    Obstacle *o;
+    FOR_OBSTACLES(p, LINES, lo, hi, o)
+    {
+        if (o->owner == self)
+            continue;
+        double xa = MAX(lo, MIN(o->x1, o->x2)), xb = MIN(hi, MAX(o->x1, o->x2));
+        if (xa >= xb)
+            continue;
+        double top = o->y1, bottom = o->y2;
+        if (o->segment) {
+            double ya = y_at(o->x1, o->y1, o->x2, o->y2, xa);
+            double yb = y_at(o->x1, o->y1, o->x2, o->y2, xb);
+            top = MIN(ya, yb);
+            bottom = MAX(ya, yb);
+        }
+        push_span(p->iv, top - hh, bottom + hh);
+    }
+}
+
+/* The lowest centre the label of `self` may have to stay above the arrows
+ * still in flight across it: wherever they arrive, they pass below. */
+static double flying_bound(Placer *p, guint self, double lo, double hi, double hh)
+{
+    double ub = G_MAXDOUBLE;
+    guint s = ++p->stamp;
+    for (guint b = bucket_of(p, lo), b1 = bucket_of(p, hi); b <= b1; b++) {
+        GArray *f = p->list[FLYING][b];
+        guint w = 0;
+        for (guint k = 0; k < f->len; k++) {
+            guint i = g_array_index(f, guint, k);
+            if (p->done[i] && !p->keep)
+                continue;
+            g_array_index(f, guint, w++) = i;
+            if (p->done[i])
+                continue;
+            if (i == self || p->astamp[i] == s)
+                continue;
+            p->astamp[i] = s;
+            const MsDiagramArrow *a = arrow_at(p, i);
+            double y2 = MAX(p->now, a->y1 + drop(p->d, a));
+            double xa = MAX(lo, MIN(a->x1, a->x2)), xb = MIN(hi, MAX(a->x1, a->x2));
+            if (xa >= xb)
+                continue;
+            double top = MIN(y_at(a->x1, a->y1, a->x2, y2, xa), y_at(a->x1, a->y1, a->x2, y2, xb));
+            ub = MIN(ub, top - hh);
+        }
+        g_array_set_size(f, w);
+    }
+    return ub;
+}
+
+/* The arrivals at which the arrow `self` would run through a label or a
+ * note already placed.  A text right at its sender cannot be passed by
+ * moving the arrival, nor one it would take the arrow far out of its way
+ * to pass: those are left to the texts' own placement. */
+static void segment_spans(Placer *p, guint self)
+{
+    const MsDiagramArrow *a = arrow_at(p, self);
+    double lo = MIN(a->x1, a->x2), hi = MAX(a->x1, a->x2), span = hi - lo;
+    double reach = a->y1 + 3.0 * drop(p->d, a) + MS_DG_T(p->d, MS_DG_ROW) * 4;
+    g_array_set_size(p->iv, 0);
+    if (span <= 0)
+        return;
+    Obstacle *o;
+    FOR_OBSTACLES(p, TEXTS, lo, hi - 1e-6, o)
+    {
+        if (o->segment || o->owner == self || o->y2 <= a->y1)
+            continue;
+        double xa = MAX(lo, o->x1), xb = MIN(hi, o->x2);
+        if (xa >= xb)
+            continue;
+        double fa = fabs(xa - a->x1) / span, fb = fabs(xb - a->x1) / span;
+        double fmin = MIN(fa, fb), fmax = MAX(fa, fb);
+        if (fmin < 0.02)
+            continue;
+        double from = a->y1 + (o->y1 - a->y1) / fmax, to = a->y1 + (o->y2 - a->y1) / fmin;
+        if (to > reach)
+            continue;
+        push_span(p->iv, from, to);
+    }
+}
+
+/* The line of an arrow leaving at y and dropping by dy meets the box?  If
+ * so, the y at which it would leave just below it (or G_MAXDOUBLE when the
+ * box is at its very start). */
+static double leave_below(const MsDiagramArrow *a, double y, double dy, double left, double top,
+                          double right, double bottom)
+{
+    double lo = MIN(a->x1, a->x2), hi = MAX(a->x1, a->x2), span = hi - lo;
+    double xa = MAX(lo, left), xb = MIN(hi, right);
+    if (span <= 0 || xa >= xb || bottom <= y)
+        return y;
+    double fa = fabs(xa - a->x1) / span, fb = fabs(xb - a->x1) / span;
+    double fmin = MIN(fa, fb), fmax = MAX(fa, fb);
+    if (y + dy * fmax <= top)
+        return y; /* passes above */
+    return bottom - dy * fmin;
+}
+
+/* How low the arrow `self` must leave, at y or lower, to pass below the
+ * labels and notes already drawn across its way and the labels the arrows
+ * in flight there will have (at their middle): an arrow leaves after the
+ * texts it would cross rather than through them. */
+static double send_floor(Placer *p, guint self, double y)
+{
+    const MsDiagramArrow *a = arrow_at(p, self);
+    double dy = drop(p->d, a);
+    double lo = MIN(a->x1, a->x2), hi = MAX(a->x1, a->x2);
+    if (hi <= lo)
+        return y;
+    for (guint round = 0; round < 4; round++) {
+        double start = y;
+        Obstacle *o;
+        FOR_OBSTACLES(p, TEXTS, lo, hi - 1e-6, o)
+        {
+            if (!o->segment)
+                y = MAX(y, leave_below(a, y, dy, o->x1, o->y1, o->x2, o->y2));
+        }
+        guint s = ++p->stamp;
+        for (guint b = bucket_of(p, lo), b1 = bucket_of(p, hi - 1e-6); b <= b1; b++) {
+            GArray *f = p->list[HEADED][b];
+            guint w = 0;
+            for (guint k = 0; k < f->len; k++) {
+                guint i = g_array_index(f, guint, k);
+                if (p->done[i] && !p->keep)
+                    continue;
+                g_array_index(f, guint, w++) = i;
+                if (p->done[i] || i == self || p->astamp[i] == s)
+                    continue;
+                p->astamp[i] = s;
+                const MsDiagramArrow *b2 = arrow_at(p, i);
+                double mid = (b2->y1 + MAX(p->now, b2->y1 + drop(p->d, b2))) / 2;
+                double cx = (b2->x1 + b2->x2) / 2;
+                y = MAX(y, leave_below(a, y, dy, cx - p->lw[i] / 2, mid - p->lh[i] / 2,
+                                       cx + p->lw[i] / 2, mid + p->lh[i] / 2));
+            }
+            g_array_set_size(f, w);
+        }
+        if (y <= start)
+            break;
+    }
+    return y;
+}
+
+/* Where the arrival of `self`, at `at` or lower, and the centre of its
+ * label go: the label at the middle of the arrow, else the nearest place
+ * clear of the texts and arrows already drawn and above the arrows still
+ * in flight across it, sliding down its own arrow (the arrival goes just
+ * below it: never further, so pushes do not compound); and the arrow
+ * itself clear of the labels and notes already drawn. */
+static void settle(Placer *p, guint self, double at, double *y2_out, double *label_out)
+{
+    const MsDiagram *d = p->d;
+    const MsDiagramArrow *a = arrow_at(p, self);
+    double hw = p->lw[self] / 2, hh = p->lh[self] / 2;
+    double cx = (a->x1 + a->x2) / 2;
+    double row_h = MS_DG_T(d, MS_DG_ROW) * MAX(1u, a->rows) / 2;
+    double y2 = MAX(at, a->y1), ly = (a->y1 + y2) / 2;
+    for (guint round = 0; round < 8; round++) {
+        double mid = (a->y1 + y2) / 2;
+        label_spans(p, self, cx - hw, cx + hw, hh);
+        ly = first_free(p->iv, mid);
+        double ub = flying_bound(p, self, cx - hw, cx + hw, hh);
+        if (ly > ub) {
+            double up = last_free(p->iv, MIN(mid, ub), MAX(a->y1, mid - hh));
+            if (!isnan(up))
+                ly = up;
+        }
+        double need = y2;
+        if (ly > mid)
+            need = MAX(need, MIN(2.0 * ly - a->y1, ly + row_h));
+        segment_spans(p, self);
+        need = first_free(p->iv, need);
+        if (need <= y2)
+            break;
+        y2 = need;
+    }
+    *y2_out = y2;
+    *label_out = ly;
+}
+
+/* The arrow `self` drawn: its line and label are in the way of what comes. */
+static void commit_arrow(Placer *p, guint self)
+{
+    MsDiagramArrow *a = arrow_at(p, self);
+    Obstacle seg = { TRUE, a->x1, a->y1, a->x2, a->y2, self, 0 };
+    add_obstacle(p, &seg);
+    double cx = (a->x1 + a->x2) / 2;
+    Obstacle box = { FALSE,          cx - p->lw[self] / 2, a->label_y - p->lh[self] / 2,
+                     cx + p->lw[self] / 2, a->label_y + p->lh[self] / 2, self, 0 };
+    add_obstacle(p, &box);
+    p->done[self] = 1;
+}
+
+static void commit_send(Placer *p, guint self)
+{
+    const MsDiagramArrow *a = arrow_at(p, self);
+    if (a->lost && a->arrival < 0) {
+        p->done[self] = 1; /* never arrives: placed at the end of the page */
+        return;
+    }
+    double lo = MIN(a->x1, a->x2), hi = MAX(a->x1, a->x2), cx = (lo + hi) / 2;
+    add_to(p, FLYING, lo, hi - 1e-6, self);
+    add_to(p, HEADED, cx - p->lw[self] / 2, cx + p->lw[self] / 2, self);
+}
+
+static void commit_note(Placer *p, const MsDiagramNote *note)
+{
+    const MsDiagram *d = p->d;
+    double x = g_array_index(d->lifelines, MsDiagramLifeline, note->lifeline).x;
+    double w = ms_dg_text_width(note->label, MS_DG_T(d, MS_DG_SMALL_PT), FALSE) / 2 + 0.06 * 72 + PAD;
+    Obstacle box = { FALSE, x - w, note->y - PAD, x + w, note->y + MS_DG_T(d, MS_DG_NOTE_H) + PAD,
+                     G_MAXUINT, 0 };
+    add_obstacle(p, &box);
 }
 
 static GArray *page_events(MsDiagram *d, guint page)
@@ -262,63 +826,8 @@ static void add_break(MsDiagram *d, guint page, MsTime from, MsTime to, double y
     g_array_append_val(d->breaks, b);
 }
 
-/* The lowest label so far between two neighbouring lifelines, and whose
- * connection it is: an arrow of another connection (a session running at
- * the same time) puts its label below it, so that simultaneous sessions
- * never write over each other. */
-typedef struct {
-    double bottom;
-    guint conn;
-} GapState;
-
-static double label_height(const MsDiagram *d, const MsDiagramArrow *a)
-{
-    return MS_DG_T(d, MS_DG_ROW) * MAX(1u, a->rows);
-}
-
-/* The highest centre a's label may have to clear the labels (and notes)
- * of other connections in the columns it crosses; -1e9 when nothing is in
- * the way. */
-static double clear_of_others(const MsDiagram *d, const GapState *gaps, const MsDiagramArrow *a)
-{
-    double top = -1e9;
-    for (guint g = MIN(a->from, a->to); g < MAX(a->from, a->to); g++) {
-        if (gaps[g].conn != a->record->conn)
-            top = MAX(top, gaps[g].bottom);
-    }
-    if (top < 0)
-        return -1e9;
-    return top + label_height(d, a) / 2 + 2.0;
-}
-
-/* How low a's arrival must be for its label to stay between its ends and
- * clear of others: either the middle of the arrow is already low enough,
- * or the label slides down the arrow to `clear` and the arrival goes just
- * below it.  Never further: a label pushed by its middle alone would take
- * the arrival twice as far, and those pushes compound over a long run. */
-static double arrival_for_label(const MsDiagram *d, const MsDiagramArrow *a, double clear)
-{
-    if (clear < 0)
-        return -1e9;
-    return MIN(2.0 * clear - a->y1, clear + label_height(d, a) / 2);
-}
-
-/* Puts a's label at its middle, or at `clear` when that is lower. */
-static void place_label(MsDiagramArrow *a, double clear)
-{
-    a->label_y = MAX((a->y1 + a->y2) / 2, clear);
-}
-
-static void mark_label(const MsDiagram *d, GapState *gaps, const MsDiagramArrow *a)
-{
-    double bottom = a->label_y + label_height(d, a) / 2;
-    for (guint g = MIN(a->from, a->to); g < MAX(a->from, a->to); g++) {
-        if (bottom >= gaps[g].bottom) {
-            gaps[g].bottom = bottom;
-            gaps[g].conn = a->record->conn;
-        }
-    }
-}
+/* An instant placed again at most this often (see layout_page). */
+#define MAX_INSTANT_TRIES 3
 
 static void layout_page(MsDiagram *d, guint page)
 {
@@ -326,9 +835,8 @@ static void layout_page(MsDiagram *d, guint page)
     g_autoptr(GArray) ev = page_events(d, page);
     guint nl = d->lifelines->len;
     g_autofree LifeState *life = g_new0(LifeState, nl + 1);
-    g_autofree GapState *gaps = g_new0(GapState, nl + 1);
-    for (guint g = 0; g <= nl; g++)
-        gaps[g].bottom = -1e9;
+    Placer pl;
+    placer_init(&pl, d, page);
     g_autofree double *off = g_new0(double, ev->len + 1);
     double floor_y = MS_DG_T(d, MS_DG_FIRST_Y), y = floor_y, last_label = -1e9;
     /* The last labelled tick, and whether an arrow leaves at it. */
@@ -354,8 +862,9 @@ static void layout_page(MsDiagram *d, guint page)
                 y += MAX(MS_DG_MIN_STEP, d->scale * (double) dt / (double) MS_MSEC);
             }
         }
+        placer_advance(&pl, y);
         /* Offsets within this instant, and how far down the anchor must go
-         * for every lifeline's spacing and every arrival's slope. */
+         * for every lifeline's spacing and every arrival's slope and text. */
         double need = y;
         for (guint i = a; i < b; i++) {
             const Event *e = &g_array_index(ev, Event, i);
@@ -366,62 +875,113 @@ static void layout_page(MsDiagram *d, guint page)
             if (ls->stamp != key + 1) {
                 ls->stamp = key + 1;
                 ls->off = 0;
-                if (ls->has_last)
-                    need = MAX(need, ls->last_y + spacing(d, ls->last_kind, ls->last_rows,
-                                                          e->kind, rows));
+                ls->shift = 0;
+                if (ls->has_last) {
+                    LifeState prev = { .kind = ls->last_kind, .rows = ls->last_rows,
+                                       .item = ls->last_item };
+                    need = MAX(need, ls->last_y + spacing(d, &prev, e->kind, rows, e->item));
+                }
             } else {
-                ls->off += spacing(d, ls->kind, ls->rows, e->kind, rows);
+                ls->off += spacing(d, ls, e->kind, rows, e->item);
             }
             ls->kind = e->kind;
             ls->rows = rows;
+            ls->item = e->item;
             off[i] = ls->off;
+            if (e->kind == EV_SEND)
+                need = MAX(need, send_floor(&pl, e->item - pl.first, need + off[i]) - off[i]);
             if (e->kind == EV_ARRIVE) {
                 const MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
                 if (ar->y1 >= 0) {
                     need = MAX(need, ar->y1 + drop(d, ar) - off[i]);
-                    need = MAX(need, arrival_for_label(d, ar, clear_of_others(d, gaps, ar)) -
-                                         off[i]);
+                    double y2, ly;
+                    settle(&pl, e->item - pl.first, MAX(need + off[i], ar->y1 + drop(d, ar)), &y2,
+                           &ly);
+                    need = MAX(need, y2 - off[i]);
                 }
             }
         }
-        y = need;
+        /* Placed for real, an arrival may still have to go lower than the
+         * anchor (its label clear of what else arrives at this instant):
+         * then the whole instant is placed again that much lower, so that
+         * everything of one instant stays on its tick. */
+        g_autofree double *at_of = g_new0(double, b - a + 1);
+        for (guint attempt = 0;; attempt++) {
+            double raise = y = need;
+            pl.now = y;
+            placer_snapshot(&pl);
+            for (guint i = a; i < b; i++) {
+                const Event *e = &g_array_index(ev, Event, i);
+                if (e->kind != EV_LOSS)
+                    life[e->lifeline].shift = 0;
+                if (e->kind == EV_ARRIVE || e->kind == EV_LOSS)
+                    pl.done[e->item - pl.first] = 0;
+            }
+            /* What leaves at this instant is in flight already for the
+             * labels of what arrives at it. */
+            for (guint i = a; i < b; i++) {
+                const Event *e = &g_array_index(ev, Event, i);
+                if (e->kind == EV_SEND) {
+                    g_array_index(d->arrows, MsDiagramArrow, e->item).y1 = y + off[i];
+                    commit_send(&pl, e->item - pl.first);
+                }
+            }
+            for (guint i = a; i < b; i++) {
+                const Event *e = &g_array_index(ev, Event, i);
+                MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
+                if (e->kind == EV_LOSS) {
+                    double y2 = MAX(y, ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE) / 2), ly;
+                    settle(&pl, e->item - pl.first, y2, &ar->y2, &ly);
+                    ar->label_y = ly;
+                    commit_arrow(&pl, e->item - pl.first);
+                    at_of[i - a] = ar->y2;
+                    continue;
+                }
+                /* Lower by as much as an arrival before it here was pushed. */
+                double at = y + off[i] + life[e->lifeline].shift;
+                if (e->kind == EV_SEND) {
+                    ar->y1 = at;
+                } else if (e->kind == EV_ARRIVE) {
+                    /* One after the other, so that two arrivals of one
+                     * instant keep their labels apart too. */
+                    if (ar->y1 >= 0) {
+                        double y2, ly;
+                        settle(&pl, e->item - pl.first, at, &y2, &ly);
+                        if (y2 > at + 0.5)
+                            raise = MAX(raise, y2 - off[i]);
+                        life[e->lifeline].shift += y2 - at;
+                        at = y2;
+                        ar->y2 = y2;
+                        ar->label_y = ly;
+                        commit_arrow(&pl, e->item - pl.first);
+                    } else {
+                        ar->y2 = at;
+                    }
+                } else {
+                    MsDiagramNote *note = &g_array_index(d->notes, MsDiagramNote, e->item);
+                    note->y = at;
+                    commit_note(&pl, note);
+                }
+                at_of[i - a] = at;
+            }
+            if (raise <= need + 0.5 || attempt == MAX_INSTANT_TRIES)
+                break;
+            placer_rollback(&pl);
+            need = raise;
+        }
+        placer_release(&pl);
         for (guint i = a; i < b; i++) {
             const Event *e = &g_array_index(ev, Event, i);
-            double at = y + off[i];
+            double at = at_of[i - a];
             if (e->kind == EV_LOSS) {
-                MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
-                ar->y2 = MAX(y, ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE) / 2);
-                floor_y = MAX(floor_y, ar->y2);
+                floor_y = MAX(floor_y, at);
                 continue;
-            }
-            if (e->kind == EV_SEND) {
-                g_array_index(d->arrows, MsDiagramArrow, e->item).y1 = at;
-            } else if (e->kind == EV_ARRIVE) {
-                /* One after the other, so that two arrivals of one instant
-                 * keep their labels apart too. */
-                MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
-                if (ar->y1 >= 0) {
-                    double clear = clear_of_others(d, gaps, ar);
-                    at = MAX(at, arrival_for_label(d, ar, clear));
-                    ar->y2 = MAX(at, ar->y1);
-                    place_label(ar, clear);
-                    mark_label(d, gaps, ar);
-                } else {
-                    ar->y2 = at;
-                }
-            } else {
-                g_array_index(d->notes, MsDiagramNote, e->item).y = at;
-                /* A note reaches into the columns on both sides of its
-                 * lifeline: labels of every connection keep clear of it. */
-                for (guint g = e->lifeline > 0 ? e->lifeline - 1 : 0; g <= e->lifeline; g++) {
-                    gaps[g].bottom = MAX(gaps[g].bottom, at + MS_DG_T(d, MS_DG_NOTE_H));
-                    gaps[g].conn = G_MAXUINT;
-                }
             }
             life[e->lifeline].has_last = TRUE;
             life[e->lifeline].last_y = at;
             life[e->lifeline].last_kind = e->kind;
             life[e->lifeline].last_rows = event_rows(d, e->kind, e->item);
+            life[e->lifeline].last_item = e->item;
             floor_y = MAX(floor_y, at + (e->kind == EV_NOTE ? MS_DG_T(d, MS_DG_NOTE_H) : 0));
         }
         /* A zero-delay arrow sent at this very instant: level, not rising. */
@@ -430,10 +990,13 @@ static void layout_page(MsDiagram *d, guint page)
             if (e->kind != EV_ARRIVE)
                 continue;
             MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
-            if (ar->y2 < ar->y1) {
+            if (!pl.done[e->item - pl.first]) {
+                ar->y2 = MAX(ar->y2, ar->y1);
+                ar->label_y = MAX((ar->y1 + ar->y2) / 2, ar->y1);
+                commit_arrow(&pl, e->item - pl.first);
+            } else if (ar->y2 < ar->y1) {
                 ar->y2 = ar->y1;
                 ar->label_y = MAX(ar->label_y, ar->y1);
-                mark_label(d, gaps, ar);
             }
         }
         gboolean sends = FALSE;
@@ -471,6 +1034,7 @@ static void layout_page(MsDiagram *d, guint page)
             ar->label_y = (ar->y1 + ar->y2) / 2;
         floor_y = MAX(floor_y, MAX(ar->y1, ar->y2));
     }
+    placer_clear(&pl);
     MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
     out->first_tick = first_tick;
     out->n_ticks = d->ticks->len - first_tick;
@@ -660,7 +1224,6 @@ static double layout_pages(MsDiagram *d, const guint8 *cuts);
 /* Each pass is linear; a slide page is cut at most once a pass, and a page
  * of a dozen arrows seldom needs more than two cuts. */
 #define MAX_FIT_PASSES 12
-
 void ms_dg_layout(MsDiagram *d)
 {
     d->scale = pick_scale(d);
