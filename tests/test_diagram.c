@@ -1566,6 +1566,91 @@ static MsDiagram *diagram_of_scenario(const char *path, const MsDiagramOptions *
     return ms_diagram_new(ms_world_trace(*world), &report, o);
 }
 
+/* ---- Colours that survive greyscale printing ------------------------------- */
+
+/* The 7 characters after the first `attr="` at or after from, or NULL
+ * (transfer full). */
+static char *attr_after(const char *from, const char *attr)
+{
+    g_autofree char *open = g_strdup_printf("%s=\"", attr);
+    const char *p = from != NULL ? strstr(from, open) : NULL;
+    return p != NULL ? g_strndup(p + strlen(open), 7) : NULL;
+}
+
+/* The distinct "#rrggbb" values following each occurrence of key in text,
+ * in order of first appearance. */
+static GPtrArray *colours_after(const char *text, const char *key)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    for (const char *p = strstr(text, key); p != NULL; p = strstr(p + 1, key)) {
+        g_autofree char *c = g_ascii_strdown(p + strlen(key), 7);
+        if (!g_ptr_array_find_with_equal_func(out, c, g_str_equal, NULL))
+            g_ptr_array_add(out, g_steal_pointer(&c));
+    }
+    return out;
+}
+
+/* Push and pull must differ in grey, not only in hue.  The colours are
+ * read from what the outputs say: each arrow's stroke in sequence.svg
+ * (by its id, knowing its flow from the model), the arrows and legend of
+ * the PlantUML source and the arrows of the mscgen one, which must all
+ * agree; push against pull must then be at least 3:1 in luminance. */
+static void push_and_pull_differ_in_grey(void)
+{
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    g_autoptr(MsWorld) world = NULL; /* freed after the diagram */
+    g_autoptr(MsDiagram) d = diagram_of_scenario("scenarios/pop3-two-clients.mss", &o, &world);
+    g_autofree char *dir = temp_dir();
+    gsize len = 0;
+    g_autofree char *svg = render_bytes(d, 0, MS_DIAGRAM_SVG, dir, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(svg);
+    char *seen[MS_DIAGRAM_N_FLOWS] = { NULL };
+    guint n[MS_DIAGRAM_N_FLOWS] = { 0 };
+    const MsDiagramPage *pg = ms_diagram_page(d, 0);
+    for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
+        MsDiagramFlow f = ms_diagram_arrow(d, i)->flow;
+        g_autofree char *id = g_strdup_printf("<g id=\"a%u\" class=\"edge\"", i);
+        g_autofree char *stroke = attr_after(strstr(svg, id), "stroke");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(stroke);
+        if (seen[f] == NULL)
+            seen[f] = g_strdup(stroke);
+        MS_ASSERT_STR(stroke, seen[f]); /* one colour a flow */
+        n[f]++;
+    }
+    CU_ASSERT_TRUE_FATAL(n[MS_DIAGRAM_FLOW_PUSH] > 0 && n[MS_DIAGRAM_FLOW_PULL] > 0);
+    double push = ms_test_luminance(seen[MS_DIAGRAM_FLOW_PUSH]);
+    double pull = ms_test_luminance(seen[MS_DIAGRAM_FLOW_PULL]);
+    CU_ASSERT_TRUE(push >= 0.0 && pull >= 0.0);
+    if (ms_test_luminance_ratio(push, pull) < 3.0)
+        fprintf(stderr, "\n  push %s (%.3f), pull %s (%.3f): %.2f:1\n", seen[MS_DIAGRAM_FLOW_PUSH],
+                push, seen[MS_DIAGRAM_FLOW_PULL], pull, ms_test_luminance_ratio(push, pull));
+    CU_ASSERT_TRUE(ms_test_luminance_ratio(push, pull) >= 3.0);
+    /* Push is the darker: its lines and labels must also read on white. */
+    CU_ASSERT_TRUE(push < pull);
+    CU_ASSERT_TRUE(ms_test_luminance_ratio(push, 1.0) >= 4.5);
+
+    /* The text sources draw with the same colours. */
+    g_autofree char *puml = ms_diagram_export(d, MS_DIAGRAM_PLANTUML);
+    g_autoptr(GPtrArray) puml_arrows = colours_after(puml, " -[");
+    g_autoptr(GPtrArray) legend = colours_after(puml, "<color:");
+    g_autofree char *msc = ms_diagram_export(d, MS_DIAGRAM_MSC);
+    g_autoptr(GPtrArray) msc_arrows = colours_after(msc, "linecolour=\"");
+    GPtrArray *lists[] = { puml_arrows, msc_arrows, legend };
+    for (gsize k = 0; k < G_N_ELEMENTS(lists); k++) {
+        CU_ASSERT_EQUAL(lists[k]->len, 2);
+        for (guint j = 0; j < lists[k]->len; j++) {
+            const char *c = g_ptr_array_index(lists[k], j);
+            CU_ASSERT_TRUE(strcmp(c, seen[MS_DIAGRAM_FLOW_PUSH]) == 0 ||
+                           strcmp(c, seen[MS_DIAGRAM_FLOW_PULL]) == 0);
+        }
+    }
+    MS_ASSERT_STR(g_ptr_array_index(legend, 0), seen[MS_DIAGRAM_FLOW_PUSH]);
+    for (gsize f = 0; f < MS_DIAGRAM_N_FLOWS; f++)
+        g_free(seen[f]);
+    remove_dir(dir);
+}
+
 /* Forty messages among four users, sessions overlapping all the time: a
  * label that had to clear another session's label or a note pushed its
  * arrival twice as far as the obstacle, and those pushes compounded until
@@ -1882,6 +1967,7 @@ int main(void)
         MS_TEST(tooltips_say_who_spoke),
         MS_TEST(renders_identical_within_a_process),
         MS_TEST(renders_identical_across_processes),
+        MS_TEST(push_and_pull_differ_in_grey),
         MS_TEST_END,
     };
     static const MsTestCase text[] = {

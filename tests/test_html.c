@@ -284,6 +284,89 @@ static void html_long_run_carries_model(void)
     run_clear(&run);
 }
 
+/* The value of CSS custom property `name` in text (":root { --x: #123456;"):
+ * the 7 characters after "name: " (transfer full), or NULL. */
+static char *css_property(const char *text, const char *name)
+{
+    g_autofree char *key = g_strdup_printf("%s: ", name);
+    const char *p = text != NULL ? strstr(text, key) : NULL;
+    return p != NULL ? g_strndup(p + strlen(key), 7) : NULL;
+}
+
+/* The text of each element opened by `open` up to `close`, joined. */
+static char *elements(const char *html, const char *open, const char *close)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = strstr(html, open); p != NULL; p = strstr(p, open)) {
+        p += strlen(open);
+        const char *end = strstr(p, close);
+        if (end == NULL)
+            break;
+        g_string_append_len(out, p, end - p);
+        p = end;
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* The page's push and pull colours are the diagram's: the colours block
+ * html.c writes from the C side's table names the colour of every push and
+ * every pull arrow of the SVG the page carries; the style and scripts hold
+ * no copy of them; and in grey push and pull are at least 3:1 apart. */
+static void html_colours_are_the_diagrams(void)
+{
+    Run run;
+    CU_ASSERT_FATAL(run_file("scenarios/pop3-two-clients.mss", "en", &run));
+    g_autofree char *html = ms_report_html(ms_world_trace(run.world), &run.options, &run.dopt,
+                                           NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+    g_autofree char *block = elements(html, "<style id=\"ms-colours\">", "</style>");
+    g_autofree char *push = css_property(block, "--flow-push");
+    g_autofree char *pull = css_property(block, "--flow-pull");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(push);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pull);
+    double lp = ms_test_luminance(push), lq = ms_test_luminance(pull);
+    CU_ASSERT(lp >= 0.0 && lq >= 0.0);
+    CU_ASSERT(ms_test_luminance_ratio(lp, lq) >= 3.0);
+
+    g_autofree char *page = data_block(html, "ms-page");
+    g_autoptr(JsonParser) parser = json_parser_new();
+    CU_ASSERT_FATAL(json_parser_load_from_data(parser, page, -1, NULL));
+    JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+    JsonArray *arrows = json_object_get_array_member(o, "arrows");
+    JsonArray *pages = json_object_get_array_member(json_object_get_object_member(o, "svg"), "en");
+    guint checked[3] = { 0 };
+    for (guint i = 0; i < json_array_get_length(arrows); i++) {
+        JsonArray *a = json_array_get_array_element(arrows, i);
+        gint64 flow = json_array_get_int_element(a, 4);
+        if (flow != 1 && flow != 2) /* MsDiagramFlow: push, pull */
+            continue;
+        const char *svg =
+            json_array_get_string_element(pages, (guint) json_array_get_int_element(a, 3));
+        g_autofree char *id = g_strdup_printf("<g id=\"a%u\" class=\"edge\"", i);
+        const char *g = strstr(svg, id);
+        const char *stroke = g != NULL ? strstr(g, "stroke=\"") : NULL;
+        CU_ASSERT_PTR_NOT_NULL_FATAL(stroke);
+        CU_ASSERT(strncmp(stroke + 8, flow == 1 ? push : pull, 7) == 0);
+        checked[flow]++;
+    }
+    CU_ASSERT(checked[1] > 0 && checked[2] > 0);
+
+    /* One table: the style sheet and the scripts take the colours from the
+     * block, they do not repeat them. */
+    g_autofree char *styles = elements(html, "<style>", "</style>");
+    g_autofree char *scripts = elements(html, "<script>", "</script>");
+    CU_ASSERT(strlen(styles) > 1000 && strlen(scripts) > 1000);
+    g_autofree char *push_lc = g_ascii_strdown(push, -1), *pull_lc = g_ascii_strdown(pull, -1);
+    g_autofree char *styles_lc = g_ascii_strdown(styles, -1);
+    g_autofree char *scripts_lc = g_ascii_strdown(scripts, -1);
+    CU_ASSERT_PTR_NULL(strstr(styles_lc, push_lc));
+    CU_ASSERT_PTR_NULL(strstr(styles_lc, pull_lc));
+    CU_ASSERT_PTR_NULL(strstr(scripts_lc, push_lc));
+    CU_ASSERT_PTR_NULL(strstr(scripts_lc, pull_lc));
+    CU_ASSERT_PTR_NOT_NULL(strstr(styles, "var(--flow-push)"));
+    run_clear(&run);
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
@@ -291,6 +374,7 @@ int main(void)
         MS_TEST(html_page_data_has_both_languages),
         MS_TEST(html_same_run_same_bytes),
         MS_TEST(html_long_run_carries_model),
+        MS_TEST(html_colours_are_the_diagrams),
         MS_TEST_END,
     };
     ms_test_add_suite("report/html", cases);

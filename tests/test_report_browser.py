@@ -473,27 +473,73 @@ def test_long_run_model(drv, urls, traces, pages):
     check(drv.js("return +document.body.getAttribute('data-line');") == len(lines), "End")
 
 
+def luminance(rgb):
+    """WCAG 2.x relative luminance of an sRGB triple (0..255)."""
+    def lin(c):
+        c /= 255.0
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ratio(a, b):
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
 def test_greyscale(drv, urls, traces, pages):
-    """Push and pull arrows differ in grey, not only in hue (luminance of
-    the colour each is drawn in, as the browser computes it)."""
-    for name in ("smtp-basic", LONG):
+    """Push and pull arrows differ in grey, not only in hue: the colour the
+    browser computes for each arrow's line, blended with the white page by
+    the arrow's opacity as it is drawn sent, in flight and not yet sent.
+    Sent and in-flight push and pull are 3:1 apart in luminance; a pending
+    arrow is lighter than any sent one, and pending push and pull still
+    differ.  A long run's diagram, drawn by the page from its model, has
+    the colours of the SVG."""
+    first = None
+    for name in ("smtp-basic", "pop3-two-clients", LONG):
         drv.open(urls[name])
         wait_ready(drv)
-        lum = drv.js("""
-            function lum(c) {
-              var m = /rgba?\((\d+), (\d+), (\d+)/.exec(c);
-              return m ? (0.2126 * m[1] + 0.7152 * m[2] + 0.0722 * m[3]) / 255 : -1;
+        drv.keys("right")  # stepping: arrows drawn by their state
+        got = drv.js("""
+            function rgb(c) {
+              var m = /rgba?\\((\\d+), (\\d+), (\\d+)/.exec(c);
+              return m ? [+m[1], +m[2], +m[3]] : null;
             }
             var out = {};
             ['push', 'pull'].forEach(function (f) {
-              var p = document.querySelector('#diagram g.arw.f-' + f + ' path, ' +
-                                              '#diagram g.legend-item.f-' + f + ' path');
-              out[f] = p ? lum(getComputedStyle(p).stroke) : -1;
+              var g = document.querySelector('#diagram g.arw.f-' + f + ':not(.selected)');
+              if (!g || !g.querySelector('path')) return;
+              var keep = g.getAttribute('class');
+              g.style.transition = 'none';
+              ['sent', 'flying', 'pending'].forEach(function (st) {
+                g.classList.remove('sent', 'flying');
+                if (st !== 'pending') g.classList.add(st);
+                var p = g.querySelector('path'), s = getComputedStyle(p);
+                out[f + '-' + st] = [rgb(s.stroke), +getComputedStyle(g).opacity * +s.strokeOpacity,
+                                     s.strokeDasharray];
+              });
+              g.setAttribute('class', keep);
+              g.style.transition = '';
             });
             return out;""")
-        check(lum["push"] >= 0 and lum["pull"] >= 0, "%s: no push or pull arrow: %r" % (name, lum))
-        check(abs(lum["push"] - lum["pull"]) >= 0.25, "%s: push and pull alike in grey: %r"
-              % (name, lum))
+        if name == LONG:  # SMTP only: its arrows are drawn as the SVG's are
+            check("push-sent" in got and all(got[k] == first[k] for k in got),
+                  "%s: drawn otherwise than the SVG: %r, %r" % (name, got, first))
+            continue
+        check(len(got) == 6, "%s: push or pull arrow missing: %r" % (name, got))
+        first = first or got
+        lum = {}
+        for k, (c, alpha, _) in got.items():
+            check(c is not None, "%s: %s drawn in %r" % (name, k, c))
+            lum[k] = luminance([alpha * v + (1 - alpha) * 255 for v in c])
+        for st in ("sent", "flying"):
+            r = ratio(lum["push-" + st], lum["pull-" + st])
+            check(r >= 3.0, "%s: %s push and pull alike in grey (%.2f:1): %r" % (name, st, r, lum))
+        check(got["push-flying"][2] not in ("none", "", None), "%s: in-flight arrows not dashed" % name)
+        check(ratio(lum["push-pending"], lum["pull-pending"]) >= 1.25,
+              "%s: pending push and pull alike in grey: %r" % (name, lum))
+        check(min(lum["push-pending"], lum["pull-pending"]) > max(lum["push-sent"], lum["pull-sent"])
+              and ratio(lum["push-pending"], lum["pull-sent"]) >= 1.25,
+              "%s: a pending arrow as dark as a sent one: %r" % (name, lum))
 
 
 def folder_messages(drv, owner, folder):

@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <CUnit/Basic.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,4 +134,25 @@ void ms_test_remove_tree(const char *path)
         return;
     }
     g_remove(path);
+}
+
+double ms_test_luminance(const char *hex)
+{
+    unsigned rgb[3];
+    if (hex == NULL || strlen(hex) != 7 ||
+        sscanf(hex, "#%2x%2x%2x", &rgb[0], &rgb[1], &rgb[2]) != 3)
+        return -1.0;
+    static const double weight[3] = { 0.2126, 0.7152, 0.0722 };
+    double l = 0.0;
+    for (int i = 0; i < 3; i++) {
+        double c = rgb[i] / 255.0;
+        c = c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+        l += weight[i] * c;
+    }
+    return l;
+}
+
+double ms_test_luminance_ratio(double a, double b)
+{
+    return (MAX(a, b) + 0.05) / (MIN(a, b) + 0.05);
 }

@@ -36,4 +36,11 @@ void ms_test_skip(const char *why);
  * folders, so that tests leave nothing behind). */
 void ms_test_remove_tree(const char *path);
 
+/* WCAG 2.x relative luminance of a colour written "#rrggbb" (0 black, 1
+ * white); -1 when it is not written so. */
+double ms_test_luminance(const char *hex);
+/* WCAG contrast ratio of two luminances, the lighter over the darker (1 to
+ * 21). */
+double ms_test_luminance_ratio(double a, double b);
+
 #define MS_ASSERT_STR(actual, expected) CU_ASSERT_STRING_EQUAL((actual), (expected))

@@ -40,6 +40,20 @@
 #define MS_DG_LINE_PT 10.0
 #define MS_DG_SMALL_PT 9.0
 
+/* The diagram's colours (diagram_colours.c): the one table that
+ * sequence.svg/png/pdf, the mscgen and PlantUML sources and report.html
+ * (html.c hands it to the page as CSS custom properties) all draw with. */
+typedef struct {
+    const char *line;          /* arrows, arrowheads, the legend */
+    const char *text;          /* arrow labels and band titles */
+    const char *band_fill;     /* a phase band */
+    const char *band_edge;     /* its bar at the side */
+} MsDgFlowColours;
+
+extern const MsDgFlowColours ms_dg_flow_colours[MS_DIAGRAM_N_FLOWS];
+#define MS_DG_LOST_COLOUR "#c62828"
+#define MS_DG_LIFELINE_COLOUR "#8c8c8c"
+
 /* Long bodies: a group longer than this shows its head and tail only. */
 #define MS_DG_ELIDE_OVER 12u
 #define MS_DG_ELIDE_HEAD 8u

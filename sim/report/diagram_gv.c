@@ -20,20 +20,11 @@
 
 #include "report/diagram-private.h"
 
-/* Colours: blue pushes, orange pulls (both readable in grey print and by
- * the colour-blind), grey for TCP. */
-static const char *const flow_colour[MS_DIAGRAM_N_FLOWS] = { "#222222", "#1f5aa6", "#c8590b",
-                                                             "#8a8a8a" };
-static const char *const flow_text[MS_DIAGRAM_N_FLOWS] = { "#222222", "#17467f", "#8f3f06",
-                                                           "#6b6b6b" };
-static const char *const band_fill[MS_DIAGRAM_N_FLOWS] = { "#f2f2f2", "#eaf1fb", "#fdf0e3",
-                                                           "#f1f1f1" };
-static const char *const band_edge[MS_DIAGRAM_N_FLOWS] = { "#9a9a9a", "#7f9fcf", "#e3a46f",
-                                                           "#b4b4b4" };
-#define LOST_COLOUR "#c62828"
+/* Colours: ms_dg_flow_colours (diagram_colours.c), shared with the other
+ * outputs. */
+#define FLOW(f) (&ms_dg_flow_colours[(f)])
 /* Type and rows in the diagram's scale (larger on slides). */
 #define T(v) MS_DG_T(gv->d, (v))
-#define LIFELINE_COLOUR "#8c8c8c"
 
 typedef struct {
     Agraph_t *g;
@@ -205,8 +196,8 @@ static void draw_bands(Gv *gv, const MsDiagramPage *pg)
         const MsDiagramBand *b = ms_diagram_band(d, i);
         double xl = ms_diagram_lifeline(d, b->left)->x, xr = ms_diagram_lifeline(d, b->right)->x;
         double y2 = MAX(b->y2, b->y1 + 2.0);
-        append_colour(bg, 'C', band_fill[b->flow]);
-        append_colour(bg, 'c', band_fill[b->flow]);
+        append_colour(bg, 'C', FLOW(b->flow)->band_fill);
+        append_colour(bg, 'c', FLOW(b->flow)->band_fill);
         g_string_append(bg, "P 4 ");
         const double corners[4][2] = { { xl, y2 }, { xr, y2 }, { xr, b->y1 }, { xl, b->y1 } };
         for (int k = 0; k < 4; k++) {
@@ -215,10 +206,10 @@ static void draw_bands(Gv *gv, const MsDiagramPage *pg)
         }
 
         double bx = x_last + d->column * 0.4 + b->lane * T(MS_DG_LANE);
-        deco_edge(gv, bx, b->y1 + 1.0, bx, y2 - 1.0, band_edge[b->flow], 2.5, "solid");
+        deco_edge(gv, bx, b->y1 + 1.0, bx, y2 - 1.0, FLOW(b->flow)->band_edge, 2.5, "solid");
         double w = ms_dg_text_width(b->label, T(MS_DG_SMALL_PT), FALSE);
         text_node(gv, "bl", i, bx + 6.0 + w / 2, (b->y1 + y2) / 2, b->label, MS_DG_FONT,
-                  T(MS_DG_SMALL_PT), flow_text[b->flow]);
+                  T(MS_DG_SMALL_PT), FLOW(b->flow)->text);
     }
     if (bg->len > 0)
         agsafeset(gv->g, "_background", bg->str, "");
@@ -242,7 +233,7 @@ static void draw_axis(Gv *gv, const MsDiagramPage *pg)
         deco_edge(gv, T(MS_DG_AXIS_X), from, T(MS_DG_AXIS_X), to, "#444444", 1.0, "solid");
         for (guint l = 0; l < nl; l++) {
             double x = ms_diagram_lifeline(d, l)->x;
-            deco_edge(gv, x, from, x, to, LIFELINE_COLOUR, 1.0, "dashed");
+            deco_edge(gv, x, from, x, to, MS_DG_LIFELINE_COLOUR, 1.0, "dashed");
         }
         if (b == NULL)
             break;
@@ -309,7 +300,7 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
         /* SVG ids "a<N>" and "al<N>" (arrow N, its label) let report.html
          * find the drawing of each arrow. */
         agsafeset(e, "id", name, "");
-        set(e, gv->e_color, flow_colour[a->flow]);
+        set(e, gv->e_color, FLOW(a->flow)->line);
         set_num(e, gv->e_penwidth, line ? 1.3 : 0.9);
         set(e, gv->e_tooltip, tip);
         if (!line)
@@ -323,14 +314,14 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
         Agnode_t *n = text_node(gv, "l", i, (a->x1 + a->x2) / 2, a->label_y, a->label,
                                 mono ? MS_DG_FONT_MONO : MS_DG_FONT,
                                 mono || line ? T(MS_DG_LINE_PT) : T(MS_DG_SMALL_PT),
-                                flow_text[a->flow]);
+                                FLOW(a->flow)->text);
         set(n, gv->n_style, "filled");
         set(n, gv->n_color, "white");
         set(n, gv->n_tooltip, tip);
         g_snprintf(name, sizeof name, "al%u", i);
         agsafeset(n, "id", name, "");
         if (a->lost)
-            text_node(gv, "x", i, a->x2, a->y2, "\u2715", MS_DG_FONT, 13.0, LOST_COLOUR);
+            text_node(gv, "x", i, a->x2, a->y2, "\u2715", MS_DG_FONT, 13.0, MS_DG_LOST_COLOUR);
     }
 }
 
@@ -392,21 +383,21 @@ static void draw_title_legend(Gv *gv, guint page, const MsDiagramPage *pg)
               "#111111");
 
     double x = T(MS_DG_AXIS_X) + 12.0;
-    x = legend_item(gv, x, flow_colour[MS_DIAGRAM_FLOW_PUSH], "solid",
+    x = legend_item(gv, x, FLOW(MS_DIAGRAM_FLOW_PUSH)->line, "solid",
                     d->has_http_push
                         ? ms_dg_word(d, "push: SMTP, HTTP POST /send", "推送：SMTP、HTTP POST /send")
                         : ms_dg_word(d, "push: SMTP", "推送：SMTP"),
                     NULL);
-    x = legend_item(gv, x, flow_colour[MS_DIAGRAM_FLOW_PULL], "solid",
+    x = legend_item(gv, x, FLOW(MS_DIAGRAM_FLOW_PULL)->line, "solid",
                     ms_dg_word(d, "pull: POP3, IMAP, HTTP", "拉取：POP3、IMAP、HTTP"), NULL);
     if (ms_diagram_has_flow(d, MS_DIAGRAM_FLOW_TCP))
-        x = legend_item(gv, x, flow_colour[MS_DIAGRAM_FLOW_TCP], "solid",
+        x = legend_item(gv, x, FLOW(MS_DIAGRAM_FLOW_TCP)->line, "solid",
                         ms_dg_word(d, "TCP segment", "TCP 报文段"), NULL);
     if (d->has_retransmit)
-        x = legend_item(gv, x, flow_colour[MS_DIAGRAM_FLOW_TCP], "dashed",
+        x = legend_item(gv, x, FLOW(MS_DIAGRAM_FLOW_TCP)->line, "dashed",
                         ms_dg_word(d, "retransmission", "重传"), NULL);
     if (d->has_lost)
-        legend_item(gv, x, LOST_COLOUR, "solid", ms_dg_word(d, "lost", "丢失"), "\u2715");
+        legend_item(gv, x, MS_DG_LOST_COLOUR, "solid", ms_dg_word(d, "lost", "丢失"), "\u2715");
 }
 
 Agraph_t *ms_diagram_graph(const MsDiagram *d, guint page)

@@ -330,8 +330,12 @@ static char *export_txt(const MsDiagram *d)
 
 /* ---- mscgen ----------------------------------------------------------------- */
 
-static const char *const msc_colour[MS_DIAGRAM_N_FLOWS] = { "#222222", "#1f5aa6", "#c8590b",
-                                                            "#8a8a8a" };
+/* The arrows' colours: the diagram's table (diagram_colours.c); their
+ * labels take its text colours, readable on white. */
+static const char *msc_colour(MsDiagramFlow flow)
+{
+    return ms_dg_flow_colours[flow].line;
+}
 
 /* mscgen strings: \" is a quote and \n a new line; any other backslash is
  * printed as it is. */
@@ -402,7 +406,7 @@ static char *export_msc(const MsDiagram *d)
                                    a->to);
             append_msc_string(out, a->label);
             g_string_append_printf(out, ", linecolour=\"%s\", textcolour=\"%s\"",
-                                   msc_colour[a->flow], msc_colour[a->flow]);
+                                   msc_colour(a->flow), ms_dg_flow_colours[a->flow].text);
             if (skip > 0)
                 g_string_append_printf(out, ", arcskip=\"%u\"", skip);
             g_string_append(out, "];\n");
@@ -469,16 +473,17 @@ static char *export_plantuml(const MsDiagram *d)
              * segment with the thin head ">>". */
             gboolean dotted = a->retransmit > 0 || (a->kind == MS_DIAGRAM_ARROW_ELIDED && !a->compact);
             const char *head = a->lost ? ">x" : a->flow == MS_DIAGRAM_FLOW_TCP ? ">>" : ">";
-            g_string_append_printf(out, "h%u -[%s]%s%s h%u : ", a->from, msc_colour[a->flow],
+            g_string_append_printf(out, "h%u -[%s]%s%s h%u : ", a->from, msc_colour(a->flow),
                                    dotted ? "-" : "", head, a->to);
             append_puml_text(out, a->text);
             g_string_append_c(out, '\n');
         }
     }
     g_string_append(out, "legend right\n");
-    g_string_append_printf(out, "  <color:#1f5aa6>\u2014\u2014></color> %s\n",
-                           ms_dg_word(d, "push: SMTP", "推送：SMTP"));
-    g_string_append_printf(out, "  <color:#c8590b>\u2014\u2014></color> %s\n",
+    g_string_append_printf(out, "  <color:%s>\u2014\u2014></color> %s\n",
+                           msc_colour(MS_DIAGRAM_FLOW_PUSH), ms_dg_word(d, "push: SMTP", "推送：SMTP"));
+    g_string_append_printf(out, "  <color:%s>\u2014\u2014></color> %s\n",
+                           msc_colour(MS_DIAGRAM_FLOW_PULL),
                            ms_dg_word(d, "pull: POP3, IMAP, HTTP", "拉取：POP3、IMAP、HTTP"));
     g_string_append(out, "endlegend\n@enduml\n");
     return g_string_free(out, FALSE);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report/diagram-private.h"
 #include "report/html-private.h"
 #include "report/report-private.h"
 
@@ -50,6 +51,26 @@ static void append_script_json(GString *out, const char *json, gsize len)
         g_string_append(out, "\\u003c");
         p = lt + 1;
     }
+}
+
+/* The diagram's colours as CSS custom properties ("--flow-push",
+ * "--flow-push-text", "--flow-push-band", "--flow-push-band-edge", ...,
+ * "--lost", "--lifeline"): the page draws a long run's diagram, the legend
+ * and the summary with them, so every output has the colours of one table
+ * (diagram_colours.c). */
+static void append_colours(GString *out)
+{
+    g_string_append(out, ":root {");
+    for (int f = 0; f < MS_DIAGRAM_N_FLOWS; f++) {
+        const MsDgFlowColours *c = &ms_dg_flow_colours[f];
+        const char *name = ms_diagram_flow_name((MsDiagramFlow) f);
+        g_string_append_printf(out, " --flow-%s: %s; --flow-%s-text: %s;", name, c->line, name,
+                               c->text);
+        g_string_append_printf(out, " --flow-%s-band: %s; --flow-%s-band-edge: %s;", name,
+                               c->band_fill, name, c->band_edge);
+    }
+    g_string_append(out, " --lost: " MS_DG_LOST_COLOUR "; --lifeline: " MS_DG_LIFELINE_COLOUR
+                         "; }");
 }
 
 /* One page of the diagram as SVG text, from its <svg> element on (the XML
@@ -255,6 +276,8 @@ char *ms_report_html(const MsTrace *trace, const MsReportOptions *options,
             g_string_append(out, lang);
         else if (strcmp(slot, "TITLE") == 0)
             g_string_append(out, title);
+        else if (strcmp(slot, "COLOURS") == 0)
+            append_colours(out);
         else if (strcmp(slot, "CSS") == 0)
             g_string_append_len(out, ms_html_css, (gssize) ms_html_css_len);
         else if (strcmp(slot, "JS") == 0)

@@ -1,7 +1,7 @@
 /* report-model.js - the sequence diagram of a long run, drawn in the page
  * from the diagram's model (sim/report/html_model.c) rather than carried as
  * SVG.  The geometry is the model's, so the layout is sequence.svg's; the
- * colours are diagram_gv.c's.  Only what is in view (and one screen above
+ * colours are diagram_colours.c's.  Only what is in view (and one screen above
  * and below) is in the document, however long the run: the pane keeps a
  * spacer of the diagram's full height and the drawing follows the scroll.
  *
@@ -14,12 +14,19 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
   'use strict';
 
   var NS = 'http://www.w3.org/2000/svg';
-  /* As diagram_gv.c draws them: other, push, pull, tcp. */
-  var FLOW = ['#222222', '#1f5aa6', '#c8590b', '#8a8a8a'];
-  var FLOW_TEXT = ['#222222', '#17467f', '#8f3f06', '#6b6b6b'];
+  /* The colours of sequence.svg, from the one table on the C side
+   * (diagram_colours.c), which html.c writes into the page as CSS custom
+   * properties: per flow (other, push, pull, tcp) its line, its text, its
+   * band's fill and edge. */
   var FLOW_NAME = ['other', 'push', 'pull', 'tcp'];
-  var BAND_FILL = ['#f2f2f2', '#eaf1fb', '#fdf0e3', '#f1f1f1'];
-  var BAND_EDGE = ['#9a9a9a', '#7f9fcf', '#e3a46f', '#b4b4b4'];
+  var css = getComputedStyle(document.documentElement);
+  function colour(name) { return css.getPropertyValue('--' + name).trim(); }
+  function flowColours(suffix) {
+    return FLOW_NAME.map(function (f) { return colour('flow-' + f + suffix); });
+  }
+  var FLOW = flowColours(''), FLOW_TEXT = flowColours('-text');
+  var BAND_FILL = flowColours('-band'), BAND_EDGE = flowColours('-band-edge');
+  var LOST = colour('lost'), LIFELINE = colour('lifeline');
   var K = model.k, lang = 'en';
   var off = [], width = 0, height = 0, scale = 1;
   var byTop = [], span = 0;           /* arrows by their top; longest drop */
@@ -118,7 +125,7 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
     item(FLOW[2], null, ui('legend-pull'), 'pull');
     if (model.has[0]) item(FLOW[3], null, ui('segment'));
     if (model.has[1]) item(FLOW[3], '5,2', ui('legend-retransmit'));
-    if (model.has[2]) item('#c62828', null, ui('legend-lost'));
+    if (model.has[2]) item(LOST, null, ui('legend-lost'));
   }
 
   /* Everything with a part between y1 and y2 (global points). */
@@ -172,7 +179,7 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
         if (c[1] <= c[0]) return;
         el('path', { d: 'M' + K.axis_x + ' ' + c[0] + 'V' + c[1], stroke: '#444444' }, deco);
         model.lifelines.forEach(function (l) {
-          el('path', { d: 'M' + l[2] + ' ' + c[0] + 'V' + c[1], stroke: '#8c8c8c',
+          el('path', { d: 'M' + l[2] + ' ' + c[0] + 'V' + c[1], stroke: LIFELINE,
                        'stroke-dasharray': '5,2' }, deco);
         });
       });
@@ -225,7 +232,7 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
                     seg ? K.small_pt : K.line_pt, !seg, FLOW_TEXT[m[2]],
                     { id: 'al' + a, 'class': cls });
     if (m[7])
-      el('text', { x: x2, y: y2 + 5, 'text-anchor': 'middle', 'font-size': 13, fill: '#c62828' },
+      el('text', { x: x2, y: y2 + 5, 'text-anchor': 'middle', 'font-size': 13, fill: LOST },
          g, '✕');
     arrowEls[a] = { edge: g, label: lab };
   }
