@@ -542,6 +542,40 @@ def test_greyscale(drv, urls, traces, pages):
               "%s: a pending arrow as dark as a sent one: %r" % (name, lum))
 
 
+READABLE_PX = 11.0  # a protocol line's text on screen, at the least
+
+
+def test_readable_at_1024(drv, urls, traces, pages):
+    """At a projector's 1024x768 the diagram's words are readable: every
+    arrow label drawn is at least READABLE_PX on screen (its computed font
+    size times the drawing's scale), however wide the diagram; a diagram too
+    wide for the pane scrolls sideways, and stepping keeps the selected
+    arrow in view."""
+    for name in ("smtp-basic", "pop3-two-clients", LONG):
+        drv.open(urls[name])
+        wait_ready(drv)
+        check(drv.js("return window.innerWidth;") <= 1024, "the window is wider than 1024 px")
+        drv.js("window.mailsimReport.goToLine(arguments[0]);", len(lines_of(traces[name])) // 2)
+        got = drv.js("""
+            var px = [];
+            document.querySelectorAll('#diagram g.arw text').forEach(function (t) {
+              var m = t.getScreenCTM();
+              if (m) px.push(parseFloat(getComputedStyle(t).fontSize) * Math.sqrt(m.a * m.a + m.b * m.b));
+            });
+            var pane = document.getElementById('diagram-pane');
+            var sel = document.querySelector('#diagram g.arw.selected');
+            var r = sel ? sel.getBoundingClientRect() : null, p = pane.getBoundingClientRect();
+            return {n: px.length, min: Math.min.apply(null, px), wide: pane.scrollWidth > pane.clientWidth,
+                    inview: !!r && r.right > p.left && r.left < p.right && r.bottom > p.top && r.top < p.bottom};""")
+        check(got["n"] > 0, "%s: no arrow label drawn" % name)
+        check(got["min"] >= READABLE_PX - 0.01, "%s: arrow labels %.1f px on screen at 1024x768"
+              % (name, got["min"]))
+        check(got["inview"], "%s: the selected arrow is out of view: %r" % (name, got))
+        if name == "pop3-two-clients":
+            check(got["wide"], "%s: a diagram this wide should scroll sideways" % name)
+    drv.screenshot("report-1024x768.png")
+
+
 def folder_messages(drv, owner, folder):
     """{Message-ID: [UID, flags]} the page shows in one folder."""
     return drv.js("""
@@ -857,6 +891,7 @@ TESTS = [
     ("report/click_picture", test_click_picture),
     ("report/long_run_model", test_long_run_model),
     ("report/greyscale", test_greyscale),
+    ("report/readable_at_1024", test_readable_at_1024),
     ("report/imap_flags", test_imap_flags),
     ("report/imap_folders", test_imap_folders),
     ("report/keyboard_only", test_keyboard_only),

@@ -383,13 +383,28 @@
     return max;
   }
 
+  /* The smallest type of an arrow's label, in points: a TCP segment's
+   * (small) when there are any, else a protocol line's. */
+  function smallestLabelPt() {
+    if (page.model) {
+      var tcp = arrows.some(function (a) { return a.flow === 'tcp'; });
+      return tcp ? page.model.k.small_pt : page.model.k.line_pt;
+    }
+    var ts = $('diagram').querySelectorAll('g.arw text'), min = Infinity;
+    for (var i = 0; i < ts.length; i++) min = Math.min(min, parseFloat(ts[i].getAttribute('font-size')) || min);
+    return isFinite(min) ? min : 10;
+  }
+
   /* The whole width of the diagram fits the pane when its words stay
-   * readable (10-point lines at 7.5 px and up); else it scrolls sideways.
-   * − and + zoom from there. */
+   * readable from the back of a lecture room, every arrow's label at
+   * READABLE_PX or more; else the diagram keeps that size and the pane
+   * scrolls sideways, following the cursor.  − and + zoom from there. */
+  var READABLE_PX = 11;
   function applyZoom(factor) {
     var pane = $('diagram-pane'), w = diagramWidth();
     if (!w) return;
-    if (!zoom) zoom = Math.min(4 / 3, Math.max(0.75, (pane.clientWidth - 4) / w));
+    if (!zoom)
+      zoom = Math.min(4 / 3, Math.max(READABLE_PX / smallestLabelPt(), (pane.clientWidth - 4) / w));
     if (factor) zoom = Math.min(3, Math.max(0.2, zoom * factor));
     if (modelView) {
       modelView.setScale(zoom);
