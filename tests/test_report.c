@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mailsim/diagram.h"
 #include "mailsim/pop3.h"
 #include "mailsim/report.h"
 #include "mailsim/scenario.h"
@@ -185,6 +186,149 @@ static void every_key_has_chinese(void)
     CU_ASSERT_TRUE(c.n > smtp + pop3);
     g_string_free(c.missing, TRUE);
     g_string_free(c.changed, TRUE);
+}
+
+/* A label is words: not empty, not the raw key or kind name, and its
+ * Chinese is not its English. */
+static void check_label(const char *what, const char *raw, const char *en, const char *zh)
+{
+    gboolean ok = en != NULL && zh != NULL && en[0] != '\0' && zh[0] != '\0' &&
+                  strcmp(en, raw) != 0 && strcmp(zh, raw) != 0 && strcmp(en, zh) != 0 &&
+                  (strchr(raw, '.') == NULL || (strstr(en, raw) == NULL && strstr(zh, raw) == NULL));
+    if (!ok) {
+        fprintf(stderr, "\n  %s %s: label \"%s\" / \"%s\" (sim/report/labels.c)\n", what, raw,
+                en != NULL ? en : "(none)", zh != NULL ? zh : "(none)");
+        CU_FAIL("a trace kind or event key without a proper label");
+    }
+}
+
+/* Adds to keys every event key a record of the simulator can carry: the
+ * keys given to ms_world_note*() and the like in sim/ ("MS_TRACE_X,
+ * "key""), the store keys (server_imap.c's "store.*"), the link keys
+ * (net.c), and the keys docs/trace-format.md's table of event keys lists. */
+static void collect_event_keys(GHashTable *keys)
+{
+    g_autoptr(GRegex) call = g_regex_new("MS_TRACE_[A-Z_]+,\\s*\"([a-z0-9-]+\\.[a-z0-9.-]+)\"",
+                                         0, 0, NULL);
+    g_autoptr(GRegex) literal = g_regex_new("\"((?:store|link|host|service)\\.[a-z-]+)\"", 0,
+                                            0, NULL);
+    static const char *const dirs[] = { "sim/agents", "sim/net", "sim/live", "sim/core" };
+    for (gsize d = 0; d < G_N_ELEMENTS(dirs); d++) {
+        g_autoptr(GDir) dir = g_dir_open(dirs[d], 0, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        for (const char *name = g_dir_read_name(dir); name != NULL; name = g_dir_read_name(dir)) {
+            if (!g_str_has_suffix(name, ".c"))
+                continue;
+            g_autofree char *path = g_build_filename(dirs[d], name, NULL);
+            g_autofree char *text = NULL;
+            CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &text, NULL, NULL));
+            GRegex *res[] = { call, literal };
+            for (gsize k = 0; k < G_N_ELEMENTS(res); k++) {
+                g_autoptr(GMatchInfo) m = NULL;
+                for (g_regex_match(res[k], text, 0, &m); g_match_info_matches(m);
+                     g_match_info_next(m, NULL))
+                    g_hash_table_add(keys, g_match_info_fetch(m, 1));
+            }
+        }
+    }
+    /* The documented keys: `key` in the first column of the event keys
+     * table; a key with a * stands for a family found above. */
+    g_autofree char *doc = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents("docs/trace-format.md", &doc, NULL, NULL));
+    const char *table = strstr(doc, "## Event keys");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(table);
+    g_autoptr(GRegex) row = g_regex_new("`([a-z0-9-]+\\.[a-z0-9-]+)`", 0, 0, NULL);
+    g_auto(GStrv) lines = g_strsplit(table, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        if (!g_str_has_prefix(lines[i], "| `"))
+            continue;
+        g_auto(GStrv) cells = g_strsplit(lines[i], "|", 3);
+        g_autoptr(GMatchInfo) m = NULL;
+        for (g_regex_match(row, cells[1], 0, &m); g_match_info_matches(m);
+             g_match_info_next(m, NULL))
+            g_hash_table_add(keys, g_match_info_fetch(m, 1));
+    }
+}
+
+/* Every trace record kind and every event key has a label in English and
+ * in Chinese (where a report names a record in a few words: the notes on
+ * a diagram, report.html's events): none shows a raw key such as
+ * mailbox.unknown. */
+static void every_kind_and_key_has_a_label(void)
+{
+    for (guint k = 0; k < MS_TRACE_N_KINDS; k++) {
+        const char *en = ms_report_kind_label_english((MsTraceKind) k);
+        check_label("kind", ms_trace_kind_name((MsTraceKind) k), en,
+                    en != NULL ? ms_report_tr("zh", en) : NULL);
+    }
+    g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    collect_event_keys(keys);
+    /* What the issue named, at least, must be among them. */
+    static const char *const named[] = { "mailbox.unknown", "service.down", "service.up",
+                                         "host.down", "link.down", "queue.add", "store.append" };
+    for (gsize i = 0; i < G_N_ELEMENTS(named); i++)
+        CU_ASSERT_TRUE(g_hash_table_contains(keys, named[i]));
+    CU_ASSERT_TRUE(g_hash_table_size(keys) >= 40);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, keys);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        const char *en = ms_report_label_english(key);
+        check_label("event key", key, en, en != NULL ? ms_report_tr("zh", en) : NULL);
+    }
+}
+
+/* The labels the issue named, with the record's own words: the stopped
+ * service names its protocol, the unknown mailbox says what happens; the
+ * diagram's note uses the label, not a cut sentence. */
+static void labels_of_named_records(void)
+{
+    static const struct {
+        const char *path, *note, *en, *zh;
+    } cases[] = {
+        { "scenarios/smtp-service-down.mss", "service.down", "service smtp down: refuses",
+          "smtp 服务停止：拒绝连接" },
+        { "scenarios/smtp-service-down.mss", "service.up", "service smtp up again",
+          "smtp 服务恢复" },
+        { "scenarios/smtp-service-down.mss", "host.down", "host down: silent",
+          "主机停机：没有任何应答" },
+        { "scenarios/smtp-bounce.mss", "mailbox.unknown", "no such mailbox: bounced",
+          "没有该邮箱：退信" },
+        { "scenarios/smtp-bounce.mss", "queue.add", "queued (1 in queue)", "放入报文队列（1 封）" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        Run run = { 0 };
+        CU_ASSERT_TRUE_FATAL(run_file(cases[i].path, &run));
+        MsTrace *t = ms_world_trace(run.world);
+        const MsTraceRecord *found = NULL;
+        for (guint64 k = 0; k < ms_trace_length(t) && found == NULL; k++) {
+            const MsTraceRecord *r = ms_trace_get(t, k);
+            if (r->kind != MS_TRACE_LINE && g_strcmp0(r->note, cases[i].note) == 0)
+                found = r;
+        }
+        CU_ASSERT_PTR_NOT_NULL_FATAL(found);
+        g_autofree char *en = ms_report_record_label(found, "en");
+        g_autofree char *zh = ms_report_record_label(found, "zh");
+        MS_ASSERT_STR(en, cases[i].en);
+        MS_ASSERT_STR(zh, cases[i].zh);
+        /* The diagram's note on it is the label (cut short with "…" only
+         * when its column is narrow). */
+        MsReportOptions report;
+        options_for(&report, &run, cases[i].path, "en");
+        MsDiagramOptions dopt;
+        ms_diagram_options_init(&dopt);
+        g_autoptr(MsDiagram) d = ms_diagram_new(t, &report, &dopt);
+        gboolean shown = FALSE;
+        for (guint n = 0; n < ms_diagram_n_notes(d); n++) {
+            const char *label = ms_diagram_note(d, n)->label;
+            gsize len = strlen(label);
+            gboolean cut = g_str_has_suffix(label, "…") &&
+                           strncmp(label, en, len - strlen("…")) == 0;
+            shown = shown || strcmp(label, en) == 0 || cut;
+        }
+        CU_ASSERT_TRUE(shown);
+        run_clear(&run);
+    }
 }
 
 static void check_note_key(const char *key)
@@ -378,6 +522,13 @@ static void shipped_scenarios_have_templates(void)
                 (r->note != NULL && g_str_has_prefix(r->note, "state.")))
                 continue;
             events++;
+            /* Its label, in both languages, with the record's own words. */
+            g_autofree char *en = ms_report_record_label(r, "en");
+            g_autofree char *zh = ms_report_record_label(r, "zh");
+            check_label("record of", r->note != NULL ? r->note : ms_trace_kind_name(r->kind), en,
+                        zh);
+            CU_ASSERT_PTR_NULL(strstr(en, "{"));
+            CU_ASSERT_PTR_NULL(strstr(zh, "{"));
             g_auto(GStrv) args = NULL;
             if (ms_report_event_parse(r, &args) == NULL) {
                 fprintf(stderr, "\n  %s: no template for %s \"%s\" (sim/report/events.c)\n",
@@ -814,6 +965,8 @@ int main(void)
 {
     static const MsTestCase i18n[] = {
         MS_TEST(every_key_has_chinese),
+        MS_TEST(every_kind_and_key_has_a_label),
+        MS_TEST(labels_of_named_records),
         MS_TEST(engine_keys_resolve),
         MS_TEST(chinese_under_the_c_locale),
         MS_TEST(default_language_from_the_locale),

@@ -268,6 +268,7 @@ static void link_boundary(gpointer data)
     rec.src = link->a->name;
     rec.dst = link->b->name;
     rec.subject = link->name;
+    rec.note = up ? "link.up" : "link.down";
     rec.detail = detail;
     ms_trace_emit(ms_sim_trace(link->net->sim), &rec);
 }
@@ -289,6 +290,7 @@ static void host_boundary(gpointer data)
     rec.arrival = -1;
     rec.src = host->name;
     rec.subject = host->name;
+    rec.note = up ? "host.up" : "host.down";
     rec.detail = detail;
     ms_trace_emit(ms_sim_trace(host->net->sim), &rec);
 }
@@ -376,6 +378,7 @@ static void service_boundary(gpointer data)
     rec.arrival = -1;
     rec.src = svc->host->name;
     rec.subject = svc->host->name;
+    rec.note = up ? "service.up" : "service.down";
     rec.detail = detail;
     ms_trace_emit(ms_sim_trace(net->sim), &rec);
 }

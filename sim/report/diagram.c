@@ -579,26 +579,6 @@ static void make_lifelines(MsDiagram *d, Pick *pk, Hosts *hs, GHashTable *index)
 
 /* ---- Notes ------------------------------------------------------------------ */
 
-typedef struct {
-    const char *key;
-    const char *en;
-    const char *zh;
-} NoteWords;
-
-/* Short words for what the notes' keys mean; "{n}" is the record's count. */
-static const NoteWords note_words[] = {
-    { "message.composed", "composes a message", "撰写邮件" },
-    { "message.submitted", "submitted", "已提交" },
-    { "message.downloaded", "message downloaded", "邮件已下载" },
-    { "message.bounce", "sends a bounce", "发出退信" },
-    { "message.dropped", "message dropped", "邮件被丢弃" },
-    { "queue.add", "queued ({n} in queue)", "放入发送队列（{n} 封）" },
-    { "queue.retry", "will retry later", "稍后重试" },
-    { "queue.remove", "leaves the queue ({n} left)", "移出发送队列（剩 {n} 封）" },
-    { "mailbox.deliver", "into the mailbox ({n})", "放入邮箱（{n} 封）" },
-    { "mailbox.delete", "deleted from the mailbox ({n} left)", "从邮箱删除（剩 {n} 封）" },
-};
-
 /* Keys the arrows already show. */
 static const char *const quiet_notes[] = { "queue.attempt" };
 
@@ -608,23 +588,14 @@ static char *note_text(const MsDiagram *d, const MsTraceRecord *r)
         return MS_DG_PRINTF(d, "cannot connect to %s:%u", "无法连接 %s:%u", r->dst, r->dst_port);
     if (r->kind == MS_TRACE_CONN_ABORT)
         return g_strdup(ms_dg_word(d, "connection aborted", "连接中止"));
-    for (gsize i = 0; r->note != NULL && i < G_N_ELEMENTS(note_words); i++) {
-        if (strcmp(r->note, note_words[i].key) != 0)
-            continue;
-        const char *words = ms_dg_word(d, note_words[i].en, note_words[i].zh);
-        const char *at = strstr(words, "{n}");
-        if (at == NULL)
-            return g_strdup(words);
-        g_autoptr(GString) s = g_string_new(NULL);
-        g_string_append_len(s, words, at - words);
-        g_string_append_printf(s, "%" G_GINT64_FORMAT, r->count);
-        g_string_append(s, at + 3);
-        return g_string_free(g_steal_pointer(&s), FALSE);
+    /* A scenario step says what it does in its own words; every other
+     * event gets its short label (labels.c), the sentence in the tooltip. */
+    if (r->kind == MS_TRACE_ACTION && r->note != NULL && g_str_has_prefix(r->note, "action.")) {
+        char *sentence = ms_report_event_text(r, d->lang);
+        if (sentence != NULL)
+            return sentence;
     }
-    char *sentence = ms_report_event_text(r, d->lang);
-    if (sentence != NULL)
-        return sentence;
-    return g_strdup(r->detail != NULL ? r->detail : (r->note != NULL ? r->note : ""));
+    return ms_report_record_label(r, d->lang);
 }
 
 static gboolean is_note_kind(MsTraceKind kind)

@@ -224,6 +224,24 @@ static void add_texts(JsonBuilder *b, const MsTrace *trace)
         json_builder_add_string_value(b, zh);
     }
     json_builder_end_object(b);
+    /* Each event's label (labels.c) in both languages: {id: [en, zh]}. */
+    json_builder_set_member_name(b, "labels");
+    json_builder_begin_object(b);
+    for (guint64 i = 0; i < n; i++) {
+        const MsTraceRecord *r = ms_trace_get(trace, i);
+        if (r->kind == MS_TRACE_LINE || r->detail == NULL)
+            continue;
+        g_autofree char *en = ms_report_record_label(r, "en");
+        g_autofree char *zh = ms_report_record_label(r, "zh");
+        char id[24];
+        g_snprintf(id, sizeof id, "%" G_GUINT64_FORMAT, r->id);
+        json_builder_set_member_name(b, id);
+        json_builder_begin_array(b);
+        json_builder_add_string_value(b, en);
+        json_builder_add_string_value(b, zh);
+        json_builder_end_array(b);
+    }
+    json_builder_end_object(b);
     add_words(b, "notes", notes, ms_report_note_text);
     add_words(b, "phases", phases, ms_report_phase_text);
     ms_report_lang_leave("zh");

@@ -182,6 +182,7 @@ void ms_report_foreach_msgid(MsReportMsgidFn fn, gpointer user_data)
     for (gsize i = 0; i < G_N_ELEMENTS(phases); i++)
         fn(phases[i].key, phases[i].en, user_data);
     ms_report_foreach_event_msgid(fn, user_data);
+    ms_report_foreach_label(fn, user_data);
 }
 
 void ms_report_append_segment(GString *out, const MsTraceRecord *r)

@@ -109,6 +109,18 @@ typedef struct {
 /* TRUE for the note key of a line of a message text (SMTP DATA, POP3 RETR,
  * an IMAP literal): "*.data.line", "*.data.stuffed", ... */
 gboolean ms_report_is_text_note(const char *note);
+/* Labels (labels.c): a few words naming a record, "queued (1 in queue)",
+ * "service smtp down: port refuses", in the report's language; by its
+ * event key, else by its kind.  Never NULL, empty or the raw key
+ * (transfer full). */
+char *ms_report_record_label(const MsTraceRecord *r, const char *lang);
+/* The English label (a msgid, maybe with {n} and {1}..) of an event key
+ * or a kind name ("conn-refused"), or NULL when it has none. */
+const char *ms_report_label_english(const char *key);
+const char *ms_report_kind_label_english(MsTraceKind kind);
+/* Every label's key and English text, for the catalogue and the tests. */
+void ms_report_foreach_label(MsReportMsgidFn fn, gpointer user_data);
+
 /* TRUE for a line record of binary content (an HTTP response's picture):
  * its text is a stand-in ("[3436 octets of image/jpeg]"), its len the
  * octets sent. */

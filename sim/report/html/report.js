@@ -770,6 +770,17 @@
     return w.boxes[owner] || (w.boxes[owner] = { server: server, folders: { INBOX: [] } });
   }
 
+  /* An event's label (sim/report/labels.c), in the page's language. */
+  function labelText(r) {
+    var l = page.labels && page.labels[r.id];
+    return l ? (lang === 'zh' ? l[1] : l[0]) : '';
+  }
+
+  function labelTag(r) {
+    var l = labelText(r);
+    return l ? '<span class="ev-label">' + esc(l) + '</span> ' : '';
+  }
+
   function eventText(r) {
     if (lang === 'zh' && page.events_zh && page.events_zh[r.id]) return page.events_zh[r.id];
     return r.detail || '';
@@ -979,8 +990,8 @@
     if (!w.events.length) h += '<li class="empty">' + esc(tr('none-yet')) + '</li>';
     for (var i = w.events.length - 1; i >= 0; i--) {
       var r = w.events[i];
-      h += '<li><span class="time">' + esc(fmtTime(r.time_ns)) + '</span> ' + esc(eventText(r)) +
-        '</li>';
+      h += '<li><span class="time">' + esc(fmtTime(r.time_ns)) + '</span> ' + labelTag(r) +
+        esc(eventText(r)) + '</li>';
     }
     if (!$('state-heading'))
       $('state').innerHTML = '<h2 id="state-heading"></h2><div id="state-body"></div>';

@@ -1,0 +1,175 @@
+/* labels.c - a short human label for every kind of trace record and every
+ * event key, in every language of the reports: "queued (1 in queue)",
+ * "service smtp down", "no such mailbox: bounced".
+ *
+ * The sentence of an event (events.c) says all of it; a label names it in
+ * a few words, where room is short: a note on a sequence diagram, the
+ * events list of report.html.  A label may use the record's count ({n})
+ * and the parts its sentence's template recovered ({1}..{9}, translated as
+ * phrases), so "service {1} down" names the service.  Records without an
+ * event key are labelled by their kind.  No label is ever the raw key.
+ */
+#include <string.h>
+
+#include "report/report-private.h"
+
+typedef struct {
+    const char *key;
+    const char *en;
+} Label;
+
+/* Event keys (the `note` of event records, docs/trace-format.md). */
+static const Label event_labels[] = {
+    { "message.composed", N_("composes a message") },
+    { "message.attachment", N_("attachment encoded in base64") },
+    { "message.submitted", N_("submitted") },
+    { "message.downloaded", N_("message downloaded") },
+    { "message.noticed", N_("told of new mail while idling") },
+    { "message.bounce", N_("sends a bounce") },
+    { "message.dropped", N_("message dropped") },
+    { "mailbox.unknown", N_("no such mailbox: bounced") },
+    { "queue.add", N_("queued ({n} in queue)") },
+    { "queue.attempt", N_("relay attempt {1}") },
+    { "queue.retry", N_("will retry later") },
+    { "queue.remove", N_("leaves the queue ({n} left)") },
+    { "queue.converted", N_("converted to 7-bit MIME") },
+    { "mailbox.deliver", N_("into the mailbox ({n})") },
+    { "mailbox.delete", N_("deleted from the mailbox ({n} left)") },
+    { "mailbox.expunge", N_("expunged from a folder ({n} left)") },
+    { "mailbox.folder", N_("folder changed") },
+    { "store.append", N_("added to a folder") },
+    { "store.flags", N_("flags changed") },
+    { "store.expunge", N_("removed from a folder") },
+    { "store.create", N_("folder created") },
+    { "store.delete", N_("folder deleted") },
+    { "store.rename", N_("folder renamed") },
+    { "state.mailbox", N_("end state: a mailbox") },
+    { "state.queue", N_("end state: an outgoing queue") },
+    { "state.store", N_("end state: downloaded copies") },
+    { "action.pop3-fetch", N_("checks the mailbox with POP3") },
+    { "action.imap-poll", N_("polls with IMAP") },
+    { "action.telnet", N_("types into telnet") },
+    { "action.reply", N_("replies to a message") },
+    { "action.forward", N_("forwards a message") },
+    { "reply.no-original", N_("cannot reply: no such message") },
+    { "forward.no-original", N_("cannot forward: no such message") },
+    { "pop3.login-refused", N_("POP3 login refused") },
+    { "imap.login-refused", N_("IMAP login refused") },
+    { "pop3.unreachable", N_("POP3 server unreachable") },
+    { "imap.unreachable", N_("IMAP server unreachable") },
+    { "submit.unreachable", N_("mail server unreachable") },
+    { "relay.unreachable", N_("next mail server unreachable") },
+    { "web.unreachable", N_("web-mail server unreachable") },
+    { "telnet.unreachable", N_("telnet cannot connect") },
+    { "telnet.stall", N_("no reply yet") },
+    { "imap.already-open", N_("IMAP session already open") },
+    { "imap.not-open", N_("no IMAP session open") },
+    { "live.start", N_("serves real clients") },
+    { "error", N_("the simulation stops: error") },
+    /* Link records (sim/net/net.c): a link, a host or a service. */
+    { "link.down", N_("link down") },
+    { "link.up", N_("link up again") },
+    { "host.down", N_("host down: silent") },
+    { "host.up", N_("host up again") },
+    { "service.down", N_("service {1} down: refuses") },
+    { "service.up", N_("service {1} up again") },
+};
+
+/* Record kinds (MS_TRACE_KINDS), for records that carry no event key. */
+static const Label kind_labels[] = {
+    { "scenario", N_("the run starts") },
+    { "action", N_("a scenario step") },
+    { "conn-open", N_("opens a connection (SYN)") },
+    { "conn-established", N_("connection established") },
+    { "conn-refused", N_("cannot connect") },
+    { "conn-close", N_("connection closed") },
+    { "conn-abort", N_("connection aborted") },
+    { "segment-sent", N_("TCP segment sent") },
+    { "segment-received", N_("TCP segment received") },
+    { "segment-lost", N_("TCP segment lost") },
+    { "line", N_("a protocol line") },
+    { "phase", N_("a protocol phase") },
+    { "queue", N_("outgoing queue changed") },
+    { "mailbox", N_("mailbox changed") },
+    { "message", N_("about a message") },
+    { "link", N_("a link or host goes down or up") },
+    { "error", N_("simulation error") },
+    { "store", N_("mailbox folder changed") },
+};
+
+G_STATIC_ASSERT(G_N_ELEMENTS(kind_labels) == MS_TRACE_N_KINDS);
+
+static const char *find(const Label *table, gsize n, const char *key)
+{
+    for (gsize i = 0; key != NULL && i < n; i++) {
+        if (strcmp(table[i].key, key) == 0)
+            return table[i].en;
+    }
+    return NULL;
+}
+
+const char *ms_report_label_english(const char *key)
+{
+    const char *en = find(event_labels, G_N_ELEMENTS(event_labels), key);
+    return en != NULL ? en : find(kind_labels, G_N_ELEMENTS(kind_labels), key);
+}
+
+const char *ms_report_kind_label_english(MsTraceKind kind)
+{
+    g_return_val_if_fail(kind < MS_TRACE_N_KINDS, NULL);
+    const char *name = ms_trace_kind_name(kind);
+    return find(kind_labels, G_N_ELEMENTS(kind_labels), name);
+}
+
+/* The English template of a record's label. */
+static const char *record_template(const MsTraceRecord *r)
+{
+    const char *key = r->note;
+    /* Records from before link records had keys: tell them by the detail. */
+    if (r->kind == MS_TRACE_LINK && key == NULL && r->detail != NULL) {
+        gboolean up = g_str_has_suffix(r->detail, " up");
+        key = g_str_has_prefix(r->detail, "service ") ? (up ? "service.up" : "service.down")
+              : g_str_has_prefix(r->detail, "host ")  ? (up ? "host.up" : "host.down")
+                                                      : (up ? "link.up" : "link.down");
+    }
+    if (r->kind == MS_TRACE_ERROR)
+        key = "error";
+    const char *en = find(event_labels, G_N_ELEMENTS(event_labels), key);
+    return en != NULL ? en : ms_report_kind_label_english(r->kind);
+}
+
+char *ms_report_record_label(const MsTraceRecord *r, const char *lang)
+{
+    const char *tpl = ms_report_tr(lang, record_template(r));
+    g_auto(GStrv) args = NULL;
+    if (strstr(tpl, "{1}") != NULL)
+        ms_report_event_parse(r, &args);
+    guint n_args = args != NULL ? g_strv_length(args) : 0;
+    GString *out = g_string_new(NULL);
+    for (const char *p = tpl; *p != '\0'; p++) {
+        if (p[0] == '{' && p[1] == 'n' && p[2] == '}') {
+            g_string_append_printf(out, "%" G_GINT64_FORMAT, r->count);
+            p += 2;
+        } else if (p[0] == '{' && p[1] >= '1' && p[1] <= '9' && p[2] == '}') {
+            guint k = (guint) (p[1] - '1');
+            if (k < n_args) {
+                g_autofree char *word = ms_report_phrase(args[k], lang);
+                g_string_append(out, word);
+            }
+            p += 2;
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    /* A part the detail did not give leaves no stray space. */
+    g_autofree char *s = g_string_free(out, FALSE);
+    return g_strstrip(g_strdup(s));
+}
+
+void ms_report_foreach_label(MsReportMsgidFn fn, gpointer user_data)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(event_labels); i++)
+        fn(event_labels[i].key, event_labels[i].en, user_data);
+    for (gsize i = 0; i < G_N_ELEMENTS(kind_labels); i++)
+        fn(kind_labels[i].key, kind_labels[i].en, user_data);
+}
