@@ -620,12 +620,28 @@ static void run_command_options(void)
     CU_ASSERT_EQUAL(o.page_time, 500 * MS_MSEC);
     ms_diagram_args_clear(&args);
 
-    /* Nothing given: the defaults. */
+    /* Nothing given: the defaults, a long run paged. */
     const char *bare[] = { "run", "x.mss", NULL };
     CU_ASSERT_TRUE(parse_args(bare, &o, &args, &error));
     CU_ASSERT_EQUAL(o.formats, MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG));
     CU_ASSERT_EQUAL(o.until, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(o.page_arrows, MS_DIAGRAM_PAGE_ARROWS_DEFAULT);
+    CU_ASSERT_EQUAL(o.page_time, 0);
     ms_diagram_args_clear(&args);
+
+    /* The default page limit gives way to any paging asked for: 0 is one
+     * page, --page-time and --slide bring their own limits. */
+    static const char *const paging[][3] = {
+        { "--page-arrows", "0", NULL },
+        { "--page-time", "2s", NULL },
+        { "--slide", NULL, NULL },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(paging); i++) {
+        const char *v[] = { "run", paging[i][0], paging[i][1], NULL };
+        CU_ASSERT_TRUE(parse_args(v, &o, &args, &error));
+        CU_ASSERT_EQUAL(o.page_arrows, 0);
+        ms_diagram_args_clear(&args);
+    }
 
     /* Wrong values name their option. */
     static const char *const bad[][4] = {
@@ -778,7 +794,7 @@ static void svg_png_pdf_dot_written(void)
     CU_ASSERT_TRUE(ms_diagram_options_parse_formats(&o, "svg,png,pdf,dot,txt,msc,plantuml,mermaid",
                                                     &error));
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, &report, &o, dir, written, &error));
+    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, &report, &o, dir, written, NULL, &error));
     CU_ASSERT_EQUAL(written->len, MS_DIAGRAM_N_FORMATS);
 
     g_autofree char *svg_path = g_build_filename(dir, "sequence.svg", NULL);
@@ -1019,7 +1035,7 @@ static void png_dpi_and_pages(void)
     o.dpi = 72;
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) error = NULL;
-    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, NULL, &o, dir, written, &error));
+    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, NULL, &o, dir, written, NULL, &error));
     CU_ASSERT_EQUAL(written->len, 3);
     g_autofree char *p1 = g_build_filename(dir, "sequence-1.png", NULL);
     g_autofree char *p3 = g_build_filename(dir, "sequence-3.png", NULL);
@@ -1028,7 +1044,7 @@ static void png_dpi_and_pages(void)
 
     o.dpi = 144;
     o.basename = "hires";
-    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, NULL, &o, dir, NULL, &error));
+    CU_ASSERT_TRUE_FATAL(ms_diagram_write(t, NULL, &o, dir, NULL, NULL, &error));
     g_autofree char *h1 = g_build_filename(dir, "hires-1.png", NULL);
     guint32 w144 = png_width(h1);
     /* Twice the dots per inch, twice the pixels (give or take rounding). */
@@ -1038,7 +1054,7 @@ static void png_dpi_and_pages(void)
     /* A directory that is not there: an error, not silence. */
     g_autofree char *missing = g_build_filename(dir, "no", "such", NULL);
     o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG);
-    CU_ASSERT_FALSE(ms_diagram_write(t, NULL, &o, missing, NULL, &error));
+    CU_ASSERT_FALSE(ms_diagram_write(t, NULL, &o, missing, NULL, NULL, &error));
     CU_ASSERT_TRUE(g_error_matches(error, MS_ERROR, MS_ERROR_IO));
     remove_dir(dir);
 }
@@ -1476,6 +1492,114 @@ static void view_and_slide_options(void)
 }
 
 
+/* A paged diagram's index names each page's file, its arrows (together
+ * all of them, in order) and the simulated time it covers. */
+static void page_index_lists_every_page(void)
+{
+    g_autoptr(MsScenario) sc = NULL;
+    g_autoptr(MsWorld) world = NULL;
+    g_autoptr(GError) error = NULL;
+    sc = ms_scenario_parse_file("scenarios/smtp-basic.mss", &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    world = ms_world_new(sc, sc->seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(world);
+    CU_ASSERT_TRUE_FATAL(ms_world_run(world, MS_TIME_NEVER, &error));
+    MsReportOptions report;
+    ms_report_options_init(&report);
+    report.scenario_name = sc->name;
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.view = MS_DIAGRAM_VIEW_FULL;
+
+    /* One page: no index. */
+    g_autoptr(MsDiagram) one = ms_diagram_new(ms_world_trace(world), &report, &o);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_pages(one), 1);
+    CU_ASSERT_PTR_NULL(ms_diagram_page_index(one));
+
+    o.page_arrows = 10;
+    o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_TXT) | MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_PNG);
+    g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(world), &report, &o);
+    guint n = ms_diagram_n_pages(d);
+    CU_ASSERT_TRUE_FATAL(n >= 3);
+    g_autofree char *index = ms_diagram_page_index(d);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(index);
+    g_auto(GStrv) lines = g_strsplit(index, "\n", -1);
+    /* A heading, a line a page, and the final newline's empty string. */
+    CU_ASSERT_EQUAL_FATAL(g_strv_length(lines), n + 2);
+    g_autofree char *heading = g_strdup_printf("the diagram has %u pages of at most 10 arrows", n);
+    CU_ASSERT_TRUE(g_str_has_prefix(lines[0], heading));
+    guint next = 1;
+    for (guint p = 0; p < n; p++) {
+        const MsDiagramPage *pg = ms_diagram_page(d, p);
+        g_autofree char *file = g_strdup_printf("  sequence-%u.png ", p + 1);
+        CU_ASSERT_TRUE(g_str_has_prefix(lines[p + 1], file));
+        guint first = 0, last = 0;
+        const char *arrows = strstr(lines[p + 1], "arrows ");
+        CU_ASSERT_TRUE_FATAL(arrows != NULL &&
+                             sscanf(arrows, "arrows %u-%u", &first, &last) == 2);
+        CU_ASSERT_EQUAL(first, next);
+        CU_ASSERT_EQUAL(last, pg->first_arrow + pg->n_arrows);
+        next = last + 1;
+        /* Its times are its first and last arrows' send times. */
+        MsTime from_ms = pg->from / MS_MSEC;
+        g_autofree char *from = g_strdup_printf("  %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " s - ",
+                                                from_ms / 1000, from_ms % 1000);
+        CU_ASSERT_PTR_NOT_NULL(strstr(lines[p + 1], from));
+    }
+    CU_ASSERT_EQUAL(next, ms_diagram_n_arrows(d) + 1);
+
+    /* Pages are files only in the Graphviz formats. */
+    o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_TXT);
+    g_autoptr(MsDiagram) text = ms_diagram_new(ms_world_trace(world), &report, &o);
+    CU_ASSERT_TRUE(ms_diagram_n_pages(text) > 1);
+    CU_ASSERT_PTR_NULL(ms_diagram_page_index(text));
+}
+
+/* `mailsim run` pages a long run by itself and prints the index. */
+static void run_prints_the_page_index(void)
+{
+    g_autofree char *dir = temp_dir();
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    gint status = 0;
+    const char *argv[] = { "./mailsim", "run",         "--page-arrows", "12", "--no-html", "-o",
+                           dir,         "scenarios/smtp-basic.mss", NULL };
+    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                      &out, &err, &status, NULL));
+    CU_ASSERT_TRUE(g_spawn_check_wait_status(status, NULL));
+    const char *heading = strstr(out, "the diagram has ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(heading);
+    /* Each page listed is a file that was written. */
+    guint pages = 0;
+    for (const char *p = strstr(heading, "  sequence-"); p != NULL;
+         p = strstr(p + 1, "  sequence-")) {
+        char name[64] = "";
+        CU_ASSERT_TRUE_FATAL(sscanf(p, " %63s", name) == 1);
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        CU_ASSERT_TRUE(g_file_test(path, G_FILE_TEST_IS_REGULAR));
+        pages++;
+    }
+    CU_ASSERT_TRUE(pages >= 3);
+    g_autofree char *pages_line = g_strdup_printf("the diagram has %u pages", pages);
+    CU_ASSERT_TRUE(g_str_has_prefix(heading, pages_line));
+    remove_dir(dir);
+
+    /* A lecture-sized run stays on one page and prints no index. */
+    g_autofree char *dir2 = temp_dir();
+    g_free(out);
+    out = NULL;
+    g_free(err);
+    err = NULL;
+    const char *plain[] = { "./mailsim", "run", "--no-html", "-o", dir2,
+                            "scenarios/smtp-basic.mss", NULL };
+    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) plain, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                      &out, &err, &status, NULL));
+    CU_ASSERT_TRUE(g_spawn_check_wait_status(status, NULL));
+    CU_ASSERT_PTR_NULL(strstr(out, "the diagram has"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "sequence.svg"));
+    remove_dir(dir2);
+}
+
 /* Every shipped scenario, compact at the slide preset: each page a 16:9
  * PNG that fits 1920x1080, none shrunk much below the slide's type. */
 static void shipped_slides_fit_1920x1080(void)
@@ -1519,7 +1643,7 @@ static void shipped_slides_fit_1920x1080(void)
         }
         g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
         CU_ASSERT_TRUE_FATAL(ms_diagram_write(ms_world_trace(world), &report, &o, out, written,
-                                              &error));
+                                              NULL, &error));
         CU_ASSERT_EQUAL(written->len, ms_diagram_n_pages(d));
         for (guint k = 0; k < written->len; k++) {
             guint32 w = 0, h = 0;
@@ -1991,6 +2115,8 @@ int main(void)
         MS_TEST(page_height_grows_with_arrows),
         MS_TEST(overlap_checks_find_overlaps),
         MS_TEST(shipped_labels_never_overlap),
+        MS_TEST(page_index_lists_every_page),
+        MS_TEST(run_prints_the_page_index),
         MS_TEST_END,
     };
     ms_test_add_suite("diagram/text", text);

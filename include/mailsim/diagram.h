@@ -88,6 +88,11 @@ typedef enum { MS_DIAGRAM_VIEWS(MS_DIAGRAM_VIEW_ENUM_) MS_DIAGRAM_N_VIEWS } MsDi
 #define MS_DIAGRAM_COMPACT_OVER 60u
 /* --slide: arrows a page unless --page-arrows says otherwise. */
 #define MS_DIAGRAM_SLIDE_ARROWS 20u
+/* `mailsim run` without --page-arrows, --page-time or --slide: a long run's
+ * diagram is paged by this many arrows, so that no picture grows without
+ * bound (a 2,000-arrow page is about 2.6 MB of SVG; --page-arrows 0 asks for
+ * one page whatever its size). */
+#define MS_DIAGRAM_PAGE_ARROWS_DEFAULT 2000u
 
 const char *ms_diagram_view_name(MsDiagramView view);
 /* The flow of a protocol name ("SMTP" -> push); OTHER when unknown. */
@@ -131,11 +136,13 @@ gboolean ms_diagram_parse_time(const char *text, MsTime *time_out, GError **erro
  *     MsDiagramOptions dopt;
  *     if (!ms_diagram_args_to_options(&dargs, &dopt, &error)) -> usage error
  *     dopt.tcp = tcp;
- *     ms_diagram_write(trace, &report_options, &dopt, out_dir, written, &error);
+ *     ms_diagram_write(trace, &report_options, &dopt, out_dir, written, NULL, &error);
  *     ms_diagram_args_clear(&dargs);
  */
-/* What ms_diagram_args_entries() leaves in dpi until --dpi is given. */
+/* What ms_diagram_args_entries() leaves in dpi and page_arrows until
+ * --dpi and --page-arrows are given. */
 #define MS_DIAGRAM_DPI_UNSET (-G_MAXDOUBLE)
+#define MS_DIAGRAM_PAGE_ARROWS_UNSET G_MININT
 
 typedef struct {
     char *format;      /* --format LIST */
@@ -144,7 +151,7 @@ typedef struct {
     char *hosts;       /* --filter-host LIST */
     char *from;        /* --from TIME */
     char *until;       /* --until TIME */
-    gint page_arrows;  /* --page-arrows N */
+    gint page_arrows;  /* --page-arrows N (MS_DIAGRAM_PAGE_ARROWS_UNSET: not given) */
     char *page_time;   /* --page-time TIME */
     char *view;        /* --view compact|full */
     gboolean slide;    /* --slide */
@@ -304,11 +311,18 @@ Agraph_t *ms_diagram_graph(const MsDiagram *diagram, guint page);
 gboolean ms_diagram_render(const MsDiagram *diagram, guint page, MsDiagramFormat format,
                            const char *path, GError **error);
 
+/* The index of a paged diagram: a line per page with its file name (the
+ * first Graphviz format asked for, else svg), its arrows and the simulated
+ * time it covers, under a line that says how it was paged; NULL when the
+ * diagram has one page (transfer full). */
+char *ms_diagram_page_index(const MsDiagram *diagram);
+
 /* Builds the diagram and writes every requested format into dir, adding
- * each path written to written_paths_out (may be NULL; paths transfer full). */
+ * each path written to written_paths_out (may be NULL; paths transfer
+ * full).  When index_out is not NULL it receives ms_diagram_page_index(). */
 gboolean ms_diagram_write(const MsTrace *trace, const MsReportOptions *report,
                           const MsDiagramOptions *options, const char *dir,
-                          GPtrArray *written_paths_out, GError **error);
+                          GPtrArray *written_paths_out, char **index_out, GError **error);
 
 /* Frees the process's Graphviz context (created on first use, also freed
  * at exit).  Safe to call more than once. */

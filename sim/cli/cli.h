@@ -23,10 +23,11 @@ int ms_cli_exercise(int argc, char **argv);
 /* Writes what `mailsim run` writes from a trace into out_dir (which must
  * exist): transcript.txt, transcript.md, summary.txt, trace.json, the
  * diagrams and, when `html`, report.html; the paths written are added to
- * `written` (outputs.c). */
+ * `written`, and a paged diagram's index (ms_diagram_page_index) is left in
+ * *diagram_index when it is not NULL (outputs.c). */
 gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
                               const MsDiagramOptions *dopt, gboolean html, const char *out_dir,
-                              GPtrArray *written, GError **error);
+                              GPtrArray *written, char **diagram_index, GError **error);
 
 /* --lang: the environment's language when not given (transfer full into
  * *lang); FALSE after saying so when it is not one the reports write. */

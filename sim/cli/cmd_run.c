@@ -146,8 +146,9 @@ int ms_cli_run(int argc, char **argv)
     options.progress_data = progress;
 
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *index = NULL;
     gboolean wrote = ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, !no_html,
-                                          out_dir, written, &error);
+                                          out_dir, written, &index, &error);
     ms_cli_progress_stage(NULL, progress); /* clears the line before anything is said */
     if (!wrote) {
         ms_cli_error("%s", error->message);
@@ -161,6 +162,8 @@ int ms_cli_run(int argc, char **argv)
         printf("%s: simulated %s; outputs:\n", path, sc->name);
         for (guint i = 0; i < written->len; i++)
             printf("  %s\n", (const char *) g_ptr_array_index(written, i));
+        if (index != NULL)
+            fputs(index, stdout);
     }
     return MS_EXIT_OK;
 }

@@ -268,12 +268,15 @@ int ms_cli_serve(int argc, char **argv)
     options.seed = sc->seed;
     options.lang = ms_report_default_lang();
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *index = NULL;
     if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, TRUE, out_dir, written,
-                              &error)) {
+                              &index, &error)) {
         ms_cli_error("%s", error->message);
         return MS_EXIT_FAILURE;
     }
     for (guint i = 0; i < written->len; i++)
         printf("  %s\n", (const char *) g_ptr_array_index(written, i));
+    if (index != NULL)
+        fputs(index, stdout);
     return MS_EXIT_OK;
 }

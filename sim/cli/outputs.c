@@ -79,7 +79,7 @@ static void forward_file(const char *file, gpointer data)
 
 gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
                               const MsDiagramOptions *dopt, gboolean html, const char *out_dir,
-                              GPtrArray *written, GError **error)
+                              GPtrArray *written, char **diagram_index, GError **error)
 {
     if (g_mkdir_with_parents(out_dir, 0755) != 0) {
         int e = errno;
@@ -105,7 +105,7 @@ gboolean ms_cli_write_outputs(MsTrace *trace, const MsReportOptions *options,
     gboolean ok = ms_report_write(trace, &named, staging, written, &local);
     if (ok && options->progress != NULL)
         options->progress("the diagram", options->progress_data);
-    ok = ok && ms_diagram_write(trace, &quiet, dopt, staging, written, &local);
+    ok = ok && ms_diagram_write(trace, &quiet, dopt, staging, written, diagram_index, &local);
     if (ok && html && options->progress != NULL)
         options->progress("report.html", options->progress_data);
     ok = ok && (!html || write_html(trace, &quiet, dopt, staging, written, &local));

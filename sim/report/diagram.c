@@ -1039,3 +1039,47 @@ char *ms_diagram_file_name(const MsDiagram *d, guint page, MsDiagramFormat forma
         return g_strdup_printf("%s-%u%s", d->basename, page + 1, ms_diagram_format_suffix(format));
     return g_strdup_printf("%s%s", d->basename, ms_diagram_format_suffix(format));
 }
+
+char *ms_diagram_page_index(const MsDiagram *d)
+{
+    if (d->pages->len < 2)
+        return NULL;
+    /* Pages are files only in the Graphviz formats: name the first asked for. */
+    MsDiagramFormat format = MS_DIAGRAM_N_FORMATS;
+    for (guint f = 0; f < MS_DIAGRAM_N_FORMATS && format == MS_DIAGRAM_N_FORMATS; f++)
+        if ((d->options.formats & MS_DIAGRAM_FORMAT_BIT(f)) != 0 && ms_diagram_format_is_graphviz(f))
+            format = (MsDiagramFormat) f;
+    if (format == MS_DIAGRAM_N_FORMATS)
+        return NULL;
+    GString *out = g_string_new(NULL);
+    if (d->options.page_time > 0 && d->options.page_arrows > 0) {
+        g_autofree char *span = ms_time_format_human(d->options.page_time);
+        g_string_append_printf(out, "the diagram has %u pages of at most %u arrows and %s:\n",
+                               d->pages->len, d->options.page_arrows, span);
+    } else if (d->options.page_time > 0) {
+        g_autofree char *span = ms_time_format_human(d->options.page_time);
+        g_string_append_printf(out, "the diagram has %u pages of at most %s:\n", d->pages->len,
+                               span);
+    } else {
+        g_string_append_printf(out, "the diagram has %u pages of at most %u arrows "
+                               "(--page-arrows N to change, 0 for one page):\n",
+                               d->pages->len, d->options.page_arrows);
+    }
+    /* Columns as wide as the widest entry, so that the index reads as a table. */
+    g_autofree char *last = ms_diagram_file_name(d, d->pages->len - 1, format);
+    int name_w = (int) strlen(last);
+    int num_w = snprintf(NULL, 0, "%u", d->arrows->len);
+    for (guint p = 0; p < d->pages->len; p++) {
+        const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, p);
+        g_autofree char *name = ms_diagram_file_name(d, p, format);
+        /* Simulated seconds to the millisecond, truncated as the axis is. */
+        MsTime from_ms = pg->from / MS_MSEC, to_ms = pg->to / MS_MSEC;
+        g_string_append_printf(out,
+                               "  %-*s  arrows %*u-%-*u  %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT
+                               " s - %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " s\n",
+                               name_w, name, num_w, pg->first_arrow + (pg->n_arrows > 0 ? 1 : 0),
+                               num_w, pg->first_arrow + pg->n_arrows, from_ms / 1000,
+                               from_ms % 1000, to_ms / 1000, to_ms % 1000);
+    }
+    return g_string_free(out, FALSE);
+}

@@ -597,7 +597,7 @@ gboolean ms_diagram_render(const MsDiagram *d, guint page, MsDiagramFormat forma
 
 gboolean ms_diagram_write(const MsTrace *trace, const MsReportOptions *report,
                           const MsDiagramOptions *options, const char *dir,
-                          GPtrArray *written_paths_out, GError **error)
+                          GPtrArray *written_paths_out, char **index_out, GError **error)
 {
     g_autoptr(MsDiagram) d = ms_diagram_new(trace, report, options);
     for (guint f = 0; f < MS_DIAGRAM_N_FORMATS; f++) {
@@ -637,5 +637,7 @@ gboolean ms_diagram_write(const MsTrace *trace, const MsReportOptions *report,
         if (!ok)
             return FALSE;
     }
+    if (index_out != NULL)
+        *index_out = ms_diagram_page_index(d);
     return TRUE;
 }

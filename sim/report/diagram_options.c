@@ -212,6 +212,7 @@ void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries)
     /* So that `--dpi 0` is seen, and refused, rather than taken for "not
      * given". */
     args->dpi = MS_DIAGRAM_DPI_UNSET;
+    args->page_arrows = MS_DIAGRAM_PAGE_ARROWS_UNSET;
     const GOptionEntry e[MS_DIAGRAM_N_ARGS] = {
         { "format", 0, 0, G_OPTION_ARG_STRING, &args->format,
           "Diagram formats, comma-separated: svg, png, pdf, dot, txt, msc, plantuml, mermaid "
@@ -228,7 +229,8 @@ void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries)
         { "until", 0, 0, G_OPTION_ARG_STRING, &args->until,
           "Draw only what was sent before TIME", "TIME" },
         { "page-arrows", 0, 0, G_OPTION_ARG_INT, &args->page_arrows,
-          "At most N arrows a diagram page (sequence-1.svg, sequence-2.svg, ...)", "N" },
+          "At most N arrows a diagram page (sequence-1.svg, sequence-2.svg, ...; "
+          "default 2000, 0: one page)", "N" },
         { "page-time", 0, 0, G_OPTION_ARG_STRING, &args->page_time,
           "At most TIME of simulated time a diagram page", "TIME" },
         { "view", 0, 0, G_OPTION_ARG_STRING, &args->view,
@@ -275,12 +277,19 @@ gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions 
         }
         options->dpi = args->dpi;
     }
-    if (args->page_arrows < 0) {
+    if (args->page_arrows == MS_DIAGRAM_PAGE_ARROWS_UNSET) {
+        /* Paged by default only when no other paging was asked for: --slide
+         * has its own limit, and --page-time alone is a complete answer. */
+        if (!args->slide && args->page_time == NULL)
+            options->page_arrows = MS_DIAGRAM_PAGE_ARROWS_DEFAULT;
+    } else if (args->page_arrows < 0) {
         g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
-                    "--page-arrows expects a positive number, found %d", args->page_arrows);
+                    "--page-arrows expects a number of arrows (0: one page), found %d",
+                    args->page_arrows);
         return FALSE;
+    } else {
+        options->page_arrows = (guint) args->page_arrows;
     }
-    options->page_arrows = (guint) args->page_arrows;
     if (args->view != NULL) {
         guint v = MS_DIAGRAM_VIEW_COMPACT;
         while (v < MS_DIAGRAM_N_VIEWS && g_ascii_strcasecmp(args->view, view_names[v]) != 0)
