@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mailsim/diagram.h"
@@ -627,6 +628,7 @@ static void run_command_options(void)
     CU_ASSERT_EQUAL(o.until, MS_TIME_NEVER);
     CU_ASSERT_EQUAL(o.page_arrows, MS_DIAGRAM_PAGE_ARROWS_DEFAULT);
     CU_ASSERT_EQUAL(o.page_time, 0);
+    CU_ASSERT_EQUAL(o.max_pages, MS_DIAGRAM_MAX_PAGES_DEFAULT);
     ms_diagram_args_clear(&args);
 
     /* The default page limit gives way to any paging asked for: 0 is one
@@ -640,6 +642,25 @@ static void run_command_options(void)
         const char *v[] = { "run", paging[i][0], paging[i][1], NULL };
         CU_ASSERT_TRUE(parse_args(v, &o, &args, &error));
         CU_ASSERT_EQUAL(o.page_arrows, 0);
+        /* Who asks for pages gets them all. */
+        CU_ASSERT_EQUAL(o.max_pages, 0);
+        ms_diagram_args_clear(&args);
+    }
+    const char *some[] = { "run", "--page-arrows", "100", NULL };
+    CU_ASSERT_TRUE(parse_args(some, &o, &args, &error));
+    CU_ASSERT_EQUAL(o.max_pages, 0);
+    ms_diagram_args_clear(&args);
+    /* ...unless --max-pages says otherwise, which also overrides the default. */
+    static const char *const limits[][5] = {
+        { "--max-pages", "3", NULL, NULL, "3" },
+        { "--max-pages", "0", NULL, NULL, "0" },
+        { "--page-arrows", "100", "--max-pages", "2", "2" },
+        { "--slide", "--max-pages", "4", NULL, "4" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(limits); i++) {
+        const char *v[] = { "run", limits[i][0], limits[i][1], limits[i][2], limits[i][3], NULL };
+        CU_ASSERT_TRUE(parse_args(v, &o, &args, &error));
+        CU_ASSERT_EQUAL(o.max_pages, (guint) atoi(limits[i][4]));
         ms_diagram_args_clear(&args);
     }
 
@@ -651,6 +672,8 @@ static void run_command_options(void)
         { "--from", "soon", "--from", NULL },
         { "--format", "gif", "--format", NULL },
         { "--page-arrows", "-3", "--page-arrows", NULL },
+        { "--max-pages", "-1", "--max-pages", NULL },
+        { "--max-pages", "many", "--max-pages", NULL },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         const char *v[] = { "run", bad[i][0], bad[i][1], NULL };
@@ -1555,6 +1578,100 @@ static void page_index_lists_every_page(void)
     CU_ASSERT_PTR_NULL(ms_diagram_page_index(text));
 }
 
+/* --max-pages keeps the first pages only, in the model itself: their
+ * arrows and notes are those of the same pages drawn without a limit, and
+ * what follows is counted, by the same cut, but not drawn. */
+static void max_pages_keeps_the_first_pages(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_file("scenarios/smtp-basic.mss", &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    g_autoptr(MsWorld) world = ms_world_new(sc, sc->seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(world);
+    CU_ASSERT_TRUE_FATAL(ms_world_run(world, MS_TIME_NEVER, &error));
+    const MsTrace *t = ms_world_trace(world);
+    MsReportOptions report;
+    ms_report_options_init(&report);
+    report.scenario_name = sc->name;
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.view = MS_DIAGRAM_VIEW_FULL;
+    o.page_arrows = 10;
+    o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG);
+    g_autoptr(MsDiagram) all = ms_diagram_new(t, &report, &o);
+    guint n = ms_diagram_n_pages(all);
+    CU_ASSERT_TRUE_FATAL(n >= 4);
+    CU_ASSERT_EQUAL(ms_diagram_undrawn(all)->pages, 0);
+
+    o.max_pages = 2;
+    g_autoptr(MsDiagram) cut = ms_diagram_new(t, &report, &o);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_pages(cut), 2);
+    const MsDiagramPage *third = ms_diagram_page(all, 2);
+    guint kept = third->first_arrow;
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(cut), kept);
+    for (guint i = 0; i < kept; i++) {
+        CU_ASSERT_PTR_EQUAL(ms_diagram_arrow(cut, i)->record, ms_diagram_arrow(all, i)->record);
+        CU_ASSERT_EQUAL(ms_diagram_arrow(cut, i)->page, ms_diagram_arrow(all, i)->page);
+    }
+    for (guint i = 0; i < ms_diagram_n_notes(cut); i++)
+        CU_ASSERT_TRUE(ms_diagram_note(cut, i)->time < third->from);
+    const MsDiagramUndrawn *u = ms_diagram_undrawn(cut);
+    CU_ASSERT_EQUAL(u->pages, n - 2);
+    CU_ASSERT_EQUAL(u->first_arrow, kept);
+    CU_ASSERT_EQUAL(u->n_arrows, ms_diagram_n_arrows(all) - kept);
+    CU_ASSERT_EQUAL(u->from, third->from);
+    CU_ASSERT_EQUAL(u->to, ms_diagram_page(all, n - 1)->to);
+    /* The pages keep the run's numbers. */
+    g_autofree char *name = ms_diagram_file_name(cut, 1, MS_DIAGRAM_SVG);
+    MS_ASSERT_STR(name, "sequence-2.svg");
+
+    /* The index: a line a page drawn, then one for the rest. */
+    g_autofree char *index = ms_diagram_page_index(cut);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(index);
+    g_auto(GStrv) lines = g_strsplit(index, "\n", -1);
+    CU_ASSERT_EQUAL_FATAL(g_strv_length(lines), 2 + 2 + 1);
+    g_autofree char *heading = g_strdup_printf("the diagram has %u pages", n);
+    CU_ASSERT_TRUE(g_str_has_prefix(lines[0], heading));
+    CU_ASSERT_TRUE(g_str_has_prefix(lines[2], "  sequence-2.svg "));
+    g_autofree char *rest = g_strdup_printf("  pages 3-%u (arrows %u-%u, ", n, kept + 1,
+                                            ms_diagram_n_arrows(all));
+    CU_ASSERT_TRUE(g_str_has_prefix(lines[3], rest));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lines[3], ") not drawn: --max-pages 0 draws them all"));
+
+    /* The text formats end where the pictures do, and say so. */
+    g_autofree char *txt = ms_diagram_export(cut, MS_DIAGRAM_TXT);
+    g_autofree char *txt_all = ms_diagram_export(all, MS_DIAGRAM_TXT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "Only the first 2 pages are drawn"));
+    CU_ASSERT_PTR_NULL(strstr(txt_all, "Only the first"));
+    CU_ASSERT_TRUE(strlen(txt) < strlen(txt_all));
+    g_autofree char *mmd = ms_diagram_export(cut, MS_DIAGRAM_MERMAID);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mmd, "    %% Only the first 2 pages"));
+
+    /* A limit the run does not reach changes nothing, nor does 0. */
+    for (guint limit = 0; limit <= n; limit += n) {
+        o.max_pages = limit;
+        g_autoptr(MsDiagram) same = ms_diagram_new(t, &report, &o);
+        CU_ASSERT_EQUAL(ms_diagram_n_pages(same), n);
+        CU_ASSERT_EQUAL(ms_diagram_n_arrows(same), ms_diagram_n_arrows(all));
+        CU_ASSERT_EQUAL(ms_diagram_n_notes(same), ms_diagram_n_notes(all));
+        CU_ASSERT_EQUAL(ms_diagram_undrawn(same)->pages, 0);
+    }
+
+    /* Slides are cut further as they are laid out: still at most N. */
+    MsDiagramOptions s;
+    ms_diagram_options_init(&s);
+    s.slide = TRUE;
+    g_autoptr(MsDiagram) slides = ms_diagram_new(t, &report, &s);
+    guint ns = ms_diagram_n_pages(slides);
+    CU_ASSERT_TRUE_FATAL(ns >= 3);
+    s.max_pages = 2;
+    g_autoptr(MsDiagram) two = ms_diagram_new(t, &report, &s);
+    CU_ASSERT_EQUAL(ms_diagram_n_pages(two), 2);
+    CU_ASSERT_EQUAL(ms_diagram_undrawn(two)->pages, ns - 2);
+    CU_ASSERT_EQUAL(ms_diagram_n_arrows(two) + ms_diagram_undrawn(two)->n_arrows,
+                    ms_diagram_n_arrows(slides));
+}
+
 /* `mailsim run` pages a long run by itself and prints the index. */
 static void run_prints_the_page_index(void)
 {
@@ -1598,6 +1715,41 @@ static void run_prints_the_page_index(void)
     CU_ASSERT_PTR_NULL(strstr(out, "the diagram has"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "sequence.svg"));
     remove_dir(dir2);
+
+    /* --max-pages: the pages after it are not written, and the index's
+     * last line says so. */
+    g_autofree char *dir3 = temp_dir();
+    g_free(out);
+    out = NULL;
+    g_free(err);
+    err = NULL;
+    const char *cut[] = { "./mailsim", "run", "--page-arrows", "12", "--max-pages", "1",
+                          "--no-html", "-o", dir3, "scenarios/smtp-basic.mss", NULL };
+    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) cut, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                      &out, &err, &status, NULL));
+    CU_ASSERT_TRUE(g_spawn_check_wait_status(status, NULL));
+    g_autofree char *first = g_build_filename(dir3, "sequence-1.svg", NULL);
+    g_autofree char *second = g_build_filename(dir3, "sequence-2.svg", NULL);
+    CU_ASSERT_TRUE(g_file_test(first, G_FILE_TEST_IS_REGULAR));
+    CU_ASSERT_FALSE(g_file_test(second, G_FILE_TEST_EXISTS));
+    g_autofree char *rest = g_strdup_printf("  pages 2-%u (arrows 13-", pages);
+    const char *line = strstr(out, rest);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+    CU_ASSERT_TRUE(g_str_has_suffix(out, "not drawn: --max-pages 0 draws them all, "
+                                         "--from/--until a window\n"));
+    remove_dir(dir3);
+
+    /* A wrong limit is a usage error that names the option. */
+    g_free(out);
+    out = NULL;
+    g_free(err);
+    err = NULL;
+    const char *bad[] = { "./mailsim", "run", "--max-pages", "-2", "--no-html", "-o", "/nonexistent",
+                          "scenarios/smtp-basic.mss", NULL };
+    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) bad, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                      &out, &err, &status, NULL));
+    CU_ASSERT_FALSE(g_spawn_check_wait_status(status, NULL));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "--max-pages"));
 }
 
 /* Every shipped scenario, compact at the slide preset: each page a 16:9
@@ -2116,6 +2268,7 @@ int main(void)
         MS_TEST(overlap_checks_find_overlaps),
         MS_TEST(shipped_labels_never_overlap),
         MS_TEST(page_index_lists_every_page),
+        MS_TEST(max_pages_keeps_the_first_pages),
         MS_TEST(run_prints_the_page_index),
         MS_TEST_END,
     };

@@ -93,6 +93,11 @@ typedef enum { MS_DIAGRAM_VIEWS(MS_DIAGRAM_VIEW_ENUM_) MS_DIAGRAM_N_VIEWS } MsDi
  * bound (a 2,000-arrow page is about 2.6 MB of SVG; --page-arrows 0 asks for
  * one page whatever its size). */
 #define MS_DIAGRAM_PAGE_ARROWS_DEFAULT 2000u
+/* ...and at most this many of those pages are drawn (10,000 arrows): the
+ * diagram's time and memory stay bounded however long the run.  The pages
+ * left out are counted, not drawn, and the index says which they are
+ * (--max-pages 0 draws every page). */
+#define MS_DIAGRAM_MAX_PAGES_DEFAULT 5u
 
 const char *ms_diagram_view_name(MsDiagramView view);
 /* The flow of a protocol name ("SMTP" -> push); OTHER when unknown. */
@@ -109,6 +114,8 @@ typedef struct {
     MsTime from;            /* only what was sent at or after; default 0 */
     MsTime until;           /* ...and before; default MS_TIME_NEVER */
     guint page_arrows;      /* at most this many arrows a page; 0: no limit */
+    guint max_pages;        /* draw at most this many pages, the run's first;
+                               0: every page */
     MsTime page_time;       /* at most this much simulated time a page; 0: none */
     double scale;           /* points per simulated millisecond; 0: automatic */
     MsTime gap;             /* compress idle gaps longer than this; 0: auto, <0: never */
@@ -139,10 +146,11 @@ gboolean ms_diagram_parse_time(const char *text, MsTime *time_out, GError **erro
  *     ms_diagram_write(trace, &report_options, &dopt, out_dir, written, NULL, &error);
  *     ms_diagram_args_clear(&dargs);
  */
-/* What ms_diagram_args_entries() leaves in dpi and page_arrows until
- * --dpi and --page-arrows are given. */
+/* What ms_diagram_args_entries() leaves in dpi, page_arrows and max_pages
+ * until --dpi, --page-arrows and --max-pages are given. */
 #define MS_DIAGRAM_DPI_UNSET (-G_MAXDOUBLE)
 #define MS_DIAGRAM_PAGE_ARROWS_UNSET G_MININT
+#define MS_DIAGRAM_MAX_PAGES_UNSET G_MININT
 
 typedef struct {
     char *format;      /* --format LIST */
@@ -152,12 +160,13 @@ typedef struct {
     char *from;        /* --from TIME */
     char *until;       /* --until TIME */
     gint page_arrows;  /* --page-arrows N (MS_DIAGRAM_PAGE_ARROWS_UNSET: not given) */
+    gint max_pages;    /* --max-pages N (MS_DIAGRAM_MAX_PAGES_UNSET: not given) */
     char *page_time;   /* --page-time TIME */
     char *view;        /* --view compact|full */
     gboolean slide;    /* --slide */
 } MsDiagramArgs;
 
-#define MS_DIAGRAM_N_ARGS 11 /* entries, with the closing empty one */
+#define MS_DIAGRAM_N_ARGS 12 /* entries, with the closing empty one */
 
 /* Writes MS_DIAGRAM_N_ARGS entries whose values land in args. */
 void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries);
@@ -262,6 +271,15 @@ typedef struct {
     MsTime from, to;             /* send times of its first and last arrow */
 } MsDiagramPage;
 
+/* What options->max_pages left out: the pages after the last one drawn,
+ * counted by the same rule that cuts pages but never laid out.  Arrows are
+ * numbered from 0 in the order they would have been drawn. */
+typedef struct {
+    guint pages;                 /* 0: everything was drawn */
+    guint first_arrow, n_arrows;
+    MsTime from, to;             /* send times of its first and last arrow */
+} MsDiagramUndrawn;
+
 /* Never fails: a trace with nothing to draw gives one page that says so.
  * The trace must outlive the diagram (transfer full). */
 MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
@@ -276,7 +294,10 @@ MsDiagramView ms_diagram_view(const MsDiagram *diagram);
 /* Whether any arrow of this flow is drawn (the legend shows only those). */
 gboolean ms_diagram_has_flow(const MsDiagram *diagram, MsDiagramFlow flow);
 
+/* The pages drawn (at most options->max_pages). */
 guint ms_diagram_n_pages(const MsDiagram *diagram);
+/* What was not drawn; its `pages` is 0 when nothing was left out. */
+const MsDiagramUndrawn *ms_diagram_undrawn(const MsDiagram *diagram);
 const MsDiagramPage *ms_diagram_page(const MsDiagram *diagram, guint i);
 guint ms_diagram_n_lifelines(const MsDiagram *diagram);
 const MsDiagramLifeline *ms_diagram_lifeline(const MsDiagram *diagram, guint i);
@@ -293,14 +314,16 @@ const MsDiagramTick *ms_diagram_tick(const MsDiagram *diagram, guint i);
 /* The y of an instant on a page, or -1 when nothing is placed at it. */
 double ms_diagram_time_y(const MsDiagram *diagram, guint page, MsTime time);
 
-/* "sequence.svg", or "sequence-2.svg" when there are several pages
- * (page counts from 0; text formats are never paged). Transfer full. */
+/* "sequence.svg", or "sequence-2.svg" when the run has several pages,
+ * drawn or not (page counts from 0; text formats are never paged).
+ * Transfer full. */
 char *ms_diagram_file_name(const MsDiagram *diagram, guint page, MsDiagramFormat format);
 
 /* ---- Renderers ----------------------------------------------------------- */
 
 /* A text format (txt, msc, plantuml, mermaid) of the whole diagram, all
- * pages; NULL for a Graphviz format.  Transfer full. */
+ * pages drawn (max_pages cuts it as it cuts the pictures, and its header
+ * then says so); NULL for a Graphviz format.  Transfer full. */
 char *ms_diagram_export(const MsDiagram *diagram, MsDiagramFormat format);
 
 /* The Graphviz graph of one page, every node and edge pinned, not yet laid
@@ -312,9 +335,11 @@ gboolean ms_diagram_render(const MsDiagram *diagram, guint page, MsDiagramFormat
                            const char *path, GError **error);
 
 /* The index of a paged diagram: a line per page with its file name (the
- * first Graphviz format asked for, else svg), its arrows and the simulated
- * time it covers, under a line that says how it was paged; NULL when the
- * diagram has one page (transfer full). */
+ * first Graphviz format asked for), its arrows and the simulated time it
+ * covers, under a line that says how it was paged, and last, when
+ * max_pages left pages out, a line that says which were not drawn and how
+ * to draw them.  NULL when the diagram has one page and nothing was left
+ * out (transfer full). */
 char *ms_diagram_page_index(const MsDiagram *diagram);
 
 /* Builds the diagram and writes every requested format into dir, adding

@@ -109,6 +109,9 @@ struct MsDiagram {
     gboolean has_lost;
     gboolean has_http_push;    /* a web-mail upload, drawn as a push */
     gboolean has_retransmit;
+    MsDiagramUndrawn undrawn;  /* what max_pages left out */
+    MsTime cut;                /* send time of the first arrow left out, or
+                                  MS_TIME_NEVER: notes from it on are too */
     guint n_lanes;
     double scale;              /* points per millisecond in force */
     MsTime gap;                /* compression threshold in force (<0 never) */
@@ -119,6 +122,13 @@ struct MsDiagram {
 
 /* diagram_layout.c: pages, the time axis, y of everything, bands. */
 void ms_dg_layout(MsDiagram *d);
+/* Keeps the arrows of the first options.max_pages pages only, counting the
+ * rest into d->undrawn and setting d->cut.  Linear and without layout: run
+ * it before the labels and the layout, so that their work is bounded by
+ * what is drawn. */
+void ms_dg_cut_pages(MsDiagram *d);
+/* The pages drawn and those left out. */
+guint ms_dg_total_pages(const MsDiagram *d);
 
 /* Words in the diagram's language (they live here, beside their use; the
  * phase names come from the reports' catalogue). */

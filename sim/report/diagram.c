@@ -192,6 +192,7 @@ typedef struct {
     char **hosts;            /* NULL: all */
     guint n_hosts;
     GPtrArray *conn_protocol;/* index: conn id -> protocol of its CONN_OPEN */
+    GPtrArray *conn_ends;    /* refusals and aborts kept, for their hosts */
     GHashTable *used;        /* host name -> TRUE: gets a lifeline */
 } Pick;
 
@@ -283,8 +284,6 @@ static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind,
     a.retransmit = r->retransmit;
     a.y1 = a.y2 = a.label_y = -1;
     g_array_append_val(pk->d->arrows, a);
-    g_hash_table_insert(pk->used, (gpointer) r->src, GINT_TO_POINTER(1));
-    g_hash_table_insert(pk->used, (gpointer) r->dst, GINT_TO_POINTER(1));
 }
 
 /* A SEGMENT_LOST record ends the latest matching segment still in flight. */
@@ -359,10 +358,8 @@ static void pick_arrows(Pick *pk)
         case MS_TRACE_CONN_REFUSED:
         case MS_TRACE_CONN_ABORT:
             /* A connection that never carried a line still explains the run. */
-            if (pk->d->options.events && keep(pk, r, conn_protocol(pk, r))) {
-                g_hash_table_insert(pk->used, (gpointer) r->src, GINT_TO_POINTER(1));
-                g_hash_table_insert(pk->used, (gpointer) r->dst, GINT_TO_POINTER(1));
-            }
+            if (pk->d->options.events && keep(pk, r, conn_protocol(pk, r)))
+                g_ptr_array_add(pk->conn_ends, (gpointer) r);
             break;
         default:
             break;
@@ -543,6 +540,24 @@ static void compact_arrows(MsDiagram *d)
     d->arrows = out;
 }
 
+/* The hosts that get a lifeline: those of the arrows drawn, and of the
+ * connections that failed before the pages left out (d->cut). */
+static void mark_used(MsDiagram *d, Pick *pk)
+{
+    for (guint i = 0; i < d->arrows->len; i++) {
+        const MsTraceRecord *r = g_array_index(d->arrows, MsDiagramArrow, i).record;
+        g_hash_table_insert(pk->used, (gpointer) r->src, GINT_TO_POINTER(1));
+        g_hash_table_insert(pk->used, (gpointer) r->dst, GINT_TO_POINTER(1));
+    }
+    for (guint i = 0; i < pk->conn_ends->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(pk->conn_ends, i);
+        if (r->time >= d->cut)
+            break;
+        g_hash_table_insert(pk->used, (gpointer) r->src, GINT_TO_POINTER(1));
+        g_hash_table_insert(pk->used, (gpointer) r->dst, GINT_TO_POINTER(1));
+    }
+}
+
 static void make_lifelines(MsDiagram *d, Pick *pk, Hosts *hs, GHashTable *index)
 {
     /* A slide has the width of a slide: many lifelines get narrower
@@ -618,7 +633,7 @@ static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
         /* The end state is the summary's; it has no moment in the dialogue. */
         quiet |= r->note != NULL && g_str_has_prefix(r->note, "state.");
         if (!is_note_kind(r->kind) || quiet || r->src == NULL || r->time < d->options.from ||
-            r->time >= d->options.until)
+            r->time >= d->options.until || r->time >= d->cut)
             continue;
         gpointer where = NULL;
         if (!g_hash_table_lookup_extended(index, r->src, NULL, &where))
@@ -888,6 +903,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     d->parts = g_array_new(FALSE, FALSE, sizeof(MsDgPart));
     d->arrow_part = g_array_new(FALSE, FALSE, sizeof(guint));
     d->refused = g_ptr_array_new();
+    d->cut = MS_TIME_NEVER;
     d->type = options->slide ? MS_DG_SLIDE_TYPE : 1.0;
     d->column = MS_DG_COLUMN * (options->slide ? MS_DG_SLIDE_COLUMN : 1.0);
     if (options->slide && d->options.page_arrows == 0)
@@ -904,6 +920,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     pk.hosts = split_list(d->hosts);
     pk.n_hosts = pk.hosts != NULL ? g_strv_length(pk.hosts) : 0;
     pk.conn_protocol = g_ptr_array_new();
+    pk.conn_ends = g_ptr_array_new();
     pk.used = g_hash_table_new(g_str_hash, g_str_equal);
     pk.http_flow = g_array_new(FALSE, TRUE, sizeof(MsDiagramFlow));
     pick_arrows(&pk);
@@ -927,6 +944,9 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
         compact_arrows(d);
     }
 
+    /* What is not drawn costs a count, not a layout. */
+    ms_dg_cut_pages(d);
+    mark_used(d, &pk);
     GHashTable *index = g_hash_table_new(g_str_hash, g_str_equal);
     make_lifelines(d, &pk, &hs, index);
     pick_notes(d, trace, index);
@@ -937,6 +957,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     g_strfreev(pk.protocols);
     g_strfreev(pk.hosts);
     g_ptr_array_unref(pk.conn_protocol);
+    g_ptr_array_unref(pk.conn_ends);
     g_array_unref(pk.http_flow);
     g_hash_table_unref(pk.used);
     g_ptr_array_unref(hs.hosts);
@@ -988,6 +1009,11 @@ MsDiagramView ms_diagram_view(const MsDiagram *d)
     return d->view;
 }
 
+const MsDiagramUndrawn *ms_diagram_undrawn(const MsDiagram *d)
+{
+    return &d->undrawn;
+}
+
 gboolean ms_diagram_has_flow(const MsDiagram *d, MsDiagramFlow flow)
 {
     return (guint) flow < MS_DIAGRAM_N_FLOWS && d->has_flow[flow];
@@ -1035,51 +1061,78 @@ double ms_diagram_time_y(const MsDiagram *d, guint page, MsTime time)
 
 char *ms_diagram_file_name(const MsDiagram *d, guint page, MsDiagramFormat format)
 {
-    if (d->pages->len > 1 && ms_diagram_format_is_graphviz(format))
+    if (ms_dg_total_pages(d) > 1 && ms_diagram_format_is_graphviz(format))
         return g_strdup_printf("%s-%u%s", d->basename, page + 1, ms_diagram_format_suffix(format));
     return g_strdup_printf("%s%s", d->basename, ms_diagram_format_suffix(format));
 }
 
+/* Simulated seconds to the millisecond, truncated as the axis is. */
+static void append_seconds(GString *out, MsTime t)
+{
+    MsTime ms = t / MS_MSEC;
+    g_string_append_printf(out, "%" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " s", ms / 1000,
+                           ms % 1000);
+}
+
 char *ms_diagram_page_index(const MsDiagram *d)
 {
-    if (d->pages->len < 2)
+    const MsDiagramUndrawn *u = &d->undrawn;
+    guint total = ms_dg_total_pages(d);
+    if (total < 2)
         return NULL;
-    /* Pages are files only in the Graphviz formats: name the first asked for. */
+    /* Pages are files only in the Graphviz formats: name the first asked for.
+     * With none, the index is only worth printing when pages were left
+     * out of the text formats. */
     MsDiagramFormat format = MS_DIAGRAM_N_FORMATS;
     for (guint f = 0; f < MS_DIAGRAM_N_FORMATS && format == MS_DIAGRAM_N_FORMATS; f++)
         if ((d->options.formats & MS_DIAGRAM_FORMAT_BIT(f)) != 0 && ms_diagram_format_is_graphviz(f))
             format = (MsDiagramFormat) f;
-    if (format == MS_DIAGRAM_N_FORMATS)
+    if (format == MS_DIAGRAM_N_FORMATS && u->pages == 0)
         return NULL;
     GString *out = g_string_new(NULL);
     if (d->options.page_time > 0 && d->options.page_arrows > 0) {
         g_autofree char *span = ms_time_format_human(d->options.page_time);
         g_string_append_printf(out, "the diagram has %u pages of at most %u arrows and %s:\n",
-                               d->pages->len, d->options.page_arrows, span);
+                               total, d->options.page_arrows, span);
     } else if (d->options.page_time > 0) {
         g_autofree char *span = ms_time_format_human(d->options.page_time);
-        g_string_append_printf(out, "the diagram has %u pages of at most %s:\n", d->pages->len,
-                               span);
+        g_string_append_printf(out, "the diagram has %u pages of at most %s:\n", total, span);
     } else {
         g_string_append_printf(out, "the diagram has %u pages of at most %u arrows "
                                "(--page-arrows N to change, 0 for one page):\n",
-                               d->pages->len, d->options.page_arrows);
+                               total, d->options.page_arrows);
     }
     /* Columns as wide as the widest entry, so that the index reads as a table. */
-    g_autofree char *last = ms_diagram_file_name(d, d->pages->len - 1, format);
+    g_autofree char *last = format != MS_DIAGRAM_N_FORMATS
+                                ? ms_diagram_file_name(d, d->pages->len - 1, format)
+                                : g_strdup_printf("page %u", d->pages->len);
     int name_w = (int) strlen(last);
-    int num_w = snprintf(NULL, 0, "%u", d->arrows->len);
+    int num_w = snprintf(NULL, 0, "%u", d->arrows->len + u->n_arrows);
     for (guint p = 0; p < d->pages->len; p++) {
         const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, p);
-        g_autofree char *name = ms_diagram_file_name(d, p, format);
-        /* Simulated seconds to the millisecond, truncated as the axis is. */
-        MsTime from_ms = pg->from / MS_MSEC, to_ms = pg->to / MS_MSEC;
-        g_string_append_printf(out,
-                               "  %-*s  arrows %*u-%-*u  %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT
-                               " s - %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " s\n",
-                               name_w, name, num_w, pg->first_arrow + (pg->n_arrows > 0 ? 1 : 0),
-                               num_w, pg->first_arrow + pg->n_arrows, from_ms / 1000,
-                               from_ms % 1000, to_ms / 1000, to_ms % 1000);
+        g_autofree char *name = format != MS_DIAGRAM_N_FORMATS
+                                    ? ms_diagram_file_name(d, p, format)
+                                    : g_strdup_printf("page %u", p + 1);
+        g_string_append_printf(out, "  %-*s  arrows %*u-%-*u  ", name_w, name, num_w,
+                               pg->first_arrow + (pg->n_arrows > 0 ? 1 : 0), num_w,
+                               pg->first_arrow + pg->n_arrows);
+        append_seconds(out, pg->from);
+        g_string_append(out, " - ");
+        append_seconds(out, pg->to);
+        g_string_append_c(out, '\n');
+    }
+    if (u->pages > 0) {
+        if (u->pages == 1)
+            g_string_append_printf(out, "  page %u (arrows %u-%u, ", d->pages->len + 1,
+                                   u->first_arrow + 1, u->first_arrow + u->n_arrows);
+        else
+            g_string_append_printf(out, "  pages %u-%u (arrows %u-%u, ", d->pages->len + 1,
+                                   total, u->first_arrow + 1, u->first_arrow + u->n_arrows);
+        append_seconds(out, u->from);
+        g_string_append(out, " - ");
+        append_seconds(out, u->to);
+        g_string_append(out, ") not drawn: --max-pages 0 draws them all, --from/--until a "
+                             "window\n");
     }
     return g_string_free(out, FALSE);
 }

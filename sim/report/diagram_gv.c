@@ -372,7 +372,7 @@ static double legend_item(Gv *gv, double x, const char *colour, const char *styl
 static void draw_title_legend(Gv *gv, guint page, const MsDiagramPage *pg)
 {
     const MsDiagram *d = gv->d;
-    guint n_pages = ms_diagram_n_pages(d);
+    guint n_pages = ms_dg_total_pages(d);
     g_autofree char *title = NULL;
     if (n_pages > 1)
         title = MS_DG_PRINTF(d, "%s (page %u of %u)", "%s（第 %u/%u 页）", d->title, page + 1,
@@ -445,9 +445,16 @@ Agraph_t *ms_diagram_graph(const MsDiagram *d, guint page)
                   ms_dg_word(d, "Nothing to draw: no protocol line passes the filters.",
                              "没有可画的内容：没有协议行符合筛选条件。"),
                   MS_DG_FONT, 11.0, "#444444");
-    if (ms_diagram_n_pages(d) > 1) {
-        g_autofree char *foot = MS_DG_PRINTF(d, "page %u of %u", "第 %u/%u 页", page + 1,
-                                             ms_diagram_n_pages(d));
+    if (ms_dg_total_pages(d) > 1) {
+        guint total = ms_dg_total_pages(d);
+        g_autofree char *foot = NULL;
+        /* The last page drawn says that the run goes on. */
+        if (page + 1 == ms_diagram_n_pages(d) && d->undrawn.pages > 0)
+            foot = MS_DG_PRINTF(d, "page %u of %u; pages %u-%u not drawn (--max-pages 0 draws them)",
+                                "第 %u/%u 页；第 %u-%u 页未画出（--max-pages 0 全部画出）",
+                                page + 1, total, page + 2, total);
+        else
+            foot = MS_DG_PRINTF(d, "page %u of %u", "第 %u/%u 页", page + 1, total);
         double w = ms_dg_text_width(foot, MS_DG_T(d, MS_DG_SMALL_PT), FALSE);
         text_node(&gv, "foot", 0, pg->width - MS_DG_MARGIN - w / 2, pg->height - MS_DG_T(d, 12.0),
                   foot, MS_DG_FONT, MS_DG_T(d, MS_DG_SMALL_PT), "#666666");

@@ -85,37 +85,89 @@ static MsTime pick_gap(const MsDiagram *d)
 
 static void place_notes(MsDiagram *d);
 
+/* The rule that cuts pages, arrow by arrow: a new --page-time window, or a
+ * full page at the end of a group (lines that travelled together are never
+ * split).  Shared by the layout and by the count of pages not drawn. */
+typedef struct {
+    guint count;     /* arrows on the current page */
+    MsTime first;    /* send time of the first arrow */
+    gint64 window;
+} Pager;
+
+static gboolean pager_cuts(Pager *pg, const MsDiagram *d, guint i)
+{
+    const MsDiagramOptions *o = &d->options;
+    const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+    gboolean cut = FALSE;
+    if (i == 0) {
+        pg->first = a->send;
+    } else {
+        if (o->page_time > 0 && (a->send - pg->first) / o->page_time != pg->window) {
+            pg->window = (a->send - pg->first) / o->page_time;
+            cut = TRUE;
+        }
+        if (o->page_arrows > 0 && pg->count >= o->page_arrows &&
+            a->group != g_array_index(d->arrows, MsDiagramArrow, i - 1).group)
+            cut = TRUE;
+    }
+    return cut;
+}
+
+static void pager_count(Pager *pg, gboolean cut)
+{
+    pg->count = cut ? 1 : pg->count + 1;
+}
+
+void ms_dg_cut_pages(MsDiagram *d)
+{
+    d->cut = MS_TIME_NEVER;
+    if (d->options.max_pages == 0)
+        return;
+    Pager pg = { 0 };
+    guint page = 0, keep = d->arrows->len;
+    for (guint i = 0; i < d->arrows->len; i++) {
+        gboolean cut = pager_cuts(&pg, d, i);
+        pager_count(&pg, cut);
+        if (!cut)
+            continue;
+        page++;
+        if (page == d->options.max_pages)
+            keep = i;
+    }
+    if (keep == d->arrows->len)
+        return;
+    MsDiagramUndrawn *u = &d->undrawn;
+    u->pages = page + 1 - d->options.max_pages;
+    u->first_arrow = keep;
+    u->n_arrows = d->arrows->len - keep;
+    u->from = g_array_index(d->arrows, MsDiagramArrow, keep).send;
+    u->to = g_array_index(d->arrows, MsDiagramArrow, d->arrows->len - 1).send;
+    d->cut = u->from;
+    g_array_set_size(d->arrows, keep);
+    if (d->arrow_part->len > keep)
+        g_array_set_size(d->arrow_part, keep);
+}
+
+guint ms_dg_total_pages(const MsDiagram *d)
+{
+    return d->pages->len + d->undrawn.pages;
+}
+
 /* cuts: NULL, or a byte per arrow, set where a page must begin (a slide
  * that would not fit). */
 static void assign_pages(MsDiagram *d, const guint8 *cuts)
 {
-    const MsDiagramOptions *o = &d->options;
-    guint page = 0, count = 0;
-    MsTime first = 0;
-    gint64 window = 0;
+    guint page = 0;
+    Pager pager = { 0 };
     for (guint i = 0; i < d->arrows->len; i++) {
         MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
-        if (i == 0) {
-            first = a->send;
-        } else {
-            gboolean cut = FALSE;
-            if (o->page_time > 0 && (a->send - first) / o->page_time != window) {
-                window = (a->send - first) / o->page_time;
-                cut = TRUE;
-            }
-            /* Never split lines that travelled together. */
-            if (o->page_arrows > 0 && count >= o->page_arrows &&
-                a->group != g_array_index(d->arrows, MsDiagramArrow, i - 1).group)
-                cut = TRUE;
-            if (cuts != NULL && cuts[i] != 0)
-                cut = TRUE;
-            if (cut) {
-                page++;
-                count = 0;
-            }
-        }
+        gboolean cut = pager_cuts(&pager, d, i);
+        if (i > 0 && cuts != NULL && cuts[i] != 0)
+            cut = TRUE;
+        if (cut)
+            page++;
+        pager_count(&pager, cut);
         a->page = page;
-        count++;
     }
     for (guint p = 0; p <= page; p++) {
         MsDiagramPage pg = { 0 };
@@ -1221,6 +1273,42 @@ static void clear_layout(MsDiagram *d)
 
 static double layout_pages(MsDiagram *d, const guint8 *cuts);
 
+/* A slide too tall for the screen is cut in two while it is laid out, so
+ * the cut before the layout (ms_dg_cut_pages) may leave more pages than
+ * max_pages: the last ones join the pages not drawn.  Everything is stored
+ * page by page, so keeping the first pages is keeping a prefix of each
+ * list. */
+static void trim_pages(MsDiagram *d, guint keep)
+{
+    guint arrows = 0, notes = 0, bands = 0, breaks = 0, ticks = 0;
+    for (guint p = 0; p < keep; p++) {
+        const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, p);
+        arrows += pg->n_arrows;
+        notes += pg->n_notes;
+        bands += pg->n_bands;
+        breaks += pg->n_breaks;
+        ticks += pg->n_ticks;
+    }
+    MsDiagramUndrawn *u = &d->undrawn;
+    const MsDiagramPage *first = &g_array_index(d->pages, MsDiagramPage, keep);
+    if (u->pages == 0)
+        u->to = g_array_index(d->pages, MsDiagramPage, d->pages->len - 1).to;
+    u->pages += d->pages->len - keep;
+    u->n_arrows += d->arrows->len - arrows;
+    u->first_arrow = arrows;
+    u->from = first->from;
+    d->cut = first->from;
+    g_array_set_size(d->arrows, arrows);
+    if (d->arrow_part->len > arrows)
+        g_array_set_size(d->arrow_part, arrows);
+    g_array_set_size(d->notes, notes);
+    g_array_set_size(d->note_order, notes);
+    g_array_set_size(d->bands, bands);
+    g_array_set_size(d->breaks, breaks);
+    g_array_set_size(d->ticks, ticks);
+    g_array_set_size(d->pages, keep);
+}
+
 /* Each pass is linear; a slide page is cut at most once a pass, and a page
  * of a dozen arrows seldom needs more than two cuts. */
 #define MAX_FIT_PASSES 12
@@ -1239,6 +1327,8 @@ void ms_dg_layout(MsDiagram *d)
             break;
         clear_layout(d);
     }
+    if (d->options.max_pages > 0 && d->pages->len > d->options.max_pages)
+        trim_pages(d, d->options.max_pages);
 }
 
 /* Lays out every page; returns the pages' width. */

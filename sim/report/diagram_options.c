@@ -213,6 +213,7 @@ void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries)
      * given". */
     args->dpi = MS_DIAGRAM_DPI_UNSET;
     args->page_arrows = MS_DIAGRAM_PAGE_ARROWS_UNSET;
+    args->max_pages = MS_DIAGRAM_MAX_PAGES_UNSET;
     const GOptionEntry e[MS_DIAGRAM_N_ARGS] = {
         { "format", 0, 0, G_OPTION_ARG_STRING, &args->format,
           "Diagram formats, comma-separated: svg, png, pdf, dot, txt, msc, plantuml, mermaid "
@@ -231,6 +232,9 @@ void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries)
         { "page-arrows", 0, 0, G_OPTION_ARG_INT, &args->page_arrows,
           "At most N arrows a diagram page (sequence-1.svg, sequence-2.svg, ...; "
           "default 2000, 0: one page)", "N" },
+        { "max-pages", 0, 0, G_OPTION_ARG_INT, &args->max_pages,
+          "Draw at most N diagram pages, the run's first (default 5 when paged by default, "
+          "else all; 0: all); the index printed says what was not drawn", "N" },
         { "page-time", 0, 0, G_OPTION_ARG_STRING, &args->page_time,
           "At most TIME of simulated time a diagram page", "TIME" },
         { "view", 0, 0, G_OPTION_ARG_STRING, &args->view,
@@ -279,9 +283,13 @@ gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions 
     }
     if (args->page_arrows == MS_DIAGRAM_PAGE_ARROWS_UNSET) {
         /* Paged by default only when no other paging was asked for: --slide
-         * has its own limit, and --page-time alone is a complete answer. */
-        if (!args->slide && args->page_time == NULL)
+         * has its own limit, and --page-time alone is a complete answer.
+         * Only then are the pages drawn limited too: who asked for pages
+         * asked for all of them. */
+        if (!args->slide && args->page_time == NULL) {
             options->page_arrows = MS_DIAGRAM_PAGE_ARROWS_DEFAULT;
+            options->max_pages = MS_DIAGRAM_MAX_PAGES_DEFAULT;
+        }
     } else if (args->page_arrows < 0) {
         g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
                     "--page-arrows expects a number of arrows (0: one page), found %d",
@@ -289,6 +297,15 @@ gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions 
         return FALSE;
     } else {
         options->page_arrows = (guint) args->page_arrows;
+    }
+    if (args->max_pages != MS_DIAGRAM_MAX_PAGES_UNSET) {
+        if (args->max_pages < 0) {
+            g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
+                        "--max-pages expects a number of pages (0: all), found %d",
+                        args->max_pages);
+            return FALSE;
+        }
+        options->max_pages = (guint) args->max_pages;
     }
     if (args->view != NULL) {
         guint v = MS_DIAGRAM_VIEW_COMPACT;

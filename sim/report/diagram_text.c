@@ -4,7 +4,8 @@
  * the figure in the tool of their slides.
  *
  * All four read the same model as the Graphviz picture, in time order, and
- * ignore its pages: text scrolls.  The plain-text picture of a run with more
+ * ignore its pages: text scrolls.  They draw the pages the pictures draw,
+ * though (--max-pages), and say so in their header when some were left out.  The plain-text picture of a run with more
  * than TXT_MAX_LIFELINES hosts is cut into sections of consecutive rows, each
  * with the columns of the hosts it uses only: one row across every host of a
  * campus would be tens of kilobytes wide.
@@ -13,6 +14,31 @@
 
 #include "report/diagram-private.h"
 #include "report/report-private.h"
+
+/* ---- What was not drawn --------------------------------------------------- */
+
+static char *seconds(MsTime t)
+{
+    MsTime ms = t / MS_MSEC;
+    return g_strdup_printf("%" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " s", ms / 1000, ms % 1000);
+}
+
+/* One sentence for a text format's header, or NULL when everything was
+ * drawn (transfer full). */
+static char *undrawn_text(const MsDiagram *d)
+{
+    const MsDiagramUndrawn *u = &d->undrawn;
+    if (u->pages == 0)
+        return NULL;
+    g_autofree char *from = seconds(u->from), *to = seconds(u->to);
+    return MS_DG_PRINTF(d,
+                        "Only the first %u pages are drawn (%u arrows); pages %u-%u (%u "
+                        "arrows, %s - %s) are not: --max-pages 0 draws them all.",
+                        "只画出前 %u 页（%u 个箭头）；第 %u-%u 页（%u 个箭头，%s - %s）未画出："
+                        "--max-pages 0 全部画出。",
+                        d->pages->len, d->arrows->len, d->pages->len + 1,
+                        ms_dg_total_pages(d), u->n_arrows, from, to);
+}
 
 /* ---- The rows, in the order they happened --------------------------------- */
 
@@ -293,6 +319,9 @@ static char *export_txt(const MsDiagram *d)
         cols.col[i] = G_MAXUINT;
 
     g_string_append_printf(out, "%s\n", d->title);
+    g_autofree char *undrawn = undrawn_text(d);
+    if (undrawn != NULL)
+        g_string_append_printf(out, "%s\n", undrawn);
     g_string_append(out, ms_dg_word(d,
         "Rows in time order, each at its send time; the arrival time is on the right.\n"
         "---> push (SMTP)   ===> pull (POP3, IMAP, HTTP)   ...> TCP segment   x lost\n\n",
@@ -360,7 +389,11 @@ static char *export_msc(const MsDiagram *d)
     GString *out = g_string_new("# ");
     g_string_append(out, d->title);
     g_string_append(out, "\n# mailsim sequence diagram for mscgen (mscgen -T png -i FILE);"
-                         " arcskip draws each arrow's transit time.\nmsc {\n  hscale = \"2\";\n");
+                         " arcskip draws each arrow's transit time.\n");
+    g_autofree char *undrawn = undrawn_text(d);
+    if (undrawn != NULL)
+        g_string_append_printf(out, "# %s\n", undrawn);
+    g_string_append(out, "msc {\n  hscale = \"2\";\n");
     guint nl = d->lifelines->len;
     for (guint i = 0; i < nl; i++) {
         g_autofree char *label = g_strdup_printf("%s\n%s", life(d, i)->host,
@@ -438,7 +471,11 @@ static void append_puml_text(GString *out, const char *text)
 static char *export_plantuml(const MsDiagram *d)
 {
     GString *out = g_string_new("@startuml\n");
-    g_string_append(out, "' mailsim sequence diagram (plantuml FILE)\ntitle ");
+    g_string_append(out, "' mailsim sequence diagram (plantuml FILE)\n");
+    g_autofree char *undrawn = undrawn_text(d);
+    if (undrawn != NULL)
+        g_string_append_printf(out, "' %s\n", undrawn);
+    g_string_append(out, "title ");
     append_puml_text(out, d->title);
     g_string_append(out, "\nskinparam shadowing false\nskinparam sequenceMessageAlign center\n");
     g_string_append(out, "skinparam defaultFontName \"" MS_DG_FONT "\"\n");
@@ -529,6 +566,9 @@ static char *export_mermaid(const MsDiagram *d)
         "\n    %% mailsim sequence diagram: solid arrows push (SMTP), dotted arrows pull"
         " (POP3, IMAP, HTTP)\n",
         "\n    %% mailsim 时序图：实线箭头为推送 (SMTP)，虚线箭头为拉取 (POP3、IMAP、HTTP)\n"));
+    g_autofree char *undrawn = undrawn_text(d);
+    if (undrawn != NULL)
+        g_string_append_printf(out, "    %%%% %s\n", undrawn);
     for (guint i = 0; i < d->lifelines->len; i++) {
         g_string_append_printf(out, "    participant h%u as ", i);
         append_mermaid_text(out, life(d, i)->host);
