@@ -1962,7 +1962,7 @@ static void page_height_grows_with_arrows(void)
 /* ---- Nothing written over anything ------------------------------------ */
 
 /* An arrow's label as the renderer draws it: a plain-text node centred at
- * the middle of the arrow and at label_y, in the arrow's face and size,
+ * (label_x, label_y), in the arrow's face and size,
  * a row per line, with Graphviz's margin of 0.02 x 0.005 inch on each side
  * and its line height of 1.2 em; white, so whatever runs through it is cut. */
 typedef struct {
@@ -1979,7 +1979,7 @@ static Box label_box(const MsDiagram *d, const MsDiagramArrow *a)
     for (guint k = 0; rows[k] != NULL; k++)
         w = MAX(w, ms_dg_text_width(rows[k], size, mono));
     double h = (double) g_strv_length(rows) * size * 1.2;
-    double cx = (a->x1 + a->x2) / 2;
+    double cx = a->label_x;
     Box b = { cx - w / 2 - 1.44, a->label_y - h / 2 - 0.36, cx + w / 2 + 1.44,
               a->label_y + h / 2 + 0.36 };
     return b;

@@ -212,9 +212,11 @@ typedef struct {
     gboolean compact;            /* ELIDED: a compact view's arrow, not a gap */
     guint rows;                  /* rows of text in its label (1 or more) */
     double x1, y1, x2, y2;       /* from the sender to the tip, in points */
-    double label_y;              /* centre of its label: the middle of the
-                                    arrow, or lower to keep clear of another
-                                    session's label or a note */
+    double label_x, label_y;     /* centre of its label: on the arrow, at
+                                    its middle, or moved along it (or, where
+                                    nothing else frees it, lower) to keep
+                                    clear of another session's arrow or
+                                    label or a note */
     const char *text;            /* the whole line, printable */
     const char *label;           /* shortened to fit between the lifelines;
                                     rows separated by "\n" */

@@ -282,7 +282,7 @@ static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind,
     a.arrival = r->arrival;
     a.lost = r->arrival < 0;
     a.retransmit = r->retransmit;
-    a.y1 = a.y2 = a.label_y = -1;
+    a.y1 = a.y2 = a.label_x = a.label_y = -1;
     g_array_append_val(pk->d->arrows, a);
 }
 

@@ -311,7 +311,7 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
             set(e, gv->e_style, "dashed");
 
         gboolean mono = a->kind == MS_DIAGRAM_ARROW_LINE || a->compact;
-        Agnode_t *n = text_node(gv, "l", i, (a->x1 + a->x2) / 2, a->label_y, a->label,
+        Agnode_t *n = text_node(gv, "l", i, a->label_x, a->label_y, a->label,
                                 mono ? MS_DG_FONT_MONO : MS_DG_FONT,
                                 mono || line ? T(MS_DG_LINE_PT) : T(MS_DG_SMALL_PT),
                                 FLOW(a->flow)->text);

@@ -772,33 +772,102 @@ static double send_floor(Placer *p, guint self, double y)
     return y;
 }
 
+/* How many places each side of the middle a label may take along its
+ * arrow, and how far from the arrow's ends its box stays (the arrowhead
+ * and the sender's end remain in sight). */
+#define SLIDE_STEPS 6
+#define SLIDE_END 12.0
+/* How many rows lower an arrival may go for its label to find a place on
+ * the arrow, before the label leaves the arrow. */
+#define LOWER_ROWS 4
+
+/* A place for the label of `self` on its arrow, which ends at y2 or up to
+ * LOWER_ROWS rows lower: centred on the arrow, else resting on it or
+ * hanging from it (the arrow still runs into a corner of the label's
+ * patch), at the middle or slid along the arrow towards either end, clear
+ * of the texts and arrows already drawn and above the arrows still in
+ * flight across it.  Preferred: the arrival least lowered, then centred
+ * rather than beside, then nearest the middle.  Returns how many rows
+ * lower the arrival goes, or -1 when there is no such place. */
+static gint slide_label(Placer *p, guint self, double y2, double *x_out, double *y_out)
+{
+    const MsDiagramArrow *a = arrow_at(p, self);
+    double hw = p->lw[self] / 2, hh = p->lh[self] / 2;
+    double cx = (a->x1 + a->x2) / 2, row = MS_DG_T(p->d, MS_DG_ROW);
+    double room = fabs(a->x2 - a->x1) / 2 - hw - MS_DG_T(p->d, SLIDE_END);
+    guint steps = room > 0 ? SLIDE_STEPS : 0;
+    double touch = PAD + 2.0;
+    guint best = G_MAXUINT; /* (rows lower, side, place) as one number */
+    for (guint k = 0; k <= 2 * steps; k++) {
+        /* 0, then +1, -1, +2, -2, ... steps of room / steps from the middle. */
+        double off = k == 0 ? 0 : (k % 2 == 1 ? 1.0 : -1.0) * room * (double) ((k + 1) / 2) / steps;
+        double x = cx + off;
+        /* What is in the way of a label at this x does not depend on y. */
+        label_spans(p, self, x - hw, x + hw, hh);
+        double ub = flying_bound(p, self, x - hw, x + hw, hh);
+        for (guint lower = 0; lower <= LOWER_ROWS; lower++) {
+            double end = y2 + lower * row;
+            for (guint side = 0; side < 3; side++) {
+                guint key = (lower * 3 + side) * (2 * SLIDE_STEPS + 1) + k;
+                if (key >= best)
+                    break;
+                double y = (a->y1 + end) / 2;
+                if (a->x1 != a->x2) {
+                    double ya = y_at(a->x1, a->y1, a->x2, end, x - hw + touch);
+                    double yb = y_at(a->x1, a->y1, a->x2, end, x + hw - touch);
+                    y = side == 0   ? (ya + yb) / 2
+                        : side == 1 ? MIN(ya, yb) - hh + touch
+                                    : MAX(ya, yb) + hh - touch;
+                }
+                if (y <= ub && first_free(p->iv, y) <= y) {
+                    best = key;
+                    *x_out = x;
+                    *y_out = y;
+                }
+            }
+        }
+        if (best < 2 * SLIDE_STEPS + 1)
+            break; /* centred, not lowered: nothing further is better */
+    }
+    return best == G_MAXUINT ? -1 : (gint) (best / (3 * (2 * SLIDE_STEPS + 1)));
+}
+
 /* Where the arrival of `self`, at `at` or lower, and the centre of its
  * label go: the label at the middle of the arrow, else the nearest place
- * clear of the texts and arrows already drawn and above the arrows still
- * in flight across it, sliding down its own arrow (the arrival goes just
- * below it: never further, so pushes do not compound); and the arrow
- * itself clear of the labels and notes already drawn. */
-static void settle(Placer *p, guint self, double at, double *y2_out, double *label_out)
+ * along the arrow clear of the texts and arrows already drawn and above the
+ * arrows still in flight across it; failing that, below the middle,
+ * sliding down (the arrival goes just below it: never further, so pushes
+ * do not compound); and the arrow itself clear of the labels and notes
+ * already drawn. */
+static void settle(Placer *p, guint self, double at, double *y2_out, double *lx_out,
+                   double *ly_out)
 {
     const MsDiagram *d = p->d;
     const MsDiagramArrow *a = arrow_at(p, self);
     double hw = p->lw[self] / 2, hh = p->lh[self] / 2;
     double cx = (a->x1 + a->x2) / 2;
     double row_h = MS_DG_T(d, MS_DG_ROW) * MAX(1u, a->rows) / 2;
-    double y2 = MAX(at, a->y1), ly = (a->y1 + y2) / 2;
+    double y2 = MAX(at, a->y1), ly = (a->y1 + y2) / 2, lx = cx;
     for (guint round = 0; round < 8; round++) {
-        double mid = (a->y1 + y2) / 2;
-        label_spans(p, self, cx - hw, cx + hw, hh);
-        ly = first_free(p->iv, mid);
-        double ub = flying_bound(p, self, cx - hw, cx + hw, hh);
-        if (ly > ub) {
-            double up = last_free(p->iv, MIN(mid, ub), MAX(a->y1, mid - hh));
-            if (!isnan(up))
-                ly = up;
-        }
         double need = y2;
-        if (ly > mid)
-            need = MAX(need, MIN(2.0 * ly - a->y1, ly + row_h));
+        gint lower = slide_label(p, self, y2, &lx, &ly);
+        gboolean placed = lower >= 0;
+        if (lower > 0)
+            need = y2 + lower * MS_DG_T(d, MS_DG_ROW);
+        if (!placed) {
+            double mid = (a->y1 + y2) / 2;
+            lx = cx;
+            label_spans(p, self, cx - hw, cx + hw, hh);
+            ly = first_free(p->iv, mid);
+            double ub = flying_bound(p, self, cx - hw, cx + hw, hh);
+            if (ly > ub) {
+                double up = last_free(p->iv, MIN(mid, ub), MAX(a->y1, mid - hh));
+                if (!isnan(up))
+                    ly = up;
+            }
+            if (ly > mid)
+                need = MAX(need, MIN(2.0 * ly - a->y1, ly + row_h));
+        }
         segment_spans(p, self);
         need = first_free(p->iv, need);
         if (need <= y2)
@@ -806,7 +875,8 @@ static void settle(Placer *p, guint self, double at, double *y2_out, double *lab
         y2 = need;
     }
     *y2_out = y2;
-    *label_out = ly;
+    *lx_out = lx;
+    *ly_out = ly;
 }
 
 /* The arrow `self` drawn: its line and label are in the way of what comes. */
@@ -815,7 +885,7 @@ static void commit_arrow(Placer *p, guint self)
     MsDiagramArrow *a = arrow_at(p, self);
     Obstacle seg = { TRUE, a->x1, a->y1, a->x2, a->y2, self, 0 };
     add_obstacle(p, &seg);
-    double cx = (a->x1 + a->x2) / 2;
+    double cx = a->label_x;
     Obstacle box = { FALSE,          cx - p->lw[self] / 2, a->label_y - p->lh[self] / 2,
                      cx + p->lw[self] / 2, a->label_y + p->lh[self] / 2, self, 0 };
     add_obstacle(p, &box);
@@ -946,9 +1016,9 @@ static void layout_page(MsDiagram *d, guint page)
                 const MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
                 if (ar->y1 >= 0) {
                     need = MAX(need, ar->y1 + drop(d, ar) - off[i]);
-                    double y2, ly;
+                    double y2, lx, ly;
                     settle(&pl, e->item - pl.first, MAX(need + off[i], ar->y1 + drop(d, ar)), &y2,
-                           &ly);
+                           &lx, &ly);
                     need = MAX(need, y2 - off[i]);
                 }
             }
@@ -982,9 +1052,8 @@ static void layout_page(MsDiagram *d, guint page)
                 const Event *e = &g_array_index(ev, Event, i);
                 MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
                 if (e->kind == EV_LOSS) {
-                    double y2 = MAX(y, ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE) / 2), ly;
-                    settle(&pl, e->item - pl.first, y2, &ar->y2, &ly);
-                    ar->label_y = ly;
+                    double y2 = MAX(y, ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE) / 2);
+                    settle(&pl, e->item - pl.first, y2, &ar->y2, &ar->label_x, &ar->label_y);
                     commit_arrow(&pl, e->item - pl.first);
                     at_of[i - a] = ar->y2;
                     continue;
@@ -997,13 +1066,14 @@ static void layout_page(MsDiagram *d, guint page)
                     /* One after the other, so that two arrivals of one
                      * instant keep their labels apart too. */
                     if (ar->y1 >= 0) {
-                        double y2, ly;
-                        settle(&pl, e->item - pl.first, at, &y2, &ly);
+                        double y2, lx, ly;
+                        settle(&pl, e->item - pl.first, at, &y2, &lx, &ly);
                         if (y2 > at + 0.5)
                             raise = MAX(raise, y2 - off[i]);
                         life[e->lifeline].shift += y2 - at;
                         at = y2;
                         ar->y2 = y2;
+                        ar->label_x = lx;
                         ar->label_y = ly;
                         commit_arrow(&pl, e->item - pl.first);
                     } else {
@@ -1044,6 +1114,7 @@ static void layout_page(MsDiagram *d, guint page)
             MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
             if (!pl.done[e->item - pl.first]) {
                 ar->y2 = MAX(ar->y2, ar->y1);
+                ar->label_x = (ar->x1 + ar->x2) / 2;
                 ar->label_y = MAX((ar->y1 + ar->y2) / 2, ar->y1);
                 commit_arrow(&pl, e->item - pl.first);
             } else if (ar->y2 < ar->y1) {
@@ -1082,8 +1153,10 @@ static void layout_page(MsDiagram *d, guint page)
         MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, i);
         if (ar->lost && ar->arrival < 0)
             ar->y2 = ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE);
-        if (ar->label_y < 0) /* lost, or not placed by its arrival */
+        if (ar->label_y < 0) { /* lost, or not placed by its arrival */
+            ar->label_x = (ar->x1 + ar->x2) / 2;
             ar->label_y = (ar->y1 + ar->y2) / 2;
+        }
         floor_y = MAX(floor_y, MAX(ar->y1, ar->y2));
     }
     placer_clear(&pl);
@@ -1267,7 +1340,7 @@ static void clear_layout(MsDiagram *d)
     d->n_lanes = 0;
     for (guint i = 0; i < d->arrows->len; i++) {
         MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
-        a->y1 = a->y2 = a->label_y = -1;
+        a->y1 = a->y2 = a->label_x = a->label_y = -1;
     }
 }
 

@@ -104,7 +104,7 @@ void ms_report_html_model(JsonBuilder *b, const MsDiagram *d, const MsDiagram *z
     json_builder_end_array(b);
 
     /* Beside page.arrows, index for index: [from, to, flow, x1, y1, x2,
-     * y2, lost, retransmit, label, label_y]. */
+     * y2, lost, retransmit, label, label_y, label_x]. */
     json_builder_set_member_name(b, "arrows");
     json_builder_begin_array(b);
     for (guint i = 0; i < ms_diagram_n_arrows(d); i++) {
@@ -121,6 +121,7 @@ void ms_report_html_model(JsonBuilder *b, const MsDiagram *d, const MsDiagram *z
         json_builder_add_int_value(b, a->retransmit);
         add_words(b, a->label, OTHER(zh, ms_diagram_n_arrows, ms_diagram_arrow, i, label));
         add_num(b, a->label_y);
+        add_num(b, a->label_x);
         json_builder_end_array(b);
     }
     json_builder_end_array(b);

@@ -228,7 +228,7 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
       el('polygon', { points: x2 + ',' + y2 + ' ' + (bx + wx) + ',' + (by + wy) + ' ' + (bx - wx) +
                       ',' + (by - wy), fill: FLOW[m[2]], stroke: FLOW[m[2]] }, g);
     }
-    var lab = label(parent, (x1 + x2) / 2, o + m[10], words(m[9]),
+    var lab = label(parent, m[11], o + m[10], words(m[9]),
                     seg ? K.small_pt : K.line_pt, !seg, FLOW_TEXT[m[2]],
                     { id: 'al' + a, 'class': cls });
     if (m[7])
