@@ -1950,11 +1950,15 @@ static void page_height_grows_with_arrows(void)
             fprintf(stderr, "\n  page %u: %u arrows, %.0f pt\n", p + 1, pg->n_arrows,
                     pg->height);
         CU_ASSERT_TRUE(per_arrow <= 60.0);
-        /* Every arrow end and label on the page lies within it. */
+        /* Every arrow end and label on the page lies within it; a label
+         * between its arrow's ends, or resting on or hanging from it (no
+         * further than its own height). */
         for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
             const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+            double reach = MS_DG_T(d, MS_DG_ROW) * MAX(1u, a->rows);
             CU_ASSERT_TRUE(a->y1 > 0 && a->y2 >= a->y1 && a->y2 < pg->height);
-            CU_ASSERT_TRUE(a->label_y >= a->y1 && a->label_y <= MAX(a->y2, a->y1 + 1e-9));
+            CU_ASSERT_TRUE(a->label_y >= a->y1 - reach && a->label_y <= a->y2 + reach);
+            CU_ASSERT_TRUE(a->label_x >= MIN(a->x1, a->x2) && a->label_x <= MAX(a->x1, a->x2));
         }
     }
 }
@@ -2152,14 +2156,30 @@ static gint compare_names(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* Whether the label of an arrow is on it: the arrow runs through its patch
+ * or touches its edge, so that a reader can tell which arrow it belongs
+ * to. */
+static gboolean label_on_arrow(const MsDiagram *d, const MsDiagramArrow *a)
+{
+    Box b = label_box(d, a);
+    b.left -= 2 + SLACK;
+    b.top -= 2 + SLACK;
+    b.right += 2 + SLACK;
+    b.bottom += 2 + SLACK;
+    return a->x1 == a->x2 || segment_meets(a->x1, a->y1, a->x2, a->y2, &b);
+}
+
 /* In every shipped scenario that runs one session at a time, in the
  * compact and the full view and on slides, no arrow's label meets another
  * label or another arrow, and none reaches beyond its page: lines of one
  * segment (a message body, pipelined commands) drawn as steep parallel
  * arrows keep clear of each other's labels.  Where sessions run at the
- * same time the layout keeps them apart as far as it can
- * (docs/diagrams.md), but not yet always: MS_TEST_VERBOSE prints how many
- * labels are still run into there. */
+ * same time (pop3-two-clients, pop3-lock, smtp-persistent, ...) labels
+ * slide along their arrows to stay clear (docs/diagrams.md), but not yet
+ * always: there the share of labels still run into must stay below what
+ * the layout reaches now (compact 24 of 848 labels, full view 210 of
+ * 2,132, slides 59 of 848), below what it was with labels fixed at the
+ * middle of their arrows (67, 282 and 83); MS_TEST_VERBOSE prints them.  In the compact view every label is on its own arrow. */
 static void shipped_labels_never_overlap(void)
 {
     g_autoptr(GDir) dir = g_dir_open("scenarios", 0, NULL);
@@ -2178,7 +2198,8 @@ static void shipped_labels_never_overlap(void)
     } views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE },
                   { "full", MS_DIAGRAM_VIEW_FULL, FALSE },
                   { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE } };
-    guint total = 0, labels = 0, alone = 0, together = 0;
+    guint total = 0, labels = 0, alone = 0, together = 0, off_arrow = 0;
+    guint crossed[G_N_ELEMENTS(views)] = { 0 }, shared_labels[G_N_ELEMENTS(views)] = { 0 };
     for (guint i = 0; i < names->len; i++) {
         for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
             MsDiagramOptions o;
@@ -2203,14 +2224,33 @@ static void shipped_labels_never_overlap(void)
                     fprintf(stderr, "\n  %s: %u labels run into (sessions at the same time)\n",
                             what, bad + shared);
                 together += bad + shared;
+                crossed[v] += bad + shared;
+                shared_labels[v] += ms_diagram_n_arrows(d);
             }
             labels += ms_diagram_n_arrows(d);
+            for (guint k = 0; views[v].view == MS_DIAGRAM_VIEW_COMPACT && k < ms_diagram_n_arrows(d);
+                 k++) {
+                const MsDiagramArrow *a = ms_diagram_arrow(d, k);
+                if (!label_on_arrow(d, a) && off_arrow++ < 3)
+                    fprintf(stderr, "\n  %s: label \"%s\" off its arrow", what, a->label);
+            }
         }
     }
     CU_ASSERT_TRUE(labels > 1000);
     /* Most shipped scenarios run one session at a time. */
     CU_ASSERT_TRUE(alone * 2 > names->len * G_N_ELEMENTS(views));
     CU_ASSERT_EQUAL(total, 0);
+    CU_ASSERT_EQUAL(off_arrow, 0);
+    /* Sessions at the same time: at most one label in 25 run into in the
+     * compact view, one in 8 in the full view, one in 12 on slides. */
+    static const guint one_in[G_N_ELEMENTS(views)] = { 25, 8, 12 };
+    for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
+        CU_ASSERT_TRUE(shared_labels[v] > 500);
+        if (crossed[v] * one_in[v] > shared_labels[v])
+            fprintf(stderr, "\n  --%s: %u of %u labels run into where sessions run at once\n",
+                    views[v].name, crossed[v], shared_labels[v]);
+        CU_ASSERT_TRUE(crossed[v] * one_in[v] <= shared_labels[v]);
+    }
     if (g_getenv("MS_TEST_VERBOSE") != NULL)
         fprintf(stderr, "\n  %u of %u labels run into where sessions run at the same time\n",
                 together, labels);
