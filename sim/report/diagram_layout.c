@@ -417,6 +417,7 @@ typedef struct {
     guint8 *done;       /* page-local arrow placed (or never will be) */
     guint *astamp;
     double *lw, *lh;    /* label sizes */
+    double tall;        /* the tallest label of the page */
     guint stamp;
     guint oldest;       /* the first page-local arrow not yet done */
     double low;         /* nothing above this can be in the way any more */
@@ -452,8 +453,10 @@ static void placer_init(Placer *p, MsDiagram *d, guint page)
     p->astamp = g_new0(guint, p->n + 1);
     p->lw = g_new0(double, p->n + 1);
     p->lh = g_new0(double, p->n + 1);
-    for (guint i = 0; i < p->n; i++)
+    for (guint i = 0; i < p->n; i++) {
         label_size(d, &g_array_index(d->arrows, MsDiagramArrow, p->first + i), &p->lw[i], &p->lh[i]);
+        p->tall = MAX(p->tall, p->lh[i]);
+    }
     p->iv = g_array_new(FALSE, FALSE, sizeof(Span));
     p->low = -1e9;
     p->touched = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -539,7 +542,9 @@ static void placer_advance(Placer *p, double y)
     /* An arrow in flight far longer than any path's delay (held up, or
      * crossing a break) does not keep everything above it in view. */
     low = MAX(low, y - 4 * MS_DG_T(p->d, MS_DG_DELAY_PT + MS_DG_BREAK_H));
-    p->low = MAX(p->low, low - 1.0);
+    /* A label resting on its arrow reaches up to its height above the
+     * arrow's start. */
+    p->low = MAX(p->low, low - 1.0 - p->tall);
 }
 
 static void add_obstacle(Placer *p, const Obstacle *o)
