@@ -8,6 +8,7 @@
  */
 #include "testutil.h"
 #include "mailsim/net.h"
+#include "net/net-private.h"
 
 #include <string.h>
 
@@ -571,6 +572,35 @@ static void test_route_unreachable_and_cache(void)
     link_ms(net, "d", "c", 1);
     /* d-c-b = 6 ms beats d-c-a-b = 7 ms. */
     ASSERT_ROUTE(net, "d", "b", "d,c,b");
+}
+
+/* A campus: two servers, each with a thousand computers on a link of their
+ * own.  Routing from a server to each of its computers and to each of the
+ * other server's must not visit the other computers (dead ends), so the
+ * searches' work grows with the hosts, not with their square. */
+static void test_route_search_skips_dead_ends(void)
+{
+    enum { LEAVES = 1000 };
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *mx[2] = { ms_net_add_host(net, "mx0", NULL), ms_net_add_host(net, "mx1", NULL) };
+    ms_net_add_link(net, mx[0], mx[1], 5 * MS_MSEC, 10000000, 0.0);
+    g_autofree MsHost **pc = g_new(MsHost *, 2 * LEAVES);
+    for (guint i = 0; i < 2 * LEAVES; i++) {
+        g_autofree char *name = g_strdup_printf("pc%u", i);
+        pc[i] = ms_net_add_host(net, name, NULL);
+        ms_net_add_link(net, pc[i], mx[i % 2], MS_MSEC, 10000000, 0.0);
+    }
+    for (guint i = 0; i < 2 * LEAVES; i++) {
+        g_autoptr(GPtrArray) route = ms_net_route(net, mx[0], pc[i]);
+        CU_ASSERT_EQUAL_FATAL(route->len, i % 2 == 0 ? 2u : 3u);
+        CU_ASSERT_PTR_EQUAL(route->pdata[route->len - 1], pc[i]);
+        g_autoptr(GPtrArray) back = ms_net_route(net, pc[i], mx[0]);
+        CU_ASSERT_EQUAL_FATAL(back->len, route->len);
+    }
+    /* Each of the 4,000 searches settles at most the two servers and its
+     * goal; visiting the computers on the way would be millions. */
+    CU_ASSERT(ms_net_route_settled(net) <= 3u * 2u * 2u * LEAVES);
 }
 
 /* ---- TCP ----------------------------------------------------------------- */
@@ -1413,6 +1443,7 @@ static const MsTestCase route_cases[] = {
     MS_TEST(test_route_ties_declaration_order),
     MS_TEST(test_route_matches_reference),
     MS_TEST(test_route_unreachable_and_cache),
+    MS_TEST(test_route_search_skips_dead_ends),
     MS_TEST_END,
 };
 

@@ -23,6 +23,10 @@ MsNetTask *ms_net_task_at(MsNet *net, MsTime when, MsEventFn fn, gpointer data,
 /* Cancels a pending task without calling its destroy notify. */
 void ms_net_task_cancel(MsNet *net, MsNetTask *task);
 
+/* How many hosts the route searches have settled so far: their work, for
+ * the tests that check it grows linearly with the hosts. */
+guint64 ms_net_route_settled(const MsNet *net);
+
 /* ---- The packet layer, with the reason for a loss ---------------------- */
 
 /* where: the host before the hop that lost the packet; why: a short English

@@ -96,6 +96,7 @@ struct MsNet {
     guint n_labels;
     guint stamp;           /* marks the labels of the current search */
     GArray *heap;          /* the search's pending hosts */
+    guint64 settled;       /* hosts settled by all searches so far */
     GQueue tasks;          /* pending MsNetTask */
     MsTcpTable *tcp;
 };
@@ -625,6 +626,7 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
         if (lu->done || lu->dist != top.dist || lu->hops != top.hops)
             continue; /* a stale entry */
         lu->done = TRUE;
+        net->settled++;
         if (top.host == to->index) {
             found = TRUE;
             break;
@@ -633,6 +635,13 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
         for (guint k = 0; k < u->links->len; k++) {
             MsLink *link = u->links->pdata[k];
             MsHost *v = link_other_end(link, u);
+            /* A host with one link is a dead end: no shortest path passes
+             * through it, so unless it is the goal it need not be visited.
+             * A campus's computers hang off their servers this way, and
+             * without this every search from a server would visit all of
+             * them: quadratic in the users. */
+            if (v->links->len == 1 && v != to)
+                continue;
             MsLabel *lv = &labels[v->index];
             MsTime dist = time_add(lu->dist, link->latency);
             guint hops = lu->hops + 1;
@@ -698,6 +707,11 @@ static const MsRoute *route_find(MsNet *net, MsHost *from, MsHost *to)
         g_hash_table_insert(net->routes, &route->key, route);
     }
     return route;
+}
+
+guint64 ms_net_route_settled(const MsNet *net)
+{
+    return net->settled;
 }
 
 GPtrArray *ms_net_route(MsNet *net, MsHost *from, MsHost *to)
