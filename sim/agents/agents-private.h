@@ -156,6 +156,7 @@ MsMailServer *ms_world_server_for_domain(MsWorld *world, const char *domain);
 
 /* ---- mail servers (mail_server.c, server_smtp.c, server_pop3.c) ---- */
 typedef struct {
+    MsMailServer *server; /* the server the user belongs to */
     char *local;         /* "bob" */
     char *address;       /* "bob@hamburger.edu" */
     char *password;      /* NULL: cannot log in */

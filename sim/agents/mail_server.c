@@ -78,16 +78,13 @@ MsHost *ms_mail_server_host(const MsMailServer *server)
     return server->host;
 }
 
+/* The watch is the user's own, so a change finds its user at once however
+ * many users the server has. */
 static void store_changed(MsImapStore *store, const MsImapChange *change, gpointer data)
 {
-    MsMailServer *server = data;
-    for (guint i = 0; i < server->users->len; i++) {
-        MsServerUser *u = g_ptr_array_index(server->users, i);
-        if (u->store == store) {
-            ms_server_imap_store_changed(server, u, change);
-            return;
-        }
-    }
+    MsServerUser *u = data;
+    g_assert(u->store == store);
+    ms_server_imap_store_changed(u->server, u, change);
 }
 
 void ms_mail_server_add_user(MsMailServer *server, const char *local, const char *password,
@@ -96,12 +93,13 @@ void ms_mail_server_add_user(MsMailServer *server, const char *local, const char
     MsServerUser *u = ms_mail_server_find_user(server, local);
     if (u == NULL) {
         u = g_new0(MsServerUser, 1);
+        u->server = server;
         u->local = g_strdup(local);
         u->address = g_strdup_printf("%s@%s", local, server->domain);
         /* UIDVALIDITY only has to differ between incarnations of a folder;
          * a per-server counter keeps it deterministic. */
         u->store = ms_imap_store_new(u->address, (guint32) (server->users->len + 1) * 1000u);
-        u->store_watch = ms_imap_store_watch(u->store, store_changed, server);
+        u->store_watch = ms_imap_store_watch(u->store, store_changed, u);
         g_ptr_array_add(server->users, u);
         g_hash_table_insert(server->user_index, g_ascii_strdown(local, -1), u);
     }
