@@ -87,14 +87,13 @@ gboolean ms_report_write(const MsTrace *trace, const MsReportOptions *options, c
     g_autofree char *sum = g_build_filename(dir, "summary.txt", NULL);
     g_autofree char *json = g_build_filename(dir, "trace.json", NULL);
     {
-        g_autoptr(GPtrArray) conns = NULL;
         ms_report_lang_enter(options->lang);
-        g_autoptr(GPtrArray) items = ms_report_items(trace, options, &conns);
+        g_autoptr(MsReportItems) ri = ms_report_items(trace, options);
         ms_report_lang_leave(options->lang);
-        if (!write_text(OUT_TXT, txt, items, conns, NULL, options, error))
+        if (!write_text(OUT_TXT, txt, ri->items, ri->conns, NULL, options, error))
             return FALSE;
         g_ptr_array_add(written, g_strdup(txt));
-        if (!write_text(OUT_MD, md, items, conns, NULL, options, error))
+        if (!write_text(OUT_MD, md, ri->items, ri->conns, NULL, options, error))
             return FALSE;
         g_ptr_array_add(written, g_strdup(md));
     }

@@ -99,11 +99,12 @@ typedef struct {
     const MsReportConn *conn;    /* NULL for events */
     MsTime time;
     MsArrow arrow;
-    char *text;  /* LINE: the line made printable, with a visible odd line end;
-                  * CONN/SEGMENT/EVENT: the sentence; PHASE: the phase name;
-                  * ELIDED: "… 57 lines left out …" */
+    const char *text;  /* LINE: the line made printable, with a visible odd line
+                        * end; CONN/SEGMENT/EVENT: the sentence; PHASE: the phase
+                        * name; ELIDED: "… 57 lines left out …" */
     const char *who;   /* EVENT: the host that acted (may be NULL) */
-    GPtrArray *notes;  /* char*: annotations to print under it (may be empty) */
+    const char **notes; /* annotations to print under it, n_notes of them */
+    guint n_notes;
 } MsItem;
 
 /* TRUE for the note key of a line of a message text (SMTP DATA, POP3 RETR,
@@ -130,11 +131,21 @@ char *ms_report_binary_text(const MsTraceRecord *r, const char *lang);
 /* TRUE when a header line starts with the field name and a colon. */
 gboolean ms_report_has_field(const char *line, const char *name);
 
-/* The items of a transcript in print order (transfer full, element type
- * MsItem, freed with the array), and the connections by id (conns_out,
- * transfer full, index = id, entry 0 unused; may be NULL). */
-GPtrArray *ms_report_items(const MsTrace *trace, const MsReportOptions *options,
-                           GPtrArray **conns_out);
+/* The items of a transcript in print order, and the connections by id.  A
+ * long run has millions of items: they and their words are kept in blocks
+ * the MsReportItems owns (repeated words once), not each on its own. */
+typedef struct {
+    GPtrArray *items;     /* MsItem*, in print order (transfer none) */
+    GPtrArray *conns;     /* MsReportConn*, index = id, entry 0 unused */
+    /* private */
+    GStringChunk *strings;
+    GPtrArray *blocks;    /* of MsItem[ITEM_BLOCK] */
+    guint used;           /* items taken from the last block */
+} MsReportItems;
+
+MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *options);
+void ms_report_items_free(MsReportItems *items);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsReportItems, ms_report_items_free)
 /* The connection column: "[1] alice-pc:49152 → crepes.fr:25" with the
  * arrow of the item (transfer full). */
 char *ms_report_conn_label(const MsReportConn *conn, MsArrow arrow);

@@ -194,10 +194,10 @@ static void append_time(GString *out, const Columns *c, MsTime t)
 static void append_notes(GString *out, const Columns *c, const MsItem *item)
 {
     guint indent = c->time_width + 2;
-    for (guint i = 0; i < item->notes->len; i++) {
+    for (guint i = 0; i < item->n_notes; i++) {
         append_spaces(out, indent);
         g_string_append(out, "\u21b3 ");
-        ms_report_append_wrapped(out, g_ptr_array_index(item->notes, i), indent + 2, indent + 2,
+        ms_report_append_wrapped(out, item->notes[i], indent + 2, indent + 2,
                                  WRAP_WIDTH);
         g_string_append_c(out, '\n');
     }
@@ -308,10 +308,9 @@ void ms_report_transcript_write(GString *out, FILE *file, GPtrArray *items,
 static char *transcript_text(const MsTrace *trace, const MsReportOptions *options)
 {
     /* The items point into the connections: both live until the end. */
-    g_autoptr(GPtrArray) conns = NULL;
-    g_autoptr(GPtrArray) items = ms_report_items(trace, options, &conns);
+    g_autoptr(MsReportItems) ri = ms_report_items(trace, options);
     GString *out = g_string_new(NULL);
-    ms_report_transcript_write(out, NULL, items, options);
+    ms_report_transcript_write(out, NULL, ri->items, options);
     return g_string_free(out, FALSE);
 }
 

@@ -46,6 +46,7 @@ typedef struct {
 typedef struct {
     const MsReportOptions *options;
     const char *lang;
+    MsReportItems *out; /* its blocks and strings hold the items */
     GPtrArray *items;   /* MsItem* */
     GArray *body;       /* BodyClass per item */
     GPtrArray *conns;   /* MsReportConn*, by id */
@@ -55,31 +56,53 @@ typedef struct {
     guint64 ahead;
 } Builder;
 
-static void item_free(gpointer p)
+/* Items are taken from blocks of this many, never moved. */
+#define ITEM_BLOCK 4096u
+
+static MsItem *new_item(MsReportItems *ri)
 {
-    MsItem *item = p;
-    if (item == NULL)
-        return;
-    g_free(item->text);
-    if (item->notes != NULL)
-        g_ptr_array_unref(item->notes);
-    g_free(item);
+    if (ri->blocks->len == 0 || ri->used == ITEM_BLOCK) {
+        g_ptr_array_add(ri->blocks, g_new(MsItem, ITEM_BLOCK));
+        ri->used = 0;
+    }
+    MsItem *block = g_ptr_array_index(ri->blocks, ri->blocks->len - 1);
+    MsItem *item = &block[ri->used++];
+    memset(item, 0, sizeof *item);
+    return item;
+}
+
+/* Keeps a text in the items' pool (one copy of each: transcripts repeat
+ * "250 OK" and the notes' sentences thousands of times) and frees it. */
+static const char *keep_text(MsReportItems *ri, char *text)
+{
+    if (text == NULL)
+        return NULL;
+    const char *kept = g_string_chunk_insert_const(ri->strings, text);
+    g_free(text);
+    return kept;
 }
 
 static MsItem *add_item(Builder *b, MsItemKind kind, const MsTraceRecord *r,
                         const MsReportConn *conn, MsTime time, char *text)
 {
-    MsItem *item = g_new0(MsItem, 1);
+    MsItem *item = new_item(b->out);
     item->kind = kind;
     item->record = r;
     item->conn = conn;
     item->time = time;
-    item->text = text;
-    item->notes = g_ptr_array_new_with_free_func(g_free);
+    item->text = keep_text(b->out, text);
     g_ptr_array_add(b->items, item);
     BodyClass none = BODY_NONE;
     g_array_append_val(b->body, none);
     return item;
+}
+
+/* text: a sentence that outlives the items (the notes' catalogue) or one
+ * kept in their pool. */
+static void push_note(MsItem *item, const char *text)
+{
+    item->notes = g_renew(const char *, item->notes, item->n_notes + 1);
+    item->notes[item->n_notes++] = text;
 }
 
 static void add_note(Builder *b, MsItem *item, const char *key)
@@ -88,7 +111,7 @@ static void add_note(Builder *b, MsItem *item, const char *key)
         return;
     const char *text = ms_report_note_text(key, b->lang);
     if (text != NULL)
-        g_ptr_array_add(item->notes, g_strdup(text));
+        push_note(item, text);
 }
 
 /* RFC 2047: a Subject written in encoded words ("=?UTF-8?B?...?=") gets
@@ -106,9 +129,9 @@ static void add_decoded_note(Builder *b, MsItem *item, const char *line)
     g_autofree char *decoded = ms_rfc2047_decode(value);
     if (decoded == NULL || strcmp(decoded, value) == 0)
         return;
-    g_ptr_array_add(item->notes,
-                    ms_report_format(b->lang, N_("the encoded words on this line read: {1}"),
-                                     decoded, NULL));
+    push_note(item, keep_text(b->out, ms_report_format(
+                              b->lang, N_("the encoded words on this line read: {1}"),
+                              decoded, NULL)));
 }
 
 static ConnState *state_of(Builder *b, guint id)
@@ -517,7 +540,7 @@ static void event_record(Builder *b, const MsTrace *trace, guint64 i)
 static GPtrArray *elide(Builder *b)
 {
     GPtrArray *in = b->items;
-    GPtrArray *out = g_ptr_array_new_with_free_func(item_free);
+    GPtrArray *out = g_ptr_array_sized_new(in->len);
     guint i = 0;
     while (i < in->len) {
         MsItem *item = g_ptr_array_index(in, i);
@@ -528,39 +551,49 @@ static GPtrArray *elide(Builder *b)
         guint run = end - i;
         if (run <= ELIDE_MIN || b->options->full_bodies) {
             for (guint k = i; k < MAX(end, i + 1); k++)
-                g_ptr_array_add(out, g_steal_pointer(&in->pdata[k]));
+                g_ptr_array_add(out, in->pdata[k]);
             i = MAX(end, i + 1);
             continue;
         }
         for (guint k = i; k < i + ELIDE_HEAD; k++)
-            g_ptr_array_add(out, g_steal_pointer(&in->pdata[k]));
+            g_ptr_array_add(out, in->pdata[k]);
+        /* The lines left out stay in their block, unlisted, until the
+         * items are freed. */
+        for (guint k = i + ELIDE_HEAD; k < end - ELIDE_TAIL; k++) {
+            MsItem *gone = in->pdata[k];
+            g_clear_pointer(&gone->notes, g_free);
+            gone->n_notes = 0;
+        }
         MsItem *first = g_ptr_array_index(in, i + ELIDE_HEAD);
         guint left_out = run - ELIDE_HEAD - ELIDE_TAIL;
         g_autofree char *count = g_strdup_printf("%u", left_out);
-        MsItem *gap = g_new0(MsItem, 1);
+        MsItem *gap = new_item(b->out);
         gap->kind = MS_ITEM_ELIDED;
         gap->conn = first->conn;
         gap->time = first->time;
         gap->arrow = first->arrow;
-        gap->text = ms_report_format(b->lang, N_("… {1} lines of the body left out"
-                                                 " (--full-bodies shows them) …"),
-                                     count, NULL);
-        gap->notes = g_ptr_array_new_with_free_func(g_free);
+        gap->text = keep_text(b->out, ms_report_format(b->lang,
+                                                       N_("… {1} lines of the body left out"
+                                                          " (--full-bodies shows them) …"),
+                                                       count, NULL));
         g_ptr_array_add(out, gap);
         for (guint k = end - ELIDE_TAIL; k < end; k++)
-            g_ptr_array_add(out, g_steal_pointer(&in->pdata[k]));
+            g_ptr_array_add(out, in->pdata[k]);
         i = end;
     }
     return out;
 }
 
-GPtrArray *ms_report_items(const MsTrace *trace, const MsReportOptions *options,
-                           GPtrArray **conns_out)
+MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *options)
 {
+    MsReportItems *ri = g_new0(MsReportItems, 1);
+    ri->strings = g_string_chunk_new(64u * 1024u);
+    ri->blocks = g_ptr_array_new();
     Builder b = { 0 };
     b.options = options;
     b.lang = options->lang;
-    b.items = g_ptr_array_new_with_free_func(item_free);
+    b.out = ri;
+    b.items = g_ptr_array_new();
     b.body = g_array_new(FALSE, FALSE, sizeof(BodyClass));
     b.conns = g_ptr_array_new_with_free_func(g_free);
     b.states = g_ptr_array_new_with_free_func(g_free);
@@ -598,15 +631,26 @@ GPtrArray *ms_report_items(const MsTrace *trace, const MsReportOptions *options,
             break;
         }
     }
-    GPtrArray *items = elide(&b);
+    ri->items = elide(&b);
     g_ptr_array_unref(b.items);
     g_array_unref(b.body);
     g_ptr_array_unref(b.states);
-    if (conns_out != NULL)
-        *conns_out = b.conns;
-    else
-        g_ptr_array_unref(b.conns);
-    return items;
+    ri->conns = b.conns;
+    return ri;
+}
+
+void ms_report_items_free(MsReportItems *ri)
+{
+    if (ri == NULL)
+        return;
+    for (guint i = 0; i < ri->items->len; i++)
+        g_free(((MsItem *) g_ptr_array_index(ri->items, i))->notes);
+    g_ptr_array_unref(ri->items);
+    g_ptr_array_unref(ri->conns);
+    g_ptr_array_set_free_func(ri->blocks, g_free);
+    g_ptr_array_unref(ri->blocks);
+    g_string_chunk_free(ri->strings);
+    g_free(ri);
 }
 
 char *ms_report_conn_label(const MsReportConn *conn, MsArrow arrow)

@@ -80,10 +80,10 @@ static void append_code(GString *out, const char *s, const char *lang)
 
 static void append_notes(GString *out, const MsItem *item)
 {
-    for (guint i = 0; i < item->notes->len; i++) {
+    for (guint i = 0; i < item->n_notes; i++) {
         if (i > 0)
             g_string_append(out, "<br>");
-        append_escaped(out, g_ptr_array_index(item->notes, i));
+        append_escaped(out, item->notes[i]);
     }
 }
 
@@ -248,10 +248,9 @@ void ms_report_transcript_md_write(GString *out, FILE *file, GPtrArray *items, G
 
 static char *transcript_md(const MsTrace *trace, const MsReportOptions *options)
 {
-    g_autoptr(GPtrArray) conns = NULL;
-    g_autoptr(GPtrArray) items = ms_report_items(trace, options, &conns);
+    g_autoptr(MsReportItems) ri = ms_report_items(trace, options);
     GString *out = g_string_new(NULL);
-    ms_report_transcript_md_write(out, NULL, items, conns, options);
+    ms_report_transcript_md_write(out, NULL, ri->items, ri->conns, options);
     return g_string_free(out, FALSE);
 }
 
