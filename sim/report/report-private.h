@@ -95,10 +95,10 @@ typedef enum {
 
 typedef struct {
     MsItemKind kind;
+    MsArrow arrow;
     const MsTraceRecord *record; /* NULL for PHASE and ELIDED */
     const MsReportConn *conn;    /* NULL for events */
     MsTime time;
-    MsArrow arrow;
     const char *text;  /* LINE: the line made printable, with a visible odd line
                         * end; CONN/SEGMENT/EVENT: the sentence; PHASE: the phase
                         * name; ELIDED: "… 57 lines left out …" */

@@ -82,19 +82,26 @@ static const char *keep_text(MsReportItems *ri, char *text)
     return kept;
 }
 
-static MsItem *add_item(Builder *b, MsItemKind kind, const MsTraceRecord *r,
-                        const MsReportConn *conn, MsTime time, char *text)
+/* text: one that outlives the items (the trace's own, say). */
+static MsItem *add_item_borrowed(Builder *b, MsItemKind kind, const MsTraceRecord *r,
+                                 const MsReportConn *conn, MsTime time, const char *text)
 {
     MsItem *item = new_item(b->out);
     item->kind = kind;
     item->record = r;
     item->conn = conn;
     item->time = time;
-    item->text = keep_text(b->out, text);
+    item->text = text;
     g_ptr_array_add(b->items, item);
     BodyClass none = BODY_NONE;
     g_array_append_val(b->body, none);
     return item;
+}
+
+static MsItem *add_item(Builder *b, MsItemKind kind, const MsTraceRecord *r,
+                        const MsReportConn *conn, MsTime time, char *text)
+{
+    return add_item_borrowed(b, kind, r, conn, time, keep_text(b->out, text));
 }
 
 /* text: a sentence that outlives the items (the notes' catalogue) or one
@@ -395,6 +402,19 @@ static BodyClass classify_text(ConnState *s, const char *text, const char **note
     }
 }
 
+/* A line of printable ASCII ending in CRLF is shown as it is: the item
+ * can use the trace's copy of it. */
+static gboolean shown_as_is(const MsTraceRecord *r)
+{
+    if (ms_report_line_is_binary(r) || (r->eol != NULL && strcmp(r->eol, "\r\n") != 0))
+        return FALSE;
+    for (const char *p = r->text != NULL ? r->text : ""; *p != '\0'; p++) {
+        if ((guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static char *line_text(const Builder *b, const MsTraceRecord *r)
 {
     /* Octets sent as they are: what they are, not what they hold. */
@@ -445,7 +465,10 @@ static void line_record(Builder *b, const MsTraceRecord *r)
     if (r->phase != NULL && (s->phase == NULL || strcmp(s->phase, r->phase) != 0))
         heading(b, s, r->phase, r->time);
 
-    MsItem *item = add_item(b, MS_ITEM_LINE, r, s->conn, r->time, line_text(b, r));
+    MsItem *item = shown_as_is(r) ? add_item_borrowed(b, MS_ITEM_LINE, r, s->conn, r->time,
+                                                      r->text != NULL ? r->text : "")
+                                  : add_item(b, MS_ITEM_LINE, r, s->conn, r->time,
+                                             line_text(b, r));
     item->arrow = arrow_of(r->dir);
 
     const char *own[2] = { NULL, NULL };
