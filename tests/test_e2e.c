@@ -422,6 +422,26 @@ static void cli_simulation_error_exits_nonzero(void)
     const char *enough[] = { "run", "scenarios/smtp-basic.mss", "--max-events", "100000",
                              "--no-html", "-q", "-o", dir, NULL };
     CU_ASSERT_EQUAL(run_cli(enough, &out, &err), 0);
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+
+    /* --html-lines: a number of lines, or a usage error that names it. */
+    static const char *const wrong[] = { "-1", "many", "" };
+    for (gsize i = 0; i < G_N_ELEMENTS(wrong); i++) {
+        const char *html[] = { "run", "scenarios/smtp-basic.mss", "--html-lines", wrong[i],
+                               "-o", dir, NULL };
+        CU_ASSERT_EQUAL(run_cli(html, &out, &err), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "--html-lines expects a number of protocol lines"));
+        g_clear_pointer(&out, g_free);
+        g_clear_pointer(&err, g_free);
+    }
+    const char *cut[] = { "run", "scenarios/smtp-basic.mss", "--html-lines", "10", "-q",
+                          "-o", dir, NULL };
+    CU_ASSERT_EQUAL(run_cli(cut, &out, &err), 0);
+    g_autofree char *page = g_build_filename(dir, "report.html", NULL);
+    g_autofree char *html = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(page, &html, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL(strstr(html, "\"window\":{\"lines\":"));
     g_free(out);
     g_free(err);
     ms_test_remove_tree(dir);

@@ -367,6 +367,151 @@ static void html_colours_are_the_diagrams(void)
     run_clear(&run);
 }
 
+/* The page's data blocks, parsed (transfer full). */
+static JsonParser *parse_block(const char *html, const char *id)
+{
+    g_autofree char *text = data_block(html, id);
+    JsonParser *p = json_parser_new();
+    if (text == NULL || !json_parser_load_from_data(p, text, -1, NULL))
+        g_clear_object(&p);
+    return p;
+}
+
+/* A run longer than --html-lines: the page covers its beginning only, up
+ * to an instant, and everything it carries (records, diagram, words) stops
+ * there; it says how much it shows of how much. */
+static void html_long_run_shows_its_beginning(void)
+{
+    Run run;
+    CU_ASSERT_FATAL(run_file("tests/data/report/campus-40.mss", "en", &run));
+    const MsTrace *trace = ms_world_trace(run.world);
+    guint64 n = ms_trace_length(trace), total = 0;
+    for (guint64 i = 0; i < n; i++)
+        total += ms_trace_get(trace, i)->kind == MS_TRACE_LINE;
+    CU_ASSERT_FATAL(total > 1000);
+    g_autofree char *summary_json = ms_report_summary_json(trace, NULL);
+    g_autoptr(JsonParser) psum = json_parser_new();
+    CU_ASSERT_FATAL(json_parser_load_from_data(psum, summary_json, -1, NULL));
+    JsonObject *run_summary = json_node_get_object(json_parser_get_root(psum));
+    CU_ASSERT(json_array_get_length(json_object_get_array_member(run_summary, "messages")) > 10);
+
+    const guint64 limits[] = { 500, 777, total - 1 };
+    for (gsize k = 0; k < G_N_ELEMENTS(limits); k++) {
+        run.options.html_lines = limits[k];
+        /* Where the page must stop: before the instant its line
+         * limits[k] + 1 was sent. */
+        MsTime until = -1;
+        for (guint64 i = 0, lines = 0; i < n && until < 0; i++) {
+            const MsTraceRecord *r = ms_trace_get(trace, i);
+            if (r->kind == MS_TRACE_LINE && lines++ == limits[k])
+                until = r->time;
+        }
+        guint64 records = 0, shown = 0;
+        while (records < n && ms_trace_get(trace, records)->time < until)
+            shown += ms_trace_get(trace, records++)->kind == MS_TRACE_LINE;
+        CU_ASSERT_FATAL(shown > 0 && shown <= limits[k]);
+
+        g_autofree char *html = ms_report_html(trace, &run.options, &run.dopt, NULL, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(html);
+        g_autoptr(JsonParser) pp = parse_block(html, "ms-page");
+        g_autoptr(JsonParser) pt = parse_block(html, "ms-trace");
+        CU_ASSERT_FATAL(pp != NULL && pt != NULL);
+        JsonObject *page = json_node_get_object(json_parser_get_root(pp));
+        JsonObject *w = json_object_get_object_member(page, "window");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+        CU_ASSERT_EQUAL(json_object_get_int_member(w, "lines"), (gint64) shown);
+        CU_ASSERT_EQUAL(json_object_get_int_member(w, "total"), (gint64) total);
+        CU_ASSERT_EQUAL(json_object_get_int_member(w, "until_ns"), until);
+
+        /* The records: exactly those before the instant. */
+        JsonObject *t = json_node_get_object(json_parser_get_root(pt));
+        g_autoptr(JsonArray) recs = unpack(json_object_get_object_member(t, "records"));
+        CU_ASSERT_EQUAL(json_array_get_length(recs), records);
+        /* The diagram draws from them only, in both languages. */
+        JsonArray *arrows = json_object_get_array_member(page, "arrows");
+        CU_ASSERT(json_array_get_length(arrows) > 0);
+        for (guint i = 0; i < json_array_get_length(arrows); i++) {
+            gint64 id = json_array_get_int_element(json_array_get_array_element(arrows, i), 0);
+            CU_ASSERT_FATAL(id >= 0 && (guint64) id < records);
+        }
+        MsDiagramOptions o = run.dopt;
+        o.until = until;
+        g_autoptr(MsDiagram) d = ms_diagram_new(trace, &run.options, &o);
+        CU_ASSERT_EQUAL(json_array_get_length(arrows), ms_diagram_n_arrows(d));
+        JsonObject *labels = json_object_get_object_member(page, "labels");
+        g_autoptr(GList) ids = json_object_get_members(labels);
+        for (GList *l = ids; l != NULL; l = l->next)
+            CU_ASSERT(g_ascii_strtoull(l->data, NULL, 10) < records);
+        /* The summary is of the same records: fewer messages than the
+         * run's. */
+        JsonObject *summary = json_object_get_object_member(t, "summary");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(summary);
+        if (k == 0)
+            CU_ASSERT(json_array_get_length(json_object_get_array_member(summary, "messages")) <
+                      json_array_get_length(json_object_get_array_member(run_summary, "messages")));
+    }
+
+    /* 0: the whole run, and nothing said about a window. */
+    run.options.html_lines = 0;
+    g_autofree char *whole = ms_report_html(trace, &run.options, &run.dopt, NULL, NULL);
+    g_autoptr(JsonParser) pp = parse_block(whole, "ms-page");
+    g_autoptr(JsonParser) pt = parse_block(whole, "ms-trace");
+    CU_ASSERT_FATAL(pp != NULL && pt != NULL);
+    CU_ASSERT_FALSE(json_object_has_member(json_node_get_object(json_parser_get_root(pp)),
+                                           "window"));
+    JsonObject *t = json_node_get_object(json_parser_get_root(pt));
+    g_autoptr(JsonArray) recs = unpack(json_object_get_object_member(t, "records"));
+    CU_ASSERT_EQUAL(json_array_get_length(recs), n);
+    /* Nor at a limit the run does not pass. */
+    run.options.html_lines = total;
+    g_autofree char *same = ms_report_html(trace, &run.options, &run.dopt, NULL, NULL);
+    CU_ASSERT_STRING_EQUAL(same, whole);
+    run_clear(&run);
+
+    /* A lecture's run is far below the default: the page is all of it. */
+    CU_ASSERT_FATAL(run_file("scenarios/smtp-basic.mss", "en", &run));
+    CU_ASSERT_EQUAL(run.options.html_lines, MS_REPORT_HTML_LINES_DEFAULT);
+    g_autofree char *small = ms_report_html(ms_world_trace(run.world), &run.options, &run.dopt,
+                                            NULL, NULL);
+    g_autoptr(JsonParser) ps = parse_block(small, "ms-page");
+    CU_ASSERT_FATAL(ps != NULL);
+    CU_ASSERT_FALSE(json_object_has_member(json_node_get_object(json_parser_get_root(ps)),
+                                           "window"));
+    run_clear(&run);
+}
+
+/* Lines sent at one instant are never split: when the limit falls among
+ * them, the page stops before that instant. */
+static void html_window_cut_at_an_instant(void)
+{
+    Run run;
+    CU_ASSERT_FATAL(run_file("tests/data/report/campus-40.mss", "en", &run));
+    const MsTrace *trace = ms_world_trace(run.world);
+    /* The first line sent at the same instant as the line before it. */
+    guint64 lines = 0, limit = 0;
+    MsTime prev = -1;
+    for (guint64 i = 0; i < ms_trace_length(trace) && limit == 0; i++) {
+        const MsTraceRecord *r = ms_trace_get(trace, i);
+        if (r->kind != MS_TRACE_LINE)
+            continue;
+        if (r->time == prev)
+            limit = lines; /* the line before r is the last one allowed */
+        prev = r->time;
+        lines++;
+    }
+    CU_ASSERT_FATAL(limit > 1);
+    run.options.html_lines = limit;
+    g_autofree char *html = ms_report_html(trace, &run.options, &run.dopt, NULL, NULL);
+    g_autoptr(JsonParser) pp = parse_block(html, "ms-page");
+    CU_ASSERT_FATAL(pp != NULL);
+    JsonObject *w = json_object_get_object_member(
+        json_node_get_object(json_parser_get_root(pp)), "window");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT(json_object_get_int_member(w, "lines") < (gint64) limit);
+    CU_ASSERT_EQUAL(json_object_get_int_member(w, "until_ns"), prev);
+    run_clear(&run);
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
@@ -375,6 +520,8 @@ int main(void)
         MS_TEST(html_same_run_same_bytes),
         MS_TEST(html_long_run_carries_model),
         MS_TEST(html_colours_are_the_diagrams),
+        MS_TEST(html_long_run_shows_its_beginning),
+        MS_TEST(html_window_cut_at_an_instant),
         MS_TEST_END,
     };
     ms_test_add_suite("report/html", cases);

@@ -41,6 +41,9 @@ LIST_MAX = 12  # entries a state list shows (report.js)
 # the threshold): a shipped run, with its TCP segments.
 LONG = "smtp-persistent"
 LONG_ARGS = ("--view", "full", "--tcp")
+# A run longer than --html-lines: its page shows its beginning only.
+WINDOW = "tests/data/report/campus-40.mss"
+WINDOW_ARGS = ("--html-lines", "300")
 
 
 def find(*names):
@@ -473,6 +476,41 @@ def test_long_run_model(drv, urls, traces, pages):
     check(drv.js("return +document.body.getAttribute('data-line');") == len(lines), "End")
 
 
+def test_window_note(drv, urls, traces, pages):
+    trace, page = traces[WINDOW], pages[WINDOW]
+    w = page.get("window")
+    check(w is not None, "a run past --html-lines has no window")
+    total = len(lines_of(trace))  # trace.json beside it has the whole run
+    check(w["total"] == total and 0 < w["lines"] <= 300,
+          "window %r for a run of %d lines" % (w, total))
+    drv.open(urls[WINDOW])
+    wait_ready(drv)
+    check(drv.js("return document.getElementById('window-note').hidden;") is False,
+          "the window's note is hidden")
+    # Before anything else on the page.
+    first = drv.js("""
+        var n = document.getElementById('window-note'), m = document.getElementById('main');
+        return n.getBoundingClientRect().bottom <= m.getBoundingClientRect().top + 1;""")
+    check(first, "the window's note is not above the diagram")
+    en = drv.text("#window-note")
+    for want in ("first part", str(w["lines"]), str(w["total"]), fmt_time(w["until_ns"]),
+                 "trace.json", "--html-lines 0"):
+        check(want in en, "%r not in the note %r" % (want, en))
+    drv.keys("end")
+    check(drv.js("return +document.body.getAttribute('data-line');") == w["lines"],
+          "End is not the window's last line")
+    drv.click("#b-lang")
+    zh = drv.text("#window-note")
+    for want in ("本页只显示", str(w["lines"]), str(w["total"]), "trace.json"):
+        check(want in zh, "%r not in the Chinese note %r" % (want, zh))
+    drv.click("#b-lang")
+    # A lecture's run is whole: no note.
+    drv.open(urls["smtp-basic"])
+    wait_ready(drv)
+    check(drv.js("return document.getElementById('window-note').hidden;") is True,
+          "a short run's page has a window note")
+
+
 def luminance(rgb):
     """WCAG 2.x relative luminance of an sRGB triple (0..255)."""
     def lin(c):
@@ -890,6 +928,7 @@ TESTS = [
     ("report/queue_retry_zh", test_queue_retry_zh),
     ("report/click_picture", test_click_picture),
     ("report/long_run_model", test_long_run_model),
+    ("report/window_note", test_window_note),
     ("report/greyscale", test_greyscale),
     ("report/readable_at_1024", test_readable_at_1024),
     ("report/imap_flags", test_imap_flags),
@@ -927,7 +966,7 @@ def main():
                             # one arrow per line: a base64 line is clicked
                             ("mime-picture", ("--view", "full")), (LONG, LONG_ARGS),
                             ("imap-two-devices", ()), ("imap-folders", ()),
-                            ("pop3-two-clients", ())):
+                            ("pop3-two-clients", ()), (WINDOW, WINDOW_ARGS)):
             urls[name], traces[name], pages[name] = run_scenario(mailsim, name, out, *extra)
         drv = Driver(chromium, chromedriver)
         drv.s("POST", "/window/rect", {"width": 1024, "height": 768})

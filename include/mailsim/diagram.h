@@ -113,6 +113,8 @@ typedef struct {
     const char *hosts;      /* comma-separated; NULL or "": all (see docs) */
     MsTime from;            /* only what was sent at or after; default 0 */
     MsTime until;           /* ...and before; default MS_TIME_NEVER */
+    guint64 records;        /* read only the trace's first this many records
+                               (report.html's window); 0: all */
     guint page_arrows;      /* at most this many arrows a page; 0: no limit */
     guint max_pages;        /* draw at most this many pages, the run's first;
                                0: every page */

@@ -18,7 +18,8 @@ G_BEGIN_DECLS
  * language itself).  The diagram is drawn with `diagram`'s filters and
  * pages, as sequence.svg is; its formats and language are ignored.
  * Returns NULL with an MS_ERROR_IO error when the diagram could not be
- * rendered (transfer full). */
+ * rendered (transfer full).  A run of more than options->html_lines
+ * protocol lines gets a page of its beginning only, which says so. */
 char *ms_report_html(const MsTrace *trace, const MsReportOptions *options,
                      const MsDiagramOptions *diagram, gsize *len_out, GError **error);
 

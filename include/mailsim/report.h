@@ -24,11 +24,20 @@ typedef struct {
     gboolean notes;             /* include annotations */
     gboolean full_bodies;       /* do not elide long message bodies */
     const char *lang;           /* "en" or "zh" */
+    guint64 html_lines;         /* report.html covers the run up to its first
+                                   this many protocol lines (cut at an
+                                   instant); 0: the whole run.  Default
+                                   MS_REPORT_HTML_LINES_DEFAULT */
     /* ms_report_write calls it with each file's name as it begins writing
      * it ("transcript.txt", ...), then once with NULL; may be NULL. */
     void (*progress)(const char *file, gpointer data);
     gpointer progress_data;
 } MsReportOptions;
+
+/* report.html of a longer run shows its beginning only: a page of more
+ * lines takes longer to open than anyone waits, and the transcripts and
+ * trace.json have every line. */
+#define MS_REPORT_HTML_LINES_DEFAULT 20000u
 
 void ms_report_options_init(MsReportOptions *options);
 

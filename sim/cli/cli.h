@@ -37,6 +37,9 @@ gboolean ms_cli_lang(char **lang);
  * (MS_SCENARIO_MAX_MESSAGES) when text is NULL; FALSE after saying so when
  * text is not a whole number from 1 to the ceiling. */
 gboolean ms_cli_max_messages(const char *text, guint *max_messages);
+/* --html-lines N: report.html's window, N protocol lines (0: the whole
+ * run); text NULL leaves *lines as it is.  Prints the usage error. */
+gboolean ms_cli_html_lines(const char *text, guint64 *lines);
 
 /* Progress of a long run on stderr, when it is a terminal (progress.c):
  * new returns NULL when it is not; stage (an MsReportOptions progress

@@ -40,6 +40,7 @@ int ms_cli_run(int argc, char **argv)
     gboolean quiet = FALSE;
     gboolean no_html = FALSE;
     g_autofree char *max_events_text = NULL;
+    g_autofree char *html_lines_text = NULL;
     GOptionEntry entries[] = {
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
           "Write outputs to DIR (default: output/<scenario file stem>)", "DIR" },
@@ -54,6 +55,9 @@ int ms_cli_run(int argc, char **argv)
           " starts with zh, else en)", "LANG" },
         { "no-html", 0, 0, G_OPTION_ARG_NONE, &no_html,
           "Do not write report.html (the page that steps through the run)", NULL },
+        { "html-lines", 0, 0, G_OPTION_ARG_STRING, &html_lines_text,
+          "report.html covers the run up to its first N protocol lines (default 20000; "
+          "0: the whole run)", "N" },
         { "max-messages", 0, 0, G_OPTION_ARG_STRING, &max_text,
           "Allow the scenario to send up to N messages (default 2000; for a trusted scenario,"
           " e.g. bench/gen-scenario's)", "N" },
@@ -102,6 +106,10 @@ int ms_cli_run(int argc, char **argv)
     guint max_messages = 0;
     if (!ms_cli_max_messages(max_text, &max_messages))
         return MS_EXIT_USAGE;
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    if (!ms_cli_html_lines(html_lines_text, &options.html_lines))
+        return MS_EXIT_USAGE;
     MsDiagramOptions dopt;
     if (!ms_diagram_args_to_options(&dargs, &dopt, &error)) {
         ms_cli_error("%s", error->message);
@@ -133,8 +141,6 @@ int ms_cli_run(int argc, char **argv)
 
     if (out_dir == NULL)
         out_dir = default_output_dir(path);
-    MsReportOptions options;
-    ms_report_options_init(&options);
     options.scenario_name = sc->name;
     options.scenario_file = path;
     options.seed = seed;

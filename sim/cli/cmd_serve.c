@@ -93,6 +93,8 @@ int ms_cli_serve(int argc, char **argv)
     g_autofree char *duration_text = NULL;
     g_autofree char *idle_text = NULL;
     g_autofree char *memory_text = NULL;
+    g_autofree char *html_lines_text = NULL;
+    guint64 html_lines = MS_REPORT_HTML_LINES_DEFAULT;
     int ports[MS_LIVE_N_SERVICES];
     for (guint i = 0; i < MS_LIVE_N_SERVICES; i++)
         ports[i] = ms_live_service_default_port(i);
@@ -123,6 +125,9 @@ int ms_cli_serve(int argc, char **argv)
           "Sessions open at once from one address (default 64)", "N" },
         { "max-memory", 0, 0, G_OPTION_ARG_STRING, &memory_text,
           "Resident memory above which sessions are refused and cut (default 1GiB)", "SIZE" },
+        { "html-lines", 0, 0, G_OPTION_ARG_STRING, &html_lines_text,
+          "report.html covers the run up to its first N protocol lines (default 20000; "
+          "0: the whole run)", "N" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print no line per session", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
@@ -149,6 +154,8 @@ int ms_cli_serve(int argc, char **argv)
         if (!parse_port(port_options[i], ports[i], &config.ports[i]))
             return MS_EXIT_USAGE;
     }
+    if (!ms_cli_html_lines(html_lines_text, &html_lines))
+        return MS_EXIT_USAGE;
     MsTime duration = 0;
     if (duration_text != NULL && !parse_time("--duration", duration_text, &duration))
         return MS_EXIT_USAGE;
@@ -267,6 +274,7 @@ int ms_cli_serve(int argc, char **argv)
     options.scenario_file = path != NULL ? path : "(built-in world)";
     options.seed = sc->seed;
     options.lang = ms_report_default_lang();
+    options.html_lines = html_lines;
     g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *index = NULL;
     if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, TRUE, out_dir, written,

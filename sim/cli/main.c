@@ -59,6 +59,20 @@ gboolean ms_cli_max_messages(const char *text, guint *max_messages)
     return TRUE;
 }
 
+gboolean ms_cli_html_lines(const char *text, guint64 *lines)
+{
+    if (text == NULL)
+        return TRUE;
+    guint64 n = 0;
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT64, &n, NULL)) {
+        ms_cli_error("--html-lines expects a number of protocol lines (0: the whole run), "
+                     "found '%s'", text);
+        return FALSE;
+    }
+    *lines = n;
+    return TRUE;
+}
+
 static void usage(FILE *out)
 {
     fputs("Usage: mailsim COMMAND [OPTIONS] FILE\n"

@@ -86,9 +86,15 @@ static void host_conn(Hosts *hs, const char *client, const char *server, guint16
     }
 }
 
-static void hosts_read(Hosts *hs, const MsTrace *trace)
+/* The records the diagram reads: the trace's first options.records. */
+static guint64 records_read(const MsDiagramOptions *o, const MsTrace *trace)
 {
     guint64 n = ms_trace_length(trace);
+    return o->records > 0 && o->records < n ? o->records : n;
+}
+
+static void hosts_read(Hosts *hs, const MsTrace *trace, guint64 n)
+{
     for (guint64 i = 0; i < n; i++) {
         const MsTraceRecord *r = ms_trace_get(trace, i);
         if (r->src != NULL)
@@ -305,7 +311,7 @@ static void mark_lost(Pick *pk, const MsTraceRecord *r)
 /* The connections that were never made: their conn-refused by conn id. */
 static void find_refused(Pick *pk)
 {
-    guint64 n = ms_trace_length(pk->trace);
+    guint64 n = records_read(&pk->d->options, pk->trace);
     for (guint64 i = 0; i < n; i++) {
         const MsTraceRecord *r = ms_trace_get(pk->trace, i);
         if (r->kind != MS_TRACE_CONN_REFUSED || r->conn == 0)
@@ -323,7 +329,7 @@ static const MsTraceRecord *refused_of(const MsDiagram *d, guint conn)
 
 static void pick_arrows(Pick *pk)
 {
-    guint64 n = ms_trace_length(pk->trace);
+    guint64 n = records_read(&pk->d->options, pk->trace);
     find_refused(pk);
     for (guint64 i = 0; i < n; i++) {
         const MsTraceRecord *r = ms_trace_get(pk->trace, i);
@@ -624,7 +630,7 @@ static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
 {
     if (!d->options.events)
         return;
-    guint64 n = ms_trace_length(trace);
+    guint64 n = records_read(&d->options, trace);
     for (guint64 i = 0; i < n; i++) {
         const MsTraceRecord *r = ms_trace_get(trace, i);
         gboolean quiet = FALSE;
@@ -910,7 +916,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
         d->options.page_arrows = MS_DIAGRAM_SLIDE_ARROWS;
 
     Hosts hs = { g_ptr_array_new_with_free_func(g_free), g_hash_table_new(g_str_hash, g_str_equal) };
-    hosts_read(&hs, trace);
+    hosts_read(&hs, trace, records_read(options, trace));
     hosts_order(&hs);
 
     Pick pk = { 0 };

@@ -8,6 +8,12 @@
  * record, and the words of the notes, phases and events in English and
  * Chinese from the gettext catalogue.
  *
+ * A long run's page covers its beginning only, its first
+ * options->html_lines protocol lines, cut at an instant (the window):
+ * everything the page carries is built from the records before that
+ * instant and never looks past them, so the page's size and the time to
+ * write it are bounded by the window, not by the run.
+ *
  * Data goes into <script type="application/json"> elements: every '<' in
  * it is written as \u003c (only strings can hold one), so no text of the
  * trace can end the element or open markup.
@@ -36,6 +42,54 @@ extern const char ms_html_model_js[];
 extern const unsigned long ms_html_model_js_len;
 
 static const char *const page_langs[] = { "en", "zh" };
+
+/* The part of the run the page covers: the records before `until`, a
+ * prefix of the trace (its records are in time order). */
+typedef struct {
+    guint64 records;      /* how many records */
+    guint64 lines;        /* protocol lines among them */
+    guint64 total_lines;  /* protocol lines of the whole run */
+    MsTime until;         /* MS_TIME_NEVER: the whole run */
+} Window;
+
+/* The window of at most max_lines lines (0: the whole run), cut at the
+ * send time of the first line left out, so that every record before that
+ * instant is in and none after.  If the first max_lines + 1 lines share
+ * one instant, that instant is taken in whole rather than nothing. */
+static void find_window(const MsTrace *trace, guint64 max_lines, Window *w)
+{
+    guint64 n = ms_trace_length(trace), lines = 0, cut = n;
+    for (guint64 i = 0; i < n; i++) {
+        if (ms_trace_get(trace, i)->kind != MS_TRACE_LINE)
+            continue;
+        if (max_lines > 0 && lines == max_lines)
+            cut = i; /* the first line left out */
+        lines++;
+    }
+    w->records = n;
+    w->lines = w->total_lines = lines;
+    w->until = MS_TIME_NEVER;
+    if (cut == n)
+        return;
+    /* Back to the first record of the cut's instant... */
+    MsTime at = ms_trace_get(trace, cut)->time;
+    guint64 j = cut, kept = max_lines;
+    while (j > 0 && ms_trace_get(trace, j - 1)->time >= at) {
+        j--;
+        kept -= ms_trace_get(trace, j)->kind == MS_TRACE_LINE;
+    }
+    if (kept == 0) {
+        /* ...or, when that leaves no line, on past the instant. */
+        kept = max_lines;
+        for (j = cut; j < n && ms_trace_get(trace, j)->time <= at; j++)
+            kept += ms_trace_get(trace, j)->kind == MS_TRACE_LINE;
+        if (j == n)
+            return;
+    }
+    w->records = j;
+    w->lines = kept;
+    w->until = ms_trace_get(trace, j)->time;
+}
 
 /* Appends JSON text made safe inside a <script> element. */
 static void append_script_json(GString *out, const char *json, gsize len)
@@ -125,12 +179,13 @@ static void add_arrows(JsonBuilder *b, const MsDiagram *d)
  * else "model" (html_model.c), which the page draws itself; and the arrows
  * of the diagram (the same in both languages). */
 static gboolean add_diagram(JsonBuilder *b, const MsTrace *trace, const MsReportOptions *options,
-                            const MsDiagramOptions *dopt, GError **error)
+                            const MsDiagramOptions *dopt, const Window *w, GError **error)
 {
     MsDiagram *d[G_N_ELEMENTS(page_langs)] = { NULL };
     for (gsize l = 0; l < G_N_ELEMENTS(page_langs); l++) {
         MsDiagramOptions o = *dopt;
         o.lang = page_langs[l];
+        o.records = w->records;
         d[l] = ms_diagram_new(trace, options, &o);
     }
     gboolean ok = TRUE;
@@ -196,11 +251,10 @@ static void add_words(JsonBuilder *b, const char *member, GHashTable *keys,
 /* Every word the page shows that the C side knows: annotations and phases
  * by key, and each event record's sentence in Chinese (the English one is
  * its detail). */
-static void add_texts(JsonBuilder *b, const MsTrace *trace)
+static void add_texts(JsonBuilder *b, const MsTrace *trace, guint64 n)
 {
     g_autoptr(GHashTable) notes = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) phases = g_hash_table_new(g_str_hash, g_str_equal);
-    guint64 n = ms_trace_length(trace);
     ms_report_lang_enter("zh");
     json_builder_set_member_name(b, "events_zh");
     json_builder_begin_object(b);
@@ -247,16 +301,35 @@ static void add_texts(JsonBuilder *b, const MsTrace *trace)
     ms_report_lang_leave("zh");
 }
 
+/* "window": what part of the run the page covers, when not all of it:
+ * {"lines": shown, "total": the run's, "until_ns": the instant of the cut}. */
+static void add_window(JsonBuilder *b, const Window *w)
+{
+    if (w->until == MS_TIME_NEVER)
+        return;
+    json_builder_set_member_name(b, "window");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "lines");
+    json_builder_add_int_value(b, (gint64) w->lines);
+    json_builder_set_member_name(b, "total");
+    json_builder_add_int_value(b, (gint64) w->total_lines);
+    json_builder_set_member_name(b, "until_ns");
+    json_builder_add_int_value(b, w->until);
+    json_builder_end_object(b);
+}
+
 static char *page_json(const MsTrace *trace, const MsReportOptions *options,
-                       const MsDiagramOptions *dopt, gsize *len_out, GError **error)
+                       const MsDiagramOptions *dopt, const Window *w, gsize *len_out,
+                       GError **error)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "lang");
     json_builder_add_string_value(b, ms_report_lang_is_zh(options->lang) ? "zh" : "en");
-    if (!add_diagram(b, trace, options, dopt, error))
+    add_window(b, w);
+    if (!add_diagram(b, trace, options, dopt, w, error))
         return NULL;
-    add_texts(b, trace);
+    add_texts(b, trace, w->records);
     json_builder_end_object(b);
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -268,10 +341,12 @@ char *ms_report_html(const MsTrace *trace, const MsReportOptions *options,
                      const MsDiagramOptions *diagram, gsize *len_out, GError **error)
 {
     gsize page_len = 0, trace_len = 0;
-    g_autofree char *page = page_json(trace, options, diagram, &page_len, error);
+    Window w = { 0 };
+    find_window(trace, options->html_lines, &w);
+    g_autofree char *page = page_json(trace, options, diagram, &w, &page_len, error);
     if (page == NULL)
         return NULL;
-    g_autofree char *json = ms_report_json_packed(trace, options, &trace_len);
+    g_autofree char *json = ms_report_json_packed_n(trace, w.records, options, &trace_len);
     const char *lang = ms_report_lang_is_zh(options->lang) ? "zh" : "en";
     g_autofree char *title = g_markup_escape_text(
         options->scenario_name != NULL ? options->scenario_name : "mailsim", -1);

@@ -112,9 +112,11 @@ static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
     ms_json_end_object(w);
 }
 
-/* The whole document, record by record; summary NULL: built here. */
-static void write_trace(MsJsonWriter *w, const MsTrace *trace, const MsSummary *summary,
-                        const MsReportOptions *options, gboolean packed)
+/* The document, record by record, of the trace's first n records;
+ * summary NULL: built here, of those records. */
+static void write_trace(MsJsonWriter *w, const MsTrace *trace, guint64 n,
+                        const MsSummary *summary, const MsReportOptions *options,
+                        gboolean packed)
 {
     ms_json_begin_object(w);
     add_string(w, "format", "mailsim-trace");
@@ -129,7 +131,7 @@ static void write_trace(MsJsonWriter *w, const MsTrace *trace, const MsSummary *
         ms_json_pack_rows(w);
     }
     ms_json_begin_array(w);
-    guint64 n = ms_trace_length(trace);
+    n = MIN(n, ms_trace_length(trace));
     for (guint64 i = 0; i < n; i++)
         add_record(w, ms_trace_get(trace, i));
     ms_json_end_array(w);
@@ -139,7 +141,7 @@ static void write_trace(MsJsonWriter *w, const MsTrace *trace, const MsSummary *
     }
     /* What summary.txt says, with language-neutral keys (summary.c). */
     ms_json_member(w, "summary");
-    g_autoptr(MsSummary) own = summary == NULL ? ms_summary_build(trace) : NULL;
+    g_autoptr(MsSummary) own = summary == NULL ? ms_summary_build_n(trace, n) : NULL;
     ms_summary_add_json(summary != NULL ? summary : own, w);
     ms_json_end_object(w);
 }
@@ -147,15 +149,21 @@ static void write_trace(MsJsonWriter *w, const MsTrace *trace, const MsSummary *
 char *ms_report_json(const MsTrace *trace, const MsReportOptions *options, gsize *len_out)
 {
     g_autoptr(MsJsonWriter) w = ms_json_writer_new(NULL);
-    write_trace(w, trace, NULL, options, FALSE);
+    write_trace(w, trace, ms_trace_length(trace), NULL, options, FALSE);
+    return ms_json_writer_steal(w, len_out);
+}
+
+char *ms_report_json_packed_n(const MsTrace *trace, guint64 n, const MsReportOptions *options,
+                              gsize *len_out)
+{
+    g_autoptr(MsJsonWriter) w = ms_json_writer_new_packed();
+    write_trace(w, trace, n, NULL, options, TRUE);
     return ms_json_writer_steal(w, len_out);
 }
 
 char *ms_report_json_packed(const MsTrace *trace, const MsReportOptions *options, gsize *len_out)
 {
-    g_autoptr(MsJsonWriter) w = ms_json_writer_new_packed();
-    write_trace(w, trace, NULL, options, TRUE);
-    return ms_json_writer_steal(w, len_out);
+    return ms_report_json_packed_n(trace, ms_trace_length(trace), options, len_out);
 }
 
 gboolean ms_report_json_write_summary(const MsTrace *trace, const MsSummary *summary,
@@ -170,7 +178,7 @@ gboolean ms_report_json_write_summary(const MsTrace *trace, const MsSummary *sum
         return FALSE;
     }
     g_autoptr(MsJsonWriter) w = ms_json_writer_new(file);
-    write_trace(w, trace, summary, options, FALSE);
+    write_trace(w, trace, ms_trace_length(trace), summary, options, FALSE);
     g_autoptr(GError) werr = NULL;
     gboolean ok = ms_json_writer_finish(w, &werr);
     if (fclose(file) != 0 && ok) {

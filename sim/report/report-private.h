@@ -211,12 +211,17 @@ char *ms_json_writer_steal(MsJsonWriter *w, gsize *len_out);
  * json_writer.c).  Transfer full. */
 char *ms_report_json_packed(const MsTrace *trace, const MsReportOptions *options,
                             gsize *len_out);
+/* The same, of the trace's first n records only, and their summary. */
+char *ms_report_json_packed_n(const MsTrace *trace, guint64 n, const MsReportOptions *options,
+                              gsize *len_out);
 
 /* ---- The summary's model (summary.c) ------------------------------------ */
 
 typedef struct MsSummary MsSummary;
 
 MsSummary *ms_summary_build(const MsTrace *trace);
+/* The summary of the trace's first n records only (report.html's window). */
+MsSummary *ms_summary_build_n(const MsTrace *trace, guint64 n);
 void ms_summary_free(MsSummary *summary);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSummary, ms_summary_free)
 

@@ -601,6 +601,11 @@ static void split_stages(Build *b, const MsSumMessage *m, MsSumDelivery *d)
 
 MsSummary *ms_summary_build(const MsTrace *trace)
 {
+    return ms_summary_build_n(trace, ms_trace_length(trace));
+}
+
+MsSummary *ms_summary_build_n(const MsTrace *trace, guint64 n)
+{
     MsSummary *s = g_new0(MsSummary, 1);
     s->exchanges = g_ptr_array_new_with_free_func(exchange_free);
     g_ptr_array_add(s->exchanges, NULL);
@@ -618,7 +623,7 @@ MsSummary *ms_summary_build(const MsTrace *trace)
     b.actions = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                       (GDestroyNotify) g_ptr_array_unref);
 
-    guint64 n = ms_trace_length(trace);
+    n = MIN(n, ms_trace_length(trace));
     for (guint64 i = 0; i < n; i++) {
         const MsTraceRecord *r = ms_trace_get(trace, i);
         switch (r->kind) {

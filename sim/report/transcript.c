@@ -27,6 +27,7 @@ void ms_report_options_init(MsReportOptions *options)
     options->seed = 1;
     options->notes = TRUE;
     options->lang = "en";
+    options->html_lines = MS_REPORT_HTML_LINES_DEFAULT;
 }
 
 char *ms_report_escape_text(const char *text)

@@ -114,6 +114,8 @@
     'legend-lost': { en: '✕ lost', zh: '✕ 丢失' },
     'bad-trace': { en: 'This page cannot read its trace: {1}', zh: '本页无法读取其跟踪数据：{1}' },
     'no-lines': { en: 'This run has no protocol lines.', zh: '本次运行没有协议行。' },
+    'window': { en: 'This page shows only the first part of the run: {1} of its {2} protocol lines, up to {3} of simulated time; the diagram and the summary cover that part only. transcript.txt and trace.json beside this page have the whole run (mailsim run --html-lines 0 puts all of it here, slow to open).',
+      zh: '本页只显示本次运行的前一部分：共 {2} 条协议行中的前 {1} 条，截至模拟时间 {3}；时序图和小结也只涵盖这一部分。本页旁边的 transcript.txt 和 trace.json 有完整的运行记录（mailsim run --html-lines 0 可把全部内容放进本页，但打开很慢）。' },
     'binary': { en: '{1} octets sent as they are (not text, not shown)', zh: '按原样发送的 {1} 个八位组（不是文本，不显示）' }
   };
 
@@ -1154,6 +1156,12 @@
     b.lang = lang === 'zh' ? 'en' : 'zh-CN';
     var els = document.querySelectorAll('[data-i18n]');
     for (var i = 0; i < els.length; i++) els[i].textContent = tr(els[i].getAttribute('data-i18n'));
+    /* A long run's page covers its beginning only, and says so first. */
+    var w = page.window;
+    if (w && typeof w.lines === 'number') {
+      $('window-note').hidden = false;
+      $('window-note').textContent = tr('window', w.lines, w.total, fmtTime(w.until_ns));
+    }
     els = document.querySelectorAll('[data-i18n-label]');
     for (i = 0; i < els.length; i++) {
       var s = tr(els[i].getAttribute('data-i18n-label'));
