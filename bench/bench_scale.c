@@ -191,7 +191,9 @@ static int run_one(const char *path, guint messages, gboolean draw)
     if (draw) {
         MsDiagramOptions dopt;
         ms_diagram_options_init(&dopt);
-        dopt.page_arrows = MS_DIAGRAM_PAGE_ARROWS_DEFAULT; /* as `mailsim run` pages it */
+        /* As `mailsim run` pages it, and draws its first pages only. */
+        dopt.page_arrows = MS_DIAGRAM_PAGE_ARROWS_DEFAULT;
+        dopt.max_pages = MS_DIAGRAM_MAX_PAGES_DEFAULT;
         double d0 = now_s();
         if (!ms_diagram_write(trace, &options, &dopt, dir, written, NULL, &error)) {
             fprintf(stderr, "bench_scale: %s\n", error->message);
