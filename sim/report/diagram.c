@@ -374,21 +374,43 @@ static void pick_arrows(Pick *pk)
 }
 
 /* Lines sent at one instant on one connection that arrive together travel
- * in one segment: they share a group and are drawn as parallel arrows. */
+ * in one segment: they share a group and are drawn as parallel arrows.
+ * Returns the end of the group that begins at arrow i. */
+static guint group_end(const MsDiagram *d, guint i)
+{
+    const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+    guint j = i + 1;
+    while (a->kind == MS_DIAGRAM_ARROW_LINE && j < d->arrows->len) {
+        const MsDiagramArrow *b = &g_array_index(d->arrows, MsDiagramArrow, j);
+        if (b->kind != MS_DIAGRAM_ARROW_LINE || b->record->conn != a->record->conn ||
+            b->record->dir != a->record->dir || b->send != a->send || b->arrival != a->arrival)
+            break;
+        j++;
+    }
+    return j;
+}
+
+/* How many arrows the full view would draw (group_and_elide()), counted
+ * up to `enough` only: deciding the automatic view must not cost a copy
+ * of a long run's arrows. */
+static guint full_view_arrows(const MsDiagram *d, guint enough)
+{
+    guint n = 0;
+    for (guint i = 0; i < d->arrows->len && n < enough;) {
+        guint j = group_end(d, i), len = j - i;
+        n += !d->full_bodies && len > MS_DG_ELIDE_OVER ? MS_DG_ELIDE_HEAD + 1 + MS_DG_ELIDE_TAIL
+                                                       : len;
+        i = j;
+    }
+    return n;
+}
+
 static void group_and_elide(MsDiagram *d)
 {
     GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(MsDiagramArrow), d->arrows->len);
     guint group = 0;
     for (guint i = 0; i < d->arrows->len;) {
-        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
-        guint j = i + 1;
-        while (a->kind == MS_DIAGRAM_ARROW_LINE && j < d->arrows->len) {
-            const MsDiagramArrow *b = &g_array_index(d->arrows, MsDiagramArrow, j);
-            if (b->kind != MS_DIAGRAM_ARROW_LINE || b->record->conn != a->record->conn ||
-                b->record->dir != a->record->dir || b->send != a->send || b->arrival != a->arrival)
-                break;
-            j++;
-        }
+        guint j = group_end(d, i);
         guint len = j - i;
         for (guint k = i; k < j; k++) {
             guint pos = k - i;
@@ -933,22 +955,15 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     /* Compact unless asked for the full view; automatically only when the
      * full view would be long (a slide is always compact by default). */
     d->view = options->view;
-    g_autoptr(GArray) picked = NULL;
-    if (d->view == MS_DIAGRAM_VIEW_AUTO && !options->slide)
-        picked = g_array_copy(d->arrows);
-    if (d->view == MS_DIAGRAM_VIEW_FULL || picked != NULL)
-        group_and_elide(d);
     if (d->view == MS_DIAGRAM_VIEW_AUTO)
-        d->view = picked != NULL && d->arrows->len <= MS_DIAGRAM_COMPACT_OVER
+        d->view = !options->slide && full_view_arrows(d, MS_DIAGRAM_COMPACT_OVER + 1) <=
+                                         MS_DIAGRAM_COMPACT_OVER
                       ? MS_DIAGRAM_VIEW_FULL
                       : MS_DIAGRAM_VIEW_COMPACT;
-    if (d->view == MS_DIAGRAM_VIEW_COMPACT) {
-        if (picked != NULL) {
-            g_array_unref(d->arrows);
-            d->arrows = g_steal_pointer(&picked);
-        }
+    if (d->view == MS_DIAGRAM_VIEW_FULL)
+        group_and_elide(d);
+    else
         compact_arrows(d);
-    }
 
     /* What is not drawn costs a count, not a layout. */
     ms_dg_cut_pages(d);
