@@ -573,6 +573,21 @@ static void add_obstacle(Placer *p, const Obstacle *o)
                        (o)->stamp == s_ || MAX((o)->y1, (o)->y2) < (p)->low) {               \
             } else if (((o)->stamp = s_), TRUE)
 
+/* Calls back once each arrow in the lists of kind k (FLYING or HEADED) in
+ * the buckets of [lo, hi] that is still in flight and is not `self`,
+ * dropping from the lists those placed unless the instant may be taken
+ * back (a placed arrow kept for that is skipped all the same). */
+#define FOR_IN_FLIGHT(p, k, lo, hi, self, i)                                                 \
+    for (guint b_ = bucket_of((p), (lo)), b1_ = bucket_of((p), (hi)), s_ = ++(p)->stamp,     \
+               w_ = 0;                                                                       \
+         b_ <= b1_; g_array_set_size((p)->list[(k)][b_], w_), b_++, w_ = 0)                  \
+        for (GArray *f_ = (p)->list[(k)][b_]; f_ != NULL; f_ = NULL)                         \
+            for (guint k_ = 0, n_ = f_->len; k_ < n_; k_++)                                  \
+                if (((i) = g_array_index(f_, guint, k_)), (p)->done[(i)] && !(p)->keep) {    \
+                } else if ((g_array_index(f_, guint, w_++) = (i)),                           \
+                           (p)->done[(i)] || (i) == (self) || (p)->astamp[(i)] == s_) {      \
+                } else if (((p)->astamp[(i)] = s_), TRUE)
+
 /* The y of a segment at x. */
 static double y_at(double x1, double y1, double x2, double y2, double x)
 {
@@ -657,29 +672,16 @@ static void label_spans(Placer *p, guint self, double lo, double hi, double hh)
 static double flying_bound(Placer *p, guint self, double lo, double hi, double hh)
 {
     double ub = G_MAXDOUBLE;
-    guint s = ++p->stamp;
-    for (guint b = bucket_of(p, lo), b1 = bucket_of(p, hi); b <= b1; b++) {
-        GArray *f = p->list[FLYING][b];
-        guint w = 0;
-        for (guint k = 0; k < f->len; k++) {
-            guint i = g_array_index(f, guint, k);
-            if (p->done[i] && !p->keep)
-                continue;
-            g_array_index(f, guint, w++) = i;
-            if (p->done[i])
-                continue;
-            if (i == self || p->astamp[i] == s)
-                continue;
-            p->astamp[i] = s;
-            const MsDiagramArrow *a = arrow_at(p, i);
-            double y2 = MAX(p->now, a->y1 + drop(p->d, a));
-            double xa = MAX(lo, MIN(a->x1, a->x2)), xb = MIN(hi, MAX(a->x1, a->x2));
-            if (xa >= xb)
-                continue;
-            double top = MIN(y_at(a->x1, a->y1, a->x2, y2, xa), y_at(a->x1, a->y1, a->x2, y2, xb));
-            ub = MIN(ub, top - hh);
-        }
-        g_array_set_size(f, w);
+    guint i;
+    FOR_IN_FLIGHT(p, FLYING, lo, hi, self, i)
+    {
+        const MsDiagramArrow *a = arrow_at(p, i);
+        double y2 = MAX(p->now, a->y1 + drop(p->d, a));
+        double xa = MAX(lo, MIN(a->x1, a->x2)), xb = MIN(hi, MAX(a->x1, a->x2));
+        if (xa >= xb)
+            continue;
+        double top = MIN(y_at(a->x1, a->y1, a->x2, y2, xa), y_at(a->x1, a->y1, a->x2, y2, xb));
+        ub = MIN(ub, top - hh);
     }
     return ub;
 }
@@ -751,25 +753,14 @@ static double send_floor(Placer *p, guint self, double y)
             if (!o->segment)
                 y = MAX(y, leave_below(a, y, dy, o->x1, o->y1, o->x2, o->y2));
         }
-        guint s = ++p->stamp;
-        for (guint b = bucket_of(p, lo), b1 = bucket_of(p, hi - 1e-6); b <= b1; b++) {
-            GArray *f = p->list[HEADED][b];
-            guint w = 0;
-            for (guint k = 0; k < f->len; k++) {
-                guint i = g_array_index(f, guint, k);
-                if (p->done[i] && !p->keep)
-                    continue;
-                g_array_index(f, guint, w++) = i;
-                if (p->done[i] || i == self || p->astamp[i] == s)
-                    continue;
-                p->astamp[i] = s;
-                const MsDiagramArrow *b2 = arrow_at(p, i);
-                double mid = (b2->y1 + MAX(p->now, b2->y1 + drop(p->d, b2))) / 2;
-                double cx = (b2->x1 + b2->x2) / 2;
-                y = MAX(y, leave_below(a, y, dy, cx - p->lw[i] / 2, mid - p->lh[i] / 2,
-                                       cx + p->lw[i] / 2, mid + p->lh[i] / 2));
-            }
-            g_array_set_size(f, w);
+        guint i;
+        FOR_IN_FLIGHT(p, HEADED, lo, hi - 1e-6, self, i)
+        {
+            const MsDiagramArrow *b2 = arrow_at(p, i);
+            double mid = (b2->y1 + MAX(p->now, b2->y1 + drop(p->d, b2))) / 2;
+            double cx = (b2->x1 + b2->x2) / 2;
+            y = MAX(y, leave_below(a, y, dy, cx - p->lw[i] / 2, mid - p->lh[i] / 2,
+                                   cx + p->lw[i] / 2, mid + p->lh[i] / 2));
         }
         if (y <= start)
             break;
