@@ -15,28 +15,60 @@
 #include "agents/agents-private.h"
 #include "mailsim/message.h"
 
+/* What the transcript says when the original an action names is not
+ * among the downloads, per action: the note's key, and the sentence for an
+ * original named by its place in the downloads and by its subject.  Each
+ * sentence stays whole, because events.c matches it whole against its
+ * template to translate it (po/zh_CN.po); each takes the same arguments,
+ * the user, the place or the subject, and the number of downloads. */
+static const struct {
+    MsScActionKind kind;
+    const char *key;
+    const char *by_number;
+    const char *by_subject;
+} no_original[] = {
+    { MS_SC_REPLY, "reply.no-original",
+      "%s's agent cannot reply to message %s: it has downloaded %u message(s) so far, so no "
+      "reply is sent",
+      "%s's agent cannot reply to \"%s\": none of the %u message(s) it has downloaded has "
+      "that subject, so no reply is sent" },
+    { MS_SC_FORWARD, "forward.no-original",
+      "%s's agent cannot forward message %s: it has downloaded %u message(s) so far, so "
+      "nothing is forwarded",
+      "%s's agent cannot forward \"%s\": none of the %u message(s) it has downloaded has "
+      "that subject, so nothing is forwarded" },
+};
+
+static void note_no_original(MsUserAgent *agent, const MsScAction *action)
+{
+    guint i = 0;
+    while (i < G_N_ELEMENTS(no_original) && no_original[i].kind != action->kind)
+        i++;
+    g_assert(i < G_N_ELEMENTS(no_original));
+    g_autofree char *place = g_strdup_printf("%u", action->number);
+    gboolean by_subject = action->original != NULL;
+    const char *fmt = by_subject ? no_original[i].by_subject : no_original[i].by_number;
+    /* The sentences come from the table above, so the compiler cannot check
+     * them against the arguments: the table's comment states them. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    ms_world_note(agent->world, MS_TRACE_ACTION, no_original[i].key, agent->host_name, NULL, 0,
+                  fmt, agent->local, by_subject ? action->original : place,
+                  agent->received->len);
+#pragma GCC diagnostic pop
+}
+
 /* The original named by the action, or NULL after noting why there is
  * none.  *number_out gets its place in the agent's downloads (from 1). */
 static GBytes *find_original(MsUserAgent *agent, const MsScAction *action, guint *number_out)
 {
-    gboolean reply = action->kind == MS_SC_REPLY;
-    const char *key = reply ? "reply.no-original" : "forward.no-original";
     guint n = agent->received->len;
     if (action->original == NULL) {
         if (action->number >= 1 && action->number <= n) {
             *number_out = action->number;
             return g_ptr_array_index(agent->received, action->number - 1);
         }
-        if (reply)
-            ms_world_note(agent->world, MS_TRACE_ACTION, key, agent->host_name, NULL, 0,
-                          "%s's agent cannot reply to message %u: it has downloaded %u "
-                          "message(s) so far, so no reply is sent", agent->local,
-                          action->number, n);
-        else
-            ms_world_note(agent->world, MS_TRACE_ACTION, key, agent->host_name, NULL, 0,
-                          "%s's agent cannot forward message %u: it has downloaded %u "
-                          "message(s) so far, so nothing is forwarded", agent->local,
-                          action->number, n);
+        note_no_original(agent, action);
         return NULL;
     }
     /* The latest download with that subject: the one the user just read. */
@@ -49,16 +81,7 @@ static GBytes *find_original(MsUserAgent *agent, const MsScAction *action, guint
             return data;
         }
     }
-    if (reply)
-        ms_world_note(agent->world, MS_TRACE_ACTION, key, agent->host_name, NULL, 0,
-                      "%s's agent cannot reply to \"%s\": none of the %u message(s) it has "
-                      "downloaded has that subject, so no reply is sent", agent->local,
-                      action->original, n);
-    else
-        ms_world_note(agent->world, MS_TRACE_ACTION, key, agent->host_name, NULL, 0,
-                      "%s's agent cannot forward \"%s\": none of the %u message(s) it has "
-                      "downloaded has that subject, so nothing is forwarded", agent->local,
-                      action->original, n);
+    note_no_original(agent, action);
     return NULL;
 }
 
