@@ -1515,33 +1515,57 @@ static void view_and_slide_options(void)
 }
 
 
+/* ---- Shipped scenarios --------------------------------------------------- */
+
+/* A scenario run as `mailsim run` runs it, with the report options that
+ * name it.  The world goes before the scenario, which must outlive it. */
+typedef struct {
+    MsScenario *scenario;
+    MsWorld *world;
+    MsReportOptions report;
+} ShippedRun;
+
+static void shipped_run_clear(ShippedRun *run)
+{
+    g_clear_pointer(&run->world, ms_world_free);
+    g_clear_pointer(&run->scenario, ms_scenario_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ShippedRun, shipped_run_clear)
+
+/* Reads, builds and runs the scenario at path (a shipped or a generated
+ * one) into run; stops the test when it cannot be read or its world
+ * built.  Returns whether the run went through. */
+static gboolean run_shipped(const char *path, ShippedRun *run)
+{
+    g_autoptr(GError) error = NULL;
+    run->scenario = ms_scenario_parse_file(path, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run->scenario);
+    run->world = ms_world_new(run->scenario, run->scenario->seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run->world);
+    ms_report_options_init(&run->report);
+    run->report.scenario_name = run->scenario->name;
+    return ms_world_run(run->world, MS_TIME_NEVER, &error);
+}
+
 /* A paged diagram's index names each page's file, its arrows (together
  * all of them, in order) and the simulated time it covers. */
 static void page_index_lists_every_page(void)
 {
-    g_autoptr(MsScenario) sc = NULL;
-    g_autoptr(MsWorld) world = NULL;
-    g_autoptr(GError) error = NULL;
-    sc = ms_scenario_parse_file("scenarios/smtp-basic.mss", &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    world = ms_world_new(sc, sc->seed, &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(world);
-    CU_ASSERT_TRUE_FATAL(ms_world_run(world, MS_TIME_NEVER, &error));
-    MsReportOptions report;
-    ms_report_options_init(&report);
-    report.scenario_name = sc->name;
+    g_auto(ShippedRun) run = { 0 };
+    CU_ASSERT_TRUE_FATAL(run_shipped("scenarios/smtp-basic.mss", &run));
     MsDiagramOptions o;
     ms_diagram_options_init(&o);
     o.view = MS_DIAGRAM_VIEW_FULL;
 
     /* One page: no index. */
-    g_autoptr(MsDiagram) one = ms_diagram_new(ms_world_trace(world), &report, &o);
+    g_autoptr(MsDiagram) one = ms_diagram_new(ms_world_trace(run.world), &run.report, &o);
     CU_ASSERT_EQUAL_FATAL(ms_diagram_n_pages(one), 1);
     CU_ASSERT_PTR_NULL(ms_diagram_page_index(one));
 
     o.page_arrows = 10;
     o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_TXT) | MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_PNG);
-    g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(world), &report, &o);
+    g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(run.world), &run.report, &o);
     guint n = ms_diagram_n_pages(d);
     CU_ASSERT_TRUE_FATAL(n >= 3);
     g_autofree char *index = ms_diagram_page_index(d);
@@ -1573,7 +1597,7 @@ static void page_index_lists_every_page(void)
 
     /* Pages are files only in the Graphviz formats. */
     o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_TXT);
-    g_autoptr(MsDiagram) text = ms_diagram_new(ms_world_trace(world), &report, &o);
+    g_autoptr(MsDiagram) text = ms_diagram_new(ms_world_trace(run.world), &run.report, &o);
     CU_ASSERT_TRUE(ms_diagram_n_pages(text) > 1);
     CU_ASSERT_PTR_NULL(ms_diagram_page_index(text));
 }
@@ -1583,28 +1607,21 @@ static void page_index_lists_every_page(void)
  * what follows is counted, by the same cut, but not drawn. */
 static void max_pages_keeps_the_first_pages(void)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(MsScenario) sc = ms_scenario_parse_file("scenarios/smtp-basic.mss", &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    g_autoptr(MsWorld) world = ms_world_new(sc, sc->seed, &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(world);
-    CU_ASSERT_TRUE_FATAL(ms_world_run(world, MS_TIME_NEVER, &error));
-    const MsTrace *t = ms_world_trace(world);
-    MsReportOptions report;
-    ms_report_options_init(&report);
-    report.scenario_name = sc->name;
+    g_auto(ShippedRun) run = { 0 };
+    CU_ASSERT_TRUE_FATAL(run_shipped("scenarios/smtp-basic.mss", &run));
+    const MsTrace *t = ms_world_trace(run.world);
     MsDiagramOptions o;
     ms_diagram_options_init(&o);
     o.view = MS_DIAGRAM_VIEW_FULL;
     o.page_arrows = 10;
     o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_SVG);
-    g_autoptr(MsDiagram) all = ms_diagram_new(t, &report, &o);
+    g_autoptr(MsDiagram) all = ms_diagram_new(t, &run.report, &o);
     guint n = ms_diagram_n_pages(all);
     CU_ASSERT_TRUE_FATAL(n >= 4);
     CU_ASSERT_EQUAL(ms_diagram_undrawn(all)->pages, 0);
 
     o.max_pages = 2;
-    g_autoptr(MsDiagram) cut = ms_diagram_new(t, &report, &o);
+    g_autoptr(MsDiagram) cut = ms_diagram_new(t, &run.report, &o);
     CU_ASSERT_EQUAL_FATAL(ms_diagram_n_pages(cut), 2);
     const MsDiagramPage *third = ms_diagram_page(all, 2);
     guint kept = third->first_arrow;
@@ -1650,7 +1667,7 @@ static void max_pages_keeps_the_first_pages(void)
     /* A limit the run does not reach changes nothing, nor does 0. */
     for (guint limit = 0; limit <= n; limit += n) {
         o.max_pages = limit;
-        g_autoptr(MsDiagram) same = ms_diagram_new(t, &report, &o);
+        g_autoptr(MsDiagram) same = ms_diagram_new(t, &run.report, &o);
         CU_ASSERT_EQUAL(ms_diagram_n_pages(same), n);
         CU_ASSERT_EQUAL(ms_diagram_n_arrows(same), ms_diagram_n_arrows(all));
         CU_ASSERT_EQUAL(ms_diagram_n_notes(same), ms_diagram_n_notes(all));
@@ -1661,11 +1678,11 @@ static void max_pages_keeps_the_first_pages(void)
     MsDiagramOptions s;
     ms_diagram_options_init(&s);
     s.slide = TRUE;
-    g_autoptr(MsDiagram) slides = ms_diagram_new(t, &report, &s);
+    g_autoptr(MsDiagram) slides = ms_diagram_new(t, &run.report, &s);
     guint ns = ms_diagram_n_pages(slides);
     CU_ASSERT_TRUE_FATAL(ns >= 3);
     s.max_pages = 2;
-    g_autoptr(MsDiagram) two = ms_diagram_new(t, &report, &s);
+    g_autoptr(MsDiagram) two = ms_diagram_new(t, &run.report, &s);
     CU_ASSERT_EQUAL(ms_diagram_n_pages(two), 2);
     CU_ASSERT_EQUAL(ms_diagram_undrawn(two)->pages, ns - 2);
     CU_ASSERT_EQUAL(ms_diagram_n_arrows(two) + ms_diagram_undrawn(two)->n_arrows,
@@ -1756,32 +1773,21 @@ static void run_prints_the_page_index(void)
  * PNG that fits 1920x1080, none shrunk much below the slide's type. */
 static void shipped_slides_fit_1920x1080(void)
 {
-    g_autoptr(GDir) dir = g_dir_open("scenarios", 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    for (const char *n = g_dir_read_name(dir); n != NULL; n = g_dir_read_name(dir)) {
-        if (g_str_has_suffix(n, ".mss"))
-            g_ptr_array_add(names, g_strdup(n));
-    }
-    CU_ASSERT_TRUE(names->len >= 20);
+    g_autoptr(GPtrArray) paths = ms_test_shipped_scenarios();
+    CU_ASSERT_TRUE(paths->len >= 20);
     g_autofree char *out = temp_dir();
-    for (guint i = 0; i < names->len; i++) {
-        g_autofree char *path = g_build_filename("scenarios", names->pdata[i], NULL);
+    for (guint i = 0; i < paths->len; i++) {
+        const char *path = paths->pdata[i];
+        g_autofree char *name = g_path_get_basename(path);
         g_autoptr(GError) error = NULL;
-        g_autoptr(MsScenario) sc = ms_scenario_parse_file(path, &error);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-        g_autoptr(MsWorld) world = ms_world_new(sc, sc->seed, &error);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(world);
-        CU_ASSERT_TRUE(ms_world_run(world, MS_TIME_NEVER, &error));
-        MsReportOptions report;
-        ms_report_options_init(&report);
-        report.scenario_name = sc->name;
+        g_auto(ShippedRun) run = { 0 };
+        CU_ASSERT_TRUE(run_shipped(path, &run));
         MsDiagramOptions o;
         ms_diagram_options_init(&o);
         o.slide = TRUE;
         o.formats = MS_DIAGRAM_FORMAT_BIT(MS_DIAGRAM_PNG);
-        o.basename = names->pdata[i];
-        g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(world), &report, &o);
+        o.basename = name;
+        g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(run.world), &run.report, &o);
         CU_ASSERT_EQUAL(ms_diagram_view(d), MS_DIAGRAM_VIEW_COMPACT);
         for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
             const MsDiagramPage *pg = ms_diagram_page(d, p);
@@ -1794,8 +1800,8 @@ static void shipped_slides_fit_1920x1080(void)
             CU_ASSERT_TRUE(zoom >= 0.7);
         }
         g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-        CU_ASSERT_TRUE_FATAL(ms_diagram_write(ms_world_trace(world), &report, &o, out, written,
-                                              NULL, &error));
+        CU_ASSERT_TRUE_FATAL(ms_diagram_write(ms_world_trace(run.world), &run.report, &o, out,
+                                              written, NULL, &error));
         CU_ASSERT_EQUAL(written->len, ms_diagram_n_pages(d));
         for (guint k = 0; k < written->len; k++) {
             guint32 w = 0, h = 0;
@@ -1827,19 +1833,13 @@ static void ticks_label_the_arrows(void)
     CU_ASSERT_DOUBLE_EQUAL(send->y, ms_diagram_arrow(d, 0)->y1, 1e-9);
 }
 
-/* The diagram of a shipped or generated scenario, laid out as `run` does. */
-static MsDiagram *diagram_of_scenario(const char *path, const MsDiagramOptions *o, MsWorld **world)
+/* The diagram of a shipped or generated scenario, laid out as `run` does
+ * (the diagram must go before run is cleared). */
+static MsDiagram *diagram_of_scenario(const char *path, const MsDiagramOptions *o,
+                                      ShippedRun *run)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(MsScenario) sc = ms_scenario_parse_file(path, &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    *world = ms_world_new(sc, sc->seed, &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(*world);
-    CU_ASSERT_TRUE_FATAL(ms_world_run(*world, MS_TIME_NEVER, &error));
-    MsReportOptions report;
-    ms_report_options_init(&report);
-    report.scenario_name = sc->name;
-    return ms_diagram_new(ms_world_trace(*world), &report, o);
+    CU_ASSERT_TRUE_FATAL(run_shipped(path, run));
+    return ms_diagram_new(ms_world_trace(run->world), &run->report, o);
 }
 
 /* ---- Colours that survive greyscale printing ------------------------------- */
@@ -1875,8 +1875,8 @@ static void push_and_pull_differ_in_grey(void)
 {
     MsDiagramOptions o;
     ms_diagram_options_init(&o);
-    g_autoptr(MsWorld) world = NULL; /* freed after the diagram */
-    g_autoptr(MsDiagram) d = diagram_of_scenario("scenarios/pop3-two-clients.mss", &o, &world);
+    g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
+    g_autoptr(MsDiagram) d = diagram_of_scenario("scenarios/pop3-two-clients.mss", &o, &run);
     g_autofree char *dir = temp_dir();
     gsize len = 0;
     g_autofree char *svg = render_bytes(d, 0, MS_DIAGRAM_SVG, dir, &len);
@@ -1936,8 +1936,8 @@ static void page_height_grows_with_arrows(void)
 {
     MsDiagramOptions o;
     ms_diagram_options_init(&o);
-    g_autoptr(MsWorld) world = NULL; /* freed after the diagram */
-    g_autoptr(MsDiagram) d = diagram_of_scenario("tests/data/report/campus-40.mss", &o, &world);
+    g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
+    g_autoptr(MsDiagram) d = diagram_of_scenario("tests/data/report/campus-40.mss", &o, &run);
     CU_ASSERT_TRUE(ms_diagram_n_arrows(d) > 500);
     for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
         const MsDiagramPage *pg = ms_diagram_page(d, p);
@@ -2151,11 +2151,6 @@ static guint page_overlaps(const MsDiagram *d, guint p, const char *what, GArray
     return bad;
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* Whether the label of an arrow is on it: the arrow runs through its patch
  * or touches its edge, so that a reader can tell which arrow it belongs
  * to. */
@@ -2182,14 +2177,7 @@ static gboolean label_on_arrow(const MsDiagram *d, const MsDiagramArrow *a)
  * middle of their arrows (67, 282 and 83); MS_TEST_VERBOSE prints them.  In the compact view every label is on its own arrow. */
 static void shipped_labels_never_overlap(void)
 {
-    g_autoptr(GDir) dir = g_dir_open("scenarios", 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    for (const char *n = g_dir_read_name(dir); n != NULL; n = g_dir_read_name(dir)) {
-        if (g_str_has_suffix(n, ".mss"))
-            g_ptr_array_add(names, g_build_filename("scenarios", n, NULL));
-    }
-    g_ptr_array_sort(names, compare_names);
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
     CU_ASSERT_TRUE(names->len >= 20);
     static const struct {
         const char *name;
@@ -2206,8 +2194,8 @@ static void shipped_labels_never_overlap(void)
             ms_diagram_options_init(&o);
             o.view = views[v].view;
             o.slide = views[v].slide;
-            g_autoptr(MsWorld) world = NULL; /* freed after the diagram */
-            g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &world);
+            g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
+            g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
             g_autofree char *what = g_strdup_printf("%s --%s", (char *) names->pdata[i],
                                                     views[v].name);
             g_autoptr(GArray) spans = conn_spans(d);

@@ -494,14 +494,7 @@ static void event_sentences_round_trip(void)
  * left in English in a Chinese transcript. */
 static void shipped_scenarios_have_templates(void)
 {
-    g_autoptr(GDir) dir = g_dir_open("scenarios", 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-    for (const char *n = g_dir_read_name(dir); n != NULL; n = g_dir_read_name(dir)) {
-        if (g_str_has_suffix(n, ".mss"))
-            g_ptr_array_add(names, g_build_filename("scenarios", n, NULL));
-    }
-    g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
     CU_ASSERT_TRUE(names->len > 0);
     guint events = 0;
     for (guint i = 0; i < names->len; i++) {

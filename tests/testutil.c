@@ -120,6 +120,24 @@ gboolean ms_test_matches_golden(const char *actual, gsize len, const char *golde
     return FALSE;
 }
 
+static gint compare_paths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+GPtrArray *ms_test_shipped_scenarios(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("scenarios", 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    for (const char *n = g_dir_read_name(dir); n != NULL; n = g_dir_read_name(dir)) {
+        if (g_str_has_suffix(n, ".mss"))
+            g_ptr_array_add(paths, g_build_filename("scenarios", n, NULL));
+    }
+    g_ptr_array_sort(paths, compare_paths);
+    return paths;
+}
+
 void ms_test_remove_tree(const char *path)
 {
     if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {

@@ -29,6 +29,11 @@ char *ms_test_read_file(const char *path, gsize *len_out);
  * line and writes the actual text next to the golden one as <path>.actual. */
 gboolean ms_test_matches_golden(const char *actual, gsize len, const char *golden_path);
 
+/* The shipped scenarios, "scenarios/NAME.mss", in name order (transfer
+ * full); fails the current test, and stops it, when the folder cannot be
+ * read. */
+GPtrArray *ms_test_shipped_scenarios(void);
+
 /* Marks the current test as skipped (a tool it needs is missing, say) and
  * says why; the closing count reports it as skipped, not passed. */
 void ms_test_skip(const char *why);
