@@ -627,6 +627,18 @@ static double first_free(GArray *iv, double from)
     return y;
 }
 
+/* Whether y is inside none of the (open) spans: first_free(iv, y) == y,
+ * without sorting them. */
+static gboolean outside_all(const GArray *iv, double y)
+{
+    for (guint k = 0; k < iv->len; k++) {
+        const Span *s = &g_array_index(iv, Span, k);
+        if (s->lo < y && y < s->hi)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* The last y at or above `from` inside none of the spans, or NAN when
  * there is none down to `floor`. */
 static double last_free(GArray *iv, double from, double floor_y)
@@ -798,9 +810,11 @@ static gint slide_label(Placer *p, guint self, double y2, double *x_out, double 
         /* 0, then +1, -1, +2, -2, ... steps of room / steps from the middle. */
         double off = k == 0 ? 0 : (k % 2 == 1 ? 1.0 : -1.0) * room * (double) ((k + 1) / 2) / steps;
         double x = cx + off;
-        /* What is in the way of a label at this x does not depend on y. */
+        /* What is in the way of a label at this x does not depend on y;
+         * the arrows in flight are looked at only for a place that is
+         * otherwise free. */
         label_spans(p, self, x - hw, x + hw, hh);
-        double ub = flying_bound(p, self, x - hw, x + hw, hh);
+        double ub = NAN;
         for (guint lower = 0; lower <= LOWER_ROWS; lower++) {
             double end = y2 + lower * row;
             for (guint side = 0; side < 3; side++) {
@@ -815,7 +829,11 @@ static gint slide_label(Placer *p, guint self, double y2, double *x_out, double 
                         : side == 1 ? MIN(ya, yb) - hh + touch
                                     : MAX(ya, yb) + hh - touch;
                 }
-                if (y <= ub && first_free(p->iv, y) <= y) {
+                if (!outside_all(p->iv, y))
+                    continue;
+                if (isnan(ub))
+                    ub = flying_bound(p, self, x - hw, x + hw, hh);
+                if (y <= ub) {
                     best = key;
                     *x_out = x;
                     *y_out = y;
