@@ -200,7 +200,49 @@ typedef struct {
     GPtrArray *conn_protocol;/* index: conn id -> protocol of its CONN_OPEN */
     GPtrArray *conn_ends;    /* refusals and aborts kept, for their hosts */
     GHashTable *used;        /* host name -> TRUE: gets a lifeline */
+    /* Once the view is known to be compact: the arrows picked so far are
+     * compacted batch by batch, so that a long run never holds an arrow
+     * for each of its lines at once. */
+    struct Compactor *compactor;
+    gboolean view_known;     /* no need to ask again whether it is compact */
+    guint next_flush;        /* look again when this many arrows are picked */
 } Pick;
+
+/* Picked arrows waiting before they are compacted, at most. */
+#define PICK_BATCH 65536u
+
+typedef struct Compactor Compactor;
+static Compactor *compact_begin(void);
+static void compact_some(MsDiagram *d, Compactor *c);
+static guint full_view_arrows(const MsDiagram *d, guint enough);
+
+/* Before record i: when the compact view is certain, the arrows picked so
+ * far go to the compactor.  The automatic view is compact when the full
+ * view would have more than MS_DIAGRAM_COMPACT_OVER arrows; the picked
+ * arrows are a prefix of the run's, whose last group may lose up to
+ * MS_DG_ELIDE_OVER arrows to elision once it is whole, so a prefix with
+ * more than both together decides it. */
+static void pick_flush(Pick *pk)
+{
+    MsDiagram *d = pk->d;
+    if (d->arrows->len < pk->next_flush || pk->view_known || d->options.tcp)
+        return; /* with --tcp, a loss still marks the segments picked */
+    pk->next_flush = d->arrows->len + PICK_BATCH;
+    if (pk->compactor == NULL) {
+        guint over = MS_DIAGRAM_COMPACT_OVER + MS_DG_ELIDE_OVER;
+        gboolean compact = d->view == MS_DIAGRAM_VIEW_COMPACT ||
+                           (d->view == MS_DIAGRAM_VIEW_AUTO &&
+                            (d->options.slide || full_view_arrows(d, over + 1) > over));
+        if (compact)
+            pk->compactor = compact_begin();
+        else
+            pk->view_known = d->view == MS_DIAGRAM_VIEW_FULL;
+    }
+    if (pk->compactor != NULL) {
+        compact_some(d, pk->compactor);
+        pk->next_flush = PICK_BATCH;
+    }
+}
 
 static char **split_list(const char *list)
 {
@@ -332,6 +374,8 @@ static void pick_arrows(Pick *pk)
     guint64 n = records_read(&pk->d->options, pk->trace);
     find_refused(pk);
     for (guint64 i = 0; i < n; i++) {
+        if (pk->d->arrows->len >= pk->next_flush)
+            pick_flush(pk);
         const MsTraceRecord *r = ms_trace_get(pk->trace, i);
         switch (r->kind) {
         case MS_TRACE_CONN_OPEN:
@@ -503,10 +547,25 @@ static void add_to_part(MsDgPart *p, const MsTraceRecord *r)
 /* One arrow per command, per reply and per message text; what one side sent
  * in one instant on one connection is one arrow with a row per part.  A
  * single pass: each connection keeps its open arrow. */
-static void compact_arrows(MsDiagram *d)
+struct Compactor {
+    GArray *out;   /* of MsDiagramArrow: the compact view's arrows so far */
+    GArray *conns; /* of CompactConn, by connection id */
+};
+
+static Compactor *compact_begin(void)
 {
-    GArray *out = g_array_sized_new(FALSE, FALSE, sizeof(MsDiagramArrow), d->arrows->len / 4 + 1);
-    g_autoptr(GArray) conns = g_array_new(FALSE, TRUE, sizeof(CompactConn));
+    Compactor *c = g_new0(Compactor, 1);
+    c->out = g_array_new(FALSE, FALSE, sizeof(MsDiagramArrow));
+    c->conns = g_array_new(FALSE, TRUE, sizeof(CompactConn));
+    return c;
+}
+
+/* Compacts the arrows picked so far (d->arrows, then emptied) onto the
+ * compactor's: a line joins the arrow open on its connection and
+ * direction, or begins one. */
+static void compact_some(MsDiagram *d, Compactor *cp)
+{
+    GArray *out = cp->out, *conns = cp->conns;
     for (guint i = 0; i < d->arrows->len; i++) {
         const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
         const MsTraceRecord *r = a->record;
@@ -564,8 +623,22 @@ static void compact_arrows(MsDiagram *d)
         }
         o->elided++;
     }
+    g_array_set_size(d->arrows, 0);
+}
+
+/* The compact view's arrows become the diagram's. */
+static void compact_end(MsDiagram *d, Compactor *c)
+{
+    compact_some(d, c);
     g_array_unref(d->arrows);
-    d->arrows = out;
+    d->arrows = c->out;
+    g_array_unref(c->conns);
+    g_free(c);
+}
+
+static void compact_arrows(MsDiagram *d)
+{
+    compact_end(d, compact_begin());
 }
 
 /* The hosts that get a lifeline: those of the arrows drawn, and of the
@@ -951,10 +1024,13 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     pk.conn_ends = g_ptr_array_new();
     pk.used = g_hash_table_new(g_str_hash, g_str_equal);
     pk.http_flow = g_array_new(FALSE, TRUE, sizeof(MsDiagramFlow));
+    d->view = options->view;
+    pk.next_flush = PICK_BATCH;
     pick_arrows(&pk);
     /* Compact unless asked for the full view; automatically only when the
      * full view would be long (a slide is always compact by default). */
-    d->view = options->view;
+    if (pk.compactor != NULL)
+        d->view = MS_DIAGRAM_VIEW_COMPACT;
     if (d->view == MS_DIAGRAM_VIEW_AUTO)
         d->view = !options->slide && full_view_arrows(d, MS_DIAGRAM_COMPACT_OVER + 1) <=
                                          MS_DIAGRAM_COMPACT_OVER
@@ -962,6 +1038,8 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
                       : MS_DIAGRAM_VIEW_COMPACT;
     if (d->view == MS_DIAGRAM_VIEW_FULL)
         group_and_elide(d);
+    else if (pk.compactor != NULL)
+        compact_end(d, pk.compactor);
     else
         compact_arrows(d);
 
