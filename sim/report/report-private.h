@@ -102,10 +102,25 @@ typedef struct {
     const char *text;  /* LINE: the line made printable, with a visible odd line
                         * end; CONN/SEGMENT/EVENT: the sentence; PHASE: the phase
                         * name; ELIDED: "… 57 lines left out …" */
-    const char *who;   /* EVENT: the host that acted (may be NULL) */
-    const char **notes; /* annotations to print under it, n_notes of them */
+    /* The annotations to print under it: most items have one at most, so
+     * the first is kept here and only the others in an array of their own
+     * (see ms_item_note()). */
+    const char *note;
+    const char **more_notes;
     guint n_notes;
 } MsItem;
+
+/* EVENT: the host that acted (may be NULL). */
+static inline const char *ms_item_who(const MsItem *item)
+{
+    return item->kind == MS_ITEM_EVENT && item->record != NULL ? item->record->src : NULL;
+}
+
+/* Note i (from 0, below n_notes) of an item. */
+static inline const char *ms_item_note(const MsItem *item, guint i)
+{
+    return i == 0 ? item->note : item->more_notes[i - 1];
+}
 
 /* TRUE for the note key of a line of a message text (SMTP DATA, POP3 RETR,
  * an IMAP literal): "*.data.line", "*.data.stuffed", ... */

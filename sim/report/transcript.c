@@ -198,7 +198,7 @@ static void append_notes(GString *out, const Columns *c, const MsItem *item)
     for (guint i = 0; i < item->n_notes; i++) {
         append_spaces(out, indent);
         g_string_append(out, "\u21b3 ");
-        ms_report_append_wrapped(out, item->notes[i], indent + 2, indent + 2,
+        ms_report_append_wrapped(out, ms_item_note(item, i), indent + 2, indent + 2,
                                  WRAP_WIDTH);
         g_string_append_c(out, '\n');
     }
@@ -214,9 +214,9 @@ static void append_item(GString *out, const Columns *c, const MsItem *item)
         return;
     case MS_ITEM_EVENT: {
         append_time(out, c, item->time);
-        g_autofree char *line = item->who != NULL ? g_strdup_printf("%s: %s", item->who,
-                                                                    item->text)
-                                                  : g_strdup(item->text);
+        const char *who = ms_item_who(item);
+        g_autofree char *line = who != NULL ? g_strdup_printf("%s: %s", who, item->text)
+                                            : g_strdup(item->text);
         ms_report_append_wrapped(out, line, c->time_width + 2, c->time_width + 4, WRAP_WIDTH);
         g_string_append_c(out, '\n');
         break;

@@ -108,8 +108,13 @@ static MsItem *add_item(Builder *b, MsItemKind kind, const MsTraceRecord *r,
  * kept in their pool. */
 static void push_note(MsItem *item, const char *text)
 {
-    item->notes = g_renew(const char *, item->notes, item->n_notes + 1);
-    item->notes[item->n_notes++] = text;
+    if (item->n_notes == 0) {
+        item->note = text;
+    } else {
+        item->more_notes = g_renew(const char *, item->more_notes, item->n_notes);
+        item->more_notes[item->n_notes - 1] = text;
+    }
+    item->n_notes++;
 }
 
 static void add_note(Builder *b, MsItem *item, const char *key)
@@ -554,8 +559,7 @@ static void event_record(Builder *b, const MsTrace *trace, guint64 i)
     if (text == NULL)
         return;
     early_heading(b, trace, i);
-    MsItem *item = add_item(b, MS_ITEM_EVENT, r, NULL, r->time, text);
-    item->who = r->src;
+    add_item(b, MS_ITEM_EVENT, r, NULL, r->time, text);
 }
 
 /* ---- Leaving out the middle of long bodies -------------------------------- */
@@ -584,7 +588,7 @@ static GPtrArray *elide(Builder *b)
          * items are freed. */
         for (guint k = i + ELIDE_HEAD; k < end - ELIDE_TAIL; k++) {
             MsItem *gone = in->pdata[k];
-            g_clear_pointer(&gone->notes, g_free);
+            g_clear_pointer(&gone->more_notes, g_free);
             gone->n_notes = 0;
         }
         MsItem *first = g_ptr_array_index(in, i + ELIDE_HEAD);
@@ -667,7 +671,7 @@ void ms_report_items_free(MsReportItems *ri)
     if (ri == NULL)
         return;
     for (guint i = 0; i < ri->items->len; i++)
-        g_free(((MsItem *) g_ptr_array_index(ri->items, i))->notes);
+        g_free(((MsItem *) g_ptr_array_index(ri->items, i))->more_notes);
     g_ptr_array_unref(ri->items);
     g_ptr_array_unref(ri->conns);
     g_ptr_array_set_free_func(ri->blocks, g_free);

@@ -83,7 +83,7 @@ static void append_notes(GString *out, const MsItem *item)
     for (guint i = 0; i < item->n_notes; i++) {
         if (i > 0)
             g_string_append(out, "<br>");
-        append_escaped(out, item->notes[i]);
+        append_escaped(out, ms_item_note(item, i));
     }
 }
 
@@ -157,7 +157,7 @@ static void append_timeline(GString *out, FILE *file, GPtrArray *items, const ch
         g_autofree char *time = ms_time_format_ms(item->time);
         g_string_append_printf(out, "| %s | ", time);
         if (item->kind == MS_ITEM_EVENT)
-            append_escaped(out, item->who != NULL ? item->who : "");
+            append_escaped(out, ms_item_who(item) != NULL ? ms_item_who(item) : "");
         else
             g_string_append_printf(out, "[%u] %s", item->conn->id, item->conn->protocol);
         g_string_append(out, " | ");
