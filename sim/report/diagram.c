@@ -204,7 +204,6 @@ typedef struct {
      * compacted batch by batch, so that a long run never holds an arrow
      * for each of its lines at once. */
     struct Compactor *compactor;
-    gboolean view_known;     /* no need to ask again whether it is compact */
     guint next_flush;        /* look again when this many arrows are picked */
 } Pick;
 
@@ -225,7 +224,7 @@ static guint full_view_arrows(const MsDiagram *d, guint enough);
 static void pick_flush(Pick *pk)
 {
     MsDiagram *d = pk->d;
-    if (d->arrows->len < pk->next_flush || pk->view_known || d->options.tcp)
+    if (d->arrows->len < pk->next_flush || d->view == MS_DIAGRAM_VIEW_FULL || d->options.tcp)
         return; /* with --tcp, a loss still marks the segments picked */
     pk->next_flush = d->arrows->len + PICK_BATCH;
     if (pk->compactor == NULL) {
@@ -235,8 +234,6 @@ static void pick_flush(Pick *pk)
                             (d->options.slide || full_view_arrows(d, over + 1) > over));
         if (compact)
             pk->compactor = compact_begin();
-        else
-            pk->view_known = d->view == MS_DIAGRAM_VIEW_FULL;
     }
     if (pk->compactor != NULL) {
         compact_some(d, pk->compactor);
