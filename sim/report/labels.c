@@ -13,13 +13,8 @@
 
 #include "report/report-private.h"
 
-typedef struct {
-    const char *key;
-    const char *en;
-} Label;
-
 /* Event keys (the `note` of event records, docs/trace-format.md). */
-static const Label event_labels[] = {
+static const MsReportWords event_labels[] = {
     { "message.composed", N_("composes a message") },
     { "message.attachment", N_("attachment encoded in base64") },
     { "message.submitted", N_("submitted") },
@@ -76,7 +71,7 @@ static const Label event_labels[] = {
 };
 
 /* Record kinds (MS_TRACE_KINDS), for records that carry no event key. */
-static const Label kind_labels[] = {
+static const MsReportWords kind_labels[] = {
     { "scenario", N_("the run starts") },
     { "action", N_("a scenario step") },
     { "conn-open", N_("opens a connection (SYN)") },
@@ -99,26 +94,17 @@ static const Label kind_labels[] = {
 
 G_STATIC_ASSERT(G_N_ELEMENTS(kind_labels) == MS_TRACE_N_KINDS);
 
-static const char *find(const Label *table, gsize n, const char *key)
-{
-    for (gsize i = 0; key != NULL && i < n; i++) {
-        if (strcmp(table[i].key, key) == 0)
-            return table[i].en;
-    }
-    return NULL;
-}
-
 const char *ms_report_label_english(const char *key)
 {
-    const char *en = find(event_labels, G_N_ELEMENTS(event_labels), key);
-    return en != NULL ? en : find(kind_labels, G_N_ELEMENTS(kind_labels), key);
+    const char *en = ms_report_words_find(event_labels, G_N_ELEMENTS(event_labels), key);
+    return en != NULL ? en : ms_report_words_find(kind_labels, G_N_ELEMENTS(kind_labels), key);
 }
 
 const char *ms_report_kind_label_english(MsTraceKind kind)
 {
     g_return_val_if_fail(kind < MS_TRACE_N_KINDS, NULL);
     const char *name = ms_trace_kind_name(kind);
-    return find(kind_labels, G_N_ELEMENTS(kind_labels), name);
+    return ms_report_words_find(kind_labels, G_N_ELEMENTS(kind_labels), name);
 }
 
 /* The English template of a record's label. */
@@ -134,7 +120,7 @@ static const char *record_template(const MsTraceRecord *r)
     }
     if (r->kind == MS_TRACE_ERROR)
         key = "error";
-    const char *en = find(event_labels, G_N_ELEMENTS(event_labels), key);
+    const char *en = ms_report_words_find(event_labels, G_N_ELEMENTS(event_labels), key);
     return en != NULL ? en : ms_report_kind_label_english(r->kind);
 }
 

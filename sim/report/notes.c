@@ -17,14 +17,10 @@
 #include "mailsim/http.h"
 #include "mailsim/imap.h"
 
-typedef struct {
-    const char *key;
-    const char *en;
-} Words;
 
 /* The lecture notes' terms: 握手（问候）/ 消息传输 / 结束 for SMTP; 特许阶段 /
  * 事务处理阶段 / 更新阶段 for POP3 (po/zh_CN.po). */
-static const Words phases[] = {
+static const MsReportWords phases[] = {
     { "tcp.handshake", N_("TCP handshake") },
     { "tcp.teardown", N_("TCP teardown") },
     { "smtp.handshake", N_("SMTP handshake (greeting)") },
@@ -44,7 +40,7 @@ static const Words phases[] = {
 
 /* What the transcript says about TCP segments (with --tcp) and about a line
  * that did not end in CRLF. */
-static const Words own_notes[] = {
+static const MsReportWords own_notes[] = {
     { "tcp.syn", N_("SYN: the client asks to open a connection (step 1 of the three-way"
                     " handshake)") },
     { "tcp.synack", N_("SYN+ACK: the server agrees and acknowledges the SYN (step 2)") },
@@ -135,7 +131,7 @@ static const Engine engines[] = {
     { "http.", ms_http_notes, ms_http_note_text },
 };
 
-static const char *lookup(const Words *table, gsize n, const char *key)
+const char *ms_report_words_find(const MsReportWords *table, gsize n, const char *key)
 {
     if (key == NULL)
         return NULL;
@@ -148,7 +144,7 @@ static const char *lookup(const Words *table, gsize n, const char *key)
 
 const char *ms_report_phase_text(const char *key, const char *lang)
 {
-    const char *en = lookup(phases, G_N_ELEMENTS(phases), key);
+    const char *en = ms_report_words_find(phases, G_N_ELEMENTS(phases), key);
     return en != NULL ? ms_report_tr(lang, en) : NULL;
 }
 
@@ -160,7 +156,7 @@ const char *ms_report_note_english(const char *key)
         if (g_str_has_prefix(key, engines[i].prefix))
             return engines[i].lookup(key);
     }
-    return lookup(own_notes, G_N_ELEMENTS(own_notes), key);
+    return ms_report_words_find(own_notes, G_N_ELEMENTS(own_notes), key);
 }
 
 const char *ms_report_note_text(const char *key, const char *lang)

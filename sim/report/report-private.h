@@ -19,6 +19,16 @@
 
 /* ---- Words (i18n.c, notes.c) -------------------------------------------- */
 
+/* A key and its English words (a msgid): the tables of phases, notes and
+ * labels (notes.c, labels.c). */
+typedef struct {
+    const char *key;
+    const char *en;
+} MsReportWords;
+
+/* The English words of `key` in a table of n, or NULL (also for a NULL key). */
+const char *ms_report_words_find(const MsReportWords *table, gsize n, const char *key);
+
 /* TRUE for "zh" (and "zh_CN", "zh-CN"...). */
 gboolean ms_report_lang_is_zh(const char *lang);
 /* The text of an English msgid in a language: itself for English, the
