@@ -1689,18 +1689,27 @@ static void max_pages_keeps_the_first_pages(void)
                     ms_diagram_n_arrows(slides));
 }
 
+/* Runs ./mailsim with argv, replacing *out and *err with what it printed;
+ * TRUE when it exited with 0. */
+static gboolean spawn_mailsim(const char *const *argv, char **out, char **err)
+{
+    g_clear_pointer(out, g_free);
+    g_clear_pointer(err, g_free);
+    gint status = 0;
+    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                      out, err, &status, NULL));
+    return g_spawn_check_wait_status(status, NULL);
+}
+
 /* `mailsim run` pages a long run by itself and prints the index. */
 static void run_prints_the_page_index(void)
 {
     g_autofree char *dir = temp_dir();
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
-    gint status = 0;
     const char *argv[] = { "./mailsim", "run",         "--page-arrows", "12", "--no-html", "-o",
                            dir,         "scenarios/smtp-basic.mss", NULL };
-    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                      &out, &err, &status, NULL));
-    CU_ASSERT_TRUE(g_spawn_check_wait_status(status, NULL));
+    CU_ASSERT_TRUE(spawn_mailsim(argv, &out, &err));
     const char *heading = strstr(out, "the diagram has ");
     CU_ASSERT_PTR_NOT_NULL_FATAL(heading);
     /* Each page listed is a file that was written. */
@@ -1720,15 +1729,9 @@ static void run_prints_the_page_index(void)
 
     /* A lecture-sized run stays on one page and prints no index. */
     g_autofree char *dir2 = temp_dir();
-    g_free(out);
-    out = NULL;
-    g_free(err);
-    err = NULL;
     const char *plain[] = { "./mailsim", "run", "--no-html", "-o", dir2,
                             "scenarios/smtp-basic.mss", NULL };
-    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) plain, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                      &out, &err, &status, NULL));
-    CU_ASSERT_TRUE(g_spawn_check_wait_status(status, NULL));
+    CU_ASSERT_TRUE(spawn_mailsim(plain, &out, &err));
     CU_ASSERT_PTR_NULL(strstr(out, "the diagram has"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "sequence.svg"));
     remove_dir(dir2);
@@ -1736,15 +1739,9 @@ static void run_prints_the_page_index(void)
     /* --max-pages: the pages after it are not written, and the index's
      * last line says so. */
     g_autofree char *dir3 = temp_dir();
-    g_free(out);
-    out = NULL;
-    g_free(err);
-    err = NULL;
     const char *cut[] = { "./mailsim", "run", "--page-arrows", "12", "--max-pages", "1",
                           "--no-html", "-o", dir3, "scenarios/smtp-basic.mss", NULL };
-    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) cut, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                      &out, &err, &status, NULL));
-    CU_ASSERT_TRUE(g_spawn_check_wait_status(status, NULL));
+    CU_ASSERT_TRUE(spawn_mailsim(cut, &out, &err));
     g_autofree char *first = g_build_filename(dir3, "sequence-1.svg", NULL);
     g_autofree char *second = g_build_filename(dir3, "sequence-2.svg", NULL);
     CU_ASSERT_TRUE(g_file_test(first, G_FILE_TEST_IS_REGULAR));
@@ -1757,15 +1754,9 @@ static void run_prints_the_page_index(void)
     remove_dir(dir3);
 
     /* A wrong limit is a usage error that names the option. */
-    g_free(out);
-    out = NULL;
-    g_free(err);
-    err = NULL;
     const char *bad[] = { "./mailsim", "run", "--max-pages", "-2", "--no-html", "-o", "/nonexistent",
                           "scenarios/smtp-basic.mss", NULL };
-    CU_ASSERT_TRUE_FATAL(g_spawn_sync(NULL, (char **) bad, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                                      &out, &err, &status, NULL));
-    CU_ASSERT_FALSE(g_spawn_check_wait_status(status, NULL));
+    CU_ASSERT_FALSE(spawn_mailsim(bad, &out, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "--max-pages"));
 }
 
