@@ -70,11 +70,9 @@ static gboolean write_text(TextOutput which, const char *path, GPtrArray *items,
         ms_report_lang_leave(options->lang);
         break;
     case OUT_SUMMARY:
-    default: {
-        g_autofree char *text = ms_summary_to_text(summary, options);
-        g_string_append(out, text);
+    default:
+        ms_summary_write(out, file, summary, options);
         break;
-    }
     }
     return close_output(file, out, path, error);
 }

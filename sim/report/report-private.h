@@ -257,6 +257,10 @@ gboolean ms_report_json_write_summary(const MsTrace *trace, const MsSummary *sum
 
 /* Renders the summary in words (summary_text.c, transfer full). */
 char *ms_summary_to_text(const MsSummary *summary, const MsReportOptions *options);
+/* The same, appended to `out` and, with `file` non-NULL, written to the file
+ * block by block as ms_report_transcript_write does. */
+void ms_summary_write(GString *out, FILE *file, const MsSummary *summary,
+                      const MsReportOptions *options);
 /* Writes the summary as one JSON object value (the caller has set the
  * member name, if any). */
 void ms_summary_add_json(const MsSummary *summary, MsJsonWriter *w);

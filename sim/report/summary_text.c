@@ -69,7 +69,9 @@ static void rows_add(Rows *rows, const char *label, char *value)
  * padded to it, nor the value squeezed into the last columns. */
 #define LABEL_MAX 64
 
-static void rows_flush(Rows *rows, GString *out, guint indent)
+/* Writes the rows; with `file` non-NULL, `out` goes to the file row by row
+ * (a long run's end state has a row for every mailbox). */
+static void rows_flush(Rows *rows, GString *out, FILE *file, guint indent)
 {
     guint width = 0;
     for (guint i = 0; i < rows->labels->len; i++) {
@@ -92,6 +94,7 @@ static void rows_flush(Rows *rows, GString *out, guint indent)
         ms_report_append_wrapped(out, g_ptr_array_index(rows->values, i), indent + width + 2,
                                  indent + width + 2, WRAP_WIDTH);
         g_string_append_c(out, '\n');
+        ms_report_flush(out, file);
     }
     g_ptr_array_unref(rows->labels);
     g_ptr_array_unref(rows->values);
@@ -209,7 +212,7 @@ static void append_exchange(GString *out, const MsSumExchange *e, const char *la
                  ms_report_format(lang, N_("from {1}, {2}"), a, TR(lang, end_text(e->end)),
                                   NULL));
     }
-    rows_flush(&rows, out, 6);
+    rows_flush(&rows, out, NULL, 6);
 }
 
 /* ---- Messages -------------------------------------------------------------- */
@@ -319,7 +322,7 @@ static void append_message(GString *out, const MsSumMessage *m, const char *lang
 
 /* ---- End state --------------------------------------------------------------- */
 
-static void append_containers(GString *out, GPtrArray *list, const char *title,
+static void append_containers(GString *out, FILE *file, GPtrArray *list, const char *title,
                               gboolean with_name, const char *lang)
 {
     g_string_append_printf(out, "\n  %s\n", TR(lang, title));
@@ -342,7 +345,7 @@ static void append_containers(GString *out, GPtrArray *list, const char *title,
             g_string_append_printf(v, "%s %s", k == 0 ? "," : "", (const char *) c->ids->pdata[k]);
         rows_add(&rows, label, g_string_free(v, FALSE));
     }
-    rows_flush(&rows, out, 4);
+    rows_flush(&rows, out, file, 4);
 }
 
 /* ---- Push vs pull -------------------------------------------------------------- */
@@ -515,7 +518,7 @@ static char *objects_value(const Group *g, const Rule *rule, const char *lang)
     return g_strdup(TR(lang, rule->objects));
 }
 
-static void append_push_pull(GString *out, const MsSummary *s, const char *lang)
+static void append_push_pull(GString *out, FILE *file, const MsSummary *s, const char *lang)
 {
     GArray *groups = group_exchanges(s);
     if (groups->len == 0) {
@@ -586,21 +589,24 @@ static void append_push_pull(GString *out, const MsSummary *s, const char *lang)
             }
             rows_add(&rows, label, value);
         }
-        rows_flush(&rows, out, 4);
+        rows_flush(&rows, out, file, 4);
     }
     groups_free(groups);
 }
 
-static char *summary_text(const MsSummary *s, const MsReportOptions *options)
+/* Appends the summary to `out`; with `file` non-NULL, `out` is written to it
+ * block by block, as the transcripts are (a run of 10^5 messages has a
+ * summary of hundreds of megabytes). */
+static void summary_write(GString *out, FILE *file, const MsSummary *s,
+                          const MsReportOptions *options)
 {
     const char *lang = options->lang;
-    GString *out = g_string_new(NULL);
     g_autofree char *title = ms_report_format(lang, N_("Summary: {1}"), options->scenario_name,
                                               NULL);
     g_autofree char *seed = num(options->seed);
-    g_autofree char *file = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
-                                             options->scenario_file, seed, NULL);
-    g_string_append_printf(out, "%s\n%s\n%s\n", title, file,
+    g_autofree char *scenario = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
+                                                 options->scenario_file, seed, NULL);
+    g_string_append_printf(out, "%s\n%s\n%s\n", title, scenario,
                            TR(lang, N_("Times: simulated ms since the start; past 10 s, min:s or"
                                        " h:min:s (durations in s, min or h).")));
 
@@ -610,6 +616,7 @@ static char *summary_text(const MsSummary *s, const MsReportOptions *options)
         const MsSumExchange *e = g_ptr_array_index(s->exchanges, i);
         if (e != NULL) {
             append_exchange(out, e, lang);
+            ms_report_flush(out, file);
             exchanges++;
         }
     }
@@ -617,15 +624,17 @@ static char *summary_text(const MsSummary *s, const MsReportOptions *options)
         g_string_append_printf(out, "  %s\n", TR(lang, N_("(no exchanges)")));
 
     heading(out, TR(lang, N_("Messages, and where their delay went")));
-    for (guint i = 0; i < s->messages->len; i++)
+    for (guint i = 0; i < s->messages->len; i++) {
         append_message(out, g_ptr_array_index(s->messages, i), lang);
+        ms_report_flush(out, file);
+    }
     if (s->messages->len == 0)
         g_string_append_printf(out, "  %s\n", TR(lang, N_("(no messages)")));
 
     heading(out, TR(lang, N_("End state")));
-    append_containers(out, s->mailboxes, N_("Mailboxes"), TRUE, lang);
-    append_containers(out, s->queues, N_("Outgoing message queues"), FALSE, lang);
-    append_containers(out, s->stores, N_("Copies kept by user agents"), TRUE, lang);
+    append_containers(out, file, s->mailboxes, N_("Mailboxes"), TRUE, lang);
+    append_containers(out, file, s->queues, N_("Outgoing message queues"), FALSE, lang);
+    append_containers(out, file, s->stores, N_("Copies kept by user agents"), TRUE, lang);
     if (!s->from_state)
         g_string_append_printf(out, "\n  %s\n",
                                TR(lang, N_("(from the changes seen in the run: mailboxes and"
@@ -633,8 +642,7 @@ static char *summary_text(const MsSummary *s, const MsReportOptions *options)
 
     heading(out, TR(lang, N_("Push vs pull (SMTP is a push protocol; POP3, IMAP and HTTP"
                              " retrieval pull)")));
-    append_push_pull(out, s, lang);
-    return g_string_free(out, FALSE);
+    append_push_pull(out, file, s, lang);
 }
 
 /* ---- JSON ----------------------------------------------------------------------- */
@@ -855,8 +863,15 @@ char *ms_report_summary_json(const MsTrace *trace, gsize *len_out)
 
 char *ms_summary_to_text(const MsSummary *s, const MsReportOptions *options)
 {
+    GString *out = g_string_new(NULL);
+    ms_summary_write(out, NULL, s, options);
+    return g_string_free(out, FALSE);
+}
+
+void ms_summary_write(GString *out, FILE *file, const MsSummary *s,
+                      const MsReportOptions *options)
+{
     ms_report_lang_enter(options->lang);
-    char *text = summary_text(s, options);
+    summary_write(out, file, s, options);
     ms_report_lang_leave(options->lang);
-    return text;
 }
