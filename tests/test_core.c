@@ -773,6 +773,9 @@ static void test_format_ms(void)
     check_ms(1234567890, "1234.567");
     check_ms(3 * MS_MINUTE + 5 * MS_USEC, "180000.005");
     check_ms(-1500 * MS_USEC, "-1.500");
+    check_ms(-999, "-0.000");
+    check_ms(G_MAXINT64, "9223372036854.775");
+    check_ms(G_MININT64, "-9223372036854.775");
 }
 
 /* Largest unit the value reaches once rounded to a tenth; one decimal at
