@@ -170,15 +170,22 @@ MsSmtpServerState ms_smtp_server_state(const MsSmtpServer *server)
 static void emit_line(MsSmtpServer *server, guint code, gboolean last, const char *text,
                       const char *note)
 {
-    g_autofree char *line = NULL;
-
     /* RFC 5321 4.2.1: "ddd-text" on every line of a multi-line reply but the
-     * last, which is "ddd text" (or "ddd" alone when there is no text). */
-    if (text == NULL || text[0] == '\0')
-        line = g_strdup_printf("%03u%s", code, last ? "" : "-");
-    else
-        line = g_strdup_printf("%03u%c%s", code, last ? ' ' : '-', text);
-    g_ptr_array_add(server->output, ms_proto_line_new(line, server->phase, note));
+     * last, which is "ddd text" (or "ddd" alone when there is no text).
+     * Put together by hand: every reply line of a run passes here, and
+     * printf cost three times as much as the rest of the line's making. */
+    gsize n = text != NULL ? strlen(text) : 0;
+    g_autofree char *line = g_malloc(n + 5);
+    line[0] = (char) ('0' + code / 100 % 10);
+    line[1] = (char) ('0' + code / 10 % 10);
+    line[2] = (char) ('0' + code % 10);
+    gsize len = 3;
+    if (n > 0 || !last)
+        line[len++] = last ? ' ' : '-';
+    memcpy(line + len, text != NULL ? text : "", n);
+    len += n;
+    g_ptr_array_add(server->output,
+                    ms_proto_line_new_len(line, len, "\r\n", server->phase, note));
 }
 
 /* Sends reply `id`; code 0 takes the id's code.  Returns the text sent
