@@ -228,6 +228,93 @@ static void roles_and_order_from_connections(void)
     CU_ASSERT_EQUAL(ms_diagram_arrow(d, 3)->flow, MS_DIAGRAM_FLOW_PUSH);
 }
 
+/* The story, with Carol's agent fetching from hamburger.edu over protocol
+ * (POP3 or IMAP) from at_ms on, and, before it, `others` more agents that
+ * each fetch once in turn. */
+static MsTrace *story_and_carol(const char *protocol, double at_ms, guint others)
+{
+    MsTrace *t = story();
+    Conn carol = { 4, protocol, "carol-pc", "hamburger.edu", 49155,
+                   strcmp(protocol, "IMAP") == 0 ? 143 : 110 };
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < others; i++) {
+        g_ptr_array_add(names, g_strdup_printf("reader-%u", i));
+        Conn c = { 10 + i, "POP3", names->pdata[i], "hamburger.edu", (guint16) (50000 + i), 110 };
+        emit_open(t, &c, 1000 + 100 * i);
+        emit_line(t, &c, MS_DIR_SERVER, 1004 + 100 * i, 1006 + 100 * i, "+OK", "pop3.authorization");
+        emit_line(t, &c, MS_DIR_CLIENT, 1006 + 100 * i, 1008 + 100 * i, "QUIT", "pop3.update");
+    }
+    emit_open(t, &carol, at_ms);
+    emit_line(t, &carol, MS_DIR_SERVER, at_ms + 5, at_ms + 7, "+OK POP3 server ready",
+              "pop3.authorization");
+    emit_line(t, &carol, MS_DIR_CLIENT, at_ms + 7, at_ms + 9, "USER carol", "pop3.authorization");
+    emit_line(t, &carol, MS_DIR_SERVER, at_ms + 9, at_ms + 11, "+OK", "pop3.authorization");
+    return t;
+}
+
+static guint lifeline_of(const MsDiagram *d, const char *host)
+{
+    for (guint i = 0; i < ms_diagram_n_lifelines(d); i++) {
+        if (strcmp(ms_diagram_lifeline(d, i)->host, host) == 0)
+            return i;
+    }
+    return G_MAXUINT;
+}
+
+/* Bob and Carol fetch from hamburger.edu at the same time: they go on
+ * either side of it, so that their arrows do not cross, while the senders
+ * keep their places.  One after the other, or with Carol's session not
+ * drawn, they keep the mail's order; so does a run with more lifelines
+ * than the search looks at. */
+static void simultaneous_readers_either_side(void)
+{
+    g_autoptr(MsTrace) together = story_and_carol("POP3", 5001, 0);
+    g_autoptr(MsDiagram) d = diagram_of(together);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(d), 5);
+    guint server = lifeline_of(d, "hamburger.edu");
+    guint bob = lifeline_of(d, "bob-pc"), carol = lifeline_of(d, "carol-pc");
+    CU_ASSERT_TRUE((bob < server) != (carol < server));
+    MS_ASSERT_STR(ms_diagram_lifeline(d, 0)->host, "alice-pc");
+    MS_ASSERT_STR(ms_diagram_lifeline(d, 1)->host, "crepes.fr");
+    for (guint i = 1; i < ms_diagram_n_lifelines(d); i++)
+        CU_ASSERT_TRUE(ms_diagram_lifeline(d, i)->x > ms_diagram_lifeline(d, i - 1)->x);
+
+    static const char *const mail_order[] = { "alice-pc", "crepes.fr", "hamburger.edu", "bob-pc",
+                                              "carol-pc" };
+    g_autoptr(MsTrace) apart = story_and_carol("POP3", 6000, 0);
+    g_autoptr(MsDiagram) one_by_one = diagram_of(apart);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(one_by_one), 5);
+    for (guint i = 0; i < 5; i++)
+        MS_ASSERT_STR(ms_diagram_lifeline(one_by_one, i)->host, mail_order[i]);
+
+    /* Only what is drawn counts: without Carol's IMAP, Bob stays right. */
+    g_autoptr(MsTrace) imap = story_and_carol("IMAP", 5001, 0);
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.protocols = "SMTP,POP3";
+    g_autoptr(MsDiagram) no_imap = diagram_with(imap, &o);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(no_imap), 4);
+    for (guint i = 0; i < 4; i++)
+        MS_ASSERT_STR(ms_diagram_lifeline(no_imap, i)->host, mail_order[i]);
+    ms_diagram_options_init(&o);
+    g_autoptr(MsDiagram) with_imap = diagram_with(imap, &o);
+    CU_ASSERT_TRUE(lifeline_of(with_imap, "bob-pc") < lifeline_of(with_imap, "hamburger.edu") ||
+                   lifeline_of(with_imap, "carol-pc") < lifeline_of(with_imap, "hamburger.edu"));
+
+    /* At most MS_DG_ORDER_MAX_HOSTS lifelines are ordered this way; one
+     * more and the mail's order is kept, both readers to the right. */
+    g_autoptr(MsTrace) full = story_and_carol("POP3", 5001, MS_DG_ORDER_MAX_HOSTS - 5);
+    g_autoptr(MsDiagram) sixteen = diagram_of(full);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(sixteen), MS_DG_ORDER_MAX_HOSTS);
+    CU_ASSERT_TRUE((lifeline_of(sixteen, "bob-pc") < lifeline_of(sixteen, "hamburger.edu")) !=
+                   (lifeline_of(sixteen, "carol-pc") < lifeline_of(sixteen, "hamburger.edu")));
+    g_autoptr(MsTrace) crowd = story_and_carol("POP3", 5001, MS_DG_ORDER_MAX_HOSTS - 4);
+    g_autoptr(MsDiagram) seventeen = diagram_of(crowd);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(seventeen), MS_DG_ORDER_MAX_HOSTS + 1);
+    CU_ASSERT_TRUE(lifeline_of(seventeen, "bob-pc") > lifeline_of(seventeen, "hamburger.edu"));
+    CU_ASSERT_TRUE(lifeline_of(seventeen, "carol-pc") > lifeline_of(seventeen, "hamburger.edu"));
+}
+
 static void one_arrow_per_line_in_trace_order(void)
 {
     g_autoptr(MsTrace) t = story();
@@ -2240,6 +2327,7 @@ int main(void)
     static const MsTestCase layout[] = {
         MS_TEST(lifelines_follow_the_mail),
         MS_TEST(roles_and_order_from_connections),
+        MS_TEST(simultaneous_readers_either_side),
         MS_TEST(one_arrow_per_line_in_trace_order),
         MS_TEST(arrows_slope_by_their_delay),
         MS_TEST(lines_sent_together_are_parallel),

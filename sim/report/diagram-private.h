@@ -144,3 +144,22 @@ const char *ms_dg_intern(MsDiagram *d, const char *s);
 double ms_dg_text_width(const char *text, double size, gboolean mono);
 /* Cuts text to at most max_chars characters, ending in "…" (transfer full). */
 char *ms_dg_shorten(const char *text, guint max_chars);
+
+/* diagram_order.c: a session drawn, between the hosts a and b (indexes in
+ * the mail's order), from its first send to its last arrival, with the
+ * number of lines it carries. */
+typedef struct {
+    MsTime start, end;
+    guint a, b;
+    guint lines;
+} MsDgSession;
+
+/* The order is changed only at lecture scale: up to this many lifelines
+ * and this many pairs of sessions at once (a campus run keeps the mail's
+ * order, and the search stays within a few million steps). */
+#define MS_DG_ORDER_MAX_HOSTS 16u
+#define MS_DG_ORDER_MAX_PAIRS 4096u
+/* Fills order[0..n) with the hosts (indexes in the mail's order) from left
+ * to right, so that simultaneous sessions share as few columns as they
+ * can.  Returns whether it differs from the mail's order. */
+gboolean ms_dg_order_sides(guint n, const MsDgSession *sessions, guint n_sessions, guint *order);

@@ -12,7 +12,9 @@
  * form), then the servers in the order they first take part in SMTP (so
  * the sender's server comes before the receiver's), then the hosts that
  * fetch mail; within a group, by their server's place, then by first
- * appearance in the trace.
+ * appearance in the trace.  Where sessions drawn at the same time would
+ * share columns in that order (two readers of one server), diagram_order.c
+ * moves hosts to either side.
  */
 #include <string.h>
 
@@ -29,6 +31,7 @@ typedef struct {
     const char *home;    /* first server it connected to */
     guint bucket;        /* 0 sends, 1 server, 2 fetches, 3 other */
     guint home_rank;
+    guint column;        /* among the hosts drawn, in the mail's order */
 } HostInfo;
 
 typedef struct {
@@ -200,12 +203,21 @@ typedef struct {
     GPtrArray *conn_protocol;/* index: conn id -> protocol of its CONN_OPEN */
     GPtrArray *conn_ends;    /* refusals and aborts kept, for their hosts */
     GHashTable *used;        /* host name -> TRUE: gets a lifeline */
+    GArray *spans;           /* conn id -> ConnSpan of its arrows kept */
     /* Once the view is known to be compact: the arrows picked so far are
      * compacted batch by batch, so that a long run never holds an arrow
      * for each of its lines at once. */
     struct Compactor *compactor;
     guint next_flush;        /* look again when this many arrows are picked */
 } Pick;
+
+/* The time a connection's arrows take, from the first send to the last
+ * arrival, and its two hosts; start > end while it has none. */
+typedef struct {
+    MsTime start, end;
+    const char *src, *dst;
+    guint lines;
+} ConnSpan;
 
 /* Picked arrows waiting before they are compacted, at most. */
 #define PICK_BATCH 65536u
@@ -329,6 +341,20 @@ static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind,
     a.retransmit = r->retransmit;
     a.y1 = a.y2 = a.label_x = a.label_y = -1;
     g_array_append_val(pk->d->arrows, a);
+    if (r->conn == 0)
+        return;
+    while (pk->spans->len <= r->conn) {
+        ConnSpan none = { G_MAXINT64, G_MININT64, NULL, NULL, 0 };
+        g_array_append_val(pk->spans, none);
+    }
+    ConnSpan *sp = &g_array_index(pk->spans, ConnSpan, r->conn);
+    if (sp->src == NULL) {
+        sp->src = r->src;
+        sp->dst = r->dst;
+    }
+    sp->start = MIN(sp->start, a.send);
+    sp->end = MAX(sp->end, MAX(a.send, a.arrival));
+    sp->lines++;
 }
 
 /* A SEGMENT_LOST record ends the latest matching segment still in flight. */
@@ -653,6 +679,45 @@ static void mark_used(MsDiagram *d, Pick *pk)
             break;
         g_hash_table_insert(pk->used, (gpointer) r->src, GINT_TO_POINTER(1));
         g_hash_table_insert(pk->used, (gpointer) r->dst, GINT_TO_POINTER(1));
+    }
+}
+
+/* Puts the hosts drawn in the order diagram_order.c finds, so that
+ * sessions that run at the same time do not share columns; the hosts not
+ * drawn keep their places. */
+static void order_sides(const MsDiagram *d, Pick *pk, Hosts *hs)
+{
+    g_autoptr(GPtrArray) drawn = g_ptr_array_new();
+    for (guint i = 0; i < hs->hosts->len; i++) {
+        HostInfo *h = g_ptr_array_index(hs->hosts, i);
+        if (g_hash_table_contains(pk->used, h->name)) {
+            h->column = drawn->len;
+            g_ptr_array_add(drawn, h);
+        }
+    }
+    if (drawn->len < 3 || drawn->len > MS_DG_ORDER_MAX_HOSTS)
+        return;
+    g_autoptr(GArray) sessions = g_array_new(FALSE, FALSE, sizeof(MsDgSession));
+    for (guint c = 0; c < pk->spans->len; c++) {
+        const ConnSpan *sp = &g_array_index(pk->spans, ConnSpan, c);
+        if (sp->src == NULL || sp->start >= d->cut)
+            continue;
+        const HostInfo *a = g_hash_table_lookup(hs->by_name, sp->src);
+        const HostInfo *b = g_hash_table_lookup(hs->by_name, sp->dst);
+        if (a == NULL || b == NULL || !g_hash_table_contains(pk->used, a->name) ||
+            !g_hash_table_contains(pk->used, b->name))
+            continue;
+        MsDgSession s = { sp->start, sp->end, a->column, b->column, sp->lines };
+        g_array_append_val(sessions, s);
+    }
+    guint order[MS_DG_ORDER_MAX_HOSTS];
+    if (!ms_dg_order_sides(drawn->len, (const MsDgSession *) (void *) sessions->data,
+                           sessions->len, order))
+        return;
+    for (guint i = 0, k = 0; i < hs->hosts->len; i++) {
+        HostInfo *h = g_ptr_array_index(hs->hosts, i);
+        if (g_hash_table_contains(pk->used, h->name))
+            g_ptr_array_index(hs->hosts, i) = g_ptr_array_index(drawn, order[k++]);
     }
 }
 
@@ -1021,6 +1086,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     pk.conn_ends = g_ptr_array_new();
     pk.used = g_hash_table_new(g_str_hash, g_str_equal);
     pk.http_flow = g_array_new(FALSE, TRUE, sizeof(MsDiagramFlow));
+    pk.spans = g_array_new(FALSE, FALSE, sizeof(ConnSpan));
     d->view = options->view;
     pk.next_flush = PICK_BATCH;
     pick_arrows(&pk);
@@ -1043,6 +1109,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     /* What is not drawn costs a count, not a layout. */
     ms_dg_cut_pages(d);
     mark_used(d, &pk);
+    order_sides(d, &pk, &hs);
     GHashTable *index = g_hash_table_new(g_str_hash, g_str_equal);
     make_lifelines(d, &pk, &hs, index);
     pick_notes(d, trace, index);
@@ -1055,6 +1122,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     g_ptr_array_unref(pk.conn_protocol);
     g_ptr_array_unref(pk.conn_ends);
     g_array_unref(pk.http_flow);
+    g_array_unref(pk.spans);
     g_hash_table_unref(pk.used);
     g_ptr_array_unref(hs.hosts);
     g_hash_table_unref(hs.by_name);
