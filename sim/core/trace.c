@@ -30,10 +30,19 @@ typedef struct {
     const char *pooled; /* its copy in the pool */
 } Recent;
 
+#define POOL_MIN_SLOTS 1024u
+
 struct MsTrace {
     GPtrArray *chunks;      /* of MsTraceRecord[CHUNK_SIZE] */
     guint64 length;
     GStringChunk *strings;
+    /* The index of the pool: open addressing, probed linearly, in two
+     * arrays a power of two long.  A probe reads the hashes and touches a
+     * string only when its hash matches. */
+    const char **slots;     /* NULL: empty */
+    guint32 *hashes;
+    gsize n_slots;
+    gsize n_pooled;
     /* Most strings a record carries come, record after record, from the
      * same few places (a host's name, a protocol's phase keys, the string
      * constants of the engines): remembered by their address, they skip
@@ -66,6 +75,9 @@ MsTrace *ms_trace_new(void)
     MsTrace *trace = g_new0(MsTrace, 1);
     trace->chunks = g_ptr_array_new_with_free_func(g_free);
     trace->strings = g_string_chunk_new(4096);
+    trace->n_slots = POOL_MIN_SLOTS;
+    trace->slots = g_new0(const char *, trace->n_slots);
+    trace->hashes = g_new(guint32, trace->n_slots);
     trace->subscribers = g_array_new(FALSE, FALSE, sizeof(Subscriber));
     trace->next_handle = 1;
     return trace;
@@ -77,8 +89,71 @@ void ms_trace_free(MsTrace *trace)
         return;
     g_ptr_array_unref(trace->chunks);
     g_string_chunk_free(trace->strings);
+    g_free(trace->slots);
+    g_free(trace->hashes);
     g_array_unref(trace->subscribers);
     g_free(trace);
+}
+
+/* Eight bytes at a time: the pool hashes every line of a run once, and
+ * GLib's g_str_hash, a byte at a time, was most of what interning cost.
+ * Only equal strings need equal hashes; no order of the index reaches an
+ * output. */
+static guint32 hash_bytes(const char *s, gsize len)
+{
+    guint64 h = 0x9e3779b97f4a7c15u ^ len;
+    for (; len >= 8; s += 8, len -= 8) {
+        guint64 w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9u;
+        h ^= h >> 31;
+    }
+    guint64 w = 0;
+    memcpy(&w, s, len);
+    h = (h ^ w) * 0x94d049bb133111ebu;
+    h ^= h >> 29;
+    return (guint32) (h ^ (h >> 32));
+}
+
+static void pool_grow(MsTrace *trace)
+{
+    gsize n = trace->n_slots * 2;
+    const char **slots = g_new0(const char *, n);
+    guint32 *hashes = g_new(guint32, n);
+    for (gsize i = 0; i < trace->n_slots; i++) {
+        if (trace->slots[i] == NULL)
+            continue;
+        gsize k = trace->hashes[i] & (n - 1);
+        while (slots[k] != NULL)
+            k = (k + 1) & (n - 1);
+        slots[k] = trace->slots[i];
+        hashes[k] = trace->hashes[i];
+    }
+    g_free(trace->slots);
+    g_free(trace->hashes);
+    trace->slots = slots;
+    trace->hashes = hashes;
+    trace->n_slots = n;
+}
+
+/* The pool's copy of s, made on first sight. */
+static const char *pool_insert(MsTrace *trace, const char *s)
+{
+    gsize len = strlen(s);
+    guint32 hash = hash_bytes(s, len);
+    gsize mask = trace->n_slots - 1;
+    gsize k = hash & mask;
+    for (; trace->slots[k] != NULL; k = (k + 1) & mask) {
+        if (trace->hashes[k] == hash && strcmp(trace->slots[k], s) == 0)
+            return trace->slots[k];
+    }
+    const char *pooled = g_string_chunk_insert_len(trace->strings, s, (gssize) len);
+    trace->slots[k] = pooled;
+    trace->hashes[k] = hash;
+    /* At most three quarters full, so that probes stay short. */
+    if (++trace->n_pooled * 4 > trace->n_slots * 3)
+        pool_grow(trace);
+    return pooled;
 }
 
 static const char *intern(MsTrace *trace, const char *s)
@@ -88,7 +163,7 @@ static const char *intern(MsTrace *trace, const char *s)
     Recent *slot = &trace->recent[(GPOINTER_TO_SIZE(s) >> 3) % RECENT_SLOTS];
     if (slot->given == s && strcmp(slot->pooled, s) == 0)
         return slot->pooled;
-    const char *pooled = g_string_chunk_insert_const(trace->strings, s);
+    const char *pooled = pool_insert(trace, s);
     slot->given = s;
     slot->pooled = pooled;
     return pooled;
