@@ -618,6 +618,7 @@ typedef struct {
     /* behaviours */
     const char *send_on_established; /* client writes this when established */
     gsize send_len;
+    gboolean send_as_bytes;          /* ... through ms_tcp_send_bytes */
     gboolean client_close_on_established;
     gboolean server_close_on_peer_closed;
     gboolean client_close_on_data;
@@ -635,7 +636,9 @@ static void cl_established(MsTcpConn *conn, gpointer data)
     Tcp *t = data;
 
     tcp_log(t, "client", "established");
-    if (t->send_on_established != NULL)
+    if (t->send_on_established != NULL && t->send_as_bytes)
+        ms_tcp_send_bytes(conn, MS_DIR_CLIENT, g_bytes_new(t->send_on_established, t->send_len));
+    else if (t->send_on_established != NULL)
         ms_tcp_send(conn, MS_DIR_CLIENT, t->send_on_established, t->send_len);
     if (t->client_close_on_established)
         ms_tcp_close(conn, MS_DIR_CLIENT);
@@ -860,7 +863,9 @@ static void test_handshake_timing(void)
     tcp_teardown(&t);
 }
 
-static void test_data_split_at_mss(void)
+/* as_bytes: the write goes through ms_tcp_send_bytes, which must do
+ * exactly what ms_tcp_send does. */
+static void data_split_at_mss(gboolean as_bytes)
 {
     Tcp t;
     MsTrace *trace;
@@ -883,6 +888,7 @@ static void test_data_split_at_mss(void)
     trace = ms_sim_trace(t.sim);
     t.send_on_established = data;
     t.send_len = sizeof data;
+    t.send_as_bytes = as_bytes;
     tcp_connect(&t);
     ms_sim_run(t.sim, 2 * D40);
     /* A protocol line covering all 4000 bytes, and one for the first 1460. */
@@ -928,7 +934,20 @@ static void test_data_split_at_mss(void)
     id_all = ms_trace_emit(trace, &line);
     ms_tcp_track_arrival(t.conn, MS_DIR_CLIENT, 2000, id_all);
     CU_ASSERT_EQUAL(ms_trace_get(trace, id_all)->arrival, ms_sim_now(t.sim));
+    /* An empty write sends nothing and says where the stream is. */
+    CU_ASSERT_EQUAL(ms_tcp_send_bytes(t.conn, MS_DIR_CLIENT, g_bytes_new(NULL, 0)), 4000);
+    CU_ASSERT_EQUAL(ms_tcp_send_bytes(t.conn, MS_DIR_CLIENT, NULL), 4000);
     tcp_teardown(&t);
+}
+
+static void test_data_split_at_mss(void)
+{
+    data_split_at_mss(FALSE);
+}
+
+static void test_data_split_at_mss_bytes(void)
+{
+    data_split_at_mss(TRUE);
 }
 
 /* The SYN is lost: retransmitted exactly one initial RTO (1 s) later, and
@@ -1177,6 +1196,7 @@ static void test_abort_after_retries(void)
     CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
     /* Writes after the end go nowhere. */
     CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, "late", 4), 100);
+    CU_ASSERT_EQUAL(ms_tcp_send_bytes(t.conn, MS_DIR_CLIENT, g_bytes_new("late", 4)), 100);
     CU_ASSERT_EQUAL(ms_sim_run(t.sim, MS_TIME_NEVER), 0);
     tcp_teardown(&t);
 }
@@ -1450,6 +1470,7 @@ static const MsTestCase route_cases[] = {
 static const MsTestCase tcp_cases[] = {
     MS_TEST(test_handshake_timing),
     MS_TEST(test_data_split_at_mss),
+    MS_TEST(test_data_split_at_mss_bytes),
     MS_TEST(test_syn_retransmission),
     MS_TEST(test_synack_lost),
     MS_TEST(test_handshake_ack_lost),

@@ -130,6 +130,9 @@ void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks
 /* One application write from `side`: one segment, or several if len > MSS.
  * Returns the stream offset just past the last byte written. */
 guint64 ms_tcp_send(MsTcpConn *conn, MsDir side, const char *bytes, gsize len);
+/* The same for bytes already in a GBytes (transfer full), without copying
+ * them. */
+guint64 ms_tcp_send_bytes(MsTcpConn *conn, MsDir side, GBytes *bytes);
 /* When the peer of `side` has received the stream up to `end_offset`, set the
  * arrival time of trace record `trace_id`.  Used for protocol lines. */
 void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint64 trace_id);

@@ -16,9 +16,18 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
 
     MsTrace *trace = ms_sim_trace(world->sim);
     MsDir peer = side == MS_DIR_CLIENT ? MS_DIR_SERVER : MS_DIR_CLIENT;
-    GByteArray *buf = g_byte_array_new();
-    g_autoptr(GArray) ids = g_array_sized_new(FALSE, FALSE, sizeof(guint64), lines->len);
-    g_autoptr(GArray) ends = g_array_sized_new(FALSE, FALSE, sizeof(gsize), lines->len);
+    /* Every line of a run passes here: the wire bytes go into one buffer of
+     * the right size that TCP then keeps as it is, and each line's record
+     * id and end offset share one array. */
+    gsize size = 0;
+    for (guint i = 0; i < lines->len; i++)
+        size += ms_proto_line_wire_size(g_ptr_array_index(lines, i));
+    GByteArray *buf = g_byte_array_sized_new((guint) size);
+    typedef struct {
+        guint64 id;
+        gsize end;
+    } Sent;
+    g_autofree Sent *sent = g_new(Sent, lines->len);
 
     for (guint i = 0; i < lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index(lines, i);
@@ -40,20 +49,16 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         /* Binary content: the text is a stand-in, len the octets sent. */
         if (line->bytes != NULL)
             r.len = (guint32) MIN(g_bytes_get_size(line->bytes), G_MAXUINT32);
-        guint64 id = ms_trace_emit(trace, &r);
+        sent[i].id = ms_trace_emit(trace, &r);
         ms_proto_line_append_wire(line, buf);
-        gsize end = buf->len;
-        g_array_append_val(ids, id);
-        g_array_append_val(ends, end);
+        sent[i].end = buf->len;
     }
 
-    guint64 stream_end = ms_tcp_send(conn, side, (const char *) buf->data, buf->len);
-    guint64 stream_start = stream_end - buf->len;
-    for (guint i = 0; i < ids->len; i++) {
-        ms_tcp_track_arrival(conn, side, stream_start + g_array_index(ends, gsize, i),
-                             g_array_index(ids, guint64, i));
-    }
-    g_byte_array_unref(buf);
+    gsize len = buf->len;
+    guint64 stream_end = ms_tcp_send_bytes(conn, side, g_byte_array_free_to_bytes(buf));
+    guint64 stream_start = stream_end - len;
+    for (guint i = 0; i < lines->len; i++)
+        ms_tcp_track_arrival(conn, side, stream_start + sent[i].end, sent[i].id);
 }
 
 void ms_session_free(gpointer session)

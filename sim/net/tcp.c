@@ -542,15 +542,24 @@ void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks
 
 guint64 ms_tcp_send(MsTcpConn *conn, MsDir side, const char *bytes, gsize len)
 {
+    if (len == 0 || bytes == NULL)
+        return ms_tcp_send_bytes(conn, side, NULL);
+    return ms_tcp_send_bytes(conn, side, g_bytes_new(bytes, len));
+}
+
+guint64 ms_tcp_send_bytes(MsTcpConn *conn, MsDir side, GBytes *bytes)
+{
+    g_autoptr(GBytes) owned = bytes;
     int s = side_index(side);
     MsTcpSide *me;
 
     g_return_val_if_fail(conn != NULL && s >= 0, 0);
     me = &conn->sides[s];
-    if (len == 0 || bytes == NULL || !side_is_open(conn, s))
+    gsize len = bytes != NULL ? g_bytes_get_size(bytes) : 0;
+    if (len == 0 || !side_is_open(conn, s))
         return me->written;
     me->written += len;
-    g_queue_push_tail(&me->pending, g_bytes_new(bytes, len));
+    g_queue_push_tail(&me->pending, g_steal_pointer(&owned));
     ms_tcp_side_flush(conn, s);
     return me->written;
 }
