@@ -61,6 +61,7 @@ struct MsNetTask {
     gpointer data;
     GDestroyNotify destroy;
     GList node;            /* in net->tasks */
+    MsNetTask *next_spare; /* in net->spare, once finished */
 };
 
 /* Route search (see "Routes" below). */
@@ -98,10 +99,21 @@ struct MsNet {
     GArray *heap;          /* the search's pending hosts */
     guint64 settled;       /* hosts settled by all searches so far */
     GQueue tasks;          /* pending MsNetTask */
+    MsNetTask *spare;      /* finished tasks, kept for reuse */
     MsTcpTable *tcp;
 };
 
 /* ---- Tasks ------------------------------------------------------------- */
+
+/* Every packet hop and TCP timer is a task, so a finished one is kept for
+ * the next instead of going back to malloc; there are never more spares
+ * than tasks once pending at the same time. */
+static void task_finish(MsNet *net, MsNetTask *task)
+{
+    g_queue_unlink(&net->tasks, &task->node);
+    task->next_spare = net->spare;
+    net->spare = task;
+}
 
 static void task_run(gpointer data)
 {
@@ -111,15 +123,20 @@ static void task_run(gpointer data)
 
     /* The task is finished before fn runs, so fn may schedule new tasks or
      * free what it owns without the net touching this one again. */
-    g_queue_unlink(&task->net->tasks, &task->node);
-    g_free(task);
+    task_finish(task->net, task);
     fn(fn_data);
 }
 
 MsNetTask *ms_net_task_at(MsNet *net, MsTime when, MsEventFn fn, gpointer data,
                           GDestroyNotify destroy)
 {
-    MsNetTask *task = g_new0(MsNetTask, 1);
+    MsNetTask *task = net->spare;
+    if (task != NULL) {
+        net->spare = task->next_spare;
+        memset(task, 0, sizeof *task);
+    } else {
+        task = g_new0(MsNetTask, 1);
+    }
     MsTime now = ms_sim_now(net->sim);
 
     task->net = net;
@@ -141,8 +158,7 @@ void ms_net_task_cancel(MsNet *net, MsNetTask *task)
         return;
     if (task->id != MS_EVENT_ID_NONE)
         ms_sim_cancel(net->sim, task->id);
-    g_queue_unlink(&net->tasks, &task->node);
-    g_free(task);
+    task_finish(net, task);
 }
 
 static void tasks_free_all(MsNet *net)
@@ -154,6 +170,11 @@ static void tasks_free_all(MsNet *net)
             ms_sim_cancel(net->sim, task->id);
         if (task->destroy != NULL)
             task->destroy(task->data);
+        g_free(task);
+    }
+    while (net->spare != NULL) {
+        MsNetTask *task = net->spare;
+        net->spare = task->next_spare;
         g_free(task);
     }
 }
