@@ -704,33 +704,58 @@ static void test_set_arrival(void)
     CU_ASSERT_EQUAL(ms_trace_get(trace, first)->seq, 1000);
 }
 
-/* Callers keep record pointers while the log grows by thousands. */
+/* Callers keep record pointers while the log grows by tens of thousands:
+ * past the chunks allocated one by one and across the slabs of a long run
+ * (trace.c), no record moves and none shares its place with another. */
 static void test_pointer_stability(void)
 {
+    enum { N = 60000, EVERY = 6000 };
     g_autoptr(MsTrace) trace = ms_trace_new();
     MsTraceRecord r = { .kind = MS_TRACE_LINE, .arrival = -1, .text = "220 ready" };
     ms_trace_emit(trace, &r);
     const MsTraceRecord *first = ms_trace_get(trace, 0);
-    const MsTraceRecord *kept[10];
-    for (guint i = 0; i < 20000; i++) {
+    const MsTraceRecord *kept[N / EVERY];
+    for (guint i = 0; i < N; i++) {
         char buf[32];
         g_snprintf(buf, sizeof(buf), "line %u", i);
         MsTraceRecord more = { .kind = MS_TRACE_LINE, .arrival = -1, .text = buf, .count = i };
         guint64 id = ms_trace_emit(trace, &more);
-        if (i % 2000 == 0)
-            kept[i / 2000] = ms_trace_get(trace, id);
+        if (i % EVERY == 0)
+            kept[i / EVERY] = ms_trace_get(trace, id);
     }
-    CU_ASSERT_EQUAL(ms_trace_length(trace), 20001);
+    CU_ASSERT_EQUAL(ms_trace_length(trace), N + 1);
     CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, 0), first);
     MS_ASSERT_STR(first->text, "220 ready");
-    for (guint k = 0; k < 10; k++) {
+    for (guint k = 0; k < N / EVERY; k++) {
         char buf[32];
-        g_snprintf(buf, sizeof(buf), "line %u", k * 2000);
-        CU_ASSERT_EQUAL(kept[k]->id, (guint64) k * 2000 + 1);
-        CU_ASSERT_EQUAL(kept[k]->count, (gint64) k * 2000);
+        g_snprintf(buf, sizeof(buf), "line %u", k * EVERY);
+        CU_ASSERT_EQUAL(kept[k]->id, (guint64) k * EVERY + 1);
+        CU_ASSERT_EQUAL(kept[k]->count, (gint64) k * EVERY);
         MS_ASSERT_STR(kept[k]->text, buf);
         CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, kept[k]->id), kept[k]);
     }
+    /* Every record still holds what it was given. */
+    guint wrong = 0;
+    for (guint i = 0; i < N; i++) {
+        const MsTraceRecord *got = ms_trace_get(trace, (guint64) i + 1);
+        if (got->id != (guint64) i + 1 || got->count != (gint64) i)
+            wrong++;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    /* Whatever is not in the heap is counted as mapped: 7.7 MB of records
+     * cannot all fit in the chunks allocated one by one. */
+    CU_ASSERT(ms_trace_mapped_bytes(trace) > 0);
+}
+
+/* A lecture's trace stays in the heap: no slab is mapped for it. */
+static void test_short_trace_maps_nothing(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    for (guint i = 0; i < 1000; i++) {
+        MsTraceRecord r = { .kind = MS_TRACE_LINE, .arrival = -1, .text = "250 OK" };
+        ms_trace_emit(trace, &r);
+    }
+    CU_ASSERT_EQUAL(ms_trace_mapped_bytes(trace), 0);
 }
 
 static void test_kind_names(void)
@@ -835,6 +860,7 @@ int main(void)
         MS_TEST(test_emit_from_subscriber),
         MS_TEST(test_set_arrival),
         MS_TEST(test_pointer_stability),
+        MS_TEST(test_short_trace_maps_nothing),
         MS_TEST(test_kind_names),
         MS_TEST_END,
     };

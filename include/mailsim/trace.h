@@ -118,6 +118,10 @@ guint64 ms_trace_length(const MsTrace *trace);
 /* transfer none; valid until the trace is freed. */
 const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id);
 
+/* Bytes the trace holds outside the malloc heap (the slabs a long run's
+ * records live in), for measurements of memory. */
+gsize ms_trace_mapped_bytes(const MsTrace *trace);
+
 /* Interns a string in the trace's string pool (transfer none). */
 const char *ms_trace_intern(MsTrace *trace, const char *s);
 

@@ -3,18 +3,30 @@
  *
  * Records live in fixed-size chunks that are never moved, so a pointer from
  * ms_trace_get() stays valid however long the log grows; renderers keep such
- * pointers (a line and the segment that carried it, say).  Every string a
+ * pointers (a line and the segment that carried it, say).  A long run's
+ * chunks are cut from slabs of 2 MB that the kernel is asked to back with
+ * huge pages: the records are most of what a run adds to the heap, and on
+ * a virtual machine a fault for every 4 KiB of them is dear.  Every string a
  * record carries is interned in one pool: a run repeats the same host names,
  * protocols, phases and replies thousands of times, and this keeps one copy
  * of each.
  */
+/* madvise() and MADV_HUGEPAGE are not POSIX. */
+#define _DEFAULT_SOURCE
 #include "mailsim/trace.h"
 
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define CHUNK_BITS 8u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
 #define CHUNK_MASK (CHUNK_SIZE - 1u)
+/* The first chunks are allocated one by one, so that a lecture's run of a
+ * few hundred records stays small; the rest come from slabs. */
+#define SMALL_CHUNKS 64u
+#define SLAB_BYTES ((gsize) 2u << 20)
+#define SLAB_CHUNKS (SLAB_BYTES / (CHUNK_SIZE * sizeof(MsTraceRecord)))
 
 typedef struct {
     guint handle;
@@ -33,7 +45,9 @@ typedef struct {
 #define POOL_MIN_SLOTS 1024u
 
 struct MsTrace {
-    GPtrArray *chunks;      /* of MsTraceRecord[CHUNK_SIZE] */
+    GPtrArray *chunks;      /* of MsTraceRecord[CHUNK_SIZE]: the first
+                             * SMALL_CHUNKS owned, the rest in slabs */
+    GPtrArray *slabs;       /* owned, SLAB_BYTES each, mapped by slab_new */
     guint64 length;
     GStringChunk *strings;
     /* The index of the pool: open addressing, probed linearly, in two
@@ -73,7 +87,8 @@ const char *ms_trace_kind_name(MsTraceKind kind)
 MsTrace *ms_trace_new(void)
 {
     MsTrace *trace = g_new0(MsTrace, 1);
-    trace->chunks = g_ptr_array_new_with_free_func(g_free);
+    trace->chunks = g_ptr_array_new();
+    trace->slabs = g_ptr_array_new();
     trace->strings = g_string_chunk_new(4096);
     trace->n_slots = POOL_MIN_SLOTS;
     trace->slots = g_new0(const char *, trace->n_slots);
@@ -87,7 +102,12 @@ void ms_trace_free(MsTrace *trace)
 {
     if (trace == NULL)
         return;
+    for (guint i = 0; i < MIN(trace->chunks->len, SMALL_CHUNKS); i++)
+        g_free(g_ptr_array_index(trace->chunks, i));
     g_ptr_array_unref(trace->chunks);
+    for (guint i = 0; i < trace->slabs->len; i++)
+        munmap(g_ptr_array_index(trace->slabs, i), SLAB_BYTES);
+    g_ptr_array_unref(trace->slabs);
     g_string_chunk_free(trace->strings);
     g_free(trace->slots);
     g_free(trace->hashes);
@@ -217,6 +237,41 @@ static void dispatch(MsTrace *trace)
         sweep_subscribers(trace);
 }
 
+/* SLAB_BYTES mapped at an address aligned to their size, so that one huge
+ * page can back them whole.  Mapped, not malloc'ed: glibc would map twice
+ * the size to align it, and count all of it as in use. */
+static void *slab_new(void)
+{
+    gsize len = 2 * SLAB_BYTES;
+    char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED)
+        g_error("out of memory for %zu bytes of trace records", SLAB_BYTES);
+    char *start = (char *) (((uintptr_t) map + SLAB_BYTES - 1) & ~(uintptr_t) (SLAB_BYTES - 1));
+    char *end = start + SLAB_BYTES;
+    if (start > map)
+        munmap(map, (gsize) (start - map));
+    if (map + len > end)
+        munmap(end, (gsize) (map + len - end));
+#ifdef MADV_HUGEPAGE
+    /* Only advice: where huge pages are off, ordinary pages serve. */
+    (void) madvise(start, SLAB_BYTES, MADV_HUGEPAGE);
+#endif
+    return start;
+}
+
+/* Room for CHUNK_SIZE more records. */
+static MsTraceRecord *new_chunk(MsTrace *trace)
+{
+    guint n = trace->chunks->len;
+    if (n < SMALL_CHUNKS)
+        return g_new(MsTraceRecord, CHUNK_SIZE);
+    gsize in_slab = (n - SMALL_CHUNKS) % SLAB_CHUNKS;
+    if (in_slab == 0)
+        g_ptr_array_add(trace->slabs, slab_new());
+    MsTraceRecord *slab = g_ptr_array_index(trace->slabs, trace->slabs->len - 1);
+    return slab + in_slab * CHUNK_SIZE;
+}
+
 guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
 {
     g_return_val_if_fail(trace != NULL, 0);
@@ -226,7 +281,7 @@ guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
     guint64 id = trace->length;
     /* Not zeroed: every record is written whole before it is read. */
     if ((id & CHUNK_MASK) == 0)
-        g_ptr_array_add(trace->chunks, g_new(MsTraceRecord, CHUNK_SIZE));
+        g_ptr_array_add(trace->chunks, new_chunk(trace));
     MsTraceRecord *r = record_at(trace, id);
     *r = *record;
     r->id = id;
@@ -285,6 +340,12 @@ guint64 ms_trace_length(const MsTrace *trace)
 {
     g_return_val_if_fail(trace != NULL, 0);
     return trace->length;
+}
+
+gsize ms_trace_mapped_bytes(const MsTrace *trace)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    return trace->slabs->len * SLAB_BYTES;
 }
 
 const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id)
