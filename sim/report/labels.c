@@ -4,7 +4,8 @@
  *
  * The sentence of an event (events.c) says all of it; a label names it in
  * a few words, where room is short: a note on a sequence diagram, the
- * events list of report.html.  A label may use the record's count ({n})
+ * events list of report.html.  A label may use the record's count ({n}),
+ * the user its subject names ({u}: the local part of a mailbox's owner)
  * and the parts its sentence's template recovered ({1}..{9}, translated as
  * phrases), so "service {1} down" names the service.  Records without an
  * event key are labelled by their kind.  No label is ever the raw key.
@@ -28,8 +29,8 @@ static const MsReportWords event_labels[] = {
     { "queue.retry", N_("will retry later") },
     { "queue.remove", N_("leaves the queue ({n} left)") },
     { "queue.converted", N_("converted to 7-bit MIME") },
-    { "mailbox.deliver", N_("into the mailbox ({n})") },
-    { "mailbox.delete", N_("deleted from the mailbox ({n} left)") },
+    { "mailbox.deliver", N_("into {u}'s mailbox ({n})") },
+    { "mailbox.delete", N_("deleted from {u}'s mailbox ({n} left)") },
     { "mailbox.expunge", N_("expunged from a folder ({n} left)") },
     { "mailbox.folder", N_("folder changed") },
     { "store.append", N_("added to a folder") },
@@ -128,13 +129,22 @@ char *ms_report_record_label(const MsTraceRecord *r, const char *lang)
 {
     const char *tpl = ms_report_tr(lang, record_template(r));
     g_auto(GStrv) args = NULL;
-    if (strstr(tpl, "{1}") != NULL)
-        ms_report_event_parse(r, &args);
+    for (const char *p = strchr(tpl, '{'); p != NULL && args == NULL; p = strchr(p + 1, '{')) {
+        if (p[1] >= '1' && p[1] <= '9' && p[2] == '}')
+            ms_report_event_parse(r, &args);
+    }
     guint n_args = args != NULL ? g_strv_length(args) : 0;
     GString *out = g_string_new(NULL);
     for (const char *p = tpl; *p != '\0'; p++) {
         if (p[0] == '{' && p[1] == 'n' && p[2] == '}') {
             g_string_append_printf(out, "%" G_GINT64_FORMAT, r->count);
+            p += 2;
+        } else if (p[0] == '{' && p[1] == 'u' && p[2] == '}') {
+            /* The user: the subject's local part (a note stands on its
+             * server's lifeline, so the domain goes without saying). */
+            const char *who = r->subject != NULL ? r->subject : "";
+            const char *at = strrchr(who, '@');
+            g_string_append_len(out, who, at != NULL ? at - who : (gssize) strlen(who));
             p += 2;
         } else if (p[0] == '{' && p[1] >= '1' && p[1] <= '9' && p[2] == '}') {
             guint k = (guint) (p[1] - '1');
