@@ -65,6 +65,10 @@ extern const MsDgFlowColours ms_dg_flow_colours[MS_DIAGRAM_N_FLOWS];
 #define MS_DG_SLIDE_COLUMN 1.3
 #define MS_DG_SLIDE_W 1440.0
 #define MS_DG_SLIDE_H 810.0
+/* A slide's automatic scale gives the slowest path this much drop, not
+ * MS_DG_DELAY_PT: a slide is short, and a dialogue's slopes still read as
+ * delays (every arrow drops at least a row of the larger type anyway). */
+#define MS_DG_SLIDE_DELAY_PT 50.0
 /* A slide's page is shrunk at most this much to fit (tests/test_diagram.c). */
 #define MS_DG_SLIDE_MIN_ZOOM 0.7
 

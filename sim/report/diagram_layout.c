@@ -42,7 +42,12 @@ static gint compare_events(gconstpointer pa, gconstpointer pb)
     return a->order < b->order ? -1 : (a->order > b->order);
 }
 
-/* Automatic scale: the slowest path gets MS_DG_DELAY_PT.  A connection's
+static double delay_pt(const MsDiagram *d)
+{
+    return d->options.slide ? MS_DG_SLIDE_DELAY_PT : MS_DG_DELAY_PT;
+}
+
+/* Automatic scale: the slowest path gets delay_pt().  A connection's
  * path delay is the shortest delay of anything it carried (a line held up
  * by a retransmission says nothing about the path); lost segments count up
  * to where they were lost, so a connection that never got through still
@@ -69,7 +74,7 @@ static double pick_scale(const MsDiagram *d)
         slowest = MAX(slowest, g_array_index(path, MsTime, c));
     if (slowest == 0)
         return 10.0;
-    return CLAMP(MS_DG_DELAY_PT / ((double) slowest / (double) MS_MSEC), 1e-9, 200.0);
+    return CLAMP(delay_pt(d) / ((double) slowest / (double) MS_MSEC), 1e-9, 200.0);
 }
 
 static MsTime pick_gap(const MsDiagram *d)
@@ -77,7 +82,7 @@ static MsTime pick_gap(const MsDiagram *d)
     if (d->options.gap != 0)
         return d->options.gap;
     /* Auto: anything that would take more than twice the longest slope. */
-    double ns = 2.0 * MS_DG_DELAY_PT / d->scale * (double) MS_MSEC;
+    double ns = 2.0 * delay_pt(d) / d->scale * (double) MS_MSEC;
     return ns >= (double) (G_MAXINT64 / 2) ? G_MAXINT64 / 2 : (MsTime) ns;
 }
 
@@ -90,9 +95,22 @@ static void place_notes(MsDiagram *d);
  * split).  Shared by the layout and by the count of pages not drawn. */
 typedef struct {
     guint count;     /* arrows on the current page */
+    guint start;     /* its first arrow */
     MsTime first;    /* send time of the first arrow */
     gint64 window;
 } Pager;
+
+/* How many arrows the page that begins at arrow `start` takes: the page
+ * size; but on slides, when a full page would leave fewer than a quarter
+ * page for the last one, half of what is left (two even slides, rather
+ * than a full one and a scrap). */
+static guint page_target(const MsDiagram *d, guint start)
+{
+    guint n = d->options.page_arrows, left = d->arrows->len - start;
+    if (d->options.slide && left > n && left - n < n / 4)
+        return (left + 1) / 2;
+    return n;
+}
 
 static gboolean pager_cuts(Pager *pg, const MsDiagram *d, guint i)
 {
@@ -106,16 +124,18 @@ static gboolean pager_cuts(Pager *pg, const MsDiagram *d, guint i)
             pg->window = (a->send - pg->first) / o->page_time;
             cut = TRUE;
         }
-        if (o->page_arrows > 0 && pg->count >= o->page_arrows &&
+        if (o->page_arrows > 0 && pg->count >= page_target(d, pg->start) &&
             a->group != g_array_index(d->arrows, MsDiagramArrow, i - 1).group)
             cut = TRUE;
     }
     return cut;
 }
 
-static void pager_count(Pager *pg, gboolean cut)
+static void pager_count(Pager *pg, gboolean cut, guint i)
 {
     pg->count = cut ? 1 : pg->count + 1;
+    if (cut)
+        pg->start = i;
 }
 
 void ms_dg_cut_pages(MsDiagram *d)
@@ -127,7 +147,7 @@ void ms_dg_cut_pages(MsDiagram *d)
     guint page = 0, keep = d->arrows->len;
     for (guint i = 0; i < d->arrows->len; i++) {
         gboolean cut = pager_cuts(&pg, d, i);
-        pager_count(&pg, cut);
+        pager_count(&pg, cut, i);
         if (!cut)
             continue;
         page++;
@@ -153,20 +173,23 @@ guint ms_dg_total_pages(const MsDiagram *d)
     return d->pages->len + d->undrawn.pages;
 }
 
-/* cuts: NULL, or a byte per arrow, set where a page must begin (a slide
- * that would not fit). */
-static void assign_pages(MsDiagram *d, const guint8 *cuts)
+/* cuts: NULL, or for each arrow where a page must begin (a slide that
+ * would not fit) 1 + the first arrow of the page it was cut from, 0
+ * elsewhere.  A cut made for a page that no longer begins there (an
+ * earlier cut moved) is stale and left out: the fit looks at that page
+ * again. */
+static void assign_pages(MsDiagram *d, const guint *cuts)
 {
     guint page = 0;
     Pager pager = { 0 };
     for (guint i = 0; i < d->arrows->len; i++) {
         MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
         gboolean cut = pager_cuts(&pager, d, i);
-        if (i > 0 && cuts != NULL && cuts[i] != 0)
+        if (i > 0 && cuts != NULL && cuts[i] == pager.start + 1)
             cut = TRUE;
         if (cut)
             page++;
-        pager_count(&pager, cut);
+        pager_count(&pager, cut, i);
         a->page = page;
     }
     for (guint p = 0; p <= page; p++) {
@@ -200,11 +223,21 @@ static gint compare_note_keys(gconstpointer pa, gconstpointer pb)
     return a->order < b->order ? -1 : (a->order > b->order);
 }
 
-/* A note goes on the last page that had begun by its time.  Notes are put
- * in time order first, so each page's notes are one range. */
+/* A note goes on the last page that had begun by its time; but one in the
+ * idle time after that page's last arrow arrived, before the next page
+ * begins, on the next (the agent that checks its mailbox opens the slide
+ * of the retrieval, not the foot of the relay's).  Notes are put in time
+ * order first, so each page's notes are one range. */
 static void place_notes(MsDiagram *d)
 {
     guint n = d->notes->len;
+    g_autofree MsTime *quiet_from = g_new(MsTime, d->pages->len + 1);
+    for (guint p = 0; p < d->pages->len; p++)
+        quiet_from[p] = G_MININT64;
+    for (guint i = 0; i < d->arrows->len; i++) {
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+        quiet_from[a->page] = MAX(quiet_from[a->page], MAX(a->send, a->arrival));
+    }
     g_autofree NoteKey *keys = g_new(NoteKey, n + 1);
     for (guint i = 0; i < n; i++) {
         keys[i].time = g_array_index(d->notes, MsDiagramNote, i).time;
@@ -221,7 +254,9 @@ static void place_notes(MsDiagram *d)
                g_array_index(d->pages, MsDiagramPage, page + 1).from <= note.time)
             page++;
         note.page = page;
-        MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, page);
+        if (page + 1 < d->pages->len && note.time > quiet_from[page])
+            note.page = page + 1;
+        MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, note.page);
         if (pg->n_notes == 0)
             pg->first_note = notes->len;
         pg->n_notes++;
@@ -541,7 +576,7 @@ static void placer_advance(Placer *p, double y)
         low = MIN(low, arrow_at(p, p->oldest)->y1);
     /* An arrow in flight far longer than any path's delay (held up, or
      * crossing a break) does not keep everything above it in view. */
-    low = MAX(low, y - 4 * MS_DG_T(p->d, MS_DG_DELAY_PT + MS_DG_BREAK_H));
+    low = MAX(low, y - 4 * MS_DG_T(p->d, delay_pt(p->d) + MS_DG_BREAK_H));
     /* A label resting on its arrow reaches up to its height above the
      * arrow's start. */
     p->low = MAX(p->low, low - 1.0 - p->tall);
@@ -1320,10 +1355,45 @@ static double arrow_bottom(const MsDiagram *d, const MsDiagramArrow *a)
     return MAX(a->y1, a->y2) + MS_DG_T(d, MS_DG_ROW) * (a->rows - 1) / 2.0;
 }
 
+/* Where a slide page may be cut, best first: where a connection begins
+ * (a new session, a new slide), where a connection's phase changes, where
+ * a group of lines sent together begins.  Never inside a group. */
+static guint cut_rank(const MsDiagram *d, const guint *conn_start, guint i)
+{
+    const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
+    const MsDiagramArrow *b = &g_array_index(d->arrows, MsDiagramArrow, i - 1);
+    if (a->group == b->group)
+        return 0;
+    if (conn_start[i])
+        return 3;
+    const char *pa = a->record->phase, *pb = b->record->phase;
+    if (a->record->conn != b->record->conn ||
+        (pa != NULL && (pb == NULL || strcmp(pa, pb) != 0)))
+        return 2;
+    return 1;
+}
+
+/* The best place to cut between arrows lo and hi (lo > 0), the latest of
+ * the best; hi when none is better than any other. */
+static guint best_cut(const MsDiagram *d, const guint *conn_start, guint lo, guint hi)
+{
+    guint at = hi, rank = 0;
+    for (guint i = hi; i >= lo && i > 0; i--) {
+        guint r = cut_rank(d, conn_start, i);
+        if (r > rank) {
+            rank = r;
+            at = i;
+        }
+    }
+    return at;
+}
+
 /* A slide page taller than the slide (at the width its lifelines need)
- * would be shrunk until its type is small: it gets a new page at its first
- * arrow that reaches too low.  Returns whether any page was cut. */
-static gboolean cut_tall_pages(MsDiagram *d, guint8 *cuts, double width)
+ * would be shrunk until its type is small: it gets a new page before its
+ * first arrow that reaches too low, or, when one begins in the page's
+ * second half, where a connection (else a phase) begins before that.
+ * Returns whether any page was cut. */
+static gboolean cut_tall_pages(MsDiagram *d, guint *cuts, const guint *conn_start, double width)
 {
     double limit = MAX(MS_DG_SLIDE_H, width * MS_DG_SLIDE_H / MS_DG_SLIDE_W) -
                    MS_DG_T(d, MS_DG_BOTTOM) - MS_DG_T(d, 14.0);
@@ -1332,14 +1402,18 @@ static gboolean cut_tall_pages(MsDiagram *d, guint8 *cuts, double width)
         const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, p);
         if (pg->height <= limit + MS_DG_T(d, MS_DG_BOTTOM) + MS_DG_T(d, 14.0) || pg->n_arrows < 2)
             continue;
-        guint at = pg->first_arrow + pg->n_arrows - 1; /* too tall by its notes */
-        for (guint i = pg->first_arrow + 1; i < pg->first_arrow + pg->n_arrows; i++) {
+        guint first = pg->first_arrow;
+        guint at = first + pg->n_arrows - 1; /* too tall by its notes */
+        for (guint i = first + 1; i < first + pg->n_arrows; i++) {
             if (arrow_bottom(d, &g_array_index(d->arrows, MsDiagramArrow, i)) > limit) {
                 at = i;
                 break;
             }
         }
-        cuts[at] = 1;
+        guint better = best_cut(d, conn_start, first + MAX(1u, (at - first + 1) / 2), at);
+        if (cut_rank(d, conn_start, better) > 0)
+            at = better;
+        cuts[at] = first + 1;
         cut = TRUE;
     }
     return cut;
@@ -1358,7 +1432,7 @@ static void clear_layout(MsDiagram *d)
     }
 }
 
-static double layout_pages(MsDiagram *d, const guint8 *cuts);
+static double layout_pages(MsDiagram *d, const guint *cuts);
 
 /* A slide too tall for the screen is cut in two while it is laid out, so
  * the cut before the layout (ms_dg_cut_pages) may leave more pages than
@@ -1396,9 +1470,55 @@ static void trim_pages(MsDiagram *d, guint keep)
     g_array_set_size(d->pages, keep);
 }
 
-/* Each pass is linear; a slide page is cut at most once a pass, and a page
- * of a dozen arrows seldom needs more than two cuts. */
-#define MAX_FIT_PASSES 12
+/* Lays out the pages, cutting those too tall for a slide until all fit.
+ * Each pass is linear; a slide page is cut at most once a pass, the first
+ * page cut stays cut, and a page of a dozen arrows seldom needs more than
+ * two cuts. */
+#define MAX_FIT_PASSES 16
+static void fit_slides(MsDiagram *d, guint *cuts, const guint *conn_start)
+{
+    for (guint pass = 0;; pass++) {
+        double width = layout_pages(d, cuts);
+        if (pass == MAX_FIT_PASSES || !cut_tall_pages(d, cuts, conn_start, width))
+            return;
+        clear_layout(d);
+    }
+}
+
+/* A deck that ends on a scrap (a last slide of one or two arrows, left
+ * over from a page too tall) ends instead on two halves: the page before
+ * it is cut at its best place near its middle and the rest joins the
+ * scrap.  Kept only when it costs no slide. */
+static void even_last_slide(MsDiagram *d, guint *cuts, const guint *conn_start)
+{
+    guint n = d->pages->len;
+    if (n < 2)
+        return;
+    const MsDiagramPage *last = &g_array_index(d->pages, MsDiagramPage, n - 1);
+    const MsDiagramPage *prev = &g_array_index(d->pages, MsDiagramPage, n - 2);
+    if (last->n_arrows > 2 || cuts[last->first_arrow] == 0 || prev->n_arrows < 2)
+        return;
+    guint first = prev->first_arrow, end = last->first_arrow;
+    guint mid = first + (end - first + 1) / 2;
+    guint at = best_cut(d, conn_start, first + 1, mid);
+    /* No place before the middle: the best after it. */
+    if (cut_rank(d, conn_start, at) == 0)
+        at = best_cut(d, conn_start, mid, end - 1);
+    if (at <= first || at >= end || cut_rank(d, conn_start, at) == 0)
+        return;
+    guint len = d->arrows->len + 1;
+    g_autofree guint *saved = g_memdup2(cuts, len * sizeof *cuts);
+    cuts[end] = 0;
+    cuts[at] = first + 1;
+    clear_layout(d);
+    fit_slides(d, cuts, conn_start);
+    if (d->pages->len <= n)
+        return;
+    memcpy(cuts, saved, len * sizeof *cuts);
+    clear_layout(d);
+    fit_slides(d, cuts, conn_start);
+}
+
 void ms_dg_layout(MsDiagram *d)
 {
     d->scale = pick_scale(d);
@@ -1407,19 +1527,23 @@ void ms_dg_layout(MsDiagram *d)
         layout_pages(d, NULL);
         return;
     }
-    g_autofree guint8 *cuts = g_new0(guint8, d->arrows->len + 1);
-    for (guint pass = 0;; pass++) {
-        double width = layout_pages(d, cuts);
-        if (pass == MAX_FIT_PASSES || !cut_tall_pages(d, cuts, width))
-            break;
-        clear_layout(d);
+    guint n = d->arrows->len;
+    g_autofree guint *cuts = g_new0(guint, n + 1);
+    /* conn_start[i]: whether arrow i is its connection's first. */
+    g_autofree guint *conn_start = g_new0(guint, n + 1);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < n; i++) {
+        guint conn = g_array_index(d->arrows, MsDiagramArrow, i).record->conn;
+        conn_start[i] = conn != 0 && g_hash_table_add(seen, GUINT_TO_POINTER(conn));
     }
+    fit_slides(d, cuts, conn_start);
+    even_last_slide(d, cuts, conn_start);
     if (d->options.max_pages > 0 && d->pages->len > d->options.max_pages)
         trim_pages(d, d->options.max_pages);
 }
 
 /* Lays out every page; returns the pages' width. */
-static double layout_pages(MsDiagram *d, const guint8 *cuts)
+static double layout_pages(MsDiagram *d, const guint *cuts)
 {
     assign_pages(d, cuts);
     guint max_conn = 0;
