@@ -1894,6 +1894,97 @@ static void shipped_slides_fit_1920x1080(void)
     remove_dir(out);
 }
 
+/* The diagram of a shipped scenario at the slide preset (compact). */
+static MsDiagram *slides_of(const char *path, ShippedRun *run)
+{
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.slide = TRUE;
+    CU_ASSERT_TRUE_FATAL(run_shipped(path, run));
+    return ms_diagram_new(ms_world_trace(run->world), &run->report, &o);
+}
+
+/* The latest moment anything on page p is drawn at (a send or an arrival). */
+static MsTime page_quiet_from(const MsDiagram *d, guint p)
+{
+    const MsDiagramPage *pg = ms_diagram_page(d, p);
+    MsTime last = G_MININT64;
+    for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
+        const MsDiagramArrow *a = ms_diagram_arrow(d, i);
+        last = MAX(last, MAX(a->send, a->arrival));
+    }
+    return last;
+}
+
+/* The textbook's three steps are three slides: submission, relay and
+ * retrieval, each a connection of its own from its first arrow; and on
+ * every shipped scenario's slides no page splits lines sent together, and
+ * a note between two pages goes with the nearer (the agent checking its
+ * mailbox opens the retrieval's slide). */
+static void slides_follow_the_sessions(void)
+{
+    g_auto(ShippedRun) basic = { 0 };
+    g_autoptr(MsDiagram) d = slides_of("scenarios/smtp-basic.mss", &basic);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_pages(d), 3);
+    for (guint p = 0; p < 3; p++) {
+        const MsDiagramPage *pg = ms_diagram_page(d, p);
+        guint conn = ms_diagram_arrow(d, pg->first_arrow)->record->conn;
+        for (guint i = 0; i < pg->first_arrow; i++)
+            CU_ASSERT_NOT_EQUAL(ms_diagram_arrow(d, i)->record->conn, conn);
+        for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++)
+            CU_ASSERT_EQUAL(ms_diagram_arrow(d, i)->record->conn, conn);
+    }
+    const MsDiagramPage *retrieval = ms_diagram_page(d, 2);
+    gboolean checks = FALSE;
+    for (guint n = retrieval->first_note; n < retrieval->first_note + retrieval->n_notes; n++)
+        checks |= strstr(ms_diagram_note(d, n)->tooltip, "POP3") != NULL;
+    CU_ASSERT_TRUE(checks);
+
+    g_autoptr(GPtrArray) paths = ms_test_shipped_scenarios();
+    for (guint k = 0; k < paths->len; k++) {
+        g_auto(ShippedRun) run = { 0 };
+        g_autoptr(MsDiagram) s = slides_of(paths->pdata[k], &run);
+        for (guint p = 1; p < ms_diagram_n_pages(s); p++) {
+            const MsDiagramPage *pg = ms_diagram_page(s, p);
+            if (pg->n_arrows == 0)
+                continue;
+            guint i = pg->first_arrow;
+            if (ms_diagram_arrow(s, i)->group == ms_diagram_arrow(s, i - 1)->group)
+                fprintf(stderr, "%s: page %u splits a group\n", (char *) paths->pdata[k], p + 1);
+            CU_ASSERT_NOT_EQUAL(ms_diagram_arrow(s, i)->group, ms_diagram_arrow(s, i - 1)->group);
+            /* The notes between the pages, each with the nearer. */
+            MsTime quiet = page_quiet_from(s, p - 1);
+            for (guint n = 0; n < ms_diagram_n_notes(s); n++) {
+                const MsDiagramNote *note = ms_diagram_note(s, n);
+                if (note->time <= quiet || note->time >= pg->from)
+                    continue;
+                gboolean nearer_next = note->time - quiet > pg->from - note->time;
+                CU_ASSERT_EQUAL(note->page, nearer_next ? p : p - 1);
+            }
+        }
+    }
+}
+
+/* No deck ends on a scrap: a last slide of one or two arrows, left over
+ * when the page before was too tall (smtp-basic's ended on its 221). */
+static void slides_never_end_on_a_scrap(void)
+{
+    g_autoptr(GPtrArray) paths = ms_test_shipped_scenarios();
+    CU_ASSERT_TRUE(paths->len >= 20);
+    for (guint k = 0; k < paths->len; k++) {
+        g_auto(ShippedRun) run = { 0 };
+        g_autoptr(MsDiagram) d = slides_of(paths->pdata[k], &run);
+        guint n = ms_diagram_n_pages(d);
+        if (n < 2)
+            continue;
+        const MsDiagramPage *last = ms_diagram_page(d, n - 1);
+        if (last->n_arrows < 3)
+            fprintf(stderr, "%s: last slide of %u arrows\n", (char *) paths->pdata[k],
+                    last->n_arrows);
+        CU_ASSERT_TRUE(last->n_arrows >= 3);
+    }
+}
+
 /* The tick of an arrow's send time is labelled rather than that of a note
  * just before it: the label says when the arrow left. */
 static void ticks_label_the_arrows(void)
@@ -2452,6 +2543,8 @@ int main(void)
         MS_TEST(http_upload_drawn_as_push),
         MS_TEST(view_and_slide_options),
         MS_TEST(shipped_slides_fit_1920x1080),
+        MS_TEST(slides_follow_the_sessions),
+        MS_TEST(slides_never_end_on_a_scrap),
         MS_TEST(ticks_label_the_arrows),
         MS_TEST(page_height_grows_with_arrows),
         MS_TEST(overlap_checks_find_overlaps),

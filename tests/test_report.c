@@ -295,6 +295,10 @@ static void labels_of_named_records(void)
         { "scenarios/smtp-bounce.mss", "mailbox.unknown", "no such mailbox: bounced",
           "没有该邮箱：退信" },
         { "scenarios/smtp-bounce.mss", "queue.add", "queued (1 in queue)", "放入报文队列（1 封）" },
+        { "scenarios/pop3-delete-vs-keep.mss", "mailbox.deliver", "into bob's mailbox (1)",
+          "放入 bob 的邮箱（1 封）" },
+        { "scenarios/pop3-delete-vs-keep.mss", "mailbox.delete",
+          "deleted from bob's mailbox (1 left)", "从 bob 的邮箱删除（剩 1 封）" },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         Run run = { 0 };
@@ -329,6 +333,32 @@ static void labels_of_named_records(void)
         CU_ASSERT_TRUE(shown);
         run_clear(&run);
     }
+}
+
+/* One message to two users of one server: two notes at one instant on the
+ * server's lifeline, which must tell the mailboxes apart. */
+static void mailbox_notes_name_the_user(void)
+{
+    const char *path = "scenarios/pop3-delete-vs-keep.mss";
+    Run run = { 0 };
+    CU_ASSERT_TRUE_FATAL(run_file(path, &run));
+    MsReportOptions report;
+    options_for(&report, &run, path, "en");
+    MsDiagramOptions dopt;
+    ms_diagram_options_init(&dopt);
+    g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(run.world), &report, &dopt);
+    guint pairs = 0;
+    for (guint n = 1; n < ms_diagram_n_notes(d); n++) {
+        const MsDiagramNote *a = ms_diagram_note(d, n - 1), *b = ms_diagram_note(d, n);
+        if (a->time != b->time || a->lifeline != b->lifeline ||
+            strstr(a->tooltip, "placed in") == NULL || strstr(b->tooltip, "placed in") == NULL)
+            continue;
+        pairs++;
+        CU_ASSERT_STRING_NOT_EQUAL(a->label, b->label);
+        CU_ASSERT_TRUE(strstr(a->label, "bob's") != NULL || strstr(a->label, "carol's") != NULL);
+    }
+    CU_ASSERT_TRUE(pairs >= 2);
+    run_clear(&run);
 }
 
 static void check_note_key(const char *key)
@@ -960,6 +990,7 @@ int main(void)
         MS_TEST(every_key_has_chinese),
         MS_TEST(every_kind_and_key_has_a_label),
         MS_TEST(labels_of_named_records),
+        MS_TEST(mailbox_notes_name_the_user),
         MS_TEST(engine_keys_resolve),
         MS_TEST(chinese_under_the_c_locale),
         MS_TEST(default_language_from_the_locale),

@@ -224,10 +224,11 @@ static gint compare_note_keys(gconstpointer pa, gconstpointer pb)
 }
 
 /* A note goes on the last page that had begun by its time; but one in the
- * idle time after that page's last arrow arrived, before the next page
- * begins, on the next (the agent that checks its mailbox opens the slide
- * of the retrieval, not the foot of the relay's).  Notes are put in time
- * order first, so each page's notes are one range. */
+ * idle time after that page's last arrow arrived, nearer to the next
+ * page's first arrow than to that last arrival, on the next (the agent
+ * that checks its mailbox opens the slide of the retrieval, not the foot
+ * of the relay's; an attempt's failure stays with its attempt).  Notes
+ * are put in time order first, so each page's notes are one range. */
 static void place_notes(MsDiagram *d)
 {
     guint n = d->notes->len;
@@ -254,7 +255,9 @@ static void place_notes(MsDiagram *d)
                g_array_index(d->pages, MsDiagramPage, page + 1).from <= note.time)
             page++;
         note.page = page;
-        if (page + 1 < d->pages->len && note.time > quiet_from[page])
+        if (page + 1 < d->pages->len && note.time > quiet_from[page] &&
+            note.time - quiet_from[page] >
+                g_array_index(d->pages, MsDiagramPage, page + 1).from - note.time)
             note.page = page + 1;
         MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, note.page);
         if (pg->n_notes == 0)
