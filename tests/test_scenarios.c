@@ -336,7 +336,9 @@ static void summary_says_what_happened(void)
     g_autofree char *multi = summary_of("scenarios/mime-multipart.mss");
     CU_ASSERT_PTR_NULL(strstr(multi, "no multipart message in this run"));
     g_autofree char *retry = summary_of("scenarios/smtp-server-down-retry.mss");
-    CU_ASSERT_PTR_NOT_NULL(strstr(retry, "2.1 min (22:08.031 \u2192 24:15.031), refused"));
+    /* Its SYNs went unanswered: a timeout, not a refusal. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(retry, "2.1 min (22:08.031 \u2192 24:15.031), timed out"));
+    CU_ASSERT_PTR_NULL(strstr(retry, "refused"));
     g_autofree char *many = summary_of("scenarios/smtp-persistent.mss");
     CU_ASSERT_PTR_NOT_NULL(strstr(many, "]-["));
 }
@@ -387,6 +389,21 @@ static void refused_port_and_silent_host(void)
     const char *first = strstr(summary, "queue of crepes.fr (attempts: 3)");
     CU_ASSERT_PTR_NOT_NULL_FATAL(first);
     CU_ASSERT_PTR_NOT_NULL(strstr(first + 1, "queue of crepes.fr (attempts: 3)"));
+    /* The stopped service refused with a RST; the host that was down did
+     * not refuse anything: it never answered, and the attempt timed out. */
+    g_autofree char *flat = unwrap(summary);
+    const char *ex2 = strstr(flat, "[2] SMTP crepes.fr:49152 \u2192 hamburger.edu:25");
+    const char *ex3 = strstr(flat, "[3] SMTP crepes.fr:49153 \u2192 pizza.it:25");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ex2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ex3);
+    CU_ASSERT_TRUE(ex2 < ex3);
+    const char *rst = strstr(ex2, "refused (the server's TCP answered the SYN with RST)");
+    CU_ASSERT_TRUE(rst != NULL && rst < ex3);
+    const char *silent = strstr(ex3, "timed out (the SYN was never answered)");
+    const char *ex4 = strstr(ex3, "[4] SMTP");
+    CU_ASSERT_TRUE(silent != NULL && ex4 != NULL && silent < ex4);
+    const char *refused3 = strstr(ex3, "refused");
+    CU_ASSERT_TRUE(refused3 == NULL || refused3 > ex4);
 }
 
 /* A typed line carries the phase the server is in when it reads it, so

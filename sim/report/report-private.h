@@ -147,6 +147,18 @@ const char *ms_report_kind_label_english(MsTraceKind kind);
 /* Every label's key and English text, for the catalogue and the tests. */
 void ms_report_foreach_label(MsReportMsgidFn fn, gpointer user_data);
 
+/* Why a connection was never made, read from its conn-refused record's
+ * detail (docs/network-model.md, "Ending a connection"): the server's TCP
+ * answered the SYN with RST; the SYN was never answered (TCP's retries or
+ * the relay's connect-timeout gave up); or there was no route. */
+typedef enum {
+    MS_REPORT_REFUSED_RST,
+    MS_REPORT_REFUSED_TIMEOUT,
+    MS_REPORT_REFUSED_NO_ROUTE,
+} MsReportRefusal;
+
+MsReportRefusal ms_report_refusal(const MsTraceRecord *r);
+
 /* TRUE for a line record of binary content (an HTTP response's picture):
  * its text is a stand-in ("[3436 octets of image/jpeg]"), its len the
  * octets sent. */

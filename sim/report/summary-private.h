@@ -25,7 +25,8 @@ typedef struct {
     guint16 server_port;
     MsTime opened;
     MsTime closed;         /* conn-close, -refused or -abort; -1 if never */
-    const char *end;       /* "closed", "refused", "aborted", "open" */
+    const char *end;       /* "closed", "refused" (RST), "timed-out", "no-route",
+                            * "aborted", "open" */
     guint round_trips;     /* client turns answered by the server */
     guint64 bytes[2];      /* application bytes: [0] C→S, [1] S→C */
     guint lines[2];

@@ -216,7 +216,11 @@ static void conn_record(Build *b, const MsTraceRecord *r)
     if (r->kind == MS_TRACE_CONN_CLOSE)
         e->end = "closed";
     else if (r->kind == MS_TRACE_CONN_REFUSED)
-        e->end = "refused";
+        /* A RST is a refusal; a SYN nobody answered is not: the host was
+         * silent (down, or cut off), and the client gave up waiting. */
+        e->end = ms_report_refusal(r) == MS_REPORT_REFUSED_TIMEOUT    ? "timed-out"
+                 : ms_report_refusal(r) == MS_REPORT_REFUSED_NO_ROUTE ? "no-route"
+                                                                      : "refused";
     else if (r->kind == MS_TRACE_CONN_ABORT)
         e->end = "aborted";
     else

@@ -134,7 +134,11 @@ static const char *end_text(const char *end)
     if (strcmp(end, "closed") == 0)
         return N_("closed");
     if (strcmp(end, "refused") == 0)
-        return N_("refused");
+        return N_("refused (the server's TCP answered the SYN with RST)");
+    if (strcmp(end, "timed-out") == 0)
+        return N_("timed out (the SYN was never answered)");
+    if (strcmp(end, "no-route") == 0)
+        return N_("no route to the server");
     if (strcmp(end, "aborted") == 0)
         return N_("aborted");
     return N_("still open at the end");
@@ -189,8 +193,14 @@ static void append_exchange(GString *out, const MsSumExchange *e, const char *la
                                   n, parts, NULL));
     }
     g_autofree char *rt = num(e->round_trips);
-    rows_add(&rows, TR(lang, N_("round trips")),
-             ms_report_format(lang, N_("{1}, plus 1 for the TCP handshake"), rt, NULL));
+    /* A connection never made had no handshake to count: a RST took the
+     * SYN's one round trip, a silent host none. */
+    const char *rt_text = strcmp(e->end, "refused") == 0
+                              ? N_("{1}; the SYN and the RST that refused it took 1")
+                          : strcmp(e->end, "timed-out") == 0 || strcmp(e->end, "no-route") == 0
+                              ? N_("{1}; no TCP handshake (no answer to the SYN)")
+                              : N_("{1}, plus 1 for the TCP handshake");
+    rows_add(&rows, TR(lang, N_("round trips")), ms_report_format(lang, rt_text, rt, NULL));
     g_autofree char *up = num(e->bytes[0]);
     g_autofree char *down = num(e->bytes[1]);
     rows_add(&rows, TR(lang, N_("bytes")),

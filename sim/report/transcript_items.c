@@ -322,6 +322,17 @@ gboolean ms_report_is_text_note(const char *note)
             strcmp(note, "imap.data.literal") == 0 || strcmp(note, "imap.cmd.literal") == 0);
 }
 
+MsReportRefusal ms_report_refusal(const MsTraceRecord *r)
+{
+    const char *why = r->detail != NULL ? r->detail : "";
+    /* "connection timed out", or "... after 30 s" with a connect-timeout */
+    if (g_str_has_prefix(why, "connection timed out"))
+        return MS_REPORT_REFUSED_TIMEOUT;
+    if (strcmp(why, "no route to host") == 0)
+        return MS_REPORT_REFUSED_NO_ROUTE;
+    return MS_REPORT_REFUSED_RST;
+}
+
 gboolean ms_report_line_is_binary(const MsTraceRecord *r)
 {
     return r->kind == MS_TRACE_LINE && r->len > 0;
