@@ -1553,6 +1553,27 @@ static void failed_attempts_drawn_with_number(void)
     }
     g_autoptr(MsDiagram) zh = diagram_viewed(t, MS_DIAGRAM_VIEW_COMPACT, "zh");
     MS_ASSERT_STR(ms_diagram_arrow(zh, 1)->text, "SYN（第 2 次尝试）\u2014 无应答");
+    /* In text, the SYNs nobody answered are lost; the one the server's TCP
+     * answered with RST is not: it is refused, and the RST's time shown. */
+    g_autofree char *txt = ms_diagram_export(d, MS_DIAGRAM_TXT);
+    g_auto(GStrv) lines = g_strsplit(txt, "\n", -1);
+    guint lost = 0, rst = 0;
+    for (guint i = 0; lines[i] != NULL; i++) {
+        if (strstr(lines[i], "SYN (attempt") == NULL)
+            continue;
+        if (strstr(lines[i], "SYN (attempt 3)") != NULL) {
+            rst++;
+            CU_ASSERT_PTR_NOT_NULL(strstr(lines[i], "-#|"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(lines[i], "RST back at 3500.000"));
+            CU_ASSERT_PTR_NULL(strstr(lines[i], "lost"));
+        } else {
+            lost++;
+            CU_ASSERT_PTR_NOT_NULL(strstr(lines[i], "x|"));
+            CU_ASSERT_TRUE(g_str_has_suffix(lines[i], "lost"));
+        }
+    }
+    CU_ASSERT_EQUAL(lost, 2);
+    CU_ASSERT_EQUAL(rst, 1);
 }
 
 /* As the summary has it: POST /send uploads (a push), the rest of web mail

@@ -199,9 +199,16 @@ static void txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
     gunichar ch = a->kind == MS_DIAGRAM_ARROW_ELIDED && !a->compact ? ':' : shaft[a->flow];
     for (guint i = lo; i < hi; i++)
         c->cells[i] = ch;
+    /* A SYN that reached a closed port was not lost: the server's TCP
+     * refused it with a RST, and the arrow ends in a bar that says so. */
+    const MsTraceRecord *end = a->kind == MS_DIAGRAM_ARROW_ATTEMPT &&
+                                       a->record->conn < d->refused->len
+                                   ? g_ptr_array_index(d->refused, a->record->conn)
+                                   : NULL;
+    gboolean rst = end != NULL && ms_report_refusal(end) == MS_REPORT_REFUSED_RST;
     /* A lost one ends in a cross instead of a head (and says so on the
      * right). */
-    c->cells[right ? hi - 1 : lo] = a->lost ? 'x' : right ? '>' : '<';
+    c->cells[right ? hi - 1 : lo] = rst ? '#' : a->lost ? 'x' : right ? '>' : '<';
     guint room = hi - lo > 6 ? hi - lo - 6 : 0;
     g_autofree char *label = ms_dg_shorten(a->text, room);
     g_autofree char *framed = g_strdup_printf(" %s ", label);
@@ -214,6 +221,11 @@ static void txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
     g_autofree char *arrival = a->lost ? g_strdup(ms_dg_word(d, "lost", "丢失"))
                                        : ms_time_format_ms(a->arrival);
     g_autofree char *arrives = a->lost ? g_strdup(arrival) : g_strdup_printf("\u2192 %s", arrival);
+    if (rst) {
+        g_autofree char *back = ms_time_format_ms(end->time);
+        g_free(arrives);
+        arrives = MS_DG_PRINTF(d, "RST back at %s", "%s 收到 RST", back);
+    }
     canvas_put(c, tail, arrives, c->n);
 }
 

@@ -222,9 +222,19 @@ static void conn_record(Builder *b, const MsTraceRecord *r)
         }
         break;
     case MS_TRACE_CONN_REFUSED: {
-        g_autofree char *why = ms_report_phrase(r->detail != NULL ? r->detail
-                                                                  : "connection refused",
-                                                lang);
+        if (ms_report_refusal(r) == MS_REPORT_REFUSED_RST) {
+            /* RFC 9293 3.10.7.1: a SYN to a port nobody listens on is
+             * answered with a RST, which comes back to the client. */
+            g_autofree char *port = g_strdup_printf("%u", s->conn->server_port);
+            item = add_item(b, MS_ITEM_CONN, r, s->conn, r->time,
+                            ms_report_format(lang, N_("connection refused: {1}'s TCP answered"
+                                                      " the SYN with RST (nothing listens on"
+                                                      " port {2})"),
+                                             s->conn->server, port, NULL));
+            item->arrow = MS_ARROW_TO_CLIENT;
+            break;
+        }
+        g_autofree char *why = ms_report_phrase(r->detail != NULL ? r->detail : "", lang);
         item = add_item(b, MS_ITEM_CONN, r, s->conn, r->time,
                         ms_report_format(lang, N_("connection failed: {1}"), why, NULL));
         item->arrow = MS_ARROW_TO_SERVER;
