@@ -511,6 +511,12 @@ static void event_sentences_round_trip(void)
     g_autofree char *retry = ms_report_event_text(&r, "zh");
     MS_ASSERT_STR(retry, "第 2 次投递 <1.2@crepes.fr> 失败（服务器应答之前连接已断开）；留在报文队列中，"
                          "30 分钟后再试");
+    /* ... and the destination the attempt tried to reach. */
+    r.detail = "attempt 2 for <1.2@crepes.fr> to hamburger.edu failed (connection refused); "
+               "stays queued, next attempt in 30 min";
+    g_autofree char *where = ms_report_event_text(&r, "zh");
+    MS_ASSERT_STR(where, "第 2 次投递 <1.2@crepes.fr> 到 hamburger.edu 失败（连接被拒绝）；"
+                         "留在报文队列中，30 分钟后再试");
 
     /* A sentence no template knows is printed as it is. */
     r.detail = "something new happened";

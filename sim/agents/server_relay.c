@@ -216,7 +216,10 @@ static void entry_failed_for_good(MsMailServer *server, MsQueuedMessage *q, cons
     ms_mail_server_dequeue(server, q, how);
 }
 
-static void entry_try_later(MsMailServer *server, MsQueuedMessage *q, const Failure *f)
+/* `remote`: the server the attempt tried to reach, named in the note so a
+ * queue retrying for several destinations says which one failed. */
+static void entry_try_later(MsMailServer *server, MsQueuedMessage *q, const char *remote,
+                            const Failure *f)
 {
     MsTime now = ms_sim_now(server->world->sim);
     q->in_flight = FALSE;
@@ -232,9 +235,9 @@ static void entry_try_later(MsMailServer *server, MsQueuedMessage *q, const Fail
     q->next_attempt = ms_time_add(now, server->retry_interval);
     g_autofree char *wait = ms_time_format_human(server->retry_interval);
     ms_world_note(server->world, MS_TRACE_QUEUE, "queue.retry", server->name, q->message_id,
-                  server->queue->len, "attempt %u for %s failed (%s); stays queued, next "
+                  server->queue->len, "attempt %u for %s to %s failed (%s); stays queued, next "
                   "attempt in %s", q->attempts, q->message_id != NULL ? q->message_id : "message",
-                  f->why, wait);
+                  remote, f->why, wait);
     ms_mail_server_wake_queue(server, q->next_attempt);
 }
 
@@ -304,7 +307,7 @@ static void relay_done(RelaySession *s, const MsSmtpEvent *ev)
         } else {
             g_ptr_array_unref(q->recipients);
             q->recipients = g_steal_pointer(&later);
-            entry_try_later(server, q, &f);
+            entry_try_later(server, q, remote, &f);
         }
         break;
     }

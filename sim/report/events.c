@@ -97,6 +97,9 @@ static const Template templates[] = {
     { "web.unreachable", N_("cannot reach the web-mail server: {1}"), 0 },
     /* server_relay.c */
     { "queue.attempt", N_("attempt {1}: relaying {2} to {3} by direct transfer"), NUM(1) },
+    { "queue.retry", N_("attempt {1} for {2} to {3} failed ({4}); stays queued, next attempt in"
+                        " {5}"), NUM(1) },
+    /* (traces written before the destination was named) */
     { "queue.retry", N_("attempt {1} for {2} failed ({3}); stays queued, next attempt in {4}"),
       NUM(1) },
     { "message.bounce", N_("bounce {1} to {2}: {3} could not be delivered to {4} ({5} bytes)"),
