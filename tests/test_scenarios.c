@@ -404,6 +404,16 @@ static void refused_port_and_silent_host(void)
     CU_ASSERT_TRUE(silent != NULL && ex4 != NULL && silent < ex4);
     const char *refused3 = strstr(ex3, "refused");
     CU_ASSERT_TRUE(refused3 == NULL || refused3 > ex4);
+    /* Past 10 s the timeline and the delay tables read as clock times and
+     * durations, not millions of ms; each failed attempt names where to. */
+    CU_ASSERT_PTR_NULL(strstr(summary, "1261035.376"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(flat, "21:01.035 crepes.fr: attempt 3: relaying"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(flat, "(attempts: 3) 1031.225 21:01.035 21 min"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(flat, "end to end (to the mailbox) 1000.000 21:01.575 21 min"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(flat, "1115.382 crepes.fr: attempt 1 for <1.1679572801@crepes.fr>"
+                                        " to hamburger.edu failed (connection refused)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(flat, "0:31.035 crepes.fr: attempt 1 for <1.1679572801@crepes.fr>"
+                                        " to pizza.it failed (connection timed out after 30 s)"));
 }
 
 /* A typed line carries the phase the server is in when it reads it, so

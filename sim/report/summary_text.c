@@ -46,6 +46,13 @@ static char *duration(MsTime t, const char *lang)
     return ms_report_phrase(h, lang);
 }
 
+/* A moment in a message's timeline or delay table: ms up to 10 s, a
+ * clock reading past it, as the header line of the summary says. */
+static char *moment(MsTime t)
+{
+    return t > 10 * MS_SEC ? clock_time(t) : ms(t);
+}
+
 /* A block of "label   value" rows, the labels padded to the widest. */
 typedef struct {
     GPtrArray *labels; /* char* */
@@ -246,29 +253,41 @@ static char *stage_label(const MsSumStage *st, const MsSumDelivery *d, const cha
                             d->protocol != NULL ? d->protocol : "?", NULL);
 }
 
+/* A delay cell: bare ms in a table of short delays, else with its unit
+ * ("31.225 ms", "20 min"). */
+static char *delay_cell(MsTime t, gboolean long_delays, const char *lang)
+{
+    return long_delays ? duration(t, lang) : ms(t);
+}
+
 static void append_stages(GString *out, const MsSumDelivery *d, const char *lang)
 {
     guint n = d->stages->len;
     if (n == 0)
         return;
+    /* The end to end delay is the longest: past 10 s, every delay of the
+     * table carries its unit, and the column's head none. */
+    const MsSumStage *head_stage = &g_array_index(d->stages, MsSumStage, 0);
+    const MsSumStage *tail_stage = &g_array_index(d->stages, MsSumStage, n - 1);
+    gboolean long_delays = tail_stage->to - head_stage->from > 10 * MS_SEC;
     g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < n; i++) {
         const MsSumStage *st = &g_array_index(d->stages, MsSumStage, i);
         g_ptr_array_add(cells, stage_label(st, d, lang));
-        g_ptr_array_add(cells, ms(st->from));
-        g_ptr_array_add(cells, ms(st->to));
-        g_ptr_array_add(cells, ms(st->to - st->from));
+        g_ptr_array_add(cells, moment(st->from));
+        g_ptr_array_add(cells, moment(st->to));
+        g_ptr_array_add(cells, delay_cell(st->to - st->from, long_delays, lang));
     }
     const MsSumStage *first = &g_array_index(d->stages, MsSumStage, 0);
     const MsSumStage *last = &g_array_index(d->stages, MsSumStage, n - 1);
     g_ptr_array_add(cells, g_strdup(TR(lang, d->seen >= 0 ? N_("end to end")
                                                           : N_("end to end (to the mailbox)"))));
-    g_ptr_array_add(cells, ms(first->from));
-    g_ptr_array_add(cells, ms(last->to));
-    g_ptr_array_add(cells, ms(last->to - first->from));
+    g_ptr_array_add(cells, moment(first->from));
+    g_ptr_array_add(cells, moment(last->to));
+    g_ptr_array_add(cells, delay_cell(last->to - first->from, long_delays, lang));
 
     const char *head[4] = { TR(lang, N_("stage")), TR(lang, N_("from")), TR(lang, N_("to")),
-                            TR(lang, N_("delay (ms)")) };
+                            long_delays ? TR(lang, N_("delay")) : TR(lang, N_("delay (ms)")) };
     guint width[4];
     for (guint c = 0; c < 4; c++) {
         width[c] = ms_report_text_width(head[c]);
@@ -307,7 +326,7 @@ static void append_message(GString *out, const MsSumMessage *m, const char *lang
     g_string_append_printf(out, "  %s\n", title);
     for (guint i = 0; i < m->events->len; i++) {
         const MsTraceRecord *r = g_ptr_array_index(m->events, i);
-        g_autofree char *t = ms(r->time);
+        g_autofree char *t = moment(r->time);
         g_autofree char *text = ms_report_event_text(r, lang);
         g_autofree char *line = g_strdup_printf("%s: %s", r->src != NULL ? r->src : "",
                                                 text != NULL ? text : "");
