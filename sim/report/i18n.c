@@ -158,6 +158,22 @@ const char *ms_report_tr(const char *lang, const char *msgid)
     return text;
 }
 
+const char *ms_report_trn(const char *lang, const char *singular, const char *plural, gulong n)
+{
+    if (!ms_report_lang_is_zh(lang))
+        return n == 1 ? singular : plural;
+    use_chinese();
+    const char *text = g_dngettext(GETTEXT_PACKAGE, singular, plural, n);
+    leave_chinese();
+    if (text == singular || text == plural) {
+        if (untranslated == NULL)
+            untranslated = g_ptr_array_new();
+        if (!g_ptr_array_find_with_equal_func(untranslated, singular, g_str_equal, NULL))
+            g_ptr_array_add(untranslated, (gpointer) singular);
+    }
+    return text;
+}
+
 GPtrArray *ms_report_untranslated(void)
 {
     GPtrArray *out = g_ptr_array_new();

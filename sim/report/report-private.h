@@ -44,6 +44,10 @@ void ms_report_lang_leave(const char *lang);
 char *ms_report_format(const char *lang, const char *msgid, ...) G_GNUC_NULL_TERMINATED;
 char *ms_report_format_args(const char *lang, const char *msgid, const char *const *args,
                             guint n_args);
+/* The singular or plural form of a text for the count n, translated
+ * (ngettext: English has two forms, Chinese one); its {n} are left for
+ * ms_report_format(..., "en", ...) to fill, which does not translate. */
+const char *ms_report_trn(const char *lang, const char *singular, const char *plural, gulong n);
 
 /* Human text for a phase key ("smtp.handshake") or annotation key
  * ("smtp.reply.354") in a language; NULL when the key is unknown. */

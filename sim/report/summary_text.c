@@ -194,10 +194,13 @@ static void append_exchange(GString *out, const MsSumExchange *e, const char *la
         /* SMTP (and POP3, IMAP): all the parts inside one message. */
         g_autofree char *n = num(e->multiparts);
         g_autofree char *parts = num(e->most_parts);
-        rows_add(&rows, TR(lang, N_("MIME parts")),
-                 ms_report_format(lang, N_("{1} multipart message(s), up to {2} parts each,"
-                                           " every part inside its message, in one transfer"),
-                                  n, parts, NULL));
+        /* (the words are translated already: "en" only fills them in) */
+        const char *words = ms_report_trn(lang, N_("{1} multipart message with {2} parts, every"
+                                                   " part inside the message, in one transfer"),
+                                          N_("{1} multipart messages, up to {2} parts each,"
+                                             " every part inside its message, in one transfer"),
+                                          e->multiparts);
+        rows_add(&rows, TR(lang, N_("MIME parts")), ms_report_format("en", words, n, parts, NULL));
     }
     g_autofree char *rt = num(e->round_trips);
     /* A connection never made had no handshake to count: a RST took the
@@ -529,10 +532,14 @@ static char *objects_value(const Group *g, const Rule *rule, const char *lang)
     if (smtp) {
         g_autofree char *n = num(g->multiparts);
         g_autofree char *parts = num(g->most_parts);
-        return ms_report_format(lang, N_("{1} (this run: {2} multipart message transfer(s), up"
-                                         " to {3} parts each, every part inside the one"
-                                         " message)"),
-                                TR(lang, rule->objects), n, parts, NULL);
+        const char *words = ms_report_trn(lang, N_("{1} (this run: {2} multipart message"
+                                                   " transfer with {3} parts, every part inside"
+                                                   " the one message)"),
+                                          N_("{1} (this run: {2} multipart message transfers,"
+                                             " up to {3} parts each, every part inside the one"
+                                             " message)"),
+                                          g->multiparts);
+        return ms_report_format("en", words, TR(lang, rule->objects), n, parts, NULL);
     }
     if (strcmp(rule->protocol, "HTTP") == 0 && g->http_responses > 0) {
         g_autofree char *n = num(g->http_responses);
