@@ -411,8 +411,10 @@ Agraph_t *ms_diagram_graph(const MsDiagram *d, guint page)
     /* A slide is 16:9, the content centred left to right and at the top;
      * the page is scaled to the slide's size (size ends in "!": up too). */
     if (d->options.slide) {
-        page_w = MAX(pg->width, pg->height * MS_DG_SLIDE_W / MS_DG_SLIDE_H);
-        gv.h = MAX(pg->height, pg->width * MS_DG_SLIDE_H / MS_DG_SLIDE_W);
+        /* (the invisible corner nodes stick out 0.5 pt on every side:
+         * the drawing Graphviz scales is 1 pt larger each way) */
+        page_w = MAX(pg->width, (pg->height + 1) * MS_DG_SLIDE_W / MS_DG_SLIDE_H - 1);
+        gv.h = MAX(pg->height, (pg->width + 1) * MS_DG_SLIDE_H / MS_DG_SLIDE_W - 1);
         gv.dx = (page_w - pg->width) / 2;
     }
     gv.g = agopen("sequence", Agdirected, NULL);
