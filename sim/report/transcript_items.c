@@ -499,7 +499,9 @@ static void line_record(Builder *b, const MsTraceRecord *r)
 
     const char *own[2] = { NULL, NULL };
     BodyClass body = BODY_NONE;
+    gboolean text_opened = FALSE;
     if (ms_report_is_text_note(r->note)) {
+        text_opened = s->text != TEXT_OUT;
         body = classify_text(s, r->text != NULL ? r->text : "", own);
     } else {
         s->text = TEXT_OUT;
@@ -514,7 +516,15 @@ static void line_record(Builder *b, const MsTraceRecord *r)
      * of a message, repeated RCPTs) is said once; the first line of a
      * message text gets the report's note on headers instead. */
     gboolean header_note = own[0] != NULL && strcmp(own[0], "msg.header") == 0;
-    if (r->note != NULL && !header_note &&
+    /* The engine's "a line of the message text (header or body)" could
+     * only be said on a text's first line, and there the report's own
+     * note on the header says more ("typed without header lines, so all
+     * of it is body" must not sit under "header or body"); on a later
+     * line, after a dot-stuffed one say, it would only repeat itself. */
+    gboolean opens_text = own[0] != NULL && g_str_has_prefix(own[0], "msg.header");
+    gboolean generic = r->note != NULL && g_str_has_suffix(r->note, ".data.line") &&
+                       (opens_text || text_opened);
+    if (r->note != NULL && !header_note && !generic &&
         (s->last_note == NULL || strcmp(s->last_note, r->note) != 0))
         add_note(b, item, r->note);
     s->last_note = r->note;
