@@ -455,7 +455,10 @@ static char *convert_text(const char *utf8, const char *charset, gsize *len_out,
 /* The body entity: text, text+html alternative, plus attachments. */
 static Entity *body_entity(const MsMessageDraft *d, const char *text, GError **error)
 {
-    const char *charset = d->charset != NULL ? d->charset : "UTF-8";
+    /* RFC 2046 4.1.2: text that is all ASCII is us-ascii (the default
+     * charset, named here as the part has a Content-Type anyway). */
+    gboolean ascii = is_ascii(text) && (d->html == NULL || is_ascii(d->html));
+    const char *charset = d->charset != NULL ? d->charset : ascii ? "us-ascii" : "UTF-8";
     gsize len = 0;
     g_autofree char *conv = convert_text(text, charset, &len, error);
     if (conv == NULL)
