@@ -648,6 +648,25 @@ static void header_is_not_the_envelope(void)
     CU_ASSERT_STRING_EQUAL(ms_message_get(msg, "Return-Path"), "<alice@crepes.fr>");
     g_auto(GStrv) received = ms_message_get_all(msg, "Received");
     CU_ASSERT_EQUAL(g_strv_length(received), 2);
+    /* The transcript says so on Carol's RCPT TO lines (both hops), and
+     * only there: Bob is in To:. */
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    options.scenario_name = sc->name;
+    options.scenario_file = "scenarios/message-format.mss";
+    options.seed = sc->seed;
+    options.lang = "en";
+    g_autofree char *wrapped = ms_report_transcript(t, &options);
+    g_autofree char *flat = unwrap(wrapped);
+    const char *note = "\u21b3 this recipient is in no To: or Cc: line of the message: a Bcc"
+                       " recipient, named only in the envelope (RCPT TO)";
+    guint notes = 0;
+    for (const char *p = strstr(flat, note); p != NULL; p = strstr(p + 1, note)) {
+        notes++;
+        const char *rcpt = g_strrstr_len(flat, p - flat, "RCPT TO:<");
+        CU_ASSERT_TRUE(rcpt != NULL && g_str_has_prefix(rcpt, "RCPT TO:<carol@hamburger.edu>"));
+    }
+    CU_ASSERT_EQUAL(notes, 2);
     ms_world_free(w);
     ms_scenario_free(sc);
 }

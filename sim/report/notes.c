@@ -76,6 +76,9 @@ static const MsReportWords own_notes[] = {
     { "msg.to", N_("To: the primary recipients as the reader sees them; the envelope's"
                    " RCPT TO decides delivery, and Bcc recipients appear in neither To: nor"
                    " Cc: (RFC 5322 3.6.3)") },
+    { "msg.bcc", N_("this recipient is in no To: or Cc: line of the message: a Bcc"
+                    " recipient, named only in the envelope (RCPT TO), never in the header"
+                    " lines the readers see (RFC 5322 3.6.3)") },
     { "msg.cc", N_("Cc: copies to other recipients, shown to everyone (RFC 5322 3.6.3)") },
     { "msg.subject", N_("Subject: the topic; non-ASCII text is written as =?UTF-8?B?...?="
                         " encoded words (RFC 5322 3.6.5, RFC 2047)") },

@@ -41,7 +41,26 @@ typedef struct {
     gboolean client_acked; /* the client's handshake ACK has been seen */
     gboolean data_noted;   /* a data segment has been annotated */
     gboolean ack_noted;    /* a plain ACK has been annotated */
+    /* SMTP: the RCPT TO lines of the transaction (MsItem*, with their
+     * addresses), and the To: and Cc: lines of its message text, to tell
+     * a Bcc recipient from the others once the header is over. */
+    GPtrArray *rcpt_items;
+    GPtrArray *rcpt_addrs; /* char* */
+    GString *shown_to;
+    gboolean in_to_field;  /* the header line being read is To: or Cc: */
 } ConnState;
+
+static void conn_state_free(gpointer p)
+{
+    ConnState *s = p;
+    if (s == NULL)
+        return;
+    g_clear_pointer(&s->rcpt_items, g_ptr_array_unref);
+    g_clear_pointer(&s->rcpt_addrs, g_ptr_array_unref);
+    if (s->shown_to != NULL)
+        g_string_free(s->shown_to, TRUE);
+    g_free(s);
+}
 
 typedef struct {
     const MsReportOptions *options;
@@ -473,6 +492,74 @@ static gboolean is_part_request(const MsTraceRecord *r)
     return part != NULL && (sp == NULL || part < sp);
 }
 
+/* The address of "RCPT TO:<bob@x>" (or the textbook's "RCPT TO: <bob@x>"),
+ * lower-cased (transfer full), or NULL. */
+static char *rcpt_address(const char *text)
+{
+    const char *lt = strchr(text, '<');
+    const char *gt = lt != NULL ? strchr(lt, '>') : NULL;
+    if (gt == NULL || gt == lt + 1)
+        return NULL;
+    return g_ascii_strdown(lt + 1, gt - lt - 1);
+}
+
+/* SMTP: remembers the transaction's RCPT TO lines, so that once the
+ * message's header is over a recipient named in no To: or Cc: line gets
+ * the note that it is a Bcc one, known to the envelope only (RFC 5322
+ * 3.6.3, RFC 5321 3.3). */
+static void bcc_rcpt(ConnState *s, MsItem *item, const MsTraceRecord *r)
+{
+    if (g_strcmp0(r->note, "smtp.cmd.mail") == 0 || g_strcmp0(r->note, "smtp.cmd.mail.null") == 0 ||
+        g_strcmp0(r->note, "smtp.cmd.mail.textbook") == 0) {
+        if (s->rcpt_items != NULL) {
+            g_ptr_array_set_size(s->rcpt_items, 0);
+            g_ptr_array_set_size(s->rcpt_addrs, 0);
+        }
+        return;
+    }
+    if (r->dir != MS_DIR_CLIENT || r->note == NULL || !g_str_has_prefix(r->note, "smtp.cmd.rcpt"))
+        return;
+    char *addr = rcpt_address(r->text != NULL ? r->text : "");
+    if (addr == NULL)
+        return;
+    if (s->rcpt_items == NULL) {
+        s->rcpt_items = g_ptr_array_new();
+        s->rcpt_addrs = g_ptr_array_new_with_free_func(g_free);
+    }
+    g_ptr_array_add(s->rcpt_items, item);
+    g_ptr_array_add(s->rcpt_addrs, addr);
+}
+
+static void bcc_watch(Builder *b, ConnState *s, TextState before, const char *text)
+{
+    if (before == TEXT_OUT && s->shown_to != NULL)
+        g_string_truncate(s->shown_to, 0);
+    if (before == TEXT_OUT || before == TEXT_HEADER) {
+        if (*text != '\0' && (text[0] == ' ' || text[0] == '\t')) {
+            /* RFC 5322 2.2.3: a folded line goes on the field above. */
+        } else {
+            s->in_to_field = ms_report_has_field(text, "To") || ms_report_has_field(text, "Cc");
+        }
+        if (s->in_to_field) {
+            if (s->shown_to == NULL)
+                s->shown_to = g_string_new(NULL);
+            g_autofree char *low = g_ascii_strdown(text, -1);
+            g_string_append_printf(s->shown_to, "%s\n", low);
+        }
+    }
+    /* The header is over: an empty line, or a text typed without one. */
+    if (s->text == TEXT_HEADER || s->rcpt_items == NULL)
+        return;
+    for (guint i = 0; i < s->rcpt_items->len; i++) {
+        const char *addr = g_ptr_array_index(s->rcpt_addrs, i);
+        if (s->shown_to == NULL || strstr(s->shown_to->str, addr) == NULL)
+            add_note(b, g_ptr_array_index(s->rcpt_items, i), "msg.bcc");
+    }
+    g_ptr_array_set_size(s->rcpt_items, 0);
+    g_ptr_array_set_size(s->rcpt_addrs, 0);
+    s->in_to_field = FALSE;
+}
+
 static void line_record(Builder *b, const MsTraceRecord *r)
 {
     ConnState *s = state_of(b, r->conn);
@@ -502,7 +589,10 @@ static void line_record(Builder *b, const MsTraceRecord *r)
     gboolean text_opened = FALSE;
     if (ms_report_is_text_note(r->note)) {
         text_opened = s->text != TEXT_OUT;
+        TextState before = s->text;
         body = classify_text(s, r->text != NULL ? r->text : "", own);
+        if (g_str_has_prefix(r->note, "smtp."))
+            bcc_watch(b, s, before, r->text != NULL ? r->text : "");
     } else {
         s->text = TEXT_OUT;
         /* The content of an HTTP response (a web page) is no message
@@ -528,6 +618,7 @@ static void line_record(Builder *b, const MsTraceRecord *r)
         (s->last_note == NULL || strcmp(s->last_note, r->note) != 0))
         add_note(b, item, r->note);
     s->last_note = r->note;
+    bcc_rcpt(s, item, r);
     if (is_part_request(r))
         add_note(b, item, "webmail.object");
     for (guint k = 0; k < G_N_ELEMENTS(own); k++) {
@@ -654,7 +745,7 @@ MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *opti
     b.items = g_ptr_array_new();
     b.body = g_array_new(FALSE, FALSE, sizeof(BodyClass));
     b.conns = g_ptr_array_new_with_free_func(g_free);
-    b.states = g_ptr_array_new_with_free_func(g_free);
+    b.states = g_ptr_array_new_with_free_func(conn_state_free);
     g_ptr_array_add(b.conns, NULL);
     g_ptr_array_add(b.states, NULL);
 
