@@ -626,6 +626,30 @@ static void labels_shortened_and_in_chinese(void)
     MS_ASSERT_STR(ms_diagram_role_name(ms_diagram_lifeline(d, 1)->role, "zh"), "邮件服务器");
 }
 
+static void wrap_breaks_at_spaces_then_inside_words(void)
+{
+    guint rows = 0;
+    g_autofree char *spaces = ms_dg_wrap("RCPT TO:<bob@hamburger.edu> now", 12, 6, &rows);
+    MS_ASSERT_STR(spaces, "RCPT\nTO:<bob@hamb\nurger.edu>\nnow");
+    CU_ASSERT_EQUAL(rows, 4);
+    g_autofree char *words = ms_dg_wrap("one two three", 8, 6, &rows);
+    MS_ASSERT_STR(words, "one two\nthree");
+    CU_ASSERT_EQUAL(rows, 2);
+    g_autofree char *own = ms_dg_wrap("a\nb c", 10, 6, &rows);
+    MS_ASSERT_STR(own, "a\nb c");
+    CU_ASSERT_EQUAL(rows, 2);
+    /* A wide character counts two columns. */
+    g_autofree char *cjk = ms_dg_wrap("邮件服务器", 4, 6, &rows);
+    MS_ASSERT_STR(cjk, "邮件\n服务\n器");
+    CU_ASSERT_EQUAL(rows, 3);
+    g_autofree char *cut = ms_dg_wrap("aaaa bbbb cccc dddd", 4, 2, &rows);
+    MS_ASSERT_STR(cut, "aaaa\nbbb\u2026");
+    CU_ASSERT_EQUAL(rows, 2);
+    g_autofree char *empty = ms_dg_wrap("", 10, 6, &rows);
+    MS_ASSERT_STR(empty, "");
+    CU_ASSERT_EQUAL(rows, 1);
+}
+
 static void empty_trace_draws_one_page(void)
 {
     g_autoptr(MsTrace) t = ms_trace_new();
@@ -2531,6 +2555,7 @@ int main(void)
         MS_TEST(tcp_segments_lost_and_retransmitted),
         MS_TEST(long_bodies_are_elided),
         MS_TEST(labels_shortened_and_in_chinese),
+        MS_TEST(wrap_breaks_at_spaces_then_inside_words),
         MS_TEST(empty_trace_draws_one_page),
         MS_TEST(options_parse),
         MS_TEST(run_command_options),

@@ -148,6 +148,11 @@ const char *ms_dg_intern(MsDiagram *d, const char *s);
 double ms_dg_text_width(const char *text, double size, gboolean mono);
 /* Cuts text to at most max_chars characters, ending in "…" (transfer full). */
 char *ms_dg_shorten(const char *text, guint max_chars);
+/* Breaks text into rows of at most max_chars columns (a wide CJK character
+ * counts 2), at a space where the row has one, else inside the word; the
+ * text's own "\n" start rows too. Past max_rows rows the last one ends in
+ * "…". Sets *rows_out (may be NULL) to the rows made (transfer full). */
+char *ms_dg_wrap(const char *text, guint max_chars, guint max_rows, guint *rows_out);
 
 /* diagram_order.c: a session drawn, between the hosts a and b (indexes in
  * the mail's order), from its first send to its last arrival, with the

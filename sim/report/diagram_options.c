@@ -205,6 +205,81 @@ char *ms_dg_shorten(const char *text, guint max_chars)
     return g_strdup_printf("%.*s\u2026", (int) (cut - text), text);
 }
 
+/* Drops characters from the end of the last row until "…" fits in it. */
+static void end_with_ellipsis(GString *out, guint row_w, guint max_chars)
+{
+    while (out->len > 0 && out->str[out->len - 1] != '\n' && (row_w + 1 > max_chars
+                                                            || out->str[out->len - 1] == ' ')) {
+        const char *prev = g_utf8_find_prev_char(out->str, out->str + out->len);
+        row_w -= g_unichar_iswide(g_utf8_get_char(prev)) ? 2 : 1;
+        g_string_truncate(out, (gsize) (prev - out->str));
+    }
+    g_string_append(out, "\u2026");
+}
+
+char *ms_dg_wrap(const char *text, guint max_chars, guint max_rows, guint *rows_out)
+{
+    if (max_chars < 2)
+        max_chars = 2;
+    if (max_rows < 1)
+        max_rows = 1;
+    GString *out = g_string_sized_new(strlen(text) + 8);
+    guint rows = 1, row_w = 0, after_space = 0;
+    gssize space = -1; /* the last space of the current row, in out */
+    for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (c == '\n') {
+            if (rows == max_rows) {
+                end_with_ellipsis(out, row_w, max_chars);
+                break;
+            }
+            g_string_append_c(out, '\n');
+            rows++;
+            row_w = 0;
+            space = -1;
+            continue;
+        }
+        guint cw = g_unichar_iswide(c) ? 2 : 1;
+        if (row_w + cw > max_chars) {
+            if (rows == max_rows) {
+                end_with_ellipsis(out, row_w, max_chars);
+                break;
+            }
+            rows++;
+            if (c == ' ') {
+                /* The space itself becomes the break. */
+                g_string_append_c(out, '\n');
+                row_w = 0;
+                space = -1;
+                continue;
+            }
+            if (space >= 0) {
+                out->str[space] = '\n';
+                row_w = after_space;
+            } else {
+                g_string_append_c(out, '\n');
+                row_w = 0;
+            }
+            space = -1;
+        }
+        /* A row that a wrap started does not begin with a space. */
+        if (c == ' ' && row_w == 0 && out->len > 0 && out->str[out->len - 1] == '\n'
+            && p > text && p[-1] != '\n')
+            continue;
+        g_string_append_unichar(out, c);
+        row_w += cw;
+        if (c == ' ') {
+            space = (gssize) out->len - 1;
+            after_space = 0;
+        } else {
+            after_space += cw;
+        }
+    }
+    if (rows_out != NULL)
+        *rows_out = rows;
+    return g_string_free(out, FALSE);
+}
+
 /* ---- `mailsim run` --------------------------------------------------------- */
 
 void ms_diagram_args_entries(MsDiagramArgs *args, GOptionEntry *entries)
