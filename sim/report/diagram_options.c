@@ -217,6 +217,16 @@ static void end_with_ellipsis(GString *out, guint row_w, guint max_chars)
     g_string_append(out, "\u2026");
 }
 
+/* The columns of the word that goes on from p, to the next space or
+ * line end. */
+static guint word_width(const char *p)
+{
+    guint w = 0;
+    for (; *p != '\0' && *p != ' ' && *p != '\n'; p = g_utf8_next_char(p))
+        w += g_unichar_iswide(g_utf8_get_char(p)) ? 2 : 1;
+    return w;
+}
+
 char *ms_dg_wrap(const char *text, guint max_chars, guint max_rows, guint *rows_out)
 {
     if (max_chars < 2)
@@ -253,7 +263,11 @@ char *ms_dg_wrap(const char *text, guint max_chars, guint max_rows, guint *rows_
                 space = -1;
                 continue;
             }
-            if (space >= 0) {
+            /* A word longer than a row is broken anyway: it begins on this
+             * row, as far as it goes (as Python's textwrap does), rather
+             * than leave the command before it alone on a row ("MAIL" /
+             * "FROM:<walter@waffle" / "s.be>"). */
+            if (space >= 0 && (after_space < 4 || word_width(p) + after_space <= max_chars)) {
                 out->str[space] = '\n';
                 row_w = after_space;
             } else {
