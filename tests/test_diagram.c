@@ -601,7 +601,26 @@ static void long_bodies_are_elided(void)
     CU_ASSERT_EQUAL(ms_diagram_n_arrows(full), 20);
 }
 
-static void labels_shortened_and_in_chinese(void)
+/* Text without its spaces and row breaks: what a wrap may not change. */
+static char *squashed(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p != ' ' && *p != '\n')
+            g_string_append_c(out, *p);
+    }
+    return g_string_free(out, FALSE);
+}
+
+static guint count_rows(const char *label)
+{
+    guint n = 1;
+    for (const char *p = strchr(label, '\n'); p != NULL; p = strchr(p + 1, '\n'))
+        n++;
+    return n;
+}
+
+static void labels_wrapped_and_in_chinese(void)
 {
     g_autoptr(MsTrace) t = ms_trace_new();
     const char *longline = "Received: from alice-pc (alice-pc) by crepes.fr with SMTP id 1; "
@@ -612,10 +631,18 @@ static void labels_shortened_and_in_chinese(void)
     o.lang = "zh";
     g_autoptr(MsDiagram) d = diagram_with(t, &o);
     const MsDiagramArrow *a = ms_diagram_arrow(d, 0);
-    /* Shortened to fit between two lifelines, with the whole line in the
-     * tooltip. */
-    CU_ASSERT_TRUE(g_utf8_strlen(a->label, -1) < g_utf8_strlen(longline, -1));
-    CU_ASSERT_TRUE(g_str_has_suffix(a->label, "\u2026"));
+    /* Broken into rows that fit between two lifelines, every word kept,
+     * and the whole line in the tooltip. */
+    CU_ASSERT_TRUE(a->rows >= 3);
+    CU_ASSERT_EQUAL(count_rows(a->label), a->rows);
+    CU_ASSERT_PTR_NULL(strstr(a->label, "\u2026"));
+    MS_ASSERT_STR(a->text, longline);
+    g_autofree char *whole = squashed(longline), *rows = squashed(a->label);
+    MS_ASSERT_STR(rows, whole);
+    g_auto(GStrv) split = g_strsplit(a->label, "\n", -1);
+    double span = fabs(a->x2 - a->x1);
+    for (guint k = 0; split[k] != NULL; k++)
+        CU_ASSERT_TRUE(ms_dg_text_width(split[k], MS_DG_LINE_PT, TRUE) <= span);
     CU_ASSERT_PTR_NOT_NULL(strstr(a->tooltip, longline));
     MS_ASSERT_STR(ms_diagram_lang(d), "zh");
     CU_ASSERT_EQUAL_FATAL(ms_diagram_n_bands(d), 1);
@@ -2465,6 +2492,83 @@ static void shipped_labels_never_overlap(void)
                 together, labels);
 }
 
+/* The times "…" occurs in text. */
+static guint ellipses(const char *text)
+{
+    guint n = 0;
+    for (const char *p = strstr(text, "\u2026"); p != NULL; p = strstr(p + 1, "\u2026"))
+        n++;
+    return n;
+}
+
+/* Whether a label (or a note) in rows is its whole text: no "…" of its
+ * own, every character kept in order, only spaces turned into breaks or
+ * breaks put inside words; a compact arrow's text joins its parts with
+ * " | ", its label puts each part on rows of its own.  Prints the first
+ * few that are not. */
+static gboolean whole(const char *what, const char *text, const char *label, guint rows,
+                      gboolean parts, guint *bad)
+{
+    g_autofree char *joined = NULL;
+    if (parts) {
+        g_auto(GStrv) split = g_strsplit(text, " | ", -1);
+        joined = g_strjoinv("\n", split);
+    }
+    g_autofree char *want = squashed(joined != NULL ? joined : text), *got = squashed(label);
+    gboolean ok = ellipses(label) <= ellipses(text) && strcmp(want, got) == 0 &&
+                  count_rows(label) == MAX(rows, 1u);
+    if (!ok && (*bad)++ < 5)
+        fprintf(stderr, "\n  %s: \"%s\" drawn as \"%s\" (%u rows)", what, text, label, rows);
+    return ok;
+}
+
+/* In every shipped scenario, in the compact and the full view and on
+ * slides, no label or note is cut short: each is its whole text on as
+ * many rows as it takes (docs/diagrams.md). */
+static void shipped_labels_and_notes_whole(void)
+{
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    CU_ASSERT_TRUE(names->len >= 20);
+    static const struct {
+        const char *name;
+        MsDiagramView view;
+        gboolean slide;
+    } views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE },
+                  { "full", MS_DIAGRAM_VIEW_FULL, FALSE },
+                  { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE } };
+    guint labels = 0, notes = 0, wrapped = 0, bad = 0;
+    for (guint i = 0; i < names->len; i++) {
+        for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
+            MsDiagramOptions o;
+            ms_diagram_options_init(&o);
+            o.view = views[v].view;
+            o.slide = views[v].slide;
+            g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
+            g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+            g_autofree char *what = g_strdup_printf("%s --%s", (char *) names->pdata[i],
+                                                    views[v].name);
+            gboolean compact = ms_diagram_view(d) == MS_DIAGRAM_VIEW_COMPACT;
+            for (guint k = 0; k < ms_diagram_n_arrows(d); k++) {
+                const MsDiagramArrow *a = ms_diagram_arrow(d, k);
+                whole(what, a->text, a->label, a->rows, compact && a->compact, &bad);
+                labels++;
+                wrapped += a->rows > 1 && strchr(a->text, '|') == NULL;
+            }
+            for (guint k = 0; k < ms_diagram_n_notes(d); k++) {
+                const MsDiagramNote *n = ms_diagram_note(d, k);
+                whole(what, n->text, n->label, n->rows, FALSE, &bad);
+                notes++;
+                wrapped += n->rows > 1;
+            }
+        }
+    }
+    CU_ASSERT_TRUE(labels > 1000);
+    CU_ASSERT_TRUE(notes > 100);
+    /* Long lines and notes there are, and they take several rows. */
+    CU_ASSERT_TRUE(wrapped > 20);
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 /* Whether two arrows cross: each one's ends lie strictly on either side
  * of the other (arrows that meet at a lifeline only touch). */
 static double side_of(double x1, double y1, double x2, double y2, double x, double y)
@@ -2559,7 +2663,7 @@ int main(void)
         MS_TEST(phases_become_labelled_bands),
         MS_TEST(tcp_segments_lost_and_retransmitted),
         MS_TEST(long_bodies_are_elided),
-        MS_TEST(labels_shortened_and_in_chinese),
+        MS_TEST(labels_wrapped_and_in_chinese),
         MS_TEST(wrap_breaks_at_spaces_then_inside_words),
         MS_TEST(empty_trace_draws_one_page),
         MS_TEST(options_parse),
@@ -2599,6 +2703,7 @@ int main(void)
         MS_TEST(page_height_grows_with_arrows),
         MS_TEST(overlap_checks_find_overlaps),
         MS_TEST(shipped_labels_never_overlap),
+        MS_TEST(shipped_labels_and_notes_whole),
         MS_TEST(simultaneous_sessions_never_cross),
         MS_TEST(page_index_lists_every_page),
         MS_TEST(max_pages_keeps_the_first_pages),

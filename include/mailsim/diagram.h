@@ -219,9 +219,12 @@ typedef struct {
                                     nothing else frees it, lower) to keep
                                     clear of another session's arrow or
                                     label or a note */
-    const char *text;            /* the whole line, printable */
-    const char *label;           /* shortened to fit between the lifelines;
-                                    rows separated by "\n" */
+    const char *text;            /* the whole line, printable (a compact
+                                    arrow's parts joined by " | ") */
+    const char *label;           /* the same, broken into `rows` rows that
+                                    fit between the lifelines, separated by
+                                    "\n" (ms_dg_wrap: at spaces, else inside
+                                    a word; nothing left out) */
     const char *tooltip;         /* the whole line and its times */
 } MsDiagramArrow;
 
@@ -231,7 +234,10 @@ typedef struct {
     guint lifeline;
     MsTime time;
     double y;                    /* top of the note */
-    const char *label;
+    const char *text;            /* the whole note, on one row */
+    const char *label;           /* the same in `rows` rows that fit its
+                                    column, separated by "\n" */
+    guint rows;
     const char *tooltip;
 } MsDiagramNote;
 

@@ -108,6 +108,8 @@ struct MsDiagram {
     GArray *note_order;        /* guint64 per note: its record id, for layout */
     GArray *parts;             /* MsDgPart, compact view */
     GArray *arrow_part;        /* guint per arrow: its first part, or G_MAXUINT */
+    GArray *group_rows;        /* guint per arrow, for the layout: the most rows
+                                  of text of the arrows sent with it */
     GPtrArray *refused;        /* conn id -> its conn-refused record, or NULL */
     gboolean has_flow[MS_DIAGRAM_N_FLOWS];
     gboolean has_lost;
@@ -123,6 +125,11 @@ struct MsDiagram {
 
 /* Type and rows scaled for the diagram (larger on slides). */
 #define MS_DG_T(d, v) ((v) * (d)->type)
+
+/* The height of a note: a row of small type for each row of its label. */
+double ms_dg_note_h(const MsDiagram *d, const MsDiagramNote *note);
+/* The width of its widest row in small type, and of its box. */
+double ms_dg_note_w(const MsDiagram *d, const MsDiagramNote *note);
 
 /* diagram_layout.c: pages, the time axis, y of everything, bands. */
 void ms_dg_layout(MsDiagram *d);

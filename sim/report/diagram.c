@@ -783,6 +783,10 @@ static gboolean is_note_kind(MsTraceKind kind)
            kind == MS_TRACE_CONN_REFUSED || kind == MS_TRACE_CONN_ABORT;
 }
 
+/* At most this many rows of a note (the longest, a scenario step's own
+ * sentence, takes three in a slide's column). */
+#define NOTE_ROWS 6u
+
 static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
 {
     if (!d->options.events)
@@ -802,14 +806,18 @@ static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
         if (!g_hash_table_lookup_extended(index, r->src, NULL, &where))
             continue;
         g_autofree char *text = note_text(d, r);
-        /* A note stays within its column, clear of its neighbours'. */
+        /* A note stays within its column, clear of its neighbours', on as
+         * many rows as it takes. */
         double room = (d->column - 14.0) / (MS_DG_T(d, MS_DG_SMALL_PT) * 0.62);
-        g_autofree char *label = ms_dg_shorten(text, (guint) CLAMP(room, 12.0, 34.0));
+        guint rows = 1;
+        g_autofree char *label = ms_dg_wrap(text, (guint) CLAMP(room, 12.0, 34.0), NOTE_ROWS,
+                                            &rows);
         g_autofree char *time = ms_time_format_ms(r->time);
         g_autofree char *sentence = ms_report_event_text(r, d->lang);
         g_autofree char *tip = g_strdup_printf("%s ms  %s: %s", time, r->src,
                                                sentence != NULL ? sentence : text);
-        MsDiagramNote note = { 0, GPOINTER_TO_UINT(where), r->time, -1, ms_dg_intern(d, label),
+        MsDiagramNote note = { 0, GPOINTER_TO_UINT(where), r->time, -1,
+                               ms_dg_intern(d, text), ms_dg_intern(d, label), rows,
                                ms_dg_intern(d, tip) };
         g_array_append_val(d->notes, note);
         g_array_append_val(d->note_order, r->id);
@@ -918,51 +926,54 @@ static char *part_text(const MsDiagram *d, const MsDgPart *p)
     return ms_report_format(d->lang, N_("{1} (+{2} lines)"), first, more, NULL);
 }
 
-/* At most this many rows of text on one arrow. */
-#define COMPACT_ROWS 4u
+/* At most this many rows for one line's text, and for all the text of
+ * one arrow: past them the last row ends in "…".  The longest of the
+ * shipped scenarios, smtp-8bit's 554 reply in a slide's narrowest column
+ * (17 characters), takes seven; imap-folders' FETCH with its message text
+ * and OK, nine in all. */
+#define LABEL_ROWS 8u
+#define ARROW_ROWS 12u
 
 /* The rows of a compact arrow: all parts in full (joined by "\n"), and
- * shortened to max_chars, at most COMPACT_ROWS of them. */
+ * each part wrapped to max_chars, at most LABEL_ROWS rows a part and
+ * ARROW_ROWS in all; parts that find no room left are counted in a last
+ * row "(+N more)". */
 static void compact_rows(const MsDiagram *d, guint first_part, guint max_chars, GString *full,
                          GString *label, guint *rows_out)
 {
-    guint n = 0;
-    for (guint k = first_part; k != G_MAXUINT; k = g_array_index(d->parts, MsDgPart, k).next)
-        n++;
-    guint shown = 0, k = first_part;
-    for (guint i = 0; i < n; i++, k = g_array_index(d->parts, MsDgPart, k).next) {
+    g_autoptr(GPtrArray) wrapped = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GArray) rows = g_array_new(FALSE, FALSE, sizeof(guint));
+    guint total = 0;
+    for (guint k = first_part; k != G_MAXUINT; k = g_array_index(d->parts, MsDgPart, k).next) {
         g_autofree char *text = part_text(d, &g_array_index(d->parts, MsDgPart, k));
+        guint n = 0;
+        g_ptr_array_add(wrapped, ms_dg_wrap(text, max_chars, LABEL_ROWS, &n));
+        g_array_append_val(rows, n);
+        total += n;
         if (full->len > 0)
             g_string_append_c(full, '\n');
         g_string_append(full, text);
-        if (shown == COMPACT_ROWS)
-            continue;
+    }
+    /* Too many rows: as many whole parts as leave a row for the count. */
+    guint shown = 0, used = 0;
+    while (shown < wrapped->len &&
+           used + g_array_index(rows, guint, shown) <= (total <= ARROW_ROWS ? ARROW_ROWS
+                                                                             : ARROW_ROWS - 1)) {
         if (label->len > 0)
             g_string_append_c(label, '\n');
-        if (i + 1 < n && shown == COMPACT_ROWS - 1) {
-            g_autofree char *left = g_strdup_printf("%u", n - i);
-            g_autofree char *more = ms_report_format(d->lang, N_("(+{1} more)"), left, NULL);
-            g_string_append(label, more);
-        } else if (shown + 1 < COMPACT_ROWS && (guint) g_utf8_strlen(text, -1) > max_chars) {
-            /* Too long for one row: a second row rather than a cut. */
-            const char *end = g_utf8_offset_to_pointer(text, max_chars);
-            const char *at = end;
-            while (at > text && *at != ' ')
-                at--;
-            if (at - text < (end - text) / 2)
-                at = end;
-            g_autofree char *rest = ms_dg_shorten(*at == ' ' ? at + 1 : at, max_chars);
-            g_string_append_len(label, text, at - text);
-            g_string_append_c(label, '\n');
-            g_string_append(label, rest);
-            shown++;
-        } else {
-            g_autofree char *cut = ms_dg_shorten(text, max_chars);
-            g_string_append(label, cut);
-        }
+        g_string_append(label, g_ptr_array_index(wrapped, shown));
+        used += g_array_index(rows, guint, shown);
         shown++;
     }
-    *rows_out = MAX(shown, 1u);
+    if (shown < wrapped->len) {
+        g_autofree char *left = g_strdup_printf("%u", wrapped->len - shown);
+        g_autofree char *more = ms_report_format(d->lang, N_("(+{1} more)"), left, NULL);
+        if (label->len > 0)
+            g_string_append_c(label, '\n');
+        g_string_append(label, more);
+        used++;
+    }
+    *rows_out = MAX(used, 1u);
 }
 
 static void label_arrows(MsDiagram *d)
@@ -986,9 +997,8 @@ static void label_arrows(MsDiagram *d)
             label = g_strdup(cut->str);
         } else {
             text = arrow_text(d, a);
-            label = ms_dg_shorten(text, max_chars);
+            label = ms_dg_wrap(text, max_chars, LABEL_ROWS, &a->rows);
             shown = g_strdup(text);
-            a->rows = 1;
         }
         a->text = ms_dg_intern(d, text);
         a->label = ms_dg_intern(d, label);
@@ -1065,6 +1075,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     d->note_order = g_array_new(FALSE, FALSE, sizeof(guint64));
     d->parts = g_array_new(FALSE, FALSE, sizeof(MsDgPart));
     d->arrow_part = g_array_new(FALSE, FALSE, sizeof(guint));
+    d->group_rows = g_array_new(FALSE, FALSE, sizeof(guint));
     d->refused = g_ptr_array_new();
     d->cut = MS_TIME_NEVER;
     d->type = options->slide ? MS_DG_SLIDE_TYPE : 1.0;
@@ -1149,6 +1160,7 @@ void ms_diagram_free(MsDiagram *d)
     g_array_unref(d->note_order);
     g_array_unref(d->parts);
     g_array_unref(d->arrow_part);
+    g_array_unref(d->group_rows);
     g_ptr_array_unref(d->refused);
     g_free(d);
 }

@@ -330,15 +330,16 @@ static void draw_notes(Gv *gv, const MsDiagramPage *pg)
     const MsDiagram *d = gv->d;
     for (guint i = pg->first_note; i < pg->first_note + pg->n_notes; i++) {
         const MsDiagramNote *note = ms_diagram_note(d, i);
+        double h = ms_dg_note_h(d, note);
         Agnode_t *n = text_node(gv, "n", i, ms_diagram_lifeline(d, note->lifeline)->x,
-                                note->y + T(MS_DG_NOTE_H) / 2, note->label, MS_DG_FONT,
-                                T(MS_DG_SMALL_PT), "#4a4020");
+                                note->y + h / 2, note->label, MS_DG_FONT, T(MS_DG_SMALL_PT),
+                                "#4a4020");
         g_autofree char *tip = gv_escape(note->tooltip);
         set(n, gv->n_shape, "box");
         set(n, gv->n_style, "rounded,filled");
         set(n, gv->n_fill, "#fff7d6");
         set(n, gv->n_color, "#c9b458");
-        set_num(n, gv->n_height, T(MS_DG_NOTE_H) / 72.0);
+        set_num(n, gv->n_height, h / 72.0);
         set(n, gv->n_margin, "0.06,0.01");
         set(n, gv->n_tooltip, tip);
     }

@@ -303,12 +303,35 @@ static double drop(const MsDiagram *d, const MsDiagramArrow *a)
     double px = d->scale * (double) (a->arrival - a->send) / (double) MS_MSEC;
     if (d->gap >= 0)
         px = MIN(px, d->scale * (double) d->gap / (double) MS_MSEC);
-    /* Room for its text: rows of the label stay between its two ends. */
-    double text = a->rows > 1 ? MS_DG_T(d, MS_DG_ROW) * (a->rows + 0.5) : 0;
+    /* Room for its text: rows of the label stay between its two ends.
+     * Lines sent together drop alike, as much as the one with the most
+     * rows needs: they stay parallel, so that none runs through the
+     * label of the next (the spacing keeps them apart by their rows). */
+    guint i = (guint) (a - &g_array_index(d->arrows, MsDiagramArrow, 0));
+    guint rows = i < d->group_rows->len ? g_array_index(d->group_rows, guint, i) : a->rows;
+    double text = rows > 1 ? MS_DG_T(d, MS_DG_ROW) * (rows + 0.5) : 0;
     return MAX(px, MAX(text, MS_DG_T(d, MS_DG_MIN_SLOPE)));
 }
 
 /* ---- Texts kept clear ---------------------------------------------------- */
+
+double ms_dg_note_h(const MsDiagram *d, const MsDiagramNote *note)
+{
+    return MS_DG_T(d, MS_DG_NOTE_H) + (MAX(1u, note->rows) - 1) * MS_DG_T(d, MS_DG_SMALL_PT) * 1.2;
+}
+
+double ms_dg_note_w(const MsDiagram *d, const MsDiagramNote *note)
+{
+    double widest = 0;
+    for (const char *row = note->label; row != NULL;) {
+        const char *end = strchr(row, '\n');
+        g_autofree char *one = g_strndup(row, end != NULL ? (gsize) (end - row) : strlen(row));
+        widest = MAX(widest, ms_dg_text_width(one, MS_DG_T(d, MS_DG_SMALL_PT), FALSE));
+        row = end != NULL ? end + 1 : NULL;
+    }
+    /* The node's margin of 0.06 inch each side (diagram_gv.c). */
+    return widest + 2 * 0.06 * 72;
+}
 
 /* White space kept around a label, beyond the patch Graphviz draws. */
 #define PAD 1.5
@@ -410,7 +433,7 @@ static double spacing(const MsDiagram *d, const LifeState *ls, guint next, guint
     if (prev == EV_ARRIVE && next == EV_SEND)
         return 0; /* the reply leaves where the request arrived */
     if (prev == EV_NOTE)
-        return MS_DG_T(d, MS_DG_NOTE_H) + 6.0;
+        return ms_dg_note_h(d, &g_array_index(d->notes, MsDiagramNote, ls->item)) + 6.0;
     if (next == EV_NOTE)
         return 6.0;
     double s = MS_DG_T(d, MS_DG_ROW) * (double) MAX(1u, (prev_rows + next_rows + 1) / 2);
@@ -960,8 +983,8 @@ static void commit_note(Placer *p, const MsDiagramNote *note)
 {
     const MsDiagram *d = p->d;
     double x = g_array_index(d->lifelines, MsDiagramLifeline, note->lifeline).x;
-    double w = ms_dg_text_width(note->label, MS_DG_T(d, MS_DG_SMALL_PT), FALSE) / 2 + 0.06 * 72 + PAD;
-    Obstacle box = { FALSE, x - w, note->y - PAD, x + w, note->y + MS_DG_T(d, MS_DG_NOTE_H) + PAD,
+    double w = ms_dg_note_w(d, note) / 2 + PAD;
+    Obstacle box = { FALSE, x - w, note->y - PAD, x + w, note->y + ms_dg_note_h(d, note) + PAD,
                      G_MAXUINT, 0 };
     add_obstacle(p, &box);
 }
@@ -1156,7 +1179,10 @@ static void layout_page(MsDiagram *d, guint page)
             life[e->lifeline].last_kind = e->kind;
             life[e->lifeline].last_rows = event_rows(d, e->kind, e->item);
             life[e->lifeline].last_item = e->item;
-            floor_y = MAX(floor_y, at + (e->kind == EV_NOTE ? MS_DG_T(d, MS_DG_NOTE_H) : 0));
+            floor_y = MAX(floor_y, at + (e->kind == EV_NOTE
+                                             ? ms_dg_note_h(d, &g_array_index(d->notes, MsDiagramNote,
+                                                                              e->item))
+                                             : 0));
         }
         /* A zero-delay arrow sent at this very instant: level, not rising. */
         for (guint i = a; i < b; i++) {
@@ -1210,6 +1236,11 @@ static void layout_page(MsDiagram *d, guint page)
             ar->label_y = (ar->y1 + ar->y2) / 2;
         }
         floor_y = MAX(floor_y, MAX(ar->y1, ar->y2));
+        /* A label of several rows put below its arrow's middle may reach
+         * lower than the arrow: the page holds it. */
+        double lw, lh;
+        label_size(d, ar, &lw, &lh);
+        floor_y = MAX(floor_y, ar->label_y + lh / 2 - PAD);
     }
     placer_clear(&pl);
     MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
@@ -1522,8 +1553,24 @@ static void even_last_slide(MsDiagram *d, guint *cuts, const guint *conn_start)
     fit_slides(d, cuts, conn_start);
 }
 
+/* d->group_rows: for each arrow, the most rows of the arrows of its group
+ * (consecutive in the list). */
+static void find_group_rows(MsDiagram *d)
+{
+    guint n = d->arrows->len;
+    g_array_set_size(d->group_rows, n);
+    for (guint i = 0; i < n;) {
+        guint group = g_array_index(d->arrows, MsDiagramArrow, i).group, most = 1, j = i;
+        for (; j < n && g_array_index(d->arrows, MsDiagramArrow, j).group == group; j++)
+            most = MAX(most, g_array_index(d->arrows, MsDiagramArrow, j).rows);
+        for (; i < j; i++)
+            g_array_index(d->group_rows, guint, i) = most;
+    }
+}
+
 void ms_dg_layout(MsDiagram *d)
 {
+    find_group_rows(d);
     d->scale = pick_scale(d);
     d->gap = pick_gap(d);
     if (!d->options.slide) {

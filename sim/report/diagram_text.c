@@ -308,7 +308,7 @@ static void txt_row(const MsDiagram *d, const Columns *cols, Canvas *c, const Ro
         txt_arrow(d, cols, c, &g_array_index(d->arrows, MsDiagramArrow, row->item));
     } else if (row->kind == ROW_NOTE) {
         const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
-        g_autofree char *label = g_strdup_printf("[%s]", n->label);
+        g_autofree char *label = g_strdup_printf("[%s]", n->text);
         canvas_put(c, txt_center(cols->col[n->lifeline]), label, c->n);
     } else {
         const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
@@ -434,7 +434,7 @@ static char *export_msc(const MsDiagram *d)
         } else if (row->kind == ROW_NOTE) {
             const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
             g_string_append_printf(out, "  h%u note h%u [label=", n->lifeline, n->lifeline);
-            append_msc_string(out, n->label);
+            append_msc_string(out, n->text);
             g_string_append(out, "];\n");
         } else {
             const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
@@ -514,7 +514,7 @@ static char *export_plantuml(const MsDiagram *d)
         } else if (row->kind == ROW_NOTE) {
             const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
             g_string_append_printf(out, "hnote over h%u #FFF7D6 : ", n->lifeline);
-            append_puml_text(out, n->label);
+            append_puml_text(out, n->text);
             g_string_append_c(out, '\n');
         } else {
             const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
@@ -606,7 +606,7 @@ static char *export_mermaid(const MsDiagram *d)
         } else if (row->kind == ROW_NOTE) {
             const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
             g_string_append_printf(out, "    Note over h%u: ", n->lifeline);
-            append_mermaid_text(out, n->label);
+            append_mermaid_text(out, n->text);
             g_string_append_c(out, '\n');
         } else if (row->kind == ROW_ARROW) {
             const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
