@@ -30,7 +30,7 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
   var K = model.k, lang = 'en';
   var off = [], width = 0, height = 0, scale = 1;
   var byTop = [], span = 0;           /* arrows by their top; longest drop */
-  var noteTop = [], tickTop = [];
+  var noteTop = [], tickTop = [], noteTall = 0;  /* the tallest note, at least */
   var drawnFrom = 1, drawnTo = 0, bodyTop = 0;
   var root, pane, body, view, over, head, headBox;
   /* Per arrow, from page.arrows (report.js sets them): its page, and
@@ -54,7 +54,11 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
     byTop.sort(function (x, z) {
       return gy(x) - gy(z) || x - z;
     });
-    for (var n = 0; n < model.notes.length; n++) noteTop.push(off[model.notes[n][0]] + model.notes[n][2]);
+    for (var n = 0; n < model.notes.length; n++) {
+      noteTop.push(off[model.notes[n][0]] + model.notes[n][2]);
+      var rows = model.notes[n][3], text = typeof rows === 'string' ? rows : rows.join('\n');
+      noteTall = Math.max(noteTall, K.note_h + text.split('\n').length * K.small_pt * 1.2);
+    }
     for (var t = 0; t < model.ticks.length; t++) tickTop.push(off[model.ticks[t][0]] + model.ticks[t][1]);
   })();
 
@@ -87,13 +91,25 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
     return w;
   }
 
+  /* A text of one or more rows ("\n" between them) centred at x, its
+   * first row's baseline at y, a row every 1.2 em as Graphviz draws them. */
+  function rowsText(parent, x, y, rows, pt, family, colour) {
+    var t = el('text', { x: x, y: y, 'text-anchor': 'middle', 'font-size': pt,
+                         'font-family': family, fill: colour }, parent);
+    rows.forEach(function (row, i) {
+      el('tspan', { x: x, dy: i === 0 ? 0 : pt * 1.2 }, t, row);
+    });
+    return t;
+  }
+
   function label(parent, x, y, s, pt, mono, colour, attrs) {
-    var w = textWidth(s, pt, mono) + 4;
+    var rows = s.split('\n'), w = 0;
+    rows.forEach(function (row) { w = Math.max(w, textWidth(row, pt, mono) + 4); });
+    var h = pt * 1.3 + (rows.length - 1) * pt * 1.2;
     var g = el('g', attrs || {}, parent);
-    el('rect', { x: x - w / 2, y: y - pt * 0.65, width: w, height: pt * 1.3, fill: 'white' }, g);
-    el('text', { x: x, y: y + pt * 0.35, 'text-anchor': 'middle', 'font-size': pt,
-                 'font-family': mono ? 'Courier,monospace' : 'Helvetica,sans-serif', fill: colour },
-       g, s);
+    el('rect', { x: x - w / 2, y: y - h / 2, width: w, height: h, fill: 'white' }, g);
+    rowsText(g, x, y - h / 2 + pt * 1.0, rows, pt,
+             mono ? 'Courier,monospace' : 'Helvetica,sans-serif', colour);
     return g;
   }
 
@@ -191,15 +207,15 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
       el('text', { x: K.axis_x - 6, y: tickTop[t] + 3, 'text-anchor': 'end', 'font-size': K.small_pt,
                    'font-family': 'Courier,monospace', fill: '#444444' }, deco, model.ticks[t][2]);
     }
-    for (var n = lower(noteTop.length, function (i) { return noteTop[i]; }, y1 - K.note_h);
+    for (var n = lower(noteTop.length, function (i) { return noteTop[i]; }, y1 - noteTall);
          n < noteTop.length && noteTop[n] <= y2; n++) {
-      var note = model.notes[n], s = words(note[3]), x = model.lifelines[note[1]][2];
-      var w = textWidth(s, K.small_pt, false) + 10;
-      el('rect', { x: x - w / 2, y: noteTop[n], width: w, height: K.note_h, rx: 4,
+      var note = model.notes[n], rows = words(note[3]).split('\n'), x = model.lifelines[note[1]][2];
+      var w = 0, h = K.note_h + (rows.length - 1) * K.small_pt * 1.2;
+      rows.forEach(function (row) { w = Math.max(w, textWidth(row, K.small_pt, false) + 10); });
+      el('rect', { x: x - w / 2, y: noteTop[n], width: w, height: h, rx: 4,
                    fill: '#fff7d6', stroke: '#c9b458' }, marks);
-      el('text', { x: x, y: noteTop[n] + K.note_h / 2 + 3, 'text-anchor': 'middle',
-                   'font-size': K.small_pt, 'font-family': 'Helvetica,sans-serif', fill: '#4a4020' },
-         marks, s);
+      rowsText(marks, x, noteTop[n] + h / 2 + 3 - (rows.length - 1) * K.small_pt * 0.6, rows,
+               K.small_pt, 'Helvetica,sans-serif', '#4a4020');
     }
     for (var i = lower(byTop.length, function (j) { return gy(byTop[j]); }, y1 - span);
          i < byTop.length && gy(byTop[i]) <= y2; i++)
