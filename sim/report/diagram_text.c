@@ -189,8 +189,11 @@ static void txt_centered(Canvas *c, guint center, const char *text)
     canvas_put(c, center - MIN(center, w / 2), s, c->n);
 }
 
-static void txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
-                      const MsDiagramArrow *a)
+/* Draws the arrow on the canvas with the first row of its text; returns
+ * the rows that did not fit there, each to go under it between the same
+ * two lifelines (transfer full; NULL: none). */
+static GStrv txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
+                       const MsDiagramArrow *a)
 {
     static const gunichar shaft[MS_DIAGRAM_N_FLOWS] = { '-', '-', '=', '.' };
     guint from = txt_center(cols->col[a->from]), to = txt_center(cols->col[a->to]);
@@ -209,11 +212,15 @@ static void txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
     /* A lost one ends in a cross instead of a head (and says so on the
      * right). */
     c->cells[right ? hi - 1 : lo] = rst ? '#' : a->lost ? 'x' : right ? '>' : '<';
+    /* The whole text, on as many rows as it takes. */
     guint room = hi - lo > 6 ? hi - lo - 6 : 0;
-    g_autofree char *label = ms_dg_shorten(a->text, room);
-    g_autofree char *framed = g_strdup_printf(" %s ", label);
-    if (room > 0)
+    GStrv rows = NULL;
+    if (room > 0) {
+        g_autofree char *wrapped = ms_dg_wrap(a->text, room, G_MAXUINT, NULL);
+        rows = g_strsplit(wrapped, "\n", -1);
+        g_autofree char *framed = g_strdup_printf(" %s ", rows[0]);
         canvas_put(c, lo + 2, framed, hi - 1);
+    }
 
     g_autofree char *sent = ms_time_format_ms(a->send);
     canvas_put(c, TXT_TIME - MIN((guint) TXT_TIME, (guint) strlen(sent)), sent, TXT_TIME);
@@ -227,6 +234,22 @@ static void txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
         arrives = MS_DG_PRINTF(d, "RST back at %s", "%s 收到 RST", back);
     }
     canvas_put(c, tail, arrives, c->n);
+    return rows;
+}
+
+/* The rows of an arrow's text after its first, under it. */
+static void txt_more_rows(const Columns *cols, Canvas *c, const MsDiagramArrow *a,
+                          char **rows, GString *out)
+{
+    guint from = txt_center(cols->col[a->from]), to = txt_center(cols->col[a->to]);
+    guint lo = MIN(from, to) + 1, hi = MAX(from, to);
+    for (guint k = 1; rows != NULL && rows[0] != NULL && rows[k] != NULL; k++) {
+        canvas_reset(c, ' ');
+        txt_lifelines(cols, c);
+        g_autofree char *framed = g_strdup_printf(" %s ", rows[k]);
+        canvas_put(c, lo + 2, framed, hi - 1);
+        canvas_flush(c, out);
+    }
 }
 
 /* The lifelines a row draws on (at most two); returns how many. */
@@ -305,11 +328,28 @@ static void txt_row(const MsDiagram *d, const Columns *cols, Canvas *c, const Ro
     }
     txt_lifelines(cols, c);
     if (row->kind == ROW_ARROW) {
-        txt_arrow(d, cols, c, &g_array_index(d->arrows, MsDiagramArrow, row->item));
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
+        g_auto(GStrv) more = txt_arrow(d, cols, c, a);
+        canvas_flush(c, out);
+        txt_more_rows(cols, c, a, more, out);
+        return;
     } else if (row->kind == ROW_NOTE) {
+        /* Its whole text, in rows that stay on the canvas. */
         const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
-        g_autofree char *label = g_strdup_printf("[%s]", n->text);
-        canvas_put(c, txt_center(cols->col[n->lifeline]), label, c->n);
+        guint at = txt_center(cols->col[n->lifeline]);
+        guint room = c->n > at + 4 ? MIN(c->n - at - 2, 2 * TXT_COL) : 2;
+        g_autofree char *wrapped = ms_dg_wrap(n->text, room, G_MAXUINT, NULL);
+        g_auto(GStrv) rows = g_strsplit(wrapped, "\n", -1);
+        for (guint k = 0; rows[k] != NULL; k++) {
+            if (k > 0) {
+                canvas_flush(c, out);
+                canvas_reset(c, ' ');
+                txt_lifelines(cols, c);
+            }
+            g_autofree char *label = g_strdup_printf("%s%s%s", k == 0 ? "[" : " ", rows[k],
+                                                     rows[k + 1] == NULL ? "]" : "");
+            canvas_put(c, at, label, c->n);
+        }
     } else {
         const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
         g_autofree char *owned = NULL;
