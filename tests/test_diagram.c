@@ -2087,6 +2087,54 @@ static MsDiagram *diagram_of_scenario(const char *path, const MsDiagramOptions *
     return ms_diagram_new(ms_world_trace(run->world), &run->report, o);
 }
 
+/* An arrow that leaves at the instant of a note on its sender's lifeline
+ * is drawn below the note; a tick with its time is on the arrow all the
+ * same ("250 queued" under "into bob's mailbox", "QUIT" under "leaves the
+ * queue"), on every slide of every shipped scenario. */
+static void ticks_on_arrows_below_notes(void)
+{
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    guint below = 0, missing = 0;
+    for (guint i = 0; i < names->len; i++) {
+        MsDiagramOptions o;
+        ms_diagram_options_init(&o);
+        o.slide = TRUE;
+        g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
+        g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+        for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
+            const MsDiagramPage *pg = ms_diagram_page(d, p);
+            for (guint k = pg->first_arrow; k < pg->first_arrow + pg->n_arrows; k++) {
+                const MsDiagramArrow *a = ms_diagram_arrow(d, k);
+                gboolean after_note = FALSE;
+                for (guint n = pg->first_note; n < pg->first_note + pg->n_notes; n++) {
+                    const MsDiagramNote *note = ms_diagram_note(d, n);
+                    after_note |= note->time == a->send && note->lifeline == a->from &&
+                                  note->y < a->y1;
+                }
+                if (!after_note)
+                    continue;
+                below++;
+                /* Its tick, labelled unless a label just above crowds it
+                 * (another session's arrow of the same moment). */
+                gboolean ticked = FALSE, crowded = FALSE;
+                for (guint t = pg->first_tick; t < pg->first_tick + pg->n_ticks; t++) {
+                    const MsDiagramTick *tick = ms_diagram_tick(d, t);
+                    ticked |= tick->time == a->send && fabs(tick->y - a->y1) < 0.5 &&
+                              tick->label != NULL;
+                    crowded |= tick->label != NULL && tick->y <= a->y1 &&
+                               a->y1 - tick->y < MS_DG_T(d, 12.0);
+                    ticked |= tick->time == a->send && fabs(tick->y - a->y1) < 0.5 && crowded;
+                }
+                if (!ticked && missing++ < 3)
+                    fprintf(stderr, "\n  %s page %u: \"%s\" has no tick", (char *) names->pdata[i],
+                            p + 1, a->label);
+            }
+        }
+    }
+    CU_ASSERT_TRUE(below >= 10);
+    CU_ASSERT_EQUAL(missing, 0);
+}
+
 /* ---- Colours that survive greyscale printing ------------------------------- */
 
 /* The 7 characters after the first `attr="` at or after from, or NULL
@@ -2700,6 +2748,7 @@ int main(void)
         MS_TEST(slides_follow_the_sessions),
         MS_TEST(slides_never_end_on_a_scrap),
         MS_TEST(ticks_label_the_arrows),
+        MS_TEST(ticks_on_arrows_below_notes),
         MS_TEST(page_height_grows_with_arrows),
         MS_TEST(overlap_checks_find_overlaps),
         MS_TEST(shipped_labels_never_overlap),

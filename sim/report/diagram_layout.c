@@ -1200,6 +1200,26 @@ static void layout_page(MsDiagram *d, guint page)
                 ar->label_y = MAX(ar->label_y, ar->y1);
             }
         }
+        /* An instant at which arrows leave only below a note on their
+         * lifeline ("QUIT" under "leaves the queue"): its tick, and the
+         * time axis from there on, go with the first of those arrows, so
+         * that the time it shows is on the arrow.  When something arrives
+         * or leaves at the instant's own y (the message text whose delivery
+         * the note tells, before "250 queued" leaves), that keeps the tick,
+         * and each arrow below a note gets one more with the same time. */
+        double first_send = G_MAXDOUBLE;
+        gboolean send_on_anchor = FALSE, arrival_on_anchor = FALSE;
+        for (guint i = a; i < b; i++) {
+            const Event *e = &g_array_index(ev, Event, i);
+            const MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
+            if (e->kind == EV_SEND) {
+                first_send = MIN(first_send, ar->y1);
+                send_on_anchor |= ar->y1 <= y + 0.5;
+            }
+            arrival_on_anchor |= e->kind == EV_ARRIVE && ar->y2 <= y + 0.5;
+        }
+        if (!send_on_anchor && !arrival_on_anchor && first_send < G_MAXDOUBLE)
+            y = first_send;
         gboolean sends = FALSE;
         for (guint i = a; i < b; i++)
             sends |= g_array_index(ev, Event, i).kind == EV_SEND;
@@ -1221,6 +1241,37 @@ static void layout_page(MsDiagram *d, guint page)
         g_array_append_val(d->ticks, tick);
         if (labelled)
             last_label = y;
+        /* Arrows of the instant that leave below a note, top first: a
+         * tick each, labelled unless too close to the last label. */
+        for (double from = y + 0.5;;) {
+            double next = G_MAXDOUBLE;
+            for (guint i = a; i < b; i++) {
+                const Event *e = &g_array_index(ev, Event, i);
+                double y1 = g_array_index(d->arrows, MsDiagramArrow, e->item).y1;
+                if (e->kind != EV_SEND || y1 <= from)
+                    continue;
+                gboolean below_note = FALSE;
+                for (guint k = a; k < i; k++) {
+                    const Event *n = &g_array_index(ev, Event, k);
+                    below_note |= n->kind == EV_NOTE && n->lifeline == e->lifeline;
+                }
+                if (below_note)
+                    next = MIN(next, y1);
+            }
+            if (next == G_MAXDOUBLE)
+                break;
+            from = next + 0.5;
+            MsDiagramTick again = { page, t, next, NULL };
+            if (next - last_label >= MS_DG_T(d, 12.0)) {
+                g_autofree char *at = ms_time_format_ms(t);
+                again.label = ms_dg_intern(d, at);
+                last_tick = d->ticks->len;
+                last_sends = TRUE;
+                last_after_break = FALSE;
+                last_label = next;
+            }
+            g_array_append_val(d->ticks, again);
+        }
         prev_t = t;
         a = b;
     }
