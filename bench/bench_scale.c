@@ -102,7 +102,8 @@ static guint64 count_deliveries(const MsTrace *trace)
 {
     guint64 n = 0, len = ms_trace_length(trace);
     for (guint64 i = 0; i < len; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         if (r->kind == MS_TRACE_MAILBOX && g_strcmp0(r->note, "mailbox.deliver") == 0)
             n++;
     }
@@ -116,7 +117,8 @@ static double message_text_bytes(const MsTrace *trace)
     double total = 0;
     guint64 len = ms_trace_length(trace);
     for (guint64 i = 0; i < len; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         if (r->kind != MS_TRACE_MESSAGE || g_strcmp0(r->note, "message.composed") != 0 ||
             r->detail == NULL)
             continue;

@@ -555,8 +555,9 @@ static void test_emit_copies_strings(void)
     /* The caller's buffers change; the log must not. */
     g_strlcpy(host, "XXXXXXXX", sizeof(host));
     g_strlcpy(text, "garbage", sizeof(text));
-    const MsTraceRecord *got = ms_trace_get(trace, 0);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+    MsTraceRecord buf;
+    const MsTraceRecord *got = ms_trace_get(trace, 0, &buf);
+    CU_ASSERT_PTR_EQUAL(got, &buf);
     CU_ASSERT_EQUAL(got->id, 0); /* the trace assigns ids */
     CU_ASSERT_EQUAL(got->kind, MS_TRACE_LINE);
     MS_ASSERT_STR(got->src, "crepes.fr");
@@ -588,9 +589,10 @@ static void test_intern_shares(void)
     guint64 id1 = ms_trace_emit(trace, &r1);
     guint64 id2 = ms_trace_emit(trace, &r2);
     CU_ASSERT_EQUAL(id2, id1 + 1);
-    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, id1)->src, ia);
-    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, id2)->src, ia);
-    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, id1)->subject, ms_trace_get(trace, id2)->subject);
+    MsTraceRecord g1, g2;
+    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, id1, &g1)->src, ia);
+    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, id2, &g2)->src, ia);
+    CU_ASSERT_PTR_EQUAL(g1.subject, g2.subject);
 }
 
 typedef struct {
@@ -686,7 +688,8 @@ static void test_emit_from_subscriber(void)
     CU_ASSERT_EQUAL(ms_trace_emit(trace, &r), 0);
     MS_ASSERT_STR(log->str, "E0 B0 E1 B1 ");
     CU_ASSERT_EQUAL(ms_trace_length(trace), 2);
-    CU_ASSERT_EQUAL(ms_trace_get(trace, 1)->kind, MS_TRACE_ERROR);
+    MsTraceRecord buf;
+    CU_ASSERT_EQUAL(ms_trace_get(trace, 1, &buf)->kind, MS_TRACE_ERROR);
 }
 
 static void test_set_arrival(void)
@@ -697,11 +700,90 @@ static void test_set_arrival(void)
     guint64 first = ms_trace_emit(trace, &r);
     guint64 second = ms_trace_emit(trace, &r);
     ms_trace_set_arrival(trace, first, 2100);
-    CU_ASSERT_EQUAL(ms_trace_get(trace, first)->arrival, 2100);
-    CU_ASSERT_EQUAL(ms_trace_get(trace, first)->time, 100);
-    CU_ASSERT_EQUAL(ms_trace_get(trace, second)->arrival, -1);
-    CU_ASSERT_EQUAL(ms_trace_get(trace, first)->flags, MS_TCP_SYN);
-    CU_ASSERT_EQUAL(ms_trace_get(trace, first)->seq, 1000);
+    MsTraceRecord buf;
+    CU_ASSERT_EQUAL(ms_trace_get(trace, first, &buf)->arrival, 2100);
+    CU_ASSERT_EQUAL(buf.time, 100);
+    CU_ASSERT_EQUAL(buf.flags, MS_TCP_SYN);
+    CU_ASSERT_EQUAL(buf.seq, 1000);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, second, &buf)->arrival, -1);
+    /* A pinned copy follows, and an arrival far from the send time (more
+     * than a slot's offset holds) is kept whole. */
+    const MsTraceRecord *pin = ms_trace_pin(trace, second);
+    ms_trace_set_arrival(trace, second, 100 + 10 * MS_SEC);
+    CU_ASSERT_EQUAL(pin->arrival, 100 + 10 * MS_SEC);
+    CU_ASSERT_EQUAL(ms_trace_get(trace, second, &buf)->arrival, 100 + 10 * MS_SEC);
+    CU_ASSERT_EQUAL(buf.seq, 1000);
+    CU_ASSERT_EQUAL(buf.flags, MS_TCP_SYN);
+}
+
+/* The trace stores records in forms of its own (trace.c): whatever is
+ * emitted, of any kind and with any fields, reads back the same, the
+ * strings as the pool's copies. */
+static void assert_same_record(const MsTraceRecord *a, const MsTraceRecord *b)
+{
+    CU_ASSERT_EQUAL(a->time, b->time);
+    CU_ASSERT_EQUAL(a->arrival, b->arrival);
+    CU_ASSERT_EQUAL(a->count, b->count);
+    CU_ASSERT_STRING_EQUAL(a->protocol ? a->protocol : "(null)", b->protocol ? b->protocol : "(null)");
+    CU_ASSERT_STRING_EQUAL(a->src ? a->src : "(null)", b->src ? b->src : "(null)");
+    CU_ASSERT_STRING_EQUAL(a->dst ? a->dst : "(null)", b->dst ? b->dst : "(null)");
+    CU_ASSERT_STRING_EQUAL(a->text ? a->text : "(null)", b->text ? b->text : "(null)");
+    CU_ASSERT_STRING_EQUAL(a->eol ? a->eol : "(null)", b->eol ? b->eol : "(null)");
+    CU_ASSERT_STRING_EQUAL(a->phase ? a->phase : "(null)", b->phase ? b->phase : "(null)");
+    CU_ASSERT_STRING_EQUAL(a->note ? a->note : "(null)", b->note ? b->note : "(null)");
+    CU_ASSERT_STRING_EQUAL(a->subject ? a->subject : "(null)", b->subject ? b->subject : "(null)");
+    CU_ASSERT_STRING_EQUAL(a->detail ? a->detail : "(null)", b->detail ? b->detail : "(null)");
+    CU_ASSERT_EQUAL(a->conn, b->conn);
+    CU_ASSERT_EQUAL(a->seq, b->seq);
+    CU_ASSERT_EQUAL(a->ack, b->ack);
+    CU_ASSERT_EQUAL(a->len, b->len);
+    CU_ASSERT_EQUAL(a->src_port, b->src_port);
+    CU_ASSERT_EQUAL(a->dst_port, b->dst_port);
+    CU_ASSERT_EQUAL(a->retransmit, b->retransmit);
+    CU_ASSERT_EQUAL(a->flags, b->flags);
+    CU_ASSERT_EQUAL(a->kind, b->kind);
+    CU_ASSERT_EQUAL(a->dir, b->dir);
+}
+
+static void test_stored_forms(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    const MsTraceRecord given[] = {
+        /* a line, and lines no line form holds: an odd ending, a count */
+        { .kind = MS_TRACE_LINE, .time = 7, .arrival = 9, .conn = 3, .protocol = "SMTP",
+          .src = "a", .dst = "b", .src_port = 1025, .dst_port = 25, .text = "DATA",
+          .eol = "\n", .phase = "smtp.data", .note = "smtp.data", .dir = MS_DIR_CLIENT },
+        { .kind = MS_TRACE_LINE, .time = 7, .arrival = -1, .text = "x", .eol = "\r\r\n" },
+        { .kind = MS_TRACE_LINE, .time = -5, .arrival = 3 * MS_SEC, .text = "y", .count = 2,
+          .len = 40 },
+        /* segments, sent, lost and retransmitted many times */
+        { .kind = MS_TRACE_SEGMENT_SENT, .time = G_MAXINT64 / 2, .arrival = G_MAXINT64 / 2 + 1,
+          .conn = 3, .protocol = "TCP", .seq = G_MAXUINT32, .ack = 5, .len = 1460,
+          .flags = MS_TCP_ACK | MS_TCP_PSH, .retransmit = 3, .dir = MS_DIR_SERVER },
+        { .kind = MS_TRACE_SEGMENT_LOST, .time = 1, .arrival = -1, .detail = "no route to host",
+          .retransmit = G_MAXUINT16 },
+        /* events: small and large counts, a text, flags */
+        { .kind = MS_TRACE_QUEUE, .time = 2, .arrival = -1, .src = "a", .note = "queue.add",
+          .subject = "<1@a>", .detail = "queued", .count = -3, .text = "t" },
+        { .kind = MS_TRACE_SCENARIO, .arrival = -1, .count = G_MAXINT64, .subject = "s" },
+        { .kind = MS_TRACE_ERROR, .arrival = 4, .phase = "p", .flags = 7, .uid = 9 },
+        /* store changes: the folder shares the line ending's place */
+        { .kind = MS_TRACE_STORE, .time = 3, .arrival = -1, .src = "imap", .subject = "u@a",
+          .note = "store.append", .folder = "INBOX", .text = "<1@a>", .uid = 4, .count = 12,
+          .flags = 3 },
+        { .kind = MS_TRACE_STORE, .time = 3, .arrival = -1, .folder = "Sent", .count = 5000 },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(given); i++)
+        CU_ASSERT_EQUAL(ms_trace_emit(trace, &given[i]), i);
+    for (gsize i = 0; i < G_N_ELEMENTS(given); i++) {
+        MsTraceRecord buf;
+        const MsTraceRecord *got = ms_trace_get(trace, i, &buf);
+        CU_ASSERT_EQUAL(got->id, i);
+        assert_same_record(got, &given[i]);
+        const MsTraceRecord *pin = ms_trace_pin(trace, i);
+        CU_ASSERT_PTR_EQUAL(ms_trace_pin(trace, i), pin);
+        assert_same_record(pin, &given[i]);
+    }
 }
 
 /* Callers keep record pointers while the log grows by tens of thousands:
@@ -713,7 +795,7 @@ static void test_pointer_stability(void)
     g_autoptr(MsTrace) trace = ms_trace_new();
     MsTraceRecord r = { .kind = MS_TRACE_LINE, .arrival = -1, .text = "220 ready" };
     ms_trace_emit(trace, &r);
-    const MsTraceRecord *first = ms_trace_get(trace, 0);
+    const MsTraceRecord *first = ms_trace_pin(trace, 0);
     const MsTraceRecord *kept[N / EVERY];
     for (guint i = 0; i < N; i++) {
         char buf[32];
@@ -721,10 +803,10 @@ static void test_pointer_stability(void)
         MsTraceRecord more = { .kind = MS_TRACE_LINE, .arrival = -1, .text = buf, .count = i };
         guint64 id = ms_trace_emit(trace, &more);
         if (i % EVERY == 0)
-            kept[i / EVERY] = ms_trace_get(trace, id);
+            kept[i / EVERY] = ms_trace_pin(trace, id);
     }
     CU_ASSERT_EQUAL(ms_trace_length(trace), N + 1);
-    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, 0), first);
+    CU_ASSERT_PTR_EQUAL(ms_trace_pin(trace, 0), first);
     MS_ASSERT_STR(first->text, "220 ready");
     for (guint k = 0; k < N / EVERY; k++) {
         char buf[32];
@@ -732,12 +814,13 @@ static void test_pointer_stability(void)
         CU_ASSERT_EQUAL(kept[k]->id, (guint64) k * EVERY + 1);
         CU_ASSERT_EQUAL(kept[k]->count, (gint64) k * EVERY);
         MS_ASSERT_STR(kept[k]->text, buf);
-        CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, kept[k]->id), kept[k]);
+        CU_ASSERT_PTR_EQUAL(ms_trace_pin(trace, kept[k]->id), kept[k]);
     }
     /* Every record still holds what it was given. */
     guint wrong = 0;
     for (guint i = 0; i < N; i++) {
-        const MsTraceRecord *got = ms_trace_get(trace, (guint64) i + 1);
+        MsTraceRecord buf;
+        const MsTraceRecord *got = ms_trace_get(trace, (guint64) i + 1, &buf);
         if (got->id != (guint64) i + 1 || got->count != (gint64) i)
             wrong++;
     }
@@ -859,6 +942,7 @@ int main(void)
         MS_TEST(test_unsubscribe_during_dispatch),
         MS_TEST(test_emit_from_subscriber),
         MS_TEST(test_set_arrival),
+        MS_TEST(test_stored_forms),
         MS_TEST(test_pointer_stability),
         MS_TEST(test_short_trace_maps_nothing),
         MS_TEST(test_kind_names),

@@ -49,7 +49,7 @@ static guint count_events(MsTrace *trace, const char *key, const char *detail_pa
 {
     guint n = 0;
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind == MS_TRACE_LINE || g_strcmp0(r->note, key) != 0)
             continue;
         if (detail_part == NULL || (r->detail != NULL && strstr(r->detail, detail_part) != NULL))
@@ -63,7 +63,7 @@ static guint count_lines(MsTrace *trace, MsDir dir, const char *prefix)
 {
     guint n = 0;
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind == MS_TRACE_LINE && r->dir == dir && g_str_has_prefix(r->text, prefix))
             n++;
     }
@@ -74,7 +74,7 @@ static guint count_kind(MsTrace *trace, MsTraceKind kind)
 {
     guint n = 0;
     for (guint64 i = 0; i < ms_trace_length(trace); i++)
-        n += ms_trace_get(trace, i)->kind == kind;
+        n += ms_trace_pin(trace, i)->kind == kind;
     return n;
 }
 
@@ -82,7 +82,7 @@ static guint count_kind(MsTrace *trace, MsTraceKind kind)
 static gboolean only_declared_spellings(MsTrace *trace, const char *const *declared)
 {
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         const char *names[] = { r->src, r->dst };
         for (gsize n = 0; n < G_N_ELEMENTS(names); n++) {
             if (names[n] == NULL)

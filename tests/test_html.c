@@ -201,7 +201,7 @@ static void html_page_data_has_both_languages(void)
     JsonObject *notes = json_object_get_object_member(o, "notes");
     JsonObject *phases = json_object_get_object_member(o, "phases");
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind != MS_TRACE_LINE)
             continue;
         CU_ASSERT_FATAL(json_object_has_member(notes, r->note));
@@ -387,7 +387,7 @@ static void html_long_run_shows_its_beginning(void)
     const MsTrace *trace = ms_world_trace(run.world);
     guint64 n = ms_trace_length(trace), total = 0;
     for (guint64 i = 0; i < n; i++)
-        total += ms_trace_get(trace, i)->kind == MS_TRACE_LINE;
+        total += ms_trace_pin(trace, i)->kind == MS_TRACE_LINE;
     CU_ASSERT_FATAL(total > 1000);
     g_autofree char *summary_json = ms_report_summary_json(trace, NULL);
     g_autoptr(JsonParser) psum = json_parser_new();
@@ -402,13 +402,13 @@ static void html_long_run_shows_its_beginning(void)
          * limits[k] + 1 was sent. */
         MsTime until = -1;
         for (guint64 i = 0, lines = 0; i < n && until < 0; i++) {
-            const MsTraceRecord *r = ms_trace_get(trace, i);
+            const MsTraceRecord *r = ms_trace_pin(trace, i);
             if (r->kind == MS_TRACE_LINE && lines++ == limits[k])
                 until = r->time;
         }
         guint64 records = 0, shown = 0;
-        while (records < n && ms_trace_get(trace, records)->time < until)
-            shown += ms_trace_get(trace, records++)->kind == MS_TRACE_LINE;
+        while (records < n && ms_trace_pin(trace, records)->time < until)
+            shown += ms_trace_pin(trace, records++)->kind == MS_TRACE_LINE;
         CU_ASSERT_FATAL(shown > 0 && shown <= limits[k]);
 
         g_autofree char *html = ms_report_html(trace, &run.options, &run.dopt, NULL, NULL);
@@ -491,7 +491,7 @@ static void html_window_cut_at_an_instant(void)
     guint64 lines = 0, limit = 0;
     MsTime prev = -1;
     for (guint64 i = 0; i < ms_trace_length(trace) && limit == 0; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind != MS_TRACE_LINE)
             continue;
         if (r->time == prev)

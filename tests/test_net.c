@@ -142,7 +142,7 @@ static guint count_kind(MsTrace *trace, MsTraceKind kind)
     guint n = 0;
 
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        if (ms_trace_get(trace, i)->kind == kind)
+        if (ms_trace_pin(trace, i)->kind == kind)
             n++;
     }
     return n;
@@ -151,7 +151,7 @@ static guint count_kind(MsTrace *trace, MsTraceKind kind)
 static const MsTraceRecord *nth_kind(MsTrace *trace, MsTraceKind kind, guint n)
 {
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *rec = ms_trace_get(trace, i);
+        const MsTraceRecord *rec = ms_trace_pin(trace, i);
 
         if (rec->kind == kind && n-- == 0)
             return rec;
@@ -776,7 +776,7 @@ static const MsTraceRecord *seg_nth(MsTrace *trace, MsTraceKind kind, MsDir dir,
                                     guint n)
 {
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *rec = ms_trace_get(trace, i);
+        const MsTraceRecord *rec = ms_trace_pin(trace, i);
 
         if (rec->kind == kind && rec->dir == dir && rec->flags == flags && n-- == 0)
             return rec;
@@ -928,12 +928,12 @@ static void data_split_at_mss(gboolean as_bytes)
         CU_ASSERT_EQUAL(ack->seq, 1);
     }
     /* Tracked arrivals: the last byte arrives with the third segment. */
-    CU_ASSERT_EQUAL(ms_trace_get(trace, id_all)->arrival, arr[2]);
-    CU_ASSERT_EQUAL(ms_trace_get(trace, id_first)->arrival, arr[0]);
+    CU_ASSERT_EQUAL(ms_trace_pin(trace, id_all)->arrival, arr[2]);
+    CU_ASSERT_EQUAL(ms_trace_pin(trace, id_first)->arrival, arr[0]);
     /* Already received: set at once. */
     id_all = ms_trace_emit(trace, &line);
     ms_tcp_track_arrival(t.conn, MS_DIR_CLIENT, 2000, id_all);
-    CU_ASSERT_EQUAL(ms_trace_get(trace, id_all)->arrival, ms_sim_now(t.sim));
+    CU_ASSERT_EQUAL(ms_trace_pin(trace, id_all)->arrival, ms_sim_now(t.sim));
     /* An empty write sends nothing and says where the stream is. */
     CU_ASSERT_EQUAL(ms_tcp_send_bytes(t.conn, MS_DIR_CLIENT, g_bytes_new(NULL, 0)), 4000);
     CU_ASSERT_EQUAL(ms_tcp_send_bytes(t.conn, MS_DIR_CLIENT, NULL), 4000);
@@ -1424,8 +1424,8 @@ static void test_determinism(void)
     CU_ASSERT_TRUE(count_kind(x, MS_TRACE_SEGMENT_SENT) > 20);
     CU_ASSERT_EQUAL_FATAL(ms_trace_length(x), ms_trace_length(y));
     for (guint64 i = 0; i < ms_trace_length(x); i++) {
-        const MsTraceRecord *p = ms_trace_get(x, i);
-        const MsTraceRecord *q = ms_trace_get(y, i);
+        const MsTraceRecord *p = ms_trace_pin(x, i);
+        const MsTraceRecord *q = ms_trace_pin(y, i);
 
         CU_ASSERT_EQUAL(p->kind, q->kind);
         CU_ASSERT_EQUAL(p->time, q->time);

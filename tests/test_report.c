@@ -306,7 +306,7 @@ static void labels_of_named_records(void)
         MsTrace *t = ms_world_trace(run.world);
         const MsTraceRecord *found = NULL;
         for (guint64 k = 0; k < ms_trace_length(t) && found == NULL; k++) {
-            const MsTraceRecord *r = ms_trace_get(t, k);
+            const MsTraceRecord *r = ms_trace_pin(t, k);
             if (r->kind != MS_TRACE_LINE && g_strcmp0(r->note, cases[i].note) == 0)
                 found = r;
         }
@@ -542,7 +542,7 @@ static void shipped_scenarios_have_templates(void)
         }
         MsTrace *trace = ms_world_trace(run.world);
         for (guint64 k = 0; k < ms_trace_length(trace); k++) {
-            const MsTraceRecord *r = ms_trace_get(trace, k);
+            const MsTraceRecord *r = ms_trace_pin(trace, k);
             gboolean event = r->kind == MS_TRACE_ACTION || r->kind == MS_TRACE_QUEUE ||
                              r->kind == MS_TRACE_MAILBOX || r->kind == MS_TRACE_MESSAGE ||
                              r->kind == MS_TRACE_LINK;

@@ -37,7 +37,7 @@ static guint count_lines(MsTrace *trace, const char *src, MsDir dir, const char 
 {
     guint n = 0;
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind != MS_TRACE_LINE || r->dir != dir)
             continue;
         if (src != NULL && strcmp(r->src, src) != 0)
@@ -52,7 +52,7 @@ static guint count_conns(MsTrace *trace, const char *client, const char *server,
 {
     guint n = 0;
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind == MS_TRACE_CONN_OPEN && strcmp(r->src, client) == 0 &&
             strcmp(r->dst, server) == 0 && r->dst_port == port)
             n++;
@@ -64,7 +64,7 @@ static guint count_conns(MsTrace *trace, const char *client, const char *server,
 static const MsTraceRecord *find_event(MsTrace *trace, const char *key, const char *detail_part)
 {
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind == MS_TRACE_LINE || g_strcmp0(r->note, key) != 0)
             continue;
         if (detail_part == NULL || (r->detail != NULL && strstr(r->detail, detail_part) != NULL))
@@ -77,7 +77,7 @@ static guint count_events(MsTrace *trace, const char *key)
 {
     guint n = 0;
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind != MS_TRACE_LINE && g_strcmp0(r->note, key) == 0)
             n++;
     }
@@ -114,7 +114,7 @@ static void every_scenario_runs_twice_the_same(void)
         CU_ASSERT_EQUAL(ms_trace_length(ta), ms_trace_length(tb));
         CU_ASSERT_TRUE(ms_trace_length(ta) > 10);
         for (guint64 k = 0; k < MIN(ms_trace_length(ta), ms_trace_length(tb)); k++) {
-            const MsTraceRecord *x = ms_trace_get(ta, k), *y = ms_trace_get(tb, k);
+            const MsTraceRecord *x = ms_trace_pin(ta, k), *y = ms_trace_pin(tb, k);
             if (x->time != y->time || x->arrival != y->arrival || x->kind != y->kind ||
                 g_strcmp0(x->text, y->text) != 0 || g_strcmp0(x->detail, y->detail) != 0) {
                 fprintf(stderr, "\n  %s: record %" G_GUINT64_FORMAT " differs between runs\n",
@@ -158,7 +158,7 @@ static void textbook_profile_reads_like_the_book(void)
      * spelling is not allowed and that the server took it leniently. */
     guint told = 0, lenient = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind != MS_TRACE_LINE)
             continue;
         told += g_strcmp0(r->note, "smtp.cmd.mail.textbook") == 0 ||
@@ -190,7 +190,7 @@ static void persistence_uses_one_connection(void)
     MsTime last_quit = -1, first_open = -1;
     guint opens = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_CONN_OPEN && strcmp(r->src, "waffles.be") == 0) {
             if (++opens == 2)
                 first_open = r->time;
@@ -244,7 +244,7 @@ static void queue_retries_until_the_server_is_back(void)
      * (after their SYNs went unanswered) numbered 1, 2, 3, then 4. */
     guint opened = 0, refused = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_CONN_OPEN && strcmp(r->src, "crepes.fr") == 0)
             CU_ASSERT_EQUAL(r->count, ++opened);
         if (r->kind == MS_TRACE_CONN_REFUSED && strcmp(r->src, "crepes.fr") == 0)
@@ -354,7 +354,7 @@ static void refused_port_and_silent_host(void)
     MsTime opened[2][4] = { { 0 } };
     guint n_open[2] = { 0 }, n_refused[2] = { 0 };
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->src == NULL || strcmp(r->src, "crepes.fr") != 0 || r->dst == NULL)
             continue;
         int d = strcmp(r->dst, "pizza.it") == 0;
@@ -425,7 +425,7 @@ static void typed_lines_carry_the_servers_phase(void)
     MsTrace *t = ms_world_trace(w);
     guint checked = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind != MS_TRACE_LINE || r->dir != MS_DIR_CLIENT || r->text == NULL)
             continue;
         const char *want = strcmp(r->text, "USER bob") == 0    ? "pop3.authorization"
@@ -452,7 +452,7 @@ static void web_steps_wait_for_the_login(void)
     gboolean cookie_set = FALSE;
     guint requests = 0, with_cookie = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind != MS_TRACE_LINE || r->text == NULL)
             continue;
         if (r->dir == MS_DIR_SERVER && g_str_has_prefix(r->text, "Set-Cookie: session=s"))
@@ -520,7 +520,7 @@ static void dots_are_stuffed_on_the_wire(void)
     CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_CLIENT, "...and this line"), 1);
     guint lone = 0, doubled = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind != MS_TRACE_LINE || strcmp(r->src, "alice-pc") != 0)
             continue;
         lone += strcmp(r->text, ".") == 0;
@@ -576,7 +576,7 @@ static void typed_dialogue_delivers_and_bare_lf_is_refused(void)
     /* The bare LF is kept in the trace as it was typed. */
     guint bare = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_LINE && g_strcmp0(r->eol, "\n") == 0)
             bare++;
     }
@@ -593,7 +593,7 @@ static GPtrArray *retrieved_messages(MsTrace *trace, const char *dst)
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
     GString *cur = NULL;
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind != MS_TRACE_LINE || strcmp(r->dst, dst) != 0 || r->dir != MS_DIR_SERVER)
             continue;
         gboolean data = g_strcmp0(r->note, "pop3.data.line") == 0;
@@ -815,7 +815,7 @@ static void picture_survives_base64(void)
     /* RFC 2045 6.8: 57 bytes per 76-character line; 4 * ceil(n / 3) chars. */
     guint full_lines = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_LINE && strcmp(r->src, "alice-pc") == 0 && strlen(r->text) == 76)
             full_lines++;
     }
@@ -828,7 +828,7 @@ static void picture_survives_base64(void)
     CU_ASSERT_EQUAL(grow->count, 4706);
     /* Every line Alice's agent sent is 7-bit. */
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_LINE && strcmp(r->src, "alice-pc") == 0)
             CU_ASSERT_TRUE(ms_message_is_7bit(r->text, strlen(r->text)));
     }
@@ -879,7 +879,7 @@ static void chinese_travels_as_7bit(void)
     MsWorld *w = run("scenarios/mime-chinese.mss", &sc);
     MsTrace *t = ms_world_trace(w);
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_LINE)
             CU_ASSERT_TRUE(ms_message_is_7bit(r->text, strlen(r->text)));
     }
@@ -906,7 +906,7 @@ static guint downloads_by(MsTrace *trace, const char *host)
 {
     guint n = 0;
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind != MS_TRACE_LINE && g_strcmp0(r->note, "message.downloaded") == 0 &&
             g_strcmp0(r->src, host) == 0)
             n++;
@@ -930,7 +930,7 @@ static void pop3_textbook_session(void)
     MsTime quit = -1;
     guint deleted_before = 0, deleted_after = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_LINE && strcmp(r->text, "quit") == 0)
             quit = r->time;
         if (r->kind == MS_TRACE_MAILBOX && g_strcmp0(r->note, "mailbox.delete") == 0) {
@@ -1000,7 +1000,7 @@ static MsTime first_event_time(MsTrace *trace, const char *key, const char *host
 {
     guint seen = 0;
     for (guint64 i = 0; i < ms_trace_length(trace); i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_pin(trace, i);
         if (r->kind != MS_TRACE_LINE && g_strcmp0(r->note, key) == 0 &&
             (host == NULL || g_strcmp0(r->src, host) == 0) && ++seen == nth)
             return r->time;
@@ -1021,7 +1021,7 @@ static void imap_folders_persist(void)
     CU_ASSERT_EQUAL(count_lines(t, "hamburger.edu", MS_DIR_SERVER, "* 1 EXISTS"), 1);
     guint moved_read = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER && r->time > 60 * MS_SEC &&
             strcmp(r->text, "Subject: Ketchup recipe") == 0)
             moved_read++;
@@ -1041,7 +1041,7 @@ static void imap_devices_share_flags(void)
     /* The PC's STORE reaches the idling phone as untagged FETCH FLAGS. */
     guint pushed = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER &&
             strcmp(r->dst, "bob-phone") == 0 && strstr(r->text, "FETCH (") != NULL &&
             strstr(r->text, "\\Flagged") != NULL)
@@ -1097,7 +1097,7 @@ static void web_mail_uses_http_then_smtp(void)
     MsTime delivered = first_event_time(t, "mailbox.deliver", NULL, 1);
     guint shown = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind == MS_TRACE_LINE && strcmp(r->dst, "bob-browser") == 0 &&
             strstr(r->text, "Do you like ketchup?") != NULL) {
             CU_ASSERT_TRUE(r->time > delivered);
@@ -1146,7 +1146,7 @@ static void web_mail_fetches_each_attachment(void)
     gboolean in_part = FALSE, jpeg_type = FALSE, length_ok = FALSE;
     g_autofree char *want_length = g_strdup_printf("Content-Length: %" G_GSIZE_FORMAT, jpeg_size);
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind != MS_TRACE_LINE || g_strcmp0(r->protocol, "HTTP") != 0)
             continue;
         if (r->dir == MS_DIR_CLIENT && strcmp(r->src, "bob-browser") == 0 &&
@@ -1187,7 +1187,7 @@ static void web_mail_fetches_each_attachment(void)
      * picture's octets included as they are (not its stand-in text). */
     guint64 wire = 0, said = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->conn != bob_conn || r->dir != MS_DIR_SERVER)
             continue;
         if (r->kind == MS_TRACE_SEGMENT_SENT && r->retransmit == 0)
@@ -1203,7 +1203,7 @@ static void web_mail_fetches_each_attachment(void)
     /* SMTP: one DATA per hop carried the text and the picture together. */
     guint data_cmds = 0, base64_parts = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind != MS_TRACE_LINE || g_strcmp0(r->protocol, "SMTP") != 0 ||
             r->dir != MS_DIR_CLIENT)
             continue;
@@ -1264,7 +1264,7 @@ static void pop3_rset_notes_depend_on_the_marks(void)
     g_autoptr(GPtrArray) quit_notes = g_ptr_array_new();
     guint rset_with_marks = 0, rset_without = 0;
     for (guint64 i = 0; i < ms_trace_length(t); i++) {
-        const MsTraceRecord *r = ms_trace_get(t, i);
+        const MsTraceRecord *r = ms_trace_pin(t, i);
         if (r->kind != MS_TRACE_LINE || r->note == NULL)
             continue;
         if (g_str_has_prefix(r->note, "pop3.reply.quit.update"))

@@ -56,10 +56,10 @@ enum {
     MS_TCP_PSH = 1 << 4,
 };
 
-/* One record.  Fields that do not apply to a kind are 0 / NULL; times that
- * are not known are -1.  Strings are owned by the trace.  A run keeps
- * millions of these: the fields are ordered (and the small ones narrowed)
- * so that one takes 128 bytes. */
+/* One record, as readers see it.  Fields that do not apply to a kind are
+ * 0 / NULL; times that are not known are -1.  Strings are owned by the
+ * trace.  The trace stores records in a compact form of its own (trace.c)
+ * and decodes them into one of these on access. */
 typedef struct {
     guint64 id;          /* position in the log, from 0 */
     MsTime time;         /* when it happened (for a line: when it was sent) */
@@ -115,8 +115,15 @@ guint ms_trace_subscribe(MsTrace *trace, MsTraceFn fn, gpointer user_data);
 void ms_trace_unsubscribe(MsTrace *trace, guint handle);
 
 guint64 ms_trace_length(const MsTrace *trace);
-/* transfer none; valid until the trace is freed. */
-const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id);
+/* Decodes record id into *buf and returns buf.  The strings it points to are
+ * the trace's, valid until the trace is freed; buf itself is the caller's,
+ * so a reader that keeps a record beyond its use pins it instead. */
+const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id, MsTraceRecord *buf);
+/* transfer none: a copy of record id that stays put until the trace is
+ * freed, the same copy however often it is pinned.  Each pinned record
+ * costs a whole MsTraceRecord: for the records a reader keeps, not for
+ * walking the log. */
+const MsTraceRecord *ms_trace_pin(const MsTrace *trace, guint64 id);
 
 /* Bytes the trace holds outside the malloc heap (the slabs a long run's
  * records live in), for measurements of memory. */

@@ -1,15 +1,27 @@
 /* trace.c - the trace bus: an append-only log of typed records plus the
  * subscribers that watch it grow.
  *
- * Records live in fixed-size chunks that are never moved, so a pointer from
- * ms_trace_get() stays valid however long the log grows; renderers keep such
- * pointers (a line and the segment that carried it, say).  A long run's
- * chunks are cut from slabs of 2 MB that the kernel is asked to back with
- * huge pages: the records are most of what a run adds to the heap, and on
- * a virtual machine a fault for every 4 KiB of them is dear.  Every string a
- * record carries is interned in one pool: a run repeats the same host names,
- * protocols, phases and replies thousands of times, and this keeps one copy
- * of each.
+ * A run keeps millions of records, so the log does not hold them as the
+ * 128-byte MsTraceRecord readers see: each is stored as a slot of 36 bytes
+ * and decoded into the reader's buffer on access (ms_trace_get).  In a slot
+ * every string is a 32-bit handle into one pool (a run repeats the same host
+ * names, protocols, phases and replies thousands of times, and the pool
+ * keeps one copy of each); the connection, protocol, hosts and ports, which
+ * every line and segment of a connection repeats, are one handle to an
+ * interned context; and the fields a kind leaves empty take no room.  The
+ * body of a slot has a form for protocol lines, one for segments, one for
+ * events and one for store changes; a record none of them can hold whole
+ * (a time too far from its arrival, a count too large) is kept as a full
+ * record beside the slots, so every record decodes to exactly what was
+ * emitted.
+ *
+ * Slots live in fixed-size chunks.  A long run's chunks are cut from slabs
+ * of 2 MB that the kernel is asked to back with huge pages: the slots are
+ * most of what a run adds to the heap, and on a virtual machine a fault for
+ * every 4 KiB of them is dear.  Readers that keep records beyond a call (a
+ * transcript item and the line it shows, a diagram arrow) pin them: a pinned
+ * record is decoded once into memory that stays put until the trace is
+ * freed.
  */
 /* madvise() and MADV_HUGEPAGE are not POSIX. */
 #define _DEFAULT_SOURCE
@@ -19,6 +31,59 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* ---- The stored form ------------------------------------------------------ */
+
+/* How a slot's body is laid out. */
+enum {
+    FORM_LINE,    /* a: arrival, b: text, c: phase, d: note, e: len */
+    FORM_SEGMENT, /* a: arrival, b: seq, c: ack, d: len, e: detail; small: retransmit */
+    FORM_EVENT,   /* a: note, b: subject, c: detail, d: text, e: count */
+    FORM_STORE,   /* a: note, b: subject, c: folder, d: text, e: uid; small: count */
+    FORM_WIDE,    /* a: index of the whole record in `wide` */
+};
+
+/* bits: kind, dir, form, eol, flags and one small number. */
+#define KIND_SHIFT 0u
+#define KIND_BITS 5u
+#define DIR_SHIFT 5u
+#define DIR_BITS 2u
+#define FORM_SHIFT 7u
+#define FORM_BITS 3u
+#define EOL_SHIFT 10u
+#define EOL_BITS 3u
+#define FLAGS_SHIFT 13u
+#define FLAGS_BITS 8u
+#define SMALL_SHIFT 21u
+#define SMALL_BITS 11u
+#define SMALL_MAX ((1u << SMALL_BITS) - 1u)
+#define FIELD(bits, name) (((bits) >> name##_SHIFT) & ((1u << name##_BITS) - 1u))
+
+G_STATIC_ASSERT(MS_TRACE_N_KINDS <= (1 << KIND_BITS));
+G_STATIC_ASSERT(SMALL_SHIFT + SMALL_BITS == 32);
+
+/* A line's arrival or a segment's, as an offset from its time; ARRIVAL_NONE
+ * stands for -1 (not known, or not yet). */
+#define ARRIVAL_NONE 0x80000000u
+
+typedef struct {
+    guint32 time_lo, time_hi; /* two halves, so that a slot needs no 8-byte alignment */
+    guint32 bits;
+    guint32 ctx;              /* index into `ctxs` */
+    guint32 a, b, c, d, e;    /* by form, above */
+} Slot;
+
+G_STATIC_ASSERT(sizeof(Slot) == 36);
+
+/* What every line and segment of one direction of a connection repeats. */
+typedef struct {
+    guint32 conn;
+    guint32 protocol, src, dst; /* string handles */
+    guint16 src_port, dst_port;
+} Ctx;
+
+/* How a line ended: the strings of FORM_LINE's eol codes, code 0 for NULL. */
+static const char *const eols[] = { NULL, "\r\n", "\n", "\r", "" };
+
 #define CHUNK_BITS 8u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
 #define CHUNK_MASK (CHUNK_SIZE - 1u)
@@ -26,7 +91,9 @@
  * few hundred records stays small; the rest come from slabs. */
 #define SMALL_CHUNKS 64u
 #define SLAB_BYTES ((gsize) 2u << 20)
-#define SLAB_CHUNKS (SLAB_BYTES / (CHUNK_SIZE * sizeof(MsTraceRecord)))
+#define SLAB_CHUNKS (SLAB_BYTES / (CHUNK_SIZE * sizeof(Slot)))
+/* Pinned records come in blocks of this many. */
+#define PIN_BLOCK 1024u
 
 typedef struct {
     guint handle;
@@ -38,31 +105,48 @@ typedef struct {
 #define RECENT_SLOTS 256u
 
 typedef struct {
-    const char *given;  /* the pointer a caller passed */
-    const char *pooled; /* its copy in the pool */
+    const char *given; /* the pointer a caller passed */
+    guint32 handle;    /* its copy in the pool */
 } Recent;
 
 #define POOL_MIN_SLOTS 1024u
+#define CTX_MIN_SLOTS 256u
 
 struct MsTrace {
-    GPtrArray *chunks;      /* of MsTraceRecord[CHUNK_SIZE]: the first
-                             * SMALL_CHUNKS owned, the rest in slabs */
+    GPtrArray *chunks;      /* of Slot[CHUNK_SIZE]: the first SMALL_CHUNKS
+                             * owned, the rest in slabs */
     GPtrArray *slabs;       /* owned, SLAB_BYTES each, mapped by slab_new */
     guint64 length;
-    GStringChunk *strings;
-    /* The index of the pool: open addressing, probed linearly, in two
-     * arrays a power of two long.  A probe reads the hashes and touches a
-     * string only when its hash matches. */
-    const char **slots;     /* NULL: empty */
+    GArray *wide;           /* of MsTraceRecord, its strings pooled */
+
+    /* The string pool.  Handle 0 is NULL; strings[h] is handle h's text. */
+    GStringChunk *chunk;
+    const char **strings;
+    gsize n_strings, strings_size;
+    /* Its index: open addressing, probed linearly, in two arrays a power of
+     * two long.  A probe reads the hashes and touches a string only when its
+     * hash matches. */
+    guint32 *slots;         /* string handles, 0: empty */
     guint32 *hashes;
     gsize n_slots;
-    gsize n_pooled;
     /* Most strings a record carries come, record after record, from the
      * same few places (a host's name, a protocol's phase keys, the string
      * constants of the engines): remembered by their address, they skip
      * hashing; the contents are still compared, so an address reused for
      * other text is pooled afresh. */
     Recent recent[RECENT_SLOTS];
+
+    /* The contexts, and their index (handle + 1, 0: empty). */
+    GArray *ctxs;           /* of Ctx */
+    guint32 *ctx_slots;
+    guint32 *ctx_hashes;
+    gsize n_ctx_slots;
+
+    /* Pinned records: for each chunk NULL or CHUNK_SIZE indexes (+ 1) into
+     * the blocks of PIN_BLOCK records. */
+    GPtrArray *pin_index;
+    GPtrArray *pin_blocks;
+    gsize n_pinned;
 
     GArray *subscribers;    /* of Subscriber, in registration order */
     guint next_handle;
@@ -89,10 +173,21 @@ MsTrace *ms_trace_new(void)
     MsTrace *trace = g_new0(MsTrace, 1);
     trace->chunks = g_ptr_array_new();
     trace->slabs = g_ptr_array_new();
-    trace->strings = g_string_chunk_new(4096);
+    trace->wide = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
+    trace->chunk = g_string_chunk_new(4096);
+    trace->strings_size = 256;
+    trace->strings = g_new(const char *, trace->strings_size);
+    trace->strings[0] = NULL;
+    trace->n_strings = 1;
     trace->n_slots = POOL_MIN_SLOTS;
-    trace->slots = g_new0(const char *, trace->n_slots);
+    trace->slots = g_new0(guint32, trace->n_slots);
     trace->hashes = g_new(guint32, trace->n_slots);
+    trace->ctxs = g_array_new(FALSE, FALSE, sizeof(Ctx));
+    trace->n_ctx_slots = CTX_MIN_SLOTS;
+    trace->ctx_slots = g_new0(guint32, trace->n_ctx_slots);
+    trace->ctx_hashes = g_new(guint32, trace->n_ctx_slots);
+    trace->pin_index = g_ptr_array_new_with_free_func(g_free);
+    trace->pin_blocks = g_ptr_array_new_with_free_func(g_free);
     trace->subscribers = g_array_new(FALSE, FALSE, sizeof(Subscriber));
     trace->next_handle = 1;
     return trace;
@@ -108,12 +203,21 @@ void ms_trace_free(MsTrace *trace)
     for (guint i = 0; i < trace->slabs->len; i++)
         munmap(g_ptr_array_index(trace->slabs, i), SLAB_BYTES);
     g_ptr_array_unref(trace->slabs);
-    g_string_chunk_free(trace->strings);
+    g_array_unref(trace->wide);
+    g_string_chunk_free(trace->chunk);
+    g_free(trace->strings);
     g_free(trace->slots);
     g_free(trace->hashes);
+    g_array_unref(trace->ctxs);
+    g_free(trace->ctx_slots);
+    g_free(trace->ctx_hashes);
+    g_ptr_array_unref(trace->pin_index);
+    g_ptr_array_unref(trace->pin_blocks);
     g_array_unref(trace->subscribers);
     g_free(trace);
 }
+
+/* ---- The string pool ------------------------------------------------------ */
 
 /* Eight bytes at a time: the pool hashes every line of a run once, and
  * GLib's g_str_hash, a byte at a time, was most of what interning cost.
@@ -138,13 +242,13 @@ static guint32 hash_bytes(const char *s, gsize len)
 static void pool_grow(MsTrace *trace)
 {
     gsize n = trace->n_slots * 2;
-    const char **slots = g_new0(const char *, n);
+    guint32 *slots = g_new0(guint32, n);
     guint32 *hashes = g_new(guint32, n);
     for (gsize i = 0; i < trace->n_slots; i++) {
-        if (trace->slots[i] == NULL)
+        if (trace->slots[i] == 0)
             continue;
         gsize k = trace->hashes[i] & (n - 1);
-        while (slots[k] != NULL)
+        while (slots[k] != 0)
             k = (k + 1) & (n - 1);
         slots[k] = trace->slots[i];
         hashes[k] = trace->hashes[i];
@@ -156,50 +260,305 @@ static void pool_grow(MsTrace *trace)
     trace->n_slots = n;
 }
 
-/* The pool's copy of s, made on first sight. */
-static const char *pool_insert(MsTrace *trace, const char *s)
+/* The handle of the pool's copy of s, made on first sight. */
+static guint32 pool_insert(MsTrace *trace, const char *s)
 {
     gsize len = strlen(s);
     guint32 hash = hash_bytes(s, len);
     gsize mask = trace->n_slots - 1;
     gsize k = hash & mask;
-    for (; trace->slots[k] != NULL; k = (k + 1) & mask) {
-        if (trace->hashes[k] == hash && strcmp(trace->slots[k], s) == 0)
-            return trace->slots[k];
+    for (; trace->slots[k] != 0; k = (k + 1) & mask) {
+        guint32 h = trace->slots[k];
+        if (trace->hashes[k] == hash && strcmp(trace->strings[h], s) == 0)
+            return h;
     }
-    const char *pooled = g_string_chunk_insert_len(trace->strings, s, (gssize) len);
-    trace->slots[k] = pooled;
+    if (trace->n_strings == G_MAXUINT32)
+        g_error("more than %u distinct strings in one trace", G_MAXUINT32 - 1);
+    if (trace->n_strings == trace->strings_size) {
+        trace->strings_size *= 2;
+        trace->strings = g_renew(const char *, trace->strings, trace->strings_size);
+    }
+    guint32 handle = (guint32) trace->n_strings++;
+    trace->strings[handle] = g_string_chunk_insert_len(trace->chunk, s, (gssize) len);
+    trace->slots[k] = handle;
     trace->hashes[k] = hash;
     /* At most three quarters full, so that probes stay short. */
-    if (++trace->n_pooled * 4 > trace->n_slots * 3)
+    if ((trace->n_strings - 1) * 4 > trace->n_slots * 3)
         pool_grow(trace);
-    return pooled;
+    return handle;
 }
 
-static const char *intern(MsTrace *trace, const char *s)
+static guint32 intern(MsTrace *trace, const char *s)
 {
     if (s == NULL)
-        return NULL;
+        return 0;
     Recent *slot = &trace->recent[(GPOINTER_TO_SIZE(s) >> 3) % RECENT_SLOTS];
-    if (slot->given == s && strcmp(slot->pooled, s) == 0)
-        return slot->pooled;
-    const char *pooled = pool_insert(trace, s);
+    if (slot->given == s && strcmp(trace->strings[slot->handle], s) == 0)
+        return slot->handle;
+    guint32 handle = pool_insert(trace, s);
     slot->given = s;
-    slot->pooled = pooled;
-    return pooled;
+    slot->handle = handle;
+    return handle;
 }
 
 const char *ms_trace_intern(MsTrace *trace, const char *s)
 {
     g_return_val_if_fail(trace != NULL, NULL);
-    return intern(trace, s);
+    return trace->strings[intern(trace, s)];
 }
 
-static MsTraceRecord *record_at(const MsTrace *trace, guint64 id)
+/* ---- Contexts ------------------------------------------------------------- */
+
+static guint32 ctx_hash(const Ctx *c)
 {
-    MsTraceRecord *chunk = g_ptr_array_index(trace->chunks, (guint) (id >> CHUNK_BITS));
+    guint64 h = ((guint64) c->conn << 32 | c->protocol) * 0x9e3779b97f4a7c15u;
+    h = (h ^ ((guint64) c->src << 32 | c->dst)) * 0xbf58476d1ce4e5b9u;
+    h = (h ^ ((guint64) c->src_port << 16 | c->dst_port)) * 0x94d049bb133111ebu;
+    return (guint32) (h ^ (h >> 32));
+}
+
+static gboolean ctx_equal(const Ctx *a, const Ctx *b)
+{
+    return a->conn == b->conn && a->protocol == b->protocol && a->src == b->src &&
+           a->dst == b->dst && a->src_port == b->src_port && a->dst_port == b->dst_port;
+}
+
+static void ctx_grow(MsTrace *trace)
+{
+    gsize n = trace->n_ctx_slots * 2;
+    guint32 *slots = g_new0(guint32, n);
+    guint32 *hashes = g_new(guint32, n);
+    for (gsize i = 0; i < trace->n_ctx_slots; i++) {
+        if (trace->ctx_slots[i] == 0)
+            continue;
+        gsize k = trace->ctx_hashes[i] & (n - 1);
+        while (slots[k] != 0)
+            k = (k + 1) & (n - 1);
+        slots[k] = trace->ctx_slots[i];
+        hashes[k] = trace->ctx_hashes[i];
+    }
+    g_free(trace->ctx_slots);
+    g_free(trace->ctx_hashes);
+    trace->ctx_slots = slots;
+    trace->ctx_hashes = hashes;
+    trace->n_ctx_slots = n;
+}
+
+static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
+{
+    Ctx c = { r->conn, intern(trace, r->protocol), intern(trace, r->src), intern(trace, r->dst),
+              r->src_port, r->dst_port };
+    guint32 hash = ctx_hash(&c);
+    gsize mask = trace->n_ctx_slots - 1;
+    gsize k = hash & mask;
+    for (; trace->ctx_slots[k] != 0; k = (k + 1) & mask) {
+        guint32 h = trace->ctx_slots[k] - 1;
+        if (trace->ctx_hashes[k] == hash &&
+            ctx_equal(&g_array_index(trace->ctxs, Ctx, h), &c))
+            return h;
+    }
+    guint32 h = trace->ctxs->len;
+    g_array_append_val(trace->ctxs, c);
+    trace->ctx_slots[k] = h + 1;
+    trace->ctx_hashes[k] = hash;
+    if ((gsize) trace->ctxs->len * 4 > trace->n_ctx_slots * 3)
+        ctx_grow(trace);
+    return h;
+}
+
+/* ---- Encoding and decoding ------------------------------------------------ */
+
+static Slot *slot_at(const MsTrace *trace, guint64 id)
+{
+    Slot *chunk = g_ptr_array_index(trace->chunks, (guint) (id >> CHUNK_BITS));
     return &chunk[id & CHUNK_MASK];
 }
+
+static gboolean arrival_encode(MsTime time, MsTime arrival, guint32 *out)
+{
+    if (arrival == -1) {
+        *out = ARRIVAL_NONE;
+        return TRUE;
+    }
+    if (arrival < time || arrival - time >= (MsTime) ARRIVAL_NONE)
+        return FALSE;
+    *out = (guint32) (arrival - time);
+    return TRUE;
+}
+
+static MsTime arrival_decode(MsTime time, guint32 a)
+{
+    return a == ARRIVAL_NONE ? -1 : time + (MsTime) a;
+}
+
+static guint eol_code(const char *eol)
+{
+    if (eol == NULL)
+        return 0;
+    for (guint i = 1; i < G_N_ELEMENTS(eols); i++) {
+        if (strcmp(eol, eols[i]) == 0)
+            return i;
+    }
+    return G_N_ELEMENTS(eols);
+}
+
+/* The form that holds r whole, or FORM_WIDE. */
+static guint form_of(const MsTraceRecord *r)
+{
+    switch (r->kind) {
+    case MS_TRACE_LINE:
+        if (r->count == 0 && r->seq == 0 && r->ack == 0 && r->subject == NULL &&
+            r->detail == NULL && r->retransmit == 0 && r->flags == 0 &&
+            eol_code(r->eol) < G_N_ELEMENTS(eols))
+            return FORM_LINE;
+        break;
+    case MS_TRACE_SEGMENT_SENT:
+    case MS_TRACE_SEGMENT_RECEIVED:
+    case MS_TRACE_SEGMENT_LOST:
+        if (r->count == 0 && r->text == NULL && r->eol == NULL && r->phase == NULL &&
+            r->note == NULL && r->subject == NULL && r->retransmit <= SMALL_MAX)
+            return FORM_SEGMENT;
+        break;
+    case MS_TRACE_STORE:
+        if (r->arrival == -1 && r->detail == NULL && r->phase == NULL && r->ack == 0 &&
+            r->len == 0 && r->retransmit == 0 && r->count >= 0 && r->count <= SMALL_MAX)
+            return FORM_STORE;
+        break;
+    default:
+        if (r->arrival == -1 && r->eol == NULL && r->phase == NULL && r->seq == 0 &&
+            r->ack == 0 && r->len == 0 && r->retransmit == 0 && r->count >= G_MININT32 &&
+            r->count <= G_MAXINT32)
+            return FORM_EVENT;
+        break;
+    }
+    return FORM_WIDE;
+}
+
+/* Writes r into slot s, or beside the slots when no form holds it. */
+static void encode(MsTrace *trace, Slot *s, const MsTraceRecord *r)
+{
+    guint form = form_of(r);
+    guint32 arrival = 0;
+    if ((form == FORM_LINE || form == FORM_SEGMENT) && !arrival_encode(r->time, r->arrival, &arrival))
+        form = FORM_WIDE;
+    guint small = form == FORM_SEGMENT ? r->retransmit : form == FORM_STORE ? (guint) r->count : 0;
+    s->time_lo = (guint32) (guint64) r->time;
+    s->time_hi = (guint32) ((guint64) r->time >> 32);
+    s->bits = (guint32) r->kind << KIND_SHIFT | (guint32) r->dir << DIR_SHIFT |
+              form << FORM_SHIFT | (guint32) r->flags << FLAGS_SHIFT | small << SMALL_SHIFT;
+    if (form == FORM_WIDE) {
+        MsTraceRecord w = *r;
+        w.protocol = ms_trace_intern(trace, r->protocol);
+        w.src = ms_trace_intern(trace, r->src);
+        w.dst = ms_trace_intern(trace, r->dst);
+        w.text = ms_trace_intern(trace, r->text);
+        w.eol = ms_trace_intern(trace, r->eol);
+        w.phase = ms_trace_intern(trace, r->phase);
+        w.note = ms_trace_intern(trace, r->note);
+        w.subject = ms_trace_intern(trace, r->subject);
+        w.detail = ms_trace_intern(trace, r->detail);
+        s->ctx = 0;
+        s->a = trace->wide->len;
+        s->b = s->c = s->d = s->e = 0;
+        g_array_append_val(trace->wide, w);
+        return;
+    }
+    s->ctx = ctx_of(trace, r);
+    switch (form) {
+    case FORM_LINE:
+        s->bits |= eol_code(r->eol) << EOL_SHIFT;
+        s->a = arrival;
+        s->b = intern(trace, r->text);
+        s->c = intern(trace, r->phase);
+        s->d = intern(trace, r->note);
+        s->e = r->len;
+        break;
+    case FORM_SEGMENT:
+        s->a = arrival;
+        s->b = r->seq;
+        s->c = r->ack;
+        s->d = r->len;
+        s->e = intern(trace, r->detail);
+        break;
+    case FORM_EVENT:
+        s->a = intern(trace, r->note);
+        s->b = intern(trace, r->subject);
+        s->c = intern(trace, r->detail);
+        s->d = intern(trace, r->text);
+        s->e = (guint32) (gint32) r->count;
+        break;
+    default: /* FORM_STORE */
+        s->a = intern(trace, r->note);
+        s->b = intern(trace, r->subject);
+        s->c = intern(trace, r->folder);
+        s->d = intern(trace, r->text);
+        s->e = r->uid;
+        break;
+    }
+}
+
+static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
+{
+    const Slot *s = slot_at(trace, id);
+    guint form = FIELD(s->bits, FORM);
+    if (form == FORM_WIDE) {
+        *r = g_array_index(trace->wide, MsTraceRecord, s->a);
+        r->id = id;
+        return;
+    }
+    const Ctx *c = &g_array_index(trace->ctxs, Ctx, s->ctx);
+    const char *const *str = trace->strings;
+    MsTime time = (MsTime) ((guint64) s->time_hi << 32 | s->time_lo);
+    *r = (MsTraceRecord) {
+        .id = id,
+        .time = time,
+        .arrival = -1,
+        .protocol = str[c->protocol],
+        .src = str[c->src],
+        .dst = str[c->dst],
+        .conn = c->conn,
+        .src_port = c->src_port,
+        .dst_port = c->dst_port,
+        .flags = (guint8) FIELD(s->bits, FLAGS),
+        .kind = (MsTraceKind) FIELD(s->bits, KIND),
+        .dir = (MsDir) FIELD(s->bits, DIR),
+    };
+    switch (form) {
+    case FORM_LINE:
+        r->arrival = arrival_decode(time, s->a);
+        r->text = str[s->b];
+        r->phase = str[s->c];
+        r->note = str[s->d];
+        r->len = s->e;
+        r->eol = eols[FIELD(s->bits, EOL)];
+        break;
+    case FORM_SEGMENT:
+        r->arrival = arrival_decode(time, s->a);
+        r->seq = s->b;
+        r->ack = s->c;
+        r->len = s->d;
+        r->detail = str[s->e];
+        r->retransmit = (guint16) FIELD(s->bits, SMALL);
+        break;
+    case FORM_EVENT:
+        r->note = str[s->a];
+        r->subject = str[s->b];
+        r->detail = str[s->c];
+        r->text = str[s->d];
+        r->count = (gint32) s->e;
+        break;
+    default: /* FORM_STORE */
+        r->note = str[s->a];
+        r->subject = str[s->b];
+        r->folder = str[s->c];
+        r->text = str[s->d];
+        r->uid = s->e;
+        r->count = FIELD(s->bits, SMALL);
+        break;
+    }
+}
+
+/* ---- The log -------------------------------------------------------------- */
 
 /* Drops subscribers that left while a dispatch was walking the list. */
 static void sweep_subscribers(MsTrace *trace)
@@ -223,13 +582,17 @@ static void dispatch(MsTrace *trace)
 {
     trace->dispatching = TRUE;
     while (trace->dispatched < trace->length) {
-        const MsTraceRecord *record = record_at(trace, trace->dispatched++);
+        guint64 id = trace->dispatched++;
         guint n = trace->subscribers->len;
+        if (n == 0)
+            continue;
+        MsTraceRecord record;
+        decode(trace, id, &record);
         for (guint i = 0; i < n; i++) {
             /* Copied, as a callback may subscribe and so move the array. */
             Subscriber sub = g_array_index(trace->subscribers, Subscriber, i);
             if (sub.fn != NULL)
-                sub.fn(record, sub.user_data);
+                sub.fn(&record, sub.user_data);
         }
     }
     trace->dispatching = FALSE;
@@ -259,16 +622,16 @@ static void *slab_new(void)
     return start;
 }
 
-/* Room for CHUNK_SIZE more records. */
-static MsTraceRecord *new_chunk(MsTrace *trace)
+/* Room for CHUNK_SIZE more slots. */
+static Slot *new_chunk(MsTrace *trace)
 {
     guint n = trace->chunks->len;
     if (n < SMALL_CHUNKS)
-        return g_new(MsTraceRecord, CHUNK_SIZE);
+        return g_new(Slot, CHUNK_SIZE);
     gsize in_slab = (n - SMALL_CHUNKS) % SLAB_CHUNKS;
     if (in_slab == 0)
         g_ptr_array_add(trace->slabs, slab_new());
-    MsTraceRecord *slab = g_ptr_array_index(trace->slabs, trace->slabs->len - 1);
+    Slot *slab = g_ptr_array_index(trace->slabs, trace->slabs->len - 1);
     return slab + in_slab * CHUNK_SIZE;
 }
 
@@ -279,21 +642,10 @@ guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
     g_return_val_if_fail((guint) record->kind < MS_TRACE_N_KINDS, 0);
 
     guint64 id = trace->length;
-    /* Not zeroed: every record is written whole before it is read. */
+    /* Not zeroed: every slot is written whole before it is read. */
     if ((id & CHUNK_MASK) == 0)
         g_ptr_array_add(trace->chunks, new_chunk(trace));
-    MsTraceRecord *r = record_at(trace, id);
-    *r = *record;
-    r->id = id;
-    r->protocol = intern(trace, record->protocol);
-    r->src = intern(trace, record->src);
-    r->dst = intern(trace, record->dst);
-    r->text = intern(trace, record->text);
-    r->eol = intern(trace, record->eol);
-    r->phase = intern(trace, record->phase);
-    r->note = intern(trace, record->note);
-    r->subject = intern(trace, record->subject);
-    r->detail = intern(trace, record->detail);
+    encode(trace, slot_at(trace, id), record);
     trace->length++;
 
     if (!trace->dispatching)
@@ -301,11 +653,44 @@ guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
     return id;
 }
 
+/* The pinned copy of record id, or NULL. */
+static MsTraceRecord *pinned(const MsTrace *trace, guint64 id)
+{
+    guint chunk = (guint) (id >> CHUNK_BITS);
+    if (chunk >= trace->pin_index->len)
+        return NULL;
+    const guint32 *index = g_ptr_array_index(trace->pin_index, chunk);
+    if (index == NULL || index[id & CHUNK_MASK] == 0)
+        return NULL;
+    gsize k = index[id & CHUNK_MASK] - 1;
+    MsTraceRecord *block = g_ptr_array_index(trace->pin_blocks, (guint) (k / PIN_BLOCK));
+    return &block[k % PIN_BLOCK];
+}
+
 void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
 {
     g_return_if_fail(trace != NULL);
     g_return_if_fail(id < trace->length);
-    record_at(trace, id)->arrival = arrival;
+    Slot *s = slot_at(trace, id);
+    guint form = FIELD(s->bits, FORM);
+    MsTime time = (MsTime) ((guint64) s->time_hi << 32 | s->time_lo);
+    guint32 a;
+    if (form == FORM_WIDE) {
+        g_array_index(trace->wide, MsTraceRecord, s->a).arrival = arrival;
+    } else if ((form == FORM_LINE || form == FORM_SEGMENT) && arrival_encode(time, arrival, &a)) {
+        s->a = a;
+    } else {
+        /* Too far from its time for the slot: the record moves beside. */
+        MsTraceRecord r;
+        decode(trace, id, &r);
+        r.arrival = arrival;
+        s->bits = (s->bits & ~(((1u << FORM_BITS) - 1u) << FORM_SHIFT)) | FORM_WIDE << FORM_SHIFT;
+        s->a = trace->wide->len;
+        g_array_append_val(trace->wide, r);
+    }
+    MsTraceRecord *pin = pinned(trace, id);
+    if (pin != NULL)
+        pin->arrival = arrival;
 }
 
 guint ms_trace_subscribe(MsTrace *trace, MsTraceFn fn, gpointer user_data)
@@ -348,9 +733,41 @@ gsize ms_trace_mapped_bytes(const MsTrace *trace)
     return trace->slabs->len * SLAB_BYTES;
 }
 
-const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id)
+const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id, MsTraceRecord *buf)
 {
     g_return_val_if_fail(trace != NULL, NULL);
     g_return_val_if_fail(id < trace->length, NULL);
-    return record_at(trace, id);
+    g_return_val_if_fail(buf != NULL, NULL);
+    decode(trace, id, buf);
+    return buf;
+}
+
+/* Pinning changes no record, only where copies of them live: the trace is
+ * const to its readers, and the pins are its own business. */
+const MsTraceRecord *ms_trace_pin(const MsTrace *trace, guint64 id)
+{
+    g_return_val_if_fail(trace != NULL, NULL);
+    g_return_val_if_fail(id < trace->length, NULL);
+    MsTraceRecord *pin = pinned(trace, id);
+    if (pin != NULL)
+        return pin;
+    MsTrace *t = (MsTrace *) trace;
+    guint chunk = (guint) (id >> CHUNK_BITS);
+    if (chunk >= t->pin_index->len)
+        g_ptr_array_set_size(t->pin_index, (gint) chunk + 1);
+    guint32 *index = g_ptr_array_index(t->pin_index, chunk);
+    if (index == NULL) {
+        index = g_new0(guint32, CHUNK_SIZE);
+        g_ptr_array_index(t->pin_index, chunk) = index;
+    }
+    gsize k = t->n_pinned++;
+    if (k == G_MAXUINT32)
+        g_error("more than %u pinned trace records", G_MAXUINT32 - 1);
+    if (k % PIN_BLOCK == 0)
+        g_ptr_array_add(t->pin_blocks, g_new(MsTraceRecord, PIN_BLOCK));
+    MsTraceRecord *block = g_ptr_array_index(t->pin_blocks, (guint) (k / PIN_BLOCK));
+    pin = &block[k % PIN_BLOCK];
+    decode(trace, id, pin);
+    index[id & CHUNK_MASK] = (guint32) (k + 1);
+    return pin;
 }

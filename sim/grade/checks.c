@@ -591,7 +591,8 @@ static gboolean reply_to(const MsTrace *trace, const char *verb, char **text_out
     guint conn = 0;
     const char *protocol = NULL;
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         if (r->kind != MS_TRACE_LINE)
             continue;
         if (conn == 0) {
@@ -642,7 +643,8 @@ gboolean ms_grade_quantity(const Facts *f, const Quantity *q, double *number_out
         guint seen = 0;
         guint64 n = ms_trace_length(f->run->trace);
         for (guint64 i = 0; i < n; i++) {
-            const MsTraceRecord *r = ms_trace_get(f->run->trace, i);
+            MsTraceRecord buf;
+            const MsTraceRecord *r = ms_trace_get(f->run->trace, i, &buf);
             if (g_strcmp0(r->note, q->note) == 0 && seen++ == q->index) {
                 *number_out = (double) r->count;
                 return TRUE;

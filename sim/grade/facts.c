@@ -151,7 +151,8 @@ guint ms_grade_find_conn(const MsTrace *trace, const char *host, const char *ser
 {
     guint64 n = ms_trace_length(trace);
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         if (r->kind == MS_TRACE_CONN_OPEN && r->time >= at && g_strcmp0(r->src, host) == 0 &&
             g_strcmp0(r->dst, server) == 0 && r->dst_port == port)
             return r->conn;
@@ -180,10 +181,13 @@ Facts *ms_grade_facts_new(const MsGradeRun *run)
     const MsTrace *trace = run->trace;
     guint64 n = ms_trace_length(trace);
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         if (r->kind == MS_TRACE_LINE) {
             note_smtp_line(f, conns, carried, r);
             if (run->conn != 0 && r->conn == run->conn) {
+                /* Kept in the lists below. */
+                r = ms_trace_pin(trace, i);
                 f->protocol = r->protocol;
                 g_ptr_array_add(f->lines, (gpointer) r);
                 if (r->dir == MS_DIR_CLIENT) {

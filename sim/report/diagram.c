@@ -99,7 +99,8 @@ static guint64 records_read(const MsDiagramOptions *o, const MsTrace *trace)
 static void hosts_read(Hosts *hs, const MsTrace *trace, guint64 n)
 {
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         if (r->src != NULL)
             host_get(hs, r->src, i);
         if (r->dst != NULL)
@@ -328,7 +329,7 @@ static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind,
 {
     MsDiagramArrow a = { 0 };
     a.kind = kind;
-    a.record = r;
+    a.record = ms_trace_pin(pk->trace, r->id);
     a.flow = kind == MS_DIAGRAM_ARROW_SEGMENT ? MS_DIAGRAM_FLOW_TCP
                                               : ms_diagram_flow_of_protocol(protocol);
     if (kind == MS_DIAGRAM_ARROW_LINE && protocol != NULL &&
@@ -378,12 +379,13 @@ static void find_refused(Pick *pk)
 {
     guint64 n = records_read(&pk->d->options, pk->trace);
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(pk->trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(pk->trace, i, &buf);
         if (r->kind != MS_TRACE_CONN_REFUSED || r->conn == 0)
             continue;
         if (pk->d->refused->len <= r->conn)
             g_ptr_array_set_size(pk->d->refused, (gint) r->conn + 1);
-        g_ptr_array_index(pk->d->refused, r->conn) = (gpointer) r;
+        g_ptr_array_index(pk->d->refused, r->conn) = (gpointer) ms_trace_pin(pk->trace, i);
     }
 }
 
@@ -399,7 +401,8 @@ static void pick_arrows(Pick *pk)
     for (guint64 i = 0; i < n; i++) {
         if (pk->d->arrows->len >= pk->next_flush)
             pick_flush(pk);
-        const MsTraceRecord *r = ms_trace_get(pk->trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(pk->trace, i, &buf);
         switch (r->kind) {
         case MS_TRACE_CONN_OPEN:
             while (pk->conn_protocol->len <= r->conn)
@@ -432,7 +435,7 @@ static void pick_arrows(Pick *pk)
         case MS_TRACE_CONN_ABORT:
             /* A connection that never carried a line still explains the run. */
             if (pk->d->options.events && keep(pk, r, conn_protocol(pk, r)))
-                g_ptr_array_add(pk->conn_ends, (gpointer) r);
+                g_ptr_array_add(pk->conn_ends, (gpointer) ms_trace_pin(pk->trace, i));
             break;
         default:
             break;
@@ -793,7 +796,8 @@ static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
         return;
     guint64 n = records_read(&d->options, trace);
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         gboolean quiet = FALSE;
         for (gsize q = 0; r->note != NULL && q < G_N_ELEMENTS(quiet_notes); q++)
             quiet |= strcmp(r->note, quiet_notes[q]) == 0;

@@ -59,8 +59,9 @@ typedef struct {
 static void find_window(const MsTrace *trace, guint64 max_lines, Window *w)
 {
     guint64 n = ms_trace_length(trace), lines = 0, cut = n;
+    MsTraceRecord buf;
     for (guint64 i = 0; i < n; i++) {
-        if (ms_trace_get(trace, i)->kind != MS_TRACE_LINE)
+        if (ms_trace_get(trace, i, &buf)->kind != MS_TRACE_LINE)
             continue;
         if (max_lines > 0 && lines == max_lines)
             cut = i; /* the first line left out */
@@ -72,23 +73,23 @@ static void find_window(const MsTrace *trace, guint64 max_lines, Window *w)
     if (cut == n)
         return;
     /* Back to the first record of the cut's instant... */
-    MsTime at = ms_trace_get(trace, cut)->time;
+    MsTime at = ms_trace_get(trace, cut, &buf)->time;
     guint64 j = cut, kept = max_lines;
-    while (j > 0 && ms_trace_get(trace, j - 1)->time >= at) {
+    while (j > 0 && ms_trace_get(trace, j - 1, &buf)->time >= at) {
         j--;
-        kept -= ms_trace_get(trace, j)->kind == MS_TRACE_LINE;
+        kept -= ms_trace_get(trace, j, &buf)->kind == MS_TRACE_LINE;
     }
     if (kept == 0) {
         /* ...or, when that leaves no line, on past the instant. */
         kept = max_lines;
-        for (j = cut; j < n && ms_trace_get(trace, j)->time <= at; j++)
-            kept += ms_trace_get(trace, j)->kind == MS_TRACE_LINE;
+        for (j = cut; j < n && ms_trace_get(trace, j, &buf)->time <= at; j++)
+            kept += ms_trace_get(trace, j, &buf)->kind == MS_TRACE_LINE;
         if (j == n)
             return;
     }
     w->records = j;
     w->lines = kept;
-    w->until = ms_trace_get(trace, j)->time;
+    w->until = ms_trace_get(trace, j, &buf)->time;
 }
 
 /* Appends JSON text made safe inside a <script> element. */
@@ -255,11 +256,12 @@ static void add_texts(JsonBuilder *b, const MsTrace *trace, guint64 n)
 {
     g_autoptr(GHashTable) notes = g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) phases = g_hash_table_new(g_str_hash, g_str_equal);
+    MsTraceRecord buf;
     ms_report_lang_enter("zh");
     json_builder_set_member_name(b, "events_zh");
     json_builder_begin_object(b);
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         if (r->kind == MS_TRACE_LINE) {
             if (r->note != NULL)
                 g_hash_table_add(notes, (gpointer) r->note);
@@ -282,7 +284,7 @@ static void add_texts(JsonBuilder *b, const MsTrace *trace, guint64 n)
     json_builder_set_member_name(b, "labels");
     json_builder_begin_object(b);
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         if (r->kind == MS_TRACE_LINE || r->detail == NULL)
             continue;
         g_autofree char *en = ms_report_record_label(r, "en");

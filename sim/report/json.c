@@ -132,8 +132,10 @@ static void write_trace(MsJsonWriter *w, const MsTrace *trace, guint64 n,
     }
     ms_json_begin_array(w);
     n = MIN(n, ms_trace_length(trace));
-    for (guint64 i = 0; i < n; i++)
-        add_record(w, ms_trace_get(trace, i));
+    for (guint64 i = 0; i < n; i++) {
+        MsTraceRecord buf;
+        add_record(w, ms_trace_get(trace, i, &buf));
+    }
     ms_json_end_array(w);
     if (packed) {
         ms_json_pack_end(w);

@@ -84,6 +84,7 @@ typedef struct {
 
 typedef struct {
     MsSummary *s;
+    const MsTrace *trace;   /* records kept below are pinned in it */
     GHashTable *by_id;      /* Message-ID -> MsSumMessage*, for lookups only */
     GHashTable *containers; /* ContainerKey* (in the container) -> MsSumContainer* */
     GHashTable *fetches;    /* client host -> GPtrArray of its non-SMTP exchanges */
@@ -386,7 +387,7 @@ static void event_record(Build *b, const MsTraceRecord *r)
         return;
     }
     if (r->kind == MS_TRACE_ACTION)
-        g_ptr_array_add(s->actions, (gpointer) r);
+        g_ptr_array_add(s->actions, (gpointer) ms_trace_pin(b->trace, r->id));
     g_auto(GStrv) args = NULL;
     ms_report_event_parse(r, &args);
     const char *key = r->note;
@@ -423,7 +424,7 @@ static void event_record(Build *b, const MsTraceRecord *r)
         /* A bounce is a message of its own, about the original. */
         MsSumMessage *original = message_of(b, arg(args, 2));
         if (original != NULL)
-            g_ptr_array_add(original->events, (gpointer) r);
+            g_ptr_array_add(original->events, (gpointer) ms_trace_pin(b->trace, r->id));
         m = message_of(b, r->subject);
         if (m != NULL && m->author == NULL) {
             m->author = r->src;
@@ -448,7 +449,7 @@ static void event_record(Build *b, const MsTraceRecord *r)
                           r->count);
     }
     if (m != NULL)
-        g_ptr_array_add(m->events, (gpointer) r);
+        g_ptr_array_add(m->events, (gpointer) ms_trace_pin(b->trace, r->id));
 }
 
 /* ---- The way of a message, split into stages -------------------------------- */
@@ -620,6 +621,7 @@ MsSummary *ms_summary_build_n(const MsTrace *trace, guint64 n)
     s->actions = g_ptr_array_new();
     Build b = { 0 };
     b.s = s;
+    b.trace = trace;
     b.by_id = g_hash_table_new(g_str_hash, g_str_equal);
     b.containers = g_hash_table_new(container_key_hash, container_key_equal);
     b.fetches = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
@@ -629,7 +631,8 @@ MsSummary *ms_summary_build_n(const MsTrace *trace, guint64 n)
 
     n = MIN(n, ms_trace_length(trace));
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         switch (r->kind) {
         case MS_TRACE_CONN_OPEN:
         case MS_TRACE_CONN_REFUSED:

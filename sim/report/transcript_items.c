@@ -63,6 +63,7 @@ static void conn_state_free(gpointer p)
 }
 
 typedef struct {
+    const MsTrace *trace; /* the items' records are pinned in it */
     const MsReportOptions *options;
     const char *lang;
     MsReportItems *out; /* its blocks and strings hold the items */
@@ -107,7 +108,7 @@ static MsItem *add_item_borrowed(Builder *b, MsItemKind kind, const MsTraceRecor
 {
     MsItem *item = new_item(b->out);
     item->kind = kind;
-    item->record = r;
+    item->record = r != NULL ? ms_trace_pin(b->trace, r->id) : NULL;
     item->conn = conn;
     item->time = time;
     item->text = text;
@@ -644,7 +645,8 @@ static void line_record(Builder *b, const MsTraceRecord *r)
  * reply to QUIT): print the line's phase heading before the event. */
 static void early_heading(Builder *b, const MsTrace *trace, guint64 i)
 {
-    const MsTraceRecord *r = ms_trace_get(trace, i);
+    MsTraceRecord r_buf, next_buf;
+    const MsTraceRecord *r = ms_trace_get(trace, i, &r_buf);
     guint64 n = ms_trace_length(trace);
     /* The first record after i that is a line or at another instant.  A
      * look ahead from an earlier record that stopped beyond i crossed only
@@ -652,7 +654,7 @@ static void early_heading(Builder *b, const MsTrace *trace, guint64 i)
      * would. */
     guint64 j = b->ahead > i ? b->ahead : i + 1;
     while (j < n) {
-        const MsTraceRecord *next = ms_trace_get(trace, j);
+        const MsTraceRecord *next = ms_trace_get(trace, j, &next_buf);
         if (next->time != r->time || next->kind == MS_TRACE_LINE)
             break;
         j++;
@@ -660,7 +662,7 @@ static void early_heading(Builder *b, const MsTrace *trace, guint64 i)
     b->ahead = j;
     if (j >= n)
         return;
-    const MsTraceRecord *next = ms_trace_get(trace, j);
+    const MsTraceRecord *next = ms_trace_get(trace, j, &next_buf);
     if (next->time != r->time)
         return;
     ConnState *s = state_of(b, next->conn);
@@ -673,7 +675,8 @@ static void early_heading(Builder *b, const MsTrace *trace, guint64 i)
 
 static void event_record(Builder *b, const MsTrace *trace, guint64 i)
 {
-    const MsTraceRecord *r = ms_trace_get(trace, i);
+    MsTraceRecord buf;
+    const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
     /* Final-state records are for the summary. */
     if (r->note != NULL && g_str_has_prefix(r->note, "state."))
         return;
@@ -739,6 +742,7 @@ MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *opti
     ri->strings = g_string_chunk_new(64u * 1024u);
     ri->blocks = g_ptr_array_new();
     Builder b = { 0 };
+    b.trace = trace;
     b.options = options;
     b.lang = options->lang;
     b.out = ri;
@@ -751,7 +755,8 @@ MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *opti
 
     guint64 n = ms_trace_length(trace);
     for (guint64 i = 0; i < n; i++) {
-        const MsTraceRecord *r = ms_trace_get(trace, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
         switch (r->kind) {
         case MS_TRACE_CONN_OPEN:
         case MS_TRACE_CONN_ESTABLISHED:
