@@ -304,7 +304,9 @@ static guint32 intern(MsTrace *trace, const char *s)
 const char *ms_trace_intern(MsTrace *trace, const char *s)
 {
     g_return_val_if_fail(trace != NULL, NULL);
-    return trace->strings[intern(trace, s)];
+    /* Interning may move the array of strings: read it after. */
+    guint32 handle = intern(trace, s);
+    return trace->strings[handle];
 }
 
 /* ---- Contexts ------------------------------------------------------------- */
