@@ -110,7 +110,10 @@ typedef enum {
 typedef struct {
     MsItemKind kind;
     MsArrow arrow;
-    const MsTraceRecord *record; /* NULL for PHASE and ELIDED */
+    /* Of the record shown (none for PHASE and ELIDED): the host that sent
+     * or acted, which side sent it, its kind.  Copied, not pointed to: the
+     * trace decodes its records on access (trace.h). */
+    const char *src;
     const MsReportConn *conn;    /* NULL for events */
     MsTime time;
     const char *text;  /* LINE: the line made printable, with a visible odd line
@@ -122,12 +125,14 @@ typedef struct {
     const char *note;
     const char **more_notes;
     guint n_notes;
+    guint8 dir;         /* MsDir */
+    guint8 record_kind; /* MsTraceKind */
 } MsItem;
 
 /* EVENT: the host that acted (may be NULL). */
 static inline const char *ms_item_who(const MsItem *item)
 {
-    return item->kind == MS_ITEM_EVENT && item->record != NULL ? item->record->src : NULL;
+    return item->kind == MS_ITEM_EVENT ? item->src : NULL;
 }
 
 /* Note i (from 0, below n_notes) of an item. */

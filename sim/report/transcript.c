@@ -236,7 +236,7 @@ static void append_item(GString *out, const Columns *c, const MsItem *item)
         g_autofree char *label = ms_report_conn_label(item->conn, item->arrow);
         ms_report_append_padded(out, label, c->label_width + 2);
         if (item->kind == MS_ITEM_LINE) {
-            g_string_append(out, item->record->dir == MS_DIR_SERVER ? "S: " : "C: ");
+            g_string_append(out, item->dir == MS_DIR_SERVER ? "S: " : "C: ");
             g_string_append(out, item->text);
         } else if (item->kind == MS_ITEM_CONN) {
             ms_report_append_wrapped(out, item->text, text_col, text_col, WRAP_WIDTH);
@@ -299,7 +299,7 @@ void ms_report_transcript_write(GString *out, FILE *file, GPtrArray *items,
          * exchanges. */
         const MsItem *next = i + 1 < items->len ? g_ptr_array_index(items, i + 1) : NULL;
         if (i == 0 || (item->kind == MS_ITEM_PHASE && next != NULL &&
-                       next->kind == MS_ITEM_CONN && next->record->kind == MS_TRACE_CONN_OPEN))
+                       next->kind == MS_ITEM_CONN && next->record_kind == MS_TRACE_CONN_OPEN))
             g_string_append_c(out, '\n');
         append_item(out, &c, item);
         ms_report_flush(out, file);

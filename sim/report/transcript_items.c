@@ -63,7 +63,6 @@ static void conn_state_free(gpointer p)
 }
 
 typedef struct {
-    const MsTrace *trace; /* the items' records are pinned in it */
     const MsReportOptions *options;
     const char *lang;
     MsReportItems *out; /* its blocks and strings hold the items */
@@ -108,7 +107,11 @@ static MsItem *add_item_borrowed(Builder *b, MsItemKind kind, const MsTraceRecor
 {
     MsItem *item = new_item(b->out);
     item->kind = kind;
-    item->record = r != NULL ? ms_trace_pin(b->trace, r->id) : NULL;
+    if (r != NULL) {
+        item->src = r->src;
+        item->dir = (guint8) r->dir;
+        item->record_kind = (guint8) r->kind;
+    }
     item->conn = conn;
     item->time = time;
     item->text = text;
@@ -742,7 +745,6 @@ MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *opti
     ri->strings = g_string_chunk_new(64u * 1024u);
     ri->blocks = g_ptr_array_new();
     Builder b = { 0 };
-    b.trace = trace;
     b.options = options;
     b.lang = options->lang;
     b.out = ri;

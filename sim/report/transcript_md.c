@@ -112,7 +112,7 @@ static void append_row(GString *out, const MsItem *item, const MsReportOptions *
         break;
     case MS_ITEM_LINE:
         g_string_append_printf(out, "| %s | %s | ", time,
-                               item->record->dir == MS_DIR_SERVER ? "S:" : "C:");
+                               item->dir == MS_DIR_SERVER ? "S:" : "C:");
         append_code(out, item->text, options->lang);
         g_string_append(out, " |");
         break;
@@ -149,9 +149,9 @@ static void append_timeline(GString *out, FILE *file, GPtrArray *items, const ch
                            TR(lang, N_("Where")), TR(lang, N_("What happens")));
     for (guint i = 0; i < items->len; i++) {
         const MsItem *item = g_ptr_array_index(items, i);
-        gboolean open = item->kind == MS_ITEM_CONN && item->record->kind == MS_TRACE_CONN_OPEN;
+        gboolean open = item->kind == MS_ITEM_CONN && item->record_kind == MS_TRACE_CONN_OPEN;
         gboolean done = item->kind == MS_ITEM_CONN &&
-                        item->record->kind != MS_TRACE_CONN_ESTABLISHED && !open;
+                        item->record_kind != MS_TRACE_CONN_ESTABLISHED && !open;
         if (item->kind != MS_ITEM_EVENT && !open && !done)
             continue;
         g_autofree char *time = ms_time_format_ms(item->time);
