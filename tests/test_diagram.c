@@ -1571,8 +1571,19 @@ static void compact_by_default_when_long(void)
     CU_ASSERT_EQUAL(ms_diagram_n_arrows(full), 120);
 }
 
-/* A relay whose connection attempts fail: each is a SYN that gets nowhere,
- * with its attempt number, ending in a cross. */
+/* Occurrences of needle in haystack. */
+static guint count_of(const char *haystack, const char *needle)
+{
+    guint n = 0;
+    for (const char *p = strstr(haystack, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* A relay whose connection attempts fail: each is a SYN with its attempt
+ * number.  One nobody answered gets nowhere and ends in a cross; one the
+ * server's TCP answered with a RST reached the server, and is drawn as
+ * refused in every format, never as lost. */
 static void failed_attempts_drawn_with_number(void)
 {
     g_autoptr(MsTrace) t = ms_trace_new();
@@ -1603,12 +1614,64 @@ static void failed_attempts_drawn_with_number(void)
     for (guint i = 0; i < 3; i++) {
         const MsDiagramArrow *a = ms_diagram_arrow(d, i);
         CU_ASSERT_EQUAL(a->kind, MS_DIAGRAM_ARROW_ATTEMPT);
-        CU_ASSERT_TRUE(a->lost);
+        CU_ASSERT_EQUAL(a->lost, i < 2);
         CU_ASSERT_EQUAL(a->send, MS(1000.0 * (i + 1)));
-        CU_ASSERT_TRUE(a->x2 < ms_diagram_lifeline(d, a->to)->x);
+        if (i < 2) {
+            CU_ASSERT_EQUAL(a->rst_back, -1);
+            CU_ASSERT_TRUE(a->x2 < ms_diagram_lifeline(d, a->to)->x);
+        } else {
+            /* No segments in this trace: it arrived halfway to the RST. */
+            CU_ASSERT_EQUAL(a->rst_back, MS(3500.0));
+            CU_ASSERT_EQUAL(a->arrival, MS(3250.0));
+            CU_ASSERT_EQUAL(a->x2, ms_diagram_lifeline(d, a->to)->x);
+            CU_ASSERT_PTR_NOT_NULL(strstr(a->label, "RST back at 3500.000 ms"));
+            CU_ASSERT_PTR_NOT_NULL(strstr(a->tooltip, "refused: RST back at 3500.000 ms"));
+            CU_ASSERT_PTR_NULL(strstr(a->tooltip, "never arrived"));
+        }
     }
     g_autoptr(MsDiagram) zh = diagram_viewed(t, MS_DIAGRAM_VIEW_COMPACT, "zh");
     MS_ASSERT_STR(ms_diagram_arrow(zh, 1)->text, "SYN（第 2 次尝试）\u2014 无应答");
+    CU_ASSERT_PTR_NOT_NULL(strstr(ms_diagram_arrow(zh, 2)->label, "3500.000 ms 时收到 RST"));
+
+    /* The picture: two crosses and a bar (red, 2.6 points wide), each
+     * with its legend entry; the bar's label says when the RST came back. */
+    g_autofree char *dir = temp_dir();
+    gsize len = 0;
+    g_autofree char *svg = render_bytes(d, 0, MS_DIAGRAM_SVG, dir, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(svg);
+    CU_ASSERT_EQUAL(count_of(svg, ">\u2715</text>"), 3);
+    CU_ASSERT_EQUAL(count_of(svg, "stroke=\"" MS_DG_LOST_COLOUR "\" stroke-width=\"2.6\""), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, ">refused (RST)</text>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, ">RST back at 3500.000 ms</text>"));
+    remove_dir(dir);
+
+    /* The sources for other tools: the refused SYN arrives, and the RST
+     * goes back as a TCP segment; only the other two are lost. */
+    const MsDiagramArrow *refused = ms_diagram_arrow(d, 2);
+    g_autofree char *msc = ms_diagram_export(d, MS_DIAGRAM_MSC);
+    g_autofree char *puml = ms_diagram_export(d, MS_DIAGRAM_PLANTUML);
+    g_autofree char *mmd = ms_diagram_export(d, MS_DIAGRAM_MERMAID);
+    g_autofree char *msc_syn = g_strdup_printf("h%u -> h%u [label=\"SYN (attempt 3) \u2014 refused\"",
+                                               refused->from, refused->to);
+    g_autofree char *msc_rst = g_strdup_printf("h%u -> h%u [label=\"RST \u2014 connection refused\"",
+                                               refused->to, refused->from);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msc, msc_syn));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msc, msc_rst));
+    CU_ASSERT_EQUAL(count_of(msc, " -x "), 2);
+    g_autofree char *puml_syn = g_strdup_printf("h%u -[#173f7a]> h%u : SYN (attempt 3)",
+                                                refused->from, refused->to);
+    g_autofree char *puml_rst = g_strdup_printf("h%u -[#8a8a8a]>> h%u : RST \u2014 connection"
+                                                " refused", refused->to, refused->from);
+    CU_ASSERT_PTR_NOT_NULL(strstr(puml, puml_syn));
+    CU_ASSERT_PTR_NOT_NULL(strstr(puml, puml_rst));
+    CU_ASSERT_EQUAL(count_of(puml, ">x "), 2);
+    g_autofree char *mmd_syn = g_strdup_printf("h%u->>h%u: SYN (attempt 3)", refused->from,
+                                               refused->to);
+    g_autofree char *mmd_rst = g_strdup_printf("h%u-)h%u: RST \u2014 connection refused",
+                                               refused->to, refused->from);
+    CU_ASSERT_PTR_NOT_NULL(strstr(mmd, mmd_syn));
+    CU_ASSERT_PTR_NOT_NULL(strstr(mmd, mmd_rst));
+    CU_ASSERT_EQUAL(count_of(mmd, "-xh"), 2);
     /* In text, the SYNs nobody answered are lost; the one the server's TCP
      * answered with RST is not: it is refused, and the RST's time shown. */
     g_autofree char *txt = ms_diagram_export(d, MS_DIAGRAM_TXT);
@@ -2598,7 +2661,12 @@ static void shipped_labels_and_notes_whole(void)
             gboolean compact = ms_diagram_view(d) == MS_DIAGRAM_VIEW_COMPACT;
             for (guint k = 0; k < ms_diagram_n_arrows(d); k++) {
                 const MsDiagramArrow *a = ms_diagram_arrow(d, k);
-                whole(what, a->text, a->label, a->rows, compact && a->compact, &bad);
+                /* A refused SYN's label adds when the RST came back. */
+                g_autofree char *back = a->rst_back >= 0 ? ms_time_format_ms(a->rst_back) : NULL;
+                g_autofree char *text = back != NULL
+                                            ? g_strdup_printf("%s\nRST back at %s ms", a->text, back)
+                                            : g_strdup(a->text);
+                whole(what, text, a->label, a->rows, compact && a->compact, &bad);
                 labels++;
                 wrapped += a->rows > 1 && strchr(a->text, '|') == NULL;
             }

@@ -208,6 +208,11 @@ typedef struct {
     MsTime send;
     MsTime arrival;              /* arrived, or was lost; -1 when unknown */
     gboolean lost;               /* never arrived: ends in a cross */
+    MsTime rst_back;             /* ATTEMPT whose SYN the server's TCP
+                                    refused (a closed port): when the RST
+                                    got back to the sender; the SYN arrived
+                                    at `arrival` and the arrow ends in a
+                                    bar.  -1 for every other arrow */
     guint retransmit;
     guint group;                 /* lines sent together on one connection */
     guint elided;                /* ELIDED: how many lines it stands for */
@@ -224,7 +229,9 @@ typedef struct {
     const char *label;           /* the same, broken into `rows` rows that
                                     fit between the lifelines, separated by
                                     "\n" (ms_dg_wrap: at spaces, else inside
-                                    a word; nothing left out) */
+                                    a word; nothing left out); a refused
+                                    attempt's has one more: "RST back at
+                                    T ms" */
     const char *tooltip;         /* the whole line and its times */
 } MsDiagramArrow;
 

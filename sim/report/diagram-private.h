@@ -113,6 +113,7 @@ struct MsDiagram {
     GPtrArray *refused;        /* conn id -> its conn-refused record, or NULL */
     gboolean has_flow[MS_DIAGRAM_N_FLOWS];
     gboolean has_lost;
+    gboolean has_refused;      /* a SYN refused with a RST (a bar) */
     gboolean has_http_push;    /* a web-mail upload, drawn as a push */
     gboolean has_retransmit;
     MsDiagramUndrawn undrawn;  /* what max_pages left out */

@@ -204,6 +204,7 @@ typedef struct {
     GPtrArray *conn_protocol;/* index: conn id -> protocol of its CONN_OPEN */
     GPtrArray *conn_ends;    /* refusals and aborts kept, for their hosts */
     GHashTable *used;        /* host name -> TRUE: gets a lifeline */
+    GArray *syn_arrival;     /* conn id -> MsTime its last SYN arrived, or -1 */
     GArray *spans;           /* conn id -> ConnSpan of its arrows kept */
     /* Once the view is known to be compact: the arrows picked so far are
      * compacted batch by batch, so that a long run never holds an arrow
@@ -339,6 +340,7 @@ static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind,
     a.send = r->time;
     a.arrival = r->arrival;
     a.lost = r->arrival < 0;
+    a.rst_back = -1;
     a.retransmit = r->retransmit;
     a.y1 = a.y2 = a.label_x = a.label_y = -1;
     g_array_append_val(pk->d->arrows, a);
@@ -374,13 +376,22 @@ static void mark_lost(Pick *pk, const MsTraceRecord *r)
     }
 }
 
-/* The connections that were never made: their conn-refused by conn id. */
+/* The connections that were never made: their conn-refused by conn id; and
+ * when the client's SYNs arrived, for those a RST refused. */
 static void find_refused(Pick *pk)
 {
     guint64 n = records_read(&pk->d->options, pk->trace);
     for (guint64 i = 0; i < n; i++) {
         MsTraceRecord buf;
         const MsTraceRecord *r = ms_trace_get(pk->trace, i, &buf);
+        if (r->kind == MS_TRACE_SEGMENT_SENT && r->dir == MS_DIR_CLIENT &&
+            (r->flags & (MS_TCP_SYN | MS_TCP_ACK)) == MS_TCP_SYN && r->arrival >= 0) {
+            while (pk->syn_arrival->len <= r->conn) {
+                MsTime none = -1;
+                g_array_append_val(pk->syn_arrival, none);
+            }
+            g_array_index(pk->syn_arrival, MsTime, r->conn) = r->arrival;
+        }
         if (r->kind != MS_TRACE_CONN_REFUSED || r->conn == 0)
             continue;
         if (pk->d->refused->len <= r->conn)
@@ -392,6 +403,26 @@ static void find_refused(Pick *pk)
 static const MsTraceRecord *refused_of(const MsDiagram *d, guint conn)
 {
     return conn < d->refused->len ? g_ptr_array_index(d->refused, conn) : NULL;
+}
+
+/* A SYN nobody answered is lost.  One the server's TCP answered with a
+ * RST was not: it reached the server, which refused it, so it arrives
+ * there (when the trace says, else halfway to the RST's return) and ends
+ * in a bar. */
+static void attempt_ends(Pick *pk, MsDiagramArrow *a)
+{
+    const MsTraceRecord *end = refused_of(pk->d, a->record->conn);
+    a->arrival = -1;
+    a->lost = TRUE;
+    if (ms_report_refusal(end) != MS_REPORT_REFUSED_RST)
+        return;
+    guint conn = a->record->conn;
+    MsTime syn = conn < pk->syn_arrival->len ? g_array_index(pk->syn_arrival, MsTime, conn) : -1;
+    a->lost = FALSE;
+    a->rst_back = end->time;
+    a->arrival = syn >= a->send && syn <= end->time ? syn : a->send + (end->time - a->send) / 2;
+    ConnSpan *sp = &g_array_index(pk->spans, ConnSpan, conn);
+    sp->end = MAX(sp->end, a->arrival);
 }
 
 static void pick_arrows(Pick *pk)
@@ -413,10 +444,8 @@ static void pick_arrows(Pick *pk)
             if (!pk->d->options.tcp && pk->d->options.events &&
                 refused_of(pk->d, r->conn) != NULL && keep(pk, r, r->protocol)) {
                 add_arrow(pk, r, MS_DIAGRAM_ARROW_ATTEMPT, r->protocol);
-                MsDiagramArrow *a = &g_array_index(pk->d->arrows, MsDiagramArrow,
-                                                   pk->d->arrows->len - 1);
-                a->arrival = -1;
-                a->lost = TRUE;
+                attempt_ends(pk, &g_array_index(pk->d->arrows, MsDiagramArrow,
+                                                pk->d->arrows->len - 1));
             }
             break;
         case MS_TRACE_LINE:
@@ -856,8 +885,7 @@ static char *arrow_text(const MsDiagram *d, const MsDiagramArrow *a)
     const MsTraceRecord *r = a->record;
     GString *s = g_string_new(NULL);
     if (a->kind == MS_DIAGRAM_ARROW_ATTEMPT) {
-        const MsTraceRecord *end = refused_of(d, r->conn);
-        gboolean rst = end != NULL && end->detail != NULL && strstr(end->detail, "refused") != NULL;
+        gboolean rst = a->rst_back >= 0;
         g_autofree char *n = g_strdup_printf("%" G_GINT64_FORMAT, r->count);
         g_autofree char *words =
             r->count > 0 ? ms_report_format(d->lang, rst ? N_("SYN (attempt {1}) \u2014 refused")
@@ -1001,8 +1029,17 @@ static void label_arrows(MsDiagram *d)
             label = g_strdup(cut->str);
         } else {
             text = arrow_text(d, a);
-            label = ms_dg_wrap(text, max_chars, LABEL_ROWS, &a->rows);
             shown = g_strdup(text);
+            /* A refused SYN says on the picture when the RST came back:
+             * the bar at its end is all that is drawn of the RST. */
+            g_autofree char *rows = NULL;
+            if (a->rst_back >= 0) {
+                g_autofree char *back = ms_time_format_ms(a->rst_back);
+                g_autofree char *words = MS_DG_PRINTF(d, "RST back at %s ms", "%s ms 时收到 RST",
+                                                      back);
+                rows = g_strdup_printf("%s\n%s", text, words);
+            }
+            label = ms_dg_wrap(rows != NULL ? rows : text, max_chars, LABEL_ROWS, &a->rows);
         }
         a->text = ms_dg_intern(d, text);
         a->label = ms_dg_intern(d, label);
@@ -1023,6 +1060,12 @@ static void label_arrows(MsDiagram *d)
             g_autofree char *more = MS_DG_PRINTF(d, ", arrived %s ms (after %s ms)",
                                                  "，到达 %s ms（用时 %s ms）", arr, delay);
             g_string_append(tip, more);
+            if (a->rst_back >= 0) {
+                g_autofree char *back = ms_time_format_ms(a->rst_back);
+                g_autofree char *refused = MS_DG_PRINTF(d, ", refused: RST back at %s ms",
+                                                        "，被拒绝：%s ms 时收到 RST", back);
+                g_string_append(tip, refused);
+            }
         } else if (a->arrival >= 0) {
             g_autofree char *at = ms_time_format_ms(a->arrival);
             g_autofree char *lost = MS_DG_PRINTF(d, ", lost at %s ms", "，%s ms 时丢失", at);
@@ -1040,6 +1083,7 @@ static void label_arrows(MsDiagram *d)
         d->has_http_push |= a->flow == MS_DIAGRAM_FLOW_PUSH && r->protocol != NULL &&
                             g_ascii_strncasecmp(r->protocol, "HTTP", 4) == 0;
         d->has_lost |= a->lost;
+        d->has_refused |= a->rst_back >= 0;
         d->has_retransmit |= a->retransmit > 0;
     }
 }
@@ -1102,6 +1146,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     pk.used = g_hash_table_new(g_str_hash, g_str_equal);
     pk.http_flow = g_array_new(FALSE, TRUE, sizeof(MsDiagramFlow));
     pk.spans = g_array_new(FALSE, FALSE, sizeof(ConnSpan));
+    pk.syn_arrival = g_array_new(FALSE, FALSE, sizeof(MsTime));
     d->view = options->view;
     pk.next_flush = PICK_BATCH;
     pick_arrows(&pk);
@@ -1138,6 +1183,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     g_ptr_array_unref(pk.conn_ends);
     g_array_unref(pk.http_flow);
     g_array_unref(pk.spans);
+    g_array_unref(pk.syn_arrival);
     g_hash_table_unref(pk.used);
     g_ptr_array_unref(hs.hosts);
     g_hash_table_unref(hs.by_name);

@@ -285,6 +285,16 @@ static void draw_heads(Gv *gv, GPtrArray *heads)
     }
 }
 
+/* The bar that ends a refused SYN: across the arrow at its tip, red like
+ * the cross of a lost one, so that the two failures differ in shape only. */
+static void draw_bar(Gv *gv, double x1, double y1, double x2, double y2)
+{
+    double len = sqrt((x2 - x1) * (x2 - x1) + (y2 - y1) * (y2 - y1));
+    double half = T(7.0);
+    double vx = len > 0 ? -(y2 - y1) / len * half : 0, vy = len > 0 ? (x2 - x1) / len * half : half;
+    deco_edge(gv, x2 - vx, y2 - vy, x2 + vx, y2 + vy, MS_DG_LOST_COLOUR, 2.6, "solid");
+}
+
 static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
 {
     const MsDiagram *d = gv->d;
@@ -293,9 +303,12 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
         gboolean line = a->kind != MS_DIAGRAM_ARROW_SEGMENT;
         char name[32];
         g_snprintf(name, sizeof name, "a%u", i);
+        /* A SYN refused with a RST ends in a bar across it on the server's
+         * lifeline, a lost one in a cross short of it. */
+        gboolean refused = a->rst_back >= 0;
         Agedge_t *e = line_edge(gv, g_ptr_array_index(heads, a->from),
                                 g_ptr_array_index(heads, a->to), name, a->x1, a->y1, a->x2, a->y2,
-                                a->lost ? 0 : (line ? 8.0 : 6.0));
+                                a->lost || refused ? 0 : (line ? 8.0 : 6.0));
         g_autofree char *tip = gv_escape(a->tooltip);
         /* SVG ids "a<N>" and "al<N>" (arrow N, its label) let report.html
          * find the drawing of each arrow. */
@@ -305,6 +318,8 @@ static void draw_arrows(Gv *gv, const MsDiagramPage *pg, GPtrArray *heads)
         set(e, gv->e_tooltip, tip);
         if (!line)
             set(e, gv->e_arrowsize, "0.6");
+        if (refused)
+            draw_bar(gv, a->x1, a->y1, a->x2, a->y2);
         if (a->kind == MS_DIAGRAM_ARROW_ELIDED && !a->compact)
             set(e, gv->e_style, "dotted");
         else if (a->retransmit > 0)
@@ -356,12 +371,16 @@ static double legend_item(Gv *gv, double x, const char *colour, const char *styl
     } else {
         char name[32];
         g_snprintf(name, sizeof name, "d%u", gv->serial++);
+        /* (style "bar": a dark line ending in the bar of a refused SYN) */
+        gboolean bar = strcmp(style, "bar") == 0;
         Agedge_t *e = line_edge(gv, gv->anchor, gv->anchor, name, x, T(MS_DG_LEGEND_Y), x + T(28.0),
-                                T(MS_DG_LEGEND_Y), 7.0);
+                                T(MS_DG_LEGEND_Y), bar ? 0 : 7.0);
         set(e, gv->e_color, colour);
         set_num(e, gv->e_penwidth, 1.5);
-        set(e, gv->e_style, style);
+        set(e, gv->e_style, bar ? "solid" : style);
         set(e, gv->e_arrowsize, "0.7");
+        if (bar)
+            draw_bar(gv, x, T(MS_DG_LEGEND_Y), x + T(28.0), T(MS_DG_LEGEND_Y));
         x += T(34.0);
     }
     double w = ms_dg_text_width(words, T(MS_DG_SMALL_PT), FALSE);
@@ -398,7 +417,10 @@ static void draw_title_legend(Gv *gv, guint page, const MsDiagramPage *pg)
         x = legend_item(gv, x, FLOW(MS_DIAGRAM_FLOW_TCP)->line, "dashed",
                         ms_dg_word(d, "retransmission", "重传"), NULL);
     if (d->has_lost)
-        legend_item(gv, x, MS_DG_LOST_COLOUR, "solid", ms_dg_word(d, "lost", "丢失"), "\u2715");
+        x = legend_item(gv, x, MS_DG_LOST_COLOUR, "solid", ms_dg_word(d, "lost", "丢失"), "\u2715");
+    if (d->has_refused)
+        legend_item(gv, x, "#444444", "bar",
+                    ms_dg_word(d, "refused (RST)", "被拒绝（RST）"), NULL);
 }
 
 Agraph_t *ms_diagram_graph(const MsDiagram *d, guint page)

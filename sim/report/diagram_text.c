@@ -42,7 +42,9 @@ static char *undrawn_text(const MsDiagram *d)
 
 /* ---- The rows, in the order they happened --------------------------------- */
 
-enum { ROW_BREAK, ROW_PHASE, ROW_ARROW, ROW_NOTE };
+/* ROW_RST: the RST that refused an attempt's SYN, as an arrow back, in
+ * the sources for other tools (the plain text says it on the SYN's row). */
+enum { ROW_BREAK, ROW_PHASE, ROW_ARROW, ROW_NOTE, ROW_RST };
 
 typedef struct {
     MsTime time;
@@ -60,8 +62,10 @@ static gint compare_rows(gconstpointer pa, gconstpointer pb)
 }
 
 /* Arrows by send time, notes by their time, a phase heading just before the
- * first line of its phase, a break before whatever follows it. */
-static GArray *rows_of(const MsDiagram *d)
+ * first line of its phase, a break before whatever follows it; with_rst,
+ * a refused SYN's RST when it got back, before the note that says the
+ * connection could not be made. */
+static GArray *rows_of(const MsDiagram *d, gboolean with_rst)
 {
     GArray *rows = g_array_new(FALSE, FALSE, sizeof(Row));
     g_autoptr(GPtrArray) phase = g_ptr_array_new();
@@ -81,6 +85,11 @@ static GArray *rows_of(const MsDiagram *d)
         }
         Row row = { a->send, order + (a->kind == MS_DIAGRAM_ARROW_ELIDED), ROW_ARROW, i };
         g_array_append_val(rows, row);
+        if (with_rst && a->rst_back >= 0 && a->rst_back < d->cut) {
+            const MsTraceRecord *end = g_ptr_array_index(d->refused, r->conn);
+            Row rst = { a->rst_back, 4 * end->id + 1, ROW_RST, i };
+            g_array_append_val(rows, rst);
+        }
     }
     for (guint i = 0; i < d->notes->len; i++) {
         const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, i);
@@ -101,6 +110,12 @@ static const char *phase_name(const MsDiagram *d, const MsDiagramArrow *a, char 
     const char *name = ms_report_phase_text(a->record->phase, d->lang);
     *owned = g_strdup_printf("[%u] %s", a->record->conn, name != NULL ? name : a->record->phase);
     return *owned;
+}
+
+/* The label of the RST drawn back to a refused SYN's sender. */
+static const char *rst_words(const MsDiagram *d)
+{
+    return ms_dg_word(d, "RST \u2014 connection refused", "RST \u2014 连接被拒绝");
 }
 
 static const MsDiagramLifeline *life(const MsDiagram *d, guint i)
@@ -204,11 +219,7 @@ static GStrv txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
         c->cells[i] = ch;
     /* A SYN that reached a closed port was not lost: the server's TCP
      * refused it with a RST, and the arrow ends in a bar that says so. */
-    const MsTraceRecord *end = a->kind == MS_DIAGRAM_ARROW_ATTEMPT &&
-                                       a->record->conn < d->refused->len
-                                   ? g_ptr_array_index(d->refused, a->record->conn)
-                                   : NULL;
-    gboolean rst = end != NULL && ms_report_refusal(end) == MS_REPORT_REFUSED_RST;
+    gboolean rst = a->rst_back >= 0;
     /* A lost one ends in a cross instead of a head (and says so on the
      * right). */
     c->cells[right ? hi - 1 : lo] = rst ? '#' : a->lost ? 'x' : right ? '>' : '<';
@@ -229,7 +240,7 @@ static GStrv txt_arrow(const MsDiagram *d, const Columns *cols, Canvas *c,
                                        : ms_time_format_ms(a->arrival);
     g_autofree char *arrives = a->lost ? g_strdup(arrival) : g_strdup_printf("\u2192 %s", arrival);
     if (rst) {
-        g_autofree char *back = ms_time_format_ms(end->time);
+        g_autofree char *back = ms_time_format_ms(a->rst_back);
         g_free(arrives);
         arrives = MS_DG_PRINTF(d, "RST back at %s", "%s 收到 RST", back);
     }
@@ -376,10 +387,12 @@ static char *export_txt(const MsDiagram *d)
         g_string_append_printf(out, "%s\n", undrawn);
     g_string_append(out, ms_dg_word(d,
         "Rows in time order, each at its send time; the arrival time is on the right.\n"
-        "---> push (SMTP)   ===> pull (POP3, IMAP, HTTP)   ...> TCP segment   x lost\n\n",
+        "---> push (SMTP)   ===> pull (POP3, IMAP, HTTP)   ...> TCP segment   x lost"
+        "   # refused (RST)\n\n",
         "按时间顺序，每行是发送时刻；右侧是到达时刻。\n"
-        "---> 推送 (SMTP)   ===> 拉取 (POP3、IMAP、HTTP)   ...> TCP 报文段   x 丢失\n\n"));
-    g_autoptr(GArray) rows = rows_of(d);
+        "---> 推送 (SMTP)   ===> 拉取 (POP3、IMAP、HTTP)   ...> TCP 报文段   x 丢失"
+        "   # 被拒绝 (RST)\n\n"));
+    g_autoptr(GArray) rows = rows_of(d, FALSE);
     if (nl <= TXT_MAX_LIFELINES) {
         /* One section with every lifeline, used or not. */
         for (guint i = 0; i < nl; i++) {
@@ -458,7 +471,7 @@ static char *export_msc(const MsDiagram *d)
         g_string_append(out, "  none [label=\"(nothing to draw)\"]");
     g_string_append(out, ";\n");
 
-    g_autoptr(GArray) rows = rows_of(d);
+    g_autoptr(GArray) rows = rows_of(d, TRUE);
     for (guint k = 0; k < rows->len; k++) {
         const Row *row = &g_array_index(rows, Row, k);
         if (row->kind == ROW_BREAK) {
@@ -476,6 +489,15 @@ static char *export_msc(const MsDiagram *d)
             g_string_append_printf(out, "  h%u note h%u [label=", n->lifeline, n->lifeline);
             append_msc_string(out, n->text);
             g_string_append(out, "];\n");
+        } else if (row->kind == ROW_RST) {
+            /* ("-x" would say the SYN was lost: it arrived, and this TCP
+             * segment answered it) */
+            const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
+            g_string_append_printf(out, "  h%u -> h%u [label=", a->to, a->from);
+            append_msc_string(out, rst_words(d));
+            g_string_append_printf(out, ", linecolour=\"%s\", textcolour=\"%s\"];\n",
+                                   msc_colour(MS_DIAGRAM_FLOW_TCP),
+                                   ms_dg_flow_colours[MS_DIAGRAM_FLOW_TCP].text);
         } else {
             const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
             /* The arrow ends on the first later row that happens at or after
@@ -489,7 +511,9 @@ static char *export_msc(const MsDiagram *d)
             }
             g_string_append_printf(out, "  h%u %s h%u [label=", a->from, a->lost ? "-x" : "->",
                                    a->to);
-            append_msc_string(out, a->label);
+            /* (a refused SYN's label says when the RST came back: here the
+             * RST is drawn) */
+            append_msc_string(out, a->rst_back >= 0 ? a->text : a->label);
             g_string_append_printf(out, ", linecolour=\"%s\", textcolour=\"%s\"",
                                    msc_colour(a->flow), ms_dg_flow_colours[a->flow].text);
             if (skip > 0)
@@ -538,7 +562,7 @@ static char *export_plantuml(const MsDiagram *d)
         append_puml_text(out, ms_diagram_role_name(life(d, i)->role, d->lang));
         g_string_append_printf(out, "</size>\" as h%u\n", i);
     }
-    g_autoptr(GArray) rows = rows_of(d);
+    g_autoptr(GArray) rows = rows_of(d, TRUE);
     for (guint k = 0; k < rows->len; k++) {
         const Row *row = &g_array_index(rows, Row, k);
         if (row->kind == ROW_BREAK) {
@@ -555,6 +579,14 @@ static char *export_plantuml(const MsDiagram *d)
             const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
             g_string_append_printf(out, "hnote over h%u #FFF7D6 : ", n->lifeline);
             append_puml_text(out, n->text);
+            g_string_append_c(out, '\n');
+        } else if (row->kind == ROW_RST) {
+            /* (">x" would say the SYN was lost: it arrived, and this TCP
+             * segment answered it) */
+            const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
+            g_string_append_printf(out, "h%u -[%s]>> h%u : ", a->to,
+                                   msc_colour(MS_DIAGRAM_FLOW_TCP), a->from);
+            append_puml_text(out, rst_words(d));
             g_string_append_c(out, '\n');
         } else {
             const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
@@ -629,7 +661,7 @@ static char *export_mermaid(const MsDiagram *d)
         g_string_append_c(out, '\n');
     }
     guint nl = d->lifelines->len;
-    g_autoptr(GArray) rows = rows_of(d);
+    g_autoptr(GArray) rows = rows_of(d, TRUE);
     for (guint k = 0; k < rows->len; k++) {
         const Row *row = &g_array_index(rows, Row, k);
         if (row->kind == ROW_BREAK && nl > 0) {
@@ -647,6 +679,13 @@ static char *export_mermaid(const MsDiagram *d)
             const MsDiagramNote *n = &g_array_index(d->notes, MsDiagramNote, row->item);
             g_string_append_printf(out, "    Note over h%u: ", n->lifeline);
             append_mermaid_text(out, n->text);
+            g_string_append_c(out, '\n');
+        } else if (row->kind == ROW_RST) {
+            /* ("-x" would say the SYN was lost: it arrived, and this TCP
+             * segment answered it) */
+            const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);
+            g_string_append_printf(out, "    h%u%sh%u: ", a->to, arrow[MS_DIAGRAM_FLOW_TCP], a->from);
+            append_mermaid_text(out, rst_words(d));
             g_string_append_c(out, '\n');
         } else if (row->kind == ROW_ARROW) {
             const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, row->item);

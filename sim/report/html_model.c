@@ -75,6 +75,7 @@ void ms_report_html_model(JsonBuilder *b, const MsDiagram *d, const MsDiagram *z
     json_builder_add_boolean_value(b, ms_diagram_has_flow(d, MS_DIAGRAM_FLOW_TCP));
     json_builder_add_boolean_value(b, d->has_retransmit);
     json_builder_add_boolean_value(b, d->has_lost);
+    json_builder_add_boolean_value(b, d->has_refused);
     json_builder_end_array(b);
 
     /* [host, role, x] */
@@ -104,7 +105,8 @@ void ms_report_html_model(JsonBuilder *b, const MsDiagram *d, const MsDiagram *z
     json_builder_end_array(b);
 
     /* Beside page.arrows, index for index: [from, to, flow, x1, y1, x2,
-     * y2, lost, retransmit, label, label_y, label_x]. */
+     * y2, lost (1; 2: a SYN refused with a RST, ending in a bar), retransmit,
+     * label, label_y, label_x]. */
     json_builder_set_member_name(b, "arrows");
     json_builder_begin_array(b);
     for (guint i = 0; i < ms_diagram_n_arrows(d); i++) {
@@ -117,7 +119,7 @@ void ms_report_html_model(JsonBuilder *b, const MsDiagram *d, const MsDiagram *z
         add_num(b, a->y1);
         add_num(b, a->x2);
         add_num(b, a->y2);
-        json_builder_add_int_value(b, a->lost ? 1 : 0);
+        json_builder_add_int_value(b, a->rst_back >= 0 ? 2 : a->lost ? 1 : 0);
         json_builder_add_int_value(b, a->retransmit);
         add_words(b, a->label, OTHER(zh, ms_diagram_n_arrows, ms_diagram_arrow, i, label));
         add_num(b, a->label_y);

@@ -142,6 +142,7 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
     if (model.has[0]) item(FLOW[3], null, ui('segment'));
     if (model.has[1]) item(FLOW[3], '5,2', ui('legend-retransmit'));
     if (model.has[2]) item(LOST, null, ui('legend-lost'));
+    if (model.has[3]) item('#444444', null, ui('legend-refused'));
   }
 
   /* Everything with a part between y1 and y2 (global points). */
@@ -232,6 +233,8 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
     var g = el('g', { id: 'a' + a, 'class': cls }, parent);
     var len = Math.sqrt((x2 - x1) * (x2 - x1) + (y2 - y1) * (y2 - y1)), head = seg ? 6 : 8;
     var bx = x2, by = y2;
+    /* m[7]: 1 lost (a cross short of the receiver), 2 a SYN refused with a
+     * RST (a bar across its end, on the receiver's lifeline) */
     if (!m[7] && len > head) {
       bx = x2 - (x2 - x1) / len * head;
       by = y2 - (y2 - y1) / len * head;
@@ -247,9 +250,14 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
     var lab = label(parent, m[11], o + m[10], words(m[9]),
                     seg ? K.small_pt : K.line_pt, !seg, FLOW_TEXT[m[2]],
                     { id: 'al' + a, 'class': cls });
-    if (m[7])
+    if (m[7] === 1)
       el('text', { x: x2, y: y2 + 5, 'text-anchor': 'middle', 'font-size': 13, fill: LOST },
          g, '✕');
+    if (m[7] === 2 && len > 0) {
+      var vx = -(y2 - y1) / len * 7, vy = (x2 - x1) / len * 7;
+      el('path', { d: 'M' + (x2 - vx) + ',' + (y2 - vy) + 'L' + (x2 + vx) + ',' + (y2 + vy),
+                   stroke: LOST, 'stroke-width': 2.6, fill: 'none' }, g);
+    }
     arrowEls[a] = { edge: g, label: lab };
   }
 

@@ -112,6 +112,7 @@
     'legend-pull': { en: 'pull: POP3, IMAP, HTTP', zh: '拉取：POP3、IMAP、HTTP' },
     'legend-retransmit': { en: 'retransmission', zh: '重传' },
     'legend-lost': { en: '✕ lost', zh: '✕ 丢失' },
+    'legend-refused': { en: '⊣ refused (RST)', zh: '⊣ 被拒绝（RST）' },
     'bad-trace': { en: 'This page cannot read its trace: {1}', zh: '本页无法读取其跟踪数据：{1}' },
     'no-lines': { en: 'This run has no protocol lines.', zh: '本次运行没有协议行。' },
     'window': { en: 'This page shows only the first part of the run: {1} of its {2} protocol lines, up to {3} of simulated time; the diagram and the summary cover that part only. transcript.txt and trace.json beside this page have the whole run (mailsim run --html-lines 0 puts all of it here, slow to open).',
