@@ -525,6 +525,58 @@ static void event_sentences_round_trip(void)
     CU_ASSERT_PTR_NULL(ms_report_event_parse(&r, &none));
 }
 
+/* A reader whose server refuses it is told which server, in both
+ * languages, as a relay's failed attempt names its destination. */
+static void unreachable_readers_name_the_server(void)
+{
+    static const char scenario[] =
+        "scenario \"Readers of a stopped server\"\n"
+        "seed 1\n"
+        "server hamburger.edu  domain hamburger.edu  webmail on\n"
+        "agent bob-pc       user bob@hamburger.edu  server hamburger.edu  password hungry\n"
+        "agent bob-phone    user bob@hamburger.edu  server hamburger.edu  password hungry\n"
+        "agent bob-browser  user bob@hamburger.edu  server hamburger.edu  password hungry\n"
+        "link bob-pc hamburger.edu       latency 2ms  bandwidth 10Mbit\n"
+        "link bob-phone hamburger.edu    latency 30ms bandwidth 2Mbit\n"
+        "link bob-browser hamburger.edu  latency 10ms bandwidth 10Mbit\n"
+        "at 0s server hamburger.edu service pop3 down\n"
+        "at 0s server hamburger.edu service imap down\n"
+        "at 0s server hamburger.edu service http down\n"
+        "at 1s bob-pc pop3 fetch keep\n"
+        "at 1s bob-phone imap login\n"
+        "at 1s bob-browser web login\n";
+    g_autoptr(GError) error = NULL;
+    Run run = { 0 };
+    run.scenario = ms_scenario_parse_string(scenario, -1, NULL, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run.scenario);
+    run.world = ms_world_new(run.scenario, run.scenario->seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run.world);
+    CU_ASSERT_TRUE(ms_world_run(run.world, MS_TIME_NEVER, &error));
+    MsReportOptions o;
+    options_for(&o, &run, "readers.mss", "en");
+    g_autofree char *en = ms_report_transcript(ms_world_trace(run.world), &o);
+    o.lang = "zh";
+    g_autofree char *zh = ms_report_transcript(ms_world_trace(run.world), &o);
+    static const struct {
+        const char *en, *zh;
+    } want[] = {
+        { "bob-pc: cannot reach the POP3 server hamburger.edu: connection refused",
+          "bob-pc: 无法连到 POP3 服务器 hamburger.edu：连接被拒绝" },
+        { "bob-phone: cannot reach the IMAP server hamburger.edu: connection refused",
+          "bob-phone: 无法连到 IMAP 服务器 hamburger.edu：连接被拒绝" },
+        { "bob-browser: cannot reach the web-mail server hamburger.edu: connection refused",
+          "bob-browser: 无法连到 Web 邮件服务器 hamburger.edu：连接被拒绝" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+        if (strstr(en, want[i].en) == NULL || strstr(zh, want[i].zh) == NULL)
+            fprintf(stderr, "\n  missing \"%s\" or \"%s\"\n", want[i].en, want[i].zh);
+        CU_ASSERT_PTR_NOT_NULL(strstr(en, want[i].en));
+        CU_ASSERT_PTR_NOT_NULL(strstr(zh, want[i].zh));
+    }
+    CU_ASSERT_PTR_NULL(strstr(en, "server: connection"));
+    run_clear(&run);
+}
+
 /* Every event of every shipped scenario follows a template, so none is
  * left in English in a Chinese transcript. */
 static void shipped_scenarios_have_templates(void)
@@ -1003,6 +1055,7 @@ int main(void)
     };
     static const MsTestCase events[] = {
         MS_TEST(event_sentences_round_trip),
+        MS_TEST(unreachable_readers_name_the_server),
         MS_TEST(shipped_scenarios_have_templates),
         MS_TEST_END,
     };

@@ -155,7 +155,7 @@ static void on_refused(MsTcpConn *conn, const char *why, gpointer data)
     (void) conn;
     AgentImap *s = data;
     ms_world_note(s->agent->world, MS_TRACE_ACTION, "imap.unreachable", s->agent->host_name,
-                  NULL, 0, "cannot reach the IMAP server: %s", why);
+                  NULL, 0, "cannot reach the IMAP server %s: %s", s->agent->server_name, why);
     ms_imap_client_abort(s->engine);
     if (s->agent->imap == s)
         s->agent->imap = NULL;

@@ -189,7 +189,7 @@ static void on_refused(MsTcpConn *conn, const char *why, gpointer data)
     (void) conn;
     AgentWeb *s = data;
     ms_world_note(s->agent->world, MS_TRACE_ACTION, "web.unreachable", s->agent->host_name,
-                  NULL, 0, "cannot reach the web-mail server: %s", why);
+                  NULL, 0, "cannot reach the web-mail server %s: %s", s->agent->server_name, why);
     if (s->agent->web == s)
         s->agent->web = NULL;
     g_ptr_array_remove(s->agent->sessions, s);

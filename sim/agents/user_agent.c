@@ -179,7 +179,7 @@ static void fetch_refused(MsTcpConn *conn, const char *why, gpointer data)
     (void) conn;
     FetchSession *s = data;
     ms_world_note(s->agent->world, MS_TRACE_ACTION, "pop3.unreachable", s->agent->host_name, NULL, 0,
-                  "cannot reach the POP3 server: %s", why);
+                  "cannot reach the POP3 server %s: %s", s->agent->server_name, why);
     ms_pop3_client_abort(s->engine);
     g_ptr_array_remove(s->agent->sessions, s);
 }

@@ -60,7 +60,7 @@ static const Template templates[] = {
                                 " message(s) it has downloaded has that subject, so nothing is"
                                 " forwarded"), NUM(3) },
     { "pop3.login-refused", N_("POP3 login as {1} refused: {2}"), 0 },
-    { "pop3.unreachable", N_("cannot reach the POP3 server: {1}"), 0 },
+    { "pop3.unreachable", N_("cannot reach the POP3 server {1}: {2}"), 0 },
     { "submit.unreachable", N_("cannot reach the mail server {1}: {2}"), 0 },
     /* agent_imap.c */
     { "message.downloaded", N_("{1}'s agent on {2} fetched message {3} (UID {4}) with IMAP; it"
@@ -69,7 +69,7 @@ static const Template templates[] = {
                             " by the server, RFC 2177)"), NUM(3) },
     { "action.imap-poll", N_("{1}'s agent on {2} polls {3} with IMAP"), 0 },
     { "imap.login-refused", N_("IMAP login as {1} refused: {2}"), 0 },
-    { "imap.unreachable", N_("cannot reach the IMAP server: {1}"), 0 },
+    { "imap.unreachable", N_("cannot reach the IMAP server {1}: {2}"), 0 },
     { "imap.already-open", N_("{1} already has an IMAP session open"), 0 },
     { "imap.not-open", N_("{1}: '{2}' needs an open IMAP session (imap login first)"), 0 },
     /* server_imap.c */
@@ -94,7 +94,7 @@ static const Template templates[] = {
     { "state.queue", N_("end state: {1}'s outgoing queue holds {2} message(s)"), NUM(2) },
     { "state.store", N_("end state: {1} keeps {2} downloaded message(s) on {3}"), NUM(2) },
     /* agent_web.c */
-    { "web.unreachable", N_("cannot reach the web-mail server: {1}"), 0 },
+    { "web.unreachable", N_("cannot reach the web-mail server {1}: {2}"), 0 },
     /* server_relay.c */
     { "queue.attempt", N_("attempt {1}: relaying {2} to {3} by direct transfer"), NUM(1) },
     { "queue.retry", N_("attempt {1} for {2} to {3} failed ({4}); stays queued, next attempt in"
