@@ -517,12 +517,85 @@ static void event_sentences_round_trip(void)
     MS_ASSERT_STR(where, "第 2 次投递 <1.2@crepes.fr> 到 hamburger.edu 失败（连接被拒绝）；"
                          "留在报文队列中，30 分钟后再试");
 
+    /* A count of messages reads "1 message", "2 messages" in English, and
+     * the catalogue's one form in Chinese; "(s)" is gone. */
+    r.kind = MS_TRACE_MAILBOX;
+    r.note = "state.mailbox";
+    static const struct {
+        const char *en, *zh;
+    } counted[] = {
+        { "end state: mailbox bob@hamburger.edu holds 1 message",
+          "最终状态：邮箱 bob@hamburger.edu 中有 1 封邮件" },
+        { "end state: mailbox bob@hamburger.edu holds 2 messages",
+          "最终状态：邮箱 bob@hamburger.edu 中有 2 封邮件" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(counted); i++) {
+        r.detail = counted[i].en;
+        g_auto(GStrv) parts = NULL;
+        CU_ASSERT_PTR_NOT_NULL(ms_report_event_parse(&r, &parts));
+        g_autofree char *said = ms_report_event_text(&r, "zh");
+        MS_ASSERT_STR(said, counted[i].zh);
+    }
+    r.kind = MS_TRACE_ACTION;
+    r.note = "reply.no-original";
+    r.detail = "bob's agent cannot reply to \"Lunch\": the 1 message it has downloaded does not"
+               " have that subject, so no reply is sent";
+    g_autofree char *none_zh = ms_report_event_text(&r, "zh");
+    MS_ASSERT_STR(none_zh, "bob 的用户代理无法回复“Lunch”：它已下载的 1 封邮件中没有这个主题的，"
+                           "因此不发送回复");
+    r.detail = "bob's agent cannot reply to message 3: it has downloaded 2 messages so far, so"
+               " no reply is sent";
+    g_autofree char *two_zh = ms_report_event_text(&r, "zh");
+    MS_ASSERT_STR(two_zh, "bob 的用户代理无法回复第 3 封邮件：到此为止它只下载了 2 封邮件，"
+                          "因此不发送回复");
+    r.kind = MS_TRACE_QUEUE;
+    r.note = "queue.retry";
+
     /* A sentence no template knows is printed as it is. */
     r.detail = "something new happened";
     g_autofree char *unknown = ms_report_event_text(&r, "zh");
     MS_ASSERT_STR(unknown, "something new happened");
     g_auto(GStrv) none = NULL;
     CU_ASSERT_PTR_NULL(ms_report_event_parse(&r, &none));
+}
+
+/* The end-state sentences of every shipped scenario count in English:
+ * "1 message", "3 messages", never "message(s)". */
+static void end_state_counts_read_in_english(void)
+{
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    guint one = 0, more = 0;
+    for (guint i = 0; i < names->len; i++) {
+        const char *path = g_ptr_array_index(names, i);
+        Run run = { 0 };
+        CU_ASSERT_TRUE(run_file(path, &run));
+        MsTrace *trace = run.world != NULL ? ms_world_trace(run.world) : NULL;
+        for (guint64 k = 0; trace != NULL && k < ms_trace_length(trace); k++) {
+            const MsTraceRecord *r = ms_trace_pin(trace, k);
+            if (r->note == NULL || !g_str_has_prefix(r->note, "state.") || r->detail == NULL ||
+                r->count == 0)
+                continue;
+            g_autofree char *n = g_strdup_printf(" %" G_GINT64_FORMAT " ", r->count);
+            g_autofree char *full = g_strdup_printf("%s ", r->detail);
+            gboolean ok = strstr(full, n) != NULL &&
+                          (r->count == 1 ? strstr(full, " message ") != NULL &&
+                                               strstr(full, "messages") == NULL
+                                         : strstr(full, " messages ") != NULL);
+            if (!ok)
+                fprintf(stderr, "\n  %s: \"%s\"\n", path, r->detail);
+            CU_ASSERT_TRUE(ok);
+            CU_ASSERT_PTR_NULL(strstr(r->detail, "(s)"));
+            g_auto(GStrv) args = NULL;
+            CU_ASSERT_PTR_NOT_NULL(ms_report_event_parse(r, &args));
+            if (r->count == 1)
+                one++;
+            else
+                more++;
+        }
+        run_clear(&run);
+    }
+    CU_ASSERT_TRUE(one > 0);
+    CU_ASSERT_TRUE(more > 0);
 }
 
 /* A reader whose server refuses it is told which server, in both
@@ -1056,6 +1129,7 @@ int main(void)
     static const MsTestCase events[] = {
         MS_TEST(event_sentences_round_trip),
         MS_TEST(unreachable_readers_name_the_server),
+        MS_TEST(end_state_counts_read_in_english),
         MS_TEST(shipped_scenarios_have_templates),
         MS_TEST_END,
     };

@@ -792,12 +792,14 @@ static void answer_without_original_is_a_note(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(w);
     CU_ASSERT_TRUE(ms_world_run(w, MS_TIME_NEVER, &error));
     MsTrace *t = ms_world_trace(w);
+    /* (counted in English: "0 messages", "1 message") */
     CU_ASSERT_PTR_NOT_NULL(find_event(t, "reply.no-original", "cannot reply to message 1: it "
-                                                             "has downloaded 0 message(s)"));
+                                                             "has downloaded 0 messages so far"));
     CU_ASSERT_PTR_NOT_NULL(find_event(t, "forward.no-original", "cannot forward \"Mustard\": "
-                                                               "none of the 1 message(s)"));
+                                                               "the 1 message it has downloaded"
+                                                               " does not have that subject"));
     CU_ASSERT_PTR_NOT_NULL(find_event(t, "reply.no-original", "cannot reply to message 2: it "
-                                                             "has downloaded 1 message(s)"));
+                                                             "has downloaded 1 message so far"));
     /* Only the original and the one forward that found it were written. */
     CU_ASSERT_EQUAL(count_events(t, "message.composed"), 2);
     CU_ASSERT_EQUAL(count_events(t, "action.forward"), 1);

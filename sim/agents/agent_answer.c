@@ -17,26 +17,35 @@
 
 /* What the transcript says when the original an action names is not
  * among the downloads, per action: the note's key, and the sentence for an
- * original named by its place in the downloads and by its subject.  Each
+ * original named by its place in the downloads and by its subject, each
+ * for one download ([0]) and for any other number ([1]).  Each
  * sentence stays whole, because events.c matches it whole against its
  * template to translate it (po/zh_CN.po); each takes the same arguments,
  * the user, the place or the subject, and the number of downloads. */
 static const struct {
     MsScActionKind kind;
     const char *key;
-    const char *by_number;
-    const char *by_subject;
+    const char *by_number[2];
+    const char *by_subject[2];
 } no_original[] = {
     { MS_SC_REPLY, "reply.no-original",
-      "%s's agent cannot reply to message %s: it has downloaded %u message(s) so far, so no "
-      "reply is sent",
-      "%s's agent cannot reply to \"%s\": none of the %u message(s) it has downloaded has "
-      "that subject, so no reply is sent" },
+      { "%s's agent cannot reply to message %s: it has downloaded %u message so far, so no "
+        "reply is sent",
+        "%s's agent cannot reply to message %s: it has downloaded %u messages so far, so no "
+        "reply is sent" },
+      { "%s's agent cannot reply to \"%s\": the %u message it has downloaded does not have "
+        "that subject, so no reply is sent",
+        "%s's agent cannot reply to \"%s\": none of the %u messages it has downloaded has "
+        "that subject, so no reply is sent" } },
     { MS_SC_FORWARD, "forward.no-original",
-      "%s's agent cannot forward message %s: it has downloaded %u message(s) so far, so "
-      "nothing is forwarded",
-      "%s's agent cannot forward \"%s\": none of the %u message(s) it has downloaded has "
-      "that subject, so nothing is forwarded" },
+      { "%s's agent cannot forward message %s: it has downloaded %u message so far, so "
+        "nothing is forwarded",
+        "%s's agent cannot forward message %s: it has downloaded %u messages so far, so "
+        "nothing is forwarded" },
+      { "%s's agent cannot forward \"%s\": the %u message it has downloaded does not have "
+        "that subject, so nothing is forwarded",
+        "%s's agent cannot forward \"%s\": none of the %u messages it has downloaded has "
+        "that subject, so nothing is forwarded" } },
 };
 
 static void note_no_original(MsUserAgent *agent, const MsScAction *action)
@@ -47,7 +56,8 @@ static void note_no_original(MsUserAgent *agent, const MsScAction *action)
     g_assert(i < G_N_ELEMENTS(no_original));
     g_autofree char *place = g_strdup_printf("%u", action->number);
     gboolean by_subject = action->original != NULL;
-    const char *fmt = by_subject ? no_original[i].by_subject : no_original[i].by_number;
+    guint form = agent->received->len == 1 ? 0 : 1;
+    const char *fmt = by_subject ? no_original[i].by_subject[form] : no_original[i].by_number[form];
     /* The sentences come from the table above, so the compiler cannot check
      * them against the arguments: the table's comment states them. */
 #pragma GCC diagnostic push

@@ -28,7 +28,10 @@ static void note_folder(MsWorld *world, MsMailServer *server, MsServerUser *user
                            "end state: mailbox %s is empty", name);
     else
         ms_world_note_text(world, MS_TRACE_MAILBOX, "state.mailbox", server->name, name,
-                           ids->str, n, "end state: mailbox %s holds %u message(s)", name, n);
+                           ids->str, n,
+                           n == 1 ? "end state: mailbox %s holds %u message"
+                                  : "end state: mailbox %s holds %u messages",
+                           name, n);
     g_string_free(ids, TRUE);
 }
 
@@ -54,7 +57,9 @@ void ms_world_note_end_state(MsWorld *world)
                                "", 0, "end state: %s's outgoing queue is empty", server->name);
         else
             ms_world_note_text(world, MS_TRACE_QUEUE, "state.queue", server->name, "outgoing",
-                               ids->str, n, "end state: %s's outgoing queue holds %u message(s)",
+                               ids->str, n,
+                               n == 1 ? "end state: %s's outgoing queue holds %u message"
+                                      : "end state: %s's outgoing queue holds %u messages",
                                server->name, n);
         g_string_free(ids, TRUE);
     }
@@ -71,8 +76,10 @@ void ms_world_note_end_state(MsWorld *world)
         }
         ms_world_note_text(world, MS_TRACE_MAILBOX, "state.store", agent->host_name,
                            agent->address, ids->str, agent->store->len,
-                           "end state: %s keeps %u downloaded message(s) on %s", agent->local,
-                           agent->store->len, agent->host_name);
+                           agent->store->len == 1
+                               ? "end state: %s keeps %u downloaded message on %s"
+                               : "end state: %s keeps %u downloaded messages on %s",
+                           agent->local, agent->store->len, agent->host_name);
         g_string_free(ids, TRUE);
     }
 }

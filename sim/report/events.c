@@ -17,15 +17,25 @@
 /* A template: the key of the records that use it ("phrase" for parts of
  * sentences, "link" for link records), the English text, and which holes
  * hold only a number (bit n-1 for {n}); a number hole is what tells
- * "(some recipients refused) (0 queued)" apart. */
+ * "(some recipients refused) (0 queued)" apart.  A sentence about a count
+ * of things has an English plural too, and names the hole of its count:
+ * the detail says "1 message" or "2 messages", and the translation is
+ * the catalogue's form for that count (ngettext). */
 typedef struct {
     const char *key;
     const char *en;
     guint numbers;
+    const char *en_plural;
+    guint count;
 } Template;
 
 #define NUM(n) (1u << ((n) - 1))
+/* The plural of a template and the hole {n} of its count. */
+#define PLURAL(text, n) N_(text), (n)
 
+/* (most templates have no plural: their last two fields are left zero) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const Template templates[] = {
     /* user_agent.c */
     { "message.composed", N_("{1} composes message {2} to 1 recipient ({3} bytes) and submits"
@@ -47,18 +57,26 @@ static const Template templates[] = {
     { "action.forward", N_("{1}'s agent forwards message {2} \"{3}\" {4} to {5}, the original"
                            " whole inside as a message/rfc822 part"), NUM(2) },
     { "reply.no-original", N_("{1}'s agent cannot reply to message {2}: it has downloaded {3}"
-                              " message(s) so far, so no reply is sent"), NUM(2) | NUM(3) },
-    { "reply.no-original", N_("{1}'s agent cannot reply to \"{2}\": none of the {3} message(s)"
-                              " it has downloaded has that subject, so no reply is sent"),
-      NUM(3) },
+                              " message so far, so no reply is sent"), NUM(2) | NUM(3),
+      PLURAL("{1}'s agent cannot reply to message {2}: it has downloaded {3} messages so far,"
+             " so no reply is sent", 3) },
+    { "reply.no-original", N_("{1}'s agent cannot reply to \"{2}\": the {3} message it has"
+                              " downloaded does not have that subject, so no reply is sent"),
+      NUM(3),
+      PLURAL("{1}'s agent cannot reply to \"{2}\": none of the {3} messages it has downloaded"
+             " has that subject, so no reply is sent", 3) },
     { "reply.no-original", N_("{1}'s agent cannot reply to message {2}: it has neither Reply-To"
                               " nor From, so there is no one to reply to"), NUM(2) },
     { "forward.no-original", N_("{1}'s agent cannot forward message {2}: it has downloaded {3}"
-                                " message(s) so far, so nothing is forwarded"),
-      NUM(2) | NUM(3) },
-    { "forward.no-original", N_("{1}'s agent cannot forward \"{2}\": none of the {3}"
-                                " message(s) it has downloaded has that subject, so nothing is"
-                                " forwarded"), NUM(3) },
+                                " message so far, so nothing is forwarded"),
+      NUM(2) | NUM(3),
+      PLURAL("{1}'s agent cannot forward message {2}: it has downloaded {3} messages so far,"
+             " so nothing is forwarded", 3) },
+    { "forward.no-original", N_("{1}'s agent cannot forward \"{2}\": the {3} message it has"
+                                " downloaded does not have that subject, so nothing is"
+                                " forwarded"), NUM(3),
+      PLURAL("{1}'s agent cannot forward \"{2}\": none of the {3} messages it has downloaded"
+             " has that subject, so nothing is forwarded", 3) },
     { "pop3.login-refused", N_("POP3 login as {1} refused: {2}"), 0 },
     { "pop3.unreachable", N_("cannot reach the POP3 server {1}: {2}"), 0 },
     { "submit.unreachable", N_("cannot reach the mail server {1}: {2}"), 0 },
@@ -89,10 +107,13 @@ static const Template templates[] = {
                        " real clock"), 0 },
     /* state.c */
     { "state.mailbox", N_("end state: mailbox {1} is empty"), 0 },
-    { "state.mailbox", N_("end state: mailbox {1} holds {2} message(s)"), NUM(2) },
+    { "state.mailbox", N_("end state: mailbox {1} holds {2} message"), NUM(2),
+      PLURAL("end state: mailbox {1} holds {2} messages", 2) },
     { "state.queue", N_("end state: {1}'s outgoing queue is empty"), 0 },
-    { "state.queue", N_("end state: {1}'s outgoing queue holds {2} message(s)"), NUM(2) },
-    { "state.store", N_("end state: {1} keeps {2} downloaded message(s) on {3}"), NUM(2) },
+    { "state.queue", N_("end state: {1}'s outgoing queue holds {2} message"), NUM(2),
+      PLURAL("end state: {1}'s outgoing queue holds {2} messages", 2) },
+    { "state.store", N_("end state: {1} keeps {2} downloaded message on {3}"), NUM(2),
+      PLURAL("end state: {1} keeps {2} downloaded messages on {3}", 2) },
     /* agent_web.c */
     { "web.unreachable", N_("cannot reach the web-mail server {1}: {2}"), 0 },
     /* server_relay.c */
@@ -175,6 +196,7 @@ static const Template templates[] = {
     { "phrase", N_("{1} d"), NUM(1) },
     { "phrase", N_("never"), 0 },
 };
+#pragma GCC diagnostic pop
 
 #define MAX_HOLES 9
 
@@ -234,7 +256,8 @@ static const Template *match(const char *key, const char *text, char ***args_out
         if (strcmp(t->key, key) != 0)
             continue;
         char *caps[MAX_HOLES] = { NULL };
-        if (!match_from(t->en, text, t->numbers, caps)) {
+        if (!match_from(t->en, text, t->numbers, caps) &&
+            (t->en_plural == NULL || !match_from(t->en_plural, text, t->numbers, caps))) {
             for (guint k = 0; k < MAX_HOLES; k++)
                 g_free(caps[k]);
             continue;
@@ -325,6 +348,12 @@ char *ms_report_event_text(const MsTraceRecord *r, const char *lang)
     g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < n; i++)
         g_ptr_array_add(words, ms_report_phrase(args[i], lang));
+    if (t->en_plural != NULL && t->count >= 1 && t->count <= n) {
+        /* (translated already: "en" only fills the holes in) */
+        gulong count = (gulong) g_ascii_strtoull(args[t->count - 1], NULL, 10);
+        return ms_report_format_args("en", ms_report_trn(lang, t->en, t->en_plural, count),
+                                     (const char *const *) words->pdata, n);
+    }
     return ms_report_format_args(lang, t->en, (const char *const *) words->pdata, n);
 }
 

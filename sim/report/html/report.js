@@ -57,7 +57,8 @@
     'state-at': { en: 'State at {1}', zh: '{1} 时的状态' },
     'mailboxes': { en: 'Mailboxes on the servers', zh: '服务器上的邮箱' },
     'empty': { en: 'empty', zh: '空' },
-    'messages-n': { en: '{1} message(s)', zh: '{1} 封邮件' },
+    'messages-1': { en: '{1} message', zh: '{1} 封邮件' },
+    'messages-n': { en: '{1} messages', zh: '{1} 封邮件' },
     'queues': { en: 'Outgoing queues', zh: '发送队列' },
     'queue-waiting': { en: 'waiting, attempt {1} failed; next attempt at {2} (in {3})', zh: '等待中，第 {1} 次尝试失败；下次尝试在 {2}（还有 {3}）' },
     'queue-relaying': { en: 'being relayed (attempt {1})', zh: '正在转发（第 {1} 次尝试）' },
@@ -925,7 +926,7 @@
       Object.keys(b.folders).sort().forEach(function (f) {
         var ms = b.folders[f];
         h += '<div class="folder" data-folder="' + esc(f) + '" data-count="' + ms.length + '">' +
-          esc(f) + ': ' + esc(ms.length ? tr('messages-n', ms.length) : tr('empty')) +
+          esc(f) + ': ' + esc(ms.length ? tr(ms.length === 1 ? 'messages-1' : 'messages-n', ms.length) : tr('empty')) +
           '<ul class="state-list">';
         if (ms.length > LIST_MAX)
           h += '<li class="more">' + esc(tr('earlier-n', ms.length - LIST_MAX)) + '</li>';
