@@ -478,9 +478,11 @@ static double eval_mailbox(const Pred *p, const Facts *f, const char *lang, GStr
     if (p->has_count) {
         gint64 n = state_count(f, "mailbox", p->word);
         g_autofree char *ns = g_strdup_printf("%" G_GINT64_FORMAT, n);
-        g_autofree char *s = ms_grade_fmt(lang, N_("at the end, mailbox {1} holds {2} "
-                                                   "message(s)"),
-                                          p->word, ns, NULL);
+        /* (translated already: "en" only fills the holes in) */
+        const char *words = ms_report_trn(lang, N_("at the end, mailbox {1} holds {2} message"),
+                                          N_("at the end, mailbox {1} holds {2} messages"),
+                                          (gulong) n);
+        g_autofree char *s = ms_grade_fmt("en", words, p->word, ns, NULL);
         g_string_append(out, s);
         if (!count_ok(p, n))
             ok = 0;
@@ -529,41 +531,50 @@ static double eval_mailbox(const Pred *p, const Facts *f, const char *lang, GStr
 static double eval_simple_count(const Pred *p, const Facts *f, const char *lang, GString *out)
 {
     gint64 n = 0;
-    const char *msgid = NULL;
+    /* The sentence for the count, translated already ("en" below only
+     * fills the holes in). */
+    const char *words = NULL;
     switch (p->kind) {
     case PRED_DELIVERED: {
         GPtrArray *list = g_hash_table_lookup(f->deliveries, p->word);
         n = list != NULL ? list->len : 0;
-        msgid = N_("{1} was delivered {2} message(s)");
+        words = ms_report_trn(lang, N_("{1} was delivered {2} message"),
+                              N_("{1} was delivered {2} messages"), (gulong) n);
         break;
     }
     case PRED_BOUNCED:
         n = f->bounces;
-        msgid = N_("{2} message(s) bounced");
+        words = ms_report_trn(lang, N_("{2} message bounced"), N_("{2} messages bounced"),
+                              (gulong) n);
         break;
     case PRED_DOWNLOADED:
         n = downloads_of(f, p->word);
-        msgid = N_("{1} downloaded {2} message(s)");
+        words = ms_report_trn(lang, N_("{1} downloaded {2} message"),
+                              N_("{1} downloaded {2} messages"), (gulong) n);
         break;
     case PRED_STORE:
         n = state_count(f, "store", p->word);
-        msgid = N_("at the end, {1} keeps {2} downloaded message(s)");
+        words = ms_report_trn(lang, N_("at the end, {1} keeps {2} downloaded message"),
+                              N_("at the end, {1} keeps {2} downloaded messages"), (gulong) n);
         break;
     case PRED_QUEUE:
         n = state_count(f, "queue", p->word);
-        msgid = N_("at the end, {1}'s outgoing queue holds {2} message(s)");
+        words = ms_report_trn(lang, N_("at the end, {1}'s outgoing queue holds {2} message"),
+                              N_("at the end, {1}'s outgoing queue holds {2} messages"),
+                              (gulong) n);
         break;
     case PRED_CONNECTED: {
         gpointer v = g_hash_table_lookup(f->connections, p->word);
         n = v != NULL ? (gint64) GPOINTER_TO_SIZE(v) - 1 : 0;
-        msgid = N_("{1} opened {2} connection(s)");
+        words = ms_report_trn(lang, N_("{1} opened {2} connection"),
+                              N_("{1} opened {2} connections"), (gulong) n);
         break;
     }
     default:
         g_assert_not_reached();
     }
     g_autofree char *ns = g_strdup_printf("%" G_GINT64_FORMAT, n);
-    g_autofree char *s = ms_grade_fmt(lang, msgid, p->word != NULL ? p->word : "", ns, NULL);
+    g_autofree char *s = ms_grade_fmt("en", words, p->word != NULL ? p->word : "", ns, NULL);
     g_string_append(out, s);
     if (p->after != NULL) {
         /* Its last connection came after the other host's first. */

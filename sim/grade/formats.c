@@ -201,8 +201,10 @@ char *ms_grade_class_summary(const GPtrArray *results, const char *lang)
     guint n = results->len;
     g_autofree char *ns = g_strdup_printf("%u", n);
     const char *ex = n > 0 ? ((MsGradeResult *) g_ptr_array_index(results, 0))->exercise : "-";
-    g_autofree char *head = ms_grade_fmt(lang, N_("Class summary of {1}: {2} submission(s)"), ex,
-                                         ns, NULL);
+    /* (translated already: "en" only fills the holes in) */
+    const char *summary = ms_report_trn(lang, N_("Class summary of {1}: {2} submission"),
+                                        N_("Class summary of {1}: {2} submissions"), n);
+    g_autofree char *head = ms_grade_fmt("en", summary, ex, ns, NULL);
     g_string_append_printf(out, "== %s\n", head);
     if (n == 0)
         return g_string_free(out, FALSE);
@@ -240,9 +242,11 @@ char *ms_grade_class_summary(const GPtrArray *results, const char *lang)
     g_string_append_printf(out, "   %s\n", line);
     if (errors > 0) {
         g_autofree char *es = g_strdup_printf("%u", errors);
-        g_autofree char *e = ms_grade_fmt(lang, N_("{1} submission(s) could not be graded as "
-                                                   "submitted"),
-                                          es, NULL);
+        const char *words = ms_report_trn(lang, N_("{1} submission could not be graded as"
+                                                   " submitted"),
+                                          N_("{1} submissions could not be graded as submitted"),
+                                          errors);
+        g_autofree char *e = ms_grade_fmt("en", words, es, NULL);
         g_string_append_printf(out, "   %s\n", e);
     }
     /* Distribution in bands of a fifth of the points, full marks apart. */
