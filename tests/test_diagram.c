@@ -2345,6 +2345,15 @@ static Box label_box(const MsDiagram *d, const MsDiagramArrow *a)
     return b;
 }
 
+/* A note as the renderer draws it: a box centred on its lifeline from its
+ * top down, as wide as its widest row and Graphviz's margins. */
+static Box note_box(const MsDiagram *d, const MsDiagramNote *n)
+{
+    double x = ms_diagram_lifeline(d, n->lifeline)->x, w = ms_dg_note_w(d, n);
+    Box b = { x - w / 2, n->y, x + w / 2, n->y + ms_dg_note_h(d, n) };
+    return b;
+}
+
 /* Touching is not overlapping: boxes are shrunk by this much first. */
 #define SLACK 0.5
 
@@ -2453,9 +2462,11 @@ static gboolean any_simultaneous(GArray *spans)
 }
 
 /* Counts, and prints the first few of, the labels on a page that another
- * label or another arrow runs into, and the labels not wholly on the page;
- * those that an arrow or a label of a simultaneous session runs into are
- * counted in *by_other too. */
+ * label, another arrow or a note runs into, the labels not wholly on the
+ * page, and those not beside their own arrow: a label's centre lies
+ * between the times its arrow leaves and arrives (one hung below a short
+ * arrow's head reads as the next arrow's); those that an arrow or a label
+ * of a simultaneous session runs into are counted in *by_other too. */
 static guint page_overlaps(const MsDiagram *d, guint p, const char *what, GArray *spans,
                            guint *by_other)
 {
@@ -2472,6 +2483,13 @@ static guint page_overlaps(const MsDiagram *d, guint p, const char *what, GArray
         if (box[i].left < 0 || box[i].right > pg->width || box[i].top < pg->lifeline_top ||
             box[i].bottom > pg->height)
             why = "off the page";
+        else if (a->label_y < MIN(a->y1, a->y2) - SLACK || a->label_y > MAX(a->y1, a->y2) + SLACK)
+            why = "beyond its arrow's ends";
+        for (guint k = pg->first_note; why == NULL && k < pg->first_note + pg->n_notes; k++) {
+            Box nb = note_box(d, ms_diagram_note(d, k));
+            if (boxes_meet(&box[i], &nb))
+                why = "note over label";
+        }
         for (guint j = 0; j < n; j++) {
             const MsDiagramArrow *b = ms_diagram_arrow(d, pg->first_arrow + j);
             const char *hit = NULL;
@@ -2516,7 +2534,8 @@ static gboolean label_on_arrow(const MsDiagram *d, const MsDiagramArrow *a)
 
 /* In every shipped scenario that runs one session at a time, in the
  * compact and the full view and on slides, no arrow's label meets another
- * label or another arrow, and none reaches beyond its page: lines of one
+ * label, another arrow or a note, none reaches beyond its page and each
+ * sits between its arrow's two ends: lines of one
  * segment (a message body, pipelined commands) drawn as steep parallel
  * arrows keep clear of each other's labels.  Where sessions run at the
  * same time (pop3-two-clients, pop3-lock, smtp-persistent, ...) they keep

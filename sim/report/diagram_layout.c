@@ -890,6 +890,12 @@ static gint slide_label(Placer *p, guint self, double y2, double *x_out, double 
                         : side == 1 ? MIN(ya, yb) - hh + touch
                                     : MAX(ya, yb) + hh - touch;
                 }
+                /* Beside its own arrow: between the times it leaves and
+                 * arrives.  A wide label hanging from a short arrow
+                 * touches it only at the arrowhead, and reads as the
+                 * label of whatever comes next. */
+                if (y < a->y1 - 0.5 || y > end + 0.5)
+                    continue;
                 if (!outside_all(p->iv, y))
                     continue;
                 if (isnan(ub))
@@ -987,6 +993,26 @@ static void commit_note(Placer *p, const MsDiagramNote *note)
     Obstacle box = { FALSE, x - w, note->y - PAD, x + w, note->y + ms_dg_note_h(d, note) + PAD,
                      G_MAXUINT, 0 };
     add_obstacle(p, &box);
+}
+
+/* The top of a note put at y or lower, clear of the labels and notes
+ * already drawn across its box: a label that reaches down to the instant
+ * of a note (the message text's, beside "into bob's mailbox") keeps the
+ * note below it rather than under it. */
+static double note_top(Placer *p, const MsDiagramNote *note, double y)
+{
+    const MsDiagram *d = p->d;
+    double x = g_array_index(d->lifelines, MsDiagramLifeline, note->lifeline).x;
+    double hw = ms_dg_note_w(d, note) / 2 + PAD, h = ms_dg_note_h(d, note);
+    g_array_set_size(p->iv, 0);
+    Obstacle *o;
+    FOR_OBSTACLES(p, TEXTS, x - hw, x + hw, o)
+    {
+        if (o->segment || o->x2 <= x - hw || o->x1 >= x + hw)
+            continue;
+        push_span(p->iv, o->y1 - h - PAD, o->y2 + PAD);
+    }
+    return first_free(p->iv, y);
 }
 
 static GArray *page_events(MsDiagram *d, guint page)
@@ -1156,6 +1182,9 @@ static void layout_page(MsDiagram *d, guint page)
                     }
                 } else {
                     MsDiagramNote *note = &g_array_index(d->notes, MsDiagramNote, e->item);
+                    double top = note_top(&pl, note, at);
+                    life[e->lifeline].shift += top - at;
+                    at = top;
                     note->y = at;
                     commit_note(&pl, note);
                 }
