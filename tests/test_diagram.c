@@ -2704,6 +2704,55 @@ static void shipped_labels_and_notes_whole(void)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* A short note fits its column on one row, measured in its own face: on
+ * pop3-two-clients' crowded slide (seven lifelines) "into carol's mailbox
+ * (1)" and "leaves the queue (0 left)" no longer leave "(1)" and "left)"
+ * alone on a second row.  A note of two rows, in either language, breaks
+ * near its middle: its last row is at least half as long as its first. */
+static void notes_fit_or_wrap_evenly(void)
+{
+    g_auto(ShippedRun) run = { 0 };
+    g_autoptr(MsDiagram) d = slides_of("scenarios/pop3-two-clients.mss", &run);
+    guint seen = 0;
+    for (guint k = 0; k < ms_diagram_n_notes(d); k++) {
+        const MsDiagramNote *n = ms_diagram_note(d, k);
+        if (strcmp(n->text, "into carol's mailbox (1)") != 0 &&
+            strcmp(n->text, "leaves the queue (0 left)") != 0)
+            continue;
+        seen++;
+        MS_ASSERT_STR(n->label, n->text);
+        CU_ASSERT_EQUAL(n->rows, 1);
+        CU_ASSERT_TRUE(ms_dg_note_w(d, n) <= d->column - 6.0);
+    }
+    CU_ASSERT_TRUE(seen >= 2);
+
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    static const char *const langs[] = { "en", "zh" };
+    guint two = 0, uneven = 0;
+    for (guint i = 0; i < names->len; i++) {
+        for (guint v = 0; v < 4; v++) {
+            MsDiagramOptions o;
+            ms_diagram_options_init(&o);
+            o.slide = v % 2 == 1;
+            o.lang = langs[v / 2];
+            g_auto(ShippedRun) r = { 0 }; /* freed after the diagram */
+            g_autoptr(MsDiagram) dv = diagram_of_scenario(names->pdata[i], &o, &r);
+            for (guint k = 0; k < ms_diagram_n_notes(dv); k++) {
+                const MsDiagramNote *n = ms_diagram_note(dv, k);
+                if (n->rows != 2)
+                    continue;
+                two++;
+                g_auto(GStrv) rows = g_strsplit(n->label, "\n", -1);
+                if (g_utf8_strlen(rows[1], -1) * 2 < g_utf8_strlen(rows[0], -1) && uneven++ < 3)
+                    fprintf(stderr, "\n  %s: note \"%s\" wrapped unevenly",
+                            (char *) names->pdata[i], n->text);
+            }
+        }
+    }
+    CU_ASSERT_TRUE(two >= 10);
+    CU_ASSERT_EQUAL(uneven, 0);
+}
+
 /* Whether two arrows cross: each one's ends lie strictly on either side
  * of the other (arrows that meet at a lifeline only touch). */
 static double side_of(double x1, double y1, double x2, double y2, double x, double y)
@@ -2840,6 +2889,7 @@ int main(void)
         MS_TEST(overlap_checks_find_overlaps),
         MS_TEST(shipped_labels_never_overlap),
         MS_TEST(shipped_labels_and_notes_whole),
+        MS_TEST(notes_fit_or_wrap_evenly),
         MS_TEST(simultaneous_sessions_never_cross),
         MS_TEST(page_index_lists_every_page),
         MS_TEST(max_pages_keeps_the_first_pages),

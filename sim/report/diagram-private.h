@@ -151,8 +151,9 @@ const char *ms_dg_word(const MsDiagram *d, const char *en, const char *zh);
 #define MS_DG_PRINTF(d, en, zh, ...)                                                   \
     (ms_dg_is_zh(d) ? g_strdup_printf(zh, __VA_ARGS__) : g_strdup_printf(en, __VA_ARGS__))
 const char *ms_dg_intern(MsDiagram *d, const char *s);
-/* Rough width of text in points: CJK characters are square, others about
- * 0.6 em in the monospaced face and, erring wide, 0.62 em in the other. */
+/* Width of text in points: CJK characters are square, others 0.6 em in
+ * the monospaced face; in the other, Helvetica's own widths (ASCII), a
+ * fifth wider for the sans face Graphviz finds instead, else 0.62 em. */
 double ms_dg_text_width(const char *text, double size, gboolean mono);
 /* Cuts text to at most max_chars characters, ending in "…" (transfer full). */
 char *ms_dg_shorten(const char *text, guint max_chars);

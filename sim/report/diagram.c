@@ -816,8 +816,56 @@ static gboolean is_note_kind(MsTraceKind kind)
 }
 
 /* At most this many rows of a note (the longest, a scenario step's own
- * sentence, takes three in a slide's column). */
+ * sentence, takes three in a slide's column), and characters a row. */
 #define NOTE_ROWS 6u
+#define NOTE_CHARS 40u
+
+/* The width of the widest row of a label. */
+static double widest_row(const char *label, double size)
+{
+    g_auto(GStrv) rows = g_strsplit(label, "\n", -1);
+    double w = 0;
+    for (guint k = 0; rows[k] != NULL; k++)
+        w = MAX(w, ms_dg_text_width(rows[k], size, FALSE));
+    return w;
+}
+
+/* Whether every break of label is one of text's spaces (no word cut). */
+static gboolean breaks_at_spaces(const char *label, const char *text)
+{
+    g_autofree char *joined = g_strdelimit(g_strdup(label), "\n", ' ');
+    return strcmp(joined, text) == 0;
+}
+
+/* A note on rows that fit its column, clear of its neighbours' (at most
+ * NOTE_CHARS characters, measured in its face), and as even as the same
+ * number of rows allows: "leaves the queue (0 left)" stays whole, and a
+ * longer one breaks near its middle rather than leave its last word
+ * alone on a row. */
+static char *wrap_note(const MsDiagram *d, const char *text, guint *rows_out)
+{
+    double size = MS_DG_T(d, MS_DG_SMALL_PT), room = d->column - 14.0;
+    guint chars = NOTE_CHARS;
+    char *label = ms_dg_wrap(text, chars, NOTE_ROWS, rows_out);
+    while (chars > 12 && widest_row(label, size) > room) {
+        g_free(label);
+        label = ms_dg_wrap(text, --chars, NOTE_ROWS, rows_out);
+    }
+    if (*rows_out < 2 || !breaks_at_spaces(label, text))
+        return label;
+    while (chars > 12) {
+        guint rows = 0;
+        char *narrower = ms_dg_wrap(text, chars - 1, NOTE_ROWS, &rows);
+        if (rows != *rows_out || !breaks_at_spaces(narrower, text)) {
+            g_free(narrower);
+            break;
+        }
+        g_free(label);
+        label = narrower;
+        chars--;
+    }
+    return label;
+}
 
 static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
 {
@@ -839,12 +887,8 @@ static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
         if (!g_hash_table_lookup_extended(index, r->src, NULL, &where))
             continue;
         g_autofree char *text = note_text(d, r);
-        /* A note stays within its column, clear of its neighbours', on as
-         * many rows as it takes. */
-        double room = (d->column - 14.0) / (MS_DG_T(d, MS_DG_SMALL_PT) * 0.62);
         guint rows = 1;
-        g_autofree char *label = ms_dg_wrap(text, (guint) CLAMP(room, 12.0, 34.0), NOTE_ROWS,
-                                            &rows);
+        g_autofree char *label = wrap_note(d, text, &rows);
         g_autofree char *time = ms_time_format_ms(r->time);
         g_autofree char *sentence = ms_report_event_text(r, d->lang);
         g_autofree char *tip = g_strdup_printf("%s ms  %s: %s", time, r->src,
