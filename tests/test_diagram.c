@@ -2153,7 +2153,8 @@ static MsDiagram *diagram_of_scenario(const char *path, const MsDiagramOptions *
 /* An arrow that leaves at the instant of a note on its sender's lifeline
  * is drawn below the note; a tick with its time is on the arrow all the
  * same ("250 queued" under "into bob's mailbox", "QUIT" under "leaves the
- * queue"), on every slide of every shipped scenario. */
+ * queue"), on every slide of every shipped scenario: labelled, or a mark
+ * joined to the tick above that says the same time. */
 static void ticks_on_arrows_below_notes(void)
 {
     g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
@@ -2183,7 +2184,7 @@ static void ticks_on_arrows_below_notes(void)
                 for (guint t = pg->first_tick; t < pg->first_tick + pg->n_ticks; t++) {
                     const MsDiagramTick *tick = ms_diagram_tick(d, t);
                     ticked |= tick->time == a->send && fabs(tick->y - a->y1) < 0.5 &&
-                              tick->label != NULL;
+                              (tick->label != NULL || tick->again);
                     crowded |= tick->label != NULL && tick->y <= a->y1 &&
                                a->y1 - tick->y < MS_DG_T(d, 12.0);
                     ticked |= tick->time == a->send && fabs(tick->y - a->y1) < 0.5 && crowded;
@@ -2196,6 +2197,71 @@ static void ticks_on_arrows_below_notes(void)
     }
     CU_ASSERT_TRUE(below >= 10);
     CU_ASSERT_EQUAL(missing, 0);
+}
+
+/* No time is printed twice on a page's axis, in any view of any shipped
+ * scenario (an instant whose arrow leaves below a note, ticked again
+ * there, printed "391.312" twice, one above the other); each tick that
+ * repeats an instant follows a labelled tick of it, and where the axis
+ * joins the two no other time is printed between them. */
+static void ticks_print_each_time_once(void)
+{
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    static const struct {
+        const char *name;
+        MsDiagramView view;
+        gboolean slide;
+    } views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE },
+                  { "full", MS_DIAGRAM_VIEW_FULL, FALSE },
+                  { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE } };
+    guint again = 0, joined = 0, twice = 0, orphan = 0, back = 0;
+    for (guint i = 0; i < names->len; i++) {
+        for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
+            MsDiagramOptions o;
+            ms_diagram_options_init(&o);
+            o.view = views[v].view;
+            o.slide = views[v].slide;
+            g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
+            g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+            for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
+                const MsDiagramPage *pg = ms_diagram_page(d, p);
+                g_autoptr(GHashTable) said = g_hash_table_new(g_str_hash, g_str_equal);
+                const MsDiagramTick *labelled = NULL;
+                for (guint k = pg->first_tick; k < pg->first_tick + pg->n_ticks; k++) {
+                    const MsDiagramTick *t = ms_diagram_tick(d, k);
+                    double top = ms_diagram_tick_joined_y(d, k);
+                    joined += top >= 0;
+                    for (guint u = pg->first_tick; top >= 0 && u < pg->first_tick + pg->n_ticks;
+                         u++) {
+                        const MsDiagramTick *between = ms_diagram_tick(d, u);
+                        if (between->label != NULL && between->time != t->time &&
+                            between->y > top && between->y < t->y && back++ < 3)
+                            fprintf(stderr, "\n  %s --%s page %u: %s printed inside a bracket",
+                                    (char *) names->pdata[i], views[v].name, p + 1,
+                                    between->label);
+                    }
+                    if (t->again) {
+                        again++;
+                        CU_ASSERT_PTR_NULL(t->label);
+                        if ((labelled == NULL || labelled->time != t->time) && orphan++ < 3)
+                            fprintf(stderr, "\n  %s --%s page %u: a mark at %.1f without its time",
+                                    (char *) names->pdata[i], views[v].name, p + 1, t->y);
+                    }
+                    if (t->label == NULL)
+                        continue;
+                    labelled = t;
+                    if (!g_hash_table_add(said, (gpointer) t->label) && twice++ < 3)
+                        fprintf(stderr, "\n  %s --%s page %u: %s printed twice",
+                                (char *) names->pdata[i], views[v].name, p + 1, t->label);
+                }
+            }
+        }
+    }
+    CU_ASSERT_TRUE(again >= 10);
+    CU_ASSERT_TRUE(joined * 2 >= again);
+    CU_ASSERT_EQUAL(twice, 0);
+    CU_ASSERT_EQUAL(orphan, 0);
+    CU_ASSERT_EQUAL(back, 0);
 }
 
 /* ---- Colours that survive greyscale printing ------------------------------- */
@@ -2885,6 +2951,7 @@ int main(void)
         MS_TEST(slides_never_end_on_a_scrap),
         MS_TEST(ticks_label_the_arrows),
         MS_TEST(ticks_on_arrows_below_notes),
+        MS_TEST(ticks_print_each_time_once),
         MS_TEST(page_height_grows_with_arrows),
         MS_TEST(overlap_checks_find_overlaps),
         MS_TEST(shipped_labels_never_overlap),

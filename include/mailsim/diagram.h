@@ -267,12 +267,18 @@ typedef struct {
     const char *label;
 } MsDiagramBreak;
 
-/* Every instant the page places something at; only some are labelled. */
+/* Every instant the page places something at; only some are labelled.
+ * An arrow that leaves below a note at its instant has a tick of its own
+ * lower down; the time is printed on one tick of an instant only. */
 typedef struct {
     guint page;
     MsTime time;
     double y;
-    const char *label;           /* NULL: not labelled (too close to another) */
+    const char *label;           /* NULL: not labelled (too close to another,
+                                    or `again`) */
+    gboolean again;              /* the instant of a labelled tick above it,
+                                    again: drawn as a mark, without its time,
+                                    that the axis joins to that tick */
 } MsDiagramTick;
 
 /* Everything is stored page by page: a page's arrows, notes, bands, breaks
@@ -328,6 +334,12 @@ guint ms_diagram_n_breaks(const MsDiagram *diagram);
 const MsDiagramBreak *ms_diagram_break(const MsDiagram *diagram, guint i);
 guint ms_diagram_n_ticks(const MsDiagram *diagram);
 const MsDiagramTick *ms_diagram_tick(const MsDiagram *diagram, guint i);
+/* For a tick that is its instant again (`again`): the y of the tick above
+ * that prints its time, where the axis joins the two with a line; -1 when
+ * another printed time lies between them (a stack of arrivals on one
+ * lifeline can push an arrow that leaves below a note past later
+ * instants), and then the mark stands alone. */
+double ms_diagram_tick_joined_y(const MsDiagram *diagram, guint tick);
 /* The y of an instant on a page, or -1 when nothing is placed at it. */
 double ms_diagram_time_y(const MsDiagram *diagram, guint page, MsTime time);
 

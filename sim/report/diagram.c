@@ -1309,6 +1309,34 @@ ACCESSORS(breaks, break, MsDiagramBreak)
 ACCESSORS(ticks, tick, MsDiagramTick)
 #undef ACCESSORS
 
+double ms_diagram_tick_joined_y(const MsDiagram *d, guint i)
+{
+    g_return_val_if_fail(i < d->ticks->len, -1);
+    const MsDiagramTick *t = &g_array_index(d->ticks, MsDiagramTick, i);
+    if (!t->again)
+        return -1;
+    double top = -1;
+    for (guint k = i; k-- > 0;) {
+        const MsDiagramTick *up = &g_array_index(d->ticks, MsDiagramTick, k);
+        if (up->page != t->page || up->time != t->time)
+            return -1;
+        if (up->label != NULL) {
+            top = up->y;
+            break;
+        }
+    }
+    /* Later instants are placed from the instant's first tick on: those
+     * drawn above this mark follow it in the list. */
+    for (guint k = i + 1; top >= 0 && k < d->ticks->len; k++) {
+        const MsDiagramTick *next = &g_array_index(d->ticks, MsDiagramTick, k);
+        if (next->page != t->page || next->y >= t->y)
+            break;
+        if (next->label != NULL && next->time != t->time && next->y > top)
+            return -1;
+    }
+    return top;
+}
+
 double ms_diagram_time_y(const MsDiagram *d, guint page, MsTime time)
 {
     /* Ticks are sorted by (page, time): binary search. */

@@ -250,6 +250,17 @@ static void draw_axis(Gv *gv, const MsDiagramPage *pg)
     }
     for (guint i = pg->first_tick; i < pg->first_tick + pg->n_ticks; i++) {
         const MsDiagramTick *t = ms_diagram_tick(d, i);
+        if (t->again) {
+            /* The instant's time is printed above: a mark, joined to
+             * that tick by a line along the ticks' left end. */
+            double joined = ms_diagram_tick_joined_y(d, i);
+            deco_edge(gv, T(MS_DG_AXIS_X) - 3.0, t->y, T(MS_DG_AXIS_X) + 3.0, t->y, "#444444", 1.0,
+                      "solid");
+            if (joined >= 0)
+                deco_edge(gv, T(MS_DG_AXIS_X) - 3.0, joined, T(MS_DG_AXIS_X) - 3.0, t->y, "#444444",
+                          1.0, "solid");
+            continue;
+        }
         if (t->label == NULL)
             continue;
         deco_edge(gv, T(MS_DG_AXIS_X) - 3.0, t->y, T(MS_DG_AXIS_X) + 3.0, t->y, "#444444", 1.0, "solid");

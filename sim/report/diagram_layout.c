@@ -1061,7 +1061,7 @@ static void layout_page(MsDiagram *d, guint page)
     Placer pl;
     placer_init(&pl, d, page);
     g_autofree double *off = g_new0(double, ev->len + 1);
-    double floor_y = MS_DG_T(d, MS_DG_FIRST_Y), y = floor_y, last_label = -1e9;
+    double floor_y = MS_DG_T(d, MS_DG_FIRST_Y), y = floor_y, last_label = -1e9, last_mark = -1e9;
     /* The last labelled tick, and whether an arrow leaves at it. */
     guint last_tick = G_MAXUINT;
     gboolean last_sends = FALSE, last_after_break = FALSE;
@@ -1083,6 +1083,7 @@ static void layout_page(MsDiagram *d, guint page)
                 after_break = TRUE;
             } else {
                 y += MAX(MS_DG_MIN_STEP, d->scale * (double) dt / (double) MS_MSEC);
+                y = MAX(y, last_mark + MS_DG_T(d, 6.0));
             }
         }
         placer_advance(&pl, y);
@@ -1261,7 +1262,7 @@ static void layout_page(MsDiagram *d, guint page)
             labelled = TRUE;
         }
         g_autofree char *text = labelled ? ms_time_format_ms(t) : NULL;
-        MsDiagramTick tick = { page, t, y, labelled ? ms_dg_intern(d, text) : NULL };
+        MsDiagramTick tick = { page, t, y, labelled ? ms_dg_intern(d, text) : NULL, FALSE };
         if (labelled) {
             last_tick = d->ticks->len;
             last_sends = sends;
@@ -1270,36 +1271,55 @@ static void layout_page(MsDiagram *d, guint page)
         g_array_append_val(d->ticks, tick);
         if (labelled)
             last_label = y;
-        /* Arrows of the instant that leave below a note, top first: a
-         * tick each, labelled unless too close to the last label. */
+        /* Arrows of the instant that leave below a note, top first (of
+         * lines sent together, the first): a tick each, so that the arrow
+         * starts at one.  The time is printed once an instant: where a
+         * tick above already says it, the tick is a mark that the axis
+         * joins to that one ("395.474" once beside the message text's
+         * arrival, its notes and the "250 queued" that leaves below
+         * them); else it is labelled unless too close to the last
+         * label. */
+        gboolean printed = labelled;
         for (double from = y + 0.5;;) {
             double next = G_MAXDOUBLE;
             for (guint i = a; i < b; i++) {
                 const Event *e = &g_array_index(ev, Event, i);
-                double y1 = g_array_index(d->arrows, MsDiagramArrow, e->item).y1;
-                if (e->kind != EV_SEND || y1 <= from)
+                const MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
+                if (e->kind != EV_SEND || ar->y1 <= from)
                     continue;
-                gboolean below_note = FALSE;
-                for (guint k = a; k < i; k++) {
+                gboolean below_note = FALSE, group_above = FALSE;
+                for (guint k = a; k < b; k++) {
                     const Event *n = &g_array_index(ev, Event, k);
-                    below_note |= n->kind == EV_NOTE && n->lifeline == e->lifeline;
+                    const MsDiagramArrow *o = &g_array_index(d->arrows, MsDiagramArrow, n->item);
+                    below_note |= k < i && n->kind == EV_NOTE && n->lifeline == e->lifeline;
+                    group_above |= n->kind == EV_SEND && o->group == ar->group &&
+                                   o->y1 < ar->y1 - 0.5;
                 }
-                if (below_note)
-                    next = MIN(next, y1);
+                if (below_note && !group_above)
+                    next = MIN(next, ar->y1);
             }
             if (next == G_MAXDOUBLE)
                 break;
             from = next + 0.5;
-            MsDiagramTick again = { page, t, next, NULL };
-            if (next - last_label >= MS_DG_T(d, 12.0)) {
+            MsDiagramTick again = { page, t, next, NULL, printed };
+            if (!printed && next - last_label >= MS_DG_T(d, 12.0)) {
                 g_autofree char *at = ms_time_format_ms(t);
                 again.label = ms_dg_intern(d, at);
                 last_tick = d->ticks->len;
                 last_sends = TRUE;
                 last_after_break = FALSE;
                 last_label = next;
+                printed = TRUE;
             }
             g_array_append_val(d->ticks, again);
+            /* In the compact view what happens next is drawn below
+             * every tick of this instant, so that time does not run
+             * back up the axis between two sessions at once (the axis
+             * still advances from the instant's first tick).  The full
+             * view's stacks of body lines are too tall for that: the
+             * other session's arrows would stretch across them. */
+            if (d->view == MS_DIAGRAM_VIEW_COMPACT)
+                last_mark = next;
         }
         prev_t = t;
         a = b;

@@ -174,17 +174,22 @@ void ms_report_html_model(JsonBuilder *b, const MsDiagram *d, const MsDiagram *z
     }
     json_builder_end_array(b);
 
-    /* [page, y, label]: the labelled ticks only. */
+    /* [page, y, label]: the labelled ticks; [page, y, ""] a tick of its
+     * instant again, drawn as a mark, and [page, y, "", y above] one that
+     * the axis joins to the tick that prints its time. */
     json_builder_set_member_name(b, "ticks");
     json_builder_begin_array(b);
     for (guint i = 0; i < ms_diagram_n_ticks(d); i++) {
         const MsDiagramTick *t = ms_diagram_tick(d, i);
-        if (t->label == NULL)
+        if (t->label == NULL && !t->again)
             continue;
         json_builder_begin_array(b);
         json_builder_add_int_value(b, t->page);
         add_num(b, t->y);
-        json_builder_add_string_value(b, t->label);
+        json_builder_add_string_value(b, t->label != NULL ? t->label : "");
+        double top = ms_diagram_tick_joined_y(d, i);
+        if (top >= 0)
+            add_num(b, top);
         json_builder_end_array(b);
     }
     json_builder_end_array(b);

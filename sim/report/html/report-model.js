@@ -205,6 +205,10 @@ window.mailsimModelView = function (model, arrowEls, classOf) {
          t < tickTop.length && tickTop[t] <= y2; t++) {
       el('path', { d: 'M' + (K.axis_x - 3) + ' ' + tickTop[t] + 'H' + (K.axis_x + 3),
                    stroke: '#444444' }, deco);
+      /* An instant's tick again: joined to the one that says its time. */
+      if (model.ticks[t].length > 3)
+        el('path', { d: 'M' + (K.axis_x - 3) + ' ' + (tickTop[t] - model.ticks[t][1] + model.ticks[t][3]) +
+                     'V' + tickTop[t], stroke: '#444444' }, deco);
       el('text', { x: K.axis_x - 6, y: tickTop[t] + 3, 'text-anchor': 'end', 'font-size': K.small_pt,
                    'font-family': 'Courier,monospace', fill: '#444444' }, deco, model.ticks[t][2]);
     }
