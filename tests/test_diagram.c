@@ -2770,6 +2770,25 @@ static void shipped_labels_and_notes_whole(void)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* In the compact view mscgen gets a compact arrow's parts on rows of their
+ * own, with its line break "\n" inside the label, never joined on one row
+ * by " | " as the one-row text formats join them (smtp-basic's pipelined
+ * MAIL, RCPT and DATA, and their three replies). */
+static void msc_compact_rows_are_line_breaks(void)
+{
+    g_auto(ShippedRun) run = { 0 };
+    CU_ASSERT_TRUE_FATAL(run_shipped("scenarios/smtp-basic.mss", &run));
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.view = MS_DIAGRAM_VIEW_COMPACT;
+    g_autoptr(MsDiagram) d = ms_diagram_new(ms_world_trace(run.world), &run.report, &o);
+    g_autofree char *msc = ms_diagram_export(d, MS_DIAGRAM_MSC);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msc, "[label=\"MAIL FROM:<alice@crepes.fr> SIZE=285\\n"
+                                       "RCPT TO:<bob@hamburger.edu>\\nDATA\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msc, "[label=\"250 2.1.0 Ok\\n250 2.1.5 Ok\\n354 End data"));
+    CU_ASSERT_PTR_NULL(strstr(msc, " | "));
+}
+
 /* A short note fits its column on one row, measured in its own face: on
  * pop3-two-clients' crowded slide (seven lifelines) "into carol's mailbox
  * (1)" and "leaves the queue (0 left)" no longer leave "(1)" and "left)"
@@ -2817,6 +2836,94 @@ static void notes_fit_or_wrap_evenly(void)
     }
     CU_ASSERT_TRUE(two >= 10);
     CU_ASSERT_EQUAL(uneven, 0);
+}
+
+/* The labels and notes of zh drawn where en placed them, as report.html
+ * draws a long run (more than MS_HTML_SVG_MAX_ARROWS arrows) from the
+ * English diagram's model with the Chinese words: how many run into
+ * another label, an arrow or a note, or leave their arrow's ends, where
+ * the English ones did not.  Prints the first few. */
+static guint zh_on_en_overflows(const MsDiagram *en, const MsDiagram *zh, const char *what)
+{
+    guint bad = 0;
+    for (guint p = 0; p < ms_diagram_n_pages(en); p++) {
+        const MsDiagramPage *pg = ms_diagram_page(en, p);
+        for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
+            const MsDiagramArrow *a = ms_diagram_arrow(en, i);
+            MsDiagramArrow z = *ms_diagram_arrow(zh, i);
+            z.label_x = a->label_x;
+            z.label_y = a->label_y;
+            Box be = label_box(en, a), bz = label_box(zh, &z);
+            if (strcmp(a->label, z.label) == 0)
+                continue;
+            const char *why = NULL;
+            for (guint j = pg->first_arrow; why == NULL && j < pg->first_arrow + pg->n_arrows; j++) {
+                const MsDiagramArrow *b = ms_diagram_arrow(en, j);
+                if (j == i)
+                    continue;
+                MsDiagramArrow zb = *ms_diagram_arrow(zh, j);
+                zb.label_x = b->label_x;
+                zb.label_y = b->label_y;
+                Box oe = label_box(en, b), oz = label_box(zh, &zb);
+                if (boxes_meet(&bz, &oz) && !boxes_meet(&be, &oe))
+                    why = "label over label";
+                else if (segment_meets(b->x1, b->y1, b->x2, b->y2, &bz) &&
+                         !segment_meets(b->x1, b->y1, b->x2, b->y2, &be))
+                    why = "arrow through label";
+            }
+            for (guint k = pg->first_note; why == NULL && k < pg->first_note + pg->n_notes; k++) {
+                Box ne = note_box(en, ms_diagram_note(en, k));
+                MsDiagramNote nz = *ms_diagram_note(zh, k);
+                nz.y = ms_diagram_note(en, k)->y;
+                Box nzb = note_box(zh, &nz);
+                if (boxes_meet(&bz, &nzb) && !boxes_meet(&be, &ne))
+                    why = "note over label";
+            }
+            if (why != NULL && bad++ < 3 && g_getenv("MS_TEST_VERBOSE") != NULL)
+                fprintf(stderr, "\n  %s page %u: %s: \"%s\"", what, p + 1, why, z.label);
+        }
+    }
+    return bad;
+}
+
+/* report.html draws a diagram of more than MS_HTML_SVG_MAX_ARROWS arrows
+ * from one model, laid out for English, in either language; a Chinese
+ * label is wrapped for its own width (a wide character takes two
+ * columns) and could have more rows than the English one it replaces.  No
+ * shipped scenario is that long (each gets its SVG in both languages,
+ * each laid out for its own words), but drawn that way, none of their
+ * Chinese labels or notes would overflow the English layout, in the
+ * default view or on slides: the Chinese words are as short or shorter,
+ * and no label takes another number of rows (MS_TEST_VERBOSE prints the
+ * counts). */
+static void zh_labels_on_the_english_layout(void)
+{
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    guint overflows = 0, labels = 0, differ = 0, scenarios = 0;
+    for (guint i = 0; i < 2 * names->len; i++) {
+        MsDiagramOptions o;
+        ms_diagram_options_init(&o);
+        o.slide = i % 2 == 1;
+        g_auto(ShippedRun) run = { 0 }; /* freed after the diagrams */
+        CU_ASSERT_TRUE_FATAL(run_shipped(names->pdata[i / 2], &run));
+        o.lang = "en";
+        g_autoptr(MsDiagram) en = ms_diagram_new(ms_world_trace(run.world), &run.report, &o);
+        o.lang = "zh";
+        g_autoptr(MsDiagram) zh = ms_diagram_new(ms_world_trace(run.world), &run.report, &o);
+        CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(en), ms_diagram_n_arrows(zh));
+        CU_ASSERT_EQUAL_FATAL(ms_diagram_n_notes(en), ms_diagram_n_notes(zh));
+        guint bad = zh_on_en_overflows(en, zh, names->pdata[i / 2]);
+        overflows += bad;
+        scenarios += bad > 0;
+        labels += ms_diagram_n_arrows(en);
+        for (guint k = 0; k < ms_diagram_n_arrows(en); k++)
+            differ += ms_diagram_arrow(en, k)->rows != ms_diagram_arrow(zh, k)->rows;
+    }
+    if (g_getenv("MS_TEST_VERBOSE") != NULL)
+        fprintf(stderr, "\n  zh on the en layout: %u of %u labels overflow, in %u scenarios; "
+                "%u labels have other rows\n", overflows, labels, scenarios, differ);
+    CU_ASSERT_TRUE(labels > 500);
+    CU_ASSERT_EQUAL(overflows, 0);
 }
 
 /* Whether two arrows cross: each one's ends lie strictly on either side
@@ -2934,6 +3041,7 @@ int main(void)
         MS_TEST(txt_has_a_column_per_lifeline),
         MS_TEST(txt_sections_of_many_hosts),
         MS_TEST(msc_accepted_by_mscgen),
+        MS_TEST(msc_compact_rows_are_line_breaks),
         MS_TEST(plantuml_accepts_source),
         MS_TEST(plantuml_and_mermaid_sources),
         MS_TEST_END,
@@ -2957,6 +3065,7 @@ int main(void)
         MS_TEST(shipped_labels_never_overlap),
         MS_TEST(shipped_labels_and_notes_whole),
         MS_TEST(notes_fit_or_wrap_evenly),
+        MS_TEST(zh_labels_on_the_english_layout),
         MS_TEST(simultaneous_sessions_never_cross),
         MS_TEST(page_index_lists_every_page),
         MS_TEST(max_pages_keeps_the_first_pages),
