@@ -2610,7 +2610,7 @@ static gboolean label_on_arrow(const MsDiagram *d, const MsDiagramArrow *a)
  * on slides no label is run into at all; in the full view a message body's
  * parallel arrows still run into their own labels where the two sessions'
  * lines interleave on their server's lifeline: at most one label in 20
- * (90 of 2,132 now; 210 with the mail's order).  MS_TEST_VERBOSE prints
+ * (91 of 2,132 now; 210 with the mail's order).  MS_TEST_VERBOSE prints
  * them.  In the compact view every label is on its own arrow. */
 static void shipped_labels_never_overlap(void)
 {

@@ -58,7 +58,11 @@ static void add_constants(JsonBuilder *b)
 }
 
 /* The words of the other language's diagram, when it drew the same items
- * (it always does: the layout does not depend on the words' language). */
+ * (it always does: which items are drawn does not depend on the words'
+ * language).  Where they go does, a little: a wrapped label may take
+ * other rows in Chinese; they are drawn where the English ones were
+ * (tests/test_diagram.c checks that none of the shipped scenarios'
+ * overflows there). */
 #define OTHER(o, n_fn, get_fn, i, field) \
     ((o) != NULL && n_fn(o) == n_fn(d) ? get_fn((o), (i))->field : NULL)
 
