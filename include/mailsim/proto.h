@@ -38,7 +38,7 @@ const char *ms_proto_note_find(const MsProtoNote *notes, gsize n, const char *ke
  * are sent in place of text and eol: text is then a short stand-in that
  * the transcript and the trace show, and eol is "". */
 typedef struct {
-    char *text;        /* without the line ending */
+    char *text;        /* without the line ending; in the same block as the line */
     const char *eol;   /* static: "\r\n" normally; a broken client may use "\n" */
     const char *phase; /* static phase key, e.g. "smtp.transfer" */
     const char *note;  /* static annotation key, e.g. "smtp.reply.354"; may be NULL */
