@@ -100,6 +100,7 @@ struct MsNet {
     guint64 settled;       /* hosts settled by all searches so far */
     GQueue tasks;          /* pending MsNetTask */
     MsNetTask *spare;      /* finished tasks, kept for reuse */
+    gpointer spare_packets;/* freed packets, kept for reuse (a list through their first word) */
     MsTcpTable *tcp;
 };
 
@@ -227,12 +228,15 @@ MsNet *ms_net_new(MsSim *sim)
     return net;
 }
 
+static void packets_free_all(MsNet *net);
+
 void ms_net_free(MsNet *net)
 {
     if (net == NULL)
         return;
     /* Packets in flight hold TCP segments; free them before the connections. */
     tasks_free_all(net);
+    packets_free_all(net);
     ms_tcp_table_free(net->tcp);
     g_hash_table_unref(net->routes);
     g_free(net->labels);
@@ -762,16 +766,39 @@ typedef struct {
     char *lost_why;
 } MsPacket;
 
+/* Every segment is a packet: a freed one is kept for the next instead of
+ * going back to malloc, its first word linking the spares. */
 static void packet_free(gpointer data)
 {
     MsPacket *p = data;
+    MsNet *net = p->net;
 
     if (p->data != NULL && p->destroy != NULL)
         p->destroy(p->data);
     g_ptr_array_unref(p->hosts);
     g_ptr_array_unref(p->links);
     g_free(p->lost_why);
-    g_free(p);
+    *(gpointer *) p = net->spare_packets;
+    net->spare_packets = p;
+}
+
+static MsPacket *packet_new(MsNet *net)
+{
+    MsPacket *p = net->spare_packets;
+    if (p == NULL)
+        return g_new0(MsPacket, 1);
+    net->spare_packets = *(gpointer *) p;
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
+static void packets_free_all(MsNet *net)
+{
+    while (net->spare_packets != NULL) {
+        gpointer p = net->spare_packets;
+        net->spare_packets = *(gpointer *) p;
+        g_free(p);
+    }
 }
 
 static void packet_finish(MsPacket *p, gboolean lost)
@@ -860,13 +887,11 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
     MsPacket *p;
 
     g_return_val_if_fail(src != NULL && dst != NULL && fn != NULL, FALSE);
-    p = g_new0(MsPacket, 1);
-    p->net = net;
     const MsRoute *route = route_find(net, src, dst);
-    if (route->hosts == NULL) {
-        g_free(p);
+    if (route->hosts == NULL)
         return FALSE;
-    }
+    p = packet_new(net);
+    p->net = net;
     p->hosts = g_ptr_array_ref(route->hosts);
     p->links = g_ptr_array_ref(route->links);
     p->bytes = bytes;

@@ -139,6 +139,7 @@ struct MsTcpTable {
     guint32 mss;
     MsTime initial_rto;
     guint max_retries;
+    gpointer spare_wires;  /* freed MsTcpWire, kept for reuse (a list through their first word) */
 };
 
 static inline MsTcpTable *conn_table(const MsTcpConn *conn)

@@ -11,6 +11,8 @@
  * docs/network-model.md lists every simplification.  Segments arriving are
  * handled in tcp_input.c.
  */
+#include <string.h>
+
 #include "net/tcp-private.h"
 #include "mailsim/core.h"
 
@@ -38,13 +40,28 @@ void ms_tcp_seg_free(gpointer data)
     g_free(seg);
 }
 
+/* Every segment sent is a wire: a freed one is kept for the next, its first
+ * word linking the spares.  Wires outlive no connection (packets in flight
+ * are freed with the net's tasks, before the table). */
 static void wire_free(gpointer data)
 {
     MsTcpWire *wire = data;
+    MsTcpTable *table = conn_table(wire->conn);
 
     if (wire->payload != NULL)
         g_bytes_unref(wire->payload);
-    g_free(wire);
+    *(gpointer *) wire = table->spare_wires;
+    table->spare_wires = wire;
+}
+
+static MsTcpWire *wire_new(MsTcpTable *table)
+{
+    MsTcpWire *wire = table->spare_wires;
+    if (wire == NULL)
+        return g_new0(MsTcpWire, 1);
+    table->spare_wires = *(gpointer *) wire;
+    memset(wire, 0, sizeof *wire);
+    return wire;
 }
 
 /* Timers must already be cancelled (or freed with the net's tasks). */
@@ -90,6 +107,11 @@ void ms_tcp_table_free(MsTcpTable *table)
         return;
     g_ptr_array_unref(table->conns);
     g_ptr_array_unref(table->listeners);
+    while (table->spare_wires != NULL) {
+        gpointer wire = table->spare_wires;
+        table->spare_wires = *(gpointer *) wire;
+        g_free(wire);
+    }
     g_free(table);
 }
 
@@ -202,7 +224,7 @@ static void wire_done(gpointer data, gboolean lost, const MsHost *where, const c
 MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,
                         GBytes *payload, guint retransmit)
 {
-    MsTcpWire *wire = g_new0(MsTcpWire, 1);
+    MsTcpWire *wire = wire_new(conn_table(conn));
     MsTraceRecord rec;
     MsTime start = conn_now(conn);
 
