@@ -830,6 +830,85 @@ static void test_pointer_stability(void)
     CU_ASSERT(ms_trace_mapped_bytes(trace) > 0);
 }
 
+/* Records of a run take short slots or long ones, mixed in any order within
+ * a chunk (trace.c): a record is found by its position and the long slots
+ * before it.  Over several slabs, each reads back what it was given, and an
+ * arrival set later sticks, in either size. */
+static MsTraceRecord mixed_record(guint i, char *text, gsize size)
+{
+    g_snprintf(text, size, "%u OK", i % 5000);
+    MsTraceRecord r = { .time = 1000 + (MsTime) i * 37, .arrival = -1, .conn = i % 97 + 1,
+                        .protocol = "SMTP", .src = "a", .dst = "b", .src_port = 1025,
+                        .dst_port = 25, .dir = MS_DIR_SERVER };
+    switch (i % 7) {
+    case 0: /* a line: short */
+    case 1:
+        r.kind = MS_TRACE_LINE;
+        r.text = text;
+        r.eol = "\r\n";
+        r.phase = i % 2 ? "smtp.transfer" : "smtp.handshake";
+        r.note = i % 3 ? "smtp.reply.250" : NULL;
+        break;
+    case 2: /* a bare ACK and a data segment: short */
+    case 3:
+        r.kind = MS_TRACE_SEGMENT_SENT;
+        r.protocol = "TCP";
+        r.seq = i * 3u;
+        r.ack = G_MAXUINT32 - i;
+        r.len = i % 7 == 2 ? 0 : 1460;
+        r.flags = MS_TCP_ACK;
+        break;
+    case 4: /* a retransmission, a long line, a time before its chunk's: long */
+        r.kind = MS_TRACE_SEGMENT_SENT;
+        r.retransmit = 1;
+        r.len = 3000;
+        break;
+    case 5:
+        r.kind = MS_TRACE_LINE;
+        r.text = text;
+        r.len = 5000;
+        r.time = i % 2 ? 0 : G_MAXINT64 / 4;
+        break;
+    default: /* an event: long */
+        r.kind = MS_TRACE_MAILBOX;
+        r.subject = "u@b";
+        r.count = i;
+        break;
+    }
+    return r;
+}
+
+static void test_mixed_slots(void)
+{
+    enum { N = 300000 };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    char text[32];
+    for (guint i = 0; i < N; i++) {
+        MsTraceRecord r = mixed_record(i, text, sizeof text);
+        ms_trace_emit(trace, &r);
+        if (i % 11 == 0 && r.kind != MS_TRACE_MAILBOX)
+            ms_trace_set_arrival(trace, i, r.time + (i % 2 ? 250 : 5 * MS_SEC));
+    }
+    CU_ASSERT(ms_trace_mapped_bytes(trace) >= 2 * ((gsize) 2 << 20));
+    guint wrong = 0;
+    for (guint i = 0; i < N; i++) {
+        MsTraceRecord want = mixed_record(i, text, sizeof text);
+        if (i % 11 == 0 && want.kind != MS_TRACE_MAILBOX)
+            want.arrival = want.time + (i % 2 ? 250 : 5 * MS_SEC);
+        MsTraceRecord buf;
+        const MsTraceRecord *got = ms_trace_get(trace, i, &buf);
+        if (got->id != i || got->time != want.time || got->arrival != want.arrival ||
+            got->kind != want.kind || got->seq != want.seq || got->ack != want.ack ||
+            got->len != want.len || got->retransmit != want.retransmit ||
+            got->conn != want.conn || got->count != want.count ||
+            g_strcmp0(got->text, want.text) != 0 || g_strcmp0(got->phase, want.phase) != 0 ||
+            g_strcmp0(got->note, want.note) != 0 || g_strcmp0(got->eol, want.eol) != 0 ||
+            g_strcmp0(got->protocol, want.protocol) != 0)
+            wrong++;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+}
+
 /* A lecture's trace stays in the heap: no slab is mapped for it. */
 static void test_short_trace_maps_nothing(void)
 {
@@ -944,6 +1023,7 @@ int main(void)
         MS_TEST(test_set_arrival),
         MS_TEST(test_stored_forms),
         MS_TEST(test_pointer_stability),
+        MS_TEST(test_mixed_slots),
         MS_TEST(test_short_trace_maps_nothing),
         MS_TEST(test_kind_names),
         MS_TEST_END,

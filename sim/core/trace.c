@@ -2,8 +2,9 @@
  * subscribers that watch it grow.
  *
  * A run keeps millions of records, so the log does not hold them as the
- * 128-byte MsTraceRecord readers see: each is stored as a slot of 36 bytes
- * and decoded into the reader's buffer on access (ms_trace_get).  In a slot
+ * 128-byte MsTraceRecord readers see: each is stored as a slot of 24 or 36
+ * bytes and decoded into the reader's buffer on access (ms_trace_get).  In
+ * a slot
  * every string is a 32-bit handle into one pool (a run repeats the same host
  * names, protocols, phases and replies thousands of times, and the pool
  * keeps one copy of each); the connection, protocol, hosts and ports, which
@@ -13,9 +14,15 @@
  * events and one for store changes; a record none of them can hold whole
  * (a time too far from its arrival, a count too large) is kept as a full
  * record beside the slots, so every record decodes to exactly what was
- * emitted.
+ * emitted.  Most records of a run are protocol lines and segments with
+ * nothing unusual about them (no retransmission, no loss, a short length):
+ * those take a short slot of 24 bytes, their time an offset from the first
+ * record of their chunk, a line's phase and note one handle to an interned
+ * pair; the rest take a long slot of 36.
  *
- * Slots live in fixed-size chunks.  A long run's chunks are cut from slabs
+ * Slots live in chunks of 256 records, a bit for each saying whether its
+ * slot is long, so that a record's place is found from its position and
+ * the long ones before it.  A long run's chunks are cut from slabs
  * of 2 MB that the kernel is asked to back with huge pages: the slots are
  * most of what a run adds to the heap, and on a virtual machine a fault for
  * every 4 KiB of them is dear.  Readers that keep records beyond a call (a
@@ -39,7 +46,10 @@ enum {
     FORM_SEGMENT, /* a: arrival, b: seq, c: ack, d: len, e: detail; small: retransmit */
     FORM_EVENT,   /* a: note, b: subject, c: detail, d: text, e: count */
     FORM_STORE,   /* a: note, b: subject, c: folder, d: text, e: uid; small: count */
-    FORM_WIDE,    /* a: index of the whole record in `wide` */
+    FORM_WIDE,    /* a: index of the whole record in `wide`; short or long */
+    /* Short slots. */
+    FORM_LINE_SHORT,    /* a: arrival, b: text, c: (phase, note) pair; small: len */
+    FORM_SEGMENT_SHORT, /* a: arrival, b: seq, c: ack; small: len (no retransmission, no detail) */
 };
 
 /* bits: kind, dir, form, eol, flags and one small number. */
@@ -60,19 +70,38 @@ enum {
 
 G_STATIC_ASSERT(MS_TRACE_N_KINDS <= (1 << KIND_BITS));
 G_STATIC_ASSERT(SMALL_SHIFT + SMALL_BITS == 32);
+G_STATIC_ASSERT(FORM_SEGMENT_SHORT < (1u << FORM_BITS));
 
 /* A line's arrival or a segment's, as an offset from its time; ARRIVAL_NONE
  * stands for -1 (not known, or not yet). */
 #define ARRIVAL_NONE 0x80000000u
 
+/* The two sizes of slot begin alike (bits, context, a), so that the form and
+ * an arrival are read and written the same way in both. */
 typedef struct {
-    guint32 time_lo, time_hi; /* two halves, so that a slot needs no 8-byte alignment */
     guint32 bits;
     guint32 ctx;              /* index into `ctxs` */
-    guint32 a, b, c, d, e;    /* by form, above */
+    guint32 a;
+    guint32 time_lo, time_hi; /* two halves, so that a slot needs no 8-byte alignment */
+    guint32 b, c, d, e;       /* by form, above */
 } Slot;
 
+typedef struct {
+    guint32 bits;
+    guint32 ctx;
+    guint32 a;
+    guint32 time_off;         /* from its chunk's base */
+    guint32 b, c;
+} ShortSlot;
+
 G_STATIC_ASSERT(sizeof(Slot) == 36);
+G_STATIC_ASSERT(sizeof(ShortSlot) == 24);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(Slot, a) == G_STRUCT_OFFSET(ShortSlot, a));
+
+/* A line's phase and note, which go together: a few hundred pairs in a run. */
+typedef struct {
+    guint32 phase, note;
+} Ann;
 
 /* What every line and segment of one direction of a connection repeats. */
 typedef struct {
@@ -87,11 +116,19 @@ static const char *const eols[] = { NULL, "\r\n", "\n", "\r", "" };
 #define CHUNK_BITS 8u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
 #define CHUNK_MASK (CHUNK_SIZE - 1u)
+/* What a chunk can take: every slot long. */
+#define CHUNK_MAX_BYTES (CHUNK_SIZE * sizeof(Slot))
 /* The first chunks are allocated one by one, so that a lecture's run of a
- * few hundred records stays small; the rest come from slabs. */
+ * few hundred records stays small; the rest come from slabs, one after
+ * the other, each as long as its slots. */
 #define SMALL_CHUNKS 64u
 #define SLAB_BYTES ((gsize) 2u << 20)
-#define SLAB_CHUNKS (SLAB_BYTES / (CHUNK_SIZE * sizeof(Slot)))
+
+typedef struct {
+    char *data;
+    MsTime base;              /* the time of its first record */
+    guint64 longs[CHUNK_SIZE / 64]; /* bit i: slot i is long */
+} Chunk;
 /* Pinned records come in blocks of this many. */
 #define PIN_BLOCK 1024u
 
@@ -113,9 +150,11 @@ typedef struct {
 #define CTX_MIN_SLOTS 256u
 
 struct MsTrace {
-    GPtrArray *chunks;      /* of Slot[CHUNK_SIZE]: the first SMALL_CHUNKS
-                             * owned, the rest in slabs */
+    GArray *chunks;         /* of Chunk: the first SMALL_CHUNKS' data owned,
+                             * the rest in slabs */
+    gsize fill;             /* bytes of the last chunk's slots */
     GPtrArray *slabs;       /* owned, SLAB_BYTES each, mapped by slab_new */
+    gsize slab_used;        /* bytes of the last slab before the last chunk */
     guint64 length;
     GArray *wide;           /* of MsTraceRecord, its strings pooled */
 
@@ -141,6 +180,10 @@ struct MsTrace {
     guint32 *ctx_slots;
     guint32 *ctx_hashes;
     gsize n_ctx_slots;
+    /* The lines' (phase, note) pairs, and their index (handle + 1, 0: empty). */
+    GArray *anns;           /* of Ann */
+    guint32 *ann_slots;
+    gsize n_ann_slots;
 
     /* Pinned records: for each chunk NULL or CHUNK_SIZE indexes (+ 1) into
      * the blocks of PIN_BLOCK records. */
@@ -171,7 +214,7 @@ const char *ms_trace_kind_name(MsTraceKind kind)
 MsTrace *ms_trace_new(void)
 {
     MsTrace *trace = g_new0(MsTrace, 1);
-    trace->chunks = g_ptr_array_new();
+    trace->chunks = g_array_new(FALSE, FALSE, sizeof(Chunk));
     trace->slabs = g_ptr_array_new();
     trace->wide = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
     trace->chunk = g_string_chunk_new(4096);
@@ -186,6 +229,9 @@ MsTrace *ms_trace_new(void)
     trace->n_ctx_slots = CTX_MIN_SLOTS;
     trace->ctx_slots = g_new0(guint32, trace->n_ctx_slots);
     trace->ctx_hashes = g_new(guint32, trace->n_ctx_slots);
+    trace->anns = g_array_new(FALSE, FALSE, sizeof(Ann));
+    trace->n_ann_slots = CTX_MIN_SLOTS;
+    trace->ann_slots = g_new0(guint32, trace->n_ann_slots);
     trace->pin_index = g_ptr_array_new_with_free_func(g_free);
     trace->pin_blocks = g_ptr_array_new_with_free_func(g_free);
     trace->subscribers = g_array_new(FALSE, FALSE, sizeof(Subscriber));
@@ -198,8 +244,8 @@ void ms_trace_free(MsTrace *trace)
     if (trace == NULL)
         return;
     for (guint i = 0; i < MIN(trace->chunks->len, SMALL_CHUNKS); i++)
-        g_free(g_ptr_array_index(trace->chunks, i));
-    g_ptr_array_unref(trace->chunks);
+        g_free(g_array_index(trace->chunks, Chunk, i).data);
+    g_array_unref(trace->chunks);
     for (guint i = 0; i < trace->slabs->len; i++)
         munmap(g_ptr_array_index(trace->slabs, i), SLAB_BYTES);
     g_ptr_array_unref(trace->slabs);
@@ -211,6 +257,8 @@ void ms_trace_free(MsTrace *trace)
     g_array_unref(trace->ctxs);
     g_free(trace->ctx_slots);
     g_free(trace->ctx_hashes);
+    g_array_unref(trace->anns);
+    g_free(trace->ann_slots);
     g_ptr_array_unref(trace->pin_index);
     g_ptr_array_unref(trace->pin_blocks);
     g_array_unref(trace->subscribers);
@@ -368,12 +416,74 @@ static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
     return h;
 }
 
+/* ---- Phase and note pairs ------------------------------------------------- */
+
+static guint32 ann_hash(guint32 phase, guint32 note)
+{
+    guint64 h = ((guint64) phase << 32 | note) * 0x9e3779b97f4a7c15u;
+    return (guint32) (h >> 32);
+}
+
+static void ann_grow(MsTrace *trace)
+{
+    gsize n = trace->n_ann_slots * 2;
+    guint32 *slots = g_new0(guint32, n);
+    for (guint i = 0; i < trace->anns->len; i++) {
+        const Ann *a = &g_array_index(trace->anns, Ann, i);
+        gsize k = ann_hash(a->phase, a->note) & (n - 1);
+        while (slots[k] != 0)
+            k = (k + 1) & (n - 1);
+        slots[k] = i + 1;
+    }
+    g_free(trace->ann_slots);
+    trace->ann_slots = slots;
+    trace->n_ann_slots = n;
+}
+
+static guint32 ann_of(MsTrace *trace, guint32 phase, guint32 note)
+{
+    gsize mask = trace->n_ann_slots - 1;
+    gsize k = ann_hash(phase, note) & mask;
+    for (; trace->ann_slots[k] != 0; k = (k + 1) & mask) {
+        guint32 h = trace->ann_slots[k] - 1;
+        const Ann *a = &g_array_index(trace->anns, Ann, h);
+        if (a->phase == phase && a->note == note)
+            return h;
+    }
+    guint32 h = trace->anns->len;
+    Ann a = { phase, note };
+    g_array_append_val(trace->anns, a);
+    trace->ann_slots[k] = h + 1;
+    if ((gsize) trace->anns->len * 4 > trace->n_ann_slots * 3)
+        ann_grow(trace);
+    return h;
+}
+
 /* ---- Encoding and decoding ------------------------------------------------ */
 
-static Slot *slot_at(const MsTrace *trace, guint64 id)
+static guint popcount64(guint64 x)
 {
-    Slot *chunk = g_ptr_array_index(trace->chunks, (guint) (id >> CHUNK_BITS));
-    return &chunk[id & CHUNK_MASK];
+    return (guint) __builtin_popcountll(x);
+}
+
+/* Slot id, short or long (as its chunk's bit says). */
+static char *slot_at(const MsTrace *trace, guint64 id, gboolean *is_long_out)
+{
+    const Chunk *c = &g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS));
+    guint i = (guint) (id & CHUNK_MASK);
+    guint w = i / 64u, longs = 0;
+    for (guint k = 0; k < w; k++)
+        longs += popcount64(c->longs[k]);
+    guint64 bit = (guint64) 1 << (i % 64u);
+    longs += popcount64(c->longs[w] & (bit - 1));
+    *is_long_out = (c->longs[w] & bit) != 0;
+    return c->data + (gsize) i * sizeof(ShortSlot) +
+           (gsize) longs * (sizeof(Slot) - sizeof(ShortSlot));
+}
+
+static MsTime chunk_base(const MsTrace *trace, guint64 id)
+{
+    return g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS)).base;
 }
 
 static gboolean arrival_encode(MsTime time, MsTime arrival, guint32 *out)
@@ -436,18 +546,56 @@ static guint form_of(const MsTraceRecord *r)
     return FORM_WIDE;
 }
 
-/* Writes r into slot s, or beside the slots when no form holds it. */
-static void encode(MsTrace *trace, Slot *s, const MsTraceRecord *r)
+/* The short form that holds r whole, or FORM_WIDE: base is its chunk's. */
+static guint short_form_of(const MsTraceRecord *r, guint form, MsTime base)
 {
+    if (r->time < base || r->time - base > (MsTime) G_MAXUINT32 || r->len > SMALL_MAX)
+        return FORM_WIDE;
+    if (form == FORM_LINE)
+        return FORM_LINE_SHORT;
+    if (form == FORM_SEGMENT && r->retransmit == 0 && r->detail == NULL)
+        return FORM_SEGMENT_SHORT;
+    return FORM_WIDE;
+}
+
+/* Writes r as record id (the next one) into its chunk, or beside the slots
+ * when no form holds it; returns the bytes its slot took. */
+static gsize encode(MsTrace *trace, guint64 id, const MsTraceRecord *r)
+{
+    Chunk *chunk = &g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS));
+    guint i = (guint) (id & CHUNK_MASK);
+    char *at = chunk->data + trace->fill;
     guint form = form_of(r);
     guint32 arrival = 0;
     if ((form == FORM_LINE || form == FORM_SEGMENT) && !arrival_encode(r->time, r->arrival, &arrival))
         form = FORM_WIDE;
+    guint32 kind_dir = (guint32) r->kind << KIND_SHIFT | (guint32) r->dir << DIR_SHIFT |
+                       (guint32) r->flags << FLAGS_SHIFT;
+
+    guint sform = form == FORM_WIDE ? FORM_WIDE : short_form_of(r, form, chunk->base);
+    if (sform != FORM_WIDE) {
+        ShortSlot *s = (ShortSlot *) at;
+        s->bits = kind_dir | sform << FORM_SHIFT | (guint32) r->len << SMALL_SHIFT;
+        s->ctx = ctx_of(trace, r);
+        s->a = arrival;
+        s->time_off = (guint32) (r->time - chunk->base);
+        if (sform == FORM_LINE_SHORT) {
+            s->bits |= eol_code(r->eol) << EOL_SHIFT;
+            s->b = intern(trace, r->text);
+            s->c = ann_of(trace, intern(trace, r->phase), intern(trace, r->note));
+        } else {
+            s->b = r->seq;
+            s->c = r->ack;
+        }
+        return sizeof *s;
+    }
+
+    chunk->longs[i / 64u] |= (guint64) 1 << (i % 64u);
+    Slot *s = (Slot *) at;
     guint small = form == FORM_SEGMENT ? r->retransmit : form == FORM_STORE ? (guint) r->count : 0;
     s->time_lo = (guint32) (guint64) r->time;
     s->time_hi = (guint32) ((guint64) r->time >> 32);
-    s->bits = (guint32) r->kind << KIND_SHIFT | (guint32) r->dir << DIR_SHIFT |
-              form << FORM_SHIFT | (guint32) r->flags << FLAGS_SHIFT | small << SMALL_SHIFT;
+    s->bits = kind_dir | form << FORM_SHIFT | small << SMALL_SHIFT;
     if (form == FORM_WIDE) {
         MsTraceRecord w = *r;
         w.protocol = ms_trace_intern(trace, r->protocol);
@@ -463,7 +611,7 @@ static void encode(MsTrace *trace, Slot *s, const MsTraceRecord *r)
         s->a = trace->wide->len;
         s->b = s->c = s->d = s->e = 0;
         g_array_append_val(trace->wide, w);
-        return;
+        return sizeof *s;
     }
     s->ctx = ctx_of(trace, r);
     switch (form) {
@@ -497,11 +645,14 @@ static void encode(MsTrace *trace, Slot *s, const MsTraceRecord *r)
         s->e = r->uid;
         break;
     }
+    return sizeof *s;
 }
 
 static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
 {
-    const Slot *s = slot_at(trace, id);
+    gboolean is_long;
+    const char *at = slot_at(trace, id, &is_long);
+    const Slot *s = (const Slot *) at;
     guint form = FIELD(s->bits, FORM);
     if (form == FORM_WIDE) {
         *r = g_array_index(trace->wide, MsTraceRecord, s->a);
@@ -510,7 +661,9 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
     }
     const Ctx *c = &g_array_index(trace->ctxs, Ctx, s->ctx);
     const char *const *str = trace->strings;
-    MsTime time = (MsTime) ((guint64) s->time_hi << 32 | s->time_lo);
+    const ShortSlot *ss = (const ShortSlot *) at;
+    MsTime time = is_long ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
+                          : chunk_base(trace, id) + (MsTime) ss->time_off;
     *r = (MsTraceRecord) {
         .id = id,
         .time = time,
@@ -526,6 +679,22 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         .dir = (MsDir) FIELD(s->bits, DIR),
     };
     switch (form) {
+    case FORM_LINE_SHORT: {
+        const Ann *a = &g_array_index(trace->anns, Ann, ss->c);
+        r->arrival = arrival_decode(time, ss->a);
+        r->text = str[ss->b];
+        r->phase = str[a->phase];
+        r->note = str[a->note];
+        r->len = FIELD(ss->bits, SMALL);
+        r->eol = eols[FIELD(ss->bits, EOL)];
+        break;
+    }
+    case FORM_SEGMENT_SHORT:
+        r->arrival = arrival_decode(time, ss->a);
+        r->seq = ss->b;
+        r->ack = ss->c;
+        r->len = FIELD(ss->bits, SMALL);
+        break;
     case FORM_LINE:
         r->arrival = arrival_decode(time, s->a);
         r->text = str[s->b];
@@ -624,17 +793,25 @@ static void *slab_new(void)
     return start;
 }
 
-/* Room for CHUNK_SIZE more slots. */
-static Slot *new_chunk(MsTrace *trace)
+/* Room for CHUNK_SIZE more slots, after the last chunk's. */
+static void new_chunk(MsTrace *trace, MsTime base)
 {
     guint n = trace->chunks->len;
-    if (n < SMALL_CHUNKS)
-        return g_new(Slot, CHUNK_SIZE);
-    gsize in_slab = (n - SMALL_CHUNKS) % SLAB_CHUNKS;
-    if (in_slab == 0)
-        g_ptr_array_add(trace->slabs, slab_new());
-    Slot *slab = g_ptr_array_index(trace->slabs, trace->slabs->len - 1);
-    return slab + in_slab * CHUNK_SIZE;
+    Chunk c = { NULL, base, { 0 } };
+    if (n < SMALL_CHUNKS) {
+        c.data = g_malloc(CHUNK_MAX_BYTES);
+    } else {
+        if (n > SMALL_CHUNKS)
+            trace->slab_used += trace->fill;
+        if (n == SMALL_CHUNKS || SLAB_BYTES - trace->slab_used < CHUNK_MAX_BYTES) {
+            g_ptr_array_add(trace->slabs, slab_new());
+            trace->slab_used = 0;
+        }
+        char *slab = g_ptr_array_index(trace->slabs, trace->slabs->len - 1);
+        c.data = slab + trace->slab_used;
+    }
+    g_array_append_val(trace->chunks, c);
+    trace->fill = 0;
 }
 
 guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
@@ -646,8 +823,8 @@ guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
     guint64 id = trace->length;
     /* Not zeroed: every slot is written whole before it is read. */
     if ((id & CHUNK_MASK) == 0)
-        g_ptr_array_add(trace->chunks, new_chunk(trace));
-    encode(trace, slot_at(trace, id), record);
+        new_chunk(trace, record->time);
+    trace->fill += encode(trace, id, record);
     trace->length++;
 
     if (!trace->dispatching)
@@ -673,13 +850,18 @@ void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
 {
     g_return_if_fail(trace != NULL);
     g_return_if_fail(id < trace->length);
-    Slot *s = slot_at(trace, id);
+    gboolean is_long;
+    char *at = slot_at(trace, id, &is_long);
+    Slot *s = (Slot *) at;
     guint form = FIELD(s->bits, FORM);
-    MsTime time = (MsTime) ((guint64) s->time_hi << 32 | s->time_lo);
+    MsTime time = is_long ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
+                          : chunk_base(trace, id) + (MsTime) ((ShortSlot *) at)->time_off;
+    gboolean timed = form == FORM_LINE || form == FORM_SEGMENT || form == FORM_LINE_SHORT ||
+                     form == FORM_SEGMENT_SHORT;
     guint32 a;
     if (form == FORM_WIDE) {
         g_array_index(trace->wide, MsTraceRecord, s->a).arrival = arrival;
-    } else if ((form == FORM_LINE || form == FORM_SEGMENT) && arrival_encode(time, arrival, &a)) {
+    } else if (timed && arrival_encode(time, arrival, &a)) {
         s->a = a;
     } else {
         /* Too far from its time for the slot: the record moves beside. */
