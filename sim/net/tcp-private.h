@@ -96,7 +96,7 @@ typedef struct {
     GQueue pending;        /* GBytes writes waiting for the handshake */
     gboolean close_requested;
     gboolean fin_sent;
-    GArray *trackers;      /* MsTcpTracker on bytes this side wrote */
+    GArray *trackers;      /* MsTcpTracker on bytes this side wrote; NULL when none */
 
     /* Receiving. */
     gboolean rcv_synced;   /* the peer's SYN arrived: rcv_nxt is valid */

@@ -75,7 +75,8 @@ static void conn_free(gpointer data)
         g_queue_clear_full(&side->rtx, ms_tcp_seg_free);
         g_queue_clear_full(&side->pending, (GDestroyNotify) g_bytes_unref);
         g_list_free_full(side->ooo, ms_tcp_chunk_free);
-        g_array_unref(side->trackers);
+        if (side->trackers != NULL)
+            g_array_unref(side->trackers);
     }
     g_free(conn->protocol);
     g_free(conn);
@@ -474,7 +475,6 @@ static void side_init(MsTcpConn *conn, int s, MsTcpTable *table, MsHost *host, g
     side->host = host;
     side->port = port;
     side->rto = table->initial_rto;
-    side->trackers = g_array_new(FALSE, FALSE, sizeof(MsTcpTracker));
     g_queue_init(&side->rtx);
     g_queue_init(&side->pending);
 }
@@ -596,6 +596,8 @@ void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint
         ms_trace_set_arrival(conn_trace(conn), trace_id, conn_now(conn));
         return;
     }
+    if (conn->sides[s].trackers == NULL)
+        conn->sides[s].trackers = g_array_sized_new(FALSE, FALSE, sizeof(MsTcpTracker), 4);
     g_array_append_val(conn->sides[s].trackers, tracker);
 }
 
