@@ -589,6 +589,9 @@ static void dates_and_addresses(void)
         { 951782400, "Tue, 29 Feb 2000 00:00:00 +0000" }, /* a 400-year leap day */
         { -1, "Wed, 31 Dec 1969 23:59:59 +0000" },
         { 4102444799, "Thu, 31 Dec 2099 23:59:59 +0000" },
+        { 1234567890, "Fri, 13 Feb 2009 23:31:30 +0000" },
+        { 253402300799, "Fri, 31 Dec 9999 23:59:59 +0000" },
+        { 253402300800, "Sat, 01 Jan 10000 00:00:00 +0000" }, /* past the digits written by hand */
     };
     for (guint i = 0; i < G_N_ELEMENTS(dates); i++) {
         g_autofree char *d = ms_message_format_date(dates[i].t);
