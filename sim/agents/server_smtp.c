@@ -55,16 +55,22 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
      * delivery inserts a trace line at the top of the header; RFC 3848:
      * "with ESMTP" after EHLO, "with SMTP" after HELO.  It is folded before
      * "by" when the first line would be long, and before the date. */
-    g_autofree char *from = g_strdup_printf(
-        "from %s (%s)", ev->helo_name != NULL ? ev->helo_name : "unknown",
-        ev->peer_name != NULL ? ev->peer_name : "unknown");
-    g_autofree char *by = g_strdup_printf("by %s with %s id %" G_GUINT64_FORMAT ";",
-                                          server->name, ev->esmtp ? "ESMTP" : "SMTP",
-                                          ++server->smtp_ids);
+    /* Concatenated, not printed: a field for every message a server takes. */
+    char id[24], *digit = id + sizeof id;
+    guint64 n = ++server->smtp_ids;
+    *--digit = '\0';
+    do {
+        *--digit = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    g_autofree char *from = g_strconcat("from ", ev->helo_name != NULL ? ev->helo_name : "unknown",
+                                        " (", ev->peer_name != NULL ? ev->peer_name : "unknown",
+                                        ")", NULL);
+    g_autofree char *by = g_strconcat("by ", server->name, " with ", ev->esmtp ? "ESMTP" : "SMTP",
+                                      " id ", digit, ";", NULL);
     gboolean long_line = strlen("Received: ") + strlen(from) + 1 + strlen(by)
                          > MS_MESSAGE_LINE_SHOULD;
-    g_autofree char *received = g_strdup_printf("%s%s%s\n%s", from, long_line ? "\n" : " ",
-                                                by, date);
+    g_autofree char *received = g_strconcat(from, long_line ? "\n" : " ", by, "\n", date, NULL);
     GBytes *out = ms_message_prepend_to_bytes(data, "Received", received, TRUE);
     if (out != NULL)
         return out;
