@@ -57,6 +57,9 @@ MsProtoLine *ms_proto_line_new_bytes(GBytes *bytes, const char *stand_in, const 
 gsize ms_proto_line_wire_size(const MsProtoLine *line);
 /* Appends those octets to out. */
 void ms_proto_line_append_wire(const MsProtoLine *line, GByteArray *out);
+/* The same bytes copied to dest, which has room for ms_proto_line_wire_size();
+ * returns how many. */
+gsize ms_proto_line_copy_wire(const MsProtoLine *line, char *dest);
 void ms_proto_line_free(MsProtoLine *line);
 /* A GPtrArray that frees MsProtoLine elements. */
 GPtrArray *ms_proto_lines_new(void);

@@ -22,12 +22,16 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     gsize size = 0;
     for (guint i = 0; i < lines->len; i++)
         size += ms_proto_line_wire_size(g_ptr_array_index(lines, i));
-    GByteArray *buf = g_byte_array_sized_new((guint) size);
+    char *buf = g_malloc(MAX(size, 1));
+    gsize at = 0;
     typedef struct {
         guint64 id;
         gsize end;
     } Sent;
-    g_autofree Sent *sent = g_new(Sent, lines->len);
+    /* Most steps send a line or a few: their ids fit on the stack. */
+    Sent few[16];
+    g_autofree Sent *many = lines->len > G_N_ELEMENTS(few) ? g_new(Sent, lines->len) : NULL;
+    Sent *sent = many != NULL ? many : few;
 
     for (guint i = 0; i < lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index(lines, i);
@@ -50,13 +54,13 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         if (line->bytes != NULL)
             r.len = (guint32) MIN(g_bytes_get_size(line->bytes), G_MAXUINT32);
         sent[i].id = ms_trace_emit(trace, &r);
-        ms_proto_line_append_wire(line, buf);
-        sent[i].end = buf->len;
+        at += ms_proto_line_copy_wire(line, buf + at);
+        sent[i].end = at;
     }
+    g_assert(at == size);
 
-    gsize len = buf->len;
-    guint64 stream_end = ms_tcp_send_bytes(conn, side, g_byte_array_free_to_bytes(buf));
-    guint64 stream_start = stream_end - len;
+    guint64 stream_end = ms_tcp_send_bytes(conn, side, g_bytes_new_take(buf, at));
+    guint64 stream_start = stream_end - at;
     for (guint i = 0; i < lines->len; i++)
         ms_tcp_track_arrival(conn, side, stream_start + sent[i].end, sent[i].id);
 }

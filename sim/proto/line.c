@@ -76,6 +76,21 @@ void ms_proto_line_append_wire(const MsProtoLine *line, GByteArray *out)
     g_byte_array_append(out, (const guint8 *) line->eol, (guint) strlen(line->eol));
 }
 
+gsize ms_proto_line_copy_wire(const MsProtoLine *line, char *dest)
+{
+    if (line->bytes != NULL) {
+        gsize len = 0;
+        const void *data = g_bytes_get_data(line->bytes, &len);
+        if (len > 0)
+            memcpy(dest, data, len);
+        return len;
+    }
+    gsize n = strlen(line->text), e = strlen(line->eol);
+    memcpy(dest, line->text, n);
+    memcpy(dest + n, line->eol, e);
+    return n + e;
+}
+
 void ms_proto_line_free(MsProtoLine *line)
 {
     if (line == NULL)
