@@ -50,6 +50,7 @@ typedef struct {
     GBytes *payload;       /* NULL when len == 0 */
     guint retransmits;
     MsTime first_start;    /* first transmission left the host (RTT sample) */
+    GList link;            /* in the side's rtx queue (data: the segment) */
 } MsTcpSeg;
 
 /* One transmission of a segment, travelling as a packet. */
@@ -92,7 +93,7 @@ typedef struct {
     guint64 written;       /* bytes the application wrote */
     guint64 snd_una;
     guint64 snd_nxt;
-    GQueue rtx;            /* MsTcpSeg, by sequence number */
+    GQueue rtx;            /* MsTcpSeg, by sequence number, linked through seg->link */
     GQueue pending;        /* GBytes writes waiting for the handshake */
     gboolean close_requested;
     gboolean fin_sent;

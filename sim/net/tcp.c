@@ -72,7 +72,8 @@ static void conn_free(gpointer data)
     for (int s = 0; s < 2; s++) {
         MsTcpSide *side = &conn->sides[s];
 
-        g_queue_clear_full(&side->rtx, ms_tcp_seg_free);
+        while (!g_queue_is_empty(&side->rtx))
+            ms_tcp_seg_free(g_queue_pop_head_link(&side->rtx)->data);
         g_queue_clear_full(&side->pending, (GDestroyNotify) g_bytes_unref);
         g_list_free_full(side->ooo, ms_tcp_chunk_free);
         if (side->trackers != NULL)
@@ -310,7 +311,8 @@ void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload)
     seg->payload = payload;
     seg->len = payload != NULL ? (guint32) g_bytes_get_size(payload) : 0;
     side->snd_nxt = ms_tcp_seg_end(seg);
-    g_queue_push_tail(&side->rtx, seg);
+    seg->link.data = seg;
+    g_queue_push_tail_link(&side->rtx, &seg->link);
     seg_transmit(conn, seg);
 }
 

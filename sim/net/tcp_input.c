@@ -71,7 +71,7 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
         return;
     while (!g_queue_is_empty(&side->rtx)
            && ms_tcp_seg_end(g_queue_peek_head(&side->rtx)) <= ack) {
-        MsTcpSeg *seg = g_queue_pop_head(&side->rtx);
+        MsTcpSeg *seg = g_queue_pop_head_link(&side->rtx)->data;
 
         retransmitted = retransmitted || seg->retransmits > 0;
         syn_acked = syn_acked || (seg->flags & MS_TCP_SYN) != 0;
@@ -211,6 +211,25 @@ static void side_receive(MsTcpConn *conn, int s, const MsTcpWire *wire)
     guint64 end = wire->seq + wire->len + ((wire->flags & MS_TCP_FIN) ? 1 : 0);
     GList *ready;
 
+    /* The usual case: the next segment expected, nothing waiting before it.
+     * It is handed up as it is, with the same steps as below (rcv_nxt, the
+     * ACK, the data, the FIN) but without a trip through the buffer. */
+    if (side->ooo == NULL && wire->seq == side->rcv_nxt && end > side->rcv_nxt) {
+        side->rcv_nxt = end;
+        ms_tcp_send_ack(conn, s);
+        if (!conn->dead && wire->len > 0) {
+            gsize len = 0;
+            const char *bytes = g_bytes_get_data(wire->payload, &len);
+
+            side->received += len;
+            trackers_check(conn, 1 - s);
+            if (side->cb.data != NULL)
+                side->cb.data(conn, bytes, len, side->user_data);
+        }
+        if (!conn->dead && (wire->flags & MS_TCP_FIN))
+            peer_fin(conn, s);
+        return;
+    }
     /* RFC 9293 3.10.7.4: keep segments beyond rcv_nxt until the gap fills. */
     if (end > side->rcv_nxt)
         buffer_insert(side, wire);
