@@ -204,6 +204,25 @@ static GList *buffer_take_in_order(MsTcpSide *side)
     return ready;
 }
 
+/* In-order data (NULL: none) and a FIN, handed up to side s's
+ * application, unless the connection died on the way. */
+static void hand_up(MsTcpConn *conn, int s, GBytes *payload, gboolean fin)
+{
+    MsTcpSide *side = &conn->sides[s];
+
+    if (!conn->dead && payload != NULL) {
+        gsize len = 0;
+        const char *bytes = g_bytes_get_data(payload, &len);
+
+        side->received += len;
+        trackers_check(conn, 1 - s);
+        if (side->cb.data != NULL)
+            side->cb.data(conn, bytes, len, side->user_data);
+    }
+    if (!conn->dead && fin)
+        peer_fin(conn, s);
+}
+
 /* A segment carrying data or FIN reached side s. */
 static void side_receive(MsTcpConn *conn, int s, const MsTcpWire *wire)
 {
@@ -217,17 +236,7 @@ static void side_receive(MsTcpConn *conn, int s, const MsTcpWire *wire)
     if (side->ooo == NULL && wire->seq == side->rcv_nxt && end > side->rcv_nxt) {
         side->rcv_nxt = end;
         ms_tcp_send_ack(conn, s);
-        if (!conn->dead && wire->len > 0) {
-            gsize len = 0;
-            const char *bytes = g_bytes_get_data(wire->payload, &len);
-
-            side->received += len;
-            trackers_check(conn, 1 - s);
-            if (side->cb.data != NULL)
-                side->cb.data(conn, bytes, len, side->user_data);
-        }
-        if (!conn->dead && (wire->flags & MS_TCP_FIN))
-            peer_fin(conn, s);
+        hand_up(conn, s, wire->len > 0 ? wire->payload : NULL, (wire->flags & MS_TCP_FIN) != 0);
         return;
     }
     /* RFC 9293 3.10.7.4: keep segments beyond rcv_nxt until the gap fills. */
@@ -242,17 +251,7 @@ static void side_receive(MsTcpConn *conn, int s, const MsTcpWire *wire)
         MsTcpChunk *chunk = ready->data;
 
         ready = g_list_delete_link(ready, ready);
-        if (!conn->dead && chunk->len > 0) {
-            gsize len = 0;
-            const char *bytes = g_bytes_get_data(chunk->payload, &len);
-
-            side->received += len;
-            trackers_check(conn, 1 - s);
-            if (side->cb.data != NULL)
-                side->cb.data(conn, bytes, len, side->user_data);
-        }
-        if (!conn->dead && chunk->fin)
-            peer_fin(conn, s);
+        hand_up(conn, s, chunk->len > 0 ? chunk->payload : NULL, chunk->fin);
         ms_tcp_chunk_free(chunk);
     }
 }
