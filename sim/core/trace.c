@@ -287,25 +287,27 @@ static guint32 hash_bytes(const char *s, gsize len)
     return (guint32) (h ^ (h >> 32));
 }
 
-static void pool_grow(MsTrace *trace)
+/* An index of handles (0: empty) and their hashes, open-addressed, grown
+ * to twice its size: the string pool's and the contexts' alike. */
+static void index_grow(guint32 **slots, guint32 **hashes, gsize *n_slots)
 {
-    gsize n = trace->n_slots * 2;
-    guint32 *slots = g_new0(guint32, n);
-    guint32 *hashes = g_new(guint32, n);
-    for (gsize i = 0; i < trace->n_slots; i++) {
-        if (trace->slots[i] == 0)
+    gsize n = *n_slots * 2;
+    guint32 *to = g_new0(guint32, n);
+    guint32 *to_hashes = g_new(guint32, n);
+    for (gsize i = 0; i < *n_slots; i++) {
+        if ((*slots)[i] == 0)
             continue;
-        gsize k = trace->hashes[i] & (n - 1);
-        while (slots[k] != 0)
+        gsize k = (*hashes)[i] & (n - 1);
+        while (to[k] != 0)
             k = (k + 1) & (n - 1);
-        slots[k] = trace->slots[i];
-        hashes[k] = trace->hashes[i];
+        to[k] = (*slots)[i];
+        to_hashes[k] = (*hashes)[i];
     }
-    g_free(trace->slots);
-    g_free(trace->hashes);
-    trace->slots = slots;
-    trace->hashes = hashes;
-    trace->n_slots = n;
+    g_free(*slots);
+    g_free(*hashes);
+    *slots = to;
+    *hashes = to_hashes;
+    *n_slots = n;
 }
 
 /* The handle of the pool's copy of s, made on first sight. */
@@ -332,7 +334,7 @@ static guint32 pool_insert(MsTrace *trace, const char *s)
     trace->hashes[k] = hash;
     /* At most three quarters full, so that probes stay short. */
     if ((trace->n_strings - 1) * 4 > trace->n_slots * 3)
-        pool_grow(trace);
+        index_grow(&trace->slots, &trace->hashes, &trace->n_slots);
     return handle;
 }
 
@@ -373,27 +375,6 @@ static gboolean ctx_equal(const Ctx *a, const Ctx *b)
            a->dst == b->dst && a->src_port == b->src_port && a->dst_port == b->dst_port;
 }
 
-static void ctx_grow(MsTrace *trace)
-{
-    gsize n = trace->n_ctx_slots * 2;
-    guint32 *slots = g_new0(guint32, n);
-    guint32 *hashes = g_new(guint32, n);
-    for (gsize i = 0; i < trace->n_ctx_slots; i++) {
-        if (trace->ctx_slots[i] == 0)
-            continue;
-        gsize k = trace->ctx_hashes[i] & (n - 1);
-        while (slots[k] != 0)
-            k = (k + 1) & (n - 1);
-        slots[k] = trace->ctx_slots[i];
-        hashes[k] = trace->ctx_hashes[i];
-    }
-    g_free(trace->ctx_slots);
-    g_free(trace->ctx_hashes);
-    trace->ctx_slots = slots;
-    trace->ctx_hashes = hashes;
-    trace->n_ctx_slots = n;
-}
-
 static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
 {
     Ctx c = { r->conn, intern(trace, r->protocol), intern(trace, r->src), intern(trace, r->dst),
@@ -412,7 +393,7 @@ static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
     trace->ctx_slots[k] = h + 1;
     trace->ctx_hashes[k] = hash;
     if ((gsize) trace->ctxs->len * 4 > trace->n_ctx_slots * 3)
-        ctx_grow(trace);
+        index_grow(&trace->ctx_slots, &trace->ctx_hashes, &trace->n_ctx_slots);
     return h;
 }
 
