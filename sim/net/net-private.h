@@ -10,6 +10,8 @@
 
 #include "mailsim/net.h"
 
+#include <string.h>
+
 G_BEGIN_DECLS
 
 /* ---- Tasks: events owned by the net ---------------------------------- */
@@ -54,5 +56,33 @@ MsTcpTable *ms_tcp_table_new(void);
 /* Frees every connection and listener; pending tasks must be gone already. */
 void ms_tcp_table_free(MsTcpTable *table);
 MsTcpTable *ms_net_tcp_table(MsNet *net);
+
+/* A list of freed objects of one size kept for reuse, linked through
+ * their first word (the packets' and TCP's wires). */
+static inline void ms_spare_push(gpointer *spares, gpointer obj)
+{
+    *(gpointer *) obj = *spares;
+    *spares = obj;
+}
+
+/* A zeroed object of `size` bytes: a spare one if there is one. */
+static inline gpointer ms_spare_pop(gpointer *spares, gsize size)
+{
+    gpointer obj = *spares;
+    if (obj == NULL)
+        return g_malloc0(size);
+    *spares = *(gpointer *) obj;
+    memset(obj, 0, size);
+    return obj;
+}
+
+static inline void ms_spare_free_all(gpointer *spares)
+{
+    while (*spares != NULL) {
+        gpointer obj = *spares;
+        *spares = *(gpointer *) obj;
+        g_free(obj);
+    }
+}
 
 G_END_DECLS

@@ -778,27 +778,17 @@ static void packet_free(gpointer data)
     g_ptr_array_unref(p->hosts);
     g_ptr_array_unref(p->links);
     g_free(p->lost_why);
-    *(gpointer *) p = net->spare_packets;
-    net->spare_packets = p;
+    ms_spare_push(&net->spare_packets, p);
 }
 
 static MsPacket *packet_new(MsNet *net)
 {
-    MsPacket *p = net->spare_packets;
-    if (p == NULL)
-        return g_new0(MsPacket, 1);
-    net->spare_packets = *(gpointer *) p;
-    memset(p, 0, sizeof *p);
-    return p;
+    return ms_spare_pop(&net->spare_packets, sizeof(MsPacket));
 }
 
 static void packets_free_all(MsNet *net)
 {
-    while (net->spare_packets != NULL) {
-        gpointer p = net->spare_packets;
-        net->spare_packets = *(gpointer *) p;
-        g_free(p);
-    }
+    ms_spare_free_all(&net->spare_packets);
 }
 
 static void packet_finish(MsPacket *p, gboolean lost)

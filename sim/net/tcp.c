@@ -50,18 +50,12 @@ static void wire_free(gpointer data)
 
     if (wire->payload != NULL)
         g_bytes_unref(wire->payload);
-    *(gpointer *) wire = table->spare_wires;
-    table->spare_wires = wire;
+    ms_spare_push(&table->spare_wires, wire);
 }
 
 static MsTcpWire *wire_new(MsTcpTable *table)
 {
-    MsTcpWire *wire = table->spare_wires;
-    if (wire == NULL)
-        return g_new0(MsTcpWire, 1);
-    table->spare_wires = *(gpointer *) wire;
-    memset(wire, 0, sizeof *wire);
-    return wire;
+    return ms_spare_pop(&table->spare_wires, sizeof(MsTcpWire));
 }
 
 /* Timers must already be cancelled (or freed with the net's tasks). */
@@ -109,11 +103,7 @@ void ms_tcp_table_free(MsTcpTable *table)
         return;
     g_ptr_array_unref(table->conns);
     g_ptr_array_unref(table->listeners);
-    while (table->spare_wires != NULL) {
-        gpointer wire = table->spare_wires;
-        table->spare_wires = *(gpointer *) wire;
-        g_free(wire);
-    }
+    ms_spare_free_all(&table->spare_wires);
     g_free(table);
 }
 
