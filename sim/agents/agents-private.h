@@ -240,9 +240,11 @@ MsImapStore *ms_mail_server_store(MsMailServer *server, const char *local);
 char *ms_message_id_of(GBytes *data);
 
 /* ---- user agents (user_agent.c, agent_imap.c) ---- */
+/* A message an agent downloaded with POP3: what it needs of it later (the
+ * text itself is kept in 'received' only by agents that answer mail). */
 typedef struct {
-    char *uidl;
-    GBytes *data;
+    char *uidl;       /* NULL when the session did not ask UIDL */
+    char *message_id; /* NULL when the message has none */
 } LocalCopy;
 
 /* What an agent learnt of a server folder, so "fetch new" in a later IMAP
@@ -267,7 +269,8 @@ struct MsUserAgent {
     GPtrArray *store;     /* LocalCopy*: what this agent has downloaded (POP3) */
     GPtrArray *received;  /* GBytes*: every message downloaded (POP3 or IMAP),
                            * once each, in the order they came: what 'reply'
-                           * and 'forward' choose from */
+                           * and 'forward' choose from; empty unless answers */
+    gboolean answers;     /* the scenario has it reply or forward */
     GPtrArray *sessions;  /* live sessions (MsSessionBase) */
     gpointer imap;        /* the IMAP session its actions drive, or NULL */
     GArray *imap_known;   /* MsAgentKnownFolder */

@@ -70,9 +70,8 @@ void ms_world_note_end_state(MsWorld *world)
         GString *ids = g_string_new(NULL);
         for (guint i = 0; i < agent->store->len; i++) {
             LocalCopy *c = g_ptr_array_index(agent->store, i);
-            g_autofree char *mid = ms_message_id_of(c->data);
             g_string_append_printf(ids, "%s%s", ids->len > 0 ? " " : "",
-                                   mid != NULL ? mid : "(no Message-ID)");
+                                   c->message_id != NULL ? c->message_id : "(no Message-ID)");
         }
         ms_world_note_text(world, MS_TRACE_MAILBOX, "state.store", agent->host_name,
                            agent->address, ids->str, agent->store->len,

@@ -32,7 +32,7 @@ static void local_copy_free(gpointer p)
 {
     LocalCopy *c = p;
     g_free(c->uidl);
-    g_bytes_unref(c->data);
+    g_free(c->message_id);
     g_free(c);
 }
 
@@ -116,10 +116,10 @@ static void fetch_keep(FetchSession *s, const MsPop3Event *ev)
     MsUserAgent *agent = s->agent;
     LocalCopy *c = g_new0(LocalCopy, 1);
     c->uidl = g_strdup(ev->uidl);
-    c->data = g_bytes_ref(ev->data);
+    c->message_id = ms_message_peek_field(ev->data, "Message-ID");
     g_ptr_array_add(agent->store, c);
     ms_user_agent_received(agent, ev->data);
-    g_autofree char *mid = ms_message_peek_field(ev->data, "Message-ID");
+    const char *mid = c->message_id;
     g_autofree char *raw_subject = ms_message_peek_field(ev->data, "Subject");
     g_autofree char *subject = raw_subject != NULL ? ms_rfc2047_decode(raw_subject) : NULL;
     ms_world_note_text(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name,
@@ -238,6 +238,8 @@ static void start_fetch(MsUserAgent *agent, const MsScAction *action)
 
 void ms_user_agent_received(MsUserAgent *agent, GBytes *data)
 {
+    if (!agent->answers)
+        return; /* nothing will choose from it: a campus's readers keep no text */
     /* The same message fetched again (IMAP "fetch new", then "read") is
      * one message to answer.  Linear in what the agent holds, which a
      * scenario keeps small (MS_SCENARIO_MAX_MESSAGES). */

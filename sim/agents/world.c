@@ -334,11 +334,15 @@ MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
     ms_trace_emit(ms_sim_trace(world->sim), &r);
 
     for (guint i = 0; i < scenario->actions->len; i++) {
-        if (!is_agent_action(((const MsScAction *) g_ptr_array_index(scenario->actions, i))->kind))
+        const MsScAction *action = g_ptr_array_index(scenario->actions, i);
+        if (!is_agent_action(action->kind))
             continue;
+        /* Only an agent that answers keeps the text of what it downloads. */
+        if (action->kind == MS_SC_REPLY || action->kind == MS_SC_FORWARD)
+            agent_by_host(world, action->host)->answers = TRUE;
         ActionEvent *ev = g_new0(ActionEvent, 1);
         ev->world = world;
-        ev->action = g_ptr_array_index(scenario->actions, i);
+        ev->action = action;
         g_ptr_array_add(world->owned, ev);
         ms_sim_schedule_at(world->sim, ev->action->at, run_action, ev);
     }
