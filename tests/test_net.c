@@ -623,6 +623,11 @@ typedef struct {
     gboolean server_close_on_peer_closed;
     gboolean client_close_on_data;
     gboolean server_echo;
+    gboolean write_when_closed;      /* the client writes from its closed callback */
+    /* what each side's last callback saw: MS_DIR_CLIENT's side, then the server's */
+    gboolean client_open_at_close[2];
+    gboolean server_open_at_close[2];
+    guint64 late_write_end[2];       /* ms_tcp_send, then ms_tcp_send_bytes */
 } Tcp;
 
 static void tcp_log(Tcp *t, const char *side, const char *what)
@@ -661,18 +666,32 @@ static void cl_peer_closed(MsTcpConn *conn, gpointer data)
     tcp_log(data, "client", "peer_closed");
 }
 
+/* What a side's last callback sees of the connection: it is still there. */
+static void note_open_at_close(MsTcpConn *conn, gboolean open_at_close[2])
+{
+    open_at_close[0] = ms_tcp_conn_is_open(conn, MS_DIR_CLIENT);
+    open_at_close[1] = ms_tcp_conn_is_open(conn, MS_DIR_SERVER);
+}
+
 static void cl_refused(MsTcpConn *conn, const char *why, gpointer data)
 {
+    Tcp *t = data;
     g_autofree char *what = g_strdup_printf("refused %s", why);
 
-    (void) conn;
-    tcp_log(data, "client", what);
+    tcp_log(t, "client", what);
+    note_open_at_close(conn, t->client_open_at_close);
 }
 
 static void cl_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
 {
-    (void) conn;
-    tcp_log(data, "client", aborted ? "closed aborted" : "closed");
+    Tcp *t = data;
+
+    tcp_log(t, "client", aborted ? "closed aborted" : "closed");
+    note_open_at_close(conn, t->client_open_at_close);
+    if (t->write_when_closed) {
+        t->late_write_end[0] = ms_tcp_send(conn, MS_DIR_CLIENT, "late", 4);
+        t->late_write_end[1] = ms_tcp_send_bytes(conn, MS_DIR_CLIENT, g_bytes_new("late", 4));
+    }
 }
 
 static void sv_established(MsTcpConn *conn, gpointer data)
@@ -703,8 +722,10 @@ static void sv_peer_closed(MsTcpConn *conn, gpointer data)
 
 static void sv_closed(MsTcpConn *conn, gboolean aborted, gpointer data)
 {
-    (void) conn;
-    tcp_log(data, "server", aborted ? "closed aborted" : "closed");
+    Tcp *t = data;
+
+    tcp_log(t, "server", aborted ? "closed aborted" : "closed");
+    note_open_at_close(conn, t->server_open_at_close);
 }
 
 static const MsTcpCallbacks client_cbs = {
@@ -820,6 +841,8 @@ static void test_handshake_timing(void)
     assert_log(&t, expected);
     CU_ASSERT_TRUE(ms_tcp_conn_is_open(t.conn, MS_DIR_CLIENT));
     CU_ASSERT_TRUE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
+    /* Open at the end of the run: the net still holds it. */
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 1);
 
     rec = nth_kind(trace, MS_TRACE_CONN_OPEN, 0);
     CU_ASSERT_EQUAL(rec->time, 0);
@@ -1177,6 +1200,7 @@ static void test_abort_after_retries(void)
     trace = ms_sim_trace(t.sim);
     ms_net_set_rto(t.net, MS_SEC, 2);
     ms_link_schedule_down(t.link, 35 * MS_MSEC, MS_TIME_NEVER);
+    t.write_when_closed = TRUE;
     tcp_connect(&t);
     ms_sim_schedule_at(t.sim, sent, send_hundred, &t);
     ms_sim_run(t.sim, MS_TIME_NEVER);
@@ -1192,11 +1216,18 @@ static void test_abort_after_retries(void)
     CU_ASSERT_EQUAL(rec->time, sent + 1400 * MS_MSEC);
     CU_ASSERT_EQUAL(rec->dir, MS_DIR_CLIENT);
     MS_ASSERT_STR(rec->detail, "c gave up after 2 retransmissions");
-    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_CLIENT));
-    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
-    /* Writes after the end go nowhere. */
-    CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, "late", 4), 100);
-    CU_ASSERT_EQUAL(ms_tcp_send_bytes(t.conn, MS_DIR_CLIENT, g_bytes_new("late", 4)), 100);
+    CU_ASSERT_FALSE(t.client_open_at_close[0]);
+    CU_ASSERT_FALSE(t.client_open_at_close[1]);
+    CU_ASSERT_FALSE(t.server_open_at_close[0]);
+    CU_ASSERT_FALSE(t.server_open_at_close[1]);
+    /* Writes from the last callback go nowhere... */
+    CU_ASSERT_EQUAL(t.late_write_end[0], 100);
+    CU_ASSERT_EQUAL(t.late_write_end[1], 100);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT,
+                              MS_TCP_ACK | MS_TCP_PSH), 3);
+    /* ... and the aborted connection is freed: its timers are stopped and
+     * nothing of it is in flight. */
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 0);
     CU_ASSERT_EQUAL(ms_sim_run(t.sim, MS_TIME_NEVER), 0);
     tcp_teardown(&t);
 }
@@ -1258,7 +1289,8 @@ static void test_connection_refused(void)
     MS_ASSERT_STR(rec->protocol, "POP3");
     /* The SYN's timer went with the connection: no retransmission. */
     CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN), 1);
-    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_CLIENT));
+    CU_ASSERT_FALSE(t.client_open_at_close[0]);
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 0);
     tcp_teardown(&t);
 }
 
@@ -1309,8 +1341,15 @@ static void test_fin_teardown(void)
     ms_sim_run(t.sim, 2 * D40);
     CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_CLIENT));
     CU_ASSERT_TRUE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 1);
     ms_sim_run(t.sim, MS_TIME_NEVER);
     assert_log(&t, expected);
+    /* The client's side ended first (at its last ACK), the server's with
+     * that ACK's arrival; then the connection was freed. */
+    CU_ASSERT_FALSE(t.client_open_at_close[0]);
+    CU_ASSERT_FALSE(t.client_open_at_close[1]);
+    CU_ASSERT_FALSE(t.server_open_at_close[1]);
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 0);
 
     /* FIN seq 1 (the SYN took 0); the server's FIN acknowledges it (ack 2). */
     rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_FIN | MS_TCP_ACK, 0);
@@ -1325,7 +1364,6 @@ static void test_fin_teardown(void)
     CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_CONN_CLOSE), 1);
     CU_ASSERT_EQUAL(nth_kind(trace, MS_TRACE_CONN_CLOSE, 0)->time, 5 * D40 + 2 * TX40);
     CU_ASSERT_EQUAL(count_kind(trace, MS_TRACE_CONN_ABORT), 0);
-    CU_ASSERT_FALSE(ms_tcp_conn_is_open(t.conn, MS_DIR_SERVER));
     tcp_teardown(&t);
 }
 

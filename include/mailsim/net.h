@@ -107,7 +107,9 @@ gboolean ms_tcp_listen(MsNet *net, MsHost *host, guint16 port, const char *proto
 void ms_tcp_unlisten(MsNet *net, MsHost *host, guint16 port);
 
 /* Opens a connection from an ephemeral port of `client` (transfer none: the
- * net owns every connection until it is freed). */
+ * net owns it, and frees it once it is over: after the last callback of
+ * both sides, once no segment of it is still in flight; the server side of
+ * a connection no SYN reached counts as over). */
 MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 port,
                           const char *protocol, const MsTcpCallbacks *callbacks,
                           gpointer user_data);
@@ -150,6 +152,9 @@ gboolean ms_tcp_conn_is_open(const MsTcpConn *conn, MsDir side); /* may still se
 /* Nothing written on either side waits to be sent or acknowledged: every
  * byte has reached the other end, and the answers to it too. */
 gboolean ms_tcp_conn_quiet(const MsTcpConn *conn);
+/* Connections the net still holds: open, closing, or over with a segment
+ * still in flight. */
+guint ms_net_tcp_conn_count(MsNet *net);
 
 /* Tuning, for scenarios and tests. */
 void ms_net_set_mss(MsNet *net, guint32 mss);

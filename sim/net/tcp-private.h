@@ -79,8 +79,8 @@ typedef struct {
     guint64 trace_id;
 } MsTcpTracker;
 
-/* A run keeps every connection to its end (1.8 a message on a campus), so
- * the fields are ordered to leave no padding and the flags take a byte. */
+/* A campus run opens 1.8 connections a message and many are open at once,
+ * so the fields are ordered to leave no padding and the flags take a byte. */
 typedef struct {
     MsTcpConn *conn;
     MsHost *host;
@@ -124,6 +124,8 @@ struct MsTcpConn {
     guint id;
     guint attempt;         /* delivery attempt it carries (count of its
                             * connection records), 0: not counted */
+    guint holds;           /* wires in flight and tasks that will still use it */
+    guint slot;            /* its index in the table's conns */
     guint8 dead;           /* refused or aborted: ignores every segment */
     guint8 close_traced;
 };
@@ -137,7 +139,7 @@ typedef struct {
 } MsListener;
 
 struct MsTcpTable {
-    GPtrArray *conns;      /* MsTcpConn, owned */
+    GPtrArray *conns;      /* MsTcpConn, owned, until ms_tcp_conn_settle frees one */
     guint last_id;         /* connection ids, shared with real sockets */
     GPtrArray *listeners;  /* MsListener, owned */
     guint32 mss;
@@ -191,6 +193,11 @@ void ms_tcp_timer_stop(MsTcpConn *conn, int s);
 void ms_tcp_side_flush(MsTcpConn *conn, int s);
 /* Refusal or abort: every side still running is told, and it is over. */
 void ms_tcp_conn_terminate(MsTcpConn *conn, const char *why);
+/* Frees a connection that is over: both sides have had their last callback
+ * (or the server side was never reached), and no wire, timer or task will
+ * use it again.  Called only where an event of the net ends (a wire done, a
+ * timer or task fired), never inside the callbacks of a connection. */
+void ms_tcp_conn_settle(MsTcpConn *conn);
 MsListener *ms_tcp_listener_find(MsTcpTable *table, const MsHost *host, guint16 port);
 
 /* ---- tcp_input.c ----------------------------------------------------------- */

@@ -41,8 +41,9 @@ void ms_tcp_seg_free(gpointer data)
 }
 
 /* Every segment sent is a wire: a freed one is kept for the next, its first
- * word linking the spares.  Wires outlive no connection (packets in flight
- * are freed with the net's tasks, before the table). */
+ * word linking the spares.  Wires outlive no connection: one in flight holds
+ * its connection (conn->holds), and at the end packets in flight are freed
+ * with the net's tasks, before the table. */
 static void wire_free(gpointer data)
 {
     MsTcpWire *wire = data;
@@ -209,6 +210,8 @@ static void wire_done(gpointer data, gboolean lost, const MsHost *where, const c
         ms_tcp_deliver(conn, wire);
     }
     wire_free(wire);
+    conn->holds--;
+    ms_tcp_conn_settle(conn);
 }
 
 /* Puts one segment on the network from side s and traces it.  Returns when
@@ -237,6 +240,8 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
         rec.detail = "no route to host";
         ms_trace_emit(conn_trace(conn), &rec);
         wire_free(wire);
+    } else {
+        conn->holds++;
     }
     return start;
 }
@@ -376,6 +381,26 @@ void ms_tcp_conn_terminate(MsTcpConn *conn, const char *why)
     }
 }
 
+static gboolean side_over(const MsTcpSide *side)
+{
+    return side->finished || side->state == MS_TCP_STATE_IDLE;
+}
+
+void ms_tcp_conn_settle(MsTcpConn *conn)
+{
+    GPtrArray *conns = conn_table(conn)->conns;
+
+    if (conn->holds > 0 || conn->sides[0].timer != NULL || conn->sides[1].timer != NULL
+        || !side_over(&conn->sides[0]) || !side_over(&conn->sides[1]))
+        return;
+    /* The last connection takes its place: the table's order is only the
+     * order of freeing at the end. */
+    g_ptr_array_steal_index_fast(conns, conn->slot);
+    if (conn->slot < conns->len)
+        ((MsTcpConn *) conns->pdata[conn->slot])->slot = conn->slot;
+    conn_free(conn);
+}
+
 static void conn_give_up(MsTcpConn *conn, int s)
 {
     MsTraceRecord rec;
@@ -400,18 +425,19 @@ static void rtx_timer_fired(gpointer data)
     MsTcpSeg *seg = g_queue_peek_head(&side->rtx);
 
     side->timer = NULL;
-    if (seg == NULL || conn->dead)
-        return;
-    if (seg->retransmits >= conn_table(conn)->max_retries) {
+    if (seg == NULL || conn->dead) {
+        ms_tcp_conn_settle(conn);
+    } else if (seg->retransmits >= conn_table(conn)->max_retries) {
         conn_give_up(conn, side->index);
-        return;
+        ms_tcp_conn_settle(conn);
+    } else {
+        /* RFC 6298 5.4: resend the earliest unacknowledged segment; 5.5:
+         * back off the timer; 5.6: restart it (in seg_transmit). */
+        seg->retransmits++;
+        if (side->rto < MS_TCP_RTO_MAX)
+            side->rto = MIN(side->rto * 2, MS_TCP_RTO_MAX);
+        seg_transmit(conn, seg);
     }
-    /* RFC 6298 5.4: resend the earliest unacknowledged segment; 5.5: back
-     * off the timer; 5.6: restart it (in seg_transmit). */
-    seg->retransmits++;
-    if (side->rto < MS_TCP_RTO_MAX)
-        side->rto = MIN(side->rto * 2, MS_TCP_RTO_MAX);
-    seg_transmit(conn, seg);
 }
 
 MsListener *ms_tcp_listener_find(MsTcpTable *table, const MsHost *host, guint16 port)
@@ -475,8 +501,10 @@ static void refuse_no_route(gpointer data)
 {
     MsTcpConn *conn = data;
 
+    conn->holds--;
     if (!conn->dead)
         ms_tcp_conn_terminate(conn, "no route to host");
+    ms_tcp_conn_settle(conn);
 }
 
 MsTcpConn *ms_tcp_connect(MsNet *net, MsHost *client, MsHost *server, guint16 port,
@@ -507,6 +535,7 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
         conn->sides[MS_TCP_CLIENT].cb = *callbacks;
     conn->sides[MS_TCP_CLIENT].user_data = user_data;
     conn->sides[MS_TCP_CLIENT].state = MS_TCP_STATE_SYN_SENT;
+    conn->slot = table->conns->len;
     g_ptr_array_add(table->conns, conn);
 
     rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_OPEN, MS_TCP_CLIENT);
@@ -515,6 +544,7 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
     if (route == NULL) {
         /* Refused at once, but from an event: the caller has not even got
          * the connection back yet. */
+        conn->holds++;
         ms_net_task_at(net, conn_now(conn), refuse_no_route, conn, NULL);
         return conn;
     }
@@ -526,11 +556,13 @@ static void connect_timeout_fired(gpointer data)
 {
     MsTcpConn *conn = data;
 
-    if (conn->dead || conn->sides[MS_TCP_CLIENT].state != MS_TCP_STATE_SYN_SENT)
-        return;
-    g_autofree char *span = ms_time_format_human(conn->connect_timeout);
-    g_autofree char *why = g_strdup_printf("connection timed out after %s", span);
-    ms_tcp_conn_terminate(conn, why);
+    conn->holds--;
+    if (!conn->dead && conn->sides[MS_TCP_CLIENT].state == MS_TCP_STATE_SYN_SENT) {
+        g_autofree char *span = ms_time_format_human(conn->connect_timeout);
+        g_autofree char *why = g_strdup_printf("connection timed out after %s", span);
+        ms_tcp_conn_terminate(conn, why);
+    }
+    ms_tcp_conn_settle(conn);
 }
 
 void ms_tcp_conn_set_connect_timeout(MsTcpConn *conn, MsTime timeout)
@@ -539,6 +571,7 @@ void ms_tcp_conn_set_connect_timeout(MsTcpConn *conn, MsTime timeout)
     if (conn->dead || conn->sides[MS_TCP_CLIENT].state != MS_TCP_STATE_SYN_SENT)
         return;
     conn->connect_timeout = timeout;
+    conn->holds++;
     ms_net_task_at(conn->net, ms_time_add(conn_now(conn), timeout), connect_timeout_fired, conn,
                    NULL);
 }
@@ -640,6 +673,11 @@ gboolean ms_tcp_conn_is_open(const MsTcpConn *conn, MsDir side)
     int s = side_index(side);
 
     return s >= 0 && side_is_open(conn, s);
+}
+
+guint ms_net_tcp_conn_count(MsNet *net)
+{
+    return ms_net_tcp_table(net)->conns->len;
 }
 
 gboolean ms_tcp_conn_quiet(const MsTcpConn *conn)
