@@ -156,10 +156,10 @@ typedef struct {
     guint32 uid;
     guint flags;
     gboolean recent;
+    gboolean header_known; /* header_len is set: the message was parsed once */
     gint64 internal_date;
     GBytes *data;
-    MsMessage *parsed;  /* made when first needed */
-    gsize header_len;   /* octets of the header and its empty line, once parsed */
+    gsize header_len;      /* octets of the header and its empty line */
 } MsImapMsg;
 
 typedef struct MsImapFolder MsImapFolder;
@@ -186,9 +186,11 @@ guint ms_imap_folder_count_unseen(const MsImapFolder *folder);
 MsImapMsg *ms_imap_folder_msg(const MsImapFolder *folder, guint index);
 /* The index of the message with this UID, or -1. */
 gint ms_imap_folder_find(const MsImapFolder *folder, guint32 uid);
-/* The parsed message (transfer none); never NULL: data that is not a
- * message is taken as a body with no header fields. */
-const MsMessage *ms_imap_msg_parsed(MsImapMsg *msg);
+/* The message parsed (transfer full); never NULL: data that is not a
+ * message is taken as a body with no header fields.  The store does not
+ * keep it: mailboxes that keep every message (IMAP's) would hold each twice,
+ * and a FETCH of the whole message (BODY[], RFC822) needs no parse. */
+MsMessage *ms_imap_msg_parse(MsImapMsg *msg);
 /* Octets of the header section with the empty line ending it (RFC822.HEADER,
  * BODY[HEADER]); the body (BODY[TEXT]) is the rest. */
 gsize ms_imap_msg_header_len(MsImapMsg *msg);
@@ -233,13 +235,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsImapSearch, ms_imap_search_free)
 /* One message as a search sees it. */
 typedef struct {
     MsImapMsg *msg;
+    MsMessage *parsed;  /* NULL; parsed when a key first needs it, for the
+                         * caller to free */
     guint32 seq;
     gboolean recent;    /* for this session */
     guint32 max_seq;    /* "*" in sequence sets */
     guint32 max_uid;    /* "*" in UID sets */
 } MsImapSearchCtx;
 
-gboolean ms_imap_search_matches(const MsImapSearch *search, const MsImapSearchCtx *ctx);
+gboolean ms_imap_search_matches(const MsImapSearch *search, MsImapSearchCtx *ctx);
 
 /* ---- Server internals (imap_server.c, imap_mailbox.c, imap_selected.c) ----
  * The server's commands live in three tables - any state and login in

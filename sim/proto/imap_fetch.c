@@ -666,23 +666,34 @@ static GBytes *select_fields(const MsMessage *entity, const GPtrArray *names, gb
     return g_byte_array_free_to_bytes(out);
 }
 
-/* The octets a section names, or NULL when the message has no such part. */
-static GBytes *section_data(const Item *it, MsImapMsg *msg)
+/* The message parsed, once for all the items of one FETCH response that
+ * need it (the whole message, BODY[], needs no parse). */
+static const MsMessage *parsed_of(MsMessage **parsed, MsImapMsg *msg)
 {
-    const MsMessage *parsed = ms_imap_msg_parsed(msg);
+    if (*parsed == NULL)
+        *parsed = ms_imap_msg_parse(msg);
+    return *parsed;
+}
+
+/* The octets a section names, or NULL when the message has no such part. */
+static GBytes *section_data(const Item *it, MsImapMsg *msg, MsMessage **parsed)
+{
     gsize size = g_bytes_get_size(msg->data);
     if (it->part->len == 0) {
-        gsize hlen = ms_imap_msg_header_len(msg);
         switch (it->sec) {
         case SEC_ALL: return g_bytes_ref(msg->data);
-        case SEC_HEADER: return g_bytes_new_from_bytes(msg->data, 0, hlen);
-        case SEC_TEXT: return g_bytes_new_from_bytes(msg->data, hlen, size - hlen);
-        case SEC_FIELDS: return select_fields(parsed, it->fields, FALSE);
-        case SEC_FIELDS_NOT: return select_fields(parsed, it->fields, TRUE);
+        case SEC_HEADER:
+            return g_bytes_new_from_bytes(msg->data, 0, ms_imap_msg_header_len(msg));
+        case SEC_TEXT: {
+            gsize hlen = ms_imap_msg_header_len(msg);
+            return g_bytes_new_from_bytes(msg->data, hlen, size - hlen);
+        }
+        case SEC_FIELDS: return select_fields(parsed_of(parsed, msg), it->fields, FALSE);
+        case SEC_FIELDS_NOT: return select_fields(parsed_of(parsed, msg), it->fields, TRUE);
         case SEC_MIME: return NULL;
         }
     }
-    g_autoptr(MsMimePart) root = ms_mime_parse(parsed);
+    g_autoptr(MsMimePart) root = ms_mime_parse(parsed_of(parsed, msg));
     const MsMimePart *part = find_part(root, it->part);
     if (part == NULL)
         return NULL;
@@ -708,13 +719,13 @@ static GBytes *section_data(const Item *it, MsImapMsg *msg)
     return select_fields(inner, it->fields, it->sec == SEC_FIELDS_NOT);
 }
 
-static void write_section(MsImapWriter *w, const Item *it, MsImapMsg *msg)
+static void write_section(MsImapWriter *w, const Item *it, MsImapMsg *msg, MsMessage **parsed)
 {
     if (it->alias != NULL)
         ms_imap_writer_add(w, it->alias);
     else
         ms_imap_writer_printf(w, "BODY[%s]", it->spec);
-    g_autoptr(GBytes) data = section_data(it, msg);
+    g_autoptr(GBytes) data = section_data(it, msg, parsed);
     gsize size = 0;
     const char *bytes = data != NULL ? g_bytes_get_data(data, &size) : NULL;
     if (it->partial) {
@@ -738,6 +749,7 @@ static void write_section(MsImapWriter *w, const Item *it, MsImapMsg *msg)
 void ms_imap_fetch_write(const MsImapFetch *fetch, MsImapWriter *w, guint seq, MsImapMsg *msg,
                          gboolean recent, gboolean flags_changed)
 {
+    g_autoptr(MsMessage) parsed = NULL;
     ms_imap_writer_printf(w, "* %u FETCH (", seq);
     for (guint i = 0; i < fetch->items->len; i++) {
         const Item *it = &g_array_index(fetch->items, Item, i);
@@ -760,16 +772,16 @@ void ms_imap_fetch_write(const MsImapFetch *fetch, MsImapWriter *w, guint seq, M
             break;
         case ITEM_ENVELOPE:
             ms_imap_writer_add(w, "ENVELOPE ");
-            ms_imap_write_envelope(w, ms_imap_msg_parsed(msg));
+            ms_imap_write_envelope(w, parsed_of(&parsed, msg));
             break;
         case ITEM_BODY:
         case ITEM_BODYSTRUCTURE: {
             ms_imap_writer_add(w, it->kind == ITEM_BODY ? "BODY " : "BODYSTRUCTURE ");
-            g_autoptr(MsMimePart) root = ms_mime_parse(ms_imap_msg_parsed(msg));
+            g_autoptr(MsMimePart) root = ms_mime_parse(parsed_of(&parsed, msg));
             write_body(w, root, 0);
             break;
         }
-        case ITEM_SECTION: write_section(w, it, msg); break;
+        case ITEM_SECTION: write_section(w, it, msg, &parsed); break;
         }
     }
     /* RFC 3501 6.4.5: when the fetch set \Seen, the new flags SHOULD be

@@ -340,7 +340,15 @@ static gboolean sent_day(const MsMessage *msg, gint64 *days_out)
     return ms_imap_parse_date(date, days_out);
 }
 
-static gboolean matches(const Key *k, const MsImapSearchCtx *ctx)
+/* The message parsed, once for all the keys that need it. */
+static const MsMessage *parsed_of(MsImapSearchCtx *ctx)
+{
+    if (ctx->parsed == NULL)
+        ctx->parsed = ms_imap_msg_parse(ctx->msg);
+    return ctx->parsed;
+}
+
+static gboolean matches(const Key *k, MsImapSearchCtx *ctx)
 {
     MsImapMsg *m = ctx->msg;
     gint64 day = ms_imap_unix_day(m->internal_date);
@@ -367,7 +375,7 @@ static gboolean matches(const Key *k, const MsImapSearchCtx *ctx)
     case KEY_KEYWORD: return FALSE;
     case KEY_UNKEYWORD: return TRUE;
     case KEY_HEADER: {
-        const MsMessage *msg = ms_imap_msg_parsed(m);
+        const MsMessage *msg = parsed_of(ctx);
         /* 6.4.4 HEADER: an empty string matches every message that has
          * the field. */
         if (*k->text == '\0')
@@ -385,9 +393,9 @@ static gboolean matches(const Key *k, const MsImapSearchCtx *ctx)
     case KEY_BEFORE: return day < k->days;
     case KEY_ON: return day == k->days;
     case KEY_SINCE: return day >= k->days;
-    case KEY_SENTBEFORE: return sent_day(ms_imap_msg_parsed(m), &sent) && sent < k->days;
-    case KEY_SENTON: return sent_day(ms_imap_msg_parsed(m), &sent) && sent == k->days;
-    case KEY_SENTSINCE: return sent_day(ms_imap_msg_parsed(m), &sent) && sent >= k->days;
+    case KEY_SENTBEFORE: return sent_day(parsed_of(ctx), &sent) && sent < k->days;
+    case KEY_SENTON: return sent_day(parsed_of(ctx), &sent) && sent == k->days;
+    case KEY_SENTSINCE: return sent_day(parsed_of(ctx), &sent) && sent >= k->days;
     case KEY_LARGER: return g_bytes_get_size(m->data) > k->size;
     case KEY_SMALLER: return g_bytes_get_size(m->data) < k->size;
     case KEY_SEQSET: return ms_imap_seqset_contains(k->set, ctx->seq, ctx->max_seq);
@@ -396,7 +404,7 @@ static gboolean matches(const Key *k, const MsImapSearchCtx *ctx)
     return FALSE;
 }
 
-gboolean ms_imap_search_matches(const MsImapSearch *search, const MsImapSearchCtx *ctx)
+gboolean ms_imap_search_matches(const MsImapSearch *search, MsImapSearchCtx *ctx)
 {
     return matches(search->root, ctx);
 }

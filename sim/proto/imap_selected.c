@@ -166,6 +166,7 @@ static void do_search(MsImapServer *s, MsImapRequest *req)
         };
         if (ms_imap_search_matches(req->search, &ctx))
             g_string_append_printf(line, " %u", req->uid ? m->uid : i + 1);
+        ms_message_free(ctx.parsed);
     }
     /* 7.2.5: "* SEARCH" alone when nothing matched. */
     ms_imap_server_untagged(s, "imap.resp.search", "%s", line->str);

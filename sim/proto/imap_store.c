@@ -43,7 +43,6 @@ static void msg_free(gpointer p)
 {
     MsImapMsg *m = p;
     g_bytes_unref(m->data);
-    ms_message_free(m->parsed);
     g_free(m);
 }
 
@@ -55,25 +54,25 @@ static void folder_free(gpointer p)
     g_free(f);
 }
 
-const MsMessage *ms_imap_msg_parsed(MsImapMsg *msg)
+MsMessage *ms_imap_msg_parse(MsImapMsg *msg)
 {
-    if (msg->parsed != NULL)
-        return msg->parsed;
     g_autoptr(GError) error = NULL;
-    msg->parsed = ms_message_parse_bytes(msg->data, &error);
-    if (msg->parsed != NULL) {
-        msg->header_len = ms_message_header_bytes_count(msg->parsed);
+    MsMessage *parsed = ms_message_parse_bytes(msg->data, &error);
+    if (parsed != NULL) {
+        msg->header_len = ms_message_header_bytes_count(parsed);
     } else {
         /* Not a message (empty, say): no header, all of it is the text. */
-        msg->parsed = ms_message_new();
+        parsed = ms_message_new();
         msg->header_len = 0;
     }
-    return msg->parsed;
+    msg->header_known = TRUE;
+    return parsed;
 }
 
 gsize ms_imap_msg_header_len(MsImapMsg *msg)
 {
-    ms_imap_msg_parsed(msg);
+    if (!msg->header_known)
+        ms_message_free(ms_imap_msg_parse(msg));
     return MIN(msg->header_len, g_bytes_get_size(msg->data));
 }
 
