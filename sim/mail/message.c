@@ -857,16 +857,24 @@ GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *
         return NULL;
     /* A parsed message is written back byte for byte, so the new field
      * followed by the text is what parse, prepend and serialise would give. */
-    GString *raw;
+    g_autofree char *field = NULL;
+    const char *eol = "";
+    gsize field_len;
     if (folded) {
-        raw = folded_raw(name, value, scan.eol);
+        GString *raw = folded_raw(name, value, scan.eol);
+        field_len = raw->len;
+        field = g_string_free(raw, FALSE);
     } else {
-        g_autofree char *field =
-            ms_message_fold_field_width(name, value, scan.eol, MS_MESSAGE_LINE_SHOULD);
-        raw = g_string_sized_new(strlen(field) + 2 + len);
-        g_string_append(raw, field);
-        g_string_append(raw, scan.eol);
+        field = ms_message_fold_field_width(name, value, scan.eol, MS_MESSAGE_LINE_SHOULD);
+        field_len = strlen(field);
+        eol = scan.eol;
     }
-    g_string_append_len(raw, p, (gssize) len);
-    return g_string_free_to_bytes(raw);
+    /* Mailboxes and queues keep what this returns for the rest of a run:
+     * it takes its size, not a GString's next power of two. */
+    gsize eol_len = strlen(eol);
+    char *out = g_malloc(field_len + eol_len + len);
+    memcpy(out, field, field_len);
+    memcpy(out + field_len, eol, eol_len);
+    memcpy(out + field_len + eol_len, p, len);
+    return g_bytes_new_take(out, field_len + eol_len + len);
 }
