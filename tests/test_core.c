@@ -786,6 +786,46 @@ static void test_stored_forms(void)
     }
 }
 
+/* A record emitted in a context reads back as if it had carried the
+ * context's connection, protocol, hosts and ports itself, in a short slot,
+ * a long one or whole beside the slots. */
+static void test_emit_in_context(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    const MsTraceRecord head = { .kind = MS_TRACE_LINE, .conn = 4, .protocol = "SMTP",
+                                 .src = "a", .dst = "b", .src_port = 49152, .dst_port = 25 };
+    MsTraceContext ctx = ms_trace_context(trace, &head);
+    CU_ASSERT_EQUAL(ms_trace_context(trace, &head), ctx);
+    MsTraceRecord given[] = {
+        { .kind = MS_TRACE_LINE, .time = 7, .arrival = 9, .text = "DATA", .eol = "\r\n",
+          .phase = "smtp.data", .note = "smtp.data", .dir = MS_DIR_CLIENT },
+        { .kind = MS_TRACE_LINE, .time = 8, .arrival = -1, .text = "x", .eol = "\n",
+          .len = 5000 },
+        { .kind = MS_TRACE_LINE, .time = 9, .arrival = 3 * MS_SEC, .text = "y", .count = 2 },
+        { .kind = MS_TRACE_SEGMENT_SENT, .time = 10, .arrival = 11, .seq = 1, .ack = 2,
+          .len = 10, .flags = MS_TCP_ACK, .retransmit = 1 },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(given); i++) {
+        /* What the record says of its context is not read. */
+        MsTraceRecord r = given[i];
+        r.protocol = "ignored";
+        r.conn = 99;
+        CU_ASSERT_EQUAL(ms_trace_emit_in(trace, ctx, &r), i);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(given); i++) {
+        MsTraceRecord want = given[i];
+        want.id = i;
+        want.conn = head.conn;
+        want.protocol = head.protocol;
+        want.src = head.src;
+        want.dst = head.dst;
+        want.src_port = head.src_port;
+        want.dst_port = head.dst_port;
+        MsTraceRecord buf;
+        assert_same_record(ms_trace_get(trace, i, &buf), &want);
+    }
+}
+
 /* Callers keep record pointers while the log grows by tens of thousands:
  * past the chunks allocated one by one and across the slabs of a long run
  * (trace.c), no record moves and none shares its place with another. */
@@ -1022,6 +1062,7 @@ int main(void)
         MS_TEST(test_emit_from_subscriber),
         MS_TEST(test_set_arrival),
         MS_TEST(test_stored_forms),
+        MS_TEST(test_emit_in_context),
         MS_TEST(test_pointer_stability),
         MS_TEST(test_mixed_slots),
         MS_TEST(test_short_trace_maps_nothing),

@@ -141,6 +141,9 @@ void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint
 /* Sends FIN from `side` once everything written before has been sent. */
 void ms_tcp_close(MsTcpConn *conn, MsDir side);
 
+/* The trace context of the lines `side` sends on conn: its id, protocol,
+ * hosts and ports (see ms_trace_emit_in()). */
+MsTraceContext ms_tcp_conn_trace_context(MsTcpConn *conn, MsDir side);
 guint ms_tcp_conn_id(const MsTcpConn *conn);
 /* A connection id for a connection the net does not carry (a real socket in
  * live mode), from the same sequence as the simulated ones. */

@@ -108,6 +108,16 @@ void ms_trace_free(MsTrace *trace);
 /* Copies the record (and its strings) into the log, gives it an id and tells
  * every subscriber.  Returns the new record's id. */
 guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record);
+/* What every line and segment of one direction of a connection repeats:
+ * a record's conn, protocol, src, dst, src_port and dst_port, interned once.
+ * A sender that emits many records of one context (a connection's lines,
+ * its segments) asks for its handle once instead of having the trace find
+ * it again for every record. */
+typedef guint32 MsTraceContext;
+MsTraceContext ms_trace_context(MsTrace *trace, const MsTraceRecord *record);
+/* ms_trace_emit() of a record whose conn, protocol, src, dst and ports are
+ * those of ctx: they are taken from ctx, not read from the record. */
+guint64 ms_trace_emit_in(MsTrace *trace, MsTraceContext ctx, const MsTraceRecord *record);
 /* Fills in the arrival time of a record already logged (lines, segments). */
 void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival);
 

@@ -32,20 +32,24 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     Sent few[16];
     g_autofree Sent *many = lines->len > G_N_ELEMENTS(few) ? g_new(Sent, lines->len) : NULL;
     Sent *sent = many != NULL ? many : few;
+    /* The connection, protocol, hosts and ports every line repeats are the
+     * connection's trace context, found once for all its lines. */
+    MsTraceContext ctx = ms_tcp_conn_trace_context(conn, side);
+    MsTraceRecord head = { 0 };
+    head.kind = MS_TRACE_LINE;
+    head.time = ms_sim_now(world->sim);
+    head.arrival = -1;
+    head.conn = ms_tcp_conn_id(conn);
+    head.protocol = ms_tcp_conn_protocol(conn);
+    head.dir = side;
+    head.src = ms_host_name(ms_tcp_conn_host(conn, side));
+    head.dst = ms_host_name(ms_tcp_conn_host(conn, peer));
+    head.src_port = ms_tcp_conn_port(conn, side);
+    head.dst_port = ms_tcp_conn_port(conn, peer);
 
     for (guint i = 0; i < lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index(lines, i);
-        MsTraceRecord r = { 0 };
-        r.kind = MS_TRACE_LINE;
-        r.time = ms_sim_now(world->sim);
-        r.arrival = -1;
-        r.conn = ms_tcp_conn_id(conn);
-        r.protocol = ms_tcp_conn_protocol(conn);
-        r.dir = side;
-        r.src = ms_host_name(ms_tcp_conn_host(conn, side));
-        r.dst = ms_host_name(ms_tcp_conn_host(conn, peer));
-        r.src_port = ms_tcp_conn_port(conn, side);
-        r.dst_port = ms_tcp_conn_port(conn, peer);
+        MsTraceRecord r = head;
         r.text = line->text;
         r.eol = line->eol;
         r.phase = line->phase;
@@ -53,7 +57,7 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         /* Binary content: the text is a stand-in, len the octets sent. */
         if (line->bytes != NULL)
             r.len = (guint32) MIN(g_bytes_get_size(line->bytes), G_MAXUINT32);
-        sent[i].id = ms_trace_emit(trace, &r);
+        sent[i].id = ms_trace_emit_in(trace, ctx, &r);
         at += ms_proto_line_copy_wire(line, buf + at);
         sent[i].end = at;
     }

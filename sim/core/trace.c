@@ -375,6 +375,9 @@ static gboolean ctx_equal(const Ctx *a, const Ctx *b)
            a->dst == b->dst && a->src_port == b->src_port && a->dst_port == b->dst_port;
 }
 
+/* No context given: encode() finds the record's own. */
+#define CTX_FIND G_MAXUINT32
+
 static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
 {
     Ctx c = { r->conn, intern(trace, r->protocol), intern(trace, r->src), intern(trace, r->dst),
@@ -389,6 +392,8 @@ static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
             return h;
     }
     guint32 h = trace->ctxs->len;
+    if (h == CTX_FIND)
+        g_error("more than %u connection contexts in one trace", CTX_FIND - 1);
     g_array_append_val(trace->ctxs, c);
     trace->ctx_slots[k] = h + 1;
     trace->ctx_hashes[k] = hash;
@@ -540,8 +545,9 @@ static guint short_form_of(const MsTraceRecord *r, guint form, MsTime base)
 }
 
 /* Writes r as record id (the next one) into its chunk, or beside the slots
- * when no form holds it; returns the bytes its slot took. */
-static gsize encode(MsTrace *trace, guint64 id, const MsTraceRecord *r)
+ * when no form holds it; returns the bytes its slot took.  ctx is r's
+ * context, or CTX_FIND. */
+static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord *r)
 {
     Chunk *chunk = &g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS));
     guint i = (guint) (id & CHUNK_MASK);
@@ -557,7 +563,7 @@ static gsize encode(MsTrace *trace, guint64 id, const MsTraceRecord *r)
     if (sform != FORM_WIDE) {
         ShortSlot *s = (ShortSlot *) at;
         s->bits = kind_dir | sform << FORM_SHIFT | (guint32) r->len << SMALL_SHIFT;
-        s->ctx = ctx_of(trace, r);
+        s->ctx = ctx != CTX_FIND ? ctx : ctx_of(trace, r);
         s->a = arrival;
         s->time_off = (guint32) (r->time - chunk->base);
         if (sform == FORM_LINE_SHORT) {
@@ -579,9 +585,18 @@ static gsize encode(MsTrace *trace, guint64 id, const MsTraceRecord *r)
     s->bits = kind_dir | form << FORM_SHIFT | small << SMALL_SHIFT;
     if (form == FORM_WIDE) {
         MsTraceRecord w = *r;
-        w.protocol = ms_trace_intern(trace, r->protocol);
-        w.src = ms_trace_intern(trace, r->src);
-        w.dst = ms_trace_intern(trace, r->dst);
+        if (ctx != CTX_FIND) {
+            const Ctx *c = &g_array_index(trace->ctxs, Ctx, ctx);
+            w.conn = c->conn;
+            w.protocol = trace->strings[c->protocol];
+            w.src = trace->strings[c->src];
+            w.dst = trace->strings[c->dst];
+            w.src_port = c->src_port;
+            w.dst_port = c->dst_port;
+        }
+        w.protocol = ms_trace_intern(trace, w.protocol);
+        w.src = ms_trace_intern(trace, w.src);
+        w.dst = ms_trace_intern(trace, w.dst);
         w.text = ms_trace_intern(trace, r->text);
         w.eol = ms_trace_intern(trace, r->eol);
         w.phase = ms_trace_intern(trace, r->phase);
@@ -594,7 +609,7 @@ static gsize encode(MsTrace *trace, guint64 id, const MsTraceRecord *r)
         g_array_append_val(trace->wide, w);
         return sizeof *s;
     }
-    s->ctx = ctx_of(trace, r);
+    s->ctx = ctx != CTX_FIND ? ctx : ctx_of(trace, r);
     switch (form) {
     case FORM_LINE:
         s->bits |= eol_code(r->eol) << EOL_SHIFT;
@@ -795,22 +810,42 @@ static void new_chunk(MsTrace *trace, MsTime base)
     trace->fill = 0;
 }
 
-guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
+static guint64 emit(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
 {
-    g_return_val_if_fail(trace != NULL, 0);
-    g_return_val_if_fail(record != NULL, 0);
-    g_return_val_if_fail((guint) record->kind < MS_TRACE_N_KINDS, 0);
-
     guint64 id = trace->length;
     /* Not zeroed: every slot is written whole before it is read. */
     if ((id & CHUNK_MASK) == 0)
         new_chunk(trace, record->time);
-    trace->fill += encode(trace, id, record);
+    trace->fill += encode(trace, id, ctx, record);
     trace->length++;
 
     if (!trace->dispatching)
         dispatch(trace);
     return id;
+}
+
+guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail(record != NULL, 0);
+    g_return_val_if_fail((guint) record->kind < MS_TRACE_N_KINDS, 0);
+    return emit(trace, CTX_FIND, record);
+}
+
+MsTraceContext ms_trace_context(MsTrace *trace, const MsTraceRecord *record)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail(record != NULL, 0);
+    return ctx_of(trace, record);
+}
+
+guint64 ms_trace_emit_in(MsTrace *trace, MsTraceContext ctx, const MsTraceRecord *record)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail(record != NULL, 0);
+    g_return_val_if_fail((guint) record->kind < MS_TRACE_N_KINDS, 0);
+    g_return_val_if_fail(ctx < trace->ctxs->len, 0);
+    return emit(trace, ctx, record);
 }
 
 /* The pinned copy of record id, or NULL. */

@@ -106,6 +106,10 @@ typedef struct {
     MsTime rttvar;
     MsTime rto;
 
+    /* Trace contexts of the lines and of the segments this side sends, + 1
+     * (0: not made yet): every record of them repeats the same context. */
+    guint32 line_ctx;
+    guint32 wire_ctx;
     int index;             /* MS_TCP_CLIENT or MS_TCP_SERVER */
     MsTcpState state;
     guint16 port;

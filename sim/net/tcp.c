@@ -177,6 +177,23 @@ MsTraceRecord ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s)
     return rec;
 }
 
+/* The trace context of side s's lines (protocol: the connection's) or
+ * segments ("TCP"), made on first use. */
+static MsTraceContext side_context(MsTcpConn *conn, int s, gboolean segments)
+{
+    MsTcpSide *side = &conn->sides[s];
+    guint32 *ctx = segments ? &side->wire_ctx : &side->line_ctx;
+
+    if (*ctx == 0) {
+        MsTraceRecord rec = ms_tcp_conn_record(conn, MS_TRACE_LINE, s);
+
+        if (segments)
+            rec.protocol = "TCP";
+        *ctx = ms_trace_context(conn_trace(conn), &rec) + 1;
+    }
+    return *ctx - 1;
+}
+
 static MsTraceRecord wire_record(const MsTcpWire *wire, MsTraceKind kind)
 {
     MsTraceRecord rec = ms_tcp_conn_record(wire->conn, kind, wire->from);
@@ -232,7 +249,7 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
     wire->payload = payload != NULL ? g_bytes_ref(payload) : NULL;
     wire->retransmit = retransmit;
     rec = wire_record(wire, MS_TRACE_SEGMENT_SENT);
-    wire->trace_id = ms_trace_emit(conn_trace(conn), &rec);
+    wire->trace_id = ms_trace_emit_in(conn_trace(conn), side_context(conn, s, TRUE), &rec);
     if (!ms_net_send_packet_full(conn->net, conn->sides[s].host, conn->sides[1 - s].host,
                                  MS_TCP_HEADER_BYTES + wire->len, wire_done, wire, wire_free,
                                  &start)) {
@@ -642,6 +659,14 @@ void ms_tcp_close(MsTcpConn *conn, MsDir side)
 guint ms_net_take_conn_id(MsNet *net)
 {
     return ++ms_net_tcp_table(net)->last_id;
+}
+
+MsTraceContext ms_tcp_conn_trace_context(MsTcpConn *conn, MsDir side)
+{
+    int s = side_index(side);
+
+    g_return_val_if_fail(conn != NULL && s >= 0, 0);
+    return side_context(conn, s, FALSE);
 }
 
 guint ms_tcp_conn_id(const MsTcpConn *conn)
