@@ -96,6 +96,12 @@ void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len);
 /* line_out: transfer full, NUL-terminated (may contain other NULs: use len_out). */
 MsLineResult ms_line_reader_next(MsLineReader *reader, char **line_out, gsize *len_out,
                                  MsEol *eol_out);
+/* The same line without a copy: line_out points into the reader, NUL-
+ * terminated after len_out octets, and stays valid until the reader is
+ * next fed, asked for a line or freed.  For engines that read a line where
+ * it is and copy only what they keep of it. */
+MsLineResult ms_line_reader_peek(MsLineReader *reader, const char **line_out, gsize *len_out,
+                                 MsEol *eol_out);
 /* Bytes fed but not yet returned as a line. */
 gsize ms_line_reader_pending(const MsLineReader *reader);
 

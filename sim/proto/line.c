@@ -131,17 +131,21 @@ const char *ms_eol_text(MsEol eol)
 }
 
 /* ---- The line reader --------------------------------------------------------
- * buf holds the bytes fed and not yet returned.  scan is where the search
- * for a line ending resumes: everything before it is known to hold no
- * ending (a trailing CR is never passed over, because whether it is a CRLF
- * or a bare CR depends on the next byte).  When the current line grows past
- * max_len, only its first max_len octets are kept and `overflow` remembers
- * that the rest was dropped, so a flood of bytes without an ending costs
- * bounded memory.  max_len 0 means no limit.
+ * buf[start..] holds the bytes fed and not yet returned: a line returned
+ * moves start past it, and the bytes before start are dropped only when
+ * more are fed, so a segment of many lines is not moved down once a line.
+ * scan (an index into buf, at or after start) is where the search for a
+ * line ending resumes: everything before it is known to hold no ending (a
+ * trailing CR is never passed over, because whether it is a CRLF or a bare
+ * CR depends on the next byte).  When the current line grows past max_len,
+ * only its first max_len octets are kept and `overflow` remembers that the
+ * rest was dropped, so a flood of bytes without an ending costs bounded
+ * memory.  max_len 0 means no limit.
  */
 struct MsLineReader {
     GByteArray *buf;
     gsize max_len;
+    gsize start;
     gsize scan;
     gboolean overflow;
 };
@@ -172,27 +176,34 @@ void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len)
 {
     if (len == 0)
         return;
+    if (reader->start > 0) {
+        g_byte_array_remove_range(reader->buf, 0, (guint) reader->start);
+        reader->scan -= reader->start;
+        reader->start = 0;
+    }
     g_byte_array_append(reader->buf, (const guint8 *) bytes, (guint) len);
 }
 
 gsize ms_line_reader_pending(const MsLineReader *reader)
 {
-    return reader->buf->len;
+    return reader->buf->len - reader->start;
 }
 
 /* Finds the end of the first line in buf from reader->scan on.
  * Returns TRUE with the line length and the octets consumed (line plus
- * ending); FALSE when more input is needed, leaving scan where to resume. */
+ * ending), both from start; FALSE when more input is needed, leaving scan
+ * where to resume. */
 static gboolean find_line_end(MsLineReader *reader, gsize *line_len, gsize *consumed,
                               MsEol *eol)
 {
     const guint8 *data = reader->buf->data;
     gsize len = reader->buf->len;
+    gsize start = reader->start;
 
     for (gsize i = reader->scan; i < len; i++) {
         if (data[i] == '\n') {
-            *line_len = i;
-            *consumed = i + 1;
+            *line_len = i - start;
+            *consumed = i + 1 - start;
             *eol = MS_EOL_LF;
             return TRUE;
         }
@@ -204,12 +215,12 @@ static gboolean find_line_end(MsLineReader *reader, gsize *line_len, gsize *cons
             reader->scan = i;
             return FALSE;
         }
-        *line_len = i;
+        *line_len = i - start;
         if (data[i + 1] == '\n') {
-            *consumed = i + 2;
+            *consumed = i + 2 - start;
             *eol = MS_EOL_CRLF;
         } else {
-            *consumed = i + 1;
+            *consumed = i + 1 - start;
             *eol = MS_EOL_CR;
         }
         return TRUE;
@@ -218,7 +229,7 @@ static gboolean find_line_end(MsLineReader *reader, gsize *line_len, gsize *cons
     return FALSE;
 }
 
-MsLineResult ms_line_reader_next(MsLineReader *reader, char **line_out, gsize *len_out,
+MsLineResult ms_line_reader_peek(MsLineReader *reader, const char **line_out, gsize *len_out,
                                  MsEol *eol_out)
 {
     gsize line_len = 0;
@@ -230,9 +241,10 @@ MsLineResult ms_line_reader_next(MsLineReader *reader, char **line_out, gsize *l
 
         /* Keep only the first max octets of a line that has no ending yet;
          * a pending CR at scan stays, it may start the ending. */
-        if (max > 0 && reader->scan > max) {
-            g_byte_array_remove_range(reader->buf, (guint) max, (guint) (reader->scan - max));
-            reader->scan = max;
+        if (max > 0 && reader->scan - reader->start > max) {
+            g_byte_array_remove_range(reader->buf, (guint) (reader->start + max),
+                                      (guint) (reader->scan - reader->start - max));
+            reader->scan = reader->start + max;
             reader->overflow = TRUE;
         }
         return MS_LINE_NONE;
@@ -244,22 +256,36 @@ MsLineResult ms_line_reader_next(MsLineReader *reader, char **line_out, gsize *l
     if (too_long && reader->max_len > 0 && keep > reader->max_len)
         keep = reader->max_len;
 
-    char *line = g_malloc(keep + 1);
-
-    if (keep > 0)
-        memcpy(line, reader->buf->data, keep);
+    /* The line stays where it is, ended by a NUL written over the first
+     * octet after what is kept: its ending (or the part of an over-long
+     * line that is dropped), consumed with it. */
+    char *line = (char *) reader->buf->data + reader->start;
     line[keep] = '\0';
-    g_byte_array_remove_range(reader->buf, 0, (guint) consumed);
-    reader->scan = 0;
+    reader->start += consumed;
+    reader->scan = reader->start;
     reader->overflow = FALSE;
 
     if (line_out != NULL)
         *line_out = line;
-    else
-        g_free(line);
     if (len_out != NULL)
         *len_out = keep;
     if (eol_out != NULL)
         *eol_out = eol;
     return too_long ? MS_LINE_TOO_LONG : MS_LINE_OK;
+}
+
+MsLineResult ms_line_reader_next(MsLineReader *reader, char **line_out, gsize *len_out,
+                                 MsEol *eol_out)
+{
+    const char *line = NULL;
+    gsize len = 0;
+    MsLineResult res = ms_line_reader_peek(reader, &line, &len, eol_out);
+
+    if (res == MS_LINE_NONE)
+        return res;
+    if (line_out != NULL)
+        *line_out = g_memdup2(line, len + 1);
+    if (len_out != NULL)
+        *len_out = len;
+    return res;
 }

@@ -465,10 +465,10 @@ static void on_data_line(MsPop3Client *c, const char *line, gsize len, MsEol eol
 static void process(MsPop3Client *c)
 {
     while (c->state != MS_POP3_CLIENT_DONE) {
-        g_autofree char *line = NULL;
+        const char *line = NULL;
         gsize len = 0;
         MsEol eol = MS_EOL_CRLF;
-        MsLineResult r = ms_line_reader_next(c->reader, &line, &len, &eol);
+        MsLineResult r = ms_line_reader_peek(c->reader, &line, &len, &eol);
         if (r == MS_LINE_NONE)
             return;
         if (r == MS_LINE_TOO_LONG)

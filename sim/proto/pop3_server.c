@@ -691,10 +691,10 @@ static void handle_line(MsPop3Server *s, const char *line, gsize len)
 static void process(MsPop3Server *s)
 {
     while (s->state == MS_POP3_STATE_AUTHORIZATION || s->state == MS_POP3_STATE_TRANSACTION) {
-        g_autofree char *line = NULL;
+        const char *line = NULL;
         gsize len = 0;
         MsEol eol = MS_EOL_CRLF;
-        MsLineResult r = ms_line_reader_next(s->reader, &line, &len, &eol);
+        MsLineResult r = ms_line_reader_peek(s->reader, &line, &len, &eol);
         if (r == MS_LINE_NONE)
             return;
         if (r == MS_LINE_TOO_LONG) {

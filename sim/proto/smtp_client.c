@@ -569,8 +569,13 @@ static int reply_line(MsSmtpClient *client, const char *line, gsize len, guint *
     if (len > 3 && line[3] != ' ' && line[3] != '-')
         return -1;
     *code_out = (guint) ((line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0'));
-    g_ptr_array_add(client->reply_lines, g_strndup(len > 4 ? line + 4 : "", len > 4 ? len - 4 : 0));
-    return len > 3 && line[3] == '-' ? 0 : 1;
+    /* A reply of one line (most are) is read where it is; only the lines
+     * of a multiline reply are kept until its last. */
+    if (len > 3 && line[3] == '-') {
+        g_ptr_array_add(client->reply_lines, g_strndup(len > 4 ? line + 4 : "", len - 4));
+        return 0;
+    }
+    return 1;
 }
 
 void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
@@ -579,7 +584,7 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
         return;
     ms_line_reader_feed(client->reader, bytes, len);
     while (client->state != MS_SMTP_CLIENT_CLOSED) {
-        g_autofree char *line = NULL;
+        const char *line = NULL;
         gsize n = 0;
         MsEol eol = MS_EOL_CRLF;
         guint code = 0;
@@ -587,7 +592,7 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
         /* A lenient reader: bare LF and over-long reply lines are taken as
          * they come (RFC 5321 4.5.3.1: avoid imposing length limits where
          * possible; an over-long line is cut, its code still read). */
-        if (ms_line_reader_next(client->reader, &line, &n, &eol) == MS_LINE_NONE)
+        if (ms_line_reader_peek(client->reader, &line, &n, &eol) == MS_LINE_NONE)
             break;
         int done = reply_line(client, line, n, &code);
 
@@ -604,8 +609,17 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
         }
         if (done == 0)
             continue;
+        /* The view is NUL-terminated after its n octets. */
+        const char *last = n > 4 ? line + 4 : "";
+        if (client->reply_lines->len == 0) {
+            handle_reply(client, code, last);
+            continue;
+        }
         g_autofree char *text = NULL;
 
+        /* All its lines are there while the reply is handled (EHLO reads
+         * its extensions from them). */
+        g_ptr_array_add(client->reply_lines, g_strdup(last));
         g_ptr_array_add(client->reply_lines, NULL);
         text = g_strjoinv("\n", (char **) client->reply_lines->pdata);
         g_ptr_array_remove_index(client->reply_lines, client->reply_lines->len - 1);

@@ -820,10 +820,10 @@ void ms_smtp_server_feed(MsSmtpServer *server, const char *bytes, gsize len)
     ms_line_reader_feed(server->reader, bytes, len);
     /* Before the greeting nothing is answered (the bytes wait). */
     while (server->state != MS_SMTP_SERVER_INIT && server->state != MS_SMTP_SERVER_CLOSED) {
-        g_autofree char *line = NULL;
+        const char *line = NULL;
         gsize n = 0;
         MsEol eol = MS_EOL_CRLF;
-        MsLineResult res = ms_line_reader_next(server->reader, &line, &n, &eol);
+        MsLineResult res = ms_line_reader_peek(server->reader, &line, &n, &eol);
 
         if (res == MS_LINE_NONE)
             break;
