@@ -46,22 +46,29 @@ static gboolean is_wsp(guchar c)
  * white space; the value is also trimmed of the white space around it. */
 static char *unfold(const char *p, gsize len)
 {
-    GString *s = g_string_sized_new(len);
+    /* Two passes over the value and one allocation of the result: every
+     * message a run passes on has its fields read this way. */
+    gsize kept = 0, first = G_MAXSIZE, last = 0;
     for (gsize i = 0; i < len; i++) {
-        if (p[i] == '\n')
+        if (p[i] == '\n' || (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n'))
             continue;
-        if (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
-            continue;
-        g_string_append_c(s, p[i]);
+        if (!is_wsp((guchar) p[i])) {
+            if (first == G_MAXSIZE)
+                first = kept;
+            last = kept;
+        }
+        kept++;
     }
-    gsize start = 0;
-    while (start < s->len && is_wsp((guchar) s->str[start]))
-        start++;
-    gsize end = s->len;
-    while (end > start && is_wsp((guchar) s->str[end - 1]))
-        end--;
-    char *out = g_strndup(s->str + start, end - start);
-    g_string_free(s, TRUE);
+    gsize n = first == G_MAXSIZE ? 0 : last - first + 1;
+    char *out = g_malloc(n + 1);
+    gsize k = 0, at = 0;
+    for (gsize i = 0; i < len && at < n; i++) {
+        if (p[i] == '\n' || (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n'))
+            continue;
+        if (k++ >= first)
+            out[at++] = p[i];
+    }
+    out[n] = '\0';
     return out;
 }
 
