@@ -112,6 +112,7 @@ typedef struct {
 
 /* How a line ended: the strings of FORM_LINE's eol codes, code 0 for NULL. */
 static const char *const eols[] = { NULL, "\r\n", "\n", "\r", "" };
+G_STATIC_ASSERT(G_N_ELEMENTS(eols) == 5);
 
 #define CHUNK_BITS 8u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
@@ -128,7 +129,10 @@ typedef struct {
     char *data;
     MsTime base;              /* the time of its first record */
     guint64 longs[CHUNK_SIZE / 64]; /* bit i: slot i is long */
+    guint8 longs_before[CHUNK_SIZE / 64]; /* long slots in the words before */
 } Chunk;
+
+G_STATIC_ASSERT(CHUNK_SIZE - 64 <= G_MAXUINT8);
 /* Pinned records come in blocks of this many. */
 #define PIN_BLOCK 1024u
 
@@ -447,9 +451,14 @@ static guint32 ann_of(MsTrace *trace, guint32 phase, guint32 note)
 
 /* ---- Encoding and decoding ------------------------------------------------ */
 
+/* Without a CPU flag that promises POPCNT, __builtin_popcountll is a call
+ * into libgcc; a record's place is found with one count. */
 static guint popcount64(guint64 x)
 {
-    return (guint) __builtin_popcountll(x);
+    x = x - ((x >> 1) & 0x5555555555555555u);
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (guint) ((x * 0x0101010101010101u) >> 56);
 }
 
 /* Slot id, short or long (as its chunk's bit says). */
@@ -457,11 +466,9 @@ static char *slot_at(const MsTrace *trace, guint64 id, gboolean *is_long_out)
 {
     const Chunk *c = &g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS));
     guint i = (guint) (id & CHUNK_MASK);
-    guint w = i / 64u, longs = 0;
-    for (guint k = 0; k < w; k++)
-        longs += popcount64(c->longs[k]);
+    guint w = i / 64u;
     guint64 bit = (guint64) 1 << (i % 64u);
-    longs += popcount64(c->longs[w] & (bit - 1));
+    guint longs = c->longs_before[w] + popcount64(c->longs[w] & (bit - 1));
     *is_long_out = (c->longs[w] & bit) != 0;
     return c->data + (gsize) i * sizeof(ShortSlot) +
            (gsize) longs * (sizeof(Slot) - sizeof(ShortSlot));
@@ -489,14 +496,18 @@ static MsTime arrival_decode(MsTime time, guint32 a)
     return a == ARRIVAL_NONE ? -1 : time + (MsTime) a;
 }
 
+/* The code of eols[] that eol reads as, or G_N_ELEMENTS(eols): from its
+ * octets, as every line of a run asks. */
 static guint eol_code(const char *eol)
 {
     if (eol == NULL)
         return 0;
-    for (guint i = 1; i < G_N_ELEMENTS(eols); i++) {
-        if (strcmp(eol, eols[i]) == 0)
-            return i;
-    }
+    if (eol[0] == '\0')
+        return 4;
+    if (eol[0] == '\r' && eol[1] == '\n' && eol[2] == '\0')
+        return 1;
+    if ((eol[0] == '\n' || eol[0] == '\r') && eol[1] == '\0')
+        return eol[0] == '\n' ? 2 : 3;
     return G_N_ELEMENTS(eols);
 }
 
@@ -578,6 +589,8 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
     }
 
     chunk->longs[i / 64u] |= (guint64) 1 << (i % 64u);
+    for (guint w = i / 64u + 1; w < G_N_ELEMENTS(chunk->longs_before); w++)
+        chunk->longs_before[w]++;
     Slot *s = (Slot *) at;
     guint small = form == FORM_SEGMENT ? r->retransmit : form == FORM_STORE ? (guint) r->count : 0;
     s->time_lo = (guint32) (guint64) r->time;
@@ -793,7 +806,7 @@ static void *slab_new(void)
 static void new_chunk(MsTrace *trace, MsTime base)
 {
     guint n = trace->chunks->len;
-    Chunk c = { NULL, base, { 0 } };
+    Chunk c = { NULL, base, { 0 }, { 0 } };
     if (n < SMALL_CHUNKS) {
         c.data = g_malloc(CHUNK_MAX_BYTES);
     } else {
