@@ -58,9 +58,26 @@ void ms_tcp_table_free(MsTcpTable *table);
 MsTcpTable *ms_net_tcp_table(MsNet *net);
 
 /* A list of freed objects of one size kept for reuse, linked through
- * their first word (the packets' and TCP's wires). */
+ * their first word (the packets', TCP's wires and segments).  Under
+ * AddressSanitizer they go back to malloc at once instead: a use after
+ * free must be caught, not hidden by the reuse. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MS_SPARE_REUSE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MS_SPARE_REUSE 0
+#endif
+#endif
+#ifndef MS_SPARE_REUSE
+#define MS_SPARE_REUSE 1
+#endif
+
 static inline void ms_spare_push(gpointer *spares, gpointer obj)
 {
+    if (!MS_SPARE_REUSE) {
+        g_free(obj);
+        return;
+    }
     *(gpointer *) obj = *spares;
     *spares = obj;
 }

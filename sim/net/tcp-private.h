@@ -150,6 +150,8 @@ struct MsTcpTable {
     MsTime initial_rto;
     guint max_retries;
     gpointer spare_wires;  /* freed MsTcpWire, kept for reuse (a list through their first word) */
+    gpointer spare_segs;   /* freed MsTcpSeg, likewise */
+    GPtrArray *spare_trackers; /* emptied tracker arrays (GArray), kept for reuse */
 };
 
 static inline MsTcpTable *conn_table(const MsTcpConn *conn)
@@ -188,7 +190,10 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
 void ms_tcp_send_ack(MsTcpConn *conn, int s);
 /* Queues a segment consuming sequence space (takes payload) and sends it. */
 void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload);
-void ms_tcp_seg_free(gpointer seg);
+/* Frees a segment of conn's (onto the table's spares). */
+void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg);
+/* Side s's trackers, all arrived: the array is kept for the next burst. */
+void ms_tcp_trackers_done(MsTcpConn *conn, int s);
 void ms_tcp_chunk_free(gpointer chunk);
 /* (Re)starts side s's retransmission timer to expire one RTO after `from`. */
 void ms_tcp_timer_start(MsTcpConn *conn, int s, MsTime from);

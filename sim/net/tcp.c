@@ -31,13 +31,29 @@ void ms_tcp_chunk_free(gpointer data)
     g_free(chunk);
 }
 
-void ms_tcp_seg_free(gpointer data)
+/* Every segment that consumes sequence space is one of these until it is
+ * acknowledged: a freed one is kept for the next, like the wires below. */
+void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg)
 {
-    MsTcpSeg *seg = data;
-
     if (seg->payload != NULL)
         g_bytes_unref(seg->payload);
-    g_free(seg);
+    ms_spare_push(&conn_table(conn)->spare_segs, seg);
+}
+
+/* A run makes a tracker array for most bursts of lines it sends, and every
+ * connection keeps its sides to the end of the run: an emptied array goes
+ * back to the table instead of staying with its connection or being freed,
+ * so there are never more of them than sides waiting at one time. */
+void ms_tcp_trackers_done(MsTcpConn *conn, int s)
+{
+    GArray *trackers = g_steal_pointer(&conn->sides[s].trackers);
+
+    if (!MS_SPARE_REUSE) {
+        g_array_unref(trackers);
+        return;
+    }
+    g_array_set_size(trackers, 0);
+    g_ptr_array_add(conn_table(conn)->spare_trackers, trackers);
 }
 
 /* Every segment sent is a wire: a freed one is kept for the next, its first
@@ -68,7 +84,7 @@ static void conn_free(gpointer data)
         MsTcpSide *side = &conn->sides[s];
 
         while (!g_queue_is_empty(&side->rtx))
-            ms_tcp_seg_free(g_queue_pop_head_link(&side->rtx)->data);
+            ms_tcp_seg_free(conn, g_queue_pop_head_link(&side->rtx)->data);
         g_queue_clear_full(&side->pending, (GDestroyNotify) g_bytes_unref);
         g_list_free_full(side->ooo, ms_tcp_chunk_free);
         if (side->trackers != NULL)
@@ -92,6 +108,7 @@ MsTcpTable *ms_tcp_table_new(void)
 
     table->conns = g_ptr_array_new_with_free_func(conn_free);
     table->listeners = g_ptr_array_new_with_free_func(listener_free);
+    table->spare_trackers = g_ptr_array_new_with_free_func((GDestroyNotify) g_array_unref);
     table->mss = MS_TCP_DEFAULT_MSS;
     table->initial_rto = MS_TCP_DEFAULT_RTO;
     table->max_retries = MS_TCP_DEFAULT_RETRIES;
@@ -104,7 +121,9 @@ void ms_tcp_table_free(MsTcpTable *table)
         return;
     g_ptr_array_unref(table->conns);
     g_ptr_array_unref(table->listeners);
+    g_ptr_array_unref(table->spare_trackers);
     ms_spare_free_all(&table->spare_wires);
+    ms_spare_free_all(&table->spare_segs);
     g_free(table);
 }
 
@@ -315,7 +334,7 @@ static void seg_transmit(MsTcpConn *conn, MsTcpSeg *seg)
 void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload)
 {
     MsTcpSide *side = &conn->sides[s];
-    MsTcpSeg *seg = g_new0(MsTcpSeg, 1);
+    MsTcpSeg *seg = ms_spare_pop(&conn_table(conn)->spare_segs, sizeof(MsTcpSeg));
 
     seg->side = s;
     seg->flags = flags;
@@ -623,6 +642,13 @@ guint64 ms_tcp_send_bytes(MsTcpConn *conn, MsDir side, GBytes *bytes)
     if (len == 0 || !side_is_open(conn, s))
         return me->written;
     me->written += len;
+    /* Once established, with nothing waiting before it, the write goes out
+     * at once (what ms_tcp_side_flush() would do) without being queued. */
+    if (g_queue_is_empty(&me->pending) &&
+        (me->state == MS_TCP_STATE_ESTABLISHED || me->state == MS_TCP_STATE_CLOSE_WAIT)) {
+        send_write(conn, s, bytes);
+        return me->written;
+    }
     g_queue_push_tail(&me->pending, g_steal_pointer(&owned));
     ms_tcp_side_flush(conn, s);
     return me->written;
@@ -638,8 +664,12 @@ void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint
         ms_trace_set_arrival(conn_trace(conn), trace_id, conn_now(conn));
         return;
     }
-    if (conn->sides[s].trackers == NULL)
-        conn->sides[s].trackers = g_array_sized_new(FALSE, FALSE, sizeof(MsTcpTracker), 4);
+    if (conn->sides[s].trackers == NULL) {
+        GPtrArray *spares = conn_table(conn)->spare_trackers;
+        conn->sides[s].trackers = spares->len > 0
+                                      ? g_ptr_array_steal_index_fast(spares, spares->len - 1)
+                                      : g_array_sized_new(FALSE, FALSE, sizeof(MsTcpTracker), 4);
+    }
     g_array_append_val(conn->sides[s].trackers, tracker);
 }
 

@@ -77,7 +77,7 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
         syn_acked = syn_acked || (seg->flags & MS_TCP_SYN) != 0;
         first_start = seg->first_start;
         any = TRUE;
-        ms_tcp_seg_free(seg);
+        ms_tcp_seg_free(conn, seg);
     }
     side->snd_una = ack;
     /* RFC 6298 3 (Karn): no sample when the ACK covers a retransmitted
@@ -130,22 +130,21 @@ static void trackers_check(MsTcpConn *conn, int sender)
 
     if (trackers == NULL)
         return;
-    for (guint i = 0; i < trackers->len;) {
+    /* The lines that arrived leave the array; the rest keep their order. */
+    guint kept = 0;
+    for (guint i = 0; i < trackers->len; i++) {
         MsTcpTracker *t = &g_array_index(trackers, MsTcpTracker, i);
 
-        if (t->end <= received) {
+        if (t->end <= received)
             ms_trace_set_arrival(conn_trace(conn), t->trace_id, conn_now(conn));
-            g_array_remove_index(trackers, i);
-        } else {
-            i++;
-        }
+        else
+            g_array_index(trackers, MsTcpTracker, kept++) = *t;
     }
+    g_array_set_size(trackers, kept);
     /* A run keeps every connection to its end: an array per side, grown for
      * the longest burst of lines, was 8 % of what a message added. */
-    if (trackers->len == 0) {
-        g_array_unref(trackers);
-        conn->sides[sender].trackers = NULL;
-    }
+    if (trackers->len == 0)
+        ms_tcp_trackers_done(conn, sender);
 }
 
 static gint chunk_cmp(gconstpointer a, gconstpointer b)
