@@ -44,7 +44,16 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
                     const char *subject, const char *text, gint64 count, const char *fmt,
                     va_list ap)
 {
-    g_autofree char *detail = g_strdup_vprintf(fmt, ap);
+    /* Most sentences fit a line: formatted on the stack, the trace keeps
+     * its own copy anyway.  A longer one is formatted again in full. */
+    char buf[256];
+    g_autofree char *longer = NULL;
+    va_list again;
+    va_copy(again, ap);
+    const char *detail = buf;
+    if (g_vsnprintf(buf, sizeof buf, fmt, ap) >= (gint) sizeof buf)
+        detail = longer = g_strdup_vprintf(fmt, again);
+    va_end(again);
     MsTraceRecord r = { 0 };
     r.text = text;
     r.kind = kind;
