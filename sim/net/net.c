@@ -87,6 +87,8 @@ typedef struct {
 
 static void route_free(gpointer data);
 
+#define ROUTE_RECENT 64u
+
 struct MsNet {
     MsSim *sim;
     GPtrArray *hosts;      /* MsHost, owned, by index */
@@ -98,6 +100,9 @@ struct MsNet {
     guint stamp;           /* marks the labels of the current search */
     GArray *heap;          /* the search's pending hosts */
     guint64 settled;       /* hosts settled by all searches so far */
+    /* The routes last found, by (source, destination), in front of the
+     * table: a connection's segments ask for the same two again and again. */
+    const MsRoute *recent[ROUTE_RECENT];
     GQueue tasks;          /* pending MsNetTask */
     MsNetTask *spare;      /* finished tasks, kept for reuse */
     gpointer spare_packets;/* freed packets, kept for reuse (a list through their first word) */
@@ -259,6 +264,7 @@ MsTcpTable *ms_net_tcp_table(MsNet *net)
 
 static void routes_invalidate(MsNet *net)
 {
+    memset(net->recent, 0, sizeof net->recent);
     g_hash_table_remove_all(net->routes);
 }
 
@@ -724,6 +730,9 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
 static const MsRoute *route_find(MsNet *net, MsHost *from, MsHost *to)
 {
     gint64 key = (gint64) from->index * (gint64) net->hosts->len + (gint64) to->index;
+    const MsRoute **recent = &net->recent[(from->index * 31u + to->index) % ROUTE_RECENT];
+    if (*recent != NULL && (*recent)->key == key)
+        return *recent;
     MsRoute *route = g_hash_table_lookup(net->routes, &key);
 
     if (route == NULL) {
@@ -731,6 +740,7 @@ static const MsRoute *route_find(MsNet *net, MsHost *from, MsHost *to)
         route->key = key;
         g_hash_table_insert(net->routes, &route->key, route);
     }
+    *recent = route;
     return route;
 }
 
