@@ -1634,7 +1634,8 @@ static void every_scenario_streams_the_same_outputs(void)
 }
 
 /* The writer's corners that no scenario reaches: empty containers, the
- * escapes, the extreme integers. */
+ * escapes, the extreme integers, containers nested deeper than its stack
+ * starts. */
 static void json_writer_matches_json_glib(void)
 {
     static const char *const strings[] = { "", "plain", "a\x01b\x1f\x7f\xc3\xa9",
@@ -1660,6 +1661,17 @@ static void json_writer_matches_json_glib(void)
     json_builder_end_array(b);
     json_builder_set_member_name(b, "na\"me");
     json_builder_add_int_value(b, -7);
+    json_builder_set_member_name(b, "deep");
+    for (int i = 0; i < 20; i++) {
+        json_builder_begin_array(b);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "in");
+    }
+    json_builder_add_int_value(b, 1);
+    for (int i = 0; i < 20; i++) {
+        json_builder_end_object(b);
+        json_builder_end_array(b);
+    }
     json_builder_end_object(b);
     g_autoptr(JsonGenerator) gen = json_generator_new();
     g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -1690,6 +1702,17 @@ static void json_writer_matches_json_glib(void)
     ms_json_end_array(w);
     ms_json_member(w, "na\"me");
     ms_json_int(w, -7);
+    ms_json_member(w, "deep");
+    for (int i = 0; i < 20; i++) {
+        ms_json_begin_array(w);
+        ms_json_begin_object(w);
+        ms_json_member(w, "in");
+    }
+    ms_json_int(w, 1);
+    for (int i = 0; i < 20; i++) {
+        ms_json_end_object(w);
+        ms_json_end_array(w);
+    }
     ms_json_end_object(w);
     gsize got_len = 0;
     g_autofree char *got = ms_json_writer_steal(w, &got_len);

@@ -35,7 +35,9 @@ typedef struct {
 struct MsJsonWriter {
     GString *buf;
     FILE *file;        /* NULL: keep everything in buf */
-    GArray *stack;     /* of Level */
+    Level *stack;      /* the open containers, innermost last */
+    guint depth;       /* how many are open */
+    guint stack_size;  /* room in stack */
     const char *name;  /* the member name set for the next value */
     int error;         /* errno of the first failed write, 0 if none */
     /* Packed writers only (see above). */
@@ -54,7 +56,8 @@ MsJsonWriter *ms_json_writer_new(FILE *file)
     MsJsonWriter *w = g_new0(MsJsonWriter, 1);
     w->buf = g_string_sized_new(file != NULL ? FLUSH_AT + 4096 : 4096);
     w->file = file;
-    w->stack = g_array_new(FALSE, FALSE, sizeof(Level));
+    w->stack_size = 8;
+    w->stack = g_new(Level, w->stack_size);
     return w;
 }
 
@@ -82,7 +85,7 @@ void ms_json_writer_free(MsJsonWriter *w)
         g_ptr_array_unref(w->strings);
     }
     g_string_free(w->buf, TRUE);
-    g_array_unref(w->stack);
+    g_free(w->stack);
     g_free(w);
 }
 
@@ -109,16 +112,25 @@ static void indent(MsJsonWriter *w, guint level)
 
 /* JSON-GLib's escapes: backslash and quote; \b \f \n \r \t; other bytes
  * from 0x01 to 0x1e and 0x7f as \u00XX.  0x1f and bytes from 0x80 up pass
- * as they are, as JSON-GLib 1.6 writes them. */
+ * as they are, as JSON-GLib 1.6 writes them.  The bytes to escape, by a
+ * table: a trace's strings are nearly all plain, and are scanned once. */
+static const guint8 escaped_byte[256] = {
+    [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+    [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
+    [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1,
+    [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1,
+    [0x1d] = 1, [0x1e] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 static void append_escaped(GString *out, const char *s)
 {
     const char *run = s;
     const char *p = s;
     for (; *p != '\0'; p++) {
         unsigned char c = (unsigned char) *p;
-        if (c != '\\' && c != '"' && (c >= 0x1f || c == 0) && c != 0x7f)
+        if (!escaped_byte[c])
             continue;
-        g_string_append_len(out, run, p - run);
+        ms_report_put(out, run, (gsize) (p - run));
         run = p + 1;
         switch (c) {
         case '\\':
@@ -127,36 +139,36 @@ static void append_escaped(GString *out, const char *s)
             g_string_append_c(out, (char) c);
             break;
         case '\b':
-            g_string_append(out, "\\b");
+            ms_report_puts(out, "\\b");
             break;
         case '\f':
-            g_string_append(out, "\\f");
+            ms_report_puts(out, "\\f");
             break;
         case '\n':
-            g_string_append(out, "\\n");
+            ms_report_puts(out, "\\n");
             break;
         case '\r':
-            g_string_append(out, "\\r");
+            ms_report_puts(out, "\\r");
             break;
         case '\t':
-            g_string_append(out, "\\t");
+            ms_report_puts(out, "\\t");
             break;
         default:
             g_string_append_printf(out, "\\u00%02x", c);
             break;
         }
     }
-    g_string_append_len(out, run, p - run);
+    ms_report_put(out, run, (gsize) (p - run));
 }
 
 /* What comes before any value: the separator from the previous element,
  * the indentation and, in an object, the member's name. */
 static void begin_value(MsJsonWriter *w)
 {
-    guint depth = w->stack->len;
+    guint depth = w->depth;
     if (depth == 0)
         return;
-    Level *top = &g_array_index(w->stack, Level, depth - 1);
+    Level *top = &w->stack[depth - 1];
     if (w->packed) {
         if (top->count++ > 0)
             g_string_append_c(w->buf, ',');
@@ -166,19 +178,20 @@ static void begin_value(MsJsonWriter *w)
             g_assert(w->name != NULL);
             g_string_append_c(w->buf, '"');
             append_escaped(w->buf, w->name);
-            g_string_append(w->buf, "\":");
+            ms_report_puts(w->buf, "\":");
             w->name = NULL;
         }
         return;
     }
-    g_string_append(w->buf, top->count == 0 ? "\n" : ",\n");
-    top->count++;
+    if (top->count++ > 0)
+        g_string_append_c(w->buf, ',');
+    g_string_append_c(w->buf, '\n');
     indent(w, depth);
     if (top->object) {
         g_assert(w->name != NULL);
         g_string_append_c(w->buf, '"');
         append_escaped(w->buf, w->name);
-        g_string_append(w->buf, "\" : ");
+        ms_report_puts(w->buf, "\" : ");
         w->name = NULL;
     }
 }
@@ -187,11 +200,11 @@ static void begin_value(MsJsonWriter *w)
  * with its type ('s' a string, written as an index, 'v' anything else). */
 static void row_member(MsJsonWriter *w, char type)
 {
-    if (w->row_level == 0 || w->stack->len != w->row_level)
+    if (w->row_level == 0 || w->depth != w->row_level)
         return;
     g_assert(w->name != NULL);
     g_string_append_c(w->shape, type);
-    g_string_append(w->shape, w->name);
+    ms_report_puts(w->shape, w->name);
     g_string_append_c(w->shape, '\n');
 }
 
@@ -210,34 +223,39 @@ static void begin(MsJsonWriter *w, gboolean object)
 {
     row_member(w, 'v');
     begin_value(w);
-    gboolean row = object && w->row_parent != 0 && w->stack->len == w->row_parent;
+    gboolean row = object && w->row_parent != 0 && w->depth == w->row_parent;
     g_string_append_c(w->buf, object && !row ? '{' : '[');
-    Level level = { object, 0 };
-    g_array_append_val(w->stack, level);
+    if (w->depth == w->stack_size) {
+        w->stack_size *= 2;
+        w->stack = g_renew(Level, w->stack, w->stack_size);
+    }
+    w->stack[w->depth++] = (Level) { object, 0 };
     if (row) {
-        w->row_level = w->stack->len;
+        w->row_level = w->depth;
         g_string_truncate(w->shape, 0);
     }
 }
 
 static void end(MsJsonWriter *w, gboolean object)
 {
-    g_assert(w->stack->len > 0);
-    Level top = g_array_index(w->stack, Level, w->stack->len - 1);
+    g_assert(w->depth > 0);
+    Level top = w->stack[w->depth - 1];
     g_assert(top.object == object);
     if (w->packed) {
-        if (w->row_level != 0 && w->stack->len == w->row_level) {
+        if (w->row_level != 0 && w->depth == w->row_level) {
             guint id = intern(w->shape_ids, w->shapes, w->shape->str);
-            g_string_append_printf(w->buf, "%s%u]", top.count > 0 ? "," : "", id);
+            if (top.count > 0)
+                g_string_append_c(w->buf, ',');
+            ms_report_append_int(w->buf, id);
+            g_string_append_c(w->buf, ']');
             w->row_level = 0;
         } else {
             g_string_append_c(w->buf, object ? '}' : ']');
         }
-        g_array_set_size(w->stack, w->stack->len - 1);
+        w->depth--;
         return;
     }
-    g_array_set_size(w->stack, w->stack->len - 1);
-    guint level = w->stack->len;
+    guint level = --w->depth;
     if (top.count > 0) {
         g_string_append_c(w->buf, '\n');
         indent(w, level);
@@ -275,10 +293,10 @@ void ms_json_member(MsJsonWriter *w, const char *name)
 
 void ms_json_string(MsJsonWriter *w, const char *value)
 {
-    if (w->row_level != 0 && w->stack->len == w->row_level) {
+    if (w->row_level != 0 && w->depth == w->row_level) {
         row_member(w, 's');
         begin_value(w);
-        g_string_append_printf(w->buf, "%u", intern(w->string_ids, w->strings, value));
+        ms_report_append_int(w->buf, intern(w->string_ids, w->strings, value));
         return;
     }
     begin_value(w);
@@ -291,19 +309,7 @@ void ms_json_int(MsJsonWriter *w, gint64 value)
 {
     row_member(w, 'v');
     begin_value(w);
-    /* Digits backwards into a small buffer: faster than printf for the
-     * many numbers of a trace. */
-    char digits[24];
-    guint n = 0;
-    guint64 v = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-    do {
-        digits[n++] = (char) ('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    if (value < 0)
-        g_string_append_c(w->buf, '-');
-    while (n > 0)
-        g_string_append_c(w->buf, digits[--n]);
+    ms_report_append_int(w->buf, value);
 }
 
 void ms_json_null(MsJsonWriter *w)
@@ -316,12 +322,12 @@ void ms_json_null(MsJsonWriter *w)
 void ms_json_pack_rows(MsJsonWriter *w)
 {
     g_assert(w->packed && w->row_parent == 0);
-    w->row_parent = w->stack->len + 1;
+    w->row_parent = w->depth + 1;
 }
 
 void ms_json_pack_end(MsJsonWriter *w)
 {
-    g_assert(w->packed && w->row_parent != 0 && w->stack->len < w->row_parent);
+    g_assert(w->packed && w->row_parent != 0 && w->depth < w->row_parent);
     w->row_parent = 0;
     /* [[names], "types"] per shape. */
     ms_json_member(w, "shapes");
@@ -354,7 +360,7 @@ void ms_json_pack_end(MsJsonWriter *w)
 
 gboolean ms_json_writer_finish(MsJsonWriter *w, GError **error)
 {
-    g_assert(w->stack->len == 0);
+    g_assert(w->depth == 0);
     flush(w);
     if (w->error != 0) {
         g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(w->error), "%s",
@@ -366,7 +372,7 @@ gboolean ms_json_writer_finish(MsJsonWriter *w, GError **error)
 
 char *ms_json_writer_steal(MsJsonWriter *w, gsize *len_out)
 {
-    g_assert(w->file == NULL && w->stack->len == 0);
+    g_assert(w->file == NULL && w->depth == 0);
     if (len_out != NULL)
         *len_out = w->buf->len;
     char *text = g_string_free(w->buf, FALSE);
