@@ -984,7 +984,14 @@ static void test_kind_names(void)
         g_autofree char *s_ = format(t);           \
         MS_ASSERT_STR(s_, expected);               \
     } while (0)
-#define check_ms(t, expected) CHECK_FORMAT(ms_time_format_ms, t, expected)
+/* Both forms of the milliseconds, the allocated one and the buffer's. */
+#define check_ms(t, expected)                                                \
+    do {                                                                     \
+        CHECK_FORMAT(ms_time_format_ms, t, expected);                        \
+        char buf_[MS_TIME_FORMAT_MS_SIZE];                                   \
+        CU_ASSERT_EQUAL(ms_time_format_ms_buf(t, buf_), strlen(expected));   \
+        MS_ASSERT_STR(buf_, expected);                                       \
+    } while (0)
 #define check_human(t, expected) CHECK_FORMAT(ms_time_format_human, t, expected)
 
 /* Whole milliseconds, a dot, then three digits of microseconds; the

@@ -106,6 +106,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSim, ms_sim_free)
  * precision, truncated and without a unit: 42001000 ns -> "42.001",
  * 42000800 ns -> "42.000".  Returns a newly allocated string. */
 char *ms_time_format_ms(MsTime t);
+/* The same into buf, NUL-terminated, for writers that format a time for
+ * every line they write; returns its length. */
+#define MS_TIME_FORMAT_MS_SIZE 24
+gsize ms_time_format_ms_buf(MsTime t, char buf[MS_TIME_FORMAT_MS_SIZE]);
 /* Short human form: "800 µs", "40 ms", "1.5 s", "30 min", "2 h", "5 d";
  * at most one decimal, rounded; "0 s" for 0, "never" for MS_TIME_NEVER
  * (newly allocated). */

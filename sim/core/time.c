@@ -7,6 +7,8 @@
  */
 #include "mailsim/core.h"
 
+#include <string.h>
+
 /* Magnitude of t as unsigned, defined even for G_MININT64. */
 static guint64 magnitude(MsTime t)
 {
@@ -16,15 +18,15 @@ static guint64 magnitude(MsTime t)
 /* Microseconds are truncated, not rounded: an event at 42.0008 ms has not
  * yet reached 42.001 ms, and a transcript should never show a line earlier
  * than the one that caused it. */
-char *ms_time_format_ms(MsTime t)
+gsize ms_time_format_ms_buf(MsTime t, char buf[MS_TIME_FORMAT_MS_SIZE])
 {
     /* Digits written by hand, from the right: the transcripts and the
      * summary format a time for nearly every line they write, and going
      * through printf was a fifth of the summary's time. */
     guint64 us = magnitude(t) / (guint64) MS_USEC;
-    char buf[32];
-    char *p = buf + sizeof buf;
-    *--p = '\0';
+    char digits[MS_TIME_FORMAT_MS_SIZE];
+    char *end = digits + sizeof digits;
+    char *p = end;
     guint frac = (guint) (us % 1000u);
     for (int i = 0; i < 3; i++, frac /= 10u)
         *--p = (char) ('0' + frac % 10u);
@@ -36,7 +38,17 @@ char *ms_time_format_ms(MsTime t)
     } while (whole > 0);
     if (t < 0)
         *--p = '-';
-    return g_strndup(p, (gsize) (buf + sizeof buf - 1 - p));
+    gsize len = (gsize) (end - p);
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    return len;
+}
+
+char *ms_time_format_ms(MsTime t)
+{
+    char buf[MS_TIME_FORMAT_MS_SIZE];
+    gsize len = ms_time_format_ms_buf(t, buf);
+    return g_strndup(buf, len);
 }
 
 typedef struct {
