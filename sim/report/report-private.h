@@ -196,6 +196,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsReportItems, ms_report_items_free)
 /* The connection column: "[1] alice-pc:49152 → crepes.fr:25" with the
  * arrow of the item (transfer full). */
 char *ms_report_conn_label(const MsReportConn *conn, MsArrow arrow);
+/* The same, appended to out. */
+void ms_report_append_conn_label(GString *out, const MsReportConn *conn, MsArrow arrow);
 
 /* Lays out the items as transcript.txt (transcript.c) or transcript.md
  * (transcript_md.c), appending to `out`; with `file` non-NULL, `out` is

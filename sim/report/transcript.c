@@ -93,7 +93,7 @@ static gboolean is_wide(gunichar c)
 
 void ms_report_append_padded(GString *out, const char *s, guint width)
 {
-    g_string_append(out, s);
+    ms_report_puts(out, s);
     for (guint w = ms_report_text_width(s); w < width; w++)
         g_string_append_c(out, ' ');
 }
@@ -136,15 +136,25 @@ void ms_report_append_wrapped(GString *out, const char *s, guint first_col, guin
         const char *start = p;
         guint w = 0;
         gunichar last = 0;
+        gboolean last_wide = FALSE;
         while (*p != '\0' && *p != ' ') {
+            /* ASCII after a narrow character: no break, one column (most
+             * of a transcript). */
+            if ((guchar) *p < 0x80 && !last_wide) {
+                last = (guchar) *p++;
+                w++;
+                continue;
+            }
             gunichar d = g_utf8_get_char(p);
+            gboolean wide = is_wide(d);
             /* The punctuation tables are asked only beside a wide one. */
-            gboolean breakable = p != start && (is_wide(d) || is_wide(last)) &&
-                                 !no_break_after(last) && !no_break_before(d);
+            gboolean breakable = p != start && (wide || last_wide) && !no_break_after(last) &&
+                                 !no_break_before(d);
             if (breakable)
                 break;
             w += char_width(d);
             last = d;
+            last_wide = wide;
             p = g_utf8_next_char(p);
         }
         guint gap = space && !first ? 1 : 0;
@@ -156,7 +166,7 @@ void ms_report_append_wrapped(GString *out, const char *s, guint first_col, guin
         }
         if (gap > 0)
             g_string_append_c(out, ' ');
-        g_string_append_len(out, start, p - start);
+        ms_report_put(out, start, (gsize) (p - start));
         col += gap + w;
         first = FALSE;
     }
@@ -167,39 +177,70 @@ void ms_report_append_wrapped(GString *out, const char *s, guint first_col, guin
 typedef struct {
     guint time_width;  /* "5037.585" */
     guint label_width; /* "[2] crepes.fr:49152 → hamburger.edu:25" */
+    /* Each note's text wrapped under an item (transfer full), by its
+     * address: a long transcript prints the same few hundred notes
+     * hundreds of thousands of times, and they always wrap alike. */
+    GHashTable *wrapped_notes;
 } Columns;
 
 static Columns measure(GPtrArray *items)
 {
-    Columns c = { 8, 0 };
+    Columns c = { 8, 0, g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free) };
+    /* A connection's label is measured once, not on each of its lines. */
+    g_autoptr(GArray) measured = g_array_new(FALSE, TRUE, sizeof(gboolean));
+    g_autoptr(GString) label = g_string_new(NULL);
     for (guint i = 0; i < items->len; i++) {
         const MsItem *item = g_ptr_array_index(items, i);
-        g_autofree char *t = ms_time_format_ms(item->time);
-        c.time_width = MAX(c.time_width, ms_report_text_width(t));
-        if (item->conn != NULL) {
-            g_autofree char *l = ms_report_conn_label(item->conn, MS_ARROW_TO_SERVER);
-            c.label_width = MAX(c.label_width, ms_report_text_width(l));
-        }
+        char t[MS_TIME_FORMAT_MS_SIZE];
+        c.time_width = MAX(c.time_width, (guint) ms_time_format_ms_buf(item->time, t));
+        if (item->conn == NULL)
+            continue;
+        if (item->conn->id >= measured->len)
+            g_array_set_size(measured, item->conn->id + 1);
+        if (g_array_index(measured, gboolean, item->conn->id))
+            continue;
+        g_array_index(measured, gboolean, item->conn->id) = TRUE;
+        g_string_truncate(label, 0);
+        ms_report_append_conn_label(label, item->conn, MS_ARROW_TO_SERVER);
+        c.label_width = MAX(c.label_width, ms_report_text_width(label->str));
     }
     return c;
 }
 
 static void append_time(GString *out, const Columns *c, MsTime t)
 {
-    g_autofree char *ms = ms_time_format_ms(t);
-    append_spaces(out, c->time_width - MIN(c->time_width, ms_report_text_width(ms)));
-    g_string_append(out, ms);
-    g_string_append(out, "  ");
+    char ms[MS_TIME_FORMAT_MS_SIZE];
+    guint len = (guint) ms_time_format_ms_buf(t, ms);
+    append_spaces(out, c->time_width - MIN(c->time_width, len));
+    ms_report_put(out, ms, len);
+    ms_report_puts(out, "  ");
+}
+
+/* The connection column, padded to its width. */
+static void append_label(GString *out, const Columns *c, const MsItem *item)
+{
+    gsize start = out->len;
+    ms_report_append_conn_label(out, item->conn, item->arrow);
+    for (guint w = ms_report_text_width(out->str + start); w < c->label_width + 2; w++)
+        g_string_append_c(out, ' ');
 }
 
 static void append_notes(GString *out, const Columns *c, const MsItem *item)
 {
     guint indent = c->time_width + 2;
     for (guint i = 0; i < item->n_notes; i++) {
+        const char *note = ms_item_note(item, i);
+        const char *wrapped = g_hash_table_lookup(c->wrapped_notes, note);
+        if (wrapped == NULL) {
+            GString *w = g_string_new(NULL);
+            ms_report_append_wrapped(w, note, indent + 2, indent + 2, WRAP_WIDTH);
+            char *text = g_string_free(w, FALSE);
+            g_hash_table_insert(c->wrapped_notes, (gpointer) note, text);
+            wrapped = text;
+        }
         append_spaces(out, indent);
-        g_string_append(out, "\u21b3 ");
-        ms_report_append_wrapped(out, ms_item_note(item, i), indent + 2, indent + 2,
-                                 WRAP_WIDTH);
+        ms_report_puts(out, "\u21b3 ");
+        ms_report_puts(out, wrapped);
         g_string_append_c(out, '\n');
     }
 }
@@ -210,7 +251,11 @@ static void append_item(GString *out, const Columns *c, const MsItem *item)
     switch (item->kind) {
     case MS_ITEM_PHASE:
         append_spaces(out, c->time_width + 2);
-        g_string_append_printf(out, "-- [%u] %s --\n", item->conn->id, item->text);
+        ms_report_puts(out, "-- [");
+        ms_report_append_int(out, item->conn->id);
+        ms_report_puts(out, "] ");
+        ms_report_puts(out, item->text);
+        ms_report_puts(out, " --\n");
         return;
     case MS_ITEM_EVENT: {
         append_time(out, c, item->time);
@@ -223,9 +268,10 @@ static void append_item(GString *out, const Columns *c, const MsItem *item)
     }
     case MS_ITEM_ELIDED: {
         append_spaces(out, c->time_width + 2);
-        g_autofree char *label = ms_report_conn_label(item->conn, item->arrow);
-        ms_report_append_padded(out, label, c->label_width + 2);
-        g_string_append_printf(out, "   %s\n", item->text);
+        append_label(out, c, item);
+        ms_report_puts(out, "   ");
+        ms_report_puts(out, item->text);
+        g_string_append_c(out, '\n');
         break;
     }
     case MS_ITEM_LINE:
@@ -233,15 +279,14 @@ static void append_item(GString *out, const Columns *c, const MsItem *item)
     case MS_ITEM_SEGMENT:
     default: {
         append_time(out, c, item->time);
-        g_autofree char *label = ms_report_conn_label(item->conn, item->arrow);
-        ms_report_append_padded(out, label, c->label_width + 2);
+        append_label(out, c, item);
         if (item->kind == MS_ITEM_LINE) {
-            g_string_append(out, item->dir == MS_DIR_SERVER ? "S: " : "C: ");
-            g_string_append(out, item->text);
+            ms_report_puts(out, item->dir == MS_DIR_SERVER ? "S: " : "C: ");
+            ms_report_puts(out, item->text);
         } else if (item->kind == MS_ITEM_CONN) {
             ms_report_append_wrapped(out, item->text, text_col, text_col, WRAP_WIDTH);
         } else {
-            g_string_append(out, item->text);
+            ms_report_puts(out, item->text);
         }
         g_string_append_c(out, '\n');
         break;
@@ -304,6 +349,7 @@ void ms_report_transcript_write(GString *out, FILE *file, GPtrArray *items,
         append_item(out, &c, item);
         ms_report_flush(out, file);
     }
+    g_hash_table_unref(c.wrapped_notes);
 }
 
 static char *transcript_text(const MsTrace *trace, const MsReportOptions *options)

@@ -809,11 +809,28 @@ void ms_report_items_free(MsReportItems *ri)
     g_free(ri);
 }
 
+void ms_report_append_conn_label(GString *out, const MsReportConn *conn, MsArrow arrow)
+{
+    const char *sign = arrow == MS_ARROW_TO_CLIENT ? " \u2190 "
+                       : arrow == MS_ARROW_BOTH    ? " \u2194 "
+                                                   : " \u2192 ";
+    /* By pieces, not printf: the text transcript writes one on nearly
+     * every line. */
+    g_string_append_c(out, '[');
+    ms_report_append_int(out, conn->id);
+    ms_report_puts(out, "] ");
+    ms_report_puts(out, conn->client);
+    g_string_append_c(out, ':');
+    ms_report_append_int(out, conn->client_port);
+    ms_report_puts(out, sign);
+    ms_report_puts(out, conn->server);
+    g_string_append_c(out, ':');
+    ms_report_append_int(out, conn->server_port);
+}
+
 char *ms_report_conn_label(const MsReportConn *conn, MsArrow arrow)
 {
-    const char *sign = arrow == MS_ARROW_TO_CLIENT ? "\u2190"
-                       : arrow == MS_ARROW_BOTH    ? "\u2194"
-                                                   : "\u2192";
-    return g_strdup_printf("[%u] %s:%u %s %s:%u", conn->id, conn->client, conn->client_port,
-                           sign, conn->server, conn->server_port);
+    GString *out = g_string_new(NULL);
+    ms_report_append_conn_label(out, conn, arrow);
+    return g_string_free(out, FALSE);
 }
