@@ -15,16 +15,20 @@
  * "<CR>" or a Message-ID is not taken for HTML. */
 static void append_escaped(GString *out, const char *s)
 {
-    for (const char *p = s; *p != '\0'; p++) {
+    /* The runs between the characters to escape are copied whole. */
+    const char *run = s;
+    const char *p = s;
+    for (; *p != '\0'; p++) {
+        const char *entity = NULL;
         switch (*p) {
         case '<':
-            g_string_append(out, "&lt;");
+            entity = "&lt;";
             break;
         case '>':
-            g_string_append(out, "&gt;");
+            entity = "&gt;";
             break;
         case '&':
-            g_string_append(out, "&amp;");
+            entity = "&amp;";
             break;
         case '\\':
         case '`':
@@ -34,14 +38,20 @@ static void append_escaped(GString *out, const char *s)
         case ']':
         case '|':
         case '#':
-            g_string_append_c(out, '\\');
-            g_string_append_c(out, *p);
             break;
         default:
-            g_string_append_c(out, *p);
-            break;
+            continue;
         }
+        ms_report_put(out, run, (gsize) (p - run));
+        if (entity != NULL) {
+            ms_report_puts(out, entity);
+        } else {
+            g_string_append_c(out, '\\');
+            g_string_append_c(out, *p);
+        }
+        run = p + 1;
     }
+    ms_report_put(out, run, (gsize) (p - run));
 }
 
 /* A protocol line as inline code.  The fence is longer than any run of
@@ -55,34 +65,34 @@ static void append_code(GString *out, const char *s, const char *lang)
         return;
     }
     guint run = 0, longest = 0;
-    for (const char *p = s; *p != '\0'; p++) {
+    for (const char *p = strchr(s, '`'); p != NULL && *p != '\0'; p++) {
         run = *p == '`' ? run + 1 : 0;
         longest = MAX(longest, run);
     }
-    GString *fence = g_string_new(NULL);
+    gsize len = strlen(s);
+    gboolean pad = s[0] == '`' || s[len - 1] == '`' || s[0] == ' ';
     for (guint i = 0; i <= longest; i++)
-        g_string_append_c(fence, '`');
-    gboolean pad = s[0] == '`' || s[strlen(s) - 1] == '`' || s[0] == ' ';
-    g_string_append(out, fence->str);
+        g_string_append_c(out, '`');
     if (pad)
         g_string_append_c(out, ' ');
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '|')
-            g_string_append(out, "\\|");
-        else
-            g_string_append_c(out, *p);
+    const char *p = s;
+    for (const char *bar = strchr(p, '|'); bar != NULL; bar = strchr(p, '|')) {
+        ms_report_put(out, p, (gsize) (bar - p));
+        ms_report_puts(out, "\\|");
+        p = bar + 1;
     }
+    ms_report_put(out, p, (gsize) (s + len - p));
     if (pad)
         g_string_append_c(out, ' ');
-    g_string_append(out, fence->str);
-    g_string_free(fence, TRUE);
+    for (guint i = 0; i <= longest; i++)
+        g_string_append_c(out, '`');
 }
 
 static void append_notes(GString *out, const MsItem *item)
 {
     for (guint i = 0; i < item->n_notes; i++) {
         if (i > 0)
-            g_string_append(out, "<br>");
+            ms_report_puts(out, "<br>");
         append_escaped(out, ms_item_note(item, i));
     }
 }
@@ -101,43 +111,58 @@ static const char *arrow_text(MsArrow arrow)
     }
 }
 
+/* "| 16.601 | " */
+static void append_time_cell(GString *out, MsTime t)
+{
+    char time[MS_TIME_FORMAT_MS_SIZE];
+    gsize len = ms_time_format_ms_buf(t, time);
+    ms_report_puts(out, "| ");
+    ms_report_put(out, time, len);
+    ms_report_puts(out, " | ");
+}
+
 static void append_row(GString *out, const MsItem *item, const MsReportOptions *options)
 {
-    g_autofree char *time = ms_time_format_ms(item->time);
     switch (item->kind) {
     case MS_ITEM_PHASE:
-        g_string_append(out, "| | | **");
+        ms_report_puts(out, "| | | **");
         append_escaped(out, item->text);
-        g_string_append(out, "** |");
+        ms_report_puts(out, "** |");
         break;
     case MS_ITEM_LINE:
-        g_string_append_printf(out, "| %s | %s | ", time,
-                               item->dir == MS_DIR_SERVER ? "S:" : "C:");
+        append_time_cell(out, item->time);
+        ms_report_puts(out, item->dir == MS_DIR_SERVER ? "S: | " : "C: | ");
         append_code(out, item->text, options->lang);
-        g_string_append(out, " |");
+        ms_report_puts(out, " |");
         break;
     case MS_ITEM_SEGMENT:
-        g_string_append_printf(out, "| %s | %s | ", time, arrow_text(item->arrow));
+        append_time_cell(out, item->time);
+        ms_report_puts(out, arrow_text(item->arrow));
+        ms_report_puts(out, " | ");
         append_code(out, item->text, options->lang);
-        g_string_append(out, " |");
+        ms_report_puts(out, " |");
         break;
     case MS_ITEM_ELIDED:
-        g_string_append_printf(out, "| | %s | *", arrow_text(item->arrow));
+        ms_report_puts(out, "| | ");
+        ms_report_puts(out, arrow_text(item->arrow));
+        ms_report_puts(out, " | *");
         append_escaped(out, item->text);
-        g_string_append(out, "* |");
+        ms_report_puts(out, "* |");
         break;
     case MS_ITEM_CONN:
     case MS_ITEM_EVENT:
     default:
-        g_string_append_printf(out, "| %s | %s | *", time, arrow_text(item->arrow));
+        append_time_cell(out, item->time);
+        ms_report_puts(out, arrow_text(item->arrow));
+        ms_report_puts(out, " | *");
         append_escaped(out, item->text);
-        g_string_append(out, "* |");
+        ms_report_puts(out, "* |");
         break;
     }
     if (options->notes) {
         g_string_append_c(out, ' ');
         append_notes(out, item);
-        g_string_append(out, " |");
+        ms_report_puts(out, " |");
     }
     g_string_append_c(out, '\n');
 }
@@ -154,15 +179,18 @@ static void append_timeline(GString *out, FILE *file, GPtrArray *items, const ch
                         item->record_kind != MS_TRACE_CONN_ESTABLISHED && !open;
         if (item->kind != MS_ITEM_EVENT && !open && !done)
             continue;
-        g_autofree char *time = ms_time_format_ms(item->time);
-        g_string_append_printf(out, "| %s | ", time);
-        if (item->kind == MS_ITEM_EVENT)
+        append_time_cell(out, item->time);
+        if (item->kind == MS_ITEM_EVENT) {
             append_escaped(out, ms_item_who(item) != NULL ? ms_item_who(item) : "");
-        else
-            g_string_append_printf(out, "[%u] %s", item->conn->id, item->conn->protocol);
-        g_string_append(out, " | ");
+        } else {
+            g_string_append_c(out, '[');
+            ms_report_append_int(out, item->conn->id);
+            ms_report_puts(out, "] ");
+            ms_report_puts(out, item->conn->protocol);
+        }
+        ms_report_puts(out, " | ");
         append_escaped(out, item->text);
-        g_string_append(out, " |\n");
+        ms_report_puts(out, " |\n");
         ms_report_flush(out, file);
     }
     g_string_append_c(out, '\n');
