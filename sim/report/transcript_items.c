@@ -73,6 +73,10 @@ typedef struct {
     /* Where early_heading's last look ahead stopped (0: none yet): the
      * events of one instant share it, so the trace is walked once. */
     guint64 ahead;
+    /* Note key -> its text in lang, or NULL, by the key's address (the
+     * trace's pool keeps one copy of each key): finding a key's text
+     * searches the engines' tables, and nearly every line has a note. */
+    GHashTable *note_texts;
 } Builder;
 
 /* Items are taken from blocks of this many, never moved. */
@@ -144,7 +148,11 @@ static void add_note(Builder *b, MsItem *item, const char *key)
 {
     if (!b->options->notes)
         return;
-    const char *text = ms_report_note_text(key, b->lang);
+    gpointer text = NULL;
+    if (!g_hash_table_lookup_extended(b->note_texts, key, NULL, &text)) {
+        text = (gpointer) ms_report_note_text(key, b->lang);
+        g_hash_table_insert(b->note_texts, (gpointer) key, text);
+    }
     if (text != NULL)
         push_note(item, text);
 }
@@ -752,6 +760,7 @@ MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *opti
     b.body = g_array_new(FALSE, FALSE, sizeof(BodyClass));
     b.conns = g_ptr_array_new_with_free_func(g_free);
     b.states = g_ptr_array_new_with_free_func(conn_state_free);
+    b.note_texts = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_ptr_array_add(b.conns, NULL);
     g_ptr_array_add(b.states, NULL);
 
@@ -791,6 +800,7 @@ MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *opti
     g_ptr_array_unref(b.items);
     g_array_unref(b.body);
     g_ptr_array_unref(b.states);
+    g_hash_table_unref(b.note_texts);
     ri->conns = b.conns;
     return ri;
 }
