@@ -464,6 +464,23 @@ typedef struct {
  * the arrow (a sweep down the page with an interval list per column). */
 enum { LINES, TEXTS, FLYING, HEADED, N_LISTS };
 
+/* The ids (obstacles, or page-local arrows) in one bucket: pushed, and cut
+ * back as what is far above is dropped, tens of millions of times for the
+ * pages of a long run, so by hand rather than by a GArray's calls. */
+typedef struct {
+    guint *ids;
+    guint len, size;
+} IdList;
+
+static void ids_push(IdList *l, guint id)
+{
+    if (l->len == l->size) {
+        l->size = MAX(16u, 2 * l->size);
+        l->ids = g_renew(guint, l->ids, l->size);
+    }
+    l->ids[l->len++] = id;
+}
+
 typedef struct {
     MsDiagram *d;
     guint first, n;     /* the page's arrows */
@@ -474,7 +491,7 @@ typedef struct {
      * TEXTS the labels and notes only (for lines crossing many columns),
      * FLYING the arrows sent and not yet placed, across their columns, and
      * HEADED the same, in the columns where their labels will go. */
-    GArray **list[N_LISTS];
+    IdList *list[N_LISTS];
     guint8 *done;       /* page-local arrow placed (or never will be) */
     guint *astamp;
     double *lw, *lh;    /* label sizes */
@@ -505,9 +522,7 @@ static void placer_init(Placer *p, MsDiagram *d, guint page)
     p->column = d->column > 0 ? d->column : 1;
     p->obs = g_array_new(FALSE, FALSE, sizeof(Obstacle));
     for (guint k = 0; k < N_LISTS; k++) {
-        p->list[k] = g_new0(GArray *, p->n_buckets);
-        for (guint b = 0; b < p->n_buckets; b++)
-            p->list[k][b] = g_array_new(FALSE, FALSE, sizeof(guint));
+        p->list[k] = g_new0(IdList, p->n_buckets);
         p->stamps[k] = g_new0(guint, p->n_buckets);
     }
     p->done = g_new0(guint8, p->n + 1);
@@ -535,7 +550,7 @@ static void placer_rollback(Placer *p)
 {
     for (guint k = 0; k + 1 < p->touched->len; k += 2) {
         guint b = g_array_index(p->touched, guint, k), len = g_array_index(p->touched, guint, k + 1);
-        g_array_set_size(p->list[b / p->n_buckets][b % p->n_buckets], len);
+        p->list[b / p->n_buckets][b % p->n_buckets].len = len;
     }
     g_array_set_size(p->obs, p->snap_obs);
 }
@@ -555,13 +570,13 @@ static guint bucket_of(const Placer *p, double x)
 static void add_to(Placer *p, guint k, double lo, double hi, guint item)
 {
     for (guint b = bucket_of(p, lo), b1 = bucket_of(p, hi); b <= b1; b++) {
-        GArray *list = p->list[k][b];
+        IdList *list = &p->list[k][b];
         if (p->keep && p->stamps[k][b] != p->snap) {
             p->stamps[k][b] = p->snap;
             guint pair[2] = { k * p->n_buckets + b, list->len };
             g_array_append_vals(p->touched, pair, 2);
         }
-        g_array_append_val(list, item);
+        ids_push(list, item);
     }
 }
 
@@ -569,7 +584,7 @@ static void placer_clear(Placer *p)
 {
     for (guint b = 0; b < p->n_buckets; b++) {
         for (guint k = 0; k < N_LISTS; k++)
-            g_array_unref(p->list[k][b]);
+            g_free(p->list[k][b].ids);
     }
     for (guint k = 0; k < N_LISTS; k++) {
         g_free(p->list[k]);
@@ -623,14 +638,12 @@ static void add_obstacle(Placer *p, const Obstacle *o)
 #define FOR_OBSTACLES(p, k, lo, hi, o)                                                       \
     for (guint b_ = bucket_of((p), (lo)), b1_ = bucket_of((p), (hi)), s_ = ++(p)->stamp;     \
          b_ <= b1_; b_++)                                                                    \
-        for (guint k_ = 0, w_ = 0, n_ = (p)->list[(k)][b_]->len; k_ <= n_; k_++)                \
+        for (guint k_ = 0, w_ = 0, n_ = (p)->list[(k)][b_].len; k_ <= n_; k_++)              \
             if (k_ == n_) {                                                                  \
-                g_array_set_size((p)->list[(k)][b_], w_);                                       \
-            } else if (((o) = &g_array_index((p)->obs, Obstacle,                             \
-                                             g_array_index((p)->list[(k)][b_], guint, k_))),    \
+                (p)->list[(k)][b_].len = w_;                                                 \
+            } else if (((o) = &g_array_index((p)->obs, Obstacle, (p)->list[(k)][b_].ids[k_])), \
                        !(p)->keep && MAX((o)->y1, (o)->y2) < (p)->low) {                     \
-            } else if ((g_array_index((p)->list[(k)][b_], guint, w_++) =                        \
-                            g_array_index((p)->list[(k)][b_], guint, k_)),                      \
+            } else if (((p)->list[(k)][b_].ids[w_++] = (p)->list[(k)][b_].ids[k_]),          \
                        (o)->stamp == s_ || MAX((o)->y1, (o)->y2) < (p)->low) {               \
             } else if (((o)->stamp = s_), TRUE)
 
@@ -641,11 +654,11 @@ static void add_obstacle(Placer *p, const Obstacle *o)
 #define FOR_IN_FLIGHT(p, k, lo, hi, self, i)                                                 \
     for (guint b_ = bucket_of((p), (lo)), b1_ = bucket_of((p), (hi)), s_ = ++(p)->stamp,     \
                w_ = 0;                                                                       \
-         b_ <= b1_; g_array_set_size((p)->list[(k)][b_], w_), b_++, w_ = 0)                  \
-        for (GArray *f_ = (p)->list[(k)][b_]; f_ != NULL; f_ = NULL)                         \
+         b_ <= b1_; (p)->list[(k)][b_].len = w_, b_++, w_ = 0)                               \
+        for (IdList *f_ = &(p)->list[(k)][b_]; f_ != NULL; f_ = NULL)                        \
             for (guint k_ = 0, n_ = f_->len; k_ < n_; k_++)                                  \
-                if (((i) = g_array_index(f_, guint, k_)), (p)->done[(i)] && !(p)->keep) {    \
-                } else if ((g_array_index(f_, guint, w_++) = (i)),                           \
+                if (((i) = f_->ids[k_]), (p)->done[(i)] && !(p)->keep) {                     \
+                } else if ((f_->ids[w_++] = (i)),                                            \
                            (p)->done[(i)] || (i) == (self) || (p)->astamp[(i)] == s_) {      \
                 } else if (((p)->astamp[(i)] = s_), TRUE)
 
