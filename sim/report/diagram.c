@@ -37,11 +37,18 @@ typedef struct {
 typedef struct {
     GPtrArray *hosts;    /* HostInfo, first seen first */
     GHashTable *by_name; /* lookups only; never iterated */
+    /* The same by the name's address, in front of by_name: every record
+     * names its hosts, and the trace's pool keeps one copy of each name,
+     * so a name is hashed as a string once, not on every record. */
+    GHashTable *by_address;
 } Hosts;
 
 static HostInfo *host_get(Hosts *hs, const char *name, guint64 id)
 {
-    HostInfo *h = g_hash_table_lookup(hs->by_name, name);
+    HostInfo *h = g_hash_table_lookup(hs->by_address, name);
+    if (h != NULL)
+        return h;
+    h = g_hash_table_lookup(hs->by_name, name);
     if (h == NULL) {
         h = g_new0(HostInfo, 1);
         h->name = name;
@@ -51,6 +58,7 @@ static HostInfo *host_get(Hosts *hs, const char *name, guint64 id)
         g_ptr_array_add(hs->hosts, h);
         g_hash_table_insert(hs->by_name, (gpointer) name, h);
     }
+    g_hash_table_insert(hs->by_address, (gpointer) name, h);
     return h;
 }
 
@@ -96,32 +104,29 @@ static guint64 records_read(const MsDiagramOptions *o, const MsTrace *trace)
     return o->records > 0 && o->records < n ? o->records : n;
 }
 
-static void hosts_read(Hosts *hs, const MsTrace *trace, guint64 n)
+/* What record i tells of its hosts' roles. */
+static void host_record(Hosts *hs, const MsTraceRecord *r, guint64 i)
 {
-    for (guint64 i = 0; i < n; i++) {
-        MsTraceRecord buf;
-        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
-        if (r->src != NULL)
-            host_get(hs, r->src, i);
-        if (r->dst != NULL)
-            host_get(hs, r->dst, i);
-        if (r->src == NULL || r->dst == NULL) {
-            if (r->kind == MS_TRACE_MESSAGE && r->src != NULL && r->note != NULL &&
-                strcmp(r->note, "message.composed") == 0)
-                host_get(hs, r->src, i)->sends = TRUE;
-            continue;
-        }
-        if (r->kind == MS_TRACE_CONN_OPEN || (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT)) {
-            host_conn(hs, r->src, r->dst, r->dst_port, r->protocol, i);
-        } else if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER) {
-            host_conn(hs, r->dst, r->src, r->src_port, r->protocol, i);
-        }
-        /* A browser that POSTs a form (other than its login) is sending
-         * mail through its server. */
-        if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT && r->text != NULL &&
-            g_str_has_prefix(r->text, "POST ") && !g_str_has_prefix(r->text, "POST /login"))
+    if (r->src != NULL)
+        host_get(hs, r->src, i);
+    if (r->dst != NULL)
+        host_get(hs, r->dst, i);
+    if (r->src == NULL || r->dst == NULL) {
+        if (r->kind == MS_TRACE_MESSAGE && r->src != NULL && r->note != NULL &&
+            strcmp(r->note, "message.composed") == 0)
             host_get(hs, r->src, i)->sends = TRUE;
+        return;
     }
+    if (r->kind == MS_TRACE_CONN_OPEN || (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT)) {
+        host_conn(hs, r->src, r->dst, r->dst_port, r->protocol, i);
+    } else if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER) {
+        host_conn(hs, r->dst, r->src, r->src_port, r->protocol, i);
+    }
+    /* A browser that POSTs a form (other than its login) is sending
+     * mail through its server. */
+    if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT && r->text != NULL &&
+        g_str_has_prefix(r->text, "POST ") && !g_str_has_prefix(r->text, "POST /login"))
+        host_get(hs, r->src, i)->sends = TRUE;
 }
 
 static gboolean host_is_server(const HostInfo *h)
@@ -205,6 +210,7 @@ typedef struct {
     GPtrArray *conn_ends;    /* refusals and aborts kept, for their hosts */
     GHashTable *used;        /* host name -> TRUE: gets a lifeline */
     GArray *syn_arrival;     /* conn id -> MsTime its last SYN arrived, or -1 */
+    GArray *note_records;    /* ids of the records of a kind that may get a note */
     GArray *spans;           /* conn id -> ConnSpan of its arrows kept */
     /* Once the view is known to be compact: the arrows picked so far are
      * compacted batch by batch, so that a long run never holds an arrow
@@ -378,25 +384,44 @@ static void mark_lost(Pick *pk, const MsTraceRecord *r)
 
 /* The connections that were never made: their conn-refused by conn id; and
  * when the client's SYNs arrived, for those a RST refused. */
-static void find_refused(Pick *pk)
+static void refusal_record(Pick *pk, const MsTraceRecord *r, guint64 i)
+{
+    if (r->kind == MS_TRACE_SEGMENT_SENT && r->dir == MS_DIR_CLIENT &&
+        (r->flags & (MS_TCP_SYN | MS_TCP_ACK)) == MS_TCP_SYN && r->arrival >= 0) {
+        while (pk->syn_arrival->len <= r->conn) {
+            MsTime none = -1;
+            g_array_append_val(pk->syn_arrival, none);
+        }
+        g_array_index(pk->syn_arrival, MsTime, r->conn) = r->arrival;
+    }
+    if (r->kind != MS_TRACE_CONN_REFUSED || r->conn == 0)
+        return;
+    if (pk->d->refused->len <= r->conn)
+        g_ptr_array_set_size(pk->d->refused, (gint) r->conn + 1);
+    g_ptr_array_index(pk->d->refused, r->conn) = (gpointer) ms_trace_pin(pk->trace, i);
+}
+
+static gboolean is_note_kind(MsTraceKind kind)
+{
+    return kind == MS_TRACE_QUEUE || kind == MS_TRACE_MAILBOX || kind == MS_TRACE_MESSAGE ||
+           kind == MS_TRACE_ACTION || kind == MS_TRACE_LINK || kind == MS_TRACE_ERROR ||
+           kind == MS_TRACE_CONN_REFUSED || kind == MS_TRACE_CONN_ABORT;
+}
+
+/* A first pass over the records, before any arrow is picked: the hosts and
+ * their roles, the refusals (an attempt is drawn from its conn-open, which
+ * comes first), and where the notes' records are.  Decoding every record
+ * is most of the cost of a pass, so one pass serves all three. */
+static void survey(Hosts *hs, Pick *pk)
 {
     guint64 n = records_read(&pk->d->options, pk->trace);
     for (guint64 i = 0; i < n; i++) {
         MsTraceRecord buf;
         const MsTraceRecord *r = ms_trace_get(pk->trace, i, &buf);
-        if (r->kind == MS_TRACE_SEGMENT_SENT && r->dir == MS_DIR_CLIENT &&
-            (r->flags & (MS_TCP_SYN | MS_TCP_ACK)) == MS_TCP_SYN && r->arrival >= 0) {
-            while (pk->syn_arrival->len <= r->conn) {
-                MsTime none = -1;
-                g_array_append_val(pk->syn_arrival, none);
-            }
-            g_array_index(pk->syn_arrival, MsTime, r->conn) = r->arrival;
-        }
-        if (r->kind != MS_TRACE_CONN_REFUSED || r->conn == 0)
-            continue;
-        if (pk->d->refused->len <= r->conn)
-            g_ptr_array_set_size(pk->d->refused, (gint) r->conn + 1);
-        g_ptr_array_index(pk->d->refused, r->conn) = (gpointer) ms_trace_pin(pk->trace, i);
+        host_record(hs, r, i);
+        refusal_record(pk, r, i);
+        if (is_note_kind(r->kind))
+            g_array_append_val(pk->note_records, i);
     }
 }
 
@@ -428,7 +453,6 @@ static void attempt_ends(Pick *pk, MsDiagramArrow *a)
 static void pick_arrows(Pick *pk)
 {
     guint64 n = records_read(&pk->d->options, pk->trace);
-    find_refused(pk);
     for (guint64 i = 0; i < n; i++) {
         if (pk->d->arrows->len >= pk->next_flush)
             pick_flush(pk);
@@ -808,13 +832,6 @@ static char *note_text(const MsDiagram *d, const MsTraceRecord *r)
     return ms_report_record_label(r, d->lang);
 }
 
-static gboolean is_note_kind(MsTraceKind kind)
-{
-    return kind == MS_TRACE_QUEUE || kind == MS_TRACE_MAILBOX || kind == MS_TRACE_MESSAGE ||
-           kind == MS_TRACE_ACTION || kind == MS_TRACE_LINK || kind == MS_TRACE_ERROR ||
-           kind == MS_TRACE_CONN_REFUSED || kind == MS_TRACE_CONN_ABORT;
-}
-
 /* At most this many rows of a note (the longest, a scenario step's own
  * sentence, takes three in a slide's column), and characters a row. */
 #define NOTE_ROWS 6u
@@ -867,14 +884,14 @@ static char *wrap_note(const MsDiagram *d, const char *text, guint *rows_out)
     return label;
 }
 
-static void pick_notes(MsDiagram *d, const MsTrace *trace, GHashTable *index)
+static void pick_notes(MsDiagram *d, const Pick *pk, GHashTable *index)
 {
     if (!d->options.events)
         return;
-    guint64 n = records_read(&d->options, trace);
-    for (guint64 i = 0; i < n; i++) {
+    for (guint k = 0; k < pk->note_records->len; k++) {
         MsTraceRecord buf;
-        const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
+        const MsTraceRecord *r = ms_trace_get(pk->trace, g_array_index(pk->note_records, guint64, k),
+                                              &buf);
         gboolean quiet = FALSE;
         for (gsize q = 0; r->note != NULL && q < G_N_ELEMENTS(quiet_notes); q++)
             quiet |= strcmp(r->note, quiet_notes[q]) == 0;
@@ -1175,10 +1192,8 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     if (options->slide && d->options.page_arrows == 0)
         d->options.page_arrows = MS_DIAGRAM_SLIDE_ARROWS;
 
-    Hosts hs = { g_ptr_array_new_with_free_func(g_free), g_hash_table_new(g_str_hash, g_str_equal) };
-    hosts_read(&hs, trace, records_read(options, trace));
-    hosts_order(&hs);
-
+    Hosts hs = { g_ptr_array_new_with_free_func(g_free), g_hash_table_new(g_str_hash, g_str_equal),
+                 g_hash_table_new(g_direct_hash, g_direct_equal) };
     Pick pk = { 0 };
     pk.d = d;
     pk.trace = trace;
@@ -1191,6 +1206,9 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     pk.http_flow = g_array_new(FALSE, TRUE, sizeof(MsDiagramFlow));
     pk.spans = g_array_new(FALSE, FALSE, sizeof(ConnSpan));
     pk.syn_arrival = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    pk.note_records = g_array_new(FALSE, FALSE, sizeof(guint64));
+    survey(&hs, &pk);
+    hosts_order(&hs);
     d->view = options->view;
     pk.next_flush = PICK_BATCH;
     pick_arrows(&pk);
@@ -1216,7 +1234,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     order_sides(d, &pk, &hs);
     GHashTable *index = g_hash_table_new(g_str_hash, g_str_equal);
     make_lifelines(d, &pk, &hs, index);
-    pick_notes(d, trace, index);
+    pick_notes(d, &pk, index);
     label_arrows(d);
     ms_dg_layout(d);
 
@@ -1228,9 +1246,11 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     g_array_unref(pk.http_flow);
     g_array_unref(pk.spans);
     g_array_unref(pk.syn_arrival);
+    g_array_unref(pk.note_records);
     g_hash_table_unref(pk.used);
     g_ptr_array_unref(hs.hosts);
     g_hash_table_unref(hs.by_name);
+    g_hash_table_unref(hs.by_address);
     return d;
 }
 
