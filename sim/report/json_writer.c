@@ -112,24 +112,27 @@ static void indent(MsJsonWriter *w, guint level)
 
 /* JSON-GLib's escapes: backslash and quote; \b \f \n \r \t; other bytes
  * from 0x01 to 0x1e and 0x7f as \u00XX.  0x1f and bytes from 0x80 up pass
- * as they are, as JSON-GLib 1.6 writes them.  The bytes to escape, by a
- * table: a trace's strings are nearly all plain, and are scanned once. */
-static const guint8 escaped_byte[256] = {
-    [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
-    [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1, [0x0e] = 1,
-    [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1,
-    [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1,
-    [0x1d] = 1, [0x1e] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+ * as they are, as JSON-GLib 1.6 writes them.  Where to stop, by a table
+ * that also stops at the end of the string: a trace's strings are nearly
+ * all plain, so the scan is the cost, one look a byte. */
+static const guint8 stop_at[256] = {
+    [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+    [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+    [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+    [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
 };
 
 static void append_escaped(GString *out, const char *s)
 {
     const char *run = s;
     const char *p = s;
-    for (; *p != '\0'; p++) {
+    for (;; p++) {
         unsigned char c = (unsigned char) *p;
-        if (!escaped_byte[c])
+        if (!stop_at[c])
             continue;
+        if (c == '\0')
+            break;
         ms_report_put(out, run, (gsize) (p - run));
         run = p + 1;
         switch (c) {
