@@ -68,6 +68,32 @@ GBytes *ms_proto_lines_to_bytes(const GPtrArray *lines);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsProtoLine, ms_proto_line_free)
 
+/* The lines an engine has said since they were last sent, kept from one
+ * step to the next: every line of a run passes through one, so the lines
+ * are cut from blocks the output keeps (cleared, not freed, once sent)
+ * instead of each being allocated and freed on its own. */
+typedef struct MsProtoOutput MsProtoOutput;
+
+MsProtoOutput *ms_proto_output_new(void);
+void ms_proto_output_free(MsProtoOutput *out);
+/* A new line of len octets of text, to be filled in by the caller (the
+ * terminating NUL is written); valid until the output is cleared. */
+MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,
+                                       const char *phase, const char *note);
+/* The same with text copied in. */
+MsProtoLine *ms_proto_output_add_len(MsProtoOutput *out, const char *text, gsize len,
+                                     const char *eol, const char *phase, const char *note);
+/* The lines added since the last clear (transfer none: the output's own
+ * array, valid until the output is next changed). */
+GPtrArray *ms_proto_output_lines(MsProtoOutput *out);
+/* Forgets the lines, keeping their memory for the next ones. */
+void ms_proto_output_clear(MsProtoOutput *out);
+/* The lines as a new array of copies that outlive the output (transfer
+ * full, see ms_proto_lines_new()); the output is cleared. */
+GPtrArray *ms_proto_output_take(MsProtoOutput *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsProtoOutput, ms_proto_output_free)
+
 /* How a line ended. */
 typedef enum {
     MS_EOL_CRLF = 0,

@@ -250,6 +250,11 @@ void ms_smtp_server_feed(MsSmtpServer *server, const char *bytes, gsize len);
 void ms_smtp_server_shutdown(MsSmtpServer *server);
 /* The lines to send, MsProtoLine* (transfer full; never NULL, maybe empty). */
 GPtrArray *ms_smtp_server_take_output(MsSmtpServer *server);
+/* The same lines without a copy, for glue that sends them at once: the
+ * engine's own array (transfer none), valid until the engine is next fed
+ * or asked for output.  ms_smtp_server_output_sent() then forgets them. */
+GPtrArray *ms_smtp_server_output(MsSmtpServer *server);
+void ms_smtp_server_output_sent(MsSmtpServer *server);
 /* The next event, or NULL when none (transfer full). */
 MsSmtpEvent *ms_smtp_server_next_event(MsSmtpServer *server);
 MsSmtpServerState ms_smtp_server_state(const MsSmtpServer *server);
@@ -310,6 +315,11 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len);
 void ms_smtp_client_connection_lost(MsSmtpClient *client);
 /* The lines to send, MsProtoLine* (transfer full; never NULL, maybe empty). */
 GPtrArray *ms_smtp_client_take_output(MsSmtpClient *client);
+/* The same lines without a copy, for glue that sends them at once: the
+ * engine's own array (transfer none), valid until the engine is next fed
+ * or asked for output.  ms_smtp_client_output_sent() then forgets them. */
+GPtrArray *ms_smtp_client_output(MsSmtpClient *client);
+void ms_smtp_client_output_sent(MsSmtpClient *client);
 /* The next event, or NULL when none (transfer full). */
 MsSmtpEvent *ms_smtp_client_next_event(MsSmtpClient *client);
 MsSmtpClientState ms_smtp_client_state(const MsSmtpClient *client);

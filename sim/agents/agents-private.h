@@ -66,9 +66,13 @@ typedef struct {
     void (*start)(MsServerSession *s);
     void (*feed)(MsServerSession *s, const char *bytes, gsize len);
     /* Acts on the engine's events (stores mail, ...) and returns its output
-     * lines (transfer full, may be NULL); sets *close_out when the engine
-     * has ended the session. */
+     * lines (transfer full, may be NULL; transfer none when `sent` is set);
+     * sets *close_out when the engine has ended the session. */
     GPtrArray *(*step)(MsServerSession *s, gboolean *close_out);
+    /* The lines step returned, the engine's own, have been written: the
+     * engine forgets them and keeps their memory for its next lines.  NULL
+     * when step hands its lines over. */
+    void (*sent)(MsServerSession *s);
     /* The client closed its side (may be NULL).  TRUE: step the engine once
      * more, for what it says on the way out. */
     gboolean (*peer_closed)(MsServerSession *s);

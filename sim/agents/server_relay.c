@@ -343,7 +343,7 @@ static GBytes *relay_downgrade(GBytes *data, gpointer tag, char **why_out, gpoin
 
 static void relay_pump(RelaySession *s)
 {
-    g_autoptr(GPtrArray) lines = ms_smtp_client_take_output(s->engine);
+    GPtrArray *lines = ms_smtp_client_output(s->engine);
     gboolean close = FALSE;
     MsSmtpEvent *ev;
     while ((ev = ms_smtp_client_next_event(s->engine)) != NULL) {
@@ -355,6 +355,7 @@ static void relay_pump(RelaySession *s)
     }
     if (s->conn != NULL)
         ms_session_send_lines(s->server->world, s->conn, MS_DIR_CLIENT, lines);
+    ms_smtp_client_output_sent(s->engine);
     if (close && !s->closing) {
         s->closing = TRUE;
         if (s->conn != NULL)

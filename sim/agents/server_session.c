@@ -53,8 +53,12 @@ static void close_session(MsServerSession *s)
 void ms_server_session_pump(MsServerSession *s)
 {
     gboolean close = FALSE;
-    g_autoptr(GPtrArray) lines = s->proto->step(s, &close);
+    GPtrArray *lines = s->proto->step(s, &close);
     s->transport->send(s, lines);
+    if (s->proto->sent != NULL)
+        s->proto->sent(s);
+    else if (lines != NULL)
+        g_ptr_array_unref(lines);
     if (close && !s->closing)
         close_session(s);
 }

@@ -140,7 +140,7 @@ static void inbound_gone(MsServerSession *base, gboolean aborted)
 static GPtrArray *inbound_step(MsServerSession *base, gboolean *close_out)
 {
     InboundSession *s = (InboundSession *) base;
-    GPtrArray *lines = ms_smtp_server_take_output(s->engine);
+    GPtrArray *lines = ms_smtp_server_output(s->engine);
     MsSmtpEvent *ev;
     /* The message is stored (mailbox or queue) before the 250 that takes
      * responsibility for it leaves (RFC 5321 4.1.1.4). */
@@ -152,6 +152,11 @@ static GPtrArray *inbound_step(MsServerSession *base, gboolean *close_out)
         ms_smtp_event_free(ev);
     }
     return lines;
+}
+
+static void inbound_sent(MsServerSession *base)
+{
+    ms_smtp_server_output_sent(((InboundSession *) base)->engine);
 }
 
 static void inbound_start(MsServerSession *base)
@@ -213,6 +218,7 @@ const MsServerProtocol ms_server_smtp_protocol = {
     .start = inbound_start,
     .feed = inbound_feed,
     .step = inbound_step,
+    .sent = inbound_sent,
     .after_close = inbound_wake_queue,
     .gone = inbound_gone,
     .finalize = inbound_finalize,

@@ -275,7 +275,7 @@ static void submit_close(SubmitSession *s)
 
 static void submit_pump(SubmitSession *s)
 {
-    g_autoptr(GPtrArray) lines = ms_smtp_client_take_output(s->engine);
+    GPtrArray *lines = ms_smtp_client_output(s->engine);
     gboolean close = FALSE;
     MsSmtpEvent *ev;
     while ((ev = ms_smtp_client_next_event(s->engine)) != NULL) {
@@ -301,6 +301,7 @@ static void submit_pump(SubmitSession *s)
         ms_smtp_event_free(ev);
     }
     ms_session_send_lines(s->agent->world, s->conn, MS_DIR_CLIENT, lines);
+    ms_smtp_client_output_sent(s->engine);
     if (close)
         submit_close(s);
 }

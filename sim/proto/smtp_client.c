@@ -49,7 +49,7 @@ struct MsSmtpClient {
 
     MsSmtpClientState state;
     MsLineReader *reader;
-    GPtrArray *output; /* MsProtoLine* */
+    MsProtoOutput *output;
     GQueue events;     /* MsSmtpEvent* */
     GQueue queue;      /* Outgoing*, not started */
     Outgoing *current;
@@ -121,7 +121,7 @@ static void split_lines(Outgoing *out, GBytes *data)
 static void send_line(MsSmtpClient *client, const char *text, const char *eol, const char *phase,
                       const char *note)
 {
-    g_ptr_array_add(client->output, ms_proto_line_new_len(text, strlen(text), eol, phase, note));
+    ms_proto_output_add_len(client->output, text, strlen(text), eol, phase, note);
 }
 
 static void send_command(MsSmtpClient *client, const char *text)
@@ -655,7 +655,7 @@ MsSmtpClient *ms_smtp_client_new(const MsSmtpClientConfig *config)
     client->downgrade_data = config->downgrade_data;
     client->state = MS_SMTP_CLIENT_CONNECTING;
     client->reader = ms_line_reader_new(REPLY_MAX);
-    client->output = ms_proto_lines_new();
+    client->output = ms_proto_output_new();
     g_queue_init(&client->events);
     g_queue_init(&client->queue);
     client->reply_lines = g_ptr_array_new_with_free_func(g_free);
@@ -668,7 +668,7 @@ void ms_smtp_client_free(MsSmtpClient *client)
         return;
     g_free(client->helo_name);
     ms_line_reader_free(client->reader);
-    g_ptr_array_unref(client->output);
+    ms_proto_output_free(client->output);
     g_queue_clear_full(&client->events, (GDestroyNotify) ms_smtp_event_free);
     g_queue_clear_full(&client->queue, (GDestroyNotify) outgoing_free);
     outgoing_free(client->current);
@@ -731,10 +731,17 @@ void ms_smtp_client_connection_lost(MsSmtpClient *client)
 
 GPtrArray *ms_smtp_client_take_output(MsSmtpClient *client)
 {
-    GPtrArray *out = client->output;
+    return ms_proto_output_take(client->output);
+}
 
-    client->output = ms_proto_lines_new();
-    return out;
+GPtrArray *ms_smtp_client_output(MsSmtpClient *client)
+{
+    return ms_proto_output_lines(client->output);
+}
+
+void ms_smtp_client_output_sent(MsSmtpClient *client)
+{
+    ms_proto_output_clear(client->output);
 }
 
 MsSmtpEvent *ms_smtp_client_next_event(MsSmtpClient *client)

@@ -36,7 +36,7 @@ struct MsSmtpServer {
     MsSmtpServerState state;
     guint errors; /* protocol errors this session (MS_PROTO_MAX_ERRORS) */
     MsLineReader *reader;
-    GPtrArray *output; /* MsProtoLine* */
+    MsProtoOutput *output;
     GQueue events;     /* MsSmtpEvent* */
     const char *phase; /* of the command being answered */
 
@@ -124,7 +124,7 @@ MsSmtpServer *ms_smtp_server_new(const MsSmtpServerConfig *config, const char *p
 
     server->state = MS_SMTP_SERVER_INIT;
     server->reader = ms_line_reader_new(COMMAND_MAX);
-    server->output = ms_proto_lines_new();
+    server->output = ms_proto_output_new();
     g_queue_init(&server->events);
     server->phase = MS_SMTP_PHASE_HANDSHAKE;
     server->recipients = g_ptr_array_new_with_free_func(g_free);
@@ -139,7 +139,7 @@ void ms_smtp_server_free(MsSmtpServer *server)
     g_free(server->hostname);
     g_free(server->peer_name);
     ms_line_reader_free(server->reader);
-    g_ptr_array_unref(server->output);
+    ms_proto_output_free(server->output);
     g_queue_clear_full(&server->events, (GDestroyNotify) ms_smtp_event_free);
     g_free(server->helo_name);
     g_free(server->reverse_path);
@@ -150,10 +150,17 @@ void ms_smtp_server_free(MsSmtpServer *server)
 
 GPtrArray *ms_smtp_server_take_output(MsSmtpServer *server)
 {
-    GPtrArray *out = server->output;
+    return ms_proto_output_take(server->output);
+}
 
-    server->output = ms_proto_lines_new();
-    return out;
+GPtrArray *ms_smtp_server_output(MsSmtpServer *server)
+{
+    return ms_proto_output_lines(server->output);
+}
+
+void ms_smtp_server_output_sent(MsSmtpServer *server)
+{
+    ms_proto_output_clear(server->output);
 }
 
 MsSmtpEvent *ms_smtp_server_next_event(MsSmtpServer *server)
@@ -175,17 +182,17 @@ static void emit_line(MsSmtpServer *server, guint code, gboolean last, const cha
      * Put together by hand: every reply line of a run passes here, and
      * printf cost three times as much as the rest of the line's making. */
     gsize n = text != NULL ? strlen(text) : 0;
-    g_autofree char *line = g_malloc(n + 5);
+    gboolean sep = n > 0 || !last;
+    MsProtoLine *reply = ms_proto_output_add_space(server->output, 3 + sep + n, "\r\n",
+                                                   server->phase, note);
+    char *line = reply->text;
     line[0] = (char) ('0' + code / 100 % 10);
     line[1] = (char) ('0' + code / 10 % 10);
     line[2] = (char) ('0' + code % 10);
-    gsize len = 3;
-    if (n > 0 || !last)
-        line[len++] = last ? ' ' : '-';
-    memcpy(line + len, text != NULL ? text : "", n);
-    len += n;
-    g_ptr_array_add(server->output,
-                    ms_proto_line_new_len(line, len, "\r\n", server->phase, note));
+    if (sep)
+        line[3] = last ? ' ' : '-';
+    if (n > 0)
+        memcpy(line + 3 + sep, text, n);
 }
 
 /* Sends reply `id`; code 0 takes the id's code.  Returns the text sent
@@ -431,9 +438,10 @@ static void reply_param(MsSmtpServer *server, MsSmtpReplyId id, const char *para
  * takes one anyway is being lenient, and its reply's note says so. */
 static void note_lenient(MsSmtpServer *server, const Request *req, const char *note)
 {
-    if (!req->spaced || server->output->len == 0)
+    GPtrArray *lines = ms_proto_output_lines(server->output);
+    if (!req->spaced || lines->len == 0)
         return;
-    MsProtoLine *last = g_ptr_array_index(server->output, server->output->len - 1);
+    MsProtoLine *last = g_ptr_array_index(lines, lines->len - 1);
     if (last->text[0] == '2')
         last->note = note;
 }
@@ -530,8 +538,8 @@ static void proceed_rcpt(MsSmtpServer *server, Request *req)
     if (text != NULL) {
         g_autofree char *line = g_strdup_printf("%03u %s", code, text);
 
-        g_ptr_array_add(server->output, ms_proto_line_new(line, server->phase,
-                                                          ms_smtp_reply_note(id)));
+        ms_proto_output_add_len(server->output, line, strlen(line), "\r\n", server->phase,
+                                ms_smtp_reply_note(id));
     } else {
         MsSmtpVars vars = { .addr = req->path };
 

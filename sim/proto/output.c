@@ -1,0 +1,163 @@
+/* output.c - the lines an engine says between two sends, cut from blocks
+ * that are kept from one step to the next.
+ *
+ * Every line of a run passes through an engine's output.  Instead of an
+ * allocation for each line and a fresh array for each step, an output
+ * keeps its array and bump-allocates its lines from blocks it reuses once
+ * the lines are sent; a line too long for a block has one of its own,
+ * freed at the next clear.
+ */
+#include <string.h>
+
+#include "mailsim/proto.h"
+
+/* Under AddressSanitizer the blocks go back to malloc at every clear, as
+ * the net's free lists do (sim/net/net-private.h): a line used after it
+ * was sent must be caught, not hidden by the reuse. */
+#if defined(__SANITIZE_ADDRESS__)
+#define OUTPUT_REUSE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define OUTPUT_REUSE 0
+#endif
+#endif
+#ifndef OUTPUT_REUSE
+#define OUTPUT_REUSE 1
+#endif
+
+/* Most steps say a reply or a command or a few: their lines fit in the
+ * first block, which is part of the output itself.  A message's lines go
+ * on into blocks allocated when needed and kept. */
+#define FIRST_SIZE 512
+#define BLOCK_SIZE 4096
+
+struct MsProtoOutput {
+    GPtrArray *lines;  /* MsProtoLine*, in the blocks or in `big` */
+    GPtrArray *blocks; /* char[BLOCK_SIZE] each, after `first`; NULL before one is needed */
+    GPtrArray *big;    /* lines longer than a block, each its own allocation; NULL before */
+    char *at;          /* the block being filled */
+    gsize cap;         /* its size */
+    gsize used;        /* octets of it taken */
+    guint block;       /* which: 0 is `first`, i is blocks[i - 1] */
+    union {
+        char first[FIRST_SIZE];
+        guint64 align;
+    } u;
+};
+
+/* Back to the first block.  Under AddressSanitizer the first block is not
+ * used and the others are freed, so every line sent comes from malloc and
+ * goes back to it. */
+static void output_rewind(MsProtoOutput *out)
+{
+    out->block = 0;
+    out->used = 0;
+    out->at = out->u.first;
+    out->cap = OUTPUT_REUSE ? FIRST_SIZE : 0;
+    if (!OUTPUT_REUSE && out->blocks != NULL)
+        g_ptr_array_set_size(out->blocks, 0);
+}
+
+MsProtoOutput *ms_proto_output_new(void)
+{
+    MsProtoOutput *out = g_new(MsProtoOutput, 1);
+    out->lines = g_ptr_array_sized_new(8);
+    out->blocks = NULL;
+    out->big = NULL;
+    output_rewind(out);
+    return out;
+}
+
+void ms_proto_output_free(MsProtoOutput *out)
+{
+    if (out == NULL)
+        return;
+    ms_proto_output_clear(out);
+    g_ptr_array_unref(out->lines);
+    if (out->blocks != NULL)
+        g_ptr_array_unref(out->blocks);
+    if (out->big != NULL)
+        g_ptr_array_unref(out->big);
+    g_free(out);
+}
+
+static gpointer output_alloc(MsProtoOutput *out, gsize size)
+{
+    size = (size + 7) & ~(gsize) 7; /* keeps the next line aligned */
+    if (size > BLOCK_SIZE) {
+        if (out->big == NULL)
+            out->big = g_ptr_array_new_with_free_func(g_free);
+        gpointer p = g_malloc(size);
+        g_ptr_array_add(out->big, p);
+        return p;
+    }
+    if (out->used + size > out->cap) {
+        if (out->blocks == NULL)
+            out->blocks = g_ptr_array_new_with_free_func(g_free);
+        if (out->block == out->blocks->len)
+            g_ptr_array_add(out->blocks, g_malloc(BLOCK_SIZE));
+        out->at = g_ptr_array_index(out->blocks, out->block);
+        out->block++;
+        out->cap = BLOCK_SIZE;
+        out->used = 0;
+    }
+    char *p = out->at + out->used;
+    out->used += size;
+    return p;
+}
+
+MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,
+                                       const char *phase, const char *note)
+{
+    MsProtoLine *line = output_alloc(out, sizeof *line + len + 1);
+    line->text = (char *) (line + 1);
+    line->text[len] = '\0';
+    line->eol = eol != NULL ? eol : "\r\n";
+    line->phase = phase;
+    line->note = note;
+    line->bytes = NULL;
+    g_ptr_array_add(out->lines, line);
+    return line;
+}
+
+MsProtoLine *ms_proto_output_add_len(MsProtoOutput *out, const char *text, gsize len,
+                                     const char *eol, const char *phase, const char *note)
+{
+    MsProtoLine *line = ms_proto_output_add_space(out, len, eol, phase, note);
+    if (len > 0)
+        memcpy(line->text, text, len);
+    return line;
+}
+
+GPtrArray *ms_proto_output_lines(MsProtoOutput *out)
+{
+    return out->lines;
+}
+
+void ms_proto_output_clear(MsProtoOutput *out)
+{
+    for (guint i = 0; i < out->lines->len; i++) {
+        MsProtoLine *line = g_ptr_array_index(out->lines, i);
+        if (line->bytes != NULL)
+            g_bytes_unref(line->bytes);
+    }
+    g_ptr_array_set_size(out->lines, 0);
+    if (out->big != NULL)
+        g_ptr_array_set_size(out->big, 0);
+    output_rewind(out);
+}
+
+GPtrArray *ms_proto_output_take(MsProtoOutput *out)
+{
+    GPtrArray *lines = ms_proto_lines_new();
+    for (guint i = 0; i < out->lines->len; i++) {
+        const MsProtoLine *line = g_ptr_array_index(out->lines, i);
+        MsProtoLine *copy = ms_proto_line_new_len(line->text, strlen(line->text), line->eol,
+                                                  line->phase, line->note);
+        if (line->bytes != NULL)
+            copy->bytes = g_bytes_ref(line->bytes);
+        g_ptr_array_add(lines, copy);
+    }
+    ms_proto_output_clear(out);
+    return lines;
+}
