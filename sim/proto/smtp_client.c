@@ -17,11 +17,18 @@
 /* Lenient: RFC 5321 4.5.3.1.5 allows servers only 512 octets per reply line. */
 #define REPLY_MAX (MS_SMTP_TEXT_LINE_MAX - 2)
 
+/* A line of a message's text: where it starts and how long it is. */
+typedef struct {
+    gsize start;
+    gsize len;
+} Span;
+
 /* A message queued for this connection. */
 typedef struct {
     char *reverse_path;
     GPtrArray *recipients;   /* char* */
-    GPtrArray *lines;        /* char*: the text split into lines, no endings */
+    GBytes *text;            /* the text sent: as given, or converted to 7-bit */
+    GArray *lines;           /* Span: its lines, without their endings */
     GBytes *data;            /* the text as given, kept while it is 8-bit */
     gboolean is_8bit;
     guint64 size;            /* RFC 1870 3: octets with CRLFs, before stuffing */
@@ -81,7 +88,9 @@ static void outgoing_free(Outgoing *out)
         return;
     g_free(out->reverse_path);
     g_ptr_array_unref(out->recipients);
-    g_ptr_array_unref(out->lines);
+    g_array_unref(out->lines);
+    if (out->text != NULL)
+        g_bytes_unref(out->text);
     if (out->data != NULL)
         g_bytes_unref(out->data);
     if (out->rcpt_results != NULL)
@@ -90,30 +99,50 @@ static void outgoing_free(Outgoing *out)
     g_free(out);
 }
 
+/* Where the first c at or after from is in p[0..len), or len. */
+static gsize find_from(const char *p, gsize from, gsize len, char c)
+{
+    const char *q = from < len ? memchr(p + from, c, len - from) : NULL;
+    return q != NULL ? (gsize) (q - p) : len;
+}
+
 /* Splits the text at CRLF, LF or a lone CR: the client sends every line
- * with CRLF (RFC 5321 2.3.8) whatever the text came with. */
+ * with CRLF (RFC 5321 2.3.8) whatever the text came with.  The lines are
+ * spans of the text, which is kept, not copies.  Every message of a run is
+ * split here: the endings are found with memchr (the next CR and the next
+ * LF, each looked for again only once passed) and the 8-bit test is one
+ * pass over the whole text, which only the endings, 7-bit, are not part
+ * of a line of. */
 static void split_lines(Outgoing *out, GBytes *data)
 {
     gsize len = 0;
     const char *p = data != NULL ? g_bytes_get_data(data, &len) : NULL;
+
+    if (out->text != NULL)
+        g_bytes_unref(out->text);
+    out->text = data != NULL ? g_bytes_ref(data) : NULL;
+
+    guchar any = 0;
+    for (gsize k = 0; k < len; k++)
+        any |= (guchar) p[k];
+    if (any & 0x80)
+        out->is_8bit = TRUE;
+
+    gsize lf = find_from(p, 0, len, '\n');
+    gsize cr = find_from(p, 0, len, '\r');
     gsize start = 0;
-
-    for (gsize i = 0; i <= len; i++) {
-        gboolean at_end = i == len;
-
-        if (!at_end && p[i] != '\n' && p[i] != '\r')
-            continue;
-        if (at_end && start == len)
-            break; /* the text ended with a line ending */
-        g_ptr_array_add(out->lines, g_strndup(p + start, i - start));
-        for (gsize k = start; k < i; k++) {
-            if ((guchar) p[k] >= 0x80)
-                out->is_8bit = TRUE;
-        }
-        out->size += (i - start) + 2;
-        if (!at_end && p[i] == '\r' && i + 1 < len && p[i + 1] == '\n')
-            i++;
-        start = i + 1;
+    while (start < len) {
+        if (lf < start)
+            lf = find_from(p, start, len, '\n');
+        if (cr < start)
+            cr = find_from(p, start, len, '\r');
+        gsize end = MIN(lf, cr);
+        Span span = { start, end - start };
+        g_array_append_val(out->lines, span);
+        out->size += (end - start) + 2;
+        start = end + 1;
+        if (end < len && p[end] == '\r' && end + 1 < len && p[end + 1] == '\n')
+            start++;
     }
 }
 
@@ -274,7 +303,7 @@ static gboolean downgrade(MsSmtpClient *client, Outgoing *out)
                                               " it as 7-bit (quoted-printable or base64) first");
         return FALSE;
     }
-    g_ptr_array_set_size(out->lines, 0);
+    g_array_set_size(out->lines, 0);
     out->is_8bit = FALSE;
     out->size = 0;
     split_lines(out, converted);
@@ -325,17 +354,26 @@ static void send_text(MsSmtpClient *client)
     Outgoing *out = client->current;
     const char *eol = client->bare_lf_data ? "\n" : "\r\n";
 
-    for (guint i = 0; i < out->lines->len; i++) {
-        const char *line = out->lines->pdata[i];
+    const char *text = out->text != NULL ? g_bytes_get_data(out->text, NULL) : NULL;
 
-        if (line[0] == '.') {
+    for (guint i = 0; i < out->lines->len; i++) {
+        const Span *span = &g_array_index(out->lines, Span, i);
+        const char *line = text + span->start;
+        /* A line is text: it ends at a NUL, if it has one. */
+        const char *nul = memchr(line, '\0', span->len);
+        gsize n = nul != NULL ? (gsize) (nul - line) : span->len;
+
+        if (n > 0 && line[0] == '.') {
             /* RFC 5321 4.5.2: a leading "." is doubled so the line cannot
              * be taken for the end of the text. */
-            g_autofree char *stuffed = g_strconcat(".", line, NULL);
-
-            send_line(client, stuffed, eol, MS_SMTP_PHASE_TRANSFER, "smtp.data.stuffed");
+            MsProtoLine *stuffed = ms_proto_output_add_space(client->output, n + 1, eol,
+                                                             MS_SMTP_PHASE_TRANSFER,
+                                                             "smtp.data.stuffed");
+            stuffed->text[0] = '.';
+            memcpy(stuffed->text + 1, line, n);
         } else {
-            send_line(client, line, eol, MS_SMTP_PHASE_TRANSFER, "smtp.data.line");
+            ms_proto_output_add_len(client->output, line, n, eol, MS_SMTP_PHASE_TRANSFER,
+                                    "smtp.data.line");
         }
     }
     /* RFC 5321 4.1.1.4: the text ends with CRLF "." CRLF. */
@@ -690,7 +728,7 @@ void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
         g_ptr_array_add(out->recipients, g_strdup(recipients[i]));
         g_ptr_array_add(out->rcpt_results, ms_smtp_rcpt_result_new(recipients[i]));
     }
-    out->lines = g_ptr_array_new_with_free_func(g_free);
+    out->lines = g_array_new(FALSE, FALSE, sizeof(Span));
     split_lines(out, data);
     if (out->is_8bit && data != NULL)
         out->data = g_bytes_ref(data);
