@@ -269,7 +269,7 @@ static void relay_done(RelaySession *s, const MsSmtpEvent *ev)
     }
     switch (ev->result) {
     case MS_SMTP_RESULT_DELIVERED: {
-        g_autofree char *how = g_strdup_printf("relayed to %s", remote);
+        g_autofree char *how = g_strconcat("relayed to ", remote, NULL);
         ms_mail_server_dequeue(server, q, how);
         break;
     }

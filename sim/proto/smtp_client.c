@@ -246,8 +246,8 @@ static void session_fail(MsSmtpClient *client, guint code, const char *text, gbo
 static void send_rcpt(MsSmtpClient *client, guint i)
 {
     const char *rcpt = client->current->recipients->pdata[i];
-    g_autofree char *line = g_strdup_printf("RCPT TO:%s<%s>",
-                                            client->textbook_syntax ? " " : "", rcpt);
+    g_autofree char *line = g_strconcat("RCPT TO:", client->textbook_syntax ? " <" : "<", rcpt,
+                                        ">", NULL);
 
     if (client->textbook_syntax)
         send_line(client, line, "\r\n", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.rcpt.textbook");
@@ -390,7 +390,7 @@ static void on_greeting(MsSmtpClient *client, guint code, const char *text)
         return;
     }
     g_autofree char *line =
-        g_strdup_printf("%s %s", client->use_ehlo ? "EHLO" : "HELO", client->helo_name);
+        g_strconcat(client->use_ehlo ? "EHLO " : "HELO ", client->helo_name, NULL);
 
     send_command(client, line);
     client_state(client, client->use_ehlo ? MS_SMTP_CLIENT_EHLO : MS_SMTP_CLIENT_HELO);
@@ -429,7 +429,7 @@ static void on_ehlo(MsSmtpClient *client, guint code, const char *text)
     } else if (code == 500 || code == 502) {
         /* RFC 5321 3.2: a server that does not know EHLO answers 500 or 502;
          * the client falls back to HELO (RFC 1869 4.5). */
-        g_autofree char *line = g_strdup_printf("HELO %s", client->helo_name);
+        g_autofree char *line = g_strconcat("HELO ", client->helo_name, NULL);
 
         send_command(client, line);
         client_state(client, MS_SMTP_CLIENT_HELO);

@@ -257,11 +257,20 @@ MsSmtpReplyId ms_smtp_rcpt_reply_id(guint code)
 /* ---- Templates ---------------------------------------------------------- */
 char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)
 {
-    GString *out = g_string_new(NULL);
+    /* Every reply of a run is expanded here: the text between placeholders
+     * goes in as runs, into room for the template and a host name or two. */
+    GString *out = g_string_sized_new(strlen(template_text) + 64);
     const char *p = template_text;
 
     while (*p != '\0') {
-        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (*p != '{') {
+            const char *brace = strchr(p, '{');
+            gsize run = brace != NULL ? (gsize) (brace - p) : strlen(p);
+            g_string_append_len(out, p, (gssize) run);
+            p += run;
+            continue;
+        }
+        const char *close = strchr(p, '}');
 
         if (close == NULL) {
             g_string_append_c(out, *p++);

@@ -354,40 +354,50 @@ static void proceed_ehlo(MsSmtpServer *server, Request *req)
     vars.helo = server->helo_name;
 
     /* RFC 5321 4.1.1.1: the first line greets, each further line names an
-     * extension keyword with its parameters. */
-    g_autoptr(GPtrArray) ext = g_ptr_array_new_with_free_func(g_free);
-    GPtrArray *notes = g_ptr_array_new();
+     * extension keyword with its parameters.  Every session says these
+     * lines: they are static text, but for SIZE's number. */
+    const char *ext[5];
+    const char *notes[G_N_ELEMENTS(ext)];
+    guint n = 0;
+    char size[5 + 20 + 1]; /* "SIZE ", the digits of a guint64 and a NUL */
 
     if (server->offer_size) {
         /* RFC 1870 4: "SIZE" alone means no fixed limit. */
-        g_ptr_array_add(ext, server->max_size > 0
-                                 ? g_strdup_printf("SIZE %" G_GUINT64_FORMAT, server->max_size)
-                                 : g_strdup("SIZE"));
-        g_ptr_array_add(notes, (gpointer) "smtp.ext.size");
+        if (server->max_size > 0) {
+            char *d = size + sizeof size;
+            *--d = '\0';
+            for (guint64 v = server->max_size; v > 0; v /= 10)
+                *--d = (char) ('0' + v % 10);
+            d -= 5;
+            memcpy(d, "SIZE ", 5);
+            ext[n] = d;
+        } else {
+            ext[n] = "SIZE";
+        }
+        notes[n++] = "smtp.ext.size";
     }
     if (server->offer_8bitmime) {
-        g_ptr_array_add(ext, g_strdup("8BITMIME"));
-        g_ptr_array_add(notes, (gpointer) "smtp.ext.8bitmime");
+        ext[n] = "8BITMIME";
+        notes[n++] = "smtp.ext.8bitmime";
     }
     if (server->offer_pipelining) {
-        g_ptr_array_add(ext, g_strdup("PIPELINING"));
-        g_ptr_array_add(notes, (gpointer) "smtp.ext.pipelining");
+        ext[n] = "PIPELINING";
+        notes[n++] = "smtp.ext.pipelining";
     }
     if (server->profile->enhanced_codes) {
         /* RFC 2034 3: enhanced codes are used only when advertised. */
-        g_ptr_array_add(ext, g_strdup("ENHANCEDSTATUSCODES"));
-        g_ptr_array_add(notes, (gpointer) "smtp.ext.enhancedstatuscodes");
+        ext[n] = "ENHANCEDSTATUSCODES";
+        notes[n++] = "smtp.ext.enhancedstatuscodes";
     }
-    g_ptr_array_add(ext, g_strdup("HELP"));
-    g_ptr_array_add(notes, (gpointer) "smtp.ext.help");
+    ext[n] = "HELP";
+    notes[n++] = "smtp.ext.help";
 
     g_autofree char *first =
         ms_smtp_expand(ms_smtp_profile_template(server->profile, MS_SMTP_R_EHLO_OK), &vars);
 
     emit_line(server, 250, FALSE, first, ms_smtp_reply_note(MS_SMTP_R_EHLO_OK));
-    for (guint i = 0; i < ext->len; i++)
-        emit_line(server, 250, i + 1 == ext->len, ext->pdata[i], notes->pdata[i]);
-    g_ptr_array_unref(notes);
+    for (guint i = 0; i < n; i++)
+        emit_line(server, 250, i + 1 == n, ext[i], notes[i]);
 }
 
 /* "FROM:" or "TO:" then the path; a space before the path is tolerated (the
