@@ -36,6 +36,103 @@ gint64 ms_world_unix_time(MsWorld *world)
     return world->scenario->start + ms_sim_now(world->sim) / MS_SEC;
 }
 
+/* Appends the decimal digits of v at *at, below end; FALSE when they do
+ * not fit. */
+static gboolean put_decimal(char **at, char *end, guint64 v)
+{
+    char digits[20];
+    gsize n = 0;
+    do {
+        digits[n++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    if ((gsize) (end - *at) < n)
+        return FALSE;
+    while (n > 0)
+        *(*at)++ = digits[--n];
+    return TRUE;
+}
+
+/* Formats fmt into buf as printf would, when it uses nothing but %s, %d,
+ * %i and %u (plain, l, ll; %zu) and %%, as nearly every event sentence
+ * does; returns the length, or -1 when fmt asks for anything else or the
+ * text does not fit, for printf to do it.  Every event of a run is
+ * formatted, and printf's generality was most of what that cost. */
+static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
+{
+    char *at = buf;
+    char *end = buf + size - 1; /* room for the NUL */
+    for (const char *p = fmt; *p != '\0'; p++) {
+        if (*p != '%') {
+            if (at == end)
+                return -1;
+            *at++ = *p;
+            continue;
+        }
+        p++;
+        guint longs = 0;
+        gboolean size_t_arg = FALSE;
+        while (*p == 'l' && longs < 2) {
+            longs++;
+            p++;
+        }
+        if (longs == 0 && *p == 'z') {
+            size_t_arg = TRUE;
+            p++;
+        }
+        switch (*p) {
+        case '%':
+            if (longs > 0 || size_t_arg || at == end)
+                return -1;
+            *at++ = '%';
+            break;
+        case 's': {
+            if (longs > 0 || size_t_arg)
+                return -1;
+            const char *s = va_arg(ap, const char *);
+            if (s == NULL)
+                s = "(null)"; /* what glibc's printf prints */
+            gsize n = strlen(s);
+            if ((gsize) (end - at) < n)
+                return -1;
+            memcpy(at, s, n);
+            at += n;
+            break;
+        }
+        case 'u': {
+            guint64 v = size_t_arg ? va_arg(ap, gsize)
+                      : longs == 2 ? va_arg(ap, unsigned long long)
+                      : longs == 1 ? va_arg(ap, unsigned long)
+                                   : va_arg(ap, unsigned int);
+            if (!put_decimal(&at, end, v))
+                return -1;
+            break;
+        }
+        case 'd':
+        case 'i': {
+            if (size_t_arg)
+                return -1;
+            gint64 v = longs == 2 ? va_arg(ap, long long)
+                     : longs == 1 ? va_arg(ap, long)
+                                  : va_arg(ap, int);
+            guint64 magnitude = v < 0 ? (guint64) -(v + 1) + 1 : (guint64) v;
+            if (v < 0) {
+                if (at == end)
+                    return -1;
+                *at++ = '-';
+            }
+            if (!put_decimal(&at, end, magnitude))
+                return -1;
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    *at = '\0';
+    return (gint) (at - buf);
+}
+
 static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
                     const char *subject, const char *text, gint64 count, const char *fmt,
                     va_list ap) G_GNUC_PRINTF(8, 0);
@@ -48,11 +145,14 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
      * its own copy anyway.  A longer one is formatted again in full. */
     char buf[256];
     g_autofree char *longer = NULL;
-    va_list again;
+    va_list simple, again;
+    va_copy(simple, ap);
     va_copy(again, ap);
     const char *detail = buf;
-    if (g_vsnprintf(buf, sizeof buf, fmt, ap) >= (gint) sizeof buf)
+    if (format_simple(buf, sizeof buf, fmt, simple) < 0 &&
+        g_vsnprintf(buf, sizeof buf, fmt, ap) >= (gint) sizeof buf)
         detail = longer = g_strdup_vprintf(fmt, again);
+    va_end(simple);
     va_end(again);
     MsTraceRecord r = { 0 };
     r.text = text;
