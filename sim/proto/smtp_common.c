@@ -234,11 +234,15 @@ static const CommandNote command_notes[] = {
 
 const char *ms_smtp_command_note(const char *line, gsize len, const char **phase_out)
 {
-    for (gsize i = 0; i < G_N_ELEMENTS(command_notes); i++) {
+    for (gsize i = 0; i < G_N_ELEMENTS(command_notes) && len > 0; i++) {
         const CommandNote *c = &command_notes[i];
 
         /* RFC 5321 2.4: verbs are case-insensitive; a verb ends the line or
-         * is followed by a space. */
+         * is followed by a space.  The first letters are compared first, a
+         * case bit set in both: where they differ so, they differ in any
+         * case. */
+        if ((line[0] | 0x20) != (c->verb[0] | 0x20))
+            continue;
         if (ms_smtp_has_prefix(line, len, c->verb) && (len == 4 || line[4] == ' ')) {
             if (phase_out != NULL)
                 *phase_out = c->phase;

@@ -657,9 +657,14 @@ static const Command commands[] = {
 
 static const Command *find_command(const char *verb, gsize len)
 {
+    if (len == 0)
+        return NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-        /* RFC 5321 2.4: verbs are case-insensitive. */
-        if (len == strlen(commands[i].verb) &&
+        /* RFC 5321 2.4: verbs are case-insensitive.  The first letters are
+         * compared first, a case bit set in both: where they differ so,
+         * they differ in any case. */
+        if ((verb[0] | 0x20) == (commands[i].verb[0] | 0x20) &&
+            len == strlen(commands[i].verb) &&
             g_ascii_strncasecmp(verb, commands[i].verb, len) == 0)
             return &commands[i];
     }
@@ -808,8 +813,11 @@ static void data_line(MsSmtpServer *server, const char *line, gsize len, MsLineR
         g_byte_array_set_size(server->data, 0);
         return;
     }
-    g_byte_array_append(server->data, (const guint8 *) line, (guint) len);
-    g_byte_array_append(server->data, (const guint8 *) "\r\n", 2);
+    /* Every line of every message passes here: one resize, not two appends. */
+    guint at = server->data->len;
+    g_byte_array_set_size(server->data, at + (guint) len + 2);
+    memcpy(server->data->data + at, line, len);
+    memcpy(server->data->data + at + len, "\r\n", 2);
 }
 
 /* ---- Input -------------------------------------------------------------------- */
