@@ -154,6 +154,9 @@ gint64 ms_world_unix_time(MsWorld *world);
 /* A new Message-ID "<serial.unixtime[.tag]@domain>" (RFC 5322 3.6.4): unique
  * in the run, the same on every run (transfer full).  tag may be NULL. */
 char *ms_world_message_id(MsWorld *world, const char *domain, const char *tag);
+/* g_strdup_printf(), with the plain formats the event sentences use done
+ * without printf (transfer full). */
+char *ms_world_format(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 MsMailServer *ms_world_server_by_name(MsWorld *world, const char *name);
 MsMailServer *ms_world_server_for_domain(MsWorld *world, const char *domain);

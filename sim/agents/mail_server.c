@@ -149,7 +149,7 @@ void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char
                             GBytes *data, const char *message_id)
 {
     /* RFC 5321 4.4: the final delivery records the envelope sender. */
-    g_autofree char *rp = g_strdup_printf("<%s>", reverse_path);
+    g_autofree char *rp = ms_world_format("<%s>", reverse_path);
     g_autoptr(GBytes) stored = ms_message_prepend_to_bytes(data, "Return-Path", rp, FALSE);
     if (stored == NULL)
         stored = g_bytes_ref(data);

@@ -67,7 +67,7 @@ static GPtrArray *pop3_load(const char *maildrop, gpointer data)
             continue;
         /* The UIDL is the IMAP UID with the folder's UIDVALIDITY: unique
          * and stable, as RFC 1939 7 asks. */
-        g_autofree char *uidl = g_strdup_printf("%u.%u", ms_imap_store_uidvalidity(u->store,
+        g_autofree char *uidl = ms_world_format("%u.%u", ms_imap_store_uidvalidity(u->store,
                                                                                  "INBOX"),
                                                 m.uid);
         g_ptr_array_add(out, ms_pop3_message_new(uidl, m.data));

@@ -248,7 +248,7 @@ static void relay_done(RelaySession *s, const MsSmtpEvent *ev)
     if (q == NULL)
         return;
     const char *remote = ms_host_name(ms_tcp_conn_host(s->conn, MS_DIR_SERVER));
-    g_autofree char *reply = ev->code != 0 ? g_strdup_printf("%u %s", ev->code,
+    g_autofree char *reply = ev->code != 0 ? ms_world_format("%u %s", ev->code,
                                                             ev->text != NULL ? ev->text : "")
                                            : NULL;
     Failure f = { .code = ev->code, .reply = reply, .why = reply,

@@ -133,6 +133,21 @@ static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
     return (gint) (at - buf);
 }
 
+char *ms_world_format(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    gint n = format_simple(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n >= 0)
+        return g_memdup2(buf, (gsize) n + 1);
+    va_start(ap, fmt);
+    char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return text;
+}
+
 static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
                     const char *subject, const char *text, gint64 count, const char *fmt,
                     va_list ap) G_GNUC_PRINTF(8, 0);
@@ -169,7 +184,7 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
 
 char *ms_world_message_id(MsWorld *world, const char *domain, const char *tag)
 {
-    return g_strdup_printf("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT "%s%s@%s>",
+    return ms_world_format("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT "%s%s@%s>",
                            ++world->message_serial, ms_world_unix_time(world),
                            tag != NULL ? "." : "", tag != NULL ? tag : "", domain);
 }
