@@ -176,7 +176,12 @@ void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len)
 {
     if (len == 0)
         return;
-    if (reader->start > 0) {
+    if (reader->start > 0 && reader->start == reader->buf->len) {
+        /* All of it was read, as usual: nothing to move down. */
+        g_byte_array_set_size(reader->buf, 0);
+        reader->scan = 0;
+        reader->start = 0;
+    } else if (reader->start > 0) {
         g_byte_array_remove_range(reader->buf, 0, (guint) reader->start);
         reader->scan -= reader->start;
         reader->start = 0;

@@ -728,7 +728,8 @@ void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
         g_ptr_array_add(out->recipients, g_strdup(recipients[i]));
         g_ptr_array_add(out->rcpt_results, ms_smtp_rcpt_result_new(recipients[i]));
     }
-    out->lines = g_array_new(FALSE, FALSE, sizeof(Span));
+    /* Room for a short message's lines at once, rather than growing to it. */
+    out->lines = g_array_sized_new(FALSE, FALSE, sizeof(Span), 32);
     split_lines(out, data);
     if (out->is_8bit && data != NULL)
         out->data = g_bytes_ref(data);
