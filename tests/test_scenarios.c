@@ -11,6 +11,7 @@
 #include "mailsim/scenario.h"
 #include "mailsim/trace.h"
 #include "mailsim/world.h"
+#include "agents/agents-private.h"
 #include "report/report-private.h"
 #include "testutil.h"
 
@@ -1720,10 +1721,39 @@ static void json_writer_matches_json_glib(void)
     MS_ASSERT_STR(got, want);
 }
 
+/* ms_world_format writes the common conversions itself and leaves the rest
+ * to printf: either way the text is what printf gives. */
+static void world_format_matches_printf(void)
+{
+    const char *s = "caf\xc3\xa9 <bob@hamburger.edu>";
+    g_autofree char *longer = g_strnfill(300, 'x');
+    const char *null_string = NULL;
+#define SAME(...)                                                         \
+    do {                                                                  \
+        g_autofree char *want = g_strdup_printf(__VA_ARGS__);             \
+        g_autofree char *got = ms_world_format(__VA_ARGS__);              \
+        MS_ASSERT_STR(got, want);                                         \
+    } while (0)
+    SAME("%s", "");
+    SAME("plain text, no conversion");
+    SAME("%s's agent sent %u message%s (%zu bytes)", s, 1u, "", (gsize) 205);
+    SAME("%d %i %d %d", 0, -1, G_MININT, G_MAXINT);
+    SAME("%ld %lu %lld %llu", G_MINLONG, G_MAXULONG, (long long) G_MININT64,
+         (unsigned long long) G_MAXUINT64);
+    SAME("%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT "@%s", G_MAXUINT64, G_MININT64, "x");
+    SAME("100%% of %u", 7u);
+    SAME("%s", null_string);
+    SAME("%s and more", longer); /* past the stack buffer: printf's */
+    SAME("%05d|%-4s|%x|%.2f", 42, "ab", 255u, 2.5); /* others: printf's */
+    SAME("%s%c", "end", '!');
+#undef SAME
+}
+
 int main(void)
 {
     static const MsTestCase cases[] = {
         MS_TEST(every_scenario_runs_twice_the_same),
+        MS_TEST(world_format_matches_printf),
         MS_TEST(every_scenario_matches_its_golden_transcript),
         MS_TEST(pop3_rset_notes_depend_on_the_marks),
         MS_TEST(web_mail_fetches_each_attachment),
