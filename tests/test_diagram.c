@@ -2150,6 +2150,26 @@ static MsDiagram *diagram_of_scenario(const char *path, const MsDiagramOptions *
     return ms_diagram_new(ms_world_trace(run->world), &run->report, o);
 }
 
+/* The views the layout checks draw every shipped scenario in. */
+static const struct {
+    const char *name;
+    MsDiagramView view;
+    gboolean slide;
+} shipped_views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE },
+                      { "full", MS_DIAGRAM_VIEW_FULL, FALSE },
+                      { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE } };
+
+/* The diagram of scenario `path` in shipped_views[v] (run: freed after
+ * the diagram). */
+static MsDiagram *diagram_of_view(const char *path, guint v, ShippedRun *run)
+{
+    MsDiagramOptions o;
+    ms_diagram_options_init(&o);
+    o.view = shipped_views[v].view;
+    o.slide = shipped_views[v].slide;
+    return diagram_of_scenario(path, &o, run);
+}
+
 /* An arrow that leaves at the instant of a note on its sender's lifeline
  * is drawn below the note; a tick with its time is on the arrow all the
  * same ("250 queued" under "into bob's mailbox", "QUIT" under "leaves the
@@ -2207,22 +2227,11 @@ static void ticks_on_arrows_below_notes(void)
 static void ticks_print_each_time_once(void)
 {
     g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
-    static const struct {
-        const char *name;
-        MsDiagramView view;
-        gboolean slide;
-    } views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE },
-                  { "full", MS_DIAGRAM_VIEW_FULL, FALSE },
-                  { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE } };
     guint again = 0, joined = 0, twice = 0, orphan = 0, back = 0;
     for (guint i = 0; i < names->len; i++) {
-        for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
-            MsDiagramOptions o;
-            ms_diagram_options_init(&o);
-            o.view = views[v].view;
-            o.slide = views[v].slide;
+        for (guint v = 0; v < G_N_ELEMENTS(shipped_views); v++) {
             g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
-            g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+            g_autoptr(MsDiagram) d = diagram_of_view(names->pdata[i], v, &run);
             for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
                 const MsDiagramPage *pg = ms_diagram_page(d, p);
                 g_autoptr(GHashTable) said = g_hash_table_new(g_str_hash, g_str_equal);
@@ -2237,7 +2246,7 @@ static void ticks_print_each_time_once(void)
                         if (between->label != NULL && between->time != t->time &&
                             between->y > top && between->y < t->y && back++ < 3)
                             fprintf(stderr, "\n  %s --%s page %u: %s printed inside a bracket",
-                                    (char *) names->pdata[i], views[v].name, p + 1,
+                                    (char *) names->pdata[i], shipped_views[v].name, p + 1,
                                     between->label);
                     }
                     if (t->again) {
@@ -2245,14 +2254,14 @@ static void ticks_print_each_time_once(void)
                         CU_ASSERT_PTR_NULL(t->label);
                         if ((labelled == NULL || labelled->time != t->time) && orphan++ < 3)
                             fprintf(stderr, "\n  %s --%s page %u: a mark at %.1f without its time",
-                                    (char *) names->pdata[i], views[v].name, p + 1, t->y);
+                                    (char *) names->pdata[i], shipped_views[v].name, p + 1, t->y);
                     }
                     if (t->label == NULL)
                         continue;
                     labelled = t;
                     if (!g_hash_table_add(said, (gpointer) t->label) && twice++ < 3)
                         fprintf(stderr, "\n  %s --%s page %u: %s printed twice",
-                                (char *) names->pdata[i], views[v].name, p + 1, t->label);
+                                (char *) names->pdata[i], shipped_views[v].name, p + 1, t->label);
                 }
             }
         }
@@ -2616,26 +2625,18 @@ static void shipped_labels_never_overlap(void)
 {
     g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
     CU_ASSERT_TRUE(names->len >= 20);
-    static const struct {
-        const char *name;
-        MsDiagramView view;
-        gboolean slide;
-        guint one_in;          /* sessions at once: labels run into, at most */
-    } views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE, 0 },
-                  { "full", MS_DIAGRAM_VIEW_FULL, FALSE, 20 },
-                  { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE, 0 } };
+    /* By view, with sessions at once: labels run into, at most one in this
+     * many (0: none). */
+    static const guint one_in[G_N_ELEMENTS(shipped_views)] = { 0, 20, 0 };
     guint total = 0, labels = 0, alone = 0, together = 0, off_arrow = 0, by_other = 0;
-    guint crossed[G_N_ELEMENTS(views)] = { 0 }, shared_labels[G_N_ELEMENTS(views)] = { 0 };
+    guint crossed[G_N_ELEMENTS(shipped_views)] = { 0 };
+    guint shared_labels[G_N_ELEMENTS(shipped_views)] = { 0 };
     for (guint i = 0; i < names->len; i++) {
-        for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
-            MsDiagramOptions o;
-            ms_diagram_options_init(&o);
-            o.view = views[v].view;
-            o.slide = views[v].slide;
+        for (guint v = 0; v < G_N_ELEMENTS(shipped_views); v++) {
             g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
-            g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+            g_autoptr(MsDiagram) d = diagram_of_view(names->pdata[i], v, &run);
             g_autofree char *what = g_strdup_printf("%s --%s", (char *) names->pdata[i],
-                                                    views[v].name);
+                                                    shipped_views[v].name);
             g_autoptr(GArray) spans = conn_spans(d);
             guint bad = 0, other = 0;
             for (guint p = 0; p < ms_diagram_n_pages(d); p++)
@@ -2657,8 +2658,8 @@ static void shipped_labels_never_overlap(void)
                 shared_labels[v] += ms_diagram_n_arrows(d);
             }
             labels += ms_diagram_n_arrows(d);
-            for (guint k = 0; views[v].view == MS_DIAGRAM_VIEW_COMPACT && k < ms_diagram_n_arrows(d);
-                 k++) {
+            gboolean compact = shipped_views[v].view == MS_DIAGRAM_VIEW_COMPACT;
+            for (guint k = 0; compact && k < ms_diagram_n_arrows(d); k++) {
                 const MsDiagramArrow *a = ms_diagram_arrow(d, k);
                 if (!label_on_arrow(d, a) && off_arrow++ < 3)
                     fprintf(stderr, "\n  %s: label \"%s\" off its arrow", what, a->label);
@@ -2667,20 +2668,20 @@ static void shipped_labels_never_overlap(void)
     }
     CU_ASSERT_TRUE(labels > 1000);
     /* Most shipped scenarios run one session at a time. */
-    CU_ASSERT_TRUE(alone * 2 > names->len * G_N_ELEMENTS(views));
+    CU_ASSERT_TRUE(alone * 2 > names->len * G_N_ELEMENTS(shipped_views));
     CU_ASSERT_EQUAL(total, 0);
     CU_ASSERT_EQUAL(off_arrow, 0);
     CU_ASSERT_EQUAL(by_other, 0);
-    for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
+    for (guint v = 0; v < G_N_ELEMENTS(shipped_views); v++) {
         CU_ASSERT_TRUE(shared_labels[v] > 500);
-        if (crossed[v] * views[v].one_in > shared_labels[v] ||
-            (views[v].one_in == 0 && crossed[v] > 0))
+        if (crossed[v] * one_in[v] > shared_labels[v] ||
+            (one_in[v] == 0 && crossed[v] > 0))
             fprintf(stderr, "\n  --%s: %u of %u labels run into where sessions run at once\n",
-                    views[v].name, crossed[v], shared_labels[v]);
-        if (views[v].one_in == 0) {
+                    shipped_views[v].name, crossed[v], shared_labels[v]);
+        if (one_in[v] == 0) {
             CU_ASSERT_EQUAL(crossed[v], 0);
         } else {
-            CU_ASSERT_TRUE(crossed[v] * views[v].one_in <= shared_labels[v]);
+            CU_ASSERT_TRUE(crossed[v] * one_in[v] <= shared_labels[v]);
         }
     }
     if (g_getenv("MS_TEST_VERBOSE") != NULL)
@@ -2725,24 +2726,13 @@ static void shipped_labels_and_notes_whole(void)
 {
     g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
     CU_ASSERT_TRUE(names->len >= 20);
-    static const struct {
-        const char *name;
-        MsDiagramView view;
-        gboolean slide;
-    } views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE },
-                  { "full", MS_DIAGRAM_VIEW_FULL, FALSE },
-                  { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE } };
     guint labels = 0, notes = 0, wrapped = 0, bad = 0;
     for (guint i = 0; i < names->len; i++) {
-        for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
-            MsDiagramOptions o;
-            ms_diagram_options_init(&o);
-            o.view = views[v].view;
-            o.slide = views[v].slide;
+        for (guint v = 0; v < G_N_ELEMENTS(shipped_views); v++) {
             g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
-            g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+            g_autoptr(MsDiagram) d = diagram_of_view(names->pdata[i], v, &run);
             g_autofree char *what = g_strdup_printf("%s --%s", (char *) names->pdata[i],
-                                                    views[v].name);
+                                                    shipped_views[v].name);
             gboolean compact = ms_diagram_view(d) == MS_DIAGRAM_VIEW_COMPACT;
             for (guint k = 0; k < ms_diagram_n_arrows(d); k++) {
                 const MsDiagramArrow *a = ms_diagram_arrow(d, k);
@@ -2976,24 +2966,13 @@ static void simultaneous_sessions_never_cross(void)
     CU_ASSERT_FALSE(arrows_cross(&x, &z));
 
     g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
-    static const struct {
-        const char *name;
-        MsDiagramView view;
-        gboolean slide;
-    } views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE },
-                  { "full", MS_DIAGRAM_VIEW_FULL, FALSE },
-                  { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE } };
     guint crossings = 0, concurrent = 0;
     for (guint i = 0; i < names->len; i++) {
-        for (guint v = 0; v < G_N_ELEMENTS(views); v++) {
-            MsDiagramOptions o;
-            ms_diagram_options_init(&o);
-            o.view = views[v].view;
-            o.slide = views[v].slide;
+        for (guint v = 0; v < G_N_ELEMENTS(shipped_views); v++) {
             g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
-            g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+            g_autoptr(MsDiagram) d = diagram_of_view(names->pdata[i], v, &run);
             g_autofree char *what = g_strdup_printf("%s --%s", (char *) names->pdata[i],
-                                                    views[v].name);
+                                                    shipped_views[v].name);
             g_autoptr(GArray) spans = conn_spans(d);
             concurrent += any_simultaneous(spans);
             for (guint p = 0; p < ms_diagram_n_pages(d); p++)
