@@ -44,6 +44,22 @@ gboolean ms_debug_enabled(void);
             g_debug(__VA_ARGS__);               \
     } G_STMT_END
 
+/* 1 in a build with AddressSanitizer, else 0.  What is recycled for speed
+ * (the net's free lists, an engine's output blocks) goes back to malloc
+ * there, so that a use after free is caught instead of hidden by the
+ * reuse; and the grader's children get no address-space limit, ASan's
+ * shadow memory taking terabytes of it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MS_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MS_UNDER_ASAN 1
+#endif
+#endif
+#ifndef MS_UNDER_ASAN
+#define MS_UNDER_ASAN 0
+#endif
+
 /* ---- The pending-event set --------------------------------------------
  * A binary heap keyed on (time, seq).  Cancellation is lazy: a cancelled
  * event stays in the heap, marked dead, and is skipped when it surfaces.

@@ -19,17 +19,10 @@
 #include <unistd.h>
 
 #include "grade/grade-private.h"
+#include "mailsim/core.h"
 
 /* What a child may hand back: far more than any honest result. */
 #define MAX_RESULT_BYTES (8u * 1024u * 1024u)
-
-#if defined(__SANITIZE_ADDRESS__)
-#define MS_UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MS_UNDER_ASAN 1
-#endif
-#endif
 
 typedef struct {
     pid_t pid;
@@ -70,7 +63,7 @@ G_GNUC_NORETURN static void child(const MsExercise *ex, const char *path,
     set_limit(RLIMIT_CORE, 0, 0);
     /* Nothing to write but the pipe. */
     set_limit(RLIMIT_FSIZE, 0, 0);
-#ifndef MS_UNDER_ASAN
+#if !MS_UNDER_ASAN
     /* AddressSanitizer reserves terabytes of address space for its
      * shadow memory, so the limit only applies to ordinary builds. */
     rlim_t mem = (rlim_t) (o->memory_limit > 0 ? o->memory_limit : (1ull << 30));

@@ -61,16 +61,7 @@ MsTcpTable *ms_net_tcp_table(MsNet *net);
  * their first word (the packets', TCP's wires and segments).  Under
  * AddressSanitizer they go back to malloc at once instead: a use after
  * free must be caught, not hidden by the reuse. */
-#if defined(__SANITIZE_ADDRESS__)
-#define MS_SPARE_REUSE 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MS_SPARE_REUSE 0
-#endif
-#endif
-#ifndef MS_SPARE_REUSE
-#define MS_SPARE_REUSE 1
-#endif
+#define MS_SPARE_REUSE (!MS_UNDER_ASAN)
 
 static inline void ms_spare_push(gpointer *spares, gpointer obj)
 {

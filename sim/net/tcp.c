@@ -40,10 +40,9 @@ void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg)
     ms_spare_push(&conn_table(conn)->spare_segs, seg);
 }
 
-/* A run makes a tracker array for most bursts of lines it sends, and every
- * connection keeps its sides to the end of the run: an emptied array goes
- * back to the table instead of staying with its connection or being freed,
- * so there are never more of them than sides waiting at one time. */
+/* A run makes a tracker array for most bursts of lines it sends: an
+ * emptied array goes back to the table for the next burst instead of to
+ * malloc, so there are never more of them than sides waiting at one time. */
 void ms_tcp_trackers_done(MsTcpConn *conn, int s)
 {
     GArray *trackers = g_steal_pointer(&conn->sides[s].trackers);

@@ -9,21 +9,13 @@
  */
 #include <string.h>
 
+#include "mailsim/core.h"
 #include "mailsim/proto.h"
 
 /* Under AddressSanitizer the blocks go back to malloc at every clear, as
- * the net's free lists do (sim/net/net-private.h): a line used after it
- * was sent must be caught, not hidden by the reuse. */
-#if defined(__SANITIZE_ADDRESS__)
-#define OUTPUT_REUSE 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define OUTPUT_REUSE 0
-#endif
-#endif
-#ifndef OUTPUT_REUSE
-#define OUTPUT_REUSE 1
-#endif
+ * the net's free lists do: a line used after it was sent must be caught,
+ * not hidden by the reuse. */
+#define OUTPUT_REUSE (!MS_UNDER_ASAN)
 
 /* Most steps say a reply or a command or a few: their lines fit in the
  * first block, which is part of the output itself.  A message's lines go
