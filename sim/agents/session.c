@@ -3,8 +3,6 @@
  * and the lines of one engine step go out as one application write, so a
  * reply and the data that follows it share segments as a real stack would.
  */
-#include <string.h>
-
 #include "agents/agents-private.h"
 
 void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArray *lines)
@@ -18,28 +16,18 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     MsDir peer = side == MS_DIR_CLIENT ? MS_DIR_SERVER : MS_DIR_CLIENT;
     /* Every line of a run passes here: the wire bytes go into one buffer of
      * the right size that TCP then keeps as it is, and each line's record
-     * id, end offset and length of text share one array, so that each
-     * line's text is measured once. */
+     * id and end offset share one array. */
+    gsize size = 0;
+    for (guint i = 0; i < lines->len; i++)
+        size += ms_proto_line_wire_size(g_ptr_array_index(lines, i));
     typedef struct {
         guint64 id;
         gsize end;
-        gsize text_len;
     } Sent;
     /* Most steps send a line or a few: their ids fit on the stack. */
     Sent few[16];
     g_autofree Sent *many = lines->len > G_N_ELEMENTS(few) ? g_new(Sent, lines->len) : NULL;
     Sent *sent = many != NULL ? many : few;
-    gsize size = 0;
-    for (guint i = 0; i < lines->len; i++) {
-        const MsProtoLine *line = g_ptr_array_index(lines, i);
-        if (line->bytes != NULL) {
-            size += g_bytes_get_size(line->bytes);
-        } else {
-            sent[i].text_len = strlen(line->text);
-            size += sent[i].text_len + strlen(line->eol);
-        }
-        sent[i].end = size;
-    }
     char *buf = g_malloc(MAX(size, 1));
     gsize at = 0;
     /* The connection, protocol, hosts and ports every line repeats are the
@@ -68,14 +56,8 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         if (line->bytes != NULL)
             r.len = (guint32) MIN(g_bytes_get_size(line->bytes), G_MAXUINT32);
         sent[i].id = ms_trace_emit_in(trace, ctx, &r);
-        if (line->bytes != NULL) {
-            if (sent[i].end > at)
-                memcpy(buf + at, g_bytes_get_data(line->bytes, NULL), sent[i].end - at);
-        } else {
-            memcpy(buf + at, line->text, sent[i].text_len);
-            memcpy(buf + at + sent[i].text_len, line->eol, sent[i].end - at - sent[i].text_len);
-        }
-        at = sent[i].end;
+        at += ms_proto_line_copy_wire(line, buf + at);
+        sent[i].end = at;
     }
     g_assert(at == size);
 
