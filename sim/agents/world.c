@@ -133,19 +133,36 @@ static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
     return (gint) (at - buf);
 }
 
+/* A text that fits a line is formatted on the stack, in buf (of size
+ * FORMAT_BUF); a longer one in full, into *longer, for the caller to free.
+ * Returns the text. */
+#define FORMAT_BUF 256
+static const char *format_va(char *buf, char **longer, const char *fmt, va_list ap)
+    G_GNUC_PRINTF(3, 0);
+
+static const char *format_va(char *buf, char **longer, const char *fmt, va_list ap)
+{
+    const char *text = buf;
+    va_list simple, again;
+    va_copy(simple, ap);
+    va_copy(again, ap);
+    if (format_simple(buf, FORMAT_BUF, fmt, simple) < 0 &&
+        g_vsnprintf(buf, FORMAT_BUF, fmt, ap) >= FORMAT_BUF)
+        text = *longer = g_strdup_vprintf(fmt, again);
+    va_end(simple);
+    va_end(again);
+    return text;
+}
+
 char *ms_world_format(const char *fmt, ...)
 {
-    char buf[256];
+    char buf[FORMAT_BUF];
+    char *longer = NULL;
     va_list ap;
     va_start(ap, fmt);
-    gint n = format_simple(buf, sizeof buf, fmt, ap);
+    const char *text = format_va(buf, &longer, fmt, ap);
     va_end(ap);
-    if (n >= 0)
-        return g_memdup2(buf, (gsize) n + 1);
-    va_start(ap, fmt);
-    char *text = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    return text;
+    return longer != NULL ? longer : g_strdup(text);
 }
 
 static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
@@ -157,18 +174,10 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
                     va_list ap)
 {
     /* Most sentences fit a line: formatted on the stack, the trace keeps
-     * its own copy anyway.  A longer one is formatted again in full. */
-    char buf[256];
+     * its own copy anyway. */
+    char buf[FORMAT_BUF];
     g_autofree char *longer = NULL;
-    va_list simple, again;
-    va_copy(simple, ap);
-    va_copy(again, ap);
-    const char *detail = buf;
-    if (format_simple(buf, sizeof buf, fmt, simple) < 0 &&
-        g_vsnprintf(buf, sizeof buf, fmt, ap) >= (gint) sizeof buf)
-        detail = longer = g_strdup_vprintf(fmt, again);
-    va_end(simple);
-    va_end(again);
+    const char *detail = format_va(buf, &longer, fmt, ap);
     MsTraceRecord r = { 0 };
     r.text = text;
     r.kind = kind;
