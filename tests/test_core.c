@@ -949,6 +949,214 @@ static void test_mixed_slots(void)
     CU_ASSERT_EQUAL(wrong, 0);
 }
 
+/* Emits r, keeps a copy of what it should read back as (its context's
+ * fields when emitted in ctx) in want, and returns its id. */
+static guint64 emit_kept(MsTrace *trace, GArray *want, const MsTraceRecord *head,
+                         const MsTraceContext *ctx, MsTraceRecord r)
+{
+    guint64 id = ctx != NULL ? ms_trace_emit_in(trace, *ctx, &r) : ms_trace_emit(trace, &r);
+    if (head != NULL) {
+        r.conn = head->conn;
+        r.protocol = head->protocol;
+        r.src = head->src;
+        r.dst = head->dst;
+        r.src_port = head->src_port;
+        r.dst_port = head->dst_port;
+    }
+    r.id = id;
+    g_array_append_val(want, r);
+    return id;
+}
+
+static void assert_all_kept(MsTrace *trace, GArray *want)
+{
+    CU_ASSERT_EQUAL(ms_trace_length(trace), want->len);
+    for (guint i = 0; i < want->len; i++) {
+        const MsTraceRecord *w = &g_array_index(want, MsTraceRecord, i);
+        MsTraceRecord buf;
+        const MsTraceRecord *got = ms_trace_get(trace, w->id, &buf);
+        CU_ASSERT_EQUAL(got->id, w->id);
+        assert_same_record(got, w);
+        assert_same_record(ms_trace_pin(trace, w->id), w);
+    }
+}
+
+/* The commonest lines and segments take tiny slots of 16 bytes (trace.c),
+ * each field packed into a width of its own.  At each field's limit a
+ * record still takes one; one past it, the record takes a short or long
+ * slot; either way it reads back as given, before and after its arrival
+ * is set. */
+static void test_tiny_slot_limits(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GArray) want = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
+    const MsTraceRecord tcp = { .conn = 7, .protocol = "TCP", .src = "a", .dst = "b",
+                                .src_port = 65535, .dst_port = 25 };
+    MsTraceContext ctx = ms_trace_context(trace, &tcp);
+    /* The chunk's first record gives its base time. */
+    const MsTime base = 1000;
+    const MsTraceRecord seg = { .kind = MS_TRACE_SEGMENT_SENT, .time = base,
+                                .arrival = base + 0x7fffffff, .dir = MS_DIR_SERVER,
+                                .flags = 31, .seq = 0xffff, .ack = 0xffff, .len = 2047 };
+    emit_kept(trace, want, &tcp, &ctx, seg);
+    MsTraceRecord r = seg;
+    r.kind = MS_TRACE_SEGMENT_RECEIVED;
+    r.time = base + G_MAXUINT32; /* the furthest from the base a slot holds */
+    r.arrival = -1;
+    r.dir = MS_DIR_CLIENT;
+    emit_kept(trace, want, &tcp, &ctx, r);
+    r = seg;
+    r.seq = 0x10000;
+    emit_kept(trace, want, &tcp, &ctx, r);
+    r = seg;
+    r.ack = 0x10000;
+    emit_kept(trace, want, &tcp, &ctx, r);
+    r = seg;
+    r.len = 2048;
+    emit_kept(trace, want, &tcp, &ctx, r);
+    r = seg;
+    r.flags = 32;
+    emit_kept(trace, want, &tcp, &ctx, r);
+    r = seg;
+    r.kind = MS_TRACE_SEGMENT_LOST;
+    emit_kept(trace, want, &tcp, &ctx, r);
+    r = seg;
+    r.retransmit = 1;
+    emit_kept(trace, want, &tcp, &ctx, r);
+    r = seg;
+    r.time = base + G_MAXUINT32 + 1;
+    emit_kept(trace, want, &tcp, &ctx, r);
+    r = seg;
+    r.time = base - 1;
+    emit_kept(trace, want, NULL, NULL, r); /* no context given: found */
+    r = seg;
+    r.seq = r.ack = r.len = 0;
+    r.flags = 0;
+    r.dir = MS_DIR_NONE;
+    emit_kept(trace, want, NULL, NULL, r);
+
+    /* Lines: every ending, no note, no text, a length of its own. */
+    const MsTraceRecord smtp = { .conn = 7, .protocol = "SMTP", .src = "b", .dst = "a",
+                                 .src_port = 25, .dst_port = 65535 };
+    MsTraceContext lctx = ms_trace_context(trace, &smtp);
+    const MsTraceRecord line = { .kind = MS_TRACE_LINE, .time = base + 5, .arrival = base + 6,
+                                 .text = "250 OK", .eol = "\r\n", .phase = "smtp.transfer",
+                                 .note = "smtp.reply.250", .dir = MS_DIR_SERVER };
+    const char *const endings[] = { "\r\n", "\n", "\r", "", NULL };
+    for (gsize i = 0; i < G_N_ELEMENTS(endings); i++) {
+        r = line;
+        r.eol = endings[i];
+        emit_kept(trace, want, &smtp, &lctx, r);
+    }
+    r = line;
+    r.note = NULL;
+    r.text = NULL;
+    emit_kept(trace, want, &smtp, &lctx, r);
+    r = line;
+    r.len = 1;
+    emit_kept(trace, want, &smtp, &lctx, r);
+    r = line;
+    r.flags = 1;
+    emit_kept(trace, want, &smtp, &lctx, r);
+    assert_all_kept(trace, want);
+
+    /* Arrivals set later: near (kept in the slot) and far (the record
+     * moves beside the slots, then takes another arrival there). */
+    for (guint i = 0; i < want->len; i++) {
+        MsTraceRecord *w = &g_array_index(want, MsTraceRecord, i);
+        if (w->kind != MS_TRACE_LINE && w->kind != MS_TRACE_SEGMENT_SENT &&
+            w->kind != MS_TRACE_SEGMENT_RECEIVED)
+            continue;
+        w->arrival = w->time + (i % 2 ? 3 : 10 * MS_SEC);
+        ms_trace_set_arrival(trace, w->id, w->arrival);
+    }
+    assert_all_kept(trace, want);
+    for (guint i = 0; i < want->len; i++) {
+        MsTraceRecord *w = &g_array_index(want, MsTraceRecord, i);
+        if (w->arrival == -1)
+            continue;
+        w->arrival = i % 3 ? -1 : w->time;
+        ms_trace_set_arrival(trace, w->id, w->arrival);
+    }
+    assert_all_kept(trace, want);
+}
+
+/* A tiny line's phase and note are one of the first 2^14 pairs of a run;
+ * a tiny record's context is at most 3,840 behind the newest when its
+ * chunk opened, or at most 255 ahead (trace.c: CTX_BEHIND and CTX_AHEAD).
+ * Past those, records take short slots and still read back. */
+static void test_tiny_slot_tables(void)
+{
+    enum { N_PAIRS = (1 << 14) + 2, N_CTXS = 5000, CHUNK = 256 };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GArray) want = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
+    MsTraceRecord head = { .conn = 1, .protocol = "IMAP", .src = "a", .dst = "b",
+                           .src_port = 143, .dst_port = 50000 };
+    MsTraceContext first = ms_trace_context(trace, &head);
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < N_PAIRS; i++) {
+        char *note = g_strdup_printf("imap.note.%u", i);
+        g_ptr_array_add(notes, note);
+        MsTraceRecord r = { .kind = MS_TRACE_LINE, .time = i, .arrival = -1, .text = "* OK",
+                            .eol = "\r\n", .phase = "imap.auth", .note = note };
+        emit_kept(trace, want, &head, &first, r);
+    }
+    /* Contexts made while nothing is emitted, then a chunk opens. */
+    MsTraceContext ctxs[N_CTXS];
+    MsTraceRecord heads[N_CTXS];
+    for (guint i = 0; i < N_CTXS; i++) {
+        heads[i] = head;
+        heads[i].conn = i + 2;
+        ctxs[i] = ms_trace_context(trace, &heads[i]);
+    }
+    MsTraceRecord r = { .kind = MS_TRACE_SEGMENT_SENT, .time = 1, .arrival = -1, .seq = 9 };
+    while (ms_trace_length(trace) % CHUNK != 0)
+        emit_kept(trace, want, &head, &first, r);
+    /* The oldest context a tiny slot of this chunk can name, and those
+     * around it. */
+    MsTraceContext oldest = ctxs[N_CTXS - 1] + 1 - 3840;
+    for (guint k = 0; k < N_CTXS; k++)
+        if (ctxs[k] + 2 >= oldest && ctxs[k] <= oldest + 2)
+            emit_kept(trace, want, &heads[k], &ctxs[k], r);
+    emit_kept(trace, want, &head, &first, r);
+    /* Contexts made while the chunk fills: the 256th still fits. */
+    for (guint i = 0; i < 258; i++) {
+        MsTraceRecord h = head;
+        h.conn = N_CTXS + 2 + i;
+        MsTraceContext c = ms_trace_context(trace, &h);
+        if (i >= 253)
+            emit_kept(trace, want, &h, &c, r);
+    }
+    assert_all_kept(trace, want);
+}
+
+/* Tiny slots are what most of a long run takes: 240,000 of them (after
+ * the first chunks, allocated one by one) fill two slabs of 2 MB, where
+ * slots of 24 bytes would have needed three. */
+static void test_tiny_slots_pack(void)
+{
+    enum { N = 16384 + 240000 };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    MsTraceRecord head = { .conn = 1, .protocol = "TCP", .src = "a", .dst = "b" };
+    MsTraceContext ctx = ms_trace_context(trace, &head);
+    for (guint i = 0; i < N; i++) {
+        MsTraceRecord r = { .kind = MS_TRACE_SEGMENT_SENT, .time = i, .arrival = i + 5,
+                            .seq = i & 0xffff, .ack = 1, .flags = MS_TCP_ACK };
+        ms_trace_emit_in(trace, ctx, &r);
+    }
+    CU_ASSERT_EQUAL(ms_trace_mapped_bytes(trace), 2 * ((gsize) 2 << 20));
+    guint wrong = 0;
+    for (guint i = 0; i < N; i++) {
+        MsTraceRecord buf;
+        const MsTraceRecord *got = ms_trace_get(trace, i, &buf);
+        if (got->time != i || got->arrival != i + 5 || got->seq != (i & 0xffff) ||
+            got->ack != 1 || got->flags != MS_TCP_ACK || got->conn != 1 ||
+            g_strcmp0(got->protocol, "TCP") != 0)
+            wrong++;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+}
+
 /* A lecture's trace stays in the heap: no slab is mapped for it. */
 static void test_short_trace_maps_nothing(void)
 {
@@ -1072,6 +1280,9 @@ int main(void)
         MS_TEST(test_emit_in_context),
         MS_TEST(test_pointer_stability),
         MS_TEST(test_mixed_slots),
+        MS_TEST(test_tiny_slot_limits),
+        MS_TEST(test_tiny_slot_tables),
+        MS_TEST(test_tiny_slots_pack),
         MS_TEST(test_short_trace_maps_nothing),
         MS_TEST(test_kind_names),
         MS_TEST_END,

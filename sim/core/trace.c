@@ -2,27 +2,30 @@
  * subscribers that watch it grow.
  *
  * A run keeps millions of records, so the log does not hold them as the
- * 128-byte MsTraceRecord readers see: each is stored as a slot of 24 or 36
- * bytes and decoded into the reader's buffer on access (ms_trace_get).  In
- * a slot
- * every string is a 32-bit handle into one pool (a run repeats the same host
- * names, protocols, phases and replies thousands of times, and the pool
- * keeps one copy of each); the connection, protocol, hosts and ports, which
- * every line and segment of a connection repeats, are one handle to an
- * interned context; and the fields a kind leaves empty take no room.  The
- * body of a slot has a form for protocol lines, one for segments, one for
- * events and one for store changes; a record none of them can hold whole
- * (a time too far from its arrival, a count too large) is kept as a full
- * record beside the slots, so every record decodes to exactly what was
- * emitted.  Most records of a run are protocol lines and segments with
- * nothing unusual about them (no retransmission, no loss, a short length):
- * those take a short slot of 24 bytes, their time an offset from the first
- * record of their chunk, a line's phase and note one handle to an interned
- * pair; the rest take a long slot of 36.
+ * 128-byte MsTraceRecord readers see: each is stored as a slot of 16, 24
+ * or 36 bytes and decoded into the reader's buffer on access
+ * (ms_trace_get).  In a slot every string is a 32-bit handle into one pool
+ * (a run repeats the same host names, protocols, phases and replies
+ * thousands of times, and the pool keeps one copy of each); the
+ * connection, protocol, hosts and ports, which every line and segment of a
+ * connection repeats, are one handle to an interned context; and the
+ * fields a kind leaves empty take no room.  The body of a slot has a form
+ * for protocol lines, one for segments, one for events and one for store
+ * changes; a record none of them can hold whole (a time too far from its
+ * arrival, a count too large) is kept as a full record beside the slots,
+ * so every record decodes to exactly what was emitted.  Most records of a
+ * run are protocol lines and segments with nothing unusual about them (no
+ * retransmission, no loss, a short length): those take a tiny slot of 16
+ * bytes, their time an offset from the first record of their chunk, their
+ * context an offset from the contexts its chunk began with, a line's phase
+ * and note one handle to an interned pair, a segment's seq and ack 16 bits
+ * each (a connection's numbers start at 0).  Those a tiny slot cannot
+ * hold whole take a short slot of 24 bytes, with the context, seq and ack
+ * whole; the rest take a long slot of 36.
  *
- * Slots live in chunks of 256 records, a bit for each saying whether its
- * slot is long, so that a record's place is found from its position and
- * the long ones before it.  A long run's chunks are cut from slabs
+ * Slots live in chunks of 256 records, two bits for each saying which size
+ * its slot is, so that a record's place is found from its position and
+ * the wider ones before it.  A long run's chunks are cut from slabs
  * of 2 MB that the kernel is asked to back with huge pages: the slots are
  * most of what a run adds to the heap, and on a virtual machine a fault for
  * every 4 KiB of them is dear.  Readers that keep records beyond a call (a
@@ -50,6 +53,7 @@ enum {
     /* Short slots. */
     FORM_LINE_SHORT,    /* a: arrival, b: text, c: (phase, note) pair; small: len */
     FORM_SEGMENT_SHORT, /* a: arrival, b: seq, c: ack; small: len (no retransmission, no detail) */
+    /* Tiny slots have no form field: their head says line or segment. */
 };
 
 /* bits: kind, dir, form, eol, flags and one small number. */
@@ -94,9 +98,60 @@ typedef struct {
     guint32 b, c;
 } ShortSlot;
 
+/* The commonest records in 16 bytes: a line with no length of its own
+ * (text only) and a segment sent or received with no retransmission, no
+ * detail and seq and ack under 2^16 (a connection's numbers start at 0).
+ * The head packs what the other slots keep in bits and ctx: whether it is
+ * a segment, the direction, and the context as an offset from its chunk's
+ * ctx_base (every line and segment of a chunk belongs to one of the few
+ * thousand contexts made last); then for a line its ending and its (phase,
+ * note) pair, for a segment whether it was received, its flags and its
+ * length.  Its arrival is at the same place as in the other slots; once
+ * set too far from its time, the record moves beside the slots, `a` says
+ * ARRIVAL_WIDE and d is its index there. */
+typedef struct {
+    guint32 head;
+    guint32 time_off;         /* from its chunk's base */
+    guint32 a;
+    guint32 d;                /* line: text; segment: seq << 16 | ack */
+} TinySlot;
+
+#define TINY_SEGMENT 1u
+#define TDIR_SHIFT 1u
+#define TDIR_BITS 2u
+#define TCTX_SHIFT 3u
+#define TCTX_BITS 12u
+/* line */
+#define TEOL_SHIFT 15u
+#define TEOL_BITS 3u
+#define TANN_SHIFT 18u
+#define TANN_BITS 14u
+/* segment */
+#define TRECEIVED_SHIFT 15u
+#define TRECEIVED_BITS 1u
+#define TFLAGS_SHIFT 16u
+#define TFLAGS_BITS 5u
+#define TLEN_SHIFT 21u
+#define TLEN_BITS 11u
+#define TSEQ_BITS 16u
+
+G_STATIC_ASSERT(TANN_SHIFT + TANN_BITS == 32 && TLEN_SHIFT + TLEN_BITS == 32);
+G_STATIC_ASSERT(TEOL_BITS == EOL_BITS);
+
+/* A context offset's room: a chunk's ctx_base lies this far behind the
+ * contexts made when it opens, so that the newest CTX_AHEAD made while it
+ * fills still fit. */
+#define CTX_AHEAD 256u
+#define CTX_BEHIND ((1u << TCTX_BITS) - CTX_AHEAD)
+
+/* A tiny slot's arrival once the record is kept beside the slots. */
+#define ARRIVAL_WIDE 0xffffffffu
+
 G_STATIC_ASSERT(sizeof(Slot) == 36);
 G_STATIC_ASSERT(sizeof(ShortSlot) == 24);
+G_STATIC_ASSERT(sizeof(TinySlot) == 16);
 G_STATIC_ASSERT(G_STRUCT_OFFSET(Slot, a) == G_STRUCT_OFFSET(ShortSlot, a));
+G_STATIC_ASSERT(G_STRUCT_OFFSET(Slot, a) == G_STRUCT_OFFSET(TinySlot, a));
 
 /* A line's phase and note, which go together: a few hundred pairs in a run. */
 typedef struct {
@@ -125,12 +180,21 @@ G_STATIC_ASSERT(G_N_ELEMENTS(eols) == 5);
 #define SMALL_CHUNKS 64u
 #define SLAB_BYTES ((gsize) 2u << 20)
 
+/* Slot i of a chunk is tiny, short or long as its bits in `wider` (short or
+ * long) and `longs` (long) say: it begins 16 bytes a slot before it, plus 8
+ * for each of them wider and 12 more for each long. */
 typedef struct {
     char *data;
     MsTime base;              /* the time of its first record */
+    guint64 wider[CHUNK_SIZE / 64]; /* bit i: slot i is short or long */
     guint64 longs[CHUNK_SIZE / 64]; /* bit i: slot i is long */
+    guint8 wider_before[CHUNK_SIZE / 64]; /* wider slots in the words before */
     guint8 longs_before[CHUNK_SIZE / 64]; /* long slots in the words before */
+    guint32 ctx_base;         /* what a tiny slot's context is an offset from */
 } Chunk;
+
+/* The three sizes of slot. */
+enum { SIZE_TINY, SIZE_SHORT, SIZE_LONG };
 
 G_STATIC_ASSERT(CHUNK_SIZE - 64 <= G_MAXUINT8);
 /* Pinned records come in blocks of this many. */
@@ -461,22 +525,34 @@ static guint popcount64(guint64 x)
     return (guint) ((x * 0x0101010101010101u) >> 56);
 }
 
-/* Slot id, short or long (as its chunk's bit says). */
-static char *slot_at(const MsTrace *trace, guint64 id, gboolean *is_long_out)
+/* Slot id, of the size its chunk's bits say; *chunk_out is its chunk. */
+static char *slot_at(const MsTrace *trace, guint64 id, const Chunk **chunk_out, guint *size_out)
 {
     const Chunk *c = &g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS));
     guint i = (guint) (id & CHUNK_MASK);
     guint w = i / 64u;
-    guint64 bit = (guint64) 1 << (i % 64u);
-    guint longs = c->longs_before[w] + popcount64(c->longs[w] & (bit - 1));
-    *is_long_out = (c->longs[w] & bit) != 0;
-    return c->data + (gsize) i * sizeof(ShortSlot) +
+    guint64 below = ((guint64) 1 << (i % 64u)) - 1u;
+    guint wider = c->wider_before[w] + popcount64(c->wider[w] & below);
+    guint longs = c->longs_before[w] + popcount64(c->longs[w] & below);
+    *chunk_out = c;
+    *size_out = (guint) ((c->wider[w] >> (i % 64u)) & 1u) + (guint) ((c->longs[w] >> (i % 64u)) & 1u);
+    return c->data + (gsize) i * sizeof(TinySlot) +
+           (gsize) wider * (sizeof(ShortSlot) - sizeof(TinySlot)) +
            (gsize) longs * (sizeof(Slot) - sizeof(ShortSlot));
 }
 
-static MsTime chunk_base(const MsTrace *trace, guint64 id)
+/* Marks slot i of c as short or long, for the slots after it to be found. */
+static void mark_size(Chunk *c, guint i, guint size)
 {
-    return g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS)).base;
+    guint64 bit = (guint64) 1 << (i % 64u);
+    c->wider[i / 64u] |= bit;
+    for (guint w = i / 64u + 1; w < G_N_ELEMENTS(c->wider_before); w++)
+        c->wider_before[w]++;
+    if (size == SIZE_LONG) {
+        c->longs[i / 64u] |= bit;
+        for (guint w = i / 64u + 1; w < G_N_ELEMENTS(c->longs_before); w++)
+            c->longs_before[w]++;
+    }
 }
 
 static gboolean arrival_encode(MsTime time, MsTime arrival, guint32 *out)
@@ -555,6 +631,41 @@ static guint short_form_of(const MsTraceRecord *r, guint form, MsTime base)
     return FORM_WIDE;
 }
 
+/* Writes r into a tiny slot at `at` if one holds it (form is FORM_LINE or
+ * FORM_SEGMENT and its time fits a short slot; ctx its context, ann its
+ * pair for a line): TRUE if it did. */
+static gboolean encode_tiny(char *at, const Chunk *chunk, guint32 ctx, guint32 ann,
+                            const MsTraceRecord *r, guint form, guint32 arrival)
+{
+    /* (A context before ctx_base wraps to a large offset.) */
+    guint32 off = ctx - chunk->ctx_base;
+    if (off >= (1u << TCTX_BITS))
+        return FALSE;
+    guint32 head = (guint32) r->dir << TDIR_SHIFT | off << TCTX_SHIFT;
+    guint32 d;
+    if (form == FORM_LINE) {
+        if (r->len != 0 || ann >= (1u << TANN_BITS))
+            return FALSE;
+        head |= eol_code(r->eol) << TEOL_SHIFT | ann << TANN_SHIFT;
+        d = 0; /* the text, interned by the caller once it knows the slot */
+    } else {
+        if ((r->kind != MS_TRACE_SEGMENT_SENT && r->kind != MS_TRACE_SEGMENT_RECEIVED) ||
+            r->retransmit != 0 || r->detail != NULL || r->flags >= (1u << TFLAGS_BITS) ||
+            r->len >= (1u << TLEN_BITS) || r->seq >= (1u << TSEQ_BITS) ||
+            r->ack >= (1u << TSEQ_BITS))
+            return FALSE;
+        head |= TINY_SEGMENT | (guint32) (r->kind == MS_TRACE_SEGMENT_RECEIVED) << TRECEIVED_SHIFT |
+                (guint32) r->flags << TFLAGS_SHIFT | r->len << TLEN_SHIFT;
+        d = r->seq << TSEQ_BITS | r->ack;
+    }
+    TinySlot *t = (TinySlot *) at;
+    t->head = head;
+    t->time_off = (guint32) (r->time - chunk->base);
+    t->a = arrival;
+    t->d = d;
+    return TRUE;
+}
+
 /* Writes r as record id (the next one) into its chunk, or beside the slots
  * when no form holds it; returns the bytes its slot took.  ctx is r's
  * context, or CTX_FIND. */
@@ -572,15 +683,26 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
 
     guint sform = form == FORM_WIDE ? FORM_WIDE : short_form_of(r, form, chunk->base);
     if (sform != FORM_WIDE) {
+        if (ctx == CTX_FIND)
+            ctx = ctx_of(trace, r);
+        guint32 ann = 0;
+        if (sform == FORM_LINE_SHORT)
+            ann = ann_of(trace, intern(trace, r->phase), intern(trace, r->note));
+        if (encode_tiny(at, chunk, ctx, ann, r, form, arrival)) {
+            if (form == FORM_LINE)
+                ((TinySlot *) at)->d = intern(trace, r->text);
+            return sizeof(TinySlot);
+        }
+        mark_size(chunk, i, SIZE_SHORT);
         ShortSlot *s = (ShortSlot *) at;
         s->bits = kind_dir | sform << FORM_SHIFT | (guint32) r->len << SMALL_SHIFT;
-        s->ctx = ctx != CTX_FIND ? ctx : ctx_of(trace, r);
+        s->ctx = ctx;
         s->a = arrival;
         s->time_off = (guint32) (r->time - chunk->base);
         if (sform == FORM_LINE_SHORT) {
             s->bits |= eol_code(r->eol) << EOL_SHIFT;
             s->b = intern(trace, r->text);
-            s->c = ann_of(trace, intern(trace, r->phase), intern(trace, r->note));
+            s->c = ann;
         } else {
             s->b = r->seq;
             s->c = r->ack;
@@ -588,9 +710,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
         return sizeof *s;
     }
 
-    chunk->longs[i / 64u] |= (guint64) 1 << (i % 64u);
-    for (guint w = i / 64u + 1; w < G_N_ELEMENTS(chunk->longs_before); w++)
-        chunk->longs_before[w]++;
+    mark_size(chunk, i, SIZE_LONG);
     Slot *s = (Slot *) at;
     guint small = form == FORM_SEGMENT ? r->retransmit : form == FORM_STORE ? (guint) r->count : 0;
     s->time_lo = (guint32) (guint64) r->time;
@@ -657,10 +777,63 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
     return sizeof *s;
 }
 
+#define TFIELD(head, name) (((head) >> T##name##_SHIFT) & ((1u << T##name##_BITS) - 1u))
+
+/* The fields every line and segment takes from its context. */
+static void decode_ctx(const MsTrace *trace, guint32 ctx, MsTraceRecord *r)
+{
+    const Ctx *c = &g_array_index(trace->ctxs, Ctx, ctx);
+    const char *const *str = trace->strings;
+    r->protocol = str[c->protocol];
+    r->src = str[c->src];
+    r->dst = str[c->dst];
+    r->conn = c->conn;
+    r->src_port = c->src_port;
+    r->dst_port = c->dst_port;
+}
+
+static void decode_tiny(const MsTrace *trace, const Chunk *chunk, const TinySlot *t, guint64 id,
+                        MsTraceRecord *r)
+{
+    if (t->a == ARRIVAL_WIDE) {
+        *r = g_array_index(trace->wide, MsTraceRecord, t->d);
+        r->id = id;
+        return;
+    }
+    guint32 head = t->head;
+    MsTime time = chunk->base + (MsTime) t->time_off;
+    *r = (MsTraceRecord) {
+        .id = id,
+        .time = time,
+        .arrival = arrival_decode(time, t->a),
+        .dir = (MsDir) TFIELD(head, DIR),
+    };
+    decode_ctx(trace, chunk->ctx_base + TFIELD(head, CTX), r);
+    if (head & TINY_SEGMENT) {
+        r->kind = TFIELD(head, RECEIVED) ? MS_TRACE_SEGMENT_RECEIVED : MS_TRACE_SEGMENT_SENT;
+        r->flags = (guint8) TFIELD(head, FLAGS);
+        r->len = TFIELD(head, LEN);
+        r->seq = t->d >> TSEQ_BITS;
+        r->ack = t->d & ((1u << TSEQ_BITS) - 1u);
+    } else {
+        const Ann *a = &g_array_index(trace->anns, Ann, TFIELD(head, ANN));
+        r->kind = MS_TRACE_LINE;
+        r->text = trace->strings[t->d];
+        r->phase = trace->strings[a->phase];
+        r->note = trace->strings[a->note];
+        r->eol = eols[TFIELD(head, EOL)];
+    }
+}
+
 static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
 {
-    gboolean is_long;
-    const char *at = slot_at(trace, id, &is_long);
+    const Chunk *chunk;
+    guint size;
+    const char *at = slot_at(trace, id, &chunk, &size);
+    if (size == SIZE_TINY) {
+        decode_tiny(trace, chunk, (const TinySlot *) at, id, r);
+        return;
+    }
     const Slot *s = (const Slot *) at;
     guint form = FIELD(s->bits, FORM);
     if (form == FORM_WIDE) {
@@ -671,8 +844,8 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
     const Ctx *c = &g_array_index(trace->ctxs, Ctx, s->ctx);
     const char *const *str = trace->strings;
     const ShortSlot *ss = (const ShortSlot *) at;
-    MsTime time = is_long ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
-                          : chunk_base(trace, id) + (MsTime) ss->time_off;
+    MsTime time = size == SIZE_LONG ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
+                                    : chunk->base + (MsTime) ss->time_off;
     *r = (MsTraceRecord) {
         .id = id,
         .time = time,
@@ -806,7 +979,10 @@ static void *slab_new(void)
 static void new_chunk(MsTrace *trace, MsTime base)
 {
     guint n = trace->chunks->len;
-    Chunk c = { NULL, base, { 0 }, { 0 } };
+    Chunk c = { .base = base };
+    /* A chunk's tiny slots reach back CTX_BEHIND contexts from the newest. */
+    guint32 n_ctxs = trace->ctxs->len;
+    c.ctx_base = n_ctxs > CTX_BEHIND ? n_ctxs - CTX_BEHIND : 0;
     if (n < SMALL_CHUNKS) {
         c.data = g_malloc(CHUNK_MAX_BYTES);
     } else {
@@ -879,17 +1055,23 @@ void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
 {
     g_return_if_fail(trace != NULL);
     g_return_if_fail(id < trace->length);
-    gboolean is_long;
-    char *at = slot_at(trace, id, &is_long);
+    const Chunk *chunk;
+    guint size;
+    char *at = slot_at(trace, id, &chunk, &size);
     Slot *s = (Slot *) at;
-    guint form = FIELD(s->bits, FORM);
-    MsTime time = is_long ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
-                          : chunk_base(trace, id) + (MsTime) ((ShortSlot *) at)->time_off;
+    TinySlot *t = (TinySlot *) at;
+    /* A tiny slot is always a line or a segment; its head has no form. */
+    guint form = size == SIZE_TINY ? (t->a == ARRIVAL_WIDE ? FORM_WIDE : FORM_LINE_SHORT)
+                                   : FIELD(s->bits, FORM);
+    MsTime time = size == SIZE_LONG  ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
+                  : size == SIZE_TINY ? chunk->base + (MsTime) t->time_off
+                                      : chunk->base + (MsTime) ((ShortSlot *) at)->time_off;
     gboolean timed = form == FORM_LINE || form == FORM_SEGMENT || form == FORM_LINE_SHORT ||
                      form == FORM_SEGMENT_SHORT;
     guint32 a;
     if (form == FORM_WIDE) {
-        g_array_index(trace->wide, MsTraceRecord, s->a).arrival = arrival;
+        guint32 k = size == SIZE_TINY ? t->d : s->a;
+        g_array_index(trace->wide, MsTraceRecord, k).arrival = arrival;
     } else if (timed && arrival_encode(time, arrival, &a)) {
         s->a = a;
     } else {
@@ -897,8 +1079,13 @@ void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
         MsTraceRecord r;
         decode(trace, id, &r);
         r.arrival = arrival;
-        s->bits = (s->bits & ~(((1u << FORM_BITS) - 1u) << FORM_SHIFT)) | FORM_WIDE << FORM_SHIFT;
-        s->a = trace->wide->len;
+        if (size == SIZE_TINY) {
+            t->a = ARRIVAL_WIDE;
+            t->d = trace->wide->len;
+        } else {
+            s->bits = (s->bits & ~(((1u << FORM_BITS) - 1u) << FORM_SHIFT)) | FORM_WIDE << FORM_SHIFT;
+            s->a = trace->wide->len;
+        }
         g_array_append_val(trace->wide, r);
     }
     MsTraceRecord *pin = pinned(trace, id);
