@@ -870,10 +870,10 @@ static void test_pointer_stability(void)
     CU_ASSERT(ms_trace_mapped_bytes(trace) > 0);
 }
 
-/* Records of a run take short slots or long ones, mixed in any order within
- * a chunk (trace.c): a record is found by its position and the long slots
- * before it.  Over several slabs, each reads back what it was given, and an
- * arrival set later sticks, in either size. */
+/* Records of a run take tiny, short or long slots, mixed in any order
+ * within a chunk (trace.c): a record is found by its position and the wider
+ * slots before it.  Over several slabs, each reads back what it was given,
+ * and an arrival set later sticks, in any size. */
 static MsTraceRecord mixed_record(guint i, char *text, gsize size)
 {
     g_snprintf(text, size, "%u OK", i % 5000);
@@ -889,14 +889,21 @@ static MsTraceRecord mixed_record(guint i, char *text, gsize size)
         r.phase = i % 2 ? "smtp.transfer" : "smtp.handshake";
         r.note = i % 3 ? "smtp.reply.250" : NULL;
         break;
-    case 2: /* a bare ACK and a data segment: short */
-    case 3:
+    case 2: /* a bare ACK with large numbers: short */
         r.kind = MS_TRACE_SEGMENT_SENT;
         r.protocol = "TCP";
         r.seq = i * 3u;
         r.ack = G_MAXUINT32 - i;
-        r.len = i % 7 == 2 ? 0 : 1460;
         r.flags = MS_TCP_ACK;
+        break;
+    case 3: /* a data segment, sent or received: tiny */
+        r.kind = i % 2 ? MS_TRACE_SEGMENT_SENT : MS_TRACE_SEGMENT_RECEIVED;
+        r.protocol = "TCP";
+        r.seq = i & 0xffffu;
+        r.ack = (i * 7u) & 0xffffu;
+        r.len = i % 2048;
+        r.flags = (guint8) (i % 32);
+        r.dir = MS_DIR_CLIENT;
         break;
     case 4: /* a retransmission, a long line, a time before its chunk's: long */
         r.kind = MS_TRACE_SEGMENT_SENT;
@@ -909,10 +916,15 @@ static MsTraceRecord mixed_record(guint i, char *text, gsize size)
         r.len = 5000;
         r.time = i % 2 ? 0 : G_MAXINT64 / 4;
         break;
-    default: /* an event: long */
+    default: /* an event: long; a connection's: tiny */
         r.kind = MS_TRACE_MAILBOX;
         r.subject = "u@b";
         r.count = i;
+        if (i % 2) {
+            r.kind = MS_TRACE_CONN_ESTABLISHED;
+            r.subject = NULL;
+            r.count = i % 2048;
+        }
         break;
     }
     return r;
@@ -943,7 +955,9 @@ static void test_mixed_slots(void)
             got->conn != want.conn || got->count != want.count ||
             g_strcmp0(got->text, want.text) != 0 || g_strcmp0(got->phase, want.phase) != 0 ||
             g_strcmp0(got->note, want.note) != 0 || g_strcmp0(got->eol, want.eol) != 0 ||
-            g_strcmp0(got->protocol, want.protocol) != 0)
+            g_strcmp0(got->protocol, want.protocol) != 0 || got->flags != want.flags ||
+            got->dir != want.dir || g_strcmp0(got->subject, want.subject) != 0 ||
+            got->src_port != want.src_port || g_strcmp0(got->src, want.src) != 0)
             wrong++;
     }
     CU_ASSERT_EQUAL(wrong, 0);
@@ -981,11 +995,11 @@ static void assert_all_kept(MsTrace *trace, GArray *want)
     }
 }
 
-/* The commonest lines and segments take tiny slots of 16 bytes (trace.c),
- * each field packed into a width of its own.  At each field's limit a
- * record still takes one; one past it, the record takes a short or long
- * slot; either way it reads back as given, before and after its arrival
- * is set. */
+/* The commonest lines, segments and events take tiny slots of 16 bytes
+ * (trace.c), each field packed into a width of its own.  At each field's
+ * limit a record still takes one; one past it, the record takes a short or
+ * long slot; either way it reads back as given, before and after its
+ * arrival is set. */
 static void test_tiny_slot_limits(void)
 {
     g_autoptr(MsTrace) trace = ms_trace_new();
@@ -1058,15 +1072,45 @@ static void test_tiny_slot_limits(void)
     r = line;
     r.flags = 1;
     emit_kept(trace, want, &smtp, &lctx, r);
+
+    /* Events: a connection's (a count, perhaps a note) and the rest. */
+    const MsTraceRecord event = { .kind = MS_TRACE_CONN_ESTABLISHED, .time = base + 7,
+                                  .arrival = -1, .dir = MS_DIR_CLIENT, .count = 2047 };
+    emit_kept(trace, want, &smtp, &lctx, event);
+    r = event;
+    r.kind = MS_TRACE_CONN_CLOSE;
+    r.count = 0;
+    r.note = "conn.close";
+    r.dir = MS_DIR_NONE;
+    emit_kept(trace, want, &smtp, &lctx, r);
+    const gint64 counts[] = { 2048, -1, G_MAXINT32 };
+    for (gsize i = 0; i < G_N_ELEMENTS(counts); i++) {
+        r = event;
+        r.count = counts[i];
+        emit_kept(trace, want, &smtp, &lctx, r);
+    }
+    r = event;
+    r.kind = MS_TRACE_QUEUE;
+    r.subject = "<1@a>";
+    r.detail = "queued";
+    r.note = "queue.add";
+    emit_kept(trace, want, NULL, NULL, r);
+    r.text = "t";
+    emit_kept(trace, want, NULL, NULL, r);
+    r = event;
+    r.flags = 1;
+    emit_kept(trace, want, &smtp, &lctx, r);
+    r = event;
+    r.kind = MS_TRACE_SCENARIO;
+    r.time = base + G_MAXUINT32 + 1;
+    emit_kept(trace, want, &smtp, &lctx, r);
     assert_all_kept(trace, want);
 
     /* Arrivals set later: near (kept in the slot) and far (the record
-     * moves beside the slots, then takes another arrival there). */
+     * moves beside the slots, then takes another arrival there), on any
+     * kind of record. */
     for (guint i = 0; i < want->len; i++) {
         MsTraceRecord *w = &g_array_index(want, MsTraceRecord, i);
-        if (w->kind != MS_TRACE_LINE && w->kind != MS_TRACE_SEGMENT_SENT &&
-            w->kind != MS_TRACE_SEGMENT_RECEIVED)
-            continue;
         w->arrival = w->time + (i % 2 ? 3 : 10 * MS_SEC);
         ms_trace_set_arrival(trace, w->id, w->arrival);
     }
@@ -1081,13 +1125,13 @@ static void test_tiny_slot_limits(void)
     assert_all_kept(trace, want);
 }
 
-/* A tiny line's phase and note are one of the first 2^14 pairs of a run;
+/* A tiny line's phase and note are one of the first 2^13 pairs of a run;
  * a tiny record's context is at most 3,840 behind the newest when its
  * chunk opened, or at most 255 ahead (trace.c: CTX_BEHIND and CTX_AHEAD).
  * Past those, records take short slots and still read back. */
 static void test_tiny_slot_tables(void)
 {
-    enum { N_PAIRS = (1 << 14) + 2, N_CTXS = 5000, CHUNK = 256 };
+    enum { N_PAIRS = (1 << 13) + 2, N_CTXS = 5000, CHUNK = 256 };
     g_autoptr(MsTrace) trace = ms_trace_new();
     g_autoptr(GArray) want = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
     MsTraceRecord head = { .conn = 1, .protocol = "IMAP", .src = "a", .dst = "b",

@@ -53,7 +53,8 @@ enum {
     /* Short slots. */
     FORM_LINE_SHORT,    /* a: arrival, b: text, c: (phase, note) pair; small: len */
     FORM_SEGMENT_SHORT, /* a: arrival, b: seq, c: ack; small: len (no retransmission, no detail) */
-    /* Tiny slots have no form field: their head says line or segment. */
+    FORM_EVENT_SHORT,   /* a: note, b: subject, c: detail; small: count (no text) */
+    /* Tiny slots have no form field: their head's tag says what they hold. */
 };
 
 /* bits: kind, dir, form, eol, flags and one small number. */
@@ -74,7 +75,7 @@ enum {
 
 G_STATIC_ASSERT(MS_TRACE_N_KINDS <= (1 << KIND_BITS));
 G_STATIC_ASSERT(SMALL_SHIFT + SMALL_BITS == 32);
-G_STATIC_ASSERT(FORM_SEGMENT_SHORT < (1u << FORM_BITS));
+G_STATIC_ASSERT(FORM_EVENT_SHORT < (1u << FORM_BITS));
 
 /* A line's arrival or a segment's, as an offset from its time; ARRIVAL_NONE
  * stands for -1 (not known, or not yet). */
@@ -99,44 +100,53 @@ typedef struct {
 } ShortSlot;
 
 /* The commonest records in 16 bytes: a line with no length of its own
- * (text only) and a segment sent or received with no retransmission, no
- * detail and seq and ack under 2^16 (a connection's numbers start at 0).
- * The head packs what the other slots keep in bits and ctx: whether it is
- * a segment, the direction, and the context as an offset from its chunk's
- * ctx_base (every line and segment of a chunk belongs to one of the few
- * thousand contexts made last); then for a line its ending and its (phase,
- * note) pair, for a segment whether it was received, its flags and its
- * length.  Its arrival is at the same place as in the other slots; once
- * set too far from its time, the record moves beside the slots, `a` says
- * ARRIVAL_WIDE and d is its index there. */
+ * (text only), a segment sent or received with no retransmission, no
+ * detail and seq and ack under 2^16 (a connection's numbers start at 0),
+ * and an event with no more than a note and a small count (a connection
+ * opened, established or closed).  The head packs what the other slots
+ * keep in bits and ctx: a tag saying which of those it is, the direction,
+ * and the context as an offset from its chunk's ctx_base (every line and
+ * segment of a chunk belongs to one of the few thousand contexts made
+ * last); then for a line its ending and its (phase, note) pair, for a
+ * segment its flags and its length, for an event its kind and its count.
+ * Its arrival is at the same place as in the other slots; once set too far
+ * from its time, the record moves beside the slots, `a` says ARRIVAL_WIDE
+ * and d is its index there. */
 typedef struct {
     guint32 head;
     guint32 time_off;         /* from its chunk's base */
     guint32 a;
-    guint32 d;                /* line: text; segment: seq << 16 | ack */
+    guint32 d;                /* line: text; segment: seq << 16 | ack; event: note */
 } TinySlot;
 
-#define TINY_SEGMENT 1u
-#define TDIR_SHIFT 1u
+enum { TAG_LINE, TAG_SENT, TAG_RECEIVED, TAG_EVENT };
+
+#define TTAG_SHIFT 0u
+#define TTAG_BITS 2u
+#define TDIR_SHIFT 2u
 #define TDIR_BITS 2u
-#define TCTX_SHIFT 3u
+#define TCTX_SHIFT 4u
 #define TCTX_BITS 12u
 /* line */
-#define TEOL_SHIFT 15u
+#define TEOL_SHIFT 16u
 #define TEOL_BITS 3u
-#define TANN_SHIFT 18u
-#define TANN_BITS 14u
+#define TANN_SHIFT 19u
+#define TANN_BITS 13u
 /* segment */
-#define TRECEIVED_SHIFT 15u
-#define TRECEIVED_BITS 1u
 #define TFLAGS_SHIFT 16u
 #define TFLAGS_BITS 5u
 #define TLEN_SHIFT 21u
 #define TLEN_BITS 11u
 #define TSEQ_BITS 16u
+/* event */
+#define TKIND_SHIFT 16u
+#define TKIND_BITS 5u
+#define TCOUNT_SHIFT 21u
+#define TCOUNT_BITS 11u
 
-G_STATIC_ASSERT(TANN_SHIFT + TANN_BITS == 32 && TLEN_SHIFT + TLEN_BITS == 32);
-G_STATIC_ASSERT(TEOL_BITS == EOL_BITS);
+G_STATIC_ASSERT(TANN_SHIFT + TANN_BITS == 32 && TLEN_SHIFT + TLEN_BITS == 32 &&
+                TCOUNT_SHIFT + TCOUNT_BITS == 32);
+G_STATIC_ASSERT(TEOL_BITS == EOL_BITS && TKIND_BITS == KIND_BITS);
 
 /* A context offset's room: a chunk's ctx_base lies this far behind the
  * contexts made when it opens, so that the newest CTX_AHEAD made while it
@@ -628,14 +638,16 @@ static guint short_form_of(const MsTraceRecord *r, guint form, MsTime base)
         return FORM_LINE_SHORT;
     if (form == FORM_SEGMENT && r->retransmit == 0 && r->detail == NULL)
         return FORM_SEGMENT_SHORT;
+    if (form == FORM_EVENT && r->text == NULL && r->count >= 0 && r->count <= SMALL_MAX)
+        return FORM_EVENT_SHORT;
     return FORM_WIDE;
 }
 
-/* Writes r into a tiny slot at `at` if one holds it (form is FORM_LINE or
- * FORM_SEGMENT and its time fits a short slot; ctx its context, ann its
- * pair for a line): TRUE if it did. */
-static gboolean encode_tiny(char *at, const Chunk *chunk, guint32 ctx, guint32 ann,
-                            const MsTraceRecord *r, guint form, guint32 arrival)
+/* Writes r into a tiny slot at `at` if one holds it (sform is the short
+ * form that holds it; ctx its context, ann its pair for a line): TRUE if
+ * it did. */
+static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint32 ctx,
+                            guint32 ann, const MsTraceRecord *r, guint sform, guint32 arrival)
 {
     /* (A context before ctx_base wraps to a large offset.) */
     guint32 off = ctx - chunk->ctx_base;
@@ -643,20 +655,25 @@ static gboolean encode_tiny(char *at, const Chunk *chunk, guint32 ctx, guint32 a
         return FALSE;
     guint32 head = (guint32) r->dir << TDIR_SHIFT | off << TCTX_SHIFT;
     guint32 d;
-    if (form == FORM_LINE) {
+    if (sform == FORM_LINE_SHORT) {
         if (r->len != 0 || ann >= (1u << TANN_BITS))
             return FALSE;
-        head |= eol_code(r->eol) << TEOL_SHIFT | ann << TANN_SHIFT;
-        d = 0; /* the text, interned by the caller once it knows the slot */
-    } else {
+        head |= TAG_LINE | eol_code(r->eol) << TEOL_SHIFT | ann << TANN_SHIFT;
+        d = intern(trace, r->text);
+    } else if (sform == FORM_SEGMENT_SHORT) {
         if ((r->kind != MS_TRACE_SEGMENT_SENT && r->kind != MS_TRACE_SEGMENT_RECEIVED) ||
-            r->retransmit != 0 || r->detail != NULL || r->flags >= (1u << TFLAGS_BITS) ||
-            r->len >= (1u << TLEN_BITS) || r->seq >= (1u << TSEQ_BITS) ||
+            r->flags >= (1u << TFLAGS_BITS) || r->seq >= (1u << TSEQ_BITS) ||
             r->ack >= (1u << TSEQ_BITS))
             return FALSE;
-        head |= TINY_SEGMENT | (guint32) (r->kind == MS_TRACE_SEGMENT_RECEIVED) << TRECEIVED_SHIFT |
+        head |= (r->kind == MS_TRACE_SEGMENT_SENT ? TAG_SENT : TAG_RECEIVED) |
                 (guint32) r->flags << TFLAGS_SHIFT | r->len << TLEN_SHIFT;
         d = r->seq << TSEQ_BITS | r->ack;
+    } else {
+        /* FORM_EVENT_SHORT: the count fits, there is no text. */
+        if (r->subject != NULL || r->detail != NULL || r->flags != 0)
+            return FALSE;
+        head |= TAG_EVENT | (guint32) r->kind << TKIND_SHIFT | (guint32) r->count << TCOUNT_SHIFT;
+        d = intern(trace, r->note);
     }
     TinySlot *t = (TinySlot *) at;
     t->head = head;
@@ -675,7 +692,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
     guint i = (guint) (id & CHUNK_MASK);
     char *at = chunk->data + trace->fill;
     guint form = form_of(r);
-    guint32 arrival = 0;
+    guint32 arrival = ARRIVAL_NONE; /* an event's, in a tiny slot */
     if ((form == FORM_LINE || form == FORM_SEGMENT) && !arrival_encode(r->time, r->arrival, &arrival))
         form = FORM_WIDE;
     guint32 kind_dir = (guint32) r->kind << KIND_SHIFT | (guint32) r->dir << DIR_SHIFT |
@@ -688,11 +705,8 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
         guint32 ann = 0;
         if (sform == FORM_LINE_SHORT)
             ann = ann_of(trace, intern(trace, r->phase), intern(trace, r->note));
-        if (encode_tiny(at, chunk, ctx, ann, r, form, arrival)) {
-            if (form == FORM_LINE)
-                ((TinySlot *) at)->d = intern(trace, r->text);
+        if (encode_tiny(trace, at, chunk, ctx, ann, r, sform, arrival))
             return sizeof(TinySlot);
-        }
         mark_size(chunk, i, SIZE_SHORT);
         ShortSlot *s = (ShortSlot *) at;
         s->bits = kind_dir | sform << FORM_SHIFT | (guint32) r->len << SMALL_SHIFT;
@@ -703,9 +717,15 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
             s->bits |= eol_code(r->eol) << EOL_SHIFT;
             s->b = intern(trace, r->text);
             s->c = ann;
-        } else {
+        } else if (sform == FORM_SEGMENT_SHORT) {
             s->b = r->seq;
             s->c = r->ack;
+        } else {
+            /* An event has no length: its count takes the spare bits. */
+            s->bits |= (guint32) r->count << SMALL_SHIFT;
+            s->a = intern(trace, r->note);
+            s->b = intern(trace, r->subject);
+            s->c = intern(trace, r->detail);
         }
         return sizeof *s;
     }
@@ -809,19 +829,29 @@ static void decode_tiny(const MsTrace *trace, const Chunk *chunk, const TinySlot
         .dir = (MsDir) TFIELD(head, DIR),
     };
     decode_ctx(trace, chunk->ctx_base + TFIELD(head, CTX), r);
-    if (head & TINY_SEGMENT) {
-        r->kind = TFIELD(head, RECEIVED) ? MS_TRACE_SEGMENT_RECEIVED : MS_TRACE_SEGMENT_SENT;
-        r->flags = (guint8) TFIELD(head, FLAGS);
-        r->len = TFIELD(head, LEN);
-        r->seq = t->d >> TSEQ_BITS;
-        r->ack = t->d & ((1u << TSEQ_BITS) - 1u);
-    } else {
+    switch (TFIELD(head, TAG)) {
+    case TAG_LINE: {
         const Ann *a = &g_array_index(trace->anns, Ann, TFIELD(head, ANN));
         r->kind = MS_TRACE_LINE;
         r->text = trace->strings[t->d];
         r->phase = trace->strings[a->phase];
         r->note = trace->strings[a->note];
         r->eol = eols[TFIELD(head, EOL)];
+        break;
+    }
+    case TAG_SENT:
+    case TAG_RECEIVED:
+        r->kind = TFIELD(head, TAG) == TAG_SENT ? MS_TRACE_SEGMENT_SENT : MS_TRACE_SEGMENT_RECEIVED;
+        r->flags = (guint8) TFIELD(head, FLAGS);
+        r->len = TFIELD(head, LEN);
+        r->seq = t->d >> TSEQ_BITS;
+        r->ack = t->d & ((1u << TSEQ_BITS) - 1u);
+        break;
+    default: /* TAG_EVENT */
+        r->kind = (MsTraceKind) TFIELD(head, KIND);
+        r->count = TFIELD(head, COUNT);
+        r->note = trace->strings[t->d];
+        break;
     }
 }
 
@@ -876,6 +906,12 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         r->seq = ss->b;
         r->ack = ss->c;
         r->len = FIELD(ss->bits, SMALL);
+        break;
+    case FORM_EVENT_SHORT:
+        r->note = str[ss->a];
+        r->subject = str[ss->b];
+        r->detail = str[ss->c];
+        r->count = FIELD(ss->bits, SMALL);
         break;
     case FORM_LINE:
         r->arrival = arrival_decode(time, s->a);
@@ -1060,7 +1096,8 @@ void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
     char *at = slot_at(trace, id, &chunk, &size);
     Slot *s = (Slot *) at;
     TinySlot *t = (TinySlot *) at;
-    /* A tiny slot is always a line or a segment; its head has no form. */
+    /* A tiny slot has no form; whatever it holds keeps an arrival as a
+     * line does. */
     guint form = size == SIZE_TINY ? (t->a == ARRIVAL_WIDE ? FORM_WIDE : FORM_LINE_SHORT)
                                    : FIELD(s->bits, FORM);
     MsTime time = size == SIZE_LONG  ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
