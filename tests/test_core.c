@@ -595,6 +595,47 @@ static void test_intern_shares(void)
     CU_ASSERT_PTR_EQUAL(g1.subject, g2.subject);
 }
 
+/* The pool keeps its copies one after the other in blocks of 64 KiB
+ * (trace.c), a longer string in a block of its own: strings of every
+ * length, across the ends of blocks, keep their text and their place, and
+ * are found again. */
+static void test_intern_blocks(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    const gsize lengths[] = { 0, 1, 65535, 1, 65536, 70000, 3, 40000, 40000, 25535, 1 };
+    g_autoptr(GPtrArray) given = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) copies = g_ptr_array_new();
+    for (guint round = 0; round < 40; round++) {
+        for (gsize i = 0; i < G_N_ELEMENTS(lengths); i++) {
+            char *text = g_malloc(lengths[i] + 1);
+            memset(text, 'a' + (int) ((round + i) % 26), lengths[i]);
+            text[lengths[i]] = '\0';
+            /* The long ones distinct in each round. */
+            if (lengths[i] >= 16) {
+                char tag[16];
+                int n = g_snprintf(tag, sizeof tag, "%u.%zu:", round, i);
+                memcpy(text, tag, (gsize) n);
+            }
+            g_ptr_array_add(given, text);
+            g_ptr_array_add(copies, (gpointer) ms_trace_intern(trace, text));
+        }
+    }
+    for (guint i = 0; i < given->len; i++) {
+        const char *text = g_ptr_array_index(given, i);
+        const char *copy = g_ptr_array_index(copies, i);
+        CU_ASSERT_PTR_NOT_EQUAL(copy, text);
+        CU_ASSERT_STRING_EQUAL(copy, text);
+        g_autofree char *again = g_strdup(text);
+        CU_ASSERT_PTR_EQUAL(ms_trace_intern(trace, again), copy);
+    }
+    /* And a record's long text reads back whole. */
+    const char *longest = g_ptr_array_index(given, 5);
+    MsTraceRecord r = { .kind = MS_TRACE_LINE, .arrival = -1, .text = longest, .eol = "\r\n" };
+    MsTraceRecord buf;
+    CU_ASSERT_PTR_EQUAL(ms_trace_get(trace, ms_trace_emit(trace, &r), &buf)->text,
+                        g_ptr_array_index(copies, 5));
+}
+
 typedef struct {
     MsTrace *trace;
     GString *log;
@@ -1316,6 +1357,7 @@ int main(void)
     static const MsTestCase trace_cases[] = {
         MS_TEST(test_emit_copies_strings),
         MS_TEST(test_intern_shares),
+        MS_TEST(test_intern_blocks),
         MS_TEST(test_subscribe_order),
         MS_TEST(test_unsubscribe_during_dispatch),
         MS_TEST(test_emit_from_subscriber),

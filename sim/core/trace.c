@@ -216,6 +216,11 @@ typedef struct {
     gpointer user_data;
 } Subscriber;
 
+/* A string handle: the block's index, then the offset in it. */
+#define STRING_OFFSET_BITS 16u
+#define STRING_BLOCK ((gsize) 1 << STRING_OFFSET_BITS)
+#define STRING_MAX_BLOCKS ((gsize) 1 << (32u - STRING_OFFSET_BITS))
+
 /* Slots of the look-aside cache in front of the string pool. */
 #define RECENT_SLOTS 256u
 
@@ -236,10 +241,15 @@ struct MsTrace {
     guint64 length;
     GArray *wide;           /* of MsTraceRecord, its strings pooled */
 
-    /* The string pool.  Handle 0 is NULL; strings[h] is handle h's text. */
-    GStringChunk *chunk;
-    const char **strings;
-    gsize n_strings, strings_size;
+    /* The string pool: the copies, one after the other in blocks of
+     * STRING_BLOCK bytes (a longer string has a block of its own).  A
+     * handle is where its copy is, its block and its offset there, so that
+     * no table of where each string is takes 8 bytes a string; handle 0 is
+     * NULL, as block 0 is. */
+    char **blocks;
+    guint n_blocks, blocks_size;
+    gsize block_used;       /* bytes of the last block taken */
+    gsize n_strings;        /* (NULL not counted) */
     /* Its index: open addressing, probed linearly, in two arrays a power of
      * two long.  A probe reads the hashes and touches a string only when its
      * hash matches. */
@@ -295,11 +305,11 @@ MsTrace *ms_trace_new(void)
     trace->chunks = g_array_new(FALSE, FALSE, sizeof(Chunk));
     trace->slabs = g_ptr_array_new();
     trace->wide = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
-    trace->chunk = g_string_chunk_new(4096);
-    trace->strings_size = 256;
-    trace->strings = g_new(const char *, trace->strings_size);
-    trace->strings[0] = NULL;
-    trace->n_strings = 1;
+    trace->blocks_size = 16;
+    trace->blocks = g_new(char *, trace->blocks_size);
+    trace->blocks[0] = NULL;
+    trace->n_blocks = 1;
+    trace->block_used = STRING_BLOCK; /* block 0 takes no string */
     trace->n_slots = POOL_MIN_SLOTS;
     trace->slots = g_new0(guint32, trace->n_slots);
     trace->hashes = g_new(guint32, trace->n_slots);
@@ -328,8 +338,9 @@ void ms_trace_free(MsTrace *trace)
         munmap(g_ptr_array_index(trace->slabs, i), SLAB_BYTES);
     g_ptr_array_unref(trace->slabs);
     g_array_unref(trace->wide);
-    g_string_chunk_free(trace->chunk);
-    g_free(trace->strings);
+    for (guint i = 1; i < trace->n_blocks; i++)
+        g_free(trace->blocks[i]);
+    g_free(trace->blocks);
     g_free(trace->slots);
     g_free(trace->hashes);
     g_array_unref(trace->ctxs);
@@ -388,6 +399,33 @@ static void index_grow(guint32 **slots, guint32 **hashes, gsize *n_slots)
     *n_slots = n;
 }
 
+/* The text of handle h (NULL for 0).  Added as integers: block 0 is NULL,
+ * and C gives no meaning to NULL plus an offset, even 0. */
+static inline const char *string_at(const MsTrace *trace, guint32 h)
+{
+    return (const char *) ((uintptr_t) trace->blocks[h >> STRING_OFFSET_BITS] +
+                           (h & (STRING_BLOCK - 1u)));
+}
+
+/* Room for len + 1 bytes in the pool's blocks: the handle they will have. */
+static guint32 string_room(MsTrace *trace, gsize len)
+{
+    if (len + 1 > STRING_BLOCK - trace->block_used) {
+        if (trace->n_blocks == STRING_MAX_BLOCKS)
+            g_error("more than %zu blocks of distinct strings in one trace", STRING_MAX_BLOCKS - 1);
+        if (trace->n_blocks == trace->blocks_size) {
+            trace->blocks_size *= 2;
+            trace->blocks = g_renew(char *, trace->blocks, trace->blocks_size);
+        }
+        trace->blocks[trace->n_blocks++] = g_malloc(MAX(STRING_BLOCK, len + 1));
+        trace->block_used = 0;
+    }
+    guint32 handle = (guint32) (trace->n_blocks - 1) << STRING_OFFSET_BITS | (guint32) trace->block_used;
+    /* A string longer than a block fills its own. */
+    trace->block_used = MIN(trace->block_used + len + 1, STRING_BLOCK);
+    return handle;
+}
+
 /* The handle of the pool's copy of s, made on first sight. */
 static guint32 pool_insert(MsTrace *trace, const char *s)
 {
@@ -397,21 +435,17 @@ static guint32 pool_insert(MsTrace *trace, const char *s)
     gsize k = hash & mask;
     for (; trace->slots[k] != 0; k = (k + 1) & mask) {
         guint32 h = trace->slots[k];
-        if (trace->hashes[k] == hash && strcmp(trace->strings[h], s) == 0)
+        if (trace->hashes[k] == hash && strcmp(string_at(trace, h), s) == 0)
             return h;
     }
-    if (trace->n_strings == G_MAXUINT32)
-        g_error("more than %u distinct strings in one trace", G_MAXUINT32 - 1);
-    if (trace->n_strings == trace->strings_size) {
-        trace->strings_size *= 2;
-        trace->strings = g_renew(const char *, trace->strings, trace->strings_size);
-    }
-    guint32 handle = (guint32) trace->n_strings++;
-    trace->strings[handle] = g_string_chunk_insert_len(trace->chunk, s, (gssize) len);
+    guint32 handle = string_room(trace, len);
+    char *copy = trace->blocks[handle >> STRING_OFFSET_BITS] + (handle & (STRING_BLOCK - 1u));
+    memcpy(copy, s, len + 1);
+    trace->n_strings++;
     trace->slots[k] = handle;
     trace->hashes[k] = hash;
     /* At most three quarters full, so that probes stay short. */
-    if ((trace->n_strings - 1) * 4 > trace->n_slots * 3)
+    if (trace->n_strings * 4 > trace->n_slots * 3)
         index_grow(&trace->slots, &trace->hashes, &trace->n_slots);
     return handle;
 }
@@ -421,7 +455,7 @@ static guint32 intern(MsTrace *trace, const char *s)
     if (s == NULL)
         return 0;
     Recent *slot = &trace->recent[(GPOINTER_TO_SIZE(s) >> 3) % RECENT_SLOTS];
-    if (slot->given == s && strcmp(trace->strings[slot->handle], s) == 0)
+    if (slot->given == s && strcmp(string_at(trace, slot->handle), s) == 0)
         return slot->handle;
     guint32 handle = pool_insert(trace, s);
     slot->given = s;
@@ -432,9 +466,7 @@ static guint32 intern(MsTrace *trace, const char *s)
 const char *ms_trace_intern(MsTrace *trace, const char *s)
 {
     g_return_val_if_fail(trace != NULL, NULL);
-    /* Interning may move the array of strings: read it after. */
-    guint32 handle = intern(trace, s);
-    return trace->strings[handle];
+    return string_at(trace, intern(trace, s));
 }
 
 /* ---- Contexts ------------------------------------------------------------- */
@@ -741,9 +773,9 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
         if (ctx != CTX_FIND) {
             const Ctx *c = &g_array_index(trace->ctxs, Ctx, ctx);
             w.conn = c->conn;
-            w.protocol = trace->strings[c->protocol];
-            w.src = trace->strings[c->src];
-            w.dst = trace->strings[c->dst];
+            w.protocol = string_at(trace, c->protocol);
+            w.src = string_at(trace, c->src);
+            w.dst = string_at(trace, c->dst);
             w.src_port = c->src_port;
             w.dst_port = c->dst_port;
         }
@@ -803,10 +835,9 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
 static void decode_ctx(const MsTrace *trace, guint32 ctx, MsTraceRecord *r)
 {
     const Ctx *c = &g_array_index(trace->ctxs, Ctx, ctx);
-    const char *const *str = trace->strings;
-    r->protocol = str[c->protocol];
-    r->src = str[c->src];
-    r->dst = str[c->dst];
+    r->protocol = string_at(trace, c->protocol);
+    r->src = string_at(trace, c->src);
+    r->dst = string_at(trace, c->dst);
     r->conn = c->conn;
     r->src_port = c->src_port;
     r->dst_port = c->dst_port;
@@ -833,9 +864,9 @@ static void decode_tiny(const MsTrace *trace, const Chunk *chunk, const TinySlot
     case TAG_LINE: {
         const Ann *a = &g_array_index(trace->anns, Ann, TFIELD(head, ANN));
         r->kind = MS_TRACE_LINE;
-        r->text = trace->strings[t->d];
-        r->phase = trace->strings[a->phase];
-        r->note = trace->strings[a->note];
+        r->text = string_at(trace, t->d);
+        r->phase = string_at(trace, a->phase);
+        r->note = string_at(trace, a->note);
         r->eol = eols[TFIELD(head, EOL)];
         break;
     }
@@ -850,7 +881,7 @@ static void decode_tiny(const MsTrace *trace, const Chunk *chunk, const TinySlot
     default: /* TAG_EVENT */
         r->kind = (MsTraceKind) TFIELD(head, KIND);
         r->count = TFIELD(head, COUNT);
-        r->note = trace->strings[t->d];
+        r->note = string_at(trace, t->d);
         break;
     }
 }
@@ -872,7 +903,6 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         return;
     }
     const Ctx *c = &g_array_index(trace->ctxs, Ctx, s->ctx);
-    const char *const *str = trace->strings;
     const ShortSlot *ss = (const ShortSlot *) at;
     MsTime time = size == SIZE_LONG ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
                                     : chunk->base + (MsTime) ss->time_off;
@@ -880,9 +910,9 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         .id = id,
         .time = time,
         .arrival = -1,
-        .protocol = str[c->protocol],
-        .src = str[c->src],
-        .dst = str[c->dst],
+        .protocol = string_at(trace, c->protocol),
+        .src = string_at(trace, c->src),
+        .dst = string_at(trace, c->dst),
         .conn = c->conn,
         .src_port = c->src_port,
         .dst_port = c->dst_port,
@@ -894,9 +924,9 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
     case FORM_LINE_SHORT: {
         const Ann *a = &g_array_index(trace->anns, Ann, ss->c);
         r->arrival = arrival_decode(time, ss->a);
-        r->text = str[ss->b];
-        r->phase = str[a->phase];
-        r->note = str[a->note];
+        r->text = string_at(trace, ss->b);
+        r->phase = string_at(trace, a->phase);
+        r->note = string_at(trace, a->note);
         r->len = FIELD(ss->bits, SMALL);
         r->eol = eols[FIELD(ss->bits, EOL)];
         break;
@@ -908,16 +938,16 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         r->len = FIELD(ss->bits, SMALL);
         break;
     case FORM_EVENT_SHORT:
-        r->note = str[ss->a];
-        r->subject = str[ss->b];
-        r->detail = str[ss->c];
+        r->note = string_at(trace, ss->a);
+        r->subject = string_at(trace, ss->b);
+        r->detail = string_at(trace, ss->c);
         r->count = FIELD(ss->bits, SMALL);
         break;
     case FORM_LINE:
         r->arrival = arrival_decode(time, s->a);
-        r->text = str[s->b];
-        r->phase = str[s->c];
-        r->note = str[s->d];
+        r->text = string_at(trace, s->b);
+        r->phase = string_at(trace, s->c);
+        r->note = string_at(trace, s->d);
         r->len = s->e;
         r->eol = eols[FIELD(s->bits, EOL)];
         break;
@@ -926,21 +956,21 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         r->seq = s->b;
         r->ack = s->c;
         r->len = s->d;
-        r->detail = str[s->e];
+        r->detail = string_at(trace, s->e);
         r->retransmit = (guint16) FIELD(s->bits, SMALL);
         break;
     case FORM_EVENT:
-        r->note = str[s->a];
-        r->subject = str[s->b];
-        r->detail = str[s->c];
-        r->text = str[s->d];
+        r->note = string_at(trace, s->a);
+        r->subject = string_at(trace, s->b);
+        r->detail = string_at(trace, s->c);
+        r->text = string_at(trace, s->d);
         r->count = (gint32) s->e;
         break;
     default: /* FORM_STORE */
-        r->note = str[s->a];
-        r->subject = str[s->b];
-        r->folder = str[s->c];
-        r->text = str[s->d];
+        r->note = string_at(trace, s->a);
+        r->subject = string_at(trace, s->b);
+        r->folder = string_at(trace, s->c);
+        r->text = string_at(trace, s->d);
         r->uid = s->e;
         r->count = FIELD(s->bits, SMALL);
         break;
