@@ -85,7 +85,7 @@ G_STATIC_ASSERT(FORM_EVENT_SHORT < (1u << FORM_BITS));
  * an arrival are read and written the same way in both. */
 typedef struct {
     guint32 bits;
-    guint32 ctx;              /* index into `ctxs` */
+    guint32 ctx;              /* a context's handle */
     guint32 a;
     guint32 time_lo, time_hi; /* two halves, so that a slot needs no 8-byte alignment */
     guint32 b, c, d, e;       /* by form, above */
@@ -231,6 +231,8 @@ typedef struct {
 
 #define POOL_MIN_SLOTS 1024u
 #define CTX_MIN_SLOTS 256u
+#define CTX_BLOCK_BITS 10u
+#define CTX_BLOCK (1u << CTX_BLOCK_BITS)
 
 struct MsTrace {
     GArray *chunks;         /* of Chunk: the first SMALL_CHUNKS' data owned,
@@ -264,9 +266,14 @@ struct MsTrace {
     Recent recent[RECENT_SLOTS];
 
     /* The contexts, and their index (handle + 1, 0: empty). */
-    GArray *ctxs;           /* of Ctx */
+    /* The contexts, CTX_BLOCK to a block: an array grown by doubling would
+     * leave up to half of itself unused, and a run makes one for each
+     * direction of each connection. */
+    Ctx **ctx_blocks;
+    guint32 n_ctxs;
+    /* Their index: the hash of a context is made again from the context,
+     * so that the index keeps nothing but handles. */
     guint32 *ctx_slots;
-    guint32 *ctx_hashes;
     gsize n_ctx_slots;
     /* The lines' (phase, note) pairs, and their index (handle + 1, 0: empty). */
     GArray *anns;           /* of Ann */
@@ -313,10 +320,8 @@ MsTrace *ms_trace_new(void)
     trace->n_slots = POOL_MIN_SLOTS;
     trace->slots = g_new0(guint32, trace->n_slots);
     trace->hashes = g_new(guint32, trace->n_slots);
-    trace->ctxs = g_array_new(FALSE, FALSE, sizeof(Ctx));
     trace->n_ctx_slots = CTX_MIN_SLOTS;
     trace->ctx_slots = g_new0(guint32, trace->n_ctx_slots);
-    trace->ctx_hashes = g_new(guint32, trace->n_ctx_slots);
     trace->anns = g_array_new(FALSE, FALSE, sizeof(Ann));
     trace->n_ann_slots = CTX_MIN_SLOTS;
     trace->ann_slots = g_new0(guint32, trace->n_ann_slots);
@@ -343,9 +348,10 @@ void ms_trace_free(MsTrace *trace)
     g_free(trace->blocks);
     g_free(trace->slots);
     g_free(trace->hashes);
-    g_array_unref(trace->ctxs);
+    for (gsize i = 0; i * CTX_BLOCK < trace->n_ctxs; i++)
+        g_free(trace->ctx_blocks[i]);
+    g_free(trace->ctx_blocks);
     g_free(trace->ctx_slots);
-    g_free(trace->ctx_hashes);
     g_array_unref(trace->anns);
     g_free(trace->ann_slots);
     g_ptr_array_unref(trace->pin_index);
@@ -488,27 +494,52 @@ static gboolean ctx_equal(const Ctx *a, const Ctx *b)
 /* No context given: encode() finds the record's own. */
 #define CTX_FIND G_MAXUINT32
 
+static const Ctx *ctx_at(const MsTrace *trace, guint32 h)
+{
+    return &trace->ctx_blocks[h >> CTX_BLOCK_BITS][h & (CTX_BLOCK - 1u)];
+}
+
+static void ctx_grow(MsTrace *trace)
+{
+    gsize n = trace->n_ctx_slots * 2;
+    guint32 *slots = g_new0(guint32, n);
+    for (guint32 h = 0; h < trace->n_ctxs; h++) {
+        gsize k = ctx_hash(ctx_at(trace, h)) & (n - 1);
+        while (slots[k] != 0)
+            k = (k + 1) & (n - 1);
+        slots[k] = h + 1;
+    }
+    g_free(trace->ctx_slots);
+    trace->ctx_slots = slots;
+    trace->n_ctx_slots = n;
+}
+
 static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
 {
     Ctx c = { r->conn, intern(trace, r->protocol), intern(trace, r->src), intern(trace, r->dst),
               r->src_port, r->dst_port };
-    guint32 hash = ctx_hash(&c);
     gsize mask = trace->n_ctx_slots - 1;
-    gsize k = hash & mask;
+    gsize k = ctx_hash(&c) & mask;
     for (; trace->ctx_slots[k] != 0; k = (k + 1) & mask) {
         guint32 h = trace->ctx_slots[k] - 1;
-        if (trace->ctx_hashes[k] == hash &&
-            ctx_equal(&g_array_index(trace->ctxs, Ctx, h), &c))
+        if (ctx_equal(ctx_at(trace, h), &c))
             return h;
     }
-    guint32 h = trace->ctxs->len;
+    guint32 h = trace->n_ctxs;
     if (h == CTX_FIND)
         g_error("more than %u connection contexts in one trace", CTX_FIND - 1);
-    g_array_append_val(trace->ctxs, c);
+    if (h % CTX_BLOCK == 0) {
+        gsize b = h / CTX_BLOCK;
+        /* The table of blocks doubles: a pointer for 1,024 contexts. */
+        if ((b & (b - 1)) == 0)
+            trace->ctx_blocks = g_renew(Ctx *, trace->ctx_blocks, MAX(b * 2, 1));
+        trace->ctx_blocks[b] = g_new(Ctx, CTX_BLOCK);
+    }
+    trace->ctx_blocks[h >> CTX_BLOCK_BITS][h & (CTX_BLOCK - 1u)] = c;
+    trace->n_ctxs++;
     trace->ctx_slots[k] = h + 1;
-    trace->ctx_hashes[k] = hash;
-    if ((gsize) trace->ctxs->len * 4 > trace->n_ctx_slots * 3)
-        index_grow(&trace->ctx_slots, &trace->ctx_hashes, &trace->n_ctx_slots);
+    if ((gsize) trace->n_ctxs * 4 > trace->n_ctx_slots * 3)
+        ctx_grow(trace);
     return h;
 }
 
@@ -771,7 +802,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
     if (form == FORM_WIDE) {
         MsTraceRecord w = *r;
         if (ctx != CTX_FIND) {
-            const Ctx *c = &g_array_index(trace->ctxs, Ctx, ctx);
+            const Ctx *c = ctx_at(trace, ctx);
             w.conn = c->conn;
             w.protocol = string_at(trace, c->protocol);
             w.src = string_at(trace, c->src);
@@ -834,7 +865,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
 /* The fields every line and segment takes from its context. */
 static void decode_ctx(const MsTrace *trace, guint32 ctx, MsTraceRecord *r)
 {
-    const Ctx *c = &g_array_index(trace->ctxs, Ctx, ctx);
+    const Ctx *c = ctx_at(trace, ctx);
     r->protocol = string_at(trace, c->protocol);
     r->src = string_at(trace, c->src);
     r->dst = string_at(trace, c->dst);
@@ -902,7 +933,7 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         r->id = id;
         return;
     }
-    const Ctx *c = &g_array_index(trace->ctxs, Ctx, s->ctx);
+    const Ctx *c = ctx_at(trace, s->ctx);
     const ShortSlot *ss = (const ShortSlot *) at;
     MsTime time = size == SIZE_LONG ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
                                     : chunk->base + (MsTime) ss->time_off;
@@ -1047,7 +1078,7 @@ static void new_chunk(MsTrace *trace, MsTime base)
     guint n = trace->chunks->len;
     Chunk c = { .base = base };
     /* A chunk's tiny slots reach back CTX_BEHIND contexts from the newest. */
-    guint32 n_ctxs = trace->ctxs->len;
+    guint32 n_ctxs = trace->n_ctxs;
     c.ctx_base = n_ctxs > CTX_BEHIND ? n_ctxs - CTX_BEHIND : 0;
     if (n < SMALL_CHUNKS) {
         c.data = g_malloc(CHUNK_MAX_BYTES);
@@ -1099,7 +1130,7 @@ guint64 ms_trace_emit_in(MsTrace *trace, MsTraceContext ctx, const MsTraceRecord
     g_return_val_if_fail(trace != NULL, 0);
     g_return_val_if_fail(record != NULL, 0);
     g_return_val_if_fail((guint) record->kind < MS_TRACE_N_KINDS, 0);
-    g_return_val_if_fail(ctx < trace->ctxs->len, 0);
+    g_return_val_if_fail(ctx < trace->n_ctxs, 0);
     return emit(trace, ctx, record);
 }
 
