@@ -253,10 +253,13 @@ struct MsTrace {
     gsize block_used;       /* bytes of the last block taken */
     gsize n_strings;        /* (NULL not counted) */
     /* Its index: open addressing, probed linearly, in two arrays a power of
-     * two long.  A probe reads the hashes and touches a string only when its
-     * hash matches. */
+     * two long: the handles, and a byte of each one's hash (its top byte:
+     * the place comes from the bottom ones).  A probe touches a string
+     * only when that byte matches, one time in 256 for a string that is
+     * not the one looked for; when the index grows, the hashes are made
+     * again from the strings. */
     guint32 *slots;         /* string handles, 0: empty */
-    guint32 *hashes;
+    guint8 *tags;
     gsize n_slots;
     /* Most strings a record carries come, record after record, from the
      * same few places (a host's name, a protocol's phase keys, the string
@@ -319,7 +322,7 @@ MsTrace *ms_trace_new(void)
     trace->block_used = STRING_BLOCK; /* block 0 takes no string */
     trace->n_slots = POOL_MIN_SLOTS;
     trace->slots = g_new0(guint32, trace->n_slots);
-    trace->hashes = g_new(guint32, trace->n_slots);
+    trace->tags = g_new(guint8, trace->n_slots);
     trace->n_ctx_slots = CTX_MIN_SLOTS;
     trace->ctx_slots = g_new0(guint32, trace->n_ctx_slots);
     trace->anns = g_array_new(FALSE, FALSE, sizeof(Ann));
@@ -347,7 +350,7 @@ void ms_trace_free(MsTrace *trace)
         g_free(trace->blocks[i]);
     g_free(trace->blocks);
     g_free(trace->slots);
-    g_free(trace->hashes);
+    g_free(trace->tags);
     for (gsize i = 0; i * CTX_BLOCK < trace->n_ctxs; i++)
         g_free(trace->ctx_blocks[i]);
     g_free(trace->ctx_blocks);
@@ -382,28 +385,7 @@ static guint32 hash_bytes(const char *s, gsize len)
     return (guint32) (h ^ (h >> 32));
 }
 
-/* An index of handles (0: empty) and their hashes, open-addressed, grown
- * to twice its size: the string pool's and the contexts' alike. */
-static void index_grow(guint32 **slots, guint32 **hashes, gsize *n_slots)
-{
-    gsize n = *n_slots * 2;
-    guint32 *to = g_new0(guint32, n);
-    guint32 *to_hashes = g_new(guint32, n);
-    for (gsize i = 0; i < *n_slots; i++) {
-        if ((*slots)[i] == 0)
-            continue;
-        gsize k = (*hashes)[i] & (n - 1);
-        while (to[k] != 0)
-            k = (k + 1) & (n - 1);
-        to[k] = (*slots)[i];
-        to_hashes[k] = (*hashes)[i];
-    }
-    g_free(*slots);
-    g_free(*hashes);
-    *slots = to;
-    *hashes = to_hashes;
-    *n_slots = n;
-}
+#define HASH_TAG(hash) ((guint8) ((hash) >> 24))
 
 /* The text of handle h (NULL for 0).  Added as integers: block 0 is NULL,
  * and C gives no meaning to NULL plus an offset, even 0. */
@@ -432,6 +414,31 @@ static guint32 string_room(MsTrace *trace, gsize len)
     return handle;
 }
 
+/* The pool's index, grown to twice its size. */
+static void pool_grow(MsTrace *trace)
+{
+    gsize n = trace->n_slots * 2;
+    guint32 *slots = g_new0(guint32, n);
+    guint8 *tags = g_new(guint8, n);
+    for (gsize i = 0; i < trace->n_slots; i++) {
+        guint32 h = trace->slots[i];
+        if (h == 0)
+            continue;
+        const char *text = string_at(trace, h);
+        guint32 hash = hash_bytes(text, strlen(text));
+        gsize k = hash & (n - 1);
+        while (slots[k] != 0)
+            k = (k + 1) & (n - 1);
+        slots[k] = h;
+        tags[k] = HASH_TAG(hash);
+    }
+    g_free(trace->slots);
+    g_free(trace->tags);
+    trace->slots = slots;
+    trace->tags = tags;
+    trace->n_slots = n;
+}
+
 /* The handle of the pool's copy of s, made on first sight. */
 static guint32 pool_insert(MsTrace *trace, const char *s)
 {
@@ -441,7 +448,7 @@ static guint32 pool_insert(MsTrace *trace, const char *s)
     gsize k = hash & mask;
     for (; trace->slots[k] != 0; k = (k + 1) & mask) {
         guint32 h = trace->slots[k];
-        if (trace->hashes[k] == hash && strcmp(string_at(trace, h), s) == 0)
+        if (trace->tags[k] == HASH_TAG(hash) && strcmp(string_at(trace, h), s) == 0)
             return h;
     }
     guint32 handle = string_room(trace, len);
@@ -449,10 +456,10 @@ static guint32 pool_insert(MsTrace *trace, const char *s)
     memcpy(copy, s, len + 1);
     trace->n_strings++;
     trace->slots[k] = handle;
-    trace->hashes[k] = hash;
+    trace->tags[k] = HASH_TAG(hash);
     /* At most three quarters full, so that probes stay short. */
     if (trace->n_strings * 4 > trace->n_slots * 3)
-        index_grow(&trace->slots, &trace->hashes, &trace->n_slots);
+        pool_grow(trace);
     return handle;
 }
 
