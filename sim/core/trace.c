@@ -233,10 +233,15 @@ typedef struct {
 #define CTX_MIN_SLOTS 256u
 #define CTX_BLOCK_BITS 10u
 #define CTX_BLOCK (1u << CTX_BLOCK_BITS)
+#define CHUNK_BLOCK_BITS 8u
+#define CHUNK_BLOCK (1u << CHUNK_BLOCK_BITS)
 
 struct MsTrace {
-    GArray *chunks;         /* of Chunk: the first SMALL_CHUNKS' data owned,
-                             * the rest in slabs */
+    /* The chunks, CHUNK_BLOCK to a block (an array grown by doubling would
+     * leave up to half of itself unused): the first SMALL_CHUNKS' data
+     * owned, the rest in slabs. */
+    Chunk **chunk_blocks;
+    guint n_chunks;
     gsize fill;             /* bytes of the last chunk's slots */
     GPtrArray *slabs;       /* owned, SLAB_BYTES each, mapped by slab_new */
     gsize slab_used;        /* bytes of the last slab before the last chunk */
@@ -296,6 +301,11 @@ struct MsTrace {
     gboolean has_removed;   /* subscribers marked NULL, to be dropped */
 };
 
+static Chunk *chunk_at(const MsTrace *trace, guint n)
+{
+    return &trace->chunk_blocks[n >> CHUNK_BLOCK_BITS][n & (CHUNK_BLOCK - 1u)];
+}
+
 #define KIND_NAME_(e, s) s,
 static const char *const kind_names[] = { MS_TRACE_KINDS(KIND_NAME_) };
 #undef KIND_NAME_
@@ -312,7 +322,6 @@ const char *ms_trace_kind_name(MsTraceKind kind)
 MsTrace *ms_trace_new(void)
 {
     MsTrace *trace = g_new0(MsTrace, 1);
-    trace->chunks = g_array_new(FALSE, FALSE, sizeof(Chunk));
     trace->slabs = g_ptr_array_new();
     trace->wide = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
     trace->blocks_size = 16;
@@ -339,9 +348,11 @@ void ms_trace_free(MsTrace *trace)
 {
     if (trace == NULL)
         return;
-    for (guint i = 0; i < MIN(trace->chunks->len, SMALL_CHUNKS); i++)
-        g_free(g_array_index(trace->chunks, Chunk, i).data);
-    g_array_unref(trace->chunks);
+    for (guint i = 0; i < MIN(trace->n_chunks, SMALL_CHUNKS); i++)
+        g_free(chunk_at(trace, i)->data);
+    for (guint i = 0; i < trace->n_chunks; i += CHUNK_BLOCK)
+        g_free(trace->chunk_blocks[i / CHUNK_BLOCK]);
+    g_free(trace->chunk_blocks);
     for (guint i = 0; i < trace->slabs->len; i++)
         munmap(g_ptr_array_index(trace->slabs, i), SLAB_BYTES);
     g_ptr_array_unref(trace->slabs);
@@ -608,7 +619,7 @@ static guint popcount64(guint64 x)
 /* Slot id, of the size its chunk's bits say; *chunk_out is its chunk. */
 static char *slot_at(const MsTrace *trace, guint64 id, const Chunk **chunk_out, guint *size_out)
 {
-    const Chunk *c = &g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS));
+    const Chunk *c = chunk_at(trace, (guint) (id >> CHUNK_BITS));
     guint i = (guint) (id & CHUNK_MASK);
     guint w = i / 64u;
     guint64 below = ((guint64) 1 << (i % 64u)) - 1u;
@@ -758,7 +769,7 @@ static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint3
  * context, or CTX_FIND. */
 static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord *r)
 {
-    Chunk *chunk = &g_array_index(trace->chunks, Chunk, (guint) (id >> CHUNK_BITS));
+    Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
     guint i = (guint) (id & CHUNK_MASK);
     char *at = chunk->data + trace->fill;
     guint form = form_of(r);
@@ -1082,7 +1093,7 @@ static void *slab_new(void)
 /* Room for CHUNK_SIZE more slots, after the last chunk's. */
 static void new_chunk(MsTrace *trace, MsTime base)
 {
-    guint n = trace->chunks->len;
+    guint n = trace->n_chunks;
     Chunk c = { .base = base };
     /* A chunk's tiny slots reach back CTX_BEHIND contexts from the newest. */
     guint32 n_ctxs = trace->n_ctxs;
@@ -1099,7 +1110,15 @@ static void new_chunk(MsTrace *trace, MsTime base)
         char *slab = g_ptr_array_index(trace->slabs, trace->slabs->len - 1);
         c.data = slab + trace->slab_used;
     }
-    g_array_append_val(trace->chunks, c);
+    if (n % CHUNK_BLOCK == 0) {
+        guint b = n / CHUNK_BLOCK;
+        /* The table of blocks doubles: a pointer for 256 chunks. */
+        if ((b & (b - 1)) == 0)
+            trace->chunk_blocks = g_renew(Chunk *, trace->chunk_blocks, MAX(b * 2, 1));
+        trace->chunk_blocks[b] = g_new(Chunk, CHUNK_BLOCK);
+    }
+    *chunk_at(trace, n) = c;
+    trace->n_chunks++;
     trace->fill = 0;
 }
 
