@@ -1094,6 +1094,11 @@ static void *slab_new(void)
 static void new_chunk(MsTrace *trace, MsTime base)
 {
     guint n = trace->n_chunks;
+    /* The last of the chunks allocated one by one keeps what it used. */
+    if (n > 0 && n <= SMALL_CHUNKS) {
+        Chunk *last = chunk_at(trace, n - 1);
+        last->data = g_realloc(last->data, trace->fill);
+    }
     Chunk c = { .base = base };
     /* A chunk's tiny slots reach back CTX_BEHIND contexts from the newest. */
     guint32 n_ctxs = trace->n_ctxs;
