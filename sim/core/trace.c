@@ -617,7 +617,8 @@ static guint popcount64(guint64 x)
 }
 
 /* Slot id, of the size its chunk's bits say; *chunk_out is its chunk. */
-static char *slot_at(const MsTrace *trace, guint64 id, const Chunk **chunk_out, guint *size_out)
+static inline char *slot_at(const MsTrace *trace, guint64 id, const Chunk **chunk_out,
+                            guint *size_out)
 {
     const Chunk *c = chunk_at(trace, (guint) (id >> CHUNK_BITS));
     guint i = (guint) (id & CHUNK_MASK);
