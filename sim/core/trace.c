@@ -15,13 +15,14 @@
  * arrival, a count too large) is kept as a full record beside the slots,
  * so every record decodes to exactly what was emitted.  Most records of a
  * run are protocol lines and segments with nothing unusual about them (no
- * retransmission, no loss, a short length): those take a tiny slot of 16
- * bytes, their time an offset from the first record of their chunk, their
- * context an offset from the contexts its chunk began with, a line's phase
- * and note one handle to an interned pair, a segment's seq and ack 16 bits
- * each (a connection's numbers start at 0).  Those a tiny slot cannot
- * hold whole take a short slot of 24 bytes, with the context, seq and ack
- * whole; the rest take a long slot of 36.
+ * retransmission, no loss, a short length) and a connection's events:
+ * those take a tiny slot of 16 bytes, their time an offset from the first
+ * record of their chunk, their context an offset from the contexts its
+ * chunk began with, a line's phase and note one handle to an interned
+ * pair, a segment's seq and ack 16 bits each (a connection's numbers start
+ * at 0).  Those a tiny slot cannot hold whole, and events with no text,
+ * take a short slot of 24 bytes, with the context, seq and ack whole; the
+ * rest take a long slot of 36.
  *
  * Slots live in chunks of 256 records, two bits for each saying which size
  * its slot is, so that a record's place is found from its position and
@@ -81,8 +82,9 @@ G_STATIC_ASSERT(FORM_EVENT_SHORT < (1u << FORM_BITS));
  * stands for -1 (not known, or not yet). */
 #define ARRIVAL_NONE 0x80000000u
 
-/* The two sizes of slot begin alike (bits, context, a), so that the form and
- * an arrival are read and written the same way in both. */
+/* The long and short slots begin alike (bits, context, a), so that the form
+ * and an arrival are read and written the same way in both; a tiny slot
+ * (below) keeps its arrival at the same place. */
 typedef struct {
     guint32 bits;
     guint32 ctx;              /* a context's handle */
