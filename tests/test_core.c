@@ -867,6 +867,46 @@ static void test_emit_in_context(void)
     }
 }
 
+/* Contexts share their protocol and hosts (trace.c: a route) with every
+ * other connection between the same hosts: records of thousands of
+ * hosts, each in a few connections, read back with their own. */
+static const char *route_dst(guint i)
+{
+    /* Records 4,000 apart have the same protocol and source. */
+    if (i % 5 == 0)
+        return NULL;
+    return i < 4000 ? "mx.campus.edu" : "relay.campus.edu";
+}
+
+static void test_context_routes(void)
+{
+    enum { N = 6000 };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    static const char *const protocols[] = { "SMTP", "TCP", "POP3", NULL };
+    g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < N / 3; i++)
+        g_ptr_array_add(hosts, g_strdup_printf("pc%u.campus.edu", i));
+    for (guint i = 0; i < N; i++) {
+        MsTraceRecord r = { .kind = MS_TRACE_CONN_OPEN, .time = i, .arrival = -1,
+                            .conn = i / 2 + 1, .protocol = protocols[i % 4],
+                            .src = g_ptr_array_index(hosts, i % (N / 3)),
+                            .dst = route_dst(i),
+                            .src_port = (guint16) (49152 + i % 7), .dst_port = 25 };
+        ms_trace_emit(trace, &r);
+    }
+    guint wrong = 0;
+    for (guint i = 0; i < N; i++) {
+        MsTraceRecord buf;
+        const MsTraceRecord *got = ms_trace_get(trace, i, &buf);
+        if (got->conn != i / 2 + 1 || g_strcmp0(got->protocol, protocols[i % 4]) != 0 ||
+            g_strcmp0(got->src, g_ptr_array_index(hosts, i % (N / 3))) != 0 ||
+            g_strcmp0(got->dst, route_dst(i)) != 0 ||
+            got->src_port != 49152 + i % 7 || got->dst_port != 25 || got->time != i)
+            wrong++;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+}
+
 /* Callers keep record pointers while the log grows by tens of thousands:
  * past the chunks allocated one by one and across the slabs of a long run
  * (trace.c), no record moves and none shares its place with another. */
@@ -1364,6 +1404,7 @@ int main(void)
         MS_TEST(test_set_arrival),
         MS_TEST(test_stored_forms),
         MS_TEST(test_emit_in_context),
+        MS_TEST(test_context_routes),
         MS_TEST(test_pointer_stability),
         MS_TEST(test_mixed_slots),
         MS_TEST(test_tiny_slot_limits),

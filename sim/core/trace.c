@@ -8,21 +8,22 @@
  * (a run repeats the same host names, protocols, phases and replies
  * thousands of times, and the pool keeps one copy of each); the
  * connection, protocol, hosts and ports, which every line and segment of a
- * connection repeats, are one handle to an interned context; and the
- * fields a kind leaves empty take no room.  The body of a slot has a form
- * for protocol lines, one for segments, one for events and one for store
- * changes; a record none of them can hold whole (a time too far from its
- * arrival, a count too large) is kept as a full record beside the slots,
- * so every record decodes to exactly what was emitted.  Most records of a
- * run are protocol lines and segments with nothing unusual about them (no
- * retransmission, no loss, a short length) and a connection's events:
- * those take a tiny slot of 16 bytes, their time an offset from the first
- * record of their chunk, their context an offset from the contexts its
- * chunk began with, a line's phase and note one handle to an interned
- * pair, a segment's seq and ack 16 bits each (a connection's numbers start
- * at 0).  Those a tiny slot cannot hold whole, and events with no text,
- * take a short slot of 24 bytes, with the context, seq and ack whole; the
- * rest take a long slot of 36.
+ * connection repeats, are one handle to an interned context (its protocol
+ * and hosts one handle to a route, which every connection between the same
+ * two hosts repeats); and the fields a kind leaves empty take no room.  The
+ * body of a slot has a form for protocol lines, one for segments, one for
+ * events and one for store changes; a record none of them can hold whole
+ * (a time too far from its arrival, a count too large) is kept as a full
+ * record beside the slots, so every record decodes to exactly what was
+ * emitted.  Most records of a run are protocol lines and segments with
+ * nothing unusual about them (no retransmission, no loss, a short length)
+ * and a connection's events: those take a tiny slot of 16 bytes, their
+ * time an offset from the first record of their chunk, their context an
+ * offset from the contexts its chunk began with, a line's phase and note
+ * one handle to an interned pair, a segment's seq and ack 16 bits each (a
+ * connection's numbers start at 0).  Those a tiny slot cannot hold whole,
+ * and events with no text, take a short slot of 24 bytes, with the
+ * context, seq and ack whole; the rest take a long slot of 36.
  *
  * Slots live in chunks of 256 records, two bits for each saying which size
  * its slot is, so that a record's place is found from its position and
@@ -170,10 +171,17 @@ typedef struct {
     guint32 phase, note;
 } Ann;
 
+/* A protocol and the hosts from and to: what the contexts of all the
+ * connections between two hosts share (a run has one for every ten or so
+ * contexts). */
+typedef struct {
+    guint32 protocol, src, dst; /* string handles */
+} Route;
+
 /* What every line and segment of one direction of a connection repeats. */
 typedef struct {
     guint32 conn;
-    guint32 protocol, src, dst; /* string handles */
+    guint32 route;
     guint16 src_port, dst_port;
 } Ctx;
 
@@ -289,6 +297,10 @@ struct MsTrace {
     GArray *anns;           /* of Ann */
     guint32 *ann_slots;
     gsize n_ann_slots;
+    /* The contexts' routes, and their index (handle + 1, 0: empty). */
+    GArray *routes;         /* of Route */
+    guint32 *route_slots;
+    gsize n_route_slots;
 
     /* Pinned records: for each chunk NULL or CHUNK_SIZE indexes (+ 1) into
      * the blocks of PIN_BLOCK records. */
@@ -339,6 +351,9 @@ MsTrace *ms_trace_new(void)
     trace->anns = g_array_new(FALSE, FALSE, sizeof(Ann));
     trace->n_ann_slots = CTX_MIN_SLOTS;
     trace->ann_slots = g_new0(guint32, trace->n_ann_slots);
+    trace->routes = g_array_new(FALSE, FALSE, sizeof(Route));
+    trace->n_route_slots = CTX_MIN_SLOTS;
+    trace->route_slots = g_new0(guint32, trace->n_route_slots);
     trace->pin_index = g_ptr_array_new_with_free_func(g_free);
     trace->pin_blocks = g_ptr_array_new_with_free_func(g_free);
     trace->subscribers = g_array_new(FALSE, FALSE, sizeof(Subscriber));
@@ -370,6 +385,8 @@ void ms_trace_free(MsTrace *trace)
     g_free(trace->ctx_slots);
     g_array_unref(trace->anns);
     g_free(trace->ann_slots);
+    g_array_unref(trace->routes);
+    g_free(trace->route_slots);
     g_ptr_array_unref(trace->pin_index);
     g_ptr_array_unref(trace->pin_blocks);
     g_array_unref(trace->subscribers);
@@ -497,18 +514,58 @@ const char *ms_trace_intern(MsTrace *trace, const char *s)
 
 /* ---- Contexts ------------------------------------------------------------- */
 
+static guint32 route_hash(const Route *r)
+{
+    guint64 h = ((guint64) r->protocol << 32 | r->src) * 0x9e3779b97f4a7c15u;
+    h = (h ^ r->dst) * 0xbf58476d1ce4e5b9u;
+    return (guint32) (h ^ (h >> 32));
+}
+
+static void route_grow(MsTrace *trace)
+{
+    gsize n = trace->n_route_slots * 2;
+    guint32 *slots = g_new0(guint32, n);
+    for (guint i = 0; i < trace->routes->len; i++) {
+        gsize k = route_hash(&g_array_index(trace->routes, Route, i)) & (n - 1);
+        while (slots[k] != 0)
+            k = (k + 1) & (n - 1);
+        slots[k] = i + 1;
+    }
+    g_free(trace->route_slots);
+    trace->route_slots = slots;
+    trace->n_route_slots = n;
+}
+
+static guint32 route_of(MsTrace *trace, const MsTraceRecord *r)
+{
+    Route route = { intern(trace, r->protocol), intern(trace, r->src), intern(trace, r->dst) };
+    gsize mask = trace->n_route_slots - 1;
+    gsize k = route_hash(&route) & mask;
+    for (; trace->route_slots[k] != 0; k = (k + 1) & mask) {
+        guint32 h = trace->route_slots[k] - 1;
+        const Route *o = &g_array_index(trace->routes, Route, h);
+        if (o->protocol == route.protocol && o->src == route.src && o->dst == route.dst)
+            return h;
+    }
+    guint32 h = trace->routes->len;
+    g_array_append_val(trace->routes, route);
+    trace->route_slots[k] = h + 1;
+    if ((gsize) trace->routes->len * 4 > trace->n_route_slots * 3)
+        route_grow(trace);
+    return h;
+}
+
 static guint32 ctx_hash(const Ctx *c)
 {
-    guint64 h = ((guint64) c->conn << 32 | c->protocol) * 0x9e3779b97f4a7c15u;
-    h = (h ^ ((guint64) c->src << 32 | c->dst)) * 0xbf58476d1ce4e5b9u;
-    h = (h ^ ((guint64) c->src_port << 16 | c->dst_port)) * 0x94d049bb133111ebu;
+    guint64 h = ((guint64) c->conn << 32 | c->route) * 0x9e3779b97f4a7c15u;
+    h = (h ^ ((guint64) c->src_port << 16 | c->dst_port)) * 0xbf58476d1ce4e5b9u;
     return (guint32) (h ^ (h >> 32));
 }
 
 static gboolean ctx_equal(const Ctx *a, const Ctx *b)
 {
-    return a->conn == b->conn && a->protocol == b->protocol && a->src == b->src &&
-           a->dst == b->dst && a->src_port == b->src_port && a->dst_port == b->dst_port;
+    return a->conn == b->conn && a->route == b->route && a->src_port == b->src_port &&
+           a->dst_port == b->dst_port;
 }
 
 /* No context given: encode() finds the record's own. */
@@ -536,8 +593,7 @@ static void ctx_grow(MsTrace *trace)
 
 static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
 {
-    Ctx c = { r->conn, intern(trace, r->protocol), intern(trace, r->src), intern(trace, r->dst),
-              r->src_port, r->dst_port };
+    Ctx c = { r->conn, route_of(trace, r), r->src_port, r->dst_port };
     gsize mask = trace->n_ctx_slots - 1;
     gsize k = ctx_hash(&c) & mask;
     for (; trace->ctx_slots[k] != 0; k = (k + 1) & mask) {
@@ -825,9 +881,10 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
         if (ctx != CTX_FIND) {
             const Ctx *c = ctx_at(trace, ctx);
             w.conn = c->conn;
-            w.protocol = string_at(trace, c->protocol);
-            w.src = string_at(trace, c->src);
-            w.dst = string_at(trace, c->dst);
+            const Route *route = &g_array_index(trace->routes, Route, c->route);
+            w.protocol = string_at(trace, route->protocol);
+            w.src = string_at(trace, route->src);
+            w.dst = string_at(trace, route->dst);
             w.src_port = c->src_port;
             w.dst_port = c->dst_port;
         }
@@ -887,9 +944,10 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
 static void decode_ctx(const MsTrace *trace, guint32 ctx, MsTraceRecord *r)
 {
     const Ctx *c = ctx_at(trace, ctx);
-    r->protocol = string_at(trace, c->protocol);
-    r->src = string_at(trace, c->src);
-    r->dst = string_at(trace, c->dst);
+    const Route *route = &g_array_index(trace->routes, Route, c->route);
+    r->protocol = string_at(trace, route->protocol);
+    r->src = string_at(trace, route->src);
+    r->dst = string_at(trace, route->dst);
     r->conn = c->conn;
     r->src_port = c->src_port;
     r->dst_port = c->dst_port;
@@ -954,7 +1012,6 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         r->id = id;
         return;
     }
-    const Ctx *c = ctx_at(trace, s->ctx);
     const ShortSlot *ss = (const ShortSlot *) at;
     MsTime time = size == SIZE_LONG ? (MsTime) ((guint64) s->time_hi << 32 | s->time_lo)
                                     : chunk->base + (MsTime) ss->time_off;
@@ -962,16 +1019,11 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         .id = id,
         .time = time,
         .arrival = -1,
-        .protocol = string_at(trace, c->protocol),
-        .src = string_at(trace, c->src),
-        .dst = string_at(trace, c->dst),
-        .conn = c->conn,
-        .src_port = c->src_port,
-        .dst_port = c->dst_port,
         .flags = (guint8) FIELD(s->bits, FLAGS),
         .kind = (MsTraceKind) FIELD(s->bits, KIND),
         .dir = (MsDir) FIELD(s->bits, DIR),
     };
+    decode_ctx(trace, s->ctx, r);
     switch (form) {
     case FORM_LINE_SHORT: {
         const Ann *a = &g_array_index(trace->anns, Ann, ss->c);
