@@ -1178,6 +1178,11 @@ static void test_tiny_slot_limits(void)
     emit_kept(trace, want, NULL, NULL, r);
     r.text = "t";
     emit_kept(trace, want, NULL, NULL, r);
+    r.count = 2047;
+    r.kind = MS_TRACE_MAILBOX;
+    emit_kept(trace, want, NULL, NULL, r);
+    r.note = NULL;
+    emit_kept(trace, want, NULL, NULL, r);
     r = event;
     r.flags = 1;
     emit_kept(trace, want, &smtp, &lctx, r);
@@ -1206,10 +1211,11 @@ static void test_tiny_slot_limits(void)
     assert_all_kept(trace, want);
 }
 
-/* A tiny line's phase and note are one of the first 2^13 pairs of a run;
- * a tiny record's context is at most 3,840 behind the newest when its
- * chunk opened, or at most 255 ahead (trace.c: CTX_BEHIND and CTX_AHEAD).
- * Past those, records take short slots and still read back. */
+/* A tiny line's phase and note are one of the first 2^13 pairs of a run,
+ * a short event's note one of the first 2^11; a tiny record's context is
+ * at most 3,840 behind the newest when its chunk opened, or at most 255
+ * ahead (trace.c: CTX_BEHIND and CTX_AHEAD).  Past those, records take
+ * wider slots and still read back. */
 static void test_tiny_slot_tables(void)
 {
     enum { N_PAIRS = (1 << 13) + 2, N_CTXS = 5000, CHUNK = 256 };
@@ -1226,6 +1232,12 @@ static void test_tiny_slot_tables(void)
                             .eol = "\r\n", .phase = "imap.auth", .note = note };
         emit_kept(trace, want, &head, &first, r);
     }
+    /* An event's note is a pair too (its phase NULL): past the first
+     * 2^11 pairs, an event with a text takes a long slot. */
+    MsTraceRecord ev = { .kind = MS_TRACE_MAILBOX, .time = N_PAIRS, .arrival = -1,
+                         .src = "b", .note = "mailbox.deliver", .subject = "u@b",
+                         .detail = "placed", .text = "<1@a>", .count = 3 };
+    emit_kept(trace, want, NULL, NULL, ev);
     /* Contexts made while nothing is emitted, then a chunk opens. */
     MsTraceContext ctxs[N_CTXS];
     MsTraceRecord heads[N_CTXS];

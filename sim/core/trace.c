@@ -55,7 +55,8 @@ enum {
     /* Short slots. */
     FORM_LINE_SHORT,    /* a: arrival, b: text, c: (phase, note) pair; small: len */
     FORM_SEGMENT_SHORT, /* a: arrival, b: seq, c: ack; small: len (no retransmission, no detail) */
-    FORM_EVENT_SHORT,   /* a: note, b: subject, c: detail; small: count (no text) */
+    FORM_EVENT_SHORT,   /* a: subject, b: detail, c: text; note: its pair; small: count
+                         * (no flags) */
     /* Tiny slots have no form field: their head's tag says what they hold. */
 };
 
@@ -73,10 +74,15 @@ enum {
 #define SMALL_SHIFT 21u
 #define SMALL_BITS 11u
 #define SMALL_MAX ((1u << SMALL_BITS) - 1u)
+/* FORM_EVENT_SHORT: its note as the handle of a (NULL, note) pair, in the
+ * place of eol and flags. */
+#define NOTE_SHIFT 10u
+#define NOTE_BITS 11u
 #define FIELD(bits, name) (((bits) >> name##_SHIFT) & ((1u << name##_BITS) - 1u))
 
 G_STATIC_ASSERT(MS_TRACE_N_KINDS <= (1 << KIND_BITS));
 G_STATIC_ASSERT(SMALL_SHIFT + SMALL_BITS == 32);
+G_STATIC_ASSERT(NOTE_SHIFT == EOL_SHIFT && NOTE_SHIFT + NOTE_BITS == SMALL_SHIFT);
 G_STATIC_ASSERT(FORM_EVENT_SHORT < (1u << FORM_BITS));
 
 /* A line's arrival or a segment's, as an offset from its time; ARRIVAL_NONE
@@ -643,7 +649,21 @@ static void ann_grow(MsTrace *trace)
     trace->n_ann_slots = n;
 }
 
-static guint32 ann_of(MsTrace *trace, guint32 phase, guint32 note)
+/* A new pair, at place k of the index. */
+G_GNUC_NO_INLINE static guint32 ann_add(MsTrace *trace, gsize k, guint32 phase, guint32 note)
+{
+    guint32 h = trace->anns->len;
+    Ann a = { phase, note };
+    g_array_append_val(trace->anns, a);
+    trace->ann_slots[k] = h + 1;
+    if ((gsize) trace->anns->len * 4 > trace->n_ann_slots * 3)
+        ann_grow(trace);
+    return h;
+}
+
+/* Every line asks, and a few events: small enough to be inlined where
+ * they ask. */
+static inline guint32 ann_of(MsTrace *trace, guint32 phase, guint32 note)
 {
     gsize mask = trace->n_ann_slots - 1;
     gsize k = ann_hash(phase, note) & mask;
@@ -653,13 +673,7 @@ static guint32 ann_of(MsTrace *trace, guint32 phase, guint32 note)
         if (a->phase == phase && a->note == note)
             return h;
     }
-    guint32 h = trace->anns->len;
-    Ann a = { phase, note };
-    g_array_append_val(trace->anns, a);
-    trace->ann_slots[k] = h + 1;
-    if ((gsize) trace->anns->len * 4 > trace->n_ann_slots * 3)
-        ann_grow(trace);
-    return h;
+    return ann_add(trace, k, phase, note);
 }
 
 /* ---- Encoding and decoding ------------------------------------------------ */
@@ -778,7 +792,7 @@ static guint short_form_of(const MsTraceRecord *r, guint form, MsTime base)
         return FORM_LINE_SHORT;
     if (form == FORM_SEGMENT && r->retransmit == 0 && r->detail == NULL)
         return FORM_SEGMENT_SHORT;
-    if (form == FORM_EVENT && r->text == NULL && r->count >= 0 && r->count <= SMALL_MAX)
+    if (form == FORM_EVENT && r->flags == 0 && r->count >= 0 && r->count <= SMALL_MAX)
         return FORM_EVENT_SHORT;
     return FORM_WIDE;
 }
@@ -809,8 +823,8 @@ static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint3
                 (guint32) r->flags << TFLAGS_SHIFT | r->len << TLEN_SHIFT;
         d = r->seq << TSEQ_BITS | r->ack;
     } else {
-        /* FORM_EVENT_SHORT: the count fits, there is no text. */
-        if (r->subject != NULL || r->detail != NULL || r->flags != 0)
+        /* FORM_EVENT_SHORT: the count fits, there are no flags. */
+        if (r->subject != NULL || r->detail != NULL || r->text != NULL)
             return FALSE;
         head |= TAG_EVENT | (guint32) r->kind << TKIND_SHIFT | (guint32) r->count << TCOUNT_SHIFT;
         d = intern(trace, r->note);
@@ -839,14 +853,21 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
                        (guint32) r->flags << FLAGS_SHIFT;
 
     guint sform = form == FORM_WIDE ? FORM_WIDE : short_form_of(r, form, chunk->base);
+    guint32 ann = 0;
     if (sform != FORM_WIDE) {
         if (ctx == CTX_FIND)
             ctx = ctx_of(trace, r);
-        guint32 ann = 0;
         if (sform == FORM_LINE_SHORT)
             ann = ann_of(trace, intern(trace, r->phase), intern(trace, r->note));
         if (encode_tiny(trace, at, chunk, ctx, ann, r, sform, arrival))
             return sizeof(TinySlot);
+        if (sform == FORM_EVENT_SHORT) {
+            ann = ann_of(trace, 0, intern(trace, r->note));
+            if (ann >= (1u << NOTE_BITS))
+                sform = FORM_WIDE;
+        }
+    }
+    if (sform != FORM_WIDE) {
         mark_size(chunk, i, SIZE_SHORT);
         ShortSlot *s = (ShortSlot *) at;
         s->bits = kind_dir | sform << FORM_SHIFT | (guint32) r->len << SMALL_SHIFT;
@@ -862,10 +883,10 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
             s->c = r->ack;
         } else {
             /* An event has no length: its count takes the spare bits. */
-            s->bits |= (guint32) r->count << SMALL_SHIFT;
-            s->a = intern(trace, r->note);
-            s->b = intern(trace, r->subject);
-            s->c = intern(trace, r->detail);
+            s->bits |= ann << NOTE_SHIFT | (guint32) r->count << SMALL_SHIFT;
+            s->a = intern(trace, r->subject);
+            s->b = intern(trace, r->detail);
+            s->c = intern(trace, r->text);
         }
         return sizeof *s;
     }
@@ -1041,12 +1062,16 @@ static void decode(const MsTrace *trace, guint64 id, MsTraceRecord *r)
         r->ack = ss->c;
         r->len = FIELD(ss->bits, SMALL);
         break;
-    case FORM_EVENT_SHORT:
-        r->note = string_at(trace, ss->a);
-        r->subject = string_at(trace, ss->b);
-        r->detail = string_at(trace, ss->c);
+    case FORM_EVENT_SHORT: {
+        const Ann *a = &g_array_index(trace->anns, Ann, FIELD(ss->bits, NOTE));
+        r->note = string_at(trace, a->note);
+        r->subject = string_at(trace, ss->a);
+        r->detail = string_at(trace, ss->b);
+        r->text = string_at(trace, ss->c);
         r->count = FIELD(ss->bits, SMALL);
+        r->flags = 0; /* its bits hold the note */
         break;
+    }
     case FORM_LINE:
         r->arrival = arrival_decode(time, s->a);
         r->text = string_at(trace, s->b);
