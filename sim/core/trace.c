@@ -697,7 +697,10 @@ static inline char *slot_at(const MsTrace *trace, guint64 id, const Chunk **chun
     guint w = i / 64u;
     guint64 below = ((guint64) 1 << (i % 64u)) - 1u;
     guint wider = c->wider_before[w] + popcount64(c->wider[w] & below);
-    guint longs = c->longs_before[w] + popcount64(c->longs[w] & below);
+    /* Long slots are rare (a store change, an odd record): most words have
+     * none before the slot, and need no count. */
+    guint64 longs_below = c->longs[w] & below;
+    guint longs = c->longs_before[w] + (longs_below != 0 ? popcount64(longs_below) : 0);
     *chunk_out = c;
     *size_out = (guint) ((c->wider[w] >> (i % 64u)) & 1u) + (guint) ((c->longs[w] >> (i % 64u)) & 1u);
     return c->data + (gsize) i * sizeof(TinySlot) +
@@ -962,7 +965,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
 #define TFIELD(head, name) (((head) >> T##name##_SHIFT) & ((1u << T##name##_BITS) - 1u))
 
 /* The fields every line and segment takes from its context. */
-static void decode_ctx(const MsTrace *trace, guint32 ctx, MsTraceRecord *r)
+static inline void decode_ctx(const MsTrace *trace, guint32 ctx, MsTraceRecord *r)
 {
     const Ctx *c = ctx_at(trace, ctx);
     const Route *route = &g_array_index(trace->routes, Route, c->route);
