@@ -566,6 +566,40 @@ static void folding_at_78(void)
     g_string_free(huge, TRUE);
 }
 
+/* CR and LF in a value are white space: the value stays one logical line,
+ * trimmed, its inner runs of white space kept. */
+static void folding_line_breaks_in_value(void)
+{
+    g_autofree char *f = ms_message_fold_field("Subject", "\r\n  Hello\r\nworld \n", "\r\n");
+    MS_ASSERT_STR(f, "Subject: Hello  world");
+    g_autofree char *empty = ms_message_fold_field("Subject", " \r\n\t", "\r\n");
+    MS_ASSERT_STR(empty, "Subject:");
+    /* A break inside a run that is folded keeps its place as a space. */
+    GString *v = g_string_new("a");
+    for (guint i = 0; i < 80; i++)
+        g_string_append_c(v, 'b');
+    g_string_append(v, "\r\nc");
+    g_autofree char *long_one = ms_message_fold_field("Subject", v->str, "\r\n");
+    g_autofree char *want = g_strdup_printf("Subject: %s\r\n  c", v->str);
+    *strstr(want, "\r\n") = '\0';
+    g_autofree char *expect = g_strconcat(want, "\r\n  c", NULL);
+    MS_ASSERT_STR(long_one, expect);
+    g_string_free(v, TRUE);
+    /* A hard break (998) inside one long word, after a long name: each
+     * line is exactly 998 until the last. */
+    GString *huge = g_string_new(NULL);
+    for (guint i = 0; i < 2100; i++)
+        g_string_append_c(huge, (char) ('a' + i % 26));
+    g_autofree char *hf = ms_message_fold_field("X-Long-Field-Name", huge->str, "\r\n");
+    g_auto(GStrv) lines = g_strsplit(hf, "\r\n", -1);
+    CU_ASSERT_EQUAL(g_strv_length(lines), 3);
+    CU_ASSERT_EQUAL(strlen(lines[0]), 998);
+    CU_ASSERT_EQUAL(strlen(lines[1]), 998);
+    CU_ASSERT_EQUAL(strlen(lines[2]), strlen("X-Long-Field-Name: ") + 2100 + 2 - 2 * 998);
+    CU_ASSERT(lines[1][0] == ' ' && lines[2][0] == ' ');
+    g_string_free(huge, TRUE);
+}
+
 static void seven_bit_rule(void)
 {
     CU_ASSERT(ms_message_is_7bit("plain ASCII\r\n", 13));
@@ -1155,6 +1189,7 @@ static const MsTestCase message_cases[] = {
     MS_TEST(prepend_received_changes_nothing_else),
     MS_TEST(add_set_remove),
     MS_TEST(folding_at_78),
+    MS_TEST(folding_line_breaks_in_value),
     MS_TEST(seven_bit_rule),
     MS_TEST(dates_and_addresses),
     MS_TEST(fast_paths_match_parse),

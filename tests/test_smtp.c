@@ -1031,7 +1031,31 @@ static void test_server_garbage_never_crashes(void)
     CU_ASSERT(g_str_has_prefix(((MsProtoLine *) lines->pdata[2])->text, "503"));
 }
 
+/* RFC 5321 4.1.2: esmtp-param = esmtp-keyword ["=" esmtp-value], the
+ * parameters separated by single spaces (an empty one tolerated). */
+static void test_server_parse_params(void)
+{
+    GPtrArray *params = NULL;
+    CU_ASSERT(ms_smtp_parse_params("", &params));
+    CU_ASSERT_EQUAL(params->len, 0);
+    g_ptr_array_unref(params);
+    CU_ASSERT(ms_smtp_parse_params("SIZE=100  BODY=8BITMIME X-FLAG ", &params));
+    CU_ASSERT_EQUAL(params->len, 3);
+    MS_ASSERT_STR(g_ptr_array_index(params, 0), "SIZE=100");
+    MS_ASSERT_STR(g_ptr_array_index(params, 1), "BODY=8BITMIME");
+    MS_ASSERT_STR(g_ptr_array_index(params, 2), "X-FLAG");
+    g_ptr_array_unref(params);
+    static const char *const bad[] = { "SIZE=", "=1", "-X", "SI_ZE=1", "SIZE=1=2", "A=b\x01c",
+                                       "OK BAD=" };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        params = NULL;
+        CU_ASSERT_FALSE(ms_smtp_parse_params(bad[i], &params));
+        CU_ASSERT_PTR_NULL(params);
+    }
+}
+
 static const MsTestCase server_cases[] = {
+    MS_TEST(test_server_parse_params),
     MS_TEST(test_server_greeting),
     MS_TEST(test_server_input_before_greeting),
     MS_TEST(test_server_ehlo_extensions),

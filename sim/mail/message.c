@@ -577,37 +577,38 @@ char *ms_message_get_decoded(const MsMessage *msg, const char *name)
 
 /* ---- Writing fields ------------------------------------------------------------------ */
 
-char *ms_message_fold_field_width(const char *name, const char *value, const char *eol,
-                                  gsize width)
+/* Appends name, colon and value folded at `width` to out (without a final
+ * line ending).  A field is written for every message a run composes, relays
+ * and delivers, so the value goes in as runs, not a character at a time. */
+static void fold_into(GString *out, const char *name, const char *value, const char *eol,
+                      gsize width)
 {
-    /* CR and LF would end the field early: a value is one logical line. */
-    g_autofree char *v = g_strdup(value != NULL ? value : "");
-    for (char *c = v; *c != '\0'; c++) {
-        if (*c == '\r' || *c == '\n')
-            *c = ' ';
-    }
-    const char *s = v;
-    while (is_wsp((guchar) *s))
-        s++;
+    /* CR and LF would end the field early: a value is one logical line,
+     * each of them white space in it. */
+    const char *s = value != NULL ? value : "";
     gsize n = strlen(s);
-    while (n > 0 && is_wsp((guchar) s[n - 1]))
+    while (n > 0 && (is_wsp((guchar) *s) || *s == '\r' || *s == '\n')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (is_wsp((guchar) s[n - 1]) || s[n - 1] == '\r' || s[n - 1] == '\n'))
         n--;
 
-    GString *out = g_string_new(name);
+    g_string_append(out, name);
     g_string_append_c(out, ':');
     if (n == 0)
-        return g_string_free(out, FALSE);
+        return;
     g_string_append_c(out, ' ');
-    gsize line_len = out->len;
+    gsize line_len = strlen(name) + 2;
     gsize i = 0;
     gboolean first = TRUE;
     while (i < n) {
         /* The next segment: its leading white space, then one word.  The
          * first word stays on the name's line. */
         gsize seg = i;
-        while (seg < n && is_wsp((guchar) s[seg]))
+        while (seg < n && (is_wsp((guchar) s[seg]) || s[seg] == '\r' || s[seg] == '\n'))
             seg++;
-        while (seg < n && !is_wsp((guchar) s[seg]))
+        while (seg < n && !is_wsp((guchar) s[seg]) && s[seg] != '\r' && s[seg] != '\n')
             seg++;
         gsize seg_len = seg - i;
         /* RFC 5322 2.2.3: fold by putting a line ending before white
@@ -616,7 +617,8 @@ char *ms_message_fold_field_width(const char *name, const char *value, const cha
             g_string_append(out, eol);
             line_len = 0;
         }
-        for (gsize k = i; k < seg; k++) {
+        gsize k = i;
+        while (k < seg) {
             /* RFC 5322 2.1.1: 998 is a hard limit; an unbreakable word
              * that long is broken anyway. */
             if (line_len >= MS_MESSAGE_LINE_MUST) {
@@ -624,12 +626,26 @@ char *ms_message_fold_field_width(const char *name, const char *value, const cha
                 g_string_append_c(out, ' ');
                 line_len = 1;
             }
-            g_string_append_c(out, s[k]);
-            line_len++;
+            gsize run = MIN(seg - k, MS_MESSAGE_LINE_MUST - line_len);
+            gsize at = out->len;
+            g_string_append_len(out, s + k, (gssize) run);
+            for (gsize c = at; c < out->len; c++) {
+                if (out->str[c] == '\r' || out->str[c] == '\n')
+                    out->str[c] = ' ';
+            }
+            line_len += run;
+            k += run;
         }
         first = FALSE;
         i = seg;
     }
+}
+
+char *ms_message_fold_field_width(const char *name, const char *value, const char *eol,
+                                  gsize width)
+{
+    GString *out = g_string_sized_new(strlen(name) + 80);
+    fold_into(out, name, value, eol, width);
     return g_string_free(out, FALSE);
 }
 
@@ -641,11 +657,14 @@ char *ms_message_fold_field(const char *name, const char *value, const char *eol
 static Field *new_field(const MsMessage *msg, const char *name, const char *value, gsize width)
 {
     Field *f = g_new0(Field, 1);
-    g_autofree char *folded = ms_message_fold_field_width(name, value, msg->eol, width);
-    f->raw = g_strconcat(folded, msg->eol, NULL);
-    f->raw_len = strlen(f->raw);
+    gsize name_len = strlen(name);
+    GString *raw = g_string_sized_new(name_len + 80);
+    fold_into(raw, name, value, msg->eol, width);
+    g_string_append(raw, msg->eol);
+    f->raw_len = raw->len;
+    f->raw = g_string_free(raw, FALSE);
     f->name = g_strdup(name);
-    f->value = unfold(f->raw + strlen(name) + 1, f->raw_len - strlen(name) - 1);
+    f->value = unfold(f->raw + name_len + 1, f->raw_len - name_len - 1);
     return f;
 }
 
@@ -683,14 +702,21 @@ void ms_message_prepend(MsMessage *msg, const char *name, const char *value)
 /* A field folded where the value has line breaks, with its line ending. */
 static GString *folded_raw(const char *name, const char *value, const char *eol)
 {
-    GString *raw = g_string_new(name);
+    GString *raw = g_string_sized_new(strlen(name) + strlen(value) + 8);
+    g_string_append(raw, name);
     g_string_append(raw, ": ");
-    for (const char *c = value; *c != '\0'; c++) {
+    const char *c = value;
+    while (*c != '\0') {
+        gsize run = strcspn(c, "\r\n");
+        g_string_append_len(raw, c, (gssize) run);
+        c += run;
         if (*c == '\n') {
             g_string_append(raw, eol);
             g_string_append_c(raw, ' ');
-        } else {
-            g_string_append_c(raw, *c == '\r' ? ' ' : *c);
+            c++;
+        } else if (*c == '\r') {
+            g_string_append_c(raw, ' ');
+            c++;
         }
     }
     g_string_append(raw, eol);

@@ -171,16 +171,20 @@ MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null, char 
 gboolean ms_smtp_parse_params(const char *text, GPtrArray **params_out)
 {
     g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func(g_free);
-    g_auto(GStrv) words = g_strsplit(text, " ", -1);
 
     *params_out = NULL;
-    for (guint i = 0; words[i] != NULL; i++) {
-        const char *w = words[i];
-
-        if (w[0] == '\0')
+    /* Words between single spaces, an empty one (two spaces) skipped; read
+     * in place, as every MAIL and RCPT of a run comes through here. */
+    const char *w = text;
+    while (*w != '\0') {
+        gsize len = strcspn(w, " ");
+        const char *next = w[len] == ' ' ? w + len + 1 : w + len;
+        if (len == 0) {
+            w = next;
             continue;
-        const char *eq = strchr(w, '=');
-        gsize klen = eq != NULL ? (gsize) (eq - w) : strlen(w);
+        }
+        const char *eq = memchr(w, '=', len);
+        gsize klen = eq != NULL ? (gsize) (eq - w) : len;
 
         if (klen == 0 || !g_ascii_isalnum(w[0]))
             return FALSE;
@@ -189,14 +193,15 @@ gboolean ms_smtp_parse_params(const char *text, GPtrArray **params_out)
                 return FALSE;
         }
         if (eq != NULL) {
-            if (eq[1] == '\0')
+            if (eq + 1 == w + len)
                 return FALSE;
-            for (const char *v = eq + 1; *v != '\0'; v++) {
+            for (const char *v = eq + 1; v < w + len; v++) {
                 if ((guchar) *v < 33 || (guchar) *v > 126 || *v == '=')
                     return FALSE;
             }
         }
-        g_ptr_array_add(params, g_strdup(w));
+        g_ptr_array_add(params, g_strndup(w, len));
+        w = next;
     }
     *params_out = g_steal_pointer(&params);
     return TRUE;
