@@ -1114,6 +1114,28 @@ static void check_fast_paths(const char *data, gsize len, const char *what)
     }
 }
 
+/* RFC 5322 2.2.3: a value is unfolded (CRLF or LF before white space
+ * removed) and trimmed of spaces and tabs; a lone CR is part of it. */
+static void peeked_values_exact(void)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        { "Subject:  one line \r\n\r\n", "one line" },
+        { "Subject:one\n\n", "one" },
+        { "Subject: a\r b \r\n\r\n", "a\r b" },
+        { "Subject: \t \r\n\r\n", "" },
+        { "Subject: x\r\n y\r\n\tz\r\n\r\n", "x y\tz" },
+        { "Subject:\r\n folded first\n\n", "folded first" },
+        { "Subject: last", "last" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GBytes) bytes = g_bytes_new_static(cases[i].text, strlen(cases[i].text));
+        g_autofree char *got = ms_message_peek_field(bytes, "Subject");
+        MS_ASSERT_STR(got, cases[i].want);
+    }
+}
+
 static void fast_paths_match_parse(void)
 {
     g_autoptr(GDir) dir = g_dir_open(DATA_DIR, 0, NULL);
@@ -1155,6 +1177,8 @@ static void fast_paths_match_parse(void)
         EDGE("Message-ID: <11@x>\r\n\r\nbody with \0 in it"),
         EDGE("Subject: first\r\nSubject: second\r\nX-Folded: a\r\n  b\r\n\r\n"),
         EDGE("To: x\r\nMessage-ID: <12@x>\r\n"),
+        EDGE("Subject: a\r b \r\nMessage-ID:\t<13@x>\t\n\n"),
+        EDGE("Subject: \t \r\nTo:\r\n\r\n"),
     };
 #undef EDGE
     for (guint i = 0; i < G_N_ELEMENTS(edges); i++) {
@@ -1193,6 +1217,7 @@ static const MsTestCase message_cases[] = {
     MS_TEST(seven_bit_rule),
     MS_TEST(dates_and_addresses),
     MS_TEST(fast_paths_match_parse),
+    MS_TEST(peeked_values_exact),
     MS_TEST_END,
 };
 

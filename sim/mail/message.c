@@ -46,6 +46,25 @@ static gboolean is_wsp(guchar c)
  * white space; the value is also trimmed of the white space around it. */
 static char *unfold(const char *p, gsize len)
 {
+    /* Most values are one line, perhaps with its line ending: then
+     * unfolding is trimming. */
+    gsize one = len;
+    if (one > 0 && p[one - 1] == '\n') {
+        one--;
+        if (one > 0 && p[one - 1] == '\r')
+            one--;
+    }
+    if (memchr(p, '\n', one) == NULL) {
+        gsize a = 0, b = one;
+        while (a < b && is_wsp((guchar) p[a]))
+            a++;
+        while (b > a && is_wsp((guchar) p[b - 1]))
+            b--;
+        char *out = g_malloc(b - a + 1);
+        memcpy(out, p + a, b - a);
+        out[b - a] = '\0';
+        return out;
+    }
     /* Two passes over the value and one allocation of the result: every
      * message a run passes on has its fields read this way. */
     gsize kept = 0, first = G_MAXSIZE, last = 0;
