@@ -199,6 +199,11 @@ void ms_pop3_server_start(MsPop3Server *server);
 void ms_pop3_server_feed(MsPop3Server *server, const char *bytes, gsize len);
 /* Lines to send, in order (transfer full; an empty array when none). */
 GPtrArray *ms_pop3_server_take_output(MsPop3Server *server);
+/* The same lines without a copy, for glue that sends them at once: the
+ * engine's own array (transfer none), valid until the engine is next fed
+ * or asked for output.  ms_pop3_server_output_sent() then forgets them. */
+GPtrArray *ms_pop3_server_output(MsPop3Server *server);
+void ms_pop3_server_output_sent(MsPop3Server *server);
 /* Next pending event, or NULL (transfer full). */
 MsPop3Event *ms_pop3_server_next_event(MsPop3Server *server);
 /* The connection dropped: RFC 1939 section 6 says no message is removed;

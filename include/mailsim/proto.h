@@ -94,6 +94,13 @@ GPtrArray *ms_proto_output_take(MsProtoOutput *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsProtoOutput, ms_proto_output_free)
 
+/* Room for the decimal digits of any guint64 and a NUL. */
+#define MS_PROTO_UINT_MAX_LEN 21
+/* Writes v in decimal to buf (MS_PROTO_UINT_MAX_LEN octets), NUL-terminated;
+ * returns the number of digits.  Engines put numbers in their replies
+ * with it instead of printf. */
+gsize ms_proto_format_uint(char *buf, guint64 v);
+
 /* How a line ended. */
 typedef enum {
     MS_EOL_CRLF = 0,

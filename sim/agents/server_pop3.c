@@ -108,7 +108,7 @@ static void apply_update(MsMailServer *server, const MsPop3Event *ev)
 static GPtrArray *pop3_step(MsServerSession *base, gboolean *close_out)
 {
     Pop3Session *s = (Pop3Session *) base;
-    GPtrArray *lines = ms_pop3_server_take_output(s->engine);
+    GPtrArray *lines = ms_pop3_server_output(s->engine);
     MsPop3Event *ev;
     while ((ev = ms_pop3_server_next_event(s->engine)) != NULL) {
         if (ev->kind == MS_POP3_EVENT_UPDATE)
@@ -118,6 +118,13 @@ static GPtrArray *pop3_step(MsServerSession *base, gboolean *close_out)
         ms_pop3_event_free(ev);
     }
     return lines;
+}
+
+/* The engine's lines have been written: it keeps their memory for its
+ * next ones. */
+static void pop3_sent(MsServerSession *base)
+{
+    ms_pop3_server_output_sent(((Pop3Session *) base)->engine);
 }
 
 static void pop3_start(MsServerSession *base)
@@ -145,7 +152,7 @@ static void pop3_gone(MsServerSession *base, gboolean aborted)
     Pop3Session *s = (Pop3Session *) base;
     if (aborted && ms_pop3_server_state(s->engine) != MS_POP3_STATE_CLOSED) {
         ms_pop3_server_abort(s->engine);
-        g_autoptr(GPtrArray) lines = ms_pop3_server_take_output(s->engine);
+        ms_pop3_server_output_sent(s->engine); /* nothing can be sent now */
         MsPop3Event *ev;
         while ((ev = ms_pop3_server_next_event(s->engine)) != NULL)
             ms_pop3_event_free(ev);
@@ -204,6 +211,7 @@ const MsServerProtocol ms_server_pop3_protocol = {
     .start = pop3_start,
     .feed = pop3_feed,
     .step = pop3_step,
+    .sent = pop3_sent,
     .peer_closed = pop3_peer_closed,
     .gone = pop3_gone,
     .finalize = pop3_finalize,

@@ -155,3 +155,17 @@ GPtrArray *ms_proto_output_take(MsProtoOutput *out)
     ms_proto_output_clear(out);
     return lines;
 }
+
+gsize ms_proto_format_uint(char *buf, guint64 v)
+{
+    char digits[MS_PROTO_UINT_MAX_LEN];
+    gsize n = 0;
+    do {
+        digits[n++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (gsize i = 0; i < n; i++)
+        buf[i] = digits[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}

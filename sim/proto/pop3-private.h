@@ -66,6 +66,10 @@ const char *ms_pop3_text_note(MsPop3TextId id);
  * pairs.  An empty wording gives the bare "+OK" (transfer full). */
 char *ms_pop3_profile_reply(const MsPop3Profile *profile, MsPop3TextId id,
                             const char *const *vars);
+/* The same line written over line, which a server keeps from one reply
+ * to the next instead of allocating each. */
+void ms_pop3_profile_expand(const MsPop3Profile *profile, MsPop3TextId id,
+                            const char *const *vars, GString *line);
 
 /* RFC 1939 section 7, UIDL: 1 to 70 characters in the range 0x21..0x7E. */
 gboolean ms_pop3_uidl_is_valid(const char *uidl);

@@ -127,16 +127,18 @@ static const char *lookup_var(const char *const *vars, const char *name, gsize l
     return NULL;
 }
 
-char *ms_pop3_profile_reply(const MsPop3Profile *profile, MsPop3TextId id,
-                            const char *const *vars)
+void ms_pop3_profile_expand(const MsPop3Profile *profile, MsPop3TextId id,
+                            const char *const *vars, GString *line)
 {
-    g_return_val_if_fail(profile != NULL && id < MS_POP3_N_TEXTS, NULL);
+    g_return_if_fail(profile != NULL && id < MS_POP3_N_TEXTS);
     const char *tmpl = profile->text[id];
     if (tmpl == NULL)
         tmpl = profile_default.text[id];
     g_assert(tmpl != NULL);
 
-    GString *text = g_string_new(NULL);
+    /* RFC 1939 section 3: status indicator, then the text after a space. */
+    g_string_assign(line, text_ok[id] ? "+OK " : "-ERR ");
+    gsize status_len = line->len;
     const char *p = tmpl;
     while (*p != '\0') {
         const char *close = (*p == '{') ? strchr(p, '}') : NULL;
@@ -144,21 +146,26 @@ char *ms_pop3_profile_reply(const MsPop3Profile *profile, MsPop3TextId id,
         if (close != NULL)
             value = lookup_var(vars, p + 1, (gsize) (close - p - 1));
         if (value != NULL) {
-            g_string_append(text, value);
+            g_string_append(line, value);
             p = close + 1;
         } else {
-            g_string_append_c(text, *p);
-            p++;
+            const char *run = p + 1;
+            while (*run != '\0' && *run != '{')
+                run++;
+            g_string_append_len(line, p, run - p);
+            p = run;
         }
     }
     /* An empty variable at the end ("ready {timestamp}" without APOP) must
-     * not leave a trailing space. */
-    while (text->len > 0 && text->str[text->len - 1] == ' ')
-        g_string_truncate(text, text->len - 1);
+     * not leave a trailing space, nor an empty text the space before it. */
+    while (line->len >= status_len && line->str[line->len - 1] == ' ')
+        g_string_truncate(line, line->len - 1);
+}
 
-    /* RFC 1939 section 3: status indicator, then the text after a space. */
-    const char *status = text_ok[id] ? "+OK" : "-ERR";
-    char *line = text->len > 0 ? g_strconcat(status, " ", text->str, NULL) : g_strdup(status);
-    g_string_free(text, TRUE);
-    return line;
+char *ms_pop3_profile_reply(const MsPop3Profile *profile, MsPop3TextId id,
+                            const char *const *vars)
+{
+    GString *line = g_string_new(NULL);
+    ms_pop3_profile_expand(profile, id, vars, line);
+    return g_string_free(line, FALSE);
 }

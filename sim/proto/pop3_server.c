@@ -32,7 +32,8 @@ struct MsPop3Server {
 
     guint errors;         /* protocol errors this session (MS_PROTO_MAX_ERRORS) */
     MsLineReader *reader;
-    GPtrArray *output;    /* MsProtoLine */
+    MsProtoOutput *output;
+    GString *scratch;     /* the line being put together, kept from one to the next */
     GQueue events;        /* MsPop3Event */
 
     char *user_next;      /* set by an accepted USER, for the next command */
@@ -74,8 +75,27 @@ static void set_state(MsPop3Server *s, MsPop3State state)
 
 static void emit(MsPop3Server *s, const char *text, gsize len, const char *note)
 {
-    g_ptr_array_add(s->output, ms_proto_line_new_len(text, len, "\r\n",
-                                                     ms_pop3_state_phase(s->state), note));
+    ms_proto_output_add_len(s->output, text, len, "\r\n", ms_pop3_state_phase(s->state), note);
+}
+
+/* The line of a reply whose format the RFC fixes is put together in the
+ * scratch string without printf: every listing line and status line of a
+ * run passes here. */
+static GString *scratch_start(MsPop3Server *s, const char *text)
+{
+    return g_string_assign(s->scratch, text);
+}
+
+static void scratch_uint(MsPop3Server *s, guint64 v)
+{
+    char digits[MS_PROTO_UINT_MAX_LEN];
+    gsize n = ms_proto_format_uint(digits, v);
+    g_string_append_len(s->scratch, digits, (gssize) n);
+}
+
+static void scratch_emit(MsPop3Server *s, const char *note)
+{
+    emit(s, s->scratch->str, s->scratch->len, note);
 }
 
 static void emit_text(MsPop3Server *s, const char *text, const char *note)
@@ -88,18 +108,22 @@ static void emit_text(MsPop3Server *s, const char *text, const char *note)
 static void reply(MsPop3Server *s, MsPop3TextId id, ...) G_GNUC_NULL_TERMINATED;
 static void reply(MsPop3Server *s, MsPop3TextId id, ...)
 {
-    g_autoptr(GPtrArray) vars = g_ptr_array_new();
+    /* No reply has more than four variables besides {host}. */
+    const char *vars[16];
+    gsize n = 0;
     va_list ap;
     va_start(ap, id);
-    for (const char *v = va_arg(ap, const char *); v != NULL; v = va_arg(ap, const char *))
-        g_ptr_array_add(vars, (gpointer) v);
+    for (const char *v = va_arg(ap, const char *); v != NULL; v = va_arg(ap, const char *)) {
+        g_assert(n < G_N_ELEMENTS(vars) - 3);
+        vars[n++] = v;
+    }
     va_end(ap);
-    g_assert(vars->len % 2 == 0);
-    g_ptr_array_add(vars, (gpointer) "host");
-    g_ptr_array_add(vars, s->hostname);
-    g_ptr_array_add(vars, NULL);
-    g_autofree char *line = ms_pop3_profile_reply(s->profile, id, (const char *const *) vars->pdata);
-    emit_text(s, line, ms_pop3_text_note(id));
+    g_assert(n % 2 == 0);
+    vars[n++] = "host";
+    vars[n++] = s->hostname;
+    vars[n] = NULL;
+    ms_pop3_profile_expand(s->profile, id, vars, s->scratch);
+    scratch_emit(s, ms_pop3_text_note(id));
     /* The client's mistakes, not the answers about mailboxes and messages
      * (a wrong password or message number is not a broken protocol). */
     if (id == MS_POP3_T_UNKNOWN || id == MS_POP3_T_WRONG_STATE || id == MS_POP3_T_BAD_ARG
@@ -111,8 +135,9 @@ static void reply(MsPop3Server *s, MsPop3TextId id, ...)
  * mean different things (RSET with or without marks to undo). */
 static void renote_last(MsPop3Server *s, const char *note)
 {
-    g_assert(s->output->len > 0);
-    MsProtoLine *last = g_ptr_array_index(s->output, s->output->len - 1);
+    GPtrArray *lines = ms_proto_output_lines(s->output);
+    g_assert(lines->len > 0);
+    MsProtoLine *last = g_ptr_array_index(lines, lines->len - 1);
     last->note = note;
 }
 
@@ -127,7 +152,8 @@ static void auth_failed(MsPop3Server *s, const char *user, gboolean lock_refused
     ev->user = g_strdup(user);
     ev->lock_refused = lock_refused;
     /* The reply just emitted, without "-ERR ". */
-    const MsProtoLine *last = g_ptr_array_index(s->output, s->output->len - 1);
+    GPtrArray *lines = ms_proto_output_lines(s->output);
+    const MsProtoLine *last = g_ptr_array_index(lines, lines->len - 1);
     ev->text = g_strdup(strlen(last->text) > 5 ? last->text + 5 : "");
     push_event(s, ev);
 }
@@ -165,11 +191,11 @@ static void send_data_line(MsPop3Server *s, const char *text, gsize len)
     /* RFC 1939 section 3: a line beginning with the termination octet is
      * byte-stuffed with one more "." so it cannot be taken for the end. */
     if (len > 0 && text[0] == '.') {
-        g_autofree char *stuffed = g_malloc(len + 2);
-        stuffed[0] = '.';
-        memcpy(stuffed + 1, text, len);
-        stuffed[len + 1] = '\0';
-        emit(s, stuffed, len + 1, "pop3.data.stuffed");
+        MsProtoLine *stuffed = ms_proto_output_add_space(s->output, len + 1, "\r\n",
+                                                         ms_pop3_state_phase(s->state),
+                                                         "pop3.data.stuffed");
+        stuffed->text[0] = '.';
+        memcpy(stuffed->text + 1, text, len);
         return;
     }
     emit(s, text, len, "pop3.data.line");
@@ -264,9 +290,9 @@ static void open_maildrop(MsPop3Server *s, const char *user, char *maildrop_owne
     guint count = 0;
     guint64 octets = 0;
     maildrop_totals(s, &count, &octets);
-    char count_s[24], octets_s[24];
-    g_snprintf(count_s, sizeof count_s, "%u", count);
-    g_snprintf(octets_s, sizeof octets_s, "%" G_GUINT64_FORMAT, octets);
+    char count_s[MS_PROTO_UINT_MAX_LEN], octets_s[MS_PROTO_UINT_MAX_LEN];
+    ms_proto_format_uint(count_s, count);
+    ms_proto_format_uint(octets_s, octets);
     reply(s, MS_POP3_T_LOGIN_OK, "user", user, "count", count_s, "s", plural(count),
           "octets", octets_s, NULL);
 
@@ -349,14 +375,14 @@ static gboolean check_msg(MsPop3Server *s, Request *req)
     /* RFC 1939 section 5: message numbers run from 1 to the count at login,
      * and a number may not refer to a message marked as deleted. */
     if (n < 1 || n > s->messages->len) {
-        char count_s[24];
-        g_snprintf(count_s, sizeof count_s, "%u", s->messages->len);
+        char count_s[MS_PROTO_UINT_MAX_LEN];
+        ms_proto_format_uint(count_s, s->messages->len);
         reply(s, MS_POP3_T_NO_SUCH, "count", count_s, "s", plural(s->messages->len), NULL);
         return FALSE;
     }
     if (s->deleted[n - 1]) {
-        char n_s[24];
-        g_snprintf(n_s, sizeof n_s, "%" G_GUINT64_FORMAT, n);
+        char n_s[MS_PROTO_UINT_MAX_LEN];
+        ms_proto_format_uint(n_s, n);
         reply(s, MS_POP3_T_DELETED, "n", n_s, NULL);
         return FALSE;
     }
@@ -447,8 +473,8 @@ static void do_quit(MsPop3Server *s, Request *req)
         if (left == 0) {
             reply(s, MS_POP3_T_QUIT_EMPTY, NULL);
         } else {
-            char left_s[24];
-            g_snprintf(left_s, sizeof left_s, "%u", left);
+            char left_s[MS_PROTO_UINT_MAX_LEN];
+            ms_proto_format_uint(left_s, left);
             reply(s, MS_POP3_T_QUIT_LEFT, "count", left_s, "s", plural(left), NULL);
         }
         /* Nothing marked (never, or RSET undid the marks): UPDATE removes
@@ -469,8 +495,11 @@ static void do_stat(MsPop3Server *s, Request *req)
     guint64 octets = 0;
     maildrop_totals(s, &count, &octets);
     /* RFC 1939 section 5, STAT: exactly "+OK nn mm". */
-    g_autofree char *line = g_strdup_printf("+OK %u %" G_GUINT64_FORMAT, count, octets);
-    emit_text(s, line, "pop3.reply.stat");
+    scratch_start(s, "+OK ");
+    scratch_uint(s, count);
+    g_string_append_c(s->scratch, ' ');
+    scratch_uint(s, octets);
+    scratch_emit(s, "pop3.reply.stat");
 }
 
 static void do_list(MsPop3Server *s, Request *req)
@@ -478,24 +507,28 @@ static void do_list(MsPop3Server *s, Request *req)
     /* RFC 1939 section 5, LIST: "msg size" on the status line for one
      * message, otherwise a scan listing of every message not deleted. */
     if (req->argc == 1) {
-        g_autofree char *line = g_strdup_printf("+OK %u %" G_GSIZE_FORMAT, req->msg,
-                                                g_bytes_get_size(message_at(s, req->msg)->data));
-        emit_text(s, line, "pop3.reply.list");
+        scratch_start(s, "+OK ");
+        scratch_uint(s, req->msg);
+        g_string_append_c(s->scratch, ' ');
+        scratch_uint(s, g_bytes_get_size(message_at(s, req->msg)->data));
+        scratch_emit(s, "pop3.reply.list");
         return;
     }
     guint count = 0;
     guint64 octets = 0;
     maildrop_totals(s, &count, &octets);
-    char count_s[24], octets_s[24];
-    g_snprintf(count_s, sizeof count_s, "%u", count);
-    g_snprintf(octets_s, sizeof octets_s, "%" G_GUINT64_FORMAT, octets);
+    char count_s[MS_PROTO_UINT_MAX_LEN], octets_s[MS_PROTO_UINT_MAX_LEN];
+    ms_proto_format_uint(count_s, count);
+    ms_proto_format_uint(octets_s, octets);
     reply(s, MS_POP3_T_LIST_ALL, "count", count_s, "s", plural(count), "octets", octets_s, NULL);
     for (guint i = 0; i < s->messages->len; i++) {
         if (s->deleted[i])
             continue;
-        g_autofree char *line = g_strdup_printf("%u %" G_GSIZE_FORMAT, i + 1,
-                                                g_bytes_get_size(message_at(s, i + 1)->data));
-        emit_text(s, line, "pop3.data.scan");
+        scratch_start(s, "");
+        scratch_uint(s, i + 1);
+        g_string_append_c(s->scratch, ' ');
+        scratch_uint(s, g_bytes_get_size(message_at(s, i + 1)->data));
+        scratch_emit(s, "pop3.data.scan");
     }
     emit_text(s, ".", "pop3.data.end");
 }
@@ -503,8 +536,8 @@ static void do_list(MsPop3Server *s, Request *req)
 static void do_retr(MsPop3Server *s, Request *req)
 {
     GBytes *data = message_at(s, req->msg)->data;
-    char octets_s[24];
-    g_snprintf(octets_s, sizeof octets_s, "%" G_GSIZE_FORMAT, g_bytes_get_size(data));
+    char octets_s[MS_PROTO_UINT_MAX_LEN];
+    ms_proto_format_uint(octets_s, g_bytes_get_size(data));
     reply(s, MS_POP3_T_RETR, "octets", octets_s, NULL);
     send_message(s, data, FALSE, 0);
 }
@@ -519,8 +552,8 @@ static void do_dele(MsPop3Server *s, Request *req)
 {
     /* RFC 1939 section 5, DELE: only marked; removal waits for UPDATE. */
     s->deleted[req->msg - 1] = TRUE;
-    char n_s[24];
-    g_snprintf(n_s, sizeof n_s, "%u", req->msg);
+    char n_s[MS_PROTO_UINT_MAX_LEN];
+    ms_proto_format_uint(n_s, req->msg);
     reply(s, MS_POP3_T_DELE, "n", n_s, NULL);
 }
 
@@ -541,9 +574,9 @@ static void do_rset(MsPop3Server *s, Request *req)
     guint count = 0;
     guint64 octets = 0;
     maildrop_totals(s, &count, &octets);
-    char count_s[24], octets_s[24];
-    g_snprintf(count_s, sizeof count_s, "%u", count);
-    g_snprintf(octets_s, sizeof octets_s, "%" G_GUINT64_FORMAT, octets);
+    char count_s[MS_PROTO_UINT_MAX_LEN], octets_s[MS_PROTO_UINT_MAX_LEN];
+    ms_proto_format_uint(count_s, count);
+    ms_proto_format_uint(octets_s, octets);
     reply(s, MS_POP3_T_RSET, "count", count_s, "s", plural(count), "octets", octets_s, NULL);
     if (!had_marks)
         renote_last(s, "pop3.reply.rset.none");
@@ -553,17 +586,22 @@ static void do_uidl(MsPop3Server *s, Request *req)
 {
     /* RFC 1939 section 7, UIDL: like LIST, with unique-ids for sizes. */
     if (req->argc == 1) {
-        g_autofree char *line = g_strdup_printf("+OK %u %s", req->msg,
-                                                message_at(s, req->msg)->uidl);
-        emit_text(s, line, "pop3.reply.uidl");
+        scratch_start(s, "+OK ");
+        scratch_uint(s, req->msg);
+        g_string_append_c(s->scratch, ' ');
+        g_string_append(s->scratch, message_at(s, req->msg)->uidl);
+        scratch_emit(s, "pop3.reply.uidl");
         return;
     }
     reply(s, MS_POP3_T_UIDL_ALL, NULL);
     for (guint i = 0; i < s->messages->len; i++) {
         if (s->deleted[i])
             continue;
-        g_autofree char *line = g_strdup_printf("%u %s", i + 1, message_at(s, i + 1)->uidl);
-        emit_text(s, line, "pop3.data.uidl");
+        scratch_start(s, "");
+        scratch_uint(s, i + 1);
+        g_string_append_c(s->scratch, ' ');
+        g_string_append(s->scratch, message_at(s, i + 1)->uidl);
+        scratch_emit(s, "pop3.data.uidl");
     }
     emit_text(s, ".", "pop3.data.end");
 }
@@ -752,7 +790,8 @@ MsPop3Server *ms_pop3_server_new(const MsPop3ServerConfig *config, GError **erro
                                        config->apop_pid, config->apop_clock, s->hostname);
     }
     s->reader = ms_line_reader_new(MS_POP3_COMMAND_MAX);
-    s->output = ms_proto_lines_new();
+    s->output = ms_proto_output_new();
+    s->scratch = g_string_sized_new(128);
     g_queue_init(&s->events);
     return s;
 }
@@ -765,7 +804,8 @@ void ms_pop3_server_free(MsPop3Server *server)
         server->unlock(server->maildrop, server->user_data);
     clear_snapshot(server);
     g_queue_clear_full(&server->events, (GDestroyNotify) ms_pop3_event_free);
-    g_ptr_array_unref(server->output);
+    ms_proto_output_free(server->output);
+    g_string_free(server->scratch, TRUE);
     ms_line_reader_free(server->reader);
     g_free(server->user_next);
     g_free(server->user_prev);
@@ -798,9 +838,19 @@ void ms_pop3_server_feed(MsPop3Server *server, const char *bytes, gsize len)
 GPtrArray *ms_pop3_server_take_output(MsPop3Server *server)
 {
     g_return_val_if_fail(server != NULL, NULL);
-    GPtrArray *out = server->output;
-    server->output = ms_proto_lines_new();
-    return out;
+    return ms_proto_output_take(server->output);
+}
+
+GPtrArray *ms_pop3_server_output(MsPop3Server *server)
+{
+    g_return_val_if_fail(server != NULL, NULL);
+    return ms_proto_output_lines(server->output);
+}
+
+void ms_pop3_server_output_sent(MsPop3Server *server)
+{
+    g_return_if_fail(server != NULL);
+    ms_proto_output_clear(server->output);
 }
 
 MsPop3Event *ms_pop3_server_next_event(MsPop3Server *server)
