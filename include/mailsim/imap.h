@@ -421,6 +421,12 @@ void ms_imap_server_feed(MsImapServer *server, const char *bytes, gsize len);
 void ms_imap_server_notify(MsImapServer *server);
 /* Lines to send, in order (transfer full; an empty array when none). */
 GPtrArray *ms_imap_server_take_output(MsImapServer *server);
+/* The same lines without a copy, for glue that sends them at once: the
+ * engine's own array (transfer none), valid until the engine is next fed,
+ * notified or asked for output.  ms_imap_server_output_sent() then forgets
+ * them. */
+GPtrArray *ms_imap_server_output(MsImapServer *server);
+void ms_imap_server_output_sent(MsImapServer *server);
 /* Next pending event, or NULL (transfer full). */
 MsImapEvent *ms_imap_server_next_event(MsImapServer *server);
 /* The connection dropped: nothing is expunged (RFC 3501 has no implicit
@@ -514,6 +520,11 @@ void ms_imap_client_push_op(MsImapClient *client, const MsImapOp *op);
  * held until it comes; without IDLE under way it does nothing. */
 void ms_imap_client_idle_done(MsImapClient *client);
 GPtrArray *ms_imap_client_take_output(MsImapClient *client); /* transfer full */
+/* The same lines without a copy (transfer none), valid until the client is
+ * next fed, given work or asked for output; ms_imap_client_output_sent()
+ * then forgets them. */
+GPtrArray *ms_imap_client_output(MsImapClient *client);
+void ms_imap_client_output_sent(MsImapClient *client);
 MsImapEvent *ms_imap_client_next_event(MsImapClient *client); /* transfer full */
 /* The connection dropped: the client stops (no event). */
 void ms_imap_client_abort(MsImapClient *client);

@@ -77,7 +77,6 @@ static void on_message(AgentImap *s, const MsImapEvent *ev)
 
 static void pump(AgentImap *s)
 {
-    g_autoptr(GPtrArray) lines = ms_imap_client_take_output(s->engine);
     gboolean close = FALSE;
     MsImapEvent *ev;
     while ((ev = ms_imap_client_next_event(s->engine)) != NULL) {
@@ -124,12 +123,11 @@ static void pump(AgentImap *s)
         }
         ms_imap_event_free(ev);
     }
-    /* Pushing operations above may have produced more lines. */
-    g_autoptr(GPtrArray) more = ms_imap_client_take_output(s->engine);
-    for (guint i = 0; i < more->len; i++)
-        g_ptr_array_add(lines, g_steal_pointer(&g_ptr_array_index(more, i)));
-    g_ptr_array_set_free_func(more, NULL);
-    ms_session_send_lines(s->agent->world, s->conn, MS_DIR_CLIENT, lines);
+    /* The engine's own lines, sent in place: those of the step, then any
+     * that pushing operations above added after them. */
+    ms_session_send_lines(s->agent->world, s->conn, MS_DIR_CLIENT,
+                          ms_imap_client_output(s->engine));
+    ms_imap_client_output_sent(s->engine);
     if (close)
         imap_close(s);
 }

@@ -32,7 +32,7 @@ static gint64 imap_clock(gpointer data)
 static GPtrArray *imap_step(MsServerSession *base, gboolean *close_out)
 {
     ImapSession *s = (ImapSession *) base;
-    GPtrArray *lines = ms_imap_server_take_output(s->engine);
+    GPtrArray *lines = ms_imap_server_output(s->engine);
     MsImapEvent *ev;
     while ((ev = ms_imap_server_next_event(s->engine)) != NULL) {
         if (ev->kind == MS_IMAP_EVENT_CLOSE)
@@ -40,6 +40,13 @@ static GPtrArray *imap_step(MsServerSession *base, gboolean *close_out)
         ms_imap_event_free(ev);
     }
     return lines;
+}
+
+/* The engine's lines have been written: it keeps their memory for its
+ * next ones. */
+static void imap_sent(MsServerSession *base)
+{
+    ms_imap_server_output_sent(((ImapSession *) base)->engine);
 }
 
 static void notify_now(gpointer data)
@@ -181,7 +188,7 @@ static gboolean imap_peer_closed(MsServerSession *base)
     ImapSession *s = (ImapSession *) base;
     if (ms_imap_server_state(s->engine) != MS_IMAP_STATE_CLOSED) {
         ms_imap_server_abort(s->engine);
-        g_autoptr(GPtrArray) lines = ms_imap_server_take_output(s->engine);
+        ms_imap_server_output_sent(s->engine); /* nothing can be sent now */
         MsImapEvent *ev;
         while ((ev = ms_imap_server_next_event(s->engine)) != NULL)
             ms_imap_event_free(ev);
@@ -237,6 +244,7 @@ const MsServerProtocol ms_server_imap_protocol = {
     .start = imap_start,
     .feed = imap_feed,
     .step = imap_step,
+    .sent = imap_sent,
     .peer_closed = imap_peer_closed,
     .finalize = imap_finalize,
     .client_note = imap_client_note,

@@ -121,6 +121,10 @@ void ms_imap_writer_clear(MsImapWriter *w);
 void ms_imap_writer_add(MsImapWriter *w, const char *text);
 void ms_imap_writer_add_len(MsImapWriter *w, const char *data, gsize len);
 void ms_imap_writer_printf(MsImapWriter *w, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* A number in decimal, without printf. */
+void ms_imap_writer_uint(MsImapWriter *w, guint64 v);
+/* The flag names of ms_imap_flags_to_string(), written in place. */
+void ms_imap_write_flags(MsImapWriter *w, guint flags, gboolean recent);
 /* "{n}" CRLF and the data. */
 void ms_imap_writer_literal(MsImapWriter *w, const char *data, gsize len);
 /* A string: quoted when every octet may be (7-bit, no CR, LF or NUL),
@@ -133,11 +137,18 @@ void ms_imap_writer_astring(MsImapWriter *w, const char *text);
 /* Cuts bytes [from, to) of the writer into lines (the last must end in
  * LF) and adds them to output: lines that begin inside literal data get
  * literal_note, the others note. */
-void ms_imap_writer_emit_range(const MsImapWriter *w, gsize from, gsize to, GPtrArray *output,
-                               const char *phase, const char *note, const char *literal_note);
+void ms_imap_writer_emit_range(const MsImapWriter *w, gsize from, gsize to,
+                               MsProtoOutput *output, const char *phase, const char *note,
+                               const char *literal_note);
 /* Adds CRLF and emits everything, then empties the writer. */
-void ms_imap_writer_emit(MsImapWriter *w, GPtrArray *output, const char *phase,
+void ms_imap_writer_emit(MsImapWriter *w, MsProtoOutput *output, const char *phase,
                          const char *note, const char *literal_note);
+
+/* Room for a date-time of ms_imap_format_date_time() and its NUL. */
+#define MS_IMAP_DATE_TIME_MAX 40
+/* The same date-time written to buf (MS_IMAP_DATE_TIME_MAX octets),
+ * NUL-terminated; returns its length. */
+gsize ms_imap_format_date_time_to(char *buf, gint64 unix_seconds);
 
 /* ---- Names and small helpers ------------------------------------------------ */
 /* INBOX in any case becomes "INBOX" (RFC 3501 5.1); transfer full. */
@@ -278,7 +289,7 @@ struct MsImapServer {
     guint disabled;       /* MS_IMAP_EXT_* */
 
     MsImapParser *parser;
-    GPtrArray *output;    /* MsProtoLine */
+    MsProtoOutput *output;
     GQueue events;        /* MsImapEvent */
 
     char *user;
@@ -395,7 +406,7 @@ struct MsImapClient {
     MsImapClientState state;
     MsImapState phase;    /* the RFC 3501 state as the client sees it */
     MsImapParser *parser;
-    GPtrArray *output;    /* MsProtoLine */
+    MsProtoOutput *output;
     GQueue events;        /* MsImapEvent */
 
     guint tag_counter;

@@ -560,8 +560,8 @@ static void send_done(MsImapClient *c)
 {
     /* RFC 2177 3: "DONE" alone on a line ends IDLE. */
     c->idle_done_pending = FALSE;
-    g_ptr_array_add(c->output, ms_proto_line_new("DONE", ms_imap_state_phase(c->phase),
-                                                 "imap.cmd.done"));
+    ms_proto_output_add_len(c->output, "DONE", 4, "\r\n", ms_imap_state_phase(c->phase),
+                            "imap.cmd.done");
     ms_imap_client_set_state(c, MS_IMAP_CLIENT_COMMAND);
 }
 
@@ -676,7 +676,7 @@ MsImapClient *ms_imap_client_new(const MsImapClientConfig *config)
     /* Literals from the server (BODY[]) may be large: no limit beyond
      * memory, as a reader would have. */
     c->parser = ms_imap_parser_new(TRUE, G_MAXUINT32);
-    c->output = ms_proto_lines_new();
+    c->output = ms_proto_output_new();
     g_queue_init(&c->events);
     ms_imap_writer_init(&c->pending);
     c->numbers = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -696,7 +696,7 @@ void ms_imap_client_free(MsImapClient *client)
     g_ptr_array_unref(client->names);
     ms_imap_writer_clear(&client->pending);
     g_queue_clear_full(&client->events, (GDestroyNotify) ms_imap_event_free);
-    g_ptr_array_unref(client->output);
+    ms_proto_output_free(client->output);
     ms_imap_parser_free(client->parser);
     g_free(client->selected);
     g_free(client->tag);
@@ -734,9 +734,19 @@ void ms_imap_client_idle_done(MsImapClient *client)
 GPtrArray *ms_imap_client_take_output(MsImapClient *client)
 {
     g_return_val_if_fail(client != NULL, NULL);
-    GPtrArray *out = client->output;
-    client->output = ms_proto_lines_new();
-    return out;
+    return ms_proto_output_take(client->output);
+}
+
+GPtrArray *ms_imap_client_output(MsImapClient *client)
+{
+    g_return_val_if_fail(client != NULL, NULL);
+    return ms_proto_output_lines(client->output);
+}
+
+void ms_imap_client_output_sent(MsImapClient *client)
+{
+    g_return_if_fail(client != NULL);
+    ms_proto_output_clear(client->output);
 }
 
 MsImapEvent *ms_imap_client_next_event(MsImapClient *client)

@@ -105,19 +105,29 @@ const char *ms_imap_store_result_text(MsImapStoreResult result)
     return store_results[result].text;
 }
 
-char *ms_imap_flags_to_string(guint flags, gboolean recent)
+void ms_imap_write_flags(MsImapWriter *w, guint flags, gboolean recent)
 {
-    GString *s = g_string_new(NULL);
+    gboolean first = TRUE;
     for (gsize i = 0; i < G_N_ELEMENTS(flag_names); i++) {
         if ((flags & flag_names[i].bit) == 0)
             continue;
-        if (s->len > 0)
-            g_string_append_c(s, ' ');
-        g_string_append(s, flag_names[i].name);
+        if (!first)
+            ms_imap_writer_add_len(w, " ", 1);
+        ms_imap_writer_add(w, flag_names[i].name);
+        first = FALSE;
     }
     if (recent)
-        g_string_append(s, s->len > 0 ? " \\Recent" : "\\Recent");
-    return g_string_free(s, FALSE);
+        ms_imap_writer_add(w, first ? "\\Recent" : " \\Recent");
+}
+
+char *ms_imap_flags_to_string(guint flags, gboolean recent)
+{
+    MsImapWriter w;
+    ms_imap_writer_init(&w);
+    ms_imap_write_flags(&w, flags, recent);
+    char *text = g_strndup((const char *) w.buf->data, w.buf->len);
+    ms_imap_writer_clear(&w);
+    return text;
 }
 
 guint ms_imap_flag_from_name(const char *name)
@@ -329,6 +339,46 @@ gint64 ms_imap_unix_day(gint64 unix_seconds)
     if (unix_seconds % 86400 < 0)
         day--;
     return day;
+}
+
+/* Two digits of v at p. */
+static void put2(char *p, guint v)
+{
+    p[0] = (char) ('0' + v / 10 % 10);
+    p[1] = (char) ('0' + v % 10);
+}
+
+gsize ms_imap_format_date_time_to(char *buf, gint64 unix_seconds)
+{
+    gint64 day = ms_imap_unix_day(unix_seconds);
+    gint64 secs = unix_seconds - day * 86400;
+    gint64 y = 0;
+    guint m = 0, d = 0;
+    civil_from_days(day, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        g_autofree char *text = ms_imap_format_date_time(unix_seconds);
+        gsize n = strlen(text);
+        g_assert(n < MS_IMAP_DATE_TIME_MAX);
+        memcpy(buf, text, n + 1);
+        return n;
+    }
+    /* Every INTERNALDATE a run sends is written here: by hand, as
+     * "%02u-%s-%04d %02d:%02d:%02d +0000" would. */
+    char *p = buf;
+    put2(p, d);
+    p[2] = '-';
+    memcpy(p + 3, months[m - 1], 3);
+    p[6] = '-';
+    put2(p + 7, (guint) (y / 100));
+    put2(p + 9, (guint) (y % 100));
+    p[11] = ' ';
+    put2(p + 12, (guint) (secs / 3600));
+    p[14] = ':';
+    put2(p + 15, (guint) (secs / 60 % 60));
+    p[17] = ':';
+    put2(p + 18, (guint) (secs % 60));
+    memcpy(p + 20, " +0000", 7);
+    return 26;
 }
 
 char *ms_imap_format_date_time(gint64 unix_seconds)

@@ -723,15 +723,20 @@ static void write_section(MsImapWriter *w, const Item *it, MsImapMsg *msg, MsMes
 {
     if (it->alias != NULL)
         ms_imap_writer_add(w, it->alias);
-    else
-        ms_imap_writer_printf(w, "BODY[%s]", it->spec);
+    else {
+        ms_imap_writer_add_len(w, "BODY[", 5);
+        ms_imap_writer_add(w, it->spec);
+        ms_imap_writer_add_len(w, "]", 1);
+    }
     g_autoptr(GBytes) data = section_data(it, msg, parsed);
     gsize size = 0;
     const char *bytes = data != NULL ? g_bytes_get_data(data, &size) : NULL;
     if (it->partial) {
         /* RFC 3501 6.4.5: "<origin>" in the response; the octets from
          * origin on, at most count of them; none past the end. */
-        ms_imap_writer_printf(w, "<%u>", it->origin);
+        ms_imap_writer_add_len(w, "<", 1);
+        ms_imap_writer_uint(w, it->origin);
+        ms_imap_writer_add_len(w, ">", 1);
         gsize from = MIN((gsize) it->origin, size);
         bytes = bytes != NULL ? bytes + from : NULL;
         size = MIN(size - from, (gsize) it->count);
@@ -750,25 +755,36 @@ void ms_imap_fetch_write(const MsImapFetch *fetch, MsImapWriter *w, guint seq, M
                          gboolean recent, gboolean flags_changed)
 {
     g_autoptr(MsMessage) parsed = NULL;
-    ms_imap_writer_printf(w, "* %u FETCH (", seq);
+    /* Every message a client fetches is written here: the items without
+     * printf, the flags and date in place. */
+    ms_imap_writer_add_len(w, "* ", 2);
+    ms_imap_writer_uint(w, seq);
+    ms_imap_writer_add_len(w, " FETCH (", 8);
     for (guint i = 0; i < fetch->items->len; i++) {
         const Item *it = &g_array_index(fetch->items, Item, i);
         if (i > 0)
-            ms_imap_writer_add(w, " ");
+            ms_imap_writer_add_len(w, " ", 1);
         switch (it->kind) {
-        case ITEM_FLAGS: {
-            g_autofree char *flags = ms_imap_flags_to_string(msg->flags, recent);
-            ms_imap_writer_printf(w, "FLAGS (%s)", flags);
+        case ITEM_FLAGS:
+            ms_imap_writer_add_len(w, "FLAGS (", 7);
+            ms_imap_write_flags(w, msg->flags, recent);
+            ms_imap_writer_add_len(w, ")", 1);
             break;
-        }
-        case ITEM_UID: ms_imap_writer_printf(w, "UID %u", msg->uid); break;
+        case ITEM_UID:
+            ms_imap_writer_add_len(w, "UID ", 4);
+            ms_imap_writer_uint(w, msg->uid);
+            break;
         case ITEM_INTERNALDATE: {
-            g_autofree char *date = ms_imap_format_date_time(msg->internal_date);
-            ms_imap_writer_printf(w, "INTERNALDATE \"%s\"", date);
+            char date[MS_IMAP_DATE_TIME_MAX];
+            gsize n = ms_imap_format_date_time_to(date, msg->internal_date);
+            ms_imap_writer_add_len(w, "INTERNALDATE \"", 14);
+            ms_imap_writer_add_len(w, date, n);
+            ms_imap_writer_add_len(w, "\"", 1);
             break;
         }
         case ITEM_SIZE:
-            ms_imap_writer_printf(w, "RFC822.SIZE %" G_GSIZE_FORMAT, g_bytes_get_size(msg->data));
+            ms_imap_writer_add_len(w, "RFC822.SIZE ", 12);
+            ms_imap_writer_uint(w, g_bytes_get_size(msg->data));
             break;
         case ITEM_ENVELOPE:
             ms_imap_writer_add(w, "ENVELOPE ");
@@ -787,8 +803,11 @@ void ms_imap_fetch_write(const MsImapFetch *fetch, MsImapWriter *w, guint seq, M
     /* RFC 3501 6.4.5: when the fetch set \Seen, the new flags SHOULD be
      * part of the response. */
     if (flags_changed && !has_item(fetch, ITEM_FLAGS)) {
-        g_autofree char *flags = ms_imap_flags_to_string(msg->flags, recent);
-        ms_imap_writer_printf(w, "%sFLAGS (%s)", fetch->items->len > 0 ? " " : "", flags);
+        if (fetch->items->len > 0)
+            ms_imap_writer_add_len(w, " ", 1);
+        ms_imap_writer_add_len(w, "FLAGS (", 7);
+        ms_imap_write_flags(w, msg->flags, recent);
+        ms_imap_writer_add_len(w, ")", 1);
     }
-    ms_imap_writer_add(w, ")");
+    ms_imap_writer_add_len(w, ")", 1);
 }

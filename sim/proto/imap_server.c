@@ -27,14 +27,29 @@ void ms_imap_server_set_state(MsImapServer *s, MsImapState state)
     s->state = state;
 }
 
+static void emit_len(MsImapServer *s, const char *text, gsize len, const char *note)
+{
+    ms_proto_output_add_len(s->output, text, len, "\r\n", ms_imap_state_phase(s->phase), note);
+}
+
 static void emit_line(MsImapServer *s, const char *text, const char *note)
 {
-    g_ptr_array_add(s->output, ms_proto_line_new(text, ms_imap_state_phase(s->phase), note));
+    emit_len(s, text, strlen(text), note);
 }
 
 void ms_imap_server_untagged(MsImapServer *s, const char *note, const char *fmt, ...)
 {
+    /* Formatted once, after the "* ", on the stack when it fits. */
+    char buf[256] = "* ";
     va_list ap;
+    va_start(ap, fmt);
+    gint n = g_vsnprintf(buf + 2, sizeof buf - 2, fmt, ap);
+    va_end(ap);
+    g_assert(n >= 0);
+    if ((gsize) n < sizeof buf - 2) {
+        emit_len(s, buf, (gsize) n + 2, note);
+        return;
+    }
     va_start(ap, fmt);
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
@@ -55,10 +70,28 @@ void ms_imap_server_push_event(MsImapServer *s, MsImapEvent *event)
 static void tagged(MsImapServer *s, const char *tag, MsImapStatus status, const char *code,
                    const char *text, const char *note)
 {
-    g_autofree char *line = code != NULL
-        ? g_strdup_printf("%s %s [%s] %s", tag, ms_imap_status_name(status), code, text)
-        : g_strdup_printf("%s %s %s", tag, ms_imap_status_name(status), text);
-    emit_line(s, line, note);
+    /* "tag status [code] text", put together by hand: every command's
+     * completion passes here. */
+    const char *status_name = ms_imap_status_name(status);
+    gsize tag_len = strlen(tag), status_len = strlen(status_name);
+    gsize code_len = code != NULL ? strlen(code) : 0, text_len = strlen(text);
+    gsize len = tag_len + 1 + status_len + (code != NULL ? code_len + 3 : 0) + 1 + text_len;
+    MsProtoLine *line = ms_proto_output_add_space(s->output, len, "\r\n",
+                                                  ms_imap_state_phase(s->phase), note);
+    char *p = line->text;
+    memcpy(p, tag, tag_len);
+    p += tag_len;
+    *p++ = ' ';
+    memcpy(p, status_name, status_len);
+    p += status_len;
+    if (code != NULL) {
+        memcpy(p, " [", 2);
+        memcpy(p + 2, code, code_len);
+        p[2 + code_len] = ']';
+        p += code_len + 3;
+    }
+    *p++ = ' ';
+    memcpy(p, text, text_len);
     if (status == MS_IMAP_STATUS_BAD)
         s->errors++;
 }
@@ -528,7 +561,7 @@ MsImapServer *ms_imap_server_new(const MsImapServerConfig *config, GError **erro
     /* Without LITERAL+ a "{n+}" is still read: refusing it would leave
      * its octets to be taken for commands. */
     s->parser = ms_imap_parser_new(FALSE, config->max_literal);
-    s->output = ms_proto_lines_new();
+    s->output = ms_proto_output_new();
     s->view = g_array_new(FALSE, FALSE, sizeof(MsImapViewEntry));
     g_queue_init(&s->events);
     return s;
@@ -540,7 +573,7 @@ void ms_imap_server_free(MsImapServer *server)
         return;
     ms_imap_store_unref(server->store);
     g_queue_clear_full(&server->events, (GDestroyNotify) ms_imap_event_free);
-    g_ptr_array_unref(server->output);
+    ms_proto_output_free(server->output);
     g_array_unref(server->view);
     ms_imap_parser_free(server->parser);
     g_free(server->idle_tag);
@@ -588,9 +621,19 @@ void ms_imap_server_notify(MsImapServer *server)
 GPtrArray *ms_imap_server_take_output(MsImapServer *server)
 {
     g_return_val_if_fail(server != NULL, NULL);
-    GPtrArray *out = server->output;
-    server->output = ms_proto_lines_new();
-    return out;
+    return ms_proto_output_take(server->output);
+}
+
+GPtrArray *ms_imap_server_output(MsImapServer *server)
+{
+    g_return_val_if_fail(server != NULL, NULL);
+    return ms_proto_output_lines(server->output);
+}
+
+void ms_imap_server_output_sent(MsImapServer *server)
+{
+    g_return_if_fail(server != NULL);
+    ms_proto_output_clear(server->output);
 }
 
 MsImapEvent *ms_imap_server_next_event(MsImapServer *server)

@@ -43,10 +43,19 @@ void ms_imap_writer_printf(MsImapWriter *w, const char *fmt, ...)
     ms_imap_writer_add(w, s);
 }
 
+void ms_imap_writer_uint(MsImapWriter *w, guint64 v)
+{
+    char digits[MS_PROTO_UINT_MAX_LEN];
+    gsize n = ms_proto_format_uint(digits, v);
+    g_byte_array_append(w->buf, (const guint8 *) digits, (guint) n);
+}
+
 void ms_imap_writer_literal(MsImapWriter *w, const char *data, gsize len)
 {
     /* RFC 3501 4.3: "{" octet count "}" CRLF, then the octets. */
-    ms_imap_writer_printf(w, "{%" G_GSIZE_FORMAT "}\r\n", len);
+    ms_imap_writer_add_len(w, "{", 1);
+    ms_imap_writer_uint(w, len);
+    ms_imap_writer_add_len(w, "}\r\n", 3);
     gsize start = w->buf->len;
     ms_imap_writer_add_len(w, data, len);
     gsize end = w->buf->len;
@@ -112,8 +121,12 @@ static gboolean in_literal(const MsImapWriter *w, gsize offset)
     return FALSE;
 }
 
-void ms_imap_writer_emit_range(const MsImapWriter *w, gsize from, gsize to, GPtrArray *output,
-                               const char *phase, const char *note, const char *literal_note)
+/* The lines are copied into the engine's output blocks, which it keeps
+ * from one step to the next: every line of a fetched message passes
+ * here. */
+void ms_imap_writer_emit_range(const MsImapWriter *w, gsize from, gsize to,
+                               MsProtoOutput *output, const char *phase, const char *note,
+                               const char *literal_note)
 {
     const char *data = (const char *) w->buf->data;
     gsize start = from;
@@ -127,12 +140,12 @@ void ms_imap_writer_emit_range(const MsImapWriter *w, gsize from, gsize to, GPtr
             eol = "\r\n";
         }
         const char *n = in_literal(w, start) ? literal_note : note;
-        g_ptr_array_add(output, ms_proto_line_new_len(data + start, end - start, eol, phase, n));
+        ms_proto_output_add_len(output, data + start, end - start, eol, phase, n);
         start = next;
     }
 }
 
-void ms_imap_writer_emit(MsImapWriter *w, GPtrArray *output, const char *phase,
+void ms_imap_writer_emit(MsImapWriter *w, MsProtoOutput *output, const char *phase,
                          const char *note, const char *literal_note)
 {
     ms_imap_writer_add(w, "\r\n");
