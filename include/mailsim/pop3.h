@@ -269,6 +269,11 @@ void ms_pop3_client_free(MsPop3Client *client);
 /* Bytes from the server; the client answers each complete reply. */
 void ms_pop3_client_feed(MsPop3Client *client, const char *bytes, gsize len);
 GPtrArray *ms_pop3_client_take_output(MsPop3Client *client); /* transfer full */
+/* The same lines without a copy (transfer none), valid until the client is
+ * next fed or asked for output; ms_pop3_client_output_sent() then forgets
+ * them. */
+GPtrArray *ms_pop3_client_output(MsPop3Client *client);
+void ms_pop3_client_output_sent(MsPop3Client *client);
 MsPop3Event *ms_pop3_client_next_event(MsPop3Client *client); /* transfer full */
 /* The connection dropped: the client stops (no event; nothing it marked
  * was removed, RFC 1939 section 6). */

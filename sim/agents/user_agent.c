@@ -131,7 +131,7 @@ static void fetch_keep(FetchSession *s, const MsPop3Event *ev)
 
 static void fetch_pump(FetchSession *s)
 {
-    g_autoptr(GPtrArray) lines = ms_pop3_client_take_output(s->engine);
+    GPtrArray *lines = ms_pop3_client_output(s->engine);
     gboolean close = FALSE;
     MsPop3Event *ev;
     while ((ev = ms_pop3_client_next_event(s->engine)) != NULL) {
@@ -153,6 +153,7 @@ static void fetch_pump(FetchSession *s)
         ms_pop3_event_free(ev);
     }
     ms_session_send_lines(s->agent->world, s->conn, MS_DIR_CLIENT, lines);
+    ms_pop3_client_output_sent(s->engine);
     if (close)
         fetch_close(s);
 }

@@ -35,7 +35,7 @@ struct MsPop3Client {
     MsPop3ClientState state;
     MsPop3State phase;    /* the RFC 1939 state as the client sees it */
     MsLineReader *reader;
-    GPtrArray *output;    /* MsProtoLine */
+    MsProtoOutput *output;
     GQueue events;        /* MsPop3Event */
 
     gboolean multiline;   /* reading the lines of a multi-line response */
@@ -78,17 +78,24 @@ static void send_command(MsPop3Client *c, MsPop3ClientState state, const char *v
 {
     /* RFC 1939 section 3: keywords are case-insensitive, so the textbook's
      * "retr 1" is as good as "RETR 1". */
-    g_autofree char *word = c->lowercase ? g_ascii_strdown(verb, -1) : g_strdup(verb);
-    g_autofree char *text = arg != NULL ? g_strconcat(word, " ", arg, NULL) : g_strdup(word);
-    g_ptr_array_add(c->output, ms_proto_line_new(text, ms_pop3_state_phase(c->phase),
-                                                 ms_pop3_command_note(text, strlen(text))));
+    gsize verb_len = strlen(verb), arg_len = arg != NULL ? strlen(arg) : 0;
+    gsize len = verb_len + (arg != NULL ? 1 + arg_len : 0);
+    MsProtoLine *line = ms_proto_output_add_space(c->output, len, "\r\n",
+                                                  ms_pop3_state_phase(c->phase), NULL);
+    for (gsize i = 0; i < verb_len; i++)
+        line->text[i] = c->lowercase ? g_ascii_tolower(verb[i]) : verb[i];
+    if (arg != NULL) {
+        line->text[verb_len] = ' ';
+        memcpy(line->text + verb_len + 1, arg, arg_len);
+    }
+    line->note = ms_pop3_command_note(line->text, len);
     set_state(c, state);
 }
 
 static void send_number(MsPop3Client *c, MsPop3ClientState state, const char *verb, guint n)
 {
-    char n_s[24];
-    g_snprintf(n_s, sizeof n_s, "%u", n);
+    char n_s[MS_PROTO_UINT_MAX_LEN];
+    ms_proto_format_uint(n_s, n);
     send_command(c, state, verb, n_s);
 }
 
@@ -106,7 +113,8 @@ static void send_quit(MsPop3Client *c)
     if (c->phase == MS_POP3_STATE_TRANSACTION) {
         c->phase = MS_POP3_STATE_UPDATE;
     } else {
-        MsProtoLine *line = g_ptr_array_index(c->output, c->output->len - 1);
+        GPtrArray *lines = ms_proto_output_lines(c->output);
+        MsProtoLine *line = g_ptr_array_index(lines, lines->len - 1);
         line->note = "pop3.cmd.quit.auth";
     }
 }
@@ -499,7 +507,7 @@ MsPop3Client *ms_pop3_client_new(const MsPop3ClientConfig *config)
     c->state = MS_POP3_CLIENT_GREETING;
     c->phase = MS_POP3_STATE_INIT;
     c->reader = ms_line_reader_new(MS_POP3_CLIENT_LINE_MAX);
-    c->output = ms_proto_lines_new();
+    c->output = ms_proto_output_new();
     g_queue_init(&c->events);
     c->data = g_byte_array_new();
     c->listed = g_array_new(FALSE, TRUE, sizeof(Listed));
@@ -515,7 +523,7 @@ void ms_pop3_client_free(MsPop3Client *client)
     g_array_unref(client->listed);
     g_byte_array_unref(client->data);
     g_queue_clear_full(&client->events, (GDestroyNotify) ms_pop3_event_free);
-    g_ptr_array_unref(client->output);
+    ms_proto_output_free(client->output);
     ms_line_reader_free(client->reader);
     g_strfreev(client->known_uidls);
     g_free(client->password);
@@ -535,9 +543,19 @@ void ms_pop3_client_feed(MsPop3Client *client, const char *bytes, gsize len)
 GPtrArray *ms_pop3_client_take_output(MsPop3Client *client)
 {
     g_return_val_if_fail(client != NULL, NULL);
-    GPtrArray *out = client->output;
-    client->output = ms_proto_lines_new();
-    return out;
+    return ms_proto_output_take(client->output);
+}
+
+GPtrArray *ms_pop3_client_output(MsPop3Client *client)
+{
+    g_return_val_if_fail(client != NULL, NULL);
+    return ms_proto_output_lines(client->output);
+}
+
+void ms_pop3_client_output_sent(MsPop3Client *client)
+{
+    g_return_if_fail(client != NULL);
+    ms_proto_output_clear(client->output);
 }
 
 MsPop3Event *ms_pop3_client_next_event(MsPop3Client *client)
