@@ -3,7 +3,19 @@
  * and the lines of one engine step go out as one application write, so a
  * reply and the data that follows it share segments as a real stack would.
  */
+#include <string.h>
+
 #include "agents/agents-private.h"
+
+/* The length of a line ending ("\r\n", "\n", "\r" or ""), counted in
+ * place: a call to strlen cost more than the two octets. */
+static gsize eol_len(const char *eol)
+{
+    gsize n = 0;
+    while (eol[n] != '\0')
+        n++;
+    return n;
+}
 
 void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArray *lines)
 {
@@ -16,47 +28,67 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     MsDir peer = side == MS_DIR_CLIENT ? MS_DIR_SERVER : MS_DIR_CLIENT;
     /* Every line of a run passes here: the wire bytes go into one buffer of
      * the right size that TCP then keeps as it is, and each line's record
-     * id and end offset share one array. */
-    gsize size = 0;
-    for (guint i = 0; i < lines->len; i++)
-        size += ms_proto_line_wire_size(g_ptr_array_index(lines, i));
+     * id and end offset share one array.  A line is measured once: the
+     * first pass leaves its text's length and its wire size there for the
+     * second, which copies the bytes and turns the size into an end
+     * offset. */
     typedef struct {
         guint64 id;
-        gsize end;
+        gsize text; /* the length of the line's text */
+        gsize end;  /* its wire size, then where it ends in the write */
     } Sent;
     /* Most steps send a line or a few: their ids fit on the stack. */
     Sent few[16];
     g_autofree Sent *many = lines->len > G_N_ELEMENTS(few) ? g_new(Sent, lines->len) : NULL;
     Sent *sent = many != NULL ? many : few;
+    gsize size = 0;
+    for (guint i = 0; i < lines->len; i++) {
+        const MsProtoLine *line = g_ptr_array_index(lines, i);
+        if (line->bytes != NULL) {
+            sent[i].text = 0;
+            sent[i].end = g_bytes_get_size(line->bytes);
+        } else {
+            sent[i].text = strlen(line->text);
+            sent[i].end = sent[i].text + eol_len(line->eol);
+        }
+        size += sent[i].end;
+    }
     char *buf = g_malloc(MAX(size, 1));
     gsize at = 0;
     /* The connection, protocol, hosts and ports every line repeats are the
-     * connection's trace context, found once for all its lines. */
+     * connection's trace context, found once for all its lines; the record
+     * is filled in once and only its line's fields change. */
     MsTraceContext ctx = ms_tcp_conn_trace_context(conn, side);
-    MsTraceRecord head = { 0 };
-    head.kind = MS_TRACE_LINE;
-    head.time = ms_sim_now(world->sim);
-    head.arrival = -1;
-    head.conn = ms_tcp_conn_id(conn);
-    head.protocol = ms_tcp_conn_protocol(conn);
-    head.dir = side;
-    head.src = ms_host_name(ms_tcp_conn_host(conn, side));
-    head.dst = ms_host_name(ms_tcp_conn_host(conn, peer));
-    head.src_port = ms_tcp_conn_port(conn, side);
-    head.dst_port = ms_tcp_conn_port(conn, peer);
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_LINE;
+    r.time = ms_sim_now(world->sim);
+    r.arrival = -1;
+    r.conn = ms_tcp_conn_id(conn);
+    r.protocol = ms_tcp_conn_protocol(conn);
+    r.dir = side;
+    r.src = ms_host_name(ms_tcp_conn_host(conn, side));
+    r.dst = ms_host_name(ms_tcp_conn_host(conn, peer));
+    r.src_port = ms_tcp_conn_port(conn, side);
+    r.dst_port = ms_tcp_conn_port(conn, peer);
 
     for (guint i = 0; i < lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index(lines, i);
-        MsTraceRecord r = head;
         r.text = line->text;
         r.eol = line->eol;
         r.phase = line->phase;
         r.note = line->note;
         /* Binary content: the text is a stand-in, len the octets sent. */
-        if (line->bytes != NULL)
-            r.len = (guint32) MIN(g_bytes_get_size(line->bytes), G_MAXUINT32);
+        r.len = line->bytes != NULL ? (guint32) MIN(sent[i].end, G_MAXUINT32) : 0;
         sent[i].id = ms_trace_emit_in(trace, ctx, &r);
-        at += ms_proto_line_copy_wire(line, buf + at);
+        if (line->bytes != NULL) {
+            if (sent[i].end > 0)
+                memcpy(buf + at, g_bytes_get_data(line->bytes, NULL), sent[i].end);
+        } else {
+            memcpy(buf + at, line->text, sent[i].text);
+            for (gsize k = sent[i].text; k < sent[i].end; k++)
+                buf[at + k] = line->eol[k - sent[i].text];
+        }
+        at += sent[i].end;
         sent[i].end = at;
     }
     g_assert(at == size);
