@@ -379,7 +379,36 @@ static void notes_and_names(void)
     MS_ASSERT_STR(caps, "IMAP4rev1 LITERAL+ IDLE UNSELECT");
 }
 
+/* The date-time and flags written in place are the ones printf and the
+ * allocating helpers give, for every year (those beyond four digits or
+ * before year 0 through printf itself). */
+static void date_time_in_place(void)
+{
+    for (gint64 t = -80000000000; t < 300000000000; t += 999999937) {
+        for (gint64 d = 0; d < 3; d++) {
+            gint64 when = t + d * 86399;
+            char buf[MS_IMAP_DATE_TIME_MAX];
+            gsize n = ms_imap_format_date_time_to(buf, when);
+            g_autofree char *printed = ms_imap_format_date_time(when);
+            MS_ASSERT_STR(buf, printed);
+            CU_ASSERT_EQUAL(n, strlen(printed));
+        }
+    }
+    char buf[MS_IMAP_DATE_TIME_MAX];
+    CU_ASSERT_EQUAL(ms_imap_format_date_time_to(buf, JAN1 + 3723), 26);
+    MS_ASSERT_STR(buf, "01-Jan-2024 01:02:03 +0000");
+    ms_imap_format_date_time_to(buf, -1);
+    MS_ASSERT_STR(buf, "31-Dec-1969 23:59:59 +0000");
+    g_autofree char *none = ms_imap_flags_to_string(0, FALSE);
+    MS_ASSERT_STR(none, "");
+    g_autofree char *recent = ms_imap_flags_to_string(0, TRUE);
+    MS_ASSERT_STR(recent, "\\Recent");
+    g_autofree char *all = ms_imap_flags_to_string(MS_IMAP_FLAGS_ALL, FALSE);
+    MS_ASSERT_STR(all, "\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+}
+
 static const MsTestCase parse_cases[] = {
+    MS_TEST(date_time_in_place),
     MS_TEST(parse_arguments), MS_TEST(parse_literals), MS_TEST(parse_errors),
     MS_TEST(parse_responses), MS_TEST(seqsets), MS_TEST(dates_and_patterns),
     MS_TEST(notes_and_names), MS_TEST_END,
@@ -908,7 +937,65 @@ static void login_with_literals(void)
     CU_ASSERT_EQUAL(ms_imap_server_state(s), MS_IMAP_STATE_AUTHENTICATED);
 }
 
+/* What the glue sends: the server's own lines, in place, forgotten with
+ * ms_imap_server_output_sent().  A FETCH puts the message in a literal
+ * (RFC 3501 4.3) cut into lines: those that begin inside it carry the
+ * literal's note, and what follows a literal whose text does not end in
+ * CRLF goes on the same line as its last octets. */
+static void fetch_output_in_place(void)
+{
+    g_autoptr(World) w = world_new();
+    static const char text[] = "Subject: tail\r\n\r\n.one\r\ntwo";
+    g_autoptr(GBytes) data = g_bytes_new(text, strlen(text));
+    CU_ASSERT_EQUAL(ms_imap_store_append(w->bob, "INBOX", data,
+                                         MS_IMAP_FLAG_SEEN | MS_IMAP_FLAG_ANSWERED, JAN1 + 3723),
+                    4);
+    g_autoptr(MsImapServer) s = server_selected(w, FALSE);
+    ms_imap_server_output_sent(s);
+    CU_ASSERT_EQUAL(ms_imap_server_output(s)->len, 0);
+
+    static const char command[] =
+        "a3 FETCH 4 (UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[] BODY.PEEK[]<2.5>)\r\n";
+    ms_imap_server_feed(s, command, strlen(command));
+    GPtrArray *out = ms_imap_server_output(s);
+    static const char *const lines[][3] = {
+        { "* 4 FETCH (UID 4 FLAGS (\\Answered \\Seen \\Recent) INTERNALDATE \"01-Jan-2024 01:02:03 "
+          "+0000\" RFC822.SIZE 26 BODY[] {26}", "\r\n", "imap.resp.fetch" },
+        { "Subject: tail", "\r\n", "imap.data.literal" },
+        { "", "\r\n", "imap.data.literal" },
+        { ".one", "\r\n", "imap.data.literal" },
+        { "two BODY[]<2> {5}", "\r\n", "imap.data.literal" },
+        { "bject)", "\r\n", "imap.data.literal" },
+        { "a3 OK FETCH completed", "\r\n", "imap.resp.ok" },
+    };
+    CU_ASSERT_EQUAL_FATAL(out->len, G_N_ELEMENTS(lines));
+    for (guint i = 0; i < out->len; i++) {
+        const MsProtoLine *l = g_ptr_array_index(out, i);
+        MS_ASSERT_STR(l->text, lines[i][0]);
+        MS_ASSERT_STR(l->eol, lines[i][1]);
+        MS_ASSERT_STR(l->note, lines[i][2]);
+        MS_ASSERT_STR(l->phase, "imap.selected");
+    }
+    /* The lines put back together are the response's bytes. */
+    g_autoptr(GBytes) wire = ms_proto_lines_to_bytes(out);
+    g_autofree char *expected = g_strdup_printf(
+        "* 4 FETCH (UID 4 FLAGS (\\Answered \\Seen \\Recent) INTERNALDATE \"01-Jan-2024 01:02:03 "
+        "+0000\" RFC822.SIZE 26 BODY[] {26}\r\n%s BODY[]<2> {5}\r\nbject)\r\n"
+        "a3 OK FETCH completed\r\n", text);
+    CU_ASSERT_EQUAL_FATAL(g_bytes_get_size(wire), strlen(expected));
+    CU_ASSERT(memcmp(g_bytes_get_data(wire, NULL), expected, strlen(expected)) == 0);
+    ms_imap_server_output_sent(s);
+    CU_ASSERT_EQUAL(ms_imap_server_output(s)->len, 0);
+
+    /* Reused blocks: the same fetch again says the same bytes. */
+    ms_imap_server_feed(s, command, strlen(command));
+    g_autoptr(GBytes) again = ms_proto_lines_to_bytes(ms_imap_server_output(s));
+    CU_ASSERT(g_bytes_equal(again, wire));
+    ms_imap_server_output_sent(s);
+}
+
 static const MsTestCase server_cases[] = {
+    MS_TEST(fetch_output_in_place),
     MS_TEST(greeting_and_capability), MS_TEST(login_paths), MS_TEST(dispatch_errors),
     MS_TEST(logout_ends), MS_TEST(too_many_errors), MS_TEST(abort_keeps_deleted), MS_TEST(select_and_examine),
     MS_TEST(mailbox_commands), MS_TEST(append_with_literals), MS_TEST(login_with_literals),

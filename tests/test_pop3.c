@@ -825,6 +825,109 @@ static void byte_stuffing_and_sizes(void)
                     strlen("+OK 40 octets\r\n") + strlen(text) + 3 /* stuffed dots */ + 3);
 }
 
+/* The wire bytes of lines (transfer full). */
+static GBytes *wire_of(GPtrArray *lines)
+{
+    return ms_proto_lines_to_bytes(lines);
+}
+
+/* The numbers in replies are written without printf, every digit of any
+ * 64-bit count. */
+static void numbers_without_printf(void)
+{
+    static const guint64 values[] = { 0, 7, 10, 99, 1000, 4294967295u, 4294967296u,
+                                      G_MAXUINT64 };
+    for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
+        char buf[MS_PROTO_UINT_MAX_LEN];
+        gsize n = ms_proto_format_uint(buf, values[i]);
+        g_autofree char *printed = g_strdup_printf("%" G_GUINT64_FORMAT, values[i]);
+        MS_ASSERT_STR(buf, printed);
+        CU_ASSERT_EQUAL(n, strlen(printed));
+    }
+}
+
+/* What the glue sends: the server's own lines, sent in place and then
+ * forgotten with ms_pop3_server_output_sent(), the memory kept for the
+ * next.  A retrieved message goes out line by line, stuffed where it
+ * starts with "." (RFC 1939 section 3), its bare last line given a CRLF;
+ * lines longer than the output's blocks and many lines in one step come
+ * through whole, and the same RETR again says the same bytes. */
+static void retr_output_in_place(void)
+{
+    g_autoptr(World) w = g_new0(World, 1);
+    w->messages = ms_pop3_messages_new();
+    world_add_text(w, "u1", "Subject: dots\r\n\r\n.first\r\nmid\r\n.last");
+    GString *big = g_string_new("Subject: big\r\n\r\n");
+    for (guint i = 0; i < 40; i++) {
+        g_string_append(big, i % 3 == 0 ? "." : "");
+        for (guint k = 0; k < (i % 7 == 0 ? 1500u : 60u); k++)
+            g_string_append_c(big, (char) ('a' + (i + k) % 26));
+        g_string_append(big, "\r\n");
+    }
+    world_add(w, "u2", g_string_free_to_bytes(big));
+    g_autoptr(MsPop3Server) t = server_logged_in(w);
+    ms_pop3_server_output_sent(t);
+
+    ms_pop3_server_feed(t, "RETR 1\r\n", 8);
+    GPtrArray *out = ms_pop3_server_output(t);
+    static const char *const lines[][2] = {
+        { "+OK 35 octets", "pop3.reply.retr" }, { "Subject: dots", "pop3.data.line" },
+        { "", "pop3.data.line" },                { "..first", "pop3.data.stuffed" },
+        { "mid", "pop3.data.line" },             { "..last", "pop3.data.stuffed" },
+        { ".", "pop3.data.end" },
+    };
+    CU_ASSERT_EQUAL_FATAL(out->len, G_N_ELEMENTS(lines));
+    for (guint i = 0; i < out->len; i++) {
+        const MsProtoLine *l = g_ptr_array_index(out, i);
+        MS_ASSERT_STR(l->text, lines[i][0]);
+        MS_ASSERT_STR(l->note, lines[i][1]);
+        MS_ASSERT_STR(l->eol, "\r\n");
+        CU_ASSERT_PTR_NULL(l->bytes);
+    }
+    g_autoptr(GBytes) first = wire_of(out);
+    static const char expected[] = "+OK 35 octets\r\nSubject: dots\r\n\r\n..first\r\nmid\r\n"
+                                   "..last\r\n.\r\n";
+    CU_ASSERT_EQUAL_FATAL(g_bytes_get_size(first), strlen(expected));
+    CU_ASSERT(memcmp(g_bytes_get_data(first, NULL), expected, strlen(expected)) == 0);
+    ms_pop3_server_output_sent(t);
+    CU_ASSERT_EQUAL(ms_pop3_server_output(t)->len, 0);
+
+    /* The big message: every line back, stuffed where it must be. */
+    ms_pop3_server_feed(t, "RETR 2\r\n", 8);
+    out = ms_pop3_server_output(t);
+    CU_ASSERT_EQUAL_FATAL(out->len, 1 + 2 + 40 + 1);
+    GString *unstuffed = g_string_new(NULL);
+    for (guint i = 1; i + 1 < out->len; i++) {
+        const MsProtoLine *l = g_ptr_array_index(out, i);
+        gboolean stuffed = strcmp(l->note, "pop3.data.stuffed") == 0;
+        CU_ASSERT_EQUAL(stuffed, l->text[0] == '.');
+        g_string_append(unstuffed, l->text + (stuffed ? 1 : 0));
+        g_string_append(unstuffed, "\r\n");
+    }
+    const MsPop3Message *m2 = g_ptr_array_index(w->messages, 1);
+    CU_ASSERT_EQUAL_FATAL(unstuffed->len, g_bytes_get_size(m2->data));
+    CU_ASSERT(memcmp(unstuffed->str, g_bytes_get_data(m2->data, NULL), unstuffed->len) == 0);
+    g_string_free(unstuffed, TRUE);
+    ms_pop3_server_output_sent(t);
+
+    /* The blocks are reused: the same command, the same bytes. */
+    ms_pop3_server_feed(t, "RETR 1\r\n", 8);
+    g_autoptr(GBytes) again = wire_of(ms_pop3_server_output(t));
+    CU_ASSERT(g_bytes_equal(first, again));
+    ms_pop3_server_output_sent(t);
+
+    /* Replies the RFC fixes the format of, put together without printf. */
+    static const char commands[] = "STAT\r\nLIST 2\r\nUIDL 1\r\nDELE 2\r\nLIST\r\n";
+    ms_pop3_server_feed(t, commands, strlen(commands));
+    g_autofree char *replies = join_output(ms_pop3_server_output(t));
+    g_autofree char *expected_replies = g_strdup_printf(
+        "+OK 2 %zu\n+OK 2 %zu\n+OK 1 u1\n+OK message 2 deleted\n"
+        "+OK 1 message (35 octets)\n1 35\n.",
+        35 + g_bytes_get_size(m2->data), g_bytes_get_size(m2->data));
+    MS_ASSERT_STR(replies, expected_replies);
+    ms_pop3_server_output_sent(t);
+}
+
 /* RFC 1939 section 7, TOP: the header, the empty line, then n body lines. */
 static void top_command(void)
 {
@@ -954,6 +1057,8 @@ static void notes_table_covers_output(void)
 }
 
 static const MsTestCase server_cases[] = {
+    MS_TEST(retr_output_in_place),
+    MS_TEST(numbers_without_printf),
     MS_TEST(greeting_and_apop_timestamp),
     MS_TEST(config_errors),
     MS_TEST(rfc_command_examples),

@@ -125,7 +125,8 @@ char *ms_imap_flags_to_string(guint flags, gboolean recent)
     MsImapWriter w;
     ms_imap_writer_init(&w);
     ms_imap_write_flags(&w, flags, recent);
-    char *text = g_strndup((const char *) w.buf->data, w.buf->len);
+    /* An empty GByteArray may have no data at all. */
+    char *text = w.buf->len > 0 ? g_strndup((const char *) w.buf->data, w.buf->len) : g_strdup("");
     ms_imap_writer_clear(&w);
     return text;
 }
