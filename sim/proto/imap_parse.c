@@ -40,6 +40,8 @@ struct MsImapParser {
 
 /* ---- Lines and arguments ----------------------------------------------------- */
 
+#define ARGS_SIZE 16
+
 static void arg_free(gpointer p)
 {
     MsImapArg *arg = p;
@@ -195,7 +197,9 @@ static void begin_line(MsImapParser *p)
     if (p->line != NULL)
         return;
     p->line = g_new0(MsImapLine, 1);
-    p->line->args = g_ptr_array_new_with_free_func(arg_free);
+    /* Sized for the arguments of most lines and lists (a fetched message's
+     * attributes are a dozen), which then never grow their arrays. */
+    p->line->args = g_ptr_array_new_full(ARGS_SIZE, arg_free);
     g_ptr_array_add(p->stack, p->line->args);
 }
 
@@ -579,7 +583,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
                 return fail(p, "Lists nested too deeply", NULL, FALSE, line_out);
             MsImapArg *list = g_new0(MsImapArg, 1);
             list->kind = MS_IMAP_ARG_LIST;
-            list->list = g_ptr_array_new_with_free_func(arg_free);
+            list->list = g_ptr_array_new_full(ARGS_SIZE, arg_free);
             add_arg(p, list);
             g_ptr_array_add(p->stack, list->list);
             p->need_sep = FALSE;
