@@ -211,6 +211,58 @@ static void parse_arguments(void)
     CU_ASSERT_EQUAL(ms_imap_parser_pending(p), 0);
 }
 
+/* A line's arguments come from room that comes with it, and those that do
+ * not fit from allocations of their own: a line of many arguments, nested
+ * lists and literals larger than the room reads back whole, each argument
+ * where it was. */
+static void parse_beyond_a_lines_room(void)
+{
+    g_autoptr(MsImapParser) p = ms_imap_parser_new(TRUE, 0);
+    GString *big = g_string_new(NULL);
+    for (guint i = 0; i < 3000; i++)
+        g_string_append_c(big, (char) ('a' + i % 26));
+    GString *in = g_string_new("* 1 FETCH (");
+    for (guint i = 0; i < 60; i++)
+        g_string_append_printf(in, "X%u (%u (y%u \"q%u\")) ", i, i, i, i);
+    g_string_append_printf(in, "BODY[] {%zu}\r\n%s BODY[TEXT] {3}\r\nend)\r\n", big->len,
+                           big->str);
+    ms_imap_parser_feed(p, in->str, in->len);
+    MsImapLine *raw = NULL;
+    CU_ASSERT_EQUAL(ms_imap_parser_next(p, &raw), 1);
+    g_autoptr(MsImapLine) line = raw;
+    CU_ASSERT_EQUAL_FATAL(line->args->len, 4);
+    const MsImapArg *att = ms_imap_line_arg(line, 3);
+    CU_ASSERT_EQUAL_FATAL(att->kind, MS_IMAP_ARG_LIST);
+    CU_ASSERT_EQUAL_FATAL(att->list->len, 2 * 60 + 4);
+    for (guint i = 0; i < 60; i++) {
+        g_autofree char *name = g_strdup_printf("X%u", i);
+        g_autofree char *num = g_strdup_printf("%u", i);
+        g_autofree char *y = g_strdup_printf("y%u", i);
+        g_autofree char *q = g_strdup_printf("q%u", i);
+        const MsImapArg *a = g_ptr_array_index(att->list, 2 * i);
+        const MsImapArg *v = g_ptr_array_index(att->list, 2 * i + 1);
+        MS_ASSERT_STR(a->data, name);
+        CU_ASSERT_EQUAL_FATAL(v->kind, MS_IMAP_ARG_LIST);
+        CU_ASSERT_EQUAL_FATAL(v->list->len, 2);
+        MS_ASSERT_STR(((const MsImapArg *) g_ptr_array_index(v->list, 0))->data, num);
+        const MsImapArg *inner = g_ptr_array_index(v->list, 1);
+        CU_ASSERT_EQUAL_FATAL(inner->list->len, 2);
+        MS_ASSERT_STR(((const MsImapArg *) g_ptr_array_index(inner->list, 0))->data, y);
+        const MsImapArg *quoted = g_ptr_array_index(inner->list, 1);
+        CU_ASSERT_EQUAL(quoted->kind, MS_IMAP_ARG_STRING);
+        MS_ASSERT_STR(quoted->data, q);
+    }
+    const MsImapArg *body = g_ptr_array_index(att->list, 121);
+    CU_ASSERT(body->literal);
+    CU_ASSERT_EQUAL_FATAL(body->len, big->len);
+    CU_ASSERT(memcmp(body->data, big->str, big->len) == 0);
+    CU_ASSERT_EQUAL(body->data[body->len], '\0');
+    const MsImapArg *text = g_ptr_array_index(att->list, 123);
+    MS_ASSERT_STR(text->data, "end");
+    g_string_free(in, TRUE);
+    g_string_free(big, TRUE);
+}
+
 static void parse_literals(void)
 {
     g_autoptr(MsImapParser) p = ms_imap_parser_new(FALSE, 100);
@@ -409,6 +461,7 @@ static void date_time_in_place(void)
 
 static const MsTestCase parse_cases[] = {
     MS_TEST(date_time_in_place),
+    MS_TEST(parse_beyond_a_lines_room),
     MS_TEST(parse_arguments), MS_TEST(parse_literals), MS_TEST(parse_errors),
     MS_TEST(parse_responses), MS_TEST(seqsets), MS_TEST(dates_and_patterns),
     MS_TEST(notes_and_names), MS_TEST_END,

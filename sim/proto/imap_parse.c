@@ -15,6 +15,8 @@
 
 #include <string.h>
 
+#include "mailsim/core.h"
+
 struct MsImapParser {
     GByteArray *buf;
     gsize pos;             /* next octet to read */
@@ -42,22 +44,60 @@ struct MsImapParser {
 
 #define ARGS_SIZE 16
 
-static void arg_free(gpointer p)
+/* A line's arguments, their octets and its lists are cut from room that
+ * comes with the line, so that reading a line and freeing it take an
+ * allocation or two instead of one for every argument: a fetched message's
+ * response has a dozen.  What does not fit (a long literal) is allocated on
+ * its own and freed with the line.  Under AddressSanitizer the room not
+ * yet given out is poisoned, so that a read or write past a piece is
+ * caught as it would be past an allocation of its own. */
+typedef struct LineStore LineStore;
+
+struct LineStore {
+    MsImapLine line;      /* first: a line is freed through its LineStore */
+    gsize used;           /* octets of room taken */
+    GPtrArray *more;      /* pieces that did not fit (g_free), NULL before one */
+    GPtrArray *lists;     /* the lists' arrays, NULL before one */
+    guint64 room[];       /* LINE_ROOM octets */
+};
+
+/* A line with its room is 1 KiB, which malloc keeps at hand (its
+ * per-thread cache takes up to 1,032 octets). */
+#define LINE_ROOM (1024 - sizeof(LineStore))
+
+#if MS_UNDER_ASAN
+#include <sanitizer/asan_interface.h>
+#define ROOM_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define ROOM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define ROOM_POISON(p, n) ((void) (p), (void) (n))
+#define ROOM_UNPOISON(p, n) ((void) (p), (void) (n))
+#endif
+
+static gpointer line_alloc(MsImapLine *line, gsize size)
 {
-    MsImapArg *arg = p;
-    if (arg == NULL)
-        return;
-    if (arg->list != NULL)
-        g_ptr_array_unref(arg->list);
-    g_free(arg);
+    LineStore *ls = (LineStore *) line;
+    gsize aligned = (size + 7) & ~(gsize) 7; /* keeps the next piece aligned */
+    if (ls->used + aligned <= LINE_ROOM) {
+        char *p = (char *) ls->room + ls->used;
+        ls->used += aligned;
+        ROOM_UNPOISON(p, size);
+        return p;
+    }
+    if (ls->more == NULL)
+        ls->more = g_ptr_array_new_with_free_func(g_free);
+    gpointer p = g_malloc(size);
+    g_ptr_array_add(ls->more, p);
+    return p;
 }
 
-/* An atom or string and its octets in one allocation: every argument of
- * every line read (a fetched message's dozen attributes among them)
- * passes here. */
-static MsImapArg *arg_new_data(MsImapArgKind kind, const char *data, gsize len)
+static void begin_line(MsImapParser *p);
+
+/* An atom or string with its octets after it, in the line's room. */
+static MsImapArg *arg_new_data(MsImapParser *p, MsImapArgKind kind, const char *data, gsize len)
 {
-    MsImapArg *arg = g_malloc(sizeof *arg + len + 1);
+    begin_line(p);
+    MsImapArg *arg = line_alloc(p->line, sizeof *arg + len + 1);
     arg->kind = kind;
     arg->literal = FALSE;
     arg->list = NULL;
@@ -73,11 +113,17 @@ void ms_imap_line_free(MsImapLine *line)
 {
     if (line == NULL)
         return;
+    LineStore *ls = (LineStore *) line;
     g_ptr_array_unref(line->args);
+    if (ls->lists != NULL)
+        g_ptr_array_unref(ls->lists);
+    if (ls->more != NULL)
+        g_ptr_array_unref(ls->more);
     g_free(line->code);
     g_free(line->text);
     g_free(line->error);
-    g_free(line);
+    ROOM_UNPOISON(ls->room, LINE_ROOM);
+    g_free(ls);
 }
 
 const MsImapArg *ms_imap_line_arg(const MsImapLine *line, guint index)
@@ -196,10 +242,14 @@ static void begin_line(MsImapParser *p)
 {
     if (p->line != NULL)
         return;
-    p->line = g_new0(MsImapLine, 1);
+    LineStore *ls = g_malloc(sizeof *ls + LINE_ROOM);
+    memset(ls, 0, sizeof *ls); /* not the room, which is written before it is read */
+    ROOM_POISON(ls->room, LINE_ROOM);
+    p->line = &ls->line;
     /* Sized for the arguments of most lines and lists (a fetched message's
-     * attributes are a dozen), which then never grow their arrays. */
-    p->line->args = g_ptr_array_new_full(ARGS_SIZE, arg_free);
+     * attributes are a dozen), which then never grow their arrays.  The
+     * arguments are the line's room: the arrays do not free them. */
+    p->line->args = g_ptr_array_new_full(ARGS_SIZE, NULL);
     g_ptr_array_add(p->stack, p->line->args);
 }
 
@@ -466,7 +516,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
             if (p->buf->len - p->pos < p->literal_size)
                 return 0;
             begin_line(p);
-            MsImapArg *arg = arg_new_data(MS_IMAP_ARG_STRING,
+            MsImapArg *arg = arg_new_data(p, MS_IMAP_ARG_STRING,
                                           (const char *) p->buf->data + p->pos, p->literal_size);
             arg->literal = TRUE;
             add_arg(p, arg);
@@ -581,9 +631,15 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
         case '(': {
             if (p->stack->len > MS_IMAP_NESTING_MAX)
                 return fail(p, "Lists nested too deeply", NULL, FALSE, line_out);
-            MsImapArg *list = g_new0(MsImapArg, 1);
+            begin_line(p);
+            MsImapArg *list = line_alloc(p->line, sizeof *list);
+            memset(list, 0, sizeof *list);
             list->kind = MS_IMAP_ARG_LIST;
-            list->list = g_ptr_array_new_full(ARGS_SIZE, arg_free);
+            list->list = g_ptr_array_new_full(ARGS_SIZE, NULL);
+            LineStore *ls = (LineStore *) p->line;
+            if (ls->lists == NULL)
+                ls->lists = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
+            g_ptr_array_add(ls->lists, list->list);
             add_arg(p, list);
             g_ptr_array_add(p->stack, list->list);
             p->need_sep = FALSE;
@@ -599,7 +655,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
                 return 0;
             if (r < 0)
                 return fail(p, error, NULL, FALSE, line_out);
-            add_arg(p, arg_new_data(MS_IMAP_ARG_STRING, value->str, value->len));
+            add_arg(p, arg_new_data(p, MS_IMAP_ARG_STRING, value->str, value->len));
             p->pos = end;
             continue;
         }
@@ -636,7 +692,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
                 return 0;
             if (r < 0)
                 return fail(p, error, NULL, FALSE, line_out);
-            add_arg(p, arg_new_data(MS_IMAP_ARG_ATOM, (const char *) p->buf->data + p->pos,
+            add_arg(p, arg_new_data(p, MS_IMAP_ARG_ATOM, (const char *) p->buf->data + p->pos,
                                     end - p->pos));
             p->pos = end;
             continue;
