@@ -164,8 +164,13 @@ static void do_search(MsImapServer *s, MsImapRequest *req)
             .msg = m, .seq = i + 1, .recent = entry_at(s, i)->recent,
             .max_seq = s->view->len, .max_uid = max_uid,
         };
-        if (ms_imap_search_matches(req->search, &ctx))
-            g_string_append_printf(line, " %u", req->uid ? m->uid : i + 1);
+        if (ms_imap_search_matches(req->search, &ctx)) {
+            /* A number a message found, without printf. */
+            char digits[MS_PROTO_UINT_MAX_LEN];
+            gsize n = ms_proto_format_uint(digits, req->uid ? m->uid : i + 1);
+            g_string_append_c(line, ' ');
+            g_string_append_len(line, digits, (gssize) n);
+        }
         ms_message_free(ctx.parsed);
     }
     /* 7.2.5: "* SEARCH" alone when nothing matched. */
