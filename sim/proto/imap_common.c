@@ -105,30 +105,39 @@ const char *ms_imap_store_result_text(MsImapStoreResult result)
     return store_results[result].text;
 }
 
+/* Room for every flag name with a space after each. */
+#define FLAGS_TEXT_MAX 80
+
+/* The flag names, space-separated, written to buf (FLAGS_TEXT_MAX octets,
+ * not NUL-terminated); returns their length. */
+static gsize flags_text(char *buf, guint flags, gboolean recent)
+{
+    gsize n = 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(flag_names) + 1; i++) {
+        const char *name = i < G_N_ELEMENTS(flag_names) ? flag_names[i].name : "\\Recent";
+        gboolean on = i < G_N_ELEMENTS(flag_names) ? (flags & flag_names[i].bit) != 0 : recent;
+        if (!on)
+            continue;
+        gsize len = strlen(name);
+        g_assert(n + 1 + len <= FLAGS_TEXT_MAX);
+        if (n > 0)
+            buf[n++] = ' ';
+        memcpy(buf + n, name, len);
+        n += len;
+    }
+    return n;
+}
+
 void ms_imap_write_flags(MsImapWriter *w, guint flags, gboolean recent)
 {
-    gboolean first = TRUE;
-    for (gsize i = 0; i < G_N_ELEMENTS(flag_names); i++) {
-        if ((flags & flag_names[i].bit) == 0)
-            continue;
-        if (!first)
-            ms_imap_writer_add_len(w, " ", 1);
-        ms_imap_writer_add(w, flag_names[i].name);
-        first = FALSE;
-    }
-    if (recent)
-        ms_imap_writer_add(w, first ? "\\Recent" : " \\Recent");
+    char buf[FLAGS_TEXT_MAX];
+    ms_imap_writer_add_len(w, buf, flags_text(buf, flags, recent));
 }
 
 char *ms_imap_flags_to_string(guint flags, gboolean recent)
 {
-    MsImapWriter w;
-    ms_imap_writer_init(&w);
-    ms_imap_write_flags(&w, flags, recent);
-    /* An empty GByteArray may have no data at all. */
-    char *text = w.buf->len > 0 ? g_strndup((const char *) w.buf->data, w.buf->len) : g_strdup("");
-    ms_imap_writer_clear(&w);
-    return text;
+    char buf[FLAGS_TEXT_MAX];
+    return g_strndup(buf, flags_text(buf, flags, recent));
 }
 
 guint ms_imap_flag_from_name(const char *name)
