@@ -220,6 +220,128 @@ static void test_seq_wrap(void)
     }
 }
 
+/* An event moved later runs at the later time, after what is due before it,
+ * and keeps its id while its entry stays in the heap. */
+static void test_reschedule_later(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    MsEventId id = ms_event_queue_push(q, 10, noop, GUINT_TO_POINTER(1));
+    ms_event_queue_push(q, 30, noop, GUINT_TO_POINTER(2));
+    CU_ASSERT_EQUAL(ms_event_queue_reschedule(q, id, 50, noop, GUINT_TO_POINTER(1)), id);
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 2);
+    /* Its entry still sits at 10, but nothing is due before 30. */
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), 30);
+    /* Moved again while its entry has gone back into the heap at 50. */
+    CU_ASSERT_EQUAL(ms_event_queue_reschedule(q, id, 70, noop, GUINT_TO_POINTER(1)), id);
+    ms_event_queue_push(q, 60, noop, GUINT_TO_POINTER(3));
+    g_autoptr(GArray) ts = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    g_autoptr(GArray) order = drain(q, ts);
+    CU_ASSERT_EQUAL_FATAL(order->len, 3);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 0), 2);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 1), 3);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 2), 1);
+    CU_ASSERT_EQUAL(g_array_index(ts, MsTime, 2), 70);
+    /* Ran: the id is inert. */
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, id));
+}
+
+/* A moved event ties as a fresh push would: after every event already due
+ * at its new time, before every one pushed there after the move. */
+static void test_reschedule_ties(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    ms_event_queue_push(q, 50, noop, GUINT_TO_POINTER(1));
+    MsEventId id = ms_event_queue_push(q, 10, noop, GUINT_TO_POINTER(3));
+    ms_event_queue_push(q, 50, noop, GUINT_TO_POINTER(2));
+    id = ms_event_queue_reschedule(q, id, 50, noop, GUINT_TO_POINTER(3));
+    ms_event_queue_push(q, 50, noop, GUINT_TO_POINTER(4));
+    /* Moved to where it already is: it still goes behind the others. */
+    MsEventId same = ms_event_queue_push(q, 50, noop, GUINT_TO_POINTER(6));
+    ms_event_queue_push(q, 50, noop, GUINT_TO_POINTER(5));
+    ms_event_queue_reschedule(q, same, 50, noop, GUINT_TO_POINTER(6));
+    g_autoptr(GArray) order = drain(q, NULL);
+    CU_ASSERT_EQUAL_FATAL(order->len, 6);
+    for (guint i = 0; i < 6; i++)
+        CU_ASSERT_EQUAL(g_array_index(order, guint, i), i + 1);
+}
+
+/* A cancelled event never runs, however it was moved before; one cancelled
+ * and then moved runs once, at the new time. */
+static void test_reschedule_cancelled(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    MsEventId stopped = ms_event_queue_push(q, 10, noop, GUINT_TO_POINTER(1));
+    stopped = ms_event_queue_reschedule(q, stopped, 40, noop, GUINT_TO_POINTER(1));
+    CU_ASSERT_TRUE(ms_event_queue_cancel(q, stopped));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 0);
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), MS_TIME_NEVER);
+
+    MsEventId revived = ms_event_queue_push(q, 10, noop, GUINT_TO_POINTER(2));
+    ms_event_queue_push(q, 20, noop, GUINT_TO_POINTER(3));
+    CU_ASSERT_TRUE(ms_event_queue_cancel(q, revived));
+    revived = ms_event_queue_reschedule(q, revived, 30, noop, GUINT_TO_POINTER(2));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 2);
+    g_autoptr(GArray) ts = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    g_autoptr(GArray) order = drain(q, ts);
+    CU_ASSERT_EQUAL_FATAL(order->len, 2);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 0), 3);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 1), 2);
+    CU_ASSERT_EQUAL(g_array_index(ts, MsTime, 1), 30);
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, revived));
+}
+
+/* Moving an event earlier than its entry, or one that already ran, takes a
+ * new entry (and id); the old entry never runs. */
+static void test_reschedule_earlier_or_gone(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    MsEventId id = ms_event_queue_push(q, 100, noop, GUINT_TO_POINTER(1));
+    ms_event_queue_push(q, 50, noop, GUINT_TO_POINTER(2));
+    MsEventId moved = ms_event_queue_reschedule(q, id, 20, noop, GUINT_TO_POINTER(1));
+    CU_ASSERT_NOT_EQUAL(moved, id);
+    CU_ASSERT_FALSE(ms_event_queue_cancel(q, id));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 2);
+    g_autoptr(GArray) ts = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    g_autoptr(GArray) order = drain(q, ts);
+    CU_ASSERT_EQUAL_FATAL(order->len, 2);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 0), 1);
+    CU_ASSERT_EQUAL(g_array_index(ts, MsTime, 0), 20);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 1), 2);
+
+    /* moved ran: rescheduling it is a new event. */
+    MsEventId again = ms_event_queue_reschedule(q, moved, 200, noop, GUINT_TO_POINTER(3));
+    CU_ASSERT_NOT_EQUAL(again, moved);
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 1);
+    MsTime t = 0;
+    gpointer data = NULL;
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, &t, NULL, &data));
+    CU_ASSERT_EQUAL(t, 200);
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 3);
+    CU_ASSERT_FALSE(ms_event_queue_pop(q, NULL, NULL, NULL));
+}
+
+/* Renumbering at the wrap keeps the order of moved events too. */
+static void test_reschedule_across_wrap(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    const guint64 limit = G_GUINT64_CONSTANT(1) << 32;
+    ms_event_queue_set_next_seq_for_tests(q, limit - 6);
+    /* 1 and 3 move from 10 to 40 as the numbers run out, behind 0 and 2. */
+    MsEventId ids[6];
+    for (guint i = 0; i < 6; i++)
+        ids[i] = ms_event_queue_push(q, (i == 0 || i == 2) ? 40 : 10, noop, GUINT_TO_POINTER(i));
+    ms_event_queue_reschedule(q, ids[1], 40, noop, GUINT_TO_POINTER(1));
+    ms_event_queue_reschedule(q, ids[3], 40, noop, GUINT_TO_POINTER(3));
+    ms_event_queue_reschedule(q, ids[4], 40, noop, GUINT_TO_POINTER(4));
+    CU_ASSERT(ms_event_queue_next_seq_for_tests(q) < limit - 6);
+    ms_event_queue_push(q, 40, noop, GUINT_TO_POINTER(6));
+    g_autoptr(GArray) order = drain(q, NULL);
+    static const guint expected[] = { 5, 0, 2, 1, 3, 4, 6 };
+    CU_ASSERT_EQUAL_FATAL(order->len, G_N_ELEMENTS(expected));
+    for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+        CU_ASSERT_EQUAL(g_array_index(order, guint, i), expected[i]);
+}
+
 /* The reference model: an unsorted array scanned for the (time, seq) minimum. */
 typedef struct {
     MsTime time;
@@ -278,6 +400,90 @@ static void test_random_against_reference(void)
                 mismatches++;
             g_array_append_val(gone, e.id);
         } else if (gone->len > 0) {
+            /* Ids that ran or were cancelled must stay inert. */
+            guint i = g_rand_int_range(rand, 0, (gint32) gone->len);
+            if (ms_event_queue_cancel(q, g_array_index(gone, MsEventId, i)))
+                mismatches++;
+        }
+        if (ms_event_queue_size(q) != ref->len)
+            mismatches++;
+        MsTime expect = ref->len ? g_array_index(ref, RefEvent, ref_min(ref)).time : MS_TIME_NEVER;
+        if (ms_event_queue_peek_time(q) != expect)
+            mismatches++;
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    g_rand_free(rand);
+}
+
+/* Reschedules mixed with pushes, pops and cancels, against the same model:
+ * moving an event is cancelling it and pushing it again, whatever the id
+ * (pending, cancelled, or run) and whichever way the time moves. */
+static void remove_id(GArray *ids, MsEventId id)
+{
+    for (guint i = 0; i < ids->len;) {
+        if (g_array_index(ids, MsEventId, i) == id)
+            g_array_remove_index_fast(ids, i);
+        else
+            i++;
+    }
+}
+
+static void test_random_reschedule_against_reference(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    g_autoptr(GArray) ref = g_array_new(FALSE, FALSE, sizeof(RefEvent));
+    g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(MsEventId));
+    GRand *rand = g_rand_new_with_seed(6298);
+    guint64 seq = 0;
+    guint token = 0;
+    MsTime now = 0;
+    guint mismatches = 0;
+
+    for (guint step = 0; step < 40000; step++) {
+        guint op = g_rand_int_range(rand, 0, 100);
+        if (op < 30 || ref->len == 0) {
+            MsTime t = now + g_rand_int_range(rand, 0, 50);
+            RefEvent e = { t, seq++, 0, token++ };
+            e.id = ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(e.token));
+            g_array_append_val(ref, e);
+        } else if (op < 60) {
+            guint i = ref_min(ref);
+            RefEvent e = g_array_index(ref, RefEvent, i);
+            g_array_remove_index_fast(ref, i);
+            MsTime t = -1;
+            gpointer data = NULL;
+            if (!ms_event_queue_pop(q, &t, NULL, &data) || t != e.time
+                || GPOINTER_TO_UINT(data) != e.token)
+                mismatches++;
+            now = t;
+            g_array_append_val(gone, e.id);
+        } else if (op < 70) {
+            guint i = g_rand_int_range(rand, 0, (gint32) ref->len);
+            RefEvent e = g_array_index(ref, RefEvent, i);
+            g_array_remove_index_fast(ref, i);
+            if (!ms_event_queue_cancel(q, e.id))
+                mismatches++;
+            g_array_append_val(gone, e.id);
+        } else {
+            /* Mostly a pending event, mostly later (a timer restarted);
+             * sometimes one cancelled or run, sometimes earlier. */
+            gboolean pending = op < 90 || gone->len == 0;
+            guint i = g_rand_int_range(rand, 0, (gint32) (pending ? ref->len : gone->len));
+            MsEventId old = pending ? g_array_index(ref, RefEvent, i).id
+                                    : g_array_index(gone, MsEventId, i);
+            MsTime t = now + g_rand_int_range(rand, op % 4 == 0 ? 0 : 40, 120);
+            RefEvent e = { t, seq++, 0, token++ };
+            if (pending)
+                g_array_remove_index_fast(ref, i);
+            e.id = ms_event_queue_reschedule(q, old, t, noop, GUINT_TO_POINTER(e.token));
+            if (e.id == MS_EVENT_ID_NONE)
+                mismatches++;
+            remove_id(gone, e.id);
+            if (old != e.id)
+                g_array_append_val(gone, old);
+            g_array_append_val(ref, e);
+        }
+        if (op >= 95 && gone->len > 0) {
             /* Ids that ran or were cancelled must stay inert. */
             guint i = g_rand_int_range(rand, 0, (gint32) gone->len);
             if (ms_event_queue_cancel(q, g_array_index(gone, MsEventId, i)))
@@ -451,6 +657,27 @@ static void test_sim_cancel(void)
     CU_ASSERT_EQUAL(g_array_index(p.who, guint, 0), 2);
     /* The clock skipped the cancelled event's time. */
     CU_ASSERT_EQUAL(ms_sim_now(sim), 20);
+    CU_ASSERT_FALSE(ms_sim_cancel(sim, ia));
+    probe_clear(&p);
+}
+
+/* The simulator's reschedule: a later time moves the event there, and NEVER
+ * cancels it. */
+static void test_sim_reschedule(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    Probe p;
+    probe_init(&p, sim);
+    Tagged a = { &p, 1 }, b = { &p, 2 };
+    MsEventId ia = ms_sim_schedule(sim, 10, record_now, &a);
+    MsEventId ib = ms_sim_schedule(sim, 20, record_now, &b);
+    ia = ms_sim_reschedule_at(sim, ia, 30, record_now, &a);
+    CU_ASSERT_EQUAL(ms_sim_reschedule_at(sim, ib, MS_TIME_NEVER, record_now, &b),
+                    MS_EVENT_ID_NONE);
+    CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 1);
+    CU_ASSERT_EQUAL_FATAL(p.who->len, 1);
+    CU_ASSERT_EQUAL(g_array_index(p.who, guint, 0), 1);
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 30);
     CU_ASSERT_FALSE(ms_sim_cancel(sim, ia));
     probe_clear(&p);
 }
@@ -1393,6 +1620,12 @@ int main(void)
         MS_TEST(test_cancel_most),
         MS_TEST(test_seq_wrap),
         MS_TEST(test_random_against_reference),
+        MS_TEST(test_reschedule_later),
+        MS_TEST(test_reschedule_ties),
+        MS_TEST(test_reschedule_cancelled),
+        MS_TEST(test_reschedule_earlier_or_gone),
+        MS_TEST(test_reschedule_across_wrap),
+        MS_TEST(test_random_reschedule_against_reference),
         MS_TEST_END,
     };
     static const MsTestCase sim_cases[] = {
@@ -1401,6 +1634,7 @@ int main(void)
         MS_TEST(test_events_schedule_events),
         MS_TEST(test_zero_delay_after_same_time),
         MS_TEST(test_sim_cancel),
+        MS_TEST(test_sim_reschedule),
         MS_TEST(test_rng_determinism),
         MS_TEST(test_past_is_fatal),
         MS_TEST(test_sim_owns_trace),

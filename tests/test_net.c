@@ -1232,6 +1232,77 @@ static void test_abort_after_retries(void)
     tcp_teardown(&t);
 }
 
+static void send_hundred_more(gpointer data)
+{
+    Tcp *t = data;
+    char buf[100];
+
+    memset(buf, 'z', sizeof buf);
+    CU_ASSERT_EQUAL(ms_tcp_send(t->conn, MS_DIR_CLIENT, buf, sizeof buf), 105);
+}
+
+/* The timer stops when everything is acknowledged (RFC 6298 5.2) and the
+ * next write starts it again (5.1): a lost second write is resent one RTO
+ * after it left, not when the first write's timer would have expired, and
+ * a stopped timer never resends anything. */
+static void test_timer_restarted_by_next_write(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+    /* "hello" leaves at 2 D40 + TX40 and is acknowledged 20 ms later. */
+    const MsTime second = 2 * D40 + TX40 + 100 * MS_MSEC;
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = "hello";
+    t.send_len = 5;
+    ms_link_schedule_down(t.link, second, second + 1);
+    tcp_connect(&t);
+    ms_sim_schedule_at(t.sim, second, send_hundred_more, &t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_LOST, MS_DIR_CLIENT,
+                              MS_TCP_ACK | MS_TCP_PSH), 1);
+    /* "hello" went out once; the hundred bytes twice, the second time
+     * 200 ms (the RTO, see test_rto_after_rtt_sample) after the first. */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT,
+                              MS_TCP_ACK | MS_TCP_PSH), 3);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 0);
+    CU_ASSERT_EQUAL(rec->time, 2 * D40); /* sent behind the handshake's ACK */
+    CU_ASSERT_EQUAL(rec->retransmit, 0);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 1);
+    CU_ASSERT_EQUAL(rec->time, second);
+    CU_ASSERT_EQUAL(rec->retransmit, 0);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 2);
+    CU_ASSERT_EQUAL(rec->time, second + 200 * MS_MSEC);
+    CU_ASSERT_EQUAL(rec->retransmit, 1);
+    CU_ASSERT_EQUAL(t.server_rx->len, 105);
+    /* Nothing else was resent, the server's SYN-ACK included. */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER,
+                              MS_TCP_SYN | MS_TCP_ACK), 1);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_SYN), 1);
+    tcp_teardown(&t);
+}
+
+/* Closed normally, a connection lets its stopped timers go with it: it is
+ * freed, and nothing of it is left to run. */
+static void test_stopped_timers_freed_with_connection(void)
+{
+    Tcp t;
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    t.send_on_established = "hello";
+    t.send_len = 5;
+    t.client_close_on_established = TRUE;
+    t.server_close_on_peer_closed = TRUE;
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    MS_ASSERT_STR(t.server_rx->str, "hello");
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 0);
+    CU_ASSERT_EQUAL(ms_sim_next_time(t.sim), MS_TIME_NEVER);
+    tcp_teardown(&t);
+}
+
 static void test_syn_timeout(void)
 {
     Tcp t;
@@ -1515,6 +1586,8 @@ static const MsTestCase tcp_cases[] = {
     MS_TEST(test_rto_after_rtt_sample),
     MS_TEST(test_out_of_order_delivery),
     MS_TEST(test_abort_after_retries),
+    MS_TEST(test_timer_restarted_by_next_write),
+    MS_TEST(test_stopped_timers_freed_with_connection),
     MS_TEST(test_syn_timeout),
     MS_TEST(test_connection_refused),
     MS_TEST(test_no_route),

@@ -62,7 +62,9 @@ gboolean ms_debug_enabled(void);
 
 /* ---- The pending-event set --------------------------------------------
  * A binary heap keyed on (time, seq).  Cancellation is lazy: a cancelled
- * event stays in the heap, marked dead, and is skipped when it surfaces.
+ * event stays in the heap, marked dead, and is skipped when it surfaces.  So
+ * is moving an event later: its entry stays and goes back into the heap at
+ * the event's new key if it surfaces before then.
  */
 typedef struct MsEventQueue MsEventQueue;
 typedef void (*MsEventFn)(gpointer data);
@@ -76,6 +78,13 @@ void ms_event_queue_free(MsEventQueue *queue);
 MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gpointer data);
 /* Returns TRUE if the event was pending and is now cancelled. */
 gboolean ms_event_queue_cancel(MsEventQueue *queue, MsEventId id);
+/* Schedules fn(data) at `time` in place of event `id`, exactly as cancelling
+ * id and pushing anew would (it runs after the events already due then), and
+ * returns the id to keep.  Cheap when `id` is still pending or was cancelled
+ * lately, and `time` is no earlier than it was: a timer that is stopped and
+ * started again and again. */
+MsEventId ms_event_queue_reschedule(MsEventQueue *queue, MsEventId id, MsTime time,
+                                    MsEventFn fn, gpointer data);
 /* Pops the earliest live event; FALSE when none is left. */
 gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn_out, gpointer *data_out);
 /* Earliest live event time, or MS_TIME_NEVER. */
@@ -97,6 +106,10 @@ MsEventId ms_sim_schedule(MsSim *sim, MsTime delay, MsEventFn fn, gpointer data)
 /* Schedules at an absolute time, which must not be in the past. */
 MsEventId ms_sim_schedule_at(MsSim *sim, MsTime when, MsEventFn fn, gpointer data);
 gboolean ms_sim_cancel(MsSim *sim, MsEventId id);
+/* ms_event_queue_reschedule() in the simulator's queue; `when` must not be in
+ * the past.  MS_EVENT_ID_NONE (id cancelled) when `when` is MS_TIME_NEVER. */
+MsEventId ms_sim_reschedule_at(MsSim *sim, MsEventId id, MsTime when, MsEventFn fn,
+                               gpointer data);
 /* Time of the next pending event, or MS_TIME_NEVER. */
 MsTime ms_sim_next_time(MsSim *sim);
 /* Runs one event; FALSE when nothing is pending. */

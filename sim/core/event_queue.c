@@ -15,6 +15,16 @@
  * the heap entry is dropped when it reaches the top.  If dead entries come to
  * outnumber live ones the heap is rebuilt, so a program that re-arms a timer
  * on every packet cannot make the heap grow without bound.
+ *
+ * Rescheduling is lazy too, for a timer that is stopped and restarted again
+ * and again (TCP's retransmission timer, on every ACK).  Moving an event to a
+ * time no earlier than where its heap entry sits, even one cancelled whose
+ * entry is still in the heap, leaves the entry where it is: the slot records
+ * the (time, seq) the event now has, with a sequence number taken just as a
+ * push would take it, and when the entry reaches the top early it goes back
+ * into the heap at that key instead of running.  So events come out exactly
+ * as they would after a cancel and a push, ties included, for the price of a
+ * few stores.
  */
 #include "mailsim/core.h"
 #include "core/core-private.h"
@@ -32,16 +42,24 @@ typedef struct {
 } HeapEntry;
 
 #define KEY_SLOT(key) ((guint32) ((key) & G_MAXUINT32))
+#define KEY_SEQ(key) ((guint32) ((key) >> 32))
 #define SEQ_LIMIT (G_GUINT64_CONSTANT(1) << 32)
 #define CACHE_LINE 64u
 
-/* What a scheduled event does.  fn == NULL marks a slot whose event was
- * cancelled (entry still in the heap) or a free slot (on the free list). */
+/* What a scheduled event does, and when.  fn == NULL marks a slot whose event
+ * was cancelled (entry still in the heap) or a free slot (on the free list).
+ * (due, seq) is the key the event runs at; `at` is the time of its heap
+ * entry, earlier than `due` while a reschedule is pending (see above). */
 typedef struct {
     MsEventFn fn;
     gpointer data;
+    MsTime due;
+    MsTime at;
     guint32 gen;
-    guint32 next_free;
+    union {
+        guint32 seq;       /* while the slot is in use */
+        guint32 next_free; /* while it is on the free list */
+    };
 } Slot;
 
 #define NO_SLOT G_MAXUINT32
@@ -179,13 +197,10 @@ static void sift_down(HeapEntry *heap, guint len, guint pos, HeapEntry entry)
  * prefetches, which there cost instructions and save no waiting. */
 #define PREFETCH_MIN_LEN 8192u
 
-static void heap_remove_top(MsEventQueue *queue)
+/* Puts `entry` in the root's place and restores the heap (Floyd's walk, as
+ * described above). */
+static void heap_replace_top(HeapEntry *heap, guint len, HeapEntry entry)
 {
-    HeapEntry *heap = queue->heap;
-    guint len = --queue->heap_len;
-    if (len == 0)
-        return;
-    HeapEntry last = heap[len + 1];
     guint pos = 1;
     guint child = 2;
     if (G_UNLIKELY(len >= PREFETCH_MIN_LEN)) {
@@ -213,7 +228,30 @@ static void heap_remove_top(MsEventQueue *queue)
         heap[pos] = heap[child];
         pos = child;
     }
-    sift_up(heap, pos, last);
+    sift_up(heap, pos, entry);
+}
+
+static void heap_remove_top(MsEventQueue *queue)
+{
+    guint len = --queue->heap_len;
+    if (len > 0)
+        heap_replace_top(queue->heap, len, queue->heap[len + 1]);
+}
+
+/* The root's event was rescheduled later: its entry goes back into the heap
+ * at the key the event now has. */
+static void defer_top(MsEventQueue *queue, guint32 slot)
+{
+    Slot *s = &queue->slots[slot];
+    HeapEntry entry = { s->due, ((guint64) s->seq << 32) | slot };
+    s->at = s->due;
+    heap_replace_top(queue->heap, queue->heap_len, entry);
+}
+
+/* Whether the root's entry is early: its event was rescheduled later. */
+static inline gboolean top_deferred(const HeapEntry *top, const Slot *s)
+{
+    return (top->time != s->due) | (KEY_SEQ(top->key) != s->seq);
 }
 
 static int entry_compare(const void *a, const void *b)
@@ -231,9 +269,22 @@ static int entry_compare(const void *a, const void *b)
 static void renumber(MsEventQueue *queue)
 {
     HeapEntry *heap = queue->heap;
+    /* An entry whose event was rescheduled moves to its key first: the new
+     * numbers must keep the order the events will run in. */
+    for (guint i = 1; i <= queue->heap_len; i++) {
+        Slot *s = &queue->slots[KEY_SLOT(heap[i].key)];
+        if (s->fn != NULL) {
+            heap[i].time = s->due;
+            heap[i].key = ((guint64) s->seq << 32) | KEY_SLOT(heap[i].key);
+            s->at = s->due;
+        }
+    }
     qsort(&heap[1], queue->heap_len, sizeof(HeapEntry), entry_compare);
-    for (guint i = 1; i <= queue->heap_len; i++)
-        heap[i].key = ((guint64) (i - 1) << 32) | KEY_SLOT(heap[i].key);
+    for (guint i = 1; i <= queue->heap_len; i++) {
+        guint32 slot = KEY_SLOT(heap[i].key);
+        heap[i].key = ((guint64) (i - 1) << 32) | slot;
+        queue->slots[slot].seq = i - 1;
+    }
     queue->next_seq = queue->heap_len;
 }
 
@@ -255,6 +306,9 @@ MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gp
     Slot *s = &queue->slots[slot];
     s->fn = fn;
     s->data = data;
+    s->due = time;
+    s->at = time;
+    s->seq = (guint32) queue->next_seq;
 
     HeapEntry entry = { time, (queue->next_seq++ << 32) | slot };
     sift_up(queue->heap, ++queue->heap_len, entry);
@@ -303,14 +357,46 @@ gboolean ms_event_queue_cancel(MsEventQueue *queue, MsEventId id)
     return TRUE;
 }
 
+MsEventId ms_event_queue_reschedule(MsEventQueue *queue, MsEventId id, MsTime time,
+                                    MsEventFn fn, gpointer data)
+{
+    g_return_val_if_fail(queue != NULL, MS_EVENT_ID_NONE);
+    g_return_val_if_fail(fn != NULL, MS_EVENT_ID_NONE);
+    g_return_val_if_fail(time < MS_TIME_NEVER, MS_EVENT_ID_NONE);
+    guint32 slot = (guint32) (id & G_MAXUINT32);
+    guint32 gen = (guint32) (id >> 32);
+    /* A stale id (the event ran, or its cancelled entry has left the heap)
+     * or a time before the entry's: the event needs an entry of its own. */
+    if (slot >= queue->n_slots || queue->slots[slot].gen != gen
+        || time < queue->slots[slot].at) {
+        ms_event_queue_cancel(queue, id);
+        return ms_event_queue_push(queue, time, fn, data);
+    }
+    /* Renumbering rewrites the slots' keys, so it goes first. */
+    if (G_UNLIKELY(queue->next_seq >= SEQ_LIMIT))
+        renumber(queue);
+    Slot *s = &queue->slots[slot];
+    if (s->fn == NULL)
+        queue->live++;
+    s->fn = fn;
+    s->data = data;
+    s->due = time;
+    s->seq = (guint32) queue->next_seq++;
+    return id;
+}
+
 gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn_out, gpointer *data_out)
 {
     g_return_val_if_fail(queue != NULL, FALSE);
     while (queue->heap_len > 0) {
         HeapEntry top = queue->heap[1];
-        heap_remove_top(queue);
         guint32 slot = KEY_SLOT(top.key);
         Slot *s = &queue->slots[slot];
+        if (G_UNLIKELY(s->fn != NULL && top_deferred(&top, s))) {
+            defer_top(queue, slot);
+            continue;
+        }
+        heap_remove_top(queue);
         MsEventFn fn = s->fn;
         gpointer data = s->data;
         slot_release(queue, slot);
@@ -338,8 +424,13 @@ MsTime ms_event_queue_peek_time(MsEventQueue *queue)
     /* Cancelled events at the top are discarded now rather than reported. */
     while (queue->heap_len > 0) {
         guint32 slot = KEY_SLOT(queue->heap[1].key);
-        if (queue->slots[slot].fn != NULL)
-            return queue->heap[1].time;
+        Slot *s = &queue->slots[slot];
+        if (s->fn != NULL) {
+            if (!top_deferred(&queue->heap[1], s))
+                return queue->heap[1].time;
+            defer_top(queue, slot);
+            continue;
+        }
         heap_remove_top(queue);
         slot_release(queue, slot);
     }

@@ -71,6 +71,18 @@ MsEventId ms_sim_schedule_at(MsSim *sim, MsTime when, MsEventFn fn, gpointer dat
     return ms_event_queue_push(sim->queue, when, fn, data);
 }
 
+MsEventId ms_sim_reschedule_at(MsSim *sim, MsEventId id, MsTime when, MsEventFn fn,
+                               gpointer data)
+{
+    g_return_val_if_fail(sim != NULL, MS_EVENT_ID_NONE);
+    g_assert(when >= sim->now);
+    if (when == MS_TIME_NEVER) {
+        ms_event_queue_cancel(sim->queue, id);
+        return MS_EVENT_ID_NONE;
+    }
+    return ms_event_queue_reschedule(sim->queue, id, when, fn, data);
+}
+
 gboolean ms_sim_cancel(MsSim *sim, MsEventId id)
 {
     g_return_val_if_fail(sim != NULL, FALSE);

@@ -22,8 +22,15 @@ typedef struct MsNetTask MsNetTask;
  * task is gone once fn runs; do not cancel it after that. (transfer none) */
 MsNetTask *ms_net_task_at(MsNet *net, MsTime when, MsEventFn fn, gpointer data,
                           GDestroyNotify destroy);
-/* Cancels a pending task without calling its destroy notify. */
+/* Cancels a pending (or stopped) task without calling its destroy notify. */
 void ms_net_task_cancel(MsNet *net, MsNetTask *task);
+/* Keeps the task but stops its event: it will not run unless moved. */
+void ms_net_task_stop(MsNet *net, MsNetTask *task);
+/* Moves a pending or stopped task to `when` (clamped to now), exactly as
+ * cancelling it and scheduling it anew would, but without either where its
+ * event can be rescheduled in place (ms_event_queue_reschedule()): for a
+ * timer that is stopped and restarted on every ACK. */
+void ms_net_task_move(MsNet *net, MsNetTask *task, MsTime when);
 
 /* How many hosts the route searches have settled so far: their work, for
  * the tests that check it grows linearly with the hosts. */

@@ -167,6 +167,19 @@ void ms_net_task_cancel(MsNet *net, MsNetTask *task)
     task_finish(net, task);
 }
 
+void ms_net_task_stop(MsNet *net, MsNetTask *task)
+{
+    if (task->id != MS_EVENT_ID_NONE)
+        ms_sim_cancel(net->sim, task->id);
+}
+
+void ms_net_task_move(MsNet *net, MsNetTask *task, MsTime when)
+{
+    MsTime now = ms_sim_now(net->sim);
+
+    task->id = ms_sim_reschedule_at(net->sim, task->id, MAX(when, now), task_run, task);
+}
+
 static void tasks_free_all(MsNet *net)
 {
     while (!g_queue_is_empty(&net->tasks)) {

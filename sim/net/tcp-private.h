@@ -100,7 +100,9 @@ typedef struct {
     guint64 received;      /* in-order payload bytes handed up */
     GList *ooo;            /* MsTcpChunk, by sequence number */
 
-    /* RFC 6298 state: one retransmission timer for the oldest segment. */
+    /* RFC 6298 state: one retransmission timer for the oldest segment.  Its
+     * task is kept when the timer stops (timer_armed 0), so that starting it
+     * again moves the task rather than making a new one. */
     MsNetTask *timer;
     MsTime srtt;
     MsTime rttvar;
@@ -118,6 +120,7 @@ typedef struct {
     guint8 fin_sent;
     guint8 rcv_synced;     /* the peer's SYN arrived: rcv_nxt is valid */
     guint8 have_rtt;
+    guint8 timer_armed;    /* the retransmission timer runs */
 } MsTcpSide;
 
 struct MsTcpConn {

@@ -74,7 +74,7 @@ static MsTcpWire *wire_new(MsTcpTable *table)
     return ms_spare_pop(&table->spare_wires, sizeof(MsTcpWire));
 }
 
-/* Timers must already be cancelled (or freed with the net's tasks). */
+/* Timer tasks must already be cancelled (or freed with the net's tasks). */
 static void conn_free(gpointer data)
 {
     MsTcpConn *conn = data;
@@ -296,14 +296,22 @@ void ms_tcp_timer_start(MsTcpConn *conn, int s, MsTime from)
     MsTcpSide *side = &conn->sides[s];
     MsTime due = from > MS_TIME_NEVER - side->rto ? MS_TIME_NEVER : from + side->rto;
 
-    ms_net_task_cancel(conn->net, side->timer);
-    side->timer = ms_net_task_at(conn->net, due, rtx_timer_fired, side, NULL);
+    if (side->timer == NULL)
+        side->timer = ms_net_task_at(conn->net, due, rtx_timer_fired, side, NULL);
+    else
+        ms_net_task_move(conn->net, side->timer, due);
+    side->timer_armed = TRUE;
 }
 
+/* The task stays with the side (ms_tcp_conn_settle() lets it go), so that
+ * the next start, usually the next write, finds it. */
 void ms_tcp_timer_stop(MsTcpConn *conn, int s)
 {
-    ms_net_task_cancel(conn->net, conn->sides[s].timer);
-    conn->sides[s].timer = NULL;
+    MsTcpSide *side = &conn->sides[s];
+
+    if (side->timer_armed)
+        ms_net_task_stop(conn->net, side->timer);
+    side->timer_armed = FALSE;
 }
 
 /* Sends (or resends) a segment from the retransmission queue. */
@@ -325,7 +333,7 @@ static void seg_transmit(MsTcpConn *conn, MsTcpSeg *seg)
     /* RFC 6298 5.1: start the timer if it is not running (5.6: always after
      * a retransmission).  It runs from when the segment leaves the host, as
      * a stack's timer runs from when the interface takes the segment. */
-    if (side->timer == NULL || seg->retransmits > 0)
+    if (!side->timer_armed || seg->retransmits > 0)
         ms_tcp_timer_start(conn, seg->side, start);
 }
 
@@ -425,9 +433,11 @@ void ms_tcp_conn_settle(MsTcpConn *conn)
 {
     GPtrArray *conns = conn_table(conn)->conns;
 
-    if (conn->holds > 0 || conn->sides[0].timer != NULL || conn->sides[1].timer != NULL
+    if (conn->holds > 0 || conn->sides[0].timer_armed || conn->sides[1].timer_armed
         || !side_over(&conn->sides[0]) || !side_over(&conn->sides[1]))
         return;
+    for (int s = 0; s < 2; s++)
+        ms_net_task_cancel(conn->net, g_steal_pointer(&conn->sides[s].timer));
     /* The last connection takes its place: the table's order is only the
      * order of freeing at the end. */
     g_ptr_array_steal_index_fast(conns, conn->slot);
@@ -460,6 +470,7 @@ static void rtx_timer_fired(gpointer data)
     MsTcpSeg *seg = g_queue_peek_head(&side->rtx);
 
     side->timer = NULL;
+    side->timer_armed = FALSE;
     if (seg == NULL || conn->dead) {
         ms_tcp_conn_settle(conn);
     } else if (seg->retransmits >= conn_table(conn)->max_retries) {
