@@ -54,14 +54,16 @@ struct MsLink {
     gboolean reported_up;
 };
 
+/* A pending task is on the net's list (prev, next); a finished one is kept
+ * on the spare list (next). */
 struct MsNetTask {
     MsNet *net;
     MsEventId id;
     MsEventFn fn;
     gpointer data;
     GDestroyNotify destroy;
-    GList node;            /* in net->tasks */
-    MsNetTask *next_spare; /* in net->spare, once finished */
+    MsNetTask *prev;
+    MsNetTask *next;
 };
 
 /* Route search (see "Routes" below). */
@@ -103,7 +105,7 @@ struct MsNet {
     /* The routes last found, by (source, destination), in front of the
      * table: a connection's segments ask for the same two again and again. */
     const MsRoute *recent[ROUTE_RECENT];
-    GQueue tasks;          /* pending MsNetTask */
+    MsNetTask *tasks;      /* pending tasks, the latest first */
     MsNetTask *spare;      /* finished tasks, kept for reuse */
     gpointer spare_packets;/* freed packets, kept for reuse (a list through their first word) */
     MsTcpTable *tcp;
@@ -113,11 +115,23 @@ struct MsNet {
 
 /* Every packet hop and TCP timer is a task, so a finished one is kept for
  * the next instead of going back to malloc; there are never more spares
- * than tasks once pending at the same time. */
+ * than tasks once pending at the same time.  The list of pending tasks is
+ * linked by hand: two stores to join it, two to leave, where a GQueue took
+ * a call and some fifty instructions for each. */
 static void task_finish(MsNet *net, MsNetTask *task)
 {
-    g_queue_unlink(&net->tasks, &task->node);
-    task->next_spare = net->spare;
+    if (task->prev != NULL)
+        task->prev->next = task->next;
+    else
+        net->tasks = task->next;
+    if (task->next != NULL)
+        task->next->prev = task->prev;
+    if (!MS_SPARE_REUSE) {
+        g_free(task);
+        return;
+    }
+    task->prev = NULL;
+    task->next = net->spare;
     net->spare = task;
 }
 
@@ -137,20 +151,21 @@ MsNetTask *ms_net_task_at(MsNet *net, MsTime when, MsEventFn fn, gpointer data,
                           GDestroyNotify destroy)
 {
     MsNetTask *task = net->spare;
-    if (task != NULL) {
-        net->spare = task->next_spare;
-        memset(task, 0, sizeof *task);
-    } else {
-        task = g_new0(MsNetTask, 1);
-    }
+    if (task != NULL)
+        net->spare = task->next;
+    else
+        task = g_new(MsNetTask, 1);
     MsTime now = ms_sim_now(net->sim);
 
     task->net = net;
     task->fn = fn;
     task->data = data;
     task->destroy = destroy;
-    task->node.data = task;
-    g_queue_push_tail_link(&net->tasks, &task->node);
+    task->prev = NULL;
+    task->next = net->tasks;
+    if (net->tasks != NULL)
+        net->tasks->prev = task;
+    net->tasks = task;
     /* A packet on a link of infinite latency, say, never arrives: keep the
      * task (its data is freed with the net) but put nothing in the queue. */
     task->id = when >= MS_TIME_NEVER ? MS_EVENT_ID_NONE
@@ -180,20 +195,28 @@ void ms_net_task_move(MsNet *net, MsNetTask *task, MsTime when)
     task->id = ms_sim_reschedule_at(net->sim, task->id, MAX(when, now), task_run, task);
 }
 
+/* The oldest pending task first, as when they were kept in a queue: a
+ * destroy notify may be told in that order. */
 static void tasks_free_all(MsNet *net)
 {
-    while (!g_queue_is_empty(&net->tasks)) {
-        MsNetTask *task = g_queue_pop_head_link(&net->tasks)->data;
+    MsNetTask *oldest = net->tasks;
 
+    while (oldest != NULL && oldest->next != NULL)
+        oldest = oldest->next;
+    while (oldest != NULL) {
+        MsNetTask *task = oldest;
+
+        oldest = task->prev;
         if (task->id != MS_EVENT_ID_NONE)
             ms_sim_cancel(net->sim, task->id);
         if (task->destroy != NULL)
             task->destroy(task->data);
         g_free(task);
     }
+    net->tasks = NULL;
     while (net->spare != NULL) {
         MsNetTask *task = net->spare;
-        net->spare = task->next_spare;
+        net->spare = task->next;
         g_free(task);
     }
 }
@@ -241,7 +264,6 @@ MsNet *ms_net_new(MsSim *sim)
     net->by_name = g_hash_table_new(ms_name_hash, ms_name_hash_equal);
     net->routes = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, route_free);
     net->heap = g_array_new(FALSE, FALSE, sizeof(MsHeapItem));
-    g_queue_init(&net->tasks);
     net->tcp = ms_tcp_table_new();
     return net;
 }
