@@ -94,6 +94,32 @@ static void test_single_hop(void)
     result_clear(&r, 1);
 }
 
+/* A packet keeps the route it left on: a link added while it travels (which
+ * drops the routes found so far) does not change its path, and the old
+ * route lasts as long as the packet needs it. */
+static void test_route_dropped_in_flight(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    g_autoptr(MsNet) net = ms_net_new(sim);
+    MsHost *a = ms_net_add_host(net, "a", NULL);
+    MsHost *b = ms_net_add_host(net, "b", NULL);
+    MsHost *c = ms_net_add_host(net, "c", NULL);
+    ms_net_add_link(net, a, b, 5 * MS_MSEC, 0, 0.0);
+    ms_net_add_link(net, b, c, 5 * MS_MSEC, 0, 0.0);
+    PacketResult r[2] = { { .sim = sim }, { .sim = sim } };
+
+    CU_ASSERT_TRUE(ms_net_send_packet(net, a, c, 1000, packet_done, &r[0]));
+    ms_net_add_link(net, a, c, 1 * MS_MSEC, 0, 0.0);
+    CU_ASSERT_TRUE(ms_net_send_packet(net, a, c, 1000, packet_done, &r[1]));
+    ms_sim_run(sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(r[0].calls, 1);
+    CU_ASSERT_FALSE(r[0].lost);
+    CU_ASSERT_EQUAL(r[0].time, 10 * MS_MSEC);
+    CU_ASSERT_EQUAL(r[1].calls, 1);
+    CU_ASSERT_EQUAL(r[1].time, 1 * MS_MSEC);
+    result_clear(r, 2);
+}
+
 static void test_multi_hop_store_and_forward(void)
 {
     g_autoptr(MsSim) sim = ms_sim_new(1);
@@ -1563,6 +1589,7 @@ static const MsTestCase link_cases[] = {
     MS_TEST(test_loss_draws),
     MS_TEST(test_unreachable_packet),
     MS_TEST(test_free_with_packets_in_flight),
+    MS_TEST(test_route_dropped_in_flight),
     MS_TEST_END,
 };
 

@@ -85,9 +85,10 @@ typedef struct {
     gint64 key;       /* source index * number of hosts + destination index */
     GPtrArray *hosts; /* the route, hosts[0] = source; NULL: unreachable */
     GPtrArray *links; /* links[i] joins hosts[i] and hosts[i + 1] */
+    guint refs;       /* the table's, and one for each packet on it */
 } MsRoute;
 
-static void route_free(gpointer data);
+static void route_unref(gpointer data);
 
 #define ROUTE_RECENT 64u
 
@@ -104,7 +105,7 @@ struct MsNet {
     guint64 settled;       /* hosts settled by all searches so far */
     /* The routes last found, by (source, destination), in front of the
      * table: a connection's segments ask for the same two again and again. */
-    const MsRoute *recent[ROUTE_RECENT];
+    MsRoute *recent[ROUTE_RECENT];
     MsNetTask *tasks;      /* pending tasks, the latest first */
     MsNetTask *spare;      /* finished tasks, kept for reuse */
     gpointer spare_packets;/* freed packets, kept for reuse (a list through their first word) */
@@ -262,7 +263,7 @@ MsNet *ms_net_new(MsSim *sim)
     net->hosts = g_ptr_array_new_with_free_func(host_free);
     net->links = g_ptr_array_new_with_free_func(link_free);
     net->by_name = g_hash_table_new(ms_name_hash, ms_name_hash_equal);
-    net->routes = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, route_free);
+    net->routes = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, route_unref);
     net->heap = g_array_new(FALSE, FALSE, sizeof(MsHeapItem));
     net->tcp = ms_tcp_table_new();
     return net;
@@ -587,10 +588,15 @@ MsTime ms_net_transmission_time(guint64 bytes, guint64 bandwidth_bps)
  * lists differ first just below the two hosts' common ancestor and
  * comparing them costs a walk up the tree, not a copy of the paths.
  */
-static void route_free(gpointer data)
+/* A packet holds its route (one count, not a reference on each of its two
+ * arrays, which GLib counts atomically): a route the table drops while
+ * packets travel on it stays until the last of them is gone. */
+static void route_unref(gpointer data)
 {
     MsRoute *route = data;
 
+    if (--route->refs > 0)
+        return;
     if (route->hosts != NULL) {
         g_ptr_array_unref(route->hosts);
         g_ptr_array_unref(route->links);
@@ -669,6 +675,7 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
     guint n = net->hosts->len;
     MsRoute *route = g_new0(MsRoute, 1);
 
+    route->refs = 1;
     if (net->n_labels < n) {
         g_free(net->labels);
         net->labels = g_new0(MsLabel, n);
@@ -762,10 +769,10 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
 
 /* The cached route from `from` to `to`, searched on first use (transfer
  * none; its lists are NULL when there is no route). */
-static const MsRoute *route_find(MsNet *net, MsHost *from, MsHost *to)
+static MsRoute *route_find(MsNet *net, MsHost *from, MsHost *to)
 {
     gint64 key = (gint64) from->index * (gint64) net->hosts->len + (gint64) to->index;
-    const MsRoute **recent = &net->recent[(from->index * 31u + to->index) % ROUTE_RECENT];
+    MsRoute **recent = &net->recent[(from->index * 31u + to->index) % ROUTE_RECENT];
     if (*recent != NULL && (*recent)->key == key)
         return *recent;
     MsRoute *route = g_hash_table_lookup(net->routes, &key);
@@ -800,7 +807,8 @@ GPtrArray *ms_net_route(MsNet *net, MsHost *from, MsHost *to)
 
 typedef struct {
     MsNet *net;
-    GPtrArray *hosts;      /* the route, hosts[0] = source (transfer none items) */
+    MsRoute *route;        /* held (route->refs) */
+    GPtrArray *hosts;      /* the route's hosts, hosts[0] = source */
     GPtrArray *links;      /* links[i] joins hosts[i] and hosts[i + 1] */
     guint hop;             /* index in hosts of where the packet is */
     guint32 bytes;
@@ -820,8 +828,7 @@ static void packet_free(gpointer data)
 
     if (p->data != NULL && p->destroy != NULL)
         p->destroy(p->data);
-    g_ptr_array_unref(p->hosts);
-    g_ptr_array_unref(p->links);
+    route_unref(p->route);
     g_free(p->lost_why);
     ms_spare_push(&net->spare_packets, p);
 }
@@ -922,13 +929,15 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
     MsPacket *p;
 
     g_return_val_if_fail(src != NULL && dst != NULL && fn != NULL, FALSE);
-    const MsRoute *route = route_find(net, src, dst);
+    MsRoute *route = route_find(net, src, dst);
     if (route->hosts == NULL)
         return FALSE;
     p = packet_new(net);
     p->net = net;
-    p->hosts = g_ptr_array_ref(route->hosts);
-    p->links = g_ptr_array_ref(route->links);
+    p->route = route;
+    route->refs++;
+    p->hosts = route->hosts;
+    p->links = route->links;
     p->bytes = bytes;
     p->fn = fn;
     p->data = data;
