@@ -1258,6 +1258,29 @@ static void test_abort_after_retries(void)
     tcp_teardown(&t);
 }
 
+/* A side keeps its route between segments, but not past a change of the
+ * net: segments sent after a faster link is added take it. */
+static void test_route_follows_new_link(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    tcp_connect(&t);
+    ms_sim_run(t.sim, 100 * MS_MSEC);
+    ms_net_add_link(t.net, t.c, t.s, 1 * MS_MSEC, 10000000, 0.0);
+    ms_tcp_send(t.conn, MS_DIR_CLIENT, "hello", 5);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    MS_ASSERT_STR(t.server_rx->str, "hello");
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+    /* 45 bytes at 10 Mbit/s (36 µs), then 1 ms instead of 10. */
+    CU_ASSERT_EQUAL(rec->arrival, rec->time + 36 * MS_USEC + 1 * MS_MSEC);
+    tcp_teardown(&t);
+}
+
 static void send_hundred_more(gpointer data)
 {
     Tcp *t = data;
@@ -1614,6 +1637,7 @@ static const MsTestCase tcp_cases[] = {
     MS_TEST(test_out_of_order_delivery),
     MS_TEST(test_abort_after_retries),
     MS_TEST(test_timer_restarted_by_next_write),
+    MS_TEST(test_route_follows_new_link),
     MS_TEST(test_stopped_timers_freed_with_connection),
     MS_TEST(test_syn_timeout),
     MS_TEST(test_connection_refused),

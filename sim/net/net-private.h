@@ -44,13 +44,23 @@ guint64 ms_net_route_settled(const MsNet *net);
 typedef void (*MsNetDeliverFn)(gpointer data, gboolean lost, const MsHost *where,
                                const char *why);
 
+/* The route between two hosts, as a sender that sends packets between the
+ * same two again and again (a TCP side) keeps it: see route_cache below. */
+typedef struct MsRoute MsRoute;
+
 /* Like ms_net_send_packet().  destroy(data) is called only if the net is
  * freed while the packet is still travelling.  *first_start_out (may be NULL)
  * is when the packet starts being transmitted on its first link (or now, if
- * it never gets that far): the moment the sender's interface lets go of it. */
+ * it never gets that far): the moment the sender's interface lets go of it.
+ * route_cache (may be NULL; *route_cache NULL at first) keeps the route from
+ * src to dst for the next packet between them, held until
+ * ms_net_route_release(); it is searched again when the net's links or
+ * hosts change. */
 gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
                                  MsNetDeliverFn fn, gpointer data, GDestroyNotify destroy,
-                                 MsTime *first_start_out);
+                                 MsRoute **route_cache, MsTime *first_start_out);
+/* Lets go of a route kept by ms_net_send_packet_full() and sets it to NULL. */
+void ms_net_route_release(MsRoute **route_cache);
 
 /* Next ephemeral port of a client host: 49152, 49153, ... wrapping to 49152
  * after 65535. */

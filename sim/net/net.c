@@ -81,12 +81,13 @@ typedef struct {
     guint host;
 } MsHeapItem;
 
-typedef struct {
+struct MsRoute {
     gint64 key;       /* source index * number of hosts + destination index */
     GPtrArray *hosts; /* the route, hosts[0] = source; NULL: unreachable */
     GPtrArray *links; /* links[i] joins hosts[i] and hosts[i + 1] */
-    guint refs;       /* the table's, and one for each packet on it */
-} MsRoute;
+    guint refs;       /* the table's, each packet's on it, each sender's keeping it */
+    guint epoch;      /* net->route_epoch when it was searched */
+};
 
 static void route_unref(gpointer data);
 
@@ -106,6 +107,7 @@ struct MsNet {
     /* The routes last found, by (source, destination), in front of the
      * table: a connection's segments ask for the same two again and again. */
     MsRoute *recent[ROUTE_RECENT];
+    guint route_epoch;     /* moves on whenever the routes are dropped */
     MsNetTask *tasks;      /* pending tasks, the latest first */
     MsNetTask *spare;      /* finished tasks, kept for reuse */
     gpointer spare_packets;/* freed packets, kept for reuse (a list through their first word) */
@@ -300,6 +302,7 @@ MsTcpTable *ms_net_tcp_table(MsNet *net)
 
 static void routes_invalidate(MsNet *net)
 {
+    net->route_epoch++;
     memset(net->recent, 0, sizeof net->recent);
     g_hash_table_remove_all(net->routes);
 }
@@ -676,6 +679,7 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
     MsRoute *route = g_new0(MsRoute, 1);
 
     route->refs = 1;
+    route->epoch = net->route_epoch;
     if (net->n_labels < n) {
         g_free(net->labels);
         net->labels = g_new0(MsLabel, n);
@@ -922,14 +926,22 @@ static MsTime packet_forward(MsPacket *p)
 
 gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
                                  MsNetDeliverFn fn, gpointer data, GDestroyNotify destroy,
-                                 MsTime *first_start_out)
+                                 MsRoute **route_cache, MsTime *first_start_out)
 {
     MsTime now = ms_sim_now(net->sim);
     MsTime start = now;
     MsPacket *p;
 
     g_return_val_if_fail(src != NULL && dst != NULL && fn != NULL, FALSE);
-    MsRoute *route = route_find(net, src, dst);
+    MsRoute *route = route_cache != NULL ? *route_cache : NULL;
+    if (route == NULL || route->epoch != net->route_epoch) {
+        route = route_find(net, src, dst);
+        if (route_cache != NULL) {
+            ms_net_route_release(route_cache);
+            route->refs++;
+            *route_cache = route;
+        }
+    }
     if (route->hosts == NULL)
         return FALSE;
     p = packet_new(net);
@@ -951,6 +963,12 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
     if (first_start_out != NULL)
         *first_start_out = start;
     return TRUE;
+}
+
+void ms_net_route_release(MsRoute **route_cache)
+{
+    if (*route_cache != NULL)
+        route_unref(g_steal_pointer(route_cache));
 }
 
 typedef struct {
@@ -976,7 +994,8 @@ gboolean ms_net_send_packet(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
 
     pp->fn = fn;
     pp->data = data;
-    if (!ms_net_send_packet_full(net, src, dst, bytes, public_packet_done, pp, g_free, NULL)) {
+    if (!ms_net_send_packet_full(net, src, dst, bytes, public_packet_done, pp, g_free, NULL,
+                                 NULL)) {
         g_free(pp);
         return FALSE;
     }

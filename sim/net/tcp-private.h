@@ -100,6 +100,8 @@ typedef struct {
     guint64 received;      /* in-order payload bytes handed up */
     GList *ooo;            /* MsTcpChunk, by sequence number */
 
+    MsRoute *route;        /* to the peer, kept between segments */
+
     /* RFC 6298 state: one retransmission timer for the oldest segment.  Its
      * task is kept when the timer stops (timer_armed 0), so that starting it
      * again moves the task rather than making a new one. */

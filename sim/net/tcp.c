@@ -88,6 +88,7 @@ static void conn_free(gpointer data)
         g_list_free_full(side->ooo, ms_tcp_chunk_free);
         if (side->trackers != NULL)
             g_array_unref(side->trackers);
+        ms_net_route_release(&side->route);
     }
     g_free(conn->protocol);
     g_free(conn);
@@ -270,7 +271,7 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
     wire->trace_id = ms_trace_emit_in(conn_trace(conn), side_context(conn, s, TRUE), &rec);
     if (!ms_net_send_packet_full(conn->net, conn->sides[s].host, conn->sides[1 - s].host,
                                  MS_TCP_HEADER_BYTES + wire->len, wire_done, wire, wire_free,
-                                 &start)) {
+                                 &conn->sides[s].route, &start)) {
         rec = wire_record(wire, MS_TRACE_SEGMENT_LOST);
         rec.detail = "no route to host";
         ms_trace_emit(conn_trace(conn), &rec);
