@@ -186,8 +186,9 @@ static inline guint64 ms_tcp_seg_end(const MsTcpSeg *seg)
 
 /* ---- tcp.c --------------------------------------------------------------- */
 void ms_tcp_set_state(MsTcpConn *conn, int s, MsTcpState state);
-/* A record about the connection, seen from side s (time: now). */
-MsTraceRecord ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s);
+/* A record about the connection, seen from side s (time: now), written
+ * whole into *rec_out. */
+void ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s, MsTraceRecord *rec_out);
 /* Puts one segment on the network from side s and traces it; returns when
  * its transmission on the first link starts. */
 MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,

@@ -177,23 +177,25 @@ static gboolean side_is_open(const MsTcpConn *conn, int s)
            || side->state == MS_TCP_STATE_ESTABLISHED || side->state == MS_TCP_STATE_CLOSE_WAIT;
 }
 
-/* A record about the connection, seen from side s. */
-MsTraceRecord ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s)
+/* A record about the connection, seen from side s.  Written in place: a
+ * record is 128 bytes, and returning it by value copied it twice for every
+ * segment. */
+void ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s, MsTraceRecord *rec_out)
 {
-    MsTraceRecord rec = { 0 };
+    MsTraceRecord *rec = rec_out;
 
-    rec.kind = kind;
-    rec.time = conn_now(conn);
-    rec.arrival = -1;
-    rec.conn = conn->id;
-    rec.protocol = conn->protocol;
-    rec.dir = side_dir(s);
-    rec.src = ms_host_name(conn->sides[s].host);
-    rec.dst = ms_host_name(conn->sides[1 - s].host);
-    rec.src_port = conn->sides[s].port;
-    rec.dst_port = conn->sides[1 - s].port;
-    rec.count = conn->attempt;
-    return rec;
+    memset(rec, 0, sizeof *rec);
+    rec->kind = kind;
+    rec->time = conn_now(conn);
+    rec->arrival = -1;
+    rec->conn = conn->id;
+    rec->protocol = conn->protocol;
+    rec->dir = side_dir(s);
+    rec->src = ms_host_name(conn->sides[s].host);
+    rec->dst = ms_host_name(conn->sides[1 - s].host);
+    rec->src_port = conn->sides[s].port;
+    rec->dst_port = conn->sides[1 - s].port;
+    rec->count = conn->attempt;
 }
 
 /* The trace context of side s's lines (protocol: the connection's) or
@@ -204,7 +206,9 @@ static MsTraceContext side_context(MsTcpConn *conn, int s, gboolean segments)
     guint32 *ctx = segments ? &side->wire_ctx : &side->line_ctx;
 
     if (*ctx == 0) {
-        MsTraceRecord rec = ms_tcp_conn_record(conn, MS_TRACE_LINE, s);
+        MsTraceRecord rec;
+
+        ms_tcp_conn_record(conn, MS_TRACE_LINE, s, &rec);
 
         if (segments)
             rec.protocol = "TCP";
@@ -213,19 +217,17 @@ static MsTraceContext side_context(MsTcpConn *conn, int s, gboolean segments)
     return *ctx - 1;
 }
 
-static MsTraceRecord wire_record(const MsTcpWire *wire, MsTraceKind kind)
+static void wire_record(const MsTcpWire *wire, MsTraceKind kind, MsTraceRecord *rec_out)
 {
-    MsTraceRecord rec = ms_tcp_conn_record(wire->conn, kind, wire->from);
-
-    rec.protocol = "TCP";
-    rec.count = 0;
-    rec.flags = wire->flags;
+    ms_tcp_conn_record(wire->conn, kind, wire->from, rec_out);
+    rec_out->protocol = "TCP";
+    rec_out->count = 0;
+    rec_out->flags = wire->flags;
     /* Sequence numbers wrap at 2^32 on the wire (RFC 9293 3.4). */
-    rec.seq = (guint32) wire->seq;
-    rec.ack = (guint32) wire->ack;
-    rec.len = wire->len;
-    rec.retransmit = wire->retransmit;
-    return rec;
+    rec_out->seq = (guint32) wire->seq;
+    rec_out->ack = (guint32) wire->ack;
+    rec_out->len = wire->len;
+    rec_out->retransmit = wire->retransmit;
 }
 
 /* ---- Sending segments ---------------------------------------------------- */
@@ -237,8 +239,9 @@ static void wire_done(gpointer data, gboolean lost, const MsHost *where, const c
 
     (void) where;
     if (lost) {
-        MsTraceRecord rec = wire_record(wire, MS_TRACE_SEGMENT_LOST);
+        MsTraceRecord rec;
 
+        wire_record(wire, MS_TRACE_SEGMENT_LOST, &rec);
         rec.detail = why;
         ms_trace_emit(conn_trace(conn), &rec);
     } else {
@@ -267,12 +270,12 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
     wire->len = payload != NULL ? (guint32) g_bytes_get_size(payload) : 0;
     wire->payload = payload != NULL ? g_bytes_ref(payload) : NULL;
     wire->retransmit = retransmit;
-    rec = wire_record(wire, MS_TRACE_SEGMENT_SENT);
+    wire_record(wire, MS_TRACE_SEGMENT_SENT, &rec);
     wire->trace_id = ms_trace_emit_in(conn_trace(conn), side_context(conn, s, TRUE), &rec);
     if (!ms_net_send_packet_full(conn->net, conn->sides[s].host, conn->sides[1 - s].host,
                                  MS_TCP_HEADER_BYTES + wire->len, wire_done, wire, wire_free,
                                  &conn->sides[s].route, &start)) {
-        rec = wire_record(wire, MS_TRACE_SEGMENT_LOST);
+        wire_record(wire, MS_TRACE_SEGMENT_LOST, &rec);
         rec.detail = "no route to host";
         ms_trace_emit(conn_trace(conn), &rec);
         wire_free(wire);
@@ -413,8 +416,9 @@ void ms_tcp_conn_terminate(MsTcpConn *conn, const char *why)
         side->finished = TRUE;
         ms_tcp_set_state(conn, s, never_connected ? MS_TCP_STATE_REFUSED : MS_TCP_STATE_ABORTED);
         if (never_connected) {
-            MsTraceRecord rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_REFUSED, s);
+            MsTraceRecord rec;
 
+            ms_tcp_conn_record(conn, MS_TRACE_CONN_REFUSED, s, &rec);
             rec.detail = why;
             ms_trace_emit(conn_trace(conn), &rec);
             if (side->cb.refused != NULL)
@@ -458,7 +462,7 @@ static void conn_give_up(MsTcpConn *conn, int s)
     }
     detail = g_strdup_printf("%s gave up after %u retransmissions",
                              ms_host_name(conn->sides[s].host), conn_table(conn)->max_retries);
-    rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_ABORT, s);
+    ms_tcp_conn_record(conn, MS_TRACE_CONN_ABORT, s, &rec);
     rec.detail = detail;
     ms_trace_emit(conn_trace(conn), &rec);
     ms_tcp_conn_terminate(conn, "connection timed out");
@@ -585,7 +589,7 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
     conn->slot = table->conns->len;
     g_ptr_array_add(table->conns, conn);
 
-    rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_OPEN, MS_TCP_CLIENT);
+    ms_tcp_conn_record(conn, MS_TRACE_CONN_OPEN, MS_TCP_CLIENT, &rec);
     ms_trace_emit(conn_trace(conn), &rec);
     route = ms_net_route(net, client, server);
     if (route == NULL) {

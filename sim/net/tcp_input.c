@@ -15,8 +15,9 @@ static void side_closed(MsTcpConn *conn, int s)
     side->finished = TRUE;
     ms_tcp_set_state(conn, s, MS_TCP_STATE_CLOSED);
     if (conn->sides[1 - s].state == MS_TCP_STATE_CLOSED && !conn->close_traced) {
-        MsTraceRecord rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_CLOSE, MS_TCP_CLIENT);
+        MsTraceRecord rec;
 
+        ms_tcp_conn_record(conn, MS_TRACE_CONN_CLOSE, MS_TCP_CLIENT, &rec);
         conn->close_traced = TRUE;
         rec.dir = MS_DIR_NONE;
         ms_trace_emit(conn_trace(conn), &rec);
@@ -30,8 +31,9 @@ static void side_closed(MsTcpConn *conn, int s)
 static void side_established(MsTcpConn *conn, int s)
 {
     MsTcpSide *side = &conn->sides[s];
-    MsTraceRecord rec = ms_tcp_conn_record(conn, MS_TRACE_CONN_ESTABLISHED, s);
+    MsTraceRecord rec;
 
+    ms_tcp_conn_record(conn, MS_TRACE_CONN_ESTABLISHED, s, &rec);
     ms_tcp_set_state(conn, s, MS_TCP_STATE_ESTABLISHED);
     ms_trace_emit(conn_trace(conn), &rec);
     ms_tcp_side_flush(conn, s);
