@@ -69,6 +69,12 @@ static void test_transmission_time(void)
     CU_ASSERT_EQUAL(ms_net_transmission_time(1, 3), 2666666667);
     CU_ASSERT_EQUAL(ms_net_transmission_time(1000, 0), 0); /* infinite bandwidth */
     CU_ASSERT_EQUAL(ms_net_transmission_time(0, 10000000), 0);
+    /* Either side of where 64 bits stop sufficing for the product. */
+    const guint64 big = G_MAXUINT64 / 8000000000u / 2;
+    CU_ASSERT_EQUAL(ms_net_transmission_time(big, 1), (MsTime) (big * 8000000000u));
+    CU_ASSERT_EQUAL(ms_net_transmission_time(big + 1, 2), (MsTime) ((big + 1) * 4000000000u));
+    CU_ASSERT_EQUAL(ms_net_transmission_time(big, 3), (MsTime) ((big * 8000000000u + 2) / 3));
+    CU_ASSERT_EQUAL(ms_net_transmission_time(1000, G_MAXUINT64), 1);
     /* 2^40 bytes at 1 bit/s does not fit in 64-bit nanoseconds. */
     CU_ASSERT_EQUAL(ms_net_transmission_time(G_GUINT64_CONSTANT(1) << 40, 1), MS_TIME_NEVER);
 }
