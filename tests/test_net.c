@@ -358,9 +358,22 @@ static void test_free_with_packets_in_flight(void)
     ms_net_add_link(net, a, b, 5 * MS_MSEC, 10000000, 0.0);
     ms_link_schedule_down(ms_net_add_link(net, a, b, 6 * MS_MSEC, 0, 0.0), MS_SEC, 2 * MS_SEC);
     ms_net_send_packet(net, a, b, 1000, packet_done, &r);
+    /* One waiting to be reported lost (its link is down), and one on a link
+     * of infinite latency, which waits for no event at all. */
+    MsHost *c = ms_net_add_host(net, "c", NULL);
+    MsHost *d = ms_net_add_host(net, "d", NULL);
+    PacketResult lost = { .sim = sim };
+    PacketResult never = { .sim = sim };
+    ms_link_schedule_down(ms_net_add_link(net, a, c, 5 * MS_MSEC, 0, 0.0), 0, MS_TIME_NEVER);
+    ms_net_add_link(net, a, d, MS_TIME_NEVER, 0, 0.0);
+    ms_sim_run(sim, 0); /* the link goes down */
+    ms_net_send_packet(net, a, c, 100, packet_done, &lost);
+    ms_net_send_packet(net, a, d, 100, packet_done, &never);
     ms_net_free(net);
     CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 0);
     CU_ASSERT_EQUAL(r.calls, 0);
+    CU_ASSERT_EQUAL(lost.calls, 0);
+    CU_ASSERT_EQUAL(never.calls, 0);
 }
 
 /* ---- Routes -------------------------------------------------------------- */

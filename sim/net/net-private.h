@@ -1,10 +1,10 @@
 /* net-private.h - what net.c (hosts, links, packets) and tcp.c (connections)
  * share and nobody else sees.
  *
- * Every event the network schedules goes through a "task" the net keeps a list
- * of, so that freeing the net cancels whatever is still pending in the
- * simulator's queue (the simulator outlives the net and must never call back
- * into freed memory).
+ * Every event the network schedules is one the net keeps a list of (a
+ * "task", or a packet in flight), so that freeing the net cancels whatever
+ * is still pending in the simulator's queue (the simulator outlives the net
+ * and must never call back into freed memory).
  */
 #pragma once
 

@@ -110,15 +110,17 @@ struct MsNet {
     guint route_epoch;     /* moves on whenever the routes are dropped */
     MsNetTask *tasks;      /* pending tasks, the latest first */
     MsNetTask *spare;      /* finished tasks, kept for reuse */
+    struct MsPacket *packets; /* in flight, the latest first */
     gpointer spare_packets;/* freed packets, kept for reuse (a list through their first word) */
     MsTcpTable *tcp;
 };
 
 /* ---- Tasks ------------------------------------------------------------- */
 
-/* Every packet hop and TCP timer is a task, so a finished one is kept for
- * the next instead of going back to malloc; there are never more spares
- * than tasks once pending at the same time.  The list of pending tasks is
+/* Every TCP timer and connection timeout is a task (packets schedule their
+ * own events, see "Packets"), so a finished one is kept for the next
+ * instead of going back to malloc; there are never more spares than tasks
+ * once pending at the same time.  The list of pending tasks is
  * linked by hand: two stores to join it, two to leave, where a GQueue took
  * a call and some fifty instructions for each. */
 static void task_finish(MsNet *net, MsNetTask *task)
@@ -277,7 +279,8 @@ void ms_net_free(MsNet *net)
 {
     if (net == NULL)
         return;
-    /* Packets in flight hold TCP segments; free them before the connections. */
+    /* Packets in flight hold TCP segments; free them (and the tasks) before
+     * the connections. */
     tasks_free_all(net);
     packets_free_all(net);
     ms_tcp_table_free(net->tcp);
@@ -813,8 +816,18 @@ GPtrArray *ms_net_route(MsNet *net, MsHost *from, MsHost *to)
 
 /* ---- Packets ------------------------------------------------------------- */
 
-typedef struct {
-    MsNet *net;
+/* A packet schedules its own events (its arrival at the next host, or its
+ * loss) rather than going through a task: a packet is always waiting for
+ * exactly one event, so it can keep the event's id and its place on the
+ * net's list of packets in flight itself, for freeing the net.  A task's
+ * allocation, list and trampoline cost some 80 instructions a hop. */
+typedef struct MsPacket MsPacket;
+
+struct MsPacket {
+    MsNet *net;            /* first: the spares are linked through it */
+    MsPacket *prev;        /* in net->packets */
+    MsPacket *next;
+    MsEventId event;       /* the one it waits for (NONE: it never comes) */
     MsRoute *route;        /* held (route->refs) */
     GPtrArray *hosts;      /* the route's hosts, hosts[0] = source */
     GPtrArray *links;      /* links[i] joins hosts[i] and hosts[i + 1] */
@@ -825,15 +838,20 @@ typedef struct {
     GDestroyNotify destroy;
     const MsHost *lost_where;
     char *lost_why;
-} MsPacket;
+};
 
 /* Every segment is a packet: a freed one is kept for the next instead of
  * going back to malloc, its first word linking the spares. */
-static void packet_free(gpointer data)
+static void packet_free(MsPacket *p)
 {
-    MsPacket *p = data;
     MsNet *net = p->net;
 
+    if (p->prev != NULL)
+        p->prev->next = p->next;
+    else
+        net->packets = p->next;
+    if (p->next != NULL)
+        p->next->prev = p->prev;
     if (p->data != NULL && p->destroy != NULL)
         p->destroy(p->data);
     route_unref(p->route);
@@ -843,12 +861,37 @@ static void packet_free(gpointer data)
 
 static MsPacket *packet_new(MsNet *net)
 {
-    return ms_spare_pop(&net->spare_packets, sizeof(MsPacket));
+    MsPacket *p = ms_spare_pop(&net->spare_packets, sizeof(MsPacket));
+
+    p->net = net;
+    p->next = net->packets;
+    if (net->packets != NULL)
+        net->packets->prev = p;
+    net->packets = p;
+    return p;
 }
 
+/* Packets still in flight are dropped, their data destroyed. */
 static void packets_free_all(MsNet *net)
 {
+    while (net->packets != NULL) {
+        MsPacket *p = net->packets;
+
+        if (p->event != MS_EVENT_ID_NONE)
+            ms_sim_cancel(net->sim, p->event);
+        packet_free(p);
+    }
     ms_spare_free_all(&net->spare_packets);
+}
+
+/* fn(p) at `when` (clamped to now); never, for a link of infinite latency
+ * say: the packet then stays in flight until the net is freed. */
+static void packet_schedule(MsPacket *p, MsTime when, MsEventFn fn)
+{
+    MsSim *sim = p->net->sim;
+
+    p->event = when >= MS_TIME_NEVER ? MS_EVENT_ID_NONE
+                                     : ms_sim_schedule_at(sim, MAX(when, ms_sim_now(sim)), fn, p);
 }
 
 static void packet_finish(MsPacket *p, gboolean lost)
@@ -870,7 +913,7 @@ static void packet_lose(MsPacket *p, MsTime when, const MsHost *where, char *why
 {
     p->lost_where = where;
     p->lost_why = why;
-    ms_net_task_at(p->net, when, packet_lost_event, p, packet_free);
+    packet_schedule(p, when, packet_lost_event);
 }
 
 /* The packet is at hosts[hop] (not the last) at `now`: queue it on the next
@@ -924,7 +967,7 @@ static MsTime packet_forward(MsPacket *p)
         return start;
     }
     p->hop++;
-    ms_net_task_at(p->net, arrive, packet_arrive, p, packet_free);
+    packet_schedule(p, arrive, packet_arrive);
     return start;
 }
 
@@ -949,7 +992,6 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
     if (route->hosts == NULL)
         return FALSE;
     p = packet_new(net);
-    p->net = net;
     p->route = route;
     route->refs++;
     p->hosts = route->hosts;
@@ -961,7 +1003,7 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
     if (!ms_host_is_up(src, now))
         packet_lose(p, now, src, g_strdup_printf("host %s down", src->name));
     else if (p->hosts->len == 1)
-        ms_net_task_at(net, now, packet_arrive, p, packet_free); /* to itself */
+        packet_schedule(p, now, packet_arrive); /* to itself */
     else
         start = packet_forward(p);
     if (first_start_out != NULL)
