@@ -362,12 +362,14 @@ static guint ref_min(GArray *ref)
     return best;
 }
 
-static void test_random_against_reference(void)
+/* Times are now + k * unit, k < 50: so that ties are common; a unit of
+ * 10 ms spreads them over both of the queue's heaps (near and far). */
+static void random_against_reference(guint32 seed, MsTime unit)
 {
     g_autoptr(MsEventQueue) q = ms_event_queue_new();
     g_autoptr(GArray) ref = g_array_new(FALSE, FALSE, sizeof(RefEvent));
     g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(MsEventId));
-    GRand *rand = g_rand_new_with_seed(12345);
+    GRand *rand = g_rand_new_with_seed(seed);
     guint64 seq = 0;
     guint token = 0;
     MsTime now = 0;
@@ -376,8 +378,7 @@ static void test_random_against_reference(void)
     for (guint step = 0; step < 40000; step++) {
         guint op = g_rand_int_range(rand, 0, 100);
         if (op < 50 || ref->len == 0) {
-            /* Narrow time range so that ties are common. */
-            MsTime t = now + g_rand_int_range(rand, 0, 50);
+            MsTime t = now + g_rand_int_range(rand, 0, 50) * unit;
             RefEvent e = { t, seq++, 0, token++ };
             e.id = ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(e.token));
             g_array_append_val(ref, e);
@@ -415,9 +416,16 @@ static void test_random_against_reference(void)
     g_rand_free(rand);
 }
 
-/* Reschedules mixed with pushes, pops and cancels, against the same model:
- * moving an event is cancelling it and pushing it again, whatever the id
- * (pending, cancelled, or run) and whichever way the time moves. */
+static void test_random_against_reference(void)
+{
+    random_against_reference(12345, 1);
+}
+
+static void test_random_both_heaps(void)
+{
+    random_against_reference(4242, 10 * MS_MSEC);
+}
+
 static void remove_id(GArray *ids, MsEventId id)
 {
     for (guint i = 0; i < ids->len;) {
@@ -428,12 +436,15 @@ static void remove_id(GArray *ids, MsEventId id)
     }
 }
 
-static void test_random_reschedule_against_reference(void)
+/* Reschedules mixed with pushes, pops and cancels, against the same model:
+ * moving an event is cancelling it and pushing it again, whatever the id
+ * (pending, cancelled, or run) and whichever way the time moves. */
+static void random_reschedule_against_reference(guint32 seed, MsTime unit)
 {
     g_autoptr(MsEventQueue) q = ms_event_queue_new();
     g_autoptr(GArray) ref = g_array_new(FALSE, FALSE, sizeof(RefEvent));
     g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(MsEventId));
-    GRand *rand = g_rand_new_with_seed(6298);
+    GRand *rand = g_rand_new_with_seed(seed);
     guint64 seq = 0;
     guint token = 0;
     MsTime now = 0;
@@ -442,7 +453,7 @@ static void test_random_reschedule_against_reference(void)
     for (guint step = 0; step < 40000; step++) {
         guint op = g_rand_int_range(rand, 0, 100);
         if (op < 30 || ref->len == 0) {
-            MsTime t = now + g_rand_int_range(rand, 0, 50);
+            MsTime t = now + g_rand_int_range(rand, 0, 50) * unit;
             RefEvent e = { t, seq++, 0, token++ };
             e.id = ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(e.token));
             g_array_append_val(ref, e);
@@ -471,7 +482,7 @@ static void test_random_reschedule_against_reference(void)
             guint i = g_rand_int_range(rand, 0, (gint32) (pending ? ref->len : gone->len));
             MsEventId old = pending ? g_array_index(ref, RefEvent, i).id
                                     : g_array_index(gone, MsEventId, i);
-            MsTime t = now + g_rand_int_range(rand, op % 4 == 0 ? 0 : 40, 120);
+            MsTime t = now + g_rand_int_range(rand, op % 4 == 0 ? 0 : 40, 120) * unit;
             RefEvent e = { t, seq++, 0, token++ };
             if (pending)
                 g_array_remove_index_fast(ref, i);
@@ -497,6 +508,43 @@ static void test_random_reschedule_against_reference(void)
     }
     CU_ASSERT_EQUAL(mismatches, 0);
     g_rand_free(rand);
+}
+
+static void test_random_reschedule_against_reference(void)
+{
+    random_reschedule_against_reference(6298, 1);
+}
+
+static void test_random_reschedule_both_heaps(void)
+{
+    random_reschedule_against_reference(5681, 10 * MS_MSEC);
+}
+
+/* Events due at one instant come out in push order even when one waited in
+ * the far heap (pushed long before) and the others in the near one, and
+ * when the sequence numbers are renumbered across the two. */
+static void test_ties_across_heaps(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    const guint64 limit = G_GUINT64_CONSTANT(1) << 32;
+    ms_event_queue_set_next_seq_for_tests(q, limit - 4);
+    ms_event_queue_push(q, 5 * MS_SEC, noop, GUINT_TO_POINTER(1));
+    ms_event_queue_push(q, 4950 * MS_MSEC, noop, GUINT_TO_POINTER(0));
+    gpointer data = NULL;
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, NULL, NULL, &data));
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 0);
+    /* Now 50 ms before the first: these are near. */
+    ms_event_queue_push(q, 5 * MS_SEC, noop, GUINT_TO_POINTER(2));
+    ms_event_queue_push(q, 5 * MS_SEC, noop, GUINT_TO_POINTER(3));
+    ms_event_queue_push(q, 5 * MS_SEC, noop, GUINT_TO_POINTER(4)); /* renumbers */
+    CU_ASSERT(ms_event_queue_next_seq_for_tests(q) < 16);
+    ms_event_queue_push(q, 10 * MS_SEC, noop, GUINT_TO_POINTER(5));
+    g_autoptr(GArray) ts = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    g_autoptr(GArray) order = drain(q, ts);
+    CU_ASSERT_EQUAL_FATAL(order->len, 5);
+    for (guint i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(g_array_index(order, guint, i), i + 1);
+    CU_ASSERT_EQUAL(g_array_index(ts, MsTime, 3), 5 * MS_SEC);
 }
 
 /* ---- core/sim ----------------------------------------------------------- */
@@ -1626,6 +1674,9 @@ int main(void)
         MS_TEST(test_reschedule_earlier_or_gone),
         MS_TEST(test_reschedule_across_wrap),
         MS_TEST(test_random_reschedule_against_reference),
+        MS_TEST(test_random_both_heaps),
+        MS_TEST(test_random_reschedule_both_heaps),
+        MS_TEST(test_ties_across_heaps),
         MS_TEST_END,
     };
     static const MsTestCase sim_cases[] = {
