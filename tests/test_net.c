@@ -1018,6 +1018,54 @@ static void test_data_split_at_mss_bytes(void)
     data_split_at_mss(TRUE);
 }
 
+/* A burst of more lines than a tracker block first holds (it grows), each
+ * line's arrival the arrival of the segment with its last byte; then a
+ * second burst, in the block the first one left. */
+static void test_many_tracked_lines(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    char data[4000];
+    MsTraceRecord line = { .kind = MS_TRACE_LINE, .time = 0, .arrival = -1, .text = "x" };
+    guint64 ids[10];
+    guint64 more[5];
+    const MsTime t0 = 2 * D40 + TX40;
+    const MsTime arr[3] = { t0 + 1200 * MS_USEC + 10 * MS_MSEC,
+                            t0 + 2400 * MS_USEC + 10 * MS_MSEC,
+                            t0 + 3296 * MS_USEC + 10 * MS_MSEC };
+
+    memset(data, 'a', sizeof data);
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = data;
+    t.send_len = sizeof data;
+    tcp_connect(&t);
+    ms_sim_run(t.sim, 2 * D40);
+    for (guint i = 0; i < 10; i++) {
+        ids[i] = ms_trace_emit(trace, &line);
+        ms_tcp_track_arrival(t.conn, MS_DIR_CLIENT, 400 * (i + 1), ids[i]);
+    }
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    for (guint i = 0; i < 10; i++) {
+        guint64 end = 400 * (i + 1);
+        MsTime expect = end <= 1460 ? arr[0] : end <= 2920 ? arr[1] : arr[2];
+
+        CU_ASSERT_EQUAL(ms_trace_pin(trace, ids[i])->arrival, expect);
+    }
+
+    CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, data, 100), 4100);
+    MsTime sent = ms_sim_now(t.sim);
+    for (guint i = 0; i < 5; i++) {
+        more[i] = ms_trace_emit(trace, &line);
+        ms_tcp_track_arrival(t.conn, MS_DIR_CLIENT, 4000 + 20 * (i + 1), more[i]);
+    }
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    /* 140 bytes at 10 Mbit/s: 112 µs, then 10 ms. */
+    for (guint i = 0; i < 5; i++)
+        CU_ASSERT_EQUAL(ms_trace_pin(trace, more[i])->arrival, sent + 112 * MS_USEC + 10 * MS_MSEC);
+    tcp_teardown(&t);
+}
+
 /* The SYN is lost: retransmitted exactly one initial RTO (1 s) later, and
  * the RTO doubles (RFC 6298 5.5).  The SYN-ACK then gives no valid RTT
  * sample (Karn: it answers a retransmitted SYN), so the backed-off 2 s RTO
@@ -1649,6 +1697,7 @@ static const MsTestCase tcp_cases[] = {
     MS_TEST(test_handshake_timing),
     MS_TEST(test_data_split_at_mss),
     MS_TEST(test_data_split_at_mss_bytes),
+    MS_TEST(test_many_tracked_lines),
     MS_TEST(test_syn_retransmission),
     MS_TEST(test_synack_lost),
     MS_TEST(test_handshake_ack_lost),

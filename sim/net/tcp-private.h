@@ -79,6 +79,17 @@ typedef struct {
     guint64 trace_id;
 } MsTcpTracker;
 
+/* The trackers of one side's burst of lines, in one block that grows by
+ * doubling; an emptied block waits on the table's spares for the next
+ * burst. */
+typedef struct MsTcpTrackers MsTcpTrackers;
+struct MsTcpTrackers {
+    MsTcpTrackers *next;   /* on the table's spares */
+    guint len;
+    guint cap;
+    MsTcpTracker items[];
+};
+
 /* A campus run opens 1.8 connections a message and many are open at once,
  * so the fields are ordered to leave no padding and the flags take a byte. */
 typedef struct {
@@ -93,7 +104,7 @@ typedef struct {
     guint64 snd_nxt;
     GQueue rtx;            /* MsTcpSeg, by sequence number, linked through seg->link */
     GQueue pending;        /* GBytes writes waiting for the handshake */
-    GArray *trackers;      /* MsTcpTracker on bytes this side wrote; NULL when none */
+    MsTcpTrackers *trackers; /* on bytes this side wrote; NULL when none */
 
     /* Receiving. */
     guint64 rcv_nxt;
@@ -156,7 +167,7 @@ struct MsTcpTable {
     guint max_retries;
     gpointer spare_wires;  /* freed MsTcpWire, kept for reuse (a list through their first word) */
     gpointer spare_segs;   /* freed MsTcpSeg, likewise */
-    GPtrArray *spare_trackers; /* emptied tracker arrays (GArray), kept for reuse */
+    MsTcpTrackers *spare_trackers; /* emptied tracker blocks, kept for reuse */
 };
 
 static inline MsTcpTable *conn_table(const MsTcpConn *conn)
@@ -198,7 +209,7 @@ void ms_tcp_send_ack(MsTcpConn *conn, int s);
 void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload);
 /* Frees a segment of conn's (onto the table's spares). */
 void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg);
-/* Side s's trackers, all arrived: the array is kept for the next burst. */
+/* Side s's trackers, all arrived: the block is kept for the next burst. */
 void ms_tcp_trackers_done(MsTcpConn *conn, int s);
 void ms_tcp_chunk_free(gpointer chunk);
 /* (Re)starts side s's retransmission timer to expire one RTO after `from`. */

@@ -40,19 +40,55 @@ void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg)
     ms_spare_push(&conn_table(conn)->spare_segs, seg);
 }
 
-/* A run makes a tracker array for most bursts of lines it sends: an
- * emptied array goes back to the table for the next burst instead of to
- * malloc, so there are never more of them than sides waiting at one time. */
+/* A run makes a tracker block for most bursts of lines it sends: an emptied
+ * block goes back to the table for the next burst instead of to malloc, so
+ * there are never more of them than sides waiting at one time.  (They were
+ * GArrays on a GPtrArray of spares: five calls into GLib a burst, some 400
+ * instructions.) */
 void ms_tcp_trackers_done(MsTcpConn *conn, int s)
 {
-    GArray *trackers = g_steal_pointer(&conn->sides[s].trackers);
+    MsTcpTrackers *trackers = g_steal_pointer(&conn->sides[s].trackers);
+    MsTcpTable *table = conn_table(conn);
 
     if (!MS_SPARE_REUSE) {
-        g_array_unref(trackers);
+        g_free(trackers);
         return;
     }
-    g_array_set_size(trackers, 0);
-    g_ptr_array_add(conn_table(conn)->spare_trackers, trackers);
+    trackers->len = 0;
+    trackers->next = table->spare_trackers;
+    table->spare_trackers = trackers;
+}
+
+#define TRACKERS_MIN 4u
+
+static void trackers_append(MsTcpConn *conn, int s, guint64 end, guint64 trace_id)
+{
+    MsTcpSide *side = &conn->sides[s];
+    MsTcpTrackers *t = side->trackers;
+
+    if (t == NULL) {
+        MsTcpTable *table = conn_table(conn);
+
+        t = table->spare_trackers;
+        if (t != NULL) {
+            table->spare_trackers = t->next;
+        } else {
+            t = g_malloc(sizeof *t + TRACKERS_MIN * sizeof(MsTcpTracker));
+            t->len = 0;
+            t->cap = TRACKERS_MIN;
+        }
+        t->next = NULL;
+        side->trackers = t;
+    }
+    if (t->len == t->cap) {
+        g_assert(t->cap <= G_MAXUINT / 2);
+        t->cap *= 2;
+        t = g_realloc(t, sizeof *t + (gsize) t->cap * sizeof(MsTcpTracker));
+        side->trackers = t;
+    }
+    t->items[t->len].end = end;
+    t->items[t->len].trace_id = trace_id;
+    t->len++;
 }
 
 /* Every segment sent is a wire: a freed one is kept for the next, its first
@@ -86,8 +122,7 @@ static void conn_free(gpointer data)
             ms_tcp_seg_free(conn, g_queue_pop_head_link(&side->rtx)->data);
         g_queue_clear_full(&side->pending, (GDestroyNotify) g_bytes_unref);
         g_list_free_full(side->ooo, ms_tcp_chunk_free);
-        if (side->trackers != NULL)
-            g_array_unref(side->trackers);
+        g_free(side->trackers);
         ms_net_route_release(&side->route);
     }
     g_free(conn->protocol);
@@ -108,7 +143,6 @@ MsTcpTable *ms_tcp_table_new(void)
 
     table->conns = g_ptr_array_new_with_free_func(conn_free);
     table->listeners = g_ptr_array_new_with_free_func(listener_free);
-    table->spare_trackers = g_ptr_array_new_with_free_func((GDestroyNotify) g_array_unref);
     table->mss = MS_TCP_DEFAULT_MSS;
     table->initial_rto = MS_TCP_DEFAULT_RTO;
     table->max_retries = MS_TCP_DEFAULT_RETRIES;
@@ -121,7 +155,12 @@ void ms_tcp_table_free(MsTcpTable *table)
         return;
     g_ptr_array_unref(table->conns);
     g_ptr_array_unref(table->listeners);
-    g_ptr_array_unref(table->spare_trackers);
+    while (table->spare_trackers != NULL) {
+        MsTcpTrackers *t = table->spare_trackers;
+
+        table->spare_trackers = t->next;
+        g_free(t);
+    }
     ms_spare_free_all(&table->spare_wires);
     ms_spare_free_all(&table->spare_segs);
     g_free(table);
@@ -672,20 +711,13 @@ guint64 ms_tcp_send_bytes(MsTcpConn *conn, MsDir side, GBytes *bytes)
 void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint64 trace_id)
 {
     int s = side_index(side);
-    MsTcpTracker tracker = { end_offset, trace_id };
 
     g_return_if_fail(conn != NULL && s >= 0);
     if (conn->sides[1 - s].received >= end_offset) {
         ms_trace_set_arrival(conn_trace(conn), trace_id, conn_now(conn));
         return;
     }
-    if (conn->sides[s].trackers == NULL) {
-        GPtrArray *spares = conn_table(conn)->spare_trackers;
-        conn->sides[s].trackers = spares->len > 0
-                                      ? g_ptr_array_steal_index_fast(spares, spares->len - 1)
-                                      : g_array_sized_new(FALSE, FALSE, sizeof(MsTcpTracker), 4);
-    }
-    g_array_append_val(conn->sides[s].trackers, tracker);
+    trackers_append(conn, s, end_offset, trace_id);
 }
 
 void ms_tcp_close(MsTcpConn *conn, MsDir side)

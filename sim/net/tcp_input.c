@@ -127,24 +127,25 @@ static void peer_fin(MsTcpConn *conn, int s)
 
 static void trackers_check(MsTcpConn *conn, int sender)
 {
-    GArray *trackers = conn->sides[sender].trackers;
+    MsTcpTrackers *trackers = conn->sides[sender].trackers;
     guint64 received = conn->sides[1 - sender].received;
 
     if (trackers == NULL)
         return;
-    /* The lines that arrived leave the array; the rest keep their order. */
+    /* The lines that arrived leave the block; the rest keep their order. */
     guint kept = 0;
     for (guint i = 0; i < trackers->len; i++) {
-        MsTcpTracker *t = &g_array_index(trackers, MsTcpTracker, i);
+        MsTcpTracker *t = &trackers->items[i];
 
         if (t->end <= received)
             ms_trace_set_arrival(conn_trace(conn), t->trace_id, conn_now(conn));
         else
-            g_array_index(trackers, MsTcpTracker, kept++) = *t;
+            trackers->items[kept++] = *t;
     }
-    g_array_set_size(trackers, kept);
-    /* A run keeps every connection to its end: an array per side, grown for
-     * the longest burst of lines, was 8 % of what a message added. */
+    trackers->len = kept;
+    /* A block per side, grown for the longest burst of lines and kept as
+     * long as the connection, was 8 % of what a message added: it goes back
+     * to the spares as soon as it is empty. */
     if (trackers->len == 0)
         ms_tcp_trackers_done(conn, sender);
 }
