@@ -165,6 +165,43 @@ static void test_cancel_head(void)
     CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), MS_TIME_NEVER);
 }
 
+/* What peek found stays true only until the queue changes: an earlier push,
+ * a cancel or a move of the event it found all change what pop returns. */
+static void test_peek_then_change(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    MsEventId first = ms_event_queue_push(q, 100, noop, GUINT_TO_POINTER(1));
+    ms_event_queue_push(q, 200, noop, GUINT_TO_POINTER(2));
+    gpointer data = NULL;
+    MsTime t = 0;
+
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), 100);
+    ms_event_queue_push(q, 50, noop, GUINT_TO_POINTER(3));
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, &t, NULL, &data));
+    CU_ASSERT_EQUAL(t, 50);
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 3);
+
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), 100);
+    first = ms_event_queue_reschedule(q, first, 300, noop, GUINT_TO_POINTER(1));
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, &t, NULL, &data));
+    CU_ASSERT_EQUAL(t, 200);
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 2);
+
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), 300);
+    CU_ASSERT_TRUE(ms_event_queue_cancel(q, first));
+    CU_ASSERT_FALSE(ms_event_queue_pop(q, NULL, NULL, NULL));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 0);
+
+    /* The event found waits in the far heap; the earlier one pushed after
+     * the peek goes to the near heap. */
+    ms_event_queue_push(q, 5 * MS_SEC, noop, GUINT_TO_POINTER(4));
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), 5 * MS_SEC);
+    ms_event_queue_push(q, 400, noop, GUINT_TO_POINTER(5));
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, &t, NULL, &data));
+    CU_ASSERT_EQUAL(t, 400);
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 5);
+}
+
 /* Cancelling most of a big queue triggers a rebuild; the survivors must keep
  * their (time, seq) order, ties included. */
 static void test_cancel_most(void)
@@ -1665,6 +1702,7 @@ int main(void)
         MS_TEST(test_cancel_twice),
         MS_TEST(test_cancel_after_run),
         MS_TEST(test_cancel_head),
+        MS_TEST(test_peek_then_change),
         MS_TEST(test_cancel_most),
         MS_TEST(test_seq_wrap),
         MS_TEST(test_random_against_reference),

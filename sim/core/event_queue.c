@@ -114,6 +114,10 @@ enum { NEAR, FAR };
 struct MsEventQueue {
     Heap heaps[2];      /* NEAR, FAR */
     MsTime now;         /* the time of the last event popped */
+    /* The heap whose root peek found to be the next event (live, at its
+     * key), until the queue changes: the simulator peeks before every
+     * step, and the pop that follows need not look again. */
+    Heap *ready;
 
     Slot *slots;
     guint32 n_slots;
@@ -358,6 +362,7 @@ MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gp
     /* MS_TIME_NEVER is what peek says when nothing is pending. */
     g_return_val_if_fail(time < MS_TIME_NEVER, MS_EVENT_ID_NONE);
 
+    queue->ready = NULL;
     if (G_UNLIKELY(queue->next_seq >= SEQ_LIMIT))
         renumber(queue);
     /* The far heap takes what is due NEAR_SPAN or more after now; the
@@ -415,6 +420,7 @@ gboolean ms_event_queue_cancel(MsEventQueue *queue, MsEventId id)
      * cancelled. */
     if (s->gen != gen || s->fn == NULL)
         return FALSE;
+    queue->ready = NULL;
     s->fn = NULL;
     s->data = NULL;
     queue->live--;
@@ -443,6 +449,7 @@ MsEventId ms_event_queue_reschedule(MsEventQueue *queue, MsEventId id, MsTime ti
     /* Renumbering rewrites the slots' keys, so it goes first. */
     if (G_UNLIKELY(queue->next_seq >= SEQ_LIMIT))
         renumber(queue);
+    queue->ready = NULL;
     Slot *s = &queue->slots[slot];
     if (s->fn == NULL)
         queue->live++;
@@ -453,59 +460,65 @@ MsEventId ms_event_queue_reschedule(MsEventQueue *queue, MsEventId id, MsTime ti
     return id;
 }
 
-gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn_out, gpointer *data_out)
+/* Discards cancelled entries at the roots and puts back early ones (their
+ * events were rescheduled) until the earlier root is an event due at its
+ * key; returns its heap, or NULL when nothing is pending. */
+static Heap *settle_top(MsEventQueue *queue)
 {
-    g_return_val_if_fail(queue != NULL, FALSE);
     Heap *h;
     while ((h = first_heap(queue)) != NULL) {
-        HeapEntry top = h->a[1];
-        guint32 slot = KEY_SLOT(entry_key(top));
+        guint32 slot = KEY_SLOT(entry_key(h->a[1]));
         Slot *s = &queue->slots[slot];
-        if (G_UNLIKELY(s->fn != NULL && top_deferred(top, s))) {
+        if (G_LIKELY(s->fn != NULL)) {
+            if (G_LIKELY(!top_deferred(h->a[1], s)))
+                return h;
             defer_top(queue, h, slot);
             continue;
         }
         heap_remove_top(h);
-        MsEventFn fn = s->fn;
-        gpointer data = s->data;
         slot_release(queue, slot);
-        /* The next pop will want the new root's slot: start loading it while
-         * the caller runs this event. */
-        if (h->len > 0)
-            __builtin_prefetch(&queue->slots[KEY_SLOT(entry_key(h->a[1]))]);
-        if (G_UNLIKELY(fn == NULL))
-            continue; /* cancelled: skip it */
-        queue->live--;
-        queue->now = entry_time(top);
-        if (time_out != NULL)
-            *time_out = queue->now;
-        if (fn_out != NULL)
-            *fn_out = fn;
-        if (data_out != NULL)
-            *data_out = data;
-        return TRUE;
     }
-    return FALSE;
+    return NULL;
+}
+
+gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn_out, gpointer *data_out)
+{
+    g_return_val_if_fail(queue != NULL, FALSE);
+    Heap *h = queue->ready;
+    queue->ready = NULL;
+    if (h == NULL)
+        h = settle_top(queue);
+    if (h == NULL)
+        return FALSE;
+    HeapEntry top = h->a[1];
+    guint32 slot = KEY_SLOT(entry_key(top));
+    Slot *s = &queue->slots[slot];
+    MsEventFn fn = s->fn;
+    gpointer data = s->data;
+    heap_remove_top(h);
+    slot_release(queue, slot);
+    /* The next pop will want the new root's slot: start loading it while
+     * the caller runs this event. */
+    if (h->len > 0)
+        __builtin_prefetch(&queue->slots[KEY_SLOT(entry_key(h->a[1]))]);
+    queue->live--;
+    queue->now = entry_time(top);
+    if (time_out != NULL)
+        *time_out = queue->now;
+    if (fn_out != NULL)
+        *fn_out = fn;
+    if (data_out != NULL)
+        *data_out = data;
+    return TRUE;
 }
 
 MsTime ms_event_queue_peek_time(MsEventQueue *queue)
 {
     g_return_val_if_fail(queue != NULL, MS_TIME_NEVER);
     /* Cancelled events at the top are discarded now rather than reported. */
-    Heap *h;
-    while ((h = first_heap(queue)) != NULL) {
-        guint32 slot = KEY_SLOT(entry_key(h->a[1]));
-        Slot *s = &queue->slots[slot];
-        if (s->fn != NULL) {
-            if (!top_deferred(h->a[1], s))
-                return entry_time(h->a[1]);
-            defer_top(queue, h, slot);
-            continue;
-        }
-        heap_remove_top(h);
-        slot_release(queue, slot);
-    }
-    return MS_TIME_NEVER;
+    Heap *h = settle_top(queue);
+    queue->ready = h;
+    return h != NULL ? entry_time(h->a[1]) : MS_TIME_NEVER;
 }
 
 guint ms_event_queue_size(const MsEventQueue *queue)
