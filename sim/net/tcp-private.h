@@ -138,6 +138,11 @@ typedef struct {
 
 struct MsTcpConn {
     MsNet *net;
+    /* The net's, kept at hand: every segment asks for them, and each was a
+     * call or two into net.c and sim.c. */
+    MsSim *sim;
+    MsTcpTable *table;
+    MsTrace *trace;
     char *protocol;
     MsTime connect_timeout; /* 0: none; else the client gives up the SYN then */
     MsTcpSide sides[2];
@@ -172,17 +177,17 @@ struct MsTcpTable {
 
 static inline MsTcpTable *conn_table(const MsTcpConn *conn)
 {
-    return ms_net_tcp_table(conn->net);
+    return conn->table;
 }
 
 static inline MsTime conn_now(const MsTcpConn *conn)
 {
-    return ms_sim_now(ms_net_sim(conn->net));
+    return ms_sim_now(conn->sim);
 }
 
 static inline MsTrace *conn_trace(const MsTcpConn *conn)
 {
-    return ms_sim_trace(ms_net_sim(conn->net));
+    return conn->trace;
 }
 
 static inline guint64 ms_tcp_seg_end(const MsTcpSeg *seg)

@@ -616,6 +616,9 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
     g_return_val_if_fail(client != NULL && server != NULL, NULL);
     conn = g_new0(MsTcpConn, 1);
     conn->net = net;
+    conn->sim = ms_net_sim(net);
+    conn->table = table;
+    conn->trace = ms_sim_trace(conn->sim);
     conn->id = ++table->last_id;
     conn->protocol = g_strdup(protocol != NULL ? protocol : "TCP");
     conn->attempt = attempt;
