@@ -405,17 +405,40 @@ void ms_trace_free(MsTrace *trace)
  * GLib's g_str_hash, a byte at a time, was most of what interning cost.
  * Only equal strings need equal hashes; no order of the index reaches an
  * output. */
+static inline guint64 load64(const char *s)
+{
+    guint64 w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+static inline guint64 load32(const char *s)
+{
+    guint32 w;
+    memcpy(&w, s, 4);
+    return w;
+}
+
 static guint32 hash_bytes(const char *s, gsize len)
 {
     guint64 h = 0x9e3779b97f4a7c15u ^ len;
-    for (; len >= 8; s += 8, len -= 8) {
-        guint64 w;
-        memcpy(&w, s, 8);
-        h = (h ^ w) * 0xbf58476d1ce4e5b9u;
-        h ^= h >> 31;
+    guint64 w;
+    /* The tail is read as whole words that overlap what came before: a
+     * copy of a few bytes of unknown count costs more than the word. */
+    if (len >= 8) {
+        const char *last = s + len - 8;
+        for (; s < last; s += 8) {
+            h = (h ^ load64(s)) * 0xbf58476d1ce4e5b9u;
+            h ^= h >> 31;
+        }
+        w = load64(last);
+    } else if (len >= 4) {
+        w = load32(s) << 32 | load32(s + len - 4);
+    } else if (len > 0) {
+        w = (guint64) (guint8) s[0] << 16 | (guint64) (guint8) s[len / 2] << 8 | (guint8) s[len - 1];
+    } else {
+        w = 0;
     }
-    guint64 w = 0;
-    memcpy(&w, s, len);
     h = (h ^ w) * 0x94d049bb133111ebu;
     h ^= h >> 29;
     return (guint32) (h ^ (h >> 32));
@@ -499,17 +522,25 @@ static guint32 pool_insert(MsTrace *trace, const char *s)
     return handle;
 }
 
-static guint32 intern(MsTrace *trace, const char *s)
+/* The pool's handle for s, which the look-aside slot did not know. */
+G_GNUC_NO_INLINE static guint32 intern_slow(MsTrace *trace, Recent *slot, const char *s)
+{
+    guint32 handle = pool_insert(trace, s);
+    slot->given = s;
+    slot->handle = handle;
+    return handle;
+}
+
+/* Every string of every record asks: the look-aside hit is kept small
+ * enough to be inlined where it asks. */
+static inline guint32 intern(MsTrace *trace, const char *s)
 {
     if (s == NULL)
         return 0;
     Recent *slot = &trace->recent[(GPOINTER_TO_SIZE(s) >> 3) % RECENT_SLOTS];
     if (slot->given == s && strcmp(string_at(trace, slot->handle), s) == 0)
         return slot->handle;
-    guint32 handle = pool_insert(trace, s);
-    slot->given = s;
-    slot->handle = handle;
-    return handle;
+    return intern_slow(trace, slot, s);
 }
 
 const char *ms_trace_intern(MsTrace *trace, const char *s)
