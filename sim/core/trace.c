@@ -245,6 +245,14 @@ typedef struct {
     guint32 handle;    /* its copy in the pool */
 } Recent;
 
+/* Slots of the look-aside cache in front of the (phase, note) pairs. */
+#define RECENT_ANN_SLOTS 64u
+
+typedef struct {
+    const char *phase, *note; /* the pointers a caller passed */
+    guint32 ann;              /* their pair's handle + 1, 0: empty */
+} RecentAnn;
+
 #define POOL_MIN_SLOTS 1024u
 #define CTX_MIN_SLOTS 256u
 #define CTX_BLOCK_BITS 10u
@@ -288,6 +296,10 @@ struct MsTrace {
      * hashing; the contents are still compared, so an address reused for
      * other text is pooled afresh. */
     Recent recent[RECENT_SLOTS];
+    /* A line's phase and note are constants of its protocol engine: the
+     * pair is remembered by their two addresses, which saves finding each
+     * string and then the pair (the contents are still compared). */
+    RecentAnn recent_anns[RECENT_ANN_SLOTS];
 
     /* The contexts, and their index (handle + 1, 0: empty). */
     /* The contexts, CTX_BLOCK to a block: an array grown by doubling would
@@ -707,6 +719,30 @@ static inline guint32 ann_of(MsTrace *trace, guint32 phase, guint32 note)
     return ann_add(trace, k, phase, note);
 }
 
+/* Whether s, which a look-aside cache matched by its address, still reads
+ * as handle h. */
+static inline gboolean same_text(const MsTrace *trace, guint32 h, const char *s)
+{
+    return s == NULL || strcmp(string_at(trace, h), s) == 0;
+}
+
+/* The pair of phase and note, found by their addresses when it can be. */
+static inline guint32 ann_for(MsTrace *trace, const char *phase, const char *note)
+{
+    gsize k = ((GPOINTER_TO_SIZE(phase) >> 3) + (GPOINTER_TO_SIZE(note) >> 3) * 31u) % RECENT_ANN_SLOTS;
+    RecentAnn *slot = &trace->recent_anns[k];
+    if (slot->ann != 0 && slot->phase == phase && slot->note == note) {
+        const Ann *a = &g_array_index(trace->anns, Ann, slot->ann - 1);
+        if (same_text(trace, a->phase, phase) && same_text(trace, a->note, note))
+            return slot->ann - 1;
+    }
+    guint32 ann = ann_of(trace, intern(trace, phase), intern(trace, note));
+    slot->phase = phase;
+    slot->note = note;
+    slot->ann = ann + 1;
+    return ann;
+}
+
 /* ---- Encoding and decoding ------------------------------------------------ */
 
 /* Without a CPU flag that promises POPCNT, __builtin_popcountll is a call
@@ -847,7 +883,7 @@ static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint3
         if (r->len != 0 || ann >= (1u << TANN_BITS))
             return FALSE;
         head |= TAG_LINE | eol_code(r->eol) << TEOL_SHIFT | ann << TANN_SHIFT;
-        d = intern(trace, r->text);
+        d = r->text != NULL ? pool_insert(trace, r->text) : 0;
     } else if (sform == FORM_SEGMENT_SHORT) {
         if ((r->kind != MS_TRACE_SEGMENT_SENT && r->kind != MS_TRACE_SEGMENT_RECEIVED) ||
             r->flags >= (1u << TFLAGS_BITS) || r->seq >= (1u << TSEQ_BITS) ||
@@ -892,7 +928,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
         if (ctx == CTX_FIND)
             ctx = ctx_of(trace, r);
         if (sform == FORM_LINE_SHORT)
-            ann = ann_of(trace, intern(trace, r->phase), intern(trace, r->note));
+            ann = ann_for(trace, r->phase, r->note);
         if (encode_tiny(trace, at, chunk, ctx, ann, r, sform, arrival))
             return sizeof(TinySlot);
         if (sform == FORM_EVENT_SHORT) {
