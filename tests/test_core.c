@@ -1582,6 +1582,78 @@ static void test_tiny_slot_tables(void)
 /* Tiny slots are what most of a long run takes: 240,000 of them (after
  * the first chunks, allocated one by one) fill two slabs of 2 MB, where
  * slots of 24 bytes would have needed three. */
+/* The trace remembers the addresses of the strings a record carries (its
+ * phase and note as a pair); an address that later holds other text must
+ * read back as that text, whichever way the record was emitted. */
+static void test_reused_addresses(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    const MsTraceRecord head = { .conn = 1, .protocol = "SMTP", .src = "a", .dst = "b",
+                                 .src_port = 1025, .dst_port = 25 };
+    MsTraceContext ctx = ms_trace_context(trace, &head);
+    static const char *const phases[] = { "smtp.handshake", "smtp.mail", "smtp.x", "smtp.handshake" };
+    static const char *const notes[] = { "smtp.reply.250", "smtp.reply.354", "n", "smtp.reply.250" };
+    char phase[32], note[32], text[32];
+    for (guint i = 0; i < 2 * G_N_ELEMENTS(phases); i++) {
+        gsize k = i % G_N_ELEMENTS(phases);
+        g_strlcpy(phase, phases[k], sizeof phase);
+        g_strlcpy(note, notes[k], sizeof note);
+        g_snprintf(text, sizeof text, "line %u", i % 3);
+        MsTraceRecord r = head;
+        r.kind = MS_TRACE_LINE;
+        r.time = i;
+        r.arrival = -1;
+        r.dir = MS_DIR_CLIENT;
+        r.text = text;
+        r.eol = "\r\n";
+        r.phase = phase;
+        r.note = i % 3 == 2 ? NULL : note;
+        guint64 id = i % 2 ? ms_trace_emit_in(trace, ctx, &r) : ms_trace_emit(trace, &r);
+        MsTraceRecord buf;
+        const MsTraceRecord *got = ms_trace_get(trace, id, &buf);
+        MS_ASSERT_STR(got->phase, phases[k]);
+        if (i % 3 == 2) {
+            CU_ASSERT_PTR_NULL(got->note);
+        } else {
+            MS_ASSERT_STR(got->note, notes[k]);
+        }
+        g_autofree char *want_text = g_strdup_printf("line %u", i % 3);
+        MS_ASSERT_STR(got->text, want_text);
+        /* An event's note, from the same buffer. */
+        MsTraceRecord e = head;
+        e.kind = MS_TRACE_CONN_CLOSE;
+        e.time = i;
+        e.arrival = -1;
+        e.note = note;
+        id = ms_trace_emit(trace, &e);
+        MS_ASSERT_STR(ms_trace_get(trace, id, &buf)->note, notes[k]);
+    }
+}
+
+/* Arrivals set long after their records were emitted, once the trace no
+ * longer remembers where their slots are, over slots of every size. */
+static void test_late_arrivals(void)
+{
+    enum { N = 20000 };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GArray) want = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < N; i++) {
+        char *text = g_malloc(32);
+        g_ptr_array_add(texts, text);
+        MsTraceRecord r = mixed_record(i, text, 32);
+        emit_kept(trace, want, NULL, NULL, r);
+    }
+    for (guint i = N; i-- > 0;) {
+        MsTraceRecord *w = &g_array_index(want, MsTraceRecord, i);
+        if (w->kind == MS_TRACE_MAILBOX || i % 3 == 0)
+            continue;
+        w->arrival = w->time + (i % 2 ? 250 : 5 * MS_SEC);
+        ms_trace_set_arrival(trace, w->id, w->arrival);
+    }
+    assert_all_kept(trace, want);
+}
+
 static void test_tiny_slots_pack(void)
 {
     enum { N = 16384 + 240000 };
@@ -1745,6 +1817,8 @@ int main(void)
         MS_TEST(test_tiny_slot_limits),
         MS_TEST(test_tiny_slot_tables),
         MS_TEST(test_tiny_slots_pack),
+        MS_TEST(test_reused_addresses),
+        MS_TEST(test_late_arrivals),
         MS_TEST(test_short_trace_maps_nothing),
         MS_TEST(test_kind_names),
         MS_TEST_END,

@@ -245,6 +245,15 @@ typedef struct {
     guint32 handle;    /* its copy in the pool */
 } Recent;
 
+/* Where the newest records' slots are, so that setting an arrival, which
+ * comes for most lines and segments soon after they were emitted, needs no
+ * count of the wider slots before them: an entry is a record's id << 16,
+ * its slot's offset in its chunk << 2 and its size; ids from 2^48 on (a
+ * log of that many records could not be held) are not kept. */
+#define RECENT_AT_SLOTS 2048u
+#define RECENT_AT_MAX_ID ((guint64) 1 << 48)
+G_STATIC_ASSERT(CHUNK_MAX_BYTES < (1u << 14));
+
 /* Slots of the look-aside cache in front of the (phase, note) pairs. */
 #define RECENT_ANN_SLOTS 64u
 
@@ -300,6 +309,7 @@ struct MsTrace {
      * pair is remembered by their two addresses, which saves finding each
      * string and then the pair (the contents are still compared). */
     RecentAnn recent_anns[RECENT_ANN_SLOTS];
+    guint64 recent_at[RECENT_AT_SLOTS];
 
     /* The contexts, and their index (handle + 1, 0: empty). */
     /* The contexts, CTX_BLOCK to a block: an array grown by doubling would
@@ -1283,7 +1293,10 @@ static guint64 emit(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
     /* Not zeroed: every slot is written whole before it is read. */
     if ((id & CHUNK_MASK) == 0)
         new_chunk(trace, record->time);
-    trace->fill += encode(trace, id, ctx, record);
+    gsize bytes = encode(trace, id, ctx, record);
+    guint size = bytes == sizeof(TinySlot) ? SIZE_TINY : bytes == sizeof(ShortSlot) ? SIZE_SHORT : SIZE_LONG;
+    trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | size;
+    trace->fill += bytes;
     trace->length++;
 
     if (!trace->dispatching)
@@ -1335,7 +1348,15 @@ void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
     g_return_if_fail(id < trace->length);
     const Chunk *chunk;
     guint size;
-    char *at = slot_at(trace, id, &chunk, &size);
+    char *at;
+    guint64 recent = trace->recent_at[id % RECENT_AT_SLOTS];
+    if (recent >> 16 == id && id < RECENT_AT_MAX_ID) {
+        chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
+        at = chunk->data + ((recent >> 2) & ((1u << 14) - 1u));
+        size = (guint) (recent & 3u);
+    } else {
+        at = slot_at(trace, id, &chunk, &size);
+    }
     Slot *s = (Slot *) at;
     TinySlot *t = (TinySlot *) at;
     /* A tiny slot has no form; whatever it holds keeps an arrival as a
