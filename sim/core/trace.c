@@ -831,14 +831,15 @@ static guint eol_code(const char *eol)
     return G_N_ELEMENTS(eols);
 }
 
-/* The form that holds r whole, or FORM_WIDE. */
-static guint form_of(const MsTraceRecord *r)
+/* The form that holds r whole, or FORM_WIDE; eol is the code of a line's
+ * ending. */
+static guint form_of(const MsTraceRecord *r, guint eol)
 {
     switch (r->kind) {
     case MS_TRACE_LINE:
         if (r->count == 0 && r->seq == 0 && r->ack == 0 && r->subject == NULL &&
             r->detail == NULL && r->retransmit == 0 && r->flags == 0 &&
-            eol_code(r->eol) < G_N_ELEMENTS(eols))
+            eol < G_N_ELEMENTS(eols))
             return FORM_LINE;
         break;
     case MS_TRACE_SEGMENT_SENT:
@@ -878,10 +879,11 @@ static guint short_form_of(const MsTraceRecord *r, guint form, MsTime base)
 }
 
 /* Writes r into a tiny slot at `at` if one holds it (sform is the short
- * form that holds it; ctx its context, ann its pair for a line): TRUE if
- * it did. */
+ * form that holds it; ctx its context, ann its pair and eol the code of its
+ * ending for a line): TRUE if it did. */
 static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint32 ctx,
-                            guint32 ann, const MsTraceRecord *r, guint sform, guint32 arrival)
+                            guint32 ann, guint eol, const MsTraceRecord *r, guint sform,
+                            guint32 arrival)
 {
     /* (A context before ctx_base wraps to a large offset.) */
     guint32 off = ctx - chunk->ctx_base;
@@ -892,7 +894,7 @@ static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint3
     if (sform == FORM_LINE_SHORT) {
         if (r->len != 0 || ann >= (1u << TANN_BITS))
             return FALSE;
-        head |= TAG_LINE | eol_code(r->eol) << TEOL_SHIFT | ann << TANN_SHIFT;
+        head |= TAG_LINE | eol << TEOL_SHIFT | ann << TANN_SHIFT;
         d = r->text != NULL ? pool_insert(trace, r->text) : 0;
     } else if (sform == FORM_SEGMENT_SHORT) {
         if ((r->kind != MS_TRACE_SEGMENT_SENT && r->kind != MS_TRACE_SEGMENT_RECEIVED) ||
@@ -925,7 +927,9 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
     Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
     guint i = (guint) (id & CHUNK_MASK);
     char *at = chunk->data + trace->fill;
-    guint form = form_of(r);
+    /* A line's ending, read once for the form and the slot. */
+    guint eol = r->kind == MS_TRACE_LINE ? eol_code(r->eol) : 0;
+    guint form = form_of(r, eol);
     guint32 arrival = ARRIVAL_NONE; /* an event's, in a tiny slot */
     if ((form == FORM_LINE || form == FORM_SEGMENT) && !arrival_encode(r->time, r->arrival, &arrival))
         form = FORM_WIDE;
@@ -939,7 +943,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
             ctx = ctx_of(trace, r);
         if (sform == FORM_LINE_SHORT)
             ann = ann_for(trace, r->phase, r->note);
-        if (encode_tiny(trace, at, chunk, ctx, ann, r, sform, arrival))
+        if (encode_tiny(trace, at, chunk, ctx, ann, eol, r, sform, arrival))
             return sizeof(TinySlot);
         if (sform == FORM_EVENT_SHORT) {
             ann = ann_of(trace, 0, intern(trace, r->note));
@@ -955,7 +959,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
         s->a = arrival;
         s->time_off = (guint32) (r->time - chunk->base);
         if (sform == FORM_LINE_SHORT) {
-            s->bits |= eol_code(r->eol) << EOL_SHIFT;
+            s->bits |= eol << EOL_SHIFT;
             s->b = intern(trace, r->text);
             s->c = ann;
         } else if (sform == FORM_SEGMENT_SHORT) {
@@ -1007,7 +1011,7 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
     s->ctx = ctx != CTX_FIND ? ctx : ctx_of(trace, r);
     switch (form) {
     case FORM_LINE:
-        s->bits |= eol_code(r->eol) << EOL_SHIFT;
+        s->bits |= eol << EOL_SHIFT;
         s->a = arrival;
         s->b = intern(trace, r->text);
         s->c = intern(trace, r->phase);
@@ -1299,7 +1303,12 @@ static guint64 emit(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
     trace->fill += bytes;
     trace->length++;
 
-    if (!trace->dispatching)
+    /* With nobody to show them to, records are shown to nobody at once. */
+    if (trace->dispatching)
+        return id;
+    if (trace->subscribers->len == 0)
+        trace->dispatched = trace->length;
+    else
         dispatch(trace);
     return id;
 }
