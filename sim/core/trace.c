@@ -35,13 +35,17 @@
  * record is decoded once into memory that stays put until the trace is
  * freed.
  */
-/* madvise() and MADV_HUGEPAGE are not POSIX. */
-#define _DEFAULT_SOURCE
+/* madvise() and MADV_HUGEPAGE are not POSIX, nor is dl_iterate_phdr(). */
+#define _GNU_SOURCE
 #include "mailsim/trace.h"
 
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__linux__) && defined(__GLIBC__)
+#include <link.h>
+#define HAVE_PHDRS 1
+#endif
 
 /* ---- The stored form ------------------------------------------------------ */
 
@@ -262,6 +266,13 @@ typedef struct {
     guint32 ann;              /* their pair's handle + 1, 0: empty */
 } RecentAnn;
 
+/* Read-only spans of the program's image that are remembered. */
+#define CONST_SPANS 4u
+
+typedef struct {
+    uintptr_t start, end;
+} Span;
+
 #define POOL_MIN_SLOTS 1024u
 #define CTX_MIN_SLOTS 256u
 #define CTX_BLOCK_BITS 10u
@@ -307,8 +318,15 @@ struct MsTrace {
     Recent recent[RECENT_SLOTS];
     /* A line's phase and note are constants of its protocol engine: the
      * pair is remembered by their two addresses, which saves finding each
-     * string and then the pair (the contents are still compared). */
+     * string and then the pair (the contents are still compared, as for
+     * every look-aside hit, unless they are the program's constants). */
     RecentAnn recent_anns[RECENT_ANN_SLOTS];
+    /* Where the program's image is mapped read-only: its string constants
+     * (the engines' phase and note keys, protocol names) cannot change, so
+     * a look-aside hit on an address there needs no comparison of the
+     * contents. */
+    Span const_spans[CONST_SPANS];
+    guint n_const_spans;
     guint64 recent_at[RECENT_AT_SLOTS];
 
     /* The contexts, and their index (handle + 1, 0: empty). */
@@ -361,6 +379,36 @@ const char *ms_trace_kind_name(MsTraceKind kind)
     return kind_names[kind];
 }
 
+#ifdef HAVE_PHDRS
+/* The executable's loadable segments that are not writable, those next to
+ * each other as one span (the first object dl_iterate_phdr reports is the
+ * program itself). */
+static int find_const_spans(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void) size;
+    MsTrace *trace = data;
+    gboolean open = FALSE;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if ((ph->p_flags & PF_W) != 0) {
+            open = FALSE;
+            continue;
+        }
+        uintptr_t start = (uintptr_t) (info->dlpi_addr + ph->p_vaddr);
+        uintptr_t end = start + (uintptr_t) ph->p_memsz;
+        if (open) {
+            trace->const_spans[trace->n_const_spans - 1].end = end;
+        } else if (trace->n_const_spans < CONST_SPANS) {
+            trace->const_spans[trace->n_const_spans++] = (Span) { start, end };
+            open = TRUE;
+        }
+    }
+    return 1; /* the program only */
+}
+#endif
+
 MsTrace *ms_trace_new(void)
 {
     MsTrace *trace = g_new0(MsTrace, 1);
@@ -386,6 +434,9 @@ MsTrace *ms_trace_new(void)
     trace->pin_blocks = g_ptr_array_new_with_free_func(g_free);
     trace->subscribers = g_array_new(FALSE, FALSE, sizeof(Subscriber));
     trace->next_handle = 1;
+#ifdef HAVE_PHDRS
+    dl_iterate_phdr(find_const_spans, trace);
+#endif
     return trace;
 }
 
@@ -520,6 +571,16 @@ static void pool_grow(MsTrace *trace)
     trace->n_slots = n;
 }
 
+/* Whether s lies in a read-only part of the program's image. */
+static inline gboolean is_constant(const MsTrace *trace, const char *s)
+{
+    uintptr_t at = (uintptr_t) s;
+    for (guint i = 0; i < trace->n_const_spans; i++)
+        if (at - trace->const_spans[i].start < trace->const_spans[i].end - trace->const_spans[i].start)
+            return TRUE;
+    return FALSE;
+}
+
 /* The handle of the pool's copy of s, made on first sight. */
 static guint32 pool_insert(MsTrace *trace, const char *s)
 {
@@ -560,7 +621,7 @@ static inline guint32 intern(MsTrace *trace, const char *s)
     if (s == NULL)
         return 0;
     Recent *slot = &trace->recent[(GPOINTER_TO_SIZE(s) >> 3) % RECENT_SLOTS];
-    if (slot->given == s && strcmp(string_at(trace, slot->handle), s) == 0)
+    if (slot->given == s && (is_constant(trace, s) || strcmp(string_at(trace, slot->handle), s) == 0))
         return slot->handle;
     return intern_slow(trace, slot, s);
 }
@@ -733,7 +794,7 @@ static inline guint32 ann_of(MsTrace *trace, guint32 phase, guint32 note)
  * as handle h. */
 static inline gboolean same_text(const MsTrace *trace, guint32 h, const char *s)
 {
-    return s == NULL || strcmp(string_at(trace, h), s) == 0;
+    return s == NULL || is_constant(trace, s) || strcmp(string_at(trace, h), s) == 0;
 }
 
 /* The pair of phase and note, found by their addresses when it can be. */
