@@ -980,6 +980,50 @@ static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint3
     return TRUE;
 }
 
+/* The commonest records, emitted in a context already known: a line with
+ * no length of its own, a segment sent or received with no retransmission
+ * and small numbers.  Their fields are checked against what a tiny slot
+ * holds in one pass, not form by form; TRUE if r was written at `at` (the
+ * general path below would write the same slot, only slower). */
+static inline gboolean encode_tiny_fast(MsTrace *trace, char *at, const Chunk *chunk,
+                                        guint32 ctx, const MsTraceRecord *r)
+{
+    guint32 off = ctx - chunk->ctx_base;
+    guint32 arrival;
+    if (off >= (1u << TCTX_BITS) || r->time < chunk->base ||
+        r->time - chunk->base > (MsTime) G_MAXUINT32 || r->count != 0 || r->retransmit != 0 ||
+        r->subject != NULL || r->detail != NULL || !arrival_encode(r->time, r->arrival, &arrival))
+        return FALSE;
+    guint32 head = (guint32) r->dir << TDIR_SHIFT | off << TCTX_SHIFT;
+    guint32 d;
+    if (r->kind == MS_TRACE_LINE) {
+        guint eol = eol_code(r->eol);
+        if (r->len != 0 || r->seq != 0 || r->ack != 0 || r->flags != 0 || eol >= G_N_ELEMENTS(eols))
+            return FALSE;
+        guint32 ann = ann_for(trace, r->phase, r->note);
+        if (ann >= (1u << TANN_BITS))
+            return FALSE;
+        head |= TAG_LINE | eol << TEOL_SHIFT | ann << TANN_SHIFT;
+        d = r->text != NULL ? pool_insert(trace, r->text) : 0;
+    } else if (r->kind == MS_TRACE_SEGMENT_SENT || r->kind == MS_TRACE_SEGMENT_RECEIVED) {
+        if (r->text != NULL || r->eol != NULL || r->phase != NULL || r->note != NULL ||
+            r->len >= (1u << TLEN_BITS) || r->flags >= (1u << TFLAGS_BITS) ||
+            r->seq >= (1u << TSEQ_BITS) || r->ack >= (1u << TSEQ_BITS))
+            return FALSE;
+        head |= (r->kind == MS_TRACE_SEGMENT_SENT ? TAG_SENT : TAG_RECEIVED) |
+                (guint32) r->flags << TFLAGS_SHIFT | r->len << TLEN_SHIFT;
+        d = r->seq << TSEQ_BITS | r->ack;
+    } else {
+        return FALSE;
+    }
+    TinySlot *t = (TinySlot *) at;
+    t->head = head;
+    t->time_off = (guint32) (r->time - chunk->base);
+    t->a = arrival;
+    t->d = d;
+    return TRUE;
+}
+
 /* Writes r as record id (the next one) into its chunk, or beside the slots
  * when no form holds it; returns the bytes its slot took.  ctx is r's
  * context, or CTX_FIND. */
@@ -988,6 +1032,8 @@ static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord
     Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
     guint i = (guint) (id & CHUNK_MASK);
     char *at = chunk->data + trace->fill;
+    if (ctx != CTX_FIND && encode_tiny_fast(trace, at, chunk, ctx, r))
+        return sizeof(TinySlot);
     /* A line's ending, read once for the form and the slot. */
     guint eol = r->kind == MS_TRACE_LINE ? eol_code(r->eol) : 0;
     guint form = form_of(r, eol);
