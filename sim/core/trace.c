@@ -44,6 +44,7 @@
 #include <sys/mman.h>
 #if defined(__linux__) && defined(__GLIBC__)
 #include <link.h>
+#include <unistd.h>
 #define HAVE_PHDRS 1
 #endif
 
@@ -266,13 +267,6 @@ typedef struct {
     guint32 ann;              /* their pair's handle + 1, 0: empty */
 } RecentAnn;
 
-/* Read-only spans of the program's image that are remembered. */
-#define CONST_SPANS 4u
-
-typedef struct {
-    uintptr_t start, end;
-} Span;
-
 #define POOL_MIN_SLOTS 1024u
 #define CTX_MIN_SLOTS 256u
 #define CTX_BLOCK_BITS 10u
@@ -325,8 +319,7 @@ struct MsTrace {
      * (the engines' phase and note keys, protocol names) cannot change, so
      * a look-aside hit on an address there needs no comparison of the
      * contents. */
-    Span const_spans[CONST_SPANS];
-    guint n_const_spans;
+    uintptr_t const_start, const_len;
     guint64 recent_at[RECENT_AT_SLOTS];
 
     /* The contexts, and their index (handle + 1, 0: empty). */
@@ -380,31 +373,32 @@ const char *ms_trace_kind_name(MsTraceKind kind)
 }
 
 #ifdef HAVE_PHDRS
-/* The executable's loadable segments that are not writable, those next to
- * each other as one span (the first object dl_iterate_phdr reports is the
- * program itself). */
-static int find_const_spans(struct dl_phdr_info *info, size_t size, void *data)
+/* The executable's first loadable segments that are not writable, as one
+ * span: its headers, code and read-only data, which come before its
+ * writable data (the first object dl_iterate_phdr reports is the program
+ * itself; the segments are in the order of their addresses). */
+static int find_const_span(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void) size;
     MsTrace *trace = data;
-    gboolean open = FALSE;
+    uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE);
+    uintptr_t start = 0, end = 0;
     for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD)
             continue;
-        if ((ph->p_flags & PF_W) != 0) {
-            open = FALSE;
-            continue;
-        }
-        uintptr_t start = (uintptr_t) (info->dlpi_addr + ph->p_vaddr);
-        uintptr_t end = start + (uintptr_t) ph->p_memsz;
-        if (open) {
-            trace->const_spans[trace->n_const_spans - 1].end = end;
-        } else if (trace->n_const_spans < CONST_SPANS) {
-            trace->const_spans[trace->n_const_spans++] = (Span) { start, end };
-            open = TRUE;
-        }
+        uintptr_t at = (uintptr_t) (info->dlpi_addr + ph->p_vaddr);
+        /* Writable, or past a hole that something else could be mapped
+         * into: the span ends. */
+        if ((ph->p_flags & PF_W) != 0 ||
+            (end != 0 && (at & ~(page - 1u)) > ((end + page - 1u) & ~(page - 1u))))
+            break;
+        if (end == 0)
+            start = at;
+        end = at + (uintptr_t) ph->p_memsz;
     }
+    trace->const_start = start;
+    trace->const_len = end - start;
     return 1; /* the program only */
 }
 #endif
@@ -435,7 +429,7 @@ MsTrace *ms_trace_new(void)
     trace->subscribers = g_array_new(FALSE, FALSE, sizeof(Subscriber));
     trace->next_handle = 1;
 #ifdef HAVE_PHDRS
-    dl_iterate_phdr(find_const_spans, trace);
+    dl_iterate_phdr(find_const_span, trace);
 #endif
     return trace;
 }
@@ -571,14 +565,10 @@ static void pool_grow(MsTrace *trace)
     trace->n_slots = n;
 }
 
-/* Whether s lies in a read-only part of the program's image. */
+/* Whether s lies in the read-only part of the program's image. */
 static inline gboolean is_constant(const MsTrace *trace, const char *s)
 {
-    uintptr_t at = (uintptr_t) s;
-    for (guint i = 0; i < trace->n_const_spans; i++)
-        if (at - trace->const_spans[i].start < trace->const_spans[i].end - trace->const_spans[i].start)
-            return TRUE;
-    return FALSE;
+    return (uintptr_t) s - trace->const_start < trace->const_len;
 }
 
 /* The handle of the pool's copy of s, made on first sight. */
