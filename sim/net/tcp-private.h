@@ -205,6 +205,11 @@ void ms_tcp_set_state(MsTcpConn *conn, int s, MsTcpState state);
 /* A record about the connection, seen from side s (time: now), written
  * whole into *rec_out. */
 void ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s, MsTraceRecord *rec_out);
+/* Logs a record made by ms_tcp_conn_record() for side s (its protocol,
+ * hosts and ports left as they were) in the context of that side's lines,
+ * so the trace need not find the context again: a connection's open,
+ * established and close events, a few a message. */
+guint64 ms_tcp_conn_emit(MsTcpConn *conn, int s, const MsTraceRecord *rec);
 /* Puts one segment on the network from side s and traces it; returns when
  * its transmission on the first link starts. */
 MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,

@@ -256,6 +256,11 @@ static MsTraceContext side_context(MsTcpConn *conn, int s, gboolean segments)
     return *ctx - 1;
 }
 
+guint64 ms_tcp_conn_emit(MsTcpConn *conn, int s, const MsTraceRecord *rec)
+{
+    return ms_trace_emit_in(conn_trace(conn), side_context(conn, s, FALSE), rec);
+}
+
 static void wire_record(const MsTcpWire *wire, MsTraceKind kind, MsTraceRecord *rec_out)
 {
     ms_tcp_conn_record(wire->conn, kind, wire->from, rec_out);
@@ -632,7 +637,7 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
     g_ptr_array_add(table->conns, conn);
 
     ms_tcp_conn_record(conn, MS_TRACE_CONN_OPEN, MS_TCP_CLIENT, &rec);
-    ms_trace_emit(conn_trace(conn), &rec);
+    ms_tcp_conn_emit(conn, MS_TCP_CLIENT, &rec);
     route = ms_net_route(net, client, server);
     if (route == NULL) {
         /* Refused at once, but from an event: the caller has not even got

@@ -20,7 +20,7 @@ static void side_closed(MsTcpConn *conn, int s)
         ms_tcp_conn_record(conn, MS_TRACE_CONN_CLOSE, MS_TCP_CLIENT, &rec);
         conn->close_traced = TRUE;
         rec.dir = MS_DIR_NONE;
-        ms_trace_emit(conn_trace(conn), &rec);
+        ms_tcp_conn_emit(conn, MS_TCP_CLIENT, &rec);
     }
     if (side->cb.closed != NULL)
         side->cb.closed(conn, FALSE, side->user_data);
@@ -35,7 +35,7 @@ static void side_established(MsTcpConn *conn, int s)
 
     ms_tcp_conn_record(conn, MS_TRACE_CONN_ESTABLISHED, s, &rec);
     ms_tcp_set_state(conn, s, MS_TCP_STATE_ESTABLISHED);
-    ms_trace_emit(conn_trace(conn), &rec);
+    ms_tcp_conn_emit(conn, s, &rec);
     ms_tcp_side_flush(conn, s);
     if (side->cb.established != NULL)
         side->cb.established(conn, side->user_data);
