@@ -1095,6 +1095,23 @@ static void check_fast_paths(const char *data, gsize len, const char *what)
                     got != NULL ? got : "(null)", want != NULL ? want : "(null)");
         CU_ASSERT_STRING_EQUAL(got != NULL ? got : "(null)", want != NULL ? want : "(null)");
     }
+    /* Several names in one pass: each what it gives alone, in any order. */
+    static const char *const sets[][3] = {
+        { "Message-ID", "subject", "Absent" },
+        { "To", "X-Folded", "Message-ID" },
+        { "Absent", "To", "subject" },
+    };
+    for (guint s = 0; s < G_N_ELEMENTS(sets); s++) {
+        char *got[3];
+        gboolean ok = ms_message_peek_fields(bytes, sets[s], 3, got);
+        CU_ASSERT_EQUAL(ok, msg != NULL);
+        for (guint i = 0; i < 3; i++) {
+            const char *want = msg != NULL ? ms_message_get(msg, sets[s][i]) : NULL;
+            CU_ASSERT_STRING_EQUAL(got[i] != NULL ? got[i] : "(null)",
+                                   want != NULL ? want : "(null)");
+            g_free(got[i]);
+        }
+    }
     static const char *const values[] = { "<a@b>", "from x (y)\nby z with ESMTP id 1;\n"
                                                    "Sat, 1 Jan 2000 00:00:00 +0000" };
     for (guint f = 0; f < 2; f++) {
@@ -1111,6 +1128,37 @@ static void check_fast_paths(const char *data, gsize len, const char *what)
         if (!g_bytes_equal(got, want))
             fprintf(stderr, "\n  %s: prepend differs from the parsed message's\n", what);
         CU_ASSERT(g_bytes_equal(got, want));
+
+        /* The prepend that peeks on the way gives the same bytes, the
+         * field the text has, and a line ending with which a second
+         * prepend, made without reading the header, gives what one that
+         * reads it gives. */
+        g_autofree char *mid = NULL;
+        const char *eol = NULL;
+        g_autoptr(GBytes) peeked =
+            ms_message_prepend_peek(bytes, "Return-Path", values[f], f, "Message-ID", &mid, &eol);
+        CU_ASSERT(peeked != NULL && g_bytes_equal(peeked, want));
+        const char *want_mid = ms_message_get(msg, "Message-ID");
+        CU_ASSERT_STRING_EQUAL(mid != NULL ? mid : "(null)",
+                               want_mid != NULL ? want_mid : "(null)");
+        MS_ASSERT_STR(eol, ms_message_eol(msg));
+        for (guint g = 0; g < 2; g++) {
+            g_autoptr(GBytes) again = ms_message_prepend_to_bytes(want, "X-Again", values[g], g);
+            g_autoptr(GBytes) known =
+                ms_message_prepend_to_bytes_eol(want, "X-Again", values[g], g, eol);
+            CU_ASSERT(again != NULL && known != NULL && g_bytes_equal(again, known));
+        }
+    }
+    /* What is not a message gives nothing to peek and no line ending. */
+    if (msg == NULL) {
+        static char stale[] = "stale";
+        char *mid = stale; /* must come back NULL, not freed */
+        const char *eol = stale;
+        g_autoptr(GBytes) none =
+            ms_message_prepend_peek(bytes, "Received", "x", TRUE, "Message-ID", &mid, &eol);
+        CU_ASSERT_PTR_NULL(none);
+        CU_ASSERT_PTR_NULL(mid);
+        CU_ASSERT_PTR_NULL(eol);
     }
 }
 

@@ -64,6 +64,25 @@ char *ms_message_peek_field(GBytes *data, const char *name);
  * `data` is not a message. */
 GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *value,
                                     gboolean folded);
+/* ms_message_peek_field() for up to 4 names in the same pass over the header:
+ * values_out[i] is what ms_message_peek_field(data, names[i]) gives
+ * (transfer full).  FALSE when `data` is not a message. */
+gboolean ms_message_peek_fields(GBytes *data, const char *const *names, guint n,
+                                char **values_out);
+/* ms_message_prepend_to_bytes() that learns, in its one pass over the header,
+ * what ms_message_peek_field(data, want) gives (*want_out, transfer full;
+ * want may be NULL) and the text's line ending (*eol_out, static; NULL when
+ * `data` is not a message), so that a caller holding the result can prepend
+ * again without another pass.  want_out and eol_out may be NULL. */
+GBytes *ms_message_prepend_peek(GBytes *data, const char *name, const char *value,
+                                gboolean folded, const char *want, char **want_out,
+                                const char **eol_out);
+/* ms_message_prepend_to_bytes() on a text known to be a message, eol being
+ * the line ending ms_message_prepend_peek() gave for it or for the text it
+ * was made from by prepending: no pass over the header.  eol NULL: not known, so the header
+ * is read as ms_message_prepend_to_bytes() does. */
+GBytes *ms_message_prepend_to_bytes_eol(GBytes *data, const char *name, const char *value,
+                                        gboolean folded, const char *eol);
 
 /* What the parser noticed, in input order: "line 3: no colon in a header
  * line; kept as it is".  Transfer none: an array of const char *. */

@@ -201,10 +201,12 @@ struct MsMailServer {
 };
 
 MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user);
-/* Delivers a message to a local user's mailbox (adds Return-Path and
- * Received), tracing the change. */
+/* Delivers a message to a local user's mailbox (adds Return-Path), tracing
+ * the change.  eol: the text's line ending when the caller has read its
+ * header already (ms_message_prepend_peek()), so it is not read again;
+ * NULL when not known. */
 void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
-                            GBytes *data, const char *message_id);
+                            GBytes *data, const char *message_id, const char *eol);
 /* Puts a message in the outgoing queue; the caller wakes the queue (see
  * ms_mail_server_wake_queue) when it is time to send. */
 void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,

@@ -146,11 +146,11 @@ char *ms_message_id_of(GBytes *data)
 }
 
 void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
-                            GBytes *data, const char *message_id)
+                            GBytes *data, const char *message_id, const char *eol)
 {
     /* RFC 5321 4.4: the final delivery records the envelope sender. */
     g_autofree char *rp = ms_world_format("<%s>", reverse_path);
-    g_autoptr(GBytes) stored = ms_message_prepend_to_bytes(data, "Return-Path", rp, FALSE);
+    g_autoptr(GBytes) stored = ms_message_prepend_to_bytes_eol(data, "Return-Path", rp, FALSE, eol);
     if (stored == NULL)
         stored = g_bytes_ref(data);
     guint before = ms_imap_store_count(user->store, "INBOX");

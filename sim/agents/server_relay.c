@@ -177,7 +177,7 @@ static void bounce(MsMailServer *server, const Returned *q, const char *rcpt, co
     g_ptr_array_add(to, (gpointer) q->reverse_path);
     MsServerUser *u = ms_mail_server_find_user(server, q->reverse_path);
     if (u != NULL) {
-        ms_mail_server_deliver(server, u, "", data, mid);
+        ms_mail_server_deliver(server, u, "", data, mid, NULL);
     } else {
         /* RFC 5321 4.5.5: the sender is elsewhere, so the bounce travels
          * like any message, by SMTP, with MAIL FROM:<>. */

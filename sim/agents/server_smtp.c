@@ -48,7 +48,12 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
     return 550;
 }
 
-static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes *data)
+/* The message with the server's Received: field in front.  The one pass
+ * over its header that this takes also finds its Message-ID (*message_id_out,
+ * transfer full, NULL when none) and its line ending (*eol_out, NULL when it
+ * was not a message), which delivery needs again. */
+static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes *data,
+                            char **message_id_out, const char **eol_out)
 {
     g_autofree char *date = ms_message_format_date(ms_world_unix_time(server->world));
     /* RFC 5321 4.4: every SMTP server that accepts a message for relay or
@@ -71,7 +76,8 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
     gboolean long_line = strlen("Received: ") + strlen(from) + 1 + strlen(by)
                          > MS_MESSAGE_LINE_SHOULD;
     g_autofree char *received = g_strconcat(from, long_line ? "\n" : " ", by, "\n", date, NULL);
-    GBytes *out = ms_message_prepend_to_bytes(data, "Received", received, TRUE);
+    GBytes *out = ms_message_prepend_peek(data, "Received", received, TRUE, "Message-ID",
+                                          message_id_out, eol_out);
     if (out != NULL)
         return out;
     /* Text with no header at all (typed by hand): all of it is body, below
@@ -81,16 +87,20 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
     const char *bytes = g_bytes_get_data(data, &len);
     ms_message_set_body(msg, bytes, len);
     ms_message_prepend_folded(msg, "Received", received);
-    return ms_message_to_bytes(msg);
+    GBytes *made = ms_message_to_bytes(msg);
+    *message_id_out = ms_message_peek_field(made, "Message-ID");
+    return made;
 }
 
 static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
 {
     MsMailServer *server = s->base.server;
-    g_autoptr(GBytes) data = add_received(server, ev, ev->data);
-    g_autofree char *message_id = ms_message_peek_field(data, "Message-ID");
+    g_autofree char *message_id = NULL;
+    const char *eol = NULL;
+    g_autoptr(GBytes) data = add_received(server, ev, ev->data, &message_id, &eol);
     g_autoptr(MsMessage) msg = message_id == NULL ? ms_message_parse_bytes(data, NULL) : NULL;
     if (msg != NULL) {
+        eol = NULL; /* a new text: delivery reads its header again */
         /* RFC 6409 8.3: a submission server may add a missing Message-ID
          * (a message typed by hand has none), so the message can be followed. */
         message_id = ms_world_message_id(server->world, server->domain, NULL);
@@ -104,7 +114,7 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
         MsServerUser *u = ms_mail_server_find_user(server, rcpt);
         g_autofree char *domain = ms_address_domain(rcpt);
         if (u != NULL) {
-            ms_mail_server_deliver(server, u, ev->reverse_path, data, message_id);
+            ms_mail_server_deliver(server, u, ev->reverse_path, data, message_id, eol);
         } else if (ms_name_equal(domain, server->domain) || *domain == '\0') {
             ms_server_bounce_unknown_user(server, ev->reverse_path, data, message_id, rcpt);
             s->queued = TRUE;

@@ -116,11 +116,15 @@ static void fetch_keep(FetchSession *s, const MsPop3Event *ev)
     MsUserAgent *agent = s->agent;
     LocalCopy *c = g_new0(LocalCopy, 1);
     c->uidl = g_strdup(ev->uidl);
-    c->message_id = ms_message_peek_field(ev->data, "Message-ID");
+    /* Both fields in one pass over the header. */
+    static const char *const names[] = { "Message-ID", "Subject" };
+    char *values[G_N_ELEMENTS(names)];
+    ms_message_peek_fields(ev->data, names, G_N_ELEMENTS(names), values);
+    c->message_id = values[0];
+    g_autofree char *raw_subject = values[1];
     g_ptr_array_add(agent->store, c);
     ms_user_agent_received(agent, ev->data);
     const char *mid = c->message_id;
-    g_autofree char *raw_subject = ms_message_peek_field(ev->data, "Subject");
     g_autofree char *subject = raw_subject != NULL ? ms_rfc2047_decode(raw_subject) : NULL;
     ms_world_note_text(agent->world, MS_TRACE_MESSAGE, "message.downloaded", agent->host_name,
                        mid, agent->address, agent->store->len,

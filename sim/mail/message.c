@@ -355,27 +355,41 @@ MsMessage *ms_message_parse_bytes(GBytes *bytes, GError **error)
 
 /* What ms_message_parse() would make of a header section, found in one pass
  * over it and without allocating: whether it parses, the line ending of its
- * first line, and where the first field named `want` (if any) is.  Relays and
- * mailboxes ask this of every message they pass on, so it must not cost a
- * parse; it follows the parser's rules line by line, and
+ * first line, and where the first field of each name in `want` (if any) is.
+ * Relays and mailboxes ask this of every message they pass on, so it must
+ * not cost a parse; it follows the parser's rules line by line, and
  * tests/test_message.c holds the two to the same answers. */
+#define MAX_PEEK 4
+
+typedef struct {
+    gboolean found;
+    gsize value_start;        /* the first such field's value, before unfolding */
+    gsize value_end;
+} FieldSpan;
+
 typedef struct {
     const char *eol;          /* "\r\n" or "\n", as ms_message_parse() sets msg->eol */
-    gboolean found;
-    gsize value_start;        /* the first `want` field's value, before unfolding */
-    gsize value_end;
+    FieldSpan span[MAX_PEEK]; /* one for each name asked for */
 } HeaderScan;
 
-static gboolean header_scan(const char *p, gsize len, const char *want, HeaderScan *out)
+static gboolean header_scan(const char *p, gsize len, const char *const *want, guint n_want,
+                            HeaderScan *out)
 {
+    g_assert(n_want <= MAX_PEEK);
     memset(out, 0, sizeof *out);
     if (len == 0)
         return FALSE;
+    /* The names' lengths, measured once rather than at every line. */
+    gsize want_len[MAX_PEEK];
+    for (guint w = 0; w < n_want; w++)
+        want_len[w] = strlen(want[w]);
+    guint missing = n_want;
     Line l;
     next_line(p, len, 0, &l);
     out->eol = (l.end == l.content_end + 1) ? "\n" : "\r\n";
     int blank_ahead = -1; /* has_empty_line(), asked only when needed */
-    gboolean open = FALSE, matching = FALSE;
+    gboolean open = FALSE;
+    FieldSpan *matching = NULL;
     guint good = 0, fields = 0;
     gboolean separator = FALSE;
     for (gsize pos = 0; next_line(p, len, pos, &l); pos = l.end) {
@@ -388,9 +402,9 @@ static gboolean header_scan(const char *p, gsize len, const char *want, HeaderSc
         gboolean starts_wsp = is_wsp((guchar) p[l.start]);
         if (starts_wsp && open)
             continue;
-        if (matching) {
-            out->value_end = l.start;
-            matching = FALSE;
+        if (matching != NULL) {
+            matching->value_end = l.start;
+            matching = NULL;
         }
         gsize colon = 0;
         gboolean obs = FALSE;
@@ -409,17 +423,28 @@ static gboolean header_scan(const char *p, gsize len, const char *want, HeaderSc
         fields++;
         if (name_len > 0) {
             good++;
-            if (!out->found && want != NULL && name_len == strlen(want) &&
-                g_ascii_strncasecmp(p + l.start, want, name_len) == 0) {
-                out->found = TRUE;
-                matching = TRUE;
-                out->value_start = l.start + colon + 1;
+            for (guint w = 0; missing > 0 && w < n_want; w++) {
+                FieldSpan *span = &out->span[w];
+                if (!span->found && name_len == want_len[w] &&
+                    g_ascii_strncasecmp(p + l.start, want[w], name_len) == 0) {
+                    span->found = TRUE;
+                    span->value_start = l.start + colon + 1;
+                    matching = span;
+                    missing--;
+                    break;
+                }
             }
         }
     }
-    if (matching)
-        out->value_end = separator ? l.start : len;
+    if (matching != NULL)
+        matching->value_end = separator ? l.start : len;
     return good > 0 || (fields == 0 && separator);
+}
+
+static char *span_value(const char *p, const FieldSpan *span)
+{
+    return span->found ? unfold(p + span->value_start, span->value_end - span->value_start)
+                       : NULL;
 }
 
 char *ms_message_peek_field(GBytes *data, const char *name)
@@ -427,9 +452,21 @@ char *ms_message_peek_field(GBytes *data, const char *name)
     gsize len = 0;
     const char *p = g_bytes_get_data(data, &len);
     HeaderScan scan;
-    if (!header_scan(p, len, name, &scan) || !scan.found)
+    if (!header_scan(p, len, &name, 1, &scan))
         return NULL;
-    return unfold(p + scan.value_start, scan.value_end - scan.value_start);
+    return span_value(p, &scan.span[0]);
+}
+
+gboolean ms_message_peek_fields(GBytes *data, const char *const *names, guint n,
+                                char **values_out)
+{
+    gsize len = 0;
+    const char *p = g_bytes_get_data(data, &len);
+    HeaderScan scan;
+    gboolean ok = header_scan(p, len, names, n, &scan);
+    for (guint i = 0; i < n; i++)
+        values_out[i] = ok ? span_value(p, &scan.span[i]) : NULL;
+    return ok;
 }
 
 const GPtrArray *ms_message_warnings(const MsMessage *msg)
@@ -899,27 +936,24 @@ char *ms_message_addr_spec(const char *mailbox)
     return g_strstrip(g_strdup(mailbox));
 }
 
-GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *value,
-                                    gboolean folded)
+/* The field in front of the text, which the caller knows to be a message
+ * whose first line ends in eol. */
+static GBytes *prepend_known(const char *p, gsize len, const char *name, const char *value,
+                             gboolean folded, const char *eol_of_text)
 {
-    gsize len = 0;
-    const char *p = g_bytes_get_data(data, &len);
-    HeaderScan scan;
-    if (!header_scan(p, len, NULL, &scan))
-        return NULL;
     /* A parsed message is written back byte for byte, so the new field
      * followed by the text is what parse, prepend and serialise would give. */
     g_autofree char *field = NULL;
     const char *eol = "";
     gsize field_len;
     if (folded) {
-        GString *raw = folded_raw(name, value, scan.eol);
+        GString *raw = folded_raw(name, value, eol_of_text);
         field_len = raw->len;
         field = g_string_free(raw, FALSE);
     } else {
-        field = ms_message_fold_field_width(name, value, scan.eol, MS_MESSAGE_LINE_SHOULD);
+        field = ms_message_fold_field_width(name, value, eol_of_text, MS_MESSAGE_LINE_SHOULD);
         field_len = strlen(field);
-        eol = scan.eol;
+        eol = eol_of_text;
     }
     /* Mailboxes and queues keep what this returns for the rest of a run:
      * it takes its size, not a GString's next power of two. */
@@ -929,4 +963,37 @@ GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *
     memcpy(out + field_len, eol, eol_len);
     memcpy(out + field_len + eol_len, p, len);
     return g_bytes_new_take(out, field_len + eol_len + len);
+}
+
+GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *value,
+                                    gboolean folded)
+{
+    return ms_message_prepend_peek(data, name, value, folded, NULL, NULL, NULL);
+}
+
+GBytes *ms_message_prepend_peek(GBytes *data, const char *name, const char *value,
+                                gboolean folded, const char *want, char **want_out,
+                                const char **eol_out)
+{
+    gsize len = 0;
+    const char *p = g_bytes_get_data(data, &len);
+    HeaderScan scan;
+    gboolean ok = header_scan(p, len, &want, want != NULL ? 1 : 0, &scan);
+    if (want_out != NULL)
+        *want_out = ok ? span_value(p, &scan.span[0]) : NULL;
+    if (eol_out != NULL)
+        *eol_out = ok ? scan.eol : NULL;
+    if (!ok)
+        return NULL;
+    return prepend_known(p, len, name, value, folded, scan.eol);
+}
+
+GBytes *ms_message_prepend_to_bytes_eol(GBytes *data, const char *name, const char *value,
+                                        gboolean folded, const char *eol)
+{
+    if (eol == NULL)
+        return ms_message_prepend_to_bytes(data, name, value, folded);
+    gsize len = 0;
+    const char *p = g_bytes_get_data(data, &len);
+    return prepend_known(p, len, name, value, folded, eol);
 }
