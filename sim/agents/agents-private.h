@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <string.h>
 
 #include "mailsim/core.h"
 #include "mailsim/imap.h"
@@ -324,3 +325,10 @@ void ms_telnet_start(MsWorld *world, MsHost *from, const MsScAction *action,
 /* "bob@hamburger.edu" -> "bob" / "hamburger.edu" (transfer full). */
 char *ms_address_local(const char *address);
 char *ms_address_domain(const char *address);
+/* The domain of an address where it is, without a copy ("" when it has no
+ * '@'): every recipient's domain is looked at several times on its way. */
+static inline const char *ms_address_domain_in(const char *address)
+{
+    const char *at = strrchr(address, '@');
+    return at != NULL ? at + 1 : "";
+}

@@ -225,22 +225,20 @@ void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char
 void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
                             GPtrArray *recipients, GBytes *data, const char *message_id)
 {
-    g_autoptr(GPtrArray) done = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < recipients->len; i++) {
-        g_autofree char *domain = ms_address_domain(g_ptr_array_index(recipients, i));
+        const char *domain = ms_address_domain_in(g_ptr_array_index(recipients, i));
+        /* A domain is done when a recipient before this one has it. */
         gboolean seen = FALSE;
-        for (guint j = 0; j < done->len && !seen; j++)
-            seen = ms_name_equal(g_ptr_array_index(done, j), domain);
+        for (guint j = 0; j < i && !seen; j++)
+            seen = ms_name_equal(ms_address_domain_in(g_ptr_array_index(recipients, j)), domain);
         if (seen)
             continue;
         g_autoptr(GPtrArray) group = g_ptr_array_new();
         for (guint j = i; j < recipients->len; j++) {
             const char *r = g_ptr_array_index(recipients, j);
-            g_autofree char *d = ms_address_domain(r);
-            if (ms_name_equal(d, domain))
+            if (ms_name_equal(ms_address_domain_in(r), domain))
                 g_ptr_array_add(group, (gpointer) r);
         }
         enqueue_one(server, reverse_path, group, data, message_id);
-        g_ptr_array_add(done, g_steal_pointer(&domain));
     }
 }

@@ -68,11 +68,6 @@ static MsQueuedMessage *find_entry(MsMailServer *server, guint64 serial)
     return NULL;
 }
 
-static char *entry_domain(const MsQueuedMessage *q)
-{
-    return ms_address_domain(g_ptr_array_index(q->recipients, 0));
-}
-
 /* Why a delivery failed, as the bounce reports it. */
 typedef struct {
     guint code;             /* the receiving server's reply code; 0: none came */
@@ -487,12 +482,14 @@ void ms_server_run_queue(MsMailServer *server)
             next = MIN(next, q->next_attempt);
             continue;
         }
-        g_autofree char *domain = entry_domain(q);
+        /* Copied only for a new group: the entry may be gone by the time
+         * the groups are started. */
+        const char *domain = ms_address_domain_in(g_ptr_array_index(q->recipients, 0));
         guint g = 0;
         while (g < domains->len && !ms_name_equal(g_ptr_array_index(domains, g), domain))
             g++;
         if (g == domains->len) {
-            g_ptr_array_add(domains, g_steal_pointer(&domain));
+            g_ptr_array_add(domains, g_strdup(domain));
             g_ptr_array_add(groups, g_ptr_array_new());
         }
         g_ptr_array_add(g_ptr_array_index(groups, g), q);

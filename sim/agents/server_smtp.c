@@ -30,7 +30,7 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
 {
     InboundSession *s = data;
     MsMailServer *server = s->base.server;
-    g_autofree char *domain = ms_address_domain(address);
+    const char *domain = ms_address_domain_in(address);
     if (ms_name_equal(domain, server->domain) || *domain == '\0') {
         if (ms_mail_server_find_user(server, address) != NULL)
             return 250;
@@ -68,14 +68,27 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
         *--digit = (char) ('0' + n % 10);
         n /= 10;
     } while (n > 0);
-    g_autofree char *from = g_strconcat("from ", ev->helo_name != NULL ? ev->helo_name : "unknown",
-                                        " (", ev->peer_name != NULL ? ev->peer_name : "unknown",
-                                        ")", NULL);
-    g_autofree char *by = g_strconcat("by ", server->name, " with ", ev->esmtp ? "ESMTP" : "SMTP",
-                                      " id ", digit, ";", NULL);
-    gboolean long_line = strlen("Received: ") + strlen(from) + 1 + strlen(by)
-                         > MS_MESSAGE_LINE_SHOULD;
-    g_autofree char *received = g_strconcat(from, long_line ? "\n" : " ", by, "\n", date, NULL);
+    const char *helo = ev->helo_name != NULL ? ev->helo_name : "unknown";
+    const char *peer = ev->peer_name != NULL ? ev->peer_name : "unknown";
+    const char *with = ev->esmtp ? "ESMTP" : "SMTP";
+    /* "from HELO (PEER)", a space or a fold, "by NAME with ESMTP id N;",
+     * a fold, the date: written once into a buffer of its size. */
+    gsize from_len = strlen("from ") + strlen(helo) + strlen(" (") + strlen(peer) + 1;
+    gsize by_len = strlen("by ") + strlen(server->name) + strlen(" with ") + strlen(with) +
+                   strlen(" id ") + strlen(digit) + 1;
+    gboolean long_line = strlen("Received: ") + from_len + 1 + by_len > MS_MESSAGE_LINE_SHOULD;
+    gsize date_len = strlen(date);
+    g_autofree char *received = g_malloc(from_len + 1 + by_len + 1 + date_len + 1);
+    char *w = received;
+    const char *const parts[] = { "from ", helo, " (", peer, ")", long_line ? "\n" : " ",
+                                  "by ", server->name, " with ", with, " id ", digit, ";",
+                                  "\n" };
+    for (guint i = 0; i < G_N_ELEMENTS(parts); i++) {
+        gsize part_len = strlen(parts[i]);
+        memcpy(w, parts[i], part_len);
+        w += part_len;
+    }
+    memcpy(w, date, date_len + 1);
     GBytes *out = ms_message_prepend_peek(data, "Received", received, TRUE, "Message-ID",
                                           message_id_out, eol_out);
     if (out != NULL)
@@ -112,7 +125,7 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
     for (guint i = 0; i < ev->recipients->len; i++) {
         const char *rcpt = g_ptr_array_index(ev->recipients, i);
         MsServerUser *u = ms_mail_server_find_user(server, rcpt);
-        g_autofree char *domain = ms_address_domain(rcpt);
+        const char *domain = ms_address_domain_in(rcpt);
         if (u != NULL) {
             ms_mail_server_deliver(server, u, ev->reverse_path, data, message_id, eol);
         } else if (ms_name_equal(domain, server->domain) || *domain == '\0') {
