@@ -1201,7 +1201,7 @@ static void fast_paths_match_parse(void)
         files++;
     }
     CU_ASSERT(files >= 12);
-    /* sizeof, not strlen: two of them hold a NUL. */
+    /* sizeof, not strlen: some of them hold a NUL. */
 #define EDGE(s) { s, sizeof s - 1 }
     static const struct {
         const char *text;
@@ -1227,6 +1227,12 @@ static void fast_paths_match_parse(void)
         EDGE("To: x\r\nMessage-ID: <12@x>\r\n"),
         EDGE("Subject: a\r b \r\nMessage-ID:\t<13@x>\t\n\n"),
         EDGE("Subject: \t \r\nTo:\r\n\r\n"),
+        /* A NUL wherever the header is read, however it ends. */
+        EDGE("Subject: a\0b\nno colon here\nbody\n"),
+        EDGE("Subject: a\nno colon\0 here\nbody\n"),
+        EDGE("Subject: a\nno colon here\nbody\0\n"),
+        EDGE("Subject: a\0\nMessage-ID: <14@x>"),
+        EDGE("Message-ID: <15@x>\n folded\0\n\nbody\n"),
     };
 #undef EDGE
     for (guint i = 0; i < G_N_ELEMENTS(edges); i++) {

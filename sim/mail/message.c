@@ -189,8 +189,10 @@ static void warn(MsMessage *msg, guint lineno, const char *fmt, ...)
  * accepted and flagged through *obs_out. */
 static gsize field_name_len(const char *p, gsize n, gsize *colon_out, gboolean *obs_out)
 {
+    /* 33..126 with one unsigned comparison: every header line of every
+     * message passed on is measured here. */
     gsize i = 0;
-    while (i < n && (guchar) p[i] >= 33 && (guchar) p[i] <= 126 && p[i] != ':')
+    while (i < n && (guchar) ((guchar) p[i] - 33u) <= 126 - 33 && p[i] != ':')
         i++;
     gsize name_len = i;
     if (name_len == 0)
@@ -392,9 +394,10 @@ static gboolean header_scan(const char *p, gsize len, const char *const *want, g
     FieldSpan *matching = NULL;
     guint good = 0, fields = 0;
     gboolean separator = FALSE;
+    /* A NUL octet in any line read makes it no message (the parser's
+     * rule); the lines read are looked at for one in a single call, at
+     * the end, rather than one call a line. */
     for (gsize pos = 0; next_line(p, len, pos, &l); pos = l.end) {
-        if (memchr(p + l.start, '\0', l.end - l.start) != NULL)
-            return FALSE;
         if (l.content_end == l.start && l.end > l.start) {
             separator = TRUE;
             break;
@@ -416,7 +419,8 @@ static gboolean header_scan(const char *p, gsize len, const char *const *want, g
             if (!blank_ahead) {
                 if (good == 0)
                     return FALSE;
-                return TRUE; /* the body starts here, with no separator */
+                /* The body starts here, with no separator. */
+                return memchr(p, '\0', l.end) == NULL;
             }
         }
         open = TRUE;
@@ -438,6 +442,8 @@ static gboolean header_scan(const char *p, gsize len, const char *const *want, g
     }
     if (matching != NULL)
         matching->value_end = separator ? l.start : len;
+    if (memchr(p, '\0', separator ? l.start : len) != NULL)
+        return FALSE;
     return good > 0 || (fields == 0 && separator);
 }
 
