@@ -1184,6 +1184,57 @@ static void peeked_values_exact(void)
     }
 }
 
+/* A field added with a value that fits on its line is written without
+ * folding it: the same bytes as folding, the same value as parsing them,
+ * and the same again in a copy; values at the edges of that shortcut take
+ * the folding path. */
+static void added_fields_match_folding(void)
+{
+    g_autofree char *at_width = g_strnfill(MS_MESSAGE_LINE_SHOULD - strlen("Subject: "), 'w');
+    g_autofree char *past_width = g_strnfill(MS_MESSAGE_LINE_SHOULD - strlen("Subject: ") + 1, 'w');
+    g_autofree char *long_word = g_strnfill(1200, 'x');
+    const char *const values[] = {
+        "<1.1679572800@crepes.fr>", "a b  c\td", " leading", "trailing\t", "", " \t ",
+        "line\r\nbreak", "lone\rcr", "lf\nonly", at_width, past_width, long_word,
+        "many short words that go on past the end of the line and have to be folded",
+        NULL,
+    };
+    for (guint eol = 0; eol < 2; eol++) {
+        g_autoptr(MsMessage) msg = NULL;
+        if (eol == 0) {
+            msg = ms_message_new();
+        } else {
+            static const char lf[] = "X-First: lf\n\nbody\n";
+            msg = ms_message_parse(lf, strlen(lf), NULL);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+        }
+        const char *ending = ms_message_eol(msg);
+        guint first = ms_message_n_fields(msg);
+        for (guint i = 0; i < G_N_ELEMENTS(values); i++)
+            ms_message_add(msg, "Subject", values[i]);
+        g_autoptr(MsMessage) copy = ms_message_copy(msg);
+        g_autoptr(GBytes) wire = ms_message_to_bytes(msg);
+        g_autoptr(MsMessage) parsed = ms_message_parse_bytes(wire, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(parsed);
+        for (guint i = 0; i < G_N_ELEMENTS(values); i++) {
+            g_autofree char *folded = ms_message_fold_field("Subject", values[i], ending);
+            g_autofree char *want = g_strconcat(folded, ending, NULL);
+            gsize len = 0;
+            const char *raw = ms_message_field_raw(msg, first + i, &len);
+            CU_ASSERT_EQUAL(len, strlen(want));
+            CU_ASSERT(raw != NULL && strcmp(raw, want) == 0);
+            MS_ASSERT_STR(ms_message_field_name(msg, first + i), "Subject");
+            MS_ASSERT_STR(ms_message_field_value(msg, first + i),
+                          ms_message_field_value(parsed, first + i));
+            MS_ASSERT_STR(ms_message_field_name(copy, first + i), "Subject");
+            MS_ASSERT_STR(ms_message_field_value(copy, first + i),
+                          ms_message_field_value(msg, first + i));
+            const char *copied = ms_message_field_raw(copy, first + i, &len);
+            CU_ASSERT(copied != NULL && strcmp(copied, want) == 0);
+        }
+    }
+}
+
 static void fast_paths_match_parse(void)
 {
     g_autoptr(GDir) dir = g_dir_open(DATA_DIR, 0, NULL);
@@ -1271,6 +1322,7 @@ static const MsTestCase message_cases[] = {
     MS_TEST(seven_bit_rule),
     MS_TEST(dates_and_addresses),
     MS_TEST(fast_paths_match_parse),
+    MS_TEST(added_fields_match_folding),
     MS_TEST(peeked_values_exact),
     MS_TEST_END,
 };

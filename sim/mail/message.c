@@ -13,11 +13,15 @@
 
 #include "mailsim/core.h"
 
+/* A field and its name and value are one allocation (a message is made or
+ * parsed field by field at every hop); its raw text, which a field can have
+ * rewritten, is another. */
 typedef struct {
     char *raw;     /* the field as written, final line ending included */
     gsize raw_len;
-    char *name;    /* NULL: a malformed line kept in place */
-    char *value;   /* unfolded, trimmed */
+    char *name;    /* NULL: a malformed line kept in place; else in text */
+    char *value;   /* unfolded, trimmed; in text */
+    char text[];   /* name and value, each with its NUL */
 } Field;
 
 struct MsMessage {
@@ -32,8 +36,6 @@ static void field_free(gpointer p)
 {
     Field *f = p;
     g_free(f->raw);
-    g_free(f->name);
-    g_free(f->value);
     g_free(f);
 }
 
@@ -43,8 +45,10 @@ static gboolean is_wsp(guchar c)
 }
 
 /* RFC 5322 2.2.3: unfolding removes every line ending that is followed by
- * white space; the value is also trimmed of the white space around it. */
-static char *unfold(const char *p, gsize len)
+ * white space; the value is also trimmed of the white space around it.
+ * Writes the value and a NUL to out, or only measures it when out is NULL;
+ * returns its length. */
+static gsize unfold_to(const char *p, gsize len, char *out)
 {
     /* Most values are one line, perhaps with its line ending: then
      * unfolding is trimming. */
@@ -60,13 +64,13 @@ static char *unfold(const char *p, gsize len)
             a++;
         while (b > a && is_wsp((guchar) p[b - 1]))
             b--;
-        char *out = g_malloc(b - a + 1);
-        memcpy(out, p + a, b - a);
-        out[b - a] = '\0';
-        return out;
+        if (out != NULL) {
+            memcpy(out, p + a, b - a);
+            out[b - a] = '\0';
+        }
+        return b - a;
     }
-    /* Two passes over the value and one allocation of the result: every
-     * message a run passes on has its fields read this way. */
+    /* Two passes over the value, the second only to write it. */
     gsize kept = 0, first = G_MAXSIZE, last = 0;
     for (gsize i = 0; i < len; i++) {
         if (p[i] == '\n' || (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n'))
@@ -79,7 +83,8 @@ static char *unfold(const char *p, gsize len)
         kept++;
     }
     gsize n = first == G_MAXSIZE ? 0 : last - first + 1;
-    char *out = g_malloc(n + 1);
+    if (out == NULL)
+        return n;
     gsize k = 0, at = 0;
     for (gsize i = 0; i < len && at < n; i++) {
         if (p[i] == '\n' || (p[i] == '\r' && i + 1 < len && p[i + 1] == '\n'))
@@ -88,7 +93,36 @@ static char *unfold(const char *p, gsize len)
             out[at++] = p[i];
     }
     out[n] = '\0';
+    return n;
+}
+
+/* The unfolded value, allocated (transfer full). */
+static char *unfold(const char *p, gsize len)
+{
+    char *out = g_malloc(unfold_to(p, len, NULL) + 1);
+    unfold_to(p, len, out);
     return out;
+}
+
+/* A field of the given raw text (taken), with its name (NULL: none) and the
+ * value unfolded from raw_value. */
+static Field *field_new(char *raw, gsize raw_len, const char *name, gsize name_len,
+                        const char *raw_value, gsize raw_value_len)
+{
+    gsize value_len = unfold_to(raw_value, raw_value_len, NULL);
+    gsize name_size = name != NULL ? name_len + 1 : 0;
+    Field *f = g_malloc(sizeof *f + name_size + value_len + 1);
+    f->raw = raw;
+    f->raw_len = raw_len;
+    f->name = NULL;
+    if (name != NULL) {
+        f->name = f->text;
+        memcpy(f->name, name, name_len);
+        f->name[name_len] = '\0';
+    }
+    f->value = f->text + name_size;
+    unfold_to(raw_value, raw_value_len, f->value);
+    return f;
 }
 
 /* ---- Life cycle ------------------------------------------------------------ */
@@ -120,11 +154,14 @@ MsMessage *ms_message_copy(const MsMessage *msg)
     MsMessage *copy = ms_message_new();
     for (guint i = 0; i < msg->fields->len; i++) {
         const Field *f = g_ptr_array_index(msg->fields, i);
-        Field *c = g_new0(Field, 1);
+        /* The text after the struct: name (if any) and value, with NULs. */
+        gsize text = (gsize) (f->value - f->text) + strlen(f->value) + 1;
+        Field *c = g_malloc(sizeof *c + text);
+        memcpy(c->text, f->text, text);
         c->raw = g_memdup2(f->raw, f->raw_len + 1);
         c->raw_len = f->raw_len;
-        c->name = g_strdup(f->name);
-        c->value = g_strdup(f->value);
+        c->name = f->name != NULL ? c->text : NULL;
+        c->value = c->text + (f->value - f->text);
         g_ptr_array_add(copy->fields, c);
     }
     g_free(copy->separator);
@@ -235,7 +272,7 @@ typedef struct {
     gboolean open;
     gsize start;      /* input offset of its first line */
     gsize value_off;  /* offset of the value within the field (after ":"), 0 if none */
-    char *name;       /* NULL for a malformed line */
+    gsize name_len;   /* the name starts the field; 0 for a malformed line */
     guint lineno;
 } Pending;
 
@@ -244,11 +281,10 @@ static void pending_close(MsMessage *msg, Pending *pend, const char *p, gsize en
 {
     if (!pend->open)
         return;
-    Field *f = g_new0(Field, 1);
-    f->raw = g_strndup(p + pend->start, end - pend->start);
-    f->raw_len = end - pend->start;
-    f->name = g_steal_pointer(&pend->name);
-    f->value = unfold(f->raw + pend->value_off, f->raw_len - pend->value_off);
+    gsize raw_len = end - pend->start;
+    const char *raw = p + pend->start;
+    Field *f = field_new(g_strndup(raw, raw_len), raw_len, pend->name_len > 0 ? raw : NULL,
+                         pend->name_len, raw + pend->value_off, raw_len - pend->value_off);
     check_field(msg, f, pend->lineno);
     g_ptr_array_add(msg->fields, f);
     pend->open = FALSE;
@@ -277,7 +313,6 @@ MsMessage *ms_message_parse(const void *data, gsize len, GError **error)
     for (gsize pos = 0; next_line(p, len, pos, &l); pos = l.end) {
         lineno++;
         if (memchr(p + l.start, '\0', l.end - l.start) != NULL) {
-            g_free(pend.name);
             g_set_error(error, MS_ERROR, MS_ERROR_PARSE,
                         "line %u: NUL octet in the header section", lineno);
             return NULL;
@@ -302,7 +337,6 @@ MsMessage *ms_message_parse(const void *data, gsize len, GError **error)
             blank_ahead = has_empty_line(p, len);
         if (name_len == 0 && !blank_ahead) {
             if (good == 0) {
-                g_free(pend.name);
                 g_set_error(error, MS_ERROR, MS_ERROR_PARSE,
                             "line %u: not a header field, and no header field before it", lineno);
                 return NULL;
@@ -319,13 +353,13 @@ MsMessage *ms_message_parse(const void *data, gsize len, GError **error)
         pend.start = l.start;
         pend.lineno = lineno;
         pend.value_off = 0;
+        pend.name_len = name_len;
         if (name_len > 0) {
-            pend.name = g_strndup(p + l.start, name_len);
             pend.value_off = colon + 1;
             good++;
             if (obs)
-                warn(msg, lineno, "white space before the colon of \"%s\" (obsolete syntax, RFC 5322 4.5)",
-                     pend.name);
+                warn(msg, lineno, "white space before the colon of \"%.*s\" (obsolete syntax, RFC 5322 4.5)",
+                     (int) name_len, p + l.start);
         } else if (starts_wsp) {
             warn(msg, lineno, "a continuation line with no field before it; kept as it is");
         } else {
@@ -718,16 +752,31 @@ char *ms_message_fold_field(const char *name, const char *value, const char *eol
 
 static Field *new_field(const MsMessage *msg, const char *name, const char *value, gsize width)
 {
-    Field *f = g_new0(Field, 1);
     gsize name_len = strlen(name);
+    /* Most values a run writes (addresses, dates, Message-IDs) fit on the
+     * name's line and hold no line break or white space at either end:
+     * then the field is "name: value" and its value is the value itself,
+     * which is what folding and unfolding would give. */
+    const char *v = value != NULL ? value : "";
+    gsize n = strcspn(v, "\r\n");
+    gsize eol_len = strlen(msg->eol);
+    if (v[n] == '\0' && n > 0 && !is_wsp((guchar) v[0]) && !is_wsp((guchar) v[n - 1]) &&
+        name_len + 2 + n <= MIN(width, MS_MESSAGE_LINE_MUST)) {
+        gsize raw_len = name_len + 2 + n + eol_len;
+        char *raw = g_malloc(raw_len + 1);
+        memcpy(raw, name, name_len);
+        raw[name_len] = ':';
+        raw[name_len + 1] = ' ';
+        memcpy(raw + name_len + 2, v, n);
+        memcpy(raw + name_len + 2 + n, msg->eol, eol_len + 1);
+        return field_new(raw, raw_len, name, name_len, v, n);
+    }
     GString *raw = g_string_sized_new(name_len + 80);
     fold_into(raw, name, value, msg->eol, width);
     g_string_append(raw, msg->eol);
-    f->raw_len = raw->len;
-    f->raw = g_string_free(raw, FALSE);
-    f->name = g_strdup(name);
-    f->value = unfold(f->raw + name_len + 1, f->raw_len - name_len - 1);
-    return f;
+    gsize raw_len = raw->len;
+    char *text = g_string_free(raw, FALSE);
+    return field_new(text, raw_len, name, name_len, text + name_len + 1, raw_len - name_len - 1);
 }
 
 /* A last field without a line ending (input that stopped mid-header)
@@ -788,11 +837,10 @@ static GString *folded_raw(const char *name, const char *value, const char *eol)
 void ms_message_prepend_folded(MsMessage *msg, const char *name, const char *value)
 {
     GString *raw = folded_raw(name, value, msg->eol);
-    Field *f = g_new0(Field, 1);
-    f->raw_len = raw->len;
-    f->raw = g_string_free(raw, FALSE);
-    f->name = g_strdup(name);
-    f->value = unfold(f->raw + strlen(name) + 1, f->raw_len - strlen(name) - 1);
+    gsize raw_len = raw->len, name_len = strlen(name);
+    char *text = g_string_free(raw, FALSE);
+    Field *f = field_new(text, raw_len, name, name_len, text + name_len + 1,
+                         raw_len - name_len - 1);
     g_ptr_array_insert(msg->fields, 0, f);
 }
 
