@@ -187,10 +187,13 @@ static void enqueue_one(MsMailServer *server, const char *reverse_path,
     g_ptr_array_add(server->queue, q);
     g_autofree char *rcpts = NULL;
     {
+        /* Appended, not printed: a sentence for every message queued. */
         GString *r = g_string_new(NULL);
-        for (guint i = 0; i < recipients->len; i++)
-            g_string_append_printf(r, "%s%s", i ? ", " : "",
-                                   (const char *) g_ptr_array_index(recipients, i));
+        for (guint i = 0; i < recipients->len; i++) {
+            if (i > 0)
+                g_string_append_len(r, ", ", 2);
+            g_string_append(r, g_ptr_array_index(recipients, i));
+        }
         rcpts = g_string_free(r, FALSE);
     }
     ms_world_note(server->world, MS_TRACE_QUEUE, "queue.add", server->name, message_id,

@@ -810,35 +810,46 @@ void ms_message_prepend(MsMessage *msg, const char *name, const char *value)
     g_ptr_array_insert(msg->fields, 0, new_field(msg, name, value, MS_MESSAGE_LINE_SHOULD));
 }
 
-/* A field folded where the value has line breaks, with its line ending. */
-static GString *folded_raw(const char *name, const char *value, const char *eol)
+/* Appends k octets at out + *n, or only counts them when out is NULL. */
+static void put(char *out, gsize *n, const char *src, gsize k)
 {
-    GString *raw = g_string_sized_new(strlen(name) + strlen(value) + 8);
-    g_string_append(raw, name);
-    g_string_append(raw, ": ");
+    if (out != NULL)
+        memcpy(out + *n, src, k);
+    *n += k;
+}
+
+/* A field folded where the value has line breaks, with its line ending,
+ * written to out (no NUL), or only measured when out is NULL; returns its
+ * length. */
+static gsize folded_raw_to(const char *name, const char *value, const char *eol, char *out)
+{
+    gsize eol_len = strlen(eol), n = 0;
+    put(out, &n, name, strlen(name));
+    put(out, &n, ": ", 2);
     const char *c = value;
     while (*c != '\0') {
         gsize run = strcspn(c, "\r\n");
-        g_string_append_len(raw, c, (gssize) run);
+        put(out, &n, c, run);
         c += run;
         if (*c == '\n') {
-            g_string_append(raw, eol);
-            g_string_append_c(raw, ' ');
+            put(out, &n, eol, eol_len);
+            put(out, &n, " ", 1);
             c++;
         } else if (*c == '\r') {
-            g_string_append_c(raw, ' ');
+            put(out, &n, " ", 1);
             c++;
         }
     }
-    g_string_append(raw, eol);
-    return raw;
+    put(out, &n, eol, eol_len);
+    return n;
 }
 
 void ms_message_prepend_folded(MsMessage *msg, const char *name, const char *value)
 {
-    GString *raw = folded_raw(name, value, msg->eol);
-    gsize raw_len = raw->len, name_len = strlen(name);
-    char *text = g_string_free(raw, FALSE);
+    gsize raw_len = folded_raw_to(name, value, msg->eol, NULL), name_len = strlen(name);
+    char *text = g_malloc(raw_len + 1);
+    folded_raw_to(name, value, msg->eol, text);
+    text[raw_len] = '\0';
     Field *f = field_new(text, raw_len, name, name_len, text + name_len + 1,
                          raw_len - name_len - 1);
     g_ptr_array_insert(msg->fields, 0, f);
@@ -1001,9 +1012,13 @@ static GBytes *prepend_known(const char *p, gsize len, const char *name, const c
     const char *eol = "";
     gsize field_len;
     if (folded) {
-        GString *raw = folded_raw(name, value, eol_of_text);
-        field_len = raw->len;
-        field = g_string_free(raw, FALSE);
+        /* Every server writes its Received: field this way: straight into
+         * the new text, measured first. */
+        gsize size = folded_raw_to(name, value, eol_of_text, NULL);
+        char *out = g_malloc(size + len);
+        folded_raw_to(name, value, eol_of_text, out);
+        memcpy(out + size, p, len);
+        return g_bytes_new_take(out, size + len);
     } else {
         field = ms_message_fold_field_width(name, value, eol_of_text, MS_MESSAGE_LINE_SHOULD);
         field_len = strlen(field);
