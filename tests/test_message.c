@@ -1112,18 +1112,24 @@ static void check_fast_paths(const char *data, gsize len, const char *what)
             g_free(got[i]);
         }
     }
-    static const char *const values[] = { "<a@b>", "from x (y)\nby z with ESMTP id 1;\n"
-                                                   "Sat, 1 Jan 2000 00:00:00 +0000" };
-    for (guint f = 0; f < 2; f++) {
-        g_autoptr(GBytes) got = ms_message_prepend_to_bytes(bytes, "Return-Path", values[f], f);
+    /* Each value both ways: written as it is, folded at white space, and
+     * folded where it breaks. */
+    static const char *const values[] = {
+        "<a@b>", "from x (y)\nby z with ESMTP id 1;\nSat, 1 Jan 2000 00:00:00 +0000",
+        " <spaced@b> ", "<a-long-return-path-of-a-mailing-list-bounce+alice=example.org@lists.example.com>",
+    };
+    for (guint k = 0; k < 2 * G_N_ELEMENTS(values); k++) {
+        guint f = k % 2;
+        const char *value = values[k / 2];
+        g_autoptr(GBytes) got = ms_message_prepend_to_bytes(bytes, "Return-Path", value, f);
         CU_ASSERT_EQUAL(got == NULL, msg == NULL);
         if (got == NULL || msg == NULL)
             continue;
         g_autoptr(MsMessage) copy = ms_message_copy(msg);
         if (f)
-            ms_message_prepend_folded(copy, "Return-Path", values[f]);
+            ms_message_prepend_folded(copy, "Return-Path", value);
         else
-            ms_message_prepend(copy, "Return-Path", values[f]);
+            ms_message_prepend(copy, "Return-Path", value);
         g_autoptr(GBytes) want = ms_message_to_bytes(copy);
         if (!g_bytes_equal(got, want))
             fprintf(stderr, "\n  %s: prepend differs from the parsed message's\n", what);
@@ -1136,16 +1142,18 @@ static void check_fast_paths(const char *data, gsize len, const char *what)
         g_autofree char *mid = NULL;
         const char *eol = NULL;
         g_autoptr(GBytes) peeked =
-            ms_message_prepend_peek(bytes, "Return-Path", values[f], f, "Message-ID", &mid, &eol);
+            ms_message_prepend_peek(bytes, "Return-Path", value, f, "Message-ID", &mid, &eol);
         CU_ASSERT(peeked != NULL && g_bytes_equal(peeked, want));
         const char *want_mid = ms_message_get(msg, "Message-ID");
         CU_ASSERT_STRING_EQUAL(mid != NULL ? mid : "(null)",
                                want_mid != NULL ? want_mid : "(null)");
         MS_ASSERT_STR(eol, ms_message_eol(msg));
-        for (guint g = 0; g < 2; g++) {
-            g_autoptr(GBytes) again = ms_message_prepend_to_bytes(want, "X-Again", values[g], g);
+        for (guint g = 0; g < 2 * G_N_ELEMENTS(values); g++) {
+            const char *again_value = values[g / 2];
+            g_autoptr(GBytes) again =
+                ms_message_prepend_to_bytes(want, "X-Again", again_value, g % 2);
             g_autoptr(GBytes) known =
-                ms_message_prepend_to_bytes_eol(want, "X-Again", values[g], g, eol);
+                ms_message_prepend_to_bytes_eol(want, "X-Again", again_value, g % 2, eol);
             CU_ASSERT(again != NULL && known != NULL && g_bytes_equal(again, known));
         }
     }

@@ -750,26 +750,41 @@ char *ms_message_fold_field(const char *name, const char *value, const char *eol
     return ms_message_fold_field_width(name, value, eol, MS_MESSAGE_LINE_SHOULD);
 }
 
-static Field *new_field(const MsMessage *msg, const char *name, const char *value, gsize width)
+/* Most values a run writes (addresses, dates, Message-IDs) fit on the
+ * name's line and hold no line break or white space at either end: then
+ * the field is "name: value" and its value is the value itself, which is
+ * what folding (fold_into()) and unfolding would give.  Whether value is
+ * one of those, its length in *len_out. */
+static gboolean fits_as_is(gsize name_len, const char *value, gsize width, gsize *len_out)
 {
-    gsize name_len = strlen(name);
-    /* Most values a run writes (addresses, dates, Message-IDs) fit on the
-     * name's line and hold no line break or white space at either end:
-     * then the field is "name: value" and its value is the value itself,
-     * which is what folding and unfolding would give. */
     const char *v = value != NULL ? value : "";
     gsize n = strcspn(v, "\r\n");
-    gsize eol_len = strlen(msg->eol);
-    if (v[n] == '\0' && n > 0 && !is_wsp((guchar) v[0]) && !is_wsp((guchar) v[n - 1]) &&
-        name_len + 2 + n <= MIN(width, MS_MESSAGE_LINE_MUST)) {
+    *len_out = n;
+    return v[n] == '\0' && n > 0 && !is_wsp((guchar) v[0]) && !is_wsp((guchar) v[n - 1]) &&
+           name_len + 2 + n <= MIN(width, MS_MESSAGE_LINE_MUST);
+}
+
+/* "name: value" and eol, for a value that fits_as_is(), at out. */
+static void put_as_is(char *out, const char *name, gsize name_len, const char *value,
+                      gsize value_len, const char *eol, gsize eol_len)
+{
+    memcpy(out, name, name_len);
+    out[name_len] = ':';
+    out[name_len + 1] = ' ';
+    memcpy(out + name_len + 2, value, value_len);
+    memcpy(out + name_len + 2 + value_len, eol, eol_len);
+}
+
+static Field *new_field(const MsMessage *msg, const char *name, const char *value, gsize width)
+{
+    gsize name_len = strlen(name), n = 0;
+    if (fits_as_is(name_len, value, width, &n)) {
+        gsize eol_len = strlen(msg->eol);
         gsize raw_len = name_len + 2 + n + eol_len;
         char *raw = g_malloc(raw_len + 1);
-        memcpy(raw, name, name_len);
-        raw[name_len] = ':';
-        raw[name_len + 1] = ' ';
-        memcpy(raw + name_len + 2, v, n);
-        memcpy(raw + name_len + 2 + n, msg->eol, eol_len + 1);
-        return field_new(raw, raw_len, name, name_len, v, n);
+        put_as_is(raw, name, name_len, value, n, msg->eol, eol_len);
+        raw[raw_len] = '\0';
+        return field_new(raw, raw_len, name, name_len, value, n);
     }
     GString *raw = g_string_sized_new(name_len + 80);
     fold_into(raw, name, value, msg->eol, width);
@@ -1004,34 +1019,36 @@ char *ms_message_addr_spec(const char *mailbox)
 /* The field in front of the text, which the caller knows to be a message
  * whose first line ends in eol. */
 static GBytes *prepend_known(const char *p, gsize len, const char *name, const char *value,
-                             gboolean folded, const char *eol_of_text)
+                             gboolean folded, const char *eol)
 {
     /* A parsed message is written back byte for byte, so the new field
-     * followed by the text is what parse, prepend and serialise would give. */
-    g_autofree char *field = NULL;
-    const char *eol = "";
-    gsize field_len;
+     * followed by the text is what parse, prepend and serialise would give.
+     * Mailboxes and queues keep what this returns for the rest of a run:
+     * it takes its size, not a GString's next power of two.  The field is
+     * measured, then written straight into it. */
+    gsize name_len = strlen(name), eol_len = strlen(eol), n = 0, size;
+    char *out;
     if (folded) {
-        /* Every server writes its Received: field this way: straight into
-         * the new text, measured first. */
-        gsize size = folded_raw_to(name, value, eol_of_text, NULL);
-        char *out = g_malloc(size + len);
-        folded_raw_to(name, value, eol_of_text, out);
-        memcpy(out + size, p, len);
-        return g_bytes_new_take(out, size + len);
+        /* Every server's Received: field. */
+        size = folded_raw_to(name, value, eol, NULL);
+        out = g_malloc(size + len);
+        folded_raw_to(name, value, eol, out);
+    } else if (fits_as_is(name_len, value, MS_MESSAGE_LINE_SHOULD, &n)) {
+        /* Delivery's Return-Path: the address as it is, as a rule. */
+        size = name_len + 2 + n + eol_len;
+        out = g_malloc(size + len);
+        put_as_is(out, name, name_len, value, n, eol, eol_len);
     } else {
-        field = ms_message_fold_field_width(name, value, eol_of_text, MS_MESSAGE_LINE_SHOULD);
-        field_len = strlen(field);
-        eol = eol_of_text;
+        g_autofree char *field =
+            ms_message_fold_field_width(name, value, eol, MS_MESSAGE_LINE_SHOULD);
+        gsize field_len = strlen(field);
+        size = field_len + eol_len;
+        out = g_malloc(size + len);
+        memcpy(out, field, field_len);
+        memcpy(out + field_len, eol, eol_len);
     }
-    /* Mailboxes and queues keep what this returns for the rest of a run:
-     * it takes its size, not a GString's next power of two. */
-    gsize eol_len = strlen(eol);
-    char *out = g_malloc(field_len + eol_len + len);
-    memcpy(out, field, field_len);
-    memcpy(out + field_len, eol, eol_len);
-    memcpy(out + field_len + eol_len, p, len);
-    return g_bytes_new_take(out, field_len + eol_len + len);
+    memcpy(out + size, p, len);
+    return g_bytes_new_take(out, size + len);
 }
 
 GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *value,
