@@ -780,6 +780,28 @@ static void compose_plain(void)
     CU_ASSERT(g_error_matches(err, MS_ERROR, MS_ERROR_PARSE));
 }
 
+/* Bare addresses are written as they are (trimmed when they need it), and
+ * the text's line ends all become CRLF whatever they were. */
+static void compose_bare_addresses_and_line_ends(void)
+{
+    static const char *const to[] = { "bob@hamburger.edu", " carol@hamburger.edu\t", NULL };
+    MsMessageDraft d = base_draft();
+    d.from = "alice@crepes.fr";
+    d.to = to;
+    d.text = "\nCRLF\r\nLF\nlone CR\r and\n\n\r\nno end";
+    g_autoptr(MsMessage) msg = ms_message_compose(&d, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    const char *want = "Date: Mon, 01 Jan 2024 00:00:05 +0000\r\n"
+                       "From: alice@crepes.fr\r\n"
+                       "To: bob@hamburger.edu, carol@hamburger.edu\r\n"
+                       "Subject: Ketchup\r\n"
+                       "Message-ID: <1.0@crepes.fr>\r\n"
+                       "\r\n"
+                       "\r\nCRLF\r\nLF\r\nlone CR\r and\r\n\r\n\r\nno end\r\n";
+    g_autoptr(GBytes) out = ms_message_to_bytes(msg);
+    CU_ASSERT(bytes_eq(out, want, strlen(want)));
+}
+
 /* RFC 5322 3.4: a display name is a phrase: atoms as they are, anything
  * else quoted (with '"' and '\\' escaped), non-ASCII as RFC 2047 words,
  * never inside quotes; the envelope takes the addresses only. */
@@ -1340,6 +1362,7 @@ static const MsTestCase mime_cases[] = {
     MS_TEST(nested_multipart_tree),
     MS_TEST(multipart_missing_close),
     MS_TEST(compose_plain),
+    MS_TEST(compose_bare_addresses_and_line_ends),
     MS_TEST(compose_bcc_absent),
     MS_TEST(compose_display_names),
     MS_TEST(compose_non_ascii),

@@ -76,10 +76,19 @@ static void drop_line_breaks(char *s)
 static GString *to_crlf(const char *data, gsize len)
 {
     GString *out = g_string_sized_new(len + len / 16 + 2);
-    for (gsize i = 0; i < len; i++) {
-        if (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'))
-            g_string_append_c(out, '\r');
-        g_string_append_c(out, data[i]);
+    /* By runs up to each LF: every message a run composes passes here. */
+    gsize i = 0;
+    while (i < len) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        gsize run = nl != NULL ? (gsize) (nl - data) - i : len - i;
+        g_string_append_len(out, data + i, (gssize) run);
+        i += run;
+        if (i < len) {
+            if (i == 0 || data[i - 1] != '\r')
+                g_string_append_c(out, '\r');
+            g_string_append_c(out, '\n');
+            i++;
+        }
     }
     if (out->len > 0 && out->str[out->len - 1] != '\n')
         g_string_append(out, CRLF);
@@ -166,11 +175,18 @@ static void add_address_field(MsMessage *msg, const char *name, const char *cons
     GString *v = g_string_new(NULL);
     gboolean any_ew = FALSE;
     for (guint i = 0; list[i] != NULL; i++) {
-        g_autofree char *m = format_mailbox(list[i]);
-        any_ew = any_ew || strstr(m, "=?") != NULL;
+        const char *mailbox = list[i];
+        gsize n = strlen(mailbox);
+        /* A bare address with nothing to trim is written as it is, which
+         * is what format_mailbox() would give. */
+        g_autofree char *m = NULL;
+        if (n == 0 || g_ascii_isspace(mailbox[0]) || g_ascii_isspace(mailbox[n - 1]) ||
+            strchr(mailbox, '<') != NULL)
+            mailbox = m = format_mailbox(mailbox);
+        any_ew = any_ew || strstr(mailbox, "=?") != NULL;
         if (i > 0)
             g_string_append(v, ", ");
-        g_string_append(v, m);
+        g_string_append(v, mailbox);
     }
     ms_message_add_width(msg, name, v->str, any_ew ? EW_LINE : MS_MESSAGE_LINE_SHOULD);
     g_string_free(v, TRUE);
