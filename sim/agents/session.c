@@ -89,8 +89,15 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
                 memcpy(buf + at, g_bytes_get_data(line->bytes, NULL), sent[i].end);
         } else {
             memcpy(buf + at, line->text, sent[i].text);
-            for (gsize k = sent[i].text; k < sent[i].end; k++)
-                buf[at + k] = line->eol[k - sent[i].text];
+            /* The ending's octets (two at most, as a rule) by hand. */
+            char *e = buf + at + sent[i].text;
+            gsize n_eol = sent[i].end - sent[i].text;
+            if (n_eol > 0)
+                e[0] = line->eol[0];
+            if (n_eol > 1)
+                e[1] = line->eol[1];
+            if (n_eol > 2)
+                memcpy(e + 2, line->eol + 2, n_eol - 2);
         }
         at += sent[i].end;
         sent[i].end = at;
