@@ -483,8 +483,12 @@ void ms_server_run_queue(MsMailServer *server)
             continue;
         }
         /* Copied only for a new group: the entry may be gone by the time
-         * the groups are started. */
+         * the groups are started.  A destination with a connection open
+         * now gets no group: it would not be started (below), and starting
+         * the others cannot close its connection. */
         const char *domain = ms_address_domain_in(g_ptr_array_index(q->recipients, 0));
+        if (is_relaying(server, domain))
+            continue;
         guint g = 0;
         while (g < domains->len && !ms_name_equal(g_ptr_array_index(domains, g), domain))
             g++;
