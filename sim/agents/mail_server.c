@@ -129,7 +129,15 @@ MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user)
     if (at != NULL && !ms_name_equal(at + 1, server->domain))
         return NULL;
     /* By hash on the folded local part: a campus server has thousands of
-     * users, and every RCPT, login and delivery looks one up. */
+     * users, and every RCPT, login and delivery looks one up, so a short
+     * one is folded on the stack. */
+    char small[64];
+    if (local_len < sizeof small) {
+        for (gsize i = 0; i < local_len; i++)
+            small[i] = g_ascii_tolower(user[i]);
+        small[local_len] = '\0';
+        return g_hash_table_lookup(server->user_index, small);
+    }
     g_autofree char *key = g_ascii_strdown(user, (gssize) local_len);
     return g_hash_table_lookup(server->user_index, key);
 }
