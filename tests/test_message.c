@@ -270,6 +270,13 @@ static void rfc2047_rfc_examples(void)
         { "=?UTF-8?Q?open", "=?UTF-8?Q?open" },
         { "a=?UTF-8?Q?glued?=", "a=?UTF-8?Q?glued?=" },
         { "=?UTF-8?B?!!!!?=", "=?UTF-8?B?!!!!?=" },
+        /* No word at all: the text itself (its bytes made valid UTF-8),
+         * and a word that only unfolding puts together still decodes. */
+        { "Ketchup and pickles", "Ketchup and pickles" },
+        { "", "" },
+        { "8-bit \xe9t\xe9", "8-bit \xef\xbf\xbdt\xef\xbf\xbd" },
+        { "split\r\n line", "split line" },
+        { "=\r\n?UTF-8?Q?joined?=", "joined" },
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree char *out = ms_rfc2047_decode(cases[i][0]);

@@ -513,6 +513,11 @@ char *ms_rfc2047_decode(const char *value)
 {
     if (value == NULL)
         return g_strdup("");
+    /* Most values (every downloaded message's Subject is decoded for its
+     * note) have nothing to unfold and no encoded-word: only the check for
+     * valid UTF-8 applies. */
+    if (strpbrk(value, "\r\n") == NULL && strstr(value, "=?") == NULL)
+        return g_utf8_make_valid(value, -1);
     /* RFC 5322 2.2.3: unfold first; the words' own separators remain. */
     GString *unfolded = g_string_new(NULL);
     for (const char *c = value; *c != '\0'; c++) {
