@@ -275,6 +275,9 @@ struct MsUserAgent {
     char *address;
     char *local;
     char *server_name;
+    MsHost *server_host;  /* its server's, found once */
+    guint16 submit_port;  /* where it submits mail: 25, or the server's
+                           * submission port (found once) */
     char *password;
     GPtrArray *store;     /* LocalCopy*: what this agent has downloaded (POP3) */
     GPtrArray *received;  /* GBytes*: every message downloaded (POP3 or IMAP),

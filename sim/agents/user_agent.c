@@ -52,6 +52,13 @@ MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **e
     agent->address = g_strdup(spec->user);
     agent->local = ms_address_local(spec->user);
     agent->server_name = g_strdup(ms_mail_server_name(server));
+    agent->server_host = ms_mail_server_host(server);
+    /* The notes' figure: the user agent speaks SMTP to port 25 of its
+     * server (587, message submission, when the scenario says so). */
+    const MsScServer *server_spec = ms_scenario_find_server(world->scenario, agent->server_name);
+    agent->submit_port = server_spec != NULL && server_spec->submission_port != 0
+                             ? (guint16) server_spec->submission_port
+                             : MS_PORT_SMTP;
     agent->password = g_strdup(spec->password);
     agent->store = g_ptr_array_new_with_free_func(local_copy_free);
     agent->received = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
@@ -90,8 +97,7 @@ const char *ms_user_agent_host_name(const MsUserAgent *agent)
 
 MsHost *ms_user_agent_server_host(MsUserAgent *agent)
 {
-    MsMailServer *server = ms_world_server_by_name(agent->world, agent->server_name);
-    return ms_mail_server_host(server);
+    return agent->server_host;
 }
 
 /* ---- POP3 fetch --------------------------------------------------------- */
@@ -493,7 +499,6 @@ void ms_user_agent_submit(MsUserAgent *agent, const MsScAction *action,
                           const MsAgentAnswer *answer)
 {
     MsWorld *world = agent->world;
-    const MsScServer *server_spec = ms_scenario_find_server(world->scenario, agent->server_name);
     MsSmtpClientConfig cfg;
     ms_smtp_client_config_init(&cfg, agent->host_name);
     cfg.use_ehlo = agent->spec->ehlo;
@@ -525,13 +530,8 @@ void ms_user_agent_submit(MsUserAgent *agent, const MsScAction *action,
     }
     ms_smtp_client_finish(s->engine);
     g_ptr_array_add(agent->sessions, s);
-    /* The notes' figure: the user agent speaks SMTP to port 25 of its
-     * server (587, message submission, when the scenario says so). */
-    guint port = server_spec != NULL && server_spec->submission_port != 0
-                     ? server_spec->submission_port
-                     : MS_PORT_SMTP;
-    s->conn = ms_tcp_connect(world->net, agent->host, ms_user_agent_server_host(agent), (guint16) port, "SMTP",
-                             &submit_callbacks, s);
+    s->conn = ms_tcp_connect(world->net, agent->host, agent->server_host, agent->submit_port,
+                             "SMTP", &submit_callbacks, s);
 }
 
 typedef struct {
