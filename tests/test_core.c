@@ -399,70 +399,6 @@ static guint ref_min(GArray *ref)
     return best;
 }
 
-/* Times are now + k * unit, k < 50: so that ties are common; a unit of
- * 10 ms spreads them over both of the queue's heaps (near and far). */
-static void random_against_reference(guint32 seed, MsTime unit)
-{
-    g_autoptr(MsEventQueue) q = ms_event_queue_new();
-    g_autoptr(GArray) ref = g_array_new(FALSE, FALSE, sizeof(RefEvent));
-    g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(MsEventId));
-    GRand *rand = g_rand_new_with_seed(seed);
-    guint64 seq = 0;
-    guint token = 0;
-    MsTime now = 0;
-    guint mismatches = 0;
-
-    for (guint step = 0; step < 40000; step++) {
-        guint op = g_rand_int_range(rand, 0, 100);
-        if (op < 50 || ref->len == 0) {
-            MsTime t = now + g_rand_int_range(rand, 0, 50) * unit;
-            RefEvent e = { t, seq++, 0, token++ };
-            e.id = ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(e.token));
-            g_array_append_val(ref, e);
-        } else if (op < 85) {
-            guint i = ref_min(ref);
-            RefEvent e = g_array_index(ref, RefEvent, i);
-            g_array_remove_index_fast(ref, i);
-            MsTime t = -1;
-            gpointer data = NULL;
-            if (!ms_event_queue_pop(q, &t, NULL, &data) || t != e.time
-                || GPOINTER_TO_UINT(data) != e.token)
-                mismatches++;
-            now = t;
-            g_array_append_val(gone, e.id);
-        } else if (op < 95) {
-            guint i = g_rand_int_range(rand, 0, (gint32) ref->len);
-            RefEvent e = g_array_index(ref, RefEvent, i);
-            g_array_remove_index_fast(ref, i);
-            if (!ms_event_queue_cancel(q, e.id))
-                mismatches++;
-            g_array_append_val(gone, e.id);
-        } else if (gone->len > 0) {
-            /* Ids that ran or were cancelled must stay inert. */
-            guint i = g_rand_int_range(rand, 0, (gint32) gone->len);
-            if (ms_event_queue_cancel(q, g_array_index(gone, MsEventId, i)))
-                mismatches++;
-        }
-        if (ms_event_queue_size(q) != ref->len)
-            mismatches++;
-        MsTime expect = ref->len ? g_array_index(ref, RefEvent, ref_min(ref)).time : MS_TIME_NEVER;
-        if (ms_event_queue_peek_time(q) != expect)
-            mismatches++;
-    }
-    CU_ASSERT_EQUAL(mismatches, 0);
-    g_rand_free(rand);
-}
-
-static void test_random_against_reference(void)
-{
-    random_against_reference(12345, 1);
-}
-
-static void test_random_both_heaps(void)
-{
-    random_against_reference(4242, 10 * MS_MSEC);
-}
-
 static void remove_id(GArray *ids, MsEventId id)
 {
     for (guint i = 0; i < ids->len;) {
@@ -473,10 +409,12 @@ static void remove_id(GArray *ids, MsEventId id)
     }
 }
 
-/* Reschedules mixed with pushes, pops and cancels, against the same model:
- * moving an event is cancelling it and pushing it again, whatever the id
- * (pending, cancelled, or run) and whichever way the time moves. */
-static void random_reschedule_against_reference(guint32 seed, MsTime unit)
+/* Pushes, pops and cancels, and with `reschedule` moves too, against a
+ * model of the queue: times are now + k * unit, k < 50, so that ties are
+ * common; a unit of 10 ms spreads them over both of the queue's heaps (near
+ * and far).  Moving an event is cancelling it and pushing it again, whatever
+ * the id (pending, cancelled, or run) and whichever way the time moves. */
+static void random_against_reference(guint32 seed, MsTime unit, gboolean reschedule)
 {
     g_autoptr(MsEventQueue) q = ms_event_queue_new();
     g_autoptr(GArray) ref = g_array_new(FALSE, FALSE, sizeof(RefEvent));
@@ -486,15 +424,18 @@ static void random_reschedule_against_reference(guint32 seed, MsTime unit)
     guint token = 0;
     MsTime now = 0;
     guint mismatches = 0;
+    const guint push_below = reschedule ? 30 : 50;
+    const guint pop_below = reschedule ? 60 : 85;
+    const guint cancel_below = reschedule ? 70 : 95;
 
     for (guint step = 0; step < 40000; step++) {
         guint op = g_rand_int_range(rand, 0, 100);
-        if (op < 30 || ref->len == 0) {
+        if (op < push_below || ref->len == 0) {
             MsTime t = now + g_rand_int_range(rand, 0, 50) * unit;
             RefEvent e = { t, seq++, 0, token++ };
             e.id = ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(e.token));
             g_array_append_val(ref, e);
-        } else if (op < 60) {
+        } else if (op < pop_below) {
             guint i = ref_min(ref);
             RefEvent e = g_array_index(ref, RefEvent, i);
             g_array_remove_index_fast(ref, i);
@@ -505,14 +446,14 @@ static void random_reschedule_against_reference(guint32 seed, MsTime unit)
                 mismatches++;
             now = t;
             g_array_append_val(gone, e.id);
-        } else if (op < 70) {
+        } else if (op < cancel_below) {
             guint i = g_rand_int_range(rand, 0, (gint32) ref->len);
             RefEvent e = g_array_index(ref, RefEvent, i);
             g_array_remove_index_fast(ref, i);
             if (!ms_event_queue_cancel(q, e.id))
                 mismatches++;
             g_array_append_val(gone, e.id);
-        } else {
+        } else if (reschedule) {
             /* Mostly a pending event, mostly later (a timer restarted);
              * sometimes one cancelled or run, sometimes earlier. */
             gboolean pending = op < 90 || gone->len == 0;
@@ -547,14 +488,24 @@ static void random_reschedule_against_reference(guint32 seed, MsTime unit)
     g_rand_free(rand);
 }
 
+static void test_random_against_reference(void)
+{
+    random_against_reference(12345, 1, FALSE);
+}
+
+static void test_random_both_heaps(void)
+{
+    random_against_reference(4242, 10 * MS_MSEC, FALSE);
+}
+
 static void test_random_reschedule_against_reference(void)
 {
-    random_reschedule_against_reference(6298, 1);
+    random_against_reference(6298, 1, TRUE);
 }
 
 static void test_random_reschedule_both_heaps(void)
 {
-    random_reschedule_against_reference(5681, 10 * MS_MSEC);
+    random_against_reference(5681, 10 * MS_MSEC, TRUE);
 }
 
 /* Events due at one instant come out in push order even when one waited in

@@ -631,16 +631,31 @@ static guint32 route_hash(const Route *r)
     return (guint32) (h ^ (h >> 32));
 }
 
+/* The slots of an open-addressing index of n places (a power of two) over
+ * `count` entries, each put where its hash says (handle + 1; 0: empty):
+ * how the route and context indexes grow. */
+static guint32 *index_rebuild(const MsTrace *trace, gsize n, guint32 count,
+                              guint32 (*hash_of)(const MsTrace *trace, guint32 h))
+{
+    guint32 *slots = g_new0(guint32, n);
+    for (guint32 h = 0; h < count; h++) {
+        gsize k = hash_of(trace, h) & (n - 1);
+        while (slots[k] != 0)
+            k = (k + 1) & (n - 1);
+        slots[k] = h + 1;
+    }
+    return slots;
+}
+
+static guint32 route_hash_at(const MsTrace *trace, guint32 h)
+{
+    return route_hash(&g_array_index(trace->routes, Route, h));
+}
+
 static void route_grow(MsTrace *trace)
 {
     gsize n = trace->n_route_slots * 2;
-    guint32 *slots = g_new0(guint32, n);
-    for (guint i = 0; i < trace->routes->len; i++) {
-        gsize k = route_hash(&g_array_index(trace->routes, Route, i)) & (n - 1);
-        while (slots[k] != 0)
-            k = (k + 1) & (n - 1);
-        slots[k] = i + 1;
-    }
+    guint32 *slots = index_rebuild(trace, n, trace->routes->len, route_hash_at);
     g_free(trace->route_slots);
     trace->route_slots = slots;
     trace->n_route_slots = n;
@@ -686,16 +701,15 @@ static const Ctx *ctx_at(const MsTrace *trace, guint32 h)
     return &trace->ctx_blocks[h >> CTX_BLOCK_BITS][h & (CTX_BLOCK - 1u)];
 }
 
+static guint32 ctx_hash_at(const MsTrace *trace, guint32 h)
+{
+    return ctx_hash(ctx_at(trace, h));
+}
+
 static void ctx_grow(MsTrace *trace)
 {
     gsize n = trace->n_ctx_slots * 2;
-    guint32 *slots = g_new0(guint32, n);
-    for (guint32 h = 0; h < trace->n_ctxs; h++) {
-        gsize k = ctx_hash(ctx_at(trace, h)) & (n - 1);
-        while (slots[k] != 0)
-            k = (k + 1) & (n - 1);
-        slots[k] = h + 1;
-    }
+    guint32 *slots = index_rebuild(trace, n, trace->n_ctxs, ctx_hash_at);
     g_free(trace->ctx_slots);
     trace->ctx_slots = slots;
     trace->n_ctx_slots = n;
