@@ -1130,6 +1130,74 @@ static void test_emit_in_context(void)
     }
 }
 
+/* A line logged through ms_trace_emit_line() reads back exactly as the same
+ * line through ms_trace_emit(): in a tiny slot, and where none holds it (a
+ * context too far behind its chunk's, a time before its chunk's base, more
+ * pairs than a tiny slot names), through the general path; with every
+ * ending it takes and an arrival set later. */
+static void test_emit_line(void)
+{
+    enum { N_CTXS = 5000, N_NOTES = 9000 };
+    g_autoptr(MsTrace) plain = ms_trace_new();
+    g_autoptr(MsTrace) fast = ms_trace_new();
+    g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < N_CTXS; i++)
+        g_ptr_array_add(hosts, g_strdup_printf("pc%u.campus.edu", i));
+    g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < N_NOTES; i++)
+        g_ptr_array_add(notes, g_strdup_printf("note.%u", i));
+    MsTraceContext ctxs[N_CTXS];
+    for (guint i = 0; i < N_CTXS; i++) {
+        MsTraceRecord head = { .kind = MS_TRACE_LINE, .conn = i + 1, .protocol = "SMTP",
+                               .src = g_ptr_array_index(hosts, i), .dst = "mx.campus.edu",
+                               .src_port = (guint16) (49152 + i % 1000), .dst_port = 25 };
+        ctxs[i] = ms_trace_context(fast, &head);
+        CU_ASSERT_EQUAL(ms_trace_context(plain, &head), ctxs[i]);
+    }
+    static const char *const endings[] = { "\r\n", "\n", "\r", "", NULL };
+    g_autoptr(GArray) given = g_array_new(FALSE, TRUE, sizeof(MsTraceRecord));
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < 3 * N_NOTES; i++) {
+        /* Early contexts are soon far behind; the last times go back. */
+        guint c = i < N_NOTES ? i % 64 : i < 2 * N_NOTES ? N_CTXS - 1 - i % 7 : i % N_CTXS;
+        char *text = i % 11 == 0 ? NULL : g_strdup_printf("line %u", i % 500);
+        g_ptr_array_add(texts, text);
+        MsTraceRecord r = { .kind = MS_TRACE_LINE, .arrival = -1, .text = text,
+                            .eol = endings[i % G_N_ELEMENTS(endings)],
+                            .phase = i % 3 == 0 ? NULL : "smtp.transfer",
+                            .note = i % 5 == 0 ? NULL : g_ptr_array_index(notes, i % N_NOTES),
+                            .dir = i % 2 ? MS_DIR_SERVER : MS_DIR_CLIENT };
+        r.time = i < 2 * N_NOTES ? (MsTime) i * 1000 : (MsTime) (3 * N_NOTES - i);
+        MsTraceContext ctx = ctxs[c];
+        CU_ASSERT_EQUAL(ms_trace_emit_in(plain, ctx, &r), i);
+        guint eol = ms_trace_eol_code(r.eol);
+        CU_ASSERT(eol < MS_TRACE_EOL_OTHER);
+        MsTraceAnn ann = ms_trace_annotation(fast, r.phase, r.note);
+        CU_ASSERT_EQUAL(ms_trace_annotation(fast, r.phase, r.note), ann);
+        CU_ASSERT_EQUAL(ms_trace_emit_line(fast, ctx, r.time, r.dir, text,
+                                           text != NULL ? strlen(text) : 0, ann, eol), i);
+        if (i % 4 == 0) {
+            /* Near its time, or far enough that the record moves beside. */
+            MsTime arrival = r.time + (i % 8 == 0 ? 5 : (MsTime) G_MAXUINT32 + 5);
+            ms_trace_set_arrival(plain, i, arrival);
+            ms_trace_set_arrival(fast, i, arrival);
+        }
+        g_array_append_val(given, r);
+    }
+    CU_ASSERT_EQUAL(ms_trace_eol_code("\r\n\r\n"), MS_TRACE_EOL_OTHER);
+    CU_ASSERT_EQUAL(ms_trace_length(fast), ms_trace_length(plain));
+    for (guint i = 0; i < given->len; i++) {
+        MsTraceRecord a, b;
+        const MsTraceRecord *want = ms_trace_get(plain, i, &a);
+        const MsTraceRecord *got = ms_trace_get(fast, i, &b);
+        assert_same_record(got, want);
+        CU_ASSERT_EQUAL(got->id, i);
+        CU_ASSERT_STRING_EQUAL(got->text ? got->text : "(null)",
+                               g_array_index(given, MsTraceRecord, i).text
+                                   ? g_array_index(given, MsTraceRecord, i).text : "(null)");
+    }
+}
+
 /* Contexts share their protocol and hosts (trace.c: a route) with every
  * other connection between the same hosts: records of thousands of
  * hosts, each in a few connections, read back with their own. */
@@ -1762,6 +1830,7 @@ int main(void)
         MS_TEST(test_set_arrival),
         MS_TEST(test_stored_forms),
         MS_TEST(test_emit_in_context),
+        MS_TEST(test_emit_line),
         MS_TEST(test_context_routes),
         MS_TEST(test_pointer_stability),
         MS_TEST(test_mixed_slots),

@@ -118,6 +118,22 @@ MsTraceContext ms_trace_context(MsTrace *trace, const MsTraceRecord *record);
 /* ms_trace_emit() of a record whose conn, protocol, src, dst and ports are
  * those of ctx: they are taken from ctx, not read from the record. */
 guint64 ms_trace_emit_in(MsTrace *trace, MsTraceContext ctx, const MsTraceRecord *record);
+/* A line's (phase, note) pair, interned: a sender that logs many lines
+ * asks for it once for lines that share it. */
+typedef guint32 MsTraceAnn;
+MsTraceAnn ms_trace_annotation(MsTrace *trace, const char *phase, const char *note);
+/* The code of a line ending for ms_trace_emit_line(): below
+ * MS_TRACE_EOL_OTHER for NULL, "\r\n", "\n", "\r" and "", and
+ * MS_TRACE_EOL_OTHER for any other ending, which only ms_trace_emit() and
+ * ms_trace_emit_in() log. */
+#define MS_TRACE_EOL_OTHER 5u
+guint ms_trace_eol_code(const char *eol);
+/* ms_trace_emit_in() of a line of ctx with no arrival yet, no length of its
+ * own and nothing else set: text is text_len bytes long, ann its pair and
+ * eol the code of its ending.  The caller has measured and found all of
+ * them, and the trace need not again. */
+guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir dir,
+                           const char *text, gsize text_len, MsTraceAnn ann, guint eol);
 /* Fills in the arrival time of a record already logged (lines, segments). */
 void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival);
 

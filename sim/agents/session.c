@@ -75,15 +75,32 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     r.src_port = ms_tcp_conn_port(conn, side);
     r.dst_port = ms_tcp_conn_port(conn, peer);
 
+    /* Lines in a row (a message's body, a multi-line reply) mostly share
+     * their phase and note: the pair is found once for them. */
+    const char *ann_phase = NULL, *ann_note = NULL;
+    MsTraceAnn ann = 0;
+    gboolean have_ann = FALSE;
+
     for (guint i = 0; i < lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index(lines, i);
-        r.text = line->text;
-        r.eol = line->eol;
-        r.phase = line->phase;
-        r.note = line->note;
-        /* Binary content: the text is a stand-in, len the octets sent. */
-        r.len = line->bytes != NULL ? (guint32) MIN(sent[i].end, G_MAXUINT32) : 0;
-        sent[i].id = ms_trace_emit_in(trace, ctx, &r);
+        guint eol = line->bytes != NULL ? MS_TRACE_EOL_OTHER : ms_trace_eol_code(line->eol);
+        if (eol < MS_TRACE_EOL_OTHER) {
+            if (!have_ann || line->phase != ann_phase || line->note != ann_note) {
+                ann = ms_trace_annotation(trace, line->phase, line->note);
+                ann_phase = line->phase;
+                ann_note = line->note;
+                have_ann = TRUE;
+            }
+            sent[i].id = ms_trace_emit_line(trace, ctx, r.time, side, line->text, sent[i].text, ann, eol);
+        } else {
+            r.text = line->text;
+            r.eol = line->eol;
+            r.phase = line->phase;
+            r.note = line->note;
+            /* Binary content: the text is a stand-in, len the octets sent. */
+            r.len = line->bytes != NULL ? (guint32) MIN(sent[i].end, G_MAXUINT32) : 0;
+            sent[i].id = ms_trace_emit_in(trace, ctx, &r);
+        }
         if (line->bytes != NULL) {
             if (sent[i].end > 0)
                 memcpy(buf + at, g_bytes_get_data(line->bytes, NULL), sent[i].end);

@@ -198,7 +198,7 @@ typedef struct {
 
 /* How a line ended: the strings of FORM_LINE's eol codes, code 0 for NULL. */
 static const char *const eols[] = { NULL, "\r\n", "\n", "\r", "" };
-G_STATIC_ASSERT(G_N_ELEMENTS(eols) == 5);
+G_STATIC_ASSERT(G_N_ELEMENTS(eols) == 5 && G_N_ELEMENTS(eols) == MS_TRACE_EOL_OTHER);
 
 #define CHUNK_BITS 8u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
@@ -571,10 +571,9 @@ static inline gboolean is_constant(const MsTrace *trace, const char *s)
     return (uintptr_t) s - trace->const_start < trace->const_len;
 }
 
-/* The handle of the pool's copy of s, made on first sight. */
-static guint32 pool_insert(MsTrace *trace, const char *s)
+/* The handle of the pool's copy of s, len bytes long, made on first sight. */
+static guint32 pool_insert_len(MsTrace *trace, const char *s, gsize len)
 {
-    gsize len = strlen(s);
     guint32 hash = hash_bytes(s, len);
     gsize mask = trace->n_slots - 1;
     gsize k = hash & mask;
@@ -593,6 +592,12 @@ static guint32 pool_insert(MsTrace *trace, const char *s)
     if (trace->n_strings * 4 > trace->n_slots * 3)
         pool_grow(trace);
     return handle;
+}
+
+/* The handle of the pool's copy of s, made on first sight. */
+static guint32 pool_insert(MsTrace *trace, const char *s)
+{
+    return pool_insert_len(trace, s, strlen(s));
 }
 
 /* The pool's handle for s, which the look-aside slot did not know. */
@@ -1402,12 +1407,10 @@ static void new_chunk(MsTrace *trace, MsTime base)
     trace->fill = 0;
 }
 
-static guint64 emit(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
+/* Logs record as the next id, whose chunk is there already. */
+static guint64 emit_in_chunk(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
 {
     guint64 id = trace->length;
-    /* Not zeroed: every slot is written whole before it is read. */
-    if ((id & CHUNK_MASK) == 0)
-        new_chunk(trace, record->time);
     gsize bytes = encode(trace, id, ctx, record);
     guint size = bytes == sizeof(TinySlot) ? SIZE_TINY : bytes == sizeof(ShortSlot) ? SIZE_SHORT : SIZE_LONG;
     trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | size;
@@ -1422,6 +1425,79 @@ static guint64 emit(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
     else
         dispatch(trace);
     return id;
+}
+
+static guint64 emit(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
+{
+    /* Not zeroed: every slot is written whole before it is read. */
+    if ((trace->length & CHUNK_MASK) == 0)
+        new_chunk(trace, record->time);
+    return emit_in_chunk(trace, ctx, record);
+}
+
+/* Shows the records just logged, unless a delivery is under way. */
+static inline void after_emit(MsTrace *trace)
+{
+    /* With nobody to show them to, records are shown to nobody at once. */
+    if (trace->dispatching)
+        return;
+    if (trace->subscribers->len == 0)
+        trace->dispatched = trace->length;
+    else
+        dispatch(trace);
+}
+
+MsTraceAnn ms_trace_annotation(MsTrace *trace, const char *phase, const char *note)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    return ann_for(trace, phase, note);
+}
+
+guint ms_trace_eol_code(const char *eol)
+{
+    return eol_code(eol);
+}
+
+guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir dir,
+                           const char *text, gsize text_len, MsTraceAnn ann, guint eol)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail(ctx < trace->n_ctxs, 0);
+    g_return_val_if_fail(ann < trace->anns->len, 0);
+    g_return_val_if_fail(eol < G_N_ELEMENTS(eols), 0);
+    guint64 id = trace->length;
+    if ((id & CHUNK_MASK) == 0)
+        new_chunk(trace, time);
+    Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
+    guint32 off = ctx - chunk->ctx_base;
+    if (off < (1u << TCTX_BITS) && ann < (1u << TANN_BITS) && time >= chunk->base &&
+        time - chunk->base <= (MsTime) G_MAXUINT32) {
+        /* What encode_tiny_fast() would write for this line, with nothing
+         * left to check or to measure. */
+        TinySlot *t = (TinySlot *) (chunk->data + trace->fill);
+        t->head = TAG_LINE | (guint32) dir << TDIR_SHIFT | off << TCTX_SHIFT |
+                  (guint32) eol << TEOL_SHIFT | ann << TANN_SHIFT;
+        t->time_off = (guint32) (time - chunk->base);
+        t->a = ARRIVAL_NONE;
+        t->d = text != NULL ? pool_insert_len(trace, text, text_len) : 0;
+        trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | SIZE_TINY;
+        trace->fill += sizeof(TinySlot);
+        trace->length++;
+        after_emit(trace);
+        return id;
+    }
+    /* The record the general path takes, with the pair's interned texts. */
+    const Ann *a = &g_array_index(trace->anns, Ann, ann);
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_LINE;
+    r.time = time;
+    r.arrival = -1;
+    r.dir = dir;
+    r.text = text;
+    r.eol = eols[eol];
+    r.phase = string_at(trace, a->phase);
+    r.note = string_at(trace, a->note);
+    return emit_in_chunk(trace, ctx, &r);
 }
 
 guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
