@@ -255,55 +255,104 @@ MsSmtpReplyId ms_smtp_rcpt_reply_id(guint code)
 }
 
 /* ---- Templates ---------------------------------------------------------- */
+/* The value of the placeholder that starts at `p` (its '{'), and through
+ * `end` where the text after it resumes; FALSE when `p` starts no
+ * placeholder and the brace is literal.  A {size} is written into
+ * `digits`; a variable that is NULL gives the empty text. */
+static gboolean placeholder(const char *p, const MsSmtpVars *vars, char digits[24],
+                            const char **value, gsize *value_len, const char **end)
+{
+    const char *close = strchr(p, '}');
+    const char *name = p + 1;
+
+    if (close == NULL)
+        return FALSE;
+    gsize n = (gsize) (close - name);
+    const char *v = NULL;
+
+    if (n == 4 && memcmp(name, "host", 4) == 0)
+        v = vars->host;
+    else if (n == 4 && memcmp(name, "helo", 4) == 0)
+        v = vars->helo;
+    else if (n == 4 && memcmp(name, "addr", 4) == 0)
+        v = vars->addr;
+    else if (n == 4 && memcmp(name, "verb", 4) == 0)
+        v = vars->verb;
+    else if (n == 5 && memcmp(name, "param", 5) == 0)
+        v = vars->param;
+    else if (n == 4 && memcmp(name, "size", 4) == 0) {
+        gsize at = 24;
+        guint64 size = vars->size;
+
+        do {
+            digits[--at] = (char) ('0' + size % 10);
+            size /= 10;
+        } while (size > 0);
+        *value = digits + at;
+        *value_len = 24 - at;
+        *end = close + 1;
+        return TRUE;
+    } else
+        return FALSE;
+    *value = v;
+    *value_len = v != NULL ? strlen(v) : 0;
+    *end = close + 1;
+    return TRUE;
+}
+
 char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)
 {
-    /* Every reply of a run is expanded here: the text between placeholders
-     * goes in as runs, into room for the template and a host name or two. */
-    GString *out = g_string_sized_new(strlen(template_text) + 64);
-    const char *p = template_text;
+    /* Every reply of a run is expanded here, so the text is measured first
+     * and written into one block of its exact size: growing a GString cost
+     * more than the expansion itself. */
+    char digits[24];
+    const char *value;
+    const char *end;
+    gsize value_len;
+    gsize len = 0;
 
-    while (*p != '\0') {
-        if (*p != '{') {
-            const char *brace = strchr(p, '{');
-            gsize run = brace != NULL ? (gsize) (brace - p) : strlen(p);
-            g_string_append_len(out, p, (gssize) run);
-            p += run;
-            continue;
+    for (const char *p = template_text; *p != '\0';) {
+        const char *brace = strchr(p, '{');
+
+        if (brace == NULL) {
+            len += strlen(p);
+            break;
         }
-        const char *close = strchr(p, '}');
-
-        if (close == NULL) {
-            g_string_append_c(out, *p++);
-            continue;
+        len += (gsize) (brace - p);
+        if (placeholder(brace, vars, digits, &value, &value_len, &end)) {
+            len += value_len;
+            p = end;
+        } else {
+            len++; /* Not a placeholder: a literal brace. */
+            p = brace + 1;
         }
-        gsize n = (gsize) (close - p - 1);
-        const char *name = p + 1;
-        const char *value = NULL;
-        gboolean known = TRUE;
-
-        if (n == 4 && strncmp(name, "host", 4) == 0)
-            value = vars->host;
-        else if (n == 4 && strncmp(name, "helo", 4) == 0)
-            value = vars->helo;
-        else if (n == 4 && strncmp(name, "addr", 4) == 0)
-            value = vars->addr;
-        else if (n == 4 && strncmp(name, "verb", 4) == 0)
-            value = vars->verb;
-        else if (n == 5 && strncmp(name, "param", 5) == 0)
-            value = vars->param;
-        else if (n == 4 && strncmp(name, "size", 4) == 0)
-            g_string_append_printf(out, "%" G_GUINT64_FORMAT, vars->size);
-        else
-            known = FALSE;
-
-        if (!known) {
-            /* Not a placeholder: a literal brace. */
-            g_string_append_c(out, *p++);
-            continue;
-        }
-        if (value != NULL)
-            g_string_append(out, value);
-        p = close + 1;
     }
-    return g_string_free(out, FALSE);
+
+    char *out = g_malloc(len + 1);
+    char *w = out;
+
+    for (const char *p = template_text; *p != '\0';) {
+        const char *brace = strchr(p, '{');
+
+        if (brace == NULL) {
+            gsize run = strlen(p);
+
+            memcpy(w, p, run);
+            w += run;
+            break;
+        }
+        memcpy(w, p, (gsize) (brace - p));
+        w += brace - p;
+        if (placeholder(brace, vars, digits, &value, &value_len, &end)) {
+            memcpy(w, value, value_len);
+            w += value_len;
+            p = end;
+        } else {
+            *w++ = '{';
+            p = brace + 1;
+        }
+    }
+    *w = '\0';
+    g_assert((gsize) (w - out) == len);
+    return out;
 }
