@@ -1944,6 +1944,11 @@ static void test_tables_command_note(void)
     MS_ASSERT_STR(phase, "smtp.closure");
     MS_ASSERT_STR(ms_smtp_command_note("QUITE", 5, NULL), "smtp.cmd.unknown");
     MS_ASSERT_STR(ms_smtp_command_note("", 0, NULL), "smtp.cmd.unknown");
+    /* The null reverse path is recognised in any case, and only whole. */
+    MS_ASSERT_STR(ms_smtp_command_note("mail From:<>", 12, NULL), "smtp.cmd.mail.null");
+    MS_ASSERT_STR(ms_smtp_command_note("MAIL FROM:<a@b>", 15, NULL), "smtp.cmd.mail");
+    MS_ASSERT_STR(ms_smtp_command_note("MAIL FROM:<", 11, NULL), "smtp.cmd.mail");
+    MS_ASSERT_STR(ms_smtp_command_note("MAIL[FROM:<>", 12, NULL), "smtp.cmd.unknown");
 }
 
 static void test_tables_names(void)
@@ -1965,6 +1970,19 @@ static void test_tables_expand(void)
     g_autofree char *text = ms_smtp_expand("{host} {addr} {size} {helo}|{nope} {", &vars);
 
     MS_ASSERT_STR(text, "h a@b 42 |{nope} {");
+
+    /* Sizes at both ends, a brace before a placeholder, an empty name, a
+     * template with no placeholder and an empty one. */
+    MsSmtpVars more = { .verb = "VRFY", .param = "x y", .size = G_MAXUINT64 };
+    g_autofree char *ends = ms_smtp_expand("{size}{{verb}}{}{param}", &more);
+    MS_ASSERT_STR(ends, "18446744073709551615{VRFY}{}x y");
+    more.size = 0;
+    g_autofree char *zero = ms_smtp_expand("SIZE {size}", &more);
+    MS_ASSERT_STR(zero, "SIZE 0");
+    g_autofree char *plain = ms_smtp_expand("250 OK", &more);
+    MS_ASSERT_STR(plain, "250 OK");
+    g_autofree char *empty = ms_smtp_expand("", &more);
+    MS_ASSERT_STR(empty, "");
 }
 
 static const MsTestCase table_cases[] = {

@@ -294,8 +294,8 @@ static gboolean placeholder(const char *p, const MsSmtpVars *vars, char digits[2
         return TRUE;
     } else
         return FALSE;
-    *value = v;
-    *value_len = v != NULL ? strlen(v) : 0;
+    *value = v != NULL ? v : "";
+    *value_len = strlen(*value);
     *end = close + 1;
     return TRUE;
 }
