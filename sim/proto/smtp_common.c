@@ -85,7 +85,7 @@ gboolean ms_smtp_has_prefix(const char *line, gsize len, const char *prefix)
 {
     gsize n = strlen(prefix);
 
-    return len >= n && g_ascii_strncasecmp(line, prefix, n) == 0;
+    return len >= n && ms_smtp_ascii_caseeq(line, prefix, n);
 }
 
 /* ---- Annotation keys, sorted by key ------------------------------------------ */
@@ -248,7 +248,7 @@ const char *ms_smtp_command_note(const char *line, gsize len, const char **phase
                 *phase_out = c->phase;
             /* RFC 5321 4.5.5: a bounce travels with the null reverse path. */
             if (strcmp(c->note, "smtp.cmd.mail") == 0 && len >= 12 &&
-                g_ascii_strncasecmp(line + 4, " FROM:<>", 8) == 0)
+                ms_smtp_ascii_caseeq(line + 4, " FROM:<>", 8))
                 return "smtp.cmd.mail.null";
             return c->note;
         }

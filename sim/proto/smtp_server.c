@@ -665,7 +665,7 @@ static const Command *find_command(const char *verb, gsize len)
          * they differ in any case. */
         if ((verb[0] | 0x20) == (commands[i].verb[0] | 0x20) &&
             len == strlen(commands[i].verb) &&
-            g_ascii_strncasecmp(verb, commands[i].verb, len) == 0)
+            ms_smtp_ascii_caseeq(verb, commands[i].verb, len))
             return &commands[i];
     }
     return NULL;
