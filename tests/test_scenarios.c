@@ -1746,6 +1746,19 @@ static void world_format_matches_printf(void)
     SAME("%s and more", longer); /* past the stack buffer: printf's */
     SAME("%05d|%-4s|%x|%.2f", 42, "ab", 255u, 2.5); /* others: printf's */
     SAME("%s%c", "end", '!');
+    /* Literal runs that just fit the stack buffer, or just do not. */
+#define Y10 "yyyyyyyyyy"
+#define Y50 Y10 Y10 Y10 Y10 Y10
+#define Y250 Y50 Y50 Y50 Y50 Y50
+    SAME(Y250 "yyyyy");
+    SAME(Y250 "yyyyyy");
+    SAME(Y250 "yyy%s", "zz");
+    SAME(Y250 "yyy%s", "zzz");
+    SAME("%s" Y250, "zzzzz");
+    SAME("%s" Y250, "zzzzzz");
+#undef Y250
+#undef Y50
+#undef Y10
 #undef SAME
 }
 

@@ -64,9 +64,15 @@ static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
     char *end = buf + size - 1; /* room for the NUL */
     for (const char *p = fmt; *p != '\0'; p++) {
         if (*p != '%') {
-            if (at == end)
+            /* The text up to the next conversion goes in as one run. */
+            const char *percent = strchr(p, '%');
+            gsize n = percent != NULL ? (gsize) (percent - p) : strlen(p);
+
+            if ((gsize) (end - at) < n)
                 return -1;
-            *at++ = *p;
+            memcpy(at, p, n);
+            at += n;
+            p += n - 1;
             continue;
         }
         p++;
