@@ -948,6 +948,17 @@ static guint short_form_of(const MsTraceRecord *r, guint form, MsTime base)
     return FORM_WIDE;
 }
 
+/* Writes a tiny slot's four words at `at`. */
+static inline void tiny_store(char *at, guint32 head, guint32 time_off, guint32 arrival,
+                              guint32 d)
+{
+    TinySlot *t = (TinySlot *) at;
+    t->head = head;
+    t->time_off = time_off;
+    t->a = arrival;
+    t->d = d;
+}
+
 /* Writes r into a tiny slot at `at` if one holds it (sform is the short
  * form that holds it; ctx its context, ann its pair and eol the code of its
  * ending for a line): TRUE if it did. */
@@ -981,11 +992,7 @@ static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint3
         head |= TAG_EVENT | (guint32) r->kind << TKIND_SHIFT | (guint32) r->count << TCOUNT_SHIFT;
         d = intern(trace, r->note);
     }
-    TinySlot *t = (TinySlot *) at;
-    t->head = head;
-    t->time_off = (guint32) (r->time - chunk->base);
-    t->a = arrival;
-    t->d = d;
+    tiny_store(at, head, (guint32) (r->time - chunk->base), arrival, d);
     return TRUE;
 }
 
@@ -1025,11 +1032,7 @@ static inline gboolean encode_tiny_fast(MsTrace *trace, char *at, const Chunk *c
     } else {
         return FALSE;
     }
-    TinySlot *t = (TinySlot *) at;
-    t->head = head;
-    t->time_off = (guint32) (r->time - chunk->base);
-    t->a = arrival;
-    t->d = d;
+    tiny_store(at, head, (guint32) (r->time - chunk->base), arrival, d);
     return TRUE;
 }
 
