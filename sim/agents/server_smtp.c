@@ -61,13 +61,8 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
      * "with ESMTP" after EHLO, "with SMTP" after HELO.  It is folded before
      * "by" when the first line would be long, and before the date. */
     /* Concatenated, not printed: a field for every message a server takes. */
-    char id[24], *digit = id + sizeof id;
-    guint64 n = ++server->smtp_ids;
-    *--digit = '\0';
-    do {
-        *--digit = (char) ('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
+    char digit[MS_PROTO_UINT_MAX_LEN];
+    ms_proto_format_uint(digit, ++server->smtp_ids);
     const char *helo = ev->helo_name != NULL ? ev->helo_name : "unknown";
     const char *peer = ev->peer_name != NULL ? ev->peer_name : "unknown";
     const char *with = ev->esmtp ? "ESMTP" : "SMTP";

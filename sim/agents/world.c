@@ -40,16 +40,12 @@ gint64 ms_world_unix_time(MsWorld *world)
  * not fit. */
 static gboolean put_decimal(char **at, char *end, guint64 v)
 {
-    char digits[20];
-    gsize n = 0;
-    do {
-        digits[n++] = (char) ('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
+    char digits[MS_PROTO_UINT_MAX_LEN];
+    gsize n = ms_proto_format_uint(digits, v);
     if ((gsize) (end - *at) < n)
         return FALSE;
-    while (n > 0)
-        *(*at)++ = digits[--n];
+    memcpy(*at, digits, n);
+    *at += n;
     return TRUE;
 }
 

@@ -267,16 +267,11 @@ static void send_transaction(MsSmtpClient *client)
     g_string_append(mail, out->reverse_path);
     g_string_append_c(mail, '>');
     if (client->use_size && client->srv_size) {
-        char digits[24];
-        gsize at = sizeof digits;
-        guint64 size = out->size;
+        char digits[MS_PROTO_UINT_MAX_LEN];
+        gsize n = ms_proto_format_uint(digits, out->size);
 
-        do {
-            digits[--at] = (char)('0' + size % 10);
-            size /= 10;
-        } while (size > 0);
         g_string_append(mail, " SIZE="); /* RFC 1870 */
-        g_string_append_len(mail, digits + at, (gssize)(sizeof digits - at));
+        g_string_append_len(mail, digits, (gssize) n);
     }
     if (out->is_8bit && client->use_8bitmime && client->srv_8bitmime)
         g_string_append(mail, " BODY=8BITMIME"); /* RFC 6152 2 */

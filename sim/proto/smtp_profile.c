@@ -259,7 +259,7 @@ MsSmtpReplyId ms_smtp_rcpt_reply_id(guint code)
  * `end` where the text after it resumes; FALSE when `p` starts no
  * placeholder and the brace is literal.  A {size} is written into
  * `digits`; a variable that is NULL gives the empty text. */
-static gboolean placeholder(const char *p, const MsSmtpVars *vars, char digits[24],
+static gboolean placeholder(const char *p, const MsSmtpVars *vars, char digits[MS_PROTO_UINT_MAX_LEN],
                             const char **value, gsize *value_len, const char **end)
 {
     const char *close = strchr(p, '}');
@@ -281,15 +281,8 @@ static gboolean placeholder(const char *p, const MsSmtpVars *vars, char digits[2
     else if (n == 5 && memcmp(name, "param", 5) == 0)
         v = vars->param;
     else if (n == 4 && memcmp(name, "size", 4) == 0) {
-        gsize at = 24;
-        guint64 size = vars->size;
-
-        do {
-            digits[--at] = (char) ('0' + size % 10);
-            size /= 10;
-        } while (size > 0);
-        *value = digits + at;
-        *value_len = 24 - at;
+        *value = digits;
+        *value_len = ms_proto_format_uint(digits, vars->size);
         *end = close + 1;
         return TRUE;
     } else
@@ -305,7 +298,7 @@ char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)
     /* Every reply of a run is expanded here, so the text is measured first
      * and written into one block of its exact size: growing a GString cost
      * more than the expansion itself. */
-    char digits[24];
+    char digits[MS_PROTO_UINT_MAX_LEN];
     const char *value;
     const char *end;
     gsize value_len;

@@ -359,18 +359,14 @@ static void proceed_ehlo(MsSmtpServer *server, Request *req)
     const char *ext[5];
     const char *notes[G_N_ELEMENTS(ext)];
     guint n = 0;
-    char size[5 + 20 + 1]; /* "SIZE ", the digits of a guint64 and a NUL */
+    char size[5 + MS_PROTO_UINT_MAX_LEN]; /* "SIZE ", the digits of a guint64 and a NUL */
 
     if (server->offer_size) {
         /* RFC 1870 4: "SIZE" alone means no fixed limit. */
         if (server->max_size > 0) {
-            char *d = size + sizeof size;
-            *--d = '\0';
-            for (guint64 v = server->max_size; v > 0; v /= 10)
-                *--d = (char) ('0' + v % 10);
-            d -= 5;
-            memcpy(d, "SIZE ", 5);
-            ext[n] = d;
+            memcpy(size, "SIZE ", 5);
+            ms_proto_format_uint(size + 5, server->max_size);
+            ext[n] = size;
         } else {
             ext[n] = "SIZE";
         }
