@@ -55,11 +55,16 @@ MsProtoLine *ms_proto_line_new_bytes(GBytes *bytes, const char *stand_in, const 
                                      const char *note);
 /* The octets a line puts on the wire: text and eol, or its bytes. */
 gsize ms_proto_line_wire_size(const MsProtoLine *line);
-/* Appends those octets to out. */
+/* The same, and in *text_len_out the length of its text (0 for bytes), for
+ * a caller that copies the line next with ms_proto_line_copy_measured()
+ * and need not measure it twice. */
+gsize ms_proto_line_measure(const MsProtoLine *line, gsize *text_len_out);
+/* Copies the line's wire octets to dest, given what
+ * ms_proto_line_measure() said (text_len, and size its result). */
+void ms_proto_line_copy_measured(const MsProtoLine *line, gsize text_len, gsize size,
+                                 char *dest);
+/* Appends the line's wire octets to out. */
 void ms_proto_line_append_wire(const MsProtoLine *line, GByteArray *out);
-/* The same bytes copied to dest, which has room for ms_proto_line_wire_size();
- * returns how many. */
-gsize ms_proto_line_copy_wire(const MsProtoLine *line, char *dest);
 void ms_proto_line_free(MsProtoLine *line);
 /* A GPtrArray that frees MsProtoLine elements. */
 GPtrArray *ms_proto_lines_new(void);

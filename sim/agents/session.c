@@ -7,20 +7,6 @@
 
 #include "agents/agents-private.h"
 
-/* The length of a line ending ("\r\n", "\n", "\r" or ""), counted in
- * place: a call to strlen cost more than the two octets (and a loop was
- * made into one by the compiler). */
-static gsize eol_len(const char *eol)
-{
-    if (eol[0] == '\0')
-        return 0;
-    if (eol[1] == '\0')
-        return 1;
-    if (eol[2] == '\0')
-        return 2;
-    return 2 + strlen(eol + 2);
-}
-
 void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArray *lines)
 {
     if (lines == NULL || lines->len == 0)
@@ -47,14 +33,7 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     Sent *sent = many != NULL ? many : few;
     gsize size = 0;
     for (guint i = 0; i < lines->len; i++) {
-        const MsProtoLine *line = g_ptr_array_index(lines, i);
-        if (line->bytes != NULL) {
-            sent[i].text = 0;
-            sent[i].end = g_bytes_get_size(line->bytes);
-        } else {
-            sent[i].text = strlen(line->text);
-            sent[i].end = sent[i].text + eol_len(line->eol);
-        }
+        sent[i].end = ms_proto_line_measure(g_ptr_array_index(lines, i), &sent[i].text);
         size += sent[i].end;
     }
     char *buf = g_malloc(MAX(size, 1));
@@ -101,21 +80,7 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
             r.len = line->bytes != NULL ? (guint32) MIN(sent[i].end, G_MAXUINT32) : 0;
             sent[i].id = ms_trace_emit_in(trace, ctx, &r);
         }
-        if (line->bytes != NULL) {
-            if (sent[i].end > 0)
-                memcpy(buf + at, g_bytes_get_data(line->bytes, NULL), sent[i].end);
-        } else {
-            memcpy(buf + at, line->text, sent[i].text);
-            /* The ending's octets (two at most, as a rule) by hand. */
-            char *e = buf + at + sent[i].text;
-            gsize n_eol = sent[i].end - sent[i].text;
-            if (n_eol > 0)
-                e[0] = line->eol[0];
-            if (n_eol > 1)
-                e[1] = line->eol[1];
-            if (n_eol > 2)
-                memcpy(e + 2, line->eol + 2, n_eol - 2);
-        }
+        ms_proto_line_copy_measured(line, sent[i].text, sent[i].end, buf + at);
         at += sent[i].end;
         sent[i].end = at;
     }

@@ -56,40 +56,65 @@ MsProtoLine *ms_proto_line_new_bytes(GBytes *bytes, const char *stand_in, const 
     return line;
 }
 
+/* The length of a line ending ("\r\n", "\n", "\r" or ""), counted in
+ * place: every line a run sends is measured, and a call to strlen cost
+ * more than the two octets. */
+static gsize eol_len(const char *eol)
+{
+    if (eol[0] == '\0')
+        return 0;
+    if (eol[1] == '\0')
+        return 1;
+    if (eol[2] == '\0')
+        return 2;
+    return 2 + strlen(eol + 2);
+}
+
+gsize ms_proto_line_measure(const MsProtoLine *line, gsize *text_len_out)
+{
+    if (line->bytes != NULL) {
+        *text_len_out = 0;
+        return g_bytes_get_size(line->bytes);
+    }
+    *text_len_out = strlen(line->text);
+    return *text_len_out + eol_len(line->eol);
+}
+
 gsize ms_proto_line_wire_size(const MsProtoLine *line)
 {
-    if (line->bytes != NULL)
-        return g_bytes_get_size(line->bytes);
-    return strlen(line->text) + strlen(line->eol);
+    gsize text_len;
+    return ms_proto_line_measure(line, &text_len);
 }
 
 void ms_proto_line_append_wire(const MsProtoLine *line, GByteArray *out)
 {
-    if (line->bytes != NULL) {
-        gsize len = 0;
-        const guint8 *data = g_bytes_get_data(line->bytes, &len);
-        if (len > 0)
-            g_byte_array_append(out, data, (guint) len);
-        return;
-    }
-    g_byte_array_append(out, (const guint8 *) line->text, (guint) strlen(line->text));
-    g_byte_array_append(out, (const guint8 *) line->eol, (guint) strlen(line->eol));
+    gsize text_len;
+    gsize size = ms_proto_line_measure(line, &text_len);
+    guint at = out->len;
+    g_byte_array_set_size(out, (guint) (at + size));
+    ms_proto_line_copy_measured(line, text_len, size, (char *) out->data + at);
 }
 
-gsize ms_proto_line_copy_wire(const MsProtoLine *line, char *dest)
+void ms_proto_line_copy_measured(const MsProtoLine *line, gsize text_len, gsize size,
+                                 char *dest)
 {
     if (line->bytes != NULL) {
-        gsize len = 0;
-        const void *data = g_bytes_get_data(line->bytes, &len);
-        if (len > 0)
-            memcpy(dest, data, len);
-        return len;
+        if (size > 0)
+            memcpy(dest, g_bytes_get_data(line->bytes, NULL), size);
+        return;
     }
-    gsize n = strlen(line->text), e = strlen(line->eol);
-    memcpy(dest, line->text, n);
-    memcpy(dest + n, line->eol, e);
-    return n + e;
+    memcpy(dest, line->text, text_len);
+    /* The ending's octets (two at most, as a rule) by hand. */
+    char *e = dest + text_len;
+    gsize n_eol = size - text_len;
+    if (n_eol > 0)
+        e[0] = line->eol[0];
+    if (n_eol > 1)
+        e[1] = line->eol[1];
+    if (n_eol > 2)
+        memcpy(e + 2, line->eol + 2, n_eol - 2);
 }
+
 
 void ms_proto_line_free(MsProtoLine *line)
 {
