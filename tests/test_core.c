@@ -1598,9 +1598,6 @@ static void test_tiny_slot_tables(void)
     assert_all_kept(trace, want);
 }
 
-/* Tiny slots are what most of a long run takes: 240,000 of them (after
- * the first chunks, allocated one by one) fill two slabs of 2 MB, where
- * slots of 24 bytes would have needed three. */
 /* The trace remembers the addresses of the strings a record carries (its
  * phase and note as a pair); an address that later holds other text must
  * read back as that text, whichever way the record was emitted. */
@@ -1673,6 +1670,11 @@ static void test_late_arrivals(void)
     assert_all_kept(trace, want);
 }
 
+/* Tiny slots are what most of a long run takes: 240,000 of them (after
+ * the first chunks, allocated one by one) take 3.84 MB, where slots of 24
+ * bytes would have needed 5.76: 62, 126 and 254 chunks of 4 KiB in the
+ * slabs of 256 KiB, 512 KiB and 1 MiB (a chunk needs room for 256 long
+ * slots), and the pages of the fourth, of 2 MiB, that the rest reach. */
 static void test_tiny_slots_pack(void)
 {
     enum { N = 16384 + 240000 };
@@ -1684,13 +1686,73 @@ static void test_tiny_slots_pack(void)
                             .seq = i & 0xffff, .ack = 1, .flags = MS_TCP_ACK };
         ms_trace_emit_in(trace, ctx, &r);
     }
-    CU_ASSERT_EQUAL(ms_trace_mapped_bytes(trace), 2 * ((gsize) 2 << 20));
+    gsize page = (gsize) sysconf(_SC_PAGESIZE);
+    gsize fourth = (240000 - (62 + 126 + 254) * 256) * 16;
+    gsize held = 0;
+    for (guint k = 0; k < 4; k++) {
+        gsize used = k < 3 ? (gsize) (guint[]) { 62, 126, 254 }[k] * 4096 : fourth;
+        held += (used + page - 1) / page * page;
+    }
+    CU_ASSERT_EQUAL(ms_trace_mapped_bytes(trace), held);
+    CU_ASSERT(ms_trace_mapped_bytes(trace) < (gsize) 240000 * 24);
     guint wrong = 0;
     for (guint i = 0; i < N; i++) {
         MsTraceRecord buf;
         const MsTraceRecord *got = ms_trace_get(trace, i, &buf);
         if (got->time != i || got->arrival != i + 5 || got->seq != (i & 0xffff) ||
             got->ack != 1 || got->flags != MS_TCP_ACK || got->conn != 1 ||
+            g_strcmp0(got->protocol, "TCP") != 0)
+            wrong++;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+}
+
+/* The slabs grow from 256 KiB to 2 MiB.  The first four, of ordinary
+ * pages, hold the pages their records reach (with tiny slots, 62, 126, 254
+ * and 510 chunks of 4 KiB, a chunk needing room for 256 long slots); each
+ * after them is 2 MiB backed by a huge page, held whole from its first
+ * record.  Every record reads back as it was given, across all of them. */
+static guint64 emit_tiny(MsTrace *trace, MsTraceContext ctx, guint64 i)
+{
+    MsTraceRecord r = { .kind = MS_TRACE_SEGMENT_RECEIVED, .time = (MsTime) i,
+                        .arrival = (MsTime) i + 7, .seq = (guint32) (i & 0xffff),
+                        .ack = (guint32) (i * 3 & 0xffff), .flags = MS_TCP_ACK,
+                        .len = (guint32) (i % 2048), .dir = MS_DIR_SERVER };
+    return ms_trace_emit_in(trace, ctx, &r);
+}
+
+static void test_slabs_grow(void)
+{
+    static const guint chunks[] = { 62, 126, 254, 510, 510, 510 };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    MsTraceRecord head = { .conn = 3, .protocol = "TCP", .src = "a", .dst = "b" };
+    MsTraceContext ctx = ms_trace_context(trace, &head);
+    gsize page = (gsize) sysconf(_SC_PAGESIZE);
+    guint64 n = 0;
+    while (n < 16384)
+        emit_tiny(trace, ctx, n++);
+    CU_ASSERT_EQUAL(ms_trace_mapped_bytes(trace), 0);
+    gsize held = 0;
+    for (guint k = 0; k < G_N_ELEMENTS(chunks); k++) {
+        gsize huge = k >= 4 ? (gsize) 2 << 20 : 0;
+        /* The slab's first record. */
+        emit_tiny(trace, ctx, n++);
+        CU_ASSERT_EQUAL(ms_trace_mapped_bytes(trace), held + (huge ? huge : page));
+        /* The rest of its chunks. */
+        for (guint j = 1; j < 256u * chunks[k]; j++)
+            emit_tiny(trace, ctx, n++);
+        gsize used = (gsize) chunks[k] * 4096;
+        held += huge ? huge : (used + page - 1) / page * page;
+        CU_ASSERT_EQUAL(ms_trace_mapped_bytes(trace), held);
+    }
+    guint wrong = 0;
+    for (guint64 i = 0; i < n; i++) {
+        MsTraceRecord buf;
+        const MsTraceRecord *got = ms_trace_get(trace, i, &buf);
+        if (got->id != i || got->time != (MsTime) i || got->arrival != (MsTime) i + 7 ||
+            got->kind != MS_TRACE_SEGMENT_RECEIVED || got->seq != (i & 0xffff) ||
+            got->ack != (i * 3 & 0xffff) || got->len != i % 2048 ||
+            got->flags != MS_TCP_ACK || got->dir != MS_DIR_SERVER || got->conn != 3 ||
             g_strcmp0(got->protocol, "TCP") != 0)
             wrong++;
     }
@@ -1837,6 +1899,7 @@ int main(void)
         MS_TEST(test_tiny_slot_limits),
         MS_TEST(test_tiny_slot_tables),
         MS_TEST(test_tiny_slots_pack),
+        MS_TEST(test_slabs_grow),
         MS_TEST(test_reused_addresses),
         MS_TEST(test_late_arrivals),
         MS_TEST(test_short_trace_maps_nothing),

@@ -152,7 +152,8 @@ const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id, MsTraceRecor
 const MsTraceRecord *ms_trace_pin(const MsTrace *trace, guint64 id);
 
 /* Bytes the trace holds outside the malloc heap (the slabs a long run's
- * records live in), for measurements of memory. */
+ * records live in: of those of ordinary pages, the pages records have
+ * reached), for measurements of memory. */
 gsize ms_trace_mapped_bytes(const MsTrace *trace);
 
 /* Interns a string in the trace's string pool (transfer none). */

@@ -27,10 +27,10 @@
  *
  * Slots live in chunks of 256 records, two bits for each saying which size
  * its slot is, so that a record's place is found from its position and
- * the wider ones before it.  A long run's chunks are cut from slabs
- * of 2 MB that the kernel is asked to back with huge pages: the slots are
- * most of what a run adds to the heap, and on a virtual machine a fault for
- * every 4 KiB of them is dear.  Readers that keep records beyond a call (a
+ * the wider ones before it.  A long run's chunks are cut from slabs that
+ * grow from 256 KiB to 2 MB, the slabs of 2 MB past the first backed with
+ * huge pages: the slots are most of what a run adds to the heap, and on a
+ * virtual machine a fault for every 4 KiB of them is dear.  Readers that keep records beyond a call (a
  * transcript item and the line it shows, a diagram arrow) pin them: a pinned
  * record is decoded once into memory that stays put until the trace is
  * freed.
@@ -42,9 +42,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #if defined(__linux__) && defined(__GLIBC__)
 #include <link.h>
-#include <unistd.h>
 #define HAVE_PHDRS 1
 #endif
 
@@ -209,7 +209,14 @@ G_STATIC_ASSERT(G_N_ELEMENTS(eols) == 5 && G_N_ELEMENTS(eols) == MS_TRACE_EOL_OT
  * few hundred records stays small; the rest come from slabs, one after
  * the other, each as long as its slots. */
 #define SMALL_CHUNKS 64u
+/* The slabs double from SLAB_MIN_BYTES to SLAB_BYTES.  The first
+ * PLAIN_SLABS (3.75 MB in all) take ordinary pages, which the kernel
+ * gives as records reach them, so that a run of a few thousand messages
+ * holds no more than it wrote; the rest are SLAB_BYTES each, one huge page
+ * apiece, which a run long enough to reach them fills all but the last of. */
+#define SLAB_MIN_BYTES ((gsize) 256u << 10)
 #define SLAB_BYTES ((gsize) 2u << 20)
+#define PLAIN_SLABS 4u
 
 /* Slot i of a chunk is tiny, short or long as its bits in `wider` (short or
  * long) and `longs` (long) say: it begins 16 bytes a slot before it, plus 8
@@ -281,8 +288,9 @@ struct MsTrace {
     Chunk **chunk_blocks;
     guint n_chunks;
     gsize fill;             /* bytes of the last chunk's slots */
-    GPtrArray *slabs;       /* owned, SLAB_BYTES each, mapped by slab_new */
+    GPtrArray *slabs;       /* owned, slab_bytes(i) each, mapped by slab_new */
     gsize slab_used;        /* bytes of the last slab before the last chunk */
+    gsize slabs_held;       /* memory the slabs before the last hold */
     guint64 length;
     GArray *wide;           /* of MsTraceRecord, its strings pooled */
 
@@ -357,6 +365,22 @@ struct MsTrace {
 static Chunk *chunk_at(const MsTrace *trace, guint n)
 {
     return &trace->chunk_blocks[n >> CHUNK_BLOCK_BITS][n & (CHUNK_BLOCK - 1u)];
+}
+
+/* The size of slab i. */
+static gsize slab_bytes(guint i)
+{
+    return i < PLAIN_SLABS ? MIN(SLAB_MIN_BYTES << i, SLAB_BYTES) : SLAB_BYTES;
+}
+
+/* The memory that `used` bytes of slab i hold: the pages they reach in a
+ * slab of ordinary pages, all of a slab backed by a huge page. */
+static gsize slab_held(guint i, gsize used)
+{
+    if (i >= PLAIN_SLABS)
+        return SLAB_BYTES;
+    gsize page = (gsize) sysconf(_SC_PAGESIZE);
+    return (used + page - 1) / page * page;
 }
 
 #define KIND_NAME_(e, s) s,
@@ -444,7 +468,7 @@ void ms_trace_free(MsTrace *trace)
         g_free(trace->chunk_blocks[i / CHUNK_BLOCK]);
     g_free(trace->chunk_blocks);
     for (guint i = 0; i < trace->slabs->len; i++)
-        munmap(g_ptr_array_index(trace->slabs, i), SLAB_BYTES);
+        munmap(g_ptr_array_index(trace->slabs, i), slab_bytes(i));
     g_ptr_array_unref(trace->slabs);
     g_array_unref(trace->wide);
     for (guint i = 1; i < trace->n_blocks; i++)
@@ -1351,24 +1375,33 @@ static void dispatch(MsTrace *trace)
         sweep_subscribers(trace);
 }
 
-/* SLAB_BYTES mapped at an address aligned to their size, so that one huge
- * page can back them whole.  Mapped, not malloc'ed: glibc would map twice
- * the size to align it, and count all of it as in use. */
-static void *slab_new(void)
+/* Slab i, of slab_bytes(i).  A slab of ordinary pages is mapped as it
+ * comes and told not to take huge pages, which would hold all of it at the
+ * first record.  A huge one is mapped at an address aligned to its size, so
+ * that one huge page can back it whole.  Mapped, not malloc'ed: glibc would
+ * map twice the size to align it, and count all of it as in use. */
+static void *slab_new(guint i)
 {
-    gsize len = 2 * SLAB_BYTES;
+    gsize bytes = slab_bytes(i);
+    gsize len = i < PLAIN_SLABS ? bytes : 2 * bytes;
     char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED)
-        g_error("out of memory for %zu bytes of trace records", SLAB_BYTES);
-    char *start = (char *) (((uintptr_t) map + SLAB_BYTES - 1) & ~(uintptr_t) (SLAB_BYTES - 1));
-    char *end = start + SLAB_BYTES;
+        g_error("out of memory for %zu bytes of trace records", bytes);
+    if (i < PLAIN_SLABS) {
+#ifdef MADV_NOHUGEPAGE
+        (void) madvise(map, bytes, MADV_NOHUGEPAGE);
+#endif
+        return map;
+    }
+    char *start = (char *) (((uintptr_t) map + bytes - 1) & ~(uintptr_t) (bytes - 1));
+    char *end = start + bytes;
     if (start > map)
         munmap(map, (gsize) (start - map));
     if (map + len > end)
         munmap(end, (gsize) (map + len - end));
 #ifdef MADV_HUGEPAGE
     /* Only advice: where huge pages are off, ordinary pages serve. */
-    (void) madvise(start, SLAB_BYTES, MADV_HUGEPAGE);
+    (void) madvise(start, bytes, MADV_HUGEPAGE);
 #endif
     return start;
 }
@@ -1389,10 +1422,13 @@ static void new_chunk(MsTrace *trace, MsTime base)
     if (n < SMALL_CHUNKS) {
         c.data = g_malloc(CHUNK_MAX_BYTES);
     } else {
+        guint last = trace->slabs->len - 1u;
         if (n > SMALL_CHUNKS)
             trace->slab_used += trace->fill;
-        if (n == SMALL_CHUNKS || SLAB_BYTES - trace->slab_used < CHUNK_MAX_BYTES) {
-            g_ptr_array_add(trace->slabs, slab_new());
+        if (n == SMALL_CHUNKS || slab_bytes(last) - trace->slab_used < CHUNK_MAX_BYTES) {
+            if (n > SMALL_CHUNKS)
+                trace->slabs_held += slab_held(last, trace->slab_used);
+            g_ptr_array_add(trace->slabs, slab_new(trace->slabs->len));
             trace->slab_used = 0;
         }
         char *slab = g_ptr_array_index(trace->slabs, trace->slabs->len - 1);
@@ -1629,7 +1665,10 @@ guint64 ms_trace_length(const MsTrace *trace)
 gsize ms_trace_mapped_bytes(const MsTrace *trace)
 {
     g_return_val_if_fail(trace != NULL, 0);
-    return trace->slabs->len * SLAB_BYTES;
+    if (trace->slabs->len == 0)
+        return 0;
+    /* The last chunk is in the last slab. */
+    return trace->slabs_held + slab_held(trace->slabs->len - 1u, trace->slab_used + trace->fill);
 }
 
 const MsTraceRecord *ms_trace_get(const MsTrace *trace, guint64 id, MsTraceRecord *buf)
