@@ -1130,6 +1130,72 @@ static void test_emit_in_context(void)
     }
 }
 
+/* A segment logged through ms_trace_emit_segment() reads back exactly as the
+ * same segment through ms_trace_emit_in(): in a tiny slot at each field's
+ * limit, and past it (a lost segment, a retransmission, flags, numbers or
+ * a length too wide, a context too far behind its chunk's, a time before
+ * its chunk's base or too far after it) through the general path; with
+ * arrivals set later, near and far, before and after records are pinned. */
+static void test_emit_segment(void)
+{
+    enum { N_CTXS = 5000, N = 40000 };
+    static const guint32 numbers[] = { 0, 1, 0xffff, 0x10000, G_MAXUINT32 };
+    static const guint32 lens[] = { 0, 536, 2047, 2048, 65535 };
+    static const guint flags[] = { MS_TCP_ACK, MS_TCP_SYN | MS_TCP_ACK, 31, 32, 255 };
+    static const MsTraceKind kinds[] = { MS_TRACE_SEGMENT_SENT, MS_TRACE_SEGMENT_RECEIVED,
+                                         MS_TRACE_SEGMENT_SENT, MS_TRACE_SEGMENT_LOST };
+    g_autoptr(MsTrace) plain = ms_trace_new();
+    g_autoptr(MsTrace) fast = ms_trace_new();
+    MsTraceContext ctxs[N_CTXS];
+    for (guint i = 0; i < N_CTXS; i++) {
+        char host[32];
+        g_snprintf(host, sizeof host, "pc%u.campus.edu", i);
+        MsTraceRecord head = { .conn = i + 1, .protocol = "TCP", .src = host,
+                               .dst = "mx.campus.edu", .src_port = (guint16) (49152 + i % 1000),
+                               .dst_port = 25 };
+        ctxs[i] = ms_trace_context(fast, &head);
+        CU_ASSERT_EQUAL(ms_trace_context(plain, &head), ctxs[i]);
+    }
+    for (guint i = 0; i < N; i++) {
+        /* Early contexts are soon far behind; the last times go back, and
+         * some leap past what a chunk's offsets hold. */
+        guint c = i < N / 3 ? i % 64 : i < 2 * N / 3 ? N_CTXS - 1 - i % 7 : i % N_CTXS;
+        MsTraceRecord r = { .kind = kinds[i % G_N_ELEMENTS(kinds)], .arrival = -1,
+                            .dir = i % 2 ? MS_DIR_SERVER : MS_DIR_CLIENT,
+                            .flags = (guint8) flags[i / 3 % G_N_ELEMENTS(flags)],
+                            .seq = numbers[i / 5 % G_N_ELEMENTS(numbers)],
+                            .ack = numbers[i / 7 % G_N_ELEMENTS(numbers)],
+                            .len = lens[i / 11 % G_N_ELEMENTS(lens)],
+                            .retransmit = (guint16) (i % 13 == 0 ? i % 3000 : 0) };
+        r.time = i < 2 * N / 3 ? (MsTime) i * 1000 : (MsTime) (N - i);
+        if (i % 997 == 0)
+            r.time += (MsTime) G_MAXUINT32 * (i % 3);
+        CU_ASSERT_EQUAL(ms_trace_emit_in(plain, ctxs[c], &r), i);
+        CU_ASSERT_EQUAL(ms_trace_emit_segment(fast, ctxs[c], r.kind, r.time, r.dir, r.flags,
+                                              r.seq, r.ack, r.len, r.retransmit), i);
+        if (i % 4 == 1 || i == N / 2) {
+            /* Near its time, or far enough that the record moves beside;
+             * from halfway on, some records are pinned first. */
+            MsTime arrival = r.time + (i % 8 == 1 ? 5 : (MsTime) G_MAXUINT32 + 5);
+            if (i >= N / 2 && i % 3 == 0) {
+                ms_trace_pin(plain, i);
+                ms_trace_pin(fast, i);
+            }
+            ms_trace_set_arrival(plain, i, arrival);
+            ms_trace_set_arrival(fast, i, arrival);
+        }
+    }
+    CU_ASSERT_EQUAL(ms_trace_length(fast), N);
+    for (guint i = 0; i < N; i++) {
+        MsTraceRecord a, b;
+        const MsTraceRecord *want = ms_trace_get(plain, i, &a);
+        const MsTraceRecord *got = ms_trace_get(fast, i, &b);
+        assert_same_record(got, want);
+        CU_ASSERT_EQUAL(got->id, i);
+        assert_same_record(ms_trace_pin(fast, i), want);
+    }
+}
+
 /* A line logged through ms_trace_emit_line() reads back exactly as the same
  * line through ms_trace_emit(): in a tiny slot, and where none holds it (a
  * context too far behind its chunk's, a time before its chunk's base, more
@@ -1893,6 +1959,7 @@ int main(void)
         MS_TEST(test_stored_forms),
         MS_TEST(test_emit_in_context),
         MS_TEST(test_emit_line),
+        MS_TEST(test_emit_segment),
         MS_TEST(test_context_routes),
         MS_TEST(test_pointer_stability),
         MS_TEST(test_mixed_slots),

@@ -134,6 +134,14 @@ guint ms_trace_eol_code(const char *eol);
  * them, and the trace need not again. */
 guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir dir,
                            const char *text, gsize text_len, MsTraceAnn ann, guint eol);
+/* ms_trace_emit_in() of a segment of ctx (kind: sent, received or lost)
+ * with no arrival yet and no detail, which is all the TCP model logs for
+ * most segments: flags are its MS_TCP_* flags, len its payload's bytes and
+ * retransmit 0 for a first transmission.  No record to fill, and the trace
+ * checks the numbers against its compact forms once. */
+guint64 ms_trace_emit_segment(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
+                              MsDir dir, guint flags, guint32 seq, guint32 ack, guint32 len,
+                              guint retransmit);
 /* Fills in the arrival time of a record already logged (lines, segments). */
 void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival);
 

@@ -1497,6 +1497,58 @@ guint ms_trace_eol_code(const char *eol)
     return eol_code(eol);
 }
 
+/* Logs the next record, id, as the tiny slot (head, its time, no arrival
+ * yet, d) at the end of its chunk. */
+static inline guint64 tiny_append(MsTrace *trace, const Chunk *chunk, guint64 id, guint32 head,
+                                  MsTime time, guint32 d)
+{
+    tiny_store(chunk->data + trace->fill, head, (guint32) (time - chunk->base), ARRIVAL_NONE, d);
+    trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | SIZE_TINY;
+    trace->fill += sizeof(TinySlot);
+    trace->length++;
+    after_emit(trace);
+    return id;
+}
+
+guint64 ms_trace_emit_segment(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
+                              MsDir dir, guint flags, guint32 seq, guint32 ack, guint32 len,
+                              guint retransmit)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail(ctx < trace->n_ctxs, 0);
+    g_return_val_if_fail(kind == MS_TRACE_SEGMENT_SENT || kind == MS_TRACE_SEGMENT_RECEIVED ||
+                             kind == MS_TRACE_SEGMENT_LOST, 0);
+    g_return_val_if_fail(flags <= G_MAXUINT8 && retransmit <= G_MAXUINT16, 0);
+    guint64 id = trace->length;
+    if ((id & CHUNK_MASK) == 0)
+        new_chunk(trace, time);
+    const Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
+    guint32 off = ctx - chunk->ctx_base;
+    if (kind != MS_TRACE_SEGMENT_LOST && retransmit == 0 && off < (1u << TCTX_BITS) &&
+        flags < (1u << TFLAGS_BITS) && len < (1u << TLEN_BITS) && seq < (1u << TSEQ_BITS) &&
+        ack < (1u << TSEQ_BITS) && time >= chunk->base &&
+        time - chunk->base <= (MsTime) G_MAXUINT32) {
+        /* What encode_tiny_fast() would write for this segment. */
+        guint32 head = (kind == MS_TRACE_SEGMENT_SENT ? TAG_SENT : TAG_RECEIVED) |
+                       (guint32) dir << TDIR_SHIFT | off << TCTX_SHIFT |
+                       (guint32) flags << TFLAGS_SHIFT | len << TLEN_SHIFT;
+        return tiny_append(trace, chunk, id, head, time, seq << TSEQ_BITS | ack);
+    }
+    /* The record the general path takes: the context's fields come from
+     * ctx. */
+    MsTraceRecord r = { 0 };
+    r.kind = kind;
+    r.time = time;
+    r.arrival = -1;
+    r.dir = dir;
+    r.flags = (guint8) flags;
+    r.seq = seq;
+    r.ack = ack;
+    r.len = len;
+    r.retransmit = (guint16) retransmit;
+    return emit_in_chunk(trace, ctx, &r);
+}
+
 guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir dir,
                            const char *text, gsize text_len, MsTraceAnn ann, guint eol)
 {
@@ -1513,17 +1565,10 @@ guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDi
         time - chunk->base <= (MsTime) G_MAXUINT32) {
         /* What encode_tiny_fast() would write for this line, with nothing
          * left to check or to measure. */
-        TinySlot *t = (TinySlot *) (chunk->data + trace->fill);
-        t->head = TAG_LINE | (guint32) dir << TDIR_SHIFT | off << TCTX_SHIFT |
-                  (guint32) eol << TEOL_SHIFT | ann << TANN_SHIFT;
-        t->time_off = (guint32) (time - chunk->base);
-        t->a = ARRIVAL_NONE;
-        t->d = text != NULL ? pool_insert_len(trace, text, text_len) : 0;
-        trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | SIZE_TINY;
-        trace->fill += sizeof(TinySlot);
-        trace->length++;
-        after_emit(trace);
-        return id;
+        guint32 head = TAG_LINE | (guint32) dir << TDIR_SHIFT | off << TCTX_SHIFT |
+                       (guint32) eol << TEOL_SHIFT | ann << TANN_SHIFT;
+        guint32 d = text != NULL ? pool_insert_len(trace, text, text_len) : 0;
+        return tiny_append(trace, chunk, id, head, time, d);
     }
     /* The record the general path takes, with the pair's interned texts. */
     const Ann *a = &g_array_index(trace->anns, Ann, ann);
@@ -1577,10 +1622,9 @@ static MsTraceRecord *pinned(const MsTrace *trace, guint64 id)
     return &block[k % PIN_BLOCK];
 }
 
-void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
+/* ms_trace_set_arrival() of any record, wherever it is. */
+G_GNUC_NO_INLINE static void set_arrival_slow(MsTrace *trace, guint64 id, MsTime arrival)
 {
-    g_return_if_fail(trace != NULL);
-    g_return_if_fail(id < trace->length);
     const Chunk *chunk;
     guint size;
     char *at;
@@ -1626,6 +1670,27 @@ void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
     MsTraceRecord *pin = pinned(trace, id);
     if (pin != NULL)
         pin->arrival = arrival;
+}
+
+void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
+{
+    g_return_if_fail(trace != NULL);
+    g_return_if_fail(id < trace->length);
+    /* Nearly every arrival is for a line or segment in a tiny slot whose
+     * place the trace still remembers, with nothing pinned yet (readers pin
+     * after the run): the arrival goes into the slot at once. */
+    guint64 recent = trace->recent_at[id % RECENT_AT_SLOTS];
+    if (G_LIKELY(recent >> 16 == id && (recent & 3u) == SIZE_TINY && trace->n_pinned == 0)) {
+        const Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
+        TinySlot *t = (TinySlot *) (chunk->data + ((recent >> 2) & ((1u << 14) - 1u)));
+        guint32 a;
+        if (G_LIKELY(t->a != ARRIVAL_WIDE &&
+                     arrival_encode(chunk->base + (MsTime) t->time_off, arrival, &a))) {
+            t->a = a;
+            return;
+        }
+    }
+    set_arrival_slow(trace, id, arrival);
 }
 
 guint ms_trace_subscribe(MsTrace *trace, MsTraceFn fn, gpointer user_data)

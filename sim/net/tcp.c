@@ -314,8 +314,10 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
     wire->len = payload != NULL ? (guint32) g_bytes_get_size(payload) : 0;
     wire->payload = payload != NULL ? g_bytes_ref(payload) : NULL;
     wire->retransmit = retransmit;
-    wire_record(wire, MS_TRACE_SEGMENT_SENT, &rec);
-    wire->trace_id = ms_trace_emit_in(conn_trace(conn), side_context(conn, s, TRUE), &rec);
+    /* Sequence numbers wrap at 2^32 on the wire (RFC 9293 3.4). */
+    wire->trace_id = ms_trace_emit_segment(conn_trace(conn), side_context(conn, s, TRUE),
+                                           MS_TRACE_SEGMENT_SENT, start, side_dir(s), flags,
+                                           (guint32) seq, (guint32) ack, wire->len, retransmit);
     if (!ms_net_send_packet_full(conn->net, conn->sides[s].host, conn->sides[1 - s].host,
                                  MS_TCP_HEADER_BYTES + wire->len, wire_done, wire, wire_free,
                                  &conn->sides[s].route, &start)) {
