@@ -463,7 +463,7 @@ MsEventId ms_event_queue_reschedule(MsEventQueue *queue, MsEventId id, MsTime ti
 /* Discards cancelled entries at the roots and puts back early ones (their
  * events were rescheduled) until the earlier root is an event due at its
  * key; returns its heap, or NULL when nothing is pending. */
-static Heap *settle_top(MsEventQueue *queue)
+G_GNUC_NO_INLINE static Heap *settle_top(MsEventQueue *queue)
 {
     Heap *h;
     while ((h = first_heap(queue)) != NULL) {
@@ -512,11 +512,25 @@ gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn
     return TRUE;
 }
 
+/* settle_top() when the earlier root is already a live event at its key,
+ * as it nearly always is: no call, and nothing to save for one. */
+static inline Heap *settle_top_fast(MsEventQueue *queue)
+{
+    Heap *h = first_heap(queue);
+    if (G_LIKELY(h != NULL)) {
+        HeapEntry top = h->a[1];
+        const Slot *s = &queue->slots[KEY_SLOT(entry_key(top))];
+        if (G_LIKELY(s->fn != NULL && !top_deferred(top, s)))
+            return h;
+    }
+    return settle_top(queue);
+}
+
 MsTime ms_event_queue_peek_time(MsEventQueue *queue)
 {
     g_return_val_if_fail(queue != NULL, MS_TIME_NEVER);
     /* Cancelled events at the top are discarded now rather than reported. */
-    Heap *h = settle_top(queue);
+    Heap *h = settle_top_fast(queue);
     queue->ready = h;
     return h != NULL ? entry_time(h->a[1]) : MS_TIME_NEVER;
 }
