@@ -831,10 +831,9 @@ static inline gboolean same_text(const MsTrace *trace, guint32 h, const char *s)
 }
 
 /* The pair of phase and note, found by their addresses when it can be. */
-static inline guint32 ann_for(MsTrace *trace, const char *phase, const char *note)
+G_GNUC_NO_INLINE static guint32 ann_for_slow(MsTrace *trace, RecentAnn *slot, const char *phase,
+                                             const char *note)
 {
-    gsize k = ((GPOINTER_TO_SIZE(phase) >> 3) + (GPOINTER_TO_SIZE(note) >> 3) * 31u) % RECENT_ANN_SLOTS;
-    RecentAnn *slot = &trace->recent_anns[k];
     if (slot->ann != 0 && slot->phase == phase && slot->note == note) {
         const Ann *a = &g_array_index(trace->anns, Ann, slot->ann - 1);
         if (same_text(trace, a->phase, phase) && same_text(trace, a->note, note))
@@ -845,6 +844,19 @@ static inline guint32 ann_for(MsTrace *trace, const char *phase, const char *not
     slot->note = note;
     slot->ann = ann + 1;
     return ann;
+}
+
+/* The same, without a call when the pair is remembered and both are the
+ * program's constants (or NULL), as the engines' phase and note keys are:
+ * nothing to compare. */
+static inline guint32 ann_for(MsTrace *trace, const char *phase, const char *note)
+{
+    gsize k = ((GPOINTER_TO_SIZE(phase) >> 3) + (GPOINTER_TO_SIZE(note) >> 3) * 31u) % RECENT_ANN_SLOTS;
+    RecentAnn *slot = &trace->recent_anns[k];
+    if (slot->ann != 0 && slot->phase == phase && slot->note == note &&
+        (phase == NULL || is_constant(trace, phase)) && (note == NULL || is_constant(trace, note)))
+        return slot->ann - 1;
+    return ann_for_slow(trace, slot, phase, note);
 }
 
 /* ---- Encoding and decoding ------------------------------------------------ */
