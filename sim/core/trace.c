@@ -28,12 +28,12 @@
  * Slots live in chunks of 256 records, two bits for each saying which size
  * its slot is, so that a record's place is found from its position and
  * the wider ones before it.  A long run's chunks are cut from slabs that
- * grow from 256 KiB to 2 MB, the slabs of 2 MB past the first backed with
- * huge pages: the slots are most of what a run adds to the heap, and on a
- * virtual machine a fault for every 4 KiB of them is dear.  Readers that keep records beyond a call (a
- * transcript item and the line it shows, a diagram arrow) pin them: a pinned
- * record is decoded once into memory that stays put until the trace is
- * freed.
+ * grow from 256 KiB to 2 MB, those past the first 3.75 MB backed with huge
+ * pages: the slots are most of what a run adds to the heap, and on a
+ * virtual machine a fault for every 4 KiB of them is dear.  Readers that
+ * keep records beyond a call (a transcript item and the line it shows, a
+ * diagram arrow) pin them: a pinned record is decoded once into memory
+ * that stays put until the trace is freed.
  */
 /* madvise() and MADV_HUGEPAGE are not POSIX, nor is dl_iterate_phdr(). */
 #define _GNU_SOURCE
@@ -1434,13 +1434,14 @@ static void new_chunk(MsTrace *trace, MsTime base)
     if (n < SMALL_CHUNKS) {
         c.data = g_malloc(CHUNK_MAX_BYTES);
     } else {
-        guint last = trace->slabs->len - 1u;
+        guint slabs = trace->slabs->len;
         if (n > SMALL_CHUNKS)
             trace->slab_used += trace->fill;
-        if (n == SMALL_CHUNKS || slab_bytes(last) - trace->slab_used < CHUNK_MAX_BYTES) {
-            if (n > SMALL_CHUNKS)
-                trace->slabs_held += slab_held(last, trace->slab_used);
-            g_ptr_array_add(trace->slabs, slab_new(trace->slabs->len));
+        if (n == SMALL_CHUNKS || slab_bytes(slabs - 1u) - trace->slab_used < CHUNK_MAX_BYTES) {
+            /* The slab left behind holds what its chunks reached. */
+            if (slabs > 0)
+                trace->slabs_held += slab_held(slabs - 1u, trace->slab_used);
+            g_ptr_array_add(trace->slabs, slab_new(slabs));
             trace->slab_used = 0;
         }
         char *slab = g_ptr_array_index(trace->slabs, trace->slabs->len - 1);
