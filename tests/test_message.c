@@ -787,6 +787,145 @@ static void compose_plain(void)
     CU_ASSERT(g_error_matches(err, MS_ERROR, MS_ERROR_PARSE));
 }
 
+/* ms_message_compose_bytes() writes the plain form straight to bytes and
+ * leaves the rest to ms_message_compose(): for drafts on either side of
+ * every test the shortcut makes, the bytes must be those of the message. */
+static void compose_bytes_matches_message(void)
+{
+    static const char *const bare[] = { "bob@hamburger.edu", "carol@hamburger.edu", NULL };
+    static const char *const one[] = { "bob@hamburger.edu", NULL };
+    static const char *const padded[] = { " bob@hamburger.edu\t", NULL };
+    static const char *const named[] = { "Bob <bob@hamburger.edu>", NULL };
+    static const char *const ew[] = { "=?x?@hamburger.edu", NULL };
+    static const char *const broken[] = { "bob@ham\r\nburger.edu", NULL };
+    static const char *const empty[] = { "", NULL };
+    static const char *const none[] = { NULL };
+    /* 2 + 2 + 74 columns: a To: field of exactly 78, then one of 79. */
+    static const char *const at_width[] = {
+        "a123456789012345678901234567890123456@x.edu",
+        "b23456789012345678901234567@x.edu", NULL };
+    static const char *const past_width[] = {
+        "a123456789012345678901234567890123456@x.edu",
+        "b234567890123456789012345678@x.edu", NULL };
+    static const MsAttachment file = { .filename = "a.txt", .content_type = "text/plain" };
+    MsMessageDraft drafts[24];
+    guint n = 0;
+    MsMessageDraft d = base_draft();
+    d.from = "alice@crepes.fr";
+    d.to = bare;
+    drafts[n++] = d; /* the plain form */
+    d.text = "";
+    drafts[n++] = d; /* no text at all */
+    d.text = "\nCRLF\r\nLF\nlone CR\r and\n\n\r\nno end";
+    drafts[n++] = d;
+    d = drafts[0];
+    d.cc = one;
+    d.bcc = one;
+    d.in_reply_to = "<0.0@hamburger.edu>";
+    d.references = "<0.0@hamburger.edu>";
+    drafts[n++] = d;
+    d.subject = NULL;
+    d.message_id = NULL;
+    d.to = none;
+    d.cc = NULL;
+    drafts[n++] = d;
+    d = drafts[0];
+    d.to = at_width;
+    drafts[n++] = d;
+    d.to = past_width;
+    drafts[n++] = d;
+    d = drafts[0];
+    d.to = padded;
+    drafts[n++] = d;
+    d.to = named;
+    drafts[n++] = d;
+    d.to = ew;
+    drafts[n++] = d;
+    d.to = broken;
+    drafts[n++] = d;
+    d.to = empty;
+    drafts[n++] = d;
+    d = drafts[0];
+    d.from = "Alice <alice@crepes.fr>";
+    drafts[n++] = d;
+    d = drafts[0];
+    d.subject = "=?utf-8?q?x?=";
+    drafts[n++] = d;
+    d.subject = "Gr\u00fc\u00dfe";
+    drafts[n++] = d;
+    d.subject = " Ketchup";
+    drafts[n++] = d;
+    d.subject = "";
+    drafts[n++] = d;
+    d.subject = "A subject long enough that it has to be folded before the seventy-eighth "
+                "column of its line";
+    drafts[n++] = d;
+    d = drafts[0];
+    d.text = "Gr\u00fc\u00dfe";
+    drafts[n++] = d;
+    d = drafts[0];
+    d.html = "<p>hi</p>";
+    drafts[n++] = d;
+    d = drafts[0];
+    d.charset = "us-ascii";
+    drafts[n++] = d;
+    d = drafts[0];
+    d.text_encoding = MS_TE_BASE64;
+    drafts[n++] = d;
+    d = drafts[0];
+    d.attachments = &file;
+    d.n_attachments = 1;
+    drafts[n++] = d;
+    d = drafts[0];
+    d.raw_8bit = TRUE;
+    drafts[n++] = d;
+    g_assert(n <= G_N_ELEMENTS(drafts));
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(MsMessage) msg = ms_message_compose(&drafts[i], NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+        g_autoptr(GBytes) want = ms_message_to_bytes(msg);
+        g_autoptr(GBytes) got = ms_message_compose_bytes(&drafts[i], NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+        if (!g_bytes_equal(got, want))
+            fprintf(stderr, "draft %u: compose_bytes differs\n", i);
+        CU_ASSERT(g_bytes_equal(got, want));
+    }
+
+    /* The shortcut's own bytes, spelled out once. */
+    g_autoptr(GBytes) plain = ms_message_compose_bytes(&drafts[0], NULL);
+    const char *want = "Date: Mon, 01 Jan 2024 00:00:05 +0000\r\n"
+                       "From: alice@crepes.fr\r\n"
+                       "To: bob@hamburger.edu, carol@hamburger.edu\r\n"
+                       "Subject: Ketchup\r\n"
+                       "Message-ID: <1.0@crepes.fr>\r\n"
+                       "\r\n"
+                       "Do you like ketchup?\r\nHow about pickles?\r\n";
+    CU_ASSERT(bytes_eq(plain, want, strlen(want)));
+
+    /* Its errors are ms_message_compose()'s. */
+    d = drafts[0];
+    d.from = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GBytes) nofrom = ms_message_compose_bytes(&d, &err);
+    CU_ASSERT_PTR_NULL(nofrom);
+    CU_ASSERT(g_error_matches(err, MS_ERROR, MS_ERROR_PARSE));
+}
+
+/* A year past 9999 is written in full, into the same room. */
+static void format_date_to_any_year(void)
+{
+    char buf[MS_MESSAGE_DATE_SIZE];
+    gsize n = ms_message_format_date_to(buf, 1704067205);
+    MS_ASSERT_STR(buf, "Mon, 01 Jan 2024 00:00:05 +0000");
+    CU_ASSERT_EQUAL(n, strlen(buf));
+    g_autofree char *date = ms_message_format_date(1704067205);
+    MS_ASSERT_STR(date, buf);
+    /* 10000-01-01 00:00:00 UTC. */
+    n = ms_message_format_date_to(buf, G_GINT64_CONSTANT(253402300800));
+    MS_ASSERT_STR(buf, "Sat, 01 Jan 10000 00:00:00 +0000");
+    CU_ASSERT_EQUAL(n, strlen(buf));
+}
+
 /* Bare addresses are written as they are (trimmed when they need it), and
  * the text's line ends all become CRLF whatever they were. */
 static void compose_bare_addresses_and_line_ends(void)
@@ -1369,6 +1508,8 @@ static const MsTestCase mime_cases[] = {
     MS_TEST(nested_multipart_tree),
     MS_TEST(multipart_missing_close),
     MS_TEST(compose_plain),
+    MS_TEST(compose_bytes_matches_message),
+    MS_TEST(format_date_to_any_year),
     MS_TEST(compose_bare_addresses_and_line_ends),
     MS_TEST(compose_bcc_absent),
     MS_TEST(compose_display_names),

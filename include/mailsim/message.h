@@ -179,6 +179,13 @@ gssize ms_message_first_8bit(const void *data, gsize len);
 /* RFC 5322 3.3 date-time for a simulated unix time in seconds, always in
  * +0000: "Mon, 01 Jan 2024 00:00:05 +0000".  Transfer full. */
 char *ms_message_format_date(gint64 unix_seconds);
+/* Room for any such date and its NUL (a year past 9999 is still written in
+ * full). */
+#define MS_MESSAGE_DATE_SIZE 64
+/* The same date written to out, which has MS_MESSAGE_DATE_SIZE bytes, with
+ * a NUL; returns its length.  For the callers that put it straight into a
+ * field, every message composed or relayed having one. */
+gsize ms_message_format_date_to(char *out, gint64 unix_seconds);
 /* The addr-spec of a mailbox: "Bob <bob@hamburger.edu>" gives
  * "bob@hamburger.edu"; a bare address is returned trimmed.  Transfer full. */
 char *ms_message_addr_spec(const char *mailbox);
@@ -234,6 +241,10 @@ typedef struct {
  * the charset cannot represent, or with MS_TE_7BIT for non-ASCII text.
  * Transfer full. */
 MsMessage *ms_message_compose(const MsMessageDraft *draft, GError **error);
+/* The same message as bytes (ms_message_to_bytes() of it), for a caller
+ * that adds no fields of its own: the plain form, which nearly every
+ * simulated user writes, goes straight into one buffer.  Transfer full. */
+GBytes *ms_message_compose_bytes(const MsMessageDraft *draft, GError **error);
 
 /* Attachments.  Whether a media type is a text type (case-insensitive). */
 gboolean ms_mime_type_is_text(const char *content_type);

@@ -161,12 +161,11 @@ static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **err
         .text = out->body != NULL ? out->body : "",
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(MsMessage) msg = ms_message_compose(&draft, &error);
-    if (msg == NULL) {
+    g_autoptr(GBytes) data_bytes = ms_message_compose_bytes(&draft, &error);
+    if (data_bytes == NULL) {
         *error_out = g_strdup(error->message);
         return FALSE;
     }
-    g_autoptr(GBytes) data_bytes = ms_message_to_bytes(msg);
     guint n = g_strv_length((char **) out->to);
     ms_world_note(world, MS_TRACE_MESSAGE, "message.composed", server->name, message_id, 0,
                   "%s composes message %s to %u recipient%s (%zu bytes) and submits it to %s",

@@ -456,22 +456,29 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action,
         .raw_8bit = action->raw8bit,
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(MsMessage) msg = ms_message_compose(&draft, &error);
-    if (msg == NULL) {
+    GBytes *data = NULL;
+    if (action->headers->len == 0) {
+        /* Nothing to add: the bytes at once, as a rule without a message
+         * of fields in between. */
+        data = ms_message_compose_bytes(&draft, &error);
+    } else {
+        g_autoptr(MsMessage) msg = ms_message_compose(&draft, &error);
+        for (guint i = 0; msg != NULL && i < action->headers->len; i++) {
+            const char *h = g_ptr_array_index(action->headers, i);
+            const char *colon = strchr(h, ':');
+            if (colon == NULL)
+                continue;
+            g_autofree char *name = g_strndup(h, (gsize) (colon - h));
+            g_autofree char *value = g_strdup(colon + 1);
+            ms_message_add(msg, g_strstrip(name), g_strstrip(value));
+        }
+        data = msg != NULL ? ms_message_to_bytes(msg) : NULL;
+    }
+    if (data == NULL) {
         ms_world_fail(world, "%s: cannot compose the message: %s", agent->host_name,
                       error->message);
         return NULL;
     }
-    for (guint i = 0; i < action->headers->len; i++) {
-        const char *h = g_ptr_array_index(action->headers, i);
-        const char *colon = strchr(h, ':');
-        if (colon == NULL)
-            continue;
-        g_autofree char *name = g_strndup(h, (gsize) (colon - h));
-        g_autofree char *value = g_strdup(colon + 1);
-        ms_message_add(msg, g_strstrip(name), g_strstrip(value));
-    }
-    GBytes *data = ms_message_to_bytes(msg);
     *recipients_out = ms_message_draft_recipients(&draft);
     guint n = g_strv_length(*recipients_out);
     ms_world_note(world, MS_TRACE_MESSAGE, "message.composed", agent->host_name, message_id, 0,

@@ -72,11 +72,11 @@ static void drop_line_breaks(char *s)
 }
 
 /* LF (or CRLF) line ends become CRLF, and the text ends with one
- * (RFC 5322 2.3: CR and LF only together, as CRLF). */
-static GString *to_crlf(const char *data, gsize len)
+ * (RFC 5322 2.3: CR and LF only together, as CRLF); appended to out. */
+static void append_crlf(GString *out, const char *data, gsize len)
 {
-    GString *out = g_string_sized_new(len + len / 16 + 2);
     /* By runs up to each LF: every message a run composes passes here. */
+    gsize start = out->len;
     gsize i = 0;
     while (i < len) {
         const char *nl = memchr(data + i, '\n', len - i);
@@ -90,8 +90,14 @@ static GString *to_crlf(const char *data, gsize len)
             i++;
         }
     }
-    if (out->len > 0 && out->str[out->len - 1] != '\n')
+    if (out->len > start && out->str[out->len - 1] != '\n')
         g_string_append(out, CRLF);
+}
+
+static GString *to_crlf(const char *data, gsize len)
+{
+    GString *out = g_string_sized_new(len + len / 16 + 2);
+    append_crlf(out, data, len);
     return out;
 }
 
@@ -569,6 +575,104 @@ MsMessage *ms_message_compose(const MsMessageDraft *d, GError **error)
         ms_message_add(msg, "Content-Transfer-Encoding", body->encoding);
     ms_message_set_body(msg, body->body->str, body->body->len);
     return g_steal_pointer(&msg);
+}
+
+/* ---- The plain form, straight to bytes ----------------------------------
+ *
+ * Nearly every message a run composes is the plain form: bare addresses,
+ * an ASCII subject, US-ASCII text, no MIME fields, every field on its
+ * name's line as it is.  That message is written into one buffer, field by
+ * field, instead of being built as an MsMessage of fields and serialised;
+ * anything else falls back to ms_message_compose(), and tests/test_message.c
+ * holds the two to the same bytes. */
+
+/* "name: value" CRLF, when the value fits on the name's line as it is
+ * (what ms_message_add() then writes); FALSE otherwise. */
+static gboolean put_plain_field(GString *out, const char *name, const char *value)
+{
+    gsize name_len = strlen(name), n = 0;
+    if (!ms_message_fits_as_is(name_len, value, MS_MESSAGE_LINE_SHOULD, &n))
+        return FALSE;
+    g_string_append_len(out, name, (gssize) name_len);
+    g_string_append_len(out, ": ", 2);
+    g_string_append_len(out, value, (gssize) n);
+    g_string_append_len(out, CRLF, 2);
+    return TRUE;
+}
+
+/* An address field of bare addresses, as add_address_field() writes it
+ * when none needs formatting or holds "=?" and the list fits on the
+ * name's line; FALSE otherwise.  No list, no field. */
+static gboolean put_plain_addresses(GString *out, const char *name, const char *const *list)
+{
+    if (list == NULL || list[0] == NULL)
+        return TRUE;
+    gsize name_len = strlen(name), total = 0;
+    for (guint i = 0; list[i] != NULL; i++) {
+        const char *m = list[i];
+        gsize n = strlen(m);
+        if (n == 0 || g_ascii_isspace(m[0]) || g_ascii_isspace(m[n - 1]) ||
+            strcspn(m, "<\r\n") != n || strstr(m, "=?") != NULL)
+            return FALSE;
+        total += (i > 0 ? 2 : 0) + n;
+    }
+    if (name_len + 2 + total > MS_MESSAGE_LINE_SHOULD)
+        return FALSE;
+    g_string_append_len(out, name, (gssize) name_len);
+    g_string_append_len(out, ": ", 2);
+    for (guint i = 0; list[i] != NULL; i++) {
+        if (i > 0)
+            g_string_append_len(out, ", ", 2);
+        g_string_append(out, list[i]);
+    }
+    g_string_append_len(out, CRLF, 2);
+    return TRUE;
+}
+
+/* The draft in the plain form, or NULL when it is not one. */
+static GBytes *compose_plain_bytes(const MsMessageDraft *d)
+{
+    if (d->from == NULL || d->from[0] == '\0' || d->raw_8bit || d->html != NULL ||
+        d->n_attachments > 0 || d->charset != NULL ||
+        (d->text_encoding != MS_TE_AUTO && d->text_encoding != MS_TE_7BIT))
+        return NULL;
+    const char *text = d->text != NULL ? d->text : "";
+    gsize text_len = strlen(text);
+    if (!ms_message_is_7bit(text, text_len) || (d->subject != NULL && needs_ew(d->subject)))
+        return NULL;
+    GString *out = g_string_sized_new(256 + text_len + text_len / 16);
+    char date[MS_MESSAGE_DATE_SIZE];
+    ms_message_format_date_to(date, d->date);
+    const char *from[] = { d->from, NULL };
+    /* The fields in ms_message_compose()'s order. */
+    gboolean plain = put_plain_field(out, "Date", date) &&
+                     put_plain_addresses(out, "From", from) &&
+                     put_plain_addresses(out, "To", d->to) &&
+                     put_plain_addresses(out, "Cc", d->cc) &&
+                     (d->subject == NULL || put_plain_field(out, "Subject", d->subject)) &&
+                     (d->message_id == NULL ||
+                      put_plain_field(out, "Message-ID", d->message_id)) &&
+                     (d->in_reply_to == NULL ||
+                      put_plain_field(out, "In-Reply-To", d->in_reply_to)) &&
+                     (d->references == NULL ||
+                      put_plain_field(out, "References", d->references));
+    if (!plain) {
+        g_string_free(out, TRUE);
+        return NULL;
+    }
+    /* RFC 5322 3.5: the empty line, then the body. */
+    g_string_append_len(out, CRLF, 2);
+    append_crlf(out, text, text_len);
+    return g_string_free_to_bytes(out);
+}
+
+GBytes *ms_message_compose_bytes(const MsMessageDraft *d, GError **error)
+{
+    GBytes *plain = compose_plain_bytes(d);
+    if (plain != NULL)
+        return plain;
+    g_autoptr(MsMessage) msg = ms_message_compose(d, error);
+    return msg != NULL ? ms_message_to_bytes(msg) : NULL;
 }
 
 char **ms_message_draft_recipients(const MsMessageDraft *d)

@@ -14,6 +14,11 @@ char *ms_message_fold_field_width(const char *name, const char *value, const cha
                                   gsize width);
 /* ms_message_add() with that width. */
 void ms_message_add_width(MsMessage *msg, const char *name, const char *value, gsize width);
+/* Whether a field of a name name_len long and value, folded at width, is
+ * "name: value" as it is (one line, nothing to trim); the value's length
+ * in *len_out. */
+gboolean ms_message_fits_as_is(gsize name_len, const char *value, gsize width,
+                               gsize *len_out);
 
 /* The RFC 2045 5.1 token characters: printable ASCII but tspecials. */
 gboolean ms_mime_is_token_char(guchar c);

@@ -753,9 +753,8 @@ char *ms_message_fold_field(const char *name, const char *value, const char *eol
 /* Most values a run writes (addresses, dates, Message-IDs) fit on the
  * name's line and hold no line break or white space at either end: then
  * the field is "name: value" and its value is the value itself, which is
- * what folding (fold_into()) and unfolding would give.  Whether value is
- * one of those, its length in *len_out. */
-static gboolean fits_as_is(gsize name_len, const char *value, gsize width, gsize *len_out)
+ * what folding (fold_into()) and unfolding would give. */
+gboolean ms_message_fits_as_is(gsize name_len, const char *value, gsize width, gsize *len_out)
 {
     const char *v = value != NULL ? value : "";
     gsize n = strcspn(v, "\r\n");
@@ -764,7 +763,7 @@ static gboolean fits_as_is(gsize name_len, const char *value, gsize width, gsize
            name_len + 2 + n <= MIN(width, MS_MESSAGE_LINE_MUST);
 }
 
-/* "name: value" and eol, for a value that fits_as_is(), at out. */
+/* "name: value" and eol, for a value that ms_message_fits_as_is(), at out. */
 static void put_as_is(char *out, const char *name, gsize name_len, const char *value,
                       gsize value_len, const char *eol, gsize eol_len)
 {
@@ -778,7 +777,7 @@ static void put_as_is(char *out, const char *name, gsize name_len, const char *v
 static Field *new_field(const MsMessage *msg, const char *name, const char *value, gsize width)
 {
     gsize name_len = strlen(name), n = 0;
-    if (fits_as_is(name_len, value, width, &n)) {
+    if (ms_message_fits_as_is(name_len, value, width, &n)) {
         gsize eol_len = strlen(msg->eol);
         gsize raw_len = name_len + 2 + n + eol_len;
         char *raw = g_malloc(raw_len + 1);
@@ -938,7 +937,7 @@ gboolean ms_message_is_7bit(const void *data, gsize len)
 
 /* ---- Dates and addresses ------------------------------------------------------------------ */
 
-char *ms_message_format_date(gint64 unix_seconds)
+gsize ms_message_format_date_to(char *out, gint64 unix_seconds)
 {
     static const char *const days[] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
     static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -968,12 +967,12 @@ char *ms_message_format_date(gint64 unix_seconds)
         wd += 7;
     /* RFC 5322 3.3: day-name "," day month year time zone. */
     if (y < 0 || y > 9999)
-        return g_strdup_printf("%s, %02d %s %04d %02d:%02d:%02d +0000", days[wd], (int) d,
-                               months[m - 1], (int) y, (int) (secs / 3600),
-                               (int) (secs / 60 % 60), (int) (secs % 60));
+        return (gsize) g_snprintf(out, MS_MESSAGE_DATE_SIZE,
+                                  "%s, %02d %s %04d %02d:%02d:%02d +0000", days[wd], (int) d,
+                                  months[m - 1], (int) y, (int) (secs / 3600),
+                                  (int) (secs / 60 % 60), (int) (secs % 60));
     /* Every message and every Received: field has a date: written digit by
      * digit, as printf would, for a tenth of its cost. */
-    char *out = g_malloc(sizeof "Thu, 01 Jan 1970 00:00:00 +0000");
     int h = (int) (secs / 3600), mi = (int) (secs / 60 % 60), se = (int) (secs % 60);
     memcpy(out, days[wd], 3);
     out[3] = ',';
@@ -997,7 +996,14 @@ char *ms_message_format_date(gint64 unix_seconds)
     out[23] = (char) ('0' + se / 10);
     out[24] = (char) ('0' + se % 10);
     memcpy(out + 25, " +0000", sizeof " +0000");
-    return out;
+    return sizeof "Thu, 01 Jan 1970 00:00:00 +0000" - 1;
+}
+
+char *ms_message_format_date(gint64 unix_seconds)
+{
+    char buf[MS_MESSAGE_DATE_SIZE];
+    gsize n = ms_message_format_date_to(buf, unix_seconds);
+    return g_strndup(buf, n);
 }
 
 char *ms_message_addr_spec(const char *mailbox)
@@ -1033,7 +1039,7 @@ static GBytes *prepend_known(const char *p, gsize len, const char *name, const c
         size = folded_raw_to(name, value, eol, NULL);
         out = g_malloc(size + len);
         folded_raw_to(name, value, eol, out);
-    } else if (fits_as_is(name_len, value, MS_MESSAGE_LINE_SHOULD, &n)) {
+    } else if (ms_message_fits_as_is(name_len, value, MS_MESSAGE_LINE_SHOULD, &n)) {
         /* Delivery's Return-Path: the address as it is, as a rule. */
         size = name_len + 2 + n + eol_len;
         out = g_malloc(size + len);
