@@ -586,24 +586,41 @@ MsMessage *ms_message_compose(const MsMessageDraft *d, GError **error)
  * anything else falls back to ms_message_compose(), and tests/test_message.c
  * holds the two to the same bytes. */
 
+/* The buffer the plain form is written into: room for a usual message from
+ * the start, copies inlined (a few dozen runs a message). */
+typedef struct {
+    char *p;
+    gsize len, cap;
+} PlainOut;
+
+static inline void plain_put(PlainOut *out, const char *src, gsize n)
+{
+    if (out->cap - out->len < n) {
+        out->cap = MAX(out->cap * 2, out->len + n);
+        out->p = g_realloc(out->p, out->cap);
+    }
+    memcpy(out->p + out->len, src, n);
+    out->len += n;
+}
+
 /* "name: value" CRLF, when the value fits on the name's line as it is
  * (what ms_message_add() then writes); FALSE otherwise. */
-static gboolean put_plain_field(GString *out, const char *name, const char *value)
+static gboolean put_plain_field(PlainOut *out, const char *name, const char *value)
 {
     gsize name_len = strlen(name), n = 0;
     if (!ms_message_fits_as_is(name_len, value, MS_MESSAGE_LINE_SHOULD, &n))
         return FALSE;
-    g_string_append_len(out, name, (gssize) name_len);
-    g_string_append_len(out, ": ", 2);
-    g_string_append_len(out, value, (gssize) n);
-    g_string_append_len(out, CRLF, 2);
+    plain_put(out, name, name_len);
+    plain_put(out, ": ", 2);
+    plain_put(out, value, n);
+    plain_put(out, CRLF, 2);
     return TRUE;
 }
 
 /* An address field of bare addresses, as add_address_field() writes it
  * when none needs formatting or holds "=?" and the list fits on the
  * name's line; FALSE otherwise.  No list, no field. */
-static gboolean put_plain_addresses(GString *out, const char *name, const char *const *list)
+static gboolean put_plain_addresses(PlainOut *out, const char *name, const char *const *list)
 {
     if (list == NULL || list[0] == NULL)
         return TRUE;
@@ -618,15 +635,34 @@ static gboolean put_plain_addresses(GString *out, const char *name, const char *
     }
     if (name_len + 2 + total > MS_MESSAGE_LINE_SHOULD)
         return FALSE;
-    g_string_append_len(out, name, (gssize) name_len);
-    g_string_append_len(out, ": ", 2);
+    plain_put(out, name, name_len);
+    plain_put(out, ": ", 2);
     for (guint i = 0; list[i] != NULL; i++) {
         if (i > 0)
-            g_string_append_len(out, ", ", 2);
-        g_string_append(out, list[i]);
+            plain_put(out, ", ", 2);
+        plain_put(out, list[i], strlen(list[i]));
     }
-    g_string_append_len(out, CRLF, 2);
+    plain_put(out, CRLF, 2);
     return TRUE;
+}
+
+/* The text with its line ends made CRLF, as append_crlf() writes it. */
+static void put_plain_text(PlainOut *out, const char *data, gsize len)
+{
+    gsize i = 0;
+    while (i < len) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        gsize run = nl != NULL ? (gsize) (nl - data) - i : len - i;
+        plain_put(out, data + i, run);
+        i += run;
+        if (i < len) {
+            plain_put(out, i == 0 || data[i - 1] != '\r' ? CRLF : "\n",
+                      i == 0 || data[i - 1] != '\r' ? 2 : 1);
+            i++;
+        }
+    }
+    if (len > 0 && data[len - 1] != '\n')
+        plain_put(out, CRLF, 2);
 }
 
 /* The draft in the plain form, or NULL when it is not one. */
@@ -640,30 +676,31 @@ static GBytes *compose_plain_bytes(const MsMessageDraft *d)
     gsize text_len = strlen(text);
     if (!ms_message_is_7bit(text, text_len) || (d->subject != NULL && needs_ew(d->subject)))
         return NULL;
-    GString *out = g_string_sized_new(256 + text_len + text_len / 16);
+    PlainOut out = { .cap = 256 + text_len + text_len / 16 };
+    out.p = g_malloc(out.cap);
     char date[MS_MESSAGE_DATE_SIZE];
     ms_message_format_date_to(date, d->date);
     const char *from[] = { d->from, NULL };
     /* The fields in ms_message_compose()'s order. */
-    gboolean plain = put_plain_field(out, "Date", date) &&
-                     put_plain_addresses(out, "From", from) &&
-                     put_plain_addresses(out, "To", d->to) &&
-                     put_plain_addresses(out, "Cc", d->cc) &&
-                     (d->subject == NULL || put_plain_field(out, "Subject", d->subject)) &&
+    gboolean plain = put_plain_field(&out, "Date", date) &&
+                     put_plain_addresses(&out, "From", from) &&
+                     put_plain_addresses(&out, "To", d->to) &&
+                     put_plain_addresses(&out, "Cc", d->cc) &&
+                     (d->subject == NULL || put_plain_field(&out, "Subject", d->subject)) &&
                      (d->message_id == NULL ||
-                      put_plain_field(out, "Message-ID", d->message_id)) &&
+                      put_plain_field(&out, "Message-ID", d->message_id)) &&
                      (d->in_reply_to == NULL ||
-                      put_plain_field(out, "In-Reply-To", d->in_reply_to)) &&
+                      put_plain_field(&out, "In-Reply-To", d->in_reply_to)) &&
                      (d->references == NULL ||
-                      put_plain_field(out, "References", d->references));
+                      put_plain_field(&out, "References", d->references));
     if (!plain) {
-        g_string_free(out, TRUE);
+        g_free(out.p);
         return NULL;
     }
     /* RFC 5322 3.5: the empty line, then the body. */
-    g_string_append_len(out, CRLF, 2);
-    append_crlf(out, text, text_len);
-    return g_string_free_to_bytes(out);
+    plain_put(&out, CRLF, 2);
+    put_plain_text(&out, text, text_len);
+    return g_bytes_new_take(out.p, out.len);
 }
 
 GBytes *ms_message_compose_bytes(const MsMessageDraft *d, GError **error)
