@@ -1248,6 +1248,26 @@ static void compose_boundary_avoids_content(void)
     CU_ASSERT(bytes_eq(t, want, strlen(want)));
 }
 
+/* Field names match without regard to the case of letters, and only of
+ * letters: '@' and '`' differ in the bit that makes 'A' 'a'. */
+static void peek_field_name_case(void)
+{
+    const char *text = "X-A@: 1\r\nx-a`: 2\r\nMESSAGE-id: <m@x>\r\n[: 3\r\n\r\nbody\r\n";
+    g_autoptr(GBytes) bytes = g_bytes_new_static(text, strlen(text));
+    g_autoptr(MsMessage) msg = ms_message_parse(text, strlen(text), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    static const char *const names[] = { "x-a@", "X-A`", "Message-ID", "{", "[", "X-A" };
+    static const char *const want[] = { "1", "2", "<m@x>", NULL, "3", NULL };
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *got = ms_message_peek_field(bytes, names[i]);
+        CU_ASSERT_STRING_EQUAL(got != NULL ? got : "(null)",
+                               want[i] != NULL ? want[i] : "(null)");
+        const char *parsed = ms_message_get(msg, names[i]);
+        CU_ASSERT_STRING_EQUAL(parsed != NULL ? parsed : "(null)",
+                               want[i] != NULL ? want[i] : "(null)");
+    }
+}
+
 /* ms_message_peek_field() and ms_message_prepend_to_bytes() give what a
  * full parse gives, on the corpus and on inputs at the parser's edges. */
 static void check_fast_paths(const char *data, gsize len, const char *what)
@@ -1498,6 +1518,7 @@ static const MsTestCase message_cases[] = {
     MS_TEST(seven_bit_rule),
     MS_TEST(dates_and_addresses),
     MS_TEST(fast_paths_match_parse),
+    MS_TEST(peek_field_name_case),
     MS_TEST(added_fields_match_folding),
     MS_TEST(peeked_values_exact),
     MS_TEST_END,

@@ -408,6 +408,21 @@ typedef struct {
     FieldSpan span[MAX_PEEK]; /* one for each name asked for */
 } HeaderScan;
 
+/* RFC 5322 1.2.2: field names compare without regard to ASCII case.  Two
+ * names of n octets, no NUL among them: inline, as g_ascii_strncasecmp()
+ * cost many times the comparison of a name of a few letters. */
+static inline gboolean name_caseeq(const char *a, const char *b, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        guchar x = (guchar) a[i], y = (guchar) b[i];
+        if (x != y && (x | 0x20) != (y | 0x20))
+            return FALSE;
+        if (x != y && ((x | 0x20) < 'a' || (x | 0x20) > 'z'))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean header_scan(const char *p, gsize len, const char *const *want, guint n_want,
                             HeaderScan *out)
 {
@@ -464,7 +479,7 @@ static gboolean header_scan(const char *p, gsize len, const char *const *want, g
             for (guint w = 0; missing > 0 && w < n_want; w++) {
                 FieldSpan *span = &out->span[w];
                 if (!span->found && name_len == want_len[w] &&
-                    g_ascii_strncasecmp(p + l.start, want[w], name_len) == 0) {
+                    name_caseeq(p + l.start, want[w], name_len)) {
                     span->found = TRUE;
                     span->value_start = l.start + colon + 1;
                     matching = span;
