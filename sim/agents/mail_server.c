@@ -156,8 +156,20 @@ char *ms_message_id_of(GBytes *data)
 void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
                             GBytes *data, const char *message_id, const char *eol)
 {
-    /* RFC 5321 4.4: the final delivery records the envelope sender. */
-    g_autofree char *rp = ms_world_format("<%s>", reverse_path);
+    /* RFC 5321 4.4: the final delivery records the envelope sender, put
+     * in angle brackets on the stack when it is as short as addresses
+     * are. */
+    char small[256];
+    g_autofree char *large = NULL;
+    const char *path = reverse_path != NULL ? reverse_path : "(null)";
+    gsize path_len = strlen(path);
+    char *rp = small;
+    if (path_len + 3 > sizeof small)
+        rp = large = g_malloc(path_len + 3);
+    rp[0] = '<';
+    memcpy(rp + 1, path, path_len);
+    rp[path_len + 1] = '>';
+    rp[path_len + 2] = '\0';
     g_autoptr(GBytes) stored = ms_message_prepend_to_bytes_eol(data, "Return-Path", rp, FALSE, eol);
     if (stored == NULL)
         stored = g_bytes_ref(data);
