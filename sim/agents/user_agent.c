@@ -16,7 +16,8 @@ typedef struct {
     MsTcpConn *conn;
     MsSmtpClient *engine;
     char *message_id;      /* the first message's, for notes about the session */
-    GPtrArray *message_ids; /* char*, by tag - 1 */
+    GPtrArray *message_ids; /* char*, by tag - 1; NULL for a single message
+                             * (nearly every session), which is message_id */
     gboolean closing;
 } SubmitSession;
 
@@ -292,7 +293,7 @@ static void submit_pump(SubmitSession *s)
     while ((ev = ms_smtp_client_next_event(s->engine)) != NULL) {
         if (ev->kind == MS_SMTP_EVENT_MESSAGE_DONE) {
             guint i = GPOINTER_TO_UINT(ev->tag);
-            const char *mid = i >= 1 && i <= s->message_ids->len
+            const char *mid = s->message_ids != NULL && i >= 1 && i <= s->message_ids->len
                                   ? g_ptr_array_index(s->message_ids, i - 1)
                                   : s->message_id;
             /* Submitted is not delivered: the 250 only says the user's own
@@ -368,29 +369,27 @@ static const MsTcpCallbacks submit_callbacks = {
     .closed = submit_closed,
 };
 
-static void add_all(GPtrArray *into, const GPtrArray *from)
-{
-    for (guint i = 0; from != NULL && i < from->len; i++)
-        g_ptr_array_add(into, g_ptr_array_index(from, i));
-}
-
 /* The header's mailboxes: "Bob Smith <bob@hamburger.edu>" where the
  * scenario gave a display name (the composer quotes or encodes it), the
- * bare address otherwise.  The strings go to keep (they outlive into). */
-static void add_mailboxes(GPtrArray *into, GPtrArray *keep, const GPtrArray *addrs,
+ * bare address otherwise, then a NULL.  The strings made go to *keep
+ * (made when first needed; they outlive into). */
+static void add_mailboxes(GPtrArray *into, GPtrArray **keep, const GPtrArray *addrs,
                           const GPtrArray *names)
 {
-    for (guint i = 0; i < addrs->len; i++) {
+    for (guint i = 0; addrs != NULL && i < addrs->len; i++) {
         const char *addr = g_ptr_array_index(addrs, i);
         const char *name = names != NULL && i < names->len ? g_ptr_array_index(names, i) : "";
         if (name[0] == '\0') {
             g_ptr_array_add(into, (gpointer) addr);
             continue;
         }
+        if (*keep == NULL)
+            *keep = g_ptr_array_new_with_free_func(g_free);
         char *m = g_strdup_printf("%s <%s>", name, addr);
-        g_ptr_array_add(keep, m);
+        g_ptr_array_add(*keep, m);
         g_ptr_array_add(into, m);
     }
+    g_ptr_array_add(into, NULL);
 }
 
 /* Composes one message of a send action (transfer full), or NULL after
@@ -400,24 +399,33 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action,
                        char **message_id_out, GStrv *recipients_out)
 {
     MsWorld *world = agent->world;
-    g_autofree char *domain = ms_address_domain(agent->address);
-    g_autofree char *message_id = ms_world_message_id(world, domain, NULL);
-    g_autoptr(GPtrArray) to = g_ptr_array_new();
-    g_autoptr(GPtrArray) cc = g_ptr_array_new();
-    g_autoptr(GPtrArray) bcc = g_ptr_array_new();
-    g_autoptr(GPtrArray) mailboxes = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *message_id =
+        ms_world_message_id(world, ms_address_domain_in(agent->address), NULL);
+    /* To, Cc and Bcc, each ended by a NULL, in one array made big enough
+     * at once, so that pointers into it stay put. */
+    guint n_to = answer != NULL && answer->to != NULL ? g_strv_length((char **) answer->to)
+                                                      : action->to->len;
+    guint n_cc = action->cc != NULL ? action->cc->len : 0;
+    guint n_bcc = action->bcc != NULL ? action->bcc->len : 0;
+    g_autoptr(GPtrArray) lists = g_ptr_array_sized_new(n_to + n_cc + n_bcc + 3);
+    g_autoptr(GPtrArray) mailboxes = NULL;
     if (answer != NULL && answer->to != NULL) {
         for (guint i = 0; answer->to[i] != NULL; i++)
-            g_ptr_array_add(to, (gpointer) answer->to[i]);
+            g_ptr_array_add(lists, (gpointer) answer->to[i]);
+        g_ptr_array_add(lists, NULL);
     } else {
-        add_mailboxes(to, mailboxes, action->to, action->to_names);
+        add_mailboxes(lists, &mailboxes, action->to, action->to_names);
     }
-    add_mailboxes(cc, mailboxes, action->cc, action->cc_names);
-    add_all(bcc, action->bcc);
-    g_ptr_array_add(to, NULL);
-    g_ptr_array_add(cc, NULL);
-    g_ptr_array_add(bcc, NULL);
-    g_autoptr(GArray) files = g_array_new(FALSE, TRUE, sizeof(MsAttachment));
+    add_mailboxes(lists, &mailboxes, action->cc, action->cc_names);
+    add_mailboxes(lists, &mailboxes, action->bcc, NULL);
+    g_assert(lists->len == n_to + n_cc + n_bcc + 3);
+    const char *const *to = (const char *const *) lists->pdata;
+    const char *const *cc = to + n_to + 1;
+    const char *const *bcc = cc + n_cc + 1;
+    /* Attachments only when there are some. */
+    g_autoptr(GArray) files = NULL;
+    if (action->attachments->len > 0 || (answer != NULL && answer->forwarded != NULL))
+        files = g_array_new(FALSE, TRUE, sizeof(MsAttachment));
     for (guint i = 0; i < action->attachments->len; i++) {
         const MsScAttachment *a = g_ptr_array_index(action->attachments, i);
         MsAttachment att = { .filename = a->filename, .content_type = a->content_type,
@@ -439,9 +447,9 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action,
                                                               : "";
     MsMessageDraft draft = {
         .from = action->from != NULL ? action->from : agent->address,
-        .to = (const char *const *) to->pdata,
-        .cc = cc->len > 1 ? (const char *const *) cc->pdata : NULL,
-        .bcc = bcc->len > 1 ? (const char *const *) bcc->pdata : NULL,
+        .to = to,
+        .cc = n_cc > 0 ? cc : NULL,
+        .bcc = n_bcc > 0 ? bcc : NULL,
         .subject = subject,
         .date = ms_world_unix_time(world),
         .message_id = message_id,
@@ -449,8 +457,8 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action,
         .references = answer != NULL ? answer->references : NULL,
         .text = text,
         .html = action->html,
-        .attachments = (const MsAttachment *) (void *) files->data,
-        .n_attachments = files->len,
+        .attachments = files != NULL ? (const MsAttachment *) (void *) files->data : NULL,
+        .n_attachments = files != NULL ? files->len : 0,
         .charset = action->charset,
         .text_encoding = action->encoding,
         .raw_8bit = action->raw8bit,
@@ -518,8 +526,9 @@ void ms_user_agent_submit(MsUserAgent *agent, const MsScAction *action,
     s->base.free = submit_session_free;
     s->agent = agent;
     s->engine = ms_smtp_client_new(&cfg);
-    s->message_ids = g_ptr_array_new_with_free_func(g_free);
     guint count = MAX(action->count, 1);
+    if (count > 1)
+        s->message_ids = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < count; i++) {
         g_autofree char *message_id = NULL;
         g_auto(GStrv) recipients = NULL;
@@ -531,6 +540,10 @@ void ms_user_agent_submit(MsUserAgent *agent, const MsScAction *action,
         }
         ms_smtp_client_add_message(s->engine, agent->address, (const char *const *) recipients,
                                    g_strv_length(recipients), data, GUINT_TO_POINTER(i + 1));
+        if (s->message_ids == NULL) {
+            s->message_id = g_steal_pointer(&message_id);
+            continue;
+        }
         if (s->message_id == NULL)
             s->message_id = g_strdup(message_id);
         g_ptr_array_add(s->message_ids, g_steal_pointer(&message_id));
