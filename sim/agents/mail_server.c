@@ -205,16 +205,18 @@ static void enqueue_one(MsMailServer *server, const char *reverse_path,
     q->queued = ms_sim_now(server->world->sim);
     q->next_attempt = q->queued;
     g_ptr_array_add(server->queue, q);
-    g_autofree char *rcpts = NULL;
-    {
-        /* Appended, not printed: a sentence for every message queued. */
+    /* Appended, not printed: a sentence for every message queued, nearly
+     * always for one recipient, who is the list. */
+    g_autofree char *joined = NULL;
+    const char *rcpts = recipients->len == 1 ? g_ptr_array_index(recipients, 0) : NULL;
+    if (rcpts == NULL) {
         GString *r = g_string_new(NULL);
         for (guint i = 0; i < recipients->len; i++) {
             if (i > 0)
                 g_string_append_len(r, ", ", 2);
             g_string_append(r, g_ptr_array_index(recipients, i));
         }
-        rcpts = g_string_free(r, FALSE);
+        rcpts = joined = g_string_free(r, FALSE);
     }
     ms_world_note(server->world, MS_TRACE_QUEUE, "queue.add", server->name, message_id,
                   server->queue->len, "message %s for %s placed in the outgoing queue (%u queued)",
@@ -248,6 +250,16 @@ void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char
 void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
                             GPtrArray *recipients, GBytes *data, const char *message_id)
 {
+    /* Recipients in one domain (nearly every message) are one entry as
+     * they are: the groups below would give them all, in their order. */
+    gboolean one_domain = recipients->len > 0;
+    const char *first = one_domain ? ms_address_domain_in(g_ptr_array_index(recipients, 0)) : "";
+    for (guint i = 1; one_domain && i < recipients->len; i++)
+        one_domain = ms_name_equal(ms_address_domain_in(g_ptr_array_index(recipients, i)), first);
+    if (one_domain) {
+        enqueue_one(server, reverse_path, recipients, data, message_id);
+        return;
+    }
     for (guint i = 0; i < recipients->len; i++) {
         const char *domain = ms_address_domain_in(g_ptr_array_index(recipients, i));
         /* A domain is done when a recipient before this one has it. */
