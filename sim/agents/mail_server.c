@@ -238,7 +238,8 @@ void ms_mail_server_wake_queue(MsMailServer *server, MsTime at)
 
 void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char *why)
 {
-    g_autofree char *mid = g_strdup(q->message_id);
+    /* The entry's own copy of its Message-ID, taken before it is freed. */
+    g_autofree char *mid = g_steal_pointer(&q->message_id);
     g_ptr_array_remove(server->queue, q);
     ms_world_note(server->world, MS_TRACE_QUEUE, "queue.remove", server->name, mid, server->queue->len,
                   "message %s left the outgoing queue: %s (%u queued)",

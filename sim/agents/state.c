@@ -6,6 +6,15 @@
 
 #include "agents/agents-private.h"
 
+/* Appends a Message-ID to a space-separated list: appended, not printed,
+ * as there is one for every message a run leaves somewhere. */
+static void append_id(GString *ids, const char *mid)
+{
+    if (ids->len > 0)
+        g_string_append_c(ids, ' ');
+    g_string_append(ids, mid != NULL ? mid : "(no Message-ID)");
+}
+
 static void note_folder(MsWorld *world, MsMailServer *server, MsServerUser *user,
                         const char *folder)
 {
@@ -16,8 +25,7 @@ static void note_folder(MsWorld *world, MsMailServer *server, MsServerUser *user
         if (!ms_imap_store_message(user->store, folder, i, &info))
             continue;
         g_autofree char *mid = ms_message_id_of(info.data);
-        g_string_append_printf(ids, "%s%s", ids->len > 0 ? " " : "",
-                               mid != NULL ? mid : "(no Message-ID)");
+        append_id(ids, mid);
     }
     /* INBOX is the mailbox of the notes; other folders are IMAP's. */
     g_autofree char *name = strcmp(folder, "INBOX") == 0
@@ -48,8 +56,7 @@ void ms_world_note_end_state(MsWorld *world)
         GString *ids = g_string_new(NULL);
         for (guint i = 0; i < server->queue->len; i++) {
             MsQueuedMessage *q = g_ptr_array_index(server->queue, i);
-            g_string_append_printf(ids, "%s%s", ids->len > 0 ? " " : "",
-                                   q->message_id != NULL ? q->message_id : "(no Message-ID)");
+            append_id(ids, q->message_id);
         }
         guint n = server->queue->len;
         if (n == 0)
@@ -70,8 +77,7 @@ void ms_world_note_end_state(MsWorld *world)
         GString *ids = g_string_new(NULL);
         for (guint i = 0; i < agent->store->len; i++) {
             LocalCopy *c = g_ptr_array_index(agent->store, i);
-            g_string_append_printf(ids, "%s%s", ids->len > 0 ? " " : "",
-                                   c->message_id != NULL ? c->message_id : "(no Message-ID)");
+            append_id(ids, c->message_id);
         }
         ms_world_note_text(world, MS_TRACE_MAILBOX, "state.store", agent->host_name,
                            agent->address, ids->str, agent->store->len,
