@@ -226,10 +226,19 @@ static void warn(MsMessage *msg, guint lineno, const char *fmt, ...)
  * accepted and flagged through *obs_out. */
 static gsize field_name_len(const char *p, gsize n, gsize *colon_out, gboolean *obs_out)
 {
-    /* 33..126 with one unsigned comparison: every header line of every
-     * message passed on is measured here. */
+    /* 33..126 but ':' by a table (the rest of it 0): every header line of
+     * every message passed on is measured here. */
+    static const guint8 ftext[256] = {
+        [32] =
+        /*  32 */ 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        /*  48 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1,
+        /*  64 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        /*  80 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        /*  96 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        /* 112 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    };
     gsize i = 0;
-    while (i < n && (guchar) ((guchar) p[i] - 33u) <= 126 - 33 && p[i] != ':')
+    while (i < n && ftext[(guchar) p[i]])
         i++;
     gsize name_len = i;
     if (name_len == 0)
