@@ -714,20 +714,28 @@ GBytes *ms_message_compose_bytes(const MsMessageDraft *d, GError **error)
 
 char **ms_message_draft_recipients(const MsMessageDraft *d)
 {
-    GPtrArray *out = g_ptr_array_new();
     const char *const *lists[] = { d->to, d->cc, d->bcc };
+    /* Counted first, so the vector is one allocation of its final size:
+     * every message a run composes has one. */
+    gsize most = 0;
+    for (guint l = 0; l < G_N_ELEMENTS(lists); l++) {
+        for (guint i = 0; lists[l] != NULL && lists[l][i] != NULL; i++)
+            most++;
+    }
+    char **out = g_new(char *, most + 1);
+    gsize n = 0;
     for (guint l = 0; l < G_N_ELEMENTS(lists); l++) {
         for (guint i = 0; lists[l] != NULL && lists[l][i] != NULL; i++) {
             char *addr = ms_message_addr_spec(lists[l][i]);
             gboolean dup = addr[0] == '\0';
-            for (guint k = 0; k < out->len && !dup; k++)
-                dup = g_ascii_strcasecmp(g_ptr_array_index(out, k), addr) == 0;
+            for (gsize k = 0; k < n && !dup; k++)
+                dup = g_ascii_strcasecmp(out[k], addr) == 0;
             if (dup)
                 g_free(addr);
             else
-                g_ptr_array_add(out, addr);
+                out[n++] = addr;
         }
     }
-    g_ptr_array_add(out, NULL);
-    return (char **) g_ptr_array_free(out, FALSE);
+    out[n] = NULL;
+    return out;
 }
