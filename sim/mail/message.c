@@ -191,7 +191,10 @@ typedef struct {
     gsize start, content_end, end;
 } Line;
 
-static gboolean next_line(const char *p, gsize len, gsize pos, Line *line)
+/* Always inline: the header scan steps through every line of every header
+ * it peeks at, and a call a line cost as much as the step. */
+G_ALWAYS_INLINE static inline gboolean next_line(const char *p, gsize len, gsize pos,
+                                                 Line *line)
 {
     if (pos >= len)
         return FALSE;
