@@ -251,10 +251,13 @@ char *ms_message_id_of(GBytes *data);
 
 /* ---- user agents (user_agent.c, agent_imap.c) ---- */
 /* A message an agent downloaded with POP3: what it needs of it later (the
- * text itself is kept in 'received' only by agents that answer mail). */
+ * text itself is kept in 'received' only by agents that answer mail).  One
+ * allocation with both strings, as it stays until the run ends, one for
+ * every message a POP3 reader downloads. */
 typedef struct {
-    char *uidl;       /* NULL when the session did not ask UIDL */
-    char *message_id; /* NULL when the message has none */
+    const char *uidl;       /* NULL when the session did not ask UIDL */
+    const char *message_id; /* NULL when the message has none */
+    char text[];            /* the two, each with its NUL */
 } LocalCopy;
 
 /* What an agent learnt of a server folder, so "fetch new" in a later IMAP

@@ -29,12 +29,17 @@ typedef struct {
     gboolean closing;
 } FetchSession;
 
-static void local_copy_free(gpointer p)
+/* A local copy's record, with copies of uidl and message_id (either may be
+ * NULL); g_free() frees it. */
+static LocalCopy *local_copy_new(const char *uidl, const char *message_id)
 {
-    LocalCopy *c = p;
-    g_free(c->uidl);
-    g_free(c->message_id);
-    g_free(c);
+    gsize uidl_size = uidl != NULL ? strlen(uidl) + 1 : 0;
+    gsize mid_size = message_id != NULL ? strlen(message_id) + 1 : 0;
+    LocalCopy *c = g_malloc(sizeof *c + uidl_size + mid_size);
+    c->uidl = uidl != NULL ? memcpy(c->text, uidl, uidl_size) : NULL;
+    c->message_id = message_id != NULL ? memcpy(c->text + uidl_size, message_id, mid_size)
+                                       : NULL;
+    return c;
 }
 
 MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **error)
@@ -61,7 +66,7 @@ MsUserAgent *ms_user_agent_new(MsWorld *world, const MsScAgent *spec, GError **e
                              ? (guint16) server_spec->submission_port
                              : MS_PORT_SMTP;
     agent->password = g_strdup(spec->password);
-    agent->store = g_ptr_array_new_with_free_func(local_copy_free);
+    agent->store = g_ptr_array_new_with_free_func(g_free);
     agent->received = g_ptr_array_new_with_free_func((GDestroyNotify) g_bytes_unref);
     agent->sessions = g_ptr_array_new_with_free_func(ms_session_free);
     agent->imap_known = g_array_new(FALSE, TRUE, sizeof(MsAgentKnownFolder));
@@ -121,14 +126,13 @@ static void fetch_close(FetchSession *s)
 static void fetch_keep(FetchSession *s, const MsPop3Event *ev)
 {
     MsUserAgent *agent = s->agent;
-    LocalCopy *c = g_new0(LocalCopy, 1);
-    c->uidl = g_strdup(ev->uidl);
     /* Both fields in one pass over the header. */
     static const char *const names[] = { "Message-ID", "Subject" };
     char *values[G_N_ELEMENTS(names)];
     ms_message_peek_fields(ev->data, names, G_N_ELEMENTS(names), values);
-    c->message_id = values[0];
+    g_autofree char *message_id = values[0];
     g_autofree char *raw_subject = values[1];
+    LocalCopy *c = local_copy_new(ev->uidl, message_id);
     g_ptr_array_add(agent->store, c);
     ms_user_agent_received(agent, ev->data);
     const char *mid = c->message_id;
@@ -218,7 +222,7 @@ static void start_fetch(MsUserAgent *agent, const MsScAction *action)
     for (guint i = 0; i < agent->store->len; i++) {
         LocalCopy *c = g_ptr_array_index(agent->store, i);
         if (c->uidl != NULL)
-            g_ptr_array_add(known, c->uidl);
+            g_ptr_array_add(known, (gpointer) c->uidl);
     }
     g_ptr_array_add(known, NULL);
     MsPop3ClientConfig cfg = {
