@@ -19,6 +19,16 @@
 typedef struct MsMailServer MsMailServer;
 typedef struct MsUserAgent MsUserAgent;
 
+/* The trace context of the notes of one host, found by the address of the
+ * host's name (world.c). */
+typedef struct {
+    const char *host;     /* the name the notes were given */
+    const char *interned; /* the trace's copy of it, NULL: slot unused */
+    MsTraceContext ctx;
+} MsWorldNoteCtx;
+
+#define MS_WORLD_NOTE_CTX_SLOTS 256
+
 struct MsWorld {
     const MsScenario *scenario;
     MsSim *sim;
@@ -31,6 +41,7 @@ struct MsWorld {
     GPtrArray *links;     /* MsLink*, in scenario order (parallel to scenario->links) */
     GError *failure;      /* first simulation error, if any */
     guint64 max_events;   /* 0: the built-in cap */
+    MsWorldNoteCtx note_ctx[MS_WORLD_NOTE_CTX_SLOTS];
 };
 
 /* ---- session glue (session.c) ----

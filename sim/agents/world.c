@@ -167,6 +167,28 @@ char *ms_world_format(const char *fmt, ...)
     return longer != NULL ? longer : g_strdup(text);
 }
 
+/* The trace context of a host's notes (all of a note's context is its
+ * host), kept by the address of the name it was asked for: a run's notes
+ * come from its servers and agents, whose names stay put, and finding the
+ * context again cost a note as much as its sentence.  A name is checked
+ * against the trace's copy, so a name freed and another put at its
+ * address misses instead of taking a wrong context; contexts are never
+ * dropped, so what is kept stays valid. */
+static MsTraceContext note_context(MsWorld *world, MsTrace *trace, const char *host)
+{
+    guint k = (guint) (((guint64) (guintptr) host * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)) >>
+                       56) % MS_WORLD_NOTE_CTX_SLOTS;
+    MsWorldNoteCtx *c = &world->note_ctx[k];
+    if (c->interned != NULL && c->host == host && strcmp(c->interned, host) == 0)
+        return c->ctx;
+    MsTraceRecord r = { 0 };
+    r.src = host;
+    c->host = host;
+    c->ctx = ms_trace_context(trace, &r);
+    c->interned = ms_trace_intern(trace, host);
+    return c->ctx;
+}
+
 static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
                     const char *subject, const char *text, gint64 count, const char *fmt,
                     va_list ap) G_GNUC_PRINTF(8, 0);
@@ -190,7 +212,11 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
     r.subject = subject;
     r.count = count;
     r.detail = detail;
-    ms_trace_emit(ms_sim_trace(world->sim), &r);
+    MsTrace *trace = ms_sim_trace(world->sim);
+    if (host != NULL)
+        ms_trace_emit_in(trace, note_context(world, trace, host), &r);
+    else
+        ms_trace_emit(trace, &r);
 }
 
 char *ms_world_message_id(MsWorld *world, const char *domain, const char *tag)
