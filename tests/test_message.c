@@ -1268,6 +1268,46 @@ static void peek_field_name_case(void)
     }
 }
 
+/* A peek does not measure every line's name once it has read a good
+ * field; with no empty line after the header that is not enough (a line
+ * that is no field starts the body), and it reads every line again. */
+static void peek_without_separator(void)
+{
+    static const char *const texts[] = {
+        "A: 1\r\nB: 2\r\nnot a field\r\nMessage-ID: <b@x>\r\n",
+        "A: 1\r\nB: 2\r\nMessage-ID: <h@x>\r\nSubject: s",
+        "A: 1\r\n\tfolded\r\nB: 2\r\n(no field)\r\n\r\nMessage-ID: <b@x>\r\n",
+        "A: 1\r\nB: 2\r\nC\0: 3\r\nMessage-ID: <h@x>\r\n\r\nbody\r\n",
+        "A: 1\r\nB: 2\r\nC: \0\r\n\r\nMessage-ID: <b@x>\r\n",
+    };
+    static const gsize lens[] = { 0, 0, 0, 46, 39 };
+    for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
+        gsize len = lens[i] != 0 ? lens[i] : strlen(texts[i]);
+        g_autoptr(GBytes) bytes = g_bytes_new_static(texts[i], len);
+        g_autoptr(MsMessage) msg = ms_message_parse(texts[i], len, NULL);
+        static const char *const names[] = { "Message-ID", "Subject", "B" };
+        for (guint k = 0; k < G_N_ELEMENTS(names); k++) {
+            const char *want = msg != NULL ? ms_message_get(msg, names[k]) : NULL;
+            g_autofree char *got = ms_message_peek_field(bytes, names[k]);
+            CU_ASSERT_STRING_EQUAL(got != NULL ? got : "(null)", want != NULL ? want : "(null)");
+        }
+    }
+    /* A line skimmed over starts the body, and a later line is measured
+     * (it may be a field asked for) and found to be no field either. */
+    const char *text = "A: 1\r\nnot a field\r\nMessage-ID: <b@x>\r\nm no field\r\n";
+    g_autoptr(GBytes) bytes = g_bytes_new_static(text, strlen(text));
+    static const char *const pair[] = { "Message-ID", "Mx" };
+    char *got[2];
+    CU_ASSERT(ms_message_peek_fields(bytes, pair, 2, got));
+    CU_ASSERT_PTR_NULL(got[0]);
+    CU_ASSERT_PTR_NULL(got[1]);
+    g_free(got[0]);
+    g_free(got[1]);
+    g_autoptr(MsMessage) msg = ms_message_parse(text, strlen(text), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    CU_ASSERT_PTR_NULL(ms_message_get(msg, "Message-ID"));
+}
+
 /* ms_message_peek_field() and ms_message_prepend_to_bytes() give what a
  * full parse gives, on the corpus and on inputs at the parser's edges. */
 static void check_fast_paths(const char *data, gsize len, const char *what)
@@ -1519,6 +1559,7 @@ static const MsTestCase message_cases[] = {
     MS_TEST(dates_and_addresses),
     MS_TEST(fast_paths_match_parse),
     MS_TEST(peek_field_name_case),
+    MS_TEST(peek_without_separator),
     MS_TEST(added_fields_match_folding),
     MS_TEST(peeked_values_exact),
     MS_TEST_END,

@@ -435,23 +435,23 @@ static inline gboolean name_caseeq(const char *a, const char *b, gsize n)
     return TRUE;
 }
 
-static gboolean header_scan(const char *p, gsize len, const char *const *want, guint n_want,
+/* One pass of header_scan(): 1 (a message), 0 (none) or, when skimming
+ * found no empty line, -1.  Skimming does not measure the names of lines
+ * that cannot be a field asked for (their first letter is none of the
+ * names') once a good field has been read: such a line, malformed, would
+ * only matter if no empty line followed, and then the pass gives up for a
+ * pass that reads every line. */
+static int header_scan_pass(const char *p, gsize len, const char *const *want,
+                            const gsize *want_len, guint n_want, gboolean skim,
                             HeaderScan *out)
 {
-    g_assert(n_want <= MAX_PEEK);
     memset(out, 0, sizeof *out);
-    if (len == 0)
-        return FALSE;
-    /* The names' lengths, measured once rather than at every line. */
-    gsize want_len[MAX_PEEK];
-    for (guint w = 0; w < n_want; w++)
-        want_len[w] = strlen(want[w]);
     guint missing = n_want;
-    Line l;
+    Line l = { 0 };
     next_line(p, len, 0, &l);
     out->eol = (l.end == l.content_end + 1) ? "\n" : "\r\n";
     int blank_ahead = -1; /* has_empty_line(), asked only when needed */
-    gboolean open = FALSE;
+    gboolean open = FALSE, skimmed = FALSE;
     FieldSpan *matching = NULL;
     guint good = 0, fields = 0;
     gboolean separator = FALSE;
@@ -470,6 +470,19 @@ static gboolean header_scan(const char *p, gsize len, const char *const *want, g
             matching->value_end = l.start;
             matching = NULL;
         }
+        if (skim && good > 0 && !starts_wsp) {
+            /* Case folded as for letters: a non-letter may pass too, and
+             * is then measured and compared in full. */
+            guchar first = (guchar) (p[l.start] | 0x20);
+            gboolean candidate = FALSE;
+            for (guint w = 0; w < n_want && !candidate; w++)
+                candidate = !out->span[w].found && first == (guchar) (want[w][0] | 0x20);
+            if (!candidate) {
+                skimmed = TRUE;
+                fields++;
+                continue;
+            }
+        }
         gsize colon = 0;
         gboolean obs = FALSE;
         gsize name_len =
@@ -478,8 +491,11 @@ static gboolean header_scan(const char *p, gsize len, const char *const *want, g
             if (blank_ahead < 0)
                 blank_ahead = has_empty_line(p, len);
             if (!blank_ahead) {
+                /* A line skimmed over may have started the body. */
+                if (skimmed)
+                    return -1;
                 if (good == 0)
-                    return FALSE;
+                    return 0;
                 /* The body starts here, with no separator. */
                 return memchr(p, '\0', l.end) == NULL;
             }
@@ -501,11 +517,31 @@ static gboolean header_scan(const char *p, gsize len, const char *const *want, g
             }
         }
     }
+    if (skimmed && !separator)
+        return -1;
     if (matching != NULL)
         matching->value_end = separator ? l.start : len;
     if (memchr(p, '\0', separator ? l.start : len) != NULL)
-        return FALSE;
+        return 0;
     return good > 0 || (fields == 0 && separator);
+}
+
+static gboolean header_scan(const char *p, gsize len, const char *const *want, guint n_want,
+                            HeaderScan *out)
+{
+    g_assert(n_want <= MAX_PEEK);
+    if (len == 0) {
+        memset(out, 0, sizeof *out);
+        return FALSE;
+    }
+    /* The names' lengths, measured once rather than at every line. */
+    gsize want_len[MAX_PEEK];
+    for (guint w = 0; w < n_want; w++)
+        want_len[w] = strlen(want[w]);
+    int found = header_scan_pass(p, len, want, want_len, n_want, TRUE, out);
+    if (found < 0)
+        found = header_scan_pass(p, len, want, want_len, n_want, FALSE, out);
+    return found > 0;
 }
 
 static char *span_value(const char *p, const FieldSpan *span)
