@@ -186,6 +186,10 @@ typedef struct {
     MsImapStore *store;
     guint store_watch;
     gboolean locked;     /* a POP3 session holds the maildrop */
+    /* The IMAP sessions logged in as the user, oldest session first (not
+     * owned; server_imap.c links and unlinks them), so that a change is told
+     * to them without walking every session on the server. */
+    gpointer imap_sessions;
 } MsServerUser;
 
 struct MsMailServer {
@@ -207,6 +211,7 @@ struct MsMailServer {
     MsEventId queue_timer;
     MsTime queue_timer_at;
     guint64 pop3_sessions;
+    guint64 imap_sessions;/* IMAP sessions opened, numbering them */
     guint64 smtp_ids;     /* for Received ids */
     MsTime retry_interval;/* between relay attempts (default 30 min) */
     MsTime give_up_after; /* bounce after this long in the queue (5 days) */

@@ -8,25 +8,55 @@
 
 #include "agents/agents-private.h"
 
-typedef struct {
+typedef struct ImapSession ImapSession;
+struct ImapSession {
     MsServerSession base;
     MsImapServer *engine;
     MsEventId notify_event;
-} ImapSession;
+    guint64 number;      /* the server's how manyth IMAP session */
+    MsServerUser *user;  /* logged in as; NULL before */
+    ImapSession *next;   /* the user's next session, in number order */
+};
+
+/* Links a session into its user's list, keeping the list in the order the
+ * sessions were opened: the order in which their notices are scheduled,
+ * which decides the order of events that fall on the same instant. */
+static void user_link(ImapSession *s, MsServerUser *u)
+{
+    ImapSession **at = (ImapSession **) &u->imap_sessions;
+    while (*at != NULL && (*at)->number < s->number)
+        at = &(*at)->next;
+    s->next = *at;
+    *at = s;
+    s->user = u;
+}
+
+static void user_unlink(ImapSession *s)
+{
+    if (s->user == NULL)
+        return;
+    ImapSession **at = (ImapSession **) &s->user->imap_sessions;
+    while (*at != s)
+        at = &(*at)->next;
+    *at = s->next;
+    s->user = NULL;
+}
 
 static MsImapStore *imap_login(const char *user, const char *password, gpointer data)
 {
-    MsMailServer *server = data;
-    MsServerUser *u = ms_mail_server_find_user(server, user);
+    ImapSession *s = data;
+    MsServerUser *u = ms_mail_server_find_user(s->base.server, user);
     if (u == NULL || u->password == NULL || strcmp(u->password, password) != 0)
         return NULL;
+    user_unlink(s);
+    user_link(s, u);
     return u->store;
 }
 
 static gint64 imap_clock(gpointer data)
 {
-    MsMailServer *server = data;
-    return ms_world_unix_time(server->world);
+    ImapSession *s = data;
+    return ms_world_unix_time(s->base.server->world);
 }
 
 static GPtrArray *imap_step(MsServerSession *base, gboolean *close_out)
@@ -162,11 +192,7 @@ void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
     }
     /* Tell the user's IMAP sessions, each as an event of its own: a store
      * watcher must not run engines (the change may come from inside one). */
-    for (guint i = 0; i < server->sessions->len; i++) {
-        gpointer p = g_ptr_array_index(server->sessions, i);
-        if (!ms_server_session_is(p, &ms_server_imap_protocol))
-            continue;
-        ImapSession *s = p;
+    for (ImapSession *s = user->imap_sessions; s != NULL; s = s->next) {
         if (ms_imap_server_store(s->engine) != user->store || s->notify_event != MS_EVENT_ID_NONE)
             continue;
         s->notify_event = ms_sim_schedule(server->world->sim, 0, notify_now, s);
@@ -203,8 +229,9 @@ static void imap_init(MsServerSession *base)
         .hostname = base->server->name,
         .login = imap_login,
         .clock = imap_clock,
-        .user_data = base->server,
+        .user_data = s,
     };
+    s->number = ++base->server->imap_sessions;
     g_autoptr(GError) error = NULL;
     s->engine = ms_imap_server_new(&cfg, &error);
     g_assert(s->engine != NULL); /* the configuration above is always complete */
@@ -215,6 +242,7 @@ static void imap_finalize(MsServerSession *base)
     ImapSession *s = (ImapSession *) base;
     if (s->notify_event != MS_EVENT_ID_NONE)
         ms_sim_cancel(base->server->world->sim, s->notify_event);
+    user_unlink(s);
     ms_imap_server_free(s->engine);
 }
 
