@@ -1,5 +1,6 @@
-/* net-private.h - what net.c (hosts, links, packets) and tcp.c (connections)
- * share and nobody else sees.
+/* net-private.h - what the files of the net share and nobody else sees:
+ * net.c (hosts, links, tasks), route.c (routes), packet.c (packets moving
+ * on them), and tcp.c and tcp_input.c (connections).
  *
  * Every event the network schedules is one the net keeps a list of (a
  * "task", or a packet in flight), so that freeing the net cancels whatever
@@ -109,5 +110,110 @@ static inline void ms_spare_free_all(gpointer *spares)
         g_free(obj);
     }
 }
+
+/* ---- The net's own structures (net.c, route.c, packet.c) ---------------- */
+
+typedef struct {
+    MsTime from;
+    MsTime until; /* exclusive; MS_TIME_NEVER for "for ever" */
+} MsDownSpan;
+
+struct MsHost {
+    MsNet *net;
+    char *name;
+    guint index;           /* declaration order, from 0 */
+    GArray *down;          /* MsDownSpan */
+    GPtrArray *links;      /* adjacent links in declaration order (transfer none) */
+    gboolean reported_up;  /* state last written to the trace */
+    guint16 next_port;     /* next ephemeral port */
+    GPtrArray *services;   /* MsService: programs that stop while the host runs */
+};
+
+struct MsLink {
+    MsNet *net;
+    guint index;           /* declaration order, from 0 */
+    MsHost *a;
+    MsHost *b;
+    char *name;            /* "a-b", for trace records */
+    MsTime latency;
+    guint64 bandwidth;     /* bit/s, 0 = infinite */
+    double loss;
+    GArray *down;          /* MsDownSpan */
+    MsTime busy_until[2];  /* [0]: a -> b, [1]: b -> a */
+    gboolean reported_up;
+};
+
+struct MsRoute {
+    gint64 key;       /* source index * number of hosts + destination index */
+    GPtrArray *hosts; /* the route, hosts[0] = source; NULL: unreachable */
+    GPtrArray *links; /* links[i] joins hosts[i] and hosts[i + 1] */
+    guint refs;       /* the table's, each packet's on it, each sender's keeping it */
+    guint epoch;      /* net->route_epoch when it was searched */
+};
+
+typedef struct MsLabel MsLabel; /* a host's label in a route search (route.c) */
+typedef struct MsPacket MsPacket;
+
+#define MS_NET_ROUTE_RECENT 64u
+
+struct MsNet {
+    MsSim *sim;
+    GPtrArray *hosts;      /* MsHost, owned, by index */
+    GPtrArray *links;      /* MsLink, owned, by index */
+    GHashTable *by_name;   /* name -> MsHost (ms_name_equal), for lookup only */
+    GHashTable *routes;    /* (source, destination) -> MsRoute, searched on use */
+    MsLabel *labels;       /* the search's labels, by host index */
+    guint n_labels;
+    guint stamp;           /* marks the labels of the current search */
+    GArray *heap;          /* the search's pending hosts */
+    guint64 settled;       /* hosts settled by all searches so far */
+    /* The routes last found, by (source, destination), in front of the
+     * table: a connection's segments ask for the same two again and again. */
+    MsRoute *recent[MS_NET_ROUTE_RECENT];
+    guint route_epoch;     /* moves on whenever the routes are dropped */
+    MsNetTask *tasks;      /* pending tasks, the latest first */
+    MsNetTask *spare;      /* finished tasks, kept for reuse */
+    MsPacket *packets;     /* in flight, the latest first */
+    gpointer spare_packets;/* freed packets, kept for reuse (a list through their first word) */
+    MsTcpTable *tcp;
+};
+
+/* TRUE unless one of the spans covers t.  Every hop of every packet asks
+ * it twice (the link, the host reached), hence inline. */
+static inline gboolean ms_net_spans_up(const GArray *spans, MsTime t)
+{
+    for (guint i = 0; i < spans->len; i++) {
+        const MsDownSpan *span = &g_array_index(spans, MsDownSpan, i);
+
+        if (span->from <= t && t < span->until)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static inline MsHost *ms_link_other_end(const MsLink *link, const MsHost *host)
+{
+    return link->a == host ? link->b : link->a;
+}
+
+/* a + b for b >= 0, saturating at MS_TIME_NEVER. */
+static inline MsTime ms_net_time_add(MsTime a, MsTime b)
+{
+    return a > MS_TIME_NEVER - b ? MS_TIME_NEVER : a + b;
+}
+
+/* route.c: the route table's life, and dropping every route when a host or
+ * link is added. */
+void ms_net_routes_init(MsNet *net);
+void ms_net_routes_free(MsNet *net);
+void ms_net_routes_drop(MsNet *net);
+/* The cached route from `from` to `to`, searched on first use (transfer
+ * none; its lists are NULL when there is no route). */
+MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to);
+/* Lets go of one count on a route (a GDestroyNotify for the table). */
+void ms_net_route_unref(gpointer route);
+
+/* packet.c: drops the packets still in flight, destroying their data. */
+void ms_net_packets_free_all(MsNet *net);
 
 G_END_DECLS

@@ -1,0 +1,242 @@
+/* packet.c - packets moving along their routes, hop by hop.
+ *
+ * A packet of B bytes crossing a link starts its transmission when it has
+ * arrived at the link's near end and the link's direction is free (each
+ * direction is a FIFO with its own busy-until time), takes B*8/bandwidth to
+ * transmit and then `latency` to propagate: store and forward.  It is lost if
+ * the link is down when its transmission starts, if the link's random loss
+ * strikes, or if the host it reaches is down.  docs/network-model.md states
+ * the model in full.
+ */
+#include "net/net-private.h"
+
+/* A packet schedules its own events (its arrival at the next host, or its
+ * loss) rather than going through a task: a packet is always waiting for
+ * exactly one event, so it can keep the event's id and its place on the
+ * net's list of packets in flight itself, for freeing the net.  A task's
+ * allocation, list and trampoline cost some 80 instructions a hop. */
+struct MsPacket {
+    MsNet *net;            /* first: the spares are linked through it */
+    MsPacket *prev;        /* in net->packets */
+    MsPacket *next;
+    MsEventId event;       /* the one it waits for (NONE: it never comes) */
+    MsRoute *route;        /* held (route->refs) */
+    GPtrArray *hosts;      /* the route's hosts, hosts[0] = source */
+    GPtrArray *links;      /* links[i] joins hosts[i] and hosts[i + 1] */
+    guint hop;             /* index in hosts of where the packet is */
+    guint32 bytes;
+    MsNetDeliverFn fn;
+    gpointer data;
+    GDestroyNotify destroy;
+    const MsHost *lost_where;
+    char *lost_why;
+};
+
+/* Every segment is a packet: a freed one is kept for the next instead of
+ * going back to malloc, its first word linking the spares. */
+static void packet_free(MsPacket *p)
+{
+    MsNet *net = p->net;
+
+    if (p->prev != NULL)
+        p->prev->next = p->next;
+    else
+        net->packets = p->next;
+    if (p->next != NULL)
+        p->next->prev = p->prev;
+    if (p->data != NULL && p->destroy != NULL)
+        p->destroy(p->data);
+    ms_net_route_unref(p->route);
+    g_free(p->lost_why);
+    ms_spare_push(&net->spare_packets, p);
+}
+
+static MsPacket *packet_new(MsNet *net)
+{
+    MsPacket *p = ms_spare_pop(&net->spare_packets, sizeof(MsPacket));
+
+    p->net = net;
+    p->next = net->packets;
+    if (net->packets != NULL)
+        net->packets->prev = p;
+    net->packets = p;
+    return p;
+}
+
+/* Packets still in flight are dropped, their data destroyed. */
+void ms_net_packets_free_all(MsNet *net)
+{
+    while (net->packets != NULL) {
+        MsPacket *p = net->packets;
+
+        if (p->event != MS_EVENT_ID_NONE)
+            ms_sim_cancel(net->sim, p->event);
+        packet_free(p);
+    }
+    ms_spare_free_all(&net->spare_packets);
+}
+
+/* fn(p) at `when` (clamped to now); never, for a link of infinite latency
+ * say: the packet then stays in flight until the net is freed. */
+static void packet_schedule(MsPacket *p, MsTime when, MsEventFn fn)
+{
+    MsSim *sim = p->net->sim;
+
+    p->event = when >= MS_TIME_NEVER ? MS_EVENT_ID_NONE
+                                     : ms_sim_schedule_at(sim, MAX(when, ms_sim_now(sim)), fn, p);
+}
+
+static void packet_finish(MsPacket *p, gboolean lost)
+{
+    gpointer data = g_steal_pointer(&p->data);
+
+    p->fn(data, lost, p->lost_where, p->lost_why);
+    packet_free(p);
+}
+
+static void packet_lost_event(gpointer data)
+{
+    packet_finish(data, TRUE);
+}
+
+/* The packet is lost at `when`; the sender learns nothing of it, but the
+ * callback (and so the trace) is told at that instant. */
+static void packet_lose(MsPacket *p, MsTime when, const MsHost *where, char *why)
+{
+    p->lost_where = where;
+    p->lost_why = why;
+    packet_schedule(p, when, packet_lost_event);
+}
+
+/* The packet is at hosts[hop] (not the last) at `now`: queue it on the next
+ * link.  Returns when its transmission starts. */
+static MsTime packet_forward(MsPacket *p);
+
+static void packet_arrive(gpointer data)
+{
+    MsPacket *p = data;
+    MsTime now = ms_sim_now(p->net->sim);
+    MsHost *here = p->hosts->pdata[p->hop];
+
+    if (!ms_net_spans_up(here->down, now)) {
+        p->lost_where = p->hop > 0 ? p->hosts->pdata[p->hop - 1] : here;
+        p->lost_why = g_strdup_printf("host %s down", here->name);
+        packet_finish(p, TRUE);
+        return;
+    }
+    if (p->hop + 1 == p->hosts->len) {
+        packet_finish(p, FALSE);
+        return;
+    }
+    packet_forward(p);
+}
+
+static MsTime packet_forward(MsPacket *p)
+{
+    MsSim *sim = p->net->sim;
+    MsTime now = ms_sim_now(sim);
+    MsHost *from = p->hosts->pdata[p->hop];
+    MsLink *link = p->links->pdata[p->hop];
+    int dir = link->a == from ? 0 : 1;
+    MsTime start = MAX(now, link->busy_until[dir]);
+    MsTime done;
+    MsTime arrive;
+
+    /* The sender cannot tell a dead link from a live one: it transmits
+     * either way, so the link is busy for the packet's transmission time
+     * even when the packet is lost. */
+    done = ms_net_time_add(start, ms_net_transmission_time(p->bytes, link->bandwidth));
+    link->busy_until[dir] = done;
+    arrive = ms_net_time_add(done, link->latency);
+    if (!ms_net_spans_up(link->down, start)) {
+        packet_lose(p, start, from, g_strdup_printf("link %s down", link->name));
+        return start;
+    }
+    /* Exactly one draw per hop on a lossy link, none on a lossless one, so a
+     * run without loss consumes no randomness. */
+    if (link->loss > 0.0 && g_rand_double(ms_sim_rand(sim)) < link->loss) {
+        packet_lose(p, arrive, from, g_strdup_printf("lost on link %s", link->name));
+        return start;
+    }
+    p->hop++;
+    packet_schedule(p, arrive, packet_arrive);
+    return start;
+}
+
+gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
+                                 MsNetDeliverFn fn, gpointer data, GDestroyNotify destroy,
+                                 MsRoute **route_cache, MsTime *first_start_out)
+{
+    MsTime now = ms_sim_now(net->sim);
+    MsTime start = now;
+    MsPacket *p;
+
+    g_return_val_if_fail(src != NULL && dst != NULL && fn != NULL, FALSE);
+    MsRoute *route = route_cache != NULL ? *route_cache : NULL;
+    if (route == NULL || route->epoch != net->route_epoch) {
+        route = ms_net_route_find(net, src, dst);
+        if (route_cache != NULL) {
+            ms_net_route_release(route_cache);
+            route->refs++;
+            *route_cache = route;
+        }
+    }
+    if (route->hosts == NULL)
+        return FALSE;
+    p = packet_new(net);
+    p->route = route;
+    route->refs++;
+    p->hosts = route->hosts;
+    p->links = route->links;
+    p->bytes = bytes;
+    p->fn = fn;
+    p->data = data;
+    p->destroy = destroy;
+    if (!ms_net_spans_up(src->down, now))
+        packet_lose(p, now, src, g_strdup_printf("host %s down", src->name));
+    else if (p->hosts->len == 1)
+        packet_schedule(p, now, packet_arrive); /* to itself */
+    else
+        start = packet_forward(p);
+    if (first_start_out != NULL)
+        *first_start_out = start;
+    return TRUE;
+}
+
+void ms_net_route_release(MsRoute **route_cache)
+{
+    if (*route_cache != NULL)
+        ms_net_route_unref(g_steal_pointer(route_cache));
+}
+
+typedef struct {
+    MsPacketFn fn;
+    gpointer data;
+} MsPublicPacket;
+
+static void public_packet_done(gpointer data, gboolean lost, const MsHost *where,
+                               const char *why)
+{
+    MsPublicPacket *pp = data;
+
+    (void) why;
+    if (pp->fn != NULL)
+        pp->fn(pp->data, lost, where != NULL ? where->name : NULL);
+    g_free(pp);
+}
+
+gboolean ms_net_send_packet(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
+                            MsPacketFn fn, gpointer data)
+{
+    MsPublicPacket *pp = g_new0(MsPublicPacket, 1);
+
+    pp->fn = fn;
+    pp->data = data;
+    if (!ms_net_send_packet_full(net, src, dst, bytes, public_packet_done, pp, g_free, NULL,
+                                 NULL)) {
+        g_free(pp);
+        return FALSE;
+    }
+    return TRUE;
+}
+

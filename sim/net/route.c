@@ -1,0 +1,274 @@
+/* route.c - shortest-latency routes: Dijkstra on (latency, hops, link
+ * indices).
+ *
+ * A path's label is its total latency, then its hop count, then the list of
+ * the indices of its links in declaration order, compared element by
+ * element.  This is a total order that extending a path by one link
+ * preserves, so Dijkstra finds the unique least path and the result does not
+ * depend on the order hosts are visited in.
+ *
+ * A route is searched when a packet first needs it, from its source until
+ * its destination is reached (a user's computer needs the route to its own
+ * server, not the whole campus), and kept: packets share the cached host
+ * and link lists.  The heap orders by (latency, hops) only: every path
+ * through a host not yet settled is longer in that order, so a host's label
+ * is final when it is popped.  The third key, the link indices, only
+ * decides between two paths of equal latency and hops to the same host;
+ * both end in hosts already settled, whose least paths form a tree, so the
+ * lists differ first just below the two hosts' common ancestor and
+ * comparing them costs a walk up the tree, not a copy of the paths.
+ */
+#include "net/net-private.h"
+
+#include <string.h>
+
+/* A host's label in the current search, and an entry of its heap. */
+struct MsLabel {
+    MsTime dist;
+    guint hops;
+    gint pred;   /* link index into the host, -1 for the source */
+    guint stamp; /* == net->stamp when reached in the current search */
+    gboolean done;
+};
+
+typedef struct {
+    MsTime dist;
+    guint hops;
+    guint host;
+} MsHeapItem;
+
+void ms_net_routes_init(MsNet *net)
+{
+    net->routes = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, ms_net_route_unref);
+    net->heap = g_array_new(FALSE, FALSE, sizeof(MsHeapItem));
+}
+
+void ms_net_routes_free(MsNet *net)
+{
+    g_hash_table_unref(net->routes);
+    g_free(net->labels);
+    g_array_unref(net->heap);
+}
+
+void ms_net_routes_drop(MsNet *net)
+{
+    net->route_epoch++;
+    memset(net->recent, 0, sizeof net->recent);
+    g_hash_table_remove_all(net->routes);
+}
+
+/* A packet holds its route (one count, not a reference on each of its two
+ * arrays, which GLib counts atomically): a route the table drops while
+ * packets travel on it stays until the last of them is gone. */
+void ms_net_route_unref(gpointer data)
+{
+    MsRoute *route = data;
+
+    if (--route->refs > 0)
+        return;
+    if (route->hosts != NULL) {
+        g_ptr_array_unref(route->hosts);
+        g_ptr_array_unref(route->links);
+    }
+    g_free(route);
+}
+
+static gboolean heap_less(const MsHeapItem *x, const MsHeapItem *y)
+{
+    if (x->dist != y->dist)
+        return x->dist < y->dist;
+    if (x->hops != y->hops)
+        return x->hops < y->hops;
+    return x->host < y->host;
+}
+
+static void heap_push(GArray *heap, MsHeapItem item)
+{
+    guint i = heap->len;
+
+    g_array_set_size(heap, heap->len + 1);
+    MsHeapItem *a = (MsHeapItem *) (void *) heap->data;
+    while (i > 0 && heap_less(&item, &a[(i - 1) / 2])) {
+        a[i] = a[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    a[i] = item;
+}
+
+static MsHeapItem heap_pop(GArray *heap)
+{
+    MsHeapItem *a = (MsHeapItem *) (void *) heap->data;
+    MsHeapItem top = a[0];
+    MsHeapItem last = a[heap->len - 1];
+    guint n = heap->len - 1;
+    guint i = 0;
+
+    for (;;) {
+        guint c = 2 * i + 1;
+
+        if (c >= n)
+            break;
+        if (c + 1 < n && heap_less(&a[c + 1], &a[c]))
+            c++;
+        if (!heap_less(&a[c], &last))
+            break;
+        a[i] = a[c];
+        i = c;
+    }
+    if (n > 0)
+        a[i] = last;
+    g_array_set_size(heap, n);
+    return top;
+}
+
+/* Compares, by their link indices, the path to settled host u extended by
+ * link lu with the path to settled host w extended by link lw; both paths
+ * have the same number of hops. */
+static int path_cmp(MsNet *net, guint u, guint lu, guint w, guint lw)
+{
+    const MsLabel *labels = net->labels;
+
+    while (u != w) {
+        lu = (guint) labels[u].pred;
+        lw = (guint) labels[w].pred;
+        u = ms_link_other_end(net->links->pdata[lu], net->hosts->pdata[u])->index;
+        w = ms_link_other_end(net->links->pdata[lw], net->hosts->pdata[w])->index;
+    }
+    return lu < lw ? -1 : lu > lw ? 1 : 0;
+}
+
+/* Searches the least path from `from` to `to` (NULL lists when there is
+ * none). */
+static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
+{
+    guint n = net->hosts->len;
+    MsRoute *route = g_new0(MsRoute, 1);
+
+    route->refs = 1;
+    route->epoch = net->route_epoch;
+    if (net->n_labels < n) {
+        g_free(net->labels);
+        net->labels = g_new0(MsLabel, n);
+        net->n_labels = n;
+        net->stamp = 0;
+    }
+    if (++net->stamp == 0) {
+        memset(net->labels, 0, sizeof(MsLabel) * net->n_labels);
+        net->stamp = 1;
+    }
+    MsLabel *labels = net->labels;
+    GArray *heap = net->heap;
+    g_array_set_size(heap, 0);
+    labels[from->index] = (MsLabel){ 0, 0, -1, net->stamp, FALSE };
+    heap_push(heap, (MsHeapItem){ 0, 0, from->index });
+    gboolean found = FALSE;
+    while (heap->len > 0) {
+        MsHeapItem top = heap_pop(heap);
+        MsLabel *lu = &labels[top.host];
+
+        if (lu->done || lu->dist != top.dist || lu->hops != top.hops)
+            continue; /* a stale entry */
+        lu->done = TRUE;
+        net->settled++;
+        if (top.host == to->index) {
+            found = TRUE;
+            break;
+        }
+        MsHost *u = net->hosts->pdata[top.host];
+        for (guint k = 0; k < u->links->len; k++) {
+            MsLink *link = u->links->pdata[k];
+            MsHost *v = ms_link_other_end(link, u);
+            /* A host with one link is a dead end: no shortest path passes
+             * through it, so unless it is the goal it need not be visited.
+             * A campus's computers hang off their servers this way, and
+             * without this every search from a server would visit all of
+             * them: quadratic in the users. */
+            if (v->links->len == 1 && v != to)
+                continue;
+            MsLabel *lv = &labels[v->index];
+            MsTime dist = ms_net_time_add(lu->dist, link->latency);
+            guint hops = lu->hops + 1;
+
+            if (lv->stamp == net->stamp) {
+                if (lv->done)
+                    continue;
+                if (dist > lv->dist || (dist == lv->dist && hops > lv->hops))
+                    continue;
+                if (dist == lv->dist && hops == lv->hops) {
+                    /* Equal so far: the link indices decide; the heap
+                     * entry stays as it is. */
+                    MsLink *old = net->links->pdata[lv->pred];
+                    guint w = ms_link_other_end(old, v)->index;
+                    if (path_cmp(net, top.host, link->index, w, (guint) lv->pred) < 0)
+                        lv->pred = (gint) link->index;
+                    continue;
+                }
+            }
+            *lv = (MsLabel){ dist, hops, (gint) link->index, net->stamp, FALSE };
+            heap_push(heap, (MsHeapItem){ dist, hops, v->index });
+        }
+    }
+    if (!found)
+        return route;
+    /* Walk back from the destination, then reverse. */
+    route->hosts = g_ptr_array_sized_new(labels[to->index].hops + 1);
+    route->links = g_ptr_array_sized_new(labels[to->index].hops);
+    MsHost *v = to;
+    g_ptr_array_add(route->hosts, v);
+    while (v != from) {
+        MsLink *link = net->links->pdata[labels[v->index].pred];
+
+        g_ptr_array_add(route->links, link);
+        v = ms_link_other_end(link, v);
+        g_ptr_array_add(route->hosts, v);
+    }
+    for (guint i = 0, j = route->hosts->len - 1; i < j; i++, j--) {
+        gpointer t = route->hosts->pdata[i];
+
+        route->hosts->pdata[i] = route->hosts->pdata[j];
+        route->hosts->pdata[j] = t;
+    }
+    for (guint i = 0, j = route->links->len; i + 1 < j; i++, j--) {
+        gpointer t = route->links->pdata[i];
+
+        route->links->pdata[i] = route->links->pdata[j - 1];
+        route->links->pdata[j - 1] = t;
+    }
+    return route;
+}
+
+/* The cached route from `from` to `to`, searched on first use (transfer
+ * none; its lists are NULL when there is no route). */
+MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to)
+{
+    gint64 key = (gint64) from->index * (gint64) net->hosts->len + (gint64) to->index;
+    MsRoute **recent = &net->recent[(from->index * 31u + to->index) % MS_NET_ROUTE_RECENT];
+    if (*recent != NULL && (*recent)->key == key)
+        return *recent;
+    MsRoute *route = g_hash_table_lookup(net->routes, &key);
+
+    if (route == NULL) {
+        route = route_search(net, from, to);
+        route->key = key;
+        g_hash_table_insert(net->routes, &route->key, route);
+    }
+    *recent = route;
+    return route;
+}
+
+guint64 ms_net_route_settled(const MsNet *net)
+{
+    return net->settled;
+}
+
+GPtrArray *ms_net_route(MsNet *net, MsHost *from, MsHost *to)
+{
+    g_return_val_if_fail(from != NULL && to != NULL, NULL);
+    const MsRoute *route = ms_net_route_find(net, from, to);
+    if (route->hosts == NULL)
+        return NULL;
+    GPtrArray *hosts = g_ptr_array_sized_new(route->hosts->len);
+    for (guint i = 0; i < route->hosts->len; i++)
+        g_ptr_array_add(hosts, route->hosts->pdata[i]);
+    return hosts;
+}
