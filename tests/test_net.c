@@ -8,7 +8,7 @@
  */
 #include "testutil.h"
 #include "mailsim/net.h"
-#include "net/net-private.h"
+#include "net/tcp-private.h"
 
 #include <string.h>
 
@@ -669,6 +669,10 @@ typedef struct {
     gboolean client_close_on_data;
     gboolean server_echo;
     gboolean write_when_closed;      /* the client writes from its closed callback */
+    /* The client writes this from the server's first data callback, before
+     * the server looks at the bytes it was handed. */
+    const char *client_write_in_sv_data;
+    gsize client_write_len;
     /* what each side's last callback saw: MS_DIR_CLIENT's side, then the server's */
     gboolean client_open_at_close[2];
     gboolean server_open_at_close[2];
@@ -751,6 +755,11 @@ static void sv_data(MsTcpConn *conn, const char *bytes, gsize len, gpointer data
     g_autofree char *what = g_strdup_printf("data %zu", len);
 
     tcp_log(t, "server", what);
+    if (t->client_write_in_sv_data != NULL) {
+        const char *w = g_steal_pointer(&t->client_write_in_sv_data);
+
+        ms_tcp_send(conn, MS_DIR_CLIENT, w, t->client_write_len);
+    }
     g_string_append_len(t->server_rx, bytes, (gssize) len);
     if (t->server_echo)
         ms_tcp_send(conn, MS_DIR_SERVER, bytes, len);
@@ -1584,6 +1593,233 @@ static void test_echo_reentrant(void)
     tcp_teardown(&t);
 }
 
+/* ---- The send buffer ----------------------------------------------------- */
+
+static char *buf_write(MsTcpSendBuf *b, guint64 keep, gsize len, char fill)
+{
+    char *room = ms_tcp_buf_reserve(b, keep, len);
+
+    memset(room, fill, len);
+    b->end += len;
+    return room;
+}
+
+static gboolean buf_holds(const MsTcpSendBuf *b, guint64 from, gsize len, char fill)
+{
+    const char *p = ms_tcp_buf_at(b, from);
+
+    for (gsize i = 0; i < len; i++) {
+        if (p[i] != fill)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Writes go behind the last; acknowledged bytes make room by sliding the
+ * kept ones to the front when they fill at most half the block, and the
+ * block doubles otherwise; with nothing kept a write starts at the front.
+ * While pinned (read by the peer) the bytes never move: a write that needs
+ * room gets a new block and the old one stays until unpinned. */
+static void test_send_buffer_slide_grow(void)
+{
+    MsTcpSendBuf b = { 0 };
+    char *room;
+
+    room = buf_write(&b, 0, 100, 'a');
+    CU_ASSERT_EQUAL(b.cap, 256);
+    CU_ASSERT_EQUAL(b.start, 0);
+    CU_ASSERT_PTR_EQUAL(room, b.data);
+    room = buf_write(&b, 0, 100, 'b');
+    CU_ASSERT_PTR_EQUAL(room, b.data + 100);
+
+    /* 180 acknowledged: 20 kept + 100 new fill no more than half of 256. */
+    room = buf_write(&b, 180, 100, 'c');
+    CU_ASSERT_EQUAL(b.cap, 256);
+    CU_ASSERT_EQUAL(b.start, 180);
+    CU_ASSERT_PTR_EQUAL(room, b.data + 20);
+    CU_ASSERT_TRUE(buf_holds(&b, 180, 20, 'b'));
+    CU_ASSERT_TRUE(buf_holds(&b, 200, 100, 'c'));
+
+    /* Nothing more acknowledged: 120 kept + 200 new need a bigger block,
+     * where the kept bytes stay in order. */
+    buf_write(&b, 180, 200, 'd');
+    CU_ASSERT_EQUAL(b.cap, 512);
+    CU_ASSERT_EQUAL(b.start, 180);
+    CU_ASSERT_EQUAL(b.end, 500);
+    CU_ASSERT_TRUE(buf_holds(&b, 180, 20, 'b'));
+    CU_ASSERT_TRUE(buf_holds(&b, 200, 100, 'c'));
+    CU_ASSERT_TRUE(buf_holds(&b, 300, 200, 'd'));
+
+    /* Everything acknowledged: a write of more than half the block starts
+     * at its front, moving nothing. */
+    room = buf_write(&b, 500, 400, 'e');
+    CU_ASSERT_EQUAL(b.cap, 512);
+    CU_ASSERT_EQUAL(b.start, 500);
+    CU_ASSERT_PTR_EQUAL(room, b.data);
+
+    /* Pinned: the block being read is kept whole while writes need room. */
+    ms_tcp_buf_pin(&b);
+    const char *read = ms_tcp_buf_at(&b, 500);
+    buf_write(&b, 500, 300, 'f');
+    CU_ASSERT_EQUAL(b.cap, 1024);
+    CU_ASSERT_PTR_EQUAL(b.retired, read);
+    CU_ASSERT_PTR_NOT_EQUAL(ms_tcp_buf_at(&b, 500), read);
+    CU_ASSERT_EQUAL(memcmp(read, ms_tcp_buf_at(&b, 500), 400), 0);
+    CU_ASSERT_TRUE(buf_holds(&b, 900, 300, 'f'));
+    /* A second block replaced while pinned nobody reads: it goes at once,
+     * and the one read still waits. */
+    buf_write(&b, 500, 1000, 'g');
+    CU_ASSERT_EQUAL(b.cap, 2048);
+    CU_ASSERT_PTR_EQUAL(b.retired, read);
+    CU_ASSERT_EQUAL(read[399], 'e');
+    ms_tcp_buf_unpin(&b);
+    CU_ASSERT_PTR_NULL(b.retired);
+    CU_ASSERT_TRUE(buf_holds(&b, 500, 400, 'e'));
+    CU_ASSERT_TRUE(buf_holds(&b, 900, 300, 'f'));
+    CU_ASSERT_TRUE(buf_holds(&b, 1200, 1000, 'g'));
+
+    ms_tcp_buf_clear(&b);
+    CU_ASSERT_PTR_NULL(b.data);
+    CU_ASSERT_EQUAL(b.start, 2200);
+}
+
+static void fill_pattern(char *data, gsize len, char first)
+{
+    for (gsize i = 0; i < len; i++)
+        data[i] = (char) (first + i % 26);
+}
+
+static void send_pattern(gpointer data)
+{
+    Tcp *t = data;
+    char buf[3000];
+
+    fill_pattern(buf, sizeof buf, 'A');
+    CU_ASSERT_EQUAL(ms_tcp_send(t->conn, MS_DIR_CLIENT, buf, sizeof buf), 3100);
+}
+
+/* A first write is lost and a larger one follows before the timer fires:
+ * the buffer grows with the first write's bytes still kept at its front,
+ * the resent segment carries them, and the second write's segments, which
+ * arrived first, wait in the receiver's reorder buffer until it does. */
+static void test_retransmit_after_more_writes(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const MsTraceRecord *rec;
+    char first[100];
+    char second[3000];
+    const MsTime sent = 2 * D40;                 /* behind the handshake's ACK */
+    const MsTime later = sent + 50 * MS_MSEC;
+    /* The timer runs from the first write's start, with the 200 ms RTO
+     * (see test_rto_after_rtt_sample); 140 bytes take 112 µs. */
+    const MsTime rtx = sent + TX40 + 200 * MS_MSEC;
+    g_autofree char *e3 = at(rtx + 112 * MS_USEC + 10 * MS_MSEC, "server data 100");
+    g_autofree char *e4 = at(rtx + 112 * MS_USEC + 10 * MS_MSEC, "server data 1460");
+    g_autofree char *e5 = at(rtx + 112 * MS_USEC + 10 * MS_MSEC, "server data 1460");
+    g_autofree char *e6 = at(rtx + 112 * MS_USEC + 10 * MS_MSEC, "server data 80");
+    g_autofree char *e0 = at(D40, "server accept");
+    g_autofree char *e1 = at(2 * D40, "client established");
+    g_autofree char *e2 = at(3 * D40, "server established");
+    const char *expected[] = { e0, e1, e2, e3, e4, e5, e6, NULL };
+
+    fill_pattern(first, sizeof first, 'a');
+    fill_pattern(second, sizeof second, 'A');
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = first;
+    t.send_len = sizeof first;
+    ms_link_schedule_down(t.link, sent + TX40, sent + TX40 + 112 * MS_USEC);
+    tcp_connect(&t);
+    ms_sim_schedule_at(t.sim, later, send_pattern, &t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    assert_log(&t, expected);
+    CU_ASSERT_EQUAL_FATAL(t.server_rx->len, sizeof first + sizeof second);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str, first, sizeof first), 0);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str + sizeof first, second, sizeof second), 0);
+
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 0);
+    CU_ASSERT_EQUAL(rec->seq, 1);
+    CU_ASSERT_EQUAL(rec->len, 100);
+    CU_ASSERT_EQUAL(rec->arrival, -1);
+    rec = seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK | MS_TCP_PSH, 2);
+    CU_ASSERT_EQUAL(rec->time, rtx);
+    CU_ASSERT_EQUAL(rec->seq, 1);
+    CU_ASSERT_EQUAL(rec->len, 100);
+    CU_ASSERT_EQUAL(rec->retransmit, 1);
+    /* Three duplicate ACKs of 1 for the second write's segments, then one
+     * of everything. */
+    CU_ASSERT_EQUAL(seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_ACK, 2)->ack, 1);
+    CU_ASSERT_EQUAL(seg_nth(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_SERVER, MS_TCP_ACK, 3)->ack,
+                    3101);
+
+    /* The block grew for the second write with the first one still in it. */
+    CU_ASSERT_EQUAL(t.conn->sides[MS_TCP_CLIENT].sbuf.start, 0);
+    CU_ASSERT_EQUAL(t.conn->sides[MS_TCP_CLIENT].sbuf.cap, 4096);
+    CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, "tail", 4), 3104);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(t.server_rx->len, 3104);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str + 3100, "tail", 4), 0);
+    tcp_teardown(&t);
+}
+
+/* One write of 40,000 bytes, many times the buffer's first block and the
+ * MSS; its fifth segment is lost, and the 23 behind it wait for the
+ * resent one, each read from the sender's buffer when it is handed up. */
+static void test_write_larger_than_buffer(void)
+{
+    Tcp t;
+    MsTrace *trace;
+    const guint n = 40000;
+    g_autofree char *data = g_malloc(n);
+    /* 1500-byte segments take 1.2 ms each, back to back from 2 D40 + TX40. */
+    const MsTime fifth = 2 * D40 + TX40 + 4 * 1200 * MS_USEC;
+
+    fill_pattern(data, n, 'a');
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.send_on_established = data;
+    t.send_len = n;
+    ms_link_schedule_down(t.link, fifth, fifth + 1200 * MS_USEC);
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL_FATAL(t.server_rx->len, n);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str, data, n), 0);
+    /* ceil(40000 / 1460) = 28 segments, and the fifth once more. */
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_LOST, MS_DIR_CLIENT, MS_TCP_ACK), 1);
+    CU_ASSERT_EQUAL(seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT, MS_TCP_ACK)
+                    + seg_count(trace, MS_TRACE_SEGMENT_SENT, MS_DIR_CLIENT,
+                                MS_TCP_ACK | MS_TCP_PSH),
+                    1 + 28 + 1);
+    /* The first four were handed up as they came, then the rest at once. */
+    CU_ASSERT_EQUAL(t.log->len, 3 + 28);
+    tcp_teardown(&t);
+}
+
+/* The client writes from inside the server's data callback, needing a
+ * bigger block than the one the server is reading: the server still reads
+ * what it was handed (AddressSanitizer would see a read of freed memory). */
+static void test_write_while_peer_reads(void)
+{
+    Tcp t;
+    char more[1000];
+
+    fill_pattern(more, sizeof more, 'k');
+    tcp_setup(&t, 10 * MS_MSEC);
+    t.send_on_established = "hello";
+    t.send_len = 5;
+    t.client_write_in_sv_data = more;
+    t.client_write_len = sizeof more;
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    CU_ASSERT_PTR_NULL(t.client_write_in_sv_data);
+    CU_ASSERT_EQUAL_FATAL(t.server_rx->len, 5 + sizeof more);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str, "hello", 5), 0);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str + 5, more, sizeof more), 0);
+    CU_ASSERT_PTR_NULL(t.conn->sides[MS_TCP_CLIENT].sbuf.retired);
+    tcp_teardown(&t);
+}
+
 static void test_listen_errors(void)
 {
     Tcp t;
@@ -1712,6 +1948,10 @@ static const MsTestCase tcp_cases[] = {
     MS_TEST(test_no_route),
     MS_TEST(test_fin_teardown),
     MS_TEST(test_echo_reentrant),
+    MS_TEST(test_send_buffer_slide_grow),
+    MS_TEST(test_retransmit_after_more_writes),
+    MS_TEST(test_write_larger_than_buffer),
+    MS_TEST(test_write_while_peer_reads),
     MS_TEST(test_listen_errors),
     MS_TEST(test_determinism),
     MS_TEST_END,

@@ -130,11 +130,21 @@ void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks
                                gpointer user_data);
 
 /* One application write from `side`: one segment, or several if len > MSS.
- * Returns the stream offset just past the last byte written. */
+ * The bytes are copied into the side's send buffer, where they stay until
+ * the peer acknowledges them.  Returns the stream offset just past the
+ * last byte written.  A side that may no longer send writes nothing. */
 guint64 ms_tcp_send(MsTcpConn *conn, MsDir side, const char *bytes, gsize len);
-/* The same for bytes already in a GBytes (transfer full), without copying
- * them. */
+/* The same for bytes in a GBytes (transfer full). */
 guint64 ms_tcp_send_bytes(MsTcpConn *conn, MsDir side, GBytes *bytes);
+/* A write put together in place: room for len bytes at the end of the
+ * side's send buffer (transfer none), to be filled and then sent as one
+ * write with ms_tcp_send_commit(conn, side, len); nothing else may be
+ * written on the connection in between.  NULL when the side may no longer
+ * send: then nothing is to be committed. */
+char *ms_tcp_send_reserve(MsTcpConn *conn, MsDir side, gsize len);
+/* Sends the len bytes (0: none) just filled in as one write, as
+ * ms_tcp_send() would; returns the stream offset just past them. */
+guint64 ms_tcp_send_commit(MsTcpConn *conn, MsDir side, gsize len);
 /* When the peer of `side` has received the stream up to `end_offset`, set the
  * arrival time of trace record `trace_id`.  Used for protocol lines. */
 void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint64 trace_id);

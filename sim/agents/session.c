@@ -11,17 +11,15 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
 {
     if (lines == NULL || lines->len == 0)
         return;
-    if (!ms_tcp_conn_is_open(conn, side))
-        return; /* the engine spoke after the connection closed: nothing goes out */
 
     MsTrace *trace = ms_sim_trace(world->sim);
     MsDir peer = side == MS_DIR_CLIENT ? MS_DIR_SERVER : MS_DIR_CLIENT;
-    /* Every line of a run passes here: the wire bytes go into one buffer of
-     * the right size that TCP then keeps as it is, and each line's record
-     * id and end offset share one array.  A line is measured once: the
-     * first pass leaves its text's length and its wire size there for the
-     * second, which copies the bytes and turns the size into an end
-     * offset. */
+    /* Every line of a run passes here: the wire bytes are copied once,
+     * straight into the room the connection's send buffer makes for the
+     * write, and each line's record id and end offset share one array.  A
+     * line is measured once: the first pass leaves its text's length and
+     * its wire size there for the second, which copies the bytes and turns
+     * the size into an end offset. */
     typedef struct {
         guint64 id;
         gsize text; /* the length of the line's text */
@@ -36,7 +34,9 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         sent[i].end = ms_proto_line_measure(g_ptr_array_index(lines, i), &sent[i].text);
         size += sent[i].end;
     }
-    char *buf = g_malloc(MAX(size, 1));
+    char *buf = ms_tcp_send_reserve(conn, side, size);
+    if (buf == NULL)
+        return; /* the engine spoke after the connection closed: nothing goes out */
     gsize at = 0;
     /* The connection, protocol, hosts and ports every line repeats are the
      * connection's trace context, found once for all its lines; the record
@@ -86,7 +86,7 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     }
     g_assert(at == size);
 
-    guint64 stream_end = ms_tcp_send_bytes(conn, side, g_bytes_new_take(buf, at));
+    guint64 stream_end = ms_tcp_send_commit(conn, side, at);
     guint64 stream_start = stream_end - at;
     for (guint i = 0; i < lines->len; i++)
         ms_tcp_track_arrival(conn, side, stream_start + sent[i].end, sent[i].id);

@@ -46,8 +46,7 @@ typedef struct {
     int side;
     guint flags;           /* SYN / FIN / PSH; ACK is added when sent */
     guint64 seq;
-    guint32 len;
-    GBytes *payload;       /* NULL when len == 0 */
+    guint32 len;           /* its payload: bytes seq - 1 .. of the side's send buffer */
     guint retransmits;
     MsTime first_start;    /* first transmission left the host (RTT sample) */
     GList link;            /* in the side's rtx queue (data: the segment) */
@@ -60,19 +59,53 @@ typedef struct {
     guint flags;
     guint64 seq;
     guint64 ack;
-    guint32 len;
-    GBytes *payload;
+    guint32 len;           /* payload bytes, read from the sender's send buffer */
     guint retransmit;
     guint64 trace_id;      /* its SEGMENT_SENT record */
 } MsTcpWire;
 
-/* Received out of order (or not yet handed to the application). */
+/* Received out of order (or not yet handed to the application).  Its
+ * bytes are still in the sender's send buffer: the sender keeps every byte
+ * not acknowledged, and this side acknowledges none of these yet. */
 typedef struct {
     guint64 seq;
     guint32 len;
     gboolean fin;
-    GBytes *payload;
 } MsTcpChunk;
+
+/* The bytes a side wrote that the peer may still need, stream offsets
+ * [start, end) at data[0 .. end - start).  A segment, first sent or
+ * resent, is a range of it, and the peer's application is handed its data
+ * from it in place: a write is copied once, into here, instead of into a
+ * GBytes of its own and another for each segment.  Bytes acknowledged are
+ * dropped when the next write needs their room (the live ones slide to the
+ * front, or the buffer doubles), so every byte is moved a bounded number
+ * of times.  While the peer's application reads from it (pinned), its
+ * bytes do not move: a write that needs room then goes to a new block and
+ * the old one waits in `retired` until the read is over. */
+typedef struct {
+    char *data;            /* NULL until the first write */
+    char *retired;         /* the block being read, replaced while pinned */
+    guint64 start;         /* stream offset of data[0] */
+    guint64 end;           /* stream offset past the last byte written */
+    gsize cap;
+    gboolean pinned;
+} MsTcpSendBuf;
+
+/* Room for len bytes at b->end, keeping the bytes from stream offset
+ * `keep` (<= b->end) on; the bytes before it may be dropped.  The caller
+ * fills the room and then moves b->end past what it wrote. */
+char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len);
+void ms_tcp_buf_pin(MsTcpSendBuf *b);
+void ms_tcp_buf_unpin(MsTcpSendBuf *b);
+void ms_tcp_buf_clear(MsTcpSendBuf *b);
+
+/* The byte at stream offset `offset`, which must still be kept. */
+static inline const char *ms_tcp_buf_at(const MsTcpSendBuf *b, guint64 offset)
+{
+    g_assert(offset >= b->start && offset <= b->end);
+    return b->data + (offset - b->start);
+}
 
 typedef struct {
     guint64 end;           /* stream offset the peer must have received */
@@ -98,12 +131,17 @@ typedef struct {
     MsTcpCallbacks cb;
     gpointer user_data;
 
-    /* Sending.  ISN 0: the SYN is sequence number 0, data starts at 1. */
-    guint64 written;       /* bytes the application wrote */
+    /* Sending.  ISN 0: the SYN is sequence number 0, data starts at 1, so
+     * the byte at stream offset o has sequence number o + 1.  sbuf.end is
+     * how many bytes the application wrote. */
+    MsTcpSendBuf sbuf;
     guint64 snd_una;
     guint64 snd_nxt;
     GQueue rtx;            /* MsTcpSeg, by sequence number, linked through seg->link */
-    GQueue pending;        /* GBytes writes waiting for the handshake */
+    /* Where each write waiting for the handshake ends (guint64 stream
+     * offsets; NULL when none waits): in the send buffer already, they go
+     * out one by one, from snd_nxt on, once the side is synchronised. */
+    GArray *pending;
     MsTcpTrackers *trackers; /* on bytes this side wrote; NULL when none */
 
     /* Receiving. */
@@ -213,15 +251,15 @@ guint64 ms_tcp_conn_emit(MsTcpConn *conn, int s, const MsTraceRecord *rec);
 /* Puts one segment on the network from side s and traces it; returns when
  * its transmission on the first link starts. */
 MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,
-                        GBytes *payload, guint retransmit);
+                        guint32 len, guint retransmit);
 void ms_tcp_send_ack(MsTcpConn *conn, int s);
-/* Queues a segment consuming sequence space (takes payload) and sends it. */
-void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload);
+/* Queues a segment consuming sequence space, with the next len bytes of
+ * the send buffer as its payload, and sends it. */
+void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, guint32 len);
 /* Frees a segment of conn's (onto the table's spares). */
 void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg);
 /* Side s's trackers, all arrived: the block is kept for the next burst. */
 void ms_tcp_trackers_done(MsTcpConn *conn, int s);
-void ms_tcp_chunk_free(gpointer chunk);
 /* (Re)starts side s's retransmission timer to expire one RTO after `from`. */
 void ms_tcp_timer_start(MsTcpConn *conn, int s, MsTime from);
 void ms_tcp_timer_stop(MsTcpConn *conn, int s);

@@ -22,21 +22,10 @@ static const char *const state_names[] = { MS_TCP_STATES(MS_TCP_STATE_NAME_) };
 
 /* ---- Allocation ---------------------------------------------------------- */
 
-void ms_tcp_chunk_free(gpointer data)
-{
-    MsTcpChunk *chunk = data;
-
-    if (chunk->payload != NULL)
-        g_bytes_unref(chunk->payload);
-    g_free(chunk);
-}
-
 /* Every segment that consumes sequence space is one of these until it is
  * acknowledged: a freed one is kept for the next, like the wires below. */
 void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg)
 {
-    if (seg->payload != NULL)
-        g_bytes_unref(seg->payload);
     ms_spare_push(&conn_table(conn)->spare_segs, seg);
 }
 
@@ -100,8 +89,6 @@ static void wire_free(gpointer data)
     MsTcpWire *wire = data;
     MsTcpTable *table = conn_table(wire->conn);
 
-    if (wire->payload != NULL)
-        g_bytes_unref(wire->payload);
     ms_spare_push(&table->spare_wires, wire);
 }
 
@@ -120,8 +107,10 @@ static void conn_free(gpointer data)
 
         while (!g_queue_is_empty(&side->rtx))
             ms_tcp_seg_free(conn, g_queue_pop_head_link(&side->rtx)->data);
-        g_queue_clear_full(&side->pending, (GDestroyNotify) g_bytes_unref);
-        g_list_free_full(side->ooo, ms_tcp_chunk_free);
+        if (side->pending != NULL)
+            g_array_unref(side->pending);
+        g_list_free_full(side->ooo, g_free);
+        ms_tcp_buf_clear(&side->sbuf);
         g_free(side->trackers);
         ms_net_route_release(&side->route);
     }
@@ -300,7 +289,7 @@ static void wire_done(gpointer data, gboolean lost, const MsHost *where, const c
 /* Puts one segment on the network from side s and traces it.  Returns when
  * its transmission on the first link starts. */
 MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,
-                        GBytes *payload, guint retransmit)
+                        guint32 len, guint retransmit)
 {
     MsTcpWire *wire = wire_new(conn_table(conn));
     MsTraceRecord rec;
@@ -311,8 +300,7 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
     wire->flags = flags;
     wire->seq = seq;
     wire->ack = ack;
-    wire->len = payload != NULL ? (guint32) g_bytes_get_size(payload) : 0;
-    wire->payload = payload != NULL ? g_bytes_ref(payload) : NULL;
+    wire->len = len;
     wire->retransmit = retransmit;
     /* Sequence numbers wrap at 2^32 on the wire (RFC 9293 3.4). */
     wire->trace_id = ms_trace_emit_segment(conn_trace(conn), side_context(conn, s, TRUE),
@@ -335,7 +323,7 @@ void ms_tcp_send_ack(MsTcpConn *conn, int s)
 {
     MsTcpSide *side = &conn->sides[s];
 
-    ms_tcp_wire_send(conn, s, MS_TCP_ACK, side->snd_nxt, side->rcv_nxt, NULL, 0);
+    ms_tcp_wire_send(conn, s, MS_TCP_ACK, side->snd_nxt, side->rcv_nxt, 0, 0);
 }
 
 static void rtx_timer_fired(gpointer data);
@@ -376,8 +364,7 @@ static void seg_transmit(MsTcpConn *conn, MsTcpSeg *seg)
         flags |= MS_TCP_ACK;
         ack = side->rcv_nxt;
     }
-    start = ms_tcp_wire_send(conn, seg->side, flags, seg->seq, ack, seg->payload,
-                             seg->retransmits);
+    start = ms_tcp_wire_send(conn, seg->side, flags, seg->seq, ack, seg->len, seg->retransmits);
     if (seg->retransmits == 0)
         seg->first_start = start;
     /* RFC 6298 5.1: start the timer if it is not running (5.6: always after
@@ -388,7 +375,7 @@ static void seg_transmit(MsTcpConn *conn, MsTcpSeg *seg)
 }
 
 /* Queues a segment consuming sequence space and sends it. */
-void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload)
+void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, guint32 len)
 {
     MsTcpSide *side = &conn->sides[s];
     MsTcpSeg *seg = ms_spare_pop(&conn_table(conn)->spare_segs, sizeof(MsTcpSeg));
@@ -396,26 +383,25 @@ void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, GBytes *payload)
     seg->side = s;
     seg->flags = flags;
     seg->seq = side->snd_nxt;
-    seg->payload = payload;
-    seg->len = payload != NULL ? (guint32) g_bytes_get_size(payload) : 0;
+    seg->len = len;
     side->snd_nxt = ms_tcp_seg_end(seg);
     seg->link.data = seg;
     g_queue_push_tail_link(&side->rtx, &seg->link);
     seg_transmit(conn, seg);
 }
 
-/* One application write: segments of at most MSS bytes, back to back; PSH
- * marks the last one, as stacks do at the end of a write. */
-static void send_write(MsTcpConn *conn, int s, GBytes *bytes)
+/* One application write of len bytes, the next in the send buffer after
+ * what was sent: segments of at most MSS bytes, back to back; PSH marks
+ * the last one, as stacks do at the end of a write. */
+static void send_write(MsTcpConn *conn, int s, guint64 len)
 {
-    gsize len = g_bytes_get_size(bytes);
-    gsize mss = conn_table(conn)->mss;
+    guint64 mss = conn_table(conn)->mss;
 
-    for (gsize off = 0; off < len; off += mss) {
-        gsize n = MIN(mss, len - off);
+    for (guint64 off = 0; off < len; off += mss) {
+        guint64 n = MIN(mss, len - off);
         guint flags = off + n == len ? MS_TCP_PSH : 0;
 
-        ms_tcp_seg_send_new(conn, s, flags, g_bytes_new_from_bytes(bytes, off, n));
+        ms_tcp_seg_send_new(conn, s, flags, (guint32) n);
     }
 }
 
@@ -427,11 +413,14 @@ void ms_tcp_side_flush(MsTcpConn *conn, int s)
 
     if (side->state != MS_TCP_STATE_ESTABLISHED && side->state != MS_TCP_STATE_CLOSE_WAIT)
         return;
-    while (!g_queue_is_empty(&side->pending)) {
-        GBytes *bytes = g_queue_pop_head(&side->pending);
+    if (side->pending != NULL) {
+        GArray *pending = g_steal_pointer(&side->pending);
 
-        send_write(conn, s, bytes);
-        g_bytes_unref(bytes);
+        /* Data starts at sequence number 1: the next byte to send is at
+         * stream offset snd_nxt - 1. */
+        for (guint i = 0; i < pending->len; i++)
+            send_write(conn, s, g_array_index(pending, guint64, i) - (side->snd_nxt - 1));
+        g_array_unref(pending);
     }
     if (side->close_requested && !side->fin_sent) {
         side->fin_sent = TRUE;
@@ -440,7 +429,7 @@ void ms_tcp_side_flush(MsTcpConn *conn, int s)
         ms_tcp_set_state(conn, s,
                          side->state == MS_TCP_STATE_ESTABLISHED ? MS_TCP_STATE_FIN_WAIT_1
                                                                  : MS_TCP_STATE_LAST_ACK);
-        ms_tcp_seg_send_new(conn, s, MS_TCP_FIN, NULL);
+        ms_tcp_seg_send_new(conn, s, MS_TCP_FIN, 0);
     }
 }
 
@@ -591,7 +580,6 @@ static void side_init(MsTcpConn *conn, int s, MsTcpTable *table, MsHost *host, g
     side->port = port;
     side->rto = table->initial_rto;
     g_queue_init(&side->rtx);
-    g_queue_init(&side->pending);
 }
 
 static void refuse_no_route(gpointer data)
@@ -648,7 +636,7 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
         ms_net_task_at(net, conn_now(conn), refuse_no_route, conn, NULL);
         return conn;
     }
-    ms_tcp_seg_send_new(conn, MS_TCP_CLIENT, MS_TCP_SYN, NULL); /* ISN 0 (see the docs) */
+    ms_tcp_seg_send_new(conn, MS_TCP_CLIENT, MS_TCP_SYN, 0); /* ISN 0 (see the docs) */
     return conn;
 }
 
@@ -687,35 +675,73 @@ void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks
     conn->sides[s].user_data = user_data;
 }
 
-guint64 ms_tcp_send(MsTcpConn *conn, MsDir side, const char *bytes, gsize len)
+/* The stream offset from which side s keeps its bytes: the first the peer
+ * has not acknowledged (sequence number snd_una; data starts at 1). */
+static guint64 side_keep(const MsTcpSide *side)
 {
-    if (len == 0 || bytes == NULL)
-        return ms_tcp_send_bytes(conn, side, NULL);
-    return ms_tcp_send_bytes(conn, side, g_bytes_new(bytes, len));
+    return side->snd_una > 0 ? MIN(side->snd_una - 1, side->sbuf.end) : 0;
 }
 
-guint64 ms_tcp_send_bytes(MsTcpConn *conn, MsDir side, GBytes *bytes)
+char *ms_tcp_send_reserve(MsTcpConn *conn, MsDir side, gsize len)
 {
-    g_autoptr(GBytes) owned = bytes;
+    int s = side_index(side);
+    MsTcpSide *me;
+
+    g_return_val_if_fail(conn != NULL && s >= 0, NULL);
+    if (!side_is_open(conn, s))
+        return NULL;
+    me = &conn->sides[s];
+    return ms_tcp_buf_reserve(&me->sbuf, side_keep(me), len);
+}
+
+guint64 ms_tcp_send_commit(MsTcpConn *conn, MsDir side, gsize len)
+{
     int s = side_index(side);
     MsTcpSide *me;
 
     g_return_val_if_fail(conn != NULL && s >= 0, 0);
     me = &conn->sides[s];
-    gsize len = bytes != NULL ? g_bytes_get_size(bytes) : 0;
-    if (len == 0 || !side_is_open(conn, s))
-        return me->written;
-    me->written += len;
+    if (len == 0)
+        return me->sbuf.end;
+    g_return_val_if_fail(side_is_open(conn, s) && me->sbuf.data != NULL, me->sbuf.end);
+    g_return_val_if_fail(me->sbuf.end + len - me->sbuf.start <= me->sbuf.cap, me->sbuf.end);
+    me->sbuf.end += len;
     /* Once established, with nothing waiting before it, the write goes out
      * at once (what ms_tcp_side_flush() would do) without being queued. */
-    if (g_queue_is_empty(&me->pending) &&
+    if (me->pending == NULL &&
         (me->state == MS_TCP_STATE_ESTABLISHED || me->state == MS_TCP_STATE_CLOSE_WAIT)) {
-        send_write(conn, s, bytes);
-        return me->written;
+        send_write(conn, s, len);
+        return me->sbuf.end;
     }
-    g_queue_push_tail(&me->pending, g_steal_pointer(&owned));
+    if (me->pending == NULL)
+        me->pending = g_array_new(FALSE, FALSE, sizeof(guint64));
+    g_array_append_val(me->pending, me->sbuf.end);
     ms_tcp_side_flush(conn, s);
-    return me->written;
+    return me->sbuf.end;
+}
+
+guint64 ms_tcp_send(MsTcpConn *conn, MsDir side, const char *bytes, gsize len)
+{
+    int s = side_index(side);
+    char *room;
+
+    g_return_val_if_fail(conn != NULL && s >= 0, 0);
+    if (len == 0 || bytes == NULL)
+        return conn->sides[s].sbuf.end;
+    room = ms_tcp_send_reserve(conn, side, len);
+    if (room == NULL)
+        return conn->sides[s].sbuf.end;
+    memcpy(room, bytes, len);
+    return ms_tcp_send_commit(conn, side, len);
+}
+
+guint64 ms_tcp_send_bytes(MsTcpConn *conn, MsDir side, GBytes *bytes)
+{
+    g_autoptr(GBytes) owned = bytes;
+    gsize len = 0;
+    const char *data = bytes != NULL ? g_bytes_get_data(bytes, &len) : NULL;
+
+    return ms_tcp_send(conn, side, data, len);
 }
 
 void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint64 trace_id)
@@ -797,7 +823,7 @@ gboolean ms_tcp_conn_quiet(const MsTcpConn *conn)
     for (int s = 0; s < 2; s++) {
         const MsTcpSide *side = &conn->sides[s];
 
-        if (side->rtx.length > 0 || side->pending.length > 0)
+        if (side->rtx.length > 0 || side->pending != NULL)
             return FALSE;
     }
     return TRUE;

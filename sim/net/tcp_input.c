@@ -98,7 +98,9 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
         return;
     }
     if (side->fin_sent && ack == side->snd_nxt) {
-        /* RFC 9293 3.10.7.4: our FIN is acknowledged. */
+        /* RFC 9293 3.10.7.4: our FIN is acknowledged.  The peer has every
+         * byte this side wrote, and there will be no more. */
+        ms_tcp_buf_clear(&side->sbuf);
         if (side->state == MS_TCP_STATE_FIN_WAIT_1)
             ms_tcp_set_state(conn, s, MS_TCP_STATE_FIN_WAIT_2);
         else if (side->state == MS_TCP_STATE_CLOSING || side->state == MS_TCP_STATE_LAST_ACK)
@@ -170,11 +172,11 @@ static void buffer_insert(MsTcpSide *side, const MsTcpWire *wire)
     chunk->seq = wire->seq;
     chunk->len = wire->len;
     chunk->fin = (wire->flags & MS_TCP_FIN) != 0;
-    chunk->payload = wire->payload != NULL ? g_bytes_ref(wire->payload) : NULL;
     side->ooo = g_list_insert_sorted(side->ooo, chunk, chunk_cmp);
 }
 
-/* Takes the chunks now in order off the buffer, advancing rcv_nxt. */
+/* Takes the chunks now in order off the front of the buffer, advancing
+ * rcv_nxt; returns them in order. */
 static GList *buffer_take_in_order(MsTcpSide *side)
 {
     GList *ready = NULL;
@@ -187,39 +189,38 @@ static GList *buffer_take_in_order(MsTcpSide *side)
             break;
         side->ooo = g_list_delete_link(side->ooo, side->ooo);
         if (end <= side->rcv_nxt) {
-            ms_tcp_chunk_free(chunk); /* all of it arrived before */
+            g_free(chunk); /* all of it arrived before */
             continue;
         }
         if (chunk->seq < side->rcv_nxt) {
             /* Overlaps what arrived: keep only the new tail. */
-            gsize skip = side->rcv_nxt - chunk->seq;
-            GBytes *tail = g_bytes_new_from_bytes(chunk->payload, skip, chunk->len - skip);
-
-            g_bytes_unref(chunk->payload);
-            chunk->payload = tail;
-            chunk->len -= skip;
+            chunk->len -= (guint32) (side->rcv_nxt - chunk->seq);
             chunk->seq = side->rcv_nxt;
         }
         side->rcv_nxt = end;
-        ready = g_list_append(ready, chunk);
+        ready = g_list_prepend(ready, chunk);
     }
-    return ready;
+    return g_list_reverse(ready);
 }
 
-/* In-order data (NULL: none) and a FIN, handed up to side s's
- * application, unless the connection died on the way. */
-static void hand_up(MsTcpConn *conn, int s, GBytes *payload, gboolean fin)
+/* In-order data (len 0: none) and a FIN, handed up to side s's
+ * application, unless the connection died on the way.  The data is read
+ * in place from the sender's send buffer (sequence number seq is stream
+ * offset seq - 1), which keeps it where it is meanwhile. */
+static void hand_up(MsTcpConn *conn, int s, guint64 seq, guint32 len, gboolean fin)
 {
     MsTcpSide *side = &conn->sides[s];
 
-    if (!conn->dead && payload != NULL) {
-        gsize len = 0;
-        const char *bytes = g_bytes_get_data(payload, &len);
+    if (!conn->dead && len > 0) {
+        MsTcpSendBuf *from = &conn->sides[1 - s].sbuf;
 
         side->received += len;
         trackers_check(conn, 1 - s);
-        if (side->cb.data != NULL)
-            side->cb.data(conn, bytes, len, side->user_data);
+        if (side->cb.data != NULL) {
+            ms_tcp_buf_pin(from);
+            side->cb.data(conn, ms_tcp_buf_at(from, seq - 1), len, side->user_data);
+            ms_tcp_buf_unpin(from);
+        }
     }
     if (!conn->dead && fin)
         peer_fin(conn, s);
@@ -238,7 +239,7 @@ static void side_receive(MsTcpConn *conn, int s, const MsTcpWire *wire)
     if (side->ooo == NULL && wire->seq == side->rcv_nxt && end > side->rcv_nxt) {
         side->rcv_nxt = end;
         ms_tcp_send_ack(conn, s);
-        hand_up(conn, s, wire->len > 0 ? wire->payload : NULL, (wire->flags & MS_TCP_FIN) != 0);
+        hand_up(conn, s, wire->seq, wire->len, (wire->flags & MS_TCP_FIN) != 0);
         return;
     }
     /* RFC 9293 3.10.7.4: keep segments beyond rcv_nxt until the gap fills. */
@@ -253,8 +254,8 @@ static void side_receive(MsTcpConn *conn, int s, const MsTcpWire *wire)
         MsTcpChunk *chunk = ready->data;
 
         ready = g_list_delete_link(ready, ready);
-        hand_up(conn, s, chunk->len > 0 ? chunk->payload : NULL, chunk->fin);
-        ms_tcp_chunk_free(chunk);
+        hand_up(conn, s, chunk->seq, chunk->len, chunk->fin);
+        g_free(chunk);
     }
 }
 
@@ -278,7 +279,7 @@ static void server_syn(MsTcpConn *conn, const MsTcpWire *wire)
     if (listener == NULL) {
         /* RFC 9293 3.10.7.1: a SYN to a CLOSED port is answered by
          * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
-        ms_tcp_wire_send(conn, MS_TCP_SERVER, MS_TCP_RST | MS_TCP_ACK, 0, wire->seq + 1, NULL, 0);
+        ms_tcp_wire_send(conn, MS_TCP_SERVER, MS_TCP_RST | MS_TCP_ACK, 0, wire->seq + 1, 0, 0);
         return;
     }
     side->rcv_synced = TRUE;
@@ -288,7 +289,7 @@ static void server_syn(MsTcpConn *conn, const MsTcpWire *wire)
     if (conn->dead)
         return;
     /* RFC 9293 3.10.7.2: answer with our SYN and an ACK of theirs. */
-    ms_tcp_seg_send_new(conn, MS_TCP_SERVER, MS_TCP_SYN, NULL);
+    ms_tcp_seg_send_new(conn, MS_TCP_SERVER, MS_TCP_SYN, 0);
 }
 
 static void client_synack(MsTcpConn *conn, const MsTcpWire *wire)

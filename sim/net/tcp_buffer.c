@@ -1,0 +1,84 @@
+/* tcp_buffer.c - a side's send buffer: the bytes its application wrote
+ * that the peer may still need, from which every segment, first sent or
+ * resent, takes its payload and the peer's application reads it in place.
+ *
+ * A write goes to the end; the bytes the peer acknowledged stay until a
+ * write needs their room.  Then the bytes still kept slide to the front
+ * when they fill at most half the block, and otherwise the block doubles,
+ * so a byte moves at most a few times however the writes and ACKs fall.
+ */
+#include "net/tcp-private.h"
+
+/* Most sides write a few short lines at a time, and a message or two. */
+#define SEND_BUF_MIN 256u
+
+/* A new block of `cap` bytes holding the kept bytes [keep, end); the old
+ * one goes, or waits in `retired` if the peer is reading from it. */
+static void buf_move_to(MsTcpSendBuf *b, gsize cap, guint64 keep)
+{
+    gsize live = b->end - keep;
+    char *data = g_malloc(cap);
+
+    if (live > 0)
+        memcpy(data, b->data + (keep - b->start), live);
+    if (b->pinned && b->retired == NULL)
+        b->retired = b->data;
+    else
+        g_free(b->data);
+    b->data = data;
+    b->cap = cap;
+    b->start = keep;
+}
+
+char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len)
+{
+    g_assert(keep <= b->end);
+    /* The usual case: room behind the last write. */
+    if (b->data != NULL && (b->end - b->start) + len <= b->cap)
+        return b->data + (b->end - b->start);
+
+    keep = MAX(keep, b->start);
+    gsize live = b->end - keep;
+    /* The bytes being read must stay where they are; a block that replaced
+     * them while they are read is free to change. */
+    gboolean fixed = b->pinned && b->retired == NULL;
+
+    if (b->data != NULL && !fixed && live + len <= b->cap / 2) {
+        memmove(b->data, b->data + (keep - b->start), live);
+        b->start = keep;
+    } else if (b->data != NULL && !fixed && live == 0 && len <= b->cap) {
+        b->start = keep;
+    } else {
+        gsize cap = MAX(b->cap, SEND_BUF_MIN);
+
+        while (cap < live + len) {
+            g_assert(cap <= G_MAXSIZE / 2);
+            cap *= 2;
+        }
+        if (b->data != NULL && cap == b->cap && !fixed)
+            cap *= 2; /* sliding would not free half: grow instead */
+        buf_move_to(b, cap, keep);
+    }
+    return b->data + (b->end - b->start);
+}
+
+void ms_tcp_buf_pin(MsTcpSendBuf *b)
+{
+    g_assert(!b->pinned);
+    b->pinned = TRUE;
+}
+
+void ms_tcp_buf_unpin(MsTcpSendBuf *b)
+{
+    b->pinned = FALSE;
+    g_free(g_steal_pointer(&b->retired));
+}
+
+/* The side wrote its last byte and the peer has them all. */
+void ms_tcp_buf_clear(MsTcpSendBuf *b)
+{
+    g_assert(!b->pinned);
+    g_free(g_steal_pointer(&b->data));
+    b->start = b->end;
+    b->cap = 0;
+}
