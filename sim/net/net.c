@@ -443,22 +443,3 @@ guint64 ms_link_bandwidth(const MsLink *link)
 {
     return link->bandwidth;
 }
-
-MsTime ms_net_transmission_time(guint64 bytes, guint64 bandwidth_bps)
-{
-    __extension__ typedef unsigned __int128 MsWide;
-    MsWide bits_ns;
-    MsWide ns;
-
-    if (bandwidth_bps == 0)
-        return 0;
-    /* Any packet a run sends is small enough for 64 bits, where the division
-     * is one instruction instead of a call. */
-    if (bytes <= G_MAXUINT64 / 8000000000u / 2 && bandwidth_bps <= G_MAXUINT64 / 2)
-        return (MsTime) ((bytes * 8000000000u + bandwidth_bps - 1) / bandwidth_bps);
-    /* ceil(bytes * 8 * 1e9 / bandwidth) in 128 bits: 2^64 bytes * 8e9 would
-     * not fit in 64. */
-    bits_ns = (MsWide) bytes * 8u * 1000000000u;
-    ns = (bits_ns + bandwidth_bps - 1) / bandwidth_bps;
-    return ns > (MsWide) MS_TIME_NEVER ? MS_TIME_NEVER : (MsTime) ns;
-}

@@ -10,6 +10,25 @@
  */
 #include "net/net-private.h"
 
+MsTime ms_net_transmission_time(guint64 bytes, guint64 bandwidth_bps)
+{
+    __extension__ typedef unsigned __int128 MsWide;
+    MsWide bits_ns;
+    MsWide ns;
+
+    if (bandwidth_bps == 0)
+        return 0;
+    /* Any packet a run sends is small enough for 64 bits, where the division
+     * is one instruction instead of a call. */
+    if (bytes <= G_MAXUINT64 / 8000000000u / 2 && bandwidth_bps <= G_MAXUINT64 / 2)
+        return (MsTime) ((bytes * 8000000000u + bandwidth_bps - 1) / bandwidth_bps);
+    /* ceil(bytes * 8 * 1e9 / bandwidth) in 128 bits: 2^64 bytes * 8e9 would
+     * not fit in 64. */
+    bits_ns = (MsWide) bytes * 8u * 1000000000u;
+    ns = (bits_ns + bandwidth_bps - 1) / bandwidth_bps;
+    return ns > (MsWide) MS_TIME_NEVER ? MS_TIME_NEVER : (MsTime) ns;
+}
+
 /* A packet schedules its own events (its arrival at the next host, or its
  * loss) rather than going through a task: a packet is always waiting for
  * exactly one event, so it can keep the event's id and its place on the
@@ -76,14 +95,13 @@ void ms_net_packets_free_all(MsNet *net)
     ms_spare_free_all(&net->spare_packets);
 }
 
-/* fn(p) at `when` (clamped to now); never, for a link of infinite latency
- * say: the packet then stays in flight until the net is freed. */
+/* fn(p) at `when`, which is never before now; never, for a link of
+ * infinite latency say: the packet then stays in flight until the net is
+ * freed. */
 static void packet_schedule(MsPacket *p, MsTime when, MsEventFn fn)
 {
-    MsSim *sim = p->net->sim;
-
     p->event = when >= MS_TIME_NEVER ? MS_EVENT_ID_NONE
-                                     : ms_sim_schedule_at(sim, MAX(when, ms_sim_now(sim)), fn, p);
+                                     : ms_sim_schedule_at(p->net->sim, when, fn, p);
 }
 
 static void packet_finish(MsPacket *p, gboolean lost)
@@ -110,7 +128,7 @@ static void packet_lose(MsPacket *p, MsTime when, const MsHost *where, char *why
 
 /* The packet is at hosts[hop] (not the last) at `now`: queue it on the next
  * link.  Returns when its transmission starts. */
-static MsTime packet_forward(MsPacket *p);
+static MsTime packet_forward(MsPacket *p, MsTime now);
 
 static void packet_arrive(gpointer data)
 {
@@ -128,13 +146,11 @@ static void packet_arrive(gpointer data)
         packet_finish(p, FALSE);
         return;
     }
-    packet_forward(p);
+    packet_forward(p, now);
 }
 
-static MsTime packet_forward(MsPacket *p)
+static MsTime packet_forward(MsPacket *p, MsTime now)
 {
-    MsSim *sim = p->net->sim;
-    MsTime now = ms_sim_now(sim);
     MsHost *from = p->hosts->pdata[p->hop];
     MsLink *link = p->links->pdata[p->hop];
     int dir = link->a == from ? 0 : 1;
@@ -154,7 +170,7 @@ static MsTime packet_forward(MsPacket *p)
     }
     /* Exactly one draw per hop on a lossy link, none on a lossless one, so a
      * run without loss consumes no randomness. */
-    if (link->loss > 0.0 && g_rand_double(ms_sim_rand(sim)) < link->loss) {
+    if (link->loss > 0.0 && g_rand_double(ms_sim_rand(p->net->sim)) < link->loss) {
         packet_lose(p, arrive, from, g_strdup_printf("lost on link %s", link->name));
         return start;
     }
@@ -197,7 +213,7 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
     else if (p->hosts->len == 1)
         packet_schedule(p, now, packet_arrive); /* to itself */
     else
-        start = packet_forward(p);
+        start = packet_forward(p, now);
     if (first_start_out != NULL)
         *first_start_out = start;
     return TRUE;
