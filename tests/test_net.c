@@ -1820,6 +1820,25 @@ static void test_write_while_peer_reads(void)
     tcp_teardown(&t);
 }
 
+/* The net freed with segments of a connection still travelling: their
+ * wires, and the packets inside them, go with it (LeakSanitizer checks). */
+static void test_free_with_segments_in_flight(void)
+{
+    Tcp t;
+    char data[4000];
+
+    memset(data, 'w', sizeof data);
+    tcp_setup(&t, 10 * MS_MSEC);
+    t.send_on_established = data;
+    t.send_len = sizeof data;
+    tcp_connect(&t);
+    /* The three data segments have left; none has arrived. */
+    ms_sim_run(t.sim, 2 * D40 + 5 * MS_MSEC);
+    CU_ASSERT_EQUAL(t.server_rx->len, 0);
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 1);
+    tcp_teardown(&t);
+}
+
 static void test_listen_errors(void)
 {
     Tcp t;
@@ -1952,6 +1971,7 @@ static const MsTestCase tcp_cases[] = {
     MS_TEST(test_retransmit_after_more_writes),
     MS_TEST(test_write_larger_than_buffer),
     MS_TEST(test_write_while_peer_reads),
+    MS_TEST(test_free_with_segments_in_flight),
     MS_TEST(test_listen_errors),
     MS_TEST(test_determinism),
     MS_TEST_END,

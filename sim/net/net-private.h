@@ -48,18 +48,47 @@ typedef void (*MsNetDeliverFn)(gpointer data, gboolean lost, const MsHost *where
 /* The route between two hosts, as a sender that sends packets between the
  * same two again and again (a TCP side) keeps it: see route_cache below. */
 typedef struct MsRoute MsRoute;
+typedef struct MsPacket MsPacket;
 
-/* Like ms_net_send_packet().  destroy(data) is called only if the net is
- * freed while the packet is still travelling.  *first_start_out (may be NULL)
+/* A packet in flight.  It lives in its sender's object (a TCP segment's
+ * wire), so that sending one allocates nothing: the net fills it in,
+ * keeps it on its list of packets in flight and schedules its events, and
+ * gives it back when it calls the sender's fn, or destroy if the net is
+ * freed first.  A packet schedules its own events (its arrival at the next
+ * host, or its loss) rather than going through a task: it always waits
+ * for exactly one event, so it keeps the event's id itself.  A task's
+ * allocation, list and trampoline cost some 80 instructions a hop. */
+struct MsPacket {
+    MsNet *net;
+    MsPacket *prev;        /* in net->packets */
+    MsPacket *next;
+    MsEventId event;       /* the one it waits for (NONE: it never comes) */
+    MsRoute *route;        /* held (route->refs) */
+    GPtrArray *hosts;      /* the route's hosts, hosts[0] = source */
+    GPtrArray *links;      /* links[i] joins hosts[i] and hosts[i + 1] */
+    guint hop;             /* index in hosts of where the packet is */
+    guint32 bytes;
+    MsNetDeliverFn fn;
+    gpointer data;
+    GDestroyNotify destroy;
+    const MsHost *lost_where;
+    char *lost_why;
+};
+
+/* Like ms_net_send_packet(), in the packet p, which is part of data
+ * (transfer none: the net uses it until it calls fn, or destroy(data)).
+ * destroy(data) is called only if the net is freed while the packet is
+ * still travelling.  *first_start_out (may be NULL)
  * is when the packet starts being transmitted on its first link (or now, if
  * it never gets that far): the moment the sender's interface lets go of it.
  * route_cache (may be NULL; *route_cache NULL at first) keeps the route from
  * src to dst for the next packet between them, held until
  * ms_net_route_release(); it is searched again when the net's links or
  * hosts change. */
-gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
-                                 MsNetDeliverFn fn, gpointer data, GDestroyNotify destroy,
-                                 MsRoute **route_cache, MsTime *first_start_out);
+gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *dst,
+                                 guint32 bytes, MsNetDeliverFn fn, gpointer data,
+                                 GDestroyNotify destroy, MsRoute **route_cache,
+                                 MsTime *first_start_out);
 /* Lets go of a route kept by ms_net_send_packet_full() and sets it to NULL. */
 void ms_net_route_release(MsRoute **route_cache);
 
@@ -91,15 +120,21 @@ static inline void ms_spare_push(gpointer *spares, gpointer obj)
     *spares = obj;
 }
 
-/* A zeroed object of `size` bytes: a spare one if there is one. */
-static inline gpointer ms_spare_pop(gpointer *spares, gsize size)
+/* An object of `size` bytes, its contents undefined: a spare one if there
+ * is one. */
+static inline gpointer ms_spare_take(gpointer *spares, gsize size)
 {
     gpointer obj = *spares;
     if (obj == NULL)
-        return g_malloc0(size);
+        return g_malloc(size);
     *spares = *(gpointer *) obj;
-    memset(obj, 0, size);
     return obj;
+}
+
+/* A zeroed object of `size` bytes: a spare one if there is one. */
+static inline gpointer ms_spare_pop(gpointer *spares, gsize size)
+{
+    return memset(ms_spare_take(spares, size), 0, size);
 }
 
 static inline void ms_spare_free_all(gpointer *spares)
@@ -152,7 +187,6 @@ struct MsRoute {
 };
 
 typedef struct MsLabel MsLabel; /* a host's label in a route search (route.c) */
-typedef struct MsPacket MsPacket;
 
 #define MS_NET_ROUTE_RECENT 64u
 
@@ -174,7 +208,6 @@ struct MsNet {
     MsNetTask *tasks;      /* pending tasks, the latest first */
     MsNetTask *spare;      /* finished tasks, kept for reuse */
     MsPacket *packets;     /* in flight, the latest first */
-    gpointer spare_packets;/* freed packets, kept for reuse (a list through their first word) */
     MsTcpTable *tcp;
 };
 
@@ -212,6 +245,14 @@ void ms_net_routes_drop(MsNet *net);
 MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to);
 /* Lets go of one count on a route (a GDestroyNotify for the table). */
 void ms_net_route_unref(gpointer route);
+/* The same, inline where a packet lets go of its route. */
+static inline void ms_net_route_drop(MsRoute *route)
+{
+    if (route->refs > 1)
+        route->refs--;
+    else
+        ms_net_route_unref(route);
+}
 
 /* packet.c: drops the packets still in flight, destroying their data. */
 void ms_net_packets_free_all(MsNet *net);

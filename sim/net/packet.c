@@ -29,31 +29,9 @@ MsTime ms_net_transmission_time(guint64 bytes, guint64 bandwidth_bps)
     return ns > (MsWide) MS_TIME_NEVER ? MS_TIME_NEVER : (MsTime) ns;
 }
 
-/* A packet schedules its own events (its arrival at the next host, or its
- * loss) rather than going through a task: a packet is always waiting for
- * exactly one event, so it can keep the event's id and its place on the
- * net's list of packets in flight itself, for freeing the net.  A task's
- * allocation, list and trampoline cost some 80 instructions a hop. */
-struct MsPacket {
-    MsNet *net;            /* first: the spares are linked through it */
-    MsPacket *prev;        /* in net->packets */
-    MsPacket *next;
-    MsEventId event;       /* the one it waits for (NONE: it never comes) */
-    MsRoute *route;        /* held (route->refs) */
-    GPtrArray *hosts;      /* the route's hosts, hosts[0] = source */
-    GPtrArray *links;      /* links[i] joins hosts[i] and hosts[i + 1] */
-    guint hop;             /* index in hosts of where the packet is */
-    guint32 bytes;
-    MsNetDeliverFn fn;
-    gpointer data;
-    GDestroyNotify destroy;
-    const MsHost *lost_where;
-    char *lost_why;
-};
-
-/* Every segment is a packet: a freed one is kept for the next instead of
- * going back to malloc, its first word linking the spares. */
-static void packet_free(MsPacket *p)
+/* The net is done with p: it leaves the list of packets in flight and
+ * lets go of its route.  Its memory is its sender's. */
+static void packet_done(MsPacket *p)
 {
     MsNet *net = p->net;
 
@@ -63,23 +41,7 @@ static void packet_free(MsPacket *p)
         net->packets = p->next;
     if (p->next != NULL)
         p->next->prev = p->prev;
-    if (p->data != NULL && p->destroy != NULL)
-        p->destroy(p->data);
-    ms_net_route_unref(p->route);
-    g_free(p->lost_why);
-    ms_spare_push(&net->spare_packets, p);
-}
-
-static MsPacket *packet_new(MsNet *net)
-{
-    MsPacket *p = ms_spare_pop(&net->spare_packets, sizeof(MsPacket));
-
-    p->net = net;
-    p->next = net->packets;
-    if (net->packets != NULL)
-        net->packets->prev = p;
-    net->packets = p;
-    return p;
+    ms_net_route_drop(p->route);
 }
 
 /* Packets still in flight are dropped, their data destroyed. */
@@ -88,11 +50,17 @@ void ms_net_packets_free_all(MsNet *net)
     while (net->packets != NULL) {
         MsPacket *p = net->packets;
 
+        gpointer data = p->data;
+        GDestroyNotify destroy = p->destroy;
+
         if (p->event != MS_EVENT_ID_NONE)
             ms_sim_cancel(net->sim, p->event);
-        packet_free(p);
+        g_free(p->lost_why);
+        packet_done(p);
+        /* Last: p may be part of what it frees. */
+        if (destroy != NULL)
+            destroy(data);
     }
-    ms_spare_free_all(&net->spare_packets);
 }
 
 /* fn(p) at `when`, which is never before now; never, for a link of
@@ -106,10 +74,16 @@ static void packet_schedule(MsPacket *p, MsTime when, MsEventFn fn)
 
 static void packet_finish(MsPacket *p, gboolean lost)
 {
-    gpointer data = g_steal_pointer(&p->data);
+    MsNetDeliverFn fn = p->fn;
+    gpointer data = p->data;
+    const MsHost *where = p->lost_where;
+    char *why = p->lost_why;
 
-    p->fn(data, lost, p->lost_where, p->lost_why);
-    packet_free(p);
+    /* The packet is its sender's again before fn runs, which may free it
+     * or send it anew. */
+    packet_done(p);
+    fn(data, lost, where, why);
+    g_free(why);
 }
 
 static void packet_lost_event(gpointer data)
@@ -179,15 +153,15 @@ static MsTime packet_forward(MsPacket *p, MsTime now)
     return start;
 }
 
-gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
-                                 MsNetDeliverFn fn, gpointer data, GDestroyNotify destroy,
-                                 MsRoute **route_cache, MsTime *first_start_out)
+gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *dst,
+                                 guint32 bytes, MsNetDeliverFn fn, gpointer data,
+                                 GDestroyNotify destroy, MsRoute **route_cache,
+                                 MsTime *first_start_out)
 {
     MsTime now = ms_sim_now(net->sim);
     MsTime start = now;
-    MsPacket *p;
 
-    g_return_val_if_fail(src != NULL && dst != NULL && fn != NULL, FALSE);
+    g_return_val_if_fail(p != NULL && src != NULL && dst != NULL && fn != NULL, FALSE);
     MsRoute *route = route_cache != NULL ? *route_cache : NULL;
     if (route == NULL || route->epoch != net->route_epoch) {
         route = ms_net_route_find(net, src, dst);
@@ -199,15 +173,24 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
     }
     if (route->hosts == NULL)
         return FALSE;
-    p = packet_new(net);
+    p->net = net;
+    p->prev = NULL;
+    p->next = net->packets;
+    if (net->packets != NULL)
+        net->packets->prev = p;
+    net->packets = p;
+    p->event = MS_EVENT_ID_NONE;
     p->route = route;
     route->refs++;
     p->hosts = route->hosts;
     p->links = route->links;
+    p->hop = 0;
     p->bytes = bytes;
     p->fn = fn;
     p->data = data;
     p->destroy = destroy;
+    p->lost_where = NULL;
+    p->lost_why = NULL;
     if (!ms_net_spans_up(src->down, now))
         packet_lose(p, now, src, g_strdup_printf("host %s down", src->name));
     else if (p->hosts->len == 1)
@@ -222,10 +205,11 @@ gboolean ms_net_send_packet_full(MsNet *net, MsHost *src, MsHost *dst, guint32 b
 void ms_net_route_release(MsRoute **route_cache)
 {
     if (*route_cache != NULL)
-        ms_net_route_unref(g_steal_pointer(route_cache));
+        ms_net_route_drop(g_steal_pointer(route_cache));
 }
 
 typedef struct {
+    MsPacket packet;
     MsPacketFn fn;
     gpointer data;
 } MsPublicPacket;
@@ -248,8 +232,8 @@ gboolean ms_net_send_packet(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
 
     pp->fn = fn;
     pp->data = data;
-    if (!ms_net_send_packet_full(net, src, dst, bytes, public_packet_done, pp, g_free, NULL,
-                                 NULL)) {
+    if (!ms_net_send_packet_full(net, &pp->packet, src, dst, bytes, public_packet_done, pp,
+                                 g_free, NULL, NULL)) {
         g_free(pp);
         return FALSE;
     }

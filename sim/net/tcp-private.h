@@ -52,9 +52,9 @@ typedef struct {
     GList link;            /* in the side's rtx queue (data: the segment) */
 } MsTcpSeg;
 
-/* One transmission of a segment, travelling as a packet. */
+/* One transmission of a segment, travelling as the packet inside it. */
 typedef struct {
-    MsTcpConn *conn;
+    MsTcpConn *conn;       /* first: the spares are linked through it */
     int from;
     guint flags;
     guint64 seq;
@@ -62,6 +62,7 @@ typedef struct {
     guint32 len;           /* payload bytes, read from the sender's send buffer */
     guint retransmit;
     guint64 trace_id;      /* its SEGMENT_SENT record */
+    MsPacket packet;
 } MsTcpWire;
 
 /* Received out of order (or not yet handed to the application).  Its

@@ -80,10 +80,11 @@ static void trackers_append(MsTcpConn *conn, int s, guint64 end, guint64 trace_i
     t->len++;
 }
 
-/* Every segment sent is a wire: a freed one is kept for the next, its first
- * word linking the spares.  Wires outlive no connection: one in flight holds
- * its connection (conn->holds), and at the end packets in flight are freed
- * with the net's tasks, before the table. */
+/* Every segment sent is a wire, with the packet that carries it: a freed
+ * one is kept for the next, its first word linking the spares.  Wires
+ * outlive no connection: one in flight holds its connection (conn->holds),
+ * and at the end packets in flight are freed with the net's tasks, before
+ * the table. */
 static void wire_free(gpointer data)
 {
     MsTcpWire *wire = data;
@@ -92,9 +93,10 @@ static void wire_free(gpointer data)
     ms_spare_push(&table->spare_wires, wire);
 }
 
+/* Its every field is set before use: it is not zeroed. */
 static MsTcpWire *wire_new(MsTcpTable *table)
 {
-    return ms_spare_pop(&table->spare_wires, sizeof(MsTcpWire));
+    return ms_spare_take(&table->spare_wires, sizeof(MsTcpWire));
 }
 
 /* Timer tasks must already be cancelled (or freed with the net's tasks). */
@@ -306,9 +308,9 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
     wire->trace_id = ms_trace_emit_segment(conn_trace(conn), side_context(conn, s, TRUE),
                                            MS_TRACE_SEGMENT_SENT, start, side_dir(s), flags,
                                            (guint32) seq, (guint32) ack, wire->len, retransmit);
-    if (!ms_net_send_packet_full(conn->net, conn->sides[s].host, conn->sides[1 - s].host,
-                                 MS_TCP_HEADER_BYTES + wire->len, wire_done, wire, wire_free,
-                                 &conn->sides[s].route, &start)) {
+    if (!ms_net_send_packet_full(conn->net, &wire->packet, conn->sides[s].host,
+                                 conn->sides[1 - s].host, MS_TCP_HEADER_BYTES + wire->len,
+                                 wire_done, wire, wire_free, &conn->sides[s].route, &start)) {
         wire_record(wire, MS_TRACE_SEGMENT_LOST, &rec);
         rec.detail = "no route to host";
         ms_trace_emit(conn_trace(conn), &rec);
