@@ -71,8 +71,9 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
      * changes nothing. */
     if (ack <= side->snd_una || ack > side->snd_nxt)
         return;
-    while (!g_queue_is_empty(&side->rtx)
-           && ms_tcp_seg_end(g_queue_peek_head(&side->rtx)) <= ack) {
+    /* The queue's head is read in place: nearly every segment's ACK comes
+     * here, and GLib's queue functions were a call each. */
+    while (side->rtx.head != NULL && ms_tcp_seg_end(side->rtx.head->data) <= ack) {
         MsTcpSeg *seg = g_queue_pop_head_link(&side->rtx)->data;
 
         retransmitted = retransmitted || seg->retransmits > 0;
@@ -88,7 +89,7 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
         rtt_sample(side, conn_now(conn) - first_start);
     /* RFC 6298 5.2: all acknowledged, stop the timer; 5.3: otherwise new
      * data was acknowledged, restart it. */
-    if (g_queue_is_empty(&side->rtx))
+    if (side->rtx.head == NULL)
         ms_tcp_timer_stop(conn, s);
     else if (any)
         ms_tcp_timer_start(conn, s, conn_now(conn));
