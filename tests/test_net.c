@@ -1029,7 +1029,7 @@ static void test_data_split_at_mss_bytes(void)
 
 /* A burst of more lines than a tracker block first holds (it grows), each
  * line's arrival the arrival of the segment with its last byte; then a
- * second burst, in the block the first one left. */
+ * second burst, tracked in one call, in the block the first one left. */
 static void test_many_tracked_lines(void)
 {
     Tcp t;
@@ -1064,10 +1064,18 @@ static void test_many_tracked_lines(void)
 
     CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, data, 100), 4100);
     MsTime sent = ms_sim_now(t.sim);
+    /* The second burst tracked at once, after a line the peer has already:
+     * that one arrives now, the others wait in the block. */
+    MsTcpArrival burst[6];
+    guint64 early = ms_trace_emit(trace, &line);
+    burst[0] = (MsTcpArrival){ 4000, early };
     for (guint i = 0; i < 5; i++) {
         more[i] = ms_trace_emit(trace, &line);
-        ms_tcp_track_arrival(t.conn, MS_DIR_CLIENT, 4000 + 20 * (i + 1), more[i]);
+        burst[i + 1] = (MsTcpArrival){ 4000 + 20 * (i + 1), more[i] };
     }
+    ms_tcp_track_arrivals(t.conn, MS_DIR_CLIENT, burst, G_N_ELEMENTS(burst));
+    CU_ASSERT_EQUAL(ms_trace_pin(trace, early)->arrival, sent);
+    CU_ASSERT_EQUAL(ms_trace_pin(trace, more[0])->arrival, -1);
     ms_sim_run(t.sim, MS_TIME_NEVER);
     /* 140 bytes at 10 Mbit/s: 112 µs, then 10 ms. */
     for (guint i = 0; i < 5; i++)

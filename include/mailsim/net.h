@@ -148,6 +148,13 @@ guint64 ms_tcp_send_commit(MsTcpConn *conn, MsDir side, gsize len);
 /* When the peer of `side` has received the stream up to `end_offset`, set the
  * arrival time of trace record `trace_id`.  Used for protocol lines. */
 void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint64 trace_id);
+/* The same for the n lines of a write at once, their ends in the order
+ * written. */
+typedef struct {
+    guint64 end;
+    guint64 trace_id;
+} MsTcpArrival;
+void ms_tcp_track_arrivals(MsTcpConn *conn, MsDir side, const MsTcpArrival *lines, guint n);
 /* Sends FIN from `side` once everything written before has been sent. */
 void ms_tcp_close(MsTcpConn *conn, MsDir side);
 

@@ -13,25 +13,23 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         return;
 
     MsTrace *trace = ms_sim_trace(world->sim);
-    MsDir peer = side == MS_DIR_CLIENT ? MS_DIR_SERVER : MS_DIR_CLIENT;
     /* Every line of a run passes here: the wire bytes are copied once,
      * straight into the room the connection's send buffer makes for the
-     * write, and each line's record id and end offset share one array.  A
-     * line is measured once: the first pass leaves its text's length and
-     * its wire size there for the second, which copies the bytes and turns
-     * the size into an end offset. */
-    typedef struct {
-        guint64 id;
-        gsize text; /* the length of the line's text */
-        gsize end;  /* its wire size, then where it ends in the write */
-    } Sent;
-    /* Most steps send a line or a few: their ids fit on the stack. */
-    Sent few[16];
-    g_autofree Sent *many = lines->len > G_N_ELEMENTS(few) ? g_new(Sent, lines->len) : NULL;
-    Sent *sent = many != NULL ? many : few;
+     * write.  A line is measured once: the first pass leaves its text's
+     * length in `text` and its wire size in `sent` for the second, which
+     * copies the bytes and turns the size into where the line ends in the
+     * write, beside its record's id: what TCP tracks the arrival of. */
+    gsize few_text[16];
+    MsTcpArrival few_sent[G_N_ELEMENTS(few_text)];
+    gboolean big = lines->len > G_N_ELEMENTS(few_text);
+    /* Most steps send a line or a few: they fit on the stack. */
+    g_autofree gsize *many_text = big ? g_new(gsize, lines->len) : NULL;
+    g_autofree MsTcpArrival *many_sent = big ? g_new(MsTcpArrival, lines->len) : NULL;
+    gsize *text = big ? many_text : few_text;
+    MsTcpArrival *sent = big ? many_sent : few_sent;
     gsize size = 0;
     for (guint i = 0; i < lines->len; i++) {
-        sent[i].end = ms_proto_line_measure(g_ptr_array_index(lines, i), &sent[i].text);
+        sent[i].end = ms_proto_line_measure(g_ptr_array_index(lines, i), &text[i]);
         size += sent[i].end;
     }
     char *buf = ms_tcp_send_reserve(conn, side, size);
@@ -39,20 +37,15 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         return; /* the engine spoke after the connection closed: nothing goes out */
     gsize at = 0;
     /* The connection, protocol, hosts and ports every line repeats are the
-     * connection's trace context, found once for all its lines; the record
-     * is filled in once and only its line's fields change. */
+     * connection's trace context, found once for all its lines, which the
+     * trace reads instead of the record's: the record is filled in once
+     * with the rest, and only its line's fields change. */
     MsTraceContext ctx = ms_tcp_conn_trace_context(conn, side);
     MsTraceRecord r = { 0 };
     r.kind = MS_TRACE_LINE;
     r.time = ms_sim_now(world->sim);
     r.arrival = -1;
-    r.conn = ms_tcp_conn_id(conn);
-    r.protocol = ms_tcp_conn_protocol(conn);
     r.dir = side;
-    r.src = ms_host_name(ms_tcp_conn_host(conn, side));
-    r.dst = ms_host_name(ms_tcp_conn_host(conn, peer));
-    r.src_port = ms_tcp_conn_port(conn, side);
-    r.dst_port = ms_tcp_conn_port(conn, peer);
 
     /* Lines in a row (a message's body, a multi-line reply) mostly share
      * their phase and note: the pair is found once for them. */
@@ -70,7 +63,8 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
                 ann_note = line->note;
                 have_ann = TRUE;
             }
-            sent[i].id = ms_trace_emit_line(trace, ctx, r.time, side, line->text, sent[i].text, ann, eol);
+            sent[i].trace_id = ms_trace_emit_line(trace, ctx, r.time, side, line->text, text[i],
+                                                  ann, eol);
         } else {
             r.text = line->text;
             r.eol = line->eol;
@@ -78,9 +72,9 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
             r.note = line->note;
             /* Binary content: the text is a stand-in, len the octets sent. */
             r.len = line->bytes != NULL ? (guint32) MIN(sent[i].end, G_MAXUINT32) : 0;
-            sent[i].id = ms_trace_emit_in(trace, ctx, &r);
+            sent[i].trace_id = ms_trace_emit_in(trace, ctx, &r);
         }
-        ms_proto_line_copy_measured(line, sent[i].text, sent[i].end, buf + at);
+        ms_proto_line_copy_measured(line, text[i], sent[i].end, buf + at);
         at += sent[i].end;
         sent[i].end = at;
     }
@@ -89,7 +83,8 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     guint64 stream_end = ms_tcp_send_commit(conn, side, at);
     guint64 stream_start = stream_end - at;
     for (guint i = 0; i < lines->len; i++)
-        ms_tcp_track_arrival(conn, side, stream_start + sent[i].end, sent[i].id);
+        sent[i].end += stream_start;
+    ms_tcp_track_arrivals(conn, side, sent, lines->len);
 }
 
 void ms_session_free(gpointer session)

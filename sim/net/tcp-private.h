@@ -108,10 +108,8 @@ static inline const char *ms_tcp_buf_at(const MsTcpSendBuf *b, guint64 offset)
     return b->data + (offset - b->start);
 }
 
-typedef struct {
-    guint64 end;           /* stream offset the peer must have received */
-    guint64 trace_id;
-} MsTcpTracker;
+/* A record waiting for the peer to receive the stream up to end. */
+typedef MsTcpArrival MsTcpTracker;
 
 /* The trackers of one side's burst of lines, in one block that grows by
  * doubling; an emptied block waits on the table's spares for the next

@@ -50,7 +50,8 @@ void ms_tcp_trackers_done(MsTcpConn *conn, int s)
 
 #define TRACKERS_MIN 4u
 
-static void trackers_append(MsTcpConn *conn, int s, guint64 end, guint64 trace_id)
+/* Appends n trackers to side s's block. */
+static void trackers_append(MsTcpConn *conn, int s, const MsTcpTracker *items, guint n)
 {
     MsTcpSide *side = &conn->sides[s];
     MsTcpTrackers *t = side->trackers;
@@ -69,15 +70,16 @@ static void trackers_append(MsTcpConn *conn, int s, guint64 end, guint64 trace_i
         t->next = NULL;
         side->trackers = t;
     }
-    if (t->len == t->cap) {
-        g_assert(t->cap <= G_MAXUINT / 2);
-        t->cap *= 2;
+    if (t->cap - t->len < n) {
+        while (t->cap - t->len < n) {
+            g_assert(t->cap <= G_MAXUINT / 2);
+            t->cap *= 2;
+        }
         t = g_realloc(t, sizeof *t + (gsize) t->cap * sizeof(MsTcpTracker));
         side->trackers = t;
     }
-    t->items[t->len].end = end;
-    t->items[t->len].trace_id = trace_id;
-    t->len++;
+    memcpy(&t->items[t->len], items, n * sizeof *items);
+    t->len += n;
 }
 
 /* Every segment sent is a wire, with the packet that carries it: a freed
@@ -748,14 +750,24 @@ guint64 ms_tcp_send_bytes(MsTcpConn *conn, MsDir side, GBytes *bytes)
 
 void ms_tcp_track_arrival(MsTcpConn *conn, MsDir side, guint64 end_offset, guint64 trace_id)
 {
+    MsTcpArrival line = { end_offset, trace_id };
+
+    ms_tcp_track_arrivals(conn, side, &line, 1);
+}
+
+void ms_tcp_track_arrivals(MsTcpConn *conn, MsDir side, const MsTcpArrival *lines, guint n)
+{
     int s = side_index(side);
+    guint i = 0;
 
     g_return_if_fail(conn != NULL && s >= 0);
-    if (conn->sides[1 - s].received >= end_offset) {
-        ms_trace_set_arrival(conn_trace(conn), trace_id, conn_now(conn));
-        return;
-    }
-    trackers_append(conn, s, end_offset, trace_id);
+    /* The lines the peer has already received are arrived now; the rest,
+     * which end later in the stream, wait in one block. */
+    guint64 received = conn->sides[1 - s].received;
+    for (; i < n && lines[i].end <= received; i++)
+        ms_trace_set_arrival(conn_trace(conn), lines[i].trace_id, conn_now(conn));
+    if (i < n)
+        trackers_append(conn, s, lines + i, n - i);
 }
 
 void ms_tcp_close(MsTcpConn *conn, MsDir side)
