@@ -93,13 +93,35 @@ typedef struct {
     gboolean pinned;
 } MsTcpSendBuf;
 
+/* Room for len bytes at b->end when the block lacks it (tcp_buffer.c). */
+char *ms_tcp_buf_make_room(MsTcpSendBuf *b, guint64 keep, gsize len);
+void ms_tcp_buf_clear(MsTcpSendBuf *b);
+
 /* Room for len bytes at b->end, keeping the bytes from stream offset
  * `keep` (<= b->end) on; the bytes before it may be dropped.  The caller
- * fills the room and then moves b->end past what it wrote. */
-char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len);
-void ms_tcp_buf_pin(MsTcpSendBuf *b);
-void ms_tcp_buf_unpin(MsTcpSendBuf *b);
-void ms_tcp_buf_clear(MsTcpSendBuf *b);
+ * fills the room and then moves b->end past what it wrote.  Most writes
+ * find the room behind the last one. */
+static inline char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len)
+{
+    if (G_LIKELY(b->data != NULL && (b->end - b->start) + len <= b->cap))
+        return b->data + (b->end - b->start);
+    return ms_tcp_buf_make_room(b, keep, len);
+}
+
+/* Around the peer's application reading from the buffer: every segment
+ * with data that arrives, hence inline. */
+static inline void ms_tcp_buf_pin(MsTcpSendBuf *b)
+{
+    g_assert(!b->pinned);
+    b->pinned = TRUE;
+}
+
+static inline void ms_tcp_buf_unpin(MsTcpSendBuf *b)
+{
+    b->pinned = FALSE;
+    if (G_UNLIKELY(b->retired != NULL))
+        g_free(g_steal_pointer(&b->retired));
+}
 
 /* The byte at stream offset `offset`, which must still be kept. */
 static inline const char *ms_tcp_buf_at(const MsTcpSendBuf *b, guint64 offset)

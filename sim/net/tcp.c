@@ -286,8 +286,9 @@ static void wire_done(gpointer data, gboolean lost, const MsHost *where, const c
         ms_tcp_deliver(conn, wire);
     }
     wire_free(wire);
-    conn->holds--;
-    ms_tcp_conn_settle(conn);
+    /* A connection with another segment in flight is not over yet. */
+    if (--conn->holds == 0)
+        ms_tcp_conn_settle(conn);
 }
 
 /* Puts one segment on the network from side s and traces it.  Returns when

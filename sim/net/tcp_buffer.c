@@ -30,13 +30,9 @@ static void buf_move_to(MsTcpSendBuf *b, gsize cap, guint64 keep)
     b->start = keep;
 }
 
-char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len)
+char *ms_tcp_buf_make_room(MsTcpSendBuf *b, guint64 keep, gsize len)
 {
     g_assert(keep <= b->end);
-    /* The usual case: room behind the last write. */
-    if (b->data != NULL && (b->end - b->start) + len <= b->cap)
-        return b->data + (b->end - b->start);
-
     keep = MAX(keep, b->start);
     gsize live = b->end - keep;
     /* The bytes being read must stay where they are; a block that replaced
@@ -60,18 +56,6 @@ char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len)
         buf_move_to(b, cap, keep);
     }
     return b->data + (b->end - b->start);
-}
-
-void ms_tcp_buf_pin(MsTcpSendBuf *b)
-{
-    g_assert(!b->pinned);
-    b->pinned = TRUE;
-}
-
-void ms_tcp_buf_unpin(MsTcpSendBuf *b)
-{
-    b->pinned = FALSE;
-    g_free(g_steal_pointer(&b->retired));
 }
 
 /* The side wrote its last byte and the peer has them all. */
