@@ -190,6 +190,95 @@ static void test_line_proto_lines(void)
     ms_proto_line_free(NULL);
 }
 
+/* Every line a feed brought stays where it is, NUL-terminated, while the
+ * next ones are peeked: an engine may keep the views of one feed's lines
+ * until it is fed again. */
+static void test_line_views_last_until_feed(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(510);
+    const char *first = NULL;
+    const char *second = NULL;
+    gsize len1 = 0;
+    gsize len2 = 0;
+    MsEol eol;
+
+    ms_line_reader_feed(r, "250-one\r\n250 two\r\n250", 21);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &first, &len1, &eol), MS_LINE_OK);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &second, &len2, &eol), MS_LINE_OK);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, NULL, NULL, NULL), MS_LINE_NONE);
+    CU_ASSERT_EQUAL(len1, 7);
+    MS_ASSERT_STR(first, "250-one");
+    CU_ASSERT_EQUAL(len2, 7);
+    MS_ASSERT_STR(second, "250 two");
+    CU_ASSERT_EQUAL(ms_line_reader_pending(r), 3);
+    /* The unfinished line is carried over to the next feed. */
+    ms_line_reader_feed(r, " three\r\n", 8);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &first, &len1, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(first, "250 three");
+    CU_ASSERT_EQUAL(ms_line_reader_pending(r), 0);
+}
+
+/* A line much longer than the reader's first buffer, in many small feeds
+ * (a message line or a reply split over segments), comes out whole. */
+static void test_line_long_across_many_feeds(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(0);
+    g_autoptr(GString) want = g_string_new(NULL);
+    const char *line = NULL;
+    gsize len = 0;
+    MsEol eol;
+
+    ms_line_reader_feed(r, "x\r\n", 3);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_OK);
+    for (guint i = 0; i < 200; i++) {
+        char piece[40];
+        gsize n = (gsize) g_snprintf(piece, sizeof piece, "piece %03u of a long line;", i);
+
+        g_string_append_len(want, piece, (gssize) n);
+        ms_line_reader_feed(r, piece, n);
+        CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_NONE);
+        CU_ASSERT_EQUAL(ms_line_reader_pending(r), want->len);
+    }
+    ms_line_reader_feed(r, "\r", 1);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_NONE);
+    ms_line_reader_feed(r, "\nnext\n", 7);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_OK);
+    CU_ASSERT_EQUAL(eol, MS_EOL_CRLF);
+    CU_ASSERT_EQUAL_FATAL(len, want->len);
+    CU_ASSERT(memcmp(line, want->str, len) == 0);
+    CU_ASSERT_EQUAL(line[len], '\0');
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(line, "next");
+    CU_ASSERT_EQUAL(eol, MS_EOL_LF);
+}
+
+/* A reset reader behaves as a new one with the new limit: what was fed
+ * before, a pending CR and an overflow included, is gone. */
+static void test_line_reset(void)
+{
+    g_autoptr(MsLineReader) r = ms_line_reader_new(4);
+    const char *line = NULL;
+    gsize len = 0;
+    MsEol eol;
+
+    ms_line_reader_feed(r, "abcdefgh\r", 9);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_NONE);
+    CU_ASSERT(ms_line_reader_pending(r) > 0);
+    ms_line_reader_reset(r, 8);
+    CU_ASSERT_EQUAL(ms_line_reader_pending(r), 0);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_NONE);
+    ms_line_reader_feed(r, "\nabcdefgh\r\nabcdefghi\r\n", 22);
+    /* The LF that would have ended the old line starts the new stream. */
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_OK);
+    CU_ASSERT_EQUAL(len, 0);
+    CU_ASSERT_EQUAL(eol, MS_EOL_LF);
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_OK);
+    MS_ASSERT_STR(line, "abcdefgh");
+    CU_ASSERT_EQUAL(ms_line_reader_peek(r, &line, &len, &eol), MS_LINE_TOO_LONG);
+    MS_ASSERT_STR(line, "abcdefgh");
+    CU_ASSERT_EQUAL(ms_line_reader_pending(r), 0);
+}
+
 static const MsTestCase line_cases[] = {
     MS_TEST(test_line_crlf),
     MS_TEST(test_line_bare_lf),
@@ -199,6 +288,9 @@ static const MsTestCase line_cases[] = {
     MS_TEST(test_line_too_long_across_feeds),
     MS_TEST(test_line_embedded_nul),
     MS_TEST(test_line_proto_lines),
+    MS_TEST(test_line_views_last_until_feed),
+    MS_TEST(test_line_long_across_many_feeds),
+    MS_TEST(test_line_reset),
     MS_TEST_END,
 };
 

@@ -130,14 +130,19 @@ typedef enum {
 MsLineReader *ms_line_reader_new(gsize max_len);
 void ms_line_reader_free(MsLineReader *reader);
 void ms_line_reader_set_max(MsLineReader *reader, gsize max_len);
+/* Forgets every byte fed, as a new reader with max_len would, keeping the
+ * buffer for the next stream: an engine reused for another session resets
+ * its reader instead of making a new one. */
+void ms_line_reader_reset(MsLineReader *reader, gsize max_len);
 void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len);
 /* line_out: transfer full, NUL-terminated (may contain other NULs: use len_out). */
 MsLineResult ms_line_reader_next(MsLineReader *reader, char **line_out, gsize *len_out,
                                  MsEol *eol_out);
 /* The same line without a copy: line_out points into the reader, NUL-
  * terminated after len_out octets, and stays valid until the reader is
- * next fed, asked for a line or freed.  For engines that read a line where
- * it is and copy only what they keep of it. */
+ * next fed, reset or freed (the lines of one feed stay put while the next
+ * ones are asked for).  For engines that read a line where it is and copy
+ * only what they keep of it. */
 MsLineResult ms_line_reader_peek(MsLineReader *reader, const char **line_out, gsize *len_out,
                                  MsEol *eol_out);
 /* Bytes fed but not yet returned as a line. */

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "mailsim/core.h"
 #include "mailsim/proto.h"
 
 /* ---- Lines an engine sends ------------------------------------------------ */
@@ -156,30 +157,39 @@ const char *ms_eol_text(MsEol eol)
 }
 
 /* ---- The line reader --------------------------------------------------------
- * buf[start..] holds the bytes fed and not yet returned: a line returned
+ * buf[start..len) holds the bytes fed and not yet returned: a line returned
  * moves start past it, and the bytes before start are dropped only when
- * more are fed, so a segment of many lines is not moved down once a line.
- * scan (an index into buf, at or after start) is where the search for a
- * line ending resumes: everything before it is known to hold no ending (a
+ * more are fed, so a segment of many lines is not moved down once a line
+ * and every line returned since the last feed stays where it was.  scan
+ * (an index into buf, at or after start) is where the search for a line
+ * ending resumes: everything before it is known to hold no ending (a
  * trailing CR is never passed over, because whether it is a CRLF or a bare
  * CR depends on the next byte).  When the current line grows past max_len,
  * only its first max_len octets are kept and `overflow` remembers that the
  * rest was dropped, so a flood of bytes without an ending costs bounded
  * memory.  max_len 0 means no limit.
+ *
+ * The buffer is the reader's own rather than a GByteArray: every segment a
+ * run delivers is fed here, and the array's calls to resize and append cost
+ * more than the copy they wrap.
  */
 struct MsLineReader {
-    GByteArray *buf;
+    char *buf;
+    gsize len; /* octets in buf */
+    gsize cap; /* its size */
     gsize max_len;
     gsize start;
     gsize scan;
     gboolean overflow;
 };
 
+/* The first buffer holds a few reply or command lines, or a segment. */
+#define READER_MIN_CAP 256
+
 MsLineReader *ms_line_reader_new(gsize max_len)
 {
     MsLineReader *reader = g_new0(MsLineReader, 1);
 
-    reader->buf = g_byte_array_new();
     reader->max_len = max_len;
     return reader;
 }
@@ -188,8 +198,24 @@ void ms_line_reader_free(MsLineReader *reader)
 {
     if (reader == NULL)
         return;
-    g_byte_array_unref(reader->buf);
+    g_free(reader->buf);
     g_free(reader);
+}
+
+void ms_line_reader_reset(MsLineReader *reader, gsize max_len)
+{
+    /* The buffer is kept for the next stream; under AddressSanitizer it goes
+     * back to malloc, so a view kept from the last stream is caught. */
+    if (MS_UNDER_ASAN) {
+        g_free(reader->buf);
+        reader->buf = NULL;
+        reader->cap = 0;
+    }
+    reader->len = 0;
+    reader->start = 0;
+    reader->scan = 0;
+    reader->overflow = FALSE;
+    reader->max_len = max_len;
 }
 
 void ms_line_reader_set_max(MsLineReader *reader, gsize max_len)
@@ -201,22 +227,36 @@ void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len)
 {
     if (len == 0)
         return;
-    if (reader->start > 0 && reader->start == reader->buf->len) {
-        /* All of it was read, as usual: nothing to move down. */
-        g_byte_array_set_size(reader->buf, 0);
-        reader->scan = 0;
-        reader->start = 0;
-    } else if (reader->start > 0) {
-        g_byte_array_remove_range(reader->buf, 0, (guint) reader->start);
-        reader->scan -= reader->start;
-        reader->start = 0;
+    gsize keep = reader->len - reader->start;
+    gsize need = keep + len;
+
+    if (MS_UNDER_ASAN || need > reader->cap) {
+        /* A new buffer: the views handed out since the last feed end here,
+         * and under AddressSanitizer they end at every feed, so a view used
+         * past its span is caught rather than read from reused memory. */
+        gsize cap = need > reader->cap ? MAX(reader->cap * 2, READER_MIN_CAP) : reader->cap;
+
+        while (cap < need)
+            cap *= 2;
+        char *buf = g_malloc(cap);
+
+        if (keep > 0)
+            memcpy(buf, reader->buf + reader->start, keep);
+        g_free(reader->buf);
+        reader->buf = buf;
+        reader->cap = cap;
+    } else if (keep > 0 && reader->start > 0) {
+        memmove(reader->buf, reader->buf + reader->start, keep);
     }
-    g_byte_array_append(reader->buf, (const guint8 *) bytes, (guint) len);
+    reader->scan -= reader->start;
+    reader->start = 0;
+    memcpy(reader->buf + keep, bytes, len);
+    reader->len = need;
 }
 
 gsize ms_line_reader_pending(const MsLineReader *reader)
 {
-    return reader->buf->len - reader->start;
+    return reader->len - reader->start;
 }
 
 /* Finds the end of the first line in buf from reader->scan on.
@@ -226,17 +266,17 @@ gsize ms_line_reader_pending(const MsLineReader *reader)
 static gboolean find_line_end(MsLineReader *reader, gsize *line_len, gsize *consumed,
                               MsEol *eol)
 {
-    const guint8 *data = reader->buf->data;
-    gsize len = reader->buf->len;
+    const char *data = reader->buf;
+    gsize len = reader->len;
     gsize start = reader->start;
     gsize scan = reader->scan;
 
     /* The first CR or LF from scan on, found with memchr: every line of a
      * run is scanned here, and a loop testing each octet for both was a
      * fortieth of a run.  Only a CR before the first LF ends this line. */
-    const guint8 *lf = scan < len ? memchr(data + scan, '\n', len - scan) : NULL;
+    const char *lf = scan < len ? memchr(data + scan, '\n', len - scan) : NULL;
     gsize stop = lf != NULL ? (gsize) (lf - data) : len;
-    const guint8 *cr = scan < stop ? memchr(data + scan, '\r', stop - scan) : NULL;
+    const char *cr = scan < stop ? memchr(data + scan, '\r', stop - scan) : NULL;
     if (cr == NULL && lf != NULL) {
         gsize i = stop;
         *line_len = i - start;
@@ -279,9 +319,11 @@ MsLineResult ms_line_reader_peek(MsLineReader *reader, const char **line_out, gs
         /* Keep only the first max octets of a line that has no ending yet;
          * a pending CR at scan stays, it may start the ending. */
         if (max > 0 && reader->scan - reader->start > max) {
-            g_byte_array_remove_range(reader->buf, (guint) (reader->start + max),
-                                      (guint) (reader->scan - reader->start - max));
-            reader->scan = reader->start + max;
+            gsize cut = reader->start + max;
+
+            memmove(reader->buf + cut, reader->buf + reader->scan, reader->len - reader->scan);
+            reader->len -= reader->scan - cut;
+            reader->scan = cut;
             reader->overflow = TRUE;
         }
         return MS_LINE_NONE;
@@ -296,7 +338,7 @@ MsLineResult ms_line_reader_peek(MsLineReader *reader, const char **line_out, gs
     /* The line stays where it is, ended by a NUL written over the first
      * octet after what is kept: its ending (or the part of an over-long
      * line that is dropped), consumed with it. */
-    char *line = (char *) reader->buf->data + reader->start;
+    char *line = reader->buf + reader->start;
     line[keep] = '\0';
     reader->start += consumed;
     reader->scan = reader->start;
