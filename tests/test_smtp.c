@@ -634,6 +634,45 @@ static void test_server_path_forms(void)
     server_expect(server, cmd, "501 5.5.4 Error: path too long\r\n");
 }
 
+/* Two transactions in one feed: each MESSAGE event, popped into the
+ * caller's own storage, keeps its own sender and recipients, though the
+ * second transaction began before the first event was read. */
+static void test_server_pop_event(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    MsSmtpEvent event;
+
+    server_feed_str(server, "MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+                            "DATA\r\none\r\n.\r\nMAIL FROM:<>\r\n"
+                            "RCPT TO:<carol@hamburger.edu>\r\nRCPT TO:<dan@hamburger.edu>\r\n"
+                            "DATA\r\n..two\r\n.\r\nQUIT\r\n");
+    g_free(server_take(server));
+    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_MESSAGE);
+    MS_ASSERT_STR(event.reverse_path, "alice@crepes.fr");
+    MS_ASSERT_STR(event.helo_name, "crepes.fr");
+    CU_ASSERT_EQUAL_FATAL(event.recipients->len, 1);
+    MS_ASSERT_STR(event.recipients->pdata[0], "bob@hamburger.edu");
+    CU_ASSERT(bytes_equal(event.data, "one\r\n"));
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_PTR_NULL(event.recipients);
+    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_MESSAGE);
+    MS_ASSERT_STR(event.reverse_path, "");
+    CU_ASSERT_EQUAL_FATAL(event.recipients->len, 2);
+    MS_ASSERT_STR(event.recipients->pdata[0], "carol@hamburger.edu");
+    MS_ASSERT_STR(event.recipients->pdata[1], "dan@hamburger.edu");
+    CU_ASSERT(bytes_equal(event.data, ".two\r\n"));
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_CLOSE);
+    CU_ASSERT_EQUAL(event.code, 221);
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_FALSE(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL(event.kind, 0);
+    CU_ASSERT_PTR_NULL(event.text);
+}
+
 static void test_server_null_reverse_path(void)
 {
     g_autoptr(MsSmtpServer) server = ready_server(0);
@@ -1143,11 +1182,53 @@ static void test_server_parse_params(void)
         params = NULL;
         CU_ASSERT_FALSE(ms_smtp_parse_params(bad[i], &params));
         CU_ASSERT_PTR_NULL(params);
+        guint n = 99;
+        CU_ASSERT_FALSE(ms_smtp_params_valid(bad[i], &n));
     }
+}
+
+/* The parameters read in place: counted, then checked one by one, the
+ * offending one copied out whole for the reply. */
+static void test_server_params_in_place(void)
+{
+    guint n = 99;
+    char bad[MS_SMTP_COMMAND_LINE_MAX];
+    guint64 size = 0;
+    gboolean body8 = FALSE;
+
+    CU_ASSERT(ms_smtp_params_valid("", &n));
+    CU_ASSERT_EQUAL(n, 0);
+    CU_ASSERT(ms_smtp_params_valid(" SIZE=100  BODY=8BITMIME X-FLAG ", &n));
+    CU_ASSERT_EQUAL(n, 3);
+    CU_ASSERT_EQUAL(ms_smtp_mail_params(" SIZE=100  body=8bitmime", TRUE, TRUE, &size, &body8,
+                                        bad), MS_SMTP_N_REPLIES);
+    CU_ASSERT_EQUAL(size, 100);
+    CU_ASSERT(body8);
+    MS_ASSERT_STR(bad, "");
+    CU_ASSERT_EQUAL(ms_smtp_mail_params("SIZE=100 X-FLAG=on BODY=7BIT", TRUE, TRUE, &size,
+                                        &body8, bad), MS_SMTP_R_BAD_PARAM);
+    MS_ASSERT_STR(bad, "X-FLAG=on");
+    CU_ASSERT_EQUAL(ms_smtp_mail_params("BODY=7BIT SIZE=12x", TRUE, TRUE, &size, &body8, bad),
+                    MS_SMTP_R_BAD_PARAM_VALUE);
+    MS_ASSERT_STR(bad, "SIZE=12x");
+    CU_ASSERT_FALSE(body8);
+    /* Without SIZE offered (plain HELO, or RCPT), SIZE is refused too. */
+    CU_ASSERT_EQUAL(ms_smtp_mail_params("SIZE=1", FALSE, FALSE, &size, &body8, bad),
+                    MS_SMTP_R_BAD_PARAM);
+    MS_ASSERT_STR(bad, "SIZE=1");
+
+    /* RCPT takes no parameter at all (RFC 5321 4.1.1.11): the first is named. */
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+
+    server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
+    server_expect(server, "RCPT TO:<bob@hamburger.edu>  NOTIFY=NEVER ORCPT=x\r\n",
+                  "555 5.5.4 Unsupported option: NOTIFY=NEVER\r\n");
+    server_expect_code(server, "RCPT TO:<bob@hamburger.edu> NOTIFY=\r\n", "501");
 }
 
 static const MsTestCase server_cases[] = {
     MS_TEST(test_server_parse_params),
+    MS_TEST(test_server_params_in_place),
     MS_TEST(test_server_greeting),
     MS_TEST(test_server_input_before_greeting),
     MS_TEST(test_server_ehlo_extensions),
@@ -1161,6 +1242,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_unknown_command),
     MS_TEST(test_server_syntax_errors),
     MS_TEST(test_server_path_forms),
+    MS_TEST(test_server_pop_event),
     MS_TEST(test_server_null_reverse_path),
     MS_TEST(test_server_command_line_too_long),
     MS_TEST(test_server_bare_lf_command),
@@ -1246,6 +1328,49 @@ static MsSmtpEvent *client_event(MsSmtpClient *client, MsSmtpEventKind kind)
 
 static const char *const BOB[] = { "bob@hamburger.edu" };
 static const char *const BOB_CAROL[] = { "bob@hamburger.edu", "carol@hamburger.edu" };
+
+/* Events popped into the caller's own storage come in order, the EHLO
+ * keywords each a string of their own though they share one block, and
+ * the reply texts of multi-line replies joined with "\n". */
+static void test_client_pop_event(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+    MsSmtpEvent event;
+
+    add_message(client, BOB_CAROL, 2, "hi\n", GINT_TO_POINTER(3));
+    ms_smtp_client_finish(client);
+    client_expect(client, "220 hamburger.edu\r\n", "EHLO crepes.fr\r\n");
+    client_expect(client, "250-hamburger.edu\r\n250-SIZE\r\n250-\r\n250 PIPELINING\r\n",
+                  "MAIL FROM:<alice@crepes.fr> SIZE=4\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+                  "RCPT TO:<carol@hamburger.edu>\r\nDATA\r\n");
+    client_expect(client, "250 ok\r\n250 ok\r\n550-5.1.1 no\r\n550 5.1.1 carol\r\n354 go\r\n",
+                  "hi\r\n.\r\n");
+    client_expect(client, "250 queued\r\n", "QUIT\r\n");
+    client_expect(client, "221 bye\r\n", "");
+    CU_ASSERT_FATAL(ms_smtp_client_pop_event(client, &event));
+    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_SERVER_INFO);
+    CU_ASSERT_EQUAL_FATAL(event.extensions->len, 3);
+    MS_ASSERT_STR(event.extensions->pdata[0], "SIZE");
+    MS_ASSERT_STR(event.extensions->pdata[1], "");
+    MS_ASSERT_STR(event.extensions->pdata[2], "PIPELINING");
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_FATAL(ms_smtp_client_pop_event(client, &event));
+    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_MESSAGE_DONE);
+    CU_ASSERT_EQUAL(event.tag, GINT_TO_POINTER(3));
+    CU_ASSERT_EQUAL(event.result, MS_SMTP_RESULT_PARTIAL);
+    CU_ASSERT_EQUAL_FATAL(event.rcpt_results->len, 2);
+    const MsSmtpRcptResult *carol = event.rcpt_results->pdata[1];
+    MS_ASSERT_STR(carol->address, "carol@hamburger.edu");
+    CU_ASSERT_EQUAL(carol->code, 550);
+    MS_ASSERT_STR(carol->text, "5.1.1 no\n5.1.1 carol");
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_FATAL(ms_smtp_client_pop_event(client, &event));
+    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_CLOSE);
+    CU_ASSERT_EQUAL(event.code, 221);
+    MS_ASSERT_STR(event.text, "bye");
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_FALSE(ms_smtp_client_pop_event(client, &event));
+}
 
 /* A plain EHLO reply without PIPELINING. */
 #define EHLO_PLAIN "250-hamburger.edu\r\n250 8BITMIME\r\n"
@@ -1678,6 +1803,7 @@ static void test_client_bare_lf_data(void)
 
 static const MsTestCase client_cases[] = {
     MS_TEST(test_client_basic_flow),
+    MS_TEST(test_client_pop_event),
     MS_TEST(test_client_output_notes),
     MS_TEST(test_client_rcpt_temp_failure),
     MS_TEST(test_client_mail_perm_failure),

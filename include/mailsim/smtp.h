@@ -196,9 +196,15 @@ typedef struct {
     guint code;
     char *text;
     const char *note; /* static */
+    /* (private) one block that fields of the event point into, freed with
+     * it: SERVER_INFO's extensions are cut from it, one allocation for all */
+    char *strings_;
 } MsSmtpEvent;
 
 void ms_smtp_event_free(MsSmtpEvent *event);
+/* Frees what an event holds and zeroes it, for an event popped into the
+ * caller's own storage (ms_smtp_server_pop_event()). */
+void ms_smtp_event_clear(MsSmtpEvent *event);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSmtpEvent, ms_smtp_event_free)
 
@@ -257,6 +263,10 @@ GPtrArray *ms_smtp_server_output(MsSmtpServer *server);
 void ms_smtp_server_output_sent(MsSmtpServer *server);
 /* The next event, or NULL when none (transfer full). */
 MsSmtpEvent *ms_smtp_server_next_event(MsSmtpServer *server);
+/* The same without a block of its own: moves the next event into
+ * *event_out (which then owns what it holds: release it with
+ * ms_smtp_event_clear()) and returns TRUE, or returns FALSE when none. */
+gboolean ms_smtp_server_pop_event(MsSmtpServer *server, MsSmtpEvent *event_out);
 MsSmtpServerState ms_smtp_server_state(const MsSmtpServer *server);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSmtpServer, ms_smtp_server_free)
@@ -322,6 +332,8 @@ GPtrArray *ms_smtp_client_output(MsSmtpClient *client);
 void ms_smtp_client_output_sent(MsSmtpClient *client);
 /* The next event, or NULL when none (transfer full). */
 MsSmtpEvent *ms_smtp_client_next_event(MsSmtpClient *client);
+/* As ms_smtp_server_pop_event(). */
+gboolean ms_smtp_client_pop_event(MsSmtpClient *client, MsSmtpEvent *event_out);
 MsSmtpClientState ms_smtp_client_state(const MsSmtpClient *client);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSmtpClient, ms_smtp_client_free)

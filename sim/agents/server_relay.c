@@ -340,13 +340,13 @@ static void relay_pump(RelaySession *s)
 {
     GPtrArray *lines = ms_smtp_client_output(s->engine);
     gboolean close = FALSE;
-    MsSmtpEvent *ev;
-    while ((ev = ms_smtp_client_next_event(s->engine)) != NULL) {
-        if (ev->kind == MS_SMTP_EVENT_MESSAGE_DONE)
-            relay_done(s, ev);
-        else if (ev->kind == MS_SMTP_EVENT_CLOSE)
+    MsSmtpEvent ev;
+    while (ms_smtp_client_pop_event(s->engine, &ev)) {
+        if (ev.kind == MS_SMTP_EVENT_MESSAGE_DONE)
+            relay_done(s, &ev);
+        else if (ev.kind == MS_SMTP_EVENT_CLOSE)
             close = TRUE;
-        ms_smtp_event_free(ev);
+        ms_smtp_event_clear(&ev);
     }
     if (s->conn != NULL)
         ms_session_send_lines(s->server->world, s->conn, MS_DIR_CLIENT, lines);

@@ -159,15 +159,15 @@ static GPtrArray *inbound_step(MsServerSession *base, gboolean *close_out)
 {
     InboundSession *s = (InboundSession *) base;
     GPtrArray *lines = ms_smtp_server_output(s->engine);
-    MsSmtpEvent *ev;
+    MsSmtpEvent ev;
     /* The message is stored (mailbox or queue) before the 250 that takes
      * responsibility for it leaves (RFC 5321 4.1.1.4). */
-    while ((ev = ms_smtp_server_next_event(s->engine)) != NULL) {
-        if (ev->kind == MS_SMTP_EVENT_MESSAGE)
-            inbound_message(s, ev);
-        else if (ev->kind == MS_SMTP_EVENT_CLOSE)
+    while (ms_smtp_server_pop_event(s->engine, &ev)) {
+        if (ev.kind == MS_SMTP_EVENT_MESSAGE)
+            inbound_message(s, &ev);
+        else if (ev.kind == MS_SMTP_EVENT_CLOSE)
             *close_out = TRUE;
-        ms_smtp_event_free(ev);
+        ms_smtp_event_clear(&ev);
     }
     return lines;
 }

@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include "mailsim/smtp.h"
 
 /* X-macro: reply id, code, note key.  Where the code is 0 the caller gives
@@ -109,8 +111,35 @@ typedef struct {
 
 /* Expands {host}, {helo}, {addr}, {verb}, {param}, {size} (transfer full). */
 char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars);
+/* The same in two steps, for a reply written straight into its line: the
+ * length of the expansion, then the expansion itself written to dest
+ * (that many octets, no NUL), which returns the octets written.  Every
+ * reply of a run is expanded, and a block of its own for each text cost
+ * more than the expansion. */
+gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars);
+gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char *dest);
 
 /* ---- Shared helpers (smtp_common.c) ----------------------------------------- */
+/* The events an engine has for its owner, in order: the events themselves
+ * in one array that is kept and reused, instead of a block for each, since
+ * a run's messages each make several.  An event is copied in when pushed
+ * and out when popped, so no pointer into the array leaves the engine and
+ * its reuse can hide nothing from AddressSanitizer. */
+typedef struct {
+    GArray *items; /* MsSmtpEvent */
+    guint head;    /* the first not yet popped */
+} MsSmtpEventQueue;
+
+void ms_smtp_events_init(MsSmtpEventQueue *queue);
+/* Frees the events not popped, and the array. */
+void ms_smtp_events_clear(MsSmtpEventQueue *queue);
+/* Takes what *event holds (its strings and arrays) into the queue. */
+void ms_smtp_events_push(MsSmtpEventQueue *queue, const MsSmtpEvent *event);
+/* The newest event not popped, or NULL: valid until the next push. */
+MsSmtpEvent *ms_smtp_events_last(MsSmtpEventQueue *queue);
+/* Moves the oldest event into *event_out; FALSE (and *event_out zeroed)
+ * when there is none. */
+gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out);
 MsSmtpEvent *ms_smtp_event_new(MsSmtpEventKind kind);
 MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address);
 void ms_smtp_rcpt_result_free(MsSmtpRcptResult *result);
@@ -152,9 +181,32 @@ MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null, char 
 /* Splits space-separated esmtp-params ("SIZE=100 BODY=8BITMIME") into
  * strings (transfer full); FALSE when one breaks the grammar. */
 gboolean ms_smtp_parse_params(const char *text, GPtrArray **params_out);
-/* Checks MAIL's parameters: SIZE= when size_ok, BODY= when body_ok; any
- * other is refused.  Returns MS_SMTP_N_REPLIES when all are fine, else the
- * reply (BAD_PARAM, BAD_PARAM_VALUE) with the offending one in bad_out. */
-MsSmtpReplyId ms_smtp_mail_params(GPtrArray *params, gboolean size_ok, gboolean body_ok,
+/* The same check without the copies: FALSE when one breaks the grammar,
+ * else TRUE with how many there are. */
+gboolean ms_smtp_params_valid(const char *text, guint *n_out);
+/* Checks MAIL's parameters (valid ones: see ms_smtp_params_valid()) in
+ * place: SIZE= when size_ok, BODY= when body_ok; any other is refused.
+ * Returns MS_SMTP_N_REPLIES when all are fine (bad_out ""), else the reply
+ * (BAD_PARAM, BAD_PARAM_VALUE) with the offending one copied to bad_out. */
+MsSmtpReplyId ms_smtp_mail_params(const char *text, gboolean size_ok, gboolean body_ok,
                                   guint64 *size_out, gboolean *body_8bitmime_out,
-                                  const char **bad_out);
+                                  char bad_out[MS_SMTP_COMMAND_LINE_MAX]);
+
+/* Does text hold an octet with the high bit set?  Read a word at a time:
+ * every octet of every message is tested, by the client when it is given
+ * the message and by the server as the text arrives. */
+static inline gboolean ms_smtp_any_8bit(const char *text, gsize len)
+{
+    guint64 any = 0;
+    gsize i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        guint64 word;
+
+        memcpy(&word, text + i, sizeof word);
+        any |= word;
+    }
+    for (; i < len; i++)
+        any |= (guchar) text[i];
+    return (any & G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
+}

@@ -26,7 +26,7 @@ typedef struct {
 /* A message queued for this connection. */
 typedef struct {
     char *reverse_path;
-    GPtrArray *recipients;   /* char* */
+    guint n_recipients;      /* their addresses are in rcpt_results */
     GBytes *text;            /* the text sent: as given, or converted to 7-bit */
     GArray *lines;           /* Span: its lines, without their endings */
     GBytes *data;            /* the text as given, kept while it is 8-bit */
@@ -57,7 +57,7 @@ struct MsSmtpClient {
     MsSmtpClientState state;
     MsLineReader *reader;
     MsProtoOutput *output;
-    GQueue events;     /* MsSmtpEvent* */
+    MsSmtpEventQueue events;
     GQueue queue;      /* Outgoing*, not started */
     Outgoing *current;
     gboolean finished;
@@ -67,8 +67,12 @@ struct MsSmtpClient {
     gboolean srv_8bitmime;
     gboolean srv_size;
 
-    /* the reply being read: RFC 5321 4.2.1 multi-line replies */
-    GPtrArray *reply_lines; /* char*: text after "ddd-" / "ddd " */
+    /* the reply being read: RFC 5321 4.2.1 multi-line replies.  The text
+     * of each line but the last (after "ddd-"), each followed by "\n",
+     * kept in one buffer until the last line comes: then the reply's text
+     * is the buffer with that line's text added.  Empty while no
+     * multi-line reply is under way. */
+    GString *reply_text;
 };
 
 /* The one place the state changes. */
@@ -87,7 +91,6 @@ static void outgoing_free(Outgoing *out)
     if (out == NULL)
         return;
     g_free(out->reverse_path);
-    g_ptr_array_unref(out->recipients);
     g_array_unref(out->lines);
     if (out->text != NULL)
         g_bytes_unref(out->text);
@@ -122,10 +125,7 @@ static void split_lines(Outgoing *out, GBytes *data)
         g_bytes_unref(out->text);
     out->text = data != NULL ? g_bytes_ref(data) : NULL;
 
-    guchar any = 0;
-    for (gsize k = 0; k < len; k++)
-        any |= (guchar) p[k];
-    if (any & 0x80)
+    if (ms_smtp_any_8bit(p, len))
         out->is_8bit = TRUE;
 
     gsize lf = find_from(p, 0, len, '\n');
@@ -161,9 +161,9 @@ static void send_command(MsSmtpClient *client, const char *text)
     send_line(client, text, "\r\n", phase, note);
 }
 
-static void push_event(MsSmtpClient *client, MsSmtpEvent *event)
+static void push_event(MsSmtpClient *client, const MsSmtpEvent *event)
 {
-    g_queue_push_tail(&client->events, event);
+    ms_smtp_events_push(&client->events, event);
 }
 
 /* ---- Outcomes -------------------------------------------------------------------- */
@@ -176,7 +176,8 @@ static MsSmtpResult result_of_code(guint code)
 static void message_done(MsSmtpClient *client, Outgoing *out, gboolean delivered, guint code,
                          const char *text)
 {
-    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_MESSAGE_DONE);
+    MsSmtpEvent ev = { .kind = MS_SMTP_EVENT_MESSAGE_DONE };
+    MsSmtpEvent *event = &ev;
     gboolean any_temp = FALSE;
 
     for (guint i = 0; i < out->rcpt_results->len; i++) {
@@ -186,7 +187,7 @@ static void message_done(MsSmtpClient *client, Outgoing *out, gboolean delivered
             any_temp = TRUE;
     }
     if (delivered) {
-        event->result = out->n_accepted == out->recipients->len ? MS_SMTP_RESULT_DELIVERED
+        event->result = out->n_accepted == out->n_recipients ? MS_SMTP_RESULT_DELIVERED
                                                                 : MS_SMTP_RESULT_PARTIAL;
     } else if (out->mail_accepted && out->n_accepted == 0 && out->rcpt_replies > 0) {
         /* Every recipient was refused: try again later if any refusal
@@ -210,18 +211,16 @@ static void message_refused_locally(MsSmtpClient *client, Outgoing *out, MsSmtpR
                                     const char *text)
 {
     message_done(client, out, FALSE, 0, text);
-    MsSmtpEvent *event = g_queue_peek_tail(&client->events);
+    MsSmtpEvent *event = ms_smtp_events_last(&client->events);
 
     event->result = result;
 }
 
 static void emit_close(MsSmtpClient *client, guint code, const char *text)
 {
-    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_CLOSE);
+    MsSmtpEvent event = { .kind = MS_SMTP_EVENT_CLOSE, .code = code, .text = g_strdup(text) };
 
-    event->code = code;
-    event->text = g_strdup(text);
-    push_event(client, event);
+    push_event(client, &event);
     client_state(client, MS_SMTP_CLIENT_CLOSED);
 }
 
@@ -245,7 +244,8 @@ static void session_fail(MsSmtpClient *client, guint code, const char *text, gbo
 /* ---- Transactions ---------------------------------------------------------------- */
 static void send_rcpt(MsSmtpClient *client, guint i)
 {
-    const char *rcpt = client->current->recipients->pdata[i];
+    const MsSmtpRcptResult *r = client->current->rcpt_results->pdata[i];
+    const char *rcpt = r->address;
     g_autofree char *line = g_strconcat("RCPT TO:", client->textbook_syntax ? " <" : "<", rcpt,
                                         ">", NULL);
 
@@ -285,7 +285,7 @@ static void send_transaction(MsSmtpClient *client)
     if (out->pipelined) {
         /* RFC 2920 3.1: MAIL, RCPT... and DATA in one group; DATA is last
          * because the text may only follow its 354. */
-        for (guint i = 0; i < out->recipients->len; i++)
+        for (guint i = 0; i < out->n_recipients; i++)
             send_rcpt(client, i);
         send_command(client, "DATA");
     }
@@ -406,16 +406,30 @@ static void on_greeting(MsSmtpClient *client, guint code, const char *text)
 
 static void server_info(MsSmtpClient *client, gboolean esmtp)
 {
-    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_SERVER_INFO);
+    MsSmtpEvent ev = { .kind = MS_SMTP_EVENT_SERVER_INFO, .esmtp = esmtp };
+    MsSmtpEvent *event = &ev;
 
-    event->esmtp = esmtp;
-    event->extensions = g_ptr_array_new_with_free_func(g_free);
-    /* RFC 5321 4.1.1.1: every line after the first is "keyword [params]". */
-    for (guint i = 1; esmtp && i < client->reply_lines->len; i++) {
-        const char *ext = client->reply_lines->pdata[i];
+    event->extensions = g_ptr_array_new();
+    /* RFC 5321 4.1.1.1: every line after the first is "keyword [params]".
+     * The keywords are cut from one copy of the reply's text, its line
+     * breaks made NULs, which the event owns: every session reads an EHLO
+     * reply, and a copy of each keyword cost a block each. */
+    const char *first_break = esmtp ? strchr(client->reply_text->str, '\n') : NULL;
+    if (first_break != NULL) {
+        event->strings_ = g_strdup(first_break + 1);
+        for (char *ext = event->strings_; ext != NULL;) {
+            char *end = strchr(ext, '\n');
+
+            if (end != NULL)
+                *end = '\0';
+            g_ptr_array_add(event->extensions, ext);
+            ext = end != NULL ? end + 1 : NULL;
+        }
+    }
+    for (guint i = 0; i < event->extensions->len; i++) {
+        const char *ext = event->extensions->pdata[i];
         gsize n = strlen(ext);
 
-        g_ptr_array_add(event->extensions, g_strdup(ext));
         if (g_ascii_strcasecmp(ext, "PIPELINING") == 0)
             client->srv_pipelining = TRUE;
         else if (g_ascii_strcasecmp(ext, "8BITMIME") == 0)
@@ -486,7 +500,7 @@ static void on_rcpt(MsSmtpClient *client, guint code, const char *text)
     r->accepted = code / 100 == 2;
     if (r->accepted)
         out->n_accepted++;
-    if (out->rcpt_replies < out->recipients->len) {
+    if (out->rcpt_replies < out->n_recipients) {
         if (!out->pipelined)
             send_rcpt(client, out->rcpt_replies);
         return;
@@ -590,12 +604,11 @@ static void handle_reply(MsSmtpClient *client, guint code, const char *text)
     case MS_SMTP_CLIENT_CLOSED:
     default: {
         /* Nothing was asked: say so and go on. */
-        MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_PROTOCOL_ERROR);
+        MsSmtpEvent event = { .kind = MS_SMTP_EVENT_PROTOCOL_ERROR, .code = code,
+                              .note = "smtp.error.bad-reply" };
 
-        event->code = code;
-        event->text = g_strdup_printf("unexpected reply %03u %s", code, text);
-        event->note = "smtp.error.bad-reply";
-        push_event(client, event);
+        event.text = g_strdup_printf("unexpected reply %03u %s", code, text);
+        push_event(client, &event);
         break;
     }
     }
@@ -618,7 +631,12 @@ static int reply_line(MsSmtpClient *client, const char *line, gsize len, guint *
     /* A reply of one line (most are) is read where it is; only the lines
      * of a multiline reply are kept until its last. */
     if (len > 3 && line[3] == '-') {
-        g_ptr_array_add(client->reply_lines, g_strndup(len > 4 ? line + 4 : "", len - 4));
+        /* The line's text up to a NUL in it, if it has one. */
+        const char *text = line + 4;
+        gsize n = len > 4 ? strnlen(text, len - 4) : 0;
+
+        g_string_append_len(client->reply_text, text, (gssize) n);
+        g_string_append_c(client->reply_text, '\n');
         return 0;
     }
     return 1;
@@ -643,12 +661,12 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
         int done = reply_line(client, line, n, &code);
 
         if (done < 0) {
-            MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_PROTOCOL_ERROR);
+            MsSmtpEvent event = { .kind = MS_SMTP_EVENT_PROTOCOL_ERROR,
+                                  .note = "smtp.error.bad-reply" };
 
-            event->text = g_strdup_printf("malformed reply line \"%s\"", line);
-            event->note = "smtp.error.bad-reply";
-            push_event(client, event);
-            g_ptr_array_set_size(client->reply_lines, 0);
+            event.text = g_strdup_printf("malformed reply line \"%s\"", line);
+            push_event(client, &event);
+            g_string_truncate(client->reply_text, 0);
             if (client->state != MS_SMTP_CLIENT_QUIT)
                 session_fail(client, 0, "malformed reply from the server", TRUE);
             continue;
@@ -657,20 +675,16 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
             continue;
         /* The view is NUL-terminated after its n octets. */
         const char *last = n > 4 ? line + 4 : "";
-        if (client->reply_lines->len == 0) {
+        if (client->reply_text->len == 0) {
             handle_reply(client, code, last);
             continue;
         }
-        g_autofree char *text = NULL;
-
-        /* All its lines are there while the reply is handled (EHLO reads
-         * its extensions from them). */
-        g_ptr_array_add(client->reply_lines, g_strdup(last));
-        g_ptr_array_add(client->reply_lines, NULL);
-        text = g_strjoinv("\n", (char **) client->reply_lines->pdata);
-        g_ptr_array_remove_index(client->reply_lines, client->reply_lines->len - 1);
-        handle_reply(client, code, text);
-        g_ptr_array_set_size(client->reply_lines, 0);
+        /* The reply's lines joined with "\n" are its text, and stay in the
+         * buffer while the reply is handled (EHLO reads its extensions
+         * from them). */
+        g_string_append(client->reply_text, last);
+        handle_reply(client, code, client->reply_text->str);
+        g_string_truncate(client->reply_text, 0);
     }
 }
 
@@ -702,9 +716,9 @@ MsSmtpClient *ms_smtp_client_new(const MsSmtpClientConfig *config)
     client->state = MS_SMTP_CLIENT_CONNECTING;
     client->reader = ms_line_reader_new(REPLY_MAX);
     client->output = ms_proto_output_new();
-    g_queue_init(&client->events);
+    ms_smtp_events_init(&client->events);
     g_queue_init(&client->queue);
-    client->reply_lines = g_ptr_array_new_with_free_func(g_free);
+    client->reply_text = g_string_sized_new(256);
     return client;
 }
 
@@ -715,10 +729,10 @@ void ms_smtp_client_free(MsSmtpClient *client)
     g_free(client->helo_name);
     ms_line_reader_free(client->reader);
     ms_proto_output_free(client->output);
-    g_queue_clear_full(&client->events, (GDestroyNotify) ms_smtp_event_free);
+    ms_smtp_events_clear(&client->events);
     g_queue_clear_full(&client->queue, (GDestroyNotify) outgoing_free);
     outgoing_free(client->current);
-    g_ptr_array_unref(client->reply_lines);
+    g_string_free(client->reply_text, TRUE);
     g_free(client);
 }
 
@@ -729,13 +743,11 @@ void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
     Outgoing *out = g_new0(Outgoing, 1);
 
     out->reverse_path = g_strdup(reverse_path != NULL ? reverse_path : "");
-    out->recipients = g_ptr_array_new_with_free_func(g_free);
-    out->rcpt_results =
-        g_ptr_array_new_with_free_func((GDestroyNotify) ms_smtp_rcpt_result_free);
-    for (guint i = 0; i < n_recipients; i++) {
-        g_ptr_array_add(out->recipients, g_strdup(recipients[i]));
+    out->n_recipients = n_recipients;
+    out->rcpt_results = g_ptr_array_new_full(n_recipients,
+                                             (GDestroyNotify) ms_smtp_rcpt_result_free);
+    for (guint i = 0; i < n_recipients; i++)
         g_ptr_array_add(out->rcpt_results, ms_smtp_rcpt_result_new(recipients[i]));
-    }
     /* Room for a short message's lines at once, rather than growing to it. */
     out->lines = g_array_sized_new(FALSE, FALSE, sizeof(Span), 32);
     split_lines(out, data);
@@ -793,7 +805,16 @@ void ms_smtp_client_output_sent(MsSmtpClient *client)
 
 MsSmtpEvent *ms_smtp_client_next_event(MsSmtpClient *client)
 {
-    return g_queue_pop_head(&client->events);
+    MsSmtpEvent event;
+
+    if (!ms_smtp_events_pop(&client->events, &event))
+        return NULL;
+    return g_memdup2(&event, sizeof event);
+}
+
+gboolean ms_smtp_client_pop_event(MsSmtpClient *client, MsSmtpEvent *event_out)
+{
+    return ms_smtp_events_pop(&client->events, event_out);
 }
 
 MsSmtpClientState ms_smtp_client_state(const MsSmtpClient *client)

@@ -45,10 +45,8 @@ MsSmtpEvent *ms_smtp_event_new(MsSmtpEventKind kind)
     return event;
 }
 
-void ms_smtp_event_free(MsSmtpEvent *event)
+void ms_smtp_event_clear(MsSmtpEvent *event)
 {
-    if (event == NULL)
-        return;
     g_free(event->helo_name);
     g_free(event->peer_name);
     g_free(event->reverse_path);
@@ -60,8 +58,62 @@ void ms_smtp_event_free(MsSmtpEvent *event)
         g_ptr_array_unref(event->rcpt_results);
     if (event->extensions != NULL)
         g_ptr_array_unref(event->extensions);
+    g_free(event->strings_);
     g_free(event->text);
+    memset(event, 0, sizeof *event);
+}
+
+void ms_smtp_event_free(MsSmtpEvent *event)
+{
+    if (event == NULL)
+        return;
+    ms_smtp_event_clear(event);
     g_free(event);
+}
+
+void ms_smtp_events_init(MsSmtpEventQueue *queue)
+{
+    queue->items = g_array_new(FALSE, FALSE, sizeof(MsSmtpEvent));
+    queue->head = 0;
+}
+
+void ms_smtp_events_clear(MsSmtpEventQueue *queue)
+{
+    if (queue->items == NULL)
+        return;
+    for (guint i = queue->head; i < queue->items->len; i++)
+        ms_smtp_event_clear(&g_array_index(queue->items, MsSmtpEvent, i));
+    g_array_unref(queue->items);
+    queue->items = NULL;
+    queue->head = 0;
+}
+
+void ms_smtp_events_push(MsSmtpEventQueue *queue, const MsSmtpEvent *event)
+{
+    g_array_append_vals(queue->items, event, 1);
+}
+
+MsSmtpEvent *ms_smtp_events_last(MsSmtpEventQueue *queue)
+{
+    if (queue->head == queue->items->len)
+        return NULL;
+    return &g_array_index(queue->items, MsSmtpEvent, queue->items->len - 1);
+}
+
+gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out)
+{
+    if (queue->head == queue->items->len) {
+        memset(event_out, 0, sizeof *event_out);
+        return FALSE;
+    }
+    *event_out = g_array_index(queue->items, MsSmtpEvent, queue->head);
+    queue->head++;
+    if (queue->head == queue->items->len) {
+        /* All read, as usual after a step: start again at the front. */
+        g_array_set_size(queue->items, 0);
+        queue->head = 0;
+    }
+    return TRUE;
 }
 
 MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address)

@@ -166,70 +166,114 @@ MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null, char 
     return valid_mailbox(mbox, mlen) ? MS_SMTP_PATH_OK : MS_SMTP_PATH_BAD_ADDRESS;
 }
 
+/* The next word of text from *cursor on: words are separated by single
+ * spaces, an empty one (two spaces) skipped.  Read in place, as every MAIL
+ * and RCPT of a run comes through here. */
+static gboolean next_word(const char **cursor, const char **word_out, gsize *len_out)
+{
+    const char *w = *cursor;
+
+    while (*w != '\0') {
+        gsize len = strcspn(w, " ");
+        const char *next = w[len] == ' ' ? w + len + 1 : w + len;
+
+        if (len > 0) {
+            *word_out = w;
+            *len_out = len;
+            *cursor = next;
+            return TRUE;
+        }
+        w = next;
+    }
+    *cursor = w;
+    return FALSE;
+}
+
+/* Does the word follow esmtp-param? */
+static gboolean valid_param(const char *w, gsize len)
+{
+    const char *eq = memchr(w, '=', len);
+    gsize klen = eq != NULL ? (gsize) (eq - w) : len;
+
+    if (klen == 0 || !g_ascii_isalnum(w[0]))
+        return FALSE;
+    for (gsize k = 0; k < klen; k++) {
+        if (!g_ascii_isalnum(w[k]) && w[k] != '-')
+            return FALSE;
+    }
+    if (eq != NULL) {
+        if (eq + 1 == w + len)
+            return FALSE;
+        for (const char *v = eq + 1; v < w + len; v++) {
+            if ((guchar) *v < 33 || (guchar) *v > 126 || *v == '=')
+                return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 /* Splits "KEY=VALUE KEY2" into MsSmtpParam entries; FALSE when a parameter
  * does not follow the esmtp-param grammar (transfer full in params_out). */
 gboolean ms_smtp_parse_params(const char *text, GPtrArray **params_out)
 {
     g_autoptr(GPtrArray) params = g_ptr_array_new_with_free_func(g_free);
+    const char *w;
+    gsize len;
 
     *params_out = NULL;
-    /* Words between single spaces, an empty one (two spaces) skipped; read
-     * in place, as every MAIL and RCPT of a run comes through here. */
-    const char *w = text;
-    while (*w != '\0') {
-        gsize len = strcspn(w, " ");
-        const char *next = w[len] == ' ' ? w + len + 1 : w + len;
-        if (len == 0) {
-            w = next;
-            continue;
-        }
-        const char *eq = memchr(w, '=', len);
-        gsize klen = eq != NULL ? (gsize) (eq - w) : len;
-
-        if (klen == 0 || !g_ascii_isalnum(w[0]))
+    while (next_word(&text, &w, &len)) {
+        if (!valid_param(w, len))
             return FALSE;
-        for (gsize k = 0; k < klen; k++) {
-            if (!g_ascii_isalnum(w[k]) && w[k] != '-')
-                return FALSE;
-        }
-        if (eq != NULL) {
-            if (eq + 1 == w + len)
-                return FALSE;
-            for (const char *v = eq + 1; v < w + len; v++) {
-                if ((guchar) *v < 33 || (guchar) *v > 126 || *v == '=')
-                    return FALSE;
-            }
-        }
         g_ptr_array_add(params, g_strndup(w, len));
-        w = next;
     }
     *params_out = g_steal_pointer(&params);
+    return TRUE;
+}
+
+gboolean ms_smtp_params_valid(const char *text, guint *n_out)
+{
+    const char *w;
+    gsize len;
+
+    *n_out = 0;
+    while (next_word(&text, &w, &len)) {
+        if (!valid_param(w, len))
+            return FALSE;
+        (*n_out)++;
+    }
     return TRUE;
 }
 
 /* The parameters of MAIL (RFC 5321 4.1.1.2): SIZE=n (RFC 1870 3) when
  * size_ok, BODY=7BIT|8BITMIME (RFC 6152 2) when body_ok.  Returns
  * MS_SMTP_N_REPLIES when all are fine, otherwise the reply id and, in
- * bad_out, the offending parameter (transfer none). */
-MsSmtpReplyId ms_smtp_mail_params(GPtrArray *params, gboolean size_ok, gboolean body_ok,
+ * bad_out, the offending parameter.  Each is read from a copy in bad_out,
+ * NUL-terminated, which a word of a command line always fits. */
+MsSmtpReplyId ms_smtp_mail_params(const char *text, gboolean size_ok, gboolean body_ok,
                                   guint64 *size_out, gboolean *body_8bitmime_out,
-                                  const char **bad_out)
+                                  char bad_out[MS_SMTP_COMMAND_LINE_MAX])
 {
-    for (guint i = 0; i < params->len; i++) {
-        const char *param = params->pdata[i];
+    const char *w;
+    gsize len;
+
+    while (next_word(&text, &w, &len)) {
+        char *param = bad_out;
+
+        g_assert(len < MS_SMTP_COMMAND_LINE_MAX);
+        memcpy(param, w, len);
+        param[len] = '\0';
         const char *value = strchr(param, '=');
 
-        *bad_out = param;
         /* RFC 5321 4.1.1.11: a parameter of an extension not advertised
          * (or any parameter after plain HELO) is refused with 555. */
-        if (size_ok && ms_smtp_has_prefix(param, strlen(param), "SIZE=")) {
+        if (size_ok && ms_smtp_has_prefix(param, len, "SIZE=")) {
             /* size-value = 1*20DIGIT */
             gsize n = strlen(value + 1);
 
             if (n > 20 || strspn(value + 1, "0123456789") != n ||
                 !g_ascii_string_to_unsigned(value + 1, 10, 0, G_MAXUINT64, size_out, NULL))
                 return MS_SMTP_R_BAD_PARAM_VALUE;
-        } else if (body_ok && ms_smtp_has_prefix(param, strlen(param), "BODY=")) {
+        } else if (body_ok && ms_smtp_has_prefix(param, len, "BODY=")) {
             if (g_ascii_strcasecmp(value + 1, "8BITMIME") == 0)
                 *body_8bitmime_out = TRUE;
             else if (g_ascii_strcasecmp(value + 1, "7BIT") == 0)
@@ -240,6 +284,6 @@ MsSmtpReplyId ms_smtp_mail_params(GPtrArray *params, gboolean size_ok, gboolean 
             return MS_SMTP_R_BAD_PARAM;
         }
     }
-    *bad_out = NULL;
+    bad_out[0] = '\0';
     return MS_SMTP_N_REPLIES;
 }

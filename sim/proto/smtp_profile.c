@@ -293,11 +293,8 @@ static gboolean placeholder(const char *p, const MsSmtpVars *vars, char digits[M
     return TRUE;
 }
 
-char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)
+gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars)
 {
-    /* Every reply of a run is expanded here, so the text is measured first
-     * and written into one block of its exact size: growing a GString cost
-     * more than the expansion itself. */
     char digits[MS_PROTO_UINT_MAX_LEN];
     const char *value;
     const char *end;
@@ -320,9 +317,16 @@ char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)
             p = brace + 1;
         }
     }
+    return len;
+}
 
-    char *out = g_malloc(len + 1);
-    char *w = out;
+gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char *dest)
+{
+    char digits[MS_PROTO_UINT_MAX_LEN];
+    const char *value;
+    const char *end;
+    gsize value_len;
+    char *w = dest;
 
     for (const char *p = template_text; *p != '\0';) {
         const char *brace = strchr(p, '{');
@@ -345,7 +349,16 @@ char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)
             p = brace + 1;
         }
     }
-    *w = '\0';
-    g_assert((gsize) (w - out) == len);
+    return (gsize) (w - dest);
+}
+
+char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)
+{
+    gsize len = ms_smtp_expand_len(template_text, vars);
+    char *out = g_malloc(len + 1);
+    gsize written = ms_smtp_expand_to(template_text, vars, out);
+
+    g_assert(written == len);
+    out[len] = '\0';
     return out;
 }

@@ -37,7 +37,7 @@ struct MsSmtpServer {
     guint errors; /* protocol errors this session (MS_PROTO_MAX_ERRORS) */
     MsLineReader *reader;
     MsProtoOutput *output;
-    GQueue events;     /* MsSmtpEvent* */
+    MsSmtpEventQueue events;
     const char *phase; /* of the command being answered */
 
     /* session: RFC 5321 4.1.1.1 */
@@ -51,8 +51,11 @@ struct MsSmtpServer {
     gboolean body_8bitmime;
     guint64 declared_size;
 
-    /* message text, while in DATA */
-    GByteArray *data;
+    /* message text, while in DATA: the server's own buffer, kept from one
+     * message to the next, for every line of every message is added here */
+    char *data;
+    gsize data_len;
+    gsize data_cap;
     gboolean data_too_big;
     gboolean data_bare_lf;
     gboolean data_bare_cr;
@@ -95,7 +98,7 @@ static void clear_transaction(MsSmtpServer *server)
     server->rcpt_attempts = 0;
     server->body_8bitmime = FALSE;
     server->declared_size = 0;
-    g_byte_array_set_size(server->data, 0);
+    server->data_len = 0;
     server->data_too_big = FALSE;
     server->data_bare_lf = FALSE;
     server->data_bare_cr = FALSE;
@@ -125,10 +128,9 @@ MsSmtpServer *ms_smtp_server_new(const MsSmtpServerConfig *config, const char *p
     server->state = MS_SMTP_SERVER_INIT;
     server->reader = ms_line_reader_new(COMMAND_MAX);
     server->output = ms_proto_output_new();
-    g_queue_init(&server->events);
+    ms_smtp_events_init(&server->events);
     server->phase = MS_SMTP_PHASE_HANDSHAKE;
     server->recipients = g_ptr_array_new_with_free_func(g_free);
-    server->data = g_byte_array_new();
     return server;
 }
 
@@ -140,11 +142,11 @@ void ms_smtp_server_free(MsSmtpServer *server)
     g_free(server->peer_name);
     ms_line_reader_free(server->reader);
     ms_proto_output_free(server->output);
-    g_queue_clear_full(&server->events, (GDestroyNotify) ms_smtp_event_free);
+    ms_smtp_events_clear(&server->events);
     g_free(server->helo_name);
     g_free(server->reverse_path);
     g_ptr_array_unref(server->recipients);
-    g_byte_array_unref(server->data);
+    g_free(server->data);
     g_free(server);
 }
 
@@ -165,7 +167,16 @@ void ms_smtp_server_output_sent(MsSmtpServer *server)
 
 MsSmtpEvent *ms_smtp_server_next_event(MsSmtpServer *server)
 {
-    return g_queue_pop_head(&server->events);
+    MsSmtpEvent event;
+
+    if (!ms_smtp_events_pop(&server->events, &event))
+        return NULL;
+    return g_memdup2(&event, sizeof event);
+}
+
+gboolean ms_smtp_server_pop_event(MsSmtpServer *server, MsSmtpEvent *event_out)
+{
+    return ms_smtp_events_pop(&server->events, event_out);
 }
 
 MsSmtpServerState ms_smtp_server_state(const MsSmtpServer *server)
@@ -174,14 +185,14 @@ MsSmtpServerState ms_smtp_server_state(const MsSmtpServer *server)
 }
 
 /* ---- Replies ----------------------------------------------------------------- */
-static void emit_line(MsSmtpServer *server, guint code, gboolean last, const char *text,
-                      const char *note)
+/* A reply line with room for n octets of text, which it returns.
+ * RFC 5321 4.2.1: "ddd-text" on every line of a multi-line reply but the
+ * last, which is "ddd text" (or "ddd" alone when there is no text).  Put
+ * together by hand: every reply line of a run passes here, and printf cost
+ * three times as much as the rest of the line's making. */
+static char *reply_space(MsSmtpServer *server, guint code, gboolean last, gsize n,
+                         const char *note)
 {
-    /* RFC 5321 4.2.1: "ddd-text" on every line of a multi-line reply but the
-     * last, which is "ddd text" (or "ddd" alone when there is no text).
-     * Put together by hand: every reply line of a run passes here, and
-     * printf cost three times as much as the rest of the line's making. */
-    gsize n = text != NULL ? strlen(text) : 0;
     gboolean sep = n > 0 || !last;
     MsProtoLine *reply = ms_proto_output_add_space(server->output, 3 + sep + n, "\r\n",
                                                    server->phase, note);
@@ -191,8 +202,32 @@ static void emit_line(MsSmtpServer *server, guint code, gboolean last, const cha
     line[2] = (char) ('0' + code % 10);
     if (sep)
         line[3] = last ? ' ' : '-';
+    return line + 3 + sep;
+}
+
+static void emit_line(MsSmtpServer *server, guint code, gboolean last, const char *text,
+                      const char *note)
+{
+    gsize n = text != NULL ? strlen(text) : 0;
+    char *dest = reply_space(server, code, last, n, note);
+
     if (n > 0)
-        memcpy(line + 3 + sep, text, n);
+        memcpy(dest, text, n);
+}
+
+/* A reply line whose text is a profile's template expanded straight into
+ * the line, without a copy of its own; returns that text (transfer none,
+ * NUL-terminated, valid until the output is sent). */
+static const char *emit_template(MsSmtpServer *server, guint code, gboolean last,
+                                 const char *template_text, const MsSmtpVars *vars,
+                                 const char *note)
+{
+    gsize n = ms_smtp_expand_len(template_text, vars);
+    char *dest = reply_space(server, code, last, n, note);
+    gsize written = ms_smtp_expand_to(template_text, vars, dest);
+
+    g_assert(written == n);
+    return dest;
 }
 
 /* Sends reply `id`; code 0 takes the id's code.  Returns the text sent
@@ -214,13 +249,12 @@ static guint reply_full(MsSmtpServer *server, MsSmtpReplyId id, guint code,
     if (code >= 500 && code <= 504)
         server->errors++;
 
-    char *text = ms_smtp_expand(ms_smtp_profile_template(server->profile, id), &vars);
+    const char *text = emit_template(server, code, TRUE,
+                                     ms_smtp_profile_template(server->profile, id), &vars,
+                                     ms_smtp_reply_note(id));
 
-    emit_line(server, code, TRUE, text, ms_smtp_reply_note(id));
     if (text_out != NULL)
-        *text_out = text;
-    else
-        g_free(text);
+        *text_out = g_strdup(text);
     return code;
 }
 
@@ -240,20 +274,20 @@ static void reply_addr(MsSmtpServer *server, MsSmtpReplyId id, const char *addr)
  * the transcript cannot show a missing CR. */
 static void protocol_error(MsSmtpServer *server, MsSmtpReplyId id, const MsSmtpVars *vars)
 {
-    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_PROTOCOL_ERROR);
+    MsSmtpEvent event = { .kind = MS_SMTP_EVENT_PROTOCOL_ERROR };
 
-    event->code = reply_full(server, id, 0, vars, &event->text);
-    event->note = ms_smtp_reply_note(id);
-    g_queue_push_tail(&server->events, event);
+    event.code = reply_full(server, id, 0, vars, &event.text);
+    event.note = ms_smtp_reply_note(id);
+    ms_smtp_events_push(&server->events, &event);
 }
 
 static void close_session(MsSmtpServer *server, MsSmtpReplyId id)
 {
-    MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_CLOSE);
+    MsSmtpEvent event = { .kind = MS_SMTP_EVENT_CLOSE };
 
-    event->code = reply_full(server, id, 0, NULL, &event->text);
-    event->note = ms_smtp_reply_note(id);
-    g_queue_push_tail(&server->events, event);
+    event.code = reply_full(server, id, 0, NULL, &event.text);
+    event.note = ms_smtp_reply_note(id);
+    ms_smtp_events_push(&server->events, &event);
     clear_transaction(server);
     server_state(server, MS_SMTP_SERVER_CLOSED);
 }
@@ -388,10 +422,8 @@ static void proceed_ehlo(MsSmtpServer *server, Request *req)
     ext[n] = "HELP";
     notes[n++] = "smtp.ext.help";
 
-    g_autofree char *first =
-        ms_smtp_expand(ms_smtp_profile_template(server->profile, MS_SMTP_R_EHLO_OK), &vars);
-
-    emit_line(server, 250, FALSE, first, ms_smtp_reply_note(MS_SMTP_R_EHLO_OK));
+    emit_template(server, 250, FALSE, ms_smtp_profile_template(server->profile, MS_SMTP_R_EHLO_OK),
+                  &vars, ms_smtp_reply_note(MS_SMTP_R_EHLO_OK));
     for (guint i = 0; i < n; i++)
         emit_line(server, 250, i + 1 == n, ext[i], notes[i]);
 }
@@ -456,18 +488,18 @@ static void note_lenient(MsSmtpServer *server, const Request *req, const char *n
 static gboolean check_mail(MsSmtpServer *server, Request *req)
 {
     const char *rest = NULL;
-    g_autoptr(GPtrArray) params = NULL;
+    guint n_params = 0;
 
     if (!parse_path_arg(server, req, "FROM:", TRUE, &rest))
         return FALSE;
-    if ((rest[0] != '\0' && rest[0] != ' ') || !ms_smtp_parse_params(rest, &params)) {
+    if ((rest[0] != '\0' && rest[0] != ' ') || !ms_smtp_params_valid(rest, &n_params)) {
         reply(server, req->cmd->syntax_reply);
         return FALSE;
     }
-    const char *bad = NULL;
-    MsSmtpReplyId id = ms_smtp_mail_params(params, server->esmtp && server->offer_size,
+    char bad[MS_SMTP_COMMAND_LINE_MAX];
+    MsSmtpReplyId id = ms_smtp_mail_params(rest, server->esmtp && server->offer_size,
                                            server->esmtp && server->offer_8bitmime, &req->size,
-                                           &req->body_8bitmime, &bad);
+                                           &req->body_8bitmime, bad);
 
     if (id != MS_SMTP_N_REPLIES) {
         reply_param(server, id, bad);
@@ -502,18 +534,23 @@ static void proceed_mail(MsSmtpServer *server, Request *req)
 static gboolean check_rcpt(MsSmtpServer *server, Request *req)
 {
     const char *rest = NULL;
-    g_autoptr(GPtrArray) params = NULL;
+    guint n_params = 0;
 
     server->rcpt_attempts++;
     if (!parse_path_arg(server, req, "TO:", FALSE, &rest))
         return FALSE;
-    if ((rest[0] != '\0' && rest[0] != ' ') || !ms_smtp_parse_params(rest, &params)) {
+    if ((rest[0] != '\0' && rest[0] != ' ') || !ms_smtp_params_valid(rest, &n_params)) {
         reply(server, req->cmd->syntax_reply);
         return FALSE;
     }
-    if (params->len > 0) {
-        /* No RCPT parameter extension is offered (RFC 5321 4.1.1.11). */
-        reply_param(server, MS_SMTP_R_BAD_PARAM, params->pdata[0]);
+    if (n_params > 0) {
+        /* No RCPT parameter extension is offered (RFC 5321 4.1.1.11): with
+         * neither SIZE nor BODY allowed, the first parameter is refused. */
+        char bad[MS_SMTP_COMMAND_LINE_MAX];
+        MsSmtpReplyId id = ms_smtp_mail_params(rest, FALSE, FALSE, &req->size,
+                                               &req->body_8bitmime, bad);
+
+        reply_param(server, id, bad);
         return FALSE;
     }
     /* RFC 5321 4.5.3.1.8 and 4.5.3.1.10: past the recipient buffer, 452
@@ -542,10 +579,13 @@ static void proceed_rcpt(MsSmtpServer *server, Request *req)
     MsSmtpReplyId id = ms_smtp_rcpt_reply_id(code);
 
     if (text != NULL) {
-        g_autofree char *line = g_strdup_printf("%03u %s", code, text);
+        /* "ddd text": the policy's own wording, with the space even when
+         * the text is empty. */
+        gsize n = strlen(text);
+        char *dest = reply_space(server, code, FALSE, n, ms_smtp_reply_note(id));
 
-        ms_proto_output_add_len(server->output, line, strlen(line), "\r\n", server->phase,
-                                ms_smtp_reply_note(id));
+        dest[-1] = ' ';
+        memcpy(dest, text, n);
     } else {
         MsSmtpVars vars = { .addr = req->path };
 
@@ -749,21 +789,23 @@ static void end_of_data(MsSmtpServer *server)
         else
             protocol_error(server, refusal, NULL);
     } else {
-        MsSmtpEvent *event = ms_smtp_event_new(MS_SMTP_EVENT_MESSAGE);
+        MsSmtpEvent event = { .kind = MS_SMTP_EVENT_MESSAGE };
 
         reply(server, MS_SMTP_R_DATA_OK);
-        event->code = 250;
-        event->helo_name = g_strdup(server->helo_name);
-        event->peer_name = g_strdup(server->peer_name);
-        event->reverse_path = g_strdup(server->reverse_path);
-        event->recipients = g_ptr_array_new_with_free_func(g_free);
-        for (guint i = 0; i < server->recipients->len; i++)
-            g_ptr_array_add(event->recipients, g_strdup(server->recipients->pdata[i]));
-        event->data = g_bytes_new(server->data->data, server->data->len);
-        event->body_8bitmime = server->body_8bitmime;
-        event->declared_size = server->declared_size;
-        event->esmtp = server->esmtp;
-        g_queue_push_tail(&server->events, event);
+        event.code = 250;
+        event.helo_name = g_strdup(server->helo_name);
+        event.peer_name = g_strdup(server->peer_name);
+        /* The transaction ends here, so the event takes its sender and
+         * recipients instead of copies; the next one starts with a new
+         * array. */
+        event.reverse_path = g_steal_pointer(&server->reverse_path);
+        event.recipients = g_steal_pointer(&server->recipients);
+        server->recipients = g_ptr_array_new_with_free_func(g_free);
+        event.data = g_bytes_new(server->data, server->data_len);
+        event.body_8bitmime = server->body_8bitmime;
+        event.declared_size = server->declared_size;
+        event.esmtp = server->esmtp;
+        ms_smtp_events_push(&server->events, &event);
     }
     /* RFC 5321 4.1.1.4: accepted or not, the transaction is over. */
     clear_transaction(server);
@@ -797,23 +839,28 @@ static void data_line(MsSmtpServer *server, const char *line, gsize len, MsLineR
         line++;
         len--;
     }
-    for (gsize i = 0; i < len && !server->data_8bit; i++) {
-        if ((guchar) line[i] >= 0x80)
-            server->data_8bit = TRUE;
-    }
+    if (!server->data_8bit && ms_smtp_any_8bit(line, len))
+        server->data_8bit = TRUE;
     if (server->data_too_big)
         return;
-    if (server->max_size > 0 && server->data->len + len + 2 > server->max_size) {
+    if (server->max_size > 0 && server->data_len + len + 2 > server->max_size) {
         /* Stop keeping the text (memory stays bounded) but read to the ".". */
         server->data_too_big = TRUE;
-        g_byte_array_set_size(server->data, 0);
+        server->data_len = 0;
         return;
     }
-    /* Every line of every message passes here: one resize, not two appends. */
-    guint at = server->data->len;
-    g_byte_array_set_size(server->data, at + (guint) len + 2);
-    memcpy(server->data->data + at, line, len);
-    memcpy(server->data->data + at + len, "\r\n", 2);
+    gsize need = server->data_len + len + 2;
+    if (need > server->data_cap) {
+        gsize cap = MAX(server->data_cap * 2, 1024);
+
+        while (cap < need)
+            cap *= 2;
+        server->data = g_realloc(server->data, cap);
+        server->data_cap = cap;
+    }
+    memcpy(server->data + server->data_len, line, len);
+    memcpy(server->data + server->data_len + len, "\r\n", 2);
+    server->data_len = need;
 }
 
 /* ---- Input -------------------------------------------------------------------- */
