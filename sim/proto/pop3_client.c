@@ -345,13 +345,16 @@ static void on_retr(MsPop3Client *c, gboolean ok, const char *text)
 
 static void on_retr_line(MsPop3Client *c, const char *line, gsize len, MsEol eol)
 {
-    g_byte_array_append(c->data, (const guint8 *) line, (guint) len);
     /* A bare CR inside a line is data, not a line end; CRLF (or a lenient
-     * bare LF) ends a line of the message, stored as CRLF. */
-    if (eol == MS_EOL_CR)
-        g_byte_array_append(c->data, (const guint8 *) "\r", 1);
-    else
-        g_byte_array_append(c->data, (const guint8 *) "\r\n", 2);
+     * bare LF) ends a line of the message, stored as CRLF.  One resize for
+     * the line and its ending: every line of every message fetched comes
+     * here. */
+    gsize n_eol = eol == MS_EOL_CR ? 1 : 2;
+    guint at = c->data->len;
+
+    g_byte_array_set_size(c->data, (guint) (at + len + n_eol));
+    memcpy(c->data->data + at, line, len);
+    memcpy(c->data->data + at + len, "\r\n", n_eol);
 }
 
 static void on_retr_end(MsPop3Client *c)

@@ -161,6 +161,33 @@ static void send_command(MsSmtpClient *client, const char *text)
     send_line(client, text, "\r\n", phase, note);
 }
 
+/* A command put together from parts (NULL ends them) straight in its
+ * line, without a copy of its own: every message's MAIL and RCPTs, every
+ * session's EHLO.  textbook_note: the note of a line spelled as the
+ * textbook prints it, or NULL for a command noted as any other. */
+static void send_parts(MsSmtpClient *client, const char *textbook_note, const char *const *parts)
+{
+    gsize lens[8];
+    gsize len = 0;
+    guint n = 0;
+
+    for (; parts[n] != NULL; n++) {
+        g_assert(n < G_N_ELEMENTS(lens));
+        lens[n] = strlen(parts[n]);
+        len += lens[n];
+    }
+    MsProtoLine *line = ms_proto_output_add_space(client->output, len, "\r\n",
+                                                  MS_SMTP_PHASE_TRANSFER, textbook_note);
+    char *w = line->text;
+
+    for (guint i = 0; i < n; i++) {
+        memcpy(w, parts[i], lens[i]);
+        w += lens[i];
+    }
+    if (textbook_note == NULL)
+        line->note = ms_smtp_command_note(line->text, len, &line->phase);
+}
+
 static void push_event(MsSmtpClient *client, const MsSmtpEvent *event)
 {
     ms_smtp_events_push(&client->events, event);
@@ -246,40 +273,35 @@ static void send_rcpt(MsSmtpClient *client, guint i)
 {
     const MsSmtpRcptResult *r = client->current->rcpt_results->pdata[i];
     const char *rcpt = r->address;
-    g_autofree char *line = g_strconcat("RCPT TO:", client->textbook_syntax ? " <" : "<", rcpt,
-                                        ">", NULL);
+    const char *const parts[] = { client->textbook_syntax ? "RCPT TO: <" : "RCPT TO:<", rcpt, ">",
+                                  NULL };
 
-    if (client->textbook_syntax)
-        send_line(client, line, "\r\n", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.rcpt.textbook");
-    else
-        send_command(client, line);
+    send_parts(client, client->textbook_syntax ? "smtp.cmd.rcpt.textbook" : NULL, parts);
 }
 
 static void send_transaction(MsSmtpClient *client)
 {
     Outgoing *out = client->current;
-    GString *mail = g_string_sized_new(64);
+    const char *parts[8];
+    guint n = 0;
+    char digits[MS_PROTO_UINT_MAX_LEN];
 
     /* RFC 5321 4.1.1.2: MAIL FROM:<reverse-path> [SP Mail-parameters].
-     * The line is put together by appending, not by printf: one is built
-     * for every message, and printf's parsing cost more than the rest. */
-    g_string_append(mail, client->textbook_syntax ? "MAIL FROM: <" : "MAIL FROM:<");
-    g_string_append(mail, out->reverse_path);
-    g_string_append_c(mail, '>');
+     * The line is put together from its parts, not by printf: one is
+     * built for every message, and printf's parsing cost more than the
+     * rest. */
+    parts[n++] = client->textbook_syntax ? "MAIL FROM: <" : "MAIL FROM:<";
+    parts[n++] = out->reverse_path;
+    parts[n++] = ">";
     if (client->use_size && client->srv_size) {
-        char digits[MS_PROTO_UINT_MAX_LEN];
-        gsize n = ms_proto_format_uint(digits, out->size);
-
-        g_string_append(mail, " SIZE="); /* RFC 1870 */
-        g_string_append_len(mail, digits, (gssize) n);
+        ms_proto_format_uint(digits, out->size);
+        parts[n++] = " SIZE="; /* RFC 1870 */
+        parts[n++] = digits;
     }
     if (out->is_8bit && client->use_8bitmime && client->srv_8bitmime)
-        g_string_append(mail, " BODY=8BITMIME"); /* RFC 6152 2 */
-    if (client->textbook_syntax)
-        send_line(client, mail->str, "\r\n", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.mail.textbook");
-    else
-        send_command(client, mail->str);
-    g_string_free(mail, TRUE);
+        parts[n++] = " BODY=8BITMIME"; /* RFC 6152 2 */
+    parts[n] = NULL;
+    send_parts(client, client->textbook_syntax ? "smtp.cmd.mail.textbook" : NULL, parts);
 
     out->pipelined = client->pipelining && client->srv_pipelining;
     if (out->pipelined) {
@@ -397,10 +419,9 @@ static void on_greeting(MsSmtpClient *client, guint code, const char *text)
         session_fail(client, code, text, TRUE);
         return;
     }
-    g_autofree char *line =
-        g_strconcat(client->use_ehlo ? "EHLO " : "HELO ", client->helo_name, NULL);
+    const char *const parts[] = { client->use_ehlo ? "EHLO " : "HELO ", client->helo_name, NULL };
 
-    send_command(client, line);
+    send_parts(client, NULL, parts);
     client_state(client, client->use_ehlo ? MS_SMTP_CLIENT_EHLO : MS_SMTP_CLIENT_HELO);
 }
 
@@ -451,9 +472,9 @@ static void on_ehlo(MsSmtpClient *client, guint code, const char *text)
     } else if (code == 500 || code == 502) {
         /* RFC 5321 3.2: a server that does not know EHLO answers 500 or 502;
          * the client falls back to HELO (RFC 1869 4.5). */
-        g_autofree char *line = g_strconcat("HELO ", client->helo_name, NULL);
+        const char *const parts[] = { "HELO ", client->helo_name, NULL };
 
-        send_command(client, line);
+        send_parts(client, NULL, parts);
         client_state(client, MS_SMTP_CLIENT_HELO);
     } else {
         session_fail(client, code, text, TRUE);
