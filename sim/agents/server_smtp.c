@@ -73,7 +73,11 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
                    strlen(" id ") + strlen(digit) + 1;
     gboolean long_line = strlen("Received: ") + from_len + 1 + by_len > MS_MESSAGE_LINE_SHOULD;
     gsize date_len = strlen(date);
-    g_autofree char *received = g_malloc(from_len + 1 + by_len + 1 + date_len + 1);
+    /* On the stack when it fits, as it nearly always does. */
+    gsize size = from_len + 1 + by_len + 1 + date_len + 1;
+    char on_stack[256];
+    g_autofree char *on_heap = size > sizeof on_stack ? g_malloc(size) : NULL;
+    char *received = on_heap != NULL ? on_heap : on_stack;
     char *w = received;
     const char *const parts[] = { "from ", helo, " (", peer, ")", long_line ? "\n" : " ",
                                   "by ", server->name, " with ", with, " id ", digit, ";",
@@ -116,7 +120,8 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
         g_bytes_unref(data);
         data = ms_message_to_bytes(msg);
     }
-    g_autoptr(GPtrArray) remote = g_ptr_array_new();
+    /* Made only for a message that goes on: most are delivered here. */
+    g_autoptr(GPtrArray) remote = NULL;
     for (guint i = 0; i < ev->recipients->len; i++) {
         const char *rcpt = g_ptr_array_index(ev->recipients, i);
         MsServerUser *u = ms_mail_server_find_user(server, rcpt);
@@ -127,10 +132,12 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
             ms_server_bounce_unknown_user(server, ev->reverse_path, data, message_id, rcpt);
             s->queued = TRUE;
         } else {
+            if (remote == NULL)
+                remote = g_ptr_array_new();
             g_ptr_array_add(remote, (gpointer) rcpt);
         }
     }
-    if (remote->len > 0) {
+    if (remote != NULL) {
         ms_mail_server_enqueue(server, ev->reverse_path, remote, data, message_id);
         s->queued = TRUE;
     }
