@@ -279,6 +279,42 @@ static void test_line_reset(void)
     CU_ASSERT_EQUAL(ms_line_reader_pending(r), 0);
 }
 
+/* An output's lines go into its array directly below the most it has
+ * held: filled past that several times and cleared between, it keeps every
+ * line, in order, and the lines sent wire as they were said. */
+static void test_line_output_reuse(void)
+{
+    g_autoptr(MsProtoOutput) out = ms_proto_output_new();
+
+    for (guint round = 0; round < 4; round++) {
+        guint n = round == 2 ? 3 : 5 + round * 40;
+
+        for (guint i = 0; i < n; i++) {
+            char text[32];
+            gsize len = (gsize) g_snprintf(text, sizeof text, "%u.%u", round, i);
+
+            ms_proto_output_add_len(out, text, len, "\r\n", "p", NULL);
+        }
+        GPtrArray *lines = ms_proto_output_lines(out);
+
+        CU_ASSERT_EQUAL_FATAL(lines->len, n);
+        for (guint i = 0; i < n; i++) {
+            g_autofree char *want = g_strdup_printf("%u.%u", round, i);
+            const MsProtoLine *line = g_ptr_array_index(lines, i);
+
+            MS_ASSERT_STR(line->text, want);
+        }
+        if (round == 3) {
+            g_autoptr(GPtrArray) taken = ms_proto_output_take(out);
+
+            CU_ASSERT_EQUAL(taken->len, n);
+            CU_ASSERT_EQUAL(ms_proto_output_lines(out)->len, 0);
+        } else {
+            ms_proto_output_clear(out);
+        }
+    }
+}
+
 static const MsTestCase line_cases[] = {
     MS_TEST(test_line_crlf),
     MS_TEST(test_line_bare_lf),
@@ -291,6 +327,7 @@ static const MsTestCase line_cases[] = {
     MS_TEST(test_line_views_last_until_feed),
     MS_TEST(test_line_long_across_many_feeds),
     MS_TEST(test_line_reset),
+    MS_TEST(test_line_output_reuse),
     MS_TEST_END,
 };
 

@@ -27,6 +27,7 @@
 
 struct MsProtoOutput {
     GPtrArray *lines;  /* MsProtoLine*, in the blocks or in `big` */
+    guint room;        /* slots lines->pdata is known to have: see add_line() */
     GPtrArray *blocks; /* char[BLOCK_SIZE] each, after `first`; NULL before one is needed */
     GPtrArray *big;    /* lines longer than a block, each its own allocation; NULL before */
     char *at;          /* the block being filled */
@@ -56,6 +57,7 @@ MsProtoOutput *ms_proto_output_new(void)
 {
     MsProtoOutput *out = g_new(MsProtoOutput, 1);
     out->lines = g_ptr_array_sized_new(8);
+    out->room = 8;
     out->blocks = NULL;
     out->big = NULL;
     output_rewind(out);
@@ -100,6 +102,23 @@ static gpointer output_alloc(MsProtoOutput *out, gsize size)
     return p;
 }
 
+/* Every line of a run is added here, and g_ptr_array_add() cost some fifty
+ * instructions a line.  The array is never shrunk (a clear sets its length
+ * to 0 and keeps its slots), so below the most it has held it has room,
+ * and the line goes in the next slot directly; the array has no free
+ * function and no NULL terminator that an add would have to keep up. */
+static void add_line(MsProtoOutput *out, MsProtoLine *line)
+{
+    GPtrArray *lines = out->lines;
+
+    if (lines->len < out->room) {
+        lines->pdata[lines->len++] = line;
+        return;
+    }
+    g_ptr_array_add(lines, line);
+    out->room = lines->len;
+}
+
 MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,
                                        const char *phase, const char *note)
 {
@@ -110,7 +129,7 @@ MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char
     line->phase = phase;
     line->note = note;
     line->bytes = NULL;
-    g_ptr_array_add(out->lines, line);
+    add_line(out, line);
     return line;
 }
 

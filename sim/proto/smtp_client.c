@@ -430,12 +430,17 @@ static void server_info(MsSmtpClient *client, gboolean esmtp)
     MsSmtpEvent ev = { .kind = MS_SMTP_EVENT_SERVER_INFO, .esmtp = esmtp };
     MsSmtpEvent *event = &ev;
 
-    event->extensions = g_ptr_array_new();
     /* RFC 5321 4.1.1.1: every line after the first is "keyword [params]".
      * The keywords are cut from one copy of the reply's text, its line
      * breaks made NULs, which the event owns: every session reads an EHLO
-     * reply, and a copy of each keyword cost a block each. */
+     * reply, and a copy of each keyword cost a block each.  The array is
+     * made to their number at once, not grown to it. */
     const char *first_break = esmtp ? strchr(client->reply_text->str, '\n') : NULL;
+    guint n_ext = 0;
+
+    for (const char *p = first_break; p != NULL; p = strchr(p + 1, '\n'))
+        n_ext++;
+    event->extensions = g_ptr_array_sized_new(n_ext);
     if (first_break != NULL) {
         event->strings_ = g_strdup(first_break + 1);
         for (char *ext = event->strings_; ext != NULL;) {
@@ -451,9 +456,9 @@ static void server_info(MsSmtpClient *client, gboolean esmtp)
         const char *ext = event->extensions->pdata[i];
         gsize n = strlen(ext);
 
-        if (g_ascii_strcasecmp(ext, "PIPELINING") == 0)
+        if (n == 10 && ms_smtp_ascii_caseeq(ext, "PIPELINING", 10))
             client->srv_pipelining = TRUE;
-        else if (g_ascii_strcasecmp(ext, "8BITMIME") == 0)
+        else if (n == 8 && ms_smtp_ascii_caseeq(ext, "8BITMIME", 8))
             client->srv_8bitmime = TRUE;
         else if (ms_smtp_has_prefix(ext, n, "SIZE") && (n == 4 || ext[4] == ' ')) {
             client->srv_size = TRUE;
