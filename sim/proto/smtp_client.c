@@ -28,7 +28,9 @@ typedef struct {
     char *reverse_path;
     guint n_recipients;      /* their addresses are in rcpt_results */
     GBytes *text;            /* the text sent: as given, or converted to 7-bit */
-    GArray *lines;           /* Span: its lines, without their endings */
+    Span *lines;             /* its lines, without their endings */
+    guint n_lines;
+    guint lines_cap;
     GBytes *data;            /* the text as given, kept while it is 8-bit */
     gboolean is_8bit;
     guint64 size;            /* RFC 1870 3: octets with CRLFs, before stuffing */
@@ -91,7 +93,7 @@ static void outgoing_free(Outgoing *out)
     if (out == NULL)
         return;
     g_free(out->reverse_path);
-    g_array_unref(out->lines);
+    g_free(out->lines);
     if (out->text != NULL)
         g_bytes_unref(out->text);
     if (out->data != NULL)
@@ -137,8 +139,11 @@ static void split_lines(Outgoing *out, GBytes *data)
         if (cr < start)
             cr = find_from(p, start, len, '\r');
         gsize end = MIN(lf, cr);
-        Span span = { start, end - start };
-        g_array_append_val(out->lines, span);
+        if (out->n_lines == out->lines_cap) {
+            out->lines_cap = MAX(out->lines_cap * 2, 32);
+            out->lines = g_renew(Span, out->lines, out->lines_cap);
+        }
+        out->lines[out->n_lines++] = (Span) { start, end - start };
         out->size += (end - start) + 2;
         start = end + 1;
         if (end < len && p[end] == '\r' && end + 1 < len && p[end + 1] == '\n')
@@ -333,7 +338,7 @@ static gboolean downgrade(MsSmtpClient *client, Outgoing *out)
                                               " it as 7-bit (quoted-printable or base64) first");
         return FALSE;
     }
-    g_array_set_size(out->lines, 0);
+    out->n_lines = 0;
     out->is_8bit = FALSE;
     out->size = 0;
     split_lines(out, converted);
@@ -386,8 +391,8 @@ static void send_text(MsSmtpClient *client)
 
     const char *text = out->text != NULL ? g_bytes_get_data(out->text, NULL) : NULL;
 
-    for (guint i = 0; i < out->lines->len; i++) {
-        const Span *span = &g_array_index(out->lines, Span, i);
+    for (guint i = 0; i < out->n_lines; i++) {
+        const Span *span = &out->lines[i];
         const char *line = text + span->start;
         /* A line is text: it ends at a NUL, if it has one. */
         const char *nul = memchr(line, '\0', span->len);
@@ -774,8 +779,9 @@ void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
                                              (GDestroyNotify) ms_smtp_rcpt_result_free);
     for (guint i = 0; i < n_recipients; i++)
         g_ptr_array_add(out->rcpt_results, ms_smtp_rcpt_result_new(recipients[i]));
-    /* Room for a short message's lines at once, rather than growing to it. */
-    out->lines = g_array_sized_new(FALSE, FALSE, sizeof(Span), 32);
+    /* The lines' spans in an array of the message's own, grown by doubling
+     * from room for a short message's lines: every line of every message
+     * is added, and a GArray's append cost more than the span. */
     split_lines(out, data);
     if (out->is_8bit && data != NULL)
         out->data = g_bytes_ref(data);

@@ -286,20 +286,24 @@ static const CommandNote command_notes[] = {
 
 const char *ms_smtp_command_note(const char *line, gsize len, const char **phase_out)
 {
-    for (gsize i = 0; i < G_N_ELEMENTS(command_notes) && len > 0; i++) {
-        const CommandNote *c = &command_notes[i];
+    /* RFC 5321 2.4: verbs are case-insensitive; a verb ends the line or is
+     * followed by a space.  Every verb here has four letters: the line's
+     * first four are folded to upper case once and compared whole with
+     * each, for every command a client sends is noted here. */
+    if (len == 4 || (len > 4 && line[4] == ' ')) {
+        char verb[4];
 
-        /* RFC 5321 2.4: verbs are case-insensitive; a verb ends the line or
-         * is followed by a space.  The first letters are compared first, a
-         * case bit set in both: where they differ so, they differ in any
-         * case. */
-        if ((line[0] | 0x20) != (c->verb[0] | 0x20))
-            continue;
-        if (ms_smtp_has_prefix(line, len, c->verb) && (len == 4 || line[4] == ' ')) {
+        for (gsize k = 0; k < 4; k++)
+            verb[k] = line[k] >= 'a' && line[k] <= 'z' ? (char) (line[k] - 'a' + 'A') : line[k];
+        for (gsize i = 0; i < G_N_ELEMENTS(command_notes); i++) {
+            const CommandNote *c = &command_notes[i];
+
+            if (memcmp(verb, c->verb, 4) != 0)
+                continue;
             if (phase_out != NULL)
                 *phase_out = c->phase;
             /* RFC 5321 4.5.5: a bounce travels with the null reverse path. */
-            if (strcmp(c->note, "smtp.cmd.mail") == 0 && len >= 12 &&
+            if (memcmp(c->verb, "MAIL", 4) == 0 && len >= 12 &&
                 ms_smtp_ascii_caseeq(line + 4, " FROM:<>", 8))
                 return "smtp.cmd.mail.null";
             return c->note;
