@@ -45,7 +45,7 @@ typedef struct {
 } Outgoing;
 
 struct MsSmtpClient {
-    char *helo_name;
+    char *helo_name; /* in the client's own block, after the struct */
     gboolean use_ehlo;
     gboolean pipelining;
     gboolean use_8bitmime;
@@ -732,9 +732,13 @@ void ms_smtp_client_config_init(MsSmtpClientConfig *config, const char *helo_nam
 
 MsSmtpClient *ms_smtp_client_new(const MsSmtpClientConfig *config)
 {
-    MsSmtpClient *client = g_new0(MsSmtpClient, 1);
+    /* One block for the client and its name: a client is made for every
+     * session. */
+    const char *helo_name = config->helo_name != NULL ? config->helo_name : "localhost";
+    gsize helo_size = strlen(helo_name) + 1;
+    MsSmtpClient *client = g_malloc0(sizeof *client + helo_size);
 
-    client->helo_name = g_strdup(config->helo_name != NULL ? config->helo_name : "localhost");
+    client->helo_name = memcpy((char *) (client + 1), helo_name, helo_size);
     client->use_ehlo = config->use_ehlo;
     client->pipelining = config->pipelining;
     client->use_8bitmime = config->use_8bitmime;
@@ -757,7 +761,6 @@ void ms_smtp_client_free(MsSmtpClient *client)
 {
     if (client == NULL)
         return;
-    g_free(client->helo_name);
     ms_line_reader_free(client->reader);
     ms_proto_output_free(client->output);
     ms_smtp_events_clear(&client->events);

@@ -20,9 +20,10 @@
 #define TEXT_MAX (MS_SMTP_TEXT_LINE_MAX - 2)
 
 struct MsSmtpServer {
-    /* configuration */
+    /* configuration; the names are copied into the server's own block,
+     * after the struct: a server is made for every session */
     char *hostname;
-    char *peer_name;
+    char *peer_name; /* NULL when not given */
     const MsSmtpProfile *profile;
     guint64 max_size;
     gboolean offer_8bitmime;
@@ -108,10 +109,14 @@ static void clear_transaction(MsSmtpServer *server)
 
 MsSmtpServer *ms_smtp_server_new(const MsSmtpServerConfig *config, const char *peer_name)
 {
-    MsSmtpServer *server = g_new0(MsSmtpServer, 1);
+    const char *hostname = config->hostname != NULL ? config->hostname : "localhost";
+    gsize host_size = strlen(hostname) + 1;
+    gsize peer_size = peer_name != NULL ? strlen(peer_name) + 1 : 0;
+    MsSmtpServer *server = g_malloc0(sizeof *server + host_size + peer_size);
 
-    server->hostname = g_strdup(config->hostname != NULL ? config->hostname : "localhost");
-    server->peer_name = g_strdup(peer_name);
+    server->hostname = memcpy((char *) (server + 1), hostname, host_size);
+    if (peer_name != NULL)
+        server->peer_name = memcpy(server->hostname + host_size, peer_name, peer_size);
     server->profile = ms_smtp_profile_lookup(config->profile);
     if (server->profile == NULL)
         server->profile = ms_smtp_profile_lookup(NULL);
@@ -138,8 +143,6 @@ void ms_smtp_server_free(MsSmtpServer *server)
 {
     if (server == NULL)
         return;
-    g_free(server->hostname);
-    g_free(server->peer_name);
     ms_line_reader_free(server->reader);
     ms_proto_output_free(server->output);
     ms_smtp_events_clear(&server->events);
