@@ -10,6 +10,7 @@
 
 #include "mailsim/core.h"
 #include "mailsim/proto.h"
+#include "proto-private.h"
 
 /* ---- Lines an engine sends ------------------------------------------------ */
 
@@ -171,26 +172,30 @@ const char *ms_eol_text(MsEol eol)
  *
  * The buffer is the reader's own rather than a GByteArray: every segment a
  * run delivers is fed here, and the array's calls to resize and append cost
- * more than the copy they wrap.
+ * more than the copy they wrap.  The struct is in proto-private.h, for the
+ * engines that keep their reader inside them.
  */
-struct MsLineReader {
-    char *buf;
-    gsize len; /* octets in buf */
-    gsize cap; /* its size */
-    gsize max_len;
-    gsize start;
-    gsize scan;
-    gboolean overflow;
-};
 
 /* The first buffer holds a few reply or command lines, or a segment. */
 #define READER_MIN_CAP 256
 
+void ms_line_reader_init(MsLineReader *reader, gsize max_len)
+{
+    memset(reader, 0, sizeof *reader);
+    reader->max_len = max_len;
+}
+
+void ms_line_reader_release(MsLineReader *reader)
+{
+    g_clear_pointer(&reader->buf, g_free);
+    reader->cap = 0;
+}
+
 MsLineReader *ms_line_reader_new(gsize max_len)
 {
-    MsLineReader *reader = g_new0(MsLineReader, 1);
+    MsLineReader *reader = g_new(MsLineReader, 1);
 
-    reader->max_len = max_len;
+    ms_line_reader_init(reader, max_len);
     return reader;
 }
 
@@ -198,7 +203,7 @@ void ms_line_reader_free(MsLineReader *reader)
 {
     if (reader == NULL)
         return;
-    g_free(reader->buf);
+    ms_line_reader_release(reader);
     g_free(reader);
 }
 

@@ -11,34 +11,20 @@
 
 #include "mailsim/core.h"
 #include "mailsim/proto.h"
+#include "proto-private.h"
 
 /* Under AddressSanitizer the blocks go back to malloc at every clear, as
  * the net's free lists do: a line used after it was sent must be caught,
  * not hidden by the reuse. */
 #define OUTPUT_REUSE (!MS_UNDER_ASAN)
 
-/* Most steps say a reply or a command or a few: their lines fit in the
- * first block, which is part of the output itself.  A message's lines go
- * on into blocks allocated when needed and kept, of a size malloc keeps
- * at hand (its per-thread cache takes up to 1,032 bytes): a block of
- * 4,096 cost some 3,000 instructions to allocate. */
-#define FIRST_SIZE 512
+/* Lines that do not fit in the first block (the struct is in
+ * proto-private.h, for engines that keep their output inside them) go on
+ * into blocks allocated when needed and kept, of a size malloc keeps at
+ * hand (its per-thread cache takes up to 1,032 bytes): a block of 4,096
+ * cost some 3,000 instructions to allocate. */
+#define FIRST_SIZE MS_PROTO_OUTPUT_FIRST_SIZE
 #define BLOCK_SIZE 1024
-
-struct MsProtoOutput {
-    GPtrArray *lines;  /* MsProtoLine*, in the blocks or in `big` */
-    guint room;        /* slots lines->pdata is known to have: see add_line() */
-    GPtrArray *blocks; /* char[BLOCK_SIZE] each, after `first`; NULL before one is needed */
-    GPtrArray *big;    /* lines longer than a block, each its own allocation; NULL before */
-    char *at;          /* the block being filled */
-    gsize cap;         /* its size */
-    gsize used;        /* octets of it taken */
-    guint block;       /* which: 0 is `first`, i is blocks[i - 1] */
-    union {
-        char first[FIRST_SIZE];
-        guint64 align;
-    } u;
-};
 
 /* Back to the first block.  Under AddressSanitizer the first block is not
  * used and the others are freed, so every line sent comes from malloc and
@@ -53,14 +39,28 @@ static void output_rewind(MsProtoOutput *out)
         g_ptr_array_set_size(out->blocks, 0);
 }
 
-MsProtoOutput *ms_proto_output_new(void)
+void ms_proto_output_init(MsProtoOutput *out)
 {
-    MsProtoOutput *out = g_new(MsProtoOutput, 1);
     out->lines = g_ptr_array_sized_new(8);
     out->room = 8;
     out->blocks = NULL;
     out->big = NULL;
     output_rewind(out);
+}
+
+void ms_proto_output_release(MsProtoOutput *out)
+{
+    ms_proto_output_clear(out);
+    g_clear_pointer(&out->lines, g_ptr_array_unref);
+    g_clear_pointer(&out->blocks, g_ptr_array_unref);
+    g_clear_pointer(&out->big, g_ptr_array_unref);
+}
+
+MsProtoOutput *ms_proto_output_new(void)
+{
+    MsProtoOutput *out = g_new(MsProtoOutput, 1);
+
+    ms_proto_output_init(out);
     return out;
 }
 
@@ -68,12 +68,7 @@ void ms_proto_output_free(MsProtoOutput *out)
 {
     if (out == NULL)
         return;
-    ms_proto_output_clear(out);
-    g_ptr_array_unref(out->lines);
-    if (out->blocks != NULL)
-        g_ptr_array_unref(out->blocks);
-    if (out->big != NULL)
-        g_ptr_array_unref(out->big);
+    ms_proto_output_release(out);
     g_free(out);
 }
 

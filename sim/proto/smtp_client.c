@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "smtp-private.h"
+#include "proto-private.h"
 #include "mailsim/core.h"
 
 /* Lenient: RFC 5321 4.5.3.1.5 allows servers only 512 octets per reply line. */
@@ -57,8 +58,8 @@ struct MsSmtpClient {
     gpointer downgrade_data;
 
     MsSmtpClientState state;
-    MsLineReader *reader;
-    MsProtoOutput *output;
+    MsLineReader reader; /* inside the engine: see proto-private.h */
+    MsProtoOutput output;
     MsSmtpEventQueue events;
     GQueue queue;      /* Outgoing*, not started */
     Outgoing *current;
@@ -155,7 +156,7 @@ static void split_lines(Outgoing *out, GBytes *data)
 static void send_line(MsSmtpClient *client, const char *text, const char *eol, const char *phase,
                       const char *note)
 {
-    ms_proto_output_add_len(client->output, text, strlen(text), eol, phase, note);
+    ms_proto_output_add_len(&client->output, text, strlen(text), eol, phase, note);
 }
 
 static void send_command(MsSmtpClient *client, const char *text)
@@ -181,7 +182,7 @@ static void send_parts(MsSmtpClient *client, const char *textbook_note, const ch
         lens[n] = strlen(parts[n]);
         len += lens[n];
     }
-    MsProtoLine *line = ms_proto_output_add_space(client->output, len, "\r\n",
+    MsProtoLine *line = ms_proto_output_add_space(&client->output, len, "\r\n",
                                                   MS_SMTP_PHASE_TRANSFER, textbook_note);
     char *w = line->text;
 
@@ -401,13 +402,13 @@ static void send_text(MsSmtpClient *client)
         if (n > 0 && line[0] == '.') {
             /* RFC 5321 4.5.2: a leading "." is doubled so the line cannot
              * be taken for the end of the text. */
-            MsProtoLine *stuffed = ms_proto_output_add_space(client->output, n + 1, eol,
+            MsProtoLine *stuffed = ms_proto_output_add_space(&client->output, n + 1, eol,
                                                              MS_SMTP_PHASE_TRANSFER,
                                                              "smtp.data.stuffed");
             stuffed->text[0] = '.';
             memcpy(stuffed->text + 1, line, n);
         } else {
-            ms_proto_output_add_len(client->output, line, n, eol, MS_SMTP_PHASE_TRANSFER,
+            ms_proto_output_add_len(&client->output, line, n, eol, MS_SMTP_PHASE_TRANSFER,
                                     "smtp.data.line");
         }
     }
@@ -677,7 +678,7 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
 {
     if (client->state == MS_SMTP_CLIENT_CLOSED)
         return;
-    ms_line_reader_feed(client->reader, bytes, len);
+    ms_line_reader_feed(&client->reader, bytes, len);
     while (client->state != MS_SMTP_CLIENT_CLOSED) {
         const char *line = NULL;
         gsize n = 0;
@@ -687,7 +688,7 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
         /* A lenient reader: bare LF and over-long reply lines are taken as
          * they come (RFC 5321 4.5.3.1: avoid imposing length limits where
          * possible; an over-long line is cut, its code still read). */
-        if (ms_line_reader_peek(client->reader, &line, &n, &eol) == MS_LINE_NONE)
+        if (ms_line_reader_peek(&client->reader, &line, &n, &eol) == MS_LINE_NONE)
             break;
         int done = reply_line(client, line, n, &code);
 
@@ -749,8 +750,8 @@ MsSmtpClient *ms_smtp_client_new(const MsSmtpClientConfig *config)
     client->downgrade = config->downgrade;
     client->downgrade_data = config->downgrade_data;
     client->state = MS_SMTP_CLIENT_CONNECTING;
-    client->reader = ms_line_reader_new(REPLY_MAX);
-    client->output = ms_proto_output_new();
+    ms_line_reader_init(&client->reader, REPLY_MAX);
+    ms_proto_output_init(&client->output);
     ms_smtp_events_init(&client->events);
     g_queue_init(&client->queue);
     client->reply_text = g_string_sized_new(256);
@@ -761,8 +762,8 @@ void ms_smtp_client_free(MsSmtpClient *client)
 {
     if (client == NULL)
         return;
-    ms_line_reader_free(client->reader);
-    ms_proto_output_free(client->output);
+    ms_line_reader_release(&client->reader);
+    ms_proto_output_release(&client->output);
     ms_smtp_events_clear(&client->events);
     g_queue_clear_full(&client->queue, (GDestroyNotify) outgoing_free);
     outgoing_free(client->current);
@@ -825,17 +826,17 @@ void ms_smtp_client_connection_lost(MsSmtpClient *client)
 
 GPtrArray *ms_smtp_client_take_output(MsSmtpClient *client)
 {
-    return ms_proto_output_take(client->output);
+    return ms_proto_output_take(&client->output);
 }
 
 GPtrArray *ms_smtp_client_output(MsSmtpClient *client)
 {
-    return ms_proto_output_lines(client->output);
+    return ms_proto_output_lines(&client->output);
 }
 
 void ms_smtp_client_output_sent(MsSmtpClient *client)
 {
-    ms_proto_output_clear(client->output);
+    ms_proto_output_clear(&client->output);
 }
 
 MsSmtpEvent *ms_smtp_client_next_event(MsSmtpClient *client)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "smtp-private.h"
+#include "proto-private.h"
 #include "mailsim/core.h"
 
 /* RFC 5321 4.5.3.1.4 and 4.5.3.1.6: limits include the CRLF. */
@@ -36,8 +37,8 @@ struct MsSmtpServer {
 
     MsSmtpServerState state;
     guint errors; /* protocol errors this session (MS_PROTO_MAX_ERRORS) */
-    MsLineReader *reader;
-    MsProtoOutput *output;
+    MsLineReader reader; /* inside the engine: see proto-private.h */
+    MsProtoOutput output;
     MsSmtpEventQueue events;
     const char *phase; /* of the command being answered */
 
@@ -131,8 +132,8 @@ MsSmtpServer *ms_smtp_server_new(const MsSmtpServerConfig *config, const char *p
     server->user_data = config->user_data;
 
     server->state = MS_SMTP_SERVER_INIT;
-    server->reader = ms_line_reader_new(COMMAND_MAX);
-    server->output = ms_proto_output_new();
+    ms_line_reader_init(&server->reader, COMMAND_MAX);
+    ms_proto_output_init(&server->output);
     ms_smtp_events_init(&server->events);
     server->phase = MS_SMTP_PHASE_HANDSHAKE;
     server->recipients = g_ptr_array_new_with_free_func(g_free);
@@ -143,8 +144,8 @@ void ms_smtp_server_free(MsSmtpServer *server)
 {
     if (server == NULL)
         return;
-    ms_line_reader_free(server->reader);
-    ms_proto_output_free(server->output);
+    ms_line_reader_release(&server->reader);
+    ms_proto_output_release(&server->output);
     ms_smtp_events_clear(&server->events);
     g_free(server->helo_name);
     g_free(server->reverse_path);
@@ -155,17 +156,17 @@ void ms_smtp_server_free(MsSmtpServer *server)
 
 GPtrArray *ms_smtp_server_take_output(MsSmtpServer *server)
 {
-    return ms_proto_output_take(server->output);
+    return ms_proto_output_take(&server->output);
 }
 
 GPtrArray *ms_smtp_server_output(MsSmtpServer *server)
 {
-    return ms_proto_output_lines(server->output);
+    return ms_proto_output_lines(&server->output);
 }
 
 void ms_smtp_server_output_sent(MsSmtpServer *server)
 {
-    ms_proto_output_clear(server->output);
+    ms_proto_output_clear(&server->output);
 }
 
 MsSmtpEvent *ms_smtp_server_next_event(MsSmtpServer *server)
@@ -197,7 +198,7 @@ static char *reply_space(MsSmtpServer *server, guint code, gboolean last, gsize 
                          const char *note)
 {
     gboolean sep = n > 0 || !last;
-    MsProtoLine *reply = ms_proto_output_add_space(server->output, 3 + sep + n, "\r\n",
+    MsProtoLine *reply = ms_proto_output_add_space(&server->output, 3 + sep + n, "\r\n",
                                                    server->phase, note);
     char *line = reply->text;
     line[0] = (char) ('0' + code / 100 % 10);
@@ -479,7 +480,7 @@ static void reply_param(MsSmtpServer *server, MsSmtpReplyId id, const char *para
  * takes one anyway is being lenient, and its reply's note says so. */
 static void note_lenient(MsSmtpServer *server, const Request *req, const char *note)
 {
-    GPtrArray *lines = ms_proto_output_lines(server->output);
+    GPtrArray *lines = ms_proto_output_lines(&server->output);
     if (!req->spaced || lines->len == 0)
         return;
     MsProtoLine *last = g_ptr_array_index(lines, lines->len - 1);
@@ -617,7 +618,7 @@ static void proceed_data(MsSmtpServer *server, Request *req)
 {
     (void) req;
     reply(server, MS_SMTP_R_DATA_START);
-    ms_line_reader_set_max(server->reader, TEXT_MAX);
+    ms_line_reader_set_max(&server->reader, TEXT_MAX);
     server_state(server, MS_SMTP_SERVER_DATA);
 }
 
@@ -812,7 +813,7 @@ static void end_of_data(MsSmtpServer *server)
     }
     /* RFC 5321 4.1.1.4: accepted or not, the transaction is over. */
     clear_transaction(server);
-    ms_line_reader_set_max(server->reader, COMMAND_MAX);
+    ms_line_reader_set_max(&server->reader, COMMAND_MAX);
     server_state(server, MS_SMTP_SERVER_READY);
 }
 
@@ -889,13 +890,13 @@ void ms_smtp_server_feed(MsSmtpServer *server, const char *bytes, gsize len)
 {
     if (server->state == MS_SMTP_SERVER_CLOSED)
         return;
-    ms_line_reader_feed(server->reader, bytes, len);
+    ms_line_reader_feed(&server->reader, bytes, len);
     /* Before the greeting nothing is answered (the bytes wait). */
     while (server->state != MS_SMTP_SERVER_INIT && server->state != MS_SMTP_SERVER_CLOSED) {
         const char *line = NULL;
         gsize n = 0;
         MsEol eol = MS_EOL_CRLF;
-        MsLineResult res = ms_line_reader_peek(server->reader, &line, &n, &eol);
+        MsLineResult res = ms_line_reader_peek(&server->reader, &line, &n, &eol);
 
         if (res == MS_LINE_NONE)
             break;

@@ -1,0 +1,50 @@
+/* proto-private.h - the bodies of the line reader and the output, for the
+ * engines of sim/proto that keep theirs inside their own struct.
+ *
+ * Every session makes an engine, and an engine made in one block with its
+ * reader and output costs two allocations and two frees fewer than one
+ * that points to them.  Elsewhere both stay opaque (mailsim/proto.h).
+ */
+#pragma once
+
+#include "mailsim/proto.h"
+
+struct MsLineReader {
+    char *buf;
+    gsize len; /* octets in buf */
+    gsize cap; /* its size */
+    gsize max_len;
+    gsize start;
+    gsize scan;
+    gboolean overflow;
+};
+
+/* A reader in the caller's storage: init it before use and release it
+ * after (what ms_line_reader_new() and ms_line_reader_free() do around
+ * their own block). */
+void ms_line_reader_init(MsLineReader *reader, gsize max_len);
+void ms_line_reader_release(MsLineReader *reader);
+
+/* Most steps say a reply or a command or a few: their lines fit in the
+ * first block, which is part of the output itself (output.c says more). */
+#define MS_PROTO_OUTPUT_FIRST_SIZE 512
+
+struct MsProtoOutput {
+    GPtrArray *lines;  /* MsProtoLine*, in the blocks or in `big` */
+    guint room;        /* slots lines->pdata is known to have: see add_line() */
+    GPtrArray *blocks; /* char[BLOCK_SIZE] each (output.c), after `first`; NULL before one
+                        * is needed */
+    GPtrArray *big;    /* lines longer than a block, each its own allocation; NULL before */
+    char *at;          /* the block being filled */
+    gsize cap;         /* its size */
+    gsize used;        /* octets of it taken */
+    guint block;       /* which: 0 is `first`, i is blocks[i - 1] */
+    union {
+        char first[MS_PROTO_OUTPUT_FIRST_SIZE];
+        guint64 align;
+    } u;
+};
+
+/* An output in the caller's storage, as a reader above. */
+void ms_proto_output_init(MsProtoOutput *out);
+void ms_proto_output_release(MsProtoOutput *out);
