@@ -1366,6 +1366,40 @@ static MsSmtpEvent *client_event(MsSmtpClient *client, MsSmtpEventKind kind)
 static const char *const BOB[] = { "bob@hamburger.edu" };
 static const char *const BOB_CAROL[] = { "bob@hamburger.edu", "carol@hamburger.edu" };
 
+/* Many events at once, and more pushed after some were popped: every
+ * event comes out once, in order, from the engine's reused array.  A
+ * refused greeting ends every queued message at once (RFC 5321 3.1). */
+static void test_client_many_events(void)
+{
+    for (guint n = 4; n <= 9; n += 5) {
+        g_autoptr(MsSmtpClient) client = new_client(TRUE);
+        MsSmtpEvent event;
+
+        for (guint i = 0; i < n; i++)
+            add_message(client, BOB, 1, "hi\n", GUINT_TO_POINTER(i + 1));
+        ms_smtp_client_finish(client);
+        client_expect(client, "554 go away\r\n", "QUIT\r\n");
+        CU_ASSERT_FATAL(ms_smtp_client_pop_event(client, &event));
+        CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_MESSAGE_DONE);
+        CU_ASSERT_EQUAL(event.tag, GUINT_TO_POINTER(1));
+        ms_smtp_event_clear(&event);
+        client_expect(client, "221 bye\r\n", "");
+        for (guint i = 1; i < n; i++) {
+            CU_ASSERT_FATAL(ms_smtp_client_pop_event(client, &event));
+            CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_MESSAGE_DONE);
+            CU_ASSERT_EQUAL(event.tag, GUINT_TO_POINTER(i + 1));
+            CU_ASSERT_EQUAL(event.code, 554);
+            CU_ASSERT_EQUAL(event.result, MS_SMTP_RESULT_PERM_FAILURE);
+            ms_smtp_event_clear(&event);
+        }
+        CU_ASSERT_FATAL(ms_smtp_client_pop_event(client, &event));
+        CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_CLOSE);
+        CU_ASSERT_EQUAL(event.code, 221);
+        ms_smtp_event_clear(&event);
+        CU_ASSERT_FALSE(ms_smtp_client_pop_event(client, &event));
+    }
+}
+
 /* Events popped into the caller's own storage come in order, the EHLO
  * keywords each a string of their own though they share one block, and
  * the reply texts of multi-line replies joined with "\n". */
@@ -1841,6 +1875,7 @@ static void test_client_bare_lf_data(void)
 static const MsTestCase client_cases[] = {
     MS_TEST(test_client_basic_flow),
     MS_TEST(test_client_pop_event),
+    MS_TEST(test_client_many_events),
     MS_TEST(test_client_output_notes),
     MS_TEST(test_client_rcpt_temp_failure),
     MS_TEST(test_client_mail_perm_failure),
