@@ -234,8 +234,8 @@ static const char *emit_template(MsSmtpServer *server, guint code, gboolean last
     return dest;
 }
 
-/* Sends reply `id`; code 0 takes the id's code.  Returns the text sent
- * (transfer none, valid until the next reply) through text_out. */
+/* Sends reply `id`; code 0 takes the id's code.  Returns a copy of the
+ * text sent (transfer full) through text_out, when it is not NULL. */
 static guint reply_full(MsSmtpServer *server, MsSmtpReplyId id, guint code,
                         const MsSmtpVars *extra, char **text_out)
 {
