@@ -1828,6 +1828,32 @@ static void test_write_while_peer_reads(void)
     tcp_teardown(&t);
 }
 
+/* A write far larger than usual grows the block; once the peer has all of
+ * it the block goes back, and the next write starts a small one. */
+static void test_large_write_block_released(void)
+{
+    Tcp t;
+    gsize len = 200000;
+    g_autofree char *data = g_malloc(len);
+
+    fill_pattern(data, len, 'r');
+    tcp_setup(&t, 10 * MS_MSEC);
+    t.send_on_established = data;
+    t.send_len = len;
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL_FATAL(t.server_rx->len, len);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str, data, len), 0);
+    CU_ASSERT_PTR_NULL(t.conn->sides[MS_TCP_CLIENT].sbuf.data);
+    CU_ASSERT_EQUAL(t.conn->sides[MS_TCP_CLIENT].sbuf.cap, 0);
+    CU_ASSERT_EQUAL(ms_tcp_send(t.conn, MS_DIR_CLIENT, "tail", 4), len + 4);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL_FATAL(t.server_rx->len, len + 4);
+    CU_ASSERT_EQUAL(memcmp(t.server_rx->str + len, "tail", 4), 0);
+    CU_ASSERT(t.conn->sides[MS_TCP_CLIENT].sbuf.cap <= MS_TCP_SEND_BUF_HOLD);
+    tcp_teardown(&t);
+}
+
 /* The net freed with segments of a connection still travelling: their
  * wires, and the packets inside them, go with it (LeakSanitizer checks). */
 static void test_free_with_segments_in_flight(void)
@@ -1979,6 +2005,7 @@ static const MsTestCase tcp_cases[] = {
     MS_TEST(test_retransmit_after_more_writes),
     MS_TEST(test_write_larger_than_buffer),
     MS_TEST(test_write_while_peer_reads),
+    MS_TEST(test_large_write_block_released),
     MS_TEST(test_free_with_segments_in_flight),
     MS_TEST(test_listen_errors),
     MS_TEST(test_determinism),

@@ -93,6 +93,9 @@ typedef struct {
     gboolean pinned;
 } MsTcpSendBuf;
 
+/* A block larger than this is given back once the peer has all of it. */
+#define MS_TCP_SEND_BUF_HOLD (64u * 1024u)
+
 /* Room for len bytes at b->end when the block lacks it (tcp_buffer.c). */
 char *ms_tcp_buf_make_room(MsTcpSendBuf *b, guint64 keep, gsize len);
 void ms_tcp_buf_clear(MsTcpSendBuf *b);

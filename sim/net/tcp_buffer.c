@@ -58,7 +58,8 @@ char *ms_tcp_buf_make_room(MsTcpSendBuf *b, guint64 keep, gsize len)
     return b->data + (b->end - b->start);
 }
 
-/* The side wrote its last byte and the peer has them all. */
+/* The peer has every byte the side wrote (its last, or a large write
+ * that grew the block): the block goes, and a next write starts small. */
 void ms_tcp_buf_clear(MsTcpSendBuf *b)
 {
     g_assert(!b->pinned);
