@@ -293,8 +293,11 @@ static void submit_pump(SubmitSession *s)
 {
     GPtrArray *lines = ms_smtp_client_output(s->engine);
     gboolean close = FALSE;
-    MsSmtpEvent *ev;
-    while ((ev = ms_smtp_client_next_event(s->engine)) != NULL) {
+    /* Events are popped into storage on the stack, as the relay does:
+     * no block and no copy of the reply's text for each. */
+    MsSmtpEvent event;
+    const MsSmtpEvent *ev = &event;
+    while (ms_smtp_client_pop_event(s->engine, &event)) {
         if (ev->kind == MS_SMTP_EVENT_MESSAGE_DONE) {
             guint i = GPOINTER_TO_UINT(ev->tag);
             const char *mid = s->message_ids != NULL && i >= 1 && i <= s->message_ids->len
@@ -314,7 +317,7 @@ static void submit_pump(SubmitSession *s)
         } else if (ev->kind == MS_SMTP_EVENT_CLOSE) {
             close = TRUE;
         }
-        ms_smtp_event_free(ev);
+        ms_smtp_event_clear(&event);
     }
     ms_session_send_lines(s->agent->world, s->conn, MS_DIR_CLIENT, lines);
     ms_smtp_client_output_sent(s->engine);
