@@ -55,7 +55,8 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
 static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes *data,
                             char **message_id_out, const char **eol_out)
 {
-    g_autofree char *date = ms_message_format_date(ms_world_unix_time(server->world));
+    char date[MS_MESSAGE_DATE_SIZE];
+    gsize date_len = ms_message_format_date_to(date, ms_world_unix_time(server->world));
     /* RFC 5321 4.4: every SMTP server that accepts a message for relay or
      * delivery inserts a trace line at the top of the header; RFC 3848:
      * "with ESMTP" after EHLO, "with SMTP" after HELO.  It is folded before
@@ -72,7 +73,6 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
     gsize by_len = strlen("by ") + strlen(server->name) + strlen(" with ") + strlen(with) +
                    strlen(" id ") + strlen(digit) + 1;
     gboolean long_line = strlen("Received: ") + from_len + 1 + by_len > MS_MESSAGE_LINE_SHOULD;
-    gsize date_len = strlen(date);
     /* On the stack when it fits, as it nearly always does. */
     gsize size = from_len + 1 + by_len + 1 + date_len + 1;
     char on_stack[256];
