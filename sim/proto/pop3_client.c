@@ -40,7 +40,9 @@ struct MsPop3Client {
 
     gboolean multiline;   /* reading the lines of a multi-line response */
     gboolean after_cr;    /* the previous data line ended in a bare CR */
-    GByteArray *data;     /* the message being received */
+    char *data;           /* the message being received, data_len octets of */
+    gsize data_len;
+    gsize data_cap;       /* data's size: kept from one message to the next */
     GArray *listed;       /* Listed, from LIST */
     guint next;           /* index in listed of the message to fetch next */
     guint current;        /* index in listed of the message being fetched */
@@ -340,21 +342,25 @@ static void on_retr(MsPop3Client *c, gboolean ok, const char *text)
         return;
     }
     begin_multiline(c);
-    g_byte_array_set_size(c->data, 0);
+    c->data_len = 0;
 }
 
 static void on_retr_line(MsPop3Client *c, const char *line, gsize len, MsEol eol)
 {
     /* A bare CR inside a line is data, not a line end; CRLF (or a lenient
-     * bare LF) ends a line of the message, stored as CRLF.  One resize for
-     * the line and its ending: every line of every message fetched comes
-     * here. */
+     * bare LF) ends a line of the message, stored as CRLF.  Every line of
+     * every message fetched comes here, so the buffer is grown by hand and
+     * only when the line does not fit: the session's messages reuse it. */
     gsize n_eol = eol == MS_EOL_CR ? 1 : 2;
-    guint at = c->data->len;
+    gsize need = c->data_len + len + n_eol;
 
-    g_byte_array_set_size(c->data, (guint) (at + len + n_eol));
-    memcpy(c->data->data + at, line, len);
-    memcpy(c->data->data + at + len, "\r\n", n_eol);
+    if (need > c->data_cap) {
+        c->data_cap = MAX(need, MAX(c->data_cap * 2, 1024));
+        c->data = g_realloc(c->data, c->data_cap);
+    }
+    memcpy(c->data + c->data_len, line, len);
+    memcpy(c->data + c->data_len + len, "\r\n", n_eol);
+    c->data_len = need;
 }
 
 static void on_retr_end(MsPop3Client *c)
@@ -364,9 +370,9 @@ static void on_retr_end(MsPop3Client *c)
     ev->number = l->number;
     ev->uidl = g_strdup(l->uidl);
     ev->octets = l->size;
-    ev->data = g_bytes_new(c->data->data, c->data->len);
+    ev->data = g_bytes_new(c->data, c->data_len);
     push_event(c, ev);
-    g_byte_array_set_size(c->data, 0);
+    c->data_len = 0;
     c->retrieved++;
     if (!c->keep)
         send_number(c, MS_POP3_CLIENT_DELE, "DELE", l->number);
@@ -512,7 +518,6 @@ MsPop3Client *ms_pop3_client_new(const MsPop3ClientConfig *config)
     c->reader = ms_line_reader_new(MS_POP3_CLIENT_LINE_MAX);
     c->output = ms_proto_output_new();
     g_queue_init(&c->events);
-    c->data = g_byte_array_new();
     c->listed = g_array_new(FALSE, TRUE, sizeof(Listed));
     return c;
 }
@@ -524,7 +529,7 @@ void ms_pop3_client_free(MsPop3Client *client)
     for (guint i = 0; i < client->listed->len; i++)
         g_free(g_array_index(client->listed, Listed, i).uidl);
     g_array_unref(client->listed);
-    g_byte_array_unref(client->data);
+    g_free(client->data);
     g_queue_clear_full(&client->events, (GDestroyNotify) ms_pop3_event_free);
     ms_proto_output_free(client->output);
     ms_line_reader_free(client->reader);
