@@ -2052,6 +2052,51 @@ static void test_session_textbook(void)
                   "S: 221 hamburger.edu closing connection\n");
 }
 
+/* A message of more lines than the client keeps room for in the message's
+ * own block goes out whole and in order, and the recipients' results keep
+ * their addresses (each in its result's block). */
+static void test_session_long_message(void)
+{
+    g_autoptr(MsSmtpServer) server = session_server("postfix", TRUE);
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+    g_autoptr(GString) text = g_string_new("Subject: long\r\n\r\n");
+    g_autoptr(GString) want = g_string_new(NULL);
+
+    for (guint i = 0; i < 70; i++)
+        g_string_append_printf(text, "%sline %u\r\n", i % 7 == 0 ? "." : "", i);
+    g_string_assign(want, text->str);
+    add_message(client, BOB_CAROL, 2, text->str, GINT_TO_POINTER(7));
+    ms_smtp_client_finish(client);
+    ms_smtp_server_start(server);
+    pump(client, server, NULL);
+
+    guint n_messages = 0;
+    MsSmtpEvent event;
+
+    while (ms_smtp_server_pop_event(server, &event)) {
+        if (event.kind == MS_SMTP_EVENT_MESSAGE) {
+            CU_ASSERT(bytes_equal(event.data, want->str));
+            n_messages++;
+        }
+        ms_smtp_event_clear(&event);
+    }
+    CU_ASSERT_EQUAL(n_messages, 1);
+
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_DELIVERED);
+    CU_ASSERT_EQUAL(GPOINTER_TO_INT(done->tag), 7);
+    CU_ASSERT_EQUAL_FATAL(done->rcpt_results->len, 2);
+    for (guint i = 0; i < 2; i++) {
+        const MsSmtpRcptResult *r = done->rcpt_results->pdata[i];
+
+        MS_ASSERT_STR(r->address, BOB_CAROL[i]);
+        CU_ASSERT_EQUAL(r->code, 250);
+        CU_ASSERT(r->accepted);
+    }
+}
+
 static MsSmtpResult session_result(MsSmtpClient *client, guint *code_out)
 {
     g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
@@ -2139,6 +2184,7 @@ static const MsTestCase session_cases[] = {
     MS_TEST(test_session_three_messages),
     MS_TEST(test_session_three_messages_pipelined),
     MS_TEST(test_session_textbook),
+    MS_TEST(test_session_long_message),
     MS_TEST(test_session_8bit_refused),
     MS_TEST(test_session_8bit_negotiated),
     MS_TEST(test_session_bare_lf_refused),

@@ -141,6 +141,8 @@ MsSmtpEvent *ms_smtp_events_last(MsSmtpEventQueue *queue);
  * when there is none. */
 gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out);
 MsSmtpEvent *ms_smtp_event_new(MsSmtpEventKind kind);
+/* A recipient's result with its address copied into the same block;
+ * ms_smtp_rcpt_result_free() frees both. */
 MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address);
 void ms_smtp_rcpt_result_free(MsSmtpRcptResult *result);
 /* ASCII case-insensitive: do the first n bytes of a and b match, or do

@@ -24,9 +24,14 @@ typedef struct {
     gsize len;
 } Span;
 
-/* A message queued for this connection. */
+/* Room for a short message's lines in its own block: most messages have
+ * fewer, and an array of their own cost a block for each. */
+#define OUTGOING_LINES_FIRST 16
+
+/* A message queued for this connection, in one block with its reverse
+ * path after it. */
 typedef struct {
-    char *reverse_path;
+    char *reverse_path;      /* in the block, after the struct */
     guint n_recipients;      /* their addresses are in rcpt_results */
     GBytes *text;            /* the text sent: as given, or converted to 7-bit */
     Span *lines;             /* its lines, without their endings */
@@ -43,6 +48,8 @@ typedef struct {
     gboolean pipelined;      /* MAIL, RCPT..., DATA went as one group */
     guint decided_code;      /* the failure that decided the result, if any */
     char *decided_text;
+    Span first_lines[OUTGOING_LINES_FIRST]; /* lines until more are needed */
+    char strings[];
 } Outgoing;
 
 struct MsSmtpClient {
@@ -93,8 +100,8 @@ static void outgoing_free(Outgoing *out)
 {
     if (out == NULL)
         return;
-    g_free(out->reverse_path);
-    g_free(out->lines);
+    if (out->lines != out->first_lines)
+        g_free(out->lines);
     if (out->text != NULL)
         g_bytes_unref(out->text);
     if (out->data != NULL)
@@ -119,6 +126,19 @@ static gsize find_from(const char *p, gsize from, gsize len, char c)
  * LF, each looked for again only once passed) and the 8-bit test is one
  * pass over the whole text, which only the endings, 7-bit, are not part
  * of a line of. */
+static void grow_lines(Outgoing *out)
+{
+    guint cap = out->lines_cap * 2;
+
+    if (out->lines == out->first_lines) {
+        out->lines = g_new(Span, cap);
+        memcpy(out->lines, out->first_lines, out->n_lines * sizeof(Span));
+    } else {
+        out->lines = g_renew(Span, out->lines, cap);
+    }
+    out->lines_cap = cap;
+}
+
 static void split_lines(Outgoing *out, GBytes *data)
 {
     gsize len = 0;
@@ -140,10 +160,8 @@ static void split_lines(Outgoing *out, GBytes *data)
         if (cr < start)
             cr = find_from(p, start, len, '\r');
         gsize end = MIN(lf, cr);
-        if (out->n_lines == out->lines_cap) {
-            out->lines_cap = MAX(out->lines_cap * 2, 32);
-            out->lines = g_renew(Span, out->lines, out->lines_cap);
-        }
+        if (out->n_lines == out->lines_cap)
+            grow_lines(out);
         out->lines[out->n_lines++] = (Span) { start, end - start };
         out->size += (end - start) + 2;
         start = end + 1;
@@ -775,17 +793,21 @@ void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
                                 const char *const *recipients, guint n_recipients,
                                 GBytes *data, gpointer tag)
 {
-    Outgoing *out = g_new0(Outgoing, 1);
+    const char *path = reverse_path != NULL ? reverse_path : "";
+    gsize path_size = strlen(path) + 1;
+    Outgoing *out = g_malloc0(sizeof *out + path_size);
 
-    out->reverse_path = g_strdup(reverse_path != NULL ? reverse_path : "");
+    out->reverse_path = memcpy(out->strings, path, path_size);
+    out->lines = out->first_lines;
+    out->lines_cap = OUTGOING_LINES_FIRST;
     out->n_recipients = n_recipients;
     out->rcpt_results = g_ptr_array_new_full(n_recipients,
                                              (GDestroyNotify) ms_smtp_rcpt_result_free);
     for (guint i = 0; i < n_recipients; i++)
         g_ptr_array_add(out->rcpt_results, ms_smtp_rcpt_result_new(recipients[i]));
-    /* The lines' spans in an array of the message's own, grown by doubling
-     * from room for a short message's lines: every line of every message
-     * is added, and a GArray's append cost more than the span. */
+    /* The lines' spans in the message's own block, then in an array grown
+     * by doubling: every line of every message is added, and a GArray's
+     * append cost more than the span. */
     split_lines(out, data);
     if (out->is_8bit && data != NULL)
         out->data = g_bytes_ref(data);

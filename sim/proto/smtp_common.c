@@ -118,9 +118,12 @@ gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out)
 
 MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address)
 {
-    MsSmtpRcptResult *result = g_new0(MsSmtpRcptResult, 1);
+    /* The address in the result's own block: every recipient of every
+     * message sent has one. */
+    gsize size = strlen(address) + 1;
+    MsSmtpRcptResult *result = g_malloc0(sizeof *result + size);
 
-    result->address = g_strdup(address);
+    result->address = memcpy((char *) (result + 1), address, size);
     return result;
 }
 
@@ -128,7 +131,6 @@ void ms_smtp_rcpt_result_free(MsSmtpRcptResult *result)
 {
     if (result == NULL)
         return;
-    g_free(result->address);
     g_free(result->text);
     g_free(result);
 }
