@@ -26,17 +26,37 @@
 #define FIRST_SIZE MS_PROTO_OUTPUT_FIRST_SIZE
 #define BLOCK_SIZE 1024
 
+/* A block after the first, chained to the next one: a session whose step
+ * outgrows the first block (a retrieved message's lines) needs one, and
+ * an array to hold it cost more than the block. */
+typedef struct MsProtoBlock {
+    struct MsProtoBlock *next;
+    union {
+        char data[BLOCK_SIZE];
+        guint64 align;
+    } u;
+} MsProtoBlock;
+
+static void free_blocks(MsProtoOutput *out)
+{
+    while (out->blocks != NULL) {
+        MsProtoBlock *next = out->blocks->next;
+        g_free(out->blocks);
+        out->blocks = next;
+    }
+}
+
 /* Back to the first block.  Under AddressSanitizer the first block is not
  * used and the others are freed, so every line sent comes from malloc and
  * goes back to it. */
 static void output_rewind(MsProtoOutput *out)
 {
-    out->block = 0;
+    out->block = NULL;
     out->used = 0;
     out->at = out->u.first;
     out->cap = OUTPUT_REUSE ? FIRST_SIZE : 0;
-    if (!OUTPUT_REUSE && out->blocks != NULL)
-        g_ptr_array_set_size(out->blocks, 0);
+    if (!OUTPUT_REUSE)
+        free_blocks(out);
 }
 
 void ms_proto_output_init(MsProtoOutput *out)
@@ -52,7 +72,7 @@ void ms_proto_output_release(MsProtoOutput *out)
 {
     ms_proto_output_clear(out);
     g_clear_pointer(&out->lines, g_ptr_array_unref);
-    g_clear_pointer(&out->blocks, g_ptr_array_unref);
+    free_blocks(out);
     g_clear_pointer(&out->big, g_ptr_array_unref);
 }
 
@@ -83,12 +103,16 @@ static gpointer output_alloc(MsProtoOutput *out, gsize size)
         return p;
     }
     if (out->used + size > out->cap) {
-        if (out->blocks == NULL)
-            out->blocks = g_ptr_array_new_with_free_func(g_free);
-        if (out->block == out->blocks->len)
-            g_ptr_array_add(out->blocks, g_malloc(BLOCK_SIZE));
-        out->at = g_ptr_array_index(out->blocks, out->block);
-        out->block++;
+        /* The next block of the chain, or a new one at its end.  Under
+         * AddressSanitizer the rewind freed the chain, and `first` is
+         * never filled (its cap is 0), so here out->block is the last. */
+        MsProtoBlock **link = out->block != NULL ? &out->block->next : &out->blocks;
+        if (*link == NULL) {
+            *link = g_new(MsProtoBlock, 1);
+            (*link)->next = NULL;
+        }
+        out->block = *link;
+        out->at = out->block->u.data;
         out->cap = BLOCK_SIZE;
         out->used = 0;
     }
@@ -99,19 +123,22 @@ static gpointer output_alloc(MsProtoOutput *out, gsize size)
 
 /* Every line of a run is added here, and g_ptr_array_add() cost some fifty
  * instructions a line.  The array is never shrunk (a clear sets its length
- * to 0 and keeps its slots), so below the most it has held it has room,
- * and the line goes in the next slot directly; the array has no free
- * function and no NULL terminator that an add would have to keep up. */
+ * to 0 and keeps its slots), so below `room` the line goes in the next slot
+ * directly; the array has no free function and no NULL terminator that an
+ * add would have to keep up.  When full it doubles in one call: engines
+ * live a session each, and growing it one add at a time sent most lines of
+ * a session's longest step through g_ptr_array_add(). */
 static void add_line(MsProtoOutput *out, MsProtoLine *line)
 {
     GPtrArray *lines = out->lines;
 
-    if (lines->len < out->room) {
-        lines->pdata[lines->len++] = line;
-        return;
+    if (G_UNLIKELY(lines->len == out->room)) {
+        guint len = lines->len;
+        out->room = MAX(out->room * 2, 8);
+        g_ptr_array_set_size(lines, (gint) out->room);
+        lines->len = len;
     }
-    g_ptr_array_add(lines, line);
-    out->room = lines->len;
+    lines->pdata[lines->len++] = line;
 }
 
 MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,

@@ -32,13 +32,13 @@ void ms_line_reader_release(MsLineReader *reader);
 struct MsProtoOutput {
     GPtrArray *lines;  /* MsProtoLine*, in the blocks or in `big` */
     guint room;        /* slots lines->pdata is known to have: see add_line() */
-    GPtrArray *blocks; /* char[BLOCK_SIZE] each (output.c), after `first`; NULL before one
-                        * is needed */
+    struct MsProtoBlock *blocks; /* the blocks after `first`, a chain (output.c); NULL
+                                  * before one is needed */
     GPtrArray *big;    /* lines longer than a block, each its own allocation; NULL before */
     char *at;          /* the block being filled */
     gsize cap;         /* its size */
     gsize used;        /* octets of it taken */
-    guint block;       /* which: 0 is `first`, i is blocks[i - 1] */
+    struct MsProtoBlock *block; /* which: NULL is `first` */
     union {
         char first[MS_PROTO_OUTPUT_FIRST_SIZE];
         guint64 align;
