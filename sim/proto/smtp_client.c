@@ -472,7 +472,8 @@ static void server_info(MsSmtpClient *client, gboolean esmtp)
 
             if (end != NULL)
                 *end = '\0';
-            g_ptr_array_add(event->extensions, ext);
+            /* Room for n_ext was made above: no g_ptr_array_add() call. */
+            event->extensions->pdata[event->extensions->len++] = ext;
             ext = end != NULL ? end + 1 : NULL;
         }
     }
