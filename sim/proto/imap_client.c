@@ -529,7 +529,7 @@ static void on_tagged(MsImapClient *c, MsImapStatus status, const char *code, co
 static MsImapStatus status_of(const char *word)
 {
     for (MsImapStatus s = MS_IMAP_STATUS_OK; s < MS_IMAP_N_STATUSES; s++) {
-        if (g_ascii_strcasecmp(word, ms_imap_status_name(s)) == 0)
+        if (ms_imap_ascii_caseeq(word, ms_imap_status_name(s)))
             return s;
     }
     return MS_IMAP_STATUS_NONE;

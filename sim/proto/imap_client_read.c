@@ -23,7 +23,7 @@ static void read_capabilities(MsImapClient *c, const char *const *words, guint n
     c->ext = 0;
     for (guint i = 0; i < n; i++) {
         for (gsize k = 0; k < G_N_ELEMENTS(extensions); k++) {
-            if (g_ascii_strcasecmp(words[i], extensions[k].name) == 0)
+            if (ms_imap_ascii_caseeq(words[i], extensions[k].name))
                 c->ext |= extensions[k].bit;
         }
     }
@@ -87,22 +87,22 @@ static void on_fetch(MsImapClient *c, guint32 seq, const MsImapArg *att)
         if (name->kind != MS_IMAP_ARG_ATOM)
             continue;
         guint32 n = 0;
-        if (g_ascii_strcasecmp(name->data, "UID") == 0 && ms_imap_arg_number(value, &n)) {
+        if (ms_imap_ascii_caseeq(name->data, "UID") && ms_imap_arg_number(value, &n)) {
             ev->uid = n;
-        } else if (g_ascii_strcasecmp(name->data, "FLAGS") == 0) {
+        } else if (ms_imap_ascii_caseeq(name->data, "FLAGS")) {
             ev->flags = read_flags(value);
             has_flags = TRUE;
-        } else if (g_ascii_strcasecmp(name->data, "RFC822.SIZE") == 0
+        } else if (ms_imap_ascii_caseeq(name->data, "RFC822.SIZE")
                    && ms_imap_arg_number(value, &n)) {
             ev->size = n;
-        } else if (g_ascii_strcasecmp(name->data, "INTERNALDATE") == 0
+        } else if (ms_imap_ascii_caseeq(name->data, "INTERNALDATE")
                    && value->kind == MS_IMAP_ARG_STRING) {
             ms_imap_parse_date_time(value->data, &ev->internal_date);
         } else if (g_ascii_strncasecmp(name->data, "BODY[", 5) == 0
                    || g_ascii_strncasecmp(name->data, "RFC822", 6) == 0) {
             body = TRUE;
-            ev->header_only = g_ascii_strcasecmp(name->data, "BODY[HEADER]") == 0
-                              || g_ascii_strcasecmp(name->data, "RFC822.HEADER") == 0;
+            ev->header_only = ms_imap_ascii_caseeq(name->data, "BODY[HEADER]")
+                              || ms_imap_ascii_caseeq(name->data, "RFC822.HEADER");
             if (value->kind == MS_IMAP_ARG_STRING)
                 ev->data = g_bytes_new(value->data, value->len);
         }
@@ -128,7 +128,7 @@ static void on_fetch(MsImapClient *c, guint32 seq, const MsImapArg *att)
 
 static void on_numbered(MsImapClient *c, guint32 n, const char *what, const MsImapLine *line)
 {
-    if (g_ascii_strcasecmp(what, "EXISTS") == 0) {
+    if (ms_imap_ascii_caseeq(what, "EXISTS")) {
         /* 7.3.1: the new number of messages.  SELECT's is the start. */
         if (!selecting(c) && n > c->exists) {
             MsImapEvent *ev = ms_imap_event_new(MS_IMAP_EVENT_EXISTS);
@@ -138,16 +138,16 @@ static void on_numbered(MsImapClient *c, guint32 n, const char *what, const MsIm
             c->grew = TRUE;
         }
         c->exists = n;
-    } else if (g_ascii_strcasecmp(what, "RECENT") == 0) {
+    } else if (ms_imap_ascii_caseeq(what, "RECENT")) {
         c->recent = n;
-    } else if (g_ascii_strcasecmp(what, "EXPUNGE") == 0) {
+    } else if (ms_imap_ascii_caseeq(what, "EXPUNGE")) {
         /* 7.4.1: the messages above n move down by one. */
         if (c->exists > 0)
             c->exists--;
         MsImapEvent *ev = ms_imap_event_new(MS_IMAP_EVENT_EXPUNGE);
         ev->seq = n;
         ms_imap_client_push_event(c, ev);
-    } else if (g_ascii_strcasecmp(what, "FETCH") == 0) {
+    } else if (ms_imap_ascii_caseeq(what, "FETCH")) {
         on_fetch(c, n, ms_imap_line_arg(line, 3));
     }
 }
@@ -197,7 +197,7 @@ void ms_imap_client_read_untagged(MsImapClient *c, const MsImapLine *line)
     const char *word = second->data;
     if (line->has_text) {
         ms_imap_client_read_code(c, line->code);
-        if (g_ascii_strcasecmp(word, "BYE") == 0 && c->phase != MS_IMAP_STATE_LOGOUT) {
+        if (ms_imap_ascii_caseeq(word, "BYE") && c->phase != MS_IMAP_STATE_LOGOUT) {
             /* 7.1.5: the server is closing on its own. */
             ms_imap_client_push_error(c, line->text);
             ms_imap_client_set_state(c, MS_IMAP_CLIENT_DONE);
@@ -205,7 +205,7 @@ void ms_imap_client_read_untagged(MsImapClient *c, const MsImapLine *line)
         }
         return;
     }
-    if (g_ascii_strcasecmp(word, "CAPABILITY") == 0) {
+    if (ms_imap_ascii_caseeq(word, "CAPABILITY")) {
         g_autoptr(GPtrArray) words = g_ptr_array_new();
         for (guint i = 2; i < line->args->len; i++) {
             const MsImapArg *a = ms_imap_line_arg(line, i);
@@ -213,12 +213,12 @@ void ms_imap_client_read_untagged(MsImapClient *c, const MsImapLine *line)
                 g_ptr_array_add(words, a->data);
         }
         read_capabilities(c, (const char *const *) words->pdata, words->len);
-    } else if (g_ascii_strcasecmp(word, "SEARCH") == 0) {
+    } else if (ms_imap_ascii_caseeq(word, "SEARCH")) {
         for (guint i = 2; i < line->args->len; i++) {
             if (ms_imap_arg_number(ms_imap_line_arg(line, i), &n))
                 g_array_append_val(c->numbers, n);
         }
-    } else if (g_ascii_strcasecmp(word, "LIST") == 0 || g_ascii_strcasecmp(word, "LSUB") == 0) {
+    } else if (ms_imap_ascii_caseeq(word, "LIST") || ms_imap_ascii_caseeq(word, "LSUB")) {
         /* mailbox-list = "(" [mbx-list-flags] ")" SP (DQUOTE QUOTED-CHAR
          *                DQUOTE / nil) SP mailbox */
         const char *name = ms_imap_arg_astring(ms_imap_line_arg(line, 4));
@@ -226,7 +226,7 @@ void ms_imap_client_read_untagged(MsImapClient *c, const MsImapLine *line)
             g_ptr_array_add(c->names, g_strdup(name));
         else
             ms_imap_client_push_error(c, "malformed LIST response");
-    } else if (g_ascii_strcasecmp(word, "STATUS") == 0) {
+    } else if (ms_imap_ascii_caseeq(word, "STATUS")) {
         on_status(c, line);
     }
     /* FLAGS and anything unknown: nothing to do. */

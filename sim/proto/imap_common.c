@@ -144,7 +144,7 @@ guint ms_imap_flag_from_name(const char *name)
 {
     /* RFC 3501 section 9: flag names are case-insensitive atoms. */
     for (gsize i = 0; name != NULL && i < G_N_ELEMENTS(flag_names); i++) {
-        if (g_ascii_strcasecmp(name, flag_names[i].name) == 0)
+        if (ms_imap_ascii_caseeq(name, flag_names[i].name))
             return flag_names[i].bit;
     }
     return 0;
@@ -483,7 +483,7 @@ gboolean ms_imap_parse_date_time(const char *text, gint64 *unix_out)
 char *ms_imap_mailbox_normalize(const char *name)
 {
     /* RFC 3501 5.1: "INBOX" is case-insensitive; every other name is not. */
-    if (g_ascii_strcasecmp(name, "INBOX") == 0)
+    if (ms_imap_ascii_caseeq(name, "INBOX"))
         return g_strdup("INBOX");
     return g_strdup(name);
 }

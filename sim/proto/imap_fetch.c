@@ -231,7 +231,7 @@ static gboolean parse_item(MsImapFetch *fetch, const MsImapArg *arg)
     };
     Item it = { 0 };
     for (gsize i = 0; i < G_N_ELEMENTS(simple); i++) {
-        if (g_ascii_strcasecmp(arg->data, simple[i].name) == 0) {
+        if (ms_imap_ascii_caseeq(arg->data, simple[i].name)) {
             it.kind = simple[i].kind;
             g_array_append_val(fetch->items, it);
             return TRUE;
@@ -248,7 +248,7 @@ static gboolean parse_item(MsImapFetch *fetch, const MsImapArg *arg)
         { "RFC822.TEXT", SEC_TEXT, FALSE },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(aliases); i++) {
-        if (g_ascii_strcasecmp(arg->data, aliases[i].name) != 0)
+        if (!ms_imap_ascii_caseeq(arg->data, aliases[i].name))
             continue;
         it.kind = ITEM_SECTION;
         it.alias = aliases[i].name;
@@ -544,7 +544,7 @@ static void write_params(MsImapWriter *w, const char *content_type, gboolean tex
             *star = '\0';
         gboolean dup = FALSE;
         for (guint i = 0; i < names->len; i++)
-            dup |= g_ascii_strcasecmp(g_ptr_array_index(names, i), name) == 0;
+            dup |= ms_imap_ascii_caseeq(g_ptr_array_index(names, i), name);
         if (!dup && *name != '\0')
             g_ptr_array_add(names, g_steal_pointer(&name));
     }
@@ -655,7 +655,7 @@ static GBytes *select_fields(const MsMessage *entity, const GPtrArray *names, gb
         const char *name = ms_message_field_name(entity, i);
         gboolean listed = FALSE;
         for (guint k = 0; name != NULL && k < names->len; k++)
-            listed |= g_ascii_strcasecmp(name, g_ptr_array_index(names, k)) == 0;
+            listed |= ms_imap_ascii_caseeq(name, g_ptr_array_index(names, k));
         if (name == NULL || listed == not)
             continue;
         gsize len = 0;

@@ -141,7 +141,7 @@ const char *ms_imap_line_tag(const MsImapLine *line)
 
 gboolean ms_imap_arg_is_atom(const MsImapArg *arg, const char *word)
 {
-    return arg != NULL && arg->kind == MS_IMAP_ARG_ATOM && g_ascii_strcasecmp(arg->data, word) == 0;
+    return arg != NULL && arg->kind == MS_IMAP_ARG_ATOM && ms_imap_ascii_caseeq(arg->data, word);
 }
 
 const char *ms_imap_arg_astring(const MsImapArg *arg)
@@ -288,7 +288,7 @@ static void add_arg(MsImapParser *p, MsImapArg *arg)
     } else if (p->n_top == 2 && ms_imap_line_tag(p->line) != NULL) {
         static const char *const words[] = { "OK", "NO", "BAD", "PREAUTH", "BYE" };
         for (gsize i = 0; i < G_N_ELEMENTS(words); i++) {
-            if (g_ascii_strcasecmp(arg->data, words[i]) == 0)
+            if (ms_imap_ascii_caseeq(arg->data, words[i]))
                 p->text_next = TRUE;
         }
     }

@@ -171,14 +171,14 @@ static Key *parse_key(Cursor *c, guint depth)
     }
     const char *w = arg->data;
     for (gsize i = 0; i < G_N_ELEMENTS(flag_keys); i++) {
-        if (g_ascii_strcasecmp(w, flag_keys[i].word) == 0) {
+        if (ms_imap_ascii_caseeq(w, flag_keys[i].word)) {
             Key *k = key_new(flag_keys[i].kind);
             k->flag = flag_keys[i].flag;
             return k;
         }
     }
     for (gsize i = 0; i < G_N_ELEMENTS(date_keys); i++) {
-        if (g_ascii_strcasecmp(w, date_keys[i].word) == 0) {
+        if (ms_imap_ascii_caseeq(w, date_keys[i].word)) {
             Key *k = key_new(date_keys[i].kind);
             if (!take_date(c, &k->days)) {
                 key_free(k);
@@ -189,7 +189,7 @@ static Key *parse_key(Cursor *c, guint depth)
     }
     static const char *const header_keys[] = { "FROM", "TO", "CC", "BCC", "SUBJECT" };
     for (gsize i = 0; i < G_N_ELEMENTS(header_keys); i++) {
-        if (g_ascii_strcasecmp(w, header_keys[i]) != 0)
+        if (!ms_imap_ascii_caseeq(w, header_keys[i]))
             continue;
         const char *s = take_astring(c);
         if (s == NULL)
@@ -199,7 +199,7 @@ static Key *parse_key(Cursor *c, guint depth)
         k->text = g_strdup(s);
         return k;
     }
-    if (g_ascii_strcasecmp(w, "HEADER") == 0) {
+    if (ms_imap_ascii_caseeq(w, "HEADER")) {
         const char *name = take_astring(c);
         const char *s = name != NULL ? take_astring(c) : NULL;
         if (s == NULL)
@@ -209,33 +209,33 @@ static Key *parse_key(Cursor *c, guint depth)
         k->text = g_strdup(s);
         return k;
     }
-    if (g_ascii_strcasecmp(w, "BODY") == 0 || g_ascii_strcasecmp(w, "TEXT") == 0) {
+    if (ms_imap_ascii_caseeq(w, "BODY") || ms_imap_ascii_caseeq(w, "TEXT")) {
         const char *s = take_astring(c);
         if (s == NULL)
             return NULL;
-        Key *k = key_new(g_ascii_strcasecmp(w, "BODY") == 0 ? KEY_BODY : KEY_TEXT);
+        Key *k = key_new(ms_imap_ascii_caseeq(w, "BODY") ? KEY_BODY : KEY_TEXT);
         k->text = g_strdup(s);
         return k;
     }
-    if (g_ascii_strcasecmp(w, "KEYWORD") == 0 || g_ascii_strcasecmp(w, "UNKEYWORD") == 0) {
+    if (ms_imap_ascii_caseeq(w, "KEYWORD") || ms_imap_ascii_caseeq(w, "UNKEYWORD")) {
         const MsImapArg *kw = next_arg(c);
         if (kw == NULL || kw->kind != MS_IMAP_ARG_ATOM) {
             c->error = "Missing keyword in SEARCH";
             return NULL;
         }
-        return key_new(g_ascii_strcasecmp(w, "KEYWORD") == 0 ? KEY_KEYWORD : KEY_UNKEYWORD);
+        return key_new(ms_imap_ascii_caseeq(w, "KEYWORD") ? KEY_KEYWORD : KEY_UNKEYWORD);
     }
-    if (g_ascii_strcasecmp(w, "LARGER") == 0 || g_ascii_strcasecmp(w, "SMALLER") == 0) {
+    if (ms_imap_ascii_caseeq(w, "LARGER") || ms_imap_ascii_caseeq(w, "SMALLER")) {
         guint32 n = 0;
         if (!ms_imap_arg_number(next_arg(c), &n)) {
             c->error = "Invalid number in SEARCH";
             return NULL;
         }
-        Key *k = key_new(g_ascii_strcasecmp(w, "LARGER") == 0 ? KEY_LARGER : KEY_SMALLER);
+        Key *k = key_new(ms_imap_ascii_caseeq(w, "LARGER") ? KEY_LARGER : KEY_SMALLER);
         k->size = n;
         return k;
     }
-    if (g_ascii_strcasecmp(w, "NOT") == 0) {
+    if (ms_imap_ascii_caseeq(w, "NOT")) {
         Key *inner = parse_key(c, depth + 1);
         if (inner == NULL)
             return NULL;
@@ -244,7 +244,7 @@ static Key *parse_key(Cursor *c, guint depth)
         g_ptr_array_add(k->kids, inner);
         return k;
     }
-    if (g_ascii_strcasecmp(w, "OR") == 0) {
+    if (ms_imap_ascii_caseeq(w, "OR")) {
         Key *a = parse_key(c, depth + 1);
         Key *b = a != NULL ? parse_key(c, depth + 1) : NULL;
         if (b == NULL) {
@@ -257,7 +257,7 @@ static Key *parse_key(Cursor *c, guint depth)
         g_ptr_array_add(k->kids, b);
         return k;
     }
-    if (g_ascii_strcasecmp(w, "UID") == 0) {
+    if (ms_imap_ascii_caseeq(w, "UID")) {
         const MsImapArg *s = next_arg(c);
         GArray *set = s != NULL && s->kind == MS_IMAP_ARG_ATOM ? ms_imap_seqset_parse(s->data)
                                                                : NULL;

@@ -147,8 +147,8 @@ static gboolean check_search(MsImapServer *s, MsImapRequest *req)
 
 static void do_search(MsImapServer *s, MsImapRequest *req)
 {
-    if (req->mailbox != NULL && g_ascii_strcasecmp(req->mailbox, "US-ASCII") != 0
-        && g_ascii_strcasecmp(req->mailbox, "UTF-8") != 0) {
+    if (req->mailbox != NULL && !ms_imap_ascii_caseeq(req->mailbox, "US-ASCII")
+        && !ms_imap_ascii_caseeq(req->mailbox, "UTF-8")) {
         /* 6.4.4 / 7.1: an unsupported charset is NO [BADCHARSET (...)]. */
         ms_imap_req_done(req, MS_IMAP_STATUS_NO, "BADCHARSET (US-ASCII UTF-8)", "imap.resp.no",
                          "Unsupported charset");
@@ -248,9 +248,9 @@ static gboolean check_store(MsImapServer *s, MsImapRequest *req)
     req->mode = *p == '+' ? 1 : *p == '-' ? -1 : 0;
     if (req->mode != 0)
         p++;
-    if (g_ascii_strcasecmp(p, "FLAGS.SILENT") == 0)
+    if (ms_imap_ascii_caseeq(p, "FLAGS.SILENT"))
         req->silent = TRUE;
-    else if (g_ascii_strcasecmp(p, "FLAGS") != 0)
+    else if (!ms_imap_ascii_caseeq(p, "FLAGS"))
         return ms_imap_req_bad(s, req, "imap.resp.bad.syntax",
                                "STORE item must be FLAGS, +FLAGS or -FLAGS [.SILENT]");
     const MsImapArg *first = ms_imap_req_arg(req, 2);

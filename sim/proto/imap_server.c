@@ -388,7 +388,7 @@ static const MsImapCommand *find_in(const MsImapCommand *table, gsize n, const c
                                     gboolean uid)
 {
     for (gsize i = 0; i < n; i++) {
-        if (table[i].uid == uid && g_ascii_strcasecmp(table[i].verb, verb) == 0)
+        if (table[i].uid == uid && ms_imap_ascii_caseeq(table[i].verb, verb))
             return &table[i];
     }
     return NULL;
@@ -445,7 +445,7 @@ static void dispatch(MsImapServer *s, const MsImapLine *line)
         return;
     }
     const char *verb = name->data;
-    if (g_ascii_strcasecmp(verb, "UID") == 0) {
+    if (ms_imap_ascii_caseeq(verb, "UID")) {
         /* 6.4.8: UID FETCH, STORE, COPY, MOVE, SEARCH. */
         const MsImapArg *sub = ms_imap_line_arg(line, 2);
         if (sub == NULL || sub->kind != MS_IMAP_ARG_ATOM) {

@@ -259,7 +259,7 @@ MsImapFolder *ms_imap_store_lookup(MsImapStore *store, const char *name)
         return NULL;
     /* ms_imap_mailbox_normalize() without its copy: every delivery and
      * every POP3 listing and removal looks a folder up by name. */
-    const char *norm = g_ascii_strcasecmp(name, "INBOX") == 0 ? "INBOX" : name;
+    const char *norm = ms_imap_ascii_caseeq(name, "INBOX") ? "INBOX" : name;
     for (guint i = 0; i < store->folders->len; i++) {
         MsImapFolder *f = g_ptr_array_index(store->folders, i);
         if (strcmp(f->name, norm) == 0)

@@ -100,7 +100,7 @@ void ms_imap_writer_nstring(MsImapWriter *w, const char *text)
 void ms_imap_writer_astring(MsImapWriter *w, const char *text)
 {
     /* ASTRING-CHAR = ATOM-CHAR / resp-specials */
-    gboolean atom = text[0] != '\0' && g_ascii_strcasecmp(text, "NIL") != 0;
+    gboolean atom = text[0] != '\0' && !ms_imap_ascii_caseeq(text, "NIL");
     for (const char *p = text; atom && *p != '\0'; p++) {
         guchar c = (guchar) *p;
         atom = c > 0x20 && c < 0x7f && strchr("(){%*\"\\", c) == NULL;
