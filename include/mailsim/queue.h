@@ -12,10 +12,12 @@
 
 G_BEGIN_DECLS
 
-/* One message waiting in a server's outgoing queue. */
+/* One message waiting in a server's outgoing queue, in one block with the
+ * copies of its Message-ID and reverse path (both in `strings`, which
+ * ms_queued_message_free() frees with the entry). */
 typedef struct {
     guint64 serial;          /* queue-wide, from 1 */
-    char *message_id;
+    char *message_id;        /* NULL when the message has none */
     char *reverse_path;      /* MAIL FROM, "" for a bounce */
     GPtrArray *recipients;   /* char*, RCPT TO still to do */
     GBytes *data;            /* message text, CRLF line ends */
@@ -23,6 +25,7 @@ typedef struct {
     MsTime next_attempt;
     guint attempts;
     gboolean in_flight;      /* a relay attempt is under way */
+    char strings[];
 } MsQueuedMessage;
 
 void ms_queued_message_free(MsQueuedMessage *msg);

@@ -194,10 +194,16 @@ static void queue_timer_fired(gpointer data)
 static void enqueue_one(MsMailServer *server, const char *reverse_path,
                         GPtrArray *recipients, GBytes *data, const char *message_id)
 {
-    MsQueuedMessage *q = g_new0(MsQueuedMessage, 1);
+    /* The Message-ID and reverse path in the entry's own block: every
+     * message relayed is queued, and a copy of each cost a block. */
+    gsize mid_size = message_id != NULL ? strlen(message_id) + 1 : 0;
+    gsize path_size = reverse_path != NULL ? strlen(reverse_path) + 1 : 0;
+    MsQueuedMessage *q = g_malloc0(sizeof *q + mid_size + path_size);
     q->serial = ++server->queue_serial;
-    q->message_id = g_strdup(message_id);
-    q->reverse_path = g_strdup(reverse_path);
+    q->message_id = message_id != NULL ? memcpy(q->strings, message_id, mid_size) : NULL;
+    q->reverse_path = reverse_path != NULL
+                          ? memcpy(q->strings + mid_size, reverse_path, path_size)
+                          : NULL;
     q->recipients = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < recipients->len; i++)
         g_ptr_array_add(q->recipients, g_strdup(g_ptr_array_index(recipients, i)));
@@ -238,12 +244,18 @@ void ms_mail_server_wake_queue(MsMailServer *server, MsTime at)
 
 void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char *why)
 {
-    /* The entry's own copy of its Message-ID, taken before it is freed. */
-    g_autofree char *mid = g_steal_pointer(&q->message_id);
-    g_ptr_array_remove(server->queue, q);
+    /* Out of the queue first (the note counts what is left), freed after
+     * the note, which names the entry's own Message-ID. */
+    guint index = 0;
+    gboolean queued = g_ptr_array_find(server->queue, q, &index);
+    if (queued)
+        g_ptr_array_steal_index(server->queue, index);
+    const char *mid = q->message_id;
     ms_world_note(server->world, MS_TRACE_QUEUE, "queue.remove", server->name, mid, server->queue->len,
                   "message %s left the outgoing queue: %s (%u queued)",
                   mid != NULL ? mid : "(no Message-ID)", why, server->queue->len);
+    if (queued)
+        ms_queued_message_free(q);
 }
 
 /* One queue entry per destination domain, as real MTAs keep them: each

@@ -5,8 +5,6 @@ void ms_queued_message_free(MsQueuedMessage *msg)
 {
     if (msg == NULL)
         return;
-    g_free(msg->message_id);
-    g_free(msg->reverse_path);
     if (msg->recipients != NULL)
         g_ptr_array_unref(msg->recipients);
     g_bytes_unref(msg->data);
