@@ -189,7 +189,9 @@ typedef struct {
     MsSmtpResult result;
     GPtrArray *rcpt_results; /* MsSmtpRcptResult* */
     /* client SERVER_INFO */
-    GPtrArray *extensions; /* char* */
+    /* char*; the array may be kept (ref it) but its strings live in the
+     * event's own block: valid until the event is freed or cleared. */
+    GPtrArray *extensions;
     guint64 max_size;
     gboolean esmtp;
     /* several kinds */

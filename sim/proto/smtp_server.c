@@ -198,6 +198,9 @@ static char *reply_space(MsSmtpServer *server, guint code, gboolean last, gsize 
                          const char *note)
 {
     gboolean sep = n > 0 || !last;
+    /* RFC 5321 4.2: a reply code is three digits, 2xx to 5xx; the codes
+     * come from this file and the agents' policies, never from a peer. */
+    g_assert(code >= 200 && code <= 599);
     MsProtoLine *reply = ms_proto_output_add_space(&server->output, 3 + sep + n, "\r\n",
                                                    server->phase, note);
     char *line = reply->text;
