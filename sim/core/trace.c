@@ -38,6 +38,7 @@
 /* madvise() and MADV_HUGEPAGE are not POSIX, nor is dl_iterate_phdr(). */
 #define _GNU_SOURCE
 #include "mailsim/trace.h"
+#include "core/trace-private.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -244,11 +245,6 @@ typedef struct {
     gpointer user_data;
 } Subscriber;
 
-/* A string handle: the block's index, then the offset in it. */
-#define STRING_OFFSET_BITS 16u
-#define STRING_BLOCK ((gsize) 1 << STRING_OFFSET_BITS)
-#define STRING_MAX_BLOCKS ((gsize) 1 << (32u - STRING_OFFSET_BITS))
-
 /* Slots of the look-aside cache in front of the string pool. */
 #define RECENT_SLOTS 256u
 
@@ -274,7 +270,6 @@ typedef struct {
     guint32 ann;              /* their pair's handle + 1, 0: empty */
 } RecentAnn;
 
-#define POOL_MIN_SLOTS 1024u
 #define CTX_MIN_SLOTS 256u
 #define CTX_BLOCK_BITS 10u
 #define CTX_BLOCK (1u << CTX_BLOCK_BITS)
@@ -294,24 +289,10 @@ struct MsTrace {
     guint64 length;
     GArray *wide;           /* of MsTraceRecord, its strings pooled */
 
-    /* The string pool: the copies, one after the other in blocks of
-     * STRING_BLOCK bytes (a longer string has a block of its own).  A
-     * handle is where its copy is, its block and its offset there, so that
-     * no table of where each string is takes 8 bytes a string; handle 0 is
-     * NULL, as block 0 is. */
-    char **blocks;
-    guint n_blocks, blocks_size;
-    gsize block_used;       /* bytes of the last block taken */
-    gsize n_strings;        /* (NULL not counted) */
-    /* Its index: open addressing, probed linearly, in two arrays a power of
-     * two long: the handles, and a byte of each one's hash (its top byte:
-     * the place comes from the bottom ones).  A probe touches a string
-     * only when that byte matches, one time in 256 for a string that is
-     * not the one looked for; when the index grows, the hashes are made
-     * again from the strings. */
-    guint32 *slots;         /* string handles, 0: empty */
-    guint8 *tags;
-    gsize n_slots;
+    /* The string pool (trace_pool.c).  A handle is where its copy is, its
+     * block and its offset there, so that no table of where each string is
+     * takes 8 bytes a string. */
+    MsTracePool pool;
     /* Most strings a record carries come, record after record, from the
      * same few places (a host's name, a protocol's phase keys, the string
      * constants of the engines): remembered by their address, they skip
@@ -432,14 +413,7 @@ MsTrace *ms_trace_new(void)
     MsTrace *trace = g_new0(MsTrace, 1);
     trace->slabs = g_ptr_array_new();
     trace->wide = g_array_new(FALSE, FALSE, sizeof(MsTraceRecord));
-    trace->blocks_size = 16;
-    trace->blocks = g_new(char *, trace->blocks_size);
-    trace->blocks[0] = NULL;
-    trace->n_blocks = 1;
-    trace->block_used = STRING_BLOCK; /* block 0 takes no string */
-    trace->n_slots = POOL_MIN_SLOTS;
-    trace->slots = g_new0(guint32, trace->n_slots);
-    trace->tags = g_new(guint8, trace->n_slots);
+    ms_trace_pool_init(&trace->pool);
     trace->n_ctx_slots = CTX_MIN_SLOTS;
     trace->ctx_slots = g_new0(guint32, trace->n_ctx_slots);
     trace->anns = g_array_new(FALSE, FALSE, sizeof(Ann));
@@ -471,11 +445,7 @@ void ms_trace_free(MsTrace *trace)
         munmap(g_ptr_array_index(trace->slabs, i), slab_bytes(i));
     g_ptr_array_unref(trace->slabs);
     g_array_unref(trace->wide);
-    for (guint i = 1; i < trace->n_blocks; i++)
-        g_free(trace->blocks[i]);
-    g_free(trace->blocks);
-    g_free(trace->slots);
-    g_free(trace->tags);
+    ms_trace_pool_clear(&trace->pool);
     for (gsize i = 0; i * CTX_BLOCK < trace->n_ctxs; i++)
         g_free(trace->ctx_blocks[i]);
     g_free(trace->ctx_blocks);
@@ -492,101 +462,10 @@ void ms_trace_free(MsTrace *trace)
 
 /* ---- The string pool ------------------------------------------------------ */
 
-/* Eight bytes at a time: the pool hashes every line of a run once, and
- * GLib's g_str_hash, a byte at a time, was most of what interning cost.
- * Only equal strings need equal hashes; no order of the index reaches an
- * output. */
-static inline guint64 load64(const char *s)
-{
-    guint64 w;
-    memcpy(&w, s, 8);
-    return w;
-}
-
-static inline guint64 load32(const char *s)
-{
-    guint32 w;
-    memcpy(&w, s, 4);
-    return w;
-}
-
-static guint32 hash_bytes(const char *s, gsize len)
-{
-    guint64 h = 0x9e3779b97f4a7c15u ^ len;
-    guint64 w;
-    /* The tail is read as whole words that overlap what came before: a
-     * copy of a few bytes of unknown count costs more than the word. */
-    if (len >= 8) {
-        const char *last = s + len - 8;
-        for (; s < last; s += 8) {
-            h = (h ^ load64(s)) * 0xbf58476d1ce4e5b9u;
-            h ^= h >> 31;
-        }
-        w = load64(last);
-    } else if (len >= 4) {
-        w = load32(s) << 32 | load32(s + len - 4);
-    } else if (len > 0) {
-        w = (guint64) (guint8) s[0] << 16 | (guint64) (guint8) s[len / 2] << 8 | (guint8) s[len - 1];
-    } else {
-        w = 0;
-    }
-    h = (h ^ w) * 0x94d049bb133111ebu;
-    h ^= h >> 29;
-    return (guint32) (h ^ (h >> 32));
-}
-
-#define HASH_TAG(hash) ((guint8) ((hash) >> 24))
-
-/* The text of handle h (NULL for 0).  Added as integers: block 0 is NULL,
- * and C gives no meaning to NULL plus an offset, even 0. */
+/* The text of handle h (NULL for 0). */
 static inline const char *string_at(const MsTrace *trace, guint32 h)
 {
-    return (const char *) ((uintptr_t) trace->blocks[h >> STRING_OFFSET_BITS] +
-                           (h & (STRING_BLOCK - 1u)));
-}
-
-/* Room for len + 1 bytes in the pool's blocks: the handle they will have. */
-static guint32 string_room(MsTrace *trace, gsize len)
-{
-    if (len + 1 > STRING_BLOCK - trace->block_used) {
-        if (trace->n_blocks == STRING_MAX_BLOCKS)
-            g_error("more than %zu blocks of distinct strings in one trace", STRING_MAX_BLOCKS - 1);
-        if (trace->n_blocks == trace->blocks_size) {
-            trace->blocks_size *= 2;
-            trace->blocks = g_renew(char *, trace->blocks, trace->blocks_size);
-        }
-        trace->blocks[trace->n_blocks++] = g_malloc(MAX(STRING_BLOCK, len + 1));
-        trace->block_used = 0;
-    }
-    guint32 handle = (guint32) (trace->n_blocks - 1) << STRING_OFFSET_BITS | (guint32) trace->block_used;
-    /* A string longer than a block fills its own. */
-    trace->block_used = MIN(trace->block_used + len + 1, STRING_BLOCK);
-    return handle;
-}
-
-/* The pool's index, grown to twice its size. */
-static void pool_grow(MsTrace *trace)
-{
-    gsize n = trace->n_slots * 2;
-    guint32 *slots = g_new0(guint32, n);
-    guint8 *tags = g_new(guint8, n);
-    for (gsize i = 0; i < trace->n_slots; i++) {
-        guint32 h = trace->slots[i];
-        if (h == 0)
-            continue;
-        const char *text = string_at(trace, h);
-        guint32 hash = hash_bytes(text, strlen(text));
-        gsize k = hash & (n - 1);
-        while (slots[k] != 0)
-            k = (k + 1) & (n - 1);
-        slots[k] = h;
-        tags[k] = HASH_TAG(hash);
-    }
-    g_free(trace->slots);
-    g_free(trace->tags);
-    trace->slots = slots;
-    trace->tags = tags;
-    trace->n_slots = n;
+    return ms_trace_pool_string(&trace->pool, h);
 }
 
 /* Whether s lies in the read-only part of the program's image. */
@@ -596,26 +475,9 @@ static inline gboolean is_constant(const MsTrace *trace, const char *s)
 }
 
 /* The handle of the pool's copy of s, len bytes long, made on first sight. */
-static guint32 pool_insert_len(MsTrace *trace, const char *s, gsize len)
+static inline guint32 pool_insert_len(MsTrace *trace, const char *s, gsize len)
 {
-    guint32 hash = hash_bytes(s, len);
-    gsize mask = trace->n_slots - 1;
-    gsize k = hash & mask;
-    for (; trace->slots[k] != 0; k = (k + 1) & mask) {
-        guint32 h = trace->slots[k];
-        if (trace->tags[k] == HASH_TAG(hash) && strcmp(string_at(trace, h), s) == 0)
-            return h;
-    }
-    guint32 handle = string_room(trace, len);
-    char *copy = trace->blocks[handle >> STRING_OFFSET_BITS] + (handle & (STRING_BLOCK - 1u));
-    memcpy(copy, s, len + 1);
-    trace->n_strings++;
-    trace->slots[k] = handle;
-    trace->tags[k] = HASH_TAG(hash);
-    /* At most three quarters full, so that probes stay short. */
-    if (trace->n_strings * 4 > trace->n_slots * 3)
-        pool_grow(trace);
-    return handle;
+    return ms_trace_pool_insert(&trace->pool, s, len);
 }
 
 /* The handle of the pool's copy of s, made on first sight. */
