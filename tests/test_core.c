@@ -899,6 +899,91 @@ static void test_intern_blocks(void)
                         g_ptr_array_index(copies, 5));
 }
 
+/* The pool's index (trace_pool.c) is buckets of six strings that grow by
+ * doubling, the copies hashed again block by block: tens of thousands of
+ * strings, of every length from 0 to past a block and differing anywhere
+ * (first byte, middle, last), are each found again after every growth as
+ * the copy first made, and no two share one. */
+static void test_intern_grows(void)
+{
+    enum { N = 40000 };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GPtrArray) given = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) copies = g_ptr_array_new();
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < N; i++) {
+        gsize len = i % 997 == 0 ? 70000 + i % 5 : i % 61;
+        char *text = g_malloc(len + 1);
+        memset(text, 'x', len);
+        text[len] = '\0';
+        /* The number at the start, the middle or the end, so that strings
+         * of one length differ only there. */
+        char tag[16];
+        int n = g_snprintf(tag, sizeof tag, "%u", i);
+        if (len >= (gsize) n) {
+            gsize at = i % 3 == 0 ? 0 : i % 3 == 1 ? (len - (gsize) n) / 2 : len - (gsize) n;
+            memcpy(text + at, tag, (gsize) n);
+        } else {
+            /* Too short for the number: the same few strings again. */
+            memset(text, 'a' + (int) (i % 3), len);
+        }
+        g_ptr_array_add(given, text);
+        const char *copy = ms_trace_intern(trace, text);
+        g_ptr_array_add(copies, (gpointer) copy);
+        MS_ASSERT_STR(copy, text);
+        /* An earlier string asked for again while the index grows. */
+        guint j = (i * 7919u) % (i + 1);
+        g_autofree char *again = g_strdup(g_ptr_array_index(given, j));
+        CU_ASSERT_PTR_EQUAL(ms_trace_intern(trace, again), g_ptr_array_index(copies, j));
+    }
+    guint wrong = 0;
+    for (guint i = 0; i < N; i++) {
+        const char *text = g_ptr_array_index(given, i);
+        g_autofree char *again = g_strdup(text);
+        const char *copy = ms_trace_intern(trace, again);
+        if (copy != g_ptr_array_index(copies, i) || strcmp(copy, text) != 0)
+            wrong++;
+        g_hash_table_add(seen, (gpointer) copy);
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+    /* Distinct strings, distinct copies: only the short ones repeat. */
+    g_autoptr(GHashTable) texts = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < N; i++)
+        g_hash_table_add(texts, g_ptr_array_index(given, i));
+    CU_ASSERT_EQUAL(g_hash_table_size(seen), g_hash_table_size(texts));
+}
+
+/* Contexts are found again by their fields however far their index has
+ * grown since they were made, each as the handle it was first given, and
+ * no two share one. */
+static void test_context_index_grows(void)
+{
+    enum { N = 20000 };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    MsTraceRecord r = { .kind = MS_TRACE_LINE, .arrival = -1, .protocol = "SMTP",
+                        .src = "a.edu", .dst = "b.edu", .dst_port = 25 };
+    guint wrong = 0;
+    for (guint i = 0; i < N; i++) {
+        r.conn = i / 4 + 1;
+        r.src_port = (guint16) (1024 + i % 4);
+        if (ms_trace_context(trace, &r) != i)
+            wrong++;
+        /* One made earlier, asked for again. */
+        guint j = (i * 7919u) % (i + 1);
+        r.conn = j / 4 + 1;
+        r.src_port = (guint16) (1024 + j % 4);
+        if (ms_trace_context(trace, &r) != j)
+            wrong++;
+    }
+    for (guint i = 0; i < N; i++) {
+        r.conn = i / 4 + 1;
+        r.src_port = (guint16) (1024 + i % 4);
+        if (ms_trace_context(trace, &r) != i)
+            wrong++;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+}
+
 typedef struct {
     MsTrace *trace;
     GString *log;
@@ -1952,6 +2037,8 @@ int main(void)
         MS_TEST(test_emit_copies_strings),
         MS_TEST(test_intern_shares),
         MS_TEST(test_intern_blocks),
+        MS_TEST(test_intern_grows),
+        MS_TEST(test_context_index_grows),
         MS_TEST(test_subscribe_order),
         MS_TEST(test_unsubscribe_during_dispatch),
         MS_TEST(test_emit_from_subscriber),

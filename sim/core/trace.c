@@ -317,8 +317,9 @@ struct MsTrace {
      * direction of each connection. */
     Ctx **ctx_blocks;
     guint32 n_ctxs;
-    /* Their index: the hash of a context is made again from the context,
-     * so that the index keeps nothing but handles. */
+    /* Their index: handles and the bits of their hashes that a place
+     * leaves room for (index_high()); when it grows, the hashes are made
+     * again from the contexts. */
     guint32 *ctx_slots;
     gsize n_ctx_slots;
     /* The lines' (phase, note) pairs, and their index (handle + 1, 0: empty). */
@@ -522,18 +523,32 @@ static guint32 route_hash(const Route *r)
     return (guint32) (h ^ (h >> 32));
 }
 
-/* The slots of an open-addressing index of n places (a power of two) over
- * `count` entries, each put where its hash says (handle + 1; 0: empty):
- * how the route and context indexes grow. */
+/* The route and context indexes are open addressing over n places (a
+ * power of two), probed linearly.  A place holds handle + 1 (0: empty) in
+ * its bits below n, which an index at most three quarters full leaves
+ * room for, and above them the bits of the entry's hash that its home
+ * place does not say: a probe reads the entry itself only when those
+ * match, and a context made anew, which most lookups are, reads none of
+ * those it passes (a run has tens of thousands of contexts, each 12 bytes
+ * in a place of its own). */
+static inline guint32 index_high(gsize n)
+{
+    return n > G_MAXUINT32 ? 0 : ~(guint32) (n - 1u);
+}
+
+/* The slots of such an index of n places over `count` entries: how the
+ * route and context indexes grow. */
 static guint32 *index_rebuild(const MsTrace *trace, gsize n, guint32 count,
                               guint32 (*hash_of)(const MsTrace *trace, guint32 h))
 {
     guint32 *slots = g_new0(guint32, n);
+    guint32 high = index_high(n);
     for (guint32 h = 0; h < count; h++) {
-        gsize k = hash_of(trace, h) & (n - 1);
+        guint32 hash = hash_of(trace, h);
+        gsize k = hash & (n - 1);
         while (slots[k] != 0)
             k = (k + 1) & (n - 1);
-        slots[k] = h + 1;
+        slots[k] = (hash & high) | (h + 1);
     }
     return slots;
 }
@@ -556,16 +571,21 @@ static guint32 route_of(MsTrace *trace, const MsTraceRecord *r)
 {
     Route route = { intern(trace, r->protocol), intern(trace, r->src), intern(trace, r->dst) };
     gsize mask = trace->n_route_slots - 1;
-    gsize k = route_hash(&route) & mask;
+    guint32 high = index_high(trace->n_route_slots);
+    guint32 hash = route_hash(&route);
+    gsize k = hash & mask;
     for (; trace->route_slots[k] != 0; k = (k + 1) & mask) {
-        guint32 h = trace->route_slots[k] - 1;
+        guint32 v = trace->route_slots[k];
+        if ((v & high) != (hash & high))
+            continue;
+        guint32 h = (v & ~high) - 1;
         const Route *o = &g_array_index(trace->routes, Route, h);
         if (o->protocol == route.protocol && o->src == route.src && o->dst == route.dst)
             return h;
     }
     guint32 h = trace->routes->len;
     g_array_append_val(trace->routes, route);
-    trace->route_slots[k] = h + 1;
+    trace->route_slots[k] = (hash & high) | (h + 1);
     if ((gsize) trace->routes->len * 4 > trace->n_route_slots * 3)
         route_grow(trace);
     return h;
@@ -610,9 +630,14 @@ static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
 {
     Ctx c = { r->conn, route_of(trace, r), r->src_port, r->dst_port };
     gsize mask = trace->n_ctx_slots - 1;
-    gsize k = ctx_hash(&c) & mask;
+    guint32 high = index_high(trace->n_ctx_slots);
+    guint32 hash = ctx_hash(&c);
+    gsize k = hash & mask;
     for (; trace->ctx_slots[k] != 0; k = (k + 1) & mask) {
-        guint32 h = trace->ctx_slots[k] - 1;
+        guint32 v = trace->ctx_slots[k];
+        if ((v & high) != (hash & high))
+            continue;
+        guint32 h = (v & ~high) - 1;
         if (ctx_equal(ctx_at(trace, h), &c))
             return h;
     }
@@ -628,7 +653,7 @@ static guint32 ctx_of(MsTrace *trace, const MsTraceRecord *r)
     }
     trace->ctx_blocks[h >> CTX_BLOCK_BITS][h & (CTX_BLOCK - 1u)] = c;
     trace->n_ctxs++;
-    trace->ctx_slots[k] = h + 1;
+    trace->ctx_slots[k] = (hash & high) | (h + 1);
     if ((gsize) trace->n_ctxs * 4 > trace->n_ctx_slots * 3)
         ctx_grow(trace);
     return h;
