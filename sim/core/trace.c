@@ -282,6 +282,9 @@ struct MsTrace {
      * owned, the rest in slabs. */
     Chunk **chunk_blocks;
     guint n_chunks;
+    /* The last chunk, where records are appended: every emit and most
+     * arrivals reach it, and the blocks never move. */
+    Chunk *last_chunk;
     gsize fill;             /* bytes of the last chunk's slots */
     GPtrArray *slabs;       /* owned, slab_bytes(i) each, mapped by slab_new */
     gsize slab_used;        /* bytes of the last slab before the last chunk */
@@ -964,7 +967,7 @@ static inline gboolean encode_tiny_fast(MsTrace *trace, char *at, const Chunk *c
  * context, or CTX_FIND. */
 static gsize encode(MsTrace *trace, guint64 id, guint32 ctx, const MsTraceRecord *r)
 {
-    Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
+    Chunk *chunk = trace->last_chunk;
     guint i = (guint) (id & CHUNK_MASK);
     char *at = chunk->data + trace->fill;
     if (ctx != CTX_FIND && encode_tiny_fast(trace, at, chunk, ctx, r))
@@ -1342,6 +1345,7 @@ static void new_chunk(MsTrace *trace, MsTime base)
         trace->chunk_blocks[b] = g_new(Chunk, CHUNK_BLOCK);
     }
     *chunk_at(trace, n) = c;
+    trace->last_chunk = chunk_at(trace, n);
     trace->n_chunks++;
     trace->fill = 0;
 }
@@ -1422,7 +1426,7 @@ guint64 ms_trace_emit_segment(MsTrace *trace, MsTraceContext ctx, MsTraceKind ki
     guint64 id = trace->length;
     if ((id & CHUNK_MASK) == 0)
         new_chunk(trace, time);
-    const Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
+    const Chunk *chunk = trace->last_chunk;
     guint32 off = ctx - chunk->ctx_base;
     if (kind != MS_TRACE_SEGMENT_LOST && retransmit == 0 && off < (1u << TCTX_BITS) &&
         flags < (1u << TFLAGS_BITS) && len < (1u << TLEN_BITS) && seq < (1u << TSEQ_BITS) &&
@@ -1459,7 +1463,7 @@ guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDi
     guint64 id = trace->length;
     if ((id & CHUNK_MASK) == 0)
         new_chunk(trace, time);
-    Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
+    const Chunk *chunk = trace->last_chunk;
     guint32 off = ctx - chunk->ctx_base;
     if (off < (1u << TCTX_BITS) && ann < (1u << TANN_BITS) && time >= chunk->base &&
         time - chunk->base <= (MsTime) G_MAXUINT32) {
@@ -1581,7 +1585,8 @@ void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival)
      * after the run): the arrival goes into the slot at once. */
     guint64 recent = trace->recent_at[id % RECENT_AT_SLOTS];
     if (G_LIKELY(recent >> 16 == id && (recent & 3u) == SIZE_TINY && trace->n_pinned == 0)) {
-        const Chunk *chunk = chunk_at(trace, (guint) (id >> CHUNK_BITS));
+        guint n = (guint) (id >> CHUNK_BITS);
+        const Chunk *chunk = n + 1u == trace->n_chunks ? trace->last_chunk : chunk_at(trace, n);
         TinySlot *t = (TinySlot *) (chunk->data + ((recent >> 2) & ((1u << 14) - 1u)));
         guint32 a;
         if (G_LIKELY(t->a != ARRIVAL_WIDE &&
