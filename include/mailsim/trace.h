@@ -161,7 +161,9 @@ const MsTraceRecord *ms_trace_pin(const MsTrace *trace, guint64 id);
 
 /* Bytes the trace holds outside the malloc heap (the slabs a long run's
  * records live in: of those of ordinary pages, the pages records have
- * reached), for measurements of memory. */
+ * reached; the huge-page slabs whole), for measurements of memory.  Where
+ * the kernel does not back a huge-page slab with a huge page, it holds only
+ * the pages reached, and this is an upper bound by up to 2 MB. */
 gsize ms_trace_mapped_bytes(const MsTrace *trace);
 
 /* Interns a string in the trace's string pool (transfer none). */
