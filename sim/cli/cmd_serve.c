@@ -221,11 +221,6 @@ int ms_cli_serve(int argc, char **argv)
     }
     if (out_dir == NULL)
         out_dir = g_build_filename("output", "serve", NULL);
-    /* Made now, so a bad -o is said before anyone connects. */
-    if (g_mkdir_with_parents(out_dir, 0755) != 0) {
-        ms_cli_error("cannot create %s: %s", out_dir, g_strerror(errno));
-        return MS_EXIT_FAILURE;
-    }
 
     /* Output goes line by line, for whoever watches (or a test). */
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -233,6 +228,13 @@ int ms_cli_serve(int argc, char **argv)
     if (live == NULL) {
         ms_cli_error("%s", error->message);
         return error->code == MS_ERROR_USAGE ? MS_EXIT_USAGE : MS_EXIT_FAILURE;
+    }
+    /* Made once the sockets are open, so a command line that fails leaves
+     * no directory behind, and before the loop runs, so a bad -o is said
+     * before anyone is served. */
+    if (g_mkdir_with_parents(out_dir, 0755) != 0) {
+        ms_cli_error("cannot create %s: %s", out_dir, g_strerror(errno));
+        return MS_EXIT_FAILURE;
     }
     const char *where = listen != NULL ? listen : "127.0.0.1";
     printf("mailsim serve: %s (domain %s) on %s:", exposed->name, exposed->domain, where);

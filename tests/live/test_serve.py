@@ -14,6 +14,7 @@ import smtplib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 
@@ -412,9 +413,11 @@ def bad_command_lines():
     for args, what in ((["--smtp", "70000"], "port"), (["--duration", "soon"], "duration"),
                        (["--server", "nowhere.org"], "server"),
                        (["--listen", "not-an-address"], "listen")):
-        r = subprocess.run([BIN, "serve", "--pop3", "0", "--imap", "0", "--http", "0",
-                            "-o", "/nonexistent-never/x"] + args if what == "x" else
-                           [BIN, "serve"] + args, capture_output=True, text=True, timeout=60)
+        with tempfile.TemporaryDirectory() as cwd:
+            r = subprocess.run([BIN, "serve"] + args, capture_output=True, text=True,
+                               timeout=60, cwd=cwd)
+            # A command line that fails leaves nothing behind.
+            check(os.listdir(cwd) == [], "%s: left %s" % (what, os.listdir(cwd)))
         check(r.returncode == 2, "%s: exit %d %s" % (what, r.returncode, r.stderr))
         check("mailsim:" in r.stderr, "%s: says why: %s" % (what, r.stderr))
 
