@@ -12,6 +12,7 @@
 
 #include "mailsim/imap.h"
 #include "mailsim/message.h"
+#include "proto/proto-private.h"
 
 G_BEGIN_DECLS
 
@@ -25,23 +26,11 @@ G_BEGIN_DECLS
 #define MS_IMAP_NESTING_MAX 32
 
 /* ASCII case-insensitive equality of two NUL-terminated strings, as
- * g_ascii_strcasecmp() == 0 but inline: response words, FETCH items, flags
- * and folder names are compared for every line, and most comparisons end
- * at the first octet, where the library call cost dozens of instructions
- * before it got there. */
+ * g_ascii_strcasecmp() == 0: response words, FETCH items, flags and folder
+ * names are compared for every line. */
 static inline gboolean ms_imap_ascii_caseeq(const char *a, const char *b)
 {
-    for (;; a++, b++) {
-        char x = *a, y = *b;
-        if (x >= 'A' && x <= 'Z')
-            x = (char) (x - 'A' + 'a');
-        if (y >= 'A' && y <= 'Z')
-            y = (char) (y - 'A' + 'a');
-        if (x != y)
-            return FALSE;
-        if (x == '\0')
-            return TRUE;
-    }
+    return ms_proto_ascii_caseeq(a, b, G_MAXSIZE);
 }
 
 /* ---- Parsed arguments ------------------------------------------------------ */

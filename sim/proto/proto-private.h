@@ -1,5 +1,6 @@
 /* proto-private.h - the bodies of the line reader and the output, for the
- * engines of sim/proto that keep theirs inside their own struct.
+ * engines of sim/proto that keep theirs inside their own struct, and what
+ * the engines share inline.
  *
  * Every session makes an engine, and an engine made in one block with its
  * reader and output costs two allocations and two frees fewer than one
@@ -48,3 +49,22 @@ struct MsProtoOutput {
 /* An output in the caller's storage, as a reader above. */
 void ms_proto_output_init(MsProtoOutput *out);
 void ms_proto_output_release(MsProtoOutput *out);
+
+/* ASCII case-insensitive: do the first n bytes of a and b match, or do
+ * they match up to a NUL that ends both?  As g_ascii_strncasecmp () == 0,
+ * but inline: SMTP verbs and keywords and IMAP's words are compared for
+ * every command and response, where the library call cost several times
+ * the comparison, most of which ends at the first octet. */
+static inline gboolean ms_proto_ascii_caseeq(const char *a, const char *b, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        char x = a[i] >= 'A' && a[i] <= 'Z' ? (char) (a[i] | 0x20) : a[i];
+        char y = b[i] >= 'A' && b[i] <= 'Z' ? (char) (b[i] | 0x20) : b[i];
+
+        if (x != y)
+            return FALSE;
+        if (a[i] == '\0')
+            return TRUE;
+    }
+    return TRUE;
+}

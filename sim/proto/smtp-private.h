@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mailsim/smtp.h"
+#include "proto/proto-private.h"
 
 /* X-macro: reply id, code, note key.  Where the code is 0 the caller gives
  * it (the recipient policy's answer). */
@@ -140,28 +141,14 @@ MsSmtpEvent *ms_smtp_events_last(MsSmtpEventQueue *queue);
 /* Moves the oldest event into *event_out; FALSE (and *event_out zeroed)
  * when there is none. */
 gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out);
+/* The oldest event in a block of its own (for ms_smtp_event_free()), or
+ * NULL: what the engines' next_event functions return. */
+MsSmtpEvent *ms_smtp_events_next(MsSmtpEventQueue *queue);
 MsSmtpEvent *ms_smtp_event_new(MsSmtpEventKind kind);
 /* A recipient's result with its address copied into the same block;
  * ms_smtp_rcpt_result_free() frees both. */
 MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address);
 void ms_smtp_rcpt_result_free(MsSmtpRcptResult *result);
-/* ASCII case-insensitive: do the first n bytes of a and b match, or do
- * they match up to a NUL that ends both?  As g_ascii_strncasecmp () == 0,
- * but inline: it compares a verb or keyword of a few letters for every
- * command, where the library call cost several times the comparison. */
-static inline gboolean ms_smtp_ascii_caseeq(const char *a, const char *b, gsize n)
-{
-    for (gsize i = 0; i < n; i++) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? (char) (a[i] | 0x20) : a[i];
-        char y = b[i] >= 'A' && b[i] <= 'Z' ? (char) (b[i] | 0x20) : b[i];
-
-        if (x != y)
-            return FALSE;
-        if (a[i] == '\0')
-            return TRUE;
-    }
-    return TRUE;
-}
 
 /* ASCII case-insensitive: does line start with prefix? */
 gboolean ms_smtp_has_prefix(const char *line, gsize len, const char *prefix);

@@ -481,9 +481,9 @@ static void server_info(MsSmtpClient *client, gboolean esmtp)
         const char *ext = event->extensions->pdata[i];
         gsize n = strlen(ext);
 
-        if (n == 10 && ms_smtp_ascii_caseeq(ext, "PIPELINING", 10))
+        if (n == 10 && ms_proto_ascii_caseeq(ext, "PIPELINING", 10))
             client->srv_pipelining = TRUE;
-        else if (n == 8 && ms_smtp_ascii_caseeq(ext, "8BITMIME", 8))
+        else if (n == 8 && ms_proto_ascii_caseeq(ext, "8BITMIME", 8))
             client->srv_8bitmime = TRUE;
         else if (ms_smtp_has_prefix(ext, n, "SIZE") && (n == 4 || ext[4] == ' ')) {
             client->srv_size = TRUE;
@@ -864,11 +864,7 @@ void ms_smtp_client_output_sent(MsSmtpClient *client)
 
 MsSmtpEvent *ms_smtp_client_next_event(MsSmtpClient *client)
 {
-    MsSmtpEvent event;
-
-    if (!ms_smtp_events_pop(&client->events, &event))
-        return NULL;
-    return g_memdup2(&event, sizeof event);
+    return ms_smtp_events_next(&client->events);
 }
 
 gboolean ms_smtp_client_pop_event(MsSmtpClient *client, MsSmtpEvent *event_out)

@@ -116,6 +116,15 @@ gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out)
     return TRUE;
 }
 
+MsSmtpEvent *ms_smtp_events_next(MsSmtpEventQueue *queue)
+{
+    MsSmtpEvent event;
+
+    if (!ms_smtp_events_pop(queue, &event))
+        return NULL;
+    return g_memdup2(&event, sizeof event);
+}
+
 MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address)
 {
     /* The address in the result's own block: every recipient of every
@@ -139,7 +148,7 @@ gboolean ms_smtp_has_prefix(const char *line, gsize len, const char *prefix)
 {
     gsize n = strlen(prefix);
 
-    return len >= n && ms_smtp_ascii_caseeq(line, prefix, n);
+    return len >= n && ms_proto_ascii_caseeq(line, prefix, n);
 }
 
 /* ---- Annotation keys, sorted by key ------------------------------------------ */
@@ -306,7 +315,7 @@ const char *ms_smtp_command_note(const char *line, gsize len, const char **phase
                 *phase_out = c->phase;
             /* RFC 5321 4.5.5: a bounce travels with the null reverse path. */
             if (memcmp(c->verb, "MAIL", 4) == 0 && len >= 12 &&
-                ms_smtp_ascii_caseeq(line + 4, " FROM:<>", 8))
+                ms_proto_ascii_caseeq(line + 4, " FROM:<>", 8))
                 return "smtp.cmd.mail.null";
             return c->note;
         }

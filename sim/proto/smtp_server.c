@@ -171,11 +171,7 @@ void ms_smtp_server_output_sent(MsSmtpServer *server)
 
 MsSmtpEvent *ms_smtp_server_next_event(MsSmtpServer *server)
 {
-    MsSmtpEvent event;
-
-    if (!ms_smtp_events_pop(&server->events, &event))
-        return NULL;
-    return g_memdup2(&event, sizeof event);
+    return ms_smtp_events_next(&server->events);
 }
 
 gboolean ms_smtp_server_pop_event(MsSmtpServer *server, MsSmtpEvent *event_out)
@@ -708,7 +704,7 @@ static const Command *find_command(const char *verb, gsize len)
          * they differ in any case. */
         if ((verb[0] | 0x20) == (commands[i].verb[0] | 0x20) &&
             len == strlen(commands[i].verb) &&
-            ms_smtp_ascii_caseeq(verb, commands[i].verb, len))
+            ms_proto_ascii_caseeq(verb, commands[i].verb, len))
             return &commands[i];
     }
     return NULL;
