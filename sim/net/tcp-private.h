@@ -111,6 +111,17 @@ static inline char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len)
     return ms_tcp_buf_make_room(b, keep, len);
 }
 
+/* The peer has every byte before stream offset `keep`: once that is all
+ * the side wrote, a block grown past MS_TCP_SEND_BUF_HOLD for something
+ * large goes back to malloc, so a session that once sent an attachment
+ * does not hold its size until the connection closes.  Every ACK, hence
+ * inline. */
+static inline void ms_tcp_buf_acked(MsTcpSendBuf *b, guint64 keep)
+{
+    if (G_UNLIKELY(b->cap > MS_TCP_SEND_BUF_HOLD) && !b->pinned && keep >= b->end)
+        ms_tcp_buf_clear(b);
+}
+
 /* Around the peer's application reading from the buffer: every segment
  * with data that arrives, hence inline. */
 static inline void ms_tcp_buf_pin(MsTcpSendBuf *b)
@@ -197,6 +208,13 @@ typedef struct {
     guint8 have_rtt;
     guint8 timer_armed;    /* the retransmission timer runs */
 } MsTcpSide;
+
+/* The stream offset from which a side keeps its bytes: the first the peer
+ * has not acknowledged (sequence number snd_una; data starts at 1). */
+static inline guint64 ms_tcp_side_keep(const MsTcpSide *side)
+{
+    return side->snd_una > 0 ? MIN(side->snd_una - 1, side->sbuf.end) : 0;
+}
 
 struct MsTcpConn {
     MsNet *net;

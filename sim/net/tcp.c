@@ -680,13 +680,6 @@ void ms_tcp_conn_set_callbacks(MsTcpConn *conn, MsDir side, const MsTcpCallbacks
     conn->sides[s].user_data = user_data;
 }
 
-/* The stream offset from which side s keeps its bytes: the first the peer
- * has not acknowledged (sequence number snd_una; data starts at 1). */
-static guint64 side_keep(const MsTcpSide *side)
-{
-    return side->snd_una > 0 ? MIN(side->snd_una - 1, side->sbuf.end) : 0;
-}
-
 char *ms_tcp_send_reserve(MsTcpConn *conn, MsDir side, gsize len)
 {
     int s = side_index(side);
@@ -696,7 +689,7 @@ char *ms_tcp_send_reserve(MsTcpConn *conn, MsDir side, gsize len)
     if (!side_is_open(conn, s))
         return NULL;
     me = &conn->sides[s];
-    return ms_tcp_buf_reserve(&me->sbuf, side_keep(me), len);
+    return ms_tcp_buf_reserve(&me->sbuf, ms_tcp_side_keep(me), len);
 }
 
 guint64 ms_tcp_send_commit(MsTcpConn *conn, MsDir side, gsize len)

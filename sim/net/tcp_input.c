@@ -83,12 +83,7 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
         ms_tcp_seg_free(conn, seg);
     }
     side->snd_una = ack;
-    /* Once the peer has every byte written, a block grown for something
-     * large goes back to malloc: a session that once sent an attachment
-     * would otherwise hold its size until the connection closes. */
-    if (G_UNLIKELY(side->sbuf.cap > MS_TCP_SEND_BUF_HOLD) && !side->sbuf.pinned &&
-        ack - 1 >= side->sbuf.end)
-        ms_tcp_buf_clear(&side->sbuf);
+    ms_tcp_buf_acked(&side->sbuf, ms_tcp_side_keep(side));
     /* RFC 6298 3 (Karn): no sample when the ACK covers a retransmitted
      * segment, as it cannot tell which transmission it answers. */
     if (any && !retransmitted)
