@@ -221,35 +221,9 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
 
 char *ms_world_message_id(MsWorld *world, const char *domain, const char *tag)
 {
-    gint64 now = ms_world_unix_time(world);
-    if (now < 0)
-        return ms_world_format("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT "%s%s@%s>",
-                               ++world->message_serial, now, tag != NULL ? "." : "",
-                               tag != NULL ? tag : "", domain);
-    /* Every message composed has one: put together in place, not printed. */
-    char serial[MS_PROTO_UINT_MAX_LEN], time[MS_PROTO_UINT_MAX_LEN];
-    gsize serial_len = ms_proto_format_uint(serial, ++world->message_serial);
-    gsize time_len = ms_proto_format_uint(time, (guint64) now);
-    gsize tag_len = tag != NULL ? strlen(tag) : 0, domain_len = strlen(domain);
-    char *id = g_malloc(serial_len + time_len + tag_len + domain_len + 6);
-    char *at = id;
-    *at++ = '<';
-    memcpy(at, serial, serial_len);
-    at += serial_len;
-    *at++ = '.';
-    memcpy(at, time, time_len);
-    at += time_len;
-    if (tag != NULL) {
-        *at++ = '.';
-        memcpy(at, tag, tag_len);
-        at += tag_len;
-    }
-    *at++ = '@';
-    memcpy(at, domain, domain_len);
-    at += domain_len;
-    *at++ = '>';
-    *at = '\0';
-    return id;
+    return ms_world_format("<%" G_GUINT64_FORMAT ".%" G_GINT64_FORMAT "%s%s@%s>",
+                           ++world->message_serial, ms_world_unix_time(world),
+                           tag != NULL ? "." : "", tag != NULL ? tag : "", domain);
 }
 
 void ms_world_note(MsWorld *world, MsTraceKind kind, const char *key, const char *host,
