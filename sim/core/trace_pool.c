@@ -184,21 +184,46 @@ static guint32 string_room(MsTracePool *pool, gsize len)
     return (guint32) last << MS_TRACE_STRING_OFFSET_BITS | (guint32) used;
 }
 
-/* Whether handle h is s, len bytes long.  Every block holds at least
- * MS_TRACE_STRING_BLOCK bytes, so the copy's len + 1 bytes can be compared
- * at once when they end inside that; a copy shorter than s differs at its
- * NUL, before any byte not yet written. */
-static inline gboolean same_string(const MsTracePool *pool, guint32 h, const char *s, gsize len)
+/* Whether the n bytes at a and at b are the same, compared sixteen bytes a
+ * step, the tail as words that overlap what came before: no call, and no
+ * loop of bytes for the lines of a few dozen bytes most strings are. */
+G_ALWAYS_INLINE static inline gboolean same_bytes(const char *a, const char *b, gsize n)
+{
+    if (n >= 16) {
+        gsize i = 0;
+        for (; i + 16 < n; i += 16)
+            if (((load64(a + i) ^ load64(b + i)) | (load64(a + i + 8) ^ load64(b + i + 8))) != 0)
+                return FALSE;
+        return ((load64(a + n - 16) ^ load64(b + n - 16)) | (load64(a + n - 8) ^ load64(b + n - 8))) == 0;
+    }
+    if (n >= 8)
+        return ((load64(a) ^ load64(b)) | (load64(a + n - 8) ^ load64(b + n - 8))) == 0;
+    if (n >= 4)
+        return ((load32(a) ^ load32(b)) | (load32(a + n - 4) ^ load32(b + n - 4))) == 0;
+    for (gsize i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return FALSE;
+    return TRUE;
+}
+
+/* Whether handle h is s, len bytes long.  When the copy's block has len +
+ * 1 bytes written from it on (other copies after it, if it is shorter than
+ * s), they are compared at once, a word at a time; a copy shorter than s
+ * differs at its NUL.  Only a copy near the end of its block, or the last
+ * one, may not, and is compared as a string. */
+G_ALWAYS_INLINE static inline gboolean same_string(const MsTracePool *pool, guint32 h, const char *s,
+                                                   gsize len)
 {
     const char *copy = ms_trace_pool_string(pool, h);
-    if ((h & (MS_TRACE_STRING_BLOCK - 1u)) + len < MS_TRACE_STRING_BLOCK)
-        return memcmp(copy, s, len + 1) == 0;
+    if (G_LIKELY((h & (MS_TRACE_STRING_BLOCK - 1u)) + len <
+                 pool->block_ends[h >> MS_TRACE_STRING_OFFSET_BITS]))
+        return same_bytes(copy, s, len + 1);
     return strcmp(copy, s) == 0;
 }
 
 /* A new copy of s, put in bucket b (which has room). */
-G_GNUC_NO_INLINE static guint32 pool_add(MsTracePool *pool, MsTracePoolBucket *b, guint64 hash,
-                                         const char *s, gsize len)
+static guint32 pool_add(MsTracePool *pool, MsTracePoolBucket *b, guint64 hash, const char *s,
+                        gsize len)
 {
     guint32 h = string_room(pool, len);
     memcpy((char *) ms_trace_pool_string(pool, h), s, len + 1);
@@ -211,9 +236,11 @@ G_GNUC_NO_INLINE static guint32 pool_add(MsTracePool *pool, MsTracePoolBucket *b
     return h;
 }
 
-guint32 ms_trace_pool_insert(MsTracePool *pool, const char *s, gsize len)
+/* The whole probe, for what the first candidate of the first bucket was
+ * not: a string seen before whose bucket holds a second candidate or
+ * overflowed, and every string seen for the first time. */
+G_GNUC_NO_INLINE static guint32 pool_find(MsTracePool *pool, guint64 hash, const char *s, gsize len)
 {
-    guint64 hash = hash_bytes(s, len);
     gsize mask = pool->n_buckets - 1;
     for (gsize k = hash & mask;; k = (k + 1) & mask) {
         MsTracePoolBucket *b = &pool->buckets[k];
@@ -226,6 +253,22 @@ guint32 ms_trace_pool_insert(MsTracePool *pool, const char *s, gsize len)
         if ((b->tags >> COUNT_SHIFT) < MS_TRACE_POOL_WAYS)
             return pool_add(pool, b, hash, s, len);
     }
+}
+
+/* Most strings looked up are there already, the first candidate of their
+ * bucket: that case is kept free of calls, so that it needs no registers
+ * saved and restored around one. */
+guint32 ms_trace_pool_insert(MsTracePool *pool, const char *s, gsize len)
+{
+    guint64 hash = hash_bytes(s, len);
+    const MsTracePoolBucket *b = &pool->buckets[hash & (pool->n_buckets - 1)];
+    guint64 m = tag_matches(b->tags, HASH_TAG(hash));
+    if (G_LIKELY(m != 0)) {
+        guint32 h = b->handles[__builtin_ctzll(m) >> 3];
+        if (G_LIKELY(same_string(pool, h, s, len)))
+            return h;
+    }
+    return pool_find(pool, hash, s, len);
 }
 
 void ms_trace_pool_init(MsTracePool *pool)
