@@ -277,58 +277,53 @@ typedef struct {
 #define CHUNK_BLOCK (1u << CHUNK_BLOCK_BITS)
 
 struct MsTrace {
-    /* The chunks, CHUNK_BLOCK to a block (an array grown by doubling would
-     * leave up to half of itself unused): the first SMALL_CHUNKS' data
-     * owned, the rest in slabs. */
-    Chunk **chunk_blocks;
-    guint n_chunks;
+    /* What every record's emit reads or writes comes first, in one or two
+     * cache lines: the last chunk, the length, the contexts' count that
+     * checks a caller's context, whether anybody listens, and the pool. */
     /* The last chunk, where records are appended: every emit and most
      * arrivals reach it, and the blocks never move. */
     Chunk *last_chunk;
     gsize fill;             /* bytes of the last chunk's slots */
-    GPtrArray *slabs;       /* owned, slab_bytes(i) each, mapped by slab_new */
-    gsize slab_used;        /* bytes of the last slab before the last chunk */
-    gsize slabs_held;       /* memory the slabs before the last hold */
     guint64 length;
-    GArray *wide;           /* of MsTraceRecord, its strings pooled */
-
-    /* The string pool (trace_pool.c).  A handle is where its copy is, its
-     * block and its offset there, so that no table of where each string is
-     * takes 8 bytes a string. */
-    MsTracePool pool;
-    /* Most strings a record carries come, record after record, from the
-     * same few places (a host's name, a protocol's phase keys, the string
-     * constants of the engines): remembered by their address, they skip
-     * hashing; the contents are still compared, so an address reused for
-     * other text is pooled afresh. */
-    Recent recent[RECENT_SLOTS];
-    /* A line's phase and note are constants of its protocol engine: the
-     * pair is remembered by their two addresses, which saves finding each
-     * string and then the pair (the contents are still compared, as for
-     * every look-aside hit, unless they are the program's constants). */
-    RecentAnn recent_anns[RECENT_ANN_SLOTS];
+    guint n_chunks;
+    guint32 n_ctxs;
+    /* Whether anybody subscribes: with nobody to show them to, records are
+     * shown to nobody, and `dispatched` is brought up to date only when
+     * somebody subscribes. */
+    gboolean watched;
+    gboolean dispatching;
     /* Where the program's image is mapped read-only: its string constants
      * (the engines' phase and note keys, protocol names) cannot change, so
      * a look-aside hit on an address there needs no comparison of the
      * contents. */
     uintptr_t const_start, const_len;
-    guint64 recent_at[RECENT_AT_SLOTS];
+    /* The string pool (trace_pool.c).  A handle is where its copy is, its
+     * block and its offset there, so that no table of where each string is
+     * takes 8 bytes a string. */
+    MsTracePool pool;
+    /* The lines' (phase, note) pairs, and their index (handle + 1, 0: empty). */
+    GArray *anns;           /* of Ann */
+    guint32 *ann_slots;
+    gsize n_ann_slots;
 
-    /* The contexts, and their index (handle + 1, 0: empty). */
+    /* The chunks, CHUNK_BLOCK to a block (an array grown by doubling would
+     * leave up to half of itself unused): the first SMALL_CHUNKS' data
+     * owned, the rest in slabs. */
+    Chunk **chunk_blocks;
+    GPtrArray *slabs;       /* owned, slab_bytes(i) each, mapped by slab_new */
+    gsize slab_used;        /* bytes of the last slab before the last chunk */
+    gsize slabs_held;       /* memory the slabs before the last hold */
+    GArray *wide;           /* of MsTraceRecord, its strings pooled */
+
     /* The contexts, CTX_BLOCK to a block: an array grown by doubling would
      * leave up to half of itself unused, and a run makes one for each
      * direction of each connection. */
     Ctx **ctx_blocks;
-    guint32 n_ctxs;
     /* Their index: handles and the bits of their hashes that a place
      * leaves room for (index_high()); when it grows, the hashes are made
      * again from the contexts. */
     guint32 *ctx_slots;
     gsize n_ctx_slots;
-    /* The lines' (phase, note) pairs, and their index (handle + 1, 0: empty). */
-    GArray *anns;           /* of Ann */
-    guint32 *ann_slots;
-    gsize n_ann_slots;
     /* The contexts' routes, and their index (handle + 1, 0: empty). */
     GArray *routes;         /* of Route */
     guint32 *route_slots;
@@ -343,8 +338,20 @@ struct MsTrace {
     GArray *subscribers;    /* of Subscriber, in registration order */
     guint next_handle;
     guint64 dispatched;     /* records already shown to the subscribers */
-    gboolean dispatching;
     gboolean has_removed;   /* subscribers marked NULL, to be dropped */
+
+    /* Most strings a record carries come, record after record, from the
+     * same few places (a host's name, a protocol's phase keys, the string
+     * constants of the engines): remembered by their address, they skip
+     * hashing; the contents are still compared, so an address reused for
+     * other text is pooled afresh. */
+    Recent recent[RECENT_SLOTS];
+    /* A line's phase and note are constants of its protocol engine: the
+     * pair is remembered by their two addresses, which saves finding each
+     * string and then the pair (the contents are still compared, as for
+     * every look-aside hit, unless they are the program's constants). */
+    RecentAnn recent_anns[RECENT_ANN_SLOTS];
+    guint64 recent_at[RECENT_AT_SLOTS];
 };
 
 static Chunk *chunk_at(const MsTrace *trace, guint n)
@@ -1247,6 +1254,7 @@ static void sweep_subscribers(MsTrace *trace)
             g_array_index(trace->subscribers, Subscriber, kept++) = sub;
     }
     g_array_set_size(trace->subscribers, kept);
+    trace->watched = kept > 0;
     trace->has_removed = FALSE;
 }
 
@@ -1350,6 +1358,22 @@ static void new_chunk(MsTrace *trace, MsTime base)
     trace->fill = 0;
 }
 
+/* Shows the records just logged to the subscribers, unless a delivery is
+ * under way, which shows them when the current one has reached everybody. */
+G_GNUC_NO_INLINE static void notify(MsTrace *trace)
+{
+    if (!trace->dispatching)
+        dispatch(trace);
+}
+
+/* notify(), then id: a call in tail position, for the emitters that make
+ * no other. */
+G_GNUC_NO_INLINE static guint64 notify_id(MsTrace *trace, guint64 id)
+{
+    notify(trace);
+    return id;
+}
+
 /* Logs record as the next id, whose chunk is there already. */
 static guint64 emit_in_chunk(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
 {
@@ -1359,14 +1383,8 @@ static guint64 emit_in_chunk(MsTrace *trace, guint32 ctx, const MsTraceRecord *r
     trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | size;
     trace->fill += bytes;
     trace->length++;
-
-    /* With nobody to show them to, records are shown to nobody at once. */
-    if (trace->dispatching)
-        return id;
-    if (trace->subscribers->len == 0)
-        trace->dispatched = trace->length;
-    else
-        dispatch(trace);
+    if (G_UNLIKELY(trace->watched))
+        notify(trace);
     return id;
 }
 
@@ -1378,16 +1396,11 @@ static guint64 emit(MsTrace *trace, guint32 ctx, const MsTraceRecord *record)
     return emit_in_chunk(trace, ctx, record);
 }
 
-/* Shows the records just logged, unless a delivery is under way. */
+/* Shows the records just logged, if anybody listens. */
 static inline void after_emit(MsTrace *trace)
 {
-    /* With nobody to show them to, records are shown to nobody at once. */
-    if (trace->dispatching)
-        return;
-    if (trace->subscribers->len == 0)
-        trace->dispatched = trace->length;
-    else
-        dispatch(trace);
+    if (G_UNLIKELY(trace->watched))
+        notify(trace);
 }
 
 MsTraceAnn ms_trace_annotation(MsTrace *trace, const char *phase, const char *note)
@@ -1414,9 +1427,33 @@ static inline guint64 tiny_append(MsTrace *trace, const Chunk *chunk, guint64 id
     return id;
 }
 
-guint64 ms_trace_emit_segment(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
-                              MsDir dir, guint flags, guint32 seq, guint32 ack, guint32 len,
-                              guint retransmit)
+/* A segment no tiny slot holds, as the record the general path takes: the
+ * context's fields come from ctx.  Out of line, so that the tiny slots'
+ * path keeps no record on its stack. */
+G_GNUC_NO_INLINE static guint64 emit_segment_record(MsTrace *trace, guint32 ctx, MsTraceKind kind,
+                                                    MsTime time, MsDir dir, guint flags,
+                                                    guint32 seq, guint32 ack, guint32 len,
+                                                    guint retransmit)
+{
+    MsTraceRecord r = { 0 };
+    r.kind = kind;
+    r.time = time;
+    r.arrival = -1;
+    r.dir = dir;
+    r.flags = (guint8) flags;
+    r.seq = seq;
+    r.ack = ack;
+    r.len = len;
+    r.retransmit = (guint16) retransmit;
+    return emit_in_chunk(trace, ctx, &r);
+}
+
+/* ms_trace_emit_segment() of any segment: one that opens a chunk, that no
+ * tiny slot holds, or with arguments to warn of. */
+G_GNUC_NO_INLINE static guint64 emit_segment_slow(MsTrace *trace, MsTraceContext ctx,
+                                                  MsTraceKind kind, MsTime time, MsDir dir,
+                                                  guint flags, guint32 seq, guint32 ack,
+                                                  guint32 len, guint retransmit)
 {
     g_return_val_if_fail(trace != NULL, 0);
     g_return_val_if_fail(ctx < trace->n_ctxs, 0);
@@ -1438,23 +1475,64 @@ guint64 ms_trace_emit_segment(MsTrace *trace, MsTraceContext ctx, MsTraceKind ki
                        (guint32) flags << TFLAGS_SHIFT | len << TLEN_SHIFT;
         return tiny_append(trace, chunk, id, head, time, seq << TSEQ_BITS | ack);
     }
-    /* The record the general path takes: the context's fields come from
-     * ctx. */
+    return emit_segment_record(trace, ctx, kind, time, dir, flags, seq, ack, len, retransmit);
+}
+
+/* Nearly every segment is sent or received in a chunk already begun, with
+ * nothing to warn of and numbers a tiny slot holds: that case makes no
+ * call (unless somebody listens), so that it saves no registers for one;
+ * every other goes to emit_segment_slow(), which writes the same slot. */
+guint64 ms_trace_emit_segment(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
+                              MsDir dir, guint flags, guint32 seq, guint32 ack, guint32 len,
+                              guint retransmit)
+{
+    if (G_UNLIKELY(trace == NULL || ctx >= trace->n_ctxs || (trace->length & CHUNK_MASK) == 0 ||
+                   (kind != MS_TRACE_SEGMENT_SENT && kind != MS_TRACE_SEGMENT_RECEIVED) ||
+                   retransmit != 0 || flags >= (1u << TFLAGS_BITS) || len >= (1u << TLEN_BITS) ||
+                   seq >= (1u << TSEQ_BITS) || ack >= (1u << TSEQ_BITS)))
+        return emit_segment_slow(trace, ctx, kind, time, dir, flags, seq, ack, len, retransmit);
+    const Chunk *chunk = trace->last_chunk;
+    guint32 off = ctx - chunk->ctx_base;
+    if (G_UNLIKELY(off >= (1u << TCTX_BITS) || time < chunk->base ||
+                   time - chunk->base > (MsTime) G_MAXUINT32))
+        return emit_segment_slow(trace, ctx, kind, time, dir, flags, seq, ack, len, retransmit);
+    guint64 id = trace->length;
+    guint32 head = (kind == MS_TRACE_SEGMENT_SENT ? TAG_SENT : TAG_RECEIVED) |
+                   (guint32) dir << TDIR_SHIFT | off << TCTX_SHIFT |
+                   (guint32) flags << TFLAGS_SHIFT | len << TLEN_SHIFT;
+    tiny_store(chunk->data + trace->fill, head, (guint32) (time - chunk->base), ARRIVAL_NONE,
+               seq << TSEQ_BITS | ack);
+    trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | SIZE_TINY;
+    trace->fill += sizeof(TinySlot);
+    trace->length++;
+    if (G_UNLIKELY(trace->watched))
+        return notify_id(trace, id);
+    return id;
+}
+
+/* A line no tiny slot holds, as the record the general path takes, with
+ * the pair's interned texts.  Out of line, as for segments. */
+G_GNUC_NO_INLINE static guint64 emit_line_record(MsTrace *trace, guint32 ctx, MsTime time, MsDir dir,
+                                                 const char *text, MsTraceAnn ann, guint eol)
+{
+    const Ann *a = &g_array_index(trace->anns, Ann, ann);
     MsTraceRecord r = { 0 };
-    r.kind = kind;
+    r.kind = MS_TRACE_LINE;
     r.time = time;
     r.arrival = -1;
     r.dir = dir;
-    r.flags = (guint8) flags;
-    r.seq = seq;
-    r.ack = ack;
-    r.len = len;
-    r.retransmit = (guint16) retransmit;
+    r.text = text;
+    r.eol = eols[eol];
+    r.phase = string_at(trace, a->phase);
+    r.note = string_at(trace, a->note);
     return emit_in_chunk(trace, ctx, &r);
 }
 
-guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir dir,
-                           const char *text, gsize text_len, MsTraceAnn ann, guint eol)
+/* ms_trace_emit_line() of any line: one that opens a chunk, that no tiny
+ * slot holds, or with arguments to warn of. */
+G_GNUC_NO_INLINE static guint64 emit_line_slow(MsTrace *trace, MsTraceContext ctx, MsTime time,
+                                               MsDir dir, const char *text, gsize text_len,
+                                               MsTraceAnn ann, guint eol)
 {
     g_return_val_if_fail(trace != NULL, 0);
     g_return_val_if_fail(ctx < trace->n_ctxs, 0);
@@ -1467,25 +1545,46 @@ guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDi
     guint32 off = ctx - chunk->ctx_base;
     if (off < (1u << TCTX_BITS) && ann < (1u << TANN_BITS) && time >= chunk->base &&
         time - chunk->base <= (MsTime) G_MAXUINT32) {
-        /* What encode_tiny_fast() would write for this line, with nothing
-         * left to check or to measure. */
+        /* What encode_tiny_fast() would write for this line. */
         guint32 head = TAG_LINE | (guint32) dir << TDIR_SHIFT | off << TCTX_SHIFT |
                        (guint32) eol << TEOL_SHIFT | ann << TANN_SHIFT;
         guint32 d = text != NULL ? pool_insert_len(trace, text, text_len) : 0;
         return tiny_append(trace, chunk, id, head, time, d);
     }
-    /* The record the general path takes, with the pair's interned texts. */
-    const Ann *a = &g_array_index(trace->anns, Ann, ann);
-    MsTraceRecord r = { 0 };
-    r.kind = MS_TRACE_LINE;
-    r.time = time;
-    r.arrival = -1;
-    r.dir = dir;
-    r.text = text;
-    r.eol = eols[eol];
-    r.phase = string_at(trace, a->phase);
-    r.note = string_at(trace, a->note);
-    return emit_in_chunk(trace, ctx, &r);
+    return emit_line_record(trace, ctx, time, dir, text, ann, eol);
+}
+
+/* Nearly every line is logged in a chunk already begun, with nothing to
+ * warn of, its context and pair in a tiny slot's reach: that case writes
+ * its slot straight away (what encode_tiny_fast() would write, with
+ * nothing left to check or to measure) and then pools its text, so that
+ * little needs keeping across the pool's call; every other goes to
+ * emit_line_slow(). */
+guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir dir,
+                           const char *text, gsize text_len, MsTraceAnn ann, guint eol)
+{
+    if (G_UNLIKELY(trace == NULL || ctx >= trace->n_ctxs || (trace->length & CHUNK_MASK) == 0 ||
+                   ann >= trace->anns->len || ann >= (1u << TANN_BITS) ||
+                   eol >= G_N_ELEMENTS(eols)))
+        return emit_line_slow(trace, ctx, time, dir, text, text_len, ann, eol);
+    const Chunk *chunk = trace->last_chunk;
+    guint32 off = ctx - chunk->ctx_base;
+    if (G_UNLIKELY(off >= (1u << TCTX_BITS) || time < chunk->base ||
+                   time - chunk->base > (MsTime) G_MAXUINT32))
+        return emit_line_slow(trace, ctx, time, dir, text, text_len, ann, eol);
+    guint64 id = trace->length;
+    guint32 head = TAG_LINE | (guint32) dir << TDIR_SHIFT | off << TCTX_SHIFT |
+                   (guint32) eol << TEOL_SHIFT | ann << TANN_SHIFT;
+    TinySlot *t = (TinySlot *) (chunk->data + trace->fill);
+    tiny_store((char *) t, head, (guint32) (time - chunk->base), ARRIVAL_NONE, 0);
+    trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | SIZE_TINY;
+    trace->fill += sizeof(TinySlot);
+    trace->length++;
+    if (text != NULL)
+        t->d = pool_insert_len(trace, text, text_len);
+    if (G_UNLIKELY(trace->watched))
+        return notify_id(trace, id);
+    return id;
 }
 
 guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
@@ -1603,7 +1702,12 @@ guint ms_trace_subscribe(MsTrace *trace, MsTraceFn fn, gpointer user_data)
     g_return_val_if_fail(trace != NULL, 0);
     g_return_val_if_fail(fn != NULL, 0);
     Subscriber sub = { trace->next_handle++, fn, user_data };
+    /* Records logged while nobody listened were shown to nobody (a
+     * delivery under way has somebody to show them to). */
+    if (!trace->watched)
+        trace->dispatched = trace->length;
     g_array_append_val(trace->subscribers, sub);
+    trace->watched = TRUE;
     return sub.handle;
 }
 
@@ -1621,6 +1725,7 @@ void ms_trace_unsubscribe(MsTrace *trace, guint handle)
             trace->has_removed = TRUE;
         } else {
             g_array_remove_index(trace->subscribers, i);
+            trace->watched = trace->subscribers->len > 0;
         }
         return;
     }
