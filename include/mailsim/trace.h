@@ -127,7 +127,20 @@ MsTraceAnn ms_trace_annotation(MsTrace *trace, const char *phase, const char *no
  * MS_TRACE_EOL_OTHER for any other ending, which only ms_trace_emit() and
  * ms_trace_emit_in() log. */
 #define MS_TRACE_EOL_OTHER 5u
-guint ms_trace_eol_code(const char *eol);
+/* Inline: a session asks for every line it sends, and a call costs more
+ * than the few bytes it reads. */
+static inline guint ms_trace_eol_code(const char *eol)
+{
+    if (eol == NULL)
+        return 0;
+    if (eol[0] == '\0')
+        return 4;
+    if (eol[0] == '\r' && eol[1] == '\n' && eol[2] == '\0')
+        return 1;
+    if ((eol[0] == '\n' || eol[0] == '\r') && eol[1] == '\0')
+        return eol[0] == '\n' ? 2 : 3;
+    return MS_TRACE_EOL_OTHER;
+}
 /* ms_trace_emit_in() of a line of ctx with no arrival yet, no length of its
  * own and nothing else set: text is text_len bytes long, ann its pair and
  * eol the code of its ending.  The caller has measured and found all of

@@ -820,18 +820,11 @@ static MsTime arrival_decode(MsTime time, guint32 a)
 }
 
 /* The code of eols[] that eol reads as, or G_N_ELEMENTS(eols): from its
- * octets, as every line of a run asks. */
-static guint eol_code(const char *eol)
+ * octets, as every line of a run asks (trace.h, whose codes are the
+ * places in eols[]). */
+static inline guint eol_code(const char *eol)
 {
-    if (eol == NULL)
-        return 0;
-    if (eol[0] == '\0')
-        return 4;
-    if (eol[0] == '\r' && eol[1] == '\n' && eol[2] == '\0')
-        return 1;
-    if ((eol[0] == '\n' || eol[0] == '\r') && eol[1] == '\0')
-        return eol[0] == '\n' ? 2 : 3;
-    return G_N_ELEMENTS(eols);
+    return ms_trace_eol_code(eol);
 }
 
 /* The form that holds r whole, or FORM_WIDE; eol is the code of a line's
@@ -1407,11 +1400,6 @@ MsTraceAnn ms_trace_annotation(MsTrace *trace, const char *phase, const char *no
 {
     g_return_val_if_fail(trace != NULL, 0);
     return ann_for(trace, phase, note);
-}
-
-guint ms_trace_eol_code(const char *eol)
-{
-    return eol_code(eol);
 }
 
 /* Logs the next record, id, as the tiny slot (head, its time, no arrival
