@@ -256,8 +256,8 @@ G_GNUC_NO_INLINE static guint32 pool_find(MsTracePool *pool, guint64 hash, const
 }
 
 /* Most strings looked up are there already, the first candidate of their
- * bucket: that case is kept free of calls, so that it needs no registers
- * saved and restored around one. */
+ * bucket, and compared a word at a time: that case is kept free of calls,
+ * so that it needs no registers saved and restored around one. */
 guint32 ms_trace_pool_insert(MsTracePool *pool, const char *s, gsize len)
 {
     guint64 hash = hash_bytes(s, len);
@@ -265,7 +265,11 @@ guint32 ms_trace_pool_insert(MsTracePool *pool, const char *s, gsize len)
     guint64 m = tag_matches(b->tags, HASH_TAG(hash));
     if (G_LIKELY(m != 0)) {
         guint32 h = b->handles[__builtin_ctzll(m) >> 3];
-        if (G_LIKELY(same_string(pool, h, s, len)))
+        /* A copy that must be compared as a string is left to pool_find(),
+         * which calls strcmp(). */
+        if (G_LIKELY((h & (MS_TRACE_STRING_BLOCK - 1u)) + len <
+                     pool->block_ends[h >> MS_TRACE_STRING_OFFSET_BITS]) &&
+            same_bytes(ms_trace_pool_string(pool, h), s, len + 1))
             return h;
     }
     return pool_find(pool, hash, s, len);
