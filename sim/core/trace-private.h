@@ -8,6 +8,7 @@
 #pragma once
 
 #include <stdint.h>
+#include <string.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -44,6 +45,48 @@ typedef struct {
     MsTracePoolBucket *buckets;
     gsize n_buckets;
 } MsTracePool;
+
+/* A word of a string, read from wherever it lies. */
+static inline guint64 ms_trace_load64(const char *s)
+{
+    guint64 w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+static inline guint64 ms_trace_load32(const char *s)
+{
+    guint32 w;
+    memcpy(&w, s, 4);
+    return w;
+}
+
+/* Whether the n bytes at a and at b are the same, compared sixteen bytes a
+ * step, the tail as words that overlap what came before: no call, and no
+ * loop of bytes for the lines of a few dozen bytes most strings are.  (Here
+ * rather than in trace_pool.c, so that tests can reach it.) */
+G_ALWAYS_INLINE static inline gboolean ms_trace_same_bytes(const char *a, const char *b, gsize n)
+{
+    if (n >= 16) {
+        gsize i = 0;
+        for (; i + 16 < n; i += 16)
+            if (((ms_trace_load64(a + i) ^ ms_trace_load64(b + i)) |
+                 (ms_trace_load64(a + i + 8) ^ ms_trace_load64(b + i + 8))) != 0)
+                return FALSE;
+        return ((ms_trace_load64(a + n - 16) ^ ms_trace_load64(b + n - 16)) |
+                (ms_trace_load64(a + n - 8) ^ ms_trace_load64(b + n - 8))) == 0;
+    }
+    if (n >= 8)
+        return ((ms_trace_load64(a) ^ ms_trace_load64(b)) |
+                (ms_trace_load64(a + n - 8) ^ ms_trace_load64(b + n - 8))) == 0;
+    if (n >= 4)
+        return ((ms_trace_load32(a) ^ ms_trace_load32(b)) |
+                (ms_trace_load32(a + n - 4) ^ ms_trace_load32(b + n - 4))) == 0;
+    for (gsize i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return FALSE;
+    return TRUE;
+}
 
 void ms_trace_pool_init(MsTracePool *pool);
 void ms_trace_pool_clear(MsTracePool *pool);

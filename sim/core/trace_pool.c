@@ -34,21 +34,8 @@ G_STATIC_ASSERT(MS_TRACE_POOL_WAYS < 8u);
 /* Only equal strings need equal hashes, and no order of the index reaches
  * an output: the hash is free to read a string in words, sixteen bytes a
  * step, with the tail read as words that overlap what came before (a copy
- * of a few bytes of unknown count costs more than the word). */
-static inline guint64 load64(const char *s)
-{
-    guint64 w;
-    memcpy(&w, s, 8);
-    return w;
-}
-
-static inline guint64 load32(const char *s)
-{
-    guint32 w;
-    memcpy(&w, s, 4);
-    return w;
-}
-
+ * of a few bytes of unknown count costs more than the word; the words are
+ * read by trace-private.h's helpers). */
 #define HASH_SEED G_GUINT64_CONSTANT(0xa0761d6478bd642f)
 #define HASH_MIX G_GUINT64_CONSTANT(0xe7037ed1a0b428db)
 
@@ -83,8 +70,8 @@ static inline guint64 hash_bytes(const char *s, gsize len)
         if (len >= 4) {
             /* Four words of four bytes cover up to sixteen. */
             gsize mid = (len >> 3) << 2;
-            a = load32(s) << 32 | load32(s + mid);
-            b = load32(s + len - 4) << 32 | load32(s + len - 4 - mid);
+            a = ms_trace_load32(s) << 32 | ms_trace_load32(s + mid);
+            b = ms_trace_load32(s + len - 4) << 32 | ms_trace_load32(s + len - 4 - mid);
         } else if (len > 0) {
             a = (guint64) (guint8) s[0] << 16 | (guint64) (guint8) s[len >> 1] << 8 |
                 (guint8) s[len - 1];
@@ -95,9 +82,9 @@ static inline guint64 hash_bytes(const char *s, gsize len)
     } else {
         const char *p = s;
         for (gsize left = len; left > 16; left -= 16, p += 16)
-            seed = fold_mul(load64(p) ^ HASH_MIX, load64(p + 8) ^ seed);
-        a = load64(s + len - 16);
-        b = load64(s + len - 8);
+            seed = fold_mul(ms_trace_load64(p) ^ HASH_MIX, ms_trace_load64(p + 8) ^ seed);
+        a = ms_trace_load64(s + len - 16);
+        b = ms_trace_load64(s + len - 8);
     }
     return fold_mul(HASH_MIX ^ len, fold_mul(a ^ HASH_MIX, b ^ seed));
 }
@@ -184,28 +171,6 @@ static guint32 string_room(MsTracePool *pool, gsize len)
     return (guint32) last << MS_TRACE_STRING_OFFSET_BITS | (guint32) used;
 }
 
-/* Whether the n bytes at a and at b are the same, compared sixteen bytes a
- * step, the tail as words that overlap what came before: no call, and no
- * loop of bytes for the lines of a few dozen bytes most strings are. */
-G_ALWAYS_INLINE static inline gboolean same_bytes(const char *a, const char *b, gsize n)
-{
-    if (n >= 16) {
-        gsize i = 0;
-        for (; i + 16 < n; i += 16)
-            if (((load64(a + i) ^ load64(b + i)) | (load64(a + i + 8) ^ load64(b + i + 8))) != 0)
-                return FALSE;
-        return ((load64(a + n - 16) ^ load64(b + n - 16)) | (load64(a + n - 8) ^ load64(b + n - 8))) == 0;
-    }
-    if (n >= 8)
-        return ((load64(a) ^ load64(b)) | (load64(a + n - 8) ^ load64(b + n - 8))) == 0;
-    if (n >= 4)
-        return ((load32(a) ^ load32(b)) | (load32(a + n - 4) ^ load32(b + n - 4))) == 0;
-    for (gsize i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return FALSE;
-    return TRUE;
-}
-
 /* Whether handle h is s, len bytes long.  When the copy's block has len +
  * 1 bytes written from it on (other copies after it, if it is shorter than
  * s), they are compared at once, a word at a time; a copy shorter than s
@@ -217,7 +182,7 @@ G_ALWAYS_INLINE static inline gboolean same_string(const MsTracePool *pool, guin
     const char *copy = ms_trace_pool_string(pool, h);
     if (G_LIKELY((h & (MS_TRACE_STRING_BLOCK - 1u)) + len <
                  pool->block_ends[h >> MS_TRACE_STRING_OFFSET_BITS]))
-        return same_bytes(copy, s, len + 1);
+        return ms_trace_same_bytes(copy, s, len + 1);
     return strcmp(copy, s) == 0;
 }
 
@@ -269,7 +234,7 @@ guint32 ms_trace_pool_insert(MsTracePool *pool, const char *s, gsize len)
          * which calls strcmp(). */
         if (G_LIKELY((h & (MS_TRACE_STRING_BLOCK - 1u)) + len <
                      pool->block_ends[h >> MS_TRACE_STRING_OFFSET_BITS]) &&
-            same_bytes(ms_trace_pool_string(pool, h), s, len + 1))
+            ms_trace_same_bytes(ms_trace_pool_string(pool, h), s, len + 1))
             return h;
     }
     return pool_find(pool, hash, s, len);

@@ -1,0 +1,313 @@
+/* test_trace.c - the trace's fast paths against what they stand in for:
+ * the string pool's word-at-a-time comparison, lines and segments written
+ * straight into tiny slots, and subscribers that join a trace nobody has
+ * been listening to.  (The stored forms themselves are tested in
+ * test_core.c.) */
+#include "testutil.h"
+
+#include "core/trace-private.h"
+#include "mailsim/trace.h"
+
+#include <string.h>
+
+/* ---- core/trace/pool ---------------------------------------------------- */
+
+/* Interns a fresh copy of s, so that no look-aside hit on its address can
+ * answer for the pool. */
+static const char *intern_copy(MsTrace *trace, const char *s)
+{
+    g_autofree char *copy = g_strdup(s);
+    return ms_trace_intern(trace, copy);
+}
+
+/* The pool's comparison of a copy with a string, which a look-up reaches
+ * only when a byte of their hashes matches: at every length from 0 to 70
+ * (a loop of sixteen bytes and overlapping words, two words, two halves,
+ * single bytes), equal, and different in any one byte, including the last
+ * (a string's NUL against a longer copy's next byte). */
+static void test_same_bytes(void)
+{
+    char a[72], b[72];
+    for (guint i = 0; i < sizeof a; i++)
+        a[i] = (char) ('A' + i % 26);
+    for (gsize n = 0; n <= 70; n++) {
+        memcpy(b, a, sizeof b);
+        CU_ASSERT_TRUE(ms_trace_same_bytes(a, b, n));
+        for (gsize at = 0; at < n; at++) {
+            memcpy(b, a, sizeof b);
+            b[at] = '\0';
+            CU_ASSERT_FALSE(ms_trace_same_bytes(a, b, n));
+            b[at] = (char) (a[at] ^ 0x80);
+            CU_ASSERT_FALSE(ms_trace_same_bytes(a, b, n));
+        }
+        /* A difference just past the n bytes is not theirs. */
+        memcpy(b, a, sizeof b);
+        b[n] = '\0';
+        CU_ASSERT_TRUE(ms_trace_same_bytes(a, b, n));
+    }
+}
+
+/* Strings that are prefixes of each other, at every length from 0 to 80
+ * (a tail in words that overlap, one word, four bytes or single bytes):
+ * the pool compares each with its candidates a word at a time, and a
+ * shorter copy must differ at its NUL, a longer one at the string's. */
+static void test_pool_prefixes(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    char text[82];
+    for (guint i = 0; i < sizeof text - 1; i++)
+        text[i] = (char) ('a' + i % 23);
+    text[sizeof text - 1] = '\0';
+    const char *copies[sizeof text];
+    /* Longest first, then shortest first: each order leaves the other's
+     * copies as the candidates. */
+    for (gint len = (gint) sizeof text - 2; len >= 0; len -= 2) {
+        g_autofree char *s = g_strndup(text, (gsize) len);
+        copies[len] = intern_copy(trace, s);
+    }
+    for (guint len = 1; len < sizeof text; len += 2) {
+        g_autofree char *s = g_strndup(text, len);
+        copies[len] = intern_copy(trace, s);
+    }
+    for (guint len = 0; len < sizeof text; len++) {
+        g_autofree char *s = g_strndup(text, len);
+        CU_ASSERT_EQUAL(strlen(copies[len]), len);
+        CU_ASSERT_EQUAL(memcmp(copies[len], text, len), 0);
+        CU_ASSERT_PTR_EQUAL(intern_copy(trace, s), copies[len]);
+        for (guint other = 0; other < len; other++)
+            CU_ASSERT_PTR_NOT_EQUAL(copies[other], copies[len]);
+    }
+}
+
+/* Strings that differ in one byte only, at every place of every length
+ * up to 40: the first, the last, and each in between. */
+static void test_pool_one_byte_apart(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    for (guint len = 1; len <= 40; len++) {
+        g_autofree char *base = g_strnfill(len, 'q');
+        const char *base_copy = intern_copy(trace, base);
+        for (guint at = 0; at < len; at++) {
+            g_autofree char *s = g_strdup(base);
+            s[at] = 'r';
+            const char *copy = intern_copy(trace, s);
+            CU_ASSERT_PTR_NOT_EQUAL(copy, base_copy);
+            MS_ASSERT_STR(copy, s);
+            CU_ASSERT_PTR_EQUAL(intern_copy(trace, s), copy);
+        }
+        CU_ASSERT_PTR_EQUAL(intern_copy(trace, base), base_copy);
+    }
+}
+
+/* Copies that end at or near the end of their block (the pool's blocks are
+ * 64 KiB), and the last copy of the newest block, which has nothing written
+ * after it: the pool compares those as strings.  Every string is looked up
+ * again, and so are its prefix and an extension of it, which are new. */
+static void test_pool_block_ends(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) copies = g_ptr_array_new();
+    /* Lengths that do not divide a block, so that the ends fall at every
+     * offset: some 200,000 bytes, four blocks. */
+    for (guint i = 0; i < 3000; i++) {
+        char *s = g_strdup_printf("%0*u", (int) (40 + i % 61), i);
+        g_ptr_array_add(texts, s);
+        g_ptr_array_add(copies, (gpointer) intern_copy(trace, s));
+    }
+    for (guint i = 0; i < texts->len; i++) {
+        const char *s = g_ptr_array_index(texts, i);
+        const char *copy = g_ptr_array_index(copies, i);
+        CU_ASSERT_PTR_EQUAL(intern_copy(trace, s), copy);
+        g_autofree char *shorter = g_strndup(s, strlen(s) - 1);
+        g_autofree char *longer = g_strconcat(s, "x", NULL);
+        const char *shorter_copy = intern_copy(trace, shorter);
+        const char *longer_copy = intern_copy(trace, longer);
+        CU_ASSERT_PTR_NOT_EQUAL(shorter_copy, copy);
+        CU_ASSERT_PTR_NOT_EQUAL(longer_copy, copy);
+        MS_ASSERT_STR(shorter_copy, shorter);
+        MS_ASSERT_STR(longer_copy, longer);
+    }
+}
+
+/* ---- core/trace/emit ---------------------------------------------------- */
+
+/* Lines and segments through ms_trace_emit_line() and
+ * ms_trace_emit_segment() decode exactly as the same records emitted whole
+ * through ms_trace_emit_in(): across several chunks (whose first record
+ * takes the general path), with contexts near and far, and numbers that
+ * fit a tiny slot and numbers that do not. */
+static void test_emit_paths_match_records(void)
+{
+    g_autoptr(MsTrace) fast = ms_trace_new();
+    g_autoptr(MsTrace) whole = ms_trace_new();
+    MsTraceRecord c = { 0 };
+    c.protocol = "SMTP";
+    c.src = "a.example";
+    c.dst = "b.example";
+    c.src_port = 1025;
+    c.dst_port = 25;
+    /* 5,000 contexts, so that the first is beyond a tiny slot's reach of
+     * the chunks opened after them. */
+    for (guint i = 0; i < 5000; i++) {
+        c.conn = i + 1;
+        CU_ASSERT_EQUAL_FATAL(ms_trace_context(fast, &c), i);
+        CU_ASSERT_EQUAL_FATAL(ms_trace_context(whole, &c), i);
+    }
+    MsTraceAnn ann = ms_trace_annotation(fast, "smtp.data", "smtp.reply.354");
+    static const char *const endings[] = { NULL, "\r\n", "\n", "\r", "" };
+    for (guint i = 0; i < 1200; i++) {
+        MsTraceContext ctx = i % 3 == 0 ? 0 : 4999 - i % 7;
+        MsTime time = (MsTime) i * 1000 + (i % 5 == 0 ? (MsTime) 5 << 32 : 0);
+        MsTraceRecord r = { 0 };
+        r.time = time;
+        r.arrival = -1;
+        r.dir = i % 2 == 0 ? MS_DIR_CLIENT : MS_DIR_SERVER;
+        if (i % 2 == 0) {
+            g_autofree char *text = g_strdup_printf("line %u of the body", i % 40);
+            guint eol = i % G_N_ELEMENTS(endings);
+            r.kind = MS_TRACE_LINE;
+            r.text = text;
+            r.eol = endings[eol];
+            r.phase = "smtp.data";
+            r.note = "smtp.reply.354";
+            CU_ASSERT_EQUAL(ms_trace_eol_code(r.eol), eol);
+            CU_ASSERT_EQUAL(ms_trace_emit_line(fast, ctx, time, r.dir, text, strlen(text), ann, eol),
+                            ms_trace_emit_in(whole, ctx, &r));
+        } else {
+            static const MsTraceKind kinds[] = { MS_TRACE_SEGMENT_SENT, MS_TRACE_SEGMENT_RECEIVED,
+                                                 MS_TRACE_SEGMENT_LOST };
+            r.kind = kinds[i % 3];
+            r.flags = (guint8) (i % 7 == 0 ? MS_TCP_PSH | MS_TCP_ACK : MS_TCP_ACK);
+            r.seq = i % 11 == 0 ? 70000u + i : i * 10;
+            r.ack = i % 13 == 0 ? 90000u : i;
+            r.len = i % 17 == 0 ? 3000 : i % 1400;
+            r.retransmit = (guint16) (i % 19 == 0 ? 1 : 0);
+            CU_ASSERT_EQUAL(ms_trace_emit_segment(fast, ctx, r.kind, time, r.dir, r.flags, r.seq,
+                                                  r.ack, r.len, r.retransmit),
+                            ms_trace_emit_in(whole, ctx, &r));
+        }
+        /* Some arrivals at once, as for most records of a run. */
+        if (i % 4 != 1) {
+            ms_trace_set_arrival(fast, i, time + 700);
+            ms_trace_set_arrival(whole, i, time + 700);
+        }
+    }
+    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
+    for (guint64 id = 0; id < ms_trace_length(fast); id++) {
+        MsTraceRecord a, b;
+        ms_trace_get(fast, id, &a);
+        ms_trace_get(whole, id, &b);
+        CU_ASSERT_EQUAL(a.id, b.id);
+        CU_ASSERT_EQUAL(a.kind, b.kind);
+        CU_ASSERT_EQUAL(a.time, b.time);
+        CU_ASSERT_EQUAL(a.arrival, b.arrival);
+        CU_ASSERT_EQUAL(a.conn, b.conn);
+        CU_ASSERT_EQUAL(a.dir, b.dir);
+        CU_ASSERT_EQUAL(a.src_port, b.src_port);
+        CU_ASSERT_EQUAL(a.dst_port, b.dst_port);
+        CU_ASSERT_EQUAL(a.seq, b.seq);
+        CU_ASSERT_EQUAL(a.ack, b.ack);
+        CU_ASSERT_EQUAL(a.len, b.len);
+        CU_ASSERT_EQUAL(a.flags, b.flags);
+        CU_ASSERT_EQUAL(a.retransmit, b.retransmit);
+        CU_ASSERT_EQUAL(a.count, b.count);
+        CU_ASSERT_STRING_EQUAL(a.protocol, b.protocol);
+        CU_ASSERT_STRING_EQUAL(a.src, b.src);
+        CU_ASSERT_STRING_EQUAL(a.dst, b.dst);
+        CU_ASSERT_EQUAL(a.text == NULL, b.text == NULL);
+        if (a.text != NULL && b.text != NULL)
+            CU_ASSERT_STRING_EQUAL(a.text, b.text);
+        CU_ASSERT_EQUAL(a.eol == NULL, b.eol == NULL);
+        if (a.eol != NULL && b.eol != NULL)
+            CU_ASSERT_STRING_EQUAL(a.eol, b.eol);
+        CU_ASSERT_EQUAL(a.phase == NULL, b.phase == NULL);
+        if (a.phase != NULL && b.phase != NULL)
+            CU_ASSERT_STRING_EQUAL(a.phase, b.phase);
+        CU_ASSERT_EQUAL(a.note == NULL, b.note == NULL);
+        if (a.note != NULL && b.note != NULL)
+            CU_ASSERT_STRING_EQUAL(a.note, b.note);
+        CU_ASSERT_PTR_NULL(a.subject);
+        CU_ASSERT_PTR_NULL(a.detail);
+    }
+}
+
+/* ---- core/trace/subscribers --------------------------------------------- */
+
+typedef struct {
+    MsTrace *trace;
+    GArray *seen; /* of guint64 ids */
+    guint handle;
+    gboolean leave; /* unsubscribe on the first record seen */
+} Listener;
+
+static void on_record(const MsTraceRecord *record, gpointer data)
+{
+    Listener *l = data;
+    g_array_append_val(l->seen, record->id);
+    if (l->leave) {
+        l->leave = FALSE;
+        ms_trace_unsubscribe(l->trace, l->handle);
+    }
+}
+
+static void emit_actions(MsTrace *trace, guint n)
+{
+    for (guint i = 0; i < n; i++) {
+        MsTraceRecord r = { 0 };
+        r.kind = MS_TRACE_ACTION;
+        r.arrival = -1;
+        r.detail = "act";
+        ms_trace_emit(trace, &r);
+    }
+}
+
+/* A subscriber sees the records logged after it joined, never those logged
+ * while nobody listened: before the first one joined, after the last one
+ * left, or after the last one left during a delivery. */
+static void test_subscribers_after_silence(void)
+{
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    g_autoptr(GArray) seen = g_array_new(FALSE, FALSE, sizeof(guint64));
+    Listener l = { trace, seen, 0, FALSE };
+    emit_actions(trace, 3); /* 0-2: nobody */
+    l.handle = ms_trace_subscribe(trace, on_record, &l);
+    emit_actions(trace, 2); /* 3-4 */
+    ms_trace_unsubscribe(trace, l.handle);
+    emit_actions(trace, 2); /* 5-6: nobody */
+    l.leave = TRUE;
+    l.handle = ms_trace_subscribe(trace, on_record, &l);
+    emit_actions(trace, 1); /* 7, and it leaves */
+    emit_actions(trace, 2); /* 8-9: nobody */
+    l.handle = ms_trace_subscribe(trace, on_record, &l);
+    emit_actions(trace, 1); /* 10 */
+    ms_trace_unsubscribe(trace, l.handle);
+    static const guint64 expected[] = { 3, 4, 7, 10 };
+    CU_ASSERT_EQUAL_FATAL(seen->len, G_N_ELEMENTS(expected));
+    for (guint i = 0; i < G_N_ELEMENTS(expected); i++)
+        CU_ASSERT_EQUAL(g_array_index(seen, guint64, i), expected[i]);
+    CU_ASSERT_EQUAL(ms_trace_length(trace), 11);
+}
+
+int main(void)
+{
+    static const MsTestCase pool[] = {
+        MS_TEST(test_same_bytes),
+        MS_TEST(test_pool_prefixes),
+        MS_TEST(test_pool_one_byte_apart),
+        MS_TEST(test_pool_block_ends),
+        MS_TEST_END,
+    };
+    static const MsTestCase emit[] = {
+        MS_TEST(test_emit_paths_match_records),
+        MS_TEST_END,
+    };
+    static const MsTestCase subscribers[] = {
+        MS_TEST(test_subscribers_after_silence),
+        MS_TEST_END,
+    };
+    ms_test_add_suite("core/trace/pool", pool);
+    ms_test_add_suite("core/trace/emit", emit);
+    ms_test_add_suite("core/trace/subscribers", subscribers);
+    return ms_test_run();
+}
