@@ -42,6 +42,7 @@ struct MsWorld {
     GError *failure;      /* first simulation error, if any */
     guint64 max_events;   /* 0: the built-in cap */
     MsWorldNoteCtx note_ctx[MS_WORLD_NOTE_CTX_SLOTS];
+    guint crlf_code;      /* ms_trace_eol_code("\r\n"), for session.c */
 };
 
 /* ---- session glue (session.c) ----

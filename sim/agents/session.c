@@ -7,45 +7,82 @@
 
 #include "agents/agents-private.h"
 
+/* The trace's code of a line ending, found once for the lines of a write
+ * that share it: the lines of a run (nearly all "\r\n") find theirs by its
+ * address alone instead of asking the trace for each, and a CRLF is known
+ * by its octets, its code found once for the world. */
+typedef struct {
+    const char *eol; /* NULL: no code found yet */
+    guint code;      /* ms_trace_eol_code() */
+} EolCode;
+
+static inline guint eol_code(const MsWorld *world, EolCode *m, const char *eol)
+{
+    if (G_LIKELY(eol == m->eol))
+        return m->code;
+    m->eol = eol;
+    if (eol[0] == '\r' && eol[1] == '\n' && eol[2] == '\0')
+        m->code = world->crlf_code;
+    else
+        m->code = ms_trace_eol_code(eol);
+    return m->code;
+}
+
+/* The record of a line the trace's plain path cannot take (binary content,
+ * an unusual ending): built in full, which a run does for few lines. */
+static guint64 emit_other(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir side,
+                          const MsProtoLine *line, gsize size)
+{
+    MsTraceRecord r = { 0 };
+    r.kind = MS_TRACE_LINE;
+    r.time = time;
+    r.arrival = -1;
+    r.dir = side;
+    r.text = line->text;
+    r.eol = line->eol;
+    r.phase = line->phase;
+    r.note = line->note;
+    /* Binary content: the text is a stand-in, len the octets sent. */
+    r.len = line->bytes != NULL ? (guint32) MIN(size, G_MAXUINT32) : 0;
+    return ms_trace_emit_in(trace, ctx, &r);
+}
+
 void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArray *lines)
 {
     if (lines == NULL || lines->len == 0)
         return;
 
     MsTrace *trace = ms_sim_trace(world->sim);
+    guint n = lines->len;
+    MsProtoLine **line = (MsProtoLine **) lines->pdata;
     /* Every line of a run passes here: the wire bytes are copied once,
      * straight into the room the connection's send buffer makes for the
      * write.  A line is measured once: the first pass leaves its text's
-     * length in `text` and its wire size in `sent` for the second, which
-     * copies the bytes and turns the size into where the line ends in the
-     * write, beside its record's id: what TCP tracks the arrival of. */
+     * length in `text` and where it ends in the write in `sent`, beside its
+     * record's id (what TCP tracks the arrival of), for the second, which
+     * copies the bytes. */
     gsize few_text[16];
     MsTcpArrival few_sent[G_N_ELEMENTS(few_text)];
-    gboolean big = lines->len > G_N_ELEMENTS(few_text);
+    gboolean big = n > G_N_ELEMENTS(few_text);
     /* Most steps send a line or a few: they fit on the stack. */
-    g_autofree gsize *many_text = big ? g_new(gsize, lines->len) : NULL;
-    g_autofree MsTcpArrival *many_sent = big ? g_new(MsTcpArrival, lines->len) : NULL;
+    g_autofree gsize *many_text = big ? g_new(gsize, n) : NULL;
+    g_autofree MsTcpArrival *many_sent = big ? g_new(MsTcpArrival, n) : NULL;
     gsize *text = big ? many_text : few_text;
     MsTcpArrival *sent = big ? many_sent : few_sent;
     gsize size = 0;
-    for (guint i = 0; i < lines->len; i++) {
-        sent[i].end = ms_proto_line_measure(g_ptr_array_index(lines, i), &text[i]);
-        size += sent[i].end;
+    for (guint i = 0; i < n; i++) {
+        size += ms_proto_line_measure(line[i], &text[i]);
+        sent[i].end = size;
     }
     char *buf = ms_tcp_send_reserve(conn, side, size);
     if (buf == NULL)
         return; /* the engine spoke after the connection closed: nothing goes out */
-    gsize at = 0;
     /* The connection, protocol, hosts and ports every line repeats are the
      * connection's trace context, found once for all its lines, which the
-     * trace reads instead of the record's: the record is filled in once
-     * with the rest, and only its line's fields change. */
+     * trace reads instead of the record's: only the line's own fields go
+     * with each. */
     MsTraceContext ctx = ms_tcp_conn_trace_context(conn, side);
-    MsTraceRecord r = { 0 };
-    r.kind = MS_TRACE_LINE;
-    r.time = ms_sim_now(world->sim);
-    r.arrival = -1;
-    r.dir = side;
+    MsTime now = ms_sim_now(world->sim);
 
     /* Lines in a row (a message's body, a multi-line reply) mostly share
      * their phase and note: the pair is found once for them. */
@@ -53,38 +90,34 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     MsTraceAnn ann = 0;
     gboolean have_ann = FALSE;
 
-    for (guint i = 0; i < lines->len; i++) {
-        const MsProtoLine *line = g_ptr_array_index(lines, i);
-        guint eol = line->bytes != NULL ? MS_TRACE_EOL_OTHER : ms_trace_eol_code(line->eol);
-        if (eol < MS_TRACE_EOL_OTHER) {
-            if (!have_ann || line->phase != ann_phase || line->note != ann_note) {
-                ann = ms_trace_annotation(trace, line->phase, line->note);
-                ann_phase = line->phase;
-                ann_note = line->note;
+    EolCode eol = { 0 };
+    gsize at = 0;
+    for (guint i = 0; i < n; i++) {
+        const MsProtoLine *l = line[i];
+        gsize end = sent[i].end;
+        guint code = l->bytes != NULL ? MS_TRACE_EOL_OTHER : eol_code(world, &eol, l->eol);
+        if (code < MS_TRACE_EOL_OTHER) {
+            if (!have_ann || l->phase != ann_phase || l->note != ann_note) {
+                ann = ms_trace_annotation(trace, l->phase, l->note);
+                ann_phase = l->phase;
+                ann_note = l->note;
                 have_ann = TRUE;
             }
-            sent[i].trace_id = ms_trace_emit_line(trace, ctx, r.time, side, line->text, text[i],
-                                                  ann, eol);
+            sent[i].trace_id = ms_trace_emit_line(trace, ctx, now, side, l->text, text[i], ann,
+                                                  code);
         } else {
-            r.text = line->text;
-            r.eol = line->eol;
-            r.phase = line->phase;
-            r.note = line->note;
-            /* Binary content: the text is a stand-in, len the octets sent. */
-            r.len = line->bytes != NULL ? (guint32) MIN(sent[i].end, G_MAXUINT32) : 0;
-            sent[i].trace_id = ms_trace_emit_in(trace, ctx, &r);
+            sent[i].trace_id = emit_other(trace, ctx, now, side, l, end - at);
         }
-        ms_proto_line_copy_measured(line, text[i], sent[i].end, buf + at);
-        at += sent[i].end;
-        sent[i].end = at;
+        ms_proto_line_copy_measured(l, text[i], end - at, buf + at);
+        at = end;
     }
     g_assert(at == size);
 
-    guint64 stream_end = ms_tcp_send_commit(conn, side, at);
-    guint64 stream_start = stream_end - at;
-    for (guint i = 0; i < lines->len; i++)
+    guint64 stream_end = ms_tcp_send_commit(conn, side, size);
+    guint64 stream_start = stream_end - size;
+    for (guint i = 0; i < n; i++)
         sent[i].end += stream_start;
-    ms_tcp_track_arrivals(conn, side, sent, lines->len);
+    ms_tcp_track_arrivals(conn, side, sent, n);
 }
 
 void ms_session_free(gpointer session)

@@ -454,6 +454,7 @@ MsWorld *ms_world_new(const MsScenario *scenario, guint64 seed, GError **error)
     world->agent_index = g_hash_table_new(ms_name_hash, ms_name_hash_equal);
     world->owned = g_ptr_array_new_with_free_func(g_free);
     world->links = g_ptr_array_new();
+    world->crlf_code = ms_trace_eol_code("\r\n");
 
     if (!add_hosts_and_links(world, error))
         return NULL;
