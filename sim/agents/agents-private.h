@@ -118,7 +118,8 @@ struct MsServerSession {
     MsMailServer *server;
     const MsServerTransport *transport;
     gpointer transport_data; /* the MsTcpConn, or the live connection */
-    char *peer;              /* the client's host name */
+    char *peer;              /* the client's host name, in the session's
+                              * block (after the protocol's struct) */
     gboolean trusted;        /* the client is one of the server's own users'
                               * machines, whatever its name: it may send
                               * mail anywhere (live mode's clients) */
