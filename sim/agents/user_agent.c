@@ -378,25 +378,27 @@ static const MsTcpCallbacks submit_callbacks = {
 
 /* The header's mailboxes: "Bob Smith <bob@hamburger.edu>" where the
  * scenario gave a display name (the composer quotes or encodes it), the
- * bare address otherwise, then a NULL.  The strings made go to *keep
- * (made when first needed; they outlive into). */
-static void add_mailboxes(GPtrArray *into, GPtrArray **keep, const GPtrArray *addrs,
-                          const GPtrArray *names)
+ * bare address otherwise, then a NULL, written at into; returns where the
+ * next list goes.  The strings made go to *keep (made when first needed;
+ * they outlive into). */
+static const char **add_mailboxes(const char **into, GPtrArray **keep, const GPtrArray *addrs,
+                                  const GPtrArray *names)
 {
     for (guint i = 0; addrs != NULL && i < addrs->len; i++) {
         const char *addr = g_ptr_array_index(addrs, i);
         const char *name = names != NULL && i < names->len ? g_ptr_array_index(names, i) : "";
         if (name[0] == '\0') {
-            g_ptr_array_add(into, (gpointer) addr);
+            *into++ = addr;
             continue;
         }
         if (*keep == NULL)
             *keep = g_ptr_array_new_with_free_func(g_free);
         char *m = g_strdup_printf("%s <%s>", name, addr);
         g_ptr_array_add(*keep, m);
-        g_ptr_array_add(into, m);
+        *into++ = m;
     }
-    g_ptr_array_add(into, NULL);
+    *into++ = NULL;
+    return into;
 }
 
 /* Composes one message of a send action (transfer full), or NULL after
@@ -408,25 +410,30 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action,
     MsWorld *world = agent->world;
     g_autofree char *message_id =
         ms_world_message_id(world, ms_address_domain_in(agent->address), NULL);
-    /* To, Cc and Bcc, each ended by a NULL, in one array made big enough
-     * at once, so that pointers into it stay put. */
+    /* To, Cc and Bcc, each ended by a NULL, in one array of their size:
+     * on the stack for the few recipients a message has as a rule. */
     guint n_to = answer != NULL && answer->to != NULL ? g_strv_length((char **) answer->to)
                                                       : action->to->len;
     guint n_cc = action->cc != NULL ? action->cc->len : 0;
     guint n_bcc = action->bcc != NULL ? action->bcc->len : 0;
-    g_autoptr(GPtrArray) lists = g_ptr_array_sized_new(n_to + n_cc + n_bcc + 3);
+    gsize n_lists = n_to + n_cc + n_bcc + 3;
+    const char *few[16];
+    g_autofree const char **many = n_lists > G_N_ELEMENTS(few) ? g_new(const char *, n_lists)
+                                                                : NULL;
+    const char **lists = many != NULL ? many : few;
     g_autoptr(GPtrArray) mailboxes = NULL;
+    const char **next = lists;
     if (answer != NULL && answer->to != NULL) {
         for (guint i = 0; answer->to[i] != NULL; i++)
-            g_ptr_array_add(lists, (gpointer) answer->to[i]);
-        g_ptr_array_add(lists, NULL);
+            *next++ = answer->to[i];
+        *next++ = NULL;
     } else {
-        add_mailboxes(lists, &mailboxes, action->to, action->to_names);
+        next = add_mailboxes(next, &mailboxes, action->to, action->to_names);
     }
-    add_mailboxes(lists, &mailboxes, action->cc, action->cc_names);
-    add_mailboxes(lists, &mailboxes, action->bcc, NULL);
-    g_assert(lists->len == n_to + n_cc + n_bcc + 3);
-    const char *const *to = (const char *const *) lists->pdata;
+    next = add_mailboxes(next, &mailboxes, action->cc, action->cc_names);
+    next = add_mailboxes(next, &mailboxes, action->bcc, NULL);
+    g_assert((gsize) (next - lists) == n_lists);
+    const char *const *to = lists;
     const char *const *cc = to + n_to + 1;
     const char *const *bcc = cc + n_cc + 1;
     /* Attachments only when there are some. */
