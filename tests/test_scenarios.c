@@ -703,6 +703,37 @@ static void display_names_stay_out_of_the_envelope(void)
     ms_scenario_free(sc);
 }
 
+/* More addresses than the composer's lists keep on the stack (23 entries
+ * with their ends): every one is a recipient, the header names To and Cc
+ * only, display names included. */
+static void many_recipients_all_reached(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("tests/data/scenario/many-recipients.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "RCPT TO"), 20);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "RCPT TO:<r11@hamburger.edu>"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "RCPT TO:<c5@hamburger.edu>"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "RCPT TO:<b3@hamburger.edu>"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "alice-pc", MS_DIR_CLIENT, "Bcc:"), 0);
+    g_autoptr(GPtrArray) bobs = retrieved_messages(t, "bob-pc");
+    CU_ASSERT_EQUAL_FATAL(bobs->len, 1);
+    g_autoptr(MsMessage) msg = ms_message_parse_bytes(g_ptr_array_index(bobs, 0), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+    const char *to = ms_message_get(msg, "To");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(to);
+    CU_ASSERT_PTR_NOT_NULL(strstr(to, "Bob Smith <bob@hamburger.edu>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(to, "r10@hamburger.edu"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(to, "Reader Eleven <r11@hamburger.edu>"));
+    const char *cc = ms_message_get(msg, "Cc");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cc);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cc, "c1@hamburger.edu"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(cc, "c5@hamburger.edu"));
+    CU_ASSERT_PTR_NULL(ms_message_get(msg, "Bcc"));
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 /* scenarios/reply-forward.mss: the header fields that make a thread
  * (RFC 5322 3.6.4) and a forward's message/rfc822 part (RFC 2046 5.2.1),
  * checked on the messages as the readers downloaded them. */
@@ -1767,6 +1798,7 @@ int main(void)
     static const MsTestCase cases[] = {
         MS_TEST(every_scenario_runs_twice_the_same),
         MS_TEST(world_format_matches_printf),
+        MS_TEST(many_recipients_all_reached),
         MS_TEST(every_scenario_matches_its_golden_transcript),
         MS_TEST(pop3_rset_notes_depend_on_the_marks),
         MS_TEST(web_mail_fetches_each_attachment),
