@@ -455,6 +455,10 @@ static int header_scan_pass(const char *p, gsize len, const char *const *want,
     FieldSpan *matching = NULL;
     guint good = 0, fields = 0;
     gboolean separator = FALSE;
+    /* The first letters of the names still missing, one bit each. */
+    guint32 firsts = 0;
+    for (guint w = 0; w < n_want; w++)
+        firsts |= 1u << ((guchar) want[w][0] & 31u);
     /* A NUL octet in any line read makes it no message (the parser's
      * rule); the lines read are looked at for one in a single call, at
      * the end, rather than one call a line. */
@@ -471,13 +475,10 @@ static int header_scan_pass(const char *p, gsize len, const char *const *want,
             matching = NULL;
         }
         if (skim && good > 0 && !starts_wsp) {
-            /* Case folded as for letters: a non-letter may pass too, and
-             * is then measured and compared in full. */
-            guchar first = (guchar) (p[l.start] | 0x20);
-            gboolean candidate = FALSE;
-            for (guint w = 0; w < n_want && !candidate; w++)
-                candidate = !out->span[w].found && first == (guchar) (want[w][0] | 0x20);
-            if (!candidate) {
+            /* Case folded as for letters, and only the low five bits of
+             * that looked up: a line that is no candidate may pass too,
+             * and is then measured and compared in full. */
+            if (!((firsts >> ((guchar) p[l.start] & 31u)) & 1u)) {
                 skimmed = TRUE;
                 fields++;
                 continue;
@@ -512,6 +513,11 @@ static int header_scan_pass(const char *p, gsize len, const char *const *want,
                     span->value_start = l.start + colon + 1;
                     matching = span;
                     missing--;
+                    firsts = 0;
+                    for (guint v = 0; v < n_want; v++) {
+                        if (!out->span[v].found)
+                            firsts |= 1u << ((guchar) want[v][0] & 31u);
+                    }
                     break;
                 }
             }
