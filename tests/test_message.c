@@ -1279,8 +1279,14 @@ static void peek_without_separator(void)
         "A: 1\r\n\tfolded\r\nB: 2\r\n(no field)\r\n\r\nMessage-ID: <b@x>\r\n",
         "A: 1\r\nB: 2\r\nC\0: 3\r\nMessage-ID: <h@x>\r\n\r\nbody\r\n",
         "A: 1\r\nB: 2\r\nC: \0\r\n\r\nMessage-ID: <b@x>\r\n",
+        /* Lines whose first octet shares its low five bits with a name's
+         * first letter ('-' with 'M', '3' with 'S') without being it: read
+         * in full, as fields and as lines that are none. */
+        "A: 1\r\n-no field\r\nMessage-ID: <b@x>\r\n",
+        "A: 1\r\n-x: 9\r\nMessage-ID: <h@x>\r\n\r\nbody\r\n",
+        "A: 1\r\n3 no field\r\nSubject: s\r\n\r\nMessage-ID: <b@x>\r\n",
     };
-    static const gsize lens[] = { 0, 0, 0, 46, 39 };
+    static const gsize lens[] = { 0, 0, 0, 46, 39, 0, 0, 0 };
     for (guint i = 0; i < G_N_ELEMENTS(texts); i++) {
         gsize len = lens[i] != 0 ? lens[i] : strlen(texts[i]);
         g_autoptr(GBytes) bytes = g_bytes_new_static(texts[i], len);
