@@ -614,6 +614,28 @@ static void seven_bit_rule(void)
     CU_ASSERT(!ms_message_is_7bit("a\0b", 3));
     CU_ASSERT_EQUAL(ms_message_first_8bit("caf\xc3\xa9", 5), 3);
     CU_ASSERT_EQUAL(ms_message_first_8bit("cafe", 4), -1);
+    /* Read a word at a time: a NUL, an octet of 128 or one of 255 at every
+     * place of three words and a tail, alone and after an earlier one. */
+    static const guchar odd[] = { 0x00, 0x80, 0xff };
+    char text[27];
+    for (gsize len = 0; len <= sizeof text; len++) {
+        memset(text, 0x7f, sizeof text);
+        CU_ASSERT_EQUAL(ms_message_first_8bit(text, len), -1);
+        memset(text, 0x01, sizeof text);
+        CU_ASSERT_EQUAL(ms_message_first_8bit(text, len), -1);
+        for (gsize at = 0; at < len; at++) {
+            for (guint k = 0; k < G_N_ELEMENTS(odd); k++) {
+                memset(text, 'a' + (int) (at % 26), sizeof text);
+                text[at] = (char) odd[k];
+                CU_ASSERT_EQUAL(ms_message_first_8bit(text, len), (gssize) at);
+                CU_ASSERT(!ms_message_is_7bit(text, len));
+                if (at + 1 < len) {
+                    text[len - 1] = (char) odd[(k + 1) % G_N_ELEMENTS(odd)];
+                    CU_ASSERT_EQUAL(ms_message_first_8bit(text, len), (gssize) at);
+                }
+            }
+        }
+    }
     CU_ASSERT_EQUAL(ms_message_count_lines("a\r\nb", 4), 2);
     CU_ASSERT_EQUAL(ms_message_count_lines("a\r\nb\r\n", 6), 2);
     CU_ASSERT_EQUAL(ms_message_count_lines("", 0), 0);

@@ -991,7 +991,20 @@ void ms_message_set_body(MsMessage *msg, const void *data, gsize len)
 gssize ms_message_first_8bit(const void *data, gsize len)
 {
     const guchar *p = data;
-    for (gsize i = 0; i < len; i++) {
+    /* Eight octets at a time while none is above 127 or zero: every text
+     * a run composes is asked.  A word with such an octet is read again
+     * octet by octet, for where it is. */
+    const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+    const guint64 highs = G_GUINT64_CONSTANT(0x8080808080808080);
+    gsize i = 0;
+    for (; i + sizeof(guint64) <= len; i += sizeof(guint64)) {
+        guint64 w;
+        memcpy(&w, p + i, sizeof w);
+        /* The high bits, then (for a word without them) a zero octet. */
+        if (((w | ((w - ones) & ~w)) & highs) != 0)
+            break;
+    }
+    for (; i < len; i++) {
         /* RFC 2045 2.7: 7bit data has no octet above 127 and no NUL. */
         if (p[i] == 0 || p[i] > 127)
             return (gssize) i;
