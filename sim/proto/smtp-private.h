@@ -121,14 +121,22 @@ gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars);
 gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char *dest);
 
 /* ---- Shared helpers (smtp_common.c) ----------------------------------------- */
-/* The events an engine has for its owner, in order: the events themselves
- * in one array that is kept and reused, instead of a block for each, since
- * a run's messages each make several.  An event is copied in when pushed
- * and out when popped, so no pointer into the array leaves the engine and
- * its reuse can hide nothing from AddressSanitizer. */
+/* The events an engine has for its owner, in order, copied in when pushed
+ * and out when popped, so no pointer into the queue leaves the engine and
+ * its reuse can hide nothing from AddressSanitizer.  A step makes one or two
+ * events as a rule: they wait in the engine's own two slots, and only a step
+ * that makes more takes an array from the heap (kept for the engine's
+ * life); a GArray made for every session cost more than its events.  Under
+ * AddressSanitizer the slots are not used and the array goes back to malloc
+ * whenever the queue is emptied. */
+#define MS_SMTP_EVENTS_INLINE 2
+
 typedef struct {
-    GArray *items; /* MsSmtpEvent */
-    guint head;    /* the first not yet popped */
+    MsSmtpEvent *items; /* `first`, or an array of cap from the heap */
+    guint len;          /* events in items */
+    guint head;         /* the first not yet popped */
+    guint cap;
+    MsSmtpEvent first[MS_SMTP_EVENTS_INLINE];
 } MsSmtpEventQueue;
 
 void ms_smtp_events_init(MsSmtpEventQueue *queue);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "smtp-private.h"
+#include "mailsim/core.h"
 
 /* ---- Printable names -------------------------------------------------------- */
 #define NAME_3_(e, name, phase) name,
@@ -47,9 +48,14 @@ MsSmtpEvent *ms_smtp_event_new(MsSmtpEventKind kind)
 
 void ms_smtp_event_clear(MsSmtpEvent *event)
 {
-    g_free(event->helo_name);
-    g_free(event->peer_name);
-    g_free(event->reverse_path);
+    /* Each field is tested here, not in g_free(): most of an event's
+     * fields are NULL, and every event of a run is cleared. */
+    if (event->helo_name != NULL)
+        g_free(event->helo_name);
+    if (event->peer_name != NULL)
+        g_free(event->peer_name);
+    if (event->reverse_path != NULL)
+        g_free(event->reverse_path);
     if (event->recipients != NULL)
         g_ptr_array_unref(event->recipients);
     if (event->data != NULL)
@@ -58,8 +64,10 @@ void ms_smtp_event_clear(MsSmtpEvent *event)
         g_ptr_array_unref(event->rcpt_results);
     if (event->extensions != NULL)
         g_ptr_array_unref(event->extensions);
-    g_free(event->strings_);
-    g_free(event->text);
+    if (event->strings_ != NULL)
+        g_free(event->strings_);
+    if (event->text != NULL)
+        g_free(event->text);
     memset(event, 0, sizeof *event);
 }
 
@@ -73,45 +81,59 @@ void ms_smtp_event_free(MsSmtpEvent *event)
 
 void ms_smtp_events_init(MsSmtpEventQueue *queue)
 {
-    queue->items = g_array_new(FALSE, FALSE, sizeof(MsSmtpEvent));
+    queue->items = queue->first;
+    queue->len = 0;
     queue->head = 0;
+    queue->cap = MS_UNDER_ASAN ? 0 : MS_SMTP_EVENTS_INLINE;
 }
 
 void ms_smtp_events_clear(MsSmtpEventQueue *queue)
 {
-    if (queue->items == NULL)
-        return;
-    for (guint i = queue->head; i < queue->items->len; i++)
-        ms_smtp_event_clear(&g_array_index(queue->items, MsSmtpEvent, i));
-    g_array_unref(queue->items);
-    queue->items = NULL;
-    queue->head = 0;
+    for (guint i = queue->head; i < queue->len; i++)
+        ms_smtp_event_clear(&queue->items[i]);
+    if (queue->items != queue->first)
+        g_free(queue->items);
+    ms_smtp_events_init(queue);
 }
 
 void ms_smtp_events_push(MsSmtpEventQueue *queue, const MsSmtpEvent *event)
 {
-    g_array_append_vals(queue->items, event, 1);
+    if (G_UNLIKELY(queue->len == queue->cap)) {
+        guint cap = MAX(queue->cap * 2, 8);
+
+        if (queue->items == queue->first) {
+            queue->items = g_new(MsSmtpEvent, cap);
+            memcpy(queue->items, queue->first, queue->len * sizeof *queue->items);
+        } else {
+            queue->items = g_renew(MsSmtpEvent, queue->items, cap);
+        }
+        queue->cap = cap;
+    }
+    queue->items[queue->len++] = *event;
 }
 
 MsSmtpEvent *ms_smtp_events_last(MsSmtpEventQueue *queue)
 {
-    if (queue->head == queue->items->len)
+    if (queue->head == queue->len)
         return NULL;
-    return &g_array_index(queue->items, MsSmtpEvent, queue->items->len - 1);
+    return &queue->items[queue->len - 1];
 }
 
 gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out)
 {
-    if (queue->head == queue->items->len) {
+    if (queue->head == queue->len) {
         memset(event_out, 0, sizeof *event_out);
         return FALSE;
     }
-    *event_out = g_array_index(queue->items, MsSmtpEvent, queue->head);
-    queue->head++;
-    if (queue->head == queue->items->len) {
+    *event_out = queue->items[queue->head++];
+    if (queue->head == queue->len) {
         /* All read, as usual after a step: start again at the front. */
-        g_array_set_size(queue->items, 0);
+        queue->len = 0;
         queue->head = 0;
+        if (MS_UNDER_ASAN && queue->items != queue->first) {
+            g_free(queue->items);
+            ms_smtp_events_init(queue);
+        }
     }
     return TRUE;
 }
