@@ -2218,6 +2218,23 @@ static void test_tables_profiles_complete(void)
     }
 }
 
+static void test_tables_profiles_in_id_order(void)
+{
+    /* A profile's template is looked up at its id's place first: every
+     * table lists the ids in their order, and the look-up gives the same
+     * text as a search would. */
+    for (const char *const *name = ms_smtp_profile_names(); *name != NULL; name++) {
+        const MsSmtpProfile *profile = ms_smtp_profile_lookup(*name);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(profile);
+        for (gsize i = 0; i < profile->n_texts; i++) {
+            CU_ASSERT_EQUAL(profile->texts[i].id, (MsSmtpReplyId) i);
+            CU_ASSERT_PTR_EQUAL(ms_smtp_profile_template(profile, profile->texts[i].id),
+                                profile->texts[i].text);
+        }
+    }
+}
+
 static void test_tables_enhanced_codes(void)
 {
     const MsSmtpProfile *def = ms_smtp_profile_lookup("default");
@@ -2323,6 +2340,7 @@ static void test_tables_expand(void)
 
 static const MsTestCase table_cases[] = {
     MS_TEST(test_tables_profiles_complete),
+    MS_TEST(test_tables_profiles_in_id_order),
     MS_TEST(test_tables_enhanced_codes),
     MS_TEST(test_tables_notes),
     MS_TEST(test_tables_command_note),

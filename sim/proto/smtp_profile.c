@@ -221,6 +221,12 @@ static const char *find_template(const MsSmtpProfile *profile, MsSmtpReplyId id)
 
 const char *ms_smtp_profile_template(const MsSmtpProfile *profile, MsSmtpReplyId id)
 {
+    /* The tables list the ids in their order, so a reply's template is
+     * found at its id's place at once; the search is for a table that
+     * skips some.  Every reply of a run looks its template up. */
+    if (profile != NULL && (gsize) id < profile->n_texts && profile->texts[id].id == id)
+        return profile->texts[id].text;
+
     const char *text = profile != NULL ? find_template(profile, id) : NULL;
 
     if (text == NULL)

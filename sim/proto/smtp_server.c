@@ -225,6 +225,16 @@ static const char *emit_template(MsSmtpServer *server, guint code, gboolean last
                                  const char *template_text, const MsSmtpVars *vars,
                                  const char *note)
 {
+    /* Most templates have no placeholder ("2.1.0 Ok"): their text is
+     * copied as it is, without expanding it twice. */
+    if (strchr(template_text, '{') == NULL) {
+        gsize len = strlen(template_text);
+        char *text = reply_space(server, code, last, len, note);
+
+        memcpy(text, template_text, len);
+        return text;
+    }
+
     gsize n = ms_smtp_expand_len(template_text, vars);
     char *dest = reply_space(server, code, last, n, note);
     gsize written = ms_smtp_expand_to(template_text, vars, dest);
