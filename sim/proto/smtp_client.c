@@ -30,7 +30,8 @@ typedef struct {
 
 /* A message queued for this connection, in one block with its reverse
  * path after it. */
-typedef struct {
+typedef struct Outgoing {
+    struct Outgoing *next;   /* the next message queued after it */
     char *reverse_path;      /* in the block, after the struct */
     guint n_recipients;      /* their addresses are in rcpt_results */
     GBytes *text;            /* the text sent: as given, or converted to 7-bit */
@@ -68,7 +69,10 @@ struct MsSmtpClient {
     MsLineReader reader; /* inside the engine: see proto-private.h */
     MsProtoOutput output;
     MsSmtpEventQueue events;
-    GQueue queue;      /* Outgoing*, not started */
+    /* the messages not started, in order: a list through their `next`,
+     * for a GQueue took a link of its own for every message */
+    Outgoing *queue_head;
+    Outgoing *queue_tail;
     Outgoing *current;
     gboolean finished;
 
@@ -168,6 +172,30 @@ static void split_lines(Outgoing *out, GBytes *data)
         if (end < len && p[end] == '\r' && end + 1 < len && p[end + 1] == '\n')
             start++;
     }
+}
+
+/* The first message not started, taken off the queue; NULL when none. */
+static Outgoing *queue_pop(MsSmtpClient *client)
+{
+    Outgoing *out = client->queue_head;
+
+    if (out != NULL) {
+        client->queue_head = out->next;
+        if (client->queue_head == NULL)
+            client->queue_tail = NULL;
+        out->next = NULL;
+    }
+    return out;
+}
+
+static void queue_push(MsSmtpClient *client, Outgoing *out)
+{
+    out->next = NULL;
+    if (client->queue_tail != NULL)
+        client->queue_tail->next = out;
+    else
+        client->queue_head = out;
+    client->queue_tail = out;
 }
 
 /* ---- Output --------------------------------------------------------------------- */
@@ -281,8 +309,8 @@ static void session_fail(MsSmtpClient *client, guint code, const char *text, gbo
 {
     if (client->current != NULL)
         message_done(client, g_steal_pointer(&client->current), FALSE, code, text);
-    while (!g_queue_is_empty(&client->queue))
-        message_done(client, g_queue_pop_head(&client->queue), FALSE, code, text);
+    for (Outgoing *out = queue_pop(client); out != NULL; out = queue_pop(client))
+        message_done(client, out, FALSE, code, text);
     client->finished = TRUE;
     if (quit) {
         send_command(client, "QUIT");
@@ -367,8 +395,8 @@ static gboolean downgrade(MsSmtpClient *client, Outgoing *out)
 /* Starts the next queued message, or QUITs, or waits. */
 static void start_next(MsSmtpClient *client)
 {
-    while (client->current == NULL && !g_queue_is_empty(&client->queue)) {
-        Outgoing *out = g_queue_pop_head(&client->queue);
+    while (client->current == NULL && client->queue_head != NULL) {
+        Outgoing *out = queue_pop(client);
         gboolean eight_ok = client->use_8bitmime && client->srv_8bitmime;
 
         if (out->is_8bit && !eight_ok && !client->force_8bit && !downgrade(client, out))
@@ -772,7 +800,6 @@ MsSmtpClient *ms_smtp_client_new(const MsSmtpClientConfig *config)
     ms_line_reader_init(&client->reader, REPLY_MAX);
     ms_proto_output_init(&client->output);
     ms_smtp_events_init(&client->events);
-    g_queue_init(&client->queue);
     client->reply_text = g_string_sized_new(256);
     return client;
 }
@@ -784,7 +811,8 @@ void ms_smtp_client_free(MsSmtpClient *client)
     ms_line_reader_release(&client->reader);
     ms_proto_output_release(&client->output);
     ms_smtp_events_clear(&client->events);
-    g_queue_clear_full(&client->queue, (GDestroyNotify) outgoing_free);
+    for (Outgoing *out = queue_pop(client); out != NULL; out = queue_pop(client))
+        outgoing_free(out);
     outgoing_free(client->current);
     g_string_free(client->reply_text, TRUE);
     g_free(client);
@@ -826,7 +854,7 @@ void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
                                 "not sent: the session is ending");
         return;
     }
-    g_queue_push_tail(&client->queue, out);
+    queue_push(client, out);
     if (client->state == MS_SMTP_CLIENT_IDLE)
         start_next(client);
 }
