@@ -671,6 +671,45 @@ static void test_server_path_forms(void)
     server_expect(server, cmd, "501 5.5.4 Error: path too long\r\n");
 }
 
+/* A MESSAGE event's names, sender and recipients are kept in its data's
+ * block: a refused recipient and an abandoned transaction leave nothing in
+ * them, and they stay valid as long as a reference to data does, past the
+ * event itself and the server. */
+static void test_server_message_strings_in_data(void)
+{
+    guint calls = 0;
+    MsSmtpServer *server = policy_server(&calls, 0);
+    MsSmtpEvent event;
+
+    server_feed_str(server, "MAIL FROM:<eve@crepes.fr>\r\nRCPT TO:<carol@hamburger.edu>\r\n"
+                            "RSET\r\nMAIL FROM:<alice@crepes.fr>\r\n"
+                            "RCPT TO:<nobody@hamburger.edu>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+                            "RCPT TO:<busy@hamburger.edu>\r\nRCPT TO:<dan@hamburger.edu>\r\n"
+                            "DATA\r\nHi\r\n.\r\n");
+    g_free(server_take(server));
+    CU_ASSERT_EQUAL(calls, 5);
+    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL_FATAL(event.kind, MS_SMTP_EVENT_MESSAGE);
+    ms_smtp_server_free(server);
+
+    GBytes *data = g_bytes_ref(event.data);
+    const char *helo = event.helo_name;
+    const char *peer = event.peer_name;
+    const char *sender = event.reverse_path;
+    GPtrArray *rcpts = g_ptr_array_ref(event.recipients);
+
+    ms_smtp_event_clear(&event);
+    MS_ASSERT_STR(helo, "crepes.fr");
+    MS_ASSERT_STR(peer, "crepes.fr");
+    MS_ASSERT_STR(sender, "alice@crepes.fr");
+    CU_ASSERT_EQUAL_FATAL(rcpts->len, 2);
+    MS_ASSERT_STR(rcpts->pdata[0], "bob@hamburger.edu");
+    MS_ASSERT_STR(rcpts->pdata[1], "dan@hamburger.edu");
+    CU_ASSERT(bytes_equal(data, "Hi\r\n"));
+    g_ptr_array_unref(rcpts);
+    g_bytes_unref(data);
+}
+
 /* Two transactions in one feed: each MESSAGE event, popped into the
  * caller's own storage, keeps its own sender and recipients, though the
  * second transaction began before the first event was read. */
@@ -1280,6 +1319,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_syntax_errors),
     MS_TEST(test_server_path_forms),
     MS_TEST(test_server_pop_event),
+    MS_TEST(test_server_message_strings_in_data),
     MS_TEST(test_server_null_reverse_path),
     MS_TEST(test_server_command_line_too_long),
     MS_TEST(test_server_bare_lf_command),

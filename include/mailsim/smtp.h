@@ -152,6 +152,9 @@ typedef struct {
  *                   BODY=8BITMIME), declared_size (MAIL's SIZE=, 0 if none),
  *                   esmtp (the session began with EHLO: "with ESMTP" in
  *                   Received:, RFC 3848).
+ *                   The names, paths and recipients are in data's own
+ *                   block: they last as long as data does (ref it to keep
+ *                   them past the event).
  *   PROTOCOL_ERROR  the client broke a framing rule the reply alone does
  *                   not show: note (the reply's note key, e.g.
  *                   "smtp.reply.500.bare-lf"), code and text (the reply sent).
@@ -201,6 +204,10 @@ typedef struct {
     /* (private) one block that fields of the event point into, freed with
      * it: SERVER_INFO's extensions are cut from it, one allocation for all */
     char *strings_;
+    /* (private) TRUE when helo_name, peer_name, reverse_path and the
+     * recipients' strings are in the block of data, after the text, and go
+     * with it: the server's MESSAGE event, one block a message */
+    gboolean in_data_;
 } MsSmtpEvent;
 
 void ms_smtp_event_free(MsSmtpEvent *event);

@@ -169,12 +169,17 @@ typedef enum {
     MS_SMTP_PATH_TOO_LONG,    /* RFC 5321 4.5.3.1.3 */
 } MsSmtpPathStatus;
 
-/* Parses "<path>" at the start of args.  path_out (transfer full, set
- * whenever the brackets were found): the mailbox without brackets and
- * source route, "" for "<>" (allowed only when allow_null).  rest_out: what
- * follows the ">". */
-MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null, char **path_out,
-                                    const char **rest_out);
+/* RFC 5321 4.5.3.1.3: the longest path, with its brackets. */
+#define MS_SMTP_PATH_MAX 256
+
+/* Parses "<path>" at the start of args.  path_out (the caller's room, filled
+ * whenever the brackets were found and the path is not too long, else ""):
+ * the mailbox without brackets and source route, "" for "<>" (allowed only
+ * when allow_null).  rest_out: what follows the ">".  Every MAIL and RCPT
+ * of a run is parsed here, and the mailbox is copied to the caller's room
+ * instead of a block of its own. */
+MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null,
+                                    char path_out[MS_SMTP_PATH_MAX], const char **rest_out);
 /* Splits space-separated esmtp-params ("SIZE=100 BODY=8BITMIME") into
  * strings (transfer full); FALSE when one breaks the grammar. */
 gboolean ms_smtp_parse_params(const char *text, GPtrArray **params_out);

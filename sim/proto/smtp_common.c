@@ -50,12 +50,14 @@ void ms_smtp_event_clear(MsSmtpEvent *event)
 {
     /* Each field is tested here, not in g_free(): most of an event's
      * fields are NULL, and every event of a run is cleared. */
-    if (event->helo_name != NULL)
-        g_free(event->helo_name);
-    if (event->peer_name != NULL)
-        g_free(event->peer_name);
-    if (event->reverse_path != NULL)
-        g_free(event->reverse_path);
+    if (!event->in_data_) {
+        if (event->helo_name != NULL)
+            g_free(event->helo_name);
+        if (event->peer_name != NULL)
+            g_free(event->peer_name);
+        if (event->reverse_path != NULL)
+            g_free(event->reverse_path);
+    }
     if (event->recipients != NULL)
         g_ptr_array_unref(event->recipients);
     if (event->data != NULL)

@@ -134,10 +134,10 @@ static gsize source_route_len(const char *s, gsize len)
 /* Parses `<path>` at the start of args.  On success path_out gets the
  * mailbox (or "" for "<>", "Postmaster" for "<Postmaster>") and rest_out
  * what follows the ">". */
-MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null, char **path_out,
-                                    const char **rest_out)
+MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null,
+                                    char path_out[MS_SMTP_PATH_MAX], const char **rest_out)
 {
-    *path_out = NULL;
+    path_out[0] = '\0';
     *rest_out = NULL;
     if (args[0] != '<')
         return MS_SMTP_PATH_SYNTAX;
@@ -153,15 +153,17 @@ MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null, char 
         return MS_SMTP_PATH_SYNTAX;
     gsize mlen = (gsize) (close - mbox);
 
-    *path_out = g_strndup(mbox, mlen);
     *rest_out = close + 1;
-    /* RFC 5321 4.5.3.1.3: a path is at most 256 octets with its brackets. */
-    if ((gsize) (close - args) + 1 > 256)
+    /* RFC 5321 4.5.3.1.3: a path is at most 256 octets with its brackets,
+     * so the mailbox of one that is not too long fits in path_out. */
+    if ((gsize) (close - args) + 1 > MS_SMTP_PATH_MAX)
         return MS_SMTP_PATH_TOO_LONG;
+    memcpy(path_out, mbox, mlen);
+    path_out[mlen] = '\0';
     if (mlen == 0 && route == 0)
         return allow_null ? MS_SMTP_PATH_OK : MS_SMTP_PATH_BAD_ADDRESS;
     /* RFC 5321 4.5.1: "<Postmaster>" without a domain must be accepted. */
-    if (!allow_null && route == 0 && g_ascii_strcasecmp(*path_out, "postmaster") == 0)
+    if (!allow_null && route == 0 && g_ascii_strcasecmp(path_out, "postmaster") == 0)
         return MS_SMTP_PATH_OK;
     return valid_mailbox(mbox, mlen) ? MS_SMTP_PATH_OK : MS_SMTP_PATH_BAD_ADDRESS;
 }

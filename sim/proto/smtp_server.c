@@ -46,9 +46,17 @@ struct MsSmtpServer {
     char *helo_name;
     gboolean esmtp;
 
-    /* transaction: RFC 5321 3.3 */
-    char *reverse_path;
-    GPtrArray *recipients; /* char* */
+    /* transaction: RFC 5321 3.3.  The reverse path (from offset 0, once
+     * MAIL is accepted) and the accepted recipients (rcpt_at[i] is where
+     * recipient i starts), each NUL-terminated, one after the other in one
+     * buffer kept from one transaction to the next: every message of a run
+     * has them, and a copy of each cost a block each. */
+    char *paths;
+    gsize paths_len;
+    gsize paths_cap;
+    gsize *rcpt_at;
+    guint n_rcpts;
+    guint rcpt_cap;
     guint rcpt_attempts;
     gboolean body_8bitmime;
     guint64 declared_size;
@@ -95,8 +103,8 @@ void ms_smtp_server_config_init(MsSmtpServerConfig *config, const char *hostname
 
 static void clear_transaction(MsSmtpServer *server)
 {
-    g_clear_pointer(&server->reverse_path, g_free);
-    g_ptr_array_set_size(server->recipients, 0);
+    server->paths_len = 0;
+    server->n_rcpts = 0;
     server->rcpt_attempts = 0;
     server->body_8bitmime = FALSE;
     server->declared_size = 0;
@@ -106,6 +114,25 @@ static void clear_transaction(MsSmtpServer *server)
     server->data_bare_cr = FALSE;
     server->data_line_too_long = FALSE;
     server->data_8bit = FALSE;
+}
+
+/* Adds a path to the transaction's buffer; returns where it starts. */
+static gsize add_path(MsSmtpServer *server, const char *path)
+{
+    gsize size = strlen(path) + 1;
+    gsize at = server->paths_len;
+
+    if (at + size > server->paths_cap) {
+        gsize cap = MAX(server->paths_cap * 2, 256);
+
+        while (cap < at + size)
+            cap *= 2;
+        server->paths = g_realloc(server->paths, cap);
+        server->paths_cap = cap;
+    }
+    memcpy(server->paths + at, path, size);
+    server->paths_len = at + size;
+    return at;
 }
 
 MsSmtpServer *ms_smtp_server_new(const MsSmtpServerConfig *config, const char *peer_name)
@@ -136,7 +163,6 @@ MsSmtpServer *ms_smtp_server_new(const MsSmtpServerConfig *config, const char *p
     ms_proto_output_init(&server->output);
     ms_smtp_events_init(&server->events);
     server->phase = MS_SMTP_PHASE_HANDSHAKE;
-    server->recipients = g_ptr_array_new_with_free_func(g_free);
     return server;
 }
 
@@ -148,8 +174,8 @@ void ms_smtp_server_free(MsSmtpServer *server)
     ms_proto_output_release(&server->output);
     ms_smtp_events_clear(&server->events);
     g_free(server->helo_name);
-    g_free(server->reverse_path);
-    g_ptr_array_unref(server->recipients);
+    g_free(server->paths);
+    g_free(server->rcpt_at);
     g_free(server->data);
     g_free(server);
 }
@@ -345,7 +371,7 @@ typedef enum {
 typedef struct {
     const Command *cmd;
     const char *args; /* after the verb and its space; "" when none */
-    char *path;
+    char path[MS_SMTP_PATH_MAX]; /* MAIL's or RCPT's, once parsed */
     guint64 size;
     gboolean body_8bitmime;
     gboolean spaced; /* "MAIL FROM: <a>": a space before the path */
@@ -459,7 +485,7 @@ static gboolean parse_path_arg(MsSmtpServer *server, Request *req, const char *k
     while (*p == ' ')
         p++;
 
-    MsSmtpPathStatus status = ms_smtp_parse_path(p, is_mail, &req->path, rest_out);
+    MsSmtpPathStatus status = ms_smtp_parse_path(p, is_mail, req->path, rest_out);
 
     switch (status) {
     case MS_SMTP_PATH_OK:
@@ -533,13 +559,13 @@ static void proceed_mail(MsSmtpServer *server, Request *req)
 {
     /* RFC 5321 3.3: MAIL starts a new transaction with a clean slate. */
     clear_transaction(server);
-    server->reverse_path = g_steal_pointer(&req->path);
+    add_path(server, req->path);
     server->body_8bitmime = req->body_8bitmime;
     server->declared_size = req->size;
     server_state(server, MS_SMTP_SERVER_MAIL);
     /* The null path is shown as "<>", as it was sent. */
     reply_addr(server, MS_SMTP_R_MAIL_OK,
-               server->reverse_path[0] != '\0' ? server->reverse_path : "<>");
+               req->path[0] != '\0' ? req->path : "<>");
     note_lenient(server, req, "smtp.reply.250.mail.lenient");
 }
 
@@ -568,7 +594,7 @@ static gboolean check_rcpt(MsSmtpServer *server, Request *req)
     }
     /* RFC 5321 4.5.3.1.8 and 4.5.3.1.10: past the recipient buffer, 452
      * (temporary: the client sends the rest in a later transaction). */
-    if (server->recipients->len >= server->max_recipients) {
+    if (server->n_rcpts >= server->max_recipients) {
         reply(server, MS_SMTP_R_TOO_MANY_RCPTS);
         return FALSE;
     }
@@ -606,7 +632,11 @@ static void proceed_rcpt(MsSmtpServer *server, Request *req)
     }
     note_lenient(server, req, "smtp.reply.250.rcpt.lenient");
     if (code / 100 == 2) {
-        g_ptr_array_add(server->recipients, g_steal_pointer(&req->path));
+        if (server->n_rcpts == server->rcpt_cap) {
+            server->rcpt_cap = MAX(server->rcpt_cap * 2, 4);
+            server->rcpt_at = g_renew(gsize, server->rcpt_at, server->rcpt_cap);
+        }
+        server->rcpt_at[server->n_rcpts++] = add_path(server, req->path);
         server_state(server, MS_SMTP_SERVER_RCPT);
     }
 }
@@ -617,7 +647,7 @@ static void proceed_rcpt(MsSmtpServer *server, Request *req)
 static gboolean check_data(MsSmtpServer *server, Request *req)
 {
     (void) req;
-    if (server->recipients->len > 0)
+    if (server->n_rcpts > 0)
         return TRUE;
     reply(server, server->rcpt_attempts == 0 ? MS_SMTP_R_NEED_RCPT : MS_SMTP_R_NO_VALID_RCPTS);
     return FALSE;
@@ -754,7 +784,16 @@ static void dispatch(MsSmtpServer *server, const char *line, gsize len)
 
     /* A NUL would cut the argument short: treat it as a syntax error. */
     gboolean has_nul = memchr(line, '\0', len) != NULL;
-    Request req = { .cmd = cmd, .args = space != NULL ? space + 1 : "" };
+    /* Set field by field: the path's room is filled only by MAIL and
+     * RCPT, which write it before they read it. */
+    Request req;
+
+    req.cmd = cmd;
+    req.args = space != NULL ? space + 1 : "";
+    req.path[0] = '\0';
+    req.size = 0;
+    req.body_8bitmime = FALSE;
+    req.spaced = FALSE;
 
     if (has_nul || (cmd->args == ARGS_NONE && req.args[0] != '\0') ||
         (cmd->args == ARGS_REQUIRED && req.args[0] == '\0')) {
@@ -769,10 +808,37 @@ static void dispatch(MsSmtpServer *server, const char *line, gsize len)
     }
     if (cmd->check == NULL || cmd->check(server, &req))
         cmd->proceed(server, &req);
-    g_free(req.path);
 }
 
 /* ---- Message text ------------------------------------------------------------ */
+/* The MESSAGE event's text, names, sender and recipients, all in one block
+ * that the event's data owns: a message a block, not one for each. */
+static void message_event(MsSmtpServer *server, MsSmtpEvent *event)
+{
+    gsize helo_size = server->helo_name != NULL ? strlen(server->helo_name) + 1 : 0;
+    gsize peer_size = server->peer_name != NULL ? strlen(server->peer_name) + 1 : 0;
+    char *block = g_malloc(server->data_len + helo_size + peer_size + server->paths_len);
+    char *w = block + server->data_len;
+
+    memcpy(block, server->data, server->data_len);
+    if (helo_size > 0) {
+        event->helo_name = memcpy(w, server->helo_name, helo_size);
+        w += helo_size;
+    }
+    if (peer_size > 0) {
+        event->peer_name = memcpy(w, server->peer_name, peer_size);
+        w += peer_size;
+    }
+    memcpy(w, server->paths, server->paths_len);
+    event->reverse_path = w;
+    event->recipients = g_ptr_array_sized_new(server->n_rcpts);
+    for (guint i = 0; i < server->n_rcpts; i++)
+        event->recipients->pdata[i] = w + server->rcpt_at[i];
+    event->recipients->len = server->n_rcpts;
+    event->data = g_bytes_new_with_free_func(block, server->data_len, g_free, block);
+    event->in_data_ = TRUE;
+}
+
 static void end_of_data(MsSmtpServer *server)
 {
     MsSmtpReplyId refusal = MS_SMTP_N_REPLIES;
@@ -806,15 +872,7 @@ static void end_of_data(MsSmtpServer *server)
 
         reply(server, MS_SMTP_R_DATA_OK);
         event.code = 250;
-        event.helo_name = g_strdup(server->helo_name);
-        event.peer_name = g_strdup(server->peer_name);
-        /* The transaction ends here, so the event takes its sender and
-         * recipients instead of copies; the next one starts with a new
-         * array. */
-        event.reverse_path = g_steal_pointer(&server->reverse_path);
-        event.recipients = g_steal_pointer(&server->recipients);
-        server->recipients = g_ptr_array_new_with_free_func(g_free);
-        event.data = g_bytes_new(server->data, server->data_len);
+        message_event(server, &event);
         event.body_8bitmime = server->body_8bitmime;
         event.declared_size = server->declared_size;
         event.esmtp = server->esmtp;
