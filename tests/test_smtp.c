@@ -252,6 +252,82 @@ static void test_line_long_across_many_feeds(void)
     CU_ASSERT_EQUAL(eol, MS_EOL_LF);
 }
 
+/* The search for a line's end reads sixteen octets at a time: lines of
+ * every length around that step, endings and lone CRs on either side of
+ * it, NULs and feeds cut anywhere are split as a plain octet-by-octet
+ * reading of the rules says (a CRLF, a bare LF, or a CR followed by
+ * anything but LF ends a line; a CR at the end waits for the next octet). */
+static void test_line_matches_octet_reading(void)
+{
+    static const char alphabet[] = { 'a', 'b', '.', ' ', '\0', '\r', '\n' };
+    GRand *rand = g_rand_new_with_seed(5321);
+
+    for (guint round = 0; round < 200; round++) {
+        gsize n = (gsize) g_rand_int_range(rand, 0, 300);
+        char *text = g_malloc(n + 1);
+        /* Mostly plain octets, so lines of 0 to some 60 octets come. */
+        gint plain = g_rand_int_range(rand, 4, 60);
+
+        for (gsize i = 0; i < n; i++) {
+            gboolean end = g_rand_int_range(rand, 0, plain) == 0;
+
+            text[i] = end ? alphabet[g_rand_int_range(rand, 5, 7)]
+                          : alphabet[g_rand_int_range(rand, 0, 5)];
+        }
+        MsLineReader *r = ms_line_reader_new(0);
+        gsize fed = 0;
+        gsize at = 0; /* where the octet-by-octet reading is */
+
+        while (fed < n) {
+            gsize piece = (gsize) g_rand_int_range(rand, 1, 40);
+
+            piece = MIN(piece, n - fed);
+
+            ms_line_reader_feed(r, text + fed, piece);
+            fed += piece;
+            for (;;) {
+                /* The next line as the rules read it from `at`, if the
+                 * octets fed so far end it. */
+                gsize i = at;
+                gboolean whole = FALSE;
+                gsize next = at;
+                MsEol want_eol = MS_EOL_CRLF;
+
+                while (i < fed && text[i] != '\r' && text[i] != '\n')
+                    i++;
+                if (i < fed && text[i] == '\n') {
+                    whole = TRUE;
+                    next = i + 1;
+                    want_eol = MS_EOL_LF;
+                } else if (i + 1 < fed) {
+                    whole = TRUE;
+                    next = text[i + 1] == '\n' ? i + 2 : i + 1;
+                    want_eol = text[i + 1] == '\n' ? MS_EOL_CRLF : MS_EOL_CR;
+                }
+                const char *line = NULL;
+                gsize len = 0;
+                MsEol eol = MS_EOL_CRLF;
+                MsLineResult res = ms_line_reader_peek(r, &line, &len, &eol);
+
+                if (!whole) {
+                    CU_ASSERT_EQUAL(res, MS_LINE_NONE);
+                    CU_ASSERT_EQUAL(ms_line_reader_pending(r), fed - at);
+                    break;
+                }
+                CU_ASSERT_EQUAL_FATAL(res, MS_LINE_OK);
+                CU_ASSERT_EQUAL_FATAL(len, i - at);
+                CU_ASSERT(memcmp(line, text + at, len) == 0);
+                CU_ASSERT_EQUAL(line[len], '\0');
+                CU_ASSERT_EQUAL(eol, want_eol);
+                at = next;
+            }
+        }
+        ms_line_reader_free(r);
+        g_free(text);
+    }
+    g_rand_free(rand);
+}
+
 /* A reset reader behaves as a new one with the new limit: what was fed
  * before, a pending CR and an overflow included, is gone. */
 static void test_line_reset(void)
@@ -326,6 +402,7 @@ static const MsTestCase line_cases[] = {
     MS_TEST(test_line_proto_lines),
     MS_TEST(test_line_views_last_until_feed),
     MS_TEST(test_line_long_across_many_feeds),
+    MS_TEST(test_line_matches_octet_reading),
     MS_TEST(test_line_reset),
     MS_TEST(test_line_output_reuse),
     MS_TEST_END,

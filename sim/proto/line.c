@@ -7,6 +7,9 @@
  * how each line ended and lets the engine decide what the RFC wants done.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "mailsim/core.h"
 #include "mailsim/proto.h"
@@ -179,6 +182,23 @@ const char *ms_eol_text(MsEol eol)
 /* The first buffer holds a few reply or command lines, or a segment. */
 #define READER_MIN_CAP 256
 
+/* The search for a line's end reads 16 octets at a time where SSE2 is at
+ * hand (every x86-64), so the buffer has that many octets more than its
+ * cap, zeroed past the bytes fed: a read that starts before the end stays
+ * inside the block and sees no CR or LF that was not fed. */
+#if defined(__SSE2__)
+#define READER_PAD 16
+#else
+#define READER_PAD 0
+#endif
+
+/* Zeroes the pad after the bytes fed (see READER_PAD). */
+static inline void zero_pad(MsLineReader *reader)
+{
+    if (READER_PAD > 0 && reader->buf != NULL)
+        memset(reader->buf + reader->len, 0, READER_PAD);
+}
+
 void ms_line_reader_init(MsLineReader *reader, gsize max_len)
 {
     memset(reader, 0, sizeof *reader);
@@ -243,7 +263,7 @@ void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len)
 
         while (cap < need)
             cap *= 2;
-        char *buf = g_malloc(cap);
+        char *buf = g_malloc(cap + READER_PAD);
 
         if (keep > 0)
             memcpy(buf, reader->buf + reader->start, keep);
@@ -257,6 +277,7 @@ void ms_line_reader_feed(MsLineReader *reader, const char *bytes, gsize len)
     reader->start = 0;
     memcpy(reader->buf + keep, bytes, len);
     reader->len = need;
+    zero_pad(reader);
 }
 
 gsize ms_line_reader_pending(const MsLineReader *reader)
@@ -264,63 +285,62 @@ gsize ms_line_reader_pending(const MsLineReader *reader)
     return reader->len - reader->start;
 }
 
-/* Finds the end of the first line in buf from reader->scan on.
- * Returns TRUE with the line length and the octets consumed (line plus
- * ending), both from start; FALSE when more input is needed, leaving scan
- * where to resume. */
-static gboolean find_line_end(MsLineReader *reader, gsize *line_len, gsize *consumed,
-                              MsEol *eol)
+/* Where the first CR or LF in data[from..len) is, or len.  Only the first
+ * of either can end a line, and every line of a run is looked for here:
+ * with SSE2, sixteen octets are compared with both at once (the pad makes
+ * the last read safe); without it, memchr finds the first LF and then a CR
+ * before it. */
+static inline gsize find_eol(const char *data, gsize from, gsize len)
 {
-    const char *data = reader->buf;
-    gsize len = reader->len;
-    gsize start = reader->start;
-    gsize scan = reader->scan;
+#if defined(__SSE2__)
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i lf = _mm_set1_epi8('\n');
 
-    /* The first CR or LF from scan on, found with memchr: every line of a
-     * run is scanned here, and a loop testing each octet for both was a
-     * fortieth of a run.  Only a CR before the first LF ends this line. */
-    const char *lf = scan < len ? memchr(data + scan, '\n', len - scan) : NULL;
+    for (gsize at = from; at < len; at += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *) (const void *) (data + at));
+        unsigned hits = (unsigned) _mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+
+        if (hits != 0) {
+            gsize i = at + (gsize) __builtin_ctz(hits);
+            return i < len ? i : len;
+        }
+    }
+    return len;
+#else
+    if (from >= len)
+        return len;
+    const char *lf = memchr(data + from, '\n', len - from);
     gsize stop = lf != NULL ? (gsize) (lf - data) : len;
-    const char *cr = scan < stop ? memchr(data + scan, '\r', stop - scan) : NULL;
-    if (cr == NULL && lf != NULL) {
-        gsize i = stop;
-        *line_len = i - start;
-        *consumed = i + 1 - start;
-        *eol = MS_EOL_LF;
-        return TRUE;
-    }
-    if (cr != NULL) {
-        gsize i = (gsize) (cr - data);
-        if (i + 1 == len) {
-            /* CR as the last byte: CRLF or bare CR is decided by the next
-             * feed, so stop here and look at this CR again then. */
-            reader->scan = i;
-            return FALSE;
-        }
-        *line_len = i - start;
-        if (data[i + 1] == '\n') {
-            *consumed = i + 2 - start;
-            *eol = MS_EOL_CRLF;
-        } else {
-            *consumed = i + 1 - start;
-            *eol = MS_EOL_CR;
-        }
-        return TRUE;
-    }
-    reader->scan = len;
-    return FALSE;
+    const char *cr = stop > from ? memchr(data + from, '\r', stop - from) : NULL;
+    return cr != NULL ? (gsize) (cr - data) : stop;
+#endif
 }
 
 MsLineResult ms_line_reader_peek(MsLineReader *reader, const char **line_out, gsize *len_out,
                                  MsEol *eol_out)
 {
-    gsize line_len = 0;
-    gsize consumed = 0;
-    MsEol eol = MS_EOL_CRLF;
+    char *data = reader->buf;
+    gsize len = reader->len;
+    gsize i = find_eol(data, reader->scan, len);
+    gsize end; /* just past the line's ending */
+    MsEol eol;
 
-    if (!find_line_end(reader, &line_len, &consumed, &eol)) {
+    if (i < len && data[i] == '\n') {
+        end = i + 1;
+        eol = MS_EOL_LF;
+    } else if (i + 1 < len) {
+        /* A CR, and the octet after it says whether it is a CRLF. */
+        gboolean crlf = data[i + 1] == '\n';
+
+        end = crlf ? i + 2 : i + 1;
+        eol = crlf ? MS_EOL_CRLF : MS_EOL_CR;
+    } else {
+        /* No ending yet; or a CR as the last octet, CRLF or bare CR as the
+         * next feed decides, so the search resumes at it. */
         gsize max = reader->max_len;
 
+        reader->scan = i;
         /* Keep only the first max octets of a line that has no ending yet;
          * a pending CR at scan stays, it may start the ending. */
         if (max > 0 && reader->scan - reader->start > max) {
@@ -330,10 +350,13 @@ MsLineResult ms_line_reader_peek(MsLineReader *reader, const char **line_out, gs
             reader->len -= reader->scan - cut;
             reader->scan = cut;
             reader->overflow = TRUE;
+            zero_pad(reader);
         }
         return MS_LINE_NONE;
     }
 
+    gsize start = reader->start;
+    gsize line_len = i - start;
     gboolean too_long = reader->overflow || (reader->max_len > 0 && line_len > reader->max_len);
     gsize keep = line_len;
 
@@ -343,10 +366,10 @@ MsLineResult ms_line_reader_peek(MsLineReader *reader, const char **line_out, gs
     /* The line stays where it is, ended by a NUL written over the first
      * octet after what is kept: its ending (or the part of an over-long
      * line that is dropped), consumed with it. */
-    char *line = reader->buf + reader->start;
+    char *line = data + start;
     line[keep] = '\0';
-    reader->start += consumed;
-    reader->scan = reader->start;
+    reader->start = end;
+    reader->scan = end;
     reader->overflow = FALSE;
 
     if (line_out != NULL)
