@@ -59,10 +59,16 @@ static void output_rewind(MsProtoOutput *out)
         free_blocks(out);
 }
 
+/* The slots an output's array starts with: a session's longest step (a
+ * message's text, an EHLO reply and its extensions, a pipelined group)
+ * has more than eight lines as a rule, and growing the array cost more
+ * than making it.  ms_proto_output_init() makes them at once. */
+#define FIRST_ROOM 32
+
 void ms_proto_output_init(MsProtoOutput *out)
 {
-    out->lines = g_ptr_array_sized_new(8);
-    out->room = 8;
+    out->lines = g_ptr_array_sized_new(FIRST_ROOM);
+    out->room = FIRST_ROOM;
     out->blocks = NULL;
     out->big = NULL;
     output_rewind(out);
