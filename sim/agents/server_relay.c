@@ -414,7 +414,8 @@ static const MsTcpCallbacks relay_callbacks = {
     .closed = relay_closed,
 };
 
-static void start_relay(MsMailServer *server, const char *domain, GPtrArray *entries)
+static void start_relay(MsMailServer *server, const char *domain, MsQueuedMessage **entries,
+                        guint n_entries)
 {
     MsWorld *world = server->world;
     MsMailServer *target = ms_world_server_for_domain(world, domain);
@@ -423,8 +424,8 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
          * for good (RFC 5321 5.1). */
         Failure f = { .why = "no mail server for that domain" };
         failure_status(&f, NULL, "5.1.2"); /* RFC 3463: bad destination system */
-        for (guint i = 0; i < entries->len; i++)
-            entry_failed_for_good(server, g_ptr_array_index(entries, i), &f);
+        for (guint i = 0; i < n_entries; i++)
+            entry_failed_for_good(server, entries[i], &f);
         return;
     }
     RelaySession *s = g_new0(RelaySession, 1);
@@ -444,8 +445,8 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
     cfg.downgrade = relay_downgrade;
     cfg.downgrade_data = s;
     s->engine = ms_smtp_client_new(&cfg);
-    for (guint i = 0; i < entries->len; i++) {
-        MsQueuedMessage *q = g_ptr_array_index(entries, i);
+    for (guint i = 0; i < n_entries; i++) {
+        MsQueuedMessage *q = entries[i];
         q->in_flight = TRUE;
         q->attempts++;
         g_array_append_val(s->serials, q->serial);
@@ -461,61 +462,101 @@ static void start_relay(MsMailServer *server, const char *domain, GPtrArray *ent
     g_ptr_array_add(server->relaying, g_strdup(domain));
     /* The attempt of the connection: that of its first entry (the others
      * joined it; each counts its own in the queue notes). */
-    guint attempt = ((MsQueuedMessage *) g_ptr_array_index(entries, 0))->attempts;
+    guint attempt = entries[0]->attempts;
     s->conn = ms_tcp_connect_attempt(world->net, server->host, target->host, MS_PORT_SMTP,
                                      "SMTP", &relay_callbacks, s, attempt);
     if (server->spec->connect_timeout > 0)
         ms_tcp_conn_set_connect_timeout(s->conn, server->spec->connect_timeout);
 }
 
+/* A destination of one queue run: its domain (that of its first entry's
+ * first recipient, which stays until the group is started), whether a
+ * connection to it is open now (its entries wait for that one to end), and
+ * where its entries are in the run's list. */
+typedef struct {
+    const char *domain;
+    gboolean busy;
+    guint n;    /* entries due for it */
+    guint at;   /* where they start in the list */
+    guint put;  /* how many are in the list so far */
+} Group;
+
+/* A run looks at every entry of the queue, which is short as a rule: up to
+ * this many, its groups and lists are on the stack. */
+#define RUN_ON_STACK 32
+#define NOT_DUE G_MAXUINT
+
 void ms_server_run_queue(MsMailServer *server)
 {
     MsTime now = ms_sim_now(server->world->sim);
-    /* Made at the first group: more than half the runs find nothing due
-     * (an entry waits for its retry, or its destination is busy). */
-    g_autoptr(GPtrArray) domains = NULL;
-    g_autoptr(GPtrArray) groups = NULL;
     MsTime next = MS_TIME_NEVER;
-    for (guint i = 0; i < server->queue->len; i++) {
+    guint len = server->queue->len;
+    /* At most a group, a place in the list and a group number for each
+     * entry: arrays made for every run that found something due, and a
+     * copy of each group's domain, cost more than the rest of the run. */
+    Group groups_on_stack[RUN_ON_STACK];
+    guint group_of_on_stack[RUN_ON_STACK];
+    MsQueuedMessage *list_on_stack[RUN_ON_STACK];
+    gboolean small = len <= RUN_ON_STACK;
+    g_autofree Group *groups_on_heap = small ? NULL : g_new(Group, len);
+    g_autofree guint *group_of_on_heap = small ? NULL : g_new(guint, len);
+    g_autofree MsQueuedMessage **list_on_heap = small ? NULL : g_new(MsQueuedMessage *, len);
+    Group *groups = small ? groups_on_stack : groups_on_heap;
+    guint *group_of = small ? group_of_on_stack : group_of_on_heap;
+    MsQueuedMessage **list = small ? list_on_stack : list_on_heap;
+    guint n_groups = 0;
+
+    for (guint i = 0; i < len; i++) {
         MsQueuedMessage *q = g_ptr_array_index(server->queue, i);
+        group_of[i] = NOT_DUE;
         if (q->in_flight)
             continue;
         if (q->next_attempt > now) {
             next = MIN(next, q->next_attempt);
             continue;
         }
-        /* Copied only for a new group: the entry may be gone by the time
-         * the groups are started.  A destination with a connection open
-         * now gets no group: it would not be started (below), and starting
-         * the others cannot close its connection. */
         const char *domain = ms_address_domain_in(g_ptr_array_index(q->recipients, 0));
-        if (is_relaying(server, domain))
-            continue;
-        if (domains == NULL) {
-            domains = g_ptr_array_new_with_free_func(g_free);
-            groups = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
-        }
         guint g = 0;
-        while (g < domains->len && !ms_name_equal(g_ptr_array_index(domains, g), domain))
+        while (g < n_groups && !ms_name_equal(groups[g].domain, domain))
             g++;
-        if (g == domains->len) {
-            g_ptr_array_add(domains, g_strdup(domain));
-            g_ptr_array_add(groups, g_ptr_array_new());
+        if (g == n_groups) {
+            /* A destination with a connection open now gets no connection
+             * of its own, and its entries wait: whether it has one is asked
+             * once a group, not once an entry. */
+            groups[n_groups++] = (Group) { .domain = domain,
+                                           .busy = is_relaying(server, domain) };
         }
-        g_ptr_array_add(g_ptr_array_index(groups, g), q);
+        if (!groups[g].busy) {
+            group_of[i] = g;
+            groups[g].n++;
+        }
+    }
+    if (n_groups > 0) {
+        /* Each group's entries together in the list, in queue order. */
+        guint at = 0;
+        for (guint g = 0; g < n_groups; g++) {
+            groups[g].at = at;
+            at += groups[g].n;
+        }
+        for (guint i = 0; i < len; i++) {
+            if (group_of[i] != NOT_DUE) {
+                Group *grp = &groups[group_of[i]];
+                list[grp->at + grp->put++] = g_ptr_array_index(server->queue, i);
+            }
+        }
     }
     /* One connection per destination at a time: with persistence, every due
      * message goes over it; without, only the first, and the next one gets
      * a connection of its own once this one is closed - the sequence of
-     * connections the notes compare with SMTP's persistent one. */
-    for (guint g = 0; domains != NULL && g < domains->len; g++) {
-        const char *domain = g_ptr_array_index(domains, g);
-        GPtrArray *group = g_ptr_array_index(groups, g);
-        if (is_relaying(server, domain))
+     * connections the notes compare with SMTP's persistent one.  Starting a
+     * group changes only its own entries (a failure returns them or takes
+     * them out of the queue) and opens a connection to its own destination
+     * alone, so the others' entries and domains are as they were found. */
+    for (guint g = 0; g < n_groups; g++) {
+        if (groups[g].busy)
             continue;
-        if (!server->spec->persistent)
-            g_ptr_array_set_size(group, 1);
-        start_relay(server, domain, group);
+        start_relay(server, groups[g].domain, list + groups[g].at,
+                    server->spec->persistent ? groups[g].n : 1);
     }
     if (next != MS_TIME_NEVER)
         ms_mail_server_wake_queue(server, next);
