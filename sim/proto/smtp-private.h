@@ -123,13 +123,15 @@ gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char 
 /* ---- Shared helpers (smtp_common.c) ----------------------------------------- */
 /* The events an engine has for its owner, in order, copied in when pushed
  * and out when popped, so no pointer into the queue leaves the engine and
- * its reuse can hide nothing from AddressSanitizer.  A step makes one or two
- * events as a rule: they wait in the engine's own two slots, and only a step
- * that makes more takes an array from the heap (kept for the engine's
- * life); a GArray made for every session cost more than its events.  Under
- * AddressSanitizer the slots are not used and the array goes back to malloc
- * whenever the queue is emptied. */
-#define MS_SMTP_EVENTS_INLINE 2
+ * its reuse can hide nothing from AddressSanitizer.  Most steps make one
+ * event or none: it waits in the engine's own slot, and only a step that
+ * makes more takes an array from the heap (kept for the engine's life); a
+ * GArray made for every session cost more than its events.  One slot, not
+ * two: an engine with two no longer fit in a block that malloc's per-thread
+ * cache keeps (up to 1,032 bytes), and a block from beyond it cost more than
+ * the array.  Under AddressSanitizer the slot is not used and the array goes
+ * back to malloc whenever the queue is emptied. */
+#define MS_SMTP_EVENTS_INLINE 1
 
 typedef struct {
     MsSmtpEvent *items; /* `first`, or an array of cap from the heap */

@@ -22,15 +22,17 @@
 
 struct MsSmtpServer {
     /* configuration; the names are copied into the server's own block,
-     * after the struct: a server is made for every session */
+     * after the struct: a server is made for every session, and its flags
+     * are bits so that the block stays within what malloc keeps at hand
+     * (its per-thread cache takes up to 1,032 bytes) */
     char *hostname;
     char *peer_name; /* NULL when not given */
     const MsSmtpProfile *profile;
     guint64 max_size;
-    gboolean offer_8bitmime;
-    gboolean offer_pipelining;
-    gboolean offer_size;
-    gboolean refuse;
+    guint offer_8bitmime : 1;
+    guint offer_pipelining : 1;
+    guint offer_size : 1;
+    guint refuse : 1;
     guint max_recipients;
     MsSmtpRcptFn check_rcpt;
     gpointer user_data;
@@ -52,13 +54,13 @@ struct MsSmtpServer {
      * buffer kept from one transaction to the next: every message of a run
      * has them, and a copy of each cost a block each. */
     char *paths;
-    gsize paths_len;
-    gsize paths_cap;
-    gsize *rcpt_at;
+    guint paths_len;
+    guint paths_cap;
+    guint *rcpt_at;
     guint n_rcpts;
     guint rcpt_cap;
     guint rcpt_attempts;
-    gboolean body_8bitmime;
+    guint body_8bitmime : 1;
     guint64 declared_size;
 
     /* message text, while in DATA: the server's own buffer, kept from one
@@ -66,11 +68,11 @@ struct MsSmtpServer {
     char *data;
     gsize data_len;
     gsize data_cap;
-    gboolean data_too_big;
-    gboolean data_bare_lf;
-    gboolean data_bare_cr;
-    gboolean data_line_too_long;
-    gboolean data_8bit;
+    guint data_too_big : 1;
+    guint data_bare_lf : 1;
+    guint data_bare_cr : 1;
+    guint data_line_too_long : 1;
+    guint data_8bit : 1;
 };
 
 static const char *const state_phases[] = {
@@ -117,13 +119,15 @@ static void clear_transaction(MsSmtpServer *server)
 }
 
 /* Adds a path to the transaction's buffer; returns where it starts. */
-static gsize add_path(MsSmtpServer *server, const char *path)
+static guint add_path(MsSmtpServer *server, const char *path)
 {
-    gsize size = strlen(path) + 1;
-    gsize at = server->paths_len;
+    /* A path is at most MS_SMTP_PATH_MAX octets, and a transaction has at
+     * most max_recipients of them. */
+    guint size = (guint) strlen(path) + 1;
+    guint at = server->paths_len;
 
     if (at + size > server->paths_cap) {
-        gsize cap = MAX(server->paths_cap * 2, 256);
+        guint cap = MAX(server->paths_cap * 2, 256);
 
         while (cap < at + size)
             cap *= 2;
@@ -149,10 +153,10 @@ MsSmtpServer *ms_smtp_server_new(const MsSmtpServerConfig *config, const char *p
     if (server->profile == NULL)
         server->profile = ms_smtp_profile_lookup(NULL);
     server->max_size = config->max_size;
-    server->offer_8bitmime = config->offer_8bitmime;
-    server->offer_pipelining = config->offer_pipelining;
-    server->offer_size = config->offer_size;
-    server->refuse = config->refuse;
+    server->offer_8bitmime = config->offer_8bitmime != FALSE;
+    server->offer_pipelining = config->offer_pipelining != FALSE;
+    server->offer_size = config->offer_size != FALSE;
+    server->refuse = config->refuse != FALSE;
     server->max_recipients = config->max_recipients > 0 ? config->max_recipients
                                                         : MS_SMTP_DEFAULT_MAX_RECIPIENTS;
     server->check_rcpt = config->check_rcpt;
@@ -560,7 +564,7 @@ static void proceed_mail(MsSmtpServer *server, Request *req)
     /* RFC 5321 3.3: MAIL starts a new transaction with a clean slate. */
     clear_transaction(server);
     add_path(server, req->path);
-    server->body_8bitmime = req->body_8bitmime;
+    server->body_8bitmime = req->body_8bitmime != FALSE;
     server->declared_size = req->size;
     server_state(server, MS_SMTP_SERVER_MAIL);
     /* The null path is shown as "<>", as it was sent. */
@@ -634,7 +638,7 @@ static void proceed_rcpt(MsSmtpServer *server, Request *req)
     if (code / 100 == 2) {
         if (server->n_rcpts == server->rcpt_cap) {
             server->rcpt_cap = MAX(server->rcpt_cap * 2, 4);
-            server->rcpt_at = g_renew(gsize, server->rcpt_at, server->rcpt_cap);
+            server->rcpt_at = g_renew(guint, server->rcpt_at, server->rcpt_cap);
         }
         server->rcpt_at[server->n_rcpts++] = add_path(server, req->path);
         server_state(server, MS_SMTP_SERVER_RCPT);
