@@ -1760,6 +1760,29 @@ static void test_client_multiline_replies(void)
                   "5.1.1 no such user\n5.1.1 really");
 }
 
+/* A reply longer than the first buffer for its lines: the buffer grows,
+ * and every line is an extension of its own. */
+static void test_client_long_ehlo_reply(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+    g_autoptr(GString) reply = g_string_new("250-hamburger.edu\r\n");
+
+    for (guint i = 0; i < 40; i++)
+        g_string_append_printf(reply, "250-X-EXTENSION-%02u with parameters\r\n", i);
+    g_string_append(reply, "250 SIZE 2048\r\n");
+    add_message(client, BOB, 1, "hi\n", NULL);
+    client_expect(client, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
+    client_expect(client, reply->str, "MAIL FROM:<alice@crepes.fr> SIZE=4\r\n");
+    g_autoptr(MsSmtpEvent) info = client_event(client, MS_SMTP_EVENT_SERVER_INFO);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+    CU_ASSERT_EQUAL_FATAL(info->extensions->len, 41);
+    MS_ASSERT_STR(info->extensions->pdata[0], "X-EXTENSION-00 with parameters");
+    MS_ASSERT_STR(info->extensions->pdata[39], "X-EXTENSION-39 with parameters");
+    MS_ASSERT_STR(info->extensions->pdata[40], "SIZE 2048");
+    CU_ASSERT_EQUAL(info->max_size, 2048);
+}
+
 static void test_client_ehlo_fallback(void)
 {
     g_autoptr(MsSmtpClient) client = new_client(TRUE);
@@ -1999,6 +2022,7 @@ static const MsTestCase client_cases[] = {
     MS_TEST(test_client_data_failures),
     MS_TEST(test_client_partial),
     MS_TEST(test_client_multiline_replies),
+    MS_TEST(test_client_long_ehlo_reply),
     MS_TEST(test_client_ehlo_fallback),
     MS_TEST(test_client_pipelining_groups),
     MS_TEST(test_client_pipelining_mail_refused),

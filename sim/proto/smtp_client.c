@@ -84,9 +84,15 @@ struct MsSmtpClient {
     /* the reply being read: RFC 5321 4.2.1 multi-line replies.  The text
      * of each line but the last (after "ddd-"), each followed by "\n",
      * kept in one buffer until the last line comes: then the reply's text
-     * is the buffer with that line's text added.  Empty while no
-     * multi-line reply is under way. */
-    GString *reply_text;
+     * is the buffer with that line's text added.  reply_len is 0 while no
+     * multi-line reply is under way; reply_breaks counts its "\n"s.  The
+     * buffer is the client's own, made at the first multi-line reply (the
+     * EHLO reply, as a rule) and kept: a GString made for every client
+     * cost more than the text it held. */
+    char *reply_buf;
+    gsize reply_len;
+    gsize reply_cap;
+    guint reply_breaks;
 };
 
 /* The one place the state changes. */
@@ -487,36 +493,38 @@ static void server_info(MsSmtpClient *client, gboolean esmtp)
      * breaks made NULs, which the event owns: every session reads an EHLO
      * reply, and a copy of each keyword cost a block each.  The array is
      * made to their number at once, not grown to it. */
-    const char *first_break = esmtp ? strchr(client->reply_text->str, '\n') : NULL;
-    guint n_ext = 0;
+    gsize len = client->reply_len;
+    const char *first_break = esmtp && len > 0 ? memchr(client->reply_buf, '\n', len) : NULL;
+    /* Every line but the last was followed by one "\n": as many keywords. */
+    guint n_ext = first_break != NULL ? client->reply_breaks : 0;
 
-    for (const char *p = first_break; p != NULL; p = strchr(p + 1, '\n'))
-        n_ext++;
     event->extensions = g_ptr_array_sized_new(n_ext);
     if (first_break != NULL) {
-        event->strings_ = g_strdup(first_break + 1);
-        for (char *ext = event->strings_; ext != NULL;) {
-            char *end = strchr(ext, '\n');
+        gsize rest = len - (gsize) (first_break + 1 - client->reply_buf);
+        char *ext = event->strings_ = g_memdup2(first_break + 1, rest + 1);
+        char *stop = ext + rest;
 
-            if (end != NULL)
-                *end = '\0';
+        for (;;) {
+            char *end = memchr(ext, '\n', (gsize) (stop - ext));
+            gsize n = (end != NULL ? end : stop) - ext;
+
+            ext[n] = '\0';
             /* Room for n_ext was made above: no g_ptr_array_add() call. */
             event->extensions->pdata[event->extensions->len++] = ext;
-            ext = end != NULL ? end + 1 : NULL;
-        }
-    }
-    for (guint i = 0; i < event->extensions->len; i++) {
-        const char *ext = event->extensions->pdata[i];
-        gsize n = strlen(ext);
-
-        if (n == 10 && ms_proto_ascii_caseeq(ext, "PIPELINING", 10))
-            client->srv_pipelining = TRUE;
-        else if (n == 8 && ms_proto_ascii_caseeq(ext, "8BITMIME", 8))
-            client->srv_8bitmime = TRUE;
-        else if (ms_smtp_has_prefix(ext, n, "SIZE") && (n == 4 || ext[4] == ' ')) {
-            client->srv_size = TRUE;
-            if (n > 5)
-                g_ascii_string_to_unsigned(ext + 5, 10, 0, G_MAXUINT64, &event->max_size, NULL);
+            if (n == 10 && ms_proto_ascii_caseeq(ext, "PIPELINING", 10)) {
+                client->srv_pipelining = TRUE;
+            } else if (n == 8 && ms_proto_ascii_caseeq(ext, "8BITMIME", 8)) {
+                client->srv_8bitmime = TRUE;
+            } else if (n >= 4 && ms_proto_ascii_caseeq(ext, "SIZE", 4) &&
+                       (n == 4 || ext[4] == ' ')) {
+                client->srv_size = TRUE;
+                if (n > 5)
+                    g_ascii_string_to_unsigned(ext + 5, 10, 0, G_MAXUINT64, &event->max_size,
+                                               NULL);
+            }
+            if (end == NULL)
+                break;
+            ext = end + 1;
         }
     }
     push_event(client, event);
@@ -695,6 +703,35 @@ static void handle_reply(MsSmtpClient *client, guint code, const char *text)
 
 /* ---- Input ------------------------------------------------------------------------ */
 
+/* Adds n octets and then, when `brk`, a "\n" to the reply's text, which
+ * stays NUL-terminated. */
+static void reply_append(MsSmtpClient *client, const char *text, gsize n, gboolean brk)
+{
+    gsize need = client->reply_len + n + 2;
+
+    if (need > client->reply_cap) {
+        gsize cap = MAX(client->reply_cap * 2, 256);
+
+        while (cap < need)
+            cap *= 2;
+        client->reply_buf = g_realloc(client->reply_buf, cap);
+        client->reply_cap = cap;
+    }
+    memcpy(client->reply_buf + client->reply_len, text, n);
+    client->reply_len += n;
+    if (brk) {
+        client->reply_buf[client->reply_len++] = '\n';
+        client->reply_breaks++;
+    }
+    client->reply_buf[client->reply_len] = '\0';
+}
+
+static void reply_reset(MsSmtpClient *client)
+{
+    client->reply_len = 0;
+    client->reply_breaks = 0;
+}
+
 /* One reply line:  Reply-line = *( Reply-code "-" [ textstring ] CRLF )
  *                               Reply-code [ SP textstring ] CRLF
  * (RFC 5321 4.2).  Returns 1 when the reply is complete, 0 when more lines
@@ -714,8 +751,7 @@ static int reply_line(MsSmtpClient *client, const char *line, gsize len, guint *
         const char *text = line + 4;
         gsize n = len > 4 ? strnlen(text, len - 4) : 0;
 
-        g_string_append_len(client->reply_text, text, (gssize) n);
-        g_string_append_c(client->reply_text, '\n');
+        reply_append(client, text, n, TRUE);
         return 0;
     }
     return 1;
@@ -745,7 +781,7 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
 
             event.text = g_strdup_printf("malformed reply line \"%s\"", line);
             push_event(client, &event);
-            g_string_truncate(client->reply_text, 0);
+            reply_reset(client);
             if (client->state != MS_SMTP_CLIENT_QUIT)
                 session_fail(client, 0, "malformed reply from the server", TRUE);
             continue;
@@ -754,16 +790,16 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
             continue;
         /* The view is NUL-terminated after its n octets. */
         const char *last = n > 4 ? line + 4 : "";
-        if (client->reply_text->len == 0) {
+        if (client->reply_len == 0) {
             handle_reply(client, code, last);
             continue;
         }
         /* The reply's lines joined with "\n" are its text, and stay in the
          * buffer while the reply is handled (EHLO reads its extensions
          * from them). */
-        g_string_append(client->reply_text, last);
-        handle_reply(client, code, client->reply_text->str);
-        g_string_truncate(client->reply_text, 0);
+        reply_append(client, last, strlen(last), FALSE);
+        handle_reply(client, code, client->reply_buf);
+        reply_reset(client);
     }
 }
 
@@ -800,7 +836,6 @@ MsSmtpClient *ms_smtp_client_new(const MsSmtpClientConfig *config)
     ms_line_reader_init(&client->reader, REPLY_MAX);
     ms_proto_output_init(&client->output);
     ms_smtp_events_init(&client->events);
-    client->reply_text = g_string_sized_new(256);
     return client;
 }
 
@@ -814,7 +849,7 @@ void ms_smtp_client_free(MsSmtpClient *client)
     for (Outgoing *out = queue_pop(client); out != NULL; out = queue_pop(client))
         outgoing_free(out);
     outgoing_free(client->current);
-    g_string_free(client->reply_text, TRUE);
+    g_free(client->reply_buf);
     g_free(client);
 }
 
