@@ -1760,6 +1760,23 @@ static void test_client_multiline_replies(void)
                   "5.1.1 no such user\n5.1.1 really");
 }
 
+/* A NUL in a message's text ends the line it is in (a line is text), and
+ * the text's other lines go as they are; the client looks for NULs once a
+ * message, so a text without one is sent without looking in each line. */
+static void test_client_text_with_nul(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(TRUE);
+    static const char text[] = "one\r\ntw\0o\r\n.three\r\n";
+    g_autoptr(GBytes) data = g_bytes_new(text, sizeof text - 1);
+
+    ms_smtp_client_add_message(client, "alice@crepes.fr", BOB, 1, data, NULL);
+    client_expect(client, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
+    client_expect(client, "250-hamburger.edu\r\n250 PIPELINING\r\n",
+                  "MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n");
+    client_expect(client, "250 ok\r\n250 ok\r\n354 go\r\n",
+                  "one\r\ntw\r\n..three\r\n.\r\n");
+}
+
 /* A reply longer than the first buffer for its lines: the buffer grows,
  * and every line is an extension of its own. */
 static void test_client_long_ehlo_reply(void)
@@ -2023,6 +2040,7 @@ static const MsTestCase client_cases[] = {
     MS_TEST(test_client_partial),
     MS_TEST(test_client_multiline_replies),
     MS_TEST(test_client_long_ehlo_reply),
+    MS_TEST(test_client_text_with_nul),
     MS_TEST(test_client_ehlo_fallback),
     MS_TEST(test_client_pipelining_groups),
     MS_TEST(test_client_pipelining_mail_refused),

@@ -40,6 +40,7 @@ typedef struct Outgoing {
     guint lines_cap;
     GBytes *data;            /* the text as given, kept while it is 8-bit */
     gboolean is_8bit;
+    gboolean has_nul;        /* the text has a NUL, which ends the line it is in */
     guint64 size;            /* RFC 1870 3: octets with CRLFs, before stuffing */
     gpointer tag;
     GPtrArray *rcpt_results; /* MsSmtpRcptResult* */
@@ -160,6 +161,8 @@ static void split_lines(Outgoing *out, GBytes *data)
 
     if (ms_smtp_any_8bit(p, len))
         out->is_8bit = TRUE;
+    /* Looked for once in the whole text, not in each line as it is sent. */
+    out->has_nul = len > 0 && memchr(p, '\0', len) != NULL;
 
     gsize lf = find_from(p, 0, len, '\n');
     gsize cr = find_from(p, 0, len, '\r');
@@ -448,7 +451,7 @@ static void send_text(MsSmtpClient *client)
         const Span *span = &out->lines[i];
         const char *line = text + span->start;
         /* A line is text: it ends at a NUL, if it has one. */
-        const char *nul = memchr(line, '\0', span->len);
+        const char *nul = out->has_nul ? memchr(line, '\0', span->len) : NULL;
         gsize n = nul != NULL ? (gsize) (nul - line) : span->len;
 
         if (n > 0 && line[0] == '.') {
