@@ -20,7 +20,6 @@ typedef struct {
     MsTcpConn *conn;
     MsSmtpClient *engine;
     char *domain;
-    GArray *serials;   /* guint64: the queue entries given to this session */
     char *lost_why;    /* why the connection could not be made, if it could not */
     gboolean closing;
 } RelaySession;
@@ -52,7 +51,6 @@ static void relay_free(gpointer p)
 {
     RelaySession *s = p;
     ms_smtp_client_free(s->engine);
-    g_array_unref(s->serials);
     g_free(s->lost_why);
     g_free(s->domain);
     g_free(s);
@@ -243,6 +241,21 @@ static void relay_done(RelaySession *s, const MsSmtpEvent *ev)
     if (q == NULL)
         return;
     const char *remote = ms_host_name(ms_tcp_conn_host(s->conn, MS_DIR_SERVER));
+    if (ev->result == MS_SMTP_RESULT_DELIVERED) {
+        /* Most messages: no failure to describe, and the note's words on
+         * the stack when they fit. */
+        static const char relayed[] = "relayed to ";
+        gsize remote_size = strlen(remote) + 1;
+        char on_stack[128];
+        g_autofree char *on_heap = NULL;
+        char *how = on_stack;
+        if (sizeof relayed - 1 + remote_size > sizeof on_stack)
+            how = on_heap = g_malloc(sizeof relayed - 1 + remote_size);
+        memcpy(how, relayed, sizeof relayed - 1);
+        memcpy(how + sizeof relayed - 1, remote, remote_size);
+        ms_mail_server_dequeue(server, q, how);
+        return;
+    }
     g_autofree char *reply = ev->code != 0 ? ms_world_format("%u %s", ev->code,
                                                             ev->text != NULL ? ev->text : "")
                                            : NULL;
@@ -263,11 +276,6 @@ static void relay_done(RelaySession *s, const MsSmtpEvent *ev)
         failure_status(&f, NULL, "4.4.2"); /* RFC 3463: bad connection */
     }
     switch (ev->result) {
-    case MS_SMTP_RESULT_DELIVERED: {
-        g_autofree char *how = g_strconcat("relayed to ", remote, NULL);
-        ms_mail_server_dequeue(server, q, how);
-        break;
-    }
     case MS_SMTP_RESULT_PARTIAL:
     case MS_SMTP_RESULT_PERM_FAILURE:
     case MS_SMTP_RESULT_TEMP_FAILURE: {
@@ -432,7 +440,6 @@ static void start_relay(MsMailServer *server, const char *domain, MsQueuedMessag
     s->base.free = relay_free;
     s->server = server;
     s->domain = g_strdup(domain);
-    s->serials = g_array_new(FALSE, FALSE, sizeof(guint64));
     MsSmtpClientConfig cfg;
     ms_smtp_client_config_init(&cfg, server->domain);
     if (server->spec->profile == MS_SC_PROFILE_TEXTBOOK) {
@@ -449,7 +456,6 @@ static void start_relay(MsMailServer *server, const char *domain, MsQueuedMessag
         MsQueuedMessage *q = entries[i];
         q->in_flight = TRUE;
         q->attempts++;
-        g_array_append_val(s->serials, q->serial);
         ms_world_note(world, MS_TRACE_QUEUE, "queue.attempt", server->name, q->message_id, server->queue->len,
                       "attempt %u: relaying %s to %s by direct transfer", q->attempts,
                       q->message_id != NULL ? q->message_id : "message", target->name);
