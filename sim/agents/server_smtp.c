@@ -48,6 +48,17 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
     return 550;
 }
 
+/* The length of a string literal, and the copy of one or of a measured
+ * string, returning where the next part goes. */
+#define LIT_LEN(lit) (sizeof(lit) - 1)
+#define put_lit(w, lit) put((w), (lit), LIT_LEN(lit))
+
+static inline char *put(char *w, const char *s, gsize n)
+{
+    memcpy(w, s, n);
+    return w + n;
+}
+
 /* The message with the server's Received: field in front.  The one pass
  * over its header that this takes also finds its Message-ID (*message_id_out,
  * transfer full, NULL when none) and its line ending (*eol_out, NULL when it
@@ -61,32 +72,42 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
      * delivery inserts a trace line at the top of the header; RFC 3848:
      * "with ESMTP" after EHLO, "with SMTP" after HELO.  It is folded before
      * "by" when the first line would be long, and before the date. */
-    /* Concatenated, not printed: a field for every message a server takes. */
+    /* Concatenated, not printed: a field for every message a server takes.
+     * Each part is measured once, the constant ones by the compiler. */
     char digit[MS_PROTO_UINT_MAX_LEN];
-    ms_proto_format_uint(digit, ++server->smtp_ids);
+    gsize digit_len = ms_proto_format_uint(digit, ++server->smtp_ids);
     const char *helo = ev->helo_name != NULL ? ev->helo_name : "unknown";
     const char *peer = ev->peer_name != NULL ? ev->peer_name : "unknown";
     const char *with = ev->esmtp ? "ESMTP" : "SMTP";
+    gsize helo_len = strlen(helo);
+    gsize peer_len = strlen(peer);
+    gsize name_len = strlen(server->name);
+    gsize with_len = strlen(with);
     /* "from HELO (PEER)", a space or a fold, "by NAME with ESMTP id N;",
      * a fold, the date: written once into a buffer of its size. */
-    gsize from_len = strlen("from ") + strlen(helo) + strlen(" (") + strlen(peer) + 1;
-    gsize by_len = strlen("by ") + strlen(server->name) + strlen(" with ") + strlen(with) +
-                   strlen(" id ") + strlen(digit) + 1;
-    gboolean long_line = strlen("Received: ") + from_len + 1 + by_len > MS_MESSAGE_LINE_SHOULD;
+    gsize from_len = LIT_LEN("from ") + helo_len + LIT_LEN(" (") + peer_len + 1;
+    gsize by_len = LIT_LEN("by ") + name_len + LIT_LEN(" with ") + with_len + LIT_LEN(" id ") +
+                   digit_len + 1;
+    gboolean long_line = LIT_LEN("Received: ") + from_len + 1 + by_len > MS_MESSAGE_LINE_SHOULD;
     /* On the stack when it fits, as it nearly always does. */
     gsize size = from_len + 1 + by_len + 1 + date_len + 1;
     char on_stack[256];
     g_autofree char *on_heap = size > sizeof on_stack ? g_malloc(size) : NULL;
     char *received = on_heap != NULL ? on_heap : on_stack;
     char *w = received;
-    const char *const parts[] = { "from ", helo, " (", peer, ")", long_line ? "\n" : " ",
-                                  "by ", server->name, " with ", with, " id ", digit, ";",
-                                  "\n" };
-    for (guint i = 0; i < G_N_ELEMENTS(parts); i++) {
-        gsize part_len = strlen(parts[i]);
-        memcpy(w, parts[i], part_len);
-        w += part_len;
-    }
+    w = put_lit(w, "from ");
+    w = put(w, helo, helo_len);
+    w = put_lit(w, " (");
+    w = put(w, peer, peer_len);
+    w = put_lit(w, ")");
+    *w++ = long_line ? '\n' : ' ';
+    w = put_lit(w, "by ");
+    w = put(w, server->name, name_len);
+    w = put_lit(w, " with ");
+    w = put(w, with, with_len);
+    w = put_lit(w, " id ");
+    w = put(w, digit, digit_len);
+    w = put_lit(w, ";\n");
     memcpy(w, date, date_len + 1);
     GBytes *out = ms_message_prepend_peek(data, "Received", received, TRUE, "Message-ID",
                                           message_id_out, eol_out);
