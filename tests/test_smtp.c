@@ -1760,6 +1760,67 @@ static void test_client_multiline_replies(void)
                   "5.1.1 no such user\n5.1.1 really");
 }
 
+/* Feeds replies and counts the client's commands, checking that each
+ * carries the phase and note the classification of its text gives (the
+ * client names them itself, knowing what it sends). */
+static guint client_commands_noted(MsSmtpClient *client, const char *replies)
+{
+    guint n = 0;
+
+    ms_smtp_client_feed(client, replies, strlen(replies));
+    GPtrArray *lines = ms_smtp_client_output(client);
+
+    for (guint i = 0; i < lines->len; i++) {
+        const MsProtoLine *line = lines->pdata[i];
+        const char *phase = NULL;
+
+        if (g_str_has_prefix(line->note, "smtp.data."))
+            continue;
+        const char *note = ms_smtp_command_note(line->text, strlen(line->text), &phase);
+
+        MS_ASSERT_STR(line->note, note);
+        MS_ASSERT_STR(line->phase, phase);
+        n++;
+    }
+    ms_smtp_client_output_sent(client);
+    return n;
+}
+
+static void test_client_command_notes(void)
+{
+    static const char *const NOBODY_BOB[] = { "nobody@hamburger.edu", "bob@hamburger.edu" };
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+    g_autoptr(GBytes) data = g_bytes_new_static("hi\r\n", 4);
+
+    add_message(client, NOBODY_BOB, 2, "hi\n", NULL);
+    ms_smtp_client_add_message(client, "", BOB, 1, data, NULL);
+    add_message(client, BOB, 1, ".dot\n", NULL);
+    ms_smtp_client_finish(client);
+    CU_ASSERT_EQUAL(client_commands_noted(client, "220 hamburger.edu\r\n"), 1); /* EHLO */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "502 no\r\n"), 1);             /* HELO */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 hamburger.edu\r\n"), 1);  /* MAIL */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 ok\r\n"), 1);             /* RCPT */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "550 no\r\n"), 1);             /* RCPT */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 ok\r\n"), 1);             /* DATA */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "354 go\r\n"), 0);             /* text */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 ok\r\n"), 1);      /* MAIL FROM:<> */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 ok\r\n"), 1);             /* RCPT */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "550 no\r\n"), 1);             /* RSET */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 ok\r\n"), 1);             /* MAIL */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 ok\r\n"), 1);             /* RCPT */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 ok\r\n"), 1);             /* DATA */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "354 go\r\n"), 0);             /* text */
+    CU_ASSERT_EQUAL(client_commands_noted(client, "250 ok\r\n"), 1);             /* QUIT */
+
+    /* With pipelining the group goes at once: MAIL FROM:<>, RCPT, DATA. */
+    g_autoptr(MsSmtpClient) piped = new_client(TRUE);
+
+    ms_smtp_client_add_message(piped, "", BOB, 1, data, NULL);
+    CU_ASSERT_EQUAL(client_commands_noted(piped, "220 hamburger.edu\r\n"), 1);
+    CU_ASSERT_EQUAL(client_commands_noted(piped, "250-hamburger.edu\r\n250 PIPELINING\r\n"),
+                    3);
+}
+
 /* A NUL in a message's text ends the line it is in (a line is text), and
  * the text's other lines go as they are; the client looks for NULs once a
  * message, so a text without one is sent without looking in each line. */
@@ -2041,6 +2102,7 @@ static const MsTestCase client_cases[] = {
     MS_TEST(test_client_multiline_replies),
     MS_TEST(test_client_long_ehlo_reply),
     MS_TEST(test_client_text_with_nul),
+    MS_TEST(test_client_command_notes),
     MS_TEST(test_client_ehlo_fallback),
     MS_TEST(test_client_pipelining_groups),
     MS_TEST(test_client_pipelining_mail_refused),

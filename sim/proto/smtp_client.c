@@ -214,19 +214,21 @@ static void send_line(MsSmtpClient *client, const char *text, const char *eol, c
     ms_proto_output_add_len(&client->output, text, strlen(text), eol, phase, note);
 }
 
-static void send_command(MsSmtpClient *client, const char *text)
+/* The client knows which command it sends, so it gives each line the
+ * phase and note that ms_smtp_command_note() would find in its text (a
+ * test checks they agree), instead of having the text classified again:
+ * every command of a run is sent here. */
+static void send_command(MsSmtpClient *client, const char *text, const char *phase,
+                         const char *note)
 {
-    const char *phase = NULL;
-    const char *note = ms_smtp_command_note(text, strlen(text), &phase);
-
     send_line(client, text, "\r\n", phase, note);
 }
 
 /* A command put together from parts (NULL ends them) straight in its
  * line, without a copy of its own: every message's MAIL and RCPTs, every
- * session's EHLO.  textbook_note: the note of a line spelled as the
- * textbook prints it, or NULL for a command noted as any other. */
-static void send_parts(MsSmtpClient *client, const char *textbook_note, const char *const *parts)
+ * session's EHLO. */
+static void send_parts(MsSmtpClient *client, const char *phase, const char *note,
+                       const char *const *parts)
 {
     gsize lens[8];
     gsize len = 0;
@@ -237,16 +239,13 @@ static void send_parts(MsSmtpClient *client, const char *textbook_note, const ch
         lens[n] = strlen(parts[n]);
         len += lens[n];
     }
-    MsProtoLine *line = ms_proto_output_add_space(&client->output, len, "\r\n",
-                                                  MS_SMTP_PHASE_TRANSFER, textbook_note);
+    MsProtoLine *line = ms_proto_output_add_space(&client->output, len, "\r\n", phase, note);
     char *w = line->text;
 
     for (guint i = 0; i < n; i++) {
         memcpy(w, parts[i], lens[i]);
         w += lens[i];
     }
-    if (textbook_note == NULL)
-        line->note = ms_smtp_command_note(line->text, len, &line->phase);
 }
 
 static void push_event(MsSmtpClient *client, const MsSmtpEvent *event)
@@ -322,7 +321,7 @@ static void session_fail(MsSmtpClient *client, guint code, const char *text, gbo
         message_done(client, out, FALSE, code, text);
     client->finished = TRUE;
     if (quit) {
-        send_command(client, "QUIT");
+        send_command(client, "QUIT", MS_SMTP_PHASE_CLOSURE, "smtp.cmd.quit");
         client_state(client, MS_SMTP_CLIENT_QUIT);
     } else {
         emit_close(client, code, text);
@@ -337,7 +336,8 @@ static void send_rcpt(MsSmtpClient *client, guint i)
     const char *const parts[] = { client->textbook_syntax ? "RCPT TO: <" : "RCPT TO:<", rcpt, ">",
                                   NULL };
 
-    send_parts(client, client->textbook_syntax ? "smtp.cmd.rcpt.textbook" : NULL, parts);
+    send_parts(client, MS_SMTP_PHASE_TRANSFER,
+               client->textbook_syntax ? "smtp.cmd.rcpt.textbook" : "smtp.cmd.rcpt", parts);
 }
 
 static void send_transaction(MsSmtpClient *client)
@@ -362,7 +362,12 @@ static void send_transaction(MsSmtpClient *client)
     if (out->is_8bit && client->use_8bitmime && client->srv_8bitmime)
         parts[n++] = " BODY=8BITMIME"; /* RFC 6152 2 */
     parts[n] = NULL;
-    send_parts(client, client->textbook_syntax ? "smtp.cmd.mail.textbook" : NULL, parts);
+    /* RFC 5321 4.5.5: a bounce travels with the null reverse path. */
+    send_parts(client, MS_SMTP_PHASE_TRANSFER,
+               client->textbook_syntax        ? "smtp.cmd.mail.textbook"
+               : out->reverse_path[0] == '\0' ? "smtp.cmd.mail.null"
+                                              : "smtp.cmd.mail",
+               parts);
 
     out->pipelined = client->pipelining && client->srv_pipelining;
     if (out->pipelined) {
@@ -370,7 +375,7 @@ static void send_transaction(MsSmtpClient *client)
          * because the text may only follow its 354. */
         for (guint i = 0; i < out->n_recipients; i++)
             send_rcpt(client, i);
-        send_command(client, "DATA");
+        send_command(client, "DATA", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.data");
     }
     client_state(client, MS_SMTP_CLIENT_MAIL);
 }
@@ -417,7 +422,7 @@ static void start_next(MsSmtpClient *client)
     if (client->current != NULL)
         return;
     if (client->finished) {
-        send_command(client, "QUIT"); /* RFC 5321 4.1.1.10 */
+        send_command(client, "QUIT", MS_SMTP_PHASE_CLOSURE, "smtp.cmd.quit"); /* RFC 5321 4.1.1.10 */
         client_state(client, MS_SMTP_CLIENT_QUIT);
     } else {
         client_state(client, MS_SMTP_CLIENT_IDLE);
@@ -433,7 +438,7 @@ static void transaction_failed(MsSmtpClient *client, guint code, const char *tex
 
     message_done(client, out, FALSE, code, text);
     if (open) {
-        send_command(client, "RSET");
+        send_command(client, "RSET", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.rset");
         client_state(client, MS_SMTP_CLIENT_RSET);
     } else {
         start_next(client);
@@ -482,7 +487,8 @@ static void on_greeting(MsSmtpClient *client, guint code, const char *text)
     }
     const char *const parts[] = { client->use_ehlo ? "EHLO " : "HELO ", client->helo_name, NULL };
 
-    send_parts(client, NULL, parts);
+    send_parts(client, MS_SMTP_PHASE_HANDSHAKE, client->use_ehlo ? "smtp.cmd.ehlo" : "smtp.cmd.helo",
+               parts);
     client_state(client, client->use_ehlo ? MS_SMTP_CLIENT_EHLO : MS_SMTP_CLIENT_HELO);
 }
 
@@ -543,7 +549,7 @@ static void on_ehlo(MsSmtpClient *client, guint code, const char *text)
          * the client falls back to HELO (RFC 1869 4.5). */
         const char *const parts[] = { "HELO ", client->helo_name, NULL };
 
-        send_parts(client, NULL, parts);
+        send_parts(client, MS_SMTP_PHASE_HANDSHAKE, "smtp.cmd.helo", parts);
         client_state(client, MS_SMTP_CLIENT_HELO);
     } else {
         session_fail(client, code, text, TRUE);
@@ -598,7 +604,7 @@ static void on_rcpt(MsSmtpClient *client, guint code, const char *text)
     if (out->pipelined) {
         client_state(client, MS_SMTP_CLIENT_DATA);
     } else if (out->n_accepted > 0) {
-        send_command(client, "DATA");
+        send_command(client, "DATA", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.data");
         client_state(client, MS_SMTP_CLIENT_DATA);
     } else {
         /* RFC 5321 3.3: no recipient, no DATA. */
