@@ -480,11 +480,14 @@ static gboolean parse_path_arg(MsSmtpServer *server, Request *req, const char *k
     MsSmtpReplyId syntax = req->cmd->syntax_reply;
     const char *p = req->args;
 
-    if (!ms_smtp_has_prefix(p, strlen(p), keyword)) {
+    gsize keyword_len = strlen(keyword);
+
+    /* Compared inline: a shorter argument differs at its NUL. */
+    if (!ms_proto_ascii_caseeq(p, keyword, keyword_len)) {
         reply(server, syntax);
         return FALSE;
     }
-    p += strlen(keyword);
+    p += keyword_len;
     req->spaced = *p == ' ';
     while (*p == ' ')
         p++;
