@@ -702,6 +702,9 @@ static void test_server_syntax_errors(void)
     server_expect_code(server, "EHLO crepes.fr\r\n", "250");
     server_expect(server, "MAIL alice@crepes.fr\r\n", "501 5.5.4 Syntax: MAIL FROM:<address>\r\n");
     server_expect_code(server, "MAIL FROM:alice@crepes.fr\r\n", "501");
+    /* The keyword is compared case-blind and whole: shorter is wrong. */
+    server_expect_code(server, "MAIL FRO\r\n", "501");
+    server_expect_code(server, "MAIL TO:<alice@crepes.fr>\r\n", "501");
     server_expect_code(server, "MAIL FROM:<alice@crepes.fr\r\n", "501");
     server_expect(server, "MAIL FROM:<alice>\r\n",
                   "501 5.1.7 <alice>: Bad sender address syntax\r\n");
@@ -713,7 +716,8 @@ static void test_server_syntax_errors(void)
     CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
     server_expect_code(server, "MAIL FROM:<alice@crepes.fr>\r\n", "250");
     server_expect(server, "RCPT TO:<>\r\n", "501 5.1.3 <>: Bad recipient address syntax\r\n");
-    server_expect_code(server, "RCPT TO:<bob@hamburger.edu>\r\n", "250");
+    server_expect_code(server, "RCPT T\r\n", "501");
+    server_expect_code(server, "rcpt to:<bob@hamburger.edu>\r\n", "250");
     server_expect_code(server, "DATA now\r\n", "501");
     CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_RCPT);
 }
