@@ -109,8 +109,12 @@ static void conn_free(gpointer data)
     for (int s = 0; s < 2; s++) {
         MsTcpSide *side = &conn->sides[s];
 
-        while (!g_queue_is_empty(&side->rtx))
-            ms_tcp_seg_free(conn, g_queue_pop_head_link(&side->rtx)->data);
+        while (side->rtx_head != NULL) {
+            MsTcpSeg *seg = side->rtx_head;
+
+            side->rtx_head = seg->next;
+            ms_tcp_seg_free(conn, seg);
+        }
         if (side->pending != NULL)
             g_array_unref(side->pending);
         g_list_free_full(side->ooo, g_free);
@@ -390,8 +394,11 @@ void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, guint32 len)
     seg->seq = side->snd_nxt;
     seg->len = len;
     side->snd_nxt = ms_tcp_seg_end(seg);
-    seg->link.data = seg;
-    g_queue_push_tail_link(&side->rtx, &seg->link);
+    if (side->rtx_head == NULL)
+        side->rtx_head = seg;
+    else
+        side->rtx_tail->next = seg;
+    side->rtx_tail = seg;
     seg_transmit(conn, seg);
 }
 
@@ -512,7 +519,7 @@ static void rtx_timer_fired(gpointer data)
 {
     MsTcpSide *side = data;
     MsTcpConn *conn = side->conn;
-    MsTcpSeg *seg = g_queue_peek_head(&side->rtx);
+    MsTcpSeg *seg = side->rtx_head;
 
     side->timer = NULL;
     side->timer_armed = FALSE;
@@ -584,7 +591,6 @@ static void side_init(MsTcpConn *conn, int s, MsTcpTable *table, MsHost *host, g
     side->host = host;
     side->port = port;
     side->rto = table->initial_rto;
-    g_queue_init(&side->rtx);
 }
 
 static void refuse_no_route(gpointer data)
@@ -831,7 +837,7 @@ gboolean ms_tcp_conn_quiet(const MsTcpConn *conn)
     for (int s = 0; s < 2; s++) {
         const MsTcpSide *side = &conn->sides[s];
 
-        if (side->rtx.length > 0 || side->pending != NULL)
+        if (side->rtx_head != NULL || side->pending != NULL)
             return FALSE;
     }
     return TRUE;

@@ -71,10 +71,11 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
      * changes nothing. */
     if (ack <= side->snd_una || ack > side->snd_nxt)
         return;
-    /* The queue's head is read in place: nearly every segment's ACK comes
-     * here, and GLib's queue functions were a call each. */
-    while (side->rtx.head != NULL && ms_tcp_seg_end(side->rtx.head->data) <= ack) {
-        MsTcpSeg *seg = g_queue_pop_head_link(&side->rtx)->data;
+    /* Nearly every segment's ACK comes here: the queue is linked by hand. */
+    while (side->rtx_head != NULL && ms_tcp_seg_end(side->rtx_head) <= ack) {
+        MsTcpSeg *seg = side->rtx_head;
+
+        side->rtx_head = seg->next;
 
         retransmitted = retransmitted || seg->retransmits > 0;
         syn_acked = syn_acked || (seg->flags & MS_TCP_SYN) != 0;
@@ -90,7 +91,7 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
         rtt_sample(side, conn_now(conn) - first_start);
     /* RFC 6298 5.2: all acknowledged, stop the timer; 5.3: otherwise new
      * data was acknowledged, restart it. */
-    if (side->rtx.head == NULL)
+    if (side->rtx_head == NULL)
         ms_tcp_timer_stop(conn, s);
     else if (any)
         ms_tcp_timer_start(conn, s, conn_now(conn));
