@@ -201,16 +201,28 @@ static inline void slot_release(MsEventQueue *queue, guint32 slot)
     queue->free_head = slot;
 }
 
+/* The entry at byte offset `off` from the array's start: the walks keep
+ * byte offsets rather than indices, so that no level needs a shift to turn
+ * an index into an address. */
+#define AT(heap, off) (*(HeapEntry *) (void *) ((char *) (heap) + (off)))
+
+/* Moves `entry` up from byte offset `off` to where it belongs.  A parent's
+ * offset is half its child's, rounded down to a whole entry. */
+static inline void sift_up_at(HeapEntry *heap, gsize off, HeapEntry entry)
+{
+    while (off > sizeof(HeapEntry)) {
+        gsize parent = (off / 2) & ~(gsize) (sizeof(HeapEntry) - 1);
+        if (!(entry < AT(heap, parent)))
+            break;
+        AT(heap, off) = AT(heap, parent);
+        off = parent;
+    }
+    AT(heap, off) = entry;
+}
+
 static inline void sift_up(HeapEntry *heap, gsize pos, HeapEntry entry)
 {
-    while (pos > 1) {
-        gsize parent = pos / 2;
-        if (!(entry < heap[parent]))
-            break;
-        heap[pos] = heap[parent];
-        pos = parent;
-    }
-    heap[pos] = entry;
+    sift_up_at(heap, pos * sizeof(HeapEntry), entry);
 }
 
 /* Restores the heap below `pos` for an entry that belongs at or under it. */
@@ -242,38 +254,42 @@ static void sift_down(HeapEntry *heap, guint len, guint pos, HeapEntry entry)
 #define PREFETCH_MIN_LEN 8192u
 
 /* Puts `entry` in the root's place and restores the heap (Floyd's walk, as
- * described above). */
+ * described above).  With 16-byte entries a child's byte offset is twice
+ * its parent's, and the smaller sibling is chosen by adding 0 or 16 (a
+ * carry, not a branch). */
 static void heap_replace_top(HeapEntry *heap, gsize len, HeapEntry entry)
 {
-    /* Indices as wide as pointers: no widening at every level. */
-    gsize pos = 1;
-    gsize child = 2;
+    const gsize last = len * sizeof(HeapEntry);
+    gsize pos = sizeof(HeapEntry);
+    gsize child = 2 * sizeof(HeapEntry);
     if (G_UNLIKELY(len >= PREFETCH_MIN_LEN)) {
-        while (child < len) {
-            if (child * 8 + 15 <= len) {
-                __builtin_prefetch(&heap[8 * child]);
-                __builtin_prefetch(&heap[8 * child + 4]);
-                __builtin_prefetch(&heap[8 * child + 8]);
-                __builtin_prefetch(&heap[8 * child + 12]);
+        while (child < last) {
+            if (child * 8 + 15 * sizeof(HeapEntry) <= last) {
+                __builtin_prefetch(&AT(heap, 8 * child));
+                __builtin_prefetch(&AT(heap, 8 * child + 4 * sizeof(HeapEntry)));
+                __builtin_prefetch(&AT(heap, 8 * child + 8 * sizeof(HeapEntry)));
+                __builtin_prefetch(&AT(heap, 8 * child + 12 * sizeof(HeapEntry)));
             }
-            child += heap[child + 1] < heap[child];
-            heap[pos] = heap[child];
+            child += (gsize) (AT(heap, child + sizeof(HeapEntry)) < AT(heap, child))
+                     * sizeof(HeapEntry);
+            AT(heap, pos) = AT(heap, child);
             pos = child;
             child = 2 * pos;
         }
     } else {
-        while (child < len) {
-            child += heap[child + 1] < heap[child];
-            heap[pos] = heap[child];
+        while (child < last) {
+            child += (gsize) (AT(heap, child + sizeof(HeapEntry)) < AT(heap, child))
+                     * sizeof(HeapEntry);
+            AT(heap, pos) = AT(heap, child);
             pos = child;
             child = 2 * pos;
         }
     }
-    if (child == len) {
-        heap[pos] = heap[child];
+    if (child == last) {
+        AT(heap, pos) = AT(heap, child);
         pos = child;
     }
-    sift_up(heap, pos, entry);
+    sift_up_at(heap, pos, entry);
 }
 
 static void heap_remove_top(Heap *h)
