@@ -134,6 +134,11 @@ GRand *ms_sim_rand(MsSim *sim);
 guint64 ms_sim_seed(const MsSim *sim);
 /* The trace bus of this world (transfer none). */
 MsTrace *ms_sim_trace(MsSim *sim);
+/* The simulator's event queue (transfer none), for the net, which pushes
+ * an event for every hop of every packet: straight into the queue, the
+ * caller making sure the time is not in the past and not MS_TIME_NEVER,
+ * instead of through ms_sim_schedule_at() and friends. */
+MsEventQueue *ms_sim_queue(MsSim *sim);
 guint64 ms_sim_events_run(const MsSim *sim);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsSim, ms_sim_free)

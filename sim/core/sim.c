@@ -150,6 +150,12 @@ guint64 ms_sim_seed(const MsSim *sim)
     return sim->seed;
 }
 
+MsEventQueue *ms_sim_queue(MsSim *sim)
+{
+    g_return_val_if_fail(sim != NULL, NULL);
+    return sim->queue;
+}
+
 MsTrace *ms_sim_trace(MsSim *sim)
 {
     g_return_val_if_fail(sim != NULL, NULL);

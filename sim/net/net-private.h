@@ -18,6 +18,22 @@ G_BEGIN_DECLS
 /* ---- Tasks: events owned by the net ---------------------------------- */
 typedef struct MsNetTask MsNetTask;
 
+/* A pending task is on the net's list (prev, next); a finished one is kept
+ * on the spare list (next). */
+struct MsNetTask {
+    MsNet *net;
+    MsEventId id;
+    MsEventFn fn;
+    gpointer data;
+    GDestroyNotify destroy;
+    MsNetTask *prev;
+    MsNetTask *next;
+};
+
+/* What the simulator runs for a task: it finishes the task, then calls
+ * its fn. */
+void ms_net_task_run(gpointer data);
+
 /* Schedules fn(data) at `when` (clamped to now).  If the net is freed first,
  * the event is cancelled and destroy(data) is called (when not NULL). The
  * task is gone once fn runs; do not cancel it after that. (transfer none) */
@@ -25,13 +41,15 @@ MsNetTask *ms_net_task_at(MsNet *net, MsTime when, MsEventFn fn, gpointer data,
                           GDestroyNotify destroy);
 /* Cancels a pending (or stopped) task without calling its destroy notify. */
 void ms_net_task_cancel(MsNet *net, MsNetTask *task);
-/* Keeps the task but stops its event: it will not run unless moved. */
-void ms_net_task_stop(MsNet *net, MsNetTask *task);
+/* Keeps the task but stops its event: it will not run unless moved.
+ * Inline below, with ms_net_task_move(): a TCP side stops its timer at
+ * nearly every ACK and starts it again with the next segment. */
+static inline void ms_net_task_stop(MsNet *net, MsNetTask *task);
 /* Moves a pending or stopped task to `when` (clamped to now), exactly as
  * cancelling it and scheduling it anew would, but without either where its
  * event can be rescheduled in place (ms_event_queue_reschedule()): for a
  * timer that is stopped and restarted on every ACK. */
-void ms_net_task_move(MsNet *net, MsNetTask *task, MsTime when);
+static inline void ms_net_task_move(MsNet *net, MsNetTask *task, MsTime when);
 
 /* How many hosts the route searches have settled so far: their work, for
  * the tests that check it grows linearly with the hosts. */
@@ -192,6 +210,7 @@ typedef struct MsLabel MsLabel; /* a host's label in a route search (route.c) */
 
 struct MsNet {
     MsSim *sim;
+    MsEventQueue *queue;   /* the simulator's: packets and tasks push there */
     GPtrArray *hosts;      /* MsHost, owned, by index */
     GPtrArray *links;      /* MsLink, owned, by index */
     GHashTable *by_name;   /* name -> MsHost (ms_name_equal), for lookup only */
@@ -210,6 +229,27 @@ struct MsNet {
     MsPacket *packets;     /* in flight, the latest first */
     MsTcpTable *tcp;
 };
+
+static inline void ms_net_task_stop(MsNet *net, MsNetTask *task)
+{
+    if (task->id != MS_EVENT_ID_NONE)
+        ms_event_queue_cancel(net->queue, task->id);
+}
+
+static inline void ms_net_task_move(MsNet *net, MsNetTask *task, MsTime when)
+{
+    MsTime now = ms_sim_now(net->sim);
+
+    if (when < now)
+        when = now;
+    /* What ms_sim_reschedule_at() does with a time that never comes. */
+    if (when == MS_TIME_NEVER) {
+        ms_event_queue_cancel(net->queue, task->id);
+        task->id = MS_EVENT_ID_NONE;
+        return;
+    }
+    task->id = ms_event_queue_reschedule(net->queue, task->id, when, ms_net_task_run, task);
+}
 
 /* TRUE unless one of the spans covers t.  Every hop of every packet asks
  * it twice (the link, the host reached), hence inline. */

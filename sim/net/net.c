@@ -19,18 +19,6 @@ typedef struct {
     gboolean reported_up;
 } MsService;
 
-/* A pending task is on the net's list (prev, next); a finished one is kept
- * on the spare list (next). */
-struct MsNetTask {
-    MsNet *net;
-    MsEventId id;
-    MsEventFn fn;
-    gpointer data;
-    GDestroyNotify destroy;
-    MsNetTask *prev;
-    MsNetTask *next;
-};
-
 /* ---- Tasks ------------------------------------------------------------- */
 
 /* Every TCP timer and connection timeout is a task (packets schedule their
@@ -56,7 +44,7 @@ static void task_finish(MsNet *net, MsNetTask *task)
     net->spare = task;
 }
 
-static void task_run(gpointer data)
+void ms_net_task_run(gpointer data)
 {
     MsNetTask *task = data;
     MsEventFn fn = task->fn;
@@ -89,8 +77,9 @@ MsNetTask *ms_net_task_at(MsNet *net, MsTime when, MsEventFn fn, gpointer data,
     net->tasks = task;
     /* A packet on a link of infinite latency, say, never arrives: keep the
      * task (its data is freed with the net) but put nothing in the queue. */
-    task->id = when >= MS_TIME_NEVER ? MS_EVENT_ID_NONE
-                                     : ms_sim_schedule_at(net->sim, MAX(when, now), task_run, task);
+    task->id = when >= MS_TIME_NEVER
+                   ? MS_EVENT_ID_NONE
+                   : ms_event_queue_push(net->queue, MAX(when, now), ms_net_task_run, task);
     return task;
 }
 
@@ -99,21 +88,8 @@ void ms_net_task_cancel(MsNet *net, MsNetTask *task)
     if (task == NULL)
         return;
     if (task->id != MS_EVENT_ID_NONE)
-        ms_sim_cancel(net->sim, task->id);
+        ms_event_queue_cancel(net->queue, task->id);
     task_finish(net, task);
-}
-
-void ms_net_task_stop(MsNet *net, MsNetTask *task)
-{
-    if (task->id != MS_EVENT_ID_NONE)
-        ms_sim_cancel(net->sim, task->id);
-}
-
-void ms_net_task_move(MsNet *net, MsNetTask *task, MsTime when)
-{
-    MsTime now = ms_sim_now(net->sim);
-
-    task->id = ms_sim_reschedule_at(net->sim, task->id, MAX(when, now), task_run, task);
 }
 
 /* The oldest pending task first, as when they were kept in a queue: a
@@ -180,6 +156,7 @@ MsNet *ms_net_new(MsSim *sim)
     g_return_val_if_fail(sim != NULL, NULL);
     net = g_new0(MsNet, 1);
     net->sim = sim;
+    net->queue = ms_sim_queue(sim);
     net->hosts = g_ptr_array_new_with_free_func(host_free);
     net->links = g_ptr_array_new_with_free_func(link_free);
     net->by_name = g_hash_table_new(ms_name_hash, ms_name_hash_equal);

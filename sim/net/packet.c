@@ -69,7 +69,7 @@ void ms_net_packets_free_all(MsNet *net)
 static void packet_schedule(MsPacket *p, MsTime when, MsEventFn fn)
 {
     p->event = when >= MS_TIME_NEVER ? MS_EVENT_ID_NONE
-                                     : ms_sim_schedule_at(p->net->sim, when, fn, p);
+                                     : ms_event_queue_push(p->net->queue, when, fn, p);
 }
 
 static void packet_finish(MsPacket *p, gboolean lost)

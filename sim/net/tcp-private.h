@@ -313,7 +313,17 @@ void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg);
 void ms_tcp_trackers_done(MsTcpConn *conn, int s);
 /* (Re)starts side s's retransmission timer to expire one RTO after `from`. */
 void ms_tcp_timer_start(MsTcpConn *conn, int s, MsTime from);
-void ms_tcp_timer_stop(MsTcpConn *conn, int s);
+/* The task stays with the side (ms_tcp_conn_settle() lets it go), so that
+ * the next start, usually the next write, finds it.  Nearly every ACK
+ * stops the timer, hence inline. */
+static inline void ms_tcp_timer_stop(MsTcpConn *conn, int s)
+{
+    MsTcpSide *side = &conn->sides[s];
+
+    if (side->timer_armed)
+        ms_net_task_stop(conn->net, side->timer);
+    side->timer_armed = FALSE;
+}
 /* Sends pending writes, then the FIN if asked, once s is synchronised. */
 void ms_tcp_side_flush(MsTcpConn *conn, int s);
 /* Refusal or abort: every side still running is told, and it is over. */

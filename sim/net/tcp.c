@@ -350,17 +350,6 @@ void ms_tcp_timer_start(MsTcpConn *conn, int s, MsTime from)
     side->timer_armed = TRUE;
 }
 
-/* The task stays with the side (ms_tcp_conn_settle() lets it go), so that
- * the next start, usually the next write, finds it. */
-void ms_tcp_timer_stop(MsTcpConn *conn, int s)
-{
-    MsTcpSide *side = &conn->sides[s];
-
-    if (side->timer_armed)
-        ms_net_task_stop(conn->net, side->timer);
-    side->timer_armed = FALSE;
-}
-
 /* Sends (or resends) a segment from the retransmission queue. */
 static void seg_transmit(MsTcpConn *conn, MsTcpSeg *seg)
 {
