@@ -509,22 +509,22 @@ gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn
     HeapEntry top = h->a[1];
     guint32 slot = KEY_SLOT(entry_key(top));
     Slot *s = &queue->slots[slot];
-    MsEventFn fn = s->fn;
-    gpointer data = s->data;
-    heap_remove_top(h);
-    slot_release(queue, slot);
-    /* The next pop will want the new root's slot: start loading it while
-     * the caller runs this event. */
-    if (h->len > 0)
-        __builtin_prefetch(&queue->slots[KEY_SLOT(entry_key(h->a[1]))]);
     queue->live--;
     queue->now = entry_time(top);
     if (time_out != NULL)
         *time_out = queue->now;
     if (fn_out != NULL)
-        *fn_out = fn;
+        *fn_out = s->fn;
     if (data_out != NULL)
-        *data_out = data;
+        *data_out = s->data;
+    slot_release(queue, slot);
+    /* Everything the caller gets is handed over before the heap's walk, so
+     * that nothing waits in a register across it. */
+    heap_remove_top(h);
+    /* The next pop will want the new root's slot: start loading it while
+     * the caller runs this event. */
+    if (h->len > 0)
+        __builtin_prefetch(&queue->slots[KEY_SLOT(entry_key(h->a[1]))]);
     return TRUE;
 }
 
