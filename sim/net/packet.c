@@ -82,6 +82,12 @@ static void packet_finish(MsPacket *p, gboolean lost)
     /* The packet is its sender's again before fn runs, which may free it
      * or send it anew. */
     packet_done(p);
+    /* A packet delivered has no reason to free: fn is then the last
+     * thing done, a jump rather than a call. */
+    if (G_LIKELY(why == NULL)) {
+        fn(data, lost, where, NULL);
+        return;
+    }
     fn(data, lost, where, why);
     g_free(why);
 }
@@ -161,7 +167,8 @@ gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *d
     MsTime now = ms_sim_now(net->sim);
     MsTime start = now;
 
-    g_return_val_if_fail(p != NULL && src != NULL && dst != NULL && fn != NULL, FALSE);
+    /* The net's own callers (TCP, ms_net_send_packet()) pass all of them,
+     * and this runs for every packet: no check. */
     MsRoute *route = route_cache != NULL ? *route_cache : NULL;
     if (route == NULL || route->epoch != net->route_epoch) {
         route = ms_net_route_find(net, src, dst);
@@ -228,8 +235,10 @@ static void public_packet_done(gpointer data, gboolean lost, const MsHost *where
 gboolean ms_net_send_packet(MsNet *net, MsHost *src, MsHost *dst, guint32 bytes,
                             MsPacketFn fn, gpointer data)
 {
-    MsPublicPacket *pp = g_new0(MsPublicPacket, 1);
+    MsPublicPacket *pp;
 
+    g_return_val_if_fail(net != NULL && src != NULL && dst != NULL, FALSE);
+    pp = g_new0(MsPublicPacket, 1);
     pp->fn = fn;
     pp->data = data;
     if (!ms_net_send_packet_full(net, &pp->packet, src, dst, bytes, public_packet_done, pp,

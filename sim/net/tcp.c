@@ -606,7 +606,7 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
     MsTcpTable *table = ms_net_tcp_table(net);
     MsTcpConn *conn;
     MsTraceRecord rec;
-    g_autoptr(GPtrArray) route = NULL;
+    MsRoute *route;
 
     g_return_val_if_fail(client != NULL && server != NULL, NULL);
     conn = g_new0(MsTcpConn, 1);
@@ -628,14 +628,19 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
 
     ms_tcp_conn_record(conn, MS_TRACE_CONN_OPEN, MS_TCP_CLIENT, &rec);
     ms_tcp_conn_emit(conn, MS_TCP_CLIENT, &rec);
-    route = ms_net_route(net, client, server);
-    if (route == NULL) {
+    /* The net's own route, kept by the client side for its segments (as
+     * ms_net_send_packet_full() would keep it), rather than a copy of its
+     * hosts made only to be looked at: some 800 instructions a connection. */
+    route = ms_net_route_find(net, client, server);
+    if (route->hosts == NULL) {
         /* Refused at once, but from an event: the caller has not even got
          * the connection back yet. */
         conn->holds++;
         ms_net_task_at(net, conn_now(conn), refuse_no_route, conn, NULL);
         return conn;
     }
+    route->refs++;
+    conn->sides[MS_TCP_CLIENT].route = route;
     ms_tcp_seg_send_new(conn, MS_TCP_CLIENT, MS_TCP_SYN, 0); /* ISN 0 (see the docs) */
     return conn;
 }

@@ -340,7 +340,9 @@ void ms_tcp_deliver(MsTcpConn *conn, const MsTcpWire *wire)
     }
     if (side->state == MS_TCP_STATE_IDLE || side->state == MS_TCP_STATE_SYN_SENT)
         return;
-    if (wire->flags & MS_TCP_ACK)
+    /* Most segments with data acknowledge nothing new: the test that
+     * process_ack() begins with is made here, without the call. */
+    if ((wire->flags & MS_TCP_ACK) && wire->ack > side->snd_una && wire->ack <= side->snd_nxt)
         process_ack(conn, to, wire->ack);
     if (conn->dead || side->state == MS_TCP_STATE_SYN_RECEIVED)
         return;
