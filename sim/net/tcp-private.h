@@ -232,7 +232,7 @@ struct MsTcpConn {
     MsSim *sim;
     MsTcpTable *table;
     MsTrace *trace;
-    char *protocol;
+    char *protocol;        /* in protocol_bytes */
     MsTime connect_timeout; /* 0: none; else the client gives up the SYN then */
     MsTcpSide sides[2];
     guint id;
@@ -242,6 +242,9 @@ struct MsTcpConn {
     guint slot;            /* its index in the table's conns */
     guint8 dead;           /* refused or aborted: ignores every segment */
     guint8 close_traced;
+    /* The protocol's name, in the connection's own block rather than a
+     * copy of its own: a malloc and a free fewer a connection. */
+    char protocol_bytes[];
 };
 
 typedef struct {

@@ -117,12 +117,15 @@ static void conn_free(gpointer data)
         }
         if (side->pending != NULL)
             g_array_unref(side->pending);
-        g_list_free_full(side->ooo, g_free);
-        ms_tcp_buf_clear(&side->sbuf);
-        g_free(side->trackers);
+        /* Nearly always empty by now, and each of these was a call. */
+        if (side->ooo != NULL)
+            g_list_free_full(side->ooo, g_free);
+        if (side->sbuf.data != NULL)
+            ms_tcp_buf_clear(&side->sbuf);
+        if (side->trackers != NULL)
+            g_free(side->trackers);
         ms_net_route_release(&side->route);
     }
-    g_free(conn->protocol);
     g_free(conn);
 }
 
@@ -607,15 +610,19 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
     MsTcpConn *conn;
     MsTraceRecord rec;
     MsRoute *route;
+    gsize protocol_size;
 
     g_return_val_if_fail(client != NULL && server != NULL, NULL);
-    conn = g_new0(MsTcpConn, 1);
+    if (protocol == NULL)
+        protocol = "TCP";
+    protocol_size = strlen(protocol) + 1;
+    conn = g_malloc0(sizeof *conn + protocol_size);
     conn->net = net;
     conn->sim = ms_net_sim(net);
     conn->table = table;
     conn->trace = ms_sim_trace(conn->sim);
     conn->id = ++table->last_id;
-    conn->protocol = g_strdup(protocol != NULL ? protocol : "TCP");
+    conn->protocol = memcpy(conn->protocol_bytes, protocol, protocol_size);
     conn->attempt = attempt;
     side_init(conn, MS_TCP_CLIENT, table, client, ms_host_take_ephemeral_port(client));
     side_init(conn, MS_TCP_SERVER, table, server, port);
