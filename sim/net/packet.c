@@ -72,7 +72,9 @@ static void packet_schedule(MsPacket *p, MsTime when, MsEventFn fn)
                                      : ms_event_queue_push(p->net->queue, when, fn, p);
 }
 
-static void packet_finish(MsPacket *p, gboolean lost)
+/* Inline in packet_arrive(), which every packet ends in: one call fewer
+ * between the simulator and the sender's callback. */
+G_ALWAYS_INLINE static inline void packet_finish(MsPacket *p, gboolean lost)
 {
     MsNetDeliverFn fn = p->fn;
     gpointer data = p->data;

@@ -292,6 +292,12 @@ static inline guint64 ms_tcp_seg_end(const MsTcpSeg *seg)
     return end;
 }
 
+/* Frees a wire (onto the table's spares): every segment, hence inline. */
+static inline void ms_tcp_wire_free(MsTcpWire *wire)
+{
+    ms_spare_push(&conn_table(wire->conn)->spare_wires, wire);
+}
+
 /* ---- tcp.c --------------------------------------------------------------- */
 void ms_tcp_set_state(MsTcpConn *conn, int s, MsTcpState state);
 /* A record about the connection, seen from side s (time: now), written
@@ -338,8 +344,12 @@ void ms_tcp_conn_terminate(MsTcpConn *conn, const char *why);
 void ms_tcp_conn_settle(MsTcpConn *conn);
 MsListener *ms_tcp_listener_find(MsTcpTable *table, const MsHost *host, guint16 port);
 
+/* Traces a transmission lost on the way, for the reason why. */
+void ms_tcp_wire_lost(const MsTcpWire *wire, const char *why);
+
 /* ---- tcp_input.c ----------------------------------------------------------- */
-/* A transmission of a segment reached its destination. */
-void ms_tcp_deliver(MsTcpConn *conn, const MsTcpWire *wire);
+/* The net is done with a wire (an MsNetDeliverFn): it reached its
+ * destination or was lost on the way. */
+void ms_tcp_wire_done(gpointer data, gboolean lost, const MsHost *where, const char *why);
 
 G_END_DECLS

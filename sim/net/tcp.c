@@ -89,10 +89,7 @@ static void trackers_append(MsTcpConn *conn, int s, const MsTcpTracker *items, g
  * the table. */
 static void wire_free(gpointer data)
 {
-    MsTcpWire *wire = data;
-    MsTcpTable *table = conn_table(wire->conn);
-
-    ms_spare_push(&table->spare_wires, wire);
+    ms_tcp_wire_free(data);
 }
 
 /* Its every field is set before use: it is not zeroed. */
@@ -276,26 +273,13 @@ static void wire_record(const MsTcpWire *wire, MsTraceKind kind, MsTraceRecord *
 
 /* ---- Sending segments ---------------------------------------------------- */
 
-static void wire_done(gpointer data, gboolean lost, const MsHost *where, const char *why)
+void ms_tcp_wire_lost(const MsTcpWire *wire, const char *why)
 {
-    MsTcpWire *wire = data;
-    MsTcpConn *conn = wire->conn;
+    MsTraceRecord rec;
 
-    (void) where;
-    if (lost) {
-        MsTraceRecord rec;
-
-        wire_record(wire, MS_TRACE_SEGMENT_LOST, &rec);
-        rec.detail = why;
-        ms_trace_emit(conn_trace(conn), &rec);
-    } else {
-        ms_trace_set_arrival(conn_trace(conn), wire->trace_id, conn_now(conn));
-        ms_tcp_deliver(conn, wire);
-    }
-    wire_free(wire);
-    /* A connection with another segment in flight is not over yet. */
-    if (--conn->holds == 0)
-        ms_tcp_conn_settle(conn);
+    wire_record(wire, MS_TRACE_SEGMENT_LOST, &rec);
+    rec.detail = why;
+    ms_trace_emit(conn_trace(wire->conn), &rec);
 }
 
 /* Puts one segment on the network from side s and traces it.  Returns when
@@ -320,7 +304,8 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
                                            (guint32) seq, (guint32) ack, wire->len, retransmit);
     if (!ms_net_send_packet_full(conn->net, &wire->packet, conn->sides[s].host,
                                  conn->sides[1 - s].host, MS_TCP_HEADER_BYTES + wire->len,
-                                 wire_done, wire, wire_free, &conn->sides[s].route, &start)) {
+                                 ms_tcp_wire_done, wire, wire_free, &conn->sides[s].route,
+                                 &start)) {
         wire_record(wire, MS_TRACE_SEGMENT_LOST, &rec);
         rec.detail = "no route to host";
         ms_trace_emit(conn_trace(conn), &rec);

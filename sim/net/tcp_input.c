@@ -137,13 +137,18 @@ static void trackers_check(MsTcpConn *conn, int sender)
 
     if (trackers == NULL)
         return;
-    /* The lines that arrived leave the block; the rest keep their order. */
+    /* The lines that arrived leave the block; the rest keep their order.
+     * The trace, the clock and the length are read once, not again after
+     * every call. */
+    MsTrace *trace = conn_trace(conn);
+    MsTime now = conn_now(conn);
+    guint len = trackers->len;
     guint kept = 0;
-    for (guint i = 0; i < trackers->len; i++) {
+    for (guint i = 0; i < len; i++) {
         MsTcpTracker *t = &trackers->items[i];
 
         if (t->end <= received)
-            ms_trace_set_arrival(conn_trace(conn), t->trace_id, conn_now(conn));
+            ms_trace_set_arrival(trace, t->trace_id, now);
         else
             trackers->items[kept++] = *t;
     }
@@ -314,7 +319,8 @@ static void client_synack(MsTcpConn *conn, const MsTcpWire *wire)
     side_established(conn, MS_TCP_CLIENT);
 }
 
-void ms_tcp_deliver(MsTcpConn *conn, const MsTcpWire *wire)
+/* A transmission of a segment reached its destination. */
+static void tcp_deliver(MsTcpConn *conn, const MsTcpWire *wire)
 {
     int to = 1 - wire->from;
     MsTcpSide *side = &conn->sides[to];
@@ -348,4 +354,24 @@ void ms_tcp_deliver(MsTcpConn *conn, const MsTcpWire *wire)
         return;
     if (wire->len > 0 || (wire->flags & MS_TCP_FIN))
         side_receive(conn, to, wire);
+}
+
+/* Here rather than beside the sending in tcp.c, so that the segment's
+ * handling above is a part of it rather than a call. */
+void ms_tcp_wire_done(gpointer data, gboolean lost, const MsHost *where, const char *why)
+{
+    MsTcpWire *wire = data;
+    MsTcpConn *conn = wire->conn;
+
+    (void) where;
+    if (lost) {
+        ms_tcp_wire_lost(wire, why);
+    } else {
+        ms_trace_set_arrival(conn_trace(conn), wire->trace_id, conn_now(conn));
+        tcp_deliver(conn, wire);
+    }
+    ms_tcp_wire_free(wire);
+    /* A connection with another segment in flight is not over yet. */
+    if (--conn->holds == 0)
+        ms_tcp_conn_settle(conn);
 }
