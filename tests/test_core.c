@@ -508,6 +508,37 @@ static void test_random_reschedule_both_heaps(void)
     random_against_reference(5681, 10 * MS_MSEC, TRUE);
 }
 
+/* A heap deep enough for the walk that loads ahead (8,192 entries and
+ * more) and then shrinking through the plain one: 20,000 events over 97
+ * instants, so that most share theirs with many others, come out by time
+ * and, at one time, in push order. */
+static void test_deep_heap_order(void)
+{
+    enum { N = 20000, INSTANTS = 97 };
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    for (guint i = 0; i < N; i++) {
+        MsTime t = (MsTime) ((i * 7919u) % INSTANTS) * MS_USEC;
+        ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(i));
+    }
+    g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    g_autoptr(GArray) order = drain(q, times);
+    CU_ASSERT_EQUAL_FATAL(order->len, N);
+    guint wrong = 0;
+    for (guint i = 0; i < N; i++) {
+        guint v = g_array_index(order, guint, i);
+        MsTime t = g_array_index(times, MsTime, i);
+        if (t != (MsTime) ((v * 7919u) % INSTANTS) * MS_USEC)
+            wrong++;
+        if (i == 0)
+            continue;
+        MsTime prev_t = g_array_index(times, MsTime, i - 1);
+        guint prev_v = g_array_index(order, guint, i - 1);
+        if (t < prev_t || (t == prev_t && v < prev_v))
+            wrong++;
+    }
+    CU_ASSERT_EQUAL(wrong, 0);
+}
+
 /* Events due at one instant come out in push order even when one waited in
  * the far heap (pushed long before) and the others in the near one, and
  * when the sequence numbers are renumbered across the two. */
@@ -676,6 +707,36 @@ static void test_zero_delay_after_same_time(void)
         CU_ASSERT_EQUAL(g_array_index(p.who, guint, i), i + 1);
         CU_ASSERT_EQUAL(g_array_index(p.log, MsTime, i), 50);
     }
+    probe_clear(&p);
+}
+
+/* The net pushes into the simulator's queue itself (ms_sim_queue()): its
+ * events run among those scheduled through the simulator by (time, order
+ * of scheduling), ties included, with the clock at each one's time, and
+ * cancel as theirs do. */
+static void test_sim_queue_direct(void)
+{
+    g_autoptr(MsSim) sim = ms_sim_new(1);
+    MsEventQueue *queue = ms_sim_queue(sim);
+    Probe p;
+    probe_init(&p, sim);
+    Tagged t[6] = { { &p, 1 }, { &p, 2 }, { &p, 3 }, { &p, 4 }, { &p, 5 }, { &p, 6 } };
+    ms_sim_schedule_at(sim, 20, record_now, &t[2]);
+    ms_event_queue_push(queue, 10, record_now, &t[0]);
+    ms_sim_schedule_at(sim, 10, record_now, &t[1]);
+    MsEventId gone = ms_event_queue_push(queue, 15, record_now, &t[5]);
+    ms_event_queue_push(queue, 20, record_now, &t[3]);
+    ms_sim_schedule_at(sim, 200 * MS_MSEC, record_now, &t[4]);
+    CU_ASSERT_TRUE(ms_sim_cancel(sim, gone));
+    CU_ASSERT_EQUAL(ms_sim_next_time(sim), 10);
+    CU_ASSERT_EQUAL(ms_sim_run(sim, MS_TIME_NEVER), 5);
+    CU_ASSERT_EQUAL_FATAL(p.who->len, 5);
+    const MsTime when[5] = { 10, 10, 20, 20, 200 * MS_MSEC };
+    for (guint i = 0; i < 5; i++) {
+        CU_ASSERT_EQUAL(g_array_index(p.who, guint, i), i + 1);
+        CU_ASSERT_EQUAL(g_array_index(p.log, MsTime, i), when[i]);
+    }
+    CU_ASSERT_EQUAL(ms_sim_now(sim), 200 * MS_MSEC);
     probe_clear(&p);
 }
 
@@ -2019,6 +2080,7 @@ int main(void)
         MS_TEST(test_random_both_heaps),
         MS_TEST(test_random_reschedule_both_heaps),
         MS_TEST(test_ties_across_heaps),
+        MS_TEST(test_deep_heap_order),
         MS_TEST_END,
     };
     static const MsTestCase sim_cases[] = {
@@ -2027,6 +2089,7 @@ int main(void)
         MS_TEST(test_events_schedule_events),
         MS_TEST(test_zero_delay_after_same_time),
         MS_TEST(test_sim_cancel),
+        MS_TEST(test_sim_queue_direct),
         MS_TEST(test_sim_reschedule),
         MS_TEST(test_rng_determinism),
         MS_TEST(test_past_is_fatal),
