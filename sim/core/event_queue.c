@@ -256,8 +256,9 @@ static void sift_down(HeapEntry *heap, guint len, guint pos, HeapEntry entry)
 /* Puts `entry` in the root's place and restores the heap (Floyd's walk, as
  * described above).  With 16-byte entries a child's byte offset is twice
  * its parent's, and the smaller sibling is chosen by adding 0 or 16 (a
- * carry, not a branch). */
-static void heap_replace_top(HeapEntry *heap, gsize len, HeapEntry entry)
+ * carry, not a branch).  Inline in the pop that nearly every event ends
+ * with; heap_replace_top() below is the same walk as a call. */
+G_ALWAYS_INLINE static inline void heap_walk(HeapEntry *heap, gsize len, HeapEntry entry)
 {
     const gsize last = len * sizeof(HeapEntry);
     gsize pos = sizeof(HeapEntry);
@@ -290,6 +291,12 @@ static void heap_replace_top(HeapEntry *heap, gsize len, HeapEntry entry)
         pos = child;
     }
     sift_up_at(heap, pos, entry);
+}
+
+/* The walk, as a call: for the seldom paths (settling the roots). */
+static void heap_replace_top(HeapEntry *heap, gsize len, HeapEntry entry)
+{
+    heap_walk(heap, len, entry);
 }
 
 static void heap_remove_top(Heap *h)
@@ -371,25 +378,18 @@ static void renumber(MsEventQueue *queue)
     queue->next_seq = seq;
 }
 
-MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gpointer data)
+/* The far heap takes what is due NEAR_SPAN or more after now; the
+ * unsigned difference keeps times before now (tests push those) near. */
+static inline Heap *heap_for(MsEventQueue *queue, MsTime time)
 {
-    g_return_val_if_fail(queue != NULL, MS_EVENT_ID_NONE);
-    g_return_val_if_fail(fn != NULL, MS_EVENT_ID_NONE);
-    /* MS_TIME_NEVER is what peek says when nothing is pending. */
-    g_return_val_if_fail(time < MS_TIME_NEVER, MS_EVENT_ID_NONE);
+    return &queue->heaps[time > queue->now
+                         && (guint64) time - (guint64) queue->now >= NEAR_SPAN];
+}
 
-    queue->ready = NULL;
-    if (G_UNLIKELY(queue->next_seq >= SEQ_LIMIT))
-        renumber(queue);
-    /* The far heap takes what is due NEAR_SPAN or more after now; the
-     * unsigned difference keeps times before now (tests push those) near. */
-    Heap *h = &queue->heaps[time > queue->now && (guint64) time - (guint64) queue->now >= NEAR_SPAN];
-    if (G_UNLIKELY(h->len + 1 == h->cap)) {
-        g_assert(h->cap <= G_MAXUINT / 2);
-        heap_reserve(h, h->cap * 2);
-    }
-
-    guint32 slot = slot_alloc(queue);
+/* The event goes into `slot`, taken off the free list, and into h. */
+static inline MsEventId push_in(MsEventQueue *queue, Heap *h, guint32 slot, MsTime time,
+                                MsEventFn fn, gpointer data)
+{
     Slot *s = &queue->slots[slot];
     s->fn = fn;
     s->data = data;
@@ -403,9 +403,43 @@ MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gp
     return ((MsEventId) s->gen << 32) | slot;
 }
 
+/* A push that must first renumber the sequence numbers, grow a heap or
+ * make a slot.  Whole, and apart: the usual push then calls nothing with
+ * anything of its own still needed after, and saves no registers. */
+G_GNUC_NO_INLINE static MsEventId push_slow(MsEventQueue *queue, MsTime time, MsEventFn fn,
+                                            gpointer data)
+{
+    if (queue->next_seq >= SEQ_LIMIT)
+        renumber(queue);
+    Heap *h = heap_for(queue, time);
+    if (h->len + 1 == h->cap) {
+        g_assert(h->cap <= G_MAXUINT / 2);
+        heap_reserve(h, h->cap * 2);
+    }
+    return push_in(queue, h, slot_alloc(queue), time, fn, data);
+}
+
+MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gpointer data)
+{
+    g_return_val_if_fail(queue != NULL, MS_EVENT_ID_NONE);
+    g_return_val_if_fail(fn != NULL, MS_EVENT_ID_NONE);
+    /* MS_TIME_NEVER is what peek says when nothing is pending. */
+    g_return_val_if_fail(time < MS_TIME_NEVER, MS_EVENT_ID_NONE);
+
+    queue->ready = NULL;
+    Heap *h = heap_for(queue, time);
+    guint32 slot = queue->free_head;
+    if (G_UNLIKELY(queue->next_seq >= SEQ_LIMIT || h->len + 1 == h->cap || slot == NO_SLOT))
+        return push_slow(queue, time, fn, data);
+    queue->free_head = queue->slots[slot].next_free;
+    return push_in(queue, h, slot, time, fn, data);
+}
+
 /* Drops every dead entry and rebuilds the heaps bottom-up in O(n).  The
- * (time, seq) keys are untouched, so the order of live events is too. */
-static void compact(MsEventQueue *queue)
+ * (time, seq) keys are untouched, so the order of live events is too.
+ * Seldom needed, and kept out of ms_event_queue_cancel(), which inlined
+ * saved six registers for it at every cancel. */
+G_GNUC_NO_INLINE static void compact(MsEventQueue *queue)
 {
     for (int k = 0; k < 2; k++) {
         Heap *h = &queue->heaps[k];
@@ -447,6 +481,23 @@ gboolean ms_event_queue_cancel(MsEventQueue *queue, MsEventId id)
     return TRUE;
 }
 
+/* What ms_event_queue_reschedule() seldom does: an event that needs an
+ * entry of its own is cancelled and pushed anew; otherwise the sequence
+ * numbers are renumbered first and the move made as usual. */
+G_GNUC_NO_INLINE static MsEventId reschedule_slow(MsEventQueue *queue, MsEventId id,
+                                                  MsTime time, MsEventFn fn, gpointer data)
+{
+    guint32 slot = (guint32) (id & G_MAXUINT32);
+    guint32 gen = (guint32) (id >> 32);
+    if (slot >= queue->n_slots || queue->slots[slot].gen != gen
+        || time < queue->slots[slot].at) {
+        ms_event_queue_cancel(queue, id);
+        return ms_event_queue_push(queue, time, fn, data);
+    }
+    renumber(queue);
+    return ms_event_queue_reschedule(queue, id, time, fn, data);
+}
+
 MsEventId ms_event_queue_reschedule(MsEventQueue *queue, MsEventId id, MsTime time,
                                     MsEventFn fn, gpointer data)
 {
@@ -456,15 +507,12 @@ MsEventId ms_event_queue_reschedule(MsEventQueue *queue, MsEventId id, MsTime ti
     guint32 slot = (guint32) (id & G_MAXUINT32);
     guint32 gen = (guint32) (id >> 32);
     /* A stale id (the event ran, or its cancelled entry has left the heap)
-     * or a time before the entry's: the event needs an entry of its own. */
-    if (slot >= queue->n_slots || queue->slots[slot].gen != gen
-        || time < queue->slots[slot].at) {
-        ms_event_queue_cancel(queue, id);
-        return ms_event_queue_push(queue, time, fn, data);
-    }
-    /* Renumbering rewrites the slots' keys, so it goes first. */
-    if (G_UNLIKELY(queue->next_seq >= SEQ_LIMIT))
-        renumber(queue);
+     * or a time before the entry's: the event needs an entry of its own.
+     * And renumbering rewrites the slots' keys, so it goes first.  Both
+     * apart, so that the usual move saves no registers for them. */
+    if (G_UNLIKELY(slot >= queue->n_slots || queue->slots[slot].gen != gen
+                   || time < queue->slots[slot].at || queue->next_seq >= SEQ_LIMIT))
+        return reschedule_slow(queue, id, time, fn, data);
     queue->ready = NULL;
     Slot *s = &queue->slots[slot];
     if (s->fn == NULL)
@@ -497,15 +545,37 @@ G_GNUC_NO_INLINE static Heap *settle_top(MsEventQueue *queue)
     return NULL;
 }
 
+/* The rest of a pop: the root leaves its heap.  The next pop will want
+ * the new root's slot: it starts loading while the caller runs this event.
+ * Apart, and last, so that pop keeps nothing in registers across the walk
+ * (it jumps here). */
+G_GNUC_NO_INLINE static gboolean pop_finish(MsEventQueue *queue, Heap *h)
+{
+    guint len = --h->len;
+    if (len > 0) {
+        heap_walk(h->a, len, h->a[len + 1]);
+        __builtin_prefetch(&queue->slots[KEY_SLOT(entry_key(h->a[1]))]);
+    }
+    return TRUE;
+}
+
+/* A pop with no peek just before: the roots are settled first. */
+G_GNUC_NO_INLINE static gboolean pop_unsettled(MsEventQueue *queue, MsTime *time_out,
+                                               MsEventFn *fn_out, gpointer *data_out)
+{
+    queue->ready = settle_top(queue);
+    if (queue->ready == NULL)
+        return FALSE;
+    return ms_event_queue_pop(queue, time_out, fn_out, data_out);
+}
+
 gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn_out, gpointer *data_out)
 {
     g_return_val_if_fail(queue != NULL, FALSE);
     Heap *h = queue->ready;
+    if (G_UNLIKELY(h == NULL))
+        return pop_unsettled(queue, time_out, fn_out, data_out);
     queue->ready = NULL;
-    if (h == NULL)
-        h = settle_top(queue);
-    if (h == NULL)
-        return FALSE;
     HeapEntry top = h->a[1];
     guint32 slot = KEY_SLOT(entry_key(top));
     Slot *s = &queue->slots[slot];
@@ -518,14 +588,7 @@ gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn
     if (data_out != NULL)
         *data_out = s->data;
     slot_release(queue, slot);
-    /* Everything the caller gets is handed over before the heap's walk, so
-     * that nothing waits in a register across it. */
-    heap_remove_top(h);
-    /* The next pop will want the new root's slot: start loading it while
-     * the caller runs this event. */
-    if (h->len > 0)
-        __builtin_prefetch(&queue->slots[KEY_SLOT(entry_key(h->a[1]))]);
-    return TRUE;
+    return pop_finish(queue, h);
 }
 
 /* settle_top() when the earlier root is already a live event at its key,
