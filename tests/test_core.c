@@ -379,6 +379,31 @@ static void test_reschedule_across_wrap(void)
         CU_ASSERT_EQUAL(g_array_index(order, guint, i), expected[i]);
 }
 
+/* A move back, no earlier than its entry but earlier than where the event
+ * had been moved, when the numbers run out: renumbering puts the entry at
+ * the event's key, so the move must then give it an entry of its own, and
+ * the event runs at its new time, before one due between the two. */
+static void test_reschedule_back_at_wrap(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    const guint64 limit = G_GUINT64_CONSTANT(1) << 32;
+    ms_event_queue_set_next_seq_for_tests(q, limit - 3);
+    MsEventId a = ms_event_queue_push(q, 10, noop, GUINT_TO_POINTER(0));
+    ms_event_queue_push(q, 25, noop, GUINT_TO_POINTER(1));
+    a = ms_event_queue_reschedule(q, a, 30, noop, GUINT_TO_POINTER(0));
+    CU_ASSERT_EQUAL(ms_event_queue_next_seq_for_tests(q), limit);
+    a = ms_event_queue_reschedule(q, a, 20, noop, GUINT_TO_POINTER(0));
+    CU_ASSERT_NOT_EQUAL(a, MS_EVENT_ID_NONE);
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 2);
+    g_autoptr(GArray) times = g_array_new(FALSE, FALSE, sizeof(MsTime));
+    g_autoptr(GArray) order = drain(q, times);
+    CU_ASSERT_EQUAL_FATAL(order->len, 2);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 0), 0);
+    CU_ASSERT_EQUAL(g_array_index(times, MsTime, 0), 20);
+    CU_ASSERT_EQUAL(g_array_index(order, guint, 1), 1);
+    CU_ASSERT_EQUAL(g_array_index(times, MsTime, 1), 25);
+}
+
 /* The reference model: an unsorted array scanned for the (time, seq) minimum. */
 typedef struct {
     MsTime time;
@@ -2076,6 +2101,7 @@ int main(void)
         MS_TEST(test_reschedule_cancelled),
         MS_TEST(test_reschedule_earlier_or_gone),
         MS_TEST(test_reschedule_across_wrap),
+        MS_TEST(test_reschedule_back_at_wrap),
         MS_TEST(test_random_reschedule_against_reference),
         MS_TEST(test_random_both_heaps),
         MS_TEST(test_random_reschedule_both_heaps),
