@@ -202,7 +202,7 @@ static void parse_arguments(void)
     CU_ASSERT_EQUAL(list->kind, MS_IMAP_ARG_LIST);
     CU_ASSERT_EQUAL_FATAL(list->list->len, 2);
     /* Inside [...] spaces, parentheses and quotes belong to the atom. */
-    MS_ASSERT_STR(((MsImapArg *) g_ptr_array_index(list->list, 1))->data,
+    MS_ASSERT_STR(((MsImapArg *) list->list->items[1])->data,
                   "BODY.PEEK[HEADER.FIELDS (From \"To\")]<0.10>");
     /* quoted-specials are unescaped. */
     CU_ASSERT_EQUAL(ms_imap_line_arg(line, 4)->kind, MS_IMAP_ARG_STRING);
@@ -239,25 +239,25 @@ static void parse_beyond_a_lines_room(void)
         g_autofree char *num = g_strdup_printf("%u", i);
         g_autofree char *y = g_strdup_printf("y%u", i);
         g_autofree char *q = g_strdup_printf("q%u", i);
-        const MsImapArg *a = g_ptr_array_index(att->list, 2 * i);
-        const MsImapArg *v = g_ptr_array_index(att->list, 2 * i + 1);
+        const MsImapArg *a = att->list->items[2 * i];
+        const MsImapArg *v = att->list->items[2 * i + 1];
         MS_ASSERT_STR(a->data, name);
         CU_ASSERT_EQUAL_FATAL(v->kind, MS_IMAP_ARG_LIST);
         CU_ASSERT_EQUAL_FATAL(v->list->len, 2);
-        MS_ASSERT_STR(((const MsImapArg *) g_ptr_array_index(v->list, 0))->data, num);
-        const MsImapArg *inner = g_ptr_array_index(v->list, 1);
+        MS_ASSERT_STR(((const MsImapArg *) v->list->items[0])->data, num);
+        const MsImapArg *inner = v->list->items[1];
         CU_ASSERT_EQUAL_FATAL(inner->list->len, 2);
-        MS_ASSERT_STR(((const MsImapArg *) g_ptr_array_index(inner->list, 0))->data, y);
-        const MsImapArg *quoted = g_ptr_array_index(inner->list, 1);
+        MS_ASSERT_STR(((const MsImapArg *) inner->list->items[0])->data, y);
+        const MsImapArg *quoted = inner->list->items[1];
         CU_ASSERT_EQUAL(quoted->kind, MS_IMAP_ARG_STRING);
         MS_ASSERT_STR(quoted->data, q);
     }
-    const MsImapArg *body = g_ptr_array_index(att->list, 121);
+    const MsImapArg *body = att->list->items[121];
     CU_ASSERT(body->literal);
     CU_ASSERT_EQUAL_FATAL(body->len, big->len);
     CU_ASSERT(memcmp(body->data, big->str, big->len) == 0);
     CU_ASSERT_EQUAL(body->data[body->len], '\0');
-    const MsImapArg *text = g_ptr_array_index(att->list, 123);
+    const MsImapArg *text = att->list->items[123];
     MS_ASSERT_STR(text->data, "end");
     g_string_free(in, TRUE);
     g_string_free(big, TRUE);
@@ -347,11 +347,150 @@ static void parse_responses(void)
     g_autoptr(MsImapLine) fetch = parse_one(p, "* 1 FETCH (BODY[] {5}\r\nab\r\nc UID 4)\r\n", 1);
     const MsImapArg *att = ms_imap_line_arg(fetch, 3);
     CU_ASSERT_EQUAL_FATAL(att->list->len, 4);
-    CU_ASSERT_EQUAL(((MsImapArg *) g_ptr_array_index(att->list, 1))->len, 5);
+    CU_ASSERT_EQUAL(((MsImapArg *) att->list->items[1])->len, 5);
     CU_ASSERT_FALSE(fetch->has_text);
     /* A server must not send "{n+}". */
     g_autoptr(MsImapLine) bad = parse_one(p, "* 1 FETCH (BODY[] {1+}\r\nx)\r\n", -1);
     CU_ASSERT_PTR_NOT_NULL(bad);
+}
+
+/* A line as text, every field of it, to compare lines read differently. */
+static void describe_args(GString *out, const MsImapArgs *args)
+{
+    for (guint i = 0; i < args->len; i++) {
+        const MsImapArg *a = args->items[i];
+        if (a->kind == MS_IMAP_ARG_LIST) {
+            g_string_append_c(out, '(');
+            describe_args(out, a->list);
+            g_string_append(out, ") ");
+            continue;
+        }
+        g_string_append_printf(out, "%c%s%zu:", a->kind == MS_IMAP_ARG_ATOM ? 'a' : 's',
+                               a->literal ? "L" : "", a->len);
+        g_string_append_len(out, a->data, (gssize) a->len);
+        CU_ASSERT_EQUAL(a->data[a->len], '\0');
+        g_string_append_c(out, ' ');
+    }
+}
+
+static char *describe_line(int r, const MsImapLine *line)
+{
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(out, "%d [", r);
+    describe_args(out, line->args);
+    g_string_append_printf(out, "] text=%d code=%s text=%s error=%s", line->has_text,
+                           line->code != NULL ? line->code : "-",
+                           line->text != NULL ? line->text : "-",
+                           line->error != NULL ? line->error : "-");
+    return g_string_free(out, FALSE);
+}
+
+/* Reads every line of a stream fed in pieces of `step` octets, each line
+ * given back to the parser once described. */
+static GPtrArray *read_recycling(gboolean response, const char *stream, gsize len, gsize step)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(MsImapParser) p = ms_imap_parser_new(response, 0);
+    for (gsize at = 0; at < len; at += step) {
+        ms_imap_parser_feed(p, stream + at, MIN(step, len - at));
+        for (;;) {
+            MsImapLine *line = NULL;
+            int r = ms_imap_parser_next(p, &line);
+            if (r == 0)
+                break;
+            g_ptr_array_add(lines, describe_line(r, line));
+            ms_imap_parser_recycle(p, line);
+        }
+    }
+    CU_ASSERT_EQUAL(ms_imap_parser_pending(p), 0);
+    return lines;
+}
+
+/* A parser reuses the memory of the lines given back to it, and keeps
+ * octets of lines already read until more come: a line read by a parser
+ * that read others before it, fed whole or an octet at a time, is the line
+ * a new parser reads from it alone. */
+static void parse_recycled_lines_read_as_new(void)
+{
+    g_autofree char *big = g_strnfill(3000, 'x');
+    g_autofree char *append = g_strdup_printf("a6 APPEND INBOX {3000+}\r\n%s\r\n", big);
+    g_autofree char *fetch = g_strdup_printf("* 2 FETCH (UID 9 BODY[] {3000}\r\n%s)\r\n", big);
+    const char *commands[] = {
+        "a1 FETCH 1:* (FLAGS BODY.PEEK[HEADER.FIELDS (From \"To\")]<0.10>) \"q\\\"x\" ()\r\n",
+        "a2 LOGIN {3+}\r\nb\r\n \"pw\"\r\n",
+        "a3  NOOP\r\n",
+        "a4 FETCH 1 (FLAGS (\r\n",
+        append,
+        "a7 NOOP\r\n",
+        "a8 LOGIN b\xc3\xa9 x\r\n",
+        "a9 STORE 1 +FLAGS (\\Seen (\\Deleted))\r\n",
+    };
+    const char *responses[] = {
+        "* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n",
+        "* 1 FETCH (UID 4 FLAGS (\\Recent) INTERNALDATE \"23-Mar-2023 12:00:00 +0000\" "
+        "RFC822.SIZE 5 BODY[] {5}\r\nab\r\nc)\r\n",
+        fetch,
+        "+ go on\r\n",
+        "* 1 FETCH (BODY[] {1+}\r\nx)\r\n",
+        "A1 OK [READ-WRITE] SELECT completed\r\n",
+    };
+    for (guint side = 0; side < 2; side++) {
+        gboolean response = side == 1;
+        const char *const *inputs = response ? responses : commands;
+        gsize n = response ? G_N_ELEMENTS(responses) : G_N_ELEMENTS(commands);
+        g_autoptr(GPtrArray) expected = g_ptr_array_new_with_free_func(g_free);
+        GString *stream = g_string_new(NULL);
+        for (gsize i = 0; i < n; i++) {
+            g_autoptr(GPtrArray) alone = read_recycling(response, inputs[i], strlen(inputs[i]),
+                                                        strlen(inputs[i]));
+            /* One line each, but for the "{1+}": refused at its end, what
+             * follows it is read as a line (in error) of its own. */
+            CU_ASSERT(alone->len == 1 || (response && i == 4 && alone->len == 2));
+            for (guint k = 0; k < alone->len; k++)
+                g_ptr_array_add(expected, g_strdup(g_ptr_array_index(alone, k)));
+            g_string_append(stream, inputs[i]);
+        }
+        const gsize steps[] = { stream->len, 1, 7, 1460 };
+        for (gsize k = 0; k < G_N_ELEMENTS(steps); k++) {
+            g_autoptr(GPtrArray) got = read_recycling(response, stream->str, stream->len,
+                                                      steps[k]);
+            CU_ASSERT_EQUAL_FATAL(got->len, expected->len);
+            for (guint i = 0; i < got->len; i++)
+                MS_ASSERT_STR(g_ptr_array_index(got, i), g_ptr_array_index(expected, i));
+        }
+        g_string_free(stream, TRUE);
+    }
+}
+
+/* Lines already read are kept until more octets come, so the length of a
+ * line must be counted from where it starts: hundreds of short lines fed
+ * at once, far more than the longest line allowed, are each read whole. */
+static void parse_many_lines_at_once(void)
+{
+    g_autoptr(MsImapParser) p = ms_imap_parser_new(FALSE, 0);
+    GString *in = g_string_new(NULL);
+    for (guint i = 0; i < 2000; i++)
+        g_string_append_printf(in, "t%u NOOP\r\n", i);
+    CU_ASSERT(in->len > 2 * 8192);
+    ms_imap_parser_feed(p, in->str, in->len);
+    for (guint i = 0; i < 2000; i++) {
+        MsImapLine *line = NULL;
+        CU_ASSERT_EQUAL_FATAL(ms_imap_parser_next(p, &line), 1);
+        g_autofree char *tag = g_strdup_printf("t%u", i);
+        MS_ASSERT_STR(ms_imap_line_tag(line), tag);
+        ms_imap_parser_recycle(p, line);
+    }
+    MsImapLine *none = NULL;
+    CU_ASSERT_EQUAL(ms_imap_parser_next(p, &none), 0);
+    CU_ASSERT_PTR_NULL(none);
+    /* A line longer than allowed is still refused after them. */
+    g_autofree char *longer = g_strnfill(8200, 'a');
+    ms_imap_parser_feed(p, longer, strlen(longer));
+    g_autoptr(MsImapLine) line = NULL;
+    CU_ASSERT_EQUAL(ms_imap_parser_next(p, &line), -1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(line);
+    MS_ASSERT_STR(line->error, "Line too long");
+    g_string_free(in, TRUE);
 }
 
 static void seqsets(void)
@@ -463,7 +602,8 @@ static const MsTestCase parse_cases[] = {
     MS_TEST(date_time_in_place),
     MS_TEST(parse_beyond_a_lines_room),
     MS_TEST(parse_arguments), MS_TEST(parse_literals), MS_TEST(parse_errors),
-    MS_TEST(parse_responses), MS_TEST(seqsets), MS_TEST(dates_and_patterns),
+    MS_TEST(parse_responses), MS_TEST(parse_recycled_lines_read_as_new),
+    MS_TEST(parse_many_lines_at_once), MS_TEST(seqsets), MS_TEST(dates_and_patterns),
     MS_TEST(notes_and_names), MS_TEST_END,
 };
 

@@ -40,13 +40,21 @@ typedef enum {
     MS_IMAP_ARG_LIST,   /* ( ... ) */
 } MsImapArgKind;
 
-typedef struct MsImapArg {
+typedef struct MsImapArg MsImapArg;
+
+/* A line's or a list's arguments, in the line's memory. */
+typedef struct {
+    guint len;
+    MsImapArg *items[];
+} MsImapArgs;
+
+struct MsImapArg {
     MsImapArgKind kind;
     char *data;         /* ATOM, STRING: NUL-terminated (may hold NULs) */
     gsize len;
     gboolean literal;   /* STRING came as {n} */
-    GPtrArray *list;    /* LIST: MsImapArg* */
-} MsImapArg;
+    MsImapArgs *list;   /* LIST */
+};
 
 /* One command or response line.  For a response whose second word is a
  * status (OK, NO, BAD, PREAUTH, BYE) or a "+" continuation, the words after
@@ -54,7 +62,7 @@ typedef struct MsImapArg {
  * text (RFC 3501 section 9): code holds what was in [...] (NULL if none)
  * and text the rest. */
 typedef struct {
-    GPtrArray *args;    /* MsImapArg*, top level */
+    MsImapArgs *args;   /* the top level */
     gboolean has_text;
     char *code;
     char *text;
@@ -85,6 +93,9 @@ void ms_imap_parser_feed(MsImapParser *parser, const char *bytes, gsize len);
  * -1: a syntax error: *line_out holds what was parsed (the tag, at least,
  * when it was read) and the error text; the rest of that line is skipped. */
 int ms_imap_parser_next(MsImapParser *parser, MsImapLine **line_out);
+/* Frees a line the parser gave (transfer full), or keeps its memory for
+ * the parser's next line: an engine reads one line at a time. */
+void ms_imap_parser_recycle(MsImapParser *parser, MsImapLine *line);
 /* After 0: TRUE once per synchronizing literal whose "{n}" header has been
  * read and whose data has not come: the time to send "+" (RFC 3501 7.5).
  * *size_out gets n. */

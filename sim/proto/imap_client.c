@@ -618,16 +618,17 @@ static void on_line(MsImapClient *c, const MsImapLine *line)
 static void process(MsImapClient *c)
 {
     while (c->state != MS_IMAP_CLIENT_DONE) {
-        g_autoptr(MsImapLine) line = NULL;
+        MsImapLine *line = NULL;
         int r = ms_imap_parser_next(c->parser, &line);
         if (r == 0)
             return;
         if (r < 0) {
             g_autofree char *msg = g_strdup_printf("malformed response: %s", line->error);
             ms_imap_client_push_error(c, msg);
-            continue;
+        } else {
+            on_line(c, line);
         }
-        on_line(c, line);
+        ms_imap_parser_recycle(c->parser, line);
     }
 }
 

@@ -62,7 +62,7 @@ static guint read_flags(const MsImapArg *list)
 {
     guint flags = 0;
     for (guint i = 0; list != NULL && list->kind == MS_IMAP_ARG_LIST && i < list->list->len; i++) {
-        const MsImapArg *a = g_ptr_array_index(list->list, i);
+        const MsImapArg *a = list->list->items[i];
         if (a->kind == MS_IMAP_ARG_ATOM)
             flags |= ms_imap_flag_from_name(a->data);
     }
@@ -82,8 +82,8 @@ static void on_fetch(MsImapClient *c, guint32 seq, const MsImapArg *att)
     gboolean has_flags = FALSE, body = FALSE;
     ev->seq = seq;
     for (guint i = 0; i + 1 < att->list->len; i += 2) {
-        const MsImapArg *name = g_ptr_array_index(att->list, i);
-        const MsImapArg *value = g_ptr_array_index(att->list, i + 1);
+        const MsImapArg *name = att->list->items[i];
+        const MsImapArg *value = att->list->items[i + 1];
         if (name->kind != MS_IMAP_ARG_ATOM)
             continue;
         guint32 n = 0;
@@ -163,9 +163,9 @@ static void on_status(MsImapClient *c, const MsImapLine *line)
     MsImapEvent *ev = ms_imap_event_new(MS_IMAP_EVENT_STATUS);
     ev->folder = g_strdup(name);
     for (guint i = 0; i + 1 < items->list->len; i += 2) {
-        const MsImapArg *item = g_ptr_array_index(items->list, i);
+        const MsImapArg *item = items->list->items[i];
         guint32 v = 0;
-        if (!ms_imap_arg_number(g_ptr_array_index(items->list, i + 1), &v))
+        if (!ms_imap_arg_number(items->list->items[i + 1], &v))
             continue;
         if (ms_imap_arg_is_atom(item, "MESSAGES"))
             ev->count = v;

@@ -325,7 +325,7 @@ MsImapFetch *ms_imap_fetch_parse(const MsImapArg *arg, gboolean uid, const char 
         if (arg->list->len == 0)
             return NULL;
         for (guint i = 0; i < arg->list->len; i++) {
-            if (!parse_item(fetch, g_ptr_array_index(arg->list, i)))
+            if (!parse_item(fetch, arg->list->items[i]))
                 return NULL;
         }
     } else if (!done && !parse_item(fetch, arg)) {

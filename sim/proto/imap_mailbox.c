@@ -67,7 +67,7 @@ static gboolean check_status(MsImapServer *s, MsImapRequest *req)
     for (guint i = 0; i < items->list->len; i++) {
         gboolean known = FALSE;
         for (gsize k = 0; k < G_N_ELEMENTS(status_items); k++)
-            known |= ms_imap_arg_is_atom(g_ptr_array_index(items->list, i), status_items[k]);
+            known |= ms_imap_arg_is_atom(items->list->items[i], status_items[k]);
         if (!known)
             return ms_imap_req_bad(s, req, "imap.resp.bad.syntax", "Unknown STATUS item");
     }
@@ -89,7 +89,7 @@ static gboolean check_append(MsImapServer *s, MsImapRequest *req)
     guint i = 1;
     const MsImapArg *a = ms_imap_req_arg(req, i);
     if (i < n - 1 && a->kind == MS_IMAP_ARG_LIST) {
-        if (!ms_imap_parse_flags((const MsImapArg *const *) a->list->pdata, a->list->len,
+        if (!ms_imap_parse_flags((const MsImapArg *const *) a->list->items, a->list->len,
                                  &req->flags))
             return ms_imap_req_bad(s, req, "imap.resp.bad.syntax", "Invalid flag in APPEND");
         a = ms_imap_req_arg(req, ++i);
@@ -287,7 +287,7 @@ static void do_status(MsImapServer *s, MsImapRequest *req)
     ms_imap_writer_astring(&w, ms_imap_folder_name(f));
     ms_imap_writer_add(&w, " (");
     for (guint i = 0; i < items->list->len; i++) {
-        const MsImapArg *a = g_ptr_array_index(items->list, i);
+        const MsImapArg *a = items->list->items[i];
         guint32 v = 0;
         if (ms_imap_arg_is_atom(a, "MESSAGES"))
             v = ms_imap_folder_count(f);

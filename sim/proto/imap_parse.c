@@ -18,13 +18,27 @@
 #include "mailsim/core.h"
 
 struct MsImapParser {
-    GByteArray *buf;
+    guint8 *buf;           /* octets fed; those before pos are consumed */
+    gsize len;
+    gsize cap;
     gsize pos;             /* next octet to read */
+    gsize line_start;      /* where the line being read starts */
     gboolean response;
     gsize max_literal;
 
     MsImapLine *line;      /* the line being built, NULL between lines */
-    GPtrArray *stack;      /* GPtrArray*: open lists, [0] is line->args */
+    struct LineStore *spare; /* a line given back, for the next one */
+    /* The arguments read of the open levels (the line's top level, then
+     * each open list), one after the other: a level's are the last ones,
+     * from where it opened.  A list's arguments are copied into the line's
+     * room when it closes, in an array of their number, so no array grows
+     * for each argument; this one is the parser's and kept. */
+    MsImapArg **pending;
+    guint n_pending;
+    guint pending_room;
+    guint depth;           /* open levels, the top level counted */
+    guint level_start[MS_IMAP_NESTING_MAX + 2];
+    MsImapArg *level_list[MS_IMAP_NESTING_MAX + 2]; /* [0], the top, has none */
     guint n_top;           /* complete top-level arguments */
     gboolean need_sep;     /* an argument ended: SP, ")" or the line end next */
     gboolean just_opened;  /* "(" was the last octet: ")" may follow */
@@ -42,28 +56,34 @@ struct MsImapParser {
 
 /* ---- Lines and arguments ----------------------------------------------------- */
 
-#define ARGS_SIZE 16
+/* A line's arguments, their octets, its lists' arrays and its texts are
+ * cut from room that comes with the line, so that reading a line and
+ * freeing it take one allocation instead of one for every argument: a
+ * fetched message's response has a dozen.  What does not fit (a long
+ * literal) is allocated on its own, chained to the line and freed with it.
+ * Under AddressSanitizer the room not yet given out is poisoned, so that a
+ * read or write past a piece is caught as it would be past an allocation
+ * of its own. */
+typedef struct Piece {
+    struct Piece *next;
+    guint64 data[];
+} Piece;
 
-/* A line's arguments, their octets and its lists are cut from room that
- * comes with the line, so that reading a line and freeing it take an
- * allocation or two instead of one for every argument: a fetched message's
- * response has a dozen.  What does not fit (a long literal) is allocated on
- * its own and freed with the line.  Under AddressSanitizer the room not
- * yet given out is poisoned, so that a read or write past a piece is
- * caught as it would be past an allocation of its own. */
-typedef struct LineStore LineStore;
-
-struct LineStore {
+typedef struct LineStore {
     MsImapLine line;      /* first: a line is freed through its LineStore */
     gsize used;           /* octets of room taken */
-    GPtrArray *more;      /* pieces that did not fit (g_free), NULL before one */
-    GPtrArray *lists;     /* the lists' arrays, NULL before one */
+    Piece *more;          /* pieces that did not fit, NULL before one */
     guint64 room[];       /* LINE_ROOM octets */
-};
+} LineStore;
 
 /* A line with its room is 1 KiB, which malloc keeps at hand (its
  * per-thread cache takes up to 1,032 octets). */
 #define LINE_ROOM (1024 - sizeof(LineStore))
+
+/* A parser keeps the line given back to it for the next one, except under
+ * AddressSanitizer, where every line goes back to malloc so that a line
+ * used after it was given back is caught, not hidden by the reuse. */
+#define LINE_REUSE (!MS_UNDER_ASAN)
 
 #if MS_UNDER_ASAN
 #include <sanitizer/asan_interface.h>
@@ -84,17 +104,25 @@ static gpointer line_alloc(MsImapLine *line, gsize size)
         ROOM_UNPOISON(p, size);
         return p;
     }
-    if (ls->more == NULL)
-        ls->more = g_ptr_array_new_with_free_func(g_free);
-    gpointer p = g_malloc(size);
-    g_ptr_array_add(ls->more, p);
-    return p;
+    Piece *piece = g_malloc(sizeof *piece + size);
+    piece->next = ls->more;
+    ls->more = piece;
+    return piece->data;
+}
+
+static char *line_strndup(MsImapLine *line, const char *s, gsize len)
+{
+    char *copy = line_alloc(line, len + 1);
+    if (len > 0)
+        memcpy(copy, s, len);
+    copy[len] = '\0';
+    return copy;
 }
 
 static void begin_line(MsImapParser *p);
 
 /* An atom or string with its octets after it, in the line's room. */
-static MsImapArg *arg_new_data(MsImapParser *p, MsImapArgKind kind, const char *data, gsize len)
+static MsImapArg *arg_new(MsImapParser *p, MsImapArgKind kind, gsize len)
 {
     begin_line(p);
     MsImapArg *arg = line_alloc(p->line, sizeof *arg + len + 1);
@@ -102,11 +130,26 @@ static MsImapArg *arg_new_data(MsImapParser *p, MsImapArgKind kind, const char *
     arg->literal = FALSE;
     arg->list = NULL;
     arg->data = (char *) (arg + 1);
-    if (len > 0)
-        memcpy(arg->data, data, len);
     arg->data[len] = '\0';
     arg->len = len;
     return arg;
+}
+
+static MsImapArg *arg_new_data(MsImapParser *p, MsImapArgKind kind, const char *data, gsize len)
+{
+    MsImapArg *arg = arg_new(p, kind, len);
+    if (len > 0)
+        memcpy(arg->data, data, len);
+    return arg;
+}
+
+static void free_pieces(LineStore *ls)
+{
+    while (ls->more != NULL) {
+        Piece *next = ls->more->next;
+        g_free(ls->more);
+        ls->more = next;
+    }
 }
 
 void ms_imap_line_free(MsImapLine *line)
@@ -114,14 +157,7 @@ void ms_imap_line_free(MsImapLine *line)
     if (line == NULL)
         return;
     LineStore *ls = (LineStore *) line;
-    g_ptr_array_unref(line->args);
-    if (ls->lists != NULL)
-        g_ptr_array_unref(ls->lists);
-    if (ls->more != NULL)
-        g_ptr_array_unref(ls->more);
-    g_free(line->code);
-    g_free(line->text);
-    g_free(line->error);
+    free_pieces(ls);
     ROOM_UNPOISON(ls->room, LINE_ROOM);
     g_free(ls);
 }
@@ -130,7 +166,7 @@ const MsImapArg *ms_imap_line_arg(const MsImapLine *line, guint index)
 {
     if (line == NULL || index >= line->args->len)
         return NULL;
-    return g_ptr_array_index(line->args, index);
+    return line->args->items[index];
 }
 
 const char *ms_imap_line_tag(const MsImapLine *line)
@@ -176,17 +212,17 @@ gboolean ms_imap_arg_number(const MsImapArg *arg, guint32 *out)
 MsImapParser *ms_imap_parser_new(gboolean response, gsize max_literal)
 {
     MsImapParser *p = g_new0(MsImapParser, 1);
-    p->buf = g_byte_array_new();
     p->response = response;
     p->max_literal = max_literal > 0 ? max_literal : MS_IMAP_LITERAL_MAX_DEFAULT;
-    p->stack = g_ptr_array_new();
+    p->depth = 1;
     return p;
 }
 
 static void reset_line(MsImapParser *p)
 {
     g_clear_pointer(&p->line, ms_imap_line_free);
-    g_ptr_array_set_size(p->stack, 0);
+    p->n_pending = 0;
+    p->depth = 1;
     p->n_top = 0;
     p->need_sep = FALSE;
     p->just_opened = FALSE;
@@ -196,6 +232,7 @@ static void reset_line(MsImapParser *p)
     p->literal_sync = FALSE;
     p->literal_announced = FALSE;
     p->literal_size = 0;
+    p->line_start = p->pos;
 }
 
 void ms_imap_parser_free(MsImapParser *parser)
@@ -203,20 +240,60 @@ void ms_imap_parser_free(MsImapParser *parser)
     if (parser == NULL)
         return;
     reset_line(parser);
-    g_ptr_array_unref(parser->stack);
-    g_byte_array_unref(parser->buf);
+    if (parser->spare != NULL)
+        ms_imap_line_free(&parser->spare->line);
+    g_free(parser->pending);
+    g_free(parser->buf);
     g_free(parser);
+}
+
+void ms_imap_parser_recycle(MsImapParser *parser, MsImapLine *line)
+{
+    if (line == NULL)
+        return;
+    if (!LINE_REUSE || parser->spare != NULL) {
+        ms_imap_line_free(line);
+        return;
+    }
+    LineStore *ls = (LineStore *) line;
+    free_pieces(ls);
+    parser->spare = ls;
+}
+
+/* Drops the octets of lines already read so the buffer does not grow
+ * without end.  It is done when octets come, not after every line: a
+ * delivery holding a dozen fetched messages would otherwise move the rest
+ * of it down a dozen times.  And only once what goes is at least what
+ * stays, so that a long line arriving in many pieces is not moved down at
+ * each of them. */
+static void compact(MsImapParser *p)
+{
+    gsize drop = p->line_start;
+    if (drop == 0 || drop < p->len - drop)
+        return;
+    p->len -= drop;
+    if (p->len > 0)
+        memmove(p->buf, p->buf + drop, p->len);
+    p->pos -= drop;
+    p->line_start = 0;
 }
 
 void ms_imap_parser_feed(MsImapParser *parser, const char *bytes, gsize len)
 {
-    if (len > 0)
-        g_byte_array_append(parser->buf, (const guint8 *) bytes, (guint) len);
+    if (len == 0)
+        return;
+    compact(parser);
+    if (parser->len + len > parser->cap) {
+        parser->cap = MAX(MAX(parser->cap * 2, parser->len + len), (gsize) 1024);
+        parser->buf = g_realloc(parser->buf, parser->cap);
+    }
+    memcpy(parser->buf + parser->len, bytes, len);
+    parser->len += len;
 }
 
 gsize ms_imap_parser_pending(const MsImapParser *parser)
 {
-    return parser->buf->len - parser->pos;
+    return parser->len - parser->pos;
 }
 
 gboolean ms_imap_parser_literal_wanted(MsImapParser *parser, gsize *size_out)
@@ -229,28 +306,53 @@ gboolean ms_imap_parser_literal_wanted(MsImapParser *parser, gsize *size_out)
     return TRUE;
 }
 
-/* Drops consumed octets so the buffer does not grow without end. */
-static void compact(MsImapParser *p)
-{
-    if (p->pos == 0)
-        return;
-    g_byte_array_remove_range(p->buf, 0, (guint) p->pos);
-    p->pos = 0;
-}
-
 static void begin_line(MsImapParser *p)
 {
     if (p->line != NULL)
         return;
-    LineStore *ls = g_malloc(sizeof *ls + LINE_ROOM);
+    LineStore *ls = p->spare;
+    if (ls != NULL)
+        p->spare = NULL;
+    else
+        ls = g_malloc(sizeof *ls + LINE_ROOM);
     memset(ls, 0, sizeof *ls); /* not the room, which is written before it is read */
     ROOM_POISON(ls->room, LINE_ROOM);
     p->line = &ls->line;
-    /* Sized for the arguments of most lines and lists (a fetched message's
-     * attributes are a dozen), which then never grow their arrays.  The
-     * arguments are the line's room: the arrays do not free them. */
-    p->line->args = g_ptr_array_new_full(ARGS_SIZE, NULL);
-    g_ptr_array_add(p->stack, p->line->args);
+}
+
+/* The arguments of the innermost open level, moved into the line's room;
+ * the level's place in `pending` is free again. */
+static MsImapArgs *take_level(MsImapParser *p)
+{
+    guint start = p->level_start[p->depth - 1];
+    guint n = p->n_pending - start;
+    MsImapArgs *args = line_alloc(p->line, sizeof *args + n * sizeof args->items[0]);
+    args->len = n;
+    if (n > 0)
+        memcpy(args->items, p->pending + start, n * sizeof args->items[0]);
+    p->n_pending = start;
+    return args;
+}
+
+static void close_list(MsImapParser *p)
+{
+    g_assert(p->depth > 1);
+    MsImapArg *list = p->level_list[p->depth - 1];
+    list->list = take_level(p);
+    p->depth--;
+}
+
+/* The line is complete (or broken off): its open lists are closed and its
+ * top-level arguments put in place. */
+static MsImapLine *finish_line(MsImapParser *p)
+{
+    begin_line(p);
+    while (p->depth > 1)
+        close_list(p);
+    p->line->args = take_level(p);
+    MsImapLine *line = g_steal_pointer(&p->line);
+    reset_line(p);
+    return line;
 }
 
 /* An error: the line so far goes out with the message; the rest of the
@@ -259,33 +361,35 @@ static int fail(MsImapParser *p, const char *message, const char *code, gboolean
                 MsImapLine **line_out)
 {
     begin_line(p);
-    p->line->error = g_strdup(message);
+    p->line->error = line_strndup(p->line, message, strlen(message));
     if (code != NULL)
-        p->line->code = g_strdup(code);
-    *line_out = g_steal_pointer(&p->line);
-    reset_line(p);
+        p->line->code = line_strndup(p->line, code, strlen(code));
+    *line_out = finish_line(p);
     p->skipping = !at_end;
-    compact(p);
     return -1;
 }
 
 static void add_arg(MsImapParser *p, MsImapArg *arg)
 {
-    GPtrArray *top = g_ptr_array_index(p->stack, p->stack->len - 1);
-    g_ptr_array_add(top, arg);
+    if (p->n_pending == p->pending_room) {
+        p->pending_room = MAX(p->pending_room * 2, 32);
+        p->pending = g_renew(MsImapArg *, p->pending, p->pending_room);
+    }
+    p->pending[p->n_pending++] = arg;
     p->need_sep = TRUE;
     p->just_opened = FALSE;
-    if (p->stack->len != 1)
+    if (p->depth != 1)
         return;
     p->n_top++;
     if (!p->response || arg->kind != MS_IMAP_ARG_ATOM)
         return;
     /* RFC 3501 section 9: continue-req = "+" SP (resp-text / base64);
      * resp-cond-state / resp-cond-bye / greeting put resp-text after the
-     * status word; resp-text is free text, not arguments. */
-    if (p->n_top == 1 && strcmp(arg->data, "+") == 0) {
+     * status word; resp-text is free text, not arguments.  An atom holds
+     * no NUL, so its length says where it ends. */
+    if (p->n_top == 1 && arg->len == 1 && arg->data[0] == '+') {
         p->text_next = TRUE;
-    } else if (p->n_top == 2 && ms_imap_line_tag(p->line) != NULL) {
+    } else if (p->n_top == 2 && p->pending[0]->kind == MS_IMAP_ARG_ATOM) {
         static const char *const words[] = { "OK", "NO", "BAD", "PREAUTH", "BYE" };
         for (gsize i = 0; i < G_N_ELEMENTS(words); i++) {
             if (ms_imap_ascii_caseeq(arg->data, words[i]))
@@ -294,18 +398,18 @@ static void add_arg(MsImapParser *p, MsImapArg *arg)
     }
 }
 
-/* The octets of this line outside literals, read so far. */
+/* The octets of this line outside literals, up to upto. */
 static gsize line_octets(const MsImapParser *p, gsize upto)
 {
-    return upto - p->literal_octets;
+    return upto - p->line_start - p->literal_octets;
 }
 
 /* Scans the resp-text from pos to the line end: [code] and text.
  * 1 when the line end was found, 0 for more input, -1 for a bare CR. */
 static int scan_text(MsImapParser *p, gsize *end_out, gsize *next_out)
 {
-    const guint8 *d = p->buf->data;
-    for (gsize i = p->pos; i < p->buf->len; i++) {
+    const guint8 *d = p->buf;
+    for (gsize i = p->pos; i < p->len; i++) {
         if (d[i] == '\n') {
             *end_out = i;
             *next_out = i + 1;
@@ -313,7 +417,7 @@ static int scan_text(MsImapParser *p, gsize *end_out, gsize *next_out)
         }
         if (d[i] != '\r')
             continue;
-        if (i + 1 == p->buf->len)
+        if (i + 1 == p->len)
             return 0;
         if (d[i + 1] != '\n')
             return -1;
@@ -331,7 +435,7 @@ static void set_text(MsImapParser *p, const char *s, gsize len)
     if (len > 0 && s[0] == '[') {
         const char *close = memchr(s, ']', len);
         if (close != NULL) {
-            p->line->code = g_strndup(s + 1, (gsize) (close - s - 1));
+            p->line->code = line_strndup(p->line, s + 1, (gsize) (close - s - 1));
             gsize used = (gsize) (close - s) + 1;
             if (used < len && s[used] == ' ')
                 used++;
@@ -339,7 +443,63 @@ static void set_text(MsImapParser *p, const char *s, gsize len)
             len -= used;
         }
     }
-    p->line->text = g_strndup(s, len);
+    p->line->text = line_strndup(p->line, s, len);
+}
+
+/* What an octet is to an atom outside "[...]": part of it, its end (SP,
+ * "(", ")", DQUOTE, "{", CR, LF), a control character or an 8-bit octet
+ * (both errors), or "[", which opens a section.  The atom's octets are
+ * skipped by this table, one look-up each. */
+enum { AC_ATOM, AC_END, AC_CTL, AC_8BIT, AC_OPEN };
+
+static const guint8 atom_class[256] = {
+    /* 0x00 */ 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 2, 2, 1, 2, 2,
+    /* 0x10 */ 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    /* 0x20 */ 1, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0,
+    /* 0x30 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x40 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x50 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0,
+    /* 0x60 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x70 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2,
+    /* 0x80 */ 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* 0x90 */ 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* 0xa0 */ 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* 0xb0 */ 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* 0xc0 */ 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* 0xd0 */ 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* 0xe0 */ 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    /* 0xf0 */ 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+};
+
+/* Scans a "[...]" section of an atom from the "[" at *at: 1 with *at
+ * after its "]", 0 for more input, -1 with a message.  Spaces,
+ * parentheses, quoted strings and 8-bit octets are part of it. */
+static int scan_section(const guint8 *d, gsize n, gsize *at, const char **error_out)
+{
+    guint depth = 1;
+    gboolean quoted = FALSE;
+    for (gsize i = *at + 1; i < n; i++) {
+        guint8 c = d[i];
+        if (c == '\r' || c == '\n') {
+            *error_out = "Missing \"]\"";
+            return -1;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            *error_out = "Control character in command";
+            return -1;
+        }
+        if (quoted && c == '\\' && i + 1 < n) {
+            i++;
+        } else if (c == '"') {
+            quoted = !quoted;
+        } else if (!quoted && c == '[') {
+            depth++;
+        } else if (!quoted && c == ']' && --depth == 0) {
+            *at = i + 1;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* Scans an atom from pos: 1 with its end, 0 for more input, -1 with a
@@ -347,57 +507,45 @@ static void set_text(MsImapParser *p, const char *s, gsize len)
  * spaces, parentheses and quoted strings are part of the atom. */
 static int scan_atom(const MsImapParser *p, gsize *end_out, const char **error_out)
 {
-    const guint8 *d = p->buf->data;
-    guint depth = 0;
-    gboolean quoted = FALSE;
-    for (gsize i = p->pos; i < p->buf->len; i++) {
-        guint8 c = d[i];
-        if (c == '\r' || c == '\n') {
-            if (depth > 0) {
-                *error_out = "Missing \"]\"";
-                return -1;
-            }
+    const guint8 *d = p->buf;
+    gsize n = p->len;
+    gsize i = p->pos;
+    for (;;) {
+        while (i < n && atom_class[d[i]] == AC_ATOM)
+            i++;
+        if (i == n)
+            return 0;
+        switch (atom_class[d[i]]) {
+        case AC_END:
             *end_out = i;
             return 1;
-        }
-        if (c < 0x20 || c == 0x7f) {
+        case AC_CTL:
             *error_out = "Control character in command";
             return -1;
-        }
-        if (depth > 0) {
-            if (quoted && c == '\\' && i + 1 < p->buf->len)
-                i++;
-            else if (c == '"')
-                quoted = !quoted;
-            else if (!quoted && c == '[')
-                depth++;
-            else if (!quoted && c == ']')
-                depth--;
-            continue;
-        }
-        if (c >= 0x80) {
+        case AC_8BIT:
             *error_out = "8-bit octet outside a string";
             return -1;
+        default: {
+            int r = scan_section(d, n, &i, error_out);
+            if (r <= 0)
+                return r;
+            break;
         }
-        if (c == ' ' || c == '(' || c == ')' || c == '"' || c == '{') {
-            *end_out = i;
-            return 1;
         }
-        if (c == '[')
-            depth++;
     }
-    return 0;
 }
 
-/* Scans a quoted string from pos (at the DQUOTE): 1 with its value and
- * end, 0 for more input, -1 with a message. */
-static int scan_quoted(const MsImapParser *p, GString *value, gsize *end_out,
+/* Scans a quoted string from pos (at the DQUOTE): 1 with the length of its
+ * value and its end, 0 for more input, -1 with a message. */
+static int scan_quoted(const MsImapParser *p, gsize *len_out, gsize *end_out,
                        const char **error_out)
 {
-    const guint8 *d = p->buf->data;
-    for (gsize i = p->pos + 1; i < p->buf->len; i++) {
+    const guint8 *d = p->buf;
+    gsize len = 0;
+    for (gsize i = p->pos + 1; i < p->len; i++) {
         guint8 c = d[i];
         if (c == '"') {
+            *len_out = len;
             *end_out = i + 1;
             return 1;
         }
@@ -406,7 +554,7 @@ static int scan_quoted(const MsImapParser *p, GString *value, gsize *end_out,
             return -1;
         }
         if (c == '\\') {
-            if (i + 1 == p->buf->len)
+            if (i + 1 == p->len)
                 return 0;
             /* quoted-specials = DQUOTE / "\" : the only escapes. */
             if (d[i + 1] != '"' && d[i + 1] != '\\') {
@@ -414,22 +562,35 @@ static int scan_quoted(const MsImapParser *p, GString *value, gsize *end_out,
                 return -1;
             }
             i++;
-            c = d[i];
         }
-        g_string_append_c(value, (char) c);
+        len++;
     }
     return 0;
+}
+
+/* The value of the quoted string scan_quoted() found, unescaped into an
+ * argument of its length. */
+static MsImapArg *arg_new_quoted(MsImapParser *p, gsize len)
+{
+    MsImapArg *arg = arg_new(p, MS_IMAP_ARG_STRING, len);
+    const guint8 *d = p->buf + p->pos + 1;
+    for (gsize i = 0; i < len; i++) {
+        if (*d == '\\')
+            d++;
+        arg->data[i] = (char) *d++;
+    }
+    return arg;
 }
 
 /* Scans "{" number ["+"] "}" CRLF from pos: 1 with the size, 0, or -1. */
 static int scan_literal_header(const MsImapParser *p, guint64 *size_out, gboolean *plus_out,
                                gsize *end_out, const char **error_out)
 {
-    const guint8 *d = p->buf->data;
+    const guint8 *d = p->buf;
     gsize i = p->pos + 1;
     guint64 n = 0;
     gsize digits = 0;
-    while (i < p->buf->len && g_ascii_isdigit(d[i])) {
+    while (i < p->len && g_ascii_isdigit(d[i])) {
         n = n * 10 + (guint64) (d[i] - '0');
         if (++digits > 10) {
             *error_out = "Literal size too long";
@@ -437,22 +598,22 @@ static int scan_literal_header(const MsImapParser *p, guint64 *size_out, gboolea
         }
         i++;
     }
-    if (i == p->buf->len)
+    if (i == p->len)
         return 0;
     gboolean plus = FALSE;
     if (d[i] == '+') {
         plus = TRUE;
-        if (++i == p->buf->len)
+        if (++i == p->len)
             return 0;
     }
     if (digits == 0 || d[i] != '}' || n > G_MAXUINT32) {
         *error_out = "Malformed literal size";
         return -1;
     }
-    if (++i == p->buf->len)
+    if (++i == p->len)
         return 0;
     if (d[i] == '\r') {
-        if (++i == p->buf->len)
+        if (++i == p->len)
             return 0;
     }
     if (d[i] != '\n') {
@@ -469,23 +630,20 @@ static int scan_literal_header(const MsImapParser *p, guint64 *size_out, gboolea
 static gboolean skip_rest(MsImapParser *p)
 {
     if (p->skip_octets > 0) {
-        gsize n = MIN(p->skip_octets, p->buf->len - p->pos);
+        gsize n = MIN(p->skip_octets, p->len - p->pos);
         p->pos += n;
         p->skip_octets -= n;
-        if (p->skip_octets > 0) {
-            compact(p);
+        p->line_start = p->pos;
+        if (p->skip_octets > 0)
             return FALSE;
-        }
     }
-    const guint8 *nl = memchr(p->buf->data + p->pos, '\n', p->buf->len - p->pos);
-    if (nl == NULL) {
-        p->pos = p->buf->len;
-        compact(p);
+    const guint8 *nl = memchr(p->buf + p->pos, '\n', p->len - p->pos);
+    p->pos = nl != NULL ? (gsize) (nl - p->buf) + 1 : p->len;
+    /* What is skipped is no part of a line. */
+    p->line_start = p->pos;
+    if (nl == NULL)
         return FALSE;
-    }
-    p->pos = (gsize) (nl - p->buf->data) + 1;
     p->skipping = FALSE;
-    compact(p);
     return TRUE;
 }
 
@@ -513,11 +671,10 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
         return 0;
     for (;;) {
         if (p->literal_pending) {
-            if (p->buf->len - p->pos < p->literal_size)
+            if (p->len - p->pos < p->literal_size)
                 return 0;
-            begin_line(p);
-            MsImapArg *arg = arg_new_data(p, MS_IMAP_ARG_STRING,
-                                          (const char *) p->buf->data + p->pos, p->literal_size);
+            MsImapArg *arg = arg_new_data(p, MS_IMAP_ARG_STRING, (const char *) p->buf + p->pos,
+                                          p->literal_size);
             arg->literal = TRUE;
             add_arg(p, arg);
             p->pos += p->literal_size;
@@ -526,14 +683,14 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
             p->literal_announced = FALSE;
             continue;
         }
-        if (p->pos >= p->buf->len)
+        if (p->pos >= p->len)
             return 0;
         begin_line(p);
-        if (line_octets(p, p->buf->len) > MS_IMAP_LINE_MAX
-            && memchr(p->buf->data + p->pos, '\n', p->buf->len - p->pos) == NULL)
+        if (line_octets(p, p->len) > MS_IMAP_LINE_MAX
+            && memchr(p->buf + p->pos, '\n', p->len - p->pos) == NULL)
             return fail(p, "Line too long", NULL, FALSE, line_out);
 
-        const guint8 c = p->buf->data[p->pos];
+        const guint8 c = p->buf[p->pos];
         const char *error = NULL;
 
         if (p->text_next) {
@@ -543,7 +700,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
                 return 0;
             if (r < 0)
                 return fail(p, "Bare CR in line", NULL, FALSE, line_out);
-            const char *s = (const char *) p->buf->data + p->pos;
+            const char *s = (const char *) p->buf + p->pos;
             gsize len = end - p->pos;
             if (len > 0 && s[0] != ' ') {
                 p->pos = next;
@@ -556,9 +713,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
             set_text(p, s, len);
             p->pos = next;
             p->text_next = FALSE;
-            *line_out = g_steal_pointer(&p->line);
-            reset_line(p);
-            compact(p);
+            *line_out = finish_line(p);
             return 1;
         }
 
@@ -569,29 +724,27 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
                 p->need_sep = FALSE;
                 continue;
             case ')':
-                if (p->stack->len < 2)
+                if (p->depth < 2)
                     return fail(p, "Unexpected \")\"", NULL, FALSE, line_out);
-                g_ptr_array_remove_index(p->stack, p->stack->len - 1);
+                close_list(p);
                 p->pos++;
                 continue;
             case '\r':
             case '\n': {
                 gsize next = p->pos + 1;
                 if (c == '\r') {
-                    if (next == p->buf->len)
+                    if (next == p->len)
                         return 0;
-                    if (p->buf->data[next] != '\n')
+                    if (p->buf[next] != '\n')
                         return fail(p, "Bare CR in line", NULL, FALSE, line_out);
                     next++;
                 }
                 p->pos = next;
-                if (p->stack->len > 1)
+                if (p->depth > 1)
                     return fail(p, "Missing \")\"", NULL, TRUE, line_out);
                 if (line_octets(p, next) > MS_IMAP_LINE_MAX + 2)
                     return fail(p, "Line too long", NULL, TRUE, line_out);
-                *line_out = g_steal_pointer(&p->line);
-                reset_line(p);
-                compact(p);
+                *line_out = finish_line(p);
                 return 1;
             }
             default:
@@ -603,18 +756,18 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
         switch (c) {
         case '\r':
         case '\n': {
-            gboolean empty = p->n_top == 0 && p->stack->len == 1;
+            gboolean empty = p->n_top == 0 && p->depth == 1;
             /* Consume the line end so the next line starts clean. */
             gsize next = p->pos + 1;
             if (c == '\r') {
-                if (next == p->buf->len)
+                if (next == p->len)
                     return 0;
-                if (p->buf->data[next] == '\n')
+                if (p->buf[next] == '\n')
                     next++;
             }
             p->pos = next;
             const char *what = empty ? "Empty line"
-                             : p->stack->len > 1 ? "Missing \")\""
+                             : p->depth > 1 ? "Missing \")\""
                              : "Unexpected end of line";
             return fail(p, what, NULL, TRUE, line_out);
         }
@@ -623,39 +776,34 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
         case ')':
             if (!p->just_opened)
                 return fail(p, "Unexpected \")\"", NULL, FALSE, line_out);
-            g_ptr_array_remove_index(p->stack, p->stack->len - 1);
+            close_list(p);
             p->pos++;
             p->need_sep = TRUE;
             p->just_opened = FALSE;
             continue;
         case '(': {
-            if (p->stack->len > MS_IMAP_NESTING_MAX)
+            if (p->depth > MS_IMAP_NESTING_MAX)
                 return fail(p, "Lists nested too deeply", NULL, FALSE, line_out);
-            begin_line(p);
             MsImapArg *list = line_alloc(p->line, sizeof *list);
             memset(list, 0, sizeof *list);
             list->kind = MS_IMAP_ARG_LIST;
-            list->list = g_ptr_array_new_full(ARGS_SIZE, NULL);
-            LineStore *ls = (LineStore *) p->line;
-            if (ls->lists == NULL)
-                ls->lists = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
-            g_ptr_array_add(ls->lists, list->list);
             add_arg(p, list);
-            g_ptr_array_add(p->stack, list->list);
+            p->level_start[p->depth] = p->n_pending;
+            p->level_list[p->depth] = list;
+            p->depth++;
             p->need_sep = FALSE;
             p->just_opened = TRUE;
             p->pos++;
             continue;
         }
         case '"': {
-            g_autoptr(GString) value = g_string_new(NULL);
-            gsize end = 0;
-            int r = scan_quoted(p, value, &end, &error);
+            gsize len = 0, end = 0;
+            int r = scan_quoted(p, &len, &end, &error);
             if (r == 0)
                 return 0;
             if (r < 0)
                 return fail(p, error, NULL, FALSE, line_out);
-            add_arg(p, arg_new_data(p, MS_IMAP_ARG_STRING, value->str, value->len));
+            add_arg(p, arg_new_quoted(p, len));
             p->pos = end;
             continue;
         }
@@ -692,7 +840,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
                 return 0;
             if (r < 0)
                 return fail(p, error, NULL, FALSE, line_out);
-            add_arg(p, arg_new_data(p, MS_IMAP_ARG_ATOM, (const char *) p->buf->data + p->pos,
+            add_arg(p, arg_new_data(p, MS_IMAP_ARG_ATOM, (const char *) p->buf + p->pos,
                                     end - p->pos));
             p->pos = end;
             continue;

@@ -68,14 +68,14 @@ static Key *key_new(KeyKind kind)
 /* ---- Parsing ------------------------------------------------------------------------ */
 
 typedef struct {
-    GPtrArray *args;    /* MsImapArg* (a line's or a list's) */
+    const MsImapArgs *args; /* a line's or a list's */
     guint pos;
     const char *error;
 } Cursor;
 
 static const MsImapArg *next_arg(Cursor *c)
 {
-    return c->pos < c->args->len ? g_ptr_array_index(c->args, c->pos++) : NULL;
+    return c->pos < c->args->len ? c->args->items[c->pos++] : NULL;
 }
 
 static Key *parse_key(Cursor *c, guint depth);
@@ -99,7 +99,7 @@ static gboolean take_date(Cursor *c, gint64 *days_out)
 }
 
 /* The keys of a group (a list, or the whole command): an implicit AND. */
-static Key *parse_group(GPtrArray *args, guint from, guint depth, const char **error_out)
+static Key *parse_group(const MsImapArgs *args, guint from, guint depth, const char **error_out)
 {
     Cursor c = { args, from, NULL };
     Key *and = key_new(KEY_AND);

@@ -255,9 +255,9 @@ static gboolean check_store(MsImapServer *s, MsImapRequest *req)
                                "STORE item must be FLAGS, +FLAGS or -FLAGS [.SILENT]");
     const MsImapArg *first = ms_imap_req_arg(req, 2);
     gboolean ok = first->kind == MS_IMAP_ARG_LIST && n == 3
-        ? ms_imap_parse_flags((const MsImapArg *const *) first->list->pdata, first->list->len,
+        ? ms_imap_parse_flags((const MsImapArg *const *) first->list->items, first->list->len,
                               &req->flags)
-        : ms_imap_parse_flags((const MsImapArg *const *) req->line->args->pdata + req->argi + 2,
+        : ms_imap_parse_flags((const MsImapArg *const *) req->line->args->items + req->argi + 2,
                               n - 2, &req->flags);
     if (!ok)
         return ms_imap_req_bad(s, req, "imap.resp.bad.syntax",

@@ -519,7 +519,7 @@ static gboolean running(const MsImapServer *s)
 static void process(MsImapServer *s)
 {
     while (running(s)) {
-        g_autoptr(MsImapLine) line = NULL;
+        MsImapLine *line = NULL;
         int r = ms_imap_parser_next(s->parser, &line);
         s->phase = s->state;
         if (r == 0) {
@@ -535,6 +535,7 @@ static void process(MsImapServer *s)
             parse_error(s, line);
         else
             dispatch(s, line);
+        ms_imap_parser_recycle(s->parser, line);
         if (s->errors >= MS_PROTO_MAX_ERRORS && running(s))
             too_many_errors(s);
     }
