@@ -493,6 +493,84 @@ static void parse_many_lines_at_once(void)
     g_string_free(in, TRUE);
 }
 
+/* What a writer emits, line by line: text, line end and note. */
+static char *emitted(MsImapWriter *w)
+{
+    g_autoptr(MsProtoOutput) out = ms_proto_output_new();
+    ms_imap_writer_emit(w, out, "imap.phase", "note", "literal-note");
+    GString *s = g_string_new(NULL);
+    GPtrArray *lines = ms_proto_output_lines(out);
+    for (guint i = 0; i < lines->len; i++) {
+        const MsProtoLine *line = g_ptr_array_index(lines, i);
+        g_string_append_printf(s, "%s|%s|%s\n", line->text,
+                               strcmp(line->eol, "\r\n") == 0 ? "CRLF" : line->eol, line->note);
+    }
+    CU_ASSERT_EQUAL(w->len, 0);
+    CU_ASSERT_EQUAL(w->n_literals, 0);
+    return g_string_free(s, FALSE);
+}
+
+static void write_fetch_like(MsImapWriter *w, const char *body)
+{
+    ms_imap_writer_add(w, "* ");
+    ms_imap_writer_uint(w, 12);
+    ms_imap_writer_add_len(w, " FETCH (FLAGS (", 15);
+    ms_imap_write_flags(w, MS_IMAP_FLAG_SEEN, TRUE);
+    ms_imap_writer_add(w, ") ENVELOPE (");
+    ms_imap_writer_nstring(w, NULL);
+    ms_imap_writer_add(w, " ");
+    ms_imap_writer_string(w, "say \"hi\"", 8);
+    ms_imap_writer_add(w, " ");
+    ms_imap_writer_astring(w, "Sent Items");
+    ms_imap_writer_add(w, ") BODY[] ");
+    ms_imap_writer_literal(w, body, strlen(body));
+    ms_imap_writer_add(w, " BODY[TEXT] ");
+    ms_imap_writer_string(w, "two\r\nlines", 10);
+    ms_imap_writer_add(w, ")");
+}
+
+/* A writer is emptied by each emit and keeps its memory: what it writes
+ * after a response larger than its first buffer, with more literals, is
+ * what a new writer writes. */
+static void writer_reused_writes_as_new(void)
+{
+    const char *body = "Subject: x\r\n\r\nline one\r\nline two\r\n";
+    MsImapWriter fresh;
+    ms_imap_writer_init(&fresh);
+    write_fetch_like(&fresh, body);
+    g_autofree char *expected = emitted(&fresh);
+    ms_imap_writer_clear(&fresh);
+    MS_ASSERT_STR(expected,
+                  "* 12 FETCH (FLAGS (\\Seen \\Recent) ENVELOPE (NIL \"say \\\"hi\\\"\" "
+                  "\"Sent Items\") BODY[] {34}|CRLF|note\n"
+                  "Subject: x|CRLF|literal-note\n"
+                  "|CRLF|literal-note\n"
+                  "line one|CRLF|literal-note\n"
+                  "line two|CRLF|literal-note\n"
+                  " BODY[TEXT] {10}|CRLF|note\n"
+                  "two|CRLF|literal-note\n"
+                  "lines)|CRLF|literal-note\n");
+
+    MsImapWriter w;
+    ms_imap_writer_init(&w);
+    g_autofree char *big = g_strnfill(5000, 'b');
+    for (guint i = 0; i < 20; i++) {
+        ms_imap_writer_literal(&w, big, strlen(big));
+        ms_imap_writer_add(&w, " ");
+    }
+    g_autofree char *first = emitted(&w);
+    CU_ASSERT(strlen(first) > 20 * 5000);
+    for (guint round = 0; round < 3; round++) {
+        write_fetch_like(&w, body);
+        g_autofree char *again = emitted(&w);
+        MS_ASSERT_STR(again, expected);
+    }
+    ms_imap_writer_clear(&w);
+    /* A cleared writer holds nothing; clearing it again is harmless. */
+    CU_ASSERT_PTR_NULL(w.data);
+    ms_imap_writer_clear(&w);
+}
+
 static void seqsets(void)
 {
     g_autoptr(GArray) set = ms_imap_seqset_parse("2,4:6,9:*");
@@ -603,7 +681,7 @@ static const MsTestCase parse_cases[] = {
     MS_TEST(parse_beyond_a_lines_room),
     MS_TEST(parse_arguments), MS_TEST(parse_literals), MS_TEST(parse_errors),
     MS_TEST(parse_responses), MS_TEST(parse_recycled_lines_read_as_new),
-    MS_TEST(parse_many_lines_at_once), MS_TEST(seqsets), MS_TEST(dates_and_patterns),
+    MS_TEST(parse_many_lines_at_once), MS_TEST(writer_reused_writes_as_new), MS_TEST(seqsets), MS_TEST(dates_and_patterns),
     MS_TEST(notes_and_names), MS_TEST_END,
 };
 

@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include "mailsim/imap.h"
 #include "mailsim/message.h"
 #include "proto/proto-private.h"
@@ -132,14 +134,33 @@ gint64 ms_imap_unix_day(gint64 unix_seconds);
  * each LF: a literal may hold many lines, and the line after a literal
  * goes on from where the literal ended (RFC 3501 4.3). */
 typedef struct {
-    GByteArray *buf;
-    GArray *literals;   /* gsize pairs: [start, end) of literal data */
+    char *data;         /* the bytes built; cap octets, len used */
+    gsize len;
+    gsize cap;
+    gsize *literals;    /* pairs: [start, end) of literal data */
+    guint n_literals;   /* octets counted twice: a pair is two */
+    guint literals_room;
 } MsImapWriter;
 
 void ms_imap_writer_init(MsImapWriter *w);
 void ms_imap_writer_clear(MsImapWriter *w);
+/* Empties the writer and keeps its memory for the next response. */
+void ms_imap_writer_reset(MsImapWriter *w);
+/* Makes room for len more octets (what ms_imap_writer_add_len() calls
+ * when there is none). */
+void ms_imap_writer_grow(MsImapWriter *w, gsize len);
+/* Every octet of a response passes here, a few at a time, so the copy is
+ * inline and the buffer grown only when full. */
+static inline void ms_imap_writer_add_len(MsImapWriter *w, const char *data, gsize len)
+{
+    if (len == 0)
+        return;
+    if (G_UNLIKELY(w->cap - w->len < len))
+        ms_imap_writer_grow(w, len);
+    memcpy(w->data + w->len, data, len);
+    w->len += len;
+}
 void ms_imap_writer_add(MsImapWriter *w, const char *text);
-void ms_imap_writer_add_len(MsImapWriter *w, const char *data, gsize len);
 void ms_imap_writer_printf(MsImapWriter *w, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* A number in decimal, without printf. */
 void ms_imap_writer_uint(MsImapWriter *w, guint64 v);

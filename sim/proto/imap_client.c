@@ -57,26 +57,27 @@ void ms_imap_client_push_error(MsImapClient *c, const char *text)
 static void flush(MsImapClient *c)
 {
     MsImapWriter *w = &c->pending;
-    gsize stop = w->buf->len;
-    for (guint i = 0; i + 1 < w->literals->len; i += 2) {
-        gsize start = g_array_index(w->literals, gsize, i);
+    gsize stop = w->len;
+    for (guint i = 0; i + 1 < w->n_literals; i += 2) {
+        gsize start = w->literals[i];
         if (start > c->sent) {
             stop = start;
             break;
         }
     }
-    const char *text = (const char *) w->buf->data + c->sent;
-    gsize first_len = strcspn(text, "\r\n");
+    const char *text = w->data + c->sent;
+    gsize first_len = 0;
+    while (c->sent + first_len < w->len && text[first_len] != '\r' && text[first_len] != '\n')
+        first_len++;
     const char *note = c->sent == 0 ? ms_imap_command_note(text, first_len) : "imap.cmd.literal";
     ms_imap_writer_emit_range(w, c->sent, stop, c->output, ms_imap_state_phase(c->phase), note,
                               "imap.cmd.literal");
     c->sent = stop;
-    if (stop < w->buf->len) {
+    if (stop < w->len) {
         ms_imap_client_set_state(c, MS_IMAP_CLIENT_LITERAL);
         return;
     }
-    g_byte_array_set_size(w->buf, 0);
-    g_array_set_size(w->literals, 0);
+    ms_imap_writer_reset(w);
     c->sent = 0;
     ms_imap_client_set_state(c, c->after_send);
 }
@@ -85,12 +86,20 @@ static void flush(MsImapClient *c)
  * then calls send_command(). */
 static MsImapWriter *begin_command(MsImapClient *c)
 {
+    /* "A%03u", without printf. */
+    char digits[MS_PROTO_UINT_MAX_LEN];
+    gsize n = ms_proto_format_uint(digits, ++c->tag_counter);
+    gsize pad = n < 3 ? 3 - n : 0;
     g_free(c->tag);
-    c->tag = g_strdup_printf("A%03u", ++c->tag_counter);
-    g_byte_array_set_size(c->pending.buf, 0);
-    g_array_set_size(c->pending.literals, 0);
+    c->tag = g_malloc(1 + pad + n + 1);
+    c->tag[0] = 'A';
+    memset(c->tag + 1, '0', pad);
+    memcpy(c->tag + 1 + pad, digits, n);
+    c->tag[1 + pad + n] = '\0';
+    ms_imap_writer_reset(&c->pending);
     c->sent = 0;
-    ms_imap_writer_printf(&c->pending, "%s ", c->tag);
+    ms_imap_writer_add(&c->pending, c->tag);
+    ms_imap_writer_add_len(&c->pending, " ", 1);
     return &c->pending;
 }
 
@@ -608,8 +617,7 @@ static void on_line(MsImapClient *c, const MsImapLine *line)
         return;
     }
     /* A NO or BAD instead of "+" refuses a literal: the rest is not sent. */
-    g_byte_array_set_size(c->pending.buf, 0);
-    g_array_set_size(c->pending.literals, 0);
+    ms_imap_writer_reset(&c->pending);
     c->sent = 0;
     ms_imap_client_set_state(c, MS_IMAP_CLIENT_COMMAND);
     on_tagged(c, status, line->code, line->text);

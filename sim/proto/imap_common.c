@@ -268,37 +268,57 @@ static gsize next_word(const char *line, gsize len, gsize *pos, const char **wor
     return end - start;
 }
 
+/* A verb matches a word of n octets, case-blind. */
+static gboolean verb_is(const char *verb, const char *word, gsize n)
+{
+    return strlen(verb) == n && ms_proto_ascii_caseeq(verb, word, n);
+}
+
 const char *ms_imap_command_note(const char *line, gsize len)
 {
-    static const char *const verbs[] = {
-        "capability", "noop", "logout", "login", "authenticate", "select", "examine",
-        "create", "delete", "rename", "subscribe", "unsubscribe", "list", "lsub", "status",
-        "append", "check", "close", "unselect", "expunge", "search", "fetch", "store",
-        "copy", "move", "idle",
+    /* Each verb with its key in notes[], spelt out so that every command a
+     * client sends finds its key without putting one together. */
+    static const struct {
+        const char *verb;
+        const char *note;
+    } verbs[] = {
+        { "capability", "imap.cmd.capability" }, { "noop", "imap.cmd.noop" },
+        { "logout", "imap.cmd.logout" }, { "login", "imap.cmd.login" },
+        { "authenticate", "imap.cmd.authenticate" }, { "select", "imap.cmd.select" },
+        { "examine", "imap.cmd.examine" }, { "create", "imap.cmd.create" },
+        { "delete", "imap.cmd.delete" }, { "rename", "imap.cmd.rename" },
+        { "subscribe", "imap.cmd.subscribe" }, { "unsubscribe", "imap.cmd.unsubscribe" },
+        { "list", "imap.cmd.list" }, { "lsub", "imap.cmd.lsub" },
+        { "status", "imap.cmd.status" }, { "append", "imap.cmd.append" },
+        { "check", "imap.cmd.check" }, { "close", "imap.cmd.close" },
+        { "unselect", "imap.cmd.unselect" }, { "expunge", "imap.cmd.expunge" },
+        { "search", "imap.cmd.search" }, { "fetch", "imap.cmd.fetch" },
+        { "store", "imap.cmd.store" }, { "copy", "imap.cmd.copy" },
+        { "move", "imap.cmd.move" }, { "idle", "imap.cmd.idle" },
+    }, uid_verbs[] = {
+        { "fetch", "imap.cmd.uid.fetch" }, { "store", "imap.cmd.uid.store" },
+        { "copy", "imap.cmd.uid.copy" }, { "move", "imap.cmd.uid.move" },
+        { "search", "imap.cmd.uid.search" },
     };
-    static const char *const uid_verbs[] = { "fetch", "store", "copy", "move", "search" };
     /* RFC 2177 3: DONE is a line of its own, without a tag. */
-    if (len == 4 && g_ascii_strncasecmp(line, "DONE", 4) == 0)
+    if (len == 4 && ms_proto_ascii_caseeq(line, "DONE", 4))
         return "imap.cmd.done";
     gsize pos = 0;
     const char *word = NULL;
     next_word(line, len, &pos, &word); /* the tag */
     gsize n = next_word(line, len, &pos, &word);
-    gboolean uid = n == 3 && g_ascii_strncasecmp(word, "UID", 3) == 0;
-    if (uid)
+    gboolean uid = n == 3 && ms_proto_ascii_caseeq(word, "UID", 3);
+    if (uid) {
         n = next_word(line, len, &pos, &word);
-    const char *const *table = uid ? uid_verbs : verbs;
-    gsize size = uid ? G_N_ELEMENTS(uid_verbs) : G_N_ELEMENTS(verbs);
-    for (gsize i = 0; i < size; i++) {
-        if (strlen(table[i]) != n || g_ascii_strncasecmp(table[i], word, n) != 0)
-            continue;
-        /* The keys are static strings: look the composed one up in the
-         * table so a static pointer is returned. */
-        g_autofree char *key = g_strconcat(uid ? "imap.cmd.uid." : "imap.cmd.", table[i], NULL);
-        for (gsize k = 0; k < G_N_ELEMENTS(notes); k++) {
-            if (strcmp(notes[k].key, key) == 0)
-                return notes[k].key;
+        for (gsize i = 0; i < G_N_ELEMENTS(uid_verbs); i++) {
+            if (verb_is(uid_verbs[i].verb, word, n))
+                return uid_verbs[i].note;
         }
+        return "imap.cmd.unknown";
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
+        if (verb_is(verbs[i].verb, word, n))
+            return verbs[i].note;
     }
     return "imap.cmd.unknown";
 }
@@ -428,8 +448,8 @@ static gboolean read_date_text(const char **p, gint64 *days_out)
         return FALSE;
     (*p)++;
     guint month = 0;
-    for (guint i = 0; i < 12; i++) {
-        if (g_ascii_strncasecmp(*p, months[i], 3) == 0)
+    for (guint i = 0; i < 12 && month == 0; i++) {
+        if (ms_proto_ascii_caseeq(*p, months[i], 3))
             month = i + 1;
     }
     if (month == 0 || (*p)[3] != '-')

@@ -11,22 +11,43 @@
 
 #include <string.h>
 
+/* Most responses and commands are a line or two; a fetched message grows
+ * the buffer once or twice, and a writer that is reused keeps it. */
+#define WRITER_FIRST 256
+
 void ms_imap_writer_init(MsImapWriter *w)
 {
-    w->buf = g_byte_array_new();
-    w->literals = g_array_new(FALSE, FALSE, sizeof(gsize));
+    w->data = g_malloc(WRITER_FIRST);
+    w->len = 0;
+    w->cap = WRITER_FIRST;
+    w->literals = NULL;
+    w->n_literals = 0;
+    w->literals_room = 0;
 }
 
 void ms_imap_writer_clear(MsImapWriter *w)
 {
-    g_clear_pointer(&w->buf, g_byte_array_unref);
-    g_clear_pointer(&w->literals, g_array_unref);
+    g_clear_pointer(&w->data, g_free);
+    g_clear_pointer(&w->literals, g_free);
+    w->len = 0;
+    w->cap = 0;
+    w->n_literals = 0;
+    w->literals_room = 0;
 }
 
-void ms_imap_writer_add_len(MsImapWriter *w, const char *data, gsize len)
+void ms_imap_writer_reset(MsImapWriter *w)
 {
-    if (len > 0)
-        g_byte_array_append(w->buf, (const guint8 *) data, (guint) len);
+    w->len = 0;
+    w->n_literals = 0;
+}
+
+void ms_imap_writer_grow(MsImapWriter *w, gsize len)
+{
+    gsize cap = MAX(w->cap, (gsize) WRITER_FIRST);
+    while (cap - w->len < len)
+        cap *= 2;
+    w->data = g_realloc(w->data, cap);
+    w->cap = cap;
 }
 
 void ms_imap_writer_add(MsImapWriter *w, const char *text)
@@ -47,7 +68,7 @@ void ms_imap_writer_uint(MsImapWriter *w, guint64 v)
 {
     char digits[MS_PROTO_UINT_MAX_LEN];
     gsize n = ms_proto_format_uint(digits, v);
-    g_byte_array_append(w->buf, (const guint8 *) digits, (guint) n);
+    ms_imap_writer_add_len(w, digits, n);
 }
 
 void ms_imap_writer_literal(MsImapWriter *w, const char *data, gsize len)
@@ -56,11 +77,14 @@ void ms_imap_writer_literal(MsImapWriter *w, const char *data, gsize len)
     ms_imap_writer_add_len(w, "{", 1);
     ms_imap_writer_uint(w, len);
     ms_imap_writer_add_len(w, "}\r\n", 3);
-    gsize start = w->buf->len;
+    gsize start = w->len;
     ms_imap_writer_add_len(w, data, len);
-    gsize end = w->buf->len;
-    g_array_append_val(w->literals, start);
-    g_array_append_val(w->literals, end);
+    if (w->n_literals == w->literals_room) {
+        w->literals_room = MAX(w->literals_room * 2, 8);
+        w->literals = g_renew(gsize, w->literals, w->literals_room);
+    }
+    w->literals[w->n_literals++] = start;
+    w->literals[w->n_literals++] = w->len;
 }
 
 static gboolean quotable(const char *data, gsize len)
@@ -80,13 +104,13 @@ void ms_imap_writer_string(MsImapWriter *w, const char *data, gsize len)
         ms_imap_writer_literal(w, data, len);
         return;
     }
-    g_byte_array_append(w->buf, (const guint8 *) "\"", 1);
+    ms_imap_writer_add_len(w, "\"", 1);
     for (gsize i = 0; i < len; i++) {
         if (data[i] == '"' || data[i] == '\\')
-            g_byte_array_append(w->buf, (const guint8 *) "\\", 1);
-        g_byte_array_append(w->buf, (const guint8 *) data + i, 1);
+            ms_imap_writer_add_len(w, "\\", 1);
+        ms_imap_writer_add_len(w, data + i, 1);
     }
-    g_byte_array_append(w->buf, (const guint8 *) "\"", 1);
+    ms_imap_writer_add_len(w, "\"", 1);
 }
 
 void ms_imap_writer_nstring(MsImapWriter *w, const char *text)
@@ -113,9 +137,8 @@ void ms_imap_writer_astring(MsImapWriter *w, const char *text)
 
 static gboolean in_literal(const MsImapWriter *w, gsize offset)
 {
-    for (guint i = 0; i + 1 < w->literals->len; i += 2) {
-        if (offset >= g_array_index(w->literals, gsize, i)
-            && offset < g_array_index(w->literals, gsize, i + 1))
+    for (guint i = 0; i + 1 < w->n_literals; i += 2) {
+        if (offset >= w->literals[i] && offset < w->literals[i + 1])
             return TRUE;
     }
     return FALSE;
@@ -128,7 +151,7 @@ void ms_imap_writer_emit_range(const MsImapWriter *w, gsize from, gsize to,
                                MsProtoOutput *output, const char *phase, const char *note,
                                const char *literal_note)
 {
-    const char *data = (const char *) w->buf->data;
+    const char *data = w->data;
     gsize start = from;
     while (start < to) {
         const char *nl = memchr(data + start, '\n', to - start);
@@ -148,8 +171,7 @@ void ms_imap_writer_emit_range(const MsImapWriter *w, gsize from, gsize to,
 void ms_imap_writer_emit(MsImapWriter *w, MsProtoOutput *output, const char *phase,
                          const char *note, const char *literal_note)
 {
-    ms_imap_writer_add(w, "\r\n");
-    ms_imap_writer_emit_range(w, 0, w->buf->len, output, phase, note, literal_note);
-    g_byte_array_set_size(w->buf, 0);
-    g_array_set_size(w->literals, 0);
+    ms_imap_writer_add_len(w, "\r\n", 2);
+    ms_imap_writer_emit_range(w, 0, w->len, output, phase, note, literal_note);
+    ms_imap_writer_reset(w);
 }
