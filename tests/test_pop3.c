@@ -8,6 +8,7 @@
  */
 #include "testutil.h"
 #include "mailsim/pop3.h"
+#include "../sim/proto/pop3-private.h"
 
 #include <string.h>
 
@@ -408,6 +409,41 @@ static void every_command_every_state(void)
         MS_ASSERT_STR(say_note(t, cases[i].line), "(none)");
         CU_ASSERT_FALSE(w->locked);
     }
+}
+
+/* RFC 1939 section 3: an argument is at most 40 characters.  Arguments
+ * of that length, one or two of them, reach the command whole; one longer
+ * is refused. */
+static void argument_lengths(void)
+{
+    g_autoptr(World) w = world_new_rfc();
+    g_autofree char *name40 = g_strnfill(40, 'n');
+    g_autofree char *name41 = g_strnfill(41, 'n');
+    g_autoptr(MsPop3Server) s = server_new_full(w, "dewey", NULL, FALSE);
+    ms_pop3_server_start(s);
+    g_autofree char *greeting = take_text(s);
+    g_autofree char *user41 = g_strconcat("USER ", name41, NULL);
+    g_autofree char *got41 = say(s, user41);
+    MS_ASSERT_STR(got41, "-ERR invalid argument");
+    g_autofree char *user40 = g_strconcat("USER ", name40, NULL);
+    g_autofree char *got40 = say(s, user40);
+    CU_ASSERT_PTR_NOT_NULL(strstr(got40, name40));
+    g_autofree char *user = say(s, "USER mrose");
+    /* A password may hold spaces; 40 characters of them and more reach
+     * the check whole, 41 do not. */
+    g_autofree char *pass40 = g_strconcat("PASS ", name40 + 4, " x y", NULL);
+    g_autofree char *wrong = say(s, pass40);
+    MS_ASSERT_STR(wrong, "-ERR invalid user name or password");
+    g_autofree char *again = say(s, "USER mrose");
+    g_autofree char *pass41 = g_strconcat("PASS ", name41, NULL);
+    g_autofree char *long_pass = say(s, pass41);
+    MS_ASSERT_STR(long_pass, "-ERR invalid argument");
+
+    g_autoptr(MsPop3Server) t = server_logged_in(w);
+    g_autofree char *top = say(t, "TOP 0000000000000000000000000000000000000001 0");
+    CU_ASSERT(g_str_has_prefix(top, "+OK"));
+    g_autofree char *top41 = say(t, "TOP 00000000000000000000000000000000000000001 0");
+    MS_ASSERT_STR(top41, "-ERR invalid argument");
 }
 
 /* The -ERR replies to malformed and impossible commands. */
@@ -1056,9 +1092,49 @@ static void notes_table_covers_output(void)
     MS_ASSERT_STR(ms_pop3_event_kind_name(MS_POP3_EVENT_UPDATE), "update");
 }
 
+/* A reply's template is expanded in place: a known {name} is replaced, an
+ * unknown one (or a name that only starts or ends like a known one) stays
+ * as text, and a string expanded into before holds only the new reply. */
+static void reply_templates(void)
+{
+    const MsPop3Profile *def = ms_pop3_profile_find(NULL);
+    const MsPop3Profile *book = ms_pop3_profile_find("textbook");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(def);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(book);
+    const char *const bob[] = { "user", "bob", NULL };
+    const char *const near[] = { "use", "x", "users", "y", "USER", "z", NULL };
+    const char *const login[] = { "user", "bob", "count", "1", "s", "", "octets", "120", NULL };
+    const char *const no_stamp[] = { "timestamp", "", NULL };
+    const char *const stamp[] = { "timestamp", "<1.2@h>", NULL };
+    g_autofree char *user = ms_pop3_profile_reply(def, MS_POP3_T_USER_OK, bob);
+    MS_ASSERT_STR(user, "+OK bob is a real hoopy frood");
+    g_autofree char *none = ms_pop3_profile_reply(def, MS_POP3_T_USER_OK, NULL);
+    MS_ASSERT_STR(none, "+OK {user} is a real hoopy frood");
+    g_autofree char *wrong = ms_pop3_profile_reply(def, MS_POP3_T_USER_OK, near);
+    MS_ASSERT_STR(wrong, "+OK {user} is a real hoopy frood");
+    g_autofree char *in = ms_pop3_profile_reply(def, MS_POP3_T_LOGIN_OK, login);
+    MS_ASSERT_STR(in, "+OK bob's maildrop has 1 message (120 octets)");
+    g_autofree char *bare = ms_pop3_profile_reply(def, MS_POP3_T_GREETING, no_stamp);
+    MS_ASSERT_STR(bare, "+OK POP3 server ready");
+    g_autofree char *apop = ms_pop3_profile_reply(def, MS_POP3_T_GREETING, stamp);
+    MS_ASSERT_STR(apop, "+OK POP3 server ready <1.2@h>");
+    g_autofree char *terse = ms_pop3_profile_reply(book, MS_POP3_T_RETR, NULL);
+    MS_ASSERT_STR(terse, "+OK");
+    g_autofree char *err = ms_pop3_profile_reply(def, MS_POP3_T_BAD_ARG, NULL);
+    MS_ASSERT_STR(err, "-ERR invalid argument");
+    GString *line = g_string_new(NULL);
+    ms_pop3_profile_expand(def, MS_POP3_T_LOGIN_OK, login, line);
+    ms_pop3_profile_expand(book, MS_POP3_T_DELE, NULL, line);
+    MS_ASSERT_STR(line->str, "+OK");
+    CU_ASSERT_EQUAL(line->len, 3);
+    g_string_free(line, TRUE);
+}
+
 static const MsTestCase server_cases[] = {
     MS_TEST(retr_output_in_place),
     MS_TEST(numbers_without_printf),
+    MS_TEST(reply_templates),
+    MS_TEST(argument_lengths),
     MS_TEST(greeting_and_apop_timestamp),
     MS_TEST(config_errors),
     MS_TEST(rfc_command_examples),

@@ -8,9 +8,26 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include "mailsim/pop3.h"
 
 G_BEGIN_DECLS
+
+/* Appends to a GString in place when it has room (its fields are public),
+ * through GLib only when it must grow: every reply and listing line is put
+ * together a few octets at a time, and a call of g_string_append_len()
+ * cost more than such a copy. */
+static inline void ms_pop3_string_put(GString *line, const char *text, gsize len)
+{
+    if (G_UNLIKELY(line->len + len >= line->allocated_len)) {
+        g_string_append_len(line, text, (gssize) len);
+        return;
+    }
+    memcpy(line->str + line->len, text, len);
+    line->len += len;
+    line->str[line->len] = '\0';
+}
 
 /* RFC 1939 section 3: each argument may be up to 40 characters long. */
 #define MS_POP3_ARG_MAX 40

@@ -118,10 +118,17 @@ const char *ms_pop3_text_note(MsPop3TextId id)
     return text_note[id];
 }
 
+/* The value of the variable named by the len octets at name, or NULL.
+ * Names are short and compared in place: every reply of a run looks up
+ * one or two. */
 static const char *lookup_var(const char *const *vars, const char *name, gsize len)
 {
     for (gsize i = 0; vars != NULL && vars[i] != NULL && vars[i + 1] != NULL; i += 2) {
-        if (strlen(vars[i]) == len && strncmp(vars[i], name, len) == 0)
+        const char *key = vars[i];
+        gsize k = 0;
+        while (k < len && key[k] == name[k])
+            k++;
+        if (k == len && key[k] == '\0')
             return vars[i + 1];
     }
     return NULL;
@@ -137,29 +144,38 @@ void ms_pop3_profile_expand(const MsPop3Profile *profile, MsPop3TextId id,
     g_assert(tmpl != NULL);
 
     /* RFC 1939 section 3: status indicator, then the text after a space. */
-    g_string_assign(line, text_ok[id] ? "+OK " : "-ERR ");
+    line->len = 0;
+    if (text_ok[id])
+        ms_pop3_string_put(line, "+OK ", 4);
+    else
+        ms_pop3_string_put(line, "-ERR ", 5);
     gsize status_len = line->len;
     const char *p = tmpl;
     while (*p != '\0') {
-        const char *close = (*p == '{') ? strchr(p, '}') : NULL;
-        const char *value = NULL;
-        if (close != NULL)
-            value = lookup_var(vars, p + 1, (gsize) (close - p - 1));
-        if (value != NULL) {
-            g_string_append(line, value);
-            p = close + 1;
-        } else {
-            const char *run = p + 1;
-            while (*run != '\0' && *run != '{')
-                run++;
-            g_string_append_len(line, p, run - p);
-            p = run;
+        const char *run = p + 1;
+        if (*p == '{') {
+            /* A "{" that names no variable is text like any other. */
+            const char *close = strchr(p, '}');
+            const char *value = close != NULL ? lookup_var(vars, p + 1, (gsize) (close - p - 1))
+                                              : NULL;
+            if (value != NULL) {
+                ms_pop3_string_put(line, value, strlen(value));
+                p = close + 1;
+                continue;
+            }
         }
+        while (*run != '\0' && *run != '{')
+            run++;
+        ms_pop3_string_put(line, p, (gsize) (run - p));
+        p = run;
     }
     /* An empty variable at the end ("ready {timestamp}" without APOP) must
      * not leave a trailing space, nor an empty text the space before it. */
-    while (line->len >= status_len && line->str[line->len - 1] == ' ')
-        g_string_truncate(line, line->len - 1);
+    gsize len = line->len;
+    while (len >= status_len && line->str[len - 1] == ' ')
+        len--;
+    line->len = len;
+    line->str[len] = '\0';
 }
 
 char *ms_pop3_profile_reply(const MsPop3Profile *profile, MsPop3TextId id,

@@ -13,6 +13,7 @@
 
 #include <string.h>
 #include "mailsim/core.h"
+#include "proto/proto-private.h"
 
 #define IN_AUTH (1u << MS_POP3_STATE_AUTHORIZATION)
 #define IN_TRANS (1u << MS_POP3_STATE_TRANSACTION)
@@ -44,10 +45,13 @@ struct MsPop3Server {
     gboolean *deleted;    /* one mark per message */
 };
 
-/* One parsed command line. */
+/* One parsed command line.  Its arguments are copied into buf, which holds
+ * two of the longest allowed (RFC 1939 section 3) with their NULs. */
 typedef struct {
     char *argv[2];
     guint argc;
+    char buf[2 * (MS_POP3_ARG_MAX + 1)];
+    gsize buf_used;
     guint msg;            /* message number, set by check_msg */
     guint64 lines;        /* TOP's second argument, set by check_top */
 } Request;
@@ -83,14 +87,16 @@ static void emit(MsPop3Server *s, const char *text, gsize len, const char *note)
  * run passes here. */
 static GString *scratch_start(MsPop3Server *s, const char *text)
 {
-    return g_string_assign(s->scratch, text);
+    s->scratch->len = 0;
+    ms_pop3_string_put(s->scratch, text, strlen(text));
+    return s->scratch;
 }
 
 static void scratch_uint(MsPop3Server *s, guint64 v)
 {
     char digits[MS_PROTO_UINT_MAX_LEN];
     gsize n = ms_proto_format_uint(digits, v);
-    g_string_append_len(s->scratch, digits, (gssize) n);
+    ms_pop3_string_put(s->scratch, digits, n);
 }
 
 static void scratch_emit(MsPop3Server *s, const char *note)
@@ -650,11 +656,16 @@ static gboolean arg_is_valid(const char *arg, gsize len, gboolean spaces_ok)
     return TRUE;
 }
 
-static void request_clear(Request *req)
+/* Adds an argument that arg_is_valid() accepted, so at most
+ * MS_POP3_ARG_MAX octets: two fit in the request's buffer. */
+static void add_arg(Request *req, const char *arg, gsize len)
 {
-    for (guint i = 0; i < req->argc; i++)
-        g_clear_pointer(&req->argv[i], g_free);
-    req->argc = 0;
+    g_assert(req->argc < G_N_ELEMENTS(req->argv) && len <= MS_POP3_ARG_MAX);
+    char *copy = req->buf + req->buf_used;
+    memcpy(copy, arg, len);
+    copy[len] = '\0';
+    req->buf_used += len + 1;
+    req->argv[req->argc++] = copy;
 }
 
 /*   command = keyword *(SP argument) CRLF     (RFC 1939 section 3)
@@ -667,7 +678,7 @@ static gboolean parse_args(const ServerCommand *cmd, const char *rest, gsize len
     if (cmd->whole_line) {
         if (!arg_is_valid(rest, len, TRUE))
             return FALSE;
-        req->argv[req->argc++] = g_strndup(rest, len);
+        add_arg(req, rest, len);
         return TRUE;
     }
     gsize pos = 0;
@@ -676,7 +687,7 @@ static gboolean parse_args(const ServerCommand *cmd, const char *rest, gsize len
         gsize end = sp != NULL ? (gsize) (sp - rest) : len;
         if (req->argc == cmd->max_args || !arg_is_valid(rest + pos, end - pos, FALSE))
             return FALSE;
-        req->argv[req->argc++] = g_strndup(rest + pos, end - pos);
+        add_arg(req, rest + pos, end - pos);
         if (sp == NULL)
             break;
         pos = end + 1;
@@ -690,8 +701,7 @@ static const ServerCommand *find_command(const char *line, gsize len)
     if (len < 3 || len > 4)
         return NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (strlen(commands[i].verb) == len
-            && g_ascii_strncasecmp(commands[i].verb, line, len) == 0)
+        if (ms_proto_ascii_caseeq(commands[i].verb, line, len) && commands[i].verb[len] == '\0')
             return &commands[i];
     }
     return NULL;
@@ -715,7 +725,11 @@ static void handle_line(MsPop3Server *s, const char *line, gsize len)
               ms_pop3_state_name(s->state), NULL);
         return;
     }
-    Request req = { 0 };
+    Request req;
+    req.argc = 0;
+    req.buf_used = 0;
+    req.msg = 0;
+    req.lines = 0;
     const char *rest = sp != NULL ? sp + 1 : NULL;
     gsize rest_len = sp != NULL ? len - verb_len - 1 : 0;
     if (!parse_args(cmd, rest, rest_len, &req)) {
@@ -723,7 +737,6 @@ static void handle_line(MsPop3Server *s, const char *line, gsize len)
     } else if (cmd->check == NULL || cmd->check(s, &req)) {
         cmd->proceed(s, &req);
     }
-    request_clear(&req);
 }
 
 static void process(MsPop3Server *s)
