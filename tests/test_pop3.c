@@ -439,7 +439,12 @@ static void argument_lengths(void)
     g_autofree char *long_pass = say(s, pass41);
     MS_ASSERT_STR(long_pass, "-ERR invalid argument");
 
+    /* A keyword is compared no further than it is long, whatever the
+     * line holds after it: "TOP" then a NUL is no keyword. */
     g_autoptr(MsPop3Server) t = server_logged_in(w);
+    ms_pop3_server_feed(t, "TOP\0\r\n", 6);
+    g_autofree char *nul = take_text(t);
+    MS_ASSERT_STR(nul, "-ERR unknown command");
     g_autofree char *top = say(t, "TOP 0000000000000000000000000000000000000001 0");
     CU_ASSERT(g_str_has_prefix(top, "+OK"));
     g_autofree char *top41 = say(t, "TOP 00000000000000000000000000000000000000001 0");

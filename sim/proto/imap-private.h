@@ -201,6 +201,8 @@ gboolean ms_imap_pattern_match(const char *pattern, const char *name);
 char *ms_imap_code_word(const char *code);
 /* The capability list the server advertises (transfer full). */
 char *ms_imap_capabilities(guint disabled_extensions);
+/* The same list written to w. */
+void ms_imap_write_capabilities(MsImapWriter *w, guint disabled_extensions);
 MsImapEvent *ms_imap_event_new(MsImapEventKind kind);
 
 /* ---- The store, by pointer ------------------------------------------------ */
@@ -331,6 +333,7 @@ struct MsImapServer {
 
     MsImapParser *parser;
     MsProtoOutput *output;
+    MsImapWriter writer;  /* responses are built here, emptied by each emit */
     GQueue events;        /* MsImapEvent */
 
     char *user;
@@ -396,6 +399,11 @@ gboolean ms_imap_req_argc_is(MsImapServer *s, MsImapRequest *req, guint n);
 void ms_imap_server_set_state(MsImapServer *s, MsImapState state);
 void ms_imap_server_untagged(MsImapServer *s, const char *note, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
+/* "* " before, n in decimal, after: the untagged responses of every SELECT
+ * and mailbox change ("* 3 EXISTS", "* OK [UIDNEXT 4] ..."), without
+ * printf. */
+void ms_imap_server_untagged_uint(MsImapServer *s, const char *note, const char *before,
+                                  guint64 n, const char *after);
 /* Emits what the writer holds as one response (see ms_imap_writer_emit). */
 void ms_imap_server_emit(MsImapServer *s, MsImapWriter *w, const char *note);
 void ms_imap_server_push_event(MsImapServer *s, MsImapEvent *event);

@@ -150,15 +150,26 @@ guint ms_imap_flag_from_name(const char *name)
     return 0;
 }
 
-char *ms_imap_capabilities(guint disabled_extensions)
+void ms_imap_write_capabilities(MsImapWriter *w, guint disabled_extensions)
 {
     /* RFC 3501 7.2.1: IMAP4rev1 must come first among the capabilities. */
-    GString *s = g_string_new("IMAP4rev1");
+    ms_imap_writer_add_len(w, "IMAP4rev1", 9);
     for (gsize i = 0; i < G_N_ELEMENTS(extensions); i++) {
-        if ((disabled_extensions & extensions[i].bit) == 0)
-            g_string_append_printf(s, " %s", extensions[i].name);
+        if ((disabled_extensions & extensions[i].bit) == 0) {
+            ms_imap_writer_add_len(w, " ", 1);
+            ms_imap_writer_add(w, extensions[i].name);
+        }
     }
-    return g_string_free(s, FALSE);
+}
+
+char *ms_imap_capabilities(guint disabled_extensions)
+{
+    MsImapWriter w;
+    ms_imap_writer_init(&w);
+    ms_imap_write_capabilities(&w, disabled_extensions);
+    char *caps = g_strndup(w.data, w.len);
+    ms_imap_writer_clear(&w);
+    return caps;
 }
 
 /* ---- Annotation keys ---------------------------------------------------------
@@ -557,15 +568,24 @@ MsImapEvent *ms_imap_event_new(MsImapEventKind kind)
     return event;
 }
 
+/* Most of an event's five strings are NULL for any one kind of event; a
+ * test is cheaper than a call of g_free() that does nothing, and every
+ * fetched message's event comes through here. */
+static inline void free_set(char *p)
+{
+    if (p != NULL)
+        g_free(p);
+}
+
 void ms_imap_event_free(MsImapEvent *event)
 {
     if (event == NULL)
         return;
-    g_free(event->tag);
-    g_free(event->code);
-    g_free(event->text);
-    g_free(event->user);
-    g_free(event->folder);
+    free_set(event->tag);
+    free_set(event->code);
+    free_set(event->text);
+    free_set(event->user);
+    free_set(event->folder);
     if (event->data != NULL)
         g_bytes_unref(event->data);
     if (event->numbers != NULL)

@@ -11,7 +11,15 @@
 
 #include <string.h>
 
-static const char *const system_flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+#define SYSTEM_FLAGS "\\Answered \\Flagged \\Deleted \\Seen \\Draft"
+
+/* An untagged response whose text is fixed, without printf. */
+static void untagged_text(MsImapServer *s, const char *note, const char *text)
+{
+    ms_imap_writer_add_len(&s->writer, "* ", 2);
+    ms_imap_writer_add(&s->writer, text);
+    ms_imap_server_emit(s, &s->writer, note);
+}
 
 /* ---- Checks --------------------------------------------------------------------- */
 
@@ -137,23 +145,28 @@ static void select_mailbox(MsImapServer *s, MsImapRequest *req, gboolean read_on
         g_array_append_val(s->view, e);
     }
     /* 6.3.1's example, in its order. */
-    ms_imap_server_untagged(s, "imap.resp.exists", "%u EXISTS", s->view->len);
-    ms_imap_server_untagged(s, "imap.resp.recent", "%u RECENT", recent);
-    if (first_unseen > 0)
-        ms_imap_server_untagged(s, "imap.resp.code.unseen",
-                                "OK [UNSEEN %u] Message %u is first unseen", first_unseen,
-                                first_unseen);
-    ms_imap_server_untagged(s, "imap.resp.code.uidvalidity", "OK [UIDVALIDITY %u] UIDs valid",
-                            ms_imap_folder_uidvalidity(f));
-    ms_imap_server_untagged(s, "imap.resp.code.uidnext", "OK [UIDNEXT %u] Predicted next UID",
-                            ms_imap_folder_uidnext(f));
-    ms_imap_server_untagged(s, "imap.resp.flags", "FLAGS (%s)", system_flags);
+    ms_imap_server_untagged_uint(s, "imap.resp.exists", "", s->view->len, " EXISTS");
+    ms_imap_server_untagged_uint(s, "imap.resp.recent", "", recent, " RECENT");
+    if (first_unseen > 0) {
+        MsImapWriter *w = &s->writer;
+        ms_imap_writer_add(w, "* OK [UNSEEN ");
+        ms_imap_writer_uint(w, first_unseen);
+        ms_imap_writer_add(w, "] Message ");
+        ms_imap_writer_uint(w, first_unseen);
+        ms_imap_writer_add(w, " is first unseen");
+        ms_imap_server_emit(s, w, "imap.resp.code.unseen");
+    }
+    ms_imap_server_untagged_uint(s, "imap.resp.code.uidvalidity", "OK [UIDVALIDITY ",
+                                 ms_imap_folder_uidvalidity(f), "] UIDs valid");
+    ms_imap_server_untagged_uint(s, "imap.resp.code.uidnext", "OK [UIDNEXT ",
+                                 ms_imap_folder_uidnext(f), "] Predicted next UID");
+    untagged_text(s, "imap.resp.flags", "FLAGS (" SYSTEM_FLAGS ")");
     if (read_only)
-        ms_imap_server_untagged(s, "imap.resp.code.permanentflags",
-                                "OK [PERMANENTFLAGS ()] No permanent flags permitted");
+        untagged_text(s, "imap.resp.code.permanentflags",
+                      "OK [PERMANENTFLAGS ()] No permanent flags permitted");
     else
-        ms_imap_server_untagged(s, "imap.resp.code.permanentflags",
-                                "OK [PERMANENTFLAGS (%s)] Limited", system_flags);
+        untagged_text(s, "imap.resp.code.permanentflags",
+                      "OK [PERMANENTFLAGS (" SYSTEM_FLAGS ")] Limited");
     ms_imap_server_set_state(s, MS_IMAP_STATE_SELECTED);
     ms_imap_req_done(req, MS_IMAP_STATUS_OK, read_only ? "READ-ONLY" : "READ-WRITE",
                      read_only ? "imap.resp.ok.examine" : "imap.resp.ok.select", "%s completed",

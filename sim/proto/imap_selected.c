@@ -198,8 +198,6 @@ static void do_fetch(MsImapServer *s, MsImapRequest *req)
 {
     MsImapFolder *f = ms_imap_server_folder(s);
     gboolean missing = FALSE;
-    MsImapWriter w;
-    ms_imap_writer_init(&w);
     for (guint i = 0; i < s->view->len; i++) {
         if (!in_set(s, req, i))
             continue;
@@ -220,10 +218,9 @@ static void do_fetch(MsImapServer *s, MsImapRequest *req)
         }
         if (changed || ms_imap_fetch_has_flags(req->fetch))
             e->flags = m->flags;
-        ms_imap_fetch_write(req->fetch, &w, i + 1, m, e->recent, changed);
-        ms_imap_server_emit(s, &w, "imap.resp.fetch");
+        ms_imap_fetch_write(req->fetch, &s->writer, i + 1, m, e->recent, changed);
+        ms_imap_server_emit(s, &s->writer, "imap.resp.fetch");
     }
-    ms_imap_writer_clear(&w);
     if (missing)
         gone(req);
     else

@@ -57,6 +57,17 @@ void ms_imap_server_untagged(MsImapServer *s, const char *note, const char *fmt,
     emit_line(s, line, note);
 }
 
+void ms_imap_server_untagged_uint(MsImapServer *s, const char *note, const char *before,
+                                  guint64 n, const char *after)
+{
+    MsImapWriter *w = &s->writer;
+    ms_imap_writer_add_len(w, "* ", 2);
+    ms_imap_writer_add(w, before);
+    ms_imap_writer_uint(w, n);
+    ms_imap_writer_add(w, after);
+    ms_imap_server_emit(s, w, note);
+}
+
 void ms_imap_server_emit(MsImapServer *s, MsImapWriter *w, const char *note)
 {
     ms_imap_writer_emit(w, s->output, ms_imap_state_phase(s->phase), note, "imap.data.literal");
@@ -204,7 +215,7 @@ void ms_imap_server_sync(MsImapServer *s, gboolean allow_expunge)
             i++;
             continue;
         }
-        ms_imap_server_untagged(s, "imap.resp.expunge", "%u EXPUNGE", i + 1);
+        ms_imap_server_untagged_uint(s, "imap.resp.expunge", "", i + 1, " EXPUNGE");
         g_array_remove_index(s->view, i);
     }
     if (f == NULL)
@@ -245,8 +256,8 @@ void ms_imap_server_sync(MsImapServer *s, gboolean allow_expunge)
     guint recent = 0;
     for (guint i = 0; i < s->view->len; i++)
         recent += g_array_index(s->view, MsImapViewEntry, i).recent ? 1 : 0;
-    ms_imap_server_untagged(s, "imap.resp.exists", "%u EXISTS", s->view->len);
-    ms_imap_server_untagged(s, "imap.resp.recent", "%u RECENT", recent);
+    ms_imap_server_untagged_uint(s, "imap.resp.exists", "", s->view->len, " EXISTS");
+    ms_imap_server_untagged_uint(s, "imap.resp.recent", "", recent, " RECENT");
 }
 
 /* ---- Any state: CAPABILITY, NOOP, LOGOUT (RFC 3501 6.1) ------------------------------ */
@@ -258,8 +269,9 @@ static gboolean check_none(MsImapServer *s, MsImapRequest *req)
 
 static void do_capability(MsImapServer *s, MsImapRequest *req)
 {
-    g_autofree char *caps = ms_imap_capabilities(s->disabled);
-    ms_imap_server_untagged(s, "imap.resp.capability", "CAPABILITY %s", caps);
+    ms_imap_writer_add_len(&s->writer, "* CAPABILITY ", 13);
+    ms_imap_write_capabilities(&s->writer, s->disabled);
+    ms_imap_server_emit(s, &s->writer, "imap.resp.capability");
     ms_imap_req_done(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", "CAPABILITY completed");
 }
 
@@ -563,6 +575,7 @@ MsImapServer *ms_imap_server_new(const MsImapServerConfig *config, GError **erro
      * its octets to be taken for commands. */
     s->parser = ms_imap_parser_new(FALSE, config->max_literal);
     s->output = ms_proto_output_new();
+    ms_imap_writer_init(&s->writer);
     s->view = g_array_new(FALSE, FALSE, sizeof(MsImapViewEntry));
     g_queue_init(&s->events);
     return s;
@@ -575,6 +588,7 @@ void ms_imap_server_free(MsImapServer *server)
     ms_imap_store_unref(server->store);
     g_queue_clear_full(&server->events, (GDestroyNotify) ms_imap_event_free);
     ms_proto_output_free(server->output);
+    ms_imap_writer_clear(&server->writer);
     g_array_unref(server->view);
     ms_imap_parser_free(server->parser);
     g_free(server->idle_tag);
@@ -592,10 +606,13 @@ void ms_imap_server_start(MsImapServer *server)
      * not-authenticated state; the capabilities may ride along. */
     ms_imap_server_set_state(server, MS_IMAP_STATE_NOT_AUTHENTICATED);
     server->phase = server->state;
-    g_autofree char *caps = ms_imap_capabilities(server->disabled);
-    g_autofree char *line = g_strdup_printf("* OK [CAPABILITY %s] %s IMAP4rev1 Service Ready",
-                                            caps, server->hostname);
-    emit_line(server, line, "imap.greeting");
+    MsImapWriter *w = &server->writer;
+    ms_imap_writer_add_len(w, "* OK [CAPABILITY ", 17);
+    ms_imap_write_capabilities(w, server->disabled);
+    ms_imap_writer_add_len(w, "] ", 2);
+    ms_imap_writer_add(w, server->hostname);
+    ms_imap_writer_add(w, " IMAP4rev1 Service Ready");
+    ms_imap_server_emit(server, w, "imap.greeting");
     process(server);
 }
 

@@ -14,6 +14,20 @@
 
 G_BEGIN_DECLS
 
+/* Whether the n octets at word are verb (upper-case letters), case-blind
+ * as RFC 1939 section 3 wants keywords, without a library call: every
+ * command and its note are found so.  verb is read no further than its
+ * NUL, whatever word holds. */
+static inline gboolean ms_pop3_verb_is(const char *verb, const char *word, gsize n)
+{
+    for (gsize i = 0; i < n; i++) {
+        char c = word[i] >= 'a' && word[i] <= 'z' ? (char) (word[i] - 'a' + 'A') : word[i];
+        if (verb[i] == '\0' || verb[i] != c)
+            return FALSE;
+    }
+    return verb[n] == '\0';
+}
+
 /* Appends to a GString in place when it has room (its fields are public),
  * through GLib only when it must grow: every reply and listing line is put
  * together a few octets at a time, and a call of g_string_append_len()

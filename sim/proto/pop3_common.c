@@ -134,8 +134,7 @@ const char *ms_pop3_command_note(const char *line, gsize len)
         verb_len++;
     for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
         /* RFC 1939 section 3: keywords are case-insensitive. */
-        if (strlen(verbs[i].verb) == verb_len
-            && g_ascii_strncasecmp(verbs[i].verb, line, verb_len) == 0)
+        if (ms_pop3_verb_is(verbs[i].verb, line, verb_len))
             return verbs[i].note;
     }
     return "pop3.cmd.unknown";

@@ -13,7 +13,6 @@
 
 #include <string.h>
 #include "mailsim/core.h"
-#include "proto/proto-private.h"
 
 #define IN_AUTH (1u << MS_POP3_STATE_AUTHORIZATION)
 #define IN_TRANS (1u << MS_POP3_STATE_TRANSACTION)
@@ -701,7 +700,7 @@ static const ServerCommand *find_command(const char *line, gsize len)
     if (len < 3 || len > 4)
         return NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
-        if (ms_proto_ascii_caseeq(commands[i].verb, line, len) && commands[i].verb[len] == '\0')
+        if (ms_pop3_verb_is(commands[i].verb, line, len))
             return &commands[i];
     }
     return NULL;
