@@ -409,6 +409,29 @@ static void move_with_and_without(void)
     MS_ASSERT_STR(no->code, "TRYCREATE");
 }
 
+/* Response codes are read in place: their first word in any case,
+ * capabilities one word at a time, numbers of digits only that fit 32
+ * bits. */
+static void codes_in_any_case(void)
+{
+    const MsImapOp more[] = { { .kind = MS_IMAP_OP_MOVE, .number = 1, .folder = "Archive" } };
+    g_autoptr(MsImapClient) c = client_selected(
+        more, 1, NULL, 0, "* OK [capability imap4rev1 literal+  move] ready\r\n");
+    g_autofree char *r1 = feed(c,
+                               "* 3 EXISTS\r\n* 1 RECENT\r\n* OK [UNSEEN +2] first unseen\r\n"
+                               "* OK [uidvalidity 4294967296] UIDs valid\r\n"
+                               "* OK [UIDNEXTX 5] not a code\r\n* OK [Uidnext 0009] next\r\n"
+                               "A002 OK [READ-WRITE] SELECT completed\r\n");
+    /* "move" among the capabilities, in lower case, after two spaces. */
+    MS_ASSERT_STR(r1, "A003 MOVE 1 Archive");
+    g_autoptr(MsImapEvent) sel = find_event(c, MS_IMAP_EVENT_SELECTED);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sel);
+    CU_ASSERT_EQUAL(sel->uidnext, 9);
+    CU_ASSERT_EQUAL(sel->uidvalidity, 0);
+    CU_ASSERT_EQUAL(sel->unseen, 0);
+    CU_ASSERT_EQUAL(sel->count, 3);
+}
+
 static void idle_flow(void)
 {
     const MsImapOp more[] = { { .kind = MS_IMAP_OP_IDLE }, { .kind = MS_IMAP_OP_IDLE } };
@@ -587,7 +610,8 @@ static void bad_responses(void)
 static const MsTestCase client_cases[] = {
     MS_TEST(login_select_logout), MS_TEST(login_failure), MS_TEST(literal_login),
     MS_TEST(read_and_flag), MS_TEST(fetch_new_by_uid), MS_TEST(fetch_new_unseen),
-    MS_TEST(move_with_and_without), MS_TEST(idle_flow), MS_TEST(mailbox_ops),
+    MS_TEST(move_with_and_without), MS_TEST(codes_in_any_case),
+    MS_TEST(idle_flow), MS_TEST(mailbox_ops),
     MS_TEST(bad_responses), MS_TEST_END,
 };
 

@@ -61,18 +61,43 @@ static GPtrArray *pop3_load(const char *maildrop, gpointer data)
         return NULL;
     GPtrArray *out = ms_pop3_messages_new();
     guint n = ms_imap_store_count(u->store, "INBOX");
+    /* The UIDL is the IMAP UID with the folder's UIDVALIDITY, "%u.%u":
+     * unique and stable, as RFC 1939 7 asks.  Written by hand, as every
+     * message of every maildrop opened has one. */
+    char uidl[2 * MS_PROTO_UINT_MAX_LEN + 1];
+    gsize prefix = ms_proto_format_uint(uidl, ms_imap_store_uidvalidity(u->store, "INBOX"));
+    uidl[prefix++] = '.';
     for (guint i = 0; i < n; i++) {
         MsImapMessageInfo m;
         if (!ms_imap_store_message(u->store, "INBOX", i, &m))
             continue;
-        /* The UIDL is the IMAP UID with the folder's UIDVALIDITY: unique
-         * and stable, as RFC 1939 7 asks. */
-        g_autofree char *uidl = ms_world_format("%u.%u", ms_imap_store_uidvalidity(u->store,
-                                                                                 "INBOX"),
-                                                m.uid);
+        gsize len = prefix + ms_proto_format_uint(uidl + prefix, m.uid);
+        uidl[len] = '\0';
         g_ptr_array_add(out, ms_pop3_message_new(uidl, m.data));
     }
     return out;
+}
+
+/* The UID after the dot of a UIDL pop3_load() made: decimal digits only,
+ * 1 to 2^32 - 1 (what g_ascii_string_to_unsigned() took, without its
+ * library calls). */
+static gboolean uidl_uid(const char *uidl, guint32 *uid_out)
+{
+    const char *p = strchr(uidl, '.');
+    if (p == NULL || *++p == '\0')
+        return FALSE;
+    guint64 v = 0;
+    for (; *p != '\0'; p++) {
+        if (!g_ascii_isdigit(*p))
+            return FALSE;
+        v = v * 10 + (guint64) (*p - '0');
+        if (v > G_MAXUINT32)
+            return FALSE;
+    }
+    if (v == 0)
+        return FALSE;
+    *uid_out = (guint32) v;
+    return TRUE;
 }
 
 static void apply_update(MsMailServer *server, const MsPop3Event *ev)
@@ -82,16 +107,15 @@ static void apply_update(MsMailServer *server, const MsPop3Event *ev)
         return;
     for (guint i = 0; i < ev->uidls->len; i++) {
         const char *uidl = g_ptr_array_index(ev->uidls, i);
-        const char *dot = strchr(uidl, '.');
-        guint64 uid = 0;
-        if (dot == NULL || !g_ascii_string_to_unsigned(dot + 1, 10, 1, G_MAXUINT32, &uid, NULL))
+        guint32 uid = 0;
+        if (!uidl_uid(uidl, &uid))
             continue;
         MsImapMessageInfo m;
-        if (!ms_imap_store_find_uid(u->store, "INBOX", (guint32) uid, &m))
+        if (!ms_imap_store_find_uid(u->store, "INBOX", uid, &m))
             continue;
         g_autofree char *mid = ms_message_id_of(m.data);
         server->pop3_update = TRUE;
-        gboolean removed = ms_imap_store_remove(u->store, "INBOX", (guint32) uid);
+        gboolean removed = ms_imap_store_remove(u->store, "INBOX", uid);
         server->pop3_update = FALSE;
         if (removed) {
             guint left = ms_imap_store_count(u->store, "INBOX");

@@ -17,38 +17,85 @@ static const struct {
 #undef EXT_
 
 
+/* The MS_IMAP_EXT_* bit of a capability of len octets, 0 for others. */
+static guint capability_bit(const char *word, gsize len)
+{
+    for (gsize k = 0; k < G_N_ELEMENTS(extensions); k++) {
+        const char *name = extensions[k].name;
+        if (strlen(name) == len && ms_proto_ascii_caseeq(word, name, len))
+            return extensions[k].bit;
+    }
+    return 0;
+}
+
 static void read_capabilities(MsImapClient *c, const char *const *words, guint n)
 {
     c->caps_known = TRUE;
     c->ext = 0;
-    for (guint i = 0; i < n; i++) {
-        for (gsize k = 0; k < G_N_ELEMENTS(extensions); k++) {
-            if (ms_imap_ascii_caseeq(words[i], extensions[k].name))
-                c->ext |= extensions[k].bit;
-        }
+    for (guint i = 0; i < n; i++)
+        c->ext |= capability_bit(words[i], strlen(words[i]));
+}
+
+/* The same from the words of a text, one space between each. */
+static void read_capability_text(MsImapClient *c, const char *text)
+{
+    c->caps_known = TRUE;
+    c->ext = 0;
+    for (const char *p = text;;) {
+        gsize len = strcspn(p, " ");
+        c->ext |= capability_bit(p, len);
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
     }
 }
 
-/* resp-text-code (RFC 3501 7.1) of an untagged OK: what SELECT says. */
+/* A number as g_ascii_string_to_unsigned() takes it (decimal digits only,
+ * at least one, no sign or space, at most max), without its library
+ * calls. */
+static gboolean parse_uint(const char *s, guint64 max, guint64 *out)
+{
+    if (*s == '\0')
+        return FALSE;
+    guint64 v = 0;
+    for (; *s != '\0'; s++) {
+        if (!g_ascii_isdigit(*s))
+            return FALSE;
+        guint64 d = (guint64) (*s - '0');
+        if (v > (max - d) / 10)
+            return FALSE;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return TRUE;
+}
+
+/* Whether the first n octets of a code, its first word, are word in any
+ * case. */
+static gboolean code_is(const char *code, gsize n, const char *word)
+{
+    return strlen(word) == n && ms_proto_ascii_caseeq(code, word, n);
+}
+
+/* resp-text-code (RFC 3501 7.1) of an untagged OK: what SELECT says.  The
+ * code's first word is compared in place, in any case. */
 void ms_imap_client_read_code(MsImapClient *c, const char *code)
 {
-    g_autofree char *word = ms_imap_code_word(code);
-    if (word == NULL)
+    if (code == NULL)
         return;
-    const char *arg = strchr(code, ' ');
+    gsize n = strcspn(code, " ");
+    const char *arg = code[n] == ' ' ? code + n + 1 : NULL;
     guint64 v = 0;
-    gboolean number = arg != NULL && g_ascii_string_to_unsigned(arg + 1, 10, 0, G_MAXUINT32, &v,
-                                                                NULL);
-    if (strcmp(word, "CAPABILITY") == 0) {
-        g_auto(GStrv) words = g_strsplit(arg != NULL ? arg + 1 : "", " ", -1);
-        read_capabilities(c, (const char *const *) words, g_strv_length(words));
-    } else if (strcmp(word, "UIDVALIDITY") == 0 && number) {
+    gboolean number = arg != NULL && parse_uint(arg, G_MAXUINT32, &v);
+    if (code_is(code, n, "CAPABILITY")) {
+        read_capability_text(c, arg != NULL ? arg : "");
+    } else if (code_is(code, n, "UIDVALIDITY") && number) {
         c->uidvalidity = (guint32) v;
-    } else if (strcmp(word, "UIDNEXT") == 0 && number) {
+    } else if (code_is(code, n, "UIDNEXT") && number) {
         c->uidnext = (guint32) v;
-    } else if (strcmp(word, "UNSEEN") == 0 && number) {
+    } else if (code_is(code, n, "UNSEEN") && number) {
         c->unseen = (guint) v;
-    } else if (strcmp(word, "READ-ONLY") == 0) {
+    } else if (code_is(code, n, "READ-ONLY")) {
         c->read_only = TRUE;
     }
 }

@@ -28,6 +28,26 @@ static inline gboolean ms_pop3_verb_is(const char *verb, const char *word, gsize
     return verb[n] == '\0';
 }
 
+/* A number as g_ascii_string_to_unsigned() takes it (decimal digits only,
+ * at least one, no sign or space, at most max), without its library
+ * calls: every scan listing line has one. */
+static inline gboolean ms_pop3_parse_uint(const char *s, guint64 max, guint64 *out)
+{
+    if (*s == '\0')
+        return FALSE;
+    guint64 v = 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return FALSE;
+        guint64 d = (guint64) (*s - '0');
+        if (v > (max - d) / 10)
+            return FALSE;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return TRUE;
+}
+
 /* Appends to a GString in place when it has room (its fields are public),
  * through GLib only when it must grow: every reply and listing line is put
  * together a few octets at a time, and a call of g_string_append_len()
