@@ -133,20 +133,24 @@ static void on_fetch(MsImapClient *c, guint32 seq, const MsImapArg *att)
         const MsImapArg *value = att->list->items[i + 1];
         if (name->kind != MS_IMAP_ARG_ATOM)
             continue;
+        /* The first octet tells which names are worth comparing whole; the
+         * order of the tests is as without it. */
+        char first = g_ascii_toupper(name->data[0]);
         guint32 n = 0;
-        if (ms_imap_ascii_caseeq(name->data, "UID") && ms_imap_arg_number(value, &n)) {
+        if (first == 'U' && ms_imap_ascii_caseeq(name->data, "UID")
+            && ms_imap_arg_number(value, &n)) {
             ev->uid = n;
-        } else if (ms_imap_ascii_caseeq(name->data, "FLAGS")) {
+        } else if (first == 'F' && ms_imap_ascii_caseeq(name->data, "FLAGS")) {
             ev->flags = read_flags(value);
             has_flags = TRUE;
-        } else if (ms_imap_ascii_caseeq(name->data, "RFC822.SIZE")
+        } else if (first == 'R' && ms_imap_ascii_caseeq(name->data, "RFC822.SIZE")
                    && ms_imap_arg_number(value, &n)) {
             ev->size = n;
-        } else if (ms_imap_ascii_caseeq(name->data, "INTERNALDATE")
+        } else if (first == 'I' && ms_imap_ascii_caseeq(name->data, "INTERNALDATE")
                    && value->kind == MS_IMAP_ARG_STRING) {
             ms_imap_parse_date_time(value->data, &ev->internal_date);
-        } else if (g_ascii_strncasecmp(name->data, "BODY[", 5) == 0
-                   || g_ascii_strncasecmp(name->data, "RFC822", 6) == 0) {
+        } else if ((first == 'B' && ms_proto_ascii_caseeq(name->data, "BODY[", 5))
+                   || (first == 'R' && ms_proto_ascii_caseeq(name->data, "RFC822", 6))) {
             body = TRUE;
             ev->header_only = ms_imap_ascii_caseeq(name->data, "BODY[HEADER]")
                               || ms_imap_ascii_caseeq(name->data, "RFC822.HEADER");

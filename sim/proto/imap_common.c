@@ -142,9 +142,15 @@ char *ms_imap_flags_to_string(guint flags, gboolean recent)
 
 guint ms_imap_flag_from_name(const char *name)
 {
-    /* RFC 3501 section 9: flag names are case-insensitive atoms. */
-    for (gsize i = 0; name != NULL && i < G_N_ELEMENTS(flag_names); i++) {
-        if (ms_imap_ascii_caseeq(name, flag_names[i].name))
+    /* RFC 3501 section 9: flag names are case-insensitive atoms.  Every
+     * name starts with a backslash, so the octet after it picks the few
+     * worth comparing whole: every fetched message's flags come here. */
+    if (name == NULL || name[0] != '\\')
+        return 0;
+    char second = g_ascii_tolower(name[1]);
+    for (gsize i = 0; i < G_N_ELEMENTS(flag_names); i++) {
+        if (g_ascii_tolower(flag_names[i].name[1]) == second
+            && ms_imap_ascii_caseeq(name, flag_names[i].name))
             return flag_names[i].bit;
     }
     return 0;

@@ -359,7 +359,9 @@ static void on_retr_line(MsPop3Client *c, const char *line, gsize len, MsEol eol
         c->data = g_realloc(c->data, c->data_cap);
     }
     memcpy(c->data + c->data_len, line, len);
-    memcpy(c->data + c->data_len + len, "\r\n", n_eol);
+    c->data[c->data_len + len] = '\r';
+    if (n_eol == 2)
+        c->data[c->data_len + len + 1] = '\n';
     c->data_len = need;
 }
 
