@@ -598,6 +598,20 @@ static void seqsets(void)
     const guint32 nums[] = { 1, 2, 3, 5, 7, 8 };
     g_autofree char *f = ms_imap_seqset_format(nums, G_N_ELEMENTS(nums));
     MS_ASSERT_STR(f, "1:3,5,7:8");
+    /* Written into a writer that holds a command already, after it. */
+    MsImapWriter w;
+    ms_imap_writer_init(&w);
+    ms_imap_writer_add(&w, "A1 UID FETCH ");
+    const guint32 one[] = { 4294967295u };
+    ms_imap_write_seqset(&w, one, 1);
+    ms_imap_writer_add(&w, " ");
+    ms_imap_write_seqset(&w, nums, G_N_ELEMENTS(nums));
+    ms_imap_write_seqset(&w, nums, 0);
+    g_autofree char *cmd = g_strndup(w.data, w.len);
+    MS_ASSERT_STR(cmd, "A1 UID FETCH 4294967295 1:3,5,7:8");
+    ms_imap_writer_clear(&w);
+    g_autofree char *none = ms_imap_seqset_format(nums, 0);
+    MS_ASSERT_STR(none, "");
 }
 
 static void dates_and_patterns(void)

@@ -129,9 +129,14 @@ static void op_free(gpointer p)
     g_free(op);
 }
 
-static char *op_set(const MsImapClientOp *op)
+/* The operation's set, or its number written to buf
+ * (MS_PROTO_UINT_MAX_LEN octets). */
+static const char *op_set(const MsImapClientOp *op, char *buf)
 {
-    return op->set != NULL ? g_strdup(op->set) : g_strdup_printf("%u", op->number);
+    if (op->set != NULL)
+        return op->set;
+    ms_proto_format_uint(buf, op->number);
+    return buf;
 }
 
 static MsImapClientKnown *find_known(MsImapClient *c, const char *folder)
@@ -211,15 +216,20 @@ static gboolean begin_fetch_new(MsImapClient *c)
         finish_op(c, MS_IMAP_STATUS_OK, NULL, "no new messages (UIDNEXT unchanged)");
         return FALSE;
     }
-    g_autofree char *cmd = g_strdup_printf("UID FETCH %u:* %s", c->since, fetch_new_items(c->op));
-    send_simple(c, cmd);
+    MsImapWriter *w = begin_command(c);
+    ms_imap_writer_add(w, "UID FETCH ");
+    ms_imap_writer_uint(w, c->since);
+    ms_imap_writer_add(w, ":* ");
+    ms_imap_writer_add(w, fetch_new_items(c->op));
+    send_command(c, MS_IMAP_CLIENT_COMMAND);
     return TRUE;
 }
 
 static void begin_move(MsImapClient *c)
 {
     const MsImapClientOp *op = c->op;
-    g_autofree char *set = op_set(op);
+    char set_buf[MS_PROTO_UINT_MAX_LEN];
+    const char *set = op_set(op, set_buf);
     MsImapWriter *w = begin_command(c);
     /* RFC 6851 3.3: MOVE when offered; else COPY, STORE \Deleted, EXPUNGE. */
     gboolean move = (c->ext & MS_IMAP_EXT_MOVE) != 0;
@@ -249,7 +259,8 @@ static void write_list_mailbox(MsImapWriter *w, const char *pattern)
 static gboolean begin_op(MsImapClient *c)
 {
     const MsImapClientOp *op = c->op;
-    g_autofree char *set = op_set(op);
+    char set_buf[MS_PROTO_UINT_MAX_LEN];
+    const char *set = op_set(op, set_buf);
     const char *uid = op->uid ? "UID " : "";
     MsImapWriter *w = NULL;
     switch (op->kind) {
@@ -281,9 +292,13 @@ static gboolean begin_op(MsImapClient *c)
     case MS_IMAP_OP_SUBSCRIBE:
     case MS_IMAP_OP_SELECT:
     case MS_IMAP_OP_EXAMINE: {
-        g_autofree char *verb = g_ascii_strup(ms_imap_op_kind_name(op->kind), -1);
+        const char *verb = op->kind == MS_IMAP_OP_CREATE      ? "CREATE "
+                           : op->kind == MS_IMAP_OP_DELETE    ? "DELETE "
+                           : op->kind == MS_IMAP_OP_SUBSCRIBE ? "SUBSCRIBE "
+                           : op->kind == MS_IMAP_OP_SELECT    ? "SELECT "
+                                                              : "EXAMINE ";
         w = begin_command(c);
-        ms_imap_writer_printf(w, "%s ", verb);
+        ms_imap_writer_add(w, verb);
         ms_imap_writer_astring(w, op->folder);
         if (op->kind == MS_IMAP_OP_SELECT || op->kind == MS_IMAP_OP_EXAMINE) {
             g_free(c->selected);
@@ -457,11 +472,13 @@ static void on_fetch_new(MsImapClient *c, MsImapStatus status, const char *code,
         && c->numbers->len > 0) {
         /* The UIDs UID SEARCH UNSEEN found, fetched by UID. */
         g_array_sort(c->numbers, cmp_u32);
-        g_autofree char *set = ms_imap_seqset_format((const guint32 *) c->numbers->data,
-                                                     c->numbers->len);
-        g_autofree char *cmd = g_strdup_printf("UID FETCH %s %s", set, fetch_new_items(c->op));
         c->step = STEP_FETCH;
-        send_simple(c, cmd);
+        MsImapWriter *w = begin_command(c);
+        ms_imap_writer_add(w, "UID FETCH ");
+        ms_imap_write_seqset(w, (const guint32 *) c->numbers->data, c->numbers->len);
+        ms_imap_writer_add(w, " ");
+        ms_imap_writer_add(w, fetch_new_items(c->op));
+        send_command(c, MS_IMAP_CLIENT_COMMAND);
         return;
     }
     finish_op(c, status, code, text);
@@ -470,7 +487,8 @@ static void on_fetch_new(MsImapClient *c, MsImapStatus status, const char *code,
 static void on_move(MsImapClient *c, MsImapStatus status, const char *code, const char *text)
 {
     const MsImapClientOp *op = c->op;
-    g_autofree char *set = op_set(op);
+    char set_buf[MS_PROTO_UINT_MAX_LEN];
+    const char *set = op_set(op, set_buf);
     switch (c->step) {
     case STEP_FIRST:
         /* The CAPABILITY asked for before MOVE. */

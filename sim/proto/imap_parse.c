@@ -923,20 +923,29 @@ guint32 ms_imap_seqset_max(const GArray *set, guint32 star)
     return max;
 }
 
-char *ms_imap_seqset_format(const guint32 *numbers, guint n)
+void ms_imap_write_seqset(MsImapWriter *w, const guint32 *numbers, guint n)
 {
-    GString *s = g_string_new(NULL);
     for (guint i = 0; i < n;) {
         guint j = i;
         while (j + 1 < n && numbers[j + 1] == numbers[j] + 1)
             j++;
-        if (s->len > 0)
-            g_string_append_c(s, ',');
-        if (j == i)
-            g_string_append_printf(s, "%u", numbers[i]);
-        else
-            g_string_append_printf(s, "%u:%u", numbers[i], numbers[j]);
+        if (i > 0)
+            ms_imap_writer_add_len(w, ",", 1);
+        ms_imap_writer_uint(w, numbers[i]);
+        if (j > i) {
+            ms_imap_writer_add_len(w, ":", 1);
+            ms_imap_writer_uint(w, numbers[j]);
+        }
         i = j + 1;
     }
-    return g_string_free(s, FALSE);
+}
+
+char *ms_imap_seqset_format(const guint32 *numbers, guint n)
+{
+    MsImapWriter w;
+    ms_imap_writer_init(&w);
+    ms_imap_write_seqset(&w, numbers, n);
+    char *text = g_strndup(w.data, w.len);
+    ms_imap_writer_clear(&w);
+    return text;
 }
