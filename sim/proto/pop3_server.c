@@ -460,8 +460,8 @@ static void do_quit(MsPop3Server *s, Request *req)
         set_state(s, MS_POP3_STATE_UPDATE);
         MsPop3Event *ev = ms_pop3_event_new(MS_POP3_EVENT_UPDATE);
         ev->maildrop = g_strdup(s->maildrop);
-        ev->numbers = g_array_new(FALSE, FALSE, sizeof(guint));
-        ev->uidls = g_ptr_array_new_with_free_func(g_free);
+        ev->numbers = g_array_sized_new(FALSE, FALSE, sizeof(guint), s->messages->len);
+        ev->uidls = g_ptr_array_new_full(s->messages->len, g_free);
         guint left = 0;
         for (guint i = 0; i < s->messages->len; i++) {
             if (!s->deleted[i]) {
@@ -470,7 +470,8 @@ static void do_quit(MsPop3Server *s, Request *req)
             }
             guint number = i + 1;
             g_array_append_val(ev->numbers, number);
-            g_ptr_array_add(ev->uidls, g_strdup(message_at(s, number)->uidl));
+            /* The snapshot is released below: its UIDLs move to the event. */
+            g_ptr_array_add(ev->uidls, g_steal_pointer(&message_at(s, number)->uidl));
         }
         gboolean removed = ev->numbers->len > 0;
         push_event(s, ev);
