@@ -167,7 +167,7 @@ void ms_imap_writer_uint(MsImapWriter *w, guint64 v);
 /* The flag names of ms_imap_flags_to_string(), written in place. */
 void ms_imap_write_flags(MsImapWriter *w, guint flags, gboolean recent);
 /* Ascending numbers as a compact set, as ms_imap_seqset_format() gives it
- * (imap_parse.c). */
+ * (imap_seqset.c). */
 void ms_imap_write_seqset(MsImapWriter *w, const guint32 *numbers, guint n);
 /* "{n}" CRLF and the data. */
 void ms_imap_writer_literal(MsImapWriter *w, const char *data, gsize len);
