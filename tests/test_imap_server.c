@@ -701,6 +701,30 @@ static const MsTestCase parse_cases[] = {
 
 /* ---- imap/store --------------------------------------------------------------- */
 
+/* INBOX is found in any case without a search: it comes with the store,
+ * cannot be deleted or be a rename's target, and stays first whatever
+ * folders sort before it bytewise or take its messages by a rename. */
+static void store_inbox_stays_first(void)
+{
+    g_autoptr(World) w = world_new();
+    guint32 validity = ms_imap_store_uidvalidity(w->bob, "INBOX");
+    CU_ASSERT_EQUAL(ms_imap_store_create(w->bob, "AAA"), MS_IMAP_STORE_OK);
+    CU_ASSERT_EQUAL(ms_imap_store_create(w->bob, "Archive/2024"), MS_IMAP_STORE_OK);
+    CU_ASSERT_EQUAL(ms_imap_store_rename(w->bob, "AAA", "inbox"), MS_IMAP_STORE_ALREADY_EXISTS);
+    CU_ASSERT_EQUAL(ms_imap_store_delete(w->bob, "Inbox"), MS_IMAP_STORE_INBOX);
+    CU_ASSERT_EQUAL(ms_imap_store_count(w->bob, "iNbOx"), 3);
+    /* RFC 3501 6.3.5: renaming INBOX moves its messages and leaves it. */
+    CU_ASSERT_EQUAL(ms_imap_store_rename(w->bob, "INBOX", "Old"), MS_IMAP_STORE_OK);
+    CU_ASSERT_EQUAL(ms_imap_store_count(w->bob, "Old"), 3);
+    CU_ASSERT_EQUAL(ms_imap_store_count(w->bob, "inbox"), 0);
+    CU_ASSERT_EQUAL(ms_imap_store_uidvalidity(w->bob, "INBOX"), validity);
+    g_auto(GStrv) folders = ms_imap_store_folders(w->bob);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(folders);
+    MS_ASSERT_STR(folders[0], "INBOX");
+    CU_ASSERT_EQUAL(ms_imap_store_count(w->bob, "INBOXES"), 0);
+    CU_ASSERT_EQUAL(ms_imap_store_count(w->bob, "INBO"), 0);
+}
+
 static void store_uids(void)
 {
     g_autoptr(World) w = world_new();
@@ -815,7 +839,7 @@ static void store_watchers(void)
 }
 
 static const MsTestCase store_cases[] = {
-    MS_TEST(store_uids), MS_TEST(store_folders), MS_TEST(store_watchers), MS_TEST_END,
+    MS_TEST(store_uids), MS_TEST(store_inbox_stays_first), MS_TEST(store_folders), MS_TEST(store_watchers), MS_TEST_END,
 };
 
 /* ---- imap/server: states and the dispatcher -------------------------------------- */

@@ -396,6 +396,10 @@ gboolean ms_imap_req_bad(MsImapServer *s, MsImapRequest *req, const char *note,
 /* Sets how the command completes; code may be NULL. */
 void ms_imap_req_done(MsImapRequest *req, MsImapStatus status, const char *code,
                       const char *note, const char *fmt, ...) G_GNUC_PRINTF(5, 6);
+/* The same with the text "<verb> completed", which most commands end with,
+ * put together without printf. */
+void ms_imap_req_completed(MsImapRequest *req, MsImapStatus status, const char *code,
+                           const char *note, const char *verb);
 /* Checks that there are exactly n arguments, else BAD. */
 gboolean ms_imap_req_argc_is(MsImapServer *s, MsImapRequest *req, guint n);
 

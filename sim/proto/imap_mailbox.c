@@ -168,9 +168,8 @@ static void select_mailbox(MsImapServer *s, MsImapRequest *req, gboolean read_on
         untagged_text(s, "imap.resp.code.permanentflags",
                       "OK [PERMANENTFLAGS (" SYSTEM_FLAGS ")] Limited");
     ms_imap_server_set_state(s, MS_IMAP_STATE_SELECTED);
-    ms_imap_req_done(req, MS_IMAP_STATUS_OK, read_only ? "READ-ONLY" : "READ-WRITE",
-                     read_only ? "imap.resp.ok.examine" : "imap.resp.ok.select", "%s completed",
-                     verb);
+    ms_imap_req_completed(req, MS_IMAP_STATUS_OK, read_only ? "READ-ONLY" : "READ-WRITE",
+                          read_only ? "imap.resp.ok.examine" : "imap.resp.ok.select", verb);
     MsImapEvent *ev = ms_imap_event_new(MS_IMAP_EVENT_SELECTED);
     ev->folder = g_strdup(ms_imap_folder_name(f));
     ev->read_only = read_only;
@@ -197,7 +196,7 @@ static void do_examine(MsImapServer *s, MsImapRequest *req)
 static void store_result(MsImapRequest *req, MsImapStoreResult result)
 {
     if (result == MS_IMAP_STORE_OK) {
-        ms_imap_req_done(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", "%s completed", req->verb);
+        ms_imap_req_completed(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", req->verb);
         return;
     }
     const char *note = result == MS_IMAP_STORE_NONEXISTENT ? "imap.resp.no.mailbox"

@@ -176,7 +176,7 @@ static void do_search(MsImapServer *s, MsImapRequest *req)
     /* 7.2.5: "* SEARCH" alone when nothing matched. */
     ms_imap_server_untagged(s, "imap.resp.search", "%s", line->str);
     g_string_free(line, TRUE);
-    ms_imap_req_done(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", "%s completed", req->verb);
+    ms_imap_req_completed(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", req->verb);
 }
 
 /* ---- FETCH (6.4.5) ------------------------------------------------------------------------ */
@@ -224,7 +224,7 @@ static void do_fetch(MsImapServer *s, MsImapRequest *req)
     if (missing)
         gone(req);
     else
-        ms_imap_req_done(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", "%s completed", req->verb);
+        ms_imap_req_completed(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", req->verb);
 }
 
 /* ---- STORE (6.4.6) ------------------------------------------------------------------------ */
@@ -298,7 +298,7 @@ static void do_store(MsImapServer *s, MsImapRequest *req)
     if (missing)
         gone(req);
     else
-        ms_imap_req_done(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", "%s completed", req->verb);
+        ms_imap_req_completed(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", req->verb);
 }
 
 /* ---- COPY and MOVE (6.4.7, RFC 6851) ----------------------------------------------------- */
@@ -352,7 +352,7 @@ static void do_copy(MsImapServer *s, MsImapRequest *req)
 {
     g_autoptr(GArray) uids = copy_messages(s, req);
     if (uids != NULL)
-        ms_imap_req_done(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", "%s completed", req->verb);
+        ms_imap_req_completed(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", req->verb);
 }
 
 static void do_move(MsImapServer *s, MsImapRequest *req)
@@ -371,7 +371,7 @@ static void do_move(MsImapServer *s, MsImapRequest *req)
     }
     /* RFC 6851 3.3: an EXPUNGE per moved message before the tagged OK - the
      * dispatcher's report. */
-    ms_imap_req_done(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", "%s completed", req->verb);
+    ms_imap_req_completed(req, MS_IMAP_STATUS_OK, NULL, "imap.resp.ok", req->verb);
 }
 
 #define SEL MS_IMAP_IN_SELECTED

@@ -129,11 +129,27 @@ gboolean ms_imap_req_bad(MsImapServer *s, MsImapRequest *req, const char *note, 
 void ms_imap_req_done(MsImapRequest *req, MsImapStatus status, const char *code,
                       const char *note, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
     g_free(req->text);
-    req->text = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
+    if (strchr(fmt, '%') == NULL) {
+        /* A fixed text ("LOGIN completed") needs no printf. */
+        req->text = g_strdup(fmt);
+    } else {
+        va_list ap;
+        va_start(ap, fmt);
+        req->text = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+    }
+    g_free(req->code);
+    req->code = g_strdup(code);
+    req->status = status;
+    req->note = note;
+}
+
+void ms_imap_req_completed(MsImapRequest *req, MsImapStatus status, const char *code,
+                           const char *note, const char *verb)
+{
+    g_free(req->text);
+    req->text = g_strconcat(verb, " completed", NULL);
     g_free(req->code);
     req->code = g_strdup(code);
     req->status = status;

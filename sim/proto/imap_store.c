@@ -258,8 +258,12 @@ MsImapFolder *ms_imap_store_lookup(MsImapStore *store, const char *name)
     if (name == NULL)
         return NULL;
     /* ms_imap_mailbox_normalize() without its copy: every delivery and
-     * every POP3 listing and removal looks a folder up by name. */
-    const char *norm = ms_imap_ascii_caseeq(name, "INBOX") ? "INBOX" : name;
+     * every POP3 listing and removal looks a folder up by name, INBOX
+     * nearly always.  INBOX is made with the store, cannot be deleted
+     * (RFC 3501 6.3.4) nor be a rename's target, and sorts first. */
+    if (ms_imap_ascii_caseeq(name, "INBOX"))
+        return g_ptr_array_index(store->folders, 0);
+    const char *norm = name;
     for (guint i = 0; i < store->folders->len; i++) {
         MsImapFolder *f = g_ptr_array_index(store->folders, i);
         if (strcmp(f->name, norm) == 0)
