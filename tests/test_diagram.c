@@ -850,6 +850,39 @@ static gboolean read_point(const char **p, double *x, double *y)
 /* Every arrow is an edge "a<N>" from the sender's box to the receiver's,
  * whose spline starts at the send point and whose tip ("e,") is the
  * arrival point (Graphviz's y points up: page height - y). */
+/* ms_dg_fixed() writes what g_ascii_formatd() writes: on a grid of
+ * coordinates, at the ties of binary fractions (0.125, 2.675...), at
+ * negative values that round to zero, and random values of every size. */
+static void fixed_matches_printf(void)
+{
+    static const double special[] = { 0.0, -0.0, 0.125, 0.375, -0.125, 2.675, 1.005, 0.0005,
+                                      -0.0005, 0.00049999, -0.004, 999999999.995, 1e9, 1e12,
+                                      -1e15, 4503599627370495.5, 0.5, 1.5, 2.5, -2.5 };
+    char want[G_ASCII_DTOSTR_BUF_SIZE], got[G_ASCII_DTOSTR_BUF_SIZE];
+    g_autoptr(GRand) rand = g_rand_new_with_seed(12);
+    for (guint decimals = 0; decimals <= 4; decimals++) {
+        char format[8];
+        g_snprintf(format, sizeof format, "%%.%uf", decimals);
+        for (guint k = 0; k < 200000; k++) {
+            double v;
+            if (k < G_N_ELEMENTS(special))
+                v = special[k];
+            else if (k < 100000)
+                v = (double) ((gint) k - 50000) / 1000.0 + (k % 3) * 0.0005;
+            else
+                v = g_rand_double_range(rand, -1.0, 1.0) * pow(10.0, g_rand_int_range(rand, -6, 12));
+            g_ascii_formatd(want, sizeof want, format, v);
+            ms_dg_fixed(got, v, decimals);
+            if (strcmp(want, got) != 0) {
+                fprintf(stderr, "%.17g with %u decimals: %s, not %s\n", v, decimals, got, want);
+                CU_FAIL("ms_dg_fixed differs from printf");
+                return;
+            }
+        }
+    }
+    CU_PASS("every value as printf writes it");
+}
+
 static void graph_pins_every_arrow(void)
 {
     g_autoptr(MsTrace) t = story();
@@ -3007,6 +3040,7 @@ int main(void)
         MS_TEST_END,
     };
     static const MsTestCase graphviz[] = {
+        MS_TEST(fixed_matches_printf),
         MS_TEST(graph_pins_every_arrow),
         MS_TEST(svg_png_pdf_dot_written),
         MS_TEST(png_dpi_and_pages),

@@ -155,6 +155,10 @@ const char *ms_dg_intern(MsDiagram *d, const char *s);
  * the monospaced face; in the other, Helvetica's own widths (ASCII), a
  * fifth wider for the sans face Graphviz finds instead, else 0.62 em. */
 double ms_dg_text_width(const char *text, double size, gboolean mono);
+/* v with decimals (0-4) digits after the point, exactly as
+ * g_ascii_formatd(buf, G_ASCII_DTOSTR_BUF_SIZE, "%.<decimals>f", v) writes
+ * it, much faster; buf holds G_ASCII_DTOSTR_BUF_SIZE bytes.  Returns buf. */
+char *ms_dg_fixed(char *buf, double v, guint decimals);
 /* Cuts text to at most max_chars characters, ending in "…" (transfer full). */
 char *ms_dg_shorten(const char *text, guint max_chars);
 /* Breaks text into rows of at most max_chars columns (a wide CJK character

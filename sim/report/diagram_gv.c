@@ -46,15 +46,16 @@ static void set(void *obj, Agsym_t *sym, const char *value)
 static void set_num(void *obj, Agsym_t *sym, double v)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    set(obj, sym, g_ascii_formatd(buf, sizeof buf, "%.3f", v));
+    set(obj, sym, ms_dg_fixed(buf, v, 3));
 }
 
 /* "x<sep>y" in Graphviz points (y up), locale-independent. */
 static void append_xy(GString *s, const Gv *gv, double x, double y, char sep)
 {
-    char bx[G_ASCII_DTOSTR_BUF_SIZE], by[G_ASCII_DTOSTR_BUF_SIZE];
-    g_string_append_printf(s, "%s%c%s", g_ascii_formatd(bx, sizeof bx, "%.2f", x + gv->dx), sep,
-                           g_ascii_formatd(by, sizeof by, "%.2f", gv->h - y));
+    char b[G_ASCII_DTOSTR_BUF_SIZE];
+    g_string_append(s, ms_dg_fixed(b, x + gv->dx, 2));
+    g_string_append_c(s, sep);
+    g_string_append(s, ms_dg_fixed(b, gv->h - y, 2));
 }
 
 /* "x,y", as in pos. */

@@ -2,6 +2,7 @@
  * and their names, the roles and flows it tells apart, filters, pages, and
  * the `mailsim run` options that set them.
  */
+#include <math.h>
 #include <string.h>
 
 #include "report/diagram-private.h"
@@ -457,4 +458,44 @@ void ms_diagram_args_clear(MsDiagramArgs *args)
     g_free(args->page_time);
     g_free(args->view);
     memset(args, 0, sizeof *args);
+}
+
+/* Every coordinate of a page passes through here, thousands a page, and
+ * printf() spends most of its time on the exact decimal expansion of the
+ * double.  The value scaled and rounded to an integer is the same digits
+ * whenever the rounding is known to be exact: fma() gives the residual of
+ * the scaled value to the integer picked, and only a residual short of a
+ * half proves the pick right; ties, near-ties and huge values go to
+ * g_ascii_formatd() itself, so the text is always printf()'s. */
+char *ms_dg_fixed(char *buf, double v, guint decimals)
+{
+    static const double scales[] = { 1.0, 10.0, 100.0, 1000.0, 10000.0 };
+    g_return_val_if_fail(decimals < G_N_ELEMENTS(scales), NULL);
+    double scale = scales[decimals];
+    if (fabs(v) < 1e9) {
+        double n = nearbyint(v * scale);
+        if (fabs(fma(v, scale, -n)) < 0.5) {
+            guint64 u = (guint64) fabs(n), unit = (guint64) scale;
+            char *p = buf;
+            if (signbit(v))
+                *p++ = '-';
+            char digits[24];
+            guint len = 0;
+            for (guint64 whole = u / unit; len == 0 || whole > 0; whole /= 10)
+                digits[len++] = (char) ('0' + whole % 10);
+            while (len > 0)
+                *p++ = digits[--len];
+            if (decimals > 0) {
+                guint64 frac = u % unit;
+                *p++ = '.';
+                for (guint k = decimals; k-- > 0; frac /= 10)
+                    p[k] = (char) ('0' + frac % 10);
+                p[decimals] = '\0';
+            }
+            return buf;
+        }
+    }
+    char format[8];
+    g_snprintf(format, sizeof format, "%%.%uf", decimals);
+    return g_ascii_formatd(buf, G_ASCII_DTOSTR_BUF_SIZE, format, v);
 }
