@@ -490,8 +490,9 @@ char *ms_dg_fixed(char *buf, double v, guint decimals)
                 *p++ = '.';
                 for (guint k = decimals; k-- > 0; frac /= 10)
                     p[k] = (char) ('0' + frac % 10);
-                p[decimals] = '\0';
+                p += decimals;
             }
+            *p = '\0';
             return buf;
         }
     }
