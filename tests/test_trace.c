@@ -130,6 +130,25 @@ static void test_pool_block_ends(void)
     }
 }
 
+/* A subscriber that notes the ids it sees (core/trace/emit and
+ * core/trace/subscribers). */
+typedef struct {
+    MsTrace *trace;
+    GArray *seen; /* of guint64 ids */
+    guint handle;
+    gboolean leave; /* unsubscribe on the first record seen */
+} Listener;
+
+static void on_record(const MsTraceRecord *record, gpointer data)
+{
+    Listener *l = data;
+    g_array_append_val(l->seen, record->id);
+    if (l->leave) {
+        l->leave = FALSE;
+        ms_trace_unsubscribe(l->trace, l->handle);
+    }
+}
+
 /* ---- core/trace/emit ---------------------------------------------------- */
 
 /* Lines and segments through ms_trace_emit_line() and
@@ -232,24 +251,73 @@ static void test_emit_paths_match_records(void)
     }
 }
 
-/* ---- core/trace/subscribers --------------------------------------------- */
-
-typedef struct {
-    MsTrace *trace;
-    GArray *seen; /* of guint64 ids */
-    guint handle;
-    gboolean leave; /* unsubscribe on the first record seen */
-} Listener;
-
-static void on_record(const MsTraceRecord *record, gpointer data)
+/* Events through ms_trace_emit_event() decode exactly as the same records
+ * emitted whole through ms_trace_emit_in(): sentences formatted one after
+ * the other into one buffer (as an agent's notes are), with and without
+ * a subject, a text or a detail, counts that fit a short slot and counts
+ * that do not (negative, large), kinds a short slot of events takes and
+ * kinds it does not, times far from their chunk's, and a watched trace. */
+static void test_emit_event_matches_records(void)
 {
-    Listener *l = data;
-    g_array_append_val(l->seen, record->id);
-    if (l->leave) {
-        l->leave = FALSE;
-        ms_trace_unsubscribe(l->trace, l->handle);
+    g_autoptr(MsTrace) fast = ms_trace_new();
+    g_autoptr(MsTrace) whole = ms_trace_new();
+    g_autoptr(GArray) seen = g_array_new(FALSE, FALSE, sizeof(guint64));
+    MsTraceRecord c = { 0 };
+    c.src = "mx.example";
+    MsTraceContext ctx = ms_trace_context(fast, &c);
+    CU_ASSERT_EQUAL_FATAL(ms_trace_context(whole, &c), ctx);
+    static const MsTraceKind kinds[] = { MS_TRACE_QUEUE, MS_TRACE_MAILBOX, MS_TRACE_MESSAGE,
+                                         MS_TRACE_ACTION, MS_TRACE_ERROR, MS_TRACE_LINE,
+                                         MS_TRACE_STORE };
+    static const char *const notes[] = { "queue.add", "mailbox.deliver", NULL, "relay.try" };
+    Listener l = { fast, seen, 0, FALSE };
+    char buf[64];
+    for (guint i = 0; i < 900; i++) {
+        if (i == 600)
+            l.handle = ms_trace_subscribe(fast, on_record, &l);
+        gint n = g_snprintf(buf, sizeof buf, "message %u queued for try %u", i, i % 9);
+        MsTraceRecord r = { 0 };
+        r.kind = kinds[i % G_N_ELEMENTS(kinds)];
+        r.time = (MsTime) i * 1000 + (i % 23 == 0 ? (MsTime) 7 << 32 : 0);
+        r.arrival = -1;
+        r.note = notes[i % G_N_ELEMENTS(notes)];
+        r.subject = i % 5 == 0 ? NULL : i % 2 == 0 ? "alice" : "<1.2@example>";
+        r.text = i % 6 == 0 ? "Subject: hello" : NULL;
+        r.detail = i % 11 == 0 ? NULL : buf;
+        r.count = i % 13 == 0 ? -1 : i % 17 == 0 ? 100000 : (gint64) (i % 50);
+        CU_ASSERT_EQUAL(ms_trace_emit_event(fast, ctx, r.kind, r.time, r.note, r.subject, r.text,
+                                            r.detail, r.detail != NULL ? (gsize) n : 0, r.count),
+                        ms_trace_emit_in(whole, ctx, &r));
+    }
+    CU_ASSERT_EQUAL(seen->len, 300);
+    ms_trace_unsubscribe(fast, l.handle);
+    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
+    for (guint64 id = 0; id < ms_trace_length(fast); id++) {
+        MsTraceRecord a, b;
+        ms_trace_get(fast, id, &a);
+        ms_trace_get(whole, id, &b);
+        CU_ASSERT_EQUAL(a.kind, b.kind);
+        CU_ASSERT_EQUAL(a.time, b.time);
+        CU_ASSERT_EQUAL(a.arrival, b.arrival);
+        CU_ASSERT_EQUAL(a.count, b.count);
+        CU_ASSERT_EQUAL(a.conn, b.conn);
+        CU_ASSERT_STRING_EQUAL(a.src, b.src);
+        CU_ASSERT_EQUAL(a.note == NULL, b.note == NULL);
+        if (a.note != NULL && b.note != NULL)
+            CU_ASSERT_STRING_EQUAL(a.note, b.note);
+        CU_ASSERT_EQUAL(a.subject == NULL, b.subject == NULL);
+        if (a.subject != NULL && b.subject != NULL)
+            CU_ASSERT_STRING_EQUAL(a.subject, b.subject);
+        CU_ASSERT_EQUAL(a.text == NULL, b.text == NULL);
+        if (a.text != NULL && b.text != NULL)
+            CU_ASSERT_STRING_EQUAL(a.text, b.text);
+        CU_ASSERT_EQUAL(a.detail == NULL, b.detail == NULL);
+        if (a.detail != NULL && b.detail != NULL)
+            CU_ASSERT_STRING_EQUAL(a.detail, b.detail);
     }
 }
+
+/* ---- core/trace/subscribers --------------------------------------------- */
 
 static void emit_actions(MsTrace *trace, guint n)
 {
@@ -300,6 +368,7 @@ int main(void)
     };
     static const MsTestCase emit[] = {
         MS_TEST(test_emit_paths_match_records),
+        MS_TEST(test_emit_event_matches_records),
         MS_TEST_END,
     };
     static const MsTestCase subscribers[] = {

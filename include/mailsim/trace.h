@@ -155,6 +155,14 @@ guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDi
 guint64 ms_trace_emit_segment(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
                               MsDir dir, guint flags, guint32 seq, guint32 ack, guint32 len,
                               guint retransmit);
+/* ms_trace_emit_in() of an event of ctx (any kind but a line, a segment
+ * or a store change) with no arrival and nothing set but its time, note,
+ * subject, text, detail and count: detail is detail_len bytes long, as its
+ * caller measured it while putting it together, and the trace need not
+ * measure it again. */
+guint64 ms_trace_emit_event(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
+                            const char *note, const char *subject, const char *text,
+                            const char *detail, gsize detail_len, gint64 count);
 /* Fills in the arrival time of a record already logged (lines, segments). */
 void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival);
 

@@ -137,22 +137,30 @@ static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
 
 /* A text that fits a line is formatted on the stack, in buf (of size
  * FORMAT_BUF); a longer one in full, into *longer, for the caller to free.
- * Returns the text. */
+ * Returns the text; *len_out is its length, which formatting it found. */
 #define FORMAT_BUF 256
-static const char *format_va(char *buf, char **longer, const char *fmt, va_list ap)
-    G_GNUC_PRINTF(3, 0);
+static const char *format_va(char *buf, char **longer, gsize *len_out, const char *fmt,
+                             va_list ap) G_GNUC_PRINTF(4, 0);
 
-static const char *format_va(char *buf, char **longer, const char *fmt, va_list ap)
+static const char *format_va(char *buf, char **longer, gsize *len_out, const char *fmt,
+                             va_list ap)
 {
     const char *text = buf;
     va_list simple, again;
     va_copy(simple, ap);
     va_copy(again, ap);
-    if (format_simple(buf, FORMAT_BUF, fmt, simple) < 0 &&
-        g_vsnprintf(buf, FORMAT_BUF, fmt, ap) >= FORMAT_BUF)
+    gint n = format_simple(buf, FORMAT_BUF, fmt, simple);
+    if (n < 0)
+        n = g_vsnprintf(buf, FORMAT_BUF, fmt, ap);
+    if (n < 0)
+        n = (gint) strlen(buf); /* what printf left, as before */
+    if (n >= FORMAT_BUF) {
         text = *longer = g_strdup_vprintf(fmt, again);
+        n = (gint) strlen(text);
+    }
     va_end(simple);
     va_end(again);
+    *len_out = (gsize) n;
     return text;
 }
 
@@ -160,9 +168,10 @@ char *ms_world_format(const char *fmt, ...)
 {
     char buf[FORMAT_BUF];
     char *longer = NULL;
+    gsize len;
     va_list ap;
     va_start(ap, fmt);
-    const char *text = format_va(buf, &longer, fmt, ap);
+    const char *text = format_va(buf, &longer, &len, fmt, ap);
     va_end(ap);
     return longer != NULL ? longer : g_strdup(text);
 }
@@ -198,25 +207,28 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
                     va_list ap)
 {
     /* Most sentences fit a line: formatted on the stack, the trace keeps
-     * its own copy anyway. */
+     * its own copy anyway, and takes the length formatting found. */
     char buf[FORMAT_BUF];
     g_autofree char *longer = NULL;
-    const char *detail = format_va(buf, &longer, fmt, ap);
+    gsize len;
+    const char *detail = format_va(buf, &longer, &len, fmt, ap);
+    MsTrace *trace = ms_sim_trace(world->sim);
+    MsTime now = ms_sim_now(world->sim);
+    if (host != NULL) {
+        ms_trace_emit_event(trace, note_context(world, trace, host), kind, now, key, subject,
+                            text, detail, len, count);
+        return;
+    }
     MsTraceRecord r = { 0 };
     r.text = text;
     r.kind = kind;
-    r.time = ms_sim_now(world->sim);
+    r.time = now;
     r.arrival = -1;
-    r.src = host;
     r.note = key;
     r.subject = subject;
     r.count = count;
     r.detail = detail;
-    MsTrace *trace = ms_sim_trace(world->sim);
-    if (host != NULL)
-        ms_trace_emit_in(trace, note_context(world, trace, host), &r);
-    else
-        ms_trace_emit(trace, &r);
+    ms_trace_emit(trace, &r);
 }
 
 char *ms_world_message_id(MsWorld *world, const char *domain, const char *tag)

@@ -482,6 +482,20 @@ static inline guint eol_code(const char *eol)
     return ms_trace_eol_code(eol);
 }
 
+/* Marks slot i of c as short or long, for the slots after it to be found. */
+static inline void mark_size(Chunk *c, guint i, guint size)
+{
+    guint64 bit = (guint64) 1 << (i % 64u);
+    c->wider[i / 64u] |= bit;
+    for (guint w = i / 64u + 1; w < G_N_ELEMENTS(c->wider_before); w++)
+        c->wider_before[w]++;
+    if (size == SIZE_LONG) {
+        c->longs[i / 64u] |= bit;
+        for (guint w = i / 64u + 1; w < G_N_ELEMENTS(c->longs_before); w++)
+            c->longs_before[w]++;
+    }
+}
+
 /* Writes a tiny slot's four words at `at`. */
 static inline void tiny_store(char *at, guint32 head, guint32 time_off, guint32 arrival,
                               guint32 d)

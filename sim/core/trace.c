@@ -500,6 +500,71 @@ guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDi
     return id;
 }
 
+/* ms_trace_emit_event() as the record the general path takes: an event
+ * no short slot of the fast path holds, or with arguments to warn of. */
+G_GNUC_NO_INLINE static guint64 emit_event_record(MsTrace *trace, MsTraceContext ctx,
+                                                  MsTraceKind kind, MsTime time,
+                                                  const char *note, const char *subject,
+                                                  const char *text, const char *detail,
+                                                  gint64 count)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail((guint) kind < MS_TRACE_N_KINDS, 0);
+    g_return_val_if_fail(ctx < trace->n_ctxs, 0);
+    MsTraceRecord r = { 0 };
+    r.kind = kind;
+    r.time = time;
+    r.arrival = -1;
+    r.note = note;
+    r.subject = subject;
+    r.text = text;
+    r.detail = detail;
+    r.count = count;
+    return emit(trace, ctx, &r);
+}
+
+/* Nearly every event of a run's agents and servers has a sentence, a
+ * small count and a note of few kinds, and goes in a short slot: that case
+ * writes the slot at once (what ms_trace_encode() would write for it),
+ * with the sentence pooled by the length its caller measured while
+ * formatting it.  The sentences come one after the other from the same
+ * buffer, so the look-aside by address that other strings go through
+ * would only match, compare and miss.  Every other event goes the general
+ * way. */
+guint64 ms_trace_emit_event(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
+                            const char *note, const char *subject, const char *text,
+                            const char *detail, gsize detail_len, gint64 count)
+{
+    if (G_UNLIKELY(trace == NULL || ctx >= trace->n_ctxs || (trace->length & CHUNK_MASK) == 0 ||
+                   (guint) kind >= MS_TRACE_N_KINDS || kind == MS_TRACE_LINE ||
+                   kind == MS_TRACE_SEGMENT_SENT || kind == MS_TRACE_SEGMENT_RECEIVED ||
+                   kind == MS_TRACE_SEGMENT_LOST || kind == MS_TRACE_STORE || detail == NULL ||
+                   count < 0 || count > SMALL_MAX))
+        return emit_event_record(trace, ctx, kind, time, note, subject, text, detail, count);
+    Chunk *chunk = trace->last_chunk;
+    if (G_UNLIKELY(time < chunk->base || time - chunk->base > (MsTime) G_MAXUINT32))
+        return emit_event_record(trace, ctx, kind, time, note, subject, text, detail, count);
+    guint32 ann = ann_of(trace, 0, intern(trace, note));
+    if (G_UNLIKELY(ann >= (1u << NOTE_BITS)))
+        return emit_event_record(trace, ctx, kind, time, note, subject, text, detail, count);
+    guint64 id = trace->length;
+    mark_size(chunk, (guint) (id & CHUNK_MASK), SIZE_SHORT);
+    ShortSlot *s = (ShortSlot *) (chunk->data + trace->fill);
+    s->bits = (guint32) kind << KIND_SHIFT | FORM_EVENT_SHORT << FORM_SHIFT |
+              ann << NOTE_SHIFT | (guint32) count << SMALL_SHIFT;
+    s->ctx = ctx;
+    s->time_off = (guint32) (time - chunk->base);
+    s->a = intern(trace, subject);
+    s->b = pool_insert_len(trace, detail, detail_len);
+    s->c = intern(trace, text);
+    trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | SIZE_SHORT;
+    trace->fill += sizeof(ShortSlot);
+    trace->length++;
+    if (G_UNLIKELY(trace->watched))
+        return notify_id(trace, id);
+    return id;
+}
+
 guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)
 {
     g_return_val_if_fail(trace != NULL, 0);

@@ -10,20 +10,6 @@ G_STATIC_ASSERT(MS_TRACE_EOL_OTHER == 5);
 
 /* ---- Encoding and decoding ------------------------------------------------ */
 
-/* Marks slot i of c as short or long, for the slots after it to be found. */
-static void mark_size(Chunk *c, guint i, guint size)
-{
-    guint64 bit = (guint64) 1 << (i % 64u);
-    c->wider[i / 64u] |= bit;
-    for (guint w = i / 64u + 1; w < G_N_ELEMENTS(c->wider_before); w++)
-        c->wider_before[w]++;
-    if (size == SIZE_LONG) {
-        c->longs[i / 64u] |= bit;
-        for (guint w = i / 64u + 1; w < G_N_ELEMENTS(c->longs_before); w++)
-            c->longs_before[w]++;
-    }
-}
-
 /* The form that holds r whole, or FORM_WIDE; eol is the code of a line's
  * ending. */
 static guint form_of(const MsTraceRecord *r, guint eol)
