@@ -190,6 +190,57 @@ static void test_line_proto_lines(void)
     ms_proto_line_free(NULL);
 }
 
+/* Every way a line is made records its text's length, and measuring and
+ * copying a line by that length gives its wire octets: a line of an
+ * output, of its own allocation, cut short from a longer text, with an
+ * unusual ending, a taken copy, and binary content with its stand-in. */
+static void test_line_lengths_carried(void)
+{
+    g_autoptr(MsProtoOutput) out = ms_proto_output_new();
+    g_autoptr(GPtrArray) own = ms_proto_lines_new();
+    static const guint8 octets[] = { 0x89, 'P', 0, 'G' };
+    g_autoptr(GBytes) picture = g_bytes_new_static(octets, sizeof octets);
+
+    MsProtoLine *space = ms_proto_output_add_space(out, 4, NULL, "p", NULL);
+    memcpy(space->text, "DATA", 4);
+    ms_proto_output_add_len(out, "QUIT and more", 4, "\n", "p", NULL);
+    ms_proto_output_add_len(out, "", 0, "", "p", NULL);
+    g_ptr_array_add(own, ms_proto_line_new("220 ready", "p", NULL));
+    g_ptr_array_add(own, ms_proto_line_new_len("250 ok and more", 6, "\r\n\r", "p", NULL));
+    g_ptr_array_add(own, ms_proto_line_new_bytes(picture, "[image]", "p", NULL));
+    static const gsize lens[] = { 4, 4, 0, 9, 6, 7 };
+    static const char *const wires[] = { "DATA\r\n", "QUIT\n", "", "220 ready\r\n",
+                                         "250 ok\r\n\r", NULL };
+    GPtrArray *made = ms_proto_output_lines(out);
+    for (guint i = 0; i < G_N_ELEMENTS(lens); i++) {
+        const MsProtoLine *line = i < 3 ? g_ptr_array_index(made, i) : g_ptr_array_index(own, i - 3);
+        CU_ASSERT_EQUAL(line->len, lens[i]);
+        CU_ASSERT_EQUAL(strlen(line->text), lens[i]);
+        gsize text_len = 99;
+        gsize size = ms_proto_line_measure(line, &text_len);
+        CU_ASSERT_EQUAL(size, ms_proto_line_wire_size(line));
+        char buf[32];
+        CU_ASSERT_FATAL(size <= sizeof buf);
+        ms_proto_line_copy_measured(line, text_len, size, buf);
+        if (wires[i] != NULL) {
+            CU_ASSERT_EQUAL(text_len, lens[i]);
+            CU_ASSERT_EQUAL(size, strlen(wires[i]));
+            CU_ASSERT(memcmp(buf, wires[i], size) == 0);
+        } else {
+            CU_ASSERT_EQUAL(text_len, 0);
+            CU_ASSERT_EQUAL(size, sizeof octets);
+            CU_ASSERT(memcmp(buf, octets, size) == 0);
+        }
+    }
+    g_autoptr(GPtrArray) taken = ms_proto_output_take(out);
+    CU_ASSERT_EQUAL_FATAL(taken->len, 3);
+    for (guint i = 0; i < 3; i++) {
+        const MsProtoLine *line = g_ptr_array_index(taken, i);
+        CU_ASSERT_EQUAL(line->len, lens[i]);
+        CU_ASSERT_EQUAL(ms_proto_line_wire_size(line), strlen(wires[i]));
+    }
+}
+
 /* Every line a feed brought stays where it is, NUL-terminated, while the
  * next ones are peeked: an engine may keep the views of one feed's lines
  * until it is fed again. */
@@ -400,6 +451,7 @@ static const MsTestCase line_cases[] = {
     MS_TEST(test_line_too_long_across_feeds),
     MS_TEST(test_line_embedded_nul),
     MS_TEST(test_line_proto_lines),
+    MS_TEST(test_line_lengths_carried),
     MS_TEST(test_line_views_last_until_feed),
     MS_TEST(test_line_long_across_many_feeds),
     MS_TEST(test_line_matches_octet_reading),

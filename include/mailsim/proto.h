@@ -9,7 +9,10 @@
  */
 #pragma once
 
+#include <string.h>
+
 #include <glib.h>
+#include "mailsim/core.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +46,10 @@ typedef struct {
     const char *phase; /* static phase key, e.g. "smtp.transfer" */
     const char *note;  /* static annotation key, e.g. "smtp.reply.354"; may be NULL */
     GBytes *bytes;     /* NULL for a text line; else the octets sent */
+    /* The octets of text, set when the line is made: an engine fills a
+     * line's text in to exactly the length it asked room for, so that the
+     * line is never measured again on its way out. */
+    gsize len;
 } MsProtoLine;
 
 /* transfer full */
@@ -55,14 +62,60 @@ MsProtoLine *ms_proto_line_new_bytes(GBytes *bytes, const char *stand_in, const 
                                      const char *note);
 /* The octets a line puts on the wire: text and eol, or its bytes. */
 gsize ms_proto_line_wire_size(const MsProtoLine *line);
-/* The same, and in *text_len_out the length of its text (0 for bytes), for
- * a caller that copies the line next with ms_proto_line_copy_measured()
- * and need not measure it twice. */
-gsize ms_proto_line_measure(const MsProtoLine *line, gsize *text_len_out);
+
+/* The length of a line ending ("\r\n", "\n", "\r" or ""), counted in
+ * place: every line a run sends is measured, and a call to strlen cost
+ * more than the two octets. */
+static inline gsize ms_proto_eol_len(const char *eol)
+{
+    if (eol[0] == '\0')
+        return 0;
+    if (eol[1] == '\0')
+        return 1;
+    if (eol[2] == '\0')
+        return 2;
+    return 2 + strlen(eol + 2);
+}
+
+/* The same as ms_proto_line_wire_size(), and in *text_len_out the length
+ * of its text (0 for bytes), for a caller that copies the line next with
+ * ms_proto_line_copy_measured() and need not measure it twice.  Inline,
+ * with the copy below: every line of a run is measured and copied, and the
+ * calls cost more than the work.  Under AddressSanitizer the text is
+ * measured as well, so that an engine that filled a line short is caught. */
+static inline gsize ms_proto_line_measure(const MsProtoLine *line, gsize *text_len_out)
+{
+    if (line->bytes != NULL) {
+        *text_len_out = 0;
+        return g_bytes_get_size(line->bytes);
+    }
+    if (MS_UNDER_ASAN)
+        g_assert(strlen(line->text) == line->len);
+    *text_len_out = line->len;
+    return line->len + ms_proto_eol_len(line->eol);
+}
+
 /* Copies the line's wire octets to dest, given what
  * ms_proto_line_measure() said (text_len, and size its result). */
-void ms_proto_line_copy_measured(const MsProtoLine *line, gsize text_len, gsize size,
-                                 char *dest);
+static inline void ms_proto_line_copy_measured(const MsProtoLine *line, gsize text_len,
+                                               gsize size, char *dest)
+{
+    if (line->bytes != NULL) {
+        if (size > 0)
+            memcpy(dest, g_bytes_get_data(line->bytes, NULL), size);
+        return;
+    }
+    memcpy(dest, line->text, text_len);
+    /* The ending's octets (two at most, as a rule) by hand. */
+    char *e = dest + text_len;
+    gsize n_eol = size - text_len;
+    if (n_eol > 0)
+        e[0] = line->eol[0];
+    if (n_eol > 1)
+        e[1] = line->eol[1];
+    if (n_eol > 2)
+        memcpy(e + 2, line->eol + 2, n_eol - 2);
+}
 /* Appends the line's wire octets to out. */
 void ms_proto_line_append_wire(const MsProtoLine *line, GByteArray *out);
 void ms_proto_line_free(MsProtoLine *line);

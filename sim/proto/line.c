@@ -29,6 +29,7 @@ MsProtoLine *ms_proto_line_new_len(const char *text, gsize len, const char *eol,
     if (len > 0)
         memcpy(line->text, text, len);
     line->text[len] = '\0';
+    line->len = len;
     line->eol = eol != NULL ? eol : "\r\n";
     line->phase = phase;
     line->note = note;
@@ -61,30 +62,6 @@ MsProtoLine *ms_proto_line_new_bytes(GBytes *bytes, const char *stand_in, const 
     return line;
 }
 
-/* The length of a line ending ("\r\n", "\n", "\r" or ""), counted in
- * place: every line a run sends is measured, and a call to strlen cost
- * more than the two octets. */
-static gsize eol_len(const char *eol)
-{
-    if (eol[0] == '\0')
-        return 0;
-    if (eol[1] == '\0')
-        return 1;
-    if (eol[2] == '\0')
-        return 2;
-    return 2 + strlen(eol + 2);
-}
-
-gsize ms_proto_line_measure(const MsProtoLine *line, gsize *text_len_out)
-{
-    if (line->bytes != NULL) {
-        *text_len_out = 0;
-        return g_bytes_get_size(line->bytes);
-    }
-    *text_len_out = strlen(line->text);
-    return *text_len_out + eol_len(line->eol);
-}
-
 gsize ms_proto_line_wire_size(const MsProtoLine *line)
 {
     gsize text_len;
@@ -99,27 +76,6 @@ void ms_proto_line_append_wire(const MsProtoLine *line, GByteArray *out)
     g_byte_array_set_size(out, (guint) (at + size));
     ms_proto_line_copy_measured(line, text_len, size, (char *) out->data + at);
 }
-
-void ms_proto_line_copy_measured(const MsProtoLine *line, gsize text_len, gsize size,
-                                 char *dest)
-{
-    if (line->bytes != NULL) {
-        if (size > 0)
-            memcpy(dest, g_bytes_get_data(line->bytes, NULL), size);
-        return;
-    }
-    memcpy(dest, line->text, text_len);
-    /* The ending's octets (two at most, as a rule) by hand. */
-    char *e = dest + text_len;
-    gsize n_eol = size - text_len;
-    if (n_eol > 0)
-        e[0] = line->eol[0];
-    if (n_eol > 1)
-        e[1] = line->eol[1];
-    if (n_eol > 2)
-        memcpy(e + 2, line->eol + 2, n_eol - 2);
-}
-
 
 void ms_proto_line_free(MsProtoLine *line)
 {

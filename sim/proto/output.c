@@ -153,6 +153,7 @@ MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char
     MsProtoLine *line = output_alloc(out, sizeof *line + len + 1);
     line->text = (char *) (line + 1);
     line->text[len] = '\0';
+    line->len = len;
     line->eol = eol != NULL ? eol : "\r\n";
     line->phase = phase;
     line->note = note;
@@ -196,7 +197,7 @@ GPtrArray *ms_proto_output_take(MsProtoOutput *out)
     GPtrArray *lines = ms_proto_lines_new();
     for (guint i = 0; i < out->lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index(out->lines, i);
-        MsProtoLine *copy = ms_proto_line_new_len(line->text, strlen(line->text), line->eol,
+        MsProtoLine *copy = ms_proto_line_new_len(line->text, line->len, line->eol,
                                                   line->phase, line->note);
         if (line->bytes != NULL)
             copy->bytes = g_bytes_ref(line->bytes);
