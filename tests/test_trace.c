@@ -317,6 +317,65 @@ static void test_emit_event_matches_records(void)
     }
 }
 
+/* Events of a known context with no more than a note, a direction and a
+ * count go into a tiny slot without the general path's form-by-form
+ * checks; they, and those with a little more (a text, a negative or
+ * large count, an arrival, a phase) decode as the same records whose
+ * context the trace finds itself. */
+static void test_emit_small_events_match(void)
+{
+    g_autoptr(MsTrace) fast = ms_trace_new();
+    g_autoptr(MsTrace) whole = ms_trace_new();
+    MsTraceRecord c = { 0 };
+    c.protocol = "TCP";
+    c.src = "a.example";
+    c.dst = "b.example";
+    c.conn = 7;
+    c.src_port = 40000;
+    c.dst_port = 25;
+    MsTraceContext ctx = ms_trace_context(fast, &c);
+    static const MsTraceKind kinds[] = { MS_TRACE_CONN_OPEN, MS_TRACE_CONN_ESTABLISHED,
+                                         MS_TRACE_CONN_CLOSE, MS_TRACE_CONN_ABORT };
+    for (guint i = 0; i < 700; i++) {
+        MsTraceRecord r = c;
+        r.kind = kinds[i % G_N_ELEMENTS(kinds)];
+        r.time = (MsTime) i * 500 + (i % 29 == 0 ? (MsTime) 3 << 32 : 0);
+        r.arrival = i % 31 == 0 ? r.time + 5 : -1;
+        r.dir = i % 2 == 0 ? MS_DIR_CLIENT : MS_DIR_SERVER;
+        r.note = i % 3 == 0 ? NULL : "tcp.open";
+        r.count = i % 13 == 0 ? -2 : i % 17 == 0 ? 5000 : (gint64) (i % 100);
+        r.text = i % 19 == 0 ? "why" : NULL;
+        r.phase = i % 37 == 0 ? "tcp.handshake" : NULL;
+        CU_ASSERT_EQUAL(ms_trace_emit_in(fast, ctx, &r), ms_trace_emit(whole, &r));
+    }
+    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
+    for (guint64 id = 0; id < ms_trace_length(fast); id++) {
+        MsTraceRecord a, b;
+        ms_trace_get(fast, id, &a);
+        ms_trace_get(whole, id, &b);
+        CU_ASSERT_EQUAL(a.kind, b.kind);
+        CU_ASSERT_EQUAL(a.time, b.time);
+        CU_ASSERT_EQUAL(a.arrival, b.arrival);
+        CU_ASSERT_EQUAL(a.dir, b.dir);
+        CU_ASSERT_EQUAL(a.count, b.count);
+        CU_ASSERT_EQUAL(a.conn, b.conn);
+        CU_ASSERT_EQUAL(a.src_port, b.src_port);
+        CU_ASSERT_EQUAL(a.dst_port, b.dst_port);
+        CU_ASSERT_STRING_EQUAL(a.protocol, b.protocol);
+        CU_ASSERT_STRING_EQUAL(a.src, b.src);
+        CU_ASSERT_STRING_EQUAL(a.dst, b.dst);
+        CU_ASSERT_EQUAL(a.note == NULL, b.note == NULL);
+        if (a.note != NULL && b.note != NULL)
+            CU_ASSERT_STRING_EQUAL(a.note, b.note);
+        CU_ASSERT_EQUAL(a.text == NULL, b.text == NULL);
+        if (a.text != NULL && b.text != NULL)
+            CU_ASSERT_STRING_EQUAL(a.text, b.text);
+        CU_ASSERT_EQUAL(a.phase == NULL, b.phase == NULL);
+        if (a.phase != NULL && b.phase != NULL)
+            CU_ASSERT_STRING_EQUAL(a.phase, b.phase);
+    }
+}
+
 /* ---- core/trace/subscribers --------------------------------------------- */
 
 static void emit_actions(MsTrace *trace, guint n)
@@ -369,6 +428,7 @@ int main(void)
     static const MsTestCase emit[] = {
         MS_TEST(test_emit_paths_match_records),
         MS_TEST(test_emit_event_matches_records),
+        MS_TEST(test_emit_small_events_match),
         MS_TEST_END,
     };
     static const MsTestCase subscribers[] = {

@@ -96,7 +96,7 @@ static gboolean encode_tiny(MsTrace *trace, char *at, const Chunk *chunk, guint3
 
 /* The commonest records, emitted in a context already known: a line with
  * no length of its own, a segment sent or received with no retransmission
- * and small numbers.  Their fields are checked against what a tiny slot
+ * and small numbers, an event with nothing but a note and a small count.  Their fields are checked against what a tiny slot
  * holds in one pass, not form by form; TRUE if r was written at `at` (the
  * general path below would write the same slot, only slower). */
 static inline gboolean encode_tiny_fast(MsTrace *trace, char *at, const Chunk *chunk,
@@ -105,11 +105,27 @@ static inline gboolean encode_tiny_fast(MsTrace *trace, char *at, const Chunk *c
     guint32 off = ctx - chunk->ctx_base;
     guint32 arrival;
     if (off >= (1u << TCTX_BITS) || r->time < chunk->base ||
-        r->time - chunk->base > (MsTime) G_MAXUINT32 || r->count != 0 || r->retransmit != 0 ||
+        r->time - chunk->base > (MsTime) G_MAXUINT32 || r->retransmit != 0 ||
         r->subject != NULL || r->detail != NULL || !arrival_encode(r->time, r->arrival, &arrival))
         return FALSE;
     guint32 head = (guint32) r->dir << TDIR_SHIFT | off << TCTX_SHIFT;
     guint32 d;
+    if (r->kind != MS_TRACE_LINE && r->kind != MS_TRACE_SEGMENT_SENT &&
+        r->kind != MS_TRACE_SEGMENT_RECEIVED && r->kind != MS_TRACE_SEGMENT_LOST &&
+        r->kind != MS_TRACE_STORE) {
+        /* An event with no more than a note and a small count: a
+         * connection's opening, establishment and close. */
+        if (r->arrival != -1 || r->text != NULL || r->eol != NULL || r->phase != NULL ||
+            r->seq != 0 || r->ack != 0 || r->len != 0 || r->flags != 0 || r->count < 0 ||
+            r->count > SMALL_MAX)
+            return FALSE;
+        head |= TAG_EVENT | (guint32) r->kind << TKIND_SHIFT | (guint32) r->count << TCOUNT_SHIFT;
+        d = intern(trace, r->note);
+        tiny_store(at, head, (guint32) (r->time - chunk->base), arrival, d);
+        return TRUE;
+    }
+    if (r->count != 0)
+        return FALSE;
     if (r->kind == MS_TRACE_LINE) {
         guint eol = eol_code(r->eol);
         if (r->len != 0 || r->seq != 0 || r->ack != 0 || r->flags != 0 || eol >= G_N_ELEMENTS(ms_trace_eols))
