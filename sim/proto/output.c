@@ -207,16 +207,19 @@ GPtrArray *ms_proto_output_take(MsProtoOutput *out)
     return lines;
 }
 
+/* The digits are counted first and then written from the last one back,
+ * straight into buf: numbers go into every Received: line, every queue
+ * sentence and Message-ID, and reversing a copy cost a second loop. */
 gsize ms_proto_format_uint(char *buf, guint64 v)
 {
-    char digits[MS_PROTO_UINT_MAX_LEN];
-    gsize n = 0;
+    gsize n = 1;
+    for (guint64 rest = v; rest >= 10; rest /= 10)
+        n++;
+    buf[n] = '\0';
+    char *p = buf + n;
     do {
-        digits[n++] = (char) ('0' + v % 10);
+        *--p = (char) ('0' + v % 10);
         v /= 10;
     } while (v > 0);
-    for (gsize i = 0; i < n; i++)
-        buf[i] = digits[n - 1 - i];
-    buf[n] = '\0';
     return n;
 }
