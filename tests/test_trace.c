@@ -151,6 +151,43 @@ static void on_record(const MsTraceRecord *record, gpointer data)
 
 /* ---- core/trace/emit ---------------------------------------------------- */
 
+/* Both strings NULL, or both the same text. */
+static void expect_same_string(const char *a, const char *b)
+{
+    CU_ASSERT_EQUAL(a == NULL, b == NULL);
+    if (a != NULL && b != NULL)
+        CU_ASSERT_STRING_EQUAL(a, b);
+}
+
+/* Every field of two decoded records the same: what the fast paths below
+ * store must read back exactly as the general path's record does. */
+static void expect_same_record(const MsTraceRecord *a, const MsTraceRecord *b)
+{
+    CU_ASSERT_EQUAL(a->id, b->id);
+    CU_ASSERT_EQUAL(a->kind, b->kind);
+    CU_ASSERT_EQUAL(a->time, b->time);
+    CU_ASSERT_EQUAL(a->arrival, b->arrival);
+    CU_ASSERT_EQUAL(a->count, b->count);
+    CU_ASSERT_EQUAL(a->conn, b->conn);
+    CU_ASSERT_EQUAL(a->dir, b->dir);
+    CU_ASSERT_EQUAL(a->src_port, b->src_port);
+    CU_ASSERT_EQUAL(a->dst_port, b->dst_port);
+    CU_ASSERT_EQUAL(a->seq, b->seq);
+    CU_ASSERT_EQUAL(a->ack, b->ack);
+    CU_ASSERT_EQUAL(a->len, b->len);
+    CU_ASSERT_EQUAL(a->flags, b->flags);
+    CU_ASSERT_EQUAL(a->retransmit, b->retransmit);
+    expect_same_string(a->protocol, b->protocol);
+    expect_same_string(a->src, b->src);
+    expect_same_string(a->dst, b->dst);
+    expect_same_string(a->text, b->text);
+    expect_same_string(a->eol, b->eol);
+    expect_same_string(a->phase, b->phase);
+    expect_same_string(a->note, b->note);
+    expect_same_string(a->subject, b->subject);
+    expect_same_string(a->detail, b->detail);
+}
+
 /* Lines and segments through ms_trace_emit_line() and
  * ms_trace_emit_segment() decode exactly as the same records emitted whole
  * through ms_trace_emit_in(): across several chunks (whose first record
@@ -217,35 +254,7 @@ static void test_emit_paths_match_records(void)
         MsTraceRecord a, b;
         ms_trace_get(fast, id, &a);
         ms_trace_get(whole, id, &b);
-        CU_ASSERT_EQUAL(a.id, b.id);
-        CU_ASSERT_EQUAL(a.kind, b.kind);
-        CU_ASSERT_EQUAL(a.time, b.time);
-        CU_ASSERT_EQUAL(a.arrival, b.arrival);
-        CU_ASSERT_EQUAL(a.conn, b.conn);
-        CU_ASSERT_EQUAL(a.dir, b.dir);
-        CU_ASSERT_EQUAL(a.src_port, b.src_port);
-        CU_ASSERT_EQUAL(a.dst_port, b.dst_port);
-        CU_ASSERT_EQUAL(a.seq, b.seq);
-        CU_ASSERT_EQUAL(a.ack, b.ack);
-        CU_ASSERT_EQUAL(a.len, b.len);
-        CU_ASSERT_EQUAL(a.flags, b.flags);
-        CU_ASSERT_EQUAL(a.retransmit, b.retransmit);
-        CU_ASSERT_EQUAL(a.count, b.count);
-        CU_ASSERT_STRING_EQUAL(a.protocol, b.protocol);
-        CU_ASSERT_STRING_EQUAL(a.src, b.src);
-        CU_ASSERT_STRING_EQUAL(a.dst, b.dst);
-        CU_ASSERT_EQUAL(a.text == NULL, b.text == NULL);
-        if (a.text != NULL && b.text != NULL)
-            CU_ASSERT_STRING_EQUAL(a.text, b.text);
-        CU_ASSERT_EQUAL(a.eol == NULL, b.eol == NULL);
-        if (a.eol != NULL && b.eol != NULL)
-            CU_ASSERT_STRING_EQUAL(a.eol, b.eol);
-        CU_ASSERT_EQUAL(a.phase == NULL, b.phase == NULL);
-        if (a.phase != NULL && b.phase != NULL)
-            CU_ASSERT_STRING_EQUAL(a.phase, b.phase);
-        CU_ASSERT_EQUAL(a.note == NULL, b.note == NULL);
-        if (a.note != NULL && b.note != NULL)
-            CU_ASSERT_STRING_EQUAL(a.note, b.note);
+        expect_same_record(&a, &b);
         CU_ASSERT_PTR_NULL(a.subject);
         CU_ASSERT_PTR_NULL(a.detail);
     }
@@ -296,24 +305,7 @@ static void test_emit_event_matches_records(void)
         MsTraceRecord a, b;
         ms_trace_get(fast, id, &a);
         ms_trace_get(whole, id, &b);
-        CU_ASSERT_EQUAL(a.kind, b.kind);
-        CU_ASSERT_EQUAL(a.time, b.time);
-        CU_ASSERT_EQUAL(a.arrival, b.arrival);
-        CU_ASSERT_EQUAL(a.count, b.count);
-        CU_ASSERT_EQUAL(a.conn, b.conn);
-        CU_ASSERT_STRING_EQUAL(a.src, b.src);
-        CU_ASSERT_EQUAL(a.note == NULL, b.note == NULL);
-        if (a.note != NULL && b.note != NULL)
-            CU_ASSERT_STRING_EQUAL(a.note, b.note);
-        CU_ASSERT_EQUAL(a.subject == NULL, b.subject == NULL);
-        if (a.subject != NULL && b.subject != NULL)
-            CU_ASSERT_STRING_EQUAL(a.subject, b.subject);
-        CU_ASSERT_EQUAL(a.text == NULL, b.text == NULL);
-        if (a.text != NULL && b.text != NULL)
-            CU_ASSERT_STRING_EQUAL(a.text, b.text);
-        CU_ASSERT_EQUAL(a.detail == NULL, b.detail == NULL);
-        if (a.detail != NULL && b.detail != NULL)
-            CU_ASSERT_STRING_EQUAL(a.detail, b.detail);
+        expect_same_record(&a, &b);
     }
 }
 
@@ -353,26 +345,7 @@ static void test_emit_small_events_match(void)
         MsTraceRecord a, b;
         ms_trace_get(fast, id, &a);
         ms_trace_get(whole, id, &b);
-        CU_ASSERT_EQUAL(a.kind, b.kind);
-        CU_ASSERT_EQUAL(a.time, b.time);
-        CU_ASSERT_EQUAL(a.arrival, b.arrival);
-        CU_ASSERT_EQUAL(a.dir, b.dir);
-        CU_ASSERT_EQUAL(a.count, b.count);
-        CU_ASSERT_EQUAL(a.conn, b.conn);
-        CU_ASSERT_EQUAL(a.src_port, b.src_port);
-        CU_ASSERT_EQUAL(a.dst_port, b.dst_port);
-        CU_ASSERT_STRING_EQUAL(a.protocol, b.protocol);
-        CU_ASSERT_STRING_EQUAL(a.src, b.src);
-        CU_ASSERT_STRING_EQUAL(a.dst, b.dst);
-        CU_ASSERT_EQUAL(a.note == NULL, b.note == NULL);
-        if (a.note != NULL && b.note != NULL)
-            CU_ASSERT_STRING_EQUAL(a.note, b.note);
-        CU_ASSERT_EQUAL(a.text == NULL, b.text == NULL);
-        if (a.text != NULL && b.text != NULL)
-            CU_ASSERT_STRING_EQUAL(a.text, b.text);
-        CU_ASSERT_EQUAL(a.phase == NULL, b.phase == NULL);
-        if (a.phase != NULL && b.phase != NULL)
-            CU_ASSERT_STRING_EQUAL(a.phase, b.phase);
+        expect_same_record(&a, &b);
     }
 }
 

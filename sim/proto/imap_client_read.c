@@ -50,26 +50,6 @@ static void read_capability_text(MsImapClient *c, const char *text)
     }
 }
 
-/* A number as g_ascii_string_to_unsigned() takes it (decimal digits only,
- * at least one, no sign or space, at most max), without its library
- * calls. */
-static gboolean parse_uint(const char *s, guint64 max, guint64 *out)
-{
-    if (*s == '\0')
-        return FALSE;
-    guint64 v = 0;
-    for (; *s != '\0'; s++) {
-        if (!g_ascii_isdigit(*s))
-            return FALSE;
-        guint64 d = (guint64) (*s - '0');
-        if (v > (max - d) / 10)
-            return FALSE;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return TRUE;
-}
-
 /* Whether the first n octets of a code, its first word, are word in any
  * case. */
 static gboolean code_is(const char *code, gsize n, const char *word)
@@ -86,7 +66,7 @@ void ms_imap_client_read_code(MsImapClient *c, const char *code)
     gsize n = strcspn(code, " ");
     const char *arg = code[n] == ' ' ? code + n + 1 : NULL;
     guint64 v = 0;
-    gboolean number = arg != NULL && parse_uint(arg, G_MAXUINT32, &v);
+    gboolean number = arg != NULL && ms_proto_parse_uint(arg, G_MAXUINT32, &v);
     if (code_is(code, n, "CAPABILITY")) {
         read_capability_text(c, arg != NULL ? arg : "");
     } else if (code_is(code, n, "UIDVALIDITY") && number) {

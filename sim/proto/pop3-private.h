@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mailsim/pop3.h"
+#include "proto/proto-private.h"
 
 G_BEGIN_DECLS
 
@@ -26,26 +27,6 @@ static inline gboolean ms_pop3_verb_is(const char *verb, const char *word, gsize
             return FALSE;
     }
     return verb[n] == '\0';
-}
-
-/* A number as g_ascii_string_to_unsigned() takes it (decimal digits only,
- * at least one, no sign or space, at most max), without its library
- * calls: every scan listing line has one. */
-static inline gboolean ms_pop3_parse_uint(const char *s, guint64 max, guint64 *out)
-{
-    if (*s == '\0')
-        return FALSE;
-    guint64 v = 0;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return FALSE;
-        guint64 d = (guint64) (*s - '0');
-        if (v > (max - d) / 10)
-            return FALSE;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return TRUE;
 }
 
 /* Appends to a GString in place when it has room (its fields are public),

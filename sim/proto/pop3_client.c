@@ -289,7 +289,7 @@ static void on_list_line(MsPop3Client *c, const char *line)
     const char *size_s = NULL;
     guint64 size = 0;
     if (!parse_listing(line, &number, &size_s)
-        || !ms_pop3_parse_uint(size_s, G_MAXUINT64, &size)) {
+        || !ms_proto_parse_uint(size_s, G_MAXUINT64, &size)) {
         g_autofree char *msg = g_strdup_printf("malformed scan listing \"%s\"", line);
         push_error(c, msg);
         return;

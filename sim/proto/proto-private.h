@@ -68,3 +68,23 @@ static inline gboolean ms_proto_ascii_caseeq(const char *a, const char *b, gsize
     }
     return TRUE;
 }
+
+/* A number as g_ascii_string_to_unsigned() takes it (decimal digits only,
+ * at least one, no sign or space, at most max), without its library
+ * calls: every POP3 scan listing line and IMAP response code has one. */
+static inline gboolean ms_proto_parse_uint(const char *s, guint64 max, guint64 *out)
+{
+    if (*s == '\0')
+        return FALSE;
+    guint64 v = 0;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return FALSE;
+        guint64 d = (guint64) (*s - '0');
+        if (v > (max - d) / 10)
+            return FALSE;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return TRUE;
+}
