@@ -354,10 +354,8 @@ static void on_retr_line(MsPop3Client *c, const char *line, gsize len, MsEol eol
     gsize n_eol = eol == MS_EOL_CR ? 1 : 2;
     gsize need = c->data_len + len + n_eol;
 
-    if (need > c->data_cap) {
-        c->data_cap = MAX(need, MAX(c->data_cap * 2, 1024));
-        c->data = g_realloc(c->data, c->data_cap);
-    }
+    if (need > c->data_cap)
+        ms_proto_buf_grow(&c->data, &c->data_cap, need, 1024);
     memcpy(c->data + c->data_len, line, len);
     c->data[c->data_len + len] = '\r';
     if (n_eol == 2)

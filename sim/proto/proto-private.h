@@ -69,6 +69,21 @@ static inline gboolean ms_proto_ascii_caseeq(const char *a, const char *b, gsize
     return TRUE;
 }
 
+/* Grows *buf, of *cap octets, to hold need octets: its size doubled,
+ * from min at least, until it does.  For the engines' byte buffers that a
+ * session appends to (a message's text, a multi-line reply, a fetched
+ * message) and reuses; the caller calls it only when need > *cap, so an
+ * append that fits costs one comparison. */
+static inline void ms_proto_buf_grow(char **buf, gsize *cap, gsize need, gsize min)
+{
+    gsize size = MAX(*cap * 2, min);
+
+    while (size < need)
+        size *= 2;
+    *buf = g_realloc(*buf, size);
+    *cap = size;
+}
+
 /* A number as g_ascii_string_to_unsigned() takes it (decimal digits only,
  * at least one, no sign or space, at most max), without its library
  * calls: every POP3 scan listing line and IMAP response code has one. */

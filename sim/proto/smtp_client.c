@@ -718,14 +718,8 @@ static void reply_append(MsSmtpClient *client, const char *text, gsize n, gboole
 {
     gsize need = client->reply_len + n + 2;
 
-    if (need > client->reply_cap) {
-        gsize cap = MAX(client->reply_cap * 2, 256);
-
-        while (cap < need)
-            cap *= 2;
-        client->reply_buf = g_realloc(client->reply_buf, cap);
-        client->reply_cap = cap;
-    }
+    if (need > client->reply_cap)
+        ms_proto_buf_grow(&client->reply_buf, &client->reply_cap, need, 256);
     memcpy(client->reply_buf + client->reply_len, text, n);
     client->reply_len += n;
     if (brk) {

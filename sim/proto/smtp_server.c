@@ -928,14 +928,8 @@ static void data_line(MsSmtpServer *server, const char *line, gsize len, MsLineR
         return;
     }
     gsize need = server->data_len + len + 2;
-    if (need > server->data_cap) {
-        gsize cap = MAX(server->data_cap * 2, 1024);
-
-        while (cap < need)
-            cap *= 2;
-        server->data = g_realloc(server->data, cap);
-        server->data_cap = cap;
-    }
+    if (need > server->data_cap)
+        ms_proto_buf_grow(&server->data, &server->data_cap, need, 1024);
     memcpy(server->data + server->data_len, line, len);
     memcpy(server->data + server->data_len + len, "\r\n", 2);
     server->data_len = need;
