@@ -109,10 +109,13 @@ gboolean ms_diagram_options_parse_formats(MsDiagramOptions *options, const char 
         while (f < MS_DIAGRAM_N_FORMATS && g_ascii_strcasecmp(name, format_names[f]) != 0)
             f++;
         if (f == MS_DIAGRAM_N_FORMATS) {
-            g_autofree char *valid = g_strjoinv(", ", (char **) format_names);
+            /* format_names has no NULL terminator, so it is joined by count. */
+            g_autoptr(GString) valid = g_string_new(NULL);
+            for (guint v = 0; v < MS_DIAGRAM_N_FORMATS; v++)
+                g_string_append_printf(valid, "%s%s", v > 0 ? ", " : "", format_names[v]);
             g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
                         "unknown diagram format '%s' (expected a comma-separated list of: %s)",
-                        name, valid);
+                        name, valid->str);
             return FALSE;
         }
         formats |= MS_DIAGRAM_FORMAT_BIT(f);
