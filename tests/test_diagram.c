@@ -759,6 +759,21 @@ static void run_command_options(void)
     CU_ASSERT_DOUBLE_EQUAL(o.dpi, 150.0, 1e-9);
     MS_ASSERT_STR(o.protocols, "SMTP");
     MS_ASSERT_STR(o.hosts, "crepes.fr");
+    ms_diagram_args_clear(&args);
+
+    /* A protocol no run has is a typo: refused, and named. */
+    const char *typo[] = { "run", "--filter-protocol", "pop3, SMPT", "x.mss", NULL };
+    args = (MsDiagramArgs) { 0 };
+    CU_ASSERT_FALSE(parse_args(typo, &o, &args, &error));
+    CU_ASSERT_TRUE(error != NULL && strstr(error->message, "'SMPT'") != NULL);
+    g_clear_error(&error);
+    ms_diagram_args_clear(&args);
+    const char *cased[] = { "run", "--filter-protocol", "tcp,Http,imap,", "x.mss", NULL };
+    args = (MsDiagramArgs) { 0 };
+    CU_ASSERT_TRUE(parse_args(cased, &o, &args, &error));
+    ms_diagram_args_clear(&args);
+    args = (MsDiagramArgs) { 0 };
+    CU_ASSERT_TRUE(parse_args(argv, &o, &args, &error));
     CU_ASSERT_EQUAL(o.from, MS_SEC);
     CU_ASSERT_EQUAL(o.until, 2500 * MS_MSEC);
     CU_ASSERT_EQUAL(o.page_arrows, 40);

@@ -225,12 +225,28 @@ static void cli_refuses_bad_options_and_folders(void)
         { "run", "--max-messages", "0", "scenarios/smtp-basic.mss", NULL },
         { "run", "--max-messages", "1000001", "scenarios/smtp-basic.mss", NULL },
         { "check", "--max-messages", "many", "scenarios/smtp-basic.mss", NULL },
+        { "run", "--filter-protocol", "SMTP,SMPT", "scenarios/smtp-basic.mss", NULL },
+        { "run", "--filter-host", "alice-pc,no-such-host", "scenarios/smtp-basic.mss", NULL },
     };
     for (gsize i = 0; i < G_N_ELEMENTS(usage); i++) {
         g_autofree char *out = NULL, *err = NULL;
         CU_ASSERT_EQUAL(run_cli(usage[i], &out, &err), 2);
         CU_ASSERT_TRUE(g_str_has_prefix(err, "mailsim"));
+        /* A filter that names nothing in the run says which name. */
+        if (g_str_has_prefix(usage[i][1], "--filter"))
+            CU_ASSERT_PTR_NOT_NULL(strstr(err, strstr(usage[i][2], "SMPT") != NULL
+                                                   ? "unknown protocol 'SMPT'"
+                                                   : "no host 'no-such-host'"));
     }
+    /* Names in another case, empty items and the ends of links are fine. */
+    g_autofree char *fdir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fdir);
+    const char *filtered[] = { "run", "-q", "--no-html", "-o", fdir, "--filter-protocol",
+                               "smtp,,Pop3", "--filter-host", "Alice-PC, crepes.fr",
+                               "scenarios/smtp-basic.mss", NULL };
+    g_autofree char *fout = NULL, *ferr = NULL;
+    CU_ASSERT_EQUAL(run_cli(filtered, &fout, &ferr), 0);
+    ms_test_remove_tree(fdir);
     g_autofree char *dir = g_dir_make_tmp("mailsim-e2e-XXXXXX", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
     /* A file where the folder should be. */

@@ -22,6 +22,36 @@ static char *default_output_dir(const char *path)
     return g_build_filename("output", base, NULL);
 }
 
+/* --filter-host names hosts of the scenario: its servers, its agents'
+ * machines and the ends of its links.  A name that is none of them (a typo)
+ * would draw an empty page without a word, so it is refused before the run. */
+static gboolean check_filter_hosts(const MsScenario *sc, const char *list, const char *path)
+{
+    if (list == NULL)
+        return TRUE;
+    g_autoptr(GHashTable) hosts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < sc->servers->len; i++)
+        g_hash_table_add(hosts, g_ascii_strdown(((MsScServer *) sc->servers->pdata[i])->name, -1));
+    for (guint i = 0; i < sc->agents->len; i++)
+        g_hash_table_add(hosts, g_ascii_strdown(((MsScAgent *) sc->agents->pdata[i])->host, -1));
+    for (guint i = 0; i < sc->links->len; i++) {
+        const MsScLink *l = sc->links->pdata[i];
+        g_hash_table_add(hosts, g_ascii_strdown(l->a, -1));
+        g_hash_table_add(hosts, g_ascii_strdown(l->b, -1));
+    }
+    g_auto(GStrv) names = g_strsplit(list, ",", -1);
+    for (char **n = names; *n != NULL; n++) {
+        const char *name = g_strstrip(*n);
+        g_autofree char *key = g_ascii_strdown(name, -1);
+        if (*name != '\0' && !g_hash_table_contains(hosts, key)) {
+            ms_cli_error("--filter-host: %s has no host '%s' (its servers, its users' machines "
+                         "and the ends of its links are hosts)", path, name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static gboolean parse_seed(const char *text, guint64 *seed_out)
 {
     g_autoptr(GError) error = NULL;
@@ -123,6 +153,8 @@ int ms_cli_run(int argc, char **argv)
         fprintf(stderr, "%s\n", error->message);
         return MS_EXIT_FAILURE;
     }
+    if (!check_filter_hosts(sc, dopt.hosts, path))
+        return MS_EXIT_USAGE;
     if (seed_text == NULL)
         seed = sc->seed;
 

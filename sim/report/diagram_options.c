@@ -379,6 +379,29 @@ static gboolean arg_time(const char *option, const char *text, MsTime *out, GErr
     return TRUE;
 }
 
+/* The protocols a run's trace can hold.  A name not among them (a typo,
+ * "SMPT") would draw an empty page without a word, so it is refused. */
+static gboolean check_protocols(const char *list, GError **error)
+{
+    static const char *const known[] = { "SMTP", "POP3", "IMAP", "HTTP", "TCP" };
+    if (list == NULL)
+        return TRUE;
+    g_auto(GStrv) names = g_strsplit(list, ",", -1);
+    for (char **n = names; *n != NULL; n++) {
+        const char *name = g_strstrip(*n);
+        gsize k = 0;
+        while (k < G_N_ELEMENTS(known) && g_ascii_strcasecmp(name, known[k]) != 0)
+            k++;
+        if (*name != '\0' && k == G_N_ELEMENTS(known)) {
+            g_set_error(error, MS_ERROR, MS_ERROR_USAGE,
+                        "--filter-protocol: unknown protocol '%s' (expected a comma-separated "
+                        "list of: SMTP, POP3, IMAP, HTTP, TCP)", name);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions *options,
                                     GError **error)
 {
@@ -438,6 +461,8 @@ gboolean ms_diagram_args_to_options(const MsDiagramArgs *args, MsDiagramOptions 
         options->view = (MsDiagramView) v;
     }
     options->slide = args->slide;
+    if (!check_protocols(args->protocols, error))
+        return FALSE;
     options->protocols = args->protocols;
     options->hosts = args->hosts;
     if (!arg_time("from", args->from, &options->from, error) ||
