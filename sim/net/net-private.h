@@ -68,6 +68,17 @@ typedef void (*MsNetDeliverFn)(gpointer data, gboolean lost, const MsHost *where
 typedef struct MsRoute MsRoute;
 typedef struct MsPacket MsPacket;
 
+/* One hop of a route: from one host to the next over a link, crossed in
+ * direction dir (0: from link->a to link->b).  A route's hops are in its
+ * own block, each saying all a packet needs there, so that a hop reads
+ * one place instead of two lists and a comparison. */
+typedef struct {
+    MsHost *from;
+    MsHost *to;
+    MsLink *link;
+    guint dir;
+} MsHop;
+
 /* A packet in flight.  It lives in its sender's object (a TCP segment's
  * wire), so that sending one allocates nothing: the net fills it in,
  * keeps it on its list of packets in flight and schedules its events, and
@@ -82,9 +93,8 @@ struct MsPacket {
     MsPacket *next;
     MsEventId event;       /* the one it waits for (NONE: it never comes) */
     MsRoute *route;        /* held (route->refs) */
-    GPtrArray *hosts;      /* the route's hosts, hosts[0] = source */
-    GPtrArray *links;      /* links[i] joins hosts[i] and hosts[i + 1] */
-    guint hop;             /* index in hosts of where the packet is */
+    const MsHop *at;       /* the hop that brought it where it is */
+    const MsHop *last;     /* the route's last hop: it is at its destination */
     guint32 bytes;
     MsNetDeliverFn fn;
     gpointer data;
@@ -107,6 +117,14 @@ gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *d
                                  guint32 bytes, MsNetDeliverFn fn, gpointer data,
                                  GDestroyNotify destroy, MsRoute **route_cache,
                                  MsTime *first_start_out);
+/* The part of ms_net_send_packet_full() that every packet takes: p goes
+ * from route's source, now, on route, which must be reachable and of the
+ * net's current routes (route->epoch == net->route_epoch).  p's net, fn,
+ * data and destroy must be set, and its loss clear (lost_where and
+ * lost_why NULL), as the net leaves them once it is done with p: a sender
+ * that keeps its packets (TCP's wires) sets them once a packet.  Returns
+ * when the packet starts being transmitted on its first link. */
+MsTime ms_net_packet_send(MsNet *net, MsPacket *p, MsRoute *route, guint32 bytes);
 /* Lets go of a route kept by ms_net_send_packet_full() and sets it to NULL. */
 void ms_net_route_release(MsRoute **route_cache);
 
@@ -198,10 +216,13 @@ struct MsLink {
 
 struct MsRoute {
     gint64 key;       /* source index * number of hosts + destination index */
-    GPtrArray *hosts; /* the route, hosts[0] = source; NULL: unreachable */
-    GPtrArray *links; /* links[i] joins hosts[i] and hosts[i + 1] */
     guint refs;       /* the table's, each packet's on it, each sender's keeping it */
     guint epoch;      /* net->route_epoch when it was searched */
+    gboolean reachable; /* FALSE: no route, and no hops */
+    guint n_hops;     /* 0 for a host's route to itself */
+    /* hops[0] is a hop from the source to itself with no link, where a
+     * packet starts; hops[1 .. n_hops] are the route's, in order. */
+    MsHop hops[];
 };
 
 typedef struct MsLabel MsLabel; /* a host's label in a route search (route.c) */
@@ -281,7 +302,7 @@ void ms_net_routes_init(MsNet *net);
 void ms_net_routes_free(MsNet *net);
 void ms_net_routes_drop(MsNet *net);
 /* The cached route from `from` to `to`, searched on first use (transfer
- * none; its lists are NULL when there is no route). */
+ * none; not reachable when there is no route). */
 MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to);
 /* Lets go of one count on a route (a GDestroyNotify for the table). */
 void ms_net_route_unref(gpointer route);

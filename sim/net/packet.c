@@ -55,7 +55,8 @@ void ms_net_packets_free_all(MsNet *net)
 
         if (p->event != MS_EVENT_ID_NONE)
             ms_sim_cancel(net->sim, p->event);
-        g_free(p->lost_why);
+        g_free(g_steal_pointer(&p->lost_why));
+        p->lost_where = NULL;
         packet_done(p);
         /* Last: p may be part of what it frees. */
         if (destroy != NULL)
@@ -90,6 +91,10 @@ G_ALWAYS_INLINE static inline void packet_finish(MsPacket *p, gboolean lost)
         fn(data, lost, where, NULL);
         return;
     }
+    /* At rest a packet has no loss: a sender that keeps its packet for
+     * the next send need not clear these each time. */
+    p->lost_where = NULL;
+    p->lost_why = NULL;
     fn(data, lost, where, why);
     g_free(why);
 }
@@ -108,34 +113,17 @@ static void packet_lose(MsPacket *p, MsTime when, const MsHost *where, char *why
     packet_schedule(p, when, packet_lost_event);
 }
 
-/* The packet is at hosts[hop] (not the last) at `now`: queue it on the next
- * link.  Returns when its transmission starts. */
-static MsTime packet_forward(MsPacket *p, MsTime now);
+static void packet_arrive(gpointer data);
 
-static void packet_arrive(gpointer data)
+/* The packet is where hop p->at brought it (not its destination) at
+ * `now`: queue it on the next link.  Returns when its transmission
+ * starts.  Inline in both callers: every packet leaves its source here,
+ * from ms_net_packet_send(). */
+G_ALWAYS_INLINE static inline MsTime packet_forward(MsPacket *p, MsTime now)
 {
-    MsPacket *p = data;
-    MsTime now = ms_sim_now(p->net->sim);
-    MsHost *here = p->hosts->pdata[p->hop];
-
-    if (!ms_net_spans_up(here->down, now)) {
-        p->lost_where = p->hop > 0 ? p->hosts->pdata[p->hop - 1] : here;
-        p->lost_why = g_strdup_printf("host %s down", here->name);
-        packet_finish(p, TRUE);
-        return;
-    }
-    if (p->hop + 1 == p->hosts->len) {
-        packet_finish(p, FALSE);
-        return;
-    }
-    packet_forward(p, now);
-}
-
-static MsTime packet_forward(MsPacket *p, MsTime now)
-{
-    MsHost *from = p->hosts->pdata[p->hop];
-    MsLink *link = p->links->pdata[p->hop];
-    int dir = link->a == from ? 0 : 1;
+    const MsHop *hop = p->at + 1;
+    MsLink *link = hop->link;
+    guint dir = hop->dir;
     MsTime start = MAX(now, link->busy_until[dir]);
     MsTime done;
     MsTime arrive;
@@ -147,18 +135,64 @@ static MsTime packet_forward(MsPacket *p, MsTime now)
     link->busy_until[dir] = done;
     arrive = ms_net_time_add(done, link->latency);
     if (!ms_net_spans_up(link->down, start)) {
-        packet_lose(p, start, from, g_strdup_printf("link %s down", link->name));
+        packet_lose(p, start, hop->from, g_strdup_printf("link %s down", link->name));
         return start;
     }
     /* Exactly one draw per hop on a lossy link, none on a lossless one, so a
      * run without loss consumes no randomness. */
     if (link->loss > 0.0 && g_rand_double(ms_sim_rand(p->net->sim)) < link->loss) {
-        packet_lose(p, arrive, from, g_strdup_printf("lost on link %s", link->name));
+        packet_lose(p, arrive, hop->from, g_strdup_printf("lost on link %s", link->name));
         return start;
     }
-    p->hop++;
+    p->at = hop;
     packet_schedule(p, arrive, packet_arrive);
     return start;
+}
+
+static void packet_arrive(gpointer data)
+{
+    MsPacket *p = data;
+    MsTime now = ms_sim_now(p->net->sim);
+    const MsHop *at = p->at;
+    MsHost *here = at->to;
+
+    if (!ms_net_spans_up(here->down, now)) {
+        p->lost_where = at->from;
+        p->lost_why = g_strdup_printf("host %s down", here->name);
+        packet_finish(p, TRUE);
+        return;
+    }
+    if (at == p->last) {
+        packet_finish(p, FALSE);
+        return;
+    }
+    packet_forward(p, now);
+}
+
+MsTime ms_net_packet_send(MsNet *net, MsPacket *p, MsRoute *route, guint32 bytes)
+{
+    MsTime now = ms_sim_now(net->sim);
+    MsHost *src = route->hops[0].from;
+
+    p->prev = NULL;
+    p->next = net->packets;
+    if (net->packets != NULL)
+        net->packets->prev = p;
+    net->packets = p;
+    p->route = route;
+    route->refs++;
+    p->at = &route->hops[0];
+    p->last = &route->hops[route->n_hops];
+    p->bytes = bytes;
+    if (!ms_net_spans_up(src->down, now)) {
+        packet_lose(p, now, src, g_strdup_printf("host %s down", src->name));
+        return now;
+    }
+    if (route->n_hops == 0) {
+        packet_schedule(p, now, packet_arrive); /* to itself */
+        return now;
+    }
+    return packet_forward(p, now);
 }
 
 gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *dst,
@@ -166,12 +200,9 @@ gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *d
                                  GDestroyNotify destroy, MsRoute **route_cache,
                                  MsTime *first_start_out)
 {
-    MsTime now = ms_sim_now(net->sim);
-    MsTime start = now;
-
-    /* The net's own callers (TCP, ms_net_send_packet()) pass all of them,
-     * and this runs for every packet: no check. */
     MsRoute *route = route_cache != NULL ? *route_cache : NULL;
+    MsTime start;
+
     if (route == NULL || route->epoch != net->route_epoch) {
         route = ms_net_route_find(net, src, dst);
         if (route_cache != NULL) {
@@ -180,32 +211,15 @@ gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *d
             *route_cache = route;
         }
     }
-    if (route->hosts == NULL)
+    if (!route->reachable)
         return FALSE;
     p->net = net;
-    p->prev = NULL;
-    p->next = net->packets;
-    if (net->packets != NULL)
-        net->packets->prev = p;
-    net->packets = p;
-    p->event = MS_EVENT_ID_NONE;
-    p->route = route;
-    route->refs++;
-    p->hosts = route->hosts;
-    p->links = route->links;
-    p->hop = 0;
-    p->bytes = bytes;
     p->fn = fn;
     p->data = data;
     p->destroy = destroy;
     p->lost_where = NULL;
     p->lost_why = NULL;
-    if (!ms_net_spans_up(src->down, now))
-        packet_lose(p, now, src, g_strdup_printf("host %s down", src->name));
-    else if (p->hosts->len == 1)
-        packet_schedule(p, now, packet_arrive); /* to itself */
-    else
-        start = packet_forward(p, now);
+    start = ms_net_packet_send(net, p, route, bytes);
     if (first_start_out != NULL)
         *first_start_out = start;
     return TRUE;

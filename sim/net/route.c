@@ -66,10 +66,6 @@ void ms_net_route_unref(gpointer data)
 
     if (--route->refs > 0)
         return;
-    if (route->hosts != NULL) {
-        g_ptr_array_unref(route->hosts);
-        g_ptr_array_unref(route->links);
-    }
     g_free(route);
 }
 
@@ -137,15 +133,26 @@ static int path_cmp(MsNet *net, guint u, guint lu, guint w, guint lw)
     return lu < lw ? -1 : lu > lw ? 1 : 0;
 }
 
-/* Searches the least path from `from` to `to` (NULL lists when there is
+/* A route of n_hops hops, its hops to be filled in. */
+static MsRoute *route_new(MsNet *net, MsHost *from, guint n_hops, gboolean reachable)
+{
+    MsRoute *route = g_malloc0(sizeof *route + (n_hops + 1) * sizeof(MsHop));
+
+    route->refs = 1;
+    route->epoch = net->route_epoch;
+    route->reachable = reachable;
+    route->n_hops = n_hops;
+    route->hops[0].from = from;
+    route->hops[0].to = from;
+    return route;
+}
+
+/* Searches the least path from `from` to `to` (unreachable when there is
  * none). */
 static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
 {
     guint n = net->hosts->len;
-    MsRoute *route = g_new0(MsRoute, 1);
 
-    route->refs = 1;
-    route->epoch = net->route_epoch;
     if (net->n_labels < n) {
         g_free(net->labels);
         net->labels = g_new0(MsLabel, n);
@@ -209,36 +216,27 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
         }
     }
     if (!found)
-        return route;
-    /* Walk back from the destination, then reverse. */
-    route->hosts = g_ptr_array_sized_new(labels[to->index].hops + 1);
-    route->links = g_ptr_array_sized_new(labels[to->index].hops);
+        return route_new(net, from, 0, FALSE);
+    /* Walk back from the destination, filling the hops from the last. */
+    guint n_hops = labels[to->index].hops;
+    MsRoute *route = route_new(net, from, n_hops, TRUE);
     MsHost *v = to;
-    g_ptr_array_add(route->hosts, v);
-    while (v != from) {
+    for (guint i = n_hops; i > 0; i--) {
         MsLink *link = net->links->pdata[labels[v->index].pred];
+        MsHop *hop = &route->hops[i];
 
-        g_ptr_array_add(route->links, link);
+        hop->to = v;
+        hop->link = link;
         v = ms_link_other_end(link, v);
-        g_ptr_array_add(route->hosts, v);
+        hop->from = v;
+        hop->dir = link->a == v ? 0 : 1;
     }
-    for (guint i = 0, j = route->hosts->len - 1; i < j; i++, j--) {
-        gpointer t = route->hosts->pdata[i];
-
-        route->hosts->pdata[i] = route->hosts->pdata[j];
-        route->hosts->pdata[j] = t;
-    }
-    for (guint i = 0, j = route->links->len; i + 1 < j; i++, j--) {
-        gpointer t = route->links->pdata[i];
-
-        route->links->pdata[i] = route->links->pdata[j - 1];
-        route->links->pdata[j - 1] = t;
-    }
+    g_assert(v == from);
     return route;
 }
 
 /* The cached route from `from` to `to`, searched on first use (transfer
- * none; its lists are NULL when there is no route). */
+ * none; not reachable when there is no route). */
 MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to)
 {
     gint64 key = (gint64) from->index * (gint64) net->hosts->len + (gint64) to->index;
@@ -265,10 +263,10 @@ GPtrArray *ms_net_route(MsNet *net, MsHost *from, MsHost *to)
 {
     g_return_val_if_fail(from != NULL && to != NULL, NULL);
     const MsRoute *route = ms_net_route_find(net, from, to);
-    if (route->hosts == NULL)
+    if (!route->reachable)
         return NULL;
-    GPtrArray *hosts = g_ptr_array_sized_new(route->hosts->len);
-    for (guint i = 0; i < route->hosts->len; i++)
-        g_ptr_array_add(hosts, route->hosts->pdata[i]);
+    GPtrArray *hosts = g_ptr_array_sized_new(route->n_hops + 1);
+    for (guint i = 0; i <= route->n_hops; i++)
+        g_ptr_array_add(hosts, route->hops[i].to);
     return hosts;
 }

@@ -92,10 +92,28 @@ static void wire_free(gpointer data)
     ms_tcp_wire_free(data);
 }
 
-/* Its every field is set before use: it is not zeroed. */
-static MsTcpWire *wire_new(MsTcpTable *table)
+/* A spare wire, or a new one.  A wire's packet keeps what the net needs
+ * of it that is the same at every send (its net, callback and data, and
+ * no loss, which the net clears when it is done): a new wire sets it
+ * once, and a spare one still has it.  The other fields are set at each
+ * send. */
+static MsTcpWire *wire_new(MsTcpConn *conn)
 {
-    return ms_spare_take(&table->spare_wires, sizeof(MsTcpWire));
+    MsTcpTable *table = conn_table(conn);
+    MsTcpWire *wire = table->spare_wires;
+
+    if (G_LIKELY(wire != NULL)) {
+        table->spare_wires = *(gpointer *) wire;
+        return wire;
+    }
+    wire = g_malloc(sizeof *wire);
+    wire->packet.net = conn->net;
+    wire->packet.fn = ms_tcp_wire_done;
+    wire->packet.data = wire;
+    wire->packet.destroy = wire_free;
+    wire->packet.lost_where = NULL;
+    wire->packet.lost_why = NULL;
+    return wire;
 }
 
 /* Timer tasks must already be cancelled (or freed with the net's tasks). */
@@ -282,15 +300,33 @@ void ms_tcp_wire_lost(const MsTcpWire *wire, const char *why)
     ms_trace_emit(conn_trace(wire->conn), &rec);
 }
 
+/* Side s's route to its peer, searched again when the net's routes have
+ * changed (or the first time). */
+static G_GNUC_NO_INLINE MsRoute *side_route(MsTcpConn *conn, int s)
+{
+    MsTcpSide *side = &conn->sides[s];
+    MsRoute *route = ms_net_route_find(conn->net, side->host, conn->sides[1 - s].host);
+
+    ms_net_route_release(&side->route);
+    route->refs++;
+    side->route = route;
+    return route;
+}
+
 /* Puts one segment on the network from side s and traces it.  Returns when
- * its transmission on the first link starts. */
+ * its transmission on the first link starts.  The side keeps its route, and
+ * the wire its packet's fixed part, so a segment goes straight to
+ * ms_net_packet_send(). */
 MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,
                         guint32 len, guint retransmit)
 {
-    MsTcpWire *wire = wire_new(conn_table(conn));
-    MsTraceRecord rec;
+    MsTcpSide *side = &conn->sides[s];
+    MsRoute *route = side->route;
+    MsTcpWire *wire = wire_new(conn);
     MsTime start = conn_now(conn);
 
+    if (G_UNLIKELY(route == NULL || route->epoch != conn->net->route_epoch))
+        route = side_route(conn, s);
     wire->conn = conn;
     wire->from = s;
     wire->flags = flags;
@@ -301,19 +337,18 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
     /* Sequence numbers wrap at 2^32 on the wire (RFC 9293 3.4). */
     wire->trace_id = ms_trace_emit_segment(conn_trace(conn), side_context(conn, s, TRUE),
                                            MS_TRACE_SEGMENT_SENT, start, side_dir(s), flags,
-                                           (guint32) seq, (guint32) ack, wire->len, retransmit);
-    if (!ms_net_send_packet_full(conn->net, &wire->packet, conn->sides[s].host,
-                                 conn->sides[1 - s].host, MS_TCP_HEADER_BYTES + wire->len,
-                                 ms_tcp_wire_done, wire, wire_free, &conn->sides[s].route,
-                                 &start)) {
+                                           (guint32) seq, (guint32) ack, len, retransmit);
+    if (G_UNLIKELY(!route->reachable)) {
+        MsTraceRecord rec;
+
         wire_record(wire, MS_TRACE_SEGMENT_LOST, &rec);
         rec.detail = "no route to host";
         ms_trace_emit(conn_trace(conn), &rec);
         wire_free(wire);
-    } else {
-        conn->holds++;
+        return start;
     }
-    return start;
+    conn->holds++;
+    return ms_net_packet_send(conn->net, &wire->packet, route, MS_TCP_HEADER_BYTES + len);
 }
 
 void ms_tcp_send_ack(MsTcpConn *conn, int s)
@@ -624,7 +659,7 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
      * ms_net_send_packet_full() would keep it), rather than a copy of its
      * hosts made only to be looked at: some 800 instructions a connection. */
     route = ms_net_route_find(net, client, server);
-    if (route->hosts == NULL) {
+    if (!route->reachable) {
         /* Refused at once, but from an event: the caller has not even got
          * the connection back yet. */
         conn->holds++;
