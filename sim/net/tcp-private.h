@@ -312,7 +312,14 @@ guint64 ms_tcp_conn_emit(MsTcpConn *conn, int s, const MsTraceRecord *rec);
  * its transmission on the first link starts. */
 MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint64 ack,
                         guint32 len, guint retransmit);
-void ms_tcp_send_ack(MsTcpConn *conn, int s);
+/* A pure ACK of what side s received: every other segment, hence inline,
+ * one call fewer on its way to the net. */
+static inline void ms_tcp_send_ack(MsTcpConn *conn, int s)
+{
+    const MsTcpSide *side = &conn->sides[s];
+
+    ms_tcp_wire_send(conn, s, MS_TCP_ACK, side->snd_nxt, side->rcv_nxt, 0, 0);
+}
 /* Queues a segment consuming sequence space, with the next len bytes of
  * the send buffer as its payload, and sends it. */
 void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, guint32 len);

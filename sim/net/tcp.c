@@ -351,13 +351,6 @@ MsTime ms_tcp_wire_send(MsTcpConn *conn, int s, guint flags, guint64 seq, guint6
     return ms_net_packet_send(conn->net, &wire->packet, route, MS_TCP_HEADER_BYTES + len);
 }
 
-void ms_tcp_send_ack(MsTcpConn *conn, int s)
-{
-    MsTcpSide *side = &conn->sides[s];
-
-    ms_tcp_wire_send(conn, s, MS_TCP_ACK, side->snd_nxt, side->rcv_nxt, 0, 0);
-}
-
 static void rtx_timer_fired(gpointer data);
 
 /* (Re)starts side s's retransmission timer to expire RTO after `from`. */
@@ -399,12 +392,16 @@ static void seg_transmit(MsTcpConn *conn, MsTcpSeg *seg)
 void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, guint32 len)
 {
     MsTcpSide *side = &conn->sides[s];
-    MsTcpSeg *seg = ms_spare_pop(&conn_table(conn)->spare_segs, sizeof(MsTcpSeg));
+    MsTcpSeg *seg = ms_spare_take(&conn_table(conn)->spare_segs, sizeof(MsTcpSeg));
 
+    /* Every field is set here (first_start by seg_transmit()), so a spare
+     * segment is not zeroed first. */
     seg->side = s;
     seg->flags = flags;
     seg->seq = side->snd_nxt;
     seg->len = len;
+    seg->retransmits = 0;
+    seg->next = NULL;
     side->snd_nxt = ms_tcp_seg_end(seg);
     if (side->rtx_head == NULL)
         side->rtx_head = seg;
