@@ -78,7 +78,11 @@ static void trackers_append(MsTcpConn *conn, int s, const MsTcpTracker *items, g
         t = g_realloc(t, sizeof *t + (gsize) t->cap * sizeof(MsTcpTracker));
         side->trackers = t;
     }
-    memcpy(&t->items[t->len], items, n * sizeof *items);
+    /* Most bursts are one line: a copy of one tracker, not a call. */
+    if (n == 1)
+        t->items[t->len] = items[0];
+    else
+        memcpy(&t->items[t->len], items, n * sizeof *items);
     t->len += n;
 }
 
