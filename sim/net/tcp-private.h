@@ -1,5 +1,6 @@
-/* tcp-private.h - what tcp.c (connections, sending, timers) and
- * tcp_input.c (segments arriving) share.
+/* tcp-private.h - what tcp.c (sending, timers, the public API),
+ * tcp_conn.c (the table, opening and freeing connections) and tcp_input.c
+ * (segments arriving) share.
  *
  * Both ends of a connection live in one MsTcpConn; a side is indexed MS_TCP_CLIENT
  * or MS_TCP_SERVER.  Sequence numbers are 64-bit inside the model and shown modulo
@@ -342,6 +343,10 @@ static inline void ms_tcp_timer_stop(MsTcpConn *conn, int s)
 }
 /* Sends pending writes, then the FIN if asked, once s is synchronised. */
 void ms_tcp_side_flush(MsTcpConn *conn, int s);
+/* Traces a transmission lost on the way, for the reason why. */
+void ms_tcp_wire_lost(const MsTcpWire *wire, const char *why);
+
+/* ---- tcp_conn.c ---------------------------------------------------------- */
 /* Refusal or abort: every side still running is told, and it is over. */
 void ms_tcp_conn_terminate(MsTcpConn *conn, const char *why);
 /* Frees a connection that is over: both sides have had their last callback
@@ -350,9 +355,6 @@ void ms_tcp_conn_terminate(MsTcpConn *conn, const char *why);
  * timer or task fired), never inside the callbacks of a connection. */
 void ms_tcp_conn_settle(MsTcpConn *conn);
 MsListener *ms_tcp_listener_find(MsTcpTable *table, const MsHost *host, guint16 port);
-
-/* Traces a transmission lost on the way, for the reason why. */
-void ms_tcp_wire_lost(const MsTcpWire *wire, const char *why);
 
 /* ---- tcp_input.c ----------------------------------------------------------- */
 /* The net is done with a wire (an MsNetDeliverFn): it reached its
