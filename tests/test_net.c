@@ -1571,6 +1571,44 @@ static void test_fin_teardown(void)
     tcp_teardown(&t);
 }
 
+/* A connection over is kept for the next one when its protocol's name is
+ * short, and given back when it is long: either way the next connection
+ * starts clean, with its own name, and those still open at the end are
+ * freed with the net. */
+static void test_conn_reused_after_settle(void)
+{
+    static const char long_name[] = "A-PROTOCOL-WITH-A-LONG-NAME";
+    Tcp t;
+    MsTrace *trace;
+    MsTcpConn *conns[3];
+    const char *names[3] = { "POP3", long_name, "IMAP" };
+
+    tcp_setup(&t, 10 * MS_MSEC);
+    trace = ms_sim_trace(t.sim);
+    t.client_close_on_established = TRUE;
+    t.server_close_on_peer_closed = TRUE;
+    tcp_connect(&t);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 0);
+    for (guint i = 0; i < G_N_ELEMENTS(conns); i++) {
+        conns[i] = ms_tcp_connect(t.net, t.c, t.s, MS_PORT_SMTP, names[i], NULL, NULL);
+        CU_ASSERT_EQUAL(ms_tcp_conn_id(conns[i]), i + 2);
+        MS_ASSERT_STR(ms_tcp_conn_protocol(conns[i]), names[i]);
+        CU_ASSERT_TRUE(ms_tcp_conn_is_open(conns[i], MS_DIR_CLIENT));
+        CU_ASSERT_FALSE(ms_tcp_conn_is_open(conns[i], MS_DIR_SERVER));
+        CU_ASSERT_FALSE(ms_tcp_conn_quiet(conns[i])); /* its SYN is not acknowledged yet */
+        MS_ASSERT_STR(nth_kind(trace, MS_TRACE_CONN_OPEN, i + 1)->protocol, names[i]);
+    }
+    CU_ASSERT_EQUAL(ms_tcp_conn_port(conns[2], MS_DIR_CLIENT), MS_PORT_EPHEMERAL_FIRST + 3);
+    ms_sim_run(t.sim, MS_TIME_NEVER);
+    /* The server accepted each; their clients, with no callbacks, never
+     * close, so all three are open at the end. */
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 3);
+    for (guint i = 0; i < G_N_ELEMENTS(conns); i++)
+        CU_ASSERT_TRUE(ms_tcp_conn_is_open(conns[i], MS_DIR_SERVER));
+    tcp_teardown(&t);
+}
+
 /* Callbacks that write and close re-entrantly; a write made before the
  * handshake completes waits for it. */
 static void test_echo_reentrant(void)
@@ -2000,6 +2038,7 @@ static const MsTestCase tcp_cases[] = {
     MS_TEST(test_connection_refused),
     MS_TEST(test_no_route),
     MS_TEST(test_fin_teardown),
+    MS_TEST(test_conn_reused_after_settle),
     MS_TEST(test_echo_reentrant),
     MS_TEST(test_send_buffer_slide_grow),
     MS_TEST(test_retransmit_after_more_writes),

@@ -263,6 +263,7 @@ struct MsTcpTable {
     guint32 mss;
     MsTime initial_rto;
     guint max_retries;
+    gpointer spare_conns;  /* freed MsTcpConn of one size, kept for reuse (tcp_conn.c) */
     gpointer spare_wires;  /* freed MsTcpWire, kept for reuse (a list through their first word) */
     gpointer spare_segs;   /* freed MsTcpSeg, likewise */
     MsTcpTrackers *spare_trackers; /* emptied tracker blocks, kept for reuse */

