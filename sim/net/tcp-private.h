@@ -294,6 +294,15 @@ static inline guint64 ms_tcp_seg_end(const MsTcpSeg *seg)
     return end;
 }
 
+/* Frees a segment of conn's, acknowledged: every segment that consumes
+ * sequence space is one of these until then, and a freed one is kept on
+ * the table's spares for the next, like the wires.  Every such segment's
+ * ACK, hence inline. */
+static inline void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg)
+{
+    ms_spare_push(&conn_table(conn)->spare_segs, seg);
+}
+
 /* Frees a wire (onto the table's spares): every segment, hence inline. */
 static inline void ms_tcp_wire_free(MsTcpWire *wire)
 {
@@ -325,8 +334,6 @@ static inline void ms_tcp_send_ack(MsTcpConn *conn, int s)
 /* Queues a segment consuming sequence space, with the next len bytes of
  * the send buffer as its payload, and sends it. */
 void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, guint32 len);
-/* Frees a segment of conn's (onto the table's spares). */
-void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg);
 /* Side s's trackers, all arrived: the block is kept for the next burst. */
 void ms_tcp_trackers_done(MsTcpConn *conn, int s);
 /* (Re)starts side s's retransmission timer to expire one RTO after `from`. */

@@ -23,13 +23,6 @@ static const char *const state_names[] = { MS_TCP_STATES(MS_TCP_STATE_NAME_) };
 
 /* ---- Allocation ---------------------------------------------------------- */
 
-/* Every segment that consumes sequence space is one of these until it is
- * acknowledged: a freed one is kept for the next, like the wires below. */
-void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg)
-{
-    ms_spare_push(&conn_table(conn)->spare_segs, seg);
-}
-
 /* A run makes a tracker block for most bursts of lines it sends: an emptied
  * block goes back to the table for the next burst instead of to malloc, so
  * there are never more of them than sides waiting at one time.  (They were
@@ -170,8 +163,8 @@ void ms_tcp_conn_record(const MsTcpConn *conn, MsTraceKind kind, int s, MsTraceR
     rec->conn = conn->id;
     rec->protocol = conn->protocol;
     rec->dir = side_dir(s);
-    rec->src = ms_host_name(conn->sides[s].host);
-    rec->dst = ms_host_name(conn->sides[1 - s].host);
+    rec->src = conn->sides[s].host->name;
+    rec->dst = conn->sides[1 - s].host->name;
     rec->src_port = conn->sides[s].port;
     rec->dst_port = conn->sides[1 - s].port;
     rec->count = conn->attempt;
