@@ -1909,6 +1909,15 @@ static void test_free_with_segments_in_flight(void)
     CU_ASSERT_EQUAL(t.server_rx->len, 0);
     CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 1);
     tcp_teardown(&t);
+
+    /* A segment whose loss is due but not yet told (its reason made) is
+     * let go with the rest. */
+    tcp_setup(&t, 10 * MS_MSEC);
+    ms_link_schedule_down(t.link, 0, MS_TIME_NEVER);
+    tcp_connect(&t);
+    CU_ASSERT_EQUAL(ms_net_tcp_conn_count(t.net), 1);
+    CU_ASSERT_EQUAL(t.log->len, 0);
+    tcp_teardown(&t);
 }
 
 static void test_listen_errors(void)

@@ -81,21 +81,25 @@ typedef struct {
 
 /* A packet in flight.  It lives in its sender's object (a TCP segment's
  * wire), so that sending one allocates nothing: the net fills it in,
- * keeps it on its list of packets in flight and schedules its events, and
- * gives it back when it calls the sender's fn, or destroy if the net is
- * freed first.  A packet schedules its own events (its arrival at the next
- * host, or its loss) rather than going through a task: it always waits
- * for exactly one event, so it keeps the event's id itself.  A task's
- * allocation, list and trampoline cost some 80 instructions a hop. */
+ * schedules its events, and gives it back when it calls the sender's fn.
+ * If the net is freed first, a packet sent by ms_net_send_packet_full()
+ * is on the net's list of packets in flight, and destroy is called; TCP
+ * keeps every wire it made and finds its own (ms_net_packet_abandon()),
+ * so that a segment costs no list.  A packet schedules its own events
+ * (its arrival at the next host, or its loss) rather than going through a
+ * task: it always waits for exactly one event, so it keeps the event's id
+ * itself.  A task's allocation, list and trampoline cost some 80
+ * instructions a hop. */
 struct MsPacket {
     MsNet *net;
-    MsPacket *prev;        /* in net->packets */
+    MsPacket *prev;        /* in net->packets, if listed */
     MsPacket *next;
     MsEventId event;       /* the one it waits for (NONE: it never comes) */
-    MsRoute *route;        /* held (route->refs) */
+    MsRoute *route;        /* held (route->refs) in flight; NULL at rest */
     const MsHop *at;       /* the hop that brought it where it is */
     const MsHop *last;     /* the route's last hop: it is at its destination */
     guint32 bytes;
+    gboolean listed;       /* on net->packets while in flight */
     MsNetDeliverFn fn;
     gpointer data;
     GDestroyNotify destroy;
@@ -120,11 +124,16 @@ gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *d
 /* The part of ms_net_send_packet_full() that every packet takes: p goes
  * from route's source, now, on route, which must be reachable and of the
  * net's current routes (route->epoch == net->route_epoch).  p's net, fn,
- * data and destroy must be set, and its loss clear (lost_where and
+ * data and listed must be set, and its loss clear (lost_where and
  * lost_why NULL), as the net leaves them once it is done with p: a sender
- * that keeps its packets (TCP's wires) sets them once a packet.  Returns
- * when the packet starts being transmitted on its first link. */
+ * that keeps its packets (TCP's wires) sets them once a packet.  An
+ * unlisted packet is its sender's to find if the net is freed while it
+ * travels (p->route is not NULL then): see ms_net_packet_abandon().
+ * Returns when the packet starts being transmitted on its first link. */
 MsTime ms_net_packet_send(MsNet *net, MsPacket *p, MsRoute *route, guint32 bytes);
+/* The net is being freed while p travels: its event is cancelled, and its
+ * route and loss let go.  Its memory stays its sender's. */
+void ms_net_packet_abandon(MsPacket *p);
 /* Lets go of a route kept by ms_net_send_packet_full() and sets it to NULL. */
 void ms_net_route_release(MsRoute **route_cache);
 

@@ -29,22 +29,34 @@ MsTime ms_net_transmission_time(guint64 bytes, guint64 bandwidth_bps)
     return ns > (MsWide) MS_TIME_NEVER ? MS_TIME_NEVER : (MsTime) ns;
 }
 
-/* The net is done with p: it leaves the list of packets in flight and
- * lets go of its route.  Its memory is its sender's. */
+/* The net is done with p: it leaves the list of packets in flight, if it
+ * is on it, and lets go of its route.  Its memory is its sender's. */
 static void packet_done(MsPacket *p)
 {
-    MsNet *net = p->net;
+    if (G_UNLIKELY(p->listed)) {
+        MsNet *net = p->net;
 
-    if (p->prev != NULL)
-        p->prev->next = p->next;
-    else
-        net->packets = p->next;
-    if (p->next != NULL)
-        p->next->prev = p->prev;
+        if (p->prev != NULL)
+            p->prev->next = p->next;
+        else
+            net->packets = p->next;
+        if (p->next != NULL)
+            p->next->prev = p->prev;
+    }
     ms_net_route_drop(p->route);
+    p->route = NULL;
 }
 
-/* Packets still in flight are dropped, their data destroyed. */
+void ms_net_packet_abandon(MsPacket *p)
+{
+    if (p->event != MS_EVENT_ID_NONE)
+        ms_sim_cancel(p->net->sim, p->event);
+    g_free(g_steal_pointer(&p->lost_why));
+    p->lost_where = NULL;
+    packet_done(p);
+}
+
+/* Listed packets still in flight are dropped, their data destroyed. */
 void ms_net_packets_free_all(MsNet *net)
 {
     while (net->packets != NULL) {
@@ -53,11 +65,7 @@ void ms_net_packets_free_all(MsNet *net)
         gpointer data = p->data;
         GDestroyNotify destroy = p->destroy;
 
-        if (p->event != MS_EVENT_ID_NONE)
-            ms_sim_cancel(net->sim, p->event);
-        g_free(g_steal_pointer(&p->lost_why));
-        p->lost_where = NULL;
-        packet_done(p);
+        ms_net_packet_abandon(p);
         /* Last: p may be part of what it frees. */
         if (destroy != NULL)
             destroy(data);
@@ -174,11 +182,6 @@ MsTime ms_net_packet_send(MsNet *net, MsPacket *p, MsRoute *route, guint32 bytes
     MsTime now = ms_sim_now(net->sim);
     MsHost *src = route->hops[0].from;
 
-    p->prev = NULL;
-    p->next = net->packets;
-    if (net->packets != NULL)
-        net->packets->prev = p;
-    net->packets = p;
     p->route = route;
     route->refs++;
     p->at = &route->hops[0];
@@ -219,6 +222,12 @@ gboolean ms_net_send_packet_full(MsNet *net, MsPacket *p, MsHost *src, MsHost *d
     p->destroy = destroy;
     p->lost_where = NULL;
     p->lost_why = NULL;
+    p->listed = TRUE;
+    p->prev = NULL;
+    p->next = net->packets;
+    if (net->packets != NULL)
+        net->packets->prev = p;
+    net->packets = p;
     start = ms_net_packet_send(net, p, route, bytes);
     if (first_start_out != NULL)
         *first_start_out = start;

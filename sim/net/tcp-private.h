@@ -55,8 +55,13 @@ struct MsTcpSeg {
 };
 
 /* One transmission of a segment, travelling as the packet inside it. */
-typedef struct {
+typedef struct MsTcpWire MsTcpWire;
+struct MsTcpWire {
     MsTcpConn *conn;       /* first: the spares are linked through it */
+    /* On the table's list of every wire it made (in use or spare), so
+     * that it can find those in flight when the net is freed. */
+    MsTcpWire *made_prev;
+    MsTcpWire *made_next;
     int from;
     guint flags;
     guint64 seq;
@@ -64,8 +69,8 @@ typedef struct {
     guint32 len;           /* payload bytes, read from the sender's send buffer */
     guint retransmit;
     guint64 trace_id;      /* its SEGMENT_SENT record */
-    MsPacket packet;
-} MsTcpWire;
+    MsPacket packet;       /* not listed by the net: see made_next */
+};
 
 /* Received out of order (or not yet handed to the application).  Its
  * bytes are still in the sender's send buffer: the sender keeps every byte
@@ -265,6 +270,7 @@ struct MsTcpTable {
     guint max_retries;
     gpointer spare_conns;  /* freed MsTcpConn of one size, kept for reuse (tcp_conn.c) */
     gpointer spare_wires;  /* freed MsTcpWire, kept for reuse (a list through their first word) */
+    MsTcpWire *wires;      /* every MsTcpWire made and not given back to malloc */
     gpointer spare_segs;   /* freed MsTcpSeg, likewise */
     MsTcpTrackers *spare_trackers; /* emptied tracker blocks, kept for reuse */
 };
@@ -303,10 +309,20 @@ static inline void ms_tcp_seg_free(MsTcpConn *conn, MsTcpSeg *seg)
     ms_spare_push(&conn_table(conn)->spare_segs, seg);
 }
 
-/* Frees a wire (onto the table's spares): every segment, hence inline. */
+/* Takes a wire off the table's list of wires made, before it goes back to
+ * malloc. */
+void ms_tcp_wire_forget(MsTcpTable *table, MsTcpWire *wire);
+
+/* Frees a wire (onto the table's spares): every segment, hence inline.
+ * Under AddressSanitizer it goes back to malloc, and so leaves the list
+ * of wires made. */
 static inline void ms_tcp_wire_free(MsTcpWire *wire)
 {
-    ms_spare_push(&conn_table(wire->conn)->spare_wires, wire);
+    MsTcpTable *table = conn_table(wire->conn);
+
+    if (!MS_SPARE_REUSE)
+        ms_tcp_wire_forget(table, wire);
+    ms_spare_push(&table->spare_wires, wire);
 }
 
 /* ---- tcp.c --------------------------------------------------------------- */

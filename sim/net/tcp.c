@@ -83,18 +83,28 @@ static void trackers_append(MsTcpConn *conn, int s, const MsTcpTracker *items, g
 /* Every segment sent is a wire, with the packet that carries it: a freed
  * one is kept for the next, its first word linking the spares.  Wires
  * outlive no connection: one in flight holds its connection (conn->holds),
- * and at the end packets in flight are freed with the net's tasks, before
- * the table. */
+ * and at the end the table frees every wire it made, abandoning those
+ * still in flight (ms_tcp_table_free()). */
 static void wire_free(gpointer data)
 {
     ms_tcp_wire_free(data);
 }
 
+void ms_tcp_wire_forget(MsTcpTable *table, MsTcpWire *wire)
+{
+    if (wire->made_prev != NULL)
+        wire->made_prev->made_next = wire->made_next;
+    else
+        table->wires = wire->made_next;
+    if (wire->made_next != NULL)
+        wire->made_next->made_prev = wire->made_prev;
+}
+
 /* A spare wire, or a new one.  A wire's packet keeps what the net needs
- * of it that is the same at every send (its net, callback and data, and
- * no loss, which the net clears when it is done): a new wire sets it
- * once, and a spare one still has it.  The other fields are set at each
- * send. */
+ * of it that is the same at every send (its net, callback and data, not
+ * listed, and no route and no loss, which the net clears when it is
+ * done): a new wire sets it once, and a spare one still has it.  The
+ * other fields are set at each send. */
 static MsTcpWire *wire_new(MsTcpConn *conn)
 {
     MsTcpTable *table = conn_table(conn);
@@ -105,10 +115,17 @@ static MsTcpWire *wire_new(MsTcpConn *conn)
         return wire;
     }
     wire = g_malloc(sizeof *wire);
+    wire->made_prev = NULL;
+    wire->made_next = table->wires;
+    if (table->wires != NULL)
+        table->wires->made_prev = wire;
+    table->wires = wire;
     wire->packet.net = conn->net;
+    wire->packet.route = NULL;
+    wire->packet.listed = FALSE;
     wire->packet.fn = ms_tcp_wire_done;
     wire->packet.data = wire;
-    wire->packet.destroy = wire_free;
+    wire->packet.destroy = NULL;
     wire->packet.lost_where = NULL;
     wire->packet.lost_why = NULL;
     return wire;

@@ -78,7 +78,18 @@ void ms_tcp_table_free(MsTcpTable *table)
         g_free(t);
     }
     ms_spare_free_all(&table->spare_conns);
-    ms_spare_free_all(&table->spare_wires);
+    /* Every wire is on the list of those made, the spares too; one still
+     * in flight is abandoned first (the net's routes and the simulator
+     * outlive the table). */
+    while (table->wires != NULL) {
+        MsTcpWire *wire = table->wires;
+
+        table->wires = wire->made_next;
+        if (wire->packet.route != NULL)
+            ms_net_packet_abandon(&wire->packet);
+        g_free(wire);
+    }
+    table->spare_wires = NULL;
     ms_spare_free_all(&table->spare_segs);
     g_free(table);
 }
