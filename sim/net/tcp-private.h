@@ -350,8 +350,25 @@ static inline void ms_tcp_send_ack(MsTcpConn *conn, int s)
 /* Queues a segment consuming sequence space, with the next len bytes of
  * the send buffer as its payload, and sends it. */
 void ms_tcp_seg_send_new(MsTcpConn *conn, int s, guint flags, guint32 len);
-/* Side s's trackers, all arrived: the block is kept for the next burst. */
-void ms_tcp_trackers_done(MsTcpConn *conn, int s);
+/* Side s's trackers, all arrived: the block is kept for the next burst.
+ * A run makes a tracker block for most bursts of lines it sends: an
+ * emptied block goes back to the table for the next burst instead of to
+ * malloc, so there are never more of them than sides waiting at one time.
+ * (They were GArrays on a GPtrArray of spares: five calls into GLib a
+ * burst, some 400 instructions.)  Every burst, hence inline. */
+static inline void ms_tcp_trackers_done(MsTcpConn *conn, int s)
+{
+    MsTcpTrackers *trackers = g_steal_pointer(&conn->sides[s].trackers);
+    MsTcpTable *table = conn_table(conn);
+
+    if (!MS_SPARE_REUSE) {
+        g_free(trackers);
+        return;
+    }
+    trackers->len = 0;
+    trackers->next = table->spare_trackers;
+    table->spare_trackers = trackers;
+}
 /* (Re)starts side s's retransmission timer to expire one RTO after `from`. */
 void ms_tcp_timer_start(MsTcpConn *conn, int s, MsTime from);
 /* The task stays with the side (ms_tcp_conn_settle() lets it go), so that

@@ -23,25 +23,6 @@ static const char *const state_names[] = { MS_TCP_STATES(MS_TCP_STATE_NAME_) };
 
 /* ---- Allocation ---------------------------------------------------------- */
 
-/* A run makes a tracker block for most bursts of lines it sends: an emptied
- * block goes back to the table for the next burst instead of to malloc, so
- * there are never more of them than sides waiting at one time.  (They were
- * GArrays on a GPtrArray of spares: five calls into GLib a burst, some 400
- * instructions.) */
-void ms_tcp_trackers_done(MsTcpConn *conn, int s)
-{
-    MsTcpTrackers *trackers = g_steal_pointer(&conn->sides[s].trackers);
-    MsTcpTable *table = conn_table(conn);
-
-    if (!MS_SPARE_REUSE) {
-        g_free(trackers);
-        return;
-    }
-    trackers->len = 0;
-    trackers->next = table->spare_trackers;
-    table->spare_trackers = trackers;
-}
-
 #define TRACKERS_MIN 4u
 
 /* Appends n trackers to side s's block. */
