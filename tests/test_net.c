@@ -1643,7 +1643,7 @@ static void test_echo_reentrant(void)
 
 static char *buf_write(MsTcpSendBuf *b, guint64 keep, gsize len, char fill)
 {
-    char *room = ms_tcp_buf_reserve(b, keep, len);
+    char *room = ms_tcp_buf_reserve(b, NULL, keep, len);
 
     memset(room, fill, len);
     b->end += len;
@@ -1666,6 +1666,44 @@ static gboolean buf_holds(const MsTcpSendBuf *b, guint64 from, gsize len, char f
  * block doubles otherwise; with nothing kept a write starts at the front.
  * While pinned (read by the peer) the bytes never move: a write that needs
  * room gets a new block and the old one stays until unpinned. */
+/* The smallest blocks go to the table's spares and come back from them:
+ * one given back as its buffer grows is the next buffer's first, which
+ * holds what is written to it; a larger block goes to malloc. */
+static void test_send_buffer_spare_blocks(void)
+{
+    gpointer spares = NULL;
+    MsTcpSendBuf a = { 0 };
+    MsTcpSendBuf b = { 0 };
+    char *room;
+
+    room = ms_tcp_buf_reserve(&a, &spares, 0, 100);
+    memset(room, 'a', 100);
+    a.end += 100;
+    CU_ASSERT_EQUAL(a.cap, 256);
+    room = ms_tcp_buf_reserve(&a, &spares, 0, 300);
+    memset(room, 'b', 300);
+    a.end += 300;
+    CU_ASSERT_EQUAL(a.cap, 512);
+    CU_ASSERT_TRUE(buf_holds(&a, 0, 100, 'a'));
+    CU_ASSERT_TRUE(buf_holds(&a, 100, 300, 'b'));
+    CU_ASSERT_EQUAL(spares != NULL, MS_SPARE_REUSE);
+
+    room = ms_tcp_buf_reserve(&b, &spares, 0, 10);
+    memset(room, 'c', 10);
+    b.end += 10;
+    CU_ASSERT_EQUAL(b.cap, 256);
+    CU_ASSERT_TRUE(buf_holds(&b, 0, 10, 'c'));
+    CU_ASSERT_PTR_NULL(spares);
+
+    ms_tcp_buf_clear(&a, &spares); /* 512 bytes: to malloc */
+    CU_ASSERT_PTR_NULL(spares);
+    ms_tcp_buf_clear(&b, &spares);
+    CU_ASSERT_PTR_NULL(b.data);
+    CU_ASSERT_EQUAL(b.start, 10);
+    CU_ASSERT_EQUAL(spares != NULL, MS_SPARE_REUSE);
+    ms_spare_free_all(&spares);
+}
+
 static void test_send_buffer_slide_grow(void)
 {
     MsTcpSendBuf b = { 0 };
@@ -1724,7 +1762,7 @@ static void test_send_buffer_slide_grow(void)
     CU_ASSERT_TRUE(buf_holds(&b, 900, 300, 'f'));
     CU_ASSERT_TRUE(buf_holds(&b, 1200, 1000, 'g'));
 
-    ms_tcp_buf_clear(&b);
+    ms_tcp_buf_clear(&b, NULL);
     CU_ASSERT_PTR_NULL(b.data);
     CU_ASSERT_EQUAL(b.start, 2200);
 }
@@ -2049,6 +2087,7 @@ static const MsTestCase tcp_cases[] = {
     MS_TEST(test_fin_teardown),
     MS_TEST(test_conn_reused_after_settle),
     MS_TEST(test_echo_reentrant),
+    MS_TEST(test_send_buffer_spare_blocks),
     MS_TEST(test_send_buffer_slide_grow),
     MS_TEST(test_retransmit_after_more_writes),
     MS_TEST(test_write_larger_than_buffer),

@@ -103,19 +103,22 @@ typedef struct {
 /* A block larger than this is given back once the peer has all of it. */
 #define MS_TCP_SEND_BUF_HOLD (64u * 1024u)
 
-/* Room for len bytes at b->end when the block lacks it (tcp_buffer.c). */
-char *ms_tcp_buf_make_room(MsTcpSendBuf *b, guint64 keep, gsize len);
-void ms_tcp_buf_clear(MsTcpSendBuf *b);
+/* Room for len bytes at b->end when the block lacks it (tcp_buffer.c).
+ * spares (the table's spare_blocks; NULL: none) gives and takes blocks
+ * of the smallest size. */
+char *ms_tcp_buf_make_room(MsTcpSendBuf *b, gpointer *spares, guint64 keep, gsize len);
+void ms_tcp_buf_clear(MsTcpSendBuf *b, gpointer *spares);
 
 /* Room for len bytes at b->end, keeping the bytes from stream offset
  * `keep` (<= b->end) on; the bytes before it may be dropped.  The caller
  * fills the room and then moves b->end past what it wrote.  Most writes
  * find the room behind the last one. */
-static inline char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len)
+static inline char *ms_tcp_buf_reserve(MsTcpSendBuf *b, gpointer *spares, guint64 keep,
+                                       gsize len)
 {
     if (G_LIKELY(b->data != NULL && (b->end - b->start) + len <= b->cap))
         return b->data + (b->end - b->start);
-    return ms_tcp_buf_make_room(b, keep, len);
+    return ms_tcp_buf_make_room(b, spares, keep, len);
 }
 
 /* The peer has every byte before stream offset `keep`: once that is all
@@ -126,7 +129,7 @@ static inline char *ms_tcp_buf_reserve(MsTcpSendBuf *b, guint64 keep, gsize len)
 static inline void ms_tcp_buf_acked(MsTcpSendBuf *b, guint64 keep)
 {
     if (G_UNLIKELY(b->cap > MS_TCP_SEND_BUF_HOLD) && !b->pinned && keep >= b->end)
-        ms_tcp_buf_clear(b);
+        ms_tcp_buf_clear(b, NULL);
 }
 
 /* Around the peer's application reading from the buffer: every segment
@@ -272,6 +275,7 @@ struct MsTcpTable {
     gpointer spare_wires;  /* freed MsTcpWire, kept for reuse (a list through their first word) */
     MsTcpWire *wires;      /* every MsTcpWire made and not given back to malloc */
     gpointer spare_segs;   /* freed MsTcpSeg, likewise */
+    gpointer spare_blocks; /* send buffers' smallest blocks, likewise (tcp_buffer.c) */
     MsTcpTrackers *spare_trackers; /* emptied tracker blocks, kept for reuse */
 };
 

@@ -434,7 +434,8 @@ char *ms_tcp_send_reserve(MsTcpConn *conn, MsDir side, gsize len)
     if (!side_is_open(conn, s))
         return NULL;
     me = &conn->sides[s];
-    return ms_tcp_buf_reserve(&me->sbuf, ms_tcp_side_keep(me), len);
+    return ms_tcp_buf_reserve(&me->sbuf, &conn_table(conn)->spare_blocks, ms_tcp_side_keep(me),
+                              len);
 }
 
 guint64 ms_tcp_send_commit(MsTcpConn *conn, MsDir side, gsize len)

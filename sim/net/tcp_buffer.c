@@ -12,25 +12,41 @@
 /* Most sides write a few short lines at a time, and a message or two. */
 #define SEND_BUF_MIN 256u
 
+/* Blocks of SEND_BUF_MIN bytes, every side's first, go to and come from
+ * the spares (the table's): a side's first write and its last ACK cost no
+ * malloc and free.  Any block may still go to g_free(). */
+static char *block_new(gpointer *spares, gsize cap)
+{
+    return cap == SEND_BUF_MIN && spares != NULL ? ms_spare_take(spares, cap) : g_malloc(cap);
+}
+
+static void block_free(gpointer *spares, char *data, gsize cap)
+{
+    if (cap == SEND_BUF_MIN && spares != NULL)
+        ms_spare_push(spares, data);
+    else
+        g_free(data);
+}
+
 /* A new block of `cap` bytes holding the kept bytes [keep, end); the old
  * one goes, or waits in `retired` if the peer is reading from it. */
-static void buf_move_to(MsTcpSendBuf *b, gsize cap, guint64 keep)
+static void buf_move_to(MsTcpSendBuf *b, gpointer *spares, gsize cap, guint64 keep)
 {
     gsize live = b->end - keep;
-    char *data = g_malloc(cap);
+    char *data = block_new(spares, cap);
 
     if (live > 0)
         memcpy(data, b->data + (keep - b->start), live);
     if (b->pinned && b->retired == NULL)
         b->retired = b->data;
-    else
-        g_free(b->data);
+    else if (b->data != NULL)
+        block_free(spares, b->data, b->cap);
     b->data = data;
     b->cap = cap;
     b->start = keep;
 }
 
-char *ms_tcp_buf_make_room(MsTcpSendBuf *b, guint64 keep, gsize len)
+char *ms_tcp_buf_make_room(MsTcpSendBuf *b, gpointer *spares, guint64 keep, gsize len)
 {
     g_assert(keep <= b->end);
     keep = MAX(keep, b->start);
@@ -53,17 +69,18 @@ char *ms_tcp_buf_make_room(MsTcpSendBuf *b, guint64 keep, gsize len)
         }
         if (b->data != NULL && cap == b->cap && !fixed)
             cap *= 2; /* sliding would not free half: grow instead */
-        buf_move_to(b, cap, keep);
+        buf_move_to(b, spares, cap, keep);
     }
     return b->data + (b->end - b->start);
 }
 
 /* The peer has every byte the side wrote (its last, or a large write
  * that grew the block): the block goes, and a next write starts small. */
-void ms_tcp_buf_clear(MsTcpSendBuf *b)
+void ms_tcp_buf_clear(MsTcpSendBuf *b, gpointer *spares)
 {
     g_assert(!b->pinned);
-    g_free(g_steal_pointer(&b->data));
+    if (b->data != NULL)
+        block_free(spares, g_steal_pointer(&b->data), b->cap);
     b->start = b->end;
     b->cap = 0;
 }

@@ -34,7 +34,7 @@ static void conn_free(gpointer data)
         if (side->ooo != NULL)
             g_list_free_full(side->ooo, g_free);
         if (side->sbuf.data != NULL)
-            ms_tcp_buf_clear(&side->sbuf);
+            ms_tcp_buf_clear(&side->sbuf, &conn_table(conn)->spare_blocks);
         if (side->trackers != NULL)
             g_free(side->trackers);
         ms_net_route_release(&side->route);
@@ -91,6 +91,7 @@ void ms_tcp_table_free(MsTcpTable *table)
     }
     table->spare_wires = NULL;
     ms_spare_free_all(&table->spare_segs);
+    ms_spare_free_all(&table->spare_blocks);
     g_free(table);
 }
 

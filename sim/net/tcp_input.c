@@ -103,7 +103,7 @@ static void process_ack(MsTcpConn *conn, int s, guint64 ack)
     if (side->fin_sent && ack == side->snd_nxt) {
         /* RFC 9293 3.10.7.4: our FIN is acknowledged.  The peer has every
          * byte this side wrote, and there will be no more. */
-        ms_tcp_buf_clear(&side->sbuf);
+        ms_tcp_buf_clear(&side->sbuf, &conn_table(conn)->spare_blocks);
         if (side->state == MS_TCP_STATE_FIN_WAIT_1)
             ms_tcp_set_state(conn, s, MS_TCP_STATE_FIN_WAIT_2);
         else if (side->state == MS_TCP_STATE_CLOSING || side->state == MS_TCP_STATE_LAST_ACK)
