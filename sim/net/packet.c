@@ -30,8 +30,9 @@ MsTime ms_net_transmission_time(guint64 bytes, guint64 bandwidth_bps)
 }
 
 /* The net is done with p: it leaves the list of packets in flight, if it
- * is on it, and lets go of its route.  Its memory is its sender's. */
-static void packet_done(MsPacket *p)
+ * is on it, and lets go of its route.  Its memory is its sender's.  Every
+ * packet ends here, from packet_finish(): inline. */
+G_ALWAYS_INLINE static inline void packet_done(MsPacket *p)
 {
     if (G_UNLIKELY(p->listed)) {
         MsNet *net = p->net;
