@@ -142,7 +142,9 @@ MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char
 MsProtoLine *ms_proto_output_add_len(MsProtoOutput *out, const char *text, gsize len,
                                      const char *eol, const char *phase, const char *note);
 /* The lines added since the last clear (transfer none: the output's own
- * array, valid until the output is next changed). */
+ * array, valid until the output is next changed).  Read its len and pdata
+ * (g_ptr_array_index()) only: it is not made by g_ptr_array_new(), so no
+ * other g_ptr_array_ function may be given it. */
 GPtrArray *ms_proto_output_lines(MsProtoOutput *out);
 /* Forgets the lines, keeping their memory for the next ones. */
 void ms_proto_output_clear(MsProtoOutput *out);

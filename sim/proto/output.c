@@ -59,16 +59,16 @@ static void output_rewind(MsProtoOutput *out)
         free_blocks(out);
 }
 
-/* The slots an output's array starts with: a session's longest step (a
- * message's text, an EHLO reply and its extensions, a pipelined group)
- * has more than eight lines as a rule, and growing the array cost more
- * than making it.  ms_proto_output_init() makes them at once. */
-#define FIRST_ROOM 32
-
+/* The line array is the output's own header and slots, not a GPtrArray
+ * made with g_ptr_array_new(): every session's engine has an output, and
+ * making and freeing the array (two allocations and two frees) cost some
+ * 600 instructions a session.  Readers see a GPtrArray's len and pdata,
+ * all that ms_proto_output_lines() promises them. */
 void ms_proto_output_init(MsProtoOutput *out)
 {
-    out->lines = g_ptr_array_sized_new(FIRST_ROOM);
-    out->room = FIRST_ROOM;
+    out->lines.pdata = out->slots;
+    out->lines.len = 0;
+    out->room = MS_PROTO_OUTPUT_FIRST_ROOM;
     out->blocks = NULL;
     out->big = NULL;
     output_rewind(out);
@@ -77,7 +77,10 @@ void ms_proto_output_init(MsProtoOutput *out)
 void ms_proto_output_release(MsProtoOutput *out)
 {
     ms_proto_output_clear(out);
-    g_clear_pointer(&out->lines, g_ptr_array_unref);
+    if (out->lines.pdata != out->slots)
+        g_free(out->lines.pdata);
+    out->lines.pdata = NULL;
+    out->room = 0;
     free_blocks(out);
     g_clear_pointer(&out->big, g_ptr_array_unref);
 }
@@ -98,9 +101,11 @@ void ms_proto_output_free(MsProtoOutput *out)
     g_free(out);
 }
 
+/* A line cut from the block being filled, or from the next block of the
+ * chain (a new one at its end when there is none), or a line of its own
+ * when it is longer than a block. */
 static gpointer output_alloc(MsProtoOutput *out, gsize size)
 {
-    size = (size + 7) & ~(gsize) 7; /* keeps the next line aligned */
     if (size > BLOCK_SIZE) {
         if (out->big == NULL)
             out->big = g_ptr_array_new_with_free_func(g_free);
@@ -109,9 +114,8 @@ static gpointer output_alloc(MsProtoOutput *out, gsize size)
         return p;
     }
     if (out->used + size > out->cap) {
-        /* The next block of the chain, or a new one at its end.  Under
-         * AddressSanitizer the rewind freed the chain, and `first` is
-         * never filled (its cap is 0), so here out->block is the last. */
+        /* Under AddressSanitizer the rewind freed the chain, and `first`
+         * is never filled (its cap is 0), so here out->block is the last. */
         MsProtoBlock **link = out->block != NULL ? &out->block->next : &out->blocks;
         if (*link == NULL) {
             *link = g_new(MsProtoBlock, 1);
@@ -127,30 +131,16 @@ static gpointer output_alloc(MsProtoOutput *out, gsize size)
     return p;
 }
 
-/* Every line of a run is added here, and g_ptr_array_add() cost some fifty
- * instructions a line.  The array is never shrunk (a clear sets its length
- * to 0 and keeps its slots), so below `room` the line goes in the next slot
- * directly; the array has no free function and no NULL terminator that an
- * add would have to keep up.  When full it doubles in one call: engines
- * live a session each, and growing it one add at a time sent most lines of
- * a session's longest step through g_ptr_array_add(). */
-static void add_line(MsProtoOutput *out, MsProtoLine *line)
+/* The octets a line of len octets of text takes in a block, rounded up so
+ * that the next line is aligned. */
+static inline gsize line_size(gsize len)
 {
-    GPtrArray *lines = out->lines;
-
-    if (G_UNLIKELY(lines->len == out->room)) {
-        guint len = lines->len;
-        out->room = MAX(out->room * 2, 8);
-        g_ptr_array_set_size(lines, (gint) out->room);
-        lines->len = len;
-    }
-    lines->pdata[lines->len++] = line;
+    return (sizeof(MsProtoLine) + len + 1 + 7) & ~(gsize) 7;
 }
 
-MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,
-                                       const char *phase, const char *note)
+static inline void line_fill(MsProtoLine *line, gsize len, const char *eol, const char *phase,
+                             const char *note)
 {
-    MsProtoLine *line = output_alloc(out, sizeof *line + len + 1);
     line->text = (char *) (line + 1);
     line->text[len] = '\0';
     line->len = len;
@@ -158,7 +148,51 @@ MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char
     line->phase = phase;
     line->note = note;
     line->bytes = NULL;
-    add_line(out, line);
+}
+
+/* ms_proto_output_add_space() when the line does not fit in the block
+ * being filled or the line array is full: a block or a larger array is
+ * found first.  The line array is doubled, from the output's own slots to
+ * an array of its own or from that to a larger one, and never shrunk
+ * while the output lives (a clear sets its length to 0 and keeps its
+ * slots). */
+G_GNUC_NO_INLINE static MsProtoLine *add_space_slow(MsProtoOutput *out, gsize len,
+                                                    const char *eol, const char *phase,
+                                                    const char *note)
+{
+    if (out->lines.len == out->room) {
+        guint room = MAX(out->room * 2, 8);
+        gpointer *pdata = g_new(gpointer, room);
+
+        memcpy(pdata, out->lines.pdata, out->lines.len * sizeof *pdata);
+        if (out->lines.pdata != out->slots)
+            g_free(out->lines.pdata);
+        out->lines.pdata = pdata;
+        out->room = room;
+    }
+    MsProtoLine *line = output_alloc(out, line_size(len));
+    line_fill(line, len, eol, phase, note);
+    out->lines.pdata[out->lines.len++] = line;
+    return line;
+}
+
+/* Every line of a run is added here.  The usual case, a line that fits in
+ * the block being filled and a free slot in the line array, makes no call,
+ * so that it saves no registers either; everything else is in
+ * add_space_slow(). */
+MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,
+                                       const char *phase, const char *note)
+{
+    gsize size = line_size(len);
+
+    /* A block's cap is at most BLOCK_SIZE, so a line longer than a block
+     * (one of its own) always takes the slow path. */
+    if (G_UNLIKELY(out->used + size > out->cap || out->lines.len == out->room))
+        return add_space_slow(out, len, eol, phase, note);
+    MsProtoLine *line = (MsProtoLine *) (void *) (out->at + out->used);
+    out->used += size;
+    line_fill(line, len, eol, phase, note);
+    out->lines.pdata[out->lines.len++] = line;
     return line;
 }
 
@@ -173,20 +207,17 @@ MsProtoLine *ms_proto_output_add_len(MsProtoOutput *out, const char *text, gsize
 
 GPtrArray *ms_proto_output_lines(MsProtoOutput *out)
 {
-    return out->lines;
+    return &out->lines;
 }
 
 void ms_proto_output_clear(MsProtoOutput *out)
 {
-    for (guint i = 0; i < out->lines->len; i++) {
-        MsProtoLine *line = g_ptr_array_index(out->lines, i);
+    for (guint i = 0; i < out->lines.len; i++) {
+        MsProtoLine *line = out->lines.pdata[i];
         if (line->bytes != NULL)
             g_bytes_unref(line->bytes);
     }
-    /* Emptied by hand, as add_line() fills it: the array has no free
-     * function and no terminator, and g_ptr_array_set_size() cost some
-     * sixty instructions a step. */
-    out->lines->len = 0;
+    out->lines.len = 0;
     if (out->big != NULL)
         g_ptr_array_set_size(out->big, 0);
     output_rewind(out);
@@ -195,8 +226,8 @@ void ms_proto_output_clear(MsProtoOutput *out)
 GPtrArray *ms_proto_output_take(MsProtoOutput *out)
 {
     GPtrArray *lines = ms_proto_lines_new();
-    for (guint i = 0; i < out->lines->len; i++) {
-        const MsProtoLine *line = g_ptr_array_index(out->lines, i);
+    for (guint i = 0; i < out->lines.len; i++) {
+        const MsProtoLine *line = out->lines.pdata[i];
         MsProtoLine *copy = ms_proto_line_new_len(line->text, line->len, line->eol,
                                                   line->phase, line->note);
         if (line->bytes != NULL)

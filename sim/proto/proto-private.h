@@ -30,9 +30,18 @@ void ms_line_reader_release(MsLineReader *reader);
  * first block, which is part of the output itself (output.c says more). */
 #define MS_PROTO_OUTPUT_FIRST_SIZE 512
 
+/* The slots of the output's line array that come with it: a session's
+ * longest step (a message's text, an EHLO reply and its extensions, a
+ * pipelined group) has more than eight lines as a rule. */
+#define MS_PROTO_OUTPUT_FIRST_ROOM 32
+
 struct MsProtoOutput {
-    GPtrArray *lines;  /* MsProtoLine*, in the blocks or in `big` */
-    guint room;        /* slots lines->pdata is known to have: see add_line() */
+    /* MsProtoLine*, in the blocks or in `big`: only a GPtrArray's public
+     * header (len and pdata), pointing at `slots` until a step has more
+     * lines than they hold, then at a larger array of its own (output.c
+     * says why). */
+    GPtrArray lines;
+    guint room;        /* slots lines.pdata has: see add_line() */
     struct MsProtoBlock *blocks; /* the blocks after `first`, a chain (output.c); NULL
                                   * before one is needed */
     GPtrArray *big;    /* lines longer than a block, each its own allocation; NULL before */
@@ -44,6 +53,7 @@ struct MsProtoOutput {
         char first[MS_PROTO_OUTPUT_FIRST_SIZE];
         guint64 align;
     } u;
+    gpointer slots[MS_PROTO_OUTPUT_FIRST_ROOM];
 };
 
 /* An output in the caller's storage, as a reader above. */
