@@ -135,7 +135,8 @@ typedef struct MsProtoOutput MsProtoOutput;
 MsProtoOutput *ms_proto_output_new(void);
 void ms_proto_output_free(MsProtoOutput *out);
 /* A new line of len octets of text, to be filled in by the caller (the
- * terminating NUL is written); valid until the output is cleared. */
+ * terminating NUL is written); valid until the output is cleared.  An
+ * output's lines are text: their bytes stay NULL. */
 MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,
                                        const char *phase, const char *note);
 /* The same with text copied in. */
