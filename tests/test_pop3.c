@@ -873,12 +873,20 @@ static GBytes *wire_of(GPtrArray *lines)
 }
 
 /* The numbers in replies are written without printf, every digit of any
- * 64-bit count. */
+ * 64-bit count: each power of ten and the number before it, since the
+ * digits are counted by comparisons and written in pairs. */
 static void numbers_without_printf(void)
 {
-    static const guint64 values[] = { 0, 7, 10, 99, 1000, 4294967295u, 4294967296u,
-                                      G_MAXUINT64 };
-    for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
+    static const guint64 fixed[] = { 0, 7, 10, 99, 100, 101, 1000, 4294967295u, 4294967296u,
+                                     G_MAXUINT64 };
+    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(guint64));
+    g_array_append_vals(all, fixed, G_N_ELEMENTS(fixed));
+    for (guint64 p = 10, k = 1; k <= 19; p *= 10, k++) {
+        guint64 pair[] = { p - 1, p };
+        g_array_append_vals(all, pair, 2);
+    }
+    const guint64 *values = (const guint64 *) (void *) all->data;
+    for (gsize i = 0; i < all->len; i++) {
         char buf[MS_PROTO_UINT_MAX_LEN];
         gsize n = ms_proto_format_uint(buf, values[i]);
         g_autofree char *printed = g_strdup_printf("%" G_GUINT64_FORMAT, values[i]);
