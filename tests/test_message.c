@@ -1369,10 +1369,14 @@ static void check_fast_paths(const char *data, gsize len, const char *what)
         }
     }
     /* Each value both ways: written as it is, folded at white space, and
-     * folded where it breaks. */
+     * folded where it breaks.  The last is too long for the field to be
+     * written on the stack, where a prepend writes a short one. */
     static const char *const values[] = {
         "<a@b>", "from x (y)\nby z with ESMTP id 1;\nSat, 1 Jan 2000 00:00:00 +0000",
         " <spaced@b> ", "<a-long-return-path-of-a-mailing-list-bounce+alice=example.org@lists.example.com>",
+        "from a-relay-with-a-long-name.example.org (a-relay-with-a-long-name.example.org "
+        "[192.0.2.1])\nby another-relay-with-a-long-name.example.com (Postfix) with ESMTPS id "
+        "0123456789ABCDEF\r for <alice@example.com>;\nSat, 1 Jan 2000 00:00:00 +0000 (UTC)",
     };
     for (guint k = 0; k < 2 * G_N_ELEMENTS(values); k++) {
         guint f = k % 2;

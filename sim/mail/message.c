@@ -1117,10 +1117,19 @@ static GBytes *prepend_known(const char *p, gsize len, const char *name, const c
     gsize name_len = strlen(name), eol_len = strlen(eol), n = 0, size;
     char *out;
     if (folded) {
-        /* Every server's Received: field. */
-        size = folded_raw_to(name, value, eol, NULL);
-        out = g_malloc(size + len);
-        folded_raw_to(name, value, eol, out);
+        /* Every server's Received: field, written once on the stack when
+         * it surely fits (each octet of the value gives eol_len + 1 at
+         * most) rather than measured first and then written. */
+        char small[512];
+        if (name_len + 2 + strlen(value) * (eol_len + 1) + eol_len <= sizeof small) {
+            size = folded_raw_to(name, value, eol, small);
+            out = g_malloc(size + len);
+            memcpy(out, small, size);
+        } else {
+            size = folded_raw_to(name, value, eol, NULL);
+            out = g_malloc(size + len);
+            folded_raw_to(name, value, eol, out);
+        }
     } else if (ms_message_fits_as_is(name_len, value, MS_MESSAGE_LINE_SHOULD, &n)) {
         /* Delivery's Return-Path: the address as it is, as a rule. */
         size = name_len + 2 + n + eol_len;
