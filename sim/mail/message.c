@@ -44,26 +44,36 @@ static gboolean is_wsp(guchar c)
     return c == ' ' || c == '\t';
 }
 
-/* RFC 5322 2.2.3: unfolding removes every line ending that is followed by
- * white space; the value is also trimmed of the white space around it.
- * Writes the value and a NUL to out, or only measures it when out is NULL;
- * returns its length. */
-static gsize unfold_to(const char *p, gsize len, char *out)
+/* Most values are one line, perhaps with its line ending: then unfolding
+ * is trimming, and this says so, with the value in p[*a_out..*b_out). */
+static inline gboolean trimmed_one_line(const char *p, gsize len, gsize *a_out, gsize *b_out)
 {
-    /* Most values are one line, perhaps with its line ending: then
-     * unfolding is trimming. */
     gsize one = len;
     if (one > 0 && p[one - 1] == '\n') {
         one--;
         if (one > 0 && p[one - 1] == '\r')
             one--;
     }
-    if (memchr(p, '\n', one) == NULL) {
-        gsize a = 0, b = one;
-        while (a < b && is_wsp((guchar) p[a]))
-            a++;
-        while (b > a && is_wsp((guchar) p[b - 1]))
-            b--;
+    if (memchr(p, '\n', one) != NULL)
+        return FALSE;
+    gsize a = 0, b = one;
+    while (a < b && is_wsp((guchar) p[a]))
+        a++;
+    while (b > a && is_wsp((guchar) p[b - 1]))
+        b--;
+    *a_out = a;
+    *b_out = b;
+    return TRUE;
+}
+
+/* RFC 5322 2.2.3: unfolding removes every line ending that is followed by
+ * white space; the value is also trimmed of the white space around it.
+ * Writes the value and a NUL to out, or only measures it when out is NULL;
+ * returns its length. */
+static gsize unfold_to(const char *p, gsize len, char *out)
+{
+    gsize a, b;
+    if (trimmed_one_line(p, len, &a, &b)) {
         if (out != NULL) {
             memcpy(out, p + a, b - a);
             out[b - a] = '\0';
@@ -96,9 +106,18 @@ static gsize unfold_to(const char *p, gsize len, char *out)
     return n;
 }
 
-/* The unfolded value, allocated (transfer full). */
+/* The unfolded value, allocated (transfer full).  A value of one line
+ * (a Message-ID, a Subject: nearly every value peeked at) is only
+ * trimmed, so it is measured and copied in one pass rather than two. */
 static char *unfold(const char *p, gsize len)
 {
+    gsize a, b;
+    if (trimmed_one_line(p, len, &a, &b)) {
+        char *out = g_malloc(b - a + 1);
+        memcpy(out, p + a, b - a);
+        out[b - a] = '\0';
+        return out;
+    }
     char *out = g_malloc(unfold_to(p, len, NULL) + 1);
     unfold_to(p, len, out);
     return out;
