@@ -655,6 +655,15 @@ static void dates_and_addresses(void)
         { 1234567890, "Fri, 13 Feb 2009 23:31:30 +0000" },
         { 253402300799, "Fri, 31 Dec 9999 23:59:59 +0000" },
         { 253402300800, "Sat, 01 Jan 10000 00:00:00 +0000" }, /* past the digits written by hand */
+        /* Before 1970 the time is moved on by whole eras of 400 years:
+         * at an era's edge, and years 0 and -1, and the earliest time. */
+        { G_GINT64_CONSTANT(-12622780800), "Thu, 01 Jan 1570 00:00:00 +0000" },
+        { G_GINT64_CONSTANT(-12622780801), "Wed, 31 Dec 1569 23:59:59 +0000" },
+        { G_GINT64_CONSTANT(-62135596800), "Mon, 01 Jan 0001 00:00:00 +0000" },
+        { G_GINT64_CONSTANT(-62167219200), "Sat, 01 Jan 0000 00:00:00 +0000" },
+        { G_GINT64_CONSTANT(-62167219201), "Fri, 31 Dec -001 23:59:59 +0000" },
+        { G_MININT64, "Sun, 27 Jan -219246529 08:29:52 +0000" },
+        { G_MAXINT64, "Sun, 04 Dec 219250468 15:30:07 +0000" },
     };
     for (guint i = 0; i < G_N_ELEMENTS(dates); i++) {
         g_autofree char *d = ms_message_format_date(dates[i].t);

@@ -1043,29 +1043,32 @@ gsize ms_message_format_date_to(char *out, gint64 unix_seconds)
     static const char *const days[] = { "Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed" };
     static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-    /* Floor division, so times before 1970 land on the right day. */
-    gint64 day = unix_seconds / 86400;
-    gint64 secs = unix_seconds % 86400;
-    if (secs < 0) {
-        secs += 86400;
-        day--;
-    }
+    /* The Gregorian calendar, weekdays included, repeats every 400 years
+     * (146,097 days, a whole number of weeks): a time before 1970 is moved
+     * on by whole such eras, and the years taken back at the end, so that
+     * the arithmetic below is unsigned, which costs fewer instructions a
+     * division than signed (every message and every Received: field has a
+     * date). */
+    const gint64 era_seconds = G_GINT64_CONSTANT(146097) * 86400;
+    gint64 eras_back = 0;
+    if (unix_seconds < 0)
+        eras_back = (-(unix_seconds + 1)) / era_seconds + 1;
+    /* In [0, era_seconds): added without wrapping signed, which is UB. */
+    guint64 t = (guint64) unix_seconds + (guint64) eras_back * (guint64) era_seconds;
+    guint64 day = t / 86400;
+    guint64 secs = t % 86400;
     /* Days from 1970-01-01 (a Thursday) to a civil date, after H. Hinnant's
      * days_from_civil inverse: eras of 400 years starting in March. */
-    gint64 z = day + 719468;
-    gint64 era = (z >= 0 ? z : z - 146096) / 146097;
-    gint64 doe = z - era * 146097;
-    gint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    gint64 y = yoe + era * 400;
-    gint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    gint64 mp = (5 * doy + 2) / 153;
-    gint64 d = doy - (153 * mp + 2) / 5 + 1;
-    gint64 m = mp < 10 ? mp + 3 : mp - 9;
-    if (m <= 2)
-        y++;
-    gint64 wd = day % 7;
-    if (wd < 0)
-        wd += 7;
+    guint64 z = day + 719468;
+    guint64 era = z / 146097;
+    guint64 doe = z - era * 146097;
+    guint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    guint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    guint64 mp = (5 * doy + 2) / 153;
+    guint64 d = doy - (153 * mp + 2) / 5 + 1;
+    guint64 m = mp < 10 ? mp + 3 : mp - 9;
+    gint64 y = (gint64) (yoe + era * 400) - eras_back * 400 + (m <= 2);
+    guint64 wd = day % 7;
     /* RFC 5322 3.3: day-name "," day month year time zone. */
     if (y < 0 || y > 9999)
         return (gsize) g_snprintf(out, MS_MESSAGE_DATE_SIZE,
@@ -1074,7 +1077,8 @@ gsize ms_message_format_date_to(char *out, gint64 unix_seconds)
                                   (int) (secs / 60 % 60), (int) (secs % 60));
     /* Every message and every Received: field has a date: written digit by
      * digit, as printf would, for a tenth of its cost. */
-    int h = (int) (secs / 3600), mi = (int) (secs / 60 % 60), se = (int) (secs % 60);
+    guint h = (guint) (secs / 3600), mi = (guint) (secs / 60 % 60), se = (guint) (secs % 60);
+    guint yy = (guint) y;
     memcpy(out, days[wd], 3);
     out[3] = ',';
     out[4] = ' ';
@@ -1083,10 +1087,10 @@ gsize ms_message_format_date_to(char *out, gint64 unix_seconds)
     out[7] = ' ';
     memcpy(out + 8, months[m - 1], 3);
     out[11] = ' ';
-    out[12] = (char) ('0' + y / 1000);
-    out[13] = (char) ('0' + y / 100 % 10);
-    out[14] = (char) ('0' + y / 10 % 10);
-    out[15] = (char) ('0' + y % 10);
+    out[12] = (char) ('0' + yy / 1000);
+    out[13] = (char) ('0' + yy / 100 % 10);
+    out[14] = (char) ('0' + yy / 10 % 10);
+    out[15] = (char) ('0' + yy % 10);
     out[16] = ' ';
     out[17] = (char) ('0' + h / 10);
     out[18] = (char) ('0' + h % 10);
