@@ -1561,6 +1561,16 @@ static void fast_paths_match_parse(void)
         EDGE("Subject: a\nno colon here\nbody\0\n"),
         EDGE("Subject: a\0\nMessage-ID: <14@x>"),
         EDGE("Message-ID: <15@x>\n folded\0\n\nbody\n"),
+        /* Lines skimmed over once a field has been read: folded ones, a
+         * bare CR first, a dash (a candidate for "M" in the low bits), a
+         * malformed one, and a last line with no ending. */
+        EDGE("Subject: a\r\n\rX: odd\r\nMessage-ID: <16@x>\r\n\r\n"),
+        EDGE("Subject: a\r\n folded\r\nDate: x\r\n\tmore\r\nMessage-ID: <17@x>\r\n\r\nb"),
+        EDGE("Subject: a\r\nDate: x\r\nTo: y"),
+        EDGE("Subject: a\r\n-dash: x\r\nMessage-ID: <18@x>\r\n\r\n"),
+        EDGE("Subject: a\r\nDate no colon\r\nMessage-ID: <19@x>\r\n\r\n"),
+        EDGE("Subject: a\r\nDate no colon\r\nMessage-ID: <20@x>\r\nno blank\r\n"),
+        EDGE("Subject: a\r\nDate: x\r\n\r\n\r\nMessage-ID: <21@x>\r\n"),
     };
 #undef EDGE
     for (guint i = 0; i < G_N_ELEMENTS(edges); i++) {

@@ -454,6 +454,28 @@ static inline gboolean name_caseeq(const char *a, const char *b, gsize n)
     return TRUE;
 }
 
+/* Where skimming goes on from pos, a line's start: past every line that
+ * goes on a field (it starts with white space) and every line whose first
+ * letter is no name's still missing (firsts), setting *skimmed_out when
+ * it passes one of those; at the first other line, which is read in full
+ * (an empty one, a line starting with CR among them), or at len.  Only
+ * when no field's value is still open: passing a line closes it. */
+static inline gsize skim_lines(const char *p, gsize len, gsize pos, guint32 firsts,
+                               gboolean *skimmed_out)
+{
+    while (pos < len) {
+        guchar c = (guchar) p[pos];
+        if (!is_wsp(c)) {
+            if (c == '\r' || c == '\n' || ((firsts >> (c & 31u)) & 1u))
+                break;
+            *skimmed_out = TRUE;
+        }
+        const char *nl = memchr(p + pos, '\n', len - pos);
+        pos = nl != NULL ? (gsize) (nl - p) + 1 : len;
+    }
+    return pos;
+}
+
 /* One pass of header_scan(): 1 (a message), 0 (none) or, when skimming
  * found no empty line, -1.  Skimming does not measure the names of lines
  * that cannot be a field asked for (their first letter is none of the
@@ -481,7 +503,11 @@ static int header_scan_pass(const char *p, gsize len, const char *const *want,
     /* A NUL octet in any line read makes it no message (the parser's
      * rule); the lines read are looked at for one in a single call, at
      * the end, rather than one call a line. */
-    for (gsize pos = 0; next_line(p, len, pos, &l); pos = l.end) {
+    /* Once a good field has been read, skimming steps over the lines it
+     * does not read without making them a Line (skim_lines()). */
+    for (gsize pos = 0; next_line(p, len, pos, &l);
+         pos = skim && good > 0 && matching == NULL ? skim_lines(p, len, l.end, firsts, &skimmed)
+                                                    : l.end) {
         if (l.content_end == l.start && l.end > l.start) {
             separator = TRUE;
             break;
