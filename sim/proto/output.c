@@ -179,9 +179,12 @@ G_GNUC_NO_INLINE static MsProtoLine *add_space_slow(MsProtoOutput *out, gsize le
 /* Every line of a run is added here.  The usual case, a line that fits in
  * the block being filled and a free slot in the line array, makes no call,
  * so that it saves no registers either; everything else is in
- * add_space_slow(). */
-MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,
-                                       const char *phase, const char *note)
+ * add_space_slow().  Inline in both ways to add a line: most lines are
+ * added with their text (ms_proto_output_add_len()), and a call from it
+ * to the other cost some twenty instructions a line. */
+G_ALWAYS_INLINE static inline MsProtoLine *add_space(MsProtoOutput *out, gsize len,
+                                                     const char *eol, const char *phase,
+                                                     const char *note)
 {
     gsize size = line_size(len);
 
@@ -196,10 +199,16 @@ MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char
     return line;
 }
 
+MsProtoLine *ms_proto_output_add_space(MsProtoOutput *out, gsize len, const char *eol,
+                                       const char *phase, const char *note)
+{
+    return add_space(out, len, eol, phase, note);
+}
+
 MsProtoLine *ms_proto_output_add_len(MsProtoOutput *out, const char *text, gsize len,
                                      const char *eol, const char *phase, const char *note)
 {
-    MsProtoLine *line = ms_proto_output_add_space(out, len, eol, phase, note);
+    MsProtoLine *line = add_space(out, len, eol, phase, note);
     if (len > 0)
         memcpy(line->text, text, len);
     return line;
