@@ -690,13 +690,40 @@ static void date_time_in_place(void)
     MS_ASSERT_STR(all, "\\Answered \\Flagged \\Deleted \\Seen \\Draft");
 }
 
+/* Words, flags and folder names compare as g_ascii_strncasecmp() does:
+ * every pair of octets, in either order, then a NUL ending one string
+ * or both, and a count that stops before a difference. */
+static void words_compare_without_case(void)
+{
+    for (guint x = 1; x < 256; x++) {
+        for (guint y = 1; y < 256; y++) {
+            char a[] = { 'k', (char) x, 'w', '\0' };
+            char b[] = { 'K', (char) y, 'w', '\0' };
+            gboolean want = g_ascii_strncasecmp(a, b, 4) == 0;
+            if (ms_proto_ascii_caseeq(a, b, 4) != want)
+                CU_FAIL("an octet pair compared unlike g_ascii_strncasecmp()");
+        }
+    }
+    CU_ASSERT(ms_imap_ascii_caseeq("INBOX", "inbox"));
+    CU_ASSERT(ms_imap_ascii_caseeq("InBoX", "INBOX"));
+    CU_ASSERT(!ms_imap_ascii_caseeq("INBOX", "INBOX2"));
+    CU_ASSERT(!ms_imap_ascii_caseeq("INBOX2", "INBOX"));
+    CU_ASSERT(!ms_imap_ascii_caseeq("", "a"));
+    CU_ASSERT(ms_imap_ascii_caseeq("", ""));
+    CU_ASSERT(!ms_imap_ascii_caseeq("[", "{"));  /* 0x5b and 0x7b: not letters */
+    CU_ASSERT(!ms_imap_ascii_caseeq("@", "`"));
+    CU_ASSERT(ms_proto_ascii_caseeq("MAIL FROM", "mail to", 5));
+    CU_ASSERT(!ms_proto_ascii_caseeq("MAIL FROM", "mail to", 6));
+    CU_ASSERT(ms_proto_ascii_caseeq("abc", "xyz", 0));
+}
+
 static const MsTestCase parse_cases[] = {
     MS_TEST(date_time_in_place),
     MS_TEST(parse_beyond_a_lines_room),
     MS_TEST(parse_arguments), MS_TEST(parse_literals), MS_TEST(parse_errors),
     MS_TEST(parse_responses), MS_TEST(parse_recycled_lines_read_as_new),
     MS_TEST(parse_many_lines_at_once), MS_TEST(writer_reused_writes_as_new), MS_TEST(seqsets), MS_TEST(dates_and_patterns),
-    MS_TEST(notes_and_names), MS_TEST_END,
+    MS_TEST(notes_and_names), MS_TEST(words_compare_without_case), MS_TEST_END,
 };
 
 /* ---- imap/store --------------------------------------------------------------- */

@@ -64,17 +64,23 @@ void ms_proto_output_release(MsProtoOutput *out);
  * they match up to a NUL that ends both?  As g_ascii_strncasecmp () == 0,
  * but inline: SMTP verbs and keywords and IMAP's words are compared for
  * every command and response, where the library call cost several times
- * the comparison, most of which ends at the first octet. */
+ * the comparison, most of which ends at the first octet.  Octets that are
+ * equal (as they are in most words compared, written as the RFC writes
+ * them) are not folded: only two that differ are, and then they match
+ * only as the two cases of one letter. */
 static inline gboolean ms_proto_ascii_caseeq(const char *a, const char *b, gsize n)
 {
     for (gsize i = 0; i < n; i++) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? (char) (a[i] | 0x20) : a[i];
-        char y = b[i] >= 'A' && b[i] <= 'Z' ? (char) (b[i] | 0x20) : b[i];
+        guchar x = (guchar) a[i], y = (guchar) b[i];
 
-        if (x != y)
-            return FALSE;
-        if (a[i] == '\0')
+        if (x != y) {
+            guchar lower = (guchar) (x | 0x20);
+
+            if (lower != (y | 0x20) || lower < 'a' || lower > 'z')
+                return FALSE;
+        } else if (x == '\0') {
             return TRUE;
+        }
     }
     return TRUE;
 }
