@@ -1917,6 +1917,65 @@ static void test_client_long_ehlo_reply(void)
     CU_ASSERT_EQUAL(info->max_size, 2048);
 }
 
+/* RFC 5321 4.2.1 sets no number of lines for a reply: the client takes
+ * MS_SMTP_REPLY_LINES_MAX and refuses a longer reply with a protocol error
+ * and QUIT, reading the rest of it to its last line without keeping it. */
+static void test_client_reply_line_limit(void)
+{
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+    g_autoptr(GString) reply = g_string_new("250-hamburger.edu\r\n");
+
+    /* The longest reply taken: every line but the greeting's an extension. */
+    for (guint i = 2; i < MS_SMTP_REPLY_LINES_MAX; i++)
+        g_string_append_printf(reply, "250-X-EXTENSION-%02u\r\n", i);
+    g_string_append(reply, "250 SIZE 2048\r\n");
+    add_message(client, BOB, 1, "hi\n", NULL);
+    client_expect(client, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
+    client_expect(client, reply->str, "MAIL FROM:<alice@crepes.fr> SIZE=4\r\n");
+    g_autoptr(MsSmtpEvent) info = client_event(client, MS_SMTP_EVENT_SERVER_INFO);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+    CU_ASSERT_EQUAL_FATAL(info->extensions->len, MS_SMTP_REPLY_LINES_MAX - 1);
+    MS_ASSERT_STR(info->extensions->pdata[MS_SMTP_REPLY_LINES_MAX - 2], "SIZE 2048");
+
+    /* One line more: refused once the limit is passed, before its end. */
+    g_autoptr(MsSmtpClient) long_client = new_client(FALSE);
+    g_autoptr(GString) head = g_string_new("250-hamburger.edu\r\n");
+
+    for (guint i = 2; i < MS_SMTP_REPLY_LINES_MAX; i++)
+        g_string_append_printf(head, "250-X-EXTENSION-%02u\r\n", i);
+    add_message(long_client, BOB, 1, "hi\n", GINT_TO_POINTER(5));
+    client_expect(long_client, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
+    client_expect(long_client, head->str, "");
+    /* A line that does not end the reply, where the last may come no
+     * later: the reply cannot end within the limit. */
+    client_expect(long_client, "250-X-EXTENSION-64\r\n", "QUIT\r\n");
+    g_autoptr(MsSmtpEvent) error = client_event(long_client, MS_SMTP_EVENT_PROTOCOL_ERROR);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    MS_ASSERT_STR(error->note, "smtp.error.bad-reply");
+    g_autofree char *why = g_strdup_printf("reply of more than %u lines",
+                                           MS_SMTP_REPLY_LINES_MAX);
+
+    MS_ASSERT_STR(error->text, why);
+    g_autoptr(MsSmtpEvent) done = client_event(long_client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->tag, GINT_TO_POINTER(5));
+    CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_TEMP_FAILURE);
+    CU_ASSERT_EQUAL(done->code, 0);
+    /* The rest of the refused reply, its last line included, is dropped:
+     * not taken for the answer to QUIT, which comes next. */
+    client_expect(long_client, "250-X-EXTENSION-65\r\n250 SIZE 2048\r\n", "");
+    CU_ASSERT_EQUAL(ms_smtp_client_state(long_client), MS_SMTP_CLIENT_QUIT);
+    CU_ASSERT_PTR_NULL(client_event(long_client, MS_SMTP_EVENT_CLOSE));
+    client_expect(long_client, "221 bye\r\n", "");
+    g_autoptr(MsSmtpEvent) close = client_event(long_client, MS_SMTP_EVENT_CLOSE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(close);
+    CU_ASSERT_EQUAL(close->code, 221);
+}
+
 static void test_client_ehlo_fallback(void)
 {
     g_autoptr(MsSmtpClient) client = new_client(TRUE);
@@ -2157,6 +2216,7 @@ static const MsTestCase client_cases[] = {
     MS_TEST(test_client_partial),
     MS_TEST(test_client_multiline_replies),
     MS_TEST(test_client_long_ehlo_reply),
+    MS_TEST(test_client_reply_line_limit),
     MS_TEST(test_client_text_with_nul),
     MS_TEST(test_client_command_notes),
     MS_TEST(test_client_ehlo_fallback),

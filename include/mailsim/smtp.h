@@ -27,6 +27,12 @@ G_BEGIN_DECLS
 #define MS_SMTP_COMMAND_LINE_MAX 512
 /* RFC 5321 4.5.3.1.5: a reply line is at most 512 octets with its CRLF. */
 #define MS_SMTP_REPLY_LINE_MAX 512
+/* RFC 5321 4.2.1 bounds each reply line but not their number: the client
+ * takes a reply of this many lines at most and refuses a longer one (a
+ * PROTOCOL_ERROR, then QUIT), so a server that never ends a reply cannot
+ * grow the client without end.  An EHLO reply has a line per extension,
+ * a dozen or so. */
+#define MS_SMTP_REPLY_LINES_MAX 64
 /* RFC 5321 4.5.3.1.6: a text line is at most 1000 octets with its CRLF. */
 #define MS_SMTP_TEXT_LINE_MAX 1000
 /* RFC 5321 4.5.3.1.8: a server must accept at least 100 recipients. */

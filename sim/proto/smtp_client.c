@@ -94,6 +94,9 @@ struct MsSmtpClient {
     gsize reply_len;
     gsize reply_cap;
     guint reply_breaks;
+    /* the rest of a reply that passed MS_SMTP_REPLY_LINES_MAX is read to
+     * its last line and dropped */
+    gboolean reply_skip;
 };
 
 /* The one place the state changes. */
@@ -735,10 +738,24 @@ static void reply_reset(MsSmtpClient *client)
     client->reply_breaks = 0;
 }
 
+/* A line the client cannot take: it says why in a PROTOCOL_ERROR event and
+ * ends the session (QUIT, unless that is what was answered). */
+static void bad_reply(MsSmtpClient *client, char *why)
+{
+    MsSmtpEvent event = { .kind = MS_SMTP_EVENT_PROTOCOL_ERROR, .note = "smtp.error.bad-reply",
+                          .text = why };
+
+    push_event(client, &event);
+    reply_reset(client);
+    if (client->state != MS_SMTP_CLIENT_QUIT)
+        session_fail(client, 0, "malformed reply from the server", TRUE);
+}
+
 /* One reply line:  Reply-line = *( Reply-code "-" [ textstring ] CRLF )
  *                               Reply-code [ SP textstring ] CRLF
  * (RFC 5321 4.2).  Returns 1 when the reply is complete, 0 when more lines
- * follow, -1 when the line is not a reply line. */
+ * follow, -1 when the line is not a reply line, -2 when the reply has more
+ * lines than MS_SMTP_REPLY_LINES_MAX. */
 static int reply_line(MsSmtpClient *client, const char *line, gsize len, guint *code_out)
 {
     if (len < 3 || !g_ascii_isdigit(line[0]) || !g_ascii_isdigit(line[1]) ||
@@ -754,6 +771,15 @@ static int reply_line(MsSmtpClient *client, const char *line, gsize len, guint *
         const char *text = line + 4;
         gsize n = len > 4 ? strnlen(text, len - 4) : 0;
 
+        if (client->reply_skip)
+            return 0;
+        /* Each line is bounded by the reader, but RFC 5321 4.2.1 sets no
+         * number of lines: a server that never ends its reply would grow
+         * the buffer without end.  Past the limit the reply is refused. */
+        if (client->reply_breaks >= MS_SMTP_REPLY_LINES_MAX - 1) {
+            client->reply_skip = TRUE;
+            return -2;
+        }
         reply_append(client, text, n, TRUE);
         return 0;
     }
@@ -778,19 +804,22 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
             break;
         int done = reply_line(client, line, n, &code);
 
-        if (done < 0) {
-            MsSmtpEvent event = { .kind = MS_SMTP_EVENT_PROTOCOL_ERROR,
-                                  .note = "smtp.error.bad-reply" };
-
-            event.text = g_strdup_printf("malformed reply line \"%s\"", line);
-            push_event(client, &event);
-            reply_reset(client);
-            if (client->state != MS_SMTP_CLIENT_QUIT)
-                session_fail(client, 0, "malformed reply from the server", TRUE);
+        if (done == -1) {
+            bad_reply(client, g_strdup_printf("malformed reply line \"%s\"", line));
+            continue;
+        }
+        if (done == -2) {
+            bad_reply(client, g_strdup_printf("reply of more than %u lines",
+                                              MS_SMTP_REPLY_LINES_MAX));
             continue;
         }
         if (done == 0)
             continue;
+        if (client->reply_skip) {
+            /* The last line of a reply already refused. */
+            client->reply_skip = FALSE;
+            continue;
+        }
         /* The view is NUL-terminated after its n octets. */
         const char *last = n > 4 ? line + 4 : "";
         if (client->reply_len == 0) {
