@@ -774,6 +774,61 @@ static void test_server_syntax_errors(void)
     CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_RCPT);
 }
 
+/* ms_smtp_parse_path() on its own: the forms a path may take, and the
+ * mailboxes it refuses, octet class by octet class. */
+static void test_server_parse_path_direct(void)
+{
+    char path[MS_SMTP_PATH_MAX];
+    const char *rest = NULL;
+    static const struct {
+        const char *args;
+        gboolean allow_null;
+        MsSmtpPathStatus status;
+        const char *path;
+        const char *rest;
+    } cases[] = {
+        { "<a@b.c> SIZE=1", TRUE, MS_SMTP_PATH_OK, "a@b.c", " SIZE=1" },
+        { "<>", TRUE, MS_SMTP_PATH_OK, "", "" },
+        { "<>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "", "" },
+        { "<postMASTER>", FALSE, MS_SMTP_PATH_OK, "postMASTER", "" },
+        { "<postmaster>", TRUE, MS_SMTP_PATH_BAD_ADDRESS, "postmaster", "" },
+        { "<postmaste>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "postmaste", "" },
+        { "<postmasters>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "postmasters", "" },
+        { "<@r.fr:postmaster>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "postmaster", "" },
+        { "<@r.fr,@s.fr:a@b>", FALSE, MS_SMTP_PATH_OK, "a@b", "" },
+        { "<@r.fr a@b>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "@r.fr a@b", "" },
+        { "<\"a>b\"@c>x", FALSE, MS_SMTP_PATH_OK, "\"a>b\"@c", "x" },
+        { "<\"a\\\"b\"@c>", FALSE, MS_SMTP_PATH_OK, "\"a\\\"b\"@c", "" },
+        { "<\"ab@c>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "\"ab@c", "" },
+        { "<!#$%&'*+-/=?^_`{|}~@c>", FALSE, MS_SMTP_PATH_OK, "!#$%&'*+-/=?^_`{|}~@c", "" },
+        { "<a.b.c@d>", FALSE, MS_SMTP_PATH_OK, "a.b.c@d", "" },
+        { "<a..b@d>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "a..b@d", "" },
+        { "<a(b@d>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "a(b@d", "" },
+        { "<a,b@d>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "a,b@d", "" },
+        { "<a\x80@d>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "a\x80@d", "" },
+        { "<a@-d>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "a@-d", "" },
+        { "<a@d_e>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "a@d_e", "" },
+        { "a@b", FALSE, MS_SMTP_PATH_SYNTAX, "", NULL },
+        { "<a@b", FALSE, MS_SMTP_PATH_SYNTAX, "", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        MsSmtpPathStatus status = ms_smtp_parse_path(cases[i].args, cases[i].allow_null, path,
+                                                     &rest);
+
+        if (status != cases[i].status)
+            g_printerr("\n  %s: status %d, expected %d", cases[i].args, status,
+                       cases[i].status);
+        CU_ASSERT_EQUAL(status, cases[i].status);
+        MS_ASSERT_STR(path, cases[i].path);
+        if (cases[i].rest == NULL) {
+            CU_ASSERT_PTR_NULL(rest);
+        } else {
+            MS_ASSERT_STR(rest, cases[i].rest);
+        }
+    }
+}
+
 static void test_server_path_forms(void)
 {
     g_autoptr(MsSmtpServer) server = ready_server(0);
@@ -1425,6 +1480,45 @@ static void test_server_params_in_place(void)
     CU_ASSERT_EQUAL(ms_smtp_mail_params("SIZE=1", FALSE, FALSE, &size, &body8, bad),
                     MS_SMTP_R_BAD_PARAM);
     MS_ASSERT_STR(bad, "SIZE=1");
+    /* size-value = 1*20DIGIT within 64 bits (RFC 1870 3), read in place. */
+    CU_ASSERT_EQUAL(ms_smtp_mail_params("size=18446744073709551615", TRUE, TRUE, &size, &body8,
+                                        bad), MS_SMTP_N_REPLIES);
+    CU_ASSERT_EQUAL(size, G_MAXUINT64);
+    static const char *const bad_sizes[] = { "SIZE=18446744073709551616", "SIZE=",
+                                             "SIZE=000000000000000000001", "SIZE=+1",
+                                             "SIZE=1 ", "SIZE= 1" };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad_sizes); i++) {
+        size = 7;
+        MsSmtpReplyId id = ms_smtp_mail_params(bad_sizes[i], TRUE, TRUE, &size, &body8, bad);
+
+        if (strchr(bad_sizes[i], ' ') != NULL) {
+            /* A space ends the word: "SIZE=1" is fine, "SIZE=" is not. */
+            CU_ASSERT_EQUAL(id, bad_sizes[i][5] == ' ' ? MS_SMTP_R_BAD_PARAM_VALUE
+                                                       : MS_SMTP_N_REPLIES);
+            continue;
+        }
+        CU_ASSERT_EQUAL(id, MS_SMTP_R_BAD_PARAM_VALUE);
+        MS_ASSERT_STR(bad, bad_sizes[i]);
+        CU_ASSERT_EQUAL(size, 7);
+    }
+    CU_ASSERT_EQUAL(ms_smtp_mail_params("SIZE=00000000000000000001", TRUE, TRUE, &size, &body8,
+                                        bad), MS_SMTP_N_REPLIES);
+    CU_ASSERT_EQUAL(size, 1);
+    /* BODY's value is one of two words, in any case, and whole. */
+    CU_ASSERT_EQUAL(ms_smtp_mail_params("body=7bit", TRUE, TRUE, &size, &body8, bad),
+                    MS_SMTP_N_REPLIES);
+    CU_ASSERT_FALSE(body8);
+    static const char *const bad_bodies[] = { "BODY=8BITMIMEX", "BODY=8BITMIM", "BODY=7BI",
+                                              "BODY=", "BODY=binarymime" };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad_bodies); i++) {
+        CU_ASSERT_EQUAL(ms_smtp_mail_params(bad_bodies[i], TRUE, TRUE, &size, &body8, bad),
+                        MS_SMTP_R_BAD_PARAM_VALUE);
+        MS_ASSERT_STR(bad, bad_bodies[i]);
+    }
+    /* A keyword shorter than "SIZE=" is no SIZE. */
+    CU_ASSERT_EQUAL(ms_smtp_mail_params("SIZE", TRUE, TRUE, &size, &body8, bad),
+                    MS_SMTP_R_BAD_PARAM);
+    MS_ASSERT_STR(bad, "SIZE");
 
     /* RCPT takes no parameter at all (RFC 5321 4.1.1.11): the first is named. */
     g_autoptr(MsSmtpServer) server = ready_server(0);
@@ -1437,6 +1531,7 @@ static void test_server_params_in_place(void)
 
 static const MsTestCase server_cases[] = {
     MS_TEST(test_server_parse_params),
+    MS_TEST(test_server_parse_path_direct),
     MS_TEST(test_server_params_in_place),
     MS_TEST(test_server_greeting),
     MS_TEST(test_server_input_before_greeting),

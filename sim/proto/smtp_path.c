@@ -18,10 +18,21 @@
 
 #include "smtp-private.h"
 
-/* RFC 5322 3.2.3 atext, which RFC 5321 4.1.2 reuses for Atom. */
+/* RFC 5322 3.2.3 atext, which RFC 5321 4.1.2 reuses for Atom.  The
+ * specials are a switch, not a search of their string: every octet of
+ * every local part is tested. */
 static gboolean is_atext(char c)
 {
-    return g_ascii_isalnum(c) || (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+    if (g_ascii_isalnum(c))
+        return TRUE;
+    switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '/': case '=': case '?': case '^': case '_': case '`': case '{':
+    case '|': case '}': case '~':
+        return TRUE;
+    default:
+        return FALSE;
+    }
 }
 
 static gboolean valid_dot_string(const char *s, gsize len)
@@ -142,11 +153,13 @@ MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null,
     if (args[0] != '<')
         return MS_SMTP_PATH_SYNTAX;
 
-    /* Find the closing ">", stepping over a quoted local part. */
+    /* Find the closing ">", stepping over a quoted local part.  The rest
+     * of the line is measured only for a source route or a quoted local
+     * part, which few paths have. */
     const char *p = args + 1;
-    gsize route = source_route_len(p, strlen(p));
+    gsize route = p[0] == '@' ? source_route_len(p, strlen(p)) : 0;
     const char *mbox = p + route;
-    gsize qlen = quoted_string_len(mbox, strlen(mbox));
+    gsize qlen = mbox[0] == '"' ? quoted_string_len(mbox, strlen(mbox)) : 0;
     const char *close = strchr(mbox + qlen, '>');
 
     if (close == NULL)
@@ -162,8 +175,11 @@ MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null,
     path_out[mlen] = '\0';
     if (mlen == 0 && route == 0)
         return allow_null ? MS_SMTP_PATH_OK : MS_SMTP_PATH_BAD_ADDRESS;
-    /* RFC 5321 4.5.1: "<Postmaster>" without a domain must be accepted. */
-    if (!allow_null && route == 0 && g_ascii_strcasecmp(path_out, "postmaster") == 0)
+    /* RFC 5321 4.5.1: "<Postmaster>" without a domain must be accepted.
+     * The mailbox has no NUL (strchr() stopped at none), so one of ten
+     * octets is the whole of it. */
+    if (!allow_null && route == 0 && mlen == 10 &&
+        ms_proto_ascii_caseeq(path_out, "postmaster", 10))
         return MS_SMTP_PATH_OK;
     return valid_mailbox(mbox, mlen) ? MS_SMTP_PATH_OK : MS_SMTP_PATH_BAD_ADDRESS;
 }
@@ -175,20 +191,22 @@ static gboolean next_word(const char **cursor, const char **word_out, gsize *len
 {
     const char *w = *cursor;
 
-    while (*w != '\0') {
-        gsize len = strcspn(w, " ");
-        const char *next = w[len] == ' ' ? w + len + 1 : w + len;
-
-        if (len > 0) {
-            *word_out = w;
-            *len_out = len;
-            *cursor = next;
-            return TRUE;
-        }
-        w = next;
+    /* Scanned inline: a word is a few octets, and strcspn() cost more to
+     * call than the scan. */
+    while (*w == ' ')
+        w++;
+    if (*w == '\0') {
+        *cursor = w;
+        return FALSE;
     }
-    *cursor = w;
-    return FALSE;
+    const char *end = w;
+
+    while (*end != ' ' && *end != '\0')
+        end++;
+    *word_out = w;
+    *len_out = (gsize) (end - w);
+    *cursor = *end == ' ' ? end + 1 : end;
+    return TRUE;
 }
 
 /* Does the word follow esmtp-param? */
@@ -246,11 +264,33 @@ gboolean ms_smtp_params_valid(const char *text, guint *n_out)
     return TRUE;
 }
 
+/* size-value = 1*20DIGIT (RFC 1870 3), and within a guint64. */
+static gboolean size_value(const char *v, gsize n, guint64 *size_out)
+{
+    guint64 size = 0;
+
+    if (n == 0 || n > 20)
+        return FALSE;
+    for (gsize i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return FALSE;
+        guint64 d = (guint64) (v[i] - '0');
+
+        if (size > (G_MAXUINT64 - d) / 10)
+            return FALSE;
+        size = size * 10 + d;
+    }
+    *size_out = size;
+    return TRUE;
+}
+
 /* The parameters of MAIL (RFC 5321 4.1.1.2): SIZE=n (RFC 1870 3) when
  * size_ok, BODY=7BIT|8BITMIME (RFC 6152 2) when body_ok.  Returns
  * MS_SMTP_N_REPLIES when all are fine, otherwise the reply id and, in
- * bad_out, the offending parameter.  Each is read from a copy in bad_out,
- * NUL-terminated, which a word of a command line always fits. */
+ * bad_out, the offending parameter, NUL-terminated (a word of a command
+ * line always fits).  Each is read where it is: every MAIL of a run has
+ * its SIZE read here, and a copy and the library's conversion cost more
+ * than the rest of the command's checks. */
 MsSmtpReplyId ms_smtp_mail_params(const char *text, gboolean size_ok, gboolean body_ok,
                                   guint64 *size_out, gboolean *body_8bitmime_out,
                                   char bad_out[MS_SMTP_COMMAND_LINE_MAX])
@@ -259,31 +299,31 @@ MsSmtpReplyId ms_smtp_mail_params(const char *text, gboolean size_ok, gboolean b
     gsize len;
 
     while (next_word(&text, &w, &len)) {
-        char *param = bad_out;
+        MsSmtpReplyId refusal = MS_SMTP_N_REPLIES;
 
         g_assert(len < MS_SMTP_COMMAND_LINE_MAX);
-        memcpy(param, w, len);
-        param[len] = '\0';
-        const char *value = strchr(param, '=');
-
         /* RFC 5321 4.1.1.11: a parameter of an extension not advertised
          * (or any parameter after plain HELO) is refused with 555. */
-        if (size_ok && ms_smtp_has_prefix(param, len, "SIZE=")) {
-            /* size-value = 1*20DIGIT */
-            gsize n = strlen(value + 1);
+        if (size_ok && len >= 5 && ms_proto_ascii_caseeq(w, "SIZE=", 5)) {
+            if (!size_value(w + 5, len - 5, size_out))
+                refusal = MS_SMTP_R_BAD_PARAM_VALUE;
+        } else if (body_ok && len >= 5 && ms_proto_ascii_caseeq(w, "BODY=", 5)) {
+            const char *value = w + 5;
+            gsize n = len - 5;
 
-            if (n > 20 || strspn(value + 1, "0123456789") != n ||
-                !g_ascii_string_to_unsigned(value + 1, 10, 0, G_MAXUINT64, size_out, NULL))
-                return MS_SMTP_R_BAD_PARAM_VALUE;
-        } else if (body_ok && ms_smtp_has_prefix(param, len, "BODY=")) {
-            if (g_ascii_strcasecmp(value + 1, "8BITMIME") == 0)
+            if (n == 8 && ms_proto_ascii_caseeq(value, "8BITMIME", 8))
                 *body_8bitmime_out = TRUE;
-            else if (g_ascii_strcasecmp(value + 1, "7BIT") == 0)
+            else if (n == 4 && ms_proto_ascii_caseeq(value, "7BIT", 4))
                 *body_8bitmime_out = FALSE;
             else
-                return MS_SMTP_R_BAD_PARAM_VALUE;
+                refusal = MS_SMTP_R_BAD_PARAM_VALUE;
         } else {
-            return MS_SMTP_R_BAD_PARAM;
+            refusal = MS_SMTP_R_BAD_PARAM;
+        }
+        if (refusal != MS_SMTP_N_REPLIES) {
+            memcpy(bad_out, w, len);
+            bad_out[len] = '\0';
+            return refusal;
         }
     }
     bad_out[0] = '\0';
