@@ -898,6 +898,44 @@ static void test_server_message_strings_in_data(void)
     g_bytes_unref(data);
 }
 
+/* The HELO name and the transaction's paths share the session's buffer:
+ * an EHLO in the middle of a transaction resets it (RFC 5321 4.1.4) and
+ * its longer name replaces the first, before the next sender and
+ * recipients. */
+static void test_server_names_after_second_ehlo(void)
+{
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    MsSmtpEvent event;
+
+    server_feed_str(server, "MAIL FROM:<eve@crepes.fr>\r\nRCPT TO:<carol@hamburger.edu>\r\n"
+                            "EHLO a-much-longer-name.crepes.fr\r\n"
+                            "RCPT TO:<bob@hamburger.edu>\r\n"
+                            "MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+                            "RCPT TO:<dan@hamburger.edu>\r\nDATA\r\nHi\r\n.\r\n"
+                            "HELO x\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster>\r\n"
+                            "DATA\r\nHo\r\n.\r\n");
+    g_autofree char *out = server_take(server);
+
+    /* The RCPT between the EHLO and the MAIL has no transaction. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "503 5.5.1 Error: need MAIL command"));
+    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL_FATAL(event.kind, MS_SMTP_EVENT_MESSAGE);
+    MS_ASSERT_STR(event.helo_name, "a-much-longer-name.crepes.fr");
+    MS_ASSERT_STR(event.reverse_path, "alice@crepes.fr");
+    CU_ASSERT_EQUAL_FATAL(event.recipients->len, 2);
+    MS_ASSERT_STR(event.recipients->pdata[0], "bob@hamburger.edu");
+    MS_ASSERT_STR(event.recipients->pdata[1], "dan@hamburger.edu");
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL_FATAL(event.kind, MS_SMTP_EVENT_MESSAGE);
+    MS_ASSERT_STR(event.helo_name, "x");
+    MS_ASSERT_STR(event.reverse_path, "");
+    CU_ASSERT_EQUAL_FATAL(event.recipients->len, 1);
+    MS_ASSERT_STR(event.recipients->pdata[0], "postmaster");
+    CU_ASSERT(bytes_equal(event.data, "Ho\r\n"));
+    ms_smtp_event_clear(&event);
+}
+
 /* Two transactions in one feed: each MESSAGE event, popped into the
  * caller's own storage, keeps its own sender and recipients, though the
  * second transaction began before the first event was read. */
@@ -1532,6 +1570,7 @@ static void test_server_params_in_place(void)
 static const MsTestCase server_cases[] = {
     MS_TEST(test_server_parse_params),
     MS_TEST(test_server_parse_path_direct),
+    MS_TEST(test_server_names_after_second_ehlo),
     MS_TEST(test_server_params_in_place),
     MS_TEST(test_server_greeting),
     MS_TEST(test_server_input_before_greeting),

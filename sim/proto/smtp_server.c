@@ -44,21 +44,21 @@ struct MsSmtpServer {
     MsSmtpEventQueue events;
     const char *phase; /* of the command being answered */
 
-    /* session: RFC 5321 4.1.1.1 */
-    char *helo_name;
-    gboolean esmtp;
-
-    /* transaction: RFC 5321 3.3.  The reverse path (from offset 0, once
-     * MAIL is accepted) and the accepted recipients (rcpt_at[i] is where
-     * recipient i starts), each NUL-terminated, one after the other in one
-     * buffer kept from one transaction to the next: every message of a run
-     * has them, and a copy of each cost a block each. */
+    /* The names of the session and its transaction, each NUL-terminated,
+     * one after the other in one buffer kept for the session's life: the
+     * HELO or EHLO name (RFC 5321 4.1.1.1) from offset 0, helo_size octets
+     * of it with its NUL (0 before HELO), then the transaction's reverse
+     * path (RFC 5321 3.3, once MAIL is accepted) and its accepted
+     * recipients in RCPT order.  Every session and every message of a run
+     * has them, and a block for the name and another for where each
+     * recipient starts cost more than a walk over the recipients when the
+     * message is taken. */
     char *paths;
     guint paths_len;
     guint paths_cap;
-    guint *rcpt_at;
+    guint helo_size;
+    gboolean esmtp;
     guint n_rcpts;
-    guint rcpt_cap;
     guint rcpt_attempts;
     guint body_8bitmime : 1;
     guint64 declared_size;
@@ -103,9 +103,15 @@ void ms_smtp_server_config_init(MsSmtpServerConfig *config, const char *hostname
     config->max_recipients = MS_SMTP_DEFAULT_MAX_RECIPIENTS;
 }
 
+/* The HELO or EHLO name, NULL before either. */
+static const char *helo_name(const MsSmtpServer *server)
+{
+    return server->helo_size > 0 ? server->paths : NULL;
+}
+
 static void clear_transaction(MsSmtpServer *server)
 {
-    server->paths_len = 0;
+    server->paths_len = server->helo_size;
     server->n_rcpts = 0;
     server->rcpt_attempts = 0;
     server->body_8bitmime = FALSE;
@@ -118,11 +124,11 @@ static void clear_transaction(MsSmtpServer *server)
     server->data_8bit = FALSE;
 }
 
-/* Adds a path to the transaction's buffer; returns where it starts. */
+/* Adds a name or a path to the session's buffer; returns where it starts. */
 static guint add_path(MsSmtpServer *server, const char *path)
 {
-    /* A path is at most MS_SMTP_PATH_MAX octets, and a transaction has at
-     * most max_recipients of them. */
+    /* A name is at most a command line, a path MS_SMTP_PATH_MAX octets,
+     * and a transaction has at most max_recipients of them. */
     guint size = (guint) strlen(path) + 1;
     guint at = server->paths_len;
 
@@ -177,9 +183,7 @@ void ms_smtp_server_free(MsSmtpServer *server)
     ms_line_reader_release(&server->reader);
     ms_proto_output_release(&server->output);
     ms_smtp_events_clear(&server->events);
-    g_free(server->helo_name);
     g_free(server->paths);
-    g_free(server->rcpt_at);
     g_free(server->data);
     g_free(server);
 }
@@ -283,7 +287,7 @@ static guint reply_full(MsSmtpServer *server, MsSmtpReplyId id, guint code,
     if (extra != NULL)
         vars = *extra;
     vars.host = server->hostname;
-    vars.helo = server->helo_name;
+    vars.helo = helo_name(server);
     if (code == 0)
         code = ms_smtp_reply_code(id);
     g_assert(code >= 200 && code <= 599);
@@ -411,8 +415,10 @@ static void start_session(MsSmtpServer *server, Request *req, gboolean esmtp)
     /* RFC 5321 4.1.4: a HELO or EHLO in the middle of a session resets it
      * like RSET. */
     clear_transaction(server);
-    g_free(server->helo_name);
-    server->helo_name = g_strdup(req->args);
+    server->helo_size = 0;
+    server->paths_len = 0;
+    add_path(server, req->args);
+    server->helo_size = server->paths_len;
     server->esmtp = esmtp;
     server_state(server, MS_SMTP_SERVER_READY);
 }
@@ -428,7 +434,7 @@ static void proceed_ehlo(MsSmtpServer *server, Request *req)
     MsSmtpVars vars = { .host = server->hostname };
 
     start_session(server, req, TRUE);
-    vars.helo = server->helo_name;
+    vars.helo = helo_name(server);
 
     /* RFC 5321 4.1.1.1: the first line greets, each further line names an
      * extension keyword with its parameters.  Every session says these
@@ -639,11 +645,8 @@ static void proceed_rcpt(MsSmtpServer *server, Request *req)
     }
     note_lenient(server, req, "smtp.reply.250.rcpt.lenient");
     if (code / 100 == 2) {
-        if (server->n_rcpts == server->rcpt_cap) {
-            server->rcpt_cap = MAX(server->rcpt_cap * 2, 4);
-            server->rcpt_at = g_renew(guint, server->rcpt_at, server->rcpt_cap);
-        }
-        server->rcpt_at[server->n_rcpts++] = add_path(server, req->path);
+        add_path(server, req->path);
+        server->n_rcpts++;
         server_state(server, MS_SMTP_SERVER_RCPT);
     }
 }
@@ -822,25 +825,27 @@ static void dispatch(MsSmtpServer *server, const char *line, gsize len)
  * that the event's data owns: a message a block, not one for each. */
 static void message_event(MsSmtpServer *server, MsSmtpEvent *event)
 {
-    gsize helo_size = server->helo_name != NULL ? strlen(server->helo_name) + 1 : 0;
     gsize peer_size = server->peer_name != NULL ? strlen(server->peer_name) + 1 : 0;
-    char *block = g_malloc(server->data_len + helo_size + peer_size + server->paths_len);
+    char *block = g_malloc(server->data_len + peer_size + server->paths_len);
     char *w = block + server->data_len;
 
     memcpy(block, server->data, server->data_len);
-    if (helo_size > 0) {
-        event->helo_name = memcpy(w, server->helo_name, helo_size);
-        w += helo_size;
-    }
     if (peer_size > 0) {
         event->peer_name = memcpy(w, server->peer_name, peer_size);
         w += peer_size;
     }
+    /* The name, the reverse path and the recipients, as they follow one
+     * another in the session's buffer. */
     memcpy(w, server->paths, server->paths_len);
+    if (server->helo_size > 0)
+        event->helo_name = w;
+    w += server->helo_size;
     event->reverse_path = w;
     event->recipients = g_ptr_array_sized_new(server->n_rcpts);
-    for (guint i = 0; i < server->n_rcpts; i++)
-        event->recipients->pdata[i] = w + server->rcpt_at[i];
+    for (guint i = 0; i < server->n_rcpts; i++) {
+        w += strlen(w) + 1;
+        event->recipients->pdata[i] = w;
+    }
     event->recipients->len = server->n_rcpts;
     event->data = g_bytes_new_with_free_func(block, server->data_len, g_free, block);
     event->in_data_ = TRUE;
