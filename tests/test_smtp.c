@@ -1948,6 +1948,10 @@ static void test_client_multiline_replies(void)
     CU_ASSERT_EQUAL(done->result, MS_SMTP_RESULT_PERM_FAILURE);
     MS_ASSERT_STR(((MsSmtpRcptResult *) done->rcpt_results->pdata[0])->text,
                   "5.1.1 no such user\n5.1.1 really");
+    /* The EHLO reply's buffer went to its event: the later multi-line
+     * reply was read into a buffer of its own. */
+    MS_ASSERT_STR(info->extensions->pdata[0], "SIZE 1000");
+    MS_ASSERT_STR(info->extensions->pdata[3], "8BITMIME");
 }
 
 /* Feeds replies and counts the client's commands, checking that each

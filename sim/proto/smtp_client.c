@@ -87,9 +87,9 @@ struct MsSmtpClient {
      * kept in one buffer until the last line comes: then the reply's text
      * is the buffer with that line's text added.  reply_len is 0 while no
      * multi-line reply is under way; reply_breaks counts its "\n"s.  The
-     * buffer is the client's own, made at the first multi-line reply (the
-     * EHLO reply, as a rule) and kept: a GString made for every client
-     * cost more than the text it held. */
+     * buffer is made at a multi-line reply and kept, but for the EHLO
+     * reply's (as a rule the only one), which its SERVER_INFO event takes:
+     * a GString made for every client cost more than the text it held. */
     char *reply_buf;
     gsize reply_len;
     gsize reply_cap;
@@ -501,10 +501,12 @@ static void server_info(MsSmtpClient *client, gboolean esmtp)
     MsSmtpEvent *event = &ev;
 
     /* RFC 5321 4.1.1.1: every line after the first is "keyword [params]".
-     * The keywords are cut from one copy of the reply's text, its line
-     * breaks made NULs, which the event owns: every session reads an EHLO
-     * reply, and a copy of each keyword cost a block each.  The array is
-     * made to their number at once, not grown to it. */
+     * The keywords are cut from the reply's text, its line breaks made
+     * NULs, in the client's reply buffer, which the event takes over: every
+     * session reads an EHLO reply, as a rule its only multi-line reply, and
+     * a copy of the text (or of each keyword) cost a block each.  The
+     * client makes another buffer if another multi-line reply comes.  The
+     * array is made to their number at once, not grown to it. */
     gsize len = client->reply_len;
     const char *first_break = esmtp && len > 0 ? memchr(client->reply_buf, '\n', len) : NULL;
     /* Every line but the last was followed by one "\n": as many keywords. */
@@ -512,9 +514,12 @@ static void server_info(MsSmtpClient *client, gboolean esmtp)
 
     event->extensions = g_ptr_array_sized_new(n_ext);
     if (first_break != NULL) {
-        gsize rest = len - (gsize) (first_break + 1 - client->reply_buf);
-        char *ext = event->strings_ = g_memdup2(first_break + 1, rest + 1);
-        char *stop = ext + rest;
+        char *ext = (char *) first_break + 1;
+        /* The text is NUL-terminated after its len octets. */
+        char *stop = client->reply_buf + len;
+
+        event->strings_ = g_steal_pointer(&client->reply_buf);
+        client->reply_cap = 0;
 
         for (;;) {
             char *end = memchr(ext, '\n', (gsize) (stop - ext));
@@ -828,7 +833,7 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
         }
         /* The reply's lines joined with "\n" are its text, and stay in the
          * buffer while the reply is handled (EHLO reads its extensions
-         * from them). */
+         * from them, and its event takes the buffer). */
         reply_append(client, last, strlen(last), FALSE);
         handle_reply(client, code, client->reply_buf);
         reply_reset(client);
