@@ -1438,6 +1438,11 @@ static void test_server_unknown_profile(void)
     CU_ASSERT(ms_smtp_profile_exists("default"));
     CU_ASSERT(ms_smtp_profile_exists("textbook"));
     CU_ASSERT_FALSE(ms_smtp_profile_exists("nonsense"));
+    /* Names are matched whole, in any case. */
+    CU_ASSERT(ms_smtp_profile_exists("TextBook"));
+    CU_ASSERT_FALSE(ms_smtp_profile_exists("textboo"));
+    CU_ASSERT_FALSE(ms_smtp_profile_exists("textbooks"));
+    CU_ASSERT_FALSE(ms_smtp_profile_exists(""));
     g_autoptr(MsSmtpServer) server = new_server("nonsense", 0);
 
     /* Falls back to the default wording. */

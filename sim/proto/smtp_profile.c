@@ -193,8 +193,11 @@ const MsSmtpProfile *ms_smtp_profile_lookup(const char *name)
 {
     if (name == NULL)
         return &profiles[0];
+    /* Compared inline, as g_ascii_strcasecmp() would: every server of a
+     * run looks its profile up, and the library call cost more than the
+     * comparison. */
     for (gsize i = 0; i < G_N_ELEMENTS(profiles); i++) {
-        if (g_ascii_strcasecmp(profiles[i].name, name) == 0)
+        if (ms_proto_ascii_caseeq(profiles[i].name, name, G_MAXSIZE))
             return &profiles[i];
     }
     return NULL;

@@ -387,6 +387,7 @@ typedef struct {
 
 struct Command {
     const char *verb;
+    gsize verb_len;
     guint states; /* bit (1 << state) for each state it is allowed in */
     const char *phase;
     ArgPolicy args;
@@ -714,33 +715,37 @@ static void proceed_quit(MsSmtpServer *server, Request *req)
     close_session(server, MS_SMTP_R_CLOSING);
 }
 
+/* A verb and its length, which find_command() compares first. */
+#define VERB(v) v, sizeof v - 1
+
 static const Command commands[] = {
-    { "HELO", SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_HELO,
+    { VERB("HELO"), SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_HELO,
       MS_SMTP_R_BAD_SEQUENCE, check_hello, proceed_helo },
-    { "EHLO", SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_EHLO,
+    { VERB("EHLO"), SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_EHLO,
       MS_SMTP_R_BAD_SEQUENCE, check_hello, proceed_ehlo },
-    { "MAIL", ST(READY), MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_MAIL,
+    { VERB("MAIL"), ST(READY), MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_MAIL,
       MS_SMTP_R_NESTED_MAIL, check_mail, proceed_mail },
-    { "RCPT", ST(MAIL) | ST(RCPT), MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_RCPT,
-      MS_SMTP_R_NEED_MAIL, check_rcpt, proceed_rcpt },
-    { "DATA", ST(MAIL) | ST(RCPT), MS_SMTP_PHASE_TRANSFER, ARGS_NONE, MS_SMTP_R_SYNTAX_NO_ARGS,
-      MS_SMTP_R_NEED_MAIL, check_data, proceed_data },
-    { "RSET", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_NONE, MS_SMTP_R_SYNTAX_NO_ARGS,
+    { VERB("RCPT"), ST(MAIL) | ST(RCPT), MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED,
+      MS_SMTP_R_SYNTAX_RCPT, MS_SMTP_R_NEED_MAIL, check_rcpt, proceed_rcpt },
+    { VERB("DATA"), ST(MAIL) | ST(RCPT), MS_SMTP_PHASE_TRANSFER, ARGS_NONE,
+      MS_SMTP_R_SYNTAX_NO_ARGS, MS_SMTP_R_NEED_MAIL, check_data, proceed_data },
+    { VERB("RSET"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_NONE, MS_SMTP_R_SYNTAX_NO_ARGS,
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_rset },
-    { "NOOP", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
+    { VERB("NOOP"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_noop },
-    { "VRFY", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_VRFY,
+    { VERB("VRFY"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_VRFY,
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_vrfy },
-    { "HELP", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
+    { VERB("HELP"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_help },
-    { "EXPN", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
+    { VERB("EXPN"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_not_implemented },
-    { "TURN", SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
+    { VERB("TURN"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_not_implemented },
-    { "QUIT", SESSION | ST(REFUSED), MS_SMTP_PHASE_CLOSURE, ARGS_NONE,
+    { VERB("QUIT"), SESSION | ST(REFUSED), MS_SMTP_PHASE_CLOSURE, ARGS_NONE,
       MS_SMTP_R_SYNTAX_NO_ARGS, MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_quit },
 };
 
+#undef VERB
 #undef SESSION
 #undef ST
 
@@ -753,7 +758,7 @@ static const Command *find_command(const char *verb, gsize len)
          * compared first, a case bit set in both: where they differ so,
          * they differ in any case. */
         if ((verb[0] | 0x20) == (commands[i].verb[0] | 0x20) &&
-            len == strlen(commands[i].verb) &&
+            len == commands[i].verb_len &&
             ms_proto_ascii_caseeq(verb, commands[i].verb, len))
             return &commands[i];
     }
