@@ -1405,6 +1405,20 @@ static void test_server_pipelined_input(void)
     ms_smtp_event_free(event);
 }
 
+/* A reply whose text is longer than a reply line may be (the textbook's
+ * EHLO reply repeats a HELO name near the longest a command allows) is
+ * still sent whole: it is not expanded on the stack but in its line. */
+static void test_server_long_expansion(void)
+{
+    g_autoptr(MsSmtpServer) server = new_server("textbook", 0);
+    g_autofree char *name = g_strnfill(MS_SMTP_COMMAND_LINE_MAX - 8, 'a');
+    g_autofree char *ehlo = g_strdup_printf("HELO %s\r\n", name);
+    g_autofree char *expected = g_strdup_printf("250 Hello %s, pleased to meet you\r\n", name);
+
+    CU_ASSERT(strlen(expected) > MS_SMTP_REPLY_LINE_MAX);
+    server_expect(server, ehlo, expected);
+}
+
 static void test_server_textbook_dialogue(void)
 {
     g_autoptr(MsSmtpServer) server = new_server("textbook", 0);
@@ -1576,6 +1590,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_parse_params),
     MS_TEST(test_server_parse_path_direct),
     MS_TEST(test_server_names_after_second_ehlo),
+    MS_TEST(test_server_long_expansion),
     MS_TEST(test_server_params_in_place),
     MS_TEST(test_server_greeting),
     MS_TEST(test_server_input_before_greeting),
@@ -2816,6 +2831,23 @@ static void test_tables_expand(void)
     MS_ASSERT_STR(plain, "250 OK");
     g_autofree char *empty = ms_smtp_expand("", &more);
     MS_ASSERT_STR(empty, "");
+
+    /* In one pass with a cap: the whole length, and only what fits written. */
+    static const char *const templates[] = { "{host} {addr} {size}", "plain", "{", "" };
+    for (gsize t = 0; t < G_N_ELEMENTS(templates); t++) {
+        g_autofree char *whole = ms_smtp_expand(templates[t], &vars);
+        gsize len = strlen(whole);
+
+        CU_ASSERT_EQUAL(ms_smtp_expand_into(templates[t], &vars, NULL, 0), len);
+        for (gsize cap = 0; cap <= len + 1; cap++) {
+            char buf[32];
+
+            memset(buf, '#', sizeof buf);
+            CU_ASSERT_EQUAL(ms_smtp_expand_into(templates[t], &vars, buf, cap), len);
+            CU_ASSERT(memcmp(buf, whole, MIN(cap, len)) == 0);
+            CU_ASSERT_EQUAL(buf[MIN(cap, len)], '#');
+        }
+    }
 }
 
 static const MsTestCase table_cases[] = {

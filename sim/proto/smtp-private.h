@@ -119,6 +119,12 @@ char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars);
  * more than the expansion. */
 gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars);
 gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char *dest);
+/* Both in one pass: writes as much of the expansion as fits in the cap
+ * octets at dest (no NUL) and returns its whole length, which is all of
+ * it when not above cap.  For a reply expanded on the stack first: the
+ * two steps above read the template and the values twice. */
+gsize ms_smtp_expand_into(const char *template_text, const MsSmtpVars *vars, char *dest,
+                          gsize cap);
 
 /* ---- Shared helpers (smtp_common.c) ----------------------------------------- */
 /* The events an engine has for its owner, in order, copied in when pushed

@@ -302,7 +302,17 @@ static gboolean placeholder(const char *p, const MsSmtpVars *vars, char digits[M
     return TRUE;
 }
 
-gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars)
+/* Adds n octets at src to the expansion, of *len octets so far: those
+ * that fall within the cap octets at dest are written. */
+static void put(char *dest, gsize cap, gsize *len, const char *src, gsize n)
+{
+    if (*len < cap)
+        memcpy(dest + *len, src, MIN(n, cap - *len));
+    *len += n;
+}
+
+gsize ms_smtp_expand_into(const char *template_text, const MsSmtpVars *vars, char *dest,
+                          gsize cap)
 {
     char digits[MS_PROTO_UINT_MAX_LEN];
     const char *value;
@@ -314,51 +324,29 @@ gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars)
         const char *brace = strchr(p, '{');
 
         if (brace == NULL) {
-            len += strlen(p);
+            put(dest, cap, &len, p, strlen(p));
             break;
         }
-        len += (gsize) (brace - p);
+        put(dest, cap, &len, p, (gsize) (brace - p));
         if (placeholder(brace, vars, digits, &value, &value_len, &end)) {
-            len += value_len;
+            put(dest, cap, &len, value, value_len);
             p = end;
         } else {
-            len++; /* Not a placeholder: a literal brace. */
+            put(dest, cap, &len, "{", 1); /* Not a placeholder: a literal brace. */
             p = brace + 1;
         }
     }
     return len;
 }
 
+gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars)
+{
+    return ms_smtp_expand_into(template_text, vars, NULL, 0);
+}
+
 gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char *dest)
 {
-    char digits[MS_PROTO_UINT_MAX_LEN];
-    const char *value;
-    const char *end;
-    gsize value_len;
-    char *w = dest;
-
-    for (const char *p = template_text; *p != '\0';) {
-        const char *brace = strchr(p, '{');
-
-        if (brace == NULL) {
-            gsize run = strlen(p);
-
-            memcpy(w, p, run);
-            w += run;
-            break;
-        }
-        memcpy(w, p, (gsize) (brace - p));
-        w += brace - p;
-        if (placeholder(brace, vars, digits, &value, &value_len, &end)) {
-            memcpy(w, value, value_len);
-            w += value_len;
-            p = end;
-        } else {
-            *w++ = '{';
-            p = brace + 1;
-        }
-    }
-    return (gsize) (w - dest);
+    return ms_smtp_expand_into(template_text, vars, dest, G_MAXSIZE);
 }
 
 char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)

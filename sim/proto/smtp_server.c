@@ -252,8 +252,8 @@ static void emit_line(MsSmtpServer *server, guint code, gboolean last, const cha
         memcpy(dest, text, n);
 }
 
-/* A reply line whose text is a profile's template expanded straight into
- * the line, without a copy of its own; returns that text (transfer none,
+/* A reply line whose text is a profile's template expanded into the
+ * line, without a block of its own; returns that text (transfer none,
  * NUL-terminated, valid until the output is sent). */
 static const char *emit_template(MsSmtpServer *server, guint code, gboolean last,
                                  const char *template_text, const MsSmtpVars *vars,
@@ -269,11 +269,20 @@ static const char *emit_template(MsSmtpServer *server, guint code, gboolean last
         return text;
     }
 
-    gsize n = ms_smtp_expand_len(template_text, vars);
+    /* Expanded once, on the stack, and copied into its line; only a text
+     * longer than a reply line may be (a client's long HELO name in it)
+     * is measured first and expanded in its line. */
+    char buf[MS_SMTP_REPLY_LINE_MAX];
+    gsize n = ms_smtp_expand_into(template_text, vars, buf, sizeof buf);
     char *dest = reply_space(server, code, last, n, note);
-    gsize written = ms_smtp_expand_to(template_text, vars, dest);
 
-    g_assert(written == n);
+    if (n <= sizeof buf) {
+        memcpy(dest, buf, n);
+    } else {
+        gsize written = ms_smtp_expand_to(template_text, vars, dest);
+
+        g_assert(written == n);
+    }
     return dest;
 }
 
