@@ -1886,6 +1886,40 @@ static void test_client_mail_perm_failure(void)
     CU_ASSERT_EQUAL(((MsSmtpRcptResult *) done->rcpt_results->pdata[0])->code, 0);
 }
 
+/* A session that ends between two RCPT replies: every recipient has its
+ * result, in the order given, with its own address; the answered one its
+ * reply, the others none (code 0, no text). */
+static void test_client_results_of_unanswered(void)
+{
+    static const char *const three[] = { "bob@hamburger.edu", "carol@hamburger.edu",
+                                         "dan@hamburger.edu" };
+    g_autoptr(MsSmtpClient) client = new_client(FALSE);
+
+    add_message(client, three, 3, "hi\n", NULL);
+    client_expect(client, "220 x\r\n" EHLO_PLAIN,
+                  "EHLO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\n");
+    client_expect(client, "250 ok\r\n", "RCPT TO:<bob@hamburger.edu>\r\n");
+    client_expect(client, "550 5.1.1 no bob\r\n", "RCPT TO:<carol@hamburger.edu>\r\n");
+    client_expect(client, "421 4.3.2 going down\r\n", "");
+    g_autoptr(MsSmtpEvent) done = client_event(client, MS_SMTP_EVENT_MESSAGE_DONE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+    CU_ASSERT_EQUAL(done->code, 421);
+    CU_ASSERT_EQUAL_FATAL(done->rcpt_results->len, 3);
+    for (guint i = 0; i < 3; i++) {
+        const MsSmtpRcptResult *r = done->rcpt_results->pdata[i];
+
+        MS_ASSERT_STR(r->address, three[i]);
+        CU_ASSERT_EQUAL(r->code, i == 0 ? 550 : 0);
+        CU_ASSERT_FALSE(r->accepted);
+        if (i == 0) {
+            MS_ASSERT_STR(r->text, "5.1.1 no bob");
+        } else {
+            CU_ASSERT_PTR_NULL(r->text);
+        }
+    }
+}
+
 static void test_client_data_failures(void)
 {
     g_autoptr(MsSmtpClient) client = new_client(FALSE);
@@ -2370,6 +2404,7 @@ static const MsTestCase client_cases[] = {
     MS_TEST(test_client_output_notes),
     MS_TEST(test_client_rcpt_temp_failure),
     MS_TEST(test_client_mail_perm_failure),
+    MS_TEST(test_client_results_of_unanswered),
     MS_TEST(test_client_data_failures),
     MS_TEST(test_client_partial),
     MS_TEST(test_client_multiline_replies),

@@ -141,7 +141,8 @@ const char *ms_smtp_result_name(MsSmtpResult result);
 typedef struct {
     char *address; /* as given to add_message, without angle brackets */
     guint code;    /* the reply to its RCPT; 0 if RCPT was never answered */
-    char *text;    /* that reply's text (lines joined with "\n"), or NULL */
+    char *text;    /* that reply's text (lines joined with "\n"), or NULL;
+                    * with the address, in the result's own block */
     gboolean accepted; /* RCPT got 2xx (the message went to it only if the
                         * event's result is DELIVERED or PARTIAL) */
 } MsSmtpRcptResult;

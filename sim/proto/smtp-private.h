@@ -161,9 +161,10 @@ gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out);
  * NULL: what the engines' next_event functions return. */
 MsSmtpEvent *ms_smtp_events_next(MsSmtpEventQueue *queue);
 MsSmtpEvent *ms_smtp_event_new(MsSmtpEventKind kind);
-/* A recipient's result with its address copied into the same block;
- * ms_smtp_rcpt_result_free() frees both. */
-MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address);
+/* A recipient's result, with its RCPT reply's code (0 when none came;
+ * accepted when 2xx) and its address and text (may be NULL) copied into
+ * the same block; ms_smtp_rcpt_result_free() frees all. */
+MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address, guint code, const char *text);
 void ms_smtp_rcpt_result_free(MsSmtpRcptResult *result);
 
 /* ASCII case-insensitive: does line start with prefix? */

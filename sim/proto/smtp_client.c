@@ -29,11 +29,15 @@ typedef struct {
 #define OUTGOING_LINES_FIRST 16
 
 /* A message queued for this connection, in one block with its reverse
- * path after it. */
+ * path and then its recipients' addresses after it, each NUL-terminated.
+ * The addresses are read in order, by two cursors: the next to send RCPT
+ * for, and the next whose reply makes its result. */
 typedef struct Outgoing {
     struct Outgoing *next;   /* the next message queued after it */
     char *reverse_path;      /* in the block, after the struct */
-    guint n_recipients;      /* their addresses are in rcpt_results */
+    guint n_recipients;
+    const char *rcpt_send;   /* the next address to send RCPT for */
+    const char *rcpt_reply;  /* the next address whose reply is awaited */
     GBytes *text;            /* the text sent: as given, or converted to 7-bit */
     Span *lines;             /* its lines, without their endings */
     guint n_lines;
@@ -43,7 +47,10 @@ typedef struct Outgoing {
     gboolean has_nul;        /* the text has a NUL, which ends the line it is in */
     guint64 size;            /* RFC 1870 3: octets with CRLFs, before stuffing */
     gpointer tag;
-    GPtrArray *rcpt_results; /* MsSmtpRcptResult* */
+    /* MsSmtpRcptResult*, made as each RCPT reply comes (with its text in
+     * its block), the rest when the message is done; room for all is
+     * made at once */
+    GPtrArray *rcpt_results;
     guint rcpt_replies;      /* RCPT replies seen so far */
     guint n_accepted;
     gboolean mail_accepted;
@@ -262,6 +269,20 @@ static MsSmtpResult result_of_code(guint code)
     return code / 100 == 5 ? MS_SMTP_RESULT_PERM_FAILURE : MS_SMTP_RESULT_TEMP_FAILURE;
 }
 
+/* The result of the next recipient, whose RCPT reply (code 0 and no text
+ * when none) came. */
+static MsSmtpRcptResult *next_result(Outgoing *out, guint code, const char *text)
+{
+    const char *address = out->rcpt_reply;
+    MsSmtpRcptResult *r = ms_smtp_rcpt_result_new(address, code, text);
+
+    out->rcpt_reply = address + strlen(address) + 1;
+    /* Room for n_recipients was made with the array. */
+    g_assert(out->rcpt_results->len < out->n_recipients);
+    out->rcpt_results->pdata[out->rcpt_results->len++] = r;
+    return r;
+}
+
 /* Emits MESSAGE_DONE for `out` and frees it.  delivered: the "." got 2xx. */
 static void message_done(MsSmtpClient *client, Outgoing *out, gboolean delivered, guint code,
                          const char *text)
@@ -270,6 +291,9 @@ static void message_done(MsSmtpClient *client, Outgoing *out, gboolean delivered
     MsSmtpEvent *event = &ev;
     gboolean any_temp = FALSE;
 
+    /* Every recipient has a result, answered or not. */
+    while (out->rcpt_results->len < out->n_recipients)
+        next_result(out, 0, NULL);
     for (guint i = 0; i < out->rcpt_results->len; i++) {
         const MsSmtpRcptResult *r = out->rcpt_results->pdata[i];
 
@@ -332,15 +356,17 @@ static void session_fail(MsSmtpClient *client, guint code, const char *text, gbo
 }
 
 /* ---- Transactions ---------------------------------------------------------------- */
-static void send_rcpt(MsSmtpClient *client, guint i)
+/* RCPT for the next recipient: they are sent in order. */
+static void send_rcpt(MsSmtpClient *client)
 {
-    const MsSmtpRcptResult *r = client->current->rcpt_results->pdata[i];
-    const char *rcpt = r->address;
+    Outgoing *out = client->current;
+    const char *rcpt = out->rcpt_send;
     const char *const parts[] = { client->textbook_syntax ? "RCPT TO: <" : "RCPT TO:<", rcpt, ">",
                                   NULL };
 
     send_parts(client, MS_SMTP_PHASE_TRANSFER,
                client->textbook_syntax ? "smtp.cmd.rcpt.textbook" : "smtp.cmd.rcpt", parts);
+    out->rcpt_send = rcpt + strlen(rcpt) + 1;
 }
 
 static void send_transaction(MsSmtpClient *client)
@@ -377,7 +403,7 @@ static void send_transaction(MsSmtpClient *client)
         /* RFC 2920 3.1: MAIL, RCPT... and DATA in one group; DATA is last
          * because the text may only follow its 354. */
         for (guint i = 0; i < out->n_recipients; i++)
-            send_rcpt(client, i);
+            send_rcpt(client);
         send_command(client, "DATA", MS_SMTP_PHASE_TRANSFER, "smtp.cmd.data");
     }
     client_state(client, MS_SMTP_CLIENT_MAIL);
@@ -581,7 +607,7 @@ static void on_mail(MsSmtpClient *client, guint code, const char *text)
     if (code / 100 == 2) {
         out->mail_accepted = TRUE;
         if (!out->pipelined)
-            send_rcpt(client, 0);
+            send_rcpt(client);
     } else if (!out->pipelined) {
         transaction_failed(client, code, text);
         return;
@@ -597,16 +623,14 @@ static void on_mail(MsSmtpClient *client, guint code, const char *text)
 static void on_rcpt(MsSmtpClient *client, guint code, const char *text)
 {
     Outgoing *out = client->current;
-    MsSmtpRcptResult *r = out->rcpt_results->pdata[out->rcpt_replies++];
+    MsSmtpRcptResult *r = next_result(out, code, text);
 
-    r->code = code;
-    r->text = g_strdup(text);
-    r->accepted = code / 100 == 2;
+    out->rcpt_replies++;
     if (r->accepted)
         out->n_accepted++;
     if (out->rcpt_replies < out->n_recipients) {
         if (!out->pipelined)
-            send_rcpt(client, out->rcpt_replies);
+            send_rcpt(client);
         return;
     }
     if (out->pipelined) {
@@ -896,16 +920,26 @@ void ms_smtp_client_add_message(MsSmtpClient *client, const char *reverse_path,
 {
     const char *path = reverse_path != NULL ? reverse_path : "";
     gsize path_size = strlen(path) + 1;
-    Outgoing *out = g_malloc0(sizeof *out + path_size);
+    gsize rcpts_size = 0;
+
+    for (guint i = 0; i < n_recipients; i++)
+        rcpts_size += strlen(recipients[i]) + 1;
+    Outgoing *out = g_malloc0(sizeof *out + path_size + rcpts_size);
+    char *w = out->strings + path_size;
 
     out->reverse_path = memcpy(out->strings, path, path_size);
+    out->rcpt_send = out->rcpt_reply = w;
+    for (guint i = 0; i < n_recipients; i++) {
+        gsize size = strlen(recipients[i]) + 1;
+
+        memcpy(w, recipients[i], size);
+        w += size;
+    }
     out->lines = out->first_lines;
     out->lines_cap = OUTGOING_LINES_FIRST;
     out->n_recipients = n_recipients;
     out->rcpt_results = g_ptr_array_new_full(n_recipients,
                                              (GDestroyNotify) ms_smtp_rcpt_result_free);
-    for (guint i = 0; i < n_recipients; i++)
-        g_ptr_array_add(out->rcpt_results, ms_smtp_rcpt_result_new(recipients[i]));
     /* The lines' spans in the message's own block, then in an array grown
      * by doubling: every line of every message is added, and a GArray's
      * append cost more than the span. */

@@ -149,22 +149,24 @@ MsSmtpEvent *ms_smtp_events_next(MsSmtpEventQueue *queue)
     return g_memdup2(&event, sizeof event);
 }
 
-MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address)
+MsSmtpRcptResult *ms_smtp_rcpt_result_new(const char *address, guint code, const char *text)
 {
-    /* The address in the result's own block: every recipient of every
-     * message sent has one. */
+    /* The address and the text in the result's own block: every
+     * recipient of every message sent has one. */
     gsize size = strlen(address) + 1;
-    MsSmtpRcptResult *result = g_malloc0(sizeof *result + size);
+    gsize text_size = text != NULL ? strlen(text) + 1 : 0;
+    MsSmtpRcptResult *result = g_malloc(sizeof *result + size + text_size);
+    char *w = (char *) (result + 1);
 
-    result->address = memcpy((char *) (result + 1), address, size);
+    result->address = memcpy(w, address, size);
+    result->code = code;
+    result->text = text != NULL ? memcpy(w + size, text, text_size) : NULL;
+    result->accepted = code / 100 == 2;
     return result;
 }
 
 void ms_smtp_rcpt_result_free(MsSmtpRcptResult *result)
 {
-    if (result == NULL)
-        return;
-    g_free(result->text);
     g_free(result);
 }
 
