@@ -1043,6 +1043,8 @@ static void test_server_too_many_errors(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(event);
     CU_ASSERT_EQUAL(event->code, 421);
     MS_ASSERT_STR(event->note, "smtp.reply.421.too-many-errors");
+    /* A wording with the host filled in: the event's own copy. */
+    MS_ASSERT_STR(event->text, "4.7.0 hamburger.edu Error: too many errors");
     ms_smtp_event_free(event);
     server_expect(server, "NOOP\r\n", "");
 }
@@ -1340,6 +1342,8 @@ static void test_server_quit(void)
     CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_CLOSE, &event), 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(event);
     CU_ASSERT_EQUAL(event->code, 221);
+    /* A wording with nothing filled in: the profile's own text. */
+    MS_ASSERT_STR(event->text, "2.0.0 Bye");
     ms_smtp_event_free(event);
     /* Nothing more is answered. */
     server_expect(server, "NOOP\r\n", "");
@@ -1375,7 +1379,15 @@ static void test_server_shutdown(void)
     /* RFC 5321 3.8. */
     MS_ASSERT_STR(out, "421 4.3.2 hamburger.edu Service not available, closing transmission"
                        " channel\r\n");
-    CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_CLOSE, NULL), 1);
+    MsSmtpEvent event;
+
+    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_CLOSE);
+    CU_ASSERT_EQUAL(event.code, 421);
+    MS_ASSERT_STR(event.text, "4.3.2 hamburger.edu Service not available, closing"
+                              " transmission channel");
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_FALSE(ms_smtp_server_pop_event(server, &event));
     CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
 }
 

@@ -215,6 +215,9 @@ typedef struct {
      * recipients' strings are in the block of data, after the text, and go
      * with it: the server's MESSAGE event, one block a message */
     gboolean in_data_;
+    /* (private) TRUE when text is static, not the event's to free: the
+     * server's reply wording with nothing filled in, such as its 221 */
+    gboolean text_static_;
 } MsSmtpEvent;
 
 void ms_smtp_event_free(MsSmtpEvent *event);

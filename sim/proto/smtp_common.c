@@ -68,7 +68,7 @@ void ms_smtp_event_clear(MsSmtpEvent *event)
         g_ptr_array_unref(event->extensions);
     if (event->strings_ != NULL)
         g_free(event->strings_);
-    if (event->text != NULL)
+    if (event->text != NULL && !event->text_static_)
         g_free(event->text);
     memset(event, 0, sizeof *event);
 }

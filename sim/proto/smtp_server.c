@@ -286,10 +286,10 @@ static const char *emit_template(MsSmtpServer *server, guint code, gboolean last
     return dest;
 }
 
-/* Sends reply `id`; code 0 takes the id's code.  Returns a copy of the
- * text sent (transfer full) through text_out, when it is not NULL. */
+/* Sends reply `id`; code 0 takes the id's code, which it returns.  When
+ * event_out is not NULL, its code, note and text are the reply's. */
 static guint reply_full(MsSmtpServer *server, MsSmtpReplyId id, guint code,
-                        const MsSmtpVars *extra, char **text_out)
+                        const MsSmtpVars *extra, MsSmtpEvent *event_out)
 {
     MsSmtpVars vars = { 0 };
 
@@ -305,12 +305,19 @@ static guint reply_full(MsSmtpServer *server, MsSmtpReplyId id, guint code,
     if (code >= 500 && code <= 504)
         server->errors++;
 
-    const char *text = emit_template(server, code, TRUE,
-                                     ms_smtp_profile_template(server->profile, id), &vars,
+    const char *template_text = ms_smtp_profile_template(server->profile, id);
+    const char *text = emit_template(server, code, TRUE, template_text, &vars,
                                      ms_smtp_reply_note(id));
 
-    if (text_out != NULL)
-        *text_out = g_strdup(text);
+    if (event_out != NULL) {
+        event_out->code = code;
+        event_out->note = ms_smtp_reply_note(id);
+        /* A wording with nothing filled in ("2.0.0 Bye", the 221 of every
+         * session) is the profile's static text: the event points at it
+         * instead of a copy. */
+        event_out->text_static_ = strchr(template_text, '{') == NULL;
+        event_out->text = event_out->text_static_ ? (char *) template_text : g_strdup(text);
+    }
     return code;
 }
 
@@ -332,8 +339,7 @@ static void protocol_error(MsSmtpServer *server, MsSmtpReplyId id, const MsSmtpV
 {
     MsSmtpEvent event = { .kind = MS_SMTP_EVENT_PROTOCOL_ERROR };
 
-    event.code = reply_full(server, id, 0, vars, &event.text);
-    event.note = ms_smtp_reply_note(id);
+    reply_full(server, id, 0, vars, &event);
     ms_smtp_events_push(&server->events, &event);
 }
 
@@ -341,8 +347,7 @@ static void close_session(MsSmtpServer *server, MsSmtpReplyId id)
 {
     MsSmtpEvent event = { .kind = MS_SMTP_EVENT_CLOSE };
 
-    event.code = reply_full(server, id, 0, NULL, &event.text);
-    event.note = ms_smtp_reply_note(id);
+    reply_full(server, id, 0, NULL, &event);
     ms_smtp_events_push(&server->events, &event);
     clear_transaction(server);
     server_state(server, MS_SMTP_SERVER_CLOSED);
