@@ -284,7 +284,8 @@ void ms_smtp_server_output_sent(MsSmtpServer *server);
 MsSmtpEvent *ms_smtp_server_next_event(MsSmtpServer *server);
 /* The same without a block of its own: moves the next event into
  * *event_out (which then owns what it holds: release it with
- * ms_smtp_event_clear()) and returns TRUE, or returns FALSE when none. */
+ * ms_smtp_event_clear()) and returns TRUE, or returns FALSE when none,
+ * *event_out untouched (there is nothing in it to release). */
 gboolean ms_smtp_server_pop_event(MsSmtpServer *server, MsSmtpEvent *event_out);
 MsSmtpServerState ms_smtp_server_state(const MsSmtpServer *server);
 

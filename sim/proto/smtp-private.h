@@ -154,8 +154,10 @@ void ms_smtp_events_clear(MsSmtpEventQueue *queue);
 void ms_smtp_events_push(MsSmtpEventQueue *queue, const MsSmtpEvent *event);
 /* The newest event not popped, or NULL: valid until the next push. */
 MsSmtpEvent *ms_smtp_events_last(MsSmtpEventQueue *queue);
-/* Moves the oldest event into *event_out; FALSE (and *event_out zeroed)
- * when there is none. */
+/* Moves the oldest event into *event_out; FALSE (and *event_out left as
+ * it was) when there is none.  Every step of every session ends its loop
+ * of pops with one that finds none, where zeroing the caller's storage
+ * cost more than the rest of the pop. */
 gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out);
 /* The oldest event in a block of its own (for ms_smtp_event_free()), or
  * NULL: what the engines' next_event functions return. */

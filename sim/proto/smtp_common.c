@@ -123,10 +123,8 @@ MsSmtpEvent *ms_smtp_events_last(MsSmtpEventQueue *queue)
 
 gboolean ms_smtp_events_pop(MsSmtpEventQueue *queue, MsSmtpEvent *event_out)
 {
-    if (queue->head == queue->len) {
-        memset(event_out, 0, sizeof *event_out);
+    if (queue->head == queue->len)
         return FALSE;
-    }
     *event_out = queue->items[queue->head++];
     if (queue->head == queue->len) {
         /* All read, as usual after a step: start again at the front. */
