@@ -732,17 +732,22 @@ static void proceed_quit(MsSmtpServer *server, Request *req)
 /* A verb and its length, which find_command() compares first. */
 #define VERB(v) v, sizeof v - 1
 
+/* In the order of how often they come (MAIL, RCPT and DATA for every
+ * message, EHLO and QUIT for every session): find_command() goes through
+ * them in turn for every command of a run. */
 static const Command commands[] = {
-    { VERB("HELO"), SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_HELO,
-      MS_SMTP_R_BAD_SEQUENCE, check_hello, proceed_helo },
-    { VERB("EHLO"), SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_EHLO,
-      MS_SMTP_R_BAD_SEQUENCE, check_hello, proceed_ehlo },
     { VERB("MAIL"), ST(READY), MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_MAIL,
       MS_SMTP_R_NESTED_MAIL, check_mail, proceed_mail },
     { VERB("RCPT"), ST(MAIL) | ST(RCPT), MS_SMTP_PHASE_TRANSFER, ARGS_REQUIRED,
       MS_SMTP_R_SYNTAX_RCPT, MS_SMTP_R_NEED_MAIL, check_rcpt, proceed_rcpt },
     { VERB("DATA"), ST(MAIL) | ST(RCPT), MS_SMTP_PHASE_TRANSFER, ARGS_NONE,
       MS_SMTP_R_SYNTAX_NO_ARGS, MS_SMTP_R_NEED_MAIL, check_data, proceed_data },
+    { VERB("EHLO"), SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_EHLO,
+      MS_SMTP_R_BAD_SEQUENCE, check_hello, proceed_ehlo },
+    { VERB("QUIT"), SESSION | ST(REFUSED), MS_SMTP_PHASE_CLOSURE, ARGS_NONE,
+      MS_SMTP_R_SYNTAX_NO_ARGS, MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_quit },
+    { VERB("HELO"), SESSION, MS_SMTP_PHASE_HANDSHAKE, ARGS_REQUIRED, MS_SMTP_R_SYNTAX_HELO,
+      MS_SMTP_R_BAD_SEQUENCE, check_hello, proceed_helo },
     { VERB("RSET"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_NONE, MS_SMTP_R_SYNTAX_NO_ARGS,
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_rset },
     { VERB("NOOP"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
@@ -755,8 +760,6 @@ static const Command commands[] = {
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_not_implemented },
     { VERB("TURN"), SESSION, MS_SMTP_PHASE_TRANSFER, ARGS_OPTIONAL, MS_SMTP_R_SYNTAX_NO_ARGS,
       MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_not_implemented },
-    { VERB("QUIT"), SESSION | ST(REFUSED), MS_SMTP_PHASE_CLOSURE, ARGS_NONE,
-      MS_SMTP_R_SYNTAX_NO_ARGS, MS_SMTP_R_BAD_SEQUENCE, NULL, proceed_quit },
 };
 
 #undef VERB
