@@ -2178,6 +2178,19 @@ static void test_client_reply_line_limit(void)
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(close);
     CU_ASSERT_EQUAL(close->code, 221);
+
+    /* A malformed line while a refused reply is dropped ends the
+     * dropping: the answer to QUIT that follows is read. */
+    g_autoptr(MsSmtpClient) broken = new_client(FALSE);
+
+    client_expect(broken, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
+    client_expect(broken, head->str, "");
+    client_expect(broken, "250-X-EXTENSION-64\r\n", "QUIT\r\n");
+    client_expect(broken, "garbage\r\n221 bye\r\n", "");
+    g_autoptr(MsSmtpEvent) broken_close = client_event(broken, MS_SMTP_EVENT_CLOSE);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(broken_close);
+    CU_ASSERT_EQUAL(broken_close->code, 221);
 }
 
 static void test_client_ehlo_fallback(void)

@@ -834,6 +834,9 @@ void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
         int done = reply_line(client, line, n, &code);
 
         if (done == -1) {
+            /* Not a reply line: the reply being dropped, if any, is taken
+             * to have ended, so the next reply is read. */
+            client->reply_skip = FALSE;
             bad_reply(client, g_strdup_printf("malformed reply line \"%s\"", line));
             continue;
         }
