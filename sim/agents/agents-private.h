@@ -29,6 +29,17 @@ typedef struct {
 
 #define MS_WORLD_NOTE_CTX_SLOTS 256
 
+/* A line's (phase, note) pair as the trace interned it, found by the two
+ * keys' addresses (session.c): an engine's keys are static strings
+ * (MsProtoLine), so an address names one text for the whole run. */
+typedef struct {
+    const char *phase;
+    const char *note;
+    guint32 ann_plus_one; /* the MsTraceAnn + 1; 0: slot unused */
+} MsWorldLineAnn;
+
+#define MS_WORLD_LINE_ANN_SLOTS 256
+
 struct MsWorld {
     const MsScenario *scenario;
     MsSim *sim;
@@ -43,6 +54,7 @@ struct MsWorld {
     guint64 max_events;   /* 0: the built-in cap */
     MsWorldNoteCtx note_ctx[MS_WORLD_NOTE_CTX_SLOTS];
     guint crlf_code;      /* ms_trace_eol_code("\r\n"), for session.c */
+    MsWorldLineAnn line_anns[MS_WORLD_LINE_ANN_SLOTS]; /* session.c */
 };
 
 /* ---- session glue (session.c) ----

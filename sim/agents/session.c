@@ -28,9 +28,31 @@ static inline guint eol_code(const MsWorld *world, EolCode *m, const char *eol)
     return m->code;
 }
 
+/* The trace's handle of a line's (phase, note) pair.  Every line a run sends
+ * needs one, and the pairs are few: the world remembers them by the two
+ * keys' addresses, which an engine's static keys make enough (MsProtoLine),
+ * so a line finds its pair without a call, where the trace itself, which
+ * must allow for keys that are not static, would check each. */
+static inline MsTraceAnn line_ann(MsWorld *world, MsTrace *trace, const char *phase,
+                                  const char *note)
+{
+    guint64 h = (GPOINTER_TO_SIZE(phase) ^ (GPOINTER_TO_SIZE(note) << 1)) *
+                G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+    MsWorldLineAnn *slot = &world->line_anns[h >> 56];
+    G_STATIC_ASSERT(MS_WORLD_LINE_ANN_SLOTS == 256);
+    if (G_LIKELY(slot->phase == phase && slot->note == note && slot->ann_plus_one != 0))
+        return slot->ann_plus_one - 1;
+    MsTraceAnn ann = ms_trace_annotation(trace, phase, note);
+    slot->phase = phase;
+    slot->note = note;
+    slot->ann_plus_one = ann + 1;
+    return ann;
+}
+
 /* The record of a line the trace's plain path cannot take (binary content,
- * an unusual ending): built in full, which a run does for few lines. */
-static guint64 emit_other(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir side,
+ * an unusual ending): built in full, which a run does for few lines.  Not
+ * inline, so that the usual path does not make room for its record. */
+static G_GNUC_NO_INLINE guint64 emit_other(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir side,
                           const MsProtoLine *line, gsize size)
 {
     MsTraceRecord r = { 0 };
@@ -84,12 +106,6 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     MsTraceContext ctx = ms_tcp_conn_trace_context(conn, side);
     MsTime now = ms_sim_now(world->sim);
 
-    /* Lines in a row (a message's body, a multi-line reply) mostly share
-     * their phase and note: the pair is found once for them. */
-    const char *ann_phase = NULL, *ann_note = NULL;
-    MsTraceAnn ann = 0;
-    gboolean have_ann = FALSE;
-
     EolCode eol = { 0 };
     gsize at = 0;
     for (guint i = 0; i < n; i++) {
@@ -97,12 +113,7 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         gsize end = sent[i].end;
         guint code = l->bytes != NULL ? MS_TRACE_EOL_OTHER : eol_code(world, &eol, l->eol);
         if (code < MS_TRACE_EOL_OTHER) {
-            if (!have_ann || l->phase != ann_phase || l->note != ann_note) {
-                ann = ms_trace_annotation(trace, l->phase, l->note);
-                ann_phase = l->phase;
-                ann_note = l->note;
-                have_ann = TRUE;
-            }
+            MsTraceAnn ann = line_ann(world, trace, l->phase, l->note);
             sent[i].trace_id = ms_trace_emit_line(trace, ctx, now, side, l->text, text[i], ann,
                                                   code);
         } else {
