@@ -86,11 +86,11 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     gsize few_text[16];
     MsTcpArrival few_sent[G_N_ELEMENTS(few_text)];
     gboolean big = n > G_N_ELEMENTS(few_text);
-    /* Most steps send a line or a few: they fit on the stack. */
-    g_autofree gsize *many_text = big ? g_new(gsize, n) : NULL;
-    g_autofree MsTcpArrival *many_sent = big ? g_new(MsTcpArrival, n) : NULL;
-    gsize *text = big ? many_text : few_text;
-    MsTcpArrival *sent = big ? many_sent : few_sent;
+    /* Most steps send a line or a few: they fit on the stack.  Freed by
+     * hand, not with g_autofree, which would call g_free() on every write
+     * for the few that needed the heap. */
+    gsize *text = big ? g_new(gsize, n) : few_text;
+    MsTcpArrival *sent = big ? g_new(MsTcpArrival, n) : few_sent;
     gsize size = 0;
     for (guint i = 0; i < n; i++) {
         size += ms_proto_line_measure(line[i], &text[i]);
@@ -98,7 +98,7 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     }
     char *buf = ms_tcp_send_reserve(conn, side, size);
     if (buf == NULL)
-        return; /* the engine spoke after the connection closed: nothing goes out */
+        goto out; /* the engine spoke after the connection closed: nothing goes out */
     /* The connection, protocol, hosts and ports every line repeats are the
      * connection's trace context, found once for all its lines, which the
      * trace reads instead of the record's: only the line's own fields go
@@ -107,6 +107,7 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     MsTime now = ms_sim_now(world->sim);
 
     EolCode eol = { 0 };
+    guint crlf = world->crlf_code;
     gsize at = 0;
     for (guint i = 0; i < n; i++) {
         const MsProtoLine *l = line[i];
@@ -119,7 +120,16 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         } else {
             sent[i].trace_id = emit_other(trace, ctx, now, side, l, end - at);
         }
-        ms_proto_line_copy_measured(l, text[i], end - at, buf + at);
+        /* Nearly every line ends in CRLF, whose two octets are known. */
+        char *d = buf + at;
+        gsize t = text[i];
+        if (G_LIKELY(code == crlf)) {
+            memcpy(d, l->text, t);
+            d[t] = '\r';
+            d[t + 1] = '\n';
+        } else {
+            ms_proto_line_copy_measured(l, t, end - at, d);
+        }
         at = end;
     }
     g_assert(at == size);
@@ -129,6 +139,11 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     for (guint i = 0; i < n; i++)
         sent[i].end += stream_start;
     ms_tcp_track_arrivals(conn, side, sent, n);
+out:
+    if (big) {
+        g_free(text);
+        g_free(sent);
+    }
 }
 
 void ms_session_free(gpointer session)
