@@ -238,10 +238,12 @@ MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user);
  * NULL when not known. */
 void ms_mail_server_deliver(MsMailServer *server, MsServerUser *user, const char *reverse_path,
                             GBytes *data, const char *message_id, const char *eol);
-/* Puts a message in the outgoing queue; the caller wakes the queue (see
- * ms_mail_server_wake_queue) when it is time to send. */
+/* Puts a message for the n recipients in the outgoing queue (which copies
+ * them); the caller wakes the queue (see ms_mail_server_wake_queue) when it
+ * is time to send. */
 void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
-                            GPtrArray *recipients, GBytes *data, const char *message_id);
+                            const char *const *recipients, guint n, GBytes *data,
+                            const char *message_id);
 /* Makes the queue run at `at` (or earlier if it is already due earlier). */
 void ms_mail_server_wake_queue(MsMailServer *server, MsTime at);
 /* Removes a queue entry (and frees it), tracing why. */

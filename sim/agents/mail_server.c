@@ -192,7 +192,8 @@ static void queue_timer_fired(gpointer data)
 }
 
 static void enqueue_one(MsMailServer *server, const char *reverse_path,
-                        GPtrArray *recipients, GBytes *data, const char *message_id)
+                        const char *const *recipients, guint n, GBytes *data,
+                        const char *message_id)
 {
     /* The Message-ID and reverse path in the entry's own block: every
      * message relayed is queued, and a copy of each cost a block. */
@@ -204,9 +205,9 @@ static void enqueue_one(MsMailServer *server, const char *reverse_path,
     q->reverse_path = reverse_path != NULL
                           ? memcpy(q->strings + mid_size, reverse_path, path_size)
                           : NULL;
-    q->recipients = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < recipients->len; i++)
-        g_ptr_array_add(q->recipients, g_strdup(g_ptr_array_index(recipients, i)));
+    q->recipients = g_ptr_array_new_full(n, g_free);
+    for (guint i = 0; i < n; i++)
+        g_ptr_array_add(q->recipients, g_strdup(recipients[i]));
     q->data = g_bytes_ref(data);
     q->queued = ms_sim_now(server->world->sim);
     q->next_attempt = q->queued;
@@ -214,13 +215,13 @@ static void enqueue_one(MsMailServer *server, const char *reverse_path,
     /* Appended, not printed: a sentence for every message queued, nearly
      * always for one recipient, who is the list. */
     g_autofree char *joined = NULL;
-    const char *rcpts = recipients->len == 1 ? g_ptr_array_index(recipients, 0) : NULL;
+    const char *rcpts = n == 1 ? recipients[0] : NULL;
     if (rcpts == NULL) {
         GString *r = g_string_new(NULL);
-        for (guint i = 0; i < recipients->len; i++) {
+        for (guint i = 0; i < n; i++) {
             if (i > 0)
                 g_string_append_len(r, ", ", 2);
-            g_string_append(r, g_ptr_array_index(recipients, i));
+            g_string_append(r, recipients[i]);
         }
         rcpts = joined = g_string_free(r, FALSE);
     }
@@ -261,32 +262,33 @@ void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char
 /* One queue entry per destination domain, as real MTAs keep them: each
  * domain's server is a separate SMTP transaction and may fail on its own. */
 void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
-                            GPtrArray *recipients, GBytes *data, const char *message_id)
+                            const char *const *recipients, guint n, GBytes *data,
+                            const char *message_id)
 {
     /* Recipients in one domain (nearly every message) are one entry as
      * they are: the groups below would give them all, in their order. */
-    gboolean one_domain = recipients->len > 0;
-    const char *first = one_domain ? ms_address_domain_in(g_ptr_array_index(recipients, 0)) : "";
-    for (guint i = 1; one_domain && i < recipients->len; i++)
-        one_domain = ms_name_equal(ms_address_domain_in(g_ptr_array_index(recipients, i)), first);
+    gboolean one_domain = n > 0;
+    const char *first = one_domain ? ms_address_domain_in(recipients[0]) : "";
+    for (guint i = 1; one_domain && i < n; i++)
+        one_domain = ms_name_equal(ms_address_domain_in(recipients[i]), first);
     if (one_domain) {
-        enqueue_one(server, reverse_path, recipients, data, message_id);
+        enqueue_one(server, reverse_path, recipients, n, data, message_id);
         return;
     }
-    for (guint i = 0; i < recipients->len; i++) {
-        const char *domain = ms_address_domain_in(g_ptr_array_index(recipients, i));
+    g_autofree const char **group = g_new(const char *, n);
+    for (guint i = 0; i < n; i++) {
+        const char *domain = ms_address_domain_in(recipients[i]);
         /* A domain is done when a recipient before this one has it. */
         gboolean seen = FALSE;
         for (guint j = 0; j < i && !seen; j++)
-            seen = ms_name_equal(ms_address_domain_in(g_ptr_array_index(recipients, j)), domain);
+            seen = ms_name_equal(ms_address_domain_in(recipients[j]), domain);
         if (seen)
             continue;
-        g_autoptr(GPtrArray) group = g_ptr_array_new();
-        for (guint j = i; j < recipients->len; j++) {
-            const char *r = g_ptr_array_index(recipients, j);
-            if (ms_name_equal(ms_address_domain_in(r), domain))
-                g_ptr_array_add(group, (gpointer) r);
+        guint n_group = 0;
+        for (guint j = i; j < n; j++) {
+            if (ms_name_equal(ms_address_domain_in(recipients[j]), domain))
+                group[n_group++] = recipients[j];
         }
-        enqueue_one(server, reverse_path, group, data, message_id);
+        enqueue_one(server, reverse_path, group, n_group, data, message_id);
     }
 }

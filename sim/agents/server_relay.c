@@ -166,15 +166,14 @@ static void bounce(MsMailServer *server, const Returned *q, const char *rcpt, co
     ms_world_note(world, MS_TRACE_MESSAGE, "message.bounce", server->name, mid, 0,
                   "bounce %s to %s: %s could not be delivered to %s (%zu bytes)", mid,
                   q->reverse_path, q->message_id != NULL ? q->message_id : "message", rcpt, size);
-    g_autoptr(GPtrArray) to = g_ptr_array_new();
-    g_ptr_array_add(to, (gpointer) q->reverse_path);
+    const char *to[] = { q->reverse_path };
     MsServerUser *u = ms_mail_server_find_user(server, q->reverse_path);
     if (u != NULL) {
         ms_mail_server_deliver(server, u, "", data, mid, NULL);
     } else {
         /* RFC 5321 4.5.5: the sender is elsewhere, so the bounce travels
          * like any message, by SMTP, with MAIL FROM:<>. */
-        ms_mail_server_enqueue(server, "", to, data, mid);
+        ms_mail_server_enqueue(server, "", to, G_N_ELEMENTS(to), data, mid);
         if (wake)
             ms_mail_server_wake_queue(server, ms_sim_now(world->sim));
     }

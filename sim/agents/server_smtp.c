@@ -141,9 +141,13 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
         g_bytes_unref(data);
         data = ms_message_to_bytes(msg);
     }
-    /* Made only for a message that goes on: most are delivered here. */
-    g_autoptr(GPtrArray) remote = NULL;
-    for (guint i = 0; i < ev->recipients->len; i++) {
+    /* The recipients that go on (most messages are delivered here), on
+     * the stack unless there are many: the queue keeps its own copies. */
+    guint n = ev->recipients->len;
+    const char *few[16];
+    const char **remote = n <= G_N_ELEMENTS(few) ? few : g_new(const char *, n);
+    guint n_remote = 0;
+    for (guint i = 0; i < n; i++) {
         const char *rcpt = g_ptr_array_index(ev->recipients, i);
         MsServerUser *u = ms_mail_server_find_user(server, rcpt);
         const char *domain = ms_address_domain_in(rcpt);
@@ -153,15 +157,15 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
             ms_server_bounce_unknown_user(server, ev->reverse_path, data, message_id, rcpt);
             s->queued = TRUE;
         } else {
-            if (remote == NULL)
-                remote = g_ptr_array_new();
-            g_ptr_array_add(remote, (gpointer) rcpt);
+            remote[n_remote++] = rcpt;
         }
     }
-    if (remote != NULL) {
-        ms_mail_server_enqueue(server, ev->reverse_path, remote, data, message_id);
+    if (n_remote > 0) {
+        ms_mail_server_enqueue(server, ev->reverse_path, remote, n_remote, data, message_id);
         s->queued = TRUE;
     }
+    if (remote != few)
+        g_free(remote);
 }
 
 /* The queue runs once the session that filled it is over, so all of a

@@ -180,7 +180,8 @@ static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **err
             g_ptr_array_add(remote, (gpointer) out->to[i]);
     }
     if (remote->len > 0) {
-        ms_mail_server_enqueue(server, out->from, remote, data_bytes, message_id);
+        ms_mail_server_enqueue(server, out->from, (const char *const *) remote->pdata, remote->len,
+                               data_bytes, message_id);
         ms_mail_server_wake_queue(server, ms_sim_now(world->sim));
     }
     return TRUE;
