@@ -218,7 +218,8 @@ struct MsMailServer {
     GPtrArray *queue;     /* MsQueuedMessage*, queue order */
     guint64 queue_serial;
     GPtrArray *sessions;  /* live inbound/outbound sessions (owned, see *_session_free) */
-    GPtrArray *relaying;  /* char*: domains with a relay connection open now */
+    GPtrArray *relaying;  /* the relay connections open now (server_relay.c's
+                           * sessions, which `sessions` owns), one a domain */
     gboolean pop3_update; /* a POP3 update is removing messages (its own notes) */
     const char *appending_id; /* a delivery's Message-ID while it is stored */
     struct MsWebmail *webmail; /* the web-mail application, with `webmail on` */

@@ -35,7 +35,7 @@ MsMailServer *ms_mail_server_new(MsWorld *world, const MsScServer *spec, GError 
     server->agent_hosts = g_hash_table_new_full(ms_name_hash, ms_name_hash_equal, g_free, NULL);
     server->queue = g_ptr_array_new_with_free_func((GDestroyNotify) ms_queued_message_free);
     server->sessions = g_ptr_array_new_with_free_func(ms_session_free);
-    server->relaying = g_ptr_array_new_with_free_func(g_free);
+    server->relaying = g_ptr_array_new();
     server->retry_interval = spec->retry > 0 ? spec->retry : 30 * MS_MINUTE;
     server->give_up_after = spec->give_up > 0 ? spec->give_up : 5 * MS_DAY;
     g_assert(server->host != NULL);

@@ -20,14 +20,29 @@ typedef struct {
     MsTcpConn *conn;
     MsSmtpClient *engine;
     char *domain;
+    guint32 domain_key; /* domain_key(domain) */
     char *lost_why;    /* why the connection could not be made, if it could not */
     gboolean closing;
 } RelaySession;
 
-static gboolean is_relaying(MsMailServer *server, const char *domain)
+/* A number that two names the same but for ASCII case share (x | 0x20 is
+ * the same for a capital letter and its small one), so that the names a
+ * queue run compares, which mostly differ in one character after a common
+ * start ("campus3.edu", "campus5.edu"), are compared only when their keys
+ * agree. */
+static inline guint32 domain_key(const char *domain)
+{
+    guint32 h = 0;
+    for (const guchar *p = (const guchar *) domain; *p != '\0'; p++)
+        h = h * 31u + (*p | 0x20u);
+    return h;
+}
+
+static gboolean is_relaying(MsMailServer *server, const char *domain, guint32 key)
 {
     for (guint i = 0; i < server->relaying->len; i++) {
-        if (ms_name_equal(g_ptr_array_index(server->relaying, i), domain))
+        const RelaySession *r = g_ptr_array_index(server->relaying, i);
+        if (r->domain_key == key && ms_name_equal(r->domain, domain))
             return TRUE;
     }
     return FALSE;
@@ -37,14 +52,8 @@ static gboolean is_relaying(MsMailServer *server, const char *domain)
  * meantime (or waits its turn with persistence off) can go now. */
 static void relay_finished(RelaySession *s)
 {
-    MsMailServer *server = s->server;
-    for (guint i = 0; i < server->relaying->len; i++) {
-        if (ms_name_equal(g_ptr_array_index(server->relaying, i), s->domain)) {
-            g_ptr_array_remove_index(server->relaying, i);
-            break;
-        }
-    }
-    ms_mail_server_wake_queue(server, ms_sim_now(server->world->sim));
+    g_ptr_array_remove(s->server->relaying, s);
+    ms_mail_server_wake_queue(s->server, ms_sim_now(s->server->world->sim));
 }
 
 static void relay_free(gpointer p)
@@ -421,8 +430,8 @@ static const MsTcpCallbacks relay_callbacks = {
     .closed = relay_closed,
 };
 
-static void start_relay(MsMailServer *server, const char *domain, MsQueuedMessage **entries,
-                        guint n_entries)
+static void start_relay(MsMailServer *server, const char *domain, guint32 key,
+                        MsQueuedMessage **entries, guint n_entries)
 {
     MsWorld *world = server->world;
     MsMailServer *target = ms_world_server_for_domain(world, domain);
@@ -439,6 +448,7 @@ static void start_relay(MsMailServer *server, const char *domain, MsQueuedMessag
     s->base.free = relay_free;
     s->server = server;
     s->domain = g_strdup(domain);
+    s->domain_key = key;
     MsSmtpClientConfig cfg;
     ms_smtp_client_config_init(&cfg, server->domain);
     if (server->spec->profile == MS_SC_PROFILE_TEXTBOOK) {
@@ -464,7 +474,7 @@ static void start_relay(MsMailServer *server, const char *domain, MsQueuedMessag
     }
     ms_smtp_client_finish(s->engine);
     g_ptr_array_add(server->sessions, s);
-    g_ptr_array_add(server->relaying, g_strdup(domain));
+    g_ptr_array_add(server->relaying, s);
     /* The attempt of the connection: that of its first entry (the others
      * joined it; each counts its own in the queue notes). */
     guint attempt = entries[0]->attempts;
@@ -480,6 +490,7 @@ static void start_relay(MsMailServer *server, const char *domain, MsQueuedMessag
  * where its entries are in the run's list. */
 typedef struct {
     const char *domain;
+    guint32 key;   /* domain_key(domain) */
     gboolean busy;
     guint n;    /* entries due for it */
     guint at;   /* where they start in the list */
@@ -521,15 +532,17 @@ void ms_server_run_queue(MsMailServer *server)
             continue;
         }
         const char *domain = ms_address_domain_in(g_ptr_array_index(q->recipients, 0));
+        guint32 key = domain_key(domain);
         guint g = 0;
-        while (g < n_groups && !ms_name_equal(groups[g].domain, domain))
+        while (g < n_groups && (groups[g].key != key || !ms_name_equal(groups[g].domain, domain)))
             g++;
         if (g == n_groups) {
             /* A destination with a connection open now gets no connection
              * of its own, and its entries wait: whether it has one is asked
              * once a group, not once an entry. */
             groups[n_groups++] = (Group) { .domain = domain,
-                                           .busy = is_relaying(server, domain) };
+                                           .key = key,
+                                           .busy = is_relaying(server, domain, key) };
         }
         if (!groups[g].busy) {
             group_of[i] = g;
@@ -560,7 +573,7 @@ void ms_server_run_queue(MsMailServer *server)
     for (guint g = 0; g < n_groups; g++) {
         if (groups[g].busy)
             continue;
-        start_relay(server, groups[g].domain, list + groups[g].at,
+        start_relay(server, groups[g].domain, groups[g].key, list + groups[g].at,
                     server->spec->persistent ? groups[g].n : 1);
     }
     if (next != MS_TIME_NEVER)
