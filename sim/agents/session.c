@@ -79,21 +79,20 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     MsProtoLine **line = (MsProtoLine **) lines->pdata;
     /* Every line of a run passes here: the wire bytes are copied once,
      * straight into the room the connection's send buffer makes for the
-     * write.  A line is measured once: the first pass leaves its text's
-     * length in `text` and where it ends in the write in `sent`, beside its
-     * record's id (what TCP tracks the arrival of), for the second, which
-     * copies the bytes. */
-    gsize few_text[16];
-    MsTcpArrival few_sent[G_N_ELEMENTS(few_text)];
-    gboolean big = n > G_N_ELEMENTS(few_text);
+     * write.  A line is measured once: the first pass leaves where it ends
+     * in the write in `sent`, beside its record's id (what TCP tracks the
+     * arrival of), for the second, which copies the bytes (a text line's
+     * own length is in the line). */
+    MsTcpArrival few_sent[16];
+    gboolean big = n > G_N_ELEMENTS(few_sent);
     /* Most steps send a line or a few: they fit on the stack.  Freed by
      * hand, not with g_autofree, which would call g_free() on every write
      * for the few that needed the heap. */
-    gsize *text = big ? g_new(gsize, n) : few_text;
     MsTcpArrival *sent = big ? g_new(MsTcpArrival, n) : few_sent;
     gsize size = 0;
     for (guint i = 0; i < n; i++) {
-        size += ms_proto_line_measure(line[i], &text[i]);
+        gsize text_len;
+        size += ms_proto_line_measure(line[i], &text_len);
         sent[i].end = size;
     }
     char *buf = ms_tcp_send_reserve(conn, side, size);
@@ -115,20 +114,20 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         guint code = l->bytes != NULL ? MS_TRACE_EOL_OTHER : eol_code(world, &eol, l->eol);
         if (code < MS_TRACE_EOL_OTHER) {
             MsTraceAnn ann = line_ann(world, trace, l->phase, l->note);
-            sent[i].trace_id = ms_trace_emit_line(trace, ctx, now, side, l->text, text[i], ann,
+            sent[i].trace_id = ms_trace_emit_line(trace, ctx, now, side, l->text, l->len, ann,
                                                   code);
         } else {
             sent[i].trace_id = emit_other(trace, ctx, now, side, l, end - at);
         }
         /* Nearly every line ends in CRLF, whose two octets are known. */
         char *d = buf + at;
-        gsize t = text[i];
         if (G_LIKELY(code == crlf)) {
+            gsize t = l->len;
             memcpy(d, l->text, t);
             d[t] = '\r';
             d[t + 1] = '\n';
         } else {
-            ms_proto_line_copy_measured(l, t, end - at, d);
+            ms_proto_line_copy_measured(l, l->bytes != NULL ? 0 : l->len, end - at, d);
         }
         at = end;
     }
@@ -140,10 +139,8 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
         sent[i].end += stream_start;
     ms_tcp_track_arrivals(conn, side, sent, n);
 out:
-    if (big) {
-        g_free(text);
+    if (big)
         g_free(sent);
-    }
 }
 
 void ms_session_free(gpointer session)
