@@ -55,6 +55,7 @@ struct MsWorld {
     MsWorldNoteCtx note_ctx[MS_WORLD_NOTE_CTX_SLOTS];
     guint crlf_code;      /* ms_trace_eol_code("\r\n"), for session.c */
     MsWorldLineAnn line_anns[MS_WORLD_LINE_ANN_SLOTS]; /* session.c */
+    MsTrace *trace;       /* the sim's, NULL until session.c first asks */
 };
 
 /* ---- session glue (session.c) ----

@@ -74,7 +74,10 @@ void ms_session_send_lines(MsWorld *world, MsTcpConn *conn, MsDir side, GPtrArra
     if (lines == NULL || lines->len == 0)
         return;
 
-    MsTrace *trace = ms_sim_trace(world->sim);
+    /* The sim's trace is the same for the whole run: asked for once. */
+    MsTrace *trace = world->trace;
+    if (G_UNLIKELY(trace == NULL))
+        trace = world->trace = ms_sim_trace(world->sim);
     guint n = lines->len;
     MsProtoLine **line = (MsProtoLine **) lines->pdata;
     /* Every line of a run passes here: the wire bytes are copied once,
