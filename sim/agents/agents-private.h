@@ -230,6 +230,10 @@ struct MsMailServer {
     guint64 imap_sessions;/* IMAP sessions opened, numbering them */
     guint64 smtp_ids;     /* for Received ids */
     MsTime retry_interval;/* between relay attempts (default 30 min) */
+    /* The trace context of the server's store records (its name alone),
+     * found for the first of them (server_imap.c). */
+    MsTraceContext store_ctx;
+    gboolean have_store_ctx;
     MsTime give_up_after; /* bounce after this long in the queue (5 days) */
 };
 

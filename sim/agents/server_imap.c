@@ -164,7 +164,14 @@ static void store_record(MsMailServer *server, MsServerUser *user, const MsImapC
         else if (ms_imap_store_find_uid(user->store, change->folder, change->uid, &info))
             r.text = mid = ms_message_id_of(info.data);
     }
-    ms_trace_emit(ms_sim_trace(server->world->sim), &r);
+    /* Every delivery, deletion and flag change has one of these records,
+     * whose context (the server's name, nothing else) is found once. */
+    MsTrace *trace = ms_sim_trace(server->world->sim);
+    if (!server->have_store_ctx) {
+        server->store_ctx = ms_trace_context(trace, &r);
+        server->have_store_ctx = TRUE;
+    }
+    ms_trace_emit_in(trace, server->store_ctx, &r);
 }
 
 void ms_server_imap_store_changed(MsMailServer *server, MsServerUser *user,
