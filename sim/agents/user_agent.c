@@ -450,12 +450,15 @@ static GBytes *compose(MsUserAgent *agent, const MsScAction *action,
         MsAttachment att = { .content_type = "message/rfc822", .data = answer->forwarded };
         g_array_prepend_val(files, att);
     }
-    /* Several messages of one action are told apart by their subject. */
-    g_autofree char *subject = answer != NULL ? g_strdup(answer->subject)
-                               : count > 1 && action->subject != NULL
-                                   ? g_strdup_printf("%s (%u of %u)", action->subject,
-                                                     index + 1, count)
-                                   : g_strdup(action->subject);
+    /* Several messages of one action are told apart by their subject;
+     * the others' is the answer's or the action's as it is. */
+    g_autofree char *numbered = answer == NULL && count > 1 && action->subject != NULL
+                                    ? g_strdup_printf("%s (%u of %u)", action->subject,
+                                                      index + 1, count)
+                                    : NULL;
+    const char *subject = answer != NULL     ? answer->subject
+                          : numbered != NULL ? numbered
+                                             : action->subject;
     const char *text = answer != NULL && answer->text != NULL ? answer->text
                        : action->body != NULL                 ? action->body
                                                               : "";
