@@ -19,7 +19,7 @@ typedef struct {
     MsMailServer *server;
     MsTcpConn *conn;
     MsSmtpClient *engine;
-    char *domain;
+    const char *domain; /* in the session's block, after it */
     guint32 domain_key; /* domain_key(domain) */
     char *lost_why;    /* why the connection could not be made, if it could not */
     gboolean closing;
@@ -61,7 +61,6 @@ static void relay_free(gpointer p)
     RelaySession *s = p;
     ms_smtp_client_free(s->engine);
     g_free(s->lost_why);
-    g_free(s->domain);
     g_free(s);
 }
 
@@ -444,10 +443,12 @@ static void start_relay(MsMailServer *server, const char *domain, guint32 key,
             entry_failed_for_good(server, entries[i], &f);
         return;
     }
-    RelaySession *s = g_new0(RelaySession, 1);
+    /* The domain in the session's own block: a block fewer a relay. */
+    gsize domain_size = strlen(domain) + 1;
+    RelaySession *s = g_malloc0(sizeof *s + domain_size);
     s->base.free = relay_free;
     s->server = server;
-    s->domain = g_strdup(domain);
+    s->domain = memcpy(s + 1, domain, domain_size);
     s->domain_key = key;
     MsSmtpClientConfig cfg;
     ms_smtp_client_config_init(&cfg, server->domain);
