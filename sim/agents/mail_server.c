@@ -130,11 +130,14 @@ MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user)
         return NULL;
     /* By hash on the folded local part: a campus server has thousands of
      * users, and every RCPT, login and delivery looks one up, so a short
-     * one is folded on the stack. */
+     * one is folded on the stack, by hand: g_ascii_tolower() is a call
+     * for every octet. */
     char small[64];
     if (local_len < sizeof small) {
-        for (gsize i = 0; i < local_len; i++)
-            small[i] = g_ascii_tolower(user[i]);
+        for (gsize i = 0; i < local_len; i++) {
+            char c = user[i];
+            small[i] = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+        }
         small[local_len] = '\0';
         return g_hash_table_lookup(server->user_index, small);
     }
