@@ -207,6 +207,53 @@ static void persistence_uses_one_connection(void)
     ms_scenario_free(sc);
 }
 
+/* A destination with a relay connection open gets no second one, whatever
+ * the case its name is written in (RFC 5321 2.4: domains are not case
+ * sensitive): the message for HAMBURGER.EDU that reaches crepes.fr while
+ * the connection to hamburger.edu is open waits for that one to close. */
+static void relay_waits_for_the_open_connection_whatever_the_case(void)
+{
+    const char *text =
+        "scenario \"t\"\n"
+        "seed 1\n"
+        "server crepes.fr      domain crepes.fr\n"
+        "server hamburger.edu  domain hamburger.edu\n"
+        "agent alice-pc  user alice@crepes.fr  server crepes.fr\n"
+        "mailbox bob@hamburger.edu\n"
+        "mailbox carol@hamburger.edu\n"
+        "link alice-pc crepes.fr       latency 2ms  bandwidth 10Mbit\n"
+        "link crepes.fr hamburger.edu  latency 40ms bandwidth 100Mbit\n"
+        "at 1s alice-pc send to bob@hamburger.edu subject \"One\" body \"1\"\n"
+        "at 1100ms alice-pc send to carol@HAMBURGER.EDU subject \"Two\" body \"2\"\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_string(text, -1, "t.mss", &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    MsWorld *w = ms_world_new(sc, sc->seed, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    CU_ASSERT_TRUE(ms_world_run(w, MS_TIME_NEVER, &error));
+    MsTrace *t = ms_world_trace(w);
+    CU_ASSERT_EQUAL(count_conns(t, "crepes.fr", "hamburger.edu", 25), 2);
+    /* The second message reached crepes.fr while the first connection was
+     * open, and its connection opened only once that one had closed. */
+    MsTime first_quit = -1, second_open = -1, second_queued = -1;
+    guint opens = 0, queued = 0;
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_pin(t, i);
+        if (r->kind == MS_TRACE_CONN_OPEN && strcmp(r->src, "crepes.fr") == 0 && ++opens == 2)
+            second_open = r->time;
+        if (r->kind == MS_TRACE_LINE && strcmp(r->src, "crepes.fr") == 0 &&
+            strcmp(r->text, "QUIT") == 0 && first_quit < 0)
+            first_quit = r->time;
+        if (r->kind == MS_TRACE_QUEUE && strcmp(r->note, "queue.add") == 0 && ++queued == 2)
+            second_queued = r->time;
+    }
+    CU_ASSERT_TRUE(first_quit > second_queued);
+    CU_ASSERT_TRUE(second_open > first_quit);
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "bob@hamburger.edu"));
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "carol@hamburger.edu"));
+    ms_world_free(w);
+}
+
 static void unknown_recipient_fails_alone(void)
 {
     MsScenario *sc = NULL;
@@ -1806,6 +1853,7 @@ int main(void)
         MS_TEST(json_writer_matches_json_glib),
         MS_TEST(textbook_profile_reads_like_the_book),
         MS_TEST(persistence_uses_one_connection),
+        MS_TEST(relay_waits_for_the_open_connection_whatever_the_case),
         MS_TEST(unknown_recipient_fails_alone),
         MS_TEST(queue_retries_until_the_server_is_back),
         MS_TEST(bounce_reaches_the_sender),
