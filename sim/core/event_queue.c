@@ -188,15 +188,15 @@ static guint32 slot_alloc(MsEventQueue *queue)
 }
 
 /* Recycling a slot bumps its generation, which invalidates old ids.  The
- * generation skips 0 so that no id is ever MS_EVENT_ID_NONE. */
+ * generations are odd (they start at 1 and step by 2, wrapping from
+ * G_MAXUINT32 to 1), so no id is ever MS_EVENT_ID_NONE without a test for
+ * 0 at every pop; a slot's ids repeat only after 2^31 events. */
 static inline void slot_release(MsEventQueue *queue, guint32 slot)
 {
     Slot *s = &queue->slots[slot];
     s->fn = NULL;
     s->data = NULL;
-    s->gen++;
-    if (G_UNLIKELY(s->gen == 0))
-        s->gen = 1;
+    s->gen += 2;
     s->next_free = queue->free_head;
     queue->free_head = slot;
 }
@@ -328,10 +328,13 @@ static void defer_top(MsEventQueue *queue, Heap *h, guint32 slot)
     heap_replace_top(h->a, h->len, entry);
 }
 
-/* Whether the root's entry is early: its event was rescheduled later. */
+/* Whether the root's entry is early: its event was rescheduled later.  A
+ * move always takes a new sequence number and the entry keeps the one it
+ * was made with, so the two differ exactly when the event has moved; one
+ * 32-bit compare instead of remaking the entry. */
 static inline gboolean top_deferred(HeapEntry top, const Slot *s)
 {
-    return top != entry_make(s->due, ((guint64) s->seq << 32) | KEY_SLOT(entry_key(top)));
+    return KEY_SEQ(entry_key(top)) != s->seq;
 }
 
 static int entry_compare(const void *a, const void *b)
