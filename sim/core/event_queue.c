@@ -34,104 +34,16 @@
  * levels shallower.  The next event is the earlier of the two roots, so the
  * order is exactly that of one heap; which heap an entry sits in only
  * decides what it costs.
+ *
+ * The layout is in event_queue-private.h, so that the simulator's loop
+ * (sim.c) can take the usual path of a peek and a pop inline.
  */
 #include "mailsim/core.h"
 #include "core/core-private.h"
+#include "core/event_queue-private.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* One heap entry: the time (biased, so that it orders as an unsigned
- * number) in the high 64 bits, the key (seq << 32 | slot) in the low ones.
- * Entries then compare in (time, key) order as 128-bit unsigned numbers: a
- * compare and a subtract with borrow, where two fields took a dozen
- * instructions, and the outcome is a carry rather than a branch, which in a
- * heap would be mispredicted half the time.  Sequence numbers are unique,
- * so the order is strict and the slot bits never decide anything.
- *
- * 16 bytes, so that with the root at index 1 and the array aligned to a
- * cache line, two siblings always share a line and the four grandchildren
- * of a node fill exactly one: a walk down the heap touches one line per
- * level and can ask for the lines it will need next. */
-__extension__ typedef unsigned __int128 HeapEntry;
-
-#define TIME_BIAS (G_GUINT64_CONSTANT(1) << 63)
-#define KEY_SLOT(key) ((guint32) ((key) & G_MAXUINT32))
-#define KEY_SEQ(key) ((guint32) ((key) >> 32))
-
-static inline HeapEntry entry_make(MsTime time, guint64 key)
-{
-    return ((HeapEntry) ((guint64) time ^ TIME_BIAS) << 64) | key;
-}
-
-static inline MsTime entry_time(HeapEntry entry)
-{
-    return (MsTime) ((guint64) (entry >> 64) ^ TIME_BIAS);
-}
-
-static inline guint64 entry_key(HeapEntry entry)
-{
-    return (guint64) entry;
-}
-
-#define SEQ_LIMIT (G_GUINT64_CONSTANT(1) << 32)
-#define CACHE_LINE 64u
-
-/* What a scheduled event does, and when.  fn == NULL marks a slot whose event
- * was cancelled (entry still in the heap) or a free slot (on the free list).
- * (due, seq) is the key the event runs at; `at` is the time of its heap
- * entry, earlier than `due` while a reschedule is pending (see above). */
-typedef struct {
-    MsEventFn fn;
-    gpointer data;
-    MsTime due;
-    MsTime at;
-    guint32 gen;
-    union {
-        guint32 seq;       /* while the slot is in use */
-        guint32 next_free; /* while it is on the free list */
-    };
-} Slot;
-
-#define NO_SLOT G_MAXUINT32
-#define MIN_CAPACITY 64u
-/* Rebuild only when it pays: more dead entries than live, and a fair few. */
-#define COMPACT_MIN_DEAD 256u
-
-typedef struct {
-    HeapEntry *a;       /* a[1..len]; a[0] is unused */
-    gpointer mem;       /* the allocation a points into */
-    guint len;
-    guint cap;          /* entries available, including a[0] */
-} Heap;
-
-/* Due this long after the last event run, or later: the far heap.  (A
- * span of 20 ms or of a second did about as well on a campus.) */
-#define NEAR_SPAN (100 * MS_MSEC)
-
-enum { NEAR, FAR };
-
-struct MsEventQueue {
-    Heap heaps[2];      /* NEAR, FAR */
-    MsTime now;         /* the time of the last event popped */
-    /* The heap whose root peek found to be the next event (live, at its
-     * key), until the queue changes: the simulator peeks before every
-     * step, and the pop that follows need not look again. */
-    Heap *ready;
-
-    Slot *slots;
-    guint32 n_slots;
-    guint32 slots_cap;
-    guint32 free_head;
-
-    guint64 next_seq;   /* always < SEQ_LIMIT */
-    guint live;
-};
-
-static inline guint queue_entries(const MsEventQueue *queue)
-{
-    return queue->heaps[NEAR].len + queue->heaps[FAR].len;
-}
 
 /* Grows a heap's array to hold `cap` entries, aligned to a cache line. */
 static void heap_reserve(Heap *h, guint cap)
@@ -185,20 +97,6 @@ static guint32 slot_alloc(MsEventQueue *queue)
     slot = queue->n_slots++;
     queue->slots[slot].gen = 1;
     return slot;
-}
-
-/* Recycling a slot bumps its generation, which invalidates old ids.  The
- * generations are odd (they start at 1 and step by 2, wrapping from
- * G_MAXUINT32 to 1), so no id is ever MS_EVENT_ID_NONE without a test for
- * 0 at every pop; a slot's ids repeat only after 2^31 events. */
-static inline void slot_release(MsEventQueue *queue, guint32 slot)
-{
-    Slot *s = &queue->slots[slot];
-    s->fn = NULL;
-    s->data = NULL;
-    s->gen += 2;
-    s->next_free = queue->free_head;
-    queue->free_head = slot;
 }
 
 /* The entry at byte offset `off` from the array's start: the walks keep
@@ -306,18 +204,6 @@ static void heap_remove_top(Heap *h)
         heap_replace_top(h->a, len, h->a[len + 1]);
 }
 
-/* The heap whose root is the earliest entry of all; NULL if both are empty. */
-static inline Heap *first_heap(MsEventQueue *queue)
-{
-    Heap *near = &queue->heaps[NEAR];
-    Heap *far = &queue->heaps[FAR];
-    if (far->len == 0)
-        return near->len > 0 ? near : NULL;
-    if (near->len == 0 || far->a[1] < near->a[1])
-        return far;
-    return near;
-}
-
 /* The root's event was rescheduled later: its entry goes back into its heap
  * at the key the event now has. */
 static void defer_top(MsEventQueue *queue, Heap *h, guint32 slot)
@@ -326,15 +212,6 @@ static void defer_top(MsEventQueue *queue, Heap *h, guint32 slot)
     HeapEntry entry = entry_make(s->due, ((guint64) s->seq << 32) | slot);
     s->at = s->due;
     heap_replace_top(h->a, h->len, entry);
-}
-
-/* Whether the root's entry is early: its event was rescheduled later.  A
- * move always takes a new sequence number and the entry keeps the one it
- * was made with, so the two differ exactly when the event has moved; one
- * 32-bit compare instead of remaking the entry. */
-static inline gboolean top_deferred(HeapEntry top, const Slot *s)
-{
-    return KEY_SEQ(entry_key(top)) != s->seq;
 }
 
 static int entry_compare(const void *a, const void *b)
@@ -530,7 +407,7 @@ MsEventId ms_event_queue_reschedule(MsEventQueue *queue, MsEventId id, MsTime ti
 /* Discards cancelled entries at the roots and puts back early ones (their
  * events were rescheduled) until the earlier root is an event due at its
  * key; returns its heap, or NULL when nothing is pending. */
-G_GNUC_NO_INLINE static Heap *settle_top(MsEventQueue *queue)
+G_GNUC_NO_INLINE Heap *ms_event_queue_settle(MsEventQueue *queue)
 {
     Heap *h;
     while ((h = first_heap(queue)) != NULL) {
@@ -550,71 +427,40 @@ G_GNUC_NO_INLINE static Heap *settle_top(MsEventQueue *queue)
 
 /* The rest of a pop: the root leaves its heap.  The next pop will want
  * the new root's slot: it starts loading while the caller runs this event.
- * Apart, and last, so that pop keeps nothing in registers across the walk
- * (it jumps here). */
-G_GNUC_NO_INLINE static gboolean pop_finish(MsEventQueue *queue, Heap *h)
+ * Apart, so that the pop inline in the simulator's step (or in
+ * ms_event_queue_pop()) keeps nothing of its own in registers across the
+ * walk. */
+G_GNUC_NO_INLINE void ms_event_queue_pop_finish(MsEventQueue *queue, Heap *h)
 {
     guint len = --h->len;
     if (len > 0) {
         heap_walk(h->a, len, h->a[len + 1]);
         __builtin_prefetch(&queue->slots[KEY_SLOT(entry_key(h->a[1]))]);
     }
-    return TRUE;
-}
-
-/* A pop with no peek just before: the roots are settled first. */
-G_GNUC_NO_INLINE static gboolean pop_unsettled(MsEventQueue *queue, MsTime *time_out,
-                                               MsEventFn *fn_out, gpointer *data_out)
-{
-    queue->ready = settle_top(queue);
-    if (queue->ready == NULL)
-        return FALSE;
-    return ms_event_queue_pop(queue, time_out, fn_out, data_out);
 }
 
 gboolean ms_event_queue_pop(MsEventQueue *queue, MsTime *time_out, MsEventFn *fn_out, gpointer *data_out)
 {
     g_return_val_if_fail(queue != NULL, FALSE);
-    Heap *h = queue->ready;
-    if (G_UNLIKELY(h == NULL))
-        return pop_unsettled(queue, time_out, fn_out, data_out);
-    queue->ready = NULL;
-    HeapEntry top = h->a[1];
-    guint32 slot = KEY_SLOT(entry_key(top));
-    Slot *s = &queue->slots[slot];
-    queue->live--;
-    queue->now = entry_time(top);
+    MsTime time;
+    MsEventFn fn;
+    gpointer data;
+    if (!queue_pop(queue, &time, &fn, &data))
+        return FALSE;
     if (time_out != NULL)
-        *time_out = queue->now;
+        *time_out = time;
     if (fn_out != NULL)
-        *fn_out = s->fn;
+        *fn_out = fn;
     if (data_out != NULL)
-        *data_out = s->data;
-    slot_release(queue, slot);
-    return pop_finish(queue, h);
-}
-
-/* settle_top() when the earlier root is already a live event at its key,
- * as it nearly always is: no call, and nothing to save for one. */
-static inline Heap *settle_top_fast(MsEventQueue *queue)
-{
-    Heap *h = first_heap(queue);
-    if (G_LIKELY(h != NULL)) {
-        HeapEntry top = h->a[1];
-        const Slot *s = &queue->slots[KEY_SLOT(entry_key(top))];
-        if (G_LIKELY(s->fn != NULL && !top_deferred(top, s)))
-            return h;
-    }
-    return settle_top(queue);
+        *data_out = data;
+    return TRUE;
 }
 
 MsTime ms_event_queue_peek_time(MsEventQueue *queue)
 {
     g_return_val_if_fail(queue != NULL, MS_TIME_NEVER);
     /* Cancelled events at the top are discarded now rather than reported. */
-    Heap *h = settle_top_fast(queue);
-    queue->ready = h;
-    return h != NULL ? entry_time(h->a[1]) : MS_TIME_NEVER;
+    return queue_peek(queue);
 }
 
 guint ms_event_queue_size(const MsEventQueue *queue)

@@ -7,6 +7,7 @@
  */
 #include "mailsim/core.h"
 #include "mailsim/trace.h"
+#include "core/event_queue-private.h"
 
 struct MsSim {
     MsTime now;         /* first: ms_sim_now() reads it in place (core.h) */
@@ -85,19 +86,21 @@ gboolean ms_sim_cancel(MsSim *sim, MsEventId id)
     return ms_event_queue_cancel(sim->queue, id);
 }
 
+/* This and ms_sim_step() are the event loop's two calls for every event:
+ * the queue's usual paths inline (event_queue-private.h). */
 MsTime ms_sim_next_time(MsSim *sim)
 {
     g_return_val_if_fail(sim != NULL, MS_TIME_NEVER);
-    return ms_event_queue_peek_time(sim->queue);
+    return queue_peek(sim->queue);
 }
 
 gboolean ms_sim_step(MsSim *sim)
 {
     g_return_val_if_fail(sim != NULL, FALSE);
-    MsTime time = 0;
-    MsEventFn fn = NULL;
-    gpointer data = NULL;
-    if (!ms_event_queue_pop(sim->queue, &time, &fn, &data))
+    MsTime time;
+    MsEventFn fn;
+    gpointer data;
+    if (!queue_pop(sim->queue, &time, &fn, &data))
         return FALSE;
     /* The queue hands events out in (time, seq) order and nothing can be
      * scheduled before now, so the clock never runs backwards. */
@@ -118,7 +121,7 @@ guint64 ms_sim_run(MsSim *sim, MsTime until)
     g_return_val_if_fail(sim != NULL, 0);
     guint64 ran = 0;
     for (;;) {
-        MsTime next = ms_event_queue_peek_time(sim->queue);
+        MsTime next = queue_peek(sim->queue);
         /* Test NEVER first: with until == MS_TIME_NEVER, "next <= until"
          * alone would also hold for an empty queue. */
         if (next == MS_TIME_NEVER || next > until)
