@@ -533,6 +533,19 @@ static void test_random_reschedule_both_heaps(void)
     random_against_reference(5681, 10 * MS_MSEC, TRUE);
 }
 
+/* Steps of a millisecond: pushes land in the near heap (under 5 ms ahead)
+ * and the middle one, moves in all three, and each empties and fills
+ * again as the run goes on. */
+static void test_random_three_heaps(void)
+{
+    random_against_reference(7331, MS_MSEC, FALSE);
+}
+
+static void test_random_reschedule_three_heaps(void)
+{
+    random_against_reference(9127, MS_MSEC, TRUE);
+}
+
 /* A heap deep enough for the walk that loads ahead (8,192 entries and
  * more) and then shrinking through the plain one: 20,000 events over 97
  * instants, so that most share theirs with many others, come out by time
@@ -589,6 +602,45 @@ static void test_ties_across_heaps(void)
     for (guint i = 0; i < 5; i++)
         CU_ASSERT_EQUAL(g_array_index(order, guint, i), i + 1);
     CU_ASSERT_EQUAL(g_array_index(ts, MsTime, 3), 5 * MS_SEC);
+}
+
+/* Events due at one instant come out in push order when each waits in a
+ * heap of its own: pushed 2 s before it (far), 50 ms before (middle) and
+ * 1 ms before (near).  Then, with every heap emptied, a heap that fills
+ * again takes part again, and an empty queue says so. */
+static void test_ties_across_three_heaps(void)
+{
+    g_autoptr(MsEventQueue) q = ms_event_queue_new();
+    const MsTime t = 2 * MS_SEC;
+    gpointer data = NULL;
+    ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(1));
+    ms_event_queue_push(q, t - 50 * MS_MSEC, noop, GUINT_TO_POINTER(0));
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, NULL, NULL, &data));
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 0);
+    ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(2));
+    ms_event_queue_push(q, t - MS_MSEC, noop, GUINT_TO_POINTER(0));
+    CU_ASSERT_TRUE(ms_event_queue_pop(q, NULL, NULL, &data));
+    CU_ASSERT_EQUAL(GPOINTER_TO_UINT(data), 0);
+    ms_event_queue_push(q, t, noop, GUINT_TO_POINTER(3));
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), t);
+    g_autoptr(GArray) order = drain(q, NULL);
+    CU_ASSERT_EQUAL_FATAL(order->len, 3);
+    for (guint i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(g_array_index(order, guint, i), i + 1);
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), MS_TIME_NEVER);
+
+    /* Now t: far, middle and near again, pushed latest first. */
+    ms_event_queue_push(q, t + 3 * MS_SEC, noop, GUINT_TO_POINTER(6));
+    ms_event_queue_push(q, t + 50 * MS_MSEC, noop, GUINT_TO_POINTER(5));
+    ms_event_queue_push(q, t + MS_MSEC, noop, GUINT_TO_POINTER(4));
+    CU_ASSERT_EQUAL(ms_event_queue_size(q), 3);
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), t + MS_MSEC);
+    g_autoptr(GArray) again = drain(q, NULL);
+    CU_ASSERT_EQUAL_FATAL(again->len, 3);
+    for (guint i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(g_array_index(again, guint, i), i + 4);
+    CU_ASSERT_EQUAL(ms_event_queue_peek_time(q), MS_TIME_NEVER);
+    CU_ASSERT_FALSE(ms_event_queue_pop(q, NULL, NULL, NULL));
 }
 
 /* ---- core/sim ----------------------------------------------------------- */
@@ -2106,6 +2158,9 @@ int main(void)
         MS_TEST(test_random_both_heaps),
         MS_TEST(test_random_reschedule_both_heaps),
         MS_TEST(test_ties_across_heaps),
+        MS_TEST(test_random_three_heaps),
+        MS_TEST(test_random_reschedule_three_heaps),
+        MS_TEST(test_ties_across_three_heaps),
         MS_TEST(test_deep_heap_order),
         MS_TEST_END,
     };

@@ -71,21 +71,28 @@ typedef struct {
 /* Rebuild only when it pays: more dead entries than live, and a fair few. */
 #define COMPACT_MIN_DEAD 256u
 
+/* What an empty heap keeps at its root: an entry later than any event's
+ * (its time is MS_TIME_NEVER), so that the earliest root of all is found
+ * without asking which heaps are empty. */
+#define EMPTY_ROOT (~(HeapEntry) 0)
+
 typedef struct {
-    HeapEntry *a;       /* a[1..len]; a[0] is unused */
+    HeapEntry *a;       /* a[1..len], or a[1] == EMPTY_ROOT; a[0] is unused */
     gpointer mem;       /* the allocation a points into */
     guint len;
     guint cap;          /* entries available, including a[0] */
 } Heap;
 
-/* Due this long after the last event run, or later: the far heap.  (A
- * span of 20 ms or of a second did about as well on a campus.) */
-#define NEAR_SPAN (100 * MS_MSEC)
+/* Due less than NEAR_SPAN after the last event run: the near heap (a
+ * packet's next hop on a LAN link); less than MID_SPAN: the middle one;
+ * later: the far one. */
+#define NEAR_SPAN (5 * MS_MSEC)
+#define MID_SPAN (100 * MS_MSEC)
 
-enum { NEAR, FAR };
+enum { NEAR, MID, FAR, N_HEAPS };
 
 struct MsEventQueue {
-    Heap heaps[2];      /* NEAR, FAR */
+    Heap heaps[N_HEAPS];
     MsTime now;         /* the time of the last event popped */
     /* The heap whose root peek found to be the next event (live, at its
      * key), until the queue changes: the simulator peeks before every
@@ -103,7 +110,7 @@ struct MsEventQueue {
 
 static inline guint queue_entries(const MsEventQueue *queue)
 {
-    return queue->heaps[NEAR].len + queue->heaps[FAR].len;
+    return queue->heaps[NEAR].len + queue->heaps[MID].len + queue->heaps[FAR].len;
 }
 
 /* Recycling a slot bumps its generation, which invalidates old ids.  The
@@ -120,16 +127,17 @@ static inline void slot_release(MsEventQueue *queue, guint32 slot)
     queue->free_head = slot;
 }
 
-/* The heap whose root is the earliest entry of all; NULL if both are empty. */
+/* The heap whose root is the earliest entry of all; NULL if all are empty.
+ * An empty heap's root is EMPTY_ROOT, so a heap with entries wins over it
+ * and only an empty queue ends with an empty heap. */
 static inline Heap *first_heap(MsEventQueue *queue)
 {
-    Heap *near = &queue->heaps[NEAR];
-    Heap *far = &queue->heaps[FAR];
-    if (far->len == 0)
-        return near->len > 0 ? near : NULL;
-    if (near->len == 0 || far->a[1] < near->a[1])
-        return far;
-    return near;
+    Heap *first = &queue->heaps[NEAR];
+    if (queue->heaps[MID].a[1] < first->a[1])
+        first = &queue->heaps[MID];
+    if (queue->heaps[FAR].a[1] < first->a[1])
+        first = &queue->heaps[FAR];
+    return first->len > 0 ? first : NULL;
 }
 
 /* Whether the root's entry is early: its event was rescheduled later.  A

@@ -26,14 +26,18 @@
  * as they would after a cancel and a push, ties included, for the price of a
  * few stores.
  *
- * There are two heaps: one for what is due within 100 ms of the last event
- * run (packets on their way), one for what is due later (retransmission
- * timers, a user's next action, a queue's next retry).  A campus run keeps
- * well over a thousand events in the second and a few dozen in the first,
- * and nearly every event it runs comes from the first, a heap several
- * levels shallower.  The next event is the earlier of the two roots, so the
- * order is exactly that of one heap; which heap an entry sits in only
- * decides what it costs.
+ * There are three heaps: one for what is due within 5 ms of the last event
+ * run (a packet's next hop on a LAN link), one for the rest of the next
+ * 100 ms (packets on slower paths, a server's reply), one for what is due
+ * later (retransmission timers, a user's next action, a queue's next
+ * retry).  A campus run keeps well over a thousand events in the last and
+ * a few dozen in the others, and nearly every event it runs comes from the
+ * first two, heaps several levels shallower; two thirds of them from the
+ * first, which holds fewer still than one heap for the whole 100 ms.  The
+ * next event is the earliest of the three roots, so the order is exactly
+ * that of one heap; which heap an entry sits in only decides what it
+ * costs.  An empty heap's root is an entry later than any event's, so the
+ * earliest root is found with two compares and no test for emptiness.
  *
  * The layout is in event_queue-private.h, so that the simulator's loop
  * (sim.c) can take the usual path of a peek and a pop inline.
@@ -52,6 +56,8 @@ static void heap_reserve(Heap *h, guint cap)
     HeapEntry *a = (HeapEntry *) (((guintptr) mem + CACHE_LINE - 1) & ~(guintptr) (CACHE_LINE - 1));
     if (h->a != NULL)
         memcpy(a, h->a, (gsize) (h->len + 1) * sizeof(HeapEntry));
+    if (h->len == 0)
+        a[1] = EMPTY_ROOT;
     g_free(h->mem);
     h->mem = mem;
     h->a = a;
@@ -61,8 +67,8 @@ static void heap_reserve(Heap *h, guint cap)
 MsEventQueue *ms_event_queue_new(void)
 {
     MsEventQueue *queue = g_new0(MsEventQueue, 1);
-    heap_reserve(&queue->heaps[NEAR], MIN_CAPACITY);
-    heap_reserve(&queue->heaps[FAR], MIN_CAPACITY);
+    for (int k = 0; k < N_HEAPS; k++)
+        heap_reserve(&queue->heaps[k], MIN_CAPACITY);
     queue->slots_cap = MIN_CAPACITY;
     queue->slots = g_new(Slot, queue->slots_cap);
     queue->free_head = NO_SLOT;
@@ -75,8 +81,8 @@ void ms_event_queue_free(MsEventQueue *queue)
 {
     if (queue == NULL)
         return;
-    g_free(queue->heaps[NEAR].mem);
-    g_free(queue->heaps[FAR].mem);
+    for (int k = 0; k < N_HEAPS; k++)
+        g_free(queue->heaps[k].mem);
     g_free(queue->slots);
     g_free(queue);
 }
@@ -202,6 +208,8 @@ static void heap_remove_top(Heap *h)
     guint len = --h->len;
     if (len > 0)
         heap_replace_top(h->a, len, h->a[len + 1]);
+    else
+        h->a[1] = EMPTY_ROOT;
 }
 
 /* The root's event was rescheduled later: its entry goes back into its heap
@@ -231,7 +239,7 @@ static void renumber(MsEventQueue *queue)
 {
     /* An entry whose event was rescheduled moves to its key first: the new
      * numbers must keep the order the events will run in. */
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < N_HEAPS; k++) {
         Heap *h = &queue->heaps[k];
         for (guint i = 1; i <= h->len; i++) {
             guint32 slot = KEY_SLOT(entry_key(h->a[i]));
@@ -243,14 +251,21 @@ static void renumber(MsEventQueue *queue)
         }
         qsort(&h->a[1], h->len, sizeof(HeapEntry), entry_compare);
     }
-    Heap *near = &queue->heaps[NEAR];
-    Heap *far = &queue->heaps[FAR];
-    guint i = 1;
-    guint j = 1;
+    guint next[N_HEAPS];
+    for (int k = 0; k < N_HEAPS; k++)
+        next[k] = 1;
     guint32 seq = 0;
-    while (i <= near->len || j <= far->len) {
-        Heap *h = j > far->len || (i <= near->len && near->a[i] < far->a[j]) ? near : far;
-        HeapEntry *e = h == near ? &near->a[i++] : &far->a[j++];
+    for (;;) {
+        int first = -1;
+        for (int k = 0; k < N_HEAPS; k++) {
+            const Heap *h = &queue->heaps[k];
+            if (next[k] <= h->len
+                && (first < 0 || h->a[next[k]] < queue->heaps[first].a[next[first]]))
+                first = k;
+        }
+        if (first < 0)
+            break;
+        HeapEntry *e = &queue->heaps[first].a[next[first]++];
         guint32 slot = KEY_SLOT(entry_key(*e));
         *e = entry_make(entry_time(*e), ((guint64) seq << 32) | slot);
         queue->slots[slot].seq = seq++;
@@ -258,12 +273,12 @@ static void renumber(MsEventQueue *queue)
     queue->next_seq = seq;
 }
 
-/* The far heap takes what is due NEAR_SPAN or more after now; the
- * unsigned difference keeps times before now (tests push those) near. */
+/* The heap for an event due at `time`, by how far it lies ahead of now;
+ * times before now (tests push those) go near. */
 static inline Heap *heap_for(MsEventQueue *queue, MsTime time)
 {
-    return &queue->heaps[time > queue->now
-                         && (guint64) time - (guint64) queue->now >= NEAR_SPAN];
+    guint64 ahead = time > queue->now ? (guint64) time - (guint64) queue->now : 0;
+    return &queue->heaps[(ahead >= NEAR_SPAN) + (ahead >= MID_SPAN)];
 }
 
 /* The event goes into `slot`, taken off the free list, and into h. */
@@ -321,7 +336,7 @@ MsEventId ms_event_queue_push(MsEventQueue *queue, MsTime time, MsEventFn fn, gp
  * saved six registers for it at every cancel. */
 G_GNUC_NO_INLINE static void compact(MsEventQueue *queue)
 {
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < N_HEAPS; k++) {
         Heap *h = &queue->heaps[k];
         guint kept = 0;
         for (guint i = 1; i <= h->len; i++) {
@@ -334,6 +349,8 @@ G_GNUC_NO_INLINE static void compact(MsEventQueue *queue)
         h->len = kept;
         for (guint i = kept / 2; i >= 1; i--)
             sift_down(h->a, kept, i, h->a[i]);
+        if (kept == 0)
+            h->a[1] = EMPTY_ROOT;
     }
 }
 
@@ -436,6 +453,8 @@ G_GNUC_NO_INLINE void ms_event_queue_pop_finish(MsEventQueue *queue, Heap *h)
     if (len > 0) {
         heap_walk(h->a, len, h->a[len + 1]);
         __builtin_prefetch(&queue->slots[KEY_SLOT(entry_key(h->a[1]))]);
+    } else {
+        h->a[1] = EMPTY_ROOT;
     }
 }
 
