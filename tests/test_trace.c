@@ -309,6 +309,71 @@ static void test_emit_event_matches_records(void)
     }
 }
 
+/* Sentences written into the trace's room and logged with
+ * ms_trace_emit_sentence() decode exactly as the same events through
+ * ms_trace_emit_in(): enough of them, of every length the room takes, to
+ * fill several blocks of sentences, interleaved with strings the pool
+ * indexes (which grows its index several times past the blocks of
+ * sentences, and must still find each of its strings); some sentences the
+ * same text as an indexed string, some the same as each other, some
+ * logged the general way (a chunk's first record, a large count, a line's
+ * kind). */
+static void test_emit_sentence_matches_records(void)
+{
+    g_autoptr(MsTrace) fast = ms_trace_new();
+    g_autoptr(MsTrace) whole = ms_trace_new();
+    MsTraceRecord c = { 0 };
+    c.src = "mx.example";
+    MsTraceContext ctx = ms_trace_context(fast, &c);
+    CU_ASSERT_EQUAL_FATAL(ms_trace_context(whole, &c), ctx);
+    static const MsTraceKind kinds[] = { MS_TRACE_QUEUE, MS_TRACE_MAILBOX, MS_TRACE_MESSAGE,
+                                         MS_TRACE_ACTION, MS_TRACE_LINE };
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) copies = g_ptr_array_new();
+    for (guint i = 0; i < 3000; i++) {
+        /* Lengths from 0 to the room's last byte. */
+        gsize len = i % 256 == 255 ? MS_TRACE_SENTENCE_ROOM - 1 : (i * 37u) % MS_TRACE_SENTENCE_ROOM;
+        char *sentence = g_malloc(len + 1);
+        gint n = g_snprintf(sentence, len + 1, "%u: %s", i % 500 == 7 ? 7 : i,
+                            "message placed in the outgoing queue, waiting for a try........"
+                            "................................................................"
+                            "................................................................"
+                            "................................................................");
+        CU_ASSERT_FATAL(n >= 0);
+        char *room = ms_trace_sentence_room(fast);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(room);
+        memcpy(room, sentence, len + 1);
+        MsTraceRecord r = { 0 };
+        r.kind = kinds[i % G_N_ELEMENTS(kinds)];
+        r.time = (MsTime) i * 1000;
+        r.arrival = -1;
+        r.note = i % 3 == 0 ? "queue.add" : "mailbox.deliver";
+        r.subject = i % 4 == 0 ? NULL : "<1.2@example>";
+        r.text = i % 6 == 0 ? "Subject: hello" : NULL;
+        r.detail = sentence;
+        r.count = i % 17 == 0 ? 100000 : (gint64) (i % 50);
+        CU_ASSERT_EQUAL(ms_trace_emit_sentence(fast, ctx, r.kind, r.time, r.note, r.subject,
+                                               r.text, len, r.count),
+                        ms_trace_emit_in(whole, ctx, &r));
+        /* A string the index holds, new every time, and now and then one
+         * with a sentence's text. */
+        char *name = i % 10 == 0 ? g_strdup(sentence) : g_strdup_printf("host-%u.example", i);
+        g_ptr_array_add(names, name);
+        g_ptr_array_add(copies, (gpointer) intern_copy(fast, name));
+        g_free(sentence);
+    }
+    for (guint i = 0; i < names->len; i++)
+        CU_ASSERT_PTR_EQUAL(intern_copy(fast, g_ptr_array_index(names, i)),
+                            g_ptr_array_index(copies, i));
+    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
+    for (guint64 id = 0; id < ms_trace_length(fast); id++) {
+        MsTraceRecord a, b;
+        ms_trace_get(fast, id, &a);
+        ms_trace_get(whole, id, &b);
+        expect_same_record(&a, &b);
+    }
+}
+
 /* Events of a known context with no more than a note, a direction and a
  * count go into a tiny slot without the general path's form-by-form
  * checks; they, and those with a little more (a text, a negative or
@@ -402,6 +467,7 @@ int main(void)
         MS_TEST(test_emit_paths_match_records),
         MS_TEST(test_emit_event_matches_records),
         MS_TEST(test_emit_small_events_match),
+        MS_TEST(test_emit_sentence_matches_records),
         MS_TEST_END,
     };
     static const MsTestCase subscribers[] = {

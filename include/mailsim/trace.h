@@ -163,6 +163,22 @@ guint64 ms_trace_emit_segment(MsTrace *trace, MsTraceContext ctx, MsTraceKind ki
 guint64 ms_trace_emit_event(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
                             const char *note, const char *subject, const char *text,
                             const char *detail, gsize detail_len, gint64 count);
+/* The longest event sentence, with its NUL, that ms_trace_sentence_room()
+ * makes room for. */
+#define MS_TRACE_SENTENCE_ROOM 256u
+/* Room for an event's sentence of up to MS_TRACE_SENTENCE_ROOM bytes with
+ * its NUL, where the trace will keep it: a caller that formats the
+ * sentence there and logs it with ms_trace_emit_sentence() saves the
+ * trace a copy.  The room is the caller's until it asks for room again.
+ * A sentence kept so is not looked for among the strings the trace has
+ * already: a run's sentences name its messages, people and counts, and
+ * hardly ever repeat. */
+char *ms_trace_sentence_room(MsTrace *trace);
+/* ms_trace_emit_event() whose detail is the sentence of detail_len bytes
+ * (and its NUL) the caller has just written into ms_trace_sentence_room(). */
+guint64 ms_trace_emit_sentence(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind,
+                               MsTime time, const char *note, const char *subject,
+                               const char *text, gsize detail_len, gint64 count);
 /* Fills in the arrival time of a record already logged (lines, segments). */
 void ms_trace_set_arrival(MsTrace *trace, guint64 id, MsTime arrival);
 

@@ -206,19 +206,34 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
                     const char *subject, const char *text, gint64 count, const char *fmt,
                     va_list ap)
 {
-    /* Most sentences fit a line: formatted on the stack, the trace keeps
-     * its own copy anyway, and takes the length formatting found. */
+    MsTrace *trace = ms_sim_trace(world->sim);
+    MsTime now = ms_sim_now(world->sim);
+    if (host != NULL) {
+        /* Nearly every sentence is a host's, fits a line and takes only
+         * what format_simple() formats: it is formatted straight into the
+         * room where the trace keeps it. */
+        MsTraceContext ctx = note_context(world, trace, host);
+        G_STATIC_ASSERT(MS_TRACE_SENTENCE_ROOM == FORMAT_BUF);
+        char *room = ms_trace_sentence_room(trace);
+        va_list simple;
+        va_copy(simple, ap);
+        gint n = format_simple(room, FORMAT_BUF, fmt, simple);
+        va_end(simple);
+        if (n >= 0) {
+            ms_trace_emit_sentence(trace, ctx, kind, now, key, subject, text, (gsize) n, count);
+            return;
+        }
+        char buf[FORMAT_BUF];
+        g_autofree char *longer = NULL;
+        gsize len;
+        const char *detail = format_va(buf, &longer, &len, fmt, ap);
+        ms_trace_emit_event(trace, ctx, kind, now, key, subject, text, detail, len, count);
+        return;
+    }
     char buf[FORMAT_BUF];
     g_autofree char *longer = NULL;
     gsize len;
     const char *detail = format_va(buf, &longer, &len, fmt, ap);
-    MsTrace *trace = ms_sim_trace(world->sim);
-    MsTime now = ms_sim_now(world->sim);
-    if (host != NULL) {
-        ms_trace_emit_event(trace, note_context(world, trace, host), kind, now, key, subject,
-                            text, detail, len, count);
-        return;
-    }
     MsTraceRecord r = { 0 };
     r.text = text;
     r.kind = kind;

@@ -38,7 +38,14 @@ typedef struct {
      * block 0 is. */
     char **blocks;
     gsize *block_ends;          /* bytes of each block the copies take */
+    /* For each block, whether its copies are outside the index: the
+     * events' sentences, which a run repeats too seldom to be worth
+     * looking up (ms_trace_pool_room()), are kept in blocks of their own
+     * that the index never holds. */
+    guint8 *unindexed;
     guint n_blocks, blocks_size;
+    guint last;                 /* the block new indexed copies go to, or 0 */
+    guint last_unindexed;       /* the block of sentences being filled, or 0 */
     gsize n_strings;            /* (NULL not counted) */
     /* The index: buckets, a power of two of them, probed one after the
      * other from the one the hash says. */
@@ -93,6 +100,23 @@ void ms_trace_pool_clear(MsTracePool *pool);
 /* The handle of the pool's copy of s, len bytes long (s[len] is its NUL),
  * made on first sight. */
 guint32 ms_trace_pool_insert(MsTracePool *pool, const char *s, gsize len);
+
+/* Room for a string of up to size - 1 bytes and its NUL (size at most
+ * MS_TRACE_STRING_BLOCK) after the copies outside the index, for a caller
+ * to write it there; it stays the caller's until the next call of this
+ * function, and becomes the pool's with ms_trace_pool_commit(). */
+char *ms_trace_pool_room(MsTracePool *pool, gsize size);
+
+/* The handle of the string of len bytes (len + 1 with its NUL, within the
+ * size asked for) just written into the room: kept as it is, without a
+ * look for an earlier copy, and never found by ms_trace_pool_insert(). */
+static inline guint32 ms_trace_pool_commit(MsTracePool *pool, gsize len)
+{
+    guint b = pool->last_unindexed;
+    gsize at = pool->block_ends[b];
+    pool->block_ends[b] = at + len + 1;
+    return (guint32) b << MS_TRACE_STRING_OFFSET_BITS | (guint32) at;
+}
 
 /* The text of handle h (NULL for 0).  Added as integers: block 0 is NULL,
  * and C gives no meaning to NULL plus an offset, even 0. */

@@ -523,30 +523,34 @@ G_GNUC_NO_INLINE static guint64 emit_event_record(MsTrace *trace, MsTraceContext
     return emit(trace, ctx, &r);
 }
 
-/* Nearly every event of a run's agents and servers has a sentence, a
- * small count and a note of few kinds, and goes in a short slot: that case
- * writes the slot at once (what ms_trace_encode() would write for it),
- * with the sentence pooled by the length its caller measured while
- * formatting it.  The sentences come one after the other from the same
- * buffer, so the look-aside by address that other strings go through
- * would only match, compare and miss.  Every other event goes the general
- * way. */
-guint64 ms_trace_emit_event(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
-                            const char *note, const char *subject, const char *text,
-                            const char *detail, gsize detail_len, gint64 count)
+/* Whether an event can go in a short slot of the fast path below: any
+ * kind but a line, a segment or a store change, with a detail, a small
+ * count and a time within its chunk's reach, and not the first record of
+ * a chunk. */
+static inline gboolean event_fits(const MsTrace *trace, MsTraceContext ctx, MsTraceKind kind,
+                                  MsTime time, gint64 count)
 {
     if (G_UNLIKELY(trace == NULL || ctx >= trace->n_ctxs || (trace->length & CHUNK_MASK) == 0 ||
                    (guint) kind >= MS_TRACE_N_KINDS || kind == MS_TRACE_LINE ||
                    kind == MS_TRACE_SEGMENT_SENT || kind == MS_TRACE_SEGMENT_RECEIVED ||
-                   kind == MS_TRACE_SEGMENT_LOST || kind == MS_TRACE_STORE || detail == NULL ||
-                   count < 0 || count > SMALL_MAX))
-        return emit_event_record(trace, ctx, kind, time, note, subject, text, detail, count);
-    Chunk *chunk = trace->last_chunk;
-    if (G_UNLIKELY(time < chunk->base || time - chunk->base > (MsTime) G_MAXUINT32))
-        return emit_event_record(trace, ctx, kind, time, note, subject, text, detail, count);
+                   kind == MS_TRACE_SEGMENT_LOST || kind == MS_TRACE_STORE || count < 0 ||
+                   count > SMALL_MAX))
+        return FALSE;
+    const Chunk *chunk = trace->last_chunk;
+    return time >= chunk->base && time - chunk->base <= (MsTime) G_MAXUINT32;
+}
+
+/* Logs an event that event_fits() as a short slot (what ms_trace_encode()
+ * would write for it), its detail the pool's handle d, when its note's
+ * pair fits the slot; FALSE, with nothing logged, when it does not. */
+static inline gboolean event_short(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind,
+                                   MsTime time, const char *note, const char *subject,
+                                   const char *text, guint32 d, gint64 count)
+{
     guint32 ann = ann_of(trace, 0, intern(trace, note));
     if (G_UNLIKELY(ann >= (1u << NOTE_BITS)))
-        return emit_event_record(trace, ctx, kind, time, note, subject, text, detail, count);
+        return FALSE;
+    Chunk *chunk = trace->last_chunk;
     guint64 id = trace->length;
     mark_size(chunk, (guint) (id & CHUNK_MASK), SIZE_SHORT);
     ShortSlot *s = (ShortSlot *) (chunk->data + trace->fill);
@@ -555,14 +559,58 @@ guint64 ms_trace_emit_event(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind
     s->ctx = ctx;
     s->time_off = (guint32) (time - chunk->base);
     s->a = intern(trace, subject);
-    s->b = pool_insert_len(trace, detail, detail_len);
+    s->b = d;
     s->c = intern(trace, text);
     trace->recent_at[id % RECENT_AT_SLOTS] = id << 16 | (guint64) trace->fill << 2 | SIZE_SHORT;
     trace->fill += sizeof(ShortSlot);
     trace->length++;
+    return TRUE;
+}
+
+/* Nearly every event of a run's agents and servers has a sentence, a
+ * small count and a note of few kinds, and goes in a short slot: that case
+ * writes the slot at once, with the sentence pooled by the length its
+ * caller measured while formatting it.  The sentences come one after the
+ * other from the same buffer, so the look-aside by address that other
+ * strings go through would only match, compare and miss.  Every other
+ * event goes the general way. */
+guint64 ms_trace_emit_event(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind, MsTime time,
+                            const char *note, const char *subject, const char *text,
+                            const char *detail, gsize detail_len, gint64 count)
+{
+    if (G_UNLIKELY(detail == NULL || !event_fits(trace, ctx, kind, time, count)) ||
+        !event_short(trace, ctx, kind, time, note, subject, text,
+                     pool_insert_len(trace, detail, detail_len), count))
+        return emit_event_record(trace, ctx, kind, time, note, subject, text, detail, count);
     if (G_UNLIKELY(trace->watched))
-        return notify_id(trace, id);
-    return id;
+        return notify_id(trace, trace->length - 1);
+    return trace->length - 1;
+}
+
+char *ms_trace_sentence_room(MsTrace *trace)
+{
+    g_return_val_if_fail(trace != NULL, NULL);
+    return ms_trace_pool_room(&trace->pool, MS_TRACE_SENTENCE_ROOM);
+}
+
+/* As ms_trace_emit_event(), with the sentence kept where it was written.
+ * An event the short slot of the fast path does not hold takes the
+ * general way, which pools its sentence again: few do. */
+guint64 ms_trace_emit_sentence(MsTrace *trace, MsTraceContext ctx, MsTraceKind kind,
+                               MsTime time, const char *note, const char *subject,
+                               const char *text, gsize detail_len, gint64 count)
+{
+    g_return_val_if_fail(trace != NULL, 0);
+    g_return_val_if_fail(detail_len < MS_TRACE_SENTENCE_ROOM, 0);
+    g_return_val_if_fail(trace->pool.last_unindexed != 0, 0);
+    guint32 d = ms_trace_pool_commit(&trace->pool, detail_len);
+    if (G_UNLIKELY(!event_fits(trace, ctx, kind, time, count)) ||
+        !event_short(trace, ctx, kind, time, note, subject, text, d, count))
+        return emit_event_record(trace, ctx, kind, time, note, subject, text, string_at(trace, d),
+                                 count);
+    if (G_UNLIKELY(trace->watched))
+        return notify_id(trace, trace->length - 1);
+    return trace->length - 1;
 }
 
 guint64 ms_trace_emit(MsTrace *trace, const MsTraceRecord *record)

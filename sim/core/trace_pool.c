@@ -132,6 +132,8 @@ static void pool_grow(MsTracePool *pool)
     gsize n = pool->n_buckets * 2;
     MsTracePoolBucket *buckets = buckets_new(n);
     for (guint i = 1; i < pool->n_blocks; i++) {
+        if (pool->unindexed[i])
+            continue;
         const char *block = pool->blocks[i];
         for (gsize at = 0; at < pool->block_ends[i];) {
             gsize len = strlen(block + at);
@@ -147,28 +149,47 @@ static void pool_grow(MsTracePool *pool)
 
 /* ---- The copies ----------------------------------------------------------- */
 
+/* A new block of `bytes`, its copies in the index or not: its number. */
+static guint block_new(MsTracePool *pool, gsize bytes, gboolean indexed)
+{
+    if (pool->n_blocks == MS_TRACE_STRING_MAX_BLOCKS)
+        g_error("more than %zu blocks of distinct strings in one trace",
+                MS_TRACE_STRING_MAX_BLOCKS - 1);
+    if (pool->n_blocks == pool->blocks_size) {
+        pool->blocks_size *= 2;
+        pool->blocks = g_renew(char *, pool->blocks, pool->blocks_size);
+        pool->block_ends = g_renew(gsize, pool->block_ends, pool->blocks_size);
+        pool->unindexed = g_renew(guint8, pool->unindexed, pool->blocks_size);
+    }
+    guint b = pool->n_blocks++;
+    pool->blocks[b] = g_malloc(bytes);
+    pool->block_ends[b] = 0;
+    pool->unindexed[b] = !indexed;
+    return b;
+}
+
 /* Room for len + 1 bytes in the pool's blocks: the handle they will have. */
 static guint32 string_room(MsTracePool *pool, gsize len)
 {
-    guint last = pool->n_blocks - 1;
-    /* Block 0 takes no string, and a string longer than a block fills its
-     * own: neither has room left. */
+    guint last = pool->last;
+    /* No block yet, or one that a string longer than a block fills: no
+     * room left. */
     gsize used = last == 0 ? MS_TRACE_STRING_BLOCK : MIN(pool->block_ends[last], MS_TRACE_STRING_BLOCK);
     if (len + 1 > MS_TRACE_STRING_BLOCK - used) {
-        if (pool->n_blocks == MS_TRACE_STRING_MAX_BLOCKS)
-            g_error("more than %zu blocks of distinct strings in one trace",
-                    MS_TRACE_STRING_MAX_BLOCKS - 1);
-        if (pool->n_blocks == pool->blocks_size) {
-            pool->blocks_size *= 2;
-            pool->blocks = g_renew(char *, pool->blocks, pool->blocks_size);
-            pool->block_ends = g_renew(gsize, pool->block_ends, pool->blocks_size);
-        }
-        last = pool->n_blocks++;
-        pool->blocks[last] = g_malloc(MAX(MS_TRACE_STRING_BLOCK, len + 1));
+        last = pool->last = block_new(pool, MAX(MS_TRACE_STRING_BLOCK, len + 1), TRUE);
         used = 0;
     }
     pool->block_ends[last] = used + len + 1;
     return (guint32) last << MS_TRACE_STRING_OFFSET_BITS | (guint32) used;
+}
+
+char *ms_trace_pool_room(MsTracePool *pool, gsize size)
+{
+    g_assert(size <= MS_TRACE_STRING_BLOCK);
+    guint b = pool->last_unindexed;
+    if (b == 0 || MS_TRACE_STRING_BLOCK - pool->block_ends[b] < size)
+        b = pool->last_unindexed = block_new(pool, MS_TRACE_STRING_BLOCK, FALSE);
+    return pool->blocks[b] + pool->block_ends[b];
 }
 
 /* Whether handle h is s, len bytes long.  When the copy's block has len +
@@ -246,8 +267,10 @@ void ms_trace_pool_init(MsTracePool *pool)
     pool->blocks_size = 16;
     pool->blocks = g_new(char *, pool->blocks_size);
     pool->block_ends = g_new(gsize, pool->blocks_size);
+    pool->unindexed = g_new(guint8, pool->blocks_size);
     pool->blocks[0] = NULL;
     pool->block_ends[0] = 0;
+    pool->unindexed[0] = FALSE;
     pool->n_blocks = 1;
     pool->n_buckets = MIN_BUCKETS;
     pool->buckets = buckets_new(pool->n_buckets);
@@ -259,6 +282,7 @@ void ms_trace_pool_clear(MsTracePool *pool)
         g_free(pool->blocks[i]);
     g_free(pool->blocks);
     g_free(pool->block_ends);
+    g_free(pool->unindexed);
     g_aligned_free(pool->buckets);
     *pool = (MsTracePool) { 0 };
 }
