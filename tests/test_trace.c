@@ -1,10 +1,11 @@
 /* test_trace.c - the trace's fast paths against what they stand in for:
  * the string pool's word-at-a-time comparison, lines and segments written
- * straight into tiny slots, and subscribers that join a trace nobody has
- * been listening to.  (The stored forms themselves are tested in
- * test_core.c.) */
+ * straight into tiny slots, event sentences formatted from formats read
+ * once, and subscribers that join a trace nobody has been listening to.
+ * (The stored forms themselves are tested in test_core.c.) */
 #include "testutil.h"
 
+#include "agents/agents-private.h"
 #include "core/trace-private.h"
 #include "mailsim/trace.h"
 
@@ -414,6 +415,61 @@ static void test_emit_small_events_match(void)
     }
 }
 
+/* ---- core/trace/sentences ----------------------------------------------- */
+
+/* An event's sentence is formatted from its format taken apart once and
+ * kept by the format's address (sim/agents/world.c): the text is what
+ * printf gives, the first time and every time after, for formats in pieces
+ * at the limits of what is kept (eight pieces, a text of 255 bytes before
+ * a conversion, '%%' anywhere) and past them, for conversions printf must
+ * do, and for texts that overflow the room they are formatted in. */
+static void test_sentence_formats(void)
+{
+    const char *null_string = NULL;
+    g_autofree char *longer = g_strnfill(300, 'x');
+#define SAME(...)                                                         \
+    for (guint round = 0; round < 3; round++) {                           \
+        g_autofree char *want = g_strdup_printf(__VA_ARGS__);             \
+        g_autofree char *got = ms_world_format(__VA_ARGS__);              \
+        MS_ASSERT_STR(got, want);                                         \
+    }
+#define Y10 "yyyyyyyyyy"
+#define Y50 Y10 Y10 Y10 Y10 Y10
+#define Y250 Y50 Y50 Y50 Y50 Y50
+    SAME("no conversion at all");
+    SAME("%s", "");
+    SAME("%s", null_string);
+    SAME("%%");
+    SAME("%%%%");
+    SAME("%%%s%%", "in");
+    SAME("100%% of %u, %d%%", 7u, -3);
+    SAME("%d %i %d %d", 0, -1, G_MININT, G_MAXINT);
+    SAME("%ld %lu %lld %llu %zu", G_MINLONG, G_MAXULONG, (long long) G_MININT64,
+         (unsigned long long) G_MAXUINT64, (gsize) 205);
+    /* Seven conversions and a tail: eight pieces.  Eight conversions and
+     * a tail, and eight without one, are nine. */
+    SAME("a%sb%uc%dd%se%uf%dg%sh", "1", 2u, -3, "4", 5u, 6, "7");
+    SAME("a%sb%uc%dd%se%uf%dg%sh%ui", "1", 2u, -3, "4", 5u, 6, "7", 8u);
+    SAME("%s%s%s%s%s%s%s%s", "1", "2", "3", "4", "5", "6", "7", "8");
+    SAME("%s%s%s%s%s%s%s%s%s", "1", "2", "3", "4", "5", "6", "7", "8", "9");
+    /* A text of 255 bytes before a conversion, and of 256. */
+    SAME(Y250 "yyyyy%s", "");
+    SAME(Y250 "yyyyyy%s", "");
+    SAME("%s" Y250 "yyyyy", "");
+    /* Longer than the room: printf's text in full. */
+    SAME(Y250 "yy%s", "zzz");
+    SAME("%s and more", longer);
+    SAME("%u" Y250, 1234567u);
+    /* Conversions printf does. */
+    SAME("%05d|%-4s|%x|%.2f", 42, "ab", 255u, 2.5);
+    SAME("%s%c", "end", '!');
+    SAME("%zd and %lx", (gssize) -5, 17ul);
+#undef Y250
+#undef Y50
+#undef Y10
+#undef SAME
+}
+
 /* ---- core/trace/subscribers --------------------------------------------- */
 
 static void emit_actions(MsTrace *trace, guint n)
@@ -470,12 +526,17 @@ int main(void)
         MS_TEST(test_emit_sentence_matches_records),
         MS_TEST_END,
     };
+    static const MsTestCase sentences[] = {
+        MS_TEST(test_sentence_formats),
+        MS_TEST_END,
+    };
     static const MsTestCase subscribers[] = {
         MS_TEST(test_subscribers_after_silence),
         MS_TEST_END,
     };
     ms_test_add_suite("core/trace/pool", pool);
     ms_test_add_suite("core/trace/emit", emit);
+    ms_test_add_suite("core/trace/sentences", sentences);
     ms_test_add_suite("core/trace/subscribers", subscribers);
     return ms_test_run();
 }

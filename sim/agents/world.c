@@ -135,6 +135,155 @@ static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
     return (gint) (at - buf);
 }
 
+/* ---- Sentences' formats, read once ------------------------------------- */
+
+/* What follows a piece's text: nothing, or the argument of a conversion. */
+enum { ARG_NONE, ARG_S, ARG_U, ARG_LU, ARG_LLU, ARG_ZU, ARG_D, ARG_LD, ARG_LLD };
+
+/* Pieces a format read once may have, and places for such formats. */
+#define TEMPLATE_PIECES 8u
+#define TEMPLATE_SLOTS 128u
+
+/* A run of the format's text, copied as it is, and the conversion after it. */
+typedef struct {
+    guint16 at;  /* where the text starts in the format */
+    guint8 len;  /* its bytes */
+    guint8 arg;  /* ARG_* */
+} TemplatePiece;
+
+/* A format taken apart into its pieces; n 0 when it is not one that
+ * format_simple() formats in few enough pieces. */
+typedef struct {
+    const char *fmt;  /* NULL: the place is empty */
+    guint n;
+    TemplatePiece pieces[TEMPLATE_PIECES];
+} Template;
+
+/* A run formats about eight sentences a message from a few dozen formats,
+ * each time reading the format again, a byte at a time, for its next '%':
+ * the formats are taken apart once and kept by their address.  They are
+ * string literals (the build's -Wformat-nonliteral sees to it, and
+ * agent_answer.c's table of them is constant), which stay put, unchanged,
+ * for as long as the program runs, so the places are shared by every
+ * world and never emptied. */
+static Template templates[TEMPLATE_SLOTS];
+
+/* Takes fmt apart into t: what format_simple() would do with it, piece by
+ * piece. */
+static void template_read(Template *t, const char *fmt)
+{
+    t->fmt = fmt;
+    t->n = 0;
+    const char *start = fmt;
+    guint n = 0;
+    for (const char *p = fmt;; p++) {
+        if (*p != '%' && *p != '\0')
+            continue;
+        guint arg = ARG_NONE;
+        const char *next;
+        if (*p == '\0') {
+            next = p;
+        } else if (p[1] == '%') {
+            p++; /* the text keeps the first '%', the second is skipped */
+            next = p + 1;
+        } else {
+            const char *c = p + 1;
+            guint longs = 0;
+            while (*c == 'l' && longs < 2) {
+                longs++;
+                c++;
+            }
+            gboolean size_t_arg = longs == 0 && *c == 'z';
+            if (size_t_arg)
+                c++;
+            if (*c == 's' && longs == 0 && !size_t_arg)
+                arg = ARG_S;
+            else if (*c == 'u')
+                arg = size_t_arg ? ARG_ZU : longs == 2 ? ARG_LLU : longs == 1 ? ARG_LU : ARG_U;
+            else if ((*c == 'd' || *c == 'i') && !size_t_arg)
+                arg = longs == 2 ? ARG_LLD : longs == 1 ? ARG_LD : ARG_D;
+            else
+                return; /* format_simple() refuses it; printf takes it */
+            next = c + 1;
+        }
+        gsize len = (gsize) (p - start);
+        if (n == TEMPLATE_PIECES || len > G_MAXUINT8 || (gsize) (start - fmt) > G_MAXUINT16)
+            return;
+        t->pieces[n++] = (TemplatePiece) { (guint16) (start - fmt), (guint8) len, (guint8) arg };
+        if (*p == '\0')
+            break;
+        start = next;
+        p = next - 1;
+    }
+    t->n = n;
+}
+
+/* format_simple() of fmt, with fmt read once for every run of the
+ * program: the same text and length, or -1 in the same cases. */
+static gint format_fast(char *buf, gsize size, const char *fmt, va_list ap)
+{
+    guint k = (guint) (((guint64) (guintptr) fmt * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)) >> 57);
+    G_STATIC_ASSERT(TEMPLATE_SLOTS == 128u);
+    Template *t = &templates[k];
+    if (t->fmt != fmt)
+        template_read(t, fmt);
+    if (t->n == 0)
+        return format_simple(buf, size, fmt, ap);
+    char *at = buf;
+    char *end = buf + size - 1; /* room for the NUL */
+    for (guint i = 0; i < t->n; i++) {
+        const TemplatePiece *piece = &t->pieces[i];
+        if ((gsize) (end - at) < piece->len)
+            return -1;
+        memcpy(at, fmt + piece->at, piece->len);
+        at += piece->len;
+        guint64 magnitude;
+        switch (piece->arg) {
+        case ARG_NONE:
+            continue;
+        case ARG_S: {
+            const char *s = va_arg(ap, const char *);
+            if (s == NULL)
+                s = "(null)"; /* what glibc's printf prints */
+            gsize n = strlen(s);
+            if ((gsize) (end - at) < n)
+                return -1;
+            memcpy(at, s, n);
+            at += n;
+            continue;
+        }
+        case ARG_U:
+            magnitude = va_arg(ap, unsigned int);
+            break;
+        case ARG_LU:
+            magnitude = va_arg(ap, unsigned long);
+            break;
+        case ARG_LLU:
+            magnitude = va_arg(ap, unsigned long long);
+            break;
+        case ARG_ZU:
+            magnitude = va_arg(ap, gsize);
+            break;
+        default: {
+            gint64 v = piece->arg == ARG_LLD ? va_arg(ap, long long)
+                     : piece->arg == ARG_LD  ? va_arg(ap, long)
+                                             : va_arg(ap, int);
+            magnitude = v < 0 ? (guint64) -(v + 1) + 1 : (guint64) v;
+            if (v < 0) {
+                if (at == end)
+                    return -1;
+                *at++ = '-';
+            }
+            break;
+        }
+        }
+        if (!put_decimal(&at, end, magnitude))
+            return -1;
+    }
+    *at = '\0';
+    return (gint) (at - buf);
+}
+
 /* A text that fits a line is formatted on the stack, in buf (of size
  * FORMAT_BUF); a longer one in full, into *longer, for the caller to free.
  * Returns the text; *len_out is its length, which formatting it found. */
@@ -149,7 +298,7 @@ static const char *format_va(char *buf, char **longer, gsize *len_out, const cha
     va_list simple, again;
     va_copy(simple, ap);
     va_copy(again, ap);
-    gint n = format_simple(buf, FORMAT_BUF, fmt, simple);
+    gint n = format_fast(buf, FORMAT_BUF, fmt, simple);
     if (n < 0)
         n = g_vsnprintf(buf, FORMAT_BUF, fmt, ap);
     if (n < 0)
@@ -217,7 +366,7 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
         char *room = ms_trace_sentence_room(trace);
         va_list simple;
         va_copy(simple, ap);
-        gint n = format_simple(room, FORMAT_BUF, fmt, simple);
+        gint n = format_fast(room, FORMAT_BUF, fmt, simple);
         va_end(simple);
         if (n >= 0) {
             ms_trace_emit_sentence(trace, ctx, kind, now, key, subject, text, (gsize) n, count);
