@@ -209,8 +209,11 @@ typedef struct {
     gpointer user_data;
 } Subscriber;
 
-/* Slots of the look-aside cache in front of the string pool. */
-#define RECENT_SLOTS 256u
+/* Slots of the look-aside cache in front of the string pool: a run has
+ * hundreds of messages under way, each with its names kept in a few
+ * places, and with fewer slots their addresses took each other's places
+ * (2,048 slots of 16 bytes, 32 KiB a trace, whatever its size). */
+#define RECENT_SLOTS 2048u
 
 typedef struct {
     const char *given; /* the pointer a caller passed */
