@@ -49,6 +49,33 @@ static gboolean put_decimal(char **at, char *end, guint64 v)
     return TRUE;
 }
 
+/* Appends s, as printf's %s would ("(null)" for NULL); FALSE when it does
+ * not fit. */
+static inline gboolean put_text(char **at, char *end, const char *s)
+{
+    if (s == NULL)
+        s = "(null)"; /* what glibc's printf prints */
+    gsize n = strlen(s);
+    if ((gsize) (end - *at) < n)
+        return FALSE;
+    memcpy(*at, s, n);
+    *at += n;
+    return TRUE;
+}
+
+/* Appends v in decimal with its sign, as printf's %d would; FALSE when it
+ * does not fit. */
+static inline gboolean put_signed(char **at, char *end, gint64 v)
+{
+    guint64 magnitude = v < 0 ? (guint64) -(v + 1) + 1 : (guint64) v;
+    if (v < 0) {
+        if (*at == end)
+            return FALSE;
+        *(*at)++ = '-';
+    }
+    return put_decimal(at, end, magnitude);
+}
+
 /* Formats fmt into buf as printf would, when it uses nothing but %s, %d,
  * %i and %u (plain, l, ll; %zu) and %%, as nearly every event sentence
  * does; returns the length, or -1 when fmt asks for anything else or the
@@ -88,19 +115,10 @@ static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
                 return -1;
             *at++ = '%';
             break;
-        case 's': {
-            if (longs > 0 || size_t_arg)
+        case 's':
+            if (longs > 0 || size_t_arg || !put_text(&at, end, va_arg(ap, const char *)))
                 return -1;
-            const char *s = va_arg(ap, const char *);
-            if (s == NULL)
-                s = "(null)"; /* what glibc's printf prints */
-            gsize n = strlen(s);
-            if ((gsize) (end - at) < n)
-                return -1;
-            memcpy(at, s, n);
-            at += n;
             break;
-        }
         case 'u': {
             guint64 v = size_t_arg ? va_arg(ap, gsize)
                       : longs == 2 ? va_arg(ap, unsigned long long)
@@ -117,13 +135,7 @@ static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
             gint64 v = longs == 2 ? va_arg(ap, long long)
                      : longs == 1 ? va_arg(ap, long)
                                   : va_arg(ap, int);
-            guint64 magnitude = v < 0 ? (guint64) -(v + 1) + 1 : (guint64) v;
-            if (v < 0) {
-                if (at == end)
-                    return -1;
-                *at++ = '-';
-            }
-            if (!put_decimal(&at, end, magnitude))
+            if (!put_signed(&at, end, v))
                 return -1;
             break;
         }
@@ -241,17 +253,10 @@ static gint format_fast(char *buf, gsize size, const char *fmt, va_list ap)
         switch (piece->arg) {
         case ARG_NONE:
             continue;
-        case ARG_S: {
-            const char *s = va_arg(ap, const char *);
-            if (s == NULL)
-                s = "(null)"; /* what glibc's printf prints */
-            gsize n = strlen(s);
-            if ((gsize) (end - at) < n)
+        case ARG_S:
+            if (!put_text(&at, end, va_arg(ap, const char *)))
                 return -1;
-            memcpy(at, s, n);
-            at += n;
             continue;
-        }
         case ARG_U:
             magnitude = va_arg(ap, unsigned int);
             break;
@@ -268,13 +273,9 @@ static gint format_fast(char *buf, gsize size, const char *fmt, va_list ap)
             gint64 v = piece->arg == ARG_LLD ? va_arg(ap, long long)
                      : piece->arg == ARG_LD  ? va_arg(ap, long)
                                              : va_arg(ap, int);
-            magnitude = v < 0 ? (guint64) -(v + 1) + 1 : (guint64) v;
-            if (v < 0) {
-                if (at == end)
-                    return -1;
-                *at++ = '-';
-            }
-            break;
+            if (!put_signed(&at, end, v))
+                return -1;
+            continue;
         }
         }
         if (!put_decimal(&at, end, magnitude))
