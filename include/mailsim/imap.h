@@ -424,7 +424,7 @@ GPtrArray *ms_imap_server_take_output(MsImapServer *server);
 /* The same lines without a copy, for glue that sends them at once: the
  * engine's own array (transfer none), valid until the engine is next fed,
  * notified or asked for output.  ms_imap_server_output_sent() then forgets
- * them. */
+ * them.  Read its len and pdata only (see ms_proto_output_lines()). */
 GPtrArray *ms_imap_server_output(MsImapServer *server);
 void ms_imap_server_output_sent(MsImapServer *server);
 /* Next pending event, or NULL (transfer full). */
@@ -522,7 +522,8 @@ void ms_imap_client_idle_done(MsImapClient *client);
 GPtrArray *ms_imap_client_take_output(MsImapClient *client); /* transfer full */
 /* The same lines without a copy (transfer none), valid until the client is
  * next fed, given work or asked for output; ms_imap_client_output_sent()
- * then forgets them. */
+ * then forgets them.  Read its len and pdata only (see
+ * ms_proto_output_lines()). */
 GPtrArray *ms_imap_client_output(MsImapClient *client);
 void ms_imap_client_output_sent(MsImapClient *client);
 MsImapEvent *ms_imap_client_next_event(MsImapClient *client); /* transfer full */

@@ -201,7 +201,8 @@ void ms_pop3_server_feed(MsPop3Server *server, const char *bytes, gsize len);
 GPtrArray *ms_pop3_server_take_output(MsPop3Server *server);
 /* The same lines without a copy, for glue that sends them at once: the
  * engine's own array (transfer none), valid until the engine is next fed
- * or asked for output.  ms_pop3_server_output_sent() then forgets them. */
+ * or asked for output.  ms_pop3_server_output_sent() then forgets them.
+ * Read its len and pdata only (see ms_proto_output_lines()). */
 GPtrArray *ms_pop3_server_output(MsPop3Server *server);
 void ms_pop3_server_output_sent(MsPop3Server *server);
 /* Next pending event, or NULL (transfer full). */
@@ -271,7 +272,7 @@ void ms_pop3_client_feed(MsPop3Client *client, const char *bytes, gsize len);
 GPtrArray *ms_pop3_client_take_output(MsPop3Client *client); /* transfer full */
 /* The same lines without a copy (transfer none), valid until the client is
  * next fed or asked for output; ms_pop3_client_output_sent() then forgets
- * them. */
+ * them.  Read its len and pdata only (see ms_proto_output_lines()). */
 GPtrArray *ms_pop3_client_output(MsPop3Client *client);
 void ms_pop3_client_output_sent(MsPop3Client *client);
 MsPop3Event *ms_pop3_client_next_event(MsPop3Client *client); /* transfer full */

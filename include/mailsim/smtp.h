@@ -277,7 +277,8 @@ void ms_smtp_server_shutdown(MsSmtpServer *server);
 GPtrArray *ms_smtp_server_take_output(MsSmtpServer *server);
 /* The same lines without a copy, for glue that sends them at once: the
  * engine's own array (transfer none), valid until the engine is next fed
- * or asked for output.  ms_smtp_server_output_sent() then forgets them. */
+ * or asked for output.  ms_smtp_server_output_sent() then forgets them.
+ * Read its len and pdata only (see ms_proto_output_lines()). */
 GPtrArray *ms_smtp_server_output(MsSmtpServer *server);
 void ms_smtp_server_output_sent(MsSmtpServer *server);
 /* The next event, or NULL when none (transfer full). */
@@ -347,7 +348,8 @@ void ms_smtp_client_connection_lost(MsSmtpClient *client);
 GPtrArray *ms_smtp_client_take_output(MsSmtpClient *client);
 /* The same lines without a copy, for glue that sends them at once: the
  * engine's own array (transfer none), valid until the engine is next fed
- * or asked for output.  ms_smtp_client_output_sent() then forgets them. */
+ * or asked for output.  ms_smtp_client_output_sent() then forgets them.
+ * Read its len and pdata only (see ms_proto_output_lines()). */
 GPtrArray *ms_smtp_client_output(MsSmtpClient *client);
 void ms_smtp_client_output_sent(MsSmtpClient *client);
 /* The next event, or NULL when none (transfer full). */

@@ -234,7 +234,7 @@ static int entry_compare(const void *a, const void *b)
 /* Sequence numbers have 32 bits in the key.  When they run out (after some
  * four billion pushes) they are handed out again from 0 in the current
  * (time, seq) order of the entries: each heap is sorted (a sorted array is
- * a valid heap) and the two are numbered together, as if merged. */
+ * a valid heap) and the three are numbered together, as if merged. */
 static void renumber(MsEventQueue *queue)
 {
     /* An entry whose event was rescheduled moves to its key first: the new
