@@ -5,44 +5,14 @@
  * parser keeps each field's raw text (folding and line endings included)
  * and anything malformed in place, with a warning, instead of "repairing"
  * it.  Only fields the simulator adds or changes are written fresh, folded
- * at white space to the RFC 5322 2.1.1 limits.
+ * at white space to the RFC 5322 2.1.1 limits (message_fields.c); a message
+ * passed on as bytes is read and added to without a parse (message_bytes.c).
  */
 #include "message-private.h"
 
 #include <string.h>
 
 #include "mailsim/core.h"
-
-/* A field and its name and value are one allocation (a message is made or
- * parsed field by field at every hop); its raw text, which a field can have
- * rewritten, is another. */
-typedef struct {
-    char *raw;     /* the field as written, final line ending included */
-    gsize raw_len;
-    char *name;    /* NULL: a malformed line kept in place; else in text */
-    char *value;   /* unfolded, trimmed; in text */
-    char text[];   /* name and value, each with its NUL */
-} Field;
-
-struct MsMessage {
-    GPtrArray *fields;     /* Field * */
-    char *separator;       /* the empty line: "\r\n", "\n" or "" (none) */
-    GBytes *body;
-    const char *eol;       /* static "\r\n" or "\n": for fields added later */
-    GPtrArray *warnings;   /* char * */
-};
-
-static void field_free(gpointer p)
-{
-    Field *f = p;
-    g_free(f->raw);
-    g_free(f);
-}
-
-static gboolean is_wsp(guchar c)
-{
-    return c == ' ' || c == '\t';
-}
 
 /* Most values are one line, perhaps with its line ending: then unfolding
  * is trimming, and this says so, with the value in p[*a_out..*b_out). */
@@ -109,7 +79,7 @@ static gsize unfold_to(const char *p, gsize len, char *out)
 /* The unfolded value, allocated (transfer full).  A value of one line
  * (a Message-ID, a Subject: nearly every value peeked at) is only
  * trimmed, so it is measured and copied in one pass rather than two. */
-static char *unfold(const char *p, gsize len)
+char *ms_message_unfold(const char *p, gsize len)
 {
     gsize a, b;
     if (trimmed_one_line(p, len, &a, &b)) {
@@ -125,8 +95,8 @@ static char *unfold(const char *p, gsize len)
 
 /* A field of the given raw text (taken), with its name (NULL: none) and the
  * value unfolded from raw_value. */
-static Field *field_new(char *raw, gsize raw_len, const char *name, gsize name_len,
-                        const char *raw_value, gsize raw_value_len)
+Field *ms_message_field_new(char *raw, gsize raw_len, const char *name, gsize name_len,
+                            const char *raw_value, gsize raw_value_len)
 {
     gsize value_len = unfold_to(raw_value, raw_value_len, NULL);
     gsize name_size = name != NULL ? name_len + 1 : 0;
@@ -204,33 +174,6 @@ MsMessage *ms_message_new_body_only(const void *data, gsize len)
 
 /* ---- Parsing ----------------------------------------------------------------- */
 
-/* One line of input: [start, content_end) is the text, [content_end, end)
- * the line ending ("" for a last line without one). */
-typedef struct {
-    gsize start, content_end, end;
-} Line;
-
-/* Always inline: the header scan steps through every line of every header
- * it peeks at, and a call a line cost as much as the step. */
-G_ALWAYS_INLINE static inline gboolean next_line(const char *p, gsize len, gsize pos,
-                                                 Line *line)
-{
-    if (pos >= len)
-        return FALSE;
-    const char *nl = memchr(p + pos, '\n', len - pos);
-    line->start = pos;
-    if (nl == NULL) {
-        line->content_end = len;
-        line->end = len;
-        return TRUE;
-    }
-    line->end = (gsize) (nl - p) + 1;
-    line->content_end = line->end - 1;
-    if (line->content_end > pos && p[line->content_end - 1] == '\r')
-        line->content_end--;
-    return TRUE;
-}
-
 static void warn(MsMessage *msg, guint lineno, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 static void warn(MsMessage *msg, guint lineno, const char *fmt, ...)
 {
@@ -239,49 +182,6 @@ static void warn(MsMessage *msg, guint lineno, const char *fmt, ...)
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     g_ptr_array_add(msg->warnings, g_strdup_printf("line %u: %s", lineno, text));
-}
-
-/* Where a field name ends, per RFC 5322 3.6.8: field-name = 1*ftext, ftext
- * being printable ASCII but ":".  Returns the length of the name and sets
- * *colon_out to the colon's offset; 0 when the line is not a field.  The
- * obsolete form with white space before the colon (RFC 5322 4.5) is
- * accepted and flagged through *obs_out. */
-static gsize field_name_len(const char *p, gsize n, gsize *colon_out, gboolean *obs_out)
-{
-    /* 33..126 but ':' by a table (the rest of it 0): every header line of
-     * every message passed on is measured here. */
-    static const guint8 ftext[256] = {
-        [32] =
-        /*  32 */ 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        /*  48 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1,
-        /*  64 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        /*  80 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        /*  96 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        /* 112 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
-    };
-    gsize i = 0;
-    while (i < n && ftext[(guchar) p[i]])
-        i++;
-    gsize name_len = i;
-    if (name_len == 0)
-        return 0;
-    while (i < n && is_wsp((guchar) p[i]))
-        i++;
-    if (i >= n || p[i] != ':')
-        return 0;
-    *obs_out = i > name_len;
-    *colon_out = i;
-    return name_len;
-}
-
-static gboolean has_empty_line(const char *p, gsize len)
-{
-    Line l;
-    for (gsize pos = 0; next_line(p, len, pos, &l); pos = l.end) {
-        if (l.content_end == l.start && l.end > l.start)
-            return TRUE;
-    }
-    return FALSE;
 }
 
 /* Warns about one field's content: 8-bit octets, over-long lines. */
@@ -314,8 +214,9 @@ static void pending_close(MsMessage *msg, Pending *pend, const char *p, gsize en
         return;
     gsize raw_len = end - pend->start;
     const char *raw = p + pend->start;
-    Field *f = field_new(g_strndup(raw, raw_len), raw_len, pend->name_len > 0 ? raw : NULL,
-                         pend->name_len, raw + pend->value_off, raw_len - pend->value_off);
+    Field *f = ms_message_field_new(g_strndup(raw, raw_len), raw_len,
+                                    pend->name_len > 0 ? raw : NULL, pend->name_len,
+                                    raw + pend->value_off, raw_len - pend->value_off);
     check_field(msg, f, pend->lineno);
     g_ptr_array_add(msg->fields, f);
     pend->open = FALSE;
@@ -416,211 +317,6 @@ MsMessage *ms_message_parse_bytes(GBytes *bytes, GError **error)
     gsize len = 0;
     const void *data = g_bytes_get_data(bytes, &len);
     return ms_message_parse(data, len, error);
-}
-
-/* ---- Reading the header without building the message ---------------------- */
-
-/* What ms_message_parse() would make of a header section, found in one pass
- * over it and without allocating: whether it parses, the line ending of its
- * first line, and where the first field of each name in `want` (if any) is.
- * Relays and mailboxes ask this of every message they pass on, so it must
- * not cost a parse; it follows the parser's rules line by line, and
- * tests/test_message.c holds the two to the same answers. */
-#define MAX_PEEK 4
-
-typedef struct {
-    gboolean found;
-    gsize value_start;        /* the first such field's value, before unfolding */
-    gsize value_end;
-} FieldSpan;
-
-typedef struct {
-    const char *eol;          /* "\r\n" or "\n", as ms_message_parse() sets msg->eol */
-    FieldSpan span[MAX_PEEK]; /* one for each name asked for */
-} HeaderScan;
-
-/* RFC 5322 1.2.2: field names compare without regard to ASCII case.  Two
- * names of n octets, no NUL among them: inline, as g_ascii_strncasecmp()
- * cost many times the comparison of a name of a few letters. */
-static inline gboolean name_caseeq(const char *a, const char *b, gsize n)
-{
-    for (gsize i = 0; i < n; i++) {
-        guchar x = (guchar) a[i], y = (guchar) b[i];
-        if (x != y && (x | 0x20) != (y | 0x20))
-            return FALSE;
-        if (x != y && ((x | 0x20) < 'a' || (x | 0x20) > 'z'))
-            return FALSE;
-    }
-    return TRUE;
-}
-
-/* Where skimming goes on from pos, a line's start: past every line that
- * goes on a field (it starts with white space) and every line whose first
- * letter is no name's still missing (firsts), setting *skimmed_out when
- * it passes one of those; at the first other line, which is read in full
- * (an empty one, a line starting with CR among them), or at len.  Only
- * when no field's value is still open: passing a line closes it. */
-static inline gsize skim_lines(const char *p, gsize len, gsize pos, guint32 firsts,
-                               gboolean *skimmed_out)
-{
-    while (pos < len) {
-        guchar c = (guchar) p[pos];
-        if (!is_wsp(c)) {
-            if (c == '\r' || c == '\n' || ((firsts >> (c & 31u)) & 1u))
-                break;
-            *skimmed_out = TRUE;
-        }
-        const char *nl = memchr(p + pos, '\n', len - pos);
-        pos = nl != NULL ? (gsize) (nl - p) + 1 : len;
-    }
-    return pos;
-}
-
-/* One pass of header_scan(): 1 (a message), 0 (none) or, when skimming
- * found no empty line, -1.  Skimming does not measure the names of lines
- * that cannot be a field asked for (their first letter is none of the
- * names') once a good field has been read: such a line, malformed, would
- * only matter if no empty line followed, and then the pass gives up for a
- * pass that reads every line. */
-static int header_scan_pass(const char *p, gsize len, const char *const *want,
-                            const gsize *want_len, guint n_want, gboolean skim,
-                            HeaderScan *out)
-{
-    memset(out, 0, sizeof *out);
-    guint missing = n_want;
-    Line l = { 0 };
-    next_line(p, len, 0, &l);
-    out->eol = (l.end == l.content_end + 1) ? "\n" : "\r\n";
-    int blank_ahead = -1; /* has_empty_line(), asked only when needed */
-    gboolean open = FALSE, skimmed = FALSE;
-    FieldSpan *matching = NULL;
-    guint good = 0, fields = 0;
-    gboolean separator = FALSE;
-    /* The first letters of the names still missing, one bit each. */
-    guint32 firsts = 0;
-    for (guint w = 0; w < n_want; w++)
-        firsts |= 1u << ((guchar) want[w][0] & 31u);
-    /* A NUL octet in any line read makes it no message (the parser's
-     * rule); the lines read are looked at for one in a single call, at
-     * the end, rather than one call a line. */
-    /* Once a good field has been read, skimming steps over the lines it
-     * does not read without making them a Line (skim_lines()). */
-    for (gsize pos = 0; next_line(p, len, pos, &l);
-         pos = skim && good > 0 && matching == NULL ? skim_lines(p, len, l.end, firsts, &skimmed)
-                                                    : l.end) {
-        if (l.content_end == l.start && l.end > l.start) {
-            separator = TRUE;
-            break;
-        }
-        gboolean starts_wsp = is_wsp((guchar) p[l.start]);
-        if (starts_wsp && open)
-            continue;
-        if (matching != NULL) {
-            matching->value_end = l.start;
-            matching = NULL;
-        }
-        if (skim && good > 0 && !starts_wsp) {
-            /* Case folded as for letters, and only the low five bits of
-             * that looked up: a line that is no candidate may pass too,
-             * and is then measured and compared in full. */
-            if (!((firsts >> ((guchar) p[l.start] & 31u)) & 1u)) {
-                skimmed = TRUE;
-                fields++;
-                continue;
-            }
-        }
-        gsize colon = 0;
-        gboolean obs = FALSE;
-        gsize name_len =
-            starts_wsp ? 0 : field_name_len(p + l.start, l.content_end - l.start, &colon, &obs);
-        if (name_len == 0) {
-            if (blank_ahead < 0)
-                blank_ahead = has_empty_line(p, len);
-            if (!blank_ahead) {
-                /* A line skimmed over may have started the body. */
-                if (skimmed)
-                    return -1;
-                if (good == 0)
-                    return 0;
-                /* The body starts here, with no separator. */
-                return memchr(p, '\0', l.end) == NULL;
-            }
-        }
-        open = TRUE;
-        fields++;
-        if (name_len > 0) {
-            good++;
-            for (guint w = 0; missing > 0 && w < n_want; w++) {
-                FieldSpan *span = &out->span[w];
-                if (!span->found && name_len == want_len[w] &&
-                    name_caseeq(p + l.start, want[w], name_len)) {
-                    span->found = TRUE;
-                    span->value_start = l.start + colon + 1;
-                    matching = span;
-                    missing--;
-                    firsts = 0;
-                    for (guint v = 0; v < n_want; v++) {
-                        if (!out->span[v].found)
-                            firsts |= 1u << ((guchar) want[v][0] & 31u);
-                    }
-                    break;
-                }
-            }
-        }
-    }
-    if (skimmed && !separator)
-        return -1;
-    if (matching != NULL)
-        matching->value_end = separator ? l.start : len;
-    if (memchr(p, '\0', separator ? l.start : len) != NULL)
-        return 0;
-    return good > 0 || (fields == 0 && separator);
-}
-
-static gboolean header_scan(const char *p, gsize len, const char *const *want, guint n_want,
-                            HeaderScan *out)
-{
-    g_assert(n_want <= MAX_PEEK);
-    if (len == 0) {
-        memset(out, 0, sizeof *out);
-        return FALSE;
-    }
-    /* The names' lengths, measured once rather than at every line. */
-    gsize want_len[MAX_PEEK];
-    for (guint w = 0; w < n_want; w++)
-        want_len[w] = strlen(want[w]);
-    int found = header_scan_pass(p, len, want, want_len, n_want, TRUE, out);
-    if (found < 0)
-        found = header_scan_pass(p, len, want, want_len, n_want, FALSE, out);
-    return found > 0;
-}
-
-static char *span_value(const char *p, const FieldSpan *span)
-{
-    return span->found ? unfold(p + span->value_start, span->value_end - span->value_start)
-                       : NULL;
-}
-
-char *ms_message_peek_field(GBytes *data, const char *name)
-{
-    gsize len = 0;
-    const char *p = g_bytes_get_data(data, &len);
-    HeaderScan scan;
-    if (!header_scan(p, len, &name, 1, &scan))
-        return NULL;
-    return span_value(p, &scan.span[0]);
-}
-
-gboolean ms_message_peek_fields(GBytes *data, const char *const *names, guint n,
-                                char **values_out)
-{
-    gsize len = 0;
-    const char *p = g_bytes_get_data(data, &len);
-    HeaderScan scan;
-    gboolean ok = header_scan(p, len, names, n, &scan);
-    for (guint i = 0; i < n; i++)
-        values_out[i] = ok ? span_value(p, &scan.span[i]) : NULL;
-    return ok;
 }
 
 const GPtrArray *ms_message_warnings(const MsMessage *msg)
@@ -751,12 +447,6 @@ const char *ms_message_field_raw(const MsMessage *msg, guint index, gsize *len_o
     return f != NULL ? f->raw : NULL;
 }
 
-/* RFC 5322 1.2.2: field names are case-insensitive. */
-static gboolean name_is(const Field *f, const char *name)
-{
-    return f->name != NULL && g_ascii_strcasecmp(f->name, name) == 0;
-}
-
 const char *ms_message_get(const MsMessage *msg, const char *name)
 {
     for (guint i = 0; i < msg->fields->len; i++) {
@@ -785,233 +475,6 @@ char *ms_message_get_decoded(const MsMessage *msg, const char *name)
     return value != NULL ? ms_rfc2047_decode(value) : NULL;
 }
 
-/* ---- Writing fields ------------------------------------------------------------------ */
-
-/* Appends name, colon and value folded at `width` to out (without a final
- * line ending).  A field is written for every message a run composes, relays
- * and delivers, so the value goes in as runs, not a character at a time. */
-static void fold_into(GString *out, const char *name, const char *value, const char *eol,
-                      gsize width)
-{
-    /* CR and LF would end the field early: a value is one logical line,
-     * each of them white space in it. */
-    const char *s = value != NULL ? value : "";
-    gsize n = strlen(s);
-    while (n > 0 && (is_wsp((guchar) *s) || *s == '\r' || *s == '\n')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (is_wsp((guchar) s[n - 1]) || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        n--;
-
-    g_string_append(out, name);
-    g_string_append_c(out, ':');
-    if (n == 0)
-        return;
-    g_string_append_c(out, ' ');
-    gsize line_len = strlen(name) + 2;
-    gsize i = 0;
-    gboolean first = TRUE;
-    while (i < n) {
-        /* The next segment: its leading white space, then one word.  The
-         * first word stays on the name's line. */
-        gsize seg = i;
-        while (seg < n && (is_wsp((guchar) s[seg]) || s[seg] == '\r' || s[seg] == '\n'))
-            seg++;
-        while (seg < n && !is_wsp((guchar) s[seg]) && s[seg] != '\r' && s[seg] != '\n')
-            seg++;
-        gsize seg_len = seg - i;
-        /* RFC 5322 2.2.3: fold by putting a line ending before white
-         * space, when the line would pass the preferred width. */
-        if (!first && line_len + seg_len > width) {
-            g_string_append(out, eol);
-            line_len = 0;
-        }
-        gsize k = i;
-        while (k < seg) {
-            /* RFC 5322 2.1.1: 998 is a hard limit; an unbreakable word
-             * that long is broken anyway. */
-            if (line_len >= MS_MESSAGE_LINE_MUST) {
-                g_string_append(out, eol);
-                g_string_append_c(out, ' ');
-                line_len = 1;
-            }
-            gsize run = MIN(seg - k, MS_MESSAGE_LINE_MUST - line_len);
-            gsize at = out->len;
-            g_string_append_len(out, s + k, (gssize) run);
-            for (gsize c = at; c < out->len; c++) {
-                if (out->str[c] == '\r' || out->str[c] == '\n')
-                    out->str[c] = ' ';
-            }
-            line_len += run;
-            k += run;
-        }
-        first = FALSE;
-        i = seg;
-    }
-}
-
-char *ms_message_fold_field_width(const char *name, const char *value, const char *eol,
-                                  gsize width)
-{
-    GString *out = g_string_sized_new(strlen(name) + 80);
-    fold_into(out, name, value, eol, width);
-    return g_string_free(out, FALSE);
-}
-
-char *ms_message_fold_field(const char *name, const char *value, const char *eol)
-{
-    return ms_message_fold_field_width(name, value, eol, MS_MESSAGE_LINE_SHOULD);
-}
-
-/* Most values a run writes (addresses, dates, Message-IDs) fit on the
- * name's line and hold no line break or white space at either end: then
- * the field is "name: value" and its value is the value itself, which is
- * what folding (fold_into()) and unfolding would give. */
-gboolean ms_message_fits_as_is(gsize name_len, const char *value, gsize width, gsize *len_out)
-{
-    const char *v = value != NULL ? value : "";
-    gsize n = strcspn(v, "\r\n");
-    *len_out = n;
-    return v[n] == '\0' && n > 0 && !is_wsp((guchar) v[0]) && !is_wsp((guchar) v[n - 1]) &&
-           name_len + 2 + n <= MIN(width, MS_MESSAGE_LINE_MUST);
-}
-
-/* "name: value" and eol, for a value that ms_message_fits_as_is(), at out. */
-static void put_as_is(char *out, const char *name, gsize name_len, const char *value,
-                      gsize value_len, const char *eol, gsize eol_len)
-{
-    memcpy(out, name, name_len);
-    out[name_len] = ':';
-    out[name_len + 1] = ' ';
-    memcpy(out + name_len + 2, value, value_len);
-    memcpy(out + name_len + 2 + value_len, eol, eol_len);
-}
-
-static Field *new_field(const MsMessage *msg, const char *name, const char *value, gsize width)
-{
-    gsize name_len = strlen(name), n = 0;
-    if (ms_message_fits_as_is(name_len, value, width, &n)) {
-        gsize eol_len = strlen(msg->eol);
-        gsize raw_len = name_len + 2 + n + eol_len;
-        char *raw = g_malloc(raw_len + 1);
-        put_as_is(raw, name, name_len, value, n, msg->eol, eol_len);
-        raw[raw_len] = '\0';
-        return field_new(raw, raw_len, name, name_len, value, n);
-    }
-    GString *raw = g_string_sized_new(name_len + 80);
-    fold_into(raw, name, value, msg->eol, width);
-    g_string_append(raw, msg->eol);
-    gsize raw_len = raw->len;
-    char *text = g_string_free(raw, FALSE);
-    return field_new(text, raw_len, name, name_len, text + name_len + 1, raw_len - name_len - 1);
-}
-
-/* A last field without a line ending (input that stopped mid-header)
- * gets one before anything is written after it. */
-static void terminate_last_field(MsMessage *msg)
-{
-    if (msg->fields->len == 0)
-        return;
-    Field *last = g_ptr_array_index(msg->fields, msg->fields->len - 1);
-    if (last->raw_len > 0 && last->raw[last->raw_len - 1] == '\n')
-        return;
-    char *raw = g_strconcat(last->raw, msg->eol, NULL);
-    g_free(last->raw);
-    last->raw = raw;
-    last->raw_len = strlen(raw);
-}
-
-void ms_message_add_width(MsMessage *msg, const char *name, const char *value, gsize width)
-{
-    terminate_last_field(msg);
-    g_ptr_array_add(msg->fields, new_field(msg, name, value, width));
-}
-
-void ms_message_add(MsMessage *msg, const char *name, const char *value)
-{
-    ms_message_add_width(msg, name, value, MS_MESSAGE_LINE_SHOULD);
-}
-
-void ms_message_prepend(MsMessage *msg, const char *name, const char *value)
-{
-    g_ptr_array_insert(msg->fields, 0, new_field(msg, name, value, MS_MESSAGE_LINE_SHOULD));
-}
-
-/* Appends k octets at out + *n, or only counts them when out is NULL. */
-static void put(char *out, gsize *n, const char *src, gsize k)
-{
-    if (out != NULL)
-        memcpy(out + *n, src, k);
-    *n += k;
-}
-
-/* A field folded where the value has line breaks, with its line ending,
- * written to out (no NUL), or only measured when out is NULL; returns its
- * length. */
-static gsize folded_raw_to(const char *name, const char *value, const char *eol, char *out)
-{
-    gsize eol_len = strlen(eol), n = 0;
-    put(out, &n, name, strlen(name));
-    put(out, &n, ": ", 2);
-    const char *c = value;
-    while (*c != '\0') {
-        gsize run = strcspn(c, "\r\n");
-        put(out, &n, c, run);
-        c += run;
-        if (*c == '\n') {
-            put(out, &n, eol, eol_len);
-            put(out, &n, " ", 1);
-            c++;
-        } else if (*c == '\r') {
-            put(out, &n, " ", 1);
-            c++;
-        }
-    }
-    put(out, &n, eol, eol_len);
-    return n;
-}
-
-void ms_message_prepend_folded(MsMessage *msg, const char *name, const char *value)
-{
-    gsize raw_len = folded_raw_to(name, value, msg->eol, NULL), name_len = strlen(name);
-    char *text = g_malloc(raw_len + 1);
-    folded_raw_to(name, value, msg->eol, text);
-    text[raw_len] = '\0';
-    Field *f = field_new(text, raw_len, name, name_len, text + name_len + 1,
-                         raw_len - name_len - 1);
-    g_ptr_array_insert(msg->fields, 0, f);
-}
-
-void ms_message_set(MsMessage *msg, const char *name, const char *value)
-{
-    guint i = 0;
-    while (i < msg->fields->len && !name_is(g_ptr_array_index(msg->fields, i), name))
-        i++;
-    if (i == msg->fields->len) {
-        ms_message_add(msg, name, value);
-        return;
-    }
-    field_free(g_ptr_array_index(msg->fields, i));
-    msg->fields->pdata[i] = new_field(msg, name, value, MS_MESSAGE_LINE_SHOULD);
-    for (guint k = msg->fields->len; k-- > i + 1;) {
-        if (name_is(g_ptr_array_index(msg->fields, k), name))
-            g_ptr_array_remove_index(msg->fields, k);
-    }
-}
-
-guint ms_message_remove(MsMessage *msg, const char *name)
-{
-    guint removed = 0;
-    for (guint k = msg->fields->len; k-- > 0;) {
-        if (name_is(g_ptr_array_index(msg->fields, k), name)) {
-            g_ptr_array_remove_index(msg->fields, k);
-            removed++;
-        }
-    }
-    return removed;
-}
-
 /* ---- Body ------------------------------------------------------------------------------ */
 
 GBytes *ms_message_body(const MsMessage *msg)
@@ -1023,7 +486,7 @@ void ms_message_set_body(MsMessage *msg, const void *data, gsize len)
 {
     /* RFC 5322 3.5: a body is separated from the header by an empty line. */
     if (msg->separator[0] == '\0') {
-        terminate_last_field(msg);
+        ms_message_terminate_last_field(msg);
         g_free(msg->separator);
         msg->separator = g_strdup(msg->eol);
     }
@@ -1151,81 +614,4 @@ char *ms_message_addr_spec(const char *mailbox)
         return g_strstrip(addr);
     }
     return g_strstrip(g_strdup(mailbox));
-}
-
-/* The field in front of the text, which the caller knows to be a message
- * whose first line ends in eol. */
-static GBytes *prepend_known(const char *p, gsize len, const char *name, const char *value,
-                             gboolean folded, const char *eol)
-{
-    /* A parsed message is written back byte for byte, so the new field
-     * followed by the text is what parse, prepend and serialise would give.
-     * Mailboxes and queues keep what this returns for the rest of a run:
-     * it takes its size, not a GString's next power of two.  The field is
-     * measured, then written straight into it. */
-    gsize name_len = strlen(name), eol_len = strlen(eol), n = 0, size;
-    char *out;
-    if (folded) {
-        /* Every server's Received: field, written once on the stack when
-         * it surely fits (each octet of the value gives eol_len + 1 at
-         * most) rather than measured first and then written. */
-        char small[512];
-        if (name_len + 2 + strlen(value) * (eol_len + 1) + eol_len <= sizeof small) {
-            size = folded_raw_to(name, value, eol, small);
-            out = g_malloc(size + len);
-            memcpy(out, small, size);
-        } else {
-            size = folded_raw_to(name, value, eol, NULL);
-            out = g_malloc(size + len);
-            folded_raw_to(name, value, eol, out);
-        }
-    } else if (ms_message_fits_as_is(name_len, value, MS_MESSAGE_LINE_SHOULD, &n)) {
-        /* Delivery's Return-Path: the address as it is, as a rule. */
-        size = name_len + 2 + n + eol_len;
-        out = g_malloc(size + len);
-        put_as_is(out, name, name_len, value, n, eol, eol_len);
-    } else {
-        g_autofree char *field =
-            ms_message_fold_field_width(name, value, eol, MS_MESSAGE_LINE_SHOULD);
-        gsize field_len = strlen(field);
-        size = field_len + eol_len;
-        out = g_malloc(size + len);
-        memcpy(out, field, field_len);
-        memcpy(out + field_len, eol, eol_len);
-    }
-    memcpy(out + size, p, len);
-    return g_bytes_new_take(out, size + len);
-}
-
-GBytes *ms_message_prepend_to_bytes(GBytes *data, const char *name, const char *value,
-                                    gboolean folded)
-{
-    return ms_message_prepend_peek(data, name, value, folded, NULL, NULL, NULL);
-}
-
-GBytes *ms_message_prepend_peek(GBytes *data, const char *name, const char *value,
-                                gboolean folded, const char *want, char **want_out,
-                                const char **eol_out)
-{
-    gsize len = 0;
-    const char *p = g_bytes_get_data(data, &len);
-    HeaderScan scan;
-    gboolean ok = header_scan(p, len, &want, want != NULL ? 1 : 0, &scan);
-    if (want_out != NULL)
-        *want_out = ok ? span_value(p, &scan.span[0]) : NULL;
-    if (eol_out != NULL)
-        *eol_out = ok ? scan.eol : NULL;
-    if (!ok)
-        return NULL;
-    return prepend_known(p, len, name, value, folded, scan.eol);
-}
-
-GBytes *ms_message_prepend_to_bytes_eol(GBytes *data, const char *name, const char *value,
-                                        gboolean folded, const char *eol)
-{
-    if (eol == NULL)
-        return ms_message_prepend_to_bytes(data, name, value, folded);
-    gsize len = 0;
-    const char *p = g_bytes_get_data(data, &len);
-    return prepend_known(p, len, name, value, folded, eol);
 }
