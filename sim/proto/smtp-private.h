@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "mailsim/core.h"
 #include "mailsim/smtp.h"
 #include "proto/proto-private.h"
 
@@ -223,3 +224,129 @@ static inline gboolean ms_smtp_any_8bit(const char *text, gsize len)
         any |= (guchar) text[i];
     return (any & G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
 }
+
+/* ---- The server engine (smtp_server.c, smtp_server_commands.c) ----------- */
+/* What both of the server's files use.  The small helpers are inline here,
+ * as they were inlined when the server was one file: they run for every
+ * command of a run. */
+/* RFC 5321 4.5.3.1.4 and 4.5.3.1.6: limits include the CRLF. */
+#define MS_SMTP_SERVER_COMMAND_MAX (MS_SMTP_COMMAND_LINE_MAX - 2)
+#define MS_SMTP_SERVER_TEXT_MAX (MS_SMTP_TEXT_LINE_MAX - 2)
+
+struct MsSmtpServer {
+    /* configuration; the names are copied into the server's own block,
+     * after the struct: a server is made for every session, and its flags
+     * are bits so that the block stays within what malloc keeps at hand
+     * (its per-thread cache takes up to 1,032 bytes) */
+    char *hostname;
+    char *peer_name; /* NULL when not given */
+    const MsSmtpProfile *profile;
+    guint64 max_size;
+    guint offer_8bitmime : 1;
+    guint offer_pipelining : 1;
+    guint offer_size : 1;
+    guint refuse : 1;
+    guint max_recipients;
+    MsSmtpRcptFn check_rcpt;
+    gpointer user_data;
+
+    MsSmtpServerState state;
+    guint errors; /* protocol errors this session (MS_PROTO_MAX_ERRORS) */
+    MsLineReader reader; /* inside the engine: see proto-private.h */
+    MsProtoOutput output;
+    MsSmtpEventQueue events;
+    const char *phase; /* of the command being answered */
+
+    /* The names of the session and its transaction, each NUL-terminated,
+     * one after the other in one buffer kept for the session's life: the
+     * HELO or EHLO name (RFC 5321 4.1.1.1) from offset 0, helo_size octets
+     * of it with its NUL (0 before HELO), then the transaction's reverse
+     * path (RFC 5321 3.3, once MAIL is accepted) and its accepted
+     * recipients in RCPT order.  Every session and every message of a run
+     * has them, and a block for the name and another for where each
+     * recipient starts cost more than a walk over the recipients when the
+     * message is taken. */
+    char *paths;
+    guint paths_len;
+    guint paths_cap;
+    guint helo_size;
+    gboolean esmtp;
+    guint n_rcpts;
+    guint rcpt_attempts;
+    guint body_8bitmime : 1;
+    guint64 declared_size;
+
+    /* message text, while in DATA: the server's own buffer, kept from one
+     * message to the next, for every line of every message is added here */
+    char *data;
+    gsize data_len;
+    gsize data_cap;
+    guint data_too_big : 1;
+    guint data_bare_lf : 1;
+    guint data_bare_cr : 1;
+    guint data_line_too_long : 1;
+    guint data_8bit : 1;
+};
+
+/* The one place the state changes. */
+static inline void ms_smtp_server_set_state(MsSmtpServer *server, MsSmtpServerState state)
+{
+    if (server->state == state)
+        return;
+    MS_DEBUG("smtp server %s: %s -> %s", server->hostname,
+            ms_smtp_server_state_name(server->state), ms_smtp_server_state_name(state));
+    server->state = state;
+}
+
+/* The HELO or EHLO name, NULL before either. */
+static inline const char *ms_smtp_server_helo_name(const MsSmtpServer *server)
+{
+    return server->helo_size > 0 ? server->paths : NULL;
+}
+
+static inline void ms_smtp_server_clear_transaction(MsSmtpServer *server)
+{
+    server->paths_len = server->helo_size;
+    server->n_rcpts = 0;
+    server->rcpt_attempts = 0;
+    server->body_8bitmime = FALSE;
+    server->declared_size = 0;
+    server->data_len = 0;
+    server->data_too_big = FALSE;
+    server->data_bare_lf = FALSE;
+    server->data_bare_cr = FALSE;
+    server->data_line_too_long = FALSE;
+    server->data_8bit = FALSE;
+}
+
+/* Replies (smtp_server.c). */
+char *ms_smtp_server_reply_space(MsSmtpServer *server, guint code, gboolean last, gsize n,
+                                 const char *note);
+void ms_smtp_server_emit_line(MsSmtpServer *server, guint code, gboolean last, const char *text,
+                              const char *note);
+const char *ms_smtp_server_emit_template(MsSmtpServer *server, guint code, gboolean last,
+                                         const char *template_text, const MsSmtpVars *vars,
+                                         const char *note);
+guint ms_smtp_server_reply_full(MsSmtpServer *server, MsSmtpReplyId id, guint code,
+                                const MsSmtpVars *extra, MsSmtpEvent *event_out);
+void ms_smtp_server_protocol_error(MsSmtpServer *server, MsSmtpReplyId id,
+                                   const MsSmtpVars *vars);
+void ms_smtp_server_close_session(MsSmtpServer *server, MsSmtpReplyId id);
+
+static inline void ms_smtp_server_reply(MsSmtpServer *server, MsSmtpReplyId id)
+{
+    ms_smtp_server_reply_full(server, id, 0, NULL, NULL);
+}
+
+static inline void ms_smtp_server_reply_addr(MsSmtpServer *server, MsSmtpReplyId id,
+                                             const char *addr)
+{
+    MsSmtpVars vars = { .addr = addr };
+
+    ms_smtp_server_reply_full(server, id, 0, &vars, NULL);
+}
+
+/* A command line as the reader gave it: its framing checked, then answered
+ * (smtp_server_commands.c). */
+void ms_smtp_server_command_line(MsSmtpServer *server, const char *line, gsize len,
+                                 MsLineResult res, MsEol eol);
