@@ -350,3 +350,65 @@ static inline void ms_smtp_server_reply_addr(MsSmtpServer *server, MsSmtpReplyId
  * (smtp_server_commands.c). */
 void ms_smtp_server_command_line(MsSmtpServer *server, const char *line, gsize len,
                                  MsLineResult res, MsEol eol);
+
+/* ---- The client engine (smtp_client.c, smtp_client_replies.c) ----------- */
+/* A message queued for a client (smtp_client.c). */
+typedef struct Outgoing Outgoing;
+
+struct MsSmtpClient {
+    char *helo_name; /* in the client's own block, after the struct */
+    gboolean use_ehlo;
+    gboolean pipelining;
+    gboolean use_8bitmime;
+    gboolean use_size;
+    gboolean force_8bit;
+    gboolean bare_lf_data;
+    gboolean textbook_syntax;
+    GBytes *(*downgrade)(GBytes *data, gpointer tag, char **why_out, gpointer user_data);
+    gpointer downgrade_data;
+
+    MsSmtpClientState state;
+    MsLineReader reader; /* inside the engine: see proto-private.h */
+    MsProtoOutput output;
+    MsSmtpEventQueue events;
+    /* the messages not started, in order: a list through their `next`,
+     * for a GQueue took a link of its own for every message */
+    Outgoing *queue_head;
+    Outgoing *queue_tail;
+    Outgoing *current;
+    gboolean finished;
+
+    /* what the server offered in its EHLO reply */
+    gboolean srv_pipelining;
+    gboolean srv_8bitmime;
+    gboolean srv_size;
+
+    /* the reply being read: RFC 5321 4.2.1 multi-line replies.  The text
+     * of each line but the last (after "ddd-"), each followed by "\n",
+     * kept in one buffer until the last line comes: then the reply's text
+     * is the buffer with that line's text added.  reply_len is 0 while no
+     * multi-line reply is under way; reply_breaks counts its "\n"s.  The
+     * buffer is made at a multi-line reply and kept, but for the EHLO
+     * reply's (as a rule the only one), which its SERVER_INFO event takes:
+     * a GString made for every client cost more than the text it held. */
+    char *reply_buf;
+    gsize reply_len;
+    gsize reply_cap;
+    guint reply_breaks;
+    /* the rest of a reply that passed MS_SMTP_REPLY_LINES_MAX is read to
+     * its last line and dropped */
+    gboolean reply_skip;
+};
+
+static inline void ms_smtp_client_push_event(MsSmtpClient *client, const MsSmtpEvent *event)
+{
+    ms_smtp_events_push(&client->events, event);
+}
+
+/* The replies' handlers and the session's end (smtp_client.c). */
+void ms_smtp_client_handle_reply(MsSmtpClient *client, guint code, const char *text);
+void ms_smtp_client_session_fail(MsSmtpClient *client, guint code, const char *text,
+                                 gboolean quit);
+/* The SERVER_INFO event of an EHLO or HELO reply, with what the EHLO reply
+ * offered (smtp_client_replies.c). */
+void ms_smtp_client_server_info(MsSmtpClient *client, gboolean esmtp);

@@ -4,10 +4,11 @@
  * greeting, the reply to EHLO (or HELO), to MAIL, to each RCPT, to DATA
  * (354), to the final "." and so on; one handler per awaited reply.  It acts
  * on reply codes only (RFC 5321 4.2.1: "the text is not to be interpreted"
- * beyond the EHLO keywords), reads multi-line replies to their last line,
- * and runs the messages it is given as successive transactions on one
- * connection.  With PIPELINING (RFC 2920) MAIL, every RCPT and DATA go out
- * as one group and the replies are matched to them in order.
+ * beyond the EHLO keywords), reads multi-line replies to their last line
+ * (smtp_client_replies.c, with the EHLO keywords), and runs the messages it
+ * is given as successive transactions on one connection.  With PIPELINING
+ * (RFC 2920) MAIL, every RCPT and DATA go out as one group and the replies
+ * are matched to them in order.
  */
 #include <string.h>
 
@@ -32,7 +33,7 @@ typedef struct {
  * path and then its recipients' addresses after it, each NUL-terminated.
  * The addresses are read in order, by two cursors: the next to send RCPT
  * for, and the next whose reply makes its result. */
-typedef struct Outgoing {
+struct Outgoing {
     struct Outgoing *next;   /* the next message queued after it */
     char *reverse_path;      /* in the block, after the struct */
     guint n_recipients;
@@ -59,51 +60,6 @@ typedef struct Outgoing {
     char *decided_text;
     Span first_lines[OUTGOING_LINES_FIRST]; /* lines until more are needed */
     char strings[];
-} Outgoing;
-
-struct MsSmtpClient {
-    char *helo_name; /* in the client's own block, after the struct */
-    gboolean use_ehlo;
-    gboolean pipelining;
-    gboolean use_8bitmime;
-    gboolean use_size;
-    gboolean force_8bit;
-    gboolean bare_lf_data;
-    gboolean textbook_syntax;
-    GBytes *(*downgrade)(GBytes *data, gpointer tag, char **why_out, gpointer user_data);
-    gpointer downgrade_data;
-
-    MsSmtpClientState state;
-    MsLineReader reader; /* inside the engine: see proto-private.h */
-    MsProtoOutput output;
-    MsSmtpEventQueue events;
-    /* the messages not started, in order: a list through their `next`,
-     * for a GQueue took a link of its own for every message */
-    Outgoing *queue_head;
-    Outgoing *queue_tail;
-    Outgoing *current;
-    gboolean finished;
-
-    /* what the server offered in its EHLO reply */
-    gboolean srv_pipelining;
-    gboolean srv_8bitmime;
-    gboolean srv_size;
-
-    /* the reply being read: RFC 5321 4.2.1 multi-line replies.  The text
-     * of each line but the last (after "ddd-"), each followed by "\n",
-     * kept in one buffer until the last line comes: then the reply's text
-     * is the buffer with that line's text added.  reply_len is 0 while no
-     * multi-line reply is under way; reply_breaks counts its "\n"s.  The
-     * buffer is made at a multi-line reply and kept, but for the EHLO
-     * reply's (as a rule the only one), which its SERVER_INFO event takes:
-     * a GString made for every client cost more than the text it held. */
-    char *reply_buf;
-    gsize reply_len;
-    gsize reply_cap;
-    guint reply_breaks;
-    /* the rest of a reply that passed MS_SMTP_REPLY_LINES_MAX is read to
-     * its last line and dropped */
-    gboolean reply_skip;
 };
 
 /* The one place the state changes. */
@@ -258,11 +214,6 @@ static void send_parts(MsSmtpClient *client, const char *phase, const char *note
     }
 }
 
-static void push_event(MsSmtpClient *client, const MsSmtpEvent *event)
-{
-    ms_smtp_events_push(&client->events, event);
-}
-
 /* ---- Outcomes -------------------------------------------------------------------- */
 static MsSmtpResult result_of_code(guint code)
 {
@@ -316,7 +267,7 @@ static void message_done(MsSmtpClient *client, Outgoing *out, gboolean delivered
     event->code = code;
     event->text = g_strdup(text);
     event->rcpt_results = g_steal_pointer(&out->rcpt_results);
-    push_event(client, event);
+    ms_smtp_client_push_event(client, event);
     outgoing_free(out);
 }
 
@@ -334,13 +285,13 @@ static void emit_close(MsSmtpClient *client, guint code, const char *text)
 {
     MsSmtpEvent event = { .kind = MS_SMTP_EVENT_CLOSE, .code = code, .text = g_strdup(text) };
 
-    push_event(client, &event);
+    ms_smtp_client_push_event(client, &event);
     client_state(client, MS_SMTP_CLIENT_CLOSED);
 }
 
 /* Every message not done ends with `code` / `text`; then QUIT (the server
  * is still listening) or close (it is gone, e.g. after 421). */
-static void session_fail(MsSmtpClient *client, guint code, const char *text, gboolean quit)
+void ms_smtp_client_session_fail(MsSmtpClient *client, guint code, const char *text, gboolean quit)
 {
     if (client->current != NULL)
         message_done(client, g_steal_pointer(&client->current), FALSE, code, text);
@@ -511,7 +462,7 @@ static void on_greeting(MsSmtpClient *client, guint code, const char *text)
     if (code / 100 != 2) {
         /* RFC 5321 3.1: a 554 (or other refusal) greeting; the client
          * should QUIT. */
-        session_fail(client, code, text, TRUE);
+        ms_smtp_client_session_fail(client, code, text, TRUE);
         return;
     }
     const char *const parts[] = { client->use_ehlo ? "EHLO " : "HELO ", client->helo_name, NULL };
@@ -521,62 +472,10 @@ static void on_greeting(MsSmtpClient *client, guint code, const char *text)
     client_state(client, client->use_ehlo ? MS_SMTP_CLIENT_EHLO : MS_SMTP_CLIENT_HELO);
 }
 
-static void server_info(MsSmtpClient *client, gboolean esmtp)
-{
-    MsSmtpEvent ev = { .kind = MS_SMTP_EVENT_SERVER_INFO, .esmtp = esmtp };
-    MsSmtpEvent *event = &ev;
-
-    /* RFC 5321 4.1.1.1: every line after the first is "keyword [params]".
-     * The keywords are cut from the reply's text, its line breaks made
-     * NULs, in the client's reply buffer, which the event takes over: every
-     * session reads an EHLO reply, as a rule its only multi-line reply, and
-     * a copy of the text (or of each keyword) cost a block each.  The
-     * client makes another buffer if another multi-line reply comes.  The
-     * array is made to their number at once, not grown to it. */
-    gsize len = client->reply_len;
-    const char *first_break = esmtp && len > 0 ? memchr(client->reply_buf, '\n', len) : NULL;
-    /* Every line but the last was followed by one "\n": as many keywords. */
-    guint n_ext = first_break != NULL ? client->reply_breaks : 0;
-
-    event->extensions = g_ptr_array_sized_new(n_ext);
-    if (first_break != NULL) {
-        char *ext = (char *) first_break + 1;
-        /* The text is NUL-terminated after its len octets. */
-        char *stop = client->reply_buf + len;
-
-        event->strings_ = g_steal_pointer(&client->reply_buf);
-        client->reply_cap = 0;
-
-        for (;;) {
-            char *end = memchr(ext, '\n', (gsize) (stop - ext));
-            gsize n = (end != NULL ? end : stop) - ext;
-
-            ext[n] = '\0';
-            /* Room for n_ext was made above: no g_ptr_array_add() call. */
-            event->extensions->pdata[event->extensions->len++] = ext;
-            if (n == 10 && ms_proto_ascii_caseeq(ext, "PIPELINING", 10)) {
-                client->srv_pipelining = TRUE;
-            } else if (n == 8 && ms_proto_ascii_caseeq(ext, "8BITMIME", 8)) {
-                client->srv_8bitmime = TRUE;
-            } else if (n >= 4 && ms_proto_ascii_caseeq(ext, "SIZE", 4) &&
-                       (n == 4 || ext[4] == ' ')) {
-                client->srv_size = TRUE;
-                if (n > 5)
-                    g_ascii_string_to_unsigned(ext + 5, 10, 0, G_MAXUINT64, &event->max_size,
-                                               NULL);
-            }
-            if (end == NULL)
-                break;
-            ext = end + 1;
-        }
-    }
-    push_event(client, event);
-}
-
 static void on_ehlo(MsSmtpClient *client, guint code, const char *text)
 {
     if (code / 100 == 2) {
-        server_info(client, TRUE);
+        ms_smtp_client_server_info(client, TRUE);
         start_next(client);
     } else if (code == 500 || code == 502) {
         /* RFC 5321 3.2: a server that does not know EHLO answers 500 or 502;
@@ -586,17 +485,17 @@ static void on_ehlo(MsSmtpClient *client, guint code, const char *text)
         send_parts(client, MS_SMTP_PHASE_HANDSHAKE, "smtp.cmd.helo", parts);
         client_state(client, MS_SMTP_CLIENT_HELO);
     } else {
-        session_fail(client, code, text, TRUE);
+        ms_smtp_client_session_fail(client, code, text, TRUE);
     }
 }
 
 static void on_helo(MsSmtpClient *client, guint code, const char *text)
 {
     if (code / 100 != 2) {
-        session_fail(client, code, text, TRUE);
+        ms_smtp_client_session_fail(client, code, text, TRUE);
         return;
     }
-    server_info(client, FALSE);
+    ms_smtp_client_server_info(client, FALSE);
     start_next(client);
 }
 
@@ -692,12 +591,12 @@ static void on_quit(MsSmtpClient *client, guint code, const char *text)
     emit_close(client, code, text);
 }
 
-static void handle_reply(MsSmtpClient *client, guint code, const char *text)
+void ms_smtp_client_handle_reply(MsSmtpClient *client, guint code, const char *text)
 {
     if (code == 421 && client->state != MS_SMTP_CLIENT_QUIT) {
         /* RFC 5321 3.8: the server is closing the channel; whatever was
          * under way fails for now. */
-        session_fail(client, code, text, FALSE);
+        ms_smtp_client_session_fail(client, code, text, FALSE);
         return;
     }
     switch (client->state) {
@@ -736,134 +635,9 @@ static void handle_reply(MsSmtpClient *client, guint code, const char *text)
                               .note = "smtp.error.bad-reply" };
 
         event.text = g_strdup_printf("unexpected reply %03u %s", code, text);
-        push_event(client, &event);
+        ms_smtp_client_push_event(client, &event);
         break;
     }
-    }
-}
-
-/* ---- Input ------------------------------------------------------------------------ */
-
-/* Adds n octets and then, when `brk`, a "\n" to the reply's text, which
- * stays NUL-terminated. */
-static void reply_append(MsSmtpClient *client, const char *text, gsize n, gboolean brk)
-{
-    gsize need = client->reply_len + n + 2;
-
-    if (need > client->reply_cap)
-        ms_proto_buf_grow(&client->reply_buf, &client->reply_cap, need, 256);
-    memcpy(client->reply_buf + client->reply_len, text, n);
-    client->reply_len += n;
-    if (brk) {
-        client->reply_buf[client->reply_len++] = '\n';
-        client->reply_breaks++;
-    }
-    client->reply_buf[client->reply_len] = '\0';
-}
-
-static void reply_reset(MsSmtpClient *client)
-{
-    client->reply_len = 0;
-    client->reply_breaks = 0;
-}
-
-/* A line the client cannot take: it says why in a PROTOCOL_ERROR event and
- * ends the session (QUIT, unless that is what was answered). */
-static void bad_reply(MsSmtpClient *client, char *why)
-{
-    MsSmtpEvent event = { .kind = MS_SMTP_EVENT_PROTOCOL_ERROR, .note = "smtp.error.bad-reply",
-                          .text = why };
-
-    push_event(client, &event);
-    reply_reset(client);
-    if (client->state != MS_SMTP_CLIENT_QUIT)
-        session_fail(client, 0, "malformed reply from the server", TRUE);
-}
-
-/* One reply line:  Reply-line = *( Reply-code "-" [ textstring ] CRLF )
- *                               Reply-code [ SP textstring ] CRLF
- * (RFC 5321 4.2).  Returns 1 when the reply is complete, 0 when more lines
- * follow, -1 when the line is not a reply line, -2 when the reply has more
- * lines than MS_SMTP_REPLY_LINES_MAX. */
-static int reply_line(MsSmtpClient *client, const char *line, gsize len, guint *code_out)
-{
-    if (len < 3 || !g_ascii_isdigit(line[0]) || !g_ascii_isdigit(line[1]) ||
-        !g_ascii_isdigit(line[2]) || line[0] < '2' || line[0] > '5')
-        return -1;
-    if (len > 3 && line[3] != ' ' && line[3] != '-')
-        return -1;
-    *code_out = (guint) ((line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0'));
-    /* A reply of one line (most are) is read where it is; only the lines
-     * of a multiline reply are kept until its last. */
-    if (len > 3 && line[3] == '-') {
-        /* The line's text up to a NUL in it, if it has one. */
-        const char *text = line + 4;
-        gsize n = len > 4 ? strnlen(text, len - 4) : 0;
-
-        if (client->reply_skip)
-            return 0;
-        /* Each line is bounded by the reader, but RFC 5321 4.2.1 sets no
-         * number of lines: a server that never ends its reply would grow
-         * the buffer without end.  Past the limit the reply is refused. */
-        if (client->reply_breaks >= MS_SMTP_REPLY_LINES_MAX - 1) {
-            client->reply_skip = TRUE;
-            return -2;
-        }
-        reply_append(client, text, n, TRUE);
-        return 0;
-    }
-    return 1;
-}
-
-void ms_smtp_client_feed(MsSmtpClient *client, const char *bytes, gsize len)
-{
-    if (client->state == MS_SMTP_CLIENT_CLOSED)
-        return;
-    ms_line_reader_feed(&client->reader, bytes, len);
-    while (client->state != MS_SMTP_CLIENT_CLOSED) {
-        const char *line = NULL;
-        gsize n = 0;
-        MsEol eol = MS_EOL_CRLF;
-        guint code = 0;
-
-        /* A lenient reader: bare LF and over-long reply lines are taken as
-         * they come (RFC 5321 4.5.3.1: avoid imposing length limits where
-         * possible; an over-long line is cut, its code still read). */
-        if (ms_line_reader_peek(&client->reader, &line, &n, &eol) == MS_LINE_NONE)
-            break;
-        int done = reply_line(client, line, n, &code);
-
-        if (done == -1) {
-            /* Not a reply line: the reply being dropped, if any, is taken
-             * to have ended, so the next reply is read. */
-            client->reply_skip = FALSE;
-            bad_reply(client, g_strdup_printf("malformed reply line \"%s\"", line));
-            continue;
-        }
-        if (done == -2) {
-            bad_reply(client, g_strdup_printf("reply of more than %u lines",
-                                              MS_SMTP_REPLY_LINES_MAX));
-            continue;
-        }
-        if (done == 0)
-            continue;
-        if (client->reply_skip) {
-            /* The last line of a reply already refused. */
-            client->reply_skip = FALSE;
-            continue;
-        }
-        /* The view is NUL-terminated after its n octets. */
-        const char *last = n > 4 ? line + 4 : "";
-        if (client->reply_len == 0) {
-            handle_reply(client, code, last);
-            continue;
-        }
-        /* The reply's lines joined with "\n" are its text, and stay in the
-         * buffer while the reply is handled (EHLO reads its extensions
-         * from them, and its event takes the buffer). */
-        reply_append(client, last, strlen(last), FALSE);
-        handle_reply(client, code, client->reply_buf);
-        reply_reset(client);
     }
 }
 
@@ -981,7 +755,7 @@ void ms_smtp_client_connection_lost(MsSmtpClient *client)
 {
     if (client->state == MS_SMTP_CLIENT_CLOSED)
         return;
-    session_fail(client, 0, "connection lost", FALSE);
+    ms_smtp_client_session_fail(client, 0, "connection lost", FALSE);
 }
 
 GPtrArray *ms_smtp_client_take_output(MsSmtpClient *client)
