@@ -15,21 +15,36 @@
 #include "report/report-private.h"
 #include "testutil.h"
 
-static MsWorld *run(const char *path, MsScenario **sc_out)
+/* The world of a parsed scenario (sc, NULL when it did not parse; error
+ * says why), run to its end; name says which scenario a failure is of. */
+static MsWorld *run_parsed(MsScenario *sc, GError *error, const char *name)
 {
-    g_autoptr(GError) error = NULL;
-    MsScenario *sc = ms_scenario_parse_file(path, &error);
     if (sc == NULL)
         fprintf(stderr, "\n  %s\n", error->message);
     CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    MsWorld *world = ms_world_new(sc, sc->seed, &error);
+    g_autoptr(GError) world_error = NULL;
+    MsWorld *world = ms_world_new(sc, sc->seed, &world_error);
     CU_ASSERT_PTR_NOT_NULL_FATAL(world);
-    gboolean ok = ms_world_run(world, MS_TIME_NEVER, &error);
+    gboolean ok = ms_world_run(world, MS_TIME_NEVER, &world_error);
     if (!ok)
-        fprintf(stderr, "\n  %s: %s\n", path, error->message);
+        fprintf(stderr, "\n  %s: %s\n", name, world_error->message);
     CU_ASSERT_TRUE(ok);
-    *sc_out = sc;
     return world;
+}
+
+static MsWorld *run(const char *path, MsScenario **sc_out)
+{
+    g_autoptr(GError) error = NULL;
+    *sc_out = ms_scenario_parse_file(path, &error);
+    return run_parsed(*sc_out, error, path);
+}
+
+/* The same for a scenario's text, named "t.mss" in its messages. */
+static MsWorld *run_text(const char *text, MsScenario **sc_out)
+{
+    g_autoptr(GError) error = NULL;
+    *sc_out = ms_scenario_parse_string(text, -1, "t.mss", &error);
+    return run_parsed(*sc_out, error, "t.mss");
 }
 
 /* Lines of a connection-level protocol matching a prefix, sent by `src`
@@ -225,12 +240,8 @@ static void relay_waits_for_the_open_connection_whatever_the_case(void)
         "link crepes.fr hamburger.edu  latency 40ms bandwidth 100Mbit\n"
         "at 1s alice-pc send to bob@hamburger.edu subject \"One\" body \"1\"\n"
         "at 1100ms alice-pc send to carol@HAMBURGER.EDU subject \"Two\" body \"2\"\n";
-    g_autoptr(GError) error = NULL;
-    g_autoptr(MsScenario) sc = ms_scenario_parse_string(text, -1, "t.mss", &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    MsWorld *w = ms_world_new(sc, sc->seed, &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-    CU_ASSERT_TRUE(ms_world_run(w, MS_TIME_NEVER, &error));
+    g_autoptr(MsScenario) sc = NULL;
+    MsWorld *w = run_text(text, &sc);
     MsTrace *t = ms_world_trace(w);
     CU_ASSERT_EQUAL(count_conns(t, "crepes.fr", "hamburger.edu", 25), 2);
     /* The second message reached crepes.fr while the first connection was
@@ -864,12 +875,8 @@ static void answer_without_original_is_a_note(void)
         "at 20s bob-pc forward \"Mustard\" to alice@crepes.fr\n"
         "at 21s bob-pc reply 2\n"
         "at 22s bob-pc forward \"Ketchup\" to alice@crepes.fr\n";
-    g_autoptr(GError) error = NULL;
-    g_autoptr(MsScenario) sc = ms_scenario_parse_string(text, -1, "t.mss", &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    MsWorld *w = ms_world_new(sc, sc->seed, &error);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-    CU_ASSERT_TRUE(ms_world_run(w, MS_TIME_NEVER, &error));
+    g_autoptr(MsScenario) sc = NULL;
+    MsWorld *w = run_text(text, &sc);
     MsTrace *t = ms_world_trace(w);
     /* (counted in English: "0 messages", "1 message") */
     CU_ASSERT_PTR_NOT_NULL(find_event(t, "reply.no-original", "cannot reply to message 1: it "

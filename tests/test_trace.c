@@ -189,6 +189,19 @@ static void expect_same_record(const MsTraceRecord *a, const MsTraceRecord *b)
     expect_same_string(a->detail, b->detail);
 }
 
+/* Two traces of the same records, every record of one decoding as its
+ * twin in the other does. */
+static void expect_same_traces(const MsTrace *fast, const MsTrace *whole)
+{
+    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
+    for (guint64 id = 0; id < ms_trace_length(fast); id++) {
+        MsTraceRecord a, b;
+        ms_trace_get(fast, id, &a);
+        ms_trace_get(whole, id, &b);
+        expect_same_record(&a, &b);
+    }
+}
+
 /* Lines and segments through ms_trace_emit_line() and
  * ms_trace_emit_segment() decode exactly as the same records emitted whole
  * through ms_trace_emit_in(): across several chunks (whose first record
@@ -250,12 +263,11 @@ static void test_emit_paths_match_records(void)
             ms_trace_set_arrival(whole, i, time + 700);
         }
     }
-    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
+    expect_same_traces(fast, whole);
+    /* Lines and segments carry no subject or detail. */
     for (guint64 id = 0; id < ms_trace_length(fast); id++) {
-        MsTraceRecord a, b;
+        MsTraceRecord a;
         ms_trace_get(fast, id, &a);
-        ms_trace_get(whole, id, &b);
-        expect_same_record(&a, &b);
         CU_ASSERT_PTR_NULL(a.subject);
         CU_ASSERT_PTR_NULL(a.detail);
     }
@@ -301,13 +313,7 @@ static void test_emit_event_matches_records(void)
     }
     CU_ASSERT_EQUAL(seen->len, 300);
     ms_trace_unsubscribe(fast, l.handle);
-    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
-    for (guint64 id = 0; id < ms_trace_length(fast); id++) {
-        MsTraceRecord a, b;
-        ms_trace_get(fast, id, &a);
-        ms_trace_get(whole, id, &b);
-        expect_same_record(&a, &b);
-    }
+    expect_same_traces(fast, whole);
 }
 
 /* Sentences written into the trace's room and logged with
@@ -366,13 +372,7 @@ static void test_emit_sentence_matches_records(void)
     for (guint i = 0; i < names->len; i++)
         CU_ASSERT_PTR_EQUAL(intern_copy(fast, g_ptr_array_index(names, i)),
                             g_ptr_array_index(copies, i));
-    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
-    for (guint64 id = 0; id < ms_trace_length(fast); id++) {
-        MsTraceRecord a, b;
-        ms_trace_get(fast, id, &a);
-        ms_trace_get(whole, id, &b);
-        expect_same_record(&a, &b);
-    }
+    expect_same_traces(fast, whole);
 }
 
 /* Events of a known context with no more than a note, a direction and a
@@ -406,13 +406,7 @@ static void test_emit_small_events_match(void)
         r.phase = i % 37 == 0 ? "tcp.handshake" : NULL;
         CU_ASSERT_EQUAL(ms_trace_emit_in(fast, ctx, &r), ms_trace_emit(whole, &r));
     }
-    CU_ASSERT_EQUAL_FATAL(ms_trace_length(fast), ms_trace_length(whole));
-    for (guint64 id = 0; id < ms_trace_length(fast); id++) {
-        MsTraceRecord a, b;
-        ms_trace_get(fast, id, &a);
-        ms_trace_get(whole, id, &b);
-        expect_same_record(&a, &b);
-    }
+    expect_same_traces(fast, whole);
 }
 
 /* ---- core/trace/sentences ----------------------------------------------- */
