@@ -113,19 +113,17 @@ typedef struct {
 
 /* Expands {host}, {helo}, {addr}, {verb}, {param}, {size} (transfer full). */
 char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars);
-/* The same in two steps, for a reply written straight into its line: the
- * length of the expansion, then the expansion itself written to dest
- * (that many octets, no NUL), which returns the octets written.  Every
- * reply of a run is expanded, and a block of its own for each text cost
- * more than the expansion. */
-gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars);
-gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char *dest);
-/* Both in one pass: writes as much of the expansion as fits in the cap
+/* The same into a reply's own line, without a block for it (every reply
+ * of a run is expanded, and a block of its own for each text cost more
+ * than the expansion): writes as much of the expansion as fits in the cap
  * octets at dest (no NUL) and returns its whole length, which is all of
- * it when not above cap.  For a reply expanded on the stack first: the
- * two steps above read the template and the values twice. */
+ * it when not above cap.  A reply is expanded on the stack first, read
+ * once; one too long for that knows its length and is written again. */
 gsize ms_smtp_expand_into(const char *template_text, const MsSmtpVars *vars, char *dest,
                           gsize cap);
+/* The whole expansion written to dest, which has room for it (its length
+ * from ms_smtp_expand_into()); returns the octets written. */
+gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char *dest);
 
 /* ---- Shared helpers (smtp_common.c) ----------------------------------------- */
 /* The events an engine has for its owner, in order, copied in when pushed

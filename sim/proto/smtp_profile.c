@@ -339,11 +339,6 @@ gsize ms_smtp_expand_into(const char *template_text, const MsSmtpVars *vars, cha
     return len;
 }
 
-gsize ms_smtp_expand_len(const char *template_text, const MsSmtpVars *vars)
-{
-    return ms_smtp_expand_into(template_text, vars, NULL, 0);
-}
-
 gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char *dest)
 {
     return ms_smtp_expand_into(template_text, vars, dest, G_MAXSIZE);
@@ -351,7 +346,7 @@ gsize ms_smtp_expand_to(const char *template_text, const MsSmtpVars *vars, char 
 
 char *ms_smtp_expand(const char *template_text, const MsSmtpVars *vars)
 {
-    gsize len = ms_smtp_expand_len(template_text, vars);
+    gsize len = ms_smtp_expand_into(template_text, vars, NULL, 0);
     char *out = g_malloc(len + 1);
     gsize written = ms_smtp_expand_to(template_text, vars, out);
 
