@@ -76,77 +76,6 @@ static inline gboolean put_signed(char **at, char *end, gint64 v)
     return put_decimal(at, end, magnitude);
 }
 
-/* Formats fmt into buf as printf would, when it uses nothing but %s, %d,
- * %i and %u (plain, l, ll; %zu) and %%, as nearly every event sentence
- * does; returns the length, or -1 when fmt asks for anything else or the
- * text does not fit, for printf to do it.  Every event of a run is
- * formatted, and printf's generality was most of what that cost. */
-static gint format_simple(char *buf, gsize size, const char *fmt, va_list ap)
-{
-    char *at = buf;
-    char *end = buf + size - 1; /* room for the NUL */
-    for (const char *p = fmt; *p != '\0'; p++) {
-        if (*p != '%') {
-            /* The text up to the next conversion goes in as one run. */
-            const char *percent = strchr(p, '%');
-            gsize n = percent != NULL ? (gsize) (percent - p) : strlen(p);
-
-            if ((gsize) (end - at) < n)
-                return -1;
-            memcpy(at, p, n);
-            at += n;
-            p += n - 1;
-            continue;
-        }
-        p++;
-        guint longs = 0;
-        gboolean size_t_arg = FALSE;
-        while (*p == 'l' && longs < 2) {
-            longs++;
-            p++;
-        }
-        if (longs == 0 && *p == 'z') {
-            size_t_arg = TRUE;
-            p++;
-        }
-        switch (*p) {
-        case '%':
-            if (longs > 0 || size_t_arg || at == end)
-                return -1;
-            *at++ = '%';
-            break;
-        case 's':
-            if (longs > 0 || size_t_arg || !put_text(&at, end, va_arg(ap, const char *)))
-                return -1;
-            break;
-        case 'u': {
-            guint64 v = size_t_arg ? va_arg(ap, gsize)
-                      : longs == 2 ? va_arg(ap, unsigned long long)
-                      : longs == 1 ? va_arg(ap, unsigned long)
-                                   : va_arg(ap, unsigned int);
-            if (!put_decimal(&at, end, v))
-                return -1;
-            break;
-        }
-        case 'd':
-        case 'i': {
-            if (size_t_arg)
-                return -1;
-            gint64 v = longs == 2 ? va_arg(ap, long long)
-                     : longs == 1 ? va_arg(ap, long)
-                                  : va_arg(ap, int);
-            if (!put_signed(&at, end, v))
-                return -1;
-            break;
-        }
-        default:
-            return -1;
-        }
-    }
-    *at = '\0';
-    return (gint) (at - buf);
-}
-
 /* ---- Sentences' formats, read once ------------------------------------- */
 
 /* What follows a piece's text: nothing, or the argument of a conversion. */
@@ -164,7 +93,7 @@ typedef struct {
 } TemplatePiece;
 
 /* A format taken apart into its pieces; n 0 when it is not one that
- * format_simple() formats in few enough pieces. */
+ * format_fast() formats (see template_read()). */
 typedef struct {
     const char *fmt;  /* NULL: the place is empty */
     guint n;
@@ -180,8 +109,10 @@ typedef struct {
  * world and never emptied. */
 static Template templates[TEMPLATE_SLOTS];
 
-/* Takes fmt apart into t: what format_simple() would do with it, piece by
- * piece. */
+/* Takes fmt apart into t, when it uses nothing but %s, %d, %i and %u
+ * (plain, l, ll; %zu) and %%, as nearly every event sentence does, in at
+ * most TEMPLATE_PIECES runs of text of up to 255 bytes each; any other
+ * format leaves t->n 0, for printf to format. */
 static void template_read(Template *t, const char *fmt)
 {
     t->fmt = fmt;
@@ -215,7 +146,7 @@ static void template_read(Template *t, const char *fmt)
             else if ((*c == 'd' || *c == 'i') && !size_t_arg)
                 arg = longs == 2 ? ARG_LLD : longs == 1 ? ARG_LD : ARG_D;
             else
-                return; /* format_simple() refuses it; printf takes it */
+                return; /* printf takes it */
             next = c + 1;
         }
         gsize len = (gsize) (p - start);
@@ -230,8 +161,11 @@ static void template_read(Template *t, const char *fmt)
     t->n = n;
 }
 
-/* format_simple() of fmt, with fmt read once for every run of the
- * program: the same text and length, or -1 in the same cases. */
+/* Formats fmt into buf as printf would, reading fmt once for every run of
+ * the program; returns the length, or -1 when fmt is not one that
+ * template_read() takes or the text does not fit, for printf to do it.
+ * Every event of a run is formatted, and printf's generality was most of
+ * what that cost. */
 static gint format_fast(char *buf, gsize size, const char *fmt, va_list ap)
 {
     guint k = (guint) (((guint64) (guintptr) fmt * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)) >> 57);
@@ -240,7 +174,7 @@ static gint format_fast(char *buf, gsize size, const char *fmt, va_list ap)
     if (t->fmt != fmt)
         template_read(t, fmt);
     if (t->n == 0)
-        return format_simple(buf, size, fmt, ap);
+        return -1;
     char *at = buf;
     char *end = buf + size - 1; /* room for the NUL */
     for (guint i = 0; i < t->n; i++) {
@@ -360,7 +294,7 @@ static void note_va(MsWorld *world, MsTraceKind kind, const char *key, const cha
     MsTime now = ms_sim_now(world->sim);
     if (host != NULL) {
         /* Nearly every sentence is a host's, fits a line and takes only
-         * what format_simple() formats: it is formatted straight into the
+         * what format_fast() formats: it is formatted straight into the
          * room where the trace keeps it. */
         MsTraceContext ctx = note_context(world, trace, host);
         G_STATIC_ASSERT(MS_TRACE_SENTENCE_ROOM == FORMAT_BUF);
