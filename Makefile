@@ -21,6 +21,15 @@ LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS = $(LIBS) $(shell pkg-config --libs cunit 2>/dev/null || echo -lcunit)
 
 OPT_CFLAGS  := -O2 -g
+# With GCC the optimised library is also compiled for link-time optimisation:
+# the simulation's hot path crosses many small files (session -> trace -> tcp
+# -> packet -> event queue), and inlining across them makes a campus simulate
+# about 7 % faster (docs/design.md, Scale).  The objects stay fat, so the
+# engines' opt suites link them without paying for it; mailsim and the
+# benches link with LTO_FLAGS.  `make LTO=` turns it off.
+LTO       ?= $(if $(shell $(CC) -v 2>&1 | grep '^gcc version'),y)
+LTO_FLAGS := $(if $(LTO),-flto=auto -ffat-lto-objects)
+OPT_AR    := $(if $(LTO),gcc-ar,ar)
 SAN_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LOCALEDIR   ?= $(abspath build/locale)
 # The shipped scenarios, where a scenario's files are looked for when they
@@ -63,7 +72,7 @@ deps:
 build/opt/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(LTO_FLAGS) -c $< -o $@
 
 build/san/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -84,7 +93,7 @@ build/gen/html_assets.c: build/tools/embed $(HTML_ASSETS)
 
 build/opt/libmailsim.a: $(OPT_OBJS)
 	@rm -f $@
-	$(Q)ar rcs $@ $^
+	$(Q)$(OPT_AR) rcs $@ $^
 
 build/san/libmailsim.a: $(SAN_OBJS)
 	@rm -f $@
@@ -101,7 +110,7 @@ $(MO): po/zh_CN.po
 
 mailsim: $(CLI_OBJS) build/opt/libmailsim.a $(MO)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(OPT_CFLAGS) -o $@ $(CLI_OBJS) build/opt/libmailsim.a $(LIBS)
+	$(Q)$(CC) $(OPT_CFLAGS) $(LTO_FLAGS) -o $@ $(CLI_OBJS) build/opt/libmailsim.a $(LIBS)
 
 # The CLI built with sanitizers, for the end-to-end tests.
 build/san/mailsim: $(SAN_CLI_OBJS) build/san/libmailsim.a
@@ -188,7 +197,7 @@ check-tests: $(TEST_BINS) $(OPT_TEST_BINS) $(REPLAY_BINS) build/san/mailsim mail
 build/bench/%: bench/%.c build/opt/libmailsim.a $(HEADERS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/opt/libmailsim.a $(LIBS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(LTO_FLAGS) -o $@ $< build/opt/libmailsim.a $(LIBS)
 
 bench: deps mailsim $(patsubst bench/%.c,build/bench/%,$(wildcard bench/bench_*.c))
 	@for b in build/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
