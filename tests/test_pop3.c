@@ -873,8 +873,9 @@ static GBytes *wire_of(GPtrArray *lines)
 }
 
 /* The numbers in replies are written without printf, every digit of any
- * 64-bit count: each power of ten and the number before it, since the
- * digits are counted by comparisons and written in pairs. */
+ * 64-bit count: each power of ten and its neighbours, and each power of
+ * two and its neighbours, since the digits are counted from the bit length
+ * and a power of ten, and written in pairs. */
 static void numbers_without_printf(void)
 {
     static const guint64 fixed[] = { 0, 7, 10, 99, 100, 101, 1000, 4294967295u, 4294967296u,
@@ -882,8 +883,13 @@ static void numbers_without_printf(void)
     g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(guint64));
     g_array_append_vals(all, fixed, G_N_ELEMENTS(fixed));
     for (guint64 p = 10, k = 1; k <= 19; p *= 10, k++) {
-        guint64 pair[] = { p - 1, p };
-        g_array_append_vals(all, pair, 2);
+        guint64 around[] = { p - 1, p, p + 1 };
+        g_array_append_vals(all, around, 3);
+    }
+    for (guint k = 1; k < 64; k++) {
+        guint64 p = G_GUINT64_CONSTANT(1) << k;
+        guint64 around[] = { p - 1, p, p + 1 };
+        g_array_append_vals(all, around, 3);
     }
     const guint64 *values = (const guint64 *) (void *) all->data;
     for (gsize i = 0; i < all->len; i++) {

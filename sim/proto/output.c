@@ -246,7 +246,7 @@ GPtrArray *ms_proto_output_take(MsProtoOutput *out)
     return lines;
 }
 
-/* The digits are counted first, by comparisons rather than divisions,
+/* The digits are counted first, from the bit length rather than by divisions,
  * and then written from the last ones back, two at a time from a table,
  * straight into buf: numbers go into every Received: line, every queue
  * sentence, Message-ID and scan listing. */
@@ -262,9 +262,21 @@ gsize ms_proto_format_uint(char *buf, guint64 v)
                                 "70717273747576777879"
                                 "80818283848586878889"
                                 "90919293949596979899";
-    gsize n = 1;
-    for (guint64 bound = 10; n < 20 && v >= bound; bound *= 10)
-        n++;
+    /* Digits: from the bit length (1233/4096 is just above log10 2), less
+     * one if v is below that power of ten. */
+    static const guint64 pow10[20] = {
+        G_GUINT64_CONSTANT(1), G_GUINT64_CONSTANT(10), G_GUINT64_CONSTANT(100),
+        G_GUINT64_CONSTANT(1000), G_GUINT64_CONSTANT(10000), G_GUINT64_CONSTANT(100000),
+        G_GUINT64_CONSTANT(1000000), G_GUINT64_CONSTANT(10000000),
+        G_GUINT64_CONSTANT(100000000), G_GUINT64_CONSTANT(1000000000),
+        G_GUINT64_CONSTANT(10000000000), G_GUINT64_CONSTANT(100000000000),
+        G_GUINT64_CONSTANT(1000000000000), G_GUINT64_CONSTANT(10000000000000),
+        G_GUINT64_CONSTANT(100000000000000), G_GUINT64_CONSTANT(1000000000000000),
+        G_GUINT64_CONSTANT(10000000000000000), G_GUINT64_CONSTANT(100000000000000000),
+        G_GUINT64_CONSTANT(1000000000000000000), G_GUINT64_CONSTANT(10000000000000000000),
+    };
+    guint t = ((guint) (64 - __builtin_clzll(v | 1)) * 1233u) >> 12;
+    gsize n = t + 1 - (v < pow10[t]) + (v == 0);
     buf[n] = '\0';
     char *p = buf + n;
     while (v >= 100) {
