@@ -872,6 +872,54 @@ static void markdown_tables_per_connection(void)
     CU_ASSERT_PTR_NULL(strstr(bare, "VRFY: asks"));
 }
 
+/* Markdown's escapes by the plain rule, one octet at a time. */
+static void md_escape_slowly(GString *out, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '<')
+            g_string_append(out, "&lt;");
+        else if (*s == '>')
+            g_string_append(out, "&gt;");
+        else if (*s == '&')
+            g_string_append(out, "&amp;");
+        else if (strchr("\\`*_[]|#", *s) != NULL)
+            g_string_append_c(g_string_append_c(out, '\\'), *s);
+        else
+            g_string_append_c(out, *s);
+    }
+}
+
+/* The escape looks at sixteen octets at a time: each character it escapes,
+ * and some it does not, at every place of a 41-octet title, and a title of
+ * nothing but escapes, come out as the plain rule gives. */
+static void markdown_escapes_in_every_lane(void)
+{
+    static const char octets[] = "<>&\\`*_[]|#a~{}\x7f\xc3";
+    g_autoptr(MsTrace) t = ms_trace_new();
+    MsReportOptions o;
+    ms_report_options_init(&o);
+    for (gsize k = 0; k + 1 < sizeof octets; k++) {
+        for (gsize at = 0; at <= 41; at++) {
+            g_autofree char *name = g_strnfill(41, 'n');
+            if (at < 41)
+                name[at] = octets[k];
+            else
+                memset(name, octets[k], 41);
+            o.scenario_name = name;
+            g_autofree char *md = ms_report_transcript_md(t, &o);
+            g_autoptr(GString) want = g_string_new("# Transcript: ");
+            md_escape_slowly(want, name);
+            g_string_append(want, "\n");
+            if (!g_str_has_prefix(md, want->str)) {
+                fprintf(stderr, "\n  octet 0x%02x at %zu: %.*s\n", (guint8) octets[k], at,
+                        (int) want->len, md);
+                CU_FAIL("Markdown escape");
+                return;
+            }
+        }
+    }
+}
+
 /* ---- report/summary --------------------------------------------------------------- */
 
 /* docs/network-model.md, one link of L = 2 ms and W = 10 Mbit/s: a segment
@@ -1139,6 +1187,7 @@ int main(void)
         MS_TEST(tcp_segments_only_with_the_option),
         MS_TEST(chinese_changes_words_only),
         MS_TEST(markdown_tables_per_connection),
+        MS_TEST(markdown_escapes_in_every_lane),
         MS_TEST_END,
     };
     static const MsTestCase summary[] = {

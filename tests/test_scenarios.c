@@ -1719,13 +1719,34 @@ static void every_scenario_streams_the_same_outputs(void)
     trace_doc_free(&doc);
 }
 
+/* Strings for the writer's scan, which looks at sixteen octets at a time,
+ * then eight, then one: each octet it escapes, and some it does not (0x1f,
+ * the space, 0x80, 0xff, '/'), at every place of a 41-octet string, so in
+ * every lane of each step; and one with an escape in every lane. */
+static GPtrArray *scan_strings(void)
+{
+    static const guint8 octets[] = { 0x01, 0x08, 0x0a, 0x1e, '"', '\\', 0x7f,
+                                     0x1f, ' ', 0x80, 0xff, '/' };
+    GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+    for (gsize k = 0; k < G_N_ELEMENTS(octets); k++) {
+        for (gsize at = 0; at < 41; at++) {
+            char *text = g_strnfill(41, 'a');
+            text[at] = (char) octets[k];
+            g_ptr_array_add(all, text);
+        }
+    }
+    g_ptr_array_add(all, g_strnfill(40, '"'));
+    return all;
+}
+
 /* The writer's corners that no scenario reaches: empty containers, the
  * escapes, the extreme integers, containers nested deeper than its stack
- * starts. */
+ * starts, names given as plain. */
 static void json_writer_matches_json_glib(void)
 {
     static const char *const strings[] = { "", "plain", "a\x01b\x1f\x7f\xc3\xa9",
                                            "\\ \" / \b\f\n\r\t\x1e" };
+    g_autoptr(GPtrArray) scanned = scan_strings();
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "empty_object");
@@ -1744,9 +1765,13 @@ static void json_writer_matches_json_glib(void)
     json_builder_add_null_value(b);
     for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
         json_builder_add_string_value(b, strings[i]);
+    for (guint i = 0; i < scanned->len; i++)
+        json_builder_add_string_value(b, scanned->pdata[i]);
     json_builder_end_array(b);
     json_builder_set_member_name(b, "na\"me");
     json_builder_add_int_value(b, -7);
+    json_builder_set_member_name(b, "plain_name");
+    json_builder_add_int_value(b, 1234567890123);
     json_builder_set_member_name(b, "deep");
     for (int i = 0; i < 20; i++) {
         json_builder_begin_array(b);
@@ -1785,9 +1810,13 @@ static void json_writer_matches_json_glib(void)
     ms_json_null(w);
     for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
         ms_json_string(w, strings[i]);
+    for (guint i = 0; i < scanned->len; i++)
+        ms_json_string(w, scanned->pdata[i]);
     ms_json_end_array(w);
     ms_json_member(w, "na\"me");
     ms_json_int(w, -7);
+    ms_json_member_plain(w, "plain_name", strlen("plain_name"));
+    ms_json_int(w, 1234567890123);
     ms_json_member(w, "deep");
     for (int i = 0; i < 20; i++) {
         ms_json_begin_array(w);

@@ -13,17 +13,23 @@
 #include "report/report-private.h"
 #include "report/summary-private.h"
 
-static void add_string(MsJsonWriter *w, const char *name, const char *value)
+/* A member's name is a literal here, which needs no escape: written as it
+ * is, with its length known (a record has a dozen members). */
+#define add_string(w, name, value) add_string_plain(w, "" name, sizeof(name) - 1, value)
+#define add_int(w, name, value) add_int_plain(w, "" name, sizeof(name) - 1, value)
+#define member(w, name) ms_json_member_plain(w, "" name, sizeof(name) - 1)
+
+static void add_string_plain(MsJsonWriter *w, const char *name, gsize len, const char *value)
 {
     if (value == NULL)
         return;
-    ms_json_member(w, name);
+    ms_json_member_plain(w, name, len);
     ms_json_string(w, value);
 }
 
-static void add_int(MsJsonWriter *w, const char *name, gint64 value)
+static void add_int_plain(MsJsonWriter *w, const char *name, gsize len, gint64 value)
 {
-    ms_json_member(w, name);
+    ms_json_member_plain(w, name, len);
     ms_json_int(w, value);
 }
 
@@ -69,7 +75,7 @@ static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
         add_int(w, "len", r->len);
     if (r->kind == MS_TRACE_SEGMENT_SENT || r->kind == MS_TRACE_SEGMENT_LOST ||
         r->kind == MS_TRACE_SEGMENT_RECEIVED) {
-        ms_json_member(w, "flags");
+        member(w, "flags");
         ms_json_begin_array(w);
         static const struct {
             guint bit;
@@ -93,7 +99,7 @@ static void add_record(MsJsonWriter *w, const MsTraceRecord *r)
         /* A message's UID and, but on an expunge, its flags after the change. */
         add_int(w, "uid", r->uid);
         if (strcmp(r->note, "store.expunge") != 0) {
-            ms_json_member(w, "flags");
+            member(w, "flags");
             ms_json_begin_array(w);
 #define FLAG_NAME_(e, bit, name)          \
     if ((r->flags & (bit)) != 0)          \
@@ -124,10 +130,10 @@ static void write_trace(MsJsonWriter *w, const MsTrace *trace, guint64 n,
     add_string(w, "scenario", options->scenario_name);
     add_string(w, "file", options->scenario_file);
     add_int(w, "seed", (gint64) options->seed);
-    ms_json_member(w, "records");
+    member(w, "records");
     if (packed) {
         ms_json_begin_object(w);
-        ms_json_member(w, "rows");
+        member(w, "rows");
         ms_json_pack_rows(w);
     }
     ms_json_begin_array(w);
@@ -142,7 +148,7 @@ static void write_trace(MsJsonWriter *w, const MsTrace *trace, guint64 n,
         ms_json_end_object(w);
     }
     /* What summary.txt says, with language-neutral keys (summary.c). */
-    ms_json_member(w, "summary");
+    member(w, "summary");
     g_autoptr(MsSummary) own = summary == NULL ? ms_summary_build_n(trace, n) : NULL;
     ms_summary_add_json(summary != NULL ? summary : own, w);
     ms_json_end_object(w);

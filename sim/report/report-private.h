@@ -250,6 +250,37 @@ static inline void ms_report_append_int(GString *out, gint64 value)
     ms_report_put(out, p, (gsize) (digits + sizeof digits - p));
 }
 
+/* Sixteen octets as one vector (GCC's and Clang's vector extension, which
+ * every target has: SSE2 on x86-64), for the writers' scans for octets to
+ * escape, which a long output's text is nearly all free of. */
+typedef guint8 MsOctets16 __attribute__((vector_size(16)));
+
+static inline MsOctets16 ms_octets16_load(const char *p)
+{
+    MsOctets16 x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+/* The first lane a comparison's result m marks (all ones), 16 if none. */
+static inline guint ms_octets16_first(MsOctets16 m)
+{
+    guint64 lo, hi;
+    memcpy(&lo, &m, sizeof lo);
+    memcpy(&hi, (const char *) &m + sizeof lo, sizeof hi);
+    if ((lo | hi) == 0)
+        return 16;
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+    return lo != 0 ? (guint) __builtin_ctzll(lo) >> 3 : 8 + ((guint) __builtin_ctzll(hi) >> 3);
+#else
+    const guint8 *lane = (const guint8 *) &m;
+    guint i = 0;
+    while (lane[i] == 0)
+        i++;
+    return i;
+#endif
+}
+
 /* ---- Layout helpers (transcript.c) -------------------------------------- */
 
 /* Columns a string takes on a terminal (East Asian wide characters 2). */
@@ -286,6 +317,9 @@ void ms_json_end_array(MsJsonWriter *w);
 /* The name of the next value in an object (transfer none: it must stay
  * valid until that value is written). */
 void ms_json_member(MsJsonWriter *w, const char *name);
+/* The same for a name of len octets that needs no escape (no quote,
+ * backslash, control character or DEL): written as it is. */
+void ms_json_member_plain(MsJsonWriter *w, const char *name, gsize len);
 void ms_json_string(MsJsonWriter *w, const char *value);
 void ms_json_int(MsJsonWriter *w, gint64 value);
 void ms_json_null(MsJsonWriter *w);
