@@ -262,8 +262,11 @@ gsize ms_proto_format_uint(char *buf, guint64 v)
                                 "70717273747576777879"
                                 "80818283848586878889"
                                 "90919293949596979899";
-    /* Digits: from the bit length (1233/4096 is just above log10 2), less
-     * one if v is below that power of ten. */
+    /* Digits: from the bit length b, floor(b * 1233 / 4096) (1233/4096 is
+     * log10 2 to within 0.01 %, close enough for b up to 64) is the number
+     * of digits of 2^b less one; one more, less one if v is below that
+     * power of ten.  The test checks every power of two and of ten and the
+     * numbers around them. */
     static const guint64 pow10[20] = {
         G_GUINT64_CONSTANT(1), G_GUINT64_CONSTANT(10), G_GUINT64_CONSTANT(100),
         G_GUINT64_CONSTANT(1000), G_GUINT64_CONSTANT(10000), G_GUINT64_CONSTANT(100000),

@@ -153,10 +153,11 @@ static const guint8 stop_at[256] = {
     [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
 };
 
-/* The octets of x (eight of a string) that stop_at[] stops at, each as
- * its high bit: those below 0x1f, the quote, the backslash and 0x7f.  Exact:
- * nothing is marked where no such octet is, and the lowest mark is the
- * first one (a borrow only runs upwards from a marked octet). */
+/* Marks, by their high bits, the octets of x (eight of a string) that
+ * stop_at[] stops at: those below 0x1f, the quote, the backslash and 0x7f.
+ * If none of the eight is one, nothing is marked; if some are, the lowest
+ * mark is the first of them.  Marks above it may be wrong (a borrow runs
+ * upwards from a true one), so only the lowest is used. */
 static inline guint64 stops8(guint64 x)
 {
     const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);

@@ -317,8 +317,9 @@ void ms_json_end_array(MsJsonWriter *w);
 /* The name of the next value in an object (transfer none: it must stay
  * valid until that value is written). */
 void ms_json_member(MsJsonWriter *w, const char *name);
-/* The same for a name of len octets that needs no escape (no quote,
- * backslash, control character or DEL): written as it is. */
+/* The same for a name of len octets, NUL-terminated there, that needs no
+ * escape (no quote, backslash, control character or DEL): written as it
+ * is.  json.c passes its literals with their sizes. */
 void ms_json_member_plain(MsJsonWriter *w, const char *name, gsize len);
 void ms_json_string(MsJsonWriter *w, const char *value);
 void ms_json_int(MsJsonWriter *w, gint64 value);
