@@ -134,6 +134,87 @@ double ms_dg_note_w(const MsDiagram *d, const MsDiagramNote *note);
 
 /* diagram_layout.c: pages, the time axis, y of everything, bands. */
 void ms_dg_layout(MsDiagram *d);
+/* What the placer (diagram_place.c) reads of the layout: the points a
+ * path's delay takes at the automatic scale, how far an arrow drops at
+ * least, and the size of an arrow's label with MS_DG_PAD all round, the
+ * white space kept around a label beyond the patch Graphviz draws. */
+#define MS_DG_PAD 1.5
+double ms_dg_delay_pt(const MsDiagram *d);
+double ms_dg_drop(const MsDiagram *d, const MsDiagramArrow *a);
+void ms_dg_label_size(const MsDiagram *d, const MsDiagramArrow *a, double *w, double *h);
+
+/* diagram_place.c: where the labels and ends of one page's arrows may go
+ * without covering a text already drawn.  layout_page() (diagram_layout.c)
+ * goes down the page an instant at a time; for each it asks how low an
+ * arrow must leave (send_floor) and where it and its label settle (settle,
+ * note_top), then commits what it drew; an instant placed again is first
+ * rolled back to its snapshot. */
+/* Where the texts of one page are, by column: bucket 0 is left of the first
+ * lifeline, bucket k between lifelines k-1 and k, the last one right of the
+ * last lifeline.  What lies wholly above every arrow still to be placed is
+ * dropped as the page goes down, so each look is at the few things near
+ * the arrow (a sweep down the page with an interval list per column). */
+enum { MS_DG_LINES, MS_DG_TEXTS, MS_DG_FLYING, MS_DG_HEADED, MS_DG_N_LISTS };
+
+/* The ids (obstacles, or page-local arrows) in one bucket: pushed, and cut
+ * back as what is far above is dropped, tens of millions of times for the
+ * pages of a long run, so by hand rather than by a GArray's calls. */
+typedef struct {
+    guint *ids;
+    guint len, size;
+} MsDgIdList;
+
+typedef struct {
+    MsDiagram *d;
+    guint first, n;     /* the page's arrows */
+    guint n_buckets;
+    double x0, column;
+    GArray *obs;        /* Obstacle */
+    /* Per bucket, what may be in the way: MS_DG_LINES every line and text,
+     * MS_DG_TEXTS the labels and notes only (for lines crossing many columns),
+     * MS_DG_FLYING the arrows sent and not yet placed, across their columns, and
+     * MS_DG_HEADED the same, in the columns where their labels will go. */
+    MsDgIdList *list[MS_DG_N_LISTS];
+    guint8 *done;       /* page-local arrow placed (or never will be) */
+    guint *astamp;
+    double *lw, *lh;    /* label sizes */
+    double tall;        /* the tallest label of the page */
+    guint stamp;
+    guint oldest;       /* the first page-local arrow not yet done */
+    double low;         /* nothing above this can be in the way any more */
+    double now;         /* the instant's y */
+    GArray *iv;         /* Span, scratch */
+    /* While an instant is placed (it may be placed again): nothing is
+     * dropped, and what is added can be taken back. */
+    gboolean keep;
+    guint snap, snap_obs;
+    guint *stamps[MS_DG_N_LISTS]; /* per bucket: snap when first added to */
+    GArray *touched;        /* guint pairs: bucket (+ n_buckets: flying), length */
+} MsDgPlacer;
+
+void ms_dg_placer_init(MsDgPlacer *p, MsDiagram *d, guint page);
+void ms_dg_placer_clear(MsDgPlacer *p);
+/* While an instant is placed: what is added from the snapshot on can be
+ * taken back (rollback) until it is released. */
+void ms_dg_placer_snapshot(MsDgPlacer *p);
+void ms_dg_placer_rollback(MsDgPlacer *p);
+void ms_dg_placer_release(MsDgPlacer *p);
+/* At the start of an instant at y: what lies above every arrow in flight
+ * and above y can no longer be in anyone's way. */
+void ms_dg_placer_advance(MsDgPlacer *p, double y);
+/* How low the page-local arrow `self` must leave, at y or lower. */
+double ms_dg_send_floor(MsDgPlacer *p, guint self, double y);
+/* Where the arrow `self` arriving at `at` or lower ends (y2) and its label
+ * goes (lx, ly). */
+void ms_dg_settle(MsDgPlacer *p, guint self, double at, double *y2_out, double *lx_out,
+                  double *ly_out);
+/* What was drawn is in the way of what comes: an arrow with its label, an
+ * arrow sent and not yet placed, a note. */
+void ms_dg_commit_arrow(MsDgPlacer *p, guint self);
+void ms_dg_commit_send(MsDgPlacer *p, guint self);
+void ms_dg_commit_note(MsDgPlacer *p, const MsDiagramNote *note);
+/* The top of a note put at y or lower, clear of the texts drawn. */
+double ms_dg_note_top(MsDgPlacer *p, const MsDiagramNote *note, double y);
 /* Keeps the arrows of the first options.max_pages pages only, counting the
  * rest into d->undrawn and setting d->cut.  Linear and without layout: run
  * it before the labels and the layout, so that their work is bounded by

@@ -42,12 +42,12 @@ static gint compare_events(gconstpointer pa, gconstpointer pb)
     return a->order < b->order ? -1 : (a->order > b->order);
 }
 
-static double delay_pt(const MsDiagram *d)
+double ms_dg_delay_pt(const MsDiagram *d)
 {
     return d->options.slide ? MS_DG_SLIDE_DELAY_PT : MS_DG_DELAY_PT;
 }
 
-/* Automatic scale: the slowest path gets delay_pt().  A connection's
+/* Automatic scale: the slowest path gets ms_dg_delay_pt().  A connection's
  * path delay is the shortest delay of anything it carried (a line held up
  * by a retransmission says nothing about the path); lost segments count up
  * to where they were lost, so a connection that never got through still
@@ -74,7 +74,7 @@ static double pick_scale(const MsDiagram *d)
         slowest = MAX(slowest, g_array_index(path, MsTime, c));
     if (slowest == 0)
         return 10.0;
-    return CLAMP(delay_pt(d) / ((double) slowest / (double) MS_MSEC), 1e-9, 200.0);
+    return CLAMP(ms_dg_delay_pt(d) / ((double) slowest / (double) MS_MSEC), 1e-9, 200.0);
 }
 
 static MsTime pick_gap(const MsDiagram *d)
@@ -82,7 +82,7 @@ static MsTime pick_gap(const MsDiagram *d)
     if (d->options.gap != 0)
         return d->options.gap;
     /* Auto: anything that would take more than twice the longest slope. */
-    double ns = 2.0 * delay_pt(d) / d->scale * (double) MS_MSEC;
+    double ns = 2.0 * ms_dg_delay_pt(d) / d->scale * (double) MS_MSEC;
     return ns >= (double) (G_MAXINT64 / 2) ? G_MAXINT64 / 2 : (MsTime) ns;
 }
 
@@ -298,7 +298,7 @@ static guint event_rows(const MsDiagram *d, guint kind, guint item)
 /* How far an arrow drops at least: its delay at the scale, so an arrow that
  * leaves below others (the reply after a multi-line burst) still slopes by
  * its own delay; at least a row; at most what a compressed gap would be. */
-static double drop(const MsDiagram *d, const MsDiagramArrow *a)
+double ms_dg_drop(const MsDiagram *d, const MsDiagramArrow *a)
 {
     double px = d->scale * (double) (a->arrival - a->send) / (double) MS_MSEC;
     if (d->gap >= 0)
@@ -333,13 +333,10 @@ double ms_dg_note_w(const MsDiagram *d, const MsDiagramNote *note)
     return widest + 2 * 0.06 * 72;
 }
 
-/* White space kept around a label, beyond the patch Graphviz draws. */
-#define PAD 1.5
-
 /* The size of an arrow's label as diagram_gv.c draws it: a plain-text node
  * in the arrow's face, a row per line at Graphviz's 1.2 em, with its margin
- * of 0.02 x 0.005 inch on each side; and PAD all round. */
-static void label_size(const MsDiagram *d, const MsDiagramArrow *a, double *w, double *h)
+ * of 0.02 x 0.005 inch on each side; and MS_DG_PAD all round. */
+void ms_dg_label_size(const MsDiagram *d, const MsDiagramArrow *a, double *w, double *h)
 {
     gboolean line = a->kind != MS_DIAGRAM_ARROW_SEGMENT;
     gboolean mono = a->kind == MS_DIAGRAM_ARROW_LINE || a->compact;
@@ -356,8 +353,8 @@ static void label_size(const MsDiagram *d, const MsDiagramArrow *a, double *w, d
         width += g_unichar_iswide(c) ? size : size * (mono ? 0.602 : 0.62);
         widest = MAX(widest, width);
     }
-    *w = widest + 2 * 1.44 + 2 * PAD;
-    *h = rows * size * 1.2 + 2 * 0.36 + 2 * PAD;
+    *w = widest + 2 * 1.44 + 2 * MS_DG_PAD;
+    *h = rows * size * 1.2 + 2 * 0.36 + 2 * MS_DG_PAD;
 }
 
 /* The line of an arrow as y = y0 + k * x between x lo and hi, its end on
@@ -371,8 +368,8 @@ typedef struct {
 static Shape shape_of(const MsDiagram *d, const MsDiagramArrow *a, gboolean sending, double extra)
 {
     Shape sh;
-    double w, h, dy = drop(d, a) + extra;
-    label_size(d, a, &w, &h);
+    double w, h, dy = ms_dg_drop(d, a) + extra;
+    ms_dg_label_size(d, a, &w, &h);
     double xs = sending ? a->x1 : a->x2, xo = sending ? a->x2 : a->x1;
     double yo = sending ? dy : -dy;
     sh.lo = MIN(xs, xo);
@@ -444,590 +441,6 @@ static double spacing(const MsDiagram *d, const LifeState *ls, guint next, guint
     return s;
 }
 
-/* Something a label must not be drawn over: an arrow (a segment from x1,y1
- * to x2,y2), or a box (x1..x2, y1..y2): another label or a note. */
-typedef struct {
-    gboolean segment;
-    double x1, y1, x2, y2;
-    guint owner; /* page-local arrow, G_MAXUINT for a note */
-    guint stamp;
-} Obstacle;
-
-typedef struct {
-    double lo, hi;
-} Span;
-
-/* Where the texts of one page are, by column: bucket 0 is left of the first
- * lifeline, bucket k between lifelines k-1 and k, the last one right of the
- * last lifeline.  What lies wholly above every arrow still to be placed is
- * dropped as the page goes down, so each look is at the few things near
- * the arrow (a sweep down the page with an interval list per column). */
-enum { LINES, TEXTS, FLYING, HEADED, N_LISTS };
-
-/* The ids (obstacles, or page-local arrows) in one bucket: pushed, and cut
- * back as what is far above is dropped, tens of millions of times for the
- * pages of a long run, so by hand rather than by a GArray's calls. */
-typedef struct {
-    guint *ids;
-    guint len, size;
-} IdList;
-
-static void ids_push(IdList *l, guint id)
-{
-    if (l->len == l->size) {
-        l->size = MAX(16u, 2 * l->size);
-        l->ids = g_renew(guint, l->ids, l->size);
-    }
-    l->ids[l->len++] = id;
-}
-
-typedef struct {
-    MsDiagram *d;
-    guint first, n;     /* the page's arrows */
-    guint n_buckets;
-    double x0, column;
-    GArray *obs;        /* Obstacle */
-    /* Per bucket, what may be in the way: LINES every line and text,
-     * TEXTS the labels and notes only (for lines crossing many columns),
-     * FLYING the arrows sent and not yet placed, across their columns, and
-     * HEADED the same, in the columns where their labels will go. */
-    IdList *list[N_LISTS];
-    guint8 *done;       /* page-local arrow placed (or never will be) */
-    guint *astamp;
-    double *lw, *lh;    /* label sizes */
-    double tall;        /* the tallest label of the page */
-    guint stamp;
-    guint oldest;       /* the first page-local arrow not yet done */
-    double low;         /* nothing above this can be in the way any more */
-    double now;         /* the instant's y */
-    GArray *iv;         /* Span, scratch */
-    /* While an instant is placed (it may be placed again): nothing is
-     * dropped, and what is added can be taken back. */
-    gboolean keep;
-    guint snap, snap_obs;
-    guint *stamps[N_LISTS]; /* per bucket: snap when first added to */
-    GArray *touched;        /* guint pairs: bucket (+ n_buckets: flying), length */
-} Placer;
-
-static void placer_init(Placer *p, MsDiagram *d, guint page)
-{
-    const MsDiagramPage *pg = &g_array_index(d->pages, MsDiagramPage, page);
-    memset(p, 0, sizeof *p);
-    p->d = d;
-    p->first = pg->first_arrow;
-    p->n = pg->n_arrows;
-    guint nl = d->lifelines->len;
-    p->n_buckets = nl + 1;
-    p->x0 = nl > 0 ? g_array_index(d->lifelines, MsDiagramLifeline, 0).x : 0;
-    p->column = d->column > 0 ? d->column : 1;
-    p->obs = g_array_new(FALSE, FALSE, sizeof(Obstacle));
-    for (guint k = 0; k < N_LISTS; k++) {
-        p->list[k] = g_new0(IdList, p->n_buckets);
-        p->stamps[k] = g_new0(guint, p->n_buckets);
-    }
-    p->done = g_new0(guint8, p->n + 1);
-    p->astamp = g_new0(guint, p->n + 1);
-    p->lw = g_new0(double, p->n + 1);
-    p->lh = g_new0(double, p->n + 1);
-    for (guint i = 0; i < p->n; i++) {
-        label_size(d, &g_array_index(d->arrows, MsDiagramArrow, p->first + i), &p->lw[i], &p->lh[i]);
-        p->tall = MAX(p->tall, p->lh[i]);
-    }
-    p->iv = g_array_new(FALSE, FALSE, sizeof(Span));
-    p->low = -1e9;
-    p->touched = g_array_new(FALSE, FALSE, sizeof(guint));
-}
-
-static void placer_snapshot(Placer *p)
-{
-    p->keep = TRUE;
-    p->snap++;
-    p->snap_obs = p->obs->len;
-    g_array_set_size(p->touched, 0);
-}
-
-static void placer_rollback(Placer *p)
-{
-    for (guint k = 0; k + 1 < p->touched->len; k += 2) {
-        guint b = g_array_index(p->touched, guint, k), len = g_array_index(p->touched, guint, k + 1);
-        p->list[b / p->n_buckets][b % p->n_buckets].len = len;
-    }
-    g_array_set_size(p->obs, p->snap_obs);
-}
-
-static void placer_release(Placer *p)
-{
-    p->keep = FALSE;
-}
-
-static guint bucket_of(const Placer *p, double x)
-{
-    double k = floor((x - p->x0) / p->column) + 1.0;
-    return (guint) CLAMP(k, 0.0, (double) (p->n_buckets - 1));
-}
-
-/* Adds item to the lists of kind k in the buckets of [lo, hi]. */
-static void add_to(Placer *p, guint k, double lo, double hi, guint item)
-{
-    for (guint b = bucket_of(p, lo), b1 = bucket_of(p, hi); b <= b1; b++) {
-        IdList *list = &p->list[k][b];
-        if (p->keep && p->stamps[k][b] != p->snap) {
-            p->stamps[k][b] = p->snap;
-            guint pair[2] = { k * p->n_buckets + b, list->len };
-            g_array_append_vals(p->touched, pair, 2);
-        }
-        ids_push(list, item);
-    }
-}
-
-static void placer_clear(Placer *p)
-{
-    for (guint b = 0; b < p->n_buckets; b++) {
-        for (guint k = 0; k < N_LISTS; k++)
-            g_free(p->list[k][b].ids);
-    }
-    for (guint k = 0; k < N_LISTS; k++) {
-        g_free(p->list[k]);
-        g_free(p->stamps[k]);
-    }
-    g_array_unref(p->obs);
-    g_array_unref(p->iv);
-    g_free(p->done);
-    g_free(p->astamp);
-    g_free(p->lw);
-    g_free(p->lh);
-    g_array_unref(p->touched);
-}
-
-
-static MsDiagramArrow *arrow_at(const Placer *p, guint local)
-{
-    return &g_array_index(p->d->arrows, MsDiagramArrow, p->first + local);
-}
-
-/* At the start of an instant at y: what lies above every arrow in flight
- * and above y can no longer be in anyone's way. */
-static void placer_advance(Placer *p, double y)
-{
-    p->now = y;
-    while (p->oldest < p->n && p->done[p->oldest])
-        p->oldest++;
-    double low = y;
-    if (p->oldest < p->n && arrow_at(p, p->oldest)->y1 >= 0)
-        low = MIN(low, arrow_at(p, p->oldest)->y1);
-    /* An arrow in flight far longer than any path's delay (held up, or
-     * crossing a break) does not keep everything above it in view. */
-    low = MAX(low, y - 4 * MS_DG_T(p->d, delay_pt(p->d) + MS_DG_BREAK_H));
-    /* A label resting on its arrow reaches up to its height above the
-     * arrow's start. */
-    p->low = MAX(p->low, low - 1.0 - p->tall);
-}
-
-static void add_obstacle(Placer *p, const Obstacle *o)
-{
-    guint id = p->obs->len;
-    g_array_append_val(p->obs, *o);
-    double lo = MIN(o->x1, o->x2), hi = MAX(o->x1, o->x2);
-    add_to(p, LINES, lo, o->segment ? hi - 1e-6 : hi, id);
-    if (!o->segment)
-        add_to(p, TEXTS, lo, hi, id);
-}
-
-/* Calls back each obstacle in the buckets of [lo, hi] once, dropping those
- * wholly above p->low. */
-#define FOR_OBSTACLES(p, k, lo, hi, o)                                                       \
-    for (guint b_ = bucket_of((p), (lo)), b1_ = bucket_of((p), (hi)), s_ = ++(p)->stamp;     \
-         b_ <= b1_; b_++)                                                                    \
-        for (guint k_ = 0, w_ = 0, n_ = (p)->list[(k)][b_].len; k_ <= n_; k_++)              \
-            if (k_ == n_) {                                                                  \
-                (p)->list[(k)][b_].len = w_;                                                 \
-            } else if (((o) = &g_array_index((p)->obs, Obstacle, (p)->list[(k)][b_].ids[k_])), \
-                       !(p)->keep && MAX((o)->y1, (o)->y2) < (p)->low) {                     \
-            } else if (((p)->list[(k)][b_].ids[w_++] = (p)->list[(k)][b_].ids[k_]),          \
-                       (o)->stamp == s_ || MAX((o)->y1, (o)->y2) < (p)->low) {               \
-            } else if (((o)->stamp = s_), TRUE)
-
-/* Calls back once each arrow in the lists of kind k (FLYING or HEADED) in
- * the buckets of [lo, hi] that is still in flight and is not `self`,
- * dropping from the lists those placed unless the instant may be taken
- * back (a placed arrow kept for that is skipped all the same). */
-#define FOR_IN_FLIGHT(p, k, lo, hi, self, i)                                                 \
-    for (guint b_ = bucket_of((p), (lo)), b1_ = bucket_of((p), (hi)), s_ = ++(p)->stamp,     \
-               w_ = 0;                                                                       \
-         b_ <= b1_; (p)->list[(k)][b_].len = w_, b_++, w_ = 0)                               \
-        for (IdList *f_ = &(p)->list[(k)][b_]; f_ != NULL; f_ = NULL)                        \
-            for (guint k_ = 0, n_ = f_->len; k_ < n_; k_++)                                  \
-                if (((i) = f_->ids[k_]), (p)->done[(i)] && !(p)->keep) {                     \
-                } else if ((f_->ids[w_++] = (i)),                                            \
-                           (p)->done[(i)] || (i) == (self) || (p)->astamp[(i)] == s_) {      \
-                } else if (((p)->astamp[(i)] = s_), TRUE)
-
-/* The y of a segment at x. */
-static double y_at(double x1, double y1, double x2, double y2, double x)
-{
-    return x2 == x1 ? MAX(y1, y2) : y1 + (y2 - y1) * (x - x1) / (x2 - x1);
-}
-
-static void push_span(GArray *iv, double lo, double hi)
-{
-    Span s = { lo, hi };
-    g_array_append_val(iv, s);
-}
-
-static gint compare_lo(gconstpointer pa, gconstpointer pb)
-{
-    const Span *a = pa, *b = pb;
-    return a->lo < b->lo ? -1 : (a->lo > b->lo);
-}
-
-static gint compare_hi_down(gconstpointer pa, gconstpointer pb)
-{
-    const Span *a = pa, *b = pb;
-    return a->hi > b->hi ? -1 : (a->hi < b->hi);
-}
-
-/* The first y at or below `from` inside none of the (open) spans. */
-static double first_free(GArray *iv, double from)
-{
-    g_array_sort(iv, compare_lo);
-    double y = from;
-    for (guint k = 0; k < iv->len; k++) {
-        const Span *s = &g_array_index(iv, Span, k);
-        if (s->lo >= y)
-            break;
-        if (s->hi > y)
-            y = s->hi;
-    }
-    return y;
-}
-
-/* Whether y is inside none of the (open) spans: first_free(iv, y) == y,
- * without sorting them. */
-static gboolean outside_all(const GArray *iv, double y)
-{
-    for (guint k = 0; k < iv->len; k++) {
-        const Span *s = &g_array_index(iv, Span, k);
-        if (s->lo < y && y < s->hi)
-            return FALSE;
-    }
-    return TRUE;
-}
-
-/* The last y at or above `from` inside none of the spans, or NAN when
- * there is none down to `floor`. */
-static double last_free(GArray *iv, double from, double floor_y)
-{
-    g_array_sort(iv, compare_hi_down);
-    double y = from;
-    for (guint k = 0; k < iv->len; k++) {
-        const Span *s = &g_array_index(iv, Span, k);
-        if (s->hi <= y)
-            break;
-        if (s->lo < y)
-            y = s->lo;
-    }
-    return y >= floor_y ? y : NAN;
-}
-
-/* The label centres at which the label of `self`, between x lo and hi and
- * hh high each side of its centre, would meet something already placed. */
-static void label_spans(Placer *p, guint self, double lo, double hi, double hh)
-{
-    g_array_set_size(p->iv, 0);
-    Obstacle *o;
-    FOR_OBSTACLES(p, LINES, lo, hi, o)
-    {
-        if (o->owner == self)
-            continue;
-        double xa = MAX(lo, MIN(o->x1, o->x2)), xb = MIN(hi, MAX(o->x1, o->x2));
-        if (xa >= xb)
-            continue;
-        double top = o->y1, bottom = o->y2;
-        if (o->segment) {
-            double ya = y_at(o->x1, o->y1, o->x2, o->y2, xa);
-            double yb = y_at(o->x1, o->y1, o->x2, o->y2, xb);
-            top = MIN(ya, yb);
-            bottom = MAX(ya, yb);
-        }
-        push_span(p->iv, top - hh, bottom + hh);
-    }
-}
-
-/* The lowest centre the label of `self` may have to stay above the arrows
- * still in flight across it: wherever they arrive, they pass below. */
-static double flying_bound(Placer *p, guint self, double lo, double hi, double hh)
-{
-    double ub = G_MAXDOUBLE;
-    guint i;
-    FOR_IN_FLIGHT(p, FLYING, lo, hi, self, i)
-    {
-        const MsDiagramArrow *a = arrow_at(p, i);
-        double y2 = MAX(p->now, a->y1 + drop(p->d, a));
-        double xa = MAX(lo, MIN(a->x1, a->x2)), xb = MIN(hi, MAX(a->x1, a->x2));
-        if (xa >= xb)
-            continue;
-        double top = MIN(y_at(a->x1, a->y1, a->x2, y2, xa), y_at(a->x1, a->y1, a->x2, y2, xb));
-        ub = MIN(ub, top - hh);
-    }
-    return ub;
-}
-
-/* The arrivals at which the arrow `self` would run through a label or a
- * note already placed.  A text right at its sender cannot be passed by
- * moving the arrival, nor one it would take the arrow far out of its way
- * to pass: those are left to the texts' own placement. */
-static void segment_spans(Placer *p, guint self)
-{
-    const MsDiagramArrow *a = arrow_at(p, self);
-    double lo = MIN(a->x1, a->x2), hi = MAX(a->x1, a->x2), span = hi - lo;
-    double reach = a->y1 + 3.0 * drop(p->d, a) + MS_DG_T(p->d, MS_DG_ROW) * 4;
-    g_array_set_size(p->iv, 0);
-    if (span <= 0)
-        return;
-    Obstacle *o;
-    FOR_OBSTACLES(p, TEXTS, lo, hi - 1e-6, o)
-    {
-        if (o->segment || o->owner == self || o->y2 <= a->y1)
-            continue;
-        double xa = MAX(lo, o->x1), xb = MIN(hi, o->x2);
-        if (xa >= xb)
-            continue;
-        double fa = fabs(xa - a->x1) / span, fb = fabs(xb - a->x1) / span;
-        double fmin = MIN(fa, fb), fmax = MAX(fa, fb);
-        if (fmin < 0.02)
-            continue;
-        double from = a->y1 + (o->y1 - a->y1) / fmax, to = a->y1 + (o->y2 - a->y1) / fmin;
-        if (to > reach)
-            continue;
-        push_span(p->iv, from, to);
-    }
-}
-
-/* The line of an arrow leaving at y and dropping by dy meets the box?  If
- * so, the y at which it would leave just below it (or G_MAXDOUBLE when the
- * box is at its very start). */
-static double leave_below(const MsDiagramArrow *a, double y, double dy, double left, double top,
-                          double right, double bottom)
-{
-    double lo = MIN(a->x1, a->x2), hi = MAX(a->x1, a->x2), span = hi - lo;
-    double xa = MAX(lo, left), xb = MIN(hi, right);
-    if (span <= 0 || xa >= xb || bottom <= y)
-        return y;
-    double fa = fabs(xa - a->x1) / span, fb = fabs(xb - a->x1) / span;
-    double fmin = MIN(fa, fb), fmax = MAX(fa, fb);
-    if (y + dy * fmax <= top)
-        return y; /* passes above */
-    return bottom - dy * fmin;
-}
-
-/* How low the arrow `self` must leave, at y or lower, to pass below the
- * labels and notes already drawn across its way and the labels the arrows
- * in flight there will have (at their middle): an arrow leaves after the
- * texts it would cross rather than through them. */
-static double send_floor(Placer *p, guint self, double y)
-{
-    const MsDiagramArrow *a = arrow_at(p, self);
-    double dy = drop(p->d, a);
-    double lo = MIN(a->x1, a->x2), hi = MAX(a->x1, a->x2);
-    if (hi <= lo)
-        return y;
-    for (guint round = 0; round < 4; round++) {
-        double start = y;
-        Obstacle *o;
-        FOR_OBSTACLES(p, TEXTS, lo, hi - 1e-6, o)
-        {
-            if (!o->segment)
-                y = MAX(y, leave_below(a, y, dy, o->x1, o->y1, o->x2, o->y2));
-        }
-        guint i;
-        FOR_IN_FLIGHT(p, HEADED, lo, hi - 1e-6, self, i)
-        {
-            const MsDiagramArrow *b2 = arrow_at(p, i);
-            double mid = (b2->y1 + MAX(p->now, b2->y1 + drop(p->d, b2))) / 2;
-            double cx = (b2->x1 + b2->x2) / 2;
-            y = MAX(y, leave_below(a, y, dy, cx - p->lw[i] / 2, mid - p->lh[i] / 2,
-                                   cx + p->lw[i] / 2, mid + p->lh[i] / 2));
-        }
-        if (y <= start)
-            break;
-    }
-    return y;
-}
-
-/* How many places each side of the middle a label may take along its
- * arrow, and how far from the arrow's ends its box stays (the arrowhead
- * and the sender's end remain in sight). */
-#define SLIDE_STEPS 6
-#define SLIDE_END 12.0
-/* How many rows lower an arrival may go for its label to find a place on
- * the arrow, before the label leaves the arrow. */
-#define LOWER_ROWS 4
-
-/* A place for the label of `self` on its arrow, which ends at y2 or up to
- * LOWER_ROWS rows lower: centred on the arrow, else resting on it or
- * hanging from it (the arrow still runs into a corner of the label's
- * patch), at the middle or slid along the arrow towards either end, clear
- * of the texts and arrows already drawn and above the arrows still in
- * flight across it.  Preferred: the arrival least lowered, then centred
- * rather than beside, then nearest the middle.  Returns how many rows
- * lower the arrival goes, or -1 when there is no such place. */
-static gint slide_label(Placer *p, guint self, double y2, double *x_out, double *y_out)
-{
-    const MsDiagramArrow *a = arrow_at(p, self);
-    double hw = p->lw[self] / 2, hh = p->lh[self] / 2;
-    double cx = (a->x1 + a->x2) / 2, row = MS_DG_T(p->d, MS_DG_ROW);
-    double room = fabs(a->x2 - a->x1) / 2 - hw - MS_DG_T(p->d, SLIDE_END);
-    guint steps = room > 0 ? SLIDE_STEPS : 0;
-    double touch = PAD + 2.0;
-    guint best = G_MAXUINT; /* (rows lower, side, place) as one number */
-    for (guint k = 0; k <= 2 * steps; k++) {
-        /* 0, then +1, -1, +2, -2, ... steps of room / steps from the middle. */
-        double off = k == 0 ? 0 : (k % 2 == 1 ? 1.0 : -1.0) * room * (double) ((k + 1) / 2) / steps;
-        double x = cx + off;
-        /* What is in the way of a label at this x does not depend on y;
-         * the arrows in flight are looked at only for a place that is
-         * otherwise free. */
-        label_spans(p, self, x - hw, x + hw, hh);
-        double ub = NAN;
-        for (guint lower = 0; lower <= LOWER_ROWS; lower++) {
-            double end = y2 + lower * row;
-            for (guint side = 0; side < 3; side++) {
-                guint key = (lower * 3 + side) * (2 * SLIDE_STEPS + 1) + k;
-                if (key >= best)
-                    break;
-                double y = (a->y1 + end) / 2;
-                if (a->x1 != a->x2) {
-                    double ya = y_at(a->x1, a->y1, a->x2, end, x - hw + touch);
-                    double yb = y_at(a->x1, a->y1, a->x2, end, x + hw - touch);
-                    y = side == 0   ? (ya + yb) / 2
-                        : side == 1 ? MIN(ya, yb) - hh + touch
-                                    : MAX(ya, yb) + hh - touch;
-                }
-                /* Beside its own arrow: between the times it leaves and
-                 * arrives.  A wide label hanging from a short arrow
-                 * touches it only at the arrowhead, and reads as the
-                 * label of whatever comes next. */
-                if (y < a->y1 - 0.5 || y > end + 0.5)
-                    continue;
-                if (!outside_all(p->iv, y))
-                    continue;
-                if (isnan(ub))
-                    ub = flying_bound(p, self, x - hw, x + hw, hh);
-                if (y <= ub) {
-                    best = key;
-                    *x_out = x;
-                    *y_out = y;
-                }
-            }
-        }
-        if (best < 2 * SLIDE_STEPS + 1)
-            break; /* centred, not lowered: nothing further is better */
-    }
-    return best == G_MAXUINT ? -1 : (gint) (best / (3 * (2 * SLIDE_STEPS + 1)));
-}
-
-/* Where the arrival of `self`, at `at` or lower, and the centre of its
- * label go: the label at the middle of the arrow, else the nearest place
- * along the arrow clear of the texts and arrows already drawn and above the
- * arrows still in flight across it; failing that, below the middle,
- * sliding down (the arrival goes just below it: never further, so pushes
- * do not compound); and the arrow itself clear of the labels and notes
- * already drawn. */
-static void settle(Placer *p, guint self, double at, double *y2_out, double *lx_out,
-                   double *ly_out)
-{
-    const MsDiagram *d = p->d;
-    const MsDiagramArrow *a = arrow_at(p, self);
-    double hw = p->lw[self] / 2, hh = p->lh[self] / 2;
-    double cx = (a->x1 + a->x2) / 2;
-    double row_h = MS_DG_T(d, MS_DG_ROW) * MAX(1u, a->rows) / 2;
-    double y2 = MAX(at, a->y1), ly = (a->y1 + y2) / 2, lx = cx;
-    for (guint round = 0; round < 8; round++) {
-        double need = y2;
-        gint lower = slide_label(p, self, y2, &lx, &ly);
-        gboolean placed = lower >= 0;
-        if (lower > 0)
-            need = y2 + lower * MS_DG_T(d, MS_DG_ROW);
-        if (!placed) {
-            double mid = (a->y1 + y2) / 2;
-            lx = cx;
-            label_spans(p, self, cx - hw, cx + hw, hh);
-            ly = first_free(p->iv, mid);
-            double ub = flying_bound(p, self, cx - hw, cx + hw, hh);
-            if (ly > ub) {
-                double up = last_free(p->iv, MIN(mid, ub), MAX(a->y1, mid - hh));
-                if (!isnan(up))
-                    ly = up;
-            }
-            if (ly > mid)
-                need = MAX(need, MIN(2.0 * ly - a->y1, ly + row_h));
-        }
-        segment_spans(p, self);
-        need = first_free(p->iv, need);
-        if (need <= y2)
-            break;
-        y2 = need;
-    }
-    *y2_out = y2;
-    *lx_out = lx;
-    *ly_out = ly;
-}
-
-/* The arrow `self` drawn: its line and label are in the way of what comes. */
-static void commit_arrow(Placer *p, guint self)
-{
-    MsDiagramArrow *a = arrow_at(p, self);
-    Obstacle seg = { TRUE, a->x1, a->y1, a->x2, a->y2, self, 0 };
-    add_obstacle(p, &seg);
-    double cx = a->label_x;
-    Obstacle box = { FALSE,          cx - p->lw[self] / 2, a->label_y - p->lh[self] / 2,
-                     cx + p->lw[self] / 2, a->label_y + p->lh[self] / 2, self, 0 };
-    add_obstacle(p, &box);
-    p->done[self] = 1;
-}
-
-static void commit_send(Placer *p, guint self)
-{
-    const MsDiagramArrow *a = arrow_at(p, self);
-    if (a->lost && a->arrival < 0) {
-        p->done[self] = 1; /* never arrives: placed at the end of the page */
-        return;
-    }
-    double lo = MIN(a->x1, a->x2), hi = MAX(a->x1, a->x2), cx = (lo + hi) / 2;
-    add_to(p, FLYING, lo, hi - 1e-6, self);
-    add_to(p, HEADED, cx - p->lw[self] / 2, cx + p->lw[self] / 2, self);
-}
-
-static void commit_note(Placer *p, const MsDiagramNote *note)
-{
-    const MsDiagram *d = p->d;
-    double x = g_array_index(d->lifelines, MsDiagramLifeline, note->lifeline).x;
-    double w = ms_dg_note_w(d, note) / 2 + PAD;
-    Obstacle box = { FALSE, x - w, note->y - PAD, x + w, note->y + ms_dg_note_h(d, note) + PAD,
-                     G_MAXUINT, 0 };
-    add_obstacle(p, &box);
-}
-
-/* The top of a note put at y or lower, clear of the labels and notes
- * already drawn across its box: a label that reaches down to the instant
- * of a note (the message text's, beside "into bob's mailbox") keeps the
- * note below it rather than under it. */
-static double note_top(Placer *p, const MsDiagramNote *note, double y)
-{
-    const MsDiagram *d = p->d;
-    double x = g_array_index(d->lifelines, MsDiagramLifeline, note->lifeline).x;
-    double hw = ms_dg_note_w(d, note) / 2 + PAD, h = ms_dg_note_h(d, note);
-    g_array_set_size(p->iv, 0);
-    Obstacle *o;
-    FOR_OBSTACLES(p, TEXTS, x - hw, x + hw, o)
-    {
-        if (o->segment || o->x2 <= x - hw || o->x1 >= x + hw)
-            continue;
-        push_span(p->iv, o->y1 - h - PAD, o->y2 + PAD);
-    }
-    return first_free(p->iv, y);
-}
-
 static GArray *page_events(MsDiagram *d, guint page)
 {
     GArray *ev = g_array_new(FALSE, FALSE, sizeof(Event));
@@ -1071,8 +484,8 @@ static void layout_page(MsDiagram *d, guint page)
     g_autoptr(GArray) ev = page_events(d, page);
     guint nl = d->lifelines->len;
     g_autofree LifeState *life = g_new0(LifeState, nl + 1);
-    Placer pl;
-    placer_init(&pl, d, page);
+    MsDgPlacer pl;
+    ms_dg_placer_init(&pl, d, page);
     g_autofree double *off = g_new0(double, ev->len + 1);
     double floor_y = MS_DG_T(d, MS_DG_FIRST_Y), y = floor_y, last_label = -1e9, last_mark = -1e9;
     /* The last labelled tick, and whether an arrow leaves at it. */
@@ -1099,7 +512,7 @@ static void layout_page(MsDiagram *d, guint page)
                 y = MAX(y, last_mark + MS_DG_T(d, 6.0));
             }
         }
-        placer_advance(&pl, y);
+        ms_dg_placer_advance(&pl, y);
         /* Offsets within this instant, and how far down the anchor must go
          * for every lifeline's spacing and every arrival's slope and text. */
         double need = y;
@@ -1126,13 +539,13 @@ static void layout_page(MsDiagram *d, guint page)
             ls->item = e->item;
             off[i] = ls->off;
             if (e->kind == EV_SEND)
-                need = MAX(need, send_floor(&pl, e->item - pl.first, need + off[i]) - off[i]);
+                need = MAX(need, ms_dg_send_floor(&pl, e->item - pl.first, need + off[i]) - off[i]);
             if (e->kind == EV_ARRIVE) {
                 const MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
                 if (ar->y1 >= 0) {
-                    need = MAX(need, ar->y1 + drop(d, ar) - off[i]);
+                    need = MAX(need, ar->y1 + ms_dg_drop(d, ar) - off[i]);
                     double y2, lx, ly;
-                    settle(&pl, e->item - pl.first, MAX(need + off[i], ar->y1 + drop(d, ar)), &y2,
+                    ms_dg_settle(&pl, e->item - pl.first, MAX(need + off[i], ar->y1 + ms_dg_drop(d, ar)), &y2,
                            &lx, &ly);
                     need = MAX(need, y2 - off[i]);
                 }
@@ -1146,7 +559,7 @@ static void layout_page(MsDiagram *d, guint page)
         for (guint attempt = 0;; attempt++) {
             double raise = y = need;
             pl.now = y;
-            placer_snapshot(&pl);
+            ms_dg_placer_snapshot(&pl);
             for (guint i = a; i < b; i++) {
                 const Event *e = &g_array_index(ev, Event, i);
                 if (e->kind != EV_LOSS)
@@ -1160,7 +573,7 @@ static void layout_page(MsDiagram *d, guint page)
                 const Event *e = &g_array_index(ev, Event, i);
                 if (e->kind == EV_SEND) {
                     g_array_index(d->arrows, MsDiagramArrow, e->item).y1 = y + off[i];
-                    commit_send(&pl, e->item - pl.first);
+                    ms_dg_commit_send(&pl, e->item - pl.first);
                 }
             }
             for (guint i = a; i < b; i++) {
@@ -1168,8 +581,8 @@ static void layout_page(MsDiagram *d, guint page)
                 MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, e->item);
                 if (e->kind == EV_LOSS) {
                     double y2 = MAX(y, ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE) / 2);
-                    settle(&pl, e->item - pl.first, y2, &ar->y2, &ar->label_x, &ar->label_y);
-                    commit_arrow(&pl, e->item - pl.first);
+                    ms_dg_settle(&pl, e->item - pl.first, y2, &ar->y2, &ar->label_x, &ar->label_y);
+                    ms_dg_commit_arrow(&pl, e->item - pl.first);
                     at_of[i - a] = ar->y2;
                     continue;
                 }
@@ -1182,7 +595,7 @@ static void layout_page(MsDiagram *d, guint page)
                      * instant keep their labels apart too. */
                     if (ar->y1 >= 0) {
                         double y2, lx, ly;
-                        settle(&pl, e->item - pl.first, at, &y2, &lx, &ly);
+                        ms_dg_settle(&pl, e->item - pl.first, at, &y2, &lx, &ly);
                         if (y2 > at + 0.5)
                             raise = MAX(raise, y2 - off[i]);
                         life[e->lifeline].shift += y2 - at;
@@ -1190,26 +603,26 @@ static void layout_page(MsDiagram *d, guint page)
                         ar->y2 = y2;
                         ar->label_x = lx;
                         ar->label_y = ly;
-                        commit_arrow(&pl, e->item - pl.first);
+                        ms_dg_commit_arrow(&pl, e->item - pl.first);
                     } else {
                         ar->y2 = at;
                     }
                 } else {
                     MsDiagramNote *note = &g_array_index(d->notes, MsDiagramNote, e->item);
-                    double top = note_top(&pl, note, at);
+                    double top = ms_dg_note_top(&pl, note, at);
                     life[e->lifeline].shift += top - at;
                     at = top;
                     note->y = at;
-                    commit_note(&pl, note);
+                    ms_dg_commit_note(&pl, note);
                 }
                 at_of[i - a] = at;
             }
             if (raise <= need + 0.5 || attempt == MAX_INSTANT_TRIES)
                 break;
-            placer_rollback(&pl);
+            ms_dg_placer_rollback(&pl);
             need = raise;
         }
-        placer_release(&pl);
+        ms_dg_placer_release(&pl);
         for (guint i = a; i < b; i++) {
             const Event *e = &g_array_index(ev, Event, i);
             double at = at_of[i - a];
@@ -1237,7 +650,7 @@ static void layout_page(MsDiagram *d, guint page)
                 ar->y2 = MAX(ar->y2, ar->y1);
                 ar->label_x = (ar->x1 + ar->x2) / 2;
                 ar->label_y = MAX((ar->y1 + ar->y2) / 2, ar->y1);
-                commit_arrow(&pl, e->item - pl.first);
+                ms_dg_commit_arrow(&pl, e->item - pl.first);
             } else if (ar->y2 < ar->y1) {
                 ar->y2 = ar->y1;
                 ar->label_y = MAX(ar->label_y, ar->y1);
@@ -1352,10 +765,10 @@ static void layout_page(MsDiagram *d, guint page)
         /* A label of several rows put below its arrow's middle may reach
          * lower than the arrow: the page holds it. */
         double lw, lh;
-        label_size(d, ar, &lw, &lh);
-        floor_y = MAX(floor_y, ar->label_y + lh / 2 - PAD);
+        ms_dg_label_size(d, ar, &lw, &lh);
+        floor_y = MAX(floor_y, ar->label_y + lh / 2 - MS_DG_PAD);
     }
-    placer_clear(&pl);
+    ms_dg_placer_clear(&pl);
     MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
     out->first_tick = first_tick;
     out->n_ticks = d->ticks->len - first_tick;
