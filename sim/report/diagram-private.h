@@ -132,6 +132,15 @@ double ms_dg_note_h(const MsDiagram *d, const MsDiagramNote *note);
 /* The width of its widest row in small type, and of its box. */
 double ms_dg_note_w(const MsDiagram *d, const MsDiagramNote *note);
 
+/* diagram.c: whether a record of this kind is drawn as a note. */
+gboolean ms_dg_is_note_kind(MsTraceKind kind);
+/* diagram_words.c: the notes of the records at note_records (their
+ * indexes in the trace) whose host has a lifeline (index: host name ->
+ * lifeline), with their wrapped labels; then every arrow's label. */
+void ms_dg_pick_notes(MsDiagram *d, const MsTrace *trace, const GArray *note_records,
+                      GHashTable *index);
+void ms_dg_label_arrows(MsDiagram *d);
+
 /* diagram_layout.c: pages, the time axis, y of everything, bands. */
 void ms_dg_layout(MsDiagram *d);
 /* What the placer (diagram_place.c) reads of the layout: the points a
