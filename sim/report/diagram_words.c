@@ -119,27 +119,6 @@ void ms_dg_pick_notes(MsDiagram *d, const MsTrace *trace, const GArray *note_rec
 
 /* ---- Labels ----------------------------------------------------------------- */
 
-static void append_flags(GString *out, guint flags)
-{
-    static const struct {
-        guint bit;
-        const char *name;
-    } names[] = {
-        { MS_TCP_SYN, "SYN" }, { MS_TCP_FIN, "FIN" }, { MS_TCP_RST, "RST" },
-        { MS_TCP_PSH, "PSH" }, { MS_TCP_ACK, "ACK" },
-    };
-    gsize start = out->len;
-    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
-        if ((flags & names[i].bit) != 0) {
-            if (out->len > start)
-                g_string_append_c(out, '+');
-            g_string_append(out, names[i].name);
-        }
-    }
-    if (out->len == start)
-        g_string_append_c(out, '-');
-}
-
 static char *arrow_text(const MsDiagram *d, const MsDiagramArrow *a)
 {
     const MsTraceRecord *r = a->record;
@@ -161,7 +140,7 @@ static char *arrow_text(const MsDiagram *d, const MsDiagramArrow *a)
                                              a->elided);
         g_string_append(s, more);
     } else if (a->kind == MS_DIAGRAM_ARROW_SEGMENT) {
-        append_flags(s, r->flags);
+        ms_report_append_flags(s, r->flags);
         if ((r->flags & MS_TCP_SYN) != 0 || r->len == 0)
             g_string_append_printf(s, " seq=%u", r->seq);
         if ((r->flags & MS_TCP_ACK) != 0 && r->len == 0)

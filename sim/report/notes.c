@@ -184,7 +184,7 @@ void ms_report_foreach_msgid(MsReportMsgidFn fn, gpointer user_data)
     ms_report_foreach_label(fn, user_data);
 }
 
-void ms_report_append_segment(GString *out, const MsTraceRecord *r)
+void ms_report_append_flags(GString *out, guint flags)
 {
     static const struct {
         guint bit;
@@ -193,15 +193,21 @@ void ms_report_append_segment(GString *out, const MsTraceRecord *r)
         { MS_TCP_SYN, "SYN" }, { MS_TCP_FIN, "FIN" }, { MS_TCP_RST, "RST" },
         { MS_TCP_PSH, "PSH" }, { MS_TCP_ACK, "ACK" },
     };
-    gboolean any = FALSE;
+    gsize start = out->len;
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
-        if ((r->flags & names[i].bit) != 0) {
-            g_string_append(out, any ? "+" : "TCP ");
+        if ((flags & names[i].bit) != 0) {
+            if (out->len > start)
+                g_string_append_c(out, '+');
             g_string_append(out, names[i].name);
-            any = TRUE;
         }
     }
-    if (!any)
-        g_string_append(out, "TCP -");
+    if (out->len == start)
+        g_string_append_c(out, '-');
+}
+
+void ms_report_append_segment(GString *out, const MsTraceRecord *r)
+{
+    g_string_append(out, "TCP ");
+    ms_report_append_flags(out, r->flags);
     g_string_append_printf(out, " seq=%u ack=%u len=%u", r->seq, r->ack, r->len);
 }

@@ -60,6 +60,9 @@ const char *ms_report_note_english(const char *key);
 
 /* "TCP SYN+ACK seq=0 ack=1 len=0" for a segment record. */
 void ms_report_append_segment(GString *out, const MsTraceRecord *r);
+/* A segment's flags as "SYN+ACK", in the order SYN FIN RST PSH ACK; "-"
+ * for none. */
+void ms_report_append_flags(GString *out, guint flags);
 
 /* ---- Event sentences (events.c) ----------------------------------------- */
 
