@@ -16,7 +16,10 @@ for spec in "$@"; do
     crashes=build/fuzz/crashes/$name
     log=build/fuzz/$name.log
     mkdir -p "$work" "$crashes"
-    dirs="$work tests/fuzz/corpus/$name"
+    # The committed corpus and past crashes, where a harness has them
+    # (fuzz_message has neither: its seeds are tests/data/message).
+    dirs=$work
+    [ -d "tests/fuzz/corpus/$name" ] && dirs="$dirs tests/fuzz/corpus/$name"
     [ -d "tests/fuzz/crashes/$name" ] && dirs="$dirs tests/fuzz/crashes/$name"
     # shellcheck disable=SC2086
     "build/fuzz/bin/$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
