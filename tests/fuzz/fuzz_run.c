@@ -1,6 +1,7 @@
 /* fuzz_run.c - parse, then run, then report: a scenario the reader accepts
  * runs (for at most a simulated day and a bounded number of steps) and its
- * transcript, summary and trace.json are written, in English and Chinese. */
+ * transcript (text and Markdown), summary and trace.json are written, in
+ * English and Chinese. */
 #include <stdlib.h>
 
 #include "fuzz.h"
@@ -31,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (gsize i = 0; i < G_N_ELEMENTS(langs); i++) {
         options.lang = langs[i];
         g_free(ms_report_transcript(ms_world_trace(world), &options));
+        g_free(ms_report_transcript_md(ms_world_trace(world), &options));
         g_free(ms_report_summary(ms_world_trace(world), &options));
     }
     gsize len = 0;
