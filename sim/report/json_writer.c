@@ -22,8 +22,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "mailsim/proto.h"
-
 #include "report/report-private.h"
 
 /* Flush to the file in blocks of about this size. */
@@ -437,11 +435,8 @@ void ms_json_int(MsJsonWriter *w, gint64 value)
 {
     row_member(w, 'v');
     begin_value(w);
-    char *p = room(w->buf, 22);
-    if (value < 0)
-        *p++ = '-';
-    p += ms_proto_format_uint(p, value < 0 ? (guint64) 0 - (guint64) value : (guint64) value);
-    done(w->buf, p);
+    char *p = room(w->buf, MS_REPORT_INT_MAX_LEN);
+    done(w->buf, p + ms_report_format_int(p, value));
 }
 
 void ms_json_null(MsJsonWriter *w)

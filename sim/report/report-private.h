@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
+#include "mailsim/proto.h"
 #include "mailsim/report.h"
 #include "mailsim/trace.h"
 
@@ -237,20 +238,22 @@ static inline void ms_report_puts(GString *out, const char *s)
     ms_report_put(out, s, strlen(s));
 }
 
-/* A number in decimal: digits backwards into a small buffer, faster than
+/* A number in decimal at buf (MS_REPORT_INT_MAX_LEN octets), NUL-terminated;
+ * returns its length.  The digits are ms_proto_format_uint()'s, faster than
  * printf for the many numbers of a trace. */
+#define MS_REPORT_INT_MAX_LEN (MS_PROTO_UINT_MAX_LEN + 1)
+static inline gsize ms_report_format_int(char *buf, gint64 value)
+{
+    if (value >= 0)
+        return ms_proto_format_uint(buf, (guint64) value);
+    buf[0] = '-';
+    return 1 + ms_proto_format_uint(buf + 1, (guint64) 0 - (guint64) value);
+}
+
 static inline void ms_report_append_int(GString *out, gint64 value)
 {
-    char digits[24];
-    char *p = digits + sizeof digits;
-    guint64 v = value < 0 ? (guint64) 0 - (guint64) value : (guint64) value;
-    do {
-        *--p = (char) ('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    if (value < 0)
-        *--p = '-';
-    ms_report_put(out, p, (gsize) (digits + sizeof digits - p));
+    char digits[MS_REPORT_INT_MAX_LEN];
+    ms_report_put(out, digits, ms_report_format_int(digits, value));
 }
 
 /* Sixteen octets as one vector (GCC's and Clang's vector extension, which
