@@ -898,6 +898,26 @@ static void test_server_message_strings_in_data(void)
     g_bytes_unref(data);
 }
 
+/* Pops the server's next event, which must be a MESSAGE from the client
+ * named helo, with this sender, these recipients (NULL-terminated) and
+ * this text; clears it. */
+static void expect_message(MsSmtpServer *server, const char *helo, const char *reverse_path,
+                           const char *const *recipients, const char *data)
+{
+    MsSmtpEvent event;
+    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
+    CU_ASSERT_EQUAL_FATAL(event.kind, MS_SMTP_EVENT_MESSAGE);
+    MS_ASSERT_STR(event.helo_name, helo);
+    MS_ASSERT_STR(event.reverse_path, reverse_path);
+    guint n = g_strv_length((char **) recipients);
+    CU_ASSERT_EQUAL_FATAL(event.recipients->len, n);
+    for (guint i = 0; i < n; i++)
+        MS_ASSERT_STR(event.recipients->pdata[i], recipients[i]);
+    CU_ASSERT(bytes_equal(event.data, data));
+    ms_smtp_event_clear(&event);
+    CU_ASSERT_PTR_NULL(event.recipients);
+}
+
 /* The HELO name and the transaction's paths share the session's buffer:
  * an EHLO in the middle of a transaction resets it (RFC 5321 4.1.4) and
  * its longer name replaces the first, before the next sender and
@@ -905,7 +925,6 @@ static void test_server_message_strings_in_data(void)
 static void test_server_names_after_second_ehlo(void)
 {
     g_autoptr(MsSmtpServer) server = ready_server(0);
-    MsSmtpEvent event;
 
     server_feed_str(server, "MAIL FROM:<eve@crepes.fr>\r\nRCPT TO:<carol@hamburger.edu>\r\n"
                             "EHLO a-much-longer-name.crepes.fr\r\n"
@@ -918,22 +937,10 @@ static void test_server_names_after_second_ehlo(void)
 
     /* The RCPT between the EHLO and the MAIL has no transaction. */
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "503 5.5.1 Error: need MAIL command"));
-    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
-    CU_ASSERT_EQUAL_FATAL(event.kind, MS_SMTP_EVENT_MESSAGE);
-    MS_ASSERT_STR(event.helo_name, "a-much-longer-name.crepes.fr");
-    MS_ASSERT_STR(event.reverse_path, "alice@crepes.fr");
-    CU_ASSERT_EQUAL_FATAL(event.recipients->len, 2);
-    MS_ASSERT_STR(event.recipients->pdata[0], "bob@hamburger.edu");
-    MS_ASSERT_STR(event.recipients->pdata[1], "dan@hamburger.edu");
-    ms_smtp_event_clear(&event);
-    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
-    CU_ASSERT_EQUAL_FATAL(event.kind, MS_SMTP_EVENT_MESSAGE);
-    MS_ASSERT_STR(event.helo_name, "x");
-    MS_ASSERT_STR(event.reverse_path, "");
-    CU_ASSERT_EQUAL_FATAL(event.recipients->len, 1);
-    MS_ASSERT_STR(event.recipients->pdata[0], "postmaster");
-    CU_ASSERT(bytes_equal(event.data, "Ho\r\n"));
-    ms_smtp_event_clear(&event);
+    const char *first[] = { "bob@hamburger.edu", "dan@hamburger.edu", NULL };
+    expect_message(server, "a-much-longer-name.crepes.fr", "alice@crepes.fr", first, "Hi\r\n");
+    const char *second[] = { "postmaster", NULL };
+    expect_message(server, "x", "", second, "Ho\r\n");
 }
 
 /* Two transactions in one feed: each MESSAGE event, popped into the
@@ -949,23 +956,10 @@ static void test_server_pop_event(void)
                             "RCPT TO:<carol@hamburger.edu>\r\nRCPT TO:<dan@hamburger.edu>\r\n"
                             "DATA\r\n..two\r\n.\r\nQUIT\r\n");
     g_free(server_take(server));
-    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
-    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_MESSAGE);
-    MS_ASSERT_STR(event.reverse_path, "alice@crepes.fr");
-    MS_ASSERT_STR(event.helo_name, "crepes.fr");
-    CU_ASSERT_EQUAL_FATAL(event.recipients->len, 1);
-    MS_ASSERT_STR(event.recipients->pdata[0], "bob@hamburger.edu");
-    CU_ASSERT(bytes_equal(event.data, "one\r\n"));
-    ms_smtp_event_clear(&event);
-    CU_ASSERT_PTR_NULL(event.recipients);
-    CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
-    CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_MESSAGE);
-    MS_ASSERT_STR(event.reverse_path, "");
-    CU_ASSERT_EQUAL_FATAL(event.recipients->len, 2);
-    MS_ASSERT_STR(event.recipients->pdata[0], "carol@hamburger.edu");
-    MS_ASSERT_STR(event.recipients->pdata[1], "dan@hamburger.edu");
-    CU_ASSERT(bytes_equal(event.data, ".two\r\n"));
-    ms_smtp_event_clear(&event);
+    const char *first[] = { "bob@hamburger.edu", NULL };
+    expect_message(server, "crepes.fr", "alice@crepes.fr", first, "one\r\n");
+    const char *second[] = { "carol@hamburger.edu", "dan@hamburger.edu", NULL };
+    expect_message(server, "crepes.fr", "", second, ".two\r\n");
     CU_ASSERT_FATAL(ms_smtp_server_pop_event(server, &event));
     CU_ASSERT_EQUAL(event.kind, MS_SMTP_EVENT_CLOSE);
     CU_ASSERT_EQUAL(event.code, 221);
@@ -2098,6 +2092,19 @@ static void test_client_text_with_nul(void)
                   "one\r\ntw\r\n..three\r\n.\r\n");
 }
 
+/* A client given one message and greeted, after this reply to its EHLO:
+ * it sends MAIL with the message's size, and the SERVER_INFO event it told
+ * of (transfer full). */
+static MsSmtpEvent *info_after_ehlo(MsSmtpClient *client, const char *ehlo_reply)
+{
+    add_message(client, BOB, 1, "hi\n", NULL);
+    client_expect(client, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
+    client_expect(client, ehlo_reply, "MAIL FROM:<alice@crepes.fr> SIZE=4\r\n");
+    MsSmtpEvent *info = client_event(client, MS_SMTP_EVENT_SERVER_INFO);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
+    return info;
+}
+
 /* A reply longer than the first buffer for its lines: the buffer grows,
  * and every line is an extension of its own. */
 static void test_client_long_ehlo_reply(void)
@@ -2108,12 +2115,8 @@ static void test_client_long_ehlo_reply(void)
     for (guint i = 0; i < 40; i++)
         g_string_append_printf(reply, "250-X-EXTENSION-%02u with parameters\r\n", i);
     g_string_append(reply, "250 SIZE 2048\r\n");
-    add_message(client, BOB, 1, "hi\n", NULL);
-    client_expect(client, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
-    client_expect(client, reply->str, "MAIL FROM:<alice@crepes.fr> SIZE=4\r\n");
-    g_autoptr(MsSmtpEvent) info = client_event(client, MS_SMTP_EVENT_SERVER_INFO);
+    g_autoptr(MsSmtpEvent) info = info_after_ehlo(client, reply->str);
 
-    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
     CU_ASSERT_EQUAL_FATAL(info->extensions->len, 41);
     MS_ASSERT_STR(info->extensions->pdata[0], "X-EXTENSION-00 with parameters");
     MS_ASSERT_STR(info->extensions->pdata[39], "X-EXTENSION-39 with parameters");
@@ -2133,12 +2136,8 @@ static void test_client_reply_line_limit(void)
     for (guint i = 2; i < MS_SMTP_REPLY_LINES_MAX; i++)
         g_string_append_printf(reply, "250-X-EXTENSION-%02u\r\n", i);
     g_string_append(reply, "250 SIZE 2048\r\n");
-    add_message(client, BOB, 1, "hi\n", NULL);
-    client_expect(client, "220 hamburger.edu ESMTP\r\n", "EHLO crepes.fr\r\n");
-    client_expect(client, reply->str, "MAIL FROM:<alice@crepes.fr> SIZE=4\r\n");
-    g_autoptr(MsSmtpEvent) info = client_event(client, MS_SMTP_EVENT_SERVER_INFO);
+    g_autoptr(MsSmtpEvent) info = info_after_ehlo(client, reply->str);
 
-    CU_ASSERT_PTR_NOT_NULL_FATAL(info);
     CU_ASSERT_EQUAL_FATAL(info->extensions->len, MS_SMTP_REPLY_LINES_MAX - 1);
     MS_ASSERT_STR(info->extensions->pdata[MS_SMTP_REPLY_LINES_MAX - 2], "SIZE 2048");
 
