@@ -6,6 +6,7 @@
 #include "mailsim/core.h"
 #include "mailsim/trace.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -2075,6 +2076,73 @@ static void test_kind_names(void)
     }
 }
 
+/* ---- core/heap ---------------------------------------------------------- */
+
+/* Whether the kernel gives transparent huge pages only where asked. */
+static gboolean thp_on_request(void)
+{
+    g_autofree char *mode = NULL;
+    return g_file_get_contents("/sys/kernel/mm/transparent_hugepage/enabled", &mode, NULL, NULL) &&
+           strstr(mode, "[madvise]") != NULL;
+}
+
+/* The VmFlags line of the mapping that holds addr (/proc/self/smaps), or
+ * NULL. */
+static char *vm_flags_of(const void *addr)
+{
+    g_autofree char *smaps = NULL;
+    if (!g_file_get_contents("/proc/self/smaps", &smaps, NULL, NULL))
+        return NULL;
+    gboolean inside = FALSE;
+    g_auto(GStrv) lines = g_strsplit(smaps, "\n", -1);
+    for (char **l = lines; *l != NULL; l++) {
+        unsigned long lo, hi;
+        char dash;
+        if (sscanf(*l, "%lx%c%lx", &lo, &dash, &hi) == 3 && dash == '-')
+            inside = (unsigned long) addr >= lo && (unsigned long) addr < hi;
+        else if (inside && g_str_has_prefix(*l, "VmFlags:"))
+            return g_strdup(*l);
+    }
+    return NULL;
+}
+
+/* Between begin and end, the heap's growth is advised for huge pages
+ * where that can help (glibc on Linux, the kernel's "madvise" mode, no
+ * ASan), and nothing is done elsewhere. */
+static void test_heap_huge_pages(void)
+{
+#if defined(__linux__) && defined(__GLIBC__)
+    gboolean useful = !MS_UNDER_ASAN && thp_on_request();
+#else
+    gboolean useful = FALSE;
+#endif
+    CU_ASSERT_FALSE(ms_heap_huge_active());
+    ms_heap_huge_begin();
+    CU_ASSERT_EQUAL(ms_heap_huge_active(), useful);
+    /* Small blocks, from the heap rather than from mmap: 4 MiB more than
+     * its free room, so that it grows. */
+    gsize room = 0;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    room = mallinfo2().fordblks;
+#endif
+    g_autoptr(GPtrArray) blocks = g_ptr_array_new_with_free_func(g_free);
+    for (gsize got = 0; got < room + (4u << 20); got += 2048)
+        g_ptr_array_add(blocks, g_malloc(2048));
+    ms_heap_huge_poll();
+    g_autofree char *flags = vm_flags_of(g_ptr_array_index(blocks, blocks->len - 1));
+    if (useful) {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(flags);
+        CU_ASSERT_PTR_NOT_NULL(strstr(flags, " hg"));
+    }
+    ms_heap_huge_end();
+    CU_ASSERT_FALSE(ms_heap_huge_active());
+    /* A second begin after an end works the same. */
+    ms_heap_huge_begin();
+    CU_ASSERT_EQUAL(ms_heap_huge_active(), useful);
+    ms_heap_huge_end();
+    CU_ASSERT_FALSE(ms_heap_huge_active());
+}
+
 /* ---- core/time ---------------------------------------------------------- */
 
 /* Macros rather than functions, so that a failure names the line. */
@@ -2204,6 +2272,10 @@ int main(void)
         MS_TEST(test_kind_names),
         MS_TEST_END,
     };
+    static const MsTestCase heap_cases[] = {
+        MS_TEST(test_heap_huge_pages),
+        MS_TEST_END,
+    };
     static const MsTestCase time_cases[] = {
         MS_TEST(test_format_ms),
         MS_TEST(test_format_human),
@@ -2212,6 +2284,7 @@ int main(void)
     ms_test_add_suite("core/event_queue", queue_cases);
     ms_test_add_suite("core/sim", sim_cases);
     ms_test_add_suite("core/trace", trace_cases);
+    ms_test_add_suite("core/heap", heap_cases);
     ms_test_add_suite("core/time", time_cases);
     return ms_test_run();
 }

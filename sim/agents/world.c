@@ -10,6 +10,10 @@
  * scenario with polling runs until its last action plus this). */
 #define MS_WORLD_SAFETY_SPAN (30 * MS_DAY)
 #define MS_WORLD_MAX_EVENTS G_GUINT64_CONSTANT(200000000)
+/* A scenario of this many actions (a send or a fetch each) is large enough
+ * for its heap to be worth huge pages (ms_heap_huge_begin()); the lecture
+ * scenarios have tens. */
+#define MS_WORLD_HUGE_ACTIONS 500u
 
 typedef struct {
     MsWorld *world;
@@ -638,6 +642,42 @@ void ms_world_free(MsWorld *world)
     g_free(world);
 }
 
+/* Runs the world's events up to cap; FALSE, with error set, when a run
+ * without a limit has not settled by then or takes more than max_events.
+ * Every HEAP_POLL_EVENTS events the heap's growth is advised (core.h): a
+ * few tens of kilobytes of allocations apart. */
+#define HEAP_POLL_EVENTS 1024u
+
+static gboolean run_events(MsWorld *world, MsTime cap, gboolean unlimited, MsTime patience,
+                           guint64 max_events, GError **error)
+{
+    guint64 events = 0;
+    while (world->failure == NULL) {
+        MsTime next = ms_sim_next_time(world->sim);
+        if (next == MS_TIME_NEVER)
+            break;
+        if (next > cap) {
+            if (unlimited) {
+                g_autofree char *span = ms_time_format_human(patience);
+                g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION,
+                            "the simulation had not settled %s after the last action; "
+                            "stopped (is something retrying forever?)", span);
+                return FALSE;
+            }
+            break;
+        }
+        ms_sim_step(world->sim);
+        if (++events > max_events) {
+            g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION,
+                        "more than %" G_GUINT64_FORMAT " events; stopped", max_events);
+            return FALSE;
+        }
+        if (events % HEAP_POLL_EVENTS == 0)
+            ms_heap_huge_poll();
+    }
+    return TRUE;
+}
+
 /* Not inlined into its caller, even across files (the optimised build links
  * with LTO): the whole simulation is this one call, which is what callgrind
  * is told to count (docs/design.md, Scale). */
@@ -662,28 +702,16 @@ G_GNUC_NO_INLINE gboolean ms_world_run(MsWorld *world, MsTime limit, GError **er
         cap = limit;
 
     guint64 max_events = world->max_events > 0 ? world->max_events : MS_WORLD_MAX_EVENTS;
-    guint64 events = 0;
-    while (world->failure == NULL) {
-        MsTime next = ms_sim_next_time(world->sim);
-        if (next == MS_TIME_NEVER)
-            break;
-        if (next > cap) {
-            if (limit == MS_TIME_NEVER) {
-                g_autofree char *span = ms_time_format_human(patience);
-                g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION,
-                            "the simulation had not settled %s after the last action; "
-                            "stopped (is something retrying forever?)", span);
-                return FALSE;
-            }
-            break;
-        }
-        ms_sim_step(world->sim);
-        if (++events > max_events) {
-            g_set_error(error, MS_ERROR, MS_ERROR_SIMULATION,
-                        "more than %" G_GUINT64_FORMAT " events; stopped", max_events);
-            return FALSE;
-        }
-    }
+    /* A campus-sized run reaches a heap of tens of megabytes in no order:
+     * on huge pages, where the kernel gives them on request (core.h). */
+    gboolean huge = sc->actions->len >= MS_WORLD_HUGE_ACTIONS;
+    if (huge)
+        ms_heap_huge_begin();
+    gboolean ok = run_events(world, cap, limit == MS_TIME_NEVER, patience, max_events, error);
+    if (huge)
+        ms_heap_huge_end();
+    if (!ok)
+        return FALSE;
     if (world->failure != NULL) {
         g_propagate_error(error, g_error_copy(world->failure));
         return FALSE;
