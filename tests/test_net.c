@@ -597,6 +597,80 @@ static void test_route_matches_reference(void)
     g_rand_free(rand);
 }
 
+/* Every hop of the route from src to dst joins the hosts the path lists,
+ * over a link between them, crossed the way its direction says. */
+static void assert_hops(MsNet *net, MsHost *src, MsHost *dst, const GPtrArray *path)
+{
+    const MsRoute *route = ms_net_route_find(net, src, dst);
+    CU_ASSERT_FATAL(route->reachable);
+    CU_ASSERT_EQUAL_FATAL(route->n_hops + 1, path->len);
+    CU_ASSERT_PTR_EQUAL(route->hops[0].to, src);
+    for (guint i = 1; i <= route->n_hops; i++) {
+        const MsHop *hop = &route->hops[i];
+        CU_ASSERT_PTR_EQUAL(hop->from, path->pdata[i - 1]);
+        CU_ASSERT_PTR_EQUAL(hop->to, path->pdata[i]);
+        CU_ASSERT_PTR_EQUAL(ms_link_other_end(hop->link, hop->from), hop->to);
+        CU_ASSERT_EQUAL(hop->dir, hop->link->a == hop->from ? 0u : 1u);
+    }
+}
+
+/* Random small trees of servers with computers hanging off them, and
+ * chains and pairs of hosts of one link (where a route is its neighbour's
+ * and the link): every route is the reference's, with its hops right,
+ * whatever order the searches come in. */
+static void test_route_leaves_match_reference(void)
+{
+    GRand *rand = g_rand_new_with_seed(34);
+    for (guint round = 0; round < 300; round++) {
+        g_autoptr(MsSim) sim = ms_sim_new(1);
+        g_autoptr(MsNet) net = ms_net_new(sim);
+        guint n = 2 + (guint) g_rand_int_range(rand, 0, 15);
+        MsHost *hosts[16];
+        for (guint i = 0; i < n; i++) {
+            g_autofree char *name = g_strdup_printf("h%u", i);
+            hosts[i] = ms_net_add_host(net, name, NULL);
+        }
+        RefLink links[64];
+        guint n_links = 0;
+        /* The first few hosts a sparse core, each later one on a host
+         * before it (mostly the core), some on none. */
+        guint core = 1 + (guint) g_rand_int_range(rand, 0, (gint32) MIN(n, 5u));
+        for (guint a = 0; a < core; a++) {
+            for (guint b = a + 1; b < core; b++) {
+                if (g_rand_int_range(rand, 0, 2) == 0)
+                    continue;
+                links[n_links++] = (RefLink){ b, a, g_rand_int_range(rand, 0, 3) * MS_MSEC };
+            }
+        }
+        for (guint h = core; h < n; h++) {
+            if (g_rand_int_range(rand, 0, 8) == 0)
+                continue;
+            guint on = g_rand_int_range(rand, 0, 4) == 0 ? (guint) g_rand_int_range(rand, 0, (gint32) h)
+                                                         : (guint) g_rand_int_range(rand, 0, (gint32) core);
+            gboolean swap = g_rand_boolean(rand);
+            links[n_links++] = (RefLink){ swap ? on : h, swap ? h : on,
+                                          g_rand_int_range(rand, 0, 3) * MS_MSEC };
+        }
+        for (guint k = 0; k < n_links; k++)
+            ms_net_add_link(net, hosts[links[k].a], hosts[links[k].b], links[k].latency, 10000000,
+                            0.0);
+        for (guint q = 0; q < 2 * n * n; q++) {
+            guint src = (guint) g_rand_int_range(rand, 0, (gint32) n);
+            guint dst = (guint) g_rand_int_range(rand, 0, (gint32) n);
+            g_autoptr(GArray) want = ref_route(links, n_links, n, src, dst);
+            g_autoptr(GPtrArray) got = ms_net_route(net, hosts[src], hosts[dst]);
+            CU_ASSERT_EQUAL_FATAL(got == NULL, want == NULL);
+            if (got == NULL)
+                continue;
+            CU_ASSERT_EQUAL_FATAL(got->len, want->len);
+            for (guint i = 0; i < got->len; i++)
+                CU_ASSERT_PTR_EQUAL(got->pdata[i], hosts[g_array_index(want, guint, i)]);
+            assert_hops(net, hosts[src], hosts[dst], got);
+        }
+    }
+    g_rand_free(rand);
+}
+
 static void test_route_unreachable_and_cache(void)
 {
     g_autoptr(MsSim) sim = ms_sim_new(1);
@@ -646,6 +720,10 @@ static void test_route_search_skips_dead_ends(void)
     /* Each of the 4,000 searches settles at most the two servers and its
      * goal; visiting the computers on the way would be millions. */
     CU_ASSERT(ms_net_route_settled(net) <= 3u * 2u * 2u * LEAVES);
+    /* Nor does a route to or from a computer look at each of its server's
+     * links: only the route between the servers does, once each way
+     * (a search for each computer would look at some four million). */
+    CU_ASSERT(ms_net_route_scanned(net) <= 4u * (LEAVES + 1u) + 8u);
 }
 
 /* ---- TCP ----------------------------------------------------------------- */
@@ -2062,6 +2140,7 @@ static const MsTestCase route_cases[] = {
     MS_TEST(test_route_ties),
     MS_TEST(test_route_ties_declaration_order),
     MS_TEST(test_route_matches_reference),
+    MS_TEST(test_route_leaves_match_reference),
     MS_TEST(test_route_unreachable_and_cache),
     MS_TEST(test_route_search_skips_dead_ends),
     MS_TEST_END,

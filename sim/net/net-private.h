@@ -51,9 +51,11 @@ static inline void ms_net_task_stop(MsNet *net, MsNetTask *task);
  * timer that is stopped and restarted on every ACK. */
 static inline void ms_net_task_move(MsNet *net, MsNetTask *task, MsTime when);
 
-/* How many hosts the route searches have settled so far: their work, for
- * the tests that check it grows linearly with the hosts. */
+/* How many hosts the route searches have settled, and how many links they
+ * have looked at, so far: their work, for the tests that check it grows
+ * linearly with the hosts. */
 guint64 ms_net_route_settled(const MsNet *net);
+guint64 ms_net_route_scanned(const MsNet *net);
 
 /* ---- The packet layer, with the reason for a loss ---------------------- */
 
@@ -250,6 +252,7 @@ struct MsNet {
     guint stamp;           /* marks the labels of the current search */
     GArray *heap;          /* the search's pending hosts */
     guint64 settled;       /* hosts settled by all searches so far */
+    guint64 scanned;       /* links looked at by all searches so far */
     /* The routes last found, by (source, destination), in front of the
      * table: a connection's segments ask for the same two again and again. */
     MsRoute *recent[MS_NET_ROUTE_RECENT];

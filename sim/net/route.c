@@ -17,6 +17,14 @@
  * both end in hosts already settled, whose least paths form a tree, so the
  * lists differ first just below the two hosts' common ancestor and
  * comparing them costs a walk up the tree, not a copy of the paths.
+ *
+ * A host with a single link (a campus's computers, each on its server) is
+ * never searched from or to: every path from or to it crosses that link,
+ * so its route is the link joined to its neighbour's route, which is the
+ * least one by the same order (the link is in every path compared).  A
+ * search reaching a server would otherwise look at each of the server's
+ * links, one for each of its computers, and a route for each computer
+ * makes that quadratic in the users.
  */
 #include "net/net-private.h"
 
@@ -182,6 +190,7 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
             break;
         }
         MsHost *u = net->hosts->pdata[top.host];
+        net->scanned += u->links->len;
         for (guint k = 0; k < u->links->len; k++) {
             MsLink *link = u->links->pdata[k];
             MsHost *v = ms_link_other_end(link, u);
@@ -235,6 +244,49 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
     return route;
 }
 
+/* The host at the other end of h's only link, when that host has other
+ * links too; else NULL (h has more links or none, or the two hosts have
+ * only each other, where a route from one would ask the other's). */
+static MsHost *sole_neighbour(MsHost *h)
+{
+    if (h->links->len != 1)
+        return NULL;
+    MsHost *n = ms_link_other_end(h->links->pdata[0], h);
+    return n != h && n->links->len > 1 ? n : NULL;
+}
+
+/* The hop from `from` to `to` over link. */
+static MsHop hop_over(MsHost *from, MsHost *to, MsLink *link)
+{
+    return (MsHop){ from, to, link, link->a == from ? 0u : 1u };
+}
+
+/* The route from a host of one link to `to`: that link, then its
+ * neighbour's route (transfer full). */
+static MsRoute *route_from_leaf(MsNet *net, MsHost *from, MsHost *n, MsHost *to)
+{
+    const MsRoute *rest = ms_net_route_find(net, n, to);
+    if (!rest->reachable)
+        return route_new(net, from, 0, FALSE);
+    MsRoute *route = route_new(net, from, rest->n_hops + 1, TRUE);
+    route->hops[1] = hop_over(from, n, from->links->pdata[0]);
+    memcpy(&route->hops[2], &rest->hops[1], rest->n_hops * sizeof(MsHop));
+    return route;
+}
+
+/* The route from `from` to a host of one link: its neighbour's route, then
+ * that link (transfer full). */
+static MsRoute *route_to_leaf(MsNet *net, MsHost *from, MsHost *n, MsHost *to)
+{
+    const MsRoute *head = ms_net_route_find(net, from, n);
+    if (!head->reachable)
+        return route_new(net, from, 0, FALSE);
+    MsRoute *route = route_new(net, from, head->n_hops + 1, TRUE);
+    memcpy(&route->hops[1], &head->hops[1], head->n_hops * sizeof(MsHop));
+    route->hops[head->n_hops + 1] = hop_over(n, to, to->links->pdata[0]);
+    return route;
+}
+
 /* The cached route from `from` to `to`, searched on first use (transfer
  * none; not reachable when there is no route). */
 MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to)
@@ -246,10 +298,19 @@ MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to)
     MsRoute *route = g_hash_table_lookup(net->routes, &key);
 
     if (route == NULL) {
-        route = route_search(net, from, to);
+        MsHost *n;
+        if (from == to)
+            route = route_search(net, from, to);
+        else if ((n = sole_neighbour(from)) != NULL)
+            route = route_from_leaf(net, from, n, to);
+        else if ((n = sole_neighbour(to)) != NULL)
+            route = route_to_leaf(net, from, n, to);
+        else
+            route = route_search(net, from, to);
         route->key = key;
         g_hash_table_insert(net->routes, &route->key, route);
     }
+    /* (After the neighbour's route, which may have taken this slot.) */
     *recent = route;
     return route;
 }
@@ -257,6 +318,11 @@ MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to)
 guint64 ms_net_route_settled(const MsNet *net)
 {
     return net->settled;
+}
+
+guint64 ms_net_route_scanned(const MsNet *net)
+{
+    return net->scanned;
 }
 
 GPtrArray *ms_net_route(MsNet *net, MsHost *from, MsHost *to)
