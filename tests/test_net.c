@@ -551,52 +551,6 @@ static GArray *ref_route(const RefLink *links, guint n_links, guint n, guint src
     return hosts;
 }
 
-/* Random small networks with many equal latencies: every route is the
- * reference's, whatever order the searches come in. */
-static void test_route_matches_reference(void)
-{
-    GRand *rand = g_rand_new_with_seed(12);
-    for (guint round = 0; round < 200; round++) {
-        g_autoptr(MsSim) sim = ms_sim_new(1);
-        g_autoptr(MsNet) net = ms_net_new(sim);
-        guint n = 2 + (guint) g_rand_int_range(rand, 0, 13);
-        MsHost *hosts[16];
-        for (guint i = 0; i < n; i++) {
-            g_autofree char *name = g_strdup_printf("h%u", i);
-            hosts[i] = ms_net_add_host(net, name, NULL);
-        }
-        RefLink links[64];
-        guint n_links = 0;
-        for (guint a = 0; a < n; a++) {
-            for (guint b = a + 1; b < n && n_links < G_N_ELEMENTS(links); b++) {
-                if (g_rand_int_range(rand, 0, 3) != 0)
-                    continue;
-                MsTime latency = g_rand_int_range(rand, 0, 3) * MS_MSEC;
-                /* Declared in a shuffled direction, so that link order and
-                 * host order differ. */
-                gboolean swap = g_rand_boolean(rand);
-                links[n_links] = (RefLink){ swap ? b : a, swap ? a : b, latency };
-                ms_net_add_link(net, hosts[links[n_links].a], hosts[links[n_links].b], latency,
-                                10000000, 0.0);
-                n_links++;
-            }
-        }
-        for (guint q = 0; q < n * n; q++) {
-            guint src = (guint) g_rand_int_range(rand, 0, (gint32) n);
-            guint dst = (guint) g_rand_int_range(rand, 0, (gint32) n);
-            g_autoptr(GArray) want = ref_route(links, n_links, n, src, dst);
-            g_autoptr(GPtrArray) got = ms_net_route(net, hosts[src], hosts[dst]);
-            CU_ASSERT_EQUAL_FATAL(got == NULL, want == NULL);
-            if (got == NULL)
-                continue;
-            CU_ASSERT_EQUAL_FATAL(got->len, want->len);
-            for (guint i = 0; i < got->len; i++)
-                CU_ASSERT_PTR_EQUAL(got->pdata[i], hosts[g_array_index(want, guint, i)]);
-        }
-    }
-    g_rand_free(rand);
-}
-
 /* Every hop of the route from src to dst joins the hosts the path lists,
  * over a link between them, crossed the way its direction says. */
 static void assert_hops(MsNet *net, MsHost *src, MsHost *dst, const GPtrArray *path)
@@ -614,47 +568,31 @@ static void assert_hops(MsNet *net, MsHost *src, MsHost *dst, const GPtrArray *p
     }
 }
 
-/* Random small trees of servers with computers hanging off them, and
- * chains and pairs of hosts of one link (where a route is its neighbour's
- * and the link): every route is the reference's, with its hops right,
- * whatever order the searches come in. */
-static void test_route_leaves_match_reference(void)
+/* Fills links with a random network of n hosts; returns how many. */
+typedef guint (*RandomLinksFn)(GRand *rand, guint n, RefLink links[64]);
+
+/* `rounds` random networks of 2 to max_hosts hosts made by make_links, and
+ * queries_per_host * n * n random routes in each: every route is the
+ * reference's, with its hops right, whatever order the searches come in. */
+static void check_random_routes(guint32 seed, guint rounds, guint max_hosts,
+                                RandomLinksFn make_links, guint queries_per_host)
 {
-    GRand *rand = g_rand_new_with_seed(34);
-    for (guint round = 0; round < 300; round++) {
+    GRand *rand = g_rand_new_with_seed(seed);
+    for (guint round = 0; round < rounds; round++) {
         g_autoptr(MsSim) sim = ms_sim_new(1);
         g_autoptr(MsNet) net = ms_net_new(sim);
-        guint n = 2 + (guint) g_rand_int_range(rand, 0, 15);
+        guint n = 2 + (guint) g_rand_int_range(rand, 0, (gint32) max_hosts - 1);
         MsHost *hosts[16];
         for (guint i = 0; i < n; i++) {
             g_autofree char *name = g_strdup_printf("h%u", i);
             hosts[i] = ms_net_add_host(net, name, NULL);
         }
         RefLink links[64];
-        guint n_links = 0;
-        /* The first few hosts a sparse core, each later one on a host
-         * before it (mostly the core), some on none. */
-        guint core = 1 + (guint) g_rand_int_range(rand, 0, (gint32) MIN(n, 5u));
-        for (guint a = 0; a < core; a++) {
-            for (guint b = a + 1; b < core; b++) {
-                if (g_rand_int_range(rand, 0, 2) == 0)
-                    continue;
-                links[n_links++] = (RefLink){ b, a, g_rand_int_range(rand, 0, 3) * MS_MSEC };
-            }
-        }
-        for (guint h = core; h < n; h++) {
-            if (g_rand_int_range(rand, 0, 8) == 0)
-                continue;
-            guint on = g_rand_int_range(rand, 0, 4) == 0 ? (guint) g_rand_int_range(rand, 0, (gint32) h)
-                                                         : (guint) g_rand_int_range(rand, 0, (gint32) core);
-            gboolean swap = g_rand_boolean(rand);
-            links[n_links++] = (RefLink){ swap ? on : h, swap ? h : on,
-                                          g_rand_int_range(rand, 0, 3) * MS_MSEC };
-        }
+        guint n_links = make_links(rand, n, links);
         for (guint k = 0; k < n_links; k++)
             ms_net_add_link(net, hosts[links[k].a], hosts[links[k].b], links[k].latency, 10000000,
                             0.0);
-        for (guint q = 0; q < 2 * n * n; q++) {
+        for (guint q = 0; q < queries_per_host * n * n; q++) {
             guint src = (guint) g_rand_int_range(rand, 0, (gint32) n);
             guint dst = (guint) g_rand_int_range(rand, 0, (gint32) n);
             g_autoptr(GArray) want = ref_route(links, n_links, n, src, dst);
@@ -669,6 +607,61 @@ static void test_route_leaves_match_reference(void)
         }
     }
     g_rand_free(rand);
+}
+
+/* A link between each two hosts with a chance of one in three, with many
+ * equal latencies, declared in a shuffled direction so that link order and
+ * host order differ. */
+static guint dense_links(GRand *rand, guint n, RefLink links[64])
+{
+    guint n_links = 0;
+    for (guint a = 0; a < n; a++) {
+        for (guint b = a + 1; b < n && n_links < 64; b++) {
+            if (g_rand_int_range(rand, 0, 3) != 0)
+                continue;
+            MsTime latency = g_rand_int_range(rand, 0, 3) * MS_MSEC;
+            gboolean swap = g_rand_boolean(rand);
+            links[n_links++] = (RefLink){ swap ? b : a, swap ? a : b, latency };
+        }
+    }
+    return n_links;
+}
+
+/* A sparse core of the first few hosts, each later host on one host
+ * before it (mostly the core) or on none: servers with computers hanging
+ * off them, and chains and pairs of hosts of one link, whose route is
+ * their neighbour's and the link. */
+static guint leafy_links(GRand *rand, guint n, RefLink links[64])
+{
+    guint n_links = 0;
+    guint core = 1 + (guint) g_rand_int_range(rand, 0, (gint32) MIN(n, 5u));
+    for (guint a = 0; a < core; a++) {
+        for (guint b = a + 1; b < core; b++) {
+            if (g_rand_int_range(rand, 0, 2) == 0)
+                continue;
+            links[n_links++] = (RefLink){ b, a, g_rand_int_range(rand, 0, 3) * MS_MSEC };
+        }
+    }
+    for (guint h = core; h < n; h++) {
+        if (g_rand_int_range(rand, 0, 8) == 0)
+            continue;
+        guint on = g_rand_int_range(rand, 0, 4) == 0 ? (guint) g_rand_int_range(rand, 0, (gint32) h)
+                                                     : (guint) g_rand_int_range(rand, 0, (gint32) core);
+        gboolean swap = g_rand_boolean(rand);
+        links[n_links++] =
+            (RefLink){ swap ? on : h, swap ? h : on, g_rand_int_range(rand, 0, 3) * MS_MSEC };
+    }
+    return n_links;
+}
+
+static void test_route_matches_reference(void)
+{
+    check_random_routes(12, 200, 14, dense_links, 1);
+}
+
+static void test_route_leaves_match_reference(void)
+{
+    check_random_routes(34, 300, 16, leafy_links, 2);
 }
 
 static void test_route_unreachable_and_cache(void)
