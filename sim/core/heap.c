@@ -17,8 +17,8 @@
  *     MADV_HUGEPAGE), and the kernel backs each 2 MiB of it that is still
  *     untouched with one huge page when it is first written.
  * The pages a step had already touched stay small: between two polls a
- * run allocates a few tens of kilobytes.  No output depends on any of this, only
- * the time a run takes (docs/design.md, Scale).  Elsewhere than glibc on
+ * run allocates a few tens of kilobytes.  No output depends on any of
+ * this, only the time a run takes (docs/design.md, Scale).  Elsewhere than glibc on
  * Linux, under AddressSanitizer (whose allocator does not use the heap
  * that sbrk grows), and where the kernel gives huge pages always or never,
  * it does nothing.

@@ -141,6 +141,12 @@ static int path_cmp(MsNet *net, guint u, guint lu, guint w, guint lw)
     return lu < lw ? -1 : lu > lw ? 1 : 0;
 }
 
+/* The hop from `from` to `to` over link. */
+static MsHop hop_over(MsHost *from, MsHost *to, MsLink *link)
+{
+    return (MsHop){ from, to, link, link->a == from ? 0u : 1u };
+}
+
 /* A route of n_hops hops, its hops to be filled in. */
 static MsRoute *route_new(MsNet *net, MsHost *from, guint n_hops, gboolean reachable)
 {
@@ -232,13 +238,10 @@ static MsRoute *route_search(MsNet *net, MsHost *from, MsHost *to)
     MsHost *v = to;
     for (guint i = n_hops; i > 0; i--) {
         MsLink *link = net->links->pdata[labels[v->index].pred];
-        MsHop *hop = &route->hops[i];
+        MsHost *u = ms_link_other_end(link, v);
 
-        hop->to = v;
-        hop->link = link;
-        v = ms_link_other_end(link, v);
-        hop->from = v;
-        hop->dir = link->a == v ? 0 : 1;
+        route->hops[i] = hop_over(u, v, link);
+        v = u;
     }
     g_assert(v == from);
     return route;
@@ -255,35 +258,21 @@ static MsHost *sole_neighbour(MsHost *h)
     return n != h && n->links->len > 1 ? n : NULL;
 }
 
-/* The hop from `from` to `to` over link. */
-static MsHop hop_over(MsHost *from, MsHost *to, MsLink *link)
+/* mid's route with a hop before it, after it, or both (NULL: none), as
+ * the route from `from` (transfer full); unreachable when mid is. */
+static MsRoute *route_around(MsNet *net, MsHost *from, const MsHop *first, const MsRoute *mid,
+                             const MsHop *last)
 {
-    return (MsHop){ from, to, link, link->a == from ? 0u : 1u };
-}
-
-/* The route from a host of one link to `to`: that link, then its
- * neighbour's route (transfer full). */
-static MsRoute *route_from_leaf(MsNet *net, MsHost *from, MsHost *n, MsHost *to)
-{
-    const MsRoute *rest = ms_net_route_find(net, n, to);
-    if (!rest->reachable)
+    if (!mid->reachable)
         return route_new(net, from, 0, FALSE);
-    MsRoute *route = route_new(net, from, rest->n_hops + 1, TRUE);
-    route->hops[1] = hop_over(from, n, from->links->pdata[0]);
-    memcpy(&route->hops[2], &rest->hops[1], rest->n_hops * sizeof(MsHop));
-    return route;
-}
-
-/* The route from `from` to a host of one link: its neighbour's route, then
- * that link (transfer full). */
-static MsRoute *route_to_leaf(MsNet *net, MsHost *from, MsHost *n, MsHost *to)
-{
-    const MsRoute *head = ms_net_route_find(net, from, n);
-    if (!head->reachable)
-        return route_new(net, from, 0, FALSE);
-    MsRoute *route = route_new(net, from, head->n_hops + 1, TRUE);
-    memcpy(&route->hops[1], &head->hops[1], head->n_hops * sizeof(MsHop));
-    route->hops[head->n_hops + 1] = hop_over(n, to, to->links->pdata[0]);
+    guint n_hops = mid->n_hops + (first != NULL) + (last != NULL);
+    MsRoute *route = route_new(net, from, n_hops, TRUE);
+    MsHop *at = &route->hops[1];
+    if (first != NULL)
+        *at++ = *first;
+    memcpy(at, &mid->hops[1], mid->n_hops * sizeof(MsHop));
+    if (last != NULL)
+        at[mid->n_hops] = *last;
     return route;
 }
 
@@ -299,14 +288,19 @@ MsRoute *ms_net_route_find(MsNet *net, MsHost *from, MsHost *to)
 
     if (route == NULL) {
         MsHost *n;
-        if (from == to)
+        if (from == to) {
             route = route_search(net, from, to);
-        else if ((n = sole_neighbour(from)) != NULL)
-            route = route_from_leaf(net, from, n, to);
-        else if ((n = sole_neighbour(to)) != NULL)
-            route = route_to_leaf(net, from, n, to);
-        else
+        } else if ((n = sole_neighbour(from)) != NULL) {
+            /* That link, then the neighbour's route. */
+            MsHop first = hop_over(from, n, from->links->pdata[0]);
+            route = route_around(net, from, &first, ms_net_route_find(net, n, to), NULL);
+        } else if ((n = sole_neighbour(to)) != NULL) {
+            /* The route to the neighbour, then that link. */
+            MsHop last = hop_over(n, to, to->links->pdata[0]);
+            route = route_around(net, from, NULL, ms_net_route_find(net, from, n), &last);
+        } else {
             route = route_search(net, from, to);
+        }
         route->key = key;
         g_hash_table_insert(net->routes, &route->key, route);
     }
