@@ -109,4 +109,86 @@ gboolean ms_pop3_uidl_is_valid(const char *uidl);
 /* A new, zeroed event of the given kind (transfer full). */
 MsPop3Event *ms_pop3_event_new(MsPop3EventKind kind);
 
+/* ---- The server engine (pop3_server.c, pop3_server_commands.c) ---------- */
+/* What both of the server's files use.  The small helpers are inline here,
+ * as they were inlined when the server was one file: every reply and
+ * listing line of a run passes through them. */
+
+struct MsPop3Server {
+    MsPop3State state;
+    const MsPop3Profile *profile;
+    char *hostname;
+    char *timestamp;      /* APOP banner, NULL when APOP is off */
+    MsPop3UserFn known_user;
+    MsPop3AuthFn authenticate;
+    MsPop3SecretFn apop_secret;
+    MsPop3LockFn lock;
+    MsPop3UnlockFn unlock;
+    MsPop3MaildropFn load;
+    gpointer user_data;
+
+    guint errors;         /* protocol errors this session (MS_PROTO_MAX_ERRORS) */
+    MsLineReader *reader;
+    MsProtoOutput *output;
+    GString *scratch;     /* the line being put together, kept from one to the next */
+    GQueue events;        /* MsPop3Event */
+
+    char *user_next;      /* set by an accepted USER, for the next command */
+    char *user_prev;      /* the USER of the command before this one */
+
+    char *maildrop;       /* locked maildrop, NULL when none */
+    GPtrArray *messages;  /* MsPop3Message: the snapshot taken at login */
+    gboolean *deleted;    /* one mark per message */
+};
+
+/* The one place the state changes. */
+static inline void ms_pop3_server_set_state(MsPop3Server *s, MsPop3State state)
+{
+    if (s->state == state)
+        return;
+    MS_DEBUG("pop3 server: %s -> %s", ms_pop3_state_name(s->state), ms_pop3_state_name(state));
+    s->state = state;
+}
+
+static inline void ms_pop3_server_emit(MsPop3Server *s, const char *text, gsize len,
+                                       const char *note)
+{
+    ms_proto_output_add_len(s->output, text, len, "\r\n", ms_pop3_state_phase(s->state), note);
+}
+
+/* The line of a reply whose format the RFC fixes is put together in the
+ * scratch string without printf: every listing line and status line of a
+ * run passes here. */
+static inline GString *ms_pop3_server_scratch_start(MsPop3Server *s, const char *text)
+{
+    s->scratch->len = 0;
+    ms_pop3_string_put(s->scratch, text, strlen(text));
+    return s->scratch;
+}
+
+static inline void ms_pop3_server_scratch_uint(MsPop3Server *s, guint64 v)
+{
+    char digits[MS_PROTO_UINT_MAX_LEN];
+    gsize n = ms_proto_format_uint(digits, v);
+    ms_pop3_string_put(s->scratch, digits, n);
+}
+
+static inline void ms_pop3_server_scratch_emit(MsPop3Server *s, const char *note)
+{
+    ms_pop3_server_emit(s, s->scratch->str, s->scratch->len, note);
+}
+
+static inline void ms_pop3_server_push_event(MsPop3Server *s, MsPop3Event *event)
+{
+    g_queue_push_tail(&s->events, event);
+}
+
+/* A reply from the profile (pop3_server.c). */
+void ms_pop3_server_reply(MsPop3Server *s, MsPop3TextId id, ...) G_GNUC_NULL_TERMINATED;
+/* Gives the lock back (pop3_server.c). */
+void ms_pop3_server_release_maildrop(MsPop3Server *s, gboolean aborted);
+/* A command line as the reader gave it, answered through the table of
+ * commands (pop3_server_commands.c). */
+void ms_pop3_server_command_line(MsPop3Server *s, const char *line, gsize len);
+
 G_END_DECLS
