@@ -365,6 +365,6 @@ char *ms_summary_to_text(const MsSummary *summary, const MsReportOptions *option
  * block by block as ms_report_transcript_write does. */
 void ms_summary_write(GString *out, FILE *file, const MsSummary *summary,
                       const MsReportOptions *options);
-/* Writes the summary as one JSON object value (the caller has set the
- * member name, if any). */
+/* Writes the summary as one JSON object value (summary_json.c; the caller
+ * has set the member name, if any). */
 void ms_summary_add_json(const MsSummary *summary, MsJsonWriter *w);

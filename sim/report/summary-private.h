@@ -1,6 +1,6 @@
 /* summary-private.h - the summary's model of a run, shared by summary.c
- * (which builds it from the trace) and summary_text.c (which writes it as
- * text and JSON).
+ * (which builds it from the trace), summary_text.c (which writes it in
+ * words) and summary_json.c (which writes it as JSON).
  */
 #pragma once
 
@@ -102,3 +102,25 @@ struct MsSummary {
     gboolean from_state;     /* the end state came from state.* records */
     GPtrArray *actions;      /* const MsTraceRecord*: action records */
 };
+
+/* ---- Push vs pull (summary_text.c) -------------------------------------- */
+
+/* The exchanges of one protocol: the push-vs-pull comparison is made
+ * protocol by protocol, in words and in JSON alike. */
+typedef struct {
+    const char *protocol;
+    GPtrArray *exchanges; /* const MsSumExchange* */
+    gboolean away, toward, multipart;
+    guint messages, most_per_connection, round_trips;
+    guint64 bytes[2];
+    guint http_responses, http_parts; /* HTTP: responses, message parts among them */
+    guint multiparts, most_parts;     /* SMTP & co: multipart texts, most parts in one */
+} MsSumGroup;
+
+/* The exchanges grouped by protocol, in the order each protocol first
+ * appears: an array of MsSumGroup, for ms_summary_groups_free(). */
+GArray *ms_summary_group_exchanges(const MsSummary *summary);
+void ms_summary_groups_free(GArray *groups);
+/* The hosts that opened a group's connections, each once: "alice-pc,
+ * bob-pc" (transfer full). */
+char *ms_summary_openers(const MsSumGroup *group);
