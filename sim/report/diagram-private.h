@@ -141,8 +141,30 @@ void ms_dg_pick_notes(MsDiagram *d, const MsTrace *trace, const GArray *note_rec
                       GHashTable *index);
 void ms_dg_label_arrows(MsDiagram *d);
 
-/* diagram_layout.c: pages, the time axis, y of everything, bands. */
+/* diagram_pages.c: lays the diagram out: shares the arrows and notes out
+ * among pages and lays each out (below), cutting slides until they fit. */
 void ms_dg_layout(MsDiagram *d);
+/* Keeps the arrows of the first options.max_pages pages only, counting the
+ * rest into d->undrawn and setting d->cut.  Linear and without layout: run
+ * it before the labels and the layout, so that their work is bounded by
+ * what is drawn. */
+void ms_dg_cut_pages(MsDiagram *d);
+/* The pages drawn and those left out. */
+guint ms_dg_total_pages(const MsDiagram *d);
+/* diagram_layout.c: the time axis's scale, points per millisecond (from the
+ * options, else the automatic one), and the idle time drawn as a short
+ * break (<0: never), which reads the scale in force (d->scale). */
+double ms_dg_pick_scale(const MsDiagram *d);
+MsTime ms_dg_pick_gap(const MsDiagram *d);
+/* The y of everything on page `page` (its arrows and notes assigned),
+ * and the page's ticks, breaks and height. */
+void ms_dg_layout_page(MsDiagram *d, guint page);
+/* diagram_bands.c: the state of each connection's phase runs, by
+ * connection id up to the arrows' highest, all fresh (transfer full);
+ * pass it to ms_dg_page_bands() for every page in turn, once the page is
+ * laid out: it appends the page's bands to d->bands, each in its lane. */
+GArray *ms_dg_band_runs_new(const MsDiagram *d);
+void ms_dg_page_bands(MsDiagram *d, guint page, GArray *conns);
 /* What the placer (diagram_place.c) reads of the layout: the points a
  * path's delay takes at the automatic scale, how far an arrow drops at
  * least, and the size of an arrow's label with MS_DG_PAD all round, the
@@ -153,11 +175,11 @@ double ms_dg_drop(const MsDiagram *d, const MsDiagramArrow *a);
 void ms_dg_label_size(const MsDiagram *d, const MsDiagramArrow *a, double *w, double *h);
 
 /* diagram_place.c: where the labels and ends of one page's arrows may go
- * without covering a text already drawn.  layout_page() (diagram_layout.c)
- * goes down the page an instant at a time; for each it asks how low an
- * arrow must leave (send_floor) and where it and its label settle (settle,
- * note_top), then commits what it drew; an instant placed again is first
- * rolled back to its snapshot. */
+ * without covering a text already drawn.  ms_dg_layout_page()
+ * (diagram_layout.c) goes down the page an instant at a time; for each it
+ * asks how low an arrow must leave (send_floor) and where it and its label
+ * settle (settle, note_top), then commits what it drew; an instant placed
+ * again is first rolled back to its snapshot. */
 /* Where the texts of one page are, by column: bucket 0 is left of the first
  * lifeline, bucket k between lifelines k-1 and k, the last one right of the
  * last lifeline.  What lies wholly above every arrow still to be placed is
@@ -224,13 +246,6 @@ void ms_dg_commit_send(MsDgPlacer *p, guint self);
 void ms_dg_commit_note(MsDgPlacer *p, const MsDiagramNote *note);
 /* The top of a note put at y or lower, clear of the texts drawn. */
 double ms_dg_note_top(MsDgPlacer *p, const MsDiagramNote *note, double y);
-/* Keeps the arrows of the first options.max_pages pages only, counting the
- * rest into d->undrawn and setting d->cut.  Linear and without layout: run
- * it before the labels and the layout, so that their work is bounded by
- * what is drawn. */
-void ms_dg_cut_pages(MsDiagram *d);
-/* The pages drawn and those left out. */
-guint ms_dg_total_pages(const MsDiagram *d);
 
 /* Words in the diagram's language (they live here, beside their use; the
  * phase names come from the reports' catalogue). */
