@@ -134,6 +134,46 @@ double ms_dg_note_w(const MsDiagram *d, const MsDiagramNote *note);
 
 /* diagram.c: whether a record of this kind is drawn as a note. */
 gboolean ms_dg_is_note_kind(MsTraceKind kind);
+/* diagram_hosts.c: the hosts a run's records name, each with what they tell
+ * of its role, and the lifelines' order. */
+typedef struct {
+    const char *name;
+    guint64 first_seen;
+    guint64 first_smtp;  /* 2 * record id, +1 on the accepting side */
+    gboolean accepts_mail, accepts_web, opens_mail, opens_web, sends;
+    const char *home;    /* first server it connected to */
+    guint bucket;        /* 0 sends, 1 server, 2 fetches, 3 other */
+    guint home_rank;
+    guint column;        /* among the hosts drawn, in the mail's order */
+} MsDgHostInfo;
+
+typedef struct {
+    GPtrArray *hosts;    /* MsDgHostInfo, first seen first */
+    GHashTable *by_name; /* lookups only; never iterated */
+    /* The same by the name's address, in front of by_name: every record
+     * names its hosts, and the trace's pool keeps one copy of each name,
+     * so a name is hashed as a string once, not on every record. */
+    GHashTable *by_address;
+} MsDgHosts;
+
+/* What record i tells of its hosts' roles; a host first named here is
+ * added to hs, which owns it. */
+void ms_dg_host_record(MsDgHosts *hs, const MsTraceRecord *r, guint64 i);
+/* Sorts hs->hosts into lifeline order, as the mail flows (diagram_hosts.c
+ * says how), once every record is read. */
+void ms_dg_hosts_order(MsDgHosts *hs);
+/* The role a host plays, read off its connections. */
+MsDiagramRole ms_dg_host_role(const MsDgHostInfo *h);
+/* diagram_compact.c: the compact view, made as the arrows are picked.  A
+ * compactor (ms_dg_compact_begin(), transfer full) takes them in batches:
+ * ms_dg_compact_some() moves d->arrows onto it, leaving d->arrows empty;
+ * ms_dg_compact_end() compacts the rest, makes the compactor's arrows the
+ * diagram's and frees it.  ms_dg_compact_arrows(): all three at once. */
+typedef struct MsDgCompactor MsDgCompactor;
+MsDgCompactor *ms_dg_compact_begin(void);
+void ms_dg_compact_some(MsDiagram *d, MsDgCompactor *c);
+void ms_dg_compact_end(MsDiagram *d, MsDgCompactor *c);
+void ms_dg_compact_arrows(MsDiagram *d);
 /* diagram_words.c: the notes of the records at note_records (their
  * indexes in the trace) whose host has a lifeline (index: host name ->
  * lifeline), with their wrapped labels; then every arrow's label. */

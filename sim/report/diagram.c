@@ -1,202 +1,14 @@
-/* diagram.c - the sequence diagram's model: which hosts get a lifeline and
- * in what order, which trace records become arrows and notes, and the
- * words on them (diagram_words.c).  Where things go on the page is
- * diagram_layout.c's job.
- *
- * The trace does not say which host is a user agent and which a server, so
- * roles are read off the connections: a host that accepts connections on a
- * mail port (25, 587, 465, 110, 995, 143, 993) is a mail server, one that
- * accepts them on a web port (80, 443, 8080) a web-mail server; a host that
- * only opens connections is a user agent (to mail ports) or a browser (to
- * web ports).  Lifelines are ordered as the mail flows: first the hosts
- * that send mail (they open SMTP to a server, compose a message or POST a
- * form), then the servers in the order they first take part in SMTP (so
- * the sender's server comes before the receiver's), then the hosts that
- * fetch mail; within a group, by their server's place, then by first
- * appearance in the trace.  Where sessions drawn at the same time would
- * share columns in that order (two readers of one server), diagram_order.c
- * moves hosts to either side.
+/* diagram.c - the sequence diagram's model: which trace records become
+ * arrows and notes, which hosts get a lifeline, in what order and where,
+ * and the words on them (diagram_words.c).  The hosts' roles and the
+ * mail's order are diagram_hosts.c's, the compact view's arrows
+ * diagram_compact.c's.  Pages and where things go on them are
+ * diagram_pages.c's and diagram_layout.c's job.
  */
 #include <string.h>
 
 #include "report/diagram-private.h"
 #include "report/report-private.h"
-
-/* ---- Hosts and their roles -------------------------------------------------- */
-
-typedef struct {
-    const char *name;
-    guint64 first_seen;
-    guint64 first_smtp;  /* 2 * record id, +1 on the accepting side */
-    gboolean accepts_mail, accepts_web, opens_mail, opens_web, sends;
-    const char *home;    /* first server it connected to */
-    guint bucket;        /* 0 sends, 1 server, 2 fetches, 3 other */
-    guint home_rank;
-    guint column;        /* among the hosts drawn, in the mail's order */
-} HostInfo;
-
-typedef struct {
-    GPtrArray *hosts;    /* HostInfo, first seen first */
-    GHashTable *by_name; /* lookups only; never iterated */
-    /* The same by the name's address, in front of by_name: every record
-     * names its hosts, and the trace's pool keeps one copy of each name,
-     * so a name is hashed as a string once, not on every record. */
-    GHashTable *by_address;
-} Hosts;
-
-static HostInfo *host_get(Hosts *hs, const char *name, guint64 id)
-{
-    HostInfo *h = g_hash_table_lookup(hs->by_address, name);
-    if (h != NULL)
-        return h;
-    h = g_hash_table_lookup(hs->by_name, name);
-    if (h == NULL) {
-        h = g_new0(HostInfo, 1);
-        h->name = name;
-        h->first_seen = id;
-        h->first_smtp = G_MAXUINT64;
-        h->home_rank = G_MAXUINT;
-        g_ptr_array_add(hs->hosts, h);
-        g_hash_table_insert(hs->by_name, (gpointer) name, h);
-    }
-    g_hash_table_insert(hs->by_address, (gpointer) name, h);
-    return h;
-}
-
-static gboolean port_in(guint16 port, const guint16 *ports, gsize n)
-{
-    for (gsize i = 0; i < n; i++) {
-        if (ports[i] == port)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-static void host_conn(Hosts *hs, const char *client, const char *server, guint16 port,
-                      const char *protocol, guint64 id)
-{
-    static const guint16 smtp_ports[] = { 25, 587, 465 };
-    static const guint16 mail_ports[] = { 110, 995, 143, 993 };
-    static const guint16 web_ports[] = { 80, 443, 8080 };
-    MsDiagramFlow flow = ms_diagram_flow_of_protocol(protocol);
-    gboolean smtp = flow == MS_DIAGRAM_FLOW_PUSH || port_in(port, smtp_ports, 3);
-    gboolean web = (protocol != NULL && g_ascii_strncasecmp(protocol, "HTTP", 4) == 0) ||
-                   port_in(port, web_ports, 3);
-    gboolean mail = smtp || (!web && (flow == MS_DIAGRAM_FLOW_PULL || port_in(port, mail_ports, 4)));
-    HostInfo *c = host_get(hs, client, id);
-    HostInfo *s = host_get(hs, server, id);
-    c->opens_mail |= mail;
-    c->opens_web |= web;
-    s->accepts_mail |= mail;
-    s->accepts_web |= web;
-    if (c->home == NULL && (mail || web))
-        c->home = s->name;
-    if (smtp) {
-        c->first_smtp = MIN(c->first_smtp, 2 * id);
-        s->first_smtp = MIN(s->first_smtp, 2 * id + 1);
-        c->sends = TRUE;
-    }
-}
-
-/* The records the diagram reads: the trace's first options.records. */
-static guint64 records_read(const MsDiagramOptions *o, const MsTrace *trace)
-{
-    guint64 n = ms_trace_length(trace);
-    return o->records > 0 && o->records < n ? o->records : n;
-}
-
-/* What record i tells of its hosts' roles. */
-static void host_record(Hosts *hs, const MsTraceRecord *r, guint64 i)
-{
-    if (r->src != NULL)
-        host_get(hs, r->src, i);
-    if (r->dst != NULL)
-        host_get(hs, r->dst, i);
-    if (r->src == NULL || r->dst == NULL) {
-        if (r->kind == MS_TRACE_MESSAGE && r->src != NULL && r->note != NULL &&
-            strcmp(r->note, "message.composed") == 0)
-            host_get(hs, r->src, i)->sends = TRUE;
-        return;
-    }
-    if (r->kind == MS_TRACE_CONN_OPEN || (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT)) {
-        host_conn(hs, r->src, r->dst, r->dst_port, r->protocol, i);
-    } else if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER) {
-        host_conn(hs, r->dst, r->src, r->src_port, r->protocol, i);
-    }
-    /* A browser that POSTs a form (other than its login) is sending
-     * mail through its server. */
-    if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT && r->text != NULL &&
-        g_str_has_prefix(r->text, "POST ") && !g_str_has_prefix(r->text, "POST /login"))
-        host_get(hs, r->src, i)->sends = TRUE;
-}
-
-static gboolean host_is_server(const HostInfo *h)
-{
-    return h->accepts_mail || h->accepts_web;
-}
-
-static MsDiagramRole host_role(const HostInfo *h)
-{
-    if (h->accepts_web)
-        return MS_DIAGRAM_ROLE_WEBMAIL_SERVER;
-    if (h->accepts_mail)
-        return MS_DIAGRAM_ROLE_MAIL_SERVER;
-    if (h->opens_web)
-        return MS_DIAGRAM_ROLE_BROWSER;
-    if (h->opens_mail)
-        return MS_DIAGRAM_ROLE_USER_AGENT;
-    return MS_DIAGRAM_ROLE_HOST;
-}
-
-static gint compare_servers(gconstpointer a, gconstpointer b)
-{
-    const HostInfo *x = *(HostInfo *const *) a, *y = *(HostInfo *const *) b;
-    if (x->first_smtp != y->first_smtp)
-        return x->first_smtp < y->first_smtp ? -1 : 1;
-    return x->first_seen < y->first_seen ? -1 : (x->first_seen > y->first_seen);
-}
-
-static gint compare_hosts(gconstpointer a, gconstpointer b)
-{
-    const HostInfo *x = *(HostInfo *const *) a, *y = *(HostInfo *const *) b;
-    if (x->bucket != y->bucket)
-        return x->bucket < y->bucket ? -1 : 1;
-    if (x->bucket == 1)
-        return compare_servers(a, b);
-    if (x->home_rank != y->home_rank)
-        return x->home_rank < y->home_rank ? -1 : 1;
-    return x->first_seen < y->first_seen ? -1 : (x->first_seen > y->first_seen);
-}
-
-/* Sorts hs->hosts into lifeline order (see the top of the file). */
-static void hosts_order(Hosts *hs)
-{
-    g_autoptr(GPtrArray) servers = g_ptr_array_new();
-    for (guint i = 0; i < hs->hosts->len; i++) {
-        HostInfo *h = g_ptr_array_index(hs->hosts, i);
-        if (host_is_server(h))
-            g_ptr_array_add(servers, h);
-    }
-    g_ptr_array_sort(servers, compare_servers);
-    for (guint i = 0; i < servers->len; i++)
-        ((HostInfo *) g_ptr_array_index(servers, i))->home_rank = i;
-    for (guint i = 0; i < hs->hosts->len; i++) {
-        HostInfo *h = g_ptr_array_index(hs->hosts, i);
-        if (host_is_server(h)) {
-            h->bucket = 1;
-            continue;
-        }
-        HostInfo *home = h->home != NULL ? g_hash_table_lookup(hs->by_name, h->home) : NULL;
-        h->home_rank = home != NULL ? home->home_rank : G_MAXUINT;
-        if (h->sends)
-            h->bucket = 0;
-        else if (h->opens_mail || h->opens_web)
-            h->bucket = 2;
-        else
-            h->bucket = 3;
-    }
-    g_ptr_array_sort(hs->hosts, compare_hosts);
-}
 
 /* ---- Choosing arrows and notes ---------------------------------------------- */
 
@@ -216,7 +28,7 @@ typedef struct {
     /* Once the view is known to be compact: the arrows picked so far are
      * compacted batch by batch, so that a long run never holds an arrow
      * for each of its lines at once. */
-    struct Compactor *compactor;
+    MsDgCompactor *compactor;
     guint next_flush;        /* look again when this many arrows are picked */
 } Pick;
 
@@ -231,9 +43,6 @@ typedef struct {
 /* Picked arrows waiting before they are compacted, at most. */
 #define PICK_BATCH 65536u
 
-typedef struct Compactor Compactor;
-static Compactor *compact_begin(void);
-static void compact_some(MsDiagram *d, Compactor *c);
 static guint full_view_arrows(const MsDiagram *d, guint enough);
 
 /* Before record i: when the compact view is certain, the arrows picked so
@@ -254,10 +63,10 @@ static void pick_flush(Pick *pk)
                            (d->view == MS_DIAGRAM_VIEW_AUTO &&
                             (d->options.slide || full_view_arrows(d, over + 1) > over));
         if (compact)
-            pk->compactor = compact_begin();
+            pk->compactor = ms_dg_compact_begin();
     }
     if (pk->compactor != NULL) {
-        compact_some(d, pk->compactor);
+        ms_dg_compact_some(d, pk->compactor);
         pk->next_flush = PICK_BATCH;
     }
 }
@@ -409,17 +218,24 @@ gboolean ms_dg_is_note_kind(MsTraceKind kind)
            kind == MS_TRACE_CONN_REFUSED || kind == MS_TRACE_CONN_ABORT;
 }
 
+/* The records the diagram reads: the trace's first options.records. */
+static guint64 records_read(const MsDiagramOptions *o, const MsTrace *trace)
+{
+    guint64 n = ms_trace_length(trace);
+    return o->records > 0 && o->records < n ? o->records : n;
+}
+
 /* A first pass over the records, before any arrow is picked: the hosts and
  * their roles, the refusals (an attempt is drawn from its conn-open, which
  * comes first), and where the notes' records are.  Decoding every record
  * is most of the cost of a pass, so one pass serves all three. */
-static void survey(Hosts *hs, Pick *pk)
+static void survey(MsDgHosts *hs, Pick *pk)
 {
     guint64 n = records_read(&pk->d->options, pk->trace);
     for (guint64 i = 0; i < n; i++) {
         MsTraceRecord buf;
         const MsTraceRecord *r = ms_trace_get(pk->trace, i, &buf);
-        host_record(hs, r, i);
+        ms_dg_host_record(hs, r, i);
         refusal_record(pk, r, i);
         if (ms_dg_is_note_kind(r->kind))
             g_array_append_val(pk->note_records, i);
@@ -562,165 +378,6 @@ static void group_and_elide(MsDiagram *d)
     d->arrows = out;
 }
 
-/* ---- The compact view ------------------------------------------------------- */
-
-/* Whether r goes on in the same reply or request as prev (the last line of
- * the part, same connection and direction, nothing the other way between):
- * RFC 5321 4.2.1 "250-" says more lines follow; POP3's multi-line replies
- * (RFC 1939 3) run to their "."; IMAP's untagged responses lead up to the
- * tagged one (RFC 9051 7); an HTTP message's header and body follow its
- * start line (RFC 9112 2.1). */
-static gboolean continues(const MsTraceRecord *prev, const MsTraceRecord *r)
-{
-    const char *note = r->note != NULL ? r->note : "";
-    const char *pt = prev->text != NULL ? prev->text : "";
-    const char *proto = r->protocol != NULL ? r->protocol : "";
-    if (g_ascii_strcasecmp(proto, "SMTP") == 0)
-        return g_ascii_isdigit(pt[0]) && g_ascii_isdigit(pt[1]) && g_ascii_isdigit(pt[2]) &&
-               pt[3] == '-' && r->dir == MS_DIR_SERVER;
-    if (g_str_has_prefix(note, "http.header.") || g_str_has_prefix(note, "http.body."))
-        return TRUE;
-    if (g_str_has_prefix(note, "pop3.data."))
-        return TRUE;
-    if (g_ascii_strcasecmp(proto, "IMAP") == 0 && r->dir == MS_DIR_SERVER)
-        return g_str_has_prefix(pt, "* ");
-    return FALSE;
-}
-
-/* The end of a message text, counted with it: SMTP's and POP3's "." (RFC
- * 5321 4.1.1.4, RFC 1939 3), the rest of an IMAP FETCH item after its
- * literal. */
-static gboolean ends_text(const MsTraceRecord *r)
-{
-    const char *note = r->note != NULL ? r->note : "";
-    const char *text = r->text != NULL ? r->text : "";
-    return g_str_has_suffix(note, ".data.end") ||
-           (strcmp(note, "imap.resp.fetch") == 0 && !g_str_has_prefix(text, "* "));
-}
-
-typedef struct {
-    guint arrow[3];      /* by MsDir: the open compact arrow in out, or G_MAXUINT */
-    guint last_part[3];
-    MsDir last_dir;      /* of the last line on the connection */
-} CompactConn;
-
-static guint new_part(MsDiagram *d, MsDgPartKind kind, const MsTraceRecord *r)
-{
-    MsDgPart p = { kind, r, r, 0, 0, 0, G_MAXUINT };
-    g_array_append_val(d->parts, p);
-    return d->parts->len - 1;
-}
-
-static void add_to_part(MsDgPart *p, const MsTraceRecord *r)
-{
-    p->last = r;
-    p->lines++;
-    if (p->kind == MS_DG_PART_TEXT && ms_report_is_text_note(r->note)) {
-        const char *note = r->note;
-        p->text_lines++;
-        /* RFC 5321 4.5.2: a stuffed dot is not part of the message. */
-        p->bytes += strlen(r->text != NULL ? r->text : "") + 2 -
-                    (g_str_has_suffix(note, ".data.stuffed") ? 1 : 0);
-    }
-}
-
-/* One arrow per command, per reply and per message text; what one side sent
- * in one instant on one connection is one arrow with a row per part.  A
- * single pass: each connection keeps its open arrow. */
-struct Compactor {
-    GArray *out;   /* of MsDiagramArrow: the compact view's arrows so far */
-    GArray *conns; /* of CompactConn, by connection id */
-};
-
-static Compactor *compact_begin(void)
-{
-    Compactor *c = g_new0(Compactor, 1);
-    c->out = g_array_new(FALSE, FALSE, sizeof(MsDiagramArrow));
-    c->conns = g_array_new(FALSE, TRUE, sizeof(CompactConn));
-    return c;
-}
-
-/* Compacts the arrows picked so far (d->arrows, then emptied) onto the
- * compactor's: a line joins the arrow open on its connection and
- * direction, or begins one. */
-static void compact_some(MsDiagram *d, Compactor *cp)
-{
-    GArray *out = cp->out, *conns = cp->conns;
-    for (guint i = 0; i < d->arrows->len; i++) {
-        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
-        const MsTraceRecord *r = a->record;
-        if (a->kind != MS_DIAGRAM_ARROW_LINE || r->dir == MS_DIR_NONE) {
-            MsDiagramArrow c = *a;
-            c.group = out->len;
-            guint none = G_MAXUINT;
-            g_array_append_val(out, c);
-            g_array_append_val(d->arrow_part, none);
-            continue;
-        }
-        while (conns->len <= r->conn) {
-            CompactConn fresh = { { G_MAXUINT, G_MAXUINT, G_MAXUINT },
-                                  { G_MAXUINT, G_MAXUINT, G_MAXUINT }, MS_DIR_NONE };
-            g_array_append_val(conns, fresh);
-        }
-        CompactConn *cc = &g_array_index(conns, CompactConn, r->conn);
-        guint dir = (guint) r->dir;
-        gboolean text = ms_report_is_text_note(r->note);
-        guint open = cc->last_dir == r->dir ? cc->arrow[dir] : G_MAXUINT;
-        MsDgPart *last = open != G_MAXUINT ? &g_array_index(d->parts, MsDgPart, cc->last_part[dir])
-                                           : NULL;
-        /* Where the line goes: on in the open part, a new part of the open
-         * arrow (sent in the same instant), or a new arrow. */
-        gboolean same_part = FALSE, same_arrow = FALSE;
-        if (last != NULL) {
-            gboolean together = last->last->time == r->time && last->last->arrival == r->arrival;
-            if (last->kind == MS_DG_PART_TEXT)
-                same_part = text || ends_text(r);
-            else
-                same_part = !text && continues(last->last, r);
-            same_arrow = same_part || together;
-        }
-        if (!same_arrow) {
-            MsDiagramArrow c = *a;
-            c.group = out->len;
-            g_array_append_val(out, c);
-            guint part = new_part(d, text ? MS_DG_PART_TEXT : MS_DG_PART_LINES, r);
-            g_array_append_val(d->arrow_part, part);
-            cc->arrow[dir] = out->len - 1;
-            cc->last_part[dir] = part;
-        } else if (!same_part) {
-            guint part = new_part(d, text ? MS_DG_PART_TEXT : MS_DG_PART_LINES, r);
-            g_array_index(d->parts, MsDgPart, cc->last_part[dir]).next = part;
-            cc->last_part[dir] = part;
-        }
-        add_to_part(&g_array_index(d->parts, MsDgPart, cc->last_part[dir]), r);
-        cc->last_dir = r->dir;
-        MsDiagramArrow *o = &g_array_index(out, MsDiagramArrow, cc->arrow[dir]);
-        if (o->record != r) {
-            o->kind = MS_DIAGRAM_ARROW_ELIDED;
-            o->compact = TRUE;
-            o->arrival = r->arrival;
-            o->lost = r->arrival < 0;
-        }
-        o->elided++;
-    }
-    g_array_set_size(d->arrows, 0);
-}
-
-/* The compact view's arrows become the diagram's. */
-static void compact_end(MsDiagram *d, Compactor *c)
-{
-    compact_some(d, c);
-    g_array_unref(d->arrows);
-    d->arrows = c->out;
-    g_array_unref(c->conns);
-    g_free(c);
-}
-
-static void compact_arrows(MsDiagram *d)
-{
-    compact_end(d, compact_begin());
-}
-
 /* The hosts that get a lifeline: those of the arrows drawn, and of the
  * connections that failed before the pages left out (d->cut). */
 static void mark_used(MsDiagram *d, Pick *pk)
@@ -742,11 +399,11 @@ static void mark_used(MsDiagram *d, Pick *pk)
 /* Puts the hosts drawn in the order diagram_order.c finds, so that
  * sessions that run at the same time do not share columns; the hosts not
  * drawn keep their places. */
-static void order_sides(const MsDiagram *d, Pick *pk, Hosts *hs)
+static void order_sides(const MsDiagram *d, Pick *pk, MsDgHosts *hs)
 {
     g_autoptr(GPtrArray) drawn = g_ptr_array_new();
     for (guint i = 0; i < hs->hosts->len; i++) {
-        HostInfo *h = g_ptr_array_index(hs->hosts, i);
+        MsDgHostInfo *h = g_ptr_array_index(hs->hosts, i);
         if (g_hash_table_contains(pk->used, h->name)) {
             h->column = drawn->len;
             g_ptr_array_add(drawn, h);
@@ -759,8 +416,8 @@ static void order_sides(const MsDiagram *d, Pick *pk, Hosts *hs)
         const ConnSpan *sp = &g_array_index(pk->spans, ConnSpan, c);
         if (sp->src == NULL || sp->start >= d->cut)
             continue;
-        const HostInfo *a = g_hash_table_lookup(hs->by_name, sp->src);
-        const HostInfo *b = g_hash_table_lookup(hs->by_name, sp->dst);
+        const MsDgHostInfo *a = g_hash_table_lookup(hs->by_name, sp->src);
+        const MsDgHostInfo *b = g_hash_table_lookup(hs->by_name, sp->dst);
         if (a == NULL || b == NULL || !g_hash_table_contains(pk->used, a->name) ||
             !g_hash_table_contains(pk->used, b->name))
             continue;
@@ -772,20 +429,20 @@ static void order_sides(const MsDiagram *d, Pick *pk, Hosts *hs)
                            sessions->len, order))
         return;
     for (guint i = 0, k = 0; i < hs->hosts->len; i++) {
-        HostInfo *h = g_ptr_array_index(hs->hosts, i);
+        MsDgHostInfo *h = g_ptr_array_index(hs->hosts, i);
         if (g_hash_table_contains(pk->used, h->name))
             g_ptr_array_index(hs->hosts, i) = g_ptr_array_index(drawn, order[k++]);
     }
 }
 
-static void make_lifelines(MsDiagram *d, Pick *pk, Hosts *hs, GHashTable *index)
+static void make_lifelines(MsDiagram *d, Pick *pk, MsDgHosts *hs, GHashTable *index)
 {
     /* A slide has the width of a slide: many lifelines get narrower
      * columns (a row too long wraps) rather than smaller type. */
     if (d->options.slide) {
         guint n = 0;
         for (guint i = 0; i < hs->hosts->len; i++)
-            n += g_hash_table_contains(pk->used, ((HostInfo *) g_ptr_array_index(hs->hosts, i))->name);
+            n += g_hash_table_contains(pk->used, ((MsDgHostInfo *) g_ptr_array_index(hs->hosts, i))->name);
         /* Room for two lanes of phase names (sessions side by side). */
         double room = MS_DG_SLIDE_W / MS_DG_SLIDE_MIN_ZOOM - MS_DG_T(d, MS_DG_AXIS_X + 118.0) -
                       2 * MS_DG_T(d, MS_DG_LANE) - MS_DG_MARGIN;
@@ -793,10 +450,10 @@ static void make_lifelines(MsDiagram *d, Pick *pk, Hosts *hs, GHashTable *index)
             d->column = CLAMP(room / (n - 0.5), MS_DG_COLUMN * 0.7, d->column);
     }
     for (guint i = 0; i < hs->hosts->len; i++) {
-        const HostInfo *h = g_ptr_array_index(hs->hosts, i);
+        const MsDgHostInfo *h = g_ptr_array_index(hs->hosts, i);
         if (!g_hash_table_contains(pk->used, h->name))
             continue;
-        MsDiagramLifeline l = { h->name, host_role(h), 0 };
+        MsDiagramLifeline l = { h->name, ms_dg_host_role(h), 0 };
         l.x = MS_DG_T(d, MS_DG_AXIS_X + 118.0) + d->column * d->lifelines->len;
         g_hash_table_insert(index, (gpointer) h->name, GUINT_TO_POINTER(d->lifelines->len));
         g_array_append_val(d->lifelines, l);
@@ -855,7 +512,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     if (options->slide && d->options.page_arrows == 0)
         d->options.page_arrows = MS_DIAGRAM_SLIDE_ARROWS;
 
-    Hosts hs = { g_ptr_array_new_with_free_func(g_free), g_hash_table_new(g_str_hash, g_str_equal),
+    MsDgHosts hs = { g_ptr_array_new_with_free_func(g_free), g_hash_table_new(g_str_hash, g_str_equal),
                  g_hash_table_new(g_direct_hash, g_direct_equal) };
     Pick pk = { 0 };
     pk.d = d;
@@ -871,7 +528,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     pk.syn_arrival = g_array_new(FALSE, FALSE, sizeof(MsTime));
     pk.note_records = g_array_new(FALSE, FALSE, sizeof(guint64));
     survey(&hs, &pk);
-    hosts_order(&hs);
+    ms_dg_hosts_order(&hs);
     d->view = options->view;
     pk.next_flush = PICK_BATCH;
     pick_arrows(&pk);
@@ -887,9 +544,9 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     if (d->view == MS_DIAGRAM_VIEW_FULL)
         group_and_elide(d);
     else if (pk.compactor != NULL)
-        compact_end(d, pk.compactor);
+        ms_dg_compact_end(d, pk.compactor);
     else
-        compact_arrows(d);
+        ms_dg_compact_arrows(d);
 
     /* What is not drawn costs a count, not a layout. */
     ms_dg_cut_pages(d);

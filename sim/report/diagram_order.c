@@ -1,7 +1,7 @@
 /* diagram_order.c - which side of a server each of its clients goes on,
  * so that sessions that run at the same time keep to columns of their own.
  *
- * diagram.c puts the lifelines in the order the mail flows: senders,
+ * diagram_hosts.c puts the lifelines in the order the mail flows: senders,
  * servers, readers.  Two readers of one server then both sit to its right,
  * and while they fetch at once their arrows, in flight at the same time in
  * opposite directions, must cross; no place for a label along an arrow can
