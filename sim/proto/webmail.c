@@ -1,5 +1,6 @@
 /* webmail.c - the web-mail application: pages for logging in, listing the
- * INBOX, reading a message, writing one and logging out.
+ * INBOX and the folders, writing a message and logging out, and the routes
+ * that lead to them (webmail_message.c shows a message and its parts).
  *
  * A request comes in as method, target, header fields and content, and
  * goes out as a status, header fields and a small HTML page; nothing here
@@ -18,39 +19,11 @@
 
 #include "mailsim/core.h"
 #include "mailsim/message.h"
+#include "webmail-private.h"
 
 #define OUTCOME_NAME_(e, name) [e] = name,
 static const char *const outcome_names[] = { MS_WEBMAIL_OUTCOMES(OUTCOME_NAME_) };
 #undef OUTCOME_NAME_
-
-typedef struct {
-    char *id;       /* the cookie value, "s1" */
-    char *address;  /* whose mailbox */
-} Session;
-
-struct MsWebmail {
-    char *hostname;
-    MsWebmailAuthFn authenticate;
-    MsWebmailListFn list;
-    MsWebmailGetFn get;
-    MsWebmailSendFn send;
-    gpointer user_data;
-    GPtrArray *sessions;  /* Session, in login order */
-    guint next_session;
-    MsWebmailFolders folders; /* all NULL: INBOX pages only */
-};
-
-/* One request being answered. */
-typedef struct {
-    MsWebmail *app;
-    const char *method;
-    const char *path;     /* without the query */
-    const char *query;    /* after '?', or "" */
-    const GPtrArray *headers;
-    GBytes *body;
-    const Session *session;
-    MsWebmailResponse *resp;
-} Ctx;
 
 const char *ms_webmail_outcome_name(MsWebmailOutcome outcome)
 {
@@ -93,7 +66,7 @@ static void append_escaped(GString *out, const char *text, gssize len)
 
 /* Appends one page line: fmt with every %s argument escaped, then CRLF.
  * Only %s is understood; %% gives %. */
-static void line(GString *out, const char *fmt, ...)
+void ms_webmail_line(GString *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -112,15 +85,15 @@ static void line(GString *out, const char *fmt, ...)
     g_string_append(out, "\r\n");
 }
 
-static GString *page(const char *title)
+GString *ms_webmail_page(const char *title)
 {
     GString *out = g_string_new("<!DOCTYPE html>\r\n");
-    line(out, "<title>%s</title>", title);
+    ms_webmail_line(out, "<title>%s</title>", title);
     return out;
 }
 
 /* Sets the response: status, a text/html page, outcome. */
-static void answer(Ctx *ctx, guint status, GString *html, MsWebmailOutcome outcome)
+void ms_webmail_answer(Ctx *ctx, guint status, GString *html, MsWebmailOutcome outcome)
 {
     MsWebmailResponse *r = ctx->resp;
     r->status = status;
@@ -136,16 +109,16 @@ static void redirect(Ctx *ctx, guint status, const char *location, MsWebmailOutc
 {
     ms_http_headers_add(ctx->resp->headers, "Location", location);
     GString *html = g_string_new(NULL);
-    line(html, "<a href=\"%s\">%s</a>", location, location);
-    answer(ctx, status, html, outcome);
+    ms_webmail_line(html, "<a href=\"%s\">%s</a>", location, location);
+    ms_webmail_answer(ctx, status, html, outcome);
 }
 
-static void error_page(Ctx *ctx, guint status, const char *why, MsWebmailOutcome outcome)
+void ms_webmail_error_page(Ctx *ctx, guint status, const char *why, MsWebmailOutcome outcome)
 {
     g_autofree char *title = g_strdup_printf("%u %s", status, ms_http_status_reason(status));
-    GString *html = page(title);
-    line(html, "<p>%s <a href=\"/\">Start again</a></p>", why);
-    answer(ctx, status, html, outcome);
+    GString *html = ms_webmail_page(title);
+    ms_webmail_line(html, "<p>%s <a href=\"/\">Start again</a></p>", why);
+    ms_webmail_answer(ctx, status, html, outcome);
 }
 
 /* The form of a POST, or NULL after answering 415 or 400. */
@@ -155,8 +128,9 @@ static GPtrArray *read_form(Ctx *ctx)
     g_autofree char *token = type != NULL ? ms_mime_value_token(type) : NULL;
     if (token == NULL || strcmp(token, MS_WEBMAIL_FORM_TYPE) != 0) {
         /* RFC 9110 15.5.16: content in a format the target does not take. */
-        error_page(ctx, 415, "The form must be sent as application/x-www-form-urlencoded.",
-                   MS_WEBMAIL_BAD_REQUEST);
+        ms_webmail_error_page(ctx, 415,
+                              "The form must be sent as application/x-www-form-urlencoded.",
+                              MS_WEBMAIL_BAD_REQUEST);
         return NULL;
     }
     gsize len = 0;
@@ -164,7 +138,7 @@ static GPtrArray *read_form(Ctx *ctx)
     g_autoptr(GError) error = NULL;
     GPtrArray *form = ms_webmail_form_decode(data != NULL ? data : "", len, &error);
     if (form == NULL)
-        error_page(ctx, 400, "The form data could not be read.", MS_WEBMAIL_BAD_REQUEST);
+        ms_webmail_error_page(ctx, 400, "The form data could not be read.", MS_WEBMAIL_BAD_REQUEST);
     return form;
 }
 
@@ -193,12 +167,12 @@ static const Session *find_session(const MsWebmail *app, const GPtrArray *header
 static void do_login_form(Ctx *ctx)
 {
     g_autofree char *title = g_strdup_printf("Web mail at %s", ctx->app->hostname);
-    GString *html = page(title);
-    line(html, "<form method=\"post\" action=\"/login\">");
-    line(html, "<p>User <input name=\"user\"> Password <input name=\"password\" "
-               "type=\"password\"> <button>Log in</button></p>");
-    line(html, "</form>");
-    answer(ctx, 200, html, MS_WEBMAIL_LOGIN_FORM);
+    GString *html = ms_webmail_page(title);
+    ms_webmail_line(html, "<form method=\"post\" action=\"/login\">");
+    ms_webmail_line(html, "<p>User <input name=\"user\"> Password <input name=\"password\" "
+                          "type=\"password\"> <button>Log in</button></p>");
+    ms_webmail_line(html, "</form>");
+    ms_webmail_answer(ctx, 200, html, MS_WEBMAIL_LOGIN_FORM);
 }
 
 static void do_login(Ctx *ctx)
@@ -209,8 +183,8 @@ static void do_login(Ctx *ctx)
     const char *user = ms_http_headers_get(form, "user");
     const char *password = ms_http_headers_get(form, "password");
     if (user == NULL || password == NULL || user[0] == '\0') {
-        error_page(ctx, 400, "The login form needs a user and a password.",
-                   MS_WEBMAIL_BAD_REQUEST);
+        ms_webmail_error_page(ctx, 400, "The login form needs a user and a password.",
+                              MS_WEBMAIL_BAD_REQUEST);
         return;
     }
     MsWebmail *app = ctx->app;
@@ -223,7 +197,7 @@ static void do_login(Ctx *ctx)
          * authentication. */
         ms_http_headers_add(ctx->resp->headers, "WWW-Authenticate", "Form realm=\"webmail\"");
         ctx->resp->user = g_strdup(user);
-        error_page(ctx, 401, "Wrong user name or password.", MS_WEBMAIL_LOGIN_FAILED);
+        ms_webmail_error_page(ctx, 401, "Wrong user name or password.", MS_WEBMAIL_LOGIN_FAILED);
         return;
     }
     Session *s = g_new0(Session, 1);
@@ -237,13 +211,8 @@ static void do_login(Ctx *ctx)
     redirect(ctx, 302, "/inbox", MS_WEBMAIL_LOGIN_OK);
 }
 
-static gboolean folders_on(const MsWebmail *app)
-{
-    return app->folders.list != NULL;
-}
-
 /* A field of the query ("folder=Saved"), or NULL (transfer full). */
-static char *query_get(const Ctx *ctx, const char *name)
+char *ms_webmail_query_get(const Ctx *ctx, const char *name)
 {
     g_autoptr(GPtrArray) pairs = ms_webmail_form_decode(ctx->query, strlen(ctx->query), NULL);
     const char *v = pairs != NULL ? ms_http_headers_get(pairs, name) : NULL;
@@ -251,7 +220,7 @@ static char *query_get(const Ctx *ctx, const char *name)
 }
 
 /* "/inbox?folder=..." or "/message/N?folder=..." (transfer full). */
-static char *folder_link(const char *base, const char *folder)
+char *ms_webmail_folder_link(const char *base, const char *folder)
 {
     const char *pairs[] = { "folder", folder, NULL };
     g_autofree char *q = ms_webmail_form_encode(pairs);
@@ -264,7 +233,7 @@ static void folder_nav(Ctx *ctx, GString *html, const char *current)
     g_auto(GStrv) names = app->folders.folders(ctx->session->address, app->user_data);
     GString *nav = g_string_new("<p>Folders:");
     for (guint i = 0; names != NULL && names[i] != NULL; i++) {
-        g_autofree char *href = folder_link("/inbox", names[i]);
+        g_autofree char *href = ms_webmail_folder_link("/inbox", names[i]);
         g_string_append(nav, " ");
         if (strcmp(names[i], current) == 0) {
             g_string_append(nav, "<b>");
@@ -281,9 +250,9 @@ static void folder_nav(Ctx *ctx, GString *html, const char *current)
     g_string_append(nav, "</p>\r\n");
     g_string_append(html, nav->str);
     g_string_free(nav, TRUE);
-    line(html, "<form method=\"post\" action=\"/change\"><p><input type=\"hidden\" "
-               "name=\"op\" value=\"create\">New folder <input name=\"name\"> "
-               "<button id=\"create\">Create folder</button></p></form>");
+    ms_webmail_line(html, "<form method=\"post\" action=\"/change\"><p><input type=\"hidden\" "
+                          "name=\"op\" value=\"create\">New folder <input name=\"name\"> "
+                          "<button id=\"create\">Create folder</button></p></form>");
 }
 
 /* A listing page: the INBOX (folder NULL: the pages without folders) or a
@@ -292,263 +261,62 @@ static void listing(Ctx *ctx, GPtrArray *list, const char *folder, gboolean sent
 {
     g_autofree char *title = g_strdup_printf("%s of %s", folder != NULL ? folder : "Inbox",
                                              ctx->session->address);
-    GString *html = page(title);
+    GString *html = ms_webmail_page(title);
     if (sent)
-        line(html, "<p>Message sent.</p>");
+        ms_webmail_line(html, "<p>Message sent.</p>");
     char count[32];
     g_snprintf(count, sizeof count, "%u message%s", list->len, list->len == 1 ? "" : "s");
-    line(html, "<p>%s | <a href=\"/compose\">Compose</a> | <a href=\"/logout\">Log out</a></p>",
-         count);
+    ms_webmail_line(html, "<p>%s | <a href=\"/compose\">Compose</a> | "
+                          "<a href=\"/logout\">Log out</a></p>",
+                    count);
     if (folder != NULL)
         folder_nav(ctx, html, folder);
     if (list->len > 0) {
-        line(html, "<ol>");
+        ms_webmail_line(html, "<ol>");
         for (guint i = 0; i < list->len; i++) {
             const MsWebmailSummary *m = g_ptr_array_index(list, i);
             char base[32], size[32];
             g_snprintf(base, sizeof base, "/message/%u", i + 1);
-            g_autofree char *href = folder != NULL ? folder_link(base, folder) : g_strdup(base);
+            g_autofree char *href = folder != NULL ? ms_webmail_folder_link(base, folder)
+                                                   : g_strdup(base);
             g_snprintf(size, sizeof size, "%" G_GUINT64_FORMAT " bytes", m->size);
-            line(html, "<li><a href=\"%s\">%s</a> from %s, %s, %s%s</li>", href,
-                 m->subject[0] != '\0' ? m->subject : "(no subject)", m->from, m->date, size,
-                 folder != NULL && m->flagged ? " [flagged]" : "");
+            ms_webmail_line(html, "<li><a href=\"%s\">%s</a> from %s, %s, %s%s</li>", href,
+                            m->subject[0] != '\0' ? m->subject : "(no subject)", m->from,
+                            m->date, size, folder != NULL && m->flagged ? " [flagged]" : "");
         }
-        line(html, "</ol>");
+        ms_webmail_line(html, "</ol>");
     }
-    answer(ctx, 200, html, MS_WEBMAIL_INBOX);
+    ms_webmail_answer(ctx, 200, html, MS_WEBMAIL_INBOX);
 }
 
 static void do_inbox(Ctx *ctx)
 {
     MsWebmail *app = ctx->app;
-    if (folders_on(app)) {
-        g_autofree char *folder = query_get(ctx, "folder");
-        g_autofree char *sent = query_get(ctx, "sent");
+    if (ms_webmail_folders_on(app)) {
+        g_autofree char *folder = ms_webmail_query_get(ctx, "folder");
+        g_autofree char *sent = ms_webmail_query_get(ctx, "sent");
         const char *name = folder != NULL ? folder : "INBOX";
         g_autoptr(GPtrArray) list = app->folders.list(ctx->session->address, name,
                                                       app->user_data);
         if (list == NULL)
-            error_page(ctx, 404, "There is no such folder.", MS_WEBMAIL_NOT_FOUND);
+            ms_webmail_error_page(ctx, 404, "There is no such folder.", MS_WEBMAIL_NOT_FOUND);
         else
             listing(ctx, list, name, sent != NULL);
         return;
     }
     g_autoptr(GPtrArray) list = app->list(ctx->session->address, app->user_data);
     if (list == NULL) {
-        error_page(ctx, 500, "The mailbox could not be read.", MS_WEBMAIL_SERVER_ERROR);
+        ms_webmail_error_page(ctx, 500, "The mailbox could not be read.", MS_WEBMAIL_SERVER_ERROR);
         return;
     }
     listing(ctx, list, NULL, strcmp(ctx->query, "sent=1") == 0);
 }
 
-/* The first text/plain part of a message, depth first, or NULL. */
-static const MsMimePart *find_text(const MsMimePart *part)
-{
-    guint n = ms_mime_part_n_children(part);
-    if (n == 0) {
-        const char *disposition = ms_mime_part_disposition(part);
-        gboolean attached = disposition != NULL && strcmp(disposition, "attachment") == 0;
-        return strcmp(ms_mime_part_type(part), "text/plain") == 0 && !attached ? part : NULL;
-    }
-    for (guint i = 0; i < n; i++) {
-        const MsMimePart *found = find_text(ms_mime_part_child(part, i));
-        if (found != NULL)
-            return found;
-    }
-    return NULL;
-}
-
-/* The text a reader sees: the first text/plain part with its transfer
- * encoding undone and converted to UTF-8 (transfer full). */
-static char *readable_text(const MsMimePart *part)
-{
-    if (part == NULL)
-        return g_strdup("(this message has no plain text part)");
-    g_autoptr(GBytes) data = ms_mime_part_decode(part, NULL);
-    if (data == NULL)
-        return g_strdup("(the text of this message could not be decoded)");
-    gsize len = 0;
-    const char *bytes = g_bytes_get_data(data, &len);
-    const char *charset = ms_mime_part_param(part, "charset");
-    if (charset != NULL && g_ascii_strcasecmp(charset, "utf-8") != 0
-        && g_ascii_strcasecmp(charset, "us-ascii") != 0) {
-        char *converted = g_convert(bytes != NULL ? bytes : "", (gssize) len, "UTF-8", charset,
-                                    NULL, NULL, NULL);
-        if (converted != NULL)
-            return converted;
-    }
-    return g_utf8_make_valid(bytes != NULL ? bytes : "", (gssize) len);
-}
-
-/* A decimal from 1 at *p, up to 9 digits: its value, *p moved past it;
- * 0 when there is none. */
-static guint take_number(const char **p)
-{
-    const char *s = *p;
-    gsize n = 0;
-    while (g_ascii_isdigit(s[n]))
-        n++;
-    if (n == 0 || n > 9 || s[0] == '0')
-        return 0;
-    guint v = 0;
-    for (gsize i = 0; i < n; i++)
-        v = v * 10 + (guint) (s[i] - '0');
-    *p = s + n;
-    return v;
-}
-
-/* "/message/N" (*part_out 0) or "/message/N/part/K": N, else 0. */
-static guint message_number(const char *path, guint *part_out)
-{
-    const char *p = path + strlen("/message/");
-    *part_out = 0;
-    guint number = take_number(&p);
-    if (number == 0)
-        return 0;
-    if (*p == '\0')
-        return number;
-    if (!g_str_has_prefix(p, "/part/"))
-        return 0;
-    p += strlen("/part/");
-    *part_out = take_number(&p);
-    return *part_out != 0 && *p == '\0' ? number : 0;
-}
-
-/* ---- Parts: one object per response -------------------------------------------- */
-
-/* The leaf parts of a message, depth first: what /part/K numbers from 1
- * (a message that is not multipart is its own part 1). */
-static void collect_leaves(const MsMimePart *part, GPtrArray *out)
-{
-    guint n = ms_mime_part_n_children(part);
-    if (n == 0) {
-        g_ptr_array_add(out, (gpointer) part);
-        return;
-    }
-    for (guint i = 0; i < n; i++)
-        collect_leaves(ms_mime_part_child(part, i), out);
-}
-
-/* An attachment, listed under the text with a link of its own: any leaf
- * but the text shown, that has a file name or is not text (an HTML
- * alternative of the text is not one). */
-static gboolean is_attachment(const MsMimePart *part, const MsMimePart *shown)
-{
-    return part != shown && (ms_mime_part_filename(part) != NULL ||
-                             !ms_mime_type_is_text(ms_mime_part_type(part)));
-}
-
-static gboolean is_image(const MsMimePart *part)
-{
-    return g_str_has_prefix(ms_mime_part_type(part), "image/");
-}
-
-/* The attachments' lines of a message page.  A browser fetches what an
- * <img> shows by itself; a download link is what the user clicks.  Each
- * is one more GET, one more response (RFC 9110 3: one resource each). */
-static void attachment_lines(GString *html, const GPtrArray *leaves, const MsMimePart *shown,
-                             guint number, const char *folder)
-{
-    for (guint k = 0; k < leaves->len; k++) {
-        const MsMimePart *part = g_ptr_array_index((GPtrArray *) leaves, k);
-        if (!is_attachment(part, shown))
-            continue;
-        char base[64];
-        g_snprintf(base, sizeof base, "/message/%u/part/%u", number, k + 1);
-        g_autofree char *href = folder != NULL ? folder_link(base, folder) : g_strdup(base);
-        g_autofree char *fallback = g_strdup_printf("part %u", k + 1);
-        const char *name = ms_mime_part_filename(part);
-        if (name == NULL)
-            name = fallback;
-        g_autoptr(GBytes) data = ms_mime_part_decode(part, NULL);
-        char size[48];
-        g_snprintf(size, sizeof size, "%" G_GSIZE_FORMAT " bytes",
-                   data != NULL ? g_bytes_get_size(data) : 0);
-        if (is_image(part))
-            line(html, "<p><img src=\"%s\" alt=\"%s\"> %s (%s, %s)</p>", href, name, name,
-                 ms_mime_part_type(part), size);
-        else
-            line(html, "<p><a href=\"%s\" download>%s</a> (%s, %s)</p>", href, name,
-                 ms_mime_part_type(part), size);
-    }
-}
-
-/* A file name as a Content-Disposition parameter (RFC 6266 4.1): a
- * quoted-string when it is printable ASCII, else filename* in UTF-8
- * with percent-encoding (RFC 8187 3.2). */
-static char *disposition(const MsMimePart *part)
-{
-    const char *how = is_image(part) ? "inline" : "attachment";
-    const char *name = ms_mime_part_filename(part);
-    if (name == NULL)
-        return g_strdup(how);
-    gboolean plain = TRUE;
-    for (const guchar *p = (const guchar *) name; *p != '\0'; p++)
-        plain = plain && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\';
-    if (plain)
-        return g_strdup_printf("%s; filename=\"%s\"", how, name);
-    GString *out = g_string_new(NULL);
-    g_string_append_printf(out, "%s; filename*=UTF-8''", how);
-    for (const guchar *p = (const guchar *) name; *p != '\0'; p++) {
-        /* attr-char (RFC 8187 3.2.1) */
-        if (g_ascii_isalnum(*p) || strchr("!#$&+-.^_`|~", *p) != NULL)
-            g_string_append_c(out, (char) *p);
-        else
-            g_string_append_printf(out, "%%%02X", *p);
-    }
-    return g_string_free(out, FALSE);
-}
-
-/* One part, decoded, as its own response: the octets the message carried
- * in base64 or quoted-printable come as they are (HTTP is 8-bit clean). */
-static void send_part(Ctx *ctx, const MsMimePart *part)
-{
-    g_autoptr(GBytes) data = ms_mime_part_decode(part, NULL);
-    if (data == NULL) {
-        error_page(ctx, 500, "This part of the message could not be decoded.",
-                   MS_WEBMAIL_SERVER_ERROR);
-        return;
-    }
-    const char *type = ms_mime_part_type(part);
-    const char *charset = ms_mime_part_param(part, "charset");
-    g_autofree char *content_type = charset != NULL && ms_mime_type_is_text(type)
-                                        ? g_strdup_printf("%s; charset=%s", type, charset)
-                                        : g_strdup(type);
-    g_autofree char *how = disposition(part);
-    MsWebmailResponse *r = ctx->resp;
-    r->status = 200;
-    r->outcome = MS_WEBMAIL_PART;
-    ms_http_headers_add(r->headers, "Content-Type", content_type);
-    ms_http_headers_add(r->headers, "Content-Disposition", how);
-    r->body = g_bytes_ref(data);
-}
-
-/* The buttons under a message: delete, flag, copy or move it. */
-static void message_actions(Ctx *ctx, GString *html, const char *folder, guint number)
-{
-    MsWebmail *app = ctx->app;
-    char n[16];
-    g_snprintf(n, sizeof n, "%u", number);
-    g_auto(GStrv) names = app->folders.folders(ctx->session->address, app->user_data);
-    line(html, "<form method=\"post\" action=\"/change\">");
-    line(html, "<p><input type=\"hidden\" name=\"folder\" value=\"%s\"><input "
-               "type=\"hidden\" name=\"n\" value=\"%s\">", folder, n);
-    line(html, "<button name=\"op\" value=\"delete\" id=\"delete\">Delete</button> "
-               "<button name=\"op\" value=\"flag\" id=\"flag\">Flag</button> "
-               "<button name=\"op\" value=\"unflag\" id=\"unflag\">Unflag</button>");
-    line(html, "Folder <select name=\"to\" id=\"to\">");
-    for (guint i = 0; names != NULL && names[i] != NULL; i++)
-        line(html, "<option>%s</option>", names[i]);
-    line(html, "</select> <button name=\"op\" value=\"copy\" id=\"copy\">Copy</button> "
-               "<button name=\"op\" value=\"move\" id=\"move\">Move</button></p>");
-    line(html, "</form>");
-}
-
 static void do_change(Ctx *ctx)
 {
     MsWebmail *app = ctx->app;
-    if (!folders_on(app)) {
-        error_page(ctx, 404, "There is no such page.", MS_WEBMAIL_NOT_FOUND);
+    if (!ms_webmail_folders_on(app)) {
+        ms_webmail_error_page(ctx, 404, "There is no such page.", MS_WEBMAIL_NOT_FOUND);
         return;
     }
     g_autoptr(GPtrArray) form = read_form(ctx);
@@ -585,87 +353,29 @@ static void do_change(Ctx *ctx)
     if (!known || change.folder == NULL || change.folder[0] == '\0' ||
         ((change.op == MS_WEBMAIL_OP_COPY || change.op == MS_WEBMAIL_OP_MOVE) &&
          (change.target == NULL || change.target[0] == '\0'))) {
-        error_page(ctx, 400, "The form does not say what to change.", MS_WEBMAIL_BAD_REQUEST);
+        ms_webmail_error_page(ctx, 400, "The form does not say what to change.",
+                              MS_WEBMAIL_BAD_REQUEST);
         return;
     }
     g_autofree char *why = NULL;
     if (!app->folders.change(ctx->session->address, &change, app->user_data, &why)) {
-        error_page(ctx, 400, why != NULL ? why : "The change was refused.",
-                   MS_WEBMAIL_BAD_REQUEST);
+        ms_webmail_error_page(ctx, 400, why != NULL ? why : "The change was refused.",
+                              MS_WEBMAIL_BAD_REQUEST);
         return;
     }
-    g_autofree char *back = folder_link("/inbox", change.folder);
+    g_autofree char *back = ms_webmail_folder_link("/inbox", change.folder);
     redirect(ctx, 303, back, MS_WEBMAIL_CHANGED);
-}
-
-static void do_message(Ctx *ctx)
-{
-    MsWebmail *app = ctx->app;
-    guint part_number = 0;
-    guint number = message_number(ctx->path, &part_number);
-    g_autofree char *folder = folders_on(app) ? query_get(ctx, "folder") : NULL;
-    if (folders_on(app) && folder == NULL)
-        folder = g_strdup("INBOX");
-    g_autoptr(GBytes) text = number == 0 ? NULL
-                             : folder != NULL ? app->folders.get(ctx->session->address, folder,
-                                                                 number, app->user_data)
-                                              : app->get(ctx->session->address, number,
-                                                         app->user_data);
-    g_autoptr(MsMessage) msg = text != NULL ? ms_message_parse_bytes(text, NULL) : NULL;
-    if (msg == NULL) {
-        error_page(ctx, 404, "There is no such message.", MS_WEBMAIL_NOT_FOUND);
-        return;
-    }
-    g_autoptr(MsMimePart) root = ms_mime_parse(msg);
-    g_autoptr(GPtrArray) leaves = g_ptr_array_new();
-    collect_leaves(root, leaves);
-    if (part_number != 0) {
-        if (part_number > leaves->len)
-            error_page(ctx, 404, "This message has no such part.", MS_WEBMAIL_NOT_FOUND);
-        else
-            send_part(ctx, g_ptr_array_index(leaves, part_number - 1));
-        return;
-    }
-    const MsMimePart *text_part = find_text(root);
-    g_autofree char *subject = ms_message_get_decoded(msg, "Subject");
-    GString *html = page(subject != NULL && subject[0] != '\0' ? subject : "(no subject)");
-    line(html, "<p><a href=\"/inbox\">Inbox</a></p>");
-    line(html, "<pre>");
-    static const char *const shown[] = { "From", "To", "Cc", "Date", "Subject" };
-    for (gsize i = 0; i < G_N_ELEMENTS(shown); i++) {
-        g_autofree char *value = ms_message_get_decoded(msg, shown[i]);
-        if (value != NULL)
-            line(html, "%s: %s", shown[i], value);
-    }
-    line(html, "");
-    g_autofree char *body = readable_text(text_part);
-    g_auto(GStrv) lines = g_strsplit(body, "\n", -1);
-    guint n = g_strv_length(lines);
-    /* A final line end does not start another line. */
-    if (n > 0 && lines[n - 1][0] == '\0')
-        n--;
-    for (guint i = 0; i < n; i++) {
-        gsize len = strlen(lines[i]);
-        if (len > 0 && lines[i][len - 1] == '\r')
-            lines[i][len - 1] = '\0';
-        line(html, "%s", lines[i]);
-    }
-    line(html, "</pre>");
-    attachment_lines(html, leaves, text_part, number, folder);
-    if (folder != NULL)
-        message_actions(ctx, html, folder, number);
-    answer(ctx, 200, html, MS_WEBMAIL_MESSAGE);
 }
 
 static void do_compose(Ctx *ctx)
 {
     g_autofree char *title = g_strdup_printf("New message from %s", ctx->session->address);
-    GString *html = page(title);
-    line(html, "<form method=\"post\" action=\"/send\">");
-    line(html, "<p>To <input name=\"to\"> Subject <input name=\"subject\"></p>");
-    line(html, "<p><textarea name=\"body\"></textarea> <button>Send</button></p>");
-    line(html, "</form>");
-    answer(ctx, 200, html, MS_WEBMAIL_COMPOSE);
+    GString *html = ms_webmail_page(title);
+    ms_webmail_line(html, "<form method=\"post\" action=\"/send\">");
+    ms_webmail_line(html, "<p>To <input name=\"to\"> Subject <input name=\"subject\"></p>");
+    ms_webmail_line(html, "<p><textarea name=\"body\"></textarea> <button>Send</button></p>");
+    ms_webmail_line(html, "</form>");
+    ms_webmail_answer(ctx, 200, html, MS_WEBMAIL_COMPOSE);
 }
 
 /* An addr-spec as a form gives it: local@domain, no spaces or brackets. */
@@ -696,15 +406,16 @@ static void do_send(Ctx *ctx)
         if (a[0] == '\0')
             continue;
         if (!address_is_plain(a)) {
-            error_page(ctx, 400, "A recipient is not an address like bob@hamburger.edu.",
-                       MS_WEBMAIL_BAD_REQUEST);
+            ms_webmail_error_page(ctx, 400,
+                                  "A recipient is not an address like bob@hamburger.edu.",
+                                  MS_WEBMAIL_BAD_REQUEST);
             return;
         }
         g_ptr_array_add(rcpts, g_strdup(a));
     }
     if (rcpts->len == 0) {
-        error_page(ctx, 400, "The message needs at least one recipient.",
-                   MS_WEBMAIL_BAD_REQUEST);
+        ms_webmail_error_page(ctx, 400, "The message needs at least one recipient.",
+                              MS_WEBMAIL_BAD_REQUEST);
         return;
     }
     g_ptr_array_add(rcpts, NULL);
@@ -721,8 +432,8 @@ static void do_send(Ctx *ctx)
     MsWebmail *app = ctx->app;
     g_autofree char *why = NULL;
     if (!app->send(&out, app->user_data, &why)) {
-        error_page(ctx, 400, why != NULL ? why : "The message was refused.",
-                   MS_WEBMAIL_BAD_REQUEST);
+        ms_webmail_error_page(ctx, 400, why != NULL ? why : "The message was refused.",
+                              MS_WEBMAIL_BAD_REQUEST);
         return;
     }
     /* RFC 9110 15.4.4: 303 after a POST sends the browser to GET the
@@ -752,7 +463,7 @@ static const Route routes[] = {
     { "/", "GET, HEAD", FALSE, do_login_form },
     { "/login", "POST", FALSE, do_login },
     { "/inbox", "GET, HEAD", TRUE, do_inbox },
-    { "/message/", "GET, HEAD", TRUE, do_message },
+    { "/message/", "GET, HEAD", TRUE, ms_webmail_do_message },
     { "/compose", "GET, HEAD", TRUE, do_compose },
     { "/send", "POST", TRUE, do_send },
     { "/change", "POST", TRUE, do_change },
@@ -856,11 +567,12 @@ MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *method, const c
     };
     const Route *route = find_route(path);
     if (route == NULL) {
-        error_page(&ctx, 404, "There is no such page.", MS_WEBMAIL_NOT_FOUND);
+        ms_webmail_error_page(&ctx, 404, "There is no such page.", MS_WEBMAIL_NOT_FOUND);
     } else if (!method_allowed(route->allow, ctx.method)) {
         /* RFC 9110 15.5.6: 405 lists the methods the target supports. */
         ms_http_headers_add(resp->headers, "Allow", route->allow);
-        error_page(&ctx, 405, "This page does not take that method.", MS_WEBMAIL_BAD_METHOD);
+        ms_webmail_error_page(&ctx, 405, "This page does not take that method.",
+                              MS_WEBMAIL_BAD_METHOD);
     } else if (route->needs_session && ctx.session == NULL) {
         /* No valid session cookie: back to the login form. */
         redirect(&ctx, 302, "/", MS_WEBMAIL_NO_SESSION);

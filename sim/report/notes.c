@@ -57,7 +57,7 @@ static const MsReportWords own_notes[] = {
                         " too long, too many sessions, shutting down)") },
     { "tcp.lost", N_("this segment was lost; the sender will retransmit it when its timer"
                      " expires") },
-    /* Web mail's attachments (sim/proto/webmail.c): one object per
+    /* Web mail's attachments (sim/proto/webmail_message.c): one object per
      * response, where SMTP carried one multipart message. */
     { "webmail.object", N_("one object per response: the page named this attachment, and the"
                         " browser fetches it with a GET of its own; SMTP carried it inside"
