@@ -1,11 +1,10 @@
-/* checks.c - the rubric's predicates, applied to an indexed run.
+/* checks.c - the rubric's checks, applied to an indexed run, and the
+ * predicates on what the run left behind and on the student's answers
+ * (those on the typed dialogue are dialogue.c's).
  *
  * Each predicate earns a fraction in [0, 1] (predictions may earn part)
  * and says what it found, in the student's language; a check earns its
- * points times the smallest fraction of its predicates.  The protocol
- * rules are lenient where the RFCs are (command verbs in any case, HELO or
- * EHLO, spaces around the colon of MAIL FROM) and strict where they say
- * MUST (CRLF line ends, the lone "." ending the message text).
+ * points times the smallest fraction of its predicates.
  */
 #include <math.h>
 #include <string.h>
@@ -70,371 +69,12 @@ gboolean ms_grade_unit(const char *unit, double *scale_out, const char **family_
     return FALSE;
 }
 
-static char *join(const GPtrArray *words, const char *sep)
+char *ms_grade_join(const GPtrArray *words, const char *sep)
 {
     GString *s = g_string_new(NULL);
     for (guint i = 0; i < words->len; i++)
         g_string_append_printf(s, "%s%s", i > 0 ? sep : "", (char *) words->pdata[i]);
     return g_string_free(s, FALSE);
-}
-
-/* ---- Dialogue rules ------------------------------------------------------------ */
-
-/* The index of the first typed command with this verb, from `from`; -1. */
-static int find_typed(const Facts *f, const char *verb, guint from)
-{
-    for (guint i = from; i < f->typed->len; i++) {
-        const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
-        if (strcmp(verb, ".") == 0) {
-            if (g_strcmp0(r->note, "smtp.data.end") == 0)
-                return (int) i;
-            continue;
-        }
-        g_autofree char *v = ms_grade_verb_of(r);
-        if (strcmp(v, verb) == 0)
-            return (int) i;
-    }
-    return -1;
-}
-
-/* The status of the reply to the i-th typed line (group i + 1). */
-static char *status_after(const Facts *f, int i)
-{
-    return i < 0 ? NULL : ms_grade_group_status(f, (guint) i + 1);
-}
-
-static const char *shown(const char *s)
-{
-    return s != NULL ? s : "-";
-}
-
-static double rule_order(const Facts *f, const char *first, const char *then,
-                         const char *lang, GString *out)
-{
-    int a = find_typed(f, first, 0);
-    int b = find_typed(f, then, 0);
-    if (b < 0) {
-        g_autofree char *s = ms_grade_fmt(lang, N_("{1} was never typed"), then, NULL);
-        g_string_append(out, s);
-        return 0;
-    }
-    if (a < 0 || a > b) {
-        g_autofree char *s = ms_grade_fmt(lang, N_("{1} came before any {2}"), then, first, NULL);
-        g_string_append(out, s);
-        return 0;
-    }
-    g_autofree char *s = ms_grade_fmt(lang, N_("{1} came before {2}"), first, then, NULL);
-    g_string_append(out, s);
-    return 1;
-}
-
-static double rule_helo(const Facts *f, const char *lang, GString *out)
-{
-    for (guint i = 0; i < f->typed->len; i++) {
-        const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
-        g_autofree char *v = ms_grade_verb_of(r);
-        if (*v == '\0' && !ms_grade_is_data_line(r))
-            continue; /* an empty line is not a command */
-        gboolean ok = strcmp(v, "HELO") == 0 || strcmp(v, "EHLO") == 0;
-        g_autofree char *status = status_after(f, (int) i);
-        if (ok && status != NULL && status[0] == '2') {
-            g_autofree char *s = ms_grade_fmt(lang, N_("the first command was {1}, answered {2}"),
-                                              v, status, NULL);
-            g_string_append(out, s);
-            return 1;
-        }
-        g_autofree char *s =
-            ok ? ms_grade_fmt(lang, N_("the first command was {1}, answered {2}"), v,
-                              shown(status), NULL)
-               : ms_grade_fmt(lang, N_("the first command was {1}, not HELO or EHLO"),
-                              *v != '\0' ? v : r->text, NULL);
-        g_string_append(out, s);
-        return 0;
-    }
-    g_string_append(out, ms_grade_tr(lang, N_("no command was typed")));
-    return 0;
-}
-
-static double rule_data_ended(const Facts *f, const char *lang, GString *out)
-{
-    int data = find_typed(f, "DATA", 0);
-    g_autofree char *ds = status_after(f, data);
-    if (data < 0 || ds == NULL || strcmp(ds, "354") != 0) {
-        g_autofree char *s = ms_grade_fmt(lang, N_("DATA was never answered 354 (got {1})"),
-                                          shown(ds), NULL);
-        g_string_append(out, s);
-        return 0;
-    }
-    int end = find_typed(f, ".", (guint) data + 1);
-    if (end < 0) {
-        g_string_append(out, ms_grade_tr(lang, N_("the message text was never ended by a line "
-                                                   "holding only \".\"")));
-        return 0;
-    }
-    g_autofree char *es = status_after(f, end);
-    g_autofree char *s = ms_grade_fmt(lang, N_("the line \".\" ended the message text and was "
-                                               "answered {1}"),
-                                      shown(es), NULL);
-    g_string_append(out, s);
-    return es != NULL && es[0] == '2' ? 1 : 0;
-}
-
-static double rule_quit(const Facts *f, const char *lang, GString *out)
-{
-    int q = find_typed(f, "QUIT", 0);
-    if (q < 0) {
-        g_string_append(out, ms_grade_tr(lang, N_("QUIT was never typed")));
-        return 0;
-    }
-    g_autofree char *st = status_after(f, q);
-    g_autofree char *s = ms_grade_fmt(lang, N_("QUIT was answered {1}"), shown(st), NULL);
-    g_string_append(out, s);
-    return st != NULL && (st[0] == '2' || strcmp(st, "+OK") == 0 || strcmp(st, "OK") == 0) ? 1
-                                                                                           : 0;
-}
-
-static const char *eol_name(const char *eol)
-{
-    if (g_strcmp0(eol, "\n") == 0)
-        return "LF";
-    if (g_strcmp0(eol, "\r") == 0)
-        return "CR";
-    return "-";
-}
-
-static double rule_crlf(const Facts *f, const char *lang, GString *out)
-{
-    guint in_text = 0; /* lines of the message text so far */
-    for (guint i = 0; i < f->typed->len; i++) {
-        const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
-        gboolean data = ms_grade_is_data_line(r);
-        in_text = data ? in_text + 1 : 0;
-        if (g_strcmp0(r->eol, "\r\n") != 0) {
-            /* In the message text, where a client program usually slips:
-             * say where in the text. */
-            g_autofree char *n = g_strdup_printf("%u", data ? in_text : i + 1);
-            g_autofree char *s =
-                r->eol == NULL || r->eol[0] == '\0'
-                    ? ms_grade_fmt(lang, N_("typed line {1} never ended: the connection "
-                                            "closed before its CRLF came"),
-                                   n, NULL)
-                : data ? ms_grade_fmt(lang, N_("bare {2} after DATA, in line {1} of the message "
-                                             "text: every line ends with CRLF (RFC 5321 "
-                                             "2.3.8)"),
-                                    n, eol_name(r->eol), NULL)
-                     : ms_grade_fmt(lang, N_("typed line {1} ended with a bare {2}, not CRLF "
-                                             "(RFC 5321 2.3.8)"),
-                                    n, eol_name(r->eol), NULL);
-            g_string_append(out, s);
-            return 0;
-        }
-    }
-    if (f->typed->len == 0) {
-        g_string_append(out, ms_grade_tr(lang, N_("no command was typed")));
-        return 0;
-    }
-    g_string_append(out, ms_grade_tr(lang, N_("every typed line ended with CRLF")));
-    return 1;
-}
-
-static double rule_user_pass(const Facts *f, const char *lang, GString *out)
-{
-    int apop = find_typed(f, "APOP", 0);
-    if (apop >= 0) {
-        g_autofree char *st = status_after(f, apop);
-        g_autofree char *s = ms_grade_fmt(lang, N_("{1} was answered {2}"), "APOP", shown(st),
-                                          NULL);
-        g_string_append(out, s);
-        return g_strcmp0(st, "+OK") == 0 ? 1 : 0;
-    }
-    if (rule_order(f, "USER", "PASS", lang, out) == 0)
-        return 0;
-    int pass = find_typed(f, "PASS", 0);
-    g_autofree char *st = status_after(f, pass);
-    g_autofree char *s = ms_grade_fmt(lang, N_("{1} was answered {2}"), "PASS", shown(st), NULL);
-    g_string_append(out, "; ");
-    g_string_append(out, s);
-    return g_strcmp0(st, "+OK") == 0 ? 1 : 0;
-}
-
-static char *argument_of(const MsTraceRecord *r)
-{
-    const char *sp = strchr(r->text, ' ');
-    return sp != NULL ? g_strstrip(g_strdup(sp)) : g_strdup("");
-}
-
-static double rule_retr_dele(const Facts *f, const char *lang, GString *out)
-{
-    guint deletes = 0;
-    g_autoptr(GHashTable) retrieved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                            NULL);
-    for (guint i = 0; i < f->typed->len; i++) {
-        const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
-        g_autofree char *v = ms_grade_verb_of(r);
-        g_autofree char *arg = argument_of(r);
-        g_autofree char *st = status_after(f, (int) i);
-        if (strcmp(v, "RETR") == 0 && g_strcmp0(st, "+OK") == 0)
-            g_hash_table_add(retrieved, g_steal_pointer(&arg));
-        else if (strcmp(v, "DELE") == 0) {
-            deletes++;
-            if (!g_hash_table_contains(retrieved, arg)) {
-                g_autofree char *s = ms_grade_fmt(lang, N_("message {1} was deleted before it "
-                                                           "was retrieved"),
-                                                  arg, NULL);
-                g_string_append(out, s);
-                return 0;
-            }
-        }
-    }
-    if (deletes == 0) {
-        g_string_append(out, ms_grade_tr(lang, N_("DELE was never typed")));
-        return 0;
-    }
-    g_string_append(out, ms_grade_tr(lang, N_("every deleted message was retrieved first")));
-    return 1;
-}
-
-static double eval_rule(const Pred *p, const Facts *f, const char *lang, GString *out)
-{
-    const char *r = p->word;
-    if (strcmp(r, "helo-first") == 0)
-        return rule_helo(f, lang, out);
-    if (strcmp(r, "mail-before-rcpt") == 0)
-        return rule_order(f, "MAIL", "RCPT", lang, out);
-    if (strcmp(r, "rcpt-before-data") == 0)
-        return rule_order(f, "RCPT", "DATA", lang, out);
-    if (strcmp(r, "data-ended") == 0)
-        return rule_data_ended(f, lang, out);
-    if (strcmp(r, "quit") == 0)
-        return rule_quit(f, lang, out);
-    if (strcmp(r, "crlf") == 0)
-        return rule_crlf(f, lang, out);
-    if (strcmp(r, "user-before-pass") == 0)
-        return rule_user_pass(f, lang, out);
-    if (strcmp(r, "retr-before-dele") == 0)
-        return rule_retr_dele(f, lang, out);
-    g_assert_not_reached();
-    return 0;
-}
-
-static double eval_reply(const Pred *p, const Facts *f, const char *lang, GString *out)
-{
-    int i = find_typed(f, p->verb, 0);
-    if (i < 0) {
-        g_autofree char *s = ms_grade_fmt(lang, N_("{1} was never typed"), p->verb, NULL);
-        g_string_append(out, s);
-        return 0;
-    }
-    g_autofree char *st = status_after(f, i);
-    g_autofree char *s = ms_grade_fmt(lang, N_("{1} was answered {2}"), p->verb, shown(st),
-                                      NULL);
-    g_string_append(out, s);
-    return st != NULL && g_str_has_prefix(st, p->word) ? 1 : 0;
-}
-
-static double eval_typed(const Pred *p, const Facts *f, const char *lang, GString *out)
-{
-    gboolean found = find_typed(f, p->word, 0) >= 0;
-    g_autofree char *s = ms_grade_fmt(lang, found ? N_("{1} was typed") : N_("{1} was never typed"),
-                                      p->word, NULL);
-    g_string_append(out, s);
-    return found ? 1 : 0;
-}
-
-static double eval_order(const Pred *p, const Facts *f, const char *lang, GString *out)
-{
-    guint from = 0;
-    for (guint k = 0; k < p->verbs->len; k++) {
-        const char *v = g_ptr_array_index(p->verbs, k);
-        int i = find_typed(f, v, from);
-        if (i < 0) {
-            g_autofree char *s = k == 0 || find_typed(f, v, 0) < 0
-                                     ? ms_grade_fmt(lang, N_("{1} was never typed"), v, NULL)
-                                     : ms_grade_fmt(lang, N_("{1} came before any {2}"), v,
-                                                    (char *) g_ptr_array_index(p->verbs, k - 1),
-                                                    NULL);
-            g_string_append(out, s);
-            return 0;
-        }
-        from = (guint) i + 1;
-    }
-    g_autofree char *list = join(p->verbs, " ");
-    g_autofree char *s = ms_grade_fmt(lang, N_("the commands came in the order {1}"), list, NULL);
-    g_string_append(out, s);
-    return 1;
-}
-
-/* The status a predicted group of lines stands for: the code of its last
- * line (SMTP), its first word (POP3), its tagged completion (IMAP). */
-static char *predicted_status(const char *group, const char *protocol)
-{
-    if (group == NULL || *group == '\0')
-        return NULL;
-    g_auto(GStrv) lines = g_strsplit(group, "\n", -1);
-    guint n = g_strv_length(lines);
-    const char *line = g_strcmp0(protocol, "POP3") == 0 ? lines[0] : lines[n - 1];
-    while (*line == ' ')
-        line++;
-    if (g_strcmp0(protocol, "IMAP") == 0) {
-        line += strcspn(line, " ");
-        while (*line == ' ')
-            line++;
-        return g_ascii_strup(line, (gssize) strcspn(line, " "));
-    }
-    if (g_strcmp0(protocol, "SMTP") == 0 && strlen(line) >= 3)
-        return g_strndup(line, 3);
-    return g_ascii_strup(line, (gssize) strcspn(line, " "));
-}
-
-static double eval_predictions(const Pred *p, const Facts *f, const char *lang, GString *out)
-{
-    GPtrArray *pred = f->run->predictions;
-    if (pred == NULL) {
-        g_string_append(out, ms_grade_tr(lang, N_("the submission predicts no reply (write "
-                                                   "them as S: lines)")));
-        return 0;
-    }
-    guint total = 0;
-    guint right = 0;
-    GString *first_wrong = NULL;
-    for (guint g = 0; g < f->groups->len; g++) {
-        g_autofree char *actual = ms_grade_group_status(f, g);
-        if (actual == NULL)
-            continue; /* a line of the message text: nothing is answered */
-        total++;
-        const char *group = g < pred->len ? g_ptr_array_index(pred, g) : NULL;
-        g_autofree char *guess = predicted_status(group, f->protocol);
-        if (guess != NULL && g_ascii_strcasecmp(guess, actual) == 0) {
-            right++;
-        } else if (first_wrong == NULL) {
-            first_wrong = g_string_new(NULL);
-            const char *after = g == 0 ? ms_grade_tr(lang, N_("the connection opened"))
-                                       : ((const MsTraceRecord *) g_ptr_array_index(
-                                              f->typed, g - 1))
-                                             ->text;
-            g_autofree char *s =
-                guess == NULL ? ms_grade_fmt(lang, N_("after \"{1}\" you predicted no reply; "
-                                                      "the server answered {2}"),
-                                             after, actual, NULL)
-                              : ms_grade_fmt(lang, N_("after \"{1}\" you predicted {2}; the "
-                                                      "server answered {3}"),
-                                             after, guess, actual, NULL);
-            g_string_append(first_wrong, s);
-        }
-    }
-    g_autofree char *a = g_strdup_printf("%u", right);
-    g_autofree char *b = g_strdup_printf("%u", total);
-    g_autofree char *s = ms_grade_fmt(lang, N_("{1} of {2} replies predicted right"), a, b, NULL);
-    g_string_append(out, s);
-    if (first_wrong != NULL) {
-        g_string_append(out, "; ");
-        g_string_append(out, first_wrong->str);
-        g_string_free(first_wrong, TRUE);
-    }
-    if (total == 0)
-        return 0;
-    double frac = (double) right / (double) total;
-    return frac >= p->min_fraction ? 1 : frac;
 }
 
 /* ---- End state ------------------------------------------------------------------ */
@@ -789,7 +429,7 @@ static double eval_answer(const Pred *p, const Facts *f, const char *lang, GStri
             for (guint i = 0; i < p->choices->len; i++)
                 allowed = allowed || g_ascii_strcasecmp(given, p->choices->pdata[i]) == 0;
             if (!allowed) {
-                g_autofree char *list = join(p->choices, ", ");
+                g_autofree char *list = ms_grade_join(p->choices, ", ");
                 g_autofree char *s = ms_grade_fmt(lang, N_("{1}: \"{2}\" is not one of {3}"),
                                                   p->answer, given, list, NULL);
                 g_string_append(out, s);
@@ -818,11 +458,11 @@ static double eval_pred(const Pred *p, const Facts *f, const char *lang, GString
         return 0;
     }
     switch (p->kind) {
-    case PRED_RULE: return eval_rule(p, f, lang, out);
-    case PRED_REPLY: return eval_reply(p, f, lang, out);
-    case PRED_PREDICTIONS: return eval_predictions(p, f, lang, out);
-    case PRED_TYPED: return eval_typed(p, f, lang, out);
-    case PRED_ORDER: return eval_order(p, f, lang, out);
+    case PRED_RULE: return ms_grade_eval_rule(p, f, lang, out);
+    case PRED_REPLY: return ms_grade_eval_reply(p, f, lang, out);
+    case PRED_PREDICTIONS: return ms_grade_eval_predictions(p, f, lang, out);
+    case PRED_TYPED: return ms_grade_eval_typed(p, f, lang, out);
+    case PRED_ORDER: return ms_grade_eval_order(p, f, lang, out);
     case PRED_MAILBOX: return eval_mailbox(p, f, lang, out);
     case PRED_DELIVERED:
     case PRED_BOUNCED:

@@ -4,7 +4,8 @@
  * module's lexer and token cursor, so errors look like a scenario's);
  * params.c derives a student's parameter values; submission.c reads a
  * submission under bounds; facts.c indexes a run's trace; checks.c applies
- * the rubric; grade.c runs one submission; batch.c runs many in worker
+ * the rubric, with dialogue.c's predicates on the typed dialogue; grade.c
+ * runs one submission; batch.c runs many in worker
  * processes; result.c and formats.c write the results.
  */
 #pragma once
@@ -302,6 +303,25 @@ char *ms_grade_expected_text(const Facts *f, const Pred *p, char **why_out);
 /* Grades one check: fraction of its points earned in [0, 1], and what was
  * found (transfer full, in lang) in *detail_out. */
 double ms_grade_check_eval(const Check *c, Facts *f, const char *lang, char **detail_out);
+/* The words joined with sep between them (transfer full). */
+char *ms_grade_join(const GPtrArray *words, const char *sep);
+
+/* ---- Predicates on the typed dialogue (dialogue.c) -------------------------- */
+/* Each earns a fraction in [0, 1] and appends what it found, in lang, to
+ * out; ms_grade_check_eval() calls them when the dialogue reached the
+ * server. */
+
+/* 'rule NAME': one of the protocol rules rubric.c knows. */
+double ms_grade_eval_rule(const Pred *p, const Facts *f, const char *lang, GString *out);
+/* 'reply CODE to VERB' */
+double ms_grade_eval_reply(const Pred *p, const Facts *f, const char *lang, GString *out);
+/* 'typed VERB' */
+double ms_grade_eval_typed(const Pred *p, const Facts *f, const char *lang, GString *out);
+/* 'order VERB VERB ...' */
+double ms_grade_eval_order(const Pred *p, const Facts *f, const char *lang, GString *out);
+/* 'predictions [min PERCENT]': part of the points for part of the replies. */
+double ms_grade_eval_predictions(const Pred *p, const Facts *f, const char *lang,
+                                 GString *out);
 
 /* ---- Units (units in answers) ------------------------------------------------ */
 

@@ -6,7 +6,7 @@
 
 #include "grade/grade-private.h"
 
-/* The rules a 'rule' predicate may name (checks.c implements them). */
+/* The rules a 'rule' predicate may name (dialogue.c implements them). */
 static const char *const rule_names[] = {
     "helo-first", "mail-before-rcpt", "rcpt-before-data", "data-ended", "quit", "crlf",
     "user-before-pass", "retr-before-dele", NULL,
