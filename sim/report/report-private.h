@@ -82,7 +82,7 @@ char *ms_report_phrase(const char *text, const char *lang);
 /* Calls fn for every event template and phrase (for the catalogue). */
 void ms_report_foreach_event_msgid(MsReportMsgidFn fn, gpointer user_data);
 
-/* ---- The transcript's items (transcript_items.c) ------------------------ */
+/* ---- The transcript's items (transcript_items.c, transcript_lines.c) ---- */
 
 /* One TCP connection as the transcript names it, from its conn-open. */
 typedef struct {
