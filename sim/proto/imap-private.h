@@ -35,7 +35,7 @@ static inline gboolean ms_imap_ascii_caseeq(const char *a, const char *b)
     return ms_proto_ascii_caseeq(a, b, G_MAXSIZE);
 }
 
-/* ---- Parsed arguments ------------------------------------------------------ */
+/* ---- Parsed lines and arguments (imap_line.c) ------------------------------ */
 typedef enum {
     MS_IMAP_ARG_ATOM,   /* also NIL, numbers, flags, sequence sets, BODY[...] */
     MS_IMAP_ARG_STRING, /* quoted or literal */
@@ -83,6 +83,46 @@ const char *ms_imap_arg_astring(const MsImapArg *arg);
 /* A number (RFC 3501 number: digits, fits 32 bits); FALSE otherwise. */
 gboolean ms_imap_arg_number(const MsImapArg *arg, guint32 *out);
 
+/* ---- The room a line's arguments are cut from (imap_line.c) ---------------- */
+/* A line's arguments, their octets, its lists' arrays and its texts are
+ * cut from room that comes with the line, so that reading a line and
+ * freeing it take one allocation instead of one for every argument: a
+ * fetched message's response has a dozen.  What does not fit (a long
+ * literal) is allocated on its own, chained to the line and freed with it.
+ * Under AddressSanitizer the room not yet given out is poisoned, so that a
+ * read or write past a piece is caught as it would be past an allocation
+ * of its own. */
+typedef struct MsImapPiece MsImapPiece;
+
+typedef struct {
+    MsImapLine line;      /* first: a line is freed through its MsImapLineStore */
+    gsize used;           /* octets of room taken */
+    MsImapPiece *more;    /* pieces that did not fit, NULL before one */
+    guint64 room[];       /* MS_IMAP_LINE_ROOM octets */
+} MsImapLineStore;
+
+/* A line with its room is 1 KiB, which malloc keeps at hand (its
+ * per-thread cache takes up to 1,032 octets). */
+#define MS_IMAP_LINE_ROOM (1024 - sizeof(MsImapLineStore))
+
+#if MS_UNDER_ASAN
+#include <sanitizer/asan_interface.h>
+#define MS_IMAP_ROOM_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define MS_IMAP_ROOM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define MS_IMAP_ROOM_POISON(p, n) ((void) (p), (void) (n))
+#define MS_IMAP_ROOM_UNPOISON(p, n) ((void) (p), (void) (n))
+#endif
+
+/* size octets cut from the line's room or, when they do not fit, a piece
+ * of their own, chained to the line and freed with it. */
+gpointer ms_imap_line_alloc(MsImapLine *line, gsize size);
+/* A copy of len octets of s, NUL-terminated, in the line's room. */
+char *ms_imap_line_strndup(MsImapLine *line, const char *s, gsize len);
+/* Frees the pieces chained to a line; its room stays as it is. */
+void ms_imap_line_free_pieces(MsImapLineStore *ls);
+
+/* ---- The parser (imap_parse.c) --------------------------------------------- */
 typedef struct MsImapParser MsImapParser;
 
 /* response: parse server responses (status words end the parsed part of a

@@ -1,6 +1,6 @@
 /* imap_parse.c - reading IMAP's wire format: the byte stream cut into
- * command or response lines of arguments (sequence sets are in
- * imap_seqset.c).
+ * command or response lines of arguments (what a line holds, and the room
+ * it is kept in, are imap_line.c's; sequence sets are in imap_seqset.c).
  *
  * IMAP cannot be read a line at a time the way SMTP and POP3 are: a literal
  * "{n}" CRLF is followed by exactly n octets that may hold line ends of
@@ -28,7 +28,7 @@ struct MsImapParser {
     gsize max_literal;
 
     MsImapLine *line;      /* the line being built, NULL between lines */
-    struct LineStore *spare; /* a line given back, for the next one */
+    MsImapLineStore *spare; /* a line given back, for the next one */
     /* The arguments read of the open levels (the line's top level, then
      * each open list), one after the other: a level's are the last ones,
      * from where it opened.  A list's arguments are copied into the line's
@@ -57,68 +57,10 @@ struct MsImapParser {
 
 /* ---- Lines and arguments ----------------------------------------------------- */
 
-/* A line's arguments, their octets, its lists' arrays and its texts are
- * cut from room that comes with the line, so that reading a line and
- * freeing it take one allocation instead of one for every argument: a
- * fetched message's response has a dozen.  What does not fit (a long
- * literal) is allocated on its own, chained to the line and freed with it.
- * Under AddressSanitizer the room not yet given out is poisoned, so that a
- * read or write past a piece is caught as it would be past an allocation
- * of its own. */
-typedef struct Piece {
-    struct Piece *next;
-    guint64 data[];
-} Piece;
-
-typedef struct LineStore {
-    MsImapLine line;      /* first: a line is freed through its LineStore */
-    gsize used;           /* octets of room taken */
-    Piece *more;          /* pieces that did not fit, NULL before one */
-    guint64 room[];       /* LINE_ROOM octets */
-} LineStore;
-
-/* A line with its room is 1 KiB, which malloc keeps at hand (its
- * per-thread cache takes up to 1,032 octets). */
-#define LINE_ROOM (1024 - sizeof(LineStore))
-
 /* A parser keeps the line given back to it for the next one, except under
  * AddressSanitizer, where every line goes back to malloc so that a line
  * used after it was given back is caught, not hidden by the reuse. */
 #define LINE_REUSE (!MS_UNDER_ASAN)
-
-#if MS_UNDER_ASAN
-#include <sanitizer/asan_interface.h>
-#define ROOM_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define ROOM_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
-#else
-#define ROOM_POISON(p, n) ((void) (p), (void) (n))
-#define ROOM_UNPOISON(p, n) ((void) (p), (void) (n))
-#endif
-
-static gpointer line_alloc(MsImapLine *line, gsize size)
-{
-    LineStore *ls = (LineStore *) line;
-    gsize aligned = (size + 7) & ~(gsize) 7; /* keeps the next piece aligned */
-    if (ls->used + aligned <= LINE_ROOM) {
-        char *p = (char *) ls->room + ls->used;
-        ls->used += aligned;
-        ROOM_UNPOISON(p, size);
-        return p;
-    }
-    Piece *piece = g_malloc(sizeof *piece + size);
-    piece->next = ls->more;
-    ls->more = piece;
-    return piece->data;
-}
-
-static char *line_strndup(MsImapLine *line, const char *s, gsize len)
-{
-    char *copy = line_alloc(line, len + 1);
-    if (len > 0)
-        memcpy(copy, s, len);
-    copy[len] = '\0';
-    return copy;
-}
 
 static void begin_line(MsImapParser *p);
 
@@ -126,7 +68,7 @@ static void begin_line(MsImapParser *p);
 static MsImapArg *arg_new(MsImapParser *p, MsImapArgKind kind, gsize len)
 {
     begin_line(p);
-    MsImapArg *arg = line_alloc(p->line, sizeof *arg + len + 1);
+    MsImapArg *arg = ms_imap_line_alloc(p->line, sizeof *arg + len + 1);
     arg->kind = kind;
     arg->literal = FALSE;
     arg->list = NULL;
@@ -142,70 +84,6 @@ static MsImapArg *arg_new_data(MsImapParser *p, MsImapArgKind kind, const char *
     if (len > 0)
         memcpy(arg->data, data, len);
     return arg;
-}
-
-static void free_pieces(LineStore *ls)
-{
-    while (ls->more != NULL) {
-        Piece *next = ls->more->next;
-        g_free(ls->more);
-        ls->more = next;
-    }
-}
-
-void ms_imap_line_free(MsImapLine *line)
-{
-    if (line == NULL)
-        return;
-    LineStore *ls = (LineStore *) line;
-    free_pieces(ls);
-    ROOM_UNPOISON(ls->room, LINE_ROOM);
-    g_free(ls);
-}
-
-const MsImapArg *ms_imap_line_arg(const MsImapLine *line, guint index)
-{
-    if (line == NULL || index >= line->args->len)
-        return NULL;
-    return line->args->items[index];
-}
-
-const char *ms_imap_line_tag(const MsImapLine *line)
-{
-    const MsImapArg *arg = ms_imap_line_arg(line, 0);
-    return arg != NULL && arg->kind == MS_IMAP_ARG_ATOM ? arg->data : NULL;
-}
-
-gboolean ms_imap_arg_is_atom(const MsImapArg *arg, const char *word)
-{
-    return arg != NULL && arg->kind == MS_IMAP_ARG_ATOM && ms_imap_ascii_caseeq(arg->data, word);
-}
-
-const char *ms_imap_arg_astring(const MsImapArg *arg)
-{
-    if (arg == NULL || arg->kind == MS_IMAP_ARG_LIST)
-        return NULL;
-    /* A NUL cannot be part of a name or a password. */
-    if (memchr(arg->data, '\0', arg->len) != NULL)
-        return NULL;
-    return arg->data;
-}
-
-gboolean ms_imap_arg_number(const MsImapArg *arg, guint32 *out)
-{
-    /* RFC 3501 section 9: number = 1*DIGIT, an unsigned 32-bit integer. */
-    if (arg == NULL || arg->kind != MS_IMAP_ARG_ATOM || arg->len == 0 || arg->len > 10)
-        return FALSE;
-    guint64 v = 0;
-    for (gsize i = 0; i < arg->len; i++) {
-        if (!g_ascii_isdigit(arg->data[i]))
-            return FALSE;
-        v = v * 10 + (guint64) (arg->data[i] - '0');
-    }
-    if (v > G_MAXUINT32)
-        return FALSE;
-    *out = (guint32) v;
-    return TRUE;
 }
 
 /* ---- The parser ------------------------------------------------------------------- */
@@ -256,8 +134,8 @@ void ms_imap_parser_recycle(MsImapParser *parser, MsImapLine *line)
         ms_imap_line_free(line);
         return;
     }
-    LineStore *ls = (LineStore *) line;
-    free_pieces(ls);
+    MsImapLineStore *ls = (MsImapLineStore *) line;
+    ms_imap_line_free_pieces(ls);
     parser->spare = ls;
 }
 
@@ -311,13 +189,13 @@ static void begin_line(MsImapParser *p)
 {
     if (p->line != NULL)
         return;
-    LineStore *ls = p->spare;
+    MsImapLineStore *ls = p->spare;
     if (ls != NULL)
         p->spare = NULL;
     else
-        ls = g_malloc(sizeof *ls + LINE_ROOM);
+        ls = g_malloc(sizeof *ls + MS_IMAP_LINE_ROOM);
     memset(ls, 0, sizeof *ls); /* not the room, which is written before it is read */
-    ROOM_POISON(ls->room, LINE_ROOM);
+    MS_IMAP_ROOM_POISON(ls->room, MS_IMAP_LINE_ROOM);
     p->line = &ls->line;
 }
 
@@ -327,7 +205,7 @@ static MsImapArgs *take_level(MsImapParser *p)
 {
     guint start = p->level_start[p->depth - 1];
     guint n = p->n_pending - start;
-    MsImapArgs *args = line_alloc(p->line, sizeof *args + n * sizeof args->items[0]);
+    MsImapArgs *args = ms_imap_line_alloc(p->line, sizeof *args + n * sizeof args->items[0]);
     args->len = n;
     if (n > 0)
         memcpy(args->items, p->pending + start, n * sizeof args->items[0]);
@@ -362,9 +240,9 @@ static int fail(MsImapParser *p, const char *message, const char *code, gboolean
                 MsImapLine **line_out)
 {
     begin_line(p);
-    p->line->error = line_strndup(p->line, message, strlen(message));
+    p->line->error = ms_imap_line_strndup(p->line, message, strlen(message));
     if (code != NULL)
-        p->line->code = line_strndup(p->line, code, strlen(code));
+        p->line->code = ms_imap_line_strndup(p->line, code, strlen(code));
     *line_out = finish_line(p);
     p->skipping = !at_end;
     return -1;
@@ -436,7 +314,7 @@ static void set_text(MsImapParser *p, const char *s, gsize len)
     if (len > 0 && s[0] == '[') {
         const char *close = memchr(s, ']', len);
         if (close != NULL) {
-            p->line->code = line_strndup(p->line, s + 1, (gsize) (close - s - 1));
+            p->line->code = ms_imap_line_strndup(p->line, s + 1, (gsize) (close - s - 1));
             gsize used = (gsize) (close - s) + 1;
             if (used < len && s[used] == ' ')
                 used++;
@@ -444,7 +322,7 @@ static void set_text(MsImapParser *p, const char *s, gsize len)
             len -= used;
         }
     }
-    p->line->text = line_strndup(p->line, s, len);
+    p->line->text = ms_imap_line_strndup(p->line, s, len);
 }
 
 /* What an octet is to an atom outside "[...]": part of it, its end (SP,
@@ -785,7 +663,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
         case '(': {
             if (p->depth > MS_IMAP_NESTING_MAX)
                 return fail(p, "Lists nested too deeply", NULL, FALSE, line_out);
-            MsImapArg *list = line_alloc(p->line, sizeof *list);
+            MsImapArg *list = ms_imap_line_alloc(p->line, sizeof *list);
             memset(list, 0, sizeof *list);
             list->kind = MS_IMAP_ARG_LIST;
             add_arg(p, list);
