@@ -1018,6 +1018,12 @@ static void test_program_feedback(void)
     g_autoptr(MsGradeResult) f =
         ms_grade_submission(ex, "tests/data/grade/smtp-client-program/floods.py", &en);
     CU_ASSERT_PTR_NOT_NULL(strstr(f->transcript, "flooded: cut off after 1048576 bytes"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->transcript, "the first 2048 of more than 1048576 bytes"));
+    /* How far past the limit it got is the real clock's: the feedback,
+     * which does not say, is the same for a second run. */
+    g_autoptr(MsGradeResult) again =
+        ms_grade_submission(ex, "tests/data/grade/smtp-client-program/floods.py", &en);
+    MS_ASSERT_STR(again->transcript, f->transcript);
 }
 
 /* Mail a program hands to the exposed server for another domain of the

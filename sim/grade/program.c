@@ -454,10 +454,21 @@ static char *program_transcript(const Facts *f, const Run *run, GPtrArray *notes
     if (run->output > 0) {
         g_autofree char *shown = g_strdup_printf("%u", (guint) MIN(run->shown->len,
                                                                     run->output));
-        g_autofree char *all = g_strdup_printf("%" G_GUINT64_FORMAT, run->output);
-        g_autofree char *head = ms_grade_fmt(lang, N_("what the program printed (the first {1} "
-                                                      "of {2} bytes):"),
-                                             shown, all, NULL);
+        g_autofree char *head = NULL;
+        if (run->flooded) {
+            /* How far past the limit a flood got before it was stopped
+             * depends on the real clock; the feedback says only what
+             * every run of the same program would. */
+            g_autofree char *limit = g_strdup_printf("%u", PROGRAM_MAX_OUTPUT);
+            head = ms_grade_fmt(lang, N_("what the program printed (the first {1} of more "
+                                         "than {2} bytes):"),
+                                shown, limit, NULL);
+        } else {
+            g_autofree char *all = g_strdup_printf("%" G_GUINT64_FORMAT, run->output);
+            head = ms_grade_fmt(lang, N_("what the program printed (the first {1} of {2} "
+                                         "bytes):"),
+                                shown, all, NULL);
+        }
         g_string_append_printf(out, "-- %s\n", head);
         g_autofree char *valid = g_utf8_make_valid(run->shown->str, (gssize) run->shown->len);
         g_auto(GStrv) lines = g_strsplit(valid, "\n", -1);
