@@ -9,11 +9,15 @@
 
 G_BEGIN_DECLS
 
+/* A browser logged in: the cookie it was given and whose mailbox it may
+ * read (RFC 6265: HTTP itself keeps no state between requests). */
 typedef struct {
     char *id;       /* the cookie value, "s1" */
     char *address;  /* whose mailbox */
-} Session;
+} MsWebmailSession;
 
+/* The application: its host, the server's callbacks that read and send
+ * mail for it, and the browsers logged in. */
 struct MsWebmail {
     char *hostname;
     MsWebmailAuthFn authenticate;
@@ -21,12 +25,13 @@ struct MsWebmail {
     MsWebmailGetFn get;
     MsWebmailSendFn send;
     gpointer user_data;
-    GPtrArray *sessions;  /* Session, in login order */
+    GPtrArray *sessions;  /* MsWebmailSession, in login order */
     guint next_session;
     MsWebmailFolders folders; /* all NULL: INBOX pages only */
 };
 
-/* One request being answered. */
+/* One request being answered: the application, what was asked, the
+ * session its cookie names (NULL: none), and the response being written. */
 typedef struct {
     MsWebmail *app;
     const char *method;
@@ -34,9 +39,9 @@ typedef struct {
     const char *query;    /* after '?', or "" */
     const GPtrArray *headers;
     GBytes *body;
-    const Session *session;
+    const MsWebmailSession *session;
     MsWebmailResponse *resp;
-} Ctx;
+} MsWebmailCtx;
 
 /* The folder pages are on (ms_webmail_enable_folders()). */
 static inline gboolean ms_webmail_folders_on(const MsWebmail *app)
@@ -51,17 +56,18 @@ void ms_webmail_line(GString *out, const char *fmt, ...);
 /* A new page with its title (transfer full: give it to ms_webmail_answer()). */
 GString *ms_webmail_page(const char *title);
 /* Sets the response: status, the page as text/html, outcome. */
-void ms_webmail_answer(Ctx *ctx, guint status, GString *html, MsWebmailOutcome outcome);
+void ms_webmail_answer(MsWebmailCtx *ctx, guint status, GString *html, MsWebmailOutcome outcome);
 /* Answers with an error page saying why and linking to the start. */
-void ms_webmail_error_page(Ctx *ctx, guint status, const char *why, MsWebmailOutcome outcome);
+void ms_webmail_error_page(MsWebmailCtx *ctx, guint status, const char *why,
+                           MsWebmailOutcome outcome);
 /* A field of the request's query, or NULL (transfer full). */
-char *ms_webmail_query_get(const Ctx *ctx, const char *name);
+char *ms_webmail_query_get(const MsWebmailCtx *ctx, const char *name);
 /* base with "?folder=..." (transfer full). */
 char *ms_webmail_folder_link(const char *base, const char *folder);
 
 /* ---- A message and its parts (webmail_message.c) --------------------------- */
 
 /* GET /message/N: the message's page; /message/N/part/K: one part. */
-void ms_webmail_do_message(Ctx *ctx);
+void ms_webmail_do_message(MsWebmailCtx *ctx);
 
 G_END_DECLS

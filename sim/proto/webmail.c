@@ -93,7 +93,7 @@ GString *ms_webmail_page(const char *title)
 }
 
 /* Sets the response: status, a text/html page, outcome. */
-void ms_webmail_answer(Ctx *ctx, guint status, GString *html, MsWebmailOutcome outcome)
+void ms_webmail_answer(MsWebmailCtx *ctx, guint status, GString *html, MsWebmailOutcome outcome)
 {
     MsWebmailResponse *r = ctx->resp;
     r->status = status;
@@ -105,7 +105,8 @@ void ms_webmail_answer(Ctx *ctx, guint status, GString *html, MsWebmailOutcome o
 
 /* A redirect (RFC 9110 15.4): Location, and a one-line page with the link
  * for a browser that does not follow it. */
-static void redirect(Ctx *ctx, guint status, const char *location, MsWebmailOutcome outcome)
+static void redirect(MsWebmailCtx *ctx, guint status, const char *location,
+                     MsWebmailOutcome outcome)
 {
     ms_http_headers_add(ctx->resp->headers, "Location", location);
     GString *html = g_string_new(NULL);
@@ -113,7 +114,8 @@ static void redirect(Ctx *ctx, guint status, const char *location, MsWebmailOutc
     ms_webmail_answer(ctx, status, html, outcome);
 }
 
-void ms_webmail_error_page(Ctx *ctx, guint status, const char *why, MsWebmailOutcome outcome)
+void ms_webmail_error_page(MsWebmailCtx *ctx, guint status, const char *why,
+                           MsWebmailOutcome outcome)
 {
     g_autofree char *title = g_strdup_printf("%u %s", status, ms_http_status_reason(status));
     GString *html = ms_webmail_page(title);
@@ -122,7 +124,7 @@ void ms_webmail_error_page(Ctx *ctx, guint status, const char *why, MsWebmailOut
 }
 
 /* The form of a POST, or NULL after answering 415 or 400. */
-static GPtrArray *read_form(Ctx *ctx)
+static GPtrArray *read_form(MsWebmailCtx *ctx)
 {
     const char *type = ms_http_headers_get(ctx->headers, "Content-Type");
     g_autofree char *token = type != NULL ? ms_mime_value_token(type) : NULL;
@@ -144,18 +146,18 @@ static GPtrArray *read_form(Ctx *ctx)
 
 /* ---- Sessions ------------------------------------------------------------------------ */
 
-static void session_free(Session *s)
+static void session_free(MsWebmailSession *s)
 {
     g_free(s->id);
     g_free(s->address);
     g_free(s);
 }
 
-static const Session *find_session(const MsWebmail *app, const GPtrArray *headers)
+static const MsWebmailSession *find_session(const MsWebmail *app, const GPtrArray *headers)
 {
     g_autofree char *id = ms_http_cookie_get(headers, MS_WEBMAIL_COOKIE);
     for (guint i = 0; id != NULL && i < app->sessions->len; i++) {
-        const Session *s = g_ptr_array_index(app->sessions, i);
+        const MsWebmailSession *s = g_ptr_array_index(app->sessions, i);
         if (strcmp(s->id, id) == 0)
             return s;
     }
@@ -164,7 +166,7 @@ static const Session *find_session(const MsWebmail *app, const GPtrArray *header
 
 /* ---- Routes ------------------------------------------------------------------------------ */
 
-static void do_login_form(Ctx *ctx)
+static void do_login_form(MsWebmailCtx *ctx)
 {
     g_autofree char *title = g_strdup_printf("Web mail at %s", ctx->app->hostname);
     GString *html = ms_webmail_page(title);
@@ -175,7 +177,7 @@ static void do_login_form(Ctx *ctx)
     ms_webmail_answer(ctx, 200, html, MS_WEBMAIL_LOGIN_FORM);
 }
 
-static void do_login(Ctx *ctx)
+static void do_login(MsWebmailCtx *ctx)
 {
     g_autoptr(GPtrArray) form = read_form(ctx);
     if (form == NULL)
@@ -200,7 +202,7 @@ static void do_login(Ctx *ctx)
         ms_webmail_error_page(ctx, 401, "Wrong user name or password.", MS_WEBMAIL_LOGIN_FAILED);
         return;
     }
-    Session *s = g_new0(Session, 1);
+    MsWebmailSession *s = g_new0(MsWebmailSession, 1);
     s->id = g_strdup_printf("s%u", ++app->next_session);
     s->address = address != NULL ? address : g_strdup(user);
     g_ptr_array_add(app->sessions, s);
@@ -212,7 +214,7 @@ static void do_login(Ctx *ctx)
 }
 
 /* A field of the query ("folder=Saved"), or NULL (transfer full). */
-char *ms_webmail_query_get(const Ctx *ctx, const char *name)
+char *ms_webmail_query_get(const MsWebmailCtx *ctx, const char *name)
 {
     g_autoptr(GPtrArray) pairs = ms_webmail_form_decode(ctx->query, strlen(ctx->query), NULL);
     const char *v = pairs != NULL ? ms_http_headers_get(pairs, name) : NULL;
@@ -227,7 +229,7 @@ char *ms_webmail_folder_link(const char *base, const char *folder)
     return g_strdup_printf("%s?%s", base, q);
 }
 
-static void folder_nav(Ctx *ctx, GString *html, const char *current)
+static void folder_nav(MsWebmailCtx *ctx, GString *html, const char *current)
 {
     MsWebmail *app = ctx->app;
     g_auto(GStrv) names = app->folders.folders(ctx->session->address, app->user_data);
@@ -257,7 +259,7 @@ static void folder_nav(Ctx *ctx, GString *html, const char *current)
 
 /* A listing page: the INBOX (folder NULL: the pages without folders) or a
  * folder, with its navigation, links and flags. */
-static void listing(Ctx *ctx, GPtrArray *list, const char *folder, gboolean sent)
+static void listing(MsWebmailCtx *ctx, GPtrArray *list, const char *folder, gboolean sent)
 {
     g_autofree char *title = g_strdup_printf("%s of %s", folder != NULL ? folder : "Inbox",
                                              ctx->session->address);
@@ -289,7 +291,7 @@ static void listing(Ctx *ctx, GPtrArray *list, const char *folder, gboolean sent
     ms_webmail_answer(ctx, 200, html, MS_WEBMAIL_INBOX);
 }
 
-static void do_inbox(Ctx *ctx)
+static void do_inbox(MsWebmailCtx *ctx)
 {
     MsWebmail *app = ctx->app;
     if (ms_webmail_folders_on(app)) {
@@ -312,7 +314,7 @@ static void do_inbox(Ctx *ctx)
     listing(ctx, list, NULL, strcmp(ctx->query, "sent=1") == 0);
 }
 
-static void do_change(Ctx *ctx)
+static void do_change(MsWebmailCtx *ctx)
 {
     MsWebmail *app = ctx->app;
     if (!ms_webmail_folders_on(app)) {
@@ -367,7 +369,7 @@ static void do_change(Ctx *ctx)
     redirect(ctx, 303, back, MS_WEBMAIL_CHANGED);
 }
 
-static void do_compose(Ctx *ctx)
+static void do_compose(MsWebmailCtx *ctx)
 {
     g_autofree char *title = g_strdup_printf("New message from %s", ctx->session->address);
     GString *html = ms_webmail_page(title);
@@ -391,7 +393,7 @@ static gboolean address_is_plain(const char *a)
     return TRUE;
 }
 
-static void do_send(Ctx *ctx)
+static void do_send(MsWebmailCtx *ctx)
 {
     g_autoptr(GPtrArray) form = read_form(ctx);
     if (form == NULL)
@@ -441,7 +443,7 @@ static void do_send(Ctx *ctx)
     redirect(ctx, 303, "/inbox?sent=1", MS_WEBMAIL_SENT);
 }
 
-static void do_logout(Ctx *ctx)
+static void do_logout(MsWebmailCtx *ctx)
 {
     if (ctx->session != NULL)
         g_ptr_array_remove(ctx->app->sessions, (gpointer) ctx->session);
@@ -456,7 +458,7 @@ typedef struct {
     const char *path;      /* exact, or a prefix ending in '/' */
     const char *allow;     /* methods, as the Allow field lists them */
     gboolean needs_session;
-    void (*handle)(Ctx *ctx);
+    void (*handle)(MsWebmailCtx *ctx);
 } Route;
 
 static const Route routes[] = {
@@ -555,7 +557,7 @@ MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *method, const c
     const char *t = target != NULL ? target : "";
     const char *q = strchr(t, '?');
     g_autofree char *path = q != NULL ? g_strndup(t, (gsize) (q - t)) : g_strdup(t);
-    Ctx ctx = {
+    MsWebmailCtx ctx = {
         .app = app,
         .method = method != NULL ? method : "",
         .path = path,

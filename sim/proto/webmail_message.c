@@ -175,7 +175,7 @@ static char *disposition(const MsMimePart *part)
 
 /* One part, decoded, as its own response: the octets the message carried
  * in base64 or quoted-printable come as they are (HTTP is 8-bit clean). */
-static void send_part(Ctx *ctx, const MsMimePart *part)
+static void send_part(MsWebmailCtx *ctx, const MsMimePart *part)
 {
     g_autoptr(GBytes) data = ms_mime_part_decode(part, NULL);
     if (data == NULL) {
@@ -200,7 +200,7 @@ static void send_part(Ctx *ctx, const MsMimePart *part)
 /* ---- The page ------------------------------------------------------------------ */
 
 /* The buttons under a message: delete, flag, copy or move it. */
-static void message_actions(Ctx *ctx, GString *html, const char *folder, guint number)
+static void message_actions(MsWebmailCtx *ctx, GString *html, const char *folder, guint number)
 {
     MsWebmail *app = ctx->app;
     char n[16];
@@ -220,7 +220,7 @@ static void message_actions(Ctx *ctx, GString *html, const char *folder, guint n
     ms_webmail_line(html, "</form>");
 }
 
-void ms_webmail_do_message(Ctx *ctx)
+void ms_webmail_do_message(MsWebmailCtx *ctx)
 {
     MsWebmail *app = ctx->app;
     guint part_number = 0;
