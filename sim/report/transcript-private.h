@@ -1,7 +1,8 @@
 /* transcript-private.h - what the two files that make a transcript's items
  * share: the builder, with each connection's state in it, and its helpers
  * that add items, notes and phase headings (transcript_items.c), which the
- * protocol lines (transcript_lines.c) are added with.
+ * protocol lines (transcript_lines.c) are added with.  Their names say
+ * ms_tb_ (MsTb): the transcript's builder, as the diagram's say ms_dg_.
  */
 #pragma once
 
@@ -10,25 +11,25 @@
 /* Where a line stands in a message text (SMTP DATA, POP3 RETR, IMAP
  * literal): RFC 5322 header, body, or a MIME part's boundary and headers. */
 typedef enum {
-    MS_ITEMS_TEXT_OUT,
-    MS_ITEMS_TEXT_HEADER,
-    MS_ITEMS_TEXT_BODY,
-    MS_ITEMS_TEXT_PART_HEADER,
-} MsItemsText;
+    MS_TB_TEXT_OUT,
+    MS_TB_TEXT_HEADER,
+    MS_TB_TEXT_BODY,
+    MS_TB_TEXT_PART_HEADER,
+} MsTbText;
 
 /* What a line is to the leaving out of long bodies. */
 typedef enum {
-    MS_ITEMS_BODY_NONE,      /* not a body line */
-    MS_ITEMS_BODY_CONTENT,   /* may be left out */
-    MS_ITEMS_BODY_STRUCTURE, /* boundary, part header, separator: always shown */
-} MsItemsBody;
+    MS_TB_BODY_NONE,      /* not a body line */
+    MS_TB_BODY_CONTENT,   /* may be left out */
+    MS_TB_BODY_STRUCTURE, /* boundary, part header, separator: always shown */
+} MsTbBody;
 
 /* What the builder knows of one connection. */
 typedef struct {
     MsReportConn *conn;
     const char *phase;     /* last phase heading printed */
     const char *last_note; /* note key of its last line */
-    MsItemsText text;
+    MsTbText text;
     gboolean teardown;     /* the teardown heading is printed */
     gboolean client_acked; /* the client's handshake ACK has been seen */
     gboolean data_noted;   /* a data segment has been annotated */
@@ -40,7 +41,7 @@ typedef struct {
     GPtrArray *rcpt_addrs; /* char* */
     GString *shown_to;
     gboolean in_to_field;  /* the header line being read is To: or Cc: */
-} MsItemsConn;
+} MsTbConn;
 
 /* The items being built, in the order they are added, with what building
  * them needs. */
@@ -49,9 +50,9 @@ typedef struct {
     const char *lang;
     MsReportItems *out; /* its blocks and strings hold the items */
     GPtrArray *items;   /* MsItem* */
-    GArray *body;       /* MsItemsBody per item */
+    GArray *body;       /* MsTbBody per item */
     GPtrArray *conns;   /* MsReportConn*, by id */
-    GPtrArray *states;  /* MsItemsConn*, by id */
+    GPtrArray *states;  /* MsTbConn*, by id */
     /* Where early_heading's last look ahead stopped (0: none yet): the
      * events of one instant share it, so the trace is walked once. */
     guint64 ahead;
@@ -59,34 +60,35 @@ typedef struct {
      * trace's pool keeps one copy of each key): finding a key's text
      * searches the engines' tables, and nearly every line has a note. */
     GHashTable *note_texts;
-} MsItemsBuilder;
+} MsTbBuilder;
 
 /* transcript_items.c: the builder's helpers.  An item added is the last
- * of the list; ms_items_add() takes its text (transfer full) and keeps it
- * in the items' pool, ms_items_add_borrowed() points to a text that
+ * of the list; ms_tb_add() takes its text (transfer full) and keeps it
+ * in the items' pool, ms_tb_add_borrowed() points to a text that
  * outlives the items. */
-MsItem *ms_items_add_borrowed(MsItemsBuilder *b, MsItemKind kind, const MsTraceRecord *r,
-                              const MsReportConn *conn, MsTime time, const char *text);
-MsItem *ms_items_add(MsItemsBuilder *b, MsItemKind kind, const MsTraceRecord *r,
-                     const MsReportConn *conn, MsTime time, char *text);
-/* Keeps a text in the items' pool and frees it (transfer none). */
-const char *ms_items_keep_text(MsReportItems *ri, char *text);
-/* Adds a note under an item: ms_items_push_note() a sentence that outlives
- * the items or is kept in their pool; ms_items_add_note() the text of a
+MsItem *ms_tb_add_borrowed(MsTbBuilder *b, MsItemKind kind, const MsTraceRecord *r,
+                           const MsReportConn *conn, MsTime time, const char *text);
+MsItem *ms_tb_add(MsTbBuilder *b, MsItemKind kind, const MsTraceRecord *r,
+                  const MsReportConn *conn, MsTime time, char *text);
+/* Keeps a text in the items' pool (one copy of each) and frees it
+ * (transfer full); the pool's copy is returned (transfer none). */
+const char *ms_tb_keep_text(MsReportItems *ri, char *text);
+/* Adds a note under an item: ms_tb_push_note() a sentence that outlives
+ * the items or is kept in their pool; ms_tb_add_note() the text of a
  * note key in the builder's language (nothing without options->notes, or
  * for a key with no text). */
-void ms_items_push_note(MsItem *item, const char *text);
-void ms_items_add_note(MsItemsBuilder *b, MsItem *item, const char *key);
+void ms_tb_push_note(MsItem *item, const char *text);
+void ms_tb_add_note(MsTbBuilder *b, MsItem *item, const char *key);
 /* The state of connection id, or NULL when the trace never opened it. */
-MsItemsConn *ms_items_state_of(MsItemsBuilder *b, guint id);
+MsTbConn *ms_tb_state_of(MsTbBuilder *b, guint id);
 /* The state of the record's connection, made when it is new, and named
  * after the record's hosts and ports. */
-MsItemsConn *ms_items_open_conn(MsItemsBuilder *b, const MsTraceRecord *r);
+MsTbConn *ms_tb_open_conn(MsTbBuilder *b, const MsTraceRecord *r);
 /* A phase heading on the connection, which is now in that phase. */
-void ms_items_heading(MsItemsBuilder *b, MsItemsConn *s, const char *phase, MsTime time);
+void ms_tb_heading(MsTbBuilder *b, MsTbConn *s, const char *phase, MsTime time);
 /* The arrow of what the side dir sent. */
-MsArrow ms_items_arrow_of(MsDir dir);
+MsArrow ms_tb_arrow_of(MsDir dir);
 
 /* transcript_lines.c: a protocol line, its phase heading if it opens one,
  * and its notes. */
-void ms_items_line_record(MsItemsBuilder *b, const MsTraceRecord *r);
+void ms_tb_line_record(MsTbBuilder *b, const MsTraceRecord *r);

@@ -18,7 +18,7 @@
 
 static void conn_state_free(gpointer p)
 {
-    MsItemsConn *s = p;
+    MsTbConn *s = p;
     if (s == NULL)
         return;
     g_clear_pointer(&s->rcpt_items, g_ptr_array_unref);
@@ -45,7 +45,7 @@ static MsItem *new_item(MsReportItems *ri)
 
 /* Keeps a text in the items' pool (one copy of each: transcripts repeat
  * "250 OK" and the notes' sentences thousands of times) and frees it. */
-const char *ms_items_keep_text(MsReportItems *ri, char *text)
+const char *ms_tb_keep_text(MsReportItems *ri, char *text)
 {
     if (text == NULL)
         return NULL;
@@ -55,8 +55,8 @@ const char *ms_items_keep_text(MsReportItems *ri, char *text)
 }
 
 /* text: one that outlives the items (the trace's own, say). */
-MsItem *ms_items_add_borrowed(MsItemsBuilder *b, MsItemKind kind, const MsTraceRecord *r,
-                              const MsReportConn *conn, MsTime time, const char *text)
+MsItem *ms_tb_add_borrowed(MsTbBuilder *b, MsItemKind kind, const MsTraceRecord *r,
+                           const MsReportConn *conn, MsTime time, const char *text)
 {
     MsItem *item = new_item(b->out);
     item->kind = kind;
@@ -69,20 +69,20 @@ MsItem *ms_items_add_borrowed(MsItemsBuilder *b, MsItemKind kind, const MsTraceR
     item->time = time;
     item->text = text;
     g_ptr_array_add(b->items, item);
-    MsItemsBody none = MS_ITEMS_BODY_NONE;
+    MsTbBody none = MS_TB_BODY_NONE;
     g_array_append_val(b->body, none);
     return item;
 }
 
-MsItem *ms_items_add(MsItemsBuilder *b, MsItemKind kind, const MsTraceRecord *r,
-                     const MsReportConn *conn, MsTime time, char *text)
+MsItem *ms_tb_add(MsTbBuilder *b, MsItemKind kind, const MsTraceRecord *r,
+                  const MsReportConn *conn, MsTime time, char *text)
 {
-    return ms_items_add_borrowed(b, kind, r, conn, time, ms_items_keep_text(b->out, text));
+    return ms_tb_add_borrowed(b, kind, r, conn, time, ms_tb_keep_text(b->out, text));
 }
 
 /* text: a sentence that outlives the items (the notes' catalogue) or one
  * kept in their pool. */
-void ms_items_push_note(MsItem *item, const char *text)
+void ms_tb_push_note(MsItem *item, const char *text)
 {
     if (item->n_notes == 0) {
         item->note = text;
@@ -93,7 +93,7 @@ void ms_items_push_note(MsItem *item, const char *text)
     item->n_notes++;
 }
 
-void ms_items_add_note(MsItemsBuilder *b, MsItem *item, const char *key)
+void ms_tb_add_note(MsTbBuilder *b, MsItem *item, const char *key)
 {
     if (!b->options->notes)
         return;
@@ -103,25 +103,25 @@ void ms_items_add_note(MsItemsBuilder *b, MsItem *item, const char *key)
         g_hash_table_insert(b->note_texts, (gpointer) key, text);
     }
     if (text != NULL)
-        ms_items_push_note(item, text);
+        ms_tb_push_note(item, text);
 }
 
-MsItemsConn *ms_items_state_of(MsItemsBuilder *b, guint id)
+MsTbConn *ms_tb_state_of(MsTbBuilder *b, guint id)
 {
     if (id == 0 || id >= b->states->len)
         return NULL;
     return g_ptr_array_index(b->states, id);
 }
 
-MsItemsConn *ms_items_open_conn(MsItemsBuilder *b, const MsTraceRecord *r)
+MsTbConn *ms_tb_open_conn(MsTbBuilder *b, const MsTraceRecord *r)
 {
     while (b->states->len <= r->conn) {
         g_ptr_array_add(b->states, NULL);
         g_ptr_array_add(b->conns, NULL);
     }
-    MsItemsConn *s = g_ptr_array_index(b->states, r->conn);
+    MsTbConn *s = g_ptr_array_index(b->states, r->conn);
     if (s == NULL) {
-        s = g_new0(MsItemsConn, 1);
+        s = g_new0(MsTbConn, 1);
         s->conn = g_new0(MsReportConn, 1);
         g_ptr_array_index(b->states, r->conn) = s;
         g_ptr_array_index(b->conns, r->conn) = s->conn;
@@ -135,14 +135,14 @@ MsItemsConn *ms_items_open_conn(MsItemsBuilder *b, const MsTraceRecord *r)
     return s;
 }
 
-void ms_items_heading(MsItemsBuilder *b, MsItemsConn *s, const char *phase, MsTime time)
+void ms_tb_heading(MsTbBuilder *b, MsTbConn *s, const char *phase, MsTime time)
 {
     const char *name = ms_report_phase_text(phase, b->lang);
-    ms_items_add(b, MS_ITEM_PHASE, NULL, s->conn, time, g_strdup(name != NULL ? name : phase));
+    ms_tb_add(b, MS_ITEM_PHASE, NULL, s->conn, time, g_strdup(name != NULL ? name : phase));
     s->phase = phase;
 }
 
-MsArrow ms_items_arrow_of(MsDir dir)
+MsArrow ms_tb_arrow_of(MsDir dir)
 {
     return dir == MS_DIR_SERVER ? MS_ARROW_TO_CLIENT : MS_ARROW_TO_SERVER;
 }
@@ -160,34 +160,34 @@ MsReportRefusal ms_report_refusal(const MsTraceRecord *r)
     return MS_REPORT_REFUSED_RST;
 }
 
-static void conn_record(MsItemsBuilder *b, const MsTraceRecord *r)
+static void conn_record(MsTbBuilder *b, const MsTraceRecord *r)
 {
     const char *lang = b->lang;
     if (r->kind == MS_TRACE_CONN_OPEN) {
-        MsItemsConn *s = ms_items_open_conn(b, r);
-        ms_items_heading(b, s, "tcp.handshake", r->time);
-        MsItem *item = ms_items_add(b, MS_ITEM_CONN, r, s->conn, r->time,
-                                    ms_report_format(lang, N_("SYN: {1} opens a TCP"
+        MsTbConn *s = ms_tb_open_conn(b, r);
+        ms_tb_heading(b, s, "tcp.handshake", r->time);
+        MsItem *item = ms_tb_add(b, MS_ITEM_CONN, r, s->conn, r->time,
+                                 ms_report_format(lang, N_("SYN: {1} opens a TCP"
                                                               " connection ({2})"),
                                                      r->src, s->conn->protocol, NULL));
         item->arrow = MS_ARROW_TO_SERVER;
         return;
     }
-    MsItemsConn *s = ms_items_state_of(b, r->conn);
+    MsTbConn *s = ms_tb_state_of(b, r->conn);
     if (s == NULL)
         return;
     MsItem *item = NULL;
     switch (r->kind) {
     case MS_TRACE_CONN_ESTABLISHED:
         if (r->dir == MS_DIR_CLIENT) {
-            item = ms_items_add(b, MS_ITEM_CONN, r, s->conn, r->time,
-                                ms_report_format(lang, N_("{1} gets SYN+ACK: connection"
+            item = ms_tb_add(b, MS_ITEM_CONN, r, s->conn, r->time,
+                             ms_report_format(lang, N_("{1} gets SYN+ACK: connection"
                                                           " established"),
                                                  r->src, NULL));
             item->arrow = MS_ARROW_TO_CLIENT;
         } else {
-            item = ms_items_add(b, MS_ITEM_CONN, r, s->conn, r->time,
-                                ms_report_format(lang, N_("{1} gets the ACK: handshake"
+            item = ms_tb_add(b, MS_ITEM_CONN, r, s->conn, r->time,
+                             ms_report_format(lang, N_("{1} gets the ACK: handshake"
                                                           " complete"),
                                                  r->src, NULL));
             item->arrow = MS_ARROW_TO_SERVER;
@@ -198,8 +198,8 @@ static void conn_record(MsItemsBuilder *b, const MsTraceRecord *r)
             /* RFC 9293 3.10.7.1: a SYN to a port nobody listens on is
              * answered with a RST, which comes back to the client. */
             g_autofree char *port = g_strdup_printf("%u", s->conn->server_port);
-            item = ms_items_add(b, MS_ITEM_CONN, r, s->conn, r->time,
-                                ms_report_format(lang, N_("connection refused: {1}'s TCP answered"
+            item = ms_tb_add(b, MS_ITEM_CONN, r, s->conn, r->time,
+                             ms_report_format(lang, N_("connection refused: {1}'s TCP answered"
                                                           " the SYN with RST (nothing listens on"
                                                           " port {2})"),
                                                  s->conn->server, port, NULL));
@@ -207,24 +207,24 @@ static void conn_record(MsItemsBuilder *b, const MsTraceRecord *r)
             break;
         }
         g_autofree char *why = ms_report_phrase(r->detail != NULL ? r->detail : "", lang);
-        item = ms_items_add(b, MS_ITEM_CONN, r, s->conn, r->time,
-                            ms_report_format(lang, N_("connection failed: {1}"), why, NULL));
+        item = ms_tb_add(b, MS_ITEM_CONN, r, s->conn, r->time,
+                         ms_report_format(lang, N_("connection failed: {1}"), why, NULL));
         item->arrow = MS_ARROW_TO_SERVER;
         break;
     }
     case MS_TRACE_CONN_CLOSE:
         if (!s->teardown) {
-            ms_items_heading(b, s, "tcp.teardown", r->time);
+            ms_tb_heading(b, s, "tcp.teardown", r->time);
             s->teardown = TRUE;
         }
-        item = ms_items_add(b, MS_ITEM_CONN, r, s->conn, r->time,
-                            g_strdup(TR(lang, N_("connection closed: FIN and ACK both ways"))));
+        item = ms_tb_add(b, MS_ITEM_CONN, r, s->conn, r->time,
+                         g_strdup(TR(lang, N_("connection closed: FIN and ACK both ways"))));
         item->arrow = MS_ARROW_BOTH;
         break;
     case MS_TRACE_CONN_ABORT: {
         g_autofree char *why = ms_report_phrase(r->detail != NULL ? r->detail : "", lang);
-        item = ms_items_add(b, MS_ITEM_CONN, r, s->conn, r->time,
-                            ms_report_format(lang, N_("connection aborted: {1}"), why, NULL));
+        item = ms_tb_add(b, MS_ITEM_CONN, r, s->conn, r->time,
+                         ms_report_format(lang, N_("connection aborted: {1}"), why, NULL));
         item->arrow = MS_ARROW_BOTH;
         break;
     }
@@ -235,14 +235,14 @@ static void conn_record(MsItemsBuilder *b, const MsTraceRecord *r)
 
 /* ---- TCP segments (--tcp) ----------------------------------------------- */
 
-static void segment_record(MsItemsBuilder *b, const MsTraceRecord *r)
+static void segment_record(MsTbBuilder *b, const MsTraceRecord *r)
 {
-    MsItemsConn *s = ms_items_state_of(b, r->conn);
+    MsTbConn *s = ms_tb_state_of(b, r->conn);
     if (s == NULL)
         return;
     gboolean lost = r->kind == MS_TRACE_SEGMENT_LOST;
     if ((r->flags & MS_TCP_FIN) != 0 && !s->teardown && !lost) {
-        ms_items_heading(b, s, "tcp.teardown", r->time);
+        ms_tb_heading(b, s, "tcp.teardown", r->time);
         s->teardown = TRUE;
     }
     GString *text = g_string_new(NULL);
@@ -257,18 +257,18 @@ static void segment_record(MsItemsBuilder *b, const MsTraceRecord *r)
         g_autofree char *s2 = ms_report_format(b->lang, N_(" LOST: {1}"), why, NULL);
         g_string_append(text, s2);
     }
-    MsItem *item = ms_items_add(b, MS_ITEM_SEGMENT, r, s->conn, r->time,
-                                g_string_free(text, FALSE));
-    item->arrow = ms_items_arrow_of(r->dir);
+    MsItem *item = ms_tb_add(b, MS_ITEM_SEGMENT, r, s->conn, r->time,
+                             g_string_free(text, FALSE));
+    item->arrow = ms_tb_arrow_of(r->dir);
 
     /* Annotate what teaches: the handshake, FIN, RST, a loss, a
      * retransmission, and the first data segment and plain ACK only. */
     if (lost) {
-        ms_items_add_note(b, item, "tcp.lost");
+        ms_tb_add_note(b, item, "tcp.lost");
         return;
     }
     if (r->retransmit > 0) {
-        ms_items_add_note(b, item, "tcp.retransmit");
+        ms_tb_add_note(b, item, "tcp.retransmit");
         return;
     }
     const char *key = NULL;
@@ -293,14 +293,14 @@ static void segment_record(MsItemsBuilder *b, const MsTraceRecord *r)
     if (r->dir == MS_DIR_CLIENT && (r->flags & MS_TCP_SYN) == 0)
         s->client_acked = TRUE;
     if (key != NULL)
-        ms_items_add_note(b, item, key);
+        ms_tb_add_note(b, item, key);
 }
 /* ---- Events --------------------------------------------------------------- */
 
 /* An event at the same instant as the next line sent by the same host
  * belongs to that line's step (the POP3 update's deletions come with the
  * reply to QUIT): print the line's phase heading before the event. */
-static void early_heading(MsItemsBuilder *b, const MsTrace *trace, guint64 i)
+static void early_heading(MsTbBuilder *b, const MsTrace *trace, guint64 i)
 {
     MsTraceRecord r_buf, next_buf;
     const MsTraceRecord *r = ms_trace_get(trace, i, &r_buf);
@@ -322,15 +322,15 @@ static void early_heading(MsItemsBuilder *b, const MsTrace *trace, guint64 i)
     const MsTraceRecord *next = ms_trace_get(trace, j, &next_buf);
     if (next->time != r->time)
         return;
-    MsItemsConn *s = ms_items_state_of(b, next->conn);
+    MsTbConn *s = ms_tb_state_of(b, next->conn);
     if (s == NULL || next->phase == NULL || r->src == NULL || next->src == NULL ||
         strcmp(r->src, next->src) != 0)
         return;
     if (s->phase == NULL || strcmp(s->phase, next->phase) != 0)
-        ms_items_heading(b, s, next->phase, r->time);
+        ms_tb_heading(b, s, next->phase, r->time);
 }
 
-static void event_record(MsItemsBuilder *b, const MsTrace *trace, guint64 i)
+static void event_record(MsTbBuilder *b, const MsTrace *trace, guint64 i)
 {
     MsTraceRecord buf;
     const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
@@ -341,12 +341,12 @@ static void event_record(MsItemsBuilder *b, const MsTrace *trace, guint64 i)
     if (text == NULL)
         return;
     early_heading(b, trace, i);
-    ms_items_add(b, MS_ITEM_EVENT, r, NULL, r->time, text);
+    ms_tb_add(b, MS_ITEM_EVENT, r, NULL, r->time, text);
 }
 
 /* ---- Leaving out the middle of long bodies -------------------------------- */
 
-static GPtrArray *elide(MsItemsBuilder *b)
+static GPtrArray *elide(MsTbBuilder *b)
 {
     GPtrArray *in = b->items;
     GPtrArray *out = g_ptr_array_sized_new(in->len);
@@ -354,7 +354,7 @@ static GPtrArray *elide(MsItemsBuilder *b)
     while (i < in->len) {
         MsItem *item = g_ptr_array_index(in, i);
         guint end = i;
-        while (end < in->len && g_array_index(b->body, MsItemsBody, end) == MS_ITEMS_BODY_CONTENT &&
+        while (end < in->len && g_array_index(b->body, MsTbBody, end) == MS_TB_BODY_CONTENT &&
                ((MsItem *) g_ptr_array_index(in, end))->conn == item->conn)
             end++;
         guint run = end - i;
@@ -381,8 +381,8 @@ static GPtrArray *elide(MsItemsBuilder *b)
         gap->conn = first->conn;
         gap->time = first->time;
         gap->arrow = first->arrow;
-        gap->text = ms_items_keep_text(b->out,
-                                       ms_report_format(b->lang,
+        gap->text = ms_tb_keep_text(b->out,
+                                    ms_report_format(b->lang,
                                                         N_("… {1} lines of the body left out"
                                                            " (--full-bodies shows them) …"),
                                                         count, NULL));
@@ -399,12 +399,12 @@ MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *opti
     MsReportItems *ri = g_new0(MsReportItems, 1);
     ri->strings = g_string_chunk_new(64u * 1024u);
     ri->blocks = g_ptr_array_new();
-    MsItemsBuilder b = { 0 };
+    MsTbBuilder b = { 0 };
     b.options = options;
     b.lang = options->lang;
     b.out = ri;
     b.items = g_ptr_array_new();
-    b.body = g_array_new(FALSE, FALSE, sizeof(MsItemsBody));
+    b.body = g_array_new(FALSE, FALSE, sizeof(MsTbBody));
     b.conns = g_ptr_array_new_with_free_func(g_free);
     b.states = g_ptr_array_new_with_free_func(conn_state_free);
     b.note_texts = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -429,7 +429,7 @@ MsReportItems *ms_report_items(const MsTrace *trace, const MsReportOptions *opti
                 segment_record(&b, r);
             break;
         case MS_TRACE_LINE:
-            ms_items_line_record(&b, r);
+            ms_tb_line_record(&b, r);
             break;
         case MS_TRACE_ACTION:
         case MS_TRACE_QUEUE:

@@ -37,12 +37,12 @@ gboolean ms_report_has_field(const char *text, const char *name)
 /* Classifies a line of a message text and picks the report's own notes
  * for it (at most two): RFC 5322 2.1 (header, empty line, body), RFC 5321
  * 4.4 (trace fields), RFC 2045 (MIME), RFC 2046 5.1 (boundaries). */
-static MsItemsBody classify_text(MsItemsConn *s, const char *text, const char **notes)
+static MsTbBody classify_text(MsTbConn *s, const char *text, const char **notes)
 {
     notes[0] = notes[1] = NULL;
     guint n = 0;
-    if (s->text == MS_ITEMS_TEXT_OUT) {
-        s->text = MS_ITEMS_TEXT_HEADER;
+    if (s->text == MS_TB_TEXT_OUT) {
+        s->text = MS_TB_TEXT_HEADER;
         /* A text typed without header lines starts straight with its body:
          * the note must not promise From: or Subject: lines. */
         const char *colon = strchr(text, ':');
@@ -74,32 +74,32 @@ static MsItemsBody classify_text(MsItemsConn *s, const char *text, const char **
         field = "msg.content-type.message";
 
     switch (s->text) {
-    case MS_ITEMS_TEXT_HEADER:
+    case MS_TB_TEXT_HEADER:
         if (*text == '\0') {
-            s->text = MS_ITEMS_TEXT_BODY;
+            s->text = MS_TB_TEXT_BODY;
             notes[n] = "msg.separator";
         } else {
             notes[n] = field;
         }
-        return MS_ITEMS_BODY_STRUCTURE;
-    case MS_ITEMS_TEXT_BODY:
+        return MS_TB_BODY_STRUCTURE;
+    case MS_TB_TEXT_BODY:
         if (g_str_has_prefix(text, "--") && text[2] != '\0' && text[2] != ' ') {
             gsize len = strlen(text);
             gboolean last = len > 4 && text[len - 1] == '-' && text[len - 2] == '-';
-            s->text = last ? MS_ITEMS_TEXT_BODY : MS_ITEMS_TEXT_PART_HEADER;
+            s->text = last ? MS_TB_TEXT_BODY : MS_TB_TEXT_PART_HEADER;
             notes[n] = last ? "msg.boundary.end" : "msg.boundary";
-            return MS_ITEMS_BODY_STRUCTURE;
+            return MS_TB_BODY_STRUCTURE;
         }
-        return MS_ITEMS_BODY_CONTENT;
-    case MS_ITEMS_TEXT_PART_HEADER:
-    case MS_ITEMS_TEXT_OUT:
+        return MS_TB_BODY_CONTENT;
+    case MS_TB_TEXT_PART_HEADER:
+    case MS_TB_TEXT_OUT:
     default:
         if (*text == '\0')
-            s->text = MS_ITEMS_TEXT_BODY;
+            s->text = MS_TB_TEXT_BODY;
         else if (field != NULL && (strcmp(field, "msg.cte") == 0 ||
                                    g_str_has_prefix(field, "msg.content-type")))
             notes[n] = field;
-        return MS_ITEMS_BODY_STRUCTURE;
+        return MS_TB_BODY_STRUCTURE;
     }
 }
 
@@ -116,7 +116,7 @@ static gboolean shown_as_is(const MsTraceRecord *r)
     return TRUE;
 }
 
-static char *line_text(const MsItemsBuilder *b, const MsTraceRecord *r)
+static char *line_text(const MsTbBuilder *b, const MsTraceRecord *r)
 {
     /* Octets sent as they are: what they are, not what they hold. */
     if (ms_report_line_is_binary(r))
@@ -163,7 +163,7 @@ static char *rcpt_address(const char *text)
  * message's header is over a recipient named in no To: or Cc: line gets
  * the note that it is a Bcc one, known to the envelope only (RFC 5322
  * 3.6.3, RFC 5321 3.3). */
-static void bcc_rcpt(MsItemsConn *s, MsItem *item, const MsTraceRecord *r)
+static void bcc_rcpt(MsTbConn *s, MsItem *item, const MsTraceRecord *r)
 {
     if (g_strcmp0(r->note, "smtp.cmd.mail") == 0 || g_strcmp0(r->note, "smtp.cmd.mail.null") == 0 ||
         g_strcmp0(r->note, "smtp.cmd.mail.textbook") == 0) {
@@ -186,11 +186,11 @@ static void bcc_rcpt(MsItemsConn *s, MsItem *item, const MsTraceRecord *r)
     g_ptr_array_add(s->rcpt_addrs, addr);
 }
 
-static void bcc_watch(MsItemsBuilder *b, MsItemsConn *s, MsItemsText before, const char *text)
+static void bcc_watch(MsTbBuilder *b, MsTbConn *s, MsTbText before, const char *text)
 {
-    if (before == MS_ITEMS_TEXT_OUT && s->shown_to != NULL)
+    if (before == MS_TB_TEXT_OUT && s->shown_to != NULL)
         g_string_truncate(s->shown_to, 0);
-    if (before == MS_ITEMS_TEXT_OUT || before == MS_ITEMS_TEXT_HEADER) {
+    if (before == MS_TB_TEXT_OUT || before == MS_TB_TEXT_HEADER) {
         if (*text != '\0' && (text[0] == ' ' || text[0] == '\t')) {
             /* RFC 5322 2.2.3: a folded line goes on the field above. */
         } else {
@@ -204,12 +204,12 @@ static void bcc_watch(MsItemsBuilder *b, MsItemsConn *s, MsItemsText before, con
         }
     }
     /* The header is over: an empty line, or a text typed without one. */
-    if (s->text == MS_ITEMS_TEXT_HEADER || s->rcpt_items == NULL)
+    if (s->text == MS_TB_TEXT_HEADER || s->rcpt_items == NULL)
         return;
     for (guint i = 0; i < s->rcpt_items->len; i++) {
         const char *addr = g_ptr_array_index(s->rcpt_addrs, i);
         if (s->shown_to == NULL || strstr(s->shown_to->str, addr) == NULL)
-            ms_items_add_note(b, g_ptr_array_index(s->rcpt_items, i), "msg.bcc");
+            ms_tb_add_note(b, g_ptr_array_index(s->rcpt_items, i), "msg.bcc");
     }
     g_ptr_array_set_size(s->rcpt_items, 0);
     g_ptr_array_set_size(s->rcpt_addrs, 0);
@@ -218,7 +218,7 @@ static void bcc_watch(MsItemsBuilder *b, MsItemsConn *s, MsItemsText before, con
 
 /* RFC 2047: a Subject written in encoded words ("=?UTF-8?B?...?=") gets
  * a note with the text they stand for, as the reader's agent shows it. */
-static void add_decoded_note(MsItemsBuilder *b, MsItem *item, const char *line)
+static void add_decoded_note(MsTbBuilder *b, MsItem *item, const char *line)
 {
     if (!b->options->notes || line == NULL || strstr(line, "=?") == NULL)
         return;
@@ -231,15 +231,15 @@ static void add_decoded_note(MsItemsBuilder *b, MsItem *item, const char *line)
     g_autofree char *decoded = ms_rfc2047_decode(value);
     if (decoded == NULL || strcmp(decoded, value) == 0)
         return;
-    ms_items_push_note(item,
-                       ms_items_keep_text(b->out, ms_report_format(
-                                          b->lang, N_("the encoded words on this line read: {1}"),
-                                          decoded, NULL)));
+    ms_tb_push_note(item,
+                    ms_tb_keep_text(b->out, ms_report_format(
+                                    b->lang, N_("the encoded words on this line read: {1}"),
+                                    decoded, NULL)));
 }
 
-void ms_items_line_record(MsItemsBuilder *b, const MsTraceRecord *r)
+void ms_tb_line_record(MsTbBuilder *b, const MsTraceRecord *r)
 {
-    MsItemsConn *s = ms_items_state_of(b, r->conn);
+    MsTbConn *s = ms_tb_state_of(b, r->conn);
     if (s == NULL) {
         /* A line on a connection the trace never opened (a trace cut
          * short): name the connection after the line itself. */
@@ -250,34 +250,34 @@ void ms_items_line_record(MsItemsBuilder *b, const MsTraceRecord *r)
             open.src_port = r->dst_port;
             open.dst_port = r->src_port;
         }
-        s = ms_items_open_conn(b, &open);
+        s = ms_tb_open_conn(b, &open);
     }
     if (r->phase != NULL && (s->phase == NULL || strcmp(s->phase, r->phase) != 0))
-        ms_items_heading(b, s, r->phase, r->time);
+        ms_tb_heading(b, s, r->phase, r->time);
 
-    MsItem *item = shown_as_is(r) ? ms_items_add_borrowed(b, MS_ITEM_LINE, r, s->conn, r->time,
-                                                          r->text != NULL ? r->text : "")
-                                  : ms_items_add(b, MS_ITEM_LINE, r, s->conn, r->time,
-                                                 line_text(b, r));
-    item->arrow = ms_items_arrow_of(r->dir);
+    MsItem *item = shown_as_is(r) ? ms_tb_add_borrowed(b, MS_ITEM_LINE, r, s->conn, r->time,
+                                                       r->text != NULL ? r->text : "")
+                                  : ms_tb_add(b, MS_ITEM_LINE, r, s->conn, r->time,
+                                              line_text(b, r));
+    item->arrow = ms_tb_arrow_of(r->dir);
 
     const char *own[2] = { NULL, NULL };
-    MsItemsBody body = MS_ITEMS_BODY_NONE;
+    MsTbBody body = MS_TB_BODY_NONE;
     gboolean text_opened = FALSE;
     if (ms_report_is_text_note(r->note)) {
-        text_opened = s->text != MS_ITEMS_TEXT_OUT;
-        MsItemsText before = s->text;
+        text_opened = s->text != MS_TB_TEXT_OUT;
+        MsTbText before = s->text;
         body = classify_text(s, r->text != NULL ? r->text : "", own);
         if (g_str_has_prefix(r->note, "smtp."))
             bcc_watch(b, s, before, r->text != NULL ? r->text : "");
     } else {
-        s->text = MS_ITEMS_TEXT_OUT;
+        s->text = MS_TB_TEXT_OUT;
         /* The content of an HTTP response (a web page) is no message
          * text, but a long one is cut short all the same. */
         if (g_strcmp0(r->note, "http.body.line") == 0)
-            body = MS_ITEMS_BODY_CONTENT;
+            body = MS_TB_BODY_CONTENT;
     }
-    g_array_index(b->body, MsItemsBody, b->body->len - 1) = body;
+    g_array_index(b->body, MsTbBody, b->body->len - 1) = body;
 
     /* The same annotation on consecutive lines of a connection (the lines
      * of a message, repeated RCPTs) is said once; the first line of a
@@ -293,23 +293,23 @@ void ms_items_line_record(MsItemsBuilder *b, const MsTraceRecord *r)
                        (opens_text || text_opened);
     if (r->note != NULL && !header_note && !generic &&
         (s->last_note == NULL || strcmp(s->last_note, r->note) != 0))
-        ms_items_add_note(b, item, r->note);
+        ms_tb_add_note(b, item, r->note);
     s->last_note = r->note;
     bcc_rcpt(s, item, r);
     if (is_part_request(r))
-        ms_items_add_note(b, item, "webmail.object");
+        ms_tb_add_note(b, item, "webmail.object");
     for (guint k = 0; k < G_N_ELEMENTS(own); k++) {
         if (own[k] != NULL)
-            ms_items_add_note(b, item, own[k]);
+            ms_tb_add_note(b, item, own[k]);
         if (own[k] != NULL && strcmp(own[k], "msg.subject") == 0)
             add_decoded_note(b, item, r->text);
     }
     if (r->eol != NULL && strcmp(r->eol, "\r\n") != 0 && !ms_report_line_is_binary(r)) {
         if (strcmp(r->eol, "\n") == 0)
-            ms_items_add_note(b, item, "eol.lf");
+            ms_tb_add_note(b, item, "eol.lf");
         else if (strcmp(r->eol, "\r") == 0)
-            ms_items_add_note(b, item, "eol.cr");
+            ms_tb_add_note(b, item, "eol.cr");
         else if (*r->eol == '\0')
-            ms_items_add_note(b, item, "eol.none");
+            ms_tb_add_note(b, item, "eol.none");
     }
 }
