@@ -156,6 +156,9 @@ typedef struct {
     GHashTable *by_address;
 } MsDgHosts;
 
+/* No hosts yet; ms_dg_hosts_clear() frees them and what they hold. */
+void ms_dg_hosts_init(MsDgHosts *hs);
+void ms_dg_hosts_clear(MsDgHosts *hs);
 /* What record i tells of its hosts' roles; a host first named here is
  * added to hs, which owns it. */
 void ms_dg_host_record(MsDgHosts *hs, const MsTraceRecord *r, guint64 i);

@@ -441,8 +441,10 @@ static void make_lifelines(MsDiagram *d, Pick *pk, MsDgHosts *hs, GHashTable *in
      * columns (a row too long wraps) rather than smaller type. */
     if (d->options.slide) {
         guint n = 0;
-        for (guint i = 0; i < hs->hosts->len; i++)
-            n += g_hash_table_contains(pk->used, ((MsDgHostInfo *) g_ptr_array_index(hs->hosts, i))->name);
+        for (guint i = 0; i < hs->hosts->len; i++) {
+            const MsDgHostInfo *h = g_ptr_array_index(hs->hosts, i);
+            n += g_hash_table_contains(pk->used, h->name);
+        }
         /* Room for two lanes of phase names (sessions side by side). */
         double room = MS_DG_SLIDE_W / MS_DG_SLIDE_MIN_ZOOM - MS_DG_T(d, MS_DG_AXIS_X + 118.0) -
                       2 * MS_DG_T(d, MS_DG_LANE) - MS_DG_MARGIN;
@@ -512,8 +514,8 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     if (options->slide && d->options.page_arrows == 0)
         d->options.page_arrows = MS_DIAGRAM_SLIDE_ARROWS;
 
-    MsDgHosts hs = { g_ptr_array_new_with_free_func(g_free), g_hash_table_new(g_str_hash, g_str_equal),
-                 g_hash_table_new(g_direct_hash, g_direct_equal) };
+    MsDgHosts hs;
+    ms_dg_hosts_init(&hs);
     Pick pk = { 0 };
     pk.d = d;
     pk.trace = trace;
@@ -568,9 +570,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     g_array_unref(pk.syn_arrival);
     g_array_unref(pk.note_records);
     g_hash_table_unref(pk.used);
-    g_ptr_array_unref(hs.hosts);
-    g_hash_table_unref(hs.by_name);
-    g_hash_table_unref(hs.by_address);
+    ms_dg_hosts_clear(&hs);
     return d;
 }
 

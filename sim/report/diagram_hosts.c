@@ -19,6 +19,20 @@
 
 #include "report/diagram-private.h"
 
+void ms_dg_hosts_init(MsDgHosts *hs)
+{
+    hs->hosts = g_ptr_array_new_with_free_func(g_free);
+    hs->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    hs->by_address = g_hash_table_new(g_direct_hash, g_direct_equal);
+}
+
+void ms_dg_hosts_clear(MsDgHosts *hs)
+{
+    g_clear_pointer(&hs->hosts, g_ptr_array_unref);
+    g_clear_pointer(&hs->by_name, g_hash_table_unref);
+    g_clear_pointer(&hs->by_address, g_hash_table_unref);
+}
+
 static MsDgHostInfo *host_get(MsDgHosts *hs, const char *name, guint64 id)
 {
     MsDgHostInfo *h = g_hash_table_lookup(hs->by_address, name);
