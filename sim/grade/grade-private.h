@@ -5,8 +5,8 @@
  * params.c derives a student's parameter values; submission.c reads a
  * submission under bounds; facts.c indexes a run's trace; checks.c applies
  * the rubric, with dialogue.c's predicates on the typed dialogue; grade.c
- * runs one submission; batch.c runs many in worker
- * processes; result.c and formats.c write the results.
+ * runs one submission; batch.c runs many in worker processes; result.c and
+ * formats.c write the results.
  */
 #pragma once
 

@@ -183,7 +183,8 @@ static inline void ms_pop3_server_push_event(MsPop3Server *s, MsPop3Event *event
     g_queue_push_tail(&s->events, event);
 }
 
-/* A reply from the profile (pop3_server.c). */
+/* A reply from the profile (pop3_server.c); the variables are name, value
+ * pairs ending with NULL.  {host} is always available. */
 void ms_pop3_server_reply(MsPop3Server *s, MsPop3TextId id, ...) G_GNUC_NULL_TERMINATED;
 /* Gives the lock back (pop3_server.c). */
 void ms_pop3_server_release_maildrop(MsPop3Server *s, gboolean aborted);

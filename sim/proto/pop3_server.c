@@ -11,7 +11,6 @@
  */
 #include "pop3-private.h"
 
-#include <string.h>
 #include "mailsim/core.h"
 
 /* ---- Replies ------------------------------------------------------------- */
