@@ -63,9 +63,9 @@ gboolean ms_debug_enabled(void);
 /* ---- A large run's heap (sim/core/heap.c) --------------------------------
  * From ms_heap_huge_begin() to ms_heap_huge_end(), what the heap grows by is
  * backed by transparent huge pages where the kernel gives them on request
- * only; ms_heap_huge_poll(), called every few thousand steps by the loop
- * that allocates, asks for what it grew by since.  Only speed changes, never
- * an output.  Setting malloc's growth step turns glibc's dynamic mmap
+ * only; ms_heap_huge_poll(), called every thousand steps or so by the
+ * loop that allocates, asks for what it grew by since.  Only speed changes,
+ * never an output.  Setting malloc's growth step turns glibc's dynamic mmap
  * threshold off for the rest of the process (mallopt(3)).  Nothing happens
  * beyond glibc on Linux or under ASan.  A begin is not nested in another. */
 void ms_heap_huge_begin(void);

@@ -18,10 +18,10 @@
  *     untouched with one huge page when it is first written.
  * The pages a step had already touched stay small: between two polls a
  * run allocates a few tens of kilobytes.  No output depends on any of
- * this, only the time a run takes (docs/design.md, Scale).  Elsewhere than glibc on
- * Linux, under AddressSanitizer (whose allocator does not use the heap
- * that sbrk grows), and where the kernel gives huge pages always or never,
- * it does nothing.
+ * this, only the time a run takes (docs/design.md, Scale).  Elsewhere than
+ * glibc on Linux, under AddressSanitizer (whose allocator does not use the
+ * heap that sbrk grows), and where the kernel gives huge pages always or
+ * never, it does nothing.
  *
  * The heap is the process's, so its state here is too; the simulator runs
  * in one thread.
