@@ -23,6 +23,7 @@
 #pragma once
 
 #include <glib.h>
+#include "mailsim/scenario.h"
 #include "mailsim/trace.h"
 
 G_BEGIN_DECLS
@@ -74,6 +75,8 @@ double ms_exercise_max_score(const MsExercise *ex);
 const char *ms_exercise_submission_file(const MsExercise *ex);
 /* The model solution's path ('model' in the exercise), or NULL. */
 const char *ms_exercise_model(const MsExercise *ex);
+/* Where the exercise names it (line 0 when it does not). */
+MsLoc ms_exercise_model_loc(const MsExercise *ex);
 
 /* A student's parameter values: derived from a hash of the exercise id and
  * the student id (NULL: every parameter at its default), the same on every

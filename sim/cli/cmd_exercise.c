@@ -17,6 +17,24 @@ static int show(const MsExercise *ex, const char *student, const char *lang)
     return MS_EXIT_OK;
 }
 
+/* The model solution's text; FALSE after saying why it cannot be read
+ * (where the exercise names it, when it does). */
+static gboolean read_model(const MsExercise *ex, const char *model, char **text_out,
+                           gsize *len_out)
+{
+    g_autoptr(GError) error = NULL;
+    if (g_file_get_contents(model, text_out, len_out, &error))
+        return TRUE;
+    MsLoc loc = ms_exercise_model_loc(ex);
+    const char *named = ms_exercise_model(ex);
+    if (named != NULL && strcmp(named, model) == 0 && loc.line > 0)
+        fprintf(stderr, "%s:%u:%u: error: cannot read the model solution: %s\n",
+                ms_exercise_path(ex), loc.line, loc.column, error->message);
+    else
+        ms_cli_error("cannot read the model solution: %s", error->message);
+    return FALSE;
+}
+
 static int solve(const MsExercise *ex, const char *student, const char *model, const char *lang)
 {
     g_autoptr(MsGradeParams) params = ms_exercise_params(ex, student);
@@ -40,10 +58,8 @@ static int solve(const MsExercise *ex, const char *student, const char *model, c
     /* The model, graded as this student: its run is the computed answer. */
     g_autofree char *text = NULL;
     gsize len = 0;
-    if (!g_file_get_contents(model, &text, &len, &error)) {
-        ms_cli_error("%s", error->message);
+    if (!read_model(ex, model, &text, &len))
         return MS_EXIT_FAILURE;
-    }
     MsGradeOptions go = { .lang = lang, .params = params };
     g_autofree char *filled = ms_exercise_fill(ex, params, text);
     const char *sol = filled != NULL ? filled : text;
@@ -62,10 +78,8 @@ static int check(const MsExercise *ex, const char *model, const char *lang)
     g_autofree char *text = NULL;
     gsize len = 0;
     g_autoptr(GError) error = NULL;
-    if (model != NULL && !g_file_get_contents(model, &text, &len, &error)) {
-        ms_cli_error("%s", error->message);
+    if (model != NULL && !read_model(ex, model, &text, &len))
         return MS_EXIT_FAILURE;
-    }
     for (gsize i = 0; i < G_N_ELEMENTS(students); i++) {
         g_autoptr(MsGradeParams) params = ms_exercise_params(ex, students[i]);
         g_autofree char *answers = NULL;

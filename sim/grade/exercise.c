@@ -80,6 +80,7 @@ const char *ms_exercise_path(const MsExercise *ex) { return ex->path; }
 MsGradeKind ms_exercise_kind(const MsExercise *ex) { return ex->kind; }
 double ms_exercise_max_score(const MsExercise *ex) { return ex->max_score; }
 const char *ms_exercise_model(const MsExercise *ex) { return ex->model; }
+MsLoc ms_exercise_model_loc(const MsExercise *ex) { return ex->model_loc; }
 
 const char *ms_exercise_title(const MsExercise *ex, const char *lang)
 {
@@ -102,7 +103,7 @@ const char *ms_exercise_submission_file(const MsExercise *ex)
 /* ---- Statements ------------------------------------------------------------- */
 
 /* 'en' or 'zh', then a string.  Returns the index, -1 after an error. */
-int ms_grade_read_lang_text(MsScCursor *c, const char **text_out)
+int ms_grade_read_lang_text(GradeReader *r, MsScCursor *c, const char **text_out)
 {
     static const char *const langs[] = { "en", "zh", NULL };
     int i = ms_sc_read_choice(c, langs, " (the language of the text)");
@@ -112,6 +113,10 @@ int ms_grade_read_lang_text(MsScCursor *c, const char **text_out)
     if (tok == NULL || tok->kind != MS_SC_TOK_STRING) {
         ms_sc_fail_expected(c, tok, "a text in double quotes");
         return -1;
+    }
+    if (strstr(tok->text, "${") != NULL) {
+        TextHole h = { ms_sc_loc_of(c, tok), g_strdup(tok->text) };
+        g_array_append_val(r->holes, h);
     }
     *text_out = tok->text;
     return i;
@@ -130,7 +135,7 @@ static void parse_title(GradeReader *r, MsScCursor *c, char **slots)
 {
     const char *text = NULL;
     MsLoc loc = ms_sc_loc_of(c, ms_sc_peek(c));
-    int i = ms_grade_read_lang_text(c, &text);
+    int i = ms_grade_read_lang_text(r, c, &text);
     if (i < 0 || !ms_sc_expect_end(c, "title"))
         return;
     (void) r;
@@ -413,7 +418,7 @@ static void parse_scenario_file(GradeReader *r, MsScCursor *c, MsLoc kw)
 static void parse_instructions(GradeReader *r, MsScCursor *c)
 {
     const char *text = NULL;
-    int i = ms_grade_read_lang_text(c, &text);
+    int i = ms_grade_read_lang_text(r, c, &text);
     if (i < 0 || !ms_sc_expect_end(c, "instructions"))
         return;
     GString **s = &r->ex->instructions[i];
@@ -429,6 +434,7 @@ static void parse_model(GradeReader *r, MsScCursor *c)
     if (tok == NULL || !ms_sc_expect_end(c, "model"))
         return;
     g_free(r->ex->model);
+    r->ex->model_loc = ms_sc_loc_of(c, tok);
     r->ex->model = g_path_is_absolute(tok->text) ? g_strdup(tok->text)
                                                  : g_build_filename(r->ex->dir, tok->text, NULL);
 }
@@ -599,15 +605,23 @@ static void validate_scenario(GradeReader *r)
     }
 }
 
-/* Each predicate must suit the kind of submission. */
-static void check_names(GradeReader *r, const MsGradeParams *defaults, const char *text, MsLoc loc)
+/* The names a text gives in ${...} are parameters; loc is where the text
+ * starts, and an unknown name is pointed at where it is in the text (as
+ * written when nothing before it in the text is escaped). */
+static void check_names(GradeReader *r, const MsGradeParams *defaults, const char *text, MsLoc loc,
+                        gboolean quoted)
 {
+    if (text == NULL)
+        return;
     gsize bad = 0;
-    g_autofree char *s = text != NULL ? ms_grade_substitute(text, defaults, &bad) : NULL;
-    if (text != NULL && s == NULL) {
+    g_autofree char *s = ms_grade_substitute(text, defaults, &bad);
+    if (s == NULL) {
         g_autofree char *name = g_strndup(text + bad, strcspn(text + bad, "}\n"));
-        ms_sc_diag(&r->p.diags, loc, "'%s}' is not a parameter of the exercise (declare it "
-                                     "with 'param')", name);
+        MsLoc at = loc;
+        if (quoted && memchr(text, '\n', bad) == NULL)
+            at.column += (guint) g_utf8_strlen(text, (gssize) bad) + 1;
+        ms_sc_diag(&r->p.diags, at, "'%s}' is not a parameter of the exercise (declare it "
+                                    "with 'param')", name);
     }
 }
 
@@ -615,22 +629,18 @@ static void validate_checks(GradeReader *r)
 {
     MsExercise *ex = r->ex;
     g_autoptr(MsGradeParams) defaults = ms_exercise_params(ex, NULL);
-    for (int l = 0; l < 2; l++) {
-        if (ex->instructions[l] != NULL)
-            check_names(r, defaults, ex->instructions[l]->str, (MsLoc) { 1, 1 });
+    /* Titles, instructions, pass and fail texts, each where it was written. */
+    for (guint i = 0; i < r->holes->len; i++) {
+        const TextHole *h = &g_array_index(r->holes, TextHole, i);
+        check_names(r, defaults, h->text, h->loc, TRUE);
     }
     for (guint i = 0; i < ex->checks->len; i++) {
         Check *ck = g_ptr_array_index(ex->checks, i);
         ex->max_score += ck->points;
-        for (int l = 0; l < 2; l++) {
-            check_names(r, defaults, ck->title[l], ck->loc);
-            check_names(r, defaults, ck->pass[l], ck->loc);
-            check_names(r, defaults, ck->fail[l], ck->loc);
-        }
         for (guint j = 0; j < ck->preds->len; j++) {
             Pred *p = g_ptr_array_index(ck->preds, j);
-            check_names(r, defaults, p->subject, p->loc);
-            check_names(r, defaults, p->sender, p->loc);
+            check_names(r, defaults, p->subject, p->loc, FALSE);
+            check_names(r, defaults, p->sender, p->loc, FALSE);
             gboolean dialogue_only = p->kind == PRED_RULE || p->kind == PRED_REPLY ||
                                      p->kind == PRED_PREDICTIONS || p->kind == PRED_TYPED ||
                                      p->kind == PRED_ORDER;
@@ -647,10 +657,17 @@ static void validate_checks(GradeReader *r)
     }
 }
 
+static void text_hole_clear(gpointer p)
+{
+    g_free(((TextHole *) p)->text);
+}
+
 MsExercise *ms_exercise_parse(const char *text, gsize len, const char *path, GError **error)
 {
     GradeReader r = { 0 };
     ms_sc_diags_init(&r.p.diags);
+    r.holes = g_array_new(FALSE, FALSE, sizeof(TextHole));
+    g_array_set_clear_func(r.holes, text_hole_clear);
     g_autoptr(MsExercise) ex = g_new0(MsExercise, 1);
     r.ex = ex;
     ex->path = g_strdup(path);
@@ -717,9 +734,11 @@ MsExercise *ms_exercise_parse(const char *text, gsize len, const char *path, GEr
         g_set_error_literal(error, MS_ERROR, MS_ERROR_SCENARIO, out->str);
         g_string_free(out, TRUE);
         ms_sc_diags_clear(&r.p.diags);
+        g_array_unref(r.holes);
         return NULL;
     }
     ms_sc_diags_clear(&r.p.diags);
+    g_array_unref(r.holes);
     return g_steal_pointer(&ex);
 }
 

@@ -137,6 +137,7 @@ struct MsExercise {
     char *scenario;     /* template: ${name} for parameters */
     char *scenario_file; /* what scenario errors are reported against */
     char *model;        /* the model solution's path, or NULL */
+    MsLoc model_loc;    /* where 'model' names it */
     GPtrArray *checks;  /* Check* */
     double max_score;
 };
@@ -157,10 +158,18 @@ typedef struct {
     gboolean saw_submit;
     MsLoc scenario_loc; /* line 0: no scenario yet */
     MsLoc title_loc[2];
+    GArray *holes;      /* TextHole: texts with ${...}, checked once params are known */
 } GradeReader;
 
-/* 'en' or 'zh', then a string: the index, -1 after an error. */
-int ms_grade_read_lang_text(MsScCursor *c, const char **text_out);
+/* A text that names parameters, and where it was written. */
+typedef struct {
+    MsLoc loc;          /* of the text's opening quote */
+    char *text;
+} TextHole;
+
+/* 'en' or 'zh', then a string: the index, -1 after an error.  A text with
+ * ${...} in it is kept with its place, for its names to be checked. */
+int ms_grade_read_lang_text(GradeReader *r, MsScCursor *c, const char **text_out);
 void ms_grade_set_once(MsScCursor *c, char **slot, const char *text, MsLoc loc,
                        const char *what);
 /* "40ms" -> 40 and "ms"; "2.5" -> 2.5 and "". */

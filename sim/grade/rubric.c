@@ -393,7 +393,7 @@ void ms_grade_parse_check_line(GradeReader *r, MsScCursor *c, MsScToken *kw)
     if (slots != NULL) {
         const char *text = NULL;
         MsLoc loc = ms_sc_loc_of(c, ms_sc_peek(c));
-        int i = ms_grade_read_lang_text(c, &text);
+        int i = ms_grade_read_lang_text(r, c, &text);
         if (i >= 0 && ms_sc_expect_end(c, kw->text))
             ms_grade_set_once(c, &slots[i], text, loc, "this text");
         return;
