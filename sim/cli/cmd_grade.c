@@ -131,8 +131,17 @@ int ms_cli_grade(int argc, char **argv)
         return MS_EXIT_USAGE;
     }
     MsGradeBatchOptions opts = { .lang = lang, .time_limit = time_limit };
-    if (jobs < 0 || jobs > 1024 || time_limit <= 0 || time_limit > 3600 || memory_mb < 64) {
-        ms_cli_error("-j takes 0..1024, --time-limit 0..3600 s, --memory-limit at least 64 MiB");
+    if (jobs < 0 || jobs > 1024) {
+        ms_cli_error("-j takes 0 (one job per processor) to 1024, not %d", jobs);
+        return MS_EXIT_USAGE;
+    }
+    if (!(time_limit > 0 && time_limit <= 3600)) {
+        ms_cli_error("--time-limit takes more than 0 and at most 3600 seconds, not %g",
+                     time_limit);
+        return MS_EXIT_USAGE;
+    }
+    if (memory_mb < 64) {
+        ms_cli_error("--memory-limit takes at least 64 MiB, not %d", memory_mb);
         return MS_EXIT_USAGE;
     }
     opts.jobs = (guint) jobs;

@@ -53,9 +53,37 @@ static void write_all(int fd, const char *data, gsize len)
     }
 }
 
+/* What a child that ends on a fatal error hands back instead of a result,
+ * before the error's message. */
+#define FATAL_MARK "\001fatal: "
+
+/* In a child, a fatal error (GLib's "failed to allocate N bytes" above
+ * all) is handed back to the parent, which says what went wrong; other
+ * messages go where the parent's would. */
+static GLogWriterOutput child_log(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                  gpointer data)
+{
+    if (!(level & G_LOG_LEVEL_ERROR))
+        return g_log_writer_default(level, fields, n, NULL);
+    int fd = GPOINTER_TO_INT(data);
+    write_all(fd, FATAL_MARK, strlen(FATAL_MARK));
+    for (gsize i = 0; i < n; i++) {
+        if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].value != NULL) {
+            gsize len = fields[i].length >= 0 ? (gsize) fields[i].length
+                                              : strlen(fields[i].value);
+            write_all(fd, fields[i].value, len);
+        }
+    }
+    return G_LOG_WRITER_HANDLED;
+}
+
 G_GNUC_NORETURN static void child(const MsExercise *ex, const char *path,
                                   const MsGradeBatchOptions *o, int fd)
 {
+    g_log_set_writer_func(child_log, GINT_TO_POINTER(fd), NULL);
+    /* A message on a standard error that is a file fails to be written
+     * rather than ending the child (it may write no file). */
+    signal(SIGXFSZ, SIG_IGN);
     double cpu = o->time_limit > 0 ? o->time_limit : 10;
     /* SIGXCPU at the limit, SIGKILL a second later should it be caught. */
     rlim_t secs = (rlim_t) MAX(1.0, cpu + 0.999);
@@ -127,10 +155,24 @@ static MsGradeResult *collect(Worker *w, const MsExercise *ex, const char *path,
                                                       WTERMSIG(status) == SIGKILL))) {
         g_autofree char *secs = g_strdup_printf("%g", o->time_limit > 0 ? o->time_limit : 10);
         why = ms_grade_fmt(o->lang, N_("grading it exceeded the time limit ({1} s)"), secs, NULL);
+    } else if (WIFSIGNALED(status) && g_str_has_prefix(w->buf->str, FATAL_MARK)) {
+        const char *message = w->buf->str + strlen(FATAL_MARK);
+        if (strstr(message, "failed to allocate") != NULL ||
+            strstr(message, "out of memory") != NULL) {
+            guint64 bytes = o->memory_limit > 0 ? o->memory_limit : G_GUINT64_CONSTANT(1) << 30;
+            g_autofree char *mib = g_strdup_printf("%" G_GUINT64_FORMAT, bytes >> 20);
+            why = ms_grade_fmt(o->lang, N_("grading it ran out of memory (more than {1} MiB; "
+                                           "--memory-limit)"),
+                               mib, NULL);
+        } else {
+            g_autofree char *valid = g_utf8_make_valid(message, -1);
+            why = ms_grade_fmt(o->lang, N_("grading it stopped: {1}"), valid, NULL);
+        }
     } else if (WIFSIGNALED(status)) {
         g_autofree char *sig = g_strdup_printf("%d", WTERMSIG(status));
-        why = ms_grade_fmt(o->lang, N_("grading it stopped with signal {1} (out of memory?)"),
-                           sig, NULL);
+        g_autofree char *name = ms_grade_signal_name(WTERMSIG(status));
+        why = ms_grade_fmt(o->lang, N_("grading it stopped with signal {1} ({2})"), sig, name,
+                           NULL);
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         g_autofree char *st = g_strdup_printf("%d", WEXITSTATUS(status));
         why = ms_grade_fmt(o->lang, N_("grading it failed (exit status {1})"), st, NULL);

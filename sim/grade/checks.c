@@ -153,7 +153,7 @@ static double eval_mailbox(const Pred *p, const Facts *f, const char *lang, GStr
             what = w;
         }
         if (out->len > 0)
-            g_string_append(out, "; ");
+            g_string_append(out, ms_grade_separator(lang));
         g_autofree char *s =
             found ? ms_grade_fmt(lang, N_("a message {1} reached {2}"), what, p->word, NULL)
             : seen->len > 0
@@ -224,7 +224,7 @@ static double eval_simple_count(const Pred *p, const Facts *f, const char *lang,
         g_autofree char *a = ms_grade_fmt(lang, later ? N_("{1} connected after {2}")
                                                       : N_("{1} did not connect after {2}"),
                                           p->word, p->after, NULL);
-        g_string_append(out, "; ");
+        g_string_append(out, ms_grade_separator(lang));
         g_string_append(out, a);
         if (!later)
             return 0;
@@ -366,6 +366,12 @@ char *ms_grade_expected_text(const Facts *f, const Pred *p, char **why_out)
  * it is no number or its unit is of another kind. */
 static gboolean parse_number_answer(const char *text, const char *unit, double *out)
 {
+    /* Decimal only: g_ascii_strtod() would read "0x4" and "inf" too. */
+    const char *digits = text + (*text == '+' || *text == '-');
+    if (!g_ascii_isdigit(*digits) && !(*digits == '.' && g_ascii_isdigit(digits[1])))
+        return FALSE;
+    if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
+        return FALSE;
     char *end = NULL;
     double v = g_ascii_strtod(text, &end);
     if (end == text || !isfinite(v))
@@ -388,7 +394,9 @@ static gboolean parse_number_answer(const char *text, const char *unit, double *
 
 static double eval_answer(const Pred *p, const Facts *f, const char *lang, GString *out)
 {
-    const char *given = f->run->answers != NULL ? g_hash_table_lookup(f->run->answers, p->answer)
+    /* Names are read without regard to case (DELAY_MS is delay_ms). */
+    g_autofree char *key = g_ascii_strdown(p->answer, -1);
+    const char *given = f->run->answers != NULL ? g_hash_table_lookup(f->run->answers, key)
                                                 : NULL;
     g_autofree char *why = NULL;
     g_autofree char *expected = ms_grade_expected_text(f, p, &why);
@@ -481,6 +489,9 @@ double ms_grade_check_eval(const Check *c, Facts *f, const char *lang, char **de
     f->reveal = c->visibility != MS_GRADE_VISIBLE;
     double frac = 1;
     GString *detail = g_string_new(NULL);
+    /* What each predicate found, each said once (two rules may find the
+     * same: "RCPT was never typed"). */
+    g_autoptr(GPtrArray) said = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < c->preds->len; i++) {
         const Pred *p = g_ptr_array_index(c->preds, i);
         GString *one = g_string_new(NULL);
@@ -488,10 +499,15 @@ double ms_grade_check_eval(const Check *c, Facts *f, const char *lang, char **de
         if (p->negate)
             v = 1 - v;
         frac = MIN(frac, v);
-        if (detail->len > 0 && one->len > 0)
-            g_string_append(detail, "; ");
-        g_string_append(detail, one->str);
-        g_string_free(one, TRUE);
+        gboolean again = FALSE;
+        for (guint j = 0; j < said->len && !again; j++)
+            again = strcmp(g_ptr_array_index(said, j), one->str) == 0;
+        if (one->len > 0 && !again) {
+            if (detail->len > 0)
+                g_string_append(detail, ms_grade_separator(lang));
+            g_string_append(detail, one->str);
+        }
+        g_ptr_array_add(said, g_string_free(one, FALSE));
     }
     *detail_out = g_string_free(detail, FALSE);
     return CLAMP(frac, 0, 1);

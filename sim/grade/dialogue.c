@@ -36,9 +36,11 @@ static char *status_after(const Facts *f, int i)
     return i < 0 ? NULL : ms_grade_group_status(f, (guint) i + 1);
 }
 
-static const char *shown(const char *s)
+/* "RCPT was answered 250", or that it never was. */
+static char *answered(const char *lang, const char *verb, const char *status)
 {
-    return s != NULL ? s : "-";
+    return status != NULL ? ms_grade_fmt(lang, N_("{1} was answered {2}"), verb, status, NULL)
+                          : ms_grade_fmt(lang, N_("{1} was never answered"), verb, NULL);
 }
 
 static double rule_order(const Facts *f, const char *first, const char *then,
@@ -77,9 +79,12 @@ static double rule_helo(const Facts *f, const char *lang, GString *out)
             return 1;
         }
         g_autofree char *s =
-            ok ? ms_grade_fmt(lang, N_("the first command was {1}, answered {2}"), v,
-                              shown(status), NULL)
-               : ms_grade_fmt(lang, N_("the first command was {1}, not HELO or EHLO"),
+            ok && status == NULL
+                ? ms_grade_fmt(lang, N_("the first command was {1}, and it was never answered"),
+                               v, NULL)
+            : ok ? ms_grade_fmt(lang, N_("the first command was {1}, answered {2}"), v, status,
+                                NULL)
+                 : ms_grade_fmt(lang, N_("the first command was {1}, not HELO or EHLO"),
                               *v != '\0' ? v : r->text, NULL);
         g_string_append(out, s);
         return 0;
@@ -92,9 +97,16 @@ static double rule_data_ended(const Facts *f, const char *lang, GString *out)
 {
     int data = find_typed(f, "DATA", 0);
     g_autofree char *ds = status_after(f, data);
-    if (data < 0 || ds == NULL || strcmp(ds, "354") != 0) {
-        g_autofree char *s = ms_grade_fmt(lang, N_("DATA was never answered 354 (got {1})"),
-                                          shown(ds), NULL);
+    if (data < 0) {
+        g_autofree char *s = ms_grade_fmt(lang, N_("{1} was never typed"), "DATA", NULL);
+        g_string_append(out, s);
+        return 0;
+    }
+    if (ds == NULL || strcmp(ds, "354") != 0) {
+        g_autofree char *s = ds == NULL
+                                 ? g_strdup(ms_grade_tr(lang, N_("DATA was never answered")))
+                                 : ms_grade_fmt(lang, N_("DATA was answered {1}, not 354"), ds,
+                                                NULL);
         g_string_append(out, s);
         return 0;
     }
@@ -105,9 +117,12 @@ static double rule_data_ended(const Facts *f, const char *lang, GString *out)
         return 0;
     }
     g_autofree char *es = status_after(f, end);
-    g_autofree char *s = ms_grade_fmt(lang, N_("the line \".\" ended the message text and was "
-                                               "answered {1}"),
-                                      shown(es), NULL);
+    g_autofree char *s =
+        es == NULL ? g_strdup(ms_grade_tr(lang, N_("the line \".\" ended the message text and "
+                                                   "was never answered")))
+                   : ms_grade_fmt(lang, N_("the line \".\" ended the message text and was "
+                                           "answered {1}"),
+                                  es, NULL);
     g_string_append(out, s);
     return es != NULL && es[0] == '2' ? 1 : 0;
 }
@@ -120,7 +135,8 @@ static double rule_quit(const Facts *f, const char *lang, GString *out)
         return 0;
     }
     g_autofree char *st = status_after(f, q);
-    g_autofree char *s = ms_grade_fmt(lang, N_("QUIT was answered {1}"), shown(st), NULL);
+    g_autofree char *s = st == NULL ? g_strdup(ms_grade_tr(lang, N_("QUIT was never answered")))
+                                    : ms_grade_fmt(lang, N_("QUIT was answered {1}"), st, NULL);
     g_string_append(out, s);
     return st != NULL && (st[0] == '2' || strcmp(st, "+OK") == 0 || strcmp(st, "OK") == 0) ? 1
                                                                                            : 0;
@@ -175,8 +191,7 @@ static double rule_user_pass(const Facts *f, const char *lang, GString *out)
     int apop = find_typed(f, "APOP", 0);
     if (apop >= 0) {
         g_autofree char *st = status_after(f, apop);
-        g_autofree char *s = ms_grade_fmt(lang, N_("{1} was answered {2}"), "APOP", shown(st),
-                                          NULL);
+        g_autofree char *s = answered(lang, "APOP", st);
         g_string_append(out, s);
         return g_strcmp0(st, "+OK") == 0 ? 1 : 0;
     }
@@ -184,8 +199,8 @@ static double rule_user_pass(const Facts *f, const char *lang, GString *out)
         return 0;
     int pass = find_typed(f, "PASS", 0);
     g_autofree char *st = status_after(f, pass);
-    g_autofree char *s = ms_grade_fmt(lang, N_("{1} was answered {2}"), "PASS", shown(st), NULL);
-    g_string_append(out, "; ");
+    g_autofree char *s = answered(lang, "PASS", st);
+    g_string_append(out, ms_grade_separator(lang));
     g_string_append(out, s);
     return g_strcmp0(st, "+OK") == 0 ? 1 : 0;
 }
@@ -259,8 +274,7 @@ double ms_grade_eval_reply(const Pred *p, const Facts *f, const char *lang, GStr
         return 0;
     }
     g_autofree char *st = status_after(f, i);
-    g_autofree char *s = ms_grade_fmt(lang, N_("{1} was answered {2}"), p->verb, shown(st),
-                                      NULL);
+    g_autofree char *s = answered(lang, p->verb, st);
     g_string_append(out, s);
     return st != NULL && g_str_has_prefix(st, p->word) ? 1 : 0;
 }
@@ -361,7 +375,7 @@ double ms_grade_eval_predictions(const Pred *p, const Facts *f, const char *lang
     g_autofree char *s = ms_grade_fmt(lang, N_("{1} of {2} replies predicted right"), a, b, NULL);
     g_string_append(out, s);
     if (first_wrong != NULL) {
-        g_string_append(out, "; ");
+        g_string_append(out, ms_grade_separator(lang));
         g_string_append(out, first_wrong->str);
         g_string_free(first_wrong, TRUE);
     }

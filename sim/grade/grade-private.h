@@ -143,6 +143,8 @@ struct MsExercise {
 };
 
 #define LANG_INDEX(lang) (((lang) != NULL && g_str_has_prefix((lang), "zh")) ? 1 : 0)
+/* Between two things found: "; ", or the full-width "；" in Chinese. */
+#define ms_grade_separator(lang) (LANG_INDEX(lang) ? "\xEF\xBC\x9B" : "; ")
 /* The text in a language, English when it has none. */
 const char *ms_grade_pick(char *const texts[2], const char *lang);
 
@@ -282,6 +284,8 @@ MsGradeResult *ms_grade_evaluate(const MsExercise *ex, const char *student,
                                  const MsGradeParams *params, Facts *f, const char *lang);
 /* A line's text and its line end made visible: CR as \r, LF as \n. */
 void ms_grade_append_visible(GString *out, const char *text, const char *eol);
+/* A signal's name: "SIGSEGV", or "signal N" for one without a name here. */
+char *ms_grade_signal_name(int sig);
 
 /* ---- Program submissions (program.c) ------------------------------------------ */
 

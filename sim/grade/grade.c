@@ -9,6 +9,7 @@
  * scenario submission is itself run.  Whatever goes wrong with a
  * submission gives a failing result that says why, never an error.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "grade/grade-private.h"
@@ -88,6 +89,26 @@ void ms_grade_append_visible(GString *out, const char *text, const char *eol)
         g_string_append(out, "<no line end>");
     for (const char *p = eol; p != NULL && *p != '\0'; p++)
         g_string_append(out, *p == '\r' ? "\\r" : *p == '\n' ? "\\n" : "?");
+}
+
+char *ms_grade_signal_name(int sig)
+{
+    static const struct {
+        int sig;
+        const char *name;
+    } names[] = {
+        { SIGHUP, "SIGHUP" },   { SIGINT, "SIGINT" },   { SIGQUIT, "SIGQUIT" },
+        { SIGILL, "SIGILL" },   { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+        { SIGBUS, "SIGBUS" },   { SIGFPE, "SIGFPE" },   { SIGKILL, "SIGKILL" },
+        { SIGSEGV, "SIGSEGV" }, { SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" },
+        { SIGTERM, "SIGTERM" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+        { SIGSYS, "SIGSYS" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        if (names[i].sig == sig)
+            return g_strdup(names[i].name);
+    }
+    return g_strdup_printf("signal %d", sig);
 }
 
 /* The replayed dialogue, CR and LF shown: what the student typed and what
@@ -199,6 +220,13 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
     g_autofree char *why = NULL;
     if (!ms_grade_screen(text, len, lang, &why))
         return ms_grade_result_failing(ex, student, params, why, lang);
+    /* Some editors (Windows Notepad) start a UTF-8 file with a byte order
+     * mark: it is not what the student typed or answered. */
+    if ((ex->kind == MS_GRADE_DIALOGUE || ex->kind == MS_GRADE_ANSWERS) && len >= 3 &&
+        memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        text += 3;
+        len -= 3;
+    }
 
     g_autoptr(MsScenario) sc = NULL;
     Dialogue *d = NULL;

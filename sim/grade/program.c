@@ -111,6 +111,11 @@ static void child_setup(gpointer data)
     struct rlimit none = { 0, 0 };
     setrlimit(RLIMIT_FSIZE, &none);
     setrlimit(RLIMIT_CORE, &none);
+    /* The signals the grader ignores are the program's to have as usual:
+     * a write to a file ends it with SIGXFSZ, a write to a closed socket
+     * with SIGPIPE. */
+    signal(SIGXFSZ, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
 }
 
 static void stop_group(Run *run)
@@ -416,9 +421,10 @@ static GPtrArray *program_notes(const Run *run, const Limits *limits, gboolean c
                                                              "file, which it may not"))));
     } else if (WIFSIGNALED(run->status)) {
         g_autofree char *sig = g_strdup_printf("%d", WTERMSIG(run->status));
+        g_autofree char *name = ms_grade_signal_name(WTERMSIG(run->status));
         g_ptr_array_add(notes, ms_grade_fmt(lang, N_("the program was killed by signal {1} "
-                                                     "(out of memory?)"),
-                                            sig, NULL));
+                                                     "({2})"),
+                                            sig, name, NULL));
     } else if (WIFEXITED(run->status) && WEXITSTATUS(run->status) != 0) {
         g_autofree char *st = g_strdup_printf("%d", WEXITSTATUS(run->status));
         g_ptr_array_add(notes, ms_grade_fmt(lang, N_("the program exited with status {1}"), st,

@@ -103,8 +103,12 @@ MsGradeResult *ms_grade_result_failing(const MsExercise *ex, const char *student
         t->status = MS_GRADE_FAILED;
         t->visibility = c->visibility;
         g_autofree char *not_graded = ms_grade_fmt(lang, N_("not graded: {1}"), why, NULL);
-        t->output = g_strdup_printf("%s\n%s", ms_grade_pick((char **) c->fail, lang),
-                                    not_graded);
+        const char *says = ms_grade_pick((char **) c->fail, lang);
+        if (says == NULL)
+            says = "";
+        /* The student's values in it, as in a graded check's text. */
+        g_autofree char *said = ms_grade_substitute(says, params, NULL);
+        t->output = g_strdup_printf("%s\n%s", said != NULL ? said : says, not_graded);
         g_ptr_array_add(r->tests, t);
     }
     return r;

@@ -64,6 +64,12 @@ gboolean ms_grade_screen(const char *text, gsize len, const char *lang, char **w
                                 max_bytes, NULL);
         return FALSE;
     }
+    if (len >= 2 && (((guchar) text[0] == 0xFF && (guchar) text[1] == 0xFE) ||
+                     ((guchar) text[0] == 0xFE && (guchar) text[1] == 0xFF))) {
+        *why_out = g_strdup(ms_grade_tr(lang, N_("the file is UTF-16 text; save it as UTF-8 "
+                                                 "text")));
+        return FALSE;
+    }
     guint line = 1;
     gsize start = 0;
     for (gsize i = 0; i < len; i++) {
@@ -265,11 +271,13 @@ GHashTable *ms_grade_answers_parse(const char *text, gsize len, const char *lang
     GArray *lines = split_lines(text, len);
     for (guint i = 0; i < lines->len; i++) {
         const RawLine *l = &g_array_index(lines, RawLine, i);
-        g_autofree char *s = g_strndup(l->s, l->n);
-        char *hash = strchr(s, '#');
+        g_autofree char *line = g_strndup(l->s, l->n);
+        char *hash = strchr(line, '#');
         if (hash != NULL)
             *hash = '\0';
-        g_strstrip(s);
+        char *s = g_strchomp(line);
+        while (*s == ' ' || *s == '\t')
+            s++;
         if (*s == '\0')
             continue;
         gsize k = 0;
@@ -279,15 +287,24 @@ GHashTable *ms_grade_answers_parse(const char *text, gsize len, const char *lang
         while (s[eq] == ' ' || s[eq] == '\t')
             eq++;
         if (k == 0 || (s[eq] != '=' && s[eq] != ':')) {
+            const char *at = s + (k == 0 ? 0 : eq);
             g_autofree char *n = num(i + 1);
-            *why_out = ms_grade_fmt(lang, N_("line {1}: expected 'name = value', such as "
-                                             "'delay_ms = 85'"),
-                                    n, NULL);
+            /* Columns count characters, as an editor shows them. */
+            g_autofree char *c = num((gsize) g_utf8_strlen(line, at - line) + 1);
+            /* A Chinese input method's full-width = or : looks right. */
+            if (g_str_has_prefix(at, "\xEF\xBC\x9D") || g_str_has_prefix(at, "\xEF\xBC\x9A"))
+                *why_out = ms_grade_fmt(lang, N_("line {1}, column {2}: a full-width sign; "
+                                                 "write the ASCII '=' (or ':')"),
+                                        n, c, NULL);
+            else
+                *why_out = ms_grade_fmt(lang, N_("line {1}, column {2}: expected 'name = "
+                                                 "value', such as 'delay_ms = 85'"),
+                                        n, c, NULL);
             g_array_unref(lines);
             g_hash_table_unref(answers);
             return NULL;
         }
-        g_autofree char *name = g_strndup(s, k);
+        g_autofree char *name = g_ascii_strdown(s, (gssize) k);
         if (g_hash_table_contains(answers, name)) {
             g_autofree char *n = num(i + 1);
             *why_out = ms_grade_fmt(lang, N_("line {1}: '{2}' is answered twice"), n, name, NULL);

@@ -1,0 +1,233 @@
+/* test_grade_feedback.c - what a student and a grader read: feedback that
+ * names the student's own values, says plainly what never happened, reads
+ * each finding once; submissions saved by ordinary editors (a byte order
+ * mark, UTF-16, a Chinese input method's full-width signs, upper-case
+ * names); and exercise errors that point at the line and column.
+ */
+#include <signal.h>
+#include <string.h>
+
+#include "mailsim/grade.h"
+#include "testutil.h"
+
+/* grade-private.h's, tested here through its one public use. */
+char *ms_grade_signal_name(int sig);
+
+static MsExercise *load_shipped(const char *name)
+{
+    g_autofree char *path = g_strdup_printf("scenarios/exercises/%s.exercise", name);
+    g_autoptr(GError) error = NULL;
+    MsExercise *ex = ms_exercise_load(path, &error);
+    if (ex == NULL)
+        fprintf(stderr, "%s\n", error->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ex);
+    return ex;
+}
+
+static const MsGradeTest *test_named(const MsGradeResult *r, const char *id)
+{
+    for (guint i = 0; i < r->tests->len; i++) {
+        const MsGradeTest *t = g_ptr_array_index(r->tests, i);
+        if (strcmp(t->id, id) == 0)
+            return t;
+    }
+    CU_FAIL_FATAL("no such check");
+    return NULL;
+}
+
+static MsGradeResult *grade(const MsExercise *ex, const char *student, const char *text,
+                            gsize len, const char *lang)
+{
+    MsGradeOptions o = { .lang = lang };
+    return ms_grade_text(ex, student, text, len, &o);
+}
+
+/* ---- Feedback ------------------------------------------------------------------ */
+
+/* A submission that cannot be graded still gets its own values in every
+ * check's text, never the exercise's ${name}. */
+static void test_not_graded_fills_values(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(MsGradeParams) p = ms_exercise_params(ex, "empty");
+    const char *subject = ms_grade_params_get(p, "subject");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(subject);
+    for (int l = 0; l < 2; l++) {
+        g_autoptr(MsGradeResult) r = grade(ex, "empty", "", 0, l == 0 ? "en" : "zh");
+        CU_ASSERT_PTR_NOT_NULL(r->error);
+        for (guint i = 0; i < r->tests->len; i++) {
+            const MsGradeTest *t = g_ptr_array_index(r->tests, i);
+            CU_ASSERT_PTR_NULL(strstr(t->output, "${"));
+        }
+        g_autofree char *line = g_strdup_printf("Subject: %s", subject);
+        CU_ASSERT_PTR_NOT_NULL(strstr(test_named(r, "delivered")->output, line));
+    }
+}
+
+/* What never happened is said so, not shown as "-"; a finding two rules
+ * make is said once; Chinese feedback joins findings with "；". */
+static void test_never_answered_said_once(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    /* A bare CR after HELO: the server waits for the line's end, so HELO
+     * is never answered; no RCPT is typed at all. */
+    const char *text = "HELO crepes.fr\rQUIT\r\n";
+    g_autoptr(MsGradeResult) r = grade(ex, "x", text, strlen(text), "en");
+    const MsGradeTest *helo = test_named(r, "greeting");
+    CU_ASSERT_PTR_NOT_NULL(strstr(helo->output, "was never answered"));
+    CU_ASSERT_PTR_NULL(strstr(helo->output, "answered -"));
+    const MsGradeTest *env = test_named(r, "envelope");
+    const char *once = strstr(env->output, "RCPT was never typed");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(once);
+    CU_ASSERT_PTR_NULL(strstr(once + 1, "RCPT was never typed"));
+    const MsGradeTest *msg = test_named(r, "message-text");
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg->output, "DATA was never typed"));
+    CU_ASSERT_PTR_NULL(strstr(msg->output, "(got -)"));
+
+    g_autoptr(MsGradeResult) zh = grade(ex, "x", "HELO crepes.fr\r\n", 16, "zh");
+    const MsGradeTest *env_zh = test_named(zh, "envelope");
+    CU_ASSERT_PTR_NULL(strstr(env_zh->output, "; "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(env_zh->output, "MAIL"));
+}
+
+static void test_signal_names(void)
+{
+    g_autofree char *segv = ms_grade_signal_name(SIGSEGV);
+    g_autofree char *xfsz = ms_grade_signal_name(SIGXFSZ);
+    g_autofree char *odd = ms_grade_signal_name(77);
+    CU_ASSERT_STRING_EQUAL(segv, "SIGSEGV");
+    CU_ASSERT_STRING_EQUAL(xfsz, "SIGXFSZ");
+    CU_ASSERT_STRING_EQUAL(odd, "signal 77");
+}
+
+/* ---- Files as editors save them ------------------------------------------------- */
+
+/* Windows Notepad's byte order mark is not part of what was typed. */
+static void test_bom_ignored(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autofree char *model = NULL;
+    gsize len = 0;
+    CU_ASSERT_FATAL(g_file_get_contents(ms_exercise_model(ex), &model, &len, NULL));
+    g_autoptr(MsGradeParams) p = ms_exercise_params(ex, "bom");
+    g_autofree char *filled = ms_exercise_fill(ex, p, model);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(filled);
+    g_autofree char *with_bom = g_strconcat("\xEF\xBB\xBF", filled, NULL);
+    g_autoptr(MsGradeResult) plain = grade(ex, "bom", filled, strlen(filled), "en");
+    g_autoptr(MsGradeResult) bom = grade(ex, "bom", with_bom, strlen(with_bom), "en");
+    CU_ASSERT_DOUBLE_EQUAL(plain->score, plain->max_score, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(bom->score, plain->score, 1e-9);
+    CU_ASSERT_STRING_EQUAL(bom->transcript, plain->transcript);
+
+    g_autoptr(MsExercise) delay = load_shipped("delay");
+    g_autoptr(MsGradeParams) dp = ms_exercise_params(delay, "bom");
+    g_autofree char *answers = ms_exercise_solve(delay, dp, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(answers);
+    g_autofree char *answers_bom = g_strconcat("\xEF\xBB\xBF", answers, NULL);
+    g_autoptr(MsGradeResult) a = grade(delay, "bom", answers_bom, strlen(answers_bom), "en");
+    CU_ASSERT_PTR_NULL(a->error);
+    CU_ASSERT_DOUBLE_EQUAL(a->score, a->max_score, 1e-9);
+}
+
+/* A UTF-16 file is named as such, not as "a NUL byte". */
+static void test_utf16_named(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    const char text[] = "\xFF\xFEH\0E\0L\0O\0";
+    g_autoptr(MsGradeResult) r = grade(ex, "u", text, sizeof text - 1, "en");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->error, "UTF-16"));
+}
+
+/* Answers: names in any case; errors with their column; a full-width
+ * sign named; only decimal numbers. */
+static void test_answers_as_typed(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("delay");
+    g_autoptr(MsGradeParams) p = ms_exercise_params(ex, "case");
+    g_autofree char *answers = ms_exercise_solve(ex, p, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(answers);
+    /* Each name upper-cased, the values (and their units) as they were. */
+    GString *upper = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(answers, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        const char *eq = strchr(lines[i], '=');
+        if (eq == NULL) {
+            g_string_append_printf(upper, "%s\n", lines[i]);
+            continue;
+        }
+        g_autofree char *name = g_ascii_strup(lines[i], eq - lines[i]);
+        g_string_append_printf(upper, "%s%s\n", name, eq);
+    }
+    g_autoptr(MsGradeResult) r = grade(ex, "case", upper->str, upper->len, "en");
+    g_string_free(upper, TRUE);
+    CU_ASSERT_PTR_NULL(r->error);
+    CU_ASSERT_DOUBLE_EQUAL(r->score, r->max_score, 1e-9);
+
+    const char *bad = "delivered_ms = 1\n  end_to_end_ms 5\n";
+    g_autoptr(MsGradeResult) b = grade(ex, "case", bad, strlen(bad), "en");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b->error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(b->error, "line 2, column 17: expected 'name = value'"));
+
+    const char *wide = "delivered_ms \xEF\xBC\x9D 1\n";
+    g_autoptr(MsGradeResult) w = grade(ex, "case", wide, strlen(wide), "en");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w->error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(w->error, "line 1, column 14: a full-width sign"));
+
+    const char *hex = "delivered_ms = 0x4\n";
+    g_autoptr(MsGradeResult) h = grade(ex, "case", hex, strlen(hex), "en");
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(h, "delivered")->output, "is not a number"));
+}
+
+/* ---- Exercise errors -------------------------------------------------------------- */
+
+/* An unknown ${name} in a title, instructions or feedback text is pointed
+ * at where it is written, each once. */
+static void test_unknown_name_located(void)
+{
+    const char *text =
+        "title en \"T\"\ntitle zh \"T\"\n"
+        "instructions en \"Do it\"\n"
+        "instructions en \"Send ${subjekt} now\"\n"
+        "instructions zh \"做\"\n"
+        "submit dialogue from alice-pc to hamburger.edu\n"
+        "begin scenario\nserver hamburger.edu domain hamburger.edu\n"
+        "agent alice-pc user alice@hamburger.edu server hamburger.edu\n"
+        "link alice-pc hamburger.edu latency 10ms\nend scenario\n"
+        "check q points 1\n  title en \"Q\"\n  title zh \"Q\"\n  rule quit\n"
+        "  pass en \"y\"\n  pass zh \"是\"\n  fail en \"n ${nope}\"\n  fail zh \"否\"\nend\n";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsExercise) ex = ms_exercise_parse(text, strlen(text), "t.exercise", &error);
+    CU_ASSERT_PTR_NULL(ex);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "t.exercise:4:23: error: '${subjekt}'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "t.exercise:18:14: error: '${nope}'"));
+    CU_ASSERT_PTR_NULL(strstr(error->message, ":1:1:"));
+}
+
+static const MsTestCase feedback_cases[] = {
+    MS_TEST(test_not_graded_fills_values),
+    MS_TEST(test_never_answered_said_once),
+    MS_TEST(test_signal_names),
+    MS_TEST_END,
+};
+
+static const MsTestCase file_cases[] = {
+    MS_TEST(test_bom_ignored),
+    MS_TEST(test_utf16_named),
+    MS_TEST(test_answers_as_typed),
+    MS_TEST_END,
+};
+
+static const MsTestCase exercise_cases[] = {
+    MS_TEST(test_unknown_name_located),
+    MS_TEST_END,
+};
+
+int main(void)
+{
+    ms_test_add_suite("grade-feedback/feedback", feedback_cases);
+    ms_test_add_suite("grade-feedback/files", file_cases);
+    ms_test_add_suite("grade-feedback/exercise", exercise_cases);
+    return ms_test_run();
+}
