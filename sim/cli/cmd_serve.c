@@ -41,10 +41,16 @@ typedef struct {
     const char *why;
 } Stop;
 
+/* The first SIGINT or SIGTERM stops the server; any that come after it
+ * (GNU timeout signals the child and then its whole process group, and an
+ * impatient Ctrl-C comes twice) change nothing: the handler stays installed
+ * until the outputs are written, so a later signal can no longer kill the
+ * process half-way and leave only a staging folder behind. */
 static gboolean on_signal(gpointer data)
 {
     Stop *stop = data;
-    stop->why = "the server is shutting down (signal)";
+    if (stop->why == NULL)
+        stop->why = "the server is shutting down (signal)";
     g_main_loop_quit(stop->loop);
     return G_SOURCE_CONTINUE;
 }
@@ -83,6 +89,32 @@ static gboolean parse_time(const char *option, const char *text, MsTime *out)
         return FALSE;
     }
     return TRUE;
+}
+
+/* The outputs of the stopped server, as `mailsim run` writes them. */
+static int write_outputs(MsWorld *world, const MsScenario *sc, const char *path,
+                         guint64 html_lines, const MsDiagramOptions *dopt, const char *out_dir)
+{
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    options.scenario_name = sc->name;
+    options.scenario_file = path != NULL ? path : "(built-in world)";
+    options.seed = sc->seed;
+    options.lang = ms_report_default_lang();
+    options.html_lines = html_lines;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *index = NULL;
+    if (!ms_cli_write_outputs(ms_world_trace(world), &options, dopt, TRUE, out_dir, written,
+                              &index, &error)) {
+        ms_cli_error("%s", error->message);
+        return MS_EXIT_FAILURE;
+    }
+    for (guint i = 0; i < written->len; i++)
+        printf("  %s\n", (const char *) g_ptr_array_index(written, i));
+    if (index != NULL)
+        fputs(index, stdout);
+    return MS_EXIT_OK;
 }
 
 int ms_cli_serve(int argc, char **argv)
@@ -261,32 +293,19 @@ int ms_cli_serve(int argc, char **argv)
         timer = g_timeout_add(MAX(ms, 1u), on_duration, &stop);
     }
     g_main_loop_run(loop);
-    g_source_remove(sigint);
-    g_source_remove(sigterm);
     if (timer != 0 && stop.why != NULL && strstr(stop.why, "duration") == NULL)
         g_source_remove(timer);
+    /* The signal sources stay until the end (see on_signal): removing one
+     * puts back the default action, death, while the outputs are still
+     * being written.  The loop no longer runs, so a signal now is caught
+     * and dropped. */
 
     ms_live_stop(live, stop.why != NULL ? stop.why : "the server is shutting down");
     printf("stopped after %" G_GUINT64_FORMAT " session%s; writing outputs\n",
            ms_live_sessions_total(live), ms_live_sessions_total(live) == 1 ? "" : "s");
 
-    MsReportOptions options;
-    ms_report_options_init(&options);
-    options.scenario_name = sc->name;
-    options.scenario_file = path != NULL ? path : "(built-in world)";
-    options.seed = sc->seed;
-    options.lang = ms_report_default_lang();
-    options.html_lines = html_lines;
-    g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *index = NULL;
-    if (!ms_cli_write_outputs(ms_world_trace(world), &options, &dopt, TRUE, out_dir, written,
-                              &index, &error)) {
-        ms_cli_error("%s", error->message);
-        return MS_EXIT_FAILURE;
-    }
-    for (guint i = 0; i < written->len; i++)
-        printf("  %s\n", (const char *) g_ptr_array_index(written, i));
-    if (index != NULL)
-        fputs(index, stdout);
-    return MS_EXIT_OK;
+    int status = write_outputs(world, sc, path, html_lines, &dopt, out_dir);
+    g_source_remove(sigint);
+    g_source_remove(sigterm);
+    return status;
 }

@@ -52,10 +52,12 @@ class Server:
         return socket.create_connection(("127.0.0.1", port), timeout=timeout)
 
     def stop(self, sig=signal.SIGTERM, timeout=120):
-        """Stops the server; returns (exit code, everything it printed)."""
+        """Stops the server (sig None: it was signalled already); returns
+        (exit code, everything it printed)."""
         if self.stopped:
             return self.rc, self.text
-        self.proc.send_signal(sig)
+        if sig is not None:
+            self.proc.send_signal(sig)
         try:
             rest, _ = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -10,6 +10,7 @@ import os
 import poplib
 import selectors
 import shutil
+import signal
 import smtplib
 import socket
 import subprocess
@@ -404,6 +405,35 @@ def shutdown_tells_open_sessions():
         reply = s.line()
         check(reply.startswith("* BYE") and "shutting down" in reply, "told: %r" % reply)
         check("* BYE" in srv.output("transcript.txt"), "recorded")
+    finally:
+        srv.kill()
+
+
+@test
+def second_signal_while_writing_outputs():
+    # GNU timeout signals the server and then its whole process group, so a
+    # second SIGTERM (or an impatient second Ctrl-C) comes while the outputs
+    # are being written: it is ignored, the outputs are completed, and no
+    # staging folder is left behind.
+    srv = Server(BIN, "-q", "--format", "txt")
+    try:
+        text = "Subject: long\r\n\r\n" + "a\r\n" * 60000
+        for _ in range(2):
+            with smtplib.SMTP("127.0.0.1", srv.smtp, timeout=60) as c:
+                c.sendmail("alice@crepes.fr", ["bob@hamburger.edu"], text)
+        srv.proc.send_signal(signal.SIGTERM)
+        line = srv._line(60)
+        while line is not None and "writing outputs" not in line:
+            line = srv._line(60)
+        check(line is not None, "the server said it writes its outputs: %s" % srv.err()[-2000:])
+        srv.proc.send_signal(signal.SIGTERM)
+        srv.proc.send_signal(signal.SIGINT)
+        rc, out = srv.stop(sig=None)
+        check(rc == 0, "exit %s after a second signal: %s %s" % (rc, srv.err()[-2000:], out[-1000:]))
+        left = sorted(os.listdir(srv.out))
+        check(not any(n.startswith(".mailsim-") for n in left), "staging folder left: %r" % left)
+        for name in ("transcript.txt", "summary.txt", "trace.json", "report.html"):
+            check(name in left, "%s written: %r" % (name, left))
     finally:
         srv.kill()
 
