@@ -19,7 +19,9 @@ struct MsLive {
     MsLiveLimits limits;
     GSocketService *services[MS_LIVE_N_SERVICES];
     guint16 ports[MS_LIVE_N_SERVICES];
-    GPtrArray *conns;        /* LiveConn*, open ones */
+    GPtrArray *conns;        /* LiveConn*, open ones, refused ones included */
+    guint served;            /* of those, the ones not refused: what
+                              * --max-sessions bounds */
     GHashTable *per_client;  /* client address -> sessions open (GUINT_TO_POINTER) */
     gint64 start_us;         /* monotonic clock at simulated time 0 */
     guint sim_timer;         /* GSource id: the next simulated event */

@@ -170,7 +170,10 @@ static const char *refusal(MsLive *live, const char *peer)
 {
     if (live->stopped)
         return "the server is shutting down";
-    if (live->conns->len >= live->limits.max_sessions)
+    /* A refused connection stays until its client closes (2 s at most,
+     * live_conn.c) and holds no place meanwhile: one address refused over
+     * and over would otherwise lock every other address out. */
+    if (live->served >= live->limits.max_sessions)
         return "too many sessions open on this server, try again later";
     guint mine = GPOINTER_TO_UINT(g_hash_table_lookup(live->per_client, peer));
     if (mine >= live->limits.max_per_client)
@@ -198,6 +201,7 @@ static gboolean on_incoming(GSocketService *service, GSocketConnection *connecti
     if (refuse == NULL) {
         guint mine = GPOINTER_TO_UINT(g_hash_table_lookup(live->per_client, peer));
         g_hash_table_insert(live->per_client, g_strdup(peer), GUINT_TO_POINTER(mine + 1));
+        live->served++;
     }
     /* Refused ones too, so they are ended at shutdown. */
     g_ptr_array_add(live->conns, ms_live_conn_new(live, sd->service, connection, peer, refuse));
@@ -210,6 +214,7 @@ void ms_live_forget(MsLive *live, LiveConn *c, const char *peer, gboolean counte
     g_ptr_array_remove_fast(live->conns, c);
     if (!counted)
         return; /* a refused one */
+    live->served--;
     guint mine = GPOINTER_TO_UINT(g_hash_table_lookup(live->per_client, peer));
     if (mine <= 1)
         g_hash_table_remove(live->per_client, peer);

@@ -260,6 +260,33 @@ def sessions_per_client_address():
         srv.kill()
 
 
+@test
+def refused_ones_hold_no_place():
+    # Connections refused as "too many from your address" stay open until
+    # their client closes; they must not count against --max-sessions, or
+    # one address could lock every other one out.
+    srv = Server(BIN, "--max-sessions", "4", "--max-per-client", "2")
+    socks = []
+    try:
+        def from_(addr):
+            s = socket.create_connection(("127.0.0.1", srv.smtp), timeout=30,
+                                         source_address=(addr, 0))
+            socks.append(s)
+            return Lines(s)
+        for _ in range(2):
+            check(from_("127.0.0.2").line().startswith("220"), "served")
+        for _ in range(6):
+            reply = from_("127.0.0.2").smtp_reply()
+            check(reply.startswith("421"), "refused: %r" % reply)
+        other = from_("127.0.0.3").smtp_reply()
+        check(other.startswith("220"), "another address is served: %r" % other)
+        stop_clean(srv)
+    finally:
+        for s in socks:
+            s.close()
+        srv.kill()
+
+
 def many_sessions(srv, n):
     """n SMTP sessions at once, driven by one selector; returns the
     seconds each took."""
