@@ -717,10 +717,34 @@ static void words_compare_without_case(void)
     CU_ASSERT(ms_proto_ascii_caseeq("abc", "xyz", 0));
 }
 
+/* What a transport that cuts lines (live mode) asks: how many octets of a
+ * literal are still to come, those of one too large to take included. */
+static void parse_literal_left(void)
+{
+    g_autoptr(MsImapParser) p = ms_imap_parser_new(FALSE, 100);
+    MsImapLine *line = NULL;
+    CU_ASSERT_EQUAL(ms_imap_parser_literal_left(p), 0);
+    const char *head = "a1 APPEND INBOX {10}\r\nabc";
+    ms_imap_parser_feed(p, head, strlen(head));
+    CU_ASSERT_EQUAL(ms_imap_parser_next(p, &line), 0);
+    CU_ASSERT_EQUAL(ms_imap_parser_literal_left(p), 7);
+    const char *rest = "\r\n12345\r\n";
+    ms_imap_parser_feed(p, rest, strlen(rest));
+    CU_ASSERT_EQUAL_FATAL(ms_imap_parser_next(p, &line), 1);
+    CU_ASSERT_EQUAL(ms_imap_parser_literal_left(p), 0);
+    ms_imap_line_free(line);
+    /* RFC 7888 4: the octets of a "{n+}" too large come anyway, and are
+     * skipped. */
+    g_autoptr(MsImapLine) big = parse_one(p, "a2 APPEND INBOX {150+}\r\n", -1);
+    MS_ASSERT_STR(big->code, "TOOBIG");
+    CU_ASSERT_EQUAL(ms_imap_parser_literal_left(p), 150);
+}
+
 static const MsTestCase parse_cases[] = {
     MS_TEST(date_time_in_place),
     MS_TEST(parse_beyond_a_lines_room),
-    MS_TEST(parse_arguments), MS_TEST(parse_literals), MS_TEST(parse_errors),
+    MS_TEST(parse_arguments), MS_TEST(parse_literals), MS_TEST(parse_literal_left),
+    MS_TEST(parse_errors),
     MS_TEST(parse_responses), MS_TEST(parse_recycled_lines_read_as_new),
     MS_TEST(parse_many_lines_at_once), MS_TEST(writer_reused_writes_as_new), MS_TEST(seqsets), MS_TEST(dates_and_patterns),
     MS_TEST(notes_and_names), MS_TEST(words_compare_without_case), MS_TEST_END,

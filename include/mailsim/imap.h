@@ -433,6 +433,9 @@ MsImapEvent *ms_imap_server_next_event(MsImapServer *server);
  * CLOSE); the store reference is released; the engine is closed. */
 void ms_imap_server_abort(MsImapServer *server);
 MsImapState ms_imap_server_state(const MsImapServer *server);
+/* Octets of a literal the server still waits for (RFC 9051 4.3: they are
+ * no line, whatever line ends they hold), 0 while it reads lines. */
+gsize ms_imap_server_literal_left(const MsImapServer *server);
 gboolean ms_imap_server_idling(const MsImapServer *server);
 /* The logged-in user's store (transfer none) or NULL. */
 MsImapStore *ms_imap_server_store(const MsImapServer *server);

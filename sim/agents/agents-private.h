@@ -116,6 +116,12 @@ typedef struct {
     /* The lines that tell a client it is being cut off and why ("idle for
      * 5 min"), before the transport closes (transfer full). */
     GPtrArray *(*farewell)(MsServerSession *s, const char *why);
+    /* For transports that bound what a client sends (live mode), before
+     * the next line is fed: whether the engine now reads a message's text
+     * (SMTP DATA) or a literal's octets (IMAP) rather than commands; for
+     * a literal, *octets_out gets how many of its octets are still to
+     * come, else 0 (the text comes line by line).  NULL: only commands. */
+    gboolean (*client_text)(MsServerSession *s, guint64 *octets_out);
 } MsServerProtocol;
 
 typedef struct {

@@ -260,6 +260,12 @@ static const char *imap_client_note(MsServerSession *base, const char *line, gsi
     return ms_imap_command_note(line, len);
 }
 
+static gboolean imap_client_text(MsServerSession *base, guint64 *octets_out)
+{
+    *octets_out = ms_imap_server_literal_left(((ImapSession *) base)->engine);
+    return *octets_out > 0;
+}
+
 /* RFC 3501 7.1.5: BYE, when the server is about to close the connection. */
 static GPtrArray *imap_farewell(MsServerSession *base, const char *why)
 {
@@ -284,6 +290,7 @@ const MsServerProtocol ms_server_imap_protocol = {
     .finalize = imap_finalize,
     .client_note = imap_client_note,
     .farewell = imap_farewell,
+    .client_text = imap_client_text,
 };
 
 gboolean ms_server_imap_listen(MsMailServer *server, GError **error)

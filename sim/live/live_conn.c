@@ -207,9 +207,11 @@ static void cut(LiveConn *c, const char *why)
     ms_server_session_cut(c->session, why);
 }
 
-/* One line from the client: recorded, then fed to the engine (whose answer
- * is recorded after it). */
-static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len)
+/* One line from the client (or a piece of a literal, up to a line end or
+ * to its last octet): recorded, then fed to the engine (whose answer is
+ * recorded after it). */
+static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len,
+                        gboolean literal)
 {
     /* Each line at its own time, at least a microsecond after the last
      * (pipelined lines arrive together), and the answer a microsecond
@@ -225,6 +227,8 @@ static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len
     const char *note = proto->client_note != NULL
                            ? proto->client_note(c->session, bytes, len, &phase)
                            : NULL;
+    if (literal)
+        note = "imap.cmd.literal"; /* as a simulated client records one */
     record_line(c, MS_DIR_CLIENT, bytes, len, eol, phase, note, 0);
     if (c->service == MS_LIVE_HTTP) {
         /* RFC 9112 6.3: Content-Length says where the content ends; the
@@ -271,10 +275,66 @@ static void drop_input(LiveConn *c, gsize n)
     g_byte_array_remove_range(c->in, 0, (guint) n);
 }
 
-/* Cuts what has arrived into lines (and HTTP contents) and hands them on,
- * as long as the session listens. */
+/* A line longer than any engine reads: the engines are long past their
+ * RFC limits, and the client is cut off. */
+static void line_too_long(LiveConn *c)
+{
+    g_byte_array_set_size(c->in, 0);
+    cut(c, "line too long");
+}
+
+/* Where the line that starts the input ends, with its end's length in
+ * *eol_len_out, looking for its LF from `from` on; FALSE when its LF has
+ * not come. */
+static gboolean find_line_end(LiveConn *c, gsize from, gsize *end_out, gsize *eol_len_out)
+{
+    const char *data = (const char *) c->in->data;
+    const char *nl = memchr(data + from, '\n', c->in->len - from);
+    if (nl == NULL)
+        return FALSE;
+    gsize end = (gsize) (nl - data);
+    *eol_len_out = 1;
+    if (end > 0 && data[end - 1] == '\r') {
+        end--;
+        *eol_len_out = 2;
+    }
+    *end_out = end;
+    return TRUE;
+}
+
+/* RFC 9051 4.3: a literal is exactly its announced number of octets, line
+ * ends or none, so no line limit applies to it (the engine bounds its
+ * size).  It is recorded a line at a time as the lines come, its last
+ * octets with the rest of the command line after them, as a simulated
+ * client records one; only that rest is held to the line limit.  FALSE:
+ * the rest of a line is on its way, or the client was cut off. */
+static gboolean take_literal(LiveConn *c, guint64 left)
+{
+    gsize avail = (gsize) MIN((guint64) c->in->len, left);
+    gsize end = 0, eol_len = 0;
+    if (memchr(c->in->data, '\n', avail) != NULL) {
+        find_line_end(c, 0, &end, &eol_len);
+    } else if (avail < left) {
+        return FALSE;
+    } else if (!find_line_end(c, avail, &end, &eol_len)) {
+        if (c->in->len - avail > c->live->limits.max_line)
+            line_too_long(c);
+        return FALSE;
+    } else if (end > avail && end - avail > c->live->limits.max_line) {
+        line_too_long(c);
+        return FALSE;
+    }
+    g_autofree char *line = g_memdup2(c->in->data, end + eol_len);
+    drop_input(c, end + eol_len);
+    client_line(c, line, end, eol_len, TRUE);
+    return TRUE;
+}
+
+/* Cuts what has arrived into lines (and HTTP contents, IMAP literals) and
+ * hands them on, as long as the session listens. */
 static void process_input(LiveConn *c)
 {
+    const MsServerProtocol *proto = c->session->proto;
     while (c->in->len > 0 && !c->session->closing && c->abort_why == NULL) {
         const char *data = (const char *) c->in->data;
         if (c->http_body_left > 0) {
@@ -288,23 +348,21 @@ static void process_input(LiveConn *c)
             ms_server_session_data(c->session, copy, take);
             continue;
         }
-        const char *nl = memchr(data, '\n', c->in->len);
-        if (nl == NULL) {
-            if (c->in->len > c->live->limits.max_line) {
-                g_byte_array_set_size(c->in, 0);
-                cut(c, "line too long");
-            }
+        guint64 literal = 0;
+        if (proto->client_text != NULL && proto->client_text(c->session, &literal)
+            && literal > 0) {
+            if (!take_literal(c, literal))
+                return;
+            continue;
+        }
+        gsize end = 0, eol_len = 0;
+        if (!find_line_end(c, 0, &end, &eol_len)) {
+            if (c->in->len > c->live->limits.max_line)
+                line_too_long(c);
             return;
         }
-        gsize end = (gsize) (nl - data);
-        gsize eol_len = 1;
-        if (end > 0 && data[end - 1] == '\r') {
-            end--;
-            eol_len = 2;
-        }
         if (end > c->live->limits.max_line) {
-            drop_input(c, end + eol_len);
-            cut(c, "line too long");
+            line_too_long(c);
             return;
         }
         if (c->lines_in >= c->live->limits.max_lines) {
@@ -314,7 +372,7 @@ static void process_input(LiveConn *c)
         }
         g_autofree char *line = g_memdup2(data, end + eol_len);
         drop_input(c, end + eol_len);
-        client_line(c, line, end, eol_len);
+        client_line(c, line, end, eol_len, FALSE);
     }
     if (c->session->closing)
         g_byte_array_set_size(c->in, 0); /* said after the end: not heard */
@@ -346,7 +404,7 @@ static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer data)
             g_autofree char *rest = g_memdup2(c->in->data, c->in->len);
             gsize len = c->in->len;
             g_byte_array_set_size(c->in, 0);
-            client_line(c, rest, len, 0);
+            client_line(c, rest, len, 0, FALSE);
         }
         ms_server_session_peer_closed(c->session);
         settle_later(c);

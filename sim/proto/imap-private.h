@@ -144,6 +144,10 @@ void ms_imap_parser_recycle(MsImapParser *parser, MsImapLine *line);
 gboolean ms_imap_parser_literal_wanted(MsImapParser *parser, gsize *size_out);
 /* Bytes fed and not yet consumed. */
 gsize ms_imap_parser_pending(const MsImapParser *parser);
+/* Octets of a literal still to come, those of one too large to take
+ * included (they are skipped): RFC 9051 4.3, they are no line.  0 when
+ * the parser reads lines. */
+gsize ms_imap_parser_literal_left(const MsImapParser *parser);
 
 /* ---- Sequence sets (RFC 3501 section 9, sequence-set) ---------------------- */
 typedef struct {

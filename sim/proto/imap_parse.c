@@ -175,6 +175,13 @@ gsize ms_imap_parser_pending(const MsImapParser *parser)
     return parser->len - parser->pos;
 }
 
+gsize ms_imap_parser_literal_left(const MsImapParser *parser)
+{
+    if (parser->literal_pending)
+        return parser->literal_size - MIN(parser->len - parser->pos, parser->literal_size);
+    return parser->skipping ? parser->skip_octets : 0;
+}
+
 gboolean ms_imap_parser_literal_wanted(MsImapParser *parser, gsize *size_out)
 {
     if (!parser->literal_pending || !parser->literal_sync || parser->literal_announced)

@@ -692,6 +692,12 @@ MsImapState ms_imap_server_state(const MsImapServer *server)
     return server->state;
 }
 
+gsize ms_imap_server_literal_left(const MsImapServer *server)
+{
+    g_return_val_if_fail(server != NULL, 0);
+    return ms_imap_parser_literal_left(server->parser);
+}
+
 gboolean ms_imap_server_idling(const MsImapServer *server)
 {
     g_return_val_if_fail(server != NULL, FALSE);

@@ -225,6 +225,40 @@ def oversized_lines():
 
 
 @test
+def imap_literal_lines_are_not_lines():
+    # RFC 9051 4.3: a literal's octets are no line; a 99,977-octet line in
+    # one is not "line too long", and the transcript marks the literal.
+    srv = Server(BIN, "-q", "--format", "txt")
+    try:
+        s = Lines(srv.connect(srv.imap))
+        check(s.line().startswith("* OK"), "greeting")
+        s.send("a LOGIN bob hungry\r\nb APPEND INBOX {100000}\r\n")
+        check(s.line().startswith("a OK"), "logged in")
+        check(s.line().startswith("+ "), "literal invited")
+        body = b"Subject: wide\r\n\r\n" + b"w" * 99981 + b"\r\n"
+        check(len(body) == 100000, "the literal's size")
+        s.send(body + b"\r\n")
+        reply = s.line()
+        check(reply.startswith("b OK"), "appended: %r" % reply)
+        # A literal whose octets end without a line end, then the command
+        # line goes on after it (RFC 9051 4.3).
+        s.send("c LOGIN {3}\r\n")
+        check(s.line().startswith("+ "), "literal invited")
+        s.send("bob {6}\r\n")
+        check(s.line().startswith("+ "), "second literal invited")
+        s.send("hungry\r\n")
+        check(s.line().startswith("c "), "the command was read whole")
+        s.send("d LOGOUT\r\n")
+        stop_clean(srv)
+        t = srv.output("transcript.txt")
+        check("line too long" not in t, "not cut off")
+        # Each literal's last octets with the rest of its command line.
+        check("C: bob {6}" in t and "C: hungry\n" in t, "the LOGIN literals as sent")
+    finally:
+        srv.kill()
+
+
+@test
 def idle_client_is_cut_off_and_others_go_on():
     srv = Server(BIN, "--idle", "1s")
     try:
