@@ -45,7 +45,9 @@ typedef struct {
     gsize max_output;      /* octets waiting for a client that does not
                             * read (64 MiB: more than the largest
                             * message's RETR or FETCH) */
-    guint64 max_lines;     /* lines one session may send (100000) */
+    guint64 max_commands;  /* command lines one session may send (100000);
+                            * a message's text and IMAP literals do not
+                            * count: the size limits bound those */
     guint64 max_memory;    /* resident memory of the process; above it no
                             * new session is taken, and the session that
                             * sent the most lines is cut off (1 GiB) */

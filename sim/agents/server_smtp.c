@@ -251,6 +251,12 @@ static const char *inbound_client_note(MsServerSession *base, const char *line, 
     return ms_smtp_command_note(line, len, phase_out);
 }
 
+static gboolean inbound_client_text(MsServerSession *base, guint64 *octets_out)
+{
+    *octets_out = 0;
+    return ms_smtp_server_state(((InboundSession *) base)->engine) == MS_SMTP_SERVER_DATA;
+}
+
 /* RFC 5321 3.8: a server that must end a session says 421 first. */
 static GPtrArray *inbound_farewell(MsServerSession *base, const char *why)
 {
@@ -274,6 +280,7 @@ const MsServerProtocol ms_server_smtp_protocol = {
     .finalize = inbound_finalize,
     .client_note = inbound_client_note,
     .farewell = inbound_farewell,
+    .client_text = inbound_client_text,
 };
 
 gboolean ms_server_smtp_listen(MsMailServer *server, GError **error)

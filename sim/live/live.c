@@ -48,7 +48,7 @@ void ms_live_limits_init(MsLiveLimits *limits)
         .idle = 5 * MS_MINUTE,
         .max_line = 64 * 1024,
         .max_output = 64 * 1024 * 1024,
-        .max_lines = 100000,
+        .max_commands = 100000,
         .max_memory = G_GUINT64_CONSTANT(1) << 30,
     };
 }

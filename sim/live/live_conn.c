@@ -45,6 +45,8 @@ struct LiveConn {
     char *cut_why;           /* why the server cut the client off */
     guint64 lines_in;
     guint64 lines_out;
+    guint64 commands;        /* lines in that are not a message's text */
+    guint64 text_octets;     /* of the message text being sent, so far */
     /* HTTP: where a request's header section ends and its content begins. */
     gboolean http_in_headers;
     guint64 http_length;
@@ -330,6 +332,30 @@ static gboolean take_literal(LiveConn *c, guint64 left)
     return TRUE;
 }
 
+/* The bounds on lines: a session's commands are counted (a client cannot
+ * go on for ever); a message's text is not, since the SIZE limit bounds
+ * it - the engine answers 552 after the final dot, and a client that goes
+ * on far past it is cut off.  FALSE: the client was cut off. */
+static gboolean within_bounds(LiveConn *c, gboolean text, gsize octets)
+{
+    if (text) {
+        guint64 size = c->live->server->spec->max_size;
+        c->text_octets += octets;
+        if (size > 0 && c->text_octets / 2 > size) {
+            cut(c, "the message is far larger than the SIZE limit");
+            return FALSE;
+        }
+        return TRUE;
+    }
+    c->text_octets = 0;
+    if (c->commands >= c->live->limits.max_commands) {
+        cut(c, "too many commands in one session");
+        return FALSE;
+    }
+    c->commands++;
+    return TRUE;
+}
+
 /* Cuts what has arrived into lines (and HTTP contents, IMAP literals) and
  * hands them on, as long as the session listens. */
 static void process_input(LiveConn *c)
@@ -349,8 +375,8 @@ static void process_input(LiveConn *c)
             continue;
         }
         guint64 literal = 0;
-        if (proto->client_text != NULL && proto->client_text(c->session, &literal)
-            && literal > 0) {
+        gboolean text = proto->client_text != NULL && proto->client_text(c->session, &literal);
+        if (literal > 0) {
             if (!take_literal(c, literal))
                 return;
             continue;
@@ -365,9 +391,8 @@ static void process_input(LiveConn *c)
             line_too_long(c);
             return;
         }
-        if (c->lines_in >= c->live->limits.max_lines) {
-            drop_input(c, c->in->len);
-            cut(c, "too many lines in one session");
+        if (!within_bounds(c, text, end + eol_len)) {
+            g_byte_array_set_size(c->in, 0);
             return;
         }
         g_autofree char *line = g_memdup2(data, end + eol_len);

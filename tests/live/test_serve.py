@@ -225,6 +225,65 @@ def oversized_lines():
 
 
 @test
+def message_text_is_no_command():
+    # 120,000 short lines (360 KB, far below SIZE): a message's text and an
+    # IMAP literal do not count as commands, whose number per session is
+    # bounded.
+    srv = Server(BIN, "-q", "--format", "txt")
+    try:
+        text = b"Subject: x\r\n\r\n" + b"a\r\n" * 120000
+        with smtplib.SMTP("127.0.0.1", srv.smtp, timeout=120) as c:
+            c.sendmail("alice@crepes.fr", ["bob@hamburger.edu"], text)
+        m = imaplib.IMAP4("127.0.0.1", srv.imap, timeout=120)
+        m.login("bob", "hungry")
+        typ, data = m.append("INBOX", None, None, text)
+        check(typ == "OK", "APPEND of 120,000 lines: %r" % data)
+        typ, data = m.select("INBOX")
+        check(data[0] == b"2", "two messages: %r" % data)
+        typ, data = m.fetch("2", "(RFC822.SIZE)")
+        check(b"RFC822.SIZE %d" % len(text) in data[0], "all of it: %r" % data)
+        m.logout()
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
+def message_text_far_past_size_is_cut_off():
+    # A message's text is bounded by SIZE: a little past it gets 552 after
+    # the final dot; far past it (twice), the client is cut off.
+    scenario = os.path.join(tempfile.mkdtemp(prefix="mailsim-sc-"), "small.mss")
+    with open(scenario, "w") as f:
+        f.write("server hamburger.edu domain hamburger.edu max-size 10KiB\n"
+                "agent bob-pc user bob@hamburger.edu server hamburger.edu password hungry\n"
+                "link bob-pc hamburger.edu latency 2ms bandwidth 10Mbit\n")
+    srv = Server(BIN, scenario=scenario)
+    try:
+        s = Lines(srv.connect(srv.smtp))
+        s.line()
+        s.send("EHLO x\r\nMAIL FROM:<bob@hamburger.edu>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+               "DATA\r\n")
+        for _ in range(4):
+            s.smtp_reply()
+        s.send("Subject: big\r\n\r\n" + ("b" * 70 + "\r\n") * 200 + ".\r\n")
+        check(s.smtp_reply().startswith("552"), "a little past SIZE: 552")
+        s.send("MAIL FROM:<bob@hamburger.edu>\r\nRCPT TO:<bob@hamburger.edu>\r\nDATA\r\n")
+        for _ in range(3):
+            s.smtp_reply()
+        try:
+            s.send(("c" * 70 + "\r\n") * 400)
+        except OSError:
+            pass
+        reply = s.smtp_reply()
+        check(reply.startswith("421") and "far larger than the SIZE limit" in reply,
+              "cut off: %r" % reply)
+        stop_clean(srv)
+    finally:
+        srv.kill()
+        shutil.rmtree(os.path.dirname(scenario), ignore_errors=True)
+
+
+@test
 def imap_literal_lines_are_not_lines():
     # RFC 9051 4.3: a literal's octets are no line; a 99,977-octet line in
     # one is not "line too long", and the transcript marks the literal.
