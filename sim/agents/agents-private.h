@@ -122,6 +122,11 @@ typedef struct {
      * a literal, *octets_out gets how many of its octets are still to
      * come, else 0 (the text comes line by line).  NULL: only commands. */
     gboolean (*client_text)(MsServerSession *s, guint64 *octets_out);
+    /* Like farewell, for a client cut off for being idle; begun: the
+     * transport holds part of a line the engine has not had yet.  May
+     * return NULL: the connection closes without a word.  NULL: the
+     * farewell. */
+    GPtrArray *(*idle_farewell)(MsServerSession *s, const char *why, gboolean begun);
 } MsServerProtocol;
 
 typedef struct {
@@ -157,6 +162,9 @@ void ms_server_session_peer_closed(MsServerSession *s);
 /* The transport cuts the client off (idle, flooding, shutting down): the
  * protocol's farewell saying why, then this side closes. */
 void ms_server_session_cut(MsServerSession *s, const char *why);
+/* The same for a client that has been idle too long (the protocol's
+ * idle_farewell; begun: part of a line waits in the transport). */
+void ms_server_session_cut_idle(MsServerSession *s, const char *why, gboolean begun);
 /* Steps the engine and writes what it says (for news it has of its own). */
 void ms_server_session_pump(MsServerSession *s);
 /* Whether a session in a server's `sessions` is one of proto's. */

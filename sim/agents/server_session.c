@@ -76,6 +76,20 @@ void ms_server_session_cut(MsServerSession *s, const char *why)
     close_session(s);
 }
 
+void ms_server_session_cut_idle(MsServerSession *s, const char *why, gboolean begun)
+{
+    if (s->closing)
+        return;
+    if (s->proto->idle_farewell == NULL) {
+        ms_server_session_cut(s, why);
+        return;
+    }
+    g_autoptr(GPtrArray) lines = s->proto->idle_farewell(s, why, begun);
+    if (lines != NULL)
+        s->transport->send(s, lines);
+    close_session(s);
+}
+
 void ms_server_session_established(MsServerSession *s)
 {
     if (s->proto->start == NULL)

@@ -245,15 +245,14 @@ static const char *web_client_note(MsServerSession *base, const char *line, gsiz
     }
 }
 
-/* RFC 9110 15.6.4: 503, and the connection closes (RFC 9112 9.6). */
-static GPtrArray *web_farewell(MsServerSession *base, const char *why)
+/* A short plain-text error page whose content says why, and the close
+ * (RFC 9112 9.6). */
+static GPtrArray *error_page(const char *status_line, const char *note, const char *why)
 {
-    (void) base;
     GPtrArray *lines = ms_proto_lines_new();
     g_autofree char *body = g_strdup_printf("%s, closing connection", why);
     g_autofree char *length = g_strdup_printf("Content-Length: %zu", strlen(body));
-    g_ptr_array_add(lines, ms_proto_line_new("HTTP/1.1 503 Service Unavailable",
-                                             MS_HTTP_PHASE_RESPONSE, "http.status.503"));
+    g_ptr_array_add(lines, ms_proto_line_new(status_line, MS_HTTP_PHASE_RESPONSE, note));
     g_ptr_array_add(lines, ms_proto_line_new("Content-Type: text/plain; charset=utf-8",
                                              MS_HTTP_PHASE_RESPONSE, "http.header.content-type"));
     g_ptr_array_add(lines, ms_proto_line_new(length, MS_HTTP_PHASE_RESPONSE,
@@ -264,6 +263,24 @@ static GPtrArray *web_farewell(MsServerSession *base, const char *why)
     g_ptr_array_add(lines, ms_proto_line_new_len(body, strlen(body), "", MS_HTTP_PHASE_RESPONSE,
                                                  "http.body.line"));
     return lines;
+}
+
+/* RFC 9110 15.6.4: 503, and the connection closes (RFC 9112 9.6). */
+static GPtrArray *web_farewell(MsServerSession *base, const char *why)
+{
+    (void) base;
+    return error_page("HTTP/1.1 503 Service Unavailable", ms_http_status_note(503), why);
+}
+
+/* RFC 9112 9.6: a connection idle between requests is closed without a
+ * word (a 503 would tell the browser to retry a request it never sent);
+ * RFC 9110 15.5.9: 408 when a request was begun and not finished. */
+static GPtrArray *web_idle_farewell(MsServerSession *base, const char *why, gboolean begun)
+{
+    WebSession *s = (WebSession *) base;
+    if (!begun && ms_http_server_state(s->engine) == MS_HTTP_SERVER_IDLE)
+        return NULL;
+    return error_page("HTTP/1.1 408 Request Timeout", ms_http_status_note(408), why);
 }
 
 /* The browser speaks first: no start. */
@@ -277,6 +294,7 @@ const MsServerProtocol ms_server_web_protocol = {
     .finalize = web_finalize,
     .client_note = web_client_note,
     .farewell = web_farewell,
+    .idle_farewell = web_idle_farewell,
 };
 
 gboolean ms_server_web_listen(MsMailServer *server, GError **error)

@@ -277,10 +277,21 @@ static void drop_input(LiveConn *c, gsize n)
     g_byte_array_remove_range(c->in, 0, (guint) n);
 }
 
-/* A line longer than any engine reads: the engines are long past their
- * RFC limits, and the client is cut off. */
+/* A line longer than any engine reads.  The HTTP engine answers one past
+ * its own limit as RFC 9112 wants (414 for the request line, 431 for a
+ * field line: RFC 9112 3, RFC 6585 5), so it is handed the line's start
+ * and says so itself; the others are long past their RFC limits, and the
+ * client is cut off. */
 static void line_too_long(LiveConn *c)
 {
+    if (c->service == MS_LIVE_HTTP) {
+        gsize n = MIN((gsize) c->in->len, c->live->limits.max_line);
+        g_autofree char *start = g_memdup2(c->in->data, n);
+        g_byte_array_set_size(c->in, 0);
+        client_line(c, start, n, 0, FALSE);
+        if (c->session->closing)
+            return;
+    }
     g_byte_array_set_size(c->in, 0);
     cut(c, "line too long");
 }
@@ -561,7 +572,9 @@ void ms_live_conn_tick(LiveConn *c, MsTime now)
     if (!c->session->closing && idle > 0 && now - c->last_input >= idle) {
         g_autofree char *span = ms_time_format_human(idle);
         g_autofree char *why = g_strdup_printf("idle for %s", span);
-        cut(c, why);
+        if (c->cut_why == NULL)
+            c->cut_why = g_strdup(why);
+        ms_server_session_cut_idle(c->session, why, c->in->len > 0);
     }
 }
 

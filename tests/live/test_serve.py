@@ -337,6 +337,55 @@ def idle_client_is_cut_off_and_others_go_on():
 
 
 @test
+def http_idle_and_long_lines():
+    # RFC 9112 9.6: an idle keep-alive connection is closed without a word;
+    # 408 when a request was begun.  A request line or field line past the
+    # transport's 64 KiB gets 414 / 431 as one past 8,000 octets does, not
+    # 503 (which tells a client to retry).
+    srv = Server(BIN, "--idle", "1s")
+    try:
+        h = Lines(srv.connect(srv.http))
+        h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(h.line().startswith("HTTP/1.1 200"), "a page")
+        length = 0
+        while True:
+            line = h.line()
+            if line.lower().startswith("content-length:"):
+                length = int(line.split(":")[1])
+            if line == "":
+                break
+        h.sock.settimeout(30)
+        rest = h.buf[length:]
+        while len(h.buf) < length:
+            h.buf += h.sock.recv(65536)
+            rest = h.buf[length:]
+        while True:
+            data = h.sock.recv(65536)
+            if not data:
+                break
+            rest += data
+        check(rest == b"", "closed without a word after the page: %r" % rest[-300:])
+        h = Lines(srv.connect(srv.http))
+        h.send("GET / HTTP/1.1\r\nHost: x\r\n")
+        check(h.line().startswith("HTTP/1.1 408"), "a request begun: 408")
+        for what, data, status in (
+                ("request line", b"GET /" + b"a" * (70 * 1024) + b" HTTP/1.1\r\n\r\n", "414"),
+                ("field line", b"GET / HTTP/1.1\r\nX-Long: " + b"b" * (70 * 1024) + b"\r\n\r\n",
+                 "431"),
+                ("request line without end", b"GET /" + b"a" * (70 * 1024), "414")):
+            h = Lines(srv.connect(srv.http))
+            try:
+                h.send(data)
+            except OSError:
+                pass
+            line = h.line()
+            check(line.startswith("HTTP/1.1 " + status), "%s: %r" % (what, line))
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def sessions_per_client_address():
     srv = Server(BIN, "--max-per-client", "2")
     try:
