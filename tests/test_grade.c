@@ -25,6 +25,17 @@
  * one needs on a loaded machine (a hanging one costs all of it). */
 #define PROGRAM_TIME_LIMIT 30
 
+/* Whether s holds part; says what it holds when not. */
+static gboolean contains(const char *s, const char *part)
+{
+    gboolean ok = s != NULL && strstr(s, part) != NULL;
+    if (!ok)
+        fprintf(stderr, "expected \"%s\" in:\n%s\n", part, s != NULL ? s : "(null)");
+    return ok;
+}
+
+#define ASSERT_CONTAINS(s, part) CU_ASSERT_TRUE(contains((s), (part)))
+
 /* Every shipped exercise; the test data has a folder for each. */
 static const char *const shipped[] = {
     "smtp-send", "smtp-predict", "pop3-session", "delay", "push-pull", "mime-size",
@@ -907,6 +918,99 @@ static int run_cli(const char *const *args, char **out, char **err)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Writes results as a results file in dir (transfer full: its path). */
+static char *write_results(const char *dir, const char *name, const GPtrArray *rs)
+{
+    g_autofree char *text = ms_grade_format_class(rs, MS_GRADE_FMT_RESULTS, "en");
+    char *path = g_build_filename(dir, name, NULL);
+    CU_ASSERT_TRUE(g_file_set_contents(path, text, -1, NULL));
+    return path;
+}
+
+/* What merging these files says: NULL when it worked (the class freed). */
+static char *merge_error(const char *a, const char *b)
+{
+    const char *files[] = { a, b };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) rs = ms_grade_results_merge(files, 2, &error);
+    CU_ASSERT_TRUE((rs == NULL) == (error != NULL));
+    return error != NULL ? g_strdup(error->message) : NULL;
+}
+
+/* --merge takes parts of one class only: the same exercise with the same
+ * checks, each student in one part; anything else names the file and what
+ * was expected, and the command exits 1 with nothing on standard output. */
+static void test_merge_one_class(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-merge-XXXXXX", NULL);
+    g_autoptr(MsExercise) send = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) class = sample_class(send, "en");
+    g_autoptr(GPtrArray) part1 = g_ptr_array_new();
+    g_autoptr(GPtrArray) part2 = g_ptr_array_new();
+    for (guint i = 0; i < class->len; i++)
+        g_ptr_array_add(i % 2 == 0 ? part1 : part2, class->pdata[i]);
+    g_autofree char *p1 = write_results(dir, "part1.json", part1);
+    g_autofree char *p2 = write_results(dir, "part2.json", part2);
+    g_autoptr(MsExercise) delay = load_shipped("delay");
+    g_autoptr(GPtrArray) other =
+        g_ptr_array_new_with_free_func((GDestroyNotify) ms_grade_result_free);
+    MsGradeOptions o = { .lang = "en" };
+    g_ptr_array_add(other, ms_grade_submission(delay, "tests/data/grade/delay/model.txt", &o));
+    g_autofree char *pd = write_results(dir, "delay.json", other);
+    /* The same exercise with another rubric: one check less. */
+    g_autoptr(GPtrArray) changed =
+        g_ptr_array_new_with_free_func((GDestroyNotify) ms_grade_result_free);
+    g_ptr_array_add(changed, ms_grade_submission(send, "tests/data/grade/smtp-send/lenient.txt",
+                                                 &o));
+    MsGradeResult *lenient = g_ptr_array_index(changed, 0);
+    g_ptr_array_remove_index(lenient->tests, lenient->tests->len - 1);
+    g_autofree char *pc = write_results(dir, "changed.json", changed);
+
+    /* Two parts of one class: every student once, in student order. */
+    const char *both[] = { p2, p1 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) merged = ms_grade_results_merge(both, 2, &error);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(merged);
+    CU_ASSERT_EQUAL(merged->len, class->len);
+    for (guint i = 1; i < merged->len; i++)
+        CU_ASSERT_TRUE(strcmp(((MsGradeResult *) merged->pdata[i - 1])->student,
+                              ((MsGradeResult *) merged->pdata[i])->student) < 0);
+
+    g_autofree char *e1 = merge_error(pd, p1);
+    ASSERT_CONTAINS(e1, "part1.json: student 'model' was graded on exercise 'smtp-send'; "
+                           "expected 'delay', as in ");
+    ASSERT_CONTAINS(e1, "delay.json (parts of different exercises cannot be merged)");
+    g_autofree char *e2 = merge_error(p1, p1);
+    ASSERT_CONTAINS(e2, "part1.json: student 'model' was graded in ");
+    ASSERT_CONTAINS(e2, "part1.json already; expected each student in one part only");
+    g_autofree char *e3 = merge_error(p1, pc);
+    ASSERT_CONTAINS(e3, "changed.json: student 'lenient' was graded with the checks "
+                           "greeting, envelope,");
+    ASSERT_CONTAINS(e3, "(was the exercise changed between the parts?)");
+    g_autoptr(GPtrArray) dup = g_ptr_array_new();
+    g_ptr_array_add(dup, class->pdata[0]);
+    g_ptr_array_add(dup, class->pdata[0]);
+    g_autofree char *pdup = write_results(dir, "dup.json", dup);
+    g_autofree char *e5 = merge_error(pdup, p2);
+    ASSERT_CONTAINS(e5, "dup.json: student 'model' is in it twice; expected each student once");
+    g_autofree char *missing = g_build_filename(dir, "missing.json", NULL);
+    g_autofree char *e4 = merge_error(p1, missing);
+    ASSERT_CONTAINS(e4, "missing.json");
+
+    /* The command line: exit 1, the message, no report. */
+    const char *cli[] = { "grade", "--merge", "--format", "csv", pd, p1, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run_cli(cli, &out, &err), 1);
+    ASSERT_CONTAINS(err, "parts of different exercises cannot be merged");
+    MS_ASSERT_STR(out, "");
+    const char *twice[] = { "grade", "--merge", p1, p2, p1, NULL };
+    g_autofree char *out2 = NULL, *err2 = NULL;
+    CU_ASSERT_EQUAL(run_cli(twice, &out2, &err2), 1);
+    ASSERT_CONTAINS(err2, "was graded in ");
+    MS_ASSERT_STR(out2, "");
+    ms_test_remove_tree(dir);
+}
+
 /* Exit 0 whatever the scores, 1 for a broken exercise, 2 for usage; the
  * results folder gets one Gradescope results.json per student. */
 static void test_cli(void)
@@ -1263,6 +1367,7 @@ static const MsTestCase output_cases[] = {
 
 static const MsTestCase cli_cases[] = {
     MS_TEST(test_cli),
+    MS_TEST(test_merge_one_class),
     MS_TEST_END,
 };
 

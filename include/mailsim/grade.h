@@ -244,6 +244,13 @@ char *ms_grade_class_summary(const GPtrArray *results, const char *lang);
  * full: MsGradeResult*), appending to results. */
 gboolean ms_grade_results_read(const char *text, gsize len, const char *file, GPtrArray *results,
                                GError **error);
+/* Reads the results files of the parts of one class and merges them, in
+ * student order (transfer full: MsGradeResult*).  NULL with error when a
+ * file cannot be read (MS_ERROR_IO) or is not a results file, or when the
+ * files are not parts of one class: a result of another exercise, or with
+ * other checks, than the first file's, or a student in two parts
+ * (MS_ERROR_PARSE, naming the file and what was expected). */
+GPtrArray *ms_grade_results_merge(const char *const *files, guint n_files, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsExercise, ms_exercise_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MsGradeResult, ms_grade_result_free)

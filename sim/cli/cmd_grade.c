@@ -18,13 +18,6 @@ static int compare_students(gconstpointer a, gconstpointer b)
     return c != 0 ? c : strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-static int compare_results(gconstpointer a, gconstpointer b)
-{
-    const MsGradeResult *x = *(const MsGradeResult *const *) a;
-    const MsGradeResult *y = *(const MsGradeResult *const *) b;
-    return strcmp(x->student, y->student);
-}
-
 static gboolean parse_shard(const char *text, guint *k_out, guint *n_out)
 {
     guint k = 0, n = 0;
@@ -157,18 +150,12 @@ int ms_cli_grade(int argc, char **argv)
             ms_cli_error("--merge needs the results files to merge");
             return MS_EXIT_USAGE;
         }
-        results = g_ptr_array_new_with_free_func((GDestroyNotify) ms_grade_result_free);
-        for (int i = 1; i < argc; i++) {
-            g_autofree char *text = NULL;
-            gsize len = 0;
-            if (!g_file_get_contents(argv[i], &text, &len, &error) ||
-                !ms_grade_results_read(text, len, argv[i], results, &error)) {
-                ms_cli_error("%s", error->message);
-                return MS_EXIT_FAILURE;
-            }
+        results = ms_grade_results_merge((const char *const *) argv + 1, (guint) argc - 1,
+                                         &error);
+        if (results == NULL) {
+            ms_cli_error("%s", error->message);
+            return MS_EXIT_FAILURE;
         }
-        /* Shards interleave: put the class back in student order. */
-        g_ptr_array_sort(results, compare_results);
     } else {
         if (argc < 3) {
             ms_cli_error("grade needs an exercise and at least one submission "
