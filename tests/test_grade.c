@@ -1011,6 +1011,68 @@ static void test_merge_one_class(void)
     ms_test_remove_tree(dir);
 }
 
+/* Copies a submission of the test data to dir/name (transfer full: the
+ * copy's path); a name ending in '/' is a folder holding dialogue.txt. */
+static char *copy_submission(const char *dir, const char *name, const char *from)
+{
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(from, &text, &len, NULL));
+    char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *file = g_str_has_suffix(name, "/")
+                                ? g_build_filename(path, "dialogue.txt", NULL)
+                                : g_strdup(path);
+    g_autofree char *parent = g_path_get_dirname(file);
+    CU_ASSERT_EQUAL(g_mkdir_with_parents(parent, 0755), 0);
+    CU_ASSERT_TRUE(g_file_set_contents(file, text, (gssize) len, NULL));
+    return path;
+}
+
+/* Two submissions of one student id (alice.txt and alice/) are a usage
+ * error before anything is graded, in every format: the ones keyed by the
+ * id would otherwise keep one of them without a word.  With --results-dir
+ * two ids must not share a folder either. */
+static void test_cli_one_per_student(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-dup-XXXXXX", NULL);
+    const char *model = "tests/data/grade/smtp-send/model.txt";
+    g_autofree char *file = copy_submission(dir, "alice.txt", model);
+    g_autofree char *folder = copy_submission(dir, "alice/", model);
+    g_autofree char *bob = copy_submission(dir, "bob.txt", model);
+    g_autofree char *results = g_build_filename(dir, "results", NULL);
+    for (int f = 0; f <= MS_GRADE_N_FORMATS; f++) {
+        /* Every format, then --results-dir. */
+        gboolean to_dir = f == MS_GRADE_N_FORMATS;
+        const char *format = to_dir ? "text" : ms_grade_format_name((MsGradeFormat) f);
+        const char *args[] = { "grade", "--format", format,
+                               "scenarios/exercises/smtp-send.exercise", bob, file, folder,
+                               to_dir ? "--results-dir" : NULL, results, NULL };
+        g_autofree char *out = NULL, *err = NULL;
+        CU_ASSERT_EQUAL(run_cli(args, &out, &err), 2);
+        g_autofree char *want = g_strdup_printf("%s and %s are both student 'alice'; expected "
+                                                "one submission per student (rename one of "
+                                                "them, or grade each alone with --student ID)",
+                                                file, folder);
+        ASSERT_CONTAINS(err, want);
+        MS_ASSERT_STR(out, "");
+    }
+    CU_ASSERT_FALSE(g_file_test(results, G_FILE_TEST_EXISTS));
+
+    /* "..txt" is student "." and "_.txt" student "_": both the folder "_". */
+    g_autofree char *dot = copy_submission(dir, "..txt", model);
+    g_autofree char *under = copy_submission(dir, "_.txt", model);
+    const char *same_dir[] = { "grade", "--results-dir", results,
+                               "scenarios/exercises/smtp-send.exercise", dot, under, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run_cli(same_dir, &out, &err), 2);
+    g_autofree char *want = g_strdup_printf("%s and %s would both be written to %s/_/"
+                                            "results.json; expected a folder per student",
+                                            dot, under, results);
+    ASSERT_CONTAINS(err, want);
+    CU_ASSERT_FALSE(g_file_test(results, G_FILE_TEST_EXISTS));
+    ms_test_remove_tree(dir);
+}
+
 /* Exit 0 whatever the scores, 1 for a broken exercise, 2 for usage; the
  * results folder gets one Gradescope results.json per student. */
 static void test_cli(void)
@@ -1368,6 +1430,7 @@ static const MsTestCase output_cases[] = {
 static const MsTestCase cli_cases[] = {
     MS_TEST(test_cli),
     MS_TEST(test_merge_one_class),
+    MS_TEST(test_cli_one_per_student),
     MS_TEST_END,
 };
 

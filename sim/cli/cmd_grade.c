@@ -38,6 +38,43 @@ static char *safe_dir_name(const char *student)
     return g_strdup(student);
 }
 
+/* Whether every submission is a student of its own: two with one id
+ * (alice.txt and alice/) would be graded twice under one name, and every
+ * format keyed by the id (Gradescope's and PrairieLearn's objects, the
+ * results folders) would keep one of them without a word.  With
+ * --results-dir two ids must not share a folder either ("." and "_"). */
+static gboolean one_per_student(const GPtrArray *paths, const char *results_dir)
+{
+    g_autoptr(GHashTable) ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < paths->len; i++) {
+        const char *path = g_ptr_array_index(paths, i);
+        char *id = ms_grade_student_id(path);
+        const char *other = g_hash_table_lookup(ids, id);
+        if (other != NULL) {
+            ms_cli_error("%s and %s are both student '%s'; expected one submission per "
+                         "student (rename one of them, or grade each alone with --student ID)",
+                         other, path, id);
+            g_free(id);
+            return FALSE;
+        }
+        g_hash_table_insert(ids, id, (gpointer) path);
+        if (results_dir == NULL)
+            continue;
+        char *dir = safe_dir_name(id);
+        other = g_hash_table_lookup(dirs, dir);
+        if (other != NULL) {
+            ms_cli_error("%s and %s would both be written to %s%c%s%cresults.json; expected a "
+                         "folder per student (rename one of them)",
+                         other, path, results_dir, G_DIR_SEPARATOR, dir, G_DIR_SEPARATOR);
+            g_free(dir);
+            return FALSE;
+        }
+        g_hash_table_insert(dirs, dir, (gpointer) path);
+    }
+    return TRUE;
+}
+
 static gboolean write_results_dir(const char *dir, const GPtrArray *results,
                                   MsGradeFormat format, const char *lang)
 {
@@ -179,6 +216,8 @@ int ms_cli_grade(int argc, char **argv)
             ms_cli_error("--student names the one submission; %u were given", paths->len);
             return MS_EXIT_USAGE;
         }
+        if (!one_per_student(paths, results_dir))
+            return MS_EXIT_USAGE;
         opts.student = student;
         results = ms_grade_batch(ex, (const char *const *) paths->pdata, paths->len, &opts);
     }
