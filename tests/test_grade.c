@@ -1073,6 +1073,40 @@ static void test_cli_one_per_student(void)
     ms_test_remove_tree(dir);
 }
 
+/* An id given with --student becomes one folder under --results-dir, by
+ * the rule ids from file names follow: '/' is '_', and "." or ".." is "_".
+ * The id itself (the student's values, the report) is as given. */
+static void test_cli_student_folder(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-student-XXXXXX", NULL);
+    g_autofree char *results = g_build_filename(dir, "results", NULL);
+    static const struct {
+        const char *id, *folder;
+    } cases[] = {
+        { "../escaped", ".._escaped" }, { "a/b", "a_b" }, { "..", "_" },
+        { "/abs", "_abs" },             { "bob@example.org", "bob@example.org" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        const char *args[] = { "grade", "--format", "gradescope", "--results-dir", results,
+                               "--student", cases[i].id, "scenarios/exercises/smtp-send.exercise",
+                               "tests/data/grade/smtp-send/model.txt", NULL };
+        g_autofree char *out = NULL, *err = NULL;
+        CU_ASSERT_EQUAL(run_cli(args, &out, &err), 0);
+        g_autofree char *want = g_build_filename(results, cases[i].folder, "results.json", NULL);
+        if (!g_file_test(want, G_FILE_TEST_IS_REGULAR))
+            fprintf(stderr, "--student %s: no %s\n", cases[i].id, want);
+        CU_ASSERT_TRUE(g_file_test(want, G_FILE_TEST_IS_REGULAR));
+    }
+    /* Nothing outside the folder, nothing nested in it. */
+    g_autofree char *escaped = g_build_filename(dir, "escaped", NULL);
+    CU_ASSERT_FALSE(g_file_test(escaped, G_FILE_TEST_EXISTS));
+    g_autofree char *nested = g_build_filename(results, "a", NULL);
+    CU_ASSERT_FALSE(g_file_test(nested, G_FILE_TEST_EXISTS));
+    g_autofree char *abs = g_build_filename(results, "abs", NULL);
+    CU_ASSERT_FALSE(g_file_test(abs, G_FILE_TEST_EXISTS));
+    ms_test_remove_tree(dir);
+}
+
 /* Exit 0 whatever the scores, 1 for a broken exercise, 2 for usage; the
  * results folder gets one Gradescope results.json per student. */
 static void test_cli(void)
@@ -1431,6 +1465,7 @@ static const MsTestCase cli_cases[] = {
     MS_TEST(test_cli),
     MS_TEST(test_merge_one_class),
     MS_TEST(test_cli_one_per_student),
+    MS_TEST(test_cli_student_folder),
     MS_TEST_END,
 };
 

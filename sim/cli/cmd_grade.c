@@ -30,12 +30,15 @@ static gboolean parse_shard(const char *text, guint *k_out, guint *n_out)
     return TRUE;
 }
 
-/* A student id as a folder name: never "." or "..", never empty. */
+/* A student id as a folder name, one component of the path under
+ * --results-dir whatever the id: never "." or "..", never empty, no '/'
+ * (an id from --student may hold any of them; one from a file name only
+ * the first three). */
 static char *safe_dir_name(const char *student)
 {
     if (*student == '\0' || strcmp(student, ".") == 0 || strcmp(student, "..") == 0)
         return g_strdup("_");
-    return g_strdup(student);
+    return g_strdelimit(g_strdup(student), "/", '_');
 }
 
 /* Whether every submission is a student of its own: two with one id
