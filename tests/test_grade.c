@@ -676,14 +676,17 @@ static void test_format_prairielearn(void)
 }
 
 /* JUnit XML, read back with GMarkup: <testsuites> of one <testsuite> per
- * student whose tests and failures attributes count its <testcase>s. */
+ * student whose tests, failures and errors attributes count its
+ * <testcase>s, <failure>s and <error>s. */
 typedef struct {
     int depth;
     guint suites;
     guint cases;
     guint failures;
+    guint errors;
     guint declared_tests;
     guint declared_failures;
+    guint declared_errors;
     gboolean bad;
 } JunitState;
 
@@ -704,6 +707,8 @@ static void junit_start(GMarkupParseContext *ctx, const char *element, const cha
                 s->declared_tests += (guint) atoi(values[i]);
             if (strcmp(names[i], "failures") == 0)
                 s->declared_failures += (guint) atoi(values[i]);
+            if (strcmp(names[i], "errors") == 0)
+                s->declared_errors += (guint) atoi(values[i]);
         }
     }
     if (strcmp(element, "testcase") == 0) {
@@ -718,6 +723,8 @@ static void junit_start(GMarkupParseContext *ctx, const char *element, const cha
     }
     if (strcmp(element, "failure") == 0)
         s->failures++;
+    if (strcmp(element, "error") == 0)
+        s->errors++;
     s->depth++;
 }
 
@@ -730,11 +737,8 @@ static void junit_end(GMarkupParseContext *ctx, const char *element, gpointer da
     ((JunitState *) data)->depth--;
 }
 
-static void test_format_junit(void)
+static JunitState junit_read(const char *xml)
 {
-    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
-    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
-    g_autofree char *xml = ms_grade_format_class(rs, MS_GRADE_FMT_JUNIT, "en");
     GMarkupParser parser = { junit_start, junit_end, NULL, NULL, NULL };
     JunitState s = { 0 };
     GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, &s, NULL);
@@ -749,19 +753,85 @@ static void test_format_junit(void)
         fprintf(stderr, "%s\n", error->message);
     CU_ASSERT_TRUE(ok);
     CU_ASSERT_FALSE(s.bad);
+    return s;
+}
+
+/* A check not passed is a <failure>, or an <error> when the submission
+ * could not be graded as submitted (its checks never ran); the counts the
+ * testsuites declare are those of the elements. */
+static void test_format_junit(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    g_autofree char *xml = ms_grade_format_class(rs, MS_GRADE_FMT_JUNIT, "en");
+    JunitState s = junit_read(xml);
     CU_ASSERT_EQUAL(s.suites, rs->len);
-    guint cases = 0, failures = 0;
+    guint cases = 0, failures = 0, errors = 0;
     for (guint i = 0; i < rs->len; i++) {
         const MsGradeResult *r = g_ptr_array_index(rs, i);
         cases += r->tests->len;
-        for (guint k = 0; k < r->tests->len; k++)
-            failures += ((MsGradeTest *) g_ptr_array_index(r->tests, k))->status !=
-                        MS_GRADE_PASSED;
+        for (guint k = 0; k < r->tests->len; k++) {
+            gboolean passed = ((MsGradeTest *) g_ptr_array_index(r->tests, k))->status ==
+                              MS_GRADE_PASSED;
+            if (!passed && r->error != NULL)
+                errors++;
+            else if (!passed)
+                failures++;
+        }
     }
+    CU_ASSERT_TRUE(errors > 0 && failures > 0);
     CU_ASSERT_EQUAL(s.cases, cases);
     CU_ASSERT_EQUAL(s.declared_tests, cases);
     CU_ASSERT_EQUAL(s.failures, failures);
     CU_ASSERT_EQUAL(s.declared_failures, failures);
+    CU_ASSERT_EQUAL(s.errors, errors);
+    CU_ASSERT_EQUAL(s.declared_errors, errors);
+}
+
+/* Gives a sample class the bytes a submission may bring: control
+ * characters and a byte that is not UTF-8 in its id (a file name) and in
+ * a check's output (what a program printed). */
+static void add_control_bytes(GPtrArray *rs)
+{
+    MsGradeResult *r = g_ptr_array_index(rs, 0);
+    g_free(r->student);
+    r->student = g_strdup("eve\x1b[2J\xff # TODO\\\n");
+    MsGradeTest *t = g_ptr_array_index(r->tests, 0);
+    char *out = g_strconcat(t->output, "\nok\r== fake: 10 of 10 points\x1b[0m\x01\x7f\xc2\x9b"
+                            "\xef\xbf\xbe\tend", NULL);
+    g_free(t->output);
+    t->output = out;
+}
+
+/* Whether text is made of XML 1.0 characters only (2.2 Char), none of
+ * them written as a character reference. */
+static gboolean xml_chars_only(const char *text)
+{
+    if (!g_utf8_validate(text, -1, NULL) || strstr(text, "&#") != NULL)
+        return FALSE;
+    for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (!(c == 0x9 || c == 0xa || c == 0xd || (c >= 0x20 && c <= 0xd7ff) ||
+              (c >= 0xe000 && c <= 0xfffd) || c >= 0x10000))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* XML 1.0 forbids the C0 controls but TAB, CR and LF, even as &#x1b;: they
+ * are written as text, \x1B, as the replayed dialogue writes them. */
+static void test_format_junit_controls(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    add_control_bytes(rs);
+    g_autofree char *xml = ms_grade_format_class(rs, MS_GRADE_FMT_JUNIT, "en");
+    CU_ASSERT_TRUE(xml_chars_only(xml));
+    JunitState s = junit_read(xml);
+    CU_ASSERT_EQUAL(s.suites, rs->len);
+    ASSERT_CONTAINS(xml, "<testsuite name=\"eve\\x1B[2J\\xFF # TODO\\&lt;LF&gt;\"");
+    ASSERT_CONTAINS(xml, "ok&lt;CR&gt;== fake: 10 of 10 points\\x1B[0m\\x01\\x7F\\u009B"
+                         "\\uFFFE\tend</");
 }
 
 /* TAP version 13: the version line, the plan 1..N, then N test points
@@ -1454,6 +1524,7 @@ static const MsTestCase output_cases[] = {
     MS_TEST(test_format_gradescope),
     MS_TEST(test_format_prairielearn),
     MS_TEST(test_format_junit),
+    MS_TEST(test_format_junit_controls),
     MS_TEST(test_format_tap),
     MS_TEST(test_format_csv),
     MS_TEST(test_format_results_roundtrip),

@@ -304,49 +304,102 @@ char *ms_grade_class_summary(const GPtrArray *results, const char *lang)
     return g_string_free(out, FALSE);
 }
 
+/* ---- Control characters ------------------------------------------------------------
+ * A submission's bytes reach the reports: what a program printed, a file
+ * name as the student id.  A terminal acts on CR and ESC, XML 1.0 forbids
+ * most C0 controls even as &#x1b;, YAML (TAP's diagnostics) allows none but
+ * TAB and the line breaks.  They are written as text, as the replayed
+ * dialogue writes them (ms_report_escape_text): CR as <CR>, LF inside a
+ * one-line field as <LF>, the others as \xNN, a byte that is not UTF-8 as
+ * \xNN.  The C1 controls (a terminal may read U+009B as ESC [) and
+ * U+FFFE/U+FFFF (not characters in XML) are written \u009B.  TAB stays:
+ * it is only white space to a terminal, XML and YAML alike. */
+
+static void append_visible(GString *out, const char *s, gboolean keep_lf)
+{
+    const char *p = s != NULL ? s : "";
+    while (*p != '\0') {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar) -1 || c == (gunichar) -2) {
+            g_string_append_printf(out, "\\x%02X", (guchar) *p);
+            p++;
+            continue;
+        }
+        if (c == '\t' || (c == '\n' && keep_lf))
+            g_string_append_c(out, (char) c);
+        else if (c == '\r')
+            g_string_append(out, "<CR>");
+        else if (c == '\n')
+            g_string_append(out, "<LF>");
+        else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf(out, "\\x%02X", (guint) c);
+        else if ((c >= 0x80 && c < 0xa0) || c == 0xfffe || c == 0xffff)
+            g_string_append_printf(out, "\\u%04X", (guint) c);
+        else
+            g_string_append_len(out, p, g_utf8_next_char(p) - p);
+        p = g_utf8_next_char(p);
+    }
+}
+
+/* s made visible (transfer full); LF kept when keep_lf. */
+static char *visible(const char *s, gboolean keep_lf)
+{
+    GString *out = g_string_new(NULL);
+    append_visible(out, s, keep_lf);
+    return g_string_free(out, FALSE);
+}
+
 /* ---- XML, TAP and CSV ------------------------------------------------------------ */
 
-static void xml_text(GString *out, const char *s)
+/* s as XML character data; an attribute's value is one line (keep_lf
+ * FALSE: a parser would make an LF a space). */
+static void xml_text(GString *out, const char *s, gboolean keep_lf)
 {
-    g_autofree char *e = g_markup_escape_text(s != NULL ? s : "", -1);
+    g_autofree char *v = visible(s, keep_lf);
+    g_autofree char *e = g_markup_escape_text(v, -1);
     g_string_append(out, e);
 }
 
+/* A check not passed is a <failure>; when the submission could not be
+ * graded as submitted its checks never ran, and JUnit calls that an
+ * <error>.  The testsuite's counts are those elements'. */
 static void junit_suite(GString *out, const MsGradeResult *r)
 {
-    guint failures = 0;
+    guint not_passed = 0;
     for (guint i = 0; i < r->tests->len; i++)
-        failures += ((MsGradeTest *) g_ptr_array_index(r->tests, i))->status != MS_GRADE_PASSED;
+        not_passed += ((MsGradeTest *) g_ptr_array_index(r->tests, i))->status != MS_GRADE_PASSED;
+    const char *element = r->error != NULL ? "error" : "failure";
     g_string_append(out, "  <testsuite name=\"");
-    xml_text(out, r->student);
+    xml_text(out, r->student, FALSE);
     g_string_append_printf(out, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\">\n",
-                           r->tests->len, failures, r->error != NULL ? 1u : 0u);
+                           r->tests->len, r->error != NULL ? 0 : not_passed,
+                           r->error != NULL ? not_passed : 0);
     for (guint i = 0; i < r->tests->len; i++) {
         const MsGradeTest *t = g_ptr_array_index(r->tests, i);
         g_string_append(out, "    <testcase classname=\"");
-        xml_text(out, r->exercise);
+        xml_text(out, r->exercise, FALSE);
         g_string_append_c(out, '.');
-        xml_text(out, r->student);
+        xml_text(out, r->student, FALSE);
         g_string_append(out, "\" name=\"");
-        xml_text(out, t->id);
+        xml_text(out, t->id, FALSE);
         g_string_append(out, "\">\n");
         if (t->status != MS_GRADE_PASSED) {
             g_autofree char *s = ms_grade_score_text(t->score);
             g_autofree char *m = ms_grade_score_text(t->max_score);
-            g_string_append_printf(out, "      <failure message=\"%s/%s\" type=\"%s\">", s, m,
-                                   ms_grade_status_name(t->status));
-            xml_text(out, t->output);
-            g_string_append(out, "</failure>\n");
+            g_string_append_printf(out, "      <%s message=\"%s/%s\" type=\"%s\">", element, s,
+                                   m, ms_grade_status_name(t->status));
+            xml_text(out, t->output, TRUE);
+            g_string_append_printf(out, "</%s>\n", element);
         } else {
             g_string_append(out, "      <system-out>");
-            xml_text(out, t->output);
+            xml_text(out, t->output, TRUE);
             g_string_append(out, "</system-out>\n");
         }
         g_string_append(out, "    </testcase>\n");
     }
     if (r->transcript != NULL || r->error != NULL) {
         g_string_append(out, "    <system-out>");
-        xml_text(out, r->error != NULL ? r->error : r->transcript);
+        xml_text(out, r->error != NULL ? r->error : r->transcript, TRUE);
         g_string_append(out, "</system-out>\n");
     }
     g_string_append(out, "  </testsuite>\n");
@@ -519,7 +572,7 @@ char *ms_grade_format_class(const GPtrArray *results, MsGradeFormat format, cons
                              ? ((MsGradeResult *) g_ptr_array_index(results, 0))->exercise
                              : "mailsim";
         g_string_append(out, "<testsuites name=\"");
-        xml_text(out, ex);
+        xml_text(out, ex, FALSE);
         g_string_append(out, "\">\n");
         for (guint i = 0; i < results->len; i++)
             junit_suite(out, g_ptr_array_index(results, i));
