@@ -408,9 +408,25 @@ static void junit_suite(GString *out, const MsGradeResult *r)
 static void tap_yaml_string(GString *out, const char *key, const char *text)
 {
     g_string_append_printf(out, "  %s: |\n", key);
-    g_auto(GStrv) lines = g_strsplit(text != NULL ? text : "", "\n", -1);
+    g_autofree char *v = visible(text, TRUE);
+    g_auto(GStrv) lines = g_strsplit(v, "\n", -1);
     for (guint i = 0; lines[i] != NULL; i++)
         g_string_append_printf(out, "    %s\n", lines[i]);
+}
+
+/* A test point's description: one line, and no directive in it.  TAP 14
+ * ("Escaping"): '#' starts a directive ("# TODO" makes a failure pass)
+ * unless written \#, and a backslash is then written \\.  The visible
+ * escapes' backslashes are doubled too, so a reader that unescapes gets
+ * "\x1B" back. */
+static void tap_description(GString *out, const char *text)
+{
+    g_autofree char *v = visible(text, FALSE);
+    for (const char *p = v; *p != '\0'; p++) {
+        if (*p == '#' || *p == '\\')
+            g_string_append_c(out, '\\');
+        g_string_append_c(out, *p);
+    }
 }
 
 static void csv_field(GString *out, const char *s)
@@ -479,11 +495,11 @@ static char *tap_class(const GPtrArray *results)
             const MsGradeTest *t = g_ptr_array_index(r->tests, k);
             g_autofree char *s = ms_grade_score_text(t->score);
             g_autofree char *m = ms_grade_score_text(t->max_score);
-            /* A description may hold no '#' (TAP: it starts a directive). */
-            g_autofree char *name = g_strdelimit(g_strdup(t->name), "#\n", ' ');
-            g_string_append_printf(out, "%s %u - %s %s: %s\n",
-                                   t->status == MS_GRADE_PASSED ? "ok" : "not ok", ++n,
-                                   r->student, t->id, name);
+            g_autofree char *what = g_strdup_printf("%s %s: %s", r->student, t->id, t->name);
+            g_string_append_printf(out, "%s %u - ",
+                                   t->status == MS_GRADE_PASSED ? "ok" : "not ok", ++n);
+            tap_description(out, what);
+            g_string_append_c(out, '\n');
             g_string_append(out, "  ---\n");
             g_string_append_printf(out, "  score: %s\n  max_score: %s\n  status: %s\n", s, m,
                                    ms_grade_status_name(t->status));
