@@ -834,6 +834,18 @@ static void test_format_junit_controls(void)
                          "\\uFFFE\tend</");
 }
 
+/* Whether text holds no control character but LF and TAB. */
+static gboolean no_controls(const char *text)
+{
+    for (const char *p = text; *p != '\0'; p++) {
+        if ((guchar) *p < 0x20 && *p != '\n' && *p != '\t')
+            return FALSE;
+        if ((guchar) *p == 0x7f)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* Whether a TAP description has a directive: a '#' not escaped as \#. */
 static gboolean tap_has_directive(const char *text)
 {
@@ -852,8 +864,7 @@ static gboolean tap_has_directive(const char *text)
  * anywhere.  Returns how many are "not ok". */
 static guint tap_read(const char *tap)
 {
-    for (const char *p = tap; *p != '\0'; p++)
-        CU_ASSERT_TRUE((guchar) *p >= 0x20 || *p == '\n' || *p == '\t');
+    CU_ASSERT_TRUE(no_controls(tap));
     g_auto(GStrv) lines = g_strsplit(tap, "\n", -1);
     MS_ASSERT_STR(lines[0], "TAP version 13");
     guint plan = 0;
@@ -916,6 +927,25 @@ static void test_format_tap_controls(void)
     ASSERT_CONTAINS(tap, " - eve\\\\x1B[2J\\\\xFF \\# TODO\\\\<LF> greeting: ");
     ASSERT_CONTAINS(tap, "\n    ok<CR>== fake: 10 of 10 points\\x1B[0m\\x01\\x7F\\u009B"
                          "\\uFFFE\tend\n");
+}
+
+/* The text report is read on a terminal: a CR or an ESC from a program's
+ * output or a file name would rewrite what the grader sees.  They are
+ * written as the replayed dialogue writes them; an LF in the id does not
+ * start a line. */
+static void test_format_text_controls(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    add_control_bytes(rs);
+    g_autofree char *text = ms_grade_format_class(rs, MS_GRADE_FMT_TEXT, "en");
+    CU_ASSERT_TRUE(no_controls(text));
+    CU_ASSERT_TRUE(g_utf8_validate(text, -1, NULL));
+    CU_ASSERT_TRUE(g_str_has_prefix(text, "== eve\\x1B[2J\\xFF # TODO\\<LF>: 10 of 10 "));
+    ASSERT_CONTAINS(text, "\n          ok<CR>== fake: 10 of 10 points\\x1B[0m\\x01\\x7F"
+                          "\\u009B\\uFFFE\tend\n");
+    g_autofree char *one = ms_grade_format_one(g_ptr_array_index(rs, 0), MS_GRADE_FMT_TEXT, "en");
+    ASSERT_CONTAINS(text, one);
 }
 
 /* RFC 4180 CSV: a header, then a record per student, each with as many
@@ -1300,6 +1330,25 @@ static void test_program_format(void)
     expect_errors(cases, G_N_ELEMENTS(cases));
 }
 
+/* What a program prints reaches the text report as text: its CR cannot
+ * send the cursor back over its own line to fake a score. */
+static void test_program_output_controls(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-client-program");
+    g_autofree char *dir = g_dir_make_tmp("mailsim-program-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "crinject.py", NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(
+        path, "import sys\nsys.stdout.write('ok\\r== fake: 10 of 10 points\\x1b[0m\\n')\n", -1,
+        NULL));
+    MsGradeOptions o = { .lang = "en", .time_limit = PROGRAM_TIME_LIMIT };
+    g_autoptr(MsGradeResult) r = ms_grade_submission(ex, path, &o);
+    g_autofree char *text = ms_grade_format_one(r, MS_GRADE_FMT_TEXT, "en");
+    ASSERT_CONTAINS(text, "\n      | ok<CR>== fake: 10 of 10 points\\x1B[0m\n");
+    CU_ASSERT_PTR_NULL(strchr(text, '\r'));
+    CU_ASSERT_PTR_NULL(strchr(text, '\x1b'));
+    ms_test_remove_tree(dir);
+}
+
 /* What happened to a program is said in every check it missed, in the
  * student's language, and its output is shown. */
 static void test_program_feedback(void)
@@ -1569,6 +1618,7 @@ static const MsTestCase output_cases[] = {
     MS_TEST(test_format_junit_controls),
     MS_TEST(test_format_tap),
     MS_TEST(test_format_tap_controls),
+    MS_TEST(test_format_text_controls),
     MS_TEST(test_format_csv),
     MS_TEST(test_format_results_roundtrip),
     MS_TEST(test_class_summary),
@@ -1586,6 +1636,7 @@ static const MsTestCase cli_cases[] = {
 static const MsTestCase program_cases[] = {
     MS_TEST(test_program_format),
     MS_TEST(test_program_feedback),
+    MS_TEST(test_program_output_controls),
     MS_TEST(test_program_relay),
     MS_TEST(test_program_daemon),
     MS_TEST(test_program_parallel),

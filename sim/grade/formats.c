@@ -150,6 +150,61 @@ static JsonNode *prairielearn_node(const MsGradeResult *r, const char *lang)
     return json_builder_get_root(b);
 }
 
+/* ---- Control characters ------------------------------------------------------------
+ * A submission's bytes reach the reports: what a program printed, a file
+ * name as the student id.  A terminal acts on CR and ESC, XML 1.0 forbids
+ * most C0 controls even as &#x1b;, YAML (TAP's diagnostics) allows none but
+ * TAB and the line breaks.  They are written as text, as the replayed
+ * dialogue writes them (ms_report_escape_text): CR as <CR>, LF inside a
+ * one-line field as <LF>, the others as \xNN, a byte that is not UTF-8 as
+ * \xNN.  The C1 controls (a terminal may read U+009B as ESC [) and
+ * U+FFFE/U+FFFF (not characters in XML) are written \u009B.  TAB stays:
+ * it is only white space to a terminal, XML and YAML alike. */
+
+static void append_visible(GString *out, const char *s, gboolean keep_lf)
+{
+    const char *p = s != NULL ? s : "";
+    while (*p != '\0') {
+        gunichar c = g_utf8_get_char_validated(p, -1);
+        if (c == (gunichar) -1 || c == (gunichar) -2) {
+            g_string_append_printf(out, "\\x%02X", (guchar) *p);
+            p++;
+            continue;
+        }
+        if (c == '\t' || (c == '\n' && keep_lf))
+            g_string_append_c(out, (char) c);
+        else if (c == '\r')
+            g_string_append(out, "<CR>");
+        else if (c == '\n')
+            g_string_append(out, "<LF>");
+        else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf(out, "\\x%02X", (guint) c);
+        else if ((c >= 0x80 && c < 0xa0) || c == 0xfffe || c == 0xffff)
+            g_string_append_printf(out, "\\u%04X", (guint) c);
+        else
+            g_string_append_len(out, p, g_utf8_next_char(p) - p);
+        p = g_utf8_next_char(p);
+    }
+}
+
+/* s made visible (transfer full); LF kept when keep_lf. */
+static char *visible(const char *s, gboolean keep_lf)
+{
+    GString *out = g_string_new(NULL);
+    append_visible(out, s, keep_lf);
+    return g_string_free(out, FALSE);
+}
+
+/* The text report, for a terminal: what a program printed, the feedback
+ * and the error may hold a CR or an ESC that would rewrite what the grader
+ * reads ("ok\r== fake: 10 of 10 points") (transfer full; frees text). */
+static char *text_visible(GString *text)
+{
+    char *v = visible(text->str, TRUE);
+    g_string_free(text, TRUE);
+    return v;
+}
+
 static void indent(GString *out, const char *text, const char *pad)
 {
     g_auto(GStrv) lines = g_strsplit(text != NULL ? text : "", "\n", -1);
@@ -164,7 +219,10 @@ static void text_one(GString *out, const MsGradeResult *r, const char *lang)
 {
     g_autofree char *sc = ms_grade_score_text(r->score);
     g_autofree char *mx = ms_grade_score_text(r->max_score);
-    g_autofree char *head = ms_grade_fmt(lang, N_("{1}: {2} of {3} points ({4})"), r->student,
+    /* The id is one line: an LF in a file name must not start a line of
+     * its own ("== fake: 10 of 10 points"). */
+    g_autofree char *student = visible(r->student, FALSE);
+    g_autofree char *head = ms_grade_fmt(lang, N_("{1}: {2} of {3} points ({4})"), student,
                                          sc, mx, r->exercise, NULL);
     g_string_append_printf(out, "== %s\n", head);
     if (r->error != NULL) {
@@ -301,51 +359,6 @@ char *ms_grade_class_summary(const GPtrArray *results, const char *lang)
     if (!any)
         g_string_append_printf(out, "     %s\n", ms_grade_tr(lang, N_("none: every check was "
                                                                      "passed by everyone")));
-    return g_string_free(out, FALSE);
-}
-
-/* ---- Control characters ------------------------------------------------------------
- * A submission's bytes reach the reports: what a program printed, a file
- * name as the student id.  A terminal acts on CR and ESC, XML 1.0 forbids
- * most C0 controls even as &#x1b;, YAML (TAP's diagnostics) allows none but
- * TAB and the line breaks.  They are written as text, as the replayed
- * dialogue writes them (ms_report_escape_text): CR as <CR>, LF inside a
- * one-line field as <LF>, the others as \xNN, a byte that is not UTF-8 as
- * \xNN.  The C1 controls (a terminal may read U+009B as ESC [) and
- * U+FFFE/U+FFFF (not characters in XML) are written \u009B.  TAB stays:
- * it is only white space to a terminal, XML and YAML alike. */
-
-static void append_visible(GString *out, const char *s, gboolean keep_lf)
-{
-    const char *p = s != NULL ? s : "";
-    while (*p != '\0') {
-        gunichar c = g_utf8_get_char_validated(p, -1);
-        if (c == (gunichar) -1 || c == (gunichar) -2) {
-            g_string_append_printf(out, "\\x%02X", (guchar) *p);
-            p++;
-            continue;
-        }
-        if (c == '\t' || (c == '\n' && keep_lf))
-            g_string_append_c(out, (char) c);
-        else if (c == '\r')
-            g_string_append(out, "<CR>");
-        else if (c == '\n')
-            g_string_append(out, "<LF>");
-        else if (c < 0x20 || c == 0x7f)
-            g_string_append_printf(out, "\\x%02X", (guint) c);
-        else if ((c >= 0x80 && c < 0xa0) || c == 0xfffe || c == 0xffff)
-            g_string_append_printf(out, "\\u%04X", (guint) c);
-        else
-            g_string_append_len(out, p, g_utf8_next_char(p) - p);
-        p = g_utf8_next_char(p);
-    }
-}
-
-/* s made visible (transfer full); LF kept when keep_lf. */
-static char *visible(const char *s, gboolean keep_lf)
-{
-    GString *out = g_string_new(NULL);
-    append_visible(out, s, keep_lf);
     return g_string_free(out, FALSE);
 }
 
@@ -544,7 +557,7 @@ char *ms_grade_format_one(const MsGradeResult *result, MsGradeFormat format, con
         ms_report_lang_enter(lang);
         text_one(out, result, lang);
         ms_report_lang_leave(lang);
-        return g_string_free(out, FALSE);
+        return text_visible(out);
     }
     default:
         return ms_grade_format_class(one, format, lang);
@@ -562,7 +575,7 @@ char *ms_grade_format_class(const GPtrArray *results, MsGradeFormat format, cons
         g_autofree char *sum = ms_grade_class_summary(results, lang);
         g_string_append(out, sum);
         ms_report_lang_leave(lang);
-        return g_string_free(out, FALSE);
+        return text_visible(out);
     }
     case MS_GRADE_FMT_GRADESCOPE:
     case MS_GRADE_FMT_PRAIRIELEARN: {
