@@ -205,7 +205,18 @@ static void test_unknown_name_located(void)
     CU_ASSERT_PTR_NULL(strstr(error->message, ":1:1:"));
 }
 
+/* What to hand in is said in the student's language, the kind included. */
+static void test_show_kind_in_words(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autofree char *zh = ms_exercise_show(ex, "s1", "zh");
+    g_autofree char *en = ms_exercise_show(ex, "s1", "en");
+    CU_ASSERT_PTR_NOT_NULL(strstr(zh, "提交：一段对话（文件 dialogue.txt）"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(en, "Submit: a dialogue (file dialogue.txt)"));
+}
+
 static const MsTestCase feedback_cases[] = {
+    MS_TEST(test_show_kind_in_words),
     MS_TEST(test_not_graded_fills_values),
     MS_TEST(test_never_answered_said_once),
     MS_TEST(test_signal_names),

@@ -26,8 +26,17 @@ char *ms_exercise_show(const MsExercise *ex, const char *student, const char *la
     if (out->len > 0 && out->str[out->len - 1] != '\n')
         g_string_append_c(out, '\n');
     ms_report_lang_enter(lang);
-    g_autofree char *submit = ms_grade_fmt(lang, N_("Submit: {1} (file {2})"),
-                                           ms_grade_kind_name(ex->kind),
+    /* What kind of work it is, in the student's words. */
+    static const char *const kinds[] = {
+        [MS_GRADE_DIALOGUE] = N_("a dialogue"),
+        [MS_GRADE_ANSWERS] = N_("answers"),
+        [MS_GRADE_SCENARIO] = N_("a scenario"),
+        [MS_GRADE_PROGRAM] = N_("a program"),
+    };
+    const char *kind = ex->kind < G_N_ELEMENTS(kinds) && kinds[ex->kind] != NULL
+                           ? ms_grade_tr(lang, kinds[ex->kind])
+                           : ms_grade_kind_name(ex->kind);
+    g_autofree char *submit = ms_grade_fmt(lang, N_("Submit: {1} (file {2})"), kind,
                                            ms_exercise_submission_file(ex), NULL);
     g_string_append_printf(out, "\n%s\n", submit);
     if (params->names->len > 0) {
