@@ -1721,22 +1721,64 @@ static void every_scenario_streams_the_same_outputs(void)
 
 /* Strings for the writer's scan, which looks at sixteen octets at a time,
  * then eight, then one: each octet it escapes, and some it does not (0x1f,
- * the space, 0x80, 0xff, '/'), at every place of a 41-octet string, so in
+ * the space, '/'), and UTF-8 characters of two, three and four octets,
+ * which it stops at to check, at every place of a 41-octet string, so in
  * every lane of each step; and one with an escape in every lane. */
 static GPtrArray *scan_strings(void)
 {
-    static const guint8 octets[] = { 0x01, 0x08, 0x0a, 0x1e, '"', '\\', 0x7f,
-                                     0x1f, ' ', 0x80, 0xff, '/' };
+    static const char *const pieces[] = { "\x01", "\x08", "\x0a", "\x1e", "\"", "\\",
+                                          "\x7f", "\x1f", " ", "/", "\xc3\xa9",
+                                          "\xe4\xb8\xad", "\xf0\x9f\x93\xa7" };
     GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
-    for (gsize k = 0; k < G_N_ELEMENTS(octets); k++) {
-        for (gsize at = 0; at < 41; at++) {
+    for (gsize k = 0; k < G_N_ELEMENTS(pieces); k++) {
+        gsize n = strlen(pieces[k]);
+        for (gsize at = 0; at + n <= 41; at++) {
             char *text = g_strnfill(41, 'a');
-            text[at] = (char) octets[k];
+            memcpy(text + at, pieces[k], n);
             g_ptr_array_add(all, text);
         }
     }
     g_ptr_array_add(all, g_strnfill(40, '"'));
     return all;
+}
+
+/* RFC 8259 8.1: a JSON text MUST be UTF-8.  A byte of a string that is not
+ * part of a UTF-8 character (a client may send any octets) is written as
+ * the four characters \xHH, as transcript.txt shows it, wherever it falls
+ * in the writer's scan; the UTF-8 around it passes as it is. */
+static void json_writer_shows_bytes_that_are_not_utf8(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        { "EHLO \xff\xfe", "\"EHLO \\\\xFF\\\\xFE\"" },
+        { "\x80", "\"\\\\x80\"" },
+        { "caf\xc3\xa9 \xc3 \xc3\xa9", "\"caf\xc3\xa9 \\\\xC3 \xc3\xa9\"" },
+        /* an overlong form, a surrogate, a sequence cut short at the end */
+        { "\xc0\xafx", "\"\\\\xC0\\\\xAFx\"" },
+        { "\xed\xa0\x80", "\"\\\\xED\\\\xA0\\\\x80\"" },
+        { "ok\xe4\xb8", "\"ok\\\\xE4\\\\xB8\"" },
+        { "\xff\t\"", "\"\\\\xFF\\t\\\"\"" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(MsJsonWriter) w = ms_json_writer_new(NULL);
+        ms_json_string(w, cases[i].in);
+        gsize len = 0;
+        g_autofree char *got = ms_json_writer_steal(w, &len);
+        MS_ASSERT_STR(got, cases[i].out);
+        CU_ASSERT_TRUE(g_utf8_validate(got, (gssize) len, NULL));
+    }
+    for (gsize at = 0; at < 41; at++) {
+        g_autofree char *text = g_strnfill(41, 'a');
+        text[at] = (char) 0xff;
+        g_autoptr(MsJsonWriter) w = ms_json_writer_new(NULL);
+        ms_json_string(w, text);
+        g_autofree char *got = ms_json_writer_steal(w, NULL);
+        g_autofree char *head = g_strnfill(at, 'a');
+        g_autofree char *tail = g_strnfill(40 - at, 'a');
+        g_autofree char *want = g_strdup_printf("\"%s\\\\xFF%s\"", head, tail);
+        MS_ASSERT_STR(got, want);
+    }
 }
 
 /* The writer's corners that no scenario reaches: empty containers, the
@@ -1887,6 +1929,7 @@ int main(void)
         MS_TEST(web_mail_fetches_each_attachment),
         MS_TEST(every_scenario_streams_the_same_outputs),
         MS_TEST(json_writer_matches_json_glib),
+        MS_TEST(json_writer_shows_bytes_that_are_not_utf8),
         MS_TEST(textbook_profile_reads_like_the_book),
         MS_TEST(persistence_uses_one_connection),
         MS_TEST(relay_waits_for_the_open_connection_whatever_the_case),

@@ -139,11 +139,15 @@ static void indent(MsJsonWriter *w, guint level)
 }
 
 /* JSON-GLib's escapes: backslash and quote; \b \f \n \r \t; other bytes
- * from 0x01 to 0x1e and 0x7f as \u00XX.  0x1f and bytes from 0x80 up pass
- * as they are, as JSON-GLib 1.6 writes them.  Where to stop, by a table
- * that also stops at the end of the string: a trace's strings are nearly
- * all plain, so the scan is the cost, one look a byte. */
-static const guint8 stop_at[256] = {
+ * from 0x01 to 0x1e and 0x7f as \u00XX.  0x1f passes as it is, as JSON-GLib
+ * 1.6 writes it.  Bytes from 0x80 up pass as they are where they are UTF-8;
+ * RFC 8259 8.1 says a JSON text MUST be UTF-8, and JSON-GLib would copy a
+ * byte that is not, so here each such byte becomes the four characters
+ * \xHH (in JSON "\\xFF"), as transcript.txt shows it (docs/trace-format.md).
+ * Where to stop, by a table that also stops at the end of the string: a
+ * trace's strings are nearly all plain ASCII, so the scan is the cost, one
+ * look a byte. */
+static const guint8 stop_at[128] = {
     [0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
     [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
     [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
@@ -151,8 +155,16 @@ static const guint8 stop_at[256] = {
     [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
 };
 
+/* Whether the writer stops at octet c: stop_at[], or any octet from 0x80
+ * up, whose UTF-8 is checked there. */
+static inline gboolean stops(guint8 c)
+{
+    return c >= 0x80 || stop_at[c];
+}
+
 /* Marks, by their high bits, the octets of x (eight of a string) that
- * stop_at[] stops at: those below 0x1f, the quote, the backslash and 0x7f.
+ * stops() stops at: those below 0x1f, the quote, the backslash, 0x7f and
+ * those from 0x80 up.
  * If none of the eight is one, nothing is marked; if some are, the lowest
  * mark is the first of them.  Marks above it may be wrong (a borrow runs
  * upwards from a true one), so only the lowest is used. */
@@ -164,7 +176,7 @@ static inline guint64 stops8(guint64 x)
     guint64 b = x ^ (ones * '\\');
     guint64 d = x ^ (ones * 0x7f);
     return (((x - ones * 0x1f) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
-            ((d - ones) & ~d)) & highs;
+            ((d - ones) & ~d) | x) & highs;
 }
 
 /* Where the first octet to escape is in [p, end), or end: sixteen octets
@@ -174,7 +186,7 @@ static inline const char *next_stop(const char *p, const char *end)
     while (end - p >= 16) {
         MsOctets16 x = ms_octets16_load(p);
         guint at = ms_octets16_first(
-            (MsOctets16) ((x < 0x1f) | (x == '"') | (x == '\\') | (x == 0x7f)));
+            (MsOctets16) ((x < 0x1f) | (x == '"') | (x == '\\') | (x == 0x7f) | (x >= 0x80)));
         if (at < 16)
             return p + at;
         p += 16;
@@ -192,7 +204,7 @@ static inline const char *next_stop(const char *p, const char *end)
             p += 8;
 #endif
     }
-    while (p < end && !stop_at[(guint8) *p])
+    while (p < end && !stops((guint8) *p))
         p++;
     return p;
 }
@@ -204,6 +216,19 @@ static void append_escaped_len(GString *out, const char *s, gsize len)
     for (const char *p = next_stop(s, end); p < end; p = next_stop(p, end)) {
         unsigned char c = (unsigned char) *p;
         ms_report_put(out, run, (gsize) (p - run));
+        if (c >= 0x80) {
+            /* A UTF-8 character passes whole; a byte that does not begin
+             * one is shown as \xHH, never copied (RFC 8259 8.1). */
+            gunichar u = g_utf8_get_char_validated(p, end - p);
+            if (u == (gunichar) -1 || u == (gunichar) -2) {
+                g_string_append_printf(out, "\\\\x%02X", c);
+                run = ++p;
+            } else {
+                run = p;
+                p = g_utf8_next_char(p);
+            }
+            continue;
+        }
         run = ++p;
         switch (c) {
         case '\\':
@@ -399,7 +424,7 @@ void ms_json_member_plain(MsJsonWriter *w, const char *name, gsize len)
     if (MS_UNDER_ASAN) {
         g_assert(strlen(name) == len);
         for (gsize i = 0; i < len; i++)
-            g_assert(!stop_at[(guint8) name[i]]);
+            g_assert(!stops((guint8) name[i]));
     }
     w->name = name;
     w->name_len = len;
