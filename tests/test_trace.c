@@ -273,6 +273,45 @@ static void test_emit_paths_match_records(void)
     }
 }
 
+/* A record's text is a C string, and a real client may send a NUL: the
+ * line is kept whole, each NUL as the characters \x00, whichever path
+ * logs it (the first line of a chunk takes the general one). */
+static void test_emit_line_keeps_nul(void)
+{
+    static const struct {
+        const char *in;
+        gsize len;
+        const char *kept;
+    } cases[] = {
+        { "NO\0OP", 5, "NO\\x00OP" },
+        { "\0", 1, "\\x00" },
+        { "a\0\0b\0", 5, "a\\x00\\x00b\\x00" },
+        { "plain", 5, "plain" },
+        { "", 0, "" },
+    };
+    g_autoptr(MsTrace) trace = ms_trace_new();
+    MsTraceRecord c = { 0 };
+    c.conn = 1;
+    c.protocol = "SMTP";
+    c.src = "127.0.0.1";
+    c.dst = "hamburger.edu";
+    MsTraceContext ctx = ms_trace_context(trace, &c);
+    MsTraceAnn ann = ms_trace_annotation(trace, "smtp.transfer", NULL);
+    for (gsize round = 0; round < 2; round++) {
+        for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+            g_autofree char *kept = ms_trace_line_text(cases[i].in, cases[i].len);
+            MS_ASSERT_STR(kept, cases[i].kept);
+            guint64 id = ms_trace_emit_line(trace, ctx, (MsTime) i, MS_DIR_CLIENT, cases[i].in,
+                                            cases[i].len, ann, 1);
+            MsTraceRecord r;
+            ms_trace_get(trace, id, &r);
+            MS_ASSERT_STR(r.text, cases[i].kept);
+            MS_ASSERT_STR(r.eol, "\r\n");
+            CU_ASSERT_EQUAL(r.len, 0);
+        }
+    }
+}
+
 /* Events through ms_trace_emit_event() decode exactly as the same records
  * emitted whole through ms_trace_emit_in(): sentences formatted one after
  * the other into one buffer (as an agent's notes are), with and without
@@ -515,6 +554,7 @@ int main(void)
     };
     static const MsTestCase emit[] = {
         MS_TEST(test_emit_paths_match_records),
+        MS_TEST(test_emit_line_keeps_nul),
         MS_TEST(test_emit_event_matches_records),
         MS_TEST(test_emit_small_events_match),
         MS_TEST(test_emit_sentence_matches_records),

@@ -141,10 +141,17 @@ static inline guint ms_trace_eol_code(const char *eol)
         return eol[0] == '\n' ? 2 : 3;
     return MS_TRACE_EOL_OTHER;
 }
+/* transfer full: the len octets at text as a line's record keeps them.  A
+ * record's text is a C string and cannot hold a NUL, which a real client
+ * may send: each NUL becomes the four characters \x00, as the transcript
+ * shows other control octets (docs/trace-format.md); every other octet is
+ * kept as it is. */
+char *ms_trace_line_text(const char *text, gsize len);
 /* ms_trace_emit_in() of a line of ctx with no arrival yet, no length of its
  * own and nothing else set: text is text_len bytes long, ann its pair and
  * eol the code of its ending.  The caller has measured and found all of
- * them, and the trace need not again. */
+ * them, and the trace need not again.  A NUL among the text_len octets is
+ * kept as ms_trace_line_text() says. */
 guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir dir,
                            const char *text, gsize text_len, MsTraceAnn ann, guint eol);
 /* ms_trace_emit_in() of a segment of ctx (kind: sent, received or lost)

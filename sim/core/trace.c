@@ -467,6 +467,35 @@ G_GNUC_NO_INLINE static guint64 emit_line_slow(MsTrace *trace, MsTraceContext ct
     return emit_line_record(trace, ctx, time, dir, text, ann, eol);
 }
 
+char *ms_trace_line_text(const char *text, gsize len)
+{
+    g_return_val_if_fail(text != NULL || len == 0, NULL);
+    GString *out = g_string_sized_new(len + 1);
+    const char *p = text;
+    const char *end = text + len;
+    while (p < end) {
+        const char *nul = memchr(p, '\0', (gsize) (end - p));
+        if (nul == NULL) {
+            g_string_append_len(out, p, end - p);
+            break;
+        }
+        g_string_append_len(out, p, nul - p);
+        g_string_append(out, "\\x00");
+        p = nul + 1;
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* ms_trace_emit_line() of a line with a NUL in it, which no engine of the
+ * simulation sends: its text as ms_trace_line_text() keeps it. */
+G_GNUC_NO_INLINE static guint64 emit_line_with_nul(MsTrace *trace, MsTraceContext ctx,
+                                                   MsTime time, MsDir dir, const char *text,
+                                                   gsize text_len, MsTraceAnn ann, guint eol)
+{
+    g_autofree char *kept = ms_trace_line_text(text, text_len);
+    return emit_line_slow(trace, ctx, time, dir, kept, strlen(kept), ann, eol);
+}
+
 /* Nearly every line is logged in a chunk already begun, with nothing to
  * warn of, its context and pair in a tiny slot's reach: that case writes
  * its slot straight away (what encode_tiny_fast() would write, with
@@ -476,6 +505,10 @@ G_GNUC_NO_INLINE static guint64 emit_line_slow(MsTrace *trace, MsTraceContext ct
 guint64 ms_trace_emit_line(MsTrace *trace, MsTraceContext ctx, MsTime time, MsDir dir,
                            const char *text, gsize text_len, MsTraceAnn ann, guint eol)
 {
+    /* A record's text ends at its first NUL: a line with one is kept
+     * escaped.  The length is known, so the look is one memchr. */
+    if (G_UNLIKELY(text != NULL && memchr(text, '\0', text_len) != NULL))
+        return emit_line_with_nul(trace, ctx, time, dir, text, text_len, ann, eol);
     if (G_UNLIKELY(trace == NULL || ctx >= trace->n_ctxs || (trace->length & CHUNK_MASK) == 0 ||
                    ann >= trace->anns->len || ann >= (1u << TANN_BITS) ||
                    eol >= G_N_ELEMENTS(ms_trace_eols)))

@@ -64,7 +64,8 @@ static guint64 record_line(LiveConn *c, MsDir dir, const char *text, gsize len, 
                            const char *phase, const char *note, gsize wire_len)
 {
     MsWorld *world = c->live->world;
-    g_autofree char *copy = g_strndup(text, len);
+    /* (a client may send a NUL, which a record's text cannot hold) */
+    g_autofree char *copy = ms_trace_line_text(text, len);
     MsTraceRecord r = { 0 };
     r.kind = MS_TRACE_LINE;
     r.time = ms_sim_now(world->sim);
