@@ -265,6 +265,64 @@ static void relay_waits_for_the_open_connection_whatever_the_case(void)
     ms_world_free(w);
 }
 
+/* RFC 5321 4.5.1: every SMTP server MUST take mail for "postmaster", in
+ * any case, with no domain or its own; it goes to the server's first
+ * user.  Other local parts it has no user for are still refused. */
+static void postmaster_is_always_accepted(void)
+{
+    const char *text =
+        "scenario \"t\"\n"
+        "seed 1\n"
+        "server hamburger.edu  domain hamburger.edu\n"
+        "mailbox bob@hamburger.edu\n"
+        "agent alice-pc  user alice@hamburger.edu  server hamburger.edu\n"
+        "link alice-pc hamburger.edu latency 20ms bandwidth 10Mbit\n"
+        "at 0s alice-pc telnet hamburger.edu 25\n"
+        "    type \"EHLO crepes.fr\"\n"
+        "    type \"MAIL FROM:<alice@crepes.fr>\"\n"
+        "    type \"RCPT TO:<Postmaster>\"\n"
+        "    type \"RCPT TO:<postmaster@HAMBURGER.edu>\"\n"
+        "    type \"RCPT TO:<postmasters@hamburger.edu>\"\n"
+        "    type \"DATA\"\n"
+        "    type \"Subject: for the postmaster\"\n"
+        "    type \"\"\n"
+        "    type \"hello\"\n"
+        "    type \".\"\n"
+        "    type \"QUIT\"\n"
+        "end\n";
+    g_autoptr(MsScenario) sc = NULL;
+    MsWorld *w = run_text(text, &sc);
+    MsTrace *t = ms_world_trace(w);
+    guint64 n = ms_trace_length(t);
+    const char *answers[3] = { NULL, NULL, NULL };
+    guint k = 0;
+    for (guint64 i = 0; i + 1 < n; i++) {
+        const MsTraceRecord *r = ms_trace_pin(t, i);
+        if (r->kind != MS_TRACE_LINE || r->dir != MS_DIR_CLIENT ||
+            !g_str_has_prefix(r->text, "RCPT TO:"))
+            continue;
+        for (guint64 j = i + 1; j < n && k < 3; j++) {
+            const MsTraceRecord *a = ms_trace_pin(t, j);
+            if (a->kind == MS_TRACE_LINE && a->dir == MS_DIR_SERVER) {
+                answers[k++] = a->text;
+                break;
+            }
+        }
+    }
+    CU_ASSERT_EQUAL_FATAL(k, 3);
+    CU_ASSERT_TRUE(g_str_has_prefix(answers[0], "250 "));
+    CU_ASSERT_TRUE(g_str_has_prefix(answers[1], "250 "));
+    CU_ASSERT_TRUE(g_str_has_prefix(answers[2], "550 5.1.1"));
+    /* Both postmaster recipients reach alice's mailbox, the server's first
+     * user (its agents' users come before its mailbox lines); no mailbox
+     * "postmaster" is made beside it. */
+    CU_ASSERT_EQUAL(count_events(t, "mailbox.deliver"), 2);
+    CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "in alice@hamburger.edu's"));
+    CU_ASSERT_PTR_NULL(find_event(t, "mailbox.deliver", "bob@hamburger.edu"));
+    CU_ASSERT_PTR_NULL(find_event(t, "mailbox.deliver", "postmaster"));
+    ms_world_free(w);
+}
+
 static void unknown_recipient_fails_alone(void)
 {
     MsScenario *sc = NULL;
@@ -1934,6 +1992,7 @@ int main(void)
         MS_TEST(persistence_uses_one_connection),
         MS_TEST(relay_waits_for_the_open_connection_whatever_the_case),
         MS_TEST(unknown_recipient_fails_alone),
+        MS_TEST(postmaster_is_always_accepted),
         MS_TEST(queue_retries_until_the_server_is_back),
         MS_TEST(bounce_reaches_the_sender),
         MS_TEST(three_readers_pull_from_one_server),

@@ -252,6 +252,12 @@ struct MsMailServer {
 };
 
 MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user);
+/* The user whose mailbox mail for address reaches: its user, or for
+ * "postmaster" (any case; no domain or this server's), which RFC 5321
+ * 4.5.1 says every server MUST accept, the server's first user, or a
+ * "postmaster" mailbox made then when it has none (docs/protocols.md).
+ * NULL: no mailbox here. */
+MsServerUser *ms_mail_server_find_recipient(MsMailServer *server, const char *address);
 /* Delivers a message to a local user's mailbox (adds Return-Path), tracing
  * the change.  eol: the text's line ending when the caller has read its
  * header already (ms_message_prepend_peek()), so it is not read again;

@@ -145,6 +145,27 @@ MsServerUser *ms_mail_server_find_user(MsMailServer *server, const char *user)
     return g_hash_table_lookup(server->user_index, key);
 }
 
+MsServerUser *ms_mail_server_find_recipient(MsMailServer *server, const char *address)
+{
+    MsServerUser *u = ms_mail_server_find_user(server, address);
+    if (u != NULL)
+        return u;
+    /* RFC 5321 4.5.1: "postmaster" is case-insensitive, and with no
+     * domain it is this server's.  A server declares no such user: its
+     * mail goes where a small site's administrator reads it, the mailbox
+     * of the first user, as an alias of postmaster to that user would. */
+    const char *at = strrchr(address, '@');
+    gsize local_len = at != NULL ? (gsize) (at - address) : strlen(address);
+    if (local_len != strlen("postmaster") ||
+        g_ascii_strncasecmp(address, "postmaster", local_len) != 0)
+        return NULL;
+    if (at != NULL && !ms_name_equal(at + 1, server->domain))
+        return NULL;
+    if (server->users->len == 0)
+        ms_mail_server_add_user(server, "postmaster", NULL, NULL);
+    return g_ptr_array_index(server->users, 0);
+}
+
 MsImapStore *ms_mail_server_store(MsMailServer *server, const char *local)
 {
     MsServerUser *u = ms_mail_server_find_user(server, local);

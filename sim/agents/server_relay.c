@@ -175,7 +175,7 @@ static void bounce(MsMailServer *server, const Returned *q, const char *rcpt, co
                   "bounce %s to %s: %s could not be delivered to %s (%zu bytes)", mid,
                   q->reverse_path, q->message_id != NULL ? q->message_id : "message", rcpt, size);
     const char *to[] = { q->reverse_path };
-    MsServerUser *u = ms_mail_server_find_user(server, q->reverse_path);
+    MsServerUser *u = ms_mail_server_find_recipient(server, q->reverse_path);
     if (u != NULL) {
         ms_mail_server_deliver(server, u, "", data, mid, NULL);
     } else {

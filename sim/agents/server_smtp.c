@@ -32,7 +32,7 @@ static guint inbound_check_rcpt(const char *address, gpointer data, char **text_
     MsMailServer *server = s->base.server;
     const char *domain = ms_address_domain_in(address);
     if (ms_name_equal(domain, server->domain) || *domain == '\0') {
-        if (ms_mail_server_find_user(server, address) != NULL)
+        if (ms_mail_server_find_recipient(server, address) != NULL)
             return 250;
         /* A server that checks mailboxes only at delivery takes the
          * message and, having taken responsibility for it, mails the
@@ -149,7 +149,7 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
     guint n_remote = 0;
     for (guint i = 0; i < n; i++) {
         const char *rcpt = g_ptr_array_index(ev->recipients, i);
-        MsServerUser *u = ms_mail_server_find_user(server, rcpt);
+        MsServerUser *u = ms_mail_server_find_recipient(server, rcpt);
         const char *domain = ms_address_domain_in(rcpt);
         if (u != NULL) {
             ms_mail_server_deliver(server, u, ev->reverse_path, data, message_id, eol);

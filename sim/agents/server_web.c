@@ -173,7 +173,7 @@ static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **err
                   server->name);
     g_autoptr(GPtrArray) remote = g_ptr_array_new();
     for (guint i = 0; i < n; i++) {
-        MsServerUser *u = ms_mail_server_find_user(server, out->to[i]);
+        MsServerUser *u = ms_mail_server_find_recipient(server, out->to[i]);
         if (u != NULL)
             ms_mail_server_deliver(server, u, out->from, data_bytes, message_id, NULL);
         else
