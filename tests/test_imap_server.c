@@ -1284,6 +1284,48 @@ static void append_with_literals(void)
     CU_ASSERT_EQUAL(ms_imap_store_count(w->bob, "INBOX"), 4);
 }
 
+/* A literal that is not message text is refused, nothing stored (RFC 9051
+ * 6.3.12): a NUL (4.3.1: binary, which only a literal8 carries) or a CR or
+ * LF that is not part of a CRLF (RFC 5322 2.3), which POP3's RETR would
+ * pass on as "Subject: x\r\r\n". */
+static void append_refuses_what_is_not_message_text(void)
+{
+#define OCTETS(s) s, sizeof(s) - 1
+    static const struct {
+        const char *octets;
+        gsize len;
+        const char *answer;
+    } cases[] = {
+        { OCTETS("Subject: x\r"),
+          "a1 NO [PARSE] Message contains a bare CR, lines must end with CRLF" },
+        { OCTETS("Subject: x\r\n\r\nhi\rthere\r\n"),
+          "a1 NO [PARSE] Message contains a bare CR, lines must end with CRLF" },
+        { OCTETS("Subject: x\n\nhi\n"),
+          "a1 NO [PARSE] Message contains a bare LF, lines must end with CRLF" },
+        { OCTETS("\nSubject: x\r\n"),
+          "a1 NO [PARSE] Message contains a bare LF, lines must end with CRLF" },
+        { OCTETS("Subject: x\r\n\r\nNUL\0here\r\n"),
+          "a1 NO [PARSE] Message contains a NUL octet" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(World) w = world_new();
+        g_autoptr(MsImapServer) s = server_selected(w, FALSE);
+        g_autofree char *head = g_strdup_printf("a1 APPEND INBOX {%zu+}\r\n", cases[i].len);
+        GString *bytes = g_string_new(head);
+        g_string_append_len(bytes, cases[i].octets, (gssize) cases[i].len);
+        g_string_append(bytes, "\r\n");
+        ms_imap_server_feed(s, bytes->str, bytes->len);
+        g_string_free(bytes, TRUE);
+        g_autoptr(GPtrArray) out = ms_imap_server_take_output(s);
+        CU_ASSERT_EQUAL_FATAL(out->len, 1);
+        const MsProtoLine *l = g_ptr_array_index(out, 0);
+        MS_ASSERT_STR(l->text, cases[i].answer);
+        MS_ASSERT_STR(l->note, "imap.resp.no.parse");
+        CU_ASSERT_EQUAL(ms_imap_store_count(w->bob, "INBOX"), 3);
+    }
+#undef OCTETS
+}
+
 static void login_with_literals(void)
 {
     g_autoptr(World) w = world_new();
@@ -1358,7 +1400,8 @@ static const MsTestCase server_cases[] = {
     MS_TEST(fetch_output_in_place),
     MS_TEST(greeting_and_capability), MS_TEST(login_paths), MS_TEST(dispatch_errors),
     MS_TEST(logout_ends), MS_TEST(too_many_errors), MS_TEST(abort_keeps_deleted), MS_TEST(select_and_examine),
-    MS_TEST(mailbox_commands), MS_TEST(append_with_literals), MS_TEST(login_with_literals),
+    MS_TEST(mailbox_commands), MS_TEST(append_with_literals),
+        MS_TEST(append_refuses_what_is_not_message_text), MS_TEST(login_with_literals),
     MS_TEST_END,
 };
 

@@ -1119,6 +1119,46 @@ static void test_server_8bit_accepted(void)
     ms_smtp_event_free(event);
 }
 
+/* RFC 2045 2.7, 2.8: no message text holds a NUL, 7-bit or 8-bit; the
+ * server refuses the message after its "." with 554 5.6.0, BODY=8BITMIME
+ * or not, wherever the NUL is in its line (the scan reads words, then
+ * octets). */
+static void test_server_nul_refused(void)
+{
+    static const char *const bodies[] = { " BODY=8BITMIME", "" };
+    for (gsize b = 0; b < G_N_ELEMENTS(bodies); b++) {
+        /* each octet of the 19 between the header's end and the CRLF */
+        for (gsize at = 0; at < 19; at++) {
+            g_autoptr(MsSmtpServer) server = ready_server(0);
+            g_autofree char *mail =
+                g_strdup_printf("MAIL FROM:<alice@crepes.fr>%s\r\n", bodies[b]);
+            server_feed_str(server, mail);
+            server_feed_str(server, "RCPT TO:<bob@hamburger.edu>\r\nDATA\r\n");
+            g_free(server_take(server));
+            char line[] = "Subject: x\r\n\r\n8bit \xc3\xa9 and so on..\r\n.\r\n";
+            line[14 + at] = '\0';
+            ms_smtp_server_feed(server, line, sizeof line - 1);
+            g_autofree char *reply = server_take(server);
+            MS_ASSERT_STR(reply, "554 5.6.0 Message rejected: NUL octet in message text, not"
+                                 " allowed even with BODY=8BITMIME (RFC 2045 2.8, RFC 6152 3)"
+                                 "\r\n");
+            CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, NULL), 0);
+            CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+        }
+    }
+    /* The next transaction is judged afresh. */
+    g_autoptr(MsSmtpServer) server = ready_server(0);
+    g_autofree char *first = NULL;
+    server_feed_str(server, "MAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+                            "DATA\r\n");
+    g_free(server_take(server));
+    ms_smtp_server_feed(server, "a\0b\r\n.\r\n", 8);
+    first = server_take(server);
+    CU_ASSERT_TRUE(g_str_has_prefix(first, "554 5.6.0 "));
+    g_autofree char *second = send_text(server, "", "Subject: ok\r\n\r\nhi\r\n.\r\n");
+    MS_ASSERT_STR(second, "250 2.0.0 Ok: queued\r\n");
+}
+
 static void test_server_8bit_after_helo(void)
 {
     g_autoptr(MsSmtpServer) server = new_server(NULL, 0);
@@ -1620,6 +1660,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_refusals_are_not_errors),
     MS_TEST(test_server_8bit_refused),
     MS_TEST(test_server_8bit_accepted),
+        MS_TEST(test_server_nul_refused),
     MS_TEST(test_server_8bit_after_helo),
     MS_TEST(test_server_size_declared),
     MS_TEST(test_server_size_actual),

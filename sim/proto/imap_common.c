@@ -250,6 +250,8 @@ static const MsImapNote notes[] = {
     { "imap.resp.no.login", "NO: user name or password refused; the client may try again" },
     { "imap.resp.no.mailbox", "NO: there is no such mailbox" },
     { "imap.resp.no.trycreate", "NO [TRYCREATE]: the target mailbox must be created first" },
+    { "imap.resp.no.parse", "NO [PARSE]: the message is not message text (a NUL, or a CR or LF"
+                            " not in a CRLF); nothing was stored" },
     { "imap.resp.no.exists", "NO: a mailbox with that name already exists" },
     { "imap.resp.no.readonly", "NO: the mailbox was opened read-only (EXAMINE)" },
     { "imap.resp.no.unsupported", "NO: the server does not offer this" },

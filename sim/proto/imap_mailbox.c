@@ -322,6 +322,28 @@ static void do_status(MsImapServer *s, MsImapRequest *req)
 
 /* ---- APPEND (6.3.11) --------------------------------------------------------------------- */
 
+/* Why a message's octets are not message text, or NULL when they are.
+ * RFC 5322 2.3: CR and LF occur only together, as CRLF; RFC 9051 4.3.1: a
+ * string with a NUL is binary, which only a literal8 (BINARY, not offered)
+ * carries.  Stored, such a message would reach readers broken: POP3's RETR
+ * would send "Subject: x\r\r\n", IMAP a NUL inside a literal. */
+static const char *not_message_text(const char *data, gsize len)
+{
+    if (memchr(data, '\0', len) != NULL)
+        return "Message contains a NUL octet";
+    for (const char *p = memchr(data, '\r', len); p != NULL;
+         p = memchr(p + 1, '\r', len - (gsize) (p + 1 - data))) {
+        if (p + 1 == data + len || p[1] != '\n')
+            return "Message contains a bare CR, lines must end with CRLF";
+    }
+    for (const char *p = memchr(data, '\n', len); p != NULL;
+         p = memchr(p + 1, '\n', len - (gsize) (p + 1 - data))) {
+        if (p == data || p[-1] != '\r')
+            return "Message contains a bare LF, lines must end with CRLF";
+    }
+    return NULL;
+}
+
 static void do_append(MsImapServer *s, MsImapRequest *req)
 {
     MsImapFolder *f = ms_imap_store_lookup(s->store, req->mailbox);
@@ -334,6 +356,13 @@ static void do_append(MsImapServer *s, MsImapRequest *req)
     }
     if (req->message->len == 0) {
         ms_imap_req_done(req, MS_IMAP_STATUS_NO, NULL, "imap.resp.no", "Empty message");
+        return;
+    }
+    /* RFC 9051 6.3.12 lets the server refuse a message it cannot store as
+     * given; PARSE (7.1) says the message itself is at fault. */
+    const char *why = not_message_text(req->message->data, req->message->len);
+    if (why != NULL) {
+        ms_imap_req_done(req, MS_IMAP_STATUS_NO, "PARSE", "imap.resp.no.parse", "%s", why);
         return;
     }
     g_autoptr(GBytes) data = g_bytes_new(req->message->data, req->message->len);

@@ -69,6 +69,7 @@
     X(MS_SMTP_R_DATA_TOO_BIG, 552, "smtp.reply.552.data-size")                    \
     X(MS_SMTP_R_DATA_BARE_LF, 554, "smtp.reply.554.bare-lf")                      \
     X(MS_SMTP_R_DATA_BARE_CR, 554, "smtp.reply.554.bare-cr")                      \
+    X(MS_SMTP_R_DATA_NUL, 554, "smtp.reply.554.nul")                              \
     X(MS_SMTP_R_DATA_LINE_TOO_LONG, 500, "smtp.reply.500.data-line-too-long")     \
     X(MS_SMTP_R_DATA_8BIT, 554, "smtp.reply.554.8bit")
 
@@ -223,6 +224,40 @@ static inline gboolean ms_smtp_any_8bit(const char *text, gsize len)
     return (any & G_GUINT64_CONSTANT(0x8080808080808080)) != 0;
 }
 
+/* What the server looks for in each line of message text, at once:
+ * octets with the high bit set (8-bit text, RFC 6152) and NUL, which no
+ * message text may hold, 7-bit or 8-bit (RFC 2045 2.7, 2.8).  A word at a
+ * time, as ms_smtp_any_8bit(): (w - 0x01..) & ~w has a high bit set in
+ * some octet exactly when w has a zero octet. */
+enum { MS_SMTP_TEXT_8BIT = 1u << 0, MS_SMTP_TEXT_NUL = 1u << 1 };
+
+static inline guint ms_smtp_text_octets(const char *text, gsize len)
+{
+    const guint64 ones = G_GUINT64_CONSTANT(0x0101010101010101);
+    const guint64 highs = G_GUINT64_CONSTANT(0x8080808080808080);
+    guint64 any = 0, zero = 0;
+    gsize i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        guint64 word;
+
+        memcpy(&word, text + i, sizeof word);
+        any |= word;
+        zero |= (word - ones) & ~word;
+    }
+    guint found = 0;
+    for (; i < len; i++) {
+        any |= (guchar) text[i];
+        if (text[i] == '\0')
+            found = MS_SMTP_TEXT_NUL;
+    }
+    if ((zero & highs) != 0)
+        found = MS_SMTP_TEXT_NUL;
+    if ((any & highs) != 0)
+        found |= MS_SMTP_TEXT_8BIT;
+    return found;
+}
+
 /* ---- The server engine (smtp_server.c, smtp_server_commands.c) ----------- */
 /* What both of the server's files use.  The small helpers are inline here,
  * as they were inlined when the server was one file: they run for every
@@ -284,6 +319,7 @@ struct MsSmtpServer {
     guint data_bare_cr : 1;
     guint data_line_too_long : 1;
     guint data_8bit : 1;
+    guint data_nul : 1;
 };
 
 /* The one place the state changes. */
@@ -315,6 +351,7 @@ static inline void ms_smtp_server_clear_transaction(MsSmtpServer *server)
     server->data_bare_cr = FALSE;
     server->data_line_too_long = FALSE;
     server->data_8bit = FALSE;
+    server->data_nul = FALSE;
 }
 
 /* Replies (smtp_server.c). */

@@ -280,6 +280,8 @@ static const MsSmtpNote notes[] = {
                                    " accepted (RFC 5321 3.1)" },
     { "smtp.reply.554.no-valid-recipients", "554: every recipient was refused, so there is"
                                             " nobody to send the message to" },
+    { "smtp.reply.554.nul", "554: the message had a NUL octet, which no message text may hold,"
+                            " 8-bit or not (RFC 2045 2.8); it was refused" },
     { "smtp.reply.555", "555: MAIL or RCPT parameter not recognised"
                         " (RFC 5321 4.1.1.11)" },
     { "smtp.reply.rcpt-4xx", "4xx: recipient refused for now; try again later" },

@@ -107,6 +107,9 @@ static const MsSmtpReplyText default_texts[] = {
     { MS_SMTP_R_DATA_BARE_CR,
       "5.6.0 Message rejected: bare CR in message text, lines must end with CRLF"
       " (RFC 5321 2.3.8)" },
+    { MS_SMTP_R_DATA_NUL,
+      "5.6.0 Message rejected: NUL octet in message text, not allowed even with BODY=8BITMIME"
+      " (RFC 2045 2.8, RFC 6152 3)" },
     { MS_SMTP_R_DATA_LINE_TOO_LONG,
       "5.5.2 Message rejected: line too long, a text line is limited to 1000 octets"
       " (RFC 5321 4.5.3.1.6)" },
@@ -178,6 +181,7 @@ static const MsSmtpReplyText textbook_texts[] = {
     { MS_SMTP_R_DATA_TOO_BIG, "Message size exceeds fixed maximum message size" },
     { MS_SMTP_R_DATA_BARE_LF, "Bare LF in message text, lines must end with CRLF" },
     { MS_SMTP_R_DATA_BARE_CR, "Bare CR in message text, lines must end with CRLF" },
+    { MS_SMTP_R_DATA_NUL, "NUL character in message text" },
     { MS_SMTP_R_DATA_LINE_TOO_LONG, "Line too long" },
     { MS_SMTP_R_DATA_8BIT, "Message must be 7-bit ASCII unless BODY=8BITMIME was negotiated" },
 };

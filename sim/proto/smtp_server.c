@@ -293,6 +293,12 @@ static void end_of_data(MsSmtpServer *server)
         refusal = MS_SMTP_R_DATA_BARE_LF; /* RFC 5321 2.3.8 */
     } else if (server->data_bare_cr) {
         refusal = MS_SMTP_R_DATA_BARE_CR; /* RFC 5321 2.3.8 */
+    } else if (server->data_nul) {
+        /* RFC 2045 2.7 and 2.8: neither 7bit nor 8bit text holds a NUL,
+         * BODY=8BITMIME or not (RFC 6152 3 asks for 8bit MIME text); a
+         * reader's IMAP would have to send it in a literal, which RFC 9051
+         * 4.3 forbids. */
+        refusal = MS_SMTP_R_DATA_NUL;
     } else if (server->data_line_too_long) {
         /* RFC 5321 4.5.3.1.6 sets the limit and 4.5.3.1.10 names the reply,
          * "500 Line too long"; it can only come after the ".". */
@@ -353,8 +359,13 @@ static void data_line(MsSmtpServer *server, const char *line, gsize len, MsLineR
         line++;
         len--;
     }
-    if (!server->data_8bit && ms_smtp_any_8bit(line, len))
-        server->data_8bit = TRUE;
+    if (!server->data_8bit || !server->data_nul) {
+        guint found = ms_smtp_text_octets(line, len);
+        if (found & MS_SMTP_TEXT_8BIT)
+            server->data_8bit = TRUE;
+        if (found & MS_SMTP_TEXT_NUL)
+            server->data_nul = TRUE;
+    }
     if (server->data_too_big)
         return;
     if (server->max_size > 0 && server->data_len + len + 2 > server->max_size) {
