@@ -942,6 +942,73 @@ static void compose_bytes_matches_message(void)
     CU_ASSERT(g_error_matches(err, MS_ERROR, MS_ERROR_PARSE));
 }
 
+/* RFC 5322 2.1.1: a line MUST be no longer than 998 characters.  A text
+ * with a longer line (a browser's one-paragraph body) is sent as
+ * quoted-printable, whose soft line breaks (RFC 2045 6.7 (5)) keep every
+ * line within 76 and decode to the text again; a line of exactly 998 and
+ * shorter texts stay plain, byte for byte. */
+static void compose_long_line_as_quoted_printable(void)
+{
+    static const char *const one[] = { "bob@hamburger.edu", NULL };
+    g_autofree char *line998 = g_strnfill(998, 'a');
+    g_autofree char *line999 = g_strnfill(999, 'b');
+    g_autofree char *big = g_strnfill(3000, 'c');
+    g_autofree char *mixed = g_strconcat("short\r\n", big, "\nend\n", NULL);
+    g_autofree char *crlf998 = g_strconcat(line998, "\r\n", line998, NULL);
+    const struct {
+        const char *text;
+        gboolean qp;
+    } cases[] = {
+        { line998, FALSE }, { crlf998, FALSE }, { line999, TRUE }, { big, TRUE }, { mixed, TRUE },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        MsMessageDraft d = base_draft();
+        d.from = "alice@crepes.fr";
+        d.to = one;
+        d.text = cases[i].text;
+        g_autoptr(MsMessage) msg = ms_message_compose(&d, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+        g_autoptr(GBytes) want = ms_message_to_bytes(msg);
+        g_autoptr(GBytes) got = ms_message_compose_bytes(&d, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+        CU_ASSERT(g_bytes_equal(got, want));
+        gsize len = 0;
+        const char *bytes = g_bytes_get_data(got, &len);
+        g_autofree char *copy = g_strndup(bytes, len);
+        const char *body = strstr(copy, "\r\n\r\n");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+        body += 4;
+        gboolean qp = strstr(copy, "\r\nContent-Transfer-Encoding: quoted-printable\r\n") != NULL;
+        CU_ASSERT_EQUAL(qp, cases[i].qp);
+        if (!cases[i].qp) {
+            CU_ASSERT_PTR_NULL(strstr(copy, "MIME-Version"));
+            continue;
+        }
+        CU_ASSERT_PTR_NOT_NULL(strstr(copy, "\r\nMIME-Version: 1.0\r\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(copy, "\r\nContent-Type: text/plain; charset=us-ascii\r\n"));
+        /* Every line of the message within 76 characters. */
+        g_auto(GStrv) lines = g_strsplit(copy, "\r\n", -1);
+        for (guint k = 0; lines[k] != NULL; k++)
+            CU_ASSERT_TRUE(strlen(lines[k]) <= 76);
+        /* Decoded, the text again, its line ends CRLF. */
+        guint bad = 0;
+        g_autoptr(GBytes) text = ms_qp_decode(body, strlen(body), &bad);
+        CU_ASSERT_EQUAL(bad, 0);
+        g_autoptr(GString) crlf = g_string_new(NULL);
+        for (const char *p = cases[i].text; *p != '\0'; p++) {
+            if (*p == '\n' && (p == cases[i].text || p[-1] != '\r'))
+                g_string_append_c(crlf, '\r');
+            g_string_append_c(crlf, *p);
+        }
+        if (crlf->len > 0 && crlf->str[crlf->len - 1] != '\n')
+            g_string_append(crlf, "\r\n");
+        gsize tlen = 0;
+        const char *t = g_bytes_get_data(text, &tlen);
+        CU_ASSERT_EQUAL(tlen, crlf->len);
+        CU_ASSERT(tlen == crlf->len && memcmp(t, crlf->str, tlen) == 0);
+    }
+}
+
 /* A year past 9999 is written in full, into the same room. */
 static void format_date_to_any_year(void)
 {
@@ -1622,6 +1689,7 @@ static const MsTestCase mime_cases[] = {
     MS_TEST(multipart_missing_close),
     MS_TEST(compose_plain),
     MS_TEST(compose_bytes_matches_message),
+    MS_TEST(compose_long_line_as_quoted_printable),
     MS_TEST(format_date_to_any_year),
     MS_TEST(compose_bare_addresses_and_line_ends),
     MS_TEST(compose_bcc_absent),

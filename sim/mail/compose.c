@@ -94,6 +94,28 @@ static void append_crlf(GString *out, const char *data, gsize len)
         g_string_append(out, CRLF);
 }
 
+/* Whether a line of the text (ended by LF or CRLF) is longer than the
+ * 998 characters RFC 5322 2.1.1 allows (its CR not counted): such a text
+ * cannot go as 7bit (RFC 2045 2.7), and a browser's one-paragraph body
+ * easily is one.  A text that short has none, without a look. */
+static gboolean has_long_line(const char *text, gsize len)
+{
+    if (len <= MS_MESSAGE_LINE_MUST)
+        return FALSE;
+    gsize start = 0;
+    while (start < len) {
+        const char *nl = memchr(text + start, '\n', len - start);
+        gsize end = nl != NULL ? (gsize) (nl - text) : len;
+        gsize n = end - start;
+        if (nl != NULL && n > 0 && text[end - 1] == '\r')
+            n--;
+        if (n > MS_MESSAGE_LINE_MUST)
+            return TRUE;
+        start = end + 1;
+    }
+    return FALSE;
+}
+
 static GString *to_crlf(const char *data, gsize len)
 {
     GString *out = g_string_sized_new(len + len / 16 + 2);
@@ -253,8 +275,11 @@ static Entity *text_entity(const char *subtype, const char *charset, const char 
     g_autoptr(Entity) e = g_new0(Entity, 1);
     g_autoptr(GString) text = to_crlf(content, len);
     gboolean ascii = ms_message_is_7bit(text->str, text->len);
+    /* RFC 2045 6.7 (5): quoted-printable's soft line breaks carry a line
+     * longer than 998 characters in lines of 76. */
     if (enc == MS_TE_AUTO)
-        enc = ascii ? MS_TE_7BIT : MS_TE_QUOTED_PRINTABLE;
+        enc = ascii && !has_long_line(text->str, text->len) ? MS_TE_7BIT
+                                                            : MS_TE_QUOTED_PRINTABLE;
     GString *ct = g_string_new(NULL);
     g_string_append_printf(ct, "text/%s", subtype);
     append_param(ct, "charset", charset);
@@ -559,7 +584,8 @@ MsMessage *ms_message_compose(const MsMessageDraft *d, GError **error)
      * fields, unless the draft asks for something explicitly. */
     gboolean plain = d->html == NULL && d->n_attachments == 0 && d->charset == NULL &&
                      (d->text_encoding == MS_TE_AUTO || d->text_encoding == MS_TE_7BIT) &&
-                     is_ascii(text);
+                     is_ascii(text) &&
+                     (d->text_encoding == MS_TE_7BIT || !has_long_line(text, strlen(text)));
     if (plain) {
         g_autoptr(GString) body = to_crlf(text, strlen(text));
         ms_message_set_body(msg, body->str, body->len);
@@ -674,7 +700,8 @@ static GBytes *compose_plain_bytes(const MsMessageDraft *d)
         return NULL;
     const char *text = d->text != NULL ? d->text : "";
     gsize text_len = strlen(text);
-    if (!ms_message_is_7bit(text, text_len) || (d->subject != NULL && needs_ew(d->subject)))
+    if (!ms_message_is_7bit(text, text_len) || (d->subject != NULL && needs_ew(d->subject)) ||
+        (d->text_encoding != MS_TE_7BIT && has_long_line(text, text_len)))
         return NULL;
     PlainOut out = { .cap = 256 + text_len + text_len / 16 };
     out.p = g_malloc(out.cap);
