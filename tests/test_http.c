@@ -571,6 +571,95 @@ static void test_server_software_and_methods(void)
                                        "Content-Length: 0\r\n\r\n"));
 }
 
+static gint64 fixed_clock(gpointer data)
+{
+    return *(const gint64 *) data;
+}
+
+/* RFC 9110 6.6.1: with a clock, every response the engine writes, its
+ * own errors too, carries one Date, an IMF-fixdate (5.6.7) in English;
+ * without one, none (a glue's own Date then passes). */
+static void test_server_date(void)
+{
+    static const gint64 when = 784111777; /* RFC 9110's example */
+    MsHttpServerConfig cfg;
+    ms_http_server_config_init(&cfg);
+    cfg.software = "mailsim";
+    cfg.clock = fixed_clock;
+    cfg.clock_data = (gpointer) &when;
+    g_autoptr(MsHttpServer) s = ms_http_server_new(&cfg);
+    server_feed(s, "GET / HTTP/1.1\r\nHost: x\r\n\r\nPUT / HTTP/1.1\r\nHost: x\r\n\r\n");
+    g_autoptr(MsHttpEvent) e1 = ms_http_server_next_event(s);
+    g_autoptr(GPtrArray) h = ms_http_headers_new();
+    ms_http_headers_add(h, "Date", "Thu, 01 Jan 1970 00:00:00 GMT");
+    ms_http_server_respond(s, 200, NULL, h, NULL);
+    g_autofree char *out = server_output(s);
+    MS_ASSERT_STR(out, "HTTP/1.1 200 OK\r\nServer: mailsim\r\n"
+                       "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nContent-Length: 0\r\n\r\n"
+                       "HTTP/1.1 405 Method Not Allowed\r\nServer: mailsim\r\n"
+                       "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                       "Content-Type: text/plain; charset=utf-8\r\nAllow: GET, HEAD, POST\r\n"
+                       "Content-Length: 61\r\n\r\n"
+                       "405 Method Not Allowed: a method this server does not allow\r\n");
+    char date[MS_HTTP_DATE_LEN + 1];
+    ms_http_format_date(date, 0);
+    MS_ASSERT_STR(date, "Thu, 01 Jan 1970 00:00:00 GMT");
+    ms_http_format_date(date, G_GINT64_CONSTANT(4102444799));
+    MS_ASSERT_STR(date, "Thu, 31 Dec 2099 23:59:59 GMT");
+    /* No clock, no Date of the engine's. */
+    g_autoptr(MsHttpServer) plain = ms_http_server_new(NULL);
+    server_feed(plain, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    g_autoptr(MsHttpEvent) e2 = ms_http_server_next_event(plain);
+    ms_http_server_respond(plain, 204, NULL, NULL, NULL);
+    g_autofree char *bare = server_output(plain);
+    MS_ASSERT_STR(bare, "HTTP/1.1 204 No Content\r\n\r\n");
+}
+
+/* RFC 9110 10.1.1: "Expect: 100-continue" is answered 100 before the
+ * content is read, or with the final status when the request is refused
+ * already (the connection then closes); HTTP/1.0's is ignored, and none
+ * goes while an earlier response is still owed. */
+static void test_server_expect_continue(void)
+{
+    g_autoptr(MsHttpServer) s = ms_http_server_new(NULL);
+    server_feed(s, "POST /login HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\n"
+                   "Content-Length: 3\r\n\r\n");
+    g_autofree char *cont = server_output(s);
+    MS_ASSERT_STR(cont, "HTTP/1.1 100 Continue\r\n\r\n");
+    CU_ASSERT_PTR_NULL(ms_http_server_next_event(s));
+    server_feed(s, "a=b");
+    g_autoptr(MsHttpEvent) ev = ms_http_server_next_event(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+    CU_ASSERT_EQUAL(ev->kind, MS_HTTP_EVENT_REQUEST);
+    CU_ASSERT(bytes_equal(ev->body, "a=b"));
+    ms_http_server_respond(s, 204, NULL, NULL, NULL);
+    g_autofree char *done = server_output(s);
+    MS_ASSERT_STR(done, "HTTP/1.1 204 No Content\r\n\r\n");
+
+    /* Refused already (no Host): the final status now, and close. */
+    g_autoptr(MsHttpServer) r = ms_http_server_new(NULL);
+    server_feed(r, "POST /login HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+    g_autofree char *refused = server_output(r);
+    CU_ASSERT_TRUE(g_str_has_prefix(refused, "HTTP/1.1 400 Bad Request\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(refused, "Connection: close\r\n"));
+    CU_ASSERT_PTR_NULL(strstr(refused, "100 Continue"));
+    CU_ASSERT_EQUAL(ms_http_server_state(r), MS_HTTP_SERVER_CLOSED);
+
+    /* HTTP/1.0, no content, or an answer still owed: no 100. */
+    static const char *const quiet[] = {
+        "POST /login HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+        "POST /login HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        "POST /login HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(quiet); i++) {
+        g_autoptr(MsHttpServer) q = ms_http_server_new(NULL);
+        server_feed(q, quiet[i]);
+        g_autofree char *none = server_output(q);
+        MS_ASSERT_STR(none, "");
+    }
+}
+
 static void test_server_connection_lost(void)
 {
     g_autoptr(MsHttpServer) s = ms_http_server_new(NULL);
@@ -604,6 +693,8 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_target_forms),
     MS_TEST(test_server_respond_sanitized),
     MS_TEST(test_server_software_and_methods),
+    MS_TEST(test_server_date),
+    MS_TEST(test_server_expect_continue),
     MS_TEST(test_server_connection_lost),
     MS_TEST_END,
 };

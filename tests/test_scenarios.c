@@ -323,6 +323,66 @@ static void postmaster_is_always_accepted(void)
     ms_world_free(w);
 }
 
+/* Web mail's server, typed at by hand on port 80: a 405 lists the
+ * methods of the page asked for (RFC 9110 15.5.6), whatever the method;
+ * every response carries Date, the simulated time (RFC 9110 6.6.1); and a
+ * request with "Expect: 100-continue" gets 100 before its final status
+ * (10.1.1). */
+static void web_mail_allow_date_and_continue(void)
+{
+    const char *text =
+        "scenario \"t\"\n"
+        "seed 1\n"
+        "server hamburger.edu  domain hamburger.edu  webmail on\n"
+        "agent bob-pc  user bob@hamburger.edu  server hamburger.edu  password hungry\n"
+        "link bob-pc hamburger.edu latency 2ms bandwidth 10Mbit\n"
+        "at 1s bob-pc telnet hamburger.edu 80\n"
+        "    type \"DELETE /inbox HTTP/1.1\"\n"
+        "    type \"Host: hamburger.edu\"\n"
+        "    type \"\"\n"
+        "    type \"POST /inbox HTTP/1.1\"\n"
+        "    type \"Host: hamburger.edu\"\n"
+        "    type \"Content-Length: 0\"\n"
+        "    type \"\"\n"
+        "    type \"PUT /login HTTP/1.1\"\n"
+        "    type \"Host: hamburger.edu\"\n"
+        "    type \"\"\n"
+        "    type \"POST /login HTTP/1.1\"\n"
+        "    type \"Host: hamburger.edu\"\n"
+        "    type \"Expect: 100-continue\"\n"
+        "    type \"Content-Type: application/x-www-form-urlencoded\"\n"
+        "    type \"Content-Length: 24\"\n"
+        "    type \"\"\n"
+        "    type \"user=bob&password=hungry\"\n"
+        "end\n";
+    g_autoptr(MsScenario) sc = NULL;
+    MsWorld *w = run_text(text, &sc);
+    MsTrace *t = ms_world_trace(w);
+    GString *said = g_string_new(NULL);
+    for (guint64 i = 0; i < ms_trace_length(t); i++) {
+        const MsTraceRecord *r = ms_trace_pin(t, i);
+        if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER &&
+            (g_str_has_prefix(r->text, "HTTP/") || g_str_has_prefix(r->text, "Allow:") ||
+             g_str_has_prefix(r->text, "Date:")))
+            g_string_append_printf(said, "%s\n", r->text);
+    }
+    /* 1 s after the start of the scenario's clock, 2023-03-23 12:00 UTC. */
+    MS_ASSERT_STR(said->str, "HTTP/1.1 405 Method Not Allowed\n"
+                             "Date: Thu, 23 Mar 2023 12:00:01 GMT\n"
+                             "Allow: GET, HEAD\n"
+                             "HTTP/1.1 405 Method Not Allowed\n"
+                             "Date: Thu, 23 Mar 2023 12:00:01 GMT\n"
+                             "Allow: GET, HEAD\n"
+                             "HTTP/1.1 405 Method Not Allowed\n"
+                             "Date: Thu, 23 Mar 2023 12:00:01 GMT\n"
+                             "Allow: POST\n"
+                             "HTTP/1.1 100 Continue\n"
+                             "HTTP/1.1 302 Found\n"
+                             "Date: Thu, 23 Mar 2023 12:00:01 GMT\n");
+    g_string_free(said, TRUE);
+    ms_world_free(w);
+}
+
 static void unknown_recipient_fails_alone(void)
 {
     MsScenario *sc = NULL;
@@ -1993,6 +2053,7 @@ int main(void)
         MS_TEST(relay_waits_for_the_open_connection_whatever_the_case),
         MS_TEST(unknown_recipient_fails_alone),
         MS_TEST(postmaster_is_always_accepted),
+        MS_TEST(web_mail_allow_date_and_continue),
         MS_TEST(queue_retries_until_the_server_is_back),
         MS_TEST(bounce_reaches_the_sender),
         MS_TEST(three_readers_pull_from_one_server),

@@ -62,6 +62,13 @@ typedef enum {
 #undef MS_HTTP_METHOD_ENUM_
 
 const char *ms_http_method_name(MsHttpMethod method); /* "GET"; "?" for UNKNOWN */
+
+/* The length of an IMF-fixdate (RFC 9110 5.6.7), "Sun, 06 Nov 1994
+ * 08:49:37 GMT", without its NUL. */
+#define MS_HTTP_DATE_LEN 29
+/* Writes unix_seconds as an IMF-fixdate into out (MS_HTTP_DATE_LEN + 1
+ * bytes), in English whatever the locale. */
+void ms_http_format_date(char *out, gint64 unix_seconds);
 /* Case-sensitive lookup of a method token (RFC 9110 9.1); UNKNOWN if none. */
 MsHttpMethod ms_http_method_from_name(const char *token);
 
@@ -264,6 +271,11 @@ typedef struct {
     const char *software;  /* a Server field value (RFC 9110 10.2.4), or
                             * NULL for no Server field */
     gsize max_body;        /* 0: MS_HTTP_DEFAULT_MAX_BODY; more gets 413 */
+    /* The time now, in seconds since 1970 (UTC), for the Date field that
+     * RFC 9110 6.6.1 says an origin server with a clock MUST send; NULL:
+     * no clock, no Date.  The engine asks it for each response. */
+    gint64 (*clock)(gpointer clock_data);
+    gpointer clock_data;
 } MsHttpServerConfig;
 
 /* Fills in the defaults: GET, HEAD, POST, no Server field, 1 MiB. */

@@ -221,9 +221,26 @@ static gboolean web_peer_closed(MsServerSession *base)
     return FALSE;
 }
 
+static gint64 web_clock(gpointer data)
+{
+    MsMailServer *server = data;
+    return ms_world_unix_time(server->world);
+}
+
 static void web_init(MsServerSession *base)
 {
-    ((WebSession *) base)->engine = ms_http_server_new(NULL);
+    /* Every method the engine knows reaches web mail, which answers 405
+     * with the Allow of the page asked for (RFC 9110 15.5.6), not one
+     * list for the whole server. */
+    static const char *const methods[] = { "GET",     "HEAD",    "POST",  "PUT",   "DELETE",
+                                           "CONNECT", "OPTIONS", "TRACE", "PATCH", NULL };
+    MsHttpServerConfig cfg;
+    ms_http_server_config_init(&cfg);
+    cfg.methods = methods;
+    /* RFC 9110 6.6.1: the server has a clock, the simulated one. */
+    cfg.clock = web_clock;
+    cfg.clock_data = base->server;
+    ((WebSession *) base)->engine = ms_http_server_new(&cfg);
 }
 
 static void web_finalize(MsServerSession *base)

@@ -655,6 +655,22 @@ int ms_http_chunked_feed(MsHttpChunked *ch, GByteArray *in, gsize max_body,
 
 /* ---- Writing messages -------------------------------------------------------------- */
 
+void ms_http_format_date(char *out, gint64 unix_seconds)
+{
+    /* RFC 9110 5.6.7: day-name, month and "GMT" are case-sensitive
+     * English, never the locale's. */
+    static const char days[7][4] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+    static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_seconds);
+    if (t == NULL)
+        t = g_date_time_new_from_unix_utc(0);
+    g_snprintf(out, MS_HTTP_DATE_LEN + 1, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+               days[g_date_time_get_day_of_week(t) - 1], g_date_time_get_day_of_month(t),
+               months[g_date_time_get_month(t) - 1], g_date_time_get_year(t),
+               g_date_time_get_hour(t), g_date_time_get_minute(t), g_date_time_get_second(t));
+}
+
 void ms_http_emit_field(GPtrArray *out, const char *phase, const char *name, const char *value)
 {
     g_autofree char *text = g_strconcat(name, ": ", value, NULL);

@@ -54,6 +54,8 @@ struct MsHttpServer {
     char *allow;          /* the Allow field value, "GET, HEAD, POST" */
     char *software;
     gsize max_body;
+    gint64 (*clock)(gpointer clock_data);
+    gpointer clock_data;
     gboolean lost;
 
     GByteArray *in;
@@ -159,11 +161,20 @@ static void format_response(MsHttpServer *s, Slot *slot, guint status, const cha
     g_ptr_array_add(out, ms_proto_line_new(status_line, phase, ms_http_status_note(status)));
     if (s->software != NULL)
         ms_http_emit_field(out, phase, "Server", s->software);
+    /* RFC 9110 6.6.1: an origin server with a clock MUST send Date in its
+     * 2xx, 3xx and 4xx responses (and may in 5xx): in every one here. */
+    if (s->clock != NULL) {
+        char date[MS_HTTP_DATE_LEN + 1];
+        ms_http_format_date(date, s->clock(s->clock_data));
+        ms_http_emit_field(out, phase, "Date", date);
+    }
     for (guint i = 0; headers != NULL && i < headers->len; i++) {
         const MsHttpHeader *h = g_ptr_array_index((GPtrArray *) headers, i);
         /* The engine alone decides the framing and the connection's fate. */
         if (ms_http_is_framing_field(h->name) || !ms_http_is_token(h->name, strlen(h->name)))
             continue;
+        if (s->clock != NULL && g_ascii_strcasecmp(h->name, "Date") == 0)
+            continue; /* RFC 9110 5.3: one Date field, the engine's */
         g_autofree char *value = clean_value(h->value);
         ms_http_emit_field(out, phase, h->name, value);
     }
@@ -415,6 +426,27 @@ static void check_host(Request *cur)
         defer_error(cur, 400, "an invalid Host header field");
 }
 
+/* Whether the request's Expect field is "100-continue" (RFC 9110 10.1.1;
+ * the value is case-insensitive). */
+static gboolean expects_continue(const GPtrArray *headers)
+{
+    const char *v = ms_http_headers_get(headers, "Expect");
+    if (v == NULL)
+        return FALSE;
+    g_autofree char *t = g_strstrip(g_strdup(v));
+    return g_ascii_strcasecmp(t, "100-continue") == 0;
+}
+
+/* RFC 9110 15.2.1: the interim 100 (Continue), status line and the empty
+ * line, ahead of any final response: the client sends the content now. */
+static void send_continue(MsHttpServer *s)
+{
+    const char *phase = MS_HTTP_PHASE_RESPONSE;
+    g_ptr_array_add(s->output, ms_proto_line_new("HTTP/1.1 100 Continue", phase,
+                                                 ms_http_status_note(100)));
+    g_ptr_array_add(s->output, ms_proto_line_new("", phase, "http.header.end"));
+}
+
 /* The header section is complete: decide how the content is framed
  * (RFC 9112 6.3) and whether the request can be served. */
 static void end_of_headers(MsHttpServer *s)
@@ -486,6 +518,25 @@ static void end_of_headers(MsHttpServer *s)
     } else if ((s->allowed & (1u << cur->method)) == 0) {
         /* RFC 9110 15.5.6: a known method this server does not allow. */
         defer_error(cur, 405, "a method this server does not allow");
+    }
+    /* RFC 9110 10.1.1: a client that sent "Expect: 100-continue" waits for
+     * 100 before it sends the content, or for the final status instead;
+     * a 100-continue in an HTTP/1.0 request is ignored.  A request already
+     * refused gets its final status now, and the connection closes, its
+     * content unread.  The 100 goes only when no earlier response is still
+     * owed: on a pipelined connection it would read as theirs (the client
+     * then sends the content after its own wait). */
+    gboolean content_to_come = s->state == MS_HTTP_SERVER_CHUNKED ||
+                               (s->state == MS_HTTP_SERVER_BODY && cur->remaining > 0);
+    if (content_to_come && cur->minor >= 1 && expects_continue(cur->headers)) {
+        if (cur->error_status != 0) {
+            guint status = cur->error_status;
+            const char *refused = cur->error_why;
+            fail(s, status, refused);
+            return;
+        }
+        if (g_queue_is_empty(&s->slots))
+            send_continue(s);
     }
     if (s->state == MS_HTTP_SERVER_BODY && cur->remaining == 0)
         complete_request(s);
@@ -608,6 +659,8 @@ MsHttpServer *ms_http_server_new(const MsHttpServerConfig *config)
     s->allow = g_string_free(allow, FALSE);
     s->software = g_strdup(config->software);
     s->max_body = config->max_body != 0 ? config->max_body : MS_HTTP_DEFAULT_MAX_BODY;
+    s->clock = config->clock;
+    s->clock_data = config->clock_data;
     s->state = MS_HTTP_SERVER_IDLE;
     s->in = g_byte_array_new();
     s->output = ms_proto_lines_new();
