@@ -139,8 +139,8 @@ static void indent(MsJsonWriter *w, guint level)
 }
 
 /* JSON-GLib's escapes: backslash and quote; \b \f \n \r \t; other bytes
- * from 0x01 to 0x1e and 0x7f as \u00XX.  0x1f passes as it is, as JSON-GLib
- * 1.6 writes it.  Bytes from 0x80 up pass as they are where they are UTF-8;
+ * from 0x01 to 0x1f and 0x7f as \u00XX.  (JSON-GLib 1.6 lets 0x1f pass as it
+ * is, which RFC 8259 7 does not allow: it is escaped here.)  Bytes from 0x80 up pass as they are where they are UTF-8;
  * RFC 8259 8.1 says a JSON text MUST be UTF-8, and JSON-GLib would copy a
  * byte that is not, so here each such byte becomes the four characters
  * \xHH (in JSON "\\xFF"), as transcript.txt shows it (docs/trace-format.md).
@@ -152,7 +152,7 @@ static const guint8 stop_at[128] = {
     [0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
     [0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
     [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
-    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+    [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
 };
 
 /* Whether the writer stops at octet c: stop_at[], or any octet from 0x80
@@ -163,7 +163,7 @@ static inline gboolean stops(guint8 c)
 }
 
 /* Marks, by their high bits, the octets of x (eight of a string) that
- * stops() stops at: those below 0x1f, the quote, the backslash, 0x7f and
+ * stops() stops at: those below 0x20, the quote, the backslash, 0x7f and
  * those from 0x80 up.
  * If none of the eight is one, nothing is marked; if some are, the lowest
  * mark is the first of them.  Marks above it may be wrong (a borrow runs
@@ -175,7 +175,7 @@ static inline guint64 stops8(guint64 x)
     guint64 q = x ^ (ones * '"');
     guint64 b = x ^ (ones * '\\');
     guint64 d = x ^ (ones * 0x7f);
-    return (((x - ones * 0x1f) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) |
             ((d - ones) & ~d) | x) & highs;
 }
 
@@ -186,7 +186,7 @@ static inline const char *next_stop(const char *p, const char *end)
     while (end - p >= 16) {
         MsOctets16 x = ms_octets16_load(p);
         guint at = ms_octets16_first(
-            (MsOctets16) ((x < 0x1f) | (x == '"') | (x == '\\') | (x == 0x7f) | (x >= 0x80)));
+            (MsOctets16) ((x < 0x20) | (x == '"') | (x == '\\') | (x == 0x7f) | (x >= 0x80)));
         if (at < 16)
             return p + at;
         p += 16;
