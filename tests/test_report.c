@@ -334,6 +334,46 @@ static void labels_of_named_records(void)
     }
 }
 
+/* A submission answered 554 is rejected, not submitted: the label (the
+ * diagram's note) follows the outcome, in both languages, and one accepted
+ * by its server in the same run still says "submitted". */
+static void label_of_a_rejected_submission(void)
+{
+    const char *path = "scenarios/smtp-8bit.mss";
+    Run run = { 0 };
+    CU_ASSERT_TRUE_FATAL(run_file(path, &run));
+    MsTrace *t = ms_world_trace(run.world);
+    guint rejected = 0, submitted = 0;
+    for (guint64 k = 0; k < ms_trace_length(t); k++) {
+        const MsTraceRecord *r = ms_trace_pin(t, k);
+        if (r->kind == MS_TRACE_LINE || g_strcmp0(r->note, "message.submitted") != 0)
+            continue;
+        g_autofree char *en = ms_report_record_label(r, "en");
+        g_autofree char *zh = ms_report_record_label(r, "zh");
+        if (strstr(r->detail, "permanent-failure") != NULL) {
+            MS_ASSERT_STR(en, "rejected (554)");
+            MS_ASSERT_STR(zh, "被拒绝（554）");
+            rejected++;
+        } else {
+            MS_ASSERT_STR(en, "submitted");
+            MS_ASSERT_STR(zh, "已提交");
+            submitted++;
+        }
+    }
+    CU_ASSERT_EQUAL(rejected, 1);
+    CU_ASSERT_TRUE(submitted >= 1);
+    MsReportOptions report;
+    options_for(&report, &run, path, "en");
+    MsDiagramOptions dopt;
+    ms_diagram_options_init(&dopt);
+    g_autoptr(MsDiagram) d = ms_diagram_new(t, &report, &dopt);
+    gboolean shown = FALSE;
+    for (guint n = 0; n < ms_diagram_n_notes(d); n++)
+        shown = shown || strcmp(ms_diagram_note(d, n)->text, "rejected (554)") == 0;
+    CU_ASSERT_TRUE(shown);
+    run_clear(&run);
+}
+
 /* One message to two users of one server: two notes at one instant on the
  * server's lifeline, which must tell the mailboxes apart. */
 static void mailbox_notes_name_the_user(void)
@@ -1168,6 +1208,7 @@ int main(void)
         MS_TEST(every_key_has_chinese),
         MS_TEST(every_kind_and_key_has_a_label),
         MS_TEST(labels_of_named_records),
+        MS_TEST(label_of_a_rejected_submission),
         MS_TEST(mailbox_notes_name_the_user),
         MS_TEST(engine_keys_resolve),
         MS_TEST(chinese_under_the_c_locale),

@@ -310,10 +310,16 @@ static void submit_pump(SubmitSession *s)
                                  : ev->result == MS_SMTP_RESULT_PARTIAL
                                      ? "accepted for some recipients"
                                      : ms_smtp_result_name(ev->result);
+            /* A refusal names its reply code, as the S: line did: the
+             * diagram's note says "rejected (554)", not just "failed". */
+            gboolean refused = ev->result != MS_SMTP_RESULT_DELIVERED &&
+                               ev->result != MS_SMTP_RESULT_PARTIAL && ev->code != 0;
+            g_autofree char *code = refused ? g_strdup_printf("%u ", ev->code) : NULL;
             ms_world_note(s->agent->world, MS_TRACE_MESSAGE, "message.submitted",
-                          s->agent->host_name, mid, 0, "submission of %s to %s: %s%s%s", mid,
-                          s->agent->server_name, result,
-                          ev->text != NULL ? ": " : "", ev->text != NULL ? ev->text : "");
+                          s->agent->host_name, mid, 0, "submission of %s to %s: %s%s%s%s", mid,
+                          s->agent->server_name, result, ev->text != NULL ? ": " : "",
+                          code != NULL && ev->text != NULL ? code : "",
+                          ev->text != NULL ? ev->text : "");
         } else if (ev->kind == MS_SMTP_EVENT_CLOSE) {
             close = TRUE;
         }

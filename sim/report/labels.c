@@ -71,6 +71,35 @@ static const MsReportWords event_labels[] = {
     { "service.up", N_("service {1} up again") },
 };
 
+/* Labels that follow a record's outcome: the record's part `part` (as its
+ * sentence's template recovered it) is `value`.  A submission refused with
+ * a 554 is no "submitted": the note must say what the reply said.  {c} is
+ * the reply code that begins the record's last part; `coded` entries are
+ * for records that have one, the others for a refusal no reply made (the
+ * connection was lost). */
+static const struct {
+    const char *key;
+    guint part;
+    const char *value;
+    gboolean coded;
+    const char *en;
+} outcome_labels[] = {
+    { "message.submitted", 3, "permanent-failure", TRUE, N_("rejected ({c})") },
+    { "message.submitted", 3, "temporary-failure", TRUE, N_("refused for now ({c})") },
+    { "message.submitted", 3, "permanent-failure", FALSE, N_("not submitted") },
+    { "message.submitted", 3, "temporary-failure", FALSE, N_("not submitted") },
+};
+
+/* The reply code "554" a part such as "554 5.6.1 Message rejected" begins
+ * with, or NULL (transfer full). */
+static char *reply_code_of(const char *part)
+{
+    if (part == NULL || !g_ascii_isdigit(part[0]) || !g_ascii_isdigit(part[1]) ||
+        !g_ascii_isdigit(part[2]) || (part[3] != ' ' && part[3] != '\0'))
+        return NULL;
+    return g_strndup(part, 3);
+}
+
 /* Record kinds (MS_TRACE_KINDS), for records that carry no event key. */
 static const MsReportWords kind_labels[] = {
     { "scenario", N_("the run starts") },
@@ -125,10 +154,35 @@ static const char *record_template(const MsTraceRecord *r)
     return en != NULL ? en : ms_report_kind_label_english(r->kind);
 }
 
+/* The outcome's template for `r`, or NULL; *code_out the reply code it
+ * names (transfer full). */
+static const char *outcome_template(const MsTraceRecord *r, char ***args_out, char **code_out)
+{
+    *code_out = NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(outcome_labels); i++) {
+        if (g_strcmp0(r->note, outcome_labels[i].key) != 0)
+            continue;
+        if (*args_out == NULL && ms_report_event_parse(r, args_out) == NULL)
+            return NULL;
+        guint n = g_strv_length(*args_out);
+        guint k = outcome_labels[i].part - 1;
+        if (k >= n || strcmp((*args_out)[k], outcome_labels[i].value) != 0)
+            continue;
+        g_autofree char *code = reply_code_of((*args_out)[n - 1]);
+        if ((code != NULL) != outcome_labels[i].coded)
+            continue;
+        *code_out = g_steal_pointer(&code);
+        return outcome_labels[i].en;
+    }
+    return NULL;
+}
+
 char *ms_report_record_label(const MsTraceRecord *r, const char *lang)
 {
-    const char *tpl = ms_report_tr(lang, record_template(r));
     g_auto(GStrv) args = NULL;
+    g_autofree char *code = NULL;
+    const char *outcome = outcome_template(r, &args, &code);
+    const char *tpl = ms_report_tr(lang, outcome != NULL ? outcome : record_template(r));
     for (const char *p = strchr(tpl, '{'); p != NULL && args == NULL; p = strchr(p + 1, '{')) {
         if (p[1] >= '1' && p[1] <= '9' && p[2] == '}')
             ms_report_event_parse(r, &args);
@@ -138,6 +192,9 @@ char *ms_report_record_label(const MsTraceRecord *r, const char *lang)
     for (const char *p = tpl; *p != '\0'; p++) {
         if (p[0] == '{' && p[1] == 'n' && p[2] == '}') {
             g_string_append_printf(out, "%" G_GINT64_FORMAT, r->count);
+            p += 2;
+        } else if (p[0] == '{' && p[1] == 'c' && p[2] == '}') {
+            g_string_append(out, code != NULL ? code : "");
             p += 2;
         } else if (p[0] == '{' && p[1] == 'u' && p[2] == '}') {
             /* The user: the subject's local part (a note stands on its
@@ -166,6 +223,8 @@ void ms_report_foreach_label(MsReportMsgidFn fn, gpointer user_data)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(event_labels); i++)
         fn(event_labels[i].key, event_labels[i].en, user_data);
+    for (gsize i = 0; i < G_N_ELEMENTS(outcome_labels); i++)
+        fn(outcome_labels[i].key, outcome_labels[i].en, user_data);
     for (gsize i = 0; i < G_N_ELEMENTS(kind_labels); i++)
         fn(kind_labels[i].key, kind_labels[i].en, user_data);
 }
