@@ -686,6 +686,36 @@ static void bounce_reaches_the_sender(void)
     ms_scenario_free(sc);
 }
 
+/* Accepted first, bounced later: the 250 that takes the message leaves
+ * before delivery finds there is no mailbox bobby and writes the bounce
+ * (RFC 5321 6.1), so the transcript and the slide tell it in that order. */
+static void bounce_comes_after_the_250(void)
+{
+    MsScenario *sc = NULL;
+    MsWorld *w = run("scenarios/smtp-bounce.mss", &sc);
+    MsTrace *t = ms_world_trace(w);
+    const MsTraceRecord *accepted = NULL;
+    for (guint64 i = 0; i < ms_trace_length(t) && accepted == NULL; i++) {
+        const MsTraceRecord *r = ms_trace_pin(t, i);
+        if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_SERVER &&
+            strcmp(r->src, "hamburger.edu") == 0 && g_str_has_prefix(r->text, "250 2.0.0"))
+            accepted = r;
+    }
+    const MsTraceRecord *unknown = find_event(t, "mailbox.unknown", NULL);
+    const MsTraceRecord *bounce = find_event(t, "message.bounce", NULL);
+    const MsTraceRecord *queued = find_event(t, "queue.add", ".bounce@hamburger.edu>");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(accepted);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(unknown);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(bounce);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(queued);
+    CU_ASSERT_TRUE(accepted->id < unknown->id);
+    CU_ASSERT_TRUE(unknown->id < bounce->id);
+    CU_ASSERT_TRUE(bounce->id < queued->id);
+    CU_ASSERT_TRUE(accepted->time <= unknown->time);
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 static void dots_are_stuffed_on_the_wire(void)
 {
     MsScenario *sc = NULL;
@@ -2057,6 +2087,7 @@ int main(void)
         MS_TEST(world_format_matches_printf),
         MS_TEST(many_recipients_all_reached),
         MS_TEST(every_scenario_matches_its_golden_transcript),
+        MS_TEST(bounce_comes_after_the_250),
         MS_TEST(pop3_rset_notes_depend_on_the_marks),
         MS_TEST(web_mail_fetches_each_attachment),
         MS_TEST(every_scenario_streams_the_same_outputs),

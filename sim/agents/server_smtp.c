@@ -12,10 +12,31 @@
 
 /* ---- inbound ------------------------------------------------------------ */
 
+/* A recipient this server took at RCPT TO without looking for its mailbox
+ * (unknown-users bounce): its message waits here, accepted, until the 250
+ * has gone; only then does delivery find there is no such user. */
+typedef struct {
+    char *reverse_path;
+    GBytes *data;
+    char *message_id;
+    char *rcpt;
+} Undeliverable;
+
+static void undeliverable_free(gpointer p)
+{
+    Undeliverable *u = p;
+    g_free(u->reverse_path);
+    g_bytes_unref(u->data);
+    g_free(u->message_id);
+    g_free(u->rcpt);
+    g_free(u);
+}
+
 typedef struct {
     MsServerSession base;
     MsSmtpServer *engine;
     gboolean queued;  /* this session put messages in the outgoing queue */
+    GPtrArray *unknown; /* Undeliverable*, NULL when none */
 } InboundSession;
 
 /* Whether the client is the machine of one of this server's users: such a
@@ -154,8 +175,16 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
         if (u != NULL) {
             ms_mail_server_deliver(server, u, ev->reverse_path, data, message_id, eol);
         } else if (ms_name_equal(domain, server->domain) || *domain == '\0') {
-            ms_server_bounce_unknown_user(server, ev->reverse_path, data, message_id, rcpt);
-            s->queued = TRUE;
+            /* Accepted first, bounced later (RFC 5321 6.1): the bounce is
+             * written once the 250 that took the message has left. */
+            Undeliverable *un = g_new0(Undeliverable, 1);
+            un->reverse_path = g_strdup(ev->reverse_path);
+            un->data = g_bytes_ref(data);
+            un->message_id = g_strdup(message_id);
+            un->rcpt = g_strdup(rcpt);
+            if (s->unknown == NULL)
+                s->unknown = g_ptr_array_new_with_free_func(undeliverable_free);
+            g_ptr_array_add(s->unknown, un);
         } else {
             remote[n_remote++] = rcpt;
         }
@@ -193,7 +222,8 @@ static GPtrArray *inbound_step(MsServerSession *base, gboolean *close_out)
     GPtrArray *lines = ms_smtp_server_output(s->engine);
     MsSmtpEvent ev;
     /* The message is stored (mailbox or queue) before the 250 that takes
-     * responsibility for it leaves (RFC 5321 4.1.1.4). */
+     * responsibility for it leaves (RFC 5321 4.1.1.4); one for a user this
+     * server does not have waits for inbound_sent(). */
     while (ms_smtp_server_pop_event(s->engine, &ev)) {
         if (ev.kind == MS_SMTP_EVENT_MESSAGE)
             inbound_message(s, &ev);
@@ -204,9 +234,21 @@ static GPtrArray *inbound_step(MsServerSession *base, gboolean *close_out)
     return lines;
 }
 
+/* After the replies: delivery of what was accepted for unknown users finds
+ * no mailbox, and each becomes a bounce in the outgoing queue. */
 static void inbound_sent(MsServerSession *base)
 {
-    ms_smtp_server_output_sent(((InboundSession *) base)->engine);
+    InboundSession *s = (InboundSession *) base;
+    ms_smtp_server_output_sent(s->engine);
+    if (s->unknown == NULL)
+        return;
+    g_autoptr(GPtrArray) unknown = g_steal_pointer(&s->unknown);
+    for (guint i = 0; i < unknown->len; i++) {
+        const Undeliverable *u = g_ptr_array_index(unknown, i);
+        ms_server_bounce_unknown_user(base->server, u->reverse_path, u->data, u->message_id,
+                                      u->rcpt);
+    }
+    s->queued = TRUE;
 }
 
 static void inbound_start(MsServerSession *base)
@@ -237,7 +279,9 @@ static void inbound_init(MsServerSession *base)
 
 static void inbound_finalize(MsServerSession *base)
 {
-    ms_smtp_server_free(((InboundSession *) base)->engine);
+    InboundSession *s = (InboundSession *) base;
+    g_clear_pointer(&s->unknown, g_ptr_array_unref);
+    ms_smtp_server_free(s->engine);
 }
 
 static const char *inbound_client_note(MsServerSession *base, const char *line, gsize len,
