@@ -1105,6 +1105,41 @@ static char *render_bytes(const MsDiagram *d, guint page, MsDiagramFormat format
     return data;
 }
 
+/* IMAP is a pull, except what the server sends of its own accord while
+ * the client idles (RFC 2177): "* 1 EXISTS" then is a push, drawn in the
+ * push colour and named in the legend; the same response to a SELECT, and
+ * everything after DONE, is pulled. */
+static void imap_idle_news_is_a_push(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    const Conn imap = { 1, "IMAP", "bob-pc", "hamburger.edu", 50000, 143 };
+    emit_keyed(t, &imap, MS_DIR_CLIENT, 0, 1, "A002 SELECT INBOX", NULL, "imap.cmd.select");
+    emit_keyed(t, &imap, MS_DIR_SERVER, 1, 2, "* 0 EXISTS", NULL, "imap.resp.exists");
+    emit_keyed(t, &imap, MS_DIR_CLIENT, 3, 4, "A003 IDLE", NULL, "imap.cmd.idle");
+    emit_keyed(t, &imap, MS_DIR_SERVER, 4, 5, "+ idling", NULL, "imap.cont.idle");
+    emit_keyed(t, &imap, MS_DIR_SERVER, 60, 61, "* 1 EXISTS", NULL, "imap.resp.exists");
+    emit_keyed(t, &imap, MS_DIR_CLIENT, 62, 63, "DONE", NULL, "imap.cmd.done");
+    emit_keyed(t, &imap, MS_DIR_SERVER, 63, 64, "A003 OK IDLE terminated", NULL,
+               "imap.resp.ok.idle");
+    emit_keyed(t, &imap, MS_DIR_CLIENT, 65, 66, "A004 NOOP", NULL, "imap.cmd.noop");
+    emit_keyed(t, &imap, MS_DIR_SERVER, 66, 67, "* 1 EXISTS", NULL, "imap.resp.exists");
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    static const MsDiagramFlow flows[] = {
+        MS_DIAGRAM_FLOW_PULL, MS_DIAGRAM_FLOW_PULL, MS_DIAGRAM_FLOW_PULL,
+        MS_DIAGRAM_FLOW_PULL, MS_DIAGRAM_FLOW_PUSH, MS_DIAGRAM_FLOW_PULL,
+        MS_DIAGRAM_FLOW_PULL, MS_DIAGRAM_FLOW_PULL, MS_DIAGRAM_FLOW_PULL,
+    };
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_arrows(d), G_N_ELEMENTS(flows));
+    for (guint i = 0; i < G_N_ELEMENTS(flows); i++)
+        CU_ASSERT_EQUAL(ms_diagram_arrow(d, i)->flow, flows[i]);
+    g_autofree char *dir = temp_dir();
+    gsize len = 0;
+    g_autofree char *svg = render_bytes(d, 0, MS_DIAGRAM_SVG, dir, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(svg);
+    CU_ASSERT_PTR_NOT_NULL(strstr(svg, ">push: SMTP, IMAP IDLE</text>"));
+    remove_dir(dir);
+}
+
 /* Phase bands are painted first, in the model's order, with no subgraph
  * (cgraph orders subgraphs by the address of their names); and renders in
  * one process give the same bytes whatever was allocated in between. */
@@ -3038,6 +3073,7 @@ int main(void)
     static const MsTestCase layout[] = {
         MS_TEST(lifelines_follow_the_mail),
         MS_TEST(roles_and_order_from_connections),
+        MS_TEST(imap_idle_news_is_a_push),
         MS_TEST(simultaneous_readers_either_side),
         MS_TEST(one_arrow_per_line_in_trace_order),
         MS_TEST(arrows_slope_by_their_delay),

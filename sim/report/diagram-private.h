@@ -115,6 +115,7 @@ struct MsDiagram {
     gboolean has_lost;
     gboolean has_refused;      /* a SYN refused with a RST (a bar) */
     gboolean has_http_push;    /* a web-mail upload, drawn as a push */
+    gboolean has_imap_push;    /* an IMAP server's news during IDLE, a push */
     gboolean has_retransmit;
     MsDiagramUndrawn undrawn;  /* what max_pages left out */
     MsTime cut;                /* send time of the first arrow left out, or

@@ -16,6 +16,7 @@ typedef struct {
     MsDiagram *d;
     const MsTrace *trace;
     GArray *http_flow;       /* conn id -> MsDiagramFlow of its current exchange */
+    GArray *imap_idling;     /* conn id -> gboolean: the server accepted IDLE */
     char **protocols;        /* NULL: all */
     char **hosts;            /* NULL: all */
     guint n_hosts;
@@ -142,6 +143,30 @@ static MsDiagramFlow http_flow(Pick *pk, const MsTraceRecord *r)
     return *f != MS_DIAGRAM_FLOW_OTHER ? *f : MS_DIAGRAM_FLOW_PULL;
 }
 
+/* RFC 2177: between the server's "+ idling" and the client's DONE, the
+ * server sends what changes in the mailbox of its own accord.  Followed on
+ * every line, drawn or not, so a diagram that starts mid-IDLE knows. */
+static void imap_idle_track(Pick *pk, const MsTraceRecord *r)
+{
+    const char *note = r->note != NULL ? r->note : "";
+    gboolean start = r->dir == MS_DIR_SERVER && strcmp(note, "imap.cont.idle") == 0;
+    gboolean done = r->dir == MS_DIR_CLIENT && strcmp(note, "imap.cmd.done") == 0;
+    if (!start && !done)
+        return;
+    if (pk->imap_idling->len <= r->conn)
+        g_array_set_size(pk->imap_idling, r->conn + 1);
+    g_array_index(pk->imap_idling, gboolean, r->conn) = start;
+}
+
+/* An untagged response the server sends while the client idles is pushed
+ * to the reader, not pulled by it: "* 1 EXISTS" is the point of IDLE. */
+static gboolean imap_pushed(const Pick *pk, const MsTraceRecord *r)
+{
+    return r->dir == MS_DIR_SERVER && r->conn < pk->imap_idling->len &&
+           g_array_index(pk->imap_idling, gboolean, r->conn) && r->text != NULL &&
+           g_str_has_prefix(r->text, "* ");
+}
+
 static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind, const char *protocol)
 {
     MsDiagramArrow a = { 0 };
@@ -152,6 +177,9 @@ static void add_arrow(Pick *pk, const MsTraceRecord *r, MsDiagramArrowKind kind,
     if (kind == MS_DIAGRAM_ARROW_LINE && protocol != NULL &&
         g_ascii_strncasecmp(protocol, "HTTP", 4) == 0)
         a.flow = http_flow(pk, r);
+    else if (kind == MS_DIAGRAM_ARROW_LINE && protocol != NULL &&
+             g_ascii_strcasecmp(protocol, "IMAP") == 0 && imap_pushed(pk, r))
+        a.flow = MS_DIAGRAM_FLOW_PUSH;
     a.rows = 1;
     a.send = r->time;
     a.arrival = r->arrival;
@@ -290,6 +318,7 @@ static void pick_arrows(Pick *pk)
             }
             break;
         case MS_TRACE_LINE:
+            imap_idle_track(pk, r);
             if (keep(pk, r, r->protocol))
                 add_arrow(pk, r, MS_DIAGRAM_ARROW_LINE, r->protocol);
             break;
@@ -526,6 +555,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     pk.conn_ends = g_ptr_array_new();
     pk.used = g_hash_table_new(g_str_hash, g_str_equal);
     pk.http_flow = g_array_new(FALSE, TRUE, sizeof(MsDiagramFlow));
+    pk.imap_idling = g_array_new(FALSE, TRUE, sizeof(gboolean));
     pk.spans = g_array_new(FALSE, FALSE, sizeof(ConnSpan));
     pk.syn_arrival = g_array_new(FALSE, FALSE, sizeof(MsTime));
     pk.note_records = g_array_new(FALSE, FALSE, sizeof(guint64));
@@ -566,6 +596,7 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     g_ptr_array_unref(pk.conn_protocol);
     g_ptr_array_unref(pk.conn_ends);
     g_array_unref(pk.http_flow);
+    g_array_unref(pk.imap_idling);
     g_array_unref(pk.spans);
     g_array_unref(pk.syn_arrival);
     g_array_unref(pk.note_records);

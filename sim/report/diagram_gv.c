@@ -415,11 +415,14 @@ static void draw_title_legend(Gv *gv, guint page, const MsDiagramPage *pg)
               "#111111");
 
     double x = T(MS_DG_AXIS_X) + 12.0;
-    x = legend_item(gv, x, FLOW(MS_DIAGRAM_FLOW_PUSH)->line, "solid",
-                    d->has_http_push
-                        ? ms_dg_word(d, "push: SMTP, HTTP POST /send", "推送：SMTP、HTTP POST /send")
-                        : ms_dg_word(d, "push: SMTP", "推送：SMTP"),
-                    NULL);
+    const char *push = d->has_http_push && d->has_imap_push
+                           ? ms_dg_word(d, "push: SMTP, HTTP POST /send, IMAP IDLE",
+                                        "推送：SMTP、HTTP POST /send、IMAP IDLE")
+                       : d->has_http_push
+                           ? ms_dg_word(d, "push: SMTP, HTTP POST /send", "推送：SMTP、HTTP POST /send")
+                       : d->has_imap_push ? ms_dg_word(d, "push: SMTP, IMAP IDLE", "推送：SMTP、IMAP IDLE")
+                                          : ms_dg_word(d, "push: SMTP", "推送：SMTP");
+    x = legend_item(gv, x, FLOW(MS_DIAGRAM_FLOW_PUSH)->line, "solid", push, NULL);
     x = legend_item(gv, x, FLOW(MS_DIAGRAM_FLOW_PULL)->line, "solid",
                     ms_dg_word(d, "pull: POP3, IMAP, HTTP", "拉取：POP3、IMAP、HTTP"), NULL);
     if (ms_diagram_has_flow(d, MS_DIAGRAM_FLOW_TCP))

@@ -321,6 +321,8 @@ void ms_dg_label_arrows(MsDiagram *d)
         d->has_flow[a->flow] = TRUE;
         d->has_http_push |= a->flow == MS_DIAGRAM_FLOW_PUSH && r->protocol != NULL &&
                             g_ascii_strncasecmp(r->protocol, "HTTP", 4) == 0;
+        d->has_imap_push |= a->flow == MS_DIAGRAM_FLOW_PUSH && r->protocol != NULL &&
+                            g_ascii_strcasecmp(r->protocol, "IMAP") == 0;
         d->has_lost |= a->lost;
         d->has_refused |= a->rst_back >= 0;
         d->has_retransmit |= a->retransmit > 0;
