@@ -1100,6 +1100,37 @@ static void summary_matches_hand_computed_delays(void)
     run_clear(&run);
 }
 
+/* mail-access compares three readers of one message: the timeline of the
+ * message names all three reads, the browser's web-mail read (GET
+ * /message/1) with the POP3 and IMAP ones, in both languages. */
+static void mail_access_timeline_has_every_reader(void)
+{
+    const char *path = "scenarios/mail-access.mss";
+    Run run = { 0 };
+    CU_ASSERT_TRUE_FATAL(run_file(path, &run));
+    static const char *const langs[] = { "en", "zh" };
+    static const char *const reads[][3] = {
+        { "bob-pc: bob's agent downloaded message 1", "bob-phone: bob's agent on bob-phone fetched",
+          "bob-browser: bob reads message 1 in the browser on bob-browser" },
+        { "bob-pc: bob 的用户代理下载了第 1 封邮件", "bob-phone: bob 在 bob-phone 上的用户代理",
+          "bob-browser: bob 阅读第 1 封邮件：在 bob-browser 的浏览器中" },
+    };
+    for (gsize l = 0; l < G_N_ELEMENTS(langs); l++) {
+        MsReportOptions o;
+        options_for(&o, &run, path, langs[l]);
+        g_autofree char *text = ms_report_summary(ms_world_trace(run.world), &o);
+        const char *timeline = strstr(text, l == 0 ? "Messages, and where their delay went"
+                                                   : "\n\n");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(timeline);
+        for (gsize k = 0; k < 3; k++) {
+            if (strstr(timeline, reads[l][k]) == NULL)
+                fprintf(stderr, "  %s: no \"%s\" in the summary\n", langs[l], reads[l][k]);
+            CU_ASSERT_PTR_NOT_NULL(strstr(timeline, reads[l][k]));
+        }
+    }
+    run_clear(&run);
+}
+
 /* The acceptance scenario: two pushes (submission, relay) and a pull. */
 static void push_and_pull_in_smtp_basic(void)
 {
@@ -1234,6 +1265,7 @@ int main(void)
     static const MsTestCase summary[] = {
         MS_TEST(summary_matches_hand_computed_delays),
         MS_TEST(push_and_pull_in_smtp_basic),
+        MS_TEST(mail_access_timeline_has_every_reader),
         MS_TEST(end_state_from_state_records),
         MS_TEST_END,
     };

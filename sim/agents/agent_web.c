@@ -49,8 +49,11 @@ static void web_close(AgentWeb *s)
     }
 }
 
-/* The tag of a request whose page may list attachments. */
-#define TAG_MESSAGE_PAGE GUINT_TO_POINTER(1)
+/* The tag of a request for message page N (its page may list
+ * attachments): odd, with N above the low bit; other requests have none. */
+#define TAG_MESSAGE_PAGE(n) GUINT_TO_POINTER(((guint) (n) << 1) | 1u)
+#define TAG_IS_MESSAGE_PAGE(tag) ((GPOINTER_TO_UINT(tag) & 1u) != 0)
+#define TAG_PAGE_NUMBER(tag) (GPOINTER_TO_UINT(tag) >> 1)
 
 static void queue_request_tagged(AgentWeb *s, MsWebmailRequest *req, gpointer tag)
 {
@@ -108,6 +111,24 @@ static GPtrArray *page_objects(GBytes *body)
     return out;
 }
 
+/* A message page arrived: the user reads the message in the browser, a
+ * pull like a POP3 RETR or an IMAP FETCH, but no copy is kept.  The page
+ * does not name its Message-ID; the simulation knows which message the
+ * server's inbox holds at that number, so the summary can follow it. */
+static void note_read(AgentWeb *s, guint number)
+{
+    MsUserAgent *agent = s->agent;
+    MsMailServer *server = ms_world_server_by_name(agent->world, agent->server_name);
+    MsServerUser *u = server != NULL ? ms_mail_server_find_user(server, agent->address) : NULL;
+    MsImapMessageInfo m;
+    if (u == NULL || number == 0 || !ms_imap_store_message(u->store, "INBOX", number - 1, &m))
+        return;
+    g_autofree char *mid = ms_message_id_of(m.data);
+    ms_world_note(agent->world, MS_TRACE_MESSAGE, "message.read", agent->host_name, mid, 0,
+                  "%s reads message %u in the browser on %s (web mail over HTTP); it stays on "
+                  "the server", agent->local, number, agent->host_name);
+}
+
 static void on_response(AgentWeb *s, const MsHttpEvent *ev)
 {
     MsUserAgent *agent = s->agent;
@@ -122,7 +143,9 @@ static void on_response(AgentWeb *s, const MsHttpEvent *ev)
         queue_request(s, ms_webmail_request_get(location, agent->web_cookie));
     /* The page's attachments, each in a response of its own, on the same
      * persistent connection (RFC 9112 9.3). */
-    if (ev->tag == TAG_MESSAGE_PAGE && ev->status == 200 && !s->closing) {
+    if (TAG_IS_MESSAGE_PAGE(ev->tag) && ev->status == 200)
+        note_read(s, TAG_PAGE_NUMBER(ev->tag));
+    if (TAG_IS_MESSAGE_PAGE(ev->tag) && ev->status == 200 && !s->closing) {
         g_autoptr(GPtrArray) objects = page_objects(ev->body);
         for (guint i = 0; i < objects->len; i++)
             queue_request(s, ms_webmail_request_get(g_ptr_array_index(objects, i),
@@ -248,7 +271,7 @@ static void act_now(AgentWeb *s, const MsScAction *action)
     case MS_SC_WEB_READ: {
         g_autofree char *target = g_strdup_printf("/message/%u", action->number);
         req = ms_webmail_request_get(target, cookie);
-        tag = TAG_MESSAGE_PAGE;
+        tag = TAG_MESSAGE_PAGE(action->number);
         break;
     }
     case MS_SC_WEB_SEND: {

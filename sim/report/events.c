@@ -86,6 +86,9 @@ static const Template templates[] = {
     { "message.noticed", N_("{1}'s agent on {2} is told while idling: {3} messages now (pushed"
                             " by the server, RFC 2177)"), NUM(3) },
     { "action.imap-poll", N_("{1}'s agent on {2} polls {3} with IMAP"), 0 },
+    /* agent_web.c */
+    { "message.read", N_("{1} reads message {2} in the browser on {3} (web mail over HTTP); it"
+                         " stays on the server"), NUM(2) },
     { "imap.login-refused", N_("IMAP login as {1} refused: {2}"), 0 },
     { "imap.unreachable", N_("cannot reach the IMAP server {1}: {2}"), 0 },
     { "imap.already-open", N_("{1} already has an IMAP session open"), 0 },

@@ -21,6 +21,7 @@ static const MsReportWords event_labels[] = {
     { "message.submitted", N_("submitted") },
     { "message.downloaded", N_("message downloaded") },
     { "message.noticed", N_("told of new mail while idling") },
+    { "message.read", N_("reads the message in the browser") },
     { "message.bounce", N_("sends a bounce") },
     { "message.dropped", N_("message dropped") },
     { "mailbox.unknown", N_("no such mailbox: bounced") },
