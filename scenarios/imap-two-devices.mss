@@ -4,7 +4,7 @@
 # \Seen and \Flagged) on the server, so every device sees the same state.
 # Bob's phone selects INBOX and idles. Bob's PC reads the message (which
 # sets \Seen) and flags it; the server pushes the change to the idling phone
-# at once: "* 1 FETCH (FLAGS (\Seen \Flagged))". With POP3 (see
+# at once: "* 1 FETCH (UID 1 FLAGS (\Flagged \Seen \Recent))". With POP3 (see
 # pop3-two-clients) each device would only know what it did itself.
 scenario "IMAP: two devices share the mailbox state"
 seed 1

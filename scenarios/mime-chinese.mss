@@ -4,7 +4,7 @@
 # so it travels as an RFC 2047 encoded-word: =?UTF-8?B?...?= (base64 of
 # its UTF-8 bytes). The body is UTF-8 text, declared by
 # Content-Type: text/plain; charset=UTF-8 and sent quoted-printable in the
-# first message (=E9=82=AE...) and base64 in the second. Every line on the
+# first message (=E4=BD=A0... for "你好") and base64 in the second. Every line on the
 # wire is 7-bit ASCII; Bob's agent decodes them back to Chinese.
 scenario "Chinese subject and body (RFC 2047, UTF-8)"
 seed 1

@@ -4,7 +4,9 @@
 # the message. So that a message can still contain such a line, the client
 # doubles every leading dot ("dot-stuffing", RFC 5321 4.5.2) and the server
 # removes it again. Look at the C: lines of the message: ".." on the wire,
-# "." again in Bob's mailbox.
+# "." again in Bob's mailbox. Bob's POP3 RETR shows ".." too: POP3
+# byte-stuffs a multi-line response the same way (RFC 1939 3), and his
+# agent removes the extra dot.
 scenario "Dot-stuffing: a line that starts with a dot"
 seed 1
 server crepes.fr      domain crepes.fr

@@ -6,9 +6,10 @@
 # crepes.fr knows within one round trip that the connection is refused.
 # pizza.it is down as a whole machine: nothing answers, and crepes.fr
 # gives up after its connect timeout of 30 s (connect-timeout 30s; without
-# it TCP would retry its SYN for about two minutes). Both messages stay
-# in the outgoing queue, and the attempt after the 15 minutes delivers
-# them. The summary counts the attempts per destination.
+# it TCP would retry its SYN for about two minutes). The one message, to
+# two recipients, stays in the outgoing queue (one entry per destination),
+# and the first attempts after the 15 minutes deliver it to both. The
+# summary counts the attempts per destination.
 scenario "Refused or silent: a stopped service and a host that is down"
 seed 1
 server crepes.fr      domain crepes.fr      retry 10min connect-timeout 30s
