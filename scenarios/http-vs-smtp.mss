@@ -14,7 +14,7 @@
 # then GET /message/2/part/2 brings the picture itself, decoded, as
 # image/jpeg with its own Content-Length - each in its own response over
 # one persistent connection. The summary counts both.
-scenario "Web mail: HTTP and SMTP"
+scenario "Web mail: HTTP and SMTP" zh "基于 Web 的电子邮件：HTTP 与 SMTP"
 seed 1
 server crepes.fr      domain crepes.fr      webmail on
 server hamburger.edu  domain hamburger.edu  webmail on

@@ -7,7 +7,7 @@
 # the message in it are still there: the state is kept by the server. Watch
 # the IMAP states: not authenticated -> authenticated (LOGIN) -> selected
 # (SELECT) -> logout.
-scenario "IMAP folders on the server"
+scenario "IMAP folders on the server" zh "IMAP：服务器上的邮件文件夹"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

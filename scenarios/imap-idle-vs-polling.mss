@@ -6,7 +6,7 @@
 # polls every 5 minutes (log in, look, log out): it notices each message
 # only at its next poll, minutes later. Compare the "first seen" times in
 # summary.txt, and count the connections each one needs.
-scenario "IMAP IDLE vs polling every 5 minutes"
+scenario "IMAP IDLE vs polling every 5 minutes" zh "IMAP IDLE 与每 5 分钟轮询一次"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

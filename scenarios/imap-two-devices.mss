@@ -6,7 +6,7 @@
 # sets \Seen) and flags it; the server pushes the change to the idling phone
 # at once: "* 1 FETCH (UID 1 FLAGS (\Flagged \Seen \Recent))". With POP3 (see
 # pop3-two-clients) each device would only know what it did itself.
-scenario "IMAP: two devices share the mailbox state"
+scenario "IMAP: two devices share the mailbox state" zh "IMAP：两台设备共享邮箱状态"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -7,7 +7,7 @@
 # and a browser gets it from the web-mail server with HTTP GETs. Compare
 # the three pull connections in summary.txt: who opens them, round trips,
 # bytes, and what stays on the server afterwards.
-scenario "Mail access protocols: POP3, IMAP and HTTP"
+scenario "Mail access protocols: POP3, IMAP and HTTP" zh "邮件访问协议：POP3、IMAP 与 HTTP"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu  webmail on

@@ -9,7 +9,7 @@
 #   - the header From: says "The Queen of Hearts", while MAIL FROM (and
 #     hence Return-Path:) is still alice@crepes.fr: From: can be forged;
 #   - each server adds a Received: line at the top as the message passes.
-scenario "Header lines vs the SMTP envelope"
+scenario "Header lines vs the SMTP envelope" zh "首部行与 SMTP 信封"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

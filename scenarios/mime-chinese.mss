@@ -6,7 +6,7 @@
 # Content-Type: text/plain; charset=UTF-8 and sent quoted-printable in the
 # first message (=E4=BD=A0... for "你好") and base64 in the second. Every line on the
 # wire is 7-bit ASCII; Bob's agent decodes them back to Chinese.
-scenario "Chinese subject and body (RFC 2047, UTF-8)"
+scenario "Chinese subject and body (RFC 2047, UTF-8)" zh "中文主题和正文（RFC 2047，UTF-8）"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -6,7 +6,7 @@
 # multipart/alternative with the same text as plain text and as HTML (the
 # reader picks one), then the attached picture (base64). Each part has its
 # own header lines; boundary lines separate the parts.
-scenario "Text, HTML and an attachment in one message"
+scenario "Text, HTML and an attachment in one message" zh "一封邮件中的文本、HTML 与附件"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -8,7 +8,7 @@
 # Compare the picture's size (files/ketchup.jpg, 3436 bytes) with the size
 # of its base64 text in the transcript: about 4/3 of it, plus a CRLF per line.
 # Run with --full-bodies to see every line of the encoded picture.
-scenario "A picture in a message (MIME, base64)"
+scenario "A picture in a message (MIME, base64)" zh "邮件中的一张图片（MIME，base64）"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -9,7 +9,7 @@
 # This is "download-and-delete": afterwards the messages are only on Bob's
 # computer. The server uses the textbook's wording, and the agent types
 # its commands in lower case as in the book.
-scenario "A POP3 session (textbook)"
+scenario "A POP3 session (textbook)" zh "一次 POP3 会话（教材示例）"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu  profile textbook

@@ -6,7 +6,7 @@
 # arrived, Bob's maildrop holds only the new message; Carol's holds all
 # three, and her agent uses UIDL (unique ids) to download only the one it
 # has not seen yet.
-scenario "POP3 download-and-delete vs download-and-keep"
+scenario "POP3 download-and-delete vs download-and-keep" zh "POP3“下载并删除”与“下载并保留”"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -7,7 +7,7 @@
 # later and succeeds. At 20 s the phone types a wrong password: -ERR, it
 # stays in the authorization phase, and its agent gives up with QUIT;
 # the retry at 25 s with the right password works.
-scenario "POP3 maildrop lock and failed logins"
+scenario "POP3 maildrop lock and failed logins" zh "POP3 邮箱锁与登录失败"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

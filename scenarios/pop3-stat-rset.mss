@@ -6,7 +6,7 @@
 # both messages, marks them with DELE, changes his mind and sends RSET:
 # the marks are gone, QUIT removes nothing. At 10 s his STAT still counts
 # two messages, and this time the session ends with them deleted.
-scenario "POP3 STAT and RSET"
+scenario "POP3 STAT and RSET" zh "POP3 的 STAT 与 RSET"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -7,7 +7,7 @@
 # both devices: each keeps its own copy, and nothing one device does (read,
 # delete locally, file into a folder) is known to the other or the server.
 # Compare with imap-two-devices, where the state lives on the server.
-scenario "POP3: changing clients"
+scenario "POP3: changing clients" zh "POP3：换一个客户端"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -18,7 +18,7 @@
 #
 # Try: reply before Bob's fetch has finished (at 5s), or to a subject he
 # never got, and read what `mailsim check` and the transcript say.
-scenario "Reply and forward"
+scenario "Reply and forward" zh "回复与转发"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

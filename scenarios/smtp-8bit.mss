@@ -13,7 +13,7 @@
 # quoted-printable by waffles.be before it leaves; the raw one names no
 # charset, cannot be converted, and comes straight back to Walter as a
 # bounce, with the true reason, instead of being retried for days.
-scenario "8-bit text and the 7-bit rule"
+scenario "8-bit text and the 7-bit rule" zh "8 位文本与 7 位 ASCII 规则"
 seed 1
 server crepes.fr      domain crepes.fr      8bitmime off
 server waffles.be     domain waffles.be     8bitmime on

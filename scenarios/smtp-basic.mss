@@ -12,7 +12,7 @@
 #
 # Try: make the long-distance link slower (latency 200ms) and compare the
 # delays in the transcript; or change `delete` to `keep`.
-scenario "Alice sends Bob a message"
+scenario "Alice sends Bob a message" zh "Alice 给 Bob 发一封邮件"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -11,7 +11,7 @@
 # Alice finds it in her own mailbox when she checks her mail.
 # (A server that checks at RCPT TO answers 550 instead, and the sender's
 # own server writes the bounce: see smtp-multi-recipient.)
-scenario "Unknown recipient: the bounce"
+scenario "Unknown recipient: the bounce" zh "收件人不存在：退信"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu  unknown-users bounce

@@ -7,7 +7,7 @@
 # "." again in Bob's mailbox. Bob's POP3 RETR shows ".." too: POP3
 # byte-stuffs a multi-line response the same way (RFC 1939 3), and his
 # agent removes the extra dot.
-scenario "Dot-stuffing: a line that starts with a dot"
+scenario "Dot-stuffing: a line that starts with a dot" zh "点填充：以点开头的行"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

@@ -6,7 +6,7 @@
 # still goes to the other two, and crepes.fr returns a bounce (a delivery
 # status notification) to Alice for the one that failed. The Cc: header
 # line is not the envelope: it only shows what Alice wrote.
-scenario "Several recipients, one unknown"
+scenario "Several recipients, one unknown" zh "多个收件人，其中一个不存在"
 seed 1
 server crepes.fr      domain crepes.fr
 server hamburger.edu  domain hamburger.edu

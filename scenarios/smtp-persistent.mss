@@ -9,7 +9,7 @@
 #
 # Look at: the number of connections to hamburger.edu:25 from each server in
 # the transcript, and the time each server needs to empty its queue.
-scenario "Persistent vs non-persistent SMTP connections"
+scenario "Persistent vs non-persistent SMTP connections" zh "SMTP 持续连接与非持续连接"
 seed 1
 server crepes.fr      domain crepes.fr      persistent on
 server waffles.be     domain waffles.be     persistent off

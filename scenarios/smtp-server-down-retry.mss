@@ -7,7 +7,7 @@
 # queued, and crepes.fr tries again every 20 minutes (`retry 20min`); the
 # attempt after hamburger.edu comes back delivers it. Every attempt is in
 # the transcript and in trace.json ("queue" records).
-scenario "Receiving server down: queue and retry"
+scenario "Receiving server down: queue and retry" zh "接收方服务器宕机：排队与重试"
 seed 1
 server crepes.fr      domain crepes.fr      retry 20min give-up 5d
 server hamburger.edu  domain hamburger.edu

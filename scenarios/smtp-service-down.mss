@@ -10,7 +10,7 @@
 # two recipients, stays in the outgoing queue (one entry per destination),
 # and the first attempts after the 15 minutes deliver it to both. The
 # summary counts the attempts per destination.
-scenario "Refused or silent: a stopped service and a host that is down"
+scenario "Refused or silent: a stopped service and a host that is down" zh "拒绝还是无应答：停止的服务与宕机的主机"
 seed 1
 server crepes.fr      domain crepes.fr      retry 10min connect-timeout 30s
 server hamburger.edu  domain hamburger.edu

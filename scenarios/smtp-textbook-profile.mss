@@ -8,7 +8,7 @@
 # server, in the book's wording, with HELO and one command per reply.
 #
 # Compare with smtp-basic (modern wording, EHLO, pipelining, enhanced codes).
-scenario "A sample SMTP interaction (textbook wording)"
+scenario "A sample SMTP interaction (textbook wording)" zh "一个 SMTP 交互示例（教材原文）"
 seed 1
 server crepes.fr      domain crepes.fr      profile textbook
 server hamburger.edu  domain hamburger.edu  profile textbook

@@ -7,7 +7,7 @@
 # server's reply to the previous one has arrived. The second session types
 # a line ended by a bare LF (as a careless program might): see what the
 # server says.
-scenario "Try SMTP interaction for yourself"
+scenario "Try SMTP interaction for yourself" zh "亲自尝试 SMTP 交互"
 seed 1
 server hamburger.edu  domain hamburger.edu
 agent alice-pc  user alice@hamburger.edu  server hamburger.edu

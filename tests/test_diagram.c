@@ -1856,6 +1856,7 @@ static gboolean run_shipped(const char *path, ShippedRun *run)
     CU_ASSERT_PTR_NOT_NULL_FATAL(run->world);
     ms_report_options_init(&run->report);
     run->report.scenario_name = run->scenario->name;
+    run->report.scenario_name_zh = run->scenario->name_zh;
     return ms_world_run(run->world, MS_TIME_NEVER, &error);
 }
 

@@ -267,6 +267,7 @@ static void broken_example_says_what_the_parser_says(void)
  * word no statement takes ("zzz") where the list is. */
 static const char *const probes[] = {
     "zzz",
+    "scenario \"x\" zzz",
     "server x.org domain x.org zzz",
     "server x.org domain x.org profile zzz",
     "server x.org domain x.org relay zzz",

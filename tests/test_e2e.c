@@ -47,6 +47,7 @@ static gboolean run_scenario(const char *path, guint64 seed, gboolean use_file_s
     MsReportOptions options;
     ms_report_options_init(&options);
     options.scenario_name = sc->name;
+    options.scenario_name_zh = sc->name_zh;
     options.scenario_file = path;
     options.seed = seed;
     options.tcp = tcp;

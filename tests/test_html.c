@@ -36,6 +36,7 @@ static gboolean run_file(const char *path, const char *lang, Run *run)
         return FALSE;
     ms_report_options_init(&run->options);
     run->options.scenario_name = run->scenario->name;
+    run->options.scenario_name_zh = run->scenario->name_zh;
     run->options.scenario_file = path;
     run->options.seed = run->scenario->seed;
     run->options.lang = lang;

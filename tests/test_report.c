@@ -57,6 +57,7 @@ static void options_for(MsReportOptions *o, const Run *run, const char *path, co
 {
     ms_report_options_init(o);
     o->scenario_name = run->scenario->name;
+    o->scenario_name_zh = run->scenario->name_zh;
     o->scenario_file = path;
     o->seed = run->scenario->seed;
     o->lang = lang;

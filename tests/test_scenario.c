@@ -636,6 +636,22 @@ static void duplicates(void)
                      "a second 'seed' statement: the seed was already given at line 4");
 }
 
+/* A scenario may carry a Chinese title for the zh outputs: after its
+ * name, the word zh and a string; without it there is none. */
+static void chinese_title(void)
+{
+    g_autoptr(MsScenario) both = parse_ok("scenario \"Alice sends Bob a message\" zh "
+                                          "\"Alice 给 Bob 发一封邮件\"\n" BASE PEOPLE);
+    MS_ASSERT_STR(both->name, "Alice sends Bob a message");
+    MS_ASSERT_STR(both->name_zh, "Alice 给 Bob 发一封邮件");
+    g_autoptr(MsScenario) en = parse_ok("scenario \"Only English\"\n" BASE PEOPLE);
+    MS_ASSERT_STR(en->name, "Only English");
+    CU_ASSERT_PTR_NULL(en->name_zh);
+    ASSERT_ONE_ERROR("scenario \"A\" zh\n" BASE PEOPLE, 1, 16, "Chinese name");
+    ASSERT_ONE_ERROR("scenario \"A\" zh \"\"\n" BASE PEOPLE, 1, 17, "name is empty");
+    ASSERT_ONE_ERROR("scenario \"A\" fr \"B\"\n" BASE PEOPLE, 1, 14, "expected 'zh'");
+}
+
 static void undefined_hosts(void)
 {
     ASSERT_ONE_ERROR(BASE PEOPLE "link alice-pc carol-pc\n", 8, 15, "undefined host 'carol-pc'");
@@ -1943,6 +1959,7 @@ int main(void)
 {
     static const MsTestCase lexer[] = {
         MS_TEST(words_strings_and_columns),
+        MS_TEST(chinese_title),
         MS_TEST(escapes_are_decoded),
         MS_TEST(comments_blank_lines_and_crlf),
         MS_TEST(byte_order_mark_is_skipped),

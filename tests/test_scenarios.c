@@ -486,6 +486,7 @@ static char *summary_of(const char *path)
     MsReportOptions options;
     ms_report_options_init(&options);
     options.scenario_name = sc->name;
+    options.scenario_name_zh = sc->name_zh;
     options.scenario_file = path;
     options.seed = sc->seed;
     options.lang = "en";
@@ -860,6 +861,7 @@ static void header_is_not_the_envelope(void)
     MsReportOptions options;
     ms_report_options_init(&options);
     options.scenario_name = sc->name;
+    options.scenario_name_zh = sc->name_zh;
     options.scenario_file = "scenarios/message-format.mss";
     options.seed = sc->seed;
     options.lang = "en";
@@ -1453,6 +1455,7 @@ static void web_mail_fetches_each_attachment(void)
     MsReportOptions options;
     ms_report_options_init(&options);
     options.scenario_name = sc->name;
+    options.scenario_name_zh = sc->name_zh;
     gsize len = 0;
     g_autofree char *json = ms_report_json(t, &options, &len);
     g_autoptr(JsonParser) parser = json_parser_new();
@@ -1518,6 +1521,7 @@ static void pop3_rset_notes_depend_on_the_marks(void)
     MsReportOptions options;
     ms_report_options_init(&options);
     options.scenario_name = sc->name;
+    options.scenario_name_zh = sc->name_zh;
     g_autofree char *en = ms_report_transcript(t, &options);
     options.lang = "zh";
     g_autofree char *zh = ms_report_transcript(t, &options);
@@ -1547,6 +1551,7 @@ static void every_scenario_matches_its_golden_transcript(void)
         MsReportOptions options;
         ms_report_options_init(&options);
         options.scenario_name = sc->name;
+        options.scenario_name_zh = sc->name_zh;
         options.scenario_file = path;
         options.seed = sc->seed;
         static const char *const langs[][2] = { { "en", "transcript.txt" },
@@ -1816,6 +1821,7 @@ static void every_scenario_streams_the_same_outputs(void)
         MsReportOptions options;
         ms_report_options_init(&options);
         options.scenario_name = sc->name;
+        options.scenario_name_zh = sc->name_zh;
         options.scenario_file = path;
         options.seed = sc->seed;
         options.lang = i % 2 == 0 ? "en" : "zh";

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 
 typedef struct {
     const char *scenario_name;  /* "Alice sends Bob a message" */
+    const char *scenario_name_zh; /* its Chinese title, or NULL: the name
+                                   * serves in Chinese outputs too */
     const char *scenario_file;  /* path as given on the command line */
     guint64 seed;
     gboolean tcp;               /* include TCP segments */

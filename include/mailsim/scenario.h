@@ -255,6 +255,7 @@ typedef struct {
 typedef struct {
     char *file;        /* path as given */
     char *name;        /* scenario "..." ; defaults to the file stem */
+    char *name_zh;     /* scenario "..." zh "..." ; NULL: the name serves */
     guint64 seed;      /* default 1 */
     GPtrArray *servers; /* MsScServer* */
     GPtrArray *agents;  /* MsScAgent* */

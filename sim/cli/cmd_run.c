@@ -174,6 +174,7 @@ int ms_cli_run(int argc, char **argv)
     if (out_dir == NULL)
         out_dir = default_output_dir(path);
     options.scenario_name = sc->name;
+    options.scenario_name_zh = sc->name_zh;
     options.scenario_file = path;
     options.seed = seed;
     options.tcp = tcp;

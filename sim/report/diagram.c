@@ -510,10 +510,8 @@ MsDiagram *ms_diagram_new(const MsTrace *trace, const MsReportOptions *report,
     d->lang = g_strdup(options->lang != NULL ? options->lang
                        : report != NULL && report->lang != NULL ? report->lang
                                                                   : "en");
-    d->title = g_strdup(report != NULL && report->scenario_name != NULL &&
-                                report->scenario_name[0] != '\0'
-                            ? report->scenario_name
-                            : "mailsim");
+    const char *name = ms_report_scenario_title(report, d->lang);
+    d->title = g_strdup(name != NULL && name[0] != '\0' ? name : "mailsim");
     d->protocols = g_strdup(options->protocols);
     d->hosts = g_strdup(options->hosts);
     d->basename = g_strdup(options->basename != NULL && options->basename[0] != '\0'

@@ -350,8 +350,8 @@ char *ms_report_html(const MsTrace *trace, const MsReportOptions *options,
         return NULL;
     g_autofree char *json = ms_report_json_packed_n(trace, w.records, options, &trace_len);
     const char *lang = ms_report_lang_is_zh(options->lang) ? "zh" : "en";
-    g_autofree char *title = g_markup_escape_text(
-        options->scenario_name != NULL ? options->scenario_name : "mailsim", -1);
+    const char *name = ms_report_scenario_title(options, lang);
+    g_autofree char *title = g_markup_escape_text(name != NULL ? name : "mailsim", -1);
 
     /* The template's slots, each "{{NAME}}" once. */
     GString *out = g_string_sized_new(ms_html_template_len + ms_html_css_len + ms_html_js_len +

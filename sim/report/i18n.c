@@ -40,6 +40,16 @@ gboolean ms_report_lang_is_zh(const char *lang)
     return lang != NULL && g_ascii_strncasecmp(lang, "zh", 2) == 0;
 }
 
+const char *ms_report_scenario_title(const MsReportOptions *options, const char *lang)
+{
+    if (options == NULL)
+        return NULL;
+    if (ms_report_lang_is_zh(lang) && options->scenario_name_zh != NULL &&
+        options->scenario_name_zh[0] != '\0')
+        return options->scenario_name_zh;
+    return options->scenario_name;
+}
+
 gboolean ms_report_lang_supported(const char *lang)
 {
     return lang != NULL && (strcmp(lang, "en") == 0 || strcmp(lang, "zh") == 0);

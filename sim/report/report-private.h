@@ -33,6 +33,9 @@ const char *ms_report_words_find(const MsReportWords *table, gsize n, const char
 
 /* TRUE for "zh" (and "zh_CN", "zh-CN"...). */
 gboolean ms_report_lang_is_zh(const char *lang);
+/* The scenario's title in `lang`: its Chinese title for zh when it has
+ * one, else its name (transfer none; NULL when it has no name). */
+const char *ms_report_scenario_title(const MsReportOptions *options, const char *lang);
 /* The text of an English msgid in a language: itself for English, the
  * catalogue's translation for zh (the msgid again when there is none).
  * transfer none: the msgid or gettext's static string. */

@@ -626,8 +626,8 @@ static void summary_write(GString *out, FILE *file, const MsSummary *s,
                           const MsReportOptions *options)
 {
     const char *lang = options->lang;
-    g_autofree char *title = ms_report_format(lang, N_("Summary: {1}"), options->scenario_name,
-                                              NULL);
+    g_autofree char *title = ms_report_format(lang, N_("Summary: {1}"),
+                                              ms_report_scenario_title(options, lang), NULL);
     g_autofree char *seed = num(options->seed);
     g_autofree char *scenario = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
                                                  options->scenario_file, seed, NULL);

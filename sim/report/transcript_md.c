@@ -263,7 +263,7 @@ void ms_report_transcript_md_write(GString *out, FILE *file, GPtrArray *items, G
 {
     const char *lang = options->lang;
     g_autofree char *title = ms_report_format(lang, N_("Transcript: {1}"),
-                                              options->scenario_name, NULL);
+                                              ms_report_scenario_title(options, lang), NULL);
     g_autofree char *seed = g_strdup_printf("%" G_GUINT64_FORMAT, options->seed);
     g_autofree char *file_line = ms_report_format(lang, N_("Scenario file: {1}, seed {2}"),
                                                   options->scenario_file, seed, NULL);

@@ -37,14 +37,34 @@ static void parse_scenario(MsScCursor *c, const MsScToken *kw)
         return;
     MsScToken *name = ms_sc_expect_text(c, "the scenario's name in double quotes, such as "
                                            "\"Alice sends Bob a message\"");
-    if (name == NULL || !ms_sc_expect_end(c, "scenario"))
+    if (name == NULL)
         return;
-    if (name->text[0] == '\0') {
-        ms_sc_fail(c, name->loc, "the scenario's name is empty");
+    /* scenario "NAME" zh "中文名": the title of the Chinese outputs. */
+    MsScToken *zh = NULL;
+    MsScToken *next = ms_sc_peek(c);
+    if (next != NULL && !ms_sc_is_word(next, "zh")) {
+        static const char *const after_name[] = { "zh", NULL };
+        ms_sc_fail_choice(c, next, after_name, " after the scenario's name");
+        return;
+    }
+    if (next != NULL) {
+        ms_sc_take(c);
+        zh = ms_sc_expect_text(c, "the scenario's Chinese name in double quotes after 'zh', "
+                                  "such as \"Alice 给 Bob 发一封邮件\"");
+        if (zh == NULL)
+            return;
+    }
+    if (!ms_sc_expect_end(c, "scenario"))
+        return;
+    if (name->text[0] == '\0' || (zh != NULL && zh->text[0] == '\0')) {
+        ms_sc_fail(c, (zh != NULL && zh->text[0] == '\0' ? zh : name)->loc,
+                   "the scenario's name is empty");
         return;
     }
     g_free(p->sc->name);
     p->sc->name = g_strdup(name->text);
+    g_free(p->sc->name_zh);
+    p->sc->name_zh = zh != NULL ? g_strdup(zh->text) : NULL;
 }
 
 static void parse_seed(MsScCursor *c, const MsScToken *kw)

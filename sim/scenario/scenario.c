@@ -180,6 +180,7 @@ void ms_scenario_free(MsScenario *scenario)
         return;
     g_free(scenario->file);
     g_free(scenario->name);
+    g_free(scenario->name_zh);
     g_clear_pointer(&scenario->servers, g_ptr_array_unref);
     g_clear_pointer(&scenario->agents, g_ptr_array_unref);
     g_clear_pointer(&scenario->links, g_ptr_array_unref);
