@@ -335,6 +335,38 @@ static void labels_of_named_records(void)
     }
 }
 
+/* One Chinese word for one idea across every output: "message text" is
+ * 邮件报文 (the notes' 报文), the body 报文体, the relay's next server
+ * 下一跳; a section number is spaced as "第 5 节".  Read from the
+ * catalogue itself, so the grading texts are held to it too. */
+static void chinese_terms_are_consistent(void)
+{
+    gsize len = 0;
+    g_autofree char *po = ms_test_read_file("po/zh_CN.po", &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(po);
+    static const char *const banned[] = { "邮件文本", "邮件正文", "邮件体", "下一个邮件服务器" };
+    g_auto(GStrv) rows = g_strsplit(po, "\n", -1);
+    const char *msgid = NULL;
+    for (guint i = 0; rows[i] != NULL; i++) {
+        if (g_str_has_prefix(rows[i], "msgid "))
+            msgid = rows[i];
+        if (!g_str_has_prefix(rows[i], "msgstr"))
+            continue;
+        for (gsize k = 0; k < G_N_ELEMENTS(banned); k++) {
+            if (strstr(rows[i], banned[k]) != NULL)
+                fprintf(stderr, "  po line %u: \"%s\" in %s\n", i + 1, banned[k], rows[i]);
+            CU_ASSERT_PTR_NULL(strstr(rows[i], banned[k]));
+        }
+        if (msgid != NULL && strstr(msgid, "message text") != NULL)
+            CU_ASSERT_PTR_NOT_NULL(strstr(rows[i], "邮件报文"));
+        /* "第5节": the number goes between spaces. */
+        for (const char *p = strstr(rows[i], "第"); p != NULL; p = strstr(p + 1, "第")) {
+            const char *after = p + strlen("第");
+            CU_ASSERT_FALSE(g_ascii_isdigit(after[0]));
+        }
+    }
+}
+
 /* A submission answered 554 is rejected, not submitted: the label (the
  * diagram's note) follows the outcome, in both languages, and one accepted
  * by its server in the same run still says "submitted". */
@@ -1241,6 +1273,7 @@ int main(void)
         MS_TEST(every_kind_and_key_has_a_label),
         MS_TEST(labels_of_named_records),
         MS_TEST(label_of_a_rejected_submission),
+        MS_TEST(chinese_terms_are_consistent),
         MS_TEST(mailbox_notes_name_the_user),
         MS_TEST(engine_keys_resolve),
         MS_TEST(chinese_under_the_c_locale),
