@@ -98,6 +98,7 @@ static int write_outputs(MsWorld *world, const MsScenario *sc, const char *path,
     MsReportOptions options;
     ms_report_options_init(&options);
     options.scenario_name = sc->name;
+    options.scenario_name_zh = sc->name_zh;
     options.scenario_file = path != NULL ? path : "(built-in world)";
     options.seed = sc->seed;
     options.lang = ms_report_default_lang();
