@@ -1299,7 +1299,7 @@ static void test_cli(void)
     g_autofree char *out4 = NULL, *err4 = NULL;
     CU_ASSERT_EQUAL(run_cli(show, &out4, &err4), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out4, "你的数值："));
-    CU_ASSERT_PTR_NOT_NULL(strstr(out4, "提交：dialogue（文件 dialogue.txt）"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out4, "提交：一段对话（文件 dialogue.txt）"));
 }
 
 /* ---- Program submissions ---------------------------------------------------------- */
