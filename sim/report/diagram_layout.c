@@ -325,6 +325,20 @@ void ms_dg_layout_page(MsDiagram *d, guint page)
                 y = MAX(y, last_mark + MS_DG_T(d, 6.0));
             }
         }
+        /* An instant at which an arrow leaves gets its time printed, so
+         * that the arrow is read off its own row: when the last printed
+         * time is too close above and cannot give its label up (an arrow
+         * left at it too, or it opens the page or follows a break), the
+         * instant goes lower, as far as a label needs.  The arrow's ends
+         * stay on their instants' rows; the axis makes the room.  (The
+         * full view's stacked body lines leave below later instants
+         * anyway, docs/diagrams.md.) */
+        gboolean sends_here = FALSE;
+        for (guint i = a; i < b; i++)
+            sends_here |= g_array_index(ev, Event, i).kind == EV_SEND;
+        if (d->view == MS_DIAGRAM_VIEW_COMPACT && sends_here && !after_break && key > 0 &&
+            (last_sends || last_after_break || last_tick == G_MAXUINT))
+            y = MAX(y, last_label + MS_DG_T(d, 12.0) + 0.01);
         ms_dg_placer_advance(&pl, y);
         /* Offsets within this instant, and how far down the anchor must go
          * for every lifeline's spacing and every arrival's slope and text. */
