@@ -200,6 +200,13 @@ guint ms_dg_total_pages(const MsDiagram *d);
  * break (<0: never), which reads the scale in force (d->scale). */
 double ms_dg_pick_scale(const MsDiagram *d);
 MsTime ms_dg_pick_gap(const MsDiagram *d);
+/* In the compact view (and on slides), instants closer together than the
+ * axis shows (MS_DG_MIN_STEP at the scale in force), and than
+ * MS_DG_SAME_ROW_MAX, share a row labelled with the first one's time (so
+ * the time printed is never off by a tenth of a millisecond); 0 in the
+ * full view. */
+#define MS_DG_SAME_ROW_MAX (MS_MSEC / 10)
+MsTime ms_dg_same_row(const MsDiagram *d);
 /* The y of everything on page `page` (its arrows and notes assigned),
  * and the page's ticks, breaks and height. */
 void ms_dg_layout_page(MsDiagram *d, guint page);

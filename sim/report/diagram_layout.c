@@ -232,6 +232,23 @@ static double pair_gap(const MsDiagram *d, const MsDiagramArrow *a, const MsDiag
     return s;
 }
 
+/* Whether the arrows `item1` and `item2`, at their ends of kind `kind1`
+ * and `kind2` (EV_SEND: the sender's, else the receiver's) on one
+ * lifeline, go off to opposite sides of it.  A failed connection attempt
+ * does not count: its short cross or bar at the far end says less about
+ * where its line runs than the placer's rows assume. */
+static gboolean opposite_sides(const MsDiagram *d, guint kind1, guint item1, guint kind2,
+                               guint item2)
+{
+    const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, item1);
+    const MsDiagramArrow *b = &g_array_index(d->arrows, MsDiagramArrow, item2);
+    if (a->kind == MS_DIAGRAM_ARROW_ATTEMPT || b->kind == MS_DIAGRAM_ARROW_ATTEMPT)
+        return FALSE;
+    gboolean right_a = kind1 == EV_SEND ? a->x2 > a->x1 : a->x1 > a->x2;
+    gboolean right_b = kind2 == EV_SEND ? b->x2 > b->x1 : b->x1 > b->x2;
+    return right_a != right_b;
+}
+
 /* How far below the previous end on a lifeline the next one goes; an
  * arrow with several rows of text keeps its neighbours further off, and
  * two arrows leaving or arriving one after the other keep clear of each
@@ -246,6 +263,14 @@ static double spacing(const MsDiagram *d, const LifeState *ls, guint next, guint
         return ms_dg_note_h(d, &g_array_index(d->notes, MsDiagramNote, ls->item)) + 6.0;
     if (next == EV_NOTE)
         return 6.0;
+    /* Two arrows on opposite sides of the lifeline (the server answering
+     * two clients, one either side, at the same moment) are in different
+     * columns: neither line nor label can meet the other's, so they may
+     * share the row rather than be drawn one after the other.  Not in the
+     * full view, whose stacks of body lines need the rows to stay apart. */
+    if (d->view == MS_DIAGRAM_VIEW_COMPACT && (prev == EV_SEND || prev == EV_ARRIVE) &&
+        (next == EV_SEND || next == EV_ARRIVE) && opposite_sides(d, prev, ls->item, next, next_item))
+        return 0;
     double s = MS_DG_T(d, MS_DG_ROW) * (double) MAX(1u, (prev_rows + next_rows + 1) / 2);
     if (prev == next && (next == EV_SEND || next == EV_ARRIVE))
         s = MAX(s, pair_gap(d, &g_array_index(d->arrows, MsDiagramArrow, ls->item),
@@ -288,6 +313,14 @@ static void add_break(MsDiagram *d, guint page, MsTime from, MsTime to, double y
     g_array_append_val(d->breaks, b);
 }
 
+MsTime ms_dg_same_row(const MsDiagram *d)
+{
+    if (d->view != MS_DIAGRAM_VIEW_COMPACT || d->scale <= 0)
+        return 0;
+    double ns = MS_DG_MIN_STEP / d->scale * (double) MS_MSEC;
+    return (MsTime) MIN(ns, (double) MS_DG_SAME_ROW_MAX);
+}
+
 /* An instant placed again at most this often (see ms_dg_layout_page). */
 #define MAX_INSTANT_TRIES 3
 
@@ -304,14 +337,25 @@ void ms_dg_layout_page(MsDiagram *d, guint page)
     /* The last labelled tick, and whether an arrow leaves at it. */
     guint last_tick = G_MAXUINT;
     gboolean last_sends = FALSE, last_after_break = FALSE;
-    MsTime prev_t = 0;
+    MsTime prev_t = 0, same_row = ms_dg_same_row(d);
     guint key = 0;
 
     for (guint a = 0; a < ev->len; key++) {
         MsTime t = g_array_index(ev, Event, a).time;
         guint b = a;
-        while (b < ev->len && g_array_index(ev, Event, b).time == t)
+        while (b < ev->len) {
+            const Event *e = &g_array_index(ev, Event, b);
+            if (e->time != t) {
+                /* Closer than the axis can show: the same row, unless
+                 * it is the arrival of an arrow sent on this row. */
+                if (e->time - t > same_row)
+                    break;
+                if ((e->kind == EV_ARRIVE || e->kind == EV_LOSS) &&
+                    g_array_index(d->arrows, MsDiagramArrow, e->item).send >= t)
+                    break;
+            }
             b++;
+        }
         gboolean after_break = FALSE;
         if (key > 0) {
             MsTime dt = t - prev_t;
