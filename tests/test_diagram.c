@@ -2307,6 +2307,79 @@ static void ticks_on_arrows_below_notes(void)
     CU_ASSERT_EQUAL(missing, 0);
 }
 
+/* A slide's labels end a row at a space or before '<', never inside an
+ * address or between "MAIL" and "FROM:" (smtp-8bit's seven lifelines once
+ * gave "MAIL FROM:<alice@cr" / "epes.fr>"); only a piece wider than a row
+ * is broken inside, on a row of its own. */
+static void slide_wrap_keeps_words_whole(void)
+{
+    static const struct {
+        const char *text;
+        guint width;
+        const char *rows;
+    } cases[] = {
+        { "MAIL FROM:<alice@crepes.fr> SIZE=164", 20, "MAIL FROM:\n<alice@crepes.fr>\nSIZE=164" },
+        { "RCPT TO:<bob@hamburger.edu>", 21, "RCPT TO:\n<bob@hamburger.edu>" },
+        { "RCPT TO:<bob@hamburger.edu>", 30, "RCPT TO:<bob@hamburger.edu>" },
+        { "MAIL FROM:<a@b>", 6, "MAIL\nFROM:\n<a@b>" },
+        { "+OK bob is a real hoopy frood", 18, "+OK bob is a real\nhoopy frood" },
+        { "abcdefghijklmnop qr", 6, "abcdef\nghijkl\nmnop\nqr" },
+        { "250-crepes.fr\xef\xbc\x88\xe5\x8f\xa6 4 \xe8\xa1\x8c\xef\xbc\x89", 18,
+          "250-crepes.fr\xef\xbc\x88\xe5\x8f\xa6\n4 \xe8\xa1\x8c\xef\xbc\x89" },
+        { "two\nrows", 10, "two\nrows" },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        guint rows = 0;
+        g_autofree char *got = ms_dg_wrap_words(cases[i].text, cases[i].width, 8, &rows);
+        if (strcmp(got, cases[i].rows) != 0)
+            fprintf(stderr, "\n  \"%s\" at %u: \"%s\"", cases[i].text, cases[i].width, got);
+        CU_ASSERT_STRING_EQUAL(got, cases[i].rows);
+        guint breaks = 0;
+        for (const char *c = got; *c != '\0'; c++)
+            breaks += *c == '\n';
+        CU_ASSERT_EQUAL(rows, breaks + 1);
+    }
+    /* Every slide of the shipped scenarios: an address no wider than the
+     * label's widest row is on one row, and no row ends in MAIL or RCPT. */
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    guint addresses = 0, broken = 0;
+    for (guint i = 0; i < names->len; i++) {
+        MsDiagramOptions o;
+        ms_diagram_options_init(&o);
+        o.slide = TRUE;
+        g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
+        g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+        for (guint k = 0; k < ms_diagram_n_arrows(d); k++) {
+            const MsDiagramArrow *a = ms_diagram_arrow(d, k);
+            if (a->label == NULL || a->text == NULL)
+                continue;
+            g_auto(GStrv) rows = g_strsplit(a->label, "\n", -1);
+            glong widest = 0;
+            for (guint r = 0; rows[r] != NULL; r++) {
+                widest = MAX(widest, g_utf8_strlen(rows[r], -1));
+                if (rows[r + 1] != NULL &&
+                    (g_str_has_suffix(rows[r], "MAIL") || g_str_has_suffix(rows[r], "RCPT"))) {
+                    broken++;
+                    fprintf(stderr, "\n  %s: \"%s\"", (char *) names->pdata[i], a->label);
+                }
+            }
+            for (const char *p = strchr(a->text, '<'); p != NULL; p = strchr(p + 1, '<')) {
+                const char *end = strchr(p, '>');
+                if (end == NULL || end - p + 1 > widest || memchr(p, ' ', (gsize) (end - p)))
+                    continue;
+                g_autofree char *address = g_strndup(p, (gsize) (end - p + 1));
+                if (g_str_has_suffix(a->label, "\u2026"))
+                    continue;
+                addresses++;
+                if (strstr(a->label, address) == NULL && broken++ < 5)
+                    fprintf(stderr, "\n  %s: \"%s\"", (char *) names->pdata[i], a->label);
+            }
+        }
+    }
+    CU_ASSERT_TRUE(addresses >= 50);
+    CU_ASSERT_EQUAL(broken, 0);
+}
+
 /* An arrow starts at the row of its send time: the time printed nearest
  * above where it leaves (or on a mark joined to it) is its own, in every
  * compact view and on every slide of every shipped scenario.  A label of two rows once pulled the
@@ -3188,6 +3261,7 @@ int main(void)
         MS_TEST(long_bodies_are_elided),
         MS_TEST(labels_wrapped_and_in_chinese),
         MS_TEST(wrap_breaks_at_spaces_then_inside_words),
+        MS_TEST(slide_wrap_keeps_words_whole),
         MS_TEST(empty_trace_draws_one_page),
         MS_TEST(options_parse),
         MS_TEST(run_command_options),

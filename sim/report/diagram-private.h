@@ -322,6 +322,10 @@ char *ms_dg_shorten(const char *text, guint max_chars);
  * text's own "\n" start rows too. Past max_rows rows the last one ends in
  * "…". Sets *rows_out (may be NULL) to the rows made (transfer full). */
 char *ms_dg_wrap(const char *text, guint max_chars, guint max_rows, guint *rows_out);
+/* diagram_wrap.c: the same for a slide's labels, which end a row only at a
+ * space (not the one of "MAIL FROM:" or "RCPT TO:"), before a '<' or beside
+ * a wide character, and break inside only a piece wider than a row. */
+char *ms_dg_wrap_words(const char *text, guint max_chars, guint max_rows, guint *rows_out);
 
 /* diagram_order.c: a session drawn, between the hosts a and b (indexes in
  * the mail's order), from its first send to its last arrival, with the

@@ -218,7 +218,8 @@ static void compact_rows(const MsDiagram *d, guint first_part, guint max_chars, 
     for (guint k = first_part; k != G_MAXUINT; k = g_array_index(d->parts, MsDgPart, k).next) {
         g_autofree char *text = part_text(d, &g_array_index(d->parts, MsDgPart, k));
         guint n = 0;
-        g_ptr_array_add(wrapped, ms_dg_wrap(text, max_chars, LABEL_ROWS, &n));
+        g_ptr_array_add(wrapped, d->options.slide ? ms_dg_wrap_words(text, max_chars, LABEL_ROWS, &n)
+                                                  : ms_dg_wrap(text, max_chars, LABEL_ROWS, &n));
         g_array_append_val(rows, n);
         total += n;
         if (full->len > 0)
@@ -278,7 +279,9 @@ void ms_dg_label_arrows(MsDiagram *d)
                                                       back);
                 rows = g_strdup_printf("%s\n%s", text, words);
             }
-            label = ms_dg_wrap(rows != NULL ? rows : text, max_chars, LABEL_ROWS, &a->rows);
+            label = (d->options.slide ? ms_dg_wrap_words : ms_dg_wrap)(rows != NULL ? rows : text,
+                                                                       max_chars, LABEL_ROWS,
+                                                                       &a->rows);
         }
         a->text = ms_dg_intern(d, text);
         a->label = ms_dg_intern(d, label);
