@@ -72,6 +72,21 @@ static guint span_w(const char *p, const char *end)
     return w;
 }
 
+/* Where a row is full: a new row, or, when the label has all its rows,
+ * an ellipsis to end it; FALSE then. */
+static gboolean next_row(GString *out, guint *rows, guint *row_w, guint max_rows,
+                         guint max_chars)
+{
+    if (*rows == max_rows) {
+        end_with_ellipsis(out, *row_w, max_chars);
+        return FALSE;
+    }
+    g_string_append_c(out, '\n');
+    (*rows)++;
+    *row_w = 0;
+    return TRUE;
+}
+
 char *ms_dg_wrap_words(const char *text, guint max_chars, guint max_rows, guint *rows_out)
 {
     if (max_chars < 2)
@@ -84,14 +99,8 @@ char *ms_dg_wrap_words(const char *text, guint max_chars, guint max_rows, guint 
     const char *p = text;
     while (*p != '\0' && !full) {
         if (*p == '\n') {
-            if (rows == max_rows) {
-                end_with_ellipsis(out, row_w, max_chars);
-                full = TRUE;
+            if (!next_row(out, &rows, &row_w, max_rows, max_chars))
                 break;
-            }
-            g_string_append_c(out, '\n');
-            rows++;
-            row_w = 0;
             p++;
             continue;
         }
@@ -114,14 +123,8 @@ char *ms_dg_wrap_words(const char *text, guint max_chars, guint max_rows, guint 
             }
         }
         if (row_w > 0 && row_w + sep + w > max_chars) {
-            if (rows == max_rows) {
-                end_with_ellipsis(out, row_w, max_chars);
-                full = TRUE;
+            if (!next_row(out, &rows, &row_w, max_rows, max_chars))
                 break;
-            }
-            g_string_append_c(out, '\n');
-            rows++;
-            row_w = 0;
             sep = 0;
         }
         /* (At the start of a row the space was the break.) */
@@ -133,15 +136,10 @@ char *ms_dg_wrap_words(const char *text, guint max_chars, guint max_rows, guint 
          * row. */
         for (const char *q = start; q < end; q = g_utf8_next_char(q)) {
             gunichar c = g_utf8_get_char(q);
-            if (row_w + char_w(c) > max_chars) {
-                if (rows == max_rows) {
-                    end_with_ellipsis(out, row_w, max_chars);
-                    full = TRUE;
-                    break;
-                }
-                g_string_append_c(out, '\n');
-                rows++;
-                row_w = 0;
+            if (row_w + char_w(c) > max_chars &&
+                !next_row(out, &rows, &row_w, max_rows, max_chars)) {
+                full = TRUE;
+                break;
             }
             g_string_append_unichar(out, c);
             row_w += char_w(c);
