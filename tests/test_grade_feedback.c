@@ -205,6 +205,25 @@ static void test_unknown_name_located(void)
     CU_ASSERT_PTR_NULL(strstr(error->message, ":1:1:"));
 }
 
+/* A program's output cut to its first lines says so, since the byte count
+ * before it is the whole output's. */
+static void test_program_lines_cut_said(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-client-program");
+    const char *many = "for i in range(100):\n    print('line', i)\n";
+    const char *few = "for i in range(3):\n    print('line', i)\n";
+    MsGradeOptions o = { .lang = "en", .time_limit = 30 };
+    g_autoptr(MsGradeResult) a = ms_grade_text(ex, "many", many, strlen(many), &o);
+    g_autoptr(MsGradeResult) b = ms_grade_text(ex, "few", few, strlen(few), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a->transcript);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b->transcript);
+    CU_ASSERT_PTR_NOT_NULL(strstr(a->transcript, "| line 29\n   | (only its first 30 lines are "
+                                                 "shown)"));
+    CU_ASSERT_PTR_NULL(strstr(a->transcript, "line 30"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(b->transcript, "| line 2\n"));
+    CU_ASSERT_PTR_NULL(strstr(b->transcript, "only its first"));
+}
+
 /* What to hand in is said in the student's language, the kind included. */
 static void test_show_kind_in_words(void)
 {
@@ -217,6 +236,7 @@ static void test_show_kind_in_words(void)
 
 static const MsTestCase feedback_cases[] = {
     MS_TEST(test_show_kind_in_words),
+    MS_TEST(test_program_lines_cut_said),
     MS_TEST(test_not_graded_fills_values),
     MS_TEST(test_never_answered_said_once),
     MS_TEST(test_signal_names),

@@ -478,10 +478,21 @@ static char *program_transcript(const Facts *f, const Run *run, GPtrArray *notes
         g_string_append_printf(out, "-- %s\n", head);
         g_autofree char *valid = g_utf8_make_valid(run->shown->str, (gssize) run->shown->len);
         g_auto(GStrv) lines = g_strsplit(valid, "\n", -1);
-        for (guint i = 0; lines[i] != NULL && i < PROGRAM_SHOWN_LINES; i++) {
+        guint i = 0;
+        for (; lines[i] != NULL && i < PROGRAM_SHOWN_LINES; i++) {
             if (lines[i + 1] == NULL && lines[i][0] == '\0')
                 break;
             g_string_append_printf(out, "   | %s\n", lines[i]);
+        }
+        /* The byte count above is not the whole story when lines are left
+         * out: say so. */
+        if (i == PROGRAM_SHOWN_LINES && lines[i] != NULL &&
+            !(lines[i + 1] == NULL && lines[i][0] == '\0')) {
+            g_autofree char *n = g_strdup_printf("%u", PROGRAM_SHOWN_LINES);
+            g_autofree char *more = ms_grade_fmt(lang, N_("(only its first {1} lines are "
+                                                          "shown)"),
+                                                 n, NULL);
+            g_string_append_printf(out, "   | %s\n", more);
         }
     }
     return g_string_free(out, FALSE);
