@@ -154,44 +154,19 @@ static JsonNode *prairielearn_node(const MsGradeResult *r, const char *lang)
  * A submission's bytes reach the reports: what a program printed, a file
  * name as the student id.  A terminal acts on CR and ESC, XML 1.0 forbids
  * most C0 controls even as &#x1b;, YAML (TAP's diagnostics) allows none but
- * TAB and the line breaks.  They are written as text, as the replayed
- * dialogue writes them (ms_report_escape_text): CR as <CR>, LF inside a
+ * TAB and the line breaks.  They are written as text by the rule the
+ * replayed dialogue's are (ms_report_append_escaped()): CR as <CR>, LF inside a
  * one-line field as <LF>, the others as \xNN, a byte that is not UTF-8 as
  * \xNN.  The C1 controls (a terminal may read U+009B as ESC [) and
  * U+FFFE/U+FFFF (not characters in XML) are written \u009B.  TAB stays:
  * it is only white space to a terminal, XML and YAML alike. */
 
-static void append_visible(GString *out, const char *s, gboolean keep_lf)
-{
-    const char *p = s != NULL ? s : "";
-    while (*p != '\0') {
-        gunichar c = g_utf8_get_char_validated(p, -1);
-        if (c == (gunichar) -1 || c == (gunichar) -2) {
-            g_string_append_printf(out, "\\x%02X", (guchar) *p);
-            p++;
-            continue;
-        }
-        if (c == '\t' || (c == '\n' && keep_lf))
-            g_string_append_c(out, (char) c);
-        else if (c == '\r')
-            g_string_append(out, "<CR>");
-        else if (c == '\n')
-            g_string_append(out, "<LF>");
-        else if (c < 0x20 || c == 0x7f)
-            g_string_append_printf(out, "\\x%02X", (guint) c);
-        else if ((c >= 0x80 && c < 0xa0) || c == 0xfffe || c == 0xffff)
-            g_string_append_printf(out, "\\u%04X", (guint) c);
-        else
-            g_string_append_len(out, p, g_utf8_next_char(p) - p);
-        p = g_utf8_next_char(p);
-    }
-}
-
 /* s made visible (transfer full); LF kept when keep_lf. */
 static char *visible(const char *s, gboolean keep_lf)
 {
     GString *out = g_string_new(NULL);
-    append_visible(out, s, keep_lf);
+    ms_report_append_escaped(out, s, MS_ESCAPE_KEEP_TAB | MS_ESCAPE_C1 |
+                                         (keep_lf ? MS_ESCAPE_KEEP_LF : 0));
     return g_string_free(out, FALSE);
 }
 

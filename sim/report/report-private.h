@@ -292,6 +292,13 @@ static inline guint ms_octets16_first(MsOctets16 m)
 
 /* ---- Layout helpers (transcript.c) -------------------------------------- */
 
+/* ms_report_escape_text()'s rule, appended to out, with what a report for
+ * a terminal, XML or YAML keeps or escapes besides (flags, or-ed): */
+#define MS_ESCAPE_KEEP_TAB 1u /* a TAB as it is, not \t */
+#define MS_ESCAPE_KEEP_LF 2u  /* an LF as it is, not <LF> */
+#define MS_ESCAPE_C1 4u       /* C1 controls and U+FFFE/U+FFFF as \u0085 */
+void ms_report_append_escaped(GString *out, const char *text, guint flags);
+
 /* Columns a string takes on a terminal (East Asian wide characters 2). */
 guint ms_report_text_width(const char *s);
 /* Appends s, wrapped at `width` columns: continuation lines start with

@@ -30,10 +30,9 @@ void ms_report_options_init(MsReportOptions *options)
     options->html_lines = MS_REPORT_HTML_LINES_DEFAULT;
 }
 
-char *ms_report_escape_text(const char *text)
+void ms_report_append_escaped(GString *out, const char *text, guint flags)
 {
-    GString *out = g_string_new(NULL);
-    const char *p = text;
+    const char *p = text != NULL ? text : "";
     while (*p != '\0') {
         gunichar c = g_utf8_get_char_validated(p, -1);
         if (c == (gunichar) -1 || c == (gunichar) -2) {
@@ -43,18 +42,29 @@ char *ms_report_escape_text(const char *text)
         }
         if (c < 0x20 || c == 0x7f) {
             if (c == '\t')
-                g_string_append(out, "\\t");
+                g_string_append(out, flags & MS_ESCAPE_KEEP_TAB ? "\t" : "\\t");
+            else if (c == '\n' && (flags & MS_ESCAPE_KEEP_LF))
+                g_string_append_c(out, '\n');
             else if (c == '\r')
                 g_string_append(out, "<CR>");
             else if (c == '\n')
                 g_string_append(out, "<LF>");
             else
                 g_string_append_printf(out, "\\x%02X", (guint) c);
+        } else if ((flags & MS_ESCAPE_C1) && ((c >= 0x80 && c < 0xa0) || c == 0xfffe ||
+                                             c == 0xffff)) {
+            g_string_append_printf(out, "\\u%04X", (guint) c);
         } else {
-            g_string_append_unichar(out, c);
+            g_string_append_len(out, p, g_utf8_next_char(p) - p);
         }
         p = g_utf8_next_char(p);
     }
+}
+
+char *ms_report_escape_text(const char *text)
+{
+    GString *out = g_string_new(NULL);
+    ms_report_append_escaped(out, text, 0);
     return g_string_free(out, FALSE);
 }
 
