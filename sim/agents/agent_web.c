@@ -143,11 +143,10 @@ static void on_response(AgentWeb *s, const MsHttpEvent *ev)
         queue_request(s, ms_webmail_request_get(location, agent->web_cookie));
     /* The page's attachments, each in a response of its own, on the same
      * persistent connection (RFC 9112 9.3). */
-    if (TAG_IS_MESSAGE_PAGE(ev->tag) && ev->status == 200)
+    if (TAG_IS_MESSAGE_PAGE(ev->tag) && ev->status == 200) {
         note_read(s, TAG_PAGE_NUMBER(ev->tag));
-    if (TAG_IS_MESSAGE_PAGE(ev->tag) && ev->status == 200 && !s->closing) {
-        g_autoptr(GPtrArray) objects = page_objects(ev->body);
-        for (guint i = 0; i < objects->len; i++)
+        g_autoptr(GPtrArray) objects = s->closing ? NULL : page_objects(ev->body);
+        for (guint i = 0; objects != NULL && i < objects->len; i++)
             queue_request(s, ms_webmail_request_get(g_ptr_array_index(objects, i),
                                                     agent->web_cookie));
     }

@@ -263,13 +263,20 @@ static const char *web_client_note(MsServerSession *base, const char *line, gsiz
 }
 
 /* A short plain-text error page whose content says why, and the close
- * (RFC 9112 9.6). */
-static GPtrArray *error_page(const char *status_line, const char *note, const char *why)
+ * (RFC 9112 9.6); dated by the server's clock, as the engine's responses
+ * are (RFC 9110 6.6.1). */
+static GPtrArray *error_page(MsServerSession *base, const char *status_line, const char *note,
+                             const char *why)
 {
     GPtrArray *lines = ms_proto_lines_new();
     g_autofree char *body = g_strdup_printf("%s, closing connection", why);
     g_autofree char *length = g_strdup_printf("Content-Length: %zu", strlen(body));
+    char date[MS_HTTP_DATE_LEN + 1];
+    ms_http_format_date(date, web_clock(base->server));
+    g_autofree char *date_line = g_strconcat("Date: ", date, NULL);
     g_ptr_array_add(lines, ms_proto_line_new(status_line, MS_HTTP_PHASE_RESPONSE, note));
+    g_ptr_array_add(lines, ms_proto_line_new(date_line, MS_HTTP_PHASE_RESPONSE,
+                                             "http.header.date"));
     g_ptr_array_add(lines, ms_proto_line_new("Content-Type: text/plain; charset=utf-8",
                                              MS_HTTP_PHASE_RESPONSE, "http.header.content-type"));
     g_ptr_array_add(lines, ms_proto_line_new(length, MS_HTTP_PHASE_RESPONSE,
@@ -285,8 +292,7 @@ static GPtrArray *error_page(const char *status_line, const char *note, const ch
 /* RFC 9110 15.6.4: 503, and the connection closes (RFC 9112 9.6). */
 static GPtrArray *web_farewell(MsServerSession *base, const char *why)
 {
-    (void) base;
-    return error_page("HTTP/1.1 503 Service Unavailable", ms_http_status_note(503), why);
+    return error_page(base, "HTTP/1.1 503 Service Unavailable", ms_http_status_note(503), why);
 }
 
 /* RFC 9112 9.6: a connection idle between requests is closed without a
@@ -297,7 +303,7 @@ static GPtrArray *web_idle_farewell(MsServerSession *base, const char *why, gboo
     WebSession *s = (WebSession *) base;
     if (!begun && ms_http_server_state(s->engine) == MS_HTTP_SERVER_IDLE)
         return NULL;
-    return error_page("HTTP/1.1 408 Request Timeout", ms_http_status_note(408), why);
+    return error_page(base, "HTTP/1.1 408 Request Timeout", ms_http_status_note(408), why);
 }
 
 /* The browser speaks first: no start. */

@@ -8,6 +8,7 @@ line "MS-TESTS run=N failed=N skipped=N", skipped ones counted in run
 import imaplib
 import os
 import poplib
+import re
 import selectors
 import shutil
 import signal
@@ -368,6 +369,9 @@ def http_idle_and_long_lines():
         h = Lines(srv.connect(srv.http))
         h.send("GET / HTTP/1.1\r\nHost: x\r\n")
         check(h.line().startswith("HTTP/1.1 408"), "a request begun: 408")
+        # Dated like every response (RFC 9110 6.6.1).
+        check(re.match(r"Date: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$", h.line()),
+              "the 408 page has a Date")
         for what, data, status in (
                 ("request line", b"GET /" + b"a" * (70 * 1024) + b" HTTP/1.1\r\n\r\n", "414"),
                 ("field line", b"GET / HTTP/1.1\r\nX-Long: " + b"b" * (70 * 1024) + b"\r\n\r\n",
