@@ -338,8 +338,9 @@ static void one_arrow_per_line_in_trace_order(void)
 
 /* With a fixed scale of 2 pt/ms, an arrow alone in its stretch of time
  * drops 2 pt per millisecond of delay: 40 ms -> 80 pt.  A 2 ms delay would
- * be 4 pt, less than a row of text, so it drops the minimum (16 pt) -
- * still less than the slow one.  Both ends sit exactly on the axis' y of
+ * be 4 pt, less than its label needs, so it drops a row and a half (22.5
+ * pt: its label clear of the arrows before and after it) - still less
+ * than the slow one.  Both ends sit exactly on the axis' y of
  * the send and arrival times. */
 static void arrows_slope_by_their_delay(void)
 {
@@ -360,7 +361,7 @@ static void arrows_slope_by_their_delay(void)
     }
     const MsDiagramArrow *fast = ms_diagram_arrow(d, 0), *slow = ms_diagram_arrow(d, 1);
     CU_ASSERT_DOUBLE_EQUAL(slow->y2 - slow->y1, 80.0, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(fast->y2 - fast->y1, 16.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(fast->y2 - fast->y1, 1.5 * MS_DG_ROW, 1e-9);
     /* 2 ms -> 10 ms: nothing in between, so 8 ms * 2 pt. */
     CU_ASSERT_DOUBLE_EQUAL(slow->y1 - fast->y2, 16.0, 1e-9);
     /* The tick marks every instant, in order, on the axis. */

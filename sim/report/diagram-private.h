@@ -22,7 +22,7 @@
 
 /* Vertical rhythm. */
 #define MS_DG_ROW 15.0           /* one line of label text */
-#define MS_DG_MIN_SLOPE 16.0     /* even a zero-delay arrow drops this much */
+#define MS_DG_MIN_SLOPE 16.0     /* a loss point is at least half this below its send */
 #define MS_DG_MIN_STEP 2.0       /* between two different instants */
 #define MS_DG_NOTE_H 16.0
 #define MS_DG_BREAK_H 38.0
@@ -67,7 +67,8 @@ extern const MsDgFlowColours ms_dg_flow_colours[MS_DIAGRAM_N_FLOWS];
 #define MS_DG_SLIDE_H 810.0
 /* A slide's automatic scale gives the slowest path this much drop, not
  * MS_DG_DELAY_PT: a slide is short, and a dialogue's slopes still read as
- * delays (every arrow drops at least a row of the larger type anyway). */
+ * delays (every arrow drops at least a row and a half of the larger type
+ * anyway). */
 #define MS_DG_SLIDE_DELAY_PT 50.0
 /* A slide's page is shrunk at most this much to fit (tests/test_diagram.c). */
 #define MS_DG_SLIDE_MIN_ZOOM 0.7

@@ -110,7 +110,10 @@ static guint event_rows(const MsDiagram *d, guint kind, guint item)
 
 /* How far an arrow drops at least: its delay at the scale, so an arrow that
  * leaves below others (the reply after a multi-line burst) still slopes by
- * its own delay; at least a row; at most what a compressed gap would be. */
+ * its own delay; at most what a compressed gap would be; and at least its
+ * label's rows and half a row more, so that a label at an arrow's middle
+ * keeps clear of the arrows leaving just before and after it (a command
+ * and its reply 2 ms apart no longer run through each other's labels). */
 double ms_dg_drop(const MsDiagram *d, const MsDiagramArrow *a)
 {
     double px = d->scale * (double) (a->arrival - a->send) / (double) MS_MSEC;
@@ -122,8 +125,8 @@ double ms_dg_drop(const MsDiagram *d, const MsDiagramArrow *a)
      * label of the next (the spacing keeps them apart by their rows). */
     guint i = (guint) (a - &g_array_index(d->arrows, MsDiagramArrow, 0));
     guint rows = i < d->group_rows->len ? g_array_index(d->group_rows, guint, i) : a->rows;
-    double text = rows > 1 ? MS_DG_T(d, MS_DG_ROW) * (rows + 0.5) : 0;
-    return MAX(px, MAX(text, MS_DG_T(d, MS_DG_MIN_SLOPE)));
+    double text = MS_DG_T(d, MS_DG_ROW) * (MAX(1u, rows) + 0.5);
+    return MAX(px, text);
 }
 
 /* ---- Texts kept clear ---------------------------------------------------- */
@@ -627,7 +630,7 @@ void ms_dg_layout_page(MsDiagram *d, guint page)
     for (guint i = pg->first_arrow; i < pg->first_arrow + pg->n_arrows; i++) {
         MsDiagramArrow *ar = &g_array_index(d->arrows, MsDiagramArrow, i);
         if (ar->lost && ar->arrival < 0)
-            ar->y2 = ar->y1 + MS_DG_T(d, MS_DG_MIN_SLOPE);
+            ar->y2 = ar->y1 + ms_dg_drop(d, ar);
         if (ar->label_y < 0) { /* lost, or not placed by its arrival */
             ar->label_x = (ar->x1 + ar->x2) / 2;
             ar->label_y = (ar->y1 + ar->y2) / 2;
