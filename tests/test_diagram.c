@@ -2979,6 +2979,61 @@ static gboolean whole(const char *what, const char *text, const char *label, gui
     return ok;
 }
 
+/* A note just after an arrow leaves its lifeline (the server's "no such
+ * mailbox: bounced" after its 250) sits below the arrow, not on its first
+ * stretch: in no shipped scenario that runs one session at a time, in any
+ * view or on slides, does an arrow leaving a lifeline run through a note
+ * on that lifeline.  Where two sessions meet at one server at one instant
+ * (pop3-two-clients: the second QUIT answered while the first session's
+ * mailbox is updated) an arrow may still be pushed down past the room its
+ * delay and label ask for, after the note was placed below where it was
+ * expected: at most one note in 50 there.  MS_TEST_VERBOSE prints them. */
+static void notes_clear_the_arrows_leaving(void)
+{
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    guint alone = 0, together = 0, notes_together = 0, checked = 0;
+    for (guint i = 0; i < names->len; i++) {
+        for (guint v = 0; v < G_N_ELEMENTS(shipped_views); v++) {
+            g_auto(ShippedRun) run = { 0 };
+            g_autoptr(MsDiagram) d = diagram_of_view(names->pdata[i], v, &run);
+            g_autoptr(GArray) spans = conn_spans(d);
+            gboolean shared = any_simultaneous(spans);
+            for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
+                const MsDiagramPage *pg = ms_diagram_page(d, p);
+                for (guint k = pg->first_note; k < pg->first_note + pg->n_notes; k++) {
+                    const MsDiagramNote *n = ms_diagram_note(d, k);
+                    Box nb = note_box(d, n);
+                    nb.left += SLACK;
+                    nb.top += SLACK;
+                    nb.right -= SLACK;
+                    nb.bottom -= SLACK;
+                    notes_together += shared;
+                    for (guint a = pg->first_arrow; a < pg->first_arrow + pg->n_arrows; a++) {
+                        const MsDiagramArrow *ar = ms_diagram_arrow(d, a);
+                        if (ar->from != n->lifeline || ar->x1 == ar->x2)
+                            continue;
+                        checked++;
+                        if (!segment_meets(ar->x1, ar->y1, ar->x2, ar->y2, &nb))
+                            continue;
+                        if (shared)
+                            together++;
+                        else
+                            alone++;
+                        if (!shared || g_getenv("MS_TEST_VERBOSE") != NULL)
+                            fprintf(stderr, "\n  %s --%s page %u: \"%s\" through note \"%s\"",
+                                    (char *) names->pdata[i], shipped_views[v].name, p + 1,
+                                    ar->label, n->label);
+                    }
+                }
+            }
+        }
+    }
+    CU_ASSERT_TRUE(checked > 1000);
+    CU_ASSERT_TRUE(notes_together > 100);
+    CU_ASSERT_EQUAL(alone, 0);
+    CU_ASSERT_TRUE(together * 50 <= notes_together);
+}
+
 /* In every shipped scenario, in the compact and the full view and on
  * slides, no label or note is cut short: each is its whole text on as
  * many rows as it takes (docs/diagrams.md). */
@@ -3307,6 +3362,7 @@ int main(void)
         MS_TEST(page_height_grows_with_arrows),
         MS_TEST(overlap_checks_find_overlaps),
         MS_TEST(shipped_labels_never_overlap),
+        MS_TEST(notes_clear_the_arrows_leaving),
         MS_TEST(shipped_labels_and_notes_whole),
         MS_TEST(notes_fit_or_wrap_evenly),
         MS_TEST(zh_labels_on_the_english_layout),

@@ -264,6 +264,15 @@ static double spacing(const MsDiagram *d, const LifeState *ls, guint next, guint
         return 0; /* the reply leaves where the request arrived */
     if (prev == EV_NOTE)
         return ms_dg_note_h(d, &g_array_index(d->notes, MsDiagramNote, ls->item)) + 6.0;
+    if (next == EV_NOTE && prev == EV_SEND) {
+        /* A note just after a send (the server's "bounced" after its
+         * 250) sits below the arrow leaving here, not on its first
+         * stretch: as far down as the arrow drops across half the note. */
+        const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, ls->item);
+        double span = fabs(a->x2 - a->x1);
+        double half = ms_dg_note_w(d, &g_array_index(d->notes, MsDiagramNote, next_item)) / 2;
+        return 6.0 + (span > 0 ? ms_dg_drop(d, a) * MIN(1.0, half / span) : 0);
+    }
     if (next == EV_NOTE)
         return 6.0;
     /* Two arrows on opposite sides of the lifeline (the server answering
