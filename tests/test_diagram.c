@@ -2979,6 +2979,41 @@ static gboolean whole(const char *what, const char *text, const char *label, gui
     return ok;
 }
 
+/* The right margin holds the phase names as far as the longest reaches,
+ * and no more: in every shipped scenario, view and slide deck, each name
+ * ends inside the page, and the page ends a margin after the furthest of
+ * them or half a column after the last lifeline (before, every lane took
+ * its full width, whatever the names in it). */
+static void right_margin_fits_the_phase_names(void)
+{
+    g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
+    guint bands = 0;
+    for (guint i = 0; i < names->len; i++) {
+        for (guint v = 0; v < G_N_ELEMENTS(shipped_views); v++) {
+            g_auto(ShippedRun) run = { 0 };
+            g_autoptr(MsDiagram) d = diagram_of_view(names->pdata[i], v, &run);
+            if (ms_diagram_n_pages(d) == 0 || ms_diagram_n_lifelines(d) == 0)
+                continue;
+            double width = ms_diagram_page(d, 0)->width;
+            const MsDiagramLifeline *last = ms_diagram_lifeline(d, ms_diagram_n_lifelines(d) - 1);
+            double right = last->x + d->column / 2;
+            for (guint k = 0; k < ms_diagram_n_bands(d); k++) {
+                const MsDiagramBand *b = ms_diagram_band(d, k);
+                double end = ms_dg_band_label_x(d, b) +
+                             ms_dg_text_width(b->label, MS_DG_T(d, MS_DG_SMALL_PT), FALSE);
+                CU_ASSERT_TRUE(end <= width - MS_DG_T(d, MS_DG_MARGIN) + 1e-6);
+                CU_ASSERT_TRUE(ms_dg_band_label_x(d, b) > last->x);
+                right = MAX(right, end);
+                bands++;
+            }
+            for (guint p = 0; p < ms_diagram_n_pages(d); p++)
+                CU_ASSERT_DOUBLE_EQUAL(ms_diagram_page(d, p)->width, width, 1e-9);
+            CU_ASSERT_DOUBLE_EQUAL(width, right + MS_DG_T(d, MS_DG_MARGIN), 1e-6);
+        }
+    }
+    CU_ASSERT_TRUE(bands > 500);
+}
+
 /* A note just after an arrow leaves its lifeline (the server's "no such
  * mailbox: bounced" after its 250) sits below the arrow, not on its first
  * stretch: in no shipped scenario that runs one session at a time, in any
@@ -3363,6 +3398,7 @@ int main(void)
         MS_TEST(overlap_checks_find_overlaps),
         MS_TEST(shipped_labels_never_overlap),
         MS_TEST(notes_clear_the_arrows_leaving),
+        MS_TEST(right_margin_fits_the_phase_names),
         MS_TEST(shipped_labels_and_notes_whole),
         MS_TEST(notes_fit_or_wrap_evenly),
         MS_TEST(zh_labels_on_the_english_layout),

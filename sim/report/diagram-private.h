@@ -216,6 +216,8 @@ void ms_dg_layout_page(MsDiagram *d, guint page);
  * pass it to ms_dg_page_bands() for every page in turn, once the page is
  * laid out: it appends the page's bands to d->bands, each in its lane. */
 GArray *ms_dg_band_runs_new(const MsDiagram *d);
+double ms_dg_band_bar_x(const MsDiagram *d, const MsDiagramBand *b);
+double ms_dg_band_label_x(const MsDiagram *d, const MsDiagramBand *b);
 void ms_dg_page_bands(MsDiagram *d, guint page, GArray *conns);
 /* What the placer (diagram_place.c) reads of the layout: the points a
  * path's delay takes at the automatic scale, how far an arrow drops at

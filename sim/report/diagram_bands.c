@@ -149,3 +149,16 @@ void ms_dg_page_bands(MsDiagram *d, guint page, GArray *conns)
     out->first_band = start;
     out->n_bands = n;
 }
+
+/* Where the name of a band begins, in its lane of the right margin. */
+double ms_dg_band_label_x(const MsDiagram *d, const MsDiagramBand *b)
+{
+    return ms_dg_band_bar_x(d, b) + 6.0;
+}
+
+/* The bar beside a band, in its lane right of the last lifeline. */
+double ms_dg_band_bar_x(const MsDiagram *d, const MsDiagramBand *b)
+{
+    double x_last = g_array_index(d->lifelines, MsDiagramLifeline, d->lifelines->len - 1).x;
+    return x_last + d->column * 0.4 + b->lane * MS_DG_T(d, MS_DG_LANE);
+}

@@ -191,7 +191,6 @@ static void append_colour(GString *s, char op, const char *colour)
 static void draw_bands(Gv *gv, const MsDiagramPage *pg)
 {
     const MsDiagram *d = gv->d;
-    double x_last = ms_diagram_lifeline(d, ms_diagram_n_lifelines(d) - 1)->x;
     g_autoptr(GString) bg = g_string_new(NULL);
     for (guint i = pg->first_band; i < pg->first_band + pg->n_bands; i++) {
         const MsDiagramBand *b = ms_diagram_band(d, i);
@@ -206,10 +205,10 @@ static void draw_bands(Gv *gv, const MsDiagramPage *pg)
             g_string_append_c(bg, ' ');
         }
 
-        double bx = x_last + d->column * 0.4 + b->lane * T(MS_DG_LANE);
+        double bx = ms_dg_band_bar_x(d, b);
         deco_edge(gv, bx, b->y1 + 1.0, bx, y2 - 1.0, FLOW(b->flow)->band_edge, 2.5, "solid");
         double w = ms_dg_text_width(b->label, T(MS_DG_SMALL_PT), FALSE);
-        text_node(gv, "bl", i, bx + 6.0 + w / 2, (b->y1 + y2) / 2, b->label, MS_DG_FONT,
+        text_node(gv, "bl", i, ms_dg_band_label_x(d, b) + w / 2, (b->y1 + y2) / 2, b->label, MS_DG_FONT,
                   T(MS_DG_SMALL_PT), FLOW(b->flow)->text);
     }
     if (bg->len > 0)

@@ -415,9 +415,19 @@ static double layout_pages(MsDiagram *d, const guint *cuts)
     }
     double width = MS_DG_AXIS_X + 300.0;
     if (d->lifelines->len > 0) {
+        /* Half a column right of the last lifeline (its box, a note on
+         * it), and the phase names as far as the longest reaches in its
+         * lane (diagram_gv.c draws them there), not a whole lane each:
+         * on a slide every point saved is larger type. */
         const MsDiagramLifeline *last =
             &g_array_index(d->lifelines, MsDiagramLifeline, d->lifelines->len - 1);
-        width = last->x + d->column / 2 + d->n_lanes * MS_DG_T(d, MS_DG_LANE) + MS_DG_MARGIN;
+        double right = last->x + d->column / 2;
+        for (guint i = 0; i < d->bands->len; i++) {
+            const MsDiagramBand *b = &g_array_index(d->bands, MsDiagramBand, i);
+            right = MAX(right, ms_dg_band_label_x(d, b) +
+                                   ms_dg_text_width(b->label, MS_DG_T(d, MS_DG_SMALL_PT), FALSE));
+        }
+        width = right + MS_DG_T(d, MS_DG_MARGIN);
     }
     for (guint p = 0; p < d->pages->len; p++)
         g_array_index(d->pages, MsDiagramPage, p).width = width;
