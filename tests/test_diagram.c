@@ -228,6 +228,37 @@ static void roles_and_order_from_connections(void)
     CU_ASSERT_EQUAL(ms_diagram_arrow(d, 3)->flow, MS_DIAGRAM_FLOW_PUSH);
 }
 
+/* A server that serves web mail and takes mail by SMTP too (http-vs-smtp's
+ * crepes.fr, which alice-pc submits to and alice-browser logs in to) is
+ * named as both, in either language: on the pages that show only its SMTP
+ * relay, "web-mail server" alone misled. */
+static void server_of_smtp_and_web_mail_named_both(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    const Conn web = { 1, "HTTP", "alice-browser", "crepes.fr", 50001, 80 };
+    const Conn sub = { 2, "SMTP", "alice-pc", "crepes.fr", 50002, 25 };
+    const Conn out = { 3, "SMTP", "crepes.fr", "hamburger.edu", 50003, 25 };
+    emit_line(t, &web, MS_DIR_CLIENT, 10, 11, "POST /send HTTP/1.1", NULL);
+    emit_line(t, &sub, MS_DIR_SERVER, 20, 21, "220 crepes.fr", "smtp.handshake");
+    emit_line(t, &out, MS_DIR_SERVER, 30, 40, "220 hamburger.edu", "smtp.handshake");
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    guint found = 0;
+    for (guint i = 0; i < ms_diagram_n_lifelines(d); i++) {
+        const MsDiagramLifeline *l = ms_diagram_lifeline(d, i);
+        if (strcmp(l->host, "crepes.fr") == 0) {
+            CU_ASSERT_EQUAL(l->role, MS_DIAGRAM_ROLE_MAIL_WEB_SERVER);
+            found++;
+        } else if (strcmp(l->host, "hamburger.edu") == 0) {
+            CU_ASSERT_EQUAL(l->role, MS_DIAGRAM_ROLE_MAIL_SERVER);
+        }
+    }
+    CU_ASSERT_EQUAL(found, 1);
+    MS_ASSERT_STR(ms_diagram_role_name(MS_DIAGRAM_ROLE_MAIL_WEB_SERVER, "en"),
+                  "mail server + web mail");
+    MS_ASSERT_STR(ms_diagram_role_name(MS_DIAGRAM_ROLE_MAIL_WEB_SERVER, "zh"),
+                  "邮件服务器 + Web 邮件");
+}
+
 /* The story, with Carol's agent fetching from hamburger.edu over protocol
  * (POP3 or IMAP) from at_ms on, and, before it, `others` more agents that
  * each fetch once in turn. */
@@ -3339,6 +3370,7 @@ int main(void)
     static const MsTestCase layout[] = {
         MS_TEST(lifelines_follow_the_mail),
         MS_TEST(roles_and_order_from_connections),
+        MS_TEST(server_of_smtp_and_web_mail_named_both),
         MS_TEST(imap_idle_news_is_a_push),
         MS_TEST(simultaneous_readers_either_side),
         MS_TEST(one_arrow_per_line_in_trace_order),

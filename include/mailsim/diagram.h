@@ -46,7 +46,8 @@ gboolean ms_diagram_format_is_graphviz(MsDiagramFormat format);
     X(MS_DIAGRAM_ROLE_USER_AGENT, "user agent", "用户代理")                  \
     X(MS_DIAGRAM_ROLE_MAIL_SERVER, "mail server", "邮件服务器")              \
     X(MS_DIAGRAM_ROLE_BROWSER, "browser", "浏览器")                          \
-    X(MS_DIAGRAM_ROLE_WEBMAIL_SERVER, "web-mail server", "Web 邮件服务器")
+    X(MS_DIAGRAM_ROLE_WEBMAIL_SERVER, "web-mail server", "Web 邮件服务器")  \
+    X(MS_DIAGRAM_ROLE_MAIL_WEB_SERVER, "mail server + web mail", "邮件服务器 + Web 邮件")
 
 #define MS_DIAGRAM_ROLE_ENUM_(e, en, zh) e,
 typedef enum { MS_DIAGRAM_ROLES(MS_DIAGRAM_ROLE_ENUM_) MS_DIAGRAM_N_ROLES } MsDiagramRole;

@@ -4,9 +4,9 @@
  * The trace does not say which host is a user agent and which a server, so
  * roles are read off the connections: a host that accepts connections on a
  * mail port (25, 587, 465, 110, 995, 143, 993) is a mail server, one that
- * accepts them on a web port (80, 443, 8080) a web-mail server; a host that
- * only opens connections is a user agent (to mail ports) or a browser (to
- * web ports).  Lifelines are ordered as the mail flows: first the hosts
+ * accepts them on a web port (80, 443, 8080) a web-mail server, one that
+ * does both a "mail server + web mail"; a host that only opens connections
+ * is a user agent (to mail ports) or a browser (to web ports).  Lifelines are ordered as the mail flows: first the hosts
  * that send mail (they open SMTP to a server, compose a message or POST a
  * form), then the servers in the order they first take part in SMTP (so
  * the sender's server comes before the receiver's), then the hosts that
@@ -119,6 +119,11 @@ static gboolean host_is_server(const MsDgHostInfo *h)
 
 MsDiagramRole ms_dg_host_role(const MsDgHostInfo *h)
 {
+    /* A server that takes mail by SMTP and serves web mail too is the
+     * browser's "mail server" of the lecture, and the SMTP server of the
+     * relay drawn beside it: both names. */
+    if (h->accepts_web && h->accepts_mail)
+        return MS_DIAGRAM_ROLE_MAIL_WEB_SERVER;
     if (h->accepts_web)
         return MS_DIAGRAM_ROLE_WEBMAIL_SERVER;
     if (h->accepts_mail)
