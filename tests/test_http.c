@@ -1225,7 +1225,7 @@ static MsWebmailResponse *call(MsWebmail *app, const char *method, const char *t
     if (form != NULL)
         ms_http_headers_add(h, "Content-Type", "application/x-www-form-urlencoded");
     g_autoptr(GBytes) body = form != NULL ? bytes(form) : NULL;
-    return ms_webmail_handle(app, method, target, h, body);
+    return ms_webmail_handle(app, NULL, method, target, h, body);
 }
 
 static char *page_of(const MsWebmailResponse *r)
@@ -1326,7 +1326,7 @@ static void test_webmail_login_refused(void)
     g_autoptr(GPtrArray) h = ms_http_headers_new();
     ms_http_headers_add(h, "Content-Type", "text/plain");
     g_autoptr(GBytes) body = bytes("user=alice&password=s3cret+pw");
-    g_autoptr(MsWebmailResponse) typed = ms_webmail_handle(app, "POST", "/login", h, body);
+    g_autoptr(MsWebmailResponse) typed = ms_webmail_handle(app, NULL, "POST", "/login", h, body);
     CU_ASSERT_EQUAL(typed->status, 415);
     CU_ASSERT_EQUAL(ms_webmail_sessions(app), 0);
 }
@@ -1720,7 +1720,7 @@ static const MsTestCase webmail_form_cases[] = {
 
 static void serve_webmail(MsHttpServer *s, const MsHttpEvent *ev, gpointer data)
 {
-    g_autoptr(MsWebmailResponse) r = ms_webmail_handle(data, ev->method, ev->path, ev->headers,
+    g_autoptr(MsWebmailResponse) r = ms_webmail_handle(data, NULL, ev->method, ev->path, ev->headers,
                                                        ev->body);
     ms_http_server_respond(s, r->status, NULL, r->headers, r->body);
 }

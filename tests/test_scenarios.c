@@ -1330,6 +1330,14 @@ static void web_mail_uses_http_then_smtp(void)
     CU_ASSERT_EQUAL(count_conns(t, "crepes.fr", "hamburger.edu", 25), 2);
     CU_ASSERT_EQUAL(count_conns(t, "alice-browser", "crepes.fr", 25), 0);
     CU_ASSERT_EQUAL(count_lines(t, "alice-browser", MS_DIR_CLIENT, "POST /send HTTP/1.1"), 1);
+    /* The message the browser sent says, on top of its header, that
+     * crepes.fr took it by HTTP from alice-browser (RFC 5321 4.4's trace
+     * line, as web-mail services write it); the PC's message says ESMTP. */
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_CLIENT, "Received: from alice-browser "
+                                "(alice-browser) by crepes.fr with HTTP;"), 1);
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_CLIENT, "Received: "), 2);
+    CU_ASSERT_EQUAL(count_lines(t, "crepes.fr", MS_DIR_CLIENT, "Received: from alice-pc "
+                                "(alice-pc) by crepes.fr with ESMTP id 1;"), 1);
     CU_ASSERT_PTR_NOT_NULL(find_event(t, "mailbox.deliver", "bob@hamburger.edu"));
     /* Bob's browser gets the message as a web page after the delivery. */
     MsTime delivered = first_event_time(t, "mailbox.deliver", NULL, 1);

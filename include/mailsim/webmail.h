@@ -98,6 +98,7 @@ typedef struct {
     const char *const *to;     /* addr-specs, NULL-terminated, at least one */
     const char *subject;       /* "" when the field was left empty */
     const char *body;          /* UTF-8, "\n" line ends */
+    const char *client;        /* the browser's host (NULL: not known) */
 } MsWebmailOutgoing;
 
 /* Callbacks into the glue; each gets the config's user_data last. */
@@ -183,12 +184,13 @@ typedef struct MsWebmail MsWebmail;
 /* Copies config.  Fails (MS_ERROR_SCENARIO) when a callback is missing. */
 MsWebmail *ms_webmail_new(const MsWebmailConfig *config, GError **error);
 void ms_webmail_free(MsWebmail *app);
-/* Answers one request: method and target as in the REQUEST event (target
- * in origin form, "/inbox"), its header fields (MsHttpHeader*, for Cookie
- * and Content-Type) and content (may be NULL).  Never fails: a bad
- * request gets a 4xx page.  Transfer full. */
-MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *method, const char *target,
-                                     const GPtrArray *headers, GBytes *body);
+/* Answers one request from the browser on host `client` (may be NULL; a
+ * message it sends says it came from there): method and target as in the
+ * REQUEST event (target in origin form, "/inbox"), its header fields
+ * (MsHttpHeader*, for Cookie and Content-Type) and content (may be NULL).
+ * Never fails: a bad request gets a 4xx page.  Transfer full. */
+MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *client, const char *method,
+                                     const char *target, const GPtrArray *headers, GBytes *body);
 /* Turns the folder pages on (callbacks copied; all four required; the
  * config's user_data is passed to them). */
 void ms_webmail_enable_folders(MsWebmail *app, const MsWebmailFolders *folders);

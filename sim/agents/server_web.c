@@ -161,16 +161,28 @@ static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **err
         .text = out->body != NULL ? out->body : "",
     };
     g_autoptr(GError) error = NULL;
-    g_autoptr(GBytes) data_bytes = ms_message_compose_bytes(&draft, &error);
-    if (data_bytes == NULL) {
+    g_autoptr(GBytes) composed = ms_message_compose_bytes(&draft, &error);
+    if (composed == NULL) {
         *error_out = g_strdup(error->message);
         return FALSE;
     }
     guint n = g_strv_length((char **) out->to);
     ms_world_note(world, MS_TRACE_MESSAGE, "message.composed", server->name, message_id, 0,
                   "%s composes message %s to %u recipient%s (%zu bytes) and submits it to %s",
-                  out->from, message_id, n, n == 1 ? "" : "s", g_bytes_get_size(data_bytes),
+                  out->from, message_id, n, n == 1 ? "" : "s", g_bytes_get_size(composed),
                   server->name);
+    /* RFC 5321 4.4 asks every SMTP server that takes a message to put its
+     * trace line on top; a web-mail service takes this one by HTTP, and
+     * says so as such services do ("with HTTP"), so that the header shows
+     * every hop, the browser's first.  Folded like the SMTP server's. */
+    const char *client = out->client != NULL ? out->client : "unknown";
+    char date[MS_MESSAGE_DATE_SIZE];
+    ms_message_format_date_to(date, ms_world_unix_time(world));
+    g_autofree char *from = g_strdup_printf("from %s (%s)", client, client);
+    g_autofree char *by = g_strdup_printf("by %s with HTTP;", server->name);
+    gboolean long_line = strlen("Received: ") + strlen(from) + 1 + strlen(by) > MS_MESSAGE_LINE_SHOULD;
+    g_autofree char *received = g_strdup_printf("%s%c%s\n%s", from, long_line ? '\n' : ' ', by, date);
+    g_autoptr(GBytes) data_bytes = ms_message_prepend_to_bytes(composed, "Received", received, TRUE);
     g_autoptr(GPtrArray) remote = g_ptr_array_new();
     for (guint i = 0; i < n; i++) {
         MsServerUser *u = ms_mail_server_find_recipient(server, out->to[i]);
@@ -194,7 +206,7 @@ static GPtrArray *web_step(MsServerSession *base, gboolean *close_out)
     while ((ev = ms_http_server_next_event(s->engine)) != NULL) {
         if (ev->kind == MS_HTTP_EVENT_REQUEST) {
             g_autoptr(MsWebmailResponse) r = ms_webmail_handle(
-                base->server->webmail, ev->method, ev->path, ev->headers, ev->body);
+                base->server->webmail, base->peer, ev->method, ev->path, ev->headers, ev->body);
             ms_http_server_respond(s->engine, r->status, NULL, r->headers, r->body);
         } else if (ev->kind == MS_HTTP_EVENT_CLOSE) {
             *close_out = TRUE;

@@ -34,6 +34,7 @@ struct MsWebmail {
  * session its cookie names (NULL: none), and the response being written. */
 typedef struct {
     MsWebmail *app;
+    const char *client;   /* the browser's host, for Received: (may be NULL) */
     const char *method;
     const char *path;     /* without the query */
     const char *query;    /* after '?', or "" */

@@ -430,6 +430,7 @@ static void do_send(MsWebmailCtx *ctx)
         .to = (const char *const *) rcpts->pdata,
         .subject = subject != NULL ? subject : "",
         .body = text->str,
+        .client = ctx->client,
     };
     MsWebmail *app = ctx->app;
     g_autofree char *why = NULL;
@@ -548,8 +549,8 @@ void ms_webmail_response_free(MsWebmailResponse *response)
     g_free(response);
 }
 
-MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *method, const char *target,
-                                     const GPtrArray *headers, GBytes *body)
+MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *client, const char *method,
+                                     const char *target, const GPtrArray *headers, GBytes *body)
 {
     g_return_val_if_fail(app != NULL, NULL);
     MsWebmailResponse *resp = g_new0(MsWebmailResponse, 1);
@@ -559,6 +560,7 @@ MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *method, const c
     g_autofree char *path = q != NULL ? g_strndup(t, (gsize) (q - t)) : g_strdup(t);
     MsWebmailCtx ctx = {
         .app = app,
+        .client = client,
         .method = method != NULL ? method : "",
         .path = path,
         .query = q != NULL ? q + 1 : "",
