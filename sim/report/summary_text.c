@@ -361,12 +361,26 @@ static void append_containers(GString *out, FILE *file, GPtrArray *list, const c
         g_string_append_printf(out, "    %s\n", TR(lang, N_("(none)")));
         return;
     }
+    /* Hosts in a column of their own, so that the names line up too. */
+    guint host_width = 0;
+    for (guint i = 0; with_name && i < list->len; i++) {
+        guint w = ms_report_text_width(((const MsSumContainer *) g_ptr_array_index(list, i))->host);
+        if (w <= LABEL_MAX / 2)
+            host_width = MAX(host_width, w);
+    }
     Rows rows;
     rows_init(&rows);
     for (guint i = 0; i < list->len; i++) {
         const MsSumContainer *c = g_ptr_array_index(list, i);
-        g_autofree char *label = with_name ? g_strdup_printf("%s  %s", c->host, c->name)
-                                           : g_strdup(c->host);
+        g_autofree char *label = NULL;
+        if (with_name) {
+            GString *l = g_string_new(NULL);
+            ms_report_append_padded(l, c->host, host_width + 2);
+            g_string_append(l, c->name);
+            label = g_string_free(l, FALSE);
+        } else {
+            label = g_strdup(c->host);
+        }
         g_autofree char *count = g_strdup_printf("%" G_GINT64_FORMAT, c->count);
         GString *v = g_string_new(NULL);
         g_autofree char *n = ms_report_format(lang, N_("messages: {1}"), count, NULL);
