@@ -3010,6 +3010,39 @@ static gboolean whole(const char *what, const char *text, const char *label, gui
     return ok;
 }
 
+/* reply-forward: Bob reads Alice's message by POP3 and then answers it.
+ * An agent that fetches before it first sends stands with the readers,
+ * beside its own server, so that every hop of his reply (bob-pc ->
+ * hamburger.edu -> crepes.fr) goes to the next lifeline; Alice, who sends
+ * first, stays left of the servers.  The shipped scenario too. */
+static void reader_who_replies_stands_by_his_server(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    const Conn to_bob = { 1, "SMTP", "crepes.fr", "hamburger.edu", 50000, 25 };
+    const Conn sub = { 2, "SMTP", "alice-pc", "crepes.fr", 50001, 25 };
+    const Conn pop = { 3, "POP3", "bob-pc", "hamburger.edu", 50002, 110 };
+    const Conn reply = { 4, "SMTP", "bob-pc", "hamburger.edu", 50003, 25 };
+    const Conn back = { 5, "SMTP", "hamburger.edu", "crepes.fr", 50004, 25 };
+    emit_line(t, &sub, MS_DIR_SERVER, 0, 1, "220 crepes.fr", "smtp.handshake");
+    emit_line(t, &to_bob, MS_DIR_SERVER, 10, 20, "220 hamburger.edu", "smtp.handshake");
+    emit_line(t, &pop, MS_DIR_SERVER, 30, 31, "+OK", "pop3.authorization");
+    emit_line(t, &reply, MS_DIR_SERVER, 40, 41, "220 hamburger.edu", "smtp.handshake");
+    emit_line(t, &back, MS_DIR_SERVER, 50, 60, "220 crepes.fr", "smtp.handshake");
+    g_autoptr(MsDiagram) d = diagram_of(t);
+    static const char *const hosts[] = { "alice-pc", "crepes.fr", "hamburger.edu", "bob-pc" };
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(d), 4);
+    for (guint i = 0; i < 4; i++)
+        MS_ASSERT_STR(ms_diagram_lifeline(d, i)->host, hosts[i]);
+
+    g_auto(ShippedRun) run = { 0 };
+    g_autoptr(MsDiagram) shipped = diagram_of_view("scenarios/reply-forward.mss", 0, &run);
+    static const char *const order[] = { "alice-pc", "crepes.fr", "hamburger.edu", "bob-pc",
+                                         "carol-pc" };
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(shipped), 5);
+    for (guint i = 0; i < 5; i++)
+        MS_ASSERT_STR(ms_diagram_lifeline(shipped, i)->host, order[i]);
+}
+
 /* The right margin holds the phase names as far as the longest reaches,
  * and no more: in every shipped scenario, view and slide deck, each name
  * ends inside the page, and the page ends a margin after the furthest of
@@ -3371,6 +3404,7 @@ int main(void)
         MS_TEST(lifelines_follow_the_mail),
         MS_TEST(roles_and_order_from_connections),
         MS_TEST(server_of_smtp_and_web_mail_named_both),
+        MS_TEST(reader_who_replies_stands_by_his_server),
         MS_TEST(imap_idle_news_is_a_push),
         MS_TEST(simultaneous_readers_either_side),
         MS_TEST(one_arrow_per_line_in_trace_order),

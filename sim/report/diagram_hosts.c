@@ -6,14 +6,17 @@
  * mail port (25, 587, 465, 110, 995, 143, 993) is a mail server, one that
  * accepts them on a web port (80, 443, 8080) a web-mail server, one that
  * does both a "mail server + web mail"; a host that only opens connections
- * is a user agent (to mail ports) or a browser (to web ports).  Lifelines are ordered as the mail flows: first the hosts
- * that send mail (they open SMTP to a server, compose a message or POST a
- * form), then the servers in the order they first take part in SMTP (so
- * the sender's server comes before the receiver's), then the hosts that
- * fetch mail; within a group, by their server's place, then by first
- * appearance in the trace.  Where sessions drawn at the same time would
- * share columns in that order (two readers of one server), diagram_order.c
- * moves hosts to either side.
+ * is a user agent (to mail ports) or a browser (to web ports).
+ *
+ * Lifelines are ordered as the mail flows: first the hosts that send mail
+ * (they open SMTP to a server, compose a message or POST a form), then the
+ * servers in the order they first take part in SMTP (so the sender's
+ * server comes before the receiver's), then the hosts that fetch mail,
+ * with the user agents that fetch by POP3 or IMAP before they first send
+ * (a reader who replies); within a group, by their server's place, then
+ * by first appearance in the trace.  Where sessions drawn at the same time
+ * would share columns in that order (two readers of one server),
+ * diagram_order.c moves hosts to either side.
  */
 #include <string.h>
 
@@ -44,6 +47,8 @@ static MsDgHostInfo *host_get(MsDgHosts *hs, const char *name, guint64 id)
         h->name = name;
         h->first_seen = id;
         h->first_smtp = G_MAXUINT64;
+        h->first_send = G_MAXUINT64;
+        h->first_fetch = G_MAXUINT64;
         h->home_rank = G_MAXUINT;
         g_ptr_array_add(hs->hosts, h);
         g_hash_table_insert(hs->by_name, (gpointer) name, h);
@@ -83,7 +88,10 @@ static void host_conn(MsDgHosts *hs, const char *client, const char *server, gui
     if (smtp) {
         c->first_smtp = MIN(c->first_smtp, 2 * id);
         s->first_smtp = MIN(s->first_smtp, 2 * id + 1);
+        c->first_send = MIN(c->first_send, id);
         c->sends = TRUE;
+    } else if (mail) {
+        c->first_fetch = MIN(c->first_fetch, id);
     }
 }
 
@@ -96,8 +104,11 @@ void ms_dg_host_record(MsDgHosts *hs, const MsTraceRecord *r, guint64 i)
         host_get(hs, r->dst, i);
     if (r->src == NULL || r->dst == NULL) {
         if (r->kind == MS_TRACE_MESSAGE && r->src != NULL && r->note != NULL &&
-            strcmp(r->note, "message.composed") == 0)
-            host_get(hs, r->src, i)->sends = TRUE;
+            strcmp(r->note, "message.composed") == 0) {
+            MsDgHostInfo *h = host_get(hs, r->src, i);
+            h->sends = TRUE;
+            h->first_send = MIN(h->first_send, i);
+        }
         return;
     }
     if (r->kind == MS_TRACE_CONN_OPEN || (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT)) {
@@ -175,7 +186,10 @@ void ms_dg_hosts_order(MsDgHosts *hs)
         }
         MsDgHostInfo *home = h->home != NULL ? g_hash_table_lookup(hs->by_name, h->home) : NULL;
         h->home_rank = home != NULL ? home->home_rank : G_MAXUINT;
-        if (h->sends)
+        /* An agent that fetches before it sends (Bob, who replies to what
+         * he read) stays beside its server with the readers: its reply
+         * then leaves toward the servers, not across them. */
+        if (h->sends && !(h->first_fetch < h->first_send && home != NULL))
             h->bucket = 0;
         else if (h->opens_mail || h->opens_web)
             h->bucket = 2;
