@@ -948,6 +948,80 @@ static void test_format_text_controls(void)
     ASSERT_CONTAINS(text, one);
 }
 
+/* Every bidi control (Unicode's Bidi_Control) and zero-width character,
+ * in code point order, and how the reports for people name them. */
+#define INVISIBLE                                                                          \
+    "\xD8\x9C" "\xE2\x80\x8B" "\xE2\x80\x8C" "\xE2\x80\x8D" "\xE2\x80\x8E" "\xE2\x80\x8F" \
+    "\xE2\x80\xAA" "\xE2\x80\xAB" "\xE2\x80\xAC" "\xE2\x80\xAD" "\xE2\x80\xAE"          \
+    "\xE2\x81\xA0" "\xE2\x81\xA6" "\xE2\x81\xA7" "\xE2\x81\xA8" "\xE2\x81\xA9"          \
+    "\xEF\xBB\xBF"
+#define INVISIBLE_NAMED                                                                    \
+    "<U+061C><U+200B><U+200C><U+200D><U+200E><U+200F><U+202A><U+202B><U+202C><U+202D>"     \
+    "<U+202E><U+2060><U+2066><U+2067><U+2068><U+2069><U+FEFF>"
+
+/* Whether text holds none of INVISIBLE's characters. */
+static gboolean none_invisible(const char *text)
+{
+    static const char *const each[] = { "\xD8\x9C", "\xE2\x80\x8B", "\xE2\x80\x8C",
+                                        "\xE2\x80\x8D", "\xE2\x80\x8E", "\xE2\x80\x8F",
+                                        "\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC",
+                                        "\xE2\x80\xAD", "\xE2\x80\xAE", "\xE2\x81\xA0",
+                                        "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8",
+                                        "\xE2\x81\xA9", "\xEF\xBB\xBF" };
+    for (gsize i = 0; i < G_N_ELEMENTS(each); i++) {
+        if (strstr(text, each[i]) != NULL) {
+            fprintf(stderr, "character %zu of INVISIBLE left as it is\n", i);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* A right-to-left override from a program's output or a file name would
+ * show the grader "liaf" where "fail" was written and reorder the rest of
+ * the line; an isolate or a zero-width space hides in a word; none of them
+ * shows itself.  The text, JUnit and TAP reports name each (<U+202E>); the
+ * JSON formats keep the text as it was, and stay valid JSON. */
+static void test_format_invisible(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(GPtrArray) rs = sample_class(ex, "en");
+    MsGradeResult *r = g_ptr_array_index(rs, 0);
+    g_free(r->student);
+    r->student = g_strdup("eve" INVISIBLE);
+    MsGradeTest *t = g_ptr_array_index(r->tests, 0);
+    char *out = g_strconcat(t->output, "\nprinted: " INVISIBLE "end", NULL);
+    g_free(t->output);
+    t->output = out;
+    char *tr = g_strconcat(r->transcript, "C: HELO " INVISIBLE "\\r\\n\n", NULL);
+    g_free(r->transcript);
+    r->transcript = tr;
+
+    g_autofree char *text = ms_grade_format_class(rs, MS_GRADE_FMT_TEXT, "en");
+    CU_ASSERT_TRUE(none_invisible(text));
+    CU_ASSERT_TRUE(g_str_has_prefix(text, "== eve" INVISIBLE_NAMED ": 10 of 10 "));
+    ASSERT_CONTAINS(text, "\n          printed: " INVISIBLE_NAMED "end\n");
+    ASSERT_CONTAINS(text, "\n   C: HELO " INVISIBLE_NAMED "\\r\\n\n");
+    g_autofree char *xml = ms_grade_format_class(rs, MS_GRADE_FMT_JUNIT, "en");
+    CU_ASSERT_TRUE(none_invisible(xml));
+    ASSERT_CONTAINS(xml, "<testsuite name=\"eve" "&lt;U+061C&gt;");
+    g_autofree char *tap = ms_grade_format_class(rs, MS_GRADE_FMT_TAP, "en");
+    CU_ASSERT_TRUE(none_invisible(tap));
+    ASSERT_CONTAINS(tap, "    printed: " INVISIBLE_NAMED "end\n");
+
+    g_autofree char *gs = ms_grade_format_one(r, MS_GRADE_FMT_GRADESCOPE, "en");
+    g_autoptr(JsonNode) root = parse_json(gs);
+    CU_ASSERT_TRUE_FATAL(root != NULL && JSON_NODE_HOLDS_OBJECT(root));
+    JsonArray *tests = json_object_get_array_member(json_node_get_object(root), "tests");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tests);
+    const char *first = json_object_get_string_member(json_array_get_object_element(tests, 0),
+                                                      "output");
+    ASSERT_CONTAINS(first, "printed: " INVISIBLE "end");
+    g_autofree char *res = ms_grade_format_class(rs, MS_GRADE_FMT_RESULTS, "en");
+    g_autoptr(JsonNode) back = parse_json(res);
+    CU_ASSERT_PTR_NOT_NULL(back);
+}
+
 /* RFC 4180 CSV: a header, then a record per student, each with as many
  * fields as the header; quoted fields, CRLF records. */
 static GPtrArray *csv_record(const char **p)
@@ -1619,6 +1693,7 @@ static const MsTestCase output_cases[] = {
     MS_TEST(test_format_tap),
     MS_TEST(test_format_tap_controls),
     MS_TEST(test_format_text_controls),
+    MS_TEST(test_format_invisible),
     MS_TEST(test_format_csv),
     MS_TEST(test_format_results_roundtrip),
     MS_TEST(test_class_summary),

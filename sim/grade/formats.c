@@ -158,14 +158,18 @@ static JsonNode *prairielearn_node(const MsGradeResult *r, const char *lang)
  * replayed dialogue's are (ms_report_append_escaped()): CR as <CR>, LF inside a
  * one-line field as <LF>, the others as \xNN, a byte that is not UTF-8 as
  * \xNN.  The C1 controls (a terminal may read U+009B as ESC [) and
- * U+FFFE/U+FFFF (not characters in XML) are written \u009B.  TAB stays:
- * it is only white space to a terminal, XML and YAML alike. */
+ * U+FFFE/U+FFFF (not characters in XML) are written \u009B.  The bidi
+ * controls and the zero-width characters are written <U+202E>: a
+ * right-to-left override or an isolate reorders what follows it on the
+ * grader's screen ("Trojan Source", CVE-2021-42574), a zero-width space
+ * hides in a word, and none of them shows itself.  TAB stays: it is only
+ * white space to a terminal, XML and YAML alike. */
 
 /* s made visible (transfer full); LF kept when keep_lf. */
 static char *visible(const char *s, gboolean keep_lf)
 {
     GString *out = g_string_new(NULL);
-    ms_report_append_escaped(out, s, MS_ESCAPE_KEEP_TAB | MS_ESCAPE_C1 |
+    ms_report_append_escaped(out, s, MS_ESCAPE_KEEP_TAB | MS_ESCAPE_C1 | MS_ESCAPE_INVISIBLE |
                                          (keep_lf ? MS_ESCAPE_KEEP_LF : 0));
     return g_string_free(out, FALSE);
 }

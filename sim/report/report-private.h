@@ -297,7 +297,14 @@ static inline guint ms_octets16_first(MsOctets16 m)
 #define MS_ESCAPE_KEEP_TAB 1u /* a TAB as it is, not \t */
 #define MS_ESCAPE_KEEP_LF 2u  /* an LF as it is, not <LF> */
 #define MS_ESCAPE_C1 4u       /* C1 controls and U+FFFE/U+FFFF as \u0085 */
+#define MS_ESCAPE_INVISIBLE 8u /* bidi controls and zero-width characters as
+                                * <U+202E> (ms_report_is_invisible()) */
 void ms_report_append_escaped(GString *out, const char *text, guint flags);
+/* Whether c reorders or hides the text around it on a screen without being
+ * seen itself: Unicode's Bidi_Control characters (U+061C, U+200E, U+200F,
+ * U+202A to U+202E, U+2066 to U+2069) and the zero-width ones (U+200B to
+ * U+200D, U+2060, U+FEFF). */
+gboolean ms_report_is_invisible(gunichar c);
 
 /* Columns a string takes on a terminal (East Asian wide characters 2). */
 guint ms_report_text_width(const char *s);

@@ -30,6 +30,12 @@ void ms_report_options_init(MsReportOptions *options)
     options->html_lines = MS_REPORT_HTML_LINES_DEFAULT;
 }
 
+gboolean ms_report_is_invisible(gunichar c)
+{
+    return c == 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+           c == 0x2060 || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+}
+
 void ms_report_append_escaped(GString *out, const char *text, guint flags)
 {
     const char *p = text != NULL ? text : "";
@@ -54,6 +60,10 @@ void ms_report_append_escaped(GString *out, const char *text, guint flags)
         } else if ((flags & MS_ESCAPE_C1) && ((c >= 0x80 && c < 0xa0) || c == 0xfffe ||
                                              c == 0xffff)) {
             g_string_append_printf(out, "\\u%04X", (guint) c);
+        } else if ((flags & MS_ESCAPE_INVISIBLE) && ms_report_is_invisible(c)) {
+            /* A right-to-left override would show "fail" as "liaf" and
+             * a zero-width space splits a word unseen: each is named. */
+            g_string_append_printf(out, "<U+%04X>", (guint) c);
         } else {
             g_string_append_len(out, p, g_utf8_next_char(p) - p);
         }
