@@ -153,6 +153,47 @@ static void test_format_errors(void)
     expect_errors(cases, G_N_ELEMENTS(cases));
 }
 
+static int run_cli(const char *const *args, char **out, char **err);
+
+/* A value given twice in a choice would come to students twice as often
+ * as the others (param), or is a slip (answer choices, compared in any
+ * case): refused where it is written, by loading and by `exercise check`
+ * alike. */
+static void test_format_duplicate_choices(void)
+{
+    const ErrorCase cases[] = {
+        { HEAD "param subject choice Ketchup Pickles Ketchup\n"
+               "submit dialogue from alice-pc to hamburger.edu\n" SCEN CHECK,
+          "t.exercise:5:38: error: expected each value of a choice once, found 'Ketchup' "
+          "again (first at 5:22)" },
+        { HEAD "submit answers\n" SCEN
+               "check q\n title en \"Q\"\n title zh \"Q\"\n"
+               " answer d choice summary \"x\" choices push pull Push\n"
+               " pass en \"y\"\n pass zh \"是\"\n fail en \"n\"\n fail zh \"否\"\nend\n",
+          "t.exercise:14:48: error: expected each of the choices once (they are compared in "
+          "any case), found 'Push' again (first at 14:38)" },
+    };
+    expect_errors(cases, G_N_ELEMENTS(cases));
+    /* Values that differ in case are two values of a parameter. */
+    const char *two = HEAD "param subject choice Ketchup ketchup\n"
+                           "submit dialogue from alice-pc to hamburger.edu\n" SCEN CHECK;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsExercise) ex = ms_exercise_parse(two, strlen(two), "t.exercise", &error);
+    CU_ASSERT_PTR_NOT_NULL(ex);
+
+    g_autofree char *dir = g_dir_make_tmp("mailsim-choice-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "dup.exercise", NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(path, cases[0].text, -1, NULL));
+    const char *check[] = { "exercise", "check", path, NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run_cli(check, &out, &err), 1);
+    g_autofree char *want = g_strdup_printf("%s:5:38: error: expected each value of a choice "
+                                            "once, found 'Ketchup' again (first at 5:22)",
+                                            path);
+    ASSERT_CONTAINS(err, want);
+    ms_test_remove_tree(dir);
+}
+
 /* ---- Shipped exercises -------------------------------------------------------- */
 
 static MsGradeResult *grade_filled(const MsExercise *ex, const char *student, const char *text,
@@ -1660,6 +1701,7 @@ static void test_zh_feedback(void)
 static const MsTestCase format_cases[] = {
     MS_TEST(test_format_minimal),
     MS_TEST(test_format_errors),
+    MS_TEST(test_format_duplicate_choices),
     MS_TEST_END,
 };
 

@@ -289,6 +289,16 @@ gboolean ms_grade_name_ok(const char *name)
     return TRUE;
 }
 
+guint ms_grade_find_choice(const GPtrArray *choices, const char *text, gboolean any_case)
+{
+    for (guint i = 0; i < choices->len; i++) {
+        const char *v = g_ptr_array_index(choices, i);
+        if (any_case ? g_ascii_strcasecmp(v, text) == 0 : strcmp(v, text) == 0)
+            return i;
+    }
+    return choices->len;
+}
+
 static void parse_param(GradeReader *r, MsScCursor *c)
 {
     MsScToken *name = ms_sc_expect_text(c, "a parameter name such as latency");
@@ -360,13 +370,26 @@ static void parse_param(GradeReader *r, MsScCursor *c)
             ms_sc_fail(c, pa->loc, "a range may have at most a million values");
         }
     } else {
+        /* Where each value was given, for a value given twice: it would
+         * come to students twice as often as the others, and look like a
+         * slip for another value to the one who wrote it. */
+        g_autoptr(GArray) locs = g_array_new(FALSE, FALSE, sizeof(MsLoc));
         while (!c->failed && ms_sc_peek(c) != NULL && !ms_sc_is_word(ms_sc_peek(c), "default")) {
             MsScToken *tok = ms_sc_take(c);
             if (!ms_sc_is_text(tok)) {
                 ms_sc_fail_expected(c, tok, "a value (a word or a text in double quotes)");
                 break;
             }
+            guint first = ms_grade_find_choice(pa->choices, tok->text, FALSE);
+            if (first < pa->choices->len) {
+                MsLoc at = g_array_index(locs, MsLoc, first);
+                g_autofree char *q = ms_sc_quote(tok->text);
+                ms_sc_fail(c, tok->loc, "expected each value of a choice once, found '%s' "
+                                        "again (first at %u:%u)", q, at.line, at.column);
+                break;
+            }
             g_ptr_array_add(pa->choices, g_strdup(tok->text));
+            g_array_append_val(locs, tok->loc);
         }
         if (!c->failed && pa->choices->len == 0)
             ms_sc_fail_expected(c, ms_sc_peek(c), "at least one value to choose from");

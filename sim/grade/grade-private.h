@@ -179,6 +179,9 @@ gboolean ms_grade_split_number(const char *text, double *value_out, char **unit_
                                int *decimals_out);
 /* Letters, digits, '_' and '-', starting with a letter. */
 gboolean ms_grade_name_ok(const char *name);
+/* The index of text among choices (in any ASCII case when any_case), or
+ * choices->len when it is not one of them. */
+guint ms_grade_find_choice(const GPtrArray *choices, const char *text, gboolean any_case);
 /* 'check NAME [points N] [visibility V]' opens r->check. */
 void ms_grade_parse_check_head(GradeReader *r, MsScCursor *c, MsLoc kw);
 /* A line inside a check block (title, pass, fail, a predicate, 'end'). */

@@ -206,11 +206,28 @@ static gboolean parse_answer(MsScCursor *c, Pred *p)
                 }
             }
         } else {
+            /* A word given twice (in any case: answers are compared so)
+             * is a slip; where the first one was, for the message. */
+            g_autoptr(GArray) locs = g_array_new(FALSE, FALSE, sizeof(MsLoc));
             p->choices = g_ptr_array_new_with_free_func(g_free);
-            while (ms_sc_peek(c) != NULL && ms_sc_is_text(ms_sc_peek(c)) &&
+            while (!c->failed && ms_sc_peek(c) != NULL && ms_sc_is_text(ms_sc_peek(c)) &&
                    !ms_sc_is_word(ms_sc_peek(c), "unit") &&
-                   !ms_sc_is_word(ms_sc_peek(c), "tolerance"))
-                g_ptr_array_add(p->choices, g_strdup(ms_sc_take(c)->text));
+                   !ms_sc_is_word(ms_sc_peek(c), "tolerance")) {
+                MsScToken *w = ms_sc_take(c);
+                guint first = ms_grade_find_choice(p->choices, w->text, TRUE);
+                if (first < p->choices->len) {
+                    MsLoc at = g_array_index(locs, MsLoc, first);
+                    g_autofree char *q = ms_sc_quote(w->text);
+                    ms_sc_fail(c, w->loc, "expected each of the choices once (they are "
+                                          "compared in any case), found '%s' again (first "
+                                          "at %u:%u)", q, at.line, at.column);
+                    break;
+                }
+                g_ptr_array_add(p->choices, g_strdup(w->text));
+                g_array_append_val(locs, w->loc);
+            }
+            if (c->failed)
+                return FALSE;
             if (p->choices->len == 0)
                 ms_sc_fail_expected(c, ms_sc_peek(c), "the words a student may answer");
         }
