@@ -224,6 +224,68 @@ static void test_program_lines_cut_said(void)
     CU_ASSERT_PTR_NULL(strstr(b->transcript, "only its first"));
 }
 
+/* Lines of a transcript that are the dialogue's ("C: ", "S: "). */
+static guint dialogue_lines(const char *transcript)
+{
+    guint n = 0;
+    g_auto(GStrv) lines = g_strsplit(transcript, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+        n += g_str_has_prefix(lines[i], "C: ") || g_str_has_prefix(lines[i], "S: ");
+    return n;
+}
+
+/* A program's dialogue is kept in the report up to 1000 lines and 64 KiB
+ * (a loop of NOOPs made megabytes); where it is cut is said, and the
+ * checks still read all of it: the QUIT after the cut is seen. */
+static void test_program_dialogue_cut(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-client-program");
+    MsGradeOptions o = { .lang = "en", .time_limit = 30 };
+    /* 1 + 2 + 1200 + 2 lines: greeting, HELO, 600 NOOPs, QUIT. */
+    const char *noops =
+        "import socket, sys\n"
+        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+        "f = s.makefile('rb')\n"
+        "f.readline()\n"
+        "s.sendall(b'HELO crepes.fr\\r\\n' + b'NOOP\\r\\n' * 600 + b'QUIT\\r\\n')\n"
+        "while f.readline():\n"
+        "    pass\n";
+    g_autoptr(MsGradeResult) a = ms_grade_text(ex, "noops", noops, strlen(noops), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a->transcript);
+    CU_ASSERT_EQUAL(dialogue_lines(a->transcript), 1000);
+    CU_ASSERT_PTR_NOT_NULL(strstr(a->transcript, "\n-- the dialogue is cut here, after its "
+                                                 "line 1000: a program's dialogue is kept up to "
+                                                 "1000 lines and 65536 bytes; the checks read "
+                                                 "all of it\n"));
+    CU_ASSERT_PTR_NULL(strstr(a->transcript, "C: QUIT"));
+    CU_ASSERT_EQUAL(test_named(a, "quit")->status, MS_GRADE_PASSED);
+
+    /* A message of 100 lines of 990 octets: cut inside a line at 64 KiB,
+     * and the message is still delivered and its end seen. */
+    const char *wide =
+        "import socket, sys\n"
+        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+        "f = s.makefile('rb')\n"
+        "def say(line):\n"
+        "    if line is not None:\n"
+        "        s.sendall(line + b'\\r\\n')\n"
+        "    while f.readline()[3:4] == b'-':\n"
+        "        pass\n"
+        "for c in (None, b'HELO crepes.fr', b'MAIL FROM:<alice@crepes.fr>',\n"
+        "          b'RCPT TO:<bob@hamburger.edu>', b'DATA'):\n"
+        "    say(c)\n"
+        "s.sendall(b'Subject: wide\\r\\n\\r\\n' + (b'x' * 990 + b'\\r\\n') * 100)\n"
+        "say(b'.')\n"
+        "say(b'QUIT')\n";
+    g_autoptr(MsGradeResult) b = ms_grade_text(ex, "wide", wide, strlen(wide), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b->transcript);
+    const char *cut = strstr(b->transcript, "\n-- the dialogue is cut here, inside its line ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
+    CU_ASSERT_TRUE(cut - b->transcript <= 64 * 1024);
+    CU_ASSERT_TRUE(cut - b->transcript > 60 * 1024);
+    CU_ASSERT_DOUBLE_EQUAL(b->score, b->max_score, 1e-9);
+}
+
 /* What to hand in is said in the student's language, the kind included. */
 static void test_show_kind_in_words(void)
 {
@@ -237,6 +299,7 @@ static void test_show_kind_in_words(void)
 static const MsTestCase feedback_cases[] = {
     MS_TEST(test_show_kind_in_words),
     MS_TEST(test_program_lines_cut_said),
+    MS_TEST(test_program_dialogue_cut),
     MS_TEST(test_not_graded_fills_values),
     MS_TEST(test_never_answered_said_once),
     MS_TEST(test_signal_names),

@@ -34,6 +34,12 @@
 /* Of which the report shows the first ones (a traceback, say). */
 #define PROGRAM_SHOWN_OUTPUT 2048
 #define PROGRAM_SHOWN_LINES 30
+/* What the report keeps of the dialogue: a program in a loop (100,000
+ * NOOPs and their replies, a message text of hundreds of thousands of
+ * lines) made megabytes of report, bounded only by its time limit.  The
+ * checks read the whole dialogue from the trace all the same. */
+#define PROGRAM_DIALOGUE_LINES 1000
+#define PROGRAM_DIALOGUE_BYTES (64 * 1024)
 /* After the program ends, how long the server may take to see its
  * connections close (the kernel closes them at once; this is a bound). */
 #define SETTLE_MS 2000
@@ -441,16 +447,50 @@ static GPtrArray *program_notes(const Run *run, const Limits *limits, gboolean c
     return notes;
 }
 
+/* Where the dialogue was cut, and why: line is the last one shown. */
+static void append_dialogue_cut(GString *out, const char *msgid, guint line, const char *lang)
+{
+    g_autofree char *at = g_strdup_printf("%u", line);
+    g_autofree char *lines = g_strdup_printf("%u", PROGRAM_DIALOGUE_LINES);
+    g_autofree char *bytes = g_strdup_printf("%u", PROGRAM_DIALOGUE_BYTES);
+    g_autofree char *say = ms_grade_fmt(lang, msgid, at, lines, bytes, NULL);
+    g_string_append_printf(out, "-- %s\n", say);
+}
+
 /* The dialogue the program had (without times, which are the real
- * clock's), what happened to it, and the start of its output. */
+ * clock's) up to PROGRAM_DIALOGUE_LINES and _BYTES, what happened to it,
+ * and the start of its output. */
 static char *program_transcript(const Facts *f, const Run *run, GPtrArray *notes,
                                 const char *lang)
 {
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < f->lines->len; i++) {
+        if (i == PROGRAM_DIALOGUE_LINES || out->len >= PROGRAM_DIALOGUE_BYTES) {
+            append_dialogue_cut(out, N_("the dialogue is cut here, after its line {1}: a "
+                                        "program's dialogue is kept up to {2} lines and {3} "
+                                        "bytes; the checks read all of it"),
+                                i, lang);
+            break;
+        }
         const MsTraceRecord *r = g_ptr_array_index(f->lines, i);
+        gsize start = out->len;
         g_string_append(out, r->dir == MS_DIR_CLIENT ? "C: " : "S: ");
         ms_grade_append_visible(out, r->text, r->eol);
+        if (out->len > PROGRAM_DIALOGUE_BYTES) {
+            /* A line past the bound is cut in it (at a character's
+             * start: the text is UTF-8), so that a long one still shows
+             * how it begins. */
+            gsize keep = PROGRAM_DIALOGUE_BYTES;
+            while (keep > start && ((guchar) out->str[keep] & 0xc0) == 0x80)
+                keep--;
+            g_string_truncate(out, keep);
+            g_string_append_c(out, '\n');
+            append_dialogue_cut(out, N_("the dialogue is cut here, inside its line {1}: a "
+                                        "program's dialogue is kept up to {2} lines and {3} "
+                                        "bytes; the checks read all of it"),
+                                i + 1, lang);
+            break;
+        }
         g_string_append_c(out, '\n');
     }
     if (f->lines->len == 0)
