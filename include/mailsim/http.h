@@ -88,6 +88,7 @@ MsHttpMethod ms_http_method_from_name(const char *token);
     X(403, "Forbidden", "http.status.403")                                    \
     X(404, "Not Found", "http.status.404")                                    \
     X(405, "Method Not Allowed", "http.status.405")                           \
+    X(408, "Request Timeout", "http.status.408")                              \
     X(411, "Length Required", "http.status.411")                              \
     X(413, "Content Too Large", "http.status.413")                            \
     X(414, "URI Too Long", "http.status.414")                                 \

@@ -155,6 +155,8 @@ static const MsHttpNote notes[] = {
     { "http.status.404", "404 Not Found: there is nothing at this target" },
     { "http.status.405", "405 Method Not Allowed: this target does not accept this method"
                          " (see Allow)" },
+    { "http.status.408", "408 Request Timeout: the request did not arrive whole in time;"
+                         " the connection closes" },
     { "http.status.411", "411 Length Required: the request needs a Content-Length" },
     { "http.status.413", "413 Content Too Large: the content is bigger than the server"
                          " takes" },

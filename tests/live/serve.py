@@ -13,7 +13,7 @@ import time
 
 
 class Server:
-    def __init__(self, binary, *args, scenario=None):
+    def __init__(self, binary, *args, scenario=None, env=None):
         self.dir = tempfile.mkdtemp(prefix="mailsim-serve-")
         self.out = os.path.join(self.dir, "out")
         cmd = [binary, "serve", "--smtp", "0", "--pop3", "0", "--imap", "0", "--http", "0",
@@ -21,7 +21,9 @@ class Server:
         if scenario:
             cmd.append(scenario)
         self.stderr = open(os.path.join(self.dir, "stderr"), "w+")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr, text=True)
+        environ = dict(os.environ, **env) if env else None
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
+                                     env=environ)
         self.lines = []
         first = self._line(20)
         m = re.search(r"SMTP (\d+) POP3 (\d+) IMAP (\d+)(?: HTTP (\d+))?", first or "")

@@ -390,6 +390,27 @@ def http_idle_and_long_lines():
 
 
 @test
+def http_408_has_its_note():
+    # The 408 a half-sent request gets is explained in the transcript as
+    # the other statuses are, in English and in Chinese, not as "a status
+    # line" of no particular meaning.
+    for lang, note in (("C.UTF-8", "↳ 408 Request Timeout: the request did not arrive whole"
+                                   " in time; the connection closes\n"),
+                       ("zh_CN.UTF-8", "↳ 408 Request Timeout：请求未能及时完整到达；连接随之关闭\n")):
+        srv = Server(BIN, "-q", "--idle", "1s", env={"LC_ALL": lang})
+        try:
+            h = Lines(srv.connect(srv.http))
+            h.send("GET / HTTP/1.1\r\nHost: x\r\n")
+            check(h.line().startswith("HTTP/1.1 408"), "a request begun: 408")
+            stop_clean(srv)
+            t = srv.output("transcript.txt")
+            check("S: HTTP/1.1 408 Request Timeout\n" in t, "the 408 is recorded")
+            check(note in t, "%s: the 408's own note: %s" % (lang, t[-1500:]))
+        finally:
+            srv.kill()
+
+
+@test
 def sessions_per_client_address():
     srv = Server(BIN, "--max-per-client", "2")
     try:
