@@ -39,6 +39,8 @@ typedef struct {
     guint max_sessions;    /* open at once, all clients (512) */
     guint max_per_client;  /* open at once from one address (64) */
     MsTime idle;           /* without a byte from the client (5 min) */
+    MsTime request_time;   /* HTTP: from a request's first octet until its
+                            * head and content are in (2 min); 0: none */
     gsize max_line;        /* octets in one line, whatever the protocol
                             * allows (64 KiB); the engines answer the RFC
                             * limits (SMTP 512/1000) themselves */

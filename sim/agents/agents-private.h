@@ -127,6 +127,10 @@ typedef struct {
      * return NULL: the connection closes without a word.  NULL: the
      * farewell. */
     GPtrArray *(*idle_farewell)(MsServerSession *s, const char *why, gboolean begun);
+    /* For transports that bound how long a request takes to arrive (live
+     * mode): whether the engine is reading a request it has not had whole
+     * (HTTP: its header section or content).  NULL: no such requests. */
+    gboolean (*in_request)(MsServerSession *s);
 } MsServerProtocol;
 
 typedef struct {

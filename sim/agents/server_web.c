@@ -318,6 +318,13 @@ static GPtrArray *web_idle_farewell(MsServerSession *base, const char *why, gboo
     return error_page(base, "HTTP/1.1 408 Request Timeout", ms_http_status_note(408), why);
 }
 
+static gboolean web_in_request(MsServerSession *base)
+{
+    MsHttpServerState st = ms_http_server_state(((WebSession *) base)->engine);
+    return st == MS_HTTP_SERVER_HEADERS || st == MS_HTTP_SERVER_BODY ||
+           st == MS_HTTP_SERVER_CHUNKED;
+}
+
 /* The browser speaks first: no start. */
 const MsServerProtocol ms_server_web_protocol = {
     .protocol = "HTTP",
@@ -330,6 +337,7 @@ const MsServerProtocol ms_server_web_protocol = {
     .client_note = web_client_note,
     .farewell = web_farewell,
     .idle_farewell = web_idle_farewell,
+    .in_request = web_in_request,
 };
 
 gboolean ms_server_web_listen(MsMailServer *server, GError **error)

@@ -125,6 +125,7 @@ int ms_cli_serve(int argc, char **argv)
     g_autofree char *out_dir = NULL;
     g_autofree char *duration_text = NULL;
     g_autofree char *idle_text = NULL;
+    g_autofree char *request_text = NULL;
     g_autofree char *memory_text = NULL;
     g_autofree char *html_lines_text = NULL;
     guint64 html_lines = MS_REPORT_HTML_LINES_DEFAULT;
@@ -152,6 +153,9 @@ int ms_cli_serve(int argc, char **argv)
           "Stop after this long, e.g. 30s or 2h (default: at Ctrl-C or SIGTERM)", "TIME" },
         { "idle", 0, 0, G_OPTION_ARG_STRING, &idle_text,
           "Cut off a client silent this long (default 5min)", "TIME" },
+        { "request-timeout", 0, 0, G_OPTION_ARG_STRING, &request_text,
+          "Answer 408 to an HTTP request not in whole this long after its first byte "
+          "(default 2min; 0s: no limit)", "TIME" },
         { "max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions,
           "Sessions open at once, all clients (default 512)", "N" },
         { "max-per-client", 0, 0, G_OPTION_ARG_INT, &max_per_client,
@@ -193,6 +197,9 @@ int ms_cli_serve(int argc, char **argv)
     if (duration_text != NULL && !parse_time("--duration", duration_text, &duration))
         return MS_EXIT_USAGE;
     if (idle_text != NULL && !parse_time("--idle", idle_text, &config.limits.idle))
+        return MS_EXIT_USAGE;
+    if (request_text != NULL &&
+        !parse_time("--request-timeout", request_text, &config.limits.request_time))
         return MS_EXIT_USAGE;
     if (memory_text != NULL) {
         g_autofree char *why = NULL;

@@ -46,6 +46,7 @@ void ms_live_limits_init(MsLiveLimits *limits)
         .max_sessions = 512,
         .max_per_client = 64,
         .idle = 5 * MS_MINUTE,
+        .request_time = 2 * MS_MINUTE,
         .max_line = 64 * 1024,
         .max_output = 64 * 1024 * 1024,
         .max_commands = 100000,

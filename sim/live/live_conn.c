@@ -4,7 +4,9 @@
  * a simulated client's line would be, then fed to the session's engine; the
  * engine's lines are recorded and written back.  Nothing here blocks: reads
  * and writes wait for the socket in the main loop, and a client that does
- * not read, never stops a line, floods or falls silent is cut off alone.
+ * not read, never stops a line, floods or falls silent is cut off alone;
+ * so is an HTTP client whose request, trickled an octet at a time, is not
+ * in whole by the request deadline.
  */
 #include <string.h>
 
@@ -36,6 +38,8 @@ struct LiveConn {
     gsize out_pos;
     MsTime opened;
     MsTime last_input;
+    MsTime request_since;    /* HTTP: when the first octet of the request
+                              * being received came, or -1 between requests */
     MsTime shut_at;          /* when our FIN went, or -1 */
     gboolean want_close;     /* the session closed its side */
     gboolean write_shut;     /* FIN sent */
@@ -210,6 +214,26 @@ static void cut(LiveConn *c, const char *why)
     ms_server_session_cut(c->session, why);
 }
 
+/* The request deadline's clock: it starts with the first octet of a request
+ * (on_readable) and stops once the engine has read the request whole;
+ * pipelined requests each start it again, as their first octets are read
+ * (the ones already in arrived with the last read). */
+static void request_read(LiveConn *c)
+{
+    const MsServerProtocol *proto = c->session->proto;
+    if (proto->in_request != NULL && !proto->in_request(c->session))
+        c->request_since = -1;
+}
+
+static void request_arrived(LiveConn *c, MsTime now)
+{
+    const MsServerProtocol *proto = c->session->proto;
+    if (proto->in_request == NULL || c->session->closing || c->request_since >= 0)
+        return;
+    if (c->in->len > 0 || proto->in_request(c->session))
+        c->request_since = now;
+}
+
 /* One line from the client (or a piece of a literal, up to a line end or
  * to its last octet): recorded, then fed to the engine (whose answer is
  * recorded after it). */
@@ -253,6 +277,7 @@ static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len
     c->lines_in++;
     ms_sim_advance(sim, ms_sim_now(sim) + MS_USEC);
     ms_server_session_data(c->session, bytes, len + eol_len);
+    request_read(c);
 }
 
 static void record_body(LiveConn *c, const char *p, gsize size)
@@ -384,6 +409,7 @@ static void process_input(LiveConn *c)
             g_autofree char *copy = g_memdup2(data, take);
             drop_input(c, take);
             ms_server_session_data(c->session, copy, take);
+            request_read(c);
             continue;
         }
         guint64 literal = 0;
@@ -451,7 +477,9 @@ static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer data)
     c->last_input = ms_live_now(live);
     if (!c->session->closing) {
         g_byte_array_append(c->in, (const guint8 *) buf, (guint) n);
+        request_arrived(c, c->last_input);
         process_input(c);
+        request_arrived(c, c->last_input);
     }
     ms_live_sync(live);
     return G_SOURCE_CONTINUE;
@@ -569,6 +597,19 @@ void ms_live_conn_tick(LiveConn *c, MsTime now)
         finish(c);
         return;
     }
+    /* RFC 9110 15.5.9: a request not received whole in time gets 408,
+     * however often its octets come (one a second never lets the idle
+     * time run out). */
+    MsTime deadline = c->live->limits.request_time;
+    if (!c->session->closing && deadline > 0 && c->request_since >= 0 &&
+        now - c->request_since >= deadline) {
+        g_autofree char *span = ms_time_format_human(deadline);
+        g_autofree char *why = g_strdup_printf("the request did not arrive whole in %s", span);
+        if (c->cut_why == NULL)
+            c->cut_why = g_strdup(why);
+        ms_server_session_cut_idle(c->session, why, TRUE);
+        return;
+    }
     MsTime idle = c->live->limits.idle;
     if (!c->session->closing && idle > 0 && now - c->last_input >= idle) {
         g_autofree char *span = ms_time_format_human(idle);
@@ -599,6 +640,7 @@ LiveConn *ms_live_conn_new(MsLive *live, MsLiveService service, GSocketConnectio
     c->out = g_byte_array_new();
     c->opened = ms_sim_now(live->world->sim);
     c->last_input = ms_live_now(live);
+    c->request_since = -1;
     c->shut_at = -1;
     live->total++;
 

@@ -390,6 +390,65 @@ def http_idle_and_long_lines():
 
 
 @test
+def http_request_deadline():
+    # A client that trickles its request an octet at a time never lets the
+    # idle timer fire; the request deadline answers 408 (RFC 9110 15.5.9)
+    # and closes, for a head or a content not in whole in time.  The clock
+    # starts again with each request of a keep-alive connection.
+    srv = Server(BIN, "--request-timeout", "2s", "--idle", "1min")
+    try:
+        for what, start, drip in (
+                ("head", b"GET / HTTP/1.1\r\n", b"X-Slow: " + b"a" * 200),
+                ("content", b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                            b"Content-Type: application/x-www-form-urlencoded\r\n\r\n",
+                 b"u" * 100)):
+            h = Lines(srv.connect(srv.http))
+            h.sock.settimeout(0.25)
+            h.send(start)
+            t0 = time.time()
+            got = b""
+            for octet in drip:
+                try:
+                    h.send(bytes([octet]))
+                except OSError:
+                    break
+                try:
+                    data = h.sock.recv(65536)
+                    got += data
+                    if not data or b"\r\n\r\n" in got:
+                        break
+                except socket.timeout:
+                    pass
+            took = time.time() - t0
+            check(got.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), "%s: 408: %r" % (what, got))
+            check(1.5 < took < 8, "%s: at the deadline, not the idle time: %.1f s" % (what, took))
+            h.sock.close()
+        # Two whole requests 2.5 s apart on one connection: each in time.
+        h = Lines(srv.connect(srv.http))
+        for i in range(2):
+            if i:
+                time.sleep(2.5)
+            h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            check(h.line().startswith("HTTP/1.1 200"), "request %d answered" % (i + 1))
+            length = 0
+            while True:
+                line = h.line()
+                if line.lower().startswith("content-length:"):
+                    length = int(line.split(":")[1])
+                if line == "":
+                    break
+            while len(h.buf) < length:
+                h.buf += h.sock.recv(65536)
+            h.buf = h.buf[length:]
+        h.sock.close()
+        stop_clean(srv)
+        check(srv.text.count("cut off: the request did not arrive whole in 2 s") == 2,
+              "the session lines say why: " + srv.text[-2000:])
+    finally:
+        srv.kill()
+
+
+@test
 def http_408_has_its_note():
     # The 408 a half-sent request gets is explained in the transcript as
     # the other statuses are, in English and in Chinese, not as "a status
