@@ -23,6 +23,12 @@ G_BEGIN_DECLS
 #define MS_IMAP_LINE_MAX 8192
 /* Literals larger than this are refused unless the configuration says. */
 #define MS_IMAP_LITERAL_MAX_DEFAULT ((gsize) 10 * 1024 * 1024)
+/* Before authentication a client has no reason to send more than a user
+ * name and a password, and no right to make the server read megabytes:
+ * literals larger than this are refused then (RFC 7888's LITERAL- draws
+ * the line for non-synchronizing ones at 4096 octets; this one holds a
+ * long password or token twice over). */
+#define MS_IMAP_LITERAL_MAX_PREAUTH ((gsize) 8 * 1024)
 /* Nesting of parenthesised lists the parser accepts (ENVELOPE and BODY need
  * a few levels; a flood of "(" must not exhaust the stack). */
 #define MS_IMAP_NESTING_MAX 32
@@ -144,6 +150,11 @@ void ms_imap_parser_recycle(MsImapParser *parser, MsImapLine *line);
 gboolean ms_imap_parser_literal_wanted(MsImapParser *parser, gsize *size_out);
 /* Bytes fed and not yet consumed. */
 gsize ms_imap_parser_pending(const MsImapParser *parser);
+/* The largest literal taken from now on (0: MS_IMAP_LITERAL_MAX_DEFAULT),
+ * and the text of the BAD [TOOBIG] for a larger one (static; NULL:
+ * "Literal too large"). */
+void ms_imap_parser_set_max_literal(MsImapParser *parser, gsize max_literal,
+                                    const char *too_large);
 /* Octets of a literal still to come, those of one too large to take
  * included (they are skipped): RFC 9051 4.3, they are no line.  0 when
  * the parser reads lines. */
@@ -379,6 +390,7 @@ struct MsImapServer {
     guint disabled;       /* MS_IMAP_EXT_* */
 
     MsImapParser *parser;
+    gsize max_literal;    /* once authenticated; less before (set_state) */
     MsProtoOutput *output;
     MsImapWriter writer;  /* responses are built here, emptied by each emit */
     GQueue events;        /* MsImapEvent */

@@ -26,6 +26,7 @@ struct MsImapParser {
     gsize line_start;      /* where the line being read starts */
     gboolean response;
     gsize max_literal;
+    const char *too_large; /* the error for a literal past it */
 
     MsImapLine *line;      /* the line being built, NULL between lines */
     MsImapLineStore *spare; /* a line given back, for the next one */
@@ -92,9 +93,16 @@ MsImapParser *ms_imap_parser_new(gboolean response, gsize max_literal)
 {
     MsImapParser *p = g_new0(MsImapParser, 1);
     p->response = response;
-    p->max_literal = max_literal > 0 ? max_literal : MS_IMAP_LITERAL_MAX_DEFAULT;
+    ms_imap_parser_set_max_literal(p, max_literal, NULL);
     p->depth = 1;
     return p;
+}
+
+void ms_imap_parser_set_max_literal(MsImapParser *parser, gsize max_literal,
+                                    const char *too_large)
+{
+    parser->max_literal = max_literal > 0 ? max_literal : MS_IMAP_LITERAL_MAX_DEFAULT;
+    parser->too_large = too_large != NULL ? too_large : "Literal too large";
 }
 
 static void reset_line(MsImapParser *p)
@@ -709,7 +717,7 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
                 /* RFC 7888 4: a non-synchronizing literal's octets come
                  * anyway and must be skipped with the rest of the line. */
                 p->skip_octets = plus ? size : 0;
-                return fail(p, "Literal too large", "TOOBIG", !plus, line_out);
+                return fail(p, p->too_large, "TOOBIG", !plus, line_out);
             }
             p->literal_pending = TRUE;
             p->literal_size = size;

@@ -25,6 +25,15 @@ void ms_imap_server_set_state(MsImapServer *s, MsImapState state)
         return;
     MS_DEBUG("imap server: %s -> %s", ms_imap_state_name(s->state), ms_imap_state_name(state));
     s->state = state;
+    /* RFC 9051 7.1 (TOOBIG): a client that has not logged in may send no
+     * more than credentials; a larger literal gets a tagged BAD [TOOBIG]
+     * at once, without the "+" that would invite its octets (RFC 9051
+     * 7.5), and a non-synchronizing one is skipped. */
+    if (state == MS_IMAP_STATE_NOT_AUTHENTICATED && s->max_literal > MS_IMAP_LITERAL_MAX_PREAUTH)
+        ms_imap_parser_set_max_literal(s->parser, MS_IMAP_LITERAL_MAX_PREAUTH,
+                                       "Literal too large before authentication");
+    else
+        ms_imap_parser_set_max_literal(s->parser, s->max_literal, NULL);
 }
 
 static void emit_len(MsImapServer *s, const char *text, gsize len, const char *note)
@@ -589,7 +598,8 @@ MsImapServer *ms_imap_server_new(const MsImapServerConfig *config, GError **erro
     s->disabled = config->disabled_extensions;
     /* Without LITERAL+ a "{n+}" is still read: refusing it would leave
      * its octets to be taken for commands. */
-    s->parser = ms_imap_parser_new(FALSE, config->max_literal);
+    s->max_literal = config->max_literal > 0 ? config->max_literal : MS_IMAP_LITERAL_MAX_DEFAULT;
+    s->parser = ms_imap_parser_new(FALSE, MIN(s->max_literal, MS_IMAP_LITERAL_MAX_PREAUTH));
     s->output = ms_proto_output_new();
     ms_imap_writer_init(&s->writer);
     s->view = g_array_new(FALSE, FALSE, sizeof(MsImapViewEntry));

@@ -319,6 +319,40 @@ def imap_literal_lines_are_not_lines():
 
 
 @test
+def imap_literal_before_login_is_small():
+    # Before LOGIN a literal may hold 8 KiB (credentials), not the 10 MiB
+    # of an APPEND: a larger one gets a tagged BAD [TOOBIG] at once, with
+    # no "+" for a synchronizing one (RFC 9051 7.1, 7.5), and the octets
+    # of a non-synchronizing one (RFC 7888) are skipped; the session goes
+    # on, and after LOGIN the large literal is taken.
+    srv = Server(BIN, "-q")
+    try:
+        s = Lines(srv.connect(srv.imap))
+        check(s.line().startswith("* OK"), "greeting")
+        s.send("a LOGIN {8193}\r\n")
+        reply = s.line()
+        check(reply.startswith("a BAD [TOOBIG]") and "before authentication" in reply,
+              "a synchronizing literal refused: %r" % reply)
+        s.send(b"b LOGIN {9000+}\r\n" + b"x" * 9000 + b" hungry\r\n")
+        reply = s.line()
+        check(reply.startswith("b BAD [TOOBIG]"), "a non-synchronizing one refused: %r" % reply)
+        # At the bound it is taken (and the login refused: no such user).
+        s.send(b"c LOGIN {8192+}\r\n" + b"y" * 8192 + b" hungry\r\n")
+        reply = s.line()
+        check(reply.startswith("c NO"), "8192 octets taken: %r" % reply)
+        s.send("d LOGIN bob hungry\r\ne APPEND INBOX {9000}\r\n")
+        check(s.line().startswith("d OK"), "logged in")
+        check(s.line().startswith("+ "), "after login the literal is invited")
+        s.send(b"Subject: big\r\n\r\n" + b"z" * 8982 + b"\r\n" + b"\r\n")
+        reply = s.line()
+        check(reply.startswith("e OK"), "appended: %r" % reply)
+        s.send("f LOGOUT\r\n")
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def idle_client_is_cut_off_and_others_go_on():
     srv = Server(BIN, "--idle", "1s")
     try:
