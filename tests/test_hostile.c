@@ -309,6 +309,37 @@ static void loss_of_everything(void)
     ms_scenario_free(sc);
 }
 
+/* "40m" is no duration: minutes to some, a slip for "40ms" to others, and
+ * a latency of 40 minutes must not come of a slip.  Refused, as `mailsim
+ * serve --duration 40m` is (the same parser), with what was meant. */
+static void durations_written_another_way(void)
+{
+    static const char base[] =
+        "server a.org domain a.org\n"
+        "agent pc user u@a.org server a.org\n"
+        "link pc a.org latency %s\n";
+    g_autofree char *m = g_strdup_printf(base, "40m");
+    g_autofree char *e1 = refusal(m);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e1, "hostile.mss:3:23: error: expected a duration such as "
+                                      "40ms or 2s, found '40m' (units: ns, us, ms, s, min, h, "
+                                      "d); did you mean '40min' (minutes) or '40ms' "
+                                      "(milliseconds)?"));
+    g_autofree char *sec = g_strdup_printf(base, "2secs");
+    g_autofree char *e2 = refusal(sec);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e2, "found '2secs' (units: ns, us, ms, s, min, h, d); did "
+                                      "you mean '2s'?"));
+    g_autofree char *upper = g_strdup_printf(base, "1.5MS");
+    g_autofree char *e3 = refusal(upper);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e3, "did you mean '1.5ms'?"));
+    g_autofree char *none = g_strdup_printf(base, "40");
+    g_autofree char *e4 = refusal(none);
+    CU_ASSERT_PTR_NULL(strstr(e4, "did you mean"));
+    g_autofree char *fine = g_strdup_printf(base, "0.5min");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MsScenario) sc = ms_scenario_parse_string(fine, -1, "hostile.mss", &error);
+    CU_ASSERT_PTR_NOT_NULL(sc);
+}
+
 /* ---- Bounded cost ----------------------------------------------------- */
 
 /* `retry 1ns` kept a queue retrying a billion times a second; the floor is
@@ -568,6 +599,7 @@ int main(void)
         MS_TEST(time_arithmetic_saturates),
         MS_TEST(actions_at_the_end_of_time),
         MS_TEST(queue_patience_is_not_stuck),
+        MS_TEST(durations_written_another_way),
         MS_TEST_END,
     };
     static const MsTestCase net[] = {

@@ -133,6 +133,43 @@ static const Unit *find_unit(const Unit *units, const char *name, gboolean any_c
     return NULL;
 }
 
+/* Units written for time that the language does not have, and the one
+ * meant.  There is no 'm': it would be minutes to some and a slip for
+ * 'ms' to others, and "latency 40m" must not quietly mean 40 minutes. */
+static const struct {
+    const char *written;
+    const char *meant;
+} time_slips[] = {
+    { "sec", "s" },   { "secs", "s" },      { "second", "s" }, { "seconds", "s" },
+    { "mins", "min" }, { "minute", "min" }, { "minutes", "min" }, { "hr", "h" },
+    { "hrs", "h" },   { "hour", "h" },      { "hours", "h" },  { "day", "d" },
+    { "days", "d" },  { "msec", "ms" },     { "msecs", "ms" }, { "usec", "us" },
+    { "nsec", "ns" },
+};
+
+/* "; did you mean '40min'?" for a number with a unit written another way
+ * (text + n is the unit), or "" (transfer full). */
+static char *duration_hint(const char *text, gsize n)
+{
+    const char *written = text + n;
+    if (n > 24 || *written == '\0')
+        return g_strdup(""); /* (a number no one means; no unit at all) */
+    g_autofree char *number = g_strndup(text, n);
+    if (g_ascii_strcasecmp(written, "m") == 0)
+        return g_strdup_printf("; did you mean '%smin' (minutes) or '%sms' (milliseconds)?",
+                               number, number);
+    const char *meant = NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(time_slips) && meant == NULL; i++) {
+        if (g_ascii_strcasecmp(written, time_slips[i].written) == 0)
+            meant = time_slips[i].meant;
+    }
+    const Unit *any_case = find_unit(time_units, written, TRUE);
+    if (meant == NULL && any_case != NULL)
+        meant = any_case->name;
+    return meant != NULL ? g_strdup_printf("; did you mean '%s%s'?", number, meant)
+                         : g_strdup("");
+}
+
 gboolean ms_sc_parse_duration(const char *text, MsTime *out, char **why_out)
 {
     g_autofree char *shown = ms_sc_quote(text);
@@ -140,8 +177,9 @@ gboolean ms_sc_parse_duration(const char *text, MsTime *out, char **why_out)
     gsize n = read_decimal(text, &d);
     const Unit *unit = n > 0 ? find_unit(time_units, text + n, FALSE) : NULL;
     if (unit == NULL) {
+        g_autofree char *hint = n > 0 ? duration_hint(text, n) : g_strdup("");
         *why_out = g_strdup_printf("expected a duration such as 40ms or 2s, found '%s' "
-                                   "(units: ns, us, ms, s, min, h, d)", shown);
+                                   "(units: ns, us, ms, s, min, h, d)%s", shown, hint);
         return FALSE;
     }
     guint64 ns = 0;

@@ -740,6 +740,31 @@ def bad_command_lines():
 
 
 @test
+def durations_as_in_a_scenario():
+    # --duration, --idle and --request-timeout read durations as a
+    # scenario does: "0.05min" is 3 s, and the server stops by itself.
+    # "40m" is no duration there either (minutes or a slip for "40ms"?):
+    # refused, saying what was meant.
+    for option in ("--duration", "--idle", "--request-timeout"):
+        r = subprocess.run([BIN, "serve", option, "40m"], capture_output=True, text=True,
+                           timeout=60)
+        check(r.returncode == 2, "%s 40m: exit %d %s" % (option, r.returncode, r.stderr))
+        check("mailsim: %s: expected a duration such as 40ms or 2s, found '40m'" % option
+              in r.stderr and "did you mean '40min' (minutes) or '40ms' (milliseconds)?"
+              in r.stderr, "%s 40m: says why: %s" % (option, r.stderr))
+    srv = Server(BIN, "-q", "--duration", "0.05min", "--idle", "1.5min",
+                 "--request-timeout", "90s")
+    try:
+        t0 = time.time()
+        rc, text = srv.stop(sig=None, timeout=60)
+        took = time.time() - t0
+        check(rc == 0, "stopped by itself: %s %s" % (rc, srv.err()[-2000:]))
+        check(1.5 < took < 30, "after about 3 s: %.1f s" % took)
+    finally:
+        srv.kill()
+
+
+@test
 def web_mail_in_chromium():
     import webdriver
     if webdriver.tools() is None:
