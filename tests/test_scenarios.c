@@ -496,6 +496,42 @@ static char *summary_of(const char *path)
     return text;
 }
 
+/* The end state's hosts stand in a column of their own, and a host too
+ * long for that column (over 32 characters) is still kept apart from the
+ * mailbox after it by two spaces. */
+static void summary_end_state_hosts_in_a_column(void)
+{
+    static const char text[] =
+        "scenario \"Long names\"\n"
+        "server mail.department-of-computer-science.example.edu  domain crepes.fr\n"
+        "server hamburger.edu  domain hamburger.edu\n"
+        "server pizza.it  domain pizza.it\n"
+        "agent alice-pc  user alice@crepes.fr  server mail.department-of-computer-science.example.edu\n"
+        "agent bob-pc  user bob@hamburger.edu  server hamburger.edu\n"
+        "agent carol-pc  user carol@pizza.it  server pizza.it\n"
+        "link alice-pc mail.department-of-computer-science.example.edu  latency 2ms\n"
+        "link mail.department-of-computer-science.example.edu hamburger.edu  latency 40ms\n"
+        "link mail.department-of-computer-science.example.edu pizza.it  latency 40ms\n"
+        "link bob-pc hamburger.edu  latency 2ms\n"
+        "link carol-pc pizza.it  latency 2ms\n"
+        "at 0s alice-pc send to bob@hamburger.edu subject \"Hi\" body \"Hello\"\n";
+    MsScenario *sc = NULL;
+    MsWorld *w = run_text(text, &sc);
+    MsReportOptions options;
+    ms_report_options_init(&options);
+    options.scenario_name = sc->name;
+    options.scenario_file = "t.mss";
+    options.seed = sc->seed;
+    options.lang = "en";
+    g_autofree char *summary = ms_report_summary(ms_world_trace(w), &options);
+    CU_ASSERT_PTR_NOT_NULL(strstr(summary, "    mail.department-of-computer-science.example.edu"
+                                           "  alice@crepes.fr"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(summary, "    hamburger.edu  bob@hamburger.edu"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(summary, "    pizza.it       carol@pizza.it"));
+    ms_world_free(w);
+    ms_scenario_free(sc);
+}
+
 /* The summary says what happened: web mail's POST is a push and its GET a
  * pull; no multipart message, no claim of one; long runs in clock time. */
 static void summary_says_what_happened(void)
@@ -2120,6 +2156,7 @@ int main(void)
         MS_TEST(typed_lines_carry_the_servers_phase),
         MS_TEST(web_steps_wait_for_the_login),
         MS_TEST(summary_says_what_happened),
+        MS_TEST(summary_end_state_hosts_in_a_column),
         MS_TEST(dots_are_stuffed_on_the_wire),
         MS_TEST(eight_bit_needs_8bitmime),
         MS_TEST(typed_dialogue_delivers_and_bare_lf_is_refused),

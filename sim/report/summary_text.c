@@ -375,7 +375,8 @@ static void append_containers(GString *out, FILE *file, GPtrArray *list, const c
         g_autofree char *label = NULL;
         if (with_name) {
             GString *l = g_string_new(NULL);
-            ms_report_append_padded(l, c->host, host_width + 2);
+            ms_report_append_padded(l, c->host, host_width);
+            g_string_append(l, "  ");
             g_string_append(l, c->name);
             label = g_string_free(l, FALSE);
         } else {
