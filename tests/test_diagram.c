@@ -3011,10 +3011,11 @@ static gboolean whole(const char *what, const char *text, const char *label, gui
 }
 
 /* reply-forward: Bob reads Alice's message by POP3 and then answers it.
- * An agent that fetches before it first sends stands with the readers,
- * beside its own server, so that every hop of his reply (bob-pc ->
- * hamburger.edu -> crepes.fr) goes to the next lifeline; Alice, who sends
- * first, stays left of the servers.  The shipped scenario too. */
+ * An agent that downloads a message before it first sends stands with the
+ * readers, beside its own server, so that every hop of his reply (bob-pc
+ * -> hamburger.edu -> crepes.fr) goes to the next lifeline; Alice, who
+ * sends first, stays left of the servers; so does an agent that only found
+ * its mailbox empty before it sent.  The shipped scenario too. */
 static void reader_who_replies_stands_by_his_server(void)
 {
     g_autoptr(MsTrace) t = ms_trace_new();
@@ -3026,6 +3027,7 @@ static void reader_who_replies_stands_by_his_server(void)
     emit_line(t, &sub, MS_DIR_SERVER, 0, 1, "220 crepes.fr", "smtp.handshake");
     emit_line(t, &to_bob, MS_DIR_SERVER, 10, 20, "220 hamburger.edu", "smtp.handshake");
     emit_line(t, &pop, MS_DIR_SERVER, 30, 31, "+OK", "pop3.authorization");
+    emit_event(t, MS_TRACE_MESSAGE, "message.downloaded", "bob-pc", 35, 0, NULL);
     emit_line(t, &reply, MS_DIR_SERVER, 40, 41, "220 hamburger.edu", "smtp.handshake");
     emit_line(t, &back, MS_DIR_SERVER, 50, 60, "220 crepes.fr", "smtp.handshake");
     g_autoptr(MsDiagram) d = diagram_of(t);
@@ -3033,6 +3035,17 @@ static void reader_who_replies_stands_by_his_server(void)
     CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(d), 4);
     for (guint i = 0; i < 4; i++)
         MS_ASSERT_STR(ms_diagram_lifeline(d, i)->host, hosts[i]);
+
+    /* One that only found its mailbox empty before it sent is a sender. */
+    g_autoptr(MsTrace) empty = ms_trace_new();
+    emit_line(empty, &sub, MS_DIR_SERVER, 0, 1, "220 crepes.fr", "smtp.handshake");
+    emit_line(empty, &to_bob, MS_DIR_SERVER, 10, 20, "220 hamburger.edu", "smtp.handshake");
+    emit_line(empty, &pop, MS_DIR_SERVER, 30, 31, "+OK", "pop3.authorization");
+    emit_line(empty, &reply, MS_DIR_SERVER, 40, 41, "220 hamburger.edu", "smtp.handshake");
+    g_autoptr(MsDiagram) e = diagram_of(empty);
+    CU_ASSERT_EQUAL_FATAL(ms_diagram_n_lifelines(e), 4);
+    MS_ASSERT_STR(ms_diagram_lifeline(e, 0)->host, "alice-pc");
+    MS_ASSERT_STR(ms_diagram_lifeline(e, 1)->host, "bob-pc");
 
     g_auto(ShippedRun) run = { 0 };
     g_autoptr(MsDiagram) shipped = diagram_of_view("scenarios/reply-forward.mss", 0, &run);

@@ -433,10 +433,7 @@ static double eval_answer(const Pred *p, const Facts *f, const char *lang, GStri
     } else {
         ok = g_ascii_strcasecmp(given, expected) == 0;
         if (!ok && p->choices != NULL) {
-            gboolean allowed = FALSE;
-            for (guint i = 0; i < p->choices->len; i++)
-                allowed = allowed || g_ascii_strcasecmp(given, p->choices->pdata[i]) == 0;
-            if (!allowed) {
+            if (ms_grade_find_choice(p->choices, given, TRUE) == p->choices->len) {
                 g_autofree char *list = ms_grade_join(p->choices, ", ");
                 g_autofree char *s = ms_grade_fmt(lang, N_("{1}: \"{2}\" is not one of {3}"),
                                                   p->answer, given, list, NULL);

@@ -143,7 +143,7 @@ typedef struct {
     guint64 first_seen;
     guint64 first_smtp;  /* 2 * record id, +1 on the accepting side */
     guint64 first_send;  /* record id of its first SMTP or composed message */
-    guint64 first_fetch; /* record id of its first POP3 or IMAP connection */
+    guint64 first_fetch; /* record id of the first message it downloaded */
     gboolean accepts_mail, accepts_web, opens_mail, opens_web, sends;
     const char *home;    /* first server it connected to */
     guint bucket;        /* 0 sends, 1 server, 2 fetches, 3 other */

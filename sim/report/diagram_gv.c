@@ -208,8 +208,8 @@ static void draw_bands(Gv *gv, const MsDiagramPage *pg)
         double bx = ms_dg_band_bar_x(d, b);
         deco_edge(gv, bx, b->y1 + 1.0, bx, y2 - 1.0, FLOW(b->flow)->band_edge, 2.5, "solid");
         double w = ms_dg_text_width(b->label, T(MS_DG_SMALL_PT), FALSE);
-        text_node(gv, "bl", i, ms_dg_band_label_x(d, b) + w / 2, (b->y1 + y2) / 2, b->label, MS_DG_FONT,
-                  T(MS_DG_SMALL_PT), FLOW(b->flow)->text);
+        text_node(gv, "bl", i, ms_dg_band_label_x(d, b) + w / 2, (b->y1 + y2) / 2, b->label,
+                  MS_DG_FONT, T(MS_DG_SMALL_PT), FLOW(b->flow)->text);
     }
     if (bg->len > 0)
         agsafeset(gv->g, "_background", bg->str, "");

@@ -12,7 +12,7 @@
  * (they open SMTP to a server, compose a message or POST a form), then the
  * servers in the order they first take part in SMTP (so the sender's
  * server comes before the receiver's), then the hosts that fetch mail,
- * with the user agents that fetch by POP3 or IMAP before they first send
+ * with the user agents that download a message before they first send
  * (a reader who replies); within a group, by their server's place, then
  * by first appearance in the trace.  Where sessions drawn at the same time
  * would share columns in that order (two readers of one server),
@@ -90,8 +90,6 @@ static void host_conn(MsDgHosts *hs, const char *client, const char *server, gui
         s->first_smtp = MIN(s->first_smtp, 2 * id + 1);
         c->first_send = MIN(c->first_send, id);
         c->sends = TRUE;
-    } else if (mail) {
-        c->first_fetch = MIN(c->first_fetch, id);
     }
 }
 
@@ -108,6 +106,10 @@ void ms_dg_host_record(MsDgHosts *hs, const MsTraceRecord *r, guint64 i)
             MsDgHostInfo *h = host_get(hs, r->src, i);
             h->sends = TRUE;
             h->first_send = MIN(h->first_send, i);
+        } else if (r->kind == MS_TRACE_MESSAGE && r->src != NULL && r->note != NULL &&
+                   strcmp(r->note, "message.downloaded") == 0) {
+            MsDgHostInfo *h = host_get(hs, r->src, i);
+            h->first_fetch = MIN(h->first_fetch, i);
         }
         return;
     }
@@ -186,9 +188,10 @@ void ms_dg_hosts_order(MsDgHosts *hs)
         }
         MsDgHostInfo *home = h->home != NULL ? g_hash_table_lookup(hs->by_name, h->home) : NULL;
         h->home_rank = home != NULL ? home->home_rank : G_MAXUINT;
-        /* An agent that fetches before it sends (Bob, who replies to what
-         * he read) stays beside its server with the readers: its reply
-         * then leaves toward the servers, not across them. */
+        /* An agent that downloads a message before it first sends (Bob,
+         * who replies to what he read; not one that only found its mailbox
+         * empty) stays beside its server with the readers: its reply then
+         * leaves toward the servers, not across them. */
         if (h->sends && !(h->first_fetch < h->first_send && home != NULL))
             h->bucket = 0;
         else if (h->opens_mail || h->opens_web)

@@ -267,7 +267,10 @@ static double spacing(const MsDiagram *d, const LifeState *ls, guint next, guint
     if (next == EV_NOTE && prev == EV_SEND) {
         /* A note just after a send (the server's "bounced" after its
          * 250) sits below the arrow leaving here, not on its first
-         * stretch: as far down as the arrow drops across half the note. */
+         * stretch: as far down as the arrow drops across half the note.
+         * That is its least drop: an arrow its arrival pushes lower still
+         * (two sessions meeting at the server) slopes more, and may cross
+         * the note after all (tests/test_diagram.c counts them). */
         const MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, ls->item);
         double span = fabs(a->x2 - a->x1);
         double half = ms_dg_note_w(d, &g_array_index(d->notes, MsDiagramNote, next_item)) / 2;
