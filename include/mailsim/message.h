@@ -186,6 +186,11 @@ char *ms_message_format_date(gint64 unix_seconds);
  * a NUL; returns its length.  For the callers that put it straight into a
  * field, every message composed or relayed having one. */
 gsize ms_message_format_date_to(char *out, gint64 unix_seconds);
+/* How a Received: field names a peer known by its IP address (RFC 5321
+ * 4.4, 4.1.3): an address literal, "[192.0.2.1]" or "[IPv6:2001:db8::1]"
+ * (an IPv4-mapped IPv6 address as its IPv4 one).  NULL when `peer` is not
+ * an address (a simulated host's name), to be written as it is. */
+char *ms_message_address_literal(const char *peer);
 /* The addr-spec of a mailbox: "Bob <bob@hamburger.edu>" gives
  * "bob@hamburger.edu"; a bare address is returned trimmed.  Transfer full. */
 char *ms_message_addr_spec(const char *mailbox);

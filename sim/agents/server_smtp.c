@@ -98,7 +98,11 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
     char digit[MS_PROTO_UINT_MAX_LEN];
     gsize digit_len = ms_proto_format_uint(digit, ++server->smtp_ids);
     const char *helo = ev->helo_name != NULL ? ev->helo_name : "unknown";
-    const char *peer = ev->peer_name != NULL ? ev->peer_name : "unknown";
+    /* A real client (mailsim serve) is known by its address: a literal. */
+    g_autofree char *literal = ms_message_address_literal(ev->peer_name);
+    const char *peer = literal != NULL            ? literal
+                       : ev->peer_name != NULL ? ev->peer_name
+                                               : "unknown";
     const char *with = ev->esmtp ? "ESMTP" : "SMTP";
     gsize helo_len = strlen(helo);
     gsize peer_len = strlen(peer);

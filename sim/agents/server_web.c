@@ -172,17 +172,20 @@ static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **err
                   out->from, message_id, n, n == 1 ? "" : "s", g_bytes_get_size(composed),
                   server->name);
     /* RFC 5321 4.4 asks every SMTP server that takes a message to put its
-     * trace line on top; a web-mail service takes this one by HTTP, and
-     * says so as such services do ("with HTTP"), so that the header shows
-     * every hop, the browser's first.  Folded like the SMTP server's. */
-    const char *client = out->client != NULL ? out->client : "unknown";
+     * trace line on top; a web-mail service that takes one by HTTP writes
+     * one too ("with HTTP"), so that the header shows every hop, the
+     * browser's first.  Folded like the SMTP server's (server_smtp.c). */
+    g_autofree char *literal = ms_message_address_literal(out->client);
+    const char *client = literal != NULL ? literal : out->client != NULL ? out->client : "unknown";
     char date[MS_MESSAGE_DATE_SIZE];
     ms_message_format_date_to(date, ms_world_unix_time(world));
     g_autofree char *from = g_strdup_printf("from %s (%s)", client, client);
     g_autofree char *by = g_strdup_printf("by %s with HTTP;", server->name);
-    gboolean long_line = strlen("Received: ") + strlen(from) + 1 + strlen(by) > MS_MESSAGE_LINE_SHOULD;
-    g_autofree char *received = g_strdup_printf("%s%c%s\n%s", from, long_line ? '\n' : ' ', by, date);
-    g_autoptr(GBytes) data_bytes = ms_message_prepend_to_bytes(composed, "Received", received, TRUE);
+    gsize first_line = strlen("Received: ") + strlen(from) + 1 + strlen(by);
+    g_autofree char *received = g_strdup_printf(
+        "%s%c%s\n%s", from, first_line > MS_MESSAGE_LINE_SHOULD ? '\n' : ' ', by, date);
+    g_autoptr(GBytes) data_bytes =
+        ms_message_prepend_to_bytes(composed, "Received", received, TRUE);
     g_autoptr(GPtrArray) remote = g_ptr_array_new();
     for (guint i = 0; i < n; i++) {
         MsServerUser *u = ms_mail_server_find_recipient(server, out->to[i]);

@@ -615,3 +615,15 @@ char *ms_message_addr_spec(const char *mailbox)
     }
     return g_strstrip(g_strdup(mailbox));
 }
+
+char *ms_message_address_literal(const char *peer)
+{
+    if (peer == NULL || !g_hostname_is_ip_address(peer))
+        return NULL;
+    if (strchr(peer, ':') == NULL)
+        return g_strconcat("[", peer, "]", NULL);
+    if (g_ascii_strncasecmp(peer, "::ffff:", 7) == 0 && strchr(peer + 7, ':') == NULL &&
+        g_hostname_is_ip_address(peer + 7))
+        return g_strconcat("[", peer + 7, "]", NULL);
+    return g_strconcat("[IPv6:", peer, "]", NULL);
+}

@@ -5,6 +5,7 @@ once.  Each test starts its own server on free loopback ports and stops it.
 Usage: test_serve.py MAILSIM [TEST...]; prints one line per test and a last
 line "MS-TESTS run=N failed=N skipped=N", skipped ones counted in run
 (tests/run-tests.sh reads it)."""
+import http.client
 import imaplib
 import os
 import poplib
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from serve import Lines, Server  # noqa: E402
@@ -55,6 +57,11 @@ def pop3_retr(srv, user, password, n):
     resp, lines, octets = p.retr(n)
     p.quit()
     return lines
+
+
+def body_start(lines):
+    """Where the header of a message as poplib gives it ends."""
+    return lines.index(b"")
 
 
 def body_of(lines):
@@ -109,6 +116,9 @@ def python_smtplib_poplib_imaplib():
         lines = pop3_retr(srv, "bob", "hungry", 1)
         check(body_of(lines) == [b"Do you like ketchup?", b".How about pickles?"],
               "POP3 body: %r" % lines)
+        # RFC 5321 4.4: the client, known by its address, as a literal.
+        check(lines[1].startswith(b"Received: from ") and b"([127.0.0.1])" in lines[1],
+              "Received: names the client's address as a literal: %r" % lines[:3])
         m = imaplib.IMAP4("127.0.0.1", srv.imap, timeout=30)
         m.login("bob", "hungry")
         typ, data = m.select("INBOX")
@@ -760,6 +770,38 @@ def durations_as_in_a_scenario():
         took = time.time() - t0
         check(rc == 0, "stopped by itself: %s %s" % (rc, srv.err()[-2000:]))
         check(1.5 < took < 30, "after about 3 s: %.1f s" % took)
+    finally:
+        srv.kill()
+
+
+@test
+def web_mail_sent_by_http_says_so():
+    """A message sent from the web-mail form carries the server's trace
+    line for the HTTP hop, the client named by its address literal."""
+    srv = Server(BIN)
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", srv.http, timeout=30)
+        form = urllib.parse.urlencode({"user": "bob", "password": "hungry"})
+        c.request("POST", "/login", form,
+                  {"Content-Type": "application/x-www-form-urlencoded"})
+        r = c.getresponse()
+        r.read()
+        cookie = r.getheader("Set-Cookie", "").split(";")[0]
+        check(r.status in (302, 303) and cookie, "logged in: %d %r" % (r.status, cookie))
+        form = urllib.parse.urlencode({"to": "bob@hamburger.edu", "subject": "Web",
+                                       "body": "sent from a form"})
+        c.request("POST", "/send", form,
+                  {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        r = c.getresponse()
+        r.read()
+        check(r.status == 303, "sent: %d" % r.status)
+        c.close()
+        lines = pop3_retr(srv, "bob", "hungry", 1)
+        trace = [l for l in lines[:body_start(lines)] if l.startswith(b"Received:")]
+        check(len(trace) == 1 and trace[0] == b"Received: from [127.0.0.1] ([127.0.0.1]) by "
+              b"hamburger.edu with HTTP;", "the HTTP hop's trace line: %r" % lines[:4])
+        check(body_of(lines) == [b"sent from a form"], "body: %r" % lines)
+        stop_clean(srv)
     finally:
         srv.kill()
 
