@@ -530,6 +530,22 @@ static void test_server_target_forms(void)
     /* RFC 9112 2.2: empty lines before the request line are ignored. */
     g_autoptr(MsHttpEvent) lead = one_request("\r\n\r\nGET / HTTP/1.1\nHost: x\n\n", &out);
     CU_ASSERT_EQUAL(lead->kind, MS_HTTP_EVENT_REQUEST);
+    g_free(g_steal_pointer(&out));
+    /* A few, each time (an extra CRLF after every POST); but a client that
+     * sends nothing else is answered 400 and the connection closed, or it
+     * would hold it for ever, a line at a time. */
+    g_autoptr(MsHttpServer) s = ms_http_server_new(NULL);
+    for (guint i = 0; i < 3; i++) {
+        server_feed(s, "\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        g_autoptr(MsHttpEvent) again = ms_http_server_next_event(s);
+        CU_ASSERT_TRUE_FATAL(again != NULL && again->kind == MS_HTTP_EVENT_REQUEST);
+        ms_http_server_respond(s, 200, NULL, NULL, NULL);
+        g_free(server_output(s));
+    }
+    server_feed(s, "\r\n\r\n\r\n\r\n\r\n");
+    g_autofree char *refused = server_output(s);
+    CU_ASSERT_TRUE(g_str_has_prefix(refused, "HTTP/1.1 400 Bad Request\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(refused, "Connection: close\r\n"));
 }
 
 static void test_server_respond_sanitized(void)

@@ -63,8 +63,14 @@ struct MsHttpServer {
     GQueue events;        /* MsHttpEvent */
     GQueue slots;         /* Slot, oldest first */
     guint unanswered;     /* REQUEST events not yet answered */
+    guint empty_lines;    /* empty lines since the last request line */
     Request cur;
 };
+
+/* RFC 9112 2.2 asks a server to ignore at least one empty line before a
+ * request line; a few are ignored, and more are a client holding the
+ * connection with nothing (each one a line, none a request). */
+#define EMPTY_LINES_MAX 4u
 
 /* ---- State, events, slots ---------------------------------------------------- */
 
@@ -311,8 +317,12 @@ static int read_request_line(MsHttpServer *s)
     }
     /* RFC 9112 2.2: a server should ignore empty lines before a request
      * line (some clients send an extra CRLF after a POST). */
-    if (len == 0)
+    if (len == 0) {
+        if (++s->empty_lines > EMPTY_LINES_MAX)
+            fail(s, 400, "empty lines and no request line");
         return MS_HTTP_DONE;
+    }
+    s->empty_lines = 0;
 
     Request *cur = &s->cur;
     const char *sp1 = memchr(line, ' ', len);
