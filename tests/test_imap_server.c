@@ -1032,6 +1032,28 @@ static void dispatch_errors(void)
     MS_ASSERT_STR(ok, "a8 OK NOOP completed");
 }
 
+/* RFC 7888 4: a non-synchronizing literal too large is refused, and since
+ * its octets come anyway, the server closes instead of reading them (a
+ * client could otherwise have it read and record any amount); a
+ * synchronizing one gets BAD alone, as nothing follows it. */
+static void literal_too_large_without_waiting_closes(void)
+{
+    g_autoptr(World) w = world_new();
+    g_autoptr(MsImapServer) s = server_new(w);
+    g_autofree char *refused = feed(s, "a1 LOGIN {20000}\r\n");
+    CU_ASSERT_TRUE(g_str_has_prefix(refused, "a1 BAD [TOOBIG]"));
+    CU_ASSERT_EQUAL(ms_imap_server_state(s), MS_IMAP_STATE_NOT_AUTHENTICATED);
+    g_autofree char *line = g_strdup("a2 LOGIN {20000+}\r\n");
+    ms_imap_server_feed(s, line, strlen(line));
+    g_autoptr(GPtrArray) out = ms_imap_server_take_output(s);
+    CU_ASSERT_EQUAL_FATAL(out->len, 2);
+    const MsProtoLine *bad = g_ptr_array_index(out, 0), *bye = g_ptr_array_index(out, 1);
+    CU_ASSERT_TRUE(g_str_has_prefix(bad->text, "a2 BAD [TOOBIG]"));
+    MS_ASSERT_STR(bye->text, "* BYE Literal too large; not reading it");
+    MS_ASSERT_STR(bye->note, "imap.resp.bye.toobig");
+    CU_ASSERT_EQUAL(ms_imap_server_state(s), MS_IMAP_STATE_CLOSED);
+}
+
 static void logout_ends(void)
 {
     g_autoptr(World) w = world_new();
@@ -1399,6 +1421,7 @@ static void fetch_output_in_place(void)
 static const MsTestCase server_cases[] = {
     MS_TEST(fetch_output_in_place),
     MS_TEST(greeting_and_capability), MS_TEST(login_paths), MS_TEST(dispatch_errors),
+    MS_TEST(literal_too_large_without_waiting_closes),
     MS_TEST(logout_ends), MS_TEST(too_many_errors), MS_TEST(abort_keeps_deleted), MS_TEST(select_and_examine),
     MS_TEST(mailbox_commands), MS_TEST(append_with_literals),
         MS_TEST(append_refuses_what_is_not_message_text), MS_TEST(login_with_literals),

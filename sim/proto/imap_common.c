@@ -239,6 +239,8 @@ static const MsImapNote notes[] = {
     { "imap.resp.bye", "* BYE: the server is closing the connection" },
     { "imap.resp.bye.errors", "* BYE: the client sent too many invalid commands in this"
                               " session; the server closes the connection" },
+    { "imap.resp.bye.toobig", "* BYE: a literal too large that came without waiting for \"+\";"
+                              " rather than read its octets, the server closes the connection" },
     { "imap.data.literal", "literal data: the announced number of octets, sent as they are" },
     { "imap.resp.ok", "OK: the tagged command completed" },
     { "imap.resp.ok.login", "OK: logged in; now in the authenticated state" },

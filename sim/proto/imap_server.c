@@ -522,6 +522,8 @@ static void dispatch(MsImapServer *s, const MsImapLine *line)
     }
 }
 
+static void close_with_bye(MsImapServer *s, const char *note, const char *text);
+
 static void parse_error(MsImapServer *s, const MsImapLine *line)
 {
     const char *tag = ms_imap_line_tag(line);
@@ -533,18 +535,28 @@ static void parse_error(MsImapServer *s, const MsImapLine *line)
         return;
     }
     tagged(s, tag, MS_IMAP_STATUS_BAD, line->code, line->error, note);
+    /* RFC 7888 4: the octets of a non-synchronizing literal too large
+     * come anyway; a server reads and discards them or closes.  Closed:
+     * otherwise a client could have it read (and record) any amount. */
+    if (toobig && ms_imap_parser_literal_left(s->parser) > 0)
+        close_with_bye(s, "imap.resp.bye.toobig", "BYE Literal too large; not reading it");
 }
 
 /* RFC 3501 7.1.5 (RFC 9051 7.1.5): BYE when the server closes the
  * connection, for instance on fatal errors.  A client that keeps sending
  * BAD commands is cut off, as Dovecot does after 20. */
-static void too_many_errors(MsImapServer *s)
+static void close_with_bye(MsImapServer *s, const char *note, const char *text)
 {
     s->phase = MS_IMAP_STATE_LOGOUT;
-    ms_imap_server_untagged(s, "imap.resp.bye.errors", "BYE Too many invalid IMAP commands");
+    ms_imap_server_untagged(s, note, "%s", text);
     ms_imap_server_set_state(s, MS_IMAP_STATE_CLOSED);
     g_clear_pointer(&s->store, ms_imap_store_unref);
     ms_imap_server_push_event(s, ms_imap_event_new(MS_IMAP_EVENT_CLOSE));
+}
+
+static void too_many_errors(MsImapServer *s)
+{
+    close_with_bye(s, "imap.resp.bye.errors", "BYE Too many invalid IMAP commands");
 }
 
 static gboolean running(const MsImapServer *s)

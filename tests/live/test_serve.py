@@ -332,20 +332,24 @@ def imap_literal_lines_are_not_lines():
 def imap_literal_before_login_is_small():
     # Before LOGIN a literal may hold 8 KiB (credentials), not the 10 MiB
     # of an APPEND: a larger one gets a tagged BAD [TOOBIG] at once, with
-    # no "+" for a synchronizing one (RFC 9051 7.1, 7.5), and the octets
-    # of a non-synchronizing one (RFC 7888) are skipped; the session goes
-    # on, and after LOGIN the large literal is taken.
+    # no "+" for a synchronizing one (RFC 9051 7.1, 7.5), and the session
+    # goes on; a non-synchronizing one (RFC 7888), whose octets come
+    # anyway, is answered BAD and BYE and the connection closed, however
+    # many octets follow.  After LOGIN the large literal is taken.
     srv = Server(BIN, "-q")
     try:
+        s = Lines(srv.connect(srv.imap))
+        check(s.line().startswith("* OK"), "greeting")
+        s.send(b"b LOGIN {9000000+}\r\n" + b"x" * 65536)
+        reply = s.line()
+        check(reply.startswith("b BAD [TOOBIG]"), "a non-synchronizing one refused: %r" % reply)
+        check(s.line().startswith("* BYE Literal too large"), "and the connection closed")
         s = Lines(srv.connect(srv.imap))
         check(s.line().startswith("* OK"), "greeting")
         s.send("a LOGIN {8193}\r\n")
         reply = s.line()
         check(reply.startswith("a BAD [TOOBIG]") and "before authentication" in reply,
               "a synchronizing literal refused: %r" % reply)
-        s.send(b"b LOGIN {9000+}\r\n" + b"x" * 9000 + b" hungry\r\n")
-        reply = s.line()
-        check(reply.startswith("b BAD [TOOBIG]"), "a non-synchronizing one refused: %r" % reply)
         # At the bound it is taken (and the login refused: no such user).
         s.send(b"c LOGIN {8192+}\r\n" + b"y" * 8192 + b" hungry\r\n")
         reply = s.line()
