@@ -106,6 +106,25 @@ class Lines:
     def send(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())
 
+    def http_content(self):
+        """The rest of an HTTP response whose status line was read: its
+        field lines, then its content, by Content-Length; returns the
+        content and leaves what follows it in the buffer."""
+        length = 0
+        while True:
+            line = self.line()
+            if line.lower().startswith("content-length:"):
+                length = int(line.split(":")[1])
+            if line == "":
+                break
+        while len(self.buf) < length:
+            data = self.sock.recv(65536)
+            if not data:
+                break
+            self.buf += data
+        content, self.buf = self.buf[:length], self.buf[length:]
+        return content
+
     def smtp_reply(self):
         """One whole SMTP reply (multi-line 250- included); returns its last line."""
         while True:

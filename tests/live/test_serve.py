@@ -396,18 +396,9 @@ def http_idle_and_long_lines():
         h = Lines(srv.connect(srv.http))
         h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         check(h.line().startswith("HTTP/1.1 200"), "a page")
-        length = 0
-        while True:
-            line = h.line()
-            if line.lower().startswith("content-length:"):
-                length = int(line.split(":")[1])
-            if line == "":
-                break
         h.sock.settimeout(30)
-        rest = h.buf[length:]
-        while len(h.buf) < length:
-            h.buf += h.sock.recv(65536)
-            rest = h.buf[length:]
+        h.http_content()
+        rest = h.buf
         while True:
             data = h.sock.recv(65536)
             if not data:
@@ -478,16 +469,7 @@ def http_request_deadline():
                 time.sleep(2.5)
             h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             check(h.line().startswith("HTTP/1.1 200"), "request %d answered" % (i + 1))
-            length = 0
-            while True:
-                line = h.line()
-                if line.lower().startswith("content-length:"):
-                    length = int(line.split(":")[1])
-                if line == "":
-                    break
-            while len(h.buf) < length:
-                h.buf += h.sock.recv(65536)
-            h.buf = h.buf[length:]
+            h.http_content()
         h.sock.close()
         stop_clean(srv)
         check(srv.text.count("cut off: the request did not arrive whole in 2 s") == 2,
