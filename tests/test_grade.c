@@ -989,26 +989,33 @@ static void test_format_text_controls(void)
     ASSERT_CONTAINS(text, one);
 }
 
-/* Every bidi control (Unicode's Bidi_Control) and zero-width character,
- * in code point order, and how the reports for people name them. */
+/* Every bidi control (Unicode's Bidi_Control), zero-width character and
+ * other format character that draws nothing (soft hyphen, U+180E, the
+ * invisible operators, tag characters), in code point order, and how the
+ * reports for people name them. */
 #define INVISIBLE                                                                          \
-    "\xD8\x9C" "\xE2\x80\x8B" "\xE2\x80\x8C" "\xE2\x80\x8D" "\xE2\x80\x8E" "\xE2\x80\x8F" \
+    "\xC2\xAD" "\xD8\x9C" "\xE1\xA0\x8E"                                                  \
+    "\xE2\x80\x8B" "\xE2\x80\x8C" "\xE2\x80\x8D" "\xE2\x80\x8E" "\xE2\x80\x8F"          \
     "\xE2\x80\xAA" "\xE2\x80\xAB" "\xE2\x80\xAC" "\xE2\x80\xAD" "\xE2\x80\xAE"          \
-    "\xE2\x81\xA0" "\xE2\x81\xA6" "\xE2\x81\xA7" "\xE2\x81\xA8" "\xE2\x81\xA9"          \
-    "\xEF\xBB\xBF"
+    "\xE2\x81\xA0" "\xE2\x81\xA1" "\xE2\x81\xA4"                                         \
+    "\xE2\x81\xA6" "\xE2\x81\xA7" "\xE2\x81\xA8" "\xE2\x81\xA9"                          \
+    "\xEF\xBB\xBF" "\xF3\xA0\x80\x81" "\xF3\xA0\x81\xBF"
 #define INVISIBLE_NAMED                                                                    \
-    "<U+061C><U+200B><U+200C><U+200D><U+200E><U+200F><U+202A><U+202B><U+202C><U+202D>"     \
-    "<U+202E><U+2060><U+2066><U+2067><U+2068><U+2069><U+FEFF>"
+    "<U+00AD><U+061C><U+180E>"                                                             \
+    "<U+200B><U+200C><U+200D><U+200E><U+200F><U+202A><U+202B><U+202C><U+202D>"            \
+    "<U+202E><U+2060><U+2061><U+2064><U+2066><U+2067><U+2068><U+2069><U+FEFF>"             \
+    "<U+E0001><U+E007F>"
 
 /* Whether text holds none of INVISIBLE's characters. */
 static gboolean none_invisible(const char *text)
 {
-    static const char *const each[] = { "\xD8\x9C", "\xE2\x80\x8B", "\xE2\x80\x8C",
-                                        "\xE2\x80\x8D", "\xE2\x80\x8E", "\xE2\x80\x8F",
-                                        "\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC",
-                                        "\xE2\x80\xAD", "\xE2\x80\xAE", "\xE2\x81\xA0",
-                                        "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8",
-                                        "\xE2\x81\xA9", "\xEF\xBB\xBF" };
+    static const char *const each[] = {
+        "\xC2\xAD",     "\xD8\x9C",     "\xE1\xA0\x8E",     "\xE2\x80\x8B", "\xE2\x80\x8C",
+        "\xE2\x80\x8D", "\xE2\x80\x8E", "\xE2\x80\x8F",     "\xE2\x80\xAA", "\xE2\x80\xAB",
+        "\xE2\x80\xAC", "\xE2\x80\xAD", "\xE2\x80\xAE",     "\xE2\x81\xA0", "\xE2\x81\xA1",
+        "\xE2\x81\xA4", "\xE2\x81\xA6", "\xE2\x81\xA7",     "\xE2\x81\xA8", "\xE2\x81\xA9",
+        "\xEF\xBB\xBF", "\xF3\xA0\x80\x81", "\xF3\xA0\x81\xBF",
+    };
     for (gsize i = 0; i < G_N_ELEMENTS(each); i++) {
         if (strstr(text, each[i]) != NULL) {
             fprintf(stderr, "character %zu of INVISIBLE left as it is\n", i);
@@ -1045,7 +1052,7 @@ static void test_format_invisible(void)
     ASSERT_CONTAINS(text, "\n   C: HELO " INVISIBLE_NAMED "\\r\\n\n");
     g_autofree char *xml = ms_grade_format_class(rs, MS_GRADE_FMT_JUNIT, "en");
     CU_ASSERT_TRUE(none_invisible(xml));
-    ASSERT_CONTAINS(xml, "<testsuite name=\"eve" "&lt;U+061C&gt;");
+    ASSERT_CONTAINS(xml, "<testsuite name=\"eve" "&lt;U+00AD&gt;&lt;U+061C&gt;");
     g_autofree char *tap = ms_grade_format_class(rs, MS_GRADE_FMT_TAP, "en");
     CU_ASSERT_TRUE(none_invisible(tap));
     ASSERT_CONTAINS(tap, "    printed: " INVISIBLE_NAMED "end\n");

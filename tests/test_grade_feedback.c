@@ -284,6 +284,30 @@ static void test_program_dialogue_cut(void)
     CU_ASSERT_TRUE(cut - b->transcript <= 64 * 1024);
     CU_ASSERT_TRUE(cut - b->transcript > 60 * 1024);
     CU_ASSERT_DOUBLE_EQUAL(b->score, b->max_score, 1e-9);
+
+    /* Lines of control characters, each shown as "\\x01": the cut keeps
+     * every mark whole rather than end the shown text in "\\x0". */
+    const char *marks =
+        "import socket, sys\n"
+        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+        "f = s.makefile('rb')\n"
+        "def say(line):\n"
+        "    if line is not None:\n"
+        "        s.sendall(line + b'\\r\\n')\n"
+        "    while f.readline()[3:4] == b'-':\n"
+        "        pass\n"
+        "for c in (None, b'HELO crepes.fr', b'MAIL FROM:<alice@crepes.fr>',\n"
+        "          b'RCPT TO:<bob@hamburger.edu>', b'DATA'):\n"
+        "    say(c)\n"
+        "s.sendall(b'Subject: marks\\r\\n\\r\\n' + (b'\\x01' * 990 + b'\\r\\n') * 20)\n"
+        "say(b'.')\n"
+        "say(b'QUIT')\n";
+    g_autoptr(MsGradeResult) m = ms_grade_text(ex, "marks", marks, strlen(marks), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m->transcript);
+    const char *at = strstr(m->transcript, "\n-- the dialogue is cut here, inside its line ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    CU_ASSERT_TRUE(at - m->transcript > 4 && strncmp(at - 4, "\\x01", 4) == 0);
+    CU_ASSERT_TRUE(at - m->transcript > 60 * 1024);
 }
 
 /* What to hand in is said in the student's language, the kind included. */

@@ -457,6 +457,27 @@ static void append_dialogue_cut(GString *out, const char *msgid, guint line, con
     g_string_append_printf(out, "-- %s\n", say);
 }
 
+/* Where to cut a shown line at `keep` or before it, so that no mark of
+ * what is not text ("<U+202E>", "\\x1B", "\\r", "<no line end>") is cut
+ * in two: a '<' with no '>' after it, or a '\\' too near the end, goes
+ * with the rest (a '<' of the text itself is only a few octets early). */
+static gsize whole_marks(const char *line, gsize start, gsize keep)
+{
+    gsize from = keep > start + 16 ? keep - 16 : start;
+    for (gsize i = keep; i > from; i--) {
+        char c = line[i - 1];
+        if (c == '>')
+            break;
+        if (c == '<')
+            return i - 1;
+    }
+    for (gsize i = keep; i > from && i + 4 > keep; i--) {
+        if (line[i - 1] == '\\')
+            return i - 1;
+    }
+    return keep;
+}
+
 /* The dialogue the program had (without times, which are the real
  * clock's) up to PROGRAM_DIALOGUE_LINES and _BYTES, what happened to it,
  * and the start of its output. */
@@ -483,6 +504,7 @@ static char *program_transcript(const Facts *f, const Run *run, GPtrArray *notes
             gsize keep = PROGRAM_DIALOGUE_BYTES;
             while (keep > start && ((guchar) out->str[keep] & 0xc0) == 0x80)
                 keep--;
+            keep = whole_marks(out->str, start, keep);
             g_string_truncate(out, keep);
             g_string_append_c(out, '\n');
             append_dialogue_cut(out, N_("the dialogue is cut here, inside its line {1}: a "

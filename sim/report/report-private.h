@@ -302,8 +302,10 @@ static inline guint ms_octets16_first(MsOctets16 m)
 void ms_report_append_escaped(GString *out, const char *text, guint flags);
 /* Whether c reorders or hides the text around it on a screen without being
  * seen itself: Unicode's Bidi_Control characters (U+061C, U+200E, U+200F,
- * U+202A to U+202E, U+2066 to U+2069) and the zero-width ones (U+200B to
- * U+200D, U+2060, U+FEFF). */
+ * U+202A to U+202E, U+2066 to U+2069), the zero-width ones (U+200B to
+ * U+200D, U+2060, U+FEFF) and the other format characters that draw
+ * nothing (soft hyphen U+00AD, U+180E, the invisible operators U+2061 to
+ * U+2064, the tag characters U+E0000 to U+E007F). */
 gboolean ms_report_is_invisible(gunichar c);
 
 /* Columns a string takes on a terminal (East Asian wide characters 2). */

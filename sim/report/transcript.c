@@ -32,8 +32,9 @@ void ms_report_options_init(MsReportOptions *options)
 
 gboolean ms_report_is_invisible(gunichar c)
 {
-    return c == 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
-           c == 0x2060 || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+    return c == 0x00ad || c == 0x061c || c == 0x180e || (c >= 0x200b && c <= 0x200f) ||
+           (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2064) ||
+           (c >= 0x2066 && c <= 0x2069) || c == 0xfeff || (c >= 0xe0000 && c <= 0xe007f);
 }
 
 void ms_report_append_escaped(GString *out, const char *text, guint flags)
