@@ -234,6 +234,28 @@ static guint dialogue_lines(const char *transcript)
     return n;
 }
 
+/* A program (Python) that sends a message whose text after its header is
+ * the Python bytes expression `body`, then QUIT.  Transfer full. */
+static char *message_program(const char *body)
+{
+    return g_strdup_printf(
+        "import socket, sys\n"
+        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+        "f = s.makefile('rb')\n"
+        "def say(line):\n"
+        "    if line is not None:\n"
+        "        s.sendall(line + b'\\r\\n')\n"
+        "    while f.readline()[3:4] == b'-':\n"
+        "        pass\n"
+        "for c in (None, b'HELO crepes.fr', b'MAIL FROM:<alice@crepes.fr>',\n"
+        "          b'RCPT TO:<bob@hamburger.edu>', b'DATA'):\n"
+        "    say(c)\n"
+        "s.sendall(b'Subject: long\\r\\n\\r\\n' + %s)\n"
+        "say(b'.')\n"
+        "say(b'QUIT')\n",
+        body);
+}
+
 /* A program's dialogue is kept in the report up to 1000 lines and 64 KiB
  * (a loop of NOOPs made megabytes); where it is cut is said, and the
  * checks still read all of it: the QUIT after the cut is seen. */
@@ -262,21 +284,7 @@ static void test_program_dialogue_cut(void)
 
     /* A message of 100 lines of 990 octets: cut inside a line at 64 KiB,
      * and the message is still delivered and its end seen. */
-    const char *wide =
-        "import socket, sys\n"
-        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
-        "f = s.makefile('rb')\n"
-        "def say(line):\n"
-        "    if line is not None:\n"
-        "        s.sendall(line + b'\\r\\n')\n"
-        "    while f.readline()[3:4] == b'-':\n"
-        "        pass\n"
-        "for c in (None, b'HELO crepes.fr', b'MAIL FROM:<alice@crepes.fr>',\n"
-        "          b'RCPT TO:<bob@hamburger.edu>', b'DATA'):\n"
-        "    say(c)\n"
-        "s.sendall(b'Subject: wide\\r\\n\\r\\n' + (b'x' * 990 + b'\\r\\n') * 100)\n"
-        "say(b'.')\n"
-        "say(b'QUIT')\n";
+    g_autofree char *wide = message_program("(b'x' * 990 + b'\\r\\n') * 100");
     g_autoptr(MsGradeResult) b = ms_grade_text(ex, "wide", wide, strlen(wide), &o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b->transcript);
     const char *cut = strstr(b->transcript, "\n-- the dialogue is cut here, inside its line ");
@@ -287,21 +295,7 @@ static void test_program_dialogue_cut(void)
 
     /* Lines of control characters, each shown as "\\x01": the cut keeps
      * every mark whole rather than end the shown text in "\\x0". */
-    const char *marks =
-        "import socket, sys\n"
-        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
-        "f = s.makefile('rb')\n"
-        "def say(line):\n"
-        "    if line is not None:\n"
-        "        s.sendall(line + b'\\r\\n')\n"
-        "    while f.readline()[3:4] == b'-':\n"
-        "        pass\n"
-        "for c in (None, b'HELO crepes.fr', b'MAIL FROM:<alice@crepes.fr>',\n"
-        "          b'RCPT TO:<bob@hamburger.edu>', b'DATA'):\n"
-        "    say(c)\n"
-        "s.sendall(b'Subject: marks\\r\\n\\r\\n' + (b'\\x01' * 990 + b'\\r\\n') * 20)\n"
-        "say(b'.')\n"
-        "say(b'QUIT')\n";
+    g_autofree char *marks = message_program("(b'\\x01' * 990 + b'\\r\\n') * 20");
     g_autoptr(MsGradeResult) m = ms_grade_text(ex, "marks", marks, strlen(marks), &o);
     CU_ASSERT_PTR_NOT_NULL_FATAL(m->transcript);
     const char *at = strstr(m->transcript, "\n-- the dialogue is cut here, inside its line ");
