@@ -276,6 +276,16 @@ void ms_mail_server_enqueue(MsMailServer *server, const char *reverse_path,
                             const char *message_id);
 /* Makes the queue run at `at` (or earlier if it is already due earlier). */
 void ms_mail_server_wake_queue(MsMailServer *server, MsTime at);
+/* The value of a Received: field the server writes (RFC 5321 4.4):
+ * "from HELO (PEER)" (helo NULL: PEER again; PEER as an address literal
+ * when it is an IP address, as mailsim serve's clients are), folded before
+ * "by" when the first line would be long, "by NAME with WITH", " id N"
+ * when with_id (the server's next id), ";", folded, the date.  Written in
+ * buf (buf_size bytes) when it fits, else in *heap_out (transfer full,
+ * NULL when buf was used); returns where. */
+char *ms_mail_server_received(MsMailServer *server, const char *helo, const char *peer,
+                              const char *with, gboolean with_id, char *buf, gsize buf_size,
+                              char **heap_out);
 /* Removes a queue entry (and frees it), tracing why. */
 void ms_mail_server_dequeue(MsMailServer *server, MsQueuedMessage *q, const char *why);
 gboolean ms_server_pop3_listen(MsMailServer *server, GError **error);

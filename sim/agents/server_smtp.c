@@ -80,30 +80,24 @@ static inline char *put(char *w, const char *s, gsize n)
     return w + n;
 }
 
-/* The message with the server's Received: field in front.  The one pass
- * over its header that this takes also finds its Message-ID (*message_id_out,
- * transfer full, NULL when none) and its line ending (*eol_out, NULL when it
- * was not a message), which delivery needs again. */
-static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes *data,
-                            char **message_id_out, const char **eol_out)
+char *ms_mail_server_received(MsMailServer *server, const char *helo, const char *peer,
+                              const char *with, gboolean with_id, char *buf, gsize buf_size,
+                              char **heap_out)
 {
     char date[MS_MESSAGE_DATE_SIZE];
     gsize date_len = ms_message_format_date_to(date, ms_world_unix_time(server->world));
-    /* RFC 5321 4.4: every SMTP server that accepts a message for relay or
-     * delivery inserts a trace line at the top of the header; RFC 3848:
-     * "with ESMTP" after EHLO, "with SMTP" after HELO.  It is folded before
-     * "by" when the first line would be long, and before the date. */
     /* Concatenated, not printed: a field for every message a server takes.
      * Each part is measured once, the constant ones by the compiler. */
     char digit[MS_PROTO_UINT_MAX_LEN];
-    gsize digit_len = ms_proto_format_uint(digit, ++server->smtp_ids);
-    const char *helo = ev->helo_name != NULL ? ev->helo_name : "unknown";
+    gsize digit_len = with_id ? ms_proto_format_uint(digit, ++server->smtp_ids) : 0;
     /* A real client (mailsim serve) is known by its address: a literal. */
-    g_autofree char *literal = ms_message_address_literal(ev->peer_name);
-    const char *peer = literal != NULL            ? literal
-                       : ev->peer_name != NULL ? ev->peer_name
-                                               : "unknown";
-    const char *with = ev->esmtp ? "ESMTP" : "SMTP";
+    g_autofree char *literal = ms_message_address_literal(peer);
+    if (literal != NULL)
+        peer = literal;
+    else if (peer == NULL)
+        peer = "unknown";
+    if (helo == NULL)
+        helo = peer;
     gsize helo_len = strlen(helo);
     gsize peer_len = strlen(peer);
     gsize name_len = strlen(server->name);
@@ -111,14 +105,13 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
     /* "from HELO (PEER)", a space or a fold, "by NAME with ESMTP id N;",
      * a fold, the date: written once into a buffer of its size. */
     gsize from_len = LIT_LEN("from ") + helo_len + LIT_LEN(" (") + peer_len + 1;
-    gsize by_len = LIT_LEN("by ") + name_len + LIT_LEN(" with ") + with_len + LIT_LEN(" id ") +
-                   digit_len + 1;
+    gsize by_len = LIT_LEN("by ") + name_len + LIT_LEN(" with ") + with_len +
+                   (with_id ? LIT_LEN(" id ") + digit_len : 0) + 1;
     gboolean long_line = LIT_LEN("Received: ") + from_len + 1 + by_len > MS_MESSAGE_LINE_SHOULD;
-    /* On the stack when it fits, as it nearly always does. */
+    /* In buf when it fits, as it nearly always does. */
     gsize size = from_len + 1 + by_len + 1 + date_len + 1;
-    char on_stack[256];
-    g_autofree char *on_heap = size > sizeof on_stack ? g_malloc(size) : NULL;
-    char *received = on_heap != NULL ? on_heap : on_stack;
+    *heap_out = size > buf_size ? g_malloc(size) : NULL;
+    char *received = *heap_out != NULL ? *heap_out : buf;
     char *w = received;
     w = put_lit(w, "from ");
     w = put(w, helo, helo_len);
@@ -130,10 +123,30 @@ static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes 
     w = put(w, server->name, name_len);
     w = put_lit(w, " with ");
     w = put(w, with, with_len);
-    w = put_lit(w, " id ");
-    w = put(w, digit, digit_len);
+    if (with_id) {
+        w = put_lit(w, " id ");
+        w = put(w, digit, digit_len);
+    }
     w = put_lit(w, ";\n");
     memcpy(w, date, date_len + 1);
+    return received;
+}
+
+/* The message with the server's Received: field in front.  The one pass
+ * over its header that this takes also finds its Message-ID (*message_id_out,
+ * transfer full, NULL when none) and its line ending (*eol_out, NULL when it
+ * was not a message), which delivery needs again. */
+static GBytes *add_received(MsMailServer *server, const MsSmtpEvent *ev, GBytes *data,
+                            char **message_id_out, const char **eol_out)
+{
+    /* RFC 5321 4.4: every SMTP server that accepts a message for relay or
+     * delivery inserts a trace line at the top of the header; RFC 3848:
+     * "with ESMTP" after EHLO, "with SMTP" after HELO. */
+    char on_stack[256];
+    g_autofree char *on_heap = NULL;
+    const char *received = ms_mail_server_received(
+        server, ev->helo_name != NULL ? ev->helo_name : "unknown", ev->peer_name,
+        ev->esmtp ? "ESMTP" : "SMTP", TRUE, on_stack, sizeof on_stack, &on_heap);
     GBytes *out = ms_message_prepend_peek(data, "Received", received, TRUE, "Message-ID",
                                           message_id_out, eol_out);
     if (out != NULL)

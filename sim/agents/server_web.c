@@ -174,16 +174,11 @@ static gboolean web_send(const MsWebmailOutgoing *out, gpointer data, char **err
     /* RFC 5321 4.4 asks every SMTP server that takes a message to put its
      * trace line on top; a web-mail service that takes one by HTTP writes
      * one too ("with HTTP"), so that the header shows every hop, the
-     * browser's first.  Folded like the SMTP server's (server_smtp.c). */
-    g_autofree char *literal = ms_message_address_literal(out->client);
-    const char *client = literal != NULL ? literal : out->client != NULL ? out->client : "unknown";
-    char date[MS_MESSAGE_DATE_SIZE];
-    ms_message_format_date_to(date, ms_world_unix_time(world));
-    g_autofree char *from = g_strdup_printf("from %s (%s)", client, client);
-    g_autofree char *by = g_strdup_printf("by %s with HTTP;", server->name);
-    gsize first_line = strlen("Received: ") + strlen(from) + 1 + strlen(by);
-    g_autofree char *received = g_strdup_printf(
-        "%s%c%s\n%s", from, first_line > MS_MESSAGE_LINE_SHOULD ? '\n' : ' ', by, date);
+     * browser's first. */
+    char on_stack[256];
+    g_autofree char *on_heap = NULL;
+    const char *received = ms_mail_server_received(server, NULL, out->client, "HTTP", FALSE,
+                                                   on_stack, sizeof on_stack, &on_heap);
     g_autoptr(GBytes) data_bytes =
         ms_message_prepend_to_bytes(composed, "Received", received, TRUE);
     g_autoptr(GPtrArray) remote = g_ptr_array_new();
