@@ -121,7 +121,6 @@ struct MsDiagram {
     MsDiagramUndrawn undrawn;  /* what max_pages left out */
     MsTime cut;                /* send time of the first arrow left out, or
                                   MS_TIME_NEVER: notes from it on are too */
-    guint n_lanes;
     double scale;              /* points per millisecond in force */
     MsTime gap;                /* compression threshold in force (<0 never) */
 };
@@ -142,9 +141,11 @@ typedef struct {
     const char *name;
     guint64 first_seen;
     guint64 first_smtp;  /* 2 * record id, +1 on the accepting side */
-    guint64 first_send;  /* record id of its first SMTP or composed message */
+    guint64 first_send;  /* record id of the first time it sent: SMTP to a
+                          * server, a composed message, a POSTed form;
+                          * G_MAXUINT64 when it never sent */
     guint64 first_fetch; /* record id of the first message it downloaded */
-    gboolean accepts_mail, accepts_web, opens_mail, opens_web, sends;
+    gboolean accepts_mail, accepts_web, opens_mail, opens_web;
     const char *home;    /* first server it connected to */
     guint bucket;        /* 0 sends, 1 server, 2 fetches, 3 other */
     guint home_rank;

@@ -144,7 +144,6 @@ void ms_dg_page_bands(MsDiagram *d, guint page, GArray *conns)
         g_array_index(lane_end, double, lane) = bottom;
         bd->lane = lane;
     }
-    d->n_lanes = MAX(d->n_lanes, lane_end->len);
     MsDiagramPage *out = &g_array_index(d->pages, MsDiagramPage, page);
     out->first_band = start;
     out->n_bands = n;

@@ -89,7 +89,6 @@ static void host_conn(MsDgHosts *hs, const char *client, const char *server, gui
         c->first_smtp = MIN(c->first_smtp, 2 * id);
         s->first_smtp = MIN(s->first_smtp, 2 * id + 1);
         c->first_send = MIN(c->first_send, id);
-        c->sends = TRUE;
     }
 }
 
@@ -104,7 +103,6 @@ void ms_dg_host_record(MsDgHosts *hs, const MsTraceRecord *r, guint64 i)
         if (r->kind == MS_TRACE_MESSAGE && r->src != NULL && r->note != NULL &&
             strcmp(r->note, "message.composed") == 0) {
             MsDgHostInfo *h = host_get(hs, r->src, i);
-            h->sends = TRUE;
             h->first_send = MIN(h->first_send, i);
         } else if (r->kind == MS_TRACE_MESSAGE && r->src != NULL && r->note != NULL &&
                    strcmp(r->note, "message.downloaded") == 0) {
@@ -121,8 +119,10 @@ void ms_dg_host_record(MsDgHosts *hs, const MsTraceRecord *r, guint64 i)
     /* A browser that POSTs a form (other than its login) is sending
      * mail through its server. */
     if (r->kind == MS_TRACE_LINE && r->dir == MS_DIR_CLIENT && r->text != NULL &&
-        g_str_has_prefix(r->text, "POST ") && !g_str_has_prefix(r->text, "POST /login"))
-        host_get(hs, r->src, i)->sends = TRUE;
+        g_str_has_prefix(r->text, "POST ") && !g_str_has_prefix(r->text, "POST /login")) {
+        MsDgHostInfo *h = host_get(hs, r->src, i);
+        h->first_send = MIN(h->first_send, i);
+    }
 }
 
 static gboolean host_is_server(const MsDgHostInfo *h)
@@ -192,7 +192,8 @@ void ms_dg_hosts_order(MsDgHosts *hs)
          * who replies to what he read; not one that only found its mailbox
          * empty) stays beside its server with the readers: its reply then
          * leaves toward the servers, not across them. */
-        if (h->sends && !(h->first_fetch < h->first_send && home != NULL))
+        gboolean sends = h->first_send != G_MAXUINT64;
+        if (sends && !(h->first_fetch < h->first_send && home != NULL))
             h->bucket = 0;
         else if (h->opens_mail || h->opens_web)
             h->bucket = 2;

@@ -271,7 +271,6 @@ static void clear_layout(MsDiagram *d)
     g_array_set_size(d->ticks, 0);
     g_array_set_size(d->bands, 0);
     g_array_set_size(d->breaks, 0);
-    d->n_lanes = 0;
     for (guint i = 0; i < d->arrows->len; i++) {
         MsDiagramArrow *a = &g_array_index(d->arrows, MsDiagramArrow, i);
         a->y1 = a->y2 = a->label_x = a->label_y = -1;
