@@ -299,6 +299,22 @@ guint ms_grade_find_choice(const GPtrArray *choices, const char *text, gboolean 
     return choices->len;
 }
 
+gboolean ms_grade_add_choice(MsScCursor *c, GPtrArray *choices, GArray *locs,
+                             const MsScToken *tok, gboolean any_case, const char *what)
+{
+    guint first = ms_grade_find_choice(choices, tok->text, any_case);
+    if (first < choices->len) {
+        MsLoc at = g_array_index(locs, MsLoc, first);
+        g_autofree char *q = ms_sc_quote(tok->text);
+        ms_sc_fail(c, tok->loc, "expected %s, found '%s' again (first at %u:%u)", what, q,
+                   at.line, at.column);
+        return FALSE;
+    }
+    g_ptr_array_add(choices, g_strdup(tok->text));
+    g_array_append_val(locs, tok->loc);
+    return TRUE;
+}
+
 static void parse_param(GradeReader *r, MsScCursor *c)
 {
     MsScToken *name = ms_sc_expect_text(c, "a parameter name such as latency");
@@ -380,16 +396,9 @@ static void parse_param(GradeReader *r, MsScCursor *c)
                 ms_sc_fail_expected(c, tok, "a value (a word or a text in double quotes)");
                 break;
             }
-            guint first = ms_grade_find_choice(pa->choices, tok->text, FALSE);
-            if (first < pa->choices->len) {
-                MsLoc at = g_array_index(locs, MsLoc, first);
-                g_autofree char *q = ms_sc_quote(tok->text);
-                ms_sc_fail(c, tok->loc, "expected each value of a choice once, found '%s' "
-                                        "again (first at %u:%u)", q, at.line, at.column);
+            if (!ms_grade_add_choice(c, pa->choices, locs, tok, FALSE,
+                                     "each value of a choice once"))
                 break;
-            }
-            g_ptr_array_add(pa->choices, g_strdup(tok->text));
-            g_array_append_val(locs, tok->loc);
         }
         if (!c->failed && pa->choices->len == 0)
             ms_sc_fail_expected(c, ms_sc_peek(c), "at least one value to choose from");

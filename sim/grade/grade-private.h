@@ -182,6 +182,12 @@ gboolean ms_grade_name_ok(const char *name);
 /* The index of text among choices (in any ASCII case when any_case), or
  * choices->len when it is not one of them. */
 guint ms_grade_find_choice(const GPtrArray *choices, const char *text, gboolean any_case);
+/* Adds tok's text to choices, locs keeping where each was given; or, for a
+ * text given before (in any case when any_case), fails at tok saying
+ * "expected WHAT" ("each value of a choice once") and where the first one
+ * was.  FALSE then. */
+gboolean ms_grade_add_choice(MsScCursor *c, GPtrArray *choices, GArray *locs,
+                             const MsScToken *tok, gboolean any_case, const char *what);
 /* 'check NAME [points N] [visibility V]' opens r->check. */
 void ms_grade_parse_check_head(GradeReader *r, MsScCursor *c, MsLoc kw);
 /* A line inside a check block (title, pass, fail, a predicate, 'end'). */

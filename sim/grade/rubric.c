@@ -213,18 +213,10 @@ static gboolean parse_answer(MsScCursor *c, Pred *p)
             while (!c->failed && ms_sc_peek(c) != NULL && ms_sc_is_text(ms_sc_peek(c)) &&
                    !ms_sc_is_word(ms_sc_peek(c), "unit") &&
                    !ms_sc_is_word(ms_sc_peek(c), "tolerance")) {
-                MsScToken *w = ms_sc_take(c);
-                guint first = ms_grade_find_choice(p->choices, w->text, TRUE);
-                if (first < p->choices->len) {
-                    MsLoc at = g_array_index(locs, MsLoc, first);
-                    g_autofree char *q = ms_sc_quote(w->text);
-                    ms_sc_fail(c, w->loc, "expected each of the choices once (they are "
-                                          "compared in any case), found '%s' again (first "
-                                          "at %u:%u)", q, at.line, at.column);
+                if (!ms_grade_add_choice(
+                        c, p->choices, locs, ms_sc_take(c), TRUE,
+                        "each of the choices once (they are compared in any case)"))
                     break;
-                }
-                g_ptr_array_add(p->choices, g_strdup(w->text));
-                g_array_append_val(locs, w->loc);
             }
             if (c->failed)
                 return FALSE;
