@@ -2275,6 +2275,8 @@ static const struct {
 } shipped_views[] = { { "compact", MS_DIAGRAM_VIEW_COMPACT, FALSE },
                       { "full", MS_DIAGRAM_VIEW_FULL, FALSE },
                       { "slide", MS_DIAGRAM_VIEW_AUTO, TRUE } };
+/* shipped_views' slides. */
+#define SLIDE_VIEW 2u
 
 /* The diagram of scenario `path` in shipped_views[v] (run: freed after
  * the diagram). */
@@ -2297,11 +2299,8 @@ static void ticks_on_arrows_below_notes(void)
     g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
     guint below = 0, missing = 0;
     for (guint i = 0; i < names->len; i++) {
-        MsDiagramOptions o;
-        ms_diagram_options_init(&o);
-        o.slide = TRUE;
         g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
-        g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+        g_autoptr(MsDiagram) d = diagram_of_view(names->pdata[i], SLIDE_VIEW, &run);
         for (guint p = 0; p < ms_diagram_n_pages(d); p++) {
             const MsDiagramPage *pg = ms_diagram_page(d, p);
             for (guint k = pg->first_arrow; k < pg->first_arrow + pg->n_arrows; k++) {
@@ -2376,11 +2375,8 @@ static void slide_wrap_keeps_words_whole(void)
     g_autoptr(GPtrArray) names = ms_test_shipped_scenarios();
     guint addresses = 0, broken = 0;
     for (guint i = 0; i < names->len; i++) {
-        MsDiagramOptions o;
-        ms_diagram_options_init(&o);
-        o.slide = TRUE;
         g_auto(ShippedRun) run = { 0 }; /* freed after the diagram */
-        g_autoptr(MsDiagram) d = diagram_of_scenario(names->pdata[i], &o, &run);
+        g_autoptr(MsDiagram) d = diagram_of_view(names->pdata[i], SLIDE_VIEW, &run);
         for (guint k = 0; k < ms_diagram_n_arrows(d); k++) {
             const MsDiagramArrow *a = ms_diagram_arrow(d, k);
             if (a->label == NULL || a->text == NULL)
