@@ -807,6 +807,35 @@ static void bare_lf_is_visible(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(bare, "C: HELO client.test<LF>\n"));
 }
 
+/* A client's line cannot act on the terminal a transcript is read on: an
+ * escape sequence, a C1 control (U+009B is a CSI to some terminals), a
+ * right-to-left override and a zero-width space are each shown, in the
+ * text transcript and the Markdown one alike; Chinese stays as it is. */
+static void transcript_shows_what_would_act_unseen(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    emit_open(t, 1, 0);
+    emit_line(t, 1, 10 * MS_MSEC, MS_DIR_CLIENT,
+              "Subject: pay \u202eFDP.exe\x1b[31m red\u200b \u4f60\u597d", "\r\n",
+              "smtp.transfer", "smtp.data.line");
+    emit_line(t, 1, 11 * MS_MSEC, MS_DIR_CLIENT, "hi \xc2\x9b" "31m", "\r\n", "smtp.transfer",
+              "smtp.data.line");
+    MsReportOptions o;
+    ms_report_options_init(&o);
+    g_autofree char *text = ms_report_transcript(t, &o);
+    g_autofree char *md = ms_report_transcript_md(t, &o);
+    const char *want[] = {"pay <U+202E>FDP.exe\\x1B[31m red<U+200B> \u4f60\u597d",
+                          "hi \\u009B31m"};
+    for (gsize i = 0; i < G_N_ELEMENTS(want); i++) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, want[i]));
+        CU_ASSERT_PTR_NOT_NULL(strstr(md, want[i]));
+    }
+    for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        CU_ASSERT_FALSE(ms_report_is_invisible(c) || (c >= 0x80 && c < 0xa0) || c == 0x1b);
+    }
+}
+
 /* Without --full-bodies a long body keeps its first 3 and last 2 lines;
  * the headers are always shown in full. */
 static void long_bodies_are_elided(void)
@@ -1289,6 +1318,7 @@ int main(void)
     };
     static const MsTestCase transcript[] = {
         MS_TEST(bare_lf_is_visible),
+        MS_TEST(transcript_shows_what_would_act_unseen),
         MS_TEST(long_bodies_are_elided),
         MS_TEST(tcp_segments_only_with_the_option),
         MS_TEST(chinese_changes_words_only),

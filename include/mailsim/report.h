@@ -87,8 +87,11 @@ void ms_report_foreach_msgid(MsReportMsgidFn fn, gpointer user_data);
 GPtrArray *ms_report_untranslated(void);
 void ms_report_untranslated_reset(void);
 
-/* Makes a line printable: control bytes and invalid UTF-8 as \xHH, a
- * backslash doubled only when ambiguous (transfer full). */
+/* Makes a line printable: control bytes and invalid UTF-8 as \xHH, CR and
+ * LF as <CR> and <LF>, C1 controls as \u009B, and the characters that
+ * reorder or hide the text around them unseen (bidi controls, zero-width
+ * characters) by name, <U+202E>: a transcript is read on a terminal, and a
+ * client's line must not act on it (transfer full). */
 char *ms_report_escape_text(const char *text);
 
 G_END_DECLS

@@ -75,7 +75,7 @@ void ms_report_append_escaped(GString *out, const char *text, guint flags)
 char *ms_report_escape_text(const char *text)
 {
     GString *out = g_string_new(NULL);
-    ms_report_append_escaped(out, text, 0);
+    ms_report_append_escaped(out, text, MS_ESCAPE_C1 | MS_ESCAPE_INVISIBLE);
     return g_string_free(out, FALSE);
 }
 
