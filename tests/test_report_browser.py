@@ -44,6 +44,8 @@ LONG_ARGS = ("--view", "full", "--tcp")
 # A run longer than --html-lines: its page shows its beginning only.
 WINDOW = "tests/data/report/campus-40.mss"
 WINDOW_ARGS = ("--html-lines", "300")
+# A body line with characters that reorder or hide text unseen.
+UNSEEN = "tests/data/report/unseen.mss"
 
 
 def find(*names):
@@ -414,6 +416,24 @@ def test_click_picture(drv, urls, traces, pages):
     check(ok, "the picture is not decoded and shown")
     check("Do you like ketchup" in det or "ketchup" in det.lower(), "text part not decoded")
     drv.screenshot("report-%s.png" % name)
+
+
+def test_unseen_characters_named(drv, urls, traces, pages):
+    """A right-to-left override and a zero-width space in a body line are
+    named in the details panel, the line as sent and the decoded message,
+    as transcript.txt names them: never left to rearrange the page."""
+    trace = traces[UNSEEN]
+    drv.open(urls[UNSEEN])
+    wait_ready(drv)
+    n = next(i for i, r in enumerate(lines_of(trace), 1) if "\u202e" in r["text"])
+    go_to_line(drv, n)
+    det = drv.text("#details")
+    check("pay <U+202E>fdp.exe now<U+200B>" in drv.text(".sent-line"),
+          "the line as sent does not name them: %r" % drv.text(".sent-line"))
+    check(det.count("<U+202E>") >= 2, "the decoded message does not name the override: %r"
+          % det[-400:])
+    check(not re.search("[\u202e\u200b]", drv.js("return document.body.innerText;")),
+          "an override or a zero-width space is left in the page")
 
 
 def test_long_run_model(drv, urls, traces, pages):
@@ -927,6 +947,7 @@ TESTS = [
     ("report/step_smtp_basic", test_step_smtp_basic),
     ("report/queue_retry_zh", test_queue_retry_zh),
     ("report/click_picture", test_click_picture),
+    ("report/unseen_characters_named", test_unseen_characters_named),
     ("report/long_run_model", test_long_run_model),
     ("report/window_note", test_window_note),
     ("report/greyscale", test_greyscale),
@@ -966,7 +987,7 @@ def main():
                             # one arrow per line: a base64 line is clicked
                             ("mime-picture", ("--view", "full")), (LONG, LONG_ARGS),
                             ("imap-two-devices", ()), ("imap-folders", ()),
-                            ("pop3-two-clients", ()), (WINDOW, WINDOW_ARGS)):
+                            ("pop3-two-clients", ()), (WINDOW, WINDOW_ARGS), (UNSEEN, ())):
             urls[name], traces[name], pages[name] = run_scenario(mailsim, name, out, *extra)
         drv = Driver(chromium, chromedriver)
         drv.s("POST", "/window/rect", {"width": 1024, "height": 768})

@@ -145,9 +145,24 @@
     return s;
   }
 
+  /* What would reorder or hide the text around it unseen (bidi controls,
+   * zero-width and other format characters: ms_report_is_invisible() in
+   * sim/report/transcript.c) and the C1 controls, which a client's line
+   * may carry: named, as transcript.txt names them. */
+  var UNSEEN = new RegExp('[\\u0080-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f' +
+    '\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff]|\\udb40[\\udc00-\\udc7f]', 'g');
+
+  function unseenName(c) {
+    var n = c.length === 2 ? (c.charCodeAt(0) - 0xd800) * 0x400 + c.charCodeAt(1) - 0xdc00 + 0x10000
+      : c.charCodeAt(0);
+    var hex = n.toString(16).toUpperCase();
+    while (hex.length < 4) hex = '0' + hex;
+    return n < 0xa0 ? '\\u' + hex : '<U+' + hex + '>';
+  }
+
   function esc(s) {
-    return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;');
+    return String(s).replace(UNSEEN, unseenName).replace(/&/g, '&amp;').replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;').replace(/"/g, '&quot;');
   }
 
   /* Simulated time, exact to the microsecond. */
