@@ -1162,6 +1162,61 @@ static void summary_matches_hand_computed_delays(void)
     run_clear(&run);
 }
 
+/* An SMTP connection lists the Message-IDs of the texts it carried, each
+ * once however often it came, and counts the texts that named none (a
+ * serve client's message may have no Message-ID): never in web mail's
+ * words ("uploaded ... (POST: a push)"), which only HTTP's rows use. */
+static void summary_counts_texts_without_message_id(void)
+{
+    g_autoptr(MsTrace) t = ms_trace_new();
+    emit_open(t, 1, 0);
+    MsTime at = MS_MSEC;
+    /* Twelve texts with IDs (the tenth names the first's again), then two
+     * with none; a plain command between texts ends each. */
+    for (int i = 0; i < 14; i++) {
+        g_autofree char *mid = g_strdup_printf("Message-ID: <%d@crepes.fr>", i == 9 ? 0 : i);
+        if (i < 12)
+            emit_line(t, 1, at++, MS_DIR_CLIENT, mid, "\r\n", "smtp.transfer",
+                      "smtp.data.line");
+        emit_line(t, 1, at++, MS_DIR_CLIENT, "Subject: x", "\r\n", "smtp.transfer",
+                  "smtp.data.line");
+        emit_line(t, 1, at++, MS_DIR_CLIENT, "", "\r\n", "smtp.transfer", "smtp.data.line");
+        emit_line(t, 1, at++, MS_DIR_CLIENT, "hi", "\r\n", "smtp.transfer", "smtp.data.line");
+        emit_line(t, 1, at++, MS_DIR_CLIENT, ".", "\r\n", "smtp.transfer", "smtp.data.end");
+        emit_line(t, 1, at++, MS_DIR_SERVER, "250 Ok", "\r\n", "smtp.transfer",
+                  "smtp.reply.250.queued");
+    }
+    MsReportOptions o;
+    ms_report_options_init(&o);
+    g_autofree char *text = ms_report_summary(t, &o);
+    GString *want = g_string_new("messages     13:");
+    for (int i = 0; i < 12; i++)
+        if (i != 9)
+            g_string_append_printf(want, " <%d@crepes.fr>", i);
+    g_string_append(want, "; 2 of them without a Message-ID\n");
+    /* (the list wraps: read with its continuation rows joined) */
+    g_autoptr(GRegex) wrap = g_regex_new("\n {19}", 0, 0, NULL);
+    g_autofree char *joined = g_regex_replace_literal(wrap, text, -1, 0, " ", 0, NULL);
+    if (strstr(joined, want->str) == NULL)
+        fprintf(stderr, "\n  want \"%s\" in:\n%s\n", want->str, joined);
+    CU_ASSERT_PTR_NOT_NULL(strstr(joined, want->str));
+    CU_ASSERT_PTR_NULL(strstr(text, "POST"));
+    g_string_free(want, TRUE);
+
+    /* One text and no ID at all, in Chinese too. */
+    g_autoptr(MsTrace) one = ms_trace_new();
+    emit_open(one, 1, 0);
+    emit_line(one, 1, MS_MSEC, MS_DIR_CLIENT, "Subject: x", "\r\n", "smtp.transfer",
+              "smtp.data.line");
+    emit_line(one, 1, 2 * MS_MSEC, MS_DIR_CLIENT, ".", "\r\n", "smtp.transfer",
+              "smtp.data.end");
+    g_autofree char *en = ms_report_summary(one, &o);
+    CU_ASSERT_PTR_NOT_NULL(strstr(en, "messages     1, without a Message-ID\n"));
+    o.lang = "zh";
+    g_autofree char *zh = ms_report_summary(one, &o);
+    CU_ASSERT_PTR_NOT_NULL(strstr(zh, "1 封，没有 Message-ID\n"));
+}
+
 /* mail-access compares three readers of one message: the timeline of the
  * message names all three reads, the browser's web-mail read (GET
  * /message/1) with the POP3 and IMAP ones, in both languages. */
@@ -1318,6 +1373,7 @@ int main(void)
     };
     static const MsTestCase transcript[] = {
         MS_TEST(bare_lf_is_visible),
+        MS_TEST(summary_counts_texts_without_message_id),
         MS_TEST(transcript_shows_what_would_act_unseen),
         MS_TEST(long_bodies_are_elided),
         MS_TEST(tcp_segments_only_with_the_option),

@@ -33,12 +33,15 @@ typedef struct {
     guint texts[2];        /* message texts carried each way (for HTTP: mail
                             * messages, a POST /send up, a message page down) */
     GPtrArray *message_ids;/* char*: Message-IDs of the texts, in order */
+    GHashTable *id_set;    /* the same, to look a repeat up once there are many */
+    guint anonymous;       /* texts (not HTTP) that had no Message-ID field */
     MsMoved moved;
     gboolean push;         /* by the direction, or the protocol's rule */
     /* while reading the trace */
     MsDir last_dir;
     gboolean in_text[2];
     gboolean in_header[2];
+    gboolean text_has_id[2]; /* the text being read each way named its Message-ID */
     gboolean http_page;    /* a GET /message/N awaits its response */
     gboolean http_part;    /* a GET /message/N/part/K awaits its response */
     guint http_responses;  /* HTTP: responses, one object each */

@@ -23,6 +23,8 @@ static void exchange_free(gpointer p)
     if (e == NULL)
         return;
     g_ptr_array_unref(e->message_ids);
+    if (e->id_set != NULL)
+        g_hash_table_unref(e->id_set);
     g_free(e);
 }
 
@@ -236,6 +238,40 @@ static char *field_value(const char *line)
     return g_strstrip(g_strdup(colon != NULL ? colon + 1 : ""));
 }
 
+
+/* Whether a Message-ID is one the exchange listed already: a persistent
+ * connection may carry thousands, so past a few they are looked up in a
+ * set rather than the list. */
+static gboolean seen_id(MsSumExchange *e, const char *mid)
+{
+    enum { FEW = 8 };
+    if (e->id_set == NULL) {
+        if (g_ptr_array_find_with_equal_func(e->message_ids, mid, g_str_equal, NULL))
+            return TRUE;
+        if (e->message_ids->len + 1 < FEW)
+            return FALSE;
+        e->id_set = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < e->message_ids->len; i++)
+            g_hash_table_add(e->id_set, e->message_ids->pdata[i]);
+        /* (the caller adds mid to the list: its copy goes in the set) */
+        g_hash_table_add(e->id_set, (gpointer) mid);
+        return FALSE;
+    }
+    if (g_hash_table_contains(e->id_set, mid))
+        return TRUE;
+    g_hash_table_add(e->id_set, (gpointer) mid);
+    return FALSE;
+}
+
+/* The text being read one way has ended: counted if it named no
+ * Message-ID (a serve client's message may have none). */
+static void end_text(MsSumExchange *e, guint d)
+{
+    if (e->in_text[d] && !e->text_has_id[d])
+        e->anonymous++;
+    e->in_text[d] = FALSE;
+}
+
 static void line_record(Build *b, const MsTraceRecord *r)
 {
     MsSumExchange *e = exchange_of(b->s, r->conn);
@@ -286,12 +322,13 @@ static void line_record(Build *b, const MsTraceRecord *r)
     /* What carries mail: a message text. */
     gboolean carries = ms_report_is_text_note(r->note);
     if (!carries) {
-        e->in_text[d] = FALSE;
+        end_text(e, d);
         return;
     }
     if (!e->in_text[d]) {
         e->in_text[d] = TRUE;
         e->in_header[d] = TRUE;
+        e->text_has_id[d] = FALSE;
         e->texts[d]++;
         e->text_multipart[d] = FALSE;
         e->text_parts[d] = 0;
@@ -318,14 +355,18 @@ static void line_record(Build *b, const MsTraceRecord *r)
         }
     } else if (e->in_header[d] && ms_report_has_field(text, "Message-ID")) {
         g_autofree char *mid = field_value(text);
-        if (*mid != '\0' &&
-            !g_ptr_array_find_with_equal_func(e->message_ids, mid, g_str_equal, NULL))
-            g_ptr_array_add(e->message_ids, g_steal_pointer(&mid));
+        if (*mid != '\0') {
+            e->text_has_id[d] = TRUE;
+            if (!seen_id(e, mid))
+                g_ptr_array_add(e->message_ids, g_steal_pointer(&mid));
+        }
     }
 }
 
 static void finish_exchange(MsSumExchange *e)
 {
+    end_text(e, 0);
+    end_text(e, 1);
     if (e->texts[0] > 0 && e->texts[1] > 0)
         e->moved = MS_MOVED_BOTH;
     else if (e->texts[0] > 0)

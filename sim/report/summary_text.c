@@ -150,12 +150,24 @@ static const char *end_text(const char *end)
     return N_("still open at the end");
 }
 
-static char *id_list(GPtrArray *ids)
+/* "2: <a@x> <b@x>"; texts that named no Message-ID are counted too:
+ * "1, without a Message-ID". */
+static char *id_list(GPtrArray *ids, guint anonymous, const char *lang)
 {
-    g_autofree char *n = num(ids->len);
+    g_autofree char *n = num(ids->len + anonymous);
     GString *s = g_string_new(n);
     for (guint i = 0; i < ids->len; i++)
         g_string_append_printf(s, "%s %s", i == 0 ? ":" : "", (const char *) ids->pdata[i]);
+    if (anonymous > 0 && ids->len == 0) {
+        g_string_free(s, TRUE);
+        return ms_report_format(lang, N_("{1}, without a Message-ID"), n, NULL);
+    }
+    if (anonymous > 0) {
+        g_autofree char *a = num(anonymous);
+        g_autofree char *without =
+            ms_report_format(lang, N_("; {1} of them without a Message-ID"), a, NULL);
+        g_string_append(s, without);
+    }
     return g_string_free(s, FALSE);
 }
 
@@ -168,8 +180,9 @@ static void append_exchange(GString *out, const MsSumExchange *e, const char *la
     rows_add(&rows, TR(lang, N_("opened by")),
              ms_report_format(lang, N_("{1}, the client"), e->client, NULL));
     rows_add(&rows, TR(lang, N_("mail moved")), moved_text(e, lang));
-    if (e->message_ids->len > 0 || (e->texts[0] == 0 && e->texts[1] == 0)) {
-        rows_add(&rows, TR(lang, N_("messages")), id_list(e->message_ids));
+    if (g_ascii_strcasecmp(e->protocol, "HTTP") != 0 || (e->texts[0] == 0 && e->texts[1] == 0)) {
+        rows_add(&rows, TR(lang, N_("messages")),
+                 id_list(e->message_ids, e->anonymous, lang));
     } else {
         /* Web mail: no Message-ID on the wire, but the requests say what
          * moved: POST /send up (a push), a message page down (a pull). */
