@@ -648,6 +648,22 @@ static void test_server_helo_and_case(void)
     CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_RCPT);
 }
 
+/* RFC 5321 4.1.1: receivers SHOULD tolerate trailing white space before
+ * the CRLF: a student's "HELO crepes.fr " is HELO crepes.fr (the textbook
+ * profile too), "QUIT\t" is QUIT; "HELO " still names no domain. */
+static void test_server_trailing_white_space(void)
+{
+    for (int textbook = 0; textbook < 2; textbook++) {
+        g_autoptr(MsSmtpServer) server = new_server(textbook ? "textbook" : NULL, 0);
+        server_expect_code(server, "HELO \r\n", "501");
+        server_expect_code(server, "HELO crepes.fr \r\n", "250");
+        server_expect_code(server, "MAIL FROM:<alice@crepes.fr>  \r\n", "250");
+        server_expect_code(server, "RCPT TO:<bob@hamburger.edu>\t\r\n", "250");
+        server_expect_code(server, "RSET \r\n", "250");
+        server_expect_code(server, "QUIT\t \r\n", "221");
+    }
+}
+
 static void test_server_mail_before_helo(void)
 {
     g_autoptr(MsSmtpServer) server = new_server(NULL, 0);
@@ -1643,6 +1659,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_ehlo_extensions),
     MS_TEST(test_server_ehlo_no_extensions),
     MS_TEST(test_server_helo_and_case),
+    MS_TEST(test_server_trailing_white_space),
     MS_TEST(test_server_mail_before_helo),
     MS_TEST(test_server_rcpt_before_mail),
     MS_TEST(test_server_data_without_rcpt),

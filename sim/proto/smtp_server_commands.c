@@ -456,6 +456,17 @@ static MsSmtpReplyId sequence_reply(const MsSmtpServer *server, const Command *c
 
 static void dispatch(MsSmtpServer *server, const char *line, gsize len)
 {
+    /* RFC 5321 4.1.1: "SMTP receivers SHOULD tolerate trailing white space
+     * before the terminating <CRLF>": "HELO crepes.fr " is HELO crepes.fr.
+     * (A copy, in that rare case, so that the arguments end where the
+     * command does.) */
+    g_autofree char *trimmed = NULL;
+    if (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t')) {
+        while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+            len--;
+        trimmed = g_strndup(line, len);
+        line = trimmed;
+    }
     const char *space = memchr(line, ' ', len);
     gsize verb_len = space != NULL ? (gsize) (space - line) : len;
     const Command *cmd = find_command(line, verb_len);
