@@ -90,6 +90,53 @@ static void test_never_answered_said_once(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(env_zh->output, "MAIL"));
 }
 
+/* Feedback names the cause a student can act on, not only the symptom:
+ * a QUIT or a ". " that went into an unended message text, a RETR that
+ * failed before its DELE, the RFC of the protocol typed; lines never sent
+ * show the line end they would have had; the class summary names who
+ * could not be graded. */
+static void test_feedback_names_the_cause(void)
+{
+    g_autoptr(MsExercise) smtp = load_shipped("smtp-send");
+    const char *dot_space = "HELO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\n"
+                            "RCPT TO:<bob@hamburger.edu>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n"
+                            ". \r\nQUIT\r\n";
+    g_autoptr(MsGradeResult) a = grade(smtp, "x", dot_space, strlen(dot_space), "en");
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(a, "quit")->output,
+                                  "QUIT, typed line 9, went inside the message text"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(a, "message-text")->output,
+                                  "typed line 8, \". \", is not a line holding only \".\""));
+
+    /* (the line after QUIT goes out as 221 arrives; the rest never do) */
+    const char *early_quit = "HELO crepes.fr\r\nQUIT\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\n"
+                             "DATA\r\n";
+    g_autoptr(MsGradeResult) b = grade(smtp, "x", early_quit, strlen(early_quit), "en");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(b->transcript);
+    CU_ASSERT_PTR_NOT_NULL(strstr(b->transcript, "had closed: RCPT TO:<c@d>\\n\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(b->transcript, "had closed: DATA\\r\\n\n"));
+    CU_ASSERT_PTR_NULL(strstr(b->transcript, "<no line end>"));
+
+    g_autoptr(MsExercise) pop3 = load_shipped("pop3-session");
+    const char *pass_first = "PASS x\r\nUSER bob\r\nRETR 1\r\nDELE 1\r\nQUIT\r\n";
+    g_autoptr(MsGradeResult) c = grade(pop3, "x", pass_first, strlen(pass_first), "en");
+    const char *why = test_named(c, "delete-after")->output;
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "RETR 1 was answered -ERR, so message 1 was never "
+                                       "retrieved"));
+    CU_ASSERT_PTR_NULL(strstr(why, "deleted before it was retrieved"));
+
+    const char *lf = "USER bob\nPASS x\n";
+    g_autoptr(MsGradeResult) d = grade(pop3, "x", lf, strlen(lf), "en");
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(d, "crlf")->output, "not CRLF (RFC 1939 3)"));
+
+    g_autoptr(MsGradeResult) e = grade(smtp, "nothing", "", 0, "en");
+    g_autoptr(GPtrArray) class = g_ptr_array_new();
+    g_ptr_array_add(class, a);
+    g_ptr_array_add(class, e);
+    g_autofree char *summary = ms_grade_class_summary(class, "en");
+    CU_ASSERT_PTR_NOT_NULL(strstr(summary, "1 submission could not be graded as submitted: "
+                                           "nothing\n"));
+}
+
 static void test_signal_names(void)
 {
     g_autofree char *segv = ms_grade_signal_name(SIGSEGV);
@@ -320,6 +367,7 @@ static const MsTestCase feedback_cases[] = {
     MS_TEST(test_program_dialogue_cut),
     MS_TEST(test_not_graded_fills_values),
     MS_TEST(test_never_answered_said_once),
+    MS_TEST(test_feedback_names_the_cause),
     MS_TEST(test_signal_names),
     MS_TEST_END,
 };

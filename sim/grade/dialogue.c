@@ -13,9 +13,43 @@
 
 #include "grade/grade-private.h"
 
-/* The index of the first typed command with this verb, from `from`; -1. */
+/* Whether a typed line is the command with its arguments that `want`
+ * names ("RETR 1", upper case as the exercise reader keeps it): compared
+ * in any case, the spaces between words as one, an IMAP tag left out. */
+static gboolean is_command_with_args(const MsTraceRecord *r, const char *want)
+{
+    if (ms_grade_is_data_line(r) || r->text == NULL)
+        return FALSE;
+    const char *p = r->text;
+    while (*p == ' ')
+        p++;
+    if (g_strcmp0(r->protocol, "IMAP") == 0) {
+        p += strcspn(p, " ");
+        while (*p == ' ')
+            p++;
+    }
+    const char *w = want;
+    while (*p != '\0' || *w != '\0') {
+        if (*p == ' ' && *w == ' ') {
+            while (*p == ' ')
+                p++;
+            while (*w == ' ')
+                w++;
+            continue;
+        }
+        if (g_ascii_toupper(*p) != g_ascii_toupper(*w))
+            return *w == '\0' && strspn(p, " ") == strlen(p);
+        p++;
+        w++;
+    }
+    return TRUE;
+}
+
+/* The index of the first typed command with this verb ("RETR"), or this
+ * verb and arguments ("RETR 1"), from `from`; -1. */
 static int find_typed(const Facts *f, const char *verb, guint from)
 {
+    gboolean with_args = strchr(verb, ' ') != NULL;
     for (guint i = from; i < f->typed->len; i++) {
         const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
         if (strcmp(verb, ".") == 0) {
@@ -23,8 +57,30 @@ static int find_typed(const Facts *f, const char *verb, guint from)
                 return (int) i;
             continue;
         }
+        if (with_args) {
+            if (is_command_with_args(r, verb))
+                return (int) i;
+            continue;
+        }
         g_autofree char *v = ms_grade_verb_of(r);
         if (strcmp(v, verb) == 0)
+            return (int) i;
+    }
+    return -1;
+}
+
+/* The index of the first line of a message text, from `from`, that holds
+ * `word` (in any case) with nothing but spaces around it: a command or a
+ * "." the server read as text; -1. */
+static int find_in_text(const Facts *f, const char *word, guint from)
+{
+    gsize n = strlen(word);
+    for (guint i = from; i < f->typed->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
+        if (!ms_grade_is_data_line(r) || r->text == NULL)
+            continue;
+        const char *p = r->text + strspn(r->text, " \t");
+        if (g_ascii_strncasecmp(p, word, n) == 0 && p[n + strspn(p + n, " \t")] == '\0')
             return (int) i;
     }
     return -1;
@@ -114,6 +170,19 @@ static double rule_data_ended(const Facts *f, const char *lang, GString *out)
     if (end < 0) {
         g_string_append(out, ms_grade_tr(lang, N_("the message text was never ended by a line "
                                                    "holding only \".\"")));
+        /* A "." with spaces around it looks like the end and is text. */
+        int near = find_in_text(f, ".", (guint) data + 1);
+        if (near >= 0) {
+            const MsTraceRecord *r = g_ptr_array_index(f->typed, near);
+            g_autofree char *n = g_strdup_printf("%d", near + 1);
+            g_autofree char *shown = ms_report_escape_text(r->text);
+            g_autofree char *s = ms_grade_fmt(lang, N_("typed line {1}, \"{2}\", is not a line "
+                                                       "holding only \".\": it stayed in the "
+                                                       "message text"),
+                                              n, shown, NULL);
+            g_string_append(out, ms_grade_separator(lang));
+            g_string_append(out, s);
+        }
         return 0;
     }
     g_autofree char *es = status_after(f, end);
@@ -127,19 +196,54 @@ static double rule_data_ended(const Facts *f, const char *lang, GString *out)
     return es != NULL && es[0] == '2' ? 1 : 0;
 }
 
+/* Whether the server accepted (2xx, 3xx, +OK, OK) a command typed before
+ * typed line `limit` other than QUIT: a dialogue of junk, blank lines or
+ * a lone QUIT earns nothing for the form of what it did not do. */
+static gboolean accepted_before(const Facts *f, guint limit)
+{
+    for (guint i = 0; i < limit && i < f->typed->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
+        if (ms_grade_is_data_line(r))
+            continue;
+        g_autofree char *v = ms_grade_verb_of(r);
+        if (*v == '\0' || strcmp(v, "QUIT") == 0 || strcmp(v, "LOGOUT") == 0)
+            continue;
+        g_autofree char *st = status_after(f, (int) i);
+        if (st != NULL && (st[0] == '2' || st[0] == '3' || strcmp(st, "+OK") == 0 ||
+                           strcmp(st, "OK") == 0))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static double rule_quit(const Facts *f, const char *lang, GString *out)
 {
     int q = find_typed(f, "QUIT", 0);
     if (q < 0) {
-        g_string_append(out, ms_grade_tr(lang, N_("QUIT was never typed")));
+        /* Typed inside a message text that never ended, it was text. */
+        int in_text = find_in_text(f, "QUIT", 0);
+        g_autofree char *n = g_strdup_printf("%d", in_text + 1);
+        g_autofree char *s =
+            in_text < 0 ? g_strdup(ms_grade_tr(lang, N_("QUIT was never typed")))
+                        : ms_grade_fmt(lang, N_("QUIT, typed line {1}, went inside the message "
+                                                "text, which had not ended: the server took it "
+                                                "for a line of the message, not a command"),
+                                       n, NULL);
+        g_string_append(out, s);
         return 0;
     }
     g_autofree char *st = status_after(f, q);
     g_autofree char *s = st == NULL ? g_strdup(ms_grade_tr(lang, N_("QUIT was never answered")))
                                     : ms_grade_fmt(lang, N_("QUIT was answered {1}"), st, NULL);
     g_string_append(out, s);
-    return st != NULL && (st[0] == '2' || strcmp(st, "+OK") == 0 || strcmp(st, "OK") == 0) ? 1
-                                                                                           : 0;
+    gboolean ok = st != NULL && (st[0] == '2' || strcmp(st, "+OK") == 0 || strcmp(st, "OK") == 0);
+    if (ok && !accepted_before(f, (guint) q)) {
+        g_string_append(out, ms_grade_separator(lang));
+        g_string_append(out, ms_grade_tr(lang, N_("but the server accepted no command before "
+                                                  "it: the session did nothing to end")));
+        return 0;
+    }
+    return ok ? 1 : 0;
 }
 
 static const char *eol_name(const char *eol)
@@ -149,6 +253,18 @@ static const char *eol_name(const char *eol)
     if (g_strcmp0(eol, "\r") == 0)
         return "CR";
     return "-";
+}
+
+/* Where the protocol of a typed line says that lines end with CRLF. */
+static const char *crlf_rfc(const MsTraceRecord *r)
+{
+    if (g_strcmp0(r->protocol, "POP3") == 0)
+        return "RFC 1939 3";
+    if (g_strcmp0(r->protocol, "IMAP") == 0)
+        return "RFC 9051 2.2";
+    if (g_strcmp0(r->protocol, "HTTP") == 0)
+        return "RFC 9112 2.2";
+    return "RFC 5321 2.3.8";
 }
 
 static double rule_crlf(const Facts *f, const char *lang, GString *out)
@@ -172,8 +288,8 @@ static double rule_crlf(const Facts *f, const char *lang, GString *out)
                                              "2.3.8)"),
                                     n, eol_name(r->eol), NULL)
                      : ms_grade_fmt(lang, N_("typed line {1} ended with a bare {2}, not CRLF "
-                                             "(RFC 5321 2.3.8)"),
-                                    n, eol_name(r->eol), NULL);
+                                             "({3})"),
+                                    n, eol_name(r->eol), crlf_rfc(r), NULL);
             g_string_append(out, s);
             return 0;
         }
@@ -183,6 +299,13 @@ static double rule_crlf(const Facts *f, const char *lang, GString *out)
         return 0;
     }
     g_string_append(out, ms_grade_tr(lang, N_("every typed line ended with CRLF")));
+    if (!accepted_before(f, f->typed->len)) {
+        g_string_append(out, ms_grade_separator(lang));
+        g_string_append(out, ms_grade_tr(lang, N_("but the server accepted none of the "
+                                                  "commands: no point for the form of a "
+                                                  "dialogue that did nothing")));
+        return 0;
+    }
     return 1;
 }
 
@@ -214,24 +337,46 @@ static char *argument_of(const MsTraceRecord *r)
 static double rule_retr_dele(const Facts *f, const char *lang, GString *out)
 {
     guint deletes = 0;
-    g_autoptr(GHashTable) retrieved = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                                            NULL);
+    /* Each message RETR was typed for: NULL once retrieved, else the
+     * status its (latest) RETR got. */
+    g_autoptr(GHashTable) retr = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; i < f->typed->len; i++) {
         const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
         g_autofree char *v = ms_grade_verb_of(r);
         g_autofree char *arg = argument_of(r);
         g_autofree char *st = status_after(f, (int) i);
-        if (strcmp(v, "RETR") == 0 && g_strcmp0(st, "+OK") == 0)
-            g_hash_table_add(retrieved, g_steal_pointer(&arg));
-        else if (strcmp(v, "DELE") == 0) {
+        if (strcmp(v, "RETR") == 0) {
+            gpointer was = NULL;
+            gboolean done = g_hash_table_lookup_extended(retr, arg, NULL, &was) && was == NULL;
+            if (!done)
+                g_hash_table_insert(retr, g_steal_pointer(&arg),
+                                    g_strcmp0(st, "+OK") == 0 ? NULL
+                                                              : g_strdup(st != NULL ? st : ""));
+        } else if (strcmp(v, "DELE") == 0) {
             deletes++;
-            if (!g_hash_table_contains(retrieved, arg)) {
-                g_autofree char *s = ms_grade_fmt(lang, N_("message {1} was deleted before it "
-                                                           "was retrieved"),
-                                                  arg, NULL);
-                g_string_append(out, s);
-                return 0;
-            }
+            gpointer failed = NULL;
+            gboolean typed = g_hash_table_lookup_extended(retr, arg, NULL, &failed);
+            if (typed && failed == NULL)
+                continue;
+            /* Why it was not retrieved first: its RETR failed (not logged
+             * in, no such message), or there was none; and whether the
+             * DELE itself deleted anything. */
+            g_autofree char *s =
+                typed && *(const char *) failed == '\0'
+                    ? ms_grade_fmt(lang, N_("RETR {1} was never answered, so message {1} was "
+                                            "never retrieved"),
+                                   arg, NULL)
+                : typed ? ms_grade_fmt(lang, N_("RETR {1} was answered {2}, so message {1} was "
+                                                "never retrieved"),
+                                       arg, (char *) failed, NULL)
+                : g_strcmp0(st, "+OK") == 0 || st == NULL
+                    ? ms_grade_fmt(lang, N_("message {1} was deleted before it was retrieved"),
+                                   arg, NULL)
+                    : ms_grade_fmt(lang, N_("DELE {1} was answered {2}, and message {1} was "
+                                            "never retrieved"),
+                                   arg, st, NULL);
+            g_string_append(out, s);
+            return 0;
         }
     }
     if (deletes == 0) {
