@@ -3,6 +3,7 @@
  * for the teaching assistant and written for autograders.
  */
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -209,9 +210,12 @@ int ms_cli_grade(int argc, char **argv)
         }
         g_autoptr(GPtrArray) paths = g_ptr_array_new();
         for (int i = 2; i < argc; i++) {
-            if (!g_file_test(argv[i], G_FILE_TEST_EXISTS))
-                ms_cli_error("warning: %s does not exist; graded as an empty submission",
-                             argv[i]);
+            /* A roster's student who handed nothing in is listed with 0
+             * points; the warning is there for a mistyped path. */
+            GStatBuf st;
+            if (g_stat(argv[i], &st) != 0)
+                ms_cli_error("warning: cannot read %s: %s; graded as no submission (0 points)",
+                             argv[i], g_strerror(errno));
             g_ptr_array_add(paths, argv[i]);
         }
         g_ptr_array_sort(paths, compare_students);

@@ -232,6 +232,15 @@ static void text_one(GString *out, const MsGradeResult *r, const char *lang)
     g_string_append_c(out, '\n');
 }
 
+static gint compare_scores(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+/* Who could not be graded: the first few ids, then how many more. */
+#define UNGRADED_LISTED 20u
+
 char *ms_grade_class_summary(const GPtrArray *results, const char *lang)
 {
     GString *out = g_string_new(NULL);
@@ -255,16 +264,7 @@ char *ms_grade_class_summary(const GPtrArray *results, const char *lang)
         max = MAX(max, r->max_score);
         errors += r->error != NULL;
     }
-    /* Sort by hand: a comparison of doubles. */
-    for (guint i = 1; i < scores->len; i++) {
-        double v = g_array_index(scores, double, i);
-        guint j = i;
-        while (j > 0 && g_array_index(scores, double, j - 1) > v) {
-            g_array_index(scores, double, j) = g_array_index(scores, double, j - 1);
-            j--;
-        }
-        g_array_index(scores, double, j) = v;
-    }
+    g_array_sort(scores, compare_scores);
     double median = n % 2 == 1 ? g_array_index(scores, double, n / 2)
                                : (g_array_index(scores, double, n / 2 - 1) +
                                   g_array_index(scores, double, n / 2)) / 2;
@@ -284,7 +284,24 @@ char *ms_grade_class_summary(const GPtrArray *results, const char *lang)
                                           N_("{1} submissions could not be graded as submitted"),
                                           errors);
         g_autofree char *e = ms_grade_fmt("en", words, es, NULL);
-        g_string_append_printf(out, "   %s\n", e);
+        GString *who = g_string_new(NULL);
+        guint listed = 0;
+        for (guint i = 0; i < n && listed < UNGRADED_LISTED; i++) {
+            const MsGradeResult *r = g_ptr_array_index(results, i);
+            if (r->error == NULL)
+                continue;
+            if (listed++ > 0)
+                g_string_append(who, ", ");
+            ms_report_append_escaped(who, r->student, MS_ESCAPE_C1 | MS_ESCAPE_INVISIBLE);
+        }
+        if (errors > listed) {
+            g_autofree char *more = g_strdup_printf("%u", errors - listed);
+            g_autofree char *m = ms_grade_fmt(lang, N_("and {1} more"), more, NULL);
+            g_string_append_printf(who, ", %s", m);
+        }
+        g_autofree char *named = ms_grade_fmt(lang, N_("{1}: {2}"), e, who->str, NULL);
+        g_string_append_printf(out, "   %s\n", named);
+        g_string_free(who, TRUE);
     }
     /* Distribution in bands of a fifth of the points, full marks apart. */
     g_string_append_printf(out, "   %s\n", ms_grade_tr(lang, N_("distribution:")));
