@@ -137,6 +137,29 @@ static void test_feedback_names_the_cause(void)
                                            "nothing\n"));
 }
 
+/* A dialogue saved with Unix line ends: as typed (the default) every
+ * line meets the server's 500 for a bare LF; with --line-ends crlf the
+ * lines go out as telnet sends them and only the crlf check, which reads
+ * the file, is lost. */
+static void test_line_ends_crlf(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    g_autoptr(MsGradeParams) p = ms_exercise_params(ex, "carol");
+    g_autofree char *text = g_strdup_printf(
+        "HELO crepes.fr\nMAIL FROM:<alice@crepes.fr>\nRCPT TO:<bob@hamburger.edu>\nDATA\n"
+        "Subject: %s\n\nhi\n.\nQUIT\n", ms_grade_params_get(p, "subject"));
+    MsGradeOptions as_typed = { .lang = "en" };
+    MsGradeOptions crlf = { .lang = "en", .crlf_typed = TRUE };
+    g_autoptr(MsGradeResult) a = ms_grade_text(ex, "carol", text, strlen(text), &as_typed);
+    g_autoptr(MsGradeResult) b = ms_grade_text(ex, "carol", text, strlen(text), &crlf);
+    CU_ASSERT_DOUBLE_EQUAL(a->score, 0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(b->score, b->max_score - 2, 1e-9);
+    const MsGradeTest *t = test_named(b, "crlf");
+    CU_ASSERT_DOUBLE_EQUAL(t->score, 0, 1e-9);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t->output, "typed line 1 ended with a bare LF"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(b->transcript, "C: HELO crepes.fr\\r\\n"));
+}
+
 static void test_signal_names(void)
 {
     g_autofree char *segv = ms_grade_signal_name(SIGSEGV);
@@ -368,6 +391,7 @@ static const MsTestCase feedback_cases[] = {
     MS_TEST(test_not_graded_fills_values),
     MS_TEST(test_never_answered_said_once),
     MS_TEST(test_feedback_names_the_cause),
+    MS_TEST(test_line_ends_crlf),
     MS_TEST(test_signal_names),
     MS_TEST_END,
 };

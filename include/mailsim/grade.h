@@ -158,6 +158,10 @@ typedef struct {
                             * and of CPU time it may run; 0: 10 */
     guint64 memory_limit;  /* a program submission: bytes of address space
                             * it may take; 0: 1 GiB */
+    gboolean crlf_typed;   /* a dialogue: every line is sent with CRLF, as
+                            * telnet sends Enter, whatever line ends the
+                            * file has (the crlf rule still reads the
+                            * file's); FALSE: each with its own */
 } MsGradeOptions;
 
 /* Grades one submission file or folder in this process (transfer full;
@@ -178,6 +182,10 @@ typedef struct {
     GPtrArray *predictions;  /* char*: per typed line, the predicted reply
                               * lines ("" when none); NULL: no predictions */
     GHashTable *answers;     /* name -> value text; NULL: none */
+    GArray *file_ends;       /* MsScLineEnd: per typed line, the end it has
+                              * in the file, when it was sent with CRLF
+                              * instead (crlf_typed); NULL: sent as in the
+                              * file */
 } MsGradeRun;
 
 /* Applies the rubric to a run (transfer full). */
@@ -203,6 +211,7 @@ typedef struct {
     const char *student;   /* the id of the one submission (see
                             * MsGradeOptions.student); NULL: its name */
     guint64 memory_limit;  /* bytes of address space per submission; 0: 1 GiB */
+    gboolean crlf_typed;   /* see MsGradeOptions */
 } MsGradeBatchOptions;
 
 /* Grades every submission, each in its own process with limits, in

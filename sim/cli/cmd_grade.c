@@ -113,6 +113,7 @@ int ms_cli_grade(int argc, char **argv)
     g_autofree char *student = NULL;
     double time_limit = 10;
     int memory_mb = 1024;
+    g_autofree char *line_ends = NULL;
     GOptionEntry entries[] = {
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
           "Grade N submissions at once (default: one per core)", "N" },
@@ -139,6 +140,11 @@ int ms_cli_grade(int argc, char **argv)
           "CPU seconds one submission may take (default 10)", "SECONDS" },
         { "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_mb,
           "Memory one submission may take, in MiB (default 1024)", "MIB" },
+        { "line-ends", 0, 0, G_OPTION_ARG_STRING, &line_ends,
+          "A dialogue's lines are sent with the line ends they have in the file (file, the "
+          "default) or all with CRLF, as telnet sends Enter (crlf: the crlf rule still reads "
+          "the file's)",
+          "file|crlf" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx =
@@ -178,6 +184,11 @@ int ms_cli_grade(int argc, char **argv)
         ms_cli_error("--memory-limit takes at least 64 MiB, not %d", memory_mb);
         return MS_EXIT_USAGE;
     }
+    if (line_ends != NULL && strcmp(line_ends, "crlf") != 0 && strcmp(line_ends, "file") != 0) {
+        ms_cli_error("--line-ends takes file or crlf, not '%s'", line_ends);
+        return MS_EXIT_USAGE;
+    }
+    opts.crlf_typed = line_ends != NULL && strcmp(line_ends, "crlf") == 0;
     opts.jobs = (guint) jobs;
     opts.memory_limit = (guint64) memory_mb << 20;
     if (shard != NULL && !parse_shard(shard, &opts.shard_k, &opts.shard_n)) {

@@ -60,6 +60,15 @@ static void write_all(int fd, const char *data, gsize len)
 /* In a child, a fatal error (GLib's "failed to allocate N bytes" above
  * all) is handed back to the parent, which says what went wrong; other
  * messages go where the parent's would. */
+
+/* What grading one submission takes from the batch's options. */
+static MsGradeOptions options_of(const MsGradeBatchOptions *o)
+{
+    return (MsGradeOptions) { .lang = o->lang, .student = o->student,
+                              .time_limit = o->time_limit, .memory_limit = o->memory_limit,
+                              .crlf_typed = o->crlf_typed };
+}
+
 static GLogWriterOutput child_log(GLogLevelFlags level, const GLogField *fields, gsize n,
                                   gpointer data)
 {
@@ -97,8 +106,7 @@ G_GNUC_NORETURN static void child(const MsExercise *ex, const char *path,
     rlim_t mem = (rlim_t) (o->memory_limit > 0 ? o->memory_limit : (1ull << 30));
     set_limit(RLIMIT_AS, mem, mem);
 #endif
-    MsGradeOptions go = { .lang = o->lang, .student = o->student,
-                          .time_limit = o->time_limit, .memory_limit = o->memory_limit };
+    MsGradeOptions go = options_of(o);
     MsGradeResult *r = ms_grade_submission(ex, path, &go);
     JsonNode *node = ms_grade_result_to_json(r);
     g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -220,9 +228,7 @@ GPtrArray *ms_grade_batch(const MsExercise *ex, const char *const *paths, guint 
             const char *path = paths[g_array_index(todo, guint, next)];
             if (!spawn(w, ex, path, &o)) {
                 /* No process to spare: grade it here rather than not at all. */
-                MsGradeOptions go = { .lang = o.lang, .student = o.student,
-                                      .time_limit = o.time_limit,
-                                      .memory_limit = o.memory_limit };
+                MsGradeOptions go = options_of(&o);
                 results->pdata[next++] = ms_grade_submission(ex, path, &go);
                 continue;
             }

@@ -270,26 +270,34 @@ static const char *crlf_rfc(const MsTraceRecord *r)
 static double rule_crlf(const Facts *f, const char *lang, GString *out)
 {
     guint in_text = 0; /* lines of the message text so far */
+    /* Sent with CRLF whatever the file had (--line-ends crlf): the rule
+     * reads the file's line ends, what the student saved. */
+    static const char *const ends[MS_SC_N_LINE_ENDS] = {
+        [MS_SC_EOL_CRLF] = "\r\n", [MS_SC_EOL_LF] = "\n", [MS_SC_EOL_CR] = "\r"};
+    const GArray *file_ends = f->run != NULL ? f->run->file_ends : NULL;
     for (guint i = 0; i < f->typed->len; i++) {
         const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
         gboolean data = ms_grade_is_data_line(r);
         in_text = data ? in_text + 1 : 0;
-        if (g_strcmp0(r->eol, "\r\n") != 0) {
+        const char *eol = r->eol;
+        if (file_ends != NULL && i < file_ends->len && g_strcmp0(eol, "\r\n") == 0)
+            eol = ends[g_array_index(file_ends, MsScLineEnd, i)];
+        if (g_strcmp0(eol, "\r\n") != 0) {
             /* In the message text, where a client program usually slips:
              * say where in the text. */
             g_autofree char *n = g_strdup_printf("%u", data ? in_text : i + 1);
             g_autofree char *s =
-                r->eol == NULL || r->eol[0] == '\0'
+                eol == NULL || eol[0] == '\0'
                     ? ms_grade_fmt(lang, N_("typed line {1} never ended: the connection "
                                             "closed before its CRLF came"),
                                    n, NULL)
                 : data ? ms_grade_fmt(lang, N_("bare {2} after DATA, in line {1} of the message "
                                              "text: every line ends with CRLF (RFC 5321 "
                                              "2.3.8)"),
-                                    n, eol_name(r->eol), NULL)
+                                    n, eol_name(eol), NULL)
                      : ms_grade_fmt(lang, N_("typed line {1} ended with a bare {2}, not CRLF "
                                              "({3})"),
-                                    n, eol_name(r->eol), crlf_rfc(r), NULL);
+                                    n, eol_name(eol), crlf_rfc(r), NULL);
             g_string_append(out, s);
             return 0;
         }

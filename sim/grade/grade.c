@@ -33,7 +33,8 @@ char *ms_grade_student_id(const char *path)
 
 /* Adds the student's dialogue to the scenario as a telnet action, after
  * the actions at the same time or earlier (the list stays in time order). */
-static void add_dialogue(const MsExercise *ex, MsScenario *sc, const Dialogue *d)
+static void add_dialogue(const MsExercise *ex, MsScenario *sc, const Dialogue *d,
+                         gboolean crlf_typed)
 {
     MsScAction *act = ms_sc_action_new(MS_SC_TELNET);
     act->at = ex->at;
@@ -45,7 +46,7 @@ static void add_dialogue(const MsExercise *ex, MsScenario *sc, const Dialogue *d
         MsScTelnetStep *step = g_new0(MsScTelnetStep, 1);
         step->kind = MS_SC_STEP_TYPE;
         step->text = g_strdup(t->text);
-        step->end = t->end;
+        step->end = crlf_typed ? MS_SC_EOL_CRLF : t->end;
         step->loc = (MsLoc) { t->line, 1 };
         g_ptr_array_add(act->steps, step);
     }
@@ -213,6 +214,7 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
                              gsize len, const MsGradeOptions *options)
 {
     const char *lang = options != NULL && options->lang != NULL ? options->lang : "en";
+    gboolean crlf_typed = options != NULL && options->crlf_typed;
     g_autoptr(MsGradeParams) params = ms_exercise_params(ex, student);
     if (options != NULL && options->params != NULL) {
         ms_grade_params_free(params);
@@ -241,7 +243,7 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
         if (d != NULL)
             sc = ms_grade_exercise_scenario(ex, params, &why);
         if (sc != NULL)
-            add_dialogue(ex, sc, d);
+            add_dialogue(ex, sc, d, crlf_typed);
         break;
     case MS_GRADE_ANSWERS:
         answers = ms_grade_answers_parse(text, len, lang, &why);
@@ -279,6 +281,13 @@ MsGradeResult *ms_grade_text(const MsExercise *ex, const char *student, const ch
     if (d != NULL) {
         run.conn = ms_grade_find_conn(run.trace, ex->host, ex->server, ex->port, ex->at);
         run.predictions = d->has_predictions ? d->predictions : NULL;
+    }
+    g_autoptr(GArray) file_ends = NULL;
+    if (d != NULL && crlf_typed) {
+        file_ends = g_array_sized_new(FALSE, FALSE, sizeof(MsScLineEnd), d->typed->len);
+        for (guint i = 0; i < d->typed->len; i++)
+            g_array_append_val(file_ends, ((const TypedLine *) d->typed->pdata[i])->end);
+        run.file_ends = file_ends;
     }
     run.answers = answers;
     Facts *f = ms_grade_facts_new(&run);
