@@ -116,6 +116,23 @@ static void test_feedback_names_the_cause(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(b->transcript, "had closed: DATA\\r\\n\n"));
     CU_ASSERT_PTR_NULL(strstr(b->transcript, "<no line end>"));
 
+    /* A refusal that echoes an earlier one names the first; a refused
+     * message text says the server's reason. */
+    const char *no_brackets = "EHLO crepes.fr\r\nMAIL FROM:alice@crepes.fr\r\n"
+                              "RCPT TO:bob@hamburger.edu\r\nDATA\r\nQUIT\r\n";
+    g_autoptr(MsGradeResult) g = grade(smtp, "x", no_brackets, strlen(no_brackets), "en");
+    const char *first = "before it, typed line 2, \"MAIL FROM:alice@crepes.fr\", was refused: "
+                        "\"501 ";
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(g, "envelope")->output, first));
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(g, "message-text")->output, first));
+    const char *eight_bit = "HELO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\n"
+                            "RCPT TO:<bob@hamburger.edu>\r\nDATA\r\nSubject: \xe4\xbd\xa0\r\n"
+                            "\r\nhi\r\n.\r\nQUIT\r\n";
+    g_autoptr(MsGradeResult) h = grade(smtp, "x", eight_bit, strlen(eight_bit), "en");
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(h, "message-text")->output,
+                                  "was answered 554: \"554 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(h, "message-text")->output, "7-bit"));
+
     g_autoptr(MsExercise) pop3 = load_shipped("pop3-session");
     const char *pass_first = "PASS x\r\nUSER bob\r\nRETR 1\r\nDELE 1\r\nQUIT\r\n";
     g_autoptr(MsGradeResult) c = grade(pop3, "x", pass_first, strlen(pass_first), "en");

@@ -149,6 +149,60 @@ static double rule_helo(const Facts *f, const char *lang, GString *out)
     return 0;
 }
 
+/* Whether a status refuses: SMTP 4xx and 5xx, POP3 -ERR, IMAP NO and BAD. */
+static gboolean is_refusal(const char *st)
+{
+    return st[0] == '4' || st[0] == '5' || strcmp(st, "-ERR") == 0 || strcmp(st, "NO") == 0 ||
+           strcmp(st, "BAD") == 0;
+}
+
+/* The last line of the server's reply to typed line i, shown (transfer
+ * full; "" when none). */
+static char *reply_words(const Facts *f, int i)
+{
+    if (i < 0 || (guint) i + 1 >= f->groups->len)
+        return g_strdup("");
+    GPtrArray *g = g_ptr_array_index(f->groups, (guint) i + 1);
+    if (g->len == 0)
+        return g_strdup("");
+    return ms_report_escape_text(((const MsTraceRecord *) g->pdata[g->len - 1])->text);
+}
+
+/* A refusal is often the echo of an earlier one ("RCPT was answered 503"
+ * after a MAIL refused with 501): the nearest command before typed line
+ * i that was refused for itself is named, with the server's words; an
+ * SMTP 503 (bad sequence) is an echo, named only when there is nothing
+ * else. */
+static void say_earlier_refusal(const Facts *f, int i, const char *lang, GString *out)
+{
+    int found = -1;
+    for (int k = i - 1; k >= 0; k--) {
+        const MsTraceRecord *r = g_ptr_array_index(f->typed, k);
+        if (ms_grade_is_data_line(r))
+            continue;
+        g_autofree char *st = status_after(f, k);
+        if (st == NULL || !is_refusal(st))
+            continue;
+        if (found < 0)
+            found = k;
+        if (strcmp(st, "503") != 0) {
+            found = k;
+            break;
+        }
+    }
+    if (found < 0)
+        return;
+    const MsTraceRecord *r = g_ptr_array_index(f->typed, found);
+    g_autofree char *n = g_strdup_printf("%d", found + 1);
+    g_autofree char *cmd = ms_report_escape_text(r->text);
+    g_autofree char *said = reply_words(f, found);
+    g_autofree char *s = ms_grade_fmt(lang, N_("before it, typed line {1}, \"{2}\", was refused: "
+                                               "\"{3}\""),
+                                      n, cmd, said, NULL);
+    g_string_append(out, ms_grade_separator(lang));
+    g_string_append(out, s);
+}
+
 static double rule_data_ended(const Facts *f, const char *lang, GString *out)
 {
     int data = find_typed(f, "DATA", 0);
@@ -164,6 +218,8 @@ static double rule_data_ended(const Facts *f, const char *lang, GString *out)
                                  : ms_grade_fmt(lang, N_("DATA was answered {1}, not 354"), ds,
                                                 NULL);
         g_string_append(out, s);
+        if (ds != NULL && is_refusal(ds))
+            say_earlier_refusal(f, data, lang, out);
         return 0;
     }
     int end = find_typed(f, ".", (guint) data + 1);
@@ -193,6 +249,12 @@ static double rule_data_ended(const Facts *f, const char *lang, GString *out)
                                            "answered {1}"),
                                   es, NULL);
     g_string_append(out, s);
+    if (es != NULL && es[0] != '2') {
+        /* The message was refused, not its end: the server says why
+         * (554 for 8-bit text without 8BITMIME, 552 too large). */
+        g_autofree char *said = reply_words(f, end);
+        g_string_append_printf(out, ": \"%s\"", said);
+    }
     return es != NULL && es[0] == '2' ? 1 : 0;
 }
 
@@ -429,7 +491,10 @@ double ms_grade_eval_reply(const Pred *p, const Facts *f, const char *lang, GStr
     g_autofree char *st = status_after(f, i);
     g_autofree char *s = answered(lang, p->verb, st);
     g_string_append(out, s);
-    return st != NULL && g_str_has_prefix(st, p->word) ? 1 : 0;
+    gboolean ok = st != NULL && g_str_has_prefix(st, p->word);
+    if (!ok && st != NULL && is_refusal(st))
+        say_earlier_refusal(f, i, lang, out);
+    return ok ? 1 : 0;
 }
 
 double ms_grade_eval_typed(const Pred *p, const Facts *f, const char *lang, GString *out)
