@@ -258,21 +258,22 @@ static double rule_data_ended(const Facts *f, const char *lang, GString *out)
     return es != NULL && es[0] == '2' ? 1 : 0;
 }
 
-/* Whether the server accepted (2xx, 3xx, +OK, OK) a command typed before
- * typed line `limit` other than QUIT: a dialogue of junk, blank lines or
- * a lone QUIT earns nothing for the form of what it did not do. */
-static gboolean accepted_before(const Facts *f, guint limit)
+/* Whether a command the protocol defines, other than QUIT or LOGOUT, was
+ * typed before typed line `limit` (refused or not: a forgotten HELO is
+ * still SMTP): a dialogue of junk, blank lines, another protocol's
+ * commands or a lone QUIT earns nothing for the form of what it did not
+ * do.  The server's engine named each line (smtp.cmd.mail,
+ * pop3.cmd.unknown). */
+static gboolean typed_a_command(const Facts *f, guint limit)
 {
     for (guint i = 0; i < limit && i < f->typed->len; i++) {
         const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
-        if (ms_grade_is_data_line(r))
+        const char *cmd = r->note != NULL ? strstr(r->note, ".cmd.") : NULL;
+        if (cmd == NULL || ms_grade_is_data_line(r))
             continue;
-        g_autofree char *v = ms_grade_verb_of(r);
-        if (*v == '\0' || strcmp(v, "QUIT") == 0 || strcmp(v, "LOGOUT") == 0)
-            continue;
-        g_autofree char *st = status_after(f, (int) i);
-        if (st != NULL && (st[0] == '2' || st[0] == '3' || strcmp(st, "+OK") == 0 ||
-                           strcmp(st, "OK") == 0))
+        cmd += strlen(".cmd.");
+        if (strcmp(cmd, "unknown") != 0 && strcmp(cmd, "quit") != 0 &&
+            strcmp(cmd, "logout") != 0)
             return TRUE;
     }
     return FALSE;
@@ -299,10 +300,10 @@ static double rule_quit(const Facts *f, const char *lang, GString *out)
                                     : ms_grade_fmt(lang, N_("QUIT was answered {1}"), st, NULL);
     g_string_append(out, s);
     gboolean ok = st != NULL && (st[0] == '2' || strcmp(st, "+OK") == 0 || strcmp(st, "OK") == 0);
-    if (ok && !accepted_before(f, (guint) q)) {
+    if (ok && !typed_a_command(f, (guint) q)) {
         g_string_append(out, ms_grade_separator(lang));
-        g_string_append(out, ms_grade_tr(lang, N_("but the server accepted no command before "
-                                                  "it: the session did nothing to end")));
+        g_string_append(out, ms_grade_tr(lang, N_("but no command the protocol defines came "
+                                                  "before it: the session did nothing to end")));
         return 0;
     }
     return ok ? 1 : 0;
@@ -369,10 +370,10 @@ static double rule_crlf(const Facts *f, const char *lang, GString *out)
         return 0;
     }
     g_string_append(out, ms_grade_tr(lang, N_("every typed line ended with CRLF")));
-    if (!accepted_before(f, f->typed->len)) {
+    if (!typed_a_command(f, f->typed->len)) {
         g_string_append(out, ms_grade_separator(lang));
-        g_string_append(out, ms_grade_tr(lang, N_("but the server accepted none of the "
-                                                  "commands: no point for the form of a "
+        g_string_append(out, ms_grade_tr(lang, N_("but no line was a command the protocol "
+                                                  "defines: no point for the form of a "
                                                   "dialogue that did nothing")));
         return 0;
     }
