@@ -1372,7 +1372,8 @@ static void test_cli_student_folder(void)
 }
 
 /* Exit 0 whatever the scores, 1 for a broken exercise, 2 for usage; the
- * results folder gets one Gradescope results.json per student. */
+ * results folder gets one Gradescope results.json and one feedback.txt per
+ * student. */
 static void test_cli(void)
 {
     g_autofree char *dir = g_dir_make_tmp("mailsim-grade-XXXXXX", NULL);
@@ -1396,6 +1397,15 @@ static void test_cli(void)
         CU_ASSERT_TRUE(root != NULL && JSON_NODE_HOLDS_OBJECT(root));
         g_remove(f);
         g_autofree char *sub = g_path_get_dirname(f);
+        /* Beside it, the student's own text report, what the class report
+         * printed for them. */
+        g_autofree char *fb = g_build_filename(sub, "feedback.txt", NULL);
+        g_autofree char *report = NULL;
+        CU_ASSERT_TRUE_FATAL(g_file_get_contents(fb, &report, NULL, NULL));
+        CU_ASSERT_TRUE(g_str_has_prefix(report, i == 0 ? "== bare-lf: 0 of 10 points"
+                                                       : "== no-quit: 9 of 10 points"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, report));
+        g_remove(fb);
         g_rmdir(sub);
     }
     g_rmdir(dir);

@@ -91,12 +91,20 @@ static gboolean write_results_dir(const char *dir, const GPtrArray *results,
             ms_cli_error("cannot create %s: %s", sub, g_strerror(errno));
             return FALSE;
         }
-        g_autofree char *file = g_build_filename(sub, "results.json", NULL);
-        g_autofree char *text = ms_grade_format_one(r, per, lang);
-        g_autoptr(GError) err = NULL;
-        if (!g_file_set_contents(file, text, -1, &err)) {
-            ms_cli_error("%s", err->message);
-            return FALSE;
+        /* The platform's file, and the student's own report as text, to
+         * hand back by any other way (mail, a course page). */
+        const struct {
+            const char *name;
+            MsGradeFormat format;
+        } files[] = { { "results.json", per }, { "feedback.txt", MS_GRADE_FMT_TEXT } };
+        for (gsize k = 0; k < G_N_ELEMENTS(files); k++) {
+            g_autofree char *file = g_build_filename(sub, files[k].name, NULL);
+            g_autofree char *text = ms_grade_format_one(r, files[k].format, lang);
+            g_autoptr(GError) err = NULL;
+            if (!g_file_set_contents(file, text, -1, &err)) {
+                ms_cli_error("%s", err->message);
+                return FALSE;
+            }
         }
     }
     return TRUE;
@@ -123,7 +131,7 @@ int ms_cli_grade(int argc, char **argv)
           "FORMAT" },
         { "results-dir", 0, 0, G_OPTION_ARG_FILENAME, &results_dir,
           "Also write DIR/<student>/results.json (Gradescope's format, or PrairieLearn's with "
-          "--format prairielearn)",
+          "--format prairielearn) and DIR/<student>/feedback.txt (the student's report)",
           "DIR" },
         { "lang", 0, 0, G_OPTION_ARG_STRING, &lang, "Language of the feedback: en or zh",
           "LANG" },
