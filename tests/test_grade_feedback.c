@@ -177,6 +177,28 @@ static void test_line_ends_crlf(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(b->transcript, "C: HELO crepes.fr\\r\\n"));
 }
 
+/* A bare LF in the message text: the server refuses the text with 554,
+ * then closes with 421 (RFC 5321 3.8), so the "." is said to be answered
+ * 554, not 421, and the QUIT typed after the close is said to have come
+ * too late, not merely "never answered". */
+static void test_bare_lf_text_then_closed(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    const char *text = "HELO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\n"
+                       "RCPT TO:<bob@hamburger.edu>\r\nDATA\r\nSubject: x\n\nhi\n.\r\n"
+                       "QUIT\r\n";
+    g_autoptr(MsGradeResult) r = grade(ex, "x", text, strlen(text), "en");
+    const MsGradeTest *dot = test_named(r, "message-text");
+    CU_ASSERT_PTR_NOT_NULL(strstr(dot->output, "was answered 554"));
+    CU_ASSERT_PTR_NULL(strstr(dot->output, "421"));
+    const MsGradeTest *quit = test_named(r, "quit");
+    CU_ASSERT_EQUAL(quit->status, MS_GRADE_FAILED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(quit->output, "QUIT was typed, but the server had already "
+                                                "closed the connection with 421"));
+    g_autoptr(MsGradeResult) zh = grade(ex, "x", text, strlen(text), "zh");
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(zh, "quit")->output, "已经用 421 关闭了连接"));
+}
+
 static void test_signal_names(void)
 {
     g_autofree char *segv = ms_grade_signal_name(SIGSEGV);
@@ -409,6 +431,7 @@ static const MsTestCase feedback_cases[] = {
     MS_TEST(test_never_answered_said_once),
     MS_TEST(test_feedback_names_the_cause),
     MS_TEST(test_line_ends_crlf),
+    MS_TEST(test_bare_lf_text_then_closed),
     MS_TEST(test_signal_names),
     MS_TEST_END,
 };

@@ -1315,27 +1315,78 @@ static void test_server_dot_unstuffing(void)
     ms_smtp_event_free(event);
 }
 
+/* The refusal of a text with a bare LF, and the 421 that closes. */
+#define BARE_LF_REFUSAL                                                              \
+    "554 5.6.0 Message rejected: bare LF in message text, lines must end with CRLF" \
+    " (RFC 5321 2.3.8)\r\n"
+#define BARE_LINE_END_CLOSE                                                          \
+    "421 4.5.0 hamburger.edu Error: bare LF or CR in message text, its end is"       \
+    " uncertain; closing transmission channel\r\n"
+
 static void test_server_bare_lf_in_data(void)
 {
     g_autoptr(MsSmtpServer) server = ready_server(0);
     g_autofree char *reply = send_text(server, "", "line one\nline two\r\n.\r\n");
 
-    /* RFC 5321 2.3.8: refused at the end of the text. */
-    MS_ASSERT_STR(reply, "554 5.6.0 Message rejected: bare LF in message text, lines must end"
-                         " with CRLF (RFC 5321 2.3.8)\r\n");
+    /* RFC 5321 2.3.8: refused at the end of the text; RFC 5321 3.8: then
+     * 421 and the session closes (see the next test for why). */
+    MS_ASSERT_STR(reply, BARE_LF_REFUSAL BARE_LINE_END_CLOSE);
     MsSmtpEvent *event = NULL;
 
     CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_PROTOCOL_ERROR, &event), 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(event);
     MS_ASSERT_STR(event->note, "smtp.reply.554.bare-lf");
     ms_smtp_event_free(event);
-    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
 
-    /* A client that uses LF throughout still gets its answer. */
-    g_autofree char *reply2 = send_text(server, "", "a\nb\n.\n");
+    /* A client that uses LF throughout still gets its answer, not a hang. */
+    g_autoptr(MsSmtpServer) careless = ready_server(0);
+    g_autofree char *reply2 = send_text(careless, "", "a\nb\n.\n");
 
-    CU_ASSERT(g_str_has_prefix(reply2, "554 5.6.0"));
-    CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_READY);
+    MS_ASSERT_STR(reply2, BARE_LF_REFUSAL BARE_LINE_END_CLOSE);
+    CU_ASSERT_EQUAL(server_events(careless, MS_SMTP_EVENT_CLOSE, &event), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(event);
+    CU_ASSERT_EQUAL(event->code, 421);
+    MS_ASSERT_STR(event->note, "smtp.reply.421.bare-line-end");
+    ms_smtp_event_free(event);
+
+    /* A bare CR closes the same way. */
+    g_autoptr(MsSmtpServer) cr = ready_server(0);
+    g_autofree char *reply3 = send_text(cr, "", "a\rb\r\n.\r\n");
+
+    CU_ASSERT(g_str_has_prefix(reply3, "554 5.6.0"));
+    CU_ASSERT(g_str_has_suffix(reply3, BARE_LINE_END_CLOSE));
+    CU_ASSERT_EQUAL(ms_smtp_server_state(cr), MS_SMTP_SERVER_CLOSED);
+}
+
+/* SMTP smuggling (CVE-2023-51764): a "." after a bare LF or CR, or ended
+ * by one, is not CRLF.CRLF (RFC 5321 4.1.1.4), so to a relay upstream
+ * what follows can still be text.  Sent in one write, none of it may be
+ * read as a second transaction: no MESSAGE event, nothing answered after
+ * the 421. */
+static void test_server_bare_lf_no_smuggling(void)
+{
+    static const char *const ends[] = { "\r\n.\n", "\n.\r\n", "\n.\n", "\r.\r\n" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(ends); i++) {
+        g_autoptr(MsSmtpServer) server = ready_server(0);
+        g_autofree char *text = g_strdup_printf(
+            "Subject: first\r\n\r\nhello%sMAIL FROM:<mallory@crepes.fr>\r\n"
+            "RCPT TO:<bob@hamburger.edu>\r\nDATA\r\nSubject: smuggled\r\n\r\n"
+            "trust me\r\n.\r\nQUIT\r\n",
+            ends[i]);
+        g_autofree char *reply = send_text(server, "", text);
+
+        CU_ASSERT(g_str_has_prefix(reply, "554 5.6.0"));
+        CU_ASSERT(g_str_has_suffix(reply, BARE_LINE_END_CLOSE));
+        /* Two lines: the refusal and the 421, nothing for the rest. */
+        CU_ASSERT_PTR_NOT_NULL(strstr(reply, "\r\n421 "));
+        CU_ASSERT_PTR_NULL(strstr(reply, "250 "));
+        CU_ASSERT_PTR_NULL(strstr(reply, "354 "));
+        CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, NULL), 0);
+        CU_ASSERT_EQUAL(ms_smtp_server_state(server), MS_SMTP_SERVER_CLOSED);
+        server_expect(server, "NOOP\r\n", "");
+    }
 }
 
 static void test_server_data_line_too_long(void)
@@ -1687,6 +1738,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_default_limit_100),
     MS_TEST(test_server_dot_unstuffing),
     MS_TEST(test_server_bare_lf_in_data),
+    MS_TEST(test_server_bare_lf_no_smuggling),
     MS_TEST(test_server_data_line_too_long),
     MS_TEST(test_server_rset_noop_vrfy_help),
     MS_TEST(test_server_quit),

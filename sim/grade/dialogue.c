@@ -156,16 +156,12 @@ static gboolean is_refusal(const char *st)
            strcmp(st, "BAD") == 0;
 }
 
-/* The last line of the server's reply to typed line i, shown (transfer
- * full; "" when none). */
+/* The line of the server's reply to typed line i that holds its status,
+ * shown (transfer full; "" when none). */
 static char *reply_words(const Facts *f, int i)
 {
-    if (i < 0 || (guint) i + 1 >= f->groups->len)
-        return g_strdup("");
-    GPtrArray *g = g_ptr_array_index(f->groups, (guint) i + 1);
-    if (g->len == 0)
-        return g_strdup("");
-    return ms_report_escape_text(((const MsTraceRecord *) g->pdata[g->len - 1])->text);
+    const MsTraceRecord *r = i < 0 ? NULL : ms_grade_group_status_line(f, (guint) i + 1);
+    return ms_report_escape_text(r != NULL ? r->text : "");
 }
 
 /* A refusal is often the echo of an earlier one ("RCPT was answered 503"
@@ -279,6 +275,21 @@ static gboolean typed_a_command(const Facts *f, guint limit)
     return FALSE;
 }
 
+/* Did the server close the session with its 421 for a message text with
+ * a bare LF or CR (RFC 5321 4.1.1.4) before the i-th typed line? */
+static gboolean closed_after_bare_line_end(const Facts *f, int i)
+{
+    for (guint g = 0; g <= (guint) i && g < f->groups->len; g++) {
+        const GPtrArray *lines = g_ptr_array_index(f->groups, g);
+        for (guint k = 0; k < lines->len; k++) {
+            const MsTraceRecord *r = g_ptr_array_index((GPtrArray *) lines, k);
+            if (g_strcmp0(r->note, "smtp.reply.421.bare-line-end") == 0)
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
 static double rule_quit(const Facts *f, const char *lang, GString *out)
 {
     int q = find_typed(f, "QUIT", 0);
@@ -296,6 +307,15 @@ static double rule_quit(const Facts *f, const char *lang, GString *out)
         return 0;
     }
     g_autofree char *st = status_after(f, q);
+    if (st == NULL && closed_after_bare_line_end(f, q)) {
+        /* The session did not end with QUIT, but "never answered" would
+         * not say why: the server had hung up first. */
+        g_string_append(out, ms_grade_tr(lang, N_("QUIT was typed, but the server had already "
+                                                  "closed the connection with 421: after a "
+                                                  "message text with a bare LF or CR it reads "
+                                                  "nothing more")));
+        return 0;
+    }
     g_autofree char *s = st == NULL ? g_strdup(ms_grade_tr(lang, N_("QUIT was never answered")))
                                     : ms_grade_fmt(lang, N_("QUIT was answered {1}"), st, NULL);
     g_string_append(out, s);

@@ -262,29 +262,44 @@ void ms_grade_facts_free(Facts *f)
     g_free(f);
 }
 
-char *ms_grade_group_status(const Facts *f, guint group)
+const MsTraceRecord *ms_grade_group_status_line(const Facts *f, guint group)
 {
     if (group >= f->groups->len)
         return NULL;
     GPtrArray *g = g_ptr_array_index(f->groups, group);
     if (g->len == 0)
         return NULL;
-    /* POP3 and IMAP: the status is on the first line of a reply (IMAP's
-     * tagged completion is its last); SMTP: a reply's last line holds the
-     * code with a space after it (RFC 5321 4.2.1). */
-    const MsTraceRecord *last = g_ptr_array_index(g, g->len - 1);
-    const MsTraceRecord *first = g_ptr_array_index(g, 0);
-    if (g_strcmp0(f->protocol, "POP3") == 0) {
-        gsize n = strcspn(first->text, " ");
-        return g_ascii_strup(first->text, (gssize) n);
+    /* POP3: the status is on the first line of a reply; IMAP: on its
+     * tagged completion, its last; SMTP: a reply's last line holds the
+     * code with a space after it (RFC 5321 4.2.1), and the first SMTP
+     * reply of the group is the answer to the line: a 421 that follows it
+     * at once, closing the session (RFC 5321 3.8), is not. */
+    if (g_strcmp0(f->protocol, "POP3") == 0)
+        return g_ptr_array_index(g, 0);
+    if (g_strcmp0(f->protocol, "IMAP") == 0)
+        return g_ptr_array_index(g, g->len - 1);
+    for (guint i = 0; i < g->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(g, i);
+        if (strlen(r->text) < 4 || r->text[3] != '-')
+            return r;
     }
+    return g_ptr_array_index(g, g->len - 1);
+}
+
+char *ms_grade_group_status(const Facts *f, guint group)
+{
+    const MsTraceRecord *line = ms_grade_group_status_line(f, group);
+    if (line == NULL)
+        return NULL;
+    const char *t = line->text;
+    if (g_strcmp0(f->protocol, "POP3") == 0)
+        return g_ascii_strup(t, (gssize) strcspn(t, " "));
     if (g_strcmp0(f->protocol, "IMAP") == 0) {
-        const char *p = last->text + strcspn(last->text, " ");
+        const char *p = t + strcspn(t, " ");
         while (*p == ' ')
             p++;
         return g_ascii_strup(p, (gssize) strcspn(p, " "));
     }
-    const char *t = last->text;
     if (strlen(t) >= 3 && g_ascii_isdigit(t[0]) && g_ascii_isdigit(t[1]) && g_ascii_isdigit(t[2]))
         return g_strndup(t, 3);
     return g_strndup(t, strcspn(t, " "));

@@ -275,6 +275,8 @@ gboolean ms_grade_is_data_line(const MsTraceRecord *line);
 /* The status of the reply a group ends with: "250", "+OK", "OK"... (transfer
  * full), NULL when the group is empty. */
 char *ms_grade_group_status(const Facts *f, guint group);
+/* The line of group i's reply that holds its status (NULL: no reply). */
+const MsTraceRecord *ms_grade_group_status_line(const Facts *f, guint group);
 /* The value at a path of the summary; NULL when there is none (transfer
  * none). */
 JsonNode *ms_grade_json_path(JsonNode *root, const char *path);

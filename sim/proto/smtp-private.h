@@ -21,6 +21,7 @@
     X(MS_SMTP_R_CLOSING, 221, "smtp.reply.221")                                   \
     X(MS_SMTP_R_SHUTDOWN, 421, "smtp.reply.421")                                  \
     X(MS_SMTP_R_TOO_MANY_ERRORS, 421, "smtp.reply.421.too-many-errors")           \
+    X(MS_SMTP_R_DATA_BARE_CLOSE, 421, "smtp.reply.421.bare-line-end")             \
     X(MS_SMTP_R_HELO_OK, 250, "smtp.reply.250.helo")                              \
     X(MS_SMTP_R_EHLO_OK, 250, "smtp.reply.250.ehlo")                              \
     X(MS_SMTP_R_MAIL_OK, 250, "smtp.reply.250.mail")                              \

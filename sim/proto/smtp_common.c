@@ -240,6 +240,12 @@ static const MsSmtpNote notes[] = {
                         " holding only \".\"" },
     { "smtp.reply.421", "421: the server is shutting down and closes the connection;"
                         " try again later" },
+    { "smtp.reply.421.bare-line-end", "421: the message text had a bare LF or CR, so the"
+                                      " server cannot be sure where the client meant it to"
+                                      " end (only CRLF.CRLF ends it, RFC 5321 4.1.1.4); it"
+                                      " closes the connection rather than read what follows"
+                                      " as commands, which could smuggle in a second"
+                                      " message" },
     { "smtp.reply.421.too-many-errors", "421: the client made too many errors in this"
                                         " session; the server closes the connection" },
     { "smtp.reply.450", "450: mailbox unavailable for now; try again later" },

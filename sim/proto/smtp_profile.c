@@ -50,6 +50,9 @@ static const MsSmtpReplyText default_texts[] = {
     { MS_SMTP_R_CLOSING, "2.0.0 Bye" },
     { MS_SMTP_R_SHUTDOWN, "4.3.2 {host} Service not available, closing transmission channel" },
     { MS_SMTP_R_TOO_MANY_ERRORS, "4.7.0 {host} Error: too many errors" },
+    { MS_SMTP_R_DATA_BARE_CLOSE,
+      "4.5.0 {host} Error: bare LF or CR in message text, its end is uncertain;"
+      " closing transmission channel" },
     { MS_SMTP_R_HELO_OK, "{host}" },
     { MS_SMTP_R_EHLO_OK, "{host}" },
     { MS_SMTP_R_MAIL_OK, "2.1.0 Ok" },
@@ -133,6 +136,8 @@ static const MsSmtpReplyText textbook_texts[] = {
     { MS_SMTP_R_CLOSING, "{host} closing connection" },
     { MS_SMTP_R_SHUTDOWN, "{host} Service not available, closing transmission channel" },
     { MS_SMTP_R_TOO_MANY_ERRORS, "{host} Too many errors, closing transmission channel" },
+    { MS_SMTP_R_DATA_BARE_CLOSE,
+      "{host} Bare LF or CR in message text, closing transmission channel" },
     { MS_SMTP_R_HELO_OK, "Hello {helo}, pleased to meet you" },
     { MS_SMTP_R_EHLO_OK, "{host} Hello {helo}, pleased to meet you" },
     { MS_SMTP_R_MAIL_OK, "{addr} ... Sender ok" },

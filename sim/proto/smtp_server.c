@@ -285,6 +285,8 @@ static void message_event(MsSmtpServer *server, MsSmtpEvent *event)
 static void end_of_data(MsSmtpServer *server)
 {
     MsSmtpReplyId refusal = MS_SMTP_N_REPLIES;
+    /* Taken before the transaction is cleared: see the end. */
+    gboolean bare_line_end = server->data_bare_lf || server->data_bare_cr;
 
     server->phase = MS_SMTP_PHASE_TRANSFER;
     if (server->data_too_big) {
@@ -330,6 +332,20 @@ static void end_of_data(MsSmtpServer *server)
     /* RFC 5321 4.1.1.4: accepted or not, the transaction is over. */
     ms_smtp_server_clear_transaction(server);
     ms_line_reader_set_max(&server->reader, MS_SMTP_SERVER_COMMAND_MAX);
+    if (bare_line_end) {
+        /* RFC 5321 4.1.1.4 and 2.3.8: only CRLF "." CRLF ends the text.
+         * This one had a bare LF or CR, and the "." taken as its end may
+         * not be where the client, or a server that relayed it, saw the
+         * end: "\n.\n" or "\n.\r\n" can be text to them.  What follows
+         * would then be read as commands, a second message smuggled in
+         * after the first (CVE-2023-51764).  So nothing more is read:
+         * RFC 5321 3.8 lets a server close after 421, sent here at once
+         * after the refusal, for the client's next command; the refusal
+         * stays a 5yz, so the message is not retried as it is. */
+        server->phase = MS_SMTP_PHASE_CLOSURE;
+        ms_smtp_server_close_session(server, MS_SMTP_R_DATA_BARE_CLOSE);
+        return;
+    }
     ms_smtp_server_set_state(server, MS_SMTP_SERVER_READY);
 }
 
@@ -338,7 +354,8 @@ static void data_line(MsSmtpServer *server, const char *line, gsize len, MsLineR
 {
     /* RFC 5321 4.1.1.4: the text ends with a line holding only ".".  A "."
      * ended by a bare LF ends it too, so that a client that uses bare LFs
-     * throughout gets its refusal instead of hanging. */
+     * throughout gets its refusal instead of hanging; the session then
+     * closes (end_of_data()), so no line after it is taken for a command. */
     if (len == 1 && line[0] == '.') {
         if (eol == MS_EOL_LF)
             server->data_bare_lf = TRUE;

@@ -106,6 +106,36 @@ def telnet_session_bare_lf_lowercase_pipelined():
 
 
 @test
+def smtp_smuggling_in_one_write():
+    """A "." after a bare LF is not CRLF.CRLF (RFC 5321 4.1.1.4): the text
+    is refused, the session closed, and the second message written after
+    it in the same write never becomes one (CVE-2023-51764)."""
+    srv = Server(BIN)
+    try:
+        s = Lines(srv.connect(srv.smtp))
+        check(s.line().startswith("220 "), "greeting")
+        s.send("EHLO student\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
+               "DATA\r\n")
+        for what in ("ehlo", "mail", "rcpt", "data"):
+            check(s.smtp_reply()[:1] in "23", what)
+        s.send("Subject: one\r\n\r\nfirst\r\n.\nMAIL FROM:<mallory@crepes.fr>\r\n"
+               "RCPT TO:<bob@hamburger.edu>\r\nDATA\r\nSubject: smuggled\r\n\r\nsecond\r\n"
+               ".\r\nQUIT\r\n")
+        check(s.smtp_reply().startswith("554 5.6.0"), "the text is refused")
+        check(s.smtp_reply().startswith("421 4.5.0"), "then 421")
+        check(s.line() == "", "and the connection closed, nothing more answered")
+        s.sock.close()
+        p = poplib.POP3("127.0.0.1", srv.pop3, timeout=30)
+        p.user("bob")
+        p.pass_("hungry")
+        check(p.stat()[0] == 0, "no message, smuggled or not, reached bob")
+        p.quit()
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def python_smtplib_poplib_imaplib():
     srv = Server(BIN)
     try:
