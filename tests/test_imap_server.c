@@ -292,6 +292,19 @@ static void parse_literals(void)
     MS_ASSERT_STR(ms_imap_line_arg(line, 3)->data, "xy");
     ms_imap_line_free(line);
 
+    /* RFC 3501 7.5: "{0}" waits for its "+" too, though its octets, none,
+     * are all there. */
+    const char *empty = "a9 LOGIN bob {0}\r\n\r\n";
+    ms_imap_parser_feed(p, empty, strlen(empty));
+    CU_ASSERT_EQUAL(ms_imap_parser_next(p, &line), 0);
+    CU_ASSERT(ms_imap_parser_literal_wanted(p, &size));
+    CU_ASSERT_EQUAL(size, 0);
+    CU_ASSERT_EQUAL_FATAL(ms_imap_parser_next(p, &line), 1);
+    CU_ASSERT_EQUAL_FATAL(line->args->len, 4);
+    CU_ASSERT(ms_imap_line_arg(line, 3)->literal);
+    CU_ASSERT_EQUAL(ms_imap_line_arg(line, 3)->len, 0);
+    ms_imap_line_free(line);
+
     /* A literal larger than allowed: TOOBIG, the rest of the line skipped. */
     g_autoptr(MsImapLine) big = parse_one(p, "a2 APPEND INBOX {101}\r\n", -1);
     MS_ASSERT_STR(big->code, "TOOBIG");
@@ -1361,6 +1374,37 @@ static void login_with_literals(void)
     CU_ASSERT_EQUAL(ms_imap_server_state(s), MS_IMAP_STATE_AUTHENTICATED);
 }
 
+/* RFC 3501 7.5 (RFC 9051 7.5): a synchronizing literal of no octets still
+ * gets its "+", for the client sends nothing more of the command until
+ * then; a correct client would otherwise wait for ever. */
+static void zero_length_literals_get_their_continuation(void)
+{
+    g_autoptr(World) w = world_new();
+    g_autoptr(MsImapServer) s = server_new(w);
+    g_autofree char *r1 = feed(s, "a1 LOGIN bob {0}\r\n");
+    MS_ASSERT_STR(r1, "+ Ready for literal data");
+    g_autofree char *r2 = feed(s, "\r\n");
+    MS_ASSERT_STR(r2, "a1 NO [AUTHENTICATIONFAILED] Authentication failed");
+    drain_events(s);
+    /* Two in one line, each announced in turn. */
+    g_autofree char *r3 = feed(s, "a2 LOGIN {0}\r\n");
+    MS_ASSERT_STR(r3, "+ Ready for literal data");
+    g_autofree char *r4 = feed(s, " {0}\r\n");
+    MS_ASSERT_STR(r4, "+ Ready for literal data");
+    g_autofree char *r5 = feed(s, "\r\n");
+    HAS(r5, "a2 ");
+    drain_events(s);
+    g_autofree char *r6 = say(s, "a3 LOGIN bob hungry");
+    MS_ASSERT_STR(r6, "a3 OK LOGIN completed");
+    g_autofree char *r7 = feed(s, "a4 APPEND INBOX {0}\r\n");
+    MS_ASSERT_STR(r7, "+ Ready for literal data");
+    g_autofree char *r8 = feed(s, "\r\n");
+    MS_ASSERT_STR(r8, "a4 NO Empty message");
+    /* "{0+}" (RFC 7888) wants none. */
+    g_autofree char *r9 = feed(s, "a5 APPEND INBOX {0+}\r\n\r\n");
+    MS_ASSERT_STR(r9, "a5 NO Empty message");
+}
+
 /* What the glue sends: the server's own lines, in place, forgotten with
  * ms_imap_server_output_sent().  A FETCH puts the message in a literal
  * (RFC 3501 4.3) cut into lines: those that begin inside it carry the
@@ -1425,6 +1469,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(logout_ends), MS_TEST(too_many_errors), MS_TEST(abort_keeps_deleted), MS_TEST(select_and_examine),
     MS_TEST(mailbox_commands), MS_TEST(append_with_literals),
         MS_TEST(append_refuses_what_is_not_message_text), MS_TEST(login_with_literals),
+    MS_TEST(zero_length_literals_get_their_continuation),
     MS_TEST_END,
 };
 

@@ -146,7 +146,8 @@ int ms_imap_parser_next(MsImapParser *parser, MsImapLine **line_out);
 void ms_imap_parser_recycle(MsImapParser *parser, MsImapLine *line);
 /* After 0: TRUE once per synchronizing literal whose "{n}" header has been
  * read and whose data has not come: the time to send "+" (RFC 3501 7.5).
- * *size_out gets n. */
+ * *size_out gets n.  A "{0}" literal, whose data is always there, is not
+ * taken until this has been asked: call ms_imap_parser_next() again. */
 gboolean ms_imap_parser_literal_wanted(MsImapParser *parser, gsize *size_out);
 /* Bytes fed and not yet consumed. */
 gsize ms_imap_parser_pending(const MsImapParser *parser);

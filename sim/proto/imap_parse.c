@@ -567,6 +567,13 @@ int ms_imap_parser_next(MsImapParser *p, MsImapLine **line_out)
         if (p->literal_pending) {
             if (p->len - p->pos < p->literal_size)
                 return 0;
+            /* RFC 3501 7.5 (RFC 9051 7.5): the client sends a synchronizing
+             * literal's octets only after "+", even when there are none:
+             * "{0}" too waits until the server has been asked to say it
+             * (ms_imap_parser_literal_wanted()), or the client would wait
+             * for ever. */
+            if (p->literal_size == 0 && p->literal_sync && !p->literal_announced)
+                return 0;
             MsImapArg *arg = arg_new_data(p, MS_IMAP_ARG_STRING, (const char *) p->buf + p->pos,
                                           p->literal_size);
             arg->literal = TRUE;

@@ -573,9 +573,12 @@ static void process(MsImapServer *s)
         s->phase = s->state;
         if (r == 0) {
             /* RFC 3501 7.5: "+" invites the octets of a synchronizing
-             * literal; LITERAL+ (RFC 7888) literals need none. */
-            if (ms_imap_parser_literal_wanted(s->parser, NULL))
+             * literal; LITERAL+ (RFC 7888) literals need none.  Then read
+             * on: a zero-length literal has all its octets already. */
+            if (ms_imap_parser_literal_wanted(s->parser, NULL)) {
                 emit_line(s, "+ Ready for literal data", "imap.cont");
+                continue;
+            }
             return;
         }
         if (s->idle_tag != NULL)

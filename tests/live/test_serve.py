@@ -397,6 +397,30 @@ def imap_literal_before_login_is_small():
 
 
 @test
+def imap_zero_length_literal_is_invited():
+    # RFC 3501 7.5 (RFC 9051 7.5): a client sends nothing more of the
+    # command before "+", even for "{0}": the server must say it.
+    srv = Server(BIN, "-q")
+    try:
+        s = Lines(srv.connect(srv.imap))
+        check(s.line().startswith("* OK"), "greeting")
+        s.send("a LOGIN bob {0}\r\n")
+        check(s.line().startswith("+ "), "the continuation for {0} before LOGIN")
+        s.send("\r\n")
+        check(s.line().startswith("a NO"), "an empty password refused")
+        s.send("b LOGIN bob hungry\r\nc APPEND INBOX {0}\r\n")
+        check(s.line().startswith("b OK"), "logged in")
+        check(s.line().startswith("+ "), "the continuation for {0} in APPEND")
+        s.send("\r\n")
+        reply = s.line()
+        check(reply.startswith("c NO"), "an empty message refused: %r" % reply)
+        s.send("d LOGOUT\r\n")
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def idle_client_is_cut_off_and_others_go_on():
     srv = Server(BIN, "--idle", "1s")
     try:
