@@ -355,6 +355,52 @@ static void test_server_http10(void)
     MS_ASSERT_STR(v12->version, "HTTP/1.1");
 }
 
+/* RFC 9112 9.3, Appendix C.2.2: an HTTP/1.0 client keeps the connection
+ * only when the response says keep-alive; a 1.0 connection the server
+ * keeps open is said to be kept, in every response on it, errors too. */
+static void test_server_http10_keep_alive_said(void)
+{
+    g_autoptr(MsHttpServer) s = ms_http_server_new(NULL);
+    server_feed(s, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    g_autoptr(MsHttpEvent) ev = ms_http_server_next_event(s);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+    CU_ASSERT_TRUE(ev->keep_alive);
+    g_autoptr(GBytes) body = bytes("hi\r\n");
+    ms_http_server_respond(s, 200, NULL, NULL, body);
+    g_autofree char *out = server_output(s);
+    MS_ASSERT_STR(out, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: keep-alive\r\n"
+                       "\r\nhi\r\n");
+    CU_ASSERT_EQUAL(ms_http_server_state(s), MS_HTTP_SERVER_IDLE);
+    /* An error the engine answers itself, the connection kept. */
+    server_feed(s, "BREW / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+    g_autofree char *brew = server_output(s);
+    CU_ASSERT(g_str_has_prefix(brew, "HTTP/1.1 501 "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(brew, "\r\nConnection: keep-alive\r\n"));
+    CU_ASSERT_EQUAL(ms_http_server_state(s), MS_HTTP_SERVER_IDLE);
+    /* Without keep-alive: close, said as before. */
+    server_feed(s, "GET / HTTP/1.0\r\n\r\n");
+    g_autoptr(MsHttpEvent) last = NULL;
+    for (MsHttpEvent *e = ms_http_server_next_event(s); e != NULL;
+         e = ms_http_server_next_event(s)) {
+        ms_http_event_free(last);
+        last = e;
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+    CU_ASSERT_FALSE(last->keep_alive);
+    ms_http_server_respond(s, 200, NULL, NULL, body);
+    g_autofree char *closing = server_output(s);
+    CU_ASSERT_PTR_NOT_NULL(strstr(closing, "\r\nConnection: close\r\n"));
+    CU_ASSERT_PTR_NULL(strstr(closing, "keep-alive"));
+    /* An HTTP/1.1 response on a persistent connection needs no word. */
+    g_autofree char *out11 = NULL;
+    g_autoptr(MsHttpEvent) v11 = one_request("GET / HTTP/1.1\r\nHost: x\r\n\r\n", &out11);
+    CU_ASSERT_TRUE(v11->keep_alive);
+    /* The note says which Connection it is. */
+    MS_ASSERT_STR(ms_http_header_note("Connection: keep-alive", 22),
+                  "http.header.connection.keep-alive");
+    MS_ASSERT_STR(ms_http_header_note("Connection: close", 17), "http.header.connection");
+}
+
 /* A request the engine must refuse itself: the status it answers with, and
  * whether it then closes. */
 typedef struct {
@@ -701,6 +747,7 @@ static const MsTestCase server_cases[] = {
     MS_TEST(test_server_pipeline_limit),
     MS_TEST(test_server_connection_close),
     MS_TEST(test_server_http10),
+    MS_TEST(test_server_http10_keep_alive_said),
     MS_TEST(test_server_refusals),
     MS_TEST(test_server_too_large),
     MS_TEST(test_server_too_long),

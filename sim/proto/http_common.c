@@ -123,6 +123,10 @@ static const MsHttpNote notes[] = {
                                        " each with its size" },
     { "http.header.connection", "Connection: close - the connection ends after this"
                                 " response (HTTP/1.1 connections are persistent by default)" },
+    { "http.header.connection.keep-alive", "Connection: keep-alive - an HTTP/1.0 connection"
+                                           " stays open for the next request (HTTP/1.0"
+                                           " closes after each response unless both sides"
+                                           " say keep-alive; HTTP/1.1 needs no word for it)" },
     { "http.header.server", "Server: the software that answers" },
     { "http.header.date", "Date: when the response was made" },
     { "http.header.location", "Location: where the browser should go next" },
@@ -214,6 +218,14 @@ static gboolean max_age_zero(const char *line, gsize len)
     return !g_ascii_isdigit(*p) && p[-1] == '0';
 }
 
+/* Whether a Connection line names the keep-alive option (RFC 9110
+ * 7.6.1: options are case-insensitive) and not close. */
+static gboolean has_keep_alive(const char *line, gsize len)
+{
+    g_autofree char *s = g_ascii_strdown(line, (gssize) len);
+    return strstr(s, "keep-alive") != NULL && strstr(s, "close") == NULL;
+}
+
 const char *ms_http_header_note(const char *line, gsize len)
 {
     static const char *const known[] = {
@@ -239,6 +251,9 @@ const char *ms_http_header_note(const char *line, gsize len)
         /* RFC 6265 5.2.2: Max-Age=0 (or less) removes the cookie. */
         if (strcmp(keys[i], "http.header.set-cookie") == 0 && max_age_zero(line, len))
             return "http.header.set-cookie.remove";
+        /* RFC 9112 Appendix C.2.2: HTTP/1.0's keep-alive, not close. */
+        if (strcmp(keys[i], "http.header.connection") == 0 && has_keep_alive(line, len))
+            return "http.header.connection.keep-alive";
         return keys[i];
     }
     return "http.header.other";

@@ -11,7 +11,9 @@
  * answered strictly in order (RFC 9112 9.3.2), each response waiting in its
  * slot until those before it are written.  The connection stays open after
  * each response unless the request said "Connection: close", came as
- * HTTP/1.0 without keep-alive, or could not be framed (RFC 9112 9.3, 9.6).
+ * HTTP/1.0 without keep-alive, or could not be framed (RFC 9112 9.3, 9.6);
+ * an HTTP/1.0 connection kept open is told so with "Connection:
+ * keep-alive", for a 1.0 client closes otherwise (RFC 9112 Appendix C.2.2).
  */
 #include "http-private.h"
 #include "mailsim/core.h"
@@ -27,6 +29,7 @@ typedef struct {
     gboolean answered;
     gboolean head;      /* an answer to HEAD: fields only, RFC 9110 9.3.2 */
     gboolean close;     /* the connection closes after it */
+    gboolean keep_alive; /* an HTTP/1.0 request's connection stays open */
     GPtrArray *lines;   /* MsProtoLine, once answered */
 } Slot;
 
@@ -196,6 +199,8 @@ static void format_response(MsHttpServer *s, Slot *slot, guint status, const cha
     }
     if (slot->close)
         ms_http_emit_field(out, phase, "Connection", "close");
+    else if (slot->keep_alive)
+        ms_http_emit_field(out, phase, "Connection", "keep-alive");
     g_ptr_array_add(out, ms_proto_line_new("", phase, "http.header.end"));
     if (has_content && !slot->head)
         ms_http_emit_body(out, phase, body, "http.body.line",
@@ -206,10 +211,11 @@ static void format_response(MsHttpServer *s, Slot *slot, guint status, const cha
 
 /* The engine answers a request itself with an error page. */
 static void answer_error(MsHttpServer *s, guint status, const char *why, gboolean close,
-                         gboolean head)
+                         gboolean keep_alive, gboolean head)
 {
     Slot *slot = g_new0(Slot, 1);
     slot->close = close;
+    slot->keep_alive = keep_alive;
     slot->head = head;
     g_autoptr(GPtrArray) headers = ms_http_headers_new();
     ms_http_headers_add(headers, "Content-Type", "text/plain; charset=utf-8");
@@ -236,7 +242,7 @@ static void fail(MsHttpServer *s, guint status, const char *why)
     gboolean head = s->cur.method == MS_HTTP_METHOD_HEAD && s->cur.method_text != NULL;
     request_reset(&s->cur);
     stop_reading(s);
-    answer_error(s, status, why, TRUE, head);
+    answer_error(s, status, why, TRUE, FALSE, head);
 }
 
 /* ---- Reading a request --------------------------------------------------------------- */
@@ -368,6 +374,12 @@ static void complete_request(MsHttpServer *s)
 {
     Request *cur = &s->cur;
     gboolean close = cur->close;
+    /* RFC 9112 9.3 and Appendix C.2.2: a 1.0 client keeps the connection
+     * only when the response says keep-alive; one that asked for it gets
+     * it, with the answer saying so (closing would be allowed too, but the
+     * client asked, and a page's objects then come over one connection,
+     * as with 1.1). */
+    gboolean keep_alive = !close && cur->minor == 0;
     if (cur->error_status != 0) {
         gboolean head = cur->method == MS_HTTP_METHOD_HEAD;
         guint status = cur->error_status;
@@ -376,12 +388,13 @@ static void complete_request(MsHttpServer *s)
         set_state(s, close ? MS_HTTP_SERVER_CLOSED : MS_HTTP_SERVER_IDLE);
         if (close)
             stop_reading(s);
-        answer_error(s, status, why, close, head);
+        answer_error(s, status, why, close, keep_alive, head);
         return;
     }
     Slot *slot = g_new0(Slot, 1);
     slot->head = cur->method == MS_HTTP_METHOD_HEAD;
     slot->close = close;
+    slot->keep_alive = keep_alive;
     g_queue_push_tail(&s->slots, slot);
     s->unanswered++;
 

@@ -482,6 +482,42 @@ def http_idle_and_long_lines():
         srv.kill()
 
 
+def http_fields(h):
+    """The field lines of an HTTP response whose status line was read, up to
+    the empty line, lower-cased names; leaves the content in the buffer."""
+    fields = []
+    while True:
+        line = h.line()
+        if line == "":
+            return fields
+        fields.append(line.lower())
+
+
+@test
+def http10_keep_alive_is_said():
+    # RFC 9112 9.3, Appendix C.2.2: an HTTP/1.0 client keeps the connection
+    # only when the response says keep-alive; the server that keeps it says
+    # so, and the next request on it is answered.
+    srv = Server(BIN, "-q")
+    try:
+        h = Lines(srv.connect(srv.http))
+        for i in range(2):
+            h.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            check(h.line().startswith("HTTP/1.1 200"), "page %d" % i)
+            fields = http_fields(h)
+            check("connection: keep-alive" in fields, "keep-alive said: %r" % fields)
+            n = [int(f.split(":")[1]) for f in fields if f.startswith("content-length:")][0]
+            while len(h.buf) < n:
+                h.buf += h.sock.recv(65536)
+            h.buf = h.buf[n:]
+        h.send("GET / HTTP/1.0\r\n\r\n")
+        check(h.line().startswith("HTTP/1.1 200"), "a last page")
+        check("connection: close" in http_fields(h), "without keep-alive: close")
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
 @test
 def http_request_deadline():
     # A client that trickles its request an octet at a time never lets the
