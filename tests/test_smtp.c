@@ -816,6 +816,16 @@ static void test_server_parse_path_direct(void)
         { "<\"a>b\"@c>x", FALSE, MS_SMTP_PATH_OK, "\"a>b\"@c", "x" },
         { "<\"a\\\"b\"@c>", FALSE, MS_SMTP_PATH_OK, "\"a\\\"b\"@c", "" },
         { "<\"ab@c>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "\"ab@c", "" },
+        /* RFC 5321 4.1.2, RFC 5322 3.4.1: a quoted local part that is a
+         * dot-atom is that dot-atom; one that needs its quotes keeps them. */
+        { "<\"bob\"@hamburger.edu>", FALSE, MS_SMTP_PATH_OK, "bob@hamburger.edu", "" },
+        { "<\"b\\ob\"@c> x", FALSE, MS_SMTP_PATH_OK, "bob@c", " x" },
+        { "<\"a.b\"@c>", TRUE, MS_SMTP_PATH_OK, "a.b@c", "" },
+        { "<@r.fr:\"bob\"@c>", FALSE, MS_SMTP_PATH_OK, "bob@c", "" },
+        { "<\"a..b\"@c>", FALSE, MS_SMTP_PATH_OK, "\"a..b\"@c", "" },
+        { "<\".a\"@c>", FALSE, MS_SMTP_PATH_OK, "\".a\"@c", "" },
+        { "<\"\"@c>", FALSE, MS_SMTP_PATH_OK, "\"\"@c", "" },
+        { "<\"bob smith\"@c>", FALSE, MS_SMTP_PATH_OK, "\"bob smith\"@c", "" },
         { "<!#$%&'*+-/=?^_`{|}~@c>", FALSE, MS_SMTP_PATH_OK, "!#$%&'*+-/=?^_`{|}~@c", "" },
         { "<a.b.c@d>", FALSE, MS_SMTP_PATH_OK, "a.b.c@d", "" },
         { "<a..b@d>", FALSE, MS_SMTP_PATH_BAD_ADDRESS, "a..b@d", "" },
@@ -854,6 +864,7 @@ static void test_server_path_forms(void)
     server_expect_code(server, "MAIL FROM:<@relay.fr:alice@crepes.fr>\r\n", "250");
     server_expect_code(server, "RCPT TO:<Postmaster>\r\n", "250");
     server_expect_code(server, "RCPT TO:<\"bob smith\"@hamburger.edu>\r\n", "250");
+    server_expect_code(server, "RCPT TO:<\"bob\"@hamburger.edu>\r\n", "250");
     server_expect_code(server, "RCPT TO:<bob@[192.0.2.1]>\r\n", "250");
     server_expect_code(server, "DATA\r\n", "354");
     server_expect_code(server, "Hi\r\n.\r\n", "250");
@@ -862,9 +873,11 @@ static void test_server_path_forms(void)
     CU_ASSERT_EQUAL(server_events(server, MS_SMTP_EVENT_MESSAGE, &event), 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(event);
     MS_ASSERT_STR(event->reverse_path, "alice@crepes.fr");
-    CU_ASSERT_EQUAL_FATAL(event->recipients->len, 3);
+    CU_ASSERT_EQUAL_FATAL(event->recipients->len, 4);
     MS_ASSERT_STR(event->recipients->pdata[0], "Postmaster");
     MS_ASSERT_STR(event->recipients->pdata[1], "\"bob smith\"@hamburger.edu");
+    /* The same mailbox as <bob@hamburger.edu> (RFC 5322 3.4.1). */
+    MS_ASSERT_STR(event->recipients->pdata[2], "bob@hamburger.edu");
     ms_smtp_event_free(event);
 
     /* RFC 5321 4.5.3.1.3: a path is at most 256 octets. */

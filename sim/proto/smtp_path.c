@@ -132,6 +132,28 @@ static gboolean valid_mailbox(const char *s, gsize len)
     return dlen <= 255 && valid_domain(s + local + 1, dlen);
 }
 
+/* A mailbox whose quoted local part (qlen octets, with its quotes) holds
+ * a dot-atom once its quoted pairs are undone is written as that dot-atom,
+ * in place: RFC 5321 4.1.2 takes a local part by its content, not its
+ * form, and RFC 5322 3.4.1 says the dot-atom form is the one to use when
+ * it can be.  So <"bob"@x> and <"b\ob"@x> name <bob@x>'s mailbox; a
+ * content that needs the quotes ("bob smith") keeps them. */
+static void unquote_local_part(char *mailbox, gsize qlen)
+{
+    char content[64]; /* RFC 5321 4.5.3.1.1: the local part is at most 64 */
+    gsize n = 0;
+
+    for (gsize i = 1; i + 1 < qlen && n < sizeof content; i++) {
+        if (mailbox[i] == '\\')
+            i++;
+        content[n++] = mailbox[i];
+    }
+    if (!valid_dot_string(content, n))
+        return;
+    memmove(mailbox + n, mailbox + qlen, strlen(mailbox + qlen) + 1);
+    memcpy(mailbox, content, n);
+}
+
 /* Skips a source route "@a,@b:" (RFC 5321 4.1.1.3: accepted and ignored). */
 static gsize source_route_len(const char *s, gsize len)
 {
@@ -143,8 +165,9 @@ static gsize source_route_len(const char *s, gsize len)
 }
 
 /* Parses `<path>` at the start of args.  On success path_out gets the
- * mailbox (or "" for "<>", "Postmaster" for "<Postmaster>") and rest_out
- * what follows the ">". */
+ * mailbox (or "" for "<>", "Postmaster" for "<Postmaster>"; a quoted local
+ * part that needs no quotes without them) and rest_out what follows the
+ * ">". */
 MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null,
                                     char path_out[MS_SMTP_PATH_MAX], const char **rest_out)
 {
@@ -181,7 +204,11 @@ MsSmtpPathStatus ms_smtp_parse_path(const char *args, gboolean allow_null,
     if (!allow_null && route == 0 && mlen == 10 &&
         ms_proto_ascii_caseeq(path_out, "postmaster", 10))
         return MS_SMTP_PATH_OK;
-    return valid_mailbox(mbox, mlen) ? MS_SMTP_PATH_OK : MS_SMTP_PATH_BAD_ADDRESS;
+    if (!valid_mailbox(mbox, mlen))
+        return MS_SMTP_PATH_BAD_ADDRESS;
+    if (qlen > 0)
+        unquote_local_part(path_out, qlen);
+    return MS_SMTP_PATH_OK;
 }
 
 /* The next word of text from *cursor on: words are separated by single

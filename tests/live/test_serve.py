@@ -136,6 +136,34 @@ def smtp_smuggling_in_one_write():
 
 
 @test
+def quoted_local_part_is_the_same_mailbox():
+    # RFC 5321 4.1.2, RFC 5322 3.4.1: "bob"@ and bob@ name one mailbox.
+    srv = Server(BIN, "-q")
+    try:
+        s = Lines(srv.connect(srv.smtp))
+        check(s.line().startswith("220 "), "greeting")
+        s.send("HELO student\r\n")
+        check(s.smtp_reply().startswith("250"), "helo")
+        s.send('MAIL FROM:<"alice"@crepes.fr>\r\n')
+        check(s.smtp_reply().startswith("250"), "mail")
+        s.send('RCPT TO:<"bob"@hamburger.edu>\r\n')
+        reply = s.smtp_reply()
+        check(reply.startswith("250"), "the quoted recipient is bob: %r" % reply)
+        s.send('RCPT TO:<"bob smith"@hamburger.edu>\r\n')
+        check(s.smtp_reply().startswith("550"), "a local part that needs its quotes is another")
+        s.send("DATA\r\n")
+        check(s.smtp_reply().startswith("354"), "data")
+        s.send("Subject: quoted\r\n\r\nhi\r\n.\r\nQUIT\r\n")
+        check(s.smtp_reply().startswith("250"), "accepted")
+        check(s.smtp_reply().startswith("221"), "quit")
+        lines = pop3_retr(srv, "bob", "hungry", 1)
+        check(b"Subject: quoted" in lines, "in bob's mailbox: %r" % lines)
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def python_smtplib_poplib_imaplib():
     srv = Server(BIN)
     try:
