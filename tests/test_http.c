@@ -1365,6 +1365,35 @@ static void test_webmail_login(void)
     CU_ASSERT_EQUAL(ms_webmail_sessions(app), 2);
 }
 
+/* The glue's session ids: "s1" ... only when it gives none (a scenario
+ * run); live mode gives its own, drawn, and a numbered one then opens
+ * nothing.  One already in use is drawn again. */
+static char *fixed_ids(gpointer data)
+{
+    guint *n = data;
+    static const char *const ids[] = { "9f3c", "9f3c", "a71e" };
+    return g_strdup(ids[MIN((*n)++, G_N_ELEMENTS(ids) - 1)]);
+}
+
+static void test_webmail_session_ids_from_the_glue(void)
+{
+    g_autoptr(Box) b = box_new();
+    g_autoptr(MsWebmail) app = app_new(b);
+    guint drawn = 0;
+    ms_webmail_set_session_ids(app, fixed_ids, &drawn);
+    g_autofree char *first = login(app);
+    MS_ASSERT_STR(first, "session=9f3c");
+    g_autofree char *second = login(app);
+    MS_ASSERT_STR(second, "session=a71e");
+    CU_ASSERT_EQUAL(drawn, 3);
+    g_autoptr(MsWebmailResponse) mine = call(app, "GET", "/inbox", second, NULL);
+    CU_ASSERT_EQUAL(mine->status, 200);
+    MS_ASSERT_STR(mine->user, "alice@crepes.fr");
+    g_autoptr(MsWebmailResponse) guessed = call(app, "GET", "/inbox", "session=s1", NULL);
+    CU_ASSERT_EQUAL(guessed->status, 302);
+    CU_ASSERT_EQUAL(guessed->outcome, MS_WEBMAIL_NO_SESSION);
+}
+
 static void test_webmail_login_refused(void)
 {
     g_autoptr(Box) b = box_new();
@@ -1686,6 +1715,7 @@ static void test_webmail_folders(void)
 static const MsTestCase webmail_route_cases[] = {
     MS_TEST(test_webmail_login_form),
     MS_TEST(test_webmail_login),
+    MS_TEST(test_webmail_session_ids_from_the_glue),
     MS_TEST(test_webmail_login_refused),
     MS_TEST(test_webmail_session_required),
     MS_TEST(test_webmail_inbox),

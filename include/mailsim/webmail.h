@@ -194,6 +194,12 @@ MsWebmailResponse *ms_webmail_handle(MsWebmail *app, const char *client, const c
 /* Turns the folder pages on (callbacks copied; all four required; the
  * config's user_data is passed to them). */
 void ms_webmail_enable_folders(MsWebmail *app, const MsWebmailFolders *folders);
+/* Where session ids come from: new_id(data) returns a fresh one (transfer
+ * full; cookie-octets only, RFC 6265 4.1.1, such as hex digits).  Without
+ * it they are numbered "s1", "s2"...: the same in every run of a scenario,
+ * and so guessable; the glue of real clients (mailsim serve) draws them. */
+typedef char *(*MsWebmailSessionIdFn)(gpointer data);
+void ms_webmail_set_session_ids(MsWebmail *app, MsWebmailSessionIdFn new_id, gpointer data);
 /* How many sessions are logged in. */
 guint ms_webmail_sessions(const MsWebmail *app);
 

@@ -3,12 +3,16 @@
  * limits that keep a classroom's clients from hurting each other.  The
  * connections themselves are in live_conn.c.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "live/live-private.h"
+#include "mailsim/webmail.h"
 
 #define SERVICE_NAME_(e, name, port) name,
 static const char *const service_names[] = { MS_LIVE_SERVICES(SERVICE_NAME_) };
@@ -24,6 +28,55 @@ static const MsServerProtocol *const service_protocols[] = {
     &ms_server_web_protocol,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(service_protocols) == MS_LIVE_N_SERVICES);
+
+/* ---- Web-mail session ids ------------------------------------------------ */
+/* len octets from the kernel's random source (getrandom, else
+ * /dev/urandom); FALSE when neither gives them. */
+static gboolean random_bytes(guint8 *buf, gsize len)
+{
+    gsize got = 0;
+    while (got < len) {
+        ssize_t n = getrandom(buf + got, len - got, 0);
+        if (n > 0)
+            got += (gsize) n;
+        else if (n < 0 && errno != EINTR)
+            break;
+    }
+    if (got == len)
+        return TRUE;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return FALSE;
+    got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n > 0)
+            got += (gsize) n;
+        else if (n == 0 || errno != EINTR)
+            break;
+    }
+    close(fd);
+    return got == len;
+}
+
+/* A web-mail session id for real clients: with --listen 0.0.0.0 a class
+ * shares the server, and a numbered "s1" would let anyone read another's
+ * mailbox with a hand-made cookie.  128 bits drawn from the kernel, in hex
+ * (cookie-octets, RFC 6265 4.1.1): not to be guessed (RFC 6265 8.4 leaves
+ * a session's safety to its id).  Never from GLib's g_random, whose state
+ * the ids themselves would give away. */
+static char *random_session_id(gpointer data)
+{
+    (void) data;
+    guint8 bits[16];
+    if (!random_bytes(bits, sizeof bits))
+        g_error("mailsim serve: no random source for web-mail session ids: %s",
+                g_strerror(errno));
+    char *id = g_malloc(2 * sizeof bits + 1);
+    for (gsize i = 0; i < sizeof bits; i++)
+        g_snprintf(id + 2 * i, 3, "%02x", bits[i]);
+    return id;
+}
 
 const char *ms_live_service_name(MsLiveService service)
 {
@@ -298,6 +351,8 @@ MsLive *ms_live_new(MsWorld *world, const MsLiveConfig *config, GError **error)
             return NULL;
     }
     ms_server_web_enable_folders(server);
+    if (server->webmail != NULL)
+        ms_webmail_set_session_ids(server->webmail, random_session_id, NULL);
     /* The outputs count time from here: say when that was. */
     GString *where = g_string_new(listen);
     for (guint i = 0; i < MS_LIVE_N_SERVICES; i++) {

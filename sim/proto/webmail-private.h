@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 /* A browser logged in: the cookie it was given and whose mailbox it may
  * read (RFC 6265: HTTP itself keeps no state between requests). */
 typedef struct {
-    char *id;       /* the cookie value, "s1" */
+    char *id;       /* the cookie value: "s1", or one drawn at random */
     char *address;  /* whose mailbox */
 } MsWebmailSession;
 
@@ -27,6 +27,8 @@ struct MsWebmail {
     gpointer user_data;
     GPtrArray *sessions;  /* MsWebmailSession, in login order */
     guint next_session;
+    MsWebmailSessionIdFn new_session_id; /* NULL: numbered */
+    gpointer session_id_data;
     MsWebmailFolders folders; /* all NULL: INBOX pages only */
 };
 

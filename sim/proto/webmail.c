@@ -9,7 +9,9 @@
  * "session=sN" and the browser sends it back in a Cookie field with every
  * later request (RFC 6265).  Real servers draw session ids at random so
  * they cannot be guessed; here they are numbered so that every run of a
- * scenario shows the same dialogue.  Forms arrive URL-encoded (the WHATWG
+ * scenario shows the same dialogue, unless the glue supplies ids of its
+ * own (live mode, where real people could guess "s1").  Forms arrive
+ * URL-encoded (the WHATWG
  * URL standard's application/x-www-form-urlencoded), and everything taken
  * from a message or a form is HTML-escaped before it is shown.
  */
@@ -164,6 +166,29 @@ static const MsWebmailSession *find_session(const MsWebmail *app, const GPtrArra
     return NULL;
 }
 
+static gboolean session_id_taken(const MsWebmail *app, const char *id)
+{
+    for (guint i = 0; i < app->sessions->len; i++) {
+        const MsWebmailSession *s = g_ptr_array_index(app->sessions, i);
+        if (strcmp(s->id, id) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* A session id no session has (transfer full). */
+static char *new_session_id(MsWebmail *app)
+{
+    if (app->new_session_id == NULL)
+        return g_strdup_printf("s%u", ++app->next_session);
+    for (;;) {
+        char *id = app->new_session_id(app->session_id_data);
+        if (!session_id_taken(app, id))
+            return id;
+        g_free(id);
+    }
+}
+
 /* ---- Routes ------------------------------------------------------------------------------ */
 
 static void do_login_form(MsWebmailCtx *ctx)
@@ -203,7 +228,7 @@ static void do_login(MsWebmailCtx *ctx)
         return;
     }
     MsWebmailSession *s = g_new0(MsWebmailSession, 1);
-    s->id = g_strdup_printf("s%u", ++app->next_session);
+    s->id = new_session_id(app);
     s->address = address != NULL ? address : g_strdup(user);
     g_ptr_array_add(app->sessions, s);
     g_autofree char *cookie = g_strdup_printf("%s=%s; Path=/; HttpOnly", MS_WEBMAIL_COOKIE,
@@ -529,6 +554,13 @@ void ms_webmail_enable_folders(MsWebmail *app, const MsWebmailFolders *folders)
     g_return_if_fail(folders->folders != NULL && folders->list != NULL && folders->get != NULL &&
                      folders->change != NULL);
     app->folders = *folders;
+}
+
+void ms_webmail_set_session_ids(MsWebmail *app, MsWebmailSessionIdFn new_id, gpointer data)
+{
+    g_return_if_fail(app != NULL);
+    app->new_session_id = new_id;
+    app->session_id_data = data;
 }
 
 guint ms_webmail_sessions(const MsWebmail *app)

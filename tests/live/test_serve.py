@@ -911,6 +911,44 @@ def web_mail_sent_by_http_says_so():
 
 
 @test
+def web_mail_session_ids_are_not_guessable():
+    """Under serve a class may share the server (--listen 0.0.0.0): a
+    session cookie must not be "s1", which anyone could send by hand."""
+    srv = Server(BIN, "-q")
+    try:
+        cookies = []
+        for _ in range(2):
+            c = http.client.HTTPConnection("127.0.0.1", srv.http, timeout=30)
+            form = urllib.parse.urlencode({"user": "bob", "password": "hungry"})
+            c.request("POST", "/login", form,
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+            r = c.getresponse()
+            r.read()
+            c.close()
+            cookies.append(r.getheader("Set-Cookie", "").split(";")[0])
+        for cookie in cookies:
+            check(re.fullmatch(r"session=[0-9a-f]{32}", cookie), "a drawn id: %r" % cookie)
+        check(cookies[0] != cookies[1], "two logins, two ids")
+        for guess in ("session=s1", "session=s2"):
+            c = http.client.HTTPConnection("127.0.0.1", srv.http, timeout=30)
+            c.request("GET", "/inbox", headers={"Cookie": guess})
+            r = c.getresponse()
+            r.read()
+            c.close()
+            check(r.status == 302 and r.getheader("Location") == "/",
+                  "%s opens nothing: %d" % (guess, r.status))
+        c = http.client.HTTPConnection("127.0.0.1", srv.http, timeout=30)
+        c.request("GET", "/inbox", headers={"Cookie": cookies[1]})
+        r = c.getresponse()
+        r.read()
+        c.close()
+        check(r.status == 200, "the drawn id opens the inbox: %d" % r.status)
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def web_mail_in_chromium():
     import webdriver
     if webdriver.tools() is None:
