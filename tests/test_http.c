@@ -1599,6 +1599,39 @@ static void test_webmail_methods_and_paths(void)
     CU_ASSERT_PTR_NULL(strstr(html, "<b>"));
 }
 
+/* RFC 9110 9.3.7: "OPTIONS *" asks about the server as a whole: 200, the
+ * methods its pages take in Allow, and no content.  Through the engine as
+ * a client sends it: the asterisk-form (RFC 9112 3.2.4) reaches web mail
+ * as the path "*". */
+static void test_webmail_options_asterisk(void)
+{
+    g_autoptr(Box) b = box_new();
+    g_autoptr(MsWebmail) app = app_new(b);
+    const char *const methods[] = { "OPTIONS", NULL };
+    MsHttpServerConfig cfg;
+    ms_http_server_config_init(&cfg);
+    cfg.methods = methods;
+    g_autoptr(MsHttpServer) engine = ms_http_server_new(&cfg);
+    server_feed(engine, "OPTIONS * HTTP/1.1\r\nHost: mail.crepes.fr\r\n\r\n");
+    g_autoptr(MsHttpEvent) ev = ms_http_server_next_event(engine);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+    CU_ASSERT_EQUAL_FATAL(ev->kind, MS_HTTP_EVENT_REQUEST);
+    MS_ASSERT_STR(ev->path, "*");
+    g_autoptr(MsWebmailResponse) r = ms_webmail_handle(app, NULL, ev->method, ev->path,
+                                                       ev->headers, ev->body);
+    CU_ASSERT_EQUAL(r->status, 200);
+    CU_ASSERT_EQUAL(r->outcome, MS_WEBMAIL_OPTIONS);
+    MS_ASSERT_STR(ms_http_headers_get(r->headers, "Allow"), "GET, HEAD, POST, OPTIONS");
+    ms_http_server_respond(engine, r->status, NULL, r->headers, r->body);
+    g_autofree char *out = server_output(engine);
+    MS_ASSERT_STR(out, "HTTP/1.1 200 OK\r\nAllow: GET, HEAD, POST, OPTIONS\r\n"
+                       "Content-Length: 0\r\n\r\n");
+    /* OPTIONS on a page is still that page's 405. */
+    g_autoptr(MsWebmailResponse) page = call(app, "OPTIONS", "/inbox", NULL, NULL);
+    CU_ASSERT_EQUAL(page->status, 405);
+    MS_ASSERT_STR(ms_webmail_outcome_name(MS_WEBMAIL_OPTIONS), "options");
+}
+
 static void test_webmail_new_needs_callbacks(void)
 {
     MsWebmailConfig cfg = { .authenticate = box_auth, .list = box_list };
@@ -1724,6 +1757,7 @@ static const MsTestCase webmail_route_cases[] = {
     MS_TEST(test_webmail_send_refused),
     MS_TEST(test_webmail_logout),
     MS_TEST(test_webmail_methods_and_paths),
+    MS_TEST(test_webmail_options_asterisk),
     MS_TEST(test_webmail_new_needs_callbacks),
     MS_TEST(test_webmail_folders),
     MS_TEST_END,

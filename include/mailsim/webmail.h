@@ -59,7 +59,8 @@ G_BEGIN_DECLS
     X(MS_WEBMAIL_NOT_FOUND, "not-found")                                      \
     X(MS_WEBMAIL_BAD_METHOD, "method-not-allowed")                            \
     X(MS_WEBMAIL_SERVER_ERROR, "server-error")                                \
-    X(MS_WEBMAIL_CHANGED, "changed")
+    X(MS_WEBMAIL_CHANGED, "changed")                                          \
+    X(MS_WEBMAIL_OPTIONS, "options")
 
 #define MS_WEBMAIL_OUTCOME_ENUM_(e, name) e,
 typedef enum {

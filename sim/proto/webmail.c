@@ -480,6 +480,8 @@ static void do_logout(MsWebmailCtx *ctx)
     redirect(ctx, 302, "/", MS_WEBMAIL_LOGOUT);
 }
 
+static void do_options(MsWebmailCtx *ctx);
+
 typedef struct {
     const char *path;      /* exact, or a prefix ending in '/' */
     const char *allow;     /* methods, as the Allow field lists them */
@@ -496,6 +498,9 @@ static const Route routes[] = {
     { "/send", "POST", TRUE, do_send },
     { "/change", "POST", TRUE, do_change },
     { "/logout", "GET, HEAD", FALSE, do_logout },
+    /* RFC 9112 3.2.4: the asterisk-form, only for OPTIONS, asks about the
+     * server as a whole. */
+    { "*", "OPTIONS", FALSE, do_options },
 };
 
 static gboolean method_allowed(const char *allow, const char *method)
@@ -514,6 +519,30 @@ static const Route *find_route(const char *path)
             return &routes[i];
     }
     return NULL;
+}
+
+/* OPTIONS *: RFC 9110 9.3.7 asks about the server in general, and is
+ * answered 200 with Allow listing the methods some page of it takes (RFC
+ * 9110 10.2.1), and no content (Content-Length: 0).  Not 501, which says
+ * the server does not implement the method (RFC 9110 15.6.2): it does,
+ * for "*"; a client uses it as a "ping", and a teacher can show it. */
+static void do_options(MsWebmailCtx *ctx)
+{
+    GString *allow = g_string_new(NULL);
+    for (gsize i = 0; i < G_N_ELEMENTS(routes); i++) {
+        g_auto(GStrv) methods = g_strsplit(routes[i].allow, ", ", -1);
+        for (guint k = 0; methods[k] != NULL; k++) {
+            g_autofree char *listed = g_strconcat(", ", allow->str, ", ", NULL);
+            g_autofree char *item = g_strconcat(", ", methods[k], ", ", NULL);
+            if (strstr(listed, item) == NULL)
+                g_string_append_printf(allow, "%s%s", allow->len > 0 ? ", " : "", methods[k]);
+        }
+    }
+    ms_http_headers_add(ctx->resp->headers, "Allow", allow->str);
+    g_string_free(allow, TRUE);
+    ctx->resp->status = 200;
+    ctx->resp->outcome = MS_WEBMAIL_OPTIONS;
+    ctx->resp->body = g_bytes_new(NULL, 0);
 }
 
 /* ---- Public ------------------------------------------------------------------------------ */

@@ -547,6 +547,26 @@ def http10_keep_alive_is_said():
 
 
 @test
+def http_options_asterisk():
+    # RFC 9110 9.3.7: OPTIONS * asks about the server in general: 200 with
+    # Allow, no content; the connection goes on.
+    srv = Server(BIN, "-q")
+    try:
+        h = Lines(srv.connect(srv.http))
+        h.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+        line = h.line()
+        check(line.startswith("HTTP/1.1 200"), "200, not 404: %r" % line)
+        fields = http_fields(h)
+        check("allow: get, head, post, options" in fields, "Allow: %r" % fields)
+        check("content-length: 0" in fields, "no content: %r" % fields)
+        h.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(h.line().startswith("HTTP/1.1 200"), "the connection goes on")
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def http_request_deadline():
     # A client that trickles its request an octet at a time never lets the
     # idle timer fire; the request deadline answers 408 (RFC 9110 15.5.9)
