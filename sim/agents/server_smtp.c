@@ -169,13 +169,32 @@ static void inbound_message(InboundSession *s, const MsSmtpEvent *ev)
     g_autofree char *message_id = NULL;
     const char *eol = NULL;
     g_autoptr(GBytes) data = add_received(server, ev, ev->data, &message_id, &eol);
-    g_autoptr(MsMessage) msg = message_id == NULL ? ms_message_parse_bytes(data, NULL) : NULL;
+    /* RFC 6409 8.2: a submission server may add a missing Date.  Only for
+     * a real client (live mode takes it as submission from the server's
+     * own users, docs/serve.md): without it IMAP's ENVELOPE has no date
+     * and web mail's list an empty column.  A simulated agent always
+     * writes its Date, and a message typed to port 25 in a scenario is
+     * shown as the MTA took it. */
+    gboolean add_date = FALSE;
+    if (s->base.trusted) {
+        g_autofree char *date = ms_message_peek_field(data, "Date");
+        add_date = date == NULL;
+    }
+    g_autoptr(MsMessage) msg = message_id == NULL || add_date ? ms_message_parse_bytes(data, NULL)
+                                                              : NULL;
     if (msg != NULL) {
         eol = NULL; /* a new text: delivery reads its header again */
-        /* RFC 6409 8.3: a submission server may add a missing Message-ID
-         * (a message typed by hand has none), so the message can be followed. */
-        message_id = ms_world_message_id(server->world, server->domain, NULL);
-        ms_message_add(msg, "Message-ID", message_id);
+        if (message_id == NULL) {
+            /* RFC 6409 8.3: a submission server may add a missing
+             * Message-ID (a message typed by hand has none), so the
+             * message can be followed. */
+            message_id = ms_world_message_id(server->world, server->domain, NULL);
+            ms_message_add(msg, "Message-ID", message_id);
+        }
+        if (add_date) {
+            g_autofree char *date = ms_message_format_date(ms_world_unix_time(server->world));
+            ms_message_add(msg, "Date", date);
+        }
         g_bytes_unref(data);
         data = ms_message_to_bytes(msg);
     }

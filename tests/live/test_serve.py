@@ -164,6 +164,36 @@ def quoted_local_part_is_the_same_mailbox():
 
 
 @test
+def submission_without_date_gets_one():
+    # RFC 6409 8.2: the submission server adds a missing Date (and 8.3 a
+    # missing Message-ID); a Date the client wrote is kept, alone.
+    srv = Server(BIN, "-q")
+    try:
+        with smtplib.SMTP("127.0.0.1", srv.smtp, timeout=30) as c:
+            c.sendmail("alice@crepes.fr", ["bob@hamburger.edu"],
+                       "Subject: no date\r\n\r\nhi\r\n")
+            c.sendmail("alice@crepes.fr", ["bob@hamburger.edu"],
+                       "Date: Thu, 1 Jan 2015 00:00:00 +0000\r\nSubject: dated\r\n\r\nhi\r\n")
+        first = pop3_retr(srv, "bob", "hungry", 1)
+        dates = [l for l in first[:body_start(first)] if l.startswith(b"Date: ")]
+        check(len(dates) == 1 and re.match(rb"Date: \w{3}, \d{1,2} \w{3} \d{4} ", dates[0]),
+              "one Date added: %r" % first)
+        check(any(l.startswith(b"Message-ID: ") for l in first), "and a Message-ID")
+        second = pop3_retr(srv, "bob", "hungry", 2)
+        dates = [l for l in second[:body_start(second)] if l.startswith(b"Date: ")]
+        check(dates == [b"Date: Thu, 1 Jan 2015 00:00:00 +0000"], "the client's kept: %r" % dates)
+        m = imaplib.IMAP4("127.0.0.1", srv.imap, timeout=30)
+        m.login("bob", "hungry")
+        m.select("INBOX")
+        typ, data = m.fetch("1", "(ENVELOPE)")
+        check(typ == "OK" and b"ENVELOPE (NIL" not in data[0], "ENVELOPE has a date: %r" % data)
+        m.logout()
+        stop_clean(srv)
+    finally:
+        srv.kill()
+
+
+@test
 def python_smtplib_poplib_imaplib():
     srv = Server(BIN)
     try:
