@@ -167,6 +167,8 @@ FUZZ_OBJS    := $(LIB_SRCS:%.c=build/fuzz/obj/%.o) $(GEN_SRCS:%.c=build/fuzz/obj
 SEEDS_fuzz_scenario := scenarios tests/data/scenario
 SEEDS_fuzz_run      := scenarios tests/data/scenario
 SEEDS_fuzz_message  := tests/data/message
+SEEDS_fuzz_exercise := scenarios/exercises tests/data/scenario
+SEEDS_fuzz_grade    := tests/data/grade scenarios/exercises/solutions
 
 build/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c tests/fuzz/fuzz.h build/san/libmailsim.a $(HEADERS)
 	@mkdir -p $(dir $@)
