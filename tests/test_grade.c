@@ -155,6 +155,60 @@ static void test_format_errors(void)
 
 static int run_cli(const char *const *args, char **out, char **err);
 
+/* Every line of an exercise's error message says where ("FILE:L:C:"). */
+static gboolean all_positioned(const char *msg)
+{
+    g_auto(GStrv) lines = g_strsplit(msg, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        if (!g_str_has_prefix(lines[i], "t.exercise:")) {
+            fprintf(stderr, "line %u has no position:\n%s\n", i + 1, msg);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/* 'scenario "FILE"' is read from an untrusted exercise: the name is quoted
+ * in the message (a "\n" in it must not start a line that says nowhere),
+ * and only a regular file of a scenario's size is read (a device would
+ * fill the memory, a pipe wait for ever). */
+static void test_format_scenario_file(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("mailsim-scfile-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    g_autofree char *big = g_build_filename(dir, "big.mss", NULL);
+    int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CU_ASSERT_TRUE_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(ftruncate(fd, 64 * 1024 * 1024), 0);
+    close(fd);
+    const struct {
+        const char *name;
+        const char *want;
+    } cases[] = {
+        { "no\\nsuch.mss", "t.exercise:5:10: error: cannot read the scenario 'no\\nsuch.mss': "
+                           "No such file or directory" },
+        { "/dev/null", "t.exercise:5:10: error: cannot read the scenario '/dev/null': it is "
+                       "not a regular file" },
+        { dir, "t.exercise:5:10: error: cannot read the scenario" },
+        { big, "it is larger than 1048576 bytes, which no scenario is" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = g_strdup_printf(HEAD "scenario \"%s\"\n"
+                                                     "submit dialogue from alice-pc to "
+                                                     "hamburger.edu\n" CHECK,
+                                                cases[i].name);
+        g_autofree char *msg = error_of(text);
+        ASSERT_CONTAINS(msg, cases[i].want);
+        CU_ASSERT_TRUE(all_positioned(msg));
+    }
+    g_autofree char *folder = error_of(HEAD "scenario \".\"\n"
+                                            "submit dialogue from alice-pc to hamburger.edu\n"
+                                            CHECK);
+    ASSERT_CONTAINS(folder, "it is a folder, not a file");
+    g_remove(big);
+    g_rmdir(dir);
+}
+
 /* A value given twice in a choice would come to students twice as often
  * as the others (param), or is a slip (answer choices, compared in any
  * case): refused where it is written, by loading and by `exercise check`
@@ -1719,6 +1773,7 @@ static const MsTestCase format_cases[] = {
     MS_TEST(test_format_minimal),
     MS_TEST(test_format_errors),
     MS_TEST(test_format_duplicate_choices),
+    MS_TEST(test_format_scenario_file),
     MS_TEST_END,
 };
 

@@ -9,7 +9,11 @@
  * lines too.  Checks are blocks from 'check NAME ...' to 'end', read by
  * rubric.c.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "grade/grade-private.h"
 #include "scenario/scenario-private.h"
@@ -422,6 +426,60 @@ static void parse_param(GradeReader *r, MsScCursor *c)
     g_ptr_array_add(r->ex->params, pa);
 }
 
+/* A scenario is a page or two of text: a file much larger is not one. */
+#define MAX_SCENARIO_BYTES (1024 * 1024)
+
+/* The scenario file an exercise names (transfer full): a regular file of at
+ * most MAX_SCENARIO_BYTES.  An exercise is untrusted, and the name it gives
+ * may be a device or a pipe (/dev/zero, /dev/stdin), which would fill the
+ * memory or wait for ever; NULL then, with why in *why_out (transfer
+ * full). */
+static char *read_scenario_file(const char *path, char **why_out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        *why_out = g_strdup(g_strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        *why_out = g_strdup(g_strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *why_out = g_strdup(S_ISDIR(st.st_mode) ? "it is a folder, not a file"
+                                                : "it is not a regular file");
+        close(fd);
+        return NULL;
+    }
+    GString *text = g_string_new(NULL);
+    char chunk[8192];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *why_out = g_strdup(g_strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        g_string_append_len(text, chunk, n);
+        if (text->len > MAX_SCENARIO_BYTES) {
+            *why_out = g_strdup_printf("it is larger than %d bytes, which no scenario is",
+                                       MAX_SCENARIO_BYTES);
+            break;
+        }
+    }
+    close(fd);
+    if (*why_out != NULL) {
+        g_string_free(text, TRUE);
+        return NULL;
+    }
+    return g_string_free(text, FALSE);
+}
+
 static void parse_scenario_file(GradeReader *r, MsScCursor *c, MsLoc kw)
 {
     MsScToken *tok = ms_sc_expect_text(c, "the scenario file, such as \"smtp-send.mss\"");
@@ -436,11 +494,13 @@ static void parse_scenario_file(GradeReader *r, MsScCursor *c, MsLoc kw)
     g_autofree char *path = g_path_is_absolute(tok->text)
                                 ? g_strdup(tok->text)
                                 : g_build_filename(r->ex->dir, tok->text, NULL);
-    g_autoptr(GError) err = NULL;
-    char *text = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &text, &len, &err)) {
-        ms_sc_fail(c, tok->loc, "cannot read the scenario: %s", err->message);
+    g_autofree char *why = NULL;
+    char *text = read_scenario_file(path, &why);
+    if (text == NULL) {
+        /* The name as written, quoted: it may hold a line end or a control
+         * character, and the message is one line that says where. */
+        g_autofree char *q = ms_sc_quote(tok->text);
+        ms_sc_fail(c, tok->loc, "cannot read the scenario '%s': %s", q, why);
         return;
     }
     r->ex->scenario = text;
