@@ -628,6 +628,54 @@ static void test_limits_allow_normal(void)
     CU_ASSERT_DOUBLE_EQUAL(res->score, 10, 1e-9);
 }
 
+/* A file name is bytes, and the student id is made from it: one that is
+ * not UTF-8 (a Latin-1 name from an old archive) is graded all the same,
+ * in a worker whose JSON must carry it back, and every JSON format holds
+ * it, written as the text report shows it. */
+static void test_student_id_not_utf8(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-send");
+    const char *id = "m\xFCller";
+    g_autoptr(MsGradeParams) params = ms_exercise_params(ex, id);
+    g_autofree char *model = ms_test_read_file(ms_exercise_model(ex), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(model);
+    g_autofree char *filled = ms_exercise_fill(ex, params, model);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(filled);
+    g_autofree char *dir = g_dir_make_tmp("mailsim-id-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    g_autofree char *path = write_temp(dir, "m\xFCller.txt", filled, strlen(filled));
+
+    MsGradeBatchOptions o = { .lang = "en", .jobs = 1 };
+    const char *paths[] = { path };
+    g_autoptr(GPtrArray) results = ms_grade_batch(ex, paths, 1, &o);
+    CU_ASSERT_EQUAL_FATAL(results->len, 1);
+    const MsGradeResult *r = g_ptr_array_index(results, 0);
+    if (r->error != NULL)
+        fprintf(stderr, "%s\n", r->error);
+    CU_ASSERT_PTR_NULL(r->error);
+    CU_ASSERT_DOUBLE_EQUAL(r->score, 10, 1e-9);
+    MS_ASSERT_STR(r->student, "m\\xFCller");
+
+    /* Graded here, with the id given (--student): the same. */
+    MsGradeOptions go = { .lang = "en", .student = id };
+    g_autoptr(MsGradeResult) here = ms_grade_submission(ex, path, &go);
+    MS_ASSERT_STR(here->student, "m\\xFCller");
+    g_autoptr(GPtrArray) one = g_ptr_array_new();
+    g_ptr_array_add(one, here);
+    const MsGradeFormat json[] = { MS_GRADE_FMT_GRADESCOPE, MS_GRADE_FMT_PRAIRIELEARN,
+                                   MS_GRADE_FMT_RESULTS };
+    for (gsize i = 0; i < G_N_ELEMENTS(json); i++) {
+        g_autofree char *out = ms_grade_format_class(one, json[i], "en");
+        g_autoptr(JsonParser) parser = json_parser_new();
+        g_autoptr(GError) error = NULL;
+        CU_ASSERT_TRUE(json_parser_load_from_data(parser, out, -1, &error));
+    }
+    g_autofree char *text = ms_grade_format_class(one, MS_GRADE_FMT_TEXT, "en");
+    ASSERT_CONTAINS(text, "== m\\xFCller: 10 of 10 points");
+    g_remove(path);
+    g_rmdir(dir);
+}
+
 /* A submitted scenario that keeps the simulator busy is stopped by the
  * worker's CPU limit and fails alone; the other result is untouched. */
 static void test_time_limit(void)
@@ -1795,6 +1843,7 @@ static const MsTestCase dialogue_cases[] = {
 static const MsTestCase batch_cases[] = {
     MS_TEST(test_hostile_batch),
     MS_TEST(test_limits_allow_normal),
+    MS_TEST(test_student_id_not_utf8),
     MS_TEST(test_time_limit),
     MS_TEST_END,
 };

@@ -41,11 +41,35 @@ void ms_grade_test_free(gpointer data)
     g_free(t);
 }
 
+/* An id as UTF-8 text.  A student id is made from a file name, and an
+ * exercise id too, and a file name is bytes: one from an old archive may be
+ * Latin-1 ("m\xFCller.txt").  No JSON can carry such a byte, so the worker's
+ * result would not read back and the student would get no grade; each is
+ * written \xFC instead, as the text report shows it, so that two ids that
+ * differ in such a byte stay two (transfer full). */
+static char *utf8_id(const char *id)
+{
+    if (id == NULL || g_utf8_validate(id, -1, NULL))
+        return g_strdup(id);
+    GString *out = g_string_new(NULL);
+    const char *p = id;
+    while (*p != '\0') {
+        const char *end = NULL;
+        g_utf8_validate(p, -1, &end);
+        g_string_append_len(out, p, end - p);
+        if (*end == '\0')
+            break;
+        g_string_append_printf(out, "\\x%02X", (guint) (guchar) *end);
+        p = end + 1;
+    }
+    return g_string_free(out, FALSE);
+}
+
 MsGradeResult *ms_grade_result_new(const char *student, const char *exercise)
 {
     MsGradeResult *r = g_new0(MsGradeResult, 1);
-    r->student = g_strdup(student);
-    r->exercise = g_strdup(exercise);
+    r->student = utf8_id(student);
+    r->exercise = utf8_id(exercise);
     r->tests = g_ptr_array_new_with_free_func(ms_grade_test_free);
     r->params = ms_grade_params_new();
     return r;
