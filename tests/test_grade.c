@@ -414,6 +414,17 @@ static void test_dialogue_predictions(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(t->output, "7 of 9 replies predicted right"));
     CU_ASSERT_PTR_NOT_NULL(strstr(t->output, "after \"RCPT TO: <bob@hamburger.edu>\" you "
                                              "predicted 250; the server answered 503"));
+
+    /* A prediction with a full-width colon from a Chinese input method:
+     * its code is three characters, and the feedback stays UTF-8 (the
+     * JSON formats could not carry half a character). */
+    const char *wide = "S: 2\xEF\xBC\x9A""20 hamburger.edu\r\nC: QUIT\r\nS: 221\r\n";
+    g_autoptr(MsGradeResult) w = ms_grade_text(ex, "zhang-wei", wide, strlen(wide), &o);
+    const MsGradeTest *wt = test_named(w, "predictions");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wt);
+    CU_ASSERT_TRUE(g_utf8_validate(wt->output, -1, NULL));
+    ASSERT_CONTAINS(wt->output, "after \"the connection opened\" you predicted 2\xEF\xBC\x9A""2; "
+                                "the server answered 220");
 }
 
 /* A visible answer check gives a hint, never the expected value. */

@@ -567,8 +567,10 @@ static char *predicted_status(const char *group, const char *protocol)
             line++;
         return g_ascii_strup(line, (gssize) strcspn(line, " "));
     }
-    if (g_strcmp0(protocol, "SMTP") == 0 && strlen(line) >= 3)
-        return g_strndup(line, 3);
+    /* Three characters, not bytes: a student may write a full-width digit
+     * or colon ("2：50"), and half a character is no text to show them. */
+    if (g_strcmp0(protocol, "SMTP") == 0 && g_utf8_strlen(line, -1) >= 3)
+        return g_utf8_substring(line, 0, 3);
     return g_ascii_strup(line, (gssize) strcspn(line, " "));
 }
 
