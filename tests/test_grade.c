@@ -103,6 +103,11 @@ static void test_format_minimal(void)
     MS_ASSERT_STR(ms_exercise_submission_file(ex), "dialogue.txt");
 }
 
+/* A number of 401 digits, larger than any double. */
+#define NINES10 "9999999999"
+#define NINES100 NINES10 NINES10 NINES10 NINES10 NINES10 NINES10 NINES10 NINES10 NINES10 NINES10
+#define HUGE_NUMBER "1" NINES100 NINES100 NINES100 NINES100
+
 static void test_format_errors(void)
 {
     const ErrorCase cases[] = {
@@ -129,6 +134,10 @@ static void test_format_errors(void)
                "agent alice-pc user alice@hamburger.edu server hamburger.edu\n"
                "link alice-pc hamburger.edu latency ${lat}\nend scenario\n" CHECK,
           "t.exercise:9:37: error: '${lat}' is not a parameter" },
+        /* A number too large for a double: its range would hold NaN. */
+        { HEAD "param lat range " HUGE_NUMBER "ms " HUGE_NUMBER "ms step 1ms\n"
+               "submit dialogue from alice-pc to hamburger.edu\n" SCEN CHECK,
+          "t.exercise:5:17: error: expected a number with an optional unit" },
         /* A range whose units differ. */
         { HEAD "param lat range 10ms 2s step 5ms\n"
                "submit dialogue from alice-pc to hamburger.edu\n" SCEN CHECK,

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -253,7 +254,8 @@ static void parse_submit(GradeReader *r, MsScCursor *c, MsLoc kw)
 }
 
 /* "40ms" -> 40 and "ms"; "2.5" -> 2.5 and "".  Digits with one optional
- * point, then a unit of letters (or 'µ'). */
+ * point, then a unit of letters (or 'µ'); a number too large for a double
+ * (some 310 digits) is none: infinity would make a range of NaN values. */
 gboolean ms_grade_split_number(const char *text, double *value_out, char **unit_out,
                              int *decimals_out)
 {
@@ -276,7 +278,10 @@ gboolean ms_grade_split_number(const char *text, double *value_out, char **unit_
             return FALSE;
     }
     g_autofree char *num = g_strndup(text, (gsize) (p - text));
-    *value_out = g_ascii_strtod(num, NULL);
+    double value = g_ascii_strtod(num, NULL);
+    if (!isfinite(value))
+        return FALSE;
+    *value_out = value;
     *unit_out = g_strdup(p);
     *decimals_out = decimals < 0 ? 0 : decimals;
     return TRUE;
