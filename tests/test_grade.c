@@ -214,6 +214,19 @@ static void test_format_scenario_file(void)
                                             "submit dialogue from alice-pc to hamburger.edu\n"
                                             CHECK);
     ASSERT_CONTAINS(folder, "it is a folder, not a file");
+    /* A file the embedded scenario names: the places it was looked for
+     * hold the name too, escaped as well. */
+    g_autofree char *body = error_of(HEAD "submit dialogue from alice-pc to hamburger.edu\n"
+                                          "begin scenario\n"
+                                          "server hamburger.edu domain hamburger.edu\n"
+                                          "agent alice-pc user alice@hamburger.edu server "
+                                          "hamburger.edu\n"
+                                          "at 0s alice-pc send to alice@hamburger.edu "
+                                          "body-file \"a\\nb.txt\"\n"
+                                          "end scenario\n" CHECK);
+    ASSERT_CONTAINS(body, "t.exercise:9:54: error: cannot read the file 'a\\nb.txt': No such "
+                          "file or directory; tried ./a\\nb.txt and ");
+    CU_ASSERT_TRUE(all_positioned(body));
     g_remove(big);
     g_rmdir(dir);
 }

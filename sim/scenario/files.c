@@ -93,19 +93,21 @@ GBytes *ms_sc_read_file(MsScCursor *c, const MsScToken *tok)
         FILE *f = fopen(paths[i], "rb");
         if (f == NULL && errno == ENOENT)
             continue;
+        /* The path holds the name as written, which may hold a line end:
+         * escaped, so that the message stays one line that says where. */
         if (f == NULL) {
             /* There, but not readable: that is the file meant. */
             int e = errno;
-            ms_sc_fail(c, tok->loc, "cannot read the file '%s' (%s): %s", q, paths[i],
-                       g_strerror(e));
+            g_autofree char *at = ms_sc_escape(paths[i]);
+            ms_sc_fail(c, tok->loc, "cannot read the file '%s' (%s): %s", q, at, g_strerror(e));
             return NULL;
         }
         int e = 0;
         GBytes *data = slurp(f, &e);
         fclose(f);
         if (data == NULL) {
-            ms_sc_fail(c, tok->loc, "cannot read the file '%s' (%s): %s", q, paths[i],
-                       g_strerror(e));
+            g_autofree char *at = ms_sc_escape(paths[i]);
+            ms_sc_fail(c, tok->loc, "cannot read the file '%s' (%s): %s", q, at, g_strerror(e));
             return NULL;
         }
         if (g_bytes_get_size(data) > MAX_FILE_BYTES) {
@@ -120,7 +122,8 @@ GBytes *ms_sc_read_file(MsScCursor *c, const MsScToken *tok)
     GString *tried = g_string_new(NULL);
     for (guint i = 0; paths[i] != NULL; i++) {
         const char *sep = i == 0 ? "" : paths[i + 1] == NULL ? " and " : ", ";
-        g_string_append_printf(tried, "%s%s", sep, paths[i]);
+        g_autofree char *at = ms_sc_escape(paths[i]);
+        g_string_append_printf(tried, "%s%s", sep, at);
     }
     const char *where = paths[1] == NULL ? "" : " (beside the scenario, then among the "
                                                 "shipped scenarios)";

@@ -43,6 +43,8 @@ char *ms_sc_diags_format(MsScDiags *diags, const char *file);
 /* Quotes a piece of input for a message: printable, at most ~40 bytes,
  * control characters escaped (transfer full). */
 char *ms_sc_quote(const char *text);
+/* The same, whole: for a path, which a message must not cut short. */
+char *ms_sc_escape(const char *text);
 
 /* ---- Building a scenario (scenario.c) --------------------------------- */
 

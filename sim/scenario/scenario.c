@@ -353,12 +353,12 @@ char *ms_sc_diags_format(MsScDiags *diags, const char *file)
 /* Longest piece of input quoted in a message, in bytes. */
 #define QUOTE_MAX 40
 
-char *ms_sc_quote(const char *text)
+static char *quote_up_to(const char *text, gsize max)
 {
     GString *out = g_string_new(NULL);
     const char *p = text;
     while (*p != '\0') {
-        if (out->len >= QUOTE_MAX) {
+        if (out->len >= max) {
             g_string_append(out, "...");
             break;
         }
@@ -386,4 +386,14 @@ char *ms_sc_quote(const char *text)
         p++;
     }
     return g_string_free(out, FALSE);
+}
+
+char *ms_sc_quote(const char *text)
+{
+    return quote_up_to(text, QUOTE_MAX);
+}
+
+char *ms_sc_escape(const char *text)
+{
+    return quote_up_to(text, G_MAXSIZE);
 }
