@@ -16,6 +16,9 @@
 /* After our FIN, how long the client has to close its side. */
 #define LINGER (2 * MS_SEC)
 #define READ_CHUNK 16384
+/* Reads in one turn of the main loop, at most: a client that sends without
+ * pause does not keep the others waiting. */
+#define READ_ROUNDS 16
 /* An HTTP request's content is recorded whole up to this size. */
 #define HTTP_BODY_RECORD_MAX (2 * 1024 * 1024)
 
@@ -40,10 +43,13 @@ struct LiveConn {
     MsTime last_input;
     MsTime request_since;    /* HTTP: when the first octet of the request
                               * being received came, or -1 between requests */
-    MsTime shut_at;          /* when our FIN went, or -1 */
+    MsTime shut_at;          /* when our FIN went (or writing failed), or -1 */
     gboolean want_close;     /* the session closed its side */
     gboolean write_shut;     /* FIN sent */
-    gboolean read_closed;    /* the client's FIN came */
+    gboolean write_failed;   /* writing failed: the client has gone, but
+                              * what it sent before is still read */
+    gboolean give_up;        /* the server drops the client at once */
+    gboolean read_closed;    /* the client's FIN (or reset) came */
     gboolean finished;
     char *abort_why;         /* the connection broke (reset, write error) */
     char *cut_why;           /* why the server cut the client off */
@@ -123,24 +129,48 @@ static void stop_source(GSource **source)
 
 static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer data);
 
+/* The server drops the client at once: nothing more is read, recorded or
+ * written. */
 static void set_abort(LiveConn *c, const char *why)
 {
     if (c->abort_why == NULL)
         c->abort_why = g_strdup(why);
+    c->give_up = TRUE;
+    settle_later(c);
+}
+
+/* Writing failed: the client has gone.  A program that closes its socket
+ * with replies it never read makes its kernel reset the connection, and a
+ * reply written after that fails; but what the program sent before it
+ * closed is all in this side's receive queue, and it is read to the end
+ * all the same, so that every line of it reaches the trace and the engine
+ * in order, however the reset and the replies happened to cross.  What the
+ * engine says from now on is recorded, as a simulated server's lines are
+ * when sent, and not written. */
+static void write_failed(LiveConn *c, const char *why)
+{
+    if (c->abort_why == NULL)
+        c->abort_why = g_strdup(why);
+    c->write_failed = TRUE;
+    if (c->shut_at < 0)
+        c->shut_at = ms_sim_now(c->live->world->sim);
+    g_byte_array_set_size(c->out, 0);
+    c->out_pos = 0;
+    stop_source(&c->out_source);
     settle_later(c);
 }
 
 /* Writes what the socket takes now; waits for it to take more. */
 static void flush(LiveConn *c)
 {
-    while (c->out_pos < c->out->len && c->abort_why == NULL) {
+    while (c->out_pos < c->out->len && !c->give_up) {
         g_autoptr(GError) error = NULL;
         gssize n = g_socket_send(c->socket, (const char *) c->out->data + c->out_pos,
                                  c->out->len - c->out_pos, NULL, &error);
         if (n < 0) {
             if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
                 break;
-            set_abort(c, error->message);
+            write_failed(c, error->message);
             return;
         }
         c->out_pos += (gsize) n;
@@ -181,16 +211,18 @@ static gboolean on_writable(GSocket *socket, GIOCondition cond, gpointer data)
 static void transport_send(MsServerSession *s, GPtrArray *lines)
 {
     LiveConn *c = s->transport_data;
-    if (lines == NULL || lines->len == 0 || c->write_shut || c->abort_why != NULL)
+    if (lines == NULL || lines->len == 0 || c->write_shut || c->give_up)
         return;
     for (guint i = 0; i < lines->len; i++) {
         const MsProtoLine *line = g_ptr_array_index(lines, i);
         record_line(c, MS_DIR_SERVER, line->text, strlen(line->text), line->eol, line->phase,
                     line->note, line->bytes != NULL ? g_bytes_get_size(line->bytes) : 0);
-        ms_proto_line_append_wire(line, c->out);
+        if (!c->write_failed)
+            ms_proto_line_append_wire(line, c->out);
         c->lines_out++;
     }
-    flush(c);
+    if (!c->write_failed)
+        flush(c);
 }
 
 static void transport_close(MsServerSession *s)
@@ -398,7 +430,7 @@ static gboolean within_bounds(LiveConn *c, gboolean text, gsize octets)
 static void process_input(LiveConn *c)
 {
     const MsServerProtocol *proto = c->session->proto;
-    while (c->in->len > 0 && !c->session->closing && c->abort_why == NULL) {
+    while (c->in->len > 0 && !c->session->closing && !c->give_up) {
         const char *data = (const char *) c->in->data;
         if (c->http_body_left > 0) {
             gsize take = (gsize) MIN((guint64) c->in->len, c->http_body_left);
@@ -441,45 +473,58 @@ static void process_input(LiveConn *c)
         g_byte_array_set_size(c->in, 0); /* said after the end: not heard */
 }
 
+/* The client's side has ended: its FIN came, or its kernel reset the
+ * connection (reset: why).  Linux hands out every octet that came before a
+ * reset first, so either way all the client sent is in: the lines still
+ * whole in the input go to the engine, then what is left of a last line
+ * without its end (the client meant it), and the engine hears that the
+ * client has gone. */
+static void input_ended(LiveConn *c, const char *reset)
+{
+    c->read_closed = TRUE;
+    if (reset != NULL && c->abort_why == NULL)
+        c->abort_why = g_strdup(reset);
+    if (!c->session->closing && !c->give_up)
+        process_input(c);
+    if (!c->session->closing && !c->give_up && c->in->len > 0) {
+        g_autofree char *rest = g_memdup2(c->in->data, c->in->len);
+        gsize len = c->in->len;
+        g_byte_array_set_size(c->in, 0);
+        client_line(c, rest, len, 0, FALSE);
+    }
+    g_byte_array_set_size(c->in, 0);
+    if (!c->give_up)
+        ms_server_session_peer_closed(c->session);
+    settle_later(c);
+}
+
+/* Reads what has come, a few chunks at a time, and hands it on. */
 static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer data)
 {
     (void) cond;
     LiveConn *c = data;
     MsLive *live = c->live;
     ms_live_sync(live);
-    char buf[READ_CHUNK];
-    g_autoptr(GError) error = NULL;
-    gssize n = g_socket_receive(socket, buf, sizeof buf, NULL, &error);
-    if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        return G_SOURCE_CONTINUE;
-    if (n < 0) {
-        set_abort(c, error->message);
-        g_source_unref(c->in_source);
-        c->in_source = NULL;
-        return G_SOURCE_REMOVE;
-    }
-    if (n == 0) {
-        c->read_closed = TRUE;
-        g_source_unref(c->in_source);
-        c->in_source = NULL;
-        if (!c->session->closing && c->in->len > 0) {
-            /* A last line without its end: the client meant it. */
-            g_autofree char *rest = g_memdup2(c->in->data, c->in->len);
-            gsize len = c->in->len;
-            g_byte_array_set_size(c->in, 0);
-            client_line(c, rest, len, 0, FALSE);
+    for (guint round = 0; round < READ_ROUNDS && !c->give_up; round++) {
+        char buf[READ_CHUNK];
+        g_autoptr(GError) error = NULL;
+        gssize n = g_socket_receive(socket, buf, sizeof buf, NULL, &error);
+        if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+            break;
+        if (n <= 0) {
+            g_source_unref(c->in_source);
+            c->in_source = NULL;
+            input_ended(c, n < 0 ? error->message : NULL);
+            ms_live_sync(live);
+            return G_SOURCE_REMOVE;
         }
-        ms_server_session_peer_closed(c->session);
-        settle_later(c);
-        ms_live_sync(live);
-        return G_SOURCE_REMOVE;
-    }
-    c->last_input = ms_live_now(live);
-    if (!c->session->closing) {
-        g_byte_array_append(c->in, (const guint8 *) buf, (guint) n);
-        request_arrived(c, c->last_input);
-        process_input(c);
-        request_arrived(c, c->last_input);
+        c->last_input = ms_live_now(live);
+        if (!c->session->closing) {
+            g_byte_array_append(c->in, (const guint8 *) buf, (guint) n);
+            request_arrived(c, c->last_input);
+            process_input(c);
+            request_arrived(c, c->last_input);
+        }
     }
     ms_live_sync(live);
     return G_SOURCE_CONTINUE;
@@ -495,11 +540,12 @@ static void settle(LiveConn *c)
 {
     if (c->finished)
         return;
-    if (c->abort_why != NULL) {
+    /* Given up on, or broken with all the client sent read. */
+    if (c->give_up || (c->abort_why != NULL && c->read_closed)) {
         finish(c);
         return;
     }
-    if (c->want_close && !c->write_shut && c->out_pos == c->out->len) {
+    if (c->want_close && !c->write_shut && !c->write_failed && c->out_pos == c->out->len) {
         c->write_shut = TRUE;
         c->shut_at = ms_sim_now(c->live->world->sim);
         g_autoptr(GError) error = NULL;
@@ -593,7 +639,7 @@ void ms_live_conn_tick(LiveConn *c, MsTime now)
 {
     if (c->finished)
         return;
-    if (c->write_shut && now - c->shut_at >= LINGER) {
+    if ((c->write_shut || c->write_failed) && now - c->shut_at >= LINGER) {
         finish(c);
         return;
     }
