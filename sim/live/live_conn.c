@@ -9,6 +9,9 @@
  * in whole by the request deadline.
  */
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "live/live-private.h"
 #include "mailsim/http.h"
@@ -65,6 +68,26 @@ struct LiveConn {
 
 static void settle_later(LiveConn *c);
 static void finish(LiveConn *c);
+
+/* Acknowledges what the client sends at once, not with the next reply.
+ * A client that writes its lines one by one without reading (Nagle's
+ * algorithm, RFC 896, on by default) holds each small write back until
+ * the one before is acknowledged; if it then closes with replies unread,
+ * its kernel resets the connection and throws away what it held back, so
+ * how many of its lines ever left depended on whether our delayed
+ * acknowledgement (RFC 1122 4.2.3.2) beat its close.  Linux goes back to
+ * delaying once it answers soon after it received (its "pingpong" mode
+ * for interactive peers), so quick acknowledgement is asked for again
+ * after every write and read. */
+static void ack_at_once(LiveConn *c)
+{
+#ifdef TCP_QUICKACK
+    int one = 1;
+    setsockopt(g_socket_get_fd(c->socket), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#else
+    (void) c;
+#endif
+}
 
 /* ---- recording ---------------------------------------------------------- */
 
@@ -174,6 +197,7 @@ static void flush(LiveConn *c)
             return;
         }
         c->out_pos += (gsize) n;
+        ack_at_once(c);
     }
     if (c->out_pos == c->out->len) {
         g_byte_array_set_size(c->out, 0);
@@ -519,6 +543,7 @@ static gboolean on_readable(GSocket *socket, GIOCondition cond, gpointer data)
             return G_SOURCE_REMOVE;
         }
         c->last_input = ms_live_now(live);
+        ack_at_once(c);
         if (!c->session->closing) {
             g_byte_array_append(c->in, (const guint8 *) buf, (guint) n);
             request_arrived(c, c->last_input);
@@ -675,6 +700,7 @@ LiveConn *ms_live_conn_new(MsLive *live, MsLiveService service, GSocketConnectio
     c->connection = g_object_ref(connection);
     c->socket = g_socket_connection_get_socket(connection);
     g_socket_set_blocking(c->socket, FALSE);
+    ack_at_once(c);
     c->id = ms_net_take_conn_id(live->world->net);
     c->peer = g_strdup(peer);
     c->counted = refuse == NULL;
