@@ -478,6 +478,81 @@ static double rule_retr_dele(const Facts *f, const char *lang, GString *out)
     return 1;
 }
 
+/* A typed line as the feedback names it: its verb, or what it is in the
+ * message text (transfer full). */
+static char *line_name(const MsTraceRecord *r, const char *lang)
+{
+    if (g_strcmp0(r->note, "smtp.data.end") == 0)
+        return g_strdup(ms_grade_tr(lang, N_("the line \".\" that ends the message text")));
+    if (ms_grade_is_data_line(r))
+        return g_strdup(ms_grade_tr(lang, N_("the message text")));
+    g_autofree char *v = ms_grade_verb_of(r);
+    return *v != '\0' ? g_steal_pointer(&v) : g_strdup(ms_grade_tr(lang, N_("an empty line")));
+}
+
+/* RFC 2920 3.1: where the server offered PIPELINING, RSET, MAIL and RCPT
+ * may be followed before their replies come, and so may the end of the
+ * message text (the content may be the first "command" of a group); EHLO,
+ * DATA, VRFY, EXPN, TURN, QUIT and NOOP end a group, and wait. */
+static gboolean may_go_ahead_of(const MsTraceRecord *answered)
+{
+    if (g_strcmp0(answered->note, "smtp.data.end") == 0)
+        return TRUE;
+    g_autofree char *v = ms_grade_verb_of(answered);
+    return strcmp(v, "RSET") == 0 || strcmp(v, "MAIL") == 0 || strcmp(v, "RCPT") == 0;
+}
+
+/* RFC 5321 4.3.1: "the sender MUST wait for this response before sending
+ * further commands" (so a program reads each reply first; after DATA it
+ * waits for the 354 before the message text); a POP3 server that does not
+ * offer PIPELINING (RFC 2449 6.6) expects the same.  A line that came in
+ * before the reply to the one before it is marked in a live run (live.early,
+ * sim/live/live_conn.c); IMAP lets a client send commands without waiting
+ * (RFC 9051 5.5). */
+static double rule_waits(const Facts *f, const char *lang, GString *out)
+{
+    gboolean smtp = g_strcmp0(f->protocol, "SMTP") == 0;
+    gboolean imap = g_strcmp0(f->protocol, "IMAP") == 0;
+    gboolean pipelining = FALSE; /* the server offered PIPELINING */
+    gboolean ahead = FALSE;      /* a line went ahead as PIPELINING lets it */
+    int answered = -1;           /* the last typed line a reply answers */
+    for (guint i = 0; i < f->typed->len; i++) {
+        const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
+        if (g_array_index(f->early, gboolean, i) && !imap) {
+            const MsTraceRecord *a = answered >= 0 ? g_ptr_array_index(f->typed, answered)
+                                                   : NULL;
+            if (a != NULL && smtp && pipelining && may_go_ahead_of(a)) {
+                ahead = TRUE;
+            } else {
+                g_autofree char *what = line_name(r, lang);
+                g_autofree char *before = a != NULL ? line_name(a, lang) : NULL;
+                g_autofree char *s =
+                    a != NULL ? ms_grade_fmt(lang, N_("{1} came before the reply to {2}"), what,
+                                             before, NULL)
+                              : ms_grade_fmt(lang, N_("{1} came before the greeting"), what,
+                                             NULL);
+                g_string_append(out, s);
+                return 0;
+            }
+        }
+        /* A command, or the end of the message text: a reply answers it. */
+        if (!ms_grade_is_data_line(r) || g_strcmp0(r->note, "smtp.data.end") == 0)
+            answered = (int) i;
+        GPtrArray *group = g_ptr_array_index(f->groups, i + 1);
+        for (guint k = 0; k < group->len; k++) {
+            const MsTraceRecord *l = g_ptr_array_index(group, k);
+            if (g_strcmp0(l->note, "smtp.ext.pipelining") == 0)
+                pipelining = TRUE;
+        }
+    }
+    g_string_append(out, ahead ? ms_grade_tr(lang, N_("every command that had to wait for a "
+                                                      "reply did (PIPELINING lets MAIL, RCPT "
+                                                      "and RSET go ahead, RFC 2920)"))
+                               : ms_grade_tr(lang, N_("every command waited for the reply to "
+                                                      "the one before it")));
+    return 1;
+}
+
 double ms_grade_eval_rule(const Pred *p, const Facts *f, const char *lang, GString *out)
 {
     const char *r = p->word;
@@ -497,6 +572,8 @@ double ms_grade_eval_rule(const Pred *p, const Facts *f, const char *lang, GStri
         return rule_user_pass(f, lang, out);
     if (strcmp(r, "retr-before-dele") == 0)
         return rule_retr_dele(f, lang, out);
+    if (strcmp(r, "waits-for-replies") == 0)
+        return rule_waits(f, lang, out);
     g_assert_not_reached();
     return 0;
 }

@@ -166,6 +166,7 @@ Facts *ms_grade_facts_new(const MsGradeRun *run)
     f->run = run;
     f->lines = g_ptr_array_new();
     f->typed = g_ptr_array_new();
+    f->early = g_array_new(FALSE, FALSE, sizeof(gboolean));
     f->groups = g_ptr_array_new_with_free_func((GDestroyNotify) g_ptr_array_unref);
     g_ptr_array_add(f->groups, g_ptr_array_new());
     f->deliveries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
@@ -180,9 +181,15 @@ Facts *ms_grade_facts_new(const MsGradeRun *run)
 
     const MsTrace *trace = run->trace;
     guint64 n = ms_trace_length(trace);
+    gboolean early = FALSE; /* a live.early event came before the next line */
     for (guint64 i = 0; i < n; i++) {
         MsTraceRecord buf;
         const MsTraceRecord *r = ms_trace_get(trace, i, &buf);
+        if (r->kind == MS_TRACE_ACTION && run->conn != 0 && r->conn == run->conn &&
+            g_strcmp0(r->note, "live.early") == 0) {
+            early = TRUE;
+            continue;
+        }
         if (r->kind == MS_TRACE_LINE) {
             note_smtp_line(f, conns, carried, r);
             if (run->conn != 0 && r->conn == run->conn) {
@@ -192,6 +199,8 @@ Facts *ms_grade_facts_new(const MsGradeRun *run)
                 g_ptr_array_add(f->lines, (gpointer) r);
                 if (r->dir == MS_DIR_CLIENT) {
                     g_ptr_array_add(f->typed, (gpointer) r);
+                    g_array_append_val(f->early, early);
+                    early = FALSE;
                     g_ptr_array_add(f->groups, g_ptr_array_new());
                 } else {
                     g_ptr_array_add(g_ptr_array_index(f->groups, f->groups->len - 1),
@@ -250,6 +259,7 @@ void ms_grade_facts_free(Facts *f)
         return;
     g_ptr_array_unref(f->lines);
     g_ptr_array_unref(f->typed);
+    g_array_unref(f->early);
     g_ptr_array_unref(f->groups);
     if (f->summary != NULL)
         json_node_unref(f->summary);

@@ -247,6 +247,9 @@ typedef struct {
                               * deadline) */
     GPtrArray *lines;        /* const MsTraceRecord*: the dialogue's lines */
     GPtrArray *typed;        /* const MsTraceRecord*: its client lines */
+    GArray *early;           /* gboolean for each typed line: it came in
+                              * before the server had answered the one
+                              * before it (live mode's live.early) */
     GPtrArray *groups;       /* GPtrArray* of records: 0 = before the first
                               * typed line, i = the server's lines after
                               * the i-th typed line */

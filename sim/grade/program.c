@@ -485,6 +485,7 @@ static char *program_transcript(const Facts *f, const Run *run, GPtrArray *notes
                                 const char *lang)
 {
     GString *out = g_string_new(NULL);
+    guint typed = 0;
     for (guint i = 0; i < f->lines->len; i++) {
         if (i == PROGRAM_DIALOGUE_LINES || out->len >= PROGRAM_DIALOGUE_BYTES) {
             append_dialogue_cut(out, N_("the dialogue is cut here, after its line {1}: a "
@@ -497,6 +498,12 @@ static char *program_transcript(const Facts *f, const Run *run, GPtrArray *notes
         gsize start = out->len;
         g_string_append(out, r->dir == MS_DIR_CLIENT ? "C: " : "S: ");
         ms_grade_append_visible(out, r->text, r->eol);
+        /* The lines are shown in the order the server read and answered
+         * them; one that came in before the reply shown above it says so,
+         * as the rule on waiting for replies reads it. */
+        if (r->dir == MS_DIR_CLIENT && g_array_index(f->early, gboolean, typed++))
+            g_string_append_printf(out, "   %s",
+                                   ms_grade_tr(lang, N_("(sent before the reply above)")));
         if (out->len > PROGRAM_DIALOGUE_BYTES) {
             /* A line past the bound is cut in it (at a character's
              * start: the text is UTF-8), so that a long one still shows

@@ -9,7 +9,7 @@
 /* The rules a 'rule' predicate may name (dialogue.c implements them). */
 static const char *const rule_names[] = {
     "helo-first", "mail-before-rcpt", "rcpt-before-data", "data-ended", "quit", "crlf",
-    "user-before-pass", "retr-before-dele", NULL,
+    "user-before-pass", "retr-before-dele", "waits-for-replies", NULL,
 };
 
 static gboolean check_id_ok(const char *id)
