@@ -505,8 +505,8 @@ static gboolean may_go_ahead_of(const MsTraceRecord *answered)
 /* RFC 5321 4.3.1: "the sender MUST wait for this response before sending
  * further commands" (so a program reads each reply first; after DATA it
  * waits for the 354 before the message text); a POP3 server that does not
- * offer PIPELINING (RFC 2449 6.6) expects the same.  A line that came in
- * before the reply to the one before it is marked in a live run (live.early,
+ * offer PIPELINING (RFC 2449 6.6) expects the same.  A line sent before the
+ * reply to the one before it was read is marked in a live run (live.early,
  * sim/live/live_conn.c); IMAP lets a client send commands without waiting
  * (RFC 9051 5.5). */
 static double rule_waits(const Facts *f, const char *lang, GString *out)
@@ -527,10 +527,12 @@ static double rule_waits(const Facts *f, const char *lang, GString *out)
                 g_autofree char *what = line_name(r, lang);
                 g_autofree char *before = a != NULL ? line_name(a, lang) : NULL;
                 g_autofree char *s =
-                    a != NULL ? ms_grade_fmt(lang, N_("{1} came before the reply to {2}"), what,
-                                             before, NULL)
-                              : ms_grade_fmt(lang, N_("{1} came before the greeting"), what,
-                                             NULL);
+                    a != NULL ? ms_grade_fmt(lang, N_("{1} was sent before the reply to {2} was "
+                                                      "read"),
+                                             what, before, NULL)
+                              : ms_grade_fmt(lang, N_("{1} was sent before the greeting was "
+                                                      "read"),
+                                             what, NULL);
                 g_string_append(out, s);
                 return 0;
             }

@@ -499,11 +499,11 @@ static char *program_transcript(const Facts *f, const Run *run, GPtrArray *notes
         g_string_append(out, r->dir == MS_DIR_CLIENT ? "C: " : "S: ");
         ms_grade_append_visible(out, r->text, r->eol);
         /* The lines are shown in the order the server read and answered
-         * them; one that came in before the reply shown above it says so,
+         * them; one sent before the reply shown above it was read says so,
          * as the rule on waiting for replies reads it. */
         if (r->dir == MS_DIR_CLIENT && g_array_index(f->early, gboolean, typed++))
             g_string_append_printf(out, "   %s",
-                                   ms_grade_tr(lang, N_("(sent before the reply above)")));
+                                   ms_grade_tr(lang, N_("(sent before the reply above was read)")));
         if (out->len > PROGRAM_DIALOGUE_BYTES) {
             /* A line past the bound is cut in it (at a character's
              * start: the text is UTF-8), so that a long one still shows

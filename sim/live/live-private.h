@@ -57,3 +57,8 @@ void ms_live_conn_finish_now(LiveConn *c);
 /* Called by the connection when it is over and about to be freed. */
 void ms_live_forget(MsLive *live, LiveConn *c, const char *peer, gboolean counted);
 const MsServerProtocol *ms_live_service_protocol(MsLiveService service);
+
+/* Octets the server has sent a client on this machine that it has not
+ * read yet, as its own socket counts them (live_peer.c); -1 when that
+ * cannot be seen: a client elsewhere, a socket gone, no sock_diag. */
+gint64 ms_live_peer_unread(GSocket *sock);

@@ -54,8 +54,12 @@ struct LiveConn {
     gboolean give_up;        /* the server drops the client at once */
     gboolean read_closed;    /* the client's FIN (or reset) came */
     gboolean finished;
-    gboolean early;          /* the client's next line came in before the
-                              * server's last reply went out */
+    gboolean replied;        /* the server answered since the client's
+                              * last line */
+    gboolean peer_seen;      /* the client's own socket could be seen
+                              * (live_peer.c) */
+    gboolean early;          /* the client's next line came before it had
+                              * read the server's last reply */
     char *abort_why;         /* the connection broke (reset, write error) */
     char *cut_why;           /* why the server cut the client off */
     guint64 lines_in;
@@ -122,15 +126,15 @@ static guint64 record_line(LiveConn *c, MsDir dir, const char *text, gsize len, 
     return ms_trace_emit(ms_sim_trace(world->sim), &r);
 }
 
-/* The client's next line came in before the server had answered the one
+/* The client sent its next line before it had read the reply to the one
  * before it: an event on the connection, just before that line. */
 static void record_early(LiveConn *c)
 {
     MsWorld *world = c->live->world;
     const char *server = c->live->server->name;
-    g_autofree char *detail = g_strdup_printf("the next line from %s came before %s had "
-                                              "answered the one before it",
-                                              c->peer, server);
+    g_autofree char *detail = g_strdup_printf("%s sent the next line before it had read the "
+                                              "reply to the one before it",
+                                              c->peer);
     MsTraceRecord r = { 0 };
     r.kind = MS_TRACE_ACTION;
     r.time = ms_sim_now(world->sim);
@@ -281,9 +285,11 @@ static void transport_send(MsServerSession *s, GPtrArray *lines)
      * is a matter of microseconds, found in one grading and not in the
      * next; a line in the same segment as the one before is found every
      * time. */
-    if (c->lines_in > 0 && c->service != MS_LIVE_HTTP &&
-        (c->in->len > 0 || g_socket_get_available_bytes(c->socket) > 0))
-        c->early = TRUE;
+    if (c->lines_in > 0 && c->service != MS_LIVE_HTTP) {
+        c->replied = TRUE;
+        if (c->in->len > 0 || g_socket_get_available_bytes(c->socket) > 0)
+            c->early = TRUE;
+    }
     if (!c->write_failed)
         flush(c);
 }
@@ -351,6 +357,23 @@ static void client_line(LiveConn *c, const char *bytes, gsize len, gsize eol_len
                            : NULL;
     if (literal)
         note = "imap.cmd.literal"; /* as a simulated client records one */
+    /* A line that came after the reply may still have been sent before
+     * the client read it: a client on this machine that has not read all
+     * the server said by now did not wait (a program that never reads
+     * its replies, however fast the server answered its lines one by
+     * one).  An SMTP or POP3 server speaks only when spoken to, so what
+     * is unread is a reply to an earlier line; an IMAP server may speak
+     * unasked.  A client whose socket was seen and is gone now closed it
+     * with replies unread (its kernel reset the connection and dropped
+     * the socket at once; one that had read all would linger in
+     * FIN-WAIT or TIME-WAIT) or had a reply reach it closed, which it
+     * had not waited for either: all it sent came before. */
+    if (c->replied && !c->early && c->service != MS_LIVE_IMAP) {
+        gint64 unread = ms_live_peer_unread(c->socket);
+        if (unread > 0 || (unread < 0 && c->peer_seen))
+            c->early = TRUE;
+    }
+    c->replied = FALSE;
     if (c->early) {
         c->early = FALSE;
         record_early(c);
@@ -771,6 +794,7 @@ LiveConn *ms_live_conn_new(MsLive *live, MsLiveService service, GSocketConnectio
     c->session = ms_server_session_new(live->server, ms_live_service_protocol(service), peer,
                                        &live_transport, c);
     c->session->trusted = TRUE;
+    c->peer_seen = ms_live_peer_unread(c->socket) >= 0;
     c->in_source = g_socket_create_source(c->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
     g_source_set_callback(c->in_source, G_SOURCE_FUNC(on_readable), c, NULL);
     g_source_attach(c->in_source, NULL);

@@ -109,8 +109,8 @@ static const Template templates[] = {
     { "live.start", N_("{1} serves real clients on {2} from {3}; times count from then, on the"
                        " real clock"), 0 },
     /* sim/live/live_conn.c */
-    { "live.early", N_("the next line from {1} came before {2} had answered the one before it"),
-      0 },
+    { "live.early", N_("{1} sent the next line before it had read the reply to the one before"
+                       " it"), 0 },
     /* state.c */
     { "state.mailbox", N_("end state: mailbox {1} is empty"), 0 },
     { "state.mailbox", N_("end state: mailbox {1} holds {2} message"), NUM(2),

@@ -62,7 +62,7 @@ static const MsReportWords event_labels[] = {
     { "imap.already-open", N_("IMAP session already open") },
     { "imap.not-open", N_("no IMAP session open") },
     { "live.start", N_("serves real clients") },
-    { "live.early", N_("sent before the reply") },
+    { "live.early", N_("sent before the reply was read") },
     { "error", N_("the simulation stops: error") },
     /* Link records (sim/net/net.c): a link, a host or a service. */
     { "link.down", N_("link down") },
