@@ -413,6 +413,160 @@ static void test_program_dialogue_cut(void)
     CU_ASSERT_TRUE(at - m->transcript > 60 * 1024);
 }
 
+/* ---- Programs that do not wait for replies --------------------------------------- */
+
+/* The whole dialogue of the review's blast.py, as one Python bytes value. */
+#define BLAST "b'HELO x\\r\\nMAIL FROM:<alice@crepes.fr>\\r\\nRCPT TO:<bob@hamburger.edu>\\r\\n" \
+              "DATA\\r\\nSubject: hi\\r\\n\\r\\nhello\\r\\n.\\r\\nQUIT\\r\\n'"
+
+/* A program (Python) that writes `dialogue` (a bytes expression) in one go
+ * as soon as it is connected, without reading, then runs `then`.  It prints
+ * nothing, so that its whole report is the grader's.  Transfer full. */
+static char *blast_program(const char *dialogue, const char *then)
+{
+    return g_strdup_printf("import socket, sys\n"
+                           "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+                           "s.sendall(%s)\n"
+                           "%s",
+                           dialogue, then);
+}
+
+/* The report of a result, what the program printed included. */
+static char *report_of(const MsGradeResult *r)
+{
+    return ms_grade_format_one(r, MS_GRADE_FMT_TEXT, "en");
+}
+
+/* A program that closes its socket with replies unread makes its kernel
+ * reset the connection, and whether that reset crossed the server's
+ * replies before or after a given line was a matter of timing: the same
+ * program scored 10, 7, 5 or 3.  Every line it wrote before it closed
+ * now reaches the dialogue and the server in order, each time: sent at
+ * once and closed, read once, half-closed and read to the end, written a
+ * line at a time and never read.  Each is graded the same every time,
+ * and fails only for not waiting for the replies. */
+static void test_program_blast_graded_alike(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-client-program");
+    MsGradeOptions o = { .lang = "en", .time_limit = 30 };
+    const char *lines =
+        "import socket, sys\n"
+        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+        "for line in [b'HELO x', b'MAIL FROM:<alice@crepes.fr>', b'RCPT TO:<bob@hamburger.edu>',\n"
+        "             b'DATA', b'Subject: hi', b'', b'hello', b'.', b'QUIT']:\n"
+        "    s.sendall(line + b'\\r\\n')\n"
+        "s.close()\n";
+    g_autofree char *closes = blast_program(BLAST, "s.close()\n");
+    g_autofree char *reads_once = blast_program(BLAST, "s.recv(4096)\ns.close()\n");
+    g_autofree char *half_closes = blast_program(BLAST, "s.recv(4096)\n"
+                                                        "s.shutdown(socket.SHUT_WR)\n"
+                                                        "while s.recv(4096):\n"
+                                                        "    pass\n");
+    const char *programs[] = { closes, reads_once, half_closes, lines };
+    for (gsize k = 0; k < G_N_ELEMENTS(programs); k++) {
+        g_autoptr(MsGradeResult) first =
+            ms_grade_text(ex, "blast", programs[k], strlen(programs[k]), &o);
+        g_autofree char *want = report_of(first);
+        CU_ASSERT_DOUBLE_EQUAL(first->score, 9, 1e-9);
+        const MsGradeTest *greeting = test_named(first, "greeting");
+        CU_ASSERT_EQUAL(greeting->status, MS_GRADE_FAILED);
+        if (strstr(greeting->output, "MAIL was sent before the reply to HELO was read") == NULL)
+            fprintf(stderr, "\n%s\n", want);
+        CU_ASSERT_PTR_NOT_NULL(
+            strstr(greeting->output, "MAIL was sent before the reply to HELO was read"));
+        for (int run = 0; run < 3; run++) {
+            g_autoptr(MsGradeResult) again =
+                ms_grade_text(ex, "blast", programs[k], strlen(programs[k]), &o);
+            g_autofree char *got = report_of(again);
+            if (strcmp(got, want) != 0)
+                fprintf(stderr, "\nprogram %zu, run %d:\n%s\nfirst run:\n%s\n", k, run + 2, got,
+                        want);
+            MS_ASSERT_STR(got, want);
+        }
+    }
+}
+
+/* The checks and the replayed dialogue read the same recorded lines: a
+ * program that sends everything and closes has each of its lines shown
+ * as sent, none run into the next, and the checks find DATA, the "."
+ * and QUIT that the dialogue shows; a line is called unended only where
+ * the dialogue shows it without its end. */
+static void test_program_feedback_agrees_with_dialogue(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-client-program");
+    MsGradeOptions o = { .lang = "en", .time_limit = 30 };
+    g_autofree char *closes = blast_program(BLAST, "s.close()\n");
+    g_autoptr(MsGradeResult) r = ms_grade_text(ex, "blast", closes, strlen(closes), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->transcript);
+    CU_ASSERT_PTR_NULL(strstr(r->transcript, "<CR>"));
+    CU_ASSERT_PTR_NULL(strstr(r->transcript, "<no line end>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "\nC: DATA\\r\\n   (sent before the reply "
+                                                 "above was read)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "\nC: .\\r\\n\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r->transcript, "\nC: QUIT\\r\\n   (sent before the reply "
+                                                 "above was read)\n"));
+    static const char *const passed[] = { "envelope", "message-text", "delivered", "quit",
+                                          "crlf" };
+    for (gsize i = 0; i < G_N_ELEMENTS(passed); i++)
+        CU_ASSERT_EQUAL(test_named(r, passed[i])->status, MS_GRADE_PASSED);
+    CU_ASSERT_EQUAL(dialogue_lines(r->transcript), 16);
+
+    /* Half of it, cut inside RCPT: that line, and only it, never ended,
+     * in the checks as in the dialogue. */
+    g_autofree char *half = blast_program(BLAST "[:51]", "s.close()\n");
+    g_autoptr(MsGradeResult) h = ms_grade_text(ex, "half", half, strlen(half), &o);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h->transcript);
+    CU_ASSERT_PTR_NOT_NULL(strstr(test_named(h, "crlf")->output, "typed line 3 never ended"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(h->transcript, "\nC: RCPT TO:<bob@h<no line end>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(h->transcript, "\nC: MAIL FROM:<alice@crepes.fr>\\r\\n"));
+    CU_ASSERT_EQUAL(dialogue_lines(h->transcript), 6);
+}
+
+/* A program (Python) that greets with `hello` (EHLO or HELO), then sends
+ * MAIL, RCPT and DATA together, and the message text, its "." and QUIT
+ * together, reading the replies to each group.  Transfer full. */
+static char *pipelining_program(const char *hello)
+{
+    return g_strdup_printf(
+        "import socket, sys\n"
+        "s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+        "f = s.makefile('rb')\n"
+        "def replies(n):\n"
+        "    for i in range(n):\n"
+        "        while f.readline()[3:4] == b'-':\n"
+        "            pass\n"
+        "replies(1)\n"
+        "s.sendall(b'%s crepes.fr\\r\\n')\n"
+        "replies(1)\n"
+        "s.sendall(b'MAIL FROM:<alice@crepes.fr>\\r\\nRCPT TO:<bob@hamburger.edu>\\r\\n"
+        "DATA\\r\\n')\n"
+        "replies(3)\n"
+        "s.sendall(b'Subject: hi\\r\\n\\r\\nhello\\r\\n.\\r\\nQUIT\\r\\n')\n"
+        "replies(2)\n",
+        hello);
+}
+
+/* Where the server offers PIPELINING (RFC 2920), MAIL and RCPT may go
+ * ahead of their replies, and QUIT ahead of the reply to the "."; after
+ * HELO nothing may. */
+static void test_program_pipelining_allowed(void)
+{
+    g_autoptr(MsExercise) ex = load_shipped("smtp-client-program");
+    MsGradeOptions o = { .lang = "en", .time_limit = 30 };
+    g_autofree char *ehlo = pipelining_program("EHLO");
+    g_autoptr(MsGradeResult) e = ms_grade_text(ex, "ehlo", ehlo, strlen(ehlo), &o);
+    const MsGradeTest *g = test_named(e, "greeting");
+    CU_ASSERT_EQUAL(g->status, MS_GRADE_PASSED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g->output, "PIPELINING lets MAIL, RCPT and RSET go ahead"));
+    CU_ASSERT_DOUBLE_EQUAL(e->score, 10, 1e-9);
+
+    g_autofree char *helo = pipelining_program("HELO");
+    g_autoptr(MsGradeResult) h = ms_grade_text(ex, "helo", helo, strlen(helo), &o);
+    g = test_named(h, "greeting");
+    CU_ASSERT_EQUAL(g->status, MS_GRADE_FAILED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(g->output, "RCPT was sent before the reply to MAIL was read"));
+}
+
 /* What to hand in is said in the student's language, the kind included. */
 static void test_show_kind_in_words(void)
 {
@@ -427,6 +581,9 @@ static const MsTestCase feedback_cases[] = {
     MS_TEST(test_show_kind_in_words),
     MS_TEST(test_program_lines_cut_said),
     MS_TEST(test_program_dialogue_cut),
+    MS_TEST(test_program_blast_graded_alike),
+    MS_TEST(test_program_feedback_agrees_with_dialogue),
+    MS_TEST(test_program_pipelining_allowed),
     MS_TEST(test_not_graded_fills_values),
     MS_TEST(test_never_answered_said_once),
     MS_TEST(test_feedback_names_the_cause),
