@@ -126,37 +126,13 @@ static guint64 record_line(LiveConn *c, MsDir dir, const char *text, gsize len, 
     return ms_trace_emit(ms_sim_trace(world->sim), &r);
 }
 
-/* The client sent its next line before it had read the reply to the one
- * before it: an event on the connection, just before that line. */
-static void record_early(LiveConn *c)
+/* A record on the connection, now, sent the way dir says. */
+static MsTraceRecord conn_record(const LiveConn *c, MsTraceKind kind, MsDir dir,
+                                 const char *detail)
 {
-    MsWorld *world = c->live->world;
-    const char *server = c->live->server->name;
-    g_autofree char *detail = g_strdup_printf("%s sent the next line before it had read the "
-                                              "reply to the one before it",
-                                              c->peer);
-    MsTraceRecord r = { 0 };
-    r.kind = MS_TRACE_ACTION;
-    r.time = ms_sim_now(world->sim);
-    r.arrival = -1;
-    r.conn = c->id;
-    r.protocol = ms_live_service_name(c->service);
-    r.dir = MS_DIR_CLIENT;
-    r.src = c->peer;
-    r.dst = server;
-    r.src_port = c->peer_port;
-    r.dst_port = c->port;
-    r.note = "live.early";
-    r.detail = detail;
-    ms_trace_emit(ms_sim_trace(world->sim), &r);
-}
-
-static void record_conn(LiveConn *c, MsTraceKind kind, MsDir dir, const char *detail)
-{
-    MsWorld *world = c->live->world;
     MsTraceRecord r = { 0 };
     r.kind = kind;
-    r.time = ms_sim_now(world->sim);
+    r.time = ms_sim_now(c->live->world->sim);
     r.arrival = -1;
     r.conn = c->id;
     r.protocol = ms_live_service_name(c->service);
@@ -167,7 +143,25 @@ static void record_conn(LiveConn *c, MsTraceKind kind, MsDir dir, const char *de
     r.src_port = server ? c->port : c->peer_port;
     r.dst_port = server ? c->peer_port : c->port;
     r.detail = detail;
-    ms_trace_emit(ms_sim_trace(world->sim), &r);
+    return r;
+}
+
+/* The client sent its next line before it had read the reply to the one
+ * before it: an event on the connection, just before that line. */
+static void record_early(LiveConn *c)
+{
+    g_autofree char *detail = g_strdup_printf("%s sent the next line before it had read the "
+                                              "reply to the one before it",
+                                              c->peer);
+    MsTraceRecord r = conn_record(c, MS_TRACE_ACTION, MS_DIR_CLIENT, detail);
+    r.note = "live.early";
+    ms_trace_emit(ms_sim_trace(c->live->world->sim), &r);
+}
+
+static void record_conn(LiveConn *c, MsTraceKind kind, MsDir dir, const char *detail)
+{
+    MsTraceRecord r = conn_record(c, kind, dir, detail);
+    ms_trace_emit(ms_sim_trace(c->live->world->sim), &r);
 }
 
 /* ---- writing ------------------------------------------------------------ */
