@@ -141,15 +141,17 @@ typedef struct {
 
 /* How a typed line of a telnet block ends on the wire. */
 #define MS_SC_LINE_ENDS(X)                         \
-    X(MS_SC_EOL_CRLF, "crlf")                      \
-    X(MS_SC_EOL_LF, "lf")                          \
-    X(MS_SC_EOL_CR, "cr")
+    X(MS_SC_EOL_CRLF, "crlf", "\r\n")              \
+    X(MS_SC_EOL_LF, "lf", "\n")                     \
+    X(MS_SC_EOL_CR, "cr", "\r")
 
-#define MS_SC_ENUM_(e, s) e,
-typedef enum { MS_SC_LINE_ENDS(MS_SC_ENUM_) MS_SC_N_LINE_ENDS } MsScLineEnd;
-#undef MS_SC_ENUM_
+#define MS_SC_EOL_ENUM_(e, s, octets) e,
+typedef enum { MS_SC_LINE_ENDS(MS_SC_EOL_ENUM_) MS_SC_N_LINE_ENDS } MsScLineEnd;
+#undef MS_SC_EOL_ENUM_
 
 const char *ms_sc_line_end_name(MsScLineEnd end);
+/* The octets of a line end: "\r\n", "\n" or "\r". */
+const char *ms_sc_line_end_octets(MsScLineEnd end);
 
 #define MS_SC_TELNET_STEPS(X)                      \
     X(MS_SC_STEP_TYPE, "type")                     \

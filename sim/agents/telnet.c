@@ -87,18 +87,6 @@ static const char *protocol_name(guint port, Kind *kind_out)
     }
 }
 
-static const char *eol_text(MsScLineEnd end)
-{
-    switch (end) {
-    case MS_SC_EOL_LF:
-        return "\n";
-    case MS_SC_EOL_CR:
-        return "\r";
-    default:
-        return "\r\n";
-    }
-}
-
 static void telnet_close(Telnet *t)
 {
     if (!t->closing) {
@@ -123,7 +111,7 @@ static gboolean pop3_is_multiline(const char *verb, const char *line)
  * only the whole request.  Returns whether the typed line completes one. */
 static gboolean http_request_complete(Telnet *t, const MsScTelnetStep *step)
 {
-    gsize len = strlen(step->text) + strlen(eol_text(step->end));
+    gsize len = strlen(step->text) + strlen(ms_sc_line_end_octets(step->end));
 
     if (t->http_body) {
         t->http_length = len < t->http_length ? t->http_length - len : 0;
@@ -205,7 +193,7 @@ static void type_line(Telnet *t, const MsScTelnetStep *step)
     }
     g_autoptr(GPtrArray) lines = ms_proto_lines_new();
     g_ptr_array_add(lines, ms_proto_line_new_len(step->text, strlen(step->text),
-                                                 eol_text(step->end), phase, note));
+                                                 ms_sc_line_end_octets(step->end), phase, note));
     ms_session_send_lines(t->world, t->conn, MS_DIR_CLIENT, lines);
 
     g_free(t->last_command);

@@ -18,16 +18,9 @@
  * in any case, the spaces between words as one, an IMAP tag left out. */
 static gboolean is_command_with_args(const MsTraceRecord *r, const char *want)
 {
-    if (ms_grade_is_data_line(r) || r->text == NULL)
+    const char *p = ms_grade_command_of(r);
+    if (p == NULL)
         return FALSE;
-    const char *p = r->text;
-    while (*p == ' ')
-        p++;
-    if (g_strcmp0(r->protocol, "IMAP") == 0) {
-        p += strcspn(p, " ");
-        while (*p == ' ')
-            p++;
-    }
     const char *w = want;
     while (*p != '\0' || *w != '\0') {
         if (*p == ' ' && *w == ' ') {
@@ -355,8 +348,6 @@ static double rule_crlf(const Facts *f, const char *lang, GString *out)
     guint in_text = 0; /* lines of the message text so far */
     /* Sent with CRLF whatever the file had (--line-ends crlf): the rule
      * reads the file's line ends, what the student saved. */
-    static const char *const ends[MS_SC_N_LINE_ENDS] = {
-        [MS_SC_EOL_CRLF] = "\r\n", [MS_SC_EOL_LF] = "\n", [MS_SC_EOL_CR] = "\r"};
     const GArray *file_ends = f->run != NULL ? f->run->file_ends : NULL;
     for (guint i = 0; i < f->typed->len; i++) {
         const MsTraceRecord *r = g_ptr_array_index(f->typed, i);
@@ -364,7 +355,7 @@ static double rule_crlf(const Facts *f, const char *lang, GString *out)
         in_text = data ? in_text + 1 : 0;
         const char *eol = r->eol;
         if (file_ends != NULL && i < file_ends->len && g_strcmp0(eol, "\r\n") == 0)
-            eol = ends[g_array_index(file_ends, MsScLineEnd, i)];
+            eol = ms_sc_line_end_octets(g_array_index(file_ends, MsScLineEnd, i));
         if (g_strcmp0(eol, "\r\n") != 0) {
             /* In the message text, where a client program usually slips:
              * say where in the text. */

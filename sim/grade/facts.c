@@ -56,10 +56,10 @@ gboolean ms_grade_is_data_line(const MsTraceRecord *line)
     return line->note != NULL && g_str_has_prefix(line->note, "smtp.data.");
 }
 
-char *ms_grade_verb_of(const MsTraceRecord *line)
+const char *ms_grade_command_of(const MsTraceRecord *line)
 {
     if (ms_grade_is_data_line(line) || line->text == NULL)
-        return g_strdup("");
+        return NULL;
     const char *p = line->text;
     while (*p == ' ')
         p++;
@@ -69,6 +69,14 @@ char *ms_grade_verb_of(const MsTraceRecord *line)
         while (*p == ' ')
             p++;
     }
+    return p;
+}
+
+char *ms_grade_verb_of(const MsTraceRecord *line)
+{
+    const char *p = ms_grade_command_of(line);
+    if (p == NULL)
+        return g_strdup("");
     gsize n = strcspn(p, " :");
     return g_ascii_strup(p, (gssize) n);
 }

@@ -274,6 +274,9 @@ void ms_grade_facts_free(Facts *f);
 /* The verb of a client line, upper-cased ("" for a data line) (static
  * buffer-free: transfer full). */
 char *ms_grade_verb_of(const MsTraceRecord *line);
+/* A typed command line's text from its verb on (past leading spaces and an
+ * IMAP tag); NULL for a line of a message text. */
+const char *ms_grade_command_of(const MsTraceRecord *line);
 gboolean ms_grade_is_data_line(const MsTraceRecord *line);
 /* The status of the reply a group ends with: "250", "+OK", "OK"... (transfer
  * full), NULL when the group is empty. */

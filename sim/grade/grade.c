@@ -135,9 +135,7 @@ static char *dialogue_transcript(const Facts *f, const Dialogue *d, const char *
         g_string_append_printf(out, "          -- %s: ", s);
         /* (the line end it has in the submission, which it would have
          * been sent with) */
-        static const char *const ends[MS_SC_N_LINE_ENDS] = {
-            [MS_SC_EOL_CRLF] = "\r\n", [MS_SC_EOL_LF] = "\n", [MS_SC_EOL_CR] = "\r"};
-        ms_grade_append_visible(out, t->text, ends[t->end]);
+        ms_grade_append_visible(out, t->text, ms_sc_line_end_octets(t->end));
         g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);

@@ -514,7 +514,7 @@ void ms_sc_parse_block_line(MsScCursor *c, const MsScToken *kw)
             step->text = g_strdup(text->text);
             ok = TRUE;
             static const char *const ends[] = {
-#define MS_SC_LINE_END_NAME_(e, s) s,
+#define MS_SC_LINE_END_NAME_(e, s, octets) s,
                 MS_SC_LINE_ENDS(MS_SC_LINE_END_NAME_)
 #undef MS_SC_LINE_END_NAME_
                 NULL

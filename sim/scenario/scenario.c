@@ -22,9 +22,15 @@ static const char *const profile_names[] = {
 };
 
 static const char *const line_end_names[] = {
-#define MS_SC_LINE_END_NAME_(e, s) s,
+#define MS_SC_LINE_END_NAME_(e, s, octets) s,
     MS_SC_LINE_ENDS(MS_SC_LINE_END_NAME_)
 #undef MS_SC_LINE_END_NAME_
+};
+
+static const char *const line_end_octets[] = {
+#define MS_SC_LINE_END_OCTETS_(e, s, octets) octets,
+    MS_SC_LINE_ENDS(MS_SC_LINE_END_OCTETS_)
+#undef MS_SC_LINE_END_OCTETS_
 };
 
 const char *ms_sc_action_name(MsScActionKind kind)
@@ -43,6 +49,12 @@ const char *ms_sc_line_end_name(MsScLineEnd end)
 {
     g_return_val_if_fail(end < MS_SC_N_LINE_ENDS, "?");
     return line_end_names[end];
+}
+
+const char *ms_sc_line_end_octets(MsScLineEnd end)
+{
+    g_return_val_if_fail(end < MS_SC_N_LINE_ENDS, "\r\n");
+    return line_end_octets[end];
 }
 
 /* ---- Freeing ---------------------------------------------------------- */
